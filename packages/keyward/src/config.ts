@@ -1,0 +1,72 @@
+import { KeywardError } from './core/errors.js'
+
+/** Everything Keyward reads from its environment, validated once and frozen. */
+export interface Config {
+  readonly host: string
+  readonly port: number
+  /** `sqlite:<path>` (or `sqlite::memory:`) or `postgres://…` */
+  readonly databaseUrl: string
+  readonly redisUrl: string | null
+  readonly adminEmail: string | null
+  readonly adminPassword: string | null
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Public origin used in documents that must name this server (OpenAPI, Realm location). */
+  readonly publicUrl: string | null
+  readonly sessionTtlS: number
+  /** Verify cache: entries kept, and how long an unknown key is remembered as unknown. */
+  readonly cacheSize: number
+  readonly negativeCacheTtlMs: number
+  /** How often batched `last_used_at` writes are flushed. */
+  readonly usageFlushMs: number
+  readonly bodyLimitBytes: number
+  /** Trust X-Forwarded-For (behind a reverse proxy) for audit IPs and login throttling. */
+  readonly trustProxy: boolean
+}
+
+export type ConfigFlags = Partial<Record<'host' | 'port' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'publicUrl', string>>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new KeywardError('validation_failed', `${name} must be an integer between ${min} and ${max}, got "${raw}"`)
+  }
+  return n
+}
+
+function bool(raw: string | undefined): boolean {
+  return raw === '1' || raw === 'true' || raw === 'yes'
+}
+
+/**
+ * Builds the configuration from environment variables and CLI flags (flags win).
+ * Pure: the caller passes `process.env`, so tests pass plain objects.
+ */
+export function loadConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Config {
+  const logLevel = flags.logLevel ?? env.KEYWARD_LOG_LEVEL ?? 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new KeywardError('validation_failed', `KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
+  }
+  const databaseUrl = flags.databaseUrl ?? env.KEYWARD_DATABASE_URL ?? 'sqlite:./data/keyward.db'
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new KeywardError('validation_failed', 'KEYWARD_DATABASE_URL must start with sqlite: or postgres://')
+  }
+  return Object.freeze({
+    host: flags.host ?? env.KEYWARD_HOST ?? '127.0.0.1',
+    port: int('KEYWARD_PORT', flags.port ?? env.KEYWARD_PORT, 8080, 0, 65535),
+    databaseUrl,
+    redisUrl: flags.redisUrl ?? env.KEYWARD_REDIS_URL ?? null,
+    adminEmail: env.KEYWARD_ADMIN_EMAIL || null,
+    adminPassword: env.KEYWARD_ADMIN_PASSWORD || null,
+    logLevel: logLevel as Config['logLevel'],
+    publicUrl: flags.publicUrl ?? env.KEYWARD_PUBLIC_URL ?? null,
+    sessionTtlS: int('KEYWARD_SESSION_TTL_S', env.KEYWARD_SESSION_TTL_S, 86_400, 60, 31_536_000),
+    cacheSize: int('KEYWARD_CACHE_SIZE', env.KEYWARD_CACHE_SIZE, 100_000, 0, 10_000_000),
+    negativeCacheTtlMs: int('KEYWARD_NEGATIVE_CACHE_TTL_MS', env.KEYWARD_NEGATIVE_CACHE_TTL_MS, 5_000, 0, 3_600_000),
+    usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
+    bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
+    trustProxy: bool(env.KEYWARD_TRUST_PROXY),
+  })
+}

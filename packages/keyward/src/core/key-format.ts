@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { crc32 } from 'node:zlib'
+
+/**
+ * Key format: `<prefix>_<43 base62 chars of 32 random bytes><6 base62 chars of CRC32>`.
+ * The checksum covers everything before it, so a verifier (and a secret scanner)
+ * can reject a mistyped or truncated key without touching the database.
+ */
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const BODY_LENGTH = 43 // ceil(256 / log2(62))
+const CHECKSUM_LENGTH = 6 // ceil(32 / log2(62))
+export const DEFAULT_KEY_PREFIX = 'kw'
+export const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/
+/** Shortest key of a foreign format (imported, device-generated) that we accept. */
+export const MIN_FOREIGN_KEY_LENGTH = 32
+const KEYWARD_SHAPE = /^([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/
+/** How many characters of a key are shown to tell keys apart: the prefix, `_` and 6 body chars. */
+const VISIBLE_BODY_CHARS = 6
+
+function base62(value: bigint, width: number): string {
+  let out = ''
+  let v = value
+  while (v > 0n) {
+    out = ALPHABET[Number(v % 62n)] + out
+    v /= 62n
+  }
+  return out.padStart(width, '0')
+}
+
+function checksum(text: string): string {
+  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH)
+}
+
+/** A new random key with a valid checksum. */
+export function generateKey(prefix: string = DEFAULT_KEY_PREFIX): string {
+  const body = base62(BigInt('0x' + randomBytes(32).toString('hex')), BODY_LENGTH)
+  const head = `${prefix}_${body}`
+  return head + checksum(head)
+}
+
+export type KeyShape =
+  | { kind: 'keyward'; prefix: string }
+  | { kind: 'foreign' }
+  | { kind: 'malformed' }
+
+/**
+ * Classifies a presented key without I/O. A key that claims our shape must carry
+ * a valid checksum; anything else long enough is a foreign key looked up by hash.
+ */
+export function classifyKey(key: string): KeyShape {
+  const m = KEYWARD_SHAPE.exec(key)
+  if (m) {
+    const head = `${m[1]}_${m[2]}`
+    return checksum(head) === m[3] ? { kind: 'keyward', prefix: m[1]! } : { kind: 'malformed' }
+  }
+  if (key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)) return { kind: 'foreign' }
+  return { kind: 'malformed' }
+}
+
+/** SHA-256 hex: the only form in which a key or token is stored. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex')
+}
+
+/** The non-secret start of a key, stored and shown so people can tell keys apart. */
+export function visiblePrefix(key: string): string {
+  const underscore = key.indexOf('_')
+  if (underscore > 0 && underscore <= 16) return key.slice(0, underscore + 1 + VISIBLE_BODY_CHARS)
+  return key.slice(0, VISIBLE_BODY_CHARS)
+}

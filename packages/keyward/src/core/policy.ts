@@ -1,0 +1,24 @@
+import type { ApiKey, KeyStatus } from './types.js'
+
+/** Lifecycle status of a key at `now`. Revoked wins over disabled, disabled over expired. */
+export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'expiresAt'>, now: Date): KeyStatus {
+  if (key.revokedAt) return 'revoked'
+  if (key.disabledAt) return 'disabled'
+  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) return 'expired'
+  return 'active'
+}
+
+/** Scopes in `required` that `granted` lacks. An empty `granted` list grants nothing. */
+export function missingScopes(granted: readonly string[], required: readonly string[]): string[] {
+  return required.filter((s) => !granted.includes(s))
+}
+
+/**
+ * Whether a caller holding `held` (null: the full rights of its actor) may hand
+ * out `wanted` (empty: full rights). Prevents creating a key wider than oneself.
+ */
+export function canGrantScopes(held: readonly string[] | null, wanted: readonly string[]): boolean {
+  if (held === null) return true
+  if (wanted.length === 0) return false
+  return missingScopes(held, wanted).length === 0
+}

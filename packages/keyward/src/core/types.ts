@@ -1,0 +1,106 @@
+/** Domain types shared by services, stores and faces. Times are ISO-8601 UTC strings. */
+
+export type ActorKind = 'user' | 'application' | 'device'
+export type KeyKind = 'user' | 'provisioning' | 'device'
+export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
+export type Role = 'admin' | 'member'
+
+/** The key kind follows from who owns it. */
+export const keyKindOf: Record<ActorKind, KeyKind> = {
+  user: 'user',
+  application: 'provisioning',
+  device: 'device',
+}
+
+export interface RateLimit {
+  limit: number
+  window_s: number
+}
+
+export interface Refill {
+  amount: number
+  interval_s: number
+}
+
+/**
+ * The owner of a key as the verifier needs it: who it is, and which user
+ * (if any) is responsible for it, so authorization is a pure check.
+ */
+export interface Owner {
+  kind: ActorKind
+  /** user, application or device id */
+  id: number
+  actorId: number
+  /** The user who owns this actor: itself for a user, the application owner otherwise. */
+  userId: number
+  /** Set for applications (itself) and devices (their application). */
+  applicationId: number | null
+}
+
+/** A stored key as the domain sees it. Never holds the plaintext. */
+export interface ApiKey {
+  id: number
+  actorId: number
+  /** Who owns the key: a user, application or device id (not the actor id). */
+  owner: { kind: ActorKind; id: number }
+  kind: KeyKind
+  name: string | null
+  description: string | null
+  keyPrefix: string
+  scopes: string[]
+  meta: Record<string, unknown>
+  expiresAt: string | null
+  disabledAt: string | null
+  revokedAt: string | null
+  revokedReason: string | null
+  rateLimit: RateLimit | null
+  remaining: number | null
+  refill: Refill | null
+  lastRefillAt: string | null
+  lastUsedAt: string | null
+  createdByActorId: number | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface User {
+  id: number
+  actorId: number
+  email: string
+  username: string
+  role: Role
+  createdAt: string
+}
+
+export interface Application {
+  id: number
+  actorId: number
+  uuid: string
+  slug: string
+  name: string
+  ownerUserId: number
+  createdAt: string
+}
+
+export interface Device {
+  id: number
+  actorId: number
+  uuid: string
+  name: string | null
+  applicationId: number
+  registeredWithKeyId: number | null
+  createdAt: string
+}
+
+/**
+ * Who is calling. `scopes: null` means the full rights of the actor (a session,
+ * or a key without scopes); a list narrows them.
+ */
+export interface Principal {
+  owner: Owner
+  role: Role
+  scopes: string[] | null
+  via: 'session' | 'key'
+  keyId: number | null
+  sessionId: number | null
+}

@@ -1,0 +1,25 @@
+import type { Owner } from './types.js'
+
+export const VERIFY_CODES = [
+  'VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'DISABLED', 'REVOKED', 'INSUFFICIENT_SCOPES', 'USAGE_EXCEEDED', 'RATE_LIMITED',
+] as const
+export type VerifyCode = (typeof VERIFY_CODES)[number]
+
+export interface RateLimitState {
+  limit: number
+  remaining: number
+  reset_at: string
+}
+
+/** Outcome of verifying a key: a value, not an error (the verify endpoint answers 200 either way). */
+export interface VerifyResult {
+  valid: boolean
+  code: VerifyCode
+  keyId?: number
+  owner?: Owner
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  expiresAt?: string | null
+  remaining?: number | null
+  ratelimit?: RateLimitState
+}

@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
+
+/** Turns anything thrown in a request into a KeywardError; unknown errors become `internal`. */
+export function toKeywardError(err: unknown): KeywardError {
+  if (err instanceof KeywardError) return err
+  const fe = err as FastifyError
+  if (fe?.validation) {
+    const where = fe.validationContext ?? 'body'
+    const details = fe.validation.map((v) => ({ field: `${where}${v.instancePath}`.replace(/\//g, '.'), message: v.message, params: v.params }))
+    return new KeywardError('validation_failed', `invalid ${where}: ${fe.validation.map((v) => `${v.instancePath || '(root)'} ${v.message}`).join('; ')}`, { details })
+  }
+  const byFastifyCode: Record<string, ErrorCode> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  }
+  const mapped = fe?.code ? byFastifyCode[fe.code] : undefined
+  if (mapped) return new KeywardError(mapped, fe.message)
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === fe.statusCode) ?? 'validation_failed'
+    return new KeywardError(code, fe.message)
+  }
+  return new KeywardError('internal', 'internal error', { cause: err })
+}
+
+/** Writes the native envelope `{"error": {code, message, details}}`; logs internal errors with the request id. */
+export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toKeywardError(err)
+  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
+  return reply.status(e.status).type('application/json').send({
+    error: { code: e.code, message: e.message, ...(e.details !== undefined && { details: e.details }), ...(e.code === 'internal' && { request_id: req.id }) },
+  })
+}

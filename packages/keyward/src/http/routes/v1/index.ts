@@ -1,0 +1,20 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Services } from '../../../services/index.js'
+import { authenticate } from '../../auth.js'
+import { applicationRoutes } from './applications.js'
+import { auditRoutes } from './audit.js'
+import { authRoutes, loginRoute } from './auth.js'
+import { deviceRoutes } from './devices.js'
+import { keyRoutes } from './keys.js'
+import { userRoutes } from './users.js'
+
+/** The native API under /v1. Everything but login needs a bearer credential. */
+export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  await app.register(loginRoute, { services })
+  await app.register(async (authed) => {
+    authed.addHook('preHandler', authenticate(services.auth))
+    for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {
+      await authed.register(routes, { services })
+    }
+  })
+}

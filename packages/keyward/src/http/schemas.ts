@@ -1,0 +1,171 @@
+import { type Static, type TSchema, Type } from 'typebox'
+import type { ApiKey, Application, Device, User } from '../core/types.js'
+import { keyStatus } from '../core/policy.js'
+import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
+import type { AuditEvent } from '../store/audit-repository.js'
+
+/**
+ * Wire schemas of the native API. Response schemas are allow-lists: Fastify
+ * serializes only the fields named here, so a hash or a secret cannot leak.
+ */
+/**
+ * `T | null` as a JSON-Schema type array rather than `anyOf`: Ajv's type coercion
+ * would turn a `null` into `0` or `""` in the first `anyOf` branch.
+ */
+export const Nullable = <T extends TSchema>(t: T) => {
+  const { type, ...rest } = t as unknown as { type: string }
+  return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] })
+}
+const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const DateTime = Type.String({ format: 'date-time' })
+const ActorKind = Type.Union([Type.Literal('user'), Type.Literal('application'), Type.Literal('device')])
+const KeyKind = Type.Union([Type.Literal('user'), Type.Literal('provisioning'), Type.Literal('device')])
+const KeyStatus = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('disabled'), Type.Literal('revoked')])
+const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
+const Scopes = Type.Array(Scope, { maxItems: 100, uniqueItems: true })
+const Meta = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50 })
+const RateLimit = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), window_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
+const Refill = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
+const Remaining = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
+const KeyName = Type.String({ minLength: 1, maxLength: 100 })
+const Description = Type.String({ maxLength: 1000 })
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+})
+
+export const ApiKeyBody = Type.Object({
+  id: Id,
+  name: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  key_prefix: Type.String({ description: 'The start of the key, to tell keys apart. Not secret.' }),
+  kind: KeyKind,
+  status: KeyStatus,
+  owner: Type.Object({ kind: ActorKind, id: Id }),
+  scopes: Type.Array(Type.String()),
+  meta: Type.Record(Type.String(), Type.Unknown()),
+  expires_at: Nullable(Type.String()),
+  disabled_at: Nullable(Type.String()),
+  revoked_at: Nullable(Type.String()),
+  revoked_reason: Nullable(Type.String()),
+  rate_limit: Nullable(Type.Object({ limit: Type.Integer(), window_s: Type.Integer() })),
+  remaining: Nullable(Type.Integer()),
+  refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
+  last_used_at: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+})
+export type ApiKeyWire = Static<typeof ApiKeyBody>
+
+export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
+  return {
+    id: k.id, name: k.name, description: k.description, key_prefix: k.keyPrefix, kind: k.kind, status: keyStatus(k, now),
+    owner: k.owner, scopes: k.scopes, meta: k.meta, expires_at: k.expiresAt, disabled_at: k.disabledAt, revoked_at: k.revokedAt,
+    revoked_reason: k.revokedReason, rate_limit: k.rateLimit, remaining: k.remaining, refill: k.refill,
+    last_used_at: k.lastUsedAt, created_at: k.createdAt, updated_at: k.updatedAt,
+  }
+}
+
+const limitFields = {
+  scopes: Type.Optional(Scopes),
+  meta: Type.Optional(Meta),
+  rate_limit: Type.Optional(Nullable(RateLimit)),
+  remaining: Type.Optional(Nullable(Remaining)),
+  refill: Type.Optional(Nullable(Refill)),
+}
+
+export const CreateKeyBody = Type.Object({
+  name: KeyName,
+  description: Type.Optional(Nullable(Description)),
+  expires_at: Type.Optional(Nullable(DateTime)),
+  prefix: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,15}$' })),
+  owner: Type.Optional(Type.Object({ kind: ActorKind, id: Id }, { additionalProperties: false })),
+  ...limitFields,
+}, { additionalProperties: false })
+
+export const UpdateKeyBody = Type.Object({
+  name: Type.Optional(KeyName),
+  description: Type.Optional(Nullable(Description)),
+  expires_at: Type.Optional(Nullable(DateTime)),
+  ...limitFields,
+}, { additionalProperties: false })
+
+export const CreatedKeyBody = Type.Object({
+  key: Type.String({ description: 'The secret. Shown only in this response: store it now.' }),
+  api_key: ApiKeyBody,
+})
+
+export const ListKeysQuery = Type.Object({
+  owner_kind: Type.Optional(ActorKind),
+  owner_id: Type.Optional(Id),
+  kind: Type.Optional(KeyKind),
+  status: Type.Optional(KeyStatus),
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+}, { additionalProperties: false })
+
+export const VerifyBody = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 1024 }),
+  scopes: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
+}, { additionalProperties: false })
+
+export const VerifyResponse = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.Unsafe<VerifyCode>({ type: 'string', enum: VERIFY_CODES }),
+  key_id: Type.Optional(Id),
+  owner: Type.Optional(Type.Object({ kind: ActorKind, id: Id })),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  expires_at: Type.Optional(Nullable(Type.String())),
+  remaining: Type.Optional(Nullable(Type.Integer())),
+  ratelimit: Type.Optional(Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset_at: Type.String() })),
+})
+
+export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
+  return {
+    valid: r.valid, code: r.code,
+    ...(r.keyId !== undefined && { key_id: r.keyId }),
+    ...(r.owner && { owner: { kind: r.owner.kind, id: r.owner.id } }),
+    ...(r.scopes && { scopes: r.scopes }),
+    ...(r.meta && { meta: r.meta }),
+    ...(r.expiresAt !== undefined && { expires_at: r.expiresAt }),
+    ...(r.remaining !== undefined && { remaining: r.remaining }),
+    ...(r.ratelimit && { ratelimit: r.ratelimit }),
+  }
+}
+
+export const UserBody = Type.Object({
+  id: Id, actor_id: Id, email: Type.String(), username: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('member')]), created_at: Type.String(),
+})
+export const toUserWire = (u: User): Static<typeof UserBody> => ({
+  id: u.id, actor_id: u.actorId, email: u.email, username: u.username, role: u.role, created_at: u.createdAt,
+})
+
+export const ApplicationBody = Type.Object({
+  id: Id, actor_id: Id, uuid: Type.String(), slug: Type.String(), name: Type.String(), owner_user_id: Id, created_at: Type.String(),
+})
+export const toApplicationWire = (a: Application): Static<typeof ApplicationBody> => ({
+  id: a.id, actor_id: a.actorId, uuid: a.uuid, slug: a.slug, name: a.name, owner_user_id: a.ownerUserId, created_at: a.createdAt,
+})
+
+export const DeviceBody = Type.Object({
+  id: Id, actor_id: Id, uuid: Type.String(), name: Nullable(Type.String()), application_id: Id, created_at: Type.String(),
+})
+export const toDeviceWire = (d: Device): Static<typeof DeviceBody> => ({
+  id: d.id, actor_id: d.actorId, uuid: d.uuid, name: d.name, application_id: d.applicationId, created_at: d.createdAt,
+})
+
+export const AuditEventBody = Type.Object({
+  id: Id, at: Type.String(), actor_id: Nullable(Type.Integer()), action: Type.String(), target_type: Type.String(),
+  target_id: Nullable(Type.String()), ip: Nullable(Type.String()), details: Type.Record(Type.String(), Type.Unknown()),
+})
+export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
+  id: e.id, at: e.at, actor_id: e.actorId, action: e.action, target_type: e.targetType, target_id: e.targetId, ip: e.ip, details: e.details,
+})
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  before_id: Type.Optional(Id),
+}, { additionalProperties: false })

@@ -1,0 +1,35 @@
+import type { Config } from './config.js'
+import { type App, type AppOptions, buildApp } from './http/app.js'
+import { type ServiceOptions, type Services, createServices } from './services/index.js'
+
+export interface Keyward {
+  app: App
+  services: Services
+  /** Stops accepting, finishes in-flight requests, flushes batched writes, closes the database. */
+  close(): Promise<void>
+}
+
+/** Wires a whole Keyward server (services + HTTP) without listening. */
+export async function createKeyward(config: Config, opts: ServiceOptions & AppOptions = {}): Promise<Keyward> {
+  const services = await createServices(config, opts)
+  let app: App
+  try {
+    app = await buildApp(services, config, opts)
+  } catch (e) {
+    await services.close()
+    throw e
+  }
+  services.usage.setErrorHandler((e) => app.log.error({ err: e }, 'usage flush failed; will retry'))
+  let closing: Promise<void> | null = null
+  return {
+    app,
+    services,
+    close() {
+      closing ??= (async () => {
+        await app.close()
+        await services.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import type { Clock } from '../core/clock.js'
+import { KeywardError } from '../core/errors.js'
+import { hashSecret } from '../core/key-format.js'
+import type { Principal, User } from '../core/types.js'
+import type { ActorRepository } from '../store/actor-repository.js'
+import type { SessionRepository } from '../store/session-repository.js'
+import type { AuditLog } from './audit-log.js'
+import { DUMMY_HASH_PROMISE, verifyPassword } from './passwords.js'
+import type { Verifier } from './verifier.js'
+
+/** Session tokens are opaque (no `.`: balena clients would take them for JWTs) and recognisable. */
+export const SESSION_PREFIX = 'kwsess_'
+
+export interface LoginResult {
+  token: string
+  expiresAt: string
+  user: User
+}
+
+/**
+ * Logins, sessions, and `authenticate`: the one place where a bearer credential
+ * (session token or API key) becomes a Principal. Faces never look tokens up themselves.
+ */
+export class AuthService {
+  // Failed logins: per IP (a spray) and per account (a guess at one password).
+  private readonly ipFailures = new RateLimiterMemory({ points: 30, duration: 15 * 60, keyPrefix: 'login-ip' })
+  private readonly accountFailures = new RateLimiterMemory({ points: 10, duration: 15 * 60, keyPrefix: 'login-acct' })
+
+  constructor(
+    private readonly actors: ActorRepository,
+    private readonly sessions: SessionRepository,
+    private readonly verifier: Verifier,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly sessionTtlS: number,
+  ) {}
+
+  async login(login: string, password: string, ip: string | null): Promise<LoginResult> {
+    const account = login.trim().toLowerCase()
+    await this.refuseIfThrottled(ip ?? 'unknown', account)
+    const found = await this.actors.findUserForLogin(account)
+    const ok = await verifyPassword(password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE))
+    if (!found || !ok) {
+      await Promise.all([
+        this.ipFailures.penalty(ip ?? 'unknown'),
+        this.accountFailures.penalty(account),
+      ])
+      await this.audit.record({ principal: null, ip }, 'auth.login_failed', { type: 'user', id: found?.user.id ?? null, ownerActorId: found?.user.actorId ?? null })
+      throw new KeywardError('unauthorized', 'invalid email or password')
+    }
+    await this.accountFailures.delete(account)
+    const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
+    const now = this.clock.now()
+    const expiresAt = new Date(now.getTime() + this.sessionTtlS * 1000).toISOString()
+    await this.sessions.insert({ tokenHash: hashSecret(token), userId: found.user.id, createdAt: now.toISOString(), expiresAt, ip })
+    await this.audit.record({ principal: userPrincipal(found.user, null), ip }, 'auth.login', { type: 'user', id: found.user.id, ownerActorId: found.user.actorId })
+    return { token, expiresAt, user: found.user }
+  }
+
+  private async refuseIfThrottled(ip: string, account: string): Promise<void> {
+    const [byIp, byAccount] = await Promise.all([this.ipFailures.get(ip), this.accountFailures.get(account)])
+    const blocked = [
+      [byIp, 30],
+      [byAccount, 10],
+    ].filter(([r, max]) => r && (r as RateLimiterRes).consumedPoints >= (max as number)) as [RateLimiterRes, number][]
+    if (blocked.length > 0) {
+      const retryAfterS = Math.max(...blocked.map(([r]) => Math.ceil(r.msBeforeNext / 1000)), 1)
+      throw new KeywardError('rate_limited', 'too many failed logins; try again later', { retryAfterS })
+    }
+  }
+
+  async logout(principal: Principal, ip: string | null): Promise<void> {
+    if (principal.sessionId === null) throw new KeywardError('validation_failed', 'only a session can log out; revoke a key instead')
+    await this.sessions.delete(principal.sessionId)
+    await this.audit.record({ principal, ip }, 'auth.logout', { type: 'session', id: principal.sessionId, ownerActorId: principal.owner.actorId })
+  }
+
+  /** Resolves a bearer credential, or throws 401. */
+  async authenticate(token: string): Promise<Principal> {
+    if (token.startsWith(SESSION_PREFIX)) {
+      const s = await this.sessions.findByHash(hashSecret(token))
+      if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
+      const user = await this.actors.findUserById(s.userId)
+      if (!user) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
+      return userPrincipal(user, s.id)
+    }
+    const r = await this.verifier.verify(token)
+    if (!r.valid || !r.lookup) throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
+    const { key, owner, role } = r.lookup
+    return { owner, role, scopes: key.scopes.length > 0 ? key.scopes : null, via: 'key', keyId: key.id, sessionId: null }
+  }
+}
+
+export function userPrincipal(user: User, sessionId: number | null): Principal {
+  return {
+    owner: { kind: 'user', id: user.id, actorId: user.actorId, userId: user.id, applicationId: null },
+    role: user.role,
+    scopes: null,
+    via: 'session',
+    keyId: null,
+    sessionId,
+  }
+}

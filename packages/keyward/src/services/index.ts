@@ -1,0 +1,74 @@
+import type { Config } from '../config.js'
+import { type Clock, systemClock } from '../core/clock.js'
+import { ActorRepository } from '../store/actor-repository.js'
+import { AuditRepository } from '../store/audit-repository.js'
+import { type Store, openStore } from '../store/database.js'
+import { KeyRepository } from '../store/key-repository.js'
+import { migrateToLatest } from '../store/migrations.js'
+import { SessionRepository } from '../store/session-repository.js'
+import { AuditLog } from './audit-log.js'
+import { AuditService } from './audit-service.js'
+import { AuthService } from './auth-service.js'
+import { KeyService } from './key-service.js'
+import { OwnerService } from './owner-service.js'
+import { MemoryKeyRateLimiter } from './rate-limiter.js'
+import { UsageRecorder } from './usage-recorder.js'
+import { UserService } from './user-service.js'
+import { VerifyCache } from './verify-cache.js'
+import { Verifier } from './verifier.js'
+
+/** Everything the faces call, wired over one store. */
+export interface Services {
+  store: Store
+  clock: Clock
+  auth: AuthService
+  keys: KeyService
+  users: UserService
+  owners: OwnerService
+  audit: AuditService
+  verifier: Verifier
+  cache: VerifyCache
+  usage: UsageRecorder
+  /** Flushes batched writes and closes the database. */
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  clock?: Clock
+  onBackgroundError?: (e: unknown) => void
+}
+
+/** Opens the store, migrates it, and wires the use cases. */
+export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
+  const clock = opts.clock ?? systemClock
+  const store = openStore(config.databaseUrl)
+  try {
+    await migrateToLatest(store.db, store.dialect)
+  } catch (e) {
+    await store.close()
+    throw e
+  }
+  const keyRepo = new KeyRepository(store.db)
+  const actors = new ActorRepository(store.db)
+  const auditLog = new AuditLog(new AuditRepository(store.db), clock)
+  const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, opts.onBackgroundError ?? (() => {}))
+  usage.start()
+  const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
+  return {
+    store,
+    clock,
+    cache,
+    usage,
+    verifier,
+    auth: new AuthService(actors, new SessionRepository(store.db), verifier, auditLog, clock, config.sessionTtlS),
+    keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
+    users: new UserService(actors, auditLog, clock),
+    owners: new OwnerService(actors, auditLog, clock),
+    audit: new AuditService(new AuditRepository(store.db)),
+    async close() {
+      await usage.stop()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,272 @@
+import { canSeeOwner, requireScope } from '../core/authz.js'
+import type { Clock } from '../core/clock.js'
+import { KeywardError, invalid, notFound } from '../core/errors.js'
+import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, generateKey, hashSecret, visiblePrefix } from '../core/key-format.js'
+import { canGrantScopes } from '../core/policy.js'
+import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../core/types.js'
+import type { ActorRepository } from '../store/actor-repository.js'
+import { isUniqueViolation } from '../store/database.js'
+import type { KeyRepository } from '../store/key-repository.js'
+import type { ApiKeyUpdate } from '../store/schema.js'
+import type { AuditLog } from './audit-log.js'
+import { SESSION_PREFIX } from './auth-service.js'
+import type { RequestContext } from './context.js'
+import type { VerifyCache } from './verify-cache.js'
+
+export interface KeyLimits {
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  rate_limit?: RateLimit | null
+  remaining?: number | null
+  refill?: Refill | null
+}
+
+export interface CreateKeyInput extends KeyLimits {
+  name?: string | null
+  description?: string | null
+  expires_at?: string | null
+  prefix?: string
+  owner?: { kind: ActorKind; id: number }
+}
+
+export interface UpdateKeyInput extends KeyLimits {
+  name?: string | null
+  description?: string | null
+  expires_at?: string | null
+}
+
+export interface ListKeysInput {
+  owner_kind?: ActorKind
+  owner_id?: number
+  kind?: KeyKind
+  status?: KeyStatus
+  q?: string
+  limit?: number
+  cursor?: string
+}
+
+const MAX_LIST = 500
+
+/** Key lifecycle use cases. Every write invalidates the verify cache before it returns. */
+export class KeyService {
+  constructor(
+    private readonly keys: KeyRepository,
+    private readonly actors: ActorRepository,
+    private readonly cache: VerifyCache,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a key with a new random secret; the plaintext is returned here and never again. */
+  async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ key: string; apiKey: ApiKey }> {
+    const prefix = input.prefix ?? DEFAULT_KEY_PREFIX
+    if (!PREFIX_PATTERN.test(prefix) || SESSION_PREFIX.startsWith(prefix + '_')) {
+      throw invalid('prefix must be 1-16 lower-case letters or digits, starting with a letter, and not "kwsess"')
+    }
+    const secret = generateKey(prefix)
+    return { key: secret, apiKey: await this.insertKey(ctx, input, secret) }
+  }
+
+  /**
+   * Stores a key whose secret was made elsewhere (a device-generated key, an import).
+   * Only its hash is kept.
+   */
+  async insertKey(ctx: RequestContext, input: CreateKeyInput, secret: string): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const owner = await this.resolveOwner(ctx, input.owner)
+    const scopes = input.scopes ?? []
+    if (!canGrantScopes(ctx.principal.scopes, scopes)) {
+      throw new KeywardError('forbidden', 'a key cannot be given scopes its creator does not hold', { details: { held: ctx.principal.scopes } })
+    }
+    const kind = keyKindOf[owner.kind]
+    const name = input.name ?? null
+    if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
+    checkLimits(input)
+    const now = this.clock.now().toISOString()
+    const hash = hashSecret(secret)
+    try {
+      const apiKey = await this.keys.insert({
+        actor_id: owner.actorId, kind, name, description: input.description ?? null, hash, key_prefix: visiblePrefix(secret),
+        previous_hash: null, previous_hash_expires_at: null, scopes: JSON.stringify(scopes), meta: JSON.stringify(input.meta ?? {}),
+        expires_at: normalizeDate(input.expires_at), disabled_at: null, revoked_at: null, revoked_reason: null,
+        rate_limit: null, rate_limit_window_s: null, remaining: null, refill_amount: null, refill_interval_s: null,
+        ...limitColumns(input), last_refill_at: input.refill ? now : null, last_used_at: null,
+        created_by_actor_id: ctx.principal.owner.actorId, created_at: now, updated_at: now,
+      })
+      this.cache.invalidate([hash]) // a negative entry for this secret may exist
+      await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes })
+      return apiKey
+    } catch (e) {
+      if (isUniqueViolation(e)) throw name !== null && (await this.keys.nameTaken(owner.actorId, name)) ? nameConflict(name) : new KeywardError('conflict', 'this key already exists')
+      throw e
+    }
+  }
+
+  async list(ctx: RequestContext, input: ListKeysInput): Promise<{ keys: ApiKey[]; total: number; nextCursor: string | null }> {
+    requireScope(ctx.principal, 'keys:read')
+    const limit = Math.min(input.limit ?? 100, MAX_LIST)
+    let actorId: number | undefined
+    if (input.owner_id !== undefined) {
+      const owner = await this.actors.ownerOf(input.owner_kind ?? 'user', input.owner_id)
+      // An owner the caller cannot see has, for the caller, no keys.
+      if (!owner || !canSeeOwner(ctx.principal, owner)) return { keys: [], total: 0, nextCursor: null }
+      actorId = owner.actorId
+    }
+    const { keys, total } = await this.keys.list(ctx.principal, {
+      actorId, kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
+      status: input.status, q: input.q, limit, beforeId: decodeCursor(input.cursor),
+    }, this.clock.now().toISOString())
+    const last = keys[keys.length - 1]
+    return { keys, total, nextCursor: keys.length === limit && last ? encodeCursor(last.id) : null }
+  }
+
+  /** The key an authenticated principal is using (no check: the caller holds it). */
+  findOwn(id: number): Promise<ApiKey | undefined> {
+    return this.keys.findById(id)
+  }
+
+  async get(ctx: RequestContext, id: number): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:read')
+    return (await this.findVisible(ctx, id)).key
+  }
+
+  async update(ctx: RequestContext, id: number, input: UpdateKeyInput): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id)
+    assertNotRevoked(key)
+    if (input.scopes !== undefined && !canGrantScopes(ctx.principal.scopes, input.scopes)) {
+      throw new KeywardError('forbidden', 'a key cannot be given scopes its editor does not hold')
+    }
+    if (input.name === null && key.kind === 'user') throw invalid('a user key needs a name')
+    if (input.name && key.kind === 'user' && (await this.keys.nameTaken(key.actorId, input.name, key.id))) throw nameConflict(input.name)
+    checkLimits({
+      remaining: input.remaining === undefined ? key.remaining : input.remaining,
+      refill: input.refill === undefined ? key.refill : input.refill,
+    })
+    const patch: ApiKeyUpdate = { ...limitColumns(input) }
+    if (input.name !== undefined) patch.name = input.name
+    if (input.description !== undefined) patch.description = input.description
+    if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
+    if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
+    if (input.meta !== undefined) patch.meta = JSON.stringify(input.meta)
+    if (input.refill) patch.last_refill_at = this.clock.now().toISOString()
+    return this.write(ctx, key, 'key.update', patch, { fields: Object.keys(input) })
+  }
+
+  async disable(ctx: RequestContext, id: number): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id)
+    assertNotRevoked(key)
+    return this.write(ctx, key, 'key.disable', { disabled_at: key.disabledAt ?? this.clock.now().toISOString() })
+  }
+
+  async enable(ctx: RequestContext, id: number): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id)
+    assertNotRevoked(key)
+    return this.write(ctx, key, 'key.enable', { disabled_at: null })
+  }
+
+  /** Irreversible; the row stays for audit. Revoking a revoked key changes nothing. */
+  async revoke(ctx: RequestContext, id: number, reason: string | null = null): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id)
+    if (key.revokedAt) return key
+    return this.write(ctx, key, 'key.revoke', { revoked_at: this.clock.now().toISOString(), revoked_reason: reason }, { reason })
+  }
+
+  async delete(ctx: RequestContext, id: number): Promise<void> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id)
+    const hashes = await this.keys.delete(id)
+    if (!hashes) throw notFound('API key')
+    this.cache.invalidate(hashes)
+    await this.audit.record(ctx, 'key.delete', target(key), { name: key.name })
+  }
+
+  /** A new secret for the same key; the old one keeps working for `graceS` seconds. */
+  async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey }> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key, hash } = await this.findVisible(ctx, id)
+    assertNotRevoked(key)
+    const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
+    const secret = generateKey(prefix)
+    const now = this.clock.now()
+    const apiKey = await this.write(ctx, key, 'key.roll', {
+      hash: hashSecret(secret), key_prefix: visiblePrefix(secret),
+      previous_hash: graceS > 0 ? hash : null,
+      previous_hash_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
+    }, { grace_period_s: graceS })
+    return { key: secret, apiKey }
+  }
+
+  private async write(ctx: RequestContext, key: ApiKey, action: string, patch: ApiKeyUpdate, details: Record<string, unknown> = {}): Promise<ApiKey> {
+    const r = await this.keys.update(key.id, { ...patch, updated_at: this.clock.now().toISOString() })
+    if (!r) throw notFound('API key')
+    this.cache.invalidate(r.hashes)
+    await this.audit.record(ctx, action, target(r.key), details)
+    return r.key
+  }
+
+  /** A key the caller may see, or 404 (also for keys of others: ids cannot be probed). */
+  private async findVisible(ctx: RequestContext, id: number): Promise<{ key: ApiKey; hash: string }> {
+    const found = await this.keys.findWithHash(id)
+    if (!found) throw notFound('API key')
+    const owner = await this.actors.ownerOfActor(found.key.actorId)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('API key')
+    return found
+  }
+
+  private async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
+    const p = ctx.principal
+    if (!ref) return p.owner
+    if (ref.kind === 'user' && p.owner.kind !== 'user') throw new KeywardError('forbidden', 'application and device credentials cannot create user keys')
+    const owner = await this.actors.ownerOf(ref.kind, ref.id)
+    if (!owner || !canSeeOwner(p, owner)) throw notFound(ref.kind)
+    return owner
+  }
+}
+
+const target = (k: ApiKey) => ({ type: 'api_key', id: k.id, ownerActorId: k.actorId })
+const nameConflict = (name: string) => new KeywardError('conflict', `a key named "${name}" already exists for this owner`, { details: { field: 'name' } })
+
+function assertNotRevoked(key: ApiKey): void {
+  if (key.revokedAt) throw new KeywardError('conflict', 'this key is revoked; revocation cannot be undone', { details: { revoked_at: key.revokedAt } })
+}
+
+function checkLimits(input: KeyLimits): void {
+  if (input.refill && (input.remaining === undefined || input.remaining === null)) throw invalid('refill needs a usage limit (remaining)')
+}
+
+function limitColumns(input: KeyLimits): ApiKeyUpdate {
+  const out: ApiKeyUpdate = {}
+  if (input.rate_limit !== undefined) {
+    out.rate_limit = input.rate_limit?.limit ?? null
+    out.rate_limit_window_s = input.rate_limit?.window_s ?? null
+  }
+  if (input.remaining !== undefined) out.remaining = input.remaining
+  if (input.refill !== undefined) {
+    out.refill_amount = input.refill?.amount ?? null
+    out.refill_interval_s = input.refill?.interval_s ?? null
+  }
+  return out
+}
+
+/** Accepts any date-time the schema let through; stores canonical UTC with milliseconds. */
+export function normalizeDate(v: string | null | undefined): string | null {
+  if (v === undefined || v === null) return null
+  const t = Date.parse(v)
+  if (Number.isNaN(t)) throw invalid(`not a date: "${v}"`, { field: 'expires_at' })
+  return new Date(t).toISOString()
+}
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`k:${id}`).toString('base64url')
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined
+  const m = /^k:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())
+  if (!m) throw invalid('cursor is not one this server issued', { field: 'cursor' })
+  return Number(m[1])
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { canSeeOwner, requireScope } from '../core/authz.js'
+import type { Clock } from '../core/clock.js'
+import { KeywardError, notFound } from '../core/errors.js'
+import type { Application, Device } from '../core/types.js'
+import type { ActorRepository } from '../store/actor-repository.js'
+import { isUniqueViolation } from '../store/database.js'
+import type { AuditLog } from './audit-log.js'
+import type { RequestContext } from './context.js'
+
+/** 32 lower-case hex characters, the uuid form balena uses for devices and applications. */
+export const newUuid = (): string => randomBytes(16).toString('hex')
+
+/** Applications (fleets) and their devices: the non-user actors that own keys. */
+export class OwnerService {
+  constructor(private readonly actors: ActorRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
+
+  async createApplication(ctx: RequestContext, input: { name: string }): Promise<Application> {
+    requireScope(ctx.principal, 'applications:write')
+    const p = ctx.principal
+    if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only users can create applications')
+    const owner = await this.actors.findUserById(p.owner.id)
+    if (!owner) throw new KeywardError('unauthorized', 'the calling user no longer exists')
+    const slug = `${owner.username}/${input.name}`.toLowerCase()
+    try {
+      const app = await this.actors.createApplication({ uuid: newUuid(), slug, name: input.name, ownerUserId: owner.id, at: this.clock.now().toISOString() })
+      await this.audit.record(ctx, 'application.create', { type: 'application', id: app.id, ownerActorId: app.actorId }, { slug })
+      return app
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new KeywardError('conflict', `an application "${slug}" already exists`, { details: { field: 'name' } })
+      throw e
+    }
+  }
+
+  async getApplication(ctx: RequestContext, id: number): Promise<Application> {
+    requireScope(ctx.principal, 'applications:read')
+    const owner = await this.actors.ownerOf('application', id)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
+    return (await this.actors.findApplication(id))!
+  }
+
+  async listApplications(ctx: RequestContext, limit = 100, beforeId?: number): Promise<Application[]> {
+    requireScope(ctx.principal, 'applications:read')
+    const p = ctx.principal
+    if (p.owner.kind !== 'user') {
+      const app = p.owner.applicationId === null ? undefined : await this.actors.findApplication(p.owner.applicationId)
+      return app && (beforeId === undefined || app.id < beforeId) ? [app] : []
+    }
+    return this.actors.listApplications(p.role === 'admin' ? null : p.owner.id, Math.min(limit, 500), beforeId)
+  }
+
+  async createDevice(ctx: RequestContext, input: { application_id: number; name?: string | null; uuid?: string }, registeredWithKeyId: number | null = null): Promise<Device> {
+    requireScope(ctx.principal, 'devices:write')
+    await this.getApplicationForWrite(ctx, input.application_id)
+    try {
+      const device = await this.actors.createDevice({
+        uuid: (input.uuid ?? newUuid()).toLowerCase(), name: input.name ?? null, applicationId: input.application_id,
+        registeredWithKeyId, at: this.clock.now().toISOString(),
+      })
+      await this.audit.record(ctx, 'device.create', { type: 'device', id: device.id, ownerActorId: device.actorId }, { uuid: device.uuid })
+      return device
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a device with this uuid already exists', { details: { field: 'uuid' } })
+      throw e
+    }
+  }
+
+  private async getApplicationForWrite(ctx: RequestContext, id: number): Promise<void> {
+    const owner = await this.actors.ownerOf('application', id)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
+    if (ctx.principal.owner.kind === 'device') throw new KeywardError('forbidden', 'a device cannot create devices')
+  }
+
+  async getDevice(ctx: RequestContext, id: number): Promise<Device> {
+    requireScope(ctx.principal, 'devices:read')
+    const owner = await this.actors.ownerOf('device', id)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('device')
+    return (await this.actors.findDevice(id))!
+  }
+
+  async listDevices(ctx: RequestContext, f: { application_id?: number; limit?: number; beforeId?: number }): Promise<Device[]> {
+    requireScope(ctx.principal, 'devices:read')
+    return this.actors.listDevices(ctx.principal, { applicationId: f.application_id, limit: Math.min(f.limit ?? 100, 500), beforeId: f.beforeId })
+  }
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { requireAdmin, requireScope } from '../core/authz.js'
+import type { Clock } from '../core/clock.js'
+import { KeywardError, notFound } from '../core/errors.js'
+import type { Role, User } from '../core/types.js'
+import type { ActorRepository } from '../store/actor-repository.js'
+import { isUniqueViolation } from '../store/database.js'
+import type { AuditLog } from './audit-log.js'
+import type { RequestContext } from './context.js'
+import { hashPassword } from './passwords.js'
+
+export interface CreateUserInput {
+  email: string
+  password: string
+  username?: string
+  role?: Role
+}
+
+/** Users: created by admins (or at first start), listed by admins, each user sees itself. */
+export class UserService {
+  constructor(private readonly actors: ActorRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
+
+  async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
+    requireScope(ctx.principal, 'users:write')
+    requireAdmin(ctx.principal)
+    const user = await this.insert(input)
+    await this.audit.record(ctx, 'user.create', { type: 'user', id: user.id, ownerActorId: user.actorId }, { email: user.email, role: user.role })
+    return user
+  }
+
+  /** Creates the first admin when there is no user at all; returns the generated password, if one was made. */
+  async bootstrapAdmin(email: string | null, password: string | null): Promise<{ user: User; generatedPassword: string | null } | null> {
+    if ((await this.actors.countUsers()) > 0) return null
+    const generated = password ? null : randomBytes(18).toString('base64url')
+    const user = await this.insert({ email: email ?? 'admin@keyward.local', password: password ?? generated!, role: 'admin', username: 'admin' })
+    await this.audit.record({ principal: null, ip: null }, 'user.bootstrap', { type: 'user', id: user.id, ownerActorId: user.actorId })
+    return { user, generatedPassword: generated }
+  }
+
+  private async insert(input: CreateUserInput): Promise<User> {
+    const email = input.email.trim().toLowerCase()
+    const username = (input.username ?? (await this.freeUsername(email))).toLowerCase()
+    try {
+      return await this.actors.createUser({
+        email, username, passwordHash: await hashPassword(input.password), role: input.role ?? 'member', at: this.clock.now().toISOString(),
+      })
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a user with this email or username already exists')
+      throw e
+    }
+  }
+
+  /** The local part of the email, made unique with a number if needed. */
+  private async freeUsername(email: string): Promise<string> {
+    const base = email.split('@')[0]!.replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user'
+    if (!(await this.actors.usernameTaken(base))) return base
+    return `${base}${randomBytes(3).readUIntBE(0, 3) % 100000}`
+  }
+
+  async list(ctx: RequestContext, limit = 100, beforeId?: number): Promise<User[]> {
+    requireScope(ctx.principal, 'users:read')
+    const p = ctx.principal
+    if (p.owner.kind === 'user' && p.role === 'admin') return this.actors.listUsers(Math.min(limit, 500), beforeId)
+    const self = await this.actors.findUserById(p.owner.userId)
+    return p.owner.kind === 'user' && self && (beforeId === undefined || self.id < beforeId) ? [self] : []
+  }
+
+  /** The user behind an authenticated principal (no check: the caller is that user). */
+  whoIs(id: number): Promise<User | undefined> {
+    return this.actors.findUserById(id)
+  }
+
+  async get(ctx: RequestContext, id: number): Promise<User> {
+    requireScope(ctx.principal, 'users:read')
+    const p = ctx.principal
+    const visible = p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === id)
+    const user = visible ? await this.actors.findUserById(id) : undefined
+    if (!user) throw notFound('user')
+    return user
+  }
+}

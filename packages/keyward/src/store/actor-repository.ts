@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely'
+import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
+import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
+
+export const rowToUser = (r: UserRow): User => ({
+  id: r.id, actorId: r.actor_id, email: r.email, username: r.username, role: r.role, createdAt: r.created_at,
+})
+export const rowToApplication = (r: ApplicationRow): Application => ({
+  id: r.id, actorId: r.actor_id, uuid: r.uuid, slug: r.slug, name: r.name, ownerUserId: r.owner_user_id, createdAt: r.created_at,
+})
+export const rowToDevice = (r: DeviceRow): Device => ({
+  id: r.id, actorId: r.actor_id, uuid: r.uuid, name: r.name, applicationId: r.application_id,
+  registeredWithKeyId: r.registered_with_key_id, createdAt: r.created_at,
+})
+
+/** Users, applications and devices: the actors that own keys. */
+export class ActorRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private async newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
+    const a = await trx.insertInto('actor').values({ kind, created_at: at }).returning('id').executeTakeFirstOrThrow()
+    return a.id
+  }
+
+  async createUser(u: { email: string; username: string; passwordHash: string; role: Role; at: string }): Promise<User> {
+    return this.db.transaction().execute(async (trx) => {
+      const actorId = await this.newActor(trx, 'user', u.at)
+      const r = await trx.insertInto('user')
+        .values({ actor_id: actorId, email: u.email, username: u.username, password_hash: u.passwordHash, role: u.role, created_at: u.at })
+        .returningAll().executeTakeFirstOrThrow()
+      return rowToUser(r)
+    })
+  }
+
+  async countUsers(): Promise<number> {
+    const r = await this.db.selectFrom('user').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+
+  async findUserById(id: number): Promise<User | undefined> {
+    const r = await this.db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && rowToUser(r)
+  }
+
+  /** The user and its password hash, by email or username, ignoring case. */
+  async findUserForLogin(login: string): Promise<{ user: User; passwordHash: string } | undefined> {
+    const v = login.toLowerCase()
+    const r = await this.db.selectFrom('user').selectAll()
+      .where((eb) => (v.includes('@') ? eb('email', '=', v) : eb('username', '=', v))).executeTakeFirst()
+    return r && { user: rowToUser(r), passwordHash: r.password_hash }
+  }
+
+  async usernameTaken(username: string): Promise<boolean> {
+    return (await this.db.selectFrom('user').select('id').where('username', '=', username).executeTakeFirst()) !== undefined
+  }
+
+  async listUsers(limit: number, beforeId?: number): Promise<User[]> {
+    let q = this.db.selectFrom('user').selectAll().orderBy('id', 'desc').limit(limit)
+    if (beforeId !== undefined) q = q.where('id', '<', beforeId)
+    return (await q.execute()).map(rowToUser)
+  }
+
+  async createApplication(a: { uuid: string; slug: string; name: string; ownerUserId: number; at: string }): Promise<Application> {
+    return this.db.transaction().execute(async (trx) => {
+      const actorId = await this.newActor(trx, 'application', a.at)
+      const r = await trx.insertInto('application')
+        .values({ actor_id: actorId, uuid: a.uuid, slug: a.slug, name: a.name, owner_user_id: a.ownerUserId, created_at: a.at })
+        .returningAll().executeTakeFirstOrThrow()
+      return rowToApplication(r)
+    })
+  }
+
+  async findApplication(id: number): Promise<Application | undefined> {
+    const r = await this.db.selectFrom('application').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && rowToApplication(r)
+  }
+
+  async listApplications(ownerUserId: number | null, limit: number, beforeId?: number): Promise<Application[]> {
+    let q = this.db.selectFrom('application').selectAll().orderBy('id', 'desc').limit(limit)
+    if (ownerUserId !== null) q = q.where('owner_user_id', '=', ownerUserId)
+    if (beforeId !== undefined) q = q.where('id', '<', beforeId)
+    return (await q.execute()).map(rowToApplication)
+  }
+
+  async createDevice(d: { uuid: string; name: string | null; applicationId: number; registeredWithKeyId: number | null; at: string }): Promise<Device> {
+    return this.db.transaction().execute(async (trx) => {
+      const actorId = await this.newActor(trx, 'device', d.at)
+      const r = await trx.insertInto('device')
+        .values({ actor_id: actorId, uuid: d.uuid, name: d.name, application_id: d.applicationId, registered_with_key_id: d.registeredWithKeyId, created_at: d.at })
+        .returningAll().executeTakeFirstOrThrow()
+      return rowToDevice(r)
+    })
+  }
+
+  async findDevice(id: number): Promise<Device | undefined> {
+    const r = await this.db.selectFrom('device').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && rowToDevice(r)
+  }
+
+  /** Devices visible to a principal (null owner filter: all). */
+  async listDevices(viewer: Principal, f: { applicationId?: number; limit: number; beforeId?: number }): Promise<Device[]> {
+    let q = this.db.selectFrom('device').innerJoin('application', 'application.id', 'device.application_id')
+      .selectAll('device').orderBy('device.id', 'desc').limit(f.limit)
+    const o = viewer.owner
+    if (o.kind === 'device') q = q.where('device.id', '=', o.id)
+    else if (o.kind === 'application') q = q.where('device.application_id', '=', o.id)
+    else if (viewer.role !== 'admin') q = q.where('application.owner_user_id', '=', o.id)
+    if (f.applicationId !== undefined) q = q.where('device.application_id', '=', f.applicationId)
+    if (f.beforeId !== undefined) q = q.where('device.id', '<', f.beforeId)
+    return (await q.execute()).map(rowToDevice)
+  }
+
+  /** The owner of a user, application or device, for authorization. */
+  async ownerOf(kind: ActorKind, id: number): Promise<Owner | undefined> {
+    if (kind === 'user') {
+      const u = await this.findUserById(id)
+      return u && { kind, id, actorId: u.actorId, userId: u.id, applicationId: null }
+    }
+    if (kind === 'application') {
+      const a = await this.findApplication(id)
+      return a && { kind, id, actorId: a.actorId, userId: a.ownerUserId, applicationId: a.id }
+    }
+    const d = await this.db.selectFrom('device').innerJoin('application', 'application.id', 'device.application_id')
+      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id']).where('device.id', '=', id).executeTakeFirst()
+    return d && { kind, id, actorId: d.actor_id, userId: d.owner_user_id, applicationId: d.application_id }
+  }
+
+  /** The owner behind an actor id (the reverse of `ownerOf`). */
+  async ownerOfActor(actorId: number): Promise<Owner | undefined> {
+    const a = await this.db.selectFrom('actor').select(['kind']).where('id', '=', actorId).executeTakeFirst()
+    if (!a) return undefined
+    const table = a.kind === 'user' ? 'user' : a.kind === 'application' ? 'application' : 'device'
+    const r = await this.db.selectFrom(table).select('id').where('actor_id', '=', actorId).executeTakeFirst()
+    return r && this.ownerOf(a.kind, r.id)
+  }
+}

@@ -1,0 +1,203 @@
+import { type Kysely, type Transaction, sql } from 'kysely'
+import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
+import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
+import { visibleActors } from './visibility.js'
+
+export interface KeyFilter {
+  actorId?: number
+  kind?: KeyKind
+  status?: KeyStatus
+  q?: string
+  limit: number
+  /** Return keys with an id below this one (newest first). */
+  beforeId?: number
+}
+
+/** A key found by the hash of a presented secret, with everything verification needs. */
+export interface KeyLookup {
+  key: ApiKey
+  owner: Owner
+  /** Role of the owning user for user keys; application and device keys act as members. */
+  role: Role
+  /** True when the secret matched the pre-roll hash, valid until `previousHashExpiresAt`. */
+  matchedPrevious: boolean
+  previousHashExpiresAt: string | null
+}
+
+type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
+
+export function rowToKey(r: KeyRowWithOwner): ApiKey {
+  return {
+    id: r.id,
+    actorId: r.actor_id,
+    owner: { kind: r.owner_kind, id: r.owner_id ?? 0 },
+    kind: r.kind,
+    name: r.name,
+    description: r.description,
+    keyPrefix: r.key_prefix,
+    scopes: JSON.parse(r.scopes) as string[],
+    meta: JSON.parse(r.meta) as Record<string, unknown>,
+    expiresAt: r.expires_at,
+    disabledAt: r.disabled_at,
+    revokedAt: r.revoked_at,
+    revokedReason: r.revoked_reason,
+    rateLimit: r.rate_limit !== null && r.rate_limit_window_s !== null ? { limit: r.rate_limit, window_s: r.rate_limit_window_s } : null,
+    remaining: r.remaining,
+    refill: r.refill_amount !== null && r.refill_interval_s !== null ? { amount: r.refill_amount, interval_s: r.refill_interval_s } : null,
+    lastRefillAt: r.last_refill_at,
+    lastUsedAt: r.last_used_at,
+    createdByActorId: r.created_by_actor_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =>
+  [r.hash, r.previous_hash].filter((h): h is string => h !== null)
+
+/** Storage of API keys. Knows SQL, not rules. */
+export class KeyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Keys with their owner's kind and id, from the actor tables. */
+  private selectKeys() {
+    return this.db.selectFrom('api_key')
+      .innerJoin('actor', 'actor.id', 'api_key.actor_id')
+      .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
+      .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
+      .leftJoin('device', 'device.actor_id', 'api_key.actor_id')
+      .selectAll('api_key')
+      .select((eb) => [
+        'actor.kind as owner_kind',
+        eb.fn.coalesce('user.id', 'application.id', 'device.id').as('owner_id'),
+      ])
+  }
+
+  async insert(row: NewApiKeyRow): Promise<ApiKey> {
+    const { id } = await this.db.insertInto('api_key').values(row).returning('id').executeTakeFirstOrThrow()
+    return (await this.findById(id))!
+  }
+
+  async findById(id: number): Promise<ApiKey | undefined> {
+    const r = await this.selectKeys().where('api_key.id', '=', id).executeTakeFirst()
+    return r && rowToKey(r)
+  }
+
+  async findWithHash(id: number): Promise<{ key: ApiKey; hash: string } | undefined> {
+    const r = await this.selectKeys().where('api_key.id', '=', id).executeTakeFirst()
+    return r && { key: rowToKey(r), hash: r.hash }
+  }
+
+  /** Returns the updated key and the hashes whose cache entries must go. */
+  async update(id: number, patch: ApiKeyUpdate): Promise<{ key: ApiKey; hashes: string[] } | undefined> {
+    const before = await this.db.selectFrom('api_key').select(['hash', 'previous_hash']).where('id', '=', id).executeTakeFirst()
+    const r = await this.db.updateTable('api_key').set(patch).where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst()
+    if (!r || !before) return undefined
+    return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }
+  }
+
+  /** Deletes a key; returns its hashes, or undefined if there was none. */
+  async delete(id: number): Promise<string[] | undefined> {
+    const r = await this.db.deleteFrom('api_key').where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst()
+    return r && hashesOf(r)
+  }
+
+  /** One indexed query: the key matching a hash (current or pre-roll) and its owner. */
+  async findByHash(hash: string): Promise<KeyLookup | undefined> {
+    const r = await this.selectKeys()
+      .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
+      .select(['user.role as user_role', 'application.owner_user_id as app_owner_id', 'device.application_id as device_app_id', 'dapp.owner_user_id as device_owner_id'])
+      .where((eb) => eb.or([eb('api_key.hash', '=', hash), eb('api_key.previous_hash', '=', hash)]))
+      .executeTakeFirst()
+    if (!r) return undefined
+    const key = rowToKey(r)
+    const id = key.owner.id
+    const owner: Owner =
+      r.owner_kind === 'user'
+        ? { kind: 'user', id, actorId: r.actor_id, userId: id, applicationId: null }
+        : r.owner_kind === 'application'
+          ? { kind: 'application', id, actorId: r.actor_id, userId: r.app_owner_id!, applicationId: id }
+          : { kind: 'device', id, actorId: r.actor_id, userId: r.device_owner_id!, applicationId: r.device_app_id! }
+    return { key, owner, role: r.user_role ?? 'member', matchedPrevious: r.hash !== hash, previousHashExpiresAt: r.previous_hash_expires_at }
+  }
+
+  /** Keys visible to `viewer`, newest first, with the total matching the filter. */
+  async list(viewer: Principal, f: KeyFilter, now: string): Promise<{ keys: ApiKey[]; total: number }> {
+    let q = this.db.selectFrom('api_key')
+    const visible = visibleActors(this.db, viewer)
+    if (visible) q = q.where('api_key.actor_id', 'in', visible)
+    if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
+    if (f.kind) q = q.where('api_key.kind', '=', f.kind)
+    if (f.q) q = q.where(sql<boolean>`lower(api_key.name) like ${'%' + escapeLike(f.q.toLowerCase()) + '%'} escape '\\'`)
+    if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
+    const page = f.beforeId !== undefined ? q.where('api_key.id', '<', f.beforeId) : q
+    const [ids, count] = await Promise.all([
+      page.select('api_key.id').orderBy('api_key.id', 'desc').limit(f.limit).execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ])
+    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).orderBy('api_key.id', 'desc').execute()
+    return { keys: rows.map(rowToKey), total: Number(count.n) }
+  }
+
+  /** Name clash among the live user keys of one actor. */
+  async nameTaken(actorId: number, name: string, exceptId?: number): Promise<boolean> {
+    let q = this.db.selectFrom('api_key').select('id')
+      .where('actor_id', '=', actorId).where('name', '=', name).where('kind', '=', 'user').where('revoked_at', 'is', null)
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
+    return (await q.executeTakeFirst()) !== undefined
+  }
+
+  /**
+   * Takes one use from a usage-limited key, refilling first when the refill is due.
+   * Atomic in SQL so concurrent verifications (several nodes) never go below zero.
+   * Returns the remaining count after this use, or null when the key is used up.
+   */
+  async consumeUse(id: number, now: Date, refill: { amount: number; interval_s: number } | null): Promise<number | null> {
+    if (refill) {
+      const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
+      const refilled = await this.db.updateTable('api_key')
+        .set({ remaining: refill.amount - 1, last_refill_at: now.toISOString() })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
+        .where('remaining', 'is not', null)
+        .returning('remaining').executeTakeFirst()
+      if (refilled && refill.amount > 0) return refilled.remaining
+    }
+    const r = await this.db.updateTable('api_key')
+      .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
+      .where('id', '=', id).where('remaining', '>', 0)
+      .returning('remaining').executeTakeFirst()
+    return r ? r.remaining : null
+  }
+
+  /** Writes batched `last_used_at` values in one transaction. */
+  async touchLastUsed(entries: ReadonlyMap<number, string>): Promise<void> {
+    if (entries.size === 0) return
+    await this.db.transaction().execute(async (trx: Transaction<Database>) => {
+      for (const [id, at] of entries) {
+        await trx.updateTable('api_key').set({ last_used_at: at })
+          .where('id', '=', id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+          .execute()
+      }
+    })
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c)
+}
+
+function statusCondition(eb: any, status: KeyStatus, now: string) {
+  const live = [eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is', null)]
+  switch (status) {
+    case 'revoked':
+      return eb('api_key.revoked_at', 'is not', null)
+    case 'disabled':
+      return eb.and([eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is not', null)])
+    case 'expired':
+      return eb.and([...live, eb('api_key.expires_at', 'is not', null), eb('api_key.expires_at', '<=', now)])
+    case 'active':
+      return eb.and([...live, eb.or([eb('api_key.expires_at', 'is', null), eb('api_key.expires_at', '>', now)])])
+  }
+}

@@ -1,0 +1,112 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * Table shapes. Times are ISO-8601 UTC text in both dialects: one representation,
+ * ordered lexicographically, and no driver-specific Date/bigint conversions.
+ * JSON columns are text for the same reason.
+ */
+export interface ActorTable {
+  id: Generated<number>
+  kind: 'user' | 'application' | 'device'
+  created_at: string
+}
+
+export interface UserTable {
+  id: Generated<number>
+  actor_id: number
+  email: string
+  username: string
+  password_hash: string
+  role: 'admin' | 'member'
+  created_at: string
+}
+
+export interface ApplicationTable {
+  id: Generated<number>
+  actor_id: number
+  uuid: string
+  slug: string
+  name: string
+  owner_user_id: number
+  created_at: string
+}
+
+export interface DeviceTable {
+  id: Generated<number>
+  actor_id: number
+  uuid: string
+  name: string | null
+  application_id: number
+  registered_with_key_id: number | null
+  created_at: string
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>
+  actor_id: number
+  kind: 'user' | 'provisioning' | 'device'
+  name: string | null
+  description: string | null
+  hash: string
+  key_prefix: string
+  /** Hash of the secret replaced by the last roll, accepted until `previous_hash_expires_at`. */
+  previous_hash: string | null
+  previous_hash_expires_at: string | null
+  scopes: string
+  meta: string
+  expires_at: string | null
+  disabled_at: string | null
+  revoked_at: string | null
+  revoked_reason: string | null
+  rate_limit: number | null
+  rate_limit_window_s: number | null
+  remaining: number | null
+  refill_amount: number | null
+  refill_interval_s: number | null
+  last_refill_at: string | null
+  last_used_at: string | null
+  created_by_actor_id: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SessionTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  created_at: string
+  expires_at: string
+  ip: string | null
+}
+
+export interface AuditEventTable {
+  id: Generated<number>
+  at: string
+  /** Who did it (null: the system, e.g. bootstrap). */
+  actor_id: number | null
+  action: string
+  target_type: string
+  target_id: string | null
+  /** Actor owning the target, so members can read the trail of their own things. */
+  owner_actor_id: number | null
+  ip: string | null
+  details: string
+}
+
+export interface Database {
+  actor: ActorTable
+  user: UserTable
+  application: ApplicationTable
+  device: DeviceTable
+  api_key: ApiKeyTable
+  session: SessionTable
+  audit_event: AuditEventTable
+}
+
+export type ApiKeyRow = Selectable<ApiKeyTable>
+export type NewApiKeyRow = Insertable<ApiKeyTable>
+export type ApiKeyUpdate = Updateable<ApiKeyTable>
+export type UserRow = Selectable<UserTable>
+export type ApplicationRow = Selectable<ApplicationTable>
+export type DeviceRow = Selectable<DeviceTable>
+export type AuditEventRow = Selectable<AuditEventTable>

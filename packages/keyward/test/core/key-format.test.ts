@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import { classifyKey, generateKey, hashSecret, visiblePrefix } from '../../src/core/key-format.js'
+
+describe('key format', () => {
+  it('generates keys that classify as Keyward keys with their prefix', () => {
+    for (const prefix of ['kw', 'a', 'live', 'sk2test']) {
+      const key = generateKey(prefix)
+      assert.match(key, new RegExp(`^${prefix}_[0-9A-Za-z]{49}$`))
+      assert.deepEqual(classifyKey(key), { kind: 'keyward', prefix })
+    }
+  })
+
+  it('never generates the same key twice in 10k draws', () => {
+    const seen = new Set(Array.from({ length: 10_000 }, () => generateKey()))
+    assert.equal(seen.size, 10_000)
+  })
+
+  it('rejects any single-character change to a key as malformed (checksum)', () => {
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+    fc.assert(
+      fc.property(fc.nat(), fc.constantFrom(...alphabet), (pos, ch) => {
+        const key = generateKey()
+        const i = 3 + (pos % (key.length - 3))
+        fc.pre(key[i] !== ch)
+        const typo = key.slice(0, i) + ch + key.slice(i + 1)
+        return classifyKey(typo).kind === 'malformed'
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('treats long keys of another shape as foreign and short ones as malformed', () => {
+    assert.equal(classifyKey('a'.repeat(32)).kind, 'foreign')
+    assert.equal(classifyKey('0123456789abcdef0123456789abcdef').kind, 'foreign')
+    assert.equal(classifyKey('a'.repeat(31)).kind, 'malformed')
+    assert.equal(classifyKey('').kind, 'malformed')
+    assert.equal(classifyKey('has space'.padEnd(40, 'x')).kind, 'malformed')
+  })
+
+  it('shows a prefix that identifies the key without revealing it', () => {
+    const key = generateKey('kw')
+    const shown = visiblePrefix(key)
+    assert.equal(shown, key.slice(0, 9))
+    assert.ok(shown.length < key.length / 4)
+  })
+
+  it('hashes with SHA-256 hex', () => {
+    assert.equal(hashSecret('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+  })
+})

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { readFileSync, existsSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import { describe, it } from 'node:test'
+import { loadConfig } from '../../src/config.js'
+import { createKeyward } from '../../src/server.js'
+import { ADMIN, freshDatabase } from '../helpers.js'
+
+describe('secrets at rest and in logs', () => {
+  it('never writes a plaintext key to the SQLite file or the server log', async () => {
+    const db = await freshDatabase('sqlite')
+    const path = db.url.slice('sqlite:'.length)
+    let log = ''
+    const stream = new Writable({ write(chunk, _enc, cb) { log += chunk.toString(); cb() } })
+    const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_USAGE_FLUSH_MS: '10' })
+    const kw = await createKeyward(config, { logger: { level: 'trace', stream } })
+    await kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
+    const inject = async (method: string, url: string, token?: string, body?: unknown) => {
+      const r = await kw.app.inject({
+        method: method as 'GET', url, headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+        payload: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined }
+    }
+    const login = await inject('POST', '/v1/auth/login', undefined, { email: ADMIN.email, password: ADMIN.password })
+    const session = login.body.access_token as string
+    const secrets: string[] = [session]
+    for (let i = 0; i < 5; i++) {
+      const r = await inject('POST', '/v1/keys', session, { name: `leak-${i}` })
+      secrets.push(r.body.key)
+      assert.equal((await inject('POST', '/v1/keys/verify', session, { key: r.body.key })).body.code, 'VALID')
+      await inject('GET', `/v1/keys?apikey=${r.body.key}`, r.body.key) // a key as credential and in a query string
+      await inject('POST', '/v1/keys/verify', r.body.key, { key: r.body.key.slice(0, -2) + 'zz' }) // a malformed one
+    }
+    const rolled = await inject('POST', `/v1/keys/1/roll`, session, { grace_period_s: 10 })
+    secrets.push(rolled.body.key)
+    await inject('POST', '/v1/keys', session, { name: 'bad', extra: secrets[1] }) // a validation error around a secret
+    await kw.close()
+    const files = [path, `${path}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1'))
+    assert.ok(files.join('').length > 10_000, 'the database file was written')
+    assert.ok(log.includes('"/v1/keys"'), 'the log was written at trace level')
+    for (const secret of secrets) {
+      const body = secret.slice(secret.indexOf('_') + 1)
+      for (const f of files) assert.ok(!f.includes(body), 'plaintext found in the SQLite file')
+      assert.ok(!log.includes(body), 'plaintext found in the log: ' + log.split('\n').filter((l) => l.includes(body)).join('\n').slice(0, 600))
+    }
+    await db.drop()
+  })
+})
