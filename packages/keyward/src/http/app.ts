@@ -8,6 +8,7 @@ import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
 import { installJsonParser } from './json-parser.js'
 import { installValidators } from './validation.js'
+import { compatFaces } from './compat/index.js'
 import { healthRoutes } from './routes/health.js'
 import { v1Routes } from './routes/v1/index.js'
 
@@ -59,5 +60,6 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
 
   await app.register(healthRoutes, { services })
   await app.register(v1Routes, { prefix: '/v1', services })
+  for (const face of compatFaces) await app.register(face, { services, config })
   return app
 }

@@ -1,0 +1,14 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Config } from '../../config.js'
+import type { Services } from '../../services/index.js'
+
+/**
+ * Wire-compatible faces for clients migrating from other systems. Each is a
+ * Fastify plugin registered at the origin root, with its own error envelope,
+ * translating its wire format into the same service calls as the native API.
+ */
+export const compatFaces: FastifyPluginAsync<{ services: Services; config: Config }>[] = [
+  // balena: /v7, /api-key, /actor/v1, /login_, /device/register
+  // realm:  /api/client/v2.0
+  // fluxbase: /api/v1
+]

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely'
+import type { Dialect } from '../database.js'
+import { initial } from './0001_initial.js'
+
+/**
+ * Every migration, in order. Names sort in application order; a new one is a
+ * new file `NNNN_what.ts` exporting `(dialect) => Migration`, added here.
+ */
+export function allMigrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+  }
+}
