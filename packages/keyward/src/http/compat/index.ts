@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/index.js'
+import { fluxbaseFace } from './fluxbase/index.js'
 import { realmFace } from './realm/index.js'
 
 /**
@@ -11,5 +12,5 @@ import { realmFace } from './realm/index.js'
 export const compatFaces: FastifyPluginAsync<{ services: Services; config: Config }>[] = [
   // balena: /v7, /api-key, /actor/v1, /login_, /device/register
   realmFace, // /api/client/v2.0
-  // fluxbase: /api/v1
+  fluxbaseFace, // /api/v1
 ]
