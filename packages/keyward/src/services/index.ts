@@ -68,7 +68,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     usage,
     verifier,
     auth,
-    tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, clock),
+    tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, auditLog, clock),
     keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
     users: new UserService(actors, auditLog, clock),
     owners: new OwnerService(actors, auditLog, clock),

@@ -8,6 +8,7 @@ import type { ActorRepository } from '../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../store/schema.js'
 import type { SessionRepository } from '../store/session-repository.js'
+import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
 
 /** How a Realm or Fluxbase session was opened. */
@@ -65,6 +66,7 @@ export class TokenService {
     private readonly actors: ActorRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly sessions: SessionRepository,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
@@ -93,14 +95,18 @@ export class TokenService {
   }
 
   /** A new access token for a live Realm refresh token (which is not rotated: realm-web keeps using it). */
-  async realmRefresh(refreshToken: string): Promise<string> {
+  async realmRefresh(refreshToken: string | null): Promise<string> {
     const session = await this.realmSession(refreshToken)
     return this.signAccess(session)
   }
 
   /** Ends a Realm session. Idempotent: unknown or dead tokens are fine. */
-  async realmLogout(refreshToken: string | null): Promise<void> {
-    if (refreshToken) await this.refreshTokens.deleteByHash(hashSecret(refreshToken), 'realm')
+  async realmLogout(refreshToken: string | null, ip: string | null): Promise<void> {
+    const row = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+    if (!row) return
+    await this.refreshTokens.deleteByHash(row.token_hash, 'realm')
+    const session = await this.resolve(row).catch(() => null)
+    await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', { type: 'realm_session', id: row.id, ownerActorId: row.actor_id })
   }
 
   /** The Realm session named by a refresh token, or 401. */
@@ -181,6 +187,7 @@ export class TokenService {
       session_id: null, created_at: this.now(), expires_at: this.later(REALM_REFRESH_TTL_S), ip,
     })
     const session = await this.resolve(row)
+    await this.audit.record({ principal: session.principal, ip }, 'auth.realm_login', { type: 'realm_session', id: row.id, ownerActorId: actorId }, { provider })
     return { session, accessToken: await this.signAccess(session), refreshToken }
   }
 

@@ -49,11 +49,11 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
 
   // Refresh: the refresh token is not rotated (realm-web keeps the old one).
   app.post('/auth/session', { schema: { tags, response: { 201: Type.Object({ access_token: Type.String() }), ...errors } } }, async (req, reply) =>
-    reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req)!) }))
+    reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req)) }))
 
   // logOut: 204 whatever the token (realm-web rejects logOut() on most errors).
   app.delete('/auth/session', { schema: { tags } }, async (req, reply) => {
-    await tokens.realmLogout(bearerToken(req))
+    await tokens.realmLogout(bearerToken(req), req.ip)
     return reply.status(204).send()
   })
 }
