@@ -159,6 +159,10 @@ for (const store of STORES) {
       }
     })
 
+    it('refuses self sign-up through emailPasswordAuth.registerUser (403)', async () => {
+      await rejectsRealm(newApp().emailPasswordAuth.registerUser({ email: 'new@example.com', password: 'new-password-1' }), 403, 'Forbidden')
+    })
+
     it('refuses key creation without a name (400 InvalidParameter) and beyond 20 keys per user (400)', async () => {
       const user = await newApp().logIn(password('sam@example.com', 'sam-password-1'))
       await rejectsRealm(user.apiKeys.create(''), 400, 'InvalidParameter')

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../../config.js'
+import { KeywardError } from '../../../core/errors.js'
 import type { RealmLogin } from '../../../services/token-service.js'
 import type { Services } from '../../../services/index.js'
 import { bearerToken } from '../../auth.js'
@@ -43,6 +44,11 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
   app.post('/app/:appId/auth/providers/anon-user/login', {
     schema: { tags, security: [], params: AppParams, body: AnonLoginBody, response: { 200: LoginResponse, ...errors } },
   }, async (req) => loginWire(await tokens.realmLoginAnonymous(deviceIdOf(req.body), req.ip)))
+
+  // Keyward has no self sign-up (users are created by an administrator): refused, in Realm's envelope.
+  app.post('/app/:appId/auth/providers/local-userpass/register', { schema: { tags, security: [], params: AppParams, response: errors } }, async () => {
+    throw new KeywardError('forbidden', 'sign-up is disabled; ask an administrator for an account')
+  })
 
   app.get('/auth/profile', { schema: { tags, response: { 200: RealmProfileBody, ...errors } } }, async (req) =>
     toRealmProfile(await tokens.realmSessionOfAccess(bearerToken(req))))
