@@ -302,14 +302,19 @@ for (const store of STORES) {
   describe(`Realm location with KEYWARD_PUBLIC_URL (${store})`, () => {
     let s: TestServer
     before(async () => {
-      s = await TestServer.start(store, { env: { KEYWARD_PUBLIC_URL: 'https://keys.example.com/' } })
+      s = await TestServer.start(store, { env: { KEYWARD_PUBLIC_URL: 'https://keys.example.com/kw/' } })
     })
     after(() => s.close())
 
-    it('answers the configured public origin without a trailing slash', async () => {
-      const r = await s.request('GET', `${P}/app/abc/location`)
-      assert.equal(r.status, 200)
-      assert.deepEqual(r.body, { deployment_model: 'GLOBAL', location: 'US-VA', hostname: 'https://keys.example.com', ws_hostname: 'wss://keys.example.com' })
+    it('answers the configured public URL without a trailing slash, and serves the routes under its path too', async () => {
+      const expected = { deployment_model: 'GLOBAL', location: 'US-VA', hostname: 'https://keys.example.com/kw', ws_hostname: 'wss://keys.example.com/kw' }
+      for (const prefix of [P, `/kw${P}`]) {
+        const r = await s.request('GET', `${prefix}/app/abc/location`)
+        assert.equal(r.status, 200)
+        assert.deepEqual(r.body, expected)
+      }
+      const login = await s.request('POST', `/kw${P}/app/abc/auth/providers/local-userpass/login`, { body: { username: ADMIN.email, password: ADMIN.password } })
+      assert.equal(login.status, 200)
     })
   })
 }

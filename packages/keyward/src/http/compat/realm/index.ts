@@ -16,7 +16,23 @@ export const REALM_PREFIX = '/api/client/v2.0'
  * log out and manage user API keys. Errors and unknown routes answer in Realm's envelope.
  */
 export const realmFace: FastifyPluginAsync<{ services: Services; config: Config }> = async (app, opts) => {
-  await app.register(async (realm) => {
+  for (const prefix of realmPrefixes(opts.config.publicUrl)) await app.register(realmScope(opts), { prefix })
+}
+
+/**
+ * realm-web builds URLs as location hostname + `/api/client/v2.0/…`, so a public
+ * URL with a path (`https://example.com/keyward`) needs the routes under that path
+ * too (for a proxy that does not strip it).
+ */
+export function realmPrefixes(publicUrl: string | null): string[] {
+  if (!publicUrl) return [REALM_PREFIX]
+  if (!URL.canParse(publicUrl)) throw new KeywardError('validation_failed', `KEYWARD_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`)
+  const path = new URL(publicUrl).pathname.replace(/\/+$/, '')
+  return path ? [REALM_PREFIX, path + REALM_PREFIX] : [REALM_PREFIX]
+}
+
+function realmScope(opts: { services: Services; config: Config }): FastifyPluginAsync {
+  return async (realm) => {
     await realm.register(cors, {
       origin: true,
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
@@ -26,5 +42,5 @@ export const realmFace: FastifyPluginAsync<{ services: Services; config: Config 
     realm.setNotFoundHandler((req, reply) => sendRealmError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply))
     await realm.register(realmAuthRoutes, opts)
     await realm.register(realmKeyRoutes, opts)
-  }, { prefix: REALM_PREFIX })
+  }
 }
