@@ -250,14 +250,21 @@ for (const store of STORES) {
       assert.deepEqual(limited.body, { error: 'Rate limit exceeded', code: 'RATE_LIMIT_EXCEEDED', retry_after: retry })
       // The same limiter answers native verifications.
       assert.equal((await s.verify(adminToken, key)).code, 'RATE_LIMITED')
+      const native = await flux('GET', '/v1/auth/whoami', { token: key })
+      assert.equal(native.status, 429, 'a native call with the key as bearer is limited too')
+      assert.equal(native.body.error.code, 'rate_limited')
       // Session calls count against no key.
       assert.equal((await flux('GET', `/api/v1/api-keys/${created.api_key.id}`, { token })).status, 200)
       // A new limit applies from the next request.
       const raised = await flux('PATCH', `/api/v1/api-keys/${created.api_key.id}`, { token, body: { rate_limit_per_minute: 10 } })
       assert.equal(raised.body.rate_limit_per_minute, 10)
       assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })).status, 200)
-      await flux('POST', `/api/v1/api-keys/${created.api_key.id}/revoke`, { token, body: {} })
-      const revoked = await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })
+      // Over its limit and then revoked: revocation is checked first.
+      const once = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'once', scopes: ['read:clientkeys'], rate_limit_per_minute: 1 } })).body
+      assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': once.key } })).status, 200)
+      assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': once.key } })).status, 429)
+      await flux('POST', `/api/v1/api-keys/${once.api_key.id}/revoke`, { token, body: {} })
+      const revoked = await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': once.key } })
       assert.equal(revoked.status, 401)
       assert.equal(revoked.body.error, 'API key has been revoked')
     })
