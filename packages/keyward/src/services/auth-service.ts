@@ -38,6 +38,11 @@ export class AuthService {
   ) {}
 
   async login(login: string, password: string, ip: string | null): Promise<LoginResult> {
+    return this.openSession(await this.checkPassword(login, password, ip), ip)
+  }
+
+  /** The user with these credentials, or 401 (throttled per IP and per account like `login`). */
+  async checkPassword(login: string, password: string, ip: string | null): Promise<User> {
     const account = login.trim().toLowerCase()
     await this.refuseIfThrottled(ip ?? 'unknown', account)
     const found = await this.actors.findUserForLogin(account)
@@ -51,12 +56,17 @@ export class AuthService {
       throw new KeywardError('unauthorized', 'invalid email or password')
     }
     await this.accountFailures.delete(account)
+    return found.user
+  }
+
+  /** A new native session for a user whose credentials were checked (a login, or a refresh token's renewal). */
+  async openSession(user: User, ip: string | null): Promise<LoginResult & { sessionId: number }> {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
     const expiresAt = new Date(now.getTime() + this.sessionTtlS * 1000).toISOString()
-    await this.sessions.insert({ tokenHash: hashSecret(token), userId: found.user.id, createdAt: now.toISOString(), expiresAt, ip })
-    await this.audit.record({ principal: userPrincipal(found.user, null), ip }, 'auth.login', { type: 'user', id: found.user.id, ownerActorId: found.user.actorId })
-    return { token, expiresAt, user: found.user }
+    const sessionId = await this.sessions.insert({ tokenHash: hashSecret(token), userId: user.id, createdAt: now.toISOString(), expiresAt, ip })
+    await this.audit.record({ principal: userPrincipal(user, null), ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
+    return { token, expiresAt, user, sessionId }
   }
 
   private async refuseIfThrottled(ip: string, account: string): Promise<void> {
@@ -87,6 +97,11 @@ export class AuthService {
       return userPrincipal(user, s.id)
     }
     const r = await this.verifier.verify(token)
+    // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
+    if (r.code === 'RATE_LIMITED') {
+      const retryAfterS = Math.max(1, Math.ceil((Date.parse(r.ratelimit?.reset_at ?? '') - Date.now()) / 1000) || 1)
+      throw new KeywardError('rate_limited', 'rate limit exceeded', { retryAfterS, details: { code: r.code } })
+    }
     if (!r.valid || !r.lookup) throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
     const { key, owner, role } = r.lookup
     return { owner, role, scopes: key.scopes.length > 0 ? key.scopes : null, via: 'key', keyId: key.id, sessionId: null }

@@ -5,12 +5,14 @@ import { AuditRepository } from '../store/audit-repository.js'
 import { type Store, openStore } from '../store/database.js'
 import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
+import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import { SessionRepository } from '../store/session-repository.js'
 import { AuditLog } from './audit-log.js'
 import { AuditService } from './audit-service.js'
 import { AuthService } from './auth-service.js'
 import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
+import { TokenService } from './token-service.js'
 import { MemoryKeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { UserService } from './user-service.js'
@@ -22,6 +24,8 @@ export interface Services {
   store: Store
   clock: Clock
   auth: AuthService
+  /** Refresh-token sessions and Realm access tokens (Realm and Fluxbase faces). */
+  tokens: TokenService
   keys: KeyService
   users: UserService
   owners: OwnerService
@@ -55,13 +59,16 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const usage = new UsageRecorder(keyRepo, config.usageFlushMs, opts.onBackgroundError ?? (() => {}))
   usage.start()
   const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
+  const sessions = new SessionRepository(store.db)
+  const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
   return {
     store,
     clock,
     cache,
     usage,
     verifier,
-    auth: new AuthService(actors, new SessionRepository(store.db), verifier, auditLog, clock, config.sessionTtlS),
+    auth,
+    tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, auditLog, clock),
     keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
     users: new UserService(actors, auditLog, clock),
     owners: new OwnerService(actors, auditLog, clock),

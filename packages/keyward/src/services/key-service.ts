@@ -27,6 +27,8 @@ export interface CreateKeyInput extends KeyLimits {
   expires_at?: string | null
   prefix?: string
   owner?: { kind: ActorKind; id: number }
+  /** Refuse (400) when the owner already holds this many unrevoked keys of this kind (Realm: 20 per user). */
+  max_live_keys?: number
 }
 
 export interface UpdateKeyInput extends KeyLimits {
@@ -82,6 +84,9 @@ export class KeyService {
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
     checkLimits(input)
+    if (input.max_live_keys !== undefined && (await this.keys.countLive(owner.actorId, kind)) >= input.max_live_keys) {
+      throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
+    }
     const now = this.clock.now().toISOString()
     const hash = hashSecret(secret)
     try {

@@ -139,6 +139,14 @@ export class KeyRepository {
     return { keys: rows.map(rowToKey), total: Number(count.n) }
   }
 
+  /** How many unrevoked keys of a kind an actor holds. */
+  async countLive(actorId: number, kind: KeyKind): Promise<number> {
+    const r = await this.db.selectFrom('api_key').select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('actor_id', '=', actorId).where('kind', '=', kind).where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+
   /** Name clash among the live user keys of one actor. */
   async nameTaken(actorId: number, name: string, exceptId?: number): Promise<boolean> {
     let q = this.db.selectFrom('api_key').select('id')

@@ -93,6 +93,34 @@ export interface AuditEventTable {
   details: string
 }
 
+/** A long-lived refresh token of a Realm or Fluxbase session; only its hash is stored. */
+export interface RefreshTokenTable {
+  id: Generated<number>
+  token_hash: string
+  face: 'realm' | 'fluxbase'
+  /** How the session was opened: `local-userpass`, `api-key` or `anon-user`. */
+  provider: string
+  /** The actor the session acts as; null for anonymous sessions. */
+  actor_id: number | null
+  /** The user id the client sees. */
+  subject: string
+  /** JSON scopes of the key that opened the session; null: full rights. */
+  scopes: string | null
+  device_id: string | null
+  /** The native session a Fluxbase refresh token renews. */
+  session_id: number | null
+  created_at: string
+  expires_at: string
+  ip: string | null
+}
+
+/** Secrets shared by all nodes on one database (e.g. the Realm token signing secret). */
+export interface ServerSecretTable {
+  name: string
+  value: string
+  created_at: string
+}
+
 export interface Database {
   actor: ActorTable
   user: UserTable
@@ -101,6 +129,8 @@ export interface Database {
   api_key: ApiKeyTable
   session: SessionTable
   audit_event: AuditEventTable
+  refresh_token: RefreshTokenTable
+  server_secret: ServerSecretTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>
@@ -110,3 +140,4 @@ export type UserRow = Selectable<UserTable>
 export type ApplicationRow = Selectable<ApplicationTable>
 export type DeviceRow = Selectable<DeviceTable>
 export type AuditEventRow = Selectable<AuditEventTable>
+export type RefreshTokenRow = Selectable<RefreshTokenTable>

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/index.js'
+import { fluxbaseFace } from './fluxbase/index.js'
+import { realmFace } from './realm/index.js'
 
 /**
  * Wire-compatible faces for clients migrating from other systems. Each is a
@@ -9,6 +11,6 @@ import type { Services } from '../../services/index.js'
  */
 export const compatFaces: FastifyPluginAsync<{ services: Services; config: Config }>[] = [
   // balena: /v7, /api-key, /actor/v1, /login_, /device/register
-  // realm:  /api/client/v2.0
-  // fluxbase: /api/v1
+  realmFace, // /api/client/v2.0
+  fluxbaseFace, // /api/v1
 ]

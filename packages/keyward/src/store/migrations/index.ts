@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import type { Dialect } from '../database.js'
 import { initial } from './0001_initial.js'
+import { tokens } from './0003_tokens.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -9,5 +10,6 @@ import { initial } from './0001_initial.js'
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0003_tokens': tokens(dialect),
   }
 }

@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../../../core/errors.js'
+import { toKeywardError } from '../../errors.js'
+
+/** Fluxbase's `code` (and, where its SDK users see a fixed text, the message) for each Keyward code. */
+const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
+  validation_failed: { code: 'VALIDATION_ERROR' },
+  invalid_json: { code: 'INVALID_JSON', error: 'Invalid JSON body' },
+  unauthorized: { code: 'INVALID_TOKEN' },
+  forbidden: { code: 'FORBIDDEN' },
+  not_found: { code: 'NOT_FOUND' },
+  conflict: { code: 'CONFLICT' },
+  payload_too_large: { code: 'PAYLOAD_TOO_LARGE' },
+  unsupported_media_type: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+  rate_limited: { code: 'RATE_LIMIT_EXCEEDED', error: 'Rate limit exceeded' },
+  unavailable: { code: 'UNAVAILABLE' },
+  internal: { code: 'INTERNAL_ERROR', error: 'Internal server error' },
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Fluxbase messages (and codes) this route answers instead of the defaults. */
+    fluxbaseErrors?: Partial<Record<ErrorCode, { code?: string; error: string }>>
+  }
+}
+
+/** "API key" under `/api/v1/api-keys` (v0.2.0), "Client key" under `/api/v1/client-keys` (2026): wording follows the path. */
+export const keyWord = (url: string): 'API key' | 'Client key' => (url.startsWith('/api/v1/client-keys') ? 'Client key' : 'API key')
+
+/**
+ * Writes Fluxbase's envelope `{"error": "<message>", "code"}`: its SDK shows
+ * `error` as the Error's message. Rate limits add `retry_after` and `Retry-After`;
+ * scope refusals name the `required_scope`.
+ */
+export function sendFluxbaseError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toKeywardError(err)
+  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  const fixed = req.routeOptions.config?.fluxbaseErrors?.[e.code] ?? fluxbaseError[e.code]
+  const isKeyRoute = /^\/api\/v1\/(api|client)-keys(\/|$|\?)/.test(req.url)
+  const message = fixed.error ?? (e.code === 'not_found' && isKeyRoute ? `${keyWord(req.url)} not found` : e.message)
+  const details = (e.details ?? {}) as { required_scope?: unknown }
+  if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
+  return reply.status(e.status).type('application/json').send({
+    error: message,
+    code: fixed.code ?? fluxbaseError[e.code].code,
+    ...(typeof details.required_scope === 'string' && { required_scope: details.required_scope }),
+    ...(e.code === 'rate_limited' && e.retryAfterS !== undefined && { retry_after: e.retryAfterS }),
+  })
+}

@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../../../core/errors.js'
+import { toKeywardError } from '../../errors.js'
+
+/** Realm's `error_code` for each Keyward code (Atlas App Services names). */
+const realmCode: Record<ErrorCode, string> = {
+  validation_failed: 'InvalidParameter',
+  invalid_json: 'InvalidParameter',
+  unauthorized: 'InvalidSession',
+  forbidden: 'Forbidden',
+  not_found: 'NotFound',
+  conflict: 'APIKeyAlreadyExists',
+  payload_too_large: 'InvalidParameter',
+  unsupported_media_type: 'InvalidParameter',
+  rate_limited: 'TooManyRequests',
+  unavailable: 'ServiceUnavailable',
+  internal: 'InternalServerError',
+}
+
+/** Per-route overrides: the same Keyward code means different things to Realm on different routes. */
+export type RealmErrorOverrides = Partial<Record<ErrorCode, { error_code: string; error?: string }>>
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Realm error codes (and messages) this route answers instead of the defaults. */
+    realmErrors?: RealmErrorOverrides
+  }
+}
+
+/** Password and key logins: a refused credential is `InvalidPassword`, never `InvalidSession`. */
+export const passwordLoginErrors: RealmErrorOverrides = { unauthorized: { error_code: 'InvalidPassword', error: 'invalid username/password' } }
+export const keyLoginErrors: RealmErrorOverrides = { unauthorized: { error_code: 'InvalidPassword', error: 'invalid API key' } }
+export const keyIdErrors: RealmErrorOverrides = { not_found: { error_code: 'APIKeyNotFound', error: 'API key not found' } }
+
+/**
+ * Writes Realm's envelope `{"error", "error_code"}` with `application/json`, so
+ * realm-web throws `MongoDBRealmError` with the status. 401 stays reserved for
+ * dead sessions: realm-web refreshes (or logs out) on it.
+ */
+export function sendRealmError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toKeywardError(err)
+  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
+  const override = req.routeOptions.config?.realmErrors?.[e.code]
+  return reply.status(e.status).type('application/json').send({
+    error: override?.error ?? (e.code === 'internal' ? `internal error (request ${req.id})` : e.message),
+    error_code: override?.error_code ?? realmCode[e.code],
+  })
+}

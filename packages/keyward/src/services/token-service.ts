@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto'
+import { SignJWT, jwtVerify } from 'jose'
+import type { Clock } from '../core/clock.js'
+import { KeywardError } from '../core/errors.js'
+import { hashSecret } from '../core/key-format.js'
+import type { Principal, User } from '../core/types.js'
+import type { ActorRepository } from '../store/actor-repository.js'
+import type { RefreshTokenRepository } from '../store/refresh-token-repository.js'
+import type { RefreshTokenRow } from '../store/schema.js'
+import type { SessionRepository } from '../store/session-repository.js'
+import type { AuditLog } from './audit-log.js'
+import type { AuthService } from './auth-service.js'
+
+/** How a Realm or Fluxbase session was opened. */
+export type SessionProvider = 'local-userpass' | 'api-key' | 'anon-user'
+
+/** A Realm or Fluxbase session, resolved from one of its tokens. */
+export interface TokenSession {
+  id: number
+  provider: SessionProvider
+  /** Who the session acts as; null for an anonymous session, which has no actor and owns nothing. */
+  principal: Principal | null
+  /** The user id the client sees. */
+  subject: string
+  deviceId: string | null
+  /** The user behind the session (an application's owner for server sessions); null when anonymous. */
+  user: User | null
+}
+
+/** A new Realm session: a JWT access token and an opaque refresh token. */
+export interface RealmLogin {
+  session: TokenSession
+  accessToken: string
+  refreshToken: string
+}
+
+/** A Fluxbase session: a native (opaque) session token plus an opaque refresh token. */
+export interface RefreshableSession {
+  accessToken: string
+  refreshToken: string
+  expiresInS: number
+  user: User
+}
+
+const REFRESH_PREFIX = 'kwrt_'
+const REALM_ACCESS_TTL_S = 30 * 60
+/** Realm's own default refresh-token lifetime. */
+const REALM_REFRESH_TTL_S = 60 * 24 * 3600
+const FLUXBASE_REFRESH_TTL_S = 30 * 24 * 3600
+/** Realm's "no device" id: never stored, never sent back. */
+const NO_DEVICE = '000000000000000000000000'
+const dead = () => new KeywardError('unauthorized', 'invalid session')
+
+/**
+ * Refresh-token sessions of the Realm and Fluxbase faces, and Realm's JWT access
+ * tokens. Credentials are always checked by AuthService (passwords, keys, native
+ * sessions); this service only keeps the longer-lived sessions built on them.
+ * Refresh tokens are opaque and stored hashed. Realm access tokens are HS256 JWTs
+ * (realm-web decodes them) signed with a secret every node reads from the database.
+ */
+export class TokenService {
+  private signingKey: Promise<Uint8Array> | null = null
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly actors: ActorRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly sessions: SessionRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Realm `local-userpass` login. */
+  async realmLoginPassword(email: string, password: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    const user = await this.auth.checkPassword(email, password, ip)
+    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip)
+  }
+
+  /**
+   * Realm `api-key` login: a user key opens a session of its owner, an application
+   * key one of its application (Realm's server user). Any other key, or a refused one, is a 401.
+   */
+  async realmLoginKey(key: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    const p = await this.auth.authenticate(key).catch((e: unknown) => {
+      throw e instanceof KeywardError && e.code === 'unauthorized' ? new KeywardError('unauthorized', 'invalid API key') : e
+    })
+    // A native session token is not an API key; device keys have no Realm user.
+    if (p.via !== 'key' || p.owner.kind === 'device') throw new KeywardError('unauthorized', 'invalid API key')
+    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip)
+  }
+
+  /** Realm `anon-user` login: a fresh subject with no actor behind it. */
+  realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    return this.openRealm('anon-user', null, null, deviceId, ip)
+  }
+
+  /** A new access token for a live Realm refresh token (which is not rotated: realm-web keeps using it). */
+  async realmRefresh(refreshToken: string | null): Promise<string> {
+    const session = await this.realmSession(refreshToken)
+    return this.signAccess(session)
+  }
+
+  /** Ends a Realm session. Idempotent: unknown or dead tokens are fine. */
+  async realmLogout(refreshToken: string | null, ip: string | null): Promise<void> {
+    const row = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+    if (!row) return
+    await this.refreshTokens.deleteByHash(row.token_hash, 'realm')
+    const session = await this.resolve(row).catch(() => null)
+    await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', { type: 'realm_session', id: row.id, ownerActorId: row.actor_id })
+  }
+
+  /** The Realm session named by a refresh token, or 401. */
+  async realmSession(refreshToken: string | null): Promise<TokenSession> {
+    if (!refreshToken) throw dead()
+    const row = await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now())
+    if (!row) throw dead()
+    return this.resolve(row)
+  }
+
+  /** The Realm session of a JWT access token (signature, `exp`, and the session still alive), or 401. */
+  async realmSessionOfAccess(accessToken: string | null): Promise<TokenSession> {
+    if (!accessToken) throw dead()
+    let sid: unknown
+    try {
+      const { payload } = await jwtVerify(accessToken, await this.key(), { algorithms: ['HS256'], currentDate: this.clock.now() })
+      sid = payload.sid
+    } catch {
+      throw dead()
+    }
+    const row = typeof sid === 'number' ? await this.refreshTokens.findById(sid) : undefined
+    if (!row || row.face !== 'realm' || row.expires_at <= this.now()) throw dead()
+    return this.resolve(row)
+  }
+
+  /** Fluxbase sign-in: a native session token plus a refresh token that renews it. */
+  async fluxbaseSignIn(email: string, password: string, ip: string | null): Promise<RefreshableSession> {
+    const user = await this.auth.checkPassword(email, password, ip)
+    const s = await this.auth.openSession(user, ip)
+    const refreshToken = newRefreshToken()
+    await this.refreshTokens.insert({
+      token_hash: hashSecret(refreshToken), face: 'fluxbase', provider: 'local-userpass', actor_id: user.actorId,
+      subject: String(user.id), scopes: null, device_id: null, session_id: s.sessionId,
+      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip,
+    })
+    return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
+  }
+
+  /**
+   * Renews a Fluxbase session: a new access token and a rotated refresh token
+   * (a used one is refused), and the previous access token ends.
+   */
+  async fluxbaseRefresh(refreshToken: string, ip: string | null): Promise<RefreshableSession> {
+    const invalid = () => new KeywardError('unauthorized', 'Invalid or expired refresh token')
+    const oldHash = hashSecret(refreshToken)
+    const row = await this.refreshTokens.findLive(oldHash, 'fluxbase', this.now())
+    const owner = row?.actor_id != null ? await this.actors.ownerOfActor(row.actor_id) : undefined
+    const user = owner?.kind === 'user' ? await this.actors.findUserById(owner.id) : undefined
+    if (!row || !user) throw invalid()
+    const s = await this.auth.openSession(user, ip)
+    const next = newRefreshToken()
+    if (!(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), { tokenHash: hashSecret(next), sessionId: s.sessionId }))) {
+      await this.sessions.delete(s.sessionId)
+      throw invalid()
+    }
+    if (row.session_id !== null) await this.sessions.delete(row.session_id)
+    return { accessToken: s.token, refreshToken: next, expiresInS: this.secondsUntil(s.expiresAt), user }
+  }
+
+  /** Ends the Fluxbase session of an access token and its refresh token. Idempotent. */
+  async fluxbaseSignOut(accessToken: string | null, ip: string | null): Promise<void> {
+    if (!accessToken) return
+    const p = await this.auth.authenticate(accessToken).catch(() => null)
+    if (!p || p.sessionId === null) return
+    await this.auth.logout(p, ip)
+    await this.refreshTokens.deleteBySession(p.sessionId)
+  }
+
+  private async openRealm(provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    const refreshToken = newRefreshToken()
+    const row = await this.refreshTokens.insert({
+      token_hash: hashSecret(refreshToken), face: 'realm', provider, actor_id: actorId,
+      // The Realm user id: the actor id as 24 hex digits (stable, one per user or application);
+      // anonymous subjects are random and start with "f", which actor ids never reach.
+      subject: actorId === null ? 'f' + randomBytes(12).toString('hex').slice(1) : actorId.toString(16).padStart(24, '0'),
+      scopes: scopes ? JSON.stringify(scopes) : null,
+      device_id: deviceId && deviceId !== NO_DEVICE ? deviceId : randomBytes(12).toString('hex'),
+      session_id: null, created_at: this.now(), expires_at: this.later(REALM_REFRESH_TTL_S), ip,
+    })
+    const session = await this.resolve(row)
+    await this.audit.record({ principal: session.principal, ip }, 'auth.realm_login', { type: 'realm_session', id: row.id, ownerActorId: actorId }, { provider })
+    return { session, accessToken: await this.signAccess(session), refreshToken }
+  }
+
+  private async resolve(row: RefreshTokenRow): Promise<TokenSession> {
+    const base = { id: row.id, provider: row.provider as SessionProvider, subject: row.subject, deviceId: row.device_id }
+    if (row.actor_id === null) return { ...base, principal: null, user: null }
+    const owner = await this.actors.ownerOfActor(row.actor_id)
+    const user = owner && (await this.actors.findUserById(owner.userId))
+    if (!owner || !user) throw dead() // the user or application was deleted
+    const scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
+    const principal: Principal = { owner, role: owner.kind === 'user' ? user.role : 'member', scopes, via: 'session', keyId: null, sessionId: null }
+    return { ...base, principal, user }
+  }
+
+  private async signAccess(s: TokenSession): Promise<string> {
+    const nowS = Math.floor(this.clock.now().getTime() / 1000)
+    return new SignJWT({ sid: s.id, user_data: {}, baas_device_id: s.deviceId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(s.subject)
+      .setIssuedAt(nowS)
+      .setExpirationTime(nowS + REALM_ACCESS_TTL_S)
+      .sign(await this.key())
+  }
+
+  private key(): Promise<Uint8Array> {
+    this.signingKey ??= this.refreshTokens.secret('realm_jwt').then((v) => {
+      if (!v) throw new KeywardError('internal', 'the Realm signing secret is missing; run the migrations')
+      return new TextEncoder().encode(v)
+    })
+    this.signingKey.catch(() => { this.signingKey = null }) // retry on the next call
+    return this.signingKey
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString()
+  }
+
+  private later(seconds: number): string {
+    return new Date(this.clock.now().getTime() + seconds * 1000).toISOString()
+  }
+
+  private secondsUntil(iso: string): number {
+    return Math.max(0, Math.round((Date.parse(iso) - this.clock.now().getTime()) / 1000))
+  }
+}
+
+function newRefreshToken(): string {
+  return REFRESH_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
+}
