@@ -6,9 +6,6 @@ import { registerAuthCommands } from './commands/auth.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerUserCommands } from './commands/users.js'
 import { UsageError } from './parse.js'
-import { openStore } from '../store/database.js'
-import { migrateToLatest } from '../store/migrations.js'
-import { serve } from './serve.js'
 
 const program = new Command('keyward').description('Self-hosted API key management').showHelpAfterError()
   // Usage errors are thrown (and exit with 2, below) instead of commander's default exit code 1.
@@ -24,11 +21,14 @@ const serverOptions = (cmd: Command) =>
     .option('--public-url <url>', 'public origin of this server (KEYWARD_PUBLIC_URL)')
 
 serverOptions(program.command('serve').description('run the HTTP server')).action(async (flags) => {
+  // Loaded on demand: client commands start without loading the server.
+  const { serve } = await import('./serve.js')
   await serve(loadConfig(process.env, flags))
 })
 
 serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags) => {
   const config = loadConfig(process.env, flags)
+  const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrations.js')])
   const store = openStore(config.databaseUrl)
   try {
     const applied = await migrateToLatest(store.db, store.dialect)

@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { CreatedKey, KeyKind, KeyStatus, ListKeysFilter, OwnerRef, RateLimit, Refill, UpdateKeyInput } from '@keyward/client'
 import { keyFields, keyTable, type Printer } from '../output.js'
 import { UsageError, parse } from '../parse.js'
@@ -77,8 +77,8 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
   remoteAction<{ status?: KeyStatus; kind?: KeyKind; owner?: OwnerRef; q?: string; limit?: number; cursor?: string; all?: boolean }>(
     remoteOptions(keys.command('list').description('list keys (newest first)'))
-      .option('--status <status>', 'active | expired | disabled | revoked')
-      .option('--kind <kind>', 'user | provisioning | device')
+      .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'disabled', 'revoked']))
+      .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
       .option('-q, --q <text>', 'name contains')
       .option('--limit <n>', 'page size (at most 500)', parse.int)

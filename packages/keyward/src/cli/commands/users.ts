@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { Role, User } from '@keyward/client'
 import { fields, userTable, when } from '../output.js'
 import { parse } from '../parse.js'
@@ -16,7 +16,7 @@ export function registerUserCommands(program: Command, env: Env): void {
       .requiredOption('--email <email>', 'email address')
       .option('--password <password>', 'at least 8 characters (asked for without echo when missing)')
       .option('--username <name>', 'login name (default: from the email)')
-      .option('--role <role>', 'admin | member (default member)'),
+      .addOption(new Option('--role <role>', 'default member').choices(['admin', 'member'])),
     env,
     async ({ client, out }, o) => {
       const password = o.password ?? (await promptSecret(`Password for ${o.email}: `))
