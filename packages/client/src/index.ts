@@ -6,6 +6,6 @@ export { createClient, type ClientOptions, type KeywardClient } from './client.j
 export { KeywardError, isKeywardError, type KeywardErrorCode, type KeywardErrorInit } from './errors.js'
 export { ApiKeys, type OwnerLookups, type RevokeOptions, type RollOptions, type VerifyOptions } from './api-keys.js'
 export { Auth } from './auth.js'
-export { Applications, Audit, Devices, Users } from './resources.js'
+export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export type * from './types.js'

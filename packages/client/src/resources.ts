@@ -5,53 +5,53 @@ import type {
   Application, AuditEvent, AuditFilter, CreateDeviceInput, CreateUserInput, Device, ListDevicesFilter, PageOptions, User,
 } from './types.js'
 
+/**
+ * A newest-first list of the native API (`GET <path>` → `{ <field>: T[] }`, paged by `limit` and
+ * `before_id`). The users, applications, devices and audit clients are this shape.
+ */
+export class Listing<K extends string, T extends { id: number }, F extends PageOptions = PageOptions> {
+  constructor(protected readonly http: Transport, protected readonly path: string, private readonly field: K) {}
+
+  /** One page, newest first. */
+  list(filter: F = {} as F): Promise<Record<K, T[]>> {
+    return this.http.request('GET', this.path, { query: { ...(filter as PageOptions) } })
+  }
+
+  /** Every row matching the filter, page after page (`filter.limit` is the page size). */
+  iterate(filter: F = {} as F): AsyncGenerator<T, void, undefined> {
+    return byIdPages(async (f) => (await this.list(f))[this.field], filter)
+  }
+
+  /** Every row matching the filter, as one array. */
+  all(filter: F = {} as F): Promise<T[]> {
+    return collect(this.iterate(filter))
+  }
+}
+
+/** A {@link Listing} whose rows can also be created and read one by one. */
+export class Collection<K extends string, T extends { id: number }, C, F extends PageOptions = PageOptions> extends Listing<K, T, F> {
+  /** Creates a row; answers it as stored. */
+  create(input: C): Promise<T> {
+    return this.http.request<T>('POST', this.path, { body: input })
+  }
+
+  /** One row by id; `not_found` (404) when missing or not the caller's to see. */
+  get(id: number | string): Promise<T> {
+    return this.http.request<T>('GET', idPath(this.path, id))
+  }
+}
+
 /** Users: `kw.users`. Members see only themselves; only admins create users. */
-export class Users {
-  constructor(private readonly http: Transport) {}
-
-  /** Creates a user (admins only). */
-  create(input: CreateUserInput): Promise<User> {
-    return this.http.request<User>('POST', '/v1/users', { body: input })
-  }
-
-  /** One page of users, newest first. */
-  list(opts: PageOptions = {}): Promise<{ users: User[] }> {
-    return this.http.request('GET', '/v1/users', { query: { ...opts } })
-  }
-
-  /** Every user, page after page (`opts.limit` is the page size). */
-  iterate(opts: PageOptions = {}): AsyncGenerator<User, void, undefined> {
-    return byIdPages(async (f) => (await this.list(f)).users, opts)
-  }
-
-  /** One user by id. */
-  get(id: number | string): Promise<User> {
-    return this.http.request<User>('GET', idPath('/v1/users', id))
+export class Users extends Collection<'users', User, CreateUserInput> {
+  constructor(http: Transport) {
+    super(http, '/v1/users', 'users')
   }
 }
 
 /** Applications (balena fleets), which own provisioning keys: `kw.applications`. */
-export class Applications {
-  constructor(private readonly http: Transport) {}
-
-  /** Creates an application owned by the caller. */
-  create(input: { name: string }): Promise<Application> {
-    return this.http.request<Application>('POST', '/v1/applications', { body: input })
-  }
-
-  /** One page of the applications the caller may see, newest first. */
-  list(opts: PageOptions = {}): Promise<{ applications: Application[] }> {
-    return this.http.request('GET', '/v1/applications', { query: { ...opts } })
-  }
-
-  /** Every application the caller may see. */
-  iterate(opts: PageOptions = {}): AsyncGenerator<Application, void, undefined> {
-    return byIdPages(async (f) => (await this.list(f)).applications, opts)
-  }
-
-  /** One application by id. */
-  get(id: number | string): Promise<Application> {
-    return this.http.request<Application>('GET', idPath('/v1/applications', id))
+export class Applications extends Collection<'applications', Application, { name: string }> {
+  constructor(http: Transport) {
+    super(http, '/v1/applications', 'applications')
   }
 
   /** An application by id, uuid or slug (`owner/name`), as balena accepts them. */
@@ -63,27 +63,9 @@ export class Applications {
 }
 
 /** Devices of applications, which own device keys: `kw.devices`. */
-export class Devices {
-  constructor(private readonly http: Transport) {}
-
-  /** Registers a device in an application the caller owns. */
-  create(input: CreateDeviceInput): Promise<Device> {
-    return this.http.request<Device>('POST', '/v1/devices', { body: input })
-  }
-
-  /** One page of devices, newest first, optionally of one application. */
-  list(filter: ListDevicesFilter = {}): Promise<{ devices: Device[] }> {
-    return this.http.request('GET', '/v1/devices', { query: { ...filter } })
-  }
-
-  /** Every device matching the filter. */
-  iterate(filter: ListDevicesFilter = {}): AsyncGenerator<Device, void, undefined> {
-    return byIdPages(async (f) => (await this.list(f)).devices, filter)
-  }
-
-  /** One device by id. */
-  get(id: number | string): Promise<Device> {
-    return this.http.request<Device>('GET', idPath('/v1/devices', id))
+export class Devices extends Collection<'devices', Device, CreateDeviceInput, ListDevicesFilter> {
+  constructor(http: Transport) {
+    super(http, '/v1/devices', 'devices')
   }
 
   /** A device by id or uuid, as balena accepts them. */
@@ -95,22 +77,9 @@ export class Devices {
 }
 
 /** The audit log: `kw.audit`. Admins see everything, others their own actions. */
-export class Audit {
-  constructor(private readonly http: Transport) {}
-
-  /** One page of events, newest first. */
-  list(filter: AuditFilter = {}): Promise<{ events: AuditEvent[] }> {
-    return this.http.request('GET', '/v1/audit', { query: { ...filter } })
-  }
-
-  /** Every event matching the filter. */
-  iterate(filter: AuditFilter = {}): AsyncGenerator<AuditEvent, void, undefined> {
-    return byIdPages(async (f) => (await this.list(f)).events, filter)
-  }
-
-  /** Every event matching the filter, as one array. */
-  all(filter: AuditFilter = {}): Promise<AuditEvent[]> {
-    return collect(this.iterate(filter))
+export class Audit extends Listing<'events', AuditEvent, AuditFilter> {
+  constructor(http: Transport) {
+    super(http, '/v1/audit', 'events')
   }
 }
 
