@@ -5,7 +5,9 @@ import { Value } from 'typebox/value'
 import {
   ApiKeyBody, ApplicationBody, AuditEventBody, CreatedKeyBody, DeviceBody, UserBody, VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
-import type { ApiKey, Application, AuditEvent, CreatedKey, Device, User, VerifyResult } from '../src/index.js'
+import type { ErrorCode } from '../../keyward/src/core/errors.js'
+import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
+import type { ApiKey, Application, AuditEvent, CreatedKey, Device, KeywardErrorCode, User, VerifyCode, VerifyResult } from '../src/index.js'
 import { type Listening, listening } from './server.js'
 
 /**
@@ -22,6 +24,8 @@ assertSame<Same<User, Static<typeof UserBody>>>(true)
 assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)
 assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
+assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
+assertSame<Same<Exclude<KeywardErrorCode, 'network_error' | 'invalid_response'>, ErrorCode>>(true)
 
 describe('client wire types match the server schemas', () => {
   let l: Listening
