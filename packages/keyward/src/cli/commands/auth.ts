@@ -28,7 +28,6 @@ export function registerAuthCommands(program: Command, env: Env): void {
     remoteOptions(program.command('logout').description('end the session on the server and forget the stored token')),
     env,
     async ({ client, config, credentials, out }) => {
-      const stored = credentials.get(config.url)
       if (client.auth.token) {
         // An expired or already-ended session is as good as logged out: forget it anyway.
         await client.auth.logout().catch((e: { code?: string }) => {
@@ -36,7 +35,7 @@ export function registerAuthCommands(program: Command, env: Env): void {
         })
       }
       const forgot = credentials.delete(config.url)
-      out.result({ url: config.url, logged_out: forgot || stored !== null }, () => {
+      out.result({ url: config.url, forgot_stored_session: forgot }, () => {
         out.line(forgot ? `Logged out of ${config.url}.` : `No stored session for ${config.url}.`)
       })
     },
