@@ -109,6 +109,14 @@ export class TestServer {
     return r.body
   }
 
+  /** Listens on a random free port of 127.0.0.1 (for real clients); returns the base URL. */
+  async listen(): Promise<string> {
+    await this.kw.app.listen({ host: '127.0.0.1', port: 0 })
+    const addr = this.kw.app.server.address()
+    if (!addr || typeof addr === 'string') throw new Error('server is not listening on a TCP port')
+    return `http://127.0.0.1:${addr.port}`
+  }
+
   async close(): Promise<void> {
     await this.kw.close()
     await this.dropDb()

@@ -1,11 +1,15 @@
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { loadConfig } from '../config.js'
 import { KeywardError } from '../core/errors.js'
-import { openStore } from '../store/database.js'
-import { migrateToLatest } from '../store/migrations.js'
-import { serve } from './serve.js'
+import { isKeywardError } from '@keyward/client'
+import { registerAuthCommands } from './commands/auth.js'
+import { registerKeyCommands } from './commands/keys.js'
+import { registerUserCommands } from './commands/users.js'
+import { UsageError } from './parse.js'
 
 const program = new Command('keyward').description('Self-hosted API key management').showHelpAfterError()
+  // Usage errors are thrown (and exit with 2, below) instead of commander's default exit code 1.
+  .exitOverride()
 
 const serverOptions = (cmd: Command) =>
   cmd
@@ -17,11 +21,14 @@ const serverOptions = (cmd: Command) =>
     .option('--public-url <url>', 'public origin of this server (KEYWARD_PUBLIC_URL)')
 
 serverOptions(program.command('serve').description('run the HTTP server')).action(async (flags) => {
+  // Loaded on demand: client commands start without loading the server.
+  const { serve } = await import('./serve.js')
   await serve(loadConfig(process.env, flags))
 })
 
 serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags) => {
   const config = loadConfig(process.env, flags)
+  const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrations.js')])
   const store = openStore(config.databaseUrl)
   try {
     const applied = await migrateToLatest(store.db, store.dialect)
@@ -31,7 +38,29 @@ serverOptions(program.command('migrate').description('bring the database schema 
   }
 })
 
+registerAuthCommands(program, process.env)
+registerKeyCommands(program, process.env)
+registerUserCommands(program, process.env)
+
+/** Exit codes: 0 ok, 1 the server refused or could not be reached, 2 the command line is wrong. */
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(e instanceof KeywardError ? `error: ${e.message}` : e)
-  process.exit(1)
+  // exitCode, not exit(): pending output to a pipe is written before the process ends.
+  if (e instanceof CommanderError) {
+    // commander has printed the message (or the help/version, which are not errors).
+    process.exitCode = e.exitCode === 0 ? 0 : 2
+  } else if (e instanceof UsageError) {
+    console.error(`error: ${e.message}`)
+    process.exitCode = 2
+  } else if (e instanceof KeywardError) {
+    console.error(`error: ${e.message}`)
+    process.exitCode = 1
+  } else if (isKeywardError(e)) {
+    const status = e.status ? `, HTTP ${e.status}` : ''
+    console.error(`error: ${e.message} (${e.code}${status})`)
+    process.exitCode = 1
+  } else {
+    console.error(e)
+    // Something unexpected (a failed start, say) may hold the event loop open: end for sure.
+    process.exit(1)
+  }
 })

@@ -1,0 +1,154 @@
+import { KeywardError } from './errors.js'
+import { collect } from './pagination.js'
+import { type Transport, idPath } from './transport.js'
+import type {
+  ApiKey, Application, CreateKeyInput, CreatedKey, KeyId, KeyLimits, KeyPage, ListKeysFilter, UpdateKeyInput, VerifyResult, WhoAmI, Device,
+} from './types.js'
+
+/** What the balena aliases need to turn a user, application or device reference into an owner id. */
+export interface OwnerLookups {
+  whoami(): Promise<WhoAmI>
+  findApplication(slugOrUuidOrId: string | number): Promise<Application>
+  findDevice(uuidOrId: string | number): Promise<Device>
+}
+
+/** Options of {@link ApiKeys.revoke}. */
+export interface RevokeOptions {
+  /** Recorded with the key and in the audit log. */
+  reason?: string
+}
+
+/** Options of {@link ApiKeys.roll}. */
+export interface RollOptions {
+  /** Seconds the old secret keeps working (default 0: it stops at once). */
+  grace_period_s?: number
+}
+
+/** Options of {@link ApiKeys.verify}. */
+export interface VerifyOptions {
+  /** Scopes the key must all hold, else `INSUFFICIENT_SCOPES`. */
+  scopes?: string[]
+}
+
+/**
+ * API keys: `kw.apiKeys`. The native methods are `create, list, iterate, all, get, update,
+ * disable, enable, revoke, delete, roll, verify`; the other names are aliases for code written
+ * against balena, Fluxbase or Realm SDKs (see the README's mapping table).
+ */
+export class ApiKeys {
+  constructor(private readonly http: Transport, private readonly resources: OwnerLookups) {}
+
+  /**
+   * Creates a key. The secret (`key`) is in this answer only: store it now.
+   * A bare string is a name (Realm's `create(name)`).
+   */
+  create(input: CreateKeyInput | string): Promise<CreatedKey> {
+    const body = typeof input === 'string' ? { name: input } : withRateLimitSugar(input)
+    return this.http.request<CreatedKey>('POST', '/v1/keys', { body })
+  }
+
+  /** One page of keys the caller may see, with the total matching the filter and the next page's cursor. */
+  list(filter: ListKeysFilter = {}): Promise<KeyPage> {
+    return this.http.request<KeyPage>('GET', '/v1/keys', { query: { ...filter } })
+  }
+
+  /** Every key matching the filter, page after page: `for await (const k of kw.apiKeys.iterate({ status: 'active' }))`. */
+  async *iterate(filter: ListKeysFilter = {}): AsyncGenerator<ApiKey, void, undefined> {
+    let cursor = filter.cursor
+    do {
+      const page = await this.list({ ...filter, cursor })
+      yield* page.api_keys
+      cursor = page.next_cursor ?? undefined
+    } while (cursor)
+  }
+
+  /** Every key matching the filter, as one array (all pages). */
+  all(filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    return collect(this.iterate(filter))
+  }
+
+  /** One key by id; `not_found` (404) for a missing key and for someone else's. */
+  get(id: KeyId): Promise<ApiKey> {
+    return this.http.request<ApiKey>('GET', idPath('/v1/keys', id))
+  }
+
+  /** Changes name, description, expiry (a past date expires at once, `null` never), scopes, meta or limits. */
+  update(id: KeyId, patch: UpdateKeyInput): Promise<ApiKey> {
+    return this.http.request<ApiKey>('PATCH', idPath('/v1/keys', id), { body: withRateLimitSugar(patch) })
+  }
+
+  /** Suspends a key until {@link enable}; verification answers `DISABLED`. */
+  disable(id: KeyId): Promise<ApiKey> {
+    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/disable`)
+  }
+
+  /** Re-enables a disabled key. */
+  enable(id: KeyId): Promise<ApiKey> {
+    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/enable`)
+  }
+
+  /** Revokes a key for good; the record stays (status `revoked`) for audit. */
+  revoke(id: KeyId, opts: RevokeOptions = {}): Promise<ApiKey> {
+    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/revoke`, { body: opts })
+  }
+
+  /** Deletes a key and its record. */
+  async delete(id: KeyId): Promise<void> {
+    await this.http.request<void>('DELETE', idPath('/v1/keys', id))
+  }
+
+  /** Issues a new secret for the key; the old one works for `grace_period_s` more seconds. */
+  roll(id: KeyId, opts: RollOptions = {}): Promise<CreatedKey> {
+    return this.http.request<CreatedKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
+  }
+
+  /** Checks a key (needs the `keys:verify` scope). Resolves `{ valid: false, code }` for a refused key. */
+  verify(key: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+    return this.http.request<VerifyResult>('POST', '/v1/keys/verify', { body: { key, ...opts } })
+  }
+
+  // ---- balena-sdk names (`balena.models.apiKey.*`) ----
+
+  /** balena `getAll`: every key the caller may see (all pages). Same as {@link all}. */
+  getAll(filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    return this.all(filter)
+  }
+
+  /** balena `getAllNamedUserApiKeys`: the calling user's own user keys. */
+  async getAllNamedUserApiKeys(filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    const me = await this.resources.whoami()
+    if (!me.user) throw new KeywardError('forbidden', 'only a user has named user keys; this credential belongs to an application or device', { status: 403 })
+    return this.all({ ...filter, owner_kind: 'user', owner_id: me.user.id })
+  }
+
+  /** balena `getProvisioningApiKeysByApplication`: keys of an application given by id, uuid or slug. */
+  async getProvisioningApiKeysByApplication(slugOrUuidOrId: string | number, filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    const app = await this.resources.findApplication(slugOrUuidOrId)
+    return this.all({ ...filter, owner_kind: 'application', owner_id: app.id })
+  }
+
+  /** balena `getDeviceApiKeysByDevice`: keys of a device given by id or uuid. */
+  async getDeviceApiKeysByDevice(uuidOrId: string | number, filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    const device = await this.resources.findDevice(uuidOrId)
+    return this.all({ ...filter, owner_kind: 'device', owner_id: device.id })
+  }
+
+  // ---- Realm names (`user.apiKeys.*`); create, enable, disable and delete are native names ----
+
+  /** Realm `fetchAll`: every key the caller may see (all pages). Same as {@link all}. */
+  fetchAll(filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+    return this.all(filter)
+  }
+
+  /** Realm `fetch`: one key by id. Same as {@link get}. */
+  fetch(id: KeyId): Promise<ApiKey> {
+    return this.get(id)
+  }
+}
+
+/** Fluxbase's `rate_limit_per_minute: n` is `rate_limit: { limit: n, window_s: 60 }`; an explicit `rate_limit` wins. */
+function withRateLimitSugar<T extends KeyLimits>(input: T): Omit<T, 'rate_limit_per_minute'> {
+  const { rate_limit_per_minute: perMinute, ...rest } = input
+  if (perMinute === undefined || rest.rate_limit !== undefined) return rest
+  return { ...rest, rate_limit: perMinute === null ? null : { limit: perMinute, window_s: 60 } }
+}

@@ -1,0 +1,50 @@
+import { ApiKeys } from './api-keys.js'
+import { Auth } from './auth.js'
+import { Applications, Audit, Devices, Users } from './resources.js'
+import { type FetchLike, Transport } from './transport.js'
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** The server's origin, e.g. `http://127.0.0.1:8080`. */
+  url: string
+  /** A session token (from `auth.login`) or an API key. */
+  token?: string | null
+  /** A `fetch` to use instead of the global one. */
+  fetch?: FetchLike
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>
+  /** Abort any request that takes longer than this. */
+  timeoutMs?: number
+}
+
+/** A Keyward client: one object per server and credential. */
+export interface KeywardClient {
+  readonly auth: Auth
+  readonly apiKeys: ApiKeys
+  readonly users: Users
+  readonly applications: Applications
+  readonly devices: Devices
+  readonly audit: Audit
+}
+
+/**
+ * Creates a client for Keyward's native API. No I/O happens until the first call.
+ *
+ * ```ts
+ * const kw = createClient({ url: 'http://127.0.0.1:8080' })
+ * await kw.auth.login({ email, password })
+ * const { key } = await kw.apiKeys.create({ name: 'ci', scopes: ['read:users'] })
+ * ```
+ */
+export function createClient(opts: ClientOptions): KeywardClient {
+  const http = new Transport(opts)
+  const auth = new Auth(http)
+  const applications = new Applications(http)
+  const devices = new Devices(http)
+  const apiKeys = new ApiKeys(http, {
+    whoami: () => auth.whoami(),
+    findApplication: (ref) => applications.find(ref),
+    findDevice: (ref) => devices.find(ref),
+  })
+  return { auth, apiKeys, users: new Users(http), applications, devices, audit: new Audit(http) }
+}

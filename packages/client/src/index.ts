@@ -1,0 +1,11 @@
+/**
+ * `@keyward/client`: the TypeScript SDK of Keyward. Zero runtime dependencies: it uses the
+ * global `fetch`, so it runs in Node >= 20, browsers, Deno, Bun and edge runtimes.
+ */
+export { createClient, type ClientOptions, type KeywardClient } from './client.js'
+export { KeywardError, isKeywardError, type KeywardErrorCode, type KeywardErrorInit } from './errors.js'
+export { ApiKeys, type OwnerLookups, type RevokeOptions, type RollOptions, type VerifyOptions } from './api-keys.js'
+export { Auth } from './auth.js'
+export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
+export type { FetchLike } from './transport.js'
+export type * from './types.js'

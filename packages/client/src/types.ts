@@ -1,0 +1,235 @@
+/**
+ * Wire types of Keyward's native API (`/v1`). They mirror the server's route schemas
+ * (`packages/keyward/src/http/schemas.ts`); a type-level test in this package fails to
+ * compile when the two drift apart. Times are ISO-8601 UTC strings.
+ */
+
+/** Who can own a key. */
+export type ActorKind = 'user' | 'application' | 'device'
+/** The kind of a key follows from its owner: user, application (`provisioning`) or device. */
+export type KeyKind = 'user' | 'provisioning' | 'device'
+/** Lifecycle state of a key, as computed by the server at read time. */
+export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
+/** A user's role: admins manage everything, members only what they own. */
+export type Role = 'admin' | 'member'
+/** A key id. Numeric on the wire; strings of digits are accepted for convenience (Fluxbase, Realm). */
+export type KeyId = number | string
+
+/** At most `limit` verifications per `window_s` seconds. */
+export interface RateLimit {
+  limit: number
+  window_s: number
+}
+
+/** Adds `amount` to `remaining` every `interval_s` seconds. */
+export interface Refill {
+  amount: number
+  interval_s: number
+}
+
+/** A reference to an actor that owns keys. */
+export interface OwnerRef {
+  kind: ActorKind
+  id: number
+}
+
+/** An API key as the server lists it. Never carries the secret or its hash. */
+export interface ApiKey {
+  id: number
+  name: string | null
+  description: string | null
+  /** The start of the key, to tell keys apart. Not secret. */
+  key_prefix: string
+  kind: KeyKind
+  status: KeyStatus
+  owner: OwnerRef
+  scopes: string[]
+  meta: Record<string, unknown>
+  expires_at: string | null
+  disabled_at: string | null
+  revoked_at: string | null
+  revoked_reason: string | null
+  rate_limit: RateLimit | null
+  remaining: number | null
+  refill: Refill | null
+  last_used_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** The answer of create and roll: the secret, shown only in this response, and the key record. */
+export interface CreatedKey {
+  key: string
+  api_key: ApiKey
+}
+
+/** Fields a key's limits are made of, shared by create and update. `null` clears a limit. */
+export interface KeyLimits {
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  rate_limit?: RateLimit | null
+  /** Sugar (Fluxbase): `{ limit: n, window_s: 60 }`. Ignored when `rate_limit` is given. */
+  rate_limit_per_minute?: number | null
+  remaining?: number | null
+  refill?: Refill | null
+}
+
+/** `POST /v1/keys`. Default owner: the calling user. */
+export interface CreateKeyInput extends KeyLimits {
+  name: string
+  description?: string | null
+  expires_at?: string | null
+  prefix?: string
+  owner?: OwnerRef
+}
+
+/** `PATCH /v1/keys/:id`. `expires_at` in the past expires the key at once; `null` clears it. */
+export interface UpdateKeyInput extends KeyLimits {
+  name?: string
+  description?: string | null
+  expires_at?: string | null
+}
+
+/** Filters of `GET /v1/keys`. */
+export interface ListKeysFilter {
+  owner_kind?: ActorKind
+  owner_id?: number
+  kind?: KeyKind
+  status?: KeyStatus
+  /** Name contains. */
+  q?: string
+  /** Page size, at most 500. */
+  limit?: number
+  cursor?: string
+}
+
+/** A page of keys. `next_cursor` is null on the last page. */
+export interface KeyPage {
+  api_keys: ApiKey[]
+  total: number
+  next_cursor: string | null
+}
+
+/** Why a key is accepted or refused. */
+export type VerifyCode =
+  | 'VALID'
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'DISABLED'
+  | 'REVOKED'
+  | 'INSUFFICIENT_SCOPES'
+  | 'USAGE_EXCEEDED'
+  | 'RATE_LIMITED'
+
+/** The outcome of `POST /v1/keys/verify`: always an answer, never an error, whatever the key. */
+export interface VerifyResult {
+  valid: boolean
+  code: VerifyCode
+  key_id?: number
+  owner?: OwnerRef
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  expires_at?: string | null
+  remaining?: number | null
+  ratelimit?: { limit: number; remaining: number; reset_at: string }
+}
+
+/** A user account. */
+export interface User {
+  id: number
+  actor_id: number
+  email: string
+  username: string
+  role: Role
+  created_at: string
+}
+
+/** `POST /v1/users` (admins only). */
+export interface CreateUserInput {
+  email: string
+  password: string
+  username?: string
+  role?: Role
+}
+
+/** An application (a balena "fleet"); owns provisioning keys. */
+export interface Application {
+  id: number
+  actor_id: number
+  uuid: string
+  slug: string
+  name: string
+  owner_user_id: number
+  created_at: string
+}
+
+/** A device of an application; owns device keys. */
+export interface Device {
+  id: number
+  actor_id: number
+  uuid: string
+  name: string | null
+  application_id: number
+  created_at: string
+}
+
+/** `POST /v1/devices`. */
+export interface CreateDeviceInput {
+  application_id: number
+  name?: string | null
+  /** 32 or 62 hex characters; generated when absent. */
+  uuid?: string
+}
+
+/** Newest-first paging of users, applications and devices. */
+export interface PageOptions {
+  limit?: number
+  /** Return rows with an id below this one. */
+  before_id?: number
+}
+
+/** Filters of `GET /v1/devices`. */
+export interface ListDevicesFilter extends PageOptions {
+  application_id?: number
+}
+
+/** One audited mutation: who did what to which target, when, from where. */
+export interface AuditEvent {
+  id: number
+  at: string
+  actor_id: number | null
+  action: string
+  target_type: string
+  target_id: string | null
+  ip: string | null
+  details: Record<string, unknown>
+}
+
+/** Filters of `GET /v1/audit`. */
+export interface AuditFilter extends PageOptions {
+  action?: string
+  target_id?: string
+}
+
+/** `POST /v1/auth/login` answer. */
+export interface LoginResult {
+  access_token: string
+  token_type: 'Bearer'
+  expires_at: string
+  user: User
+}
+
+/** `GET /v1/auth/whoami`: the calling actor, and the key or user behind the credential. */
+export interface WhoAmI {
+  actor: { kind: string; id: number; actor_id: number }
+  via: 'session' | 'key'
+  scopes: string[] | null
+  user: User | null
+  api_key: ApiKey | null
+}
+
+/** The native error envelope: `{"error": {code, message, details?}}`. */
+export interface ErrorEnvelope {
+  error: { code: string; message: string; details?: unknown; request_id?: string }
+}

@@ -1,0 +1,196 @@
+import { type Command, Option } from 'commander'
+import type { CreatedKey, KeyKind, KeyStatus, ListKeysFilter, OwnerRef, RateLimit, Refill, UpdateKeyInput } from '@keyward/client'
+import { keyFields, keyTable, type Printer } from '../output.js'
+import { UsageError, parse } from '../parse.js'
+import { promptSecret } from '../prompt.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+
+type Env = Record<string, string | undefined>
+
+/** Exit code of `keys verify` for a key that is refused (distinct from 1, an API error). */
+export const EXIT_KEY_REFUSED = 3
+
+interface LimitFlags {
+  description?: string
+  expiresAt?: string | null
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  rateLimit?: RateLimit
+  rateLimitPerMinute?: number
+  remaining?: number
+  refill?: Refill
+}
+
+/** Options shared by `keys create` and `keys update`. */
+function limitOptions(cmd: Command): Command {
+  return cmd
+    .option('--description <text>', 'free text')
+    .option('--expires-at <date>', 'ISO-8601 date, e.g. 2027-12-31T23:59:59Z ("never" for none)', parse.expiry)
+    .option('--scopes <scopes>', 'comma-separated scopes, e.g. read:users,write:users', parse.list)
+    .option('--meta <json>', 'JSON object stored with the key', parse.meta)
+    .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
+    .option('--rate-limit-per-minute <n>', 'same as --rate-limit n/60s', parse.int)
+    .option('--remaining <n>', 'usage budget: verifications left', parse.int)
+    .option('--refill <n/interval>', 'add n to the budget every interval, e.g. 100/1d', parse.refill)
+}
+
+function limitsOf(o: LimitFlags): UpdateKeyInput {
+  return {
+    ...(o.description !== undefined && { description: o.description }),
+    ...(o.expiresAt !== undefined && { expires_at: o.expiresAt }),
+    ...(o.scopes !== undefined && { scopes: o.scopes }),
+    ...(o.meta !== undefined && { meta: o.meta }),
+    ...(o.rateLimit !== undefined && { rate_limit: o.rateLimit }),
+    ...(o.rateLimitPerMinute !== undefined && { rate_limit_per_minute: o.rateLimitPerMinute }),
+    ...(o.remaining !== undefined && { remaining: o.remaining }),
+    ...(o.refill !== undefined && { refill: o.refill }),
+  }
+}
+
+/** Prints a new secret once, with the warning that it cannot be shown again. */
+function printSecret(out: Printer, created: CreatedKey, verb: string): void {
+  out.result(created, () => {
+    const k = created.api_key
+    out.note(`${verb} key ${k.id}${k.name ? ` "${k.name}"` : ''} (${k.kind}, owner ${k.owner.kind}:${k.owner.id}). The secret:`)
+    out.line(created.key)
+    out.note('Store it now: it is shown only this once and cannot be recovered.')
+  })
+}
+
+/** `keyward keys create|list|get|update|disable|enable|revoke|delete|roll|verify`. */
+export function registerKeyCommands(program: Command, env: Env): void {
+  const keys = program.command('keys').description('manage API keys')
+
+  remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef }>(
+    limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
+      .requiredOption('--name <name>', 'key name (unique among the owner\'s keys)')
+      .option('--prefix <prefix>', 'key prefix instead of kw, e.g. live')
+      .option('--owner <kind:id>', 'owner: user:<id>, application:<id> or device:<id> (default: you)', parse.owner),
+    env,
+    async ({ client, out }, o) => {
+      const created = await client.apiKeys.create({
+        name: o.name, ...limitsOf(o), ...(o.prefix !== undefined && { prefix: o.prefix }), ...(o.owner && { owner: o.owner }),
+      })
+      printSecret(out, created, 'Created')
+    },
+  )
+
+  remoteAction<{ status?: KeyStatus; kind?: KeyKind; owner?: OwnerRef; q?: string; limit?: number; cursor?: string; all?: boolean }>(
+    remoteOptions(keys.command('list').description('list keys (newest first)'))
+      .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'disabled', 'revoked']))
+      .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
+      .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
+      .option('-q, --q <text>', 'name contains')
+      .option('--limit <n>', 'page size (at most 500)', parse.int)
+      .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
+      .option('--all', 'every page'),
+    env,
+    async ({ client, out }, o) => {
+      const filter: ListKeysFilter = {
+        status: o.status, kind: o.kind, q: o.q, limit: o.limit, cursor: o.cursor,
+        ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
+      }
+      if (o.all) {
+        const all = await client.apiKeys.all(filter)
+        return out.result({ api_keys: all, total: all.length, next_cursor: null }, () => {
+          out.line(keyTable(all))
+          out.note(`${all.length} key(s)`)
+        })
+      }
+      const page = await client.apiKeys.list(filter)
+      out.result(page, () => {
+        out.line(keyTable(page.api_keys))
+        out.note(`${page.api_keys.length} of ${page.total} key(s)${page.next_cursor ? `; next page: --cursor ${page.next_cursor}` : ''}`)
+      })
+    },
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(keys.command('get').description('show one key').argument('<id>', 'key id')),
+    env,
+    async ({ client, out }, _o, id) => {
+      const k = await client.apiKeys.get(id)
+      out.result(k, () => out.line(keyFields(k)))
+    },
+  )
+
+  remoteAction<LimitFlags & { name?: string; clear?: string[] }, [string]>(
+    limitOptions(remoteOptions(keys.command('update').description('change a key (a past --expires-at expires it now)').argument('<id>', 'key id')))
+      .option('--name <name>', 'new name')
+      .option('--clear <fields>', 'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description', parse.list),
+    env,
+    async ({ client, out }, o, id) => {
+      const patch: UpdateKeyInput = { ...limitsOf(o), ...(o.name !== undefined && { name: o.name }), ...clearedFields(o.clear ?? []) }
+      if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear')
+      const k = await client.apiKeys.update(id, patch)
+      out.result(k, () => out.line(keyFields(k)))
+    },
+  )
+
+  for (const [verb, text] of [['disable', 'suspend a key until enabled'], ['enable', 'enable a disabled key']] as const) {
+    remoteAction<object, [string]>(
+      remoteOptions(keys.command(verb).description(text).argument('<id>', 'key id')),
+      env,
+      async ({ client, out }, _o, id) => {
+        const k = await client.apiKeys[verb](id)
+        out.result(k, () => out.line(`Key ${k.id} is ${k.status}.`))
+      },
+    )
+  }
+
+  remoteAction<{ reason?: string }, [string]>(
+    remoteOptions(keys.command('revoke').description('revoke a key for good (the record stays, for audit)').argument('<id>', 'key id'))
+      .option('--reason <text>', 'why, recorded with the key'),
+    env,
+    async ({ client, out }, o, id) => {
+      const k = await client.apiKeys.revoke(id, o.reason === undefined ? {} : { reason: o.reason })
+      out.result(k, () => out.line(`Key ${k.id} is revoked.`))
+    },
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(keys.command('delete').description('delete a key and its record').argument('<id>', 'key id')),
+    env,
+    async ({ client, out }, _o, id) => {
+      await client.apiKeys.delete(id)
+      out.result({ id: Number(id), deleted: true }, () => out.line(`Key ${id} is deleted.`))
+    },
+  )
+
+  remoteAction<{ gracePeriod?: number }, [string]>(
+    remoteOptions(keys.command('roll').description('give a key a new secret; the old one works for the grace period').argument('<id>', 'key id'))
+      .option('--grace-period <seconds>', 'how long the old secret keeps working (default 0)', parse.int),
+    env,
+    async ({ client, out }, o, id) => {
+      const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
+      printSecret(out, rolled, 'Rolled')
+    },
+  )
+
+  remoteAction<{ scopes?: string[] }, [string | undefined]>(
+    remoteOptions(keys.command('verify').description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
+      .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'))
+      .option('--scopes <scopes>', 'scopes the key must hold', parse.list),
+    env,
+    async ({ client, out }, o, key) => {
+      const secret = key ?? (await promptSecret('Key: '))
+      const r = await client.apiKeys.verify(secret.trim(), o.scopes ? { scopes: o.scopes } : {})
+      out.result(r, () => out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`))
+      if (!r.valid) process.exitCode = EXIT_KEY_REFUSED
+    },
+  )
+}
+
+const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
+  'rate-limit': 'rate_limit', remaining: 'remaining', refill: 'refill', 'expires-at': 'expires_at', description: 'description',
+}
+
+function clearedFields(names: string[]): UpdateKeyInput {
+  const patch: Record<string, null> = {}
+  for (const n of names) {
+    const field = CLEARABLE[n]
+    if (!field) throw new UsageError(`--clear: unknown field "${n}" (one of ${Object.keys(CLEARABLE).join(', ')})`)
+    patch[field] = null
+  }
+  return patch
+}

@@ -1,0 +1,41 @@
+import { type Command, Option } from 'commander'
+import type { Role, User } from '@keyward/client'
+import { fields, userTable, when } from '../output.js'
+import { parse } from '../parse.js'
+import { promptSecret } from '../prompt.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+
+type Env = Record<string, string | undefined>
+
+/** `keyward users create|list`. */
+export function registerUserCommands(program: Command, env: Env): void {
+  const users = program.command('users').description('manage users (creating needs an admin)')
+
+  remoteAction<{ email: string; password?: string; username?: string; role?: Role }>(
+    remoteOptions(users.command('create').description('create a user'))
+      .requiredOption('--email <email>', 'email address')
+      .option('--password <password>', 'at least 8 characters (asked for without echo when missing)')
+      .option('--username <name>', 'login name (default: from the email)')
+      .addOption(new Option('--role <role>', 'default member').choices(['admin', 'member'])),
+    env,
+    async ({ client, out }, o) => {
+      const password = o.password ?? (await promptSecret(`Password for ${o.email}: `))
+      const u = await client.users.create({ email: o.email, password, ...(o.username && { username: o.username }), ...(o.role && { role: o.role }) })
+      out.result(u, () => out.line(fields([['id', String(u.id)], ['email', u.email], ['username', u.username], ['role', u.role], ['created', when(u.created_at)]])))
+    },
+  )
+
+  remoteAction<{ limit?: number }>(
+    remoteOptions(users.command('list').description('list users (members see only themselves)'))
+      .option('--limit <n>', 'at most this many (default: all)', parse.int),
+    env,
+    async ({ client, out }, o) => {
+      const all: User[] = []
+      for await (const u of client.users.iterate({ limit: Math.min(o.limit ?? 500, 500) })) {
+        all.push(u)
+        if (o.limit !== undefined && all.length >= o.limit) break
+      }
+      out.result({ users: all }, () => out.line(userTable(all)))
+    },
+  )
+}

@@ -1,0 +1,82 @@
+import type { ApiKey, User } from '@keyward/client'
+
+/** How a command prints: tables for people, JSON for scripts. */
+export interface Printer {
+  readonly json: boolean
+  /** Prints `data` as JSON in JSON mode; otherwise calls `human` to print. */
+  result(data: unknown, human: () => void): void
+  line(text?: string): void
+  /** Notes for people (warnings, hints): stderr, so they never mix with piped output. */
+  note(text: string): void
+}
+
+/** A printer writing to the given streams. */
+export function printer(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Printer {
+  return {
+    json,
+    result(data, human) {
+      if (json) out.write(JSON.stringify(data, null, 2) + '\n')
+      else human()
+    },
+    line: (text = '') => void out.write(text + '\n'),
+    note: (text) => void err.write(text + '\n'),
+  }
+}
+
+/** Left-aligned columns separated by two spaces, with a header row. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  return [fmt(headers), ...rows.map(fmt)].join('\n')
+}
+
+/** `label: value` lines, labels aligned. */
+export function fields(pairs: [string, string][]): string {
+  const w = Math.max(...pairs.map(([k]) => k.length))
+  return pairs.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n')
+}
+
+/** `2026-11-27T00:16:31.000Z` → `2026-11-27 00:16:31Z`; null → `-`. */
+export const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-')
+
+const orDash = (s: string | null | undefined): string => (s === null || s === undefined || s === '' ? '-' : s)
+
+/** The key list as a table. */
+export function keyTable(keys: ApiKey[]): string {
+  return table(
+    ['ID', 'NAME', 'PREFIX', 'KIND', 'OWNER', 'STATUS', 'SCOPES', 'EXPIRES', 'LAST USED'],
+    keys.map((k) => [
+      String(k.id), orDash(k.name), `${k.key_prefix}…`, k.kind, `${k.owner.kind}:${k.owner.id}`, k.status,
+      k.scopes.length ? k.scopes.join(',') : '(all)', when(k.expires_at), when(k.last_used_at),
+    ]),
+  )
+}
+
+/** One key, every field. */
+export function keyFields(k: ApiKey): string {
+  return fields([
+    ['id', String(k.id)],
+    ['name', orDash(k.name)],
+    ['description', orDash(k.description)],
+    ['prefix', `${k.key_prefix}…`],
+    ['kind', k.kind],
+    ['owner', `${k.owner.kind}:${k.owner.id}`],
+    ['status', k.status],
+    ['scopes', k.scopes.length ? k.scopes.join(', ') : "(all of the owner's rights)"],
+    ['meta', JSON.stringify(k.meta)],
+    ['rate limit', k.rate_limit ? `${k.rate_limit.limit} per ${k.rate_limit.window_s}s` : '-'],
+    ['remaining', k.remaining === null ? '-' : String(k.remaining)],
+    ['refill', k.refill ? `${k.refill.amount} every ${k.refill.interval_s}s` : '-'],
+    ['expires', when(k.expires_at)],
+    ['disabled', when(k.disabled_at)],
+    ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
+    ['last used', when(k.last_used_at)],
+    ['created', when(k.created_at)],
+    ['updated', when(k.updated_at)],
+  ])
+}
+
+/** The user list as a table. */
+export function userTable(users: User[]): string {
+  return table(['ID', 'EMAIL', 'USERNAME', 'ROLE', 'CREATED'], users.map((u) => [String(u.id), u.email, u.username, u.role, when(u.created_at)]))
+}

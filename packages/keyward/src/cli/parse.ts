@@ -1,0 +1,68 @@
+import { InvalidArgumentError } from 'commander'
+import type { ActorKind, OwnerRef, RateLimit, Refill } from '@keyward/client'
+
+/** A mistake in how the CLI was called (exit code 2), as opposed to an error from the server (exit code 1). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+/** Option parsers for commander: a bad value is a usage error, reported before any request. */
+export const parse = {
+  int(raw: string): number {
+    const n = Number(raw)
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer.')
+    return n
+  },
+  /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
+  list(raw: string): string[] {
+    return raw.split(/[\s,]+/).filter(Boolean)
+  },
+  /** `user:3`, `application:7`, `device:12` */
+  owner(raw: string): OwnerRef {
+    const m = /^(user|application|device):([1-9]\d*)$/.exec(raw)
+    if (!m) throw new InvalidArgumentError('expected <user|application|device>:<id>, e.g. application:7.')
+    return { kind: m[1] as ActorKind, id: Number(m[2]) }
+  },
+  /** `100/60` (limit per window in seconds), `100/1m`, `5/1h` */
+  rateLimit(raw: string): RateLimit {
+    const [limit, window_s] = perWindow(raw, 'expected <limit>/<window>, e.g. 100/60s or 1000/1h.')
+    return { limit, window_s }
+  },
+  /** `10/3600` or `10/1h`: add 10 uses every hour */
+  refill(raw: string): Refill {
+    const [amount, interval_s] = perWindow(raw, 'expected <amount>/<interval>, e.g. 100/1d.')
+    return { amount, interval_s }
+  },
+  /** A JSON object. */
+  meta(raw: string): Record<string, unknown> {
+    let v: unknown
+    try {
+      v = JSON.parse(raw)
+    } catch {
+      throw new InvalidArgumentError('expected a JSON object, e.g. \'{"team":"core"}\'.')
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('expected a JSON object.')
+    return v as Record<string, unknown>
+  },
+  /** An ISO-8601 date (normalized to UTC), or `never` for none. */
+  expiry(raw: string): string | null {
+    if (raw === 'never' || raw === 'none') return null
+    const t = Date.parse(raw)
+    if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')
+    return new Date(t).toISOString()
+  },
+}
+
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+
+function perWindow(raw: string, hint: string): [number, number] {
+  const m = /^(\d+)\/(\d+)?([smhd])?$/.exec(raw.trim())
+  if (!m || (!m[2] && !m[3])) throw new InvalidArgumentError(hint)
+  const count = Number(m[1])
+  const seconds = Number(m[2] ?? 1) * UNIT_S[m[3] ?? 's']!
+  if (count < 1 || seconds < 1) throw new InvalidArgumentError(hint)
+  return [count, seconds]
+}

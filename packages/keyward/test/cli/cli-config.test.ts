@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { DEFAULT_URL, loadCliConfig } from '../../src/cli/cli-config.js'
+import { UsageError, parse } from '../../src/cli/parse.js'
+import { type PromptIo, promptSecret } from '../../src/cli/prompt.js'
+
+describe('CLI configuration', () => {
+  test('defaults: local server, ~/.config/keyward, no token', () => {
+    const c = loadCliConfig({})
+    assert.equal(c.url, DEFAULT_URL)
+    assert.equal(c.configDir, join(homedir(), '.config', 'keyward'))
+    assert.equal(c.token, null)
+    assert.equal(c.password, null)
+  })
+
+  test('environment, then flags, win; trailing slashes are dropped', () => {
+    const env = { KEYWARD_URL: 'https://keys.example.com/', KEYWARD_TOKEN: 'env-token', KEYWARD_PASSWORD: 'pw', KEYWARD_CONFIG_DIR: '/tmp/kw' }
+    assert.deepEqual({ ...loadCliConfig(env) }, { url: 'https://keys.example.com', token: 'env-token', password: 'pw', configDir: '/tmp/kw' })
+    const c = loadCliConfig(env, { url: 'http://10.0.0.1:9000', token: 'flag-token' })
+    assert.equal(c.url, 'http://10.0.0.1:9000')
+    assert.equal(c.token, 'flag-token')
+    assert.equal(loadCliConfig({ XDG_CONFIG_HOME: '/xdg' }).configDir, '/xdg/keyward')
+  })
+
+  test('a URL that is not http(s) is a usage error', () => {
+    assert.throws(() => loadCliConfig({ KEYWARD_URL: 'localhost:8080' }), UsageError)
+    assert.throws(() => loadCliConfig({}, { url: 'ftp://x' }), UsageError)
+  })
+
+  test('option parsers: windows with units, owners, expiry, JSON objects', () => {
+    assert.deepEqual(parse.rateLimit('100/60'), { limit: 100, window_s: 60 })
+    assert.deepEqual(parse.rateLimit('1000/1h'), { limit: 1000, window_s: 3600 })
+    assert.deepEqual(parse.refill('5/d'), { amount: 5, interval_s: 86_400 })
+    assert.deepEqual(parse.owner('device:12'), { kind: 'device', id: 12 })
+    assert.equal(parse.expiry('never'), null)
+    assert.equal(parse.expiry('2027-01-01T00:00:00+01:00'), '2026-12-31T23:00:00.000Z')
+    assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
+    for (const bad of [() => parse.rateLimit('0/60'), () => parse.rateLimit('10'), () => parse.owner('team:1'), () => parse.meta('[1]'), () => parse.int('-1'), () => parse.expiry('soon')]) {
+      assert.throws(bad, { code: 'commander.invalidArgument' })
+    }
+  })
+})
+
+/** A fake terminal: records what is written, lets the test type. */
+function fakeTty(): PromptIo & { typed(s: string): void; written(): string; raw: boolean[] } {
+  const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(on: boolean): void }
+  const raw: boolean[] = []
+  input.isTTY = true
+  input.setRawMode = (on) => void raw.push(on)
+  let written = ''
+  const output = new PassThrough()
+  output.on('data', (d: Buffer) => (written += d.toString()))
+  return { input: input as unknown as NodeJS.ReadStream, output, typed: (s) => void input.write(s), written: () => written, raw }
+}
+
+describe('password prompt', () => {
+  test('on a terminal, typed characters are not echoed; backspace edits; raw mode is restored', async () => {
+    const tty = fakeTty()
+    const answer = promptSecret('Password: ', tty)
+    tty.typed('hunter3\u007f2')
+    tty.typed('\r')
+    assert.equal(await answer, 'hunter2')
+    assert.equal(tty.written(), 'Password: \n')
+    assert.deepEqual(tty.raw, [true, false])
+  })
+
+  test('Ctrl-C cancels with a usage error', async () => {
+    const tty = fakeTty()
+    const answer = promptSecret('Password: ', tty)
+    tty.typed('abc\u0003')
+    await assert.rejects(answer, UsageError)
+    assert.deepEqual(tty.raw, [true, false])
+  })
+
+  test('from a pipe, the first line is the answer', async () => {
+    const input = new PassThrough()
+    const answer = promptSecret('Password: ', { input: input as unknown as NodeJS.ReadStream, output: new PassThrough() })
+    input.end('from-pipe\nsecond line\n')
+    assert.equal(await answer, 'from-pipe')
+  })
+})

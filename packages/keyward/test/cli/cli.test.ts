@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { ADMIN, TestServer } from '../helpers.js'
+import { type CliResult, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
+
+/**
+ * The client commands of the CLI, run as real processes against a real listening server.
+ * (The CLI talks HTTP only, so one store is enough here; the SDK and serve suites cover both.)
+ */
+describe('keyward CLI client commands', () => {
+  let server: TestServer
+  let url: string
+  let configDir: string
+  let env: Record<string, string>
+  const cli = (args: string[], input = ''): Promise<CliResult> => runCli(args, env, input)
+  const ok = async (args: string[], input = ''): Promise<CliResult> => {
+    const r = await cli(args, input)
+    assert.equal(r.code, 0, `keyward ${args.join(' ')} failed: ${r.stderr}`)
+    return r
+  }
+  const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
+
+  before(async () => {
+    server = await TestServer.start('sqlite')
+    url = await server.listen()
+    configDir = tempConfigDir()
+    env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: configDir })
+    await ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+  })
+  after(() => server.close())
+
+  test('login stores the session token in credentials.json, mode 0600, and never prints it', async () => {
+    const r = await ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+    assert.match(r.stdout, new RegExp(`Logged in to ${url} as ${ADMIN.email} \\(admin\\)`))
+    const path = join(configDir, 'credentials.json')
+    assert.equal(statSync(path).mode & 0o777, 0o600)
+    const token = JSON.parse(readFileSync(path, 'utf8')).servers[url].token as string
+    assert.ok(token.length > 20)
+    assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token))
+    const me = await json(['whoami'])
+    assert.equal(me.via, 'session')
+    assert.equal(me.user.email, ADMIN.email)
+  })
+
+  test('login reads the password from KEYWARD_PASSWORD or stdin (no echo); a wrong one exits 1', async () => {
+    const dir = tempConfigDir()
+    const env2 = { ...env, KEYWARD_CONFIG_DIR: dir }
+    assert.equal((await runCli(['login', '--email', ADMIN.email], { ...env2, KEYWARD_PASSWORD: ADMIN.password })).code, 0)
+    const piped = await runCli(['login', '--email', ADMIN.email], env2, `${ADMIN.password}\n`)
+    assert.equal(piped.code, 0, piped.stderr)
+    assert.ok(!piped.stdout.includes(ADMIN.password) && !piped.stderr.includes(ADMIN.password), 'the password is not echoed')
+    const bad = await runCli(['login', '--email', ADMIN.email, '--password', 'wrong-password'], env2)
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^error: .*\(unauthorized, HTTP 401\)/m)
+    const noInput = await runCli(['login', '--email', ADMIN.email], env2, '')
+    assert.equal(noInput.code, 2, 'no password anywhere is a usage error')
+  })
+
+  test('keys create prints the secret once on stdout and the warning on stderr; the secret verifies', async () => {
+    const r = await ok(['keys', 'create', '--name', 'Production Service', '--scopes', 'read:users,write:users', '--rate-limit-per-minute', '100', '--expires-at', '2099-12-31T23:59:59Z', '--meta', '{"team":"core"}'])
+    const secret = r.stdout.trim()
+    assert.match(secret, /^kw_[0-9A-Za-z]+$/)
+    assert.match(r.stderr, /shown only this once/)
+    assert.equal((await server.verify(await server.adminToken(), secret, ['read:users'])).code, 'VALID')
+    const listed = await json(['keys', 'list', '-q', 'Production'])
+    assert.equal(listed.total, 1)
+    assert.deepEqual(listed.api_keys[0].rate_limit, { limit: 100, window_s: 60 })
+    assert.deepEqual(listed.api_keys[0].meta, { team: 'core' })
+    assert.ok(!JSON.stringify(listed).includes(secret), 'listings never show the secret')
+  })
+
+  test('keys create --json gives {key, api_key}; --owner, --prefix, --rate-limit, --remaining, --refill pass through', async () => {
+    const app = await server.request('POST', '/v1/applications', { token: await server.adminToken(), body: { name: 'cli-fleet' } })
+    const r = await json(['keys', 'create', '--name', 'prov', '--owner', `application:${app.body.id}`, '--prefix', 'fleet', '--rate-limit', '10/1m', '--remaining', '50', '--refill', '5/1h'])
+    assert.match(r.key, /^fleet_/)
+    assert.equal(r.api_key.kind, 'provisioning')
+    assert.deepEqual(r.api_key.rate_limit, { limit: 10, window_s: 60 })
+    assert.equal(r.api_key.remaining, 50)
+    assert.deepEqual(r.api_key.refill, { amount: 5, interval_s: 3600 })
+    const owned = await json(['keys', 'list', '--owner', `application:${app.body.id}`, '--kind', 'provisioning'])
+    assert.deepEqual(owned.api_keys.map((k: { id: number }) => k.id), [r.api_key.id])
+  })
+
+  test('keys list prints a table; get shows every field', async () => {
+    const { api_key } = await json(['keys', 'create', '--name', 'table-me'])
+    const list = await ok(['keys', 'list', '--status', 'active'])
+    const [header, ...rows] = list.stdout.trimEnd().split('\n')
+    assert.match(header!, /^ID\s+NAME\s+PREFIX\s+KIND\s+OWNER\s+STATUS\s+SCOPES\s+EXPIRES\s+LAST USED$/)
+    assert.ok(rows.some((row) => row.startsWith(`${api_key.id} `) && row.includes('table-me') && row.includes(`${api_key.key_prefix}…`)))
+    assert.match(list.stderr, /of \d+ key\(s\)/)
+    const get = await ok(['keys', 'get', String(api_key.id)])
+    assert.match(get.stdout, /^name:\s+table-me$/m)
+    assert.match(get.stdout, /^status:\s+active$/m)
+  })
+
+  test('lifecycle: update, expire, disable, enable, roll, revoke, delete; verify exits 0 or 3', async () => {
+    const { key, api_key } = await json(['keys', 'create', '--name', 'cycle'])
+    const id = String(api_key.id)
+    assert.equal((await ok(['keys', 'verify', key])).stdout.trim().startsWith('VALID'), true)
+    assert.equal((await json(['keys', 'update', id, '--name', 'cycle-2', '--description', 'd'])).name, 'cycle-2')
+    assert.equal((await json(['keys', 'update', id, '--expires-at', '2000-01-01T00:00:00Z'])).status, 'expired')
+    const expired = await cli(['keys', 'verify', key])
+    assert.equal(expired.code, 3)
+    assert.match(expired.stdout, /refused: EXPIRED/)
+    assert.equal((await json(['keys', 'update', id, '--clear', 'expires-at'])).status, 'active')
+
+    assert.match((await ok(['keys', 'disable', id])).stdout, /is disabled/)
+    const disabled = await cli(['keys', 'verify', key, '--json'])
+    assert.equal(disabled.code, 3)
+    assert.equal(JSON.parse(disabled.stdout).code, 'DISABLED')
+    assert.match((await ok(['keys', 'enable', id])).stdout, /is active/)
+
+    const rolled = await ok(['keys', 'roll', id, '--grace-period', '600'])
+    const newKey = rolled.stdout.trim()
+    assert.notEqual(newKey, key)
+    assert.match(rolled.stderr, /shown only this once/)
+    // The key from stdin: it stays out of the process list.
+    assert.equal((await ok(['keys', 'verify'], `${newKey}\n`)).code, 0)
+    assert.equal((await ok(['keys', 'verify', key])).code, 0, 'the old secret works during the grace period')
+
+    assert.equal((await json(['keys', 'revoke', id, '--reason', 'rotated'])).revoked_reason, 'rotated')
+    assert.equal((await cli(['keys', 'verify', newKey, '--json'])).code, 3)
+    assert.match((await ok(['keys', 'delete', id])).stdout, /deleted/)
+    const gone = await cli(['keys', 'get', id])
+    assert.equal(gone.code, 1)
+    assert.match(gone.stderr, /error: .*not found \(not_found, HTTP 404\)/)
+  })
+
+  test('users create and list; a member cannot create users (exit 1, forbidden)', async () => {
+    const u = await json(['users', 'create', '--email', 'cli-member@example.com', '--password', 'member-password-1', '--role', 'member'])
+    assert.equal(u.role, 'member')
+    const list = await ok(['users', 'list'])
+    assert.ok(list.stdout.split('\n').some((row) => row.startsWith(`${u.id} `) && row.includes('cli-member@example.com')))
+    assert.equal((await json(['users', 'list'])).users.length, 2)
+    const piped = await cli(['users', 'create', '--email', 'cli-piped@example.com'], 'piped-password-1\n')
+    assert.equal(piped.code, 0, piped.stderr)
+
+    const memberEnv = { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() }
+    assert.equal((await runCli(['login', '--email', 'cli-member@example.com', '--password', 'member-password-1'], memberEnv)).code, 0)
+    const refused = await runCli(['users', 'create', '--email', 'x@example.com', '--password', 'xxxxxxxx1'], memberEnv)
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /forbidden, HTTP 403/)
+  })
+
+  test('--token and KEYWARD_TOKEN take an API key; a token stored for one URL is not sent to another', async () => {
+    const { key } = await json(['keys', 'create', '--name', 'cli-reader', '--scopes', 'keys:read'])
+    const viaFlag = JSON.parse((await runCli(['whoami', '--json', '--token', key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })).stdout)
+    assert.equal(viaFlag.via, 'key')
+    const viaEnv = await runCli(['keys', 'create', '--name', 'escalate'], { ...env, KEYWARD_TOKEN: key })
+    assert.equal(viaEnv.code, 1)
+    assert.match(viaEnv.stderr, /forbidden/)
+    const otherUrl = await cli(['whoami', '--url', url.replace('127.0.0.1', 'localhost')])
+    assert.equal(otherUrl.code, 1)
+    assert.match(otherUrl.stderr, /unauthorized/)
+  })
+
+  test('usage errors exit 2 before any request; an unreachable server exits 1', async () => {
+    for (const args of [
+      ['keys', 'create'], // --name is required
+      ['keys', 'create', '--name', 'x', '--owner', 'team:1'],
+      ['keys', 'create', '--name', 'x', '--rate-limit', 'fast'],
+      ['keys', 'list', '--status', 'sleeping'],
+      ['keys', 'update', '1'],
+      ['keys', 'frobnicate'],
+      ['whoami', '--url', 'ftp://example.com'],
+    ]) {
+      const r = await cli(args)
+      assert.equal(r.code, 2, `keyward ${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /error/)
+    }
+    const down = await cli(['whoami', '--url', 'http://127.0.0.1:1'])
+    assert.equal(down.code, 1)
+    assert.match(down.stderr, /cannot reach Keyward at http:\/\/127\.0\.0\.1:1: .*\(network_error\)/)
+  })
+
+  test('logout ends the session on the server and forgets it', async () => {
+    const dir = tempConfigDir()
+    const env2 = { ...env, KEYWARD_CONFIG_DIR: dir }
+    assert.equal((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password], env2)).code, 0)
+    const token = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')).servers[url].token as string
+    const out = await runCli(['logout'], env2)
+    assert.equal(out.code, 0)
+    assert.match(out.stdout, /Logged out/)
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')).servers, {})
+    assert.equal((await server.request('GET', '/v1/auth/whoami', { token })).status, 401, 'the server ended the session')
+    assert.equal((await runCli(['whoami'], env2)).code, 1)
+  })
+})

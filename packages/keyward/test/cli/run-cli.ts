@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The real CLI entry point, as `npx keyward` runs it. */
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'keyward.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** An environment without the caller's KEYWARD_* variables, so tests see only what they set. */
+export function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KEYWARD_')) env[k] = v
+  return { ...env, ...extra }
+}
+
+/** A fresh, empty config directory (where `login` stores credentials). */
+export const tempConfigDir = (): string => mkdtempSync(join(tmpdir(), 'keyward-cli-'))
+
+/** Runs `node bin/keyward.js …args` to completion; `input` is written to its stdin (then closed). */
+export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(input)
+  })
+}

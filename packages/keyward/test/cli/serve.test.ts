@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, describe, test } from 'node:test'
+import { openStore } from '../../src/store/database.js'
+import { ADMIN, STORES, freshDatabase } from '../helpers.js'
+import { BIN, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
+
+/** Starts `keyward serve` on a random port; resolves with the process and its URL once it listens. */
+async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (m) resolve(m[1]!)
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+    child.once('exit', (code) => reject(new Error(`keyward serve exited with ${code} before listening:\n${output}`)))
+  })
+  return { child, url, output: () => output }
+}
+
+for (const kind of STORES) {
+  describe(`keyward serve (${kind})`, () => {
+    let db: Awaited<ReturnType<typeof freshDatabase>>
+    before(async () => {
+      db = await freshDatabase(kind)
+    })
+    after(() => db.drop())
+
+    test('SIGTERM exits 0 after flushing: a key verified just before has last_used_at set', async () => {
+      const { child, url, output } = await startServe(cleanEnv({
+        KEYWARD_DATABASE_URL: db.url,
+        KEYWARD_ADMIN_EMAIL: ADMIN.email,
+        KEYWARD_ADMIN_PASSWORD: ADMIN.password,
+        // Far longer than the test: only the shutdown flush can write last_used_at.
+        KEYWARD_USAGE_FLUSH_MS: '60000',
+        KEYWARD_LOG_LEVEL: 'info',
+      }))
+      try {
+        const env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+        assert.equal((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password], env)).code, 0)
+        const created = JSON.parse((await runCli(['keys', 'create', '--name', 'flush-me', '--json'], env)).stdout)
+        const verified = await runCli(['keys', 'verify', created.key], env)
+        assert.equal(verified.code, 0, verified.stderr)
+        const before = JSON.parse((await runCli(['keys', 'get', String(created.api_key.id), '--json'], env)).stdout)
+        assert.equal(before.last_used_at, null, 'not flushed yet while running')
+
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        const [code, signal] = await exited
+        assert.equal(signal, null)
+        assert.equal(code, 0, output())
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      }
+      const store = openStore(db.url)
+      try {
+        const row = await store.db.selectFrom('api_key').select('last_used_at').where('name', '=', 'flush-me').executeTakeFirstOrThrow()
+        assert.ok(row.last_used_at, 'last_used_at was written at shutdown')
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
