@@ -1,3 +1,4 @@
+import { Logo } from './components/Logo'
 import { BrowserRouter, NavLink, Navigate, Route, Routes } from 'react-router'
 import { Empty } from './components/ui'
 import { DirectoryProvider } from './directory'
@@ -17,7 +18,7 @@ function Shell() {
     <DirectoryProvider>
       <a className="skip" href="#main">Skip to content</a>
       <header className="topbar">
-        <span className="brand"><span className="logo" aria-hidden="true">⚿</span> Keyward</span>
+        <span className="brand"><Logo /> Keyward</span>
         <nav aria-label="Main">
           <NavLink to="/keys">Keys</NavLink>
           <NavLink to="/applications">Applications</NavLink>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
-import { ApiError, type ApiKey } from '../api'
+import { ApiError, type ApiKey, type UpdateKeyInput } from '../api'
 import { AuditTable } from '../components/AuditTable'
 import { KeyFields, expiresAtOf, keyFormOf, limitsOf, type KeyFormState } from '../components/KeyForm'
 import { SecretDialog } from '../components/SecretDialog'
@@ -65,10 +65,18 @@ export function KeyDetailPage() {
   const save = async (e: FormEvent) => {
     e.preventDefault()
     if (!editing) return
-    const ok = await act('Changes saved.', () => api.updateKey(k.id, {
-      name: editing.name.trim(), description: editing.description.trim() || null, scopes: parseScopes(editing.scopes),
-      ...(expiresAtOf(editing) !== undefined && { expires_at: expiresAtOf(editing) }), ...limitsOf(editing),
-    }))
+    // Only what changed is sent, so the audit trail names the fields that were really edited.
+    const asInput = (f: KeyFormState): UpdateKeyInput => ({
+      name: f.name.trim(), description: f.description.trim() || null, scopes: parseScopes(f.scopes),
+      ...(expiresAtOf(f) !== undefined && { expires_at: expiresAtOf(f) }), ...limitsOf(f),
+    })
+    const before = asInput(keyFormOf(k)) as Record<string, unknown>
+    const changes = Object.fromEntries(Object.entries(asInput(editing)).filter(([name, v]) => JSON.stringify(v) !== JSON.stringify(before[name])))
+    if (Object.keys(changes).length === 0) {
+      setEditing(null)
+      return
+    }
+    const ok = await act('Changes saved.', () => api.updateKey(k.id, changes))
     if (ok) setEditing(null)
   }
 

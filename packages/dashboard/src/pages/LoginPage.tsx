@@ -1,3 +1,4 @@
+import { Logo } from '../components/Logo'
 import { useState, type FormEvent } from 'react'
 import { ApiError } from '../api'
 import { Field } from '../components/ui'
@@ -26,7 +27,7 @@ export function LoginPage() {
   return (
     <main className="login">
       <form onSubmit={submit} className="card" aria-labelledby="login-title">
-        <h1 id="login-title"><span className="logo" aria-hidden="true">⚿</span> Keyward</h1>
+        <h1 id="login-title"><Logo /> Keyward</h1>
         <p className="muted">Sign in to manage API keys.</p>
         <Field label="Email or username" error={error?.fields.email}>
           {(p) => <input {...p} name="email" type="text" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}

@@ -22,7 +22,7 @@ describe('dashboard (Chromium, SQLite)', () => {
   let created: { id: number; secret: string }
 
   const verify = async (key: string) => (await api(base, 'POST', '/v1/keys/verify', admin, { key })).body.code as string
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  const shot = (name: string, p: Page = page, fullPage = true) => p.screenshot({ path: join(shots, `${name}.png`), fullPage })
 
   before(async () => {
     const s = await startServer()
@@ -121,7 +121,7 @@ describe('dashboard (Chromium, SQLite)', () => {
     await dialog.getByText('You will not see it again').waitFor()
     const secret = await dialog.getByLabel('Secret key').inputValue()
     assert.match(secret, /^kw_[0-9A-Za-z]{49}$/)
-    await shot('secret-dialog')
+    await shot('secret-dialog', page, false)
     await dialog.getByRole('button', { name: 'Copy' }).click()
     await dialog.getByRole('button', { name: 'Copied' }).waitFor()
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the clipboard holds the secret')
@@ -159,6 +159,8 @@ describe('dashboard (Chromium, SQLite)', () => {
     const edited = (await api(base, 'GET', `/v1/keys/${created.id}`, admin)).body
     assert.equal(edited.name, 'Production Service v2')
     assert.equal(edited.expires_at, null)
+    const update = (await api(base, 'GET', `/v1/audit?target_id=${created.id}&action=key.update`, admin)).body.events[0]
+    assert.deepEqual([...update.details.fields].sort(), ['expires_at', 'name'], 'only the edited fields are sent')
 
     await page.getByRole('button', { name: 'Disable' }).click()
     await page.getByText('disabled', { exact: true }).waitFor()
@@ -254,10 +256,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.goto('/keys')
     await page.getByText('35 keys').waitFor()
     assert.equal((await names()).length, 25, 'first page')
-    await shot('keys')
     await page.getByRole('button', { name: 'Next →' }).click()
     await page.getByText('page 2 of 2').waitFor()
     await expectNames(['alpha-billing', 'alpha-search', 'beta-disabled', 'provisioning-main', 'device-main', 'bulk-00', 'bulk-01', 'bulk-02', 'bulk-03', 'bulk-04'])
+    await shot('keys')
     await page.getByRole('button', { name: '← Previous' }).click()
     await page.getByText('page 1 of 2').waitFor()
 
@@ -293,7 +295,7 @@ describe('dashboard (Chromium, SQLite)', () => {
 
     await page.getByRole('link', { name: 'Audit log' }).click()
     await page.locator('table.audit').getByText('key.revoke', { exact: true }).waitFor()
-    await shot('audit')
+    await shot('audit', page, false)
   })
 
   it('is readable at 375 px: no sideways scrolling, tables become cards', async () => {
@@ -314,7 +316,7 @@ describe('dashboard (Chromium, SQLite)', () => {
     await p.goto('/keys')
     await p.locator('table.keys tbody tr').first().waitFor()
     assert.equal(await p.locator('table.keys thead').evaluate((e) => e.getBoundingClientRect().left < 0), true, 'the header row is moved off screen')
-    await shot('keys-mobile', p)
+    await shot('keys-mobile', p, false)
     await phone.close()
   })
 
