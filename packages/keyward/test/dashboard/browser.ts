@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +32,8 @@ export function screenshotDir(tmp: string): string {
 
 /** A real Keyward server on a temp SQLite file, listening on a random port, serving the built dashboard. */
 export async function startServer(): Promise<{ kw: Keyward; base: string; tmp: string }> {
+  // Build the dashboard if it is missing or stale (the root `npm test` has done it already; a lone run may not have).
+  execFileSync(process.execPath, [join(DEFAULT_DASHBOARD_DIR, '..', 'scripts', 'ensure-build.mjs')], { stdio: 'inherit' })
   const db = await freshDatabase('sqlite')
   const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', KEYWARD_USAGE_FLUSH_MS: '50' })
   const kw = await createKeyward(config, { logger: false, dashboardDir: DEFAULT_DASHBOARD_DIR })
