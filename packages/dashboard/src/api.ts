@@ -85,6 +85,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any thrown value as an ApiError, so forms have one shape of error to show. */
+export function toApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'unknown', e instanceof Error ? e.message : String(e))
+}
+
 interface ErrorEnvelope { error?: { code?: string; message?: string; details?: unknown } }
 
 /** Turns the API's `details` (a list of `{field, message}` for validation errors) into a field → message map. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
-import { ApiError } from '../api'
+import { ApiError, toApiError } from '../api'
 import { OwnerKeys } from '../components/OwnerKeys'
 import { Empty, ErrorNote, Field, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
@@ -24,7 +24,7 @@ export function ApplicationsPage() {
       apps.reload()
       dir.reload()
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'unknown', String(err)))
+      setError(toApiError(err))
     }
   }
   return (
@@ -79,7 +79,7 @@ export function ApplicationDetailPage() {
       devices.reload()
       dir.reload()
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'unknown', String(err)))
+      setError(toApiError(err))
     }
   }
   return (

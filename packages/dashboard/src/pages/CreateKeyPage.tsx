@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
-import { ApiError, type CreatedKey } from '../api'
+import { ApiError, type CreatedKey, toApiError } from '../api'
 import { KeyFields, emptyKeyForm, expiresAtOf, fieldError, limitsOf, type KeyFormState } from '../components/KeyForm'
 import { SecretDialog } from '../components/SecretDialog'
 import { ErrorNote, Field } from '../components/ui'
@@ -36,7 +36,7 @@ export function CreateKeyPage() {
         ...limitsOf(form),
       }))
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'unknown', String(err)))
+      setError(toApiError(err))
     } finally {
       setBusy(false)
     }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
-import { ApiError, type ApiKey, type UpdateKeyInput } from '../api'
+import { ApiError, type ApiKey, type UpdateKeyInput, toApiError } from '../api'
 import { AuditTable } from '../components/AuditTable'
 import { KeyFields, expiresAtOf, keyFormOf, limitsOf, type KeyFormState } from '../components/KeyForm'
 import { SecretDialog } from '../components/SecretDialog'
@@ -9,7 +9,6 @@ import { useDirectory } from '../directory'
 import { displayStatus, duration, parseScopes, relative, when } from '../format'
 import { useSession } from '../session'
 
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError(0, 'unknown', String(e)))
 type Dialog = 'none' | 'roll' | 'revoke' | 'delete'
 const GRACE: [number, string][] = [[0, 'No grace: the old key stops now'], [3600, '1 hour'], [86_400, '24 hours'], [604_800, '7 days']]
 
@@ -55,7 +54,7 @@ export function KeyDetailPage() {
       setNotice(what)
       return true
     } catch (e) {
-      setError(asApiError(e))
+      setError(toApiError(e))
       return false
     } finally {
       setBusy(false)

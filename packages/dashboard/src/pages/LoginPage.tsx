@@ -1,6 +1,6 @@
 import { Logo } from '../components/Logo'
 import { useState, type FormEvent } from 'react'
-import { ApiError } from '../api'
+import { ApiError, toApiError } from '../api'
 import { Field } from '../components/ui'
 import { useSession } from '../session'
 
@@ -19,7 +19,7 @@ export function LoginPage() {
     try {
       await signIn(email, password)
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'unknown', String(err)))
+      setError(toApiError(err))
       setBusy(false)
     }
   }
