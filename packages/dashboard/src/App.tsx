@@ -9,6 +9,7 @@ import { DeviceDetailPage, DevicesPage } from './pages/DevicesPage'
 import { KeyDetailPage } from './pages/KeyDetailPage'
 import { KeysPage } from './pages/KeysPage'
 import { LoginPage } from './pages/LoginPage'
+import { UsersPage } from './pages/UsersPage'
 import { SessionProvider, useSession } from './session'
 
 function Shell() {
@@ -23,6 +24,7 @@ function Shell() {
           <NavLink to="/keys">Keys</NavLink>
           <NavLink to="/applications">Applications</NavLink>
           <NavLink to="/devices">Devices</NavLink>
+          {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
           {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
         </nav>
         <div className="me">
@@ -40,6 +42,7 @@ function Shell() {
           <Route path="/applications/:id" element={<ApplicationDetailPage />} />
           <Route path="/devices" element={<DevicesPage />} />
           <Route path="/devices/:id" element={<DeviceDetailPage />} />
+          <Route path="/users" element={user.role === 'admin' ? <UsersPage /> : <Empty><p>Managing users is for admins.</p></Empty>} />
           <Route path="/audit" element={user.role === 'admin' ? <AuditPage /> : <Empty><p>The audit log is for admins.</p></Empty>} />
           <Route path="*" element={<Empty><p>There is no page here.</p></Empty>} />
         </Routes>

@@ -327,7 +327,18 @@ describe('dashboard (Chromium, SQLite)', () => {
       await api(base, 'POST', '/v1/users', admin, { email, password })
       return { email, password, token: await login(base, email, password) }
     }
-    const alice = await mkMember('alice')
+    // The admin adds Alice on the Users page; a short password is refused at its field first.
+    await page.goto('/users')
+    await page.getByLabel('Email', { exact: true }).fill('alice@example.com')
+    await page.getByLabel('Initial password').fill('short')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    await page.locator('.field', { has: page.getByLabel('Initial password') }).getByText(/fewer than 8 characters/).waitFor()
+    await page.getByLabel('Initial password').fill('alice-password-1')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    await page.getByText('alice@example.com can now sign in.').waitFor()
+    await page.locator('table').getByText('alice@example.com').waitFor()
+    await shot('users', page, false)
+    const alice = { email: 'alice@example.com', password: 'alice-password-1', token: await login(base, 'alice@example.com', 'alice-password-1') }
     const bob = await mkMember('bob')
     const bobKey = (await api(base, 'POST', '/v1/keys', bob.token, { name: 'bob-private' })).body.api_key
     await api(base, 'POST', '/v1/keys', alice.token, { name: 'alice-own' })
@@ -341,6 +352,7 @@ describe('dashboard (Chromium, SQLite)', () => {
     await p.getByText('1 key', { exact: true }).waitFor()
     assert.deepEqual(await p.locator('table.keys tbody td[data-label="Name"]').allInnerTexts(), ['alice-own'])
     assert.equal(await p.getByRole('link', { name: 'Audit log' }).count(), 0)
+    assert.equal(await p.getByRole('link', { name: 'Users' }).count(), 0)
     await p.getByLabel('Search by name').fill('bob')
     await p.getByText('No key matches these filters.').waitFor()
     await p.goto(`/keys/${bobKey.id}`)
