@@ -3,12 +3,17 @@
  * wire schemas in packages/keyward/src/http/schemas.ts; only what the dashboard uses.
  */
 
+/** Who can own keys. */
 export type ActorKind = 'user' | 'application' | 'device'
+/** A key's kind follows its owner: user, application (provisioning), device. */
 export type KeyKind = 'user' | 'provisioning' | 'device'
+/** The status the API computes for a key at the time of the request. */
 export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
 
+/** A key's owner. */
 export interface Owner { kind: ActorKind; id: number }
 
+/** A key as the API shows it: never its secret or hash. */
 export interface ApiKey {
   id: number
   name: string | null
@@ -31,32 +36,41 @@ export interface ApiKey {
   updated_at: string
 }
 
+/** Someone who can sign in. */
 export interface User { id: number; actor_id: number; email: string; username: string; role: 'admin' | 'member'; created_at: string }
+/** An application (balena "fleet"): owns provisioning keys and devices. */
 export interface Application { id: number; actor_id: number; uuid: string; slug: string; name: string; owner_user_id: number; created_at: string }
+/** A device of an application: owns device keys. */
 export interface Device { id: number; actor_id: number; uuid: string; name: string | null; application_id: number; created_at: string }
+/** One audit-log entry. */
 export interface AuditEvent {
   id: number; at: string; actor_id: number | null; action: string; target_type: string; target_id: string | null; ip: string | null
   details: Record<string, unknown>
 }
+/** The answer to a login. */
 export interface Session { access_token: string; expires_at: string; user: User }
 
+/** Limits shared by create and update; null clears one. */
 export interface KeyLimits {
   scopes?: string[]
   rate_limit?: { limit: number; window_s: number } | null
   remaining?: number | null
   refill?: { amount: number; interval_s: number } | null
 }
+/** `POST /v1/keys` body. */
 export interface CreateKeyInput extends KeyLimits {
   name: string
   description?: string | null
   expires_at?: string | null
   owner?: Owner
 }
+/** `PATCH /v1/keys/:id` body: only what changes. */
 export interface UpdateKeyInput extends KeyLimits {
   name?: string
   description?: string | null
   expires_at?: string | null
 }
+/** `GET /v1/keys` filters and cursor. */
 export interface ListKeysQuery {
   owner_kind?: ActorKind
   owner_id?: number
@@ -66,7 +80,9 @@ export interface ListKeysQuery {
   limit?: number
   cursor?: string
 }
+/** One page of keys, the total matching, and the cursor of the next page (null on the last). */
 export interface KeyPage { api_keys: ApiKey[]; total: number; next_cursor: string | null }
+/** A new or rolled key: `key` is the secret, shown only this once. */
 export interface CreatedKey { key: string; api_key: ApiKey }
 
 /** One problem with one input field, from a `validation_failed` error's details. */

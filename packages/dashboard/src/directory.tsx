@@ -19,6 +19,7 @@ interface Directory {
 
 const DirectoryContext = createContext<Directory | null>(null)
 
+/** Loads the directory for the signed-in person and reloads it on demand (after adding an application, say). */
 export function DirectoryProvider({ children }: { children: ReactNode }) {
   const { api, user } = useSession()
   const [data, setData] = useState<{ users: User[]; applications: Application[]; devices: Device[] }>({ users: [], applications: [], devices: [] })
@@ -54,6 +55,7 @@ export function DirectoryProvider({ children }: { children: ReactNode }) {
   return <DirectoryContext.Provider value={value}>{children}</DirectoryContext.Provider>
 }
 
+/** The owner directory; only inside DirectoryProvider. */
 export function useDirectory(): Directory {
   const d = useContext(DirectoryContext)
   if (!d) throw new Error('useDirectory outside DirectoryProvider')

@@ -38,6 +38,7 @@ export function duration(s: number): string {
 
 /** Stable string form of an owner, for `<select>` values. */
 export const ownerValue = (o: Owner) => `${o.kind}:${o.id}`
+/** The owner a `<select>` value names, if it names one. */
 export function parseOwner(v: string): Owner | undefined {
   const [kind, id] = v.split(':')
   if ((kind === 'user' || kind === 'application' || kind === 'device') && Number(id) > 0) return { kind, id: Number(id) }

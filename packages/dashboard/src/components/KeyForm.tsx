@@ -22,6 +22,7 @@ export interface KeyFormState {
   refillIntervalS: string
 }
 
+/** The create form's starting values. */
 export const emptyKeyForm: KeyFormState = {
   name: '', description: '', scopes: '', expiry: 'never', customExpiry: '', rateLimitOn: false, rateLimit: '100', rateWindowS: '60',
   usageOn: false, remaining: '1000', refillOn: false, refillAmount: '1000', refillIntervalS: '86400',

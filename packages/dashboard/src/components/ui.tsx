@@ -33,10 +33,12 @@ export function ErrorNote({ error }: { error: unknown }) {
   return <p className="error-note" role="alert">{message}</p>
 }
 
+/** A polite loading line, announced to screen readers. */
 export function Loading({ what = 'Loading' }: { what?: string }) {
   return <p className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" />{what}…</p>
 }
 
+/** What a list shows when it has nothing to show. */
 export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>
 }
@@ -99,7 +101,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
       (error: unknown) => live && setState({ error, loading: false }),
     )
     return () => { live = false }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure every render; the caller's `deps` say when it really changes.
   }, [...deps, tick])
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) }
 }

@@ -40,8 +40,7 @@ export function KeysPage() {
     if (search.trim() === q) return
     const t = setTimeout(() => setFilter('q', search.trim()), 300)
     return () => clearTimeout(t)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [search, params])
+  }, [search, params]) // eslint-disable-line react-hooks/exhaustive-deps -- q and setFilter derive from params
 
   const o = parseOwner(owner)
   const query: ListKeysQuery = {
