@@ -306,7 +306,8 @@ describe('dashboard (Chromium, SQLite)', () => {
     await p.getByLabel('Password').fill(ADMIN.password)
     await p.getByRole('button', { name: 'Sign in' }).click()
     await p.getByText('35 keys').waitFor()
-    for (const path of ['/keys', '/keys/new', '/applications', '/audit']) {
+    const someKey = (await api(base, 'GET', '/v1/keys?q=alpha-billing', admin)).body.api_keys[0].id
+    for (const path of ['/keys', '/keys/new', `/keys/${someKey}`, '/applications', '/devices', '/users', '/audit']) {
       await p.goto(path)
       await p.locator('main h1').waitFor()
       await p.waitForLoadState('networkidle')
