@@ -9,6 +9,7 @@ import { sendNativeError } from './errors.js'
 import { installJsonParser } from './json-parser.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
+import { registerDashboard } from './dashboard.js'
 import { healthRoutes } from './routes/health.js'
 import { v1Routes } from './routes/v1/index.js'
 
@@ -17,6 +18,8 @@ export type App = FastifyInstance
 export interface AppOptions {
   /** Pino options (level, stream…); false for none (tests). */
   logger?: false | { level?: string; stream?: NodeJS.WritableStream }
+  /** Directory of the built dashboard served at `/` (default: packages/dashboard/dist); false for none. */
+  dashboardDir?: string | false
 }
 
 /** Request logs name the path, never the query: a query may carry a key (`?apikey=`). */
@@ -61,5 +64,6 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   await app.register(healthRoutes, { services })
   await app.register(v1Routes, { prefix: '/v1', services })
   for (const face of compatFaces) await app.register(face, { services, config })
+  if (opts.dashboardDir !== false) await registerDashboard(app, opts.dashboardDir)
   return app
 }

@@ -1,0 +1,63 @@
+import { Logo } from './components/Logo'
+import { BrowserRouter, NavLink, Navigate, Route, Routes } from 'react-router'
+import { Empty } from './components/ui'
+import { DirectoryProvider } from './directory'
+import { ApplicationDetailPage, ApplicationsPage } from './pages/ApplicationsPage'
+import { AuditPage } from './pages/AuditPage'
+import { CreateKeyPage } from './pages/CreateKeyPage'
+import { DeviceDetailPage, DevicesPage } from './pages/DevicesPage'
+import { KeyDetailPage } from './pages/KeyDetailPage'
+import { KeysPage } from './pages/KeysPage'
+import { LoginPage } from './pages/LoginPage'
+import { UsersPage } from './pages/UsersPage'
+import { SessionProvider, useSession } from './session'
+
+function Shell() {
+  const { user, signOut } = useSession()
+  if (!user) return <LoginPage />
+  return (
+    <DirectoryProvider>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="topbar">
+        <span className="brand"><Logo /> Keyward</span>
+        <nav aria-label="Main">
+          <NavLink to="/keys">Keys</NavLink>
+          <NavLink to="/applications">Applications</NavLink>
+          <NavLink to="/devices">Devices</NavLink>
+          {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
+          {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
+        </nav>
+        <div className="me">
+          <span className="muted" title={user.role}>{user.email}</span>
+          <button type="button" onClick={() => void signOut()}>Sign out</button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/keys" replace />} />
+          <Route path="/keys" element={<KeysPage />} />
+          <Route path="/keys/new" element={<CreateKeyPage />} />
+          <Route path="/keys/:id" element={<KeyDetailPage />} />
+          <Route path="/applications" element={<ApplicationsPage />} />
+          <Route path="/applications/:id" element={<ApplicationDetailPage />} />
+          <Route path="/devices" element={<DevicesPage />} />
+          <Route path="/devices/:id" element={<DeviceDetailPage />} />
+          <Route path="/users" element={user.role === 'admin' ? <UsersPage /> : <Empty><p>Managing users is for admins.</p></Empty>} />
+          <Route path="/audit" element={user.role === 'admin' ? <AuditPage /> : <Empty><p>The audit log is for admins.</p></Empty>} />
+          <Route path="*" element={<Empty><p>There is no page here.</p></Empty>} />
+        </Routes>
+      </main>
+    </DirectoryProvider>
+  )
+}
+
+/** The dashboard: sign-in gate, navigation, pages. */
+export function App() {
+  return (
+    <SessionProvider>
+      <BrowserRouter>
+        <Shell />
+      </BrowserRouter>
+    </SessionProvider>
+  )
+}

@@ -1,0 +1,182 @@
+/**
+ * A small typed wrapper over Keyward's native API (`/v1`). Types mirror the
+ * wire schemas in packages/keyward/src/http/schemas.ts; only what the dashboard uses.
+ */
+
+/** Who can own keys. */
+export type ActorKind = 'user' | 'application' | 'device'
+/** A key's kind follows its owner: user, application (provisioning), device. */
+export type KeyKind = 'user' | 'provisioning' | 'device'
+/** The status the API computes for a key at the time of the request. */
+export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
+
+/** A key's owner. */
+export interface Owner { kind: ActorKind; id: number }
+
+/** A key as the API shows it: never its secret or hash. */
+export interface ApiKey {
+  id: number
+  name: string | null
+  description: string | null
+  key_prefix: string
+  kind: KeyKind
+  status: KeyStatus
+  owner: Owner
+  scopes: string[]
+  meta: Record<string, unknown>
+  expires_at: string | null
+  disabled_at: string | null
+  revoked_at: string | null
+  revoked_reason: string | null
+  rate_limit: { limit: number; window_s: number } | null
+  remaining: number | null
+  refill: { amount: number; interval_s: number } | null
+  last_used_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** Someone who can sign in. */
+export interface User { id: number; actor_id: number; email: string; username: string; role: 'admin' | 'member'; created_at: string }
+/** An application (balena "fleet"): owns provisioning keys and devices. */
+export interface Application { id: number; actor_id: number; uuid: string; slug: string; name: string; owner_user_id: number; created_at: string }
+/** A device of an application: owns device keys. */
+export interface Device { id: number; actor_id: number; uuid: string; name: string | null; application_id: number; created_at: string }
+/** One audit-log entry. */
+export interface AuditEvent {
+  id: number; at: string; actor_id: number | null; action: string; target_type: string; target_id: string | null; ip: string | null
+  details: Record<string, unknown>
+}
+/** The answer to a login. */
+export interface Session { access_token: string; expires_at: string; user: User }
+
+/** Limits shared by create and update; null clears one. */
+export interface KeyLimits {
+  scopes?: string[]
+  rate_limit?: { limit: number; window_s: number } | null
+  remaining?: number | null
+  refill?: { amount: number; interval_s: number } | null
+}
+/** `POST /v1/keys` body. */
+export interface CreateKeyInput extends KeyLimits {
+  name: string
+  description?: string | null
+  expires_at?: string | null
+  owner?: Owner
+}
+/** `PATCH /v1/keys/:id` body: only what changes. */
+export interface UpdateKeyInput extends KeyLimits {
+  name?: string
+  description?: string | null
+  expires_at?: string | null
+}
+/** `GET /v1/keys` filters and cursor. */
+export interface ListKeysQuery {
+  owner_kind?: ActorKind
+  owner_id?: number
+  kind?: KeyKind
+  status?: KeyStatus
+  q?: string
+  limit?: number
+  cursor?: string
+}
+/** One page of keys, the total matching, and the cursor of the next page (null on the last). */
+export interface KeyPage { api_keys: ApiKey[]; total: number; next_cursor: string | null }
+/** A new or rolled key: `key` is the secret, shown only this once. */
+export interface CreatedKey { key: string; api_key: ApiKey }
+
+/** One problem with one input field, from a `validation_failed` error's details. */
+export interface FieldProblem { field: string; message: string }
+
+/** An error answered by the API (or the network), with words fit to show a person. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Field-level problems keyed by body path without the `body.` prefix (`name`, `rate_limit.limit`). */
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message)
+  }
+}
+
+/** Any thrown value as an ApiError, so forms have one shape of error to show. */
+export function toApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'unknown', e instanceof Error ? e.message : String(e))
+}
+
+interface ErrorEnvelope { error?: { code?: string; message?: string; details?: unknown } }
+
+/** Turns the API's `details` (a list of `{field, message}` for validation errors) into a field → message map. */
+function fieldsOf(details: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!Array.isArray(details)) return out
+  for (const d of details as Partial<FieldProblem>[]) {
+    if (typeof d?.field !== 'string' || typeof d.message !== 'string') continue
+    const field = d.field.replace(/^(body|querystring|params)\.?/, '')
+    out[field || '_'] = d.message
+  }
+  return out
+}
+
+function query(params: object): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '' && v !== null) q.set(k, String(v))
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+/** The API client bound to one session token; `onUnauthorized` runs when the session has ended server-side. */
+export class Api {
+  constructor(private readonly token: string | null, private readonly onUnauthorized: () => void = () => {}) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.token) headers.authorization = `Bearer ${this.token}`
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    let res: Response
+    try {
+      res = await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
+    } catch {
+      throw new ApiError(0, 'network', 'Keyward could not be reached. Check your connection and try again.')
+    }
+    if (res.status === 204) return undefined as T
+    const text = await res.text()
+    let json: unknown = undefined
+    try {
+      json = text ? JSON.parse(text) : undefined
+    } catch {
+      /* a proxy's HTML error page: handled below */
+    }
+    if (!res.ok) {
+      const e = (json as ErrorEnvelope | undefined)?.error
+      if (res.status === 401 && this.token) this.onUnauthorized()
+      throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `The server answered ${res.status} ${res.statusText}.`, fieldsOf(e?.details))
+    }
+    return json as T
+  }
+
+  login(email: string, password: string) { return this.request<Session>('POST', '/auth/login', { email, password }) }
+  logout() { return this.request<void>('POST', '/auth/logout') }
+  listKeys(q: ListKeysQuery) { return this.request<KeyPage>('GET', `/keys${query(q)}`) }
+  getKey(id: number) { return this.request<ApiKey>('GET', `/keys/${id}`) }
+  createKey(input: CreateKeyInput) { return this.request<CreatedKey>('POST', '/keys', input) }
+  updateKey(id: number, input: UpdateKeyInput) { return this.request<ApiKey>('PATCH', `/keys/${id}`, input) }
+  disableKey(id: number) { return this.request<ApiKey>('POST', `/keys/${id}/disable`) }
+  enableKey(id: number) { return this.request<ApiKey>('POST', `/keys/${id}/enable`) }
+  revokeKey(id: number, reason: string) { return this.request<ApiKey>('POST', `/keys/${id}/revoke`, reason ? { reason } : {}) }
+  rollKey(id: number, gracePeriodS: number) { return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS }) }
+  deleteKey(id: number) { return this.request<void>('DELETE', `/keys/${id}`) }
+  listUsers() { return this.request<{ users: User[] }>('GET', '/users?limit=500') }
+  createUser(input: { email: string; password: string; role: 'admin' | 'member' }) { return this.request<User>('POST', '/users', input) }
+  listApplications() { return this.request<{ applications: Application[] }>('GET', '/applications?limit=500') }
+  getApplication(id: number) { return this.request<Application>('GET', `/applications/${id}`) }
+  createApplication(name: string) { return this.request<Application>('POST', '/applications', { name }) }
+  listDevices(applicationId?: number) { return this.request<{ devices: Device[] }>('GET', `/devices${query({ application_id: applicationId, limit: 500 })}`) }
+  getDevice(id: number) { return this.request<Device>('GET', `/devices/${id}`) }
+  createDevice(applicationId: number, name: string) { return this.request<Device>('POST', '/devices', { application_id: applicationId, ...(name && { name }) }) }
+  audit(q: { target_id?: string; action?: string; before_id?: number; limit?: number }) {
+    return this.request<{ events: AuditEvent[] }>('GET', `/audit${query(q)}`)
+  }
+}

@@ -1,0 +1,107 @@
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
+import { ApiError } from '../api'
+import { type DisplayStatus } from '../format'
+
+/** The status badge of a key; colour is never the only signal (the word is always shown). */
+export function StatusBadge({ status }: { status: DisplayStatus }) {
+  return <span className={`badge badge-${status.replace(' ', '-')}`}>{status}</span>
+}
+
+/** A labelled form field with its error (from the API) right under it, tied by aria-describedby. */
+export function Field({ label, error, hint, children }: {
+  label: string
+  error?: string
+  hint?: string
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode
+}) {
+  const id = useId()
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': described })}
+      {hint && <small id={`${id}-hint`} className="hint">{hint}</small>}
+      {error && <small id={`${id}-error`} className="field-error" role="alert">{error}</small>}
+    </div>
+  )
+}
+
+/** An error not tied to a field, in words. */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null
+  const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error)
+  return <p className="error-note" role="alert">{message}</p>
+}
+
+/** A polite loading line, announced to screen readers. */
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return <p className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" />{what}…</p>
+}
+
+/** What a list shows when it has nothing to show. */
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>
+}
+
+/**
+ * A modal built on the native <dialog>: focus moves into it, Tab stays inside,
+ * Escape closes it, and focus returns to where it was on close.
+ */
+export function Modal({ open, title, onClose, children, labelledBy }: {
+  open: boolean
+  title: string
+  onClose: () => void
+  children: ReactNode
+  labelledBy?: string
+}) {
+  const ref = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
+  useEffect(() => {
+    const d = ref.current
+    if (!d) return
+    if (open && !d.open) d.showModal()
+    if (!open && d.open) d.close()
+  }, [open])
+  // Chromium lets Tab leave a modal <dialog> for the browser's own UI; wrap it around instead.
+  const keepFocus = (e: KeyboardEvent<HTMLDialogElement>) => {
+    if (e.key !== 'Tab' || !ref.current) return
+    const items = [...ref.current.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href]')]
+    const first = items[0]
+    const last = items[items.length - 1]
+    if (!first || !last) return
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault()
+      last.focus()
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault()
+      first.focus()
+    }
+  }
+  return (
+    <dialog ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus} onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose() }}>
+      {open && (
+        <>
+          <h2 id={titleId}>{title}</h2>
+          {children}
+        </>
+      )}
+    </dialog>
+  )
+}
+
+/** Loads something when its inputs change; `reload` fetches again. Ignores answers to stale requests. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; set: (t: T) => void } {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true })
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    let live = true
+    setState((s) => ({ ...s, loading: true, error: undefined }))
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: unknown) => live && setState({ error, loading: false }),
+    )
+    return () => { live = false }
+    // `load` is a new closure every render; the caller's `deps` say when it really changes.
+  }, [...deps, tick])
+  return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) }
+}

@@ -1,0 +1,51 @@
+import type { ApiKey, Owner } from './api'
+
+/** A key counts as "expiring soon" when it is active and expires within this window. */
+export const EXPIRING_SOON_MS = 7 * 24 * 3600 * 1000
+
+/** What the status badge shows: the API's status, plus "expiring soon" for active keys close to expiry. */
+export type DisplayStatus = ApiKey['status'] | 'expiring soon'
+
+export function displayStatus(k: Pick<ApiKey, 'status' | 'expires_at'>, now = Date.now()): DisplayStatus {
+  if (k.status === 'active' && k.expires_at && Date.parse(k.expires_at) - now < EXPIRING_SOON_MS) return 'expiring soon'
+  return k.status
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
+/** A timestamp for people, or a dash for none. */
+export function when(iso: string | null | undefined, none = '—'): string {
+  return iso ? dateFmt.format(new Date(iso)) : none
+}
+
+/** "in 3 days" / "2 hours ago", for expiry and last use. */
+export function relative(iso: string | null, now = Date.now()): string {
+  if (!iso) return ''
+  const diff = Date.parse(iso) - now
+  const abs = Math.abs(diff)
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31_536_000_000], ['month', 2_592_000_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]]
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
+  for (const [unit, ms] of units) if (abs >= ms) return rtf.format(Math.round(diff / ms), unit)
+  return rtf.format(Math.round(diff / 1000), 'second')
+}
+
+/** Seconds as words: 60 → "1 minute", 86400 → "1 day". */
+export function duration(s: number): string {
+  const units: [string, number][] = [['day', 86_400], ['hour', 3_600], ['minute', 60]]
+  for (const [name, n] of units) if (s % n === 0 && s >= n) return `${s / n} ${name}${s / n === 1 ? '' : 's'}`
+  return `${s} second${s === 1 ? '' : 's'}`
+}
+
+/** Stable string form of an owner, for `<select>` values. */
+export const ownerValue = (o: Owner) => `${o.kind}:${o.id}`
+/** The owner a `<select>` value names, if it names one. */
+export function parseOwner(v: string): Owner | undefined {
+  const [kind, id] = v.split(':')
+  if ((kind === 'user' || kind === 'application' || kind === 'device') && Number(id) > 0) return { kind, id: Number(id) }
+  return undefined
+}
+
+/** Splits "read:users, write:users keys:read" into a de-duplicated list. */
+export function parseScopes(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))]
+}

@@ -1,0 +1,67 @@
+import { Link, useParams } from 'react-router'
+import type { Device } from '../api'
+import { OwnerKeys } from '../components/OwnerKeys'
+import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
+import { useDirectory } from '../directory'
+import { when } from '../format'
+import { useSession } from '../session'
+
+/** Devices as a table with links to each device's keys. */
+export function DevicesTable({ devices }: { devices: Device[] }) {
+  const { ownerName } = useDirectory()
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead><tr><th scope="col">Name</th><th scope="col">UUID</th><th scope="col">Application</th><th scope="col">Created</th></tr></thead>
+        <tbody>
+          {devices.map((d) => (
+            <tr key={d.id}>
+              <td data-label="Name"><Link to={`/devices/${d.id}`}>{d.name ?? <em>unnamed</em>}</Link></td>
+              <td data-label="UUID"><code>{d.uuid.slice(0, 7)}</code></td>
+              <td data-label="Application"><Link to={`/applications/${d.application_id}`}>{ownerName({ kind: 'application', id: d.application_id })}</Link></td>
+              <td data-label="Created">{when(d.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** All devices the signed-in person can see. */
+export function DevicesPage() {
+  const { api } = useSession()
+  const devices = useLoad(() => api.listDevices(), [api])
+  return (
+    <section aria-labelledby="devices-title">
+      <header className="page-head"><h1 id="devices-title">Devices</h1></header>
+      <p className="muted">Devices belong to an application; add one from its application's page.</p>
+      {devices.loading && !devices.data && <Loading what="Loading devices" />}
+      <ErrorNote error={devices.error} />
+      {devices.data && (devices.data.devices.length ? <DevicesTable devices={devices.data.devices} /> : <Empty><p>No devices yet. <Link to="/applications">Add one to an application</Link>.</p></Empty>)}
+    </section>
+  )
+}
+
+/** One device and its keys. */
+export function DeviceDetailPage() {
+  const id = Number(useParams().id)
+  const { api } = useSession()
+  const { ownerName } = useDirectory()
+  const device = useLoad(() => api.getDevice(id), [api, id])
+  if (device.loading && !device.data) return <Loading what="Loading device" />
+  if (!device.data) return <Empty><ErrorNote error={device.error} /><Link to="/devices">Back to devices</Link></Empty>
+  const d = device.data
+  return (
+    <section aria-labelledby="device-title">
+      <p className="crumbs"><Link to="/devices">Devices</Link> /</p>
+      <header className="page-head"><h1 id="device-title">{d.name ?? `Device ${d.uuid.slice(0, 7)}`}</h1></header>
+      <dl className="facts card">
+        <dt>UUID</dt><dd><code>{d.uuid}</code></dd>
+        <dt>Application</dt><dd><Link to={`/applications/${d.application_id}`}>{ownerName({ kind: 'application', id: d.application_id })}</Link></dd>
+        <dt>Created</dt><dd>{when(d.created_at)}</dd>
+      </dl>
+      <OwnerKeys owner={{ kind: 'device', id }} title="Device keys" />
+    </section>
+  )
+}

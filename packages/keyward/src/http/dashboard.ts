@@ -1,0 +1,69 @@
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, extname, join, normalize, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Where `npm run build -w @keyward/dashboard` writes the dashboard, seen from this file. */
+export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dashboard', 'dist')
+
+/**
+ * Paths the dashboard must never answer, even as the SPA fallback: the API, its docs,
+ * health checks and the compat faces' prefixes. Unknown paths under them keep the
+ * native JSON 404 instead of turning into an HTML page.
+ */
+export const RESERVED_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '/readyz', '/v7', '/api-key', '/actor', '/login_', '/device', '/api']
+
+/** `/v1` covers `/v1/...`; a prefix ending in `_` (balena's `/login_`) covers any path it starts. */
+const isReserved = (path: string) => RESERVED_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('_') ? p : p + '/'))
+
+/**
+ * The dashboard's HTML may only load its own scripts and styles and talk to this origin;
+ * it cannot be framed (clickjacking on the revoke/delete buttons).
+ */
+const HTML_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+}
+
+/**
+ * Serves the built dashboard (static files) at `/`, with `index.html` for client-side
+ * routes (`/keys/12`). Registered last, on GET/HEAD only, so it never shadows a real route.
+ * Returns false when the build is missing.
+ */
+export async function registerDashboard(app: FastifyInstance, root: string = DEFAULT_DASHBOARD_DIR): Promise<boolean> {
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn({ root }, 'dashboard not built: run `npm run build -w @keyward/dashboard` to serve it at /')
+    return false
+  }
+  await app.register(async (scope) => {
+    // serve: false: only `reply.sendFile`, with @fastify/static's safe path handling; routing stays ours.
+    await scope.register(fastifyStatic, { root, serve: false })
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      let path: string
+      try {
+        path = decodeURIComponent(req.url.split('?')[0] ?? '/')
+      } catch {
+        return reply.callNotFound() // malformed %-escape: not a page of ours
+      }
+      if (isReserved(path)) return reply.callNotFound()
+      const rel = normalize(path).replace(/^[/\\]+/, '')
+      const file = join(root, rel)
+      if (rel && !rel.split(sep).includes('..') && existsSync(file) && statSync(file).isFile()) {
+        // Vite names assets by content hash, so they never change under the same name.
+        const immutable = rel.startsWith('assets' + sep)
+        void reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+        return reply.sendFile(rel, { cacheControl: false })
+      }
+      // A missing asset is a 404, not the app's HTML (which would fail as a script in confusing ways).
+      if (extname(rel)) return reply.callNotFound()
+      return reply.headers(HTML_HEADERS).sendFile('index.html', { cacheControl: false })
+    }
+    scope.get('/', { schema: { hide: true } }, handler)
+    scope.get('/*', { schema: { hide: true } }, handler)
+  })
+  return true
+}

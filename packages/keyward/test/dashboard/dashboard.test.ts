@@ -1,0 +1,372 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Keyward } from '../../src/server.js'
+import { ADMIN } from '../helpers.js'
+import { api, launchChromium, login, screenshotDir, startServer } from './browser.js'
+
+/**
+ * The dashboard end to end: a real server on a temp SQLite file serving the built
+ * SPA, driven in Debian's Chromium. What the UI shows is checked against the API.
+ */
+describe('dashboard (Chromium, SQLite)', () => {
+  let kw: Keyward
+  let base: string
+  let shots: string
+  let browser: Browser
+  let ctx: BrowserContext
+  let page: Page
+  let admin: string
+  /** The key created through the UI, followed through its lifecycle. */
+  let created: { id: number; secret: string }
+
+  const verify = async (key: string) => (await api(base, 'POST', '/v1/keys/verify', admin, { key })).body.code as string
+  const shot = (name: string, p: Page = page, fullPage = true) => p.screenshot({ path: join(shots, `${name}.png`), fullPage })
+
+  before(async () => {
+    const s = await startServer()
+    kw = s.kw
+    base = s.base
+    shots = screenshotDir(s.tmp)
+    browser = await launchChromium()
+    ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
+    ctx.setDefaultTimeout(10_000)
+    page = await ctx.newPage()
+    admin = await login(base, ADMIN.email, ADMIN.password)
+  })
+  after(async () => {
+    await browser?.close()
+    await kw?.close()
+  })
+
+  it('serves the SPA at / and client routes, but never shadows the API, docs or health checks', async () => {
+    for (const path of ['/', '/keys', '/keys/123', '/applications/1']) {
+      const r = await fetch(base + path)
+      assert.equal(r.status, 200, path)
+      assert.match(r.headers.get('content-type') ?? '', /text\/html/)
+      assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/)
+      assert.match(await r.text(), /<div id="root">/)
+    }
+    const notFound = await fetch(base + '/v1/nothing-here')
+    assert.equal(notFound.status, 404)
+    assert.equal((await notFound.json()).error.code, 'not_found')
+    for (const path of ['/v7/nothing', '/api-key/x', '/actor/v1/x', '/login_x/y', '/device/x', '/api/x', '/assets/missing.js']) {
+      const r = await fetch(base + path)
+      assert.equal(r.status, 404, path)
+      assert.match(r.headers.get('content-type') ?? '', /application\/json/, path)
+    }
+    assert.equal((await fetch(base + '/healthz')).status, 200)
+    assert.equal((await fetch(base + '/openapi.json')).status, 200)
+    assert.match(await (await fetch(base + '/docs/')).text(), /swagger/i)
+  })
+
+  it('refuses a wrong password in words, then signs in with the keyboard only', async () => {
+    await page.goto('/')
+    await shot('login')
+    await page.getByLabel('Email or username').fill(ADMIN.email)
+    await page.getByLabel('Password').fill('wrong-password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByText('That email and password do not match an account.').waitFor()
+
+    await page.reload()
+    // The email field has focus on load; Tab to the password, Enter submits.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'email')
+    await page.keyboard.type(ADMIN.email)
+    await page.keyboard.press('Tab')
+    await page.keyboard.type(ADMIN.password)
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+    await page.getByText('No keys yet.').waitFor()
+    // The token is in sessionStorage, so a reload keeps the session.
+    await page.reload()
+    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+  })
+
+  it('shows API validation errors next to the field they concern', async () => {
+    await page.getByRole('link', { name: 'Create key' }).click()
+    await page.getByRole('heading', { name: 'Create an API key' }).waitFor()
+    await page.getByRole('button', { name: 'Create key' }).click() // no name
+    const nameError = page.locator('.field', { has: page.getByLabel('Name', { exact: true }) }).locator('.field-error')
+    await nameError.waitFor()
+    assert.match(await nameError.innerText(), /fewer than 1 character/)
+    assert.equal(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), 'true')
+
+    await page.getByLabel('Name', { exact: true }).fill('limited')
+    await page.getByLabel('Limit requests').check()
+    await page.getByLabel('Requests', { exact: true }).fill('0')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const rateError = page.locator('.field', { has: page.getByLabel('Requests', { exact: true }) }).locator('.field-error')
+    await rateError.waitFor()
+    assert.match(await rateError.innerText(), />= 1/)
+    assert.equal((await api(base, 'GET', '/v1/keys', admin)).body.total, 0, 'nothing was created')
+  })
+
+  it('creates a key, shows its secret once with a copy button, and the secret verifies', async () => {
+    await page.goto('/keys/new')
+    await page.getByLabel('Name', { exact: true }).fill('Production Service')
+    await page.getByLabel('Description (optional)').fill('Billing backend')
+    await page.getByLabel('Scopes').fill('read:users, write:users')
+    await page.getByLabel('30 days').check()
+    await page.getByLabel('Limit requests').check()
+    await page.getByLabel('Requests', { exact: true }).fill('100')
+    await page.getByLabel('Limit the number of verifications').check()
+    await page.getByLabel('Uses left').fill('500')
+    await page.getByLabel('Refill automatically').check()
+    await shot('create-key')
+    await page.getByRole('button', { name: 'Create key' }).click()
+
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText('You will not see it again').waitFor()
+    const secret = await dialog.getByLabel('Secret key').inputValue()
+    assert.match(secret, /^kw_[0-9A-Za-z]{49}$/)
+    await shot('secret-dialog', page, false)
+    await dialog.getByRole('button', { name: 'Copy' }).click()
+    await dialog.getByRole('button', { name: 'Copied' }).waitFor()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the clipboard holds the secret')
+
+    const v = (await api(base, 'POST', '/v1/keys/verify', admin, { key: secret, scopes: ['read:users'] })).body
+    assert.equal(v.code, 'VALID')
+    const record = (await api(base, 'GET', `/v1/keys/${v.key_id}`, admin)).body
+    assert.deepEqual(record.scopes, ['read:users', 'write:users'])
+    assert.deepEqual(record.rate_limit, { limit: 100, window_s: 60 })
+    assert.equal(record.remaining, 499, 'one use spent by the verify')
+    assert.deepEqual(record.refill, { amount: 1000, interval_s: 86400 })
+    const days = (Date.parse(record.expires_at) - Date.now()) / 86_400_000
+    assert.ok(days > 29.9 && days <= 30, `expires in 30 days, got ${days}`)
+    created = { id: v.key_id, secret }
+
+    await dialog.getByRole('button', { name: 'I have stored it' }).click()
+    await page.waitForURL(`**/keys/${created.id}`)
+    await page.getByRole('heading', { name: /Production Service/ }).waitFor()
+    // The secret is gone from the page for good; only the prefix remains.
+    assert.ok(!(await page.content()).includes(secret.slice(9)))
+    // A second key with the same name: the conflict is shown at the name field.
+    await page.goto('/keys/new')
+    await page.getByLabel('Name', { exact: true }).fill('Production Service')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.locator('.field', { has: page.getByLabel('Name', { exact: true }) }).getByText('already exists').waitFor()
+  })
+
+  it('edits, disables, enables and rolls the key, each visible to verification', async () => {
+    await page.goto(`/keys/${created.id}`)
+    await page.getByRole('button', { name: 'Edit' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('Production Service v2')
+    await page.getByLabel('Never').check()
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByText('Changes saved.').waitFor()
+    const edited = (await api(base, 'GET', `/v1/keys/${created.id}`, admin)).body
+    assert.equal(edited.name, 'Production Service v2')
+    assert.equal(edited.expires_at, null)
+    const update = (await api(base, 'GET', `/v1/audit?target_id=${created.id}&action=key.update`, admin)).body.events[0]
+    assert.deepEqual([...update.details.fields].sort(), ['expires_at', 'name'], 'only the edited fields are sent')
+
+    await page.getByRole('button', { name: 'Disable' }).click()
+    await page.getByText('disabled', { exact: true }).waitFor()
+    assert.equal(await verify(created.secret), 'DISABLED')
+    await page.getByRole('button', { name: 'Enable' }).click()
+    await page.locator('h1 .badge', { hasText: 'active' }).waitFor()
+    assert.equal(await verify(created.secret), 'VALID')
+
+    await page.getByRole('button', { name: 'Roll' }).click()
+    await page.getByLabel('Old secret keeps working for').selectOption('0')
+    await page.getByRole('button', { name: 'Roll key' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New secret for this key' })
+    const rolled = await dialog.getByLabel('Secret key').inputValue()
+    assert.notEqual(rolled, created.secret)
+    assert.equal(await verify(rolled), 'VALID')
+    assert.notEqual(await verify(created.secret), 'VALID', 'no grace: the old secret stops working')
+    await dialog.getByRole('button', { name: 'I have stored it' }).click()
+    created.secret = rolled
+  })
+
+  it('revokes with a confirmation and a reason, shows the audit trail, then deletes with typed confirmation', async () => {
+    await page.getByRole('button', { name: 'Revoke' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Revoke this key?' })
+    await confirm.getByText('Revoking is final.').waitFor()
+    await confirm.getByLabel(/Reason/).fill('leaked in a log')
+    await confirm.getByRole('button', { name: 'Revoke key' }).click()
+    await page.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
+    await page.getByText(/leaked in a log/).first().waitFor()
+    assert.equal(await verify(created.secret), 'REVOKED')
+    // Revoked keys offer no lifecycle actions but delete.
+    assert.equal(await page.getByRole('button', { name: 'Enable' }).count(), 0)
+
+    const trail = page.locator('table.audit')
+    for (const action of ['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke']) {
+      await trail.getByText(action, { exact: true }).waitFor()
+    }
+    await shot('key-detail')
+
+    await page.getByRole('button', { name: 'Delete' }).click()
+    const del = page.getByRole('dialog', { name: 'Delete this key?' })
+    const button = del.getByRole('button', { name: 'Delete key' })
+    assert.equal(await button.isDisabled(), true, 'disabled until the name is typed')
+    await del.getByLabel(/Type "Production Service v2" to confirm/).fill('Production Service')
+    assert.equal(await button.isDisabled(), true)
+    await del.getByLabel(/to confirm/).fill('Production Service v2')
+    await button.click()
+    await page.waitForURL('**/keys')
+    assert.equal((await api(base, 'GET', `/v1/keys/${created.id}`, admin)).status, 404)
+  })
+
+  it('closes a confirmation with Escape and keeps focus inside the dialog', async () => {
+    const k = (await api(base, 'POST', '/v1/keys', admin, { name: 'escape-test' })).body.api_key
+    await page.goto(`/keys/${k.id}`)
+    await page.getByRole('button', { name: 'Revoke' }).focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Revoke this key?' })
+    await dialog.waitFor()
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab')
+      assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('dialog'))), true, 'focus stays in the dialog')
+    }
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    assert.equal((await api(base, 'GET', `/v1/keys/${k.id}`, admin)).body.status, 'active')
+    await api(base, 'DELETE', `/v1/keys/${k.id}`, admin)
+  })
+
+  it('searches by name and filters by status, owner and kind', async () => {
+    const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'fleet-one' })).body
+    const device = (await api(base, 'POST', '/v1/devices', admin, { application_id: app.id, name: 'pi-kitchen' })).body
+    const mk = async (name: string, extra: Record<string, unknown> = {}) => (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body.api_key
+    await mk('alpha-billing', { scopes: ['read:users'] })
+    await mk('alpha-search', { expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString() })
+    const off = await mk('beta-disabled')
+    await api(base, 'POST', `/v1/keys/${off.id}/disable`, admin)
+    await mk('provisioning-main', { owner: { kind: 'application', id: app.id } })
+    await mk('device-main', { owner: { kind: 'device', id: device.id } })
+    for (let i = 0; i < 30; i++) await mk(`bulk-${String(i).padStart(2, '0')}`)
+
+    const names = async () => page.locator('table.keys tbody tr td[data-label="Name"]').allInnerTexts()
+    /** Waits (up to 10 s) for the table to show exactly these key names, in any order. */
+    const expectNames = async (want: string[]) => {
+      const sorted = [...want].sort()
+      let got: string[] = []
+      for (let i = 0; i < 100; i++) {
+        got = (await names()).sort()
+        if (got.join('|') === sorted.join('|')) break
+        await page.waitForTimeout(100)
+      }
+      assert.deepEqual(got, sorted)
+    }
+
+    await page.goto('/keys')
+    await page.getByText('35 keys').waitFor()
+    assert.equal((await names()).length, 25, 'first page')
+    await page.getByRole('button', { name: 'Next →' }).click()
+    await page.getByText('page 2 of 2').waitFor()
+    await expectNames(['alpha-billing', 'alpha-search', 'beta-disabled', 'provisioning-main', 'device-main', 'bulk-00', 'bulk-01', 'bulk-02', 'bulk-03', 'bulk-04'])
+    await shot('keys')
+    await page.getByRole('button', { name: '← Previous' }).click()
+    await page.getByText('page 1 of 2').waitFor()
+
+    await page.getByLabel('Search by name').fill('alpha')
+    await expectNames(['alpha-billing', 'alpha-search'])
+    assert.equal(await page.locator('tr', { hasText: 'alpha-search' }).locator('.badge').innerText(), 'expiring soon')
+    assert.equal(await page.locator('tr', { hasText: 'alpha-billing' }).locator('.badge').innerText(), 'active')
+    await page.getByLabel('Search by name').fill('')
+    await page.getByLabel('Status').selectOption('disabled')
+    await expectNames(['beta-disabled'])
+    await page.getByLabel('Status').selectOption('')
+    await page.getByLabel('Kind').selectOption('provisioning')
+    await expectNames(['provisioning-main'])
+    await page.getByLabel('Kind').selectOption('')
+    await page.getByLabel('Owner').selectOption({ label: 'pi-kitchen' })
+    await expectNames(['device-main'])
+    // Filters live in the URL: a reload keeps them.
+    await page.reload()
+    await expectNames(['device-main'])
+    await page.getByLabel('Owner').selectOption('')
+    await page.getByLabel('Search by name').fill('no-such-key')
+    await page.getByText('No key matches these filters.').waitFor()
+
+    // The application page lists its provisioning keys and devices; the device page its keys.
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByRole('link', { name: 'fleet-one' }).click()
+    await page.getByRole('heading', { name: 'Provisioning keys' }).waitFor()
+    await page.locator('table.keys').getByText('provisioning-main').waitFor()
+    await page.getByRole('link', { name: 'pi-kitchen' }).waitFor()
+    await shot('application')
+    await page.getByRole('link', { name: 'pi-kitchen' }).click()
+    await page.locator('table.keys').getByText('device-main').waitFor()
+
+    await page.getByRole('link', { name: 'Audit log' }).click()
+    await page.locator('table.audit').getByText('key.revoke', { exact: true }).waitFor()
+    await shot('audit', page, false)
+  })
+
+  it('is readable at 375 px: no sideways scrolling, tables become cards', async () => {
+    const phone = await browser.newContext({ baseURL: base, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+    const p = await phone.newPage()
+    await p.goto('/')
+    await p.getByLabel('Email or username').fill(ADMIN.email)
+    await p.getByLabel('Password').fill(ADMIN.password)
+    await p.getByRole('button', { name: 'Sign in' }).click()
+    await p.getByText('35 keys').waitFor()
+    const someKey = (await api(base, 'GET', '/v1/keys?q=alpha-billing', admin)).body.api_keys[0].id
+    for (const path of ['/keys', '/keys/new', `/keys/${someKey}`, '/applications', '/devices', '/users', '/audit']) {
+      await p.goto(path)
+      await p.locator('main h1').waitFor()
+      await p.waitForLoadState('networkidle')
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`)
+    }
+    await p.goto('/keys')
+    await p.locator('table.keys tbody tr').first().waitFor()
+    assert.equal(await p.locator('table.keys thead').evaluate((e) => e.getBoundingClientRect().left < 0), true, 'the header row is moved off screen')
+    await shot('keys-mobile', p, false)
+    await phone.close()
+  })
+
+  it('shows a member only their own keys, and not the audit log', async () => {
+    const mkMember = async (name: string) => {
+      const email = `${name}@example.com`
+      const password = `${name}-password-1`
+      await api(base, 'POST', '/v1/users', admin, { email, password })
+      return { email, password, token: await login(base, email, password) }
+    }
+    // The admin adds Alice on the Users page; a short password is refused at its field first.
+    await page.goto('/users')
+    await page.getByLabel('Email', { exact: true }).fill('alice@example.com')
+    await page.getByLabel('Initial password').fill('short')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    await page.locator('.field', { has: page.getByLabel('Initial password') }).getByText(/fewer than 8 characters/).waitFor()
+    await page.getByLabel('Initial password').fill('alice-password-1')
+    await page.getByRole('button', { name: 'Add user' }).click()
+    await page.getByText('alice@example.com can now sign in.').waitFor()
+    await page.locator('table').getByText('alice@example.com').waitFor()
+    await shot('users', page, false)
+    const alice = { email: 'alice@example.com', password: 'alice-password-1', token: await login(base, 'alice@example.com', 'alice-password-1') }
+    const bob = await mkMember('bob')
+    const bobKey = (await api(base, 'POST', '/v1/keys', bob.token, { name: 'bob-private' })).body.api_key
+    await api(base, 'POST', '/v1/keys', alice.token, { name: 'alice-own' })
+
+    const other = await browser.newContext({ baseURL: base })
+    const p = await other.newPage()
+    await p.goto('/')
+    await p.getByLabel('Email or username').fill(alice.email)
+    await p.getByLabel('Password').fill(alice.password)
+    await p.getByRole('button', { name: 'Sign in' }).click()
+    await p.getByText('1 key', { exact: true }).waitFor()
+    assert.deepEqual(await p.locator('table.keys tbody td[data-label="Name"]').allInnerTexts(), ['alice-own'])
+    assert.equal(await p.getByRole('link', { name: 'Audit log' }).count(), 0)
+    assert.equal(await p.getByRole('link', { name: 'Users' }).count(), 0)
+    await p.getByLabel('Search by name').fill('bob')
+    await p.getByText('No key matches these filters.').waitFor()
+    await p.goto(`/keys/${bobKey.id}`)
+    await p.getByText('This key does not exist, or it is not yours to see.').waitFor()
+    await p.goto('/audit')
+    await p.getByText('The audit log is for admins.').waitFor()
+
+    // Sign out ends the session on the server, not just in the tab.
+    const token = await p.evaluate(() => JSON.parse(sessionStorage.getItem('keyward.session') ?? '{}').access_token as string)
+    await p.getByRole('button', { name: 'Sign out' }).click()
+    await p.getByRole('button', { name: 'Sign in' }).waitFor()
+    assert.equal(await p.evaluate(() => sessionStorage.getItem('keyward.session')), null)
+    assert.equal((await api(base, 'GET', '/v1/auth/whoami', token)).status, 401)
+    await other.close()
+  })
+})
