@@ -6,11 +6,14 @@ import { type Store, openStore } from '../store/database.js'
 import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { SessionRepository } from '../store/session-repository.js'
+import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './audit-log.js'
 import { AuditService } from './audit-service.js'
 import { AuthService } from './auth-service.js'
+import { DeviceRegistration } from './device-registration.js'
 import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
+import { ODataService } from './odata-service.js'
 import { MemoryKeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { UserService } from './user-service.js'
@@ -29,6 +32,10 @@ export interface Services {
   verifier: Verifier
   cache: VerifyCache
   usage: UsageRecorder
+  /** The OData view (balena face): queries over keys, actors, users, applications, devices. */
+  odata: ODataService
+  /** Devices registering themselves with a provisioning key (balena-register-device). */
+  deviceRegistration: DeviceRegistration
   /** Flushes batched writes and closes the database. */
   close(): Promise<void>
 }
@@ -55,6 +62,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const usage = new UsageRecorder(keyRepo, config.usageFlushMs, opts.onBackgroundError ?? (() => {}))
   usage.start()
   const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
+  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
+  const owners = new OwnerService(actors, auditLog, clock)
   return {
     store,
     clock,
@@ -62,9 +71,11 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     usage,
     verifier,
     auth: new AuthService(actors, new SessionRepository(store.db), verifier, auditLog, clock, config.sessionTtlS),
-    keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
+    keys,
     users: new UserService(actors, auditLog, clock),
-    owners: new OwnerService(actors, auditLog, clock),
+    owners,
+    odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
+    deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     audit: new AuditService(new AuditRepository(store.db)),
     async close() {
       await usage.stop()

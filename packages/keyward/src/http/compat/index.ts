@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/index.js'
+import { balenaFace } from './balena/index.js'
 
 /**
  * Wire-compatible faces for clients migrating from other systems. Each is a
@@ -9,6 +10,7 @@ import type { Services } from '../../services/index.js'
  */
 export const compatFaces: FastifyPluginAsync<{ services: Services; config: Config }>[] = [
   // balena: /v7, /api-key, /actor/v1, /login_, /device/register
+  balenaFace,
   // realm:  /api/client/v2.0
   // fluxbase: /api/v1
 ]
