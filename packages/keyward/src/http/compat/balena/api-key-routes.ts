@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { KeywardError, invalid } from '../../../core/errors.js'
 import type { ActorKind } from '../../../core/types.js'
@@ -28,34 +29,34 @@ const ROLE_OF: Record<ActorKind, string> = { user: 'named-user-api-key', applica
 
 /** `/api-key/…`: creating keys; each answers the plaintext as a JSON string. Rules live in KeyService. */
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const create = async (req: Parameters<typeof ctxOf>[0], owner: { kind: ActorKind; id: number }, body: { name?: string | null; description?: string | null; expiryDate?: string | null; apiKey?: string }) => {
+  const create = async (req: Parameters<typeof ctxOf>[0], reply: FastifyReply, owner: { kind: ActorKind; id: number }, body: { name?: string | null; description?: string | null; expiryDate?: string | null; apiKey?: string }) => {
     const ctx = ctxOf(req)
     // balena: only users (a session or a user key) manage keys.
     if (ctx.principal.owner.kind !== 'user') throw new KeywardError('unauthorized', 'provisioning and device keys cannot create API keys')
     const input = { owner, name: body.name ?? null, description: body.description || null, expires_at: expiryOf(body.expiryDate) ?? null }
-    if (body.apiKey !== undefined) {
-      await services.keys.insertKey(ctx, input, body.apiKey)
-      return body.apiKey
-    }
-    return (await services.keys.create(ctx, input)).key
+    let key = body.apiKey
+    if (key !== undefined) await services.keys.insertKey(ctx, input, key)
+    else key = (await services.keys.create(ctx, input)).key
+    // Fastify would send a bare string as text; balena clients expect a JSON string.
+    return reply.type('application/json').header('cache-control', 'no-store').send(JSON.stringify(key))
   }
   const response = { 200: KeyString }
 
-  app.post('/api-key/user/full', { schema: { hide: true, body: UserKeyBody, response } }, async (req) => {
+  app.post('/api-key/user/full', { schema: { hide: true, body: UserKeyBody, response } }, async (req, reply) => {
     const p = ctxOf(req).principal
-    return create(req, { kind: 'user', id: p.owner.id }, req.body)
+    return create(req, reply, { kind: 'user', id: p.owner.id }, req.body)
   })
 
-  app.post('/api-key/application/:appId/provisioning', { schema: { hide: true, body: OwnedKeyBody, params: AppIdParams, response } }, async (req) =>
-    create(req, { kind: 'application', id: idOf(req.params.appId, 'application id') }, req.body))
+  app.post('/api-key/application/:appId/provisioning', { schema: { hide: true, body: OwnedKeyBody, params: AppIdParams, response } }, async (req, reply) =>
+    create(req, reply, { kind: 'application', id: idOf(req.params.appId, 'application id') }, req.body))
 
-  app.post('/api-key/device/:deviceId/device-key', { schema: { hide: true, body: DeviceKeyBody, params: DeviceIdParams, response } }, async (req) =>
-    create(req, { kind: 'device', id: idOf(req.params.deviceId, 'device id') }, req.body))
+  app.post('/api-key/device/:deviceId/device-key', { schema: { hide: true, body: DeviceKeyBody, params: DeviceIdParams, response } }, async (req, reply) =>
+    create(req, reply, { kind: 'device', id: idOf(req.params.deviceId, 'device id') }, req.body))
 
-  app.post('/api-key/v2', { schema: { hide: true, body: V2Body, response } }, async (req) => {
+  app.post('/api-key/v2', { schema: { hide: true, body: V2Body, response } }, async (req, reply) => {
     const b = req.body
     if (b.roles[0] !== ROLE_OF[b.actorType]) throw invalid(`role "${b.roles[0]}" does not match actor type "${b.actorType}" (expected "${ROLE_OF[b.actorType]}")`)
     if (b.actorType === 'user' && !b.name) throw invalid('a named user API key needs a name')
-    return create(req, { kind: b.actorType, id: b.actorTypeId }, b)
+    return create(req, reply, { kind: b.actorType, id: b.actorTypeId }, b)
   })
 }

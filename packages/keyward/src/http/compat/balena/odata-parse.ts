@@ -1,7 +1,10 @@
-import { parse } from '@balena/odata-parser'
+import odataParser from '@balena/odata-parser'
 import { KeywardError, invalid } from '../../../core/errors.js'
 import { resourceDef } from '../../../store/odata/model.js'
 import type { Bind, ODataRequest, QueryOptions, RowKey } from '../../../store/odata/request.js'
+
+// A CommonJS module whose named exports Node's ESM loader cannot see.
+const { parse } = odataParser
 
 /** Query parameters that are not OData options (credentials), left out of parsing. */
 const NOT_ODATA = new Set(['apikey'])
