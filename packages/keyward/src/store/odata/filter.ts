@@ -159,6 +159,8 @@ class FilterTranslator {
         if (!Number.isSafeInteger(b[1])) throw invalid(`$filter: only integer numbers are supported (got ${b[1]})`)
         return { kind: 'literal', value: b[1], type: 'integer' }
       case 'Text':
+        // PostgreSQL text cannot hold NUL; no stored value contains one.
+        if (b[1].includes('\u0000')) throw invalid('$filter: string literals may not contain NUL characters')
         return { kind: 'literal', value: b[1], type: 'text' }
       case 'Date':
       case 'Date Time': {

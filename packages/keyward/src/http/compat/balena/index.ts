@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../../config.js'
+import { invalid } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
 import { apiKeyRoutes } from './api-key-routes.js'
 import { balenaAuthenticate } from './auth.js'
@@ -19,6 +20,10 @@ const PATHS = ['/v7/*', '/api-key/*', '/actor/v1/whoami', '/login_', '/device/re
  */
 export const balenaFace: FastifyPluginAsync<{ services: Services; config: Config }> = async (app, { services }) => {
   app.setErrorHandler((err, req, reply) => sendBalenaError(err, req, reply))
+  // PostgreSQL text cannot hold NUL: refuse it up front as bad input instead of failing in the store.
+  app.addHook('preValidation', async (req) => {
+    if (req.body !== undefined && JSON.stringify(req.body).includes('\\u0000')) throw invalid('strings may not contain NUL characters')
+  })
   // CORS for the SDK in a browser; credentials travel in a header, never in cookies.
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('access-control-allow-origin', '*')

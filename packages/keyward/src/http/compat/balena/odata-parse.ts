@@ -68,6 +68,6 @@ function rowKey(key: unknown, binds: Bind[], alternates: string[]): RowKey | nul
   const field = names[0]
   if (names.length !== 1 || !field || !alternates.includes(field)) throw invalid(`a row cannot be addressed by ${names.join(', ') || 'that key'}`)
   const b = binds[ref[field]!.bind]
-  if (!b || b[0] !== 'Text') throw invalid(`${field} in the path must be a quoted string`)
+  if (!b || b[0] !== 'Text' || b[1].includes('\u0000')) throw invalid(`${field} in the path must be a quoted string without NUL`)
   return { field, value: b[1].toLowerCase() }
 }
