@@ -6,7 +6,7 @@ import type { ODataRepository, ODataRow } from '../store/odata/query.js'
 import type { ResourceName } from '../store/odata/model.js'
 import type { ODataRequest } from '../store/odata/request.js'
 import type { RequestContext } from './context.js'
-import type { KeyService, UpdateKeyInput } from './key-service.js'
+import type { CreateKeyInput, KeyService, UpdateKeyInput } from './key-service.js'
 
 /** Scope needed to read each resource through OData. */
 const READ_SCOPE: Record<ResourceName, string> = {
@@ -32,6 +32,17 @@ export class ODataService {
     return this.repo.count(ctx.principal, req, this.clock.now().toISOString())
   }
 
+  /**
+   * Creates a key for a user, application or device the caller owns (plaintext
+   * returned once). `secret` stores a key made elsewhere (a device's own key).
+   */
+  async createKey(ctx: RequestContext, input: Pick<CreateKeyInput, 'owner' | 'name' | 'description' | 'expires_at'>, secret?: string): Promise<string> {
+    this.requireUser(ctx.principal)
+    if (secret === undefined) return (await this.keys.create(ctx, input)).key
+    await this.keys.insertKey(ctx, input, secret)
+    return secret
+  }
+
   /** Updates a key listed on this view (not revoked, visible), else 404. */
   async updateKey(ctx: RequestContext, id: number, input: Pick<UpdateKeyInput, 'name' | 'description' | 'expires_at'>): Promise<ApiKey> {
     await this.requireListedKey(ctx, id)
@@ -50,9 +61,11 @@ export class ODataService {
   }
 
   private authorize(p: Principal, resource: ResourceName): void {
-    if (resource === 'api_key' && p.owner.kind !== 'user') {
-      throw new KeywardError('unauthorized', 'provisioning and device keys cannot list or manage API keys')
-    }
+    if (resource === 'api_key') this.requireUser(p)
     requireScope(p, READ_SCOPE[resource])
+  }
+
+  private requireUser(p: Principal): void {
+    if (p.owner.kind !== 'user') throw new KeywardError('unauthorized', 'provisioning and device keys cannot list or manage API keys')
   }
 }

@@ -59,6 +59,15 @@ for (const store of STORES) {
       await rejectsWith(sdk().auth.login({ email: 'bea@example.com', password: 'wrong' }), 'BalenaInvalidLoginCredentials')
     })
 
+    it('auth.login after too many failures is BalenaTooManyRequests (429 with an integer Retry-After)', async () => {
+      await s.member('dan', admin)
+      for (let i = 0; i < 10; i++) await rejectsWith(sdk().auth.login({ email: 'dan@example.com', password: `wrong-${i}` }), 'BalenaInvalidLoginCredentials')
+      await rejectsWith(sdk().auth.login({ email: 'dan@example.com', password: 'dan-password-1' }), 'BalenaTooManyRequests')
+      const r = await fetch(`${apiUrl}/login_`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dan@example.com', password: 'x' }) })
+      assert.equal(r.status, 429)
+      assert.match(r.headers.get('retry-after') ?? '', /^\d+$/)
+    })
+
     it('auth.loginWithToken accepts a session token and an API key, and an unknown token is logged out', async () => {
       const bySession = sdk()
       await bySession.auth.loginWithToken(bea.token)

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { KeywardError, invalid } from '../../../core/errors.js'
+import { invalid } from '../../../core/errors.js'
 import type { ActorKind } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
+import { Nullable } from '../../schemas.js'
 import { AppIdParams, DeviceIdParams, ExpiryDate, KeyDescription, KeyName, KeyString, expiryOf, idOf } from './wire.js'
 
 const UserKeyBody = Type.Object({ name: KeyName, description: Type.Optional(Nullable(KeyDescription)), expiryDate: Type.Optional(ExpiryDate) }, { additionalProperties: false })
@@ -20,23 +21,14 @@ const V2Body = Type.Object({
   expiryDate: ExpiryDate, apiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
 }, { additionalProperties: false })
 
-function Nullable<T extends ReturnType<typeof Type.String>>(t: T) {
-  return Type.Union([t, Type.Null()])
-}
-
 /** The role balena names for the keys of each actor type. */
 const ROLE_OF: Record<ActorKind, string> = { user: 'named-user-api-key', application: 'provisioning-api-key', device: 'device-api-key' }
 
 /** `/api-key/…`: creating keys; each answers the plaintext as a JSON string. Rules live in KeyService. */
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const create = async (req: Parameters<typeof ctxOf>[0], reply: FastifyReply, owner: { kind: ActorKind; id: number }, body: { name?: string | null; description?: string | null; expiryDate?: string | null; apiKey?: string }) => {
-    const ctx = ctxOf(req)
-    // balena: only users (a session or a user key) manage keys.
-    if (ctx.principal.owner.kind !== 'user') throw new KeywardError('unauthorized', 'provisioning and device keys cannot create API keys')
     const input = { owner, name: body.name ?? null, description: body.description || null, expires_at: expiryOf(body.expiryDate) ?? null }
-    let key = body.apiKey
-    if (key !== undefined) await services.keys.insertKey(ctx, input, key)
-    else key = (await services.keys.create(ctx, input)).key
+    const key = await services.odata.createKey(ctxOf(req), input, body.apiKey)
     // Fastify would send a bare string as text; balena clients expect a JSON string.
     return reply.type('application/json').header('cache-control', 'no-store').send(JSON.stringify(key))
   }

@@ -5,13 +5,14 @@ import { KeywardError, invalid } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
 import type { ODataRequest } from '../../../store/odata/request.js'
 import { ctxOf } from '../../auth.js'
+import { Nullable } from '../../schemas.js'
 import { parseODataRequest } from './odata-parse.js'
 import { rawPath, splitQuery } from './query-string.js'
 import { ExpiryDate, KeyDescription, KeyName, expiryOf } from './wire.js'
 
 const PatchKeyBody = Type.Object({
   name: Type.Optional(KeyName),
-  description: Type.Optional(Type.Union([KeyDescription, Type.Null()])),
+  description: Type.Optional(Nullable(KeyDescription)),
   expiry_date: Type.Optional(ExpiryDate),
 }, { additionalProperties: false })
 

@@ -1,11 +1,8 @@
-import { type Static, type TSchema, Type } from 'typebox'
+import { Type } from 'typebox'
 import { invalid } from '../../../core/errors.js'
+import { Nullable } from '../../schemas.js'
 
 /** balena wire shapes shared by the face's routes. */
-export const Nullable = <T extends TSchema>(t: T) => {
-  const { type, ...rest } = t as unknown as { type: string }
-  return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] })
-}
 
 /** balena's limits: names up to 50 characters, descriptions up to 150. */
 export const KeyName = Type.String({ minLength: 1, maxLength: 50 })
