@@ -146,6 +146,23 @@ for (const store of STORES) {
       assert.equal((await get('/v7/nothing')).status, 404)
     })
 
+    it('oversized filters are a 400 before reaching the database; deep lambda nesting still works', async () => {
+      const deepNot = 'not('.repeat(300) + 'id eq 1' + ')'.repeat(300)
+      assert.match((await get(`/v7/api_key?$filter=${deepNot}`)).body.message, /nested too deeply/)
+      const wide = Array.from({ length: 1200 }, (_, i) => `id eq ${i}`).join(' or ')
+      assert.match((await get(`/v7/api_key?$filter=${wide}`)).body.message, /too large/)
+      const joins = Array.from({ length: 80 }, () => 'is_of__actor/any(a:a/id eq 1)').join(' or ')
+      assert.match((await get(`/v7/api_key?$filter=${joins}`)).body.message, /too much/)
+      assert.match((await get(`/v7/api_key?$filter=id in (${Array.from({ length: 1001 }, (_, i) => i).join(',')})`)).body.message, /at most 1000/)
+      // Ten nested lambdas: device → its application → that application's devices → …
+      let inner = `d10/uuid eq '${bea.device.uuid}'`
+      for (let i = 9; i >= 0; i--) inner = `d${i}/belongs_to__application/owns__device/any(d${i + 1}:${inner})`
+      const nested = `is_of__actor/any(a:a/is_of__device/any(d0:${inner}))`
+      const r = await get(`/v7/api_key?$filter=${encodeURIComponent(nested)}`)
+      assert.equal(r.status, 200, r.text)
+      assert.deepEqual(ids(r.body), [bea.deviceKey.id])
+    })
+
     it('PATCH and DELETE take only api_key(<id>); foreign, unknown and revoked ids are 404 and change nothing', async () => {
       const patch = (url: string, body: unknown, token = bea.user.token) => s.request('PATCH', url, { token, body })
       assert.equal((await patch(`/v7/api_key(${named[0]!.id})`, { is_of__actor: 5 })).status, 400)

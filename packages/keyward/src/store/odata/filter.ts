@@ -33,6 +33,12 @@ type Operand =
 const COMPARE: Record<string, string> = { eq: '=', ne: 'is distinct from', gt: '>', ge: '>=', lt: '<', le: '<=' }
 const ARITHMETIC = new Set(['add', 'sub', 'mul', 'div', 'mod'])
 const INT_MAX = 2 ** 31 - 1
+/**
+ * Bounds on what one filter may ask of the database: SQLite refuses expression
+ * trees deeper than 1000 and PostgreSQL plans thousands of subqueries slowly,
+ * so oversized filters are a 400 before any SQL is built.
+ */
+export const FILTER_LIMITS = { depth: 100, nodes: 1500, listItems: 1000 }
 
 const ref = (scope: Scope, column: string) => sql.ref(`${scope.alias}.${column}`)
 const describe = (node: unknown): string => {
@@ -42,7 +48,20 @@ const describe = (node: unknown): string => {
 
 /** Translates an OData `$filter` tree into a SQL condition over `scope`, with every literal bound. */
 export function translateFilter(node: unknown, scope: Scope, ctx: TranslateContext, vars: ReadonlyMap<string, Scope> = new Map()): RawBuilder<SqlBool> {
+  checkSize(node)
   return new FilterTranslator(ctx, scope, vars).condition(node)
+}
+
+/** Refuses filters nested deeper or larger than FILTER_LIMITS (iteratively: no recursion to overflow). */
+function checkSize(root: unknown): void {
+  let nodes = 0
+  const stack: [unknown, number][] = [[root, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (++nodes > FILTER_LIMITS.nodes) throw invalid(`$filter is too large (more than ${FILTER_LIMITS.nodes} parts)`)
+    if (depth > FILTER_LIMITS.depth) throw invalid(`$filter is nested too deeply (more than ${FILTER_LIMITS.depth} levels)`)
+    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1])
+  }
 }
 
 /** A value expression (for `$orderby`): a field, or a field behind to-one navigations. */
@@ -242,6 +261,7 @@ class FilterTranslator {
     const list = this.bind(r.bind)
     if (list[0] !== 'List') throw invalid('$filter: "in" needs a list of literals')
     if (list[1].length === 0) return sql<SqlBool>`(1 = 0)`
+    if (list[1].length > FILTER_LIMITS.listItems) throw invalid(`$filter: "in" takes at most ${FILTER_LIMITS.listItems} values`)
     const items = list[1].map((b) => this.literal(b))
     const type = this.commonType(a, items[0]!)
     return sql<SqlBool>`(${this.render(a, type)} in (${sql.join(items.map((i) => this.render(i, type)))}))`

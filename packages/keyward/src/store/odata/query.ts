@@ -15,6 +15,10 @@ const ROOT_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top
 /** actor → user/application/device is as deep as expansion goes. */
 const MAX_EXPAND_DEPTH = 2
 const MAX_PAGE = 2 ** 31 - 1
+/** Parent ids per expansion query: well under both stores' bound-parameter limits. */
+const EXPAND_CHUNK = 500
+/** Table occurrences (subqueries) one request may use. */
+const MAX_ALIASES = 60
 
 /**
  * Runs parsed OData requests against the store. Every table occurrence, in the
@@ -46,7 +50,10 @@ export class ODataRepository {
     let n = 0
     return {
       binds, now, dialect: this.dialect,
-      alias: () => `t${n++}`,
+      alias: () => {
+        if (n >= MAX_ALIASES) throw invalid(`the request navigates too much (more than ${MAX_ALIASES} joins and subqueries)`)
+        return `t${n++}`
+      },
       visible: (scope) => visibility(this.db, viewer, scope),
     }
   }
@@ -101,12 +108,18 @@ export class ODataRepository {
     checkOptions(opts, 'in $expand ')
     const target: Scope = { res: MODEL[nav.target], alias: ctx.alias() }
     const joinRef = sql.ref(`${target.alias}.${nav.targetColumn}`)
-    const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(sources.map((s) => sql.val(s)))})`]
-    if (opts.$filter !== undefined) conds.push(translateFilter(opts.$filter, target, ctx))
+    const filter = opts.$filter === undefined ? null : translateFilter(opts.$filter, target, ctx)
     // Paging applies per parent, so it is done after grouping.
     const { $top, $skip, ...rest } = opts
     const withJoin: QueryOptions = { ...rest, $select: withField(rest.$select, target.res, nav.targetColumn) }
-    const rows = await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth)
+    const rows: ODataRow[] = []
+    // Each parent falls in one chunk, so per-parent order and paging are unaffected.
+    for (let i = 0; i < sources.length; i += EXPAND_CHUNK) {
+      const chunk = sources.slice(i, i + EXPAND_CHUNK)
+      const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
+      if (filter) conds.push(filter)
+      rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth)))
+    }
     const join = nameOfColumn(target.res, nav.targetColumn)
     const wanted = selection(target.res, opts)
     for (const row of rows) {
