@@ -7,11 +7,14 @@ import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import { SessionRepository } from '../store/session-repository.js'
+import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './audit-log.js'
 import { AuditService } from './audit-service.js'
 import { AuthService } from './auth-service.js'
+import { DeviceRegistration } from './device-registration.js'
 import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
+import { ODataService } from './odata-service.js'
 import { TokenService } from './token-service.js'
 import { MemoryKeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
@@ -33,6 +36,10 @@ export interface Services {
   verifier: Verifier
   cache: VerifyCache
   usage: UsageRecorder
+  /** The OData view (balena face): queries over keys, actors, users, applications, devices. */
+  odata: ODataService
+  /** Devices registering themselves with a provisioning key (balena-register-device). */
+  deviceRegistration: DeviceRegistration
   /** Flushes batched writes and closes the database. */
   close(): Promise<void>
 }
@@ -61,6 +68,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
+  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
+  const owners = new OwnerService(actors, auditLog, clock)
   return {
     store,
     clock,
@@ -69,9 +78,11 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     verifier,
     auth,
     tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, auditLog, clock),
-    keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
+    keys,
     users: new UserService(actors, auditLog, clock),
-    owners: new OwnerService(actors, auditLog, clock),
+    owners,
+    odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
+    deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     audit: new AuditService(new AuditRepository(store.db)),
     async close() {
       await usage.stop()

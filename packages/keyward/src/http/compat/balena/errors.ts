@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../../../core/errors.js'
+import { toKeywardError } from '../../errors.js'
+
+/**
+ * HTTP status per error code on the balena face. balena clients treat only 401
+ * as "not logged in"; a credential that may not do something is also a 401
+ * there (a 403 would surface as a request error instead).
+ */
+const BALENA_STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+}
+
+/** balena's error envelope `{"error": "<code>", "message": "<text>"}`: the SDK prints `message`. */
+export function sendBalenaError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toKeywardError(err)
+  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
+  return reply.status(BALENA_STATUS[e.code]).type('application/json').send(JSON.stringify({
+    error: e.code, message: e.message, ...(e.code === 'internal' && { request_id: req.id }),
+  }))
+}

@@ -1,0 +1,52 @@
+import { KeywardError, invalid } from '../core/errors.js'
+import { classifyKey } from '../core/key-format.js'
+import type { Device } from '../core/types.js'
+import type { RequestContext } from './context.js'
+import type { KeyService } from './key-service.js'
+import type { OwnerService } from './owner-service.js'
+import type { Verifier } from './verifier.js'
+
+export interface RegisterDeviceInput {
+  applicationId: number
+  uuid: string
+  deviceType: string
+  /** Secret the device generated for itself; one is generated when absent. */
+  apiKey?: string
+}
+
+/** balena uuids: 32 (or 62) hex characters. */
+const UUID = /^[0-9a-f]{32}(?:[0-9a-f]{30})?$/
+
+/**
+ * A device registering itself with a provisioning key (balena-register-device):
+ * creates the device in the key's application and stores the device's own key.
+ * Device-generated keys are not in Keyward's format: only their hash is kept and
+ * they verify by hash lookup.
+ */
+export class DeviceRegistration {
+  constructor(private readonly owners: OwnerService, private readonly keys: KeyService, private readonly verifier: Verifier) {}
+
+  async register(ctx: RequestContext, input: RegisterDeviceInput): Promise<{ device: Device; key: string }> {
+    const p = ctx.principal
+    // The provisioning key must belong to this very application (authenticate already refused inactive keys).
+    if (p.owner.kind === 'application' && p.owner.id !== input.applicationId) {
+      throw new KeywardError('unauthorized', 'this provisioning key belongs to another application')
+    }
+    if (p.owner.kind === 'device') throw new KeywardError('unauthorized', 'a device key cannot register devices')
+    const uuid = input.uuid.toLowerCase()
+    if (!UUID.test(uuid)) throw invalid('uuid must be 32 or 62 hexadecimal characters', { field: 'uuid' })
+    if (input.deviceType.trim() === '') throw invalid('device_type is required', { field: 'device_type' })
+    if (input.apiKey !== undefined) {
+      if (classifyKey(input.apiKey).kind === 'malformed') throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
+      if (await this.verifier.lookup(input.apiKey)) throw new KeywardError('conflict', 'this device key is already in use', { details: { field: 'api_key' } })
+    }
+    const device = await this.owners.createDevice(ctx, { application_id: input.applicationId, uuid }, p.keyId)
+    const owner = { kind: 'device' as const, id: device.id }
+    if (input.apiKey !== undefined) {
+      await this.keys.insertKey(ctx, { owner, name: null, description: null, expires_at: null }, input.apiKey)
+      return { device, key: input.apiKey }
+    }
+    const created = await this.keys.create(ctx, { owner, name: null, description: null, expires_at: null })
+    return { device, key: created.key }
+  }
+}

@@ -1,0 +1,110 @@
+import type { Database } from '../schema.js'
+
+/**
+ * The OData model the balena face exposes: balena's resource and field names
+ * mapped onto Keyward's tables. Only what is listed here can be selected,
+ * filtered, ordered or expanded; anything else is a 400 naming it.
+ */
+export type FieldType = 'integer' | 'text' | 'date'
+
+export interface FieldDef {
+  column: string
+  type: FieldType
+}
+
+/**
+ * A navigation: rows of `target` whose `targetColumn` equals this row's `sourceColumn`.
+ * To-one navigations always point at the target's `id`, so their value is the foreign key.
+ */
+export interface NavDef {
+  target: ResourceName
+  sourceColumn: string
+  targetColumn: string
+  many: boolean
+}
+
+export type ResourceName = 'api_key' | 'actor' | 'user' | 'application' | 'device'
+
+export interface ResourceDef {
+  table: keyof Database
+  /** Column naming the row's actor (visibility), or `id` for the actor table itself. */
+  actorColumn: string
+  fields: Record<string, FieldDef>
+  navs: Record<string, NavDef>
+  /** Fields listed when no `$select` is given (to-one navigations render as `{"__id": n}`). */
+  defaultSelect: string[]
+  /** Column that must be null for a row to exist on this face (revoked keys are hidden). */
+  hiddenUnless?: string
+  /** Alternate keys accepted in the path, e.g. `device(uuid='…')`. */
+  alternateKeys: string[]
+}
+
+const id: FieldDef = { column: 'id', type: 'integer' }
+const createdAt: FieldDef = { column: 'created_at', type: 'date' }
+const toActor: NavDef = { target: 'actor', sourceColumn: 'actor_id', targetColumn: 'id', many: false }
+
+export const MODEL: Record<ResourceName, ResourceDef> = {
+  api_key: {
+    table: 'api_key',
+    actorColumn: 'actor_id',
+    fields: {
+      id, created_at: createdAt,
+      modified_at: { column: 'updated_at', type: 'date' },
+      name: { column: 'name', type: 'text' },
+      description: { column: 'description', type: 'text' },
+      expiry_date: { column: 'expires_at', type: 'date' },
+    },
+    navs: { is_of__actor: toActor },
+    defaultSelect: ['id', 'created_at', 'modified_at', 'name', 'description', 'expiry_date', 'is_of__actor'],
+    hiddenUnless: 'revoked_at',
+    alternateKeys: [],
+  },
+  actor: {
+    table: 'actor',
+    actorColumn: 'id',
+    fields: { id, created_at: createdAt },
+    navs: {
+      is_of__user: { target: 'user', sourceColumn: 'id', targetColumn: 'actor_id', many: true },
+      is_of__application: { target: 'application', sourceColumn: 'id', targetColumn: 'actor_id', many: true },
+      is_of__device: { target: 'device', sourceColumn: 'id', targetColumn: 'actor_id', many: true },
+      api_key: { target: 'api_key', sourceColumn: 'id', targetColumn: 'actor_id', many: true },
+    },
+    defaultSelect: ['id', 'created_at'],
+    alternateKeys: [],
+  },
+  user: {
+    table: 'user',
+    actorColumn: 'actor_id',
+    fields: { id, created_at: createdAt, username: { column: 'username', type: 'text' }, email: { column: 'email', type: 'text' } },
+    navs: { actor: toActor },
+    defaultSelect: ['id', 'created_at', 'actor', 'username', 'email'],
+    alternateKeys: [],
+  },
+  application: {
+    table: 'application',
+    actorColumn: 'actor_id',
+    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text' }, slug: { column: 'slug', type: 'text' }, app_name: { column: 'name', type: 'text' } },
+    navs: {
+      actor: toActor,
+      owns__device: { target: 'device', sourceColumn: 'id', targetColumn: 'application_id', many: true },
+    },
+    defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'slug', 'app_name'],
+    alternateKeys: ['uuid', 'slug'],
+  },
+  device: {
+    table: 'device',
+    actorColumn: 'actor_id',
+    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text' }, device_name: { column: 'name', type: 'text' } },
+    navs: {
+      actor: toActor,
+      belongs_to__application: { target: 'application', sourceColumn: 'application_id', targetColumn: 'id', many: false },
+    },
+    defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'device_name', 'belongs_to__application'],
+    alternateKeys: ['uuid'],
+  },
+}
+
+/** The resource definition for a name from a URL, if it is one we serve. */
+export function resourceDef(name: string): ResourceDef | undefined {
+  return Object.hasOwn(MODEL, name) ? MODEL[name as ResourceName] : undefined
+}

@@ -1,0 +1,207 @@
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { invalid } from '../../core/errors.js'
+import type { Principal } from '../../core/types.js'
+import type { Dialect } from '../database.js'
+import type { Database } from '../schema.js'
+import { visibleActors } from '../visibility.js'
+import { type Scope, type TranslateContext, translateFilter, translateValue } from './filter.js'
+import { MODEL, type NavDef, type ResourceDef } from './model.js'
+import type { Bind, BindRef, ExpandNode, ODataRequest, QueryOptions } from './request.js'
+
+/** A row as the balena face renders it: balena field names, `{"__id": n}` links, expanded arrays. */
+export type ODataRow = Record<string, unknown>
+
+const ROOT_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top', '$skip'])
+/** actor → user/application/device is as deep as expansion goes. */
+const MAX_EXPAND_DEPTH = 2
+const MAX_PAGE = 2 ** 31 - 1
+/** Parent ids per expansion query: well under both stores' bound-parameter limits. */
+const EXPAND_CHUNK = 500
+/** Table occurrences (subqueries) one request may use. */
+const MAX_ALIASES = 60
+
+/**
+ * Runs parsed OData requests against the store. Every table occurrence, in the
+ * main query, in filter subqueries and in expansions, is restricted to the
+ * actors the viewer may see, so no filter can reach a row outside them.
+ * Literals are always bound parameters.
+ */
+export class ODataRepository {
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+
+  async select(viewer: Principal, req: ODataRequest, now: string): Promise<ODataRow[]> {
+    const ctx = this.context(viewer, req.binds, now)
+    const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
+    checkOptions(req.options, '')
+    return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, req.key ? 1 : undefined)
+  }
+
+  async count(viewer: Principal, req: ODataRequest, now: string): Promise<number> {
+    const ctx = this.context(viewer, req.binds, now)
+    const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
+    for (const k of Object.keys(req.options)) if (k !== '$filter') throw invalid(`${k} cannot be combined with $count`)
+    const r = await this.db.selectFrom(sql.table(root.res.table).as(root.alias))
+      .select(sql<number | string>`count(*)`.as('n'))
+      .where(this.rootWhere(ctx, root, req)).executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+
+  private context(viewer: Principal, binds: readonly Bind[], now: string): TranslateContext {
+    let n = 0
+    return {
+      binds, now, dialect: this.dialect,
+      alias: () => {
+        if (n >= MAX_ALIASES) throw invalid(`the request navigates too much (more than ${MAX_ALIASES} joins and subqueries)`)
+        return `t${n++}`
+      },
+      visible: (scope) => visibility(this.db, viewer, scope),
+    }
+  }
+
+  private rootWhere(ctx: TranslateContext, root: Scope, req: ODataRequest): RawBuilder<SqlBool> {
+    const conds = [ctx.visible(root)]
+    if (req.key) conds.push(sql<SqlBool>`${sql.ref(`${root.alias}.${fieldColumn(root.res, req.key.field)}`)} = ${sql.val(req.key.value)}`)
+    if (req.options.$filter !== undefined) conds.push(translateFilter(req.options.$filter, root, ctx))
+    return sql<SqlBool>`${sql.join(conds, sql` and `)}`
+  }
+
+  /** Selects rows of `scope` matching `where`, then fills in their expansions. */
+  private async run(ctx: TranslateContext, scope: Scope, opts: QueryOptions, where: RawBuilder<SqlBool>, depth: number, limit?: number): Promise<ODataRow[]> {
+    const { fields, links } = selection(scope.res, opts)
+    const expands = opts.$expand?.properties ?? []
+    const expandNavs = expands.map((e) => expandNav(scope.res, e, depth))
+    const columns = [
+      ...fields.map((f) => sql.ref(`${scope.alias}.${scope.res.fields[f]!.column}`).as(f)),
+      ...links.map((l) => sql.ref(`${scope.alias}.${scope.res.navs[l]!.sourceColumn}`).as(l)),
+      ...expandNavs.map((nav, i) => sql.ref(`${scope.alias}.${nav.sourceColumn}`).as(`__src${i}`)),
+    ]
+    let q = this.db.selectFrom(sql.table(scope.res.table).as(scope.alias)).select(columns).where(where)
+    for (const o of opts.$orderby?.properties ?? []) {
+      const v = translateValue(o, scope, ctx)
+      // PostgreSQL's NULL order on both stores: last ascending, first descending.
+      q = o.order === 'desc' ? q.orderBy(sql`(${v} is null)`, 'desc').orderBy(v, 'desc') : q.orderBy(sql`(${v} is null)`, 'asc').orderBy(v, 'asc')
+    }
+    q = q.orderBy(sql.ref(`${scope.alias}.id`), 'asc')
+    const top = limit ?? pageNumber(ctx, opts.$top, '$top')
+    const skip = pageNumber(ctx, opts.$skip, '$skip')
+    if (top !== undefined) q = q.limit(top)
+    if (skip !== undefined) q = top === undefined ? q.limit(MAX_PAGE).offset(skip) : q.offset(skip)
+    const raw = (await q.execute()) as Record<string, unknown>[]
+    const rows: ODataRow[] = raw.map((r) => {
+      const row: ODataRow = {}
+      for (const f of fields) row[f] = r[f] ?? null
+      for (const l of links) row[l] = r[l] === null || r[l] === undefined ? null : { __id: Number(r[l]) }
+      return row
+    })
+    for (const [i, e] of expands.entries()) {
+      const sources = raw.map((r) => r[`__src${i}`]).filter((v): v is number => v !== null && v !== undefined).map(Number)
+      const groups = await this.expand(ctx, expandNavs[i]!, e.options ?? {}, [...new Set(sources)], depth + 1)
+      raw.forEach((r, j) => { rows[j]![e.name] = groups.get(Number(r[`__src${i}`])) ?? [] })
+    }
+    return rows
+  }
+
+  /** Rows of a navigation's target for each source value, honouring nested options per parent. */
+  private async expand(ctx: TranslateContext, nav: NavDef, opts: QueryOptions, sources: number[], depth: number): Promise<Map<number, ODataRow[]>> {
+    const groups = new Map<number, ODataRow[]>()
+    if (sources.length === 0) return groups
+    checkOptions(opts, 'in $expand ')
+    const target: Scope = { res: MODEL[nav.target], alias: ctx.alias() }
+    const joinRef = sql.ref(`${target.alias}.${nav.targetColumn}`)
+    const filter = opts.$filter === undefined ? null : translateFilter(opts.$filter, target, ctx)
+    // Paging applies per parent, so it is done after grouping.
+    const { $top, $skip, ...rest } = opts
+    const withJoin: QueryOptions = { ...rest, $select: withField(rest.$select, target.res, nav.targetColumn) }
+    const rows: ODataRow[] = []
+    // Each parent falls in one chunk, so per-parent order and paging are unaffected.
+    for (let i = 0; i < sources.length; i += EXPAND_CHUNK) {
+      const chunk = sources.slice(i, i + EXPAND_CHUNK)
+      const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
+      if (filter) conds.push(filter)
+      rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth)))
+    }
+    const join = nameOfColumn(target.res, nav.targetColumn)
+    const wanted = selection(target.res, opts)
+    for (const row of rows) {
+      const v = row[join.name]
+      const key = Number(join.link ? (v as { __id: number }).__id : v)
+      if (![...wanted.fields, ...wanted.links].includes(join.name)) delete row[join.name]
+      const g = groups.get(key) ?? []
+      g.push(row)
+      groups.set(key, g)
+    }
+    const skip = pageNumber(ctx, $skip, '$skip') ?? 0
+    const top = pageNumber(ctx, $top, '$top')
+    for (const [k, g] of groups) groups.set(k, g.slice(skip, top === undefined ? undefined : skip + top))
+    return groups
+  }
+}
+
+function visibility(db: Kysely<Database>, viewer: Principal, scope: Scope): RawBuilder<SqlBool> {
+  const conds: RawBuilder<SqlBool>[] = []
+  if (scope.res.hiddenUnless) conds.push(sql<SqlBool>`${sql.ref(`${scope.alias}.${scope.res.hiddenUnless}`)} is null`)
+  const visible = visibleActors(db, viewer)
+  if (visible) conds.push(sql<SqlBool>`${sql.ref(`${scope.alias}.${scope.res.actorColumn}`)} in (${visible})`)
+  return conds.length === 0 ? sql<SqlBool>`(1 = 1)` : sql<SqlBool>`(${sql.join(conds, sql` and `)})`
+}
+
+function checkOptions(opts: QueryOptions, where: string): void {
+  for (const k of Object.keys(opts)) {
+    if (!ROOT_OPTIONS.has(k)) throw invalid(`query option "${k}" is not supported ${where}`.trim())
+  }
+}
+
+/** The plain fields and the to-one links (`{"__id": n}`) a `$select` asks for. */
+function selection(res: ResourceDef, opts: QueryOptions): { fields: string[]; links: string[] } {
+  const sel = opts.$select
+  const names = sel === undefined || sel === '*' ? res.defaultSelect : sel.properties.map((p) => {
+    if (p.property) throw invalid(`$select: paths such as "${p.name}/${p.property.name}" are not supported; use $expand`)
+    return p.name
+  })
+  const fields: string[] = []
+  const links: string[] = []
+  for (const n of names) {
+    if (Object.hasOwn(res.fields, n)) fields.push(n)
+    else if (Object.hasOwn(res.navs, n) && !res.navs[n]!.many) links.push(n)
+    else if (Object.hasOwn(res.navs, n)) throw invalid(`$select: "${n}" has many rows; use $expand=${n}`)
+    else throw invalid(`$select: unknown field "${n}" on ${res.table}`)
+  }
+  return { fields: [...new Set(fields)], links: [...new Set(links)] }
+}
+
+function expandNav(res: ResourceDef, e: ExpandNode, depth: number): NavDef {
+  if (e.property) throw invalid(`$expand: paths such as "${e.name}/${e.property.name}" are not supported; nest $expand instead`)
+  if (e.count) throw invalid(`$expand: "${e.name}/$count" is not supported`)
+  const nav = Object.hasOwn(res.navs, e.name) ? res.navs[e.name] : undefined
+  if (!nav) throw invalid(`$expand: unknown navigation "${e.name}" on ${res.table}`)
+  if (depth + 1 > MAX_EXPAND_DEPTH) throw invalid(`$expand: "${e.name}" is nested too deep (at most ${MAX_EXPAND_DEPTH} levels)`)
+  return nav
+}
+
+/** The balena name of a column: a field (`id`) or a to-one link (`actor_id` is `actor`). */
+function nameOfColumn(res: ResourceDef, column: string): { name: string; link: boolean } {
+  const f = Object.entries(res.fields).find(([, d]) => d.column === column)
+  if (f) return { name: f[0], link: false }
+  return { name: Object.entries(res.navs).find(([, n]) => !n.many && n.sourceColumn === column)![0], link: true }
+}
+
+function fieldColumn(res: ResourceDef, name: string): string {
+  const f = Object.hasOwn(res.fields, name) ? res.fields[name] : undefined
+  if (!f) throw invalid(`"${name}" cannot address a ${res.table}`)
+  return f.column
+}
+
+/** A `$select` that also includes the column expansion rows are grouped by. */
+function withField(sel: QueryOptions['$select'], res: ResourceDef, column: string): QueryOptions['$select'] {
+  const { name } = nameOfColumn(res, column)
+  const base = sel === undefined || sel === '*' ? res.defaultSelect.map((n) => ({ name: n })) : sel.properties
+  return { properties: [...base, { name }] }
+}
+
+function pageNumber(ctx: TranslateContext, ref: BindRef | undefined, option: string): number | undefined {
+  if (ref === undefined) return undefined
+  const b = typeof ref.bind === 'number' ? ctx.binds[ref.bind] : undefined
+  const v = b && (b[0] === 'Integer' || b[0] === 'Real') ? b[1] : Number.NaN
+  if (!Number.isSafeInteger(v) || v < 0 || v > MAX_PAGE) throw invalid(`${option} must be a non-negative integer`)
+  return v
+}
