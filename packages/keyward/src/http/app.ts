@@ -36,6 +36,8 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
+    frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installJsonParser(app)
@@ -47,7 +49,10 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     if (req.body === undefined || req.body === null) req.body = {}
   })
   app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply))
-  app.setNotFoundHandler((req, reply) => sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply))
+  // The dashboard (when built) answers what no route matched; everything else is a JSON 404.
+  const dashboard = opts.dashboardDir === false ? undefined : await registerDashboard(app, opts.dashboardDir)
+  app.setNotFoundHandler((req, reply) =>
+    dashboard?.(req, reply) ?? sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply))
 
   await app.register(swagger, {
     openapi: {
@@ -64,6 +69,5 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   await app.register(healthRoutes, { services })
   await app.register(v1Routes, { prefix: '/v1', services })
   for (const face of compatFaces) await app.register(face, { services, config })
-  if (opts.dashboardDir !== false) await registerDashboard(app, opts.dashboardDir)
   return app
 }

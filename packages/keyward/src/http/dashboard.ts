@@ -29,41 +29,42 @@ const HTML_HEADERS = {
   'cache-control': 'no-cache',
 }
 
+/** Answers a request the router did not match, or returns undefined to leave it a 404. */
+export type DashboardFallback = (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined
+
 /**
  * Serves the built dashboard (static files) at `/`, with `index.html` for client-side
- * routes (`/keys/12`). Registered last, on GET/HEAD only, so it never shadows a real route.
- * Returns false when the build is missing.
+ * routes (`/keys/12`). It is not a route: it answers GET/HEAD requests that no route
+ * matched, from the root not-found handler, so it can never shadow a real route, and
+ * the compat faces' own not-found handlers (with their envelopes) keep their prefixes.
+ * Returns undefined when the build is missing.
  */
-export async function registerDashboard(app: FastifyInstance, root: string = DEFAULT_DASHBOARD_DIR): Promise<boolean> {
+export async function registerDashboard(app: FastifyInstance, root: string = DEFAULT_DASHBOARD_DIR): Promise<DashboardFallback | undefined> {
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run `npm run build -w @keyward/dashboard` to serve it at /')
-    return false
+    return undefined
   }
-  await app.register(async (scope) => {
-    // serve: false: only `reply.sendFile`, with @fastify/static's safe path handling; routing stays ours.
-    await scope.register(fastifyStatic, { root, serve: false })
-    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      let path: string
-      try {
-        path = decodeURIComponent(req.url.split('?')[0] ?? '/')
-      } catch {
-        return reply.callNotFound() // malformed %-escape: not a page of ours
-      }
-      if (isReserved(path)) return reply.callNotFound()
-      const rel = normalize(path).replace(/^[/\\]+/, '')
-      const file = join(root, rel)
-      if (rel && !rel.split(sep).includes('..') && existsSync(file) && statSync(file).isFile()) {
-        // Vite names assets by content hash, so they never change under the same name.
-        const immutable = rel.startsWith('assets' + sep)
-        void reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-        return reply.sendFile(rel, { cacheControl: false })
-      }
-      // A missing asset is a 404, not the app's HTML (which would fail as a script in confusing ways).
-      if (extname(rel)) return reply.callNotFound()
-      return reply.headers(HTML_HEADERS).sendFile('index.html', { cacheControl: false })
+  // serve: false: only `reply.sendFile`, with @fastify/static's safe path handling; routing stays ours.
+  await app.register(fastifyStatic, { root, serve: false })
+  return (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined
+    let path: string
+    try {
+      path = decodeURIComponent(req.url.split('?')[0] ?? '/')
+    } catch {
+      return undefined // malformed %-escape: not a page of ours
     }
-    scope.get('/', { schema: { hide: true } }, handler)
-    scope.get('/*', { schema: { hide: true } }, handler)
-  })
-  return true
+    if (isReserved(path)) return undefined
+    const rel = normalize(path).replace(/^[/\\]+/, '')
+    const file = join(root, rel)
+    if (rel && !rel.split(sep).includes('..') && existsSync(file) && statSync(file).isFile()) {
+      // Vite names assets by content hash, so they never change under the same name.
+      const immutable = rel.startsWith('assets' + sep)
+      void reply.status(200).header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+      return reply.sendFile(rel, { cacheControl: false })
+    }
+    // A missing asset is a 404, not the app's HTML (which would fail as a script in confusing ways).
+    if (extname(rel)) return undefined
+    return reply.status(200).headers(HTML_HEADERS).sendFile('index.html', { cacheControl: false })
+  }
 }

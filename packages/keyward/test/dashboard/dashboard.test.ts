@@ -54,7 +54,7 @@ describe('dashboard (Chromium, SQLite)', () => {
     assert.equal((await notFound.json()).error.code, 'not_found')
     for (const path of ['/v7/nothing', '/api-key/x', '/actor/v1/x', '/login_x/y', '/device/x', '/api/x', '/assets/missing.js']) {
       const r = await fetch(base + path)
-      assert.equal(r.status, 404, path)
+      assert.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status}`) // each face's own 401/404
       assert.match(r.headers.get('content-type') ?? '', /application\/json/, path)
     }
     assert.equal((await fetch(base + '/healthz')).status, 200)

@@ -46,10 +46,17 @@ describe('dashboard static serving', () => {
   })
 
   it('keeps the native JSON 404 under the API, docs, health and compat prefixes, and for missing assets', async () => {
-    for (const url of ['/v1/nope', '/v1', '/docs/nope.png', '/healthz/x', '/readyz/x', '/v7/x', '/api-key/x', '/actor/v1/x', '/login_x', '/device/x', '/api/x', '/assets/missing.js']) {
+    for (const url of ['/v1/nope', '/v1', '/docs/nope.png', '/healthz/x', '/readyz/x', '/login_x', '/api/x', '/assets/missing.js']) {
       const r = await kw.app.inject({ url })
       assert.equal(r.statusCode, 404, url)
       assert.equal(JSON.parse(r.body).error.code, 'not_found', url)
+    }
+    // Under the compat faces' prefixes, each face answers in its own envelope; never the dashboard.
+    for (const url of ['/v7/x', '/api-key/x', '/actor/v1/x', '/device/x', '/api/v1/nope', '/api/client/v2.0/nope']) {
+      const r = await kw.app.inject({ url })
+      assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${url}: ${r.statusCode}`)
+      assert.match(String(r.headers['content-type']), /application\/json/, url)
+      assert.doesNotMatch(r.body, /<html/i, url)
     }
     const malformed = await kw.app.inject({ url: '/%E0%A4%A' })
     assert.equal(malformed.statusCode, 400, 'a malformed %-escape is refused, not served as a page')
