@@ -19,7 +19,7 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
     await services.close()
     throw e
   }
-  services.usage.setErrorHandler((e) => app.log.error({ err: e }, 'usage flush failed; will retry'))
+  services.setErrorHandler((e) => app.log.error({ err: e }, 'background task failed (usage flush or invalidation bus)'))
   let closing: Promise<void> | null = null
   return {
     app,

@@ -11,7 +11,9 @@ import { AuditService } from './audit-service.js'
 import { AuthService } from './auth-service.js'
 import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
-import { MemoryKeyRateLimiter } from './rate-limiter.js'
+import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster.js'
+import type { InvalidationBus } from './invalidation-bus.js'
+import type { KeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { UserService } from './user-service.js'
 import { VerifyCache } from './verify-cache.js'
@@ -29,6 +31,12 @@ export interface Services {
   verifier: Verifier
   cache: VerifyCache
   usage: UsageRecorder
+  /** Tells other nodes about key writes (local on SQLite). */
+  bus: InvalidationBus
+  /** Per-key rate limits (memory, Redis or PostgreSQL). */
+  limiter: KeyRateLimiter
+  /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
+  setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
   close(): Promise<void>
 }
@@ -52,22 +60,41 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const actors = new ActorRepository(store.db)
   const auditLog = new AuditLog(new AuditRepository(store.db), clock)
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, opts.onBackgroundError ?? (() => {}))
+  let onError = opts.onBackgroundError ?? (() => {})
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError)
+  const bus = createInvalidationBus(config, store.db)
+  let limiter: KeyRateLimiter
+  try {
+    await joinCluster(cache, bus, config.cacheFallbackTtlMs, (e) => onError(e))
+    limiter = await createKeyRateLimiter(config)
+  } catch (e) {
+    await bus.close()
+    await store.close()
+    throw e
+  }
   usage.start()
-  const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
   return {
     store,
     clock,
     cache,
     usage,
     verifier,
+    bus,
+    limiter,
     auth: new AuthService(actors, new SessionRepository(store.db), verifier, auditLog, clock, config.sessionTtlS),
     keys: new KeyService(keyRepo, actors, cache, auditLog, clock),
     users: new UserService(actors, auditLog, clock),
     owners: new OwnerService(actors, auditLog, clock),
     audit: new AuditService(new AuditRepository(store.db)),
+    setErrorHandler(handler) {
+      onError = handler
+      usage.setErrorHandler(handler)
+    },
     async close() {
       await usage.stop()
+      await bus.close()
+      await limiter.close()
       await store.close()
     },
   }

@@ -4,13 +4,25 @@ import type { KeyLookup } from '../store/key-repository.js'
 const UNKNOWN = { unknown: true } as const
 type Entry = KeyLookup | typeof UNKNOWN
 
+/** Tells other nodes which hashes changed; resolves once the message is out. */
+export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
+
 /**
  * Verification results by key hash: bounded LRU, with short-lived negative entries
  * so a flood of unknown keys does not become a flood of queries. Every write to a
- * key deletes its entries before the write's response goes out.
+ * key deletes its entries before the write's response goes out, and publishes the
+ * hashes so other nodes delete theirs (see `cluster.ts`).
  */
 export class VerifyCache {
   private readonly lru: LRUCache<string, Entry> | null
+  private publisher: InvalidationPublisher | null = null
+  /** 0: positive entries live until evicted (the bus is up); else their time to live. */
+  private positiveTtlMs = 0
+  /**
+   * Bumped by every invalidation and clear. A lookup that started before a bump
+   * must not store its (possibly stale) database answer: see `version` and `set`.
+   */
+  private epoch = 0
 
   constructor(size: number, private readonly negativeTtlMs: number) {
     this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
@@ -23,18 +35,52 @@ export class VerifyCache {
     return 'unknown' in e ? null : e
   }
 
-  set(hash: string, lookup: KeyLookup | null): void {
-    if (!this.lru) return
-    if (lookup) this.lru.set(hash, lookup)
+  /** Token to read before a database lookup and pass to `set`. */
+  get version(): number {
+    return this.epoch
+  }
+
+  /**
+   * Remembers a database answer. With `version`, the answer is dropped when an
+   * invalidation arrived while the query ran (it may predate the write).
+   */
+  set(hash: string, lookup: KeyLookup | null, version?: number): void {
+    if (!this.lru || (version !== undefined && version !== this.epoch)) return
+    if (lookup) this.lru.set(hash, lookup, this.positiveTtlMs > 0 ? { ttl: this.positiveTtlMs } : undefined)
     else if (this.negativeTtlMs > 0) this.lru.set(hash, UNKNOWN, { ttl: this.negativeTtlMs })
   }
 
-  invalidate(hashes: readonly string[]): void {
+  /**
+   * A local write changed these keys: forget them here at once, then tell the other
+   * nodes. Awaiting the result waits for the publication.
+   */
+  invalidate(hashes: readonly string[]): Promise<void> {
+    this.evict(hashes)
+    return this.publisher ? this.publisher(hashes) : Promise.resolve()
+  }
+
+  /** Another node changed these keys: forget them without publishing again. */
+  evict(hashes: readonly string[]): void {
+    this.epoch++
     for (const h of hashes) this.lru?.delete(h)
   }
 
   clear(): void {
+    this.epoch++
     this.lru?.clear()
+  }
+
+  /** Where `invalidate` publishes (the invalidation bus). */
+  setPublisher(publisher: InvalidationPublisher | null): void {
+    this.publisher = publisher
+  }
+
+  /**
+   * Time to live of positive entries from now on (0: none). Used while this node
+   * cannot hear other nodes' invalidations, so a stale entry lives briefly.
+   */
+  setPositiveTtl(ms: number): void {
+    this.positiveTtlMs = ms
   }
 
   get size(): number {

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import type { Dialect } from '../database.js'
 import { initial } from './0001_initial.js'
+import { rateLimit } from './0004_rate_limit.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -9,5 +10,6 @@ import { initial } from './0001_initial.js'
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0004_rate_limit': rateLimit(dialect),
   }
 }
