@@ -27,6 +27,8 @@ export interface Config {
   readonly invalidationBus: InvalidationBusKind
   /** Time to live of cached keys while the invalidation bus is down (or absent for a separate process). */
   readonly cacheFallbackTtlMs: number
+  /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
+  readonly redisPrefix: string
 }
 
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
@@ -85,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     trustProxy: bool(env.KEYWARD_TRUST_PROXY),
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
+    redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }

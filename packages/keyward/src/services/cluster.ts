@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.js'
 import type { Database } from '../store/schema.js'
-import { type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
+import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
 import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
@@ -10,7 +10,7 @@ import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
 import type { VerifyCache } from './verify-cache.js'
 
 /** The settings that decide how a node shares state with the others. */
-export type ClusterSettings = Pick<Config, 'databaseUrl' | 'redisUrl' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'>
+export type ClusterSettings = Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'>
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url)
 
@@ -24,7 +24,7 @@ function resolve<K extends string>(wanted: 'auto' | K, redisUrl: string | null, 
 /** Memory on one node; Redis or PostgreSQL when several nodes must share limits. */
 export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateLimiter> {
   const kind = resolve(s.rateLimitStore, s.redisUrl, s.databaseUrl, 'memory')
-  if (kind === 'redis') return createRedisKeyRateLimiter(s.redisUrl!)
+  if (kind === 'redis') return createRedisKeyRateLimiter(s.redisUrl!, s.redisPrefix)
   if (kind === 'postgres') return createPostgresKeyRateLimiter(s.databaseUrl)
   return new MemoryKeyRateLimiter()
 }
@@ -32,7 +32,7 @@ export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateL
 /** Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured. */
 export function createInvalidationBus(s: ClusterSettings, db: Kysely<Database>): InvalidationBus {
   const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
-  if (kind === 'redis') return new RedisInvalidationBus(s.redisUrl!)
+  if (kind === 'redis') return new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL)
   if (kind === 'postgres') return new PostgresInvalidationBus(s.databaseUrl, db)
   return new LocalInvalidationBus()
 }

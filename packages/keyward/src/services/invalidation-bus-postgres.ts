@@ -27,6 +27,11 @@ export class PostgresInvalidationBus implements InvalidationBus {
     return this.up
   }
 
+  /** Server process id of the listening connection (operators, tests), or null while down. */
+  get backendPid(): number | null {
+    return (this.client as unknown as { processID?: number } | null)?.processID ?? null
+  }
+
   async start(listener: BusListener): Promise<void> {
     this.listener = listener
     await this.connect()

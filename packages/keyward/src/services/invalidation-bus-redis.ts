@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { type BusListener, INVALIDATION_CHANNEL, type InvalidationBus, decodeInvalidation, encodeInvalidation } from './invalidation-bus.js'
+import { type BusListener, type InvalidationBus, decodeInvalidation, encodeInvalidation } from './invalidation-bus.js'
 import { openRedis } from './redis.js'
 
 /**
@@ -14,7 +14,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   private up = false
   private closed = false
 
-  constructor(url: string) {
+  constructor(url: string, private readonly channel: string) {
     this.sub = openRedis(url, 'keyward-bus-sub')
     this.pub = openRedis(url, 'keyward-bus-pub')
     // Connection errors are retried by ioredis; without a handler they would be thrown.
@@ -29,11 +29,11 @@ export class RedisInvalidationBus implements InvalidationBus {
   async start(listener: BusListener): Promise<void> {
     this.listener = listener
     this.sub.on('message', (channel: string, payload: string) => {
-      const hashes = channel === INVALIDATION_CHANNEL ? decodeInvalidation(payload) : null
+      const hashes = channel === this.channel ? decodeInvalidation(payload) : null
       if (hashes) this.listener?.onInvalidate(hashes)
     })
     await Promise.all([this.sub.connect(), this.pub.connect()])
-    await this.sub.subscribe(INVALIDATION_CHANNEL)
+    await this.sub.subscribe(this.channel)
     this.up = true
     // Registered once the first subscription holds, so only later losses count.
     this.sub.on('close', () => {
@@ -43,7 +43,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     })
     this.sub.on('ready', () => {
       if (this.up || this.closed) return
-      this.sub.subscribe(INVALIDATION_CHANNEL).then(
+      this.sub.subscribe(this.channel).then(
         () => {
           if (this.up || this.closed) return
           this.up = true
@@ -55,7 +55,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   async publish(hashes: readonly string[]): Promise<void> {
-    for (const payload of encodeInvalidation(hashes)) await this.pub.publish(INVALIDATION_CHANNEL, payload)
+    for (const payload of encodeInvalidation(hashes)) await this.pub.publish(this.channel, payload)
   }
 
   async close(): Promise<void> {

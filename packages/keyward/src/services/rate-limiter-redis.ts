@@ -7,7 +7,7 @@ import { openRedis } from './redis.js'
  * While Redis is unreachable each node falls back to its own in-memory counters:
  * verification keeps working, and the limit holds per node until Redis returns.
  */
-export async function createRedisKeyRateLimiter(url: string): Promise<FlexibleKeyRateLimiter> {
+export async function createRedisKeyRateLimiter(url: string, prefix: string): Promise<FlexibleKeyRateLimiter> {
   const client = openRedis(url, 'keyward-rate-limit')
   client.on('error', () => {}) // reconnects by itself; requests use the fallback meanwhile
   await client.connect()
@@ -15,7 +15,7 @@ export async function createRedisKeyRateLimiter(url: string): Promise<FlexibleKe
     'redis',
     (points, duration, keyPrefix) =>
       new RateLimiterRedis({
-        storeClient: client, points, duration, keyPrefix, rejectIfRedisNotReady: true,
+        storeClient: client, points, duration, keyPrefix: prefix + keyPrefix, rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }),
       }),
     async () => {

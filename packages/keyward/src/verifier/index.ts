@@ -13,7 +13,7 @@ export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-re
 
 /** Settings of an embedded verifier; everything but `databaseUrl` has the server's default. */
 export interface VerifierConfig extends Partial<Pick<Config,
-  'redisUrl' | 'cacheSize' | 'negativeCacheTtlMs' | 'cacheFallbackTtlMs' | 'usageFlushMs' | 'rateLimitStore' | 'invalidationBus'>> {
+  'redisUrl' | 'redisPrefix' | 'cacheSize' | 'negativeCacheTtlMs' | 'cacheFallbackTtlMs' | 'usageFlushMs' | 'rateLimitStore' | 'invalidationBus'>> {
   /** The Keyward server's database (`sqlite:<path>` or `postgres://…`), already migrated by it. */
   databaseUrl: string
   clock?: Clock
