@@ -59,7 +59,7 @@ export async function joinCluster(
     },
     onUp: () => {
       cache.clear()
-      if (!ttlAlways) cache.setPositiveTtl(0)
+      if (!ttlAlways) cache.setPositiveTtl(null)
     },
   })
   cache.setPublisher(async (hashes) => {

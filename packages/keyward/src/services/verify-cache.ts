@@ -16,8 +16,8 @@ export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
 export class VerifyCache {
   private readonly lru: LRUCache<string, Entry> | null
   private publisher: InvalidationPublisher | null = null
-  /** 0: positive entries live until evicted (the bus is up); else their time to live. */
-  private positiveTtlMs = 0
+  /** null: positive entries live until evicted (the bus is up); else their time to live (0: not kept). */
+  private positiveTtlMs: number | null = null
   /**
    * Bumped by every invalidation and clear. A lookup that started before a bump
    * must not store its (possibly stale) database answer: see `version` and `set`.
@@ -46,7 +46,10 @@ export class VerifyCache {
    */
   set(hash: string, lookup: KeyLookup | null, version?: number): void {
     if (!this.lru || (version !== undefined && version !== this.epoch)) return
-    if (lookup) this.lru.set(hash, lookup, this.positiveTtlMs > 0 ? { ttl: this.positiveTtlMs } : undefined)
+    if (lookup) {
+      if (this.positiveTtlMs === null) this.lru.set(hash, lookup)
+      else if (this.positiveTtlMs > 0) this.lru.set(hash, lookup, { ttl: this.positiveTtlMs })
+    }
     else if (this.negativeTtlMs > 0) this.lru.set(hash, UNKNOWN, { ttl: this.negativeTtlMs })
   }
 
@@ -76,10 +79,10 @@ export class VerifyCache {
   }
 
   /**
-   * Time to live of positive entries from now on (0: none). Used while this node
-   * cannot hear other nodes' invalidations, so a stale entry lives briefly.
+   * Time to live of positive entries from now on (null: unbounded; 0: not cached).
+   * Bounded while this node cannot hear other nodes' invalidations, so a stale entry lives briefly.
    */
-  setPositiveTtl(ms: number): void {
+  setPositiveTtl(ms: number | null): void {
     this.positiveTtlMs = ms
   }
 
