@@ -4,6 +4,9 @@ import type { KeyLookup } from '../store/key-repository.js'
 const UNKNOWN = { unknown: true } as const
 type Entry = KeyLookup | typeof UNKNOWN
 
+/** How many invalidations are remembered to decide whether a lookup in flight is stale. */
+const RECENT_INVALIDATIONS = 256
+
 /** Tells other nodes which hashes changed; resolves once the message is out. */
 export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
 
@@ -23,6 +26,8 @@ export class VerifyCache {
    * must not store its (possibly stale) database answer: see `version` and `set`.
    */
   private epoch = 0
+  /** The last invalidations (hashes, or null for a clear), to tell which lookups they spoil. */
+  private recent: { epoch: number; hashes: readonly string[] | null }[] = []
 
   constructor(size: number, private readonly negativeTtlMs: number) {
     this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
@@ -45,7 +50,7 @@ export class VerifyCache {
    * invalidation arrived while the query ran (it may predate the write).
    */
   set(hash: string, lookup: KeyLookup | null, version?: number): void {
-    if (!this.lru || (version !== undefined && version !== this.epoch)) return
+    if (!this.lru || (version !== undefined && this.changedSince(hash, version))) return
     if (lookup) {
       if (this.positiveTtlMs === null) this.lru.set(hash, lookup)
       else if (this.positiveTtlMs > 0) this.lru.set(hash, lookup, { ttl: this.positiveTtlMs })
@@ -64,13 +69,27 @@ export class VerifyCache {
 
   /** Another node changed these keys: forget them without publishing again. */
   evict(hashes: readonly string[]): void {
-    this.epoch++
+    this.bump(hashes)
     for (const h of hashes) this.lru?.delete(h)
   }
 
   clear(): void {
-    this.epoch++
+    this.bump(null)
     this.lru?.clear()
+  }
+
+  private bump(hashes: readonly string[] | null): void {
+    this.recent.push({ epoch: ++this.epoch, hashes })
+    if (this.recent.length > RECENT_INVALIDATIONS) this.recent.shift()
+  }
+
+  /** Whether `hash` may have changed since `version` (true when history is too short to tell). */
+  private changedSince(hash: string, version: number): boolean {
+    if (version === this.epoch) return false
+    const oldest = this.recent[0]
+    if (!oldest || oldest.epoch > version + 1) return true
+    for (const r of this.recent) if (r.epoch > version && (r.hashes === null || r.hashes.includes(hash))) return true
+    return false
   }
 
   /** Where `invalidate` publishes (the invalidation bus). */
