@@ -26,7 +26,14 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
     services,
     close() {
       closing ??= (async () => {
-        await app.close()
+        // A keep-alive connection busy when close began would otherwise stay open until
+        // keepAliveTimeout (72 s) after its last response: close each one once it is idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(sweep)
+        }
         await services.close()
       })()
       return closing
