@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { type BusListener, type InvalidationBus, decodeInvalidation, encodeInvalidation } from './invalidation-bus.js'
 import { openRedis } from './redis.js'
@@ -14,8 +15,11 @@ export class RedisInvalidationBus implements InvalidationBus {
   private up = false
   private closed = false
 
+  /** Connection name of the subscriber, unique per node, so operators (and tests) can find it in CLIENT LIST. */
+  readonly subscriberName = `keyward-bus-sub-${randomBytes(4).toString('hex')}`
+
   constructor(url: string, private readonly channel: string) {
-    this.sub = openRedis(url, 'keyward-bus-sub')
+    this.sub = openRedis(url, this.subscriberName)
     this.pub = openRedis(url, 'keyward-bus-pub')
     // Connection errors are retried by ioredis; without a handler they would be thrown.
     this.sub.on('error', () => {})

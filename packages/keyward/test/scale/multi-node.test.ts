@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { Redis } from 'ioredis'
 import pg from 'pg'
+import type { InvalidationBus } from '../../src/services/invalidation-bus.js'
 import type { PostgresInvalidationBus } from '../../src/services/invalidation-bus-postgres.js'
+import type { RedisInvalidationBus } from '../../src/services/invalidation-bus-redis.js'
 import { BACKENDS, Cluster, SKIP_NO_POSTGRES, within } from './cluster.js'
 
 for (const backend of BACKENDS) {
@@ -58,41 +61,61 @@ for (const backend of BACKENDS) {
   })
 }
 
-describe('a node that loses its PostgreSQL LISTEN connection', { skip: SKIP_NO_POSTGRES }, () => {
-  let c: Cluster
-  let admin: string
-  before(async () => {
-    c = await Cluster.start(2, 'postgres')
-    admin = await c.nodes[0]!.adminToken()
-  })
-  after(() => c?.close())
-
-  it('clears its cache, reconnects, and does not serve a key revoked meanwhile from cache', async () => {
-    const [a, b] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0]]
-    const bus = b!.kw.services.bus as PostgresInvalidationBus
-    const revokedMeanwhile = await a!.createKey(admin)
-    assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'VALID')
-    const pid = bus.backendPid
-    assert.ok(pid, 'B listens on a connection of its own')
-
-    const admin_ = new pg.Client({ connectionString: c.url })
-    await admin_.connect()
+/** Cuts a node's bus connection from the server side, the way a network failure or a restart would. */
+const cutters: Record<'postgres' | 'redis', (c: Cluster, bus: InvalidationBus) => Promise<void>> = {
+  async postgres(c, bus) {
+    const pid = (bus as PostgresInvalidationBus).backendPid
+    assert.ok(pid, 'the node listens on a connection of its own')
+    const admin = new pg.Client({ connectionString: c.url })
+    await admin.connect()
     try {
-      await admin_.query('select pg_terminate_backend($1)', [pid])
+      await admin.query('select pg_terminate_backend($1)', [pid])
     } finally {
-      await admin_.end()
+      await admin.end()
     }
-    await within(2000, () => !bus.connected)
-    // B heard nothing of this revocation: its NOTIFY went out while B was not listening.
-    await a!.request('POST', `/v1/keys/${revokedMeanwhile.id}/revoke`, { token: admin })
-    await within(5000, () => bus.connected)
-    assert.notEqual(bus.backendPid, pid, 'a new listening connection')
-    assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'REVOKED')
+  },
+  async redis(_c, bus) {
+    const r = new Redis(process.env.KEYWARD_TEST_REDIS_URL!)
+    try {
+      const list = (await r.client('LIST')) as string
+      const line = list.split('\n').find((l) => l.includes(` name=${(bus as RedisInvalidationBus).subscriberName} `))
+      const id = line && /\bid=(\d+)/.exec(line)?.[1]
+      assert.ok(id, 'the node subscribes on a connection of its own')
+      await r.client('KILL', 'ID', id)
+    } finally {
+      r.disconnect()
+    }
+  },
+}
 
-    // And the bus works again: a key B caches now is refused on B soon after A revokes it.
-    const later = await a!.createKey(admin)
-    assert.equal((await b!.verify(admin, later.key)).code, 'VALID')
-    await a!.request('POST', `/v1/keys/${later.id}/revoke`, { token: admin })
-    await within(1000, async () => (await b!.verify(admin, later.key)).code === 'REVOKED')
+for (const backend of BACKENDS) {
+  describe(`a node that loses its ${backend} bus connection`, { skip: SKIP_NO_POSTGRES }, () => {
+    let c: Cluster
+    let admin: string
+    before(async () => {
+      c = await Cluster.start(2, backend)
+      admin = await c.nodes[0]!.adminToken()
+    })
+    after(() => c?.close())
+
+    it('clears its cache, reconnects, and does not serve a key revoked meanwhile from cache', async () => {
+      const [a, b] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0]]
+      const bus = b!.kw.services.bus
+      const revokedMeanwhile = await a!.createKey(admin)
+      assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'VALID')
+
+      await cutters[backend](c, bus)
+      await within(2000, () => !bus.connected)
+      // B heard nothing of this revocation: it was published while B was not listening.
+      await a!.request('POST', `/v1/keys/${revokedMeanwhile.id}/revoke`, { token: admin })
+      await within(5000, () => bus.connected)
+      assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'REVOKED')
+
+      // And the bus works again: a key B caches now is refused on B soon after A revokes it.
+      const later = await a!.createKey(admin)
+      assert.equal((await b!.verify(admin, later.key)).code, 'VALID')
+      await a!.request('POST', `/v1/keys/${later.id}/revoke`, { token: admin })
+      await within(1000, async () => (await b!.verify(admin, later.key)).code === 'REVOKED')
+    })
   })
-})
+}
