@@ -52,6 +52,9 @@ export class VerifyCache {
   set(hash: string, lookup: KeyLookup | null, version?: number): void {
     if (!this.lru || (version !== undefined && this.changedSince(hash, version))) return
     if (lookup) {
+      // Verify results hand out the cached scopes and meta without copying (hot path):
+      // frozen, so a caller that mutates its result cannot change what others see.
+      deepFreeze(lookup)
       if (this.positiveTtlMs === null) this.lru.set(hash, lookup)
       else if (this.positiveTtlMs > 0) this.lru.set(hash, lookup, { ttl: this.positiveTtlMs })
     }
@@ -108,4 +111,9 @@ export class VerifyCache {
   get size(): number {
     return this.lru?.size ?? 0
   }
+}
+
+function deepFreeze(o: object): void {
+  Object.freeze(o)
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object)
 }

@@ -24,7 +24,7 @@ for (const backend of BACKENDS) {
       ['delete', (x, id) => x.nodes[0]!.request('DELETE', `/v1/keys/${id}`, { token: admin }), 'NOT_FOUND'],
     ]
     for (const [what, write, code] of writes) {
-      it(`a ${what} on node A is refused (${code}) on nodes B and C within 1 s, although they had the key cached`, async () => {
+      it(`${what} on node A: refused (${code}) on nodes B and C within 1 s, although they had the key cached`, async () => {
         const [a, b, cc] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0], typeof c.nodes[0]]
         const { key, id } = await a!.createKey(admin)
         for (const n of [b, cc]) assert.equal((await n!.verify(admin, key)).code, 'VALID')

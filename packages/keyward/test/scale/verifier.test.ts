@@ -55,6 +55,16 @@ for (const store of STORES) {
       assert.deepEqual(calls, { findByHash: 0, consumeUse: 0 })
     })
 
+    it('hands out cached results that callers cannot alter for the next caller', async () => {
+      const { key } = await s.createKey(admin, { scopes: ['a'], meta: { tier: { name: 'pro' } } })
+      const first = await v.verify(key)
+      assert.throws(() => first.scopes!.push('admin'), TypeError)
+      assert.throws(() => { (first.meta!.tier as { name: string }).name = 'free' }, TypeError)
+      const again = await v.verify(key)
+      assert.deepEqual(again.scopes, ['a'])
+      assert.deepEqual(again.meta, { tier: { name: 'pro' } })
+    })
+
     it('refuses a key the server revoked, within 1 s, although it was cached', async () => {
       const { key, id } = await s.createKey(admin)
       assert.equal((await v.verify(key)).code, 'VALID')
