@@ -32,6 +32,10 @@ export class Verifier {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The key a secret belongs to (or null), from the cache or one query. An answer whose
+   * hash was invalidated while the query ran is returned but not cached.
+   */
   async lookup(secret: string): Promise<KeyLookup | null> {
     const hash = hashSecret(secret)
     let found = this.cache.get(hash)
