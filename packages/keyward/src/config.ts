@@ -21,7 +21,18 @@ export interface Config {
   readonly bodyLimitBytes: number
   /** Trust X-Forwarded-For (behind a reverse proxy) for audit IPs and login throttling. */
   readonly trustProxy: boolean
+  /** Where per-key rate-limit counters live; `auto`: Redis if configured, else PostgreSQL if the store is, else memory. */
+  readonly rateLimitStore: RateLimitStore
+  /** How nodes tell each other about key writes; `auto`: Redis if configured, else PostgreSQL if the store is, else local. */
+  readonly invalidationBus: InvalidationBusKind
+  /** Time to live of cached keys while the invalidation bus is down (or absent for a separate process). */
+  readonly cacheFallbackTtlMs: number
+  /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
+  readonly redisPrefix: string
 }
+
+export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
+export type InvalidationBusKind = 'auto' | 'local' | 'redis' | 'postgres'
 
 export type ConfigFlags = Partial<Record<'host' | 'port' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'publicUrl', string>>
 
@@ -34,6 +45,12 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
     throw new KeywardError('validation_failed', `${name} must be an integer between ${min} and ${max}, got "${raw}"`)
   }
   return n
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T {
+  const v = raw || allowed[0]!
+  if (!(allowed as readonly string[]).includes(v)) throw new KeywardError('validation_failed', `${name} must be one of ${allowed.join(', ')}`)
+  return v as T
 }
 
 function bool(raw: string | undefined): boolean {
@@ -68,5 +85,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: bool(env.KEYWARD_TRUST_PROXY),
+    rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
+    invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
+    redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
+    cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }

@@ -19,14 +19,21 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
     await services.close()
     throw e
   }
-  services.usage.setErrorHandler((e) => app.log.error({ err: e }, 'usage flush failed; will retry'))
+  services.setErrorHandler((e) => app.log.error({ err: e }, 'background task failed (usage flush or invalidation bus)'))
   let closing: Promise<void> | null = null
   return {
     app,
     services,
     close() {
       closing ??= (async () => {
-        await app.close()
+        // A keep-alive connection busy when close began would otherwise stay open until
+        // keepAliveTimeout (72 s) after its last response: close each one once it is idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(sweep)
+        }
         await services.close()
       })()
       return closing

@@ -58,6 +58,13 @@ export class TestServer {
     return new TestServer(kw, config, db.drop)
   }
 
+  /** Another node on an existing database (several nodes share one PostgreSQL); does not drop it. */
+  static async attach(url: string, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
+    const config = loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent', ...opts.env })
+    const kw = await createKeyward(config, { clock: opts.clock, logger: false })
+    return new TestServer(kw, config, async () => {})
+  }
+
   async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`

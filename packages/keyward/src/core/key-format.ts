@@ -27,8 +27,15 @@ function base62(value: bigint, width: number): string {
   return out.padStart(width, '0')
 }
 
+/** Base62 of the CRC32, in plain number arithmetic: it runs on every verification. */
 function checksum(text: string): string {
-  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH)
+  let v = crc32(text)
+  let out = ''
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[v % 62] + out
+    v = Math.floor(v / 62)
+  }
+  return out
 }
 
 /** A new random key with a valid checksum. */
@@ -55,6 +62,16 @@ export function classifyKey(key: string): KeyShape {
   }
   if (key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)) return { kind: 'foreign' }
   return { kind: 'malformed' }
+}
+
+/**
+ * `classifyKey(key).kind !== 'malformed'`, without allocating a result: the
+ * verification hot path's first step.
+ */
+export function isWellFormedKey(key: string): boolean {
+  const m = KEYWARD_SHAPE.exec(key)
+  if (m) return checksum(key.slice(0, key.length - CHECKSUM_LENGTH)) === m[3]
+  return key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)
 }
 
 /** SHA-256 hex: the only form in which a key or token is stored. */

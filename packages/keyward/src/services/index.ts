@@ -16,7 +16,9 @@ import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
 import { ODataService } from './odata-service.js'
 import { TokenService } from './token-service.js'
-import { MemoryKeyRateLimiter } from './rate-limiter.js'
+import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster.js'
+import type { InvalidationBus } from './invalidation-bus.js'
+import type { KeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { UserService } from './user-service.js'
 import { VerifyCache } from './verify-cache.js'
@@ -40,6 +42,12 @@ export interface Services {
   odata: ODataService
   /** Devices registering themselves with a provisioning key (balena-register-device). */
   deviceRegistration: DeviceRegistration
+  /** Tells other nodes about key writes (local on SQLite). */
+  bus: InvalidationBus
+  /** Per-key rate limits (memory, Redis or PostgreSQL). */
+  limiter: KeyRateLimiter
+  /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
+  setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
   close(): Promise<void>
 }
@@ -63,9 +71,20 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const actors = new ActorRepository(store.db)
   const auditLog = new AuditLog(new AuditRepository(store.db), clock)
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, opts.onBackgroundError ?? (() => {}))
+  let onError = opts.onBackgroundError ?? (() => {})
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError)
+  const bus = createInvalidationBus(config, store.db)
+  let limiter: KeyRateLimiter
+  try {
+    await joinCluster(cache, bus, config.cacheFallbackTtlMs, (e) => onError(e))
+    limiter = await createKeyRateLimiter(config)
+  } catch (e) {
+    await bus.close()
+    await store.close()
+    throw e
+  }
   usage.start()
-  const verifier = new Verifier(keyRepo, cache, new MemoryKeyRateLimiter(), usage, clock)
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
@@ -76,6 +95,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     cache,
     usage,
     verifier,
+    bus,
+    limiter,
     auth,
     tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, auditLog, clock),
     keys,
@@ -84,8 +105,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     audit: new AuditService(new AuditRepository(store.db)),
+    setErrorHandler(handler) {
+      onError = handler
+      usage.setErrorHandler(handler)
+    },
     async close() {
       await usage.stop()
+      await bus.close()
+      await limiter.close()
       await store.close()
     },
   }

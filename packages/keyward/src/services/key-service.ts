@@ -98,7 +98,7 @@ export class KeyService {
         ...limitColumns(input), last_refill_at: input.refill ? now : null, last_used_at: null,
         created_by_actor_id: ctx.principal.owner.actorId, created_at: now, updated_at: now,
       })
-      this.cache.invalidate([hash]) // a negative entry for this secret may exist
+      await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes })
       return apiKey
     } catch (e) {
@@ -185,7 +185,7 @@ export class KeyService {
     const { key } = await this.findVisible(ctx, id)
     const hashes = await this.keys.delete(id)
     if (!hashes) throw notFound('API key')
-    this.cache.invalidate(hashes)
+    await this.cache.invalidate(hashes)
     await this.audit.record(ctx, 'key.delete', target(key), { name: key.name })
   }
 
@@ -208,7 +208,7 @@ export class KeyService {
   private async write(ctx: RequestContext, key: ApiKey, action: string, patch: ApiKeyUpdate, details: Record<string, unknown> = {}): Promise<ApiKey> {
     const r = await this.keys.update(key.id, { ...patch, updated_at: this.clock.now().toISOString() })
     if (!r) throw notFound('API key')
-    this.cache.invalidate(r.hashes)
+    await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, action, target(r.key), details)
     return r.key
   }

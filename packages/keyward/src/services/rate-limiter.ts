@@ -1,20 +1,38 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RateLimitState } from '../core/verify-result.js'
 
-/** Per-key request limits. One implementation per backend (memory now; Redis/PostgreSQL for clusters). */
+/**
+ * Per-key request limits. One implementation per backend (memory on one node;
+ * Redis or PostgreSQL shared by every node), all passing the same contract suite.
+ */
 export interface KeyRateLimiter {
+  readonly kind: 'memory' | 'redis' | 'postgres'
   consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
+  /** Releases connections the limiter opened. */
+  close(): Promise<void>
 }
 
-/** In-process limiter: exact on one node. One rate-limiter-flexible instance per distinct (limit, window). */
-export class MemoryKeyRateLimiter implements KeyRateLimiter {
-  private readonly limiters = new Map<string, RateLimiterMemory>()
+/** Makes the rate-limiter-flexible limiter for one (limit, window) pair. */
+export type LimiterFactory = (limit: number, windowS: number, keyPrefix: string) => RateLimiterAbstract
 
-  private limiterFor(limit: number, windowS: number): RateLimiterMemory {
+/**
+ * A KeyRateLimiter over rate-limiter-flexible: one limiter per distinct (limit, window),
+ * so a key whose limit changes starts a fresh window under its new limit.
+ */
+export class FlexibleKeyRateLimiter implements KeyRateLimiter {
+  private readonly limiters = new Map<string, RateLimiterAbstract>()
+
+  constructor(
+    readonly kind: KeyRateLimiter['kind'],
+    private readonly make: LimiterFactory,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  private limiterFor(limit: number, windowS: number): RateLimiterAbstract {
     const id = `${limit}/${windowS}`
     let l = this.limiters.get(id)
     if (!l) {
-      l = new RateLimiterMemory({ points: limit, duration: windowS, keyPrefix: `kw:${id}` })
+      l = this.make(limit, windowS, `kw:${id}`)
       this.limiters.set(id, l)
     }
     return l
@@ -29,6 +47,17 @@ export class MemoryKeyRateLimiter implements KeyRateLimiter {
       if (e instanceof RateLimiterRes) return { allowed: false, state: toState(limit, e) }
       throw e
     }
+  }
+
+  close(): Promise<void> {
+    return this.onClose()
+  }
+}
+
+/** In-process limiter: exact on one node. */
+export class MemoryKeyRateLimiter extends FlexibleKeyRateLimiter {
+  constructor() {
+    super('memory', (points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix }))
   }
 }
 

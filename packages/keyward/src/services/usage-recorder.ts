@@ -5,7 +5,7 @@ import type { KeyRepository } from '../store/key-repository.js'
  * off the request path. `flush()` on shutdown writes what is pending.
  */
 export class UsageRecorder {
-  private pending = new Map<number, string>()
+  private pending = new Map<number, number>()
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
 
@@ -21,8 +21,9 @@ export class UsageRecorder {
     this.timer.unref()
   }
 
-  touch(keyId: number, at: Date): void {
-    this.pending.set(keyId, at.toISOString())
+  /** Notes a use at `atMs` (epoch ms). A number, not a Date or string: this runs on every verification. */
+  touch(keyId: number, atMs: number): void {
+    this.pending.set(keyId, atMs)
   }
 
   /** Writes everything pending; entries of a failed write are kept for the next try. */
@@ -32,7 +33,7 @@ export class UsageRecorder {
       const batch = this.pending
       this.pending = new Map()
       try {
-        await this.keys.touchLastUsed(batch)
+        await this.keys.touchLastUsed(new Map([...batch].map(([id, ms]) => [id, new Date(ms).toISOString()])))
       } catch (e) {
         for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at)
         this.onError(e)

@@ -1,6 +1,6 @@
 import { canSeeOwner } from '../core/authz.js'
 import type { Clock } from '../core/clock.js'
-import { classifyKey, hashSecret } from '../core/key-format.js'
+import { hashSecret, isWellFormedKey } from '../core/key-format.js'
 import { keyStatus, missingScopes } from '../core/policy.js'
 import type { Principal } from '../core/types.js'
 import type { VerifyCode, VerifyResult } from '../core/verify-result.js'
@@ -32,45 +32,69 @@ export class Verifier {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The key a secret belongs to (or null), from the cache or one query. An answer whose
+   * hash was invalidated while the query ran is returned but not cached.
+   */
   async lookup(secret: string): Promise<KeyLookup | null> {
     const hash = hashSecret(secret)
     let found = this.cache.get(hash)
     if (found === undefined) {
+      const version = this.cache.version
       found = (await this.keys.findByHash(hash)) ?? null
-      this.cache.set(hash, found)
+      this.cache.set(hash, found, version)
     }
     return found
   }
 
+  /**
+   * Verifies a presented key. On a cache hit of a key without a usage limit this does
+   * no database work and allocates little: the result object, and a rate-limit
+   * state when the key has a rate limit.
+   */
   async verify(secret: string, opts: VerifyOptions = {}): Promise<VerifyResult & { lookup?: KeyLookup }> {
-    if (classifyKey(secret).kind === 'malformed') return { valid: false, code: 'MALFORMED' }
+    if (!isWellFormedKey(secret)) return MALFORMED
     const found = await this.lookup(secret)
-    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return { valid: false, code: 'NOT_FOUND' }
+    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return NOT_FOUND
     const { key } = found
     const now = this.clock.now()
-    const base = { keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt, lookup: found }
-    const refuse = (code: VerifyCode, extra: Partial<VerifyResult> = {}) => ({ ...base, valid: false, code, ...extra })
-
     const status = keyStatus(key, now)
-    if (status !== 'active') return refuse(statusCode[status])
+    if (status !== 'active') return refusal(found, statusCode[status])
     // A rolled-away secret lives on only for its grace period.
     if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())) {
-      return refuse('EXPIRED')
+      return refusal(found, 'EXPIRED')
     }
-    if (opts.scopes && missingScopes(key.scopes, opts.scopes).length > 0) return refuse('INSUFFICIENT_SCOPES')
+    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return refusal(found, 'INSUFFICIENT_SCOPES')
 
     let ratelimit: VerifyResult['ratelimit']
     if (key.rateLimit) {
       const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
       ratelimit = r.state
-      if (!r.allowed) return refuse('RATE_LIMITED', { ratelimit })
+      if (!r.allowed) return refusal(found, 'RATE_LIMITED', null, ratelimit)
     }
     let remaining: number | null = null
     if (key.remaining !== null) {
       remaining = await this.keys.consumeUse(key.id, now, key.refill)
-      if (remaining === null) return refuse('USAGE_EXCEEDED', { remaining: 0, ratelimit })
+      if (remaining === null) return refusal(found, 'USAGE_EXCEEDED', 0, ratelimit)
     }
-    this.usage.touch(key.id, now)
-    return { ...base, valid: true, code: 'VALID', remaining, ratelimit }
+    this.usage.touch(key.id, now.getTime())
+    return {
+      valid: true, code: 'VALID', keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt,
+      remaining, ratelimit, lookup: found,
+    }
+  }
+}
+
+// Shared, frozen answers for refusals that carry nothing about a key.
+const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' })
+const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' })
+
+function refusal(
+  found: KeyLookup, code: VerifyCode, remaining?: number | null, ratelimit?: VerifyResult['ratelimit'],
+): VerifyResult & { lookup: KeyLookup } {
+  const { key } = found
+  return {
+    valid: false, code, keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt,
+    ...(remaining !== undefined && { remaining }), ...(ratelimit && { ratelimit }), lookup: found,
   }
 }

@@ -4,13 +4,30 @@ import type { KeyLookup } from '../store/key-repository.js'
 const UNKNOWN = { unknown: true } as const
 type Entry = KeyLookup | typeof UNKNOWN
 
+/** How many invalidations are remembered to decide whether a lookup in flight is stale. */
+const RECENT_INVALIDATIONS = 256
+
+/** Tells other nodes which hashes changed; resolves once the message is out. */
+export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
+
 /**
  * Verification results by key hash: bounded LRU, with short-lived negative entries
  * so a flood of unknown keys does not become a flood of queries. Every write to a
- * key deletes its entries before the write's response goes out.
+ * key deletes its entries before the write's response goes out, and publishes the
+ * hashes so other nodes delete theirs (see `cluster.ts`).
  */
 export class VerifyCache {
   private readonly lru: LRUCache<string, Entry> | null
+  private publisher: InvalidationPublisher | null = null
+  /** null: positive entries live until evicted (the bus is up); else their time to live (0: not kept). */
+  private positiveTtlMs: number | null = null
+  /**
+   * Bumped by every invalidation and clear. A lookup that started before a bump
+   * must not store its (possibly stale) database answer: see `version` and `set`.
+   */
+  private epoch = 0
+  /** The last invalidations (hashes, or null for a clear), to tell which lookups they spoil. */
+  private recent: { epoch: number; hashes: readonly string[] | null }[] = []
 
   constructor(size: number, private readonly negativeTtlMs: number) {
     this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
@@ -23,21 +40,80 @@ export class VerifyCache {
     return 'unknown' in e ? null : e
   }
 
-  set(hash: string, lookup: KeyLookup | null): void {
-    if (!this.lru) return
-    if (lookup) this.lru.set(hash, lookup)
+  /** Token to read before a database lookup and pass to `set`. */
+  get version(): number {
+    return this.epoch
+  }
+
+  /**
+   * Remembers a database answer. With `version`, the answer is dropped when an
+   * invalidation arrived while the query ran (it may predate the write).
+   */
+  set(hash: string, lookup: KeyLookup | null, version?: number): void {
+    if (!this.lru || (version !== undefined && this.changedSince(hash, version))) return
+    if (lookup) {
+      // Verify results hand out the cached scopes and meta without copying (hot path):
+      // frozen, so a caller that mutates its result cannot change what others see.
+      deepFreeze(lookup)
+      if (this.positiveTtlMs === null) this.lru.set(hash, lookup)
+      else if (this.positiveTtlMs > 0) this.lru.set(hash, lookup, { ttl: this.positiveTtlMs })
+    }
     else if (this.negativeTtlMs > 0) this.lru.set(hash, UNKNOWN, { ttl: this.negativeTtlMs })
   }
 
-  invalidate(hashes: readonly string[]): void {
+  /**
+   * A local write changed these keys: forget them here at once, then tell the other
+   * nodes. Awaiting the result waits for the publication.
+   */
+  invalidate(hashes: readonly string[]): Promise<void> {
+    this.evict(hashes)
+    return this.publisher ? this.publisher(hashes) : Promise.resolve()
+  }
+
+  /** Another node changed these keys: forget them without publishing again. */
+  evict(hashes: readonly string[]): void {
+    this.bump(hashes)
     for (const h of hashes) this.lru?.delete(h)
   }
 
   clear(): void {
+    this.bump(null)
     this.lru?.clear()
+  }
+
+  private bump(hashes: readonly string[] | null): void {
+    this.recent.push({ epoch: ++this.epoch, hashes })
+    if (this.recent.length > RECENT_INVALIDATIONS) this.recent.shift()
+  }
+
+  /** Whether `hash` may have changed since `version` (true when history is too short to tell). */
+  private changedSince(hash: string, version: number): boolean {
+    if (version === this.epoch) return false
+    const oldest = this.recent[0]
+    if (!oldest || oldest.epoch > version + 1) return true
+    for (const r of this.recent) if (r.epoch > version && (r.hashes === null || r.hashes.includes(hash))) return true
+    return false
+  }
+
+  /** Where `invalidate` publishes (the invalidation bus). */
+  setPublisher(publisher: InvalidationPublisher | null): void {
+    this.publisher = publisher
+  }
+
+  /**
+   * Time to live of positive entries from now on (null: unbounded; 0: not cached).
+   * Bounded while this node cannot hear other nodes' invalidations, so a stale entry lives briefly.
+   */
+  setPositiveTtl(ms: number | null): void {
+    this.positiveTtlMs = ms
   }
 
   get size(): number {
     return this.lru?.size ?? 0
   }
+}
+
+function deepFreeze(o: object): void {
+  Object.freeze(o)
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object)
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import type { Dialect } from '../database.js'
 import { initial } from './0001_initial.js'
 import { tokens } from './0003_tokens.js'
+import { rateLimit } from './0004_rate_limit.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -11,5 +12,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0003_tokens': tokens(dialect),
+    '0004_rate_limit': rateLimit(dialect),
   }
 }

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely'
+import type { Config } from '../config.js'
+import type { Database } from '../store/schema.js'
+import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
+import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
+import { RedisInvalidationBus } from './invalidation-bus-redis.js'
+import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
+import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
+import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
+import type { VerifyCache } from './verify-cache.js'
+
+/** The settings that decide how a node shares state with the others. */
+export type ClusterSettings = Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'>
+
+const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url)
+
+function resolve<K extends string>(wanted: 'auto' | K, redisUrl: string | null, databaseUrl: string, alone: K): K | 'redis' | 'postgres' {
+  const kind = wanted !== 'auto' ? wanted : redisUrl ? 'redis' : isPostgres(databaseUrl) ? 'postgres' : alone
+  if (kind === 'redis' && !redisUrl) throw new Error('the Redis rate limiter or bus needs KEYWARD_REDIS_URL')
+  if (kind === 'postgres' && !isPostgres(databaseUrl)) throw new Error('the PostgreSQL rate limiter or bus needs a postgres:// KEYWARD_DATABASE_URL')
+  return kind
+}
+
+/** Memory on one node; Redis or PostgreSQL when several nodes must share limits. */
+export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateLimiter> {
+  const kind = resolve(s.rateLimitStore, s.redisUrl, s.databaseUrl, 'memory')
+  if (kind === 'redis') return createRedisKeyRateLimiter(s.redisUrl!, s.redisPrefix)
+  if (kind === 'postgres') return createPostgresKeyRateLimiter(s.databaseUrl)
+  return new MemoryKeyRateLimiter()
+}
+
+/** Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured. */
+export function createInvalidationBus(s: ClusterSettings, db: Kysely<Database>): InvalidationBus {
+  const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
+  if (kind === 'redis') return new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL)
+  if (kind === 'postgres') return new PostgresInvalidationBus(s.databaseUrl, db)
+  return new LocalInvalidationBus()
+}
+
+const PUBLISH_ATTEMPTS = 3
+
+/**
+ * Connects a node's cache to the bus: remote writes evict; a lost bus clears the
+ * cache and bounds every new entry by `fallbackTtlMs` until the bus is back, when
+ * the cache is cleared again (invalidations sent during the gap were missed).
+ * `ttlAlways` keeps the short TTL for a process that cannot hear writes at all
+ * (an embedded verifier on SQLite, where the bus is local to the server process).
+ */
+export async function joinCluster(
+  cache: VerifyCache, bus: InvalidationBus, fallbackTtlMs: number, onError: (e: unknown) => void, ttlAlways = false,
+): Promise<void> {
+  if (ttlAlways) cache.setPositiveTtl(fallbackTtlMs)
+  await bus.start({
+    onInvalidate: (hashes) => cache.evict(hashes),
+    onDown: () => {
+      cache.clear()
+      cache.setPositiveTtl(fallbackTtlMs)
+      onError(new Error('invalidation bus lost: cache cleared, short TTLs until it reconnects'))
+    },
+    onUp: () => {
+      cache.clear()
+      if (!ttlAlways) cache.setPositiveTtl(null)
+    },
+  })
+  cache.setPublisher(async (hashes) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await bus.publish(hashes)
+      } catch (e) {
+        // The write is committed and evicted here; failing the request now would not undo
+        // it, so a message that cannot be sent after retries is reported (logged), not thrown.
+        if (attempt >= PUBLISH_ATTEMPTS) return onError(e)
+        await new Promise((r) => setTimeout(r, 25 * attempt))
+      }
+    }
+  })
+}

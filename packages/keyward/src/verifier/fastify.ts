@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { VerifyResult } from '../core/verify-result.js'
+import type { KeywardVerifier } from './index.js'
+import { keyFromHeaders, refusalOf } from './refusal.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified key of this request, set by the keyward plugin. */
+    apiKey: VerifyResult | null
+  }
+}
+
+/** Options of the Fastify plugin. */
+export interface KeywardFastifyOptions {
+  verifier: KeywardVerifier
+  /** Scopes every request's key must hold. */
+  scopes?: readonly string[]
+  /** Where the key is; default `Authorization: Bearer`, then `X-API-Key`. */
+  extractKey?: (req: FastifyRequest) => string | null
+}
+
+/**
+ * Fastify plugin: verifies each request's key in-process (`onRequest`), sets
+ * `request.apiKey`, and answers 401/403/429 with Keyward's error envelope when
+ * refused. Not encapsulated, so it guards the routes of the scope it is registered in.
+ */
+export const keywardFastify: FastifyPluginAsync<KeywardFastifyOptions> = async (app, opts) => {
+  const extract = opts.extractKey ?? ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
+  const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
+  app.decorateRequest('apiKey', null)
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const key = extract(req)
+    const result = key === null ? null : await opts.verifier.verify(key, scopes)
+    if (result?.valid) {
+      req.apiKey = result
+      return
+    }
+    const r = refusalOf(result)
+    return reply.status(r.status).headers(r.headers).send(r.body)
+  })
+}
+// What fastify-plugin does: let the hook and decorator apply to the registering scope.
+Object.assign(keywardFastify, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'keyward' })
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}

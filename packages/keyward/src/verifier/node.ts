@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { VerifyResult } from '../core/verify-result.js'
+import type { KeywardVerifier } from './index.js'
+import { keyFromHeaders, refusalOf } from './refusal.js'
+
+/** Options of the Node http / Express-style middleware. */
+export interface KeywardMiddlewareOptions {
+  verifier: KeywardVerifier
+  /** Scopes every request's key must hold. */
+  scopes?: readonly string[]
+  /** Where the key is; default `Authorization: Bearer`, then `X-API-Key`. */
+  extractKey?: (req: IncomingMessage) => string | null
+}
+
+/** A request after the middleware accepted it. */
+export type VerifiedRequest = IncomingMessage & { apiKey?: VerifyResult }
+
+/**
+ * `(req, res, next)` middleware for Express, Connect, Polka or plain `node:http`:
+ * verifies in-process, sets `req.apiKey` and calls `next()`; otherwise answers
+ * 401/403/429 with Keyward's JSON error envelope. A failure (database down) goes to `next(err)`.
+ */
+export function keywardMiddleware(opts: KeywardMiddlewareOptions) {
+  const extract = opts.extractKey ?? ((req: IncomingMessage) => keyFromHeaders(req.headers.authorization, first(req.headers['x-api-key'])))
+  const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
+  return (req: VerifiedRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
+    const key = extract(req)
+    const pending = key === null ? Promise.resolve(null) : opts.verifier.verify(key, scopes)
+    pending.then((result) => {
+      if (result?.valid) {
+        req.apiKey = result
+        return next()
+      }
+      const r = refusalOf(result)
+      res.writeHead(r.status, { ...r.headers, 'content-type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify(r.body))
+    }, next)
+  }
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
