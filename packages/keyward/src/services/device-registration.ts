@@ -40,13 +40,23 @@ export class DeviceRegistration {
       if (classifyKey(input.apiKey).kind === 'malformed') throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
       if (await this.verifier.lookup(input.apiKey)) throw new KeywardError('conflict', 'this device key is already in use', { details: { field: 'api_key' } })
     }
+    // Two writes in two repositories: when the key cannot be stored (a scope the
+    // provisioning key lacks, a concurrent registration with the same secret, a
+    // database failure), the device is removed again so no keyless device remains.
     const device = await this.owners.createDevice(ctx, { application_id: input.applicationId, uuid }, p.keyId)
-    const owner = { kind: 'device' as const, id: device.id }
-    if (input.apiKey !== undefined) {
-      await this.keys.insertKey(ctx, { owner, name: null, description: null, expires_at: null }, input.apiKey)
-      return { device, key: input.apiKey }
+    try {
+      return { device, key: await this.storeDeviceKey(ctx, device, input.apiKey) }
+    } catch (e) {
+      // If even the undo fails (the database is gone), the original failure is what the caller must see.
+      await this.owners.discardDevice(ctx, device, 'registration failed: the device key could not be stored').catch(() => undefined)
+      throw e
     }
-    const created = await this.keys.create(ctx, { owner, name: null, description: null, expires_at: null })
-    return { device, key: created.key }
+  }
+
+  private async storeDeviceKey(ctx: RequestContext, device: Device, apiKey: string | undefined): Promise<string> {
+    const input = { owner: { kind: 'device' as const, id: device.id }, name: null, description: null, expires_at: null }
+    if (apiKey === undefined) return (await this.keys.create(ctx, input)).key
+    await this.keys.insertKey(ctx, input, apiKey)
+    return apiKey
   }
 }

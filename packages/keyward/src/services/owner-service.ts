@@ -65,6 +65,15 @@ export class OwnerService {
     }
   }
 
+  /**
+   * Undoes `createDevice` when what had to follow it failed (a device registration
+   * whose key could not be stored): a device without a key must not remain.
+   */
+  async discardDevice(ctx: RequestContext, device: Device, reason: string): Promise<void> {
+    await this.actors.deleteDevice(device.id)
+    await this.audit.record(ctx, 'device.delete', { type: 'device', id: device.id, ownerActorId: device.actorId }, { uuid: device.uuid, reason })
+  }
+
   private async getApplicationForWrite(ctx: RequestContext, id: number): Promise<void> {
     const owner = await this.actors.ownerOf('application', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')

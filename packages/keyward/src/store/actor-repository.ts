@@ -92,6 +92,14 @@ export class ActorRepository {
     })
   }
 
+  /** Removes a device that owns no keys and its actor (undoing a registration that failed half-way). */
+  async deleteDevice(id: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const d = await trx.deleteFrom('device').where('id', '=', id).returning('actor_id').executeTakeFirst()
+      if (d) await trx.deleteFrom('actor').where('id', '=', d.actor_id).execute()
+    })
+  }
+
   async findDevice(id: number): Promise<Device | undefined> {
     const r = await this.db.selectFrom('device').selectAll().where('id', '=', id).executeTakeFirst()
     return r && rowToDevice(r)
