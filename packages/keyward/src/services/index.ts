@@ -12,6 +12,7 @@ import { AuditLog } from './audit-log.js'
 import { AuditService } from './audit-service.js'
 import { AuthService } from './auth-service.js'
 import { DeviceRegistration } from './device-registration.js'
+import { ExpirySweeper } from './expiry-sweeper.js'
 import { KeyService } from './key-service.js'
 import { OwnerService } from './owner-service.js'
 import { ODataService } from './odata-service.js'
@@ -46,6 +47,8 @@ export interface Services {
   bus: InvalidationBus
   /** Per-key rate limits (memory, Redis or PostgreSQL). */
   limiter: KeyRateLimiter
+  /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
+  sweeper: ExpirySweeper
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -87,6 +90,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
+  const refreshTokens = new RefreshTokenRepository(store.db)
+  const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
+  sweeper.start()
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
   const owners = new OwnerService(actors, auditLog, clock)
   return {
@@ -97,8 +103,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     verifier,
     bus,
     limiter,
+    sweeper,
     auth,
-    tokens: new TokenService(auth, actors, new RefreshTokenRepository(store.db), sessions, auditLog, clock),
+    tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
     keys,
     users: new UserService(actors, auditLog, clock),
     owners,
@@ -110,6 +117,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       usage.setErrorHandler(handler)
     },
     async close() {
+      await sweeper.stop()
       await usage.stop()
       await bus.close()
       await limiter.close()

@@ -42,6 +42,14 @@ export class RefreshTokenRepository {
     await this.db.deleteFrom('refresh_token').where('session_id', '=', sessionId).execute()
   }
 
+  /** Deletes up to `limit` refresh tokens that expired at or before `now`; returns how many. */
+  async deleteExpired(now: string, limit: number): Promise<number> {
+    const r = await this.db.deleteFrom('refresh_token')
+      .where('id', 'in', (eb) => eb.selectFrom('refresh_token').select('id').where('expires_at', '<=', now).limit(limit))
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
   /** A named server secret (see migration 0003). */
   async secret(name: string): Promise<string | undefined> {
     const r = await this.db.selectFrom('server_secret').select('value').where('name', '=', name).executeTakeFirst()

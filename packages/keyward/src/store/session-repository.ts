@@ -17,11 +17,27 @@ export class SessionRepository {
     return r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at }
   }
 
+  /**
+   * Ends a session and the refresh tokens that renew it (Fluxbase): whichever way
+   * a session is logged out (native `/v1/auth/logout` included), it cannot be renewed.
+   */
   async delete(id: number): Promise<void> {
-    await this.db.deleteFrom('session').where('id', '=', id).execute()
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('refresh_token').where('session_id', '=', id).execute()
+      await trx.deleteFrom('session').where('id', '=', id).execute()
+    })
   }
 
-  async deleteExpired(now: string): Promise<void> {
-    await this.db.deleteFrom('session').where('expires_at', '<=', now).execute()
+  /**
+   * Deletes up to `limit` sessions that expired at or before `now`; returns how many.
+   * Bounded so one sweep never holds the write lock for long. A Fluxbase refresh
+   * token outlives its access session on purpose, so refresh tokens are swept on
+   * their own expiry, not with the session.
+   */
+  async deleteExpired(now: string, limit: number): Promise<number> {
+    const r = await this.db.deleteFrom('session')
+      .where('id', 'in', (eb) => eb.selectFrom('session').select('id').where('expires_at', '<=', now).limit(limit))
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
   }
 }
