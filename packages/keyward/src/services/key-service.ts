@@ -1,7 +1,7 @@
 import { canSeeOwner, requireScope } from '../core/authz.js'
 import type { Clock } from '../core/clock.js'
 import { KeywardError, invalid, notFound } from '../core/errors.js'
-import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, generateKey, hashSecret, visiblePrefix } from '../core/key-format.js'
+import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, classifyKey, generateKey, hashSecret, visiblePrefix } from '../core/key-format.js'
 import { canGrantScopes } from '../core/policy.js'
 import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../core/types.js'
 import type { ActorRepository } from '../store/actor-repository.js'
@@ -75,6 +75,8 @@ export class KeyService {
    */
   async insertKey(ctx: RequestContext, input: CreateKeyInput, secret: string): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
+    // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
+    if (classifyKey(secret).kind === 'malformed') throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
     const scopes = input.scopes ?? []
     if (!canGrantScopes(ctx.principal.scopes, scopes)) {
