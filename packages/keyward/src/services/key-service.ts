@@ -77,6 +77,8 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
     if (classifyKey(secret).kind === 'malformed') throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', { field: 'api_key' })
+    // A bearer starting with the session prefix is looked up as a session, so such a key could never authenticate.
+    if (secret.startsWith(SESSION_PREFIX)) throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
     const scopes = input.scopes ?? []
     if (!canGrantScopes(ctx.principal.scopes, scopes)) {

@@ -49,11 +49,11 @@ for (const kind of STORES) {
     before(async () => { s = await TestServer.start(kind) })
     after(() => s.close())
 
-    it('a short or spaced apiKey on /api-key/device/:id/device-key answers 400 and stores nothing', async () => {
+    it('a short, spaced or session-prefixed apiKey on /api-key/device/:id/device-key answers 400 and stores nothing', async () => {
       const user = await s.member('short', await s.adminToken())
       const app = (await s.request('POST', '/v1/applications', { token: user.token, body: { name: 'fleet' } })).body
       const dev = (await s.request('POST', '/v1/devices', { token: user.token, body: { application_id: app.id } })).body
-      for (const apiKey of ['a', 'x'.repeat(31), `${'y'.repeat(20)} ${'y'.repeat(20)}`]) {
+      for (const apiKey of ['a', 'x'.repeat(31), `${'y'.repeat(20)} ${'y'.repeat(20)}`, `kwsess_${'z'.repeat(40)}`]) {
         const r = await s.request('POST', `/api-key/device/${dev.id}/device-key`, { token: user.token, body: { apiKey } })
         assert.equal(r.status, 400, r.text)
         assert.equal(r.body.error, 'validation_failed')
