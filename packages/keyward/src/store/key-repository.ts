@@ -9,8 +9,26 @@ export interface KeyFilter {
   status?: KeyStatus
   q?: string
   limit: number
-  /** Return keys with an id below this one (newest first). */
-  beforeId?: number
+  /** Order of the page; ties are broken by id in the same direction. */
+  sort: KeySort
+  /** Return keys after this position in `sort` order (keyset pagination). */
+  after?: KeysetPosition
+}
+
+/** Columns keys can be listed by. */
+export const KEY_SORT_FIELDS = ['created_at', 'name', 'last_used_at', 'expires_at'] as const
+export type KeySortField = (typeof KEY_SORT_FIELDS)[number]
+
+/** A listing order. Keys without a value in the sort column come last in both directions. */
+export interface KeySort {
+  field: KeySortField
+  order: 'asc' | 'desc'
+}
+
+/** Where a page ended: the last key's sort value and id. */
+export interface KeysetPosition {
+  value: string | null
+  id: number
 }
 
 /** A key found by the hash of a presented secret, with everything verification needs. */
@@ -130,13 +148,31 @@ export class KeyRepository {
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.q) q = q.where(sql<boolean>`lower(api_key.name) like ${'%' + escapeLike(f.q.toLowerCase()) + '%'} escape '\\'`)
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
-    const page = f.beforeId !== undefined ? q.where('api_key.id', '<', f.beforeId) : q
+    const col = `api_key.${f.sort.field}` as const
+    const dir = f.sort.order
+    const cmp = dir === 'asc' ? '>' : '<'
+    const nullable = f.sort.field !== 'created_at'
+    let page = q
+    if (f.after) {
+      const { value, id } = f.after
+      page = page.where((eb) => value === null
+        ? eb.and([eb(col, 'is', null), eb('api_key.id', cmp, id)])
+        : eb.or([
+          eb(col, cmp, value),
+          eb.and([eb(col, '=', value), eb('api_key.id', cmp, id)]),
+          ...(nullable ? [eb(col, 'is', null)] : []),
+        ]))
+    }
+    // NULLs last in both directions and on both dialects (they disagree on where NULL sorts by default).
+    let ordered = page.select('api_key.id')
+    if (nullable) ordered = ordered.orderBy(sql`case when ${sql.ref(col)} is null then 1 else 0 end`)
     const [ids, count] = await Promise.all([
-      page.select('api_key.id').orderBy('api_key.id', 'desc').limit(f.limit).execute(),
+      ordered.orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
     ])
-    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).orderBy('api_key.id', 'desc').execute()
-    return { keys: rows.map(rowToKey), total: Number(count.n) }
+    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).execute()
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    return { keys: ids.map((r) => rowToKey(byId.get(r.id)!)), total: Number(count.n) }
   }
 
   /** How many unrevoked keys of a kind an actor holds. */
