@@ -1,7 +1,13 @@
+import { VERIFY_CODES, type VerifyCode } from '../core/verify-result.js'
 import type { KeyRepository } from '../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../store/usage-repository.js'
 
 const DAY_MS = 86_400_000
+const CODE_INDEX = new Map<VerifyCode, number>(VERIFY_CODES.map((c, i) => [c, i]))
+// One number per (key, day, outcome), so the hot path neither builds a string nor nests maps:
+// key ids (int4, < 2^31) × 2^17 day numbers (until the year 2328) × 16 codes = 2^52, an exact double.
+const DAYS = 2 ** 17
+const CODES = 16
 
 /** `YYYY-MM-DD` of a UTC day number (days since the epoch). */
 export function dayString(dayNumber: number): string {
@@ -20,8 +26,8 @@ export function dayNumber(ms: number): number {
  */
 export class UsageRecorder {
   private pending = new Map<number, number>()
-  /** `keyId:dayNumber:code` → verifications not yet written. */
-  private counts = new Map<string, number>()
+  /** `(keyId · DAYS + dayNumber) · CODES + code index` → verifications not yet written. */
+  private counts = new Map<number, number>()
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
 
@@ -48,8 +54,8 @@ export class UsageRecorder {
   }
 
   /** Counts one verification of a key at `atMs` (epoch ms) with its outcome (`VALID` or a refusal code). */
-  count(keyId: number, code: string, atMs: number): void {
-    const k = `${keyId}:${Math.floor(atMs / DAY_MS)}:${code}`
+  count(keyId: number, code: VerifyCode, atMs: number): void {
+    const k = (keyId * DAYS + Math.floor(atMs / DAY_MS)) * CODES + CODE_INDEX.get(code)!
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1)
   }
 
@@ -77,8 +83,9 @@ export class UsageRecorder {
     this.counts = new Map()
     const rows: UsageCount[] = []
     for (const [k, count] of batch) {
-      const [id, day, code] = k.split(':') as [string, string, string]
-      rows.push({ keyId: Number(id), day: dayString(Number(day)), code, count })
+      const code = VERIFY_CODES[k % CODES]!
+      const keyDay = Math.floor(k / CODES)
+      rows.push({ keyId: Math.floor(keyDay / DAYS), day: dayString(keyDay % DAYS), code, count })
     }
     try {
       await this.usage.add(rows)

@@ -76,6 +76,16 @@ for (const store of STORES) {
       }
     })
 
+    it('is described in the OpenAPI document, with the sort parameters of the key list', async () => {
+      const doc = (await s.request('GET', '/openapi.json')).body
+      const op = doc.paths['/v1/keys/{id}/usage'].get
+      assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['days', 'id'])
+      const body = op.responses['200'].content['application/json'].schema
+      assert.deepEqual(Object.keys(body.properties.days.items.properties).sort(), ['by_code', 'date', 'refused', 'valid'])
+      const list = doc.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)
+      assert.ok(list.includes('sort') && list.includes('order'), list.join(','))
+    })
+
     it('counts nothing for secrets that match no key', async () => {
       const before = await s.kw.services.store.db.selectFrom('key_usage').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
       await s.verify(admin, 'kw_' + 'A'.repeat(49))
