@@ -139,7 +139,7 @@ export class KeyRepository {
     return { key, owner, role: r.user_role ?? 'member', matchedPrevious: r.hash !== hash, previousHashExpiresAt: r.previous_hash_expires_at }
   }
 
-  /** Keys visible to `viewer`, newest first, with the total matching the filter. */
+  /** Keys visible to `viewer` in `f.sort` order, after `f.after`, with the total matching the filter. */
   async list(viewer: Principal, f: KeyFilter, now: string): Promise<{ keys: ApiKey[]; total: number }> {
     let q = this.db.selectFrom('api_key')
     const visible = visibleActors(this.db, viewer)
@@ -172,7 +172,12 @@ export class KeyRepository {
     ])
     const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
-    return { keys: ids.map((r) => rowToKey(byId.get(r.id)!)), total: Number(count.n) }
+    // A key deleted between the two queries is left out rather than failing the page.
+    const keys = ids.flatMap((r) => {
+      const row = byId.get(r.id)
+      return row ? [rowToKey(row)] : []
+    })
+    return { keys, total: Number(count.n) }
   }
 
   /** How many unrevoked keys of a kind an actor holds. */
