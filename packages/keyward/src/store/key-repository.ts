@@ -151,25 +151,21 @@ export class KeyRepository {
     const col = `api_key.${f.sort.field}` as const
     const dir = f.sort.order
     const cmp = dir === 'asc' ? '>' : '<'
-    const nullable = f.sort.field !== 'created_at'
-    let page = q
-    if (f.after) {
-      const { value, id } = f.after
-      page = page.where((eb) => value === null
-        ? eb.and([eb(col, 'is', null), eb('api_key.id', cmp, id)])
-        : eb.or([
-          eb(col, cmp, value),
-          eb.and([eb(col, '=', value), eb('api_key.id', cmp, id)]),
-          ...(nullable ? [eb(col, 'is', null)] : []),
-        ]))
+    const after = f.after
+    // Keys with a value first, then (nullable columns) those without, each an index-ordered range scan:
+    // NULLs come last in both directions and on both dialects, which disagree on where NULL sorts.
+    const ids: { id: number }[] = []
+    if (!after || after.value !== null) {
+      let withValue = q.where(col, 'is not', null)
+      if (after) withValue = withValue.where((eb) => eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]))
+      ids.push(...await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute())
     }
-    // NULLs last in both directions and on both dialects (they disagree on where NULL sorts by default).
-    let ordered = page.select('api_key.id')
-    if (nullable) ordered = ordered.orderBy(sql`case when ${sql.ref(col)} is null then 1 else 0 end`)
-    const [ids, count] = await Promise.all([
-      ordered.orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute(),
-      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-    ])
+    if (ids.length < f.limit && f.sort.field !== 'created_at') {
+      let without = q.where(col, 'is', null)
+      if (after?.value === null) without = without.where('api_key.id', cmp, after.id)
+      ids.push(...await without.select('api_key.id').orderBy('api_key.id', dir).limit(f.limit - ids.length).execute())
+    }
+    const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
     const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
     // A key deleted between the two queries is left out rather than failing the page.
