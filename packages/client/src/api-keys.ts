@@ -2,7 +2,7 @@ import { KeywardError } from './errors.js'
 import { collect } from './pagination.js'
 import { type Transport, idPath } from './transport.js'
 import type {
-  ApiKey, Application, CreateKeyInput, CreatedKey, KeyId, KeyLimits, KeyPage, ListKeysFilter, UpdateKeyInput, VerifyResult, WhoAmI, Device,
+  ApiKey, Application, CreateKeyInput, CreatedKey, KeyId, KeyLimits, KeyPage, KeyUsage, ListKeysFilter, UpdateKeyInput, VerifyResult, WhoAmI, Device,
 } from './types.js'
 
 /** What the balena aliases need to turn a user, application or device reference into an owner id. */
@@ -30,9 +30,15 @@ export interface VerifyOptions {
   scopes?: string[]
 }
 
+/** Options of {@link ApiKeys.usage}. */
+export interface UsageOptions {
+  /** How many UTC days, today included (1-366, default 30). */
+  days?: number
+}
+
 /**
  * API keys: `kw.apiKeys`. The native methods are `create, list, iterate, all, get, update,
- * disable, enable, revoke, delete, roll, verify`; the other names are aliases for code written
+ * disable, enable, revoke, delete, roll, verify, usage`; the other names are aliases for code written
  * against balena, Fluxbase or Realm SDKs (see the README's mapping table).
  */
 export class ApiKeys {
@@ -105,6 +111,14 @@ export class ApiKeys {
   /** Checks a key (needs the `keys:verify` scope). Resolves `{ valid: false, code }` for a refused key. */
   verify(key: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
     return this.http.request<VerifyResult>('POST', '/v1/keys/verify', { body: { key, ...opts } })
+  }
+
+  /**
+   * Verifications of a key per UTC day (valid, refused, refusals by code), oldest first,
+   * zero-filled. Servers write counters in batches, so the last second or so may be missing.
+   */
+  usage(id: KeyId, opts: UsageOptions = {}): Promise<KeyUsage> {
+    return this.http.request<KeyUsage>('GET', `${idPath('/v1/keys', id)}/usage`, { query: { ...opts } })
   }
 
   // ---- balena-sdk names (`balena.models.apiKey.*`) ----

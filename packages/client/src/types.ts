@@ -100,7 +100,30 @@ export interface ListKeysFilter {
   q?: string
   /** Page size, at most 500. */
   limit?: number
+  /** From a previous page's `next_cursor`, with the same `sort` and `order`. */
   cursor?: string
+  /** Sort column (default `created_at`). Keys without a value come last in either order. */
+  sort?: KeySortField
+  /** Sort direction (default `desc`: newest first). */
+  order?: 'asc' | 'desc'
+}
+
+/** Columns `GET /v1/keys` sorts by. */
+export type KeySortField = 'created_at' | 'name' | 'last_used_at' | 'expires_at'
+
+/** Verifications of a key on one UTC day (`GET /v1/keys/:id/usage`). */
+export interface DailyUsage {
+  /** `YYYY-MM-DD` (UTC). */
+  date: string
+  valid: number
+  refused: number
+  /** Refusals per code (a {@link VerifyCode}), only codes that occurred. */
+  by_code: Record<string, number>
+}
+
+/** The answer of `GET /v1/keys/:id/usage`: one entry per day, oldest first, zero-filled. */
+export interface KeyUsage {
+  days: DailyUsage[]
 }
 
 /** A page of keys. `next_cursor` is null on the last page. */

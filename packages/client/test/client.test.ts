@@ -76,6 +76,31 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.list({ q: tag, status: 'revoked' })).total, 0)
     })
 
+    test('list sorts by a column in either order, and iterate keeps the sort across pages', async () => {
+      const tag = `sort-${kind}`
+      for (const n of ['c', 'a', 'b']) await l.admin.apiKeys.create({ name: `${tag}-${n}` })
+      const names = async (order: 'asc' | 'desc') => (await l.admin.apiKeys.all({ q: tag, sort: 'name', order, limit: 1 })).map((k) => k.name)
+      assert.deepEqual(await names('asc'), [`${tag}-a`, `${tag}-b`, `${tag}-c`])
+      assert.deepEqual(await names('desc'), [`${tag}-c`, `${tag}-b`, `${tag}-a`])
+      const page = await l.admin.apiKeys.list({ q: tag, sort: 'name', limit: 1 })
+      await assert.rejects(l.admin.apiKeys.list({ q: tag, sort: 'expires_at', cursor: page.next_cursor! }), { code: 'validation_failed', status: 400 })
+    })
+
+    test('usage answers verifications per day, valid and refused by code, once the server flushed them', async () => {
+      const { key, api_key } = await l.admin.apiKeys.create({ name: 'usage-sdk' })
+      await l.admin.apiKeys.verify(key)
+      await l.admin.apiKeys.verify(key)
+      await l.admin.apiKeys.disable(api_key.id)
+      assert.equal((await l.admin.apiKeys.verify(key)).code, 'DISABLED')
+      await l.server.kw.services.usage.flush()
+      const { days } = await l.admin.apiKeys.usage(api_key.id, { days: 7 })
+      assert.equal(days.length, 7)
+      assert.deepEqual(days[6], { date: new Date().toISOString().slice(0, 10), valid: 2, refused: 1, by_code: { DISABLED: 1 } })
+      assert.equal((await l.admin.apiKeys.usage(api_key.id)).days.length, 30)
+      const m = await member(l, `usage-sdk-${kind}`)
+      await assert.rejects(m.client.apiKeys.usage(api_key.id), { code: 'not_found', status: 404 })
+    })
+
     test('the whole lifecycle: update, expire, disable, enable, roll, revoke, delete, each seen by verify', async () => {
       const { key, api_key } = await l.admin.apiKeys.create({ name: 'lifecycle', scopes: ['read:users'] })
       const id = api_key.id

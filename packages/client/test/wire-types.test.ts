@@ -3,11 +3,11 @@ import { after, before, describe, test } from 'node:test'
 import type { Static } from 'typebox'
 import { Value } from 'typebox/value'
 import {
-  ApiKeyBody, ApplicationBody, AuditEventBody, CreatedKeyBody, DeviceBody, UserBody, VerifyResponse,
+  ApiKeyBody, ApplicationBody, AuditEventBody, CreatedKeyBody, DeviceBody, ListKeysQuery, UsageResponse, UserBody, VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
-import type { ApiKey, Application, AuditEvent, CreatedKey, Device, KeywardErrorCode, User, VerifyCode, VerifyResult } from '../src/index.js'
+import type { ApiKey, Application, AuditEvent, CreatedKey, Device, KeyUsage, KeywardErrorCode, ListKeysFilter, User, VerifyCode, VerifyResult } from '../src/index.js'
 import { type Listening, listening } from './server.js'
 
 /**
@@ -25,6 +25,8 @@ assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)
 assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
+assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
+assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(true)
 assertSame<Same<Exclude<KeywardErrorCode, 'network_error' | 'invalid_response'>, ErrorCode>>(true)
 
 describe('client wire types match the server schemas', () => {

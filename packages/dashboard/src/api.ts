@@ -79,7 +79,15 @@ export interface ListKeysQuery {
   q?: string
   limit?: number
   cursor?: string
+  sort?: KeySortField
+  order?: SortOrder
 }
+/** Columns the keys list sorts by. */
+export type KeySortField = 'created_at' | 'name' | 'last_used_at' | 'expires_at'
+/** A sort direction. */
+export type SortOrder = 'asc' | 'desc'
+/** Verifications of a key on one UTC day (`GET /v1/keys/:id/usage`). */
+export interface DailyUsage { date: string; valid: number; refused: number; by_code: Record<string, number> }
 /** One page of keys, the total matching, and the cursor of the next page (null on the last). */
 export interface KeyPage { api_keys: ApiKey[]; total: number; next_cursor: string | null }
 /** A new or rolled key: `key` is the secret, shown only this once. */
@@ -161,6 +169,7 @@ export class Api {
   logout() { return this.request<void>('POST', '/auth/logout') }
   listKeys(q: ListKeysQuery) { return this.request<KeyPage>('GET', `/keys${query(q)}`) }
   getKey(id: number) { return this.request<ApiKey>('GET', `/keys/${id}`) }
+  keyUsage(id: number, days = 30) { return this.request<{ days: DailyUsage[] }>('GET', `/keys/${id}/usage?days=${days}`) }
   createKey(input: CreateKeyInput) { return this.request<CreatedKey>('POST', '/keys', input) }
   updateKey(id: number, input: UpdateKeyInput) { return this.request<ApiKey>('PATCH', `/keys/${id}`, input) }
   disableKey(id: number) { return this.request<ApiKey>('POST', `/keys/${id}/disable`) }

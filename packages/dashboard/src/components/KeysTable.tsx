@@ -1,26 +1,50 @@
 import { Link } from 'react-router'
-import type { ApiKey } from '../api'
+import type { ApiKey, KeySortField, SortOrder } from '../api'
 import { useDirectory } from '../directory'
 import { displayStatus, relative, when } from '../format'
 import { StatusBadge } from './ui'
 
+/** The order a table shows, and how to ask for another. */
+export interface TableSort {
+  field: KeySortField
+  order: SortOrder
+  onSort(field: KeySortField): void
+}
+
+/**
+ * A column header; with `sort`, a button that sorts by the column (toggling the order when it
+ * already does), with `aria-sort` on the header cell so screen readers announce the order.
+ */
+function Head({ label, field, sort }: { label: string; field?: KeySortField; sort?: TableSort }) {
+  if (!field || !sort) return <th scope="col">{label}</th>
+  const active = sort.field === field
+  return (
+    <th scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort" onClick={() => sort.onSort(field)}>
+        {label}
+        <span className="sort-arrow" aria-hidden="true">{active ? (sort.order === 'asc' ? '▲' : '▼') : '↕'}</span>
+      </button>
+    </th>
+  )
+}
+
 /** The keys of one page as a table; on narrow screens each row becomes a card (CSS, with data-label captions). */
-export function KeysTable({ keys, showOwner = true }: { keys: ApiKey[]; showOwner?: boolean }) {
+export function KeysTable({ keys, showOwner = true, sort }: { keys: ApiKey[]; showOwner?: boolean; sort?: TableSort }) {
   const { ownerName } = useDirectory()
   return (
     <div className="table-wrap">
       <table className="keys">
         <thead>
           <tr>
-            <th scope="col">Name</th>
+            <Head label="Name" field="name" sort={sort} />
             <th scope="col">Prefix</th>
             {showOwner && <th scope="col">Owner</th>}
             <th scope="col">Kind</th>
             <th scope="col">Scopes</th>
             <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
+            <Head label="Created" field="created_at" sort={sort} />
+            <Head label="Last used" field="last_used_at" sort={sort} />
+            <Head label="Expires" field="expires_at" sort={sort} />
           </tr>
         </thead>
         <tbody>

@@ -4,6 +4,7 @@ import { ApiError, type ApiKey, type UpdateKeyInput, toApiError } from '../api'
 import { AuditTable } from '../components/AuditTable'
 import { KeyFields, expiresAtOf, keyFormOf, limitsOf, type KeyFormState } from '../components/KeyForm'
 import { SecretDialog } from '../components/SecretDialog'
+import { UsageChart } from '../components/UsageChart'
 import { Empty, ErrorNote, Field, Loading, Modal, StatusBadge, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
 import { displayStatus, duration, parseScopes, relative, when } from '../format'
@@ -20,6 +21,7 @@ export function KeyDetailPage() {
   const navigate = useNavigate()
   const key = useLoad(() => api.getKey(id), [api, id])
   const trail = useLoad(async () => (await api.audit({ target_id: String(id), limit: 100 })).events.filter((e) => e.target_type === 'api_key'), [api, id, key.data?.updated_at])
+  const usage = useLoad(async () => (await api.keyUsage(id, 30)).days, [api, id, key.data?.updated_at])
   const [editing, setEditing] = useState<KeyFormState | null>(null)
   const [dialog, setDialog] = useState<Dialog>('none')
   const [busy, setBusy] = useState(false)
@@ -125,8 +127,14 @@ export function KeyDetailPage() {
         </dl>
       )}
 
+      <h2>Verifications per day</h2>
+      {usage.loading && !usage.data && <Loading what="Loading usage" />}
+      <ErrorNote error={usage.error} />
+      {usage.data && (usage.data.some((d) => d.valid + d.refused > 0)
+        ? <UsageChart days={usage.data} />
+        : <Empty><p>No verifications in the last 30 days. Counts appear here within seconds of a key being verified.</p></Empty>)}
+
       <h2>Audit trail</h2>
-      <p className="muted">A chart of verifications per day will appear here once Keyward records per-day usage.</p>
       {trail.loading && !trail.data && <Loading what="Loading audit trail" />}
       <ErrorNote error={trail.error} />
       {trail.data && (trail.data.length ? <AuditTable events={trail.data} showTarget={false} /> : <Empty><p>No events recorded for this key.</p></Empty>)}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
-import type { KeyKind, KeyStatus, ListKeysQuery } from '../api'
+import type { KeyKind, KeySortField, KeyStatus, ListKeysQuery, SortOrder } from '../api'
 import { KeysTable } from '../components/KeysTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
@@ -10,6 +10,14 @@ import { useSession } from '../session'
 const PAGE_SIZE = 25
 const STATUSES: KeyStatus[] = ['active', 'expired', 'disabled', 'revoked']
 const KINDS: KeyKind[] = ['user', 'provisioning', 'device']
+/** Sortable columns, each with the order a first click asks for (names A→Z, dates newest first, expiry soonest first). */
+const SORTS: Record<KeySortField, { label: string; first: SortOrder }> = {
+  created_at: { label: 'Created', first: 'desc' },
+  name: { label: 'Name', first: 'asc' },
+  last_used_at: { label: 'Last used', first: 'desc' },
+  expires_at: { label: 'Expires', first: 'asc' },
+}
+const isSortField = (v: string | null): v is KeySortField => v !== null && Object.hasOwn(SORTS, v)
 
 /**
  * All keys the signed-in person can see. Filters live in the URL (shareable, Back works);
@@ -23,6 +31,10 @@ export function KeysPage() {
   const status = params.get('status') ?? ''
   const kind = params.get('kind') ?? ''
   const owner = params.get('owner') ?? ''
+  // Sort lives in the URL like the filters; none means the API's default, newest first.
+  const sortParam = params.get('sort')
+  const sort: KeySortField = isSortField(sortParam) ? sortParam : 'created_at'
+  const order: SortOrder = params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : SORTS[sort].first
   const [search, setSearch] = useState(q)
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined])
   const cursor = cursors[cursors.length - 1]
@@ -34,6 +46,14 @@ export function KeysPage() {
     setParams(next, { replace: true })
     setCursors([undefined])
   }
+  const setSort = (field: KeySortField, nextOrder: SortOrder) => {
+    const next = new URLSearchParams(params)
+    const isDefault = field === 'created_at' && nextOrder === 'desc'
+    if (isDefault) { next.delete('sort'); next.delete('order') } else { next.set('sort', field); next.set('order', nextOrder) }
+    setParams(next, { replace: true })
+    setCursors([undefined]) // a cursor belongs to one order
+  }
+  const onSort = (field: KeySortField) => setSort(field, field === sort ? (order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
   // Search as you type, once typing pauses. Rescheduled when other filters change, so the
   // delayed update starts from the current URL and cannot undo a filter chosen meanwhile.
   useEffect(() => {
@@ -45,9 +65,9 @@ export function KeysPage() {
   const o = parseOwner(owner)
   const query: ListKeysQuery = {
     q: q || undefined, status: (status || undefined) as KeyStatus | undefined, kind: (kind || undefined) as KeyKind | undefined,
-    owner_kind: o?.kind, owner_id: o?.id, limit: PAGE_SIZE, cursor,
+    owner_kind: o?.kind, owner_id: o?.id, limit: PAGE_SIZE, cursor, sort, order,
   }
-  const page = useLoad(() => api.listKeys(query), [api, q, status, kind, owner, cursor])
+  const page = useLoad(() => api.listKeys(query), [api, q, status, kind, owner, sort, order, cursor])
   const filtered = Boolean(q || status || kind || owner)
 
   return (
@@ -97,6 +117,15 @@ export function KeysPage() {
             {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
           </select>
         </label>
+        {/* Column headers are hidden on narrow screens (rows become cards): sort from here there. */}
+        <label className="narrow-only">
+          <span>Sort by</span>
+          <select name="sort" value={`${sort}:${order}`} onChange={(e) => { const [f, d] = e.target.value.split(':'); setSort(f as KeySortField, d as SortOrder) }}>
+            {(Object.keys(SORTS) as KeySortField[]).flatMap((f) => (['asc', 'desc'] as SortOrder[]).map((d) => (
+              <option key={`${f}:${d}`} value={`${f}:${d}`}>{SORTS[f].label} {d === 'asc' ? '↑ ascending' : '↓ descending'}</option>
+            )))}
+          </select>
+        </label>
       </form>
 
       <ErrorNote error={page.error} />
@@ -112,7 +141,7 @@ export function KeysPage() {
               {filtered ? <p>No key matches these filters.</p> : <p>No keys yet. <Link to="/keys/new">Create the first one</Link>.</p>}
             </Empty>
           ) : (
-            <KeysTable keys={page.data.api_keys} />
+            <KeysTable keys={page.data.api_keys} sort={{ field: sort, order, onSort }} />
           )}
           <nav className="pager" aria-label="Pages">
             <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>← Previous</button>

@@ -103,8 +103,26 @@ export const ListKeysQuery = Type.Object({
   status: Type.Optional(KeyStatus),
   q: Type.Optional(Type.String({ maxLength: 100 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+  /** Sort column; the default is newest first (`created_at`, `desc`). */
+  sort: Type.Optional(Type.Union([Type.Literal('created_at'), Type.Literal('name'), Type.Literal('last_used_at'), Type.Literal('expires_at')])),
+  /** Sort direction; keys without a value (no name, never used, never expiring) come last either way. */
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
 }, { additionalProperties: false })
+
+export const UsageQuery = Type.Object({
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
+}, { additionalProperties: false })
+
+/** Verifications of a key per UTC day, oldest first, zero-filled. */
+export const UsageResponse = Type.Object({
+  days: Type.Array(Type.Object({
+    date: Type.String({ format: 'date' }),
+    valid: Type.Integer({ minimum: 0 }),
+    refused: Type.Integer({ minimum: 0 }),
+    by_code: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+  })),
+})
 
 export const VerifyBody = Type.Object({
   key: Type.String({ minLength: 1, maxLength: 1024 }),

@@ -7,6 +7,7 @@ import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import { SessionRepository } from '../store/session-repository.js'
+import { UsageRepository } from '../store/usage-repository.js'
 import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './audit-log.js'
 import { AuditService } from './audit-service.js'
@@ -21,6 +22,7 @@ import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './clus
 import type { InvalidationBus } from './invalidation-bus.js'
 import type { KeyRateLimiter } from './rate-limiter.js'
 import { UsageRecorder } from './usage-recorder.js'
+import { UsageService } from './usage-service.js'
 import { UserService } from './user-service.js'
 import { VerifyCache } from './verify-cache.js'
 import { Verifier } from './verifier.js'
@@ -39,6 +41,8 @@ export interface Services {
   verifier: Verifier
   cache: VerifyCache
   usage: UsageRecorder
+  /** Per-day verification counts of a key. */
+  keyUsage: UsageService
   /** The OData view (balena face): queries over keys, actors, users, applications, devices. */
   odata: ODataService
   /** Devices registering themselves with a provisioning key (balena-register-device). */
@@ -74,8 +78,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const actors = new ActorRepository(store.db)
   const auditLog = new AuditLog(new AuditRepository(store.db), clock)
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
+  const usageRepo = new UsageRepository(store.db)
   let onError = opts.onBackgroundError ?? (() => {})
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError)
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo)
   const bus = createInvalidationBus(config, store.db)
   let limiter: KeyRateLimiter
   try {
@@ -107,6 +112,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
     keys,
+    keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, auditLog, clock),
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),

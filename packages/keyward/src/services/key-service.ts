@@ -6,7 +6,7 @@ import { canGrantScopes } from '../core/policy.js'
 import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../core/types.js'
 import type { ActorRepository } from '../store/actor-repository.js'
 import { isUniqueViolation } from '../store/database.js'
-import type { KeyRepository } from '../store/key-repository.js'
+import { KEY_SORT_FIELDS, type KeyRepository, type KeySort, type KeySortField, type KeysetPosition } from '../store/key-repository.js'
 import type { ApiKeyUpdate } from '../store/schema.js'
 import type { AuditLog } from './audit-log.js'
 import { SESSION_PREFIX } from './auth-service.js'
@@ -45,6 +45,8 @@ export interface ListKeysInput {
   q?: string
   limit?: number
   cursor?: string
+  sort?: KeySortField
+  order?: 'asc' | 'desc'
 }
 
 const MAX_LIST = 500
@@ -114,6 +116,7 @@ export class KeyService {
   async list(ctx: RequestContext, input: ListKeysInput): Promise<{ keys: ApiKey[]; total: number; nextCursor: string | null }> {
     requireScope(ctx.principal, 'keys:read')
     const limit = Math.min(input.limit ?? 100, MAX_LIST)
+    const sort: KeySort = { field: input.sort ?? 'created_at', order: input.order ?? 'desc' }
     let actorId: number | undefined
     if (input.owner_id !== undefined) {
       const owner = await this.actors.ownerOf(input.owner_kind ?? 'user', input.owner_id)
@@ -123,10 +126,10 @@ export class KeyService {
     }
     const { keys, total } = await this.keys.list(ctx.principal, {
       actorId, kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
-      status: input.status, q: input.q, limit, beforeId: decodeCursor(input.cursor),
+      status: input.status, q: input.q, limit, sort, after: decodeCursor(input.cursor, sort),
     }, this.clock.now().toISOString())
     const last = keys[keys.length - 1]
-    return { keys, total, nextCursor: keys.length === limit && last ? encodeCursor(last.id) : null }
+    return { keys, total, nextCursor: keys.length === limit && last ? encodeCursor(sort, last) : null }
   }
 
   /** The key an authenticated principal is using (no check: the caller holds it). */
@@ -269,13 +272,34 @@ export function normalizeDate(v: string | null | undefined): string | null {
   return new Date(t).toISOString()
 }
 
-function encodeCursor(id: number): string {
-  return Buffer.from(`k:${id}`).toString('base64url')
+const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
+  created_at: (k) => k.createdAt,
+  name: (k) => k.name,
+  last_used_at: (k) => k.lastUsedAt,
+  expires_at: (k) => k.expiresAt,
 }
 
-function decodeCursor(cursor: string | undefined): number | undefined {
+/** The cursor names its sort, so a page of one order is never continued in another. */
+function encodeCursor(sort: KeySort, last: ApiKey): string {
+  return Buffer.from(JSON.stringify([sort.field, sort.order, sortValue[sort.field](last), last.id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetPosition | undefined {
   if (cursor === undefined) return undefined
-  const m = /^k:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())
-  if (!m) throw invalid('cursor is not one this server issued', { field: 'cursor' })
-  return Number(m[1])
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString())
+  } catch {
+    parsed = undefined
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid('cursor is not one this server issued', { field: 'cursor' })
+  const [field, order, value, id] = parsed as unknown[]
+  if (!KEY_SORT_FIELDS.includes(field as KeySortField) || (order !== 'asc' && order !== 'desc') ||
+    !(value === null || typeof value === 'string') || !Number.isSafeInteger(id) || (id as number) < 1) {
+    throw invalid('cursor is not one this server issued', { field: 'cursor' })
+  }
+  if (field !== sort.field || order !== sort.order) {
+    throw invalid(`cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`, { field: 'cursor' })
+  }
+  return { value: value as string | null, id: id as number }
 }

@@ -21,7 +21,8 @@ const statusCode = { revoked: 'REVOKED', disabled: 'DISABLED', expired: 'EXPIRED
 /**
  * The hot path. Checksum first (no I/O), then the cache, then one indexed query;
  * rules are pure; side effects are a rate-limit counter, an atomic usage decrement
- * for usage-limited keys only, and a batched `last_used_at`. Never logs the key.
+ * for usage-limited keys only, a batched `last_used_at` and batched per-day counters.
+ * Never logs the key.
  */
 export class Verifier {
   constructor(
@@ -53,6 +54,13 @@ export class Verifier {
    * state when the key has a rate limit.
    */
   async verify(secret: string, opts: VerifyOptions = {}): Promise<VerifyResult & { lookup?: KeyLookup }> {
+    const r = await this.check(secret, opts)
+    // Per-day counters of the key's owner; secrets that match no key (or one the viewer may not see) count for nobody.
+    if (r.keyId !== undefined && r.code !== 'NOT_FOUND') this.usage.count(r.keyId, r.code, this.clock.now().getTime())
+    return r
+  }
+
+  private async check(secret: string, opts: VerifyOptions): Promise<VerifyResult & { lookup?: KeyLookup }> {
     if (!isWellFormedKey(secret)) return MALFORMED
     const found = await this.lookup(secret)
     if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return NOT_FOUND

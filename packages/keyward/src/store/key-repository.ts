@@ -9,8 +9,26 @@ export interface KeyFilter {
   status?: KeyStatus
   q?: string
   limit: number
-  /** Return keys with an id below this one (newest first). */
-  beforeId?: number
+  /** Order of the page; ties are broken by id in the same direction. */
+  sort: KeySort
+  /** Return keys after this position in `sort` order (keyset pagination). */
+  after?: KeysetPosition
+}
+
+/** Columns keys can be listed by. */
+export const KEY_SORT_FIELDS = ['created_at', 'name', 'last_used_at', 'expires_at'] as const
+export type KeySortField = (typeof KEY_SORT_FIELDS)[number]
+
+/** A listing order. Keys without a value in the sort column come last in both directions. */
+export interface KeySort {
+  field: KeySortField
+  order: 'asc' | 'desc'
+}
+
+/** Where a page ended: the last key's sort value and id. */
+export interface KeysetPosition {
+  value: string | null
+  id: number
 }
 
 /** A key found by the hash of a presented secret, with everything verification needs. */
@@ -121,7 +139,7 @@ export class KeyRepository {
     return { key, owner, role: r.user_role ?? 'member', matchedPrevious: r.hash !== hash, previousHashExpiresAt: r.previous_hash_expires_at }
   }
 
-  /** Keys visible to `viewer`, newest first, with the total matching the filter. */
+  /** Keys visible to `viewer` in `f.sort` order, after `f.after`, with the total matching the filter. */
   async list(viewer: Principal, f: KeyFilter, now: string): Promise<{ keys: ApiKey[]; total: number }> {
     let q = this.db.selectFrom('api_key')
     const visible = visibleActors(this.db, viewer)
@@ -130,13 +148,32 @@ export class KeyRepository {
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.q) q = q.where(sql<boolean>`lower(api_key.name) like ${'%' + escapeLike(f.q.toLowerCase()) + '%'} escape '\\'`)
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
-    const page = f.beforeId !== undefined ? q.where('api_key.id', '<', f.beforeId) : q
-    const [ids, count] = await Promise.all([
-      page.select('api_key.id').orderBy('api_key.id', 'desc').limit(f.limit).execute(),
-      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-    ])
-    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).orderBy('api_key.id', 'desc').execute()
-    return { keys: rows.map(rowToKey), total: Number(count.n) }
+    const col = `api_key.${f.sort.field}` as const
+    const dir = f.sort.order
+    const cmp = dir === 'asc' ? '>' : '<'
+    const after = f.after
+    // Keys with a value first, then (nullable columns) those without, each an index-ordered range scan:
+    // NULLs come last in both directions and on both dialects, which disagree on where NULL sorts.
+    const ids: { id: number }[] = []
+    if (!after || after.value !== null) {
+      let withValue = q.where(col, 'is not', null)
+      if (after) withValue = withValue.where((eb) => eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]))
+      ids.push(...await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute())
+    }
+    if (ids.length < f.limit && f.sort.field !== 'created_at') {
+      let without = q.where(col, 'is', null)
+      if (after?.value === null) without = without.where('api_key.id', cmp, after.id)
+      ids.push(...await without.select('api_key.id').orderBy('api_key.id', dir).limit(f.limit - ids.length).execute())
+    }
+    const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).execute()
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    // A key deleted between the two queries is left out rather than failing the page.
+    const keys = ids.flatMap((r) => {
+      const row = byId.get(r.id)
+      return row ? [rowToKey(row)] : []
+    })
+    return { keys, total: Number(count.n) }
   }
 
   /** How many unrevoked keys of a kind an actor holds. */

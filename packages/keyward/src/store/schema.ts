@@ -114,6 +114,15 @@ export interface RefreshTokenTable {
   ip: string | null
 }
 
+/** Verifications of one key on one UTC day with one outcome (`VALID` or a refusal code). */
+export interface KeyUsageTable {
+  key_id: number
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string
+  code: string
+  count: number
+}
+
 /** Secrets shared by all nodes on one database (e.g. the Realm token signing secret). */
 export interface ServerSecretTable {
   name: string
@@ -131,6 +140,7 @@ export interface Database {
   audit_event: AuditEventTable
   refresh_token: RefreshTokenTable
   server_secret: ServerSecretTable
+  key_usage: KeyUsageTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>

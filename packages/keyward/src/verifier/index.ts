@@ -8,6 +8,7 @@ import { Verifier } from '../services/verifier.js'
 import { VerifyCache } from '../services/verify-cache.js'
 import { openStore } from '../store/database.js'
 import { KeyRepository } from '../store/key-repository.js'
+import { UsageRepository } from '../store/usage-repository.js'
 
 export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-result.js'
 
@@ -27,7 +28,7 @@ export interface KeywardVerifier {
   verify(key: string, opts?: { scopes?: readonly string[] }): Promise<VerifyResult>
   /** Cached entries (for metrics). */
   readonly cacheSize: number
-  /** Flushes batched `last_used_at` writes and closes connections. */
+  /** Flushes batched `last_used_at` writes and usage counters, and closes connections. */
   close(): Promise<void>
 }
 
@@ -54,7 +55,7 @@ export async function createVerifier(config: VerifierConfig): Promise<KeywardVer
     await store.close()
     throw e
   }
-  const usage = new UsageRecorder(keys, c.usageFlushMs, onError)
+  const usage = new UsageRecorder(keys, c.usageFlushMs, onError, new UsageRepository(store.db))
   usage.start()
   const verifier = new Verifier(keys, cache, limiter, usage, config.clock ?? systemClock)
   let closing: Promise<void> | null = null

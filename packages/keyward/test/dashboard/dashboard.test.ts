@@ -197,6 +197,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     for (const action of ['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke']) {
       await trail.getByText(action, { exact: true }).waitFor()
     }
+    // The verifications of this key (valid, disabled, revoked) as counted by the server.
+    await kw.services.usage.flush()
+    await page.reload()
+    await page.locator('figure.usage g.day rect.bar-refused').first().waitFor()
     await shot('key-detail')
 
     await page.getByRole('button', { name: 'Delete' }).click()

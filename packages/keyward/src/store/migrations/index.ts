@@ -3,6 +3,7 @@ import type { Dialect } from '../database.js'
 import { initial } from './0001_initial.js'
 import { tokens } from './0003_tokens.js'
 import { rateLimit } from './0004_rate_limit.js'
+import { keyUsage } from './0005_key_usage.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -13,5 +14,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0003_tokens': tokens(dialect),
     '0004_rate_limit': rateLimit(dialect),
+    '0005_key_usage': keyUsage(dialect),
   }
 }

@@ -4,7 +4,7 @@ import { requireScope } from '../../../core/authz.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import {
-  ApiKeyBody, CreateKeyBody, CreatedKeyBody, ErrorBody, IdParams, ListKeysQuery, UpdateKeyBody, VerifyBody, VerifyResponse,
+  ApiKeyBody, CreateKeyBody, CreatedKeyBody, ErrorBody, IdParams, ListKeysQuery, UpdateKeyBody, UsageQuery, UsageResponse, VerifyBody, VerifyResponse,
   toApiKeyWire, toVerifyWire,
 } from '../../schemas.js'
 
@@ -36,6 +36,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.get('/keys/:id', { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
     wire(await services.keys.get(ctxOf(req), req.params.id)))
+
+  app.get('/keys/:id/usage', { schema: { tags: ['keys'], params: IdParams, querystring: UsageQuery, response: { 200: UsageResponse, ...errors } } }, async (req) =>
+    ({ days: await services.keyUsage.daily(ctxOf(req), req.params.id, req.query.days ?? 30) }))
 
   app.patch('/keys/:id', { schema: { tags: ['keys'], params: IdParams, body: UpdateKeyBody, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
     wire(await services.keys.update(ctxOf(req), req.params.id, req.body)))

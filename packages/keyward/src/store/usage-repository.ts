@@ -1,0 +1,40 @@
+import { type Kysely, type Transaction, sql } from 'kysely'
+import type { Database } from './schema.js'
+
+/** One batched counter: `count` verifications of a key on a UTC day with one outcome. */
+export interface UsageCount {
+  keyId: number
+  /** `YYYY-MM-DD` (UTC). */
+  day: string
+  /** `VALID` or a refusal code. */
+  code: string
+  count: number
+}
+
+/** Storage of per-day verification counters (`key_usage`). */
+export class UsageRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Adds counts in one transaction, one upsert per (key, day, outcome). A key deleted
+   * since it was verified is skipped (the EXISTS guard) rather than failing the batch
+   * on the foreign key; its rows went with it.
+   */
+  async add(counts: readonly UsageCount[]): Promise<void> {
+    if (counts.length === 0) return
+    await this.db.transaction().execute(async (trx: Transaction<Database>) => {
+      for (const c of counts) {
+        await sql`insert into key_usage (key_id, day, code, count)
+          select ${c.keyId}, ${c.day}, ${c.code}, ${c.count} where exists (select 1 from api_key where id = ${c.keyId})
+          on conflict (key_id, day, code) do update set count = key_usage.count + excluded.count`.execute(trx)
+      }
+    })
+  }
+
+  /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */
+  async daily(keyId: number, fromDay: string): Promise<UsageCount[]> {
+    const rows = await this.db.selectFrom('key_usage').select(['day', 'code', 'count'])
+      .where('key_id', '=', keyId).where('day', '>=', fromDay).execute()
+    return rows.map((r) => ({ keyId, day: r.day, code: r.code, count: Number(r.count) }))
+  }
+}
