@@ -3,11 +3,10 @@ import type { KeyRepository } from '../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../store/usage-repository.js'
 
 const DAY_MS = 86_400_000
-const CODE_INDEX = new Map<VerifyCode, number>(VERIFY_CODES.map((c, i) => [c, i]))
-// One number per (key, day, outcome), so the hot path neither builds a string nor nests maps:
-// key ids (int4, < 2^31) × 2^17 day numbers (until the year 2328) × 16 codes = 2^52, an exact double.
-const DAYS = 2 ** 17
-const CODES = 16
+const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>
+
+/** Counters of one UTC day: key id → verifications per code index. */
+type DayCounts = Map<number, Uint32Array>
 
 /** `YYYY-MM-DD` of a UTC day number (days since the epoch). */
 export function dayString(dayNumber: number): string {
@@ -26,8 +25,11 @@ export function dayNumber(ms: number): number {
  */
 export class UsageRecorder {
   private pending = new Map<number, number>()
-  /** `(keyId · DAYS + dayNumber) · CODES + code index` → verifications not yet written. */
-  private counts = new Map<number, number>()
+  // Counters of the current UTC day, keyed by key id (a small integer: V8's fastest Map key),
+  // one slot per code; days left behind wait in `closed` for the next flush.
+  private day = -1
+  private counts: DayCounts = new Map()
+  private closed: { day: number; counts: DayCounts }[] = []
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
 
@@ -55,8 +57,21 @@ export class UsageRecorder {
 
   /** Counts one verification of a key at `atMs` (epoch ms) with its outcome (`VALID` or a refusal code). */
   count(keyId: number, code: VerifyCode, atMs: number): void {
-    const k = (keyId * DAYS + Math.floor(atMs / DAY_MS)) * CODES + CODE_INDEX.get(code)!
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1)
+    const day = Math.floor(atMs / DAY_MS)
+    if (day !== this.day) this.closeDay(day)
+    let slots = this.counts.get(keyId)
+    if (slots === undefined) {
+      slots = new Uint32Array(VERIFY_CODES.length)
+      this.counts.set(keyId, slots)
+    }
+    slots[CODE_INDEX[code]]! += 1
+  }
+
+  /** Starts counting a new day; the old day's counters wait for the flush. */
+  private closeDay(day: number): void {
+    if (this.counts.size > 0) this.closed.push({ day: this.day, counts: this.counts })
+    this.counts = new Map()
+    this.day = day
   }
 
   /** Writes everything pending; entries of a failed write are kept for the next try. */
@@ -78,20 +93,30 @@ export class UsageRecorder {
   }
 
   private async flushCounts(): Promise<void> {
-    if (this.counts.size === 0) return
-    const batch = this.counts
-    this.counts = new Map()
-    const rows: UsageCount[] = []
-    for (const [k, count] of batch) {
-      const code = VERIFY_CODES[k % CODES]!
-      const keyDay = Math.floor(k / CODES)
-      rows.push({ keyId: Math.floor(keyDay / DAYS), day: dayString(keyDay % DAYS), code, count })
+    this.closeDay(this.day)
+    if (this.closed.length === 0) return
+    const batch = this.closed
+    this.closed = []
+    // One row per (key, day, code), even when a day appears twice (a retried batch, a clock set back):
+    // an upsert may not touch the same row twice in one statement.
+    const rows = new Map<string, UsageCount>()
+    for (const { day, counts } of batch) {
+      const date = dayString(day)
+      for (const [keyId, slots] of counts) {
+        slots.forEach((count, i) => {
+          if (count === 0) return
+          const id = `${keyId}/${date}/${i}`
+          const row = rows.get(id)
+          if (row) row.count += count
+          else rows.set(id, { keyId, day: date, code: VERIFY_CODES[i]!, count })
+        })
+      }
     }
     try {
-      await this.usage.add(rows)
+      await this.usage.add([...rows.values()])
     } catch (e) {
-      // Counts are additive: put the batch back on top of what arrived meanwhile.
-      for (const [k, n] of batch) this.counts.set(k, (this.counts.get(k) ?? 0) + n)
+      // Counts are additive: keep the batch for the next flush, beside what arrived meanwhile.
+      this.closed.unshift(...batch)
       this.onError(e)
     }
   }

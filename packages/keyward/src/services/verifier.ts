@@ -51,13 +51,17 @@ export class Verifier {
   /**
    * Verifies a presented key. On a cache hit of a key without a usage limit this does
    * no database work and allocates little: the result object, and a rate-limit
-   * state when the key has a rate limit.
+   * state when the key has a rate limit. Outcomes are counted per key and day
+   * (secrets that match no key, or one the viewer may not see, count for nobody).
    */
-  async verify(secret: string, opts: VerifyOptions = {}): Promise<VerifyResult & { lookup?: KeyLookup }> {
-    const r = await this.check(secret, opts)
-    // Per-day counters of the key's owner; secrets that match no key (or one the viewer may not see) count for nobody.
-    if (r.keyId !== undefined && r.code !== 'NOT_FOUND') this.usage.count(r.keyId, r.code, this.clock.now().getTime())
-    return r
+  verify(secret: string, opts: VerifyOptions = {}): Promise<VerifyResult & { lookup?: KeyLookup }> {
+    return this.check(secret, opts)
+  }
+
+  /** A refusal of a known key, counted in its usage. */
+  private refuse(found: KeyLookup, nowMs: number, code: VerifyCode, remaining?: number | null, ratelimit?: VerifyResult['ratelimit']) {
+    this.usage.count(found.key.id, code, nowMs)
+    return refusal(found, code, remaining, ratelimit)
   }
 
   private async check(secret: string, opts: VerifyOptions): Promise<VerifyResult & { lookup?: KeyLookup }> {
@@ -66,26 +70,28 @@ export class Verifier {
     if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return NOT_FOUND
     const { key } = found
     const now = this.clock.now()
+    const nowMs = now.getTime()
     const status = keyStatus(key, now)
-    if (status !== 'active') return refusal(found, statusCode[status])
+    if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
     // A rolled-away secret lives on only for its grace period.
     if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())) {
-      return refusal(found, 'EXPIRED')
+      return this.refuse(found, nowMs, 'EXPIRED')
     }
-    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return refusal(found, 'INSUFFICIENT_SCOPES')
+    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
 
     let ratelimit: VerifyResult['ratelimit']
     if (key.rateLimit) {
       const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
       ratelimit = r.state
-      if (!r.allowed) return refusal(found, 'RATE_LIMITED', null, ratelimit)
+      if (!r.allowed) return this.refuse(found, nowMs, 'RATE_LIMITED', null, ratelimit)
     }
     let remaining: number | null = null
     if (key.remaining !== null) {
       remaining = await this.keys.consumeUse(key.id, now, key.refill)
-      if (remaining === null) return refusal(found, 'USAGE_EXCEEDED', 0, ratelimit)
+      if (remaining === null) return this.refuse(found, nowMs, 'USAGE_EXCEEDED', 0, ratelimit)
     }
-    this.usage.touch(key.id, now.getTime())
+    this.usage.touch(key.id, nowMs)
+    this.usage.count(key.id, 'VALID', nowMs)
     return {
       valid: true, code: 'VALID', keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt,
       remaining, ratelimit, lookup: found,
