@@ -1,97 +1,26 @@
 /**
- * A small typed wrapper over Keyward's native API (`/v1`). Types mirror the
- * wire schemas in packages/keyward/src/http/schemas.ts; only what the dashboard uses.
+ * A small typed wrapper over Keyward's native API (`/v1`).
  */
 
-/** Who can own keys. */
-export type ActorKind = 'user' | 'application' | 'device'
-/** A key's kind follows its owner: user, application (provisioning), device. */
-export type KeyKind = 'user' | 'provisioning' | 'device'
-/** The status the API computes for a key at the time of the request. */
-export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
+import type {
+  ActorKind, ApiKey, Application, AuditEvent, CreatedKey, CreateKeyInput, DailyUsage, Device, KeyKind, KeyLimits, KeyPage,
+  KeySortField, KeyStatus, ListKeysFilter, OwnerRef, UpdateKeyInput, User,
+} from '@keyward/client'
 
+// The wire types are @keyward/client's (type-only: nothing of the client is bundled), so
+// the dashboard, the SDK and the server's schemas cannot drift apart.
+export type {
+  ActorKind, ApiKey, Application, AuditEvent, CreatedKey, CreateKeyInput, DailyUsage, Device, KeyKind, KeyLimits, KeyPage,
+  KeySortField, KeyStatus, UpdateKeyInput, User,
+}
 /** A key's owner. */
-export interface Owner { kind: ActorKind; id: number }
-
-/** A key as the API shows it: never its secret or hash. */
-export interface ApiKey {
-  id: number
-  name: string | null
-  description: string | null
-  key_prefix: string
-  kind: KeyKind
-  status: KeyStatus
-  owner: Owner
-  scopes: string[]
-  meta: Record<string, unknown>
-  expires_at: string | null
-  disabled_at: string | null
-  revoked_at: string | null
-  revoked_reason: string | null
-  rate_limit: { limit: number; window_s: number } | null
-  remaining: number | null
-  refill: { amount: number; interval_s: number } | null
-  last_used_at: string | null
-  created_at: string
-  updated_at: string
-}
-
-/** Someone who can sign in. */
-export interface User { id: number; actor_id: number; email: string; username: string; role: 'admin' | 'member'; created_at: string }
-/** An application (balena "fleet"): owns provisioning keys and devices. */
-export interface Application { id: number; actor_id: number; uuid: string; slug: string; name: string; owner_user_id: number; created_at: string }
-/** A device of an application: owns device keys. */
-export interface Device { id: number; actor_id: number; uuid: string; name: string | null; application_id: number; created_at: string }
-/** One audit-log entry. */
-export interface AuditEvent {
-  id: number; at: string; actor_id: number | null; action: string; target_type: string; target_id: string | null; ip: string | null
-  details: Record<string, unknown>
-}
+export type Owner = OwnerRef
+/** `GET /v1/keys` filters and cursor. */
+export type ListKeysQuery = ListKeysFilter
+/** A sort direction. */
+export type SortOrder = NonNullable<ListKeysFilter['order']>
 /** The answer to a login. */
 export interface Session { access_token: string; expires_at: string; user: User }
-
-/** Limits shared by create and update; null clears one. */
-export interface KeyLimits {
-  scopes?: string[]
-  rate_limit?: { limit: number; window_s: number } | null
-  remaining?: number | null
-  refill?: { amount: number; interval_s: number } | null
-}
-/** `POST /v1/keys` body. */
-export interface CreateKeyInput extends KeyLimits {
-  name: string
-  description?: string | null
-  expires_at?: string | null
-  owner?: Owner
-}
-/** `PATCH /v1/keys/:id` body: only what changes. */
-export interface UpdateKeyInput extends KeyLimits {
-  name?: string
-  description?: string | null
-  expires_at?: string | null
-}
-/** `GET /v1/keys` filters and cursor. */
-export interface ListKeysQuery {
-  owner_kind?: ActorKind
-  owner_id?: number
-  kind?: KeyKind
-  status?: KeyStatus
-  q?: string
-  limit?: number
-  cursor?: string
-  sort?: KeySortField
-  order?: SortOrder
-}
-/** Columns the keys list sorts by. */
-export type KeySortField = 'created_at' | 'name' | 'last_used_at' | 'expires_at'
-/** A sort direction. */
-export type SortOrder = 'asc' | 'desc'
-/** Verifications of a key on one UTC day (`GET /v1/keys/:id/usage`). */
-export interface DailyUsage { date: string; valid: number; refused: number; by_code: Record<string, number> }
-/** One page of keys, the total matching, and the cursor of the next page (null on the last). */
-export interface KeyPage { api_keys: ApiKey[]; total: number; next_cursor: string | null }
-/** A new or rolled key: `key` is the secret, shown only this once. */
-export interface CreatedKey { key: string; api_key: ApiKey }
 
 /** One problem with one input field, from a `validation_failed` error's details. */
 export interface FieldProblem { field: string; message: string }

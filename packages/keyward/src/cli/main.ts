@@ -20,14 +20,18 @@ const serverOptions = (cmd: Command) =>
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (KEYWARD_LOG_LEVEL)')
     .option('--public-url <url>', 'public origin of this server (KEYWARD_PUBLIC_URL)')
 
+// The process boundary: the environment is read here, once, and handed to the pure loaders
+// (`loadConfig` for the server, `loadCliConfig` for client commands); nothing below reads it.
+const env = process.env
+
 serverOptions(program.command('serve').description('run the HTTP server')).action(async (flags) => {
   // Loaded on demand: client commands start without loading the server.
   const { serve } = await import('./serve.js')
-  await serve(loadConfig(process.env, flags))
+  await serve(loadConfig(env, flags))
 })
 
 serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags) => {
-  const config = loadConfig(process.env, flags)
+  const config = loadConfig(env, flags)
   const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrations.js')])
   const store = openStore(config.databaseUrl)
   try {
@@ -38,9 +42,9 @@ serverOptions(program.command('migrate').description('bring the database schema 
   }
 })
 
-registerAuthCommands(program, process.env)
-registerKeyCommands(program, process.env)
-registerUserCommands(program, process.env)
+registerAuthCommands(program, env)
+registerKeyCommands(program, env)
+registerUserCommands(program, env)
 
 /** Exit codes: 0 ok, 1 the server refused or could not be reached, 2 the command line is wrong. */
 program.parseAsync(process.argv).catch((e: unknown) => {
