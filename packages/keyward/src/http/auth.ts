@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KeywardError } from '../core/errors.js'
 import type { Principal } from '../core/types.js'
-import type { AuthService } from '../services/auth-service.js'
+import type { AuthService } from '../services/auth/auth-service.js'
 import type { RequestContext } from '../services/context.js'
 
 declare module 'fastify' {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import type { InvalidationBus } from '../../src/services/invalidation-bus.js'
-import type { PostgresInvalidationBus } from '../../src/services/invalidation-bus-postgres.js'
-import type { RedisInvalidationBus } from '../../src/services/invalidation-bus-redis.js'
+import type { InvalidationBus } from '../../src/services/cluster/invalidation-bus.js'
+import type { PostgresInvalidationBus } from '../../src/services/cluster/invalidation-bus-postgres.js'
+import type { RedisInvalidationBus } from '../../src/services/cluster/invalidation-bus-redis.js'
 import { BACKENDS, Cluster, SKIP_NO_POSTGRES, within } from './cluster.js'
 
 for (const backend of BACKENDS) {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KeywardError } from '../../../core/errors.js'
-import type { AuthService } from '../../../services/auth-service.js'
+import type { AuthService } from '../../../services/auth/auth-service.js'
 import { bearerToken } from '../../auth.js'
 import { splitQuery } from './query-string.js'
 

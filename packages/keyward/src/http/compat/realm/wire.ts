@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import type { ApiKey } from '../../../core/types.js'
-import type { TokenSession } from '../../../services/token-service.js'
+import type { TokenSession } from '../../../services/auth/token-service.js'
 
 /** Realm's "none" ObjectId. */
 const ZERO_ID = '000000000000000000000000'

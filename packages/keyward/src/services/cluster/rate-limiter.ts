@@ -1,5 +1,5 @@
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
-import type { RateLimitState } from '../core/verify-result.js'
+import type { RateLimitState } from '../../core/verify-result.js'
 
 /**
  * Per-key request limits. One implementation per backend (memory on one node;

@@ -1,9 +1,9 @@
-import { KeywardError, invalid } from '../core/errors.js'
-import { classifyKey } from '../core/key-format.js'
-import type { Device } from '../core/types.js'
-import type { RequestContext } from './context.js'
+import { KeywardError, invalid } from '../../core/errors.js'
+import { classifyKey } from '../../core/key-format.js'
+import type { Device } from '../../core/types.js'
+import type { RequestContext } from '../context.js'
 import type { KeyService } from './key-service.js'
-import type { OwnerService } from './owner-service.js'
+import type { OwnerService } from '../auth/owner-service.js'
 import type { Verifier } from './verifier.js'
 
 export interface RegisterDeviceInput {

@@ -1,6 +1,6 @@
-import type { Clock } from '../core/clock.js'
-import type { UsageRepository } from '../store/usage-repository.js'
-import type { RequestContext } from './context.js'
+import type { Clock } from '../../core/clock.js'
+import type { UsageRepository } from '../../store/usage-repository.js'
+import type { RequestContext } from '../context.js'
 import type { KeyService } from './key-service.js'
 import { dayNumber, dayString } from './usage-recorder.js'
 

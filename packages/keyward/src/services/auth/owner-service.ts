@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { canSeeOwner, requireScope } from '../core/authz.js'
-import type { Clock } from '../core/clock.js'
-import { KeywardError, notFound } from '../core/errors.js'
-import type { Application, Device } from '../core/types.js'
-import type { ActorRepository } from '../store/actor-repository.js'
-import { isUniqueViolation } from '../store/database.js'
+import { canSeeOwner, requireScope } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { KeywardError, notFound } from '../../core/errors.js'
+import type { Application, Device } from '../../core/types.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import { isUniqueViolation } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
-import type { RequestContext } from './context.js'
+import type { RequestContext } from '../context.js'
 
 /** 32 lower-case hex characters, the uuid form balena uses for devices and applications. */
 export const newUuid = (): string => randomBytes(16).toString('hex')

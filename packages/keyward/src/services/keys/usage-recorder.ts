@@ -1,6 +1,6 @@
-import { VERIFY_CODES, type VerifyCode } from '../core/verify-result.js'
-import type { KeyRepository } from '../store/key-repository.js'
-import type { UsageCount, UsageRepository } from '../store/usage-repository.js'
+import { VERIFY_CODES, type VerifyCode } from '../../core/verify-result.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
 
 const DAY_MS = 86_400_000
 const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>

@@ -1,6 +1,6 @@
-import { requireScope } from '../core/authz.js'
-import type { AuditEvent, AuditRepository } from '../store/audit-repository.js'
-import type { RequestContext } from './context.js'
+import { requireScope } from '../../core/authz.js'
+import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
+import type { RequestContext } from '../context.js'
 
 /** Reading the audit trail: admins see all; others the events of actors they may see. */
 export class AuditService {

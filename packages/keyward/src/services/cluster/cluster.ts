@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely'
-import type { Config } from '../config.js'
-import type { Database } from '../store/schema.js'
+import type { Config } from '../../config.js'
+import type { Database } from '../../store/schema.js'
 import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
 import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
 import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
 import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
-import type { VerifyCache } from './verify-cache.js'
+import type { VerifyCache } from '../keys/verify-cache.js'
 
 /** The settings that decide how a node shares state with the others. */
 export type ClusterSettings = Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'>

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../store/schema.js'
+import type { Database } from '../../store/schema.js'
 import {
   type BusListener, INVALIDATION_CHANNEL, type InvalidationBus, decodeInvalidation, encodeInvalidation, reconnectDelayMs,
 } from './invalidation-bus.js'

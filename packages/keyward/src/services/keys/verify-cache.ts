@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { KeyLookup } from '../store/key-repository.js'
+import type { KeyLookup } from '../../store/key-repository.js'
 
 const UNKNOWN = { unknown: true } as const
 type Entry = KeyLookup | typeof UNKNOWN

@@ -1,6 +1,6 @@
-import type { Clock } from '../core/clock.js'
-import type { AuditRepository } from '../store/audit-repository.js'
-import type { RequestContext } from './context.js'
+import type { Clock } from '../../core/clock.js'
+import type { AuditRepository } from '../../store/audit-repository.js'
+import type { RequestContext } from '../context.js'
 
 /** Records who did what to which target, from where. Details never hold secrets. */
 export class AuditLog {

@@ -1,6 +1,6 @@
-import type { Clock } from '../core/clock.js'
-import type { RefreshTokenRepository } from '../store/refresh-token-repository.js'
-import type { SessionRepository } from '../store/session-repository.js'
+import type { Clock } from '../../core/clock.js'
+import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
+import type { SessionRepository } from '../../store/session-repository.js'
 
 /** How often expired sessions and refresh tokens are swept. */
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000

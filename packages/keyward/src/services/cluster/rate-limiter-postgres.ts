@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible'
-import { RATE_LIMIT_TABLE } from '../store/migrations/0004_rate_limit.js'
+import { RATE_LIMIT_TABLE } from '../../store/migrations/0004_rate_limit.js'
 import { FlexibleKeyRateLimiter } from './rate-limiter.js'
 
 /**
