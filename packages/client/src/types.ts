@@ -227,6 +227,8 @@ export interface AuditEvent {
   target_id: string | null
   ip: string | null
   details: Record<string, unknown>
+  /** Whether the target key still exists (null for targets that are not keys). */
+  target_exists: boolean | null
 }
 
 /** Filters of `GET /v1/audit`. */

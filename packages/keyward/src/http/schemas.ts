@@ -178,9 +178,11 @@ export const toDeviceWire = (d: Device): Static<typeof DeviceBody> => ({
 export const AuditEventBody = Type.Object({
   id: Id, at: Type.String(), actor_id: Nullable(Type.Integer()), action: Type.String(), target_type: Type.String(),
   target_id: Nullable(Type.String()), ip: Nullable(Type.String()), details: Type.Record(Type.String(), Type.Unknown()),
+  target_exists: Nullable(Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' })),
 })
 export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
   id: e.id, at: e.at, actor_id: e.actorId, action: e.action, target_type: e.targetType, target_id: e.targetId, ip: e.ip, details: e.details,
+  target_exists: e.targetExists ?? null,
 })
 
 export const PageQuery = Type.Object({
