@@ -21,7 +21,7 @@ export interface RateLimit {
   window_s: number
 }
 
-/** Adds `amount` to `remaining` every `interval_s` seconds. */
+/** Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition). */
 export interface Refill {
   amount: number
   interval_s: number

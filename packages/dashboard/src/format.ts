@@ -45,7 +45,7 @@ export function parseOwner(v: string): Owner | undefined {
   return undefined
 }
 
-/** Splits "read:users, write:users keys:read" into a de-duplicated list. */
+/** Splits "invoices:read, invoices:write keys:read" into a de-duplicated list. */
 export function parseScopes(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))]
 }

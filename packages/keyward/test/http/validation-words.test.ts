@@ -36,6 +36,12 @@ for (const store of STORES) {
       assert.match(e.message, /"allow_past_expiry" is not a field this request accepts/)
     })
 
+    it('says in the OpenAPI document that refill resets the budget and what scopes mean', async () => {
+      const doc = (await s.request('GET', '/openapi.json')).text
+      assert.match(doc, /Resets `remaining` to `amount` every `interval_s` seconds \(a reset, not an addition\)/)
+      assert.match(doc, /Scopes your API checks when it verifies the key/)
+    })
+
     it('turns schema errors into sentences, keeping field and keyword for machines', async () => {
       const cases: [string, string, unknown, RegExp, string][] = [
         ['POST', '/v1/keys', { name: 'x'.repeat(101) }, /^Name is at most 100 characters$/, 'body.name'],
