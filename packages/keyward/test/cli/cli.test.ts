@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ADMIN, TestServer } from '../helpers.js'
-import { type CliResult, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
+import { type CliResult, cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
 
 /**
  * The client commands of the CLI, run as real processes against a real listening server.
@@ -17,12 +17,7 @@ describe('keyward CLI client commands', () => {
   let configDir: string
   let env: Record<string, string>
   const cli = (args: string[], input = ''): Promise<CliResult> => runCli(args, env, input)
-  const ok = async (args: string[], input = ''): Promise<CliResult> => {
-    const r = await cli(args, input)
-    assert.equal(r.code, 0, `keyward ${args.join(' ')} failed: ${r.stderr}`)
-    return r
-  }
-  const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
+  const { ok, json } = expectSuccess(() => env)
 
   before(async () => {
     server = await TestServer.start('sqlite')

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { ADMIN, TestServer } from '../helpers.js'
-import { BIN, type CliResult, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
+import { BIN, type CliResult, cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
 
 /** Runs the CLI under a pseudo-terminal (`script`), typing `answer` when asked: how a person at a terminal runs it. */
 function runInTerminal(args: string[], env: Record<string, string>, answer: string): Promise<CliResult> {
@@ -29,12 +29,7 @@ describe('keyward CLI: what a new user trips over', () => {
   let url: string
   let env: Record<string, string>
   const cli = (args: string[], e = env): Promise<CliResult> => runCli(args, e)
-  const ok = async (args: string[]): Promise<CliResult> => {
-    const r = await cli(args)
-    assert.equal(r.code, 0, `keyward ${args.join(' ')} failed: ${r.stderr}`)
-    return r
-  }
-  const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
+  const { ok, json } = expectSuccess(() => env)
 
   before(async () => {
     server = await TestServer.start('sqlite')
