@@ -21,6 +21,7 @@ import { TokenService } from './auth/token-service.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
+import { chunkPacerFor } from './keys/chunked-writes.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
@@ -80,7 +81,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
   const usageRepo = new UsageRepository(store.db)
   let onError = opts.onBackgroundError ?? (() => {})
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo)
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo, chunkPacerFor(store.dialect))
   const bus = createInvalidationBus(config, store.db)
   let limiter: KeyRateLimiter
   try {
