@@ -22,6 +22,7 @@ import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './clus
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
+import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
@@ -93,7 +94,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     throw e
   }
   usage.start()
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
+  const unknownKeys = config.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(config.unknownKeyRatePerS, config.unknownKeyBurst, clock) : null
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock, unknownKeys)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
   const refreshTokens = new RefreshTokenRepository(store.db)
