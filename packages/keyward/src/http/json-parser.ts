@@ -36,7 +36,7 @@ export function installJsonParser(app: FastifyInstance): void {
     })
   })
   // Hooks run in each route's context, so every face answers in its own envelope.
-  app.addHook('onRequest', async (req) => {
-    if (/%00/.test(req.url) || req.url.includes('\u0000')) throw nulRefused()
+  app.addHook('onRequest', (req, _reply, done) => {
+    done(req.url.includes('%00') || req.url.includes('\u0000') ? nulRefused() : undefined)
   })
 }
