@@ -16,6 +16,12 @@ export interface Config {
   /** Verify cache: entries kept, and how long an unknown key is remembered as unknown. */
   readonly cacheSize: number
   readonly negativeCacheTtlMs: number
+  /**
+   * NOT_FOUND answers of the verify endpoint per caller (owner) and node: a bucket of `unknownKeyBurst`
+   * refilled at `unknownKeyRatePerS`; a caller who spent it gets RATE_LIMITED without a query. 0: unlimited.
+   */
+  readonly unknownKeyRatePerS: number
+  readonly unknownKeyBurst: number
   /** How often batched `last_used_at` writes are flushed. */
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
@@ -82,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     sessionTtlS: int('KEYWARD_SESSION_TTL_S', env.KEYWARD_SESSION_TTL_S, 86_400, 60, 31_536_000),
     cacheSize: int('KEYWARD_CACHE_SIZE', env.KEYWARD_CACHE_SIZE, 100_000, 0, 10_000_000),
     negativeCacheTtlMs: int('KEYWARD_NEGATIVE_CACHE_TTL_MS', env.KEYWARD_NEGATIVE_CACHE_TTL_MS, 5_000, 0, 3_600_000),
+    unknownKeyRatePerS: int('KEYWARD_UNKNOWN_KEY_RATE', env.KEYWARD_UNKNOWN_KEY_RATE, 100, 0, 1_000_000),
+    unknownKeyBurst: int('KEYWARD_UNKNOWN_KEY_BURST', env.KEYWARD_UNKNOWN_KEY_BURST, 1_000, 1, 10_000_000),
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: bool(env.KEYWARD_TRUST_PROXY),

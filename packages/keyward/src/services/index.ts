@@ -21,6 +21,8 @@ import { TokenService } from './auth/token-service.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
+import { chunkPacerFor } from './keys/chunked-writes.js'
+import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
@@ -80,7 +82,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
   const usageRepo = new UsageRepository(store.db)
   let onError = opts.onBackgroundError ?? (() => {})
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo)
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo, chunkPacerFor(store.dialect))
   const bus = createInvalidationBus(config, store.db)
   let limiter: KeyRateLimiter
   try {
@@ -92,7 +94,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     throw e
   }
   usage.start()
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
+  const unknownKeys = config.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(config.unknownKeyRatePerS, config.unknownKeyBurst, clock) : null
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock, unknownKeys)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
   const refreshTokens = new RefreshTokenRepository(store.db)
