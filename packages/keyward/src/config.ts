@@ -35,7 +35,13 @@ export interface Config {
   readonly cacheFallbackTtlMs: number
   /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
   readonly redisPrefix: string
+  /** GitHub's secret-scanning public keys (the JSON GitHub serves); null: the leak intake is off (404). */
+  readonly githubScanningKeysFile: string | null
+  /** What a reported leak does to a live key: revoke it (default), disable it, or only record it. */
+  readonly leakAction: LeakAction
 }
+
+export type LeakAction = 'revoke' | 'disable' | 'notify'
 
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
 export type InvalidationBusKind = 'auto' | 'local' | 'redis' | 'postgres'
@@ -96,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
+    githubScanningKeysFile: env.KEYWARD_GITHUB_SCANNING_KEYS_FILE || null,
+    leakAction: oneOf('KEYWARD_LEAK_ACTION', env.KEYWARD_LEAK_ACTION, ['revoke', 'disable', 'notify'] as const),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }

@@ -14,6 +14,8 @@ import { AuditService } from './auth/audit-service.js'
 import { AuthService } from './auth/auth-service.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
+import { GithubScanningKeys } from './events/github-scanning-keys.js'
+import { LeakResponse } from './events/leak-response.js'
 import { KeyService } from './keys/key-service.js'
 import { OwnerService } from './auth/owner-service.js'
 import { ODataService } from './keys/odata-service.js'
@@ -53,6 +55,8 @@ export interface Services {
   bus: InvalidationBus
   /** Per-key rate limits (memory, Redis or PostgreSQL). */
   limiter: KeyRateLimiter
+  /** Leaked secrets: GitHub secret-scanning reports and self-reports. */
+  leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
@@ -120,6 +124,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
+    leaks: new LeakResponse(keyRepo, keys, config.leakAction, config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null, limiter),
     audit: new AuditService(new AuditRepository(store.db)),
     setErrorHandler(handler) {
       onError = handler
