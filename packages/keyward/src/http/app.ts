@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
@@ -27,13 +27,23 @@ const reqSerializer = (req: { method: string; url: string; id: string; ip?: stri
   id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.ip,
 })
 
+/**
+ * Fastify's own hop count trusts nothing (it cannot check the peer), so `n` hops is spelled as
+ * proxy-addr's hop function: the socket peer and the n-1 entries before it are proxies, the next
+ * one leftwards is the client. Only right for a server reachable through its proxy alone; a list
+ * of proxy CIDRs checks each hop's address instead.
+ */
+function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof tp === 'number' ? (_addr, hop) => hop < tp : tp
+}
+
 /** Builds the HTTP application over wired services. Does not listen. */
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     // Whatever logger config is given, requests are serialized without their query.
     logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' && opts.logger), serializers: { req: reqSerializer } },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
