@@ -6,6 +6,7 @@ import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
+import { installHtmlHeaders } from './html-headers.js'
 import { installJsonParser } from './json-parser.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
@@ -51,6 +52,7 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installJsonParser(app)
+  installHtmlHeaders(app)
   installValidators(app)
   app.decorateRequest('principal', null)
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,
