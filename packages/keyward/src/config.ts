@@ -34,6 +34,8 @@ export interface Config {
   readonly cacheFallbackTtlMs: number
   /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
   readonly redisPrefix: string
+  /** scrypt cost N of new password hashes (a power of two, at least 2^14); older hashes are upgraded at login. */
+  readonly passwordScryptN: number
 }
 
 export type TrustProxy = false | number | string[]
@@ -65,6 +67,16 @@ function isAddressOrCidr(s: string): boolean {
   const family = isIP(addr)
   if (family === 0 || extra !== undefined) return false
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
+/** OWASP's scrypt advice (N=2^17, r=8, p=1): 128 MiB and a few hundred ms per hash on a server core. */
+const DEFAULT_SCRYPT_N = 131072
+
+/** A power of two between 2^14 (the cost before 2026-11) and 2^20. */
+function scryptCost(raw: string | undefined): number {
+  const n = int('KEYWARD_PASSWORD_SCRYPT_N', raw, DEFAULT_SCRYPT_N, 16384, 1 << 20)
+  if ((n & (n - 1)) !== 0) throw new KeywardError('validation_failed', `KEYWARD_PASSWORD_SCRYPT_N must be a power of two, got "${raw}"`)
+  return n
 }
 
 /** `0`/`false`/unset: off; `true` or `n`: n hops (`true` is 1); else a comma-separated list of proxy addresses/CIDRs. */
@@ -111,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
+    passwordScryptN: scryptCost(env.KEYWARD_PASSWORD_SCRYPT_N),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }
