@@ -6,6 +6,7 @@ import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
+import { installGracefulClose } from './graceful-close.js'
 import { installHtmlHeaders } from './html-headers.js'
 import { installJsonParser } from './json-parser.js'
 import { installValidators } from './validation.js'
@@ -46,13 +47,15 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     bodyLimit: config.bodyLimitBytes,
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Closing is answered by `graceful-close.ts`, after reading the request's body.
+    return503OnClosing: false,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
     frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installJsonParser(app)
   installHtmlHeaders(app)
+  installGracefulClose(app)
   installValidators(app)
   app.decorateRequest('principal', null)
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,
