@@ -66,6 +66,7 @@ export interface CreatedKey {
 /** Fields a key's limits are made of, shared by create and update. `null` clears a limit. */
 export interface KeyLimits {
   scopes?: string[]
+  /** Free-form JSON: at most 8 levels deep and 4096 bytes serialized (else 400 `validation_failed`). */
   meta?: Record<string, unknown>
   rate_limit?: RateLimit | null
   /** Sugar (Fluxbase): `{ limit: n, window_s: 60 }`. Ignored when `rate_limit` is given. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { KeywardError } from './core/errors.js'
 
 /** Everything Keyward reads from its environment, validated once and frozen. */
@@ -25,8 +26,12 @@ export interface Config {
   /** How often batched `last_used_at` writes are flushed. */
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
-  /** Trust X-Forwarded-For (behind a reverse proxy) for audit IPs and login throttling. */
-  readonly trustProxy: boolean
+  /**
+   * Which X-Forwarded-For entries to believe (audit IPs, login throttling): `false` (none,
+   * the socket's address), a hop count (`1`: the address the one proxy in front appended),
+   * or the addresses/CIDRs of trusted proxies. Never "all": any client could then pick its IP.
+   */
+  readonly trustProxy: TrustProxy
   /** Where per-key rate-limit counters live; `auto`: Redis if configured, else PostgreSQL if the store is, else memory. */
   readonly rateLimitStore: RateLimitStore
   /** How nodes tell each other about key writes; `auto`: Redis if configured, else PostgreSQL if the store is, else local. */
@@ -39,10 +44,12 @@ export interface Config {
   readonly githubScanningKeysFile: string | null
   /** What a reported leak does to a live key: revoke it (default), disable it, or only record it. */
   readonly leakAction: LeakAction
+  /** scrypt cost N of new password hashes (a power of two, at least 2^14); older hashes are upgraded at login. */
+  readonly passwordScryptN: number
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
-
+export type TrustProxy = false | number | string[]
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
 export type InvalidationBusKind = 'auto' | 'local' | 'redis' | 'postgres'
 
@@ -65,8 +72,35 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   return v as T
 }
 
-function bool(raw: string | undefined): boolean {
-  return raw === '1' || raw === 'true' || raw === 'yes'
+/** An IPv4/IPv6 address with an optional prefix length (`10.0.0.0/8`, `::1`). */
+function isAddressOrCidr(s: string): boolean {
+  const [addr = '', bits, extra] = s.split('/')
+  const family = isIP(addr)
+  if (family === 0 || extra !== undefined) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
+/** OWASP's scrypt advice (N=2^17, r=8, p=1): 128 MiB and a few hundred ms per hash on a server core. */
+const DEFAULT_SCRYPT_N = 131072
+
+/** A power of two between 2^14 (the cost before 2026-11) and 2^20. */
+function scryptCost(raw: string | undefined): number {
+  const n = int('KEYWARD_PASSWORD_SCRYPT_N', raw, DEFAULT_SCRYPT_N, 16384, 1 << 20)
+  if ((n & (n - 1)) !== 0) throw new KeywardError('validation_failed', `KEYWARD_PASSWORD_SCRYPT_N must be a power of two, got "${raw}"`)
+  return n
+}
+
+/** `0`/`false`/unset: off; `true` or `n`: n hops (`true` is 1); else a comma-separated list of proxy addresses/CIDRs. */
+function trustProxy(raw: string | undefined): TrustProxy {
+  const v = (raw ?? '').trim().toLowerCase()
+  if (v === '' || v === '0' || v === 'false' || v === 'no') return false
+  if (v === 'true' || v === 'yes') return 1
+  if (/^\d+$/.test(v)) return int('KEYWARD_TRUST_PROXY', v, 1, 1, 100)
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean)
+  if (list.length === 0 || !list.every(isAddressOrCidr)) {
+    throw new KeywardError('validation_failed', `KEYWARD_TRUST_PROXY must be a hop count (1 = one proxy) or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`)
+  }
+  return list
 }
 
 /**
@@ -98,12 +132,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     unknownKeyBurst: int('KEYWARD_UNKNOWN_KEY_BURST', env.KEYWARD_UNKNOWN_KEY_BURST, 1_000, 1, 10_000_000),
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
-    trustProxy: bool(env.KEYWARD_TRUST_PROXY),
+    trustProxy: trustProxy(env.KEYWARD_TRUST_PROXY),
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
     githubScanningKeysFile: env.KEYWARD_GITHUB_SCANNING_KEYS_FILE || null,
     leakAction: oneOf('KEYWARD_LEAK_ACTION', env.KEYWARD_LEAK_ACTION, ['revoke', 'disable', 'notify'] as const),
+    passwordScryptN: scryptCost(env.KEYWARD_PASSWORD_SCRYPT_N),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }

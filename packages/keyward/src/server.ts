@@ -26,14 +26,9 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
     services,
     close() {
       closing ??= (async () => {
-        // A keep-alive connection busy when close began would otherwise stay open until
-        // keepAliveTimeout (72 s) after its last response: close each one once it is idle.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
-        try {
-          await app.close()
-        } finally {
-          clearInterval(sweep)
-        }
+        // Refuses new connections, answers every request already sent, closes connections as they go idle
+        // (`http/graceful-close.ts`), then runs Fastify's onClose hooks.
+        await app.close()
         await services.close()
       })()
       return closing

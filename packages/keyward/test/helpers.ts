@@ -46,13 +46,20 @@ export interface Response {
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' }
 
+/**
+ * Test servers hash passwords at scrypt N=2^14 (16 MiB, ~50 ms on a server core; ~190 ms on this CI box)
+ * instead of production's 2^17 (~2 s here), through config as any deployment could: suites create
+ * hundreds of users. A suite's own env wins; `test/security/password-hash.test.ts` checks the production cost.
+ */
+const FAST_PASSWORDS = { KEYWARD_PASSWORD_SCRYPT_N: '16384' }
+
 /** A Keyward server on a fresh database, driven with `app.inject()`, with its first admin created. */
 export class TestServer {
   private constructor(readonly kw: Keyward, readonly config: Config, private readonly dropDb: () => Promise<void>) {}
 
   static async start(kind: StoreKind, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
     const db = await freshDatabase(kind)
-    const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', ...opts.env })
+    const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', ...FAST_PASSWORDS, ...opts.env })
     const kw = await createKeyward(config, { clock: opts.clock, logger: false })
     await kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
     return new TestServer(kw, config, db.drop)
@@ -60,7 +67,7 @@ export class TestServer {
 
   /** Another node on an existing database (several nodes share one PostgreSQL); does not drop it. */
   static async attach(url: string, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
-    const config = loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent', ...opts.env })
+    const config = loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent', ...FAST_PASSWORDS, ...opts.env })
     const kw = await createKeyward(config, { clock: opts.clock, logger: false })
     return new TestServer(kw, config, async () => {})
   }

@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
+import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
+import { installGracefulClose } from './graceful-close.js'
+import { installHtmlHeaders } from './html-headers.js'
 import { installJsonParser } from './json-parser.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
@@ -27,20 +29,33 @@ const reqSerializer = (req: { method: string; url: string; id: string; ip?: stri
   id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.ip,
 })
 
+/**
+ * Fastify's own hop count trusts nothing (it cannot check the peer), so `n` hops is spelled as
+ * proxy-addr's hop function: the socket peer and the n-1 entries before it are proxies, the next
+ * one leftwards is the client. Only right for a server reachable through its proxy alone; a list
+ * of proxy CIDRs checks each hop's address instead.
+ */
+function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof tp === 'number' ? (_addr, hop) => hop < tp : tp
+}
+
 /** Builds the HTTP application over wired services. Does not listen. */
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     // Whatever logger config is given, requests are serialized without their query.
     logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' && opts.logger), serializers: { req: reqSerializer } },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Closing is answered by `graceful-close.ts`, after reading the request's body.
+    return503OnClosing: false,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
     frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installJsonParser(app)
+  installHtmlHeaders(app)
+  installGracefulClose(app)
   installValidators(app)
   app.decorateRequest('principal', null)
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,

@@ -17,18 +17,6 @@ export const RESERVED_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '
 /** `/v1` covers `/v1/...`; a prefix ending in `_` (balena's `/login_`) covers any path it starts. */
 const isReserved = (path: string) => RESERVED_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('_') ? p : p + '/'))
 
-/**
- * The dashboard's HTML may only load its own scripts and styles and talk to this origin;
- * it cannot be framed (clickjacking on the revoke/delete buttons).
- */
-const HTML_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-}
-
 /** Answers a request the router did not match, or returns undefined to leave it a 404. */
 export type DashboardFallback = (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined
 
@@ -65,6 +53,7 @@ export async function registerDashboard(app: FastifyInstance, root: string = DEF
     }
     // A missing asset is a 404, not the app's HTML (which would fail as a script in confusing ways).
     if (extname(rel)) return undefined
-    return reply.status(200).headers(HTML_HEADERS).sendFile('index.html', { cacheControl: false })
+    // Its security headers are added to every HTML response by `html-headers.ts`.
+    return reply.status(200).header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false })
   }
 }

@@ -11,6 +11,32 @@ export function containsNul(value: unknown): boolean {
   return false
 }
 
+/** No body of any face nests deeper than this (a key's meta: 8 levels inside the body). */
+export const JSON_MAX_DEPTH = 32
+
+/**
+ * True when JSON text opens more than `max` arrays/objects at once. One pass over the text,
+ * before parsing: deeper values cost the recursive parser and `JSON.stringify` their stack
+ * (a RangeError, a 500), and no client sends them. Brackets inside strings are text.
+ */
+export function nestingExceeds(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
+}
+
+const tooDeep = () => new KeywardError('validation_failed', `JSON body nests deeper than ${JSON_MAX_DEPTH} levels`)
+
 const nulRefused = () => new KeywardError('validation_failed', 'text must not contain NUL characters (\\u0000)')
 
 /**
@@ -18,6 +44,8 @@ const nulRefused = () => new KeywardError('validation_failed', 'text must not co
  * without a body (realm-web and the Fluxbase client send those), and
  * `application/*+json` and charset variants are accepted. Parsing itself is
  * Fastify's (prototype-poisoning safe); bad JSON is a 400 `invalid_json`.
+ *
+ * Absurd nesting (more than JSON_MAX_DEPTH levels) is refused before parsing, as a 400.
  *
  * NUL characters are refused here, for every face at once: PostgreSQL text
  * cannot hold them (the insert or even the lookup fails, a 500), and no name,
@@ -29,6 +57,7 @@ export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
+    if (nestingExceeds(body as string, JSON_MAX_DEPTH)) return done(tooDeep(), undefined)
     parse(req, body as string, (err, value) => {
       if (err) return done(new KeywardError('invalid_json', 'request body is not valid JSON'), undefined)
       // JSON text can only make a NUL with the escape \u0000 (a raw one is invalid JSON), so

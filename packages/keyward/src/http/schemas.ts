@@ -27,7 +27,7 @@ const Scopes = Type.Array(Scope, {
   description: "Scopes your API checks when it verifies the key (e.g. invoices:read). On Keyward's own API the key has its owner's rights, "
     + 'narrowed to the Keyward scopes listed here (keys:read, users:write, ...); with no scopes at all, all of its owner\'s rights.',
 })
-const Meta = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50 })
+const Meta = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50, description: 'Free-form JSON, returned by verify: at most 8 levels deep and 4096 bytes serialized (else 400 validation_failed).' })
 const RateLimit = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), window_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
 const Refill = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, {
   additionalProperties: false, description: 'Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition).',

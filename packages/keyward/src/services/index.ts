@@ -12,6 +12,9 @@ import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './auth/audit-log.js'
 import { AuditService } from './auth/audit-service.js'
 import { AuthService } from './auth/auth-service.js'
+import { LoginThrottle } from './auth/login-throttle.js'
+import { PasswordLogin } from './auth/password-login.js'
+import { PasswordHasher } from './auth/passwords.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { GithubScanningKeys } from './events/github-scanning-keys.js'
@@ -101,7 +104,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const unknownKeys = config.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(config.unknownKeyRatePerS, config.unknownKeyBurst, clock) : null
   const verifier = new Verifier(keyRepo, cache, limiter, usage, clock, unknownKeys)
   const sessions = new SessionRepository(store.db)
-  const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
+  const hasher = new PasswordHasher(config.passwordScryptN)
+  const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
+  const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS, passwordLogin)
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
@@ -120,7 +125,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
-    users: new UserService(actors, auditLog, clock),
+    users: new UserService(actors, auditLog, clock, hasher),
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),

@@ -50,6 +50,11 @@ export class ActorRepository {
     return r && { user: rowToUser(r), passwordHash: r.password_hash }
   }
 
+  /** Replaces a password hash, only if it is still `previous` (a concurrent change of password wins). */
+  async replacePasswordHash(userId: number, previous: string, next: string): Promise<void> {
+    await this.db.updateTable('user').set({ password_hash: next }).where('id', '=', userId).where('password_hash', '=', previous).execute()
+  }
+
   async usernameTaken(username: string): Promise<boolean> {
     return (await this.db.selectFrom('user').select('id').where('username', '=', username).executeTakeFirst()) !== undefined
   }

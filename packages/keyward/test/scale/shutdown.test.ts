@@ -1,37 +1,8 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
-
-const BIN = fileURLToPath(new URL('../../bin/keyward.js', import.meta.url))
-
-/** Starts `keyward serve` on port 0 and resolves with its base URL, read from its log. */
-async function serve(databaseUrl: string): Promise<{ proc: ChildProcess; base: string; exited: Promise<number | null> }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-    env: {
-      ...process.env, KEYWARD_DATABASE_URL: databaseUrl, KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password,
-      KEYWARD_LOG_LEVEL: 'info',
-      // Flushes only at shutdown: any last_used_at in the database was written by the SIGTERM path.
-      KEYWARD_USAGE_FLUSH_MS: '60000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const exited = once(proc, 'exit').then(([code]) => code as number | null)
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    void exited.then((code) => reject(new Error(`keyward serve exited (${code}) before listening: ${out}`)))
-  })
-  return { proc, base, exited }
-}
+import { serve } from './spawn-server.js'
 
 async function call(base: string, path: string, token: string, body: unknown): Promise<{ status: number; body: any } | null> {
   try {
@@ -52,7 +23,8 @@ for (const store of STORES) {
     it('stops accepting, finishes in-flight requests, exits 0 promptly, and loses no acknowledged revocation or last_used_at', async () => {
       const db = await freshDatabase(store)
       cleanup.push(db.drop)
-      const { proc, base, exited } = await serve(db.url)
+      // Flushes only at shutdown: any last_used_at in the database was written by the SIGTERM path.
+      const { proc, base, exited } = await serve(db.url, { KEYWARD_USAGE_FLUSH_MS: '60000' })
       cleanup.push(async () => {
         if (proc.exitCode === null) proc.kill('SIGKILL')
       })

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
@@ -7,7 +6,7 @@ import type { Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { SessionRepository } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
-import { DUMMY_HASH_PROMISE, verifyPassword } from './passwords.js'
+import type { PasswordLogin } from './password-login.js'
 import type { Verifier } from '../keys/verifier.js'
 
 /** Session tokens are opaque (no `.`: balena clients would take them for JWTs) and recognisable. */
@@ -24,10 +23,6 @@ export interface LoginResult {
  * (session token or API key) becomes a Principal. Faces never look tokens up themselves.
  */
 export class AuthService {
-  // Failed logins: per IP (a spray) and per account (a guess at one password).
-  private readonly ipFailures = new RateLimiterMemory({ points: 30, duration: 15 * 60, keyPrefix: 'login-ip' })
-  private readonly accountFailures = new RateLimiterMemory({ points: 10, duration: 15 * 60, keyPrefix: 'login-acct' })
-
   constructor(
     private readonly actors: ActorRepository,
     private readonly sessions: SessionRepository,
@@ -35,28 +30,16 @@ export class AuthService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly sessionTtlS: number,
+    private readonly passwords: PasswordLogin,
   ) {}
 
   async login(login: string, password: string, ip: string | null): Promise<LoginResult> {
     return this.openSession(await this.checkPassword(login, password, ip), ip)
   }
 
-  /** The user with these credentials, or 401 (throttled per IP and per account like `login`). */
-  async checkPassword(login: string, password: string, ip: string | null): Promise<User> {
-    const account = login.trim().toLowerCase()
-    await this.refuseIfThrottled(ip ?? 'unknown', account)
-    const found = await this.actors.findUserForLogin(account)
-    const ok = await verifyPassword(password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE))
-    if (!found || !ok) {
-      await Promise.all([
-        this.ipFailures.penalty(ip ?? 'unknown'),
-        this.accountFailures.penalty(account),
-      ])
-      await this.audit.record({ principal: null, ip }, 'auth.login_failed', { type: 'user', id: found?.user.id ?? null, ownerActorId: found?.user.actorId ?? null })
-      throw new KeywardError('unauthorized', 'invalid email or password')
-    }
-    await this.accountFailures.delete(account)
-    return found.user
+  /** The user with these credentials, or 401 (throttled: `login-throttle.ts`). */
+  checkPassword(login: string, password: string, ip: string | null): Promise<User> {
+    return this.passwords.check(login, password, ip)
   }
 
   /** A new native session for a user whose credentials were checked (a login, or a refresh token's renewal). */
@@ -67,18 +50,6 @@ export class AuthService {
     const sessionId = await this.sessions.insert({ tokenHash: hashSecret(token), userId: user.id, createdAt: now.toISOString(), expiresAt, ip })
     await this.audit.record({ principal: userPrincipal(user, null), ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
     return { token, expiresAt, user, sessionId }
-  }
-
-  private async refuseIfThrottled(ip: string, account: string): Promise<void> {
-    const [byIp, byAccount] = await Promise.all([this.ipFailures.get(ip), this.accountFailures.get(account)])
-    const blocked = [
-      [byIp, 30],
-      [byAccount, 10],
-    ].filter(([r, max]) => r && (r as RateLimiterRes).consumedPoints >= (max as number)) as [RateLimiterRes, number][]
-    if (blocked.length > 0) {
-      const retryAfterS = Math.max(...blocked.map(([r]) => Math.ceil(r.msBeforeNext / 1000)), 1)
-      throw new KeywardError('rate_limited', 'too many failed logins; try again later', { retryAfterS })
-    }
   }
 
   async logout(principal: Principal, ip: string | null): Promise<void> {

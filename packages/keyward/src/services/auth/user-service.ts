@@ -7,7 +7,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { RequestContext } from '../context.js'
-import { hashPassword } from './passwords.js'
+import type { PasswordHasher } from './passwords.js'
 
 export interface CreateUserInput {
   email: string
@@ -18,7 +18,12 @@ export interface CreateUserInput {
 
 /** Users: created by admins (or at first start), listed by admins, each user sees itself. */
 export class UserService {
-  constructor(private readonly actors: ActorRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
+  constructor(
+    private readonly actors: ActorRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly passwords: PasswordHasher,
+  ) {}
 
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
     requireScope(ctx.principal, 'users:write')
@@ -42,7 +47,7 @@ export class UserService {
     const username = (input.username ?? (await this.freeUsername(email))).toLowerCase()
     try {
       return await this.actors.createUser({
-        email, username, passwordHash: await hashPassword(input.password), role: input.role ?? 'member', at: this.clock.now().toISOString(),
+        email, username, passwordHash: await this.passwords.hash(input.password), role: input.role ?? 'member', at: this.clock.now().toISOString(),
       })
     } catch (e) {
       if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a user with this email or username already exists')

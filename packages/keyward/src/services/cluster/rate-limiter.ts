@@ -10,6 +10,11 @@ export interface KeyRateLimiter {
   consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
   /** The same, for a named subject that is not a key (`leak-report:<ip>`); its own counters, shared like keys'. */
   consumeFor(subject: string, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
+  /**
+   * A named counter of `points` per `windowS` in the same store (shared by every node when
+   * the store is), for limits that are not per key: login throttling. One per name.
+   */
+  counter(name: string, points: number, windowS: number): RateLimiterAbstract
   /** Releases connections the limiter opened. */
   close(): Promise<void>
 }
@@ -31,13 +36,7 @@ export class FlexibleKeyRateLimiter implements KeyRateLimiter {
   ) {}
 
   private limiterFor(limit: number, windowS: number): RateLimiterAbstract {
-    const id = `${limit}/${windowS}`
-    let l = this.limiters.get(id)
-    if (!l) {
-      l = this.make(limit, windowS, `kw:${id}`)
-      this.limiters.set(id, l)
-    }
-    return l
+    return this.counter(`${limit}/${windowS}`, limit, windowS)
   }
 
   consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
@@ -53,6 +52,15 @@ export class FlexibleKeyRateLimiter implements KeyRateLimiter {
       if (e instanceof RateLimiterRes) return { allowed: false, state: toState(limit, e) }
       throw e
     }
+  }
+
+  counter(name: string, points: number, windowS: number): RateLimiterAbstract {
+    let l = this.limiters.get(name)
+    if (!l) {
+      l = this.make(points, windowS, `kw:${name}`)
+      this.limiters.set(name, l)
+    }
+    return l
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@ import { canSeeOwner, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
 import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, classifyKey, generateKey, hashSecret, visiblePrefix } from '../../core/key-format.js'
+import { serializeMeta } from '../../core/meta.js'
 import { canGrantScopes } from '../../core/policy.js'
 import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
@@ -97,6 +98,7 @@ export class KeyService {
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
     checkLimits(input)
+    const meta = serializeMeta(input.meta ?? {})
     if (input.max_live_keys !== undefined && (await this.keys.countLive(owner.actorId, kind)) >= input.max_live_keys) {
       throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
     }
@@ -108,7 +110,7 @@ export class KeyService {
     try {
       const apiKey = await this.keys.insert({
         actor_id: owner.actorId, kind, name, description: input.description ?? null, hash, key_prefix: visiblePrefix(secret),
-        previous_hash: null, previous_hash_expires_at: null, scopes: JSON.stringify(scopes), meta: JSON.stringify(input.meta ?? {}),
+        previous_hash: null, previous_hash_expires_at: null, scopes: JSON.stringify(scopes), meta,
         expires_at: expiresAt, disabled_at: null, revoked_at: null, revoked_reason: null,
         rate_limit: null, rate_limit_window_s: null, remaining: null, refill_amount: null, refill_interval_s: null,
         ...limitColumns(input), last_refill_at: input.refill ? now : null, last_used_at: null,
@@ -170,7 +172,7 @@ export class KeyService {
     if (input.description !== undefined) patch.description = input.description
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
-    if (input.meta !== undefined) patch.meta = JSON.stringify(input.meta)
+    if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
     if (input.refill) patch.last_refill_at = this.clock.now().toISOString()
     return this.write(ctx, key, 'key.update', patch, { fields: Object.keys(input) })
   }

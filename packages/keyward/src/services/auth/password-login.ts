@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto'
+import { KeywardError } from '../../core/errors.js'
+import type { User } from '../../core/types.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import type { AuditLog } from './audit-log.js'
+import type { LoginThrottle } from './login-throttle.js'
+import type { PasswordHasher } from './passwords.js'
+
+/**
+ * Checks a login name and password, for every face that takes passwords (native login,
+ * balena `/login_`, Realm local-userpass, Fluxbase sign-in). Order matters:
+ * 1. the account is resolved first, so email and username count as one account;
+ * 2. the attempt is reserved in the throttle before the (slow) hash, so racing requests are counted;
+ * 3. an unknown name costs a hash too, and is throttled under its own name, so neither timing
+ *    nor throttling tells which accounts exist;
+ * 4. a hash made with older parameters is replaced after a successful check.
+ */
+export class PasswordLogin {
+  constructor(
+    private readonly actors: ActorRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The user with these credentials; 401 when wrong, 429 when throttled. */
+  async check(login: string, password: string, ip: string | null): Promise<User> {
+    const name = login.trim().toLowerCase()
+    const found = await this.actors.findUserForLogin(name)
+    const account = found ? `user:${found.user.id}` : `name:${createHash('sha256').update(name).digest('base64url')}`
+    const reservation = await this.throttle.reserve(account, ip ?? 'unknown')
+    const ok = await this.hasher.verify(password, found?.passwordHash ?? (await this.hasher.dummyHash()))
+    if (!found || !ok) {
+      await this.audit.record({ principal: null, ip }, 'auth.login_failed', { type: 'user', id: found?.user.id ?? null, ownerActorId: found?.user.actorId ?? null })
+      throw new KeywardError('unauthorized', 'invalid email or password')
+    }
+    await this.throttle.succeeded(reservation)
+    if (this.hasher.needsRehash(found.passwordHash)) {
+      await this.actors.replacePasswordHash(found.user.id, found.passwordHash, await this.hasher.hash(password))
+    }
+    return found.user
+  }
+}
