@@ -58,7 +58,8 @@ export async function inProcess(keys: readonly string[], workloads: Workloads, m
       for (const [name, w] of Object.entries(workloads)) {
         let answered = 0
         let calls = 0
-        const rate = syncOpsPerSecond(ms, () => (calls++, sync(w.keys[w.pick()]!) != null && answered++))
+        const answers = (r: unknown) => r != null && typeof (r as { then?: unknown }).then !== 'function'
+        const rate = syncOpsPerSecond(ms, () => (calls++, answers(sync(w.keys[w.pick()]!)) && answered++))
         rows.push({ loop: '`verifySync` (sync fast path)', workload: name, opsPerS: rate, syncShare: answered / calls })
       }
     }

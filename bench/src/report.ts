@@ -51,7 +51,9 @@ function goals(res: Results): Goal[] {
 
 function httpRow(h: HttpRun, bare?: HttpRun): string {
   const ratio = bare ? `${fmt(h.r.rps / bare.r.rps, 2)}×` : ''
-  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${fmt(h.r.p50, 2)} | ${fmt(h.r.p99, 2)} | ${fmt(h.r.max, 1)} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.r.clientCpu, 2)} |`
+  // No answer at all: autocannon's latencies are then empty, not zero.
+  const lat = h.r.rps > 0 ? `${fmt(h.r.p50, 2)} | ${fmt(h.r.p99, 2)} | ${fmt(h.r.max, 1)}` : `no answer (${fmt(h.r.errors)} timed out) | — | —`
+  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.r.clientCpu, 2)} |`
 }
 
 const HTTP_HEAD = ['| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | client CPU (cores) |', '|---|---|---|---|---|---|---|---|---|']
@@ -91,7 +93,7 @@ function adversarialLines(res: Results): string[] {
   if (!a) return ['Issue 17: not run (see notes).']
   return [`SQLite; the member owns ${fmt(a.memberKeys)} keys; one client loops the suite (timeout ${fmt(res.settings.adversaryTimeoutMs / 1000, 1)} s per request) while the verify load runs.`, '',
     ...HTTP_HEAD, httpRow(a.quiet), httpRow(a.attacked), '',
-    '| adversarial request | sent | timed out | statuses | p50 ms | max ms |', '|---|---|---|---|---|---|',
+    '| adversarial request | sent | timed out (client) | statuses | p50 ms | max ms |', '|---|---|---|---|---|---|',
     ...a.adversary.map((x) => `| ${x.name} | ${x.sent} | ${x.timeouts} | ${Object.entries(x.statuses).map(([k, v]) => `${k}×${v}`).join(' ') || '—'} | ${fmt(x.p50Ms)} | ${fmt(x.maxMs)} |`)]
 }
 

@@ -162,6 +162,7 @@ export async function adversarial(b: Bodies, files: Files, res: Results, log: Lo
   const spec: Omit<TargetSpec, 'dir'> = { kind: 'keyward', keysFile: files.population, memberKeys }
   const t = await startTarget(spec)
   try {
+    await check(t.url, t.ready.headers, b, 'keyward (member with keys)')
     const shot = { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) }
     await warm(t.url, t.ready.headers, b.population, res)
     const quiet = await measure(t, 'keyward (member with keys)', 'uniform, quiet', shot, res)

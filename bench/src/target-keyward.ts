@@ -63,7 +63,7 @@ export async function startKeyward(spec: TargetSpec): Promise<Started> {
       port: (kw.app.server.address() as AddressInfo).port, path: '/v1/keys/verify', seedS, memberToken,
       headers: { authorization: `Bearer ${caller}` }, sessionHeaders: { authorization: `Bearer ${session}` },
     },
-    cacheEntries: () => kw.services.cache?.size ?? 0,
+    cacheEntries: () => (kw.services as { cache?: { size: number } }).cache?.size ?? NaN,
     close: () => kw.close(),
   }
 }
