@@ -2,7 +2,7 @@
 declare module 'autocannon' {
   interface Result {
     duration: number
-    requests: { average: number; total: number }
+    requests: { average: number; total: number; sent: number }
     latency: { p50: number; p99: number; max: number }
     errors: number
     timeouts: number

@@ -14,6 +14,8 @@ export interface LoadResult {
   p99: number
   max: number
   requests: number
+  /** Sent but not answered when the run ended (at most one per connection in a healthy run). */
+  unanswered: number
   errors: number
   non2xx: number
   /** Client process CPU time / wall time (1.0 = one core saturated). */
@@ -47,7 +49,7 @@ export async function load(shot: Shot, connections: number, durationS: number, a
   const wall = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   return {
-    rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total,
+    rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, unanswered: r.requests.sent - r.requests.total,
     errors: r.errors + r.timeouts, non2xx: r.non2xx, clientCpu: (cpu.user + cpu.system) / 1000 / wall,
   }
 }

@@ -52,7 +52,7 @@ function goals(res: Results): Goal[] {
 function httpRow(h: HttpRun, bare?: HttpRun): string {
   const ratio = bare ? `${fmt(h.r.rps / bare.r.rps, 2)}×` : ''
   // No answer at all: autocannon's latencies are then empty, not zero.
-  const lat = h.r.rps > 0 ? `${fmt(h.r.p50, 2)} | ${fmt(h.r.p99, 2)} | ${fmt(h.r.max, 1)}` : `no answer (${fmt(h.r.errors)} timed out) | — | —`
+  const lat = h.r.rps > 0 ? `${fmt(h.r.p50, 2)} | ${fmt(h.r.p99, 2)} | ${fmt(h.r.max, 1)}` : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
   return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.r.clientCpu, 2)} |`
 }
 

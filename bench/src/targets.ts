@@ -29,7 +29,8 @@ function stats(): TargetStats {
 
 process.on('message', (m: { cmd: 'reset' | 'stats' }) => {
   if (m.cmd === 'reset') loop.reset()
-  process.send!({ reply: m.cmd, stats: m.cmd === 'stats' ? stats() : null })
+  // Stats a few samples later: a block that just ended is recorded when the monitor's timer next fires.
+  setTimeout(() => process.send!({ reply: m.cmd, stats: m.cmd === 'stats' ? stats() : null }), m.cmd === 'stats' ? 20 : 0)
 })
 const stop = async () => {
   await started.close().catch(() => {})
