@@ -21,12 +21,20 @@ export interface Target {
 }
 
 const STARTUP_MS = 300_000
+const live = new Set<ChildProcess>()
+
+/** SIGKILLs every target still running (the budget ran out; a blocked target would not hear SIGTERM). */
+export function killTargets(): void {
+  for (const p of live) p.kill('SIGKILL')
+}
 
 /** Spawns a target; resolves once it listens (bounded by STARTUP_MS). */
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
   const proc = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify({ ...spec, dir })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  live.add(proc)
+  proc.once('exit', () => live.delete(proc))
   const ready = await new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`target ${spec.kind} not ready after ${STARTUP_MS / 1000} s`)), STARTUP_MS)
     proc.once('message', (m: { ready: Ready }) => (clearTimeout(timer), resolve(m.ready)))

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { killTargets } from './child.js'
 import { inProcess } from './inprocess.js'
 import { bodiesOf } from './load.js'
 import { hotShare, makeKeys, sequential, single, uniform, writeKeys, zipf } from './population.js'
@@ -32,6 +33,7 @@ const log = (s: string) => process.stderr.write(`[bench ${((performance.now() - 
 const MARKER = '<!-- npm run bench inserts each full run below this line, newest first -->'
 
 function finish(code: number): never {
+  killTargets()
   const text = markdown(res, (performance.now() - started) / 1000)
   writeSync(1, `\n${text}\n`) // synchronous: process.exit follows
   if (record) {
