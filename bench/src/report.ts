@@ -93,6 +93,8 @@ function adversarialLines(res: Results): string[] {
   if (!a) return ['Issue 17: not run (see notes).']
   return [`SQLite; the member owns ${fmt(a.memberKeys)} keys; one client loops the suite (timeout ${fmt(res.settings.adversaryTimeoutMs / 1000, 1)} s per request) while the verify load runs.`, '',
     ...HTTP_HEAD, httpRow(a.quiet), httpRow(a.attacked), '',
+    `Verifications sent but unanswered when the run ended: quiet ${fmt(a.quiet.r.unanswered)}, with the adversarial client ${fmt(a.attacked.r.unanswered)} ` +
+      '(client latencies cover answered requests only; the server loop delay shows how long it was blocked).', '',
     '| adversarial request | sent | timed out (client) | statuses | p50 ms | max ms |', '|---|---|---|---|---|---|',
     ...a.adversary.map((x) => `| ${x.name} | ${x.sent} | ${x.timeouts} | ${Object.entries(x.statuses).map(([k, v]) => `${k}×${v}`).join(' ') || '—'} | ${fmt(x.p50Ms)} | ${fmt(x.maxMs)} |`)]
 }

@@ -113,7 +113,7 @@ export async function floodOnPostgres(adminUrl: string, b: Bodies, files: Files,
       await check(t.url, t.ready.headers, b, 'keyward on PostgreSQL')
       await warm(t.url, t.ready.headers, b.population, res)
       // Let the warm-up's batched writes flush (KEYWARD_USAGE_FLUSH_MS, 1 s by default) and the backends publish their statistics.
-      await sleep(4_000)
+      await sleep(6_000)
       const before = await pgCounters(db.url)
       run = await measure(t, 'keyward (PostgreSQL)', 'flood (unknown keys)', { url: t.url, headers: t.ready.headers, bodies: b.flood, pick: sequential(b.flood.length) }, res)
       await t.stop() // closing its connections publishes the rest
