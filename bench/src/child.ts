@@ -1,0 +1,63 @@
+/** Starting, asking and stopping a target process (targets.ts) from the bench. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Ready, TargetSpec, TargetStats } from './protocol.js'
+
+/** A running target. */
+export interface Target {
+  ready: Ready
+  url: string
+  dir: string
+  proc: ChildProcess
+  /** Starts a measurement window inside the target. */
+  reset(): Promise<void>
+  /** The window's event-loop delay, RSS and cache entries. */
+  stats(): Promise<TargetStats>
+  /** SIGTERM, then SIGKILL after 5 s (a target blocked in a synchronous query cannot run its handler). */
+  stop(): Promise<void>
+}
+
+const STARTUP_MS = 300_000
+const live = new Set<ChildProcess>()
+
+/** SIGKILLs every target still running (the budget ran out; a blocked target would not hear SIGTERM). */
+export function killTargets(): void {
+  for (const p of live) p.kill('SIGKILL')
+}
+
+/** Spawns a target; resolves once it listens (bounded by STARTUP_MS). */
+export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
+  const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
+  const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify({ ...spec, dir })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  live.add(proc)
+  proc.once('exit', () => live.delete(proc))
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`target ${spec.kind} not ready after ${STARTUP_MS / 1000} s`)), STARTUP_MS)
+    proc.once('message', (m: { ready: Ready }) => (clearTimeout(timer), resolve(m.ready)))
+    proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`target ${spec.kind} exited with ${code}`))))
+  }).catch((e) => (proc.kill('SIGKILL'), Promise.reject(e)))
+  const ask = (cmd: 'reset' | 'stats') => new Promise<TargetStats>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`target ${spec.kind} did not answer ${cmd}`)), 30_000)
+    proc.once('message', (m: { stats: TargetStats }) => (clearTimeout(timer), resolve(m.stats)))
+    proc.send({ cmd })
+  })
+  return {
+    ready, proc, dir, url: `http://127.0.0.1:${ready.port}${ready.path}`,
+    reset: async () => void (await ask('reset')),
+    stats: () => ask('stats'),
+    stop: () => stopProcess(proc),
+  }
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 5_000)
+    proc.once('exit', () => (clearTimeout(kill), resolve()))
+    proc.kill('SIGTERM')
+  })
+}

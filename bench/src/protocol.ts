@@ -1,0 +1,48 @@
+/** What the bench and its target processes tell each other (see targets.ts). */
+
+/** Which server to start, and what to load into its store. */
+export interface TargetSpec {
+  kind: 'bare' | 'keyward' | 'better-auth'
+  /** The target's files: a fresh directory, or the one a `seedOnly` start filled. */
+  dir: string
+  /** Keyward only: seed the store, close, and report ready without listening (see sections.ts bigStore). */
+  seedOnly?: boolean
+  /** The population: one plaintext key a line. */
+  keysFile: string
+  /** Keyward only: the store (`sqlite:` in `dir` when omitted). */
+  databaseUrl?: string
+  /** Keyward only: rows without a plaintext added to reach this store size. */
+  storeSize?: number
+  /** Keyward only: a member owning this many keys (the adversarial suite's caller). */
+  memberKeys?: number
+}
+
+/** Where and how to call a started target. */
+export interface Ready {
+  port: number
+  path: string
+  /** Authorization of an API-key caller (Keyward) or none (peers). */
+  headers: Record<string, string>
+  /** Keyward only: authorization of a session-token caller. */
+  sessionHeaders?: Record<string, string>
+  /** Keyward only: the member's session token, when `memberKeys` was set. */
+  memberToken?: string
+  /** Seconds spent bulk-loading the store. */
+  seedS: number
+}
+
+/** A measurement window, as seen from inside the target process. */
+export interface TargetStats {
+  loopMaxMs: number
+  loopP99Ms: number
+  loopMeanMs: number
+  rssMb: number
+  cacheEntries: number | null
+}
+
+/** A started target inside its process. */
+export interface Started {
+  ready: Ready
+  cacheEntries?: () => number
+  close(): Promise<void>
+}

@@ -1,0 +1,45 @@
+/** Everything one bench invocation measured; report.ts turns it into Markdown. */
+import type { AdversaryStats } from './adversarial.js'
+import type { LoopRow } from './inprocess.js'
+import type { LoadResult } from './load.js'
+import type { PgCounters } from './pgstat.js'
+import type { TargetStats } from './protocol.js'
+import type { Settings } from './settings.js'
+
+/** One HTTP load run and the target's own view of it. */
+export interface HttpRun {
+  target: string
+  workload: string
+  r: LoadResult
+  s: TargetStats
+}
+
+/** The flood on PostgreSQL and what it cost the database. */
+export interface FloodCost {
+  run: HttpRun
+  delta: PgCounters
+}
+
+/** Collected results; sections that did not run stay null and say why in `notes`. */
+export interface Results {
+  quick: boolean
+  settings: Settings
+  startedAt: Date
+  loadBefore: number[]
+  http: HttpRun[]
+  /** The bare server with one fixed body and no per-request setup: the client's ceiling without rotation. */
+  clientCeiling: LoadResult | null
+  inProcess: LoopRow[]
+  flood: FloodCost | null
+  scale: { seedS: number; same: HttpRun; wide: HttpRun | null; fill: TargetStats; filled: number } | null
+  adversarial: { memberKeys: number; quiet: HttpRun; attacked: HttpRun; adversary: AdversaryStats[] } | null
+  notes: string[]
+  /** Share of Zipf requests that go to the hottest 1 % of keys (sampled). */
+  zipfHotShare: number
+  seeds: Record<string, number>
+}
+
+/** The run of `target` under `workload`, if it ran. */
+export function find(res: Results, target: string, workload: string): HttpRun | undefined {
+  return res.http.find((h) => h.target === target && h.workload === workload)
+}
