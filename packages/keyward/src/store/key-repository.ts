@@ -2,7 +2,7 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
-import { nameContainsIgnoringCase } from './key-search.js'
+import { nameContains } from './key-search.js'
 import { visibleActors } from './visibility.js'
 
 export interface KeyFilter {
@@ -148,7 +148,7 @@ export class KeyRepository {
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
-    if (f.q) q = q.where(nameContainsIgnoringCase(this.dialect, 'api_key', f.q))
+    if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
     const col = `api_key.${f.sort.field}` as const
     const dir = f.sort.order

@@ -6,7 +6,7 @@ import type { Dialect } from '../database.js'
  * which a B-tree cannot serve. SQLite: an FTS5 table with the `trigram` tokenizer over
  * `api_key.name` (external content: the table stores only the index; three triggers
  * keep it in step with every insert, rename and delete; `rebuild` fills it from the
- * existing rows). PostgreSQL: `pg_trgm` and a GIN index on `lower(name)` (pg_trgm is a
+ * existing rows). PostgreSQL: `pg_trgm` and a GIN index on `name`, serving `like` and `ilike` (pg_trgm is a
  * trusted extension since PostgreSQL 13, so the database owner may create it).
  * Both answer substrings of three characters or more; see `store/key-search.ts`.
  */
@@ -35,7 +35,7 @@ const sqlite: Migration = {
 const postgres: Migration = {
   async up(db: Kysely<any>) {
     await sql`create extension if not exists pg_trgm`.execute(db)
-    await sql`create index api_key_name_trgm_idx on api_key using gin (lower(name) gin_trgm_ops)`.execute(db)
+    await sql`create index api_key_name_trgm_idx on api_key using gin (name gin_trgm_ops)`.execute(db)
   },
   async down(db: Kysely<any>) {
     await sql`drop index api_key_name_trgm_idx`.execute(db)

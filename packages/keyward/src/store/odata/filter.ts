@@ -1,7 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
 import { invalid, tooExpensive } from '../../core/errors.js'
 import type { Dialect } from '../database.js'
-import { nameCandidates } from '../key-search.js'
+import { nameContains } from '../key-search.js'
 import { ODATA_LIMITS, SubqueryChain, checkFilterSize } from './limits.js'
 import { type FieldType, MODEL, type NavDef, type ResourceDef } from './model.js'
 import type { Bind, PathNode } from './request.js'
@@ -281,21 +281,20 @@ class FilterTranslator {
       if (method === 'endswith') {
         return sql<SqlBool>`(length(${hay}) >= length(${needle}) and substr(${hay}, length(${hay}) - length(${needle}) + 1) = ${needle})`
       }
-      // Case-sensitive on both stores (SQLite's LIKE is not); the name index, when it applies, narrows first.
-      const exact = this.ctx.dialect === 'postgres' ? sql<SqlBool>`(strpos(${hay}, ${needle}) > 0)` : sql<SqlBool>`(instr(${hay}, ${needle}) > 0)`
-      const c = call as { args: unknown[] }
-      const indexed = this.keyNameCandidates(c.args[method === 'substringof' ? 1 : 0], method === 'substringof' ? args[0]! : args[1]!)
-      return indexed ? sql<SqlBool>`(${indexed} and ${exact})` : exact
+      const indexed = this.keyNameContains((call as { args: unknown[] }).args[method === 'substringof' ? 1 : 0], method === 'substringof' ? args[0]! : args[1]!)
+      if (indexed) return indexed
+      // Case-sensitive on both stores (SQLite's LIKE is not).
+      return this.ctx.dialect === 'postgres' ? sql<SqlBool>`(strpos(${hay}, ${needle}) > 0)` : sql<SqlBool>`(instr(${hay}, ${needle}) > 0)`
     }
     throw invalid(`$filter: function "${String(method)}" is not supported as a condition`)
   }
 
-  /** The name index's candidates when `hay` is an api_key's `name` and `needle` a literal it can look up, else null. */
-  private keyNameCandidates(hay: unknown, needle: Operand): RawBuilder<SqlBool> | null {
+  /** `contains` through the key name index when `hay` is an api_key's `name` and `needle` a literal, else null. */
+  private keyNameContains(hay: unknown, needle: Operand): RawBuilder<SqlBool> | null {
     if (!isPath(hay) || needle.kind !== 'literal' || typeof needle.value !== 'string') return null
     const { scope, path } = this.startOf(hay)
     if (!path || path.property || path.lambda || path.name !== 'name' || scope.res.table !== 'api_key') return null
-    return nameCandidates(this.ctx.dialect, scope.alias, needle.value)
+    return nameContains(this.ctx.dialect, scope.alias, needle.value, false)
   }
 
   private callValue(call: unknown): Operand {

@@ -108,6 +108,11 @@ export class RowBudget {
     this.used += n
     if (this.used > ODATA_LIMITS.responseRows) throw answerTooLarge()
   }
+
+  /** Rows that may still be placed. */
+  remaining(): number {
+    return ODATA_LIMITS.responseRows - this.used
+  }
 }
 
 /** The refusal of an answer over `responseRows` rows. */

@@ -37,10 +37,7 @@ export class ODataRepository {
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     checkOptions(req.options, '')
     const page = req.key ? { top: 1 } : pageOf(pageNumber(ctx, req.options.$top, '$top'), pageNumber(ctx, req.options.$skip, '$skip'))
-    const budget = new RowBudget()
-    const rows = await this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, page, budget)
-    budget.take(rows.length)
-    return rows
+    return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, page, new RowBudget())
   }
 
   async count(viewer: Principal, req: ODataRequest, now: string): Promise<number> {
@@ -98,6 +95,8 @@ export class ODataRepository {
     q = q.orderBy(sql.ref(`${scope.alias}.id`), 'asc').limit(page.top)
     if (page.skip !== undefined) q = q.offset(page.skip)
     const raw = (await q.execute()) as Record<string, unknown>[]
+    // Root rows are placed as they are; expanded rows are counted where their parents place them.
+    if (depth === 0) budget.take(raw.length)
     const rows: ODataRow[] = raw.map((r) => {
       const row: ODataRow = {}
       for (const f of fields) row[f] = r[f] ?? null
@@ -143,9 +142,9 @@ export class ODataRepository {
       const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
       if (filter) conds.push(filter)
       // Fetched rows count against the budget too: at most one more than an answer may hold.
-      const top = ODATA_LIMITS.responseRows + 1 - rows.length
+      const top = budget.remaining() + 1 - rows.length
       rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth, { top }, budget)))
-      if (rows.length > ODATA_LIMITS.responseRows) throw answerTooLarge()
+      if (rows.length > budget.remaining()) throw answerTooLarge()
     }
     const join = nameOfColumn(target.res, nav.targetColumn)
     const wanted = selection(target.res, opts)
