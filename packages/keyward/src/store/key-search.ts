@@ -25,7 +25,9 @@ export function nameContains(dialect: Dialect, alias: string, needle: string, ig
   if ([...needle].length < NAME_INDEX_MIN_CHARS) return sql<SqlBool>`(${exact})`
   // An FTS5 phrase of the whole needle: its trigrams, consecutive. `"` is doubled inside a phrase.
   const phrase = `"${needle.replace(/"/g, '""')}"`
-  return sql<SqlBool>`(${sql.ref(`${alias}.id`)} in (select rowid from api_key_name_fts where api_key_name_fts match ${phrase}) and ${exact})`
+  // `or name is null` keeps a NULL name NULL (not false) under `not(…)`: unnamed keys are not in the FTS table.
+  const candidates = sql`(${sql.ref(`${alias}.id`)} in (select rowid from api_key_name_fts where api_key_name_fts match ${phrase}) or ${name} is null)`
+  return sql<SqlBool>`(${candidates} and ${exact})`
 }
 
 /** Escapes LIKE's wildcards (with `\` as the escape character). */

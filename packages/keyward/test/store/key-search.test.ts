@@ -6,6 +6,7 @@ import { openStore } from '../../src/store/database.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
 import { allMigrations } from '../../src/store/migrations/index.js'
 import { migrateToLatest } from '../../src/store/migrations.js'
+import { makeTenant } from '../balena/fixture.js'
 import { STORES, TestServer, freshDatabase } from '../helpers.js'
 
 for (const store of STORES) {
@@ -48,6 +49,14 @@ for (const store of STORES) {
       assert.deepEqual(await names('after-ren'), ['after-rename'])
       assert.equal((await s.request('DELETE', `/v1/keys/${k.id}`, { token })).status, 204)
       assert.deepEqual(await names('after-ren'), [])
+    })
+
+    it('OData not(contains(name, …)) leaves unnamed keys out (NULL stays NULL through the index)', async () => {
+      const bea = await makeTenant(s, 'bea', token)
+      const r = await s.request('GET', `/v7/api_key?$select=id&$filter=${encodeURIComponent("not(contains(name,'abc'))")}`, { token: bea.user.token })
+      const ids = (r.body.d as { id: number }[]).map((x) => x.id)
+      assert.ok(ids.includes(bea.userKey.id), r.text)
+      assert.ok(!ids.includes(bea.deviceKey.id), 'the device key has no name: neither contains nor not(contains) holds')
     })
 
     it('OData contains(name, …) stays case-sensitive through the index', async () => {
