@@ -8,6 +8,8 @@ export type KeywardErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */
+  | 'query_too_expensive'
   | 'rate_limited'
   | 'unavailable'
   | 'internal'

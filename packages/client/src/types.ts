@@ -97,7 +97,7 @@ export interface ListKeysFilter {
   owner_id?: number
   kind?: KeyKind
   status?: KeyStatus
-  /** Name contains. */
+  /** Name contains this, ignoring case (3+ characters are served by an index on the server). */
   q?: string
   /** Page size, at most 500. */
   limit?: number

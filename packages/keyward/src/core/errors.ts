@@ -6,6 +6,8 @@
  */
 export type ErrorCode =
   | 'validation_failed'
+  /** A well-formed request refused because answering it would cost too much (see `store/odata/limits.ts`). */
+  | 'query_too_expensive'
   | 'invalid_json'
   | 'unauthorized'
   | 'forbidden'
@@ -20,6 +22,7 @@ export type ErrorCode =
 /** HTTP status of each code, shared by all faces. */
 export const errorStatus: Record<ErrorCode, number> = {
   validation_failed: 400,
+  query_too_expensive: 400,
   invalid_json: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -59,6 +62,8 @@ export class KeywardError extends Error {
 }
 
 export const notFound = (what: string): KeywardError => new KeywardError('not_found', `${what} not found`)
+/** A request refused before any SQL runs because it would cost too much; `message` names the limit. */
+export const tooExpensive = (message: string): KeywardError => new KeywardError('query_too_expensive', message)
 export const invalid = (message: string, details?: unknown): KeywardError =>
   new KeywardError('validation_failed', message, { details })
 

@@ -107,7 +107,8 @@ export const ListKeysQuery = Type.Object({
   owner_id: Type.Optional(Id),
   kind: Type.Optional(KeyKind),
   status: Type.Optional(KeyStatus),
-  q: Type.Optional(Type.String({ maxLength: 100 })),
+  /** Name contains this, ignoring ASCII case; three characters or more are answered by a trigram index (store/key-search.ts). */
+  q: Type.Optional(Type.String({ maxLength: 100, description: 'name contains this (ignoring case); 3+ characters use a trigram index, shorter ones scan your keys' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
   /** Sort column; the default is newest first (`created_at`, `desc`). */

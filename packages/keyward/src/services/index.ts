@@ -83,7 +83,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     await store.close()
     throw e
   }
-  const keyRepo = new KeyRepository(store.db)
+  const keyRepo = new KeyRepository(store.db, store.dialect)
   const actors = new ActorRepository(store.db)
   const auditLog = new AuditLog(new AuditRepository(store.db), clock)
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)

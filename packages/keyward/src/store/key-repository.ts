@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
+import type { Dialect } from './database.js'
+import { nameContains } from './key-search.js'
 import { visibleActors } from './visibility.js'
 
 export interface KeyFilter {
@@ -75,7 +77,7 @@ const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =
 
 /** Storage of API keys. Knows SQL, not rules. */
 export class KeyRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
   /** Keys with their owner's kind and id, from the actor tables. */
   private selectKeys() {
@@ -146,7 +148,7 @@ export class KeyRepository {
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
-    if (f.q) q = q.where(sql<boolean>`lower(api_key.name) like ${'%' + escapeLike(f.q.toLowerCase()) + '%'} escape '\\'`)
+    if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
     const col = `api_key.${f.sort.field}` as const
     const dir = f.sort.order
@@ -227,10 +229,6 @@ export class KeyRepository {
     await sql`update api_key set last_used_at = v.column2 from (values ${values}) as v
       where api_key.id = v.column1 and (api_key.last_used_at is null or api_key.last_used_at < v.column2)`.execute(this.db)
   }
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c)
 }
 
 function statusCondition(eb: any, status: KeyStatus, now: string) {

@@ -44,7 +44,7 @@ export async function createVerifier(config: VerifierConfig): Promise<KeywardVer
   const c = { ...defaults, ...definedOnly(config) }
   const onError = config.onError ?? (() => {})
   const store = openStore(c.databaseUrl)
-  const keys = new KeyRepository(store.db)
+  const keys = new KeyRepository(store.db, store.dialect)
   const cache = new VerifyCache(c.cacheSize, c.negativeCacheTtlMs)
   const bus = createInvalidationBus(c, store.db)
   let limiter: KeyRateLimiter

@@ -1,6 +1,8 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
-import { invalid } from '../../core/errors.js'
+import { invalid, tooExpensive } from '../../core/errors.js'
 import type { Dialect } from '../database.js'
+import { nameContains } from '../key-search.js'
+import { ODATA_LIMITS, SubqueryChain, checkFilterSize } from './limits.js'
 import { type FieldType, MODEL, type NavDef, type ResourceDef } from './model.js'
 import type { Bind, PathNode } from './request.js'
 
@@ -33,12 +35,6 @@ type Operand =
 const COMPARE: Record<string, string> = { eq: '=', ne: 'is distinct from', gt: '>', ge: '>=', lt: '<', le: '<=' }
 const ARITHMETIC = new Set(['add', 'sub', 'mul', 'div', 'mod'])
 const INT_MAX = 2 ** 31 - 1
-/**
- * Bounds on what one filter may ask of the database: SQLite refuses expression
- * trees deeper than 1000 and PostgreSQL plans thousands of subqueries slowly,
- * so oversized filters are a 400 before any SQL is built.
- */
-export const FILTER_LIMITS = { depth: 100, nodes: 1500, listItems: 1000 }
 
 const ref = (scope: Scope, column: string) => sql.ref(`${scope.alias}.${column}`)
 const describe = (node: unknown): string => {
@@ -48,31 +44,25 @@ const describe = (node: unknown): string => {
 
 /** Translates an OData `$filter` tree into a SQL condition over `scope`, with every literal bound. */
 export function translateFilter(node: unknown, scope: Scope, ctx: TranslateContext, vars: ReadonlyMap<string, Scope> = new Map()): RawBuilder<SqlBool> {
-  checkSize(node)
-  return new FilterTranslator(ctx, scope, vars).condition(node)
-}
-
-/** Refuses filters nested deeper or larger than FILTER_LIMITS (iteratively: no recursion to overflow). */
-function checkSize(root: unknown): void {
-  let nodes = 0
-  const stack: [unknown, number][] = [[root, 1]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!
-    if (++nodes > FILTER_LIMITS.nodes) throw invalid(`$filter is too large (more than ${FILTER_LIMITS.nodes} parts)`)
-    if (depth > FILTER_LIMITS.depth) throw invalid(`$filter is nested too deeply (more than ${FILTER_LIMITS.depth} levels)`)
-    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1])
-  }
+  checkFilterSize(node)
+  return new FilterTranslator(ctx, scope, vars, SubqueryChain.at(scope.res.table)).condition(node)
 }
 
 /** A value expression (for `$orderby`): a field, or a field behind to-one navigations. */
 export function translateValue(path: PathNode, scope: Scope, ctx: TranslateContext): RawBuilder<unknown> {
-  const op = new FilterTranslator(ctx, scope, new Map()).path(path, scope)
+  const op = new FilterTranslator(ctx, scope, new Map(), SubqueryChain.at(scope.res.table)).path(path, scope)
   if (op.kind !== 'expr') throw invalid(`cannot order by navigation "${path.name}"`)
   return op.sql
 }
 
 class FilterTranslator {
-  constructor(private readonly ctx: TranslateContext, private readonly root: Scope, private readonly vars: ReadonlyMap<string, Scope>) {}
+  constructor(
+    private readonly ctx: TranslateContext,
+    private readonly root: Scope,
+    private readonly vars: ReadonlyMap<string, Scope>,
+    /** The tables this condition is nested in (cost limits of lambdas). */
+    private readonly chain: SubqueryChain,
+  ) {}
 
   condition(node: unknown): RawBuilder<SqlBool> {
     if (isPath(node)) return this.pathCondition(node, this.startOf(node))
@@ -96,17 +86,18 @@ class FilterTranslator {
     return v ? { scope: v, path: node.property ?? undefined } : { scope: this.root, path: node }
   }
 
-  private pathCondition(node: PathNode, start: { scope: Scope; path: PathNode | undefined }): RawBuilder<SqlBool> {
+  private pathCondition(node: PathNode, start: { scope: Scope; path: PathNode | undefined }, chain = this.chain): RawBuilder<SqlBool> {
     const { scope, path } = start
     if (!path) throw invalid(`$filter: the lambda variable "${node.name}" is not a condition`)
     const nav = this.nav(scope.res, path.name)
     if (!nav) throw invalid(`$filter: "${path.name}" is a value, not a condition; compare it with eq, ne, gt…`)
+    const inside = chain.enter(MODEL[nav.target].table, nav.many, path.lambda !== undefined)
     const target: Scope = { res: MODEL[nav.target], alias: this.ctx.alias() }
     const join = sql<SqlBool>`${ref(target, nav.targetColumn)} = ${ref(scope, nav.sourceColumn)} and ${this.ctx.visible(target)}`
     if (path.lambda) {
       const { method, identifier, expression } = path.lambda
       const vars = new Map(this.vars).set(identifier, target)
-      const inner = new FilterTranslator(this.ctx, this.root, vars).condition(expression)
+      const inner = new FilterTranslator(this.ctx, this.root, vars, inside).condition(expression)
       const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
       if (method === 'any') return sql<SqlBool>`exists (select 1 from ${from} where ${join} and ${inner})`
       if (method === 'all') return sql<SqlBool>`not exists (select 1 from ${from} where ${join} and (${inner}) is not true)`
@@ -115,7 +106,7 @@ class FilterTranslator {
     if (nav.many) throw invalid(`$filter: "${path.name}" has many rows; use ${path.name}/any(x: …) or ${path.name}/all(x: …)`)
     if (!path.property) throw invalid(`$filter: "${path.name}" is a navigation, not a condition`)
     const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
-    return sql<SqlBool>`exists (select 1 from ${from} where ${join} and ${this.pathCondition(node, { scope: target, path: path.property })})`
+    return sql<SqlBool>`exists (select 1 from ${from} where ${join} and ${this.pathCondition(node, { scope: target, path: path.property }, inside)})`
   }
 
   private nav(res: ResourceDef, name: string): NavDef | undefined {
@@ -261,7 +252,7 @@ class FilterTranslator {
     const list = this.bind(r.bind)
     if (list[0] !== 'List') throw invalid('$filter: "in" needs a list of literals')
     if (list[1].length === 0) return sql<SqlBool>`(1 = 0)`
-    if (list[1].length > FILTER_LIMITS.listItems) throw invalid(`$filter: "in" takes at most ${FILTER_LIMITS.listItems} values`)
+    if (list[1].length > ODATA_LIMITS.listItems) throw tooExpensive(`$filter: "in" takes at most ${ODATA_LIMITS.listItems} values`)
     const items = list[1].map((b) => this.literal(b))
     const type = this.commonType(a, items[0]!)
     return sql<SqlBool>`(${this.render(a, type)} in (${sql.join(items.map((i) => this.render(i, type)))}))`
@@ -290,10 +281,20 @@ class FilterTranslator {
       if (method === 'endswith') {
         return sql<SqlBool>`(length(${hay}) >= length(${needle}) and substr(${hay}, length(${hay}) - length(${needle}) + 1) = ${needle})`
       }
+      const indexed = this.keyNameContains((call as { args: unknown[] }).args[method === 'substringof' ? 1 : 0], method === 'substringof' ? args[0]! : args[1]!)
+      if (indexed) return indexed
       // Case-sensitive on both stores (SQLite's LIKE is not).
       return this.ctx.dialect === 'postgres' ? sql<SqlBool>`(strpos(${hay}, ${needle}) > 0)` : sql<SqlBool>`(instr(${hay}, ${needle}) > 0)`
     }
     throw invalid(`$filter: function "${String(method)}" is not supported as a condition`)
+  }
+
+  /** `contains` through the key name index when `hay` is an api_key's `name` and `needle` a literal, else null. */
+  private keyNameContains(hay: unknown, needle: Operand): RawBuilder<SqlBool> | null {
+    if (!isPath(hay) || needle.kind !== 'literal' || typeof needle.value !== 'string') return null
+    const { scope, path } = this.startOf(hay)
+    if (!path || path.property || path.lambda || path.name !== 'name' || scope.res.table !== 'api_key') return null
+    return nameContains(this.ctx.dialect, scope.alias, needle.value, false)
   }
 
   private callValue(call: unknown): Operand {

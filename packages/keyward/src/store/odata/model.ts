@@ -10,6 +10,10 @@ export type FieldType = 'integer' | 'text' | 'date'
 export interface FieldDef {
   column: string
   type: FieldType
+  /** An index orders this column (`$orderby` reads it instead of sorting; see limits.ts). */
+  indexed?: true
+  /** Never null: ordering needs no NULL-placement term, so the index order is usable as is. */
+  notNull?: true
 }
 
 /**
@@ -39,8 +43,10 @@ export interface ResourceDef {
   alternateKeys: string[]
 }
 
-const id: FieldDef = { column: 'id', type: 'integer' }
-const createdAt: FieldDef = { column: 'created_at', type: 'date' }
+const id: FieldDef = { column: 'id', type: 'integer', indexed: true, notNull: true }
+const createdAt: FieldDef = { column: 'created_at', type: 'date', notNull: true }
+/** api_key's created_at has an index `(created_at, id)`; the other tables' do not. */
+const keyCreatedAt: FieldDef = { ...createdAt, indexed: true }
 const toActor: NavDef = { target: 'actor', sourceColumn: 'actor_id', targetColumn: 'id', many: false }
 
 export const MODEL: Record<ResourceName, ResourceDef> = {
@@ -48,11 +54,11 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
     table: 'api_key',
     actorColumn: 'actor_id',
     fields: {
-      id, created_at: createdAt,
-      modified_at: { column: 'updated_at', type: 'date' },
-      name: { column: 'name', type: 'text' },
+      id, created_at: keyCreatedAt,
+      modified_at: { column: 'updated_at', type: 'date', notNull: true },
+      name: { column: 'name', type: 'text', indexed: true },
       description: { column: 'description', type: 'text' },
-      expiry_date: { column: 'expires_at', type: 'date' },
+      expiry_date: { column: 'expires_at', type: 'date', indexed: true },
     },
     navs: { is_of__actor: toActor },
     defaultSelect: ['id', 'created_at', 'modified_at', 'name', 'description', 'expiry_date', 'is_of__actor'],
@@ -75,7 +81,7 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   user: {
     table: 'user',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, username: { column: 'username', type: 'text' }, email: { column: 'email', type: 'text' } },
+    fields: { id, created_at: createdAt, username: { column: 'username', type: 'text', indexed: true, notNull: true }, email: { column: 'email', type: 'text', indexed: true, notNull: true } },
     navs: { actor: toActor },
     defaultSelect: ['id', 'created_at', 'actor', 'username', 'email'],
     alternateKeys: [],
@@ -83,7 +89,7 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   application: {
     table: 'application',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text' }, slug: { column: 'slug', type: 'text' }, app_name: { column: 'name', type: 'text' } },
+    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true }, slug: { column: 'slug', type: 'text', indexed: true, notNull: true }, app_name: { column: 'name', type: 'text' } },
     navs: {
       actor: toActor,
       owns__device: { target: 'device', sourceColumn: 'id', targetColumn: 'application_id', many: true },
@@ -94,7 +100,7 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   device: {
     table: 'device',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text' }, device_name: { column: 'name', type: 'text' } },
+    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true }, device_name: { column: 'name', type: 'text' } },
     navs: {
       actor: toActor,
       belongs_to__application: { target: 'application', sourceColumn: 'application_id', targetColumn: 'id', many: false },

@@ -1,10 +1,11 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
-import { invalid } from '../../core/errors.js'
+import { invalid, tooExpensive } from '../../core/errors.js'
 import type { Principal } from '../../core/types.js'
 import type { Dialect } from '../database.js'
 import type { Database } from '../schema.js'
 import { visibleActors } from '../visibility.js'
 import { type Scope, type TranslateContext, translateFilter, translateValue } from './filter.js'
+import { ODATA_LIMITS, RowBudget, answerTooLarge, checkExpandLevel, isIndexedOrder, pageOf, pageValue, unindexedOrderTooLarge } from './limits.js'
 import { MODEL, type NavDef, type ResourceDef } from './model.js'
 import type { Bind, BindRef, ExpandNode, ODataRequest, QueryOptions } from './request.js'
 
@@ -12,13 +13,15 @@ import type { Bind, BindRef, ExpandNode, ODataRequest, QueryOptions } from './re
 export type ODataRow = Record<string, unknown>
 
 const ROOT_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top', '$skip'])
-/** actor → user/application/device is as deep as expansion goes. */
-const MAX_EXPAND_DEPTH = 2
 const MAX_PAGE = 2 ** 31 - 1
 /** Parent ids per expansion query: well under both stores' bound-parameter limits. */
 const EXPAND_CHUNK = 500
-/** Table occurrences (subqueries) one request may use. */
-const MAX_ALIASES = 60
+
+/** Rows to return and to skip in one query. */
+interface Page {
+  top: number
+  skip?: number
+}
 
 /**
  * Runs parsed OData requests against the store. Every table occurrence, in the
@@ -33,7 +36,8 @@ export class ODataRepository {
     const ctx = this.context(viewer, req.binds, now)
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     checkOptions(req.options, '')
-    return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, req.key ? 1 : undefined)
+    const page = req.key ? { top: 1 } : pageOf(pageNumber(ctx, req.options.$top, '$top'), pageNumber(ctx, req.options.$skip, '$skip'))
+    return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, page, new RowBudget())
   }
 
   async count(viewer: Principal, req: ODataRequest, now: string): Promise<number> {
@@ -51,7 +55,7 @@ export class ODataRepository {
     return {
       binds, now, dialect: this.dialect,
       alias: () => {
-        if (n >= MAX_ALIASES) throw invalid(`the request navigates too much (more than ${MAX_ALIASES} joins and subqueries)`)
+        if (n >= ODATA_LIMITS.tables) throw tooExpensive(`the request navigates too much (more than ${ODATA_LIMITS.tables} joins and subqueries)`)
         return `t${n++}`
       },
       visible: (scope) => visibility(this.db, viewer, scope),
@@ -65,28 +69,34 @@ export class ODataRepository {
     return sql<SqlBool>`${sql.join(conds, sql` and `)}`
   }
 
-  /** Selects rows of `scope` matching `where`, then fills in their expansions. */
-  private async run(ctx: TranslateContext, scope: Scope, opts: QueryOptions, where: RawBuilder<SqlBool>, depth: number, limit?: number): Promise<ODataRow[]> {
+  /** Selects rows of `scope` matching `where` (one page), then fills in their expansions. */
+  private async run(ctx: TranslateContext, scope: Scope, opts: QueryOptions, where: RawBuilder<SqlBool>, depth: number, page: Page, budget: RowBudget): Promise<ODataRow[]> {
     const { fields, links } = selection(scope.res, opts)
     const expands = opts.$expand?.properties ?? []
+    checkExpandLevel(expands.length, depth, undefined)
     const expandNavs = expands.map((e) => expandNav(scope.res, e, depth))
     const columns = [
       ...fields.map((f) => sql.ref(`${scope.alias}.${scope.res.fields[f]!.column}`).as(f)),
       ...links.map((l) => sql.ref(`${scope.alias}.${scope.res.navs[l]!.sourceColumn}`).as(l)),
       ...expandNavs.map((nav, i) => sql.ref(`${scope.alias}.${nav.sourceColumn}`).as(`__src${i}`)),
     ]
-    let q = this.db.selectFrom(sql.table(scope.res.table).as(scope.alias)).select(columns).where(where)
-    for (const o of opts.$orderby?.properties ?? []) {
+    const from = sql.table(scope.res.table).as(scope.alias)
+    let q = this.db.selectFrom(from).select(columns).where(where)
+    const orders = opts.$orderby?.properties ?? []
+    const unindexed = orders.find((o) => o.property || !isIndexedOrder(scope.res, o.name))
+    if (unindexed) await this.checkSortable(scope, where, unindexed.name)
+    for (const o of orders) {
       const v = translateValue(o, scope, ctx)
+      const notNull = !o.property && scope.res.fields[o.name]?.notNull === true
       // PostgreSQL's NULL order on both stores: last ascending, first descending.
-      q = o.order === 'desc' ? q.orderBy(sql`(${v} is null)`, 'desc').orderBy(v, 'desc') : q.orderBy(sql`(${v} is null)`, 'asc').orderBy(v, 'asc')
+      if (!notNull) q = q.orderBy(sql`(${v} is null)`, o.order === 'desc' ? 'desc' : 'asc')
+      q = q.orderBy(v, o.order === 'desc' ? 'desc' : 'asc')
     }
-    q = q.orderBy(sql.ref(`${scope.alias}.id`), 'asc')
-    const top = limit ?? pageNumber(ctx, opts.$top, '$top')
-    const skip = pageNumber(ctx, opts.$skip, '$skip')
-    if (top !== undefined) q = q.limit(top)
-    if (skip !== undefined) q = top === undefined ? q.limit(MAX_PAGE).offset(skip) : q.offset(skip)
+    q = q.orderBy(sql.ref(`${scope.alias}.id`), 'asc').limit(page.top)
+    if (page.skip !== undefined) q = q.offset(page.skip)
     const raw = (await q.execute()) as Record<string, unknown>[]
+    // Root rows are placed as they are; expanded rows are counted where their parents place them.
+    if (depth === 0) budget.take(raw.length)
     const rows: ODataRow[] = raw.map((r) => {
       const row: ODataRow = {}
       for (const f of fields) row[f] = r[f] ?? null
@@ -95,14 +105,27 @@ export class ODataRepository {
     })
     for (const [i, e] of expands.entries()) {
       const sources = raw.map((r) => r[`__src${i}`]).filter((v): v is number => v !== null && v !== undefined).map(Number)
-      const groups = await this.expand(ctx, expandNavs[i]!, e.options ?? {}, [...new Set(sources)], depth + 1)
-      raw.forEach((r, j) => { rows[j]![e.name] = groups.get(Number(r[`__src${i}`])) ?? [] })
+      const groups = await this.expand(ctx, expandNavs[i]!, e.options ?? {}, [...new Set(sources)], depth + 1, budget)
+      raw.forEach((r, j) => {
+        const g = groups.get(Number(r[`__src${i}`])) ?? []
+        // A row shared by several parents is sent under each of them.
+        budget.take(g.length)
+        rows[j]![e.name] = g
+      })
     }
     return rows
   }
 
+  /** Refuses `$orderby` on a column without an index when more than `unindexedOrderRows` rows match (a bounded count). */
+  private async checkSortable(scope: Scope, where: RawBuilder<SqlBool>, name: string): Promise<void> {
+    const max = ODATA_LIMITS.unindexedOrderRows
+    const probe = this.db.selectFrom(sql.table(scope.res.table).as(scope.alias)).select(sql`1`.as('one')).where(where).limit(max + 1)
+    const r = await this.db.selectFrom(probe.as('probe')).select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    if (Number(r.n) > max) throw unindexedOrderTooLarge(name)
+  }
+
   /** Rows of a navigation's target for each source value, honouring nested options per parent. */
-  private async expand(ctx: TranslateContext, nav: NavDef, opts: QueryOptions, sources: number[], depth: number): Promise<Map<number, ODataRow[]>> {
+  private async expand(ctx: TranslateContext, nav: NavDef, opts: QueryOptions, sources: number[], depth: number, budget: RowBudget): Promise<Map<number, ODataRow[]>> {
     const groups = new Map<number, ODataRow[]>()
     if (sources.length === 0) return groups
     checkOptions(opts, 'in $expand ')
@@ -118,7 +141,10 @@ export class ODataRepository {
       const chunk = sources.slice(i, i + EXPAND_CHUNK)
       const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
       if (filter) conds.push(filter)
-      rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth)))
+      // Fetched rows count against the budget too: at most one more than an answer may hold.
+      const top = budget.remaining() + 1 - rows.length
+      rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth, { top }, budget)))
+      if (rows.length > budget.remaining()) throw answerTooLarge()
     }
     const join = nameOfColumn(target.res, nav.targetColumn)
     const wanted = selection(target.res, opts)
@@ -174,7 +200,7 @@ function expandNav(res: ResourceDef, e: ExpandNode, depth: number): NavDef {
   if (e.count) throw invalid(`$expand: "${e.name}/$count" is not supported`)
   const nav = Object.hasOwn(res.navs, e.name) ? res.navs[e.name] : undefined
   if (!nav) throw invalid(`$expand: unknown navigation "${e.name}" on ${res.table}`)
-  if (depth + 1 > MAX_EXPAND_DEPTH) throw invalid(`$expand: "${e.name}" is nested too deep (at most ${MAX_EXPAND_DEPTH} levels)`)
+  checkExpandLevel(0, depth, e.name)
   return nav
 }
 
@@ -202,6 +228,5 @@ function pageNumber(ctx: TranslateContext, ref: BindRef | undefined, option: str
   if (ref === undefined) return undefined
   const b = typeof ref.bind === 'number' ? ctx.binds[ref.bind] : undefined
   const v = b && (b[0] === 'Integer' || b[0] === 'Real') ? b[1] : Number.NaN
-  if (!Number.isSafeInteger(v) || v < 0 || v > MAX_PAGE) throw invalid(`${option} must be a non-negative integer`)
-  return v
+  return Math.min(pageValue(v, option), MAX_PAGE)
 }

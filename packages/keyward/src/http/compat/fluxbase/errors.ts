@@ -5,6 +5,7 @@ import { toKeywardError } from '../../errors.js'
 /** Fluxbase's `code` (and, where its SDK users see a fixed text, the message) for each Keyward code. */
 const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   validation_failed: { code: 'VALIDATION_ERROR' },
+  query_too_expensive: { code: 'QUERY_TOO_EXPENSIVE' },
   invalid_json: { code: 'INVALID_JSON', error: 'Invalid JSON body' },
   unauthorized: { code: 'INVALID_TOKEN' },
   forbidden: { code: 'FORBIDDEN' },

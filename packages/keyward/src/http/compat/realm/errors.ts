@@ -5,6 +5,7 @@ import { toKeywardError } from '../../errors.js'
 /** Realm's `error_code` for each Keyward code (Atlas App Services names). */
 const realmCode: Record<ErrorCode, string> = {
   validation_failed: 'InvalidParameter',
+  query_too_expensive: 'InvalidParameter',
   invalid_json: 'InvalidParameter',
   unauthorized: 'InvalidSession',
   forbidden: 'Forbidden',

@@ -1,0 +1,36 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely'
+import type { Dialect } from './database.js'
+
+/**
+ * "Key name contains …" through the name index of migration 0006: SQLite's FTS5
+ * trigram table, PostgreSQL's pg_trgm GIN index on `name` (which serves both `like`
+ * and `ilike`). Trigram indexes answer needles of at least this many characters;
+ * shorter ones are a scan of the caller's keys (one or two characters match so many
+ * names that an index would not narrow much).
+ */
+export const NAME_INDEX_MIN_CHARS = 3
+
+/**
+ * The condition "the `name` of the api_key row `alias` contains `needle`",
+ * case-sensitively, or ignoring case (`q=` listings). On PostgreSQL it is one
+ * `like`/`ilike` the GIN index serves. On SQLite the exact test (`instr`, or
+ * `lower(name) like`: ASCII case only, as SQLite folds) runs only on the rows an
+ * FTS phrase match finds; that match folds case more widely, so it is a superset.
+ */
+export function nameContains(dialect: Dialect, alias: string, needle: string, ignoreCase: boolean): RawBuilder<SqlBool> {
+  const name = sql.ref(`${alias}.name`)
+  const pattern = '%' + escapeLike(ignoreCase && dialect === 'sqlite' ? needle.toLowerCase() : needle) + '%'
+  if (dialect === 'postgres') return sql<SqlBool>`(${name} ${sql.raw(ignoreCase ? 'ilike' : 'like')} ${pattern} escape '\\')`
+  const exact = ignoreCase ? sql<SqlBool>`lower(${name}) like ${pattern} escape '\\'` : sql<SqlBool>`instr(${name}, ${needle}) > 0`
+  if ([...needle].length < NAME_INDEX_MIN_CHARS) return sql<SqlBool>`(${exact})`
+  // An FTS5 phrase of the whole needle: its trigrams, consecutive. `"` is doubled inside a phrase.
+  const phrase = `"${needle.replace(/"/g, '""')}"`
+  // `or name is null` keeps a NULL name NULL (not false) under `not(…)`: unnamed keys are not in the FTS table.
+  const candidates = sql`(${sql.ref(`${alias}.id`)} in (select rowid from api_key_name_fts where api_key_name_fts match ${phrase}) or ${name} is null)`
+  return sql<SqlBool>`(${candidates} and ${exact})`
+}
+
+/** Escapes LIKE's wildcards (with `\` as the escape character). */
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c)
+}
