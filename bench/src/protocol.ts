@@ -15,6 +15,8 @@ export interface TargetSpec {
   storeSize?: number
   /** Keyward only: a member owning this many keys (the adversarial suite's caller). */
   memberKeys?: number
+  /** Keyward only: extra settings (`KEYWARD_CACHE_SIZE: '0'` for the uncached store-size comparison). */
+  env?: Record<string, string>
 }
 
 /** Where and how to call a started target. */
@@ -36,6 +38,10 @@ export interface TargetStats {
   loopMaxMs: number
   loopP99Ms: number
   loopMeanMs: number
+  /** The target process's CPU time / wall time over the window, in cores (≈1.0: the server set the pace). */
+  serverCpu: number
+  /** Peak RSS of the process so far (\`process.resourceUsage().maxRSS\`). */
+  maxRssMb: number
   rssMb: number
   cacheEntries: number | null
 }

@@ -36,15 +36,17 @@ function goals(res: Results): Goal[] {
   const sess = ratio(session?.rps, kw?.r.rps)
   const peer = ratio(kw?.r.rps, ba?.rps)
   const big = ratio(res.scale?.same.r.rps, kw?.r.rps)
+  const bigCold = ratio(res.scale?.uncached?.big.r.rps, res.scale?.uncached?.small.r.rps)
   const rss = res.scale?.fill.rssMb
   return [
     { what: 'HTTP verify req/s vs bare node:http (uniform)', measured: rps, shown: x(rps), goal: 0.5, goalShown: '≥ 0.5×', atLeast: true },
-    { what: 'HTTP verify p99 vs bare (uniform)', measured: p99, shown: `${x(p99)} (${fmt(kw?.r.p99 ?? NaN, 2)} vs ${fmt(bare?.p99 ?? NaN, 2)} ms)`, goal: 2, goalShown: '≤ 2×', atLeast: false },
+    { what: 'HTTP verify p99 vs bare (uniform; whole ms, closed loop at saturation)', measured: p99, shown: `${x(p99)} (${fmt(kw?.r.p99 ?? NaN)} vs ${fmt(bare?.p99 ?? NaN)} ms)`, goal: 2, goalShown: '≤ 2×', atLeast: false },
     { what: 'in-process `createVerifier` vs sha256 + Map (uniform)', measured: inproc, shown: x(inproc), goal: 0.5, goalShown: '≥ 0.5×', atLeast: true },
     { what: 'session-token caller vs API-key caller (uniform req/s)', measured: sess, shown: x(sess), goal: 0.8, goalShown: 'within 20 % (≥ 0.8×)', atLeast: true },
     { what: 'Keyward vs better-auth (uniform req/s)', measured: peer, shown: x(peer, 1), goal: 10, goalShown: '≥ 10×', atLeast: true },
-    { what: 'server event-loop delay max under load (uniform)', measured: kw?.s.loopMaxMs, shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms`, goal: 5, goalShown: '≤ 5 ms', atLeast: false },
+    { what: 'server event-loop delay max under load (uniform)', measured: kw?.s.loopMaxMs, shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms (bare: ${fmt(bare ? find(res, 'bare', 'uniform')!.s.loopMaxMs : NaN, 1)} ms)`, goal: 5, goalShown: '≤ 5 ms', atLeast: false },
     { what: `${fmt(res.settings.bigStore)} keys vs ${fmt(res.settings.population)} (uniform req/s)`, measured: big, shown: x(big), goal: 0.9, goalShown: 'within 10 % (≥ 0.9×)', atLeast: true },
+    { what: `same, cache off (every verify reads the store: what store size can change)`, measured: bigCold, shown: x(bigCold), goal: 0.9, goalShown: 'within 10 % (≥ 0.9×)', atLeast: true },
     { what: `server RSS, cache holding ${fmt(res.scale?.fill.cacheEntries ?? NaN)} entries`, measured: rss, shown: `${fmt(rss ?? NaN)} MB`, goal: 300, goalShown: '≤ 300 MB', atLeast: false },
   ]
 }
@@ -52,11 +54,12 @@ function goals(res: Results): Goal[] {
 function httpRow(h: HttpRun, bare?: HttpRun): string {
   const ratio = bare ? `${fmt(h.r.rps / bare.r.rps, 2)}×` : ''
   // No answer at all: autocannon's latencies are then empty, not zero.
-  const lat = h.r.rps > 0 ? `${fmt(h.r.p50, 2)} | ${fmt(h.r.p99, 2)} | ${fmt(h.r.max, 1)}` : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
-  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.r.clientCpu, 2)} |`
+  // autocannon's histogram truncates latencies to whole milliseconds: no decimals to show.
+  const lat = h.r.rps > 0 ? `${fmt(h.r.p50)} | ${fmt(h.r.p99)} | ${fmt(h.r.max)}` : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
+  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.s.serverCpu, 2)} | ${fmt(h.r.clientCpu, 2)} |`
 }
 
-const HTTP_HEAD = ['| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | client CPU (cores) |', '|---|---|---|---|---|---|---|---|---|']
+const HTTP_HEAD = ['| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | server CPU (cores) | client CPU (cores) |', '|---|---|---|---|---|---|---|---|---|---|']
 
 function httpTable(res: Results): string[] {
   return [...HTTP_HEAD, ...res.http.map((h) => httpRow(h, h.target === 'bare' ? undefined : find(res, 'bare', h.workload)))]
@@ -83,7 +86,8 @@ function floodLines(res: Results): string[] {
 function scaleLines(res: Results): string[] {
   const s = res.scale
   if (!s) return ['Big store: not run (see notes).']
-  const head = [...HTTP_HEAD, httpRow(s.same, find(res, 'bare', 'uniform')), ...(s.wide ? [httpRow(s.wide)] : [])]
+  const head = [...HTTP_HEAD, httpRow(s.same, find(res, 'bare', 'uniform')), ...(s.wide ? [httpRow(s.wide)] : []),
+    ...(s.uncached ? [httpRow(s.uncached.small), httpRow(s.uncached.big)] : [])]
   return [`${fmt(res.settings.bigStore)} keys bulk-loaded in ${fmt(s.seedS, 1)} s.`, '', ...head, '',
     `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process).`]
 }

@@ -24,7 +24,7 @@ export interface Files {
 }
 
 type Log = (s: string) => void
-const NO_STATS = { loopMaxMs: NaN, loopP99Ms: NaN, loopMeanMs: NaN, rssMb: NaN, cacheEntries: null }
+const NO_STATS = { loopMaxMs: NaN, loopP99Ms: NaN, loopMeanMs: NaN, serverCpu: NaN, maxRssMb: NaN, rssMb: NaN, cacheEntries: null }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** One measured run: a window inside the target around one load run. */
@@ -150,6 +150,23 @@ export async function bigStore(b: Bodies, files: Files, res: Results, log: Log):
     log('big store: uniform over the cache-sized working set')
     const wide = await measure(t, `keyward, ${size} keys`, `uniform over ${b.big.length} keys`, { url: t.url, headers, bodies: b.big, pick: uniform(b.big.length) }, res)
     res.scale = { seedS: seeder.ready.seedS, same, wide, fill: fillStats, filled: fill.requests }
+  } finally {
+    await t.stop()
+  }
+  res.scale.uncached = { small: await uncached(b, files.population, undefined, res, log), big: await uncached(b, files.none, seeder.dir, res, log) }
+}
+
+/**
+ * Uniform load with the cache off (`KEYWARD_CACHE_SIZE=0`): every verify reads the store, the only way its
+ * size can show (cached, both stores answer from memory). `dir`: the big store; none: a fresh small one.
+ */
+async function uncached(b: Bodies, keysFile: string, dir: string | undefined, res: Results, log: Log): Promise<HttpRun> {
+  const t = await startTarget({ kind: 'keyward', keysFile, ...(dir && { dir }), env: { KEYWARD_CACHE_SIZE: '0' } })
+  try {
+    const label = dir ? `keyward, ${res.settings.bigStore} keys, cache off` : `keyward, ${res.settings.population} keys, cache off`
+    log(`store size: ${label}`)
+    await check(t.url, t.ready.headers, b, label)
+    return await measure(t, label, 'uniform', { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) }, res)
   } finally {
     await t.stop()
   }

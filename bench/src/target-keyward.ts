@@ -3,6 +3,7 @@
  * the population cloned into its store. Two callers: an API key scoped
  * `keys:verify` and the admin's session token; optionally a member owning many keys.
  */
+import { createWriteStream } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createKeyward, loadConfig } from 'keyward'
@@ -38,7 +39,10 @@ async function member(call: Call, admin: string, url: string, n: number): Promis
 /** Starts Keyward on the spec's store and seeds it. */
 export async function startKeyward(spec: TargetSpec): Promise<Started> {
   const url = spec.databaseUrl ?? `sqlite:${join(spec.dir, 'keyward.db')}`
-  const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent', KEYWARD_PORT: '0' }), { logger: false })
+  // `keyward serve` logs every request at its default level (info); so does the measured server, into /dev/null.
+  const level = process.env.BENCH_KEYWARD_LOG_LEVEL ?? 'info'
+  const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: level, KEYWARD_PORT: '0', ...spec.env }),
+    { logger: level === 'silent' ? false : { level, stream: createWriteStream('/dev/null') } })
   await kw.services.users.bootstrapAdmin('bench@example.com', 'bench-password-1')
   const call: Call = async (method, path, token, payload) =>
     (await kw.app.inject({ method: method as 'POST', url: path, ...(payload !== undefined && { payload: payload as object }), headers: token ? { authorization: `Bearer ${token}` } : {} })).json()
