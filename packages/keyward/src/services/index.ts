@@ -12,6 +12,7 @@ import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './auth/audit-log.js'
 import { AuditService } from './auth/audit-service.js'
 import { AuthService } from './auth/auth-service.js'
+import { SessionCache } from './auth/session-cache.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { KeyService } from './keys/key-service.js'
@@ -94,7 +95,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   usage.start()
   const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
   const sessions = new SessionRepository(store.db)
-  const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
+  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock)
+  const auth = new AuthService(actors, sessions, verifier, sessionCache, auditLog, clock, config.sessionTtlS)
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
@@ -110,7 +112,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     limiter,
     sweeper,
     auth,
-    tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
+    tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, auditLog, clock),

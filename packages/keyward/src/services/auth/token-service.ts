@@ -3,13 +3,15 @@ import { SignJWT, jwtVerify } from 'jose'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
-import type { Principal, User } from '../../core/types.js'
+import { narrowScopes } from '../../core/policy.js'
+import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../../store/schema.js'
-import type { SessionRepository } from '../../store/session-repository.js'
+import { originOf } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
+import { scopesOf } from './session-cache.js'
 
 /** How a Realm or Fluxbase session was opened. */
 export type SessionProvider = 'local-userpass' | 'api-key' | 'anon-user'
@@ -65,7 +67,6 @@ export class TokenService {
     private readonly auth: AuthService,
     private readonly actors: ActorRepository,
     private readonly refreshTokens: RefreshTokenRepository,
-    private readonly sessions: SessionRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
@@ -73,7 +74,7 @@ export class TokenService {
   /** Realm `local-userpass` login. */
   async realmLoginPassword(email: string, password: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
     const user = await this.auth.checkPassword(email, password, ip)
-    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip)
+    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip, null)
   }
 
   /**
@@ -85,13 +86,14 @@ export class TokenService {
       throw e instanceof KeywardError && e.code === 'unauthorized' ? new KeywardError('unauthorized', 'invalid API key') : e
     })
     // A native session token is not an API key; device keys have no Realm user.
-    if (p.via !== 'key' || p.owner.kind === 'device') throw new KeywardError('unauthorized', 'invalid API key')
-    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip)
+    if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null) throw new KeywardError('unauthorized', 'invalid API key')
+    // The session lives only while this very secret verifies (DESIGN.md, "Sessions record their origin").
+    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, { keyId: p.keyId, keyHash: hashSecret(key) })
   }
 
   /** Realm `anon-user` login: a fresh subject with no actor behind it. */
   realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
-    return this.openRealm('anon-user', null, null, deviceId, ip)
+    return this.openRealm('anon-user', null, null, deviceId, ip, null)
   }
 
   /** A new access token for a live Realm refresh token (which is not rotated: realm-web keeps using it). */
@@ -140,7 +142,7 @@ export class TokenService {
     await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken), face: 'fluxbase', provider: 'local-userpass', actor_id: user.actorId,
       subject: String(user.id), scopes: null, device_id: null, session_id: s.sessionId,
-      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip,
+      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip, origin_key_id: null, origin_key_hash: null,
     })
     return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
@@ -156,13 +158,16 @@ export class TokenService {
     const owner = row?.actor_id != null ? await this.actors.ownerOfActor(row.actor_id) : undefined
     const user = owner?.kind === 'user' ? await this.actors.findUserById(owner.id) : undefined
     if (!row || !user) throw invalid()
-    const s = await this.auth.openSession(user, ip)
+    // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
+    const origin = originOf(row)
+    if (origin) await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw invalid() })
+    const s = await this.auth.openSession(user, ip, origin)
     const next = newRefreshToken()
     if (!(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), { tokenHash: hashSecret(next), sessionId: s.sessionId }))) {
-      await this.sessions.delete(s.sessionId)
+      await this.auth.sessionCache.end(s.sessionId)
       throw invalid()
     }
-    if (row.session_id !== null) await this.sessions.delete(row.session_id)
+    if (row.session_id !== null) await this.auth.sessionCache.end(row.session_id)
     return { accessToken: s.token, refreshToken: next, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
 
@@ -175,7 +180,9 @@ export class TokenService {
     await this.refreshTokens.deleteBySession(p.sessionId)
   }
 
-  private async openRealm(provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+  private async openRealm(
+    provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null, origin: CredentialOrigin | null,
+  ): Promise<RealmLogin> {
     const refreshToken = newRefreshToken()
     const row = await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken), face: 'realm', provider, actor_id: actorId,
@@ -185,6 +192,7 @@ export class TokenService {
       scopes: scopes ? JSON.stringify(scopes) : null,
       device_id: deviceId && deviceId !== NO_DEVICE ? deviceId : randomBytes(12).toString('hex'),
       session_id: null, created_at: this.now(), expires_at: this.later(REALM_REFRESH_TTL_S), ip,
+      origin_key_id: origin?.keyId ?? null, origin_key_hash: origin?.keyHash ?? null,
     })
     const session = await this.resolve(row)
     await this.audit.record({ principal: session.principal, ip }, 'auth.realm_login', { type: 'realm_session', id: row.id, ownerActorId: actorId }, { provider })
@@ -197,8 +205,12 @@ export class TokenService {
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const user = owner && (await this.actors.findUserById(owner.userId))
     if (!owner || !user) throw dead() // the user or application was deleted
-    const scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
-    const principal: Principal = { owner, role: owner.kind === 'user' ? user.role : 'member', scopes, via: 'session', keyId: null, sessionId: null }
+    let scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
+    const origin = originOf(row)
+    // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
+    if (origin) scopes = narrowScopes(scopes, scopesOf(await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw dead() })))
+    const role = owner.kind === 'user' ? user.role : 'member'
+    const principal: Principal = { owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null }
     return { ...base, principal, user }
   }
 

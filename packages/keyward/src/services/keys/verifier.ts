@@ -37,8 +37,15 @@ export class Verifier {
    * The key a secret belongs to (or null), from the cache or one query. An answer whose
    * hash was invalidated while the query ran is returned but not cached.
    */
-  async lookup(secret: string): Promise<KeyLookup | null> {
-    const hash = hashSecret(secret)
+  lookup(secret: string): Promise<KeyLookup | null> {
+    return this.lookupHash(hashSecret(secret))
+  }
+
+  /**
+   * The key whose current or grace-period hash this is (or null), from the cache or one
+   * query: how a session checks that the secret it was opened with still verifies.
+   */
+  async lookupHash(hash: string): Promise<KeyLookup | null> {
     let found = this.cache.get(hash)
     if (found === undefined) {
       const version = this.cache.version

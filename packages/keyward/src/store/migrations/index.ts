@@ -4,6 +4,7 @@ import { initial } from './0001_initial.js'
 import { tokens } from './0003_tokens.js'
 import { rateLimit } from './0004_rate_limit.js'
 import { keyUsage } from './0005_key_usage.js'
+import { credentialOrigin } from './0006_credential_origin.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -15,5 +16,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0003_tokens': tokens(dialect),
     '0004_rate_limit': rateLimit(dialect),
     '0005_key_usage': keyUsage(dialect),
+    '0006_credential_origin': credentialOrigin(dialect),
   }
 }
