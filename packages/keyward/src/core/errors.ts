@@ -61,3 +61,17 @@ export class KeywardError extends Error {
 export const notFound = (what: string): KeywardError => new KeywardError('not_found', `${what} not found`)
 export const invalid = (message: string, details?: unknown): KeywardError =>
   new KeywardError('validation_failed', message, { details })
+
+/**
+ * Runs a step that must not look done when the database failed (a logout): an
+ * error that is not already a KeywardError (a lost connection, a closed store)
+ * becomes 503 `unavailable`, so clients retry instead of believing it happened.
+ */
+export async function unlessUnavailable<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (e) {
+    if (e instanceof KeywardError) throw e
+    throw new KeywardError('unavailable', `${what} could not be completed: the database is unavailable; try again`, { cause: e })
+  }
+}

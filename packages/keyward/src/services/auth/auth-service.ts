@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
@@ -92,13 +92,15 @@ export class AuthService {
 
   async logout(principal: Principal, ip: string | null): Promise<void> {
     if (principal.sessionId === null) throw new KeywardError('validation_failed', 'only a session can log out; revoke a key instead')
-    await this.sessionCache.end(principal.sessionId)
+    const sessionId = principal.sessionId
+    await unlessUnavailable('the logout', () => this.sessionCache.end(sessionId))
     await this.audit.record({ principal, ip }, 'auth.logout', { type: 'session', id: principal.sessionId, ownerActorId: principal.owner.actorId })
   }
 
   /** Resolves a bearer credential, or throws 401. */
   async authenticate(token: string): Promise<Principal> {
-    if (token.startsWith(SESSION_PREFIX)) return this.sessionCache.principal(hashSecret(token))
+    // A session the database cannot answer for is 503, not 500: the client retries (a logout included).
+    if (token.startsWith(SESSION_PREFIX)) return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
     const r = await this.verifier.verify(token)
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') {

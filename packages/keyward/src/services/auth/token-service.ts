@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import { narrowScopes } from '../../core/policy.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
@@ -102,12 +102,15 @@ export class TokenService {
     return this.signAccess(session)
   }
 
-  /** Ends a Realm session. Idempotent: unknown or dead tokens are fine. */
+  /** Ends a Realm session. Idempotent: unknown or dead tokens are fine; a database outage is 503, not a logout. */
   async realmLogout(refreshToken: string | null, ip: string | null): Promise<void> {
-    const row = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+    const row = await unlessUnavailable('the logout', async () => {
+      const found = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+      if (found) await this.refreshTokens.deleteByHash(found.token_hash, 'realm')
+      return found
+    })
     if (!row) return
-    await this.refreshTokens.deleteByHash(row.token_hash, 'realm')
-    const session = await this.resolve(row).catch(() => null)
+    const session = await this.resolve(row).catch(() => null) // for the audit entry only: a dead origin is fine here
     await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', { type: 'realm_session', id: row.id, ownerActorId: row.actor_id })
   }
 
@@ -171,13 +174,18 @@ export class TokenService {
     return { accessToken: s.token, refreshToken: next, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
 
-  /** Ends the Fluxbase session of an access token and its refresh token. Idempotent. */
+  /**
+   * Ends the Fluxbase session of an access token and its refresh token. Idempotent
+   * for dead tokens; a database outage is 503, never a sign-out that did not happen.
+   */
   async fluxbaseSignOut(accessToken: string | null, ip: string | null): Promise<void> {
     if (!accessToken) return
-    const p = await this.auth.authenticate(accessToken).catch(() => null)
+    const p = await unlessUnavailable('the sign-out', () => this.auth.authenticate(accessToken)).catch((e: unknown) => {
+      if (e instanceof KeywardError && e.code === 'unauthorized') return null
+      throw e
+    })
     if (!p || p.sessionId === null) return
-    await this.auth.logout(p, ip)
-    await this.refreshTokens.deleteBySession(p.sessionId)
+    await this.auth.logout(p, ip) // also deletes the refresh tokens renewing this session
   }
 
   private async openRealm(
