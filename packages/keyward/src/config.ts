@@ -29,6 +29,8 @@ export interface Config {
   readonly cacheFallbackTtlMs: number
   /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
   readonly redisPrefix: string
+  /** Realm's `anon-user` provider (`KEYWARD_REALM_ANONYMOUS=1`): off by default, since anyone may call it. */
+  readonly realmAnonymous: boolean
 }
 
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
@@ -89,5 +91,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
+    realmAnonymous: bool(env.KEYWARD_REALM_ANONYMOUS),
   })
 }

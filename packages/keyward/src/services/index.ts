@@ -112,7 +112,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     limiter,
     sweeper,
     auth,
-    tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock),
+    tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, auditLog, clock),

@@ -40,7 +40,8 @@ for (const store of STORES) {
     const password = (email: string, pw: string) => Realm.Credentials.emailPassword(email, pw)
 
     before(async () => {
-      s = await TestServer.start(store, { clock })
+      // The anonymous provider is off by default; this suite drives it.
+      s = await TestServer.start(store, { clock, env: { KEYWARD_REALM_ANONYMOUS: '1' } })
       url = await s.kw.app.listen({ port: 0, host: '127.0.0.1' })
       adminToken = await s.adminToken()
       await s.member('rita', adminToken)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
@@ -49,6 +50,10 @@ const REALM_ACCESS_TTL_S = 30 * 60
 /** Realm's own default refresh-token lifetime. */
 const REALM_REFRESH_TTL_S = 60 * 24 * 3600
 const FLUXBASE_REFRESH_TTL_S = 30 * 24 * 3600
+/** Anonymous sessions are cheap to ask for (no credential), so they are short: one hour, no renewal past it. */
+export const ANONYMOUS_REFRESH_TTL_S = 3600
+/** Anonymous logins per IP per hour (per node): each writes a refresh token and an audit row. */
+const ANONYMOUS_LOGINS_PER_IP = 10
 /** Realm's "no device" id: never stored, never sent back. */
 const NO_DEVICE = '000000000000000000000000'
 const dead = () => new KeywardError('unauthorized', 'invalid session')
@@ -62,6 +67,7 @@ const dead = () => new KeywardError('unauthorized', 'invalid session')
  */
 export class TokenService {
   private signingKey: Promise<Uint8Array> | null = null
+  private readonly anonymousLogins = new RateLimiterMemory({ points: ANONYMOUS_LOGINS_PER_IP, duration: 3600, keyPrefix: 'realm-anon' })
 
   constructor(
     private readonly auth: AuthService,
@@ -69,6 +75,8 @@ export class TokenService {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    /** Whether Realm's `anon-user` provider is enabled (`KEYWARD_REALM_ANONYMOUS`). */
+    private readonly anonymousEnabled = false,
   ) {}
 
   /** Realm `local-userpass` login. */
@@ -91,8 +99,18 @@ export class TokenService {
     return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, { keyId: p.keyId, keyHash: hashSecret(key) })
   }
 
-  /** Realm `anon-user` login: a fresh subject with no actor behind it. */
-  realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+  /**
+   * Realm `anon-user` login: a fresh subject with no actor behind it. Off unless
+   * enabled (403), throttled per IP (429), and short-lived (ANONYMOUS_REFRESH_TTL_S).
+   */
+  async realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    if (!this.anonymousEnabled) throw new KeywardError('forbidden', 'anonymous login is disabled on this server')
+    try {
+      await this.anonymousLogins.consume(ip ?? 'unknown')
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e
+      throw new KeywardError('rate_limited', 'too many anonymous logins; try again later', { retryAfterS: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) })
+    }
     return this.openRealm('anon-user', null, null, deviceId, ip, null)
   }
 
@@ -199,7 +217,7 @@ export class TokenService {
       subject: actorId === null ? 'f' + randomBytes(12).toString('hex').slice(1) : actorId.toString(16).padStart(24, '0'),
       scopes: scopes ? JSON.stringify(scopes) : null,
       device_id: deviceId && deviceId !== NO_DEVICE ? deviceId : randomBytes(12).toString('hex'),
-      session_id: null, created_at: this.now(), expires_at: this.later(REALM_REFRESH_TTL_S), ip,
+      session_id: null, created_at: this.now(), expires_at: this.later(actorId === null ? ANONYMOUS_REFRESH_TTL_S : REALM_REFRESH_TTL_S), ip,
       origin_key_id: origin?.keyId ?? null, origin_key_hash: origin?.keyHash ?? null,
     })
     const session = await this.resolve(row)
