@@ -48,5 +48,17 @@ for (const backend of BACKENDS) {
       await within(2000, async () => (await b.request('GET', '/api/v1/auth/user', { token: s.access_token })).status === 401)
       assert.equal((await b.request('GET', '/api/v1/auth/user', { token: r.body.access_token })).status, 200)
     })
+
+    it('a user demoted on node A loses admin rights on node B, which had the session cached', async () => {
+      const [a, b] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0]]
+      const admin = await a.adminToken()
+      const ada = await a.member('ada', admin)
+      await a.kw.services.store.db.updateTable('user').set({ role: 'admin' }).where('id', '=', ada.id).execute()
+      await a.kw.services.auth.sessionCache.forgetUser(ada.id)
+      await within(2000, async () => (await b.request('GET', '/v1/users', { token: ada.token })).body.users?.length > 1)
+      await a.kw.services.store.db.updateTable('user').set({ role: 'member' }).where('id', '=', ada.id).execute()
+      await a.kw.services.auth.sessionCache.forgetUser(ada.id)
+      await within(2000, async () => (await b.request('GET', '/v1/users', { token: ada.token })).body.users?.length === 1)
+    })
   })
 }
