@@ -46,6 +46,8 @@ export interface Config {
   readonly leakAction: LeakAction
   /** scrypt cost N of new password hashes (a power of two, at least 2^14); older hashes are upgraded at login. */
   readonly passwordScryptN: number
+  /** Realm's `anon-user` provider (`KEYWARD_REALM_ANONYMOUS=1`): off by default, since anyone may call it. */
+  readonly realmAnonymous: boolean
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -91,6 +93,10 @@ function scryptCost(raw: string | undefined): number {
 }
 
 /** `0`/`false`/unset: off; `true` or `n`: n hops (`true` is 1); else a comma-separated list of proxy addresses/CIDRs. */
+function bool(raw: string | undefined): boolean {
+  return raw === '1' || raw === 'true' || raw === 'yes'
+}
+
 function trustProxy(raw: string | undefined): TrustProxy {
   const v = (raw ?? '').trim().toLowerCase()
   if (v === '' || v === '0' || v === 'false' || v === 'no') return false
@@ -140,5 +146,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     leakAction: oneOf('KEYWARD_LEAK_ACTION', env.KEYWARD_LEAK_ACTION, ['revoke', 'disable', 'notify'] as const),
     passwordScryptN: scryptCost(env.KEYWARD_PASSWORD_SCRYPT_N),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
+    realmAnonymous: bool(env.KEYWARD_REALM_ANONYMOUS),
   })
 }

@@ -69,3 +69,17 @@ export const invalid = (message: string, details?: unknown): KeywardError =>
 
 /** A 400 about one input field, in the `details` shape of schema errors (`[{field, message}]`). */
 export const invalidField = (field: string, message: string): KeywardError => invalid(message, [{ field, message }])
+
+/**
+ * Runs a step that must not look done when the database failed (a logout): an
+ * error that is not already a KeywardError (a lost connection, a closed store)
+ * becomes 503 `unavailable`, so clients retry instead of believing it happened.
+ */
+export async function unlessUnavailable<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (e) {
+    if (e instanceof KeywardError) throw e
+    throw new KeywardError('unavailable', `${what} could not be completed: the database is unavailable; try again`, { cause: e })
+  }
+}

@@ -22,3 +22,13 @@ export function canGrantScopes(held: readonly string[] | null, wanted: readonly 
   if (wanted.length === 0) return false
   return missingScopes(held, wanted).length === 0
 }
+
+/**
+ * The rights of a credential derived from another: never more than either
+ * (null: full rights; a list narrows them). Two lists give their intersection.
+ */
+export function narrowScopes(a: readonly string[] | null, b: readonly string[] | null): string[] | null {
+  if (a === null) return b === null ? null : [...b]
+  if (b === null) return [...a]
+  return a.filter((s) => b.includes(s))
+}

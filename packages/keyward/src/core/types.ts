@@ -104,3 +104,13 @@ export interface Principal {
   keyId: number | null
   sessionId: number | null
 }
+
+/**
+ * The API key a session or refresh token was opened with: its id (named in audit
+ * entries) and the SHA-256 of the secret presented. A credential with an origin
+ * lives only while that secret still verifies (DESIGN.md, "Sessions record their origin").
+ */
+export interface CredentialOrigin {
+  keyId: number
+  keyHash: string
+}

@@ -15,6 +15,7 @@ import { AuthService } from './auth/auth-service.js'
 import { LoginThrottle } from './auth/login-throttle.js'
 import { PasswordLogin } from './auth/password-login.js'
 import { PasswordHasher } from './auth/passwords.js'
+import { SessionCache } from './auth/session-cache.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { GithubScanningKeys } from './events/github-scanning-keys.js'
@@ -106,7 +107,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sessions = new SessionRepository(store.db)
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
-  const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS, passwordLogin)
+  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock)
+  const auth = new AuthService(actors, sessions, verifier, sessionCache, auditLog, clock, config.sessionTtlS, passwordLogin)
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
@@ -122,7 +124,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     limiter,
     sweeper,
     auth,
-    tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
+    tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, auditLog, clock, hasher),

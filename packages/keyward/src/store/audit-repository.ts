@@ -33,10 +33,17 @@ export class AuditRepository {
     }).execute()
   }
 
-  /** Events done by, or done to things of, the actors the viewer may see; newest first. */
+  /**
+   * Events done by, or done to things of, the actors the viewer may see; newest first.
+   * The IP of an event is shown only when its actor is one the viewer may see
+   * (`visibleActors`): a member reads what an admin did to their key, not from where.
+   */
   async list(viewer: Principal, f: { limit: number; beforeId?: number; action?: string; targetId?: string }): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom('audit_event').selectAll().orderBy('id', 'desc').limit(f.limit)
     const visible = visibleActors(this.db, viewer)
+    let q = this.db.selectFrom('audit_event')
+      .select(['id', 'at', 'actor_id', 'action', 'target_type', 'target_id', 'owner_actor_id', 'details'])
+      .select((eb) => (visible ? eb.case().when('actor_id', 'in', visible).then(eb.ref('ip')).else(null).end() : eb.ref('ip')).as('ip'))
+      .orderBy('id', 'desc').limit(f.limit)
     if (visible) q = q.where((eb) => eb.or([eb('actor_id', 'in', visible), eb('owner_actor_id', 'in', visible)]))
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)

@@ -34,6 +34,12 @@ function openSqlite(path: string): Store {
 
 function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // A connection the server drops (restart, failover, terminated backend) emits 'error'
+  // on its client, and again on the pool while idle; unheard, either would crash the
+  // process. The pool discards the client; a query on it rejects, and the next one
+  // reconnects or fails (→ 503 where it matters, e.g. a logout).
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }

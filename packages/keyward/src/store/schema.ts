@@ -77,6 +77,10 @@ export interface SessionTable {
   created_at: string
   expires_at: string
   ip: string | null
+  /** The API key the session was opened with (null: a password or anonymous login); see migration 0006. */
+  origin_key_id: number | null
+  /** SHA-256 of the secret presented at login: the session lives while that secret still verifies. */
+  origin_key_hash: string | null
 }
 
 export interface AuditEventTable {
@@ -112,6 +116,10 @@ export interface RefreshTokenTable {
   created_at: string
   expires_at: string
   ip: string | null
+  /** The API key the session was opened with (null: a password or anonymous login); see migration 0006. */
+  origin_key_id: number | null
+  /** SHA-256 of the secret presented at login: the session lives while that secret still verifies. */
+  origin_key_hash: string | null
 }
 
 /** Verifications of one key on one UTC day with one outcome (`VALID` or a refusal code). */

@@ -1,30 +1,50 @@
 import type { Kysely } from 'kysely'
+import type { CredentialOrigin } from '../core/types.js'
 import type { Database } from './schema.js'
+
+/** A login session as authentication needs it. */
+export interface StoredSession {
+  id: number
+  userId: number
+  expiresAt: string
+  /** The API key it was opened with (null: a password login). */
+  origin: CredentialOrigin | null
+}
+
+/** The origin columns of a row, or null. */
+export const originOf = (r: { origin_key_id: number | null; origin_key_hash: string | null }): CredentialOrigin | null =>
+  r.origin_key_id !== null && r.origin_key_hash !== null ? { keyId: r.origin_key_id, keyHash: r.origin_key_hash } : null
 
 /** Login sessions, stored by token hash only. */
 export class SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(s: { tokenHash: string; userId: number; createdAt: string; expiresAt: string; ip: string | null }): Promise<number> {
+  async insert(s: { tokenHash: string; userId: number; createdAt: string; expiresAt: string; ip: string | null; origin: CredentialOrigin | null }): Promise<number> {
     const r = await this.db.insertInto('session')
-      .values({ token_hash: s.tokenHash, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt, ip: s.ip })
+      .values({
+        token_hash: s.tokenHash, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt, ip: s.ip,
+        origin_key_id: s.origin?.keyId ?? null, origin_key_hash: s.origin?.keyHash ?? null,
+      })
       .returning('id').executeTakeFirstOrThrow()
     return r.id
   }
 
-  async findByHash(tokenHash: string): Promise<{ id: number; userId: number; expiresAt: string } | undefined> {
-    const r = await this.db.selectFrom('session').select(['id', 'user_id', 'expires_at']).where('token_hash', '=', tokenHash).executeTakeFirst()
-    return r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at }
+  async findByHash(tokenHash: string): Promise<StoredSession | undefined> {
+    const r = await this.db.selectFrom('session').select(['id', 'user_id', 'expires_at', 'origin_key_id', 'origin_key_hash'])
+      .where('token_hash', '=', tokenHash).executeTakeFirst()
+    return r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at, origin: originOf(r) }
   }
 
   /**
    * Ends a session and the refresh tokens that renew it (Fluxbase): whichever way
    * a session is logged out (native `/v1/auth/logout` included), it cannot be renewed.
+   * Returns the token hashes deleted, for the caches to forget.
    */
-  async delete(id: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  async delete(id: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('refresh_token').where('session_id', '=', id).execute()
-      await trx.deleteFrom('session').where('id', '=', id).execute()
+      const rows = await trx.deleteFrom('session').where('id', '=', id).returning('token_hash').execute()
+      return rows.map((r) => r.token_hash)
     })
   }
 

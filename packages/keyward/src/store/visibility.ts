@@ -6,6 +6,8 @@ import type { Database } from './schema.js'
  * The actors whose keys (and audit trail) a principal may see, as a subquery:
  * an admin user sees all (null), a member their own actor, their applications
  * and those applications' devices; an application itself and its devices; a device itself.
+ * The same set decides whose IP addresses an audit reader sees (`AuditRepository.list`).
+ * Mirrors `canSeeOwner` in core/authz.ts.
  */
 export function visibleActors(db: Kysely<Database>, p: Principal) {
   const o = p.owner

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
-import type { Principal, User } from '../../core/types.js'
+import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { SessionRepository } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { PasswordLogin } from './password-login.js'
+import { type SessionCache, userPrincipal } from './session-cache.js'
 import type { Verifier } from '../keys/verifier.js'
+
+export { userPrincipal } from './session-cache.js'
 
 /** Session tokens are opaque (no `.`: balena clients would take them for JWTs) and recognisable. */
 export const SESSION_PREFIX = 'kwsess_'
@@ -27,6 +30,8 @@ export class AuthService {
     private readonly actors: ActorRepository,
     private readonly sessions: SessionRepository,
     private readonly verifier: Verifier,
+    /** Sessions, their users and their origin keys, through the verify cache. */
+    readonly sessionCache: SessionCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly sessionTtlS: number,
@@ -42,31 +47,31 @@ export class AuthService {
     return this.passwords.check(login, password, ip)
   }
 
-  /** A new native session for a user whose credentials were checked (a login, or a refresh token's renewal). */
-  async openSession(user: User, ip: string | null): Promise<LoginResult & { sessionId: number }> {
+  /**
+   * A new native session for a user whose credentials were checked (a login, or a
+   * refresh token's renewal). `origin`: the API key it derives from, which it cannot outlive.
+   */
+  async openSession(user: User, ip: string | null, origin: CredentialOrigin | null = null): Promise<LoginResult & { sessionId: number }> {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
     const expiresAt = new Date(now.getTime() + this.sessionTtlS * 1000).toISOString()
-    const sessionId = await this.sessions.insert({ tokenHash: hashSecret(token), userId: user.id, createdAt: now.toISOString(), expiresAt, ip })
-    await this.audit.record({ principal: userPrincipal(user, null), ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
+    const sessionId = await this.sessions.insert({ tokenHash: hashSecret(token), userId: user.id, createdAt: now.toISOString(), expiresAt, ip, origin })
+    const principal = { ...userPrincipal(user, null), keyId: origin?.keyId ?? null }
+    await this.audit.record({ principal, ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
     return { token, expiresAt, user, sessionId }
   }
 
   async logout(principal: Principal, ip: string | null): Promise<void> {
     if (principal.sessionId === null) throw new KeywardError('validation_failed', 'only a session can log out; revoke a key instead')
-    await this.sessions.delete(principal.sessionId)
+    const sessionId = principal.sessionId
+    await unlessUnavailable('the logout', () => this.sessionCache.end(sessionId))
     await this.audit.record({ principal, ip }, 'auth.logout', { type: 'session', id: principal.sessionId, ownerActorId: principal.owner.actorId })
   }
 
   /** Resolves a bearer credential, or throws 401. */
   async authenticate(token: string): Promise<Principal> {
-    if (token.startsWith(SESSION_PREFIX)) {
-      const s = await this.sessions.findByHash(hashSecret(token))
-      if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
-      const user = await this.actors.findUserById(s.userId)
-      if (!user) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
-      return userPrincipal(user, s.id)
-    }
+    // A session the database cannot answer for is 503, not 500: the client retries (a logout included).
+    if (token.startsWith(SESSION_PREFIX)) return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
     const r = await this.verifier.verify(token)
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') {
@@ -76,16 +81,5 @@ export class AuthService {
     if (!r.valid || !r.lookup) throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
     const { key, owner, role } = r.lookup
     return { owner, role, scopes: key.scopes.length > 0 ? key.scopes : null, via: 'key', keyId: key.id, sessionId: null }
-  }
-}
-
-export function userPrincipal(user: User, sessionId: number | null): Principal {
-  return {
-    owner: { kind: 'user', id: user.id, actorId: user.actorId, userId: user.id, applicationId: null },
-    role: user.role,
-    scopes: null,
-    via: 'session',
-    keyId: null,
-    sessionId,
   }
 }

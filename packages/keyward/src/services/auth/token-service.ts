@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
-import type { Principal, User } from '../../core/types.js'
+import { narrowScopes } from '../../core/policy.js'
+import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../../store/schema.js'
-import type { SessionRepository } from '../../store/session-repository.js'
+import { originOf } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
+import { scopesOf } from './session-cache.js'
 
 /** How a Realm or Fluxbase session was opened. */
 export type SessionProvider = 'local-userpass' | 'api-key' | 'anon-user'
@@ -47,6 +50,10 @@ const REALM_ACCESS_TTL_S = 30 * 60
 /** Realm's own default refresh-token lifetime. */
 const REALM_REFRESH_TTL_S = 60 * 24 * 3600
 const FLUXBASE_REFRESH_TTL_S = 30 * 24 * 3600
+/** Anonymous sessions are cheap to ask for (no credential), so they are short: one hour, no renewal past it. */
+export const ANONYMOUS_REFRESH_TTL_S = 3600
+/** Anonymous logins per IP per hour (per node): each writes a refresh token and an audit row. */
+const ANONYMOUS_LOGINS_PER_IP = 10
 /** Realm's "no device" id: never stored, never sent back. */
 const NO_DEVICE = '000000000000000000000000'
 const dead = () => new KeywardError('unauthorized', 'invalid session')
@@ -60,20 +67,22 @@ const dead = () => new KeywardError('unauthorized', 'invalid session')
  */
 export class TokenService {
   private signingKey: Promise<Uint8Array> | null = null
+  private readonly anonymousLogins = new RateLimiterMemory({ points: ANONYMOUS_LOGINS_PER_IP, duration: 3600, keyPrefix: 'realm-anon' })
 
   constructor(
     private readonly auth: AuthService,
     private readonly actors: ActorRepository,
     private readonly refreshTokens: RefreshTokenRepository,
-    private readonly sessions: SessionRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    /** Whether Realm's `anon-user` provider is enabled (`KEYWARD_REALM_ANONYMOUS`). */
+    private readonly anonymousEnabled = false,
   ) {}
 
   /** Realm `local-userpass` login. */
   async realmLoginPassword(email: string, password: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
     const user = await this.auth.checkPassword(email, password, ip)
-    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip)
+    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip, null)
   }
 
   /**
@@ -85,13 +94,24 @@ export class TokenService {
       throw e instanceof KeywardError && e.code === 'unauthorized' ? new KeywardError('unauthorized', 'invalid API key') : e
     })
     // A native session token is not an API key; device keys have no Realm user.
-    if (p.via !== 'key' || p.owner.kind === 'device') throw new KeywardError('unauthorized', 'invalid API key')
-    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip)
+    if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null) throw new KeywardError('unauthorized', 'invalid API key')
+    // The session lives only while this very secret verifies (DESIGN.md, "Sessions record their origin").
+    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, { keyId: p.keyId, keyHash: hashSecret(key) })
   }
 
-  /** Realm `anon-user` login: a fresh subject with no actor behind it. */
-  realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
-    return this.openRealm('anon-user', null, null, deviceId, ip)
+  /**
+   * Realm `anon-user` login: a fresh subject with no actor behind it. Off unless
+   * enabled (403), throttled per IP (429), and short-lived (ANONYMOUS_REFRESH_TTL_S).
+   */
+  async realmLoginAnonymous(deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+    if (!this.anonymousEnabled) throw new KeywardError('forbidden', 'anonymous login is disabled on this server')
+    try {
+      await this.anonymousLogins.consume(ip ?? 'unknown')
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e
+      throw new KeywardError('rate_limited', 'too many anonymous logins; try again later', { retryAfterS: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) })
+    }
+    return this.openRealm('anon-user', null, null, deviceId, ip, null)
   }
 
   /** A new access token for a live Realm refresh token (which is not rotated: realm-web keeps using it). */
@@ -100,12 +120,15 @@ export class TokenService {
     return this.signAccess(session)
   }
 
-  /** Ends a Realm session. Idempotent: unknown or dead tokens are fine. */
+  /** Ends a Realm session. Idempotent: unknown or dead tokens are fine; a database outage is 503, not a logout. */
   async realmLogout(refreshToken: string | null, ip: string | null): Promise<void> {
-    const row = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+    const row = await unlessUnavailable('the logout', async () => {
+      const found = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+      if (found) await this.refreshTokens.deleteByHash(found.token_hash, 'realm')
+      return found
+    })
     if (!row) return
-    await this.refreshTokens.deleteByHash(row.token_hash, 'realm')
-    const session = await this.resolve(row).catch(() => null)
+    const session = await this.resolve(row).catch(() => null) // for the audit entry only: a dead origin is fine here
     await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', { type: 'realm_session', id: row.id, ownerActorId: row.actor_id })
   }
 
@@ -140,7 +163,7 @@ export class TokenService {
     await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken), face: 'fluxbase', provider: 'local-userpass', actor_id: user.actorId,
       subject: String(user.id), scopes: null, device_id: null, session_id: s.sessionId,
-      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip,
+      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip, origin_key_id: null, origin_key_hash: null,
     })
     return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
@@ -156,26 +179,36 @@ export class TokenService {
     const owner = row?.actor_id != null ? await this.actors.ownerOfActor(row.actor_id) : undefined
     const user = owner?.kind === 'user' ? await this.actors.findUserById(owner.id) : undefined
     if (!row || !user) throw invalid()
-    const s = await this.auth.openSession(user, ip)
+    // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
+    const origin = originOf(row)
+    if (origin) await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw invalid() })
+    const s = await this.auth.openSession(user, ip, origin)
     const next = newRefreshToken()
     if (!(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), { tokenHash: hashSecret(next), sessionId: s.sessionId }))) {
-      await this.sessions.delete(s.sessionId)
+      await this.auth.sessionCache.end(s.sessionId)
       throw invalid()
     }
-    if (row.session_id !== null) await this.sessions.delete(row.session_id)
+    if (row.session_id !== null) await this.auth.sessionCache.end(row.session_id)
     return { accessToken: s.token, refreshToken: next, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
 
-  /** Ends the Fluxbase session of an access token and its refresh token. Idempotent. */
+  /**
+   * Ends the Fluxbase session of an access token and its refresh token. Idempotent
+   * for dead tokens; a database outage is 503, never a sign-out that did not happen.
+   */
   async fluxbaseSignOut(accessToken: string | null, ip: string | null): Promise<void> {
     if (!accessToken) return
-    const p = await this.auth.authenticate(accessToken).catch(() => null)
+    const p = await unlessUnavailable('the sign-out', () => this.auth.authenticate(accessToken)).catch((e: unknown) => {
+      if (e instanceof KeywardError && e.code === 'unauthorized') return null
+      throw e
+    })
     if (!p || p.sessionId === null) return
-    await this.auth.logout(p, ip)
-    await this.refreshTokens.deleteBySession(p.sessionId)
+    await this.auth.logout(p, ip) // also deletes the refresh tokens renewing this session
   }
 
-  private async openRealm(provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+  private async openRealm(
+    provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null, origin: CredentialOrigin | null,
+  ): Promise<RealmLogin> {
     const refreshToken = newRefreshToken()
     const row = await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken), face: 'realm', provider, actor_id: actorId,
@@ -184,7 +217,8 @@ export class TokenService {
       subject: actorId === null ? 'f' + randomBytes(12).toString('hex').slice(1) : actorId.toString(16).padStart(24, '0'),
       scopes: scopes ? JSON.stringify(scopes) : null,
       device_id: deviceId && deviceId !== NO_DEVICE ? deviceId : randomBytes(12).toString('hex'),
-      session_id: null, created_at: this.now(), expires_at: this.later(REALM_REFRESH_TTL_S), ip,
+      session_id: null, created_at: this.now(), expires_at: this.later(actorId === null ? ANONYMOUS_REFRESH_TTL_S : REALM_REFRESH_TTL_S), ip,
+      origin_key_id: origin?.keyId ?? null, origin_key_hash: origin?.keyHash ?? null,
     })
     const session = await this.resolve(row)
     await this.audit.record({ principal: session.principal, ip }, 'auth.realm_login', { type: 'realm_session', id: row.id, ownerActorId: actorId }, { provider })
@@ -197,8 +231,12 @@ export class TokenService {
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const user = owner && (await this.actors.findUserById(owner.userId))
     if (!owner || !user) throw dead() // the user or application was deleted
-    const scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
-    const principal: Principal = { owner, role: owner.kind === 'user' ? user.role : 'member', scopes, via: 'session', keyId: null, sessionId: null }
+    let scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
+    const origin = originOf(row)
+    // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
+    if (origin) scopes = narrowScopes(scopes, scopesOf(await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw dead() })))
+    const role = owner.kind === 'user' ? user.role : 'member'
+    const principal: Principal = { owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null }
     return { ...base, principal, user }
   }
 

@@ -37,10 +37,17 @@ export class Verifier {
   ) {}
 
   /** The key a secret belongs to (or null), from the cache or one query. */
-  async lookup(secret: string): Promise<KeyLookup | null> {
-    const hash = hashSecret(secret)
+  lookup(secret: string): Promise<KeyLookup | null> {
+    return this.lookupHash(hashSecret(secret))
+  }
+
+  /**
+   * The key whose current or grace-period hash this is (or null), from the cache or one
+   * query: how a session checks that the secret it was opened with still verifies.
+   */
+  lookupHash(hash: string): Promise<KeyLookup | null> {
     const cached = this.cache.get(hash) // null: known to be unknown
-    return cached === undefined ? this.query(hash) : cached
+    return cached === undefined ? this.query(hash) : Promise.resolve(cached)
   }
 
   /** One query; an answer whose hash was invalidated while it ran is returned but not cached. */

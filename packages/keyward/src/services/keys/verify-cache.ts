@@ -2,7 +2,22 @@ import { LRUCache } from 'lru-cache'
 import type { KeyLookup } from '../../store/key-repository.js'
 
 const UNKNOWN = { unknown: true } as const
-type Entry = KeyLookup | typeof UNKNOWN
+/** A key lookup (under its bare hash) or another credential's entry (under a tag, see `credentialTag`). */
+type Entry = KeyLookup | object | typeof UNKNOWN
+
+/**
+ * Tags of the entries other than key lookups: the caller's own credential (a
+ * native session and its user) is resolved through the same LRU and the same bus
+ * as verified keys. Invariant, enforced here: every tag holds a ':' and a key
+ * hash (64 hex digits) never does, so a tagged entry is never read as a key
+ * lookup, nor a key lookup as a session, whatever secrets users import.
+ */
+export const credentialTag = {
+  /** A native session, by the SHA-256 of its token. */
+  session: (tokenHash: string): string => `s:${tokenHash}`,
+  /** A user as sessions see it (role, existence). */
+  user: (userId: number): string => `u:${userId}`,
+}
 
 /** How many invalidations are remembered to decide whether a lookup in flight is stale. */
 const RECENT_INVALIDATIONS = 256
@@ -35,9 +50,14 @@ export class VerifyCache {
 
   /** A lookup, `null` for a known-unknown hash, `undefined` on a miss. */
   get(hash: string): KeyLookup | null | undefined {
-    const e = this.lru?.get(hash)
+    return this.getTagged<KeyLookup>(hash)
+  }
+
+  /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
+  getTagged<T extends object>(tag: string): T | null | undefined {
+    const e = this.lru?.get(tag)
     if (e === undefined) return undefined
-    return 'unknown' in e ? null : e
+    return e === UNKNOWN ? null : (e as T)
   }
 
   /** Token to read before a database lookup and pass to `set`. */
@@ -49,7 +69,7 @@ export class VerifyCache {
    * Remembers a database answer. With `version`, the answer is dropped when an
    * invalidation arrived while the query ran (it may predate the write).
    */
-  set(hash: string, lookup: KeyLookup | null, version?: number): void {
+  set(hash: string, lookup: KeyLookup | object | null, version?: number): void {
     if (!this.lru || (version !== undefined && this.changedSince(hash, version))) return
     if (lookup) {
       // Verify results hand out the cached scopes and meta without copying (hot path):

@@ -5,6 +5,7 @@ import { tokens } from './0003_tokens.js'
 import { rateLimit } from './0004_rate_limit.js'
 import { keyUsage } from './0005_key_usage.js'
 import { keySearch } from './0006_key_search.js'
+import { credentialOrigin } from './0007_credential_origin.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -17,5 +18,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0004_rate_limit': rateLimit(dialect),
     '0005_key_usage': keyUsage(dialect),
     '0006_key_search': keySearch(dialect),
+    '0007_credential_origin': credentialOrigin(dialect),
   }
 }

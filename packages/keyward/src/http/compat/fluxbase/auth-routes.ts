@@ -33,7 +33,8 @@ export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services 
   }, async (req) => sessionWire(await services.tokens.fluxbaseRefresh(req.body.refresh_token, req.ip)))
 
   // Ends the presented session; 200 even when it was already dead (the SDK clears its state anyway).
-  app.post('/auth/signout', { schema: { tags, response: { 200: Message } } }, async (req) => {
+  // 503 (UNAVAILABLE) when the database is down: an outage never looks like a completed sign-out.
+  app.post('/auth/signout', { schema: { tags, response: { 200: Message, 503: FluxbaseErrorBody } } }, async (req) => {
     await services.tokens.fluxbaseSignOut(bearerToken(req), req.ip)
     return { message: 'Successfully signed out' }
   })

@@ -57,7 +57,8 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
   app.post('/auth/session', { schema: { tags, response: { 201: Type.Object({ access_token: Type.String() }), ...errors } } }, async (req, reply) =>
     reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req)) }))
 
-  // logOut: 204 whatever the token (realm-web rejects logOut() on most errors).
+  // logOut: 204 (no body, no Content-Type) whatever the token (realm-web rejects logOut() on most errors);
+  // 503 ServiceUnavailable when the database is down: an outage never looks like a completed logout.
   app.delete('/auth/session', { schema: { tags } }, async (req, reply) => {
     await tokens.realmLogout(bearerToken(req), req.ip)
     return reply.status(204).send()

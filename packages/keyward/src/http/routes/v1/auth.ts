@@ -32,7 +32,8 @@ export const loginRoute: FastifyPluginAsyncTypebox<{ services: Services }> = asy
 }
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: Type.Null() } } }, async (req, reply) => {
+  // 503 when the database cannot record the logout: the session may still be alive, retry.
+  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: Type.Null(), 503: ErrorBody } } }, async (req, reply) => {
     await services.auth.logout(ctxOf(req).principal, req.ip)
     return reply.status(204).send(null)
   })

@@ -1,0 +1,105 @@
+import type { Clock } from '../../core/clock.js'
+import { KeywardError } from '../../core/errors.js'
+import { keyStatus, narrowScopes } from '../../core/policy.js'
+import type { CredentialOrigin, Principal, User } from '../../core/types.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import type { KeyLookup } from '../../store/key-repository.js'
+import type { SessionRepository, StoredSession } from '../../store/session-repository.js'
+import type { Verifier } from '../keys/verifier.js'
+import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
+
+const unknownSession = () => new KeywardError('unauthorized', 'session expired or unknown; log in again')
+const deadOrigin = () => new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
+
+/**
+ * Resolves the caller's own credential at cache speed: native session tokens
+ * (dashboard, CLI, `kwsess_…`, Fluxbase access tokens) through the verify cache's
+ * LRU and invalidation bus, like verified keys. The invariants, each enforced where named:
+ *
+ * 1. A cached session is the database row as of its last invalidation: every end of
+ *    a session (logout, Fluxbase refresh, user removal) goes through `end` or
+ *    `forgetUser`, which evict here and on every node before the response is sent.
+ * 2. A session past `expiresAt` is refused from the entry itself (`principal`): expiry
+ *    needs no invalidation, and the sweeper's later delete changes nothing visible.
+ * 3. A database answer that raced an invalidation is not cached (`version`, as for keys).
+ * 4. A credential with an origin key authenticates only while the secret it was opened
+ *    with still verifies (`liveOrigin`): that lookup is the verifier's, by hash, so every
+ *    key write (revoke, disable, delete, roll) already evicts it on every node, and
+ *    expiry is read from the entry with the injected clock.
+ * 5. Its rights never exceed the origin key's current scopes (`principal`, TokenService).
+ */
+export class SessionCache {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly actors: ActorRepository,
+    private readonly cache: VerifyCache,
+    private readonly verifier: Verifier,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The principal of a native session token's hash, or 401. */
+  async principal(tokenHash: string): Promise<Principal> {
+    const s = await this.session(tokenHash)
+    if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw unknownSession() // invariant 2
+    const user = await this.user(s.userId)
+    if (!user) throw unknownSession()
+    const base = userPrincipal(user, s.id)
+    if (!s.origin) return base
+    const key = await this.liveOrigin(s.origin) // invariant 4
+    return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)) } // invariant 5
+  }
+
+  /** The origin key's lookup while the secret it was opened with still verifies, else 401 (invariant 4). */
+  async liveOrigin(origin: CredentialOrigin): Promise<KeyLookup> {
+    const found = await this.verifier.lookupHash(origin.keyHash)
+    const now = this.clock.now()
+    if (!found || found.key.id !== origin.keyId || keyStatus(found.key, now) !== 'active') throw deadOrigin()
+    // A rolled-away secret lives on only for its grace period, as in the verifier.
+    if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())) throw deadOrigin()
+    return found
+  }
+
+  /** Ends a native session (and the refresh tokens renewing it) and evicts it on every node (invariant 1). */
+  async end(sessionId: number): Promise<void> {
+    const hashes = await this.sessions.delete(sessionId)
+    await this.cache.invalidate(hashes.map(credentialTag.session))
+  }
+
+  /** A user was removed or changed role: its sessions re-resolve on every node (invariant 1). */
+  forgetUser(userId: number): Promise<void> {
+    return this.cache.invalidate([credentialTag.user(userId)])
+  }
+
+  private session(tokenHash: string): Promise<StoredSession | null> {
+    return this.cached(credentialTag.session(tokenHash), () => this.sessions.findByHash(tokenHash))
+  }
+
+  private user(userId: number): Promise<User | null> {
+    return this.cached(credentialTag.user(userId), () => this.actors.findUserById(userId))
+  }
+
+  /** The entry under `tag`, else the database's answer, cached unless an invalidation raced it (invariant 3). */
+  private async cached<T extends object>(tag: string, load: () => Promise<T | undefined>): Promise<T | null> {
+    const hit = this.cache.getTagged<T>(tag)
+    if (hit !== undefined) return hit
+    const version = this.cache.version
+    const found = (await load()) ?? null
+    this.cache.set(tag, found, version)
+    return found
+  }
+}
+
+/** A key's scopes as a principal holds them: an empty list is the full rights of its owner. */
+export const scopesOf = (found: KeyLookup): string[] | null => (found.key.scopes.length > 0 ? [...found.key.scopes] : null)
+
+/** The principal of a user's native session (full rights until an origin narrows them). */
+export function userPrincipal(user: User, sessionId: number | null): Principal {
+  return {
+    owner: { kind: 'user', id: user.id, actorId: user.actorId, userId: user.id, applicationId: null },
+    role: user.role,
+    scopes: null,
+    via: 'session',
+    keyId: null,
+    sessionId,
+  }
+}
