@@ -113,7 +113,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, sessions, auditLog, clock),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
-    users: new UserService(actors, auditLog, clock),
+    users: new UserService(actors, keyRepo, auditLog, clock),
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
