@@ -42,6 +42,18 @@ for (const store of STORES) {
       assert.equal((await flux(s, 'GET', '/api-keys', r.body.key)).status, 200, 'but Fluxbase management works')
     })
 
+    it('never hands out the native scope a Fluxbase label stands for (write:clientkeys does not make keys:write keys)', async () => {
+      const fluxWriter = await s.createKey(admin, { name: 'flux-writer', scopes: ['write:clientkeys', 'read:clientkeys'] })
+      for (const scopes of [['keys:write'], ['keys:read'], ['*']]) {
+        const r = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: `native-${scopes[0]}`, scopes })
+        assert.equal(r.status, 403, `${scopes}: ${r.text}`)
+      }
+      const same = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: 'same-labels', scopes: ['write:clientkeys'] })
+      assert.equal(same.status, 201, same.text)
+      const starNative = await flux(s, 'POST', '/api-keys', star.key, { name: 'star-native', scopes: ['keys:write'] })
+      assert.equal(starNative.status, 403, starNative.text)
+    })
+
     it('refuses to widen a scoped key into full rights through Fluxbase PATCH', async () => {
       const child = await s.createKey(admin, { name: 'narrow', scopes: ['read:tables'] })
       const r = await flux(s, 'PATCH', `/api-keys/${child.id}`, star.key, { scopes: ['users:write'] })
