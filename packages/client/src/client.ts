@@ -33,7 +33,7 @@ export interface KeywardClient {
  * ```ts
  * const kw = createClient({ url: 'http://127.0.0.1:8080' })
  * await kw.auth.login({ email, password })
- * const { key } = await kw.apiKeys.create({ name: 'ci', scopes: ['read:users'] })
+ * const { key } = await kw.apiKeys.create({ name: 'ci', scopes: ['invoices:read'] })
  * ```
  */
 export function createClient(opts: ClientOptions): KeywardClient {

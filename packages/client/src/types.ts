@@ -21,7 +21,7 @@ export interface RateLimit {
   window_s: number
 }
 
-/** Adds `amount` to `remaining` every `interval_s` seconds. */
+/** Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition). */
 export interface Refill {
   amount: number
   interval_s: number
@@ -227,6 +227,8 @@ export interface AuditEvent {
   target_id: string | null
   ip: string | null
   details: Record<string, unknown>
+  /** Whether the target key still exists (null for targets that are not keys). */
+  target_exists: boolean | null
 }
 
 /** Filters of `GET /v1/audit`. */

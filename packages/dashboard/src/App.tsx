@@ -1,5 +1,5 @@
-import { Logo } from './components/Logo'
-import { BrowserRouter, NavLink, Navigate, Route, Routes } from 'react-router'
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router'
+import { TopBar } from './components/TopBar'
 import { Empty } from './components/ui'
 import { DirectoryProvider } from './directory'
 import { ApplicationDetailPage, ApplicationsPage } from './pages/ApplicationsPage'
@@ -13,25 +13,12 @@ import { UsersPage } from './pages/UsersPage'
 import { SessionProvider, useSession } from './session'
 
 function Shell() {
-  const { user, signOut } = useSession()
+  const { user } = useSession()
   if (!user) return <LoginPage />
   return (
     <DirectoryProvider>
       <a className="skip" href="#main">Skip to content</a>
-      <header className="topbar">
-        <span className="brand"><Logo /> Keyward</span>
-        <nav aria-label="Main">
-          <NavLink to="/keys">Keys</NavLink>
-          <NavLink to="/applications">Applications</NavLink>
-          <NavLink to="/devices">Devices</NavLink>
-          {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
-          {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
-        </nav>
-        <div className="me">
-          <span className="muted" title={user.role}>{user.email}</span>
-          <button type="button" onClick={() => void signOut()}>Sign out</button>
-        </div>
-      </header>
+      <TopBar />
       <main id="main" tabIndex={-1}>
         <Routes>
           <Route path="/" element={<Navigate to="/keys" replace />} />

@@ -45,7 +45,40 @@ export function parseOwner(v: string): Owner | undefined {
   return undefined
 }
 
-/** Splits "read:users, write:users keys:read" into a de-duplicated list. */
+/** Splits "invoices:read, invoices:write keys:read" into a de-duplicated list. */
 export function parseScopes(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))]
 }
+
+/**
+ * Scopes Keyward's own API understands (server: `API_SCOPES` in core/authz.ts; a test keeps the two lists equal).
+ * Any other scope is a label for the key owner's own API.
+ */
+export const KEYWARD_API_SCOPES = [
+  'keys:read', 'keys:write', 'keys:verify', 'users:read', 'users:write', 'applications:read', 'applications:write',
+  'devices:read', 'devices:write', 'audit:read',
+] as const
+
+/** What a key may do on Keyward's API: all its owner's rights without scopes, else those narrowed to its Keyward scopes. */
+export function keywardAccess(scopes: readonly string[]): string {
+  if (scopes.length === 0) return "all of its owner's rights"
+  const api = scopes.filter((s) => (KEYWARD_API_SCOPES as readonly string[]).includes(s))
+  return api.length ? `its owner's rights, narrowed to: ${api.join(', ')}` : 'none (no Keyward scope)'
+}
+
+/** One audit detail value in words: seconds as durations, lists joined, nothing as "none". */
+function detailValue(name: string, v: unknown): string {
+  if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) return 'none'
+  if (name.endsWith('_s') && typeof v === 'number') return duration(v)
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+/** An audit event's details for people: `grace_period_s: 86400` → "grace period: 1 day". */
+export function describeDetails(details: Record<string, unknown>): string {
+  const parts = Object.entries(details).map(([k, v]) => `${k.replace(/_s$/, '').replace(/_/g, ' ')}: ${detailValue(k, v)}`)
+  return parts.length ? parts.join(' · ') : '—'
+}
+
+/** An id from the URL, or null when it cannot be one (`/keys/abc`): that is a not-found page, not an API error. */
+export const idParam = (raw: string | undefined): number | null => (raw && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null)

@@ -10,6 +10,8 @@ const STORAGE_KEY = 'keyward.session'
 
 interface SessionState {
   user: User | null
+  /** True when the server ended the session (expiry, logout elsewhere): the sign-in page says so. */
+  ended: boolean
   api: Api
   signIn(email: string, password: string): Promise<void>
   signOut(): Promise<void>
@@ -31,15 +33,19 @@ function load(): Session | null {
 /** Provides the session and an API client bound to it. */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(load)
+  const [ended, setEnded] = useState(false)
   const forget = useCallback(() => {
     sessionStorage.removeItem(STORAGE_KEY)
     setSession(null)
   }, [])
-  const api = useMemo(() => new Api(session?.access_token ?? null, forget), [session, forget])
+  // A 401 on a signed-in request: the server ended the session. The page stays (and its draft, see useDraft).
+  const expired = useCallback(() => { setEnded(true); forget() }, [forget])
+  const api = useMemo(() => new Api(session?.access_token ?? null, expired), [session, expired])
 
   const signIn = useCallback(async (email: string, password: string) => {
     const s = await new Api(null).login(email, password)
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(s))
+    setEnded(false)
     setSession(s)
   }, [])
   const signOut = useCallback(async () => {
@@ -50,7 +56,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, [api, forget])
 
-  const value = useMemo(() => ({ user: session?.user ?? null, api, signIn, signOut }), [session, api, signIn, signOut])
+  const value = useMemo(() => ({ user: session?.user ?? null, ended, api, signIn, signOut }), [session, ended, api, signIn, signOut])
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>
 }
 

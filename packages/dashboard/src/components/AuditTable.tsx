@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import type { AuditEvent } from '../api'
 import { useDirectory } from '../directory'
-import { when } from '../format'
+import { describeDetails, when } from '../format'
 
 /** Audit events, newest first: when, who, what, on which target, from where. */
 export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]; showTarget?: boolean }) {
@@ -26,16 +26,22 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
               <td data-label="Who">{actorName(e.actor_id)}</td>
               <td data-label="Action"><code>{e.action}</code></td>
               {showTarget && (
-                <td data-label="Target">
-                  {e.target_type === 'api_key' && e.target_id ? <Link to={`/keys/${e.target_id}`}>key #{e.target_id}</Link> : `${e.target_type}${e.target_id ? ` #${e.target_id}` : ''}`}
-                </td>
+                <td data-label="Target"><Target e={e} /></td>
               )}
               <td data-label="IP">{e.ip ?? '—'}</td>
-              <td data-label="Details" className="details">{Object.keys(e.details).length ? Object.entries(e.details).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') : '—'}</td>
+              <td data-label="Details" className="details">{describeDetails(e.details)}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   )
+}
+
+/** A key target links to its page while the key exists; a deleted one is named, not linked. */
+function Target({ e }: { e: AuditEvent }) {
+  if (e.target_type === 'api_key' && e.target_id) {
+    return e.target_exists ? <Link to={`/keys/${e.target_id}`}>key #{e.target_id}</Link> : <span>key #{e.target_id} <span className="muted">(deleted)</span></span>
+  }
+  return <>{`${e.target_type}${e.target_id ? ` #${e.target_id}` : ''}`}</>
 }

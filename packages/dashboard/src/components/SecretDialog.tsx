@@ -1,9 +1,14 @@
 import { useState } from 'react'
 import { Modal } from './ui'
 
-/** Shows a new key's secret once, with a copy button and a clear warning that it will not be shown again. */
+/**
+ * Shows a new key's secret once, with a copy button and a clear warning that it will not be shown again.
+ * Escape and a click outside do not throw the secret away: they ask first (the secret exists nowhere else).
+ */
 export function SecretDialog({ secret, title, onDone }: { secret: string | null; title: string; onDone: () => void }) {
   const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
+  const [asking, setAsking] = useState(false)
+  const done = () => { setCopied('no'); setAsking(false); onDone() }
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(secret ?? '')
@@ -14,7 +19,7 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
     }
   }
   return (
-    <Modal open={secret !== null} title={title} onClose={() => { setCopied('no'); onDone() }}>
+    <Modal open={secret !== null} title={title} onClose={done} onDismiss={() => setAsking(true)}>
       <p className="warning" role="note"><strong>Copy this key now. You will not see it again:</strong> Keyward stores only its hash.</p>
       <div className="secret-row">
         <input className="secret" aria-label="Secret key" readOnly value={secret ?? ''} data-testid="secret" onFocus={(e) => e.currentTarget.select()} />
@@ -24,9 +29,24 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
         {copied === 'yes' && 'The key is on your clipboard.'}
         {copied === 'failed' && 'Copying was not allowed here: select the key and copy it by hand.'}
       </p>
-      <div className="actions">
-        <button type="button" onClick={() => { setCopied('no'); onDone() }}>I have stored it</button>
-      </div>
+      {asking ? <ConfirmClose onClose={done} onStay={() => setAsking(false)} /> : (
+        <div className="actions">
+          <button type="button" onClick={done}>I have stored it</button>
+        </div>
+      )}
     </Modal>
+  )
+}
+
+/** The question asked when the secret dialog is dismissed without "I have stored it". */
+function ConfirmClose({ onClose, onStay }: { onClose: () => void; onStay: () => void }) {
+  return (
+    <div className="confirm-close" role="alert">
+      <p><strong>You will not see this key again — close anyway?</strong></p>
+      <div className="actions">
+        <button type="button" className="danger" onClick={onClose}>Close anyway</button>
+        <button type="button" className="primary" autoFocus onClick={onStay}>Back to the key</button>
+      </div>
+    </div>
   )
 }

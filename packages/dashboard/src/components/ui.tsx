@@ -45,12 +45,15 @@ export function Empty({ children }: { children: ReactNode }) {
 
 /**
  * A modal built on the native <dialog>: focus moves into it, Tab stays inside,
- * Escape closes it, and focus returns to where it was on close.
+ * Escape (or a click on the backdrop) asks to leave through `onDismiss` (default:
+ * `onClose`), and focus returns to where it was on close.
  */
-export function Modal({ open, title, onClose, children, labelledBy }: {
+export function Modal({ open, title, onClose, onDismiss = onClose, children, labelledBy }: {
   open: boolean
   title: string
   onClose: () => void
+  /** Escape or a backdrop click; a dialog holding something irreplaceable asks before it closes. */
+  onDismiss?: () => void
   children: ReactNode
   labelledBy?: string
 }) {
@@ -78,7 +81,12 @@ export function Modal({ open, title, onClose, children, labelledBy }: {
     }
   }
   return (
-    <dialog ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus} onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose() }}>
+    <dialog
+      ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus} onClose={onClose}
+      onCancel={(e) => { e.preventDefault(); onDismiss() }}
+      // A click whose target is the <dialog> itself landed on its backdrop (the content fills the box).
+      onClick={(e) => { if (e.target === e.currentTarget && outside(e.currentTarget, e.clientX, e.clientY)) onDismiss() }}
+    >
       {open && (
         <>
           <h2 id={titleId}>{title}</h2>
@@ -87,6 +95,12 @@ export function Modal({ open, title, onClose, children, labelledBy }: {
       )}
     </dialog>
   )
+}
+
+/** Whether a point lies outside the dialog's box (on its ::backdrop). */
+function outside(d: HTMLDialogElement, x: number, y: number): boolean {
+  const r = d.getBoundingClientRect()
+  return x < r.left || x > r.right || y < r.top || y > r.bottom
 }
 
 /** Loads something when its inputs change; `reload` fetches again. Ignores answers to stale requests. */

@@ -4,7 +4,8 @@ import { ApiError, toApiError } from '../api'
 import { OwnerKeys } from '../components/OwnerKeys'
 import { Empty, ErrorNote, Field, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
-import { when } from '../format'
+import { idParam, when } from '../format'
+import { LoadFailed, NotFound } from '../components/NotFound'
 import { useSession } from '../session'
 import { DevicesTable } from './DevicesPage'
 
@@ -61,7 +62,13 @@ export function ApplicationsPage() {
 
 /** One application: its provisioning keys and its devices. */
 export function ApplicationDetailPage() {
-  const id = Number(useParams().id)
+  const id = idParam(useParams().id)
+  return id === null ? <NotFound {...APPS} /> : <ApplicationPage id={id} />
+}
+
+const APPS = { what: 'application', back: '/applications', backLabel: 'applications' }
+
+function ApplicationPage({ id }: { id: number }) {
   const { api } = useSession()
   const dir = useDirectory()
   const app = useLoad(() => api.getApplication(id), [api, id])
@@ -69,7 +76,7 @@ export function ApplicationDetailPage() {
   const [name, setName] = useState('')
   const [error, setError] = useState<ApiError | null>(null)
   if (app.loading && !app.data) return <Loading what="Loading application" />
-  if (!app.data) return <Empty><ErrorNote error={app.error} /><Link to="/applications">Back to applications</Link></Empty>
+  if (!app.data) return <LoadFailed error={app.error} {...APPS} />
   const addDevice = async (e: FormEvent) => {
     e.preventDefault()
     setError(null)

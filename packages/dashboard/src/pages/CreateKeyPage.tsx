@@ -1,40 +1,42 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { ApiError, type CreatedKey, toApiError } from '../api'
-import { KeyFields, emptyKeyForm, expiresAtOf, fieldError, limitsOf, type KeyFormState } from '../components/KeyForm'
+import { KeyFields } from '../components/form/KeyFields'
+import { emptyKeyForm, expiresAtOf, limitsOf, type KeyFormState } from '../components/form/key-form-state'
+import { OwnerField } from '../components/form/OwnerField'
 import { SecretDialog } from '../components/SecretDialog'
-import { ErrorNote, Field } from '../components/ui'
-import { useDirectory } from '../directory'
+import { ErrorNote } from '../components/ui'
+import { useDraft } from '../components/useDraft'
+import { focusFirstInvalid } from '../components/focus'
 import { ownerValue, parseOwner, parseScopes } from '../format'
 import { useSession } from '../session'
 
-/** The create-key form; on success the secret is shown once, then the key's page opens. */
+/** The create-key form; on success the secret is shown once, then the key's page opens. What was typed survives a session ending. */
 export function CreateKeyPage() {
   const { api, user } = useSession()
-  const dir = useDirectory()
   const navigate = useNavigate()
   const [params] = useSearchParams()
-  const [form, setForm] = useState<KeyFormState>(emptyKeyForm)
-  const [owner, setOwner] = useState(params.get('owner') ?? (user ? ownerValue({ kind: 'user', id: user.id }) : ''))
+  const mine = user ? ownerValue({ kind: 'user', id: user.id }) : ''
+  const [draft, setDraft, clearDraft] = useDraft('create-key', { ...emptyKeyForm, owner: params.get('owner') ?? mine })
   const [error, setError] = useState<ApiError | null>(null)
   const [busy, setBusy] = useState(false)
   const [created, setCreated] = useState<CreatedKey | null>(null)
-  const set = (patch: Partial<KeyFormState>) => setForm((f) => ({ ...f, ...patch }))
+  const formRef = useRef<HTMLFormElement>(null)
+  const set = (patch: Partial<KeyFormState & { owner: string }>) => setDraft((f) => ({ ...f, ...patch }))
+  useEffect(() => { formRef.current?.querySelector<HTMLElement>('select, input')?.focus() }, [])
+  useEffect(() => { if (error) focusFirstInvalid(formRef.current) }, [error])
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
     setBusy(true)
     setError(null)
     try {
-      const o = parseOwner(owner)
+      const o = parseOwner(draft.owner)
       setCreated(await api.createKey({
-        name: form.name.trim(),
-        description: form.description.trim() || null,
-        scopes: parseScopes(form.scopes),
-        expires_at: expiresAtOf(form),
-        ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }),
-        ...limitsOf(form),
+        name: draft.name.trim(), description: draft.description.trim() || null, scopes: parseScopes(draft.scopes),
+        expires_at: expiresAtOf(draft), ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }), ...limitsOf(draft),
       }))
+      clearDraft()
     } catch (err) {
       setError(toApiError(err))
     } finally {
@@ -45,23 +47,13 @@ export function CreateKeyPage() {
   return (
     <section aria-labelledby="create-title">
       <header className="page-head"><h1 id="create-title">Create an API key</h1></header>
-      <form className="card form" onSubmit={submit} noValidate>
+      <form ref={formRef} className="card form" onSubmit={submit} noValidate>
         {error && !fieldMessages && error.code !== 'conflict' && !(error.code === 'forbidden' && /scope/.test(error.message)) && <ErrorNote error={error} />}
         {fieldMessages && <p className="error-note" role="alert">Some fields need attention.</p>}
-        <Field label="Owner" hint="A user key acts for its user; an application's provisioning key registers devices; a device key acts for one device."
-          error={fieldError(error, 'owner')}>
-          {(p) => (
-            <select {...p} name="owner" value={owner} onChange={(e) => setOwner(e.target.value)}>
-              {user && <option value={ownerValue({ kind: 'user', id: user.id })}>Me ({user.email})</option>}
-              {dir.users.filter((u) => u.id !== user?.id).map((u) => <option key={`u${u.id}`} value={ownerValue({ kind: 'user', id: u.id })}>User: {u.email}</option>)}
-              {dir.applications.map((a) => <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>Application: {a.name}</option>)}
-              {dir.devices.map((d) => <option key={`d${d.id}`} value={ownerValue({ kind: 'device', id: d.id })}>Device: {dir.ownerName({ kind: 'device', id: d.id })}</option>)}
-            </select>
-          )}
-        </Field>
-        <KeyFields form={form} set={set} error={error} />
+        <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
+        <KeyFields form={draft} set={set} error={error} />
         <div className="actions">
-          <button type="button" onClick={() => navigate(-1)}>Cancel</button>
+          <button type="button" onClick={() => { clearDraft(); navigate(-1) }}>Cancel</button>
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
         </div>
       </form>

@@ -3,7 +3,8 @@ import type { Device } from '../api'
 import { OwnerKeys } from '../components/OwnerKeys'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
-import { when } from '../format'
+import { idParam, when } from '../format'
+import { LoadFailed, NotFound } from '../components/NotFound'
 import { useSession } from '../session'
 
 /** Devices as a table with links to each device's keys. */
@@ -45,12 +46,18 @@ export function DevicesPage() {
 
 /** One device and its keys. */
 export function DeviceDetailPage() {
-  const id = Number(useParams().id)
+  const id = idParam(useParams().id)
+  return id === null ? <NotFound {...DEVICES} /> : <DevicePage id={id} />
+}
+
+const DEVICES = { what: 'device', back: '/devices', backLabel: 'devices' }
+
+function DevicePage({ id }: { id: number }) {
   const { api } = useSession()
   const { ownerName } = useDirectory()
   const device = useLoad(() => api.getDevice(id), [api, id])
   if (device.loading && !device.data) return <Loading what="Loading device" />
-  if (!device.data) return <Empty><ErrorNote error={device.error} /><Link to="/devices">Back to devices</Link></Empty>
+  if (!device.data) return <LoadFailed error={device.error} {...DEVICES} />
   const d = device.data
   return (
     <section aria-labelledby="device-title">

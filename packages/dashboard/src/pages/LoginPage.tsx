@@ -6,7 +6,7 @@ import { useSession } from '../session'
 
 /** Sign in with email (or username) and password. */
 export function LoginPage() {
-  const { signIn } = useSession()
+  const { signIn, ended } = useSession()
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const [busy, setBusy] = useState(false)
@@ -28,7 +28,9 @@ export function LoginPage() {
     <main className="login">
       <form onSubmit={submit} className="card" aria-labelledby="login-title">
         <h1 id="login-title"><Logo /> Keyward</h1>
-        <p className="muted">Sign in to manage API keys.</p>
+        {ended
+          ? <p className="notice-ended" role="alert">Your session ended — sign in again. You will come back to the page you were on.</p>
+          : <p className="muted">Sign in to manage API keys.</p>}
         <Field label="Email or username" error={error?.fields.email}>
           {(p) => <input {...p} name="email" type="text" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}
         </Field>

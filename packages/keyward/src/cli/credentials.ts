@@ -13,8 +13,19 @@ interface CredentialsFile {
 }
 
 /**
- * Session tokens by server URL in `<configDir>/credentials.json`, readable by the owner only
- * (0600, in a 0700 directory). Keyed by URL so a token is never sent to another server.
+ * The key a server's session is stored under: its origin, with loopback names made one
+ * (`http://localhost:8080/` and `http://127.0.0.1:8080` are the same server on this machine).
+ * Still per origin, so a token is never sent to another server.
+ */
+export function serverKey(url: string): string {
+  const u = new URL(url)
+  if (u.hostname === 'localhost' || u.hostname === '[::1]') u.hostname = '127.0.0.1'
+  return u.origin
+}
+
+/**
+ * Session tokens by server origin in `<configDir>/credentials.json`, readable by the owner only
+ * (0600, in a 0700 directory). Keyed by origin (see `serverKey`) so a token is never sent to another server.
  */
 export class CredentialStore {
   readonly path: string
@@ -25,23 +36,34 @@ export class CredentialStore {
 
   /** The stored session for a server, if any. */
   get(url: string): StoredSession | null {
-    return this.read().servers[url] ?? null
+    const key = serverKey(url)
+    // Files written before origins were normalised are keyed by the URL as typed.
+    const match = Object.entries(this.read().servers).find(([k]) => safeKey(k) === key)
+    return match?.[1] ?? null
   }
 
   /** Remembers the session for a server, replacing any earlier one. */
   set(url: string, session: StoredSession): void {
     const file = this.read()
-    file.servers[url] = session
+    this.forget(file, url)
+    file.servers[serverKey(url)] = session
     this.write(file)
   }
 
   /** Forgets a server's session; true if there was one. */
   delete(url: string): boolean {
     const file = this.read()
-    if (!(url in file.servers)) return false
-    delete file.servers[url]
+    if (!this.forget(file, url)) return false
     this.write(file)
     return true
+  }
+
+  /** Drops every entry for the server `url` names; true if there was one. */
+  private forget(file: CredentialsFile, url: string): boolean {
+    const key = serverKey(url)
+    const names = Object.keys(file.servers).filter((k) => safeKey(k) === key)
+    for (const k of names) delete file.servers[k]
+    return names.length > 0
   }
 
   private read(): CredentialsFile {
@@ -68,5 +90,14 @@ export class CredentialStore {
     writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
     chmodSync(tmp, 0o600)
     renameSync(tmp, this.path)
+  }
+}
+
+/** `serverKey` of a stored entry's name, or null for a name that is not a URL. */
+function safeKey(name: string): string | null {
+  try {
+    return serverKey(name)
+  } catch {
+    return null
   }
 }

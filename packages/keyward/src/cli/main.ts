@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { loadConfig } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import { isKeywardError } from '@keyward/client'
 import { registerAuthCommands } from './commands/auth.js'
+import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerUserCommands } from './commands/users.js'
 import { UsageError } from './parse.js'
 
-const program = new Command('keyward').description('Self-hosted API key management').showHelpAfterError()
+/** The package's version (package.json sits two folders up from here, in sources and in dist/). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+const program = new Command('keyward').description('Self-hosted API key management').version(VERSION, '-V, --version')
   // Usage errors are thrown (and exit with 2, below) instead of commander's default exit code 1.
   .exitOverride()
 
@@ -45,6 +50,17 @@ serverOptions(program.command('migrate').description('bring the database schema 
 registerAuthCommands(program, env)
 registerKeyCommands(program, env)
 registerUserCommands(program, env)
+registerApplicationCommands(program, env)
+registerDeviceCommands(program, env)
+registerAuditCommand(program, env)
+pointToHelp(program)
+
+/** After a usage error, one line naming the command's --help (not the whole help text). */
+function pointToHelp(cmd: Command, path: string[] = []): void {
+  const name = ['keyward', ...path].join(' ')
+  cmd.showHelpAfterError(`(run \`${name} --help\` for usage)`)
+  for (const sub of cmd.commands) pointToHelp(sub, [...path, sub.name()])
+}
 
 /** Exit codes: 0 ok, 1 the server refused or could not be reached, 2 the command line is wrong. */
 program.parseAsync(process.argv).catch((e: unknown) => {

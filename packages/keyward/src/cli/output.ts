@@ -1,4 +1,5 @@
-import type { ApiKey, User } from '@keyward/client'
+import type { ApiKey, Application, AuditEvent, DailyUsage, Device, User } from '@keyward/client'
+import { API_SCOPES } from '../core/authz.js'
 
 /** How a command prints: tables for people, JSON for scripts. */
 export interface Printer {
@@ -47,7 +48,7 @@ export function keyTable(keys: ApiKey[]): string {
     ['ID', 'NAME', 'PREFIX', 'KIND', 'OWNER', 'STATUS', 'SCOPES', 'EXPIRES', 'LAST USED'],
     keys.map((k) => [
       String(k.id), orDash(k.name), `${k.key_prefix}…`, k.kind, `${k.owner.kind}:${k.owner.id}`, k.status,
-      k.scopes.length ? k.scopes.join(',') : '(all)', when(k.expires_at), when(k.last_used_at),
+      k.scopes.length ? k.scopes.join(',') : '-', when(k.expires_at), when(k.last_used_at),
     ]),
   )
 }
@@ -62,7 +63,8 @@ export function keyFields(k: ApiKey): string {
     ['kind', k.kind],
     ['owner', `${k.owner.kind}:${k.owner.id}`],
     ['status', k.status],
-    ['scopes', k.scopes.length ? k.scopes.join(', ') : "(all of the owner's rights)"],
+    ['scopes', k.scopes.length ? k.scopes.join(', ') : 'none'],
+    ['keyward api', keywardAccess(k.scopes)],
     ['meta', JSON.stringify(k.meta)],
     ['rate limit', k.rate_limit ? `${k.rate_limit.limit} per ${k.rate_limit.window_s}s` : '-'],
     ['remaining', k.remaining === null ? '-' : String(k.remaining)],
@@ -79,4 +81,34 @@ export function keyFields(k: ApiKey): string {
 /** The user list as a table. */
 export function userTable(users: User[]): string {
   return table(['ID', 'EMAIL', 'USERNAME', 'ROLE', 'CREATED'], users.map((u) => [String(u.id), u.email, u.username, u.role, when(u.created_at)]))
+}
+
+/** What a key may do on Keyward's own API: scopes mean "checked by your API" first; only Keyward's narrow this. */
+export function keywardAccess(scopes: readonly string[]): string {
+  if (scopes.length === 0) return "all of the owner's rights"
+  const api = scopes.filter((s) => (API_SCOPES as readonly string[]).includes(s))
+  return api.length ? `the owner's rights, narrowed to: ${api.join(', ')}` : 'none (no Keyward scope)'
+}
+
+/** Verifications per day. */
+export function usageTable(days: DailyUsage[]): string {
+  return table(['DAY', 'VALID', 'REFUSED'], days.map((d) => [d.date, String(d.valid), String(d.refused)]))
+}
+
+/** Applications as a table. */
+export function applicationTable(apps: Application[]): string {
+  return table(['ID', 'NAME', 'SLUG', 'UUID', 'OWNER', 'CREATED'], apps.map((a) => [String(a.id), a.name, a.slug, a.uuid, `user:${a.owner_user_id}`, when(a.created_at)]))
+}
+
+/** Devices as a table. */
+export function deviceTable(devices: Device[]): string {
+  return table(['ID', 'NAME', 'UUID', 'APPLICATION', 'CREATED'], devices.map((d) => [String(d.id), orDash(d.name), d.uuid, String(d.application_id), when(d.created_at)]))
+}
+
+/** Audit events as a table (details as compact JSON). */
+export function auditTable(events: AuditEvent[]): string {
+  return table(['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'IP', 'DETAILS'], events.map((e) => [
+    String(e.id), when(e.at), e.actor_id === null ? '-' : String(e.actor_id), e.action, `${e.target_type}${e.target_id ? ':' + e.target_id : ''}`,
+    orDash(e.ip), Object.keys(e.details).length ? JSON.stringify(e.details) : '-',
+  ]))
 }

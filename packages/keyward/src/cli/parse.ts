@@ -16,6 +16,11 @@ export const parse = {
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer.')
     return n
   },
+  /** A positive whole-number id (`keys get 12`): anything else is a usage error before any request. */
+  id(raw: string): string {
+    if (!/^[1-9]\d{0,9}$/.test(raw)) throw new InvalidArgumentError('expected a numeric id, e.g. 12.')
+    return raw
+  },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
   list(raw: string): string[] {
     return raw.split(/[\s,]+/).filter(Boolean)
@@ -31,7 +36,7 @@ export const parse = {
     const [limit, window_s] = perWindow(raw, 'expected <limit>/<window>, e.g. 100/60s or 1000/1h.')
     return { limit, window_s }
   },
-  /** `10/3600` or `10/1h`: add 10 uses every hour */
+  /** `10/3600` or `10/1h`: reset the budget to 10 uses every hour */
   refill(raw: string): Refill {
     const [amount, interval_s] = perWindow(raw, 'expected <amount>/<interval>, e.g. 100/1d.')
     return { amount, interval_s }

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
-import { type KeywardClient, createClient } from '@keyward/client'
+import { type KeywardClient, createClient, isKeywardError } from '@keyward/client'
+import { KeywardError } from '../core/errors.js'
 import { type CliConfig, type CliFlags, DEFAULT_URL, loadCliConfig } from './cli-config.js'
 import { CredentialStore } from './credentials.js'
 import { type Printer, printer } from './output.js'
@@ -10,6 +11,8 @@ export interface RemoteContext {
   client: KeywardClient
   credentials: CredentialStore
   out: Printer
+  /** Where the token came from: `--token`/`KEYWARD_TOKEN`, `keyward login`'s store, or nowhere. */
+  tokenFrom: 'given' | 'stored' | 'none'
 }
 
 type Env = Record<string, string | undefined>
@@ -29,8 +32,18 @@ export function remoteOptions(cmd: Command): Command {
 export function remoteContext(env: Env, flags: CliFlags & { json?: boolean }): RemoteContext {
   const config = loadCliConfig(env, flags)
   const credentials = new CredentialStore(config.configDir)
-  const token = config.token ?? credentials.get(config.url)?.token ?? null
-  return { config, credentials, client: createClient({ url: config.url, token }), out: printer(flags.json === true) }
+  const stored = config.token ? null : (credentials.get(config.url)?.token ?? null)
+  const token = config.token ?? stored
+  const tokenFrom = config.token ? 'given' : stored ? 'stored' : 'none'
+  return { config, credentials, client: createClient({ url: config.url, token }), out: printer(flags.json === true), tokenFrom }
+}
+
+/** A 401 said in terms of what the person can do about it (log in), rather than the server's raw words. */
+function explainUnauthorized(e: unknown, ctx: RemoteContext): unknown {
+  if (!isKeywardError(e) || e.status !== 401 || ctx.tokenFrom === 'given') return e
+  const login = `run \`keyward login --url ${ctx.config.url}\``
+  const what = ctx.tokenFrom === 'none' ? `not logged in to ${ctx.config.url}` : `your session on ${ctx.config.url} has ended`
+  return new KeywardError('unauthorized', `${what}; ${login}`)
 }
 
 /**
@@ -41,11 +54,18 @@ export function remoteAction<O extends object, A extends (string | undefined)[] 
   cmd: Command,
   env: Env,
   fn: (ctx: RemoteContext, opts: O, ...args: A) => Promise<void>,
+  /** `signsIn`: the command is how one logs in (its 401 means bad credentials, not "log in first"). */
+  how: { signsIn?: boolean } = {},
 ): Command {
   return cmd.action(async (...args: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.
     const command = args[args.length - 1] as Command
     const opts = command.opts<O & CliFlags & { json?: boolean }>()
-    await fn(remoteContext(env, opts), opts, ...(args.slice(0, -2) as A))
+    const ctx = remoteContext(env, opts)
+    try {
+      await fn(ctx, opts, ...(args.slice(0, -2) as A))
+    } catch (e) {
+      throw how.signsIn ? e : explainUnauthorized(e, ctx)
+    }
   })
 }

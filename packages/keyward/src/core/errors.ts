@@ -61,3 +61,6 @@ export class KeywardError extends Error {
 export const notFound = (what: string): KeywardError => new KeywardError('not_found', `${what} not found`)
 export const invalid = (message: string, details?: unknown): KeywardError =>
   new KeywardError('validation_failed', message, { details })
+
+/** A 400 about one input field, in the `details` shape of schema errors (`[{field, message}]`). */
+export const invalidField = (field: string, message: string): KeywardError => invalid(message, [{ field, message }])

@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
+import { type SchemaProblem, describeProblem } from './validation-messages.js'
+
+/** The field a problem is about: `required` names it in params, not in the path. */
+const fieldPath = (v: SchemaProblem) => (v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.instancePath)
 
 /** Turns anything thrown in a request into a KeywardError; unknown errors become `internal`. */
 export function toKeywardError(err: unknown): KeywardError {
@@ -7,8 +11,10 @@ export function toKeywardError(err: unknown): KeywardError {
   const fe = err as FastifyError
   if (fe?.validation) {
     const where = fe.validationContext ?? 'body'
-    const details = fe.validation.map((v) => ({ field: `${where}${v.instancePath}`.replace(/\//g, '.'), message: v.message, params: v.params }))
-    return new KeywardError('validation_failed', `invalid ${where}: ${fe.validation.map((v) => `${v.instancePath || '(root)'} ${v.message}`).join('; ')}`, { details })
+    const details = fe.validation.map((v) => ({
+      field: `${where}${fieldPath(v)}`.replace(/\//g, '.'), message: describeProblem(v), keyword: v.keyword, params: v.params,
+    }))
+    return new KeywardError('validation_failed', details.map((d) => d.message).join('; '), { details })
   }
   const byFastifyCode: Record<string, ErrorCode> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',

@@ -22,11 +22,17 @@ const ActorKind = Type.Union([Type.Literal('user'), Type.Literal('application'),
 const KeyKind = Type.Union([Type.Literal('user'), Type.Literal('provisioning'), Type.Literal('device')])
 const KeyStatus = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('disabled'), Type.Literal('revoked')])
 const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
-const Scopes = Type.Array(Scope, { maxItems: 100, uniqueItems: true })
+const Scopes = Type.Array(Scope, {
+  maxItems: 100, uniqueItems: true,
+  description: "Scopes your API checks when it verifies the key (e.g. invoices:read). On Keyward's own API the key has its owner's rights, "
+    + 'narrowed to the Keyward scopes listed here (keys:read, users:write, ...); with no scopes at all, all of its owner\'s rights.',
+})
 const Meta = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50 })
 const RateLimit = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), window_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
-const Refill = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
-const Remaining = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
+const Refill = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, {
+  additionalProperties: false, description: 'Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition).',
+})
+const Remaining = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Verifications left; each valid verification takes one.' })
 const KeyName = Type.String({ minLength: 1, maxLength: 100 })
 const Description = Type.String({ maxLength: 1000 })
 
@@ -178,9 +184,11 @@ export const toDeviceWire = (d: Device): Static<typeof DeviceBody> => ({
 export const AuditEventBody = Type.Object({
   id: Id, at: Type.String(), actor_id: Nullable(Type.Integer()), action: Type.String(), target_type: Type.String(),
   target_id: Nullable(Type.String()), ip: Nullable(Type.String()), details: Type.Record(Type.String(), Type.Unknown()),
+  target_exists: Nullable(Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' })),
 })
 export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
   id: e.id, at: e.at, actor_id: e.actorId, action: e.action, target_type: e.targetType, target_id: e.targetId, ip: e.ip, details: e.details,
+  target_exists: e.targetExists ?? null,
 })
 
 export const PageQuery = Type.Object({

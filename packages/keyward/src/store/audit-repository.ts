@@ -13,6 +13,8 @@ export interface AuditEvent {
   ownerActorId: number | null
   ip: string | null
   details: Record<string, unknown>
+  /** Whether the target still exists (keys only; other targets: null). Set when listing, not stored. */
+  targetExists?: boolean | null
 }
 
 const rowToEvent = (r: AuditEventRow): AuditEvent => ({
@@ -39,6 +41,16 @@ export class AuditRepository {
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)
     if (f.targetId) q = q.where('target_id', '=', f.targetId)
-    return (await q.execute()).map(rowToEvent)
+    return this.markExisting((await q.execute()).map(rowToEvent))
+  }
+
+  /** Marks which key targets still exist (one indexed query per page), so readers link only to those. */
+  private async markExisting(events: AuditEvent[]): Promise<AuditEvent[]> {
+    const ids = [...new Set(events.filter((e) => e.targetType === 'api_key' && e.targetId).map((e) => Number(e.targetId)))]
+      .filter((id) => Number.isSafeInteger(id))
+    const alive = ids.length === 0 ? new Set<number>()
+      : new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+    for (const e of events) e.targetExists = e.targetType === 'api_key' ? alive.has(Number(e.targetId)) : null
+    return events
   }
 }

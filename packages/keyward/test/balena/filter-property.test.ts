@@ -24,7 +24,9 @@ for (const store of STORES) {
       await s.createKey(bea.user.token, { name: "o'brien", description: 'x&y' })
       await s.createKey(carl.user.token, { name: 'secret', description: 'carl only' })
       await s.createKey(bea.user.token, { name: 'Deploy', description: 'ci', expires_at: '2030-01-01T00:00:00.000Z' })
-      await s.createKey(bea.user.token, { name: 'deploy-old', expires_at: '2020-06-01T12:00:00.000Z' })
+      // Born expired is refused natively; an expired key is made by moving its expiry into the past.
+      const old = await s.createKey(bea.user.token, { name: 'deploy-old' })
+      await s.request('PATCH', `/v1/keys/${old.id}`, { token: bea.user.token, body: { expires_at: '2020-06-01T12:00:00.000Z' } })
       const mine = (await s.request('GET', '/v1/keys?limit=500', { token: bea.user.token })).body.api_keys as { id: number }[]
       const theirs = (await s.request('GET', '/v1/keys?limit=500', { token: carl.user.token })).body.api_keys as { id: number }[]
       visible = new Set(mine.map((k) => k.id))

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { readFileSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ADMIN, TestServer } from '../helpers.js'
-import { type CliResult, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
+import { type CliResult, cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
 
 /**
  * The client commands of the CLI, run as real processes against a real listening server.
@@ -15,12 +17,7 @@ describe('keyward CLI client commands', () => {
   let configDir: string
   let env: Record<string, string>
   const cli = (args: string[], input = ''): Promise<CliResult> => runCli(args, env, input)
-  const ok = async (args: string[], input = ''): Promise<CliResult> => {
-    const r = await cli(args, input)
-    assert.equal(r.code, 0, `keyward ${args.join(' ')} failed: ${r.stderr}`)
-    return r
-  }
-  const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
+  const { ok, json } = expectSuccess(() => env)
 
   before(async () => {
     server = await TestServer.start('sqlite')
@@ -151,9 +148,22 @@ describe('keyward CLI client commands', () => {
     const viaEnv = await runCli(['keys', 'create', '--name', 'escalate'], { ...env, KEYWARD_TOKEN: key })
     assert.equal(viaEnv.code, 1)
     assert.match(viaEnv.stderr, /forbidden/)
-    const otherUrl = await cli(['whoami', '--url', url.replace('127.0.0.1', 'localhost')])
-    assert.equal(otherUrl.code, 1)
-    assert.match(otherUrl.stderr, /unauthorized/)
+    // Another server on this machine (another port) is another origin: the stored token is not sent there.
+    const seen: (string | undefined)[] = []
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization)
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"unauthorized","message":"no"}}')
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+      const r = await cli(['whoami', '--url', otherUrl])
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, new RegExp(`not logged in to ${otherUrl}`))
+      assert.deepEqual(seen, [undefined], 'the request reached the other server without a token')
+    } finally {
+      other.close()
+    }
   })
 
   test('usage errors exit 2 before any request; an unreachable server exits 1', async () => {

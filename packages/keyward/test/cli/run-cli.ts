@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,4 +36,15 @@ export function runCli(args: string[], env: Record<string, string>, input = ''):
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(input)
   })
+}
+
+/** `ok` runs a command that must succeed; `json` runs it with `--json` and parses stdout. `env` is read at each call. */
+export function expectSuccess(env: () => Record<string, string>) {
+  const ok = async (args: string[], input = ''): Promise<CliResult> => {
+    const r = await runCli(args, env(), input)
+    assert.equal(r.code, 0, `keyward ${args.join(' ')} failed: ${r.stderr}`)
+    return r
+  }
+  const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
+  return { ok, json }
 }

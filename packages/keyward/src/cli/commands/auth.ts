@@ -22,6 +22,7 @@ export function registerAuthCommands(program: Command, env: Env): void {
         out.line(`Session stored in ${credentials.path}; it expires ${when(r.expires_at)}.`)
       })
     },
+    { signsIn: true },
   )
 
   remoteAction(

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander'
-import type { CreatedKey, KeyKind, KeyStatus, ListKeysFilter, OwnerRef, RateLimit, Refill, UpdateKeyInput } from '@keyward/client'
-import { keyFields, keyTable, type Printer } from '../output.js'
+import type { ApiKey, CreatedKey, KeyKind, KeySortField, KeyStatus, ListKeysFilter, OwnerRef, RateLimit, Refill, UpdateKeyInput } from '@keyward/client'
+import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
 import { UsageError, parse } from '../parse.js'
-import { promptSecret } from '../prompt.js'
+import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
@@ -26,12 +26,13 @@ function limitOptions(cmd: Command): Command {
   return cmd
     .option('--description <text>', 'free text')
     .option('--expires-at <date>', 'ISO-8601 date, e.g. 2027-12-31T23:59:59Z ("never" for none)', parse.expiry)
-    .option('--scopes <scopes>', 'comma-separated scopes, e.g. read:users,write:users', parse.list)
+    .option('--scopes <scopes>', 'comma-separated scopes your API checks when it verifies the key, e.g. invoices:read,invoices:write; '
+      + "Keyward's own scopes (keys:read, users:write, ...) also narrow the key on Keyward's API", parse.list)
     .option('--meta <json>', 'JSON object stored with the key', parse.meta)
     .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
     .option('--rate-limit-per-minute <n>', 'same as --rate-limit n/60s', parse.int)
     .option('--remaining <n>', 'usage budget: verifications left', parse.int)
-    .option('--refill <n/interval>', 'add n to the budget every interval, e.g. 100/1d', parse.refill)
+    .option('--refill <n/interval>', 'reset the budget to n every interval (not add n), e.g. 100/1d', parse.refill)
 }
 
 function limitsOf(o: LimitFlags): UpdateKeyInput {
@@ -75,8 +76,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
     },
   )
 
-  remoteAction<{ status?: KeyStatus; kind?: KeyKind; owner?: OwnerRef; q?: string; limit?: number; cursor?: string; all?: boolean }>(
-    remoteOptions(keys.command('list').description('list keys (newest first)'))
+  remoteAction<{ status?: KeyStatus; kind?: KeyKind; owner?: OwnerRef; q?: string; limit?: number; cursor?: string; all?: boolean; sort?: KeySortField; order?: 'asc' | 'desc' }>(
+    remoteOptions(keys.command('list').description('list keys (newest first unless --sort)'))
+      .addOption(new Option('--sort <field>', 'sort by this field').choices(['created_at', 'name', 'last_used_at', 'expires_at']))
+      .addOption(new Option('--order <order>', 'sort direction (default: desc for dates, asc for name and expiry)').choices(['asc', 'desc']))
       .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'disabled', 'revoked']))
       .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
@@ -87,7 +90,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     env,
     async ({ client, out }, o) => {
       const filter: ListKeysFilter = {
-        status: o.status, kind: o.kind, q: o.q, limit: o.limit, cursor: o.cursor,
+        status: o.status, kind: o.kind, q: o.q, limit: o.limit, cursor: o.cursor, sort: o.sort, order: o.order,
         ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
       }
       if (o.all) {
@@ -106,7 +109,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<object, [string]>(
-    remoteOptions(keys.command('get').description('show one key').argument('<id>', 'key id')),
+    remoteOptions(keys.command('get').description('show one key').argument('<id>', 'key id', parse.id)),
     env,
     async ({ client, out }, _o, id) => {
       const k = await client.apiKeys.get(id)
@@ -115,7 +118,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<LimitFlags & { name?: string; clear?: string[] }, [string]>(
-    limitOptions(remoteOptions(keys.command('update').description('change a key (a past --expires-at expires it now)').argument('<id>', 'key id')))
+    limitOptions(remoteOptions(keys.command('update').description('change a key (a past --expires-at expires it now)').argument('<id>', 'key id', parse.id)))
       .option('--name <name>', 'new name')
       .option('--clear <fields>', 'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description', parse.list),
     env,
@@ -129,7 +132,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
   for (const [verb, text] of [['disable', 'suspend a key until enabled'], ['enable', 'enable a disabled key']] as const) {
     remoteAction<object, [string]>(
-      remoteOptions(keys.command(verb).description(text).argument('<id>', 'key id')),
+      remoteOptions(keys.command(verb).description(text).argument('<id>', 'key id', parse.id)),
       env,
       async ({ client, out }, _o, id) => {
         const k = await client.apiKeys[verb](id)
@@ -139,7 +142,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
   }
 
   remoteAction<{ reason?: string }, [string]>(
-    remoteOptions(keys.command('revoke').description('revoke a key for good (the record stays, for audit)').argument('<id>', 'key id'))
+    remoteOptions(keys.command('revoke').description('revoke a key for good (the record stays, for audit)').argument('<id>', 'key id', parse.id))
       .option('--reason <text>', 'why, recorded with the key'),
     env,
     async ({ client, out }, o, id) => {
@@ -148,22 +151,34 @@ export function registerKeyCommands(program: Command, env: Env): void {
     },
   )
 
-  remoteAction<object, [string]>(
-    remoteOptions(keys.command('delete').description('delete a key and its record').argument('<id>', 'key id')),
+  remoteAction<{ yes?: boolean }, [string]>(
+    remoteOptions(keys.command('delete').description('delete a key and its record (asks first on a terminal)').argument('<id>', 'key id', parse.id))
+      .option('-y, --yes', 'do not ask for confirmation'),
     env,
-    async ({ client, out }, _o, id) => {
+    async ({ client, out }, o, id) => {
+      if (!o.yes && process.stdin.isTTY) await confirmDelete(await client.apiKeys.get(id))
       await client.apiKeys.delete(id)
       out.result({ id: Number(id), deleted: true }, () => out.line(`Key ${id} is deleted.`))
     },
   )
 
   remoteAction<{ gracePeriod?: number }, [string]>(
-    remoteOptions(keys.command('roll').description('give a key a new secret; the old one works for the grace period').argument('<id>', 'key id'))
+    remoteOptions(keys.command('roll').description('give a key a new secret; the old one works for the grace period').argument('<id>', 'key id', parse.id))
       .option('--grace-period <seconds>', 'how long the old secret keeps working (default 0)', parse.int),
     env,
     async ({ client, out }, o, id) => {
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
+    },
+  )
+
+  remoteAction<{ days?: number }, [string]>(
+    remoteOptions(keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id))
+      .option('--days <n>', 'how many days back, today included (default 30)', parse.int),
+    env,
+    async ({ client, out }, o, id) => {
+      const u = await client.apiKeys.usage(id, o.days === undefined ? {} : { days: o.days })
+      out.result(u, () => out.line(usageTable(u.days)))
     },
   )
 
@@ -179,6 +194,12 @@ export function registerKeyCommands(program: Command, env: Env): void {
       if (!r.valid) process.exitCode = EXIT_KEY_REFUSED
     },
   )
+}
+
+/** Asks before deleting for good; anything but "yes" cancels (exit 2, nothing changed). */
+async function confirmDelete(k: ApiKey): Promise<void> {
+  const answer = await promptLine(`Delete key ${k.id}${k.name ? ` "${k.name}"` : ''} for good? Revoking keeps a record instead. Type yes to delete: `)
+  if (answer.toLowerCase() !== 'yes') throw new UsageError('cancelled: the key was not deleted')
 }
 
 const CLEARABLE: Record<string, keyof UpdateKeyInput> = {

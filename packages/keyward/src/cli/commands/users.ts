@@ -7,7 +7,7 @@ import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
 
-/** `keyward users create|list`. */
+/** `keyward users create|list|get`. (Deleting users comes with organizations: the server has no user deletion yet.) */
 export function registerUserCommands(program: Command, env: Env): void {
   const users = program.command('users').description('manage users (creating needs an admin)')
 
@@ -21,7 +21,16 @@ export function registerUserCommands(program: Command, env: Env): void {
     async ({ client, out }, o) => {
       const password = o.password ?? (await promptSecret(`Password for ${o.email}: `))
       const u = await client.users.create({ email: o.email, password, ...(o.username && { username: o.username }), ...(o.role && { role: o.role }) })
-      out.result(u, () => out.line(fields([['id', String(u.id)], ['email', u.email], ['username', u.username], ['role', u.role], ['created', when(u.created_at)]])))
+      out.result(u, () => out.line(userFields(u)))
+    },
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(users.command('get').description('show one user').argument('<id>', 'user id', parse.id)),
+    env,
+    async ({ client, out }, _o, id) => {
+      const u = await client.users.get(id)
+      out.result(u, () => out.line(userFields(u)))
     },
   )
 
@@ -39,3 +48,5 @@ export function registerUserCommands(program: Command, env: Env): void {
     },
   )
 }
+
+const userFields = (u: User) => fields([['id', String(u.id)], ['email', u.email], ['username', u.username], ['role', u.role], ['created', when(u.created_at)]])

@@ -1,6 +1,6 @@
 import { type Bounds, type Producer, canSeeOwner, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError, invalid, notFound } from '../../core/errors.js'
+import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
 import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, classifyKey, generateKey, hashSecret, visiblePrefix } from '../../core/key-format.js'
 import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
@@ -29,6 +29,12 @@ export interface CreateKeyInput extends KeyLimits {
   owner?: { kind: ActorKind; id: number }
   /** Refuse (400) when the owner already holds this many unrevoked keys of this kind (Realm: 20 per user). */
   max_live_keys?: number
+  /**
+   * Accept an `expires_at` in the past (a key born expired). Only for faces whose real
+   * service does so and whose clients rely on it (balena, Fluxbase: see shared/compat);
+   * everywhere else such a key would hand out a secret that never works, so it is a 400.
+   */
+  allow_past_expiry?: boolean
 }
 
 export interface UpdateKeyInput extends KeyLimits {
@@ -93,12 +99,15 @@ export class KeyService {
       throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
     }
     const now = this.clock.now().toISOString()
+    const expiresAt = normalizeDate(input.expires_at)
+    // A key born expired would hand out a secret that never works (PATCH keeps "past = expire now").
+    if (expiresAt !== null && expiresAt <= now && !input.allow_past_expiry) throw invalidField('expires_at', 'Expiry must be in the future')
     const hash = hashSecret(secret)
     try {
       const apiKey = await this.keys.insert({
         actor_id: owner.actorId, kind, name, description: input.description ?? null, hash, key_prefix: visiblePrefix(secret),
         previous_hash: null, previous_hash_expires_at: null, scopes: JSON.stringify(scopes), meta: JSON.stringify(input.meta ?? {}),
-        expires_at: normalizeDate(input.expires_at), disabled_at: null, revoked_at: null, revoked_reason: null,
+        expires_at: expiresAt, disabled_at: null, revoked_at: null, revoked_reason: null,
         rate_limit: null, rate_limit_window_s: null, remaining: null, refill_amount: null, refill_interval_s: null,
         ...limitColumns(input), last_refill_at: input.refill ? now : null, last_used_at: null,
         created_by_actor_id: ctx.principal.owner.actorId, created_at: now, updated_at: now,

@@ -38,8 +38,10 @@ export class ODataService {
    */
   async createKey(ctx: RequestContext, input: Pick<CreateKeyInput, 'owner' | 'name' | 'description' | 'expires_at'>, secret?: string): Promise<string> {
     this.requireUser(ctx.principal)
-    if (secret === undefined) return (await this.keys.create(ctx, input)).key
-    await this.keys.insertKey(ctx, input, secret)
+    // balena accepts a past expiryDate (the key is born expired); its SDK users rely on that.
+    const asBalena = { ...input, allow_past_expiry: true }
+    if (secret === undefined) return (await this.keys.create(ctx, asBalena)).key
+    await this.keys.insertKey(ctx, asBalena, secret)
     return secret
   }
 

@@ -66,6 +66,7 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
     const { key, apiKey } = await keys.create(ctx, {
       name: requireName(b.name), description: b.description ?? null, scopes: b.scopes ?? [],
       rate_limit: toRateLimit(b.rate_limit_per_minute), expires_at: b.expires_at ?? null,
+      allow_past_expiry: true, // Fluxbase accepts a born-expired key (shared/compat/fluxbase.md)
       owner: { kind: 'user', id: ctx.principal.owner.userId },
     })
     return reply.status(201).header('cache-control', 'no-store').send({ [family.one]: toFluxbaseKey(apiKey), key })

@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'react'
+import { NavLink, useLocation } from 'react-router'
+import { useSession } from '../session'
+import { Logo } from './Logo'
+
+/** The header: brand, main navigation and account. Under 720 px the navigation folds behind a Menu button. */
+export function TopBar() {
+  const { user, signOut } = useSession()
+  const [open, setOpen] = useState(false)
+  const { pathname } = useLocation()
+  useEffect(() => setOpen(false), [pathname]) // following a link closes the menu
+  if (!user) return null
+  return (
+    <header className={`topbar${open ? ' open' : ''}`}>
+      <span className="brand"><Logo /> Keyward</span>
+      <button type="button" className="menu-toggle" aria-expanded={open} aria-controls="main-nav" onClick={() => setOpen((o) => !o)}>Menu</button>
+      <nav id="main-nav" aria-label="Main">
+        <NavLink to="/keys">Keys</NavLink>
+        <NavLink to="/applications">Applications</NavLink>
+        <NavLink to="/devices">Devices</NavLink>
+        {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
+        {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
+      </nav>
+      <div className="me">
+        <span className="muted" title={user.role}>{user.email}</span>
+        <button type="button" onClick={() => void signOut()}>Sign out</button>
+      </div>
+    </header>
+  )
+}

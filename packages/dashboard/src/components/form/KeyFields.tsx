@@ -1,0 +1,37 @@
+import type { ApiError, ApiKey } from '../../api'
+import { Field } from '../ui'
+import { ExpiryField } from './ExpiryField'
+import { type KeyFormState, fieldError } from './key-form-state'
+import { RateLimitField } from './RateLimitField'
+import { UsageLimitField } from './UsageLimitField'
+
+/** Scope problems: the schema's, or a 403 for scopes the creator does not hold. */
+const scopeError = (error: ApiError | null) =>
+  fieldError(error, 'scopes') ?? (error?.code === 'forbidden' && /scope/.test(error.message) ? error.message : undefined)
+
+/** Name, description, scopes, expiry and limits: the fields shared by the create and edit forms (`current`: the key being edited). */
+export function KeyFields({ form, set, error, current }: {
+  form: KeyFormState
+  set: (patch: Partial<KeyFormState>) => void
+  error: ApiError | null
+  current?: ApiKey
+}) {
+  const nameError = fieldError(error, 'name') ?? (error?.code === 'conflict' ? error.message : undefined)
+  return (
+    <>
+      <Field label="Name" error={nameError}>
+        {(p) => <input {...p} name="name" maxLength={100} value={form.name} onChange={(e) => set({ name: e.target.value })} autoComplete="off" />}
+      </Field>
+      <Field label="Description (optional)" error={fieldError(error, 'description')}>
+        {(p) => <textarea {...p} name="description" rows={2} maxLength={1000} value={form.description} onChange={(e) => set({ description: e.target.value })} />}
+      </Field>
+      <Field label="Scopes (checked when your API verifies the key)" error={scopeError(error)}
+        hint="Separated by spaces or commas, e.g. invoices:read invoices:write. Keyward's own scopes (keys:read, users:write, …) narrow what the key may do on Keyward's API; with none, it has all of its owner's rights there.">
+        {(p) => <input {...p} name="scopes" value={form.scopes} onChange={(e) => set({ scopes: e.target.value })} autoComplete="off" />}
+      </Field>
+      <ExpiryField form={form} set={set} error={error} current={current} />
+      <RateLimitField form={form} set={set} error={error} />
+      <UsageLimitField form={form} set={set} error={error} />
+    </>
+  )
+}

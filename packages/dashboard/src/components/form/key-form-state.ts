@@ -1,0 +1,68 @@
+/** The key form's state (text as typed) and its conversion to the API's fields. */
+import type { ApiError, ApiKey, KeyLimits } from '../../api'
+
+/** Expiry choices: presets, a custom date, never, or (when editing) leave it as it is. */
+export type ExpiryChoice = 'keep' | '7d' | '30d' | '1y' | 'never' | 'custom'
+const PRESET_MS: Record<'7d' | '30d' | '1y', number> = { '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '1y': 365 * 86_400_000 }
+
+/** The form's text state: everything as typed, converted to the API's shape only on submit. */
+export interface KeyFormState {
+  name: string
+  description: string
+  scopes: string
+  expiry: ExpiryChoice
+  customExpiry: string
+  rateLimitOn: boolean
+  rateLimit: string
+  rateWindowS: string
+  usageOn: boolean
+  remaining: string
+  refillOn: boolean
+  refillAmount: string
+  refillIntervalS: string
+}
+
+/** The create form's starting values. */
+export const emptyKeyForm: KeyFormState = {
+  name: '', description: '', scopes: '', expiry: 'never', customExpiry: '', rateLimitOn: false, rateLimit: '100', rateWindowS: '60',
+  usageOn: false, remaining: '1000', refillOn: false, refillAmount: '1000', refillIntervalS: '86400',
+}
+
+/** The form state that shows an existing key as it is. */
+export function keyFormOf(k: ApiKey): KeyFormState {
+  return {
+    ...emptyKeyForm, name: k.name ?? '', description: k.description ?? '', scopes: k.scopes.join(' '), expiry: 'keep',
+    rateLimitOn: k.rate_limit !== null, rateLimit: String(k.rate_limit?.limit ?? 100), rateWindowS: String(k.rate_limit?.window_s ?? 60),
+    usageOn: k.remaining !== null, remaining: String(k.remaining ?? 1000),
+    refillOn: k.refill !== null, refillAmount: String(k.refill?.amount ?? 1000), refillIntervalS: String(k.refill?.interval_s ?? 86400),
+  }
+}
+
+/** A number field's text as the API expects it; an unparsable entry is sent as is, so the API names the field. */
+const int = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s))
+
+/** `expires_at` for the chosen option (undefined = unchanged). */
+export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | undefined {
+  if (f.expiry === 'keep') return undefined
+  if (f.expiry === 'never') return null
+  if (f.expiry === 'custom') return f.customExpiry ? new Date(f.customExpiry).toISOString() : 'not a date'
+  return new Date(now + PRESET_MS[f.expiry]).toISOString()
+}
+
+/** Rate limit, usage limit and refill as the API's fields (null clears them). */
+export function limitsOf(f: KeyFormState): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill'>> {
+  return {
+    rate_limit: f.rateLimitOn ? { limit: int(f.rateLimit), window_s: int(f.rateWindowS) } : null,
+    remaining: f.usageOn ? int(f.remaining) : null,
+    refill: f.usageOn && f.refillOn ? { amount: int(f.refillAmount), interval_s: int(f.refillIntervalS) } : null,
+  }
+}
+
+/** The API error for a field or anything under it (`rate_limit` covers `rate_limit.limit`). */
+export function fieldError(error: ApiError | null, ...prefixes: string[]): string | undefined {
+  if (!error) return undefined
+  for (const [field, message] of Object.entries(error.fields)) {
+    if (prefixes.some((p) => field === p || field.startsWith(p + '.'))) return message
+  }
+  return undefined
+}

@@ -1,0 +1,30 @@
+import { useState } from 'react'
+import { useNavigate } from 'react-router'
+import type { Api, ApiKey } from '../../api'
+import { ErrorNote, Field, Modal } from '../ui'
+import type { KeyAction } from './useKeyAction'
+
+/** Confirms a deletion by typing the key's name; then returns to the key list, which says what happened. */
+export function DeleteDialog({ k, api, action, open, onClose }: { k: ApiKey; api: Api; action: KeyAction; open: boolean; onClose: () => void }) {
+  const [typed, setTyped] = useState('')
+  const navigate = useNavigate()
+  const confirmText = k.name ?? k.key_prefix
+  const remove = async () => {
+    if (await action.act('Key deleted.', () => api.deleteKey(k.id))) {
+      navigate('/keys', { replace: true, state: { notice: `Key "${confirmText}" deleted.` } })
+    }
+  }
+  return (
+    <Modal open={open} title="Delete this key?" onClose={onClose}>
+      <p><strong>Deleting removes the key for good</strong>; it will be refused and disappear from lists. To keep a record, revoke instead.</p>
+      <Field label={`Type "${confirmText}" to confirm`}>
+        {(p) => <input {...p} name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />}
+      </Field>
+      <ErrorNote error={action.error} />
+      <div className="actions">
+        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="button" className="danger" disabled={action.busy || typed !== confirmText} onClick={remove}>Delete key</button>
+      </div>
+    </Modal>
+  )
+}

@@ -1,0 +1,32 @@
+import type { ApiKey } from '../../api'
+import type { Api } from '../../api'
+import type { KeyAction } from './useKeyAction'
+
+/** Which confirmation a key page has open. */
+export type KeyDialog = 'none' | 'roll' | 'revoke' | 'delete'
+
+/** The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete. */
+export function KeyActions({ k, api, action, onEdit, onOpen }: {
+  k: ApiKey
+  api: Api
+  action: KeyAction
+  onEdit?: () => void
+  onOpen: (d: KeyDialog) => void
+}) {
+  const { busy, act } = action
+  return (
+    <div className="toolbar" role="group" aria-label="Key actions">
+      {k.status !== 'revoked' && (
+        <>
+          {onEdit && <button type="button" onClick={onEdit}>Edit</button>}
+          {k.disabled_at
+            ? <button type="button" disabled={busy} onClick={() => act('Key enabled: it verifies again.', () => api.enableKey(k.id))}>Enable</button>
+            : <button type="button" disabled={busy} onClick={() => act('Key disabled: it is refused until enabled.', () => api.disableKey(k.id))}>Disable</button>}
+          <button type="button" onClick={() => onOpen('roll')}>Roll</button>
+          <button type="button" className="danger" onClick={() => onOpen('revoke')}>Revoke</button>
+        </>
+      )}
+      <button type="button" className="danger-outline" onClick={() => onOpen('delete')}>Delete</button>
+    </div>
+  )
+}

@@ -1,0 +1,35 @@
+import { useState } from 'react'
+import { type ApiError, type ApiKey, toApiError } from '../../api'
+
+/** One lifecycle action at a time on a key page: busy flag, the last error, and a notice once it is done. */
+export interface KeyAction {
+  busy: boolean
+  error: ApiError | null
+  notice: string
+  setError(e: ApiError | null): void
+  /** Runs `run`; on success hands the updated key to `onKey` and shows `what`. Resolves whether it succeeded. */
+  act(what: string, run: () => Promise<ApiKey | void>): Promise<boolean>
+}
+
+/** The state behind a key page's buttons and dialogs. */
+export function useKeyAction(onKey: (k: ApiKey) => void): KeyAction {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<ApiError | null>(null)
+  const [notice, setNotice] = useState('')
+  const act = async (what: string, run: () => Promise<ApiKey | void>) => {
+    setBusy(true)
+    setError(null)
+    try {
+      const updated = await run()
+      if (updated) onKey(updated)
+      setNotice(what)
+      return true
+    } catch (e) {
+      setError(toApiError(e))
+      return false
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, notice, setError, act }
+}

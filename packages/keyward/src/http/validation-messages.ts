@@ -1,0 +1,87 @@
+/**
+ * Schema errors in words a person can act on. Ajv says `must NOT have more than 100
+ * characters` about `/name`; people read "Name is at most 100 characters". The
+ * machine-readable part (`field`, `keyword`, `params`) stays in `details` beside it.
+ */
+
+/** One Ajv error, as Fastify hands it over. */
+export interface SchemaProblem {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/** Patterns our schemas use, described instead of shown. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[A-Za-z0-9._-]+$': 'letters, digits, dots, underscores and hyphens',
+  '^[a-z][a-z0-9]{0,15}$': 'a lowercase letter followed by up to 15 lowercase letters or digits',
+  '^[^\\s]+$': 'text without spaces',
+  '^[0-9]{1,10}$': 'digits',
+  '^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{62}$': '32 or 62 hexadecimal digits',
+}
+
+const FORMAT_WORDS: Record<string, string> = {
+  'date-time': 'a date and time such as 2027-01-31T12:00:00Z',
+  email: 'an email address',
+  uri: 'a URL',
+  uuid: 'a UUID',
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number', number: 'a number', string: 'text', boolean: 'true or false', array: 'a list', object: 'an object', null: 'empty',
+}
+
+/** Fields whose plain spelling would read badly ("Rate limit limit"). */
+const FIELD_LABELS: Record<string, string> = {
+  '/expires_at': 'Expiry',
+  '/rate_limit/limit': 'The rate limit',
+  '/rate_limit/window_s': 'The rate-limit window (seconds)',
+  '/refill/amount': 'The refill amount',
+  '/refill/interval_s': 'The refill interval (seconds)',
+  '/remaining': 'Uses left',
+  '/grace_period_s': 'The grace period (seconds)',
+}
+
+/** `/name` → "Name"; `/scopes/0` → "Scopes item 1"; `/a_b_s` → "A b (s)"; root → "The request". */
+export function fieldLabel(path: string): string {
+  const known = FIELD_LABELS[path]
+  if (known) return known
+  const parts = path.split('/').filter(Boolean)
+  if (parts.length === 0) return 'The request'
+  const words = parts.map((p) => (/^\d+$/.test(p) ? `item ${Number(p) + 1}` : p.replace(/_s$/, ' (s)').replace(/_/g, ' ')))
+  const text = words.join(' ')
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+const plural = (n: unknown, one: string) => `${String(n)} ${one}${n === 1 ? '' : 's'}`
+
+type Sentence = (label: string, p: Record<string, unknown>, path: string) => string
+
+/** One sentence per Ajv keyword; anything else falls back to Ajv's own words after the label. */
+const SENTENCES: Record<string, Sentence> = {
+  // `required` is reported on the object; the sentence names the missing property in it.
+  required: (_l, p, path) => `${fieldLabel(`${path}/${String(p.missingProperty)}`)} is required`,
+  additionalProperties: (_l, p) => `"${String(p.additionalProperty)}" is not a field this request accepts`,
+  minLength: (l, p) => (p.limit === 1 ? `${l} cannot be empty` : `${l} needs at least ${plural(p.limit, 'character')}`),
+  maxLength: (l, p) => `${l} is at most ${plural(p.limit, 'character')}`,
+  minimum: (l, p) => `${l} must be at least ${String(p.limit)}`,
+  maximum: (l, p) => `${l} must be at most ${String(p.limit)}`,
+  exclusiveMinimum: (l, p) => `${l} must be more than ${String(p.limit)}`,
+  minItems: (l, p) => `${l} needs at least ${plural(p.limit, 'item')}`,
+  maxItems: (l, p) => `${l} holds at most ${plural(p.limit, 'item')}`,
+  uniqueItems: (l) => `${l} lists the same value twice`,
+  format: (l, p) => `${l} must be ${FORMAT_WORDS[String(p.format)] ?? `in the ${String(p.format)} format`}`,
+  pattern: (l, p) => `${l} may only contain ${PATTERN_WORDS[String(p.pattern)] ?? `text matching ${String(p.pattern)}`}`,
+  type: (l, p) => `${l} must be ${String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`,
+  enum: (l, p) => `${l} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
+  const: (l, p) => `${l} must be ${String(p.allowedValue)}`,
+}
+
+/** The sentence for one problem. */
+export function describeProblem(e: SchemaProblem): string {
+  const label = fieldLabel(e.instancePath)
+  const sentence = SENTENCES[e.keyword]
+  if (!sentence) return `${label}: ${e.message ?? 'is not valid'}`
+  return sentence(label, e.params, e.instancePath)
+}

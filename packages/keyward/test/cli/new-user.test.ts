@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, test } from 'node:test'
+import { ADMIN, TestServer } from '../helpers.js'
+import { BIN, type CliResult, cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
+
+/** Runs the CLI under a pseudo-terminal (`script`), typing `answer` when asked: how a person at a terminal runs it. */
+function runInTerminal(args: string[], env: Record<string, string>, answer: string): Promise<CliResult> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let answered = false
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      if (!answered && stdout.includes('Type yes to delete:')) {
+        answered = true
+        child.stdin.write(`${answer}\r`)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr: '' }))
+  })
+}
+
+describe('keyward CLI: what a new user trips over', () => {
+  let server: TestServer
+  let url: string
+  let env: Record<string, string>
+  const cli = (args: string[], e = env): Promise<CliResult> => runCli(args, e)
+  const { ok, json } = expectSuccess(() => env)
+
+  before(async () => {
+    server = await TestServer.start('sqlite')
+    url = await server.listen()
+    env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    await ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+  })
+  after(() => server.close())
+
+  test('--version prints the package version', async () => {
+    const r = await ok(['--version'])
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    assert.equal(r.stdout.trim(), pkg.version)
+  })
+
+  test('a usage error prints the error and one line pointing to --help, not the whole help', async () => {
+    const r = await cli(['keys', 'create'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /required option '--name <name>' not specified/)
+    assert.match(r.stderr, /run `keyward keys create --help` for usage/)
+    assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr)
+  })
+
+  test('a bad id is a usage error (exit 2) before any request', async () => {
+    // Nothing listens on this URL: a request would fail with exit 1, not 2.
+    const offline = { ...env, KEYWARD_URL: 'http://127.0.0.1:9' }
+    for (const args of [['keys', 'get', 'abc'], ['keys', 'delete', '0', '--yes'], ['users', 'get', '1.5'], ['keys', 'usage', '-3']]) {
+      const r = await cli(args, offline)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /numeric id|unknown option/)
+    }
+  })
+
+  test('finds the stored login whether the URL says localhost, 127.0.0.1 or has a trailing slash', async () => {
+    const port = new URL(url).port
+    for (const u of [`http://localhost:${port}`, `http://127.0.0.1:${port}/`, `http://LOCALHOST:${port}/`]) {
+      const me = JSON.parse((await cli(['whoami', '--json'], { ...env, KEYWARD_URL: u })).stdout)
+      assert.equal(me.user.email, ADMIN.email, u)
+    }
+  })
+
+  test('without a login, says so and how to log in, instead of the server\'s raw 401', async () => {
+    const fresh = { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() }
+    const r = await cli(['keys', 'list'], fresh)
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, new RegExp(`not logged in to ${url}; run \`keyward login --url ${url}\``))
+    const bad = await cli(['login', '--email', ADMIN.email, '--password', 'wrong-password'], fresh)
+    assert.doesNotMatch(bad.stderr, /not logged in/, 'a failed login says the credentials were wrong')
+  })
+
+  test('lists applications, devices, the audit trail, a key\'s usage and one user', async () => {
+    const app = await json(['applications', 'create', '--name', 'fleet-1'])
+    assert.equal(app.name, 'fleet-1')
+    assert.equal((await json(['applications', 'list'])).applications.length, 1)
+    assert.equal((await json(['applications', 'get', app.slug])).id, app.id)
+    const dev = await json(['devices', 'create', '--application', String(app.id), '--name', 'pi'])
+    assert.deepEqual((await json(['devices', 'list', '--application', String(app.id)])).devices.map((d: { id: number }) => d.id), [dev.id])
+    assert.equal((await json(['devices', 'get', dev.uuid])).id, dev.id)
+    const k = (await json(['keys', 'create', '--name', 'metered'])).api_key
+    await server.verify((await server.adminToken()), (await server.createKey(await server.adminToken())).key)
+    const usage = await json(['keys', 'usage', String(k.id), '--days', '7'])
+    assert.equal(usage.days.length, 7)
+    const audit = await json(['audit', '--action', 'key.create', '--limit', '5'])
+    assert.ok(audit.events.length >= 1 && audit.events.every((e: { action: string }) => e.action === 'key.create'))
+    const table = await ok(['audit', '--limit', '3'])
+    assert.match(table.stdout, /^ID\s+AT\s+ACTOR\s+ACTION/)
+    assert.equal((await json(['users', 'get', '1'])).email, ADMIN.email)
+  })
+
+  test('keys list sorts by --sort/--order', async () => {
+    for (const name of ['b-key', 'a-key', 'c-key']) await ok(['keys', 'create', '--name', name])
+    const names = (await json(['keys', 'list', '--sort', 'name', '--order', 'asc', '--q', '-key'])).api_keys.map((k: { name: string }) => k.name)
+    assert.deepEqual(names, ['a-key', 'b-key', 'c-key'])
+    const r = await cli(['keys', 'list', '--sort', 'colour'])
+    assert.equal(r.code, 2)
+  })
+
+  test('keys delete asks on a terminal (anything but yes keeps the key); --yes skips the question', async () => {
+    const k = (await json(['keys', 'create', '--name', 'to-delete'])).api_key
+    const kept = await runInTerminal(['keys', 'delete', String(k.id)], env, 'no')
+    assert.match(kept.stdout, /Delete key \d+ "to-delete" for good\?/)
+    assert.equal(kept.code, 2)
+    assert.equal((await json(['keys', 'get', String(k.id)])).id, k.id, 'still there')
+    const gone = await runInTerminal(['keys', 'delete', String(k.id)], env, 'yes')
+    assert.equal(gone.code, 0, gone.stdout)
+    assert.equal((await cli(['keys', 'get', String(k.id)])).code, 1)
+    const k2 = (await json(['keys', 'create', '--name', 'to-delete-2'])).api_key
+    await ok(['keys', 'delete', String(k2.id), '--yes'])
+  })
+
+  test('help says what refill and scopes really do', async () => {
+    const help = (await ok(['keys', 'create', '--help'])).stdout
+    assert.match(help, /reset the budget to n every interval \(not add n\)/)
+    assert.match(help, /invoices:read/)
+    assert.doesNotMatch(help, /read:users/)
+  })
+})

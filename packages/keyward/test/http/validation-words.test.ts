@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { STORES, TestServer } from '../helpers.js'
+
+for (const store of STORES) {
+  describe(`validation answers in words people can act on (${store})`, () => {
+    let s: TestServer
+    let admin: string
+    before(async () => {
+      s = await TestServer.start(store)
+      admin = await s.adminToken()
+    })
+    after(() => s.close())
+
+    /** The error of a request that must fail with 400 `validation_failed`. */
+    const refused = async (method: string, url: string, body?: unknown) => {
+      const r = await s.request(method, url, { token: admin, body })
+      assert.equal(r.status, 400, r.text)
+      assert.equal(r.body.error.code, 'validation_failed')
+      return r.body.error as { message: string; details: { field: string; message: string; keyword?: string }[] }
+    }
+
+    it('refuses a key born expired at creation, naming the field, and creates nothing', async () => {
+      const e = await refused('POST', '/v1/keys', { name: 'late', expires_at: '2020-01-01T00:00:00Z' })
+      assert.equal(e.message, 'Expiry must be in the future')
+      assert.deepEqual(e.details, [{ field: 'expires_at', message: 'Expiry must be in the future' }])
+      assert.equal((await s.request('GET', '/v1/keys', { token: admin })).body.total, 0)
+      // PATCH keeps "a past date expires the key now".
+      const k = await s.createKey(admin, { expires_at: new Date(Date.now() + 60_000).toISOString() })
+      const p = await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { expires_at: '2020-01-01T00:00:00Z' } })
+      assert.equal(p.body.status, 'expired')
+    })
+
+    it('does not let a native caller opt into born-expired keys (faces only)', async () => {
+      const e = await refused('POST', '/v1/keys', { name: 'sneaky', expires_at: '2020-01-01T00:00:00Z', allow_past_expiry: true })
+      assert.match(e.message, /"allow_past_expiry" is not a field this request accepts/)
+    })
+
+    it('says in the OpenAPI document that refill resets the budget and what scopes mean', async () => {
+      const doc = (await s.request('GET', '/openapi.json')).text
+      assert.match(doc, /Resets `remaining` to `amount` every `interval_s` seconds \(a reset, not an addition\)/)
+      assert.match(doc, /Scopes your API checks when it verifies the key/)
+    })
+
+    it('turns schema errors into sentences, keeping field and keyword for machines', async () => {
+      const cases: [string, string, unknown, RegExp, string][] = [
+        ['POST', '/v1/keys', { name: 'x'.repeat(101) }, /^Name is at most 100 characters$/, 'body.name'],
+        ['POST', '/v1/keys', { name: '' }, /^Name cannot be empty$/, 'body.name'],
+        ['POST', '/v1/keys', { name: 'd', expires_at: 'tomorrow' }, /^Expiry must be a date and time such as/, 'body.expires_at'],
+        ['POST', '/v1/keys', { name: 'r', rate_limit: { limit: 0, window_s: 60 } }, /^The rate limit must be at least 1$/, 'body.rate_limit.limit'],
+        ['POST', '/v1/users', { email: 'a@example.com', password: 'short' }, /^Password needs at least 8 characters$/, 'body.password'],
+        ['POST', '/v1/users', { email: 'a@example.com', password: 'long-enough-1', username: 'has space' }, /^Username may only contain letters, digits, dots, underscores and hyphens$/, 'body.username'],
+        ['POST', '/v1/users', { password: 'long-enough-1' }, /^Email is required$/, 'body.email'],
+        ['GET', '/v1/keys/abc', undefined, /^Id must be a whole number$/, 'params.id'],
+      ]
+      for (const [method, url, body, message, field] of cases) {
+        const e = await refused(method, url, body)
+        assert.match(e.message, message, `${method} ${url} ${JSON.stringify(body)}`)
+        assert.equal(e.details[0]?.field, field)
+        assert.match(e.details[0]?.message ?? '', message)
+        assert.ok(e.details[0]?.keyword, 'the schema keyword stays available to programs')
+        assert.doesNotMatch(e.message, /must NOT|must match|instancePath|invalid body/)
+      }
+    })
+  })
+}
