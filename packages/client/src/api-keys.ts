@@ -114,6 +114,15 @@ export class ApiKeys {
   }
 
   /**
+   * Reports a leaked secret so the server revokes it (or acts per its `KEYWARD_LEAK_ACTION`).
+   * Needs no credential: holding the secret is enough. The answer is the same whether or not
+   * the key exists, so it tells nothing about the secret.
+   */
+  async reportLeak(key: string): Promise<void> {
+    await this.http.request<{ status: 'received' }>('POST', '/v1/keys/leaked', { body: { key } })
+  }
+
+  /**
    * Verifications of a key per UTC day (valid, refused, refusals by code), oldest first,
    * zero-filled. Servers write counters in batches, so the last second or so may be missing.
    */

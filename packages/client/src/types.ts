@@ -155,6 +155,10 @@ export interface VerifyResult {
   meta?: Record<string, unknown>
   expires_at?: string | null
   remaining?: number | null
+  /**
+   * The limit that answered `RATE_LIMITED`: the key's own rate limit, or, when there is no
+   * `key_id`, the caller's budget of `NOT_FOUND` answers (too many unknown keys); retry after `reset_at`.
+   */
   ratelimit?: { limit: number; remaining: number; reset_at: string }
 }
 

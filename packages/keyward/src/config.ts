@@ -16,6 +16,12 @@ export interface Config {
   /** Verify cache: entries kept, and how long an unknown key is remembered as unknown. */
   readonly cacheSize: number
   readonly negativeCacheTtlMs: number
+  /**
+   * NOT_FOUND answers of the verify endpoint per caller (owner) and node: a bucket of `unknownKeyBurst`
+   * refilled at `unknownKeyRatePerS`; a caller who spent it gets RATE_LIMITED without a query. 0: unlimited.
+   */
+  readonly unknownKeyRatePerS: number
+  readonly unknownKeyBurst: number
   /** How often batched `last_used_at` writes are flushed. */
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
@@ -29,7 +35,13 @@ export interface Config {
   readonly cacheFallbackTtlMs: number
   /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
   readonly redisPrefix: string
+  /** GitHub's secret-scanning public keys (the JSON GitHub serves); null: the leak intake is off (404). */
+  readonly githubScanningKeysFile: string | null
+  /** What a reported leak does to a live key: revoke it (default), disable it, or only record it. */
+  readonly leakAction: LeakAction
 }
+
+export type LeakAction = 'revoke' | 'disable' | 'notify'
 
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
 export type InvalidationBusKind = 'auto' | 'local' | 'redis' | 'postgres'
@@ -82,12 +94,16 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     sessionTtlS: int('KEYWARD_SESSION_TTL_S', env.KEYWARD_SESSION_TTL_S, 86_400, 60, 31_536_000),
     cacheSize: int('KEYWARD_CACHE_SIZE', env.KEYWARD_CACHE_SIZE, 100_000, 0, 10_000_000),
     negativeCacheTtlMs: int('KEYWARD_NEGATIVE_CACHE_TTL_MS', env.KEYWARD_NEGATIVE_CACHE_TTL_MS, 5_000, 0, 3_600_000),
+    unknownKeyRatePerS: int('KEYWARD_UNKNOWN_KEY_RATE', env.KEYWARD_UNKNOWN_KEY_RATE, 100, 0, 1_000_000),
+    unknownKeyBurst: int('KEYWARD_UNKNOWN_KEY_BURST', env.KEYWARD_UNKNOWN_KEY_BURST, 1_000, 1, 10_000_000),
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: bool(env.KEYWARD_TRUST_PROXY),
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
+    githubScanningKeysFile: env.KEYWARD_GITHUB_SCANNING_KEYS_FILE || null,
+    leakAction: oneOf('KEYWARD_LEAK_ACTION', env.KEYWARD_LEAK_ACTION, ['revoke', 'disable', 'notify'] as const),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
   })
 }

@@ -144,7 +144,9 @@ export const VerifyResponse = Type.Object({
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   expires_at: Type.Optional(Nullable(Type.String())),
   remaining: Type.Optional(Nullable(Type.Integer())),
-  ratelimit: Type.Optional(Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset_at: Type.String() })),
+  ratelimit: Type.Optional(Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset_at: Type.String() }, {
+    description: "The limit behind RATE_LIMITED: the key's rate limit, or (no key_id) the caller's budget of NOT_FOUND answers; retry after reset_at.",
+  })),
 })
 
 export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {

@@ -14,6 +14,8 @@ import { AuditService } from './auth/audit-service.js'
 import { AuthService } from './auth/auth-service.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
+import { GithubScanningKeys } from './events/github-scanning-keys.js'
+import { LeakResponse } from './events/leak-response.js'
 import { KeyService } from './keys/key-service.js'
 import { OwnerService } from './auth/owner-service.js'
 import { ODataService } from './keys/odata-service.js'
@@ -21,6 +23,8 @@ import { TokenService } from './auth/token-service.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
+import { chunkPacerFor } from './keys/chunked-writes.js'
+import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
@@ -51,6 +55,8 @@ export interface Services {
   bus: InvalidationBus
   /** Per-key rate limits (memory, Redis or PostgreSQL). */
   limiter: KeyRateLimiter
+  /** Leaked secrets: GitHub secret-scanning reports and self-reports. */
+  leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
@@ -80,7 +86,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
   const usageRepo = new UsageRepository(store.db)
   let onError = opts.onBackgroundError ?? (() => {})
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo)
+  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo, chunkPacerFor(store.dialect))
   const bus = createInvalidationBus(config, store.db)
   let limiter: KeyRateLimiter
   try {
@@ -92,7 +98,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     throw e
   }
   usage.start()
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock)
+  const unknownKeys = config.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(config.unknownKeyRatePerS, config.unknownKeyBurst, clock) : null
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock, unknownKeys)
   const sessions = new SessionRepository(store.db)
   const auth = new AuthService(actors, sessions, verifier, auditLog, clock, config.sessionTtlS)
   const refreshTokens = new RefreshTokenRepository(store.db)
@@ -117,6 +124,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
+    leaks: new LeakResponse(keyRepo, keys, config.leakAction, config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null, limiter),
     audit: new AuditService(new AuditRepository(store.db)),
     setErrorHandler(handler) {
       onError = handler

@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import { visibleActors } from './visibility.js'
@@ -215,17 +215,17 @@ export class KeyRepository {
     return r ? r.remaining : null
   }
 
-  /** Writes batched `last_used_at` values in one transaction. */
-  async touchLastUsed(entries: ReadonlyMap<number, string>): Promise<void> {
-    if (entries.size === 0) return
-    await this.db.transaction().execute(async (trx: Transaction<Database>) => {
-      for (const [id, at] of entries) {
-        await trx.updateTable('api_key').set({ last_used_at: at })
-          .where('id', '=', id)
-          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-          .execute()
-      }
-    })
+  /**
+   * Writes batched `last_used_at` values (key id, ISO time) in one statement; a value never
+   * moves a key's `last_used_at` back (another node, or an older retried batch, may come later).
+   * Callers keep batches small (`chunked-writes.ts`): on SQLite the statement blocks the event loop.
+   */
+  async touchLastUsed(entries: readonly (readonly [number, string])[]): Promise<void> {
+    if (entries.length === 0) return
+    const values = sql.join(entries.map(([id, at]) => sql`(cast(${id} as integer), ${at})`))
+    // VALUES columns are named column1, column2… in both SQLite and PostgreSQL.
+    await sql`update api_key set last_used_at = v.column2 from (values ${values}) as v
+      where api_key.id = v.column1 and (api_key.last_used_at is null or api_key.last_used_at < v.column2)`.execute(this.db)
   }
 }
 

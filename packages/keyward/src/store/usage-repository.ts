@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.js'
 
 /** One batched counter: `count` verifications of a key on a UTC day with one outcome. */
@@ -16,19 +16,19 @@ export class UsageRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Adds counts in one transaction, one upsert per (key, day, outcome). A key deleted
-   * since it was verified is skipped (the EXISTS guard) rather than failing the batch
-   * on the foreign key; its rows went with it.
+   * Adds counts in one statement: one upsert row per (key, day, outcome), which must be
+   * unique within `counts`. A key deleted since it was verified is skipped (the EXISTS
+   * guard) rather than failing the batch on the foreign key; its rows went with it.
+   * Callers keep batches small (`chunked-writes.ts`): on SQLite the statement blocks the event loop.
    */
   async add(counts: readonly UsageCount[]): Promise<void> {
     if (counts.length === 0) return
-    await this.db.transaction().execute(async (trx: Transaction<Database>) => {
-      for (const c of counts) {
-        await sql`insert into key_usage (key_id, day, code, count)
-          select ${c.keyId}, ${c.day}, ${c.code}, ${c.count} where exists (select 1 from api_key where id = ${c.keyId})
-          on conflict (key_id, day, code) do update set count = key_usage.count + excluded.count`.execute(trx)
-      }
-    })
+    const values = sql.join(counts.map((c) => sql`(cast(${c.keyId} as integer), ${c.day}, ${c.code}, cast(${c.count} as integer))`))
+    // VALUES columns are named column1, column2… in both SQLite and PostgreSQL.
+    await sql`insert into key_usage (key_id, day, code, count)
+      select v.column1, v.column2, v.column3, v.column4 from (values ${values}) as v
+      where exists (select 1 from api_key where api_key.id = v.column1)
+      on conflict (key_id, day, code) do update set count = key_usage.count + excluded.count`.execute(this.db)
   }
 
   /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../core/clock.js'
 import type { VerifyResult } from '../core/verify-result.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from '../services/cluster/cluster.js'
 import type { KeyRateLimiter } from '../services/cluster/rate-limiter.js'
+import { chunkPacerFor } from '../services/keys/chunked-writes.js'
 import { UsageRecorder } from '../services/keys/usage-recorder.js'
 import { Verifier } from '../services/keys/verifier.js'
 import { VerifyCache } from '../services/keys/verify-cache.js'
@@ -55,7 +56,7 @@ export async function createVerifier(config: VerifierConfig): Promise<KeywardVer
     await store.close()
     throw e
   }
-  const usage = new UsageRecorder(keys, c.usageFlushMs, onError, new UsageRepository(store.db))
+  const usage = new UsageRecorder(keys, c.usageFlushMs, onError, new UsageRepository(store.db), chunkPacerFor(store.dialect))
   usage.start()
   const verifier = new Verifier(keys, cache, limiter, usage, config.clock ?? systemClock)
   let closing: Promise<void> | null = null

@@ -67,6 +67,15 @@ for (const b of backends) {
       await b.tearDown()
     })
 
+    it('counts a named subject (consumeFor) apart from keys, shared by every instance', async () => {
+      const [a, c] = [await open(), await open()]
+      const subject = `leak-report:${freshKeyId()}`
+      assert.equal((await a.consumeFor(subject, 1, 60)).allowed, true)
+      assert.equal((await c.consumeFor(subject, 1, 60)).allowed, !b.shared, 'memory: per instance; shared stores: one count')
+      const id = freshKeyId()
+      assert.equal((await a.consume(id, 1, 60)).allowed, true, 'a key with the same digits is another counter')
+    })
+
     it('lets exactly `limit` requests through in a window, counting down, then refuses with a reset time', async () => {
       const l = await open()
       const id = freshKeyId()

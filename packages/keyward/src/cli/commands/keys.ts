@@ -182,6 +182,17 @@ export function registerKeyCommands(program: Command, env: Env): void {
     },
   )
 
+  remoteAction<object, [string]>(
+    remoteOptions(keys.command('report-leak').description('report a leaked secret so the server revokes it (no login needed)')
+      .argument('<secret|->', 'the leaked secret, or - to read it from stdin (keeps it out of the process list)')),
+    env,
+    async ({ client, out }, _o, arg) => {
+      const secret = arg === '-' ? await promptSecret('Leaked secret: ') : arg
+      await client.apiKeys.reportLeak(secret.trim())
+      out.result({ status: 'received' }, () => out.line('Reported. If this is a live Keyward key, it no longer works (the server does not say whether it was).'))
+    },
+  )
+
   remoteAction<{ scopes?: string[] }, [string | undefined]>(
     remoteOptions(keys.command('verify').description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
       .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'))

@@ -8,6 +8,8 @@ import type { RateLimitState } from '../../core/verify-result.js'
 export interface KeyRateLimiter {
   readonly kind: 'memory' | 'redis' | 'postgres'
   consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
+  /** The same, for a named subject that is not a key (`leak-report:<ip>`); its own counters, shared like keys'. */
+  consumeFor(subject: string, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
   /** Releases connections the limiter opened. */
   close(): Promise<void>
 }
@@ -38,10 +40,14 @@ export class FlexibleKeyRateLimiter implements KeyRateLimiter {
     return l
   }
 
-  async consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
+  consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
+    return this.consumeFor(String(keyId), limit, windowS)
+  }
+
+  async consumeFor(subject: string, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
     const l = this.limiterFor(limit, windowS)
     try {
-      const r = await l.consume(String(keyId))
+      const r = await l.consume(subject)
       return { allowed: true, state: toState(limit, r) }
     } catch (e) {
       if (e instanceof RateLimiterRes) return { allowed: false, state: toState(limit, e) }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { SessionRepository } from '../../store/session-repository.js'
+import { yieldToLoop } from './chunked-writes.js'
 
 /** How often expired sessions and refresh tokens are swept. */
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000
@@ -57,6 +58,7 @@ export class ExpirySweeper {
 async function drain(deleteUpTo: (n: number) => Promise<number>, batch: number): Promise<number> {
   let total = 0
   for (let i = 0; i < MAX_BATCHES; i++) {
+    await yieldToLoop() // one statement per turn of the event loop (DESIGN rule 10)
     const n = await deleteUpTo(batch)
     total += n
     if (n < batch) break

@@ -7,6 +7,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository, KeySort, KeySortField } from '../../store/key-repository.js'
 import type { ApiKeyUpdate } from '../../store/schema.js'
+import type { LeakAction } from '../../config.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
@@ -228,7 +229,27 @@ export class KeyService {
     return { key: secret, apiKey }
   }
 
-  private async write(ctx: RequestContext, key: ApiKey, action: string, patch: ApiKeyUpdate, details: Record<string, unknown> = {}): Promise<ApiKey> {
+  /**
+   * What a reported leak does to the key it names. No caller is authorized here: the report
+   * itself (a scanner's signed payload, or the secret in the reporter's hands) is the authority,
+   * and it can only take rights away. A leaked pre-roll secret ends its grace period (the
+   * current secret was not leaked); a leaked current secret is revoked, disabled or only
+   * recorded, per `action`. Always audited as `key.leaked` (the secret itself never is).
+   */
+  async respondToLeak(found: { key: ApiKey; matchedPrevious: boolean }, action: LeakAction, report: LeakReport): Promise<void> {
+    const { key } = found
+    const now = this.clock.now().toISOString()
+    const reason = `leaked (${report.via}${report.url ? `: ${report.url}` : ''})`.slice(0, 500)
+    const patch: ApiKeyUpdate = found.matchedPrevious ? { previous_hash: null, previous_hash_expires_at: null }
+      : key.revokedAt || action === 'notify' ? {}
+        : action === 'revoke' ? { revoked_at: now, revoked_reason: reason } : { disabled_at: key.disabledAt ?? now }
+    const taken = found.matchedPrevious ? 'ended the grace period of the previous secret' : key.revokedAt ? 'none (already revoked)' : action
+    await this.write({ principal: null, ip: report.ip }, key, 'key.leaked', patch, {
+      via: report.via, action: taken, ...(report.url && { url: report.url }), ...(report.source && { source: report.source }),
+    })
+  }
+
+  private async write(ctx: AuditContext, key: ApiKey, action: string, patch: ApiKeyUpdate, details: Record<string, unknown> = {}): Promise<ApiKey> {
     const r = await this.keys.update(key.id, { ...patch, updated_at: this.clock.now().toISOString() })
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
@@ -284,6 +305,17 @@ function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
     remaining: input.remaining === undefined ? key.remaining : input.remaining,
     refill: input.refill === undefined ? key.refill : input.refill,
   }
+}
+
+/** Who a write is recorded as: a request's caller, or nobody (the system acting on a report). */
+type AuditContext = RequestContext | { principal: null; ip: string | null }
+
+/** Where a leak report came from, for the audit trail (never the secret). */
+export interface LeakReport {
+  via: 'github' | 'self-report'
+  url?: string
+  source?: string
+  ip: string | null
 }
 
 const target = (k: ApiKey) => ({ type: 'api_key', id: k.id, ownerActorId: k.actorId })

@@ -1,6 +1,7 @@
 import { VERIFY_CODES, type VerifyCode } from '../../core/verify-result.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
+import { ChunkPacer, writeInChunks } from './chunked-writes.js'
 
 const DAY_MS = 86_400_000
 const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>
@@ -22,11 +23,18 @@ export function dayNumber(ms: number): number {
  * Collects `last_used_at` and per-day verification counters per key and writes them
  * in one batch per interval, off the request path: a verification only sets or
  * increments a Map entry. `flush()` on shutdown writes what is pending.
+ *
+ * A batch grows with the number of distinct keys used per interval (10,000 and more),
+ * and better-sqlite3 runs each statement synchronously, so a batch is written in
+ * multi-row chunks paced to about 1 ms each with a turn of the event loop between
+ * them (DESIGN rule 10, `chunked-writes.ts`): requests are served during a flush.
  */
 export class UsageRecorder {
   private pending = new Map<number, number>()
+  /** Detached `last_used_at` batches not yet (fully) written, oldest first: a failed chunk stays here. */
+  private lastUsedBatches: Map<number, number>[] = []
   // Counters of the current UTC day, keyed by key id (a small integer: V8's fastest Map key),
-  // one slot per code; days left behind wait in `closed` for the next flush.
+  // one slot per code; days left behind (and detached batches not fully written) wait in `closed`.
   private day = -1
   private counts: DayCounts = new Map()
   private closed: { day: number; counts: DayCounts }[] = []
@@ -38,6 +46,8 @@ export class UsageRecorder {
     private readonly intervalMs: number,
     private onError: (e: unknown) => void,
     private readonly usage: UsageRepository,
+    /** Chunk sizes of the flush (`chunkPacerFor(store.dialect)`); the default suits better-sqlite3. */
+    private readonly pacer = new ChunkPacer(),
   ) {}
 
   setErrorHandler(onError: (e: unknown) => void): void {
@@ -67,57 +77,45 @@ export class UsageRecorder {
     slots[CODE_INDEX[code]]! += 1
   }
 
-  /** Starts counting a new day; the old day's counters wait for the flush. */
+  /** Detaches the counters collected so far (they wait for the flush) and counts `day` from now on. */
   private closeDay(day: number): void {
     if (this.counts.size > 0) this.closed.push({ day: this.day, counts: this.counts })
     this.counts = new Map()
     this.day = day
   }
 
-  /** Writes everything pending; entries of a failed write are kept for the next try. */
+  /**
+   * Writes everything pending. A failed chunk and what follows it stay pending for the
+   * next flush (`last_used_at` only moves forward, counts are additive, so order does not matter).
+   */
   flush(): Promise<void> {
-    this.inFlight = this.inFlight.then(() => Promise.all([this.flushLastUsed(), this.flushCounts()]).then(() => {}))
+    this.inFlight = this.inFlight.then(async () => {
+      // One after the other: two writers interleaving would hold the loop for two chunks in a row.
+      await this.flushLastUsed()
+      await this.flushCounts()
+    })
     return this.inFlight
   }
 
   private async flushLastUsed(): Promise<void> {
-    if (this.pending.size === 0) return
-    const batch = this.pending
+    if (this.pending.size > 0) this.lastUsedBatches.push(this.pending)
     this.pending = new Map()
-    try {
-      await this.keys.touchLastUsed(new Map([...batch].map(([id, ms]) => [id, new Date(ms).toISOString()])))
-    } catch (e) {
-      for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at)
-      this.onError(e)
+    while (this.lastUsedBatches.length > 0) {
+      const failed = await writeInChunks(this.lastUsedBatches[0]!, (chunk) =>
+        this.keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])), this.pacer)
+      if (failed) return this.onError(failed.error)
+      this.lastUsedBatches.shift()
     }
   }
 
   private async flushCounts(): Promise<void> {
     this.closeDay(this.day)
-    if (this.closed.length === 0) return
-    const batch = this.closed
-    this.closed = []
-    // One row per (key, day, code), even when a day appears twice (a retried batch, a clock set back):
-    // an upsert may not touch the same row twice in one statement.
-    const rows = new Map<string, UsageCount>()
-    for (const { day, counts } of batch) {
+    while (this.closed.length > 0) {
+      const { day, counts } = this.closed[0]!
       const date = dayString(day)
-      for (const [keyId, slots] of counts) {
-        slots.forEach((count, i) => {
-          if (count === 0) return
-          const id = `${keyId}/${date}/${i}`
-          const row = rows.get(id)
-          if (row) row.count += count
-          else rows.set(id, { keyId, day: date, code: VERIFY_CODES[i]!, count })
-        })
-      }
-    }
-    try {
-      await this.usage.add([...rows.values()])
-    } catch (e) {
-      // Counts are additive: keep the batch for the next flush, beside what arrived meanwhile.
-      this.closed.unshift(...batch)
-      this.onError(e)
+      const failed = await writeInChunks(counts, (chunk) => this.usage.add(usageRows(chunk, date)), this.pacer)
+      if (failed) return this.onError(failed.error)
+      this.closed.shift()
     }
   }
 
@@ -126,4 +124,16 @@ export class UsageRecorder {
     this.timer = null
     await this.flush()
   }
+}
+
+/**
+ * The rows of one chunk of one day's counters: one per (key, code) that occurred. Unique
+ * per statement, as an upsert requires: a day's batch holds each key once.
+ */
+function usageRows(chunk: readonly [number, Uint32Array][], day: string): UsageCount[] {
+  const rows: UsageCount[] = []
+  for (const [keyId, slots] of chunk) {
+    for (let i = 0; i < slots.length; i++) if (slots[i]! > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count: slots[i]! })
+  }
+  return rows
 }

@@ -6,6 +6,7 @@ import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
+import type { UnknownKeyBudget } from './unknown-key-budget.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerifyCache } from './verify-cache.js'
 
@@ -31,20 +32,22 @@ export class Verifier {
     private readonly limiter: KeyRateLimiter,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
+    /** NOT_FOUND answers per viewer (the HTTP verify endpoint); null: no viewer is throttled. */
+    private readonly unknownKeys: UnknownKeyBudget | null = null,
   ) {}
 
-  /**
-   * The key a secret belongs to (or null), from the cache or one query. An answer whose
-   * hash was invalidated while the query ran is returned but not cached.
-   */
+  /** The key a secret belongs to (or null), from the cache or one query. */
   async lookup(secret: string): Promise<KeyLookup | null> {
     const hash = hashSecret(secret)
-    let found = this.cache.get(hash)
-    if (found === undefined) {
-      const version = this.cache.version
-      found = (await this.keys.findByHash(hash)) ?? null
-      this.cache.set(hash, found, version)
-    }
+    const cached = this.cache.get(hash) // null: known to be unknown
+    return cached === undefined ? this.query(hash) : cached
+  }
+
+  /** One query; an answer whose hash was invalidated while it ran is returned but not cached. */
+  private async query(hash: string): Promise<KeyLookup | null> {
+    const version = this.cache.version
+    const found = (await this.keys.findByHash(hash)) ?? null
+    this.cache.set(hash, found, version)
     return found
   }
 
@@ -64,10 +67,33 @@ export class Verifier {
     return refusal(found, code, remaining, ratelimit)
   }
 
+  /**
+   * NOT_FOUND, spent from the caller's budget. Once it is empty every would-be NOT_FOUND
+   * answers RATE_LIMITED, cached or not, so the answer never tells which keys are cached.
+   */
+  private notFound(caller: number | null): VerifyResult {
+    if (caller === null) return NOT_FOUND
+    if (!this.unknownKeys!.allows(caller)) return this.callerThrottled(caller)
+    this.unknownKeys!.spend(caller)
+    return NOT_FOUND
+  }
+
+  /** The caller's NOT_FOUND budget is spent: about no key, so no key fields and no usage count. */
+  private callerThrottled(caller: number): VerifyResult {
+    return { valid: false, code: 'RATE_LIMITED', ratelimit: this.unknownKeys!.state(caller) }
+  }
+
   private async check(secret: string, opts: VerifyOptions): Promise<VerifyResult & { lookup?: KeyLookup }> {
     if (!isWellFormedKey(secret)) return MALFORMED
-    const found = await this.lookup(secret)
-    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return NOT_FOUND
+    const caller = this.unknownKeys && opts.viewer ? opts.viewer.owner.actorId : null
+    const hash = hashSecret(secret)
+    let found = this.cache.get(hash)
+    if (found === undefined) {
+      // A caller out of NOT_FOUND answers gets no query for a key that is not cached.
+      if (caller !== null && !this.unknownKeys!.allows(caller)) return this.callerThrottled(caller)
+      found = await this.query(hash)
+    }
+    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(caller)
     const { key } = found
     const now = this.clock.now()
     const nowMs = now.getTime()

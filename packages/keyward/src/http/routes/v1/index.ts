@@ -6,11 +6,13 @@ import { auditRoutes } from './audit.js'
 import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
 import { keyRoutes } from './keys.js'
+import { leakRoutes } from './leaks.js'
 import { userRoutes } from './users.js'
 
-/** The native API under /v1. Everything but login needs a bearer credential. */
+/** The native API under /v1. Everything but login and the leak intake needs a bearer credential. */
 export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(loginRoute, { services })
+  await app.register(leakRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
     for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {

@@ -1,0 +1,49 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+
+/** The document GitHub serves at `/meta/public_keys/secret_scanning`. */
+interface KeysDocument {
+  public_keys?: { key_identifier?: unknown; key?: unknown; is_current?: unknown }[]
+}
+
+/**
+ * GitHub's secret-scanning signing keys, read from the file an operator keeps up to date
+ * (`KEYWARD_GITHUB_SCANNING_KEYS_FILE`), and read again whenever the file changes (its
+ * mtime or size), so a key rotation needs no restart. Retired keys stay usable while the
+ * file lists them: GitHub signs with the key it names in `Github-Public-Key-Identifier`.
+ */
+export class GithubScanningKeys {
+  private loaded: { stamp: string; keys: Map<string, KeyObject> } | null = null
+
+  constructor(private readonly path: string) {}
+
+  /** Whether `signature` (base64 DER ECDSA P-256 over SHA-256) signs `body` with the key named `keyId`. */
+  async verify(body: Buffer, keyId: string, signature: string): Promise<boolean> {
+    const key = (await this.keys()).get(keyId)
+    if (!key) return false
+    try {
+      return verify('sha256', body, { key, dsaEncoding: 'der' }, Buffer.from(signature, 'base64'))
+    } catch {
+      return false // not DER, not base64: not a signature
+    }
+  }
+
+  private async keys(): Promise<Map<string, KeyObject>> {
+    const s = await stat(this.path)
+    const stamp = `${s.mtimeMs}:${s.size}`
+    if (this.loaded?.stamp !== stamp) this.loaded = { stamp, keys: parseKeys(await readFile(this.path, 'utf8')) }
+    return this.loaded.keys
+  }
+}
+
+/** The P-256 public keys of a keys document, by identifier; entries that are not such keys are skipped. */
+function parseKeys(text: string): Map<string, KeyObject> {
+  const doc = JSON.parse(text) as KeysDocument
+  const out = new Map<string, KeyObject>()
+  for (const k of doc.public_keys ?? []) {
+    if (typeof k.key_identifier !== 'string' || typeof k.key !== 'string') continue
+    const key = createPublicKey(k.key)
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') out.set(k.key_identifier, key)
+  }
+  return out
+}

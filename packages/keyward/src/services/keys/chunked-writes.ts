@@ -1,0 +1,84 @@
+import type { Dialect } from '../../store/database.js'
+
+/** Lets the event loop turn (timers, I/O, waiting requests) before the caller goes on. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Sizes the chunks of background writes so each one blocks the event loop for about
+ * `targetMs` (DESIGN rule 10: no background work holds the loop more than 2 ms).
+ * On better-sqlite3 a statement runs synchronously, so a chunk's wall time is the time
+ * the loop was held; the next size follows what the last chunk cost per row, so a slow
+ * or busy machine gets smaller chunks. Growth is at most ×2 per chunk (one cheap chunk
+ * does not justify a huge one); shrinking is immediate. On PostgreSQL the wall time also
+ * counts waiting for the server, which only makes chunks smaller than they need be.
+ */
+export class ChunkPacer {
+  private size: number
+
+  constructor(
+    private readonly targetMs = 1,
+    private readonly min = 8,
+    private readonly max = 1000,
+    initial = 32,
+  ) {
+    this.size = initial
+  }
+
+  /** Rows to put in the next chunk. */
+  get next(): number {
+    return this.size
+  }
+
+  /** Records that a chunk of `rows` rows took `ms` milliseconds. */
+  observe(rows: number, ms: number): void {
+    const fitting = Math.floor((rows * this.targetMs) / Math.max(ms, 0.01))
+    this.size = Math.max(this.min, Math.min(this.max, fitting, this.size * 2))
+  }
+}
+
+/**
+ * The pacing of background writes on a store: adaptive on better-sqlite3, whose statements
+ * hold the event loop; a fixed 500 rows on PostgreSQL, whose statements do not (only
+ * compiling and sending one does, well under a millisecond at that size), and whose
+ * wall times would otherwise shrink chunks to a crawl on a slow network.
+ */
+export function chunkPacerFor(dialect: Dialect): ChunkPacer {
+  return dialect === 'sqlite' ? new ChunkPacer() : new ChunkPacer(1, 500, 500, 500)
+}
+
+/**
+ * Writes the entries of `pending` in chunks sized by `pacer`, yielding to the event
+ * loop before each chunk, and deletes each chunk's entries from `pending` once it is
+ * written. Stops at the first failing chunk and returns its error: `pending` then holds
+ * exactly what is still unwritten (the failed chunk included), for the next attempt.
+ * `pending` must not be written to meanwhile (callers hand over a detached batch).
+ */
+export async function writeInChunks<K, V>(
+  pending: Map<K, V>, write: (chunk: [K, V][]) => Promise<void>, pacer: ChunkPacer,
+): Promise<{ error: unknown } | null> {
+  const entries = pending.entries()
+  for (;;) {
+    await yieldToLoop()
+    const start = performance.now()
+    const chunk = take(entries, pacer.next)
+    if (chunk.length === 0) return null
+    try {
+      await write(chunk)
+    } catch (error) {
+      return { error }
+    }
+    for (const [k] of chunk) pending.delete(k)
+    pacer.observe(chunk.length, performance.now() - start)
+  }
+}
+
+function take<T>(it: Iterator<T>, n: number): T[] {
+  const out: T[] = []
+  for (let r = it.next(); !r.done; r = it.next()) {
+    out.push(r.value)
+    if (out.length === n) break
+  }
+  return out
+}
