@@ -1,10 +1,12 @@
 import { KeywardError } from './errors.js'
-import type { Owner, Principal } from './types.js'
+import type { ApiKey, Owner, Principal, RateLimit, Refill, Role } from './types.js'
 
 /**
  * Whether a principal may see (and so manage) things owned by `owner`.
  * Admin users see everything; members their own actor, applications and devices;
  * an application itself and its devices; a device only itself.
+ * The store's twin, for lists and queries, is `visibleActors` in `store/visibility.ts`:
+ * change both together.
  */
 export function canSeeOwner(p: Principal, owner: Owner): boolean {
   const me = p.owner
@@ -33,3 +35,102 @@ export const API_SCOPES = [
   'devices:read', 'devices:write',
   'audit:read',
 ] as const
+
+/**
+ * How far a credential reaches in time and volume: its expiry, rate limit and
+ * usage budget. All null for sessions and unlimited keys.
+ */
+export interface Bounds {
+  expiresAt: string | null
+  rateLimit: RateLimit | null
+  remaining: number | null
+  refill: Refill | null
+}
+
+/** No expiry, no rate or usage limit. */
+export const UNBOUNDED: Bounds = Object.freeze({ expiresAt: null, rateLimit: null, remaining: null, refill: null })
+
+/** What a credential may do: act for `owner` with `scopes` (null: every right of the owner), within `bounds`. */
+export interface Rights {
+  owner: Owner
+  scopes: readonly string[] | null
+  bounds: Bounds
+}
+
+/** The credential that produces or modifies another: the caller, and the bounds of the key it presents. */
+export interface Producer {
+  principal: Principal
+  bounds: Bounds
+}
+
+/** The rights a stored key carries (no scopes: its owner's full rights). */
+export function rightsOfKey(key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>, owner: Owner): Rights {
+  return { owner, scopes: key.scopes.length > 0 ? key.scopes : null, bounds: boundsOfKey(key) }
+}
+
+/** The bounds of a stored key. */
+export function boundsOfKey(key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>): Bounds {
+  return { expiresAt: key.expiresAt, rateLimit: key.rateLimit, remaining: key.remaining, refill: key.refill }
+}
+
+/**
+ * THE derivation rule (DESIGN rule 9, "rights never grow"): why `a` may not
+ * produce a credential with rights `b` — create it, roll it (and so hold its
+ * secret), re-enable it, or change its scopes, limits or expiry — or null when
+ * it may. `b` must lie in what `a` can manage, hold no scope `a` lacks (no
+ * scopes = full rights, which only a full-rights caller has), and end no later
+ * and allow no more requests than `a` does. Every face reaches this through
+ * KeyService and UserService; none holds a rule of its own.
+ */
+export function excessRights(a: Producer, b: Rights, opts: { bounds: boolean } = { bounds: true }): string | null {
+  if (!canSeeOwner(a.principal, b.owner)) return 'it belongs to an owner this credential cannot manage'
+  if (!coversScopes(a.principal.scopes, b.scopes)) return 'it would hold scopes this credential lacks (no scopes means full rights)'
+  return opts.bounds ? excessBounds(a.bounds, b.bounds) : null
+}
+
+/**
+ * `*` (Fluxbase's wildcard) stands for every scope of the caller's own API, never
+ * for one of Keyward's `API_SCOPES`: a `*` key may hand out `read:tables`, not `users:write`.
+ */
+export const WILDCARD_SCOPE = '*'
+
+/** Whether `held` (null: full rights) includes every scope of `wanted` (null: full rights, which only full rights include). */
+export function coversScopes(held: readonly string[] | null, wanted: readonly string[] | null): boolean {
+  if (held === null) return true
+  if (wanted === null) return false
+  const native: readonly string[] = API_SCOPES
+  return wanted.every((s) => held.includes(s) || (held.includes(WILDCARD_SCOPE) && !native.includes(s)))
+}
+
+/** Why bounds `b` reach further than `a` (later expiry, looser rate, larger budget or refill), or null. */
+export function excessBounds(a: Bounds, b: Bounds): string | null {
+  if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt))) return 'it would expire later than this credential'
+  const ar = a.rateLimit
+  const br = b.rateLimit
+  if (ar && (!br || br.limit > ar.limit || br.window_s < ar.window_s)) return 'its rate limit would be looser than this credential\'s'
+  if (a.remaining === null) return null
+  if (b.remaining === null || b.remaining > a.remaining) return 'its usage limit would be larger than this credential\'s remaining uses'
+  const af = a.refill
+  const bf = b.refill
+  if (bf && (!af || bf.amount > af.amount || bf.interval_s < af.interval_s)) return 'its refill would be larger than this credential\'s'
+  return null
+}
+
+/** Throws 403 unless `a` may produce (or take over) a credential with rights `b`; see `excessRights`. */
+export function requireCovers(a: Producer, b: Rights, what: string, opts?: { bounds: boolean }): void {
+  const why = excessRights(a, b, opts)
+  if (why) throw new KeywardError('forbidden', `this credential cannot ${what}: ${why}`)
+}
+
+/**
+ * The same rule for users: an admin holds full, unbounded admin rights, so only a
+ * credential that has them (an admin session, an unscoped unlimited admin key)
+ * grants the admin role. `users:write` alone is not admin.
+ */
+export function requireMayGrantRole(a: Producer, role: Role): void {
+  requireAdmin(a.principal)
+  if (role !== 'admin') return
+  if (a.principal.scopes !== null || excessBounds(a.bounds, UNBOUNDED) !== null) {
+    throw new KeywardError('forbidden', 'only a credential with full administrator rights (no scopes, no limits) can grant the admin role')
+  }
+}

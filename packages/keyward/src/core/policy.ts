@@ -14,16 +14,6 @@ export function missingScopes(granted: readonly string[], required: readonly str
 }
 
 /**
- * Whether a caller holding `held` (null: the full rights of its actor) may hand
- * out `wanted` (empty: full rights). Prevents creating a key wider than oneself.
- */
-export function canGrantScopes(held: readonly string[] | null, wanted: readonly string[]): boolean {
-  if (held === null) return true
-  if (wanted.length === 0) return false
-  return missingScopes(held, wanted).length === 0
-}
-
-/**
  * The rights of a credential derived from another: never more than either
  * (null: full rights; a list narrows them). Two lists give their intersection.
  */

@@ -1,7 +1,33 @@
+import { type Producer, UNBOUNDED, boundsOfKey } from '../core/authz.js'
+import { KeywardError } from '../core/errors.js'
 import type { Principal } from '../core/types.js'
+import type { KeyRepository } from '../store/key-repository.js'
 
 /** Who asks, and from where: passed to every use case that changes something. */
 export interface RequestContext {
   principal: Principal
   ip: string | null
+}
+
+/**
+ * The caller as the derivation rule (`excessRights` in core/authz.ts) sees it:
+ * its principal and the bounds of the key it presents, read fresh from the store
+ * (a write is never served from the verify cache). Its scopes are those the key
+ * holds in the store: a face's translation (Fluxbase's `write:clientkeys` read as
+ * `keys:write`) lets the key do what it names on that face, never hand out the
+ * native scope. A session has no key and no bounds.
+ */
+export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 'findById'>): Promise<Producer> {
+  const { principal } = ctx
+  if (principal.keyId === null) return { principal, bounds: UNBOUNDED }
+  const key = await keys.findById(principal.keyId)
+  if (!key) throw new KeywardError('unauthorized', 'the key this request presents no longer exists')
+  const scopes = narrowest(principal.scopes, key.scopes.length > 0 ? key.scopes : null)
+  return { principal: { ...principal, scopes }, bounds: boundsOfKey(key) }
+}
+
+/** The scopes held under both lists (null: full rights). */
+function narrowest(a: readonly string[] | null, b: readonly string[] | null): string[] | null {
+  if (a === null) return b && [...b]
+  return b === null ? [...a] : a.filter((s) => b.includes(s))
 }

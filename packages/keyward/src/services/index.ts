@@ -127,7 +127,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
-    users: new UserService(actors, auditLog, clock, hasher),
+    users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     owners,
     odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),

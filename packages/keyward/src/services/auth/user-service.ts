@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { requireAdmin, requireScope } from '../../core/authz.js'
+import { requireMayGrantRole, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
+import type { KeyRepository } from '../../store/key-repository.js'
 import type { AuditLog } from './audit-log.js'
-import type { RequestContext } from '../context.js'
+import { type RequestContext, producerOf } from '../context.js'
 import type { PasswordHasher } from './passwords.js'
 
 export interface CreateUserInput {
@@ -20,14 +21,16 @@ export interface CreateUserInput {
 export class UserService {
   constructor(
     private readonly actors: ActorRepository,
+    private readonly keys: Pick<KeyRepository, 'findById'>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly passwords: PasswordHasher,
   ) {}
 
+  /** Admins create users; only a full-rights admin credential creates admins (core/authz.ts). */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
     requireScope(ctx.principal, 'users:write')
-    requireAdmin(ctx.principal)
+    requireMayGrantRole(await producerOf(ctx, this.keys), input.role ?? 'member')
     const user = await this.insert(input)
     await this.audit.record(ctx, 'user.create', { type: 'user', id: user.id, ownerActorId: user.actorId }, { email: user.email, role: user.role })
     return user

@@ -53,10 +53,15 @@ export class DeviceRegistration {
     }
   }
 
+  /**
+   * The device's key has the provisioning key's scopes (never more: KeyService
+   * checks) and lives as long as the device, not the provisioning key ('registration').
+   */
   private async storeDeviceKey(ctx: RequestContext, device: Device, apiKey: string | undefined): Promise<string> {
-    const input = { owner: { kind: 'device' as const, id: device.id }, name: null, description: null, expires_at: null }
-    if (apiKey === undefined) return (await this.keys.create(ctx, input)).key
-    await this.keys.insertKey(ctx, input, apiKey)
+    const scopes = ctx.principal.scopes ?? []
+    const input = { owner: { kind: 'device' as const, id: device.id }, name: null, description: null, expires_at: null, scopes }
+    if (apiKey === undefined) return (await this.keys.create(ctx, input, 'registration')).key
+    await this.keys.insertKey(ctx, input, apiKey, 'registration')
     return apiKey
   }
 }

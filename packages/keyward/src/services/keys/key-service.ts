@@ -1,18 +1,18 @@
-import { canSeeOwner, requireScope } from '../../core/authz.js'
+import { type Bounds, type Producer, canSeeOwner, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
 import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, classifyKey, generateKey, hashSecret, visiblePrefix } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
-import { canGrantScopes } from '../../core/policy.js'
 import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
-import { KEY_SORT_FIELDS, type KeyRepository, type KeySort, type KeySortField, type KeysetPosition } from '../../store/key-repository.js'
+import type { KeyRepository, KeySort, KeySortField } from '../../store/key-repository.js'
 import type { ApiKeyUpdate } from '../../store/schema.js'
 import type { LeakAction } from '../../config.js'
 import type { AuditLog } from '../auth/audit-log.js'
+import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
-import type { RequestContext } from '../context.js'
+import { type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from './verify-cache.js'
 
 export interface KeyLimits {
@@ -70,20 +70,20 @@ export class KeyService {
   ) {}
 
   /** Creates a key with a new random secret; the plaintext is returned here and never again. */
-  async create(ctx: RequestContext, input: CreateKeyInput): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(ctx: RequestContext, input: CreateKeyInput, derivation: Derivation = 'bounded'): Promise<{ key: string; apiKey: ApiKey }> {
     const prefix = input.prefix ?? DEFAULT_KEY_PREFIX
     if (!PREFIX_PATTERN.test(prefix) || SESSION_PREFIX.startsWith(prefix + '_')) {
       throw invalid('prefix must be 1-16 lower-case letters or digits, starting with a letter, and not "kwsess"')
     }
     const secret = generateKey(prefix)
-    return { key: secret, apiKey: await this.insertKey(ctx, input, secret) }
+    return { key: secret, apiKey: await this.insertKey(ctx, input, secret, derivation) }
   }
 
   /**
    * Stores a key whose secret was made elsewhere (a device-generated key, an import).
    * Only its hash is kept.
    */
-  async insertKey(ctx: RequestContext, input: CreateKeyInput, secret: string): Promise<ApiKey> {
+  async insertKey(ctx: RequestContext, input: CreateKeyInput, secret: string, derivation: Derivation = 'bounded'): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
     // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
     if (classifyKey(secret).kind === 'malformed') throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', { field: 'api_key' })
@@ -91,9 +91,8 @@ export class KeyService {
     if (secret.startsWith(SESSION_PREFIX)) throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
     const scopes = input.scopes ?? []
-    if (!canGrantScopes(ctx.principal.scopes, scopes)) {
-      throw new KeywardError('forbidden', 'a key cannot be given scopes its creator does not hold', { details: { held: ctx.principal.scopes } })
-    }
+    const rights = rightsOfKey({ scopes, ...boundsOfInput(input) }, owner)
+    requireCovers(await producerOf(ctx, this.keys), rights, 'create this key', { bounds: derivation === 'bounded' })
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
@@ -156,10 +155,12 @@ export class KeyService {
 
   async update(ctx: RequestContext, id: number, input: UpdateKeyInput): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id)
+    const { key, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
-    if (input.scopes !== undefined && !canGrantScopes(ctx.principal.scopes, input.scopes)) {
-      throw new KeywardError('forbidden', 'a key cannot be given scopes its editor does not hold')
+    if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
+      if (ctx.principal.keyId === key.id) throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
+      const producer = await this.requireCoversKey(ctx, key, owner, 'change this key')
+      requireCovers(producer, rightsOfKey({ scopes: input.scopes ?? key.scopes, ...boundsAfter(key, input) }, owner), 'give this key these rights')
     }
     if (input.name === null && key.kind === 'user') throw invalid('a user key needs a name')
     if (input.name && key.kind === 'user' && (await this.keys.nameTaken(key.actorId, input.name, key.id))) throw nameConflict(input.name)
@@ -184,10 +185,12 @@ export class KeyService {
     return this.write(ctx, key, 'key.disable', { disabled_at: key.disabledAt ?? this.clock.now().toISOString() })
   }
 
+  /** Re-enabling brings a key's rights back to life: the caller must hold all of them. */
   async enable(ctx: RequestContext, id: number): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id)
+    const { key, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
+    await this.requireCoversKey(ctx, key, owner, 'enable this key')
     return this.write(ctx, key, 'key.enable', { disabled_at: null })
   }
 
@@ -208,11 +211,15 @@ export class KeyService {
     await this.audit.record(ctx, 'key.delete', target(key), { name: key.name })
   }
 
-  /** A new secret for the same key; the old one keeps working for `graceS` seconds. */
+  /**
+   * A new secret for the same key; the old one keeps working for `graceS` seconds.
+   * The caller receives the key's secret, so it must hold every right the key has.
+   */
   async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey }> {
     requireScope(ctx.principal, 'keys:write')
-    const { key, hash } = await this.findVisible(ctx, id)
+    const { key, hash, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
+    await this.requireCoversKey(ctx, key, owner, 'roll this key')
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()
@@ -252,13 +259,20 @@ export class KeyService {
     return r.key
   }
 
-  /** A key the caller may see, or 404 (also for keys of others: ids cannot be probed). */
-  private async findVisible(ctx: RequestContext, id: number): Promise<{ key: ApiKey; hash: string }> {
+  /** A key the caller may see, with its owner, or 404 (also for keys of others: ids cannot be probed). */
+  private async findVisible(ctx: RequestContext, id: number): Promise<{ key: ApiKey; hash: string; owner: Owner }> {
     const found = await this.keys.findWithHash(id)
     if (!found) throw notFound('API key')
     const owner = await this.actors.ownerOfActor(found.key.actorId)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('API key')
-    return found
+    return { ...found, owner }
+  }
+
+  /** 403 unless the caller holds every right `key` has now (derivation rule, core/authz.ts); returns the caller as producer. */
+  private async requireCoversKey(ctx: RequestContext, key: ApiKey, owner: Owner, what: string): Promise<Producer> {
+    const producer = await producerOf(ctx, this.keys)
+    requireCovers(producer, rightsOfKey(key, owner), what)
+    return producer
   }
 
   private async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
@@ -268,6 +282,30 @@ export class KeyService {
     const owner = await this.actors.ownerOf(ref.kind, ref.id)
     if (!owner || !canSeeOwner(p, owner)) throw notFound(ref.kind)
     return owner
+  }
+}
+
+/**
+ * `bounded`: what a credential produces ends and throttles no later than it does.
+ * `registration`: a device's own key (balena registration) lives as long as the
+ * device, whatever the provisioning key's expiry or limits; scopes and owner still bind.
+ */
+export type Derivation = 'bounded' | 'registration'
+
+/** Update fields that change what a key may do; the others (name, description, meta) only label it. */
+const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at'] as const
+
+function boundsOfInput(input: CreateKeyInput): Bounds {
+  return { expiresAt: normalizeDate(input.expires_at), rateLimit: input.rate_limit ?? null, remaining: input.remaining ?? null, refill: input.refill ?? null }
+}
+
+/** A key's bounds once `input` is applied. */
+function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
+  return {
+    expiresAt: input.expires_at === undefined ? key.expiresAt : normalizeDate(input.expires_at),
+    rateLimit: input.rate_limit === undefined ? key.rateLimit : input.rate_limit,
+    remaining: input.remaining === undefined ? key.remaining : input.remaining,
+    refill: input.refill === undefined ? key.refill : input.refill,
   }
 }
 
@@ -313,36 +351,4 @@ export function normalizeDate(v: string | null | undefined): string | null {
   const t = Date.parse(v)
   if (Number.isNaN(t)) throw invalid(`not a date: "${v}"`, { field: 'expires_at' })
   return new Date(t).toISOString()
-}
-
-const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
-  created_at: (k) => k.createdAt,
-  name: (k) => k.name,
-  last_used_at: (k) => k.lastUsedAt,
-  expires_at: (k) => k.expiresAt,
-}
-
-/** The cursor names its sort, so a page of one order is never continued in another. */
-function encodeCursor(sort: KeySort, last: ApiKey): string {
-  return Buffer.from(JSON.stringify([sort.field, sort.order, sortValue[sort.field](last), last.id])).toString('base64url')
-}
-
-function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetPosition | undefined {
-  if (cursor === undefined) return undefined
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString())
-  } catch {
-    parsed = undefined
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid('cursor is not one this server issued', { field: 'cursor' })
-  const [field, order, value, id] = parsed as unknown[]
-  if (!KEY_SORT_FIELDS.includes(field as KeySortField) || (order !== 'asc' && order !== 'desc') ||
-    !(value === null || typeof value === 'string') || !Number.isSafeInteger(id) || (id as number) < 1) {
-    throw invalid('cursor is not one this server issued', { field: 'cursor' })
-  }
-  if (field !== sort.field || order !== sort.order) {
-    throw invalid(`cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`, { field: 'cursor' })
-  }
-  return { value: value as string | null, id: id as number }
 }

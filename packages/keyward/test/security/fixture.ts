@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict'
+import type { Response, TestServer } from '../helpers.js'
+
+/**
+ * Requests an attacker makes through each face with a credential it holds,
+ * driven through the real app (`inject`), so every test reads as the attack it is.
+ */
+export const REALM = '/api/client/v2.0'
+
+/** Opens a Realm session with an API key; returns the refresh token Realm's key routes take. */
+export async function realmSession(s: TestServer, key: string): Promise<string> {
+  const r = await s.request('POST', `${REALM}/app/kw/auth/providers/api-key/login`, { body: { key } })
+  assert.equal(r.status, 200, r.text)
+  return r.body.refresh_token as string
+}
+
+/** A Fluxbase key-management request authenticated with a key header, as Fluxbase's SDK sends it. */
+export function flux(s: TestServer, method: string, path: string, key: string, body?: unknown): Promise<Response> {
+  return s.request(method, `/api/v1${path}`, { headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}) })
+}
+
+/** Whether a secret still verifies (as the admin sees it). */
+export async function verifies(s: TestServer, admin: string, key: string): Promise<boolean> {
+  return (await s.verify(admin, key)).valid === true
+}
+
+/** Tries to create an admin user with a credential; returns the status. */
+export async function tryCreateAdmin(s: TestServer, token: string, name: string): Promise<number> {
+  const r = await s.request('POST', '/v1/users', { token, body: { email: `${name}@evil.example`, password: 'evil-password-1', role: 'admin' } })
+  return r.status
+}
