@@ -54,7 +54,7 @@ export function KeysTable({ keys, showOwner = true, sort }: { keys: ApiKey[]; sh
               <td data-label="Prefix"><code>{k.key_prefix}…</code></td>
               {showOwner && <td data-label="Owner">{ownerName(k.owner)}</td>}
               <td data-label="Kind">{k.kind}</td>
-              <td data-label="Scopes">{k.scopes.length ? k.scopes.map((s) => <code key={s} className="scope">{s}</code>) : <span className="muted">all of owner's</span>}</td>
+              <td data-label="Scopes">{k.scopes.length ? k.scopes.map((s) => <code key={s} className="scope">{s}</code>) : <span className="muted">no scopes</span>}</td>
               <td data-label="Status"><StatusBadge status={displayStatus(k)} /></td>
               <td data-label="Created">{when(k.created_at)}</td>
               <td data-label="Last used">{k.last_used_at ? <span title={when(k.last_used_at)}>{relative(k.last_used_at)}</span> : <span className="muted">never</span>}</td>

@@ -19,7 +19,7 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
     }
   }
   return (
-    <Modal open={secret !== null} title={title} onClose={done} onDismiss={() => setAsking(true)}>
+    <Modal open={secret !== null} title={title} onClose={done} onDismiss={() => setAsking(true)} guarded>
       <p className="warning" role="note"><strong>Copy this key now. You will not see it again:</strong> Keyward stores only its hash.</p>
       <div className="secret-row">
         <input className="secret" aria-label="Secret key" readOnly value={secret ?? ''} data-testid="secret" onFocus={(e) => e.currentTarget.select()} />

@@ -48,12 +48,17 @@ export function Empty({ children }: { children: ReactNode }) {
  * Escape (or a click on the backdrop) asks to leave through `onDismiss` (default:
  * `onClose`), and focus returns to where it was on close.
  */
-export function Modal({ open, title, onClose, onDismiss = onClose, children, labelledBy }: {
+export function Modal({ open, title, onClose, onDismiss = onClose, guarded = false, children, labelledBy }: {
   open: boolean
   title: string
   onClose: () => void
   /** Escape or a backdrop click; a dialog holding something irreplaceable asks before it closes. */
   onDismiss?: () => void
+  /**
+   * Only `open` turning false may close it. Chromium lets a page refuse an Escape only once per
+   * user activation and then closes the dialog anyway; a guarded dialog re-opens at once and asks.
+   */
+  guarded?: boolean
   children: ReactNode
   labelledBy?: string
 }) {
@@ -82,7 +87,13 @@ export function Modal({ open, title, onClose, onDismiss = onClose, children, lab
   }
   return (
     <dialog
-      ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus} onClose={onClose}
+      ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus}
+      onClose={() => {
+        if (guarded && open && ref.current && !ref.current.open) {
+          ref.current.showModal()
+          onDismiss()
+        } else onClose()
+      }}
       onCancel={(e) => { e.preventDefault(); onDismiss() }}
       // A click whose target is the <dialog> itself landed on its backdrop (the content fills the box).
       onClick={(e) => { if (e.target === e.currentTarget && outside(e.currentTarget, e.clientX, e.clientY)) onDismiss() }}

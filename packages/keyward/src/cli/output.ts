@@ -68,7 +68,7 @@ export function keyFields(k: ApiKey): string {
     ['meta', JSON.stringify(k.meta)],
     ['rate limit', k.rate_limit ? `${k.rate_limit.limit} per ${k.rate_limit.window_s}s` : '-'],
     ['remaining', k.remaining === null ? '-' : String(k.remaining)],
-    ['refill', k.refill ? `${k.refill.amount} every ${k.refill.interval_s}s` : '-'],
+    ['refill', k.refill ? `reset to ${k.refill.amount} every ${k.refill.interval_s}s` : '-'],
     ['expires', when(k.expires_at)],
     ['disabled', when(k.disabled_at)],
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
-import { type SchemaProblem, describeProblem } from './validation-messages.js'
+import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
 const fieldPath = (v: SchemaProblem) => (v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.instancePath)
@@ -11,7 +11,7 @@ export function toKeywardError(err: unknown): KeywardError {
   const fe = err as FastifyError
   if (fe?.validation) {
     const where = fe.validationContext ?? 'body'
-    const details = fe.validation.map((v) => ({
+    const details = foldUnions(fe.validation).map((v) => ({
       field: `${where}${fieldPath(v)}`.replace(/\//g, '.'), message: describeProblem(v), keyword: v.keyword, params: v.params,
     }))
     return new KeywardError('validation_failed', details.map((d) => d.message).join('; '), { details })

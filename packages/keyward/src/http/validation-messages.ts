@@ -85,3 +85,26 @@ export function describeProblem(e: SchemaProblem): string {
   if (!sentence) return `${label}: ${e.message ?? 'is not valid'}`
   return sentence(label, e.params, e.instancePath)
 }
+
+/**
+ * A union of constants (`anyOf` of `const`: the status filter) fails once per branch, then as a whole.
+ * Folds those into one `enum`-shaped problem ("Status must be one of: active, …"); other problems pass through.
+ */
+export function foldUnions(problems: readonly SchemaProblem[]): SchemaProblem[] {
+  const out: SchemaProblem[] = []
+  for (const p of problems) {
+    if (p.keyword !== 'anyOf') {
+      out.push(p)
+      continue
+    }
+    const branches = out.filter((q) => q.instancePath === p.instancePath && q.keyword === 'const')
+    if (branches.length === 0) {
+      out.push(p)
+      continue
+    }
+    const allowedValues = branches.map((q) => q.params.allowedValue)
+    out.splice(0, out.length, ...out.filter((q) => !branches.includes(q)))
+    out.push({ instancePath: p.instancePath, keyword: 'enum', params: { allowedValues } })
+  }
+  return out
+}

@@ -56,10 +56,15 @@ describe('keyward CLI: what a new user trips over', () => {
   test('a bad id is a usage error (exit 2) before any request', async () => {
     // Nothing listens on this URL: a request would fail with exit 1, not 2.
     const offline = { ...env, KEYWARD_URL: 'http://127.0.0.1:9' }
-    for (const args of [['keys', 'get', 'abc'], ['keys', 'delete', '0', '--yes'], ['users', 'get', '1.5'], ['keys', 'usage', '-3']]) {
+    for (const args of [['keys', 'get', 'abc'], ['keys', 'delete', '0', '--yes'], ['users', 'get', '1.5'], ['keys', 'usage', '-3'], ['keys', 'get', '99999999999']]) {
       const r = await cli(args, offline)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
-      assert.match(r.stderr, /numeric id|unknown option/)
+      assert.match(r.stderr, /ids are whole numbers from 1 to 2147483647|unknown option/)
+    }
+    for (const args of [['keys', 'list', '--limit', '0'], ['audit', '--limit', '0'], ['keys', 'usage', '1', '--days', '0']]) {
+      const r = await cli(args, offline)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /at least 1/)
     }
   })
 

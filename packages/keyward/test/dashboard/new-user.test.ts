@@ -53,6 +53,13 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     await dialog.getByText('You will not see this key again — close anyway?').waitFor()
     await dialog.getByRole('button', { name: 'Back to the key' }).click()
     assert.equal(await dialog.getByLabel('Secret key').inputValue(), secret, 'still shown after "Back to the key"')
+    // Chromium lets a page refuse Escape only once per user activation: pressing it again must still not lose the secret.
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Escape')
+    await dialog.getByText('close anyway?').waitFor()
+    assert.equal(await dialog.getByLabel('Secret key').inputValue(), secret, 'repeated Escape keeps the secret')
+    await dialog.getByRole('button', { name: 'Back to the key' }).click()
     await page.mouse.click(5, 5) // the backdrop
     await dialog.getByText('close anyway?').waitFor()
     assert.ok(await dialog.isVisible(), 'a click outside only asks')

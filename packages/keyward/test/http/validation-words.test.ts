@@ -52,6 +52,7 @@ for (const store of STORES) {
         ['POST', '/v1/users', { email: 'a@example.com', password: 'long-enough-1', username: 'has space' }, /^Username may only contain letters, digits, dots, underscores and hyphens$/, 'body.username'],
         ['POST', '/v1/users', { password: 'long-enough-1' }, /^Email is required$/, 'body.email'],
         ['GET', '/v1/keys/abc', undefined, /^Id must be a whole number$/, 'params.id'],
+        ['GET', '/v1/keys?status=bogus', undefined, /^Status must be one of: active, expired, disabled, revoked$/, 'querystring.status'],
       ]
       for (const [method, url, body, message, field] of cases) {
         const e = await refused(method, url, body)

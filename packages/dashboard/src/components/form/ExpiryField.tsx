@@ -30,6 +30,9 @@ export function ExpiryField({ form, set, error, current }: {
       {form.expiry === 'custom' && (
         <input type="datetime-local" aria-label="Expiry date" aria-invalid={Boolean(problem)} value={form.customExpiry} onChange={(e) => set({ customExpiry: e.target.value })} />
       )}
+      {current && form.expiry === 'custom' && Date.parse(form.customExpiry) <= Date.now() && (
+        <small className="warning-text" role="status">A date in the past expires the key as soon as you save.</small>
+      )}
       {problem && <small className="field-error" role="alert">{problem}</small>}
     </fieldset>
   )

@@ -26,7 +26,7 @@ export function KeyFields({ form, set, error, current }: {
         {(p) => <textarea {...p} name="description" rows={2} maxLength={1000} value={form.description} onChange={(e) => set({ description: e.target.value })} />}
       </Field>
       <Field label="Scopes (checked when your API verifies the key)" error={scopeError(error)}
-        hint="Separated by spaces or commas, e.g. invoices:read invoices:write. Keyward's own scopes (keys:read, users:write, …) narrow what the key may do on Keyward's API; with none, it has all of its owner's rights there.">
+        hint="Separated by spaces or commas, e.g. invoices:read invoices:write. On Keyward's own API a key with no scopes at all has its owner's rights; otherwise only the Keyward scopes it lists (keys:read, users:write, …), so a key with only your own scopes has none there.">
         {(p) => <input {...p} name="scopes" value={form.scopes} onChange={(e) => set({ scopes: e.target.value })} autoComplete="off" />}
       </Field>
       <ExpiryField form={form} set={set} error={error} current={current} />

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import type { Api, ApiKey, UpdateKeyInput } from '../../api'
 import { parseScopes } from '../../format'
 import { KeyFields } from '../form/KeyFields'
 import { expiresAtOf, keyFormOf, limitsOf, type KeyFormState } from '../form/key-form-state'
+import { focusFirstInvalid } from '../focus'
 import { ErrorNote } from '../ui'
 import type { KeyAction } from './useKeyAction'
 
@@ -22,6 +23,9 @@ function changesOf(k: ApiKey, f: KeyFormState): UpdateKeyInput {
 export function KeyEditForm({ k, api, action, onDone }: { k: ApiKey; api: Api; action: KeyAction; onDone: () => void }) {
   const [form, setForm] = useState<KeyFormState>(() => keyFormOf(k))
   const { error } = action
+  const formRef = useRef<HTMLFormElement>(null)
+  useEffect(() => { formRef.current?.querySelector<HTMLElement>('input')?.focus() }, [])
+  useEffect(() => { if (error) focusFirstInvalid(formRef.current) }, [error])
   const save = async (e: FormEvent) => {
     e.preventDefault()
     const changes = changesOf(k, form)
@@ -29,7 +33,7 @@ export function KeyEditForm({ k, api, action, onDone }: { k: ApiKey; api: Api; a
     if (await action.act('Changes saved.', () => api.updateKey(k.id, changes))) onDone()
   }
   return (
-    <form className="card form" onSubmit={save} noValidate aria-label="Edit key">
+    <form ref={formRef} className="card form" onSubmit={save} noValidate aria-label="Edit key">
       <KeyFields form={form} set={(p) => setForm((f) => ({ ...f, ...p }))} error={error} current={k} />
       {error && Object.keys(error.fields).length === 0 && error.code !== 'conflict' && <ErrorNote error={error} />}
       <div className="actions">

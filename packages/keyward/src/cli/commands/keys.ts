@@ -84,7 +84,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
       .option('-q, --q <text>', 'name contains')
-      .option('--limit <n>', 'page size (at most 500)', parse.int)
+      .option('--limit <n>', 'page size (at most 500)', parse.positive)
       .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
       .option('--all', 'every page'),
     env,
@@ -124,7 +124,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     env,
     async ({ client, out }, o, id) => {
       const patch: UpdateKeyInput = { ...limitsOf(o), ...(o.name !== undefined && { name: o.name }), ...clearedFields(o.clear ?? []) }
-      if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear')
+      if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear (run `keyward keys update --help` for usage)')
       const k = await client.apiKeys.update(id, patch)
       out.result(k, () => out.line(keyFields(k)))
     },
@@ -174,7 +174,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
   remoteAction<{ days?: number }, [string]>(
     remoteOptions(keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id))
-      .option('--days <n>', 'how many days back, today included (default 30)', parse.int),
+      .option('--days <n>', 'how many days back, today included (default 30)', parse.positive),
     env,
     async ({ client, out }, o, id) => {
       const u = await client.apiKeys.usage(id, o.days === undefined ? {} : { days: o.days })

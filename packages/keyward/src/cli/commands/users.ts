@@ -36,7 +36,7 @@ export function registerUserCommands(program: Command, env: Env): void {
 
   remoteAction<{ limit?: number }>(
     remoteOptions(users.command('list').description('list users (members see only themselves)'))
-      .option('--limit <n>', 'at most this many (default: all)', parse.int),
+      .option('--limit <n>', 'at most this many (default: all)', parse.positive),
     env,
     async ({ client, out }, o) => {
       const all: User[] = []
