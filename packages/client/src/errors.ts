@@ -9,6 +9,8 @@ export type KeywardErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  /** A query of the request ran past the server's time budget (narrow the filter or search). */
+  | 'query_too_expensive'
   | 'unavailable'
   | 'internal'
   /** The server could not be reached (DNS, refused connection, reset, abort, timeout). */

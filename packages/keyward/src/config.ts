@@ -29,6 +29,15 @@ export interface Config {
   readonly cacheFallbackTtlMs: number
   /** Prefix of Keyward's Redis keys and channel, so deployments can share one Redis. */
   readonly redisPrefix: string
+  /**
+   * Longest one heavy read (listing, search, OData, audit, usage history) may run, and wait
+   * for a reader, before the request is refused (`query_too_expensive`, or 503 when all readers are busy).
+   */
+  readonly readBudgetMs: number
+  /** SQLite read worker threads, or PostgreSQL connections reserved for heavy reads. */
+  readonly readPoolSize: number
+  /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
+  readonly statementTimeoutMs: number
 }
 
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
@@ -89,5 +98,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
+    // Shutdown waits for in-flight reads, so the maxima keep SIGTERM well inside a 10 s grace period.
+    readBudgetMs: int('KEYWARD_READ_BUDGET_MS', env.KEYWARD_READ_BUDGET_MS, 2_000, 50, 8_000),
+    readPoolSize: int('KEYWARD_READ_POOL_SIZE', env.KEYWARD_READ_POOL_SIZE, 2, 1, 64),
+    statementTimeoutMs: int('KEYWARD_STATEMENT_TIMEOUT_MS', env.KEYWARD_STATEMENT_TIMEOUT_MS, 5_000, 50, 8_000),
   })
 }

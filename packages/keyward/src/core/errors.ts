@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'query_too_expensive'
   | 'unavailable'
   | 'internal'
 
@@ -28,6 +29,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  // The request asks more of one query than its time budget allows: retrying the same request cannot help.
+  query_too_expensive: 400,
   unavailable: 503,
   internal: 500,
 }

@@ -20,9 +20,9 @@ const rowToEvent = (r: AuditEventRow): AuditEvent => ({
   ownerActorId: r.owner_actor_id, ip: r.ip, details: JSON.parse(r.details) as Record<string, unknown>,
 })
 
-/** The append-only audit trail. */
+/** The append-only audit trail; listed through `readDb` (the store's budgeted read pool). */
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly readDb: Kysely<Database> = db) {}
 
   async append(e: Omit<AuditEvent, 'id'>): Promise<void> {
     await this.db.insertInto('audit_event').values({
@@ -33,8 +33,8 @@ export class AuditRepository {
 
   /** Events done by, or done to things of, the actors the viewer may see; newest first. */
   async list(viewer: Principal, f: { limit: number; beforeId?: number; action?: string; targetId?: string }): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom('audit_event').selectAll().orderBy('id', 'desc').limit(f.limit)
-    const visible = visibleActors(this.db, viewer)
+    let q = this.readDb.selectFrom('audit_event').selectAll().orderBy('id', 'desc').limit(f.limit)
+    const visible = visibleActors(this.readDb, viewer)
     if (visible) q = q.where((eb) => eb.or([eb('actor_id', 'in', visible), eb('owner_actor_id', 'in', visible)]))
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)

@@ -17,6 +17,7 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  query_too_expensive: 400,
   unavailable: 503,
   internal: 500,
 }

@@ -13,6 +13,7 @@ const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   payload_too_large: { code: 'PAYLOAD_TOO_LARGE' },
   unsupported_media_type: { code: 'UNSUPPORTED_MEDIA_TYPE' },
   rate_limited: { code: 'RATE_LIMIT_EXCEEDED', error: 'Rate limit exceeded' },
+  query_too_expensive: { code: 'QUERY_TOO_EXPENSIVE' },
   unavailable: { code: 'UNAVAILABLE' },
   internal: { code: 'INTERNAL_ERROR', error: 'Internal server error' },
 }

@@ -13,6 +13,7 @@ const realmCode: Record<ErrorCode, string> = {
   payload_too_large: 'InvalidParameter',
   unsupported_media_type: 'InvalidParameter',
   rate_limited: 'TooManyRequests',
+  query_too_expensive: 'InvalidParameter',
   unavailable: 'ServiceUnavailable',
   internal: 'InternalServerError',
 }
