@@ -34,7 +34,7 @@ export interface Config {
    * for a reader, before the request is refused (`query_too_expensive`, or 503 when all readers are busy).
    */
   readonly readBudgetMs: number
-  /** SQLite read worker threads, or PostgreSQL connections reserved for heavy reads. */
+  /** SQLite reader processes, or PostgreSQL connections reserved for heavy reads. */
   readonly readPoolSize: number
   /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
   readonly statementTimeoutMs: number

@@ -15,7 +15,7 @@ export interface Store {
   readonly db: Kysely<Database>
   /**
    * Request-driven reads that can be slow (listings, search, OData, audit, usage history),
-   * each under the read budget: SQLite worker threads, or PostgreSQL's own pool. Equal to
+   * each under the read budget: SQLite reader processes, or PostgreSQL's own pool. Equal to
    * `db` when the store was opened without budgets (the in-process verifier, the CLI).
    */
   readonly readDb: Kysely<Database>
@@ -25,9 +25,9 @@ export interface Store {
 
 /** Time limits and sizes of a server's store (see `Config`). */
 export interface StoreBudgets {
-  /** One heavy read: SQLite worker terminated / PostgreSQL `statement_timeout` on the read pool. */
+  /** One heavy read: SQLite reader killed / PostgreSQL `statement_timeout` on the read pool. */
   readBudgetMs: number
-  /** SQLite read workers, or PostgreSQL read-pool connections. */
+  /** SQLite reader processes, or PostgreSQL read-pool connections. */
   readPoolSize: number
   /** PostgreSQL `statement_timeout` of every other statement (verify lookups, writes). */
   statementTimeoutMs: number
@@ -62,15 +62,20 @@ function openSqlite(path: string, budgets?: StoreBudgets): Store {
  * verify path's pool stays free, and every connection carries a `statement_timeout`.
  */
 function openPostgres(url: string, budgets?: StoreBudgets): Store {
-  const main = postgresDb(url, 10, budgets?.statementTimeoutMs)
+  const main = postgresDb(url, 10, budgets?.statementTimeoutMs, false)
   if (!budgets) return { db: main, readDb: main, dialect: 'postgres', close: () => main.destroy() }
-  const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs)
+  const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs, true)
   return { db: main, readDb, dialect: 'postgres', close: async () => { await readDb.destroy(); await main.destroy() } }
 }
 
-function postgresDb(url: string, max: number, timeoutMs?: number): Kysely<Database> {
+function postgresDb(url: string, max: number, timeoutMs: number | undefined, readOnly: boolean): Kysely<Database> {
   // A request waits for a connection no longer than a statement may run, then fails (503) instead of queueing on.
-  const pool = new pg.Pool({ connectionString: url, max, ...(timeoutMs && { statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }) })
+  const pool = new pg.Pool({
+    connectionString: url, max,
+    ...(timeoutMs && { statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }),
+    // Like the SQLite readers: a write routed to the read pool fails instead of running outside the main pool.
+    ...(readOnly && { options: '-c default_transaction_read_only=on' }),
+  })
   const dialect = new PostgresDialect({ pool })
   return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect })
 }

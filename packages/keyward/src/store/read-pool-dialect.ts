@@ -28,7 +28,7 @@ class ReadPoolDriver implements Driver {
     this.connection = new ReadPoolConnection(pool)
   }
   async init(): Promise<void> {}
-  /** One shared connection object: the pool, not Kysely, decides which worker runs a statement. */
+  /** One shared connection object: the pool, not Kysely, decides which reader runs a statement. */
   async acquireConnection(): Promise<DatabaseConnection> {
     return this.connection
   }
@@ -42,7 +42,7 @@ class ReadPoolDriver implements Driver {
 
 /**
  * Kysely over the SQLite read pool: repositories keep writing Kysely, and their heavy reads
- * (listings, search, OData, audit, usage history) run on worker threads under a time budget.
+ * (listings, search, OData, audit, usage history) run in reader processes under a time budget.
  */
 export class ReadPoolDialect implements Dialect {
   constructor(private readonly pool: ReadPool) {}
