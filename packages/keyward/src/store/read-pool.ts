@@ -51,7 +51,7 @@ export function tooExpensive(budgetMs: number, cause?: unknown): KeywardError {
  *
  * Invariants, enforced here:
  * - A statement runs at most `budgetMs`: past it, its reader is killed (better-sqlite3 has no
- *   interrupt), the caller gets `query_too_expensive`, and a fresh reader is started on demand.
+ *   interrupt), the caller gets `query_too_expensive`, and a fresh reader is started in its place.
  * - A statement waits at most `budgetMs` for a free reader, then fails with `unavailable`
  *   (503, retry later): a burst of slow requests queues briefly instead of piling up.
  * - The main thread takes in a result one chunk (500 rows) per turn of its loop: the reader
@@ -146,6 +146,9 @@ export class ReadPool {
     this.fail(slot.job, tooExpensive(this.opts.budgetMs), slot)
     this.remove(slot)
     void kill(slot.reader)
+    // Replace it now: a statement that hit the budget is often followed by more like it, and a
+    // reader started ahead keeps its start-up out of the next statement's wait.
+    if (!this.closed) this.spawn()
     this.dispatch()
   }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
+import { bulkInsertKeys } from './bulk-keys.js'
 
 const BIN = fileURLToPath(new URL('../../bin/keyward.js', import.meta.url))
 
@@ -104,6 +105,43 @@ for (const store of STORES) {
         for (const id of verifiedValid) assert.ok(byId.get(id)?.last_used_at, `acknowledged use of key ${id} has its last_used_at`)
       } finally {
         await s.close()
+      }
+    })
+    it('exits within 10 s of SIGTERM while a heavy read runs, still flushing batched last_used_at', async () => {
+      const db = await freshDatabase(store)
+      cleanup.push(db.drop)
+      const { proc, base, exited } = await serve(db.url)
+      cleanup.push(async () => {
+        if (proc.exitCode === null) proc.kill('SIGKILL')
+      })
+      const token = (await call(base, '/v1/auth/login', '', ADMIN))!.body.access_token as string
+      const key = (await call(base, '/v1/keys', token, { name: 'used' }))!.body
+      assert.equal((await call(base, '/v1/keys/verify', token, { key: key.key }))!.body.code, 'VALID')
+      const s = openStore(db.url)
+      try {
+        const admin = await s.db.selectFrom('user').select('actor_id').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()
+        await bulkInsertKeys(s, admin.actor_id, 20_000, 'shutdown')
+      } finally {
+        await s.close()
+      }
+      // The lambda that took 43 s on the event loop before the read pool.
+      const heavy = fetch(`${base}/v7/api_key?$filter=is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))&$top=1`, { headers: { authorization: `Bearer ${token}` } })
+        .then((r) => r.status, () => null)
+      await new Promise((r) => setTimeout(r, 300))
+      const signalAt = performance.now()
+      proc.kill('SIGTERM')
+      const code = await exited
+      const exitMs = performance.now() - signalAt
+      assert.equal(code, 0)
+      assert.ok(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after SIGTERM`)
+      const status = await heavy
+      assert.ok(status === null || (status >= 400 && status < 600), `the heavy read was answered (${status}) or cut, not left hanging`)
+      const after = openStore(db.url)
+      try {
+        const row = await after.db.selectFrom('api_key').select('last_used_at').where('id', '=', key.api_key.id).executeTakeFirstOrThrow()
+        assert.ok(row.last_used_at, 'the batched last_used_at was flushed at shutdown')
+      } finally {
+        await after.close()
       }
     })
   })
