@@ -93,7 +93,7 @@ export class ReadPool {
     await Promise.all(slots.map((s) => kill(s.reader)))
   }
 
-  /** Gives queued statements to ready workers, and starts workers for those still waiting. */
+  /** Gives queued statements to ready readers, and starts readers for those still waiting. */
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return

@@ -135,7 +135,8 @@ for (const store of STORES) {
       assert.equal(code, 0)
       assert.ok(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after SIGTERM`)
       const status = await heavy
-      assert.ok(status === null || (status >= 400 && status < 600), `the heavy read was answered (${status}) or cut, not left hanging`)
+      // Answered (200 when the store finished it in time, 400 past its budget, 503 when shutdown cut it) or cut: never a 500.
+      assert.ok(status === null || [200, 400, 503].includes(status), `the heavy read got ${status}`)
       const after = openStore(db.url)
       try {
         const row = await after.db.selectFrom('api_key').select('last_used_at').where('id', '=', key.api_key.id).executeTakeFirstOrThrow()
