@@ -11,6 +11,7 @@ export type KeywardErrorCode =
   /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */
   | 'query_too_expensive'
   | 'rate_limited'
+  /** A query of the request ran past the server's time budget (narrow the filter or search). */
   | 'unavailable'
   | 'internal'
   /** The server could not be reached (DNS, refused connection, reset, abort, timeout). */

@@ -48,6 +48,15 @@ export interface Config {
   readonly passwordScryptN: number
   /** Realm's `anon-user` provider (`KEYWARD_REALM_ANONYMOUS=1`): off by default, since anyone may call it. */
   readonly realmAnonymous: boolean
+  /**
+   * Longest one heavy read (listing, search, OData, audit, usage history) may run, and wait
+   * for a reader, before the request is refused (`query_too_expensive`, or 503 when all readers are busy).
+   */
+  readonly readBudgetMs: number
+  /** SQLite reader processes, or PostgreSQL connections reserved for heavy reads. */
+  readonly readPoolSize: number
+  /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
+  readonly statementTimeoutMs: number
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -147,5 +156,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     passwordScryptN: scryptCost(env.KEYWARD_PASSWORD_SCRYPT_N),
     cacheFallbackTtlMs: int('KEYWARD_CACHE_FALLBACK_TTL_MS', env.KEYWARD_CACHE_FALLBACK_TTL_MS, 1_000, 0, 3_600_000),
     realmAnonymous: bool(env.KEYWARD_REALM_ANONYMOUS),
+    // Shutdown waits for in-flight reads, so the maxima keep SIGTERM well inside a 10 s grace period.
+    readBudgetMs: int('KEYWARD_READ_BUDGET_MS', env.KEYWARD_READ_BUDGET_MS, 2_000, 50, 8_000),
+    readPoolSize: int('KEYWARD_READ_POOL_SIZE', env.KEYWARD_READ_POOL_SIZE, 2, 1, 64),
+    statementTimeoutMs: int('KEYWARD_STATEMENT_TIMEOUT_MS', env.KEYWARD_STATEMENT_TIMEOUT_MS, 5_000, 50, 8_000),
   })
 }

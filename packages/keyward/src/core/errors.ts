@@ -6,7 +6,10 @@
  */
 export type ErrorCode =
   | 'validation_failed'
-  /** A well-formed request refused because answering it would cost too much (see `store/odata/limits.ts`). */
+  /**
+   * A well-formed request refused because answering it would cost too much: an OData cost limit
+   * (`store/odata/limits.ts`) or a read over its time budget (`store/read-pool.ts`). Retrying cannot help.
+   */
   | 'query_too_expensive'
   | 'invalid_json'
   | 'unauthorized'

@@ -77,18 +77,19 @@ export interface ServiceOptions {
 /** Opens the store, migrates it, and wires the use cases. */
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
-  const store = openStore(config.databaseUrl)
+  const store = openStore(config.databaseUrl, config)
   try {
     await migrateToLatest(store.db, store.dialect)
   } catch (e) {
     await store.close()
     throw e
   }
-  const keyRepo = new KeyRepository(store.db, store.dialect)
+  const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
   const actors = new ActorRepository(store.db)
-  const auditLog = new AuditLog(new AuditRepository(store.db), clock)
+  const auditRepo = new AuditRepository(store.db, store.readDb)
+  const auditLog = new AuditLog(auditRepo, clock)
   const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
-  const usageRepo = new UsageRepository(store.db)
+  const usageRepo = new UsageRepository(store.db, store.readDb)
   let onError = opts.onBackgroundError ?? (() => {})
   const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo, chunkPacerFor(store.dialect))
   const bus = createInvalidationBus(config, store.db)
@@ -129,10 +130,10 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     owners,
-    odata: new ODataService(new ODataRepository(store.db, store.dialect), keys, clock),
+    odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     leaks: new LeakResponse(keyRepo, keys, config.leakAction, config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null, limiter),
-    audit: new AuditService(new AuditRepository(store.db)),
+    audit: new AuditService(auditRepo),
     setErrorHandler(handler) {
       onError = handler
       usage.setErrorHandler(handler)

@@ -22,9 +22,9 @@ const rowToEvent = (r: AuditEventRow): AuditEvent => ({
   ownerActorId: r.owner_actor_id, ip: r.ip, details: JSON.parse(r.details) as Record<string, unknown>,
 })
 
-/** The append-only audit trail. */
+/** The append-only audit trail; listed through `readDb` (the store's budgeted read pool). */
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly readDb: Kysely<Database> = db) {}
 
   async append(e: Omit<AuditEvent, 'id'>): Promise<void> {
     await this.db.insertInto('audit_event').values({
@@ -39,8 +39,8 @@ export class AuditRepository {
    * (`visibleActors`): a member reads what an admin did to their key, not from where.
    */
   async list(viewer: Principal, f: { limit: number; beforeId?: number; action?: string; targetId?: string }): Promise<AuditEvent[]> {
-    const visible = visibleActors(this.db, viewer)
-    let q = this.db.selectFrom('audit_event')
+    const visible = visibleActors(this.readDb, viewer)
+    let q = this.readDb.selectFrom('audit_event')
       .select(['id', 'at', 'actor_id', 'action', 'target_type', 'target_id', 'owner_actor_id', 'details'])
       .select((eb) => (visible ? eb.case().when('actor_id', 'in', visible).then(eb.ref('ip')).else(null).end() : eb.ref('ip')).as('ip'))
       .orderBy('id', 'desc').limit(f.limit)

@@ -3,23 +3,43 @@ import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import { ReadPool } from './read-pool.js'
+import { ReadPoolDialect } from './read-pool-dialect.js'
 import type { Database } from './schema.js'
+import { withStatementBudget } from './statement-budget.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
 export interface Store {
+  /** Writes, transactions and the verify path's indexed point lookups. */
   readonly db: Kysely<Database>
+  /**
+   * Request-driven reads that can be slow (listings, search, OData, audit, usage history),
+   * each under the read budget: SQLite reader processes, or PostgreSQL's own pool. Equal to
+   * `db` when the store was opened without budgets (the in-process verifier, the CLI).
+   */
+  readonly readDb: Kysely<Database>
   readonly dialect: Dialect
   close(): Promise<void>
 }
 
-/** Opens the database named by a `sqlite:<path>` or `postgres://…` URL. */
-export function openStore(url: string): Store {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length))
-  return openPostgres(url)
+/** Time limits and sizes of a server's store (see `Config`). */
+export interface StoreBudgets {
+  /** One heavy read: SQLite reader killed / PostgreSQL `statement_timeout` on the read pool. */
+  readBudgetMs: number
+  /** SQLite reader processes, or PostgreSQL read-pool connections. */
+  readPoolSize: number
+  /** PostgreSQL `statement_timeout` of every other statement (verify lookups, writes). */
+  statementTimeoutMs: number
 }
 
-function openSqlite(path: string): Store {
+/** Opens the database named by a `sqlite:<path>` or `postgres://…` URL; `budgets` adds the read pool. */
+export function openStore(url: string, budgets?: StoreBudgets): Store {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), budgets)
+  return openPostgres(url, budgets)
+}
+
+function openSqlite(path: string, budgets?: StoreBudgets): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
   // WAL lets readers run during the batched usage writes; a busy timeout rides out
@@ -29,19 +49,41 @@ function openSqlite(path: string): Store {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-  return { db, dialect: 'sqlite', close: () => db.destroy() }
+  // An in-memory database exists on its one connection only: no worker can open it.
+  if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
+  const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })
+  const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool) })
+  return { db, readDb, dialect: 'sqlite', close: async () => { await pool.close(); await db.destroy() } }
 }
 
-function openPostgres(url: string): Store {
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+/**
+ * PostgreSQL runs queries off the event loop already; what a slow query takes there is a
+ * pooled connection. Heavy reads get their own small pool, so however many are slow the
+ * verify path's pool stays free, and every connection carries a `statement_timeout`.
+ */
+function openPostgres(url: string, budgets?: StoreBudgets): Store {
+  const main = postgresDb(url, 10, budgets?.statementTimeoutMs, false)
+  if (!budgets) return { db: main, readDb: main, dialect: 'postgres', close: () => main.destroy() }
+  const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs, true)
+  return { db: main, readDb, dialect: 'postgres', close: async () => { await readDb.destroy(); await main.destroy() } }
+}
+
+function postgresDb(url: string, max: number, timeoutMs: number | undefined, readOnly: boolean): Kysely<Database> {
+  // A request waits for a connection no longer than a statement may run, then fails (503) instead of queueing on.
+  const pool = new pg.Pool({
+    connectionString: url, max,
+    ...(timeoutMs && { statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }),
+    // Like the SQLite readers: a write routed to the read pool fails instead of running outside the main pool.
+    ...(readOnly && { options: '-c default_transaction_read_only=on' }),
+  })
   // A connection the server drops (restart, failover, terminated backend) emits 'error'
   // on its client, and again on the pool while idle; unheard, either would crash the
   // process. The pool discards the client; a query on it rejects, and the next one
   // reconnects or fails (→ 503 where it matters, e.g. a logout).
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', close: () => db.destroy() }
+  const dialect = new PostgresDialect({ pool })
+  return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect })
 }
 
 /** True when a database error is a unique-constraint violation (both dialects). */

@@ -75,13 +75,16 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
 const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =>
   [r.hash, r.previous_hash].filter((h): h is string => h !== null)
 
-/** Storage of API keys. Knows SQL, not rules. */
+/**
+ * Storage of API keys. Knows SQL, not rules. Listing and search read through `readDb`
+ * (the store's budgeted read pool); lookups by id or hash and every write use `db`.
+ */
 export class KeyRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly readDb: Kysely<Database> = db) {}
 
   /** Keys with their owner's kind and id, from the actor tables. */
-  private selectKeys() {
-    return this.db.selectFrom('api_key')
+  private selectKeys(db = this.db) {
+    return db.selectFrom('api_key')
       .innerJoin('actor', 'actor.id', 'api_key.actor_id')
       .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
       .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
@@ -143,8 +146,8 @@ export class KeyRepository {
 
   /** Keys visible to `viewer` in `f.sort` order, after `f.after`, with the total matching the filter. */
   async list(viewer: Principal, f: KeyFilter, now: string): Promise<{ keys: ApiKey[]; total: number }> {
-    let q = this.db.selectFrom('api_key')
-    const visible = visibleActors(this.db, viewer)
+    let q = this.readDb.selectFrom('api_key')
+    const visible = visibleActors(this.readDb, viewer)
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
@@ -168,7 +171,7 @@ export class KeyRepository {
       ids.push(...await without.select('api_key.id').orderBy('api_key.id', dir).limit(f.limit - ids.length).execute())
     }
     const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
-    const rows = ids.length === 0 ? [] : await this.selectKeys().where('api_key.id', 'in', ids.map((r) => r.id)).execute()
+    const rows = ids.length === 0 ? [] : await this.selectKeys(this.readDb).where('api_key.id', 'in', ids.map((r) => r.id)).execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
     // A key deleted between the two queries is left out rather than failing the page.
     const keys = ids.flatMap((r) => {

@@ -11,9 +11,9 @@ export interface UsageCount {
   count: number
 }
 
-/** Storage of per-day verification counters (`key_usage`). */
+/** Storage of per-day verification counters (`key_usage`); history is read through `readDb` (the budgeted read pool). */
 export class UsageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly readDb: Kysely<Database> = db) {}
 
   /**
    * Adds counts in one statement: one upsert row per (key, day, outcome), which must be
@@ -33,7 +33,7 @@ export class UsageRepository {
 
   /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */
   async daily(keyId: number, fromDay: string): Promise<UsageCount[]> {
-    const rows = await this.db.selectFrom('key_usage').select(['day', 'code', 'count'])
+    const rows = await this.readDb.selectFrom('key_usage').select(['day', 'code', 'count'])
       .where('key_id', '=', keyId).where('day', '>=', fromDay).execute()
     return rows.map((r) => ({ keyId, day: r.day, code: r.code, count: Number(r.count) }))
   }

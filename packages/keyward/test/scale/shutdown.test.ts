@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
 import { serve } from './spawn-server.js'
+import { bulkInsertKeys } from './bulk-keys.js'
 
 async function call(base: string, path: string, token: string, body: unknown): Promise<{ status: number; body: any } | null> {
   try {
@@ -76,6 +77,44 @@ for (const store of STORES) {
         for (const id of verifiedValid) assert.ok(byId.get(id)?.last_used_at, `acknowledged use of key ${id} has its last_used_at`)
       } finally {
         await s.close()
+      }
+    })
+    it('exits within 10 s of SIGTERM while a heavy read runs, still flushing batched last_used_at', async () => {
+      const db = await freshDatabase(store)
+      cleanup.push(db.drop)
+      const { proc, base, exited } = await serve(db.url, { KEYWARD_USAGE_FLUSH_MS: '60000' })
+      cleanup.push(async () => {
+        if (proc.exitCode === null) proc.kill('SIGKILL')
+      })
+      const token = (await call(base, '/v1/auth/login', '', ADMIN))!.body.access_token as string
+      const key = (await call(base, '/v1/keys', token, { name: 'used' }))!.body
+      assert.equal((await call(base, '/v1/keys/verify', token, { key: key.key }))!.body.code, 'VALID')
+      const s = openStore(db.url)
+      try {
+        const admin = await s.db.selectFrom('user').select('actor_id').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()
+        await bulkInsertKeys(s, admin.actor_id, 20_000, 'shutdown')
+      } finally {
+        await s.close()
+      }
+      // The lambda that took 43 s on the event loop before the read pool.
+      const heavy = fetch(`${base}/v7/api_key?$filter=is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))&$top=1`, { headers: { authorization: `Bearer ${token}` } })
+        .then((r) => r.status, () => null)
+      await new Promise((r) => setTimeout(r, 300))
+      const signalAt = performance.now()
+      proc.kill('SIGTERM')
+      const code = await exited
+      const exitMs = performance.now() - signalAt
+      assert.equal(code, 0)
+      assert.ok(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after SIGTERM`)
+      const status = await heavy
+      // Answered (200 when the store finished it in time, 400 past its budget, 503 when shutdown cut it) or cut: never a 500.
+      assert.ok(status === null || [200, 400, 503].includes(status), `the heavy read got ${status}`)
+      const after = openStore(db.url)
+      try {
+        const row = await after.db.selectFrom('api_key').select('last_used_at').where('id', '=', key.api_key.id).executeTakeFirstOrThrow()
+        assert.ok(row.last_used_at, 'the batched last_used_at was flushed at shutdown')
+      } finally {
+        await after.close()
       }
     })
   })

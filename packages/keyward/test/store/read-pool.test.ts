@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
+import { KeywardError } from '../../src/core/errors.js'
+import { type Store, openStore } from '../../src/store/database.js'
+import { migrateToLatest } from '../../src/store/migrations.js'
+import { STORES, freshDatabase } from '../helpers.js'
+
+const BUDGET_MS = 1_000
+/** A statement that runs for minutes on either store unless something stops it. */
+const endless = (s: Store) => s.dialect === 'postgres'
+  ? sql`select pg_sleep(600)`
+  : sql`with recursive c(i) as (select 1 union all select i + 1 from c where i < 10000000000) select count(*) from c`
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<KeywardError> {
+  const e = await p.then(() => null, (err: unknown) => err)
+  assert.ok(e instanceof KeywardError, `expected a KeywardError, got ${String(e)}`)
+  assert.equal(e.code, code)
+  return e
+}
+
+for (const kind of STORES) {
+  describe(`read pool and query budgets (${kind})`, () => {
+    let store: Store
+    let drop: () => Promise<void>
+    before(async () => {
+      const db = await freshDatabase(kind)
+      drop = db.drop
+      store = openStore(db.url, { readBudgetMs: BUDGET_MS, readPoolSize: 2, statementTimeoutMs: BUDGET_MS })
+      await migrateToLatest(store.db, store.dialect)
+    })
+    after(async () => {
+      await store?.close()
+      await drop?.()
+    })
+
+    it('stops a read that outruns its budget with query_too_expensive, then serves the next read', async () => {
+      const t0 = Date.now()
+      const e = await rejectsWith(endless(store).execute(store.readDb), 'query_too_expensive')
+      assert.ok(Date.now() - t0 < BUDGET_MS + 1_000, `stopped after ${Date.now() - t0} ms`)
+      assert.match(e.message, /1000 ms budget/)
+      const r = await sql<{ n: number }>`select 1 + 1 as n`.execute(store.readDb)
+      assert.equal(Number(r.rows[0]!.n), 2)
+    })
+
+    it('sees every committed write, and returns large results whole and in order', async () => {
+      const at = new Date().toISOString()
+      await store.db.insertInto('actor').values(Array.from({ length: 1_234 }, () => ({ kind: 'user' as const, created_at: at }))).execute()
+      const rows = await store.readDb.selectFrom('actor').select('id').orderBy('id').execute()
+      assert.equal(rows.length, 1_234)
+      assert.deepEqual(rows.map((r) => r.id), [...rows.map((r) => r.id)].sort((a, b) => a - b))
+    })
+
+    it('refuses writes on the read side', async () => {
+      await assert.rejects(store.readDb.insertInto('actor').values({ kind: 'user', created_at: 'x' }).execute())
+    })
+
+    it('also bounds statements on the main connection of PostgreSQL (statement_timeout)', { skip: kind === 'sqlite' && 'SQLite runs main-connection statements synchronously; only the read pool can stop one' }, async () => {
+      await rejectsWith(endless(store).execute(store.db), 'query_too_expensive')
+    })
+  })
+}
+
+describe('read pool shutdown (sqlite)', () => {
+  it('close() fails running and queued reads and leaves no reader process behind', async () => {
+    const db = await freshDatabase('sqlite')
+    const store = openStore(db.url, { readBudgetMs: 5_000, readPoolSize: 1, statementTimeoutMs: 5_000 })
+    await migrateToLatest(store.db, store.dialect)
+    const running = rejectsWith(endless(store).execute(store.readDb), 'unavailable')
+    const queued = rejectsWith(sql`select 1`.execute(store.readDb), 'unavailable')
+    await new Promise((r) => setTimeout(r, 500))
+    const t0 = Date.now()
+    await store.close()
+    assert.ok(Date.now() - t0 < 1_000, `close took ${Date.now() - t0} ms`)
+    await running
+    await queued
+    // The test process exiting at all is the final check: a live reader would keep it running.
+  })
+})
