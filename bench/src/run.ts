@@ -140,7 +140,7 @@ async function revocationPropagation(): Promise<void> {
 /** Starts an HTTP target in its own process; resolves with its URL, body and headers. */
 async function startTarget(kind: string): Promise<{ proc: ChildProcess; url: string; key: string; headers: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`))
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./targets.ts', import.meta.url)), kind, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, ['--conditions=keyward-source', '--import', 'tsx', fileURLToPath(new URL('./targets.ts', import.meta.url)), kind, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve)
     proc.once('exit', (code) => reject(new Error(`target ${kind} exited with ${code}`)))

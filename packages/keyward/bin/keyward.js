@@ -1,8 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so `npx keyward` works without a build step.
-import { register as registerHooks } from 'node:module'
-import { register } from 'tsx/esm/api'
-register()
-// Registered last, so it runs first: adds the "keyward-source" condition before tsx resolves.
-registerHooks('./source-condition.js', import.meta.url)
-await import('../src/cli/main.ts')
+// The installed CLI: plain compiled JavaScript (`npm run build` writes dist/), no loader.
+await import('../dist/cli/main.js')

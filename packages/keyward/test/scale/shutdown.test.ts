@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
 
-const BIN = fileURLToPath(new URL('../../bin/keyward.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../scripts/keyward-source.js', import.meta.url))
 
 /** Starts `keyward serve` on port 0 and resolves with its base URL, read from its log. */
 async function serve(databaseUrl: string): Promise<{ proc: ChildProcess; base: string; exited: Promise<number | null> }> {
