@@ -7,6 +7,7 @@ import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { sendNativeError } from './errors.js'
 import { installJsonParser } from './json-parser.js'
+import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
@@ -36,10 +37,15 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Every log line of a request carries its id (`reqId`); see request-id.ts for the header.
+    requestIdHeader: false,
+    genReqId: requestId,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
-    frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply),
+    // They skip the onRequest hooks, so the request id header is set here as well.
+    frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id)),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  installRequestIdHeader(app)
   installJsonParser(app)
   installValidators(app)
   app.decorateRequest('principal', null)
