@@ -1,7 +1,7 @@
 import autocannon from 'autocannon'
 
 /** Runs `op` back to back for about `ms` milliseconds; returns operations per second. */
-export async function opsPerSecond(ms: number, op: () => unknown | Promise<unknown>, concurrency = 1): Promise<number> {
+export async function opsPerSecond(ms: number, op: () => unknown, concurrency = 1): Promise<number> {
   let n = 0
   const end = performance.now() + ms
   const start = performance.now()

@@ -142,7 +142,7 @@ async function startTarget(kind: string): Promise<{ proc: ChildProcess; url: str
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`))
   const proc = spawn(process.execPath, ['--conditions=keyward-source', '--import', 'tsx', fileURLToPath(new URL('./targets.ts', import.meta.url)), kind, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', resolve)
+    createInterface({ input: proc.stdout }).once('line', resolve)
     proc.once('exit', (code) => reject(new Error(`target ${kind} exited with ${code}`)))
   })
   const ready = JSON.parse(line) as { port: number; path: string; key: string; headers: Record<string, string> }
@@ -164,7 +164,7 @@ async function http(): Promise<void> {
       const check = (await (await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: JSON.stringify({ key: t.key }) })).json()) as { valid: boolean }
       if (!check.valid) throw new Error(`${kind} does not answer valid for its key`)
       results[kind] = await load(t.url, { key: t.key }, t.headers, CONNECTIONS, HTTP_S)
-      if (results[kind]!.errors || results[kind]!.non2xx) notes.push(`${kind}: ${results[kind]!.errors} errors, ${results[kind]!.non2xx} non-2xx answers`)
+      if (results[kind].errors || results[kind].non2xx) notes.push(`${kind}: ${results[kind].errors} errors, ${results[kind].non2xx} non-2xx answers`)
     } finally {
       t.proc.kill('SIGTERM')
     }

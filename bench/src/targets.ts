@@ -21,12 +21,11 @@ async function readJson(req: IncomingMessage): Promise<{ key?: string }> {
 async function bare(): Promise<Ready> {
   const key = 'kw_' + 'A'.repeat(49)
   const known = new Map([[createHash('sha256').update(key).digest('hex'), { id: 1 }]])
-  const server = createServer(async (req, res) => {
-    const { key: k = '' } = await readJson(req)
+  const server = createServer((req, res) => void readJson(req).then(({ key: k = '' }) => {
     const found = known.get(createHash('sha256').update(k).digest('hex'))
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ valid: found !== undefined, key_id: found?.id }))
-  })
+  }))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { port: (server.address() as AddressInfo).port, path: '/verify', key, headers: {} }
 }
@@ -66,12 +65,12 @@ async function betterAuth(dir: string): Promise<Ready> {
   const { user } = await auth.api.signUpEmail({ body: { email: 'bench@example.com', password: 'bench-password-1', name: 'bench' } })
   // Same conditions as Keyward's key: no rate limit.
   const created = await auth.api.createApiKey({ body: { userId: user.id, name: 'customer', rateLimitEnabled: false } })
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => void (async () => {
     const { key = '' } = await readJson(req)
     const r = await auth.api.verifyApiKey({ body: { key } })
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ valid: r.valid, key_id: r.key?.id }))
-  })
+  })())
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { port: (server.address() as AddressInfo).port, path: '/verify', key: created.key, headers: {} }
 }

@@ -180,7 +180,7 @@ export function KeyDetailPage() {
         <div className="actions">
           <button type="button" onClick={() => setDialog('none')}>Cancel</button>
           <button type="button" className="danger" disabled={busy || typed !== confirmText} onClick={async () => {
-            if (await act('Key deleted.', () => api.deleteKey(k.id))) navigate('/keys', { replace: true })
+            if (await act('Key deleted.', () => api.deleteKey(k.id))) void navigate('/keys', { replace: true })
           }}>Delete key</button>
         </div>
       </Modal>

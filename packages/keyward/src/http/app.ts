@@ -42,7 +42,9 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     genReqId: requestId,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
     // They skip the onRequest hooks, so the request id header is set here as well.
-    frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id)),
+    frameworkErrors: (err, req, reply) => {
+      void sendNativeError(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id))
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installRequestIdHeader(app)

@@ -29,7 +29,7 @@ export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
-    parse(req, body as string, (err, value) => {
+    void parse(req, body as string, (err, value) => {
       if (err) return done(new KeywardError('invalid_json', 'request body is not valid JSON'), undefined)
       if (containsNul(value)) return done(nulRefused(), undefined)
       done(null, value)

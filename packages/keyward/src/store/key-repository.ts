@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import { visibleActors } from './visibility.js'
@@ -233,7 +233,7 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c)
 }
 
-function statusCondition(eb: any, status: KeyStatus, now: string) {
+function statusCondition(eb: ExpressionBuilder<Database, 'api_key'>, status: KeyStatus, now: string) {
   const live = [eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is', null)]
   switch (status) {
     case 'revoked':

@@ -22,12 +22,12 @@ async function serve(databaseUrl: string): Promise<{ proc: ChildProcess; base: s
   const exited = once(proc, 'exit').then(([code]) => code as number | null)
   const base = await new Promise<string>((resolve, reject) => {
     let out = ''
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
       if (m) resolve(m[1]!)
     })
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()))
     void exited.then((code) => reject(new Error(`keyward serve exited (${code}) before listening: ${out}`)))
   })
   return { proc, base, exited }

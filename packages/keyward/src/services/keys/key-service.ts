@@ -301,5 +301,5 @@ function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetPosition
   if (field !== sort.field || order !== sort.order) {
     throw invalid(`cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`, { field: 'cursor' })
   }
-  return { value: value as string | null, id: id as number }
+  return { value, id: id as number }
 }
