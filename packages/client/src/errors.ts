@@ -24,7 +24,7 @@ export interface KeywardErrorInit {
   /** HTTP status; 0 when no response arrived. */
   status: number
   details?: unknown
-  /** Server request id, sent with `internal` errors to correlate with the server log. */
+  /** The server's request id (`x-request-id`, on every response), to find the request in the server log. */
   requestId?: string
   /** Seconds to wait before retrying, from a `Retry-After` header. */
   retryAfterS?: number

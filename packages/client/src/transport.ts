@@ -89,7 +89,7 @@ function toError(res: Response, body: unknown): KeywardError {
   const env = (body as Partial<ErrorEnvelope> | undefined)?.error
   if (env && typeof env === 'object' && typeof env.code === 'string') {
     return new KeywardError(env.code, typeof env.message === 'string' ? env.message : env.code, {
-      status: res.status, details: env.details, requestId: env.request_id, retryAfterS,
+      status: res.status, details: env.details, requestId: env.request_id ?? res.headers.get('x-request-id') ?? undefined, retryAfterS,
     })
   }
   // Not Keyward's envelope (a proxy, a load balancer): keep the status, name the problem.

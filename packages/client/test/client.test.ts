@@ -135,7 +135,7 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.verify(rolledNow.key)).code, 'REVOKED')
 
       await l.admin.apiKeys.delete(id)
-      await assert.rejects(l.admin.apiKeys.get(id), { name: 'KeywardError', code: 'not_found', status: 404 })
+      await assert.rejects(l.admin.apiKeys.get(id), { name: 'KeywardError', code: 'not_found', status: 404, requestId: /^[0-9a-f-]{36}$/ })
       assert.equal((await l.admin.apiKeys.verify(rolledNow.key)).code, 'NOT_FOUND')
       assert.equal((await l.admin.apiKeys.verify('not-a-key')).code, 'MALFORMED')
     })

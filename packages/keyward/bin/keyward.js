@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so `npx keyward` works without a build step.
-import { register as registerHooks } from 'node:module'
-import { register } from 'tsx/esm/api'
-register()
-// Registered last, so it runs first: adds the "keyward-source" condition before tsx resolves.
-registerHooks('./source-condition.js', import.meta.url)
-await import('../src/cli/main.ts')
+// The installed CLI: plain compiled JavaScript (`npm run build` writes dist/), no loader.
+import { existsSync } from 'node:fs'
+
+const main = new URL('../dist/cli/main.js', import.meta.url)
+// Only a checkout can lack dist/ (the published package ships it): say how to make it.
+if (!existsSync(main)) {
+  console.error('keyward: dist/ is missing: run `npm run build` at the repository root (or `npm start`)')
+  process.exit(2)
+}
+await import(main.href)

@@ -13,7 +13,7 @@ export type StoreKind = 'sqlite' | 'postgres'
 export const STORES: StoreKind[] = process.env.KEYWARD_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite']
 
 /** A fresh, empty database URL of the given kind, and how to drop it. */
-export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'))
     return { url: `sqlite:${join(dir, 'keyward.db')}`, drop: async () => {} }

@@ -29,6 +29,7 @@ export function Field({ label, error, hint, children }: {
 /** An error not tied to a field, in words. */
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error (a string) is shown as it is
   const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error)
   return <p className="error-note" role="alert">{message}</p>
 }
@@ -127,6 +128,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     )
     return () => { live = false }
     // `load` is a new closure every render; the caller's `deps` say when it really changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- deps are the caller's, see above
   }, [...deps, tick])
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import { loadConfig } from '../config.js'
+import { type ConfigFlags, loadConfig } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import { isKeywardError } from '@keyward/client'
 import { registerAuthCommands } from './commands/auth.js'
@@ -29,13 +29,13 @@ const serverOptions = (cmd: Command) =>
 // (`loadConfig` for the server, `loadCliConfig` for client commands); nothing below reads it.
 const env = process.env
 
-serverOptions(program.command('serve').description('run the HTTP server')).action(async (flags) => {
+serverOptions(program.command('serve').description('run the HTTP server')).action(async (flags: ConfigFlags) => {
   // Loaded on demand: client commands start without loading the server.
   const { serve } = await import('./serve.js')
   await serve(loadConfig(env, flags))
 })
 
-serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags) => {
+serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags: ConfigFlags) => {
   const config = loadConfig(env, flags)
   const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrations.js')])
   const store = openStore(config.databaseUrl)

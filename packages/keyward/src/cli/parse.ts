@@ -11,7 +11,7 @@ export class UsageError extends Error {
 
 /** Option parsers for commander: a bad value is a usage error, reported before any request. */
 export const parse = {
-  int(raw: string): number {
+  int(this: void, raw: string): number {
     const n = Number(raw)
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer.')
     return n
@@ -28,27 +28,27 @@ export const parse = {
     return n
   },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
-  list(raw: string): string[] {
+  list(this: void, raw: string): string[] {
     return raw.split(/[\s,]+/).filter(Boolean)
   },
   /** `user:3`, `application:7`, `device:12` */
-  owner(raw: string): OwnerRef {
+  owner(this: void, raw: string): OwnerRef {
     const m = /^(user|application|device):([1-9]\d*)$/.exec(raw)
     if (!m) throw new InvalidArgumentError('expected <user|application|device>:<id>, e.g. application:7.')
     return { kind: m[1] as ActorKind, id: Number(m[2]) }
   },
   /** `100/60` (limit per window in seconds), `100/1m`, `5/1h` */
-  rateLimit(raw: string): RateLimit {
+  rateLimit(this: void, raw: string): RateLimit {
     const [limit, window_s] = perWindow(raw, 'expected <limit>/<window>, e.g. 100/60s or 1000/1h.')
     return { limit, window_s }
   },
   /** `10/3600` or `10/1h`: reset the budget to 10 uses every hour */
-  refill(raw: string): Refill {
+  refill(this: void, raw: string): Refill {
     const [amount, interval_s] = perWindow(raw, 'expected <amount>/<interval>, e.g. 100/1d.')
     return { amount, interval_s }
   },
   /** A JSON object. */
-  meta(raw: string): Record<string, unknown> {
+  meta(this: void, raw: string): Record<string, unknown> {
     let v: unknown
     try {
       v = JSON.parse(raw)
@@ -59,7 +59,7 @@ export const parse = {
     return v as Record<string, unknown>
   },
   /** An ISO-8601 date (normalized to UTC), or `never` for none. */
-  expiry(raw: string): string | null {
+  expiry(this: void, raw: string): string | null {
     if (raw === 'never' || raw === 'none') return null
     const t = Date.parse(raw)
     if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')

@@ -9,6 +9,7 @@ import { sendNativeError } from './errors.js'
 import { installGracefulClose } from './graceful-close.js'
 import { installHtmlHeaders } from './html-headers.js'
 import { installJsonParser } from './json-parser.js'
+import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
@@ -49,10 +50,17 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     routerOptions: { ignoreTrailingSlash: true },
     // Closing is answered by `graceful-close.ts`, after reading the request's body.
     return503OnClosing: false,
+    // Every log line of a request carries its id (`reqId`); see request-id.ts for the header.
+    requestIdHeader: false,
+    genReqId: requestId,
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
-    frameworkErrors: (err, req, reply) => sendNativeError(new KeywardError('validation_failed', err.message), req, reply),
+    // They skip the onRequest hooks, so the request id header is set here as well.
+    frameworkErrors: (err, req, reply) => {
+      void sendNativeError(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id))
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  installRequestIdHeader(app)
   installJsonParser(app)
   installHtmlHeaders(app)
   installGracefulClose(app)

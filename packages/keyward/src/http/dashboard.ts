@@ -4,8 +4,16 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Where `npm run build -w @keyward/dashboard` writes the dashboard, seen from this file. */
-export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dashboard', 'dist')
+const here = dirname(fileURLToPath(import.meta.url))
+/** The copy the build ships inside the keyward package (`dist/dashboard`, next to `dist/http`). */
+const SHIPPED_DASHBOARD_DIR = join(here, '..', 'dashboard')
+/**
+ * Where the dashboard is: the copy shipped in the package when it exists (an installed server,
+ * or `dist/` in a checkout), else the dashboard package's own build (sources run from a checkout).
+ */
+export const DEFAULT_DASHBOARD_DIR = existsSync(join(SHIPPED_DASHBOARD_DIR, 'index.html'))
+  ? SHIPPED_DASHBOARD_DIR
+  : join(here, '..', '..', '..', 'dashboard', 'dist')
 
 /**
  * Paths the dashboard must never answer, even as the SPA fallback: the API, its docs,

@@ -58,7 +58,7 @@ export function installJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
     if (nestingExceeds(body as string, JSON_MAX_DEPTH)) return done(tooDeep(), undefined)
-    parse(req, body as string, (err, value) => {
+    void parse(req, body as string, (err, value) => {
       if (err) return done(new KeywardError('invalid_json', 'request body is not valid JSON'), undefined)
       // JSON text can only make a NUL with the escape \u0000 (a raw one is invalid JSON), so
       // most bodies skip the walk; a match may be an escaped backslash, and the walk decides.

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
@@ -234,7 +234,7 @@ export class KeyRepository {
   }
 }
 
-function statusCondition(eb: any, status: KeyStatus, now: string) {
+function statusCondition(eb: ExpressionBuilder<Database, 'api_key'>, status: KeyStatus, now: string) {
   const live = [eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is', null)]
   switch (status) {
     case 'revoked':

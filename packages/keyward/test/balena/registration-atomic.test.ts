@@ -26,6 +26,7 @@ for (const kind of STORES) {
     it('a database failure while storing the key removes the device, and the uuid can register again', async () => {
       const prov = await s.createKey(user.token, { owner: { kind: 'application', id: app.id }, name: 'full' })
       const keys = s.kw.services.keys
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on the same object below
       const original = keys.insertKey
       keys.insertKey = async () => { throw new Error('simulated database failure') }
       try {

@@ -135,7 +135,7 @@ for (const store of STORES) {
       await b.auth.loginWithToken(bea.token)
       const keys = await b.models.apiKey.getAllNamedUserApiKeys()
       assert.ok(keys.length >= 3)
-      assert.ok(keys.every((k) => k.name !== null && (k.is_of__actor as { __id: number }).__id === bea.actorId))
+      assert.ok(keys.every((k) => k.name !== null && (k.is_of__actor).__id === bea.actorId))
       const ci = await b.models.apiKey.getAllNamedUserApiKeys({ $filter: { name: 'ci' }, $orderby: { created_at: 'desc' } })
       assert.deepEqual(ci.map((k) => k.name), ['ci'])
       const c = sdk()
@@ -158,7 +158,7 @@ for (const store of STORES) {
       for (const ref of [fleet.id, fleet.slug, fleet.uuid, fleet.slug.toUpperCase()]) {
         const keys = await b.models.apiKey.getProvisioningApiKeysByApplication(ref)
         assert.deepEqual(keys.map((k) => k.name), ['prov', 'prov2'], `by ${ref}`)
-        assert.ok(keys.every((k) => (k.is_of__actor as { __id: number }).__id === fleet.actor_id))
+        assert.ok(keys.every((k) => (k.is_of__actor).__id === fleet.actor_id))
       }
       await rejectsWith(b.models.apiKey.getProvisioningApiKeysByApplication(carlFleet.slug), 'BalenaApplicationNotFound')
       await rejectsWith(b.models.application.generateProvisioningKey({ slugOrUuidOrId: carlFleet.id, keyExpiryDate: null }), /BalenaApplicationNotFound|not found/i)

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The real CLI entry point, as `npx keyward` runs it. */
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'keyward.js')
+/** The real CLI entry point, run from its sources (test/package/ runs the built, installed one). */
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'keyward-source.js')
 
 export interface CliResult {
   code: number | null
@@ -24,7 +24,7 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
 /** A fresh, empty config directory (where `login` stores credentials). */
 export const tempConfigDir = (): string => mkdtempSync(join(tmpdir(), 'keyward-cli-'))
 
-/** Runs `node bin/keyward.js …args` to completion; `input` is written to its stdin (then closed). */
+/** Runs `node scripts/keyward-source.js …args` to completion; `input` is written to its stdin (then closed). */
 export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })

@@ -16,8 +16,8 @@ async function startServe(env: Record<string, string>): Promise<{ child: ChildPr
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (m) resolve(m[1]!)
     }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
     child.once('exit', (code) => reject(new Error(`keyward serve exited with ${code} before listening:\n${output}`)))
   })
   return { child, url, output: () => output }

@@ -110,6 +110,8 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     await page.getByRole('button', { name: 'Expires' }).focus()
     await page.keyboard.press('Space')
     await expectNames(['srt-charlie', 'srt-bravo', 'srt-alpha'])
+    // That order is also the previous one, so the wait above may end before the new sort lands: wait for its header.
+    await page.locator('table.keys thead th[aria-sort="ascending"]', { has: page.getByRole('button', { name: 'Expires' }) }).waitFor({ timeout: 10_000 })
     assert.equal(await header('Expires').getAttribute('aria-sort'), 'ascending')
     await page.getByRole('button', { name: 'Expires' }).click()
     await expectNames(['srt-bravo', 'srt-charlie', 'srt-alpha'])

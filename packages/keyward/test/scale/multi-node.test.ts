@@ -26,12 +26,12 @@ for (const backend of BACKENDS) {
     for (const [what, write, code] of writes) {
       it(`${what} on node A: refused (${code}) on nodes B and C within 1 s, although they had the key cached`, async () => {
         const [a, b, cc] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0], typeof c.nodes[0]]
-        const { key, id } = await a!.createKey(admin)
-        for (const n of [b, cc]) assert.equal((await n!.verify(admin, key)).code, 'VALID')
-        assert.ok(b!.kw.services.cache.size > 0, 'B holds cached entries')
+        const { key, id } = await a.createKey(admin)
+        for (const n of [b, cc]) assert.equal((await n.verify(admin, key)).code, 'VALID')
+        assert.ok(b.kw.services.cache.size > 0, 'B holds cached entries')
         await write(c, id)
         for (const n of [b, cc]) {
-          const ms = await within(1000, async () => (await n!.verify(admin, key)).code === code)
+          const ms = await within(1000, async () => (await n.verify(admin, key)).code === code)
           assert.ok(ms < 1000)
         }
       })
@@ -100,22 +100,22 @@ for (const backend of BACKENDS) {
 
     it('clears its cache, reconnects, and does not serve a key revoked meanwhile from cache', async () => {
       const [a, b] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0]]
-      const bus = b!.kw.services.bus
-      const revokedMeanwhile = await a!.createKey(admin)
-      assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'VALID')
+      const bus = b.kw.services.bus
+      const revokedMeanwhile = await a.createKey(admin)
+      assert.equal((await b.verify(admin, revokedMeanwhile.key)).code, 'VALID')
 
       await cutters[backend](c, bus)
       await within(2000, () => !bus.connected)
       // B heard nothing of this revocation: it was published while B was not listening.
-      await a!.request('POST', `/v1/keys/${revokedMeanwhile.id}/revoke`, { token: admin })
+      await a.request('POST', `/v1/keys/${revokedMeanwhile.id}/revoke`, { token: admin })
       await within(5000, () => bus.connected)
-      assert.equal((await b!.verify(admin, revokedMeanwhile.key)).code, 'REVOKED')
+      assert.equal((await b.verify(admin, revokedMeanwhile.key)).code, 'REVOKED')
 
       // And the bus works again: a key B caches now is refused on B soon after A revokes it.
-      const later = await a!.createKey(admin)
-      assert.equal((await b!.verify(admin, later.key)).code, 'VALID')
-      await a!.request('POST', `/v1/keys/${later.id}/revoke`, { token: admin })
-      await within(1000, async () => (await b!.verify(admin, later.key)).code === 'REVOKED')
+      const later = await a.createKey(admin)
+      assert.equal((await b.verify(admin, later.key)).code, 'VALID')
+      await a.request('POST', `/v1/keys/${later.id}/revoke`, { token: admin })
+      await within(1000, async () => (await b.verify(admin, later.key)).code === 'REVOKED')
     })
   })
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { ADMIN } from '../helpers.js'
 
-const BIN = fileURLToPath(new URL('../../bin/keyward.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../scripts/keyward-source.js', import.meta.url))
 
 export interface Served {
   proc: ChildProcess

@@ -44,6 +44,7 @@ for (const store of STORES) {
       const before = v.cacheSize
       await within(1000, async () => (await v.verify(key)).code === 'VALID' && v.cacheSize > before)
       const calls = { findByHash: 0, consumeUse: 0 }
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called back with apply(this) below
       const original = { findByHash: KeyRepository.prototype.findByHash, consumeUse: KeyRepository.prototype.consumeUse }
       KeyRepository.prototype.findByHash = function (...a) { calls.findByHash++; return original.findByHash.apply(this, a) }
       KeyRepository.prototype.consumeUse = function (...a) { calls.consumeUse++; return original.consumeUse.apply(this, a) }

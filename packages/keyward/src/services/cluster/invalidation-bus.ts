@@ -43,7 +43,7 @@ export function encodeInvalidation(hashes: readonly string[]): string[] {
 export function decodeInvalidation(payload: string): string[] | null {
   try {
     const v: unknown = JSON.parse(payload)
-    return Array.isArray(v) && v.every((h) => typeof h === 'string') ? (v as string[]) : null
+    return Array.isArray(v) && v.every((h) => typeof h === 'string') ? v : null
   } catch {
     return null
   }

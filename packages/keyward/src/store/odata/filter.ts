@@ -174,7 +174,7 @@ class FilterTranslator {
         return { kind: 'literal', value: b[1], type: 'text' }
       case 'Date':
       case 'Date Time': {
-        const t = new Date(b[1] as number).getTime()
+        const t = new Date(b[1]).getTime()
         if (Number.isNaN(t)) throw invalid('$filter: invalid datetime literal')
         return { kind: 'literal', value: new Date(t).toISOString(), type: 'date' }
       }

@@ -10,6 +10,16 @@ const { parse } = odataParser
 const NOT_ODATA = new Set(['apikey'])
 const KNOWN_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top', '$skip'])
 
+/** What the parser's `Process` rule gives for a resource path (the library types it `any`). */
+interface ProcessTree {
+  resource: string
+  property?: unknown
+  link?: unknown
+  key?: unknown
+  count?: boolean
+  options?: unknown
+}
+
 /**
  * Parses `/<resource>[(<key>)][/$count]` and its options with `@balena/odata-parser`,
  * the parser balena itself runs. `path` is the raw path after `/v7`; `query` the
@@ -24,18 +34,18 @@ export function parseODataRequest(path: string, query: ReadonlyMap<string, strin
     // The values are decoded; re-escape only what the parser would split on or decode again.
     parts.push(`${name}=${value.replace(/%/g, '%25').replace(/&/g, '%26').replace(/#/g, '%23')}`)
   }
-  let tree: ReturnType<typeof parse>['tree']
-  let binds: ReturnType<typeof parse>['binds']
+  let parsed: { tree: ProcessTree; binds: ReturnType<typeof parse>['binds'] }
   try {
-    ({ tree, binds } = parse(parts.length > 0 ? `${path}?${parts.join('&')}` : path, { startRule: 'Process' }))
+    parsed = parse(parts.length > 0 ? `${path}?${parts.join('&')}` : path, { startRule: 'Process' })
   } catch (e) {
     throw invalid(`malformed OData request: ${(e as Error).message}`)
   }
+  const { tree, binds } = parsed
   const def = resourceDef(String(tree.resource))
   if (!def) throw new KeywardError('not_found', `unknown resource "${String(tree.resource)}"`)
   if (tree.property || tree.link) throw invalid('navigating from a resource path (e.g. api_key(5)/is_of__actor) is not supported; use $expand')
   return {
-    resource: tree.resource,
+    resource: tree.resource as ODataRequest['resource'], // a known name: resourceDef found it
     key: rowKey(tree.key, binds as unknown as Bind[], def.alternateKeys),
     count: tree.count === true,
     options: (tree.options ?? {}) as QueryOptions,
@@ -61,8 +71,8 @@ function rowKey(key: unknown, binds: Bind[], alternates: string[]): RowKey | nul
   if (typeof ref.bind === 'number') {
     const b = binds[ref.bind]
     const v = b && (b[0] === 'Real' || b[0] === 'Integer') ? b[1] : b && b[0] === 'Text' && /^\d{1,10}$/.test(b[1]) ? Number(b[1]) : Number.NaN
-    if (!Number.isSafeInteger(v) || (v as number) > 2 ** 31 - 1) throw invalid('the id in the path must be an integer')
-    return { field: 'id', value: v as number }
+    if (!Number.isSafeInteger(v) || (v) > 2 ** 31 - 1) throw invalid('the id in the path must be an integer')
+    return { field: 'id', value: v }
   }
   const names = Object.keys(ref)
   const field = names[0]
