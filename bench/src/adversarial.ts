@@ -29,7 +29,8 @@ export interface AdversaryStats {
 /** Loops the suite against `origin` as `token` until `stop()` resolves or `maxRounds` ran. */
 export function runAdversary(origin: string, token: string, timeoutMs: number, maxRounds = 10_000) {
   const suite = adversarialSuite()
-  const samples = suite.map(() => ({ durations: [] as number[], timeouts: 0, statuses: {} as Record<string, number> }))
+  const statuses = (): Record<string, number> => ({})
+  const samples = suite.map(() => ({ durations: [] as number[], timeouts: 0, statuses: statuses() }))
   let running = true
   const loop = (async () => {
     for (let round = 0; running && round < maxRounds; round++) {

@@ -39,7 +39,10 @@ export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string
     const timer = setTimeout(() => reject(new Error(`target ${spec.kind} not ready after ${STARTUP_MS / 1000} s`)), STARTUP_MS)
     proc.once('message', (m: { ready: Ready }) => (clearTimeout(timer), resolve(m.ready)))
     proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`target ${spec.kind} exited with ${code}`))))
-  }).catch((e) => (proc.kill('SIGKILL'), Promise.reject(e)))
+  }).catch((e: unknown) => {
+    proc.kill('SIGKILL')
+    throw e
+  })
   const ask = (cmd: 'reset' | 'stats') => new Promise<TargetStats>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`target ${spec.kind} did not answer ${cmd}`)), 30_000)
     proc.once('message', (m: { stats: TargetStats }) => (clearTimeout(timer), resolve(m.stats)))

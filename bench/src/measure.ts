@@ -1,7 +1,7 @@
 /** In-process loops, bounded by time. */
 
 /** Runs `op` back to back, awaited, for about `ms` milliseconds; returns operations per second. */
-export async function opsPerSecond(ms: number, op: () => unknown | Promise<unknown>, concurrency = 1): Promise<number> {
+export async function opsPerSecond(ms: number, op: () => unknown, concurrency = 1): Promise<number> {
   let n = 0
   const start = performance.now()
   const end = start + ms

@@ -1,7 +1,7 @@
 /** The HTTP parts of the bench: each starts its targets, measures, and stops them. */
 import { runAdversary } from './adversarial.js'
 import { type Target, startTarget } from './child.js'
-import { type Shot, bodiesOf, load } from './load.js'
+import { type Shot, load } from './load.js'
 import { freshPgDatabase, pgCounters } from './pgstat.js'
 import { type Picker, sequential, single, uniform, zipf } from './population.js'
 import type { TargetSpec } from './protocol.js'

@@ -37,11 +37,12 @@ function answer(res: ServerResponse, body: unknown): void {
 }
 
 /** Serves `verify` over node:http on loopback. */
-async function serve(verify: (key: string) => Promise<unknown> | unknown, seedS: number): Promise<Started> {
-  const server = createServer(async (req, res) => {
+async function serve(verify: (key: string) => unknown, seedS: number): Promise<Started> {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const { key } = await readJson(req)
     answer(res, await verify(typeof key === 'string' ? key : ''))
-  })
+  }
+  const server = createServer((req, res) => void handle(req, res))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
   return { ready: { port, path: '/verify', headers: {}, seedS }, close: () => new Promise((r) => server.close(() => r())) }

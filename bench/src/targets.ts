@@ -46,6 +46,6 @@ const stop = async () => {
   await started.close().catch(() => {})
   process.exit(0)
 }
-process.once('SIGTERM', stop)
-process.once('disconnect', stop)
+process.once('SIGTERM', () => void stop())
+process.once('disconnect', () => void stop())
 process.send!({ ready: started.ready satisfies Ready })

@@ -53,7 +53,7 @@ export function CreateKeyPage() {
         <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
         <KeyFields form={draft} set={set} error={error} />
         <div className="actions">
-          <button type="button" onClick={() => { clearDraft(); navigate(-1) }}>Cancel</button>
+          <button type="button" onClick={() => { clearDraft(); void navigate(-1) }}>Cancel</button>
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
         </div>
       </form>

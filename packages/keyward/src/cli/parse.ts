@@ -17,12 +17,12 @@ export const parse = {
     return n
   },
   /** A positive whole-number id (`keys get 12`): anything else is a usage error before any request. */
-  id(raw: string): string {
+  id(this: void, raw: string): string {
     if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > 2_147_483_647) throw new InvalidArgumentError('ids are whole numbers from 1 to 2147483647, e.g. 12.')
     return raw
   },
   /** A count that must be at least 1 (`--limit`, `--days`). */
-  positive(raw: string): number {
+  positive(this: void, raw: string): number {
     const n = Number(raw)
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.')
     return n

@@ -55,6 +55,7 @@ export class ReadPoolDialect implements Dialect {
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler()
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Dialect interface declares Kysely<any>
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SqliteIntrospector(db)
   }

@@ -138,7 +138,7 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
   it('lays out cleanly: one filter height, aligned user fields, a steady sign-in card, a one-row header at 375 px', async () => {
     await page.goto('/keys')
     const heights = await page.locator('.filters input, .filters select:visible').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))
-    assert.equal(new Set(heights.map(Math.round)).size, 1, `filter controls share one height: ${heights}`)
+    assert.equal(new Set(heights.map(Math.round)).size, 1, `filter controls share one height: ${heights.join(', ')}`)
 
     await page.goto('/users')
     await page.getByLabel('Email').fill('x@example.com')
@@ -146,7 +146,7 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     await page.getByRole('button', { name: 'Add user' }).click()
     await page.getByText('Password needs at least 8 characters').waitFor()
     const tops = await page.locator('.inline-form input, .inline-form select').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)))
-    assert.equal(new Set(tops).size, 1, `inputs stay level with an error shown: ${tops}`)
+    assert.equal(new Set(tops).size, 1, `inputs stay level with an error shown: ${tops.join(', ')}`)
 
     const narrow = await browser.newContext({ baseURL: base, viewport: { width: 375, height: 740 } })
     const p = await narrow.newPage()

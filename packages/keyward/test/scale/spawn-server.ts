@@ -10,7 +10,7 @@ export interface Served {
   base: string
   exited: Promise<number | null>
   /** Everything it wrote so far (its JSON log lines). */
-  output(): string
+  output: () => string
 }
 
 /** Starts `keyward serve` on port 0 and resolves with its base URL, read from its log. */
@@ -25,12 +25,12 @@ export async function serve(databaseUrl: string, env: Record<string, string> = {
   const exited = once(proc, 'exit').then(([code]) => code as number | null)
   let out = ''
   const base = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
       if (m) resolve(m[1]!)
     })
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()))
     void exited.then((code) => reject(new Error(`keyward serve exited (${code}) before listening: ${out}`)))
   })
   return { proc, base, exited, output: () => out }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
 import { API_SCOPES } from '../../src/core/authz.js'
 import { STORES, type StoreKind, TestServer } from '../helpers.js'
-import { REALM, realmSession, tryCreateAdmin } from './fixture.js'
+import { REALM, tryCreateAdmin } from './fixture.js'
 
 /**
  * Property: whatever sequence of creates, rolls, PATCHes, enables and disables an

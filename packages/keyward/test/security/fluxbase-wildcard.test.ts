@@ -46,7 +46,7 @@ for (const store of STORES) {
       const fluxWriter = await s.createKey(admin, { name: 'flux-writer', scopes: ['write:clientkeys', 'read:clientkeys'] })
       for (const scopes of [['keys:write'], ['keys:read'], ['*']]) {
         const r = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: `native-${scopes[0]}`, scopes })
-        assert.equal(r.status, 403, `${scopes}: ${r.text}`)
+        assert.equal(r.status, 403, `${scopes.join(",")}: ${r.text}`)
       }
       const same = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: 'same-labels', scopes: ['write:clientkeys'] })
       assert.equal(same.status, 201, same.text)

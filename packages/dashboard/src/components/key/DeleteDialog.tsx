@@ -11,7 +11,7 @@ export function DeleteDialog({ k, api, action, open, onClose }: { k: ApiKey; api
   const confirmText = k.name ?? k.key_prefix
   const remove = async () => {
     if (await action.act('Key deleted.', () => api.deleteKey(k.id))) {
-      navigate('/keys', { replace: true, state: { notice: `Key "${confirmText}" deleted.` } })
+      void navigate('/keys', { replace: true, state: { notice: `Key "${confirmText}" deleted.` } })
     }
   }
   return (

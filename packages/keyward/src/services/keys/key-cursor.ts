@@ -32,5 +32,5 @@ export function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetP
   if (field !== sort.field || order !== sort.order) {
     throw invalid(`cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`, { field: 'cursor' })
   }
-  return { value: value as string | null, id: id as number }
+  return { value: value, id: id as number }
 }

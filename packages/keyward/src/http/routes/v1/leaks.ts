@@ -32,7 +32,7 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       schema: { tags: ['leaks'], response: { 200: Feedback, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } },
     }, async (req) => {
       if (!services.leaks.githubEnabled) throw new KeywardError('not_found', 'Route POST:/v1/leaks/github not found')
-      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined)
+      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name]) : undefined)
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       return services.leaks.github(raw, header('github-public-key-identifier'), header('github-public-key-signature'), req.ip)
     })
