@@ -2,12 +2,8 @@ import type { Config } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import { ActorRepository } from '../store/actor-repository.js'
 import { AuditRepository } from '../store/audit-repository.js'
-import { type Store, openStore } from '../store/database.js'
-import { KeyRepository } from '../store/key-repository.js'
-import { migrateToLatest } from '../store/migrations.js'
 import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import { SessionRepository } from '../store/session-repository.js'
-import { UsageRepository } from '../store/usage-repository.js'
 import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './auth/audit-log.js'
 import { AuditService } from './auth/audit-service.js'
@@ -24,16 +20,15 @@ import { KeyService } from './keys/key-service.js'
 import { OwnerService } from './auth/owner-service.js'
 import { ODataService } from './keys/odata-service.js'
 import { TokenService } from './auth/token-service.js'
-import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
-import { chunkPacerFor } from './keys/chunked-writes.js'
-import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
-import { UsageRecorder } from './keys/usage-recorder.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
-import { VerifyCache } from './keys/verify-cache.js'
-import { Verifier } from './keys/verifier.js'
+import type { Store } from '../store/database.js'
+import type { UsageRecorder } from './keys/usage-recorder.js'
+import type { VerifyCache } from './keys/verify-cache.js'
+import type { Verifier } from './keys/verifier.js'
+import { openVerifyStack } from './verify-stack.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -77,34 +72,12 @@ export interface ServiceOptions {
 /** Opens the store, migrates it, and wires the use cases. */
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
-  const store = openStore(config.databaseUrl, config)
-  try {
-    await migrateToLatest(store.db, store.dialect)
-  } catch (e) {
-    await store.close()
-    throw e
-  }
-  const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
+  const stack = await openVerifyStack(config, { clock, migrate: true, role: 'server', budgetUnknownKeys: true, onError: opts.onBackgroundError, budgets: config })
+  let onError = opts.onBackgroundError ?? (() => {})
+  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
   const actors = new ActorRepository(store.db)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
-  const cache = new VerifyCache(config.cacheSize, config.negativeCacheTtlMs)
-  const usageRepo = new UsageRepository(store.db, store.readDb)
-  let onError = opts.onBackgroundError ?? (() => {})
-  const usage = new UsageRecorder(keyRepo, config.usageFlushMs, onError, usageRepo, chunkPacerFor(store.dialect))
-  const bus = createInvalidationBus(config, store.db)
-  let limiter: KeyRateLimiter
-  try {
-    await joinCluster(cache, bus, config.cacheFallbackTtlMs, (e) => onError(e))
-    limiter = await createKeyRateLimiter(config)
-  } catch (e) {
-    await bus.close()
-    await store.close()
-    throw e
-  }
-  usage.start()
-  const unknownKeys = config.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(config.unknownKeyRatePerS, config.unknownKeyBurst, clock) : null
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, clock, unknownKeys)
   const sessions = new SessionRepository(store.db)
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
@@ -136,14 +109,12 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     audit: new AuditService(auditRepo),
     setErrorHandler(handler) {
       onError = handler
-      usage.setErrorHandler(handler)
+      stack.setErrorHandler(handler)
     },
+    /** The sweeper first (it writes to the store), then the verification stack in its own order. */
     async close() {
       await sweeper.stop()
-      await usage.stop()
-      await bus.close()
-      await limiter.close()
-      await store.close()
+      await stack.close()
     },
   }
 }

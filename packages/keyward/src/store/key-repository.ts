@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
-import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role } from '../core/types.js'
+import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, VerifiableKey } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { nameContains } from './key-search.js'
@@ -33,9 +33,12 @@ export interface KeysetPosition {
   id: number
 }
 
-/** A key found by the hash of a presented secret, with everything verification needs. */
-export interface KeyLookup {
-  key: ApiKey
+/**
+ * A key found by the hash of a presented secret, with everything verification needs.
+ * `findByHash` gives the whole key; the verification cache keeps only `VerifiableKey`.
+ */
+export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
+  key: K
   owner: Owner
   /** Role of the owning user for user keys; application and device keys act as members. */
   role: Role
@@ -126,7 +129,7 @@ export class KeyRepository {
   }
 
   /** One indexed query: the key matching a hash (current or pre-roll) and its owner. */
-  async findByHash(hash: string): Promise<KeyLookup | undefined> {
+  async findByHash(hash: string): Promise<KeyLookup<ApiKey> | undefined> {
     const r = await this.selectKeys()
       .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
       .select(['user.role as user_role', 'application.owner_user_id as app_owner_id', 'device.application_id as device_app_id', 'dapp.owner_user_id as device_owner_id'])

@@ -28,16 +28,23 @@ export const keywardFastify: FastifyPluginAsync<KeywardFastifyOptions> = async (
   const extract = opts.extractKey ?? ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
   const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
   app.decorateRequest('apiKey', null)
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+  // Callback style, not async: a cached key is answered by `verifySync` without a promise.
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const key = extract(req)
-    const result = key === null ? null : await opts.verifier.verify(key, scopes)
-    if (result?.valid) {
-      req.apiKey = result
-      return
-    }
-    const r = refusalOf(result)
-    return reply.status(r.status).headers(r.headers).send(r.body)
+    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    if (now !== undefined) return admit(req, reply, now, done)
+    opts.verifier.verify(key!, scopes).then((result) => admit(req, reply, result, done), done)
   })
+}
+
+/** Continues with `request.apiKey` set, or answers the refusal (a hook that replies does not call `done`). */
+function admit(req: FastifyRequest, reply: FastifyReply, result: VerifyResult | null, done: () => void): void {
+  if (result?.valid) {
+    req.apiKey = result
+    return done()
+  }
+  const r = refusalOf(result)
+  reply.status(r.status).headers(r.headers).send(r.body)
 }
 // What fastify-plugin does: let the hook and decorator apply to the registering scope.
 Object.assign(keywardFastify, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'keyward' })

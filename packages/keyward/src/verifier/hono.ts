@@ -23,14 +23,21 @@ export interface KeywardHonoOptions {
  */
 export function keywardHono(opts: KeywardHonoOptions) {
   const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
-  return async (c: HonoLikeContext, next: () => Promise<void>): Promise<Response | void> => {
+  // Not async: a cached key is answered by `verifySync`, and the promise is `next()`'s own.
+  return (c: HonoLikeContext, next: () => Promise<void>): Promise<Response | void> => {
     const key = keyFromHeaders(c.req.header('authorization'), c.req.header('x-api-key'))
-    const result = key === null ? null : await opts.verifier.verify(key, scopes)
-    if (result?.valid) {
-      c.set('apiKey', result)
-      return next()
-    }
-    const r = refusalOf(result)
-    return c.json(r.body, r.status, r.headers)
+    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    if (now !== undefined) return admit(c, next, now)
+    return opts.verifier.verify(key!, scopes).then((result) => admit(c, next, result))
   }
+}
+
+/** Continues with `apiKey` set, or answers the refusal. */
+function admit(c: HonoLikeContext, next: () => Promise<void>, result: VerifyResult | null): Promise<Response | void> {
+  if (result?.valid) {
+    c.set('apiKey', result)
+    return next()
+  }
+  const r = refusalOf(result)
+  return Promise.resolve(c.json(r.body, r.status, r.headers))
 }

@@ -1,15 +1,7 @@
 import { type Config, loadConfig } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { VerifyResult } from '../core/verify-result.js'
-import { createInvalidationBus, createKeyRateLimiter, joinCluster } from '../services/cluster/cluster.js'
-import type { KeyRateLimiter } from '../services/cluster/rate-limiter.js'
-import { chunkPacerFor } from '../services/keys/chunked-writes.js'
-import { UsageRecorder } from '../services/keys/usage-recorder.js'
-import { Verifier } from '../services/keys/verifier.js'
-import { VerifyCache } from '../services/keys/verify-cache.js'
-import { openStore } from '../store/database.js'
-import { KeyRepository } from '../store/key-repository.js'
-import { UsageRepository } from '../store/usage-repository.js'
+import { openVerifyStack } from '../services/verify-stack.js'
 
 export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-result.js'
 
@@ -27,6 +19,13 @@ export interface VerifierConfig extends Partial<Pick<Config,
 export interface KeywardVerifier {
   /** Verifies a presented key; never throws for a bad key (the answer says why). */
   verify(key: string, opts?: { scopes?: readonly string[] }): Promise<VerifyResult>
+  /**
+   * The same answer without a promise when it needs no I/O: a cached key (known or known-unknown)
+   * or a malformed one. `undefined` means "call `verify`": the key is not cached, it has a usage
+   * limit (an atomic database decrement), or a rate limit kept in Redis or PostgreSQL. Nothing is
+   * counted or consumed when it returns `undefined`, so calling `verify` next counts once.
+   */
+  verifySync(key: string, opts?: { scopes?: readonly string[] }): VerifyResult | undefined
   /** Cached entries (for metrics). */
   readonly cacheSize: number
   /** Flushes batched `last_used_at` writes and usage counters, and closes connections. */
@@ -42,38 +41,15 @@ export interface KeywardVerifier {
 export async function createVerifier(config: VerifierConfig): Promise<KeywardVerifier> {
   const defaults = loadConfig({ KEYWARD_DATABASE_URL: config.databaseUrl })
   const c = { ...defaults, ...definedOnly(config) }
-  const onError = config.onError ?? (() => {})
-  const store = openStore(c.databaseUrl)
-  const keys = new KeyRepository(store.db, store.dialect)
-  const cache = new VerifyCache(c.cacheSize, c.negativeCacheTtlMs)
-  const bus = createInvalidationBus(c, store.db)
-  let limiter: KeyRateLimiter
-  try {
-    await joinCluster(cache, bus, c.cacheFallbackTtlMs, onError, bus.kind === 'local')
-    limiter = await createKeyRateLimiter(c)
-  } catch (e) {
-    await bus.close()
-    await store.close()
-    throw e
-  }
-  const usage = new UsageRecorder(keys, c.usageFlushMs, onError, new UsageRepository(store.db), chunkPacerFor(store.dialect))
-  usage.start()
-  const verifier = new Verifier(keys, cache, limiter, usage, config.clock ?? systemClock)
-  let closing: Promise<void> | null = null
+  const stack = await openVerifyStack(c, { clock: config.clock ?? systemClock, migrate: false, role: 'embedded', budgetUnknownKeys: false, onError: config.onError })
+  const { verifier, cache } = stack
   return {
     verify: (key, opts) => verifier.verify(key, opts),
+    verifySync: (key, opts) => verifier.verifySync(key, opts),
     get cacheSize() {
       return cache.size
     },
-    close() {
-      closing ??= (async () => {
-        await usage.stop()
-        await bus.close()
-        await limiter.close()
-        await store.close()
-      })()
-      return closing
-    },
+    close: () => stack.close(),
   }
 }
 

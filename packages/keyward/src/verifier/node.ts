@@ -25,17 +25,22 @@ export function keywardMiddleware(opts: KeywardMiddlewareOptions) {
   const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
   return (req: VerifiedRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     const key = extract(req)
-    const pending = key === null ? Promise.resolve(null) : opts.verifier.verify(key, scopes)
-    pending.then((result) => {
-      if (result?.valid) {
-        req.apiKey = result
-        return next()
-      }
-      const r = refusalOf(result)
-      res.writeHead(r.status, { ...r.headers, 'content-type': 'application/json; charset=utf-8' })
-      res.end(JSON.stringify(r.body))
-    }, next)
+    // A cached key is answered by `verifySync`: no promise, `next()` in the same tick.
+    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    if (now !== undefined) return admit(req, res, next, now)
+    opts.verifier.verify(key!, scopes).then((result) => admit(req, res, next, result), next)
   }
+}
+
+/** Calls `next()` with `req.apiKey` set, or answers the refusal. */
+function admit(req: VerifiedRequest, res: ServerResponse, next: () => void, result: VerifyResult | null): void {
+  if (result?.valid) {
+    req.apiKey = result
+    return next()
+  }
+  const r = refusalOf(result)
+  res.writeHead(r.status, { ...r.headers, 'content-type': 'application/json; charset=utf-8' })
+  res.end(JSON.stringify(r.body))
 }
 
 function first(v: string | string[] | undefined): string | undefined {

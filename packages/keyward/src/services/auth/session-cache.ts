@@ -84,7 +84,7 @@ export class SessionCache {
     if (hit !== undefined) return hit
     const version = this.cache.version
     const found = (await load()) ?? null
-    this.cache.set(tag, found, version)
+    this.cache.setTagged(tag, found, version)
     return found
   }
 }

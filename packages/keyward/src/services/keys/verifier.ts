@@ -17,6 +17,11 @@ export interface VerifyOptions {
   viewer?: Principal
 }
 
+/** A verification's answer; `lookup` (the cached key, for bearer authentication) is set for known keys. */
+export type Verified = VerifyResult & { lookup?: KeyLookup }
+
+const NO_OPTIONS: VerifyOptions = Object.freeze({})
+
 const statusCode = { revoked: 'REVOKED', disabled: 'DISABLED', expired: 'EXPIRED' } as const
 
 /**
@@ -53,19 +58,48 @@ export class Verifier {
   /** One query; an answer whose hash was invalidated while it ran is returned but not cached. */
   private async query(hash: string): Promise<KeyLookup | null> {
     const version = this.cache.version
-    const found = (await this.keys.findByHash(hash)) ?? null
-    this.cache.set(hash, found, version)
-    return found
+    return this.cache.set(hash, (await this.keys.findByHash(hash)) ?? null, version)
   }
 
   /**
-   * Verifies a presented key. On a cache hit of a key without a usage limit this does
-   * no database work and allocates little: the result object, and a rate-limit
-   * state when the key has a rate limit. Outcomes are counted per key and day
-   * (secrets that match no key, or one the viewer may not see, count for nobody).
+   * Verifies a presented key: the synchronous answer when there is one (`verifySync`), else
+   * the cache miss's query, the rate limiter and the usage decrement. Outcomes are counted per
+   * key and day (secrets that match no key, or one the viewer may not see, count for nobody).
    */
-  verify(secret: string, opts: VerifyOptions = {}): Promise<VerifyResult & { lookup?: KeyLookup }> {
-    return this.check(secret, opts)
+  verify(secret: string, opts: VerifyOptions = NO_OPTIONS): Promise<Verified> {
+    try {
+      if (!isWellFormedKey(secret)) return Promise.resolve(MALFORMED)
+      const hash = hashSecret(secret)
+      const cached = this.cache.get(hash)
+      const now = cached === undefined ? undefined : this.fromCache(cached, opts)
+      return now === undefined ? this.check(hash, cached, opts) : Promise.resolve(now)
+    } catch (e) {
+      return Promise.reject(e) // a promise-returning function never throws synchronously
+    }
+  }
+
+  /**
+   * The answer of `verify` when it needs no I/O, else `undefined` ("call `verify`"). Answers:
+   * malformed keys; cached keys, known (every policy check: status, grace period, viewer, scopes)
+   * or known-unknown (NOT_FOUND, spent from the viewer's budget). `undefined`: not cached; a key
+   * that passes every check but has a usage limit (atomic decrement in the database) or a rate
+   * limit (the limiter's store). Side effects (usage counts, the budget) happen only when it
+   * answers, so `verify` after `undefined` counts once. Reads the cache at call time: an
+   * invalidation evicts synchronously, so the next call cannot see the stale entry.
+   */
+  verifySync(secret: string, opts: VerifyOptions = NO_OPTIONS): Verified | undefined {
+    if (!isWellFormedKey(secret)) return MALFORMED
+    const cached = this.cache.get(hashSecret(secret))
+    return cached === undefined ? undefined : this.fromCache(cached, opts)
+  }
+
+  /** A cached entry's answer, or undefined when a limit needs the limiter's store or the database. */
+  private fromCache(found: KeyLookup | null, opts: VerifyOptions): Verified | undefined {
+    const now = this.clock.now()
+    const refused = this.policy(found, opts, now)
+    if (refused) return refused
+    if (found!.key.rateLimit || found!.key.remaining !== null) return undefined
+    return this.accept(found!, now.getTime(), null, undefined)
   }
 
   /** A refusal of a known key, counted in its usage. */
@@ -90,39 +124,59 @@ export class Verifier {
     return { valid: false, code: 'RATE_LIMITED', ratelimit: this.unknownKeys!.state(caller) }
   }
 
-  private async check(secret: string, opts: VerifyOptions): Promise<VerifyResult & { lookup?: KeyLookup }> {
-    if (!isWellFormedKey(secret)) return MALFORMED
-    const caller = this.unknownKeys && opts.viewer ? opts.viewer.owner.actorId : null
-    const hash = hashSecret(secret)
-    let found = this.cache.get(hash)
+  /** The I/O path: `verifySync` had no answer. */
+  private async check(hash: string, cached: KeyLookup | null | undefined, opts: VerifyOptions): Promise<Verified> {
+    const caller = this.callerOf(opts)
+    let found = cached
     if (found === undefined) {
       // A caller out of NOT_FOUND answers gets no query for a key that is not cached.
       if (caller !== null && !this.unknownKeys!.allows(caller)) return this.callerThrottled(caller)
       found = await this.query(hash)
     }
-    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(caller)
-    const { key } = found
     const now = this.clock.now()
+    const refused = this.policy(found, opts, now)
+    if (refused) return refused
+    const { key } = found!
     const nowMs = now.getTime()
-    const status = keyStatus(key, now)
-    if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
-    // A rolled-away secret lives on only for its grace period.
-    if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())) {
-      return this.refuse(found, nowMs, 'EXPIRED')
-    }
-    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
-
     let ratelimit: VerifyResult['ratelimit']
     if (key.rateLimit) {
       const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
       ratelimit = r.state
-      if (!r.allowed) return this.refuse(found, nowMs, 'RATE_LIMITED', null, ratelimit)
+      if (!r.allowed) return this.refuse(found!, nowMs, 'RATE_LIMITED', null, ratelimit)
     }
     let remaining: number | null = null
     if (key.remaining !== null) {
       remaining = await this.keys.consumeUse(key.id, now, key.refill)
-      if (remaining === null) return this.refuse(found, nowMs, 'USAGE_EXCEEDED', 0, ratelimit)
+      if (remaining === null) return this.refuse(found!, nowMs, 'USAGE_EXCEEDED', 0, ratelimit)
     }
+    return this.accept(found!, nowMs, remaining, ratelimit)
+  }
+
+  private callerOf(opts: VerifyOptions): number | null {
+    return this.unknownKeys && opts.viewer ? opts.viewer.owner.actorId : null
+  }
+
+  /**
+   * The refusal that needs no I/O (unknown, not the viewer's, revoked, disabled, expired, a
+   * rolled-away secret past its grace period, missing scopes), or null when the key passes them.
+   */
+  private policy(found: KeyLookup | null, opts: VerifyOptions, now: Date): Verified | null {
+    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(this.callerOf(opts))
+    const { key } = found
+    const nowMs = now.getTime()
+    const status = keyStatus(key, now)
+    if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
+    // A rolled-away secret lives on only for its grace period.
+    if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > nowMs)) {
+      return this.refuse(found, nowMs, 'EXPIRED')
+    }
+    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
+    return null
+  }
+
+  /** VALID: counted, `last_used_at` batched. */
+  private accept(found: KeyLookup, nowMs: number, remaining: number | null, ratelimit: VerifyResult['ratelimit']): Verified {
+    const { key } = found
     this.usage.touch(key.id, nowMs)
     this.usage.count(key.id, 'VALID', nowMs)
     return {

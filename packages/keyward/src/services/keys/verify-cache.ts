@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { KeyLookup } from '../../store/key-repository.js'
+import { EntryCompactor, deepFreeze } from './cache-entry.js'
 
 const UNKNOWN = { unknown: true } as const
 /** A key lookup (under its bare hash) or another credential's entry (under a tag, see `credentialTag`). */
@@ -43,6 +44,7 @@ export class VerifyCache {
   private epoch = 0
   /** The last invalidations (hashes, or null for a clear), to tell which lookups they spoil. */
   private recent: { epoch: number; hashes: readonly string[] | null }[] = []
+  private readonly compactor = new EntryCompactor()
 
   constructor(size: number, private readonly negativeTtlMs: number) {
     this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
@@ -66,19 +68,35 @@ export class VerifyCache {
   }
 
   /**
-   * Remembers a database answer. With `version`, the answer is dropped when an
-   * invalidation arrived while the query ran (it may predate the write).
+   * Remembers a database answer and returns the entry to answer from: the compact,
+   * deeply frozen copy (`cache-entry.ts`), so a cached and an uncached answer are alike.
+   * With `version`, the answer is not kept when an invalidation arrived while the query
+   * ran (it may predate the write); it is still returned, for that one caller.
    */
-  set(hash: string, lookup: KeyLookup | object | null, version?: number): void {
-    if (!this.lru || (version !== undefined && this.changedSince(hash, version))) return
-    if (lookup) {
-      // Verify results hand out the cached scopes and meta without copying (hot path):
-      // frozen, so a caller that mutates its result cannot change what others see.
-      deepFreeze(lookup)
-      if (this.positiveTtlMs === null) this.lru.set(hash, lookup)
-      else if (this.positiveTtlMs > 0) this.lru.set(hash, lookup, { ttl: this.positiveTtlMs })
+  set(hash: string, found: KeyLookup | null, version?: number): KeyLookup | null {
+    // Verify results hand out the cached scopes and meta without copying (hot path):
+    // frozen, so a caller that mutates its result cannot change what others see.
+    const lookup = found && this.compactor.compact(found)
+    this.keep(hash, lookup, version)
+    return lookup
+  }
+
+  /**
+   * Remembers another credential's entry under its `credentialTag` (a session, a user), with
+   * the same stale-answer rule as keys. Not compacted (it is no key lookup); frozen like one.
+   */
+  setTagged(tag: string, entry: object | null, version?: number): void {
+    this.keep(tag, entry && deepFreeze(entry), version)
+  }
+
+  private keep(name: string, entry: Entry | null, version: number | undefined): void {
+    const { lru } = this
+    if (!lru || (version !== undefined && this.changedSince(name, version))) return
+    if (entry) {
+      if (this.positiveTtlMs === null) lru.set(name, entry)
+      else if (this.positiveTtlMs > 0) lru.set(name, entry, { ttl: this.positiveTtlMs })
     }
-    else if (this.negativeTtlMs > 0) this.lru.set(hash, UNKNOWN, { ttl: this.negativeTtlMs })
+    else if (this.negativeTtlMs > 0) lru.set(name, UNKNOWN, { ttl: this.negativeTtlMs })
   }
 
   /**
@@ -131,9 +149,4 @@ export class VerifyCache {
   get size(): number {
     return this.lru?.size ?? 0
   }
-}
-
-function deepFreeze(o: object): void {
-  Object.freeze(o)
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object)
 }

@@ -1,0 +1,127 @@
+import type { Config } from '../config.js'
+import type { Clock } from '../core/clock.js'
+import { type Store, type StoreBudgets, openStore } from '../store/database.js'
+import { KeyRepository } from '../store/key-repository.js'
+import { migrateToLatest } from '../store/migrations.js'
+import { UsageRepository } from '../store/usage-repository.js'
+import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
+import type { InvalidationBus } from './cluster/invalidation-bus.js'
+import type { KeyRateLimiter } from './cluster/rate-limiter.js'
+import { chunkPacerFor } from './keys/chunked-writes.js'
+import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
+import { UsageRecorder } from './keys/usage-recorder.js'
+import { VerifyCache } from './keys/verify-cache.js'
+import { Verifier } from './keys/verifier.js'
+
+/** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
+export type VerifyStackSettings = Pick<Config,
+  'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'
+  | 'cacheSize' | 'negativeCacheTtlMs' | 'usageFlushMs' | 'unknownKeyRatePerS' | 'unknownKeyBurst'>
+
+/** Where the server and an embedded verifier differ; each option says why. */
+export interface VerifyStackOptions {
+  clock: Clock
+  /**
+   * Migrate the database to the latest schema after opening it. The server owns the schema (true);
+   * an embedded verifier reads a database some server migrated and must never change it (false).
+   */
+  migrate: boolean
+  /**
+   * The server routes heavy reads (listings, OData, audit) through a read pool with time budgets
+   * (`store/read-pool.ts`); an embedded verifier only makes point lookups, so it opens no pool (absent).
+   */
+  budgets?: StoreBudgets
+  /**
+   * Who may hear other processes' key writes. `'server'`: every write to this database goes through
+   * some server, so a local bus (SQLite) is complete and positive entries live until evicted.
+   * `'embedded'`: on a local bus (SQLite) the writes happen in the server's process, which cannot
+   * reach this one, so cached keys live `cacheFallbackTtlMs` (on PostgreSQL or Redis it hears them).
+   */
+  role: 'server' | 'embedded'
+  /**
+   * Budget NOT_FOUND answers per viewer (`unknownKeyRatePerS`, 0: off). Only the server's verify
+   * endpoint passes a viewer; the embedded verifier and bearer authentication have none, so false there.
+   */
+  budgetUnknownKeys: boolean
+  /** Background failures (usage flushes, a lost bus); replaceable with `setErrorHandler`. */
+  onError?: (e: unknown) => void
+}
+
+/** store → cache → bus → limiter → usage → verifier, wired once for the server and `createVerifier`. */
+export interface VerifyStack {
+  store: Store
+  keyRepo: KeyRepository
+  usageRepo: UsageRepository
+  cache: VerifyCache
+  bus: InvalidationBus
+  limiter: KeyRateLimiter
+  usage: UsageRecorder
+  verifier: Verifier
+  /** Where background failures go from now on (the server's log, once its app exists). */
+  setErrorHandler(onError: (e: unknown) => void): void
+  /**
+   * Idempotent. Flushes usage while the store is open, then closes the bus (no more evictions
+   * or publications), the limiter's connections, and the store last: each step needs only what
+   * is still open.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the store and wires the verification stack. A failure part-way closes what was
+ * opened (bus, store) before rethrowing, so no connection is left behind.
+ */
+export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackOptions): Promise<VerifyStack> {
+  const store = openStore(s.databaseUrl, opts.budgets)
+  let bus: InvalidationBus | null = null
+  try {
+    if (opts.migrate) await migrateToLatest(store.db, store.dialect)
+    let onError = opts.onError ?? (() => {})
+    const report = (e: unknown) => onError(e)
+    const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
+    bus = createInvalidationBus(s, store.db)
+    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, opts.role === 'embedded' && bus.kind === 'local')
+    const limiter = await createKeyRateLimiter(s)
+    return wire(s, opts, { store, bus, cache, limiter, report, setOnError: (h) => { onError = h } })
+  } catch (e) {
+    await bus?.close()
+    await store.close()
+    throw e
+  }
+}
+
+interface Opened {
+  store: Store
+  bus: InvalidationBus
+  cache: VerifyCache
+  limiter: KeyRateLimiter
+  report: (e: unknown) => void
+  setOnError: (h: (e: unknown) => void) => void
+}
+
+function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): VerifyStack {
+  const { store, bus, cache, limiter } = o
+  const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
+  const usageRepo = new UsageRepository(store.db, store.readDb)
+  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, chunkPacerFor(store.dialect))
+  usage.start()
+  const budget = opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock) : null
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, budget)
+  let closing: Promise<void> | null = null
+  return {
+    store, keyRepo, usageRepo, cache, bus, limiter, usage, verifier,
+    setErrorHandler(handler) {
+      o.setOnError(handler)
+      usage.setErrorHandler(handler)
+    },
+    close() {
+      closing ??= (async () => {
+        await usage.stop()
+        await bus.close()
+        await limiter.close()
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}
