@@ -74,7 +74,7 @@ export class Verifier {
       const now = cached === undefined ? undefined : this.fromCache(cached, opts)
       return now === undefined ? this.check(hash, cached, opts) : Promise.resolve(now)
     } catch (e) {
-      return Promise.reject(e) // a promise-returning function never throws synchronously
+      return Promise.reject(e instanceof Error ? e : new Error(String(e))) // a promise-returning function never throws synchronously
     }
   }
 
