@@ -32,7 +32,7 @@ export function killTargets(): void {
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify({ ...spec, dir })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const proc = spawn(process.execPath, ['--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
   const ready = await new Promise<Ready>((resolve, reject) => {
