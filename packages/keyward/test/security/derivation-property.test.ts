@@ -65,14 +65,10 @@ const realmId = (id: number) => id.toString(16).padStart(24, '0')
 
 /**
  * A Realm refresh token for a credential: key login for a key, password login for
- * the root session ('' when refused, or skipped). Known gap until sec-sessions
- * lands: a Realm session does not yet record its origin key, so what it creates
- * or enables cannot be bounded by that key's expiry and limits; bounded keys
- * therefore do not open Realm sessions here.
+ * the root session ('' when refused). A Realm session records the key it was opened
+ * with, so what it creates or enables is bounded by that key's rights, expiry and limits.
  */
 async function realmLogin(w: World, c: Cred): Promise<string> {
-  const p = await producerRights(w, c)
-  if (p.expires !== null || p.rate || p.remaining !== null) return ''
   const login = c.keyId === null
     ? { path: 'local-userpass', body: { username: `${w.owners[0]!.name}@example.com`, password: w.password } }
     : { path: 'api-key', body: { key: c.token } }
