@@ -1,6 +1,7 @@
-// Copies the dashboard's build into dist/dashboard, so the published keyward package serves it
-// (http/dashboard.ts looks there first). Fails when the dashboard is not built: a package
-// without its dashboard must not be produced silently.
+// Copies what tsc does not emit into dist/: the dashboard's build into dist/dashboard, so the
+// published keyward package serves it (http/dashboard.ts looks there first), and the SQLite
+// read-pool's reader (plain JavaScript, forked as its own process by store/read-pool.ts).
+// Fails when the dashboard is not built: a package without its dashboard must not be produced silently.
 import { cpSync, existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,3 +15,4 @@ if (!existsSync(join(from, 'index.html'))) {
 }
 rmSync(to, { recursive: true, force: true })
 cpSync(from, to, { recursive: true })
+cpSync(join(pkg, 'src', 'store', 'read-worker.js'), join(pkg, 'dist', 'store', 'read-worker.js'))
