@@ -13,7 +13,10 @@ const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'package
 const PACKAGES = {
   client: { output: 'dist/index.js', sources: ['src', 'tsconfig.build.json', 'package.json'] },
   dashboard: { output: 'dist/index.html', sources: ['src', 'index.html', 'vite.config.ts', 'package.json'] },
-  keyward: { output: 'dist/cli/main.js', sources: ['src', 'tsconfig.build.json', 'tsconfig.json', 'package.json', 'scripts', '../dashboard/dist'] },
+  keyward: {
+    output: 'dist/cli/main.js',
+    sources: ['src', 'tsconfig.build.json', 'tsconfig.json', 'package.json', 'scripts', '../dashboard/dist'],
+  },
 }
 
 function newest(path) {

@@ -9,7 +9,10 @@ import { percentile } from './measure.js'
 export function adversarialSuite(): { name: string; path: string }[] {
   const ors = Array.from({ length: 120 }, (_, i) => `contains(name,'zz${i}')`).join(' or ')
   return [
-    { name: 'OData nested lambda', path: `/v7/api_key?$filter=${encodeURIComponent("is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))")}&$top=1` },
+    {
+      name: 'OData nested lambda',
+      path: `/v7/api_key?$filter=${encodeURIComponent("is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))")}&$top=1`,
+    },
     { name: '`/v1/keys?q=zzz`', path: '/v1/keys?q=zzz' },
     { name: '120 `or`ed contains', path: `/v7/api_key?$filter=${encodeURIComponent(ors)}&$top=1` },
     { name: '`$orderby=description`', path: '/v7/api_key?$orderby=description&$top=1' },
@@ -39,7 +42,10 @@ export function runAdversary(origin: string, token: string, timeoutMs: number, m
         const s = samples[i]!
         const t = performance.now()
         try {
-          const res = await fetch(origin + req.path, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) })
+          const res = await fetch(origin + req.path, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(timeoutMs),
+          })
           await res.arrayBuffer()
           s.statuses[res.status] = (s.statuses[res.status] ?? 0) + 1
         } catch {
@@ -55,7 +61,14 @@ export function runAdversary(origin: string, token: string, timeoutMs: number, m
       await loop
       return suite.map((req, i) => {
         const s = samples[i]!
-        return { name: req.name, sent: s.durations.length, timeouts: s.timeouts, statuses: s.statuses, p50Ms: percentile(s.durations, 50), maxMs: Math.max(0, ...s.durations) }
+        return {
+          name: req.name,
+          sent: s.durations.length,
+          timeouts: s.timeouts,
+          statuses: s.statuses,
+          p50Ms: percentile(s.durations, 50),
+          maxMs: Math.max(0, ...s.durations),
+        }
       })
     },
   }

@@ -32,24 +32,35 @@ export function killTargets(): void {
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
-  const proc = spawn(process.execPath, ['--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const proc = spawn(
+    process.execPath,
+    ['--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  )
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
   const ready = await new Promise<Ready>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`target ${spec.kind} not ready after ${STARTUP_MS / 1000} s`)), STARTUP_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`target ${spec.kind} not ready after ${STARTUP_MS / 1000} s`)),
+      STARTUP_MS,
+    )
     proc.once('message', (m: { ready: Ready }) => (clearTimeout(timer), resolve(m.ready)))
     proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`target ${spec.kind} exited with ${code}`))))
   }).catch((e: unknown) => {
     proc.kill('SIGKILL')
     throw e
   })
-  const ask = (cmd: 'reset' | 'stats') => new Promise<TargetStats>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`target ${spec.kind} did not answer ${cmd}`)), 30_000)
-    proc.once('message', (m: { stats: TargetStats }) => (clearTimeout(timer), resolve(m.stats)))
-    proc.send({ cmd })
-  })
+  const ask = (cmd: 'reset' | 'stats') =>
+    new Promise<TargetStats>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`target ${spec.kind} did not answer ${cmd}`)), 30_000)
+      proc.once('message', (m: { stats: TargetStats }) => (clearTimeout(timer), resolve(m.stats)))
+      proc.send({ cmd })
+    })
   return {
-    ready, proc, dir, url: `http://127.0.0.1:${ready.port}${ready.path}`,
+    ready,
+    proc,
+    dir,
+    url: `http://127.0.0.1:${ready.port}${ready.path}`,
     reset: async () => void (await ask('reset')),
     stats: () => ask('stats'),
     stop: () => stopProcess(proc),

@@ -36,11 +36,22 @@ export function bodiesOf(keys: readonly string[]): string[] {
 }
 
 /** Runs `connections` connections for `durationS` seconds (or `amount` requests); `fixed`: one body, no per-request setup. */
-export async function load(shot: Shot, connections: number, durationS: number, amount?: number, fixed = false): Promise<LoadResult> {
+export async function load(
+  shot: Shot,
+  connections: number,
+  durationS: number,
+  amount?: number,
+  fixed = false,
+): Promise<LoadResult> {
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const r = await autocannon({
-    url: shot.url, method: 'POST', connections, duration: durationS, timeout: 10, ...(amount && { amount }),
+    url: shot.url,
+    method: 'POST',
+    connections,
+    duration: durationS,
+    timeout: 10,
+    ...(amount && { amount }),
     headers: { 'content-type': 'application/json', ...shot.headers },
     ...(fixed
       ? { body: shot.bodies[0] }
@@ -49,7 +60,14 @@ export async function load(shot: Shot, connections: number, durationS: number, a
   const wall = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   return {
-    rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, unanswered: r.requests.sent - r.requests.total,
-    errors: r.errors + r.timeouts, non2xx: r.non2xx, clientCpu: (cpu.user + cpu.system) / 1000 / wall,
+    rps: r['2xx'] / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    requests: r.requests.total,
+    unanswered: r.requests.sent - r.requests.total,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    clientCpu: (cpu.user + cpu.system) / 1000 / wall,
   }
 }

@@ -5,15 +5,17 @@ export async function opsPerSecond(ms: number, op: () => unknown, concurrency = 
   let n = 0
   const start = performance.now()
   const end = start + ms
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      // Batches of 64 keep the clock out of the measurement.
-      for (let i = 0; i < 64; i++) await op()
-      n += 64
-      // Yield to the event loop like a real process: timers (usage flush, lru-cache's clock, TTLs) must run.
-      await new Promise((r) => setImmediate(r))
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        // Batches of 64 keep the clock out of the measurement.
+        for (let i = 0; i < 64; i++) await op()
+        n += 64
+        // Yield to the event loop like a real process: timers (usage flush, lru-cache's clock, TTLs) must run.
+        await new Promise((r) => setImmediate(r))
+      }
+    }),
+  )
   return n / ((performance.now() - start) / 1000)
 }
 

@@ -37,9 +37,15 @@ export function pgCounters(url: string): Promise<PgCounters> {
     const db = await c.query('select xact_commit::float8 as x from pg_stat_database where datname = current_database()')
     const t = await c.query(`select (coalesce(idx_scan, 0) + coalesce(seq_scan, 0))::float8 as s,
       (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::float8 as t from pg_stat_user_tables where relname = 'api_key'`)
-    const h = await c.query(`select coalesce(sum(s.idx_scan), 0)::float8 as s from pg_stat_user_indexes s join pg_indexes i
+    const h =
+      await c.query(`select coalesce(sum(s.idx_scan), 0)::float8 as s from pg_stat_user_indexes s join pg_indexes i
       on i.indexname = s.indexrelname and i.tablename = s.relname where s.relname = 'api_key' and i.indexdef ~ '\\(.*hash.*\\)'`)
-    return { xactCommit: db.rows[0].x, keyScans: t.rows[0]?.s ?? 0, keyTuples: t.rows[0]?.t ?? 0, hashIndexScans: h.rows[0].s }
+    return {
+      xactCommit: db.rows[0].x,
+      keyScans: t.rows[0]?.s ?? 0,
+      keyTuples: t.rows[0]?.t ?? 0,
+      hashIndexScans: h.rows[0].s,
+    }
   })
 }
 
@@ -49,5 +55,8 @@ export async function freshPgDatabase(adminUrl: string): Promise<{ url: string; 
   await withClient(adminUrl, (c) => c.query(`create database ${name}`))
   const u = new URL(adminUrl)
   u.pathname = `/${name}`
-  return { url: u.toString(), drop: () => withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}) }
+  return {
+    url: u.toString(),
+    drop: () => withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
+  }
 }

@@ -2,7 +2,10 @@
 import { cpus, loadavg, totalmem } from 'node:os'
 import { find, type HttpRun, type Results } from './results.js'
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a')
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a'
 const pct = (x: number) => `${fmt(x * 100, 0)} %`
 
 /** One issue-11 target: `measured` against `goal`, where `atLeast` says which side is good. */
@@ -27,7 +30,8 @@ function goals(res: Results): Goal[] {
   const session = find(res, 'keyward-session', 'uniform')?.r
   const ba = find(res, 'better-auth', 'uniform')?.r
   const loop = (w: string) => res.inProcess.find((r) => r.loop.startsWith('sha256') && r.workload === w)?.opsPerS
-  const verify = (w: string) => res.inProcess.find((r) => r.loop.startsWith('`createVerifier') && r.workload === w)?.opsPerS
+  const verify = (w: string) =>
+    res.inProcess.find((r) => r.loop.startsWith('`createVerifier') && r.workload === w)?.opsPerS
   const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : undefined)
   const x = (v?: number, d = 2) => (v === undefined ? 'n/a' : `${fmt(v, d)}×`)
   const rps = ratio(kw?.r.rps, bare?.rps)
@@ -39,15 +43,78 @@ function goals(res: Results): Goal[] {
   const bigCold = ratio(res.scale?.uncached?.big.r.rps, res.scale?.uncached?.small.r.rps)
   const rss = res.scale?.fill.rssMb
   return [
-    { what: 'HTTP verify req/s vs bare node:http (uniform)', measured: rps, shown: x(rps), goal: 0.5, goalShown: '≥ 0.5×', atLeast: true },
-    { what: 'HTTP verify p99 vs bare (uniform; whole ms, closed loop at saturation)', measured: p99, shown: `${x(p99)} (${fmt(kw?.r.p99 ?? NaN)} vs ${fmt(bare?.p99 ?? NaN)} ms)`, goal: 2, goalShown: '≤ 2×', atLeast: false },
-    { what: 'in-process `createVerifier` vs sha256 + Map (uniform)', measured: inproc, shown: x(inproc), goal: 0.5, goalShown: '≥ 0.5×', atLeast: true },
-    { what: 'session-token caller vs API-key caller (uniform req/s)', measured: sess, shown: x(sess), goal: 0.8, goalShown: 'within 20 % (≥ 0.8×)', atLeast: true },
-    { what: 'Keyward vs better-auth (uniform req/s)', measured: peer, shown: x(peer, 1), goal: 10, goalShown: '≥ 10×', atLeast: true },
-    { what: 'server event-loop delay max under load (uniform)', measured: kw?.s.loopMaxMs, shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms (bare: ${fmt(bare ? find(res, 'bare', 'uniform')!.s.loopMaxMs : NaN, 1)} ms)`, goal: 5, goalShown: '≤ 5 ms', atLeast: false },
-    { what: `${fmt(res.settings.bigStore)} keys vs ${fmt(res.settings.population)} (uniform req/s)`, measured: big, shown: x(big), goal: 0.9, goalShown: 'within 10 % (≥ 0.9×)', atLeast: true },
-    { what: `same, cache off (every verify reads the store: what store size can change)`, measured: bigCold, shown: x(bigCold), goal: 0.9, goalShown: 'within 10 % (≥ 0.9×)', atLeast: true },
-    { what: `server RSS, cache holding ${fmt(res.scale?.fill.cacheEntries ?? NaN)} entries`, measured: rss, shown: `${fmt(rss ?? NaN)} MB`, goal: 300, goalShown: '≤ 300 MB', atLeast: false },
+    {
+      what: 'HTTP verify req/s vs bare node:http (uniform)',
+      measured: rps,
+      shown: x(rps),
+      goal: 0.5,
+      goalShown: '≥ 0.5×',
+      atLeast: true,
+    },
+    {
+      what: 'HTTP verify p99 vs bare (uniform; whole ms, closed loop at saturation)',
+      measured: p99,
+      shown: `${x(p99)} (${fmt(kw?.r.p99 ?? NaN)} vs ${fmt(bare?.p99 ?? NaN)} ms)`,
+      goal: 2,
+      goalShown: '≤ 2×',
+      atLeast: false,
+    },
+    {
+      what: 'in-process `createVerifier` vs sha256 + Map (uniform)',
+      measured: inproc,
+      shown: x(inproc),
+      goal: 0.5,
+      goalShown: '≥ 0.5×',
+      atLeast: true,
+    },
+    {
+      what: 'session-token caller vs API-key caller (uniform req/s)',
+      measured: sess,
+      shown: x(sess),
+      goal: 0.8,
+      goalShown: 'within 20 % (≥ 0.8×)',
+      atLeast: true,
+    },
+    {
+      what: 'Keyward vs better-auth (uniform req/s)',
+      measured: peer,
+      shown: x(peer, 1),
+      goal: 10,
+      goalShown: '≥ 10×',
+      atLeast: true,
+    },
+    {
+      what: 'server event-loop delay max under load (uniform)',
+      measured: kw?.s.loopMaxMs,
+      shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms (bare: ${fmt(bare ? find(res, 'bare', 'uniform')!.s.loopMaxMs : NaN, 1)} ms)`,
+      goal: 5,
+      goalShown: '≤ 5 ms',
+      atLeast: false,
+    },
+    {
+      what: `${fmt(res.settings.bigStore)} keys vs ${fmt(res.settings.population)} (uniform req/s)`,
+      measured: big,
+      shown: x(big),
+      goal: 0.9,
+      goalShown: 'within 10 % (≥ 0.9×)',
+      atLeast: true,
+    },
+    {
+      what: `same, cache off (every verify reads the store: what store size can change)`,
+      measured: bigCold,
+      shown: x(bigCold),
+      goal: 0.9,
+      goalShown: 'within 10 % (≥ 0.9×)',
+      atLeast: true,
+    },
+    {
+      what: `server RSS, cache holding ${fmt(res.scale?.fill.cacheEntries ?? NaN)} entries`,
+      measured: rss,
+      shown: `${fmt(rss ?? NaN)} MB`,
+      goal: 300,
+      goalShown: '≤ 300 MB',
+      atLeast: false,
+    },
   ]
 }
 
@@ -55,20 +122,35 @@ function httpRow(h: HttpRun, bare?: HttpRun): string {
   const ratio = bare ? `${fmt(h.r.rps / bare.r.rps, 2)}×` : ''
   // No answer at all: autocannon's latencies are then empty, not zero.
   // autocannon's histogram truncates latencies to whole milliseconds: no decimals to show.
-  const lat = h.r.rps > 0 ? `${fmt(h.r.p50)} | ${fmt(h.r.p99)} | ${fmt(h.r.max)}` : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
+  const lat =
+    h.r.rps > 0
+      ? `${fmt(h.r.p50)} | ${fmt(h.r.p99)} | ${fmt(h.r.max)}`
+      : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
   return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.s.serverCpu, 2)} | ${fmt(h.r.clientCpu, 2)} |`
 }
 
-const HTTP_HEAD = ['| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | server CPU (cores) | client CPU (cores) |', '|---|---|---|---|---|---|---|---|---|---|']
+const HTTP_HEAD = [
+  '| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | server CPU (cores) | client CPU (cores) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+]
 
 function httpTable(res: Results): string[] {
-  return [...HTTP_HEAD, ...res.http.map((h) => httpRow(h, h.target === 'bare' ? undefined : find(res, 'bare', h.workload)))]
+  return [
+    ...HTTP_HEAD,
+    ...res.http.map((h) => httpRow(h, h.target === 'bare' ? undefined : find(res, 'bare', h.workload))),
+  ]
 }
 
 function inProcessTable(res: Results): string[] {
   const base = (w: string) => res.inProcess.find((r) => r.loop.startsWith('sha256') && r.workload === w)?.opsPerS
-  return ['| loop | workload | ops/s | × sha256 + Map |', '|---|---|---|---|', ...res.inProcess.map((r) =>
-    `| ${r.loop} | ${r.workload} | ${fmt(r.opsPerS)} | ${r.loop.startsWith('sha256') ? '1.00×' : `${fmt(r.opsPerS / (base(r.workload) ?? NaN), 2)}×`}${r.syncShare !== undefined ? ` (answered synchronously: ${pct(r.syncShare)})` : ''} |`)]
+  return [
+    '| loop | workload | ops/s | × sha256 + Map |',
+    '|---|---|---|---|',
+    ...res.inProcess.map(
+      (r) =>
+        `| ${r.loop} | ${r.workload} | ${fmt(r.opsPerS)} | ${r.loop.startsWith('sha256') ? '1.00×' : `${fmt(r.opsPerS / (base(r.workload) ?? NaN), 2)}×`}${r.syncShare !== undefined ? ` (answered synchronously: ${pct(r.syncShare)})` : ''} |`,
+    ),
+  ]
 }
 
 function floodLines(res: Results): string[] {
@@ -86,45 +168,97 @@ function floodLines(res: Results): string[] {
 function scaleLines(res: Results): string[] {
   const s = res.scale
   if (!s) return ['Big store: not run (see notes).']
-  const head = [...HTTP_HEAD, httpRow(s.same, find(res, 'bare', 'uniform')), ...(s.wide ? [httpRow(s.wide)] : []),
-    ...(s.uncached ? [httpRow(s.uncached.small), httpRow(s.uncached.big)] : [])]
-  return [`${fmt(res.settings.bigStore)} keys bulk-loaded in ${fmt(s.seedS, 1)} s.`, '', ...head, '',
-    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process).`]
+  const head = [
+    ...HTTP_HEAD,
+    httpRow(s.same, find(res, 'bare', 'uniform')),
+    ...(s.wide ? [httpRow(s.wide)] : []),
+    ...(s.uncached ? [httpRow(s.uncached.small), httpRow(s.uncached.big)] : []),
+  ]
+  return [
+    `${fmt(res.settings.bigStore)} keys bulk-loaded in ${fmt(s.seedS, 1)} s.`,
+    '',
+    ...head,
+    '',
+    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process).`,
+  ]
 }
 
 function adversarialLines(res: Results): string[] {
   const a = res.adversarial
   if (!a) return ['Issue 17: not run (see notes).']
-  return [`SQLite; the member owns ${fmt(a.memberKeys)} keys; one client loops the suite (timeout ${fmt(res.settings.adversaryTimeoutMs / 1000, 1)} s per request) while the verify load runs.`, '',
-    ...HTTP_HEAD, httpRow(a.quiet), httpRow(a.attacked), '',
+  return [
+    `SQLite; the member owns ${fmt(a.memberKeys)} keys; one client loops the suite (timeout ${fmt(res.settings.adversaryTimeoutMs / 1000, 1)} s per request) while the verify load runs.`,
+    '',
+    ...HTTP_HEAD,
+    httpRow(a.quiet),
+    httpRow(a.attacked),
+    '',
     `Verifications sent but unanswered when the run ended: quiet ${fmt(a.quiet.r.unanswered)}, with the adversarial client ${fmt(a.attacked.r.unanswered)} ` +
-      '(client latencies cover answered requests only; the server loop delay shows how long it was blocked).', '',
-    '| adversarial request | sent | timed out (client) | statuses | p50 ms | max ms |', '|---|---|---|---|---|---|',
-    ...a.adversary.map((x) => `| ${x.name} | ${x.sent} | ${x.timeouts} | ${Object.entries(x.statuses).map(([k, v]) => `${k}×${v}`).join(' ') || '—'} | ${fmt(x.p50Ms)} | ${fmt(x.maxMs)} |`)]
+      '(client latencies cover answered requests only; the server loop delay shows how long it was blocked).',
+    '',
+    '| adversarial request | sent | timed out (client) | statuses | p50 ms | max ms |',
+    '|---|---|---|---|---|---|',
+    ...a.adversary.map(
+      (x) =>
+        `| ${x.name} | ${x.sent} | ${x.timeouts} | ${
+          Object.entries(x.statuses)
+            .map(([k, v]) => `${k}×${v}`)
+            .join(' ') || '—'
+        } | ${fmt(x.p50Ms)} | ${fmt(x.maxMs)} |`,
+    ),
+  ]
 }
 
 function conditions(res: Results, totalS: number): string[] {
   const s = res.settings
   const ceiling = res.clientCeiling
   return [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30)} GB, Node ${process.version}; load average before ${res.loadBefore.map((l) => fmt(l, 2)).join(' ')}, after ${loadavg().map((l) => fmt(l, 2)).join(' ')}.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30)} GB, Node ${process.version}; load average before ${res.loadBefore.map((l) => fmt(l, 2)).join(' ')}, after ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}.`,
     `Command: \`npm run bench${res.quick ? ' -- --quick' : ''}\`, ${fmt(totalS)} s. Population ${fmt(s.population)} keys per target; flood ${fmt(s.floodKeys)} distinct unknown keys; ${s.connections} connections, ${s.httpS} s per run (single key ${s.singleS} s) after a ${s.warmS} s uniform warm-up per caller.`,
     `Zipf s=${s.zipfS}: the hottest 1 % of keys take ${pct(res.zipfHotShare)} of the requests.`,
-    ceiling ? `Client ceiling: the bare server with one fixed body and no per-request setup gave ${fmt(ceiling.rps)} req/s at ${fmt(ceiling.clientCpu, 2)} cores of client CPU.` : 'Client ceiling: not measured.',
-    `Seeding (s): ${Object.entries(res.seeds).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}.`,
+    ceiling
+      ? `Client ceiling: the bare server with one fixed body and no per-request setup gave ${fmt(ceiling.rps)} req/s at ${fmt(ceiling.clientCpu, 2)} cores of client CPU.`
+      : 'Client ceiling: not measured.',
+    `Seeding (s): ${Object.entries(res.seeds)
+      .map(([k, v]) => `${k} ${fmt(v, 1)}`)
+      .join(', ')}.`,
   ]
 }
 
 /** The run as a Markdown section (level-2 heading, dated). */
 export function markdown(res: Results, totalS: number): string {
   const title = `## ${res.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${res.quick ? 'quick (smoke) run' : 'full run'}, ${fmt(res.settings.population)} keys uniform / Zipf / flood`
-  return [title, '', ...conditions(res, totalS), '',
-    '### Issue 11 targets', '', '| target | measured | goal | verdict |', '|---|---|---|---|',
-    ...goals(res).map((g) => `| ${g.what} | ${g.shown} | ${g.goalShown} | ${verdict(g)} |`), '',
-    '### HTTP verify', '', ...httpTable(res), '', ...floodLines(res), '',
-    '### In-process', '', ...inProcessTable(res), '',
-    `### Store of ${fmt(res.settings.bigStore)} keys`, '', ...scaleLines(res), '',
-    '### Issue 17: verify while a member sends expensive listings', '', ...adversarialLines(res), '',
+  return [
+    title,
+    '',
+    ...conditions(res, totalS),
+    '',
+    '### Issue 11 targets',
+    '',
+    '| target | measured | goal | verdict |',
+    '|---|---|---|---|',
+    ...goals(res).map((g) => `| ${g.what} | ${g.shown} | ${g.goalShown} | ${verdict(g)} |`),
+    '',
+    '### HTTP verify',
+    '',
+    ...httpTable(res),
+    '',
+    ...floodLines(res),
+    '',
+    '### In-process',
+    '',
+    ...inProcessTable(res),
+    '',
+    `### Store of ${fmt(res.settings.bigStore)} keys`,
+    '',
+    ...scaleLines(res),
+    '',
+    '### Issue 17: verify while a member sends expensive listings',
+    '',
+    ...adversarialLines(res),
+    '',
     ...(res.notes.length ? ['### Notes', '', ...res.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n')
 }

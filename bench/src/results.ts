@@ -31,7 +31,14 @@ export interface Results {
   clientCeiling: LoadResult | null
   inProcess: LoopRow[]
   flood: FloodCost | null
-  scale: { seedS: number; same: HttpRun; wide: HttpRun | null; fill: TargetStats; filled: number; uncached?: { small: HttpRun; big: HttpRun } } | null
+  scale: {
+    seedS: number
+    same: HttpRun
+    wide: HttpRun | null
+    fill: TargetStats
+    filled: number
+    uncached?: { small: HttpRun; big: HttpRun }
+  } | null
   adversarial: { memberKeys: number; quiet: HttpRun; attacked: HttpRun; adversary: AdversaryStats[] } | null
   notes: string[]
   /** Share of Zipf requests that go to the hottest 1 % of keys (sampled). */

@@ -21,12 +21,25 @@ import { FULL, QUICK } from './settings.js'
 const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const record = quick ? args.has('--record') : !args.has('--no-record')
-const settings = { ...(quick ? QUICK : FULL), ...(process.env.BENCH_BUDGET_S && { budgetS: Number(process.env.BENCH_BUDGET_S) }) }
+const settings = {
+  ...(quick ? QUICK : FULL),
+  ...(process.env.BENCH_BUDGET_S && { budgetS: Number(process.env.BENCH_BUDGET_S) }),
+}
 const PG_URL = process.env.KEYWARD_BENCH_DATABASE_URL ?? process.env.KEYWARD_TEST_DATABASE_URL ?? null
 const started = performance.now()
 const res: Results = {
-  quick, settings, startedAt: new Date(), loadBefore: loadavg(), http: [], clientCeiling: null, inProcess: [],
-  flood: null, scale: null, adversarial: null, notes: [], seeds: {},
+  quick,
+  settings,
+  startedAt: new Date(),
+  loadBefore: loadavg(),
+  http: [],
+  clientCeiling: null,
+  inProcess: [],
+  flood: null,
+  scale: null,
+  adversarial: null,
+  notes: [],
+  seeds: {},
   zipfHotShare: hotShare(zipf(settings.population, settings.zipfS), settings.population),
 }
 const log = (s: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)} s] ${s}\n`)
@@ -51,12 +64,18 @@ setTimeout(() => {
   finish(1)
 }, settings.budgetS * 1000).unref()
 
-log(`populations: ${settings.population} keys, ${settings.floodKeys} flood keys, ${settings.cacheFill} big-store plaintexts`)
+log(
+  `populations: ${settings.population} keys, ${settings.floodKeys} flood keys, ${settings.cacheFill} big-store plaintexts`,
+)
 const keys = makeKeys(settings.population)
 const flood = makeKeys(settings.floodKeys)
 const big = [...keys, ...makeKeys(Math.max(0, settings.cacheFill - keys.length))]
 const dir = mkdtempSync(join(tmpdir(), 'bench-population-'))
-const files: Files = { population: writeKeys(join(dir, 'population.txt'), keys), big: writeKeys(join(dir, 'big.txt'), big), none: writeKeys(join(dir, 'none.txt'), []) }
+const files: Files = {
+  population: writeKeys(join(dir, 'population.txt'), keys),
+  big: writeKeys(join(dir, 'big.txt'), big),
+  none: writeKeys(join(dir, 'none.txt'), []),
+}
 const bodies: Bodies = { population: bodiesOf(keys), flood: bodiesOf(flood), big: bodiesOf(big) }
 
 async function section(name: string, f: () => Promise<void>): Promise<void> {
@@ -70,12 +89,16 @@ async function section(name: string, f: () => Promise<void>): Promise<void> {
 
 await section('in-process', async () => {
   log('in-process loops')
-  res.inProcess = await inProcess(keys, {
-    uniform: { keys, pick: uniform(keys.length) },
-    [`zipf s=${settings.zipfS}`]: { keys, pick: zipf(keys.length, settings.zipfS) },
-    'flood (unknown keys)': { keys: flood, pick: sequential(flood.length) },
-    'single hot key (old method)': { keys, pick: single() },
-  }, settings.loopMs)
+  res.inProcess = await inProcess(
+    keys,
+    {
+      uniform: { keys, pick: uniform(keys.length) },
+      [`zipf s=${settings.zipfS}`]: { keys, pick: zipf(keys.length, settings.zipfS) },
+      'flood (unknown keys)': { keys: flood, pick: sequential(flood.length) },
+      'single hot key (old method)': { keys, pick: single() },
+    },
+    settings.loopMs,
+  )
 })
 await section('HTTP matrix', () => matrix(bodies, files, res, log))
 if (PG_URL) await section('flood on PostgreSQL', () => floodOnPostgres(PG_URL, bodies, files, res, log))

@@ -24,16 +24,34 @@ export interface Files {
 }
 
 type Log = (s: string) => void
-const NO_STATS = { loopMaxMs: NaN, loopP99Ms: NaN, loopMeanMs: NaN, serverCpu: NaN, maxRssMb: NaN, rssMb: NaN, cacheEntries: null }
+const NO_STATS = {
+  loopMaxMs: NaN,
+  loopP99Ms: NaN,
+  loopMeanMs: NaN,
+  serverCpu: NaN,
+  maxRssMb: NaN,
+  rssMb: NaN,
+  cacheEntries: null,
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** One measured run: a window inside the target around one load run. */
-async function measure(t: Target, name: string, workload: string, shot: Shot, res: Results, seconds?: number): Promise<HttpRun> {
+async function measure(
+  t: Target,
+  name: string,
+  workload: string,
+  shot: Shot,
+  res: Results,
+  seconds?: number,
+): Promise<HttpRun> {
   await t.reset()
   const r = await load(shot, res.settings.connections, seconds ?? res.settings.httpS)
-  const s = await t.stats().catch((e: Error) => (res.notes.push(`${name} / ${workload}: no stats (${e.message})`), NO_STATS))
+  const s = await t
+    .stats()
+    .catch((e: Error) => (res.notes.push(`${name} / ${workload}: no stats (${e.message})`), NO_STATS))
   const run = { target: name, workload, r, s }
-  if (r.errors || r.non2xx) res.notes.push(`${name} / ${workload}: ${r.errors} errors or timeouts, ${r.non2xx} non-2xx answers`)
+  if (r.errors || r.non2xx)
+    res.notes.push(`${name} / ${workload}: ${r.errors} errors or timeouts, ${r.non2xx} non-2xx answers`)
   return run
 }
 
@@ -61,7 +79,12 @@ function workloads(b: Bodies, res: Results): [string, string[], Picker, number][
 
 /** A target answers `valid` for a population key and not for a flood key, or the run is meaningless. */
 async function check(url: string, headers: Record<string, string>, b: Bodies, name: string): Promise<void> {
-  const ask = async (body: string) => ((await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })).json()) as { valid: boolean }).valid
+  const ask = async (body: string) =>
+    (
+      (await (
+        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+      ).json()) as { valid: boolean }
+    ).valid
   if (!(await ask(b.population[0]!))) throw new Error(`${name} does not answer valid for a population key`)
   if (await ask(b.flood[b.flood.length - 1]!)) throw new Error(`${name} answers valid for an unknown key`)
 }
@@ -79,9 +102,13 @@ export async function matrix(b: Bodies, files: Files, res: Results, log: Log): P
     }
     try {
       res.seeds[kind] = t.ready.seedS
-      const callers: [string, Record<string, string>][] = kind === 'keyward'
-        ? [['keyward', t.ready.headers], ['keyward-session', t.ready.sessionHeaders!]]
-        : [[kind, t.ready.headers]]
+      const callers: [string, Record<string, string>][] =
+        kind === 'keyward'
+          ? [
+              ['keyward', t.ready.headers],
+              ['keyward-session', t.ready.sessionHeaders!],
+            ]
+          : [[kind, t.ready.headers]]
       for (const [name, headers] of callers) {
         await check(t.url, headers, b, name)
         await warm(t.url, headers, b.population, res)
@@ -92,7 +119,13 @@ export async function matrix(b: Bodies, files: Files, res: Results, log: Log): P
       }
       if (kind === 'bare') {
         log('HTTP: client ceiling (bare, one fixed body, no per-request setup)')
-        res.clientCeiling = await load({ url: t.url, headers: {}, bodies: b.population.slice(0, 1), pick: single() }, res.settings.connections, res.settings.singleS, undefined, true)
+        res.clientCeiling = await load(
+          { url: t.url, headers: {}, bodies: b.population.slice(0, 1), pick: single() },
+          res.settings.connections,
+          res.settings.singleS,
+          undefined,
+          true,
+        )
       }
     } catch (e) {
       res.notes.push(`${kind}: ${(e as Error).message}`)
@@ -103,7 +136,13 @@ export async function matrix(b: Bodies, files: Files, res: Results, log: Log): P
 }
 
 /** The flood against Keyward on PostgreSQL, with the database's own count of what it cost. */
-export async function floodOnPostgres(adminUrl: string, b: Bodies, files: Files, res: Results, log: Log): Promise<void> {
+export async function floodOnPostgres(
+  adminUrl: string,
+  b: Bodies,
+  files: Files,
+  res: Results,
+  log: Log,
+): Promise<void> {
   log('flood on PostgreSQL: database cost')
   const db = await freshPgDatabase(adminUrl)
   try {
@@ -115,12 +154,26 @@ export async function floodOnPostgres(adminUrl: string, b: Bodies, files: Files,
       // Let the warm-up's batched writes flush (KEYWARD_USAGE_FLUSH_MS, 1 s by default) and the backends publish their statistics.
       await sleep(6_000)
       const before = await pgCounters(db.url)
-      run = await measure(t, 'keyward (PostgreSQL)', 'flood (unknown keys)', { url: t.url, headers: t.ready.headers, bodies: b.flood, pick: sequential(b.flood.length) }, res)
+      run = await measure(
+        t,
+        'keyward (PostgreSQL)',
+        'flood (unknown keys)',
+        { url: t.url, headers: t.ready.headers, bodies: b.flood, pick: sequential(b.flood.length) },
+        res,
+      )
       await t.stop() // closing its connections publishes the rest
       await sleep(1_500)
       const after = await pgCounters(db.url)
       const d = (k: keyof typeof after) => after[k] - before[k]
-      res.flood = { run, delta: { xactCommit: d('xactCommit') - 1, keyScans: d('keyScans'), keyTuples: d('keyTuples'), hashIndexScans: d('hashIndexScans') } }
+      res.flood = {
+        run,
+        delta: {
+          xactCommit: d('xactCommit') - 1,
+          keyScans: d('keyScans'),
+          keyTuples: d('keyTuples'),
+          hashIndexScans: d('hashIndexScans'),
+        },
+      }
     } finally {
       await t.stop()
     }
@@ -142,31 +195,65 @@ export async function bigStore(b: Bodies, files: Files, res: Results, log: Log):
     const headers = t.ready.headers
     await warm(t.url, headers, b.population, res)
     log('big store: uniform over the population')
-    const same = await measure(t, `keyward, ${size} keys`, 'uniform', { url: t.url, headers, bodies: b.population, pick: uniform(b.population.length) }, res)
+    const same = await measure(
+      t,
+      `keyward, ${size} keys`,
+      'uniform',
+      { url: t.url, headers, bodies: b.population, pick: uniform(b.population.length) },
+      res,
+    )
     log(`big store: filling the cache with ${b.big.length} distinct keys`)
     await t.reset()
-    const fill = await load({ url: t.url, headers, bodies: b.big, pick: sequential(b.big.length) }, connections, 600, b.big.length)
+    const fill = await load(
+      { url: t.url, headers, bodies: b.big, pick: sequential(b.big.length) },
+      connections,
+      600,
+      b.big.length,
+    )
     const fillStats = await t.stats()
     log('big store: uniform over the cache-sized working set')
-    const wide = await measure(t, `keyward, ${size} keys`, `uniform over ${b.big.length} keys`, { url: t.url, headers, bodies: b.big, pick: uniform(b.big.length) }, res)
+    const wide = await measure(
+      t,
+      `keyward, ${size} keys`,
+      `uniform over ${b.big.length} keys`,
+      { url: t.url, headers, bodies: b.big, pick: uniform(b.big.length) },
+      res,
+    )
     res.scale = { seedS: seeder.ready.seedS, same, wide, fill: fillStats, filled: fill.requests }
   } finally {
     await t.stop()
   }
-  res.scale.uncached = { small: await uncached(b, files.population, undefined, res, log), big: await uncached(b, files.none, seeder.dir, res, log) }
+  res.scale.uncached = {
+    small: await uncached(b, files.population, undefined, res, log),
+    big: await uncached(b, files.none, seeder.dir, res, log),
+  }
 }
 
 /**
  * Uniform load with the cache off (`KEYWARD_CACHE_SIZE=0`): every verify reads the store, the only way its
  * size can show (cached, both stores answer from memory). `dir`: the big store; none: a fresh small one.
  */
-async function uncached(b: Bodies, keysFile: string, dir: string | undefined, res: Results, log: Log): Promise<HttpRun> {
+async function uncached(
+  b: Bodies,
+  keysFile: string,
+  dir: string | undefined,
+  res: Results,
+  log: Log,
+): Promise<HttpRun> {
   const t = await startTarget({ kind: 'keyward', keysFile, ...(dir && { dir }), env: { KEYWARD_CACHE_SIZE: '0' } })
   try {
-    const label = dir ? `keyward, ${res.settings.bigStore} keys, cache off` : `keyward, ${res.settings.population} keys, cache off`
+    const label = dir
+      ? `keyward, ${res.settings.bigStore} keys, cache off`
+      : `keyward, ${res.settings.population} keys, cache off`
     log(`store size: ${label}`)
     await check(t.url, t.ready.headers, b, label)
-    return await measure(t, label, 'uniform', { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) }, res)
+    return await measure(
+      t,
+      label,
+      'uniform',
+      { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) },
+      res,
+    )
   } finally {
     await t.stop()
   }
@@ -185,7 +272,9 @@ export async function adversarial(b: Bodies, files: Files, res: Results, log: Lo
     const quiet = await measure(t, 'keyward (member with keys)', 'uniform, quiet', shot, res)
     log('adversarial: verify while the suite loops')
     const adversary = runAdversary(new URL(t.url).origin, t.ready.memberToken!, adversaryTimeoutMs)
-    const attacked = await measure(t, 'keyward (member with keys)', 'uniform, adversarial client', shot, res).finally(() => adversary.stop())
+    const attacked = await measure(t, 'keyward (member with keys)', 'uniform, adversarial client', shot, res).finally(
+      () => adversary.stop(),
+    )
     res.adversarial = { memberKeys, quiet, attacked, adversary: await adversary.stop() }
   } finally {
     await t.stop()

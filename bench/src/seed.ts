@@ -30,7 +30,8 @@ export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('h
 
 /** Random rows no plaintext belongs to (the filler of the 1 M-key store). */
 export function* fillerClones(n: number, start = 0): Generator<Clone> {
-  for (let i = 0; i < n; i++) yield { hash: randomBytes(32).toString('hex'), prefix: 'kw_filler', name: `filler-${start + i}` }
+  for (let i = 0; i < n; i++)
+    yield { hash: randomBytes(32).toString('hex'), prefix: 'kw_filler', name: `filler-${start + i}` }
 }
 
 function plan(cols: string[], spec: CloneSpec) {
@@ -53,7 +54,9 @@ export function cloneSqlite(path: string, spec: CloneSpec, templateId: unknown, 
   const cols = (db.prepare(`pragma table_info(${spec.table})`).all() as { name: string }[]).map((r) => r.name)
   const { kept, params, override } = plan(cols, spec)
   const select = kept.map((x) => (override.has(x) ? '?' : `"${x}"`)).join(', ')
-  const insert = db.prepare(`insert into ${spec.table} (${kept.map((x) => `"${x}"`).join(', ')}) select ${select} from ${spec.table} where "${spec.id}" = ?`)
+  const insert = db.prepare(
+    `insert into ${spec.table} (${kept.map((x) => `"${x}"`).join(', ')}) select ${select} from ${spec.table} where "${spec.id}" = ?`,
+  )
   const batch = db.transaction((chunk: Clone[]) => {
     for (const r of chunk) insert.run(...params.map((p) => (p === 'id' ? spec.newId!() : r[p])), templateId)
   })
@@ -63,18 +66,32 @@ export function cloneSqlite(path: string, spec: CloneSpec, templateId: unknown, 
 }
 
 /** The same on PostgreSQL: one `insert … select … unnest` per 20 000 rows. */
-export async function clonePg(url: string, spec: CloneSpec, templateId: unknown, rows: Iterable<Clone>): Promise<number> {
+export async function clonePg(
+  url: string,
+  spec: CloneSpec,
+  templateId: unknown,
+  rows: Iterable<Clone>,
+): Promise<number> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const cols = (await client.query(`select column_name from information_schema.columns where table_name = $1 order by ordinal_position`, [spec.table])).rows.map((r) => r.column_name as string)
+    const cols = (
+      await client.query(
+        `select column_name from information_schema.columns where table_name = $1 order by ordinal_position`,
+        [spec.table],
+      )
+    ).rows.map((r) => r.column_name as string)
     const { kept, params, override } = plan(cols, spec)
     const select = kept.map((x) => (override.has(x) ? `u.${override.get(x)}` : `t."${x}"`)).join(', ')
     const arrays = params.map((p) => `$${params.indexOf(p) + 1}::text[]`).join(', ')
     const text = `insert into ${spec.table} (${kept.map((x) => `"${x}"`).join(', ')}) select ${select} from ${spec.table} t, unnest(${arrays}) as u(${params.join(', ')}) where t."${spec.id}" = $${params.length + 1}`
     const chunks: Clone[][] = []
     const n = drain(rows, 20_000, (chunk) => void chunks.push(chunk))
-    for (const chunk of chunks) await client.query(text, [...params.map((p) => chunk.map((r) => (p === 'id' ? spec.newId!() : r[p]))), templateId])
+    for (const chunk of chunks)
+      await client.query(text, [
+        ...params.map((p) => chunk.map((r) => (p === 'id' ? spec.newId!() : r[p]))),
+        templateId,
+      ])
     return n
   } finally {
     await client.end()

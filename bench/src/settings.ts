@@ -25,12 +25,34 @@ export interface Settings {
 
 /** The full run. */
 export const FULL: Settings = {
-  httpS: 10, warmS: 2, singleS: 5, connections: 64, population: 10_000, floodKeys: 200_000,
-  bigStore: 1_000_000, cacheFill: 100_000, memberKeys: 20_000, loopMs: 2_000, adversaryTimeoutMs: 5_000, zipfS: 1.1, budgetS: 600,
+  httpS: 10,
+  warmS: 2,
+  singleS: 5,
+  connections: 64,
+  population: 10_000,
+  floodKeys: 200_000,
+  bigStore: 1_000_000,
+  cacheFill: 100_000,
+  memberKeys: 20_000,
+  loopMs: 2_000,
+  adversaryTimeoutMs: 5_000,
+  zipfS: 1.1,
+  budgetS: 600,
 }
 
 /** `--quick`: shorter runs, smaller populations; same code paths. */
 export const QUICK: Settings = {
-  httpS: 2, warmS: 1, singleS: 1, connections: 64, population: 2_000, floodKeys: 50_000,
-  bigStore: 50_000, cacheFill: 10_000, memberKeys: 2_000, loopMs: 400, adversaryTimeoutMs: 2_000, zipfS: 1.1, budgetS: 150,
+  httpS: 2,
+  warmS: 1,
+  singleS: 1,
+  connections: 64,
+  population: 2_000,
+  floodKeys: 50_000,
+  bigStore: 50_000,
+  cacheFill: 10_000,
+  memberKeys: 2_000,
+  loopMs: 400,
+  adversaryTimeoutMs: 2_000,
+  zipfS: 1.1,
+  budgetS: 150,
 }

@@ -45,7 +45,10 @@ async function serve(verify: (key: string) => unknown, seedS: number): Promise<S
   const server = createServer((req, res) => void handle(req, res))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
-  return { ready: { port, path: '/verify', headers: {}, seedS }, close: () => new Promise((r) => server.close(() => r())) }
+  return {
+    ready: { port, path: '/verify', headers: {}, seedS },
+    close: () => new Promise((r) => server.close(() => r())),
+  }
 }
 
 /** The physical baseline over HTTP: parse the body, sha256 of the key, a Map lookup, a JSON answer. */
@@ -75,17 +78,28 @@ export async function startBetterAuth(spec: TargetSpec): Promise<Started> {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   const auth = betterAuth({
-    database: db, secret: 'bench-secret-bench-secret-bench-secret-0123', baseURL: 'http://127.0.0.1',
-    emailAndPassword: { enabled: true }, plugins: [apiKey()], logger: { disabled: true }, telemetry: { enabled: false },
+    database: db,
+    secret: 'bench-secret-bench-secret-bench-secret-0123',
+    baseURL: 'http://127.0.0.1',
+    emailAndPassword: { enabled: true },
+    plugins: [apiKey()],
+    logger: { disabled: true },
+    telemetry: { enabled: false },
   })
   await (await getMigrations(auth.options)).runMigrations()
-  const { user } = await auth.api.signUpEmail({ body: { email: 'bench@example.com', password: 'bench-password-1', name: 'bench' } })
+  const { user } = await auth.api.signUpEmail({
+    body: { email: 'bench@example.com', password: 'bench-password-1', name: 'bench' },
+  })
   const template = await auth.api.createApiKey({ body: { userId: user.id, name: 'template', rateLimitEnabled: false } })
   const t = performance.now()
   const keys = readKeys(spec.keysFile)
   const hashes = await Promise.all(keys.map((k) => defaultKeyHasher(k)))
-  cloneSqlite(path, { table: 'apikey', id: 'id', columns: { hash: 'key', prefix: 'start', name: 'name' }, newId: randomUUID },
-    template.id, keys.map((k, i) => ({ hash: hashes[i]!, prefix: k.slice(0, 6), name: `pop-${i}` })))
+  cloneSqlite(
+    path,
+    { table: 'apikey', id: 'id', columns: { hash: 'key', prefix: 'start', name: 'name' }, newId: randomUUID },
+    template.id,
+    keys.map((k, i) => ({ hash: hashes[i]!, prefix: k.slice(0, 6), name: `pop-${i}` })),
+  )
   const seedS = (performance.now() - t) / 1000
   return serve(async (key) => {
     const r = await auth.api.verifyApiKey({ body: { key } })

@@ -27,9 +27,13 @@ function stats(): TargetStats {
   const cpu = process.cpuUsage(cpu0)
   return {
     // The histogram records the gap between 2 ms ticks, so an idle loop already reads about 2 ms.
-    loopMaxMs: ms(loop.max), loopP99Ms: ms(loop.percentile(99)), loopMeanMs: ms(loop.mean),
-    serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0), maxRssMb: process.resourceUsage().maxRSS / 1024,
-    rssMb: process.memoryUsage().rss / 2 ** 20, cacheEntries: started.cacheEntries?.() ?? null,
+    loopMaxMs: ms(loop.max),
+    loopP99Ms: ms(loop.percentile(99)),
+    loopMeanMs: ms(loop.mean),
+    serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    rssMb: process.memoryUsage().rss / 2 ** 20,
+    cacheEntries: started.cacheEntries?.() ?? null,
   }
 }
 
@@ -40,7 +44,10 @@ process.on('message', (m: { cmd: 'reset' | 'stats' }) => {
     t0 = performance.now()
   }
   // Stats a few samples later: a block that just ended is recorded when the monitor's timer next fires.
-  setTimeout(() => process.send!({ reply: m.cmd, stats: m.cmd === 'stats' ? stats() : null }), m.cmd === 'stats' ? 20 : 0)
+  setTimeout(
+    () => process.send!({ reply: m.cmd, stats: m.cmd === 'stats' ? stats() : null }),
+    m.cmd === 'stats' ? 20 : 0,
+  )
 })
 const stop = async () => {
   await started.close().catch(() => {})

@@ -2,7 +2,19 @@ import { KeywardError } from './errors.js'
 import { collect } from './pagination.js'
 import { type Transport, idPath } from './transport.js'
 import type {
-  ApiKey, Application, CreateKeyInput, CreatedKey, KeyId, KeyLimits, KeyPage, KeyUsage, ListKeysFilter, UpdateKeyInput, VerifyResult, WhoAmI, Device,
+  ApiKey,
+  Application,
+  CreateKeyInput,
+  CreatedKey,
+  KeyId,
+  KeyLimits,
+  KeyPage,
+  KeyUsage,
+  ListKeysFilter,
+  UpdateKeyInput,
+  VerifyResult,
+  WhoAmI,
+  Device,
 } from './types.js'
 
 /** What the balena aliases need to turn a user, application or device reference into an owner id. */
@@ -42,7 +54,10 @@ export interface UsageOptions {
  * against balena, Fluxbase or Realm SDKs (see the README's mapping table).
  */
 export class ApiKeys {
-  constructor(private readonly http: Transport, private readonly resources: OwnerLookups) {}
+  constructor(
+    private readonly http: Transport,
+    private readonly resources: OwnerLookups,
+  ) {}
 
   /**
    * Creates a key. The secret (`key`) is in this answer only: store it now.
@@ -140,12 +155,20 @@ export class ApiKeys {
   /** balena `getAllNamedUserApiKeys`: the calling user's own user keys. */
   async getAllNamedUserApiKeys(filter: ListKeysFilter = {}): Promise<ApiKey[]> {
     const me = await this.resources.whoami()
-    if (!me.user) throw new KeywardError('forbidden', 'only a user has named user keys; this credential belongs to an application or device', { status: 403 })
+    if (!me.user)
+      throw new KeywardError(
+        'forbidden',
+        'only a user has named user keys; this credential belongs to an application or device',
+        { status: 403 },
+      )
     return this.all({ ...filter, owner_kind: 'user', owner_id: me.user.id })
   }
 
   /** balena `getProvisioningApiKeysByApplication`: keys of an application given by id, uuid or slug. */
-  async getProvisioningApiKeysByApplication(slugOrUuidOrId: string | number, filter: ListKeysFilter = {}): Promise<ApiKey[]> {
+  async getProvisioningApiKeysByApplication(
+    slugOrUuidOrId: string | number,
+    filter: ListKeysFilter = {},
+  ): Promise<ApiKey[]> {
     const app = await this.resources.findApplication(slugOrUuidOrId)
     return this.all({ ...filter, owner_kind: 'application', owner_id: app.id })
   }

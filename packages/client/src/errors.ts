@@ -57,5 +57,8 @@ export class KeywardError extends Error {
 
 /** Type guard that also works across copies of this package (`instanceof` does not). */
 export function isKeywardError(e: unknown): e is KeywardError {
-  return e instanceof KeywardError || (e instanceof Error && e.name === 'KeywardError' && typeof (e as { code?: unknown }).code === 'string')
+  return (
+    e instanceof KeywardError ||
+    (e instanceof Error && e.name === 'KeywardError' && typeof (e as { code?: unknown }).code === 'string')
+  )
 }

@@ -4,7 +4,14 @@
  */
 export { createClient, type ClientOptions, type KeywardClient } from './client.js'
 export { KeywardError, isKeywardError, type KeywardErrorCode, type KeywardErrorInit } from './errors.js'
-export { ApiKeys, type OwnerLookups, type RevokeOptions, type RollOptions, type UsageOptions, type VerifyOptions } from './api-keys.js'
+export {
+  ApiKeys,
+  type OwnerLookups,
+  type RevokeOptions,
+  type RollOptions,
+  type UsageOptions,
+  type VerifyOptions,
+} from './api-keys.js'
 export { Auth } from './auth.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'

@@ -2,7 +2,15 @@ import { KeywardError } from './errors.js'
 import { byIdPages, collect } from './pagination.js'
 import { type Transport, idPath } from './transport.js'
 import type {
-  Application, AuditEvent, AuditFilter, CreateDeviceInput, CreateUserInput, Device, ListDevicesFilter, PageOptions, User,
+  Application,
+  AuditEvent,
+  AuditFilter,
+  CreateDeviceInput,
+  CreateUserInput,
+  Device,
+  ListDevicesFilter,
+  PageOptions,
+  User,
 } from './types.js'
 
 /**
@@ -10,7 +18,11 @@ import type {
  * `before_id`). The users, applications, devices and audit clients are this shape.
  */
 export class Listing<K extends string, T extends { id: number }, F extends PageOptions = PageOptions> {
-  constructor(protected readonly http: Transport, protected readonly path: string, private readonly field: K) {}
+  constructor(
+    protected readonly http: Transport,
+    protected readonly path: string,
+    private readonly field: K,
+  ) {}
 
   /** One page, newest first. */
   list(filter: F = {} as F): Promise<Record<K, T[]>> {
@@ -29,7 +41,12 @@ export class Listing<K extends string, T extends { id: number }, F extends PageO
 }
 
 /** A {@link Listing} whose rows can also be created and read one by one. */
-export class Collection<K extends string, T extends { id: number }, C, F extends PageOptions = PageOptions> extends Listing<K, T, F> {
+export class Collection<
+  K extends string,
+  T extends { id: number },
+  C,
+  F extends PageOptions = PageOptions,
+> extends Listing<K, T, F> {
   /** Creates a row; answers it as stored. */
   create(input: C): Promise<T> {
     return this.http.request<T>('POST', this.path, { body: input })

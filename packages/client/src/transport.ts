@@ -37,7 +37,8 @@ export class Transport {
   private readonly timeoutMs: number | undefined
 
   constructor(opts: TransportOptions) {
-    if (!/^https?:\/\//i.test(opts.url)) throw new TypeError(`url must start with http:// or https://, got "${opts.url}"`)
+    if (!/^https?:\/\//i.test(opts.url))
+      throw new TypeError(`url must start with http:// or https://, got "${opts.url}"`)
     this.baseUrl = opts.url.replace(/\/+$/, '')
     this.token = opts.token ?? null
     const f = opts.fetch ?? globalThis.fetch
@@ -60,7 +61,10 @@ export class Transport {
     try {
       res = await this.fetchFn(url, init)
     } catch (e) {
-      throw new KeywardError('network_error', `cannot reach Keyward at ${this.baseUrl}: ${describe(e)}`, { status: 0, cause: e })
+      throw new KeywardError('network_error', `cannot reach Keyward at ${this.baseUrl}: ${describe(e)}`, {
+        status: 0,
+        cause: e,
+      })
     }
     return parseResponse<T>(res)
   }
@@ -71,13 +75,21 @@ async function parseResponse<T>(res: Response): Promise<T> {
   try {
     text = await res.text()
   } catch (e) {
-    throw new KeywardError('network_error', `connection lost while reading the response: ${describe(e)}`, { status: res.status, cause: e })
+    throw new KeywardError('network_error', `connection lost while reading the response: ${describe(e)}`, {
+      status: res.status,
+      cause: e,
+    })
   }
   let body: unknown
   try {
     body = text === '' ? undefined : JSON.parse(text)
   } catch {
-    if (res.ok) throw new KeywardError('invalid_response', `expected JSON from the server, got ${res.headers.get('content-type') ?? 'no content type'}`, { status: res.status })
+    if (res.ok)
+      throw new KeywardError(
+        'invalid_response',
+        `expected JSON from the server, got ${res.headers.get('content-type') ?? 'no content type'}`,
+        { status: res.status },
+      )
   }
   if (res.ok) return body as T
   throw toError(res, body)
@@ -89,11 +101,18 @@ function toError(res: Response, body: unknown): KeywardError {
   const env = (body as Partial<ErrorEnvelope> | undefined)?.error
   if (env && typeof env === 'object' && typeof env.code === 'string') {
     return new KeywardError(env.code, typeof env.message === 'string' ? env.message : env.code, {
-      status: res.status, details: env.details, requestId: env.request_id ?? res.headers.get('x-request-id') ?? undefined, retryAfterS,
+      status: res.status,
+      details: env.details,
+      requestId: env.request_id ?? res.headers.get('x-request-id') ?? undefined,
+      retryAfterS,
     })
   }
   // Not Keyward's envelope (a proxy, a load balancer): keep the status, name the problem.
-  return new KeywardError(res.status >= 500 ? 'unavailable' : 'invalid_response', `HTTP ${res.status} ${res.statusText}`.trim(), { status: res.status, details: body, retryAfterS })
+  return new KeywardError(
+    res.status >= 500 ? 'unavailable' : 'invalid_response',
+    `HTTP ${res.status} ${res.statusText}`.trim(),
+    { status: res.status, details: body, retryAfterS },
+  )
 }
 
 function queryString(q: Query | undefined): string {

@@ -22,36 +22,60 @@ for (const kind of STORES) {
       const othersKey = (await other.client.apiKeys.create({ name: 'theirs' })).api_key
 
       const all = (await kw.getAll()).map((k) => k.id)
-      for (const id of [userKey.id, provKey.id, devKey.id, othersKey.id]) assert.ok(all.includes(id), 'an admin sees every key')
+      for (const id of [userKey.id, provKey.id, devKey.id, othersKey.id])
+        assert.ok(all.includes(id), 'an admin sees every key')
       const named = (await kw.getAllNamedUserApiKeys()).map((k) => k.id)
       assert.ok(named.includes(userKey.id))
-      assert.ok(!named.includes(provKey.id) && !named.includes(devKey.id) && !named.includes(othersKey.id), 'only the caller\'s own user keys')
+      assert.ok(
+        !named.includes(provKey.id) && !named.includes(devKey.id) && !named.includes(othersKey.id),
+        "only the caller's own user keys",
+      )
 
       for (const ref of [app.slug, app.uuid, app.id, String(app.id)]) {
-        assert.deepEqual((await kw.getProvisioningApiKeysByApplication(ref)).map((k) => k.id), [provKey.id], `application by ${ref}`)
+        assert.deepEqual(
+          (await kw.getProvisioningApiKeysByApplication(ref)).map((k) => k.id),
+          [provKey.id],
+          `application by ${ref}`,
+        )
       }
       for (const ref of [device.uuid, device.id]) {
-        assert.deepEqual((await kw.getDeviceApiKeysByDevice(ref)).map((k) => k.id), [devKey.id], `device by ${ref}`)
+        assert.deepEqual(
+          (await kw.getDeviceApiKeysByDevice(ref)).map((k) => k.id),
+          [devKey.id],
+          `device by ${ref}`,
+        )
       }
       await assert.rejects(kw.getProvisioningApiKeysByApplication('nobody/nothing'), { code: 'not_found', status: 404 })
-      await assert.rejects(other.client.apiKeys.getDeviceApiKeysByDevice(device.uuid), { code: 'not_found', status: 404 })
+      await assert.rejects(other.client.apiKeys.getDeviceApiKeysByDevice(device.uuid), {
+        code: 'not_found',
+        status: 404,
+      })
 
-      assert.equal((await kw.update(userKey.id, { name: 'updatedName', description: 'updated description' })).name, 'updatedName')
+      assert.equal(
+        (await kw.update(userKey.id, { name: 'updatedName', description: 'updated description' })).name,
+        'updatedName',
+      )
       assert.equal((await kw.revoke(userKey.id)).status, 'revoked')
     })
 
     test('Fluxbase: create with rate_limit_per_minute, list, get, update, revoke (row stays), delete (gone), string ids', async () => {
       const kw = l.admin.apiKeys
       const { api_key, key } = await kw.create({
-        name: 'Fluxbase Service', description: 'API key for production service', scopes: ['read:users', 'write:users'],
-        rate_limit_per_minute: 100, expires_at: '2099-12-31T23:59:59Z',
+        name: 'Fluxbase Service',
+        description: 'API key for production service',
+        scopes: ['read:users', 'write:users'],
+        rate_limit_per_minute: 100,
+        expires_at: '2099-12-31T23:59:59Z',
       })
       assert.ok(key)
       const id = String(api_key.id)
       const { api_keys, total } = await kw.list()
       assert.ok(total >= 1 && api_keys.some((k) => k.id === api_key.id && k.key_prefix && k.rate_limit?.limit === 100))
       assert.equal((await kw.get(id)).last_used_at, null)
-      assert.deepEqual((await kw.update(id, { name: 'Updated Name', rate_limit_per_minute: 200 })).rate_limit, { limit: 200, window_s: 60 })
+      assert.deepEqual((await kw.update(id, { name: 'Updated Name', rate_limit_per_minute: 200 })).rate_limit, {
+        limit: 200,
+        window_s: 60,
+      })
       await kw.revoke(id)
       assert.equal((await kw.get(id)).status, 'revoked')
       assert.ok((await kw.list({ status: 'revoked' })).api_keys.some((k) => k.id === api_key.id))
@@ -65,7 +89,11 @@ for (const kind of STORES) {
       assert.equal(api_key.name, 'realm-key')
       assert.ok((await kw.fetchAll()).some((k) => k.id === api_key.id))
       assert.equal((await kw.fetch(api_key.id)).name, 'realm-key')
-      await assert.rejects(kw.create('realm-key'), { code: 'conflict', status: 409 }, 'names are unique among the user\'s keys')
+      await assert.rejects(
+        kw.create('realm-key'),
+        { code: 'conflict', status: 409 },
+        "names are unique among the user's keys",
+      )
       await kw.disable(api_key.id)
       assert.equal((await kw.verify(key)).code, 'DISABLED')
       await kw.enable(api_key.id)

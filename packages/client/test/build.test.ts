@@ -27,14 +27,17 @@ describe('the built package', () => {
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>
     assert.equal(pkg.dependencies, undefined)
     assert.equal(pkg.type, 'module')
-    for (const f of ['index.js', 'index.d.ts', 'client.js', 'errors.d.ts', 'types.d.ts']) assert.ok(existsSync(join(outDir, f)), f)
+    for (const f of ['index.js', 'index.d.ts', 'client.js', 'errors.d.ts', 'types.d.ts'])
+      assert.ok(existsSync(join(outDir, f)), f)
     const js = readFileSync(join(outDir, 'transport.js'), 'utf8')
     assert.doesNotMatch(js, /from ['"](?!\.)/, 'imports only its own modules')
   })
 
   test('runs in plain Node against a real server: login, create, verify, typed error', async () => {
     const script = join(outDir, 'smoke.mjs')
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { createClient, KeywardError } from ${JSON.stringify('./index.js')}
       const kw = createClient({ url: process.argv[2] })
       await kw.auth.login({ email: process.argv[3], password: process.argv[4] })
@@ -42,7 +45,8 @@ describe('the built package', () => {
       const v = await kw.apiKeys.verify(key, { scopes: ['a:b'] })
       const e = await kw.apiKeys.get(999999).catch((x) => x)
       console.log(JSON.stringify({ code: v.code, isError: e instanceof KeywardError, errCode: e.code, status: e.status }))
-    `)
+    `,
+    )
     const { stdout } = await run(process.execPath, [script, l.url, ADMIN.email, ADMIN.password])
     assert.deepEqual(JSON.parse(stdout), { code: 'VALID', isError: true, errCode: 'not_found', status: 404 })
   })

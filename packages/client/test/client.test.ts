@@ -23,7 +23,11 @@ for (const kind of STORES) {
       await kw.auth.logout()
       assert.equal(kw.auth.token, null)
       // The server forgot the session: reusing the old token is refused.
-      await assert.rejects(createClient({ url: l.url, token: r.access_token }).auth.whoami(), { name: 'KeywardError', code: 'unauthorized', status: 401 })
+      await assert.rejects(createClient({ url: l.url, token: r.access_token }).auth.whoami(), {
+        name: 'KeywardError',
+        code: 'unauthorized',
+        status: 401,
+      })
     })
 
     test('a wrong password is a KeywardError with code unauthorized and status 401', async () => {
@@ -38,8 +42,14 @@ for (const kind of STORES) {
 
     test('create returns the secret once; rate_limit_per_minute is sugar for a 60 s window', async () => {
       const { key, api_key } = await l.admin.apiKeys.create({
-        name: 'Production Service', description: 'prod', scopes: ['read:users'], rate_limit_per_minute: 100,
-        expires_at: '2099-12-31T23:59:59Z', meta: { team: 'core' }, remaining: 1000, refill: { amount: 10, interval_s: 3600 },
+        name: 'Production Service',
+        description: 'prod',
+        scopes: ['read:users'],
+        rate_limit_per_minute: 100,
+        expires_at: '2099-12-31T23:59:59Z',
+        meta: { team: 'core' },
+        remaining: 1000,
+        refill: { amount: 10, interval_s: 3600 },
       })
       assert.match(key, /^kw_[0-9A-Za-z]+$/)
       assert.equal(api_key.name, 'Production Service')
@@ -54,7 +64,11 @@ for (const kind of STORES) {
 
     test('a custom prefix and an explicit owner are passed through', async () => {
       const app = await l.admin.applications.create({ name: 'fleet-prefix' })
-      const { key, api_key } = await l.admin.apiKeys.create({ name: 'prov', prefix: 'fleet', owner: { kind: 'application', id: app.id } })
+      const { key, api_key } = await l.admin.apiKeys.create({
+        name: 'prov',
+        prefix: 'fleet',
+        owner: { kind: 'application', id: app.id },
+      })
       assert.match(key, /^fleet_/)
       assert.equal(api_key.kind, 'provisioning')
       assert.deepEqual(api_key.owner, { kind: 'application', id: app.id })
@@ -79,11 +93,15 @@ for (const kind of STORES) {
     test('list sorts by a column in either order, and iterate keeps the sort across pages', async () => {
       const tag = `sort-${kind}`
       for (const n of ['c', 'a', 'b']) await l.admin.apiKeys.create({ name: `${tag}-${n}` })
-      const names = async (order: 'asc' | 'desc') => (await l.admin.apiKeys.all({ q: tag, sort: 'name', order, limit: 1 })).map((k) => k.name)
+      const names = async (order: 'asc' | 'desc') =>
+        (await l.admin.apiKeys.all({ q: tag, sort: 'name', order, limit: 1 })).map((k) => k.name)
       assert.deepEqual(await names('asc'), [`${tag}-a`, `${tag}-b`, `${tag}-c`])
       assert.deepEqual(await names('desc'), [`${tag}-c`, `${tag}-b`, `${tag}-a`])
       const page = await l.admin.apiKeys.list({ q: tag, sort: 'name', limit: 1 })
-      await assert.rejects(l.admin.apiKeys.list({ q: tag, sort: 'expires_at', cursor: page.next_cursor! }), { code: 'validation_failed', status: 400 })
+      await assert.rejects(l.admin.apiKeys.list({ q: tag, sort: 'expires_at', cursor: page.next_cursor! }), {
+        code: 'validation_failed',
+        status: 400,
+      })
     })
 
     test('usage answers verifications per day, valid and refused by code, once the server flushed them', async () => {
@@ -95,7 +113,12 @@ for (const kind of STORES) {
       await l.server.kw.services.usage.flush()
       const { days } = await l.admin.apiKeys.usage(api_key.id, { days: 7 })
       assert.equal(days.length, 7)
-      assert.deepEqual(days[6], { date: new Date().toISOString().slice(0, 10), valid: 2, refused: 1, by_code: { DISABLED: 1 } })
+      assert.deepEqual(days[6], {
+        date: new Date().toISOString().slice(0, 10),
+        valid: 2,
+        refused: 1,
+        by_code: { DISABLED: 1 },
+      })
       assert.equal((await l.admin.apiKeys.usage(api_key.id)).days.length, 30)
       const m = await member(l, `usage-sdk-${kind}`)
       await assert.rejects(m.client.apiKeys.usage(api_key.id), { code: 'not_found', status: 404 })
@@ -107,7 +130,11 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.verify(key, { scopes: ['read:users'] })).code, 'VALID')
       assert.equal((await l.admin.apiKeys.verify(key, { scopes: ['write:users'] })).code, 'INSUFFICIENT_SCOPES')
 
-      const renamed = await l.admin.apiKeys.update(id, { name: 'lifecycle-2', rate_limit_per_minute: 5, meta: { a: 1 } })
+      const renamed = await l.admin.apiKeys.update(id, {
+        name: 'lifecycle-2',
+        rate_limit_per_minute: 5,
+        meta: { a: 1 },
+      })
       assert.equal(renamed.name, 'lifecycle-2')
       assert.deepEqual(renamed.rate_limit, { limit: 5, window_s: 60 })
       assert.equal((await l.admin.apiKeys.update(id, { rate_limit_per_minute: null })).rate_limit, null)
@@ -127,7 +154,11 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.verify(rolled.key)).code, 'VALID')
       assert.equal((await l.admin.apiKeys.verify(key)).code, 'VALID', 'the old secret works during the grace period')
       const rolledNow = await l.admin.apiKeys.roll(id)
-      assert.equal((await l.admin.apiKeys.verify(rolled.key)).code, 'NOT_FOUND', 'no grace period: the previous secret stops at once')
+      assert.equal(
+        (await l.admin.apiKeys.verify(rolled.key)).code,
+        'NOT_FOUND',
+        'no grace period: the previous secret stops at once',
+      )
 
       const revoked = await l.admin.apiKeys.revoke(id, { reason: 'rotated' })
       assert.equal(revoked.status, 'revoked')
@@ -135,14 +166,23 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.verify(rolledNow.key)).code, 'REVOKED')
 
       await l.admin.apiKeys.delete(id)
-      await assert.rejects(l.admin.apiKeys.get(id), { name: 'KeywardError', code: 'not_found', status: 404, requestId: /^[0-9a-f-]{36}$/ })
+      await assert.rejects(l.admin.apiKeys.get(id), {
+        name: 'KeywardError',
+        code: 'not_found',
+        status: 404,
+        requestId: /^[0-9a-f-]{36}$/,
+      })
       assert.equal((await l.admin.apiKeys.verify(rolledNow.key)).code, 'NOT_FOUND')
       assert.equal((await l.admin.apiKeys.verify('not-a-key')).code, 'MALFORMED')
     })
 
     test('server errors keep their code, status, message and details', async () => {
       await l.admin.apiKeys.create({ name: 'dup' })
-      await assert.rejects(l.admin.apiKeys.create({ name: 'dup' }), { name: 'KeywardError', code: 'conflict', status: 409 })
+      await assert.rejects(l.admin.apiKeys.create({ name: 'dup' }), {
+        name: 'KeywardError',
+        code: 'conflict',
+        status: 409,
+      })
       const e = await l.admin.apiKeys.create({ name: '' }).catch((x: unknown) => x)
       assert.ok(e instanceof KeywardError)
       assert.equal(e.code, 'validation_failed')
@@ -158,7 +198,9 @@ for (const kind of STORES) {
       const probe = await listening(kind)
       const deadUrl = probe.url
       await probe.close()
-      const e = await createClient({ url: deadUrl, token: 'x' }).apiKeys.list().catch((x: unknown) => x)
+      const e = await createClient({ url: deadUrl, token: 'x' })
+        .apiKeys.list()
+        .catch((x: unknown) => x)
       assert.ok(e instanceof KeywardError)
       assert.equal(e.code, 'network_error')
       assert.equal(e.status, 0)
@@ -175,17 +217,25 @@ for (const kind of STORES) {
       await assert.rejects(kw.apiKeys.create({ name: 'escalate' }), { code: 'forbidden', status: 403 })
     })
 
-    test('a member cannot see the admin\'s keys: they answer not_found, like missing ones', async () => {
+    test("a member cannot see the admin's keys: they answer not_found, like missing ones", async () => {
       const { api_key } = await l.admin.apiKeys.create({ name: 'admin-only' })
       const m = await member(l, `m-${kind}`)
       await assert.rejects(m.client.apiKeys.get(api_key.id), { code: 'not_found', status: 404 })
       await assert.rejects(m.client.apiKeys.revoke(api_key.id), { code: 'not_found', status: 404 })
       assert.equal((await m.client.apiKeys.list()).total, 0)
-      await assert.rejects(m.client.users.create({ email: 'x@example.com', password: 'password-123' }), { code: 'forbidden', status: 403 })
+      await assert.rejects(m.client.users.create({ email: 'x@example.com', password: 'password-123' }), {
+        code: 'forbidden',
+        status: 403,
+      })
     })
 
     test('users, applications, devices and audit: create, list, get', async () => {
-      const u = await l.admin.users.create({ email: `u-${kind}@example.com`, password: 'password-123', username: `u-${kind}`, role: 'member' })
+      const u = await l.admin.users.create({
+        email: `u-${kind}@example.com`,
+        password: 'password-123',
+        username: `u-${kind}`,
+        role: 'member',
+      })
       assert.equal(u.role, 'member')
       assert.deepEqual(await l.admin.users.get(u.id), u)
       assert.ok((await l.admin.users.list()).users.some((x) => x.id === u.id))
@@ -201,13 +251,20 @@ for (const kind of STORES) {
       const dev = await l.admin.devices.create({ application_id: app.id, name: 'pi' })
       assert.equal(dev.application_id, app.id)
       assert.deepEqual(await l.admin.devices.get(dev.id), dev)
-      assert.deepEqual((await l.admin.devices.list({ application_id: app.id })).devices.map((d) => d.id), [dev.id])
+      assert.deepEqual(
+        (await l.admin.devices.list({ application_id: app.id })).devices.map((d) => d.id),
+        [dev.id],
+      )
 
       const events = (await l.admin.audit.list({ limit: 500 })).events
       assert.ok(events.length > 0)
       assert.ok(events.every((e) => typeof e.action === 'string' && typeof e.at === 'string'))
       const all = await l.admin.audit.all({ limit: 2 })
-      assert.deepEqual(all.map((e) => e.id), events.map((e) => e.id), 'paging with before_id yields the same events')
+      assert.deepEqual(
+        all.map((e) => e.id),
+        events.map((e) => e.id),
+        'paging with before_id yields the same events',
+      )
     })
   })
 }

@@ -3,11 +3,31 @@ import { after, before, describe, test } from 'node:test'
 import type { Static } from 'typebox'
 import { Value } from 'typebox/value'
 import {
-  ApiKeyBody, ApplicationBody, AuditEventBody, CreatedKeyBody, DeviceBody, ListKeysQuery, UsageResponse, UserBody, VerifyResponse,
+  ApiKeyBody,
+  ApplicationBody,
+  AuditEventBody,
+  CreatedKeyBody,
+  DeviceBody,
+  ListKeysQuery,
+  UsageResponse,
+  UserBody,
+  VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
-import type { ApiKey, Application, AuditEvent, CreatedKey, Device, KeyUsage, KeywardErrorCode, ListKeysFilter, User, VerifyCode, VerifyResult } from '../src/index.js'
+import type {
+  ApiKey,
+  Application,
+  AuditEvent,
+  CreatedKey,
+  Device,
+  KeyUsage,
+  KeywardErrorCode,
+  ListKeysFilter,
+  User,
+  VerifyCode,
+  VerifyResult,
+} from '../src/index.js'
 import { type Listening, listening } from './server.js'
 
 /**
@@ -26,7 +46,9 @@ assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
-assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(true)
+assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
+  true,
+)
 assertSame<Same<Exclude<KeywardErrorCode, 'network_error' | 'invalid_response'>, ErrorCode>>(true)
 
 describe('client wire types match the server schemas', () => {
@@ -36,8 +58,13 @@ describe('client wire types match the server schemas', () => {
   })
   after(() => l.close())
 
-  test('records received by the client pass the server\'s response schemas, field for field', async () => {
-    const created = await l.admin.apiKeys.create({ name: 'wire', rate_limit: { limit: 1, window_s: 1 }, refill: { amount: 1, interval_s: 60 }, remaining: 5 })
+  test("records received by the client pass the server's response schemas, field for field", async () => {
+    const created = await l.admin.apiKeys.create({
+      name: 'wire',
+      rate_limit: { limit: 1, window_s: 1 },
+      refill: { amount: 1, interval_s: 60 },
+      remaining: 5,
+    })
     assert.ok(Value.Check(CreatedKeyBody, created))
     assert.deepEqual(Object.keys(created.api_key).sort(), Object.keys(ApiKeyBody.properties).sort())
     const verified = await l.admin.apiKeys.verify(created.key)

@@ -17,7 +17,9 @@ function Shell() {
   if (!user) return <LoginPage />
   return (
     <DirectoryProvider>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <TopBar />
       <main id="main" tabIndex={-1}>
         <Routes>
@@ -29,9 +31,38 @@ function Shell() {
           <Route path="/applications/:id" element={<ApplicationDetailPage />} />
           <Route path="/devices" element={<DevicesPage />} />
           <Route path="/devices/:id" element={<DeviceDetailPage />} />
-          <Route path="/users" element={user.role === 'admin' ? <UsersPage /> : <Empty><p>Managing users is for admins.</p></Empty>} />
-          <Route path="/audit" element={user.role === 'admin' ? <AuditPage /> : <Empty><p>The audit log is for admins.</p></Empty>} />
-          <Route path="*" element={<Empty><p>There is no page here.</p></Empty>} />
+          <Route
+            path="/users"
+            element={
+              user.role === 'admin' ? (
+                <UsersPage />
+              ) : (
+                <Empty>
+                  <p>Managing users is for admins.</p>
+                </Empty>
+              )
+            }
+          />
+          <Route
+            path="/audit"
+            element={
+              user.role === 'admin' ? (
+                <AuditPage />
+              ) : (
+                <Empty>
+                  <p>The audit log is for admins.</p>
+                </Empty>
+              )
+            }
+          />
+          <Route
+            path="*"
+            element={
+              <Empty>
+                <p>There is no page here.</p>
+              </Empty>
+            }
+          />
         </Routes>
       </main>
     </DirectoryProvider>

@@ -3,15 +3,43 @@
  */
 
 import type {
-  ActorKind, ApiKey, Application, AuditEvent, CreatedKey, CreateKeyInput, DailyUsage, Device, KeyKind, KeyLimits, KeyPage,
-  KeySortField, KeyStatus, ListKeysFilter, OwnerRef, UpdateKeyInput, User,
+  ActorKind,
+  ApiKey,
+  Application,
+  AuditEvent,
+  CreatedKey,
+  CreateKeyInput,
+  DailyUsage,
+  Device,
+  KeyKind,
+  KeyLimits,
+  KeyPage,
+  KeySortField,
+  KeyStatus,
+  ListKeysFilter,
+  OwnerRef,
+  UpdateKeyInput,
+  User,
 } from '@keyward/client'
 
 // The wire types are @keyward/client's (type-only: nothing of the client is bundled), so
 // the dashboard, the SDK and the server's schemas cannot drift apart.
 export type {
-  ActorKind, ApiKey, Application, AuditEvent, CreatedKey, CreateKeyInput, DailyUsage, Device, KeyKind, KeyLimits, KeyPage,
-  KeySortField, KeyStatus, UpdateKeyInput, User,
+  ActorKind,
+  ApiKey,
+  Application,
+  AuditEvent,
+  CreatedKey,
+  CreateKeyInput,
+  DailyUsage,
+  Device,
+  KeyKind,
+  KeyLimits,
+  KeyPage,
+  KeySortField,
+  KeyStatus,
+  UpdateKeyInput,
+  User,
 }
 /** A key's owner. */
 export type Owner = OwnerRef
@@ -20,10 +48,17 @@ export type ListKeysQuery = ListKeysFilter
 /** A sort direction. */
 export type SortOrder = NonNullable<ListKeysFilter['order']>
 /** The answer to a login. */
-export interface Session { access_token: string; expires_at: string; user: User }
+export interface Session {
+  access_token: string
+  expires_at: string
+  user: User
+}
 
 /** One problem with one input field, from a `validation_failed` error's details. */
-export interface FieldProblem { field: string; message: string }
+export interface FieldProblem {
+  field: string
+  message: string
+}
 
 /** An error answered by the API (or the network), with words fit to show a person. */
 export class ApiError extends Error {
@@ -43,7 +78,9 @@ export function toApiError(e: unknown): ApiError {
   return e instanceof ApiError ? e : new ApiError(0, 'unknown', e instanceof Error ? e.message : String(e))
 }
 
-interface ErrorEnvelope { error?: { code?: string; message?: string; details?: unknown } }
+interface ErrorEnvelope {
+  error?: { code?: string; message?: string; details?: unknown }
+}
 
 /** Turns the API's `details` (a list of `{field, message}` for validation errors) into a field → message map. */
 function fieldsOf(details: unknown): Record<string, string> {
@@ -66,7 +103,10 @@ function query(params: object): string {
 
 /** The API client bound to one session token; `onUnauthorized` runs when the session has ended server-side. */
 export class Api {
-  constructor(private readonly token: string | null, private readonly onUnauthorized: () => void = () => {}) {}
+  constructor(
+    private readonly token: string | null,
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' }
@@ -74,7 +114,12 @@ export class Api {
     if (body !== undefined) headers['content-type'] = 'application/json'
     let res: Response
     try {
-      res = await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
+      res = await fetch(`/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      })
     } catch {
       throw new ApiError(0, 'network', 'Keyward could not be reached. Check your connection and try again.')
     }
@@ -89,31 +134,76 @@ export class Api {
     if (!res.ok) {
       const e = (json as ErrorEnvelope | undefined)?.error
       if (res.status === 401 && this.token) this.onUnauthorized()
-      throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `The server answered ${res.status} ${res.statusText}.`, fieldsOf(e?.details))
+      throw new ApiError(
+        res.status,
+        e?.code ?? 'http_' + res.status,
+        e?.message ?? `The server answered ${res.status} ${res.statusText}.`,
+        fieldsOf(e?.details),
+      )
     }
     return json as T
   }
 
-  login(email: string, password: string) { return this.request<Session>('POST', '/auth/login', { email, password }) }
-  logout() { return this.request<void>('POST', '/auth/logout') }
-  listKeys(q: ListKeysQuery) { return this.request<KeyPage>('GET', `/keys${query(q)}`) }
-  getKey(id: number) { return this.request<ApiKey>('GET', `/keys/${id}`) }
-  keyUsage(id: number, days = 30) { return this.request<{ days: DailyUsage[] }>('GET', `/keys/${id}/usage?days=${days}`) }
-  createKey(input: CreateKeyInput) { return this.request<CreatedKey>('POST', '/keys', input) }
-  updateKey(id: number, input: UpdateKeyInput) { return this.request<ApiKey>('PATCH', `/keys/${id}`, input) }
-  disableKey(id: number) { return this.request<ApiKey>('POST', `/keys/${id}/disable`) }
-  enableKey(id: number) { return this.request<ApiKey>('POST', `/keys/${id}/enable`) }
-  revokeKey(id: number, reason: string) { return this.request<ApiKey>('POST', `/keys/${id}/revoke`, reason ? { reason } : {}) }
-  rollKey(id: number, gracePeriodS: number) { return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS }) }
-  deleteKey(id: number) { return this.request<void>('DELETE', `/keys/${id}`) }
-  listUsers() { return this.request<{ users: User[] }>('GET', '/users?limit=500') }
-  createUser(input: { email: string; password: string; role: 'admin' | 'member' }) { return this.request<User>('POST', '/users', input) }
-  listApplications() { return this.request<{ applications: Application[] }>('GET', '/applications?limit=500') }
-  getApplication(id: number) { return this.request<Application>('GET', `/applications/${id}`) }
-  createApplication(name: string) { return this.request<Application>('POST', '/applications', { name }) }
-  listDevices(applicationId?: number) { return this.request<{ devices: Device[] }>('GET', `/devices${query({ application_id: applicationId, limit: 500 })}`) }
-  getDevice(id: number) { return this.request<Device>('GET', `/devices/${id}`) }
-  createDevice(applicationId: number, name: string) { return this.request<Device>('POST', '/devices', { application_id: applicationId, ...(name && { name }) }) }
+  login(email: string, password: string) {
+    return this.request<Session>('POST', '/auth/login', { email, password })
+  }
+  logout() {
+    return this.request<void>('POST', '/auth/logout')
+  }
+  listKeys(q: ListKeysQuery) {
+    return this.request<KeyPage>('GET', `/keys${query(q)}`)
+  }
+  getKey(id: number) {
+    return this.request<ApiKey>('GET', `/keys/${id}`)
+  }
+  keyUsage(id: number, days = 30) {
+    return this.request<{ days: DailyUsage[] }>('GET', `/keys/${id}/usage?days=${days}`)
+  }
+  createKey(input: CreateKeyInput) {
+    return this.request<CreatedKey>('POST', '/keys', input)
+  }
+  updateKey(id: number, input: UpdateKeyInput) {
+    return this.request<ApiKey>('PATCH', `/keys/${id}`, input)
+  }
+  disableKey(id: number) {
+    return this.request<ApiKey>('POST', `/keys/${id}/disable`)
+  }
+  enableKey(id: number) {
+    return this.request<ApiKey>('POST', `/keys/${id}/enable`)
+  }
+  revokeKey(id: number, reason: string) {
+    return this.request<ApiKey>('POST', `/keys/${id}/revoke`, reason ? { reason } : {})
+  }
+  rollKey(id: number, gracePeriodS: number) {
+    return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })
+  }
+  deleteKey(id: number) {
+    return this.request<void>('DELETE', `/keys/${id}`)
+  }
+  listUsers() {
+    return this.request<{ users: User[] }>('GET', '/users?limit=500')
+  }
+  createUser(input: { email: string; password: string; role: 'admin' | 'member' }) {
+    return this.request<User>('POST', '/users', input)
+  }
+  listApplications() {
+    return this.request<{ applications: Application[] }>('GET', '/applications?limit=500')
+  }
+  getApplication(id: number) {
+    return this.request<Application>('GET', `/applications/${id}`)
+  }
+  createApplication(name: string) {
+    return this.request<Application>('POST', '/applications', { name })
+  }
+  listDevices(applicationId?: number) {
+    return this.request<{ devices: Device[] }>('GET', `/devices${query({ application_id: applicationId, limit: 500 })}`)
+  }
+  getDevice(id: number) {
+    return this.request<Device>('GET', `/devices/${id}`)
+  }
+  createDevice(applicationId: number, name: string) {
+    return this.request<Device>('POST', '/devices', { application_id: applicationId, ...(name && { name }) })
+  }
   audit(q: { target_id?: string; action?: string; before_id?: number; limit?: number }) {
     return this.request<{ events: AuditEvent[] }>('GET', `/audit${query(q)}`)
   }

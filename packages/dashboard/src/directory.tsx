@@ -22,16 +22,24 @@ const DirectoryContext = createContext<Directory | null>(null)
 /** Loads the directory for the signed-in person and reloads it on demand (after adding an application, say). */
 export function DirectoryProvider({ children }: { children: ReactNode }) {
   const { api, user } = useSession()
-  const [data, setData] = useState<{ users: User[]; applications: Application[]; devices: Device[] }>({ users: [], applications: [], devices: [] })
+  const [data, setData] = useState<{ users: User[]; applications: Application[]; devices: Device[] }>({
+    users: [],
+    applications: [],
+    devices: [],
+  })
   const [tick, setTick] = useState(0)
   useEffect(() => {
     if (!user) return
     let live = true
     Promise.all([api.listUsers(), api.listApplications(), api.listDevices()]).then(
       ([u, a, d]) => live && setData({ users: u.users, applications: a.applications, devices: d.devices }),
-      () => { /* names fall back to ids */ },
+      () => {
+        /* names fall back to ids */
+      },
     )
-    return () => { live = false }
+    return () => {
+      live = false
+    }
   }, [api, user, tick])
   const reload = useCallback(() => setTick((t) => t + 1), [])
   const value = useMemo<Directory>(() => {
@@ -39,17 +47,20 @@ export function DirectoryProvider({ children }: { children: ReactNode }) {
     const apps = new Map(data.applications.map((a) => [a.id, a]))
     const devices = new Map(data.devices.map((d) => [d.id, d]))
     const ownerName = (o: Owner) => {
-      if (o.kind === 'user') return o.id === user?.id ? `${users.get(o.id)?.email ?? user.email} (you)` : users.get(o.id)?.email ?? `user #${o.id}`
+      if (o.kind === 'user')
+        return o.id === user?.id
+          ? `${users.get(o.id)?.email ?? user.email} (you)`
+          : (users.get(o.id)?.email ?? `user #${o.id}`)
       if (o.kind === 'application') return apps.get(o.id)?.name ?? `application #${o.id}`
       const d = devices.get(o.id)
-      return d ? d.name ?? d.uuid.slice(0, 7) : `device #${o.id}`
+      return d ? (d.name ?? d.uuid.slice(0, 7)) : `device #${o.id}`
     }
     const actors = new Map<number, string>([
       ...data.users.map((u) => [u.actor_id, ownerName({ kind: 'user', id: u.id })] as const),
       ...data.applications.map((a) => [a.actor_id, `application ${a.name}`] as const),
       ...data.devices.map((d) => [d.actor_id, `device ${ownerName({ kind: 'device', id: d.id })}`] as const),
     ])
-    const actorName = (id: number | null) => (id === null ? 'anonymous' : actors.get(id) ?? `actor #${id}`)
+    const actorName = (id: number | null) => (id === null ? 'anonymous' : (actors.get(id) ?? `actor #${id}`))
     return { ...data, ownerName, actorName, reload }
   }, [data, user, reload])
   return <DirectoryContext.Provider value={value}>{children}</DirectoryContext.Provider>

@@ -23,7 +23,13 @@ export function relative(iso: string | null, now = Date.now()): string {
   if (!iso) return ''
   const diff = Date.parse(iso) - now
   const abs = Math.abs(diff)
-  const units: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31_536_000_000], ['month', 2_592_000_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]]
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['year', 31_536_000_000],
+    ['month', 2_592_000_000],
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ]
   const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
   for (const [unit, ms] of units) if (abs >= ms) return rtf.format(Math.round(diff / ms), unit)
   return rtf.format(Math.round(diff / 1000), 'second')
@@ -31,7 +37,11 @@ export function relative(iso: string | null, now = Date.now()): string {
 
 /** Seconds as words: 60 → "1 minute", 86400 → "1 day". */
 export function duration(s: number): string {
-  const units: [string, number][] = [['day', 86_400], ['hour', 3_600], ['minute', 60]]
+  const units: [string, number][] = [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+  ]
   for (const [name, n] of units) if (s % n === 0 && s >= n) return `${s / n} ${name}${s / n === 1 ? '' : 's'}`
   return `${s} second${s === 1 ? '' : 's'}`
 }
@@ -41,7 +51,8 @@ export const ownerValue = (o: Owner) => `${o.kind}:${o.id}`
 /** The owner a `<select>` value names, if it names one. */
 export function parseOwner(v: string): Owner | undefined {
   const [kind, id] = v.split(':')
-  if ((kind === 'user' || kind === 'application' || kind === 'device') && Number(id) > 0) return { kind, id: Number(id) }
+  if ((kind === 'user' || kind === 'application' || kind === 'device') && Number(id) > 0)
+    return { kind, id: Number(id) }
   return undefined
 }
 
@@ -55,8 +66,16 @@ export function parseScopes(text: string): string[] {
  * Any other scope is a label for the key owner's own API.
  */
 export const KEYWARD_API_SCOPES = [
-  'keys:read', 'keys:write', 'keys:verify', 'users:read', 'users:write', 'applications:read', 'applications:write',
-  'devices:read', 'devices:write', 'audit:read',
+  'keys:read',
+  'keys:write',
+  'keys:verify',
+  'users:read',
+  'users:write',
+  'applications:read',
+  'applications:write',
+  'devices:read',
+  'devices:write',
+  'audit:read',
 ] as const
 
 /** What a key may do on Keyward's API: all its owner's rights without scopes, else those narrowed to its Keyward scopes. */
@@ -76,9 +95,12 @@ function detailValue(name: string, v: unknown): string {
 
 /** An audit event's details for people: `grace_period_s: 86400` → "grace period: 1 day". */
 export function describeDetails(details: Record<string, unknown>): string {
-  const parts = Object.entries(details).map(([k, v]) => `${k.replace(/_s$/, '').replace(/_/g, ' ')}: ${detailValue(k, v)}`)
+  const parts = Object.entries(details).map(
+    ([k, v]) => `${k.replace(/_s$/, '').replace(/_/g, ' ')}: ${detailValue(k, v)}`,
+  )
   return parts.length ? parts.join(' · ') : '—'
 }
 
 /** An id from the URL, or null when it cannot be one (`/keys/abc`): that is a not-found page, not an API error. */
-export const idParam = (raw: string | undefined): number | null => (raw && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null)
+export const idParam = (raw: string | undefined): number | null =>
+  raw && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null

@@ -39,7 +39,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null)
   }, [])
   // A 401 on a signed-in request: the server ended the session. The page stays (and its draft, see useDraft).
-  const expired = useCallback(() => { setEnded(true); forget() }, [forget])
+  const expired = useCallback(() => {
+    setEnded(true)
+    forget()
+  }, [forget])
   const api = useMemo(() => new Api(session?.access_token ?? null, expired), [session, expired])
 
   const signIn = useCallback(async (email: string, password: string) => {
@@ -56,7 +59,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, [api, forget])
 
-  const value = useMemo(() => ({ user: session?.user ?? null, ended, api, signIn, signOut }), [session, ended, api, signIn, signOut])
+  const value = useMemo(
+    () => ({ user: session?.user ?? null, ended, api, signIn, signOut }),
+    [session, ended, api, signIn, signOut],
+  )
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>
 }
 

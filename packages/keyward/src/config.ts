@@ -64,7 +64,9 @@ export type TrustProxy = false | number | string[]
 export type RateLimitStore = 'auto' | 'memory' | 'redis' | 'postgres'
 export type InvalidationBusKind = 'auto' | 'local' | 'redis' | 'postgres'
 
-export type ConfigFlags = Partial<Record<'host' | 'port' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'publicUrl', string>>
+export type ConfigFlags = Partial<
+  Record<'host' | 'port' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'publicUrl', string>
+>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -79,7 +81,8 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
 
 function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T {
   const v = raw || allowed[0]!
-  if (!(allowed as readonly string[]).includes(v)) throw new KeywardError('validation_failed', `${name} must be one of ${allowed.join(', ')}`)
+  if (!(allowed as readonly string[]).includes(v))
+    throw new KeywardError('validation_failed', `${name} must be one of ${allowed.join(', ')}`)
   return v as T
 }
 
@@ -97,7 +100,8 @@ const DEFAULT_SCRYPT_N = 131072
 /** A power of two between 2^14 (the cost before 2026-11) and 2^20. */
 function scryptCost(raw: string | undefined): number {
   const n = int('KEYWARD_PASSWORD_SCRYPT_N', raw, DEFAULT_SCRYPT_N, 16384, 1 << 20)
-  if ((n & (n - 1)) !== 0) throw new KeywardError('validation_failed', `KEYWARD_PASSWORD_SCRYPT_N must be a power of two, got "${raw}"`)
+  if ((n & (n - 1)) !== 0)
+    throw new KeywardError('validation_failed', `KEYWARD_PASSWORD_SCRYPT_N must be a power of two, got "${raw}"`)
   return n
 }
 
@@ -111,9 +115,15 @@ function trustProxy(raw: string | undefined): TrustProxy {
   if (v === '' || v === '0' || v === 'false' || v === 'no') return false
   if (v === 'true' || v === 'yes') return 1
   if (/^\d+$/.test(v)) return int('KEYWARD_TRUST_PROXY', v, 1, 1, 100)
-  const list = v.split(',').map((x) => x.trim()).filter(Boolean)
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
   if (list.length === 0 || !list.every(isAddressOrCidr)) {
-    throw new KeywardError('validation_failed', `KEYWARD_TRUST_PROXY must be a hop count (1 = one proxy) or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`)
+    throw new KeywardError(
+      'validation_failed',
+      `KEYWARD_TRUST_PROXY must be a hop count (1 = one proxy) or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`,
+    )
   }
   return list
 }
@@ -148,8 +158,18 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: trustProxy(env.KEYWARD_TRUST_PROXY),
-    rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, ['auto', 'memory', 'redis', 'postgres'] as const),
-    invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, ['auto', 'local', 'redis', 'postgres'] as const),
+    rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, [
+      'auto',
+      'memory',
+      'redis',
+      'postgres',
+    ] as const),
+    invalidationBus: oneOf('KEYWARD_INVALIDATION_BUS', env.KEYWARD_INVALIDATION_BUS, [
+      'auto',
+      'local',
+      'redis',
+      'postgres',
+    ] as const),
     redisPrefix: env.KEYWARD_REDIS_PREFIX ?? 'keyward:',
     githubScanningKeysFile: env.KEYWARD_GITHUB_SCANNING_KEYS_FILE || null,
     leakAction: oneOf('KEYWARD_LEAK_ACTION', env.KEYWARD_LEAK_ACTION, ['revoke', 'disable', 'notify'] as const),

@@ -55,11 +55,20 @@ const FAST_PASSWORDS = { KEYWARD_PASSWORD_SCRYPT_N: '16384' }
 
 /** A Keyward server on a fresh database, driven with `app.inject()`, with its first admin created. */
 export class TestServer {
-  private constructor(readonly kw: Keyward, readonly config: Config, private readonly dropDb: () => Promise<void>) {}
+  private constructor(
+    readonly kw: Keyward,
+    readonly config: Config,
+    private readonly dropDb: () => Promise<void>,
+  ) {}
 
   static async start(kind: StoreKind, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
     const db = await freshDatabase(kind)
-    const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', ...FAST_PASSWORDS, ...opts.env })
+    const config = loadConfig({
+      KEYWARD_DATABASE_URL: db.url,
+      KEYWARD_LOG_LEVEL: 'silent',
+      ...FAST_PASSWORDS,
+      ...opts.env,
+    })
     const kw = await createKeyward(config, { clock: opts.clock, logger: false })
     await kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
     return new TestServer(kw, config, db.drop)
@@ -67,12 +76,21 @@ export class TestServer {
 
   /** Another node on an existing database (several nodes share one PostgreSQL); does not drop it. */
   static async attach(url: string, opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
-    const config = loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent', ...FAST_PASSWORDS, ...opts.env })
+    const config = loadConfig({
+      KEYWARD_DATABASE_URL: url,
+      KEYWARD_LOG_LEVEL: 'silent',
+      ...FAST_PASSWORDS,
+      ...opts.env,
+    })
     const kw = await createKeyward(config, { clock: opts.clock, logger: false })
     return new TestServer(kw, config, async () => {})
   }
 
-  async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    method: string,
+    url: string,
+    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`
     if (opts.body !== undefined) headers['content-type'] ??= 'application/json'
@@ -80,7 +98,8 @@ export class TestServer {
       method: method as 'GET',
       url,
       headers,
-      payload: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+      payload:
+        opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
     })
     let body: unknown = undefined
     try {
@@ -111,8 +130,14 @@ export class TestServer {
   }
 
   /** Creates a key through the API; returns the plaintext and the key record. */
-  async createKey(token: string, body: Record<string, unknown> = {}): Promise<{ key: string; id: number; record: any }> {
-    const r = await this.request('POST', '/v1/keys', { token, body: { name: `k-${randomBytes(4).toString('hex')}`, ...body } })
+  async createKey(
+    token: string,
+    body: Record<string, unknown> = {},
+  ): Promise<{ key: string; id: number; record: any }> {
+    const r = await this.request('POST', '/v1/keys', {
+      token,
+      body: { name: `k-${randomBytes(4).toString('hex')}`, ...body },
+    })
     if (r.status !== 201) throw new Error(`key create failed: ${r.status} ${r.text}`)
     return { key: r.body.key, id: r.body.api_key.id, record: r.body.api_key }
   }

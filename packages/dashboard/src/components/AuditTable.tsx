@@ -24,12 +24,18 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
             <tr key={e.id}>
               <td data-label="When">{when(e.at)}</td>
               <td data-label="Who">{actorName(e.actor_id)}</td>
-              <td data-label="Action"><code>{e.action}</code></td>
+              <td data-label="Action">
+                <code>{e.action}</code>
+              </td>
               {showTarget && (
-                <td data-label="Target"><Target e={e} /></td>
+                <td data-label="Target">
+                  <Target e={e} />
+                </td>
               )}
               <td data-label="IP">{e.ip ?? '—'}</td>
-              <td data-label="Details" className="details">{describeDetails(e.details)}</td>
+              <td data-label="Details" className="details">
+                {describeDetails(e.details)}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -41,7 +47,13 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
 /** A key target links to its page while the key exists; a deleted one is named, not linked. */
 function Target({ e }: { e: AuditEvent }) {
   if (e.target_type === 'api_key' && e.target_id) {
-    return e.target_exists ? <Link to={`/keys/${e.target_id}`}>key #{e.target_id}</Link> : <span>key #{e.target_id} <span className="muted">(deleted)</span></span>
+    return e.target_exists ? (
+      <Link to={`/keys/${e.target_id}`}>key #{e.target_id}</Link>
+    ) : (
+      <span>
+        key #{e.target_id} <span className="muted">(deleted)</span>
+      </span>
+    )
   }
   return <>{`${e.target_type}${e.target_id ? ` #${e.target_id}` : ''}`}</>
 }

@@ -22,7 +22,9 @@ function Head({ label, field, sort }: { label: string; field?: KeySortField; sor
     <th scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
       <button type="button" className="sort" onClick={() => sort.onSort(field)}>
         {label}
-        <span className="sort-arrow" aria-hidden="true">{active ? (sort.order === 'asc' ? '▲' : '▼') : '↕'}</span>
+        <span className="sort-arrow" aria-hidden="true">
+          {active ? (sort.order === 'asc' ? '▲' : '▼') : '↕'}
+        </span>
       </button>
     </th>
   )
@@ -50,15 +52,43 @@ export function KeysTable({ keys, showOwner = true, sort }: { keys: ApiKey[]; sh
         <tbody>
           {keys.map((k) => (
             <tr key={k.id} data-key-id={k.id}>
-              <td data-label="Name"><Link to={`/keys/${k.id}`}>{k.name ?? <em>unnamed</em>}</Link></td>
-              <td data-label="Prefix"><code>{k.key_prefix}…</code></td>
+              <td data-label="Name">
+                <Link to={`/keys/${k.id}`}>{k.name ?? <em>unnamed</em>}</Link>
+              </td>
+              <td data-label="Prefix">
+                <code>{k.key_prefix}…</code>
+              </td>
               {showOwner && <td data-label="Owner">{ownerName(k.owner)}</td>}
               <td data-label="Kind">{k.kind}</td>
-              <td data-label="Scopes">{k.scopes.length ? k.scopes.map((s) => <code key={s} className="scope">{s}</code>) : <span className="muted">no scopes</span>}</td>
-              <td data-label="Status"><StatusBadge status={displayStatus(k)} /></td>
+              <td data-label="Scopes">
+                {k.scopes.length ? (
+                  k.scopes.map((s) => (
+                    <code key={s} className="scope">
+                      {s}
+                    </code>
+                  ))
+                ) : (
+                  <span className="muted">no scopes</span>
+                )}
+              </td>
+              <td data-label="Status">
+                <StatusBadge status={displayStatus(k)} />
+              </td>
               <td data-label="Created">{when(k.created_at)}</td>
-              <td data-label="Last used">{k.last_used_at ? <span title={when(k.last_used_at)}>{relative(k.last_used_at)}</span> : <span className="muted">never</span>}</td>
-              <td data-label="Expires">{k.expires_at ? <span title={when(k.expires_at)}>{relative(k.expires_at)}</span> : <span className="muted">never</span>}</td>
+              <td data-label="Last used">
+                {k.last_used_at ? (
+                  <span title={when(k.last_used_at)}>{relative(k.last_used_at)}</span>
+                ) : (
+                  <span className="muted">never</span>
+                )}
+              </td>
+              <td data-label="Expires">
+                {k.expires_at ? (
+                  <span title={when(k.expires_at)}>{relative(k.expires_at)}</span>
+                ) : (
+                  <span className="muted">never</span>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

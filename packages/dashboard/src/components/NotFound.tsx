@@ -13,7 +13,23 @@ export function NotFound({ what, back, backLabel }: { what: string; back: string
 }
 
 /** What a detail page shows when its load failed: the not-found page for a 404, else the error. */
-export function LoadFailed({ error, what, back, backLabel }: { error: unknown; what: string; back: string; backLabel: string }) {
-  if (error instanceof ApiError && error.code === 'not_found') return <NotFound what={what} back={back} backLabel={backLabel} />
-  return <Empty><ErrorNote error={error} /><Link to={back}>Back to {backLabel}</Link></Empty>
+export function LoadFailed({
+  error,
+  what,
+  back,
+  backLabel,
+}: {
+  error: unknown
+  what: string
+  back: string
+  backLabel: string
+}) {
+  if (error instanceof ApiError && error.code === 'not_found')
+    return <NotFound what={what} back={back} backLabel={backLabel} />
+  return (
+    <Empty>
+      <ErrorNote error={error} />
+      <Link to={back}>Back to {backLabel}</Link>
+    </Empty>
+  )
 }

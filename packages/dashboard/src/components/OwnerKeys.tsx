@@ -8,17 +8,33 @@ import { Empty, ErrorNote, Loading, useLoad } from './ui'
 /** The keys of one owner (an application's provisioning keys, a device's keys), with a link to create one. */
 export function OwnerKeys({ owner, title }: { owner: Owner; title: string }) {
   const { api } = useSession()
-  const keys = useLoad(() => api.listKeys({ owner_kind: owner.kind, owner_id: owner.id, limit: 100 }), [api, owner.kind, owner.id])
+  const keys = useLoad(
+    () => api.listKeys({ owner_kind: owner.kind, owner_id: owner.id, limit: 100 }),
+    [api, owner.kind, owner.id],
+  )
   return (
     <>
       <header className="page-head">
         <h2>{title}</h2>
-        <Link className="button" to={`/keys/new?owner=${ownerValue(owner)}`}>Create key</Link>
+        <Link className="button" to={`/keys/new?owner=${ownerValue(owner)}`}>
+          Create key
+        </Link>
       </header>
       {keys.loading && !keys.data && <Loading what="Loading keys" />}
       <ErrorNote error={keys.error} />
-      {keys.data && (keys.data.api_keys.length ? <KeysTable keys={keys.data.api_keys} showOwner={false} /> : <Empty><p>No keys yet.</p></Empty>)}
-      {keys.data && keys.data.total > keys.data.api_keys.length && <p><Link to={`/keys?owner=${ownerValue(owner)}`}>All {keys.data.total} keys</Link></p>}
+      {keys.data &&
+        (keys.data.api_keys.length ? (
+          <KeysTable keys={keys.data.api_keys} showOwner={false} />
+        ) : (
+          <Empty>
+            <p>No keys yet.</p>
+          </Empty>
+        ))}
+      {keys.data && keys.data.total > keys.data.api_keys.length && (
+        <p>
+          <Link to={`/keys?owner=${ownerValue(owner)}`}>All {keys.data.total} keys</Link>
+        </p>
+      )}
     </>
   )
 }

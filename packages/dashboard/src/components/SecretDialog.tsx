@@ -8,7 +8,11 @@ import { Modal } from './ui'
 export function SecretDialog({ secret, title, onDone }: { secret: string | null; title: string; onDone: () => void }) {
   const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
   const [asking, setAsking] = useState(false)
-  const done = () => { setCopied('no'); setAsking(false); onDone() }
+  const done = () => {
+    setCopied('no')
+    setAsking(false)
+    onDone()
+  }
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(secret ?? '')
@@ -20,18 +24,33 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
   }
   return (
     <Modal open={secret !== null} title={title} onClose={done} onDismiss={() => setAsking(true)} guarded>
-      <p className="warning" role="note"><strong>Copy this key now. You will not see it again:</strong> Keyward stores only its hash.</p>
+      <p className="warning" role="note">
+        <strong>Copy this key now. You will not see it again:</strong> Keyward stores only its hash.
+      </p>
       <div className="secret-row">
-        <input className="secret" aria-label="Secret key" readOnly value={secret ?? ''} data-testid="secret" onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" className="primary" onClick={copy}>{copied === 'yes' ? 'Copied' : 'Copy'}</button>
+        <input
+          className="secret"
+          aria-label="Secret key"
+          readOnly
+          value={secret ?? ''}
+          data-testid="secret"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <button type="button" className="primary" onClick={copy}>
+          {copied === 'yes' ? 'Copied' : 'Copy'}
+        </button>
       </div>
       <p aria-live="polite" className="hint">
         {copied === 'yes' && 'The key is on your clipboard.'}
         {copied === 'failed' && 'Copying was not allowed here: select the key and copy it by hand.'}
       </p>
-      {asking ? <ConfirmClose onClose={done} onStay={() => setAsking(false)} /> : (
+      {asking ? (
+        <ConfirmClose onClose={done} onStay={() => setAsking(false)} />
+      ) : (
         <div className="actions">
-          <button type="button" onClick={done}>I have stored it</button>
+          <button type="button" onClick={done}>
+            I have stored it
+          </button>
         </div>
       )}
     </Modal>
@@ -42,10 +61,16 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
 function ConfirmClose({ onClose, onStay }: { onClose: () => void; onStay: () => void }) {
   return (
     <div className="confirm-close" role="alert">
-      <p><strong>You will not see this key again — close anyway?</strong></p>
+      <p>
+        <strong>You will not see this key again — close anyway?</strong>
+      </p>
       <div className="actions">
-        <button type="button" className="danger" onClick={onClose}>Close anyway</button>
-        <button type="button" className="primary" autoFocus onClick={onStay}>Back to the key</button>
+        <button type="button" className="danger" onClick={onClose}>
+          Close anyway
+        </button>
+        <button type="button" className="primary" autoFocus onClick={onStay}>
+          Back to the key
+        </button>
       </div>
     </div>
   )

@@ -12,8 +12,18 @@ export function TopBar() {
   if (!user) return null
   return (
     <header className={`topbar${open ? ' open' : ''}`}>
-      <span className="brand"><Logo /> Keyward</span>
-      <button type="button" className="menu-toggle" aria-expanded={open} aria-controls="main-nav" onClick={() => setOpen((o) => !o)}>Menu</button>
+      <span className="brand">
+        <Logo /> Keyward
+      </span>
+      <button
+        type="button"
+        className="menu-toggle"
+        aria-expanded={open}
+        aria-controls="main-nav"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Menu
+      </button>
       <nav id="main-nav" aria-label="Main">
         <NavLink to="/keys">Keys</NavLink>
         <NavLink to="/applications">Applications</NavLink>
@@ -22,8 +32,12 @@ export function TopBar() {
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
       </nav>
       <div className="me">
-        <span className="muted" title={user.role}>{user.email}</span>
-        <button type="button" onClick={() => void signOut()}>Sign out</button>
+        <span className="muted" title={user.role}>
+          {user.email}
+        </span>
+        <button type="button" onClick={() => void signOut()}>
+          Sign out
+        </button>
       </div>
     </header>
   )

@@ -12,7 +12,9 @@ function niceMax(n: number): number {
 
 const total = (d: DailyUsage) => d.valid + d.refused
 const describe = (d: DailyUsage) => {
-  const codes = Object.entries(d.by_code).map(([c, n]) => `${c} ${n}`).join(', ')
+  const codes = Object.entries(d.by_code)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ')
   return `${d.date}: ${d.valid} valid, ${d.refused} refused${codes ? ` (${codes})` : ''}`
 }
 
@@ -32,14 +34,26 @@ export function UsageChart({ days }: { days: DailyUsage[] }) {
   return (
     <figure className="usage card">
       <figcaption>
-        <span><strong>{valid}</strong> valid and <strong>{refused}</strong> refused verifications in the last {days.length} days (UTC)</span>
+        <span>
+          <strong>{valid}</strong> valid and <strong>{refused}</strong> refused verifications in the last {days.length}{' '}
+          days (UTC)
+        </span>
         <span className="legend" aria-hidden="true">
           <span className="swatch swatch-valid" /> valid <span className="swatch swatch-refused" /> refused
         </span>
       </figcaption>
       <div className="plot">
-        <div className="y-axis" aria-hidden="true"><span>{max}</span>{max % 2 === 0 && <span>{max / 2}</span>}<span>0</span></div>
-        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Verifications per day, ${days[0]?.date} to ${days[days.length - 1]?.date}`} preserveAspectRatio="none">
+        <div className="y-axis" aria-hidden="true">
+          <span>{max}</span>
+          {max % 2 === 0 && <span>{max / 2}</span>}
+          <span>0</span>
+        </div>
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`Verifications per day, ${days[0]?.date} to ${days[days.length - 1]?.date}`}
+          preserveAspectRatio="none"
+        >
           <line x1={0} x2={W} y1={H / 2} y2={H / 2} className="grid" vectorEffect="non-scaling-stroke" />
           {days.map((d, i) => {
             const x = i * step + (step - barW) / 2
@@ -48,8 +62,12 @@ export function UsageChart({ days }: { days: DailyUsage[] }) {
                 <title>{describe(d)}</title>
                 {/* A transparent full-height target, so every day has a tooltip, even an empty one. */}
                 <rect x={i * step} y={0} width={step} height={H} className="hit" />
-                {d.valid > 0 && <rect x={x} y={H - y(d.valid)} width={barW} height={y(d.valid)} className="bar-valid" />}
-                {d.refused > 0 && <rect x={x} y={H - y(total(d))} width={barW} height={y(d.refused)} className="bar-refused" />}
+                {d.valid > 0 && (
+                  <rect x={x} y={H - y(d.valid)} width={barW} height={y(d.valid)} className="bar-valid" />
+                )}
+                {d.refused > 0 && (
+                  <rect x={x} y={H - y(total(d))} width={barW} height={y(d.refused)} className="bar-refused" />
+                )}
               </g>
             )
           })}

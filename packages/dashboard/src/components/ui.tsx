@@ -8,7 +8,12 @@ export function StatusBadge({ status }: { status: DisplayStatus }) {
 }
 
 /** A labelled form field with its error (from the API) right under it, tied by aria-describedby. */
-export function Field({ label, error, hint, children }: {
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
   label: string
   error?: string
   hint?: string
@@ -20,8 +25,16 @@ export function Field({ label, error, hint, children }: {
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': described })}
-      {hint && <small id={`${id}-hint`} className="hint">{hint}</small>}
-      {error && <small id={`${id}-error`} className="field-error" role="alert">{error}</small>}
+      {hint && (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </small>
+      )}
     </div>
   )
 }
@@ -31,12 +44,21 @@ export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error (a string) is shown as it is
   const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error)
-  return <p className="error-note" role="alert">{message}</p>
+  return (
+    <p className="error-note" role="alert">
+      {message}
+    </p>
+  )
 }
 
 /** A polite loading line, announced to screen readers. */
 export function Loading({ what = 'Loading' }: { what?: string }) {
-  return <p className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" />{what}…</p>
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {what}…
+    </p>
+  )
 }
 
 /** What a list shows when it has nothing to show. */
@@ -49,7 +71,15 @@ export function Empty({ children }: { children: ReactNode }) {
  * Escape (or a click on the backdrop) asks to leave through `onDismiss` (default:
  * `onClose`), and focus returns to where it was on close.
  */
-export function Modal({ open, title, onClose, onDismiss = onClose, guarded = false, children, labelledBy }: {
+export function Modal({
+  open,
+  title,
+  onClose,
+  onDismiss = onClose,
+  guarded = false,
+  children,
+  labelledBy,
+}: {
   open: boolean
   title: string
   onClose: () => void
@@ -74,7 +104,11 @@ export function Modal({ open, title, onClose, onDismiss = onClose, guarded = fal
   // Chromium lets Tab leave a modal <dialog> for the browser's own UI; wrap it around instead.
   const keepFocus = (e: KeyboardEvent<HTMLDialogElement>) => {
     if (e.key !== 'Tab' || !ref.current) return
-    const items = [...ref.current.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href]')]
+    const items = [
+      ...ref.current.querySelectorAll<HTMLElement>(
+        'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href]',
+      ),
+    ]
     const first = items[0]
     const last = items[items.length - 1]
     if (!first || !last) return
@@ -88,16 +122,24 @@ export function Modal({ open, title, onClose, onDismiss = onClose, guarded = fal
   }
   return (
     <dialog
-      ref={ref} className="modal" aria-labelledby={labelledBy ?? titleId} onKeyDown={keepFocus}
+      ref={ref}
+      className="modal"
+      aria-labelledby={labelledBy ?? titleId}
+      onKeyDown={keepFocus}
       onClose={() => {
         if (guarded && open && ref.current && !ref.current.open) {
           ref.current.showModal()
           onDismiss()
         } else onClose()
       }}
-      onCancel={(e) => { e.preventDefault(); onDismiss() }}
+      onCancel={(e) => {
+        e.preventDefault()
+        onDismiss()
+      }}
       // A click whose target is the <dialog> itself landed on its backdrop (the content fills the box).
-      onClick={(e) => { if (e.target === e.currentTarget && outside(e.currentTarget, e.clientX, e.clientY)) onDismiss() }}
+      onClick={(e) => {
+        if (e.target === e.currentTarget && outside(e.currentTarget, e.clientX, e.clientY)) onDismiss()
+      }}
     >
       {open && (
         <>
@@ -116,7 +158,10 @@ function outside(d: HTMLDialogElement, x: number, y: number): boolean {
 }
 
 /** Loads something when its inputs change; `reload` fetches again. Ignores answers to stale requests. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; set: (t: T) => void } {
+export function useLoad<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; set: (t: T) => void } {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true })
   const [tick, setTick] = useState(0)
   useEffect(() => {
@@ -126,9 +171,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
       (data) => live && setState({ data, loading: false }),
       (error: unknown) => live && setState({ error, loading: false }),
     )
-    return () => { live = false }
+    return () => {
+      live = false
+    }
     // `load` is a new closure every render; the caller's `deps` say when it really changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps -- deps are the caller's, see above
   }, [...deps, tick])
-  return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) }
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.loading,
+    reload: () => setTick((t) => t + 1),
+    set: (data: T) => setState({ data, loading: false }),
+  }
 }

@@ -12,28 +12,78 @@ export function AuditPage() {
   const [applied, setApplied] = useState('')
   const [before, setBefore] = useState<number[]>([])
   const beforeId = before[before.length - 1]
-  const page = useLoad(() => api.audit({ action: applied || undefined, before_id: beforeId, limit: PAGE_SIZE }), [api, applied, beforeId])
+  const page = useLoad(
+    () => api.audit({ action: applied || undefined, before_id: beforeId, limit: PAGE_SIZE }),
+    [api, applied, beforeId],
+  )
   const events = page.data?.events ?? []
   const last = events[events.length - 1]
   return (
     <section aria-labelledby="audit-title">
-      <header className="page-head"><h1 id="audit-title">Audit log</h1></header>
-      <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); setBefore([]); setApplied(action.trim()) }}>
+      <header className="page-head">
+        <h1 id="audit-title">Audit log</h1>
+      </header>
+      <form
+        className="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault()
+          setBefore([])
+          setApplied(action.trim())
+        }}
+      >
         <label>
           <span>Action</span>
-          <input name="action" list="audit-actions" value={action} onChange={(e) => setAction(e.target.value)} placeholder="e.g. key.revoke" />
+          <input
+            name="action"
+            list="audit-actions"
+            value={action}
+            onChange={(e) => setAction(e.target.value)}
+            placeholder="e.g. key.revoke"
+          />
           <datalist id="audit-actions">
-            {['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke', 'key.delete', 'auth.login', 'auth.login_failed', 'auth.logout', 'user.create', 'application.create', 'device.create'].map((a) => <option key={a} value={a} />)}
+            {[
+              'key.create',
+              'key.update',
+              'key.disable',
+              'key.enable',
+              'key.roll',
+              'key.revoke',
+              'key.delete',
+              'auth.login',
+              'auth.login_failed',
+              'auth.logout',
+              'user.create',
+              'application.create',
+              'device.create',
+            ].map((a) => (
+              <option key={a} value={a} />
+            ))}
           </datalist>
         </label>
         <button type="submit">Filter</button>
       </form>
       {page.loading && !page.data && <Loading what="Loading the audit log" />}
       <ErrorNote error={page.error} />
-      {page.data && (events.length ? <AuditTable events={events} /> : <Empty><p>No events{applied ? ` for "${applied}"` : ''}.</p></Empty>)}
+      {page.data &&
+        (events.length ? (
+          <AuditTable events={events} />
+        ) : (
+          <Empty>
+            <p>No events{applied ? ` for "${applied}"` : ''}.</p>
+          </Empty>
+        ))}
       <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={before.length === 0} onClick={() => setBefore((b) => b.slice(0, -1))}>← Newer</button>
-        <button type="button" disabled={events.length < PAGE_SIZE || !last} onClick={() => last && setBefore((b) => [...b, last.id])}>Older →</button>
+        <button type="button" disabled={before.length === 0} onClick={() => setBefore((b) => b.slice(0, -1))}>
+          ← Newer
+        </button>
+        <button
+          type="button"
+          disabled={events.length < PAGE_SIZE || !last}
+          onClick={() => last && setBefore((b) => [...b, last.id])}
+        >
+          Older →
+        </button>
       </nav>
     </section>
   )

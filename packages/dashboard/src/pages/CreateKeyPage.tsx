@@ -23,8 +23,12 @@ export function CreateKeyPage() {
   const [created, setCreated] = useState<CreatedKey | null>(null)
   const formRef = useRef<HTMLFormElement>(null)
   const set = (patch: Partial<KeyFormState & { owner: string }>) => setDraft((f) => ({ ...f, ...patch }))
-  useEffect(() => { formRef.current?.querySelector<HTMLElement>('select, input')?.focus() }, [])
-  useEffect(() => { if (error) focusFirstInvalid(formRef.current) }, [error])
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('select, input')?.focus()
+  }, [])
+  useEffect(() => {
+    if (error) focusFirstInvalid(formRef.current)
+  }, [error])
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
@@ -32,10 +36,16 @@ export function CreateKeyPage() {
     setError(null)
     try {
       const o = parseOwner(draft.owner)
-      setCreated(await api.createKey({
-        name: draft.name.trim(), description: draft.description.trim() || null, scopes: parseScopes(draft.scopes),
-        expires_at: expiresAtOf(draft), ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }), ...limitsOf(draft),
-      }))
+      setCreated(
+        await api.createKey({
+          name: draft.name.trim(),
+          description: draft.description.trim() || null,
+          scopes: parseScopes(draft.scopes),
+          expires_at: expiresAtOf(draft),
+          ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }),
+          ...limitsOf(draft),
+        }),
+      )
       clearDraft()
     } catch (err) {
       setError(toApiError(err))
@@ -46,19 +56,41 @@ export function CreateKeyPage() {
   const fieldMessages = error && Object.keys(error.fields).length > 0
   return (
     <section aria-labelledby="create-title">
-      <header className="page-head"><h1 id="create-title">Create an API key</h1></header>
+      <header className="page-head">
+        <h1 id="create-title">Create an API key</h1>
+      </header>
       <form ref={formRef} className="card form" onSubmit={submit} noValidate>
-        {error && !fieldMessages && error.code !== 'conflict' && !(error.code === 'forbidden' && /scope/.test(error.message)) && <ErrorNote error={error} />}
-        {fieldMessages && <p className="error-note" role="alert">Some fields need attention.</p>}
+        {error &&
+          !fieldMessages &&
+          error.code !== 'conflict' &&
+          !(error.code === 'forbidden' && /scope/.test(error.message)) && <ErrorNote error={error} />}
+        {fieldMessages && (
+          <p className="error-note" role="alert">
+            Some fields need attention.
+          </p>
+        )}
         <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
         <KeyFields form={draft} set={set} error={error} />
         <div className="actions">
-          <button type="button" onClick={() => { clearDraft(); void navigate(-1) }}>Cancel</button>
-          <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
+          <button
+            type="button"
+            onClick={() => {
+              clearDraft()
+              void navigate(-1)
+            }}
+          >
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create key'}
+          </button>
         </div>
       </form>
-      <SecretDialog secret={created?.key ?? null} title={`Key "${created?.api_key.name ?? ''}" created`}
-        onDone={() => created && navigate(`/keys/${created.api_key.id}`, { replace: true })} />
+      <SecretDialog
+        secret={created?.key ?? null}
+        title={`Key "${created?.api_key.name ?? ''}" created`}
+        onDone={() => created && navigate(`/keys/${created.api_key.id}`, { replace: true })}
+      />
     </section>
   )
 }

@@ -13,13 +13,28 @@ export function DevicesTable({ devices }: { devices: Device[] }) {
   return (
     <div className="table-wrap">
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">UUID</th><th scope="col">Application</th><th scope="col">Created</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">UUID</th>
+            <th scope="col">Application</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
         <tbody>
           {devices.map((d) => (
             <tr key={d.id}>
-              <td data-label="Name"><Link to={`/devices/${d.id}`}>{d.name ?? <em>unnamed</em>}</Link></td>
-              <td data-label="UUID"><code>{d.uuid.slice(0, 7)}</code></td>
-              <td data-label="Application"><Link to={`/applications/${d.application_id}`}>{ownerName({ kind: 'application', id: d.application_id })}</Link></td>
+              <td data-label="Name">
+                <Link to={`/devices/${d.id}`}>{d.name ?? <em>unnamed</em>}</Link>
+              </td>
+              <td data-label="UUID">
+                <code>{d.uuid.slice(0, 7)}</code>
+              </td>
+              <td data-label="Application">
+                <Link to={`/applications/${d.application_id}`}>
+                  {ownerName({ kind: 'application', id: d.application_id })}
+                </Link>
+              </td>
               <td data-label="Created">{when(d.created_at)}</td>
             </tr>
           ))}
@@ -35,11 +50,22 @@ export function DevicesPage() {
   const devices = useLoad(() => api.listDevices(), [api])
   return (
     <section aria-labelledby="devices-title">
-      <header className="page-head"><h1 id="devices-title">Devices</h1></header>
+      <header className="page-head">
+        <h1 id="devices-title">Devices</h1>
+      </header>
       <p className="muted">Devices belong to an application; add one from its application's page.</p>
       {devices.loading && !devices.data && <Loading what="Loading devices" />}
       <ErrorNote error={devices.error} />
-      {devices.data && (devices.data.devices.length ? <DevicesTable devices={devices.data.devices} /> : <Empty><p>No devices yet. <Link to="/applications">Add one to an application</Link>.</p></Empty>)}
+      {devices.data &&
+        (devices.data.devices.length ? (
+          <DevicesTable devices={devices.data.devices} />
+        ) : (
+          <Empty>
+            <p>
+              No devices yet. <Link to="/applications">Add one to an application</Link>.
+            </p>
+          </Empty>
+        ))}
     </section>
   )
 }
@@ -61,12 +87,25 @@ function DevicePage({ id }: { id: number }) {
   const d = device.data
   return (
     <section aria-labelledby="device-title">
-      <p className="crumbs"><Link to="/devices">Devices</Link> /</p>
-      <header className="page-head"><h1 id="device-title">{d.name ?? `Device ${d.uuid.slice(0, 7)}`}</h1></header>
+      <p className="crumbs">
+        <Link to="/devices">Devices</Link> /
+      </p>
+      <header className="page-head">
+        <h1 id="device-title">{d.name ?? `Device ${d.uuid.slice(0, 7)}`}</h1>
+      </header>
       <dl className="facts card">
-        <dt>UUID</dt><dd><code>{d.uuid}</code></dd>
-        <dt>Application</dt><dd><Link to={`/applications/${d.application_id}`}>{ownerName({ kind: 'application', id: d.application_id })}</Link></dd>
-        <dt>Created</dt><dd>{when(d.created_at)}</dd>
+        <dt>UUID</dt>
+        <dd>
+          <code>{d.uuid}</code>
+        </dd>
+        <dt>Application</dt>
+        <dd>
+          <Link to={`/applications/${d.application_id}`}>
+            {ownerName({ kind: 'application', id: d.application_id })}
+          </Link>
+        </dd>
+        <dt>Created</dt>
+        <dd>{when(d.created_at)}</dd>
       </dl>
       <OwnerKeys owner={{ kind: 'device', id }} title="Device keys" />
     </section>

@@ -34,16 +34,38 @@ function KeyPage({ id }: { id: number }) {
   if (key.loading && !key.data) return <Loading what="Loading key" />
   if (key.error || !key.data) return <LoadFailed error={key.error} {...KEYS} />
   const k: ApiKey = key.data
-  const open = (d: KeyDialog) => { action.setError(null); setDialog(d) }
+  const open = (d: KeyDialog) => {
+    action.setError(null)
+    setDialog(d)
+  }
   const dialogProps = { k, api, action, open: true, onClose: () => setDialog('none') }
   return (
     <section aria-labelledby="key-title">
-      <p className="crumbs"><Link to="/keys">API keys</Link> /</p>
+      <p className="crumbs">
+        <Link to="/keys">API keys</Link> /
+      </p>
       <header className="page-head">
-        <h1 id="key-title">{k.name ?? <em>unnamed key</em>} <StatusBadge status={displayStatus(k)} /></h1>
-        <KeyActions k={k} api={api} action={action} onOpen={open} onEdit={editing ? undefined : () => { action.setError(null); setEditing(true) }} />
+        <h1 id="key-title">
+          {k.name ?? <em>unnamed key</em>} <StatusBadge status={displayStatus(k)} />
+        </h1>
+        <KeyActions
+          k={k}
+          api={api}
+          action={action}
+          onOpen={open}
+          onEdit={
+            editing
+              ? undefined
+              : () => {
+                  action.setError(null)
+                  setEditing(true)
+                }
+          }
+        />
       </header>
-      <p className="notice" role="status" aria-live="polite">{action.notice}</p>
+      <p className="notice" role="status" aria-live="polite">
+        {action.notice}
+      </p>
       {dialog === 'none' && !editing && <ErrorNote error={action.error} />}
       {editing ? <KeyEditForm k={k} api={api} action={action} onDone={() => setEditing(false)} /> : <KeyFacts k={k} />}
       <KeyActivity id={id} updatedAt={k.updated_at} />

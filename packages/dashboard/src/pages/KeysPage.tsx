@@ -22,37 +22,68 @@ export function KeysPage() {
   const cursor = cursors[cursors.length - 1]
   const o = parseOwner(p.owner)
   const query: ListKeysQuery = {
-    q: p.q || undefined, status: (p.status || undefined) as KeyStatus | undefined, kind: (p.kind || undefined) as KeyKind | undefined,
-    owner_kind: o?.kind, owner_id: o?.id, limit: PAGE_SIZE, cursor, sort: p.sort, order: p.order,
+    q: p.q || undefined,
+    status: (p.status || undefined) as KeyStatus | undefined,
+    kind: (p.kind || undefined) as KeyKind | undefined,
+    owner_kind: o?.kind,
+    owner_id: o?.id,
+    limit: PAGE_SIZE,
+    cursor,
+    sort: p.sort,
+    order: p.order,
   }
   const page = useLoad(() => api.listKeys(query), [api, p.q, p.status, p.kind, p.owner, p.sort, p.order, cursor])
   const filtered = Boolean(p.q || p.status || p.kind || p.owner)
-  const onSort = (field: KeySortField) => p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
+  const onSort = (field: KeySortField) =>
+    p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
 
   return (
     <section aria-labelledby="keys-title">
       <header className="page-head">
         <h1 id="keys-title">API keys</h1>
-        <Link className="button primary" to="/keys/new">Create key</Link>
+        <Link className="button primary" to="/keys/new">
+          Create key
+        </Link>
       </header>
-      {notice && <p className="notice" role="status">{notice}</p>}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
       <KeysFilterBar p={p} />
       <ErrorNote error={page.error} />
       {page.loading && !page.data && <Loading what="Loading keys" />}
       {page.data && (
         <>
           <p className="count" aria-live="polite">
-            {page.data.total === 1 ? '1 key' : `${page.data.total} keys`}{filtered ? ' match' : ''}
+            {page.data.total === 1 ? '1 key' : `${page.data.total} keys`}
+            {filtered ? ' match' : ''}
             {page.data.total > PAGE_SIZE && ` · page ${cursors.length} of ${Math.ceil(page.data.total / PAGE_SIZE)}`}
           </p>
           {page.data.api_keys.length === 0 ? (
-            <Empty>{filtered ? <p>No key matches these filters.</p> : <p>No keys yet. <Link to="/keys/new">Create the first one</Link>.</p>}</Empty>
+            <Empty>
+              {filtered ? (
+                <p>No key matches these filters.</p>
+              ) : (
+                <p>
+                  No keys yet. <Link to="/keys/new">Create the first one</Link>.
+                </p>
+              )}
+            </Empty>
           ) : (
             <KeysTable keys={page.data.api_keys} sort={{ field: p.sort, order: p.order, onSort }} />
           )}
           <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>← Previous</button>
-            <button type="button" disabled={!page.data.next_cursor} onClick={() => setCursors((c) => [...c, page.data!.next_cursor!])}>Next →</button>
+            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+              ← Previous
+            </button>
+            <button
+              type="button"
+              disabled={!page.data.next_cursor}
+              onClick={() => setCursors((c) => [...c, page.data!.next_cursor!])}
+            >
+              Next →
+            </button>
           </nav>
         </>
       )}

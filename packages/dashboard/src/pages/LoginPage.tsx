@@ -23,21 +23,51 @@ export function LoginPage() {
       setBusy(false)
     }
   }
-  const message = error && (error.code === 'unauthorized' ? 'That email and password do not match an account.' : error.message)
+  const message =
+    error && (error.code === 'unauthorized' ? 'That email and password do not match an account.' : error.message)
   return (
     <main className="login">
       <form onSubmit={submit} className="card" aria-labelledby="login-title">
-        <h1 id="login-title"><Logo /> Keyward</h1>
-        {ended
-          ? <p className="notice-ended" role="alert">Your session ended — sign in again. You will come back to the page you were on.</p>
-          : <p className="muted">Sign in to manage API keys.</p>}
+        <h1 id="login-title">
+          <Logo /> Keyward
+        </h1>
+        {ended ? (
+          <p className="notice-ended" role="alert">
+            Your session ended — sign in again. You will come back to the page you were on.
+          </p>
+        ) : (
+          <p className="muted">Sign in to manage API keys.</p>
+        )}
         <Field label="Email or username" error={error?.fields.email}>
-          {(p) => <input {...p} name="email" type="text" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />}
+          {(p) => (
+            <input
+              {...p}
+              name="email"
+              type="text"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              autoFocus
+            />
+          )}
         </Field>
-        <Field label="Password" error={error?.fields.password ?? (message ?? undefined)}>
-          {(p) => <input {...p} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}
+        <Field label="Password" error={error?.fields.password ?? message ?? undefined}>
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
         </Field>
-        <button type="submit" className="primary wide" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" className="primary wide" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </form>
     </main>
   )

@@ -30,46 +30,90 @@ export function UsersPage() {
   const general = error && Object.keys(error.fields).length === 0 ? error.message : undefined
   return (
     <section aria-labelledby="users-title">
-      <header className="page-head"><h1 id="users-title">Users</h1></header>
+      <header className="page-head">
+        <h1 id="users-title">Users</h1>
+      </header>
       <form className="card inline-form" onSubmit={create} noValidate aria-label="Add a user">
         <Field label="Email" error={error?.fields.email ?? (error?.code === 'conflict' ? general : undefined)}>
-          {(p) => <input {...p} name="email" type="email" autoComplete="off" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />}
+          {(p) => (
+            <input
+              {...p}
+              name="email"
+              type="email"
+              autoComplete="off"
+              value={form.email}
+              onChange={(e) => setForm({ ...form, email: e.target.value })}
+            />
+          )}
         </Field>
         <Field label="Initial password" hint="At least 8 characters." error={error?.fields.password}>
-          {(p) => <input {...p} name="password" type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />}
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+            />
+          )}
         </Field>
         <Field label="Role">
           {(p) => (
-            <select {...p} name="role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as 'admin' | 'member' })}>
+            <select
+              {...p}
+              name="role"
+              value={form.role}
+              onChange={(e) => setForm({ ...form, role: e.target.value as 'admin' | 'member' })}
+            >
               <option value="member">member: manages their own keys</option>
               <option value="admin">admin: manages everything</option>
             </select>
           )}
         </Field>
-        <button type="submit" className="primary">Add user</button>
+        <button type="submit" className="primary">
+          Add user
+        </button>
       </form>
       {general && error?.code !== 'conflict' && <ErrorNote error={general} />}
-      <p className="notice" role="status" aria-live="polite">{notice}</p>
+      <p className="notice" role="status" aria-live="polite">
+        {notice}
+      </p>
       {users.loading && !users.data && <Loading what="Loading users" />}
       <ErrorNote error={users.error} />
-      {users.data && (users.data.users.length === 0 ? <Empty><p>No users.</p></Empty> : (
-        <div className="table-wrap">
-          <table>
-            <thead><tr><th scope="col">Email</th><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Created</th><th scope="col">Keys</th></tr></thead>
-            <tbody>
-              {users.data.users.map((u) => (
-                <tr key={u.id}>
-                  <td data-label="Email">{u.email}</td>
-                  <td data-label="Username">{u.username}</td>
-                  <td data-label="Role">{u.role}</td>
-                  <td data-label="Created">{when(u.created_at)}</td>
-                  <td data-label="Keys"><Link to={`/keys?owner=${ownerValue({ kind: 'user', id: u.id })}`}>Their keys</Link></td>
+      {users.data &&
+        (users.data.users.length === 0 ? (
+          <Empty>
+            <p>No users.</p>
+          </Empty>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Username</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Keys</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ))}
+              </thead>
+              <tbody>
+                {users.data.users.map((u) => (
+                  <tr key={u.id}>
+                    <td data-label="Email">{u.email}</td>
+                    <td data-label="Username">{u.username}</td>
+                    <td data-label="Role">{u.role}</td>
+                    <td data-label="Created">{when(u.created_at)}</td>
+                    <td data-label="Keys">
+                      <Link to={`/keys?owner=${ownerValue({ kind: 'user', id: u.id })}`}>Their keys</Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
     </section>
   )
 }

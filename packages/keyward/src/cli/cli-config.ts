@@ -34,7 +34,8 @@ export function loadCliConfig(env: Record<string, string | undefined>, flags: Cl
   } catch {
     throw new UsageError(`--url / KEYWARD_URL must be an http(s) URL, got "${url}"`)
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url / KEYWARD_URL must be an http(s) URL, got "${url}"`)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`--url / KEYWARD_URL must be an http(s) URL, got "${url}"`)
   const configDir = env.KEYWARD_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'keyward')
   return Object.freeze({
     url,

@@ -10,9 +10,13 @@ import { registerUserCommands } from './commands/users.js'
 import { UsageError } from './parse.js'
 
 /** The package's version (package.json sits two folders up from here, in sources and in dist/). */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
 
-const program = new Command('keyward').description('Self-hosted API key management').version(VERSION, '-V, --version')
+const program = new Command('keyward')
+  .description('Self-hosted API key management')
+  .version(VERSION, '-V, --version')
   // Usage errors are thrown (and exit with 2, below) instead of commander's default exit code 1.
   .exitOverride()
 
@@ -35,17 +39,22 @@ serverOptions(program.command('serve').description('run the HTTP server')).actio
   await serve(loadConfig(env, flags))
 })
 
-serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(async (flags: ConfigFlags) => {
-  const config = loadConfig(env, flags)
-  const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrations.js')])
-  const store = openStore(config.databaseUrl)
-  try {
-    const applied = await migrateToLatest(store.db, store.dialect)
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date')
-  } finally {
-    await store.close()
-  }
-})
+serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(
+  async (flags: ConfigFlags) => {
+    const config = loadConfig(env, flags)
+    const [{ openStore }, { migrateToLatest }] = await Promise.all([
+      import('../store/database.js'),
+      import('../store/migrations.js'),
+    ])
+    const store = openStore(config.databaseUrl)
+    try {
+      const applied = await migrateToLatest(store.db, store.dialect)
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date')
+    } finally {
+      await store.close()
+    }
+  },
+)
 
 registerAuthCommands(program, env)
 registerKeyCommands(program, env)

@@ -12,7 +12,11 @@ export interface Printer {
 }
 
 /** A printer writing to the given streams. */
-export function printer(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Printer {
+export function printer(
+  json: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Printer {
   return {
     json,
     result(data, human) {
@@ -27,7 +31,11 @@ export function printer(json: boolean, out: NodeJS.WritableStream = process.stdo
 /** Left-aligned columns separated by two spaces, with a header row. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   return [fmt(headers), ...rows.map(fmt)].join('\n')
 }
 
@@ -38,7 +46,8 @@ export function fields(pairs: [string, string][]): string {
 }
 
 /** `2026-11-27T00:16:31.000Z` → `2026-11-27 00:16:31Z`; null → `-`. */
-export const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-')
+export const when = (iso: string | null | undefined): string =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-'
 
 const orDash = (s: string | null | undefined): string => (s === null || s === undefined || s === '' ? '-' : s)
 
@@ -47,8 +56,15 @@ export function keyTable(keys: ApiKey[]): string {
   return table(
     ['ID', 'NAME', 'PREFIX', 'KIND', 'OWNER', 'STATUS', 'SCOPES', 'EXPIRES', 'LAST USED'],
     keys.map((k) => [
-      String(k.id), orDash(k.name), `${k.key_prefix}…`, k.kind, `${k.owner.kind}:${k.owner.id}`, k.status,
-      k.scopes.length ? k.scopes.join(',') : '-', when(k.expires_at), when(k.last_used_at),
+      String(k.id),
+      orDash(k.name),
+      `${k.key_prefix}…`,
+      k.kind,
+      `${k.owner.kind}:${k.owner.id}`,
+      k.status,
+      k.scopes.length ? k.scopes.join(',') : '-',
+      when(k.expires_at),
+      when(k.last_used_at),
     ]),
   )
 }
@@ -80,7 +96,10 @@ export function keyFields(k: ApiKey): string {
 
 /** The user list as a table. */
 export function userTable(users: User[]): string {
-  return table(['ID', 'EMAIL', 'USERNAME', 'ROLE', 'CREATED'], users.map((u) => [String(u.id), u.email, u.username, u.role, when(u.created_at)]))
+  return table(
+    ['ID', 'EMAIL', 'USERNAME', 'ROLE', 'CREATED'],
+    users.map((u) => [String(u.id), u.email, u.username, u.role, when(u.created_at)]),
+  )
 }
 
 /** What a key may do on Keyward's own API: scopes mean "checked by your API" first; only Keyward's narrow this. */
@@ -92,23 +111,40 @@ export function keywardAccess(scopes: readonly string[]): string {
 
 /** Verifications per day. */
 export function usageTable(days: DailyUsage[]): string {
-  return table(['DAY', 'VALID', 'REFUSED'], days.map((d) => [d.date, String(d.valid), String(d.refused)]))
+  return table(
+    ['DAY', 'VALID', 'REFUSED'],
+    days.map((d) => [d.date, String(d.valid), String(d.refused)]),
+  )
 }
 
 /** Applications as a table. */
 export function applicationTable(apps: Application[]): string {
-  return table(['ID', 'NAME', 'SLUG', 'UUID', 'OWNER', 'CREATED'], apps.map((a) => [String(a.id), a.name, a.slug, a.uuid, `user:${a.owner_user_id}`, when(a.created_at)]))
+  return table(
+    ['ID', 'NAME', 'SLUG', 'UUID', 'OWNER', 'CREATED'],
+    apps.map((a) => [String(a.id), a.name, a.slug, a.uuid, `user:${a.owner_user_id}`, when(a.created_at)]),
+  )
 }
 
 /** Devices as a table. */
 export function deviceTable(devices: Device[]): string {
-  return table(['ID', 'NAME', 'UUID', 'APPLICATION', 'CREATED'], devices.map((d) => [String(d.id), orDash(d.name), d.uuid, String(d.application_id), when(d.created_at)]))
+  return table(
+    ['ID', 'NAME', 'UUID', 'APPLICATION', 'CREATED'],
+    devices.map((d) => [String(d.id), orDash(d.name), d.uuid, String(d.application_id), when(d.created_at)]),
+  )
 }
 
 /** Audit events as a table (details as compact JSON). */
 export function auditTable(events: AuditEvent[]): string {
-  return table(['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'IP', 'DETAILS'], events.map((e) => [
-    String(e.id), when(e.at), e.actor_id === null ? '-' : String(e.actor_id), e.action, `${e.target_type}${e.target_id ? ':' + e.target_id : ''}`,
-    orDash(e.ip), Object.keys(e.details).length ? JSON.stringify(e.details) : '-',
-  ]))
+  return table(
+    ['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'IP', 'DETAILS'],
+    events.map((e) => [
+      String(e.id),
+      when(e.at),
+      e.actor_id === null ? '-' : String(e.actor_id),
+      e.action,
+      `${e.target_type}${e.target_id ? ':' + e.target_id : ''}`,
+      orDash(e.ip),
+      Object.keys(e.details).length ? JSON.stringify(e.details) : '-',
+    ]),
+  )
 }

@@ -13,18 +13,21 @@ export class UsageError extends Error {
 export const parse = {
   int(this: void, raw: string): number {
     const n = Number(raw)
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer.')
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n))
+      throw new InvalidArgumentError('expected a non-negative integer.')
     return n
   },
   /** A positive whole-number id (`keys get 12`): anything else is a usage error before any request. */
   id(this: void, raw: string): string {
-    if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > 2_147_483_647) throw new InvalidArgumentError('ids are whole numbers from 1 to 2147483647, e.g. 12.')
+    if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > 2_147_483_647)
+      throw new InvalidArgumentError('ids are whole numbers from 1 to 2147483647, e.g. 12.')
     return raw
   },
   /** A count that must be at least 1 (`--limit`, `--days`). */
   positive(this: void, raw: string): number {
     const n = Number(raw)
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.')
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1)
+      throw new InvalidArgumentError('expected a whole number of at least 1.')
     return n
   },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
@@ -62,7 +65,8 @@ export const parse = {
   expiry(this: void, raw: string): string | null {
     if (raw === 'never' || raw === 'none') return null
     const t = Date.parse(raw)
-    if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')
+    if (Number.isNaN(t))
+      throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')
     return new Date(t).toISOString()
   },
 }

@@ -44,10 +44,12 @@ export function promptSecret(question: string, io: PromptIo = defaultIo()): Prom
 export function promptLine(question: string, io: PromptIo = defaultIo()): Promise<string> {
   if (!io.input.isTTY) return readFirstLine(io.input)
   const rl = createInterface({ input: io.input, output: io.output })
-  return new Promise((resolve) => rl.question(question, (answer) => {
-    rl.close()
-    resolve(answer.trim())
-  }))
+  return new Promise((resolve) =>
+    rl.question(question, (answer) => {
+      rl.close()
+      resolve(answer.trim())
+    }),
+  )
 }
 
 /** The first line of a non-interactive stream; a usage error when it is empty. */

@@ -21,7 +21,9 @@ type Env = Record<string, string | undefined>
 export function remoteOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', `Keyward server (KEYWARD_URL, default ${DEFAULT_URL})`)
-    .addOption(new Option('--token <token>', 'session token or API key (KEYWARD_TOKEN; default: the one stored by login)'))
+    .addOption(
+      new Option('--token <token>', 'session token or API key (KEYWARD_TOKEN; default: the one stored by login)'),
+    )
     .option('--json', 'print JSON instead of tables (for scripts)')
 }
 
@@ -35,14 +37,21 @@ export function remoteContext(env: Env, flags: CliFlags & { json?: boolean }): R
   const stored = config.token ? null : (credentials.get(config.url)?.token ?? null)
   const token = config.token ?? stored
   const tokenFrom = config.token ? 'given' : stored ? 'stored' : 'none'
-  return { config, credentials, client: createClient({ url: config.url, token }), out: printer(flags.json === true), tokenFrom }
+  return {
+    config,
+    credentials,
+    client: createClient({ url: config.url, token }),
+    out: printer(flags.json === true),
+    tokenFrom,
+  }
 }
 
 /** A 401 said in terms of what the person can do about it (log in), rather than the server's raw words. */
 function explainUnauthorized(e: unknown, ctx: RemoteContext): unknown {
   if (!isKeywardError(e) || e.status !== 401 || ctx.tokenFrom === 'given') return e
   const login = `run \`keyward login --url ${ctx.config.url}\``
-  const what = ctx.tokenFrom === 'none' ? `not logged in to ${ctx.config.url}` : `your session on ${ctx.config.url} has ended`
+  const what =
+    ctx.tokenFrom === 'none' ? `not logged in to ${ctx.config.url}` : `your session on ${ctx.config.url} has ended`
   return new KeywardError('unauthorized', `${what}; ${login}`)
 }
 

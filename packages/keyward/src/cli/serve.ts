@@ -13,7 +13,9 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ email: boot.user.email }, 'created the first admin user')
     if (boot.generatedPassword) {
       // Printed to the terminal, not the log stream, so log shipping does not carry it.
-      process.stdout.write(`\n  Keyward admin: ${boot.user.email}\n  Password (shown once): ${boot.generatedPassword}\n\n`)
+      process.stdout.write(
+        `\n  Keyward admin: ${boot.user.email}\n  Password (shown once): ${boot.generatedPassword}\n\n`,
+      )
     }
   }
   await app.listen({ host: config.host, port: config.port })

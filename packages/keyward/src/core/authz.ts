@@ -24,15 +24,21 @@ export function requireScope(p: Principal, scope: string): void {
 
 /** Throws 403 unless the principal is an admin user (directly or through a user key). */
 export function requireAdmin(p: Principal): void {
-  if (!(p.owner.kind === 'user' && p.role === 'admin')) throw new KeywardError('forbidden', 'administrator rights required')
+  if (!(p.owner.kind === 'user' && p.role === 'admin'))
+    throw new KeywardError('forbidden', 'administrator rights required')
 }
 
 /** Scopes Keyward's own API understands. Keys may carry any other scope for the caller's own API. */
 export const API_SCOPES = [
-  'keys:read', 'keys:write', 'keys:verify',
-  'users:read', 'users:write',
-  'applications:read', 'applications:write',
-  'devices:read', 'devices:write',
+  'keys:read',
+  'keys:write',
+  'keys:verify',
+  'users:read',
+  'users:write',
+  'applications:read',
+  'applications:write',
+  'devices:read',
+  'devices:write',
   'audit:read',
 ] as const
 
@@ -64,7 +70,10 @@ export interface Producer {
 }
 
 /** The rights a stored key carries (no scopes: its owner's full rights). */
-export function rightsOfKey(key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>, owner: Owner): Rights {
+export function rightsOfKey(
+  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>,
+  owner: Owner,
+): Rights {
   return { owner, scopes: key.scopes.length > 0 ? key.scopes : null, bounds: boundsOfKey(key) }
 }
 
@@ -84,7 +93,8 @@ export function boundsOfKey(key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remai
  */
 export function excessRights(a: Producer, b: Rights, opts: { bounds: boolean } = { bounds: true }): string | null {
   if (!canSeeOwner(a.principal, b.owner)) return 'it belongs to an owner this credential cannot manage'
-  if (!coversScopes(a.principal.scopes, b.scopes)) return 'it would hold scopes this credential lacks (no scopes means full rights)'
+  if (!coversScopes(a.principal.scopes, b.scopes))
+    return 'it would hold scopes this credential lacks (no scopes means full rights)'
   return opts.bounds ? excessBounds(a.bounds, b.bounds) : null
 }
 
@@ -104,15 +114,19 @@ export function coversScopes(held: readonly string[] | null, wanted: readonly st
 
 /** Why bounds `b` reach further than `a` (later expiry, looser rate, larger budget or refill), or null. */
 export function excessBounds(a: Bounds, b: Bounds): string | null {
-  if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt))) return 'it would expire later than this credential'
+  if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt)))
+    return 'it would expire later than this credential'
   const ar = a.rateLimit
   const br = b.rateLimit
-  if (ar && (!br || br.limit > ar.limit || br.window_s < ar.window_s)) return 'its rate limit would be looser than this credential\'s'
+  if (ar && (!br || br.limit > ar.limit || br.window_s < ar.window_s))
+    return "its rate limit would be looser than this credential's"
   if (a.remaining === null) return null
-  if (b.remaining === null || b.remaining > a.remaining) return 'its usage limit would be larger than this credential\'s remaining uses'
+  if (b.remaining === null || b.remaining > a.remaining)
+    return "its usage limit would be larger than this credential's remaining uses"
   const af = a.refill
   const bf = b.refill
-  if (bf && (!af || bf.amount > af.amount || bf.interval_s < af.interval_s)) return 'its refill would be larger than this credential\'s'
+  if (bf && (!af || bf.amount > af.amount || bf.interval_s < af.interval_s))
+    return "its refill would be larger than this credential's"
   return null
 }
 
@@ -131,6 +145,9 @@ export function requireMayGrantRole(a: Producer, role: Role): void {
   requireAdmin(a.principal)
   if (role !== 'admin') return
   if (a.principal.scopes !== null || excessBounds(a.bounds, UNBOUNDED) !== null) {
-    throw new KeywardError('forbidden', 'only a credential with full administrator rights (no scopes, no limits) can grant the admin role')
+    throw new KeywardError(
+      'forbidden',
+      'only a credential with full administrator rights (no scopes, no limits) can grant the admin role',
+    )
   }
 }

@@ -6,7 +6,9 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() }
 
 /** A clock tests can move by hand. */
-export function manualClock(start = new Date('2026-01-01T00:00:00.000Z')): Clock & { advance(ms: number): void; set(d: Date): void } {
+export function manualClock(
+  start = new Date('2026-01-01T00:00:00.000Z'),
+): Clock & { advance(ms: number): void; set(d: Date): void } {
   let t = start.getTime()
   return {
     now: () => new Date(t),

@@ -83,6 +83,8 @@ export async function unlessUnavailable<T>(what: string, step: () => Promise<T>)
     return await step()
   } catch (e) {
     if (e instanceof KeywardError) throw e
-    throw new KeywardError('unavailable', `${what} could not be completed: the database is unavailable; try again`, { cause: e })
+    throw new KeywardError('unavailable', `${what} could not be completed: the database is unavailable; try again`, {
+      cause: e,
+    })
   }
 }

@@ -45,10 +45,7 @@ export function generateKey(prefix: string = DEFAULT_KEY_PREFIX): string {
   return head + checksum(head)
 }
 
-export type KeyShape =
-  | { kind: 'keyward'; prefix: string }
-  | { kind: 'foreign' }
-  | { kind: 'malformed' }
+export type KeyShape = { kind: 'keyward'; prefix: string } | { kind: 'foreign' } | { kind: 'malformed' }
 
 /**
  * Classifies a presented key without I/O. A key that claims our shape must carry

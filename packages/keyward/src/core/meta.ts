@@ -29,8 +29,10 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
  * deeply nested value would overflow `JSON.stringify` (a 500) here or when answered.
  */
 export function serializeMeta(meta: Record<string, unknown>): string {
-  if (jsonDepth(meta, META_MAX_DEPTH) > META_MAX_DEPTH) throw invalid(`meta may nest at most ${META_MAX_DEPTH} levels`, { field: 'meta' })
+  if (jsonDepth(meta, META_MAX_DEPTH) > META_MAX_DEPTH)
+    throw invalid(`meta may nest at most ${META_MAX_DEPTH} levels`, { field: 'meta' })
   const json = JSON.stringify(meta)
-  if (Buffer.byteLength(json) > META_MAX_BYTES) throw invalid(`meta may be at most ${META_MAX_BYTES} bytes as JSON`, { field: 'meta' })
+  if (Buffer.byteLength(json) > META_MAX_BYTES)
+    throw invalid(`meta may be at most ${META_MAX_BYTES} bytes as JSON`, { field: 'meta' })
   return json
 }

@@ -67,7 +67,10 @@ export interface ApiKey {
  * The fields of a key that verification reads or answers: all a cached entry keeps
  * (`services/keys/cache-entry.ts`); names, timestamps and the prefix are never answered by verify.
  */
-export type VerifiableKey = Pick<ApiKey, 'id' | 'scopes' | 'meta' | 'expiresAt' | 'disabledAt' | 'revokedAt' | 'rateLimit' | 'remaining' | 'refill'>
+export type VerifiableKey = Pick<
+  ApiKey,
+  'id' | 'scopes' | 'meta' | 'expiresAt' | 'disabledAt' | 'revokedAt' | 'rateLimit' | 'remaining' | 'refill'
+>
 
 export interface User {
   id: number

@@ -1,7 +1,15 @@
 import type { Owner } from './types.js'
 
 export const VERIFY_CODES = [
-  'VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'DISABLED', 'REVOKED', 'INSUFFICIENT_SCOPES', 'USAGE_EXCEEDED', 'RATE_LIMITED',
+  'VALID',
+  'MALFORMED',
+  'NOT_FOUND',
+  'EXPIRED',
+  'DISABLED',
+  'REVOKED',
+  'INSUFFICIENT_SCOPES',
+  'USAGE_EXCEEDED',
+  'RATE_LIMITED',
 ] as const
 export type VerifyCode = (typeof VERIFY_CODES)[number]
 

@@ -27,7 +27,10 @@ export interface AppOptions {
 
 /** Request logs name the path, never the query: a query may carry a key (`?apikey=`). */
 const reqSerializer = (req: { method: string; url: string; id: string; ip?: string }) => ({
-  id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.ip,
+  id: req.id,
+  method: req.method,
+  path: req.url.split('?')[0],
+  ip: req.ip,
 })
 
 /**
@@ -44,7 +47,14 @@ function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: n
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     // Whatever logger config is given, requests are serialized without their query.
-    logger: opts.logger === false ? false : { level: config.logLevel, ...(typeof opts.logger === 'object' && opts.logger), serializers: { req: reqSerializer } },
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            ...(typeof opts.logger === 'object' && opts.logger),
+            serializers: { req: reqSerializer },
+          },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
@@ -56,7 +66,11 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
     // They skip the onRequest hooks, so the request id header is set here as well.
     frameworkErrors: (err, req, reply) => {
-      void sendNativeError(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id))
+      void sendNativeError(
+        new KeywardError('validation_failed', err.message),
+        req,
+        reply.header(REQUEST_ID_HEADER, req.id),
+      )
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -77,8 +91,11 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply))
   // The dashboard (when built) answers what no route matched; everything else is a JSON 404.
   const dashboard = opts.dashboardDir === false ? undefined : await registerDashboard(app, opts.dashboardDir)
-  app.setNotFoundHandler((req, reply) =>
-    dashboard?.(req, reply) ?? sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply))
+  app.setNotFoundHandler(
+    (req, reply) =>
+      dashboard?.(req, reply) ??
+      sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply),
+  )
 
   await app.register(swagger, {
     openapi: {

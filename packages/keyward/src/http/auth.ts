@@ -22,7 +22,11 @@ export function bearerToken(req: FastifyRequest): string | null {
 export function authenticate(auth: AuthService) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(req)
-    if (!token) throw new KeywardError('unauthorized', 'missing credentials: send Authorization: Bearer <session token or API key>')
+    if (!token)
+      throw new KeywardError(
+        'unauthorized',
+        'missing credentials: send Authorization: Bearer <session token or API key>',
+      )
     req.principal = await auth.authenticate(token)
   }
 }

@@ -20,10 +20,23 @@ export const DEFAULT_DASHBOARD_DIR = existsSync(join(SHIPPED_DASHBOARD_DIR, 'ind
  * health checks and the compat faces' prefixes. Unknown paths under them keep the
  * native JSON 404 instead of turning into an HTML page.
  */
-export const RESERVED_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '/readyz', '/v7', '/api-key', '/actor', '/login_', '/device', '/api']
+export const RESERVED_PREFIXES = [
+  '/v1',
+  '/docs',
+  '/openapi.json',
+  '/healthz',
+  '/readyz',
+  '/v7',
+  '/api-key',
+  '/actor',
+  '/login_',
+  '/device',
+  '/api',
+]
 
 /** `/v1` covers `/v1/...`; a prefix ending in `_` (balena's `/login_`) covers any path it starts. */
-const isReserved = (path: string) => RESERVED_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('_') ? p : p + '/'))
+const isReserved = (path: string) =>
+  RESERVED_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('_') ? p : p + '/'))
 
 /** Answers a request the router did not match, or returns undefined to leave it a 404. */
 export type DashboardFallback = (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined
@@ -35,7 +48,10 @@ export type DashboardFallback = (req: FastifyRequest, reply: FastifyReply) => Fa
  * the compat faces' own not-found handlers (with their envelopes) keep their prefixes.
  * Returns undefined when the build is missing.
  */
-export async function registerDashboard(app: FastifyInstance, root: string = DEFAULT_DASHBOARD_DIR): Promise<DashboardFallback | undefined> {
+export async function registerDashboard(
+  app: FastifyInstance,
+  root: string = DEFAULT_DASHBOARD_DIR,
+): Promise<DashboardFallback | undefined> {
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: run `npm run build -w @keyward/dashboard` to serve it at /')
     return undefined

@@ -3,7 +3,8 @@ import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
 import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
-const fieldPath = (v: SchemaProblem) => (v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.instancePath)
+const fieldPath = (v: SchemaProblem) =>
+  v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.instancePath
 
 /** Turns anything thrown in a request into a KeywardError; unknown errors become `internal`. */
 export function toKeywardError(err: unknown): KeywardError {
@@ -12,7 +13,10 @@ export function toKeywardError(err: unknown): KeywardError {
   if (fe?.validation) {
     const where = fe.validationContext ?? 'body'
     const details = foldUnions(fe.validation).map((v) => ({
-      field: `${where}${fieldPath(v)}`.replace(/\//g, '.'), message: describeProblem(v), keyword: v.keyword, params: v.params,
+      field: `${where}${fieldPath(v)}`.replace(/\//g, '.'),
+      message: describeProblem(v),
+      keyword: v.keyword,
+      params: v.params,
     }))
     return new KeywardError('validation_failed', details.map((d) => d.message).join('; '), { details })
   }
@@ -25,7 +29,8 @@ export function toKeywardError(err: unknown): KeywardError {
   const mapped = fe?.code ? byFastifyCode[fe.code] : undefined
   if (mapped) return new KeywardError(mapped, fe.message)
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === fe.statusCode) ?? 'validation_failed'
+    const code =
+      (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === fe.statusCode) ?? 'validation_failed'
     return new KeywardError(code, fe.message)
   }
   return new KeywardError('internal', 'internal error', { cause: err })
@@ -36,7 +41,15 @@ export function sendNativeError(err: unknown, req: FastifyRequest, reply: Fastif
   const e = toKeywardError(err)
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply.status(e.status).type('application/json').send({
-    error: { code: e.code, message: e.message, ...(e.details !== undefined && { details: e.details }), ...(e.code === 'internal' && { request_id: req.id }) },
-  })
+  return reply
+    .status(e.status)
+    .type('application/json')
+    .send({
+      error: {
+        code: e.code,
+        message: e.message,
+        ...(e.details !== undefined && { details: e.details }),
+        ...(e.code === 'internal' && { request_id: req.id }),
+      },
+    })
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
-const COMMON = "default-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+const COMMON =
+  "default-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
 /**
  * The dashboard's HTML may only load its own scripts and styles and talk to this origin;
@@ -11,7 +12,11 @@ export const DASHBOARD_CSP = `${COMMON}; style-src 'self'`
 /** Swagger UI (`/docs`) writes inline styles; its scripts are still its own files only. */
 export const DOCS_CSP = `${COMMON}; style-src 'self' 'unsafe-inline'`
 
-const OTHER_HEADERS = { 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' }
+const OTHER_HEADERS = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+}
 
 /** The route that answered, as declared (`/docs/*`): spellings of the URL (`/%64ocs`) do not matter. */
 const isDocs = (req: FastifyRequest) => (req.routeOptions.url ?? '').startsWith('/docs')

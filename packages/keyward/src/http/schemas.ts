@@ -20,19 +20,47 @@ const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DateTime = Type.String({ format: 'date-time' })
 const ActorKind = Type.Union([Type.Literal('user'), Type.Literal('application'), Type.Literal('device')])
 const KeyKind = Type.Union([Type.Literal('user'), Type.Literal('provisioning'), Type.Literal('device')])
-const KeyStatus = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('disabled'), Type.Literal('revoked')])
+const KeyStatus = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('expired'),
+  Type.Literal('disabled'),
+  Type.Literal('revoked'),
+])
 const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
 const Scopes = Type.Array(Scope, {
-  maxItems: 100, uniqueItems: true,
-  description: "Scopes your API checks when it verifies the key (e.g. invoices:read). On Keyward's own API the key has its owner's rights, "
-    + 'narrowed to the Keyward scopes listed here (keys:read, users:write, ...); with no scopes at all, all of its owner\'s rights.',
+  maxItems: 100,
+  uniqueItems: true,
+  description:
+    "Scopes your API checks when it verifies the key (e.g. invoices:read). On Keyward's own API the key has its owner's rights, " +
+    "narrowed to the Keyward scopes listed here (keys:read, users:write, ...); with no scopes at all, all of its owner's rights.",
 })
-const Meta = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50, description: 'Free-form JSON, returned by verify: at most 8 levels deep and 4096 bytes serialized (else 400 validation_failed).' })
-const RateLimit = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), window_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, { additionalProperties: false })
-const Refill = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }, {
-  additionalProperties: false, description: 'Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition).',
+const Meta = Type.Record(Type.String(), Type.Unknown(), {
+  maxProperties: 50,
+  description:
+    'Free-form JSON, returned by verify: at most 8 levels deep and 4096 bytes serialized (else 400 validation_failed).',
 })
-const Remaining = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Verifications left; each valid verification takes one.' })
+const RateLimit = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    window_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
+  },
+  { additionalProperties: false },
+)
+const Refill = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    interval_s: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Resets `remaining` to `amount` every `interval_s` seconds (a reset, not an addition).',
+  },
+)
+const Remaining = Type.Integer({
+  minimum: 0,
+  maximum: 1_000_000_000,
+  description: 'Verifications left; each valid verification takes one.',
+})
 const KeyName = Type.String({ minLength: 1, maxLength: 100 })
 const Description = Type.String({ maxLength: 1000 })
 
@@ -66,10 +94,25 @@ export type ApiKeyWire = Static<typeof ApiKeyBody>
 
 export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
   return {
-    id: k.id, name: k.name, description: k.description, key_prefix: k.keyPrefix, kind: k.kind, status: keyStatus(k, now),
-    owner: k.owner, scopes: k.scopes, meta: k.meta, expires_at: k.expiresAt, disabled_at: k.disabledAt, revoked_at: k.revokedAt,
-    revoked_reason: k.revokedReason, rate_limit: k.rateLimit, remaining: k.remaining, refill: k.refill,
-    last_used_at: k.lastUsedAt, created_at: k.createdAt, updated_at: k.updatedAt,
+    id: k.id,
+    name: k.name,
+    description: k.description,
+    key_prefix: k.keyPrefix,
+    kind: k.kind,
+    status: keyStatus(k, now),
+    owner: k.owner,
+    scopes: k.scopes,
+    meta: k.meta,
+    expires_at: k.expiresAt,
+    disabled_at: k.disabledAt,
+    revoked_at: k.revokedAt,
+    revoked_reason: k.revokedReason,
+    rate_limit: k.rateLimit,
+    remaining: k.remaining,
+    refill: k.refill,
+    last_used_at: k.lastUsedAt,
+    created_at: k.createdAt,
+    updated_at: k.updatedAt,
   }
 }
 
@@ -81,60 +124,90 @@ const limitFields = {
   refill: Type.Optional(Nullable(Refill)),
 }
 
-export const CreateKeyBody = Type.Object({
-  name: KeyName,
-  description: Type.Optional(Nullable(Description)),
-  expires_at: Type.Optional(Nullable(DateTime)),
-  prefix: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,15}$' })),
-  owner: Type.Optional(Type.Object({ kind: ActorKind, id: Id }, { additionalProperties: false })),
-  ...limitFields,
-}, { additionalProperties: false })
+export const CreateKeyBody = Type.Object(
+  {
+    name: KeyName,
+    description: Type.Optional(Nullable(Description)),
+    expires_at: Type.Optional(Nullable(DateTime)),
+    prefix: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,15}$' })),
+    owner: Type.Optional(Type.Object({ kind: ActorKind, id: Id }, { additionalProperties: false })),
+    ...limitFields,
+  },
+  { additionalProperties: false },
+)
 
-export const UpdateKeyBody = Type.Object({
-  name: Type.Optional(KeyName),
-  description: Type.Optional(Nullable(Description)),
-  expires_at: Type.Optional(Nullable(DateTime)),
-  ...limitFields,
-}, { additionalProperties: false })
+export const UpdateKeyBody = Type.Object(
+  {
+    name: Type.Optional(KeyName),
+    description: Type.Optional(Nullable(Description)),
+    expires_at: Type.Optional(Nullable(DateTime)),
+    ...limitFields,
+  },
+  { additionalProperties: false },
+)
 
 export const CreatedKeyBody = Type.Object({
   key: Type.String({ description: 'The secret. Shown only in this response: store it now.' }),
   api_key: ApiKeyBody,
 })
 
-export const ListKeysQuery = Type.Object({
-  owner_kind: Type.Optional(ActorKind),
-  owner_id: Type.Optional(Id),
-  kind: Type.Optional(KeyKind),
-  status: Type.Optional(KeyStatus),
-  /** Name contains this, ignoring ASCII case; three characters or more are answered by a trigram index (store/key-search.ts). */
-  q: Type.Optional(Type.String({ maxLength: 100, description: 'name contains this (ignoring case); 3+ characters use a trigram index, shorter ones scan your keys' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  cursor: Type.Optional(Type.String({ maxLength: 400 })),
-  /** Sort column; the default is newest first (`created_at`, `desc`). */
-  sort: Type.Optional(Type.Union([Type.Literal('created_at'), Type.Literal('name'), Type.Literal('last_used_at'), Type.Literal('expires_at')])),
-  /** Sort direction; keys without a value (no name, never used, never expiring) come last either way. */
-  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-}, { additionalProperties: false })
+export const ListKeysQuery = Type.Object(
+  {
+    owner_kind: Type.Optional(ActorKind),
+    owner_id: Type.Optional(Id),
+    kind: Type.Optional(KeyKind),
+    status: Type.Optional(KeyStatus),
+    /** Name contains this, ignoring ASCII case; three characters or more are answered by a trigram index (store/key-search.ts). */
+    q: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description:
+          'name contains this (ignoring case); 3+ characters use a trigram index, shorter ones scan your keys',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    /** Sort column; the default is newest first (`created_at`, `desc`). */
+    sort: Type.Optional(
+      Type.Union([
+        Type.Literal('created_at'),
+        Type.Literal('name'),
+        Type.Literal('last_used_at'),
+        Type.Literal('expires_at'),
+      ]),
+    ),
+    /** Sort direction; keys without a value (no name, never used, never expiring) come last either way. */
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  },
+  { additionalProperties: false },
+)
 
-export const UsageQuery = Type.Object({
-  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
-}, { additionalProperties: false })
+export const UsageQuery = Type.Object(
+  {
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })),
+  },
+  { additionalProperties: false },
+)
 
 /** Verifications of a key per UTC day, oldest first, zero-filled. */
 export const UsageResponse = Type.Object({
-  days: Type.Array(Type.Object({
-    date: Type.String({ format: 'date' }),
-    valid: Type.Integer({ minimum: 0 }),
-    refused: Type.Integer({ minimum: 0 }),
-    by_code: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
-  })),
+  days: Type.Array(
+    Type.Object({
+      date: Type.String({ format: 'date' }),
+      valid: Type.Integer({ minimum: 0 }),
+      refused: Type.Integer({ minimum: 0 }),
+      by_code: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+    }),
+  ),
 })
 
-export const VerifyBody = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 1024 }),
-  scopes: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
-}, { additionalProperties: false })
+export const VerifyBody = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 1024 }),
+    scopes: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+)
 
 export const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
@@ -145,14 +218,21 @@ export const VerifyResponse = Type.Object({
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   expires_at: Type.Optional(Nullable(Type.String())),
   remaining: Type.Optional(Nullable(Type.Integer())),
-  ratelimit: Type.Optional(Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset_at: Type.String() }, {
-    description: "The limit behind RATE_LIMITED: the key's rate limit, or (no key_id) the caller's budget of NOT_FOUND answers; retry after reset_at.",
-  })),
+  ratelimit: Type.Optional(
+    Type.Object(
+      { limit: Type.Integer(), remaining: Type.Integer(), reset_at: Type.String() },
+      {
+        description:
+          "The limit behind RATE_LIMITED: the key's rate limit, or (no key_id) the caller's budget of NOT_FOUND answers; retry after reset_at.",
+      },
+    ),
+  ),
 })
 
 export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
   return {
-    valid: r.valid, code: r.code,
+    valid: r.valid,
+    code: r.code,
     ...(r.keyId !== undefined && { key_id: r.keyId }),
     ...(r.owner && { owner: { kind: r.owner.kind, id: r.owner.id } }),
     ...(r.scopes && { scopes: r.scopes }),
@@ -164,37 +244,87 @@ export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
 }
 
 export const UserBody = Type.Object({
-  id: Id, actor_id: Id, email: Type.String(), username: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('member')]), created_at: Type.String(),
+  id: Id,
+  actor_id: Id,
+  email: Type.String(),
+  username: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
+  created_at: Type.String(),
 })
 export const toUserWire = (u: User): Static<typeof UserBody> => ({
-  id: u.id, actor_id: u.actorId, email: u.email, username: u.username, role: u.role, created_at: u.createdAt,
+  id: u.id,
+  actor_id: u.actorId,
+  email: u.email,
+  username: u.username,
+  role: u.role,
+  created_at: u.createdAt,
 })
 
 export const ApplicationBody = Type.Object({
-  id: Id, actor_id: Id, uuid: Type.String(), slug: Type.String(), name: Type.String(), owner_user_id: Id, created_at: Type.String(),
+  id: Id,
+  actor_id: Id,
+  uuid: Type.String(),
+  slug: Type.String(),
+  name: Type.String(),
+  owner_user_id: Id,
+  created_at: Type.String(),
 })
 export const toApplicationWire = (a: Application): Static<typeof ApplicationBody> => ({
-  id: a.id, actor_id: a.actorId, uuid: a.uuid, slug: a.slug, name: a.name, owner_user_id: a.ownerUserId, created_at: a.createdAt,
+  id: a.id,
+  actor_id: a.actorId,
+  uuid: a.uuid,
+  slug: a.slug,
+  name: a.name,
+  owner_user_id: a.ownerUserId,
+  created_at: a.createdAt,
 })
 
 export const DeviceBody = Type.Object({
-  id: Id, actor_id: Id, uuid: Type.String(), name: Nullable(Type.String()), application_id: Id, created_at: Type.String(),
+  id: Id,
+  actor_id: Id,
+  uuid: Type.String(),
+  name: Nullable(Type.String()),
+  application_id: Id,
+  created_at: Type.String(),
 })
 export const toDeviceWire = (d: Device): Static<typeof DeviceBody> => ({
-  id: d.id, actor_id: d.actorId, uuid: d.uuid, name: d.name, application_id: d.applicationId, created_at: d.createdAt,
+  id: d.id,
+  actor_id: d.actorId,
+  uuid: d.uuid,
+  name: d.name,
+  application_id: d.applicationId,
+  created_at: d.createdAt,
 })
 
 export const AuditEventBody = Type.Object({
-  id: Id, at: Type.String(), actor_id: Nullable(Type.Integer()), action: Type.String(), target_type: Type.String(),
-  target_id: Nullable(Type.String()), ip: Nullable(Type.String()), details: Type.Record(Type.String(), Type.Unknown()),
-  target_exists: Nullable(Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' })),
+  id: Id,
+  at: Type.String(),
+  actor_id: Nullable(Type.Integer()),
+  action: Type.String(),
+  target_type: Type.String(),
+  target_id: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  target_exists: Nullable(
+    Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' }),
+  ),
 })
 export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
-  id: e.id, at: e.at, actor_id: e.actorId, action: e.action, target_type: e.targetType, target_id: e.targetId, ip: e.ip, details: e.details,
+  id: e.id,
+  at: e.at,
+  actor_id: e.actorId,
+  action: e.action,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  ip: e.ip,
+  details: e.details,
   target_exists: e.targetExists ?? null,
 })
 
-export const PageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  before_id: Type.Optional(Id),
-}, { additionalProperties: false })
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    before_id: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+)

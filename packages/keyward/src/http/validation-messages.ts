@@ -29,7 +29,13 @@ const FORMAT_WORDS: Record<string, string> = {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  integer: 'a whole number', number: 'a number', string: 'text', boolean: 'true or false', array: 'a list', object: 'an object', null: 'empty',
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'empty',
 }
 
 /** Fields whose plain spelling would read badly ("Rate limit limit"). */
@@ -49,7 +55,9 @@ export function fieldLabel(path: string): string {
   if (known) return known
   const parts = path.split('/').filter(Boolean)
   if (parts.length === 0) return 'The request'
-  const words = parts.map((p) => (/^\d+$/.test(p) ? `item ${Number(p) + 1}` : p.replace(/_s$/, ' (s)').replace(/_/g, ' ')))
+  const words = parts.map((p) =>
+    /^\d+$/.test(p) ? `item ${Number(p) + 1}` : p.replace(/_s$/, ' (s)').replace(/_/g, ' '),
+  )
   const text = words.join(' ')
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
@@ -72,8 +80,13 @@ const SENTENCES: Record<string, Sentence> = {
   maxItems: (l, p) => `${l} holds at most ${plural(p.limit, 'item')}`,
   uniqueItems: (l) => `${l} lists the same value twice`,
   format: (l, p) => `${l} must be ${FORMAT_WORDS[String(p.format)] ?? `in the ${String(p.format)} format`}`,
-  pattern: (l, p) => `${l} may only contain ${PATTERN_WORDS[String(p.pattern)] ?? `text matching ${String(p.pattern)}`}`,
-  type: (l, p) => `${l} must be ${String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`,
+  pattern: (l, p) =>
+    `${l} may only contain ${PATTERN_WORDS[String(p.pattern)] ?? `text matching ${String(p.pattern)}`}`,
+  type: (l, p) =>
+    `${l} must be ${String(p.type)
+      .split(',')
+      .map((t) => TYPE_WORDS[t] ?? t)
+      .join(' or ')}`,
   enum: (l, p) => `${l} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
   const: (l, p) => `${l} must be ${String(p.allowedValue)}`,
 }

@@ -72,7 +72,14 @@ export interface ServiceOptions {
 /** Opens the store, migrates it, and wires the use cases. */
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
-  const stack = await openVerifyStack(config, { clock, migrate: true, role: 'server', budgetUnknownKeys: true, onError: opts.onBackgroundError, budgets: config })
+  const stack = await openVerifyStack(config, {
+    clock,
+    migrate: true,
+    role: 'server',
+    budgetUnknownKeys: true,
+    onError: opts.onBackgroundError,
+    budgets: config,
+  })
   let onError = opts.onBackgroundError ?? (() => {})
   const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
   const actors = new ActorRepository(store.db)
@@ -82,7 +89,16 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
   const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock)
-  const auth = new AuthService(actors, sessions, verifier, sessionCache, auditLog, clock, config.sessionTtlS, passwordLogin)
+  const auth = new AuthService(
+    actors,
+    sessions,
+    verifier,
+    sessionCache,
+    auditLog,
+    clock,
+    config.sessionTtlS,
+    passwordLogin,
+  )
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
@@ -105,7 +121,13 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     owners,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
-    leaks: new LeakResponse(keyRepo, keys, config.leakAction, config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null, limiter),
+    leaks: new LeakResponse(
+      keyRepo,
+      keys,
+      config.leakAction,
+      config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null,
+      limiter,
+    ),
     audit: new AuditService(auditRepo),
     setErrorHandler(handler) {
       onError = handler

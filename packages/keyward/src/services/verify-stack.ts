@@ -14,9 +14,20 @@ import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
-export type VerifyStackSettings = Pick<Config,
-  'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'
-  | 'cacheSize' | 'negativeCacheTtlMs' | 'usageFlushMs' | 'unknownKeyRatePerS' | 'unknownKeyBurst'>
+export type VerifyStackSettings = Pick<
+  Config,
+  | 'databaseUrl'
+  | 'redisUrl'
+  | 'redisPrefix'
+  | 'rateLimitStore'
+  | 'invalidationBus'
+  | 'cacheFallbackTtlMs'
+  | 'cacheSize'
+  | 'negativeCacheTtlMs'
+  | 'usageFlushMs'
+  | 'unknownKeyRatePerS'
+  | 'unknownKeyBurst'
+>
 
 /** Where the server and an embedded verifier differ; each option says why. */
 export interface VerifyStackOptions {
@@ -82,7 +93,16 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     bus = createInvalidationBus(s, store.db)
     await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, opts.role === 'embedded' && bus.kind === 'local')
     const limiter = await createKeyRateLimiter(s)
-    return wire(s, opts, { store, bus, cache, limiter, report, setOnError: (h) => { onError = h } })
+    return wire(s, opts, {
+      store,
+      bus,
+      cache,
+      limiter,
+      report,
+      setOnError: (h) => {
+        onError = h
+      },
+    })
   } catch (e) {
     await bus?.close()
     await store.close()
@@ -105,11 +125,21 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
   const usageRepo = new UsageRepository(store.db, store.readDb)
   const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, chunkPacerFor(store.dialect))
   usage.start()
-  const budget = opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0 ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock) : null
+  const budget =
+    opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
+      ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
+      : null
   const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, budget)
   let closing: Promise<void> | null = null
   return {
-    store, keyRepo, usageRepo, cache, bus, limiter, usage, verifier,
+    store,
+    keyRepo,
+    usageRepo,
+    cache,
+    bus,
+    limiter,
+    usage,
+    verifier,
     setErrorHandler(handler) {
       o.setOnError(handler)
       usage.setErrorHandler(handler)

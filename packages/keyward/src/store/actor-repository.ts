@@ -3,14 +3,30 @@ import type { ActorKind, Application, Device, Owner, Principal, Role, User } fro
 import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
 
 export const rowToUser = (r: UserRow): User => ({
-  id: r.id, actorId: r.actor_id, email: r.email, username: r.username, role: r.role, createdAt: r.created_at,
+  id: r.id,
+  actorId: r.actor_id,
+  email: r.email,
+  username: r.username,
+  role: r.role,
+  createdAt: r.created_at,
 })
 export const rowToApplication = (r: ApplicationRow): Application => ({
-  id: r.id, actorId: r.actor_id, uuid: r.uuid, slug: r.slug, name: r.name, ownerUserId: r.owner_user_id, createdAt: r.created_at,
+  id: r.id,
+  actorId: r.actor_id,
+  uuid: r.uuid,
+  slug: r.slug,
+  name: r.name,
+  ownerUserId: r.owner_user_id,
+  createdAt: r.created_at,
 })
 export const rowToDevice = (r: DeviceRow): Device => ({
-  id: r.id, actorId: r.actor_id, uuid: r.uuid, name: r.name, applicationId: r.application_id,
-  registeredWithKeyId: r.registered_with_key_id, createdAt: r.created_at,
+  id: r.id,
+  actorId: r.actor_id,
+  uuid: r.uuid,
+  name: r.name,
+  applicationId: r.application_id,
+  registeredWithKeyId: r.registered_with_key_id,
+  createdAt: r.created_at,
 })
 
 /** Users, applications and devices: the actors that own keys. */
@@ -22,18 +38,36 @@ export class ActorRepository {
     return a.id
   }
 
-  async createUser(u: { email: string; username: string; passwordHash: string; role: Role; at: string }): Promise<User> {
+  async createUser(u: {
+    email: string
+    username: string
+    passwordHash: string
+    role: Role
+    at: string
+  }): Promise<User> {
     return this.db.transaction().execute(async (trx) => {
       const actorId = await this.newActor(trx, 'user', u.at)
-      const r = await trx.insertInto('user')
-        .values({ actor_id: actorId, email: u.email, username: u.username, password_hash: u.passwordHash, role: u.role, created_at: u.at })
-        .returningAll().executeTakeFirstOrThrow()
+      const r = await trx
+        .insertInto('user')
+        .values({
+          actor_id: actorId,
+          email: u.email,
+          username: u.username,
+          password_hash: u.passwordHash,
+          role: u.role,
+          created_at: u.at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
       return rowToUser(r)
     })
   }
 
   async countUsers(): Promise<number> {
-    const r = await this.db.selectFrom('user').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+    const r = await this.db
+      .selectFrom('user')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow()
     return Number(r.n)
   }
 
@@ -45,18 +79,28 @@ export class ActorRepository {
   /** The user and its password hash, by email or username, ignoring case. */
   async findUserForLogin(login: string): Promise<{ user: User; passwordHash: string } | undefined> {
     const v = login.toLowerCase()
-    const r = await this.db.selectFrom('user').selectAll()
-      .where((eb) => (v.includes('@') ? eb('email', '=', v) : eb('username', '=', v))).executeTakeFirst()
+    const r = await this.db
+      .selectFrom('user')
+      .selectAll()
+      .where((eb) => (v.includes('@') ? eb('email', '=', v) : eb('username', '=', v)))
+      .executeTakeFirst()
     return r && { user: rowToUser(r), passwordHash: r.password_hash }
   }
 
   /** Replaces a password hash, only if it is still `previous` (a concurrent change of password wins). */
   async replacePasswordHash(userId: number, previous: string, next: string): Promise<void> {
-    await this.db.updateTable('user').set({ password_hash: next }).where('id', '=', userId).where('password_hash', '=', previous).execute()
+    await this.db
+      .updateTable('user')
+      .set({ password_hash: next })
+      .where('id', '=', userId)
+      .where('password_hash', '=', previous)
+      .execute()
   }
 
   async usernameTaken(username: string): Promise<boolean> {
-    return (await this.db.selectFrom('user').select('id').where('username', '=', username).executeTakeFirst()) !== undefined
+    return (
+      (await this.db.selectFrom('user').select('id').where('username', '=', username).executeTakeFirst()) !== undefined
+    )
   }
 
   async listUsers(limit: number, beforeId?: number): Promise<User[]> {
@@ -65,12 +109,27 @@ export class ActorRepository {
     return (await q.execute()).map(rowToUser)
   }
 
-  async createApplication(a: { uuid: string; slug: string; name: string; ownerUserId: number; at: string }): Promise<Application> {
+  async createApplication(a: {
+    uuid: string
+    slug: string
+    name: string
+    ownerUserId: number
+    at: string
+  }): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
       const actorId = await this.newActor(trx, 'application', a.at)
-      const r = await trx.insertInto('application')
-        .values({ actor_id: actorId, uuid: a.uuid, slug: a.slug, name: a.name, owner_user_id: a.ownerUserId, created_at: a.at })
-        .returningAll().executeTakeFirstOrThrow()
+      const r = await trx
+        .insertInto('application')
+        .values({
+          actor_id: actorId,
+          uuid: a.uuid,
+          slug: a.slug,
+          name: a.name,
+          owner_user_id: a.ownerUserId,
+          created_at: a.at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
       return rowToApplication(r)
     })
   }
@@ -87,12 +146,27 @@ export class ActorRepository {
     return (await q.execute()).map(rowToApplication)
   }
 
-  async createDevice(d: { uuid: string; name: string | null; applicationId: number; registeredWithKeyId: number | null; at: string }): Promise<Device> {
+  async createDevice(d: {
+    uuid: string
+    name: string | null
+    applicationId: number
+    registeredWithKeyId: number | null
+    at: string
+  }): Promise<Device> {
     return this.db.transaction().execute(async (trx) => {
       const actorId = await this.newActor(trx, 'device', d.at)
-      const r = await trx.insertInto('device')
-        .values({ actor_id: actorId, uuid: d.uuid, name: d.name, application_id: d.applicationId, registered_with_key_id: d.registeredWithKeyId, created_at: d.at })
-        .returningAll().executeTakeFirstOrThrow()
+      const r = await trx
+        .insertInto('device')
+        .values({
+          actor_id: actorId,
+          uuid: d.uuid,
+          name: d.name,
+          application_id: d.applicationId,
+          registered_with_key_id: d.registeredWithKeyId,
+          created_at: d.at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
       return rowToDevice(r)
     })
   }
@@ -111,9 +185,16 @@ export class ActorRepository {
   }
 
   /** Devices visible to a principal (null owner filter: all). */
-  async listDevices(viewer: Principal, f: { applicationId?: number; limit: number; beforeId?: number }): Promise<Device[]> {
-    let q = this.db.selectFrom('device').innerJoin('application', 'application.id', 'device.application_id')
-      .selectAll('device').orderBy('device.id', 'desc').limit(f.limit)
+  async listDevices(
+    viewer: Principal,
+    f: { applicationId?: number; limit: number; beforeId?: number },
+  ): Promise<Device[]> {
+    let q = this.db
+      .selectFrom('device')
+      .innerJoin('application', 'application.id', 'device.application_id')
+      .selectAll('device')
+      .orderBy('device.id', 'desc')
+      .limit(f.limit)
     const o = viewer.owner
     if (o.kind === 'device') q = q.where('device.id', '=', o.id)
     else if (o.kind === 'application') q = q.where('device.application_id', '=', o.id)
@@ -133,8 +214,12 @@ export class ActorRepository {
       const a = await this.findApplication(id)
       return a && { kind, id, actorId: a.actorId, userId: a.ownerUserId, applicationId: a.id }
     }
-    const d = await this.db.selectFrom('device').innerJoin('application', 'application.id', 'device.application_id')
-      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id']).where('device.id', '=', id).executeTakeFirst()
+    const d = await this.db
+      .selectFrom('device')
+      .innerJoin('application', 'application.id', 'device.application_id')
+      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id'])
+      .where('device.id', '=', id)
+      .executeTakeFirst()
     return d && { kind, id, actorId: d.actor_id, userId: d.owner_user_id, applicationId: d.application_id }
   }
 

@@ -18,19 +18,38 @@ export interface AuditEvent {
 }
 
 const rowToEvent = (r: AuditEventRow): AuditEvent => ({
-  id: r.id, at: r.at, actorId: r.actor_id, action: r.action, targetType: r.target_type, targetId: r.target_id,
-  ownerActorId: r.owner_actor_id, ip: r.ip, details: JSON.parse(r.details) as Record<string, unknown>,
+  id: r.id,
+  at: r.at,
+  actorId: r.actor_id,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  ownerActorId: r.owner_actor_id,
+  ip: r.ip,
+  details: JSON.parse(r.details) as Record<string, unknown>,
 })
 
 /** The append-only audit trail; listed through `readDb` (the store's budgeted read pool). */
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly readDb: Kysely<Database> = db) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readDb: Kysely<Database> = db,
+  ) {}
 
   async append(e: Omit<AuditEvent, 'id'>): Promise<void> {
-    await this.db.insertInto('audit_event').values({
-      at: e.at, actor_id: e.actorId, action: e.action, target_type: e.targetType, target_id: e.targetId,
-      owner_actor_id: e.ownerActorId, ip: e.ip, details: JSON.stringify(e.details),
-    }).execute()
+    await this.db
+      .insertInto('audit_event')
+      .values({
+        at: e.at,
+        actor_id: e.actorId,
+        action: e.action,
+        target_type: e.targetType,
+        target_id: e.targetId,
+        owner_actor_id: e.ownerActorId,
+        ip: e.ip,
+        details: JSON.stringify(e.details),
+      })
+      .execute()
   }
 
   /**
@@ -38,12 +57,21 @@ export class AuditRepository {
    * The IP of an event is shown only when its actor is one the viewer may see
    * (`visibleActors`): a member reads what an admin did to their key, not from where.
    */
-  async list(viewer: Principal, f: { limit: number; beforeId?: number; action?: string; targetId?: string }): Promise<AuditEvent[]> {
+  async list(
+    viewer: Principal,
+    f: { limit: number; beforeId?: number; action?: string; targetId?: string },
+  ): Promise<AuditEvent[]> {
     const visible = visibleActors(this.readDb, viewer)
-    let q = this.readDb.selectFrom('audit_event')
+    let q = this.readDb
+      .selectFrom('audit_event')
       .select(['id', 'at', 'actor_id', 'action', 'target_type', 'target_id', 'owner_actor_id', 'details'])
-      .select((eb) => (visible ? eb.case().when('actor_id', 'in', visible).then(eb.ref('ip')).else(null).end() : eb.ref('ip')).as('ip'))
-      .orderBy('id', 'desc').limit(f.limit)
+      .select((eb) =>
+        (visible ? eb.case().when('actor_id', 'in', visible).then(eb.ref('ip')).else(null).end() : eb.ref('ip')).as(
+          'ip',
+        ),
+      )
+      .orderBy('id', 'desc')
+      .limit(f.limit)
     if (visible) q = q.where((eb) => eb.or([eb('actor_id', 'in', visible), eb('owner_actor_id', 'in', visible)]))
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)
@@ -53,10 +81,13 @@ export class AuditRepository {
 
   /** Marks which key targets still exist (one indexed query per page), so readers link only to those. */
   private async markExisting(events: AuditEvent[]): Promise<AuditEvent[]> {
-    const ids = [...new Set(events.filter((e) => e.targetType === 'api_key' && e.targetId).map((e) => Number(e.targetId)))]
-      .filter((id) => Number.isSafeInteger(id))
-    const alive = ids.length === 0 ? new Set<number>()
-      : new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+    const ids = [
+      ...new Set(events.filter((e) => e.targetType === 'api_key' && e.targetId).map((e) => Number(e.targetId))),
+    ].filter((id) => Number.isSafeInteger(id))
+    const alive =
+      ids.length === 0
+        ? new Set<number>()
+        : new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
     for (const e of events) e.targetExists = e.targetType === 'api_key' ? alive.has(Number(e.targetId)) : null
     return events
   }

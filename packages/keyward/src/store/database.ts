@@ -53,7 +53,15 @@ function openSqlite(path: string, budgets?: StoreBudgets): Store {
   if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
   const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })
   const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool) })
-  return { db, readDb, dialect: 'sqlite', close: async () => { await pool.close(); await db.destroy() } }
+  return {
+    db,
+    readDb,
+    dialect: 'sqlite',
+    close: async () => {
+      await pool.close()
+      await db.destroy()
+    },
+  }
 }
 
 /**
@@ -65,13 +73,22 @@ function openPostgres(url: string, budgets?: StoreBudgets): Store {
   const main = postgresDb(url, 10, budgets?.statementTimeoutMs, false)
   if (!budgets) return { db: main, readDb: main, dialect: 'postgres', close: () => main.destroy() }
   const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs, true)
-  return { db: main, readDb, dialect: 'postgres', close: async () => { await readDb.destroy(); await main.destroy() } }
+  return {
+    db: main,
+    readDb,
+    dialect: 'postgres',
+    close: async () => {
+      await readDb.destroy()
+      await main.destroy()
+    },
+  }
 }
 
 function postgresDb(url: string, max: number, timeoutMs: number | undefined, readOnly: boolean): Kysely<Database> {
   // A request waits for a connection no longer than a statement may run, then fails (503) instead of queueing on.
   const pool = new pg.Pool({
-    connectionString: url, max,
+    connectionString: url,
+    max,
     ...(timeoutMs && { statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }),
     // Like the SQLite readers: a write routed to the read pool fails instead of running outside the main pool.
     ...(readOnly && { options: '-c default_transaction_read_only=on' }),

@@ -64,9 +64,15 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     disabledAt: r.disabled_at,
     revokedAt: r.revoked_at,
     revokedReason: r.revoked_reason,
-    rateLimit: r.rate_limit !== null && r.rate_limit_window_s !== null ? { limit: r.rate_limit, window_s: r.rate_limit_window_s } : null,
+    rateLimit:
+      r.rate_limit !== null && r.rate_limit_window_s !== null
+        ? { limit: r.rate_limit, window_s: r.rate_limit_window_s }
+        : null,
     remaining: r.remaining,
-    refill: r.refill_amount !== null && r.refill_interval_s !== null ? { amount: r.refill_amount, interval_s: r.refill_interval_s } : null,
+    refill:
+      r.refill_amount !== null && r.refill_interval_s !== null
+        ? { amount: r.refill_amount, interval_s: r.refill_interval_s }
+        : null,
     lastRefillAt: r.last_refill_at,
     lastUsedAt: r.last_used_at,
     createdByActorId: r.created_by_actor_id,
@@ -83,11 +89,16 @@ const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =
  * (the store's budgeted read pool); lookups by id or hash and every write use `db`.
  */
 export class KeyRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly readDb: Kysely<Database> = db) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly readDb: Kysely<Database> = db,
+  ) {}
 
   /** Keys with their owner's kind and id, from the actor tables. */
   private selectKeys(db = this.db) {
-    return db.selectFrom('api_key')
+    return db
+      .selectFrom('api_key')
       .innerJoin('actor', 'actor.id', 'api_key.actor_id')
       .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
       .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
@@ -116,15 +127,28 @@ export class KeyRepository {
 
   /** Returns the updated key and the hashes whose cache entries must go. */
   async update(id: number, patch: ApiKeyUpdate): Promise<{ key: ApiKey; hashes: string[] } | undefined> {
-    const before = await this.db.selectFrom('api_key').select(['hash', 'previous_hash']).where('id', '=', id).executeTakeFirst()
-    const r = await this.db.updateTable('api_key').set(patch).where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst()
+    const before = await this.db
+      .selectFrom('api_key')
+      .select(['hash', 'previous_hash'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    const r = await this.db
+      .updateTable('api_key')
+      .set(patch)
+      .where('id', '=', id)
+      .returning(['hash', 'previous_hash'])
+      .executeTakeFirst()
     if (!r || !before) return undefined
     return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }
   }
 
   /** Deletes a key; returns its hashes, or undefined if there was none. */
   async delete(id: number): Promise<string[] | undefined> {
-    const r = await this.db.deleteFrom('api_key').where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst()
+    const r = await this.db
+      .deleteFrom('api_key')
+      .where('id', '=', id)
+      .returning(['hash', 'previous_hash'])
+      .executeTakeFirst()
     return r && hashesOf(r)
   }
 
@@ -132,7 +156,12 @@ export class KeyRepository {
   async findByHash(hash: string): Promise<KeyLookup<ApiKey> | undefined> {
     const r = await this.selectKeys()
       .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
-      .select(['user.role as user_role', 'application.owner_user_id as app_owner_id', 'device.application_id as device_app_id', 'dapp.owner_user_id as device_owner_id'])
+      .select([
+        'user.role as user_role',
+        'application.owner_user_id as app_owner_id',
+        'device.application_id as device_app_id',
+        'dapp.owner_user_id as device_owner_id',
+      ])
       .where((eb) => eb.or([eb('api_key.hash', '=', hash), eb('api_key.previous_hash', '=', hash)]))
       .executeTakeFirst()
     if (!r) return undefined
@@ -144,7 +173,13 @@ export class KeyRepository {
         : r.owner_kind === 'application'
           ? { kind: 'application', id, actorId: r.actor_id, userId: r.app_owner_id!, applicationId: id }
           : { kind: 'device', id, actorId: r.actor_id, userId: r.device_owner_id!, applicationId: r.device_app_id! }
-    return { key, owner, role: r.user_role ?? 'member', matchedPrevious: r.hash !== hash, previousHashExpiresAt: r.previous_hash_expires_at }
+    return {
+      key,
+      owner,
+      role: r.user_role ?? 'member',
+      matchedPrevious: r.hash !== hash,
+      previousHashExpiresAt: r.previous_hash_expires_at,
+    }
   }
 
   /** Keys visible to `viewer` in `f.sort` order, after `f.after`, with the total matching the filter. */
@@ -165,16 +200,36 @@ export class KeyRepository {
     const ids: { id: number }[] = []
     if (!after || after.value !== null) {
       let withValue = q.where(col, 'is not', null)
-      if (after) withValue = withValue.where((eb) => eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]))
-      ids.push(...await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute())
+      if (after)
+        withValue = withValue.where((eb) =>
+          eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]),
+        )
+      ids.push(
+        ...(await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute()),
+      )
     }
     if (ids.length < f.limit && f.sort.field !== 'created_at') {
       let without = q.where(col, 'is', null)
       if (after?.value === null) without = without.where('api_key.id', cmp, after.id)
-      ids.push(...await without.select('api_key.id').orderBy('api_key.id', dir).limit(f.limit - ids.length).execute())
+      ids.push(
+        ...(await without
+          .select('api_key.id')
+          .orderBy('api_key.id', dir)
+          .limit(f.limit - ids.length)
+          .execute()),
+      )
     }
     const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
-    const rows = ids.length === 0 ? [] : await this.selectKeys(this.readDb).where('api_key.id', 'in', ids.map((r) => r.id)).execute()
+    const rows =
+      ids.length === 0
+        ? []
+        : await this.selectKeys(this.readDb)
+            .where(
+              'api_key.id',
+              'in',
+              ids.map((r) => r.id),
+            )
+            .execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
     // A key deleted between the two queries is left out rather than failing the page.
     const keys = ids.flatMap((r) => {
@@ -186,16 +241,25 @@ export class KeyRepository {
 
   /** How many unrevoked keys of a kind an actor holds. */
   async countLive(actorId: number, kind: KeyKind): Promise<number> {
-    const r = await this.db.selectFrom('api_key').select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('actor_id', '=', actorId).where('kind', '=', kind).where('revoked_at', 'is', null)
+    const r = await this.db
+      .selectFrom('api_key')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('actor_id', '=', actorId)
+      .where('kind', '=', kind)
+      .where('revoked_at', 'is', null)
       .executeTakeFirstOrThrow()
     return Number(r.n)
   }
 
   /** Name clash among the live user keys of one actor. */
   async nameTaken(actorId: number, name: string, exceptId?: number): Promise<boolean> {
-    let q = this.db.selectFrom('api_key').select('id')
-      .where('actor_id', '=', actorId).where('name', '=', name).where('kind', '=', 'user').where('revoked_at', 'is', null)
+    let q = this.db
+      .selectFrom('api_key')
+      .select('id')
+      .where('actor_id', '=', actorId)
+      .where('name', '=', name)
+      .where('kind', '=', 'user')
+      .where('revoked_at', 'is', null)
     if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
     return (await q.executeTakeFirst()) !== undefined
   }
@@ -205,21 +269,30 @@ export class KeyRepository {
    * Atomic in SQL so concurrent verifications (several nodes) never go below zero.
    * Returns the remaining count after this use, or null when the key is used up.
    */
-  async consumeUse(id: number, now: Date, refill: { amount: number; interval_s: number } | null): Promise<number | null> {
+  async consumeUse(
+    id: number,
+    now: Date,
+    refill: { amount: number; interval_s: number } | null,
+  ): Promise<number | null> {
     if (refill) {
       const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
-      const refilled = await this.db.updateTable('api_key')
+      const refilled = await this.db
+        .updateTable('api_key')
         .set({ remaining: refill.amount - 1, last_refill_at: now.toISOString() })
         .where('id', '=', id)
         .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
         .where('remaining', 'is not', null)
-        .returning('remaining').executeTakeFirst()
+        .returning('remaining')
+        .executeTakeFirst()
       if (refilled && refill.amount > 0) return refilled.remaining
     }
-    const r = await this.db.updateTable('api_key')
+    const r = await this.db
+      .updateTable('api_key')
       .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
-      .where('id', '=', id).where('remaining', '>', 0)
-      .returning('remaining').executeTakeFirst()
+      .where('id', '=', id)
+      .where('remaining', '>', 0)
+      .returning('remaining')
+      .executeTakeFirst()
     return r ? r.remaining : null
   }
 
@@ -233,7 +306,9 @@ export class KeyRepository {
     const values = sql.join(entries.map(([id, at]) => sql`(cast(${id} as integer), ${at})`))
     // VALUES columns are named column1, column2… in both SQLite and PostgreSQL.
     await sql`update api_key set last_used_at = v.column2 from (values ${values}) as v
-      where api_key.id = v.column1 and (api_key.last_used_at is null or api_key.last_used_at < v.column2)`.execute(this.db)
+      where api_key.id = v.column1 and (api_key.last_used_at is null or api_key.last_used_at < v.column2)`.execute(
+      this.db,
+    )
   }
 }
 

@@ -17,11 +17,19 @@ export const NAME_INDEX_MIN_CHARS = 3
  * `lower(name) like`: ASCII case only, as SQLite folds) runs only on the rows an
  * FTS phrase match finds; that match folds case more widely, so it is a superset.
  */
-export function nameContains(dialect: Dialect, alias: string, needle: string, ignoreCase: boolean): RawBuilder<SqlBool> {
+export function nameContains(
+  dialect: Dialect,
+  alias: string,
+  needle: string,
+  ignoreCase: boolean,
+): RawBuilder<SqlBool> {
   const name = sql.ref(`${alias}.name`)
   const pattern = '%' + escapeLike(ignoreCase && dialect === 'sqlite' ? needle.toLowerCase() : needle) + '%'
-  if (dialect === 'postgres') return sql<SqlBool>`(${name} ${sql.raw(ignoreCase ? 'ilike' : 'like')} ${pattern} escape '\\')`
-  const exact = ignoreCase ? sql<SqlBool>`lower(${name}) like ${pattern} escape '\\'` : sql<SqlBool>`instr(${name}, ${needle}) > 0`
+  if (dialect === 'postgres')
+    return sql<SqlBool>`(${name} ${sql.raw(ignoreCase ? 'ilike' : 'like')} ${pattern} escape '\\')`
+  const exact = ignoreCase
+    ? sql<SqlBool>`lower(${name}) like ${pattern} escape '\\'`
+    : sql<SqlBool>`instr(${name}, ${needle}) > 0`
   if ([...needle].length < NAME_INDEX_MIN_CHARS) return sql<SqlBool>`(${exact})`
   // An FTS5 phrase of the whole needle: its trigrams, consecutive. `"` is doubled inside a phrase.
   const phrase = `"${needle.replace(/"/g, '""')}"`

@@ -33,14 +33,20 @@ interface Slot {
   rows: ReadRows
 }
 
-type Answer = { ready: true } | { columns: string[]; rows: unknown[][]; more: boolean } | { error: { message: string; code?: string } }
+type Answer =
+  | { ready: true }
+  | { columns: string[]; rows: unknown[][]; more: boolean }
+  | { error: { message: string; code?: string } }
 
 const WORKER_PATH = fileURLToPath(new URL('./read-worker.js', import.meta.url))
 
 /** The answer to a statement that outran its budget: the request asked for more than a node gives one read. */
 export function tooExpensive(budgetMs: number, cause?: unknown): KeywardError {
-  return new KeywardError('query_too_expensive',
-    `the query took longer than the ${budgetMs} ms budget of one read and was stopped; narrow the filter or search, or ask for fewer rows`, { cause })
+  return new KeywardError(
+    'query_too_expensive',
+    `the query took longer than the ${budgetMs} ms budget of one read and was stopped; narrow the filter or search, or ask for fewer rows`,
+    { cause },
+  )
 }
 
 /**
@@ -67,13 +73,22 @@ export class ReadPool {
   private readonly queue: Job[] = []
   private closed = false
 
-  constructor(private readonly path: string, private readonly opts: ReadPoolOptions) {}
+  constructor(
+    private readonly path: string,
+    private readonly opts: ReadPoolOptions,
+  ) {}
 
   /** Runs one read statement on a reader; rejects with `query_too_expensive` past the budget. */
   query(sql: string, parameters: readonly unknown[]): Promise<ReadRows> {
     if (this.closed) return Promise.reject(shuttingDown())
     return new Promise((resolve, reject) => {
-      const job: Job = { sql, parameters, resolve, reject, queueTimer: setTimeout(() => this.expireQueued(job), this.opts.budgetMs) }
+      const job: Job = {
+        sql,
+        parameters,
+        resolve,
+        reject,
+        queueTimer: setTimeout(() => this.expireQueued(job), this.opts.budgetMs),
+      }
       this.queue.push(job)
       this.dispatch()
     })
@@ -113,7 +128,11 @@ export class ReadPool {
 
   private spawn(): void {
     // No inherited loader flags (tsx): the reader is plain JavaScript and starts faster without them.
-    const reader = fork(WORKER_PATH, [this.path], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    const reader = fork(WORKER_PATH, [this.path], {
+      execArgv: [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    })
     const slot: Slot = { reader, ready: false, job: null, runTimer: null, rows: [] }
     slot.reader.on('message', (a: Answer) => this.answered(slot, a))
     slot.reader.on('error', (e) => this.crashed(slot, e))
@@ -128,7 +147,8 @@ export class ReadPool {
     }
     const job = slot.job
     if (!job) return
-    if ('error' in a) return this.finish(slot, () => job.reject(Object.assign(new Error(a.error.message), { code: a.error.code })))
+    if ('error' in a)
+      return this.finish(slot, () => job.reject(Object.assign(new Error(a.error.message), { code: a.error.code })))
     for (const row of a.rows) slot.rows.push(toObject(a.columns, row))
     const rows = slot.rows
     if (!a.more) return this.finish(slot, () => job.resolve(rows))
@@ -156,7 +176,9 @@ export class ReadPool {
     const i = this.queue.indexOf(job)
     if (i < 0) return
     this.queue.splice(i, 1)
-    job.reject(new KeywardError('unavailable', 'the server is busy with other slow reads; retry shortly', { retryAfterS: 1 }))
+    job.reject(
+      new KeywardError('unavailable', 'the server is busy with other slow reads; retry shortly', { retryAfterS: 1 }),
+    )
   }
 
   private crashed(slot: Slot, e: unknown): void {

@@ -11,8 +11,12 @@ export class RefreshTokenRepository {
 
   /** The live token with this hash, if any. */
   async findLive(tokenHash: string, face: RefreshTokenRow['face'], now: string): Promise<RefreshTokenRow | undefined> {
-    return this.db.selectFrom('refresh_token').selectAll()
-      .where('token_hash', '=', tokenHash).where('face', '=', face).where('expires_at', '>', now)
+    return this.db
+      .selectFrom('refresh_token')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('face', '=', face)
+      .where('expires_at', '>', now)
       .executeTakeFirst()
   }
 
@@ -24,12 +28,19 @@ export class RefreshTokenRepository {
    * Swaps a token for a new one atomically: only one of two concurrent uses of
    * the same refresh token succeeds. Returns the row before the swap.
    */
-  async rotate(oldHash: string, face: RefreshTokenRow['face'], now: string, next: { tokenHash: string; sessionId: number | null }): Promise<RefreshTokenRow | undefined> {
+  async rotate(
+    oldHash: string,
+    face: RefreshTokenRow['face'],
+    now: string,
+    next: { tokenHash: string; sessionId: number | null },
+  ): Promise<RefreshTokenRow | undefined> {
     const old = await this.findLive(oldHash, face, now)
     if (!old) return undefined
-    const r = await this.db.updateTable('refresh_token')
+    const r = await this.db
+      .updateTable('refresh_token')
       .set({ token_hash: next.tokenHash, session_id: next.sessionId })
-      .where('id', '=', old.id).where('token_hash', '=', oldHash)
+      .where('id', '=', old.id)
+      .where('token_hash', '=', oldHash)
       .executeTakeFirst()
     return Number(r.numUpdatedRows) === 1 ? old : undefined
   }
@@ -44,8 +55,11 @@ export class RefreshTokenRepository {
 
   /** Deletes up to `limit` refresh tokens that expired at or before `now`; returns how many. */
   async deleteExpired(now: string, limit: number): Promise<number> {
-    const r = await this.db.deleteFrom('refresh_token')
-      .where('id', 'in', (eb) => eb.selectFrom('refresh_token').select('id').where('expires_at', '<=', now).limit(limit))
+    const r = await this.db
+      .deleteFrom('refresh_token')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('refresh_token').select('id').where('expires_at', '<=', now).limit(limit),
+      )
       .executeTakeFirst()
     return Number(r.numDeletedRows)
   }

@@ -12,26 +12,46 @@ export interface StoredSession {
 }
 
 /** The origin columns of a row, or null. */
-export const originOf = (r: { origin_key_id: number | null; origin_key_hash: string | null }): CredentialOrigin | null =>
+export const originOf = (r: {
+  origin_key_id: number | null
+  origin_key_hash: string | null
+}): CredentialOrigin | null =>
   r.origin_key_id !== null && r.origin_key_hash !== null ? { keyId: r.origin_key_id, keyHash: r.origin_key_hash } : null
 
 /** Login sessions, stored by token hash only. */
 export class SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(s: { tokenHash: string; userId: number; createdAt: string; expiresAt: string; ip: string | null; origin: CredentialOrigin | null }): Promise<number> {
-    const r = await this.db.insertInto('session')
+  async insert(s: {
+    tokenHash: string
+    userId: number
+    createdAt: string
+    expiresAt: string
+    ip: string | null
+    origin: CredentialOrigin | null
+  }): Promise<number> {
+    const r = await this.db
+      .insertInto('session')
       .values({
-        token_hash: s.tokenHash, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt, ip: s.ip,
-        origin_key_id: s.origin?.keyId ?? null, origin_key_hash: s.origin?.keyHash ?? null,
+        token_hash: s.tokenHash,
+        user_id: s.userId,
+        created_at: s.createdAt,
+        expires_at: s.expiresAt,
+        ip: s.ip,
+        origin_key_id: s.origin?.keyId ?? null,
+        origin_key_hash: s.origin?.keyHash ?? null,
       })
-      .returning('id').executeTakeFirstOrThrow()
+      .returning('id')
+      .executeTakeFirstOrThrow()
     return r.id
   }
 
   async findByHash(tokenHash: string): Promise<StoredSession | undefined> {
-    const r = await this.db.selectFrom('session').select(['id', 'user_id', 'expires_at', 'origin_key_id', 'origin_key_hash'])
-      .where('token_hash', '=', tokenHash).executeTakeFirst()
+    const r = await this.db
+      .selectFrom('session')
+      .select(['id', 'user_id', 'expires_at', 'origin_key_id', 'origin_key_hash'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
     return r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at, origin: originOf(r) }
   }
 
@@ -55,7 +75,8 @@ export class SessionRepository {
    * their own expiry, not with the session.
    */
   async deleteExpired(now: string, limit: number): Promise<number> {
-    const r = await this.db.deleteFrom('session')
+    const r = await this.db
+      .deleteFrom('session')
       .where('id', 'in', (eb) => eb.selectFrom('session').select('id').where('expires_at', '<=', now).limit(limit))
       .executeTakeFirst()
     return Number(r.numDeletedRows)

@@ -11,7 +11,10 @@ function translate(budgetMs: number, e: unknown): unknown {
 }
 
 class BudgetedConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection, private readonly budgetMs: number) {}
+  constructor(
+    private readonly inner: DatabaseConnection,
+    private readonly budgetMs: number,
+  ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     try {
@@ -29,7 +32,10 @@ class BudgetedConnection implements DatabaseConnection {
 /** Wraps a driver's connections; the wrapper is remembered so release hands back the original. */
 class BudgetedDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
-  constructor(private readonly inner: Driver, private readonly budgetMs: number) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly budgetMs: number,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init()
@@ -40,7 +46,10 @@ class BudgetedDriver implements Driver {
       c = await this.inner.acquireConnection()
     } catch (e) {
       // Every connection busy past the budget (pg's connectionTimeoutMillis), or the server unreachable.
-      throw new KeywardError('unavailable', 'no database connection is free; retry shortly', { retryAfterS: 1, cause: e })
+      throw new KeywardError('unavailable', 'no database connection is free; retry shortly', {
+        retryAfterS: 1,
+        cause: e,
+      })
     }
     const w = new BudgetedConnection(c, this.budgetMs)
     this.wrapped.set(w, c)

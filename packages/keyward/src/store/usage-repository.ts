@@ -13,7 +13,10 @@ export interface UsageCount {
 
 /** Storage of per-day verification counters (`key_usage`); history is read through `readDb` (the budgeted read pool). */
 export class UsageRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly readDb: Kysely<Database> = db) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readDb: Kysely<Database> = db,
+  ) {}
 
   /**
    * Adds counts in one statement: one upsert row per (key, day, outcome), which must be
@@ -23,7 +26,9 @@ export class UsageRepository {
    */
   async add(counts: readonly UsageCount[]): Promise<void> {
     if (counts.length === 0) return
-    const values = sql.join(counts.map((c) => sql`(cast(${c.keyId} as integer), ${c.day}, ${c.code}, cast(${c.count} as integer))`))
+    const values = sql.join(
+      counts.map((c) => sql`(cast(${c.keyId} as integer), ${c.day}, ${c.code}, cast(${c.count} as integer))`),
+    )
     // VALUES columns are named column1, column2… in both SQLite and PostgreSQL.
     await sql`insert into key_usage (key_id, day, code, count)
       select v.column1, v.column2, v.column3, v.column4 from (values ${values}) as v
@@ -33,8 +38,12 @@ export class UsageRepository {
 
   /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */
   async daily(keyId: number, fromDay: string): Promise<UsageCount[]> {
-    const rows = await this.readDb.selectFrom('key_usage').select(['day', 'code', 'count'])
-      .where('key_id', '=', keyId).where('day', '>=', fromDay).execute()
+    const rows = await this.readDb
+      .selectFrom('key_usage')
+      .select(['day', 'code', 'count'])
+      .where('key_id', '=', keyId)
+      .where('day', '>=', fromDay)
+      .execute()
     return rows.map((r) => ({ keyId, day: r.day, code: r.code, count: Number(r.count) }))
   }
 }

@@ -14,14 +14,23 @@ export function visibleActors(db: Kysely<Database>, p: Principal) {
   if (o.kind === 'user' && p.role === 'admin') return null
   if (o.kind === 'device') return db.selectFrom('device').select('actor_id').where('id', '=', o.id)
   if (o.kind === 'application') {
-    return db.selectFrom('application').select('actor_id').where('id', '=', o.id)
+    return db
+      .selectFrom('application')
+      .select('actor_id')
+      .where('id', '=', o.id)
       .union(db.selectFrom('device').select('actor_id').where('application_id', '=', o.id))
   }
-  return db.selectFrom('user').select('actor_id').where('id', '=', o.id)
+  return db
+    .selectFrom('user')
+    .select('actor_id')
+    .where('id', '=', o.id)
     .union(db.selectFrom('application').select('actor_id').where('owner_user_id', '=', o.id))
     .union(
-      db.selectFrom('device').innerJoin('application', 'application.id', 'device.application_id')
-        .select('device.actor_id').where('application.owner_user_id', '=', o.id),
+      db
+        .selectFrom('device')
+        .innerJoin('application', 'application.id', 'device.application_id')
+        .select('device.actor_id')
+        .where('application.owner_user_id', '=', o.id),
     )
 }
 

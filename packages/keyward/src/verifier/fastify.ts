@@ -25,7 +25,9 @@ export interface KeywardFastifyOptions {
  * refused. Not encapsulated, so it guards the routes of the scope it is registered in.
  */
 export const keywardFastify: FastifyPluginAsync<KeywardFastifyOptions> = async (app, opts) => {
-  const extract = opts.extractKey ?? ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
+  const extract =
+    opts.extractKey ??
+    ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
   const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
   app.decorateRequest('apiKey', null)
   // Callback style, not async: a cached key is answered by `verifySync` without a promise.

@@ -6,8 +6,19 @@ import { openVerifyStack } from '../services/verify-stack.js'
 export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-result.js'
 
 /** Settings of an embedded verifier; everything but `databaseUrl` has the server's default. */
-export interface VerifierConfig extends Partial<Pick<Config,
-  'redisUrl' | 'redisPrefix' | 'cacheSize' | 'negativeCacheTtlMs' | 'cacheFallbackTtlMs' | 'usageFlushMs' | 'rateLimitStore' | 'invalidationBus'>> {
+export interface VerifierConfig extends Partial<
+  Pick<
+    Config,
+    | 'redisUrl'
+    | 'redisPrefix'
+    | 'cacheSize'
+    | 'negativeCacheTtlMs'
+    | 'cacheFallbackTtlMs'
+    | 'usageFlushMs'
+    | 'rateLimitStore'
+    | 'invalidationBus'
+  >
+> {
   /** The Keyward server's database (`sqlite:<path>` or `postgres://…`), already migrated by it. */
   databaseUrl: string
   clock?: Clock
@@ -41,7 +52,13 @@ export interface KeywardVerifier {
 export async function createVerifier(config: VerifierConfig): Promise<KeywardVerifier> {
   const defaults = loadConfig({ KEYWARD_DATABASE_URL: config.databaseUrl })
   const c = { ...defaults, ...definedOnly(config) }
-  const stack = await openVerifyStack(c, { clock: config.clock ?? systemClock, migrate: false, role: 'embedded', budgetUnknownKeys: false, onError: config.onError })
+  const stack = await openVerifyStack(c, {
+    clock: config.clock ?? systemClock,
+    migrate: false,
+    role: 'embedded',
+    budgetUnknownKeys: false,
+    onError: config.onError,
+  })
   const { verifier, cache } = stack
   return {
     verify: (key, opts) => verifier.verify(key, opts),

@@ -21,7 +21,9 @@ export type VerifiedRequest = IncomingMessage & { apiKey?: VerifyResult }
  * 401/403/429 with Keyward's JSON error envelope. A failure (database down) goes to `next(err)`.
  */
 export function keywardMiddleware(opts: KeywardMiddlewareOptions) {
-  const extract = opts.extractKey ?? ((req: IncomingMessage) => keyFromHeaders(req.headers.authorization, first(req.headers['x-api-key'])))
+  const extract =
+    opts.extractKey ??
+    ((req: IncomingMessage) => keyFromHeaders(req.headers.authorization, first(req.headers['x-api-key'])))
   const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
   return (req: VerifiedRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     const key = extract(req)

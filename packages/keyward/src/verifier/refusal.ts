@@ -10,8 +10,14 @@ export function keyFromHeaders(authorization: string | undefined, xApiKey: strin
 }
 
 const STATUS: Record<Exclude<VerifyCode, 'VALID'>, number> = {
-  MALFORMED: 401, NOT_FOUND: 401, EXPIRED: 401, DISABLED: 401, REVOKED: 401,
-  INSUFFICIENT_SCOPES: 403, USAGE_EXCEEDED: 429, RATE_LIMITED: 429,
+  MALFORMED: 401,
+  NOT_FOUND: 401,
+  EXPIRED: 401,
+  DISABLED: 401,
+  REVOKED: 401,
+  INSUFFICIENT_SCOPES: 403,
+  USAGE_EXCEEDED: 429,
+  RATE_LIMITED: 429,
 }
 
 /** How every middleware answers a refused key: status, Keyward's error envelope, headers. */
@@ -32,5 +38,9 @@ export function refusalOf(result: VerifyResult | null): Refusal {
   if (code === 'RATE_LIMITED' && result?.ratelimit) {
     headers['retry-after'] = String(Math.max(1, Math.ceil((Date.parse(result.ratelimit.reset_at) - Date.now()) / 1000)))
   }
-  return { status, body: { error: { code: errorCode, message, details: { code: result ? code : 'NOT_FOUND' } } }, headers }
+  return {
+    status,
+    body: { error: { code: errorCode, message, details: { code: result ? code : 'NOT_FOUND' } } },
+    headers,
+  }
 }

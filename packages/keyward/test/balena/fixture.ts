@@ -18,7 +18,10 @@ export async function makeTenant(s: TestServer, name: string, admin: string): Pr
   const provKey = await s.createKey(user.token, { owner: { kind: 'application', id: app.id }, name: 'prov' })
   const uuid = Buffer.from(name.padEnd(16, '-')).toString('hex').slice(0, 32)
   const apiKey = Buffer.from(`${name}-device-key`.padEnd(16, '-')).toString('hex').slice(0, 32)
-  const reg = await s.request('POST', '/device/register', { token: provKey.key, body: { application: app.id, uuid, device_type: 'raspberrypi4-64', api_key: apiKey } })
+  const reg = await s.request('POST', '/device/register', {
+    token: provKey.key,
+    body: { application: app.id, uuid, device_type: 'raspberrypi4-64', api_key: apiKey },
+  })
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
   const device = (await s.request('GET', `/v1/devices/${reg.body.id}`, { token: user.token })).body
   const verified = await s.verify(user.token, apiKey)

@@ -28,7 +28,8 @@ for (const store of STORES) {
     let fleet: { id: number; uuid: string; slug: string; actor_id: number }
     let carlFleet: { id: number; uuid: string; slug: string; actor_id: number }
     const sdk = (): Sdk => getSdk({ apiUrl, dataDirectory: false })
-    const native = (token: string, method: string, url: string, body?: unknown) => s.request(method, url, { token, body })
+    const native = (token: string, method: string, url: string, body?: unknown) =>
+      s.request(method, url, { token, body })
 
     before(async () => {
       s = await TestServer.start(store)
@@ -50,20 +51,45 @@ for (const store of STORES) {
       await b.auth.login({ email: 'bea@example.com', password: 'bea-password-1' })
       assert.equal(await b.auth.isLoggedIn(), true)
       const me = await b.auth.whoami()
-      assert.deepEqual(me, { id: bea.actorId, actorType: 'user', actorTypeId: bea.id, username: 'bea', email: 'bea@example.com' })
-      assert.deepEqual(await b.auth.getUserInfo(), { id: bea.id, actor: bea.actorId, email: 'bea@example.com', username: 'bea' })
+      assert.deepEqual(me, {
+        id: bea.actorId,
+        actorType: 'user',
+        actorTypeId: bea.id,
+        username: 'bea',
+        email: 'bea@example.com',
+      })
+      assert.deepEqual(await b.auth.getUserInfo(), {
+        id: bea.id,
+        actor: bea.actorId,
+        email: 'bea@example.com',
+        username: 'bea',
+      })
       assert.equal(await b.auth.getActorId(), bea.actorId)
       const byName = sdk()
       await byName.auth.login({ email: 'BEA', password: 'bea-password-1' })
       assert.equal(await byName.auth.getActorId(), bea.actorId)
-      await rejectsWith(sdk().auth.login({ email: 'bea@example.com', password: 'wrong' }), 'BalenaInvalidLoginCredentials')
+      await rejectsWith(
+        sdk().auth.login({ email: 'bea@example.com', password: 'wrong' }),
+        'BalenaInvalidLoginCredentials',
+      )
     })
 
     it('auth.login after too many failures is BalenaTooManyRequests (429 with an integer Retry-After)', async () => {
       await s.member('dan', admin)
-      for (let i = 0; i < 10; i++) await rejectsWith(sdk().auth.login({ email: 'dan@example.com', password: `wrong-${i}` }), 'BalenaInvalidLoginCredentials')
-      await rejectsWith(sdk().auth.login({ email: 'dan@example.com', password: 'dan-password-1' }), 'BalenaTooManyRequests')
-      const r = await fetch(`${apiUrl}/login_`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dan@example.com', password: 'x' }) })
+      for (let i = 0; i < 10; i++)
+        await rejectsWith(
+          sdk().auth.login({ email: 'dan@example.com', password: `wrong-${i}` }),
+          'BalenaInvalidLoginCredentials',
+        )
+      await rejectsWith(
+        sdk().auth.login({ email: 'dan@example.com', password: 'dan-password-1' }),
+        'BalenaTooManyRequests',
+      )
+      const r = await fetch(`${apiUrl}/login_`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'dan@example.com', password: 'x' }),
+      })
       assert.equal(r.status, 429)
       assert.match(r.headers.get('retry-after') ?? '', /^\d+$/)
     })
@@ -109,15 +135,32 @@ for (const store of STORES) {
       await b.auth.loginWithToken(bea.token)
       const all = await b.models.apiKey.getAll()
       const names = all.map((k) => k.name)
-      assert.deepEqual(names, [...names].sort((x, y) => String(x).localeCompare(String(y), 'en')))
-      const nativeKeys = (await native(bea.token, 'GET', '/v1/keys?limit=500')).body.api_keys.filter((k: { status: string }) => k.status !== 'revoked')
+      assert.deepEqual(
+        names,
+        [...names].sort((x, y) => String(x).localeCompare(String(y), 'en')),
+      )
+      const nativeKeys = (await native(bea.token, 'GET', '/v1/keys?limit=500')).body.api_keys.filter(
+        (k: { status: string }) => k.status !== 'revoked',
+      )
       assert.deepEqual(all.map((k) => k.id).sort(), nativeKeys.map((k: { id: number }) => k.id).sort())
       for (const k of all) {
-        assert.deepEqual(Object.keys(k).sort(), ['created_at', 'description', 'expiry_date', 'id', 'is_of__actor', 'modified_at', 'name'])
+        assert.deepEqual(Object.keys(k).sort(), [
+          'created_at',
+          'description',
+          'expiry_date',
+          'id',
+          'is_of__actor',
+          'modified_at',
+          'name',
+        ])
         assert.deepEqual(k.is_of__actor, { __id: bea.actorId })
       }
       const picked = await b.models.apiKey.getAll({
-        $select: ['id', 'name'], $filter: { name: { $startswith: 'c' } }, $orderby: { created_at: 'desc' }, $top: 1, $skip: 0,
+        $select: ['id', 'name'],
+        $filter: { name: { $startswith: 'c' } },
+        $orderby: { created_at: 'desc' },
+        $top: 1,
+        $skip: 0,
         $expand: { is_of__actor: { $select: 'id' } },
       })
       assert.equal(picked.length, 1)
@@ -125,19 +168,31 @@ for (const store of STORES) {
       assert.deepEqual(Object.keys(picked[0]!).sort(), ['id', 'is_of__actor', 'name'])
       assert.deepEqual(picked[0]!.is_of__actor, [{ id: bea.actorId }])
       const skipped = await b.models.apiKey.getAll({ $skip: 1 })
-      assert.deepEqual(skipped.map((k) => k.id), all.slice(1).map((k) => k.id))
+      assert.deepEqual(
+        skipped.map((k) => k.id),
+        all.slice(1).map((k) => k.id),
+      )
       const lower = await b.models.apiKey.getAll({ $filter: { $eq: [{ $tolower: { $: 'name' } }, 'ci'] } })
-      assert.deepEqual(lower.map((k) => k.name), ['ci'])
+      assert.deepEqual(
+        lower.map((k) => k.name),
+        ['ci'],
+      )
     })
 
-    it('getAllNamedUserApiKeys lists only the caller\'s named user keys, merging the caller\'s filter', async () => {
+    it("getAllNamedUserApiKeys lists only the caller's named user keys, merging the caller's filter", async () => {
       const b = sdk()
       await b.auth.loginWithToken(bea.token)
       const keys = await b.models.apiKey.getAllNamedUserApiKeys()
       assert.ok(keys.length >= 3)
-      assert.ok(keys.every((k) => k.name !== null && (k.is_of__actor).__id === bea.actorId))
-      const ci = await b.models.apiKey.getAllNamedUserApiKeys({ $filter: { name: 'ci' }, $orderby: { created_at: 'desc' } })
-      assert.deepEqual(ci.map((k) => k.name), ['ci'])
+      assert.ok(keys.every((k) => k.name !== null && k.is_of__actor.__id === bea.actorId))
+      const ci = await b.models.apiKey.getAllNamedUserApiKeys({
+        $filter: { name: 'ci' },
+        $orderby: { created_at: 'desc' },
+      })
+      assert.deepEqual(
+        ci.map((k) => k.name),
+        ['ci'],
+      )
       const c = sdk()
       await c.auth.loginWithToken(carl.token)
       assert.deepEqual(await c.models.apiKey.getAllNamedUserApiKeys(), [])
@@ -146,32 +201,59 @@ for (const store of STORES) {
     it('provisioning keys: generateProvisioningKey and /api-key/application/:id/provisioning; listed by id, slug and uuid', async () => {
       const b = sdk()
       await b.auth.loginWithToken(bea.token)
-      const prov = await b.models.application.generateProvisioningKey({ slugOrUuidOrId: fleet.id, keyExpiryDate: null, keyName: 'prov' })
+      const prov = await b.models.application.generateProvisioningKey({
+        slugOrUuidOrId: fleet.id,
+        keyExpiryDate: null,
+        keyName: 'prov',
+      })
       const v = await s.verify(bea.token, prov)
       assert.equal(v.valid, true)
       assert.deepEqual(v.owner, { kind: 'application', id: fleet.id })
       const r = await fetch(`${apiUrl}/api-key/application/${fleet.id}/provisioning`, {
-        method: 'POST', headers: { authorization: `Bearer ${bea.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'prov2' }),
+        method: 'POST',
+        headers: { authorization: `Bearer ${bea.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'prov2' }),
       })
       assert.equal(r.status, 200)
-      assert.match(await r.json() as string, /^kw_/)
+      assert.match((await r.json()) as string, /^kw_/)
       for (const ref of [fleet.id, fleet.slug, fleet.uuid, fleet.slug.toUpperCase()]) {
         const keys = await b.models.apiKey.getProvisioningApiKeysByApplication(ref)
-        assert.deepEqual(keys.map((k) => k.name), ['prov', 'prov2'], `by ${ref}`)
-        assert.ok(keys.every((k) => (k.is_of__actor).__id === fleet.actor_id))
+        assert.deepEqual(
+          keys.map((k) => k.name),
+          ['prov', 'prov2'],
+          `by ${ref}`,
+        )
+        assert.ok(keys.every((k) => k.is_of__actor.__id === fleet.actor_id))
       }
-      await rejectsWith(b.models.apiKey.getProvisioningApiKeysByApplication(carlFleet.slug), 'BalenaApplicationNotFound')
-      await rejectsWith(b.models.application.generateProvisioningKey({ slugOrUuidOrId: carlFleet.id, keyExpiryDate: null }), /BalenaApplicationNotFound|not found/i)
+      await rejectsWith(
+        b.models.apiKey.getProvisioningApiKeysByApplication(carlFleet.slug),
+        'BalenaApplicationNotFound',
+      )
+      await rejectsWith(
+        b.models.application.generateProvisioningKey({ slugOrUuidOrId: carlFleet.id, keyExpiryDate: null }),
+        /BalenaApplicationNotFound|not found/i,
+      )
     })
 
     it('balena-register-device registers with a provisioning key; the device key works and is listed by uuid and id', async () => {
       const b = sdk()
       await b.auth.loginWithToken(bea.token)
-      const prov = await b.models.application.generateProvisioningKey({ slugOrUuidOrId: fleet.id, keyExpiryDate: null, keyName: 'for-register' })
+      const prov = await b.models.application.generateProvisioningKey({
+        slugOrUuidOrId: fleet.id,
+        keyExpiryDate: null,
+        keyName: 'for-register',
+      })
       const reg = getRegisterDevice({ request: b.request })
       const uuid = reg.generateUniqueKey()
       const deviceApiKey = reg.generateUniqueKey()
-      const out = await reg.register({ applicationId: fleet.id, uuid, deviceType: 'raspberrypi4-64', provisioningApiKey: prov, deviceApiKey, apiEndpoint: apiUrl })
+      const out = await reg.register({
+        applicationId: fleet.id,
+        uuid,
+        deviceType: 'raspberrypi4-64',
+        provisioningApiKey: prov,
+        deviceApiKey,
+        apiEndpoint: apiUrl,
+      })
       assert.equal(out.uuid, uuid)
       assert.equal(out.api_key, deviceApiKey)
       const device = (await native(bea.token, 'GET', `/v1/devices/${out.id}`)).body
@@ -197,10 +279,29 @@ for (const store of STORES) {
       await assert.rejects(asDevice.models.apiKey.getAll())
       await rejectsWith(b.models.apiKey.getDeviceApiKeysByDevice('0'.repeat(32)), 'BalenaDeviceNotFound')
       // A generated key when the device sends none; duplicate uuid and key are conflicts.
-      const gen = await reg.register({ applicationId: fleet.id, uuid: reg.generateUniqueKey(), deviceType: 'x', provisioningApiKey: prov, apiEndpoint: apiUrl })
+      const gen = await reg.register({
+        applicationId: fleet.id,
+        uuid: reg.generateUniqueKey(),
+        deviceType: 'x',
+        provisioningApiKey: prov,
+        apiEndpoint: apiUrl,
+      })
       assert.equal((await s.verify(bea.token, gen.api_key)).valid, true)
-      await rejectsWith(reg.register({ applicationId: fleet.id, uuid, deviceType: 'x', provisioningApiKey: prov, apiEndpoint: apiUrl }), /already exists/)
-      await rejectsWith(reg.register({ applicationId: fleet.id, uuid: reg.generateUniqueKey(), deviceType: 'x', provisioningApiKey: prov, deviceApiKey, apiEndpoint: apiUrl }), /already in use/)
+      await rejectsWith(
+        reg.register({ applicationId: fleet.id, uuid, deviceType: 'x', provisioningApiKey: prov, apiEndpoint: apiUrl }),
+        /already exists/,
+      )
+      await rejectsWith(
+        reg.register({
+          applicationId: fleet.id,
+          uuid: reg.generateUniqueKey(),
+          deviceType: 'x',
+          provisioningApiKey: prov,
+          deviceApiKey,
+          apiEndpoint: apiUrl,
+        }),
+        /already in use/,
+      )
     })
 
     it('registration refuses expired, disabled, revoked and other-application provisioning keys', async () => {
@@ -208,13 +309,22 @@ for (const store of STORES) {
       await b.auth.loginWithToken(bea.token)
       const reg = getRegisterDevice({ request: b.request })
       const attempt = (key: string, applicationId = fleet.id) =>
-        reg.register({ applicationId, uuid: reg.generateUniqueKey(), deviceType: 'x', provisioningApiKey: key, apiEndpoint: apiUrl })
+        reg.register({
+          applicationId,
+          uuid: reg.generateUniqueKey(),
+          deviceType: 'x',
+          provisioningApiKey: key,
+          apiEndpoint: apiUrl,
+        })
       const made = async () => {
         const k = await s.createKey(bea.token, { owner: { kind: 'application', id: fleet.id } })
         return k
       }
       const expired = await made()
-      assert.equal((await native(bea.token, 'PATCH', `/v1/keys/${expired.id}`, { expires_at: '2020-01-01T00:00:00Z' })).status, 200)
+      assert.equal(
+        (await native(bea.token, 'PATCH', `/v1/keys/${expired.id}`, { expires_at: '2020-01-01T00:00:00Z' })).status,
+        200,
+      )
       const disabled = await made()
       assert.equal((await native(bea.token, 'POST', `/v1/keys/${disabled.id}/disable`)).status, 200)
       const revoked = await made()
@@ -268,10 +378,13 @@ for (const store of STORES) {
       await assert.rejects(b.models.apiKey.revoke(id))
     })
 
-    it('another user sees none of bea\'s keys and cannot touch them', async () => {
+    it("another user sees none of bea's keys and cannot touch them", async () => {
       const c = sdk()
       await c.auth.loginWithToken(carl.token)
-      const beaKeys = (await native(bea.token, 'GET', '/v1/keys?limit=500')).body.api_keys as { id: number; status: string }[]
+      const beaKeys = (await native(bea.token, 'GET', '/v1/keys?limit=500')).body.api_keys as {
+        id: number
+        status: string
+      }[]
       const carlSees = (await c.models.apiKey.getAll()).map((k) => k.id)
       assert.ok(carlSees.length > 0 && carlSees.every((id) => !beaKeys.some((k) => k.id === id)))
       const target = beaKeys.find((k) => k.status === 'active')!

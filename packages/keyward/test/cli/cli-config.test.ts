@@ -17,8 +17,16 @@ describe('CLI configuration', () => {
   })
 
   test('environment, then flags, win; trailing slashes are dropped', () => {
-    const env = { KEYWARD_URL: 'https://keys.example.com/', KEYWARD_TOKEN: 'env-token', KEYWARD_PASSWORD: 'pw', KEYWARD_CONFIG_DIR: '/tmp/kw' }
-    assert.deepEqual({ ...loadCliConfig(env) }, { url: 'https://keys.example.com', token: 'env-token', password: 'pw', configDir: '/tmp/kw' })
+    const env = {
+      KEYWARD_URL: 'https://keys.example.com/',
+      KEYWARD_TOKEN: 'env-token',
+      KEYWARD_PASSWORD: 'pw',
+      KEYWARD_CONFIG_DIR: '/tmp/kw',
+    }
+    assert.deepEqual(
+      { ...loadCliConfig(env) },
+      { url: 'https://keys.example.com', token: 'env-token', password: 'pw', configDir: '/tmp/kw' },
+    )
     const c = loadCliConfig(env, { url: 'http://10.0.0.1:9000', token: 'flag-token' })
     assert.equal(c.url, 'http://10.0.0.1:9000')
     assert.equal(c.token, 'flag-token')
@@ -38,7 +46,14 @@ describe('CLI configuration', () => {
     assert.equal(parse.expiry('never'), null)
     assert.equal(parse.expiry('2027-01-01T00:00:00+01:00'), '2026-12-31T23:00:00.000Z')
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
-    for (const bad of [() => parse.rateLimit('0/60'), () => parse.rateLimit('10'), () => parse.owner('team:1'), () => parse.meta('[1]'), () => parse.int('-1'), () => parse.expiry('soon')]) {
+    for (const bad of [
+      () => parse.rateLimit('0/60'),
+      () => parse.rateLimit('10'),
+      () => parse.owner('team:1'),
+      () => parse.meta('[1]'),
+      () => parse.int('-1'),
+      () => parse.expiry('soon'),
+    ]) {
       assert.throws(bad, { code: 'commander.invalidArgument' })
     }
   })
@@ -53,7 +68,13 @@ function fakeTty(): PromptIo & { typed(s: string): void; written(): string; raw:
   let written = ''
   const output = new PassThrough()
   output.on('data', (d: Buffer) => (written += d.toString()))
-  return { input: input as unknown as NodeJS.ReadStream, output, typed: (s) => void input.write(s), written: () => written, raw }
+  return {
+    input: input as unknown as NodeJS.ReadStream,
+    output,
+    typed: (s) => void input.write(s),
+    written: () => written,
+    raw,
+  }
 }
 
 describe('password prompt', () => {
@@ -77,7 +98,10 @@ describe('password prompt', () => {
 
   test('from a pipe, the first line is the answer', async () => {
     const input = new PassThrough()
-    const answer = promptSecret('Password: ', { input: input as unknown as NodeJS.ReadStream, output: new PassThrough() })
+    const answer = promptSecret('Password: ', {
+      input: input as unknown as NodeJS.ReadStream,
+      output: new PassThrough(),
+    })
     input.end('from-pipe\nsecond line\n')
     assert.equal(await answer, 'from-pipe')
   })

@@ -44,10 +44,16 @@ describe('keyward CLI client commands', () => {
   test('login reads the password from KEYWARD_PASSWORD or stdin (no echo); a wrong one exits 1', async () => {
     const dir = tempConfigDir()
     const env2 = { ...env, KEYWARD_CONFIG_DIR: dir }
-    assert.equal((await runCli(['login', '--email', ADMIN.email], { ...env2, KEYWARD_PASSWORD: ADMIN.password })).code, 0)
+    assert.equal(
+      (await runCli(['login', '--email', ADMIN.email], { ...env2, KEYWARD_PASSWORD: ADMIN.password })).code,
+      0,
+    )
     const piped = await runCli(['login', '--email', ADMIN.email], env2, `${ADMIN.password}\n`)
     assert.equal(piped.code, 0, piped.stderr)
-    assert.ok(!piped.stdout.includes(ADMIN.password) && !piped.stderr.includes(ADMIN.password), 'the password is not echoed')
+    assert.ok(
+      !piped.stdout.includes(ADMIN.password) && !piped.stderr.includes(ADMIN.password),
+      'the password is not echoed',
+    )
     const bad = await runCli(['login', '--email', ADMIN.email, '--password', 'wrong-password'], env2)
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /^error: .*\(unauthorized, HTTP 401\)/m)
@@ -56,7 +62,20 @@ describe('keyward CLI client commands', () => {
   })
 
   test('keys create prints the secret once on stdout and the warning on stderr; the secret verifies', async () => {
-    const r = await ok(['keys', 'create', '--name', 'Production Service', '--scopes', 'read:users,write:users', '--rate-limit-per-minute', '100', '--expires-at', '2099-12-31T23:59:59Z', '--meta', '{"team":"core"}'])
+    const r = await ok([
+      'keys',
+      'create',
+      '--name',
+      'Production Service',
+      '--scopes',
+      'read:users,write:users',
+      '--rate-limit-per-minute',
+      '100',
+      '--expires-at',
+      '2099-12-31T23:59:59Z',
+      '--meta',
+      '{"team":"core"}',
+    ])
     const secret = r.stdout.trim()
     assert.match(secret, /^kw_[0-9A-Za-z]+$/)
     assert.match(r.stderr, /shown only this once/)
@@ -69,15 +88,36 @@ describe('keyward CLI client commands', () => {
   })
 
   test('keys create --json gives {key, api_key}; --owner, --prefix, --rate-limit, --remaining, --refill pass through', async () => {
-    const app = await server.request('POST', '/v1/applications', { token: await server.adminToken(), body: { name: 'cli-fleet' } })
-    const r = await json(['keys', 'create', '--name', 'prov', '--owner', `application:${app.body.id}`, '--prefix', 'fleet', '--rate-limit', '10/1m', '--remaining', '50', '--refill', '5/1h'])
+    const app = await server.request('POST', '/v1/applications', {
+      token: await server.adminToken(),
+      body: { name: 'cli-fleet' },
+    })
+    const r = await json([
+      'keys',
+      'create',
+      '--name',
+      'prov',
+      '--owner',
+      `application:${app.body.id}`,
+      '--prefix',
+      'fleet',
+      '--rate-limit',
+      '10/1m',
+      '--remaining',
+      '50',
+      '--refill',
+      '5/1h',
+    ])
     assert.match(r.key, /^fleet_/)
     assert.equal(r.api_key.kind, 'provisioning')
     assert.deepEqual(r.api_key.rate_limit, { limit: 10, window_s: 60 })
     assert.equal(r.api_key.remaining, 50)
     assert.deepEqual(r.api_key.refill, { amount: 5, interval_s: 3600 })
     const owned = await json(['keys', 'list', '--owner', `application:${app.body.id}`, '--kind', 'provisioning'])
-    assert.deepEqual(owned.api_keys.map((k: { id: number }) => k.id), [r.api_key.id])
+    assert.deepEqual(
+      owned.api_keys.map((k: { id: number }) => k.id),
+      [r.api_key.id],
+    )
   })
 
   test('keys list prints a table; get shows every field', async () => {
@@ -85,7 +125,11 @@ describe('keyward CLI client commands', () => {
     const list = await ok(['keys', 'list', '--status', 'active'])
     const [header, ...rows] = list.stdout.trimEnd().split('\n')
     assert.match(header!, /^ID\s+NAME\s+PREFIX\s+KIND\s+OWNER\s+STATUS\s+SCOPES\s+EXPIRES\s+LAST USED$/)
-    assert.ok(rows.some((row) => row.startsWith(`${api_key.id} `) && row.includes('table-me') && row.includes(`${api_key.key_prefix}…`)))
+    assert.ok(
+      rows.some(
+        (row) => row.startsWith(`${api_key.id} `) && row.includes('table-me') && row.includes(`${api_key.key_prefix}…`),
+      ),
+    )
     assert.match(list.stderr, /of \d+ key\(s\)/)
     const get = await ok(['keys', 'get', String(api_key.id)])
     assert.match(get.stdout, /^name:\s+table-me$/m)
@@ -126,16 +170,30 @@ describe('keyward CLI client commands', () => {
   })
 
   test('users create and list; a member cannot create users (exit 1, forbidden)', async () => {
-    const u = await json(['users', 'create', '--email', 'cli-member@example.com', '--password', 'member-password-1', '--role', 'member'])
+    const u = await json([
+      'users',
+      'create',
+      '--email',
+      'cli-member@example.com',
+      '--password',
+      'member-password-1',
+      '--role',
+      'member',
+    ])
     assert.equal(u.role, 'member')
     const list = await ok(['users', 'list'])
-    assert.ok(list.stdout.split('\n').some((row) => row.startsWith(`${u.id} `) && row.includes('cli-member@example.com')))
+    assert.ok(
+      list.stdout.split('\n').some((row) => row.startsWith(`${u.id} `) && row.includes('cli-member@example.com')),
+    )
     assert.equal((await json(['users', 'list'])).users.length, 2)
     const piped = await cli(['users', 'create', '--email', 'cli-piped@example.com'], 'piped-password-1\n')
     assert.equal(piped.code, 0, piped.stderr)
 
     const memberEnv = { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() }
-    assert.equal((await runCli(['login', '--email', 'cli-member@example.com', '--password', 'member-password-1'], memberEnv)).code, 0)
+    assert.equal(
+      (await runCli(['login', '--email', 'cli-member@example.com', '--password', 'member-password-1'], memberEnv)).code,
+      0,
+    )
     const refused = await runCli(['users', 'create', '--email', 'x@example.com', '--password', 'xxxxxxxx1'], memberEnv)
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /forbidden, HTTP 403/)
@@ -143,7 +201,9 @@ describe('keyward CLI client commands', () => {
 
   test('--token and KEYWARD_TOKEN take an API key; a token stored for one URL is not sent to another', async () => {
     const { key } = await json(['keys', 'create', '--name', 'cli-reader', '--scopes', 'keys:read'])
-    const viaFlag = JSON.parse((await runCli(['whoami', '--json', '--token', key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })).stdout)
+    const viaFlag = JSON.parse(
+      (await runCli(['whoami', '--json', '--token', key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })).stdout,
+    )
     assert.equal(viaFlag.via, 'key')
     const viaEnv = await runCli(['keys', 'create', '--name', 'escalate'], { ...env, KEYWARD_TOKEN: key })
     assert.equal(viaEnv.code, 1)
@@ -194,7 +254,11 @@ describe('keyward CLI client commands', () => {
     assert.equal(out.code, 0)
     assert.match(out.stdout, /Logged out/)
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')).servers, {})
-    assert.equal((await server.request('GET', '/v1/auth/whoami', { token })).status, 401, 'the server ended the session')
+    assert.equal(
+      (await server.request('GET', '/v1/auth/whoami', { token })).status,
+      401,
+      'the server ended the session',
+    )
     assert.equal((await runCli(['whoami'], env2)).code, 1)
   })
 })

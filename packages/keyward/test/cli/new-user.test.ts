@@ -56,12 +56,22 @@ describe('keyward CLI: what a new user trips over', () => {
   test('a bad id is a usage error (exit 2) before any request', async () => {
     // Nothing listens on this URL: a request would fail with exit 1, not 2.
     const offline = { ...env, KEYWARD_URL: 'http://127.0.0.1:9' }
-    for (const args of [['keys', 'get', 'abc'], ['keys', 'delete', '0', '--yes'], ['users', 'get', '1.5'], ['keys', 'usage', '-3'], ['keys', 'get', '99999999999']]) {
+    for (const args of [
+      ['keys', 'get', 'abc'],
+      ['keys', 'delete', '0', '--yes'],
+      ['users', 'get', '1.5'],
+      ['keys', 'usage', '-3'],
+      ['keys', 'get', '99999999999'],
+    ]) {
       const r = await cli(args, offline)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
       assert.match(r.stderr, /ids are whole numbers from 1 to 2147483647|unknown option/)
     }
-    for (const args of [['keys', 'list', '--limit', '0'], ['audit', '--limit', '0'], ['keys', 'usage', '1', '--days', '0']]) {
+    for (const args of [
+      ['keys', 'list', '--limit', '0'],
+      ['audit', '--limit', '0'],
+      ['keys', 'usage', '1', '--days', '0'],
+    ]) {
       const r = await cli(args, offline)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
       assert.match(r.stderr, /at least 1/)
@@ -76,7 +86,7 @@ describe('keyward CLI: what a new user trips over', () => {
     }
   })
 
-  test('without a login, says so and how to log in, instead of the server\'s raw 401', async () => {
+  test("without a login, says so and how to log in, instead of the server's raw 401", async () => {
     const fresh = { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() }
     const r = await cli(['keys', 'list'], fresh)
     assert.equal(r.code, 1)
@@ -85,16 +95,19 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.doesNotMatch(bad.stderr, /not logged in/, 'a failed login says the credentials were wrong')
   })
 
-  test('lists applications, devices, the audit trail, a key\'s usage and one user', async () => {
+  test("lists applications, devices, the audit trail, a key's usage and one user", async () => {
     const app = await json(['applications', 'create', '--name', 'fleet-1'])
     assert.equal(app.name, 'fleet-1')
     assert.equal((await json(['applications', 'list'])).applications.length, 1)
     assert.equal((await json(['applications', 'get', app.slug])).id, app.id)
     const dev = await json(['devices', 'create', '--application', String(app.id), '--name', 'pi'])
-    assert.deepEqual((await json(['devices', 'list', '--application', String(app.id)])).devices.map((d: { id: number }) => d.id), [dev.id])
+    assert.deepEqual(
+      (await json(['devices', 'list', '--application', String(app.id)])).devices.map((d: { id: number }) => d.id),
+      [dev.id],
+    )
     assert.equal((await json(['devices', 'get', dev.uuid])).id, dev.id)
     const k = (await json(['keys', 'create', '--name', 'metered'])).api_key
-    await server.verify((await server.adminToken()), (await server.createKey(await server.adminToken())).key)
+    await server.verify(await server.adminToken(), (await server.createKey(await server.adminToken())).key)
     const usage = await json(['keys', 'usage', String(k.id), '--days', '7'])
     assert.equal(usage.days.length, 7)
     const audit = await json(['audit', '--action', 'key.create', '--limit', '5'])
@@ -106,7 +119,9 @@ describe('keyward CLI: what a new user trips over', () => {
 
   test('keys list sorts by --sort/--order', async () => {
     for (const name of ['b-key', 'a-key', 'c-key']) await ok(['keys', 'create', '--name', name])
-    const names = (await json(['keys', 'list', '--sort', 'name', '--order', 'asc', '--q', '-key'])).api_keys.map((k: { name: string }) => k.name)
+    const names = (await json(['keys', 'list', '--sort', 'name', '--order', 'asc', '--q', '-key'])).api_keys.map(
+      (k: { name: string }) => k.name,
+    )
     assert.deepEqual(names, ['a-key', 'b-key', 'c-key'])
     const r = await cli(['keys', 'list', '--sort', 'colour'])
     assert.equal(r.code, 2)

@@ -7,7 +7,9 @@ import { ADMIN, STORES, freshDatabase } from '../helpers.js'
 import { BIN, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
 
 /** Starts `keyward serve` on a random port; resolves with the process and its URL once it listens. */
-async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function startServe(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
@@ -32,14 +34,16 @@ for (const kind of STORES) {
     after(() => db.drop())
 
     test('SIGTERM exits 0 after flushing: a key verified just before has last_used_at set', async () => {
-      const { child, url, output } = await startServe(cleanEnv({
-        KEYWARD_DATABASE_URL: db.url,
-        KEYWARD_ADMIN_EMAIL: ADMIN.email,
-        KEYWARD_ADMIN_PASSWORD: ADMIN.password,
-        // Far longer than the test: only the shutdown flush can write last_used_at.
-        KEYWARD_USAGE_FLUSH_MS: '60000',
-        KEYWARD_LOG_LEVEL: 'info',
-      }))
+      const { child, url, output } = await startServe(
+        cleanEnv({
+          KEYWARD_DATABASE_URL: db.url,
+          KEYWARD_ADMIN_EMAIL: ADMIN.email,
+          KEYWARD_ADMIN_PASSWORD: ADMIN.password,
+          // Far longer than the test: only the shutdown flush can write last_used_at.
+          KEYWARD_USAGE_FLUSH_MS: '60000',
+          KEYWARD_LOG_LEVEL: 'info',
+        }),
+      )
       try {
         const env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
         assert.equal((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password], env)).code, 0)
@@ -59,7 +63,11 @@ for (const kind of STORES) {
       }
       const store = openStore(db.url)
       try {
-        const row = await store.db.selectFrom('api_key').select('last_used_at').where('name', '=', 'flush-me').executeTakeFirstOrThrow()
+        const row = await store.db
+          .selectFrom('api_key')
+          .select('last_used_at')
+          .where('name', '=', 'flush-me')
+          .executeTakeFirstOrThrow()
         assert.ok(row.last_used_at, 'last_used_at was written at shutdown')
       } finally {
         await store.close()

@@ -12,18 +12,22 @@ const bounds: fc.Arbitrary<Bounds> = fc.record({
 
 describe('derivation rule: bounds', () => {
   it('is reflexive and transitive: a credential covers itself, and covering chains', () => {
-    fc.assert(fc.property(bounds, bounds, bounds, (a, b, c) => {
-      assert.equal(excessBounds(a, a), null)
-      if (excessBounds(a, b) === null && excessBounds(b, c) === null) assert.equal(excessBounds(a, c), null)
-    }))
+    fc.assert(
+      fc.property(bounds, bounds, bounds, (a, b, c) => {
+        assert.equal(excessBounds(a, a), null)
+        if (excessBounds(a, b) === null && excessBounds(b, c) === null) assert.equal(excessBounds(a, c), null)
+      }),
+    )
   })
 
   it('lets nothing unbounded come from a bounded credential, and anything come from an unbounded one', () => {
-    fc.assert(fc.property(bounds, (a) => {
-      const bounded = a.expiresAt !== null || a.rateLimit !== null || a.remaining !== null
-      assert.equal(excessBounds(a, UNBOUNDED) === null, !bounded)
-      assert.equal(excessBounds(UNBOUNDED, a), null)
-    }))
+    fc.assert(
+      fc.property(bounds, (a) => {
+        const bounded = a.expiresAt !== null || a.rateLimit !== null || a.remaining !== null
+        assert.equal(excessBounds(a, UNBOUNDED) === null, !bounded)
+        assert.equal(excessBounds(UNBOUNDED, a), null)
+      }),
+    )
   })
 })
 

@@ -31,15 +31,23 @@ describe('key format', () => {
     )
   })
 
-  it('decides well-formedness like classifyKey (the table CRC agrees with zlib\'s)', () => {
+  it("decides well-formedness like classifyKey (the table CRC agrees with zlib's)", () => {
     const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
     const typo = fc.tuple(fc.nat(), fc.constantFrom(...alphabet)).map(([pos, ch]) => {
       const key = generateKey()
       const i = pos % key.length
       return key.slice(0, i) + ch + key.slice(i + 1)
     })
-    const anyKey = fc.oneof(typo, fc.constantFrom('a', 'kw', 'live').map(generateKey), fc.string({ maxLength: 80 }), fc.string({ minLength: 30, maxLength: 60, unit: 'binary' }))
-    fc.assert(fc.property(anyKey, (key) => isWellFormedKey(key) === (classifyKey(key).kind !== 'malformed')), { numRuns: 5000 })
+    const anyKey = fc.oneof(
+      typo,
+      fc.constantFrom('a', 'kw', 'live').map(generateKey),
+      fc.string({ maxLength: 80 }),
+      fc.string({ minLength: 30, maxLength: 60, unit: 'binary' }),
+    )
+    fc.assert(
+      fc.property(anyKey, (key) => isWellFormedKey(key) === (classifyKey(key).kind !== 'malformed')),
+      { numRuns: 5000 },
+    )
   })
 
   it('treats long keys of another shape as foreign and short ones as malformed', () => {

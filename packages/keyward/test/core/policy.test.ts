@@ -30,10 +30,12 @@ describe('scopes', () => {
 
   it('never lets a scoped caller grant a scope it lacks, nor full rights', () => {
     const scope = fc.constantFrom('a', 'b', 'c', 'd')
-    fc.assert(fc.property(fc.uniqueArray(scope), fc.uniqueArray(scope), (held, wanted) => {
-      const ok = coversScopes(held, wanted.length > 0 ? wanted : null)
-      return ok === (wanted.length > 0 && wanted.every((s) => held.includes(s)))
-    }))
+    fc.assert(
+      fc.property(fc.uniqueArray(scope), fc.uniqueArray(scope), (held, wanted) => {
+        const ok = coversScopes(held, wanted.length > 0 ? wanted : null)
+        return ok === (wanted.length > 0 && wanted.every((s) => held.includes(s)))
+      }),
+    )
     assert.equal(coversScopes(null, null), true)
     assert.equal(coversScopes(null, ['x']), true)
   })
@@ -41,10 +43,27 @@ describe('scopes', () => {
 
 describe('visibility', () => {
   const user = (id: number, role: 'admin' | 'member' = 'member'): Principal => ({
-    owner: { kind: 'user', id, actorId: id * 10, userId: id, applicationId: null }, role, scopes: null, via: 'session', keyId: null, sessionId: 1,
+    owner: { kind: 'user', id, actorId: id * 10, userId: id, applicationId: null },
+    role,
+    scopes: null,
+    via: 'session',
+    keyId: null,
+    sessionId: 1,
   })
-  const appOwner = (appId: number, userId: number): Owner => ({ kind: 'application', id: appId, actorId: 500 + appId, userId, applicationId: appId })
-  const deviceOwner = (id: number, appId: number, userId: number): Owner => ({ kind: 'device', id, actorId: 900 + id, userId, applicationId: appId })
+  const appOwner = (appId: number, userId: number): Owner => ({
+    kind: 'application',
+    id: appId,
+    actorId: 500 + appId,
+    userId,
+    applicationId: appId,
+  })
+  const deviceOwner = (id: number, appId: number, userId: number): Owner => ({
+    kind: 'device',
+    id,
+    actorId: 900 + id,
+    userId,
+    applicationId: appId,
+  })
 
   it('lets members see their own things and nothing else, admins everything', () => {
     assert.equal(canSeeOwner(user(1), user(1).owner), true)

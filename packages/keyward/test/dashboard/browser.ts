@@ -16,16 +16,29 @@ export const CHROMIUM = process.env.KEYWARD_CHROMIUM ?? '/usr/bin/chromium'
  * (they are refused here, many at a time), no GPU, no sandbox (tests run as root).
  * Playwright adds --headless and a fresh temporary --user-data-dir itself.
  */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: \`apt-get install chromium\` (bash .ci/run does it) or set KEYWARD_CHROMIUM`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: \`apt-get install chromium\` (bash .ci/run does it) or set KEYWARD_CHROMIUM`,
+    )
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })
 }
 
 /** Where screenshots go: the README's docs/screenshots/ when KEYWARD_SCREENSHOTS=1, else a temp folder. */
 export function screenshotDir(tmp: string): string {
-  const dir = process.env.KEYWARD_SCREENSHOTS ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'docs', 'screenshots') : join(tmp, 'screenshots')
+  const dir = process.env.KEYWARD_SCREENSHOTS
+    ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'docs', 'screenshots')
+    : join(tmp, 'screenshots')
   mkdirSync(dir, { recursive: true })
   return dir
 }
@@ -33,7 +46,9 @@ export function screenshotDir(tmp: string): string {
 /** A real Keyward server on a temp SQLite file, listening on a random port, serving the built dashboard. */
 export async function startServer(): Promise<{ kw: Keyward; base: string; tmp: string }> {
   // Build the dashboard if it is missing or stale (the root `npm test` has done it already; a lone run may not have).
-  execFileSync(process.execPath, [join(DEFAULT_DASHBOARD_DIR, '..', 'scripts', 'ensure-build.mjs')], { stdio: 'inherit' })
+  execFileSync(process.execPath, [join(DEFAULT_DASHBOARD_DIR, '..', 'scripts', 'ensure-build.mjs')], {
+    stdio: 'inherit',
+  })
   const db = await freshDatabase('sqlite')
   const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', KEYWARD_USAGE_FLUSH_MS: '50' })
   const kw = await createKeyward(config, { logger: false, dashboardDir: DEFAULT_DASHBOARD_DIR })
@@ -45,10 +60,19 @@ export async function startServer(): Promise<{ kw: Keyward; base: string; tmp: s
 }
 
 /** A JSON call to the running server's API (the test's view of the truth, independent of the UI). */
-export async function api(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, {
     method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const text = await res.text()

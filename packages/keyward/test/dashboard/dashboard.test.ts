@@ -22,7 +22,8 @@ describe('dashboard (Chromium, SQLite)', () => {
   let created: { id: number; secret: string }
 
   const verify = async (key: string) => (await api(base, 'POST', '/v1/keys/verify', admin, { key })).body.code as string
-  const shot = (name: string, p: Page = page, fullPage = true) => p.screenshot({ path: join(shots, `${name}.png`), fullPage })
+  const shot = (name: string, p: Page = page, fullPage = true) =>
+    p.screenshot({ path: join(shots, `${name}.png`), fullPage })
 
   before(async () => {
     const s = await startServer()
@@ -52,7 +53,15 @@ describe('dashboard (Chromium, SQLite)', () => {
     const notFound = await fetch(base + '/v1/nothing-here')
     assert.equal(notFound.status, 404)
     assert.equal((await notFound.json()).error.code, 'not_found')
-    for (const path of ['/v7/nothing', '/api-key/x', '/actor/v1/x', '/login_x/y', '/device/x', '/api/x', '/assets/missing.js']) {
+    for (const path of [
+      '/v7/nothing',
+      '/api-key/x',
+      '/actor/v1/x',
+      '/login_x/y',
+      '/device/x',
+      '/api/x',
+      '/assets/missing.js',
+    ]) {
       const r = await fetch(base + path)
       assert.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status}`) // each face's own 401/404
       assert.match(r.headers.get('content-type') ?? '', /application\/json/, path)
@@ -97,7 +106,9 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByLabel('Limit requests').check()
     await page.getByLabel('Requests', { exact: true }).fill('0')
     await page.getByRole('button', { name: 'Create key' }).click()
-    const rateError = page.locator('.field', { has: page.getByLabel('Requests', { exact: true }) }).locator('.field-error')
+    const rateError = page
+      .locator('.field', { has: page.getByLabel('Requests', { exact: true }) })
+      .locator('.field-error')
     await rateError.waitFor()
     assert.match(await rateError.innerText(), /^The rate limit must be at least 1$/)
     assert.equal((await api(base, 'GET', '/v1/keys', admin)).body.total, 0, 'nothing was created')
@@ -146,7 +157,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.goto('/keys/new')
     await page.getByLabel('Name', { exact: true }).fill('Production Service')
     await page.getByRole('button', { name: 'Create key' }).click()
-    await page.locator('.field', { has: page.getByLabel('Name', { exact: true }) }).getByText('already exists').waitFor()
+    await page
+      .locator('.field', { has: page.getByLabel('Name', { exact: true }) })
+      .getByText('already exists')
+      .waitFor()
   })
 
   it('edits, disables, enables and rolls the key, each visible to verification', async () => {
@@ -188,7 +202,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await confirm.getByLabel(/Reason/).fill('leaked in a log')
     await confirm.getByRole('button', { name: 'Revoke key' }).click()
     await page.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
-    await page.getByText(/leaked in a log/).first().waitFor()
+    await page
+      .getByText(/leaked in a log/)
+      .first()
+      .waitFor()
     assert.equal(await verify(created.secret), 'REVOKED')
     // Revoked keys offer no lifecycle actions but delete.
     assert.equal(await page.getByRole('button', { name: 'Enable' }).count(), 0)
@@ -224,7 +241,11 @@ describe('dashboard (Chromium, SQLite)', () => {
     await dialog.waitFor()
     for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab')
-      assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('dialog'))), true, 'focus stays in the dialog')
+      assert.equal(
+        await page.evaluate(() => Boolean(document.activeElement?.closest('dialog'))),
+        true,
+        'focus stays in the dialog',
+      )
     }
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
@@ -235,7 +256,8 @@ describe('dashboard (Chromium, SQLite)', () => {
   it('searches by name and filters by status, owner and kind', async () => {
     const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'fleet-one' })).body
     const device = (await api(base, 'POST', '/v1/devices', admin, { application_id: app.id, name: 'pi-kitchen' })).body
-    const mk = async (name: string, extra: Record<string, unknown> = {}) => (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body.api_key
+    const mk = async (name: string, extra: Record<string, unknown> = {}) =>
+      (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body.api_key
     await mk('alpha-billing', { scopes: ['read:users'] })
     await mk('alpha-search', { expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString() })
     const off = await mk('beta-disabled')
@@ -262,7 +284,18 @@ describe('dashboard (Chromium, SQLite)', () => {
     assert.equal((await names()).length, 25, 'first page')
     await page.getByRole('button', { name: 'Next →' }).click()
     await page.getByText('page 2 of 2').waitFor()
-    await expectNames(['alpha-billing', 'alpha-search', 'beta-disabled', 'provisioning-main', 'device-main', 'bulk-00', 'bulk-01', 'bulk-02', 'bulk-03', 'bulk-04'])
+    await expectNames([
+      'alpha-billing',
+      'alpha-search',
+      'beta-disabled',
+      'provisioning-main',
+      'device-main',
+      'bulk-00',
+      'bulk-01',
+      'bulk-02',
+      'bulk-03',
+      'bulk-04',
+    ])
     await shot('keys')
     await page.getByRole('button', { name: '← Previous' }).click()
     await page.getByText('page 1 of 2').waitFor()
@@ -303,7 +336,12 @@ describe('dashboard (Chromium, SQLite)', () => {
   })
 
   it('is readable at 375 px: no sideways scrolling, tables become cards', async () => {
-    const phone = await browser.newContext({ baseURL: base, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+    const phone = await browser.newContext({
+      baseURL: base,
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    })
     const p = await phone.newPage()
     await p.goto('/')
     await p.getByLabel('Email or username').fill(ADMIN.email)
@@ -315,12 +353,18 @@ describe('dashboard (Chromium, SQLite)', () => {
       await p.goto(path)
       await p.locator('main h1').waitFor()
       await p.waitForLoadState('networkidle')
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      const overflow = await p.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      )
       assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`)
     }
     await p.goto('/keys')
     await p.locator('table.keys tbody tr').first().waitFor()
-    assert.equal(await p.locator('table.keys thead').evaluate((e) => e.getBoundingClientRect().left < 0), true, 'the header row is moved off screen')
+    assert.equal(
+      await p.locator('table.keys thead').evaluate((e) => e.getBoundingClientRect().left < 0),
+      true,
+      'the header row is moved off screen',
+    )
     await shot('keys-mobile', p, false)
     await phone.close()
   })
@@ -337,13 +381,20 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByLabel('Email', { exact: true }).fill('alice@example.com')
     await page.getByLabel('Initial password').fill('short')
     await page.getByRole('button', { name: 'Add user' }).click()
-    await page.locator('.field', { has: page.getByLabel('Initial password') }).getByText('Password needs at least 8 characters').waitFor()
+    await page
+      .locator('.field', { has: page.getByLabel('Initial password') })
+      .getByText('Password needs at least 8 characters')
+      .waitFor()
     await page.getByLabel('Initial password').fill('alice-password-1')
     await page.getByRole('button', { name: 'Add user' }).click()
     await page.getByText('alice@example.com can now sign in.').waitFor()
     await page.locator('table').getByText('alice@example.com').waitFor()
     await shot('users', page, false)
-    const alice = { email: 'alice@example.com', password: 'alice-password-1', token: await login(base, 'alice@example.com', 'alice-password-1') }
+    const alice = {
+      email: 'alice@example.com',
+      password: 'alice-password-1',
+      token: await login(base, 'alice@example.com', 'alice-password-1'),
+    }
     const bob = await mkMember('bob')
     const bobKey = (await api(base, 'POST', '/v1/keys', bob.token, { name: 'bob-private' })).body.api_key
     await api(base, 'POST', '/v1/keys', alice.token, { name: 'alice-own' })
@@ -366,7 +417,9 @@ describe('dashboard (Chromium, SQLite)', () => {
     await p.getByText('The audit log is for admins.').waitFor()
 
     // Sign out ends the session on the server, not just in the tab.
-    const token = await p.evaluate(() => JSON.parse(sessionStorage.getItem('keyward.session') ?? '{}').access_token as string)
+    const token = await p.evaluate(
+      () => JSON.parse(sessionStorage.getItem('keyward.session') ?? '{}').access_token as string,
+    )
     await p.getByRole('button', { name: 'Sign out' }).click()
     await p.getByRole('button', { name: 'Sign in' }).waitFor()
     assert.equal(await p.evaluate(() => sessionStorage.getItem('keyward.session')), null)

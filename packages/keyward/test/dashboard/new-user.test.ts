@@ -24,7 +24,8 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     await p.getByRole('button', { name: 'Sign in' }).click()
   }
   /** The session token the dashboard holds (sessionStorage), to end it behind its back. */
-  const dashboardToken = async () => (await page.evaluate(() => JSON.parse(sessionStorage.getItem('keyward.session') ?? '{}'))).access_token as string
+  const dashboardToken = async () =>
+    (await page.evaluate(() => JSON.parse(sessionStorage.getItem('keyward.session') ?? '{}'))).access_token as string
 
   before(async () => {
     ;({ kw, base } = await startServer())
@@ -32,7 +33,9 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
     ctx.setDefaultTimeout(10_000)
     page = await ctx.newPage()
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()) })
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text())
+    })
     admin = await login(base, ADMIN.email, ADMIN.password)
     await page.goto('/')
     await signIn()
@@ -97,9 +100,15 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
   })
 
   it('says what happened after a roll and a delete, shows the current expiry when editing, and names scopes plainly', async () => {
-    const k = (await api(base, 'POST', '/v1/keys', admin, { name: 'polish', scopes: ['invoices:read'], expires_at: '2099-01-01T00:00:00Z' })).body
+    const k = (
+      await api(base, 'POST', '/v1/keys', admin, {
+        name: 'polish',
+        scopes: ['invoices:read'],
+        expires_at: '2099-01-01T00:00:00Z',
+      })
+    ).body
     await page.goto(`/keys/${k.api_key.id}`)
-    await page.getByText('Access to Keyward\'s API').waitFor()
+    await page.getByText("Access to Keyward's API").waitFor()
     await page.getByText('none (no Keyward scope)').waitFor()
     await page.getByRole('button', { name: 'Edit' }).click()
     await page.getByLabel(/Unchanged \(.*2099/).waitFor()
@@ -120,7 +129,12 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
   })
 
   it('shows the not-found page for ids that cannot exist', async () => {
-    for (const [path, what] of [['/keys/abc', 'key'], ['/keys/999999', 'key'], ['/applications/x1', 'application'], ['/devices/0', 'device']]) {
+    for (const [path, what] of [
+      ['/keys/abc', 'key'],
+      ['/keys/999999', 'key'],
+      ['/applications/x1', 'application'],
+      ['/devices/0', 'device'],
+    ]) {
       await page.goto(path!)
       await page.getByText(`This ${what} does not exist, or it is not yours to see.`).waitFor()
     }
@@ -132,12 +146,17 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     assert.match(r.headers.get('content-type') ?? '', /icon/)
     await page.goto('/keys')
     await page.getByRole('heading', { name: 'API keys' }).waitFor()
-    assert.deepEqual(consoleErrors.filter((e) => !/status of 4\d\d/.test(e)), [])
+    assert.deepEqual(
+      consoleErrors.filter((e) => !/status of 4\d\d/.test(e)),
+      [],
+    )
   })
 
   it('lays out cleanly: one filter height, aligned user fields, a steady sign-in card, a one-row header at 375 px', async () => {
     await page.goto('/keys')
-    const heights = await page.locator('.filters input, .filters select:visible').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))
+    const heights = await page
+      .locator('.filters input, .filters select:visible')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))
     assert.equal(new Set(heights.map(Math.round)).size, 1, `filter controls share one height: ${heights.join(', ')}`)
 
     await page.goto('/users')
@@ -145,7 +164,9 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     await page.getByLabel('Initial password').fill('short')
     await page.getByRole('button', { name: 'Add user' }).click()
     await page.getByText('Password needs at least 8 characters').waitFor()
-    const tops = await page.locator('.inline-form input, .inline-form select').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)))
+    const tops = await page
+      .locator('.inline-form input, .inline-form select')
+      .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)))
     assert.equal(new Set(tops).size, 1, `inputs stay level with an error shown: ${tops.join(', ')}`)
 
     const narrow = await browser.newContext({ baseURL: base, viewport: { width: 375, height: 740 } })

@@ -18,9 +18,15 @@ describe('dashboard static serving', () => {
     writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log(1)')
     writeFileSync(join(dist, 'favicon.svg'), '<svg/>')
     writeFileSync(join(dist, '..', 'secret.txt'), 'outside the dashboard folder')
-    const config = loadConfig({ KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url, KEYWARD_LOG_LEVEL: 'silent' })
+    const config = loadConfig({
+      KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url,
+      KEYWARD_LOG_LEVEL: 'silent',
+    })
     kw = await createKeyward(config, { logger: false, dashboardDir: dist })
-    const config2 = loadConfig({ KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url, KEYWARD_LOG_LEVEL: 'silent' })
+    const config2 = loadConfig({
+      KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url,
+      KEYWARD_LOG_LEVEL: 'silent',
+    })
     bare = await createKeyward(config2, { logger: false, dashboardDir: join(dist, 'missing') })
   })
   after(async () => {
@@ -46,7 +52,16 @@ describe('dashboard static serving', () => {
   })
 
   it('keeps the native JSON 404 under the API, docs, health and compat prefixes, and for missing assets', async () => {
-    for (const url of ['/v1/nope', '/v1', '/docs/nope.png', '/healthz/x', '/readyz/x', '/login_x', '/api/x', '/assets/missing.js']) {
+    for (const url of [
+      '/v1/nope',
+      '/v1',
+      '/docs/nope.png',
+      '/healthz/x',
+      '/readyz/x',
+      '/login_x',
+      '/api/x',
+      '/assets/missing.js',
+    ]) {
       const r = await kw.app.inject({ url })
       assert.equal(r.statusCode, 404, url)
       assert.equal(JSON.parse(r.body).error.code, 'not_found', url)
@@ -63,11 +78,21 @@ describe('dashboard static serving', () => {
     assert.match(String(malformed.headers['content-type']), /application\/json/)
     assert.equal((await kw.app.inject({ url: '/healthz' })).statusCode, 200)
     assert.equal((await kw.app.inject({ url: '/openapi.json' })).statusCode, 200)
-    assert.equal((await kw.app.inject({ method: 'POST', url: '/keys' })).statusCode, 404, 'only GET and HEAD are served')
+    assert.equal(
+      (await kw.app.inject({ method: 'POST', url: '/keys' })).statusCode,
+      404,
+      'only GET and HEAD are served',
+    )
   })
 
   it('never serves a file outside its folder', async () => {
-    for (const url of ['/../secret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt']) {
+    for (const url of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+    ]) {
       const r = await kw.app.inject({ url })
       assert.ok(!r.body.includes('outside the dashboard folder'), url)
     }

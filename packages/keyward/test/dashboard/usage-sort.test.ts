@@ -14,8 +14,10 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
   let browser: Browser
   let page: Page
   let admin: string
-  const verify = async (key: string, scopes?: string[]) => (await api(base, 'POST', '/v1/keys/verify', admin, { key, ...(scopes && { scopes }) })).body.code as string
-  const mk = async (name: string, extra: Record<string, unknown> = {}) => (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body as { key: string; api_key: { id: number } }
+  const verify = async (key: string, scopes?: string[]) =>
+    (await api(base, 'POST', '/v1/keys/verify', admin, { key, ...(scopes && { scopes }) })).body.code as string
+  const mk = async (name: string, extra: Record<string, unknown> = {}) =>
+    (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body as { key: string; api_key: { id: number } }
 
   before(async () => {
     const s = await startServer()
@@ -58,7 +60,10 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     assert.equal(await bar.getAttribute('data-refused'), '3')
     assert.equal(await bar.locator('rect.bar-valid').count(), 1)
     assert.equal(await bar.locator('rect.bar-refused').count(), 1)
-    assert.equal(await bar.locator('title').textContent(), `${today}: 3 valid, 3 refused (DISABLED 2, INSUFFICIENT_SCOPES 1)`)
+    assert.equal(
+      await bar.locator('title').textContent(),
+      `${today}: 3 valid, 3 refused (DISABLED 2, INSUFFICIENT_SCOPES 1)`,
+    )
     // Refused stacks on valid: half of this day's bar height is refused.
     const hv = Number(await bar.locator('rect.bar-valid').getAttribute('height'))
     const hr = Number(await bar.locator('rect.bar-refused').getAttribute('height'))
@@ -84,7 +89,8 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
       for (let i = 0; i < 100 && (got = await names()).join('|') !== want.join('|'); i++) await page.waitForTimeout(100)
       assert.deepEqual(got, want)
     }
-    const header = (label: string) => page.locator('table.keys thead th', { has: page.getByRole('button', { name: label }) })
+    const header = (label: string) =>
+      page.locator('table.keys thead th', { has: page.getByRole('button', { name: label }) })
 
     await page.goto('/keys?q=srt-')
     await expectNames(['srt-charlie', 'srt-alpha', 'srt-bravo']) // newest first by default
@@ -111,7 +117,9 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     await page.keyboard.press('Space')
     await expectNames(['srt-charlie', 'srt-bravo', 'srt-alpha'])
     // That order is also the previous one, so the wait above may end before the new sort lands: wait for its header.
-    await page.locator('table.keys thead th[aria-sort="ascending"]', { has: page.getByRole('button', { name: 'Expires' }) }).waitFor({ timeout: 10_000 })
+    await page
+      .locator('table.keys thead th[aria-sort="ascending"]', { has: page.getByRole('button', { name: 'Expires' }) })
+      .waitFor({ timeout: 10_000 })
     assert.equal(await header('Expires').getAttribute('aria-sort'), 'ascending')
     await page.getByRole('button', { name: 'Expires' }).click()
     await expectNames(['srt-bravo', 'srt-charlie', 'srt-alpha'])
@@ -139,7 +147,8 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     await p.getByLabel('Sort by').selectOption({ label: 'Name ↑ ascending' })
     await p.waitForURL(/sort=name&order=asc/)
     const names = p.locator('table.keys tbody tr td[data-label="Name"] a')
-    for (let i = 0; i < 100 && (await names.allInnerTexts()).join('|') !== 'nar-a|nar-b|nar-c'; i++) await p.waitForTimeout(100)
+    for (let i = 0; i < 100 && (await names.allInnerTexts()).join('|') !== 'nar-a|nar-b|nar-c'; i++)
+      await p.waitForTimeout(100)
     assert.deepEqual(await names.allInnerTexts(), ['nar-a', 'nar-b', 'nar-c'])
     await narrow.close()
     await page.goto('/keys?q=nar-')
@@ -156,6 +165,9 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     await page.getByRole('button', { name: 'Next →' }).click()
     await page.getByText('page 2 of 2').waitFor()
     const second = await names()
-    assert.deepEqual([...first, ...second], Array.from({ length: 30 }, (_, i) => `pg-${String(i).padStart(2, '0')}`))
+    assert.deepEqual(
+      [...first, ...second],
+      Array.from({ length: 30 }, (_, i) => `pg-${String(i).padStart(2, '0')}`),
+    )
   })
 })

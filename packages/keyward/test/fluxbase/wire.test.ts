@@ -9,7 +9,21 @@ interface Reply {
   body: any
 }
 
-const KEY_FIELDS = ['created_at', 'description', 'disabled_at', 'expires_at', 'id', 'key_prefix', 'last_used_at', 'name', 'rate_limit_per_minute', 'revoked_at', 'scopes', 'updated_at', 'user_id']
+const KEY_FIELDS = [
+  'created_at',
+  'description',
+  'disabled_at',
+  'expires_at',
+  'id',
+  'key_prefix',
+  'last_used_at',
+  'name',
+  'rate_limit_per_minute',
+  'revoked_at',
+  'scopes',
+  'updated_at',
+  'user_id',
+]
 const USER_FIELDS = ['created_at', 'email', 'email_verified', 'id', 'metadata', 'role', 'updated_at']
 const FAMILIES = [
   { path: '/api/v1/api-keys', one: 'api_key', many: 'api_keys', word: 'API key', v2026: false },
@@ -26,13 +40,26 @@ for (const store of STORES) {
      * Sends a request exactly as Fluxbase's SDK does: always `Content-Type: application/json`,
      * a body only when there is one, the bearer once signed in, and (2026) the `apikey` header.
      */
-    async function flux(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; v2026?: boolean } = {}): Promise<Reply> {
+    async function flux(
+      method: string,
+      path: string,
+      opts: { token?: string; body?: unknown; headers?: Record<string, string>; v2026?: boolean } = {},
+    ): Promise<Reply> {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers }
       if (opts.v2026) headers.apikey = 'anon-key-of-a-2026-client'
       if (opts.token) headers.authorization = `Bearer ${opts.token}`
-      const r = await fetch(url + path, { method, headers, body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) })
+      const r = await fetch(url + path, {
+        method,
+        headers,
+        body:
+          opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+      })
       const text = await r.text()
-      return { status: r.status, headers: r.headers, body: (r.headers.get('content-type') ?? '').includes('application/json') ? JSON.parse(text) : text }
+      return {
+        status: r.status,
+        headers: r.headers,
+        body: (r.headers.get('content-type') ?? '').includes('application/json') ? JSON.parse(text) : text,
+      }
     }
     const signIn = async (email: string, password: string) => {
       const r = await flux('POST', '/api/v1/auth/signin', { body: { email, password } })
@@ -51,7 +78,11 @@ for (const store of STORES) {
 
     it('signs in with {email, password} and answers {user, access_token, refresh_token, expires_in}', async () => {
       // A 2026 client sends its anon key as the bearer while signed out, plus captcha fields: ignored.
-      const r = await flux('POST', '/api/v1/auth/signin', { body: { email: 'rita@example.com', password: 'rita-password-1', captcha_token: 'x' }, token: 'anon-key', v2026: true })
+      const r = await flux('POST', '/api/v1/auth/signin', {
+        body: { email: 'rita@example.com', password: 'rita-password-1', captcha_token: 'x' },
+        token: 'anon-key',
+        v2026: true,
+      })
       assert.equal(r.status, 200)
       assert.match(r.headers.get('content-type')!, /^application\/json/)
       assert.deepEqual(Object.keys(r.body).sort(), ['access_token', 'expires_in', 'refresh_token', 'user'])
@@ -69,7 +100,9 @@ for (const store of STORES) {
     })
 
     it('refuses wrong credentials with 401 {"error":"Invalid email or password","code":"INVALID_CREDENTIALS"}', async () => {
-      const r = await flux('POST', '/api/v1/auth/signin', { body: { email: 'rita@example.com', password: 'wrong-password' } })
+      const r = await flux('POST', '/api/v1/auth/signin', {
+        body: { email: 'rita@example.com', password: 'wrong-password' },
+      })
       assert.equal(r.status, 401)
       assert.deepEqual(r.body, { error: 'Invalid email or password', code: 'INVALID_CREDENTIALS' })
     })
@@ -85,7 +118,10 @@ for (const store of STORES) {
       const reused = await flux('POST', '/api/v1/auth/refresh', { body: { refresh_token: first.refresh_token } })
       assert.equal(reused.status, 401)
       assert.equal(reused.body.error, 'Invalid or expired refresh token')
-      assert.equal((await flux('POST', '/api/v1/auth/refresh', { body: { refresh_token: r.body.refresh_token } })).status, 200)
+      assert.equal(
+        (await flux('POST', '/api/v1/auth/refresh', { body: { refresh_token: r.body.refresh_token } })).status,
+        200,
+      )
     })
 
     it('signs out with an empty JSON body (200 {"message"}), also when already signed out', async () => {
@@ -96,12 +132,20 @@ for (const store of STORES) {
       const me = await flux('GET', '/api/v1/auth/user', { token: session.access_token })
       assert.equal(me.status, 401)
       assert.deepEqual(me.body, { error: 'Invalid or expired token', code: 'INVALID_TOKEN' })
-      assert.equal((await flux('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh_token } })).status, 401, 'the refresh token ends with the session')
-      assert.deepEqual((await flux('POST', '/api/v1/auth/signout', { token: session.access_token })).body, { message: 'Successfully signed out' })
+      assert.equal(
+        (await flux('POST', '/api/v1/auth/refresh', { body: { refresh_token: session.refresh_token } })).status,
+        401,
+        'the refresh token ends with the session',
+      )
+      assert.deepEqual((await flux('POST', '/api/v1/auth/signout', { token: session.access_token })).body, {
+        message: 'Successfully signed out',
+      })
     })
 
     it('refuses sign-up (403) and answers 401 without a caller', async () => {
-      const r = await flux('POST', '/api/v1/auth/signup', { body: { email: 'x@example.com', password: 'password-1234' } })
+      const r = await flux('POST', '/api/v1/auth/signup', {
+        body: { email: 'x@example.com', password: 'password-1234' },
+      })
       assert.equal(r.status, 403)
       assert.equal(r.body.error, 'Sign-up is disabled')
       assert.equal((await flux('GET', '/api/v1/auth/user')).status, 401)
@@ -111,8 +155,15 @@ for (const store of STORES) {
       it(`${f.path}: create, list, get, PATCH, revoke (row stays), DELETE (gone), in the ${f.one}/${f.many} envelope`, async () => {
         const { access_token: token, user } = await signIn('rita@example.com', 'rita-password-1')
         const created = await flux('POST', f.path, {
-          token, v2026: f.v2026,
-          body: { name: 'Production Service', description: 'API key for production service', scopes: ['read:users', 'write:users'], rate_limit_per_minute: 100, expires_at: '2030-12-31T23:59:59Z' },
+          token,
+          v2026: f.v2026,
+          body: {
+            name: 'Production Service',
+            description: 'API key for production service',
+            scopes: ['read:users', 'write:users'],
+            rate_limit_per_minute: 100,
+            expires_at: '2030-12-31T23:59:59Z',
+          },
         })
         assert.equal(created.status, 201, JSON.stringify(created.body))
         assert.deepEqual(Object.keys(created.body).sort(), [f.one, 'key'].sort())
@@ -122,22 +173,53 @@ for (const store of STORES) {
         assert.match(k.id, /^\d+$/)
         assert.ok(secret.startsWith(k.key_prefix))
         assert.deepEqual(
-          { name: k.name, description: k.description, scopes: k.scopes, rate_limit_per_minute: k.rate_limit_per_minute, user_id: k.user_id, expires_at: k.expires_at, revoked_at: k.revoked_at, last_used_at: k.last_used_at },
-          { name: 'Production Service', description: 'API key for production service', scopes: ['read:users', 'write:users'], rate_limit_per_minute: 100, user_id: user.id, expires_at: '2030-12-31T23:59:59.000Z', revoked_at: null, last_used_at: null },
+          {
+            name: k.name,
+            description: k.description,
+            scopes: k.scopes,
+            rate_limit_per_minute: k.rate_limit_per_minute,
+            user_id: k.user_id,
+            expires_at: k.expires_at,
+            revoked_at: k.revoked_at,
+            last_used_at: k.last_used_at,
+          },
+          {
+            name: 'Production Service',
+            description: 'API key for production service',
+            scopes: ['read:users', 'write:users'],
+            rate_limit_per_minute: 100,
+            user_id: user.id,
+            expires_at: '2030-12-31T23:59:59.000Z',
+            revoked_at: null,
+            last_used_at: null,
+          },
         )
 
         const list = await flux('GET', f.path, { token, v2026: f.v2026 })
         assert.equal(list.status, 200)
         assert.deepEqual(Object.keys(list.body).sort(), [f.many, 'total'].sort())
         assert.equal(list.body.total, list.body[f.many].length)
-        assert.deepEqual(list.body[f.many].find((x: { id: string }) => x.id === k.id), k)
-        assert.ok(!JSON.stringify(list.body).includes(secret.slice(k.key_prefix.length)), 'the secret appears only in create')
+        assert.deepEqual(
+          list.body[f.many].find((x: { id: string }) => x.id === k.id),
+          k,
+        )
+        assert.ok(
+          !JSON.stringify(list.body).includes(secret.slice(k.key_prefix.length)),
+          'the secret appears only in create',
+        )
 
         assert.deepEqual((await flux('GET', `${f.path}/${k.id}`, { token, v2026: f.v2026 })).body, k)
 
-        const patched = await flux('PATCH', `${f.path}/${k.id}`, { token, v2026: f.v2026, body: { name: 'Renamed', rate_limit_per_minute: 50 } })
+        const patched = await flux('PATCH', `${f.path}/${k.id}`, {
+          token,
+          v2026: f.v2026,
+          body: { name: 'Renamed', rate_limit_per_minute: 50 },
+        })
         assert.equal(patched.status, 200)
-        assert.deepEqual({ ...patched.body, updated_at: k.updated_at }, { ...k, name: 'Renamed', rate_limit_per_minute: 50 })
+        assert.deepEqual(
+          { ...patched.body, updated_at: k.updated_at },
+          { ...k, name: 'Renamed', rate_limit_per_minute: 50 },
+        )
         const unchanged = await flux('PATCH', `${f.path}/${k.id}`, { token, v2026: f.v2026, body: {} })
         assert.equal(unchanged.status, 200)
         assert.equal(unchanged.body.name, 'Renamed')
@@ -147,10 +229,18 @@ for (const store of STORES) {
         assert.deepEqual(revoked.body, { message: `${f.word} revoked successfully` })
         const after = await flux('GET', `${f.path}/${k.id}`, { token, v2026: f.v2026 })
         assert.equal(typeof after.body.revoked_at, 'string')
-        assert.ok((await flux('GET', f.path, { token })).body[f.many].some((x: { id: string; revoked_at: string | null }) => x.id === k.id && x.revoked_at === after.body.revoked_at))
+        assert.ok(
+          (await flux('GET', f.path, { token })).body[f.many].some(
+            (x: { id: string; revoked_at: string | null }) => x.id === k.id && x.revoked_at === after.body.revoked_at,
+          ),
+        )
         const again = await flux('POST', `${f.path}/${k.id}/revoke`, { token, v2026: f.v2026, body: {} })
         assert.equal(again.status, 200)
-        assert.equal((await flux('GET', `${f.path}/${k.id}`, { token })).body.revoked_at, after.body.revoked_at, 'revoking again changes nothing')
+        assert.equal(
+          (await flux('GET', `${f.path}/${k.id}`, { token })).body.revoked_at,
+          after.body.revoked_at,
+          'revoking again changes nothing',
+        )
 
         const del = await flux('DELETE', `${f.path}/${k.id}`, { token, v2026: f.v2026, body: '' })
         assert.equal(del.status, 200)
@@ -170,34 +260,62 @@ for (const store of STORES) {
       const badJson = await flux('POST', '/api/v1/api-keys', { token, body: '{"name":' })
       assert.equal(badJson.status, 400)
       assert.equal(badJson.body.error, 'Invalid JSON body')
-      for (const body of [{ name: 'x', scopes: 'read:users' }, { name: 'x', rate_limit_per_minute: -1 }, { name: 'x', rate_limit_per_minute: '5' }, { name: 'x', expires_at: 'soon' }, { name: 7 }]) {
+      for (const body of [
+        { name: 'x', scopes: 'read:users' },
+        { name: 'x', rate_limit_per_minute: -1 },
+        { name: 'x', rate_limit_per_minute: '5' },
+        { name: 'x', expires_at: 'soon' },
+        { name: 7 },
+      ]) {
         const r = await flux('POST', '/api/v1/api-keys', { token, body })
         assert.equal(r.status, 400, JSON.stringify(body))
         assert.equal(typeof r.body.error, 'string')
       }
-      const minimal = await flux('POST', '/api/v1/client-keys', { token, body: { name: 'defaults', rate_limit_per_minute: 0, some_future_field: true } })
+      const minimal = await flux('POST', '/api/v1/client-keys', {
+        token,
+        body: { name: 'defaults', rate_limit_per_minute: 0, some_future_field: true },
+      })
       assert.equal(minimal.status, 201)
       assert.deepEqual(minimal.body.client_key.scopes, [])
       assert.equal(minimal.body.client_key.rate_limit_per_minute, 100)
-      const past = await flux('POST', '/api/v1/api-keys', { token, body: { name: 'born expired', expires_at: '2020-01-01T00:00:00Z' } })
+      const past = await flux('POST', '/api/v1/api-keys', {
+        token,
+        body: { name: 'born expired', expires_at: '2020-01-01T00:00:00Z' },
+      })
       assert.equal(past.status, 201)
       const used = await flux('GET', '/api/v1/auth/user', { headers: { 'x-api-key': past.body.key } })
       assert.equal(used.status, 401)
       assert.equal(used.body.error, 'API key has expired')
     })
 
-    it('keeps users to their own keys (404 for others\') and lets admins list another user\'s with ?user_id=', async () => {
+    it("keeps users to their own keys (404 for others') and lets admins list another user's with ?user_id=", async () => {
       const rita = await signIn('rita@example.com', 'rita-password-1')
       const sam = await signIn('sam@example.com', 'sam-password-1')
-      const k = (await flux('POST', '/api/v1/api-keys', { token: rita.access_token, body: { name: 'ritas own' } })).body.api_key
-      for (const [method, path] of [['GET', ''], ['PATCH', ''], ['POST', '/revoke'], ['DELETE', '']] as const) {
-        const r = await flux(method, `/api/v1/api-keys/${k.id}${path}`, { token: sam.access_token, body: method === 'PATCH' ? { name: 'mine now' } : method === 'POST' ? {} : undefined })
+      const k = (await flux('POST', '/api/v1/api-keys', { token: rita.access_token, body: { name: 'ritas own' } })).body
+        .api_key
+      for (const [method, path] of [
+        ['GET', ''],
+        ['PATCH', ''],
+        ['POST', '/revoke'],
+        ['DELETE', ''],
+      ] as const) {
+        const r = await flux(method, `/api/v1/api-keys/${k.id}${path}`, {
+          token: sam.access_token,
+          body: method === 'PATCH' ? { name: 'mine now' } : method === 'POST' ? {} : undefined,
+        })
         assert.equal(r.status, 404, `${method} ${path}`)
         assert.equal(r.body.error, 'API key not found')
       }
-      for (const id of ['999999', 'abc', '0', '1e3']) assert.equal((await flux('GET', `/api/v1/client-keys/${id}`, { token: rita.access_token })).body.error, 'Client key not found')
+      for (const id of ['999999', 'abc', '0', '1e3'])
+        assert.equal(
+          (await flux('GET', `/api/v1/client-keys/${id}`, { token: rita.access_token })).body.error,
+          'Client key not found',
+        )
       const samList = await flux('GET', `/api/v1/api-keys?user_id=${rita.user.id}`, { token: sam.access_token })
-      assert.ok(samList.body.api_keys.every((x: { user_id: string }) => x.user_id === sam.user.id), 'a member\'s user_id is ignored')
+      assert.ok(
+        samList.body.api_keys.every((x: { user_id: string }) => x.user_id === sam.user.id),
+        "a member's user_id is ignored",
+      )
       const admin = await signIn(ADMIN.email, ADMIN.password)
       const adminList = await flux('GET', `/api/v1/api-keys?user_id=${rita.user.id}`, { token: admin.access_token })
       assert.ok(adminList.body.api_keys.some((x: { id: string }) => x.id === k.id))
@@ -206,14 +324,26 @@ for (const store of STORES) {
 
     it('authenticates with X-API-Key and X-Client-Key (even behind a 2026 anon bearer), never with apikey', async () => {
       const { access_token: token, user } = await signIn('rita@example.com', 'rita-password-1')
-      const { key } = (await flux('POST', '/api/v1/client-keys', { token, body: { name: 'manager', scopes: ['read:clientkeys', 'write:clientkeys'] } })).body
+      const { key } = (
+        await flux('POST', '/api/v1/client-keys', {
+          token,
+          body: { name: 'manager', scopes: ['read:clientkeys', 'write:clientkeys'] },
+        })
+      ).body
       const v02 = await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })
       assert.equal(v02.status, 200)
       assert.ok(v02.body.api_keys.every((x: { user_id: string }) => x.user_id === user.id))
-      const v2026 = await flux('GET', '/api/v1/client-keys', { v2026: true, token: 'anon-key-of-a-2026-client', headers: { 'x-client-key': key } })
+      const v2026 = await flux('GET', '/api/v1/client-keys', {
+        v2026: true,
+        token: 'anon-key-of-a-2026-client',
+        headers: { 'x-client-key': key },
+      })
       assert.equal(v2026.status, 200)
       assert.equal((await flux('GET', '/api/v1/auth/user', { headers: { 'x-client-key': key } })).body.id, user.id)
-      const made = await flux('POST', '/api/v1/client-keys', { headers: { 'x-client-key': key }, body: { name: 'made by a key', scopes: ['read:clientkeys'] } })
+      const made = await flux('POST', '/api/v1/client-keys', {
+        headers: { 'x-client-key': key },
+        body: { name: 'made by a key', scopes: ['read:clientkeys'] },
+      })
       assert.equal(made.status, 201)
       assert.equal(made.body.client_key.user_id, user.id)
       const anonOnly = await flux('GET', '/api/v1/client-keys', { headers: { apikey: key } })
@@ -225,24 +355,50 @@ for (const store of STORES) {
 
     it('requires a management scope of key-authenticated callers (403 naming it); * grants all', async () => {
       const { access_token: token } = await signIn('rita@example.com', 'rita-password-1')
-      const reader = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'reader', scopes: ['clientkeys:read'] } })).body.key
-      const other = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'tables only', scopes: ['read:tables'] } })).body.key
+      const reader = (
+        await flux('POST', '/api/v1/api-keys', { token, body: { name: 'reader', scopes: ['clientkeys:read'] } })
+      ).body.key
+      const other = (
+        await flux('POST', '/api/v1/api-keys', { token, body: { name: 'tables only', scopes: ['read:tables'] } })
+      ).body.key
       const star = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'star', scopes: ['*'] } })).body.key
       assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': reader } })).status, 200)
       const write = await flux('POST', '/api/v1/api-keys', { headers: { 'x-api-key': reader }, body: { name: 'nope' } })
       assert.equal(write.status, 403)
-      assert.deepEqual(write.body, { error: 'Insufficient permissions', code: 'FORBIDDEN', required_scope: 'write:clientkeys' })
+      assert.deepEqual(write.body, {
+        error: 'Insufficient permissions',
+        code: 'FORBIDDEN',
+        required_scope: 'write:clientkeys',
+      })
       const read = await flux('GET', '/api/v1/client-keys', { headers: { 'x-client-key': other } })
       assert.equal(read.status, 403)
       assert.equal(read.body.required_scope, 'read:clientkeys')
-      assert.equal((await flux('POST', '/api/v1/client-keys', { headers: { 'x-client-key': star }, body: { name: 'by star', scopes: ['read:tables'] } })).status, 201)
+      assert.equal(
+        (
+          await flux('POST', '/api/v1/client-keys', {
+            headers: { 'x-client-key': star },
+            body: { name: 'by star', scopes: ['read:tables'] },
+          })
+        ).status,
+        201,
+      )
     })
 
     it('enforces rate_limit_per_minute with the per-key limiter: 429, Retry-After, retry_after; revoked beats 429', async () => {
       const { access_token: token } = await signIn('sam@example.com', 'sam-password-1')
-      const created = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'limited', scopes: ['read:clientkeys'], rate_limit_per_minute: 3 } })).body
+      const created = (
+        await flux('POST', '/api/v1/api-keys', {
+          token,
+          body: { name: 'limited', scopes: ['read:clientkeys'], rate_limit_per_minute: 3 },
+        })
+      ).body
       const key: string = created.key
-      for (let i = 0; i < 3; i++) assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })).status, 200, `request ${i + 1}`)
+      for (let i = 0; i < 3; i++)
+        assert.equal(
+          (await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })).status,
+          200,
+          `request ${i + 1}`,
+        )
       const limited = await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })
       assert.equal(limited.status, 429)
       const retry = Number(limited.headers.get('retry-after'))
@@ -256,11 +412,19 @@ for (const store of STORES) {
       // Session calls count against no key.
       assert.equal((await flux('GET', `/api/v1/api-keys/${created.api_key.id}`, { token })).status, 200)
       // A new limit applies from the next request.
-      const raised = await flux('PATCH', `/api/v1/api-keys/${created.api_key.id}`, { token, body: { rate_limit_per_minute: 10 } })
+      const raised = await flux('PATCH', `/api/v1/api-keys/${created.api_key.id}`, {
+        token,
+        body: { rate_limit_per_minute: 10 },
+      })
       assert.equal(raised.body.rate_limit_per_minute, 10)
       assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key } })).status, 200)
       // Over its limit and then revoked: revocation is checked first.
-      const once = (await flux('POST', '/api/v1/api-keys', { token, body: { name: 'once', scopes: ['read:clientkeys'], rate_limit_per_minute: 1 } })).body
+      const once = (
+        await flux('POST', '/api/v1/api-keys', {
+          token,
+          body: { name: 'once', scopes: ['read:clientkeys'], rate_limit_per_minute: 1 },
+        })
+      ).body
       assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': once.key } })).status, 200)
       assert.equal((await flux('GET', '/api/v1/api-keys', { headers: { 'x-api-key': once.key } })).status, 429)
       await flux('POST', `/api/v1/api-keys/${once.api_key.id}/revoke`, { token, body: {} })
@@ -271,7 +435,9 @@ for (const store of STORES) {
 
     it('reports disabled keys as 401 "… has been disabled" and records last_used_at', async () => {
       const { access_token: token } = await signIn('rita@example.com', 'rita-password-1')
-      const created = (await flux('POST', '/api/v1/client-keys', { token, body: { name: 'usage', scopes: ['read:clientkeys'] } })).body
+      const created = (
+        await flux('POST', '/api/v1/client-keys', { token, body: { name: 'usage', scopes: ['read:clientkeys'] } })
+      ).body
       assert.equal((await flux('GET', '/api/v1/client-keys', { headers: { 'x-client-key': created.key } })).status, 200)
       let lastUsed: string | null = null
       for (let i = 0; i < 100 && lastUsed === null; i++) {
@@ -280,7 +446,10 @@ for (const store of STORES) {
       }
       assert.equal(typeof lastUsed, 'string', 'last_used_at is set after a use (batched)')
       const member = await s.login('rita@example.com', 'rita-password-1')
-      assert.equal((await s.request('POST', `/v1/keys/${created.client_key.id}/disable`, { token: member })).status, 200)
+      assert.equal(
+        (await s.request('POST', `/v1/keys/${created.client_key.id}/disable`, { token: member })).status,
+        200,
+      )
       const r = await flux('GET', '/api/v1/client-keys', { headers: { 'x-client-key': created.key } })
       assert.equal(r.status, 401)
       assert.equal(r.body.error, 'Client key has been disabled')
@@ -293,7 +462,14 @@ for (const store of STORES) {
       const native = await flux('GET', '/v1/keys')
       assert.equal(native.status, 401)
       assert.equal(native.body.error.code, 'unauthorized', 'native routes keep the native envelope')
-      const pre = await fetch(`${url}/api/v1/client-keys/1`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type,apikey,x-client-key' } })
+      const pre = await fetch(`${url}/api/v1/client-keys/1`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'authorization,content-type,apikey,x-client-key',
+        },
+      })
       assert.equal(pre.status, 204)
       assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example.com')
       assert.match(pre.headers.get('access-control-allow-methods')!, /PATCH/)

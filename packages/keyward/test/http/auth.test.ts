@@ -11,7 +11,9 @@ for (const store of STORES) {
     after(() => s.close())
 
     it('logs in with email or username, reports whoami, and logs out', async () => {
-      const r = await s.request('POST', '/v1/auth/login', { body: { email: ADMIN.email.toUpperCase(), password: ADMIN.password } })
+      const r = await s.request('POST', '/v1/auth/login', {
+        body: { email: ADMIN.email.toUpperCase(), password: ADMIN.password },
+      })
       assert.equal(r.status, 200)
       assert.equal(r.body.token_type, 'Bearer')
       assert.ok(!r.body.access_token.includes('.'), 'session tokens are opaque, not JWT-shaped')
@@ -21,7 +23,10 @@ for (const store of STORES) {
       const token = r.body.access_token
       const who = await s.request('GET', '/v1/auth/whoami', { token })
       assert.equal(who.status, 200)
-      assert.deepEqual({ kind: who.body.actor.kind, via: who.body.via, email: who.body.user.email }, { kind: 'user', via: 'session', email: ADMIN.email })
+      assert.deepEqual(
+        { kind: who.body.actor.kind, via: who.body.via, email: who.body.user.email },
+        { kind: 'user', via: 'session', email: ADMIN.email },
+      )
       const byName = await s.request('POST', '/v1/auth/login', { body: { email: 'admin', password: ADMIN.password } })
       assert.equal(byName.status, 200)
       assert.equal((await s.request('POST', '/v1/auth/logout', { token })).status, 204)
@@ -43,13 +48,20 @@ for (const store of STORES) {
     it('refuses wrong passwords with 401 and throttles repeated failures per account with 429', async () => {
       const admin = await s.adminToken()
       await s.member('victim', admin)
-      const wrong = await s.request('POST', '/v1/auth/login', { body: { email: 'victim@example.com', password: 'nope' } })
+      const wrong = await s.request('POST', '/v1/auth/login', {
+        body: { email: 'victim@example.com', password: 'nope' },
+      })
       assert.equal(wrong.status, 401)
       assert.equal(wrong.body.error.code, 'unauthorized')
-      const unknown = await s.request('POST', '/v1/auth/login', { body: { email: 'ghost@example.com', password: 'nope' } })
+      const unknown = await s.request('POST', '/v1/auth/login', {
+        body: { email: 'ghost@example.com', password: 'nope' },
+      })
       assert.deepEqual(unknown.body, wrong.body, 'unknown accounts are indistinguishable')
-      for (let i = 0; i < 9; i++) await s.request('POST', '/v1/auth/login', { body: { email: 'victim@example.com', password: 'nope' } })
-      const blocked = await s.request('POST', '/v1/auth/login', { body: { email: 'victim@example.com', password: 'victim-password-1' } })
+      for (let i = 0; i < 9; i++)
+        await s.request('POST', '/v1/auth/login', { body: { email: 'victim@example.com', password: 'nope' } })
+      const blocked = await s.request('POST', '/v1/auth/login', {
+        body: { email: 'victim@example.com', password: 'victim-password-1' },
+      })
       assert.equal(blocked.status, 429)
       assert.equal(blocked.body.error.code, 'rate_limited')
       assert.ok(Number(blocked.headers['retry-after']) > 0)
@@ -67,7 +79,13 @@ for (const store of STORES) {
         ['POST', '/v1/keys', { body: { name: 'x', refill: { amount: 1, interval_s: 1 } } }, 400, 'validation_failed'],
         ['POST', '/v1/keys', { body: { name: 'x', prefix: 'Bad_Prefix' } }, 400, 'validation_failed'],
         ['POST', '/v1/keys', { body: { name: 'x', owner: { kind: 'device', id: 424242 } } }, 404, 'not_found'],
-        ['POST', '/v1/keys', { body: 'name=x', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
+        [
+          'POST',
+          '/v1/keys',
+          { body: 'name=x', headers: { 'content-type': 'text/plain' } },
+          415,
+          'unsupported_media_type',
+        ],
         ['POST', '/v1/keys', { body: { name: 'x'.repeat(70_000) } }, 413, 'payload_too_large'],
         ['GET', '/v1/keys/abc', {}, 400, 'validation_failed'],
         ['GET', '/v1/keys/99999999999', {}, 400, 'validation_failed'],
@@ -80,7 +98,11 @@ for (const store of STORES) {
       ]
       for (const [method, url, opts, status, code] of cases) {
         const r = await s.request(method, url, { token: admin, ...opts })
-        assert.equal(r.status, status, `${method} ${url} ${JSON.stringify(opts.body)?.slice(0, 60)}: ${r.text.slice(0, 200)}`)
+        assert.equal(
+          r.status,
+          status,
+          `${method} ${url} ${JSON.stringify(opts.body)?.slice(0, 60)}: ${r.text.slice(0, 200)}`,
+        )
         assert.equal(r.body?.error?.code, code, `${method} ${url}`)
         assert.equal(typeof r.body.error.message, 'string')
       }
@@ -89,7 +111,11 @@ for (const store of STORES) {
     it('treats an empty application/json body as no body', async () => {
       const admin = await s.adminToken()
       const k = await s.createKey(admin)
-      const r = await s.request('POST', `/v1/keys/${k.id}/disable`, { token: admin, body: '', headers: { 'content-type': 'application/json' } })
+      const r = await s.request('POST', `/v1/keys/${k.id}/disable`, {
+        token: admin,
+        body: '',
+        headers: { 'content-type': 'application/json' },
+      })
       assert.equal(r.status, 200)
     })
 
@@ -98,7 +124,15 @@ for (const store of STORES) {
       assert.deepEqual((await s.request('GET', '/readyz')).body, { status: 'ready' })
       const doc = await s.request('GET', '/openapi.json')
       assert.equal(doc.body.openapi, '3.1.0')
-      for (const path of ['/v1/keys', '/v1/keys/{id}', '/v1/keys/verify', '/v1/keys/{id}/roll', '/v1/auth/login', '/v1/users', '/v1/audit']) {
+      for (const path of [
+        '/v1/keys',
+        '/v1/keys/{id}',
+        '/v1/keys/verify',
+        '/v1/keys/{id}/roll',
+        '/v1/auth/login',
+        '/v1/users',
+        '/v1/audit',
+      ]) {
         assert.ok(doc.body.paths[path], `OpenAPI lists ${path}`)
       }
       assert.ok(doc.body.paths['/v1/keys'].post.requestBody)

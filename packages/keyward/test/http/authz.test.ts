@@ -33,7 +33,11 @@ for (const store of STORES) {
         assert.equal(r.body.error.code, 'not_found')
       }
       const unknown = await s.request('GET', '/v1/keys/999999', { token: a.token })
-      assert.deepEqual(unknown.body, (await s.request('GET', `/v1/keys/${bk.id}`, { token: a.token })).body, 'foreign and missing ids look the same')
+      assert.deepEqual(
+        unknown.body,
+        (await s.request('GET', `/v1/keys/${bk.id}`, { token: a.token })).body,
+        'foreign and missing ids look the same',
+      )
       const still = await s.request('GET', `/v1/keys/${bk.id}`, { token: b.token })
       assert.equal(still.body.name, 'bobs')
       assert.equal(still.body.status, 'active')
@@ -53,9 +57,15 @@ for (const store of STORES) {
     })
 
     it('refuses to create a key for another user (404) and lets an admin do it', async () => {
-      const r = await s.request('POST', '/v1/keys', { token: a.token, body: { name: 'x', owner: { kind: 'user', id: b.id } } })
+      const r = await s.request('POST', '/v1/keys', {
+        token: a.token,
+        body: { name: 'x', owner: { kind: 'user', id: b.id } },
+      })
       assert.equal(r.status, 404)
-      const ok = await s.request('POST', '/v1/keys', { token: admin, body: { name: 'for-bob', owner: { kind: 'user', id: b.id } } })
+      const ok = await s.request('POST', '/v1/keys', {
+        token: admin,
+        body: { name: 'for-bob', owner: { kind: 'user', id: b.id } },
+      })
       assert.equal(ok.status, 201)
       assert.deepEqual(ok.body.api_key.owner, { kind: 'user', id: b.id })
     })
@@ -63,25 +73,46 @@ for (const store of STORES) {
     it('lets a key act with its owner rights narrowed by its scopes', async () => {
       const reader = await s.createKey(a.token, { scopes: ['keys:read'] })
       assert.equal((await s.request('GET', '/v1/keys', { token: reader.key })).status, 200)
-      const w = await s.request('POST', '/v1/keys', { token: reader.key, body: { name: 'nope', scopes: ['keys:read'] } })
+      const w = await s.request('POST', '/v1/keys', {
+        token: reader.key,
+        body: { name: 'nope', scopes: ['keys:read'] },
+      })
       assert.equal(w.status, 403)
       assert.equal(w.body.error.code, 'forbidden')
-      assert.equal((await s.request('POST', '/v1/keys/verify', { token: reader.key, body: { key: reader.key } })).status, 403)
+      assert.equal(
+        (await s.request('POST', '/v1/keys/verify', { token: reader.key, body: { key: reader.key } })).status,
+        403,
+      )
       const full = await s.createKey(a.token)
-      assert.equal((await s.request('POST', '/v1/keys/verify', { token: full.key, body: { key: reader.key } })).body.code, 'VALID')
+      assert.equal(
+        (await s.request('POST', '/v1/keys/verify', { token: full.key, body: { key: reader.key } })).body.code,
+        'VALID',
+      )
     })
 
     it('never lets a caller create or update a key with scopes it does not hold', async () => {
       const writer = await s.createKey(a.token, { scopes: ['keys:read', 'keys:write', 'orders:read'] })
-      const wider = await s.request('POST', '/v1/keys', { token: writer.key, body: { name: 'w1', scopes: ['orders:write'] } })
+      const wider = await s.request('POST', '/v1/keys', {
+        token: writer.key,
+        body: { name: 'w1', scopes: ['orders:write'] },
+      })
       assert.equal(wider.status, 403)
       const unscoped = await s.request('POST', '/v1/keys', { token: writer.key, body: { name: 'w2' } })
       assert.equal(unscoped.status, 403, 'no scopes would mean full rights')
-      const narrower = await s.request('POST', '/v1/keys', { token: writer.key, body: { name: 'w3', scopes: ['orders:read'] } })
+      const narrower = await s.request('POST', '/v1/keys', {
+        token: writer.key,
+        body: { name: 'w3', scopes: ['orders:read'] },
+      })
       assert.equal(narrower.status, 201)
-      const widen = await s.request('PATCH', `/v1/keys/${narrower.body.api_key.id}`, { token: writer.key, body: { scopes: ['orders:read', 'admin'] } })
+      const widen = await s.request('PATCH', `/v1/keys/${narrower.body.api_key.id}`, {
+        token: writer.key,
+        body: { scopes: ['orders:read', 'admin'] },
+      })
       assert.equal(widen.status, 403)
-      const nonAdmin = await s.request('POST', '/v1/users', { token: writer.key, body: { email: 'z@example.com', password: 'password-123' } })
+      const nonAdmin = await s.request('POST', '/v1/users', {
+        token: writer.key,
+        body: { email: 'z@example.com', password: 'password-123' },
+      })
       assert.equal(nonAdmin.status, 403)
     })
 
@@ -103,27 +134,49 @@ for (const store of STORES) {
       assert.equal(app.status, 201)
       assert.equal(app.body.slug, 'alice/fleet1')
       assert.match(app.body.uuid, /^[0-9a-f]{32}$/)
-      const dev = await s.request('POST', '/v1/devices', { token: a.token, body: { application_id: app.body.id, name: 'pi' } })
+      const dev = await s.request('POST', '/v1/devices', {
+        token: a.token,
+        body: { application_id: app.body.id, name: 'pi' },
+      })
       assert.equal(dev.status, 201)
       assert.equal((await s.request('GET', `/v1/applications/${app.body.id}`, { token: b.token })).status, 404)
       assert.equal((await s.request('GET', `/v1/devices/${dev.body.id}`, { token: b.token })).status, 404)
-      assert.equal((await s.request('POST', '/v1/devices', { token: b.token, body: { application_id: app.body.id } })).status, 404)
+      assert.equal(
+        (await s.request('POST', '/v1/devices', { token: b.token, body: { application_id: app.body.id } })).status,
+        404,
+      )
       assert.deepEqual((await s.request('GET', '/v1/applications', { token: b.token })).body.applications, [])
-      const prov = await s.request('POST', '/v1/keys', { token: a.token, body: { name: 'prov', owner: { kind: 'application', id: app.body.id } } })
+      const prov = await s.request('POST', '/v1/keys', {
+        token: a.token,
+        body: { name: 'prov', owner: { kind: 'application', id: app.body.id } },
+      })
       assert.equal(prov.status, 201)
       assert.equal(prov.body.api_key.kind, 'provisioning')
-      const dk = await s.request('POST', '/v1/keys', { token: a.token, body: { name: 'dk', owner: { kind: 'device', id: dev.body.id } } })
+      const dk = await s.request('POST', '/v1/keys', {
+        token: a.token,
+        body: { name: 'dk', owner: { kind: 'device', id: dev.body.id } },
+      })
       assert.equal(dk.body.api_key.kind, 'device')
       const appKey = prov.body.key
-      const userKey = await s.request('POST', '/v1/keys', { token: appKey, body: { name: 'u', owner: { kind: 'user', id: a.id } } })
+      const userKey = await s.request('POST', '/v1/keys', {
+        token: appKey,
+        body: { name: 'u', owner: { kind: 'user', id: a.id } },
+      })
       assert.equal(userKey.status, 403)
-      const own = await s.request('POST', '/v1/keys', { token: appKey, body: { name: 'dev2', owner: { kind: 'device', id: dev.body.id } } })
+      const own = await s.request('POST', '/v1/keys', {
+        token: appKey,
+        body: { name: 'dev2', owner: { kind: 'device', id: dev.body.id } },
+      })
       assert.equal(own.status, 201, 'an application key may create keys for its devices')
       const appList = await s.request('GET', '/v1/keys', { token: appKey })
       assert.ok(appList.body.api_keys.every((k: any) => k.kind !== 'user'))
       const devList = await s.request('GET', '/v1/keys', { token: dk.body.key })
       assert.ok(devList.body.api_keys.every((k: any) => k.kind === 'device' && k.owner.id === dev.body.id))
-      assert.equal((await s.request('GET', `/v1/keys?owner_kind=application&owner_id=${app.body.id}`, { token: a.token })).body.total, 1)
+      assert.equal(
+        (await s.request('GET', `/v1/keys?owner_kind=application&owner_id=${app.body.id}`, { token: a.token })).body
+          .total,
+        1,
+      )
       assert.equal((await s.request('GET', '/v1/keys?owner_kind=device', { token: a.token })).body.total, 2)
     })
 
@@ -137,10 +190,21 @@ for (const store of STORES) {
 
     it('lets members read only themselves among users', async () => {
       const list = await s.request('GET', '/v1/users', { token: a.token })
-      assert.deepEqual(list.body.users.map((u: any) => u.id), [a.id])
+      assert.deepEqual(
+        list.body.users.map((u: any) => u.id),
+        [a.id],
+      )
       assert.equal((await s.request('GET', `/v1/users/${b.id}`, { token: a.token })).status, 404)
       assert.equal((await s.request('GET', `/v1/users/${a.id}`, { token: a.token })).body.email, 'alice@example.com')
-      assert.equal((await s.request('POST', '/v1/users', { token: a.token, body: { email: 'c@example.com', password: 'password-123' } })).status, 403)
+      assert.equal(
+        (
+          await s.request('POST', '/v1/users', {
+            token: a.token,
+            body: { email: 'c@example.com', password: 'password-123' },
+          })
+        ).status,
+        403,
+      )
       assert.ok((await s.request('GET', '/v1/users', { token: admin })).body.users.length >= 3)
     })
   })

@@ -42,7 +42,8 @@ for (const store of STORES) {
 
     it('answers every verify code', async () => {
       const codes: Record<string, string> = {}
-      const v = async (label: string, key: string, scopes?: string[]) => (codes[label] = (await s.verify(admin, key, scopes)).code)
+      const v = async (label: string, key: string, scopes?: string[]) =>
+        (codes[label] = (await s.verify(admin, key, scopes)).code)
       const ok = await s.createKey(admin, { scopes: ['a', 'b'] })
       await v('VALID', ok.key, ['a'])
       await v('INSUFFICIENT_SCOPES', ok.key, ['a', 'c'])
@@ -56,7 +57,10 @@ for (const store of STORES) {
       assert.equal((await s.request('POST', `/v1/keys/${dis.id}/disable`, { token: admin })).status, 200)
       await v('DISABLED', dis.key)
       const rev = await s.createKey(admin)
-      assert.equal((await s.request('POST', `/v1/keys/${rev.id}/revoke`, { token: admin, body: { reason: 'leaked' } })).status, 200)
+      assert.equal(
+        (await s.request('POST', `/v1/keys/${rev.id}/revoke`, { token: admin, body: { reason: 'leaked' } })).status,
+        200,
+      )
       await v('REVOKED', rev.key)
       const used = await s.createKey(admin, { remaining: 1 })
       await v('USED_ONCE', used.key)
@@ -66,9 +70,19 @@ for (const store of STORES) {
       await v('RL2', rl.key)
       await v('RATE_LIMITED', rl.key)
       assert.deepEqual(codes, {
-        VALID: 'VALID', INSUFFICIENT_SCOPES: 'INSUFFICIENT_SCOPES', MALFORMED: 'MALFORMED', MALFORMED_SHORT: 'MALFORMED',
-        NOT_FOUND: codes.NOT_FOUND === 'MALFORMED' ? 'MALFORMED' : 'NOT_FOUND', EXPIRED: 'EXPIRED', DISABLED: 'DISABLED', REVOKED: 'REVOKED',
-        USED_ONCE: 'VALID', USAGE_EXCEEDED: 'USAGE_EXCEEDED', RL1: 'VALID', RL2: 'VALID', RATE_LIMITED: 'RATE_LIMITED',
+        VALID: 'VALID',
+        INSUFFICIENT_SCOPES: 'INSUFFICIENT_SCOPES',
+        MALFORMED: 'MALFORMED',
+        MALFORMED_SHORT: 'MALFORMED',
+        NOT_FOUND: codes.NOT_FOUND === 'MALFORMED' ? 'MALFORMED' : 'NOT_FOUND',
+        EXPIRED: 'EXPIRED',
+        DISABLED: 'DISABLED',
+        REVOKED: 'REVOKED',
+        USED_ONCE: 'VALID',
+        USAGE_EXCEEDED: 'USAGE_EXCEEDED',
+        RL1: 'VALID',
+        RL2: 'VALID',
+        RATE_LIMITED: 'RATE_LIMITED',
       })
     })
 
@@ -105,7 +119,10 @@ for (const store of STORES) {
     it('expires a key at once when PATCHed with a past date, and revives it when cleared', async () => {
       const k = await s.createKey(admin)
       assert.equal((await s.verify(admin, k.key)).code, 'VALID') // now cached
-      const p = await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { expires_at: '2020-01-01T00:00:00Z' } })
+      const p = await s.request('PATCH', `/v1/keys/${k.id}`, {
+        token: admin,
+        body: { expires_at: '2020-01-01T00:00:00Z' },
+      })
       assert.equal(p.status, 200)
       assert.equal(p.body.status, 'expired')
       assert.equal(p.body.expires_at, '2020-01-01T00:00:00.000Z')
@@ -119,7 +136,14 @@ for (const store of STORES) {
       const k = await s.createKey(admin, { rate_limit: { limit: 5, window_s: 10 } })
       const p = await s.request('PATCH', `/v1/keys/${k.id}`, {
         token: admin,
-        body: { name: 'renamed', description: 'd', scopes: ['x'], meta: { a: 1 }, remaining: 10, refill: { amount: 10, interval_s: 3600 } },
+        body: {
+          name: 'renamed',
+          description: 'd',
+          scopes: ['x'],
+          meta: { a: 1 },
+          remaining: 10,
+          refill: { amount: 10, interval_s: 3600 },
+        },
       })
       assert.equal(p.status, 200)
       assert.equal(p.body.name, 'renamed')
@@ -127,7 +151,10 @@ for (const store of STORES) {
       assert.deepEqual(p.body.rate_limit, { limit: 5, window_s: 10 }, 'fields not sent are kept')
       assert.equal(p.body.remaining, 10)
       assert.deepEqual(p.body.refill, { amount: 10, interval_s: 3600 })
-      const cleared = await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { rate_limit: null, refill: null, remaining: null } })
+      const cleared = await s.request('PATCH', `/v1/keys/${k.id}`, {
+        token: admin,
+        body: { rate_limit: null, refill: null, remaining: null },
+      })
       assert.equal(cleared.body.rate_limit, null)
       assert.equal(cleared.body.remaining, null)
     })
@@ -185,7 +212,10 @@ for (const store of STORES) {
       await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })
       assert.equal((await s.request('POST', '/v1/keys', { token: admin, body: { name: 'unique-name' } })).status, 201)
       const other = await s.createKey(admin)
-      assert.equal((await s.request('PATCH', `/v1/keys/${other.id}`, { token: admin, body: { name: 'unique-name' } })).status, 409)
+      assert.equal(
+        (await s.request('PATCH', `/v1/keys/${other.id}`, { token: admin, body: { name: 'unique-name' } })).status,
+        409,
+      )
     })
 
     it('filters by status, kind, owner and name, and paginates with a cursor', async () => {
@@ -205,7 +235,11 @@ for (const store of STORES) {
       const byOwner = await s.request('GET', `/v1/keys?owner_kind=user&owner_id=${m.id}`, { token: admin })
       assert.equal(byOwner.body.total, 5)
       assert.equal((await s.request('GET', '/v1/keys?q=PAGE-3', { token: m.token })).body.total, 1)
-      assert.equal((await s.request('GET', '/v1/keys?q=%25', { token: m.token })).body.total, 0, 'LIKE wildcards are literal')
+      assert.equal(
+        (await s.request('GET', '/v1/keys?q=%25', { token: m.token })).body.total,
+        0,
+        'LIKE wildcards are literal',
+      )
       assert.equal((await s.request('GET', '/v1/keys?status=active&kind=user', { token: m.token })).body.total, 5)
       assert.equal((await s.request('GET', '/v1/keys?status=expired', { token: m.token })).body.total, 0)
       assert.equal((await s.request('GET', '/v1/keys?kind=device', { token: m.token })).body.total, 0)
@@ -222,8 +256,19 @@ for (const store of STORES) {
       await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })
       await s.request('DELETE', `/v1/keys/${k.id}`, { token: admin })
       const r = await s.request('GET', `/v1/audit?target_id=${k.id}`, { token: admin })
-      const actions = r.body.events.filter((e: any) => e.target_type === 'api_key').map((e: any) => e.action).reverse()
-      assert.deepEqual(actions, ['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke', 'key.delete'])
+      const actions = r.body.events
+        .filter((e: any) => e.target_type === 'api_key')
+        .map((e: any) => e.action)
+        .reverse()
+      assert.deepEqual(actions, [
+        'key.create',
+        'key.update',
+        'key.disable',
+        'key.enable',
+        'key.roll',
+        'key.revoke',
+        'key.delete',
+      ])
       for (const e of r.body.events) {
         assert.equal(e.actor_id, 1)
         assert.equal(e.ip, '127.0.0.1')

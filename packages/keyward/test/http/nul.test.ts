@@ -49,13 +49,17 @@ for (const kind of STORES) {
     })
 
     it('Realm answers in its envelope', async () => {
-      const r = await s.request('POST', '/api/client/v2.0/app/any-app/auth/providers/local-userpass/login', { body: { username: `${ADMIN.email}${NUL}`, password: ADMIN.password } })
+      const r = await s.request('POST', '/api/client/v2.0/app/any-app/auth/providers/local-userpass/login', {
+        body: { username: `${ADMIN.email}${NUL}`, password: ADMIN.password },
+      })
       assert.equal(r.status, 400, r.text)
       assert.equal(r.body.error_code, 'InvalidParameter')
     })
 
     it('Fluxbase answers in its envelope', async () => {
-      const r = await s.request('POST', '/api/v1/auth/signin', { body: { email: `${ADMIN.email}${NUL}`, password: ADMIN.password } })
+      const r = await s.request('POST', '/api/v1/auth/signin', {
+        body: { email: `${ADMIN.email}${NUL}`, password: ADMIN.password },
+      })
       assert.equal(r.status, 400, r.text)
       assert.equal(r.body.code, 'VALIDATION_ERROR')
       assert.equal(typeof r.body.error, 'string')

@@ -12,8 +12,22 @@ describe('request ids', () => {
   let lines: { reqId?: string; msg?: string }[] = []
   before(async () => {
     const db = await freshDatabase('sqlite')
-    const stream = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as { reqId?: string })); cb() } })
-    kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url }), { logger: { level: 'info', stream }, dashboardDir: false })
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(
+          ...chunk
+            .toString()
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { reqId?: string }),
+        )
+        cb()
+      },
+    })
+    kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url }), {
+      logger: { level: 'info', stream },
+      dashboardDir: false,
+    })
   })
   after(() => kw.close())
   const get = (url: string, headers: Record<string, string> = {}) => kw.app.inject({ method: 'GET', url, headers })
@@ -24,13 +38,26 @@ describe('request ids', () => {
     assert.equal(res.statusCode, 401)
     assert.equal(res.headers['x-request-id'], 'trace-7f3a:edge.1')
     const mine = lines.filter((l) => l.reqId === 'trace-7f3a:edge.1')
-    assert.ok(mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'), JSON.stringify(lines))
-    assert.deepEqual(lines.filter((l) => l.reqId !== 'trace-7f3a:edge.1'), [], 'no line of the request lacks its id')
+    assert.ok(
+      mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'),
+      JSON.stringify(lines),
+    )
+    assert.deepEqual(
+      lines.filter((l) => l.reqId !== 'trace-7f3a:edge.1'),
+      [],
+      'no line of the request lacks its id',
+    )
   })
 
   test('without one, or with a malformed one, each response gets a fresh UUID', async () => {
     const ids: unknown[] = []
-    const cases: Record<string, string>[] = [{}, {}, { 'x-request-id': 'two words' }, { 'x-request-id': 'x'.repeat(129) }, { 'x-request-id': '"quoted"' }]
+    const cases: Record<string, string>[] = [
+      {},
+      {},
+      { 'x-request-id': 'two words' },
+      { 'x-request-id': 'x'.repeat(129) },
+      { 'x-request-id': '"quoted"' },
+    ]
     for (const headers of cases) {
       const res = await get('/healthz', headers)
       assert.match(String(res.headers['x-request-id']), UUID)

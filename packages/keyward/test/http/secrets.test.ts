@@ -11,13 +11,23 @@ describe('secrets at rest and in logs', () => {
     const db = await freshDatabase('sqlite')
     const path = db.url.slice('sqlite:'.length)
     let log = ''
-    const stream = new Writable({ write(chunk, _enc, cb) { log += chunk.toString(); cb() } })
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        log += chunk.toString()
+        cb()
+      },
+    })
     const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_USAGE_FLUSH_MS: '10' })
     const kw = await createKeyward(config, { logger: { level: 'trace', stream } })
     await kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
     const inject = async (method: string, url: string, token?: string, body?: unknown) => {
       const r = await kw.app.inject({
-        method: method as 'GET', url, headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+        method: method as 'GET',
+        url,
+        headers: {
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         payload: body === undefined ? undefined : JSON.stringify(body),
       })
       return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined }
@@ -42,7 +52,15 @@ describe('secrets at rest and in logs', () => {
     for (const secret of secrets) {
       const body = secret.slice(secret.indexOf('_') + 1)
       for (const f of files) assert.ok(!f.includes(body), 'plaintext found in the SQLite file')
-      assert.ok(!log.includes(body), 'plaintext found in the log: ' + log.split('\n').filter((l) => l.includes(body)).join('\n').slice(0, 600))
+      assert.ok(
+        !log.includes(body),
+        'plaintext found in the log: ' +
+          log
+            .split('\n')
+            .filter((l) => l.includes(body))
+            .join('\n')
+            .slice(0, 600),
+      )
     }
     await db.drop()
   })

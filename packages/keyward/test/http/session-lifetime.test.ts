@@ -15,11 +15,16 @@ for (const kind of STORES) {
     after(() => s.close())
 
     const count = async (table: 'session' | 'refresh_token') => {
-      const r = await s.kw.services.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+      const r = await s.kw.services.store.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
       return Number(r.n)
     }
     const fluxSignIn = async () => {
-      const r = await s.request('POST', '/api/v1/auth/signin', { body: { email: ADMIN.email, password: ADMIN.password } })
+      const r = await s.request('POST', '/api/v1/auth/signin', {
+        body: { email: ADMIN.email, password: ADMIN.password },
+      })
       assert.equal(r.status, 200, r.text)
       return r.body as { access_token: string; refresh_token: string }
     }
@@ -37,20 +42,33 @@ for (const kind of STORES) {
       await s.kw.services.sweeper.sweep() // start from live rows only
       for (let i = 0; i < 5; i++) await s.adminToken()
       await fluxSignIn()
-      const realm = await s.request('POST', '/api/client/v2.0/app/any/auth/providers/local-userpass/login', { body: { username: ADMIN.email, password: ADMIN.password } })
+      const realm = await s.request('POST', '/api/client/v2.0/app/any/auth/providers/local-userpass/login', {
+        body: { username: ADMIN.email, password: ADMIN.password },
+      })
       assert.equal(realm.status, 200, realm.text)
       const sessionsBefore = await count('session')
       const refreshBefore = await count('refresh_token')
-      assert.ok(sessionsBefore >= 6 && refreshBefore >= 2, `${sessionsBefore} sessions, ${refreshBefore} refresh tokens`)
+      assert.ok(
+        sessionsBefore >= 6 && refreshBefore >= 2,
+        `${sessionsBefore} sessions, ${refreshBefore} refresh tokens`,
+      )
 
-      assert.deepEqual(await s.kw.services.sweeper.sweep(), { sessions: 0, refreshTokens: 0 }, 'nothing has expired yet')
+      assert.deepEqual(
+        await s.kw.services.sweeper.sweep(),
+        { sessions: 0, refreshTokens: 0 },
+        'nothing has expired yet',
+      )
       clock.advance(2 * DAY_MS) // sessions (1 day) are dead; refresh tokens (30 and 60 days) live
       const live = await s.adminToken()
       const first = await s.kw.services.sweeper.sweep(2) // batches of 2 still drain everything
       assert.equal(first.sessions, sessionsBefore)
       assert.equal(first.refreshTokens, 0)
       assert.equal(await count('session'), 1)
-      assert.equal((await s.request('GET', '/v1/auth/whoami', { token: live })).status, 200, 'the live session still works')
+      assert.equal(
+        (await s.request('GET', '/v1/auth/whoami', { token: live })).status,
+        200,
+        'the live session still works',
+      )
 
       clock.advance(90 * DAY_MS)
       const second = await s.kw.services.sweeper.sweep()

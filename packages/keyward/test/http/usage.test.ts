@@ -16,7 +16,12 @@ for (const store of STORES) {
       const after = await s.request('GET', `/v1/keys/${k.id}`, { token: admin })
       assert.ok(after.body.last_used_at, 'written by the batch flush')
       await s.verify(admin, k.key)
-      const row = () => s.kw.services.store.db.selectFrom('api_key').select('last_used_at').where('id', '=', k.id).executeTakeFirstOrThrow()
+      const row = () =>
+        s.kw.services.store.db
+          .selectFrom('api_key')
+          .select('last_used_at')
+          .where('id', '=', k.id)
+          .executeTakeFirstOrThrow()
       const flushedAt = (await row()).last_used_at
       await s.kw.services.usage.stop()
       assert.ok((await row()).last_used_at! > flushedAt!, 'stop() flushes what is pending')

@@ -27,12 +27,19 @@ for (const store of STORES) {
       assert.equal((await s.request('GET', '/v1/keys', { token: admin })).body.total, 0)
       // PATCH keeps "a past date expires the key now".
       const k = await s.createKey(admin, { expires_at: new Date(Date.now() + 60_000).toISOString() })
-      const p = await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { expires_at: '2020-01-01T00:00:00Z' } })
+      const p = await s.request('PATCH', `/v1/keys/${k.id}`, {
+        token: admin,
+        body: { expires_at: '2020-01-01T00:00:00Z' },
+      })
       assert.equal(p.body.status, 'expired')
     })
 
     it('does not let a native caller opt into born-expired keys (faces only)', async () => {
-      const e = await refused('POST', '/v1/keys', { name: 'sneaky', expires_at: '2020-01-01T00:00:00Z', allow_past_expiry: true })
+      const e = await refused('POST', '/v1/keys', {
+        name: 'sneaky',
+        expires_at: '2020-01-01T00:00:00Z',
+        allow_past_expiry: true,
+      })
       assert.match(e.message, /"allow_past_expiry" is not a field this request accepts/)
     })
 
@@ -46,13 +53,43 @@ for (const store of STORES) {
       const cases: [string, string, unknown, RegExp, string][] = [
         ['POST', '/v1/keys', { name: 'x'.repeat(101) }, /^Name is at most 100 characters$/, 'body.name'],
         ['POST', '/v1/keys', { name: '' }, /^Name cannot be empty$/, 'body.name'],
-        ['POST', '/v1/keys', { name: 'd', expires_at: 'tomorrow' }, /^Expiry must be a date and time such as/, 'body.expires_at'],
-        ['POST', '/v1/keys', { name: 'r', rate_limit: { limit: 0, window_s: 60 } }, /^The rate limit must be at least 1$/, 'body.rate_limit.limit'],
-        ['POST', '/v1/users', { email: 'a@example.com', password: 'short' }, /^Password needs at least 8 characters$/, 'body.password'],
-        ['POST', '/v1/users', { email: 'a@example.com', password: 'long-enough-1', username: 'has space' }, /^Username may only contain letters, digits, dots, underscores and hyphens$/, 'body.username'],
+        [
+          'POST',
+          '/v1/keys',
+          { name: 'd', expires_at: 'tomorrow' },
+          /^Expiry must be a date and time such as/,
+          'body.expires_at',
+        ],
+        [
+          'POST',
+          '/v1/keys',
+          { name: 'r', rate_limit: { limit: 0, window_s: 60 } },
+          /^The rate limit must be at least 1$/,
+          'body.rate_limit.limit',
+        ],
+        [
+          'POST',
+          '/v1/users',
+          { email: 'a@example.com', password: 'short' },
+          /^Password needs at least 8 characters$/,
+          'body.password',
+        ],
+        [
+          'POST',
+          '/v1/users',
+          { email: 'a@example.com', password: 'long-enough-1', username: 'has space' },
+          /^Username may only contain letters, digits, dots, underscores and hyphens$/,
+          'body.username',
+        ],
         ['POST', '/v1/users', { password: 'long-enough-1' }, /^Email is required$/, 'body.email'],
         ['GET', '/v1/keys/abc', undefined, /^Id must be a whole number$/, 'params.id'],
-        ['GET', '/v1/keys?status=bogus', undefined, /^Status must be one of: active, expired, disabled, revoked$/, 'querystring.status'],
+        [
+          'GET',
+          '/v1/keys?status=bogus',
+          undefined,
+          /^Status must be one of: active, expired, disabled, revoked$/,
+          'querystring.status',
+        ],
       ]
       for (const [method, url, body, message, field] of cases) {
         const e = await refused(method, url, body)

@@ -10,7 +10,10 @@ import { STORES, TestServer } from '../helpers.js'
 /** A P-256 key pair as GitHub holds one, and its entry in the public-keys document. */
 function githubKey(id: string, isCurrent = true): { privateKey: KeyObject; entry: object } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-  return { privateKey, entry: { key_identifier: id, key: publicKey.export({ type: 'spki', format: 'pem' }), is_current: isCurrent } }
+  return {
+    privateKey,
+    entry: { key_identifier: id, key: publicKey.export({ type: 'spki', format: 'pem' }), is_current: isCurrent },
+  }
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -56,7 +59,8 @@ for (const store of STORES) {
         { token_hash: sha256('ghp_notours'), token_type: 'github_pat', label: 'false_positive' },
       ])
       assert.equal((await s.verify(admin, k.key)).code, 'REVOKED')
-      const events = (await s.request('GET', `/v1/audit?target_id=${k.id}&action=key.leaked`, { token: admin })).body.events
+      const events = (await s.request('GET', `/v1/audit?target_id=${k.id}&action=key.leaked`, { token: admin })).body
+        .events
       assert.equal(events.length, 1)
       assert.deepEqual(events[0].details, { via: 'github', action: 'revoke', url, source: 'content' })
       assert.equal(events[0].actor_id, null, 'done by the system, not by a caller')
@@ -72,7 +76,11 @@ for (const store of STORES) {
       const rotated = githubKey('rotated-id')
       writeFileSync(keysFile, JSON.stringify({ public_keys: [rotated.entry] }))
       const k2 = await s.createKey(admin)
-      assert.equal((await report([{ token: k2.key, type: 't' }], current.privateKey)).status, 401, 'a key dropped from the file no longer signs')
+      assert.equal(
+        (await report([{ token: k2.key, type: 't' }], current.privateKey)).status,
+        401,
+        'a key dropped from the file no longer signs',
+      )
       assert.equal((await report([{ token: k2.key, type: 't' }], rotated.privateKey, 'rotated-id')).status, 200)
       assert.equal((await s.verify(admin, k2.key)).code, 'REVOKED')
       writeFileSync(keysFile, JSON.stringify({ public_keys: [current.entry, retired.entry] }))
@@ -85,7 +93,17 @@ for (const store of STORES) {
         ['no signature', await report(matches, null)],
         ['another key under a known identifier', await report(matches, stranger.privateKey)],
         ['unknown identifier', await report(matches, current.privateKey, 'nope')],
-        ['garbage signature', await s.request('POST', '/v1/leaks/github', { body: JSON.stringify(matches), headers: { 'github-public-key-identifier': 'current-id', 'github-public-key-signature': 'AAAA', 'content-type': 'application/json' } })],
+        [
+          'garbage signature',
+          await s.request('POST', '/v1/leaks/github', {
+            body: JSON.stringify(matches),
+            headers: {
+              'github-public-key-identifier': 'current-id',
+              'github-public-key-signature': 'AAAA',
+              'content-type': 'application/json',
+            },
+          }),
+        ],
       ] as const) {
         assert.equal(r.status, 401, what)
         assert.equal(r.body.error.code, 'unauthorized', what)
@@ -93,12 +111,19 @@ for (const store of STORES) {
       // A valid signature over other bytes: re-serialised JSON does not verify.
       const body = JSON.stringify(matches)
       const sig = sign('sha256', Buffer.from(body), current.privateKey).toString('base64')
-      const spaced = await s.request('POST', '/v1/leaks/github', { body: JSON.stringify(matches, null, 1), headers: { 'content-type': 'application/json', 'github-public-key-identifier': 'current-id', 'github-public-key-signature': sig } })
+      const spaced = await s.request('POST', '/v1/leaks/github', {
+        body: JSON.stringify(matches, null, 1),
+        headers: {
+          'content-type': 'application/json',
+          'github-public-key-identifier': 'current-id',
+          'github-public-key-signature': sig,
+        },
+      })
       assert.equal(spaced.status, 401, 'the signature covers the raw bytes')
       assert.equal((await s.verify(admin, k.key)).code, 'VALID')
     })
 
-    it('answers 400 for a signed body that is not GitHub\'s array, never 500', async () => {
+    it("answers 400 for a signed body that is not GitHub's array, never 500", async () => {
       for (const bad of [{ token: 'x' }, [{ type: 't' }], [{ token: 1, type: 't' }], 'text']) {
         const r = await report(bad)
         assert.equal(r.status, 400, JSON.stringify(bad))
@@ -107,7 +132,9 @@ for (const store of STORES) {
 
     it('ends only the grace period when the leaked secret is the one replaced by a roll', async () => {
       const k = await s.createKey(admin)
-      const rolled = (await s.request('POST', `/v1/keys/${k.id}/roll`, { token: admin, body: { grace_period_s: 3600 } })).body.key as string
+      const rolled = (
+        await s.request('POST', `/v1/keys/${k.id}/roll`, { token: admin, body: { grace_period_s: 3600 } })
+      ).body.key as string
       assert.equal((await s.verify(admin, k.key)).code, 'VALID', 'old secret in its grace period')
       assert.equal((await report([{ token: k.key, type: 't' }])).body[0].label, 'true_positive')
       assert.equal((await s.verify(admin, k.key)).code, 'NOT_FOUND', 'the leaked old secret stops')
@@ -119,28 +146,44 @@ for (const store of STORES) {
     it('is 404 until the keys file is configured', async () => {
       const s = await TestServer.start(store)
       try {
-        const r = await s.request('POST', '/v1/leaks/github', { body: '[]', headers: { 'content-type': 'application/json' } })
+        const r = await s.request('POST', '/v1/leaks/github', {
+          body: '[]',
+          headers: { 'content-type': 'application/json' },
+        })
         assert.equal(r.status, 404)
       } finally {
         await s.close()
       }
     })
 
-    for (const [action, code] of [['disable', 'DISABLED'], ['notify', 'VALID']] as const) {
+    for (const [action, code] of [
+      ['disable', 'DISABLED'],
+      ['notify', 'VALID'],
+    ] as const) {
       it(`KEYWARD_LEAK_ACTION=${action} leaves the key ${code}`, async () => {
         const dir = mkdtempSync(join(tmpdir(), 'kw-gh-'))
         const gh = githubKey('id')
         writeFileSync(join(dir, 'k.json'), JSON.stringify({ public_keys: [gh.entry] }))
-        const s = await TestServer.start(store, { env: { KEYWARD_GITHUB_SCANNING_KEYS_FILE: join(dir, 'k.json'), KEYWARD_LEAK_ACTION: action } })
+        const s = await TestServer.start(store, {
+          env: { KEYWARD_GITHUB_SCANNING_KEYS_FILE: join(dir, 'k.json'), KEYWARD_LEAK_ACTION: action },
+        })
         try {
           const admin = await s.adminToken()
           const k = await s.createKey(admin)
           const body = JSON.stringify([{ token: k.key, type: 't', url: 'https://example.com/x' }])
           const signature = sign('sha256', Buffer.from(body), gh.privateKey).toString('base64')
-          const r = await s.request('POST', '/v1/leaks/github', { body, headers: { 'content-type': 'application/json', 'github-public-key-identifier': 'id', 'github-public-key-signature': signature } })
+          const r = await s.request('POST', '/v1/leaks/github', {
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'github-public-key-identifier': 'id',
+              'github-public-key-signature': signature,
+            },
+          })
           assert.equal(r.body[0].label, 'true_positive')
           assert.equal((await s.verify(admin, k.key)).code, code)
-          const ev = (await s.request('GET', `/v1/audit?action=key.leaked&target_id=${k.id}`, { token: admin })).body.events
+          const ev = (await s.request('GET', `/v1/audit?action=key.leaked&target_id=${k.id}`, { token: admin })).body
+            .events
           assert.equal(ev[0].details.action, action)
         } finally {
           await s.close()

@@ -55,7 +55,11 @@ for (const store of STORES) {
       if (store !== 'sqlite') return // the CLI talks HTTP only: one store is enough
       const url = await s.listen()
       const k = await s.createKey(admin)
-      const cli = await runCli(['keys', 'report-leak', '-'], cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() }), `${k.key}\n`)
+      const cli = await runCli(
+        ['keys', 'report-leak', '-'],
+        cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() }),
+        `${k.key}\n`,
+      )
       assert.equal(cli.code, 0, cli.stderr)
       assert.match(cli.stdout, /^Reported\./)
       assert.ok(!cli.stdout.includes(k.key) && !cli.stderr.includes(k.key), 'the secret is not echoed')

@@ -19,7 +19,12 @@ const CLIENT_GZIP_BUDGET = 6 * 1024
 /** `npx keyward serve --port 0` in the installed project; resolves once it listens. */
 async function serveInstalled(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // Its own process group, so stopping it reaches the server under npx.
-  const child = spawn('npx', ['--no', 'keyward', 'serve', '--port', '0'], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('npx', ['--no', 'keyward', 'serve', '--port', '0'], {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -47,9 +52,15 @@ describe('the published packages, packed and installed offline into an empty pro
   before(async () => {
     project = await installPublished()
     databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'keyward-installed-db-')), 'keyward.db')}`
-    server = await serveInstalled(project.dir, plainEnv({
-      KEYWARD_DATABASE_URL: databaseUrl, KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password, KEYWARD_LOG_LEVEL: 'info',
-    }))
+    server = await serveInstalled(
+      project.dir,
+      plainEnv({
+        KEYWARD_DATABASE_URL: databaseUrl,
+        KEYWARD_ADMIN_EMAIL: ADMIN.email,
+        KEYWARD_ADMIN_PASSWORD: ADMIN.password,
+        KEYWARD_LOG_LEVEL: 'info',
+      }),
+    )
   })
   after(async () => {
     if (!server || server.child.exitCode !== null) return
@@ -58,11 +69,13 @@ describe('the published packages, packed and installed offline into an empty pro
     await exited
   })
 
-  test('installs from the tarballs and the npm cache, reusing the workspace\'s compiled better-sqlite3', (t) => {
+  test("installs from the tarballs and the npm cache, reusing the workspace's compiled better-sqlite3", (t) => {
     t.diagnostic(`npm ci --offline took ${project.installSeconds.toFixed(1)} s`)
     const addon = join(project.dir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')
     assert.equal(sha256(addon), sha256(workspaceAddonFile()), 'the local prebuild was used, not a fresh compile')
-    const installed = JSON.parse(readFileSync(join(project.dir, 'node_modules', 'keyward', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    const installed = JSON.parse(
+      readFileSync(join(project.dir, 'node_modules', 'keyward', 'package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> }
     assert.equal(installed.dependencies.tsx, undefined, 'tsx is not a runtime dependency')
   })
 
@@ -74,7 +87,10 @@ describe('the published packages, packed and installed offline into an empty pro
   })
 
   test('plain node: @keyward/client creates a key and keyward/verifier verifies it in-process', async () => {
-    const out = await plainNode(project.dir, 'verify.mjs', `
+    const out = await plainNode(
+      project.dir,
+      'verify.mjs',
+      `
       import { createClient } from '@keyward/client'
       import { createVerifier } from 'keyward/verifier'
       const [url, email, password, databaseUrl] = process.argv.slice(2)
@@ -87,23 +103,46 @@ describe('the published packages, packed and installed offline into an empty pro
       const typo = await verifier.verify(key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a'))
       await verifier.close()
       console.log(JSON.stringify([valid.code, scoped.code, typo.code]))
-    `, [server.url, ADMIN.email, ADMIN.password, databaseUrl])
+    `,
+      [server.url, ADMIN.email, ADMIN.password, databaseUrl],
+    )
     assert.deepEqual(JSON.parse(out), ['VALID', 'INSUFFICIENT_SCOPES', 'MALFORMED'])
   })
 
   test('npx keyward login, then keys list --json, against the running server', async () => {
-    const env = plainEnv({ KEYWARD_URL: server.url, KEYWARD_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'keyward-installed-cli-')) })
-    await run('npx', ['--no', 'keyward', 'login', '--email', ADMIN.email, '--password', ADMIN.password], { cwd: project.dir, env })
-    const { stdout } = await run('npx', ['--no', 'keyward', 'keys', 'create', '--name', 'from-installed-cli', '--json'], { cwd: project.dir, env })
+    const env = plainEnv({
+      KEYWARD_URL: server.url,
+      KEYWARD_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'keyward-installed-cli-')),
+    })
+    await run('npx', ['--no', 'keyward', 'login', '--email', ADMIN.email, '--password', ADMIN.password], {
+      cwd: project.dir,
+      env,
+    })
+    const { stdout } = await run(
+      'npx',
+      ['--no', 'keyward', 'keys', 'create', '--name', 'from-installed-cli', '--json'],
+      { cwd: project.dir, env },
+    )
     const created = JSON.parse(stdout) as { api_key: { id: number } }
-    const listed = JSON.parse((await run('npx', ['--no', 'keyward', 'keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as { api_keys: { id: number; name: string }[] }
+    const listed = JSON.parse(
+      (await run('npx', ['--no', 'keyward', 'keys', 'list', '--json'], { cwd: project.dir, env })).stdout,
+    ) as { api_keys: { id: number; name: string }[] }
     assert.equal(listed.api_keys.find((k) => k.id === created.api_key.id)?.name, 'from-installed-cli')
   })
 
   test(`@keyward/client bundles with esbuild for the browser (≤ ${CLIENT_GZIP_BUDGET} bytes gzipped) and runs in Chromium`, async (t) => {
-    const bundle = async (contents: string) => (await build({
-      stdin: { contents, resolveDir: project.dir, loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', minify: true, write: false, logLevel: 'silent',
-    })).outputFiles[0]!.text
+    const bundle = async (contents: string) =>
+      (
+        await build({
+          stdin: { contents, resolveDir: project.dir, loader: 'js' },
+          bundle: true,
+          format: 'esm',
+          platform: 'browser',
+          minify: true,
+          write: false,
+          logLevel: 'silent',
+        })
+      ).outputFiles[0]!.text
     const whole = await bundle(`export * from '@keyward/client'`)
     const gzipped = gzipSync(whole).length
     t.diagnostic(`@keyward/client, every export, minified: ${whole.length} bytes, gzipped: ${gzipped} bytes`)

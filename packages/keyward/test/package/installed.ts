@@ -23,15 +23,24 @@ export interface InstalledProject {
 /** The environment of a plain `node` child: no loader or condition inherited through NODE_OPTIONS. */
 export function plainEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KEYWARD_') && k !== 'NODE_OPTIONS') env[k] = v
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('KEYWARD_') && k !== 'NODE_OPTIONS') env[k] = v
   return { ...env, ...extra }
 }
 
 /** `npm pack` of keyward and @keyward/client (their prepack builds dist/ when stale). */
 async function pack(dest: string): Promise<PackedTarball[]> {
-  const { stdout } = await run('npm', ['pack', '-w', 'keyward', '-w', '@keyward/client', '--pack-destination', dest, '--json'], { cwd: WORKSPACE, env: plainEnv(), maxBuffer: 64 << 20 })
+  const { stdout } = await run(
+    'npm',
+    ['pack', '-w', 'keyward', '-w', '@keyward/client', '--pack-destination', dest, '--json'],
+    { cwd: WORKSPACE, env: plainEnv(), maxBuffer: 64 << 20 },
+  )
   // npm prints the prepack scripts' output before the JSON report.
-  const report = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as { name: string; filename: string; integrity: string }[]
+  const report = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as {
+    name: string
+    filename: string
+    integrity: string
+  }[]
   return report.map((r) => ({ name: r.name, file: join(dest, r.filename), integrity: r.integrity }))
 }
 
@@ -52,7 +61,11 @@ async function localPrebuild(dir: string): Promise<string> {
   const stage = join(dir, 'stage', 'build', 'Release')
   mkdirSync(stage, { recursive: true })
   writeFileSync(join(stage, 'better_sqlite3.node'), readFileSync(file))
-  const libc = process.platform === 'linux' && !(process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? 'musl' : ''
+  const libc =
+    process.platform === 'linux' &&
+    !(process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
+      ? 'musl'
+      : ''
   const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}${libc}-${process.arch}.tar.gz`
   await run('tar', ['czf', join(dir, name), '-C', join(dir, 'stage'), 'build'])
   return dir
@@ -74,7 +87,13 @@ export async function installPublished(): Promise<InstalledProject> {
   const dir = join(root, 'project')
   mkdirSync(dir)
   const lock = offlineLockfile(WORKSPACE, tarballs) as { packages: Record<string, { dependencies?: object }> }
-  const pkg = { name: 'keyward-install-test', private: true, type: 'module', dependencies: lock.packages['']!.dependencies, allowScripts: { 'better-sqlite3': true } }
+  const pkg = {
+    name: 'keyward-install-test',
+    private: true,
+    type: 'module',
+    dependencies: lock.packages['']!.dependencies,
+    allowScripts: { 'better-sqlite3': true },
+  }
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2))
   const prebuilds = await localPrebuild(join(root, 'prebuilds'))

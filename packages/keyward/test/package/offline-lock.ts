@@ -40,16 +40,22 @@ function locate(packages: Record<string, LockEntry>, from: string, name: string)
  * workspace put them) by integrity, without the registry's metadata, which `npm ci` never caches.
  */
 export function offlineLockfile(workspaceRoot: string, tarballs: PackedTarball[]): object {
-  const lock = JSON.parse(readFileSync(join(workspaceRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }
+  const lock = JSON.parse(readFileSync(join(workspaceRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>
+  }
   const ws = lock.packages
-  const out: Record<string, LockEntry> = { '': { dependencies: Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.file}`])) } }
+  const out: Record<string, LockEntry> = {
+    '': { dependencies: Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.file}`])) },
+  }
   const visit = (source: string, target: string) => {
     if (out[target]) return
     const entry = ws[source]!
     const real = entry.link ? ws[entry.resolved!]! : entry
     const packed = tarballs.find((t) => `node_modules/${t.name}` === target)
     const { dev: _dev, devDependencies: _devDeps, ...kept } = real
-    out[target] = packed ? { ...kept, name: undefined, resolved: `file:${packed.file}`, integrity: packed.integrity } : kept
+    out[target] = packed
+      ? { ...kept, name: undefined, resolved: `file:${packed.file}`, integrity: packed.integrity }
+      : kept
     const from = entry.link ? entry.resolved! : source
     for (const name of Object.keys({ ...real.dependencies, ...real.optionalDependencies })) {
       const at = locate(ws, from, name)

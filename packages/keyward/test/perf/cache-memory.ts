@@ -38,6 +38,8 @@ const cached = kw.services.cache.size
 console.log(`cached entries: ${cached}`)
 console.log(`empty cache:  rss ${mb(before.rss)} MB, heap ${mb(before.heap)} MB (with the script's secrets)`)
 console.log(`full cache:   rss ${mb(after.rss)} MB, heap ${mb(after.heap)} MB (with the script's secrets)`)
-console.log(`per entry:    heap ${((after.heap - before.heap) / cached).toFixed(0)} B, rss ${((after.rss - before.rss) / cached).toFixed(0)} B`)
+console.log(
+  `per entry:    heap ${((after.heap - before.heap) / cached).toFixed(0)} B, rss ${((after.rss - before.rss) / cached).toFixed(0)} B`,
+)
 console.log(`server alone: rss ${mb(server.rss)} MB, heap ${mb(server.heap)} MB (full cache, secrets dropped)`)
 await kw.close()

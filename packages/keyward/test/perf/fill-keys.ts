@@ -20,7 +20,12 @@ export interface FilledServer {
  */
 export async function fillServer(count: number, env: Record<string, string> = {}): Promise<FilledServer> {
   const path = join(mkdtempSync(join(tmpdir(), 'keyward-perf-')), 'keyward.db')
-  const config = loadConfig({ KEYWARD_DATABASE_URL: `sqlite:${path}`, KEYWARD_LOG_LEVEL: 'silent', KEYWARD_PASSWORD_SCRYPT_N: '16384', ...env })
+  const config = loadConfig({
+    KEYWARD_DATABASE_URL: `sqlite:${path}`,
+    KEYWARD_LOG_LEVEL: 'silent',
+    KEYWARD_PASSWORD_SCRYPT_N: '16384',
+    ...env,
+  })
   const kw = await createKeyward(config, { logger: false })
   const user = (await kw.services.users.bootstrapAdmin('perf@example.com', 'perf-password-1'))!.user
   const secrets = Array.from({ length: count }, () => generateKey())

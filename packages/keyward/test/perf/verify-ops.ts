@@ -35,9 +35,12 @@ async function rate(op: (secret: string) => unknown, awaitEach: boolean): Promis
 
 const results = {
   'sha256 + Map.get': await rate((s) => floor.get(createHash('sha256').update(s).digest('hex')), false),
-  'verifySync': await rate((s) => verifier.verifySync(s), false),
+  verifySync: await rate((s) => verifier.verifySync(s), false),
   'await verify': await rate((s) => verifier.verify(s), true),
 }
 const base = results['sha256 + Map.get']
-for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(18)} ${Math.round(r).toLocaleString('en-US').padStart(10)} ops/s  ${(r / base).toFixed(2)}×`)
+for (const [name, r] of Object.entries(results))
+  console.log(
+    `${name.padEnd(18)} ${Math.round(r).toLocaleString('en-US').padStart(10)} ops/s  ${(r / base).toFixed(2)}×`,
+  )
 await kw.close()

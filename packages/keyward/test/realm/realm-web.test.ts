@@ -21,13 +21,17 @@ async function rejectsRealm(p: Promise<unknown>, status: number, errorCode?: str
 }
 
 /** The raw profile document, as `GET /auth/profile` answers it. */
-async function rawProfile(base: string, user: Realm.User): Promise<{ type: string; identities: { provider_type: string }[]; data: Record<string, unknown> }> {
+async function rawProfile(
+  base: string,
+  user: Realm.User,
+): Promise<{ type: string; identities: { provider_type: string }[]; data: Record<string, unknown> }> {
   const r = await fetch(`${base}${P}/auth/profile`, { headers: { authorization: `Bearer ${user.accessToken}` } })
   assert.equal(r.status, 200)
   return r.json()
 }
 
-const decodeJwt = (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+const decodeJwt = (t: string) =>
+  JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
 
 for (const store of STORES) {
   describe(`Realm face with the real realm-web client (${store})`, () => {
@@ -52,7 +56,12 @@ for (const store of STORES) {
     it('answers the location request with its own origin, for any app id', async () => {
       const r = await fetch(`${url}${P}/app/whatever-123/location`)
       assert.equal(r.status, 200)
-      assert.deepEqual(await r.json(), { deployment_model: 'GLOBAL', location: 'US-VA', hostname: url, ws_hostname: url.replace('http', 'ws') })
+      assert.deepEqual(await r.json(), {
+        deployment_model: 'GLOBAL',
+        location: 'US-VA',
+        hostname: url,
+        ws_hostname: url.replace('http', 'ws'),
+      })
       const user = await new Realm.App({ id: 'another-app', baseUrl: url }).logIn(password(ADMIN.email, ADMIN.password))
       assert.equal(user.state, 'active')
       await user.logOut()
@@ -75,7 +84,9 @@ for (const store of STORES) {
       assert.doesNotThrow(() => JSON.stringify(user))
       // Only the hash of a refresh token is stored.
       const rows = await s.kw.services.store.db.selectFrom('refresh_token').select(['token_hash']).execute()
-      assert.ok(rows.length > 0 && rows.every((r) => r.token_hash !== user.refreshToken && /^[0-9a-f]{64}$/.test(r.token_hash)))
+      assert.ok(
+        rows.length > 0 && rows.every((r) => r.token_hash !== user.refreshToken && /^[0-9a-f]{64}$/.test(r.token_hash)),
+      )
       await user.logOut()
     })
 
@@ -105,7 +116,7 @@ for (const store of STORES) {
 
       await user.apiKeys.enable(created._id)
       const viaKey = await app.logIn(Realm.Credentials.apiKey(created.key))
-      assert.equal(viaKey, user, 'realm-web reuses the owner\'s User')
+      assert.equal(viaKey, user, "realm-web reuses the owner's User")
       assert.equal(viaKey.id, user.id)
       assert.equal(viaKey.profile.email, 'rita@example.com')
       assert.equal(app.allUsers[user.id], user)
@@ -121,16 +132,19 @@ for (const store of STORES) {
       await rejectsRealm(back.apiKeys.fetch(created._id), 404, 'APIKeyNotFound')
       await rejectsRealm(newApp().logIn(Realm.Credentials.apiKey(created.key)), 401, 'InvalidPassword')
       // The name of a deleted key is free again.
-      const again = await back.apiKeys.create('laptop') as unknown as { _id: string }
+      const again = (await back.apiKeys.create('laptop')) as unknown as { _id: string }
       await back.apiKeys.delete(again._id)
       await back.logOut()
     })
 
     it('answers 204 without a Content-Type for enable, disable, delete and logOut', async () => {
       const user = await newApp().logIn(password('rita@example.com', 'rita-password-1'))
-      const { _id } = await user.apiKeys.create('raw-204') as unknown as { _id: string }
+      const { _id } = (await user.apiKeys.create('raw-204')) as unknown as { _id: string }
       const auth = { authorization: `Bearer ${user.refreshToken}`, accept: 'application/json' }
-      for (const [method, path] of [['PUT', `disable`], ['PUT', `enable`]] as const) {
+      for (const [method, path] of [
+        ['PUT', `disable`],
+        ['PUT', `enable`],
+      ] as const) {
         const r = await fetch(`${url}${P}/auth/api_keys/${_id}/${path}`, { method, headers: auth })
         assert.equal(r.status, 204)
         assert.equal(r.headers.get('content-type'), null)
@@ -143,17 +157,20 @@ for (const store of STORES) {
       assert.equal(out.headers.get('content-type'), null)
     })
 
-    it('keeps each user to their own keys: another user\'s, unknown or malformed ids are 404 APIKeyNotFound', async () => {
+    it("keeps each user to their own keys: another user's, unknown or malformed ids are 404 APIKeyNotFound", async () => {
       const rita = await newApp().logIn(password('rita@example.com', 'rita-password-1'))
       const sam = await newApp().logIn(password('sam@example.com', 'sam-password-1'))
-      const { _id } = await rita.apiKeys.create('ritas') as unknown as { _id: string }
+      const { _id } = (await rita.apiKeys.create('ritas')) as unknown as { _id: string }
       await sam.apiKeys.create('ritas') // names are unique per user only
       await rejectsRealm(sam.apiKeys.fetch(_id), 404, 'APIKeyNotFound')
       await rejectsRealm(sam.apiKeys.disable(_id), 404, 'APIKeyNotFound')
       await rejectsRealm(sam.apiKeys.delete(_id), 404, 'APIKeyNotFound')
       await rejectsRealm(sam.apiKeys.fetch('ffffffffffffffffffffffff'), 404, 'APIKeyNotFound')
       await rejectsRealm(sam.apiKeys.fetch('not-an-id'), 404, 'APIKeyNotFound')
-      assert.deepEqual((await sam.apiKeys.fetchAll()).map((k) => k.name), ['ritas'])
+      assert.deepEqual(
+        (await sam.apiKeys.fetchAll()).map((k) => k.name),
+        ['ritas'],
+      )
       // An admin reaches only their own keys through Realm too.
       const admin = await newApp().logIn(password(ADMIN.email, ADMIN.password))
       await rejectsRealm(admin.apiKeys.fetch(_id), 404, 'APIKeyNotFound')
@@ -165,13 +182,21 @@ for (const store of STORES) {
     })
 
     it('refuses self sign-up through emailPasswordAuth.registerUser (403)', async () => {
-      await rejectsRealm(newApp().emailPasswordAuth.registerUser({ email: 'new@example.com', password: 'new-password-1' }), 403, 'Forbidden')
+      await rejectsRealm(
+        newApp().emailPasswordAuth.registerUser({ email: 'new@example.com', password: 'new-password-1' }),
+        403,
+        'Forbidden',
+      )
     })
 
     it('refuses key creation without a name (400 InvalidParameter) and beyond 20 keys per user (400)', async () => {
       const user = await newApp().logIn(password('sam@example.com', 'sam-password-1'))
       await rejectsRealm(user.apiKeys.create(''), 400, 'InvalidParameter')
-      const r = await fetch(`${url}${P}/auth/api_keys`, { method: 'POST', headers: { authorization: `Bearer ${user.refreshToken}`, 'content-type': 'application/json' }, body: '{}' })
+      const r = await fetch(`${url}${P}/auth/api_keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.refreshToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
       assert.equal(r.status, 400)
       assert.equal((await r.json()).error_code, 'InvalidParameter')
       for (let i = 0; i < 20; i++) await user.apiKeys.create(`k${i}`)
@@ -191,7 +216,10 @@ for (const store of STORES) {
       assert.notEqual(user.accessToken, before)
       assert.equal(user.profile.email, 'rita@example.com')
       assert.ok((decodeJwt(user.accessToken!).exp as number) * 1000 > clock.now().getTime())
-      const refreshed = await fetch(`${url}${P}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${user.refreshToken}` } })
+      const refreshed = await fetch(`${url}${P}/auth/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.refreshToken}` },
+      })
       assert.equal(refreshed.status, 201)
       assert.deepEqual(Object.keys(await refreshed.json()), ['access_token'])
       await user.logOut()
@@ -203,20 +231,29 @@ for (const store of STORES) {
       const access = user.accessToken!
       await user.logOut()
       assert.equal(user.state, 'logged-out')
-      const r = await fetch(`${url}${P}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${refresh}` } })
+      const r = await fetch(`${url}${P}/auth/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${refresh}` },
+      })
       assert.equal(r.status, 401)
       assert.equal((await r.json()).error_code, 'InvalidSession')
       const profile = await fetch(`${url}${P}/auth/profile`, { headers: { authorization: `Bearer ${access}` } })
       assert.equal(profile.status, 401, 'the access token of an ended session is refused')
       for (const token of [refresh, 'garbage']) {
-        const again = await fetch(`${url}${P}/auth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+        const again = await fetch(`${url}${P}/auth/session`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        })
         assert.equal(again.status, 204)
       }
     })
 
     it('a dead refresh token on apiKeys.* is a 401 that logs the client out', async () => {
       const user = await newApp().logIn(password('rita@example.com', 'rita-password-1'))
-      await fetch(`${url}${P}/auth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${user.refreshToken}` } })
+      await fetch(`${url}${P}/auth/session`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${user.refreshToken}` },
+      })
       await rejectsRealm(user.apiKeys.fetchAll(), 401, 'InvalidSession')
       assert.equal(user.state, 'logged-out')
     })
@@ -269,18 +306,32 @@ for (const store of STORES) {
       }
     })
 
-    it('answers unknown routes and bad JSON in Realm\'s envelope, and CORS preflights', async () => {
+    it("answers unknown routes and bad JSON in Realm's envelope, and CORS preflights", async () => {
       const nf = await fetch(`${url}${P}/no/such/route`)
       assert.equal(nf.status, 404)
       assert.match(nf.headers.get('content-type') ?? '', /^application\/json/)
       assert.equal((await nf.json()).error_code, 'NotFound')
-      const bad = await fetch(`${url}${P}/app/x/auth/providers/local-userpass/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })
+      const bad = await fetch(`${url}${P}/app/x/auth/providers/local-userpass/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      })
       assert.equal(bad.status, 400)
       assert.equal((await bad.json()).error_code, 'InvalidParameter')
       // Native SDKs send a JSON Content-Type on body-less requests.
-      const empty = await fetch(`${url}${P}/auth/session`, { method: 'DELETE', headers: { 'content-type': 'application/json;charset=utf-8', authorization: 'Bearer x' } })
+      const empty = await fetch(`${url}${P}/auth/session`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json;charset=utf-8', authorization: 'Bearer x' },
+      })
       assert.equal(empty.status, 204)
-      const pre = await fetch(`${url}${P}/auth/api_keys`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' } })
+      const pre = await fetch(`${url}${P}/auth/api_keys`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      })
       assert.equal(pre.status, 204)
       assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example.com')
       assert.match(pre.headers.get('access-control-allow-methods') ?? '', /PUT/)
@@ -292,10 +343,14 @@ for (const store of STORES) {
       try {
         const otherUrl = await other.app.listen({ port: 0, host: '127.0.0.1' })
         const user = await newApp().logIn(password('rita@example.com', 'rita-password-1'))
-        const profile = await fetch(`${otherUrl}${P}/auth/profile`, { headers: { authorization: `Bearer ${user.accessToken}` } })
+        const profile = await fetch(`${otherUrl}${P}/auth/profile`, {
+          headers: { authorization: `Bearer ${user.accessToken}` },
+        })
         assert.equal(profile.status, 200)
         assert.equal((await profile.json()).user_id, user.id)
-        const keys = await fetch(`${otherUrl}${P}/auth/api_keys`, { headers: { authorization: `Bearer ${user.refreshToken}` } })
+        const keys = await fetch(`${otherUrl}${P}/auth/api_keys`, {
+          headers: { authorization: `Bearer ${user.refreshToken}` },
+        })
         assert.equal(keys.status, 200)
         await user.logOut()
       } finally {
@@ -312,13 +367,20 @@ for (const store of STORES) {
     after(() => s.close())
 
     it('answers the configured public URL without a trailing slash, and serves the routes under its path too', async () => {
-      const expected = { deployment_model: 'GLOBAL', location: 'US-VA', hostname: 'https://keys.example.com/kw', ws_hostname: 'wss://keys.example.com/kw' }
+      const expected = {
+        deployment_model: 'GLOBAL',
+        location: 'US-VA',
+        hostname: 'https://keys.example.com/kw',
+        ws_hostname: 'wss://keys.example.com/kw',
+      }
       for (const prefix of [P, `/kw${P}`]) {
         const r = await s.request('GET', `${prefix}/app/abc/location`)
         assert.equal(r.status, 200)
         assert.deepEqual(r.body, expected)
       }
-      const login = await s.request('POST', `/kw${P}/app/abc/auth/providers/local-userpass/login`, { body: { username: ADMIN.email, password: ADMIN.password } })
+      const login = await s.request('POST', `/kw${P}/app/abc/auth/providers/local-userpass/login`, {
+        body: { username: ADMIN.email, password: ADMIN.password },
+      })
       assert.equal(login.status, 200)
     })
   })

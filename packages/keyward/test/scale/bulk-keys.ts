@@ -9,9 +9,10 @@ import type { Store } from '../../src/store/database.js'
  */
 export async function bulkInsertKeys(store: Store, actorId: number, n: number, tag: string): Promise<void> {
   const at = new Date().toISOString()
-  const rows = store.dialect === 'postgres'
-    ? sql`select i from generate_series(1, ${n}::int) as s(i)`
-    : sql`select i from (with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) select i from s)`
+  const rows =
+    store.dialect === 'postgres'
+      ? sql`select i from generate_series(1, ${n}::int) as s(i)`
+      : sql`select i from (with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) select i from s)`
   await sql`insert into api_key (actor_id, kind, name, description, hash, key_prefix, scopes, meta, created_at, updated_at)
     select ${actorId}, 'user', ${`bulk-${tag}-`} || i, ${'bulk key '} || i, ${`bulk-hash-${tag}-`} || i, 'kw_bulk', '[]', '{}', ${at}, ${at}
     from (${rows}) as n`.execute(store.db)

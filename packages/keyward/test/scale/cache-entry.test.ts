@@ -4,33 +4,78 @@ import type { ApiKey, Owner } from '../../src/core/types.js'
 import { EntryCompactor } from '../../src/services/keys/cache-entry.js'
 import type { KeyLookup } from '../../src/store/key-repository.js'
 
-const owner = (applicationId: number | null = null): Owner => ({ kind: 'user', id: 1, actorId: 7, userId: 1, applicationId })
+const owner = (applicationId: number | null = null): Owner => ({
+  kind: 'user',
+  id: 1,
+  actorId: 7,
+  userId: 1,
+  applicationId,
+})
 
 function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): KeyLookup<ApiKey> {
   const key: ApiKey = {
-    id, actorId: 7, owner: { kind: 'user', id: 1 }, kind: 'user', name: `k${id}`, description: 'd', keyPrefix: 'kw_abcdef',
-    scopes: ['orders:read'], meta: {}, expiresAt: null, disabledAt: null, revokedAt: null, revokedReason: null,
-    rateLimit: { limit: 5, window_s: 60 }, remaining: null, refill: null, lastRefillAt: null, lastUsedAt: null,
-    createdByActorId: 7, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over,
+    id,
+    actorId: 7,
+    owner: { kind: 'user', id: 1 },
+    kind: 'user',
+    name: `k${id}`,
+    description: 'd',
+    keyPrefix: 'kw_abcdef',
+    scopes: ['orders:read'],
+    meta: {},
+    expiresAt: null,
+    disabledAt: null,
+    revokedAt: null,
+    revokedReason: null,
+    rateLimit: { limit: 5, window_s: 60 },
+    remaining: null,
+    refill: null,
+    lastRefillAt: null,
+    lastUsedAt: null,
+    createdByActorId: 7,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...over,
   }
   return { key, owner: o, role: 'admin', matchedPrevious: false, previousHashExpiresAt: null }
 }
 
 describe('compact verification cache entries', () => {
   it('keep every field verify reads or answers, and nothing else', () => {
-    const c = new EntryCompactor().compact(lookup(3, { meta: { plan: { tier: 'pro' } }, expiresAt: '2027-01-01T00:00:00.000Z', remaining: 4 }))
+    const c = new EntryCompactor().compact(
+      lookup(3, { meta: { plan: { tier: 'pro' } }, expiresAt: '2027-01-01T00:00:00.000Z', remaining: 4 }),
+    )
     assert.deepEqual(c, {
-      key: { id: 3, scopes: ['orders:read'], meta: { plan: { tier: 'pro' } }, expiresAt: '2027-01-01T00:00:00.000Z', disabledAt: null, revokedAt: null, rateLimit: { limit: 5, window_s: 60 }, remaining: 4, refill: null },
-      owner: owner(), role: 'admin', matchedPrevious: false, previousHashExpiresAt: null,
+      key: {
+        id: 3,
+        scopes: ['orders:read'],
+        meta: { plan: { tier: 'pro' } },
+        expiresAt: '2027-01-01T00:00:00.000Z',
+        disabledAt: null,
+        revokedAt: null,
+        rateLimit: { limit: 5, window_s: 60 },
+        remaining: 4,
+        refill: null,
+      },
+      owner: owner(),
+      role: 'admin',
+      matchedPrevious: false,
+      previousHashExpiresAt: null,
     })
   })
 
   it('are deeply frozen, so no caller can change what the next one is told', () => {
     const c = new EntryCompactor().compact(lookup(1, { meta: { plan: { tier: 'pro' } } }))
     assert.throws(() => c.key.scopes.push('admin'), TypeError)
-    assert.throws(() => { (c.key.meta.plan as { tier: string }).tier = 'free' }, TypeError)
-    assert.throws(() => { (c.owner as { userId: number }).userId = 2 }, TypeError)
-    assert.throws(() => { (c.key.rateLimit as { limit: number }).limit = 1e9 }, TypeError)
+    assert.throws(() => {
+      ;(c.key.meta.plan as { tier: string }).tier = 'free'
+    }, TypeError)
+    assert.throws(() => {
+      ;(c.owner as { userId: number }).userId = 2
+    }, TypeError)
+    assert.throws(() => {
+      ;(c.key.rateLimit as { limit: number }).limit = 1e9
+    }, TypeError)
   })
 
   it('share one owner, one scope list and one empty meta between keys, but never an owner whose fields changed', () => {

@@ -7,20 +7,28 @@ export const SKIP_NO_POSTGRES = process.env.KEYWARD_TEST_DATABASE_URL
   : 'KEYWARD_TEST_DATABASE_URL is not set: multi-node tests need a real PostgreSQL (CI sets it; see .ci/run)'
 
 /** The shared-state backends every multi-node suite runs on: PostgreSQL always, Redis when given. */
-export const BACKENDS: ('postgres' | 'redis')[] = process.env.KEYWARD_TEST_REDIS_URL ? ['postgres', 'redis'] : ['postgres']
+export const BACKENDS: ('postgres' | 'redis')[] = process.env.KEYWARD_TEST_REDIS_URL
+  ? ['postgres', 'redis']
+  : ['postgres']
 
 /** Node environment for a backend: its bus and limiter, and a Redis namespace of this run only. */
 export function backendEnv(backend: 'postgres' | 'redis', redisPrefix: string): Record<string, string> {
   if (backend === 'postgres') return { KEYWARD_INVALIDATION_BUS: 'postgres', KEYWARD_RATE_LIMIT_STORE: 'postgres' }
   return {
-    KEYWARD_REDIS_URL: process.env.KEYWARD_TEST_REDIS_URL!, KEYWARD_REDIS_PREFIX: redisPrefix,
-    KEYWARD_INVALIDATION_BUS: 'redis', KEYWARD_RATE_LIMIT_STORE: 'redis',
+    KEYWARD_REDIS_URL: process.env.KEYWARD_TEST_REDIS_URL!,
+    KEYWARD_REDIS_PREFIX: redisPrefix,
+    KEYWARD_INVALIDATION_BUS: 'redis',
+    KEYWARD_RATE_LIMIT_STORE: 'redis',
   }
 }
 
 /** N Keyward nodes on one fresh PostgreSQL database; the first one creates the admin. */
 export class Cluster {
-  private constructor(readonly nodes: TestServer[], readonly url: string, private readonly drop: () => Promise<void>) {}
+  private constructor(
+    readonly nodes: TestServer[],
+    readonly url: string,
+    private readonly drop: () => Promise<void>,
+  ) {}
 
   static async start(n: number, backend: 'postgres' | 'redis', env: Record<string, string> = {}): Promise<Cluster> {
     const db = await freshDatabase('postgres')

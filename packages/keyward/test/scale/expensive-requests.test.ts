@@ -41,7 +41,12 @@ for (const store of STORES) {
     after(() => s.close())
 
     /** Sends a request as `token`; checks the status and the budget; returns the body. */
-    async function timed(t: { diagnostic(m: string): void }, url: string, want: number | string, token = member.token): Promise<any> {
+    async function timed(
+      t: { diagnostic(m: string): void },
+      url: string,
+      want: number | string,
+      token = member.token,
+    ): Promise<any> {
       const started = performance.now()
       const r = await s.request('GET', url, { token })
       const ms = Math.round(performance.now() - started)
@@ -63,7 +68,11 @@ for (const store of STORES) {
       const quadratic = `/v7/api_key?$filter=${f("is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))")}&$top=1`
       await timed(t, quadratic, 'query_too_expensive')
       await timed(t, quadratic, 'query_too_expensive', admin)
-      await timed(t, `/v7/api_key/$count?$filter=${f("is_of__actor/any(a:a/api_key/any(k:k/name eq 'x'))")}`, 'query_too_expensive')
+      await timed(
+        t,
+        `/v7/api_key/$count?$filter=${f("is_of__actor/any(a:a/api_key/any(k:k/name eq 'x'))")}`,
+        'query_too_expensive',
+      )
     })
 
     it('many-term filters: 120 contains terms are refused, 50 answer in budget', async (t) => {
@@ -79,9 +88,21 @@ for (const store of STORES) {
       assert.ok(devices.d > 15_000, `device keys: ${devices.d}`)
       await timed(t, `/v7/api_key/$count?$filter=${lambdas}`, 200, admin)
       await timed(t, '/v7/api_key?$top=10000&$expand=is_of__actor($expand=api_key)', 'query_too_expensive')
-      await timed(t, '/v7/actor?$expand=api_key,is_of__device($expand=belongs_to__application),is_of__user,is_of__application', 200)
-      await timed(t, '/v7/api_key?$top=10000&$expand=is_of__actor($expand=is_of__device,is_of__application,is_of__user)', 'query_too_expensive')
-      await timed(t, '/v7/api_key?$top=2000&$expand=is_of__actor($expand=is_of__device,is_of__application,is_of__user)', 200)
+      await timed(
+        t,
+        '/v7/actor?$expand=api_key,is_of__device($expand=belongs_to__application),is_of__user,is_of__application',
+        200,
+      )
+      await timed(
+        t,
+        '/v7/api_key?$top=10000&$expand=is_of__actor($expand=is_of__device,is_of__application,is_of__user)',
+        'query_too_expensive',
+      )
+      await timed(
+        t,
+        '/v7/api_key?$top=2000&$expand=is_of__actor($expand=is_of__device,is_of__application,is_of__user)',
+        200,
+      )
       await timed(t, '/v7/api_key?$skip=1000000000', 'query_too_expensive')
       await timed(t, '/v7/api_key?$skip=100000&$top=10', 200, admin)
       await timed(t, '/v7/api_key?$top=10000', 200, admin)
@@ -105,30 +126,49 @@ for (const store of STORES) {
 
     it('every supported OData shape seeks indexes inside correlated subqueries, for members and admins (EXPLAIN)', async () => {
       const viewer = (role: 'member' | 'admin', id: number, actorId: number): Principal => ({
-        owner: { kind: 'user', id, actorId, userId: id, applicationId: null }, role, scopes: null, via: 'session', keyId: null, sessionId: null,
+        owner: { kind: 'user', id, actorId, userId: id, applicationId: null },
+        role,
+        scopes: null,
+        via: 'session',
+        keyId: null,
+        sessionId: null,
       })
       const app = loaded.fleetIds[0]!
       const shapes = [
-        `/api_key?$filter=id eq 5`, `/api_key?$filter=name eq 'deploy-10'`, `/api_key?$filter=is_of__actor eq ${member.actorId}`,
-        `/api_key?$filter=contains(name,'deploy-10')`, `/api_key?$orderby=created_at desc&$top=5`, `/api_key?$orderby=name asc&$top=5`,
+        `/api_key?$filter=id eq 5`,
+        `/api_key?$filter=name eq 'deploy-10'`,
+        `/api_key?$filter=is_of__actor eq ${member.actorId}`,
+        `/api_key?$filter=contains(name,'deploy-10')`,
+        `/api_key?$orderby=created_at desc&$top=5`,
+        `/api_key?$orderby=name asc&$top=5`,
         `/api_key?$filter=is_of__actor/any(a:a/is_of__user/any(u:u/id eq ${member.id}))`,
         `/api_key?$filter=is_of__actor/any(a:a/is_of__user eq ${member.id})`,
         `/api_key?$filter=is_of__actor/any(a:a/is_of__device/any(d:d/uuid eq '${loaded.deviceUuid}'))`,
         `/api_key?$filter=is_of__actor/any(a:a/is_of__application/any(p:p/id eq ${app}))`,
         `/api_key?$filter=is_of__actor/any(a:a/is_of__device/any(d:d/belongs_to__application/any(p:p/id eq ${app})))`,
         `/api_key?$top=50&$expand=is_of__actor($expand=is_of__device,is_of__application)`,
-        `/actor?$filter=api_key/any(k:k/name eq 'x')&$top=5`, `/actor?$filter=is_of__device/any(d:d/uuid eq '${loaded.deviceUuid}')`,
-        `/application?$filter=owns__device/any(d:d/uuid eq '${loaded.deviceUuid}')`, `/application?$top=3&$expand=owns__device($select=id)`,
-        `/device?$filter=belongs_to__application/any(p:p/id eq ${app})&$top=5`, `/device(uuid='${loaded.deviceUuid}')?$expand=belongs_to__application`,
+        `/actor?$filter=api_key/any(k:k/name eq 'x')&$top=5`,
+        `/actor?$filter=is_of__device/any(d:d/uuid eq '${loaded.deviceUuid}')`,
+        `/application?$filter=owns__device/any(d:d/uuid eq '${loaded.deviceUuid}')`,
+        `/application?$top=3&$expand=owns__device($select=id)`,
+        `/device?$filter=belongs_to__application/any(p:p/id eq ${app})&$top=5`,
+        `/device(uuid='${loaded.deviceUuid}')?$expand=belongs_to__application`,
         `/user?$filter=username eq 'fleet-owner'`,
       ]
       const { db, dialect, statements } = recordingDb(s.config.databaseUrl)
       try {
         const repo = new ODataRepository(db, dialect)
-        const adminUser = await db.selectFrom('user').select(['id', 'actor_id']).where('role', '=', 'admin').executeTakeFirstOrThrow()
+        const adminUser = await db
+          .selectFrom('user')
+          .select(['id', 'actor_id'])
+          .where('role', '=', 'admin')
+          .executeTakeFirstOrThrow()
         // A member's rows are found through the visibility subquery and indexes: on SQLite no table is scanned at all.
         // An admin sees every row, so the outer query may scan; what runs per outer row must still seek.
-        const viewers = [{ p: viewer('member', member.id, member.actorId), anyScan: dialect === 'sqlite' }, { p: viewer('admin', adminUser.id, adminUser.actor_id), anyScan: false }]
+        const viewers = [
+          { p: viewer('member', member.id, member.actorId), anyScan: dialect === 'sqlite' },
+          { p: viewer('admin', adminUser.id, adminUser.actor_id), anyScan: false },
+        ]
         for (const [shape, { p, anyScan }] of shapes.flatMap((sh) => viewers.map((v) => [sh, v] as const))) {
           const [path, query = ''] = shape.split('?')
           statements.length = 0
@@ -137,7 +177,11 @@ for (const store of STORES) {
           for (const q of [...statements]) {
             const steps = await planOf(db, dialect, q)
             const scans = fullScans(steps).filter((x) => x.correlated || anyScan)
-            assert.deepEqual(scans, [], `${shape}\n${q.sql}\n${steps.map((x) => `${x.correlated ? '  (correlated) ' : '  '}${x.detail}`).join('\n')}`)
+            assert.deepEqual(
+              scans,
+              [],
+              `${shape}\n${q.sql}\n${steps.map((x) => `${x.correlated ? '  (correlated) ' : '  '}${x.detail}`).join('\n')}`,
+            )
           }
         }
       } finally {

@@ -4,7 +4,13 @@ import type { TestServer } from '../helpers.js'
 import { BACKENDS, Cluster, SKIP_NO_POSTGRES } from './cluster.js'
 
 async function wrongLogin(node: TestServer, email: string, ip: string): Promise<number> {
-  const r = await node.kw.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: ip, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email, password: 'wrong' }) })
+  const r = await node.kw.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    remoteAddress: ip,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ email, password: 'wrong' }),
+  })
   return r.statusCode
 }
 
@@ -19,7 +25,9 @@ for (const backend of BACKENDS) {
     after(() => c?.close())
 
     it('two nodes allow 10 failures per (account, IP) in all, not 10 each, even when raced', async () => {
-      const statuses = await Promise.all(Array.from({ length: 24 }, (_, i) => wrongLogin(c.nodes[i % 2]!, 'shared@example.com', '198.51.100.7')))
+      const statuses = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => wrongLogin(c.nodes[i % 2]!, 'shared@example.com', '198.51.100.7')),
+      )
       assert.equal(statuses.filter((x) => x === 401).length, 10, `statuses: ${statuses.join(' ')}`)
       assert.equal(statuses.filter((x) => x === 429).length, 14)
       for (const node of c.nodes) assert.equal(await wrongLogin(node, 'shared@example.com', '198.51.100.7'), 429)

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
-import { type KeywardVerifier, type VerifyResult, keywardFastify, keywardHono, keywardMiddleware } from '../../src/index.js'
+import {
+  type KeywardVerifier,
+  type VerifyResult,
+  keywardFastify,
+  keywardHono,
+  keywardMiddleware,
+} from '../../src/index.js'
 import { TestServer } from '../helpers.js'
 
 /** The server's verifier behind the KeywardVerifier interface, counting calls of the async path. */
@@ -49,7 +55,9 @@ describe('the middlewares answer cached keys through verifySync, without verify'
     const mw = keywardMiddleware({ verifier: v })
     const req = { headers } as unknown as Parameters<typeof mw>[0]
     let nextCalled = false
-    mw(req, {} as Parameters<typeof mw>[1], () => { nextCalled = true })
+    mw(req, {} as Parameters<typeof mw>[1], () => {
+      nextCalled = true
+    })
     assert.equal(nextCalled, true, 'next() runs in the same tick for a cached key')
     assert.equal(req.apiKey?.keyId, id)
     assert.equal(v.asyncCalls, 1)

@@ -20,12 +20,20 @@ for (const backend of BACKENDS) {
     const writes: [string, (a: Cluster, id: number) => Promise<unknown>, string][] = [
       ['revoke', (x, id) => x.nodes[0]!.request('POST', `/v1/keys/${id}/revoke`, { token: admin }), 'REVOKED'],
       ['disable', (x, id) => x.nodes[0]!.request('POST', `/v1/keys/${id}/disable`, { token: admin }), 'DISABLED'],
-      ['expire', (x, id) => x.nodes[0]!.request('PATCH', `/v1/keys/${id}`, { token: admin, body: { expires_at: '2000-01-01T00:00:00Z' } }), 'EXPIRED'],
+      [
+        'expire',
+        (x, id) =>
+          x.nodes[0]!.request('PATCH', `/v1/keys/${id}`, {
+            token: admin,
+            body: { expires_at: '2000-01-01T00:00:00Z' },
+          }),
+        'EXPIRED',
+      ],
       ['delete', (x, id) => x.nodes[0]!.request('DELETE', `/v1/keys/${id}`, { token: admin }), 'NOT_FOUND'],
     ]
     for (const [what, write, code] of writes) {
       it(`${what} on node A: refused (${code}) on nodes B and C within 1 s, although they had the key cached`, async () => {
-        const [a, b, cc] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0], typeof c.nodes[0]]
+        const [a, b, cc] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0], (typeof c.nodes)[0]]
         const { key, id } = await a.createKey(admin)
         for (const n of [b, cc]) assert.equal((await n.verify(admin, key)).code, 'VALID')
         assert.ok(b.kw.services.cache.size > 0, 'B holds cached entries')
@@ -53,7 +61,10 @@ for (const backend of BACKENDS) {
       assert.equal(valid.length, 60)
       assert.equal(results.filter((r) => r.code === 'USAGE_EXCEEDED').length, 90)
       // Each use got its own count: 59 down to 0, none twice, none negative.
-      assert.deepEqual(valid.map((r) => r.remaining).sort((x, y) => x - y), Array.from({ length: 60 }, (_, i) => i))
+      assert.deepEqual(
+        valid.map((r) => r.remaining).sort((x, y) => x - y),
+        Array.from({ length: 60 }, (_, i) => i),
+      )
       assert.ok(results.every((r) => r.remaining === undefined || r.remaining >= 0))
       const stored = await c.nodes[1]!.request('GET', `/v1/keys/${id}`, { token: admin })
       assert.equal(stored.body.remaining, 0)
@@ -99,7 +110,7 @@ for (const backend of BACKENDS) {
     after(() => c?.close())
 
     it('clears its cache, reconnects, and does not serve a key revoked meanwhile from cache', async () => {
-      const [a, b] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0]]
+      const [a, b] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0]]
       const bus = b.kw.services.bus
       const revokedMeanwhile = await a.createKey(admin)
       assert.equal((await b.verify(admin, revokedMeanwhile.key)).code, 'VALID')

@@ -20,7 +20,8 @@ interface Backend {
 function postgresBackend(): Backend {
   let db: Awaited<ReturnType<typeof freshDatabase>>
   return {
-    name: 'postgres', shared: true,
+    name: 'postgres',
+    shared: true,
     async setUp() {
       db = await freshDatabase('postgres')
       const store = openStore(db.url)
@@ -35,7 +36,8 @@ function postgresBackend(): Backend {
 function redisBackend(): Backend {
   const prefix = `kwtest:${randomBytes(4).toString('hex')}:`
   return {
-    name: 'redis', shared: true,
+    name: 'redis',
+    shared: true,
     setUp: async () => {},
     open: () => createRedisKeyRateLimiter(process.env.KEYWARD_TEST_REDIS_URL!, prefix),
     tearDown: async () => {},
@@ -43,12 +45,20 @@ function redisBackend(): Backend {
 }
 
 const backends: Backend[] = [
-  { name: 'memory', shared: false, open: async () => new MemoryKeyRateLimiter(), setUp: async () => {}, tearDown: async () => {} },
+  {
+    name: 'memory',
+    shared: false,
+    open: async () => new MemoryKeyRateLimiter(),
+    setUp: async () => {},
+    tearDown: async () => {},
+  },
   ...(process.env.KEYWARD_TEST_DATABASE_URL ? [postgresBackend()] : []),
   ...(process.env.KEYWARD_TEST_REDIS_URL ? [redisBackend()] : []),
 ]
-if (!process.env.KEYWARD_TEST_DATABASE_URL) console.log('rate limiter contract: PostgreSQL variant not run (KEYWARD_TEST_DATABASE_URL is not set)')
-if (!process.env.KEYWARD_TEST_REDIS_URL) console.log('rate limiter contract: Redis variant not run (KEYWARD_TEST_REDIS_URL is not set)')
+if (!process.env.KEYWARD_TEST_DATABASE_URL)
+  console.log('rate limiter contract: PostgreSQL variant not run (KEYWARD_TEST_DATABASE_URL is not set)')
+if (!process.env.KEYWARD_TEST_REDIS_URL)
+  console.log('rate limiter contract: Redis variant not run (KEYWARD_TEST_REDIS_URL is not set)')
 
 let nextKeyId = 1
 const freshKeyId = () => nextKeyId++
@@ -71,7 +81,11 @@ for (const b of backends) {
       const [a, c] = [await open(), await open()]
       const subject = `leak-report:${freshKeyId()}`
       assert.equal((await a.consumeFor(subject, 1, 60)).allowed, true)
-      assert.equal((await c.consumeFor(subject, 1, 60)).allowed, !b.shared, 'memory: per instance; shared stores: one count')
+      assert.equal(
+        (await c.consumeFor(subject, 1, 60)).allowed,
+        !b.shared,
+        'memory: per instance; shared stores: one count',
+      )
       const id = freshKeyId()
       assert.equal((await a.consume(id, 1, 60)).allowed, true, 'a key with the same digits is another counter')
     })

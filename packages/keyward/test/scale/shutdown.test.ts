@@ -5,9 +5,18 @@ import { ADMIN, STORES, freshDatabase } from '../helpers.js'
 import { serve } from './spawn-server.js'
 import { bulkInsertKeys } from './bulk-keys.js'
 
-async function call(base: string, path: string, token: string, body: unknown): Promise<{ status: number; body: any } | null> {
+async function call(
+  base: string,
+  path: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; body: any } | null> {
   try {
-    const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const r = await fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     return { status: r.status, body: await r.json() }
   } catch {
     return null // refused or cut: not acknowledged
@@ -45,9 +54,10 @@ for (const store of STORES) {
           const k = keys[(w * 7 + i) % keys.length]!
           inFlight++
           // One request in ten is a revocation (of keys 0-14 only, so keys 15-29 stay verifiable).
-          const r = i % 10 === 9 && k.id <= keys[14]!.id
-            ? await call(base, `/v1/keys/${k.id}/revoke`, token, {})
-            : await call(base, '/v1/keys/verify', token, { key: k.key })
+          const r =
+            i % 10 === 9 && k.id <= keys[14]!.id
+              ? await call(base, `/v1/keys/${k.id}/revoke`, token, {})
+              : await call(base, '/v1/keys/verify', token, { key: k.key })
           inFlight--
           if (!r || r.status === 503) return // the server is closing or closed: stop this worker
           if (r.status === 200 && r.body.code === 'VALID') verifiedValid.add(k.id)
@@ -74,7 +84,8 @@ for (const store of STORES) {
         const rows = await s.db.selectFrom('api_key').select(['id', 'revoked_at', 'last_used_at']).execute()
         const byId = new Map(rows.map((r) => [r.id, r]))
         for (const id of revoked) assert.ok(byId.get(id)?.revoked_at, `acknowledged revocation of key ${id} is stored`)
-        for (const id of verifiedValid) assert.ok(byId.get(id)?.last_used_at, `acknowledged use of key ${id} has its last_used_at`)
+        for (const id of verifiedValid)
+          assert.ok(byId.get(id)?.last_used_at, `acknowledged use of key ${id} has its last_used_at`)
       } finally {
         await s.close()
       }
@@ -91,14 +102,23 @@ for (const store of STORES) {
       assert.equal((await call(base, '/v1/keys/verify', token, { key: key.key }))!.body.code, 'VALID')
       const s = openStore(db.url)
       try {
-        const admin = await s.db.selectFrom('user').select('actor_id').where('email', '=', ADMIN.email).executeTakeFirstOrThrow()
+        const admin = await s.db
+          .selectFrom('user')
+          .select('actor_id')
+          .where('email', '=', ADMIN.email)
+          .executeTakeFirstOrThrow()
         await bulkInsertKeys(s, admin.actor_id, 20_000, 'shutdown')
       } finally {
         await s.close()
       }
       // The lambda that took 43 s on the event loop before the read pool.
-      const heavy = fetch(`${base}/v7/api_key?$filter=is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))&$top=1`, { headers: { authorization: `Bearer ${token}` } })
-        .then((r) => r.status, () => null)
+      const heavy = fetch(
+        `${base}/v7/api_key?$filter=is_of__actor/any(a:a/api_key/any(k:contains(k/name,'zz')))&$top=1`,
+        { headers: { authorization: `Bearer ${token}` } },
+      ).then(
+        (r) => r.status,
+        () => null,
+      )
       await new Promise((r) => setTimeout(r, 300))
       const signalAt = performance.now()
       proc.kill('SIGTERM')
@@ -111,7 +131,11 @@ for (const store of STORES) {
       assert.ok(status === null || [200, 400, 503].includes(status), `the heavy read got ${status}`)
       const after = openStore(db.url)
       try {
-        const row = await after.db.selectFrom('api_key').select('last_used_at').where('id', '=', key.api_key.id).executeTakeFirstOrThrow()
+        const row = await after.db
+          .selectFrom('api_key')
+          .select('last_used_at')
+          .where('id', '=', key.api_key.id)
+          .executeTakeFirstOrThrow()
         assert.ok(row.last_used_at, 'the batched last_used_at was flushed at shutdown')
       } finally {
         await after.close()

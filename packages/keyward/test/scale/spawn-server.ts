@@ -17,8 +17,13 @@ export interface Served {
 export async function serve(databaseUrl: string, env: Record<string, string> = {}): Promise<Served> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
     env: {
-      ...process.env, KEYWARD_DATABASE_URL: databaseUrl, KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password,
-      KEYWARD_LOG_LEVEL: 'info', KEYWARD_PASSWORD_SCRYPT_N: '16384', ...env,
+      ...process.env,
+      KEYWARD_DATABASE_URL: databaseUrl,
+      KEYWARD_ADMIN_EMAIL: ADMIN.email,
+      KEYWARD_ADMIN_PASSWORD: ADMIN.password,
+      KEYWARD_LOG_LEVEL: 'info',
+      KEYWARD_PASSWORD_SCRYPT_N: '16384',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

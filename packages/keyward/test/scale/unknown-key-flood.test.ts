@@ -40,12 +40,17 @@ async function countQueries(work: () => Promise<void>): Promise<number> {
 for (const store of STORES) {
   describe(`a flood of unknown well-formed keys from one caller (${store}, two nodes)`, () => {
     const clock = manualClock(new Date('2026-06-01T00:00:00.000Z'))
-    const env = { KEYWARD_UNKNOWN_KEY_BURST: String(BURST), KEYWARD_UNKNOWN_KEY_RATE: String(RATE_PER_S), KEYWARD_USAGE_FLUSH_MS: '60000' }
+    const env = {
+      KEYWARD_UNKNOWN_KEY_BURST: String(BURST),
+      KEYWARD_UNKNOWN_KEY_RATE: String(RATE_PER_S),
+      KEYWARD_USAGE_FLUSH_MS: '60000',
+    }
     let a: TestServer
     let b: TestServer
     let flooder: { session: string; gateway: string }
     let other: { session: string; gateway: string }
-    const verifyOn = async (node: TestServer, gateway: string, key: string) => (await node.verify(gateway, key)).code as string
+    const verifyOn = async (node: TestServer, gateway: string, key: string) =>
+      (await node.verify(gateway, key)).code as string
 
     before(async () => {
       a = await TestServer.start(store, { clock, env })

@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
-import { type KeywardVerifier, type VerifyResult, createVerifier, keywardFastify, keywardHono, keywardMiddleware } from '../../src/index.js'
+import {
+  type KeywardVerifier,
+  type VerifyResult,
+  createVerifier,
+  keywardFastify,
+  keywardHono,
+  keywardMiddleware,
+} from '../../src/index.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
 import { STORES, TestServer } from '../helpers.js'
 import { within } from './cluster.js'
@@ -44,10 +51,20 @@ for (const store of STORES) {
       const before = v.cacheSize
       await within(1000, async () => (await v.verify(key)).code === 'VALID' && v.cacheSize > before)
       const calls = { findByHash: 0, consumeUse: 0 }
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- called back with apply(this) below
-      const original = { findByHash: KeyRepository.prototype.findByHash, consumeUse: KeyRepository.prototype.consumeUse }
-      KeyRepository.prototype.findByHash = function (...a) { calls.findByHash++; return original.findByHash.apply(this, a) }
-      KeyRepository.prototype.consumeUse = function (...a) { calls.consumeUse++; return original.consumeUse.apply(this, a) }
+      /* eslint-disable @typescript-eslint/unbound-method -- called back with apply(this) below */
+      const original = {
+        findByHash: KeyRepository.prototype.findByHash,
+        consumeUse: KeyRepository.prototype.consumeUse,
+      }
+      /* eslint-enable @typescript-eslint/unbound-method */
+      KeyRepository.prototype.findByHash = function (...a) {
+        calls.findByHash++
+        return original.findByHash.apply(this, a)
+      }
+      KeyRepository.prototype.consumeUse = function (...a) {
+        calls.consumeUse++
+        return original.consumeUse.apply(this, a)
+      }
       try {
         for (let i = 0; i < 100; i++) assert.equal((await v.verify(key)).code, 'VALID')
       } finally {
@@ -60,7 +77,9 @@ for (const store of STORES) {
       const { key } = await s.createKey(admin, { scopes: ['a'], meta: { tier: { name: 'pro' } } })
       const first = await v.verify(key)
       assert.throws(() => first.scopes!.push('admin'), TypeError)
-      assert.throws(() => { (first.meta!.tier as { name: string }).name = 'free' }, TypeError)
+      assert.throws(() => {
+        ;(first.meta!.tier as { name: string }).name = 'free'
+      }, TypeError)
       const again = await v.verify(key)
       assert.deepEqual(again.scopes, ['a'])
       assert.deepEqual(again.meta, { tier: { name: 'pro' } })
@@ -100,7 +119,8 @@ for (const store of STORES) {
         mw(req, res, (err) => {
           res.writeHead(err ? 500 : 200, { 'content-type': 'application/json' })
           res.end(JSON.stringify({ key_id: req.apiKey?.keyId ?? null }))
-        }))
+        }),
+      )
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
       try {
@@ -109,10 +129,16 @@ for (const store of STORES) {
         assert.equal(ok.status, 200)
         assert.deepEqual(await ok.json(), { key_id: id })
         await s.request('POST', `/v1/keys/${id}/disable`, { token: admin })
-        await within(1000, async () => (await fetch(url, { headers: { authorization: `Bearer ${key}` } })).status === 401)
+        await within(
+          1000,
+          async () => (await fetch(url, { headers: { authorization: `Bearer ${key}` } })).status === 401,
+        )
         const refused = await fetch(url, { headers: { authorization: `Bearer ${key}` } })
         assert.equal(refused.headers.get('www-authenticate'), 'Bearer')
-        assert.equal(((await refused.json()) as { error: { details: { code: string } } }).error.details.code, 'DISABLED')
+        assert.equal(
+          ((await refused.json()) as { error: { details: { code: string } } }).error.details.code,
+          'DISABLED',
+        )
       } finally {
         await new Promise((r) => server.close(r))
       }

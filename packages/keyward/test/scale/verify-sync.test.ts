@@ -90,7 +90,7 @@ for (const store of STORES) {
 }
 
 if (STORES.includes('postgres')) {
-  describe('KeywardVerifier.verifySync on PostgreSQL hears the server\'s writes', () => {
+  describe("KeywardVerifier.verifySync on PostgreSQL hears the server's writes", () => {
     it('stops answering VALID within 1 s of a revocation on the server, and never answers it again', async () => {
       const s = await TestServer.start('postgres')
       const v = await createVerifier({ databaseUrl: s.config.databaseUrl })

@@ -24,7 +24,10 @@ for (const store of STORES) {
 
     it('still lets a users:write key create members, and full admin credentials create admins', async () => {
       const k = await s.createKey(admin, { name: 'user-writer-2', scopes: ['users:write'] })
-      const m = await s.request('POST', '/v1/users', { token: k.key, body: { email: 'm@example.com', password: 'member-pass-1' } })
+      const m = await s.request('POST', '/v1/users', {
+        token: k.key,
+        body: { email: 'm@example.com', password: 'member-pass-1' },
+      })
       assert.equal(m.status, 201, m.text)
       assert.equal(m.body.role, 'member')
       assert.equal(await tryCreateAdmin(s, admin, 'by-session'), 201)

@@ -17,7 +17,13 @@ for (const store of STORES) {
     }
     const rows = async (s: TestServer) => ({
       tokens: (await s.kw.services.store.db.selectFrom('refresh_token').select('id').execute()).length,
-      audit: (await s.kw.services.store.db.selectFrom('audit_event').select('id').where('action', '=', 'auth.realm_login').execute()).length,
+      audit: (
+        await s.kw.services.store.db
+          .selectFrom('audit_event')
+          .select('id')
+          .where('action', '=', 'auth.realm_login')
+          .execute()
+      ).length,
     })
 
     it('without KEYWARD_REALM_ANONYMOUS, anonymous logins are refused (403) and write nothing', async () => {
@@ -35,11 +41,24 @@ for (const store of STORES) {
       const s = await start({ KEYWARD_REALM_ANONYMOUS: '1' }, clock)
       const statuses: number[] = []
       for (let i = 0; i < 40; i++) statuses.push((await s.request('POST', LOGIN, { body: {} })).status)
-      assert.ok(statuses.slice(0, 10).every((x) => x === 200), statuses.join())
-      assert.ok(statuses.slice(20).every((x) => x === 429), 'throttled per IP')
+      assert.ok(
+        statuses.slice(0, 10).every((x) => x === 200),
+        statuses.join(),
+      )
+      assert.ok(
+        statuses.slice(20).every((x) => x === 429),
+        'throttled per IP',
+      )
       assert.ok((await rows(s)).tokens <= 20)
-      const row = await s.kw.services.store.db.selectFrom('refresh_token').selectAll().where('provider', '=', 'anon-user').executeTakeFirstOrThrow()
-      assert.ok(Date.parse(row.expires_at) - Date.parse(row.created_at) <= 3600_000, 'an anonymous refresh token lives at most an hour')
+      const row = await s.kw.services.store.db
+        .selectFrom('refresh_token')
+        .selectAll()
+        .where('provider', '=', 'anon-user')
+        .executeTakeFirstOrThrow()
+      assert.ok(
+        Date.parse(row.expires_at) - Date.parse(row.created_at) <= 3600_000,
+        'an anonymous refresh token lives at most an hour',
+      )
     })
 
     it('with the flag, the real realm-web client logs in anonymously, and its session ends after an hour', async () => {
@@ -49,7 +68,10 @@ for (const store of STORES) {
       const user = await new Realm.App({ id: `anon-${store}`, baseUrl: url }).logIn(Realm.Credentials.anonymous())
       assert.equal(user.providerType, 'anon-user')
       clock.advance(3600_000 + 1000)
-      const r = await fetch(`${url}/api/client/v2.0/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${user.refreshToken}` } })
+      const r = await fetch(`${url}/api/client/v2.0/auth/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.refreshToken}` },
+      })
       assert.equal(r.status, 401)
     })
   })

@@ -15,7 +15,7 @@ for (const store of STORES) {
       return { status: r.statusCode, body: r.json() }
     }
 
-    it('an admin\'s action on a member\'s key shows up for the member without the admin\'s IP; admins see every IP', async () => {
+    it("an admin's action on a member's key shows up for the member without the admin's IP; admins see every IP", async () => {
       const admin = await s.adminToken()
       const mia = await s.member('mia', admin)
       const k = await s.createKey(mia.token)
@@ -26,7 +26,7 @@ for (const store of STORES) {
       const byAdmin = seen.find((e: any) => e.action === 'key.disable')
       const byMia = seen.find((e: any) => e.action === 'key.enable')
       assert.ok(byAdmin && byMia, 'the member sees events about their own key')
-      assert.equal(byAdmin.ip, null, 'not the admin\'s IP')
+      assert.equal(byAdmin.ip, null, "not the admin's IP")
       assert.equal(byMia.ip, '198.51.100.9', 'their own IP')
       assert.ok(!JSON.stringify(seen).includes('203.0.113.7'))
 

@@ -16,7 +16,10 @@ export async function realmSession(s: TestServer, key: string): Promise<string> 
 
 /** A Fluxbase key-management request authenticated with a key header, as Fluxbase's SDK sends it. */
 export function flux(s: TestServer, method: string, path: string, key: string, body?: unknown): Promise<Response> {
-  return s.request(method, `/api/v1${path}`, { headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}) })
+  return s.request(method, `/api/v1${path}`, {
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}),
+  })
 }
 
 /** Whether a secret still verifies (as the admin sees it). */
@@ -26,6 +29,9 @@ export async function verifies(s: TestServer, admin: string, key: string): Promi
 
 /** Tries to create an admin user with a credential; returns the status. */
 export async function tryCreateAdmin(s: TestServer, token: string, name: string): Promise<number> {
-  const r = await s.request('POST', '/v1/users', { token, body: { email: `${name}@evil.example`, password: 'evil-password-1', role: 'admin' } })
+  const r = await s.request('POST', '/v1/users', {
+    token,
+    body: { email: `${name}@evil.example`, password: 'evil-password-1', role: 'admin' },
+  })
   return r.status
 }

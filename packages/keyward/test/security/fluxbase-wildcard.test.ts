@@ -28,7 +28,10 @@ for (const store of STORES) {
     })
 
     it('refuses native scopes the "*" key does not hold, and the admin user is never created', async () => {
-      const r = await flux(s, 'POST', '/api-keys', star.key, { name: 'escalate', scopes: ['users:write', 'keys:write'] })
+      const r = await flux(s, 'POST', '/api-keys', star.key, {
+        name: 'escalate',
+        scopes: ['users:write', 'keys:write'],
+      })
       assert.equal(r.status, 403, r.text)
       assert.equal(await tryCreateAdmin(s, star.key, 'star'), 403)
     })
@@ -38,17 +41,27 @@ for (const store of STORES) {
       assert.equal(r.status, 201, r.text)
       assert.deepEqual(r.body.api_key.scopes, ['*'])
       assert.equal(await tryCreateAdmin(s, r.body.key, 'child'), 403)
-      assert.equal((await s.request('GET', '/v1/keys', { token: r.body.key })).status, 403, 'no native keys:read either')
+      assert.equal(
+        (await s.request('GET', '/v1/keys', { token: r.body.key })).status,
+        403,
+        'no native keys:read either',
+      )
       assert.equal((await flux(s, 'GET', '/api-keys', r.body.key)).status, 200, 'but Fluxbase management works')
     })
 
     it('never hands out the native scope a Fluxbase label stands for (write:clientkeys does not make keys:write keys)', async () => {
-      const fluxWriter = await s.createKey(admin, { name: 'flux-writer', scopes: ['write:clientkeys', 'read:clientkeys'] })
+      const fluxWriter = await s.createKey(admin, {
+        name: 'flux-writer',
+        scopes: ['write:clientkeys', 'read:clientkeys'],
+      })
       for (const scopes of [['keys:write'], ['keys:read'], ['*']]) {
         const r = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: `native-${scopes[0]}`, scopes })
-        assert.equal(r.status, 403, `${scopes.join(",")}: ${r.text}`)
+        assert.equal(r.status, 403, `${scopes.join(',')}: ${r.text}`)
       }
-      const same = await flux(s, 'POST', '/api-keys', fluxWriter.key, { name: 'same-labels', scopes: ['write:clientkeys'] })
+      const same = await flux(s, 'POST', '/api-keys', fluxWriter.key, {
+        name: 'same-labels',
+        scopes: ['write:clientkeys'],
+      })
       assert.equal(same.status, 201, same.text)
       const starNative = await flux(s, 'POST', '/api-keys', star.key, { name: 'star-native', scopes: ['keys:write'] })
       assert.equal(starNative.status, 403, starNative.text)

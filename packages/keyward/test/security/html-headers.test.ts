@@ -16,13 +16,28 @@ describe('every HTML response carries the Content-Security-Policy and X-Frame-Op
     writeFileSync(join(dist, 'index.html'), '<!doctype html><div id="root"></div>')
     writeFileSync(join(dist, 'other.html'), '<!doctype html><p>another page</p>')
     writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log(1)')
-    const config = loadConfig({ KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url, KEYWARD_LOG_LEVEL: 'silent' })
+    const config = loadConfig({
+      KEYWARD_DATABASE_URL: (await freshDatabase('sqlite')).url,
+      KEYWARD_LOG_LEVEL: 'silent',
+    })
     kw = await createKeyward(config, { logger: false, dashboardDir: dist })
   })
   after(() => kw.close())
 
-  const pages = ['/', '/keys/12', '/index.html', '/%69ndex.html', '/./index.html', '/assets/../index.html', '/other.html',
-    '/docs', '/docs/', '/docs/static/index.html', '/%64ocs', '/docs/static/oauth2-redirect.html']
+  const pages = [
+    '/',
+    '/keys/12',
+    '/index.html',
+    '/%69ndex.html',
+    '/./index.html',
+    '/assets/../index.html',
+    '/other.html',
+    '/docs',
+    '/docs/',
+    '/docs/static/index.html',
+    '/%64ocs',
+    '/docs/static/oauth2-redirect.html',
+  ]
   for (const url of pages) {
     it(`GET ${url}`, async () => {
       const r = await kw.app.inject({ url })
@@ -30,7 +45,11 @@ describe('every HTML response carries the Content-Security-Policy and X-Frame-Op
       assert.equal(r.statusCode, 200, `${url}: ${r.statusCode}`)
       assert.match(String(r.headers['content-type']), /^text\/html/, url)
       assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/, url)
-      assert.match(String(r.headers['content-security-policy']), /script-src 'self'(;|$)/, `${url}: no inline or foreign scripts`)
+      assert.match(
+        String(r.headers['content-security-policy']),
+        /script-src 'self'(;|$)/,
+        `${url}: no inline or foreign scripts`,
+      )
       assert.equal(r.headers['x-frame-options'], 'DENY', url)
       assert.equal(r.headers['x-content-type-options'], 'nosniff', url)
     })

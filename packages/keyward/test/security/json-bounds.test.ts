@@ -19,7 +19,11 @@ function bodyRoutes(tree: string): { method: string; url: string }[] {
     const depth = m[1]!.length / 4
     stack.length = depth
     stack.push(m[2]!)
-    const url = stack.join('').replace(/:appId/g, 'any-app').replace(/:\w+/g, '1').replace(/\*$/, 'api_key(1)')
+    const url = stack
+      .join('')
+      .replace(/:appId/g, 'any-app')
+      .replace(/:\w+/g, '1')
+      .replace(/\*$/, 'api_key(1)')
     for (const method of m[3]!.split(', ')) if (['POST', 'PUT', 'PATCH'].includes(method)) out.push({ method, url })
   }
   // The balena OData catch-all (`/v7/*`) does not show in the tree.
@@ -42,8 +46,14 @@ for (const kind of STORES) {
       // A ladder: how deep the parser gets before JSON.stringify overflows depends on the stack, so no single depth reproduces it.
       for (let depth = 1000; depth <= 10_000; depth += 1000) {
         const create = await s.request('POST', '/v1/keys', { token: admin, body: nestedMeta(depth) })
-        const patch = await s.request('PATCH', `/v1/keys/${keyId}`, { token: admin, body: `{"meta":${nestedObject(depth)}}` })
-        for (const [what, r] of [['create', create], ['update', patch]] as const) {
+        const patch = await s.request('PATCH', `/v1/keys/${keyId}`, {
+          token: admin,
+          body: `{"meta":${nestedObject(depth)}}`,
+        })
+        for (const [what, r] of [
+          ['create', create],
+          ['update', patch],
+        ] as const) {
           assert.notEqual(r.status, 500, `${what} at depth ${depth}: ${r.text}`)
           assert.equal(r.status, 400, `${what} at depth ${depth}: ${r.text}`)
           assert.equal(r.body.error.code, 'validation_failed', `${what} at depth ${depth}`)
@@ -56,12 +66,22 @@ for (const kind of STORES) {
       const deep = await s.request('POST', '/v1/keys', { token: admin, body: nestedMeta(9) })
       assert.equal(deep.status, 400, deep.text)
       assert.match(deep.body.error.message, /meta.*8 levels/)
-      const big = await s.request('POST', '/v1/keys', { token: admin, body: { name: 'big-meta', meta: { blob: 'x'.repeat(4096) } } })
+      const big = await s.request('POST', '/v1/keys', {
+        token: admin,
+        body: { name: 'big-meta', meta: { blob: 'x'.repeat(4096) } },
+      })
       assert.equal(big.status, 400, big.text)
       assert.match(big.body.error.message, /meta.*4096 bytes/)
-      const patch = await s.request('PATCH', `/v1/keys/${keyId}`, { token: admin, body: { meta: { blob: 'x'.repeat(4096) } } })
+      const patch = await s.request('PATCH', `/v1/keys/${keyId}`, {
+        token: admin,
+        body: { meta: { blob: 'x'.repeat(4096) } },
+      })
       assert.equal(patch.status, 400, patch.text)
-      assert.equal((await s.request('PATCH', `/v1/keys/${keyId}`, { token: admin, body: { meta: { a: [1, { b: 'ok' }] } } })).status, 200)
+      assert.equal(
+        (await s.request('PATCH', `/v1/keys/${keyId}`, { token: admin, body: { meta: { a: [1, { b: 'ok' }] } } }))
+          .status,
+        200,
+      )
     })
 
     it('the JSON parser itself refuses absurd nesting (any face, any route) as 400 validation_failed', async () => {
@@ -69,15 +89,28 @@ for (const kind of STORES) {
       assert.equal(r.status, 400, r.text)
       assert.equal(r.body.error.code, 'validation_failed')
       // Brackets inside strings are text, not nesting.
-      const inString = await s.request('POST', '/v1/keys', { token: admin, body: { name: '[[[[', meta: { v: '{'.repeat(3000) } } })
+      const inString = await s.request('POST', '/v1/keys', {
+        token: admin,
+        body: { name: '[[[[', meta: { v: '{'.repeat(3000) } },
+      })
       assert.equal(inString.status, 201, inString.text)
     })
 
     it('every face and route that takes a body answers deep or oversized JSON with a 4xx, signed in or not', async () => {
       const routes = bodyRoutes(s.kw.app.printRoutes({ commonPrefix: false }))
       assert.ok(routes.length >= 30, `found ${routes.length} body routes`)
-      for (const needed of ['POST /v1/keys', 'PATCH /v1/keys/1', 'POST /login_', 'POST /api/v1/auth/signin', 'POST /api/client/v2.0/auth/api_keys', 'PATCH /v7/api_key(1)']) {
-        assert.ok(routes.some((r) => `${r.method} ${r.url}` === needed), `${needed} is fuzzed`)
+      for (const needed of [
+        'POST /v1/keys',
+        'PATCH /v1/keys/1',
+        'POST /login_',
+        'POST /api/v1/auth/signin',
+        'POST /api/client/v2.0/auth/api_keys',
+        'PATCH /v7/api_key(1)',
+      ]) {
+        assert.ok(
+          routes.some((r) => `${r.method} ${r.url}` === needed),
+          `${needed} is fuzzed`,
+        )
       }
       const bodies = {
         deepArray: '['.repeat(30_000) + ']'.repeat(30_000),
@@ -91,7 +124,10 @@ for (const kind of STORES) {
         for (const token of [undefined, admin]) {
           for (const [what, body] of Object.entries(bodies)) {
             const r = await s.request(method, url, { token, body })
-            assert.ok(r.status >= 400 && r.status < 500, `${method} ${url} (${what}, ${token ? 'admin' : 'anonymous'}): ${r.status} ${r.text.slice(0, 200)}`)
+            assert.ok(
+              r.status >= 400 && r.status < 500,
+              `${method} ${url} (${what}, ${token ? 'admin' : 'anonymous'}): ${r.status} ${r.text.slice(0, 200)}`,
+            )
           }
         }
       }

@@ -32,9 +32,15 @@ for (const store of STORES) {
     after(() => s.close().catch(() => {}))
 
     it('Fluxbase signout, native logout and Realm logout answer 503 with a stable code; the session is still there afterwards', async () => {
-      const flux = (await s.request('POST', '/api/v1/auth/signin', { body: { email: ADMIN.email, password: ADMIN.password } })).body
+      const flux = (
+        await s.request('POST', '/api/v1/auth/signin', { body: { email: ADMIN.email, password: ADMIN.password } })
+      ).body
       const native = await s.adminToken()
-      const realm = (await s.request('POST', '/api/client/v2.0/app/a/auth/providers/local-userpass/login', { body: { username: ADMIN.email, password: ADMIN.password } })).body
+      const realm = (
+        await s.request('POST', '/api/client/v2.0/app/a/auth/providers/local-userpass/login', {
+          body: { username: ADMIN.email, password: ADMIN.password },
+        })
+      ).body
       // Used once, so both native tokens are in the session cache when the database goes away.
       assert.equal((await s.request('GET', '/api/v1/auth/user', { token: flux.access_token })).status, 200)
       assert.equal((await s.request('GET', '/v1/auth/whoami', { token: native })).status, 200)
@@ -56,8 +62,14 @@ for (const store of STORES) {
       assert.equal((await s.request('POST', '/api/v1/auth/signout', { token: flux.access_token })).status, 200)
       assert.equal((await s.request('GET', '/api/v1/auth/user', { token: flux.access_token })).status, 401)
       assert.equal((await s.request('POST', '/v1/auth/logout', { token: native })).status, 204)
-      assert.equal((await s.request('DELETE', '/api/client/v2.0/auth/session', { token: realm.refresh_token })).status, 204)
-      assert.equal((await s.request('POST', '/api/client/v2.0/auth/session', { token: realm.refresh_token })).status, 401)
+      assert.equal(
+        (await s.request('DELETE', '/api/client/v2.0/auth/session', { token: realm.refresh_token })).status,
+        204,
+      )
+      assert.equal(
+        (await s.request('POST', '/api/client/v2.0/auth/session', { token: realm.refresh_token })).status,
+        401,
+      )
     })
   })
 }

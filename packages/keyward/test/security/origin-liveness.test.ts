@@ -28,11 +28,16 @@ for (const store of STORES) {
     after(() => s.close())
 
     const kill = async (how: Death, id: number): Promise<void> => {
-      const r = how === 'revoke' ? await s.request('POST', `/v1/keys/${id}/revoke`, { token: rita.token, body: {} })
-        : how === 'disable' ? await s.request('POST', `/v1/keys/${id}/disable`, { token: rita.token })
-          : how === 'delete' ? await s.request('DELETE', `/v1/keys/${id}`, { token: rita.token })
-            : how === 'roll' ? await s.request('POST', `/v1/keys/${id}/roll`, { token: rita.token, body: {} })
-              : null
+      const r =
+        how === 'revoke'
+          ? await s.request('POST', `/v1/keys/${id}/revoke`, { token: rita.token, body: {} })
+          : how === 'disable'
+            ? await s.request('POST', `/v1/keys/${id}/disable`, { token: rita.token })
+            : how === 'delete'
+              ? await s.request('DELETE', `/v1/keys/${id}`, { token: rita.token })
+              : how === 'roll'
+                ? await s.request('POST', `/v1/keys/${id}/roll`, { token: rita.token, body: {} })
+                : null
       if (how === 'expire') return clock.advance(2 * 3600_000)
       assert.ok(r && r.status < 300, `${how}: ${r?.status} ${r?.text}`)
     }
@@ -44,16 +49,25 @@ for (const store of STORES) {
         const user = await newApp().logIn(Realm.Credentials.apiKey(k.key))
         const refresh = user.refreshToken!
         const access = user.accessToken!
-        assert.equal((await fetch(`${url}${P}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${refresh}` } })).status, 201)
+        assert.equal(
+          (await fetch(`${url}${P}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${refresh}` } }))
+            .status,
+          201,
+        )
 
         await kill(how, k.id)
 
-        const renew = await fetch(`${url}${P}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${refresh}` } })
-        assert.equal(renew.status, 401, 'a dead key\'s refresh token opens no new session')
-        const mint = await fetch(`${url}${P}/auth/api_keys`, {
-          method: 'POST', headers: { authorization: `Bearer ${refresh}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `m-${how}` }),
+        const renew = await fetch(`${url}${P}/auth/session`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${refresh}` },
         })
-        assert.equal(mint.status, 401, 'a dead key\'s refresh token creates no key')
+        assert.equal(renew.status, 401, "a dead key's refresh token opens no new session")
+        const mint = await fetch(`${url}${P}/auth/api_keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${refresh}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `m-${how}` }),
+        })
+        assert.equal(mint.status, 401, "a dead key's refresh token creates no key")
         const profile = await fetch(`${url}${P}/auth/profile`, { headers: { authorization: `Bearer ${access}` } })
         assert.equal(profile.status, 401, 'a JWT from a dead key is refused on its next use')
         if (how === 'expire') clock.advance(-2 * 3600_000)
@@ -72,7 +86,9 @@ for (const store of STORES) {
       const k = await s.createKey(rita.token, { scopes: ['keys:read'] })
       const user = await newApp().logIn(Realm.Credentials.apiKey(k.key))
       const mint = await fetch(`${url}${P}/auth/api_keys`, {
-        method: 'POST', headers: { authorization: `Bearer ${user.refreshToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'nope' }),
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.refreshToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'nope' }),
       })
       assert.equal(mint.status, 403, 'keys:read only: no key creation')
       const events = (await s.request('GET', `/v1/audit?action=auth.realm_login`, { token: admin })).body.events

@@ -15,7 +15,8 @@ describe('KEYWARD_PASSWORD_SCRYPT_N', () => {
   it("defaults to OWASP's advice (2^17) and refuses weaker or malformed costs", () => {
     assert.equal(loadConfig({}).passwordScryptN, 131072)
     assert.equal(loadConfig({ KEYWARD_PASSWORD_SCRYPT_N: '262144' }).passwordScryptN, 262144)
-    for (const bad of ['8192', '100000', 'abc', '2097152']) assert.throws(() => loadConfig({ KEYWARD_PASSWORD_SCRYPT_N: bad }), /KEYWARD_PASSWORD_SCRYPT_N/, bad)
+    for (const bad of ['8192', '100000', 'abc', '2097152'])
+      assert.throws(() => loadConfig({ KEYWARD_PASSWORD_SCRYPT_N: bad }), /KEYWARD_PASSWORD_SCRYPT_N/, bad)
   })
 })
 
@@ -24,7 +25,13 @@ for (const kind of STORES) {
   describe(`passwords are hashed at the configured cost and old hashes are upgraded at login (${kind})`, () => {
     let s: TestServer
     const storedHash = async (email: string) =>
-      (await s.kw.services.store.db.selectFrom('user').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow()).password_hash
+      (
+        await s.kw.services.store.db
+          .selectFrom('user')
+          .select('password_hash')
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+      ).password_hash
     before(async () => {
       s = await TestServer.start(kind, { env: { KEYWARD_PASSWORD_SCRYPT_N: '131072' } })
     })
@@ -37,8 +44,14 @@ for (const kind of STORES) {
     it('a user stored with the old parameters logs in and ends up with the new ones; the password still works, a wrong one does not upgrade', async () => {
       const admin = await s.adminToken()
       await s.member('legacy', admin)
-      await s.kw.services.store.db.updateTable('user').set({ password_hash: oldHash('legacy-password-1') }).where('email', '=', 'legacy@example.com').execute()
-      const wrong = await s.request('POST', '/v1/auth/login', { body: { email: 'legacy@example.com', password: 'nope' } })
+      await s.kw.services.store.db
+        .updateTable('user')
+        .set({ password_hash: oldHash('legacy-password-1') })
+        .where('email', '=', 'legacy@example.com')
+        .execute()
+      const wrong = await s.request('POST', '/v1/auth/login', {
+        body: { email: 'legacy@example.com', password: 'nope' },
+      })
       assert.equal(wrong.status, 401)
       assert.match(await storedHash('legacy@example.com'), /^scrypt\$16384\$/, 'a failed login changes nothing')
       await s.login('legacy@example.com', 'legacy-password-1')

@@ -49,16 +49,26 @@ for (const store of STORES) {
       assert.equal((await s.request('POST', `/v1/keys/${victim.id}/disable`, { token: admin })).status, 200)
       assert.equal((await s.request('POST', `/v1/keys/${victim.id}/enable`, { token: writer.key })).status, 403)
       const rt = await realmSession(s, writer.key)
-      const realm = await s.request('PUT', `${REALM}/auth/api_keys/${victim.id.toString(16).padStart(24, '0')}/enable`, { token: rt })
+      const realm = await s.request(
+        'PUT',
+        `${REALM}/auth/api_keys/${victim.id.toString(16).padStart(24, '0')}/enable`,
+        { token: rt },
+      )
       assert.equal(realm.status, 403, realm.text)
       assert.equal(await verifies(s, admin, victim.key), false, 'still disabled')
     })
 
     it('refuses to change a wider key through Fluxbase PATCH and balena OData PATCH', async () => {
-      const fluxWriter = await s.createKey(admin, { name: 'flux-writer', scopes: ['write:clientkeys', 'read:clientkeys'] })
+      const fluxWriter = await s.createKey(admin, {
+        name: 'flux-writer',
+        scopes: ['write:clientkeys', 'read:clientkeys'],
+      })
       const f = await flux(s, 'PATCH', `/api-keys/${full.id}`, fluxWriter.key, { rate_limit_per_minute: 5 })
       assert.equal(f.status, 403, f.text)
-      const b = await s.request('PATCH', `/v7/api_key(${full.id})`, { token: writer.key, body: { expiry_date: '2099-01-01T00:00:00Z' } })
+      const b = await s.request('PATCH', `/v7/api_key(${full.id})`, {
+        token: writer.key,
+        body: { expiry_date: '2099-01-01T00:00:00Z' },
+      })
       assert.ok(b.status === 401 || b.status === 403, `balena refuses: ${b.status} ${b.text}`)
       const after = await s.request('GET', `/v1/keys/${full.id}`, { token: admin })
       assert.deepEqual([after.body.rate_limit, after.body.expires_at], [null, null])
@@ -68,8 +78,16 @@ for (const store of STORES) {
       const narrow = await s.createKey(writer.key, { name: 'narrow', scopes: ['keys:read'] })
       const r = await s.request('POST', `/v1/keys/${narrow.id}/roll`, { token: writer.key, body: {} })
       assert.equal(r.status, 200, r.text)
-      assert.equal((await s.request('PATCH', `/v1/keys/${narrow.id}`, { token: writer.key, body: { scopes: ['keys:write'] } })).status, 200)
-      assert.equal((await s.request('POST', `/v1/keys/${full.id}/roll`, { token: admin, body: {} })).status, 200, 'the admin session holds all rights')
+      assert.equal(
+        (await s.request('PATCH', `/v1/keys/${narrow.id}`, { token: writer.key, body: { scopes: ['keys:write'] } }))
+          .status,
+        200,
+      )
+      assert.equal(
+        (await s.request('POST', `/v1/keys/${full.id}/roll`, { token: admin, body: {} })).status,
+        200,
+        'the admin session holds all rights',
+      )
     })
   })
 }

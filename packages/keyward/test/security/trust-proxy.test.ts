@@ -4,8 +4,18 @@ import { loadConfig } from '../../src/config.js'
 import { ADMIN, TestServer } from '../helpers.js'
 
 /** The IP the audit trail recorded for the last login. */
-async function loginIp(s: TestServer, headers: Record<string, string>, remoteAddress = '127.0.0.1'): Promise<string | null> {
-  const r = await s.kw.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json', ...headers }, remoteAddress, payload: JSON.stringify(ADMIN) })
+async function loginIp(
+  s: TestServer,
+  headers: Record<string, string>,
+  remoteAddress = '127.0.0.1',
+): Promise<string | null> {
+  const r = await s.kw.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    headers: { 'content-type': 'application/json', ...headers },
+    remoteAddress,
+    payload: JSON.stringify(ADMIN),
+  })
   assert.equal(r.statusCode, 200, r.body)
   const events = await s.request('GET', '/v1/audit?action=auth.login&limit=1', { token: r.json().access_token })
   return events.body.events[0].ip
@@ -21,7 +31,8 @@ describe('KEYWARD_TRUST_PROXY: a client cannot choose its own IP with X-Forwarde
     assert.equal(tp('true'), 1, 'true is one hop too')
     assert.equal(tp('2'), 2)
     assert.deepEqual(tp('10.0.0.0/8, 192.168.1.7,::1'), ['10.0.0.0/8', '192.168.1.7', '::1'])
-    for (const bad of ['all', '10.0.0.0/33', '300.1.1.1', '-1', '1.5']) assert.throws(() => tp(bad), /KEYWARD_TRUST_PROXY/, bad)
+    for (const bad of ['all', '10.0.0.0/33', '300.1.1.1', '-1', '1.5'])
+      assert.throws(() => tp(bad), /KEYWARD_TRUST_PROXY/, bad)
   })
 
   describe('with one hop (KEYWARD_TRUST_PROXY=1)', () => {

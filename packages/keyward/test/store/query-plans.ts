@@ -7,12 +7,21 @@ import type { Database } from '../../src/store/schema.js'
 /** A Kysely on an existing database that remembers every statement it runs (to EXPLAIN them afterwards). */
 export function recordingDb(url: string): { db: Kysely<Database>; dialect: Dialect; statements: CompiledQuery[] } {
   const statements: CompiledQuery[] = []
-  const log = (e: { level: string; query: CompiledQuery }) => { if (e.level === 'query') statements.push(e.query) }
+  const log = (e: { level: string; query: CompiledQuery }) => {
+    if (e.level === 'query') statements.push(e.query)
+  }
   if (url.startsWith('sqlite:')) {
     const dialect = new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
     return { db: new Kysely<Database>({ dialect, log }), dialect: 'sqlite', statements }
   }
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }), log }), dialect: 'postgres', statements }
+  return {
+    db: new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+      log,
+    }),
+    dialect: 'postgres',
+    statements,
+  }
 }
 
 /** One step of a query plan: what it does, and whether it runs once per outer row (inside a correlated subquery). */
@@ -25,7 +34,9 @@ export interface PlanStep {
 export async function planOf(db: Kysely<Database>, dialect: Dialect, q: CompiledQuery): Promise<PlanStep[]> {
   const text = `explain ${dialect === 'sqlite' ? 'query plan' : '(format json)'} ${q.sql}`
   const { rows } = await db.executeQuery<Record<string, unknown>>({ ...q, sql: text })
-  return dialect === 'sqlite' ? sqliteSteps(rows as { id: number; parent: number; detail: string }[]) : postgresSteps(rows[0]!['QUERY PLAN'])
+  return dialect === 'sqlite'
+    ? sqliteSteps(rows as { id: number; parent: number; detail: string }[])
+    : postgresSteps(rows[0]!['QUERY PLAN'])
 }
 
 function sqliteSteps(rows: { id: number; parent: number; detail: string }[]): PlanStep[] {
@@ -38,14 +49,23 @@ function sqliteSteps(rows: { id: number; parent: number; detail: string }[]): Pl
   return rows.map((r) => ({ detail: r.detail, correlated: correlated(r) }))
 }
 
-interface PgNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Parent Relationship'?: string; Plans?: PgNode[] }
+interface PgNode {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Name'?: string
+  'Parent Relationship'?: string
+  Plans?: PgNode[]
+}
 
 function postgresSteps(plan: unknown): PlanStep[] {
   const json = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PgNode }[]
   const out: PlanStep[] = []
   const walk = (n: PgNode, correlated: boolean) => {
     const inSubPlan = correlated || n['Parent Relationship'] === 'SubPlan'
-    out.push({ detail: [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' '), correlated: inSubPlan })
+    out.push({
+      detail: [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' '),
+      correlated: inSubPlan,
+    })
     for (const c of n.Plans ?? []) walk(c, inSubPlan)
   }
   walk(json[0]!.Plan, false)
@@ -58,7 +78,10 @@ function postgresSteps(plan: unknown): PlanStep[] {
  * scans of a subquery's own result (`SCAN (subquery-1)`, `SCAN probe`) are not table scans.
  */
 export function fullScans(steps: PlanStep[]): PlanStep[] {
-  return steps.filter((s) => (/^SCAN (?!\(|probe\b)/.test(s.detail) && !s.detail.includes('VIRTUAL TABLE')) || /^Seq Scan /.test(s.detail))
+  return steps.filter(
+    (s) =>
+      (/^SCAN (?!\(|probe\b)/.test(s.detail) && !s.detail.includes('VIRTUAL TABLE')) || /^Seq Scan /.test(s.detail),
+  )
 }
 
 /** Runs ANALYZE so the planner knows the tables' sizes (PostgreSQL autovacuum would, a little later). */

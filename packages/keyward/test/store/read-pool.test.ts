@@ -8,12 +8,16 @@ import { STORES, freshDatabase } from '../helpers.js'
 
 const BUDGET_MS = 1_000
 /** A statement that runs for minutes on either store unless something stops it. */
-const endless = (s: Store) => s.dialect === 'postgres'
-  ? sql`select pg_sleep(600)`
-  : sql`with recursive c(i) as (select 1 union all select i + 1 from c where i < 10000000000) select count(*) from c`
+const endless = (s: Store) =>
+  s.dialect === 'postgres'
+    ? sql`select pg_sleep(600)`
+    : sql`with recursive c(i) as (select 1 union all select i + 1 from c where i < 10000000000) select count(*) from c`
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<KeywardError> {
-  const e = await p.then(() => null, (err: unknown) => err)
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  )
   assert.ok(e instanceof KeywardError, `expected a KeywardError, got ${String(e)}`)
   assert.equal(e.code, code)
   return e
@@ -45,19 +49,32 @@ for (const kind of STORES) {
 
     it('sees every committed write, and returns large results whole and in order', async () => {
       const at = new Date().toISOString()
-      await store.db.insertInto('actor').values(Array.from({ length: 1_234 }, () => ({ kind: 'user' as const, created_at: at }))).execute()
+      await store.db
+        .insertInto('actor')
+        .values(Array.from({ length: 1_234 }, () => ({ kind: 'user' as const, created_at: at })))
+        .execute()
       const rows = await store.readDb.selectFrom('actor').select('id').orderBy('id').execute()
       assert.equal(rows.length, 1_234)
-      assert.deepEqual(rows.map((r) => r.id), [...rows.map((r) => r.id)].sort((a, b) => a - b))
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [...rows.map((r) => r.id)].sort((a, b) => a - b),
+      )
     })
 
     it('refuses writes on the read side', async () => {
       await assert.rejects(store.readDb.insertInto('actor').values({ kind: 'user', created_at: 'x' }).execute())
     })
 
-    it('also bounds statements on the main connection of PostgreSQL (statement_timeout)', { skip: kind === 'sqlite' && 'SQLite runs main-connection statements synchronously; only the read pool can stop one' }, async () => {
-      await rejectsWith(endless(store).execute(store.db), 'query_too_expensive')
-    })
+    it(
+      'also bounds statements on the main connection of PostgreSQL (statement_timeout)',
+      {
+        skip:
+          kind === 'sqlite' && 'SQLite runs main-connection statements synchronously; only the read pool can stop one',
+      },
+      async () => {
+        await rejectsWith(endless(store).execute(store.db), 'query_too_expensive')
+      },
+    )
   })
 }
 

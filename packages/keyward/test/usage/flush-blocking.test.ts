@@ -54,8 +54,15 @@ for (const store of STORES) {
       ids = []
       for (let done = 0; done < DISTINCT_KEYS; done += 1000) {
         const rows = Array.from({ length: 1000 }, (_, i) => ({
-          actor_id: owner.actor_id, kind: 'user' as const, hash: hashSecret(`filler-${done + i}`), key_prefix: 'kw_fill',
-          scopes: '[]', meta: '{}', created_by_actor_id: owner.actor_id, created_at: now, updated_at: now,
+          actor_id: owner.actor_id,
+          kind: 'user' as const,
+          hash: hashSecret(`filler-${done + i}`),
+          key_prefix: 'kw_fill',
+          scopes: '[]',
+          meta: '{}',
+          created_by_actor_id: owner.actor_id,
+          created_at: now,
+          updated_at: now,
         }))
         ids.push(...(await db.insertInto('api_key').values(rows).returning('id').execute()).map((r) => r.id))
       }
@@ -83,20 +90,30 @@ for (const store of STORES) {
         assert.deepEqual(errors, [])
         // Chunked: the loop turned between chunks of at most 1,000 rows (two tables, so 2 × 12 chunks at least).
         assert.ok(flush.turns >= (2 * DISTINCT_KEYS) / 1000, `only ${flush.turns} event-loop turns during the flush`)
-        const touched = await db.selectFrom('api_key').select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('last_used_at', '=', new Date(at).toISOString()).executeTakeFirstOrThrow()
+        const touched = await db
+          .selectFrom('api_key')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('last_used_at', '=', new Date(at).toISOString())
+          .executeTakeFirstOrThrow()
         assert.equal(Number(touched.n), DISTINCT_KEYS)
-        const counted = await db.selectFrom('key_usage').select((eb) => eb.fn.sum<number>('count').as('n'))
-          .where('day', '=', day).where('code', '=', 'VALID').executeTakeFirstOrThrow()
+        const counted = await db
+          .selectFrom('key_usage')
+          .select((eb) => eb.fn.sum<number>('count').as('n'))
+          .where('day', '=', day)
+          .where('code', '=', 'VALID')
+          .executeTakeFirstOrThrow()
         assert.equal(Number(counted.n), 2 * DISTINCT_KEYS)
-        attempts.push(`${flush.longestMs.toFixed(2)} ms over ${flush.turns} turns (idle noise ${idle.longestMs.toFixed(2)} ms)`)
+        attempts.push(
+          `${flush.longestMs.toFixed(2)} ms over ${flush.turns} turns (idle noise ${idle.longestMs.toFixed(2)} ms)`,
+        )
         best = Math.min(best, flush.longestMs - Math.max(MAX_BLOCKING_MS, 2 * idle.longestMs))
       }
       console.log(`# ${store}: longest event-loop block while flushing ${DISTINCT_KEYS} keys: ${attempts.join('; ')}`)
       // Known regression (DESIGN.md, "Verification"): on the perf branch alone the best attempt held the loop
       // ≤ 4.4 ms; after the wave-2 merges it measures 5–16 ms, cause not found yet. Reported, not hidden:
       // the run is marked TODO with the figures until the bound holds again.
-      if (best > 0) t.todo(`flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`)
+      if (best > 0)
+        t.todo(`flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`)
     })
 
     it('a failed chunk and what follows it stay pending, and are written by the next flush (counted once)', async () => {
@@ -117,8 +134,12 @@ for (const store of STORES) {
       errors.length = 0
       await usage.flush()
       assert.deepEqual(errors, [])
-      const counted = await s.kw.services.store.db.selectFrom('key_usage').select((eb) => eb.fn.sum<number>('count').as('n'))
-        .where('day', '=', '2026-05-04').where('code', '=', 'DISABLED').executeTakeFirstOrThrow()
+      const counted = await s.kw.services.store.db
+        .selectFrom('key_usage')
+        .select((eb) => eb.fn.sum<number>('count').as('n'))
+        .where('day', '=', '2026-05-04')
+        .where('code', '=', 'DISABLED')
+        .executeTakeFirstOrThrow()
       assert.equal(Number(counted.n), DISTINCT_KEYS)
     })
   })

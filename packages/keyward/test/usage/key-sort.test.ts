@@ -8,7 +8,13 @@ type Field = 'created_at' | 'name' | 'last_used_at' | 'expires_at'
 type Order = 'asc' | 'desc'
 const FIELDS: Field[] = ['created_at', 'name', 'last_used_at', 'expires_at']
 const ORDERS: Order[] = ['asc', 'desc']
-interface Listed { id: number; name: string | null; created_at: string; last_used_at: string | null; expires_at: string | null }
+interface Listed {
+  id: number
+  name: string | null
+  created_at: string
+  last_used_at: string | null
+  expires_at: string | null
+}
 
 /** What the API promises: values in `order`, keys without a value last, ties by id in the same direction. */
 function inOrder(a: Listed, b: Listed, field: Field, order: Order): boolean {
@@ -23,7 +29,12 @@ function inOrder(a: Listed, b: Listed, field: Field, order: Order): boolean {
 }
 
 /** A key's spec: minutes after the base time for each timestamp; names from a small set so they tie. */
-interface Spec { name: number | null; created: number; used: number | null; expires: number | null }
+interface Spec {
+  name: number | null
+  created: number
+  used: number | null
+  expires: number | null
+}
 const NAMES = ['alpha', 'bravo', 'charlie']
 const BASE = Date.parse('2026-04-01T00:00:00.000Z')
 const at = (min: number) => new Date(BASE + min * 60_000)
@@ -47,10 +58,12 @@ for (const store of STORES) {
       for (const spec of specs) {
         clock.set(at(spec.created))
         const k = await s.createKey(m.token, {
-          name: NAMES[spec.name ?? 0], ...(spec.expires !== null && { expires_at: at(1000 + spec.expires).toISOString() }),
+          name: NAMES[spec.name ?? 0],
+          ...(spec.expires !== null && { expires_at: at(1000 + spec.expires).toISOString() }),
         })
         // Unnamed keys exist (balena device and provisioning keys); the native API always names them.
-        if (spec.name === null) await s.kw.services.store.db.updateTable('api_key').set({ name: null }).where('id', '=', k.id).execute()
+        if (spec.name === null)
+          await s.kw.services.store.db.updateTable('api_key').set({ name: null }).where('id', '=', k.id).execute()
         if (spec.used !== null) {
           clock.set(at(100 + spec.used))
           assert.equal((await s.verify(m.token, k.key)).code, 'VALID')
@@ -66,7 +79,9 @@ for (const store of STORES) {
       const out: Listed[] = []
       let cursor: string | null = null
       for (let pages = 0; pages < 1000; pages++) {
-        const r = await s.request('GET', `/v1/keys?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, { token })
+        const r = await s.request('GET', `/v1/keys?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, {
+          token,
+        })
         assert.equal(r.status, 200, r.text)
         out.push(...(r.body.api_keys as Listed[]))
         cursor = r.body.next_cursor
@@ -76,9 +91,16 @@ for (const store of STORES) {
     }
 
     function assertSorted(list: Listed[], ids: number[], field: Field, order: Order): void {
-      assert.deepEqual(list.map((k) => k.id).sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'every key exactly once')
+      assert.deepEqual(
+        list.map((k) => k.id).sort((a, b) => a - b),
+        [...ids].sort((a, b) => a - b),
+        'every key exactly once',
+      )
       for (let i = 1; i < list.length; i++) {
-        assert.ok(inOrder(list[i - 1]!, list[i]!, field, order), `${field} ${order}: ${JSON.stringify(list[i - 1])} before ${JSON.stringify(list[i])}`)
+        assert.ok(
+          inOrder(list[i - 1]!, list[i]!, field, order),
+          `${field} ${order}: ${JSON.stringify(list[i - 1])} before ${JSON.stringify(list[i])}`,
+        )
       }
     }
 
@@ -98,21 +120,38 @@ for (const store of STORES) {
           const whole = await listAll(m.token, `&sort=${field}&order=${order}`, 500)
           assertSorted(whole, m.ids, field, order)
           for (const limit of [1, 2, 3]) {
-            assert.deepEqual((await listAll(m.token, `&sort=${field}&order=${order}`, limit)).map((k) => k.id), whole.map((k) => k.id), `${field} ${order} limit ${limit}`)
+            assert.deepEqual(
+              (await listAll(m.token, `&sort=${field}&order=${order}`, limit)).map((k) => k.id),
+              whole.map((k) => k.id),
+              `${field} ${order} limit ${limit}`,
+            )
           }
         }
       }
     })
 
     it('keeps newest first as the default, equal to sort=created_at&order=desc', async () => {
-      const m = await memberWith([{ name: 0, created: 0, used: null, expires: null }, { name: 1, created: 0, used: null, expires: null }, { name: 2, created: 2, used: null, expires: null }])
+      const m = await memberWith([
+        { name: 0, created: 0, used: null, expires: null },
+        { name: 1, created: 0, used: null, expires: null },
+        { name: 2, created: 2, used: null, expires: null },
+      ])
       const plain = await listAll(m.token, '', 2)
-      assert.deepEqual(plain.map((k) => k.id), [m.ids[2], m.ids[1], m.ids[0]])
-      assert.deepEqual((await listAll(m.token, '&sort=created_at&order=desc', 2)).map((k) => k.id), plain.map((k) => k.id))
+      assert.deepEqual(
+        plain.map((k) => k.id),
+        [m.ids[2], m.ids[1], m.ids[0]],
+      )
+      assert.deepEqual(
+        (await listAll(m.token, '&sort=created_at&order=desc', 2)).map((k) => k.id),
+        plain.map((k) => k.id),
+      )
     })
 
     it('refuses a cursor of another sort or order, a forged cursor, and an unknown sort, with 400', async () => {
-      const m = await memberWith([{ name: 0, created: 0, used: null, expires: null }, { name: 1, created: 1, used: null, expires: null }])
+      const m = await memberWith([
+        { name: 0, created: 0, used: null, expires: null },
+        { name: 1, created: 1, used: null, expires: null },
+      ])
       const first = await s.request('GET', '/v1/keys?limit=1&sort=name&order=asc', { token: m.token })
       const cursor = first.body.next_cursor as string
       assert.ok(cursor)
@@ -124,7 +163,11 @@ for (const store of STORES) {
       }
       const forged = Buffer.from(JSON.stringify(['name', 'asc', 1, 'x'])).toString('base64url')
       for (const c of [forged, 'not-a-cursor', Buffer.from('k:12').toString('base64url')]) {
-        assert.equal((await s.request('GET', `/v1/keys?sort=name&order=asc&cursor=${c}`, { token: m.token })).status, 400, c)
+        assert.equal(
+          (await s.request('GET', `/v1/keys?sort=name&order=asc&cursor=${c}`, { token: m.token })).status,
+          400,
+          c,
+        )
       }
       assert.equal((await s.request('GET', '/v1/keys?sort=hash', { token: m.token })).status, 400)
       assert.equal((await s.request('GET', '/v1/keys?order=up', { token: m.token })).status, 400)
@@ -137,13 +180,19 @@ for (const store of STORES) {
         used: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
         expires: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
       })
-      await fc.assert(fc.asyncProperty(
-        fc.array(spec, { minLength: 0, maxLength: 9 }), fc.constantFrom(...FIELDS), fc.constantFrom(...ORDERS), fc.integer({ min: 1, max: 4 }),
-        async (specs, field, order, limit) => {
-          const m = await memberWith(specs)
-          assertSorted(await listAll(m.token, `&sort=${field}&order=${order}`, limit), m.ids, field, order)
-        },
-      ), { numRuns: 12 })
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(spec, { minLength: 0, maxLength: 9 }),
+          fc.constantFrom(...FIELDS),
+          fc.constantFrom(...ORDERS),
+          fc.integer({ min: 1, max: 4 }),
+          async (specs, field, order, limit) => {
+            const m = await memberWith(specs)
+            assertSorted(await listAll(m.token, `&sort=${field}&order=${order}`, limit), m.ids, field, order)
+          },
+        ),
+        { numRuns: 12 },
+      )
     })
   })
 }

@@ -9,8 +9,14 @@ for (const store of STORES) {
     let s: TestServer
     let admin: string
     const errors: unknown[] = []
-    const rows = (keyId: number) => s.kw.services.store.db.selectFrom('key_usage').select(['day', 'code', 'count'])
-      .where('key_id', '=', keyId).orderBy('day').orderBy('code').execute()
+    const rows = (keyId: number) =>
+      s.kw.services.store.db
+        .selectFrom('key_usage')
+        .select(['day', 'code', 'count'])
+        .where('key_id', '=', keyId)
+        .orderBy('day')
+        .orderBy('code')
+        .execute()
     const usage = async (token: string, keyId: number, days?: number) =>
       s.request('GET', `/v1/keys/${keyId}/usage${days === undefined ? '' : `?days=${days}`}`, { token })
 
@@ -30,7 +36,10 @@ for (const store of STORES) {
       await s.request('POST', `/v1/keys/${k.id}/disable`, { token: admin })
       for (let i = 0; i < 2; i++) assert.equal((await s.verify(admin, k.key)).code, 'DISABLED')
       assert.deepEqual(await rows(k.id), [], 'nothing written on the request path')
-      assert.deepEqual((await usage(admin, k.id, 2)).body.days.map((d: { valid: number; refused: number }) => d.valid + d.refused), [0, 0])
+      assert.deepEqual(
+        (await usage(admin, k.id, 2)).body.days.map((d: { valid: number; refused: number }) => d.valid + d.refused),
+        [0, 0],
+      )
 
       // Past midnight UTC: the next verifications count for the next day.
       clock.set(new Date('2026-03-02T00:00:00.000Z'))
@@ -56,7 +65,10 @@ for (const store of STORES) {
       // The next batch adds to the same rows: still one row per (key, day, outcome).
       for (let i = 0; i < 4; i++) await s.verify(admin, k.key)
       await s.kw.services.usage.flush()
-      assert.deepEqual((await rows(k.id)).filter((x) => x.day === '2026-03-02'), [{ day: '2026-03-02', code: 'VALID', count: 5 }])
+      assert.deepEqual(
+        (await rows(k.id)).filter((x) => x.day === '2026-03-02'),
+        [{ day: '2026-03-02', code: 'VALID', count: 5 }],
+      )
       assert.deepEqual(errors, [])
     })
 
@@ -81,17 +93,28 @@ for (const store of STORES) {
       const op = doc.paths['/v1/keys/{id}/usage'].get
       assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['days', 'id'])
       const body = op.responses['200'].content['application/json'].schema
-      assert.deepEqual(Object.keys(body.properties.days.items.properties).sort(), ['by_code', 'date', 'refused', 'valid'])
+      assert.deepEqual(Object.keys(body.properties.days.items.properties).sort(), [
+        'by_code',
+        'date',
+        'refused',
+        'valid',
+      ])
       const list = doc.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)
       assert.ok(list.includes('sort') && list.includes('order'), list.join(','))
     })
 
     it('counts nothing for secrets that match no key', async () => {
-      const before = await s.kw.services.store.db.selectFrom('key_usage').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+      const before = await s.kw.services.store.db
+        .selectFrom('key_usage')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
       await s.verify(admin, 'kw_' + 'A'.repeat(49))
       await s.verify(admin, 'not-a-key')
       await s.kw.services.usage.flush()
-      const after = await s.kw.services.store.db.selectFrom('key_usage').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+      const after = await s.kw.services.store.db
+        .selectFrom('key_usage')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
       assert.equal(Number(after.n), Number(before.n))
     })
 
@@ -103,7 +126,10 @@ for (const store of STORES) {
       assert.equal((await usage(admin, k.id)).status, 200)
       const other = await usage(bob.token, k.id)
       assert.equal(other.status, 404)
-      assert.equal(other.body.error.code, (await s.request('GET', `/v1/keys/${k.id}`, { token: bob.token })).body.error.code)
+      assert.equal(
+        other.body.error.code,
+        (await s.request('GET', `/v1/keys/${k.id}`, { token: bob.token })).body.error.code,
+      )
       assert.equal((await usage(bob.token, 999_999)).status, 404)
     })
 
@@ -128,7 +154,10 @@ for (const store of STORES) {
       const k = await s.createKey(admin)
       await s.verify(admin, k.key)
       await s.verify(admin, 'kw_' + k.key.slice(3, -1) + (k.key.endsWith('A') ? 'B' : 'A')) // bad checksum: no key
-      const count = async () => (await s.kw.services.store.db.selectFrom('key_usage').select('count').where('key_id', '=', k.id).execute()).map((r) => r.count)
+      const count = async () =>
+        (await s.kw.services.store.db.selectFrom('key_usage').select('count').where('key_id', '=', k.id).execute()).map(
+          (r) => r.count,
+        )
       assert.deepEqual(await count(), [])
       await s.kw.services.usage.stop()
       assert.deepEqual(await count(), [1])

@@ -5,17 +5,44 @@ import { Field } from '../ui'
 import { fieldError } from './key-form-state'
 
 /** Who the new key acts for: me, another user, an application (provisioning key) or a device. */
-export function OwnerField({ value, onChange, me, error }: { value: string; onChange: (v: string) => void; me: User | null; error: ApiError | null }) {
+export function OwnerField({
+  value,
+  onChange,
+  me,
+  error,
+}: {
+  value: string
+  onChange: (v: string) => void
+  me: User | null
+  error: ApiError | null
+}) {
   const dir = useDirectory()
   return (
-    <Field label="Owner" hint="A user key acts for its user; an application's provisioning key registers devices; a device key acts for one device."
-      error={fieldError(error, 'owner')}>
+    <Field
+      label="Owner"
+      hint="A user key acts for its user; an application's provisioning key registers devices; a device key acts for one device."
+      error={fieldError(error, 'owner')}
+    >
       {(p) => (
         <select {...p} name="owner" value={value} onChange={(e) => onChange(e.target.value)}>
           {me && <option value={ownerValue({ kind: 'user', id: me.id })}>Me ({me.email})</option>}
-          {dir.users.filter((u) => u.id !== me?.id).map((u) => <option key={`u${u.id}`} value={ownerValue({ kind: 'user', id: u.id })}>User: {u.email}</option>)}
-          {dir.applications.map((a) => <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>Application: {a.name}</option>)}
-          {dir.devices.map((d) => <option key={`d${d.id}`} value={ownerValue({ kind: 'device', id: d.id })}>Device: {dir.ownerName({ kind: 'device', id: d.id })}</option>)}
+          {dir.users
+            .filter((u) => u.id !== me?.id)
+            .map((u) => (
+              <option key={`u${u.id}`} value={ownerValue({ kind: 'user', id: u.id })}>
+                User: {u.email}
+              </option>
+            ))}
+          {dir.applications.map((a) => (
+            <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>
+              Application: {a.name}
+            </option>
+          ))}
+          {dir.devices.map((d) => (
+            <option key={`d${d.id}`} value={ownerValue({ kind: 'device', id: d.id })}>
+              Device: {dir.ownerName({ kind: 'device', id: d.id })}
+            </option>
+          ))}
         </select>
       )}
     </Field>

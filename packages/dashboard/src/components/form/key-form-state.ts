@@ -3,7 +3,11 @@ import type { ApiError, ApiKey, KeyLimits } from '../../api'
 
 /** Expiry choices: presets, a custom date, never, or (when editing) leave it as it is. */
 export type ExpiryChoice = 'keep' | '7d' | '30d' | '1y' | 'never' | 'custom'
-const PRESET_MS: Record<'7d' | '30d' | '1y', number> = { '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '1y': 365 * 86_400_000 }
+const PRESET_MS: Record<'7d' | '30d' | '1y', number> = {
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+  '1y': 365 * 86_400_000,
+}
 
 /** The form's text state: everything as typed, converted to the API's shape only on submit. */
 export interface KeyFormState {
@@ -24,17 +28,37 @@ export interface KeyFormState {
 
 /** The create form's starting values. */
 export const emptyKeyForm: KeyFormState = {
-  name: '', description: '', scopes: '', expiry: 'never', customExpiry: '', rateLimitOn: false, rateLimit: '100', rateWindowS: '60',
-  usageOn: false, remaining: '1000', refillOn: false, refillAmount: '1000', refillIntervalS: '86400',
+  name: '',
+  description: '',
+  scopes: '',
+  expiry: 'never',
+  customExpiry: '',
+  rateLimitOn: false,
+  rateLimit: '100',
+  rateWindowS: '60',
+  usageOn: false,
+  remaining: '1000',
+  refillOn: false,
+  refillAmount: '1000',
+  refillIntervalS: '86400',
 }
 
 /** The form state that shows an existing key as it is. */
 export function keyFormOf(k: ApiKey): KeyFormState {
   return {
-    ...emptyKeyForm, name: k.name ?? '', description: k.description ?? '', scopes: k.scopes.join(' '), expiry: 'keep',
-    rateLimitOn: k.rate_limit !== null, rateLimit: String(k.rate_limit?.limit ?? 100), rateWindowS: String(k.rate_limit?.window_s ?? 60),
-    usageOn: k.remaining !== null, remaining: String(k.remaining ?? 1000),
-    refillOn: k.refill !== null, refillAmount: String(k.refill?.amount ?? 1000), refillIntervalS: String(k.refill?.interval_s ?? 86400),
+    ...emptyKeyForm,
+    name: k.name ?? '',
+    description: k.description ?? '',
+    scopes: k.scopes.join(' '),
+    expiry: 'keep',
+    rateLimitOn: k.rate_limit !== null,
+    rateLimit: String(k.rate_limit?.limit ?? 100),
+    rateWindowS: String(k.rate_limit?.window_s ?? 60),
+    usageOn: k.remaining !== null,
+    remaining: String(k.remaining ?? 1000),
+    refillOn: k.refill !== null,
+    refillAmount: String(k.refill?.amount ?? 1000),
+    refillIntervalS: String(k.refill?.interval_s ?? 86400),
   }
 }
 

@@ -5,7 +5,19 @@ import { ErrorNote, Field, Modal } from '../ui'
 import type { KeyAction } from './useKeyAction'
 
 /** Confirms a deletion by typing the key's name; then returns to the key list, which says what happened. */
-export function DeleteDialog({ k, api, action, open, onClose }: { k: ApiKey; api: Api; action: KeyAction; open: boolean; onClose: () => void }) {
+export function DeleteDialog({
+  k,
+  api,
+  action,
+  open,
+  onClose,
+}: {
+  k: ApiKey
+  api: Api
+  action: KeyAction
+  open: boolean
+  onClose: () => void
+}) {
   const [typed, setTyped] = useState('')
   const navigate = useNavigate()
   const confirmText = k.name ?? k.key_prefix
@@ -16,14 +28,23 @@ export function DeleteDialog({ k, api, action, open, onClose }: { k: ApiKey; api
   }
   return (
     <Modal open={open} title="Delete this key?" onClose={onClose}>
-      <p><strong>Deleting removes the key for good</strong>; it will be refused and disappear from lists. To keep a record, revoke instead.</p>
+      <p>
+        <strong>Deleting removes the key for good</strong>; it will be refused and disappear from lists. To keep a
+        record, revoke instead.
+      </p>
       <Field label={`Type "${confirmText}" to confirm`}>
-        {(p) => <input {...p} name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />}
+        {(p) => (
+          <input {...p} name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+        )}
       </Field>
       <ErrorNote error={action.error} />
       <div className="actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="button" className="danger" disabled={action.busy || typed !== confirmText} onClick={remove}>Delete key</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={action.busy || typed !== confirmText} onClick={remove}>
+          Delete key
+        </button>
       </div>
     </Modal>
   )

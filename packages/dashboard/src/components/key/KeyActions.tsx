@@ -6,7 +6,13 @@ import type { KeyAction } from './useKeyAction'
 export type KeyDialog = 'none' | 'roll' | 'revoke' | 'delete'
 
 /** The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete. */
-export function KeyActions({ k, api, action, onEdit, onOpen }: {
+export function KeyActions({
+  k,
+  api,
+  action,
+  onEdit,
+  onOpen,
+}: {
   k: ApiKey
   api: Api
   action: KeyAction
@@ -18,15 +24,39 @@ export function KeyActions({ k, api, action, onEdit, onOpen }: {
     <div className="toolbar" role="group" aria-label="Key actions">
       {k.status !== 'revoked' && (
         <>
-          {onEdit && <button type="button" onClick={onEdit}>Edit</button>}
-          {k.disabled_at
-            ? <button type="button" disabled={busy} onClick={() => act('Key enabled: it verifies again.', () => api.enableKey(k.id))}>Enable</button>
-            : <button type="button" disabled={busy} onClick={() => act('Key disabled: it is refused until enabled.', () => api.disableKey(k.id))}>Disable</button>}
-          <button type="button" onClick={() => onOpen('roll')}>Roll</button>
-          <button type="button" className="danger" onClick={() => onOpen('revoke')}>Revoke</button>
+          {onEdit && (
+            <button type="button" onClick={onEdit}>
+              Edit
+            </button>
+          )}
+          {k.disabled_at ? (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => act('Key enabled: it verifies again.', () => api.enableKey(k.id))}
+            >
+              Enable
+            </button>
+          ) : (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => act('Key disabled: it is refused until enabled.', () => api.disableKey(k.id))}
+            >
+              Disable
+            </button>
+          )}
+          <button type="button" onClick={() => onOpen('roll')}>
+            Roll
+          </button>
+          <button type="button" className="danger" onClick={() => onOpen('revoke')}>
+            Revoke
+          </button>
         </>
       )}
-      <button type="button" className="danger-outline" onClick={() => onOpen('delete')}>Delete</button>
+      <button type="button" className="danger-outline" onClick={() => onOpen('delete')}>
+        Delete
+      </button>
     </div>
   )
 }

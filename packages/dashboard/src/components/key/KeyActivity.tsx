@@ -6,20 +6,36 @@ import { UsageChart } from '../UsageChart'
 /** Verifications per day and the audit trail of one key (reloaded when the key changes). */
 export function KeyActivity({ id, updatedAt }: { id: number; updatedAt: string }) {
   const { api } = useSession()
-  const trail = useLoad(async () => (await api.audit({ target_id: String(id), limit: 100 })).events.filter((e) => e.target_type === 'api_key'), [api, id, updatedAt])
+  const trail = useLoad(
+    async () =>
+      (await api.audit({ target_id: String(id), limit: 100 })).events.filter((e) => e.target_type === 'api_key'),
+    [api, id, updatedAt],
+  )
   const usage = useLoad(async () => (await api.keyUsage(id, 30)).days, [api, id, updatedAt])
   return (
     <>
       <h2>Verifications per day</h2>
       {usage.loading && !usage.data && <Loading what="Loading usage" />}
       <ErrorNote error={usage.error} />
-      {usage.data && (usage.data.some((d) => d.valid + d.refused > 0)
-        ? <UsageChart days={usage.data} />
-        : <Empty><p>No verifications in the last 30 days. Counts appear here within seconds of a key being verified.</p></Empty>)}
+      {usage.data &&
+        (usage.data.some((d) => d.valid + d.refused > 0) ? (
+          <UsageChart days={usage.data} />
+        ) : (
+          <Empty>
+            <p>No verifications in the last 30 days. Counts appear here within seconds of a key being verified.</p>
+          </Empty>
+        ))}
       <h2>Audit trail</h2>
       {trail.loading && !trail.data && <Loading what="Loading audit trail" />}
       <ErrorNote error={trail.error} />
-      {trail.data && (trail.data.length ? <AuditTable events={trail.data} showTarget={false} /> : <Empty><p>No events recorded for this key.</p></Empty>)}
+      {trail.data &&
+        (trail.data.length ? (
+          <AuditTable events={trail.data} showTarget={false} />
+        ) : (
+          <Empty>
+            <p>No events recorded for this key.</p>
+          </Empty>
+        ))}
     </>
   )
 }

@@ -7,20 +7,62 @@ export function KeyFacts({ k }: { k: ApiKey }) {
   const { ownerName } = useDirectory()
   return (
     <dl className="facts card">
-      <dt>Prefix</dt><dd><code>{k.key_prefix}…</code></dd>
-      <dt>Owner</dt><dd>{ownerName(k.owner)} <span className="muted">({k.owner.kind})</span></dd>
-      <dt>Kind</dt><dd>{k.kind}</dd>
-      <dt>Description</dt><dd>{k.description ?? <span className="muted">none</span>}</dd>
-      <dt>Scopes <span className="muted">(checked when your API verifies the key)</span></dt>
-      <dd>{k.scopes.length ? k.scopes.map((s) => <code key={s} className="scope">{s}</code>) : <span className="muted">no scopes</span>}</dd>
-      <dt>Access to Keyward's API</dt><dd>{keywardAccess(k.scopes)}</dd>
-      <dt>Created</dt><dd>{when(k.created_at)}</dd>
-      <dt>Last used</dt><dd>{k.last_used_at ? `${when(k.last_used_at)} (${relative(k.last_used_at)})` : 'never'}</dd>
-      <dt>Expires</dt><dd>{k.expires_at ? `${when(k.expires_at)} (${relative(k.expires_at)})` : 'never'}</dd>
-      <dt>Rate limit</dt><dd>{k.rate_limit ? `${k.rate_limit.limit} per ${duration(k.rate_limit.window_s)}` : 'none'}</dd>
-      <dt>Uses left</dt><dd>{k.remaining ?? 'unlimited'}{k.refill && `, reset to ${k.refill.amount} every ${duration(k.refill.interval_s)}`}</dd>
-      {k.disabled_at && <><dt>Disabled</dt><dd>{when(k.disabled_at)}</dd></>}
-      {k.revoked_at && <><dt>Revoked</dt><dd>{when(k.revoked_at)}{k.revoked_reason && ` — ${k.revoked_reason}`}</dd></>}
+      <dt>Prefix</dt>
+      <dd>
+        <code>{k.key_prefix}…</code>
+      </dd>
+      <dt>Owner</dt>
+      <dd>
+        {ownerName(k.owner)} <span className="muted">({k.owner.kind})</span>
+      </dd>
+      <dt>Kind</dt>
+      <dd>{k.kind}</dd>
+      <dt>Description</dt>
+      <dd>{k.description ?? <span className="muted">none</span>}</dd>
+      <dt>
+        Scopes <span className="muted">(checked when your API verifies the key)</span>
+      </dt>
+      <dd>
+        {k.scopes.length ? (
+          k.scopes.map((s) => (
+            <code key={s} className="scope">
+              {s}
+            </code>
+          ))
+        ) : (
+          <span className="muted">no scopes</span>
+        )}
+      </dd>
+      <dt>Access to Keyward's API</dt>
+      <dd>{keywardAccess(k.scopes)}</dd>
+      <dt>Created</dt>
+      <dd>{when(k.created_at)}</dd>
+      <dt>Last used</dt>
+      <dd>{k.last_used_at ? `${when(k.last_used_at)} (${relative(k.last_used_at)})` : 'never'}</dd>
+      <dt>Expires</dt>
+      <dd>{k.expires_at ? `${when(k.expires_at)} (${relative(k.expires_at)})` : 'never'}</dd>
+      <dt>Rate limit</dt>
+      <dd>{k.rate_limit ? `${k.rate_limit.limit} per ${duration(k.rate_limit.window_s)}` : 'none'}</dd>
+      <dt>Uses left</dt>
+      <dd>
+        {k.remaining ?? 'unlimited'}
+        {k.refill && `, reset to ${k.refill.amount} every ${duration(k.refill.interval_s)}`}
+      </dd>
+      {k.disabled_at && (
+        <>
+          <dt>Disabled</dt>
+          <dd>{when(k.disabled_at)}</dd>
+        </>
+      )}
+      {k.revoked_at && (
+        <>
+          <dt>Revoked</dt>
+          <dd>
+            {when(k.revoked_at)}
+            {k.revoked_reason && ` — ${k.revoked_reason}`}
+          </dd>
+        </>
+      )}
     </dl>
   )
 }

@@ -4,7 +4,19 @@ import { ErrorNote, Field, Modal } from '../ui'
 import type { KeyAction } from './useKeyAction'
 
 /** Confirms a revocation, with an optional reason kept in the audit trail. */
-export function RevokeDialog({ k, api, action, open, onClose }: { k: ApiKey; api: Api; action: KeyAction; open: boolean; onClose: () => void }) {
+export function RevokeDialog({
+  k,
+  api,
+  action,
+  open,
+  onClose,
+}: {
+  k: ApiKey
+  api: Api
+  action: KeyAction
+  open: boolean
+  onClose: () => void
+}) {
   const [reason, setReason] = useState('')
   const { error } = action
   const revoke = async () => {
@@ -12,14 +24,30 @@ export function RevokeDialog({ k, api, action, open, onClose }: { k: ApiKey; api
   }
   return (
     <Modal open={open} title="Revoke this key?" onClose={onClose}>
-      <p><strong>Revoking is final.</strong> The key will be refused from now on and cannot be enabled again. It stays listed, for the audit trail.</p>
+      <p>
+        <strong>Revoking is final.</strong> The key will be refused from now on and cannot be enabled again. It stays
+        listed, for the audit trail.
+      </p>
       <Field label="Reason (optional, kept in the audit trail)" error={error?.fields.reason}>
-        {(p) => <input {...p} name="reason" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. leaked in a log" />}
+        {(p) => (
+          <input
+            {...p}
+            name="reason"
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="e.g. leaked in a log"
+          />
+        )}
       </Field>
       {error && !error.fields.reason && <ErrorNote error={error} />}
       <div className="actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="button" className="danger" disabled={action.busy} onClick={revoke}>Revoke key</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={action.busy} onClick={revoke}>
+          Revoke key
+        </button>
       </div>
     </Modal>
   )

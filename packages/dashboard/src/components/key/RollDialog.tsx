@@ -4,7 +4,12 @@ import { when } from '../../format'
 import { ErrorNote, Field, Modal } from '../ui'
 import type { KeyAction } from './useKeyAction'
 
-const GRACE: [number, string][] = [[0, 'No grace: the old key stops now'], [3600, '1 hour'], [86_400, '24 hours'], [604_800, '7 days']]
+const GRACE: [number, string][] = [
+  [0, 'No grace: the old key stops now'],
+  [3600, '1 hour'],
+  [86_400, '24 hours'],
+  [604_800, '7 days'],
+]
 
 /** What the page says after a roll: when the old secret stops working. */
 export function rolledNotice(graceS: number, now = Date.now()): string {
@@ -13,7 +18,14 @@ export function rolledNotice(graceS: number, now = Date.now()): string {
 }
 
 /** Confirms a roll and picks the old secret's grace period; the new secret goes to `onSecret`. */
-export function RollDialog({ k, api, action, open, onClose, onSecret }: {
+export function RollDialog({
+  k,
+  api,
+  action,
+  open,
+  onClose,
+  onSecret,
+}: {
   k: ApiKey
   api: Api
   action: KeyAction
@@ -32,18 +44,29 @@ export function RollDialog({ k, api, action, open, onClose, onSecret }: {
   }
   return (
     <Modal open={open} title="Roll this key" onClose={onClose}>
-      <p>Rolling issues a new secret for this key. The old secret can keep working for a grace period, so you can switch over without downtime.</p>
+      <p>
+        Rolling issues a new secret for this key. The old secret can keep working for a grace period, so you can switch
+        over without downtime.
+      </p>
       <Field label="Old secret keeps working for">
         {(p) => (
           <select {...p} value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
-            {GRACE.map(([s, l]) => <option key={s} value={s}>{l}</option>)}
+            {GRACE.map(([s, l]) => (
+              <option key={s} value={s}>
+                {l}
+              </option>
+            ))}
           </select>
         )}
       </Field>
       <ErrorNote error={action.error} />
       <div className="actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="button" className="primary" disabled={action.busy} onClick={roll}>Roll key</button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="primary" disabled={action.busy} onClick={roll}>
+          Roll key
+        </button>
       </div>
     </Modal>
   )

@@ -19,16 +19,34 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
     return () => clearTimeout(t)
   }, [search, p.q, p.status, p.kind, p.owner, p.sort, p.order]) // eslint-disable-line react-hooks/exhaustive-deps -- setFilter derives from these
   return (
-    <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); p.setFilter('q', search.trim()) }}>
+    <form
+      className="filters"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault()
+        p.setFilter('q', search.trim())
+      }}
+    >
       <label>
         <span>Search by name</span>
-        <input type="search" name="q" maxLength={100} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="e.g. production" />
+        <input
+          type="search"
+          name="q"
+          maxLength={100}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          placeholder="e.g. production"
+        />
       </label>
       <label>
         <span>Status</span>
         <select name="status" value={p.status} onChange={(e) => p.setFilter('status', e.target.value)}>
           <option value="">Any status</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
         </select>
       </label>
       <OwnerFilter value={p.owner} onChange={(v) => p.setFilter('owner', v)} me={user} />
@@ -36,15 +54,30 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
         <span>Kind</span>
         <select name="kind" value={p.kind} onChange={(e) => p.setFilter('kind', e.target.value)}>
           <option value="">Any kind</option>
-          {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
         </select>
       </label>
       <label className="narrow-only">
         <span>Sort by</span>
-        <select name="sort" value={`${p.sort}:${p.order}`} onChange={(e) => { const [f, d] = e.target.value.split(':'); p.setSort(f as KeySortField, d as SortOrder) }}>
-          {(Object.keys(SORTS) as KeySortField[]).flatMap((f) => (['asc', 'desc'] as SortOrder[]).map((d) => (
-            <option key={`${f}:${d}`} value={`${f}:${d}`}>{SORTS[f].label} {d === 'asc' ? '↑ ascending' : '↓ descending'}</option>
-          )))}
+        <select
+          name="sort"
+          value={`${p.sort}:${p.order}`}
+          onChange={(e) => {
+            const [f, d] = e.target.value.split(':')
+            p.setSort(f as KeySortField, d as SortOrder)
+          }}
+        >
+          {(Object.keys(SORTS) as KeySortField[]).flatMap((f) =>
+            (['asc', 'desc'] as SortOrder[]).map((d) => (
+              <option key={`${f}:${d}`} value={`${f}:${d}`}>
+                {SORTS[f].label} {d === 'asc' ? '↑ ascending' : '↓ descending'}
+              </option>
+            )),
+          )}
         </select>
       </label>
     </form>

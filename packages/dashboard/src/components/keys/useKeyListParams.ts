@@ -36,11 +36,23 @@ export function useKeyListParams(onChange: () => void): KeyListParams {
     onChange()
   }
   return {
-    q: params.get('q') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '', owner: params.get('owner') ?? '', sort, order,
+    q: params.get('q') ?? '',
+    status: params.get('status') ?? '',
+    kind: params.get('kind') ?? '',
+    owner: params.get('owner') ?? '',
+    sort,
+    order,
     setFilter: (name, value) => update((next) => (value ? next.set(name, value) : next.delete(name))),
-    setSort: (field, nextOrder) => update((next) => {
-      // None in the URL means the API's default, newest first.
-      if (field === 'created_at' && nextOrder === 'desc') { next.delete('sort'); next.delete('order') } else { next.set('sort', field); next.set('order', nextOrder) }
-    }),
+    setSort: (field, nextOrder) =>
+      update((next) => {
+        // None in the URL means the API's default, newest first.
+        if (field === 'created_at' && nextOrder === 'desc') {
+          next.delete('sort')
+          next.delete('order')
+        } else {
+          next.set('sort', field)
+          next.set('order', nextOrder)
+        }
+      }),
   }
 }

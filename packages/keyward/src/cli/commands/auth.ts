@@ -8,7 +8,11 @@ type Env = Record<string, string | undefined>
 /** `keyward login`, `logout`, `whoami`. */
 export function registerAuthCommands(program: Command, env: Env): void {
   remoteAction<{ email?: string; password?: string }>(
-    remoteOptions(program.command('login').description('log in and store the session token (in $KEYWARD_CONFIG_DIR or ~/.config/keyward, mode 0600)'))
+    remoteOptions(
+      program
+        .command('login')
+        .description('log in and store the session token (in $KEYWARD_CONFIG_DIR or ~/.config/keyward, mode 0600)'),
+    )
       .option('--email <email>', 'email or username (asked for when missing)')
       .option('--password <password>', 'password (KEYWARD_PASSWORD; asked for without echo when missing)'),
     env,
@@ -48,13 +52,20 @@ export function registerAuthCommands(program: Command, env: Env): void {
     async ({ client, config, out }) => {
       const me = await client.auth.whoami()
       out.result(me, () => {
-        out.line(fields([
-          ['server', config.url],
-          ['via', me.via === 'session' ? 'session token' : `API key ${me.api_key?.id ?? ''} (${me.api_key?.key_prefix ?? ''}…)`],
-          ['actor', `${me.actor.kind}:${me.actor.id}`],
-          ...(me.user ? ([['user', `${me.user.email} (${me.user.role})`]] as [string, string][]) : []),
-          ['scopes', me.scopes?.length ? me.scopes.join(', ') : '(all)'],
-        ]))
+        out.line(
+          fields([
+            ['server', config.url],
+            [
+              'via',
+              me.via === 'session'
+                ? 'session token'
+                : `API key ${me.api_key?.id ?? ''} (${me.api_key?.key_prefix ?? ''}…)`,
+            ],
+            ['actor', `${me.actor.kind}:${me.actor.id}`],
+            ...(me.user ? ([['user', `${me.user.email} (${me.user.role})`]] as [string, string][]) : []),
+            ['scopes', me.scopes?.length ? me.scopes.join(', ') : '(all)'],
+          ]),
+        )
       })
     },
   )

@@ -8,20 +8,43 @@ type Env = Record<string, string | undefined>
 /** `keyward applications list|get|create`: the owners of provisioning and device keys (balena fleets). */
 export function registerApplicationCommands(program: Command, env: Env): void {
   const apps = program.command('applications').alias('apps').description('manage applications (fleets of devices)')
-  remoteAction(remoteOptions(apps.command('list').description('list the applications you can see')), env, async ({ client, out }) => {
-    const all = await client.applications.all()
-    out.result({ applications: all }, () => out.line(applicationTable(all)))
-  })
+  remoteAction(
+    remoteOptions(apps.command('list').description('list the applications you can see')),
+    env,
+    async ({ client, out }) => {
+      const all = await client.applications.all()
+      out.result({ applications: all }, () => out.line(applicationTable(all)))
+    },
+  )
   remoteAction<object, [string]>(
-    remoteOptions(apps.command('get').description('show one application').argument('<id|slug|uuid>', 'application id, slug (owner/name) or uuid')),
+    remoteOptions(
+      apps
+        .command('get')
+        .description('show one application')
+        .argument('<id|slug|uuid>', 'application id, slug (owner/name) or uuid'),
+    ),
     env,
     async ({ client, out }, _o, ref) => {
       const a = await client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref)
-      out.result(a, () => out.line(fields([['id', String(a.id)], ['name', a.name], ['slug', a.slug], ['uuid', a.uuid], ['owner', `user:${a.owner_user_id}`], ['created', when(a.created_at)]])))
+      out.result(a, () =>
+        out.line(
+          fields([
+            ['id', String(a.id)],
+            ['name', a.name],
+            ['slug', a.slug],
+            ['uuid', a.uuid],
+            ['owner', `user:${a.owner_user_id}`],
+            ['created', when(a.created_at)],
+          ]),
+        ),
+      )
     },
   )
   remoteAction<{ name: string }>(
-    remoteOptions(apps.command('create').description('create an application')).requiredOption('--name <name>', 'letters, digits, dots, underscores and hyphens'),
+    remoteOptions(apps.command('create').description('create an application')).requiredOption(
+      '--name <name>',
+      'letters, digits, dots, underscores and hyphens',
+    ),
     env,
     async ({ client, out }, o) => {
       const a = await client.applications.create({ name: o.name })
@@ -34,7 +57,11 @@ export function registerApplicationCommands(program: Command, env: Env): void {
 export function registerDeviceCommands(program: Command, env: Env): void {
   const devices = program.command('devices').description('manage devices')
   remoteAction<{ application?: string }>(
-    remoteOptions(devices.command('list').description('list the devices you can see')).option('--application <id>', 'only this application\'s devices', parse.id),
+    remoteOptions(devices.command('list').description('list the devices you can see')).option(
+      '--application <id>',
+      "only this application's devices",
+      parse.id,
+    ),
     env,
     async ({ client, out }, o) => {
       const all = await client.devices.all(o.application ? { application_id: Number(o.application) } : {})
@@ -46,12 +73,23 @@ export function registerDeviceCommands(program: Command, env: Env): void {
     env,
     async ({ client, out }, _o, ref) => {
       const d = await client.devices.find(/^\d+$/.test(ref) ? Number(ref) : ref)
-      out.result(d, () => out.line(fields([['id', String(d.id)], ['name', d.name ?? '-'], ['uuid', d.uuid], ['application', String(d.application_id)], ['created', when(d.created_at)]])))
+      out.result(d, () =>
+        out.line(
+          fields([
+            ['id', String(d.id)],
+            ['name', d.name ?? '-'],
+            ['uuid', d.uuid],
+            ['application', String(d.application_id)],
+            ['created', when(d.created_at)],
+          ]),
+        ),
+      )
     },
   )
   remoteAction<{ application: string; name?: string }>(
     remoteOptions(devices.command('create').description('add a device to an application'))
-      .requiredOption('--application <id>', 'application id', parse.id).option('--name <name>', 'device name'),
+      .requiredOption('--application <id>', 'application id', parse.id)
+      .option('--name <name>', 'device name'),
     env,
     async ({ client, out }, o) => {
       const d = await client.devices.create({ application_id: Number(o.application), ...(o.name && { name: o.name }) })
@@ -71,7 +109,10 @@ export function registerAuditCommand(program: Command, env: Env): void {
     env,
     async ({ client, out }, o) => {
       const { events } = await client.audit.list({
-        limit: Math.min(o.limit ?? 50, 500), ...(o.action && { action: o.action }), ...(o.target && { target_id: o.target }), ...(o.before && { before_id: Number(o.before) }),
+        limit: Math.min(o.limit ?? 50, 500),
+        ...(o.action && { action: o.action }),
+        ...(o.target && { target_id: o.target }),
+        ...(o.before && { before_id: Number(o.before) }),
       })
       out.result({ events }, () => out.line(auditTable(events)))
     },

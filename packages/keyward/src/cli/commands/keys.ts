@@ -1,5 +1,16 @@
 import { type Command, Option } from 'commander'
-import type { ApiKey, CreatedKey, KeyKind, KeySortField, KeyStatus, ListKeysFilter, OwnerRef, RateLimit, Refill, UpdateKeyInput } from '@keyward/client'
+import type {
+  ApiKey,
+  CreatedKey,
+  KeyKind,
+  KeySortField,
+  KeyStatus,
+  ListKeysFilter,
+  OwnerRef,
+  RateLimit,
+  Refill,
+  UpdateKeyInput,
+} from '@keyward/client'
 import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
 import { UsageError, parse } from '../parse.js'
 import { promptLine, promptSecret } from '../prompt.js'
@@ -26,8 +37,12 @@ function limitOptions(cmd: Command): Command {
   return cmd
     .option('--description <text>', 'free text')
     .option('--expires-at <date>', 'ISO-8601 date, e.g. 2027-12-31T23:59:59Z ("never" for none)', parse.expiry)
-    .option('--scopes <scopes>', 'comma-separated scopes your API checks when it verifies the key, e.g. invoices:read,invoices:write; '
-      + "Keyward's own scopes (keys:read, users:write, ...) also narrow the key on Keyward's API", parse.list)
+    .option(
+      '--scopes <scopes>',
+      'comma-separated scopes your API checks when it verifies the key, e.g. invoices:read,invoices:write; ' +
+        "Keyward's own scopes (keys:read, users:write, ...) also narrow the key on Keyward's API",
+      parse.list,
+    )
     .option('--meta <json>', 'JSON object stored with the key', parse.meta)
     .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
     .option('--rate-limit-per-minute <n>', 'same as --rate-limit n/60s', parse.int)
@@ -52,7 +67,9 @@ function limitsOf(o: LimitFlags): UpdateKeyInput {
 function printSecret(out: Printer, created: CreatedKey, verb: string): void {
   out.result(created, () => {
     const k = created.api_key
-    out.note(`${verb} key ${k.id}${k.name ? ` "${k.name}"` : ''} (${k.kind}, owner ${k.owner.kind}:${k.owner.id}). The secret:`)
+    out.note(
+      `${verb} key ${k.id}${k.name ? ` "${k.name}"` : ''} (${k.kind}, owner ${k.owner.kind}:${k.owner.id}). The secret:`,
+    )
     out.line(created.key)
     out.note('Store it now: it is shown only this once and cannot be recovered.')
   })
@@ -64,23 +81,55 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
   remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
-      .requiredOption('--name <name>', 'key name (unique among the owner\'s keys)')
+      .requiredOption('--name <name>', "key name (unique among the owner's keys)")
       .option('--prefix <prefix>', 'key prefix instead of kw, e.g. live')
       .option('--owner <kind:id>', 'owner: user:<id>, application:<id> or device:<id> (default: you)', parse.owner),
     env,
     async ({ client, out }, o) => {
       const created = await client.apiKeys.create({
-        name: o.name, ...limitsOf(o), ...(o.prefix !== undefined && { prefix: o.prefix }), ...(o.owner && { owner: o.owner }),
+        name: o.name,
+        ...limitsOf(o),
+        ...(o.prefix !== undefined && { prefix: o.prefix }),
+        ...(o.owner && { owner: o.owner }),
       })
       printSecret(out, created, 'Created')
     },
   )
 
-  remoteAction<{ status?: KeyStatus; kind?: KeyKind; owner?: OwnerRef; q?: string; limit?: number; cursor?: string; all?: boolean; sort?: KeySortField; order?: 'asc' | 'desc' }>(
+  remoteAction<{
+    status?: KeyStatus
+    kind?: KeyKind
+    owner?: OwnerRef
+    q?: string
+    limit?: number
+    cursor?: string
+    all?: boolean
+    sort?: KeySortField
+    order?: 'asc' | 'desc'
+  }>(
     remoteOptions(keys.command('list').description('list keys (newest first unless --sort)'))
-      .addOption(new Option('--sort <field>', 'sort by this field').choices(['created_at', 'name', 'last_used_at', 'expires_at']))
-      .addOption(new Option('--order <order>', 'sort direction (default: desc for dates, asc for name and expiry)').choices(['asc', 'desc']))
-      .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'disabled', 'revoked']))
+      .addOption(
+        new Option('--sort <field>', 'sort by this field').choices([
+          'created_at',
+          'name',
+          'last_used_at',
+          'expires_at',
+        ]),
+      )
+      .addOption(
+        new Option('--order <order>', 'sort direction (default: desc for dates, asc for name and expiry)').choices([
+          'asc',
+          'desc',
+        ]),
+      )
+      .addOption(
+        new Option('--status <status>', 'only keys in this state').choices([
+          'active',
+          'expired',
+          'disabled',
+          'revoked',
+        ]),
+      )
       .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
       .option('-q, --q <text>', 'name contains')
@@ -90,7 +139,13 @@ export function registerKeyCommands(program: Command, env: Env): void {
     env,
     async ({ client, out }, o) => {
       const filter: ListKeysFilter = {
-        status: o.status, kind: o.kind, q: o.q, limit: o.limit, cursor: o.cursor, sort: o.sort, order: o.order,
+        status: o.status,
+        kind: o.kind,
+        q: o.q,
+        limit: o.limit,
+        cursor: o.cursor,
+        sort: o.sort,
+        order: o.order,
         ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
       }
       if (o.all) {
@@ -103,7 +158,9 @@ export function registerKeyCommands(program: Command, env: Env): void {
       const page = await client.apiKeys.list(filter)
       out.result(page, () => {
         out.line(keyTable(page.api_keys))
-        out.note(`${page.api_keys.length} of ${page.total} key(s)${page.next_cursor ? `; next page: --cursor ${page.next_cursor}` : ''}`)
+        out.note(
+          `${page.api_keys.length} of ${page.total} key(s)${page.next_cursor ? `; next page: --cursor ${page.next_cursor}` : ''}`,
+        )
       })
     },
   )
@@ -118,19 +175,40 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<LimitFlags & { name?: string; clear?: string[] }, [string]>(
-    limitOptions(remoteOptions(keys.command('update').description('change a key (a past --expires-at expires it now)').argument('<id>', 'key id', parse.id)))
+    limitOptions(
+      remoteOptions(
+        keys
+          .command('update')
+          .description('change a key (a past --expires-at expires it now)')
+          .argument('<id>', 'key id', parse.id),
+      ),
+    )
       .option('--name <name>', 'new name')
-      .option('--clear <fields>', 'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description', parse.list),
+      .option(
+        '--clear <fields>',
+        'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description',
+        parse.list,
+      ),
     env,
     async ({ client, out }, o, id) => {
-      const patch: UpdateKeyInput = { ...limitsOf(o), ...(o.name !== undefined && { name: o.name }), ...clearedFields(o.clear ?? []) }
-      if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear (run `keyward keys update --help` for usage)')
+      const patch: UpdateKeyInput = {
+        ...limitsOf(o),
+        ...(o.name !== undefined && { name: o.name }),
+        ...clearedFields(o.clear ?? []),
+      }
+      if (Object.keys(patch).length === 0)
+        throw new UsageError(
+          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear (run `keyward keys update --help` for usage)',
+        )
       const k = await client.apiKeys.update(id, patch)
       out.result(k, () => out.line(keyFields(k)))
     },
   )
 
-  for (const [verb, text] of [['disable', 'suspend a key until enabled'], ['enable', 'enable a disabled key']] as const) {
+  for (const [verb, text] of [
+    ['disable', 'suspend a key until enabled'],
+    ['enable', 'enable a disabled key'],
+  ] as const) {
     remoteAction<object, [string]>(
       remoteOptions(keys.command(verb).description(text).argument('<id>', 'key id', parse.id)),
       env,
@@ -142,8 +220,12 @@ export function registerKeyCommands(program: Command, env: Env): void {
   }
 
   remoteAction<{ reason?: string }, [string]>(
-    remoteOptions(keys.command('revoke').description('revoke a key for good (the record stays, for audit)').argument('<id>', 'key id', parse.id))
-      .option('--reason <text>', 'why, recorded with the key'),
+    remoteOptions(
+      keys
+        .command('revoke')
+        .description('revoke a key for good (the record stays, for audit)')
+        .argument('<id>', 'key id', parse.id),
+    ).option('--reason <text>', 'why, recorded with the key'),
     env,
     async ({ client, out }, o, id) => {
       const k = await client.apiKeys.revoke(id, o.reason === undefined ? {} : { reason: o.reason })
@@ -152,8 +234,12 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<{ yes?: boolean }, [string]>(
-    remoteOptions(keys.command('delete').description('delete a key and its record (asks first on a terminal)').argument('<id>', 'key id', parse.id))
-      .option('-y, --yes', 'do not ask for confirmation'),
+    remoteOptions(
+      keys
+        .command('delete')
+        .description('delete a key and its record (asks first on a terminal)')
+        .argument('<id>', 'key id', parse.id),
+    ).option('-y, --yes', 'do not ask for confirmation'),
     env,
     async ({ client, out }, o, id) => {
       if (!o.yes && process.stdin.isTTY) await confirmDelete(await client.apiKeys.get(id))
@@ -163,8 +249,12 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<{ gracePeriod?: number }, [string]>(
-    remoteOptions(keys.command('roll').description('give a key a new secret; the old one works for the grace period').argument('<id>', 'key id', parse.id))
-      .option('--grace-period <seconds>', 'how long the old secret keeps working (default 0)', parse.int),
+    remoteOptions(
+      keys
+        .command('roll')
+        .description('give a key a new secret; the old one works for the grace period')
+        .argument('<id>', 'key id', parse.id),
+    ).option('--grace-period <seconds>', 'how long the old secret keeps working (default 0)', parse.int),
     env,
     async ({ client, out }, o, id) => {
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
@@ -173,8 +263,9 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<{ days?: number }, [string]>(
-    remoteOptions(keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id))
-      .option('--days <n>', 'how many days back, today included (default 30)', parse.positive),
+    remoteOptions(
+      keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id),
+    ).option('--days <n>', 'how many days back, today included (default 30)', parse.positive),
     env,
     async ({ client, out }, o, id) => {
       const u = await client.apiKeys.usage(id, o.days === undefined ? {} : { days: o.days })
@@ -183,25 +274,38 @@ export function registerKeyCommands(program: Command, env: Env): void {
   )
 
   remoteAction<object, [string]>(
-    remoteOptions(keys.command('report-leak').description('report a leaked secret so the server revokes it (no login needed)')
-      .argument('<secret|->', 'the leaked secret, or - to read it from stdin (keeps it out of the process list)')),
+    remoteOptions(
+      keys
+        .command('report-leak')
+        .description('report a leaked secret so the server revokes it (no login needed)')
+        .argument('<secret|->', 'the leaked secret, or - to read it from stdin (keeps it out of the process list)'),
+    ),
     env,
     async ({ client, out }, _o, arg) => {
       const secret = arg === '-' ? await promptSecret('Leaked secret: ') : arg
       await client.apiKeys.reportLeak(secret.trim())
-      out.result({ status: 'received' }, () => out.line('Reported. If this is a live Keyward key, it no longer works (the server does not say whether it was).'))
+      out.result({ status: 'received' }, () =>
+        out.line(
+          'Reported. If this is a live Keyward key, it no longer works (the server does not say whether it was).',
+        ),
+      )
     },
   )
 
   remoteAction<{ scopes?: string[] }, [string | undefined]>(
-    remoteOptions(keys.command('verify').description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
-      .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'))
-      .option('--scopes <scopes>', 'scopes the key must hold', parse.list),
+    remoteOptions(
+      keys
+        .command('verify')
+        .description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
+        .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'),
+    ).option('--scopes <scopes>', 'scopes the key must hold', parse.list),
     env,
     async ({ client, out }, o, key) => {
       const secret = key ?? (await promptSecret('Key: '))
       const r = await client.apiKeys.verify(secret.trim(), o.scopes ? { scopes: o.scopes } : {})
-      out.result(r, () => out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`))
+      out.result(r, () =>
+        out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`),
+      )
       if (!r.valid) process.exitCode = EXIT_KEY_REFUSED
     },
   )
@@ -209,12 +313,18 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
 /** Asks before deleting for good; anything but "yes" cancels (exit 2, nothing changed). */
 async function confirmDelete(k: ApiKey): Promise<void> {
-  const answer = await promptLine(`Delete key ${k.id}${k.name ? ` "${k.name}"` : ''} for good? Revoking keeps a record instead. Type yes to delete: `)
+  const answer = await promptLine(
+    `Delete key ${k.id}${k.name ? ` "${k.name}"` : ''} for good? Revoking keeps a record instead. Type yes to delete: `,
+  )
   if (answer.toLowerCase() !== 'yes') throw new UsageError('cancelled: the key was not deleted')
 }
 
 const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
-  'rate-limit': 'rate_limit', remaining: 'remaining', refill: 'refill', 'expires-at': 'expires_at', description: 'description',
+  'rate-limit': 'rate_limit',
+  remaining: 'remaining',
+  refill: 'refill',
+  'expires-at': 'expires_at',
+  description: 'description',
 }
 
 function clearedFields(names: string[]): UpdateKeyInput {

@@ -20,7 +20,12 @@ export function registerUserCommands(program: Command, env: Env): void {
     env,
     async ({ client, out }, o) => {
       const password = o.password ?? (await promptSecret(`Password for ${o.email}: `))
-      const u = await client.users.create({ email: o.email, password, ...(o.username && { username: o.username }), ...(o.role && { role: o.role }) })
+      const u = await client.users.create({
+        email: o.email,
+        password,
+        ...(o.username && { username: o.username }),
+        ...(o.role && { role: o.role }),
+      })
       out.result(u, () => out.line(userFields(u)))
     },
   )
@@ -35,8 +40,11 @@ export function registerUserCommands(program: Command, env: Env): void {
   )
 
   remoteAction<{ limit?: number }>(
-    remoteOptions(users.command('list').description('list users (members see only themselves)'))
-      .option('--limit <n>', 'at most this many (default: all)', parse.positive),
+    remoteOptions(users.command('list').description('list users (members see only themselves)')).option(
+      '--limit <n>',
+      'at most this many (default: all)',
+      parse.positive,
+    ),
     env,
     async ({ client, out }, o) => {
       const all: User[] = []
@@ -49,4 +57,11 @@ export function registerUserCommands(program: Command, env: Env): void {
   )
 }
 
-const userFields = (u: User) => fields([['id', String(u.id)], ['email', u.email], ['username', u.username], ['role', u.role], ['created', when(u.created_at)]])
+const userFields = (u: User) =>
+  fields([
+    ['id', String(u.id)],
+    ['email', u.email],
+    ['username', u.username],
+    ['role', u.role],
+    ['created', when(u.created_at)],
+  ])

@@ -8,7 +8,9 @@ const Status = Type.Object({ status: Type.String() })
 
 /** Liveness (the process answers) and readiness (the database answers). */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/healthz', { schema: { tags: ['health'], security: [], response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', { schema: { tags: ['health'], security: [], response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }))
   app.get('/readyz', { schema: { tags: ['health'], security: [], response: { 200: Status } } }, async () => {
     try {
       await sql`select 1`.execute(services.store.db)

@@ -4,7 +4,10 @@ import type { RequestContext } from '../context.js'
 
 /** Records who did what to which target, from where. Details never hold secrets. */
 export class AuditLog {
-  constructor(private readonly repo: AuditRepository, private readonly clock: Clock) {}
+  constructor(
+    private readonly repo: AuditRepository,
+    private readonly clock: Clock,
+  ) {}
 
   record(
     ctx: RequestContext | { principal: null; ip: string | null },

@@ -6,8 +6,16 @@ import type { RequestContext } from '../context.js'
 export class AuditService {
   constructor(private readonly repo: AuditRepository) {}
 
-  list(ctx: RequestContext, f: { limit?: number; beforeId?: number; action?: string; target_id?: string }): Promise<AuditEvent[]> {
+  list(
+    ctx: RequestContext,
+    f: { limit?: number; beforeId?: number; action?: string; target_id?: string },
+  ): Promise<AuditEvent[]> {
     requireScope(ctx.principal, 'audit:read')
-    return this.repo.list(ctx.principal, { limit: Math.min(f.limit ?? 100, 500), beforeId: f.beforeId, action: f.action, targetId: f.target_id })
+    return this.repo.list(ctx.principal, {
+      limit: Math.min(f.limit ?? 100, 500),
+      beforeId: f.beforeId,
+      action: f.action,
+      targetId: f.target_id,
+    })
   }
 }

@@ -51,35 +51,60 @@ export class AuthService {
    * A new native session for a user whose credentials were checked (a login, or a
    * refresh token's renewal). `origin`: the API key it derives from, which it cannot outlive.
    */
-  async openSession(user: User, ip: string | null, origin: CredentialOrigin | null = null): Promise<LoginResult & { sessionId: number }> {
+  async openSession(
+    user: User,
+    ip: string | null,
+    origin: CredentialOrigin | null = null,
+  ): Promise<LoginResult & { sessionId: number }> {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
     const expiresAt = new Date(now.getTime() + this.sessionTtlS * 1000).toISOString()
-    const sessionId = await this.sessions.insert({ tokenHash: hashSecret(token), userId: user.id, createdAt: now.toISOString(), expiresAt, ip, origin })
+    const sessionId = await this.sessions.insert({
+      tokenHash: hashSecret(token),
+      userId: user.id,
+      createdAt: now.toISOString(),
+      expiresAt,
+      ip,
+      origin,
+    })
     const principal = { ...userPrincipal(user, null), keyId: origin?.keyId ?? null }
     await this.audit.record({ principal, ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
     return { token, expiresAt, user, sessionId }
   }
 
   async logout(principal: Principal, ip: string | null): Promise<void> {
-    if (principal.sessionId === null) throw new KeywardError('validation_failed', 'only a session can log out; revoke a key instead')
+    if (principal.sessionId === null)
+      throw new KeywardError('validation_failed', 'only a session can log out; revoke a key instead')
     const sessionId = principal.sessionId
     await unlessUnavailable('the logout', () => this.sessionCache.end(sessionId))
-    await this.audit.record({ principal, ip }, 'auth.logout', { type: 'session', id: principal.sessionId, ownerActorId: principal.owner.actorId })
+    await this.audit.record({ principal, ip }, 'auth.logout', {
+      type: 'session',
+      id: principal.sessionId,
+      ownerActorId: principal.owner.actorId,
+    })
   }
 
   /** Resolves a bearer credential, or throws 401. */
   async authenticate(token: string): Promise<Principal> {
     // A session the database cannot answer for is 503, not 500: the client retries (a logout included).
-    if (token.startsWith(SESSION_PREFIX)) return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
+    if (token.startsWith(SESSION_PREFIX))
+      return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
     const r = await this.verifier.verify(token)
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') {
       const retryAfterS = Math.max(1, Math.ceil((Date.parse(r.ratelimit?.reset_at ?? '') - Date.now()) / 1000) || 1)
       throw new KeywardError('rate_limited', 'rate limit exceeded', { retryAfterS, details: { code: r.code } })
     }
-    if (!r.valid || !r.lookup) throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
+    if (!r.valid || !r.lookup)
+      throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
     const { key, owner, role } = r.lookup
-    return { owner, role, scopes: key.scopes.length > 0 ? key.scopes : null, via: 'key', keyId: key.id, sessionId: null }
+    return {
+      owner,
+      role,
+      scopes: key.scopes.length > 0 ? key.scopes : null,
+      via: 'key',
+      keyId: key.id,
+      sessionId: null,
+    }
   }
 }

@@ -23,7 +23,9 @@ export interface Reservation {
 }
 
 const throttled = (r: RateLimiterRes) =>
-  new KeywardError('rate_limited', 'too many failed logins; try again later', { retryAfterS: Math.max(1, Math.ceil(r.msBeforeNext / 1000)) })
+  new KeywardError('rate_limited', 'too many failed logins; try again later', {
+    retryAfterS: Math.max(1, Math.ceil(r.msBeforeNext / 1000)),
+  })
 
 /**
  * Login throttling, in the cluster's shared limiter store (memory on one node; Redis or
@@ -54,7 +56,10 @@ export class LoginThrottle {
     const r: Reservation = { accountIp: `${account}|${ip}`, ip, account }
     const taken: [RateLimiterAbstract, string][] = []
     try {
-      for (const [limiter, key] of [[this.perAccountIp, r.accountIp], [this.perIp, r.ip]] as const) {
+      for (const [limiter, key] of [
+        [this.perAccountIp, r.accountIp],
+        [this.perIp, r.ip],
+      ] as const) {
         await limiter.consume(key)
         taken.push([limiter, key])
       }
@@ -74,6 +79,10 @@ export class LoginThrottle {
 
   /** The password was right: this attempt does not count, and its (account, IP) failures are forgotten. */
   async succeeded(r: Reservation): Promise<void> {
-    await Promise.all([this.perAccountIp.delete(r.accountIp), this.perIp.reward(r.ip, 1), this.perAccount.reward(r.account, 1)])
+    await Promise.all([
+      this.perAccountIp.delete(r.accountIp),
+      this.perIp.reward(r.ip, 1),
+      this.perAccount.reward(r.account, 1),
+    ])
   }
 }

@@ -13,7 +13,11 @@ export const newUuid = (): string => randomBytes(16).toString('hex')
 
 /** Applications (fleets) and their devices: the non-user actors that own keys. */
 export class OwnerService {
-  constructor(private readonly actors: ActorRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
+  constructor(
+    private readonly actors: ActorRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
 
   async createApplication(ctx: RequestContext, input: { name: string }): Promise<Application> {
     requireScope(ctx.principal, 'applications:write')
@@ -23,11 +27,23 @@ export class OwnerService {
     if (!owner) throw new KeywardError('unauthorized', 'the calling user no longer exists')
     const slug = `${owner.username}/${input.name}`.toLowerCase()
     try {
-      const app = await this.actors.createApplication({ uuid: newUuid(), slug, name: input.name, ownerUserId: owner.id, at: this.clock.now().toISOString() })
-      await this.audit.record(ctx, 'application.create', { type: 'application', id: app.id, ownerActorId: app.actorId }, { slug })
+      const app = await this.actors.createApplication({
+        uuid: newUuid(),
+        slug,
+        name: input.name,
+        ownerUserId: owner.id,
+        at: this.clock.now().toISOString(),
+      })
+      await this.audit.record(
+        ctx,
+        'application.create',
+        { type: 'application', id: app.id, ownerActorId: app.actorId },
+        { slug },
+      )
       return app
     } catch (e) {
-      if (isUniqueViolation(e)) throw new KeywardError('conflict', `an application "${slug}" already exists`, { details: { field: 'name' } })
+      if (isUniqueViolation(e))
+        throw new KeywardError('conflict', `an application "${slug}" already exists`, { details: { field: 'name' } })
       throw e
     }
   }
@@ -49,18 +65,31 @@ export class OwnerService {
     return this.actors.listApplications(p.role === 'admin' ? null : p.owner.id, Math.min(limit, 500), beforeId)
   }
 
-  async createDevice(ctx: RequestContext, input: { application_id: number; name?: string | null; uuid?: string }, registeredWithKeyId: number | null = null): Promise<Device> {
+  async createDevice(
+    ctx: RequestContext,
+    input: { application_id: number; name?: string | null; uuid?: string },
+    registeredWithKeyId: number | null = null,
+  ): Promise<Device> {
     requireScope(ctx.principal, 'devices:write')
     await this.getApplicationForWrite(ctx, input.application_id)
     try {
       const device = await this.actors.createDevice({
-        uuid: (input.uuid ?? newUuid()).toLowerCase(), name: input.name ?? null, applicationId: input.application_id,
-        registeredWithKeyId, at: this.clock.now().toISOString(),
+        uuid: (input.uuid ?? newUuid()).toLowerCase(),
+        name: input.name ?? null,
+        applicationId: input.application_id,
+        registeredWithKeyId,
+        at: this.clock.now().toISOString(),
       })
-      await this.audit.record(ctx, 'device.create', { type: 'device', id: device.id, ownerActorId: device.actorId }, { uuid: device.uuid })
+      await this.audit.record(
+        ctx,
+        'device.create',
+        { type: 'device', id: device.id, ownerActorId: device.actorId },
+        { uuid: device.uuid },
+      )
       return device
     } catch (e) {
-      if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a device with this uuid already exists', { details: { field: 'uuid' } })
+      if (isUniqueViolation(e))
+        throw new KeywardError('conflict', 'a device with this uuid already exists', { details: { field: 'uuid' } })
       throw e
     }
   }
@@ -71,7 +100,12 @@ export class OwnerService {
    */
   async discardDevice(ctx: RequestContext, device: Device, reason: string): Promise<void> {
     await this.actors.deleteDevice(device.id)
-    await this.audit.record(ctx, 'device.delete', { type: 'device', id: device.id, ownerActorId: device.actorId }, { uuid: device.uuid, reason })
+    await this.audit.record(
+      ctx,
+      'device.delete',
+      { type: 'device', id: device.id, ownerActorId: device.actorId },
+      { uuid: device.uuid, reason },
+    )
   }
 
   private async getApplicationForWrite(ctx: RequestContext, id: number): Promise<void> {
@@ -87,8 +121,15 @@ export class OwnerService {
     return (await this.actors.findDevice(id))!
   }
 
-  async listDevices(ctx: RequestContext, f: { application_id?: number; limit?: number; beforeId?: number }): Promise<Device[]> {
+  async listDevices(
+    ctx: RequestContext,
+    f: { application_id?: number; limit?: number; beforeId?: number },
+  ): Promise<Device[]> {
     requireScope(ctx.principal, 'devices:read')
-    return this.actors.listDevices(ctx.principal, { applicationId: f.application_id, limit: Math.min(f.limit ?? 100, 500), beforeId: f.beforeId })
+    return this.actors.listDevices(ctx.principal, {
+      applicationId: f.application_id,
+      limit: Math.min(f.limit ?? 100, 500),
+      beforeId: f.beforeId,
+    })
   }
 }

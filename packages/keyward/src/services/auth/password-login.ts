@@ -31,7 +31,11 @@ export class PasswordLogin {
     const reservation = await this.throttle.reserve(account, ip ?? 'unknown')
     const ok = await this.hasher.verify(password, found?.passwordHash ?? (await this.hasher.dummyHash()))
     if (!found || !ok) {
-      await this.audit.record({ principal: null, ip }, 'auth.login_failed', { type: 'user', id: found?.user.id ?? null, ownerActorId: found?.user.actorId ?? null })
+      await this.audit.record({ principal: null, ip }, 'auth.login_failed', {
+        type: 'user',
+        id: found?.user.id ?? null,
+        ownerActorId: found?.user.actorId ?? null,
+      })
       throw new KeywardError('unauthorized', 'invalid email or password')
     }
     await this.throttle.succeeded(reservation)

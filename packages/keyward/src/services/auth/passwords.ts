@@ -25,7 +25,18 @@ function parse(stored: string): ParsedHash | null {
   const [alg, n, r, p, salt, hash] = stored.split('$')
   if (alg !== 'scrypt' || !salt || !hash) return null
   const [N, rr, pp] = [Number(n), Number(r), Number(p)]
-  if (!Number.isInteger(N) || N < 2 || N > MAX_N || !Number.isInteger(rr) || rr < 1 || rr > 32 || !Number.isInteger(pp) || pp < 1 || pp > 16) return null
+  if (
+    !Number.isInteger(N) ||
+    N < 2 ||
+    N > MAX_N ||
+    !Number.isInteger(rr) ||
+    rr < 1 ||
+    rr > 32 ||
+    !Number.isInteger(pp) ||
+    pp < 1 ||
+    pp > 16
+  )
+    return null
   return { n: N, r: rr, p: pp, salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') }
 }
 
@@ -68,7 +79,9 @@ export class PasswordHasher {
     try {
       return await new Promise((resolve, reject) => {
         // maxmem: scrypt needs 128·N·r bytes; Node's default (32 MiB) is below N=2^17.
-        scryptCb(password, salt, KEYLEN, { N: n, r, p, maxmem: 256 * n * r }, (err, key) => (err ? reject(err) : resolve(key)))
+        scryptCb(password, salt, KEYLEN, { N: n, r, p, maxmem: 256 * n * r }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        )
       })
     } finally {
       this.release()

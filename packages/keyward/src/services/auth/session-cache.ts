@@ -9,7 +9,8 @@ import type { Verifier } from '../keys/verifier.js'
 import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
 
 const unknownSession = () => new KeywardError('unauthorized', 'session expired or unknown; log in again')
-const deadOrigin = () => new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
+const deadOrigin = () =>
+  new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
 
 /**
  * Resolves the caller's own credential at cache speed: native session tokens
@@ -55,7 +56,11 @@ export class SessionCache {
     const now = this.clock.now()
     if (!found || found.key.id !== origin.keyId || keyStatus(found.key, now) !== 'active') throw deadOrigin()
     // A rolled-away secret lives on only for its grace period, as in the verifier.
-    if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())) throw deadOrigin()
+    if (
+      found.matchedPrevious &&
+      !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())
+    )
+      throw deadOrigin()
     return found
   }
 
@@ -90,7 +95,8 @@ export class SessionCache {
 }
 
 /** A key's scopes as a principal holds them: an empty list is the full rights of its owner. */
-export const scopesOf = (found: KeyLookup): string[] | null => (found.key.scopes.length > 0 ? [...found.key.scopes] : null)
+export const scopesOf = (found: KeyLookup): string[] | null =>
+  found.key.scopes.length > 0 ? [...found.key.scopes] : null
 
 /** The principal of a user's native session (full rights until an origin narrows them). */
 export function userPrincipal(user: User, sessionId: number | null): Principal {

@@ -67,7 +67,11 @@ const dead = () => new KeywardError('unauthorized', 'invalid session')
  */
 export class TokenService {
   private signingKey: Promise<Uint8Array> | null = null
-  private readonly anonymousLogins = new RateLimiterMemory({ points: ANONYMOUS_LOGINS_PER_IP, duration: 3600, keyPrefix: 'realm-anon' })
+  private readonly anonymousLogins = new RateLimiterMemory({
+    points: ANONYMOUS_LOGINS_PER_IP,
+    duration: 3600,
+    keyPrefix: 'realm-anon',
+  })
 
   constructor(
     private readonly auth: AuthService,
@@ -80,7 +84,12 @@ export class TokenService {
   ) {}
 
   /** Realm `local-userpass` login. */
-  async realmLoginPassword(email: string, password: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
+  async realmLoginPassword(
+    email: string,
+    password: string,
+    deviceId: string | null,
+    ip: string | null,
+  ): Promise<RealmLogin> {
     const user = await this.auth.checkPassword(email, password, ip)
     return this.openRealm('local-userpass', user.actorId, null, deviceId, ip, null)
   }
@@ -91,12 +100,18 @@ export class TokenService {
    */
   async realmLoginKey(key: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
     const p = await this.auth.authenticate(key).catch((e: unknown) => {
-      throw e instanceof KeywardError && e.code === 'unauthorized' ? new KeywardError('unauthorized', 'invalid API key') : e
+      throw e instanceof KeywardError && e.code === 'unauthorized'
+        ? new KeywardError('unauthorized', 'invalid API key')
+        : e
     })
     // A native session token is not an API key; device keys have no Realm user.
-    if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null) throw new KeywardError('unauthorized', 'invalid API key')
+    if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null)
+      throw new KeywardError('unauthorized', 'invalid API key')
     // The session lives only while this very secret verifies (DESIGN.md, "Sessions record their origin").
-    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, { keyId: p.keyId, keyHash: hashSecret(key) })
+    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, {
+      keyId: p.keyId,
+      keyHash: hashSecret(key),
+    })
   }
 
   /**
@@ -109,7 +124,9 @@ export class TokenService {
       await this.anonymousLogins.consume(ip ?? 'unknown')
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e
-      throw new KeywardError('rate_limited', 'too many anonymous logins; try again later', { retryAfterS: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) })
+      throw new KeywardError('rate_limited', 'too many anonymous logins; try again later', {
+        retryAfterS: Math.max(1, Math.ceil(e.msBeforeNext / 1000)),
+      })
     }
     return this.openRealm('anon-user', null, null, deviceId, ip, null)
   }
@@ -123,13 +140,19 @@ export class TokenService {
   /** Ends a Realm session. Idempotent: unknown or dead tokens are fine; a database outage is 503, not a logout. */
   async realmLogout(refreshToken: string | null, ip: string | null): Promise<void> {
     const row = await unlessUnavailable('the logout', async () => {
-      const found = refreshToken ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now()) : undefined
+      const found = refreshToken
+        ? await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now())
+        : undefined
       if (found) await this.refreshTokens.deleteByHash(found.token_hash, 'realm')
       return found
     })
     if (!row) return
     const session = await this.resolve(row).catch(() => null) // for the audit entry only: a dead origin is fine here
-    await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', { type: 'realm_session', id: row.id, ownerActorId: row.actor_id })
+    await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', {
+      type: 'realm_session',
+      id: row.id,
+      ownerActorId: row.actor_id,
+    })
   }
 
   /** The Realm session named by a refresh token, or 401. */
@@ -145,7 +168,10 @@ export class TokenService {
     if (!accessToken) throw dead()
     let sid: unknown
     try {
-      const { payload } = await jwtVerify(accessToken, await this.key(), { algorithms: ['HS256'], currentDate: this.clock.now() })
+      const { payload } = await jwtVerify(accessToken, await this.key(), {
+        algorithms: ['HS256'],
+        currentDate: this.clock.now(),
+      })
       sid = payload.sid
     } catch {
       throw dead()
@@ -161,9 +187,19 @@ export class TokenService {
     const s = await this.auth.openSession(user, ip)
     const refreshToken = newRefreshToken()
     await this.refreshTokens.insert({
-      token_hash: hashSecret(refreshToken), face: 'fluxbase', provider: 'local-userpass', actor_id: user.actorId,
-      subject: String(user.id), scopes: null, device_id: null, session_id: s.sessionId,
-      created_at: this.now(), expires_at: this.later(FLUXBASE_REFRESH_TTL_S), ip, origin_key_id: null, origin_key_hash: null,
+      token_hash: hashSecret(refreshToken),
+      face: 'fluxbase',
+      provider: 'local-userpass',
+      actor_id: user.actorId,
+      subject: String(user.id),
+      scopes: null,
+      device_id: null,
+      session_id: s.sessionId,
+      created_at: this.now(),
+      expires_at: this.later(FLUXBASE_REFRESH_TTL_S),
+      ip,
+      origin_key_id: null,
+      origin_key_hash: null,
     })
     return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
@@ -181,10 +217,18 @@ export class TokenService {
     if (!row || !user) throw invalid()
     // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
     const origin = originOf(row)
-    if (origin) await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw invalid() })
+    if (origin)
+      await this.auth.sessionCache.liveOrigin(origin).catch(() => {
+        throw invalid()
+      })
     const s = await this.auth.openSession(user, ip, origin)
     const next = newRefreshToken()
-    if (!(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), { tokenHash: hashSecret(next), sessionId: s.sessionId }))) {
+    if (
+      !(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), {
+        tokenHash: hashSecret(next),
+        sessionId: s.sessionId,
+      }))
+    ) {
       await this.auth.sessionCache.end(s.sessionId)
       throw invalid()
     }
@@ -207,26 +251,49 @@ export class TokenService {
   }
 
   private async openRealm(
-    provider: SessionProvider, actorId: number | null, scopes: string[] | null, deviceId: string | null, ip: string | null, origin: CredentialOrigin | null,
+    provider: SessionProvider,
+    actorId: number | null,
+    scopes: string[] | null,
+    deviceId: string | null,
+    ip: string | null,
+    origin: CredentialOrigin | null,
   ): Promise<RealmLogin> {
     const refreshToken = newRefreshToken()
     const row = await this.refreshTokens.insert({
-      token_hash: hashSecret(refreshToken), face: 'realm', provider, actor_id: actorId,
+      token_hash: hashSecret(refreshToken),
+      face: 'realm',
+      provider,
+      actor_id: actorId,
       // The Realm user id: the actor id as 24 hex digits (stable, one per user or application);
       // anonymous subjects are random and start with "f", which actor ids never reach.
-      subject: actorId === null ? 'f' + randomBytes(12).toString('hex').slice(1) : actorId.toString(16).padStart(24, '0'),
+      subject:
+        actorId === null ? 'f' + randomBytes(12).toString('hex').slice(1) : actorId.toString(16).padStart(24, '0'),
       scopes: scopes ? JSON.stringify(scopes) : null,
       device_id: deviceId && deviceId !== NO_DEVICE ? deviceId : randomBytes(12).toString('hex'),
-      session_id: null, created_at: this.now(), expires_at: this.later(actorId === null ? ANONYMOUS_REFRESH_TTL_S : REALM_REFRESH_TTL_S), ip,
-      origin_key_id: origin?.keyId ?? null, origin_key_hash: origin?.keyHash ?? null,
+      session_id: null,
+      created_at: this.now(),
+      expires_at: this.later(actorId === null ? ANONYMOUS_REFRESH_TTL_S : REALM_REFRESH_TTL_S),
+      ip,
+      origin_key_id: origin?.keyId ?? null,
+      origin_key_hash: origin?.keyHash ?? null,
     })
     const session = await this.resolve(row)
-    await this.audit.record({ principal: session.principal, ip }, 'auth.realm_login', { type: 'realm_session', id: row.id, ownerActorId: actorId }, { provider })
+    await this.audit.record(
+      { principal: session.principal, ip },
+      'auth.realm_login',
+      { type: 'realm_session', id: row.id, ownerActorId: actorId },
+      { provider },
+    )
     return { session, accessToken: await this.signAccess(session), refreshToken }
   }
 
   private async resolve(row: RefreshTokenRow): Promise<TokenSession> {
-    const base = { id: row.id, provider: row.provider as SessionProvider, subject: row.subject, deviceId: row.device_id }
+    const base = {
+      id: row.id,
+      provider: row.provider as SessionProvider,
+      subject: row.subject,
+      deviceId: row.device_id,
+    }
     if (row.actor_id === null) return { ...base, principal: null, user: null }
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const user = owner && (await this.actors.findUserById(owner.userId))
@@ -234,7 +301,15 @@ export class TokenService {
     let scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     const origin = originOf(row)
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
-    if (origin) scopes = narrowScopes(scopes, scopesOf(await this.auth.sessionCache.liveOrigin(origin).catch(() => { throw dead() })))
+    if (origin)
+      scopes = narrowScopes(
+        scopes,
+        scopesOf(
+          await this.auth.sessionCache.liveOrigin(origin).catch(() => {
+            throw dead()
+          }),
+        ),
+      )
     const role = owner.kind === 'user' ? user.role : 'member'
     const principal: Principal = { owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null }
     return { ...base, principal, user }
@@ -255,7 +330,9 @@ export class TokenService {
       if (!v) throw new KeywardError('internal', 'the Realm signing secret is missing; run the migrations')
       return new TextEncoder().encode(v)
     })
-    this.signingKey.catch(() => { this.signingKey = null }) // retry on the next call
+    this.signingKey.catch(() => {
+      this.signingKey = null
+    }) // retry on the next call
     return this.signingKey
   }
 

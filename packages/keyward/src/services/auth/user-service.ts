@@ -32,16 +32,33 @@ export class UserService {
     requireScope(ctx.principal, 'users:write')
     requireMayGrantRole(await producerOf(ctx, this.keys), input.role ?? 'member')
     const user = await this.insert(input)
-    await this.audit.record(ctx, 'user.create', { type: 'user', id: user.id, ownerActorId: user.actorId }, { email: user.email, role: user.role })
+    await this.audit.record(
+      ctx,
+      'user.create',
+      { type: 'user', id: user.id, ownerActorId: user.actorId },
+      { email: user.email, role: user.role },
+    )
     return user
   }
 
   /** Creates the first admin when there is no user at all; returns the generated password, if one was made. */
-  async bootstrapAdmin(email: string | null, password: string | null): Promise<{ user: User; generatedPassword: string | null } | null> {
+  async bootstrapAdmin(
+    email: string | null,
+    password: string | null,
+  ): Promise<{ user: User; generatedPassword: string | null } | null> {
     if ((await this.actors.countUsers()) > 0) return null
     const generated = password ? null : randomBytes(18).toString('base64url')
-    const user = await this.insert({ email: email ?? 'admin@keyward.local', password: password ?? generated!, role: 'admin', username: 'admin' })
-    await this.audit.record({ principal: null, ip: null }, 'user.bootstrap', { type: 'user', id: user.id, ownerActorId: user.actorId })
+    const user = await this.insert({
+      email: email ?? 'admin@keyward.local',
+      password: password ?? generated!,
+      role: 'admin',
+      username: 'admin',
+    })
+    await this.audit.record({ principal: null, ip: null }, 'user.bootstrap', {
+      type: 'user',
+      id: user.id,
+      ownerActorId: user.actorId,
+    })
     return { user, generatedPassword: generated }
   }
 
@@ -50,7 +67,11 @@ export class UserService {
     const username = (input.username ?? (await this.freeUsername(email))).toLowerCase()
     try {
       return await this.actors.createUser({
-        email, username, passwordHash: await this.passwords.hash(input.password), role: input.role ?? 'member', at: this.clock.now().toISOString(),
+        email,
+        username,
+        passwordHash: await this.passwords.hash(input.password),
+        role: input.role ?? 'member',
+        at: this.clock.now().toISOString(),
       })
     } catch (e) {
       if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a user with this email or username already exists')
@@ -60,7 +81,11 @@ export class UserService {
 
   /** The local part of the email, made unique with a number if needed. */
   private async freeUsername(email: string): Promise<string> {
-    const base = email.split('@')[0]!.replace(/[^a-z0-9._-]/g, '').slice(0, 40) || 'user'
+    const base =
+      email
+        .split('@')[0]!
+        .replace(/[^a-z0-9._-]/g, '')
+        .slice(0, 40) || 'user'
     if (!(await this.actors.usernameTaken(base))) return base
     return `${base}${randomBytes(3).readUIntBE(0, 3) % 100000}`
   }

@@ -10,14 +10,23 @@ import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
 
 /** The settings that decide how a node shares state with the others. */
-export type ClusterSettings = Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'>
+export type ClusterSettings = Pick<
+  Config,
+  'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'rateLimitStore' | 'invalidationBus' | 'cacheFallbackTtlMs'
+>
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url)
 
-function resolve<K extends string>(wanted: 'auto' | K, redisUrl: string | null, databaseUrl: string, alone: K): K | 'redis' | 'postgres' {
+function resolve<K extends string>(
+  wanted: 'auto' | K,
+  redisUrl: string | null,
+  databaseUrl: string,
+  alone: K,
+): K | 'redis' | 'postgres' {
   const kind = wanted !== 'auto' ? wanted : redisUrl ? 'redis' : isPostgres(databaseUrl) ? 'postgres' : alone
   if (kind === 'redis' && !redisUrl) throw new Error('the Redis rate limiter or bus needs KEYWARD_REDIS_URL')
-  if (kind === 'postgres' && !isPostgres(databaseUrl)) throw new Error('the PostgreSQL rate limiter or bus needs a postgres:// KEYWARD_DATABASE_URL')
+  if (kind === 'postgres' && !isPostgres(databaseUrl))
+    throw new Error('the PostgreSQL rate limiter or bus needs a postgres:// KEYWARD_DATABASE_URL')
   return kind
 }
 
@@ -47,7 +56,11 @@ const PUBLISH_ATTEMPTS = 3
  * (an embedded verifier on SQLite, where the bus is local to the server process).
  */
 export async function joinCluster(
-  cache: VerifyCache, bus: InvalidationBus, fallbackTtlMs: number, onError: (e: unknown) => void, ttlAlways = false,
+  cache: VerifyCache,
+  bus: InvalidationBus,
+  fallbackTtlMs: number,
+  onError: (e: unknown) => void,
+  ttlAlways = false,
 ): Promise<void> {
   if (ttlAlways) cache.setPositiveTtl(fallbackTtlMs)
   await bus.start({

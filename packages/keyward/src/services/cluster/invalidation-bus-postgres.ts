@@ -2,7 +2,12 @@ import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../store/schema.js'
 import {
-  type BusListener, INVALIDATION_CHANNEL, type InvalidationBus, decodeInvalidation, encodeInvalidation, reconnectDelayMs,
+  type BusListener,
+  INVALIDATION_CHANNEL,
+  type InvalidationBus,
+  decodeInvalidation,
+  encodeInvalidation,
+  reconnectDelayMs,
 } from './invalidation-bus.js'
 
 /** `application_name` of the listening connection, so operators (and tests) can find it. */
@@ -21,7 +26,10 @@ export class PostgresInvalidationBus implements InvalidationBus {
   private closed = false
   private retry: NodeJS.Timeout | null = null
 
-  constructor(private readonly url: string, private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly url: string,
+    private readonly db: Kysely<Database>,
+  ) {}
 
   get connected(): boolean {
     return this.up
@@ -53,7 +61,11 @@ export class PostgresInvalidationBus implements InvalidationBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: BUS_APPLICATION_NAME, keepAlive: true })
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: BUS_APPLICATION_NAME,
+      keepAlive: true,
+    })
     // Both events may fire for one loss; `lost` acts once per client.
     client.on('error', () => this.lost(client))
     client.on('end', () => this.lost(client))

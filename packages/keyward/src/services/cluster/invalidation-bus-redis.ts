@@ -18,7 +18,10 @@ export class RedisInvalidationBus implements InvalidationBus {
   /** Connection name of the subscriber, unique per node, so operators (and tests) can find it in CLIENT LIST. */
   readonly subscriberName = `keyward-bus-sub-${randomBytes(4).toString('hex')}`
 
-  constructor(url: string, private readonly channel: string) {
+  constructor(
+    url: string,
+    private readonly channel: string,
+  ) {
     this.sub = openRedis(url, this.subscriberName)
     this.pub = openRedis(url, 'keyward-bus-pub')
     // Connection errors are retried by ioredis; without a handler they would be thrown.

@@ -35,7 +35,8 @@ const HASHES_PER_MESSAGE = 100
 /** The JSON messages for a list of hashes, split to fit every transport. */
 export function encodeInvalidation(hashes: readonly string[]): string[] {
   const out: string[] = []
-  for (let i = 0; i < hashes.length; i += HASHES_PER_MESSAGE) out.push(JSON.stringify(hashes.slice(i, i + HASHES_PER_MESSAGE)))
+  for (let i = 0; i < hashes.length; i += HASHES_PER_MESSAGE)
+    out.push(JSON.stringify(hashes.slice(i, i + HASHES_PER_MESSAGE)))
   return out
 }
 

@@ -16,8 +16,14 @@ export function createPostgresKeyRateLimiter(url: string): FlexibleKeyRateLimite
     'postgres',
     (points, duration, keyPrefix) =>
       new RateLimiterPostgres({
-        storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, tableCreated: true, clearExpiredByTimeout: true,
-        points, duration, keyPrefix,
+        storeClient: pool,
+        storeType: 'pool',
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
+        clearExpiredByTimeout: true,
+        points,
+        duration,
+        keyPrefix,
         insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }),
       }),
     () => pool.end(),

@@ -15,7 +15,11 @@ export async function createRedisKeyRateLimiter(url: string, prefix: string): Pr
     'redis',
     (points, duration, keyPrefix) =>
       new RateLimiterRedis({
-        storeClient: client, points, duration, keyPrefix: prefix + keyPrefix, rejectIfRedisNotReady: true,
+        storeClient: client,
+        points,
+        duration,
+        keyPrefix: prefix + keyPrefix,
+        rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }),
       }),
     async () => {

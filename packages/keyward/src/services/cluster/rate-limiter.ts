@@ -43,7 +43,11 @@ export class FlexibleKeyRateLimiter implements KeyRateLimiter {
     return this.consumeFor(String(keyId), limit, windowS)
   }
 
-  async consumeFor(subject: string, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
+  async consumeFor(
+    subject: string,
+    limit: number,
+    windowS: number,
+  ): Promise<{ allowed: boolean; state: RateLimitState }> {
     const l = this.limiterFor(limit, windowS)
     try {
       const r = await l.consume(subject)
@@ -76,5 +80,9 @@ export class MemoryKeyRateLimiter extends FlexibleKeyRateLimiter {
 }
 
 function toState(limit: number, r: RateLimiterRes): RateLimitState {
-  return { limit, remaining: Math.max(0, r.remainingPoints), reset_at: new Date(Date.now() + r.msBeforeNext).toISOString() }
+  return {
+    limit,
+    remaining: Math.max(0, r.remainingPoints),
+    reset_at: new Date(Date.now() + r.msBeforeNext).toISOString(),
+  }
 }

@@ -43,7 +43,8 @@ function parseKeys(text: string): Map<string, KeyObject> {
   for (const k of doc.public_keys ?? []) {
     if (typeof k.key_identifier !== 'string' || typeof k.key !== 'string') continue
     const key = createPublicKey(k.key)
-    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') out.set(k.key_identifier, key)
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+      out.set(k.key_identifier, key)
   }
   return out
 }

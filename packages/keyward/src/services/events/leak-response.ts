@@ -47,7 +47,12 @@ export class LeakResponse {
    * A GitHub report: the signature over the raw body is checked first (401, nothing changes,
    * when it fails); then every match is handled and labelled.
    */
-  async github(raw: Buffer, keyId: string | undefined, signature: string | undefined, ip: string | null): Promise<GithubFeedback[]> {
+  async github(
+    raw: Buffer,
+    keyId: string | undefined,
+    signature: string | undefined,
+    ip: string | null,
+  ): Promise<GithubFeedback[]> {
     if (!this.githubKeys || !keyId || !signature || !(await this.githubKeys.verify(raw, keyId, signature))) {
       throw new KeywardError('unauthorized', 'missing or invalid GitHub secret-scanning signature')
     }
@@ -55,17 +60,27 @@ export class LeakResponse {
     const out: GithubFeedback[] = []
     for (const m of matches) {
       const ours = await this.handle(m.token, { via: 'github', url: m.url, source: m.source, ip })
-      out.push({ token_hash: hashSecret(m.token), token_type: m.type, label: ours ? 'true_positive' : 'false_positive' })
+      out.push({
+        token_hash: hashSecret(m.token),
+        token_type: m.type,
+        label: ours ? 'true_positive' : 'false_positive',
+      })
     }
     return out
   }
 
   /** Someone holding a secret reports it. Throttled per IP; the answer never says whether it existed. */
   async selfReport(secret: string, ip: string | null): Promise<void> {
-    const { allowed, state } = await this.limiter.consumeFor(`leak-report:${ip ?? 'unknown'}`, SELF_REPORT_LIMIT.points, SELF_REPORT_LIMIT.windowS)
+    const { allowed, state } = await this.limiter.consumeFor(
+      `leak-report:${ip ?? 'unknown'}`,
+      SELF_REPORT_LIMIT.points,
+      SELF_REPORT_LIMIT.windowS,
+    )
     if (!allowed) {
       const retryAfterS = Math.max(1, Math.ceil((Date.parse(state.reset_at) - Date.now()) / 1000))
-      throw new KeywardError('rate_limited', 'too many leak reports from this address; try again later', { retryAfterS })
+      throw new KeywardError('rate_limited', 'too many leak reports from this address; try again later', {
+        retryAfterS,
+      })
     }
     await this.handle(secret, { via: 'self-report', ip })
   }
@@ -87,10 +102,16 @@ function parseMatches(raw: Buffer): GithubMatch[] {
   } catch {
     throw new KeywardError('invalid_json', 'the body is not JSON')
   }
-  const ok = (m: unknown): m is GithubMatch => typeof m === 'object' && m !== null
-    && typeof (m as GithubMatch).token === 'string' && typeof (m as GithubMatch).type === 'string'
-    && ['url', 'source'].every((f) => (m as Record<string, unknown>)[f] === undefined || typeof (m as Record<string, unknown>)[f] === 'string')
-  if (!Array.isArray(body) || !body.every(ok)) throw new KeywardError('validation_failed', 'expected an array of {token, type, url?, source?}')
+  const ok = (m: unknown): m is GithubMatch =>
+    typeof m === 'object' &&
+    m !== null &&
+    typeof (m as GithubMatch).token === 'string' &&
+    typeof (m as GithubMatch).type === 'string' &&
+    ['url', 'source'].every(
+      (f) => (m as Record<string, unknown>)[f] === undefined || typeof (m as Record<string, unknown>)[f] === 'string',
+    )
+  if (!Array.isArray(body) || !body.every(ok))
+    throw new KeywardError('validation_failed', 'expected an array of {token, type, url?, source?}')
   if (body.length > 1000) throw new KeywardError('payload_too_large', 'at most 1,000 matches per report')
   return body
 }

@@ -25,21 +25,43 @@ export class EntryCompactor {
   compact(l: KeyLookup): KeyLookup {
     const k = l.key
     const key: VerifiableKey = {
-      id: k.id, scopes: this.scopes(k.scopes), meta: frozenMeta(k.meta), expiresAt: k.expiresAt,
-      disabledAt: k.disabledAt, revokedAt: k.revokedAt, rateLimit: k.rateLimit && Object.freeze({ ...k.rateLimit }),
-      remaining: k.remaining, refill: k.refill && Object.freeze({ ...k.refill }),
+      id: k.id,
+      scopes: this.scopes(k.scopes),
+      meta: frozenMeta(k.meta),
+      expiresAt: k.expiresAt,
+      disabledAt: k.disabledAt,
+      revokedAt: k.revokedAt,
+      rateLimit: k.rateLimit && Object.freeze({ ...k.rateLimit }),
+      remaining: k.remaining,
+      refill: k.refill && Object.freeze({ ...k.refill }),
     }
     return Object.freeze({
-      key: Object.freeze(key), owner: this.owner(l.owner), role: l.role === 'admin' ? 'admin' : 'member',
-      matchedPrevious: l.matchedPrevious, previousHashExpiresAt: l.previousHashExpiresAt,
+      key: Object.freeze(key),
+      owner: this.owner(l.owner),
+      role: l.role === 'admin' ? 'admin' : 'member',
+      matchedPrevious: l.matchedPrevious,
+      previousHashExpiresAt: l.previousHashExpiresAt,
     })
   }
 
   /** The interned owner equal to `o` (same actor, same fields), or a frozen copy that becomes it. */
   private owner(o: Owner): Owner {
     const known = this.owners.get(o.actorId)
-    if (known && known.kind === o.kind && known.id === o.id && known.userId === o.userId && known.applicationId === o.applicationId) return known
-    const copy = Object.freeze({ kind: o.kind, id: o.id, actorId: o.actorId, userId: o.userId, applicationId: o.applicationId })
+    if (
+      known &&
+      known.kind === o.kind &&
+      known.id === o.id &&
+      known.userId === o.userId &&
+      known.applicationId === o.applicationId
+    )
+      return known
+    const copy = Object.freeze({
+      kind: o.kind,
+      id: o.id,
+      actorId: o.actorId,
+      userId: o.userId,
+      applicationId: o.applicationId,
+    })
     return remember(this.owners, o.actorId, copy)
   }
 
@@ -64,6 +86,7 @@ function remember<K, V>(table: Map<K, V>, key: K, value: V): V {
 /** Freezes an object and everything it holds (cached entries are shared by every reader). */
 export function deepFreeze<T extends object>(o: T): T {
   Object.freeze(o)
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object)
+  for (const v of Object.values(o))
+    if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object)
   return o
 }

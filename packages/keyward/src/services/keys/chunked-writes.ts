@@ -56,7 +56,9 @@ export function chunkPacerFor(dialect: Dialect): ChunkPacer {
  * `pending` must not be written to meanwhile (callers hand over a detached batch).
  */
 export async function writeInChunks<K, V>(
-  pending: Map<K, V>, write: (chunk: [K, V][]) => Promise<void>, pacer: ChunkPacer,
+  pending: Map<K, V>,
+  write: (chunk: [K, V][]) => Promise<void>,
+  pacer: ChunkPacer,
 ): Promise<{ error: unknown } | null> {
   const entries = pending.entries()
   for (;;) {

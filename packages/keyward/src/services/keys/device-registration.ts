@@ -24,7 +24,11 @@ const UUID = /^[0-9a-f]{32}(?:[0-9a-f]{30})?$/
  * they verify by hash lookup.
  */
 export class DeviceRegistration {
-  constructor(private readonly owners: OwnerService, private readonly keys: KeyService, private readonly verifier: Verifier) {}
+  constructor(
+    private readonly owners: OwnerService,
+    private readonly keys: KeyService,
+    private readonly verifier: Verifier,
+  ) {}
 
   async register(ctx: RequestContext, input: RegisterDeviceInput): Promise<{ device: Device; key: string }> {
     const p = ctx.principal
@@ -37,8 +41,10 @@ export class DeviceRegistration {
     if (!UUID.test(uuid)) throw invalid('uuid must be 32 or 62 hexadecimal characters', { field: 'uuid' })
     if (input.deviceType.trim() === '') throw invalid('device_type is required', { field: 'device_type' })
     if (input.apiKey !== undefined) {
-      if (classifyKey(input.apiKey).kind === 'malformed') throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
-      if (await this.verifier.lookup(input.apiKey)) throw new KeywardError('conflict', 'this device key is already in use', { details: { field: 'api_key' } })
+      if (classifyKey(input.apiKey).kind === 'malformed')
+        throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
+      if (await this.verifier.lookup(input.apiKey))
+        throw new KeywardError('conflict', 'this device key is already in use', { details: { field: 'api_key' } })
     }
     // Two writes in two repositories: when the key cannot be stored (a scope the
     // provisioning key lacks, a concurrent registration with the same secret, a
@@ -48,7 +54,9 @@ export class DeviceRegistration {
       return { device, key: await this.storeDeviceKey(ctx, device, input.apiKey) }
     } catch (e) {
       // If even the undo fails (the database is gone), the original failure is what the caller must see.
-      await this.owners.discardDevice(ctx, device, 'registration failed: the device key could not be stored').catch(() => undefined)
+      await this.owners
+        .discardDevice(ctx, device, 'registration failed: the device key could not be stored')
+        .catch(() => undefined)
       throw e
     }
   }
@@ -59,7 +67,13 @@ export class DeviceRegistration {
    */
   private async storeDeviceKey(ctx: RequestContext, device: Device, apiKey: string | undefined): Promise<string> {
     const scopes = ctx.principal.scopes ?? []
-    const input = { owner: { kind: 'device' as const, id: device.id }, name: null, description: null, expires_at: null, scopes }
+    const input = {
+      owner: { kind: 'device' as const, id: device.id },
+      name: null,
+      description: null,
+      expires_at: null,
+      scopes,
+    }
     if (apiKey === undefined) return (await this.keys.create(ctx, input, 'registration')).key
     await this.keys.insertKey(ctx, input, apiKey, 'registration')
     return apiKey

@@ -11,7 +11,9 @@ const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
 
 /** The cursor names its sort, so a page of one order is never continued in another. */
 export function encodeCursor(sort: KeySort, last: ApiKey): string {
-  return Buffer.from(JSON.stringify([sort.field, sort.order, sortValue[sort.field](last), last.id])).toString('base64url')
+  return Buffer.from(JSON.stringify([sort.field, sort.order, sortValue[sort.field](last), last.id])).toString(
+    'base64url',
+  )
 }
 
 /** The keyset position of a cursor from `encodeCursor`, or 400 when it is not one, or belongs to another sort. */
@@ -23,14 +25,23 @@ export function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetP
   } catch {
     parsed = undefined
   }
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid('cursor is not one this server issued', { field: 'cursor' })
+  if (!Array.isArray(parsed) || parsed.length !== 4)
+    throw invalid('cursor is not one this server issued', { field: 'cursor' })
   const [field, order, value, id] = parsed as unknown[]
-  if (!KEY_SORT_FIELDS.includes(field as KeySortField) || (order !== 'asc' && order !== 'desc') ||
-    !(value === null || typeof value === 'string') || !Number.isSafeInteger(id) || (id as number) < 1) {
+  if (
+    !KEY_SORT_FIELDS.includes(field as KeySortField) ||
+    (order !== 'asc' && order !== 'desc') ||
+    !(value === null || typeof value === 'string') ||
+    !Number.isSafeInteger(id) ||
+    (id as number) < 1
+  ) {
     throw invalid('cursor is not one this server issued', { field: 'cursor' })
   }
   if (field !== sort.field || order !== sort.order) {
-    throw invalid(`cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`, { field: 'cursor' })
+    throw invalid(
+      `cursor belongs to sort=${field as string}&order=${order}; ask again with that sort or without a cursor`,
+      { field: 'cursor' },
+    )
   }
   return { value: value, id: id as number }
 }

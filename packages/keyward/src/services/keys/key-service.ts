@@ -1,9 +1,25 @@
 import { type Bounds, type Producer, canSeeOwner, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
-import { DEFAULT_KEY_PREFIX, PREFIX_PATTERN, classifyKey, generateKey, hashSecret, visiblePrefix } from '../../core/key-format.js'
+import {
+  DEFAULT_KEY_PREFIX,
+  PREFIX_PATTERN,
+  classifyKey,
+  generateKey,
+  hashSecret,
+  visiblePrefix,
+} from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
-import { type ActorKind, type ApiKey, type KeyKind, type KeyStatus, type Owner, type RateLimit, type Refill, keyKindOf } from '../../core/types.js'
+import {
+  type ActorKind,
+  type ApiKey,
+  type KeyKind,
+  type KeyStatus,
+  type Owner,
+  type RateLimit,
+  type Refill,
+  keyKindOf,
+} from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository, KeySort, KeySortField } from '../../store/key-repository.js'
@@ -70,7 +86,11 @@ export class KeyService {
   ) {}
 
   /** Creates a key with a new random secret; the plaintext is returned here and never again. */
-  async create(ctx: RequestContext, input: CreateKeyInput, derivation: Derivation = 'bounded'): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(
+    ctx: RequestContext,
+    input: CreateKeyInput,
+    derivation: Derivation = 'bounded',
+  ): Promise<{ key: string; apiKey: ApiKey }> {
     const prefix = input.prefix ?? DEFAULT_KEY_PREFIX
     if (!PREFIX_PATTERN.test(prefix) || SESSION_PREFIX.startsWith(prefix + '_')) {
       throw invalid('prefix must be 1-16 lower-case letters or digits, starting with a letter, and not "kwsess"')
@@ -83,12 +103,21 @@ export class KeyService {
    * Stores a key whose secret was made elsewhere (a device-generated key, an import).
    * Only its hash is kept.
    */
-  async insertKey(ctx: RequestContext, input: CreateKeyInput, secret: string, derivation: Derivation = 'bounded'): Promise<ApiKey> {
+  async insertKey(
+    ctx: RequestContext,
+    input: CreateKeyInput,
+    secret: string,
+    derivation: Derivation = 'bounded',
+  ): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
     // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
-    if (classifyKey(secret).kind === 'malformed') throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', { field: 'api_key' })
+    if (classifyKey(secret).kind === 'malformed')
+      throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', {
+        field: 'api_key',
+      })
     // A bearer starting with the session prefix is looked up as a session, so such a key could never authenticate.
-    if (secret.startsWith(SESSION_PREFIX)) throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
+    if (secret.startsWith(SESSION_PREFIX))
+      throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
     const scopes = input.scopes ?? []
     const rights = rightsOfKey({ scopes, ...boundsOfInput(input) }, owner)
@@ -104,27 +133,53 @@ export class KeyService {
     const now = this.clock.now().toISOString()
     const expiresAt = normalizeDate(input.expires_at)
     // A key born expired would hand out a secret that never works (PATCH keeps "past = expire now").
-    if (expiresAt !== null && expiresAt <= now && !input.allow_past_expiry) throw invalidField('expires_at', 'Expiry must be in the future')
+    if (expiresAt !== null && expiresAt <= now && !input.allow_past_expiry)
+      throw invalidField('expires_at', 'Expiry must be in the future')
     const hash = hashSecret(secret)
     try {
       const apiKey = await this.keys.insert({
-        actor_id: owner.actorId, kind, name, description: input.description ?? null, hash, key_prefix: visiblePrefix(secret),
-        previous_hash: null, previous_hash_expires_at: null, scopes: JSON.stringify(scopes), meta,
-        expires_at: expiresAt, disabled_at: null, revoked_at: null, revoked_reason: null,
-        rate_limit: null, rate_limit_window_s: null, remaining: null, refill_amount: null, refill_interval_s: null,
-        ...limitColumns(input), last_refill_at: input.refill ? now : null, last_used_at: null,
-        created_by_actor_id: ctx.principal.owner.actorId, created_at: now, updated_at: now,
+        actor_id: owner.actorId,
+        kind,
+        name,
+        description: input.description ?? null,
+        hash,
+        key_prefix: visiblePrefix(secret),
+        previous_hash: null,
+        previous_hash_expires_at: null,
+        scopes: JSON.stringify(scopes),
+        meta,
+        expires_at: expiresAt,
+        disabled_at: null,
+        revoked_at: null,
+        revoked_reason: null,
+        rate_limit: null,
+        rate_limit_window_s: null,
+        remaining: null,
+        refill_amount: null,
+        refill_interval_s: null,
+        ...limitColumns(input),
+        last_refill_at: input.refill ? now : null,
+        last_used_at: null,
+        created_by_actor_id: ctx.principal.owner.actorId,
+        created_at: now,
+        updated_at: now,
       })
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes })
       return apiKey
     } catch (e) {
-      if (isUniqueViolation(e)) throw name !== null && (await this.keys.nameTaken(owner.actorId, name)) ? nameConflict(name) : new KeywardError('conflict', 'this key already exists')
+      if (isUniqueViolation(e))
+        throw name !== null && (await this.keys.nameTaken(owner.actorId, name))
+          ? nameConflict(name)
+          : new KeywardError('conflict', 'this key already exists')
       throw e
     }
   }
 
-  async list(ctx: RequestContext, input: ListKeysInput): Promise<{ keys: ApiKey[]; total: number; nextCursor: string | null }> {
+  async list(
+    ctx: RequestContext,
+    input: ListKeysInput,
+  ): Promise<{ keys: ApiKey[]; total: number; nextCursor: string | null }> {
     requireScope(ctx.principal, 'keys:read')
     const limit = Math.min(input.limit ?? 100, MAX_LIST)
     const sort: KeySort = { field: input.sort ?? 'created_at', order: input.order ?? 'desc' }
@@ -135,10 +190,19 @@ export class KeyService {
       if (!owner || !canSeeOwner(ctx.principal, owner)) return { keys: [], total: 0, nextCursor: null }
       actorId = owner.actorId
     }
-    const { keys, total } = await this.keys.list(ctx.principal, {
-      actorId, kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
-      status: input.status, q: input.q, limit, sort, after: decodeCursor(input.cursor, sort),
-    }, this.clock.now().toISOString())
+    const { keys, total } = await this.keys.list(
+      ctx.principal,
+      {
+        actorId,
+        kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
+        status: input.status,
+        q: input.q,
+        limit,
+        sort,
+        after: decodeCursor(input.cursor, sort),
+      },
+      this.clock.now().toISOString(),
+    )
     const last = keys[keys.length - 1]
     return { keys, total, nextCursor: keys.length === limit && last ? encodeCursor(sort, last) : null }
   }
@@ -158,12 +222,18 @@ export class KeyService {
     const { key, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
-      if (ctx.principal.keyId === key.id) throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
+      if (ctx.principal.keyId === key.id)
+        throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
       const producer = await this.requireCoversKey(ctx, key, owner, 'change this key')
-      requireCovers(producer, rightsOfKey({ scopes: input.scopes ?? key.scopes, ...boundsAfter(key, input) }, owner), 'give this key these rights')
+      requireCovers(
+        producer,
+        rightsOfKey({ scopes: input.scopes ?? key.scopes, ...boundsAfter(key, input) }, owner),
+        'give this key these rights',
+      )
     }
     if (input.name === null && key.kind === 'user') throw invalid('a user key needs a name')
-    if (input.name && key.kind === 'user' && (await this.keys.nameTaken(key.actorId, input.name, key.id))) throw nameConflict(input.name)
+    if (input.name && key.kind === 'user' && (await this.keys.nameTaken(key.actorId, input.name, key.id)))
+      throw nameConflict(input.name)
     checkLimits({
       remaining: input.remaining === undefined ? key.remaining : input.remaining,
       refill: input.refill === undefined ? key.refill : input.refill,
@@ -199,7 +269,13 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id)
     if (key.revokedAt) return key
-    return this.write(ctx, key, 'key.revoke', { revoked_at: this.clock.now().toISOString(), revoked_reason: reason }, { reason })
+    return this.write(
+      ctx,
+      key,
+      'key.revoke',
+      { revoked_at: this.clock.now().toISOString(), revoked_reason: reason },
+      { reason },
+    )
   }
 
   async delete(ctx: RequestContext, id: number): Promise<void> {
@@ -223,11 +299,18 @@ export class KeyService {
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()
-    const apiKey = await this.write(ctx, key, 'key.roll', {
-      hash: hashSecret(secret), key_prefix: visiblePrefix(secret),
-      previous_hash: graceS > 0 ? hash : null,
-      previous_hash_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
-    }, { grace_period_s: graceS })
+    const apiKey = await this.write(
+      ctx,
+      key,
+      'key.roll',
+      {
+        hash: hashSecret(secret),
+        key_prefix: visiblePrefix(secret),
+        previous_hash: graceS > 0 ? hash : null,
+        previous_hash_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
+      },
+      { grace_period_s: graceS },
+    )
     return { key: secret, apiKey }
   }
 
@@ -238,20 +321,41 @@ export class KeyService {
    * current secret was not leaked); a leaked current secret is revoked, disabled or only
    * recorded, per `action`. Always audited as `key.leaked` (the secret itself never is).
    */
-  async respondToLeak(found: { key: ApiKey; matchedPrevious: boolean }, action: LeakAction, report: LeakReport): Promise<void> {
+  async respondToLeak(
+    found: { key: ApiKey; matchedPrevious: boolean },
+    action: LeakAction,
+    report: LeakReport,
+  ): Promise<void> {
     const { key } = found
     const now = this.clock.now().toISOString()
     const reason = `leaked (${report.via}${report.url ? `: ${report.url}` : ''})`.slice(0, 500)
-    const patch: ApiKeyUpdate = found.matchedPrevious ? { previous_hash: null, previous_hash_expires_at: null }
-      : key.revokedAt || action === 'notify' ? {}
-        : action === 'revoke' ? { revoked_at: now, revoked_reason: reason } : { disabled_at: key.disabledAt ?? now }
-    const taken = found.matchedPrevious ? 'ended the grace period of the previous secret' : key.revokedAt ? 'none (already revoked)' : action
+    const patch: ApiKeyUpdate = found.matchedPrevious
+      ? { previous_hash: null, previous_hash_expires_at: null }
+      : key.revokedAt || action === 'notify'
+        ? {}
+        : action === 'revoke'
+          ? { revoked_at: now, revoked_reason: reason }
+          : { disabled_at: key.disabledAt ?? now }
+    const taken = found.matchedPrevious
+      ? 'ended the grace period of the previous secret'
+      : key.revokedAt
+        ? 'none (already revoked)'
+        : action
     await this.write({ principal: null, ip: report.ip }, key, 'key.leaked', patch, {
-      via: report.via, action: taken, ...(report.url && { url: report.url }), ...(report.source && { source: report.source }),
+      via: report.via,
+      action: taken,
+      ...(report.url && { url: report.url }),
+      ...(report.source && { source: report.source }),
     })
   }
 
-  private async write(ctx: AuditContext, key: ApiKey, action: string, patch: ApiKeyUpdate, details: Record<string, unknown> = {}): Promise<ApiKey> {
+  private async write(
+    ctx: AuditContext,
+    key: ApiKey,
+    action: string,
+    patch: ApiKeyUpdate,
+    details: Record<string, unknown> = {},
+  ): Promise<ApiKey> {
     const r = await this.keys.update(key.id, { ...patch, updated_at: this.clock.now().toISOString() })
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
@@ -278,7 +382,8 @@ export class KeyService {
   private async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
     const p = ctx.principal
     if (!ref) return p.owner
-    if (ref.kind === 'user' && p.owner.kind !== 'user') throw new KeywardError('forbidden', 'application and device credentials cannot create user keys')
+    if (ref.kind === 'user' && p.owner.kind !== 'user')
+      throw new KeywardError('forbidden', 'application and device credentials cannot create user keys')
     const owner = await this.actors.ownerOf(ref.kind, ref.id)
     if (!owner || !canSeeOwner(p, owner)) throw notFound(ref.kind)
     return owner
@@ -296,7 +401,12 @@ export type Derivation = 'bounded' | 'registration'
 const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at'] as const
 
 function boundsOfInput(input: CreateKeyInput): Bounds {
-  return { expiresAt: normalizeDate(input.expires_at), rateLimit: input.rate_limit ?? null, remaining: input.remaining ?? null, refill: input.refill ?? null }
+  return {
+    expiresAt: normalizeDate(input.expires_at),
+    rateLimit: input.rate_limit ?? null,
+    remaining: input.remaining ?? null,
+    refill: input.refill ?? null,
+  }
 }
 
 /** A key's bounds once `input` is applied. */
@@ -321,14 +431,19 @@ export interface LeakReport {
 }
 
 const target = (k: ApiKey) => ({ type: 'api_key', id: k.id, ownerActorId: k.actorId })
-const nameConflict = (name: string) => new KeywardError('conflict', `a key named "${name}" already exists for this owner`, { details: { field: 'name' } })
+const nameConflict = (name: string) =>
+  new KeywardError('conflict', `a key named "${name}" already exists for this owner`, { details: { field: 'name' } })
 
 function assertNotRevoked(key: ApiKey): void {
-  if (key.revokedAt) throw new KeywardError('conflict', 'this key is revoked; revocation cannot be undone', { details: { revoked_at: key.revokedAt } })
+  if (key.revokedAt)
+    throw new KeywardError('conflict', 'this key is revoked; revocation cannot be undone', {
+      details: { revoked_at: key.revokedAt },
+    })
 }
 
 function checkLimits(input: KeyLimits): void {
-  if (input.refill && (input.remaining === undefined || input.remaining === null)) throw invalid('refill needs a usage limit (remaining)')
+  if (input.refill && (input.remaining === undefined || input.remaining === null))
+    throw invalid('refill needs a usage limit (remaining)')
 }
 
 function limitColumns(input: KeyLimits): ApiKeyUpdate {

@@ -10,7 +10,11 @@ import type { CreateKeyInput, KeyService, UpdateKeyInput } from './key-service.j
 
 /** Scope needed to read each resource through OData. */
 const READ_SCOPE: Record<ResourceName, string> = {
-  api_key: 'keys:read', actor: 'keys:read', user: 'users:read', application: 'applications:read', device: 'devices:read',
+  api_key: 'keys:read',
+  actor: 'keys:read',
+  user: 'users:read',
+  application: 'applications:read',
+  device: 'devices:read',
 }
 
 /**
@@ -20,7 +24,11 @@ const READ_SCOPE: Record<ResourceName, string> = {
  * managed by users only (balena refuses provisioning and device keys here).
  */
 export class ODataService {
-  constructor(private readonly repo: ODataRepository, private readonly keys: KeyService, private readonly clock: Clock) {}
+  constructor(
+    private readonly repo: ODataRepository,
+    private readonly keys: KeyService,
+    private readonly clock: Clock,
+  ) {}
 
   async select(ctx: RequestContext, req: ODataRequest): Promise<ODataRow[]> {
     this.authorize(ctx.principal, req.resource)
@@ -36,7 +44,11 @@ export class ODataService {
    * Creates a key for a user, application or device the caller owns (plaintext
    * returned once). `secret` stores a key made elsewhere (a device's own key).
    */
-  async createKey(ctx: RequestContext, input: Pick<CreateKeyInput, 'owner' | 'name' | 'description' | 'expires_at'>, secret?: string): Promise<string> {
+  async createKey(
+    ctx: RequestContext,
+    input: Pick<CreateKeyInput, 'owner' | 'name' | 'description' | 'expires_at'>,
+    secret?: string,
+  ): Promise<string> {
     this.requireUser(ctx.principal)
     // balena accepts a past expiryDate (the key is born expired); its SDK users rely on that.
     const asBalena = { ...input, allow_past_expiry: true }
@@ -46,7 +58,11 @@ export class ODataService {
   }
 
   /** Updates a key listed on this view (not revoked, visible), else 404. */
-  async updateKey(ctx: RequestContext, id: number, input: Pick<UpdateKeyInput, 'name' | 'description' | 'expires_at'>): Promise<ApiKey> {
+  async updateKey(
+    ctx: RequestContext,
+    id: number,
+    input: Pick<UpdateKeyInput, 'name' | 'description' | 'expires_at'>,
+  ): Promise<ApiKey> {
     await this.requireListedKey(ctx, id)
     return this.keys.update(ctx, id, input)
   }
@@ -58,7 +74,13 @@ export class ODataService {
   }
 
   private async requireListedKey(ctx: RequestContext, id: number): Promise<void> {
-    const rows = await this.select(ctx, { resource: 'api_key', key: { field: 'id', value: id }, count: false, options: { $select: { properties: [{ name: 'id' }] } }, binds: [] })
+    const rows = await this.select(ctx, {
+      resource: 'api_key',
+      key: { field: 'id', value: id },
+      count: false,
+      options: { $select: { properties: [{ name: 'id' }] } },
+      binds: [],
+    })
     if (rows.length === 0) throw notFound('API key')
   }
 
@@ -68,6 +90,7 @@ export class ODataService {
   }
 
   private requireUser(p: Principal): void {
-    if (p.owner.kind !== 'user') throw new KeywardError('unauthorized', 'provisioning and device keys cannot list or manage API keys')
+    if (p.owner.kind !== 'user')
+      throw new KeywardError('unauthorized', 'provisioning and device keys cannot list or manage API keys')
   }
 }

@@ -101,8 +101,11 @@ export class UsageRecorder {
     if (this.pending.size > 0) this.lastUsedBatches.push(this.pending)
     this.pending = new Map()
     while (this.lastUsedBatches.length > 0) {
-      const failed = await writeInChunks(this.lastUsedBatches[0]!, (chunk) =>
-        this.keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])), this.pacer)
+      const failed = await writeInChunks(
+        this.lastUsedBatches[0]!,
+        (chunk) => this.keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])),
+        this.pacer,
+      )
       if (failed) return this.onError(failed.error)
       this.lastUsedBatches.shift()
     }
@@ -133,7 +136,8 @@ export class UsageRecorder {
 function usageRows(chunk: readonly [number, Uint32Array][], day: string): UsageCount[] {
   const rows: UsageCount[] = []
   for (const [keyId, slots] of chunk) {
-    for (let i = 0; i < slots.length; i++) if (slots[i]! > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count: slots[i]! })
+    for (let i = 0; i < slots.length; i++)
+      if (slots[i]! > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count: slots[i]! })
   }
   return rows
 }

@@ -19,7 +19,11 @@ export const MAX_USAGE_DAYS = 366
 
 /** Reads the per-day verification counters the usage recorder writes. */
 export class UsageService {
-  constructor(private readonly keys: KeyService, private readonly usage: UsageRepository, private readonly clock: Clock) {}
+  constructor(
+    private readonly keys: KeyService,
+    private readonly usage: UsageRepository,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * The last `days` UTC days (today included, oldest first), zero-filled. Counts still in

@@ -103,7 +103,13 @@ export class Verifier {
   }
 
   /** A refusal of a known key, counted in its usage. */
-  private refuse(found: KeyLookup, nowMs: number, code: VerifyCode, remaining?: number | null, ratelimit?: VerifyResult['ratelimit']) {
+  private refuse(
+    found: KeyLookup,
+    nowMs: number,
+    code: VerifyCode,
+    remaining?: number | null,
+    ratelimit?: VerifyResult['ratelimit'],
+  ) {
     this.usage.count(found.key.id, code, nowMs)
     return refusal(found, code, remaining, ratelimit)
   }
@@ -170,18 +176,32 @@ export class Verifier {
     if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > nowMs)) {
       return this.refuse(found, nowMs, 'EXPIRED')
     }
-    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0) return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
+    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0)
+      return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
     return null
   }
 
   /** VALID: counted, `last_used_at` batched. */
-  private accept(found: KeyLookup, nowMs: number, remaining: number | null, ratelimit: VerifyResult['ratelimit']): Verified {
+  private accept(
+    found: KeyLookup,
+    nowMs: number,
+    remaining: number | null,
+    ratelimit: VerifyResult['ratelimit'],
+  ): Verified {
     const { key } = found
     this.usage.touch(key.id, nowMs)
     this.usage.count(key.id, 'VALID', nowMs)
     return {
-      valid: true, code: 'VALID', keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt,
-      remaining, ratelimit, lookup: found,
+      valid: true,
+      code: 'VALID',
+      keyId: key.id,
+      owner: found.owner,
+      scopes: key.scopes,
+      meta: key.meta,
+      expiresAt: key.expiresAt,
+      remaining,
+      ratelimit,
+      lookup: found,
     }
   }
 }
@@ -191,11 +211,22 @@ const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' 
 const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' })
 
 function refusal(
-  found: KeyLookup, code: VerifyCode, remaining?: number | null, ratelimit?: VerifyResult['ratelimit'],
+  found: KeyLookup,
+  code: VerifyCode,
+  remaining?: number | null,
+  ratelimit?: VerifyResult['ratelimit'],
 ): VerifyResult & { lookup: KeyLookup } {
   const { key } = found
   return {
-    valid: false, code, keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta, expiresAt: key.expiresAt,
-    ...(remaining !== undefined && { remaining }), ...(ratelimit && { ratelimit }), lookup: found,
+    valid: false,
+    code,
+    keyId: key.id,
+    owner: found.owner,
+    scopes: key.scopes,
+    meta: key.meta,
+    expiresAt: key.expiresAt,
+    ...(remaining !== undefined && { remaining }),
+    ...(ratelimit && { ratelimit }),
+    lookup: found,
   }
 }

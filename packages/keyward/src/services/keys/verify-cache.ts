@@ -46,7 +46,10 @@ export class VerifyCache {
   private recent: { epoch: number; hashes: readonly string[] | null }[] = []
   private readonly compactor = new EntryCompactor()
 
-  constructor(size: number, private readonly negativeTtlMs: number) {
+  constructor(
+    size: number,
+    private readonly negativeTtlMs: number,
+  ) {
     this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
   }
 
@@ -95,8 +98,7 @@ export class VerifyCache {
     if (entry) {
       if (this.positiveTtlMs === null) lru.set(name, entry)
       else if (this.positiveTtlMs > 0) lru.set(name, entry, { ttl: this.positiveTtlMs })
-    }
-    else if (this.negativeTtlMs > 0) lru.set(name, UNKNOWN, { ttl: this.negativeTtlMs })
+    } else if (this.negativeTtlMs > 0) lru.set(name, UNKNOWN, { ttl: this.negativeTtlMs })
   }
 
   /**

@@ -8,12 +8,14 @@ export function initial(dialect: Dialect): Migration {
   const pk = (c: any) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement())
   return {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('actor')
+      await db.schema
+        .createTable('actor')
         .addColumn('id', idType, pk)
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createTable('user')
+      await db.schema
+        .createTable('user')
         .addColumn('id', idType, pk)
         .addColumn('actor_id', 'integer', (c) => c.notNull().unique().references('actor.id'))
         .addColumn('email', 'text', (c) => c.notNull().unique())
@@ -22,7 +24,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createTable('application')
+      await db.schema
+        .createTable('application')
         .addColumn('id', idType, pk)
         .addColumn('actor_id', 'integer', (c) => c.notNull().unique().references('actor.id'))
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
@@ -32,7 +35,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('application_owner_idx').on('application').column('owner_user_id').execute()
-      await db.schema.createTable('device')
+      await db.schema
+        .createTable('device')
         .addColumn('id', idType, pk)
         .addColumn('actor_id', 'integer', (c) => c.notNull().unique().references('actor.id'))
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
@@ -42,7 +46,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('device_application_idx').on('device').column('application_id').execute()
-      await db.schema.createTable('api_key')
+      await db.schema
+        .createTable('api_key')
         .addColumn('id', idType, pk)
         .addColumn('actor_id', 'integer', (c) => c.notNull().references('actor.id'))
         .addColumn('kind', 'text', (c) => c.notNull())
@@ -74,7 +79,8 @@ export function initial(dialect: Dialect): Migration {
       // Names of live user keys are unique per owner; revoked keys stay for audit without blocking reuse.
       await sql`create unique index api_key_user_name_idx on api_key (actor_id, name)
         where kind = 'user' and revoked_at is null and name is not null`.execute(db)
-      await db.schema.createTable('session')
+      await db.schema
+        .createTable('session')
         .addColumn('id', idType, pk)
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
         .addColumn('user_id', 'integer', (c) => c.notNull().references('user.id'))
@@ -82,7 +88,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .addColumn('ip', 'text')
         .execute()
-      await db.schema.createTable('audit_event')
+      await db.schema
+        .createTable('audit_event')
         .addColumn('id', idType, pk)
         .addColumn('at', 'text', (c) => c.notNull())
         .addColumn('actor_id', 'integer')

@@ -12,7 +12,8 @@ export function tokens(dialect: Dialect): Migration {
   const pk = (c: any) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement())
   return {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('refresh_token')
+      await db.schema
+        .createTable('refresh_token')
         .addColumn('id', idType, pk)
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
         .addColumn('face', 'text', (c) => c.notNull())
@@ -27,13 +28,19 @@ export function tokens(dialect: Dialect): Migration {
         .addColumn('ip', 'text')
         .execute()
       await db.schema.createIndex('refresh_token_session_idx').on('refresh_token').column('session_id').execute()
-      await db.schema.createTable('server_secret')
+      await db.schema
+        .createTable('server_secret')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
-      await db.insertInto('server_secret')
-        .values({ name: 'realm_jwt', value: randomBytes(32).toString('base64url'), created_at: new Date().toISOString() })
+      await db
+        .insertInto('server_secret')
+        .values({
+          name: 'realm_jwt',
+          value: randomBytes(32).toString('base64url'),
+          created_at: new Date().toISOString(),
+        })
         .execute()
     },
   }

@@ -13,7 +13,9 @@ export function rateLimit(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
       if (dialect !== 'postgres') return
-      await db.schema.createTable(RATE_LIMIT_TABLE).ifNotExists()
+      await db.schema
+        .createTable(RATE_LIMIT_TABLE)
+        .ifNotExists()
         .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
         .addColumn('points', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('expire', 'bigint')

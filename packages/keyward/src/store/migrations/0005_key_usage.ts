@@ -10,7 +10,8 @@ import type { Dialect } from '../database.js'
 export function keyUsage(_dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('key_usage')
+      await db.schema
+        .createTable('key_usage')
         .addColumn('key_id', 'integer', (c) => c.notNull().references('api_key.id').onDelete('cascade'))
         .addColumn('day', 'text', (c) => c.notNull())
         .addColumn('code', 'text', (c) => c.notNull())
@@ -23,7 +24,12 @@ export function keyUsage(_dialect: Dialect): Migration {
       await db.schema.createIndex('api_key_expires_at_idx').on('api_key').columns(['expires_at', 'id']).execute()
     },
     async down(db: Kysely<any>) {
-      for (const i of ['api_key_created_at_idx', 'api_key_name_idx', 'api_key_last_used_at_idx', 'api_key_expires_at_idx']) {
+      for (const i of [
+        'api_key_created_at_idx',
+        'api_key_name_idx',
+        'api_key_last_used_at_idx',
+        'api_key_expires_at_idx',
+      ]) {
         await db.schema.dropIndex(i).execute()
       }
       await db.schema.dropTable('key_usage').execute()

@@ -16,7 +16,9 @@ export function keySearch(dialect: Dialect): Migration {
 
 const sqlite: Migration = {
   async up(db: Kysely<any>) {
-    await sql`create virtual table api_key_name_fts using fts5(name, content='api_key', content_rowid='id', tokenize='trigram')`.execute(db)
+    await sql`create virtual table api_key_name_fts using fts5(name, content='api_key', content_rowid='id', tokenize='trigram')`.execute(
+      db,
+    )
     await sql`insert into api_key_name_fts(api_key_name_fts) values ('rebuild')`.execute(db)
     await sql`create trigger api_key_name_fts_insert after insert on api_key begin
       insert into api_key_name_fts(rowid, name) values (new.id, new.name); end`.execute(db)
@@ -27,7 +29,8 @@ const sqlite: Migration = {
       insert into api_key_name_fts(rowid, name) values (new.id, new.name); end`.execute(db)
   },
   async down(db: Kysely<any>) {
-    for (const t of ['insert', 'delete', 'update']) await sql`drop trigger ${sql.id(`api_key_name_fts_${t}`)}`.execute(db)
+    for (const t of ['insert', 'delete', 'update'])
+      await sql`drop trigger ${sql.id(`api_key_name_fts_${t}`)}`.execute(db)
     await sql`drop table api_key_name_fts`.execute(db)
   },
 }

@@ -43,7 +43,12 @@ const describe = (node: unknown): string => {
 }
 
 /** Translates an OData `$filter` tree into a SQL condition over `scope`, with every literal bound. */
-export function translateFilter(node: unknown, scope: Scope, ctx: TranslateContext, vars: ReadonlyMap<string, Scope> = new Map()): RawBuilder<SqlBool> {
+export function translateFilter(
+  node: unknown,
+  scope: Scope,
+  ctx: TranslateContext,
+  vars: ReadonlyMap<string, Scope> = new Map(),
+): RawBuilder<SqlBool> {
   checkFilterSize(node)
   return new FilterTranslator(ctx, scope, vars, SubqueryChain.at(scope.res.table)).condition(node)
 }
@@ -66,11 +71,15 @@ class FilterTranslator {
 
   condition(node: unknown): RawBuilder<SqlBool> {
     if (isPath(node)) return this.pathCondition(node, this.startOf(node))
-    if (!Array.isArray(node) || typeof node[0] !== 'string') throw invalid(`$filter: ${describe(node)} is not a condition`)
+    if (!Array.isArray(node) || typeof node[0] !== 'string')
+      throw invalid(`$filter: ${describe(node)} is not a condition`)
     const [op, ...args] = node as [string, ...unknown[]]
     if (op === 'and' || op === 'or') {
       if (args.length < 2) throw invalid(`$filter: "${op}" needs two operands`)
-      return sql<SqlBool>`(${sql.join(args.map((a) => this.condition(a)), sql.raw(` ${op} `))})`
+      return sql<SqlBool>`(${sql.join(
+        args.map((a) => this.condition(a)),
+        sql.raw(` ${op} `),
+      )})`
     }
     if (op === 'not') return sql<SqlBool>`(not ${this.condition(args[0])})`
     if (op in COMPARE) return this.compare(op, args[0], args[1])
@@ -86,7 +95,11 @@ class FilterTranslator {
     return v ? { scope: v, path: node.property ?? undefined } : { scope: this.root, path: node }
   }
 
-  private pathCondition(node: PathNode, start: { scope: Scope; path: PathNode | undefined }, chain = this.chain): RawBuilder<SqlBool> {
+  private pathCondition(
+    node: PathNode,
+    start: { scope: Scope; path: PathNode | undefined },
+    chain = this.chain,
+  ): RawBuilder<SqlBool> {
     const { scope, path } = start
     if (!path) throw invalid(`$filter: the lambda variable "${node.name}" is not a condition`)
     const nav = this.nav(scope.res, path.name)
@@ -100,10 +113,12 @@ class FilterTranslator {
       const inner = new FilterTranslator(this.ctx, this.root, vars, inside).condition(expression)
       const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
       if (method === 'any') return sql<SqlBool>`exists (select 1 from ${from} where ${join} and ${inner})`
-      if (method === 'all') return sql<SqlBool>`not exists (select 1 from ${from} where ${join} and (${inner}) is not true)`
+      if (method === 'all')
+        return sql<SqlBool>`not exists (select 1 from ${from} where ${join} and (${inner}) is not true)`
       throw invalid(`$filter: lambda "${method}" is not supported (use any or all)`)
     }
-    if (nav.many) throw invalid(`$filter: "${path.name}" has many rows; use ${path.name}/any(x: …) or ${path.name}/all(x: …)`)
+    if (nav.many)
+      throw invalid(`$filter: "${path.name}" has many rows; use ${path.name}/any(x: …) or ${path.name}/all(x: …)`)
     if (!path.property) throw invalid(`$filter: "${path.name}" is a navigation, not a condition`)
     const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
     return sql<SqlBool>`exists (select 1 from ${from} where ${join} and ${this.pathCondition(node, { scope: target, path: path.property }, inside)})`
@@ -133,7 +148,8 @@ class FilterTranslator {
     if (inner.kind !== 'expr') throw invalid(`$filter: "${node.property.name}" cannot be used as a value here`)
     const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
     return {
-      kind: 'expr', type: inner.type,
+      kind: 'expr',
+      type: inner.type,
       sql: sql`(select ${inner.sql} from ${from} where ${ref(target, nav.targetColumn)} = ${ref(scope, nav.sourceColumn)} and ${this.ctx.visible(target)})`,
     }
   }
@@ -151,7 +167,8 @@ class FilterTranslator {
       if (ARITHMETIC.has(node[0])) throw invalid(`$filter: arithmetic operator "${node[0]}" is not supported`)
       throw invalid(`$filter: "${node[0]}" cannot be used as a value`)
     }
-    if (typeof node === 'object' && node !== null && 'negative' in node) throw invalid('$filter: duration literals are not supported')
+    if (typeof node === 'object' && node !== null && 'negative' in node)
+      throw invalid('$filter: duration literals are not supported')
     throw invalid(`$filter: unsupported value ${describe(node)}`)
   }
 
@@ -214,7 +231,8 @@ class FilterTranslator {
     if (a.type === 'null' || b.type === 'null') {
       if (op !== 'eq' && op !== 'ne') throw invalid(`$filter: null can only be compared with eq or ne`)
       const other = a.type === 'null' ? b : a
-      if (other.kind === 'literal' && other.type === 'null') return op === 'eq' ? sql<SqlBool>`(1 = 1)` : sql<SqlBool>`(1 = 0)`
+      if (other.kind === 'literal' && other.type === 'null')
+        return op === 'eq' ? sql<SqlBool>`(1 = 1)` : sql<SqlBool>`(1 = 0)`
       const o = this.render(other, other.type === 'null' || other.type === 'boolean' ? 'text' : other.type)
       return op === 'eq' ? sql<SqlBool>`(${o} is null)` : sql<SqlBool>`(${o} is not null)`
     }
@@ -228,7 +246,11 @@ class FilterTranslator {
     if (ta === 'boolean' || tb === 'boolean') throw invalid('$filter: boolean literals are not supported here')
     if (ta === tb) return ta as FieldType
     // A string literal next to a date is read as a date.
-    if ((ta === 'date' && b.kind === 'literal' && tb === 'text') || (tb === 'date' && a.kind === 'literal' && ta === 'text')) return 'date'
+    if (
+      (ta === 'date' && b.kind === 'literal' && tb === 'text') ||
+      (tb === 'date' && a.kind === 'literal' && ta === 'text')
+    )
+      return 'date'
     throw invalid(`$filter: cannot compare a ${ta} with a ${tb}`)
   }
 
@@ -237,7 +259,9 @@ class FilterTranslator {
     const nav = a.kind === 'manyNav' ? a : (b as Extract<Operand, { kind: 'manyNav' }>)
     const other = a.kind === 'manyNav' ? b : a
     if ((op !== 'eq' && op !== 'ne') || other.kind !== 'literal' || other.type !== 'integer') {
-      throw invalid(`$filter: "${nav.name}" has many rows; compare it only with eq/ne and an id, or use ${nav.name}/any(x: …)`)
+      throw invalid(
+        `$filter: "${nav.name}" has many rows; compare it only with eq/ne and an id, or use ${nav.name}/any(x: …)`,
+      )
     }
     const target: Scope = { res: MODEL[nav.nav.target], alias: this.ctx.alias() }
     const from = sql`${sql.table(target.res.table)} as ${sql.id(target.alias)}`
@@ -252,7 +276,8 @@ class FilterTranslator {
     const list = this.bind(r.bind)
     if (list[0] !== 'List') throw invalid('$filter: "in" needs a list of literals')
     if (list[1].length === 0) return sql<SqlBool>`(1 = 0)`
-    if (list[1].length > ODATA_LIMITS.listItems) throw tooExpensive(`$filter: "in" takes at most ${ODATA_LIMITS.listItems} values`)
+    if (list[1].length > ODATA_LIMITS.listItems)
+      throw tooExpensive(`$filter: "in" takes at most ${ODATA_LIMITS.listItems} values`)
     const items = list[1].map((b) => this.literal(b))
     const type = this.commonType(a, items[0]!)
     return sql<SqlBool>`(${this.render(a, type)} in (${sql.join(items.map((i) => this.render(i, type)))}))`
@@ -281,10 +306,15 @@ class FilterTranslator {
       if (method === 'endswith') {
         return sql<SqlBool>`(length(${hay}) >= length(${needle}) and substr(${hay}, length(${hay}) - length(${needle}) + 1) = ${needle})`
       }
-      const indexed = this.keyNameContains((call as { args: unknown[] }).args[method === 'substringof' ? 1 : 0], method === 'substringof' ? args[0]! : args[1]!)
+      const indexed = this.keyNameContains(
+        (call as { args: unknown[] }).args[method === 'substringof' ? 1 : 0],
+        method === 'substringof' ? args[0]! : args[1]!,
+      )
       if (indexed) return indexed
       // Case-sensitive on both stores (SQLite's LIKE is not).
-      return this.ctx.dialect === 'postgres' ? sql<SqlBool>`(strpos(${hay}, ${needle}) > 0)` : sql<SqlBool>`(instr(${hay}, ${needle}) > 0)`
+      return this.ctx.dialect === 'postgres'
+        ? sql<SqlBool>`(strpos(${hay}, ${needle}) > 0)`
+        : sql<SqlBool>`(instr(${hay}, ${needle}) > 0)`
     }
     throw invalid(`$filter: function "${String(method)}" is not supported as a condition`)
   }
@@ -308,7 +338,9 @@ class FilterTranslator {
       this.callArgs(call, 0)
       return { kind: 'literal', value: this.ctx.now, type: 'date' }
     }
-    throw invalid(`$filter: function "${String(method)}" is not supported${method === 'contains' || method === 'startswith' || method === 'endswith' ? ' as a value' : ''}`)
+    throw invalid(
+      `$filter: function "${String(method)}" is not supported${method === 'contains' || method === 'startswith' || method === 'endswith' ? ' as a value' : ''}`,
+    )
   }
 }
 
@@ -317,5 +349,7 @@ function isBindRef(node: unknown): node is { bind: number | string } {
 }
 
 function isPath(node: unknown): node is PathNode {
-  return typeof node === 'object' && node !== null && !Array.isArray(node) && typeof (node as PathNode).name === 'string'
+  return (
+    typeof node === 'object' && node !== null && !Array.isArray(node) && typeof (node as PathNode).name === 'string'
+  )
 }

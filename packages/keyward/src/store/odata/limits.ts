@@ -44,9 +44,12 @@ export function checkFilterSize(root: unknown): void {
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!
     if (++nodes > ODATA_LIMITS.nodes) throw tooExpensive(`$filter is too large (more than ${ODATA_LIMITS.nodes} parts)`)
-    if (depth > ODATA_LIMITS.depth) throw tooExpensive(`$filter is nested too deeply (more than ${ODATA_LIMITS.depth} levels)`)
-    if (isTerm(node) && ++terms > ODATA_LIMITS.terms) throw tooExpensive(`$filter has too many terms (more than ${ODATA_LIMITS.terms} comparisons and functions)`)
-    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1])
+    if (depth > ODATA_LIMITS.depth)
+      throw tooExpensive(`$filter is nested too deeply (more than ${ODATA_LIMITS.depth} levels)`)
+    if (isTerm(node) && ++terms > ODATA_LIMITS.terms)
+      throw tooExpensive(`$filter has too many terms (more than ${ODATA_LIMITS.terms} comparisons and functions)`)
+    if (typeof node === 'object' && node !== null)
+      for (const child of Object.values(node)) stack.push([child, depth + 1])
   }
 }
 
@@ -68,7 +71,10 @@ function isTerm(node: unknown): boolean {
  * its fleet's devices. Those are refused, whatever the data looks like today.
  */
 export class SubqueryChain {
-  private constructor(private readonly tables: readonly string[], private readonly lambdas: number) {}
+  private constructor(
+    private readonly tables: readonly string[],
+    private readonly lambdas: number,
+  ) {}
 
   static at(root: string): SubqueryChain {
     return new SubqueryChain([root], 0)
@@ -77,10 +83,13 @@ export class SubqueryChain {
   /** The chain inside a navigation to `target` (a lambda when `lambda` is set); throws when that costs rows × rows. */
   enter(target: string, many: boolean, lambda: boolean): SubqueryChain {
     if (many && this.tables.includes(target)) {
-      throw tooExpensive(`$filter re-enters ${target} from ${this.tables.join(' → ')}: each row would scan many ${target} rows; filter ${target} directly`)
+      throw tooExpensive(
+        `$filter re-enters ${target} from ${this.tables.join(' → ')}: each row would scan many ${target} rows; filter ${target} directly`,
+      )
     }
     const lambdas = this.lambdas + (lambda ? 1 : 0)
-    if (lambdas > ODATA_LIMITS.lambdaDepth) throw tooExpensive(`$filter nests any/all more than ${ODATA_LIMITS.lambdaDepth} deep`)
+    if (lambdas > ODATA_LIMITS.lambdaDepth)
+      throw tooExpensive(`$filter nests any/all more than ${ODATA_LIMITS.lambdaDepth} deep`)
     return new SubqueryChain([...this.tables, target], lambdas)
   }
 }
@@ -88,13 +97,15 @@ export class SubqueryChain {
 /** `$top` and `$skip` after the limits: the default page when `$top` is absent, refusals beyond the maxima. */
 export function pageOf(top: number | undefined, skip: number | undefined): { top: number; skip: number | undefined } {
   if (top !== undefined && top > ODATA_LIMITS.maxTop) throw tooExpensive(`$top is at most ${ODATA_LIMITS.maxTop}`)
-  if (skip !== undefined && skip > ODATA_LIMITS.maxSkip) throw tooExpensive(`$skip is at most ${ODATA_LIMITS.maxSkip}; filter on id or created_at to page further`)
+  if (skip !== undefined && skip > ODATA_LIMITS.maxSkip)
+    throw tooExpensive(`$skip is at most ${ODATA_LIMITS.maxSkip}; filter on id or created_at to page further`)
   return { top: top ?? ODATA_LIMITS.defaultTop, skip }
 }
 
 /** Refuses an `$expand` level wider or deeper than the limits. */
 export function checkExpandLevel(width: number, depth: number, name: string | undefined): void {
-  if (width > ODATA_LIMITS.expandWidth) throw tooExpensive(`$expand lists more than ${ODATA_LIMITS.expandWidth} navigations at one level`)
+  if (width > ODATA_LIMITS.expandWidth)
+    throw tooExpensive(`$expand lists more than ${ODATA_LIMITS.expandWidth} navigations at one level`)
   if (name !== undefined && depth + 1 > ODATA_LIMITS.expandDepth) {
     throw tooExpensive(`$expand: "${name}" is nested too deep (at most ${ODATA_LIMITS.expandDepth} levels)`)
   }
@@ -117,7 +128,9 @@ export class RowBudget {
 
 /** The refusal of an answer over `responseRows` rows. */
 export function answerTooLarge(): Error {
-  return tooExpensive(`the answer would hold more than ${ODATA_LIMITS.responseRows} rows (expansions included); lower $top or add $top inside $expand`)
+  return tooExpensive(
+    `the answer would hold more than ${ODATA_LIMITS.responseRows} rows (expansions included); lower $top or add $top inside $expand`,
+  )
 }
 
 /** True when `$orderby` on `field` of `res` can read an index instead of sorting every match. */
@@ -127,11 +140,14 @@ export function isIndexedOrder(res: ResourceDef, field: string): boolean {
 
 /** The refusal for an unindexed `$orderby` over more than `unindexedOrderRows` matches. */
 export function unindexedOrderTooLarge(name: string): Error {
-  return tooExpensive(`$orderby=${name} has no index; allowed over at most ${ODATA_LIMITS.unindexedOrderRows} matching rows (narrow $filter, or order by an indexed field)`)
+  return tooExpensive(
+    `$orderby=${name} has no index; allowed over at most ${ODATA_LIMITS.unindexedOrderRows} matching rows (narrow $filter, or order by an indexed field)`,
+  )
 }
 
 /** `$top`/`$skip` values: non-negative integers. */
 export function pageValue(value: unknown, option: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid(`${option} must be a non-negative integer`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw invalid(`${option} must be a non-negative integer`)
   return value
 }

@@ -54,7 +54,8 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
     table: 'api_key',
     actorColumn: 'actor_id',
     fields: {
-      id, created_at: keyCreatedAt,
+      id,
+      created_at: keyCreatedAt,
       modified_at: { column: 'updated_at', type: 'date', notNull: true },
       name: { column: 'name', type: 'text', indexed: true },
       description: { column: 'description', type: 'text' },
@@ -81,7 +82,12 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   user: {
     table: 'user',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, username: { column: 'username', type: 'text', indexed: true, notNull: true }, email: { column: 'email', type: 'text', indexed: true, notNull: true } },
+    fields: {
+      id,
+      created_at: createdAt,
+      username: { column: 'username', type: 'text', indexed: true, notNull: true },
+      email: { column: 'email', type: 'text', indexed: true, notNull: true },
+    },
     navs: { actor: toActor },
     defaultSelect: ['id', 'created_at', 'actor', 'username', 'email'],
     alternateKeys: [],
@@ -89,7 +95,13 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   application: {
     table: 'application',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true }, slug: { column: 'slug', type: 'text', indexed: true, notNull: true }, app_name: { column: 'name', type: 'text' } },
+    fields: {
+      id,
+      created_at: createdAt,
+      uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true },
+      slug: { column: 'slug', type: 'text', indexed: true, notNull: true },
+      app_name: { column: 'name', type: 'text' },
+    },
     navs: {
       actor: toActor,
       owns__device: { target: 'device', sourceColumn: 'id', targetColumn: 'application_id', many: true },
@@ -100,10 +112,20 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
   device: {
     table: 'device',
     actorColumn: 'actor_id',
-    fields: { id, created_at: createdAt, uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true }, device_name: { column: 'name', type: 'text' } },
+    fields: {
+      id,
+      created_at: createdAt,
+      uuid: { column: 'uuid', type: 'text', indexed: true, notNull: true },
+      device_name: { column: 'name', type: 'text' },
+    },
     navs: {
       actor: toActor,
-      belongs_to__application: { target: 'application', sourceColumn: 'application_id', targetColumn: 'id', many: false },
+      belongs_to__application: {
+        target: 'application',
+        sourceColumn: 'application_id',
+        targetColumn: 'id',
+        many: false,
+      },
     },
     defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'device_name', 'belongs_to__application'],
     alternateKeys: ['uuid'],

@@ -5,7 +5,16 @@ import type { Dialect } from '../database.js'
 import type { Database } from '../schema.js'
 import { visibleActors } from '../visibility.js'
 import { type Scope, type TranslateContext, translateFilter, translateValue } from './filter.js'
-import { ODATA_LIMITS, RowBudget, answerTooLarge, checkExpandLevel, isIndexedOrder, pageOf, pageValue, unindexedOrderTooLarge } from './limits.js'
+import {
+  ODATA_LIMITS,
+  RowBudget,
+  answerTooLarge,
+  checkExpandLevel,
+  isIndexedOrder,
+  pageOf,
+  pageValue,
+  unindexedOrderTooLarge,
+} from './limits.js'
 import { MODEL, type NavDef, type ResourceDef } from './model.js'
 import type { Bind, BindRef, ExpandNode, ODataRequest, QueryOptions } from './request.js'
 
@@ -30,13 +39,18 @@ interface Page {
  * Literals are always bound parameters.
  */
 export class ODataRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async select(viewer: Principal, req: ODataRequest, now: string): Promise<ODataRow[]> {
     const ctx = this.context(viewer, req.binds, now)
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     checkOptions(req.options, '')
-    const page = req.key ? { top: 1 } : pageOf(pageNumber(ctx, req.options.$top, '$top'), pageNumber(ctx, req.options.$skip, '$skip'))
+    const page = req.key
+      ? { top: 1 }
+      : pageOf(pageNumber(ctx, req.options.$top, '$top'), pageNumber(ctx, req.options.$skip, '$skip'))
     return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, page, new RowBudget())
   }
 
@@ -44,18 +58,23 @@ export class ODataRepository {
     const ctx = this.context(viewer, req.binds, now)
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     for (const k of Object.keys(req.options)) if (k !== '$filter') throw invalid(`${k} cannot be combined with $count`)
-    const r = await this.db.selectFrom(sql.table(root.res.table).as(root.alias))
+    const r = await this.db
+      .selectFrom(sql.table(root.res.table).as(root.alias))
       .select(sql<number | string>`count(*)`.as('n'))
-      .where(this.rootWhere(ctx, root, req)).executeTakeFirstOrThrow()
+      .where(this.rootWhere(ctx, root, req))
+      .executeTakeFirstOrThrow()
     return Number(r.n)
   }
 
   private context(viewer: Principal, binds: readonly Bind[], now: string): TranslateContext {
     let n = 0
     return {
-      binds, now, dialect: this.dialect,
+      binds,
+      now,
+      dialect: this.dialect,
       alias: () => {
-        if (n >= ODATA_LIMITS.tables) throw tooExpensive(`the request navigates too much (more than ${ODATA_LIMITS.tables} joins and subqueries)`)
+        if (n >= ODATA_LIMITS.tables)
+          throw tooExpensive(`the request navigates too much (more than ${ODATA_LIMITS.tables} joins and subqueries)`)
         return `t${n++}`
       },
       visible: (scope) => visibility(this.db, viewer, scope),
@@ -64,13 +83,24 @@ export class ODataRepository {
 
   private rootWhere(ctx: TranslateContext, root: Scope, req: ODataRequest): RawBuilder<SqlBool> {
     const conds = [ctx.visible(root)]
-    if (req.key) conds.push(sql<SqlBool>`${sql.ref(`${root.alias}.${fieldColumn(root.res, req.key.field)}`)} = ${sql.val(req.key.value)}`)
+    if (req.key)
+      conds.push(
+        sql<SqlBool>`${sql.ref(`${root.alias}.${fieldColumn(root.res, req.key.field)}`)} = ${sql.val(req.key.value)}`,
+      )
     if (req.options.$filter !== undefined) conds.push(translateFilter(req.options.$filter, root, ctx))
     return sql<SqlBool>`${sql.join(conds, sql` and `)}`
   }
 
   /** Selects rows of `scope` matching `where` (one page), then fills in their expansions. */
-  private async run(ctx: TranslateContext, scope: Scope, opts: QueryOptions, where: RawBuilder<SqlBool>, depth: number, page: Page, budget: RowBudget): Promise<ODataRow[]> {
+  private async run(
+    ctx: TranslateContext,
+    scope: Scope,
+    opts: QueryOptions,
+    where: RawBuilder<SqlBool>,
+    depth: number,
+    page: Page,
+    budget: RowBudget,
+  ): Promise<ODataRow[]> {
     const { fields, links } = selection(scope.res, opts)
     const expands = opts.$expand?.properties ?? []
     checkExpandLevel(expands.length, depth, undefined)
@@ -104,7 +134,10 @@ export class ODataRepository {
       return row
     })
     for (const [i, e] of expands.entries()) {
-      const sources = raw.map((r) => r[`__src${i}`]).filter((v): v is number => v !== null && v !== undefined).map(Number)
+      const sources = raw
+        .map((r) => r[`__src${i}`])
+        .filter((v): v is number => v !== null && v !== undefined)
+        .map(Number)
       const groups = await this.expand(ctx, expandNavs[i]!, e.options ?? {}, [...new Set(sources)], depth + 1, budget)
       raw.forEach((r, j) => {
         const g = groups.get(Number(r[`__src${i}`])) ?? []
@@ -119,13 +152,27 @@ export class ODataRepository {
   /** Refuses `$orderby` on a column without an index when more than `unindexedOrderRows` rows match (a bounded count). */
   private async checkSortable(scope: Scope, where: RawBuilder<SqlBool>, name: string): Promise<void> {
     const max = ODATA_LIMITS.unindexedOrderRows
-    const probe = this.db.selectFrom(sql.table(scope.res.table).as(scope.alias)).select(sql`1`.as('one')).where(where).limit(max + 1)
-    const r = await this.db.selectFrom(probe.as('probe')).select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    const probe = this.db
+      .selectFrom(sql.table(scope.res.table).as(scope.alias))
+      .select(sql`1`.as('one'))
+      .where(where)
+      .limit(max + 1)
+    const r = await this.db
+      .selectFrom(probe.as('probe'))
+      .select(sql<number | string>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
     if (Number(r.n) > max) throw unindexedOrderTooLarge(name)
   }
 
   /** Rows of a navigation's target for each source value, honouring nested options per parent. */
-  private async expand(ctx: TranslateContext, nav: NavDef, opts: QueryOptions, sources: number[], depth: number, budget: RowBudget): Promise<Map<number, ODataRow[]>> {
+  private async expand(
+    ctx: TranslateContext,
+    nav: NavDef,
+    opts: QueryOptions,
+    sources: number[],
+    depth: number,
+    budget: RowBudget,
+  ): Promise<Map<number, ODataRow[]>> {
     const groups = new Map<number, ODataRow[]>()
     if (sources.length === 0) return groups
     checkOptions(opts, 'in $expand ')
@@ -143,7 +190,17 @@ export class ODataRepository {
       if (filter) conds.push(filter)
       // Fetched rows count against the budget too: at most one more than an answer may hold.
       const top = budget.remaining() + 1 - rows.length
-      rows.push(...(await this.run(ctx, target, withJoin, sql<SqlBool>`${sql.join(conds, sql` and `)}`, depth, { top }, budget)))
+      rows.push(
+        ...(await this.run(
+          ctx,
+          target,
+          withJoin,
+          sql<SqlBool>`${sql.join(conds, sql` and `)}`,
+          depth,
+          { top },
+          budget,
+        )),
+      )
       if (rows.length > budget.remaining()) throw answerTooLarge()
     }
     const join = nameOfColumn(target.res, nav.targetColumn)
@@ -180,10 +237,14 @@ function checkOptions(opts: QueryOptions, where: string): void {
 /** The plain fields and the to-one links (`{"__id": n}`) a `$select` asks for. */
 function selection(res: ResourceDef, opts: QueryOptions): { fields: string[]; links: string[] } {
   const sel = opts.$select
-  const names = sel === undefined || sel === '*' ? res.defaultSelect : sel.properties.map((p) => {
-    if (p.property) throw invalid(`$select: paths such as "${p.name}/${p.property.name}" are not supported; use $expand`)
-    return p.name
-  })
+  const names =
+    sel === undefined || sel === '*'
+      ? res.defaultSelect
+      : sel.properties.map((p) => {
+          if (p.property)
+            throw invalid(`$select: paths such as "${p.name}/${p.property.name}" are not supported; use $expand`)
+          return p.name
+        })
   const fields: string[] = []
   const links: string[] = []
   for (const n of names) {
@@ -196,7 +257,8 @@ function selection(res: ResourceDef, opts: QueryOptions): { fields: string[]; li
 }
 
 function expandNav(res: ResourceDef, e: ExpandNode, depth: number): NavDef {
-  if (e.property) throw invalid(`$expand: paths such as "${e.name}/${e.property.name}" are not supported; nest $expand instead`)
+  if (e.property)
+    throw invalid(`$expand: paths such as "${e.name}/${e.property.name}" are not supported; nest $expand instead`)
   if (e.count) throw invalid(`$expand: "${e.name}/$count" is not supported`)
   const nav = Object.hasOwn(res.navs, e.name) ? res.navs[e.name] : undefined
   if (!nav) throw invalid(`$expand: unknown navigation "${e.name}" on ${res.table}`)

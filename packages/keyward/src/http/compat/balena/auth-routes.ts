@@ -30,7 +30,9 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
 
 /** `GET /actor/v1/whoami`: `id` is the actor id, `actorTypeId` the user, application or device id. */
 export const whoamiRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/actor/v1/whoami', { schema: { hide: true, response: { 200: WhoAmI } } }, async (req) => whoami(services, ctxOf(req)))
+  app.get('/actor/v1/whoami', { schema: { hide: true, response: { 200: WhoAmI } } }, async (req) =>
+    whoami(services, ctxOf(req)),
+  )
 }
 
 async function whoami(services: Services, ctx: RequestContext) {

@@ -11,7 +11,8 @@ import { splitQuery } from './query-string.js'
 export function balenaAuthenticate(auth: AuthService) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(req) ?? (splitQuery(req.url).get('apikey') || null)
-    if (!token) throw new KeywardError('unauthorized', 'missing credentials: send Authorization: Bearer <token or API key>')
+    if (!token)
+      throw new KeywardError('unauthorized', 'missing credentials: send Authorization: Bearer <token or API key>')
     req.principal = await auth.authenticate(token)
   }
 }

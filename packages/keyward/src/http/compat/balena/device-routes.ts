@@ -20,11 +20,21 @@ const Registered = Type.Object({ id: Type.Integer(), uuid: Type.String(), api_ke
 
 /** `POST /device/register` with a provisioning key: exactly 201 `{id, uuid, api_key}`. */
 export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/device/register', { schema: { hide: true, body: RegisterBody, response: { 201: Registered } } }, async (req, reply) => {
-    const b = req.body
-    const { device, key } = await services.deviceRegistration.register(ctxOf(req), {
-      applicationId: b.application, uuid: b.uuid, deviceType: b.device_type, apiKey: b.api_key,
-    })
-    return reply.status(201).header('cache-control', 'no-store').send({ id: device.id, uuid: device.uuid, api_key: key })
-  })
+  app.post(
+    '/device/register',
+    { schema: { hide: true, body: RegisterBody, response: { 201: Registered } } },
+    async (req, reply) => {
+      const b = req.body
+      const { device, key } = await services.deviceRegistration.register(ctxOf(req), {
+        applicationId: b.application,
+        uuid: b.uuid,
+        deviceType: b.device_type,
+        apiKey: b.api_key,
+      })
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ id: device.id, uuid: device.uuid, api_key: key })
+    },
+  )
 }

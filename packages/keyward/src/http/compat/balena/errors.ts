@@ -27,7 +27,14 @@ export function sendBalenaError(err: unknown, req: FastifyRequest, reply: Fastif
   const e = toKeywardError(err)
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply.status(BALENA_STATUS[e.code]).type('application/json').send(JSON.stringify({
-    error: e.code, message: e.message, ...(e.code === 'internal' && { request_id: req.id }),
-  }))
+  return reply
+    .status(BALENA_STATUS[e.code])
+    .type('application/json')
+    .send(
+      JSON.stringify({
+        error: e.code,
+        message: e.message,
+        ...(e.code === 'internal' && { request_id: req.id }),
+      }),
+    )
 }

@@ -22,7 +22,8 @@ export const balenaFace: FastifyPluginAsync<{ services: Services; config: Config
   app.setErrorHandler((err, req, reply) => sendBalenaError(err, req, reply))
   // PostgreSQL text cannot hold NUL: refuse it up front as bad input instead of failing in the store.
   app.addHook('preValidation', async (req) => {
-    if (req.body !== undefined && JSON.stringify(req.body).includes('\\u0000')) throw invalid('strings may not contain NUL characters')
+    if (req.body !== undefined && JSON.stringify(req.body).includes('\\u0000'))
+      throw invalid('strings may not contain NUL characters')
   })
   // CORS for the SDK in a browser; credentials travel in a header, never in cookies.
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -30,10 +31,14 @@ export const balenaFace: FastifyPluginAsync<{ services: Services; config: Config
     return payload
   })
   for (const url of PATHS) {
-    app.options(url, { schema: { hide: true } }, async (_req, reply) => reply.status(204)
-      .header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS')
-      .header('access-control-allow-headers', 'Authorization, Content-Type, X-Balena-Client')
-      .header('access-control-max-age', '86400').send())
+    app.options(url, { schema: { hide: true } }, async (_req, reply) =>
+      reply
+        .status(204)
+        .header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS')
+        .header('access-control-allow-headers', 'Authorization, Content-Type, X-Balena-Client')
+        .header('access-control-max-age', '86400')
+        .send(),
+    )
   }
   await app.register(loginRoutes, { services })
   await app.register(async (authed) => {

@@ -43,7 +43,8 @@ export function parseODataRequest(path: string, query: ReadonlyMap<string, strin
   const { tree, binds } = parsed
   const def = resourceDef(String(tree.resource))
   if (!def) throw new KeywardError('not_found', `unknown resource "${String(tree.resource)}"`)
-  if (tree.property || tree.link) throw invalid('navigating from a resource path (e.g. api_key(5)/is_of__actor) is not supported; use $expand')
+  if (tree.property || tree.link)
+    throw invalid('navigating from a resource path (e.g. api_key(5)/is_of__actor) is not supported; use $expand')
   return {
     resource: tree.resource as ODataRequest['resource'], // a known name: resourceDef found it
     key: rowKey(tree.key, binds as unknown as Bind[], def.alternateKeys),
@@ -60,7 +61,8 @@ function checkParentheses(name: string, value: string): void {
   for (const c of value) {
     if (c === "'") quoted = !quoted
     else if (!quoted && c === '(') depth++
-    else if (!quoted && c === ')' && --depth < 0) throw invalid(`${name} has an unbalanced parenthesis: a ")" closes nothing`)
+    else if (!quoted && c === ')' && --depth < 0)
+      throw invalid(`${name} has an unbalanced parenthesis: a ")" closes nothing`)
   }
   if (depth > 0) throw invalid(`${name} has an unbalanced parenthesis: ${depth} "(" not closed`)
 }
@@ -70,14 +72,21 @@ function rowKey(key: unknown, binds: Bind[], alternates: string[]): RowKey | nul
   const ref = key as Record<string, { bind: number }> & { bind?: number }
   if (typeof ref.bind === 'number') {
     const b = binds[ref.bind]
-    const v = b && (b[0] === 'Real' || b[0] === 'Integer') ? b[1] : b && b[0] === 'Text' && /^\d{1,10}$/.test(b[1]) ? Number(b[1]) : Number.NaN
-    if (!Number.isSafeInteger(v) || (v) > 2 ** 31 - 1) throw invalid('the id in the path must be an integer')
+    const v =
+      b && (b[0] === 'Real' || b[0] === 'Integer')
+        ? b[1]
+        : b && b[0] === 'Text' && /^\d{1,10}$/.test(b[1])
+          ? Number(b[1])
+          : Number.NaN
+    if (!Number.isSafeInteger(v) || v > 2 ** 31 - 1) throw invalid('the id in the path must be an integer')
     return { field: 'id', value: v }
   }
   const names = Object.keys(ref)
   const field = names[0]
-  if (names.length !== 1 || !field || !alternates.includes(field)) throw invalid(`a row cannot be addressed by ${names.join(', ') || 'that key'}`)
+  if (names.length !== 1 || !field || !alternates.includes(field))
+    throw invalid(`a row cannot be addressed by ${names.join(', ') || 'that key'}`)
   const b = binds[ref[field]!.bind]
-  if (!b || b[0] !== 'Text' || b[1].includes('\u0000')) throw invalid(`${field} in the path must be a quoted string without NUL`)
+  if (!b || b[0] !== 'Text' || b[1].includes('\u0000'))
+    throw invalid(`${field} in the path must be a quoted string without NUL`)
   return { field, value: b[1].toLowerCase() }
 }

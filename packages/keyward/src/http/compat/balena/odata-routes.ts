@@ -10,11 +10,14 @@ import { parseODataRequest } from './odata-parse.js'
 import { rawPath, splitQuery } from './query-string.js'
 import { ExpiryDate, KeyDescription, KeyName, expiryOf } from './wire.js'
 
-const PatchKeyBody = Type.Object({
-  name: Type.Optional(KeyName),
-  description: Type.Optional(Nullable(KeyDescription)),
-  expiry_date: Type.Optional(ExpiryDate),
-}, { additionalProperties: false })
+const PatchKeyBody = Type.Object(
+  {
+    name: Type.Optional(KeyName),
+    description: Type.Optional(Nullable(KeyDescription)),
+    expiry_date: Type.Optional(ExpiryDate),
+  },
+  { additionalProperties: false },
+)
 
 /** `{"d": [...]}` (or `{"d": n}` for `$count`); rows are open objects, built from the OData model's allow-list. */
 const Envelope = Type.Object({ d: Type.Unknown() })
@@ -27,7 +30,8 @@ function requestOf(req: FastifyRequest): ODataRequest {
 /** The key id of `PATCH|DELETE /v7/api_key(<id>)`; other targets are refused. */
 function keyIdOf(req: FastifyRequest): number {
   const r = requestOf(req)
-  if (r.resource !== 'api_key') throw new KeywardError('validation_failed', `${req.method} is only supported on api_key(<id>)`)
+  if (r.resource !== 'api_key')
+    throw new KeywardError('validation_failed', `${req.method} is only supported on api_key(<id>)`)
   if (Object.keys(r.options).length > 0 || r.count) throw invalid(`${req.method} takes no query options`)
   if (!r.key || r.key.field !== 'id') throw invalid(`${req.method} needs a key id: /v7/api_key(<id>)`)
   return r.key.value as number
@@ -58,8 +62,16 @@ export const odataRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
 
   // 405: keys are created through `/api-key/…`, not by POSTing OData rows.
   app.post('/v7/*', { schema: { hide: true } }, async (_req, reply) =>
-    reply.status(405).header('allow', 'GET, PATCH, DELETE').type('application/json').send(JSON.stringify({
-      error: 'method_not_allowed',
-      message: 'create keys with POST /api-key/user/full, /api-key/application/:id/provisioning or /api-key/device/:id/device-key',
-    })))
+    reply
+      .status(405)
+      .header('allow', 'GET, PATCH, DELETE')
+      .type('application/json')
+      .send(
+        JSON.stringify({
+          error: 'method_not_allowed',
+          message:
+            'create keys with POST /api-key/user/full, /api-key/application/:id/provisioning or /api-key/device/:id/device-key',
+        }),
+      ),
+  )
 }

@@ -8,29 +8,52 @@ import { fluxbaseCaller } from './caller.js'
 import { FluxbaseErrorBody, FluxbaseUserBody, toFluxbaseUser } from './wire.js'
 
 // Extra fields (2026's captcha_token, challenge_id, device_fingerprint) are accepted and ignored.
-const SignInBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) })
+const SignInBody = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 320 }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+})
 const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) })
-const SessionBody = Type.Object({ user: FluxbaseUserBody, access_token: Type.String(), refresh_token: Type.String(), expires_in: Type.Integer() })
+const SessionBody = Type.Object({
+  user: FluxbaseUserBody,
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  expires_in: Type.Integer(),
+})
 const Message = Type.Object({ message: Type.String() })
 const errors = { 400: FluxbaseErrorBody, 401: FluxbaseErrorBody, 403: FluxbaseErrorBody, 429: FluxbaseErrorBody }
 const tags = ['fluxbase']
 
-const sessionWire = (s: RefreshableSession) => ({ user: toFluxbaseUser(s.user), access_token: s.accessToken, refresh_token: s.refreshToken, expires_in: s.expiresInS })
+const sessionWire = (s: RefreshableSession) => ({
+  user: toFluxbaseUser(s.user),
+  access_token: s.accessToken,
+  refresh_token: s.refreshToken,
+  expires_in: s.expiresInS,
+})
 
 /**
  * `/api/v1/auth/*`. Sign-in and refresh ignore any Authorization header (a
  * 2026 client sends its anon key there); the access token is a native session.
  */
 export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/auth/signin', {
-    config: { fluxbaseErrors: { unauthorized: { code: 'INVALID_CREDENTIALS', error: 'Invalid email or password' } } },
-    schema: { tags, security: [], body: SignInBody, response: { 200: SessionBody, ...errors } },
-  }, async (req) => sessionWire(await services.tokens.fluxbaseSignIn(req.body.email, req.body.password, req.ip)))
+  app.post(
+    '/auth/signin',
+    {
+      config: { fluxbaseErrors: { unauthorized: { code: 'INVALID_CREDENTIALS', error: 'Invalid email or password' } } },
+      schema: { tags, security: [], body: SignInBody, response: { 200: SessionBody, ...errors } },
+    },
+    async (req) => sessionWire(await services.tokens.fluxbaseSignIn(req.body.email, req.body.password, req.ip)),
+  )
 
-  app.post('/auth/refresh', {
-    config: { fluxbaseErrors: { unauthorized: { code: 'INVALID_REFRESH_TOKEN', error: 'Invalid or expired refresh token' } } },
-    schema: { tags, security: [], body: RefreshBody, response: { 200: SessionBody, ...errors } },
-  }, async (req) => sessionWire(await services.tokens.fluxbaseRefresh(req.body.refresh_token, req.ip)))
+  app.post(
+    '/auth/refresh',
+    {
+      config: {
+        fluxbaseErrors: { unauthorized: { code: 'INVALID_REFRESH_TOKEN', error: 'Invalid or expired refresh token' } },
+      },
+      schema: { tags, security: [], body: RefreshBody, response: { 200: SessionBody, ...errors } },
+    },
+    async (req) => sessionWire(await services.tokens.fluxbaseRefresh(req.body.refresh_token, req.ip)),
+  )
 
   // Ends the presented session; 200 even when it was already dead (the SDK clears its state anyway).
   // 503 (UNAVAILABLE) when the database is down: an outage never looks like a completed sign-out.

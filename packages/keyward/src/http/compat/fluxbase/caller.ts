@@ -36,7 +36,8 @@ export async function fluxbaseCaller(services: Services, req: FastifyRequest): P
     try {
       return { principal: await services.auth.authenticate(bearer), ip: req.ip }
     } catch (e) {
-      if (!key || !(e instanceof KeywardError && e.code === 'unauthorized')) throw e instanceof KeywardError && e.code === 'unauthorized' ? invalidToken() : e
+      if (!key || !(e instanceof KeywardError && e.code === 'unauthorized'))
+        throw e instanceof KeywardError && e.code === 'unauthorized' ? invalidToken() : e
     }
   }
   if (!key) throw new KeywardError('unauthorized', 'Authentication required')

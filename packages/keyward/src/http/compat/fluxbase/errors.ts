@@ -26,7 +26,8 @@ declare module 'fastify' {
 }
 
 /** "API key" under `/api/v1/api-keys` (v0.2.0), "Client key" under `/api/v1/client-keys` (2026): wording follows the path. */
-export const keyWord = (url: string): 'API key' | 'Client key' => (url.startsWith('/api/v1/client-keys') ? 'Client key' : 'API key')
+export const keyWord = (url: string): 'API key' | 'Client key' =>
+  url.startsWith('/api/v1/client-keys') ? 'Client key' : 'API key'
 
 /**
  * Writes Fluxbase's envelope `{"error": "<message>", "code"}`: its SDK shows
@@ -41,10 +42,13 @@ export function sendFluxbaseError(err: unknown, req: FastifyRequest, reply: Fast
   const message = fixed.error ?? (e.code === 'not_found' && isKeyRoute ? `${keyWord(req.url)} not found` : e.message)
   const details = (e.details ?? {}) as { required_scope?: unknown }
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply.status(e.status).type('application/json').send({
-    error: message,
-    code: fixed.code ?? fluxbaseError[e.code].code,
-    ...(typeof details.required_scope === 'string' && { required_scope: details.required_scope }),
-    ...(e.code === 'rate_limited' && e.retryAfterS !== undefined && { retry_after: e.retryAfterS }),
-  })
+  return reply
+    .status(e.status)
+    .type('application/json')
+    .send({
+      error: message,
+      code: fixed.code ?? fluxbaseError[e.code].code,
+      ...(typeof details.required_scope === 'string' && { required_scope: details.required_scope }),
+      ...(e.code === 'rate_limited' && e.retryAfterS !== undefined && { retry_after: e.retryAfterS }),
+    })
 }

@@ -21,15 +21,26 @@ const families: [string, KeyFamily][] = [
  * `{"error": "<message>"}` envelope (unknown routes and parse errors included).
  */
 export const fluxbaseFace: FastifyPluginAsync<{ services: Services; config: Config }> = async (app, { services }) => {
-  await app.register(async (flux) => {
-    await flux.register(cors, {
-      origin: true,
-      methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'apikey', 'X-Client-Key', 'X-API-Key', 'X-FB-Tenant', 'clientkey'],
-    })
-    flux.setErrorHandler((err, req, reply) => sendFluxbaseError(err, req, reply))
-    flux.setNotFoundHandler((req, reply) => sendFluxbaseError(new KeywardError('not_found', 'Not found'), req, reply))
-    await flux.register(fluxbaseAuthRoutes, { services })
-    for (const [prefix, family] of families) await flux.register(fluxbaseKeyRoutes, { prefix, services, family })
-  }, { prefix: FLUXBASE_PREFIX })
+  await app.register(
+    async (flux) => {
+      await flux.register(cors, {
+        origin: true,
+        methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+        allowedHeaders: [
+          'Authorization',
+          'Content-Type',
+          'apikey',
+          'X-Client-Key',
+          'X-API-Key',
+          'X-FB-Tenant',
+          'clientkey',
+        ],
+      })
+      flux.setErrorHandler((err, req, reply) => sendFluxbaseError(err, req, reply))
+      flux.setNotFoundHandler((req, reply) => sendFluxbaseError(new KeywardError('not_found', 'Not found'), req, reply))
+      await flux.register(fluxbaseAuthRoutes, { services })
+      for (const [prefix, family] of families) await flux.register(fluxbaseKeyRoutes, { prefix, services, family })
+    },
+    { prefix: FLUXBASE_PREFIX },
+  )
 }

@@ -17,7 +17,10 @@ export interface KeyFamily {
   word: 'API key' | 'Client key'
 }
 
-const Scopes = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' }), { maxItems: 100, uniqueItems: true })
+const Scopes = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' }), {
+  maxItems: 100,
+  uniqueItems: true,
+})
 const PerMinute = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 // Unknown fields are ignored, as Fluxbase does.
 const CreateBody = Type.Object({
@@ -36,7 +39,14 @@ const UpdateBody = Type.Object({
 const IdParams = Type.Object({ id: Type.String() })
 const ListQuery = Type.Object({ user_id: Type.Optional(Type.String()) })
 const Message = Type.Object({ message: Type.String() })
-const errors = { 400: FluxbaseErrorBody, 401: FluxbaseErrorBody, 403: FluxbaseErrorBody, 404: FluxbaseErrorBody, 409: FluxbaseErrorBody, 429: FluxbaseErrorBody }
+const errors = {
+  400: FluxbaseErrorBody,
+  401: FluxbaseErrorBody,
+  403: FluxbaseErrorBody,
+  404: FluxbaseErrorBody,
+  409: FluxbaseErrorBody,
+  429: FluxbaseErrorBody,
+}
 const tags = ['fluxbase']
 const ID = /^[1-9][0-9]{0,9}$/
 
@@ -49,7 +59,10 @@ const requireName = (name: string | undefined): string => {
  * Key management of one family. Handlers translate Fluxbase's fields into
  * KeyService calls; Fluxbase manages user keys only, so other kinds answer 404.
  */
-export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; family: KeyFamily }> = async (app, { services, family }) => {
+export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; family: KeyFamily }> = async (
+  app,
+  { services, family },
+) => {
   const { keys } = services
   const caller = async (req: FastifyRequest, access: 'read' | 'write'): Promise<RequestContext> =>
     managementContext(await fluxbaseCaller(services, req), access)
@@ -60,54 +73,95 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
   }
   const message = (what: string) => ({ message: `${family.word} ${what} successfully` })
 
-  app.post('/', { schema: { tags, body: CreateBody, response: { 201: Type.Object({ [family.one]: FluxbaseKeyBody, key: Type.String() }), ...errors } } }, async (req, reply) => {
-    const ctx = await caller(req, 'write')
-    const b = req.body
-    const { key, apiKey } = await keys.create(ctx, {
-      name: requireName(b.name), description: b.description ?? null, scopes: b.scopes ?? [],
-      rate_limit: toRateLimit(b.rate_limit_per_minute), expires_at: b.expires_at ?? null,
-      allow_past_expiry: true, // Fluxbase accepts a born-expired key (shared/compat/fluxbase.md)
-      owner: { kind: 'user', id: ctx.principal.owner.userId },
-    })
-    return reply.status(201).header('cache-control', 'no-store').send({ [family.one]: toFluxbaseKey(apiKey), key })
-  })
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        body: CreateBody,
+        response: { 201: Type.Object({ [family.one]: FluxbaseKeyBody, key: Type.String() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const ctx = await caller(req, 'write')
+      const b = req.body
+      const { key, apiKey } = await keys.create(ctx, {
+        name: requireName(b.name),
+        description: b.description ?? null,
+        scopes: b.scopes ?? [],
+        rate_limit: toRateLimit(b.rate_limit_per_minute),
+        expires_at: b.expires_at ?? null,
+        allow_past_expiry: true, // Fluxbase accepts a born-expired key (shared/compat/fluxbase.md)
+        owner: { kind: 'user', id: ctx.principal.owner.userId },
+      })
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ [family.one]: toFluxbaseKey(apiKey), key })
+    },
+  )
 
   // No pagination in Fluxbase: every page of the caller's keys (revoked and expired included).
-  app.get('/', { schema: { tags, querystring: ListQuery, response: { 200: Type.Object({ [family.many]: Type.Array(FluxbaseKeyBody), total: Type.Integer() }), ...errors } } }, async (req) => {
-    const ctx = await caller(req, 'read')
-    const asked = req.query.user_id !== undefined && ID.test(req.query.user_id) ? Number(req.query.user_id) : undefined
-    const ownerId = ctx.principal.role === 'admin' && asked !== undefined ? asked : ctx.principal.owner.userId
-    const all: ApiKey[] = []
-    let cursor: string | undefined
-    do {
-      const page = await keys.list(ctx, { owner_kind: 'user', owner_id: ownerId, limit: 500, cursor })
-      all.push(...page.keys)
-      cursor = page.nextCursor ?? undefined
-    } while (cursor)
-    const listed = all.filter((k) => k.kind === 'user').map(toFluxbaseKey)
-    return { [family.many]: listed, total: listed.length }
-  })
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ [family.many]: Type.Array(FluxbaseKeyBody), total: Type.Integer() }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const ctx = await caller(req, 'read')
+      const asked =
+        req.query.user_id !== undefined && ID.test(req.query.user_id) ? Number(req.query.user_id) : undefined
+      const ownerId = ctx.principal.role === 'admin' && asked !== undefined ? asked : ctx.principal.owner.userId
+      const all: ApiKey[] = []
+      let cursor: string | undefined
+      do {
+        const page = await keys.list(ctx, { owner_kind: 'user', owner_id: ownerId, limit: 500, cursor })
+        all.push(...page.keys)
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      const listed = all.filter((k) => k.kind === 'user').map(toFluxbaseKey)
+      return { [family.many]: listed, total: listed.length }
+    },
+  )
 
   app.get('/:id', { schema: { tags, params: IdParams, response: { 200: FluxbaseKeyBody, ...errors } } }, async (req) =>
-    toFluxbaseKey(await userKey(await caller(req, 'read'), req.params.id)))
+    toFluxbaseKey(await userKey(await caller(req, 'read'), req.params.id)),
+  )
 
-  app.patch('/:id', { schema: { tags, params: IdParams, body: UpdateBody, response: { 200: FluxbaseKeyBody, ...errors } } }, async (req) => {
-    const ctx = await caller(req, 'write')
-    const key = await userKey(ctx, req.params.id)
-    const b = req.body
-    return toFluxbaseKey(await keys.update(ctx, key.id, {
-      ...(b.name !== undefined && { name: requireName(b.name) }),
-      ...(b.description !== undefined && { description: b.description }),
-      ...(b.scopes !== undefined && { scopes: b.scopes }),
-      ...(b.rate_limit_per_minute !== undefined && { rate_limit: toRateLimit(b.rate_limit_per_minute) }),
-    }))
-  })
+  app.patch(
+    '/:id',
+    { schema: { tags, params: IdParams, body: UpdateBody, response: { 200: FluxbaseKeyBody, ...errors } } },
+    async (req) => {
+      const ctx = await caller(req, 'write')
+      const key = await userKey(ctx, req.params.id)
+      const b = req.body
+      return toFluxbaseKey(
+        await keys.update(ctx, key.id, {
+          ...(b.name !== undefined && { name: requireName(b.name) }),
+          ...(b.description !== undefined && { description: b.description }),
+          ...(b.scopes !== undefined && { scopes: b.scopes }),
+          ...(b.rate_limit_per_minute !== undefined && { rate_limit: toRateLimit(b.rate_limit_per_minute) }),
+        }),
+      )
+    },
+  )
 
-  app.post('/:id/revoke', { schema: { tags, params: IdParams, response: { 200: Message, ...errors } } }, async (req) => {
-    const ctx = await caller(req, 'write')
-    await keys.revoke(ctx, (await userKey(ctx, req.params.id)).id)
-    return message('revoked')
-  })
+  app.post(
+    '/:id/revoke',
+    { schema: { tags, params: IdParams, response: { 200: Message, ...errors } } },
+    async (req) => {
+      const ctx = await caller(req, 'write')
+      await keys.revoke(ctx, (await userKey(ctx, req.params.id)).id)
+      return message('revoked')
+    },
+  )
 
   app.delete('/:id', { schema: { tags, params: IdParams, response: { 200: Message, ...errors } } }, async (req) => {
     const ctx = await caller(req, 'write')

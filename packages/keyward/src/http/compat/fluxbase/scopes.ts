@@ -23,7 +23,9 @@ export function managementContext(ctx: RequestContext, access: 'read' | 'write')
   const holds = (a: 'read' | 'write') =>
     held.includes(WILDCARD) || held.includes(MANAGEMENT[a].native) || MANAGEMENT[a].names.some((n) => held.includes(n))
   if (!holds(access)) {
-    throw new KeywardError('forbidden', 'Insufficient permissions', { details: { required_scope: MANAGEMENT[access].names[0] } })
+    throw new KeywardError('forbidden', 'Insufficient permissions', {
+      details: { required_scope: MANAGEMENT[access].names[0] },
+    })
   }
   const native = (['read', 'write'] as const).filter(holds).map((a) => MANAGEMENT[a].native)
   return { ...ctx, principal: { ...ctx.principal, scopes: [...new Set([...held, ...native])] } }

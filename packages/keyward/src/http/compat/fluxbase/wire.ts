@@ -6,16 +6,30 @@ import { Nullable } from '../../schemas.js'
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100
 
 export const FluxbaseErrorBody = Type.Object({
-  error: Type.String(), code: Type.Optional(Type.String()), required_scope: Type.Optional(Type.String()), retry_after: Type.Optional(Type.Integer()),
+  error: Type.String(),
+  code: Type.Optional(Type.String()),
+  required_scope: Type.Optional(Type.String()),
+  retry_after: Type.Optional(Type.Integer()),
 })
 
 /** Fluxbase `User`: string id (= keys' `user_id`), always-verified email, Keyward's role. */
 export const FluxbaseUserBody = Type.Object({
-  id: Type.String(), email: Type.String(), email_verified: Type.Boolean(), role: Type.String(),
-  metadata: Nullable(Type.Object({})), created_at: Type.String(), updated_at: Type.String(),
+  id: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean(),
+  role: Type.String(),
+  metadata: Nullable(Type.Object({})),
+  created_at: Type.String(),
+  updated_at: Type.String(),
 })
 export const toFluxbaseUser = (u: User): Static<typeof FluxbaseUserBody> => ({
-  id: String(u.id), email: u.email, email_verified: true, role: u.role, metadata: null, created_at: u.createdAt, updated_at: u.createdAt,
+  id: String(u.id),
+  email: u.email,
+  email_verified: true,
+  role: u.role,
+  metadata: null,
+  created_at: u.createdAt,
+  updated_at: u.createdAt,
 })
 
 /** Fluxbase `APIKey` / `ClientKey`: every field present, null when unset. */
@@ -53,4 +67,7 @@ export const toFluxbaseKey = (k: ApiKey): Static<typeof FluxbaseKeyBody> => ({
 })
 
 /** `rate_limit_per_minute` onto the native limiter's `{limit, window_s: 60}`; absent or 0 is Fluxbase's default. */
-export const toRateLimit = (perMinute: number | undefined) => ({ limit: perMinute || DEFAULT_RATE_LIMIT_PER_MINUTE, window_s: 60 })
+export const toRateLimit = (perMinute: number | undefined) => ({
+  limit: perMinute || DEFAULT_RATE_LIMIT_PER_MINUTE,
+  window_s: 60,
+})

@@ -29,9 +29,15 @@ declare module 'fastify' {
 }
 
 /** Password and key logins: a refused credential is `InvalidPassword`, never `InvalidSession`. */
-export const passwordLoginErrors: RealmErrorOverrides = { unauthorized: { error_code: 'InvalidPassword', error: 'invalid username/password' } }
-export const keyLoginErrors: RealmErrorOverrides = { unauthorized: { error_code: 'InvalidPassword', error: 'invalid API key' } }
-export const keyIdErrors: RealmErrorOverrides = { not_found: { error_code: 'APIKeyNotFound', error: 'API key not found' } }
+export const passwordLoginErrors: RealmErrorOverrides = {
+  unauthorized: { error_code: 'InvalidPassword', error: 'invalid username/password' },
+}
+export const keyLoginErrors: RealmErrorOverrides = {
+  unauthorized: { error_code: 'InvalidPassword', error: 'invalid API key' },
+}
+export const keyIdErrors: RealmErrorOverrides = {
+  not_found: { error_code: 'APIKeyNotFound', error: 'API key not found' },
+}
 
 /**
  * Writes Realm's envelope `{"error", "error_code"}` with `application/json`, so
@@ -43,8 +49,11 @@ export function sendRealmError(err: unknown, req: FastifyRequest, reply: Fastify
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
   const override = req.routeOptions.config?.realmErrors?.[e.code]
-  return reply.status(e.status).type('application/json').send({
-    error: override?.error ?? (e.code === 'internal' ? `internal error (request ${req.id})` : e.message),
-    error_code: override?.error_code ?? realmCode[e.code],
-  })
+  return reply
+    .status(e.status)
+    .type('application/json')
+    .send({
+      error: override?.error ?? (e.code === 'internal' ? `internal error (request ${req.id})` : e.message),
+      error_code: override?.error_code ?? realmCode[e.code],
+    })
 }

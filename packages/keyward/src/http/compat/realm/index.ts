@@ -26,7 +26,8 @@ export const realmFace: FastifyPluginAsync<{ services: Services; config: Config 
  */
 export function realmPrefixes(publicUrl: string | null): string[] {
   if (!publicUrl) return [REALM_PREFIX]
-  if (!URL.canParse(publicUrl)) throw new KeywardError('validation_failed', `KEYWARD_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`)
+  if (!URL.canParse(publicUrl))
+    throw new KeywardError('validation_failed', `KEYWARD_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`)
   const path = new URL(publicUrl).pathname.replace(/\/+$/, '')
   return path ? [REALM_PREFIX, path + REALM_PREFIX] : [REALM_PREFIX]
 }
@@ -39,7 +40,9 @@ function realmScope(opts: { services: Services; config: Config }): FastifyPlugin
       allowedHeaders: ['Authorization', 'Content-Type'],
     })
     realm.setErrorHandler((err, req, reply) => sendRealmError(err, req, reply))
-    realm.setNotFoundHandler((req, reply) => sendRealmError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply))
+    realm.setNotFoundHandler((req, reply) =>
+      sendRealmError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply),
+    )
     await realm.register(realmAuthRoutes, opts)
     await realm.register(realmKeyRoutes, opts)
   }

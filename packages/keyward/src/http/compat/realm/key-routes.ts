@@ -13,7 +13,13 @@ import { RealmCreatedKeyBody, RealmErrorBody, RealmKeyBody, fromRealmId, toRealm
 const MAX_KEYS_PER_USER = 20
 const CreateBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) })
 const IdParams = Type.Object({ id: Type.String() })
-const errors = { 400: RealmErrorBody, 401: RealmErrorBody, 403: RealmErrorBody, 404: RealmErrorBody, 409: RealmErrorBody }
+const errors = {
+  400: RealmErrorBody,
+  401: RealmErrorBody,
+  403: RealmErrorBody,
+  404: RealmErrorBody,
+  409: RealmErrorBody,
+}
 const tags = ['realm']
 
 /**
@@ -39,26 +45,48 @@ export const realmKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     return { ctx, key }
   }
 
-  app.post('/auth/api_keys', { schema: { tags, body: CreateBody, response: { 201: RealmCreatedKeyBody, ...errors } } }, async (req, reply) => {
-    const ctx = await callerOf(req)
-    if (!ctx) throw new KeywardError('forbidden', 'anonymous users cannot create API keys')
-    // Owner "user": application (server) sessions are refused by KeyService like any application credential.
-    const owner = { kind: 'user' as const, id: ctx.principal.owner.userId }
-    const { key, apiKey } = await keys.create(ctx, { name: req.body.name, owner, max_live_keys: MAX_KEYS_PER_USER })
-    return reply.status(201).header('cache-control', 'no-store').send({ ...toRealmKey(apiKey), key })
-  })
+  app.post(
+    '/auth/api_keys',
+    { schema: { tags, body: CreateBody, response: { 201: RealmCreatedKeyBody, ...errors } } },
+    async (req, reply) => {
+      const ctx = await callerOf(req)
+      if (!ctx) throw new KeywardError('forbidden', 'anonymous users cannot create API keys')
+      // Owner "user": application (server) sessions are refused by KeyService like any application credential.
+      const owner = { kind: 'user' as const, id: ctx.principal.owner.userId }
+      const { key, apiKey } = await keys.create(ctx, { name: req.body.name, owner, max_live_keys: MAX_KEYS_PER_USER })
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ ...toRealmKey(apiKey), key })
+    },
+  )
 
-  app.get('/auth/api_keys', { schema: { tags, response: { 200: Type.Array(RealmKeyBody), ...errors } } }, async (req) => {
-    const ctx = await callerOf(req)
-    if (!ctx) return []
-    const r = await keys.list(ctx, { owner_kind: 'user', owner_id: ctx.principal.owner.userId, kind: 'user', limit: 500 })
-    return r.keys.filter((k) => k.kind === 'user' && k.revokedAt === null).map(toRealmKey)
-  })
+  app.get(
+    '/auth/api_keys',
+    { schema: { tags, response: { 200: Type.Array(RealmKeyBody), ...errors } } },
+    async (req) => {
+      const ctx = await callerOf(req)
+      if (!ctx) return []
+      const r = await keys.list(ctx, {
+        owner_kind: 'user',
+        owner_id: ctx.principal.owner.userId,
+        kind: 'user',
+        limit: 500,
+      })
+      return r.keys.filter((k) => k.kind === 'user' && k.revokedAt === null).map(toRealmKey)
+    },
+  )
 
-  const byId = { config: { realmErrors: keyIdErrors }, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } } }
+  const byId = {
+    config: { realmErrors: keyIdErrors },
+    schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } },
+  }
 
-  app.get('/auth/api_keys/:id', { ...byId, schema: { ...byId.schema, response: { 200: RealmKeyBody, ...errors } } }, async (req) =>
-    toRealmKey((await ownKey(req, req.params.id)).key))
+  app.get(
+    '/auth/api_keys/:id',
+    { ...byId, schema: { ...byId.schema, response: { 200: RealmKeyBody, ...errors } } },
+    async (req) => toRealmKey((await ownKey(req, req.params.id)).key),
+  )
 
   app.put('/auth/api_keys/:id/enable', byId, async (req, reply) => {
     const { ctx, key } = await ownKey(req, req.params.id)

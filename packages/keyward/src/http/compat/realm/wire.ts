@@ -8,7 +8,12 @@ const OBJECT_ID = /^[0-9a-f]{24}$/i
 
 /** A key as Realm shows it; `key` only in the create response. */
 export const RealmKeyBody = Type.Object({ _id: Type.String(), name: Type.String(), disabled: Type.Boolean() })
-export const RealmCreatedKeyBody = Type.Object({ _id: Type.String(), key: Type.String(), name: Type.String(), disabled: Type.Boolean() })
+export const RealmCreatedKeyBody = Type.Object({
+  _id: Type.String(),
+  key: Type.String(),
+  name: Type.String(),
+  disabled: Type.Boolean(),
+})
 export const RealmErrorBody = Type.Object({ error: Type.String(), error_code: Type.String() })
 
 /** Our integer id as the 24 lowercase hex digits native Realm SDKs require (42 → `0…02a`). */
@@ -29,7 +34,12 @@ export const toRealmKey = (k: ApiKey) => ({ _id: toRealmId(k.id), name: k.name ?
  */
 export function deviceIdOf(body: { options?: { device?: { deviceId?: unknown } } }): string | null {
   const d = body.options?.device?.deviceId
-  const raw = typeof d === 'string' ? d : d && typeof d === 'object' && typeof (d as { $oid?: unknown }).$oid === 'string' ? (d as { $oid: string }).$oid : null
+  const raw =
+    typeof d === 'string'
+      ? d
+      : d && typeof d === 'object' && typeof (d as { $oid?: unknown }).$oid === 'string'
+        ? (d as { $oid: string }).$oid
+        : null
   return raw && OBJECT_ID.test(raw) ? raw.toLowerCase() : null
 }
 

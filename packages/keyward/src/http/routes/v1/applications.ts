@@ -4,23 +4,41 @@ import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../schemas.js'
 
-const CreateApplicationBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
-}, { additionalProperties: false })
+const CreateApplicationBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+  },
+  { additionalProperties: false },
+)
 
 export const applicationRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/applications', { schema: { tags: ['applications'], body: CreateApplicationBody, response: { 201: ApplicationBody } } }, async (req, reply) => {
-    const created = await services.owners.createApplication(ctxOf(req), req.body)
-    return reply.status(201).send(toApplicationWire(created))
-  })
+  app.post(
+    '/applications',
+    { schema: { tags: ['applications'], body: CreateApplicationBody, response: { 201: ApplicationBody } } },
+    async (req, reply) => {
+      const created = await services.owners.createApplication(ctxOf(req), req.body)
+      return reply.status(201).send(toApplicationWire(created))
+    },
+  )
 
-  app.get('/applications', {
-    schema: { tags: ['applications'], querystring: PageQuery, response: { 200: Type.Object({ applications: Type.Array(ApplicationBody) }) } },
-  }, async (req) => {
-    const apps = await services.owners.listApplications(ctxOf(req), req.query.limit, req.query.before_id)
-    return { applications: apps.map(toApplicationWire) }
-  })
+  app.get(
+    '/applications',
+    {
+      schema: {
+        tags: ['applications'],
+        querystring: PageQuery,
+        response: { 200: Type.Object({ applications: Type.Array(ApplicationBody) }) },
+      },
+    },
+    async (req) => {
+      const apps = await services.owners.listApplications(ctxOf(req), req.query.limit, req.query.before_id)
+      return { applications: apps.map(toApplicationWire) }
+    },
+  )
 
-  app.get('/applications/:id', { schema: { tags: ['applications'], params: IdParams, response: { 200: ApplicationBody } } }, async (req) =>
-    toApplicationWire(await services.owners.getApplication(ctxOf(req), req.params.id)))
+  app.get(
+    '/applications/:id',
+    { schema: { tags: ['applications'], params: IdParams, response: { 200: ApplicationBody } } },
+    async (req) => toApplicationWire(await services.owners.getApplication(ctxOf(req), req.params.id)),
+  )
 }

@@ -4,13 +4,19 @@ import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { ApiKeyBody, ErrorBody, Nullable, UserBody, toApiKeyWire, toUserWire } from '../../schemas.js'
 
-const LoginBody = Type.Object({
-  email: Type.String({ minLength: 1, maxLength: 320 }),
-  password: Type.String({ minLength: 1, maxLength: 1024 }),
-}, { additionalProperties: false })
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+)
 
 const LoginResponse = Type.Object({
-  access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_at: Type.String(), user: UserBody,
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_at: Type.String(),
+  user: UserBody,
 })
 
 const WhoAmI = Type.Object({
@@ -23,20 +29,33 @@ const WhoAmI = Type.Object({
 
 /** POST /v1/auth/login: email (or username) + password → session token. */
 export const loginRoute: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/auth/login', {
-    schema: { tags: ['auth'], security: [], body: LoginBody, response: { 200: LoginResponse, 401: ErrorBody, 429: ErrorBody } },
-  }, async (req) => {
-    const r = await services.auth.login(req.body.email, req.body.password, req.ip)
-    return { access_token: r.token, token_type: 'Bearer' as const, expires_at: r.expiresAt, user: toUserWire(r.user) }
-  })
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        security: [],
+        body: LoginBody,
+        response: { 200: LoginResponse, 401: ErrorBody, 429: ErrorBody },
+      },
+    },
+    async (req) => {
+      const r = await services.auth.login(req.body.email, req.body.password, req.ip)
+      return { access_token: r.token, token_type: 'Bearer' as const, expires_at: r.expiresAt, user: toUserWire(r.user) }
+    },
+  )
 }
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   // 503 when the database cannot record the logout: the session may still be alive, retry.
-  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: Type.Null(), 503: ErrorBody } } }, async (req, reply) => {
-    await services.auth.logout(ctxOf(req).principal, req.ip)
-    return reply.status(204).send(null)
-  })
+  app.post(
+    '/auth/logout',
+    { schema: { tags: ['auth'], response: { 204: Type.Null(), 503: ErrorBody } } },
+    async (req, reply) => {
+      await services.auth.logout(ctxOf(req).principal, req.ip)
+      return reply.status(204).send(null)
+    },
+  )
 
   app.get('/auth/whoami', { schema: { tags: ['auth'], response: { 200: WhoAmI } } }, async (req) => {
     const ctx = ctxOf(req)

@@ -4,61 +4,138 @@ import { requireScope } from '../../../core/authz.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import {
-  ApiKeyBody, CreateKeyBody, CreatedKeyBody, ErrorBody, IdParams, ListKeysQuery, UpdateKeyBody, UsageQuery, UsageResponse, VerifyBody, VerifyResponse,
-  toApiKeyWire, toVerifyWire,
+  ApiKeyBody,
+  CreateKeyBody,
+  CreatedKeyBody,
+  ErrorBody,
+  IdParams,
+  ListKeysQuery,
+  UpdateKeyBody,
+  UsageQuery,
+  UsageResponse,
+  VerifyBody,
+  VerifyResponse,
+  toApiKeyWire,
+  toVerifyWire,
 } from '../../schemas.js'
 
-const RevokeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })
-const RollBody = Type.Object({ grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) }, { additionalProperties: false })
+const RevokeBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+)
+const RollBody = Type.Object(
+  { grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) },
+  { additionalProperties: false },
+)
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
 export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const wire = (k: Parameters<typeof toApiKeyWire>[0]) => toApiKeyWire(k, services.clock.now())
 
-  app.post('/keys', { schema: { tags: ['keys'], body: CreateKeyBody, response: { 201: CreatedKeyBody, ...errors } } }, async (req, reply) => {
-    const { key, apiKey } = await services.keys.create(ctxOf(req), req.body)
-    return reply.status(201).header('cache-control', 'no-store').send({ key, api_key: wire(apiKey) })
-  })
+  app.post(
+    '/keys',
+    { schema: { tags: ['keys'], body: CreateKeyBody, response: { 201: CreatedKeyBody, ...errors } } },
+    async (req, reply) => {
+      const { key, apiKey } = await services.keys.create(ctxOf(req), req.body)
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ key, api_key: wire(apiKey) })
+    },
+  )
 
-  app.get('/keys', {
-    schema: { tags: ['keys'], querystring: ListKeysQuery, response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody), total: Type.Integer(), next_cursor: Type.Union([Type.String(), Type.Null()]) }) } },
-  }, async (req) => {
-    const r = await services.keys.list(ctxOf(req), req.query)
-    return { api_keys: r.keys.map(wire), total: r.total, next_cursor: r.nextCursor }
-  })
+  app.get(
+    '/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        querystring: ListKeysQuery,
+        response: {
+          200: Type.Object({
+            api_keys: Type.Array(ApiKeyBody),
+            total: Type.Integer(),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const r = await services.keys.list(ctxOf(req), req.query)
+      return { api_keys: r.keys.map(wire), total: r.total, next_cursor: r.nextCursor }
+    },
+  )
 
-  app.post('/keys/verify', { schema: { tags: ['keys'], body: VerifyBody, response: { 200: VerifyResponse, 401: ErrorBody, 403: ErrorBody } } }, async (req) => {
-    const ctx = ctxOf(req)
-    requireScope(ctx.principal, 'keys:verify')
-    return toVerifyWire(await services.verifier.verify(req.body.key, { scopes: req.body.scopes, viewer: ctx.principal }))
-  })
+  app.post(
+    '/keys/verify',
+    { schema: { tags: ['keys'], body: VerifyBody, response: { 200: VerifyResponse, 401: ErrorBody, 403: ErrorBody } } },
+    async (req) => {
+      const ctx = ctxOf(req)
+      requireScope(ctx.principal, 'keys:verify')
+      return toVerifyWire(
+        await services.verifier.verify(req.body.key, { scopes: req.body.scopes, viewer: ctx.principal }),
+      )
+    },
+  )
 
-  app.get('/keys/:id', { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
-    wire(await services.keys.get(ctxOf(req), req.params.id)))
+  app.get(
+    '/keys/:id',
+    { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
+    async (req) => wire(await services.keys.get(ctxOf(req), req.params.id)),
+  )
 
-  app.get('/keys/:id/usage', { schema: { tags: ['keys'], params: IdParams, querystring: UsageQuery, response: { 200: UsageResponse, ...errors } } }, async (req) =>
-    ({ days: await services.keyUsage.daily(ctxOf(req), req.params.id, req.query.days ?? 30) }))
+  app.get(
+    '/keys/:id/usage',
+    {
+      schema: {
+        tags: ['keys'],
+        params: IdParams,
+        querystring: UsageQuery,
+        response: { 200: UsageResponse, ...errors },
+      },
+    },
+    async (req) => ({ days: await services.keyUsage.daily(ctxOf(req), req.params.id, req.query.days ?? 30) }),
+  )
 
-  app.patch('/keys/:id', { schema: { tags: ['keys'], params: IdParams, body: UpdateKeyBody, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
-    wire(await services.keys.update(ctxOf(req), req.params.id, req.body)))
+  app.patch(
+    '/keys/:id',
+    { schema: { tags: ['keys'], params: IdParams, body: UpdateKeyBody, response: { 200: ApiKeyBody, ...errors } } },
+    async (req) => wire(await services.keys.update(ctxOf(req), req.params.id, req.body)),
+  )
 
-  app.post('/keys/:id/disable', { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
-    wire(await services.keys.disable(ctxOf(req), req.params.id)))
+  app.post(
+    '/keys/:id/disable',
+    { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
+    async (req) => wire(await services.keys.disable(ctxOf(req), req.params.id)),
+  )
 
-  app.post('/keys/:id/enable', { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
-    wire(await services.keys.enable(ctxOf(req), req.params.id)))
+  app.post(
+    '/keys/:id/enable',
+    { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
+    async (req) => wire(await services.keys.enable(ctxOf(req), req.params.id)),
+  )
 
-  app.post('/keys/:id/revoke', { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: ApiKeyBody, ...errors } } }, async (req) =>
-    wire(await services.keys.revoke(ctxOf(req), req.params.id, req.body.reason ?? null)))
+  app.post(
+    '/keys/:id/revoke',
+    { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: ApiKeyBody, ...errors } } },
+    async (req) => wire(await services.keys.revoke(ctxOf(req), req.params.id, req.body.reason ?? null)),
+  )
 
-  app.delete('/keys/:id', { schema: { tags: ['keys'], params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-    await services.keys.delete(ctxOf(req), req.params.id)
-    return reply.status(204).send(null)
-  })
+  app.delete(
+    '/keys/:id',
+    { schema: { tags: ['keys'], params: IdParams, response: { 204: Type.Null(), ...errors } } },
+    async (req, reply) => {
+      await services.keys.delete(ctxOf(req), req.params.id)
+      return reply.status(204).send(null)
+    },
+  )
 
-  app.post('/keys/:id/roll', { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } }, async (req, reply) => {
-    const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
-    return reply.header('cache-control', 'no-store').send({ key, api_key: wire(apiKey) })
-  })
+  app.post(
+    '/keys/:id/roll',
+    { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } },
+    async (req, reply) => {
+      const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
+      return reply.header('cache-control', 'no-store').send({ key, api_key: wire(apiKey) })
+    },
+  )
 }

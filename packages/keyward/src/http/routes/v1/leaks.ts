@@ -6,9 +6,13 @@ import { ErrorBody } from '../../schemas.js'
 
 const ReportBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false })
 const Received = Type.Object({ status: Type.Literal('received') })
-const Feedback = Type.Array(Type.Object({
-  token_hash: Type.String(), token_type: Type.String(), label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]),
-}))
+const Feedback = Type.Array(
+  Type.Object({
+    token_hash: Type.String(),
+    token_type: Type.String(),
+    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]),
+  }),
+)
 
 /**
  * Leak intake, unauthenticated by design: a report can only take rights away.
@@ -17,24 +21,37 @@ const Feedback = Type.Array(Type.Object({
  * secret-scanning partner program, verified against GitHub's signature over the raw body.
  */
 export const leakRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/keys/leaked', {
-    schema: { tags: ['leaks'], body: ReportBody, response: { 202: Received, 400: ErrorBody, 429: ErrorBody } },
-  }, async (req, reply) => {
-    await services.leaks.selfReport(req.body.key, req.ip)
-    return reply.status(202).send({ status: 'received' })
-  })
+  app.post(
+    '/keys/leaked',
+    {
+      schema: { tags: ['leaks'], body: ReportBody, response: { 202: Received, 400: ErrorBody, 429: ErrorBody } },
+    },
+    async (req, reply) => {
+      await services.leaks.selfReport(req.body.key, req.ip)
+      return reply.status(202).send({ status: 'received' })
+    },
+  )
 
   await app.register(async (github) => {
     // The signature covers the exact bytes GitHub sent: keep them, parse later.
     github.removeAllContentTypeParsers()
     github.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
-    github.post('/leaks/github', {
-      schema: { tags: ['leaks'], response: { 200: Feedback, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } },
-    }, async (req) => {
-      if (!services.leaks.githubEnabled) throw new KeywardError('not_found', 'Route POST:/v1/leaks/github not found')
-      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name]) : undefined)
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      return services.leaks.github(raw, header('github-public-key-identifier'), header('github-public-key-signature'), req.ip)
-    })
+    github.post(
+      '/leaks/github',
+      {
+        schema: { tags: ['leaks'], response: { 200: Feedback, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } },
+      },
+      async (req) => {
+        if (!services.leaks.githubEnabled) throw new KeywardError('not_found', 'Route POST:/v1/leaks/github not found')
+        const header = (name: string) => (typeof req.headers[name] === 'string' ? req.headers[name] : undefined)
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+        return services.leaks.github(
+          raw,
+          header('github-public-key-identifier'),
+          header('github-public-key-signature'),
+          req.ip,
+        )
+      },
+    )
   })
 }

@@ -4,24 +4,42 @@ import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { IdParams, PageQuery, UserBody, toUserWire } from '../../schemas.js'
 
-const CreateUserBody = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 320 }),
-  password: Type.String({ minLength: 8, maxLength: 1024 }),
-  username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
-  role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
-}, { additionalProperties: false })
+const CreateUserBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 320 }),
+    password: Type.String({ minLength: 8, maxLength: 1024 }),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+  },
+  { additionalProperties: false },
+)
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.post('/users', { schema: { tags: ['users'], body: CreateUserBody, response: { 201: UserBody } } }, async (req, reply) => {
-    const user = await services.users.create(ctxOf(req), req.body)
-    return reply.status(201).send(toUserWire(user))
-  })
+  app.post(
+    '/users',
+    { schema: { tags: ['users'], body: CreateUserBody, response: { 201: UserBody } } },
+    async (req, reply) => {
+      const user = await services.users.create(ctxOf(req), req.body)
+      return reply.status(201).send(toUserWire(user))
+    },
+  )
 
-  app.get('/users', { schema: { tags: ['users'], querystring: PageQuery, response: { 200: Type.Object({ users: Type.Array(UserBody) }) } } }, async (req) => {
-    const users = await services.users.list(ctxOf(req), req.query.limit, req.query.before_id)
-    return { users: users.map(toUserWire) }
-  })
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        querystring: PageQuery,
+        response: { 200: Type.Object({ users: Type.Array(UserBody) }) },
+      },
+    },
+    async (req) => {
+      const users = await services.users.list(ctxOf(req), req.query.limit, req.query.before_id)
+      return { users: users.map(toUserWire) }
+    },
+  )
 
   app.get('/users/:id', { schema: { tags: ['users'], params: IdParams, response: { 200: UserBody } } }, async (req) =>
-    toUserWire(await services.users.get(ctxOf(req), req.params.id)))
+    toUserWire(await services.users.get(ctxOf(req), req.params.id)),
+  )
 }
