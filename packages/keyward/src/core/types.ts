@@ -112,6 +112,12 @@ export interface Principal {
   via: 'session' | 'key'
   keyId: number | null
   sessionId: number | null
+  /**
+   * Set when the secret behind this credential (the key presented, or the key a session was
+   * opened with) is a rolled-away one in its grace period: when that grace period ends. What
+   * the credential produces ends no later (`producerOf`); absent for every other credential.
+   */
+  graceEndsAt?: string
 }
 
 /**
