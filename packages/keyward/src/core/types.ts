@@ -59,6 +59,8 @@ export interface ApiKey {
   lastRefillAt: string | null
   lastUsedAt: string | null
   createdByActorId: number | null
+  /** The key that produced this one (its creator's credential), or null: see migration 0013. */
+  createdByKeyId: number | null
   createdAt: string
   updatedAt: string
 }

@@ -23,6 +23,10 @@ export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 
   if (principal.keyId === null) return { principal, bounds: UNBOUNDED }
   const key = await keys.findById(principal.keyId)
   if (!key) throw new KeywardError('unauthorized', 'the key this request presents no longer exists')
+  // The verify cache may not have heard yet of a revoke or disable on another node: a write
+  // reads the key fresh, and a dead key produces nothing (KeyLineage's invariant 2).
+  if (key.revokedAt !== null || key.disabledAt !== null)
+    throw new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
   const scopes = narrowest(principal.scopes, key.scopes.length > 0 ? key.scopes : null)
   const bounds = boundsOfKey(key)
   return {
