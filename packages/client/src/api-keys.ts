@@ -11,6 +11,7 @@ import type {
   KeyPage,
   KeyUsage,
   ListKeysFilter,
+  RevokedKey,
   UpdateKeyInput,
   VerifyResult,
   WhoAmI,
@@ -28,6 +29,12 @@ export interface OwnerLookups {
 export interface RevokeOptions {
   /** Recorded with the key and in the audit log. */
   reason?: string
+  /**
+   * Also revoke every key this key made (`created_by_key_id`), and what those made, that the
+   * caller may see: what to do when a key that can create keys has leaked. The answer's
+   * `minted_revoked` says how many.
+   */
+  minted?: boolean
 }
 
 /** Options of {@link ApiKeys.roll}. */
@@ -109,8 +116,8 @@ export class ApiKeys {
   }
 
   /** Revokes a key for good; the record stays (status `revoked`) for audit. */
-  revoke(id: KeyId, opts: RevokeOptions = {}): Promise<ApiKey> {
-    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/revoke`, { body: opts })
+  revoke(id: KeyId, opts: RevokeOptions = {}): Promise<RevokedKey> {
+    return this.http.request<RevokedKey>('POST', `${idPath('/v1/keys', id)}/revoke`, { body: opts })
   }
 
   /** Deletes a key and its record. */

@@ -53,9 +53,14 @@ export interface ApiKey {
   remaining: number | null
   refill: Refill | null
   last_used_at: string | null
+  /** The key whose holder created this one (directly or through a session opened with it); null: a password session. */
+  created_by_key_id: number | null
   created_at: string
   updated_at: string
 }
+
+/** The answer of revoke: the key, and with `minted: true` how many of its descendants were revoked too. */
+export type RevokedKey = ApiKey & { minted_revoked?: number }
 
 /** The answer of create and roll: the secret, shown only in this response, and the key record. */
 export interface CreatedKey {
@@ -99,6 +104,8 @@ export interface ListKeysFilter {
   status?: KeyStatus
   /** Name contains this, ignoring case (3+ characters are served by an index on the server). */
   q?: string
+  /** Only keys made by this key (`created_by_key_id`). */
+  created_by_key_id?: number
   /** Page size, at most 500. */
   limit?: number
   /** From a previous page's `next_cursor`, with the same `sort` and `order`. */

@@ -124,6 +124,23 @@ for (const kind of STORES) {
       await assert.rejects(m.client.apiKeys.usage(api_key.id), { code: 'not_found', status: 404 })
     })
 
+    test('revoke with minted: true ends the keys a key made; created_by_key_id and its filter name them', async () => {
+      const { key: rootKey, api_key: root } = await l.admin.apiKeys.create({ name: 'lineage-root' })
+      const made = await createClient({ url: l.url, token: rootKey }).apiKeys.create({
+        name: 'lineage-made',
+        scopes: ['orders:read'],
+      })
+      assert.equal(made.api_key.created_by_key_id, root.id)
+      const page = await l.admin.apiKeys.list({ created_by_key_id: root.id })
+      assert.deepEqual(
+        page.api_keys.map((k) => k.id),
+        [made.api_key.id],
+      )
+      const revoked = await l.admin.apiKeys.revoke(root.id, { minted: true })
+      assert.equal(revoked.minted_revoked, 1)
+      assert.equal((await l.admin.apiKeys.verify(made.key)).code, 'REVOKED')
+    })
+
     test('the whole lifecycle: update, expire, disable, enable, roll, revoke, delete, each seen by verify', async () => {
       const { key, api_key } = await l.admin.apiKeys.create({ name: 'lifecycle', scopes: ['read:users'] })
       const id = api_key.id

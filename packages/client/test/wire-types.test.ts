@@ -9,6 +9,7 @@ import {
   CreatedKeyBody,
   DeviceBody,
   ListKeysQuery,
+  RevokedKeyBody,
   UsageResponse,
   UserBody,
   VerifyResponse,
@@ -24,6 +25,7 @@ import type {
   KeyUsage,
   KeywardErrorCode,
   ListKeysFilter,
+  RevokedKey,
   User,
   VerifyCode,
   VerifyResult,
@@ -39,6 +41,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const assertSame = <T extends true>(_: T): void => {}
 assertSame<Same<ApiKey, Static<typeof ApiKeyBody>>>(true)
 assertSame<Same<CreatedKey, Static<typeof CreatedKeyBody>>>(true)
+assertSame<Same<RevokedKey, Static<typeof RevokedKeyBody>>>(true)
 assertSame<Same<VerifyResult, Static<typeof VerifyResponse>>>(true)
 assertSame<Same<User, Static<typeof UserBody>>>(true)
 assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)

@@ -18,6 +18,7 @@ import type {
   KeyStatus,
   ListKeysFilter,
   OwnerRef,
+  RevokedKey,
   UpdateKeyInput,
   User,
 } from '@keyward/client'
@@ -171,8 +172,12 @@ export class Api {
   enableKey(id: number) {
     return this.request<ApiKey>('POST', `/keys/${id}/enable`)
   }
-  revokeKey(id: number, reason: string) {
-    return this.request<ApiKey>('POST', `/keys/${id}/revoke`, reason ? { reason } : {})
+  /** Revokes a key; with `minted`, also every key made with it (the answer's `minted_revoked` counts them). */
+  revokeKey(id: number, reason: string, minted = false) {
+    return this.request<RevokedKey>('POST', `/keys/${id}/revoke`, {
+      ...(reason && { reason }),
+      ...(minted && { minted }),
+    })
   }
   rollKey(id: number, gracePeriodS: number) {
     return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })

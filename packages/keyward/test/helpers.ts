@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, before } from 'node:test'
 import pg from 'pg'
 import { type Config, loadConfig } from '../src/config.js'
 import type { Clock } from '../src/core/clock.js'
@@ -160,4 +161,28 @@ export class TestServer {
     await this.kw.close()
     await this.dropDb()
   }
+}
+
+/** A suite's server and its admin session, filled in by `serverForSuite`'s `before` hook. */
+export interface SuiteServer {
+  s: TestServer
+  admin: string
+}
+
+/**
+ * Starts a fresh server on `store` (and logs the admin in) before the enclosing suite's
+ * tests, and closes it after them: the set-up most suites repeat. Read `s` and `admin` in
+ * hooks and tests, not at suite definition time (they are set when `before` runs).
+ */
+export function serverForSuite(
+  store: StoreKind,
+  opts: { clock?: Clock; env?: Record<string, string> } = {},
+): SuiteServer {
+  const suite = {} as SuiteServer
+  before(async () => {
+    suite.s = await TestServer.start(store, opts)
+    suite.admin = await suite.s.adminToken()
+  })
+  after(() => suite.s.close())
+  return suite
 }

@@ -90,6 +90,7 @@ export function keyFields(k: ApiKey): string {
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
     ['last used', when(k.last_used_at)],
     ['created', when(k.created_at)],
+    ['created with key', k.created_by_key_id === null ? '-' : String(k.created_by_key_id)],
     ['updated', when(k.updated_at)],
   ])
 }

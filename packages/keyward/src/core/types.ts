@@ -59,6 +59,8 @@ export interface ApiKey {
   lastRefillAt: string | null
   lastUsedAt: string | null
   createdByActorId: number | null
+  /** The key that produced this one (its creator's credential), or null: see migration 0013. */
+  createdByKeyId: number | null
   createdAt: string
   updatedAt: string
 }
@@ -112,6 +114,12 @@ export interface Principal {
   via: 'session' | 'key'
   keyId: number | null
   sessionId: number | null
+  /**
+   * Set when the secret behind this credential (the key presented, or the key a session was
+   * opened with) is a rolled-away one in its grace period: when that grace period ends. What
+   * the credential produces ends no later (`producerOf`); absent for every other credential.
+   */
+  graceEndsAt?: string
 }
 
 /**

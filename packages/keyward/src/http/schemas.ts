@@ -87,6 +87,9 @@ export const ApiKeyBody = Type.Object({
   remaining: Nullable(Type.Integer()),
   refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
   last_used_at: Nullable(Type.String()),
+  created_by_key_id: Nullable(
+    Type.Integer({ description: 'The key whose holder created this one (null: created with a password session).' }),
+  ),
   created_at: Type.String(),
   updated_at: Type.String(),
 })
@@ -111,6 +114,7 @@ export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
     remaining: k.remaining,
     refill: k.refill,
     last_used_at: k.lastUsedAt,
+    created_by_key_id: k.createdByKeyId,
     created_at: k.createdAt,
     updated_at: k.updatedAt,
   }
@@ -151,6 +155,16 @@ export const CreatedKeyBody = Type.Object({
   api_key: ApiKeyBody,
 })
 
+/** The answer of revoke: the key, plus how many descendants went with it when `minted: true` was asked. */
+export const RevokedKeyBody = Type.Intersect([
+  ApiKeyBody,
+  Type.Object({
+    minted_revoked: Type.Optional(
+      Type.Integer({ description: 'With `minted: true`: how many keys descending from this one were revoked.' }),
+    ),
+  }),
+])
+
 export const ListKeysQuery = Type.Object(
   {
     owner_kind: Type.Optional(ActorKind),
@@ -165,6 +179,7 @@ export const ListKeysQuery = Type.Object(
           'name contains this (ignoring case); 3+ characters use a trigram index, shorter ones scan your keys',
       }),
     ),
+    created_by_key_id: Type.Optional(Id),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     cursor: Type.Optional(Type.String({ maxLength: 400 })),
     /** Sort column; the default is newest first (`created_at`, `desc`). */

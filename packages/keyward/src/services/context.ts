@@ -15,15 +15,33 @@ export interface RequestContext {
  * (a write is never served from the verify cache). Its scopes are those the key
  * holds in the store: a face's translation (Fluxbase's `write:clientkeys` read as
  * `keys:write`) lets the key do what it names on that face, never hand out the
- * native scope. A session has no key and no bounds.
+ * native scope. A session has no key and no bounds. A credential whose secret is a
+ * rolled-away one (`graceEndsAt`) ends, as a producer, when its grace period does.
  */
 export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 'findById'>): Promise<Producer> {
   const { principal } = ctx
   if (principal.keyId === null) return { principal, bounds: UNBOUNDED }
   const key = await keys.findById(principal.keyId)
   if (!key) throw new KeywardError('unauthorized', 'the key this request presents no longer exists')
+  // The verify cache may not have heard yet of a revoke or disable on another node: a write
+  // reads the key fresh, and a dead key produces nothing (KeyLineage's invariant 2).
+  if (key.revokedAt !== null || key.disabledAt !== null)
+    throw new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
   const scopes = narrowest(principal.scopes, key.scopes.length > 0 ? key.scopes : null)
-  return { principal: { ...principal, scopes }, bounds: boundsOfKey(key) }
+  const bounds = boundsOfKey(key)
+  return {
+    principal: { ...principal, scopes },
+    bounds: { ...bounds, expiresAt: earliest(bounds.expiresAt, principal.graceEndsAt) },
+  }
+}
+
+/**
+ * A rolled-away secret dies when its grace period ends: so does its producing power, or
+ * whoever the roll shut out could use the window to mint keys that outlive it.
+ */
+function earliest(expiresAt: string | null, graceEndsAt: string | undefined): string | null {
+  if (graceEndsAt === undefined) return expiresAt
+  return expiresAt !== null && Date.parse(expiresAt) < Date.parse(graceEndsAt) ? expiresAt : graceEndsAt
 }
 
 /** The scopes held under both lists (null: full rights). */

@@ -17,6 +17,8 @@ import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { GithubScanningKeys } from './events/github-scanning-keys.js'
 import { LeakResponse } from './events/leak-response.js'
 import { KeyService } from './keys/key-service.js'
+import { KeyLineage } from './keys/key-lineage.js'
+import { KeyLineageRepository } from '../store/key-lineage-repository.js'
 import { OwnerService } from './auth/owner-service.js'
 import { ODataService } from './keys/odata-service.js'
 import { TokenService } from './auth/token-service.js'
@@ -38,6 +40,8 @@ export interface Services {
   /** Refresh-token sessions and Realm access tokens (Realm and Fluxbase faces). */
   tokens: TokenService
   keys: KeyService
+  /** Revoking a key with the keys it made (`created_by_key_id`). */
+  keyLineage: KeyLineage
   users: UserService
   owners: OwnerService
   audit: AuditService
@@ -116,6 +120,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
+    keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     owners,

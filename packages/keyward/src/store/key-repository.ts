@@ -10,6 +10,8 @@ export interface KeyFilter {
   kind?: KeyKind
   status?: KeyStatus
   q?: string
+  /** Only keys produced by this key (`created_by_key_id`). */
+  createdByKeyId?: number
   limit: number
   /** Order of the page; ties are broken by id in the same direction. */
   sort: KeySort
@@ -76,6 +78,7 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     lastRefillAt: r.last_refill_at,
     lastUsedAt: r.last_used_at,
     createdByActorId: r.created_by_actor_id,
+    createdByKeyId: r.created_by_key_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }
@@ -189,6 +192,7 @@ export class KeyRepository {
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
+    if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
     if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
     const col = `api_key.${f.sort.field}` as const

@@ -66,6 +66,8 @@ export interface ApiKeyTable {
   last_refill_at: string | null
   last_used_at: string | null
   created_by_actor_id: number | null
+  /** The key its creator authenticated with (directly or through a key-opened session); migration 0013. */
+  created_by_key_id: number | null
   created_at: string
   updated_at: string
 }

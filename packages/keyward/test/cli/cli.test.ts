@@ -169,6 +169,21 @@ describe('keyward CLI client commands', () => {
     assert.match(gone.stderr, /error: .*not found \(not_found, HTTP 404\)/)
   })
 
+  test('keys list --created-by-key names what a key made; revoke --minted ends them with it', async () => {
+    const root = await json(['keys', 'create', '--name', 'cli-root'])
+    const made = await server.createKey(root.key as string, { name: 'cli-made', scopes: ['orders:read'] })
+    const listed = await json(['keys', 'list', '--created-by-key', String(root.api_key.id)])
+    assert.deepEqual(
+      listed.api_keys.map((k: { id: number }) => k.id),
+      [made.id],
+    )
+    const shown = await ok(['keys', 'get', String(made.id)])
+    assert.match(shown.stdout, new RegExp(`^created with key:\\s+${root.api_key.id}$`, 'm'))
+    const revoked = await ok(['keys', 'revoke', String(root.api_key.id), '--minted'])
+    assert.match(revoked.stdout, new RegExp(`Key ${root.api_key.id} is revoked, with 1 key\\(s\\) made from it`))
+    assert.equal((await cli(['keys', 'verify', made.key, '--json'])).code, 3)
+  })
+
   test('users create and list; a member cannot create users (exit 1, forbidden)', async () => {
     const u = await json([
       'users',

@@ -1,3 +1,4 @@
+import { Link } from 'react-router'
 import type { ApiKey } from '../../api'
 import { useDirectory } from '../../directory'
 import { duration, keywardAccess, relative, when } from '../../format'
@@ -36,7 +37,15 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       <dt>Access to Keyward's API</dt>
       <dd>{keywardAccess(k.scopes)}</dd>
       <dt>Created</dt>
-      <dd>{when(k.created_at)}</dd>
+      <dd>
+        {when(k.created_at)}
+        {k.created_by_key_id !== null && (
+          <>
+            {' '}
+            with <Link to={`/keys/${k.created_by_key_id}`}>key {k.created_by_key_id}</Link>
+          </>
+        )}
+      </dd>
       <dt>Last used</dt>
       <dd>{k.last_used_at ? `${when(k.last_used_at)} (${relative(k.last_used_at)})` : 'never'}</dd>
       <dt>Expires</dt>

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { Api, ApiKey } from '../../api'
 import { ErrorNote, Field, Modal } from '../ui'
+import { MintedKeysOption, useMintedCount } from './MintedKeysOption'
 import type { KeyAction } from './useKeyAction'
 
 /** Confirms a revocation, with an optional reason kept in the audit trail. */
@@ -18,9 +19,12 @@ export function RevokeDialog({
   onClose: () => void
 }) {
   const [reason, setReason] = useState('')
+  const [minted, setMinted] = useState(false)
+  const mintedCount = useMintedCount(api, k)
   const { error } = action
   const revoke = async () => {
-    if (await action.act('Key revoked.', () => api.revokeKey(k.id, reason.trim()))) onClose()
+    const done = minted ? 'Key revoked, with the keys made from it.' : 'Key revoked.'
+    if (await action.act(done, () => api.revokeKey(k.id, reason.trim(), minted))) onClose()
   }
   return (
     <Modal open={open} title="Revoke this key?" onClose={onClose}>
@@ -40,6 +44,7 @@ export function RevokeDialog({
           />
         )}
       </Field>
+      <MintedKeysOption count={mintedCount} checked={minted} onChange={setMinted} />
       {error && !error.fields.reason && <ErrorNote error={error} />}
       <div className="actions">
         <button type="button" onClick={onClose}>

@@ -9,6 +9,7 @@ import type {
   OwnerRef,
   RateLimit,
   Refill,
+  RevokedKey,
   UpdateKeyInput,
 } from '@keyward/client'
 import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
@@ -101,6 +102,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     kind?: KeyKind
     owner?: OwnerRef
     q?: string
+    createdByKey?: string
     limit?: number
     cursor?: string
     all?: boolean
@@ -133,6 +135,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
       .option('-q, --q <text>', 'name contains')
+      .option('--created-by-key <id>', 'only keys made with this key', parse.id)
       .option('--limit <n>', 'page size (at most 500)', parse.positive)
       .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
       .option('--all', 'every page'),
@@ -142,6 +145,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
         status: o.status,
         kind: o.kind,
         q: o.q,
+        created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
         limit: o.limit,
         cursor: o.cursor,
         sort: o.sort,
@@ -219,17 +223,19 @@ export function registerKeyCommands(program: Command, env: Env): void {
     )
   }
 
-  remoteAction<{ reason?: string }, [string]>(
+  remoteAction<{ reason?: string; minted?: boolean }, [string]>(
     remoteOptions(
       keys
         .command('revoke')
         .description('revoke a key for good (the record stays, for audit)')
         .argument('<id>', 'key id', parse.id),
-    ).option('--reason <text>', 'why, recorded with the key'),
+    )
+      .option('--reason <text>', 'why, recorded with the key')
+      .option('--minted', 'also revoke every key made with this key, and what those made (after a leak)'),
     env,
     async ({ client, out }, o, id) => {
-      const k = await client.apiKeys.revoke(id, o.reason === undefined ? {} : { reason: o.reason })
-      out.result(k, () => out.line(`Key ${k.id} is revoked.`))
+      const k = await client.apiKeys.revoke(id, { reason: o.reason, minted: o.minted })
+      out.result(k, () => out.line(revokedLine(k)))
     },
   )
 
@@ -335,4 +341,10 @@ function clearedFields(names: string[]): UpdateKeyInput {
     patch[field] = null
   }
   return patch
+}
+
+/** "Key 12 is revoked." and, after --minted, how many of its descendants went with it. */
+function revokedLine(k: RevokedKey): string {
+  if (k.minted_revoked === undefined) return `Key ${k.id} is revoked.`
+  return `Key ${k.id} is revoked, with ${k.minted_revoked} key(s) made from it.`
 }

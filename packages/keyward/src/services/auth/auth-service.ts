@@ -7,7 +7,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import type { SessionRepository } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { PasswordLogin } from './password-login.js'
-import { type SessionCache, userPrincipal } from './session-cache.js'
+import { type SessionCache, graceOf, userPrincipal } from './session-cache.js'
 import type { Verifier } from '../keys/verifier.js'
 
 export { userPrincipal } from './session-cache.js'
@@ -105,6 +105,7 @@ export class AuthService {
       via: 'key',
       keyId: key.id,
       sessionId: null,
+      ...graceOf(r.lookup),
     }
   }
 }

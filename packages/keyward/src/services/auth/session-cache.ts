@@ -47,7 +47,7 @@ export class SessionCache {
     const base = userPrincipal(user, s.id)
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin) // invariant 4
-    return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)) } // invariant 5
+    return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
   }
 
   /** The origin key's lookup while the secret it was opened with still verifies, else 401 (invariant 4). */
@@ -93,6 +93,13 @@ export class SessionCache {
     return found
   }
 }
+
+/**
+ * `{graceEndsAt}` when a lookup matched a rolled-away secret (still in its grace period, or
+ * the caller has already refused it), else nothing: spread into the principal it authenticates.
+ */
+export const graceOf = (found: KeyLookup): { graceEndsAt?: string } =>
+  found.matchedPrevious && found.previousHashExpiresAt ? { graceEndsAt: found.previousHashExpiresAt } : {}
 
 /** A key's scopes as a principal holds them: an empty list is the full rights of its owner. */
 export const scopesOf = (found: KeyLookup): string[] | null =>

@@ -12,7 +12,7 @@ import type { RefreshTokenRow } from '../../store/schema.js'
 import { originOf } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
-import { scopesOf } from './session-cache.js'
+import { graceOf, scopesOf } from './session-cache.js'
 
 /** How a Realm or Fluxbase session was opened. */
 export type SessionProvider = 'local-userpass' | 'api-key' | 'anon-user'
@@ -298,20 +298,20 @@ export class TokenService {
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const user = owner && (await this.actors.findUserById(owner.userId))
     if (!owner || !user) throw dead() // the user or application was deleted
-    let scopes = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
+    const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     const origin = originOf(row)
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
-    if (origin)
-      scopes = narrowScopes(
-        scopes,
-        scopesOf(
-          await this.auth.sessionCache.liveOrigin(origin).catch(() => {
-            throw dead()
-          }),
-        ),
-      )
+    const key = origin
+      ? await this.auth.sessionCache.liveOrigin(origin).catch(() => {
+          throw dead()
+        })
+      : null
+    const scopes = key ? narrowScopes(stored, scopesOf(key)) : stored
     const role = owner.kind === 'user' ? user.role : 'member'
-    const principal: Principal = { owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null }
+    const principal: Principal = {
+      ...{ owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
+      ...(key && graceOf(key)),
+    }
     return { ...base, principal, user }
   }
 

@@ -67,6 +67,7 @@ export interface ListKeysInput {
   kind?: KeyKind
   status?: KeyStatus
   q?: string
+  created_by_key_id?: number
   limit?: number
   cursor?: string
   sort?: KeySortField
@@ -161,6 +162,7 @@ export class KeyService {
         last_refill_at: input.refill ? now : null,
         last_used_at: null,
         created_by_actor_id: ctx.principal.owner.actorId,
+        created_by_key_id: ctx.principal.keyId,
         created_at: now,
         updated_at: now,
       })
@@ -197,6 +199,7 @@ export class KeyService {
         kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
         status: input.status,
         q: input.q,
+        createdByKeyId: input.created_by_key_id,
         limit,
         sort,
         after: decodeCursor(input.cursor, sort),

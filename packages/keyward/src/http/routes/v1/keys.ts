@@ -10,6 +10,7 @@ import {
   ErrorBody,
   IdParams,
   ListKeysQuery,
+  RevokedKeyBody,
   UpdateKeyBody,
   UsageQuery,
   UsageResponse,
@@ -20,7 +21,14 @@ import {
 } from '../../schemas.js'
 
 const RevokeBody = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  {
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    minted: Type.Optional(
+      Type.Boolean({
+        description: 'Also revoke every key this key made (created_by_key_id), and what those made, that you may see.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 const RollBody = Type.Object(
@@ -117,8 +125,13 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.post(
     '/keys/:id/revoke',
-    { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(await services.keys.revoke(ctxOf(req), req.params.id, req.body.reason ?? null)),
+    { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: RevokedKeyBody, ...errors } } },
+    async (req) => {
+      const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
+      if (!req.body.minted) return wire(await services.keys.revoke(ctx, id, reason))
+      const r = await services.keyLineage.revokeWithDescendants(ctx, id, reason)
+      return { ...wire(r.key), minted_revoked: r.descendants }
+    },
   )
 
   app.delete(

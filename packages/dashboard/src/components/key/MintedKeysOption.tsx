@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react'
+import type { Api, ApiKey } from '../../api'
+
+/**
+ * How many keys were made with key `k` (`created_by_key_id`), or null until known. A failed
+ * count is 0: the option is then not offered, and revoking the key alone still works.
+ */
+export function useMintedCount(api: Api, k: ApiKey): number | null {
+  const [count, setCount] = useState<number | null>(null)
+  useEffect(() => {
+    let live = true
+    api.listKeys({ created_by_key_id: k.id, status: 'active', limit: 1 }).then(
+      (page) => live && setCount(page.total),
+      () => live && setCount(0),
+    )
+    return () => {
+      live = false
+    }
+  }, [api, k.id])
+  return count
+}
+
+/** "Also revoke the keys made with this key": offered only when there are some. */
+export function MintedKeysOption({
+  count,
+  checked,
+  onChange,
+}: {
+  count: number | null
+  checked: boolean
+  onChange: (checked: boolean) => void
+}) {
+  if (!count) return null
+  return (
+    <label className="choice">
+      <input type="checkbox" name="minted" checked={checked} onChange={(e) => onChange(e.target.checked)} /> Also revoke
+      the {count} active key{count === 1 ? '' : 's'} made with this key, and any keys those made (do this if the key
+      leaked: whoever held it may have made them)
+    </label>
+  )
+}

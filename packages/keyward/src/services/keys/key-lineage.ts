@@ -1,0 +1,77 @@
+import type { ApiKey } from '../../core/types.js'
+import type { Clock } from '../../core/clock.js'
+import type { KeyLineageRepository } from '../../store/key-lineage-repository.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import type { RequestContext } from '../context.js'
+import { yieldToLoop } from './chunked-writes.js'
+import type { KeyService } from './key-service.js'
+import type { VerifyCache } from './verify-cache.js'
+
+/** Keys revoked per statement: short enough that one statement never holds SQLite's loop for long. */
+const CHUNK = 200
+
+/**
+ * Keys record the key that made them (`created_by_key_id`, DESIGN.md "Keys record the key
+ * that made them"); this revokes a key together with what it made, for the holder of a
+ * key that may have been used by someone else (a leak) to mint keys that would survive it.
+ * Invariants:
+ * 1. Only keys the caller may see are revoked (`KeyLineageRepository`, store visibility):
+ *    the cascade reaches no further than the caller could one key at a time.
+ * 2. The root is revoked first, so it mints nothing more while its descendants are found;
+ *    a key that is no longer live cannot produce (`producerOf` reads it fresh).
+ * 3. Every revoked descendant leaves the verify cache on every node (`invalidate` per
+ *    chunk, before the next chunk) and has its own audit entry naming the root.
+ * 4. Re-running it is safe and finishes the work: already-revoked keys are skipped, and
+ *    a revoked root still cascades (a cascade cut short by a failure is completed).
+ */
+export class KeyLineage {
+  constructor(
+    private readonly keys: KeyService,
+    private readonly repo: KeyLineageRepository,
+    private readonly cache: VerifyCache,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Revokes key `id` (invariant 2) and every key descending from it (invariants 1, 3, 4). */
+  async revokeWithDescendants(
+    ctx: RequestContext,
+    id: number,
+    reason: string | null,
+  ): Promise<{ key: ApiKey; descendants: number }> {
+    const key = await this.keys.revoke(ctx, id, reason)
+    const why = `made from key ${id}, revoked with it${reason ? `: ${reason}` : ''}`.slice(0, 500)
+    let descendants = 0
+    for (let parents = [id]; parents.length > 0;) {
+      const revoked = await this.revokeGeneration(ctx, parents, id, why)
+      descendants += revoked.length
+      parents = revoked
+    }
+    return { key, descendants }
+  }
+
+  /** Revokes the live children of `parents`, chunk by chunk; returns their ids. */
+  private async revokeGeneration(ctx: RequestContext, parents: number[], rootId: number, why: string) {
+    const ids: number[] = []
+    for (let i = 0; i < parents.length; i += CHUNK) {
+      const slice = parents.slice(i, i + CHUNK)
+      for (let n = CHUNK; n === CHUNK;) {
+        const at = this.clock.now().toISOString()
+        const revoked = await this.repo.revokeChildren(ctx.principal, slice, CHUNK, at, why)
+        await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
+        for (const r of revoked) {
+          const target = { type: 'api_key', id: r.id, ownerActorId: r.actorId }
+          await this.audit.record(ctx, 'key.revoke', target, {
+            reason: why,
+            created_by_key_id: r.createdByKeyId,
+            root_key_id: rootId,
+          })
+          ids.push(r.id)
+        }
+        n = revoked.length
+        await yieldToLoop()
+      }
+    }
+    return ids
+  }
+}
