@@ -28,6 +28,7 @@ import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
+import type { KeywardMetrics } from './metrics/metrics.js'
 import { openVerifyStack } from './verify-stack.js'
 
 /** Everything the faces call, wired over one store. */
@@ -54,6 +55,8 @@ export interface Services {
   bus: InvalidationBus
   /** Per-key rate limits (memory, Redis or PostgreSQL). */
   limiter: KeyRateLimiter
+  /** Prometheus metrics of the verification stack (the HTTP layer adds its request histogram). */
+  metrics: KeywardMetrics
   /** Leaked secrets: GitHub secret-scanning reports and self-reports. */
   leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
@@ -81,7 +84,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     budgets: config,
   })
   let onError = opts.onBackgroundError ?? (() => {})
-  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
+  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
   const actors = new ActorRepository(store.db)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
@@ -112,6 +115,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     verifier,
     bus,
     limiter,
+    metrics,
     sweeper,
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),

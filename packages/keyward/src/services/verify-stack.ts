@@ -12,6 +12,7 @@ import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
+import { KeywardMetrics } from './metrics/metrics.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
 export type VerifyStackSettings = Pick<
@@ -68,6 +69,8 @@ export interface VerifyStack {
   limiter: KeyRateLimiter
   usage: UsageRecorder
   verifier: Verifier
+  /** This stack's Prometheus metrics (`/metrics`, or the embedded verifier's `metrics` for the host to merge). */
+  metrics: KeywardMetrics
   /** Where background failures go from now on (the server's log, once its app exists). */
   setErrorHandler(onError: (e: unknown) => void): void
   /**
@@ -90,14 +93,18 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     let onError = opts.onError ?? (() => {})
     const report = (e: unknown) => onError(e)
     const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
+    const metrics = new KeywardMetrics()
     bus = createInvalidationBus(s, store.db)
-    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, opts.role === 'embedded' && bus.kind === 'local')
+    const ttlAlways = opts.role === 'embedded' && bus.kind === 'local'
+    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, ttlAlways)
     const limiter = await createKeyRateLimiter(s)
+    metrics.watch({ cache, bus, limiter })
     return wire(s, opts, {
       store,
       bus,
       cache,
       limiter,
+      metrics,
       report,
       setOnError: (h) => {
         onError = h
@@ -115,21 +122,23 @@ interface Opened {
   bus: InvalidationBus
   cache: VerifyCache
   limiter: KeyRateLimiter
+  metrics: KeywardMetrics
   report: (e: unknown) => void
   setOnError: (h: (e: unknown) => void) => void
 }
 
 function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): VerifyStack {
-  const { store, bus, cache, limiter } = o
+  const { store, bus, cache, limiter, metrics } = o
   const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
   const usageRepo = new UsageRepository(store.db, store.readDb)
-  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, chunkPacerFor(store.dialect))
+  const pacer = chunkPacerFor(store.dialect)
+  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, pacer, (t) => metrics.flushed(t))
   usage.start()
   const budget =
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, budget)
+  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, metrics, budget)
   let closing: Promise<void> | null = null
   return {
     store,
@@ -140,6 +149,7 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     limiter,
     usage,
     verifier,
+    metrics,
     setErrorHandler(handler) {
       o.setOnError(handler)
       usage.setErrorHandler(handler)

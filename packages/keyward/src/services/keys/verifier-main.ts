@@ -1,0 +1,232 @@
+import { canSeeOwner } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { hashSecret, isWellFormedKey } from '../../core/key-format.js'
+import { keyStatus, missingScopes } from '../../core/policy.js'
+import type { Principal } from '../../core/types.js'
+import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
+import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
+import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
+import type { UnknownKeyBudget } from './unknown-key-budget.js'
+import type { UsageRecorder } from './usage-recorder.js'
+import type { VerifyCache } from './verify-cache.js'
+
+export interface VerifyOptions {
+  /** Scopes the key must hold. */
+  scopes?: readonly string[]
+  /** When set, keys this principal may not see answer NOT_FOUND (no probing across tenants). */
+  viewer?: Principal
+}
+
+/** A verification's answer; `lookup` (the cached key, for bearer authentication) is set for known keys. */
+export type Verified = VerifyResult & { lookup?: KeyLookup }
+
+const NO_OPTIONS: VerifyOptions = Object.freeze({})
+
+const statusCode = { revoked: 'REVOKED', disabled: 'DISABLED', expired: 'EXPIRED' } as const
+
+/**
+ * The hot path. Checksum first (no I/O), then the cache, then one indexed query;
+ * rules are pure; side effects are a rate-limit counter, an atomic usage decrement
+ * for usage-limited keys only, a batched `last_used_at` and batched per-day counters.
+ * Never logs the key.
+ */
+export class Verifier {
+  constructor(
+    private readonly keys: KeyRepository,
+    private readonly cache: VerifyCache,
+    private readonly limiter: KeyRateLimiter,
+    private readonly usage: UsageRecorder,
+    private readonly clock: Clock,
+    /** NOT_FOUND answers per viewer (the HTTP verify endpoint); null: no viewer is throttled. */
+    private readonly unknownKeys: UnknownKeyBudget | null = null,
+  ) {}
+
+  /** The key a secret belongs to (or null), from the cache or one query. */
+  lookup(secret: string): Promise<KeyLookup | null> {
+    return this.lookupHash(hashSecret(secret))
+  }
+
+  /**
+   * The key whose current or grace-period hash this is (or null), from the cache or one
+   * query: how a session checks that the secret it was opened with still verifies.
+   */
+  lookupHash(hash: string): Promise<KeyLookup | null> {
+    const cached = this.cache.get(hash) // null: known to be unknown
+    return cached === undefined ? this.query(hash) : Promise.resolve(cached)
+  }
+
+  /** One query; an answer whose hash was invalidated while it ran is returned but not cached. */
+  private async query(hash: string): Promise<KeyLookup | null> {
+    const version = this.cache.version
+    return this.cache.set(hash, (await this.keys.findByHash(hash)) ?? null, version)
+  }
+
+  /**
+   * Verifies a presented key: the synchronous answer when there is one (`verifySync`), else
+   * the cache miss's query, the rate limiter and the usage decrement. Outcomes are counted per
+   * key and day (secrets that match no key, or one the viewer may not see, count for nobody).
+   */
+  verify(secret: string, opts: VerifyOptions = NO_OPTIONS): Promise<Verified> {
+    try {
+      if (!isWellFormedKey(secret)) return Promise.resolve(MALFORMED)
+      const hash = hashSecret(secret)
+      const cached = this.cache.get(hash)
+      const now = cached === undefined ? undefined : this.fromCache(cached, opts)
+      return now === undefined ? this.check(hash, cached, opts) : Promise.resolve(now)
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e))) // a promise-returning function never throws synchronously
+    }
+  }
+
+  /**
+   * The answer of `verify` when it needs no I/O, else `undefined` ("call `verify`"). Answers:
+   * malformed keys; cached keys, known (every policy check: status, grace period, viewer, scopes)
+   * or known-unknown (NOT_FOUND, spent from the viewer's budget). `undefined`: not cached; a key
+   * that passes every check but has a usage limit (atomic decrement in the database) or a rate
+   * limit (the limiter's store). Side effects (usage counts, the budget) happen only when it
+   * answers, so `verify` after `undefined` counts once. Reads the cache at call time: an
+   * invalidation evicts synchronously, so the next call cannot see the stale entry.
+   */
+  verifySync(secret: string, opts: VerifyOptions = NO_OPTIONS): Verified | undefined {
+    if (!isWellFormedKey(secret)) return MALFORMED
+    const cached = this.cache.get(hashSecret(secret))
+    return cached === undefined ? undefined : this.fromCache(cached, opts)
+  }
+
+  /** A cached entry's answer, or undefined when a limit needs the limiter's store or the database. */
+  private fromCache(found: KeyLookup | null, opts: VerifyOptions): Verified | undefined {
+    const now = this.clock.now()
+    const refused = this.policy(found, opts, now)
+    if (refused) return refused
+    if (found!.key.rateLimit || found!.key.remaining !== null) return undefined
+    return this.accept(found!, now.getTime(), null, undefined)
+  }
+
+  /** A refusal of a known key, counted in its usage. */
+  private refuse(
+    found: KeyLookup,
+    nowMs: number,
+    code: VerifyCode,
+    remaining?: number | null,
+    ratelimit?: VerifyResult['ratelimit'],
+  ) {
+    this.usage.count(found.key.id, code, nowMs)
+    return refusal(found, code, remaining, ratelimit)
+  }
+
+  /**
+   * NOT_FOUND, spent from the caller's budget. Once it is empty every would-be NOT_FOUND
+   * answers RATE_LIMITED, cached or not, so the answer never tells which keys are cached.
+   */
+  private notFound(caller: number | null): VerifyResult {
+    if (caller === null) return NOT_FOUND
+    if (!this.unknownKeys!.allows(caller)) return this.callerThrottled(caller)
+    this.unknownKeys!.spend(caller)
+    return NOT_FOUND
+  }
+
+  /** The caller's NOT_FOUND budget is spent: about no key, so no key fields and no usage count. */
+  private callerThrottled(caller: number): VerifyResult {
+    return { valid: false, code: 'RATE_LIMITED', ratelimit: this.unknownKeys!.state(caller) }
+  }
+
+  /** The I/O path: `verifySync` had no answer. */
+  private async check(hash: string, cached: KeyLookup | null | undefined, opts: VerifyOptions): Promise<Verified> {
+    const caller = this.callerOf(opts)
+    let found = cached
+    if (found === undefined) {
+      // A caller out of NOT_FOUND answers gets no query for a key that is not cached.
+      if (caller !== null && !this.unknownKeys!.allows(caller)) return this.callerThrottled(caller)
+      found = await this.query(hash)
+    }
+    const now = this.clock.now()
+    const refused = this.policy(found, opts, now)
+    if (refused) return refused
+    const { key } = found!
+    const nowMs = now.getTime()
+    let ratelimit: VerifyResult['ratelimit']
+    if (key.rateLimit) {
+      const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
+      ratelimit = r.state
+      if (!r.allowed) return this.refuse(found!, nowMs, 'RATE_LIMITED', null, ratelimit)
+    }
+    let remaining: number | null = null
+    if (key.remaining !== null) {
+      remaining = await this.keys.consumeUse(key.id, now, key.refill)
+      if (remaining === null) return this.refuse(found!, nowMs, 'USAGE_EXCEEDED', 0, ratelimit)
+    }
+    return this.accept(found!, nowMs, remaining, ratelimit)
+  }
+
+  private callerOf(opts: VerifyOptions): number | null {
+    return this.unknownKeys && opts.viewer ? opts.viewer.owner.actorId : null
+  }
+
+  /**
+   * The refusal that needs no I/O (unknown, not the viewer's, revoked, disabled, expired, a
+   * rolled-away secret past its grace period, missing scopes), or null when the key passes them.
+   */
+  private policy(found: KeyLookup | null, opts: VerifyOptions, now: Date): Verified | null {
+    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(this.callerOf(opts))
+    const { key } = found
+    const nowMs = now.getTime()
+    const status = keyStatus(key, now)
+    if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
+    // A rolled-away secret lives on only for its grace period.
+    if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > nowMs)) {
+      return this.refuse(found, nowMs, 'EXPIRED')
+    }
+    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0)
+      return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
+    return null
+  }
+
+  /** VALID: counted, `last_used_at` batched. */
+  private accept(
+    found: KeyLookup,
+    nowMs: number,
+    remaining: number | null,
+    ratelimit: VerifyResult['ratelimit'],
+  ): Verified {
+    const { key } = found
+    this.usage.touch(key.id, nowMs)
+    this.usage.count(key.id, 'VALID', nowMs)
+    return {
+      valid: true,
+      code: 'VALID',
+      keyId: key.id,
+      owner: found.owner,
+      scopes: key.scopes,
+      meta: key.meta,
+      expiresAt: key.expiresAt,
+      remaining,
+      ratelimit,
+      lookup: found,
+    }
+  }
+}
+
+// Shared, frozen answers for refusals that carry nothing about a key.
+const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' })
+const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' })
+
+function refusal(
+  found: KeyLookup,
+  code: VerifyCode,
+  remaining?: number | null,
+  ratelimit?: VerifyResult['ratelimit'],
+): VerifyResult & { lookup: KeyLookup } {
+  const { key } = found
+  return {
+    valid: false,
+    code,
+    keyId: key.id,
+    owner: found.owner,
+    scopes: key.scopes,
+    meta: key.meta,
+    expiresAt: key.expiresAt,
+    ...(remaining !== undefined && { remaining }),
+    ...(ratelimit && { ratelimit }),
+    lookup: found,
+  }
+}
