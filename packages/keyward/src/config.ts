@@ -65,6 +65,18 @@ export interface Config {
   /** A second listener serving only `/metrics` (null: none), on `metricsHost` (loopback by default). */
   readonly metricsPort: number | null
   readonly metricsHost: string
+  /**
+   * OTLP/HTTP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * as the full traces URL): tracing is on when set, and no OpenTelemetry SDK is loaded otherwise.
+   */
+  readonly tracing: TracingConfig | null
+}
+
+/** Where spans go and what the service is called in them. */
+export interface TracingConfig {
+  /** The full URL spans are POSTed to (`…/v1/traces`). */
+  readonly tracesUrl: string
+  readonly serviceName: string
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -144,6 +156,20 @@ function metricsToken(raw: string | undefined): string | null {
   return raw
 }
 
+/** OpenTelemetry's variables: the base endpoint gets `/v1/traces` appended, the traces one is used as is. */
+function tracing(env: Record<string, string | undefined>): TracingConfig | null {
+  if (bool(env.OTEL_SDK_DISABLED)) return null
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? base.replace(/\/+$/, '') + '/v1/traces' : '')
+  if (!tracesUrl) return null
+  if (!URL.canParse(tracesUrl) || !/^https?:$/.test(new URL(tracesUrl).protocol))
+    throw new KeywardError(
+      'validation_failed',
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${tracesUrl}"`,
+    )
+  return { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || 'keyward' }
+}
+
 /**
  * Builds the configuration from environment variables and CLI flags (flags win).
  * Pure: the caller passes `process.env`, so tests pass plain objects.
@@ -199,5 +225,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     metricsToken: metricsToken(env.KEYWARD_METRICS_TOKEN),
     metricsPort: env.KEYWARD_METRICS_PORT ? int('KEYWARD_METRICS_PORT', env.KEYWARD_METRICS_PORT, 0, 0, 65535) : null,
     metricsHost: env.KEYWARD_METRICS_HOST || '127.0.0.1',
+    tracing: tracing(env),
   })
 }

@@ -75,6 +75,8 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Before every hook and route, so @fastify/otel sees them all.
+  if (services.tracing) await app.register(services.tracing.fastifyPlugin())
   installRequestIdHeader(app)
   installJsonParser(app)
   installHtmlHeaders(app)

@@ -29,6 +29,7 @@ import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
 import type { KeywardMetrics } from './metrics/metrics.js'
+import { type SpanSink, type Tracing, startTracing } from './tracing/tracing.js'
 import { openVerifyStack } from './verify-stack.js'
 
 /** Everything the faces call, wired over one store. */
@@ -61,6 +62,8 @@ export interface Services {
   leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
+  /** Spans of requests, verifications and queries (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: tracing is off. */
+  tracing: Tracing | null
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -70,11 +73,14 @@ export interface Services {
 export interface ServiceOptions {
   clock?: Clock
   onBackgroundError?: (e: unknown) => void
+  /** Where spans go instead of the OTLP endpoint (tests: the SDK's `InMemorySpanExporter`); turns tracing on. */
+  spanSink?: SpanSink
 }
 
 /** Opens the store, migrates it, and wires the use cases. */
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
+  const tracing = await startTracing(config.tracing, opts.spanSink)
   const stack = await openVerifyStack(config, {
     clock,
     migrate: true,
@@ -82,6 +88,10 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     budgetUnknownKeys: true,
     onError: opts.onBackgroundError,
     budgets: config,
+    tracing,
+  }).catch(async (e: unknown) => {
+    await tracing?.shutdown()
+    throw e
   })
   let onError = opts.onBackgroundError ?? (() => {})
   const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
@@ -116,6 +126,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     bus,
     limiter,
     metrics,
+    tracing,
     sweeper,
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
@@ -141,6 +152,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     async close() {
       await sweeper.stop()
       await stack.close()
+      await tracing?.shutdown() // last: exports the spans of the shutdown too
     },
   }
 }

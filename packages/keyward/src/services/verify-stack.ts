@@ -13,6 +13,7 @@ import { UsageRecorder } from './keys/usage-recorder.js'
 import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
 import { KeywardMetrics } from './metrics/metrics.js'
+import type { Tracing } from './tracing/tracing.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
 export type VerifyStackSettings = Pick<
@@ -57,6 +58,8 @@ export interface VerifyStackOptions {
   budgetUnknownKeys: boolean
   /** Background failures (usage flushes, a lost bus); replaceable with `setErrorHandler`. */
   onError?: (e: unknown) => void
+  /** Spans of store queries and verifications (the server, when tracing is on); absent: none, nothing wrapped. */
+  tracing?: Tracing | null
 }
 
 /** store → cache → bus → limiter → usage → verifier, wired once for the server and `createVerifier`. */
@@ -86,7 +89,8 @@ export interface VerifyStack {
  * opened (bus, store) before rethrowing, so no connection is left behind.
  */
 export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackOptions): Promise<VerifyStack> {
-  const store = openStore(s.databaseUrl, opts.budgets)
+  const dialect = s.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres'
+  const store = openStore(s.databaseUrl, opts.budgets, opts.tracing?.queryLog(dialect))
   let bus: InvalidationBus | null = null
   try {
     if (opts.migrate) await migrateToLatest(store.db, store.dialect)
@@ -138,7 +142,8 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, metrics, budget)
+  const parts = [keyRepo, cache, limiter, usage, opts.clock, metrics, budget] as const
+  const verifier = opts.tracing ? opts.tracing.verifier(metrics, ...parts) : new Verifier(...parts)
   let closing: Promise<void> | null = null
   return {
     store,

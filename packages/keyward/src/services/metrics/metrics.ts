@@ -85,6 +85,16 @@ export class KeywardMetrics implements VerifyMeter, StackMeter {
     })
   }
 
+  /** Verifications whose lookup the cache answered, so far. */
+  get cacheHits(): number {
+    return this.hits
+  }
+
+  /** Verifications whose lookup queried the database, so far. */
+  get cacheMisses(): number {
+    return this.misses
+  }
+
   answered<R extends VerifyResult>(r: R, startMs: number, weight = 1): R {
     this.codes.inc(r.code)
     if (startMs === startMs) this.duration.observe((performance.now() - startMs) / 1000, weight) // not NaN
