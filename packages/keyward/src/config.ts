@@ -57,6 +57,26 @@ export interface Config {
   readonly readPoolSize: number
   /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
   readonly statementTimeoutMs: number
+  /**
+   * Bearer token that `GET /metrics` requires (on the public port, and on the metrics port too).
+   * null: the public port answers `/metrics` with 404, so metrics are never public by default.
+   */
+  readonly metricsToken: string | null
+  /** A second listener serving only `/metrics` (null: none), on `metricsHost` (loopback by default). */
+  readonly metricsPort: number | null
+  readonly metricsHost: string
+  /**
+   * OTLP/HTTP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * as the full traces URL): tracing is on when set, and no OpenTelemetry SDK is loaded otherwise.
+   */
+  readonly tracing: TracingConfig | null
+}
+
+/** Where spans go and what the service is called in them. */
+export interface TracingConfig {
+  /** The full URL spans are POSTed to (`…/v1/traces`). */
+  readonly tracesUrl: string
+  readonly serviceName: string
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -128,6 +148,28 @@ function trustProxy(raw: string | undefined): TrustProxy {
   return list
 }
 
+/** At least 16 characters: the token is the only thing between the public port and the metrics. */
+function metricsToken(raw: string | undefined): string | null {
+  if (!raw) return null
+  if (raw.length < 16 || /\s/.test(raw))
+    throw new KeywardError('validation_failed', 'KEYWARD_METRICS_TOKEN must be at least 16 characters, without spaces')
+  return raw
+}
+
+/** OpenTelemetry's variables: the base endpoint gets `/v1/traces` appended, the traces one is used as is. */
+function tracing(env: Record<string, string | undefined>): TracingConfig | null {
+  if (bool(env.OTEL_SDK_DISABLED)) return null
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? base.replace(/\/+$/, '') + '/v1/traces' : '')
+  if (!tracesUrl) return null
+  if (!URL.canParse(tracesUrl) || !/^https?:$/.test(new URL(tracesUrl).protocol))
+    throw new KeywardError(
+      'validation_failed',
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${tracesUrl}"`,
+    )
+  return { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || 'keyward' }
+}
+
 /**
  * Builds the configuration from environment variables and CLI flags (flags win).
  * Pure: the caller passes `process.env`, so tests pass plain objects.
@@ -180,5 +222,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     readBudgetMs: int('KEYWARD_READ_BUDGET_MS', env.KEYWARD_READ_BUDGET_MS, 2_000, 50, 8_000),
     readPoolSize: int('KEYWARD_READ_POOL_SIZE', env.KEYWARD_READ_POOL_SIZE, 2, 1, 64),
     statementTimeoutMs: int('KEYWARD_STATEMENT_TIMEOUT_MS', env.KEYWARD_STATEMENT_TIMEOUT_MS, 5_000, 50, 8_000),
+    metricsToken: metricsToken(env.KEYWARD_METRICS_TOKEN),
+    metricsPort: env.KEYWARD_METRICS_PORT ? int('KEYWARD_METRICS_PORT', env.KEYWARD_METRICS_PORT, 0, 0, 65535) : null,
+    metricsHost: env.KEYWARD_METRICS_HOST || '127.0.0.1',
+    tracing: tracing(env),
   })
 }

@@ -1,4 +1,5 @@
 import { type Config } from '../config.js'
+import { listenForMetrics } from '../http/metrics.js'
 import { createKeyward } from '../server.js'
 
 /**
@@ -19,9 +20,11 @@ export async function serve(config: Config): Promise<void> {
     }
   }
   await app.listen({ host: config.host, port: config.port })
+  const metrics = config.metricsPort === null ? null : await listenForMetrics(config, services.metrics.registry)
+  if (metrics) app.log.info({ host: config.metricsHost, port: metrics.port }, 'metrics listening at /metrics')
   const stop = (signal: string) => {
     app.log.info({ signal }, 'shutting down: finishing requests and flushing usage')
-    kw.close().then(
+    Promise.all([metrics?.close(), kw.close()]).then(
       () => process.exit(0),
       (e) => {
         app.log.error({ err: e }, 'shutdown failed')

@@ -9,6 +9,7 @@ import { sendNativeError } from './errors.js'
 import { installGracefulClose } from './graceful-close.js'
 import { installHtmlHeaders } from './html-headers.js'
 import { installJsonParser } from './json-parser.js'
+import { installHttpMetrics, registerMetricsRoute } from './metrics.js'
 import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
 import { compatFaces } from './compat/index.js'
@@ -74,11 +75,14 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Before every hook and route, so @fastify/otel sees them all.
+  if (services.tracing) await app.register(services.tracing.fastifyPlugin())
   installRequestIdHeader(app)
   installJsonParser(app)
   installHtmlHeaders(app)
   installGracefulClose(app)
   installValidators(app)
+  installHttpMetrics(app, services.metrics.registry)
   app.decorateRequest('principal', null)
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,
   // so optional bodies need no special schema and missing fields get precise errors.
@@ -110,6 +114,7 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(healthRoutes, { services })
+  registerMetricsRoute(app, services.metrics.registry, config)
   await app.register(v1Routes, { prefix: '/v1', services })
   for (const face of compatFaces) await app.register(face, { services, config })
   return app

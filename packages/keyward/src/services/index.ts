@@ -30,6 +30,8 @@ import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
+import type { KeywardMetrics } from './metrics/metrics.js'
+import { type SpanSink, type Tracing, startTracing } from './tracing/tracing.js'
 import { openVerifyStack } from './verify-stack.js'
 
 /** Everything the faces call, wired over one store. */
@@ -58,10 +60,14 @@ export interface Services {
   bus: InvalidationBus
   /** Per-key rate limits (memory, Redis or PostgreSQL). */
   limiter: KeyRateLimiter
+  /** Prometheus metrics of the verification stack (the HTTP layer adds its request histogram). */
+  metrics: KeywardMetrics
   /** Leaked secrets: GitHub secret-scanning reports and self-reports. */
   leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
+  /** Spans of requests, verifications and queries (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: tracing is off. */
+  tracing: Tracing | null
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -71,11 +77,14 @@ export interface Services {
 export interface ServiceOptions {
   clock?: Clock
   onBackgroundError?: (e: unknown) => void
+  /** Where spans go instead of the OTLP endpoint (tests: the SDK's `InMemorySpanExporter`); turns tracing on. */
+  spanSink?: SpanSink
 }
 
 /** Opens the store, migrates it, and wires the use cases. */
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
+  const tracing = await startTracing(config.tracing, opts.spanSink)
   const stack = await openVerifyStack(config, {
     clock,
     migrate: true,
@@ -83,9 +92,13 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     budgetUnknownKeys: true,
     onError: opts.onBackgroundError,
     budgets: config,
+    tracing,
+  }).catch(async (e: unknown) => {
+    await tracing?.shutdown()
+    throw e
   })
   let onError = opts.onBackgroundError ?? (() => {})
-  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
+  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
   const actors = new ActorRepository(store.db)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
@@ -116,6 +129,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     verifier,
     bus,
     limiter,
+    metrics,
+    tracing,
     sweeper,
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
@@ -142,6 +157,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     async close() {
       await sweeper.stop()
       await stack.close()
+      await tracing?.shutdown() // last: exports the spans of the shutdown too
     },
   }
 }

@@ -12,6 +12,8 @@ import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
+import { KeywardMetrics } from './metrics/metrics.js'
+import type { Tracing } from './tracing/tracing.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
 export type VerifyStackSettings = Pick<
@@ -56,6 +58,8 @@ export interface VerifyStackOptions {
   budgetUnknownKeys: boolean
   /** Background failures (usage flushes, a lost bus); replaceable with `setErrorHandler`. */
   onError?: (e: unknown) => void
+  /** Spans of store queries and verifications (the server, when tracing is on); absent: none, nothing wrapped. */
+  tracing?: Tracing | null
 }
 
 /** store → cache → bus → limiter → usage → verifier, wired once for the server and `createVerifier`. */
@@ -68,6 +72,8 @@ export interface VerifyStack {
   limiter: KeyRateLimiter
   usage: UsageRecorder
   verifier: Verifier
+  /** This stack's Prometheus metrics (`/metrics`, or the embedded verifier's `metrics` for the host to merge). */
+  metrics: KeywardMetrics
   /** Where background failures go from now on (the server's log, once its app exists). */
   setErrorHandler(onError: (e: unknown) => void): void
   /**
@@ -83,21 +89,26 @@ export interface VerifyStack {
  * opened (bus, store) before rethrowing, so no connection is left behind.
  */
 export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackOptions): Promise<VerifyStack> {
-  const store = openStore(s.databaseUrl, opts.budgets)
+  const dialect = s.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres'
+  const store = openStore(s.databaseUrl, opts.budgets, opts.tracing?.queryLog(dialect))
   let bus: InvalidationBus | null = null
   try {
     if (opts.migrate) await migrateToLatest(store.db, store.dialect)
     let onError = opts.onError ?? (() => {})
     const report = (e: unknown) => onError(e)
     const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
+    const metrics = new KeywardMetrics()
     bus = createInvalidationBus(s, store.db)
-    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, opts.role === 'embedded' && bus.kind === 'local')
+    const ttlAlways = opts.role === 'embedded' && bus.kind === 'local'
+    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, ttlAlways)
     const limiter = await createKeyRateLimiter(s)
+    metrics.watch({ cache, bus, limiter })
     return wire(s, opts, {
       store,
       bus,
       cache,
       limiter,
+      metrics,
       report,
       setOnError: (h) => {
         onError = h
@@ -115,21 +126,24 @@ interface Opened {
   bus: InvalidationBus
   cache: VerifyCache
   limiter: KeyRateLimiter
+  metrics: KeywardMetrics
   report: (e: unknown) => void
   setOnError: (h: (e: unknown) => void) => void
 }
 
 function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): VerifyStack {
-  const { store, bus, cache, limiter } = o
+  const { store, bus, cache, limiter, metrics } = o
   const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
   const usageRepo = new UsageRepository(store.db, store.readDb)
-  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, chunkPacerFor(store.dialect))
+  const pacer = chunkPacerFor(store.dialect)
+  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, pacer, (t) => metrics.flushed(t))
   usage.start()
   const budget =
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, budget)
+  const parts = [keyRepo, cache, limiter, usage, opts.clock, metrics, budget] as const
+  const verifier = opts.tracing ? opts.tracing.verifier(metrics, ...parts) : new Verifier(...parts)
   let closing: Promise<void> | null = null
   return {
     store,
@@ -140,6 +154,7 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     limiter,
     usage,
     verifier,
+    metrics,
     setErrorHandler(handler) {
       o.setOnError(handler)
       usage.setErrorHandler(handler)

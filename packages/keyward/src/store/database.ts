@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, type Logger, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
@@ -33,13 +33,16 @@ export interface StoreBudgets {
   statementTimeoutMs: number
 }
 
-/** Opens the database named by a `sqlite:<path>` or `postgres://…` URL; `budgets` adds the read pool. */
-export function openStore(url: string, budgets?: StoreBudgets): Store {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), budgets)
-  return openPostgres(url, budgets)
+/**
+ * Opens the database named by a `sqlite:<path>` or `postgres://…` URL; `budgets` adds the read pool.
+ * `log` hears every query after it ran (Kysely's logger: tracing makes a span of each).
+ */
+export function openStore(url: string, budgets?: StoreBudgets, log?: Logger): Store {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), budgets, log)
+  return openPostgres(url, budgets, log)
 }
 
-function openSqlite(path: string, budgets?: StoreBudgets): Store {
+function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
   // WAL lets readers run during the batched usage writes; a busy timeout rides out
@@ -48,11 +51,11 @@ function openSqlite(path: string, budgets?: StoreBudgets): Store {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log })
   // An in-memory database exists on its one connection only: no worker can open it.
   if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
   const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })
-  const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool) })
+  const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool), log })
   return {
     db,
     readDb,
@@ -69,10 +72,10 @@ function openSqlite(path: string, budgets?: StoreBudgets): Store {
  * pooled connection. Heavy reads get their own small pool, so however many are slow the
  * verify path's pool stays free, and every connection carries a `statement_timeout`.
  */
-function openPostgres(url: string, budgets?: StoreBudgets): Store {
-  const main = postgresDb(url, 10, budgets?.statementTimeoutMs, false)
+function openPostgres(url: string, budgets?: StoreBudgets, log?: Logger): Store {
+  const main = postgresDb(url, 10, budgets?.statementTimeoutMs, false, log)
   if (!budgets) return { db: main, readDb: main, dialect: 'postgres', close: () => main.destroy() }
-  const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs, true)
+  const readDb = postgresDb(url, budgets.readPoolSize, budgets.readBudgetMs, true, log)
   return {
     db: main,
     readDb,
@@ -84,7 +87,13 @@ function openPostgres(url: string, budgets?: StoreBudgets): Store {
   }
 }
 
-function postgresDb(url: string, max: number, timeoutMs: number | undefined, readOnly: boolean): Kysely<Database> {
+function postgresDb(
+  url: string,
+  max: number,
+  timeoutMs: number | undefined,
+  readOnly: boolean,
+  log: Logger | undefined,
+): Kysely<Database> {
   // A request waits for a connection no longer than a statement may run, then fails (503) instead of queueing on.
   const pool = new pg.Pool({
     connectionString: url,
@@ -100,7 +109,7 @@ function postgresDb(url: string, max: number, timeoutMs: number | undefined, rea
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   const dialect = new PostgresDialect({ pool })
-  return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect })
+  return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect, log })
 }
 
 /** True when a database error is a unique-constraint violation (both dialects). */

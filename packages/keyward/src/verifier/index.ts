@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client'
 import { type Config, loadConfig } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { VerifyResult } from '../core/verify-result.js'
@@ -39,6 +40,12 @@ export interface KeywardVerifier {
   verifySync(key: string, opts?: { scopes?: readonly string[] }): VerifyResult | undefined
   /** Cached entries (for metrics). */
   readonly cacheSize: number
+  /**
+   * This verifier's Prometheus metrics (the `keyward_*` names of `/metrics`, without Node's default
+   * process metrics, which the host exports itself): merge it into the host's registry with
+   * prom-client's `Registry.merge([hostRegistry, verifier.metrics])`.
+   */
+  readonly metrics: Registry
   /** Flushes batched `last_used_at` writes and usage counters, and closes connections. */
   close(): Promise<void>
 }
@@ -66,6 +73,7 @@ export async function createVerifier(config: VerifierConfig): Promise<KeywardVer
     get cacheSize() {
       return cache.size
     },
+    metrics: stack.metrics.registry,
     close: () => stack.close(),
   }
 }

@@ -22,6 +22,7 @@ function counting(s: TestServer): KeywardVerifier & { asyncCalls: number } {
     },
     verifySync: (key, opts) => v.verifySync(key, opts),
     cacheSize: 0,
+    metrics: s.kw.services.metrics.registry,
     close: async () => {},
   }
 }

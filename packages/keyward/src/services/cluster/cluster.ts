@@ -8,6 +8,7 @@ import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
 import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
 import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
+import type { StackMeter } from '../metrics/metrics.js'
 
 /** The settings that decide how a node shares state with the others. */
 export type ClusterSettings = Pick<
@@ -54,17 +55,22 @@ const PUBLISH_ATTEMPTS = 3
  * the cache is cleared again (invalidations sent during the gap were missed).
  * `ttlAlways` keeps the short TTL for a process that cannot hear writes at all
  * (an embedded verifier on SQLite, where the bus is local to the server process).
+ * Each heard message's publish → evict time goes to `meter`.
  */
 export async function joinCluster(
   cache: VerifyCache,
   bus: InvalidationBus,
   fallbackTtlMs: number,
   onError: (e: unknown) => void,
+  meter: Pick<StackMeter, 'invalidationHeard'>,
   ttlAlways = false,
 ): Promise<void> {
   if (ttlAlways) cache.setPositiveTtl(fallbackTtlMs)
   await bus.start({
-    onInvalidate: (hashes) => cache.evict(hashes),
+    onInvalidate: (hashes, sentAtMs) => {
+      cache.evict(hashes)
+      if (sentAtMs !== null) meter.invalidationHeard(sentAtMs)
+    },
     onDown: () => {
       cache.clear()
       cache.setPositiveTtl(fallbackTtlMs)

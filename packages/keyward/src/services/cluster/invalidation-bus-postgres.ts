@@ -70,8 +70,8 @@ export class PostgresInvalidationBus implements InvalidationBus {
     client.on('error', () => this.lost(client))
     client.on('end', () => this.lost(client))
     client.on('notification', (m) => {
-      const hashes = m.channel === INVALIDATION_CHANNEL && m.payload ? decodeInvalidation(m.payload) : null
-      if (hashes) this.listener?.onInvalidate(hashes)
+      const heard = m.channel === INVALIDATION_CHANNEL && m.payload ? decodeInvalidation(m.payload) : null
+      if (heard) this.listener?.onInvalidate(heard.hashes, heard.sentAtMs)
     })
     try {
       await client.connect()

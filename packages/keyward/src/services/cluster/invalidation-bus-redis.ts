@@ -36,8 +36,8 @@ export class RedisInvalidationBus implements InvalidationBus {
   async start(listener: BusListener): Promise<void> {
     this.listener = listener
     this.sub.on('message', (channel: string, payload: string) => {
-      const hashes = channel === this.channel ? decodeInvalidation(payload) : null
-      if (hashes) this.listener?.onInvalidate(hashes)
+      const m = channel === this.channel ? decodeInvalidation(payload) : null
+      if (m) this.listener?.onInvalidate(m.hashes, m.sentAtMs)
     })
     await Promise.all([this.sub.connect(), this.pub.connect()])
     await this.sub.subscribe(this.channel)

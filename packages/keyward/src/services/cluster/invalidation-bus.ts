@@ -1,7 +1,10 @@
 /** What a node does when other nodes change keys, or when it stops hearing them. */
 export interface BusListener {
-  /** Another node wrote these key hashes: drop them from the cache. */
-  onInvalidate(hashes: readonly string[]): void
+  /**
+   * A node wrote these key hashes: drop them from the cache. `sentAtMs`: when it published
+   * (epoch ms on its clock), null for a message of an older version that carries none.
+   */
+  onInvalidate(hashes: readonly string[], sentAtMs: number | null): void
   /** The bus connection is lost: invalidations may be missed from now on. */
   onDown(): void
   /** The bus is back (after `onDown`): invalidations are heard again. */
@@ -32,19 +35,35 @@ export const INVALIDATION_CHANNEL = 'keyward_key_invalidation'
  */
 const HASHES_PER_MESSAGE = 100
 
-/** The JSON messages for a list of hashes, split to fit every transport. */
-export function encodeInvalidation(hashes: readonly string[]): string[] {
+/** A decoded message: the hashes to evict and when they were published (null: not said). */
+export interface Invalidation {
+  hashes: string[]
+  sentAtMs: number | null
+}
+
+/**
+ * The publication time travels as the array's first string, `t:<epoch ms>`, not as an object
+ * around it: a node of the previous version (rolling upgrade) still reads the message as a
+ * list of strings and evicts a `t:…` entry that cannot exist (no key hash or credential tag
+ * starts so), so it keeps hearing every invalidation.
+ */
+const SENT_AT = 't:'
+
+/** The JSON messages for a list of hashes, split to fit every transport, stamped with `sentAtMs`. */
+export function encodeInvalidation(hashes: readonly string[], sentAtMs = Date.now()): string[] {
   const out: string[] = []
   for (let i = 0; i < hashes.length; i += HASHES_PER_MESSAGE)
-    out.push(JSON.stringify(hashes.slice(i, i + HASHES_PER_MESSAGE)))
+    out.push(JSON.stringify([SENT_AT + sentAtMs, ...hashes.slice(i, i + HASHES_PER_MESSAGE)]))
   return out
 }
 
-/** The hashes in a message, or null when it is not one of ours (never throws). */
-export function decodeInvalidation(payload: string): string[] | null {
+/** The hashes in a message and its time, or null when it is not one of ours (never throws). */
+export function decodeInvalidation(payload: string): Invalidation | null {
   try {
     const v: unknown = JSON.parse(payload)
-    return Array.isArray(v) && v.every((h) => typeof h === 'string') ? v : null
+    if (!Array.isArray(v) || !v.every((h) => typeof h === 'string')) return null
+    const stamp = v[0]?.startsWith(SENT_AT) ? Number(v[0].slice(SENT_AT.length)) : NaN
+    return Number.isFinite(stamp) ? { hashes: v.slice(1), sentAtMs: stamp } : { hashes: v, sentAtMs: null }
   } catch {
     return null
   }

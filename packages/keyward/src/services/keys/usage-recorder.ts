@@ -48,6 +48,8 @@ export class UsageRecorder {
     private readonly usage: UsageRepository,
     /** Chunk sizes of the flush (`chunkPacerFor(store.dialect)`); the default suits better-sqlite3. */
     private readonly pacer = new ChunkPacer(),
+    /** Told how long each flush took, in seconds (`keyward_usage_flush_duration_seconds`). */
+    private readonly flushed: (seconds: number) => void = () => {},
   ) {}
 
   setErrorHandler(onError: (e: unknown) => void): void {
@@ -90,9 +92,11 @@ export class UsageRecorder {
    */
   flush(): Promise<void> {
     this.inFlight = this.inFlight.then(async () => {
+      const start = performance.now()
       // One after the other: two writers interleaving would hold the loop for two chunks in a row.
       await this.flushLastUsed()
       await this.flushCounts()
+      this.flushed((performance.now() - start) / 1000)
     })
     return this.inFlight
   }

@@ -6,6 +6,7 @@ import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
+import { SYNC_SAMPLE_EVERY, type VerifyMeter } from '../metrics/metrics.js'
 import type { UnknownKeyBudget } from './unknown-key-budget.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerifyCache } from './verify-cache.js'
@@ -37,6 +38,8 @@ export class Verifier {
     private readonly limiter: KeyRateLimiter,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
+    /** Answers, cache hits and rate-limit decisions, counted for `/metrics` (`services/metrics`). */
+    private readonly meter: VerifyMeter,
     /** NOT_FOUND answers per viewer (the HTTP verify endpoint); null: no viewer is throttled. */
     private readonly unknownKeys: UnknownKeyBudget | null = null,
   ) {}
@@ -67,12 +70,15 @@ export class Verifier {
    * key and day (secrets that match no key, or one the viewer may not see, count for nobody).
    */
   verify(secret: string, opts: VerifyOptions = NO_OPTIONS): Promise<Verified> {
+    const start = performance.now()
     try {
-      if (!isWellFormedKey(secret)) return Promise.resolve(MALFORMED)
+      if (!isWellFormedKey(secret)) return Promise.resolve(this.meter.answered(MALFORMED, start))
       const hash = hashSecret(secret)
       const cached = this.cache.get(hash)
+      this.meter.lookedUp(cached !== undefined)
       const now = cached === undefined ? undefined : this.fromCache(cached, opts)
-      return now === undefined ? this.check(hash, cached, opts) : Promise.resolve(now)
+      if (now !== undefined) return Promise.resolve(this.meter.answered(now, start))
+      return this.check(hash, cached, opts).then((r) => this.meter.answered(r, start))
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e))) // a promise-returning function never throws synchronously
     }
@@ -88,9 +94,13 @@ export class Verifier {
    * invalidation evicts synchronously, so the next call cannot see the stale entry.
    */
   verifySync(secret: string, opts: VerifyOptions = NO_OPTIONS): Verified | undefined {
-    if (!isWellFormedKey(secret)) return MALFORMED
+    const start = this.meter.sampledStart()
+    if (!isWellFormedKey(secret)) return this.meter.answered(MALFORMED, start, SYNC_SAMPLE_EVERY)
     const cached = this.cache.get(hashSecret(secret))
-    return cached === undefined ? undefined : this.fromCache(cached, opts)
+    const now = cached === undefined ? undefined : this.fromCache(cached, opts)
+    if (now === undefined) return undefined // counted by the `verify` that follows
+    this.meter.lookedUp(true)
+    return this.meter.answered(now, start, SYNC_SAMPLE_EVERY)
   }
 
   /** A cached entry's answer, or undefined when a limit needs the limiter's store or the database. */
@@ -148,6 +158,7 @@ export class Verifier {
     if (key.rateLimit) {
       const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
       ratelimit = r.state
+      this.meter.rateLimited(r.allowed)
       if (!r.allowed) return this.refuse(found!, nowMs, 'RATE_LIMITED', null, ratelimit)
     }
     let remaining: number | null = null

@@ -1,0 +1,98 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { Histogram, type Registry } from 'prom-client'
+import { Type } from 'typebox'
+import type { Config } from '../config.js'
+import { KeywardError } from '../core/errors.js'
+import { serverExposition } from '../services/metrics/exposition.js'
+
+/** OpenTelemetry's advice for `http.server.request.duration` (seconds). */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+
+/**
+ * Times every request of the public port into `registry`, under OpenTelemetry's semantic-convention
+ * names. `http_route` is the route's pattern (`/v1/keys/:id`), never the path: a path carries ids
+ * and would make one series per key; unmatched requests (404, the dashboard) have an empty route.
+ */
+export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
+  const duration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Duration of HTTP server requests.',
+    labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  })
+  app.addHook('onResponse', (req, reply, done) => {
+    const labels = {
+      http_request_method: req.method,
+      http_route: req.routeOptions.url ?? '',
+      http_response_status_code: reply.statusCode,
+    }
+    duration.observe(labels, reply.elapsedTime / 1000)
+    done()
+  })
+}
+
+/** The token a request presents (`Authorization: Bearer …`) matches `token`, compared in constant time. */
+function presentsToken(headers: IncomingHttpHeaders, token: string): boolean {
+  const m = /^Bearer (\S+)$/i.exec(headers.authorization ?? '')
+  const digest = (s: string) => createHash('sha256').update(s).digest()
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(token))
+}
+
+/**
+ * `GET /metrics` on the public port: 404 unless `KEYWARD_METRICS_TOKEN` is set (metrics name
+ * routes, codes and load, which the public should not read), then 401 without that token.
+ */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry, config: Config): void {
+  const schema = {
+    tags: ['operations'],
+    summary: 'Prometheus metrics (needs KEYWARD_METRICS_TOKEN)',
+    description:
+      'Prometheus text exposition format. Answers 404 unless the server was started with KEYWARD_METRICS_TOKEN; ' +
+      'the bearer token is then that value (not a user token or API key).',
+    response: { 200: { content: { 'text/plain': { schema: Type.String() } } } },
+  }
+  app.get('/metrics', { schema }, async (req, reply) => {
+    const { metricsToken } = config
+    if (metricsToken === null) throw new KeywardError('not_found', 'no route for GET /metrics')
+    if (!presentsToken(req.headers, metricsToken))
+      throw new KeywardError('unauthorized', 'GET /metrics needs the KEYWARD_METRICS_TOKEN bearer token')
+    const { contentType, text } = await serverExposition(registry)
+    return reply.type(contentType).send(text)
+  })
+}
+
+/** The metrics-only listener (`KEYWARD_METRICS_PORT`). */
+export interface MetricsListener {
+  readonly port: number
+  close(): Promise<void>
+}
+
+/**
+ * Serves `/metrics` alone on `metricsHost:metricsPort`, off the public port (a plain node:http
+ * server: nothing else is routed there). Open to whoever reaches that address, unless
+ * `KEYWARD_METRICS_TOKEN` is set, which it then requires too.
+ */
+export async function listenForMetrics(config: Config, registry: Registry): Promise<MetricsListener> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (req.method !== 'GET' || path !== '/metrics') return void res.writeHead(404).end('not found\n')
+    if (config.metricsToken !== null && !presentsToken(req.headers, config.metricsToken))
+      return void res.writeHead(401).end('unauthorized\n')
+    serverExposition(registry).then(
+      ({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text),
+      () => res.writeHead(500).end('metrics collection failed\n'),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.metricsPort ?? 0, config.metricsHost, resolve)
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
