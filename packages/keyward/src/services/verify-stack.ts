@@ -6,6 +6,7 @@ import { migrateToLatest } from '../store/migrations.js'
 import { UsageRepository } from '../store/usage-repository.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
+import { type KeyChangeWatch, watchKeyChanges } from './cluster/key-change-watch.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
 import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
@@ -47,8 +48,10 @@ export interface VerifyStackOptions {
   /**
    * Who may hear other processes' key writes. `'server'`: every write to this database goes through
    * some server, so a local bus (SQLite) is complete and positive entries live until evicted.
-   * `'embedded'`: on a local bus (SQLite) the writes happen in the server's process, which cannot
-   * reach this one, so cached keys live `cacheFallbackTtlMs` (on PostgreSQL or Redis it hears them).
+   * `'embedded'`: on SQLite the writes happen in the server's process, which no bus reaches, so it
+   * polls the key-change counter (`cluster/key-change-watch.ts`) and clears its cache when a key
+   * changed; positive entries live until then. On PostgreSQL or Redis it hears the bus like a node;
+   * a local bus forced on PostgreSQL has neither, so there cached keys live `cacheFallbackTtlMs`.
    */
   role: 'server' | 'embedded'
   /**
@@ -92,6 +95,7 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
   const dialect = s.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres'
   const store = openStore(s.databaseUrl, opts.budgets, opts.tracing?.queryLog(dialect))
   let bus: InvalidationBus | null = null
+  let watch: KeyChangeWatch | null = null
   try {
     if (opts.migrate) await migrateToLatest(store.db, store.dialect)
     let onError = opts.onError ?? (() => {})
@@ -99,13 +103,15 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
     const metrics = new KeywardMetrics()
     bus = createInvalidationBus(s, store.db)
-    const ttlAlways = opts.role === 'embedded' && bus.kind === 'local'
-    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, ttlAlways)
+    const deaf = opts.role === 'embedded' && bus.kind === 'local'
+    await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, deaf && store.dialect !== 'sqlite')
+    if (deaf && store.dialect === 'sqlite') watch = await watchKeyChanges(store.db, () => cache.clear(), report)
     const limiter = await createKeyRateLimiter(s)
     metrics.watch({ cache, bus, limiter })
     return wire(s, opts, {
       store,
       bus,
+      watch,
       cache,
       limiter,
       metrics,
@@ -115,6 +121,7 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
       },
     })
   } catch (e) {
+    watch?.stop()
     await bus?.close()
     await store.close()
     throw e
@@ -124,6 +131,8 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
 interface Opened {
   store: Store
   bus: InvalidationBus
+  /** The embedded verifier's watch of the SQLite key-change counter (null elsewhere). */
+  watch: KeyChangeWatch | null
   cache: VerifyCache
   limiter: KeyRateLimiter
   metrics: KeywardMetrics
@@ -162,6 +171,7 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     close() {
       closing ??= (async () => {
         await usage.stop()
+        o.watch?.stop()
         await bus.close()
         await limiter.close()
         await store.close()

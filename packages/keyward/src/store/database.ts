@@ -6,6 +6,7 @@ import pg from 'pg'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
 import type { Database } from './schema.js'
+import { withStatementCache } from './statement-cache.js'
 import { withStatementBudget } from './statement-budget.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -51,7 +52,7 @@ function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log })
   // An in-memory database exists on its one connection only: no worker can open it.
   if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
   const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })

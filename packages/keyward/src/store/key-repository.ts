@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, VerifiableKey } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
+import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
 import { visibleActors } from './visibility.js'
 
@@ -114,8 +115,24 @@ export class KeyRepository {
   }
 
   async insert(row: NewApiKeyRow): Promise<ApiKey> {
-    const { id } = await this.db.insertInto('api_key').values(row).returning('id').executeTakeFirstOrThrow()
-    return (await this.findById(id))!
+    const r = await this.changingKeys((db) =>
+      db.insertInto('api_key').values(row).returning('id').executeTakeFirstOrThrow(),
+    )
+    return (await this.findById(r!.id))!
+  }
+
+  /**
+   * Runs a write that changes what `findByHash` answers. On SQLite it bumps the key-change
+   * counter in the same transaction when the write changed a row (`key-changes.ts`: how an
+   * embedded verifier in another process learns of it); PostgreSQL nodes hear the bus instead.
+   */
+  private changingKeys<T>(write: (db: Kysely<Database>) => Promise<T | undefined>): Promise<T | undefined> {
+    if (this.dialect !== 'sqlite') return write(this.db)
+    return this.db.transaction().execute(async (trx) => {
+      const r = await write(trx)
+      if (r !== undefined) await bumpKeyChanges(trx)
+      return r
+    })
   }
 
   async findById(id: number): Promise<ApiKey | undefined> {
@@ -135,23 +152,18 @@ export class KeyRepository {
       .select(['hash', 'previous_hash'])
       .where('id', '=', id)
       .executeTakeFirst()
-    const r = await this.db
-      .updateTable('api_key')
-      .set(patch)
-      .where('id', '=', id)
-      .returning(['hash', 'previous_hash'])
-      .executeTakeFirst()
+    const r = await this.changingKeys((db) =>
+      db.updateTable('api_key').set(patch).where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst(),
+    )
     if (!r || !before) return undefined
     return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }
   }
 
   /** Deletes a key; returns its hashes, or undefined if there was none. */
   async delete(id: number): Promise<string[] | undefined> {
-    const r = await this.db
-      .deleteFrom('api_key')
-      .where('id', '=', id)
-      .returning(['hash', 'previous_hash'])
-      .executeTakeFirst()
+    const r = await this.changingKeys((db) =>
+      db.deleteFrom('api_key').where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst(),
+    )
     return r && hashesOf(r)
   }
 

@@ -54,7 +54,8 @@ export interface KeywardVerifier {
  * Verifies keys in the caller's process against a Keyward database, with the same
  * cache, limits and invalidation as `keyward serve`: on PostgreSQL it listens to the
  * servers' invalidations (LISTEN/NOTIFY, or Redis pub/sub with `redisUrl`). On
- * SQLite no bus reaches another process, so cached keys live `cacheFallbackTtlMs`.
+ * SQLite, where no bus reaches another process, it polls the key-change counter every
+ * 250 ms (`KEY_CHANGE_POLL_MS`) and clears its cache when a server changed a key.
  */
 export async function createVerifier(config: VerifierConfig): Promise<KeywardVerifier> {
   const defaults = loadConfig({ KEYWARD_DATABASE_URL: config.databaseUrl })

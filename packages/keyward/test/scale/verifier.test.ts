@@ -24,8 +24,8 @@ for (const store of STORES) {
     before(async () => {
       s = await TestServer.start(store)
       admin = await s.adminToken()
-      // On SQLite nothing carries the server's writes to another verifier: cached keys live 200 ms.
-      v = await createVerifier({ databaseUrl: s.config.databaseUrl, cacheFallbackTtlMs: 200 })
+      // Default settings: on SQLite it learns of the server's key writes from the key-change counter.
+      v = await createVerifier({ databaseUrl: s.config.databaseUrl })
     })
     after(async () => {
       await v?.close()

@@ -53,8 +53,8 @@ const PUBLISH_ATTEMPTS = 3
  * Connects a node's cache to the bus: remote writes evict; a lost bus clears the
  * cache and bounds every new entry by `fallbackTtlMs` until the bus is back, when
  * the cache is cleared again (invalidations sent during the gap were missed).
- * `ttlAlways` keeps the short TTL for a process that cannot hear writes at all
- * (an embedded verifier on SQLite, where the bus is local to the server process).
+ * `ttlAlways` keeps the short TTL for a process that cannot hear writes at all (an embedded
+ * verifier with a local bus on PostgreSQL; on SQLite it watches `key-change-watch.ts` instead).
  * Each heard message's publish → evict time goes to `meter`.
  */
 export async function joinCluster(
