@@ -93,8 +93,22 @@ export function orderTerms(ctx: TranslateContext, scope: Scope, orders: readonly
     if (o.property || scope.res.fields[o.name]?.notNull !== true) terms.push([sql`(${v} is null)`, dir])
     terms.push([v, dir])
   }
-  terms.push([sql.ref(`${scope.alias}.id`), 'asc'])
+  terms.push([idOrder(ctx, scope), 'asc'])
   return terms
+}
+
+/**
+ * The `id` tie-break, as `id + 0` on PostgreSQL when the rows' `name` is searched through
+ * the trigram index. Under `order by id limit n` the planner walks the primary key and tests
+ * every row against the filter, expecting matches early; when none come it reads the whole
+ * table (50 `or`ed `contains` over 100,000 keys: 0.93 s, 2.2–2.5 s over 300,000). `id + 0`
+ * is the same order with no index to walk, so the trigram index finds the matches (0.6 ms)
+ * and only they are sorted: a search matching most keys costs a sort of them instead
+ * (170 ms for 70,000 matches of `contains(name,'e')`).
+ */
+function idOrder(ctx: TranslateContext, scope: Scope): RawBuilder<unknown> | Expression<unknown> {
+  const id = sql.ref(`${scope.alias}.id`)
+  return ctx.dialect === 'postgres' && ctx.nameSearched.has(scope.alias) ? sql`(${id} + 0)` : id
 }
 
 /** Per-parent paging for an expansion's `$top`/`$skip`; none when neither is given. */

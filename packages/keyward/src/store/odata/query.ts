@@ -71,6 +71,7 @@ export class ODataRepository {
         return `t${n++}`
       },
       visible: (scope) => visibility(this.db, viewer, scope),
+      nameSearched: new Set(),
     }
   }
 
