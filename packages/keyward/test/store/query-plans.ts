@@ -1,26 +1,41 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { type CompiledQuery, Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Dialect } from '../../src/store/database.js'
 import type { Database } from '../../src/store/schema.js'
 
-/** A Kysely on an existing database that remembers every statement it runs (to EXPLAIN them afterwards). */
-export function recordingDb(url: string): { db: Kysely<Database>; dialect: Dialect; statements: CompiledQuery[] } {
+/** What a recording Kysely saw: every statement it ran, and how many rows each returned (same order). */
+export interface Recorded {
+  db: Kysely<Database>
+  dialect: Dialect
+  statements: CompiledQuery[]
+  rows: number[]
+}
+
+/** A Kysely on an existing database that remembers every statement it runs (to EXPLAIN them afterwards) and its row count. */
+export function recordingDb(url: string): Recorded {
   const statements: CompiledQuery[] = []
+  const rows: number[] = []
   const log = (e: { level: string; query: CompiledQuery }) => {
     if (e.level === 'query') statements.push(e.query)
   }
+  const plugins = [rowCounter(rows)]
   if (url.startsWith('sqlite:')) {
     const dialect = new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
-    return { db: new Kysely<Database>({ dialect, log }), dialect: 'sqlite', statements }
+    return { db: new Kysely<Database>({ dialect, log, plugins }), dialect: 'sqlite', statements, rows }
   }
+  const dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
+  return { db: new Kysely<Database>({ dialect, log, plugins }), dialect: 'postgres', statements, rows }
+}
+
+/** A plugin appending each result's row count to `rows`: what left the database for the process to parse. */
+function rowCounter(rows: number[]): KyselyPlugin {
   return {
-    db: new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
-      log,
-    }),
-    dialect: 'postgres',
-    statements,
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      rows.push(args.result.rows.length)
+      return args.result
+    },
   }
 }
 
@@ -75,12 +90,14 @@ function postgresSteps(plan: unknown): PlanStep[] {
 /**
  * Steps that read a whole table (or a whole index) rather than seeking into it. SQLite
  * names tables by their alias (`SCAN t0`); the FTS index (`VIRTUAL TABLE`) and
- * scans of a subquery's own result (`SCAN (subquery-1)`, `SCAN probe`) are not table scans.
+ * scans of a subquery's own result (`SCAN (subquery-1)`, `SCAN probe`, the per-parent
+ * numbered rows `SCAN __paged`) are not table scans.
  */
 export function fullScans(steps: PlanStep[]): PlanStep[] {
   return steps.filter(
     (s) =>
-      (/^SCAN (?!\(|probe\b)/.test(s.detail) && !s.detail.includes('VIRTUAL TABLE')) || /^Seq Scan /.test(s.detail),
+      (/^SCAN (?!\(|probe\b|__paged\b)/.test(s.detail) && !s.detail.includes('VIRTUAL TABLE')) ||
+      /^Seq Scan /.test(s.detail),
   )
 }
 

@@ -24,6 +24,8 @@ export interface TranslateContext {
   visible(scope: Scope): RawBuilder<SqlBool>
   /** Fresh SQL alias, unique in the whole statement. */
   alias(): string
+  /** Aliases whose `name` a `contains` filters through the trigram index (see `orderTerms` in paging.ts). */
+  readonly nameSearched: Set<string>
 }
 
 type Literal = string | number | boolean | null
@@ -324,6 +326,7 @@ class FilterTranslator {
     if (!isPath(hay) || needle.kind !== 'literal' || typeof needle.value !== 'string') return null
     const { scope, path } = this.startOf(hay)
     if (!path || path.property || path.lambda || path.name !== 'name' || scope.res.table !== 'api_key') return null
+    this.ctx.nameSearched.add(scope.alias)
     return nameContains(this.ctx.dialect, scope.alias, needle.value, false)
   }
 

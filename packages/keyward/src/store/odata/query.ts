@@ -4,7 +4,7 @@ import type { Principal } from '../../core/types.js'
 import type { Dialect } from '../database.js'
 import type { Database } from '../schema.js'
 import { visibleActors } from '../visibility.js'
-import { type Scope, type TranslateContext, translateFilter, translateValue } from './filter.js'
+import { type Scope, type TranslateContext, translateFilter } from './filter.js'
 import {
   ODATA_LIMITS,
   RowBudget,
@@ -12,25 +12,18 @@ import {
   checkExpandLevel,
   isIndexedOrder,
   pageOf,
-  pageValue,
   unindexedOrderTooLarge,
 } from './limits.js'
+import { type Page, type Partition, orderTerms, pageNumber, perParent, selectPage, selectPaged } from './paging.js'
 import { MODEL, type NavDef, type ResourceDef } from './model.js'
-import type { Bind, BindRef, ExpandNode, ODataRequest, QueryOptions } from './request.js'
+import type { Bind, ExpandNode, ODataRequest, QueryOptions } from './request.js'
 
 /** A row as the balena face renders it: balena field names, `{"__id": n}` links, expanded arrays. */
 export type ODataRow = Record<string, unknown>
 
 const ROOT_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top', '$skip'])
-const MAX_PAGE = 2 ** 31 - 1
 /** Parent ids per expansion query: well under both stores' bound-parameter limits. */
 const EXPAND_CHUNK = 500
-
-/** Rows to return and to skip in one query. */
-interface Page {
-  top: number
-  skip?: number
-}
 
 /**
  * Runs parsed OData requests against the store. Every table occurrence, in the
@@ -78,6 +71,7 @@ export class ODataRepository {
         return `t${n++}`
       },
       visible: (scope) => visibility(this.db, viewer, scope),
+      nameSearched: new Set(),
     }
   }
 
@@ -100,6 +94,7 @@ export class ODataRepository {
     depth: number,
     page: Page,
     budget: RowBudget,
+    partition?: Partition,
   ): Promise<ODataRow[]> {
     const { fields, links } = selection(scope.res, opts)
     const expands = opts.$expand?.properties ?? []
@@ -110,21 +105,13 @@ export class ODataRepository {
       ...links.map((l) => sql.ref(`${scope.alias}.${scope.res.navs[l]!.sourceColumn}`).as(l)),
       ...expandNavs.map((nav, i) => sql.ref(`${scope.alias}.${nav.sourceColumn}`).as(`__src${i}`)),
     ]
-    const from = sql.table(scope.res.table).as(scope.alias)
-    let q = this.db.selectFrom(from).select(columns).where(where)
     const orders = opts.$orderby?.properties ?? []
     const unindexed = orders.find((o) => o.property || !isIndexedOrder(scope.res, o.name))
     if (unindexed) await this.checkSortable(scope, where, unindexed.name)
-    for (const o of orders) {
-      const v = translateValue(o, scope, ctx)
-      const notNull = !o.property && scope.res.fields[o.name]?.notNull === true
-      // PostgreSQL's NULL order on both stores: last ascending, first descending.
-      if (!notNull) q = q.orderBy(sql`(${v} is null)`, o.order === 'desc' ? 'desc' : 'asc')
-      q = q.orderBy(v, o.order === 'desc' ? 'desc' : 'asc')
-    }
-    q = q.orderBy(sql.ref(`${scope.alias}.id`), 'asc').limit(page.top)
-    if (page.skip !== undefined) q = q.offset(page.skip)
-    const raw = (await q.execute()) as Record<string, unknown>[]
+    const order = orderTerms(ctx, scope, orders)
+    const raw = await (partition
+      ? selectPaged(this.db, scope, columns, where, order, partition, page.top)
+      : selectPage(this.db, scope, columns, where, order, page))
     // Root rows are placed as they are; expanded rows are counted where their parents place them.
     if (depth === 0) budget.take(raw.length)
     const rows: ODataRow[] = raw.map((r) => {
@@ -179,8 +166,9 @@ export class ODataRepository {
     const target: Scope = { res: MODEL[nav.target], alias: ctx.alias() }
     const joinRef = sql.ref(`${target.alias}.${nav.targetColumn}`)
     const filter = opts.$filter === undefined ? null : translateFilter(opts.$filter, target, ctx)
-    // Paging applies per parent, so it is done after grouping.
+    // Paging applies per parent: done in SQL, within each value of the join column.
     const { $top, $skip, ...rest } = opts
+    const partition = perParent(ctx, nav.targetColumn, $top, $skip)
     const withJoin: QueryOptions = { ...rest, $select: withField(rest.$select, target.res, nav.targetColumn) }
     const rows: ODataRow[] = []
     // Each parent falls in one chunk, so per-parent order and paging are unaffected.
@@ -199,6 +187,7 @@ export class ODataRepository {
           depth,
           { top },
           budget,
+          partition,
         )),
       )
       if (rows.length > budget.remaining()) throw answerTooLarge()
@@ -213,9 +202,6 @@ export class ODataRepository {
       g.push(row)
       groups.set(key, g)
     }
-    const skip = pageNumber(ctx, $skip, '$skip') ?? 0
-    const top = pageNumber(ctx, $top, '$top')
-    for (const [k, g] of groups) groups.set(k, g.slice(skip, top === undefined ? undefined : skip + top))
     return groups
   }
 }
@@ -284,11 +270,4 @@ function withField(sel: QueryOptions['$select'], res: ResourceDef, column: strin
   const { name } = nameOfColumn(res, column)
   const base = sel === undefined || sel === '*' ? res.defaultSelect.map((n) => ({ name: n })) : sel.properties
   return { properties: [...base, { name }] }
-}
-
-function pageNumber(ctx: TranslateContext, ref: BindRef | undefined, option: string): number | undefined {
-  if (ref === undefined) return undefined
-  const b = typeof ref.bind === 'number' ? ctx.binds[ref.bind] : undefined
-  const v = b && (b[0] === 'Integer' || b[0] === 'Real') ? b[1] : Number.NaN
-  return Math.min(pageValue(v, option), MAX_PAGE)
 }

@@ -1,5 +1,6 @@
 import odataParser from '@balena/odata-parser'
 import { KeywardError, invalid } from '../../../core/errors.js'
+import { checkTermsBeforeParsing } from '../../../store/odata/limits.js'
 import { resourceDef } from '../../../store/odata/model.js'
 import type { Bind, ODataRequest, QueryOptions, RowKey } from '../../../store/odata/request.js'
 
@@ -31,6 +32,7 @@ export function parseODataRequest(path: string, query: ReadonlyMap<string, strin
     if (NOT_ODATA.has(name)) continue
     if (!KNOWN_OPTIONS.has(name)) throw invalid(`query option "${name}" is not supported`)
     checkParentheses(name, value)
+    checkTermsBeforeParsing(name, value)
     // The values are decoded; re-escape only what the parser would split on or decode again.
     parts.push(`${name}=${value.replace(/%/g, '%25').replace(/&/g, '%26').replace(/#/g, '%23')}`)
   }

@@ -5,6 +5,7 @@ import { KeywardError, invalid } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
 import type { ODataRequest } from '../../../store/odata/request.js'
 import { ctxOf } from '../../auth.js'
+import { STREAM_ROWS, streamedJson } from '../../json-stream.js'
 import { Nullable } from '../../schemas.js'
 import { parseODataRequest } from './odata-parse.js'
 import { rawPath, splitQuery } from './query-string.js'
@@ -39,10 +40,16 @@ function keyIdOf(req: FastifyRequest): number {
 
 /** `/v7/<resource>`: OData reads of keys, actors, users, applications, devices; PATCH and DELETE of keys. */
 export const odataRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/v7/*', { schema: { hide: true, response: { 200: Envelope } } }, async (req) => {
+  app.get('/v7/*', { schema: { hide: true, response: { 200: Envelope } } }, async (req, reply) => {
     const r = requestOf(req)
     const ctx = ctxOf(req)
-    return { d: r.count ? await services.odata.count(ctx, r) : await services.odata.select(ctx, r) }
+    if (r.count) return { d: await services.odata.count(ctx, r) }
+    const rows = await services.odata.select(ctx, r)
+    // Large answers leave in chunks, a loop turn apart, so they never hold the node (json-stream.ts).
+    if (rows.length <= STREAM_ROWS) return { d: rows }
+    // Fastify sends a stream as is, skipping the schema's serializer; the schema types only object bodies.
+    const body = streamedJson('d', rows) as unknown as { d: unknown }
+    return reply.type('application/json; charset=utf-8').send(body)
   })
 
   app.patch('/v7/*', { schema: { hide: true, body: PatchKeyBody } }, async (req, reply) => {

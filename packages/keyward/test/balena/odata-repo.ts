@@ -1,0 +1,22 @@
+import type { Principal } from '../../src/core/types.js'
+import { parseODataRequest } from '../../src/http/compat/balena/odata-parse.js'
+import { splitQuery } from '../../src/http/compat/balena/query-string.js'
+import type { ODataRequest } from '../../src/store/odata/request.js'
+
+/** A user principal (member or admin) as the balena face passes it to the OData repository. */
+export function userViewer(role: 'member' | 'admin', id: number, actorId: number): Principal {
+  return {
+    owner: { kind: 'user', id, actorId, userId: id, applicationId: null },
+    role,
+    scopes: null,
+    via: 'session',
+    keyId: null,
+    sessionId: null,
+  }
+}
+
+/** A shape (`/resource?query`, as after `/v7`) parsed as the balena face parses it. */
+export function parsed(shape: string): ODataRequest {
+  const [path, query = ''] = shape.split('?')
+  return parseODataRequest(path!, splitQuery(`/v7${path}?${query}`))
+}
