@@ -13,6 +13,7 @@ import {
   UserBody,
   VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
+import { SessionBody } from '../../keyward/src/http/routes/v1/sessions.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -24,6 +25,7 @@ import type {
   KeyUsage,
   KeywardErrorCode,
   ListKeysFilter,
+  Session,
   User,
   VerifyCode,
   VerifyResult,
@@ -41,6 +43,7 @@ assertSame<Same<ApiKey, Static<typeof ApiKeyBody>>>(true)
 assertSame<Same<CreatedKey, Static<typeof CreatedKeyBody>>>(true)
 assertSame<Same<VerifyResult, Static<typeof VerifyResponse>>>(true)
 assertSame<Same<User, Static<typeof UserBody>>>(true)
+assertSame<Same<Session, Static<typeof SessionBody>>>(true)
 assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)
 assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
@@ -74,6 +77,8 @@ describe('client wire types match the server schemas', () => {
     assert.ok(Value.Check(ApplicationBody, app))
     assert.ok(Value.Check(DeviceBody, await l.admin.devices.create({ application_id: app.id })))
     assert.ok(Value.Check(UserBody, (await l.admin.auth.whoami()).user))
+    const sessions = await l.admin.auth.sessions.list()
+    assert.ok(sessions.length > 0 && sessions.every((s) => Value.Check(SessionBody, s)))
     const events = (await l.admin.audit.list()).events
     assert.ok(events.length > 0 && events.every((e) => Value.Check(AuditEventBody, e)))
   })
