@@ -230,5 +230,32 @@ for (const store of STORES) {
       assert.equal(await whoami(second), 401)
       assert.equal(await whoami(u.token), 200)
     })
+
+    it('OpenAPI describes every lifecycle route, and a session as listed has no token field', async () => {
+      const doc = (await s.request('GET', '/openapi.json')).body
+      const want: [string, string][] = [
+        ['/v1/auth/password', 'post'],
+        ['/v1/auth/sessions', 'get'],
+        ['/v1/auth/sessions/{id}', 'delete'],
+        ['/v1/users/{id}', 'patch'],
+        ['/v1/users/{id}', 'delete'],
+        ['/v1/users/{id}/password', 'post'],
+        ['/v1/users/{id}/deactivate', 'post'],
+        ['/v1/users/{id}/reactivate', 'post'],
+      ]
+      for (const [path, method] of want) assert.ok(doc.paths[path]?.[method], `OpenAPI lists ${method} ${path}`)
+      const listed = doc.paths['/v1/auth/sessions'].get.responses['200'].content['application/json'].schema
+      const fields = Object.keys(listed.properties.sessions.items.properties)
+      assert.deepEqual(fields.sort(), [
+        'created_at',
+        'current',
+        'expires_at',
+        'id',
+        'ip',
+        'last_used_at',
+        'user_agent',
+        'via_key',
+      ])
+    })
   })
 }
