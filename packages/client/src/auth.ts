@@ -1,9 +1,38 @@
 import type { Transport } from './transport.js'
-import type { LoginResult, WhoAmI } from './types.js'
+import { idPath } from './transport.js'
+import type { ChangePasswordInput, LoginResult, Session, WhoAmI } from './types.js'
+
+/** Your sessions: `kw.auth.sessions`. */
+export class Sessions {
+  constructor(private readonly http: Transport) {}
+
+  /** Your live sessions, newest first; `current` marks the one in use. */
+  async list(): Promise<Session[]> {
+    return (await this.http.request<{ sessions: Session[] }>('GET', '/v1/auth/sessions')).sessions
+  }
+
+  /** Ends one of your sessions at once (on every node); another user's is `not_found`. */
+  end(id: number | string): Promise<void> {
+    return this.http.request<void>('DELETE', idPath('/v1/auth/sessions', id))
+  }
+}
 
 /** Sessions: `kw.auth`. */
 export class Auth {
-  constructor(private readonly http: Transport) {}
+  /** Your sessions: list them, end one. */
+  readonly sessions: Sessions
+
+  constructor(private readonly http: Transport) {
+    this.sessions = new Sessions(http)
+  }
+
+  /**
+   * Changes your password. `wrong_password` (403) when the current one is wrong; every other
+   * session and refresh token of yours ends, this client's session stays.
+   */
+  changePassword(input: ChangePasswordInput): Promise<void> {
+    return this.http.request<void>('POST', '/v1/auth/password', { body: input })
+  }
 
   /**
    * Logs in with email (or username) and password. The session token is kept by the client

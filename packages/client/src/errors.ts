@@ -4,8 +4,14 @@ export type KeywardErrorCode =
   | 'invalid_json'
   | 'unauthorized'
   | 'forbidden'
+  /** `auth.changePassword`: the current password is wrong. */
+  | 'wrong_password'
+  /** Login refused: an admin deactivated this account. */
+  | 'account_deactivated'
   | 'not_found'
   | 'conflict'
+  /** The change would leave the server without an active admin. */
+  | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
   /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */

@@ -12,7 +12,7 @@ export {
   type UsageOptions,
   type VerifyOptions,
 } from './api-keys.js'
-export { Auth } from './auth.js'
+export { Auth, Sessions } from './auth.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export type * from './types.js'

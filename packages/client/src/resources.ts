@@ -10,6 +10,7 @@ import type {
   Device,
   ListDevicesFilter,
   PageOptions,
+  Role,
   User,
 } from './types.js'
 
@@ -58,10 +59,39 @@ export class Collection<
   }
 }
 
-/** Users: `kw.users`. Members see only themselves; only admins create users. */
+/**
+ * Users: `kw.users`. Members see only themselves; only admins create and change users.
+ * Touching an admin (or making one) takes full admin rights; `last_admin` (409) refuses a
+ * change that would leave no active admin.
+ */
 export class Users extends Collection<'users', User, CreateUserInput> {
   constructor(http: Transport) {
     super(http, '/v1/users', 'users')
+  }
+
+  /** Changes a user's instance role; their live sessions and keys hold the new one at once. */
+  setRole(id: number | string, role: Role): Promise<User> {
+    return this.http.request<User>('PATCH', idPath(this.path, id), { body: { role } })
+  }
+
+  /** Sets a user's password; every session of theirs ends. */
+  resetPassword(id: number | string, newPassword: string): Promise<void> {
+    return this.http.request<void>('POST', `${idPath(this.path, id)}/password`, { body: { new_password: newPassword } })
+  }
+
+  /** Ends the user's sessions and refuses their keys (`DISABLED`) until reactivated; login answers `account_deactivated`. */
+  deactivate(id: number | string): Promise<User> {
+    return this.http.request<User>('POST', `${idPath(this.path, id)}/deactivate`)
+  }
+
+  /** Lifts a deactivation: keys that were live verify again. */
+  reactivate(id: number | string): Promise<User> {
+    return this.http.request<User>('POST', `${idPath(this.path, id)}/reactivate`)
+  }
+
+  /** Deletes a user: their personal keys are revoked (kept for audit), sessions end, the email is free again. */
+  delete(id: number | string): Promise<void> {
+    return this.http.request<void>('DELETE', idPath(this.path, id))
   }
 }
 

@@ -178,6 +178,29 @@ export interface User {
   username: string
   role: Role
   created_at: string
+  /** Set while an admin has deactivated the user: no login, and their keys verify as `DISABLED`. */
+  deactivated_at: string | null
+}
+
+/** One of your sessions (`kw.auth.sessions.list()`); never holds the token. */
+export interface Session {
+  id: number
+  created_at: string
+  expires_at: string
+  /** Updated at most once a minute. */
+  last_used_at: string | null
+  ip: string | null
+  user_agent: string | null
+  /** Opened with an API key (a Realm key login), not a password. */
+  via_key: boolean
+  /** The session this client is using. */
+  current: boolean
+}
+
+/** `kw.auth.changePassword`. */
+export interface ChangePasswordInput {
+  current_password: string
+  new_password: string
 }
 
 /** `POST /v1/users` (admins only). */

@@ -14,6 +14,7 @@ import {
   UserBody,
   VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
+import { SessionBody } from '../../keyward/src/http/routes/v1/sessions.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -26,6 +27,7 @@ import type {
   KeywardErrorCode,
   ListKeysFilter,
   RevokedKey,
+  Session,
   User,
   VerifyCode,
   VerifyResult,
@@ -44,6 +46,7 @@ assertSame<Same<CreatedKey, Static<typeof CreatedKeyBody>>>(true)
 assertSame<Same<RevokedKey, Static<typeof RevokedKeyBody>>>(true)
 assertSame<Same<VerifyResult, Static<typeof VerifyResponse>>>(true)
 assertSame<Same<User, Static<typeof UserBody>>>(true)
+assertSame<Same<Session, Static<typeof SessionBody>>>(true)
 assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)
 assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
@@ -77,6 +80,8 @@ describe('client wire types match the server schemas', () => {
     assert.ok(Value.Check(ApplicationBody, app))
     assert.ok(Value.Check(DeviceBody, await l.admin.devices.create({ application_id: app.id })))
     assert.ok(Value.Check(UserBody, (await l.admin.auth.whoami()).user))
+    const sessions = await l.admin.auth.sessions.list()
+    assert.ok(sessions.length > 0 && sessions.every((s) => Value.Check(SessionBody, s)))
     const events = (await l.admin.audit.list()).events
     assert.ok(events.length > 0 && events.every((e) => Value.Check(AuditEventBody, e)))
   })

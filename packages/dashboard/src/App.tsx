@@ -9,6 +9,7 @@ import { DeviceDetailPage, DevicesPage } from './pages/DevicesPage'
 import { KeyDetailPage } from './pages/KeyDetailPage'
 import { KeysPage } from './pages/KeysPage'
 import { LoginPage } from './pages/LoginPage'
+import { SettingsPage } from './pages/SettingsPage'
 import { UsersPage } from './pages/UsersPage'
 import { SessionProvider, useSession } from './session'
 
@@ -31,6 +32,7 @@ function Shell() {
           <Route path="/applications/:id" element={<ApplicationDetailPage />} />
           <Route path="/devices" element={<DevicesPage />} />
           <Route path="/devices/:id" element={<DeviceDetailPage />} />
+          <Route path="/settings" element={<SettingsPage />} />
           <Route
             path="/users"
             element={

@@ -21,6 +21,7 @@ import type {
   RevokedKey,
   UpdateKeyInput,
   User,
+  Session as AccountSession,
 } from '@keyward/client'
 
 // The wire types are @keyward/client's (type-only: nothing of the client is bundled), so
@@ -41,6 +42,7 @@ export type {
   KeyStatus,
   UpdateKeyInput,
   User,
+  AccountSession,
 }
 /** A key's owner. */
 export type Owner = OwnerRef
@@ -190,6 +192,30 @@ export class Api {
   }
   createUser(input: { email: string; password: string; role: 'admin' | 'member' }) {
     return this.request<User>('POST', '/users', input)
+  }
+  setUserRole(id: number, role: 'admin' | 'member') {
+    return this.request<User>('PATCH', `/users/${id}`, { role })
+  }
+  resetUserPassword(id: number, newPassword: string) {
+    return this.request<void>('POST', `/users/${id}/password`, { new_password: newPassword })
+  }
+  deactivateUser(id: number) {
+    return this.request<User>('POST', `/users/${id}/deactivate`)
+  }
+  reactivateUser(id: number) {
+    return this.request<User>('POST', `/users/${id}/reactivate`)
+  }
+  deleteUser(id: number) {
+    return this.request<void>('DELETE', `/users/${id}`)
+  }
+  changePassword(current: string, next: string) {
+    return this.request<void>('POST', '/auth/password', { current_password: current, new_password: next })
+  }
+  listSessions() {
+    return this.request<{ sessions: AccountSession[] }>('GET', '/auth/sessions')
+  }
+  endSession(id: number) {
+    return this.request<void>('DELETE', `/auth/sessions/${id}`)
   }
   listApplications() {
     return this.request<{ applications: Application[] }>('GET', '/applications?limit=500')

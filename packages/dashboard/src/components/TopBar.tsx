@@ -30,6 +30,7 @@ export function TopBar() {
         <NavLink to="/devices">Devices</NavLink>
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
+        <NavLink to="/settings">Settings</NavLink>
       </nav>
       <div className="me">
         <span className="muted" title={user.role}>

@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react'
-import { Link } from 'react-router'
 import { ApiError, toApiError } from '../api'
 import { Empty, ErrorNote, Field, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
-import { ownerValue, when } from '../format'
+import { type UserActionResult } from '../components/users/UserActions'
+import { UsersTable } from '../components/users/UsersTable'
 import { useSession } from '../session'
 
-/** Users (admins): who can sign in, and a form to add a member or an admin. */
+/** Users (admins): who can sign in, a form to add a member or an admin, and each user's role, status and actions. */
 export function UsersPage() {
   const { api } = useSession()
   const dir = useDirectory()
@@ -26,6 +26,16 @@ export function UsersPage() {
     } catch (err) {
       setError(toApiError(err))
     }
+  }
+  /** A row's action: its sentence (or error) shown above the table, and the list re-read. */
+  const done = (r: UserActionResult) => {
+    if ('error' in r) setError(toApiError(r.error))
+    else {
+      setError(null)
+      setNotice(r.notice)
+    }
+    users.reload()
+    dir.reload()
   }
   const general = error && Object.keys(error.fields).length === 0 ? error.message : undefined
   return (
@@ -87,32 +97,7 @@ export function UsersPage() {
             <p>No users.</p>
           </Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Username</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Keys</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.users.map((u) => (
-                  <tr key={u.id}>
-                    <td data-label="Email">{u.email}</td>
-                    <td data-label="Username">{u.username}</td>
-                    <td data-label="Role">{u.role}</td>
-                    <td data-label="Created">{when(u.created_at)}</td>
-                    <td data-label="Keys">
-                      <Link to={`/keys?owner=${ownerValue({ kind: 'user', id: u.id })}`}>Their keys</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <UsersTable users={users.data.users} onDone={done} />
         ))}
     </section>
   )

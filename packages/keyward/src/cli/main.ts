@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { type ConfigFlags, loadConfig } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import { isKeywardError } from '@keyward/client'
+import { registerAccountCommands } from './commands/account.js'
 import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
 import { registerKeyCommands } from './commands/keys.js'
@@ -57,6 +58,7 @@ serverOptions(program.command('migrate').description('bring the database schema 
 )
 
 registerAuthCommands(program, env)
+registerAccountCommands(program, env)
 registerKeyCommands(program, env)
 registerUserCommands(program, env)
 registerApplicationCommands(program, env)

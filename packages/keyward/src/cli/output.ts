@@ -98,8 +98,15 @@ export function keyFields(k: ApiKey): string {
 /** The user list as a table. */
 export function userTable(users: User[]): string {
   return table(
-    ['ID', 'EMAIL', 'USERNAME', 'ROLE', 'CREATED'],
-    users.map((u) => [String(u.id), u.email, u.username, u.role, when(u.created_at)]),
+    ['ID', 'EMAIL', 'USERNAME', 'ROLE', 'STATUS', 'CREATED'],
+    users.map((u) => [
+      String(u.id),
+      u.email,
+      u.username,
+      u.role,
+      u.deactivated_at ? 'deactivated' : 'active',
+      when(u.created_at),
+    ]),
   )
 }
 

@@ -14,8 +14,14 @@ export type ErrorCode =
   | 'invalid_json'
   | 'unauthorized'
   | 'forbidden'
+  /** A password change whose current password is wrong (the caller is signed in: 403, not 401). */
+  | 'wrong_password'
+  /** A login (any face) by a user an admin deactivated; said only after the password matched. */
+  | 'account_deactivated'
   | 'not_found'
   | 'conflict'
+  /** The change would leave no active instance admin (demote, deactivate, delete). */
+  | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
@@ -29,8 +35,11 @@ export const errorStatus: Record<ErrorCode, number> = {
   invalid_json: 400,
   unauthorized: 401,
   forbidden: 403,
+  wrong_password: 403,
+  account_deactivated: 403,
   not_found: 404,
   conflict: 409,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

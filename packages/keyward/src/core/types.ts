@@ -81,6 +81,8 @@ export interface User {
   username: string
   role: Role
   createdAt: string
+  /** Set while deactivated: the user cannot log in and every key they are responsible for is refused. */
+  deactivatedAt: string | null
 }
 
 export interface Application {

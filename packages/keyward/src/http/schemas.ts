@@ -258,13 +258,18 @@ export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
   }
 }
 
+/** An instance role. */
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')])
+
 export const UserBody = Type.Object({
   id: Id,
   actor_id: Id,
   email: Type.String(),
   username: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
+  role: Role,
   created_at: Type.String(),
+  /** Set while an admin has deactivated the user (no login; their keys verify as DISABLED). */
+  deactivated_at: Nullable(Type.String()),
 })
 export const toUserWire = (u: User): Static<typeof UserBody> => ({
   id: u.id,
@@ -273,7 +278,11 @@ export const toUserWire = (u: User): Static<typeof UserBody> => ({
   username: u.username,
   role: u.role,
   created_at: u.createdAt,
+  deactivated_at: u.deactivatedAt,
 })
+
+/** A password as the API takes it (8 to 1,024 characters). */
+export const Password = Type.String({ minLength: 8, maxLength: 1024 })
 
 export const ApplicationBody = Type.Object({
   id: Id,

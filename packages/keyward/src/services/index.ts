@@ -26,6 +26,8 @@ import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { UsageService } from './keys/usage-service.js'
 import { UserService } from './auth/user-service.js'
+import { UserLifecycle } from './auth/user-lifecycle.js'
+import { UserLifecycleRepository } from '../store/user-lifecycle-repository.js'
 import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
@@ -45,6 +47,8 @@ export interface Services {
   /** Revoking a key with the keys it made (`created_by_key_id`). */
   keyLineage: KeyLineage
   users: UserService
+  /** Passwords, instance roles, deactivation and deletion of users (issue 14). */
+  userLifecycle: UserLifecycle
   owners: OwnerService
   audit: AuditService
   verifier: Verifier
@@ -138,6 +142,16 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
+    userLifecycle: new UserLifecycle(
+      actors,
+      new UserLifecycleRepository(store.db, store.dialect),
+      keyRepo,
+      sessionCache,
+      passwordLogin,
+      hasher,
+      auditLog,
+      clock,
+    ),
     owners,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),

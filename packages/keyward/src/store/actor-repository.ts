@@ -9,6 +9,7 @@ export const rowToUser = (r: UserRow): User => ({
   username: r.username,
   role: r.role,
   createdAt: r.created_at,
+  deactivatedAt: r.deactivated_at,
 })
 export const rowToApplication = (r: ApplicationRow): Application => ({
   id: r.id,
@@ -72,7 +73,13 @@ export class ActorRepository {
   }
 
   async findUserById(id: number): Promise<User | undefined> {
-    const r = await this.db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirst()
+    // A deleted user's tombstone is no user: sessions, tokens and lookups see nothing.
+    const r = await this.db
+      .selectFrom('user')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
     return r && rowToUser(r)
   }
 
@@ -83,6 +90,7 @@ export class ActorRepository {
       .selectFrom('user')
       .selectAll()
       .where((eb) => (v.includes('@') ? eb('email', '=', v) : eb('username', '=', v)))
+      .where('deleted_at', 'is', null)
       .executeTakeFirst()
     return r && { user: rowToUser(r), passwordHash: r.password_hash }
   }
@@ -104,7 +112,7 @@ export class ActorRepository {
   }
 
   async listUsers(limit: number, beforeId?: number): Promise<User[]> {
-    let q = this.db.selectFrom('user').selectAll().orderBy('id', 'desc').limit(limit)
+    let q = this.db.selectFrom('user').selectAll().where('deleted_at', 'is', null).orderBy('id', 'desc').limit(limit)
     if (beforeId !== undefined) q = q.where('id', '<', beforeId)
     return (await q.execute()).map(rowToUser)
   }
@@ -205,10 +213,14 @@ export class ActorRepository {
   }
 
   /** The owner of a user, application or device, for authorization. */
-  async ownerOf(kind: ActorKind, id: number): Promise<Owner | undefined> {
+  async ownerOf(kind: ActorKind, id: number, tombstones = false): Promise<Owner | undefined> {
     if (kind === 'user') {
-      const u = await this.findUserById(id)
-      return u && { kind, id, actorId: u.actorId, userId: u.id, applicationId: null }
+      // `tombstones`: a deleted user still owns their revoked keys, readable (by admins) for audit;
+      // nothing new may be given to them.
+      let q = this.db.selectFrom('user').select('actor_id').where('id', '=', id)
+      if (!tombstones) q = q.where('deleted_at', 'is', null)
+      const u = await q.executeTakeFirst()
+      return u && { kind, id, actorId: u.actor_id, userId: id, applicationId: null }
     }
     if (kind === 'application') {
       const a = await this.findApplication(id)
@@ -229,6 +241,6 @@ export class ActorRepository {
     if (!a) return undefined
     const table = a.kind === 'user' ? 'user' : a.kind === 'application' ? 'application' : 'device'
     const r = await this.db.selectFrom(table).select('id').where('actor_id', '=', actorId).executeTakeFirst()
-    return r && this.ownerOf(a.kind, r.id)
+    return r && this.ownerOf(a.kind, r.id, true)
   }
 }

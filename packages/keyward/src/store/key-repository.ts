@@ -48,6 +48,11 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   /** True when the secret matched the pre-roll hash, valid until `previousHashExpiresAt`. */
   matchedPrevious: boolean
   previousHashExpiresAt: string | null
+  /**
+   * When the user responsible for the key (`owner.userId`) was deactivated, else null. Set by
+   * `findByHash` only; the verifier folds it into `disabledAt` (`services/keys/verifier.ts`).
+   */
+  ownerDeactivatedAt?: string | null
 }
 
 type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
@@ -171,7 +176,12 @@ export class KeyRepository {
   async findByHash(hash: string): Promise<KeyLookup<ApiKey> | undefined> {
     const r = await this.selectKeys()
       .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
+      // The responsible user: the key's own user, its application's owner, or its device's application's owner.
+      .leftJoin('user as ruser', (j) =>
+        j.on(sql`ruser.id`, '=', sql`coalesce(${sql.ref('user.id')}, application.owner_user_id, dapp.owner_user_id)`),
+      )
       .select([
+        'ruser.deactivated_at as owner_deactivated_at',
         'user.role as user_role',
         'application.owner_user_id as app_owner_id',
         'device.application_id as device_app_id',
@@ -194,6 +204,7 @@ export class KeyRepository {
       role: r.user_role ?? 'member',
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
+      ownerDeactivatedAt: r.owner_deactivated_at,
     }
   }
 

@@ -19,6 +19,10 @@ export interface UserTable {
   password_hash: string
   role: 'admin' | 'member'
   created_at: string
+  /** Set while the user is deactivated (migration 0012): no login, no session, their keys verify as DISABLED. */
+  deactivated_at: string | null
+  /** Set when the user was deleted: the row is a tombstone (email and username released) kept for audit. */
+  deleted_at: string | null
 }
 
 export interface ApplicationTable {
@@ -83,6 +87,10 @@ export interface SessionTable {
   origin_key_id: number | null
   /** SHA-256 of the secret presented at login: the session lives while that secret still verifies. */
   origin_key_hash: string | null
+  /** When the session last authenticated a request (written at most once a minute per node; migration 0012). */
+  last_used_at: string | null
+  /** The User-Agent header of the login request, when recorded. */
+  user_agent: string | null
 }
 
 export interface AuditEventTable {

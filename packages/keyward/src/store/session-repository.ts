@@ -11,6 +11,18 @@ export interface StoredSession {
   origin: CredentialOrigin | null
 }
 
+/** A session as its user sees it in `GET /v1/auth/sessions` (never its token or hash). */
+export interface SessionSummary {
+  id: number
+  createdAt: string
+  expiresAt: string
+  lastUsedAt: string | null
+  ip: string | null
+  userAgent: string | null
+  /** Opened with an API key (a Realm key login), not a password. */
+  viaKey: boolean
+}
+
 /** The origin columns of a row, or null. */
 export const originOf = (r: {
   origin_key_id: number | null
@@ -29,6 +41,7 @@ export class SessionRepository {
     expiresAt: string
     ip: string | null
     origin: CredentialOrigin | null
+    userAgent?: string | null
   }): Promise<number> {
     const r = await this.db
       .insertInto('session')
@@ -38,6 +51,7 @@ export class SessionRepository {
         created_at: s.createdAt,
         expires_at: s.expiresAt,
         ip: s.ip,
+        user_agent: s.userAgent?.slice(0, 512) ?? null,
         origin_key_id: s.origin?.keyId ?? null,
         origin_key_hash: s.origin?.keyHash ?? null,
       })
@@ -66,6 +80,62 @@ export class SessionRepository {
       const rows = await trx.deleteFrom('session').where('id', '=', id).returning('token_hash').execute()
       return rows.map((r) => r.token_hash)
     })
+  }
+
+  /** The live sessions of a user, newest first (at most 200: a list to read, not an export). */
+  async listOf(userId: number, now: string): Promise<SessionSummary[]> {
+    const rows = await this.db
+      .selectFrom('session')
+      .select(['id', 'created_at', 'expires_at', 'last_used_at', 'ip', 'user_agent', 'origin_key_id'])
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', now)
+      .orderBy('id', 'desc')
+      .limit(200)
+      .execute()
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      lastUsedAt: r.last_used_at,
+      ip: r.ip,
+      userAgent: r.user_agent,
+      viaKey: r.origin_key_id !== null,
+    }))
+  }
+
+  /** Whether session `id` belongs to `userId` (ending someone else's session is a 404). */
+  async isOwnedBy(id: number, userId: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('session')
+      .select('id')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return r !== undefined
+  }
+
+  /**
+   * Ends every session of a user but `keep` (the caller's, on a password change) and every
+   * refresh token of the user's actor (Realm, Fluxbase) but those renewing `keep`. Returns the
+   * session token hashes deleted, for the caches to forget. One transaction: no new token
+   * can be renewed from a row read before it.
+   */
+  async endAllOf(user: { id: number; actorId: number }, keep: number | null): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      let refresh = trx.deleteFrom('refresh_token').where('actor_id', '=', user.actorId)
+      if (keep !== null)
+        refresh = refresh.where((eb) => eb.or([eb('session_id', 'is', null), eb('session_id', '!=', keep)]))
+      await refresh.execute()
+      let sessions = trx.deleteFrom('session').where('user_id', '=', user.id)
+      if (keep !== null) sessions = sessions.where('id', '!=', keep)
+      const rows = await sessions.returning('token_hash').execute()
+      return rows.map((r) => r.token_hash)
+    })
+  }
+
+  /** Records a use of a session (throttled by the caller: see `SessionCache.touch`). */
+  async touch(id: number, at: string): Promise<void> {
+    await this.db.updateTable('session').set({ last_used_at: at }).where('id', '=', id).execute()
   }
 
   /**

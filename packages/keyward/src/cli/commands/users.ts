@@ -4,12 +4,14 @@ import { fields, userTable, when } from '../output.js'
 import { parse } from '../parse.js'
 import { promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
+import { registerUserLifecycleCommands } from './user-lifecycle.js'
 
 type Env = Record<string, string | undefined>
 
-/** `keyward users create|list|get`. (Deleting users comes with organizations: the server has no user deletion yet.) */
+/** `keyward users create|list|get`, and the admin actions of `user-lifecycle.ts`. */
 export function registerUserCommands(program: Command, env: Env): void {
-  const users = program.command('users').description('manage users (creating needs an admin)')
+  const users = program.command('users').description('manage users (creating and changing them needs an admin)')
+  registerUserLifecycleCommands(users, env)
 
   remoteAction<{ email: string; password?: string; username?: string; role?: Role }>(
     remoteOptions(users.command('create').description('create a user'))
@@ -63,5 +65,6 @@ const userFields = (u: User) =>
     ['email', u.email],
     ['username', u.username],
     ['role', u.role],
+    ['status', u.deactivated_at ? `deactivated ${when(u.deactivated_at)}` : 'active'],
     ['created', when(u.created_at)],
   ])

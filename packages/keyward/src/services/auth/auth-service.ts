@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError, unlessUnavailable } from '../../core/errors.js'
+import { KeywardError, notFound, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
-import type { SessionRepository } from '../../store/session-repository.js'
+import type { SessionRepository, SessionSummary } from '../../store/session-repository.js'
+import type { RequestContext } from '../context.js'
 import type { AuditLog } from './audit-log.js'
 import type { PasswordLogin } from './password-login.js'
 import { type SessionCache, graceOf, userPrincipal } from './session-cache.js'
@@ -38,8 +39,9 @@ export class AuthService {
     private readonly passwords: PasswordLogin,
   ) {}
 
-  async login(login: string, password: string, ip: string | null): Promise<LoginResult> {
-    return this.openSession(await this.checkPassword(login, password, ip), ip)
+  /** A password login; `userAgent` is shown in the user's list of sessions. */
+  async login(login: string, password: string, ip: string | null, userAgent?: string): Promise<LoginResult> {
+    return this.openSession(await this.checkPassword(login, password, ip), ip, null, userAgent)
   }
 
   /** The user with these credentials, or 401 (throttled: `login-throttle.ts`). */
@@ -55,6 +57,7 @@ export class AuthService {
     user: User,
     ip: string | null,
     origin: CredentialOrigin | null = null,
+    userAgent?: string,
   ): Promise<LoginResult & { sessionId: number }> {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
@@ -66,6 +69,7 @@ export class AuthService {
       expiresAt,
       ip,
       origin,
+      userAgent,
     })
     const principal = { ...userPrincipal(user, null), keyId: origin?.keyId ?? null }
     await this.audit.record({ principal, ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })
@@ -80,6 +84,25 @@ export class AuthService {
     await this.audit.record({ principal, ip }, 'auth.logout', {
       type: 'session',
       id: principal.sessionId,
+      ownerActorId: principal.owner.actorId,
+    })
+  }
+
+  /** The caller's own live native sessions (never their tokens); 403 for a caller that is no user. */
+  async sessionsOf(principal: Principal): Promise<SessionSummary[]> {
+    if (principal.owner.kind !== 'user') throw new KeywardError('forbidden', 'only a user has sessions')
+    return this.sessions.listOf(principal.owner.id, this.clock.now().toISOString())
+  }
+
+  /** Ends one of the caller's own sessions; anyone else's is 404 (no probing of session ids). */
+  async endSession(ctx: RequestContext, sessionId: number): Promise<void> {
+    const { principal } = ctx
+    const mine = principal.owner.kind === 'user' && (await this.sessions.isOwnedBy(sessionId, principal.owner.id))
+    if (!mine) throw notFound('session')
+    await unlessUnavailable('ending the session', () => this.sessionCache.end(sessionId))
+    await this.audit.record(ctx, 'auth.session_end', {
+      type: 'session',
+      id: sessionId,
       ownerActorId: principal.owner.actorId,
     })
   }

@@ -13,7 +13,8 @@ import type { PasswordHasher } from './passwords.js'
  * 2. the attempt is reserved in the throttle before the (slow) hash, so racing requests are counted;
  * 3. an unknown name costs a hash too, and is throttled under its own name, so neither timing
  *    nor throttling tells which accounts exist;
- * 4. a hash made with older parameters is replaced after a successful check.
+ * 4. a hash made with older parameters is replaced after a successful check;
+ * 5. a deactivated account is said so only to whoever knows its password (a guess gets the 401).
  */
 export class PasswordLogin {
   constructor(
@@ -38,6 +39,8 @@ export class PasswordLogin {
       })
       throw new KeywardError('unauthorized', 'invalid email or password')
     }
+    if (found.user.deactivatedAt !== null)
+      throw new KeywardError('account_deactivated', 'this account is deactivated; ask an administrator')
     await this.throttle.succeeded(reservation)
     if (this.hasher.needsRehash(found.passwordHash)) {
       await this.actors.replacePasswordHash(found.user.id, found.passwordHash, await this.hasher.hash(password))

@@ -8,6 +8,9 @@ import type { SessionRepository, StoredSession } from '../../store/session-repos
 import type { Verifier } from '../keys/verifier.js'
 import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
 
+const TOUCH_INTERVAL_MS = 60_000
+const TOUCHED_LIMIT = 10_000
+
 const unknownSession = () => new KeywardError('unauthorized', 'session expired or unknown; log in again')
 const deadOrigin = () =>
   new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
@@ -28,8 +31,13 @@ const deadOrigin = () =>
  *    key write (revoke, disable, delete, roll) already evicts it on every node, and
  *    expiry is read from the entry with the injected clock.
  * 5. Its rights never exceed the origin key's current scopes (`principal`, TokenService).
+ * 6. A deactivated user has no session (`principal`), even one a race let through `endAllOf`:
+ *    the user entry is re-read after every change to the user (`forgetUser`).
  */
 export class SessionCache {
+  /** When each session's use was last written by this node (bounded: cleared when full). */
+  private readonly touched = new Map<number, number>()
+
   constructor(
     private readonly sessions: SessionRepository,
     private readonly actors: ActorRepository,
@@ -43,7 +51,8 @@ export class SessionCache {
     const s = await this.session(tokenHash)
     if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw unknownSession() // invariant 2
     const user = await this.user(s.userId)
-    if (!user) throw unknownSession()
+    if (!user || user.deactivatedAt !== null) throw unknownSession() // invariant 6
+    this.touch(s.id)
     const base = userPrincipal(user, s.id)
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin) // invariant 4
@@ -70,9 +79,34 @@ export class SessionCache {
     await this.cache.invalidate(hashes.map(credentialTag.session))
   }
 
-  /** A user was removed or changed role: its sessions re-resolve on every node (invariant 1). */
+  /**
+   * A user changed (role, password, deactivation, deletion): its sessions re-resolve, and
+   * the verify cache drops every key the user is responsible for, on every node (invariant 1).
+   */
   forgetUser(userId: number): Promise<void> {
     return this.cache.invalidate([credentialTag.user(userId)])
+  }
+
+  /**
+   * Ends every session and refresh token of a user but the session `keep` (and the refresh
+   * tokens renewing it), and evicts them with the user on every node (invariant 1).
+   */
+  async endAllOf(user: { id: number; actorId: number }, keep: number | null): Promise<void> {
+    const hashes = await this.sessions.endAllOf(user, keep)
+    await this.cache.invalidate([...hashes.map(credentialTag.session), credentialTag.user(user.id)])
+  }
+
+  /**
+   * Records that a session was used, at most once a minute per session and node, off the
+   * request's path: `last_used_at` is what "your sessions" shows, minute precision is enough,
+   * and a lost write loses one timestamp, never access.
+   */
+  private touch(sessionId: number): void {
+    const now = this.clock.now().getTime()
+    if (now - (this.touched.get(sessionId) ?? 0) < TOUCH_INTERVAL_MS) return
+    if (this.touched.size >= TOUCHED_LIMIT) this.touched.clear()
+    this.touched.set(sessionId, now)
+    this.sessions.touch(sessionId, new Date(now).toISOString()).catch(() => this.touched.delete(sessionId))
   }
 
   private session(tokenHash: string): Promise<StoredSession | null> {

@@ -214,7 +214,7 @@ export class TokenService {
     const row = await this.refreshTokens.findLive(oldHash, 'fluxbase', this.now())
     const owner = row?.actor_id != null ? await this.actors.ownerOfActor(row.actor_id) : undefined
     const user = owner?.kind === 'user' ? await this.actors.findUserById(owner.id) : undefined
-    if (!row || !user) throw invalid()
+    if (!row || !user || user.deactivatedAt !== null) throw invalid()
     // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
     const origin = originOf(row)
     if (origin)
@@ -297,7 +297,8 @@ export class TokenService {
     if (row.actor_id === null) return { ...base, principal: null, user: null }
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const user = owner && (await this.actors.findUserById(owner.userId))
-    if (!owner || !user) throw dead() // the user or application was deleted
+    // The user or application was deleted, or the responsible user deactivated (their keys are refused too).
+    if (!owner || !user || user.deactivatedAt !== null) throw dead()
     const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     const origin = originOf(row)
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.

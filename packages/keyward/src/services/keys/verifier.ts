@@ -61,7 +61,7 @@ export class Verifier {
   /** One query; an answer whose hash was invalidated while it ran is returned but not cached. */
   private async query(hash: string): Promise<KeyLookup | null> {
     const version = this.cache.version
-    return this.cache.set(hash, (await this.keys.findByHash(hash)) ?? null, version)
+    return this.cache.set(hash, ownerStatusFolded((await this.keys.findByHash(hash)) ?? null), version)
   }
 
   /**
@@ -215,6 +215,18 @@ export class Verifier {
       lookup: found,
     }
   }
+}
+
+/**
+ * A key whose responsible user is deactivated verifies as DISABLED (issue 14: "deactivation refuses
+ * the user's own keys"), by every path that reads `keyStatus` of a lookup: verify, `verifySync`,
+ * bearer authentication and a session's origin check. Its own `disabled_at` is untouched, so
+ * reactivation restores exactly the keys that were live. The cache entry is evicted when the user
+ * changes (`credentialTag.user`, indexed by `owner.userId` in `VerifyCache`).
+ */
+function ownerStatusFolded(found: KeyLookup | null): KeyLookup | null {
+  if (!found?.ownerDeactivatedAt || found.key.disabledAt) return found
+  return { ...found, key: { ...found.key, disabledAt: found.ownerDeactivatedAt } }
 }
 
 // Shared, frozen answers for refusals that carry nothing about a key.

@@ -16,9 +16,15 @@ type Entry = KeyLookup | object | typeof UNKNOWN
 export const credentialTag = {
   /** A native session, by the SHA-256 of its token. */
   session: (tokenHash: string): string => `s:${tokenHash}`,
-  /** A user as sessions see it (role, existence). */
+  /**
+   * A user as sessions see it (role, existence, deactivation), and every cached key lookup
+   * whose responsible user (`owner.userId`) it is: evicting this tag evicts them too (`evict`).
+   */
   user: (userId: number): string => `u:${userId}`,
 }
+
+const USER_TAG = credentialTag.user(0).slice(0, -1)
+const isKeyLookup = (e: Entry): e is KeyLookup => 'key' in e && 'owner' in e
 
 /** How many invalidations are remembered to decide whether a lookup in flight is stale. */
 const RECENT_INVALIDATIONS = 256
@@ -45,12 +51,27 @@ export class VerifyCache {
   /** The last invalidations (hashes, or null for a clear), to tell which lookups they spoil. */
   private recent: { epoch: number; hashes: readonly string[] | null }[] = []
   private readonly compactor = new EntryCompactor()
+  /**
+   * Cached key lookups by responsible user (`owner.userId`): a change to a user (role,
+   * deactivation, deletion) is one message, `credentialTag.user`, and each node evicts that
+   * user's keys from this index, however many there are. Kept in step with the LRU by `dispose`.
+   */
+  private readonly byUser = new Map<number, Set<string>>()
 
   constructor(
     size: number,
     private readonly negativeTtlMs: number,
   ) {
-    this.lru = size > 0 ? new LRUCache<string, Entry>({ max: size, ttlAutopurge: false }) : null
+    this.lru =
+      size > 0
+        ? new LRUCache<string, Entry>({
+            max: size,
+            ttlAutopurge: false,
+            dispose: (e, hash) => {
+              if (isKeyLookup(e)) this.unindex(e.owner.userId, hash)
+            },
+          })
+        : null
   }
 
   /** A lookup, `null` for a known-unknown hash, `undefined` on a miss. */
@@ -80,7 +101,10 @@ export class VerifyCache {
     // Verify results hand out the cached scopes and meta without copying (hot path):
     // frozen, so a caller that mutates its result cannot change what others see.
     const lookup = found && this.compactor.compact(found)
-    this.keep(hash, lookup, version)
+    // An answer read before its user changed (`credentialTag.user`) may hold the old role or status.
+    const userTag = lookup && credentialTag.user(lookup.owner.userId)
+    if (version !== undefined && userTag && this.changedSince(userTag, version)) return lookup
+    if (this.keep(hash, lookup, version) && lookup) this.index(lookup.owner.userId, hash)
     return lookup
   }
 
@@ -92,13 +116,28 @@ export class VerifyCache {
     this.keep(tag, entry && deepFreeze(entry), version)
   }
 
-  private keep(name: string, entry: Entry | null, version: number | undefined): void {
+  /** Stores an entry unless an invalidation spoiled it; true when a positive entry was stored. */
+  private keep(name: string, entry: Entry | null, version: number | undefined): boolean {
     const { lru } = this
-    if (!lru || (version !== undefined && this.changedSince(name, version))) return
+    if (!lru || (version !== undefined && this.changedSince(name, version))) return false
     if (entry) {
       if (this.positiveTtlMs === null) lru.set(name, entry)
       else if (this.positiveTtlMs > 0) lru.set(name, entry, { ttl: this.positiveTtlMs })
+      else return false
+      return true
     } else if (this.negativeTtlMs > 0) lru.set(name, UNKNOWN, { ttl: this.negativeTtlMs })
+    return false
+  }
+
+  private index(userId: number, hash: string): void {
+    let set = this.byUser.get(userId)
+    if (!set) this.byUser.set(userId, (set = new Set()))
+    set.add(hash)
+  }
+
+  private unindex(userId: number, hash: string): void {
+    const set = this.byUser.get(userId)
+    if (set?.delete(hash) && set.size === 0) this.byUser.delete(userId)
   }
 
   /**
@@ -113,12 +152,24 @@ export class VerifyCache {
   /** Another node changed these keys: forget them without publishing again. */
   evict(hashes: readonly string[]): void {
     this.bump(hashes)
-    for (const h of hashes) this.lru?.delete(h)
+    for (const h of hashes) {
+      this.lru?.delete(h)
+      if (h.startsWith(USER_TAG)) this.evictKeysOf(Number(h.slice(USER_TAG.length)))
+    }
+  }
+
+  /** A user changed: their cached key lookups go too (they carry the role and the owner's status). */
+  private evictKeysOf(userId: number): void {
+    const hashes = this.byUser.get(userId)
+    if (!hashes) return
+    this.byUser.delete(userId)
+    for (const h of [...hashes]) this.lru?.delete(h)
   }
 
   clear(): void {
     this.bump(null)
     this.lru?.clear()
+    this.byUser.clear()
   }
 
   private bump(hashes: readonly string[] | null): void {

@@ -13,8 +13,12 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   unauthorized: 401,
   forbidden: 401,
+  wrong_password: 401,
+  // balena clients only know 401 as "cannot sign in"; the message says why.
+  account_deactivated: 401,
   not_found: 404,
   conflict: 409,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

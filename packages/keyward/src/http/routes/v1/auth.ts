@@ -40,7 +40,7 @@ export const loginRoute: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (req) => {
-      const r = await services.auth.login(req.body.email, req.body.password, req.ip)
+      const r = await services.auth.login(req.body.email, req.body.password, req.ip, req.headers['user-agent'])
       return { access_token: r.token, token_type: 'Bearer' as const, expires_at: r.expiresAt, user: toUserWire(r.user) }
     },
   )

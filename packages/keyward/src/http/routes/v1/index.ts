@@ -7,6 +7,8 @@ import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
 import { keyRoutes } from './keys.js'
 import { leakRoutes } from './leaks.js'
+import { sessionRoutes } from './sessions.js'
+import { userLifecycleRoutes } from './user-lifecycle.js'
 import { userRoutes } from './users.js'
 
 /** The native API under /v1. Everything but login and the leak intake needs a bearer credential. */
@@ -15,7 +17,16 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   await app.register(leakRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
-    for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {
+    for (const routes of [
+      authRoutes,
+      sessionRoutes,
+      userRoutes,
+      userLifecycleRoutes,
+      applicationRoutes,
+      deviceRoutes,
+      keyRoutes,
+      auditRoutes,
+    ]) {
       await authed.register(routes, { services })
     }
   })

@@ -1,0 +1,122 @@
+import { requireMayGrantRole, requireScope } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { KeywardError, notFound } from '../../core/errors.js'
+import type { Role, User } from '../../core/types.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import type { UserChange, UserLifecycleRepository } from '../../store/user-lifecycle-repository.js'
+import type { AuditLog } from './audit-log.js'
+import { type RequestContext, producerOf } from '../context.js'
+import type { PasswordLogin } from './password-login.js'
+import type { PasswordHasher } from './passwords.js'
+import type { SessionCache } from './session-cache.js'
+
+/** The audit action of each lifecycle change. */
+const ACTION: Record<UserChange['kind'], string> = {
+  role: 'user.role_change',
+  deactivate: 'user.deactivate',
+  reactivate: 'user.reactivate',
+  delete: 'user.delete',
+}
+
+/**
+ * The user lifecycle (issue 14): passwords, instance role, deactivation, deletion. Every
+ * change goes through the session cache, so it holds on every node before the response:
+ * `endAllOf` ends sessions and refresh tokens, `forgetUser` re-reads the user and evicts the
+ * verify-cache entries of every key the user is responsible for (role, DISABLED while
+ * deactivated). Who may: `manageable` (a member sees no other user: 404; themselves: 403),
+ * then `requireMayGrantRole` (core/authz.ts): touching an admin, or making one, takes a
+ * credential with full admin rights. "At least one active admin" is the store's invariant.
+ */
+export class UserLifecycle {
+  constructor(
+    private readonly actors: ActorRepository,
+    private readonly users: UserLifecycleRepository,
+    private readonly keys: Pick<KeyRepository, 'findById'>,
+    private readonly sessions: SessionCache,
+    private readonly login: PasswordLogin,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Your own password: the current one is required; every other session and refresh token ends. */
+  async changeOwnPassword(ctx: RequestContext, current: string, next: string): Promise<void> {
+    const p = ctx.principal
+    if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only a user has a password')
+    const me = await this.actors.findUserById(p.owner.id)
+    if (!me) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
+    // Through the login throttle: a stolen session cannot guess the current password at leisure.
+    await this.login.check(me.email, current, ctx.ip).catch((e: unknown) => {
+      if (e instanceof KeywardError && e.code === 'unauthorized')
+        throw new KeywardError('wrong_password', 'the current password is wrong')
+      throw e
+    })
+    await this.setPassword(ctx, me, next, p.sessionId, 'user.password_change')
+  }
+
+  /** An admin sets a user's password; every session of that user ends. */
+  async resetPassword(ctx: RequestContext, id: number, next: string): Promise<void> {
+    const user = await this.manageable(ctx, id, null)
+    await this.setPassword(ctx, user, next, null, 'user.password_reset')
+  }
+
+  /** Changes a user's instance role; live sessions and keys see it at once. */
+  setRole(ctx: RequestContext, id: number, role: Role): Promise<User> {
+    return this.change(ctx, id, { kind: 'role', role })
+  }
+
+  /** Ends the user's sessions and refuses every key they are responsible for, until reactivated. */
+  deactivate(ctx: RequestContext, id: number): Promise<User> {
+    return this.change(ctx, id, { kind: 'deactivate', at: this.now() })
+  }
+
+  /** Lifts a deactivation: keys that were live verify again; sessions stay ended. */
+  reactivate(ctx: RequestContext, id: number): Promise<User> {
+    return this.change(ctx, id, { kind: 'reactivate' })
+  }
+
+  /** Deletes a user: personal keys revoked (kept for audit), sessions ended, email released. */
+  async remove(ctx: RequestContext, id: number): Promise<void> {
+    await this.change(ctx, id, { kind: 'delete', at: this.now() })
+  }
+
+  private async change(ctx: RequestContext, id: number, c: UserChange): Promise<User> {
+    const before = await this.manageable(ctx, id, c.kind === 'role' ? c.role : null)
+    const after = await this.users.apply(id, c)
+    if (!after) throw notFound('user')
+    if (c.kind === 'deactivate' || c.kind === 'delete') await this.sessions.endAllOf(after, null)
+    else await this.sessions.forgetUser(id)
+    const details = c.kind === 'role' ? { from: before.role, to: c.role } : { email: before.email }
+    await this.audit.record(ctx, ACTION[c.kind], target(after), details)
+    return after
+  }
+
+  private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: string) {
+    if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next)))) throw notFound('user')
+    await this.sessions.endAllOf(user, keep)
+    await this.audit.record(ctx, action, target(user))
+  }
+
+  /**
+   * The user `id` if the caller may change it: a user the caller cannot see is 404 (as
+   * everywhere); one it sees but may not manage is 403. Touching an admin or granting the
+   * admin role (`role`) takes full admin rights.
+   */
+  private async manageable(ctx: RequestContext, id: number, role: Role | null): Promise<User> {
+    const p = ctx.principal
+    const visible = p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === id)
+    const user = visible ? await this.actors.findUserById(id) : undefined
+    if (!user) throw notFound('user')
+    requireScope(p, 'users:write')
+    const touchesAdmin = user.role === 'admin' || role === 'admin'
+    requireMayGrantRole(await producerOf(ctx, this.keys), touchesAdmin ? 'admin' : 'member')
+    return user
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString()
+  }
+}
+
+const target = (u: User) => ({ type: 'user', id: u.id, ownerActorId: u.actorId })
