@@ -4,6 +4,7 @@ import { type Transport, idPath } from './transport.js'
 import type {
   ApiKey,
   Application,
+  CallContext,
   CreateKeyInput,
   CreatedKey,
   KeyId,
@@ -40,6 +41,8 @@ export interface RollOptions {
 export interface VerifyOptions {
   /** Scopes the key must all hold, else `INSUFFICIENT_SCOPES`. */
   scopes?: string[]
+  /** Where the call you verify comes from; a key with restrictions needs it, else `FORBIDDEN_CONTEXT`. */
+  context?: CallContext
 }
 
 /** Options of {@link ApiKeys.usage}. */

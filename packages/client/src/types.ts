@@ -27,6 +27,22 @@ export interface Refill {
   interval_s: number
 }
 
+/**
+ * Where a key may be used. `ip_allow`: IPv4/IPv6 addresses or CIDRs; `origin_allow`: Origin values
+ * `[scheme://][*.]host[:port]` (no scheme means https; `*.` any subdomain, not the domain itself).
+ * A call from elsewhere, or one that does not say where it comes from, is refused with `FORBIDDEN_CONTEXT`.
+ */
+export interface Restrictions {
+  ip_allow?: string[]
+  origin_allow?: string[]
+}
+
+/** Where a verified call comes from: the client's address as your server saw it, and its Origin header. */
+export interface CallContext {
+  ip?: string
+  origin?: string
+}
+
 /** A reference to an actor that owns keys. */
 export interface OwnerRef {
   kind: ActorKind
@@ -52,6 +68,7 @@ export interface ApiKey {
   rate_limit: RateLimit | null
   remaining: number | null
   refill: Refill | null
+  restrictions: Restrictions | null
   last_used_at: string | null
   created_at: string
   updated_at: string
@@ -73,6 +90,8 @@ export interface KeyLimits {
   rate_limit_per_minute?: number | null
   remaining?: number | null
   refill?: Refill | null
+  /** Replaces the key's restrictions; `null` (or empty lists) lets it be used from anywhere. */
+  restrictions?: Restrictions | null
 }
 
 /** `POST /v1/keys`. Default owner: the calling user. */
@@ -145,6 +164,7 @@ export type VerifyCode =
   | 'INSUFFICIENT_SCOPES'
   | 'USAGE_EXCEEDED'
   | 'RATE_LIMITED'
+  | 'FORBIDDEN_CONTEXT'
 
 /** The outcome of `POST /v1/keys/verify`: always an answer, never an error, whatever the key. */
 export interface VerifyResult {

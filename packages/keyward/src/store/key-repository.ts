@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, VerifiableKey } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
@@ -45,6 +46,8 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   /** True when the secret matched the pre-roll hash, valid until `previousHashExpiresAt`. */
   matchedPrevious: boolean
   previousHashExpiresAt: string | null
+  /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
+  contextRule: ContextRule | null
 }
 
 type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
@@ -75,6 +78,7 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
         : null,
     lastRefillAt: r.last_refill_at,
     lastUsedAt: r.last_used_at,
+    restrictions: r.restrictions === null ? null : (JSON.parse(r.restrictions) as Restrictions),
     createdByActorId: r.created_by_actor_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -179,6 +183,7 @@ export class KeyRepository {
       role: r.user_role ?? 'member',
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
+      contextRule: compileRestrictions(key.restrictions),
     }
   }
 

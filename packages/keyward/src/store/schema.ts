@@ -68,6 +68,8 @@ export interface ApiKeyTable {
   created_by_actor_id: number | null
   created_at: string
   updated_at: string
+  /** JSON `{ip_allow?, origin_allow?}` (core/restrictions.ts); null: usable from anywhere. Migration 0009. */
+  restrictions: string | null
 }
 
 export interface SessionTable {

@@ -10,6 +10,7 @@ import {
   visiblePrefix,
 } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
+import { type Restrictions, normalizeRestrictions, restrictionsProblem } from '../../core/restrictions.js'
 import {
   type ActorKind,
   type ApiKey,
@@ -33,6 +34,8 @@ import type { VerifyCache } from './verify-cache.js'
 
 export interface KeyLimits {
   scopes?: string[]
+  /** Where the key may be used (core/restrictions.ts); null or empty lists: anywhere. */
+  restrictions?: Restrictions | null
   meta?: Record<string, unknown>
   rate_limit?: RateLimit | null
   remaining?: number | null
@@ -119,13 +122,13 @@ export class KeyService {
     if (secret.startsWith(SESSION_PREFIX))
       throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
+    checkLimits(input)
     const scopes = input.scopes ?? []
     const rights = rightsOfKey({ scopes, ...boundsOfInput(input) }, owner)
     requireCovers(await producerOf(ctx, this.keys), rights, 'create this key', { bounds: derivation === 'bounded' })
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
-    checkLimits(input)
     const meta = serializeMeta(input.meta ?? {})
     if (input.max_live_keys !== undefined && (await this.keys.countLive(owner.actorId, kind)) >= input.max_live_keys) {
       throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
@@ -165,7 +168,12 @@ export class KeyService {
         updated_at: now,
       })
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
-      await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes })
+      await this.audit.record(ctx, 'key.create', target(apiKey), {
+        name,
+        kind,
+        scopes,
+        ...(apiKey.restrictions && { restrictions: apiKey.restrictions }),
+      })
       return apiKey
     } catch (e) {
       if (isUniqueViolation(e))
@@ -221,6 +229,7 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
+    checkLimits({ restrictions: input.restrictions })
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
       if (ctx.principal.keyId === key.id)
         throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
@@ -245,7 +254,10 @@ export class KeyService {
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
     if (input.refill) patch.last_refill_at = this.clock.now().toISOString()
-    return this.write(ctx, key, 'key.update', patch, { fields: Object.keys(input) })
+    return this.write(ctx, key, 'key.update', patch, {
+      fields: Object.keys(input),
+      ...(input.restrictions !== undefined && { restrictions: normalizeRestrictions(input.restrictions) }),
+    })
   }
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {
@@ -398,10 +410,11 @@ export class KeyService {
 export type Derivation = 'bounded' | 'registration'
 
 /** Update fields that change what a key may do; the others (name, description, meta) only label it. */
-const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at'] as const
+const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at', 'restrictions'] as const
 
 function boundsOfInput(input: CreateKeyInput): Bounds {
   return {
+    restrictions: normalizeRestrictions(input.restrictions),
     expiresAt: normalizeDate(input.expires_at),
     rateLimit: input.rate_limit ?? null,
     remaining: input.remaining ?? null,
@@ -412,6 +425,7 @@ function boundsOfInput(input: CreateKeyInput): Bounds {
 /** A key's bounds once `input` is applied. */
 function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
   return {
+    restrictions: input.restrictions === undefined ? key.restrictions : normalizeRestrictions(input.restrictions),
     expiresAt: input.expires_at === undefined ? key.expiresAt : normalizeDate(input.expires_at),
     rateLimit: input.rate_limit === undefined ? key.rateLimit : input.rate_limit,
     remaining: input.remaining === undefined ? key.remaining : input.remaining,
@@ -442,6 +456,8 @@ function assertNotRevoked(key: ApiKey): void {
 }
 
 function checkLimits(input: KeyLimits): void {
+  const bad = restrictionsProblem(input.restrictions)
+  if (bad) throw invalidField(bad.field, bad.message)
   if (input.refill && (input.remaining === undefined || input.remaining === null))
     throw invalid('refill needs a usage limit (remaining)')
 }
@@ -453,6 +469,10 @@ function limitColumns(input: KeyLimits): ApiKeyUpdate {
     out.rate_limit_window_s = input.rate_limit?.window_s ?? null
   }
   if (input.remaining !== undefined) out.remaining = input.remaining
+  if (input.restrictions !== undefined) {
+    const r = normalizeRestrictions(input.restrictions)
+    out.restrictions = r && JSON.stringify(r)
+  }
   if (input.refill !== undefined) {
     out.refill_amount = input.refill?.amount ?? null
     out.refill_interval_s = input.refill?.interval_s ?? null
