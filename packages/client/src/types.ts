@@ -69,6 +69,8 @@ export interface ApiKey {
   remaining: number | null
   refill: Refill | null
   restrictions: Restrictions | null
+  /** Its id in the system it was imported from (`importKeys`); null for keys made here. */
+  external_id: string | null
   last_used_at: string | null
   created_at: string
   updated_at: string

@@ -62,6 +62,8 @@ export interface ApiKey {
   lastUsedAt: string | null
   /** Where the key may be used; null: anywhere (core/restrictions.ts). */
   restrictions: Restrictions | null
+  /** Its id in the system it was imported from (unique per owner); null for keys made here. */
+  externalId: string | null
   createdByActorId: number | null
   createdAt: string
   updatedAt: string

@@ -23,6 +23,7 @@ import { TokenService } from './auth/token-service.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { UsageService } from './keys/usage-service.js'
+import { KeyImporter } from './keys/key-import.js'
 import { UserService } from './auth/user-service.js'
 import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
@@ -38,6 +39,8 @@ export interface Services {
   /** Refresh-token sessions and Realm access tokens (Realm and Fluxbase faces). */
   tokens: TokenService
   keys: KeyService
+  /** `POST /v1/keys/import`: keys made elsewhere, by plaintext or hash. */
+  keyImport: KeyImporter
   users: UserService
   owners: OwnerService
   audit: AuditService
@@ -116,6 +119,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
+    keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     owners,

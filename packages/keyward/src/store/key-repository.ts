@@ -79,11 +79,15 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     lastRefillAt: r.last_refill_at,
     lastUsedAt: r.last_used_at,
     restrictions: r.restrictions === null ? null : (JSON.parse(r.restrictions) as Restrictions),
+    externalId: r.external_id,
     createdByActorId: r.created_by_actor_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }
 }
+
+/** Rows per INSERT of an import: 27 columns × 100 stays under SQLite's 32,766 bound parameters. */
+const IMPORT_CHUNK = 100
 
 const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =>
   [r.hash, r.previous_hash].filter((h): h is string => h !== null)
@@ -144,6 +148,48 @@ export class KeyRepository {
       .executeTakeFirst()
     if (!r || !before) return undefined
     return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }
+  }
+
+  /**
+   * Imported keys, all or none: one transaction of multi-row inserts. Returns their ids in
+   * `rows` order. A hash or (owner, external_id) already taken fails the whole call.
+   */
+  async insertMany(rows: readonly NewApiKeyRow[]): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids: number[] = []
+      for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
+        const chunk = rows.slice(i, i + IMPORT_CHUNK)
+        const r = await trx.insertInto('api_key').values(chunk).returning('id').execute()
+        ids.push(...r.map((x) => x.id))
+      }
+      return ids
+    })
+  }
+
+  /** Which of these (owner actor, external id) pairs exist already, as `actorId:externalId` → key id. */
+  async findExternal(pairs: readonly { actorId: number; externalId: string }[]): Promise<Map<string, number>> {
+    if (pairs.length === 0) return new Map()
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['id', 'actor_id', 'external_id'])
+      .where('external_id', 'in', [...new Set(pairs.map((p) => p.externalId))])
+      .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
+      .execute()
+    return new Map(rows.map((r) => [`${r.actor_id}:${r.external_id}`, r.id]))
+  }
+
+  /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name`. */
+  async namesTaken(pairs: readonly { actorId: number; name: string }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set()
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['actor_id', 'name'])
+      .where('kind', '=', 'user')
+      .where('revoked_at', 'is', null)
+      .where('name', 'in', [...new Set(pairs.map((p) => p.name))])
+      .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
+      .execute()
+    return new Set(rows.map((r) => `${r.actor_id}:${r.name}`))
   }
 
   /** Deletes a key; returns its hashes, or undefined if there was none. */

@@ -33,6 +33,7 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     lastRefillAt: null,
     lastUsedAt: null,
     restrictions: null,
+    externalId: null,
     createdByActorId: 7,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',

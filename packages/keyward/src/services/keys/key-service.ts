@@ -391,7 +391,8 @@ export class KeyService {
     return producer
   }
 
-  private async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
+  /** The owner a new key names (default: the caller), or 404 when the caller cannot see it. */
+  async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
     const p = ctx.principal
     if (!ref) return p.owner
     if (ref.kind === 'user' && p.owner.kind !== 'user')
@@ -412,7 +413,8 @@ export type Derivation = 'bounded' | 'registration'
 /** Update fields that change what a key may do; the others (name, description, meta) only label it. */
 const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at', 'restrictions'] as const
 
-function boundsOfInput(input: CreateKeyInput): Bounds {
+/** The bounds a new key would have (the derivation rule compares them with its producer's). */
+export function boundsOfInput(input: CreateKeyInput): Bounds {
   return {
     restrictions: normalizeRestrictions(input.restrictions),
     expiresAt: normalizeDate(input.expires_at),
@@ -455,14 +457,16 @@ function assertNotRevoked(key: ApiKey): void {
     })
 }
 
-function checkLimits(input: KeyLimits): void {
+/** 400 for restrictions with a bad entry, or a refill without a usage limit. */
+export function checkLimits(input: KeyLimits): void {
   const bad = restrictionsProblem(input.restrictions)
   if (bad) throw invalidField(bad.field, bad.message)
   if (input.refill && (input.remaining === undefined || input.remaining === null))
     throw invalid('refill needs a usage limit (remaining)')
 }
 
-function limitColumns(input: KeyLimits): ApiKeyUpdate {
+/** The columns of a key's limits and restrictions (only those `input` names). */
+export function limitColumns(input: KeyLimits): ApiKeyUpdate {
   const out: ApiKeyUpdate = {}
   if (input.rate_limit !== undefined) {
     out.rate_limit = input.rate_limit?.limit ?? null

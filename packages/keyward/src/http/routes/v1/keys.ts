@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { requireScope } from '../../../core/authz.js'
 import type { Services } from '../../../services/index.js'
+import { fromUnkey } from '../../../services/keys/import-input.js'
 import { ctxOf } from '../../auth.js'
+import { ImportKeysBody, ImportKeysResponse } from '../../import-schemas.js'
 import {
   ApiKeyBody,
   CreateKeyBody,
@@ -79,6 +81,24 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
           context: req.body.context,
         }),
       )
+    },
+  )
+
+  app.post(
+    '/keys/import',
+    {
+      schema: {
+        tags: ['keys'],
+        description: 'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id.',
+        body: ImportKeysBody,
+        response: { 200: ImportKeysResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const body = req.body
+      const unkey = 'migrationId' in body
+      const items = unkey ? body.keys.map(fromUnkey) : body.keys
+      return services.keyImport.import(ctxOf(req), items, unkey ? `unkey:${body.apiId}` : null)
     },
   )
 
