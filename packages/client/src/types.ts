@@ -105,6 +105,28 @@ export interface CreateKeyInput extends KeyLimits {
   owner?: OwnerRef
 }
 
+/**
+ * One key of `POST /v1/keys/import`: its secret (`plaintext`, hashed on arrival) or the SHA-256
+ * your system stored (`hash`), plus the usual fields. `external_id` makes re-imports skip it.
+ */
+export interface ImportKeyInput extends Omit<CreateKeyInput, 'name' | 'prefix'> {
+  name?: string
+  plaintext?: string
+  hash?: { value: string; variant: 'sha256_hex' | 'sha256_base64' }
+  external_id?: string
+  /** The non-secret start listings show. */
+  key_prefix?: string
+  /** false: imported disabled. */
+  enabled?: boolean
+}
+
+/** What an import call did, per key in request order (`unchanged`: its external_id was already there). */
+export interface ImportResult {
+  imported: number
+  unchanged: number
+  keys: { index: number; id: number; status: 'imported' | 'unchanged' }[]
+}
+
 /** `PATCH /v1/keys/:id`. `expires_at` in the past expires the key at once; `null` clears it. */
 export interface UpdateKeyInput extends KeyLimits {
   name?: string

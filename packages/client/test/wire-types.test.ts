@@ -13,6 +13,7 @@ import {
   UserBody,
   VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
+import { ImportKeysResponse } from '../../keyward/src/http/import-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -21,6 +22,7 @@ import type {
   AuditEvent,
   CreatedKey,
   Device,
+  ImportResult,
   KeyUsage,
   KeywardErrorCode,
   ListKeysFilter,
@@ -46,6 +48,7 @@ assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
+assertSame<Same<ImportResult, Static<typeof ImportKeysResponse>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
   true,
 )

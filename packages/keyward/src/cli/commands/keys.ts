@@ -15,6 +15,7 @@ import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
 import { UsageError, parse } from '../parse.js'
 import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
+import { registerKeyImport } from './key-import.js'
 import {
   type RestrictionFlags,
   contextOf,
@@ -87,6 +88,7 @@ function printSecret(out: Printer, created: CreatedKey, verb: string): void {
 /** `keyward keys create|list|get|update|disable|enable|revoke|delete|roll|verify`. */
 export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage API keys')
+  registerKeyImport(keys, env)
 
   remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))

@@ -29,6 +29,8 @@ const RollBody = Type.Object(
   { grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) },
   { additionalProperties: false },
 )
+/** Body limit of an import call: 1,000 keys of up to about 4 KiB each (meta is at most 4,096 bytes). */
+const IMPORT_BODY_LIMIT = 8 * 1024 * 1024
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
@@ -87,6 +89,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.post(
     '/keys/import',
     {
+      // 1,000 keys with meta and scopes do not fit the default body limit made for one key.
+      bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['keys'],
         description: 'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id.',
