@@ -4,8 +4,11 @@ import { type Transport, idPath } from './transport.js'
 import type {
   ApiKey,
   Application,
+  CallContext,
   CreateKeyInput,
   CreatedKey,
+  ImportKeyInput,
+  ImportResult,
   KeyId,
   KeyLimits,
   KeyPage,
@@ -47,6 +50,8 @@ export interface RollOptions {
 export interface VerifyOptions {
   /** Scopes the key must all hold, else `INSUFFICIENT_SCOPES`. */
   scopes?: string[]
+  /** Where the call you verify comes from; a key with restrictions needs it, else `FORBIDDEN_CONTEXT`. */
+  context?: CallContext
 }
 
 /** Options of {@link ApiKeys.usage}. */
@@ -128,6 +133,14 @@ export class ApiKeys {
   /** Issues a new secret for the key; the old one works for `grace_period_s` more seconds. */
   roll(id: KeyId, opts: RollOptions = {}): Promise<CreatedKey> {
     return this.http.request<CreatedKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
+  }
+
+  /**
+   * Brings keys made elsewhere (1 to 1,000 per call; all or none): by plaintext or by hash.
+   * Idempotent on `external_id`. Each key is checked like a created one (rights never grow).
+   */
+  import(keys: ImportKeyInput[]): Promise<ImportResult> {
+    return this.http.request<ImportResult>('POST', '/v1/keys/import', { body: { keys } })
   }
 
   /** Checks a key (needs the `keys:verify` scope). Resolves `{ valid: false, code }` for a refused key. */

@@ -27,6 +27,22 @@ export interface Refill {
   interval_s: number
 }
 
+/**
+ * Where a key may be used. `ip_allow`: IPv4/IPv6 addresses or CIDRs; `origin_allow`: Origin values
+ * `[scheme://][*.]host[:port]` (no scheme means https; `*.` any subdomain, not the domain itself).
+ * A call from elsewhere, or one that does not say where it comes from, is refused with `FORBIDDEN_CONTEXT`.
+ */
+export interface Restrictions {
+  ip_allow?: string[]
+  origin_allow?: string[]
+}
+
+/** Where a verified call comes from: the client's address as your server saw it, and its Origin header. */
+export interface CallContext {
+  ip?: string
+  origin?: string
+}
+
 /** A reference to an actor that owns keys. */
 export interface OwnerRef {
   kind: ActorKind
@@ -52,6 +68,9 @@ export interface ApiKey {
   rate_limit: RateLimit | null
   remaining: number | null
   refill: Refill | null
+  restrictions: Restrictions | null
+  /** Its id in the system it was imported from (`importKeys`); null for keys made here. */
+  external_id: string | null
   last_used_at: string | null
   /** The key whose holder created this one (directly or through a session opened with it); null: a password session. */
   created_by_key_id: number | null
@@ -78,6 +97,8 @@ export interface KeyLimits {
   rate_limit_per_minute?: number | null
   remaining?: number | null
   refill?: Refill | null
+  /** Replaces the key's restrictions; `null` (or empty lists) lets it be used from anywhere. */
+  restrictions?: Restrictions | null
 }
 
 /** `POST /v1/keys`. Default owner: the calling user. */
@@ -87,6 +108,28 @@ export interface CreateKeyInput extends KeyLimits {
   expires_at?: string | null
   prefix?: string
   owner?: OwnerRef
+}
+
+/**
+ * One key of `POST /v1/keys/import`: its secret (`plaintext`, hashed on arrival) or the SHA-256
+ * your system stored (`hash`), plus the usual fields. `external_id` makes re-imports skip it.
+ */
+export interface ImportKeyInput extends Omit<CreateKeyInput, 'name' | 'prefix'> {
+  name?: string
+  plaintext?: string
+  hash?: { value: string; variant: 'sha256_hex' | 'sha256_base64' }
+  external_id?: string
+  /** The non-secret start listings show. */
+  key_prefix?: string
+  /** false: imported disabled. */
+  enabled?: boolean
+}
+
+/** What an import call did, per key in request order (`unchanged`: its external_id was already there). */
+export interface ImportResult {
+  imported: number
+  unchanged: number
+  keys: { index: number; id: number; status: 'imported' | 'unchanged' }[]
 }
 
 /** `PATCH /v1/keys/:id`. `expires_at` in the past expires the key at once; `null` clears it. */
@@ -152,6 +195,7 @@ export type VerifyCode =
   | 'INSUFFICIENT_SCOPES'
   | 'USAGE_EXCEEDED'
   | 'RATE_LIMITED'
+  | 'FORBIDDEN_CONTEXT'
 
 /** The outcome of `POST /v1/keys/verify`: always an answer, never an error, whatever the key. */
 export interface VerifyResult {

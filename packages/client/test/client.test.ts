@@ -141,6 +141,22 @@ for (const kind of STORES) {
       assert.equal((await l.admin.apiKeys.verify(made.key)).code, 'REVOKED')
     })
 
+    test('restrictions: set on create, shown, enforced by verify with context, replaced by update', async () => {
+      const restrictions = { ip_allow: ['10.0.0.0/8'], origin_allow: ['*.example.com'] }
+      const { key, api_key } = await l.admin.apiKeys.create({ name: 'restricted-sdk', restrictions })
+      assert.deepEqual(api_key.restrictions, restrictions)
+      assert.equal((await l.admin.apiKeys.verify(key)).code, 'FORBIDDEN_CONTEXT')
+      const context = { ip: '10.0.0.9', origin: 'https://app.example.com' }
+      assert.equal((await l.admin.apiKeys.verify(key, { context })).code, 'VALID')
+      const updated = await l.admin.apiKeys.update(api_key.id, { restrictions: { ip_allow: ['192.168.0.0/16'] } })
+      assert.deepEqual(updated.restrictions, { ip_allow: ['192.168.0.0/16'] })
+      assert.equal((await l.admin.apiKeys.verify(key, { context })).code, 'FORBIDDEN_CONTEXT')
+      await assert.rejects(l.admin.apiKeys.update(api_key.id, { restrictions: { ip_allow: ['nope'] } }), {
+        code: 'validation_failed',
+        status: 400,
+      })
+    })
+
     test('the whole lifecycle: update, expire, disable, enable, roll, revoke, delete, each seen by verify', async () => {
       const { key, api_key } = await l.admin.apiKeys.create({ name: 'lifecycle', scopes: ['read:users'] })
       const id = api_key.id

@@ -15,6 +15,7 @@ import {
   VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
 import { SessionBody } from '../../keyward/src/http/routes/v1/sessions.js'
+import { ImportKeysResponse } from '../../keyward/src/http/import-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -23,6 +24,7 @@ import type {
   AuditEvent,
   CreatedKey,
   Device,
+  ImportResult,
   KeyUsage,
   KeywardErrorCode,
   ListKeysFilter,
@@ -52,6 +54,7 @@ assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
+assertSame<Same<ImportResult, Static<typeof ImportKeysResponse>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
   true,
 )

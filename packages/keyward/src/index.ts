@@ -12,6 +12,9 @@ export type {
   VerifyCode,
   VerifyResult,
   RateLimitState,
+  VerifyCallOptions,
+  CallContext,
+  TrustProxy,
 } from './verifier/index.js'
 export { createKeyward, type Keyward } from './server.js'
 export { loadConfig, type Config } from './config.js'

@@ -1,4 +1,4 @@
-import type { ApiKey, Application, AuditEvent, DailyUsage, Device, User } from '@keyward/client'
+import type { ApiKey, Application, AuditEvent, DailyUsage, Device, Restrictions, User } from '@keyward/client'
 import { API_SCOPES } from '../core/authz.js'
 
 /** How a command prints: tables for people, JSON for scripts. */
@@ -85,6 +85,7 @@ export function keyFields(k: ApiKey): string {
     ['rate limit', k.rate_limit ? `${k.rate_limit.limit} per ${k.rate_limit.window_s}s` : '-'],
     ['remaining', k.remaining === null ? '-' : String(k.remaining)],
     ['refill', k.refill ? `reset to ${k.refill.amount} every ${k.refill.interval_s}s` : '-'],
+    ['usable from', describeRestrictions(k.restrictions)],
     ['expires', when(k.expires_at)],
     ['disabled', when(k.disabled_at)],
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
@@ -155,4 +156,13 @@ export function auditTable(events: AuditEvent[]): string {
       Object.keys(e.details).length ? JSON.stringify(e.details) : '-',
     ]),
   )
+}
+
+/** One line for `keys get`: where the key works from. */
+export function describeRestrictions(r: Restrictions | null): string {
+  const parts = [
+    r?.ip_allow?.length ? `ip ${r.ip_allow.join(', ')}` : '',
+    r?.origin_allow?.length ? `origin ${r.origin_allow.join(', ')}` : '',
+  ].filter(Boolean)
+  return parts.length > 0 ? parts.join('; ') : 'anywhere'
 }

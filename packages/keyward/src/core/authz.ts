@@ -1,4 +1,5 @@
 import { KeywardError } from './errors.js'
+import { type Restrictions, excessRestrictions } from './restrictions.js'
 import type { ApiKey, Owner, Principal, RateLimit, Refill, Role } from './types.js'
 
 /**
@@ -43,18 +44,25 @@ export const API_SCOPES = [
 ] as const
 
 /**
- * How far a credential reaches in time and volume: its expiry, rate limit and
- * usage budget. All null for sessions and unlimited keys.
+ * How far a credential reaches in time, volume and place: its expiry, rate limit,
+ * usage budget and context restrictions. All null for sessions and unlimited keys.
  */
 export interface Bounds {
   expiresAt: string | null
   rateLimit: RateLimit | null
   remaining: number | null
   refill: Refill | null
+  restrictions: Restrictions | null
 }
 
-/** No expiry, no rate or usage limit. */
-export const UNBOUNDED: Bounds = Object.freeze({ expiresAt: null, rateLimit: null, remaining: null, refill: null })
+/** No expiry, no rate or usage limit, usable from anywhere. */
+export const UNBOUNDED: Bounds = Object.freeze({
+  expiresAt: null,
+  rateLimit: null,
+  remaining: null,
+  refill: null,
+  restrictions: null,
+})
 
 /** What a credential may do: act for `owner` with `scopes` (null: every right of the owner), within `bounds`. */
 export interface Rights {
@@ -71,15 +79,18 @@ export interface Producer {
 
 /** The rights a stored key carries (no scopes: its owner's full rights). */
 export function rightsOfKey(
-  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>,
+  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'>,
   owner: Owner,
 ): Rights {
   return { owner, scopes: key.scopes.length > 0 ? key.scopes : null, bounds: boundsOfKey(key) }
 }
 
 /** The bounds of a stored key. */
-export function boundsOfKey(key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remaining' | 'refill'>): Bounds {
-  return { expiresAt: key.expiresAt, rateLimit: key.rateLimit, remaining: key.remaining, refill: key.refill }
+export function boundsOfKey(
+  key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'>,
+): Bounds {
+  const { expiresAt, rateLimit, remaining, refill, restrictions } = key
+  return { expiresAt, rateLimit, remaining, refill, restrictions }
 }
 
 /**
@@ -87,8 +98,8 @@ export function boundsOfKey(key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remai
  * produce a credential with rights `b` — create it, roll it (and so hold its
  * secret), re-enable it, or change its scopes, limits or expiry — or null when
  * it may. `b` must lie in what `a` can manage, hold no scope `a` lacks (no
- * scopes = full rights, which only a full-rights caller has), and end no later
- * and allow no more requests than `a` does. Every face reaches this through
+ * scopes = full rights, which only a full-rights caller has), and end no later,
+ * allow no more requests and be usable from no more places (addresses, origins) than `a`. Every face reaches this through
  * KeyService and UserService; none holds a rule of its own.
  */
 export function excessRights(a: Producer, b: Rights, opts: { bounds: boolean } = { bounds: true }): string | null {
@@ -112,10 +123,12 @@ export function coversScopes(held: readonly string[] | null, wanted: readonly st
   return wanted.every((s) => held.includes(s) || (held.includes(WILDCARD_SCOPE) && !native.includes(s)))
 }
 
-/** Why bounds `b` reach further than `a` (later expiry, looser rate, larger budget or refill), or null. */
+/** Why bounds `b` reach further than `a` (later expiry, wider restrictions, looser rate, larger budget or refill), or null. */
 export function excessBounds(a: Bounds, b: Bounds): string | null {
   if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt)))
     return 'it would expire later than this credential'
+  const wider = excessRestrictions(a.restrictions, b.restrictions)
+  if (wider) return wider
   const ar = a.rateLimit
   const br = b.rateLimit
   if (ar && (!br || br.limit > ar.limit || br.window_s < ar.window_s))

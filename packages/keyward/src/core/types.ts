@@ -1,3 +1,5 @@
+import type { Restrictions } from './restrictions.js'
+
 /** Domain types shared by services, stores and faces. Times are ISO-8601 UTC strings. */
 
 export type ActorKind = 'user' | 'application' | 'device'
@@ -58,6 +60,10 @@ export interface ApiKey {
   refill: Refill | null
   lastRefillAt: string | null
   lastUsedAt: string | null
+  /** Where the key may be used; null: anywhere (core/restrictions.ts). */
+  restrictions: Restrictions | null
+  /** Its id in the system it was imported from (unique per owner); null for keys made here. */
+  externalId: string | null
   createdByActorId: number | null
   /** The key that produced this one (its creator's credential), or null: see migration 0013. */
   createdByKeyId: number | null

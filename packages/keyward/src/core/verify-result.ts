@@ -10,6 +10,8 @@ export const VERIFY_CODES = [
   'INSUFFICIENT_SCOPES',
   'USAGE_EXCEEDED',
   'RATE_LIMITED',
+  /** The key's restrictions (ip_allow, origin_allow) refuse the call's context, or the context does not say. */
+  'FORBIDDEN_CONTEXT',
 ] as const
 export type VerifyCode = (typeof VERIFY_CODES)[number]
 

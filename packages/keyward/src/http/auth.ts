@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KeywardError } from '../core/errors.js'
+import type { CallContext } from '../core/restrictions.js'
 import type { Principal } from '../core/types.js'
 import type { AuthService } from '../services/auth/auth-service.js'
 import type { RequestContext } from '../services/context.js'
@@ -18,6 +19,15 @@ export function bearerToken(req: FastifyRequest): string | null {
   return m ? m[1]! : null
 }
 
+/**
+ * Where a request comes from, for a key's restrictions: its client address (`req.ip`, which
+ * honours KEYWARD_TRUST_PROXY: without it a client's X-Forwarded-For is not believed) and its Origin.
+ */
+export function callContextOf(req: FastifyRequest): CallContext {
+  const origin = req.headers.origin
+  return typeof origin === 'string' ? { ip: req.ip, origin } : { ip: req.ip }
+}
+
 /** preHandler: resolves the bearer credential to a principal, or answers 401. */
 export function authenticate(auth: AuthService) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
@@ -27,7 +37,7 @@ export function authenticate(auth: AuthService) {
         'unauthorized',
         'missing credentials: send Authorization: Bearer <session token or API key>',
       )
-    req.principal = await auth.authenticate(token)
+    req.principal = await auth.authenticate(token, callContextOf(req))
   }
 }
 

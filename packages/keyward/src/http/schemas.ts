@@ -61,6 +61,26 @@ const Remaining = Type.Integer({
   maximum: 1_000_000_000,
   description: 'Verifications left; each valid verification takes one.',
 })
+const RestrictionList = (description: string) =>
+  Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true, description }),
+  )
+/** Where a key may be used (core/restrictions.ts); each entry is checked there, and a bad one is a 400 naming it. */
+const Restrictions = Type.Object(
+  {
+    ip_allow: RestrictionList(
+      'Client addresses the key works from: IPv4/IPv6 addresses or CIDRs (10.0.0.0/8, 2001:db8::/32).',
+    ),
+    origin_allow: RestrictionList(
+      'Origin header values the key works from: [scheme://][*.]host[:port]; no scheme means https, *. any subdomain.',
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Calls from elsewhere, or that do not say where they come from, answer FORBIDDEN_CONTEXT. Empty lists or null: anywhere.',
+  },
+)
 const KeyName = Type.String({ minLength: 1, maxLength: 100 })
 const Description = Type.String({ maxLength: 1000 })
 
@@ -86,6 +106,13 @@ export const ApiKeyBody = Type.Object({
   rate_limit: Nullable(Type.Object({ limit: Type.Integer(), window_s: Type.Integer() })),
   remaining: Nullable(Type.Integer()),
   refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
+  restrictions: Nullable(
+    Type.Object({
+      ip_allow: Type.Optional(Type.Array(Type.String())),
+      origin_allow: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  external_id: Nullable(Type.String({ description: 'Its id in the system it was imported from.' })),
   last_used_at: Nullable(Type.String()),
   created_by_key_id: Nullable(
     Type.Integer({ description: 'The key whose holder created this one (null: created with a password session).' }),
@@ -113,6 +140,8 @@ export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
     rate_limit: k.rateLimit,
     remaining: k.remaining,
     refill: k.refill,
+    restrictions: k.restrictions,
+    external_id: k.externalId,
     last_used_at: k.lastUsedAt,
     created_by_key_id: k.createdByKeyId,
     created_at: k.createdAt,
@@ -126,6 +155,7 @@ const limitFields = {
   rate_limit: Type.Optional(Nullable(RateLimit)),
   remaining: Type.Optional(Nullable(Remaining)),
   refill: Type.Optional(Nullable(Refill)),
+  restrictions: Type.Optional(Nullable(Restrictions)),
 }
 
 export const CreateKeyBody = Type.Object(
@@ -220,6 +250,21 @@ export const VerifyBody = Type.Object(
   {
     key: Type.String({ minLength: 1, maxLength: 1024 }),
     scopes: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
+    context: Type.Optional(
+      Type.Object(
+        {
+          ip: Type.Optional(
+            Type.String({ maxLength: 64, description: "The client's address, as your server saw it." }),
+          ),
+          origin: Type.Optional(Type.String({ maxLength: 300, description: "The request's Origin header." })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Where the call you are verifying comes from. A key with restrictions needs the parts it restricts, else FORBIDDEN_CONTEXT.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 )

@@ -25,6 +25,7 @@ import { TokenService } from './auth/token-service.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { UsageService } from './keys/usage-service.js'
+import { KeyImporter } from './keys/key-import.js'
 import { UserService } from './auth/user-service.js'
 import { UserLifecycle } from './auth/user-lifecycle.js'
 import { UserLifecycleRepository } from '../store/user-lifecycle-repository.js'
@@ -46,6 +47,8 @@ export interface Services {
   keys: KeyService
   /** Revoking a key with the keys it made (`created_by_key_id`). */
   keyLineage: KeyLineage
+  /** `POST /v1/keys/import`: keys made elsewhere, by plaintext or hash. */
+  keyImport: KeyImporter
   users: UserService
   /** Passwords, instance roles, deactivation and deletion of users (issue 14). */
   userLifecycle: UserLifecycle
@@ -140,6 +143,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
+    keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     userLifecycle: new UserLifecycle(

@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, VerifiableKey } from '../core/types.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
@@ -53,6 +54,8 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
    * `findByHash` only; the verifier folds it into `disabledAt` (`services/keys/verifier.ts`).
    */
   ownerDeactivatedAt?: string | null
+  /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
+  contextRule: ContextRule | null
 }
 
 type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
@@ -83,12 +86,17 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
         : null,
     lastRefillAt: r.last_refill_at,
     lastUsedAt: r.last_used_at,
+    restrictions: r.restrictions === null ? null : (JSON.parse(r.restrictions) as Restrictions),
+    externalId: r.external_id,
     createdByActorId: r.created_by_actor_id,
     createdByKeyId: r.created_by_key_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }
 }
+
+/** Rows per INSERT of an import: 27 columns × 100 stays under SQLite's 32,766 bound parameters. */
+const IMPORT_CHUNK = 100
 
 const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =>
   [r.hash, r.previous_hash].filter((h): h is string => h !== null)
@@ -164,6 +172,48 @@ export class KeyRepository {
     return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }
   }
 
+  /**
+   * Imported keys, all or none: one transaction of multi-row inserts. Returns their ids in
+   * `rows` order. A hash or (owner, external_id) already taken fails the whole call.
+   */
+  async insertMany(rows: readonly NewApiKeyRow[]): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids: number[] = []
+      for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
+        const chunk = rows.slice(i, i + IMPORT_CHUNK)
+        const r = await trx.insertInto('api_key').values(chunk).returning('id').execute()
+        ids.push(...r.map((x) => x.id))
+      }
+      return ids
+    })
+  }
+
+  /** Which of these (owner actor, external id) pairs exist already, as `actorId:externalId` → key id. */
+  async findExternal(pairs: readonly { actorId: number; externalId: string }[]): Promise<Map<string, number>> {
+    if (pairs.length === 0) return new Map()
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['id', 'actor_id', 'external_id'])
+      .where('external_id', 'in', [...new Set(pairs.map((p) => p.externalId))])
+      .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
+      .execute()
+    return new Map(rows.map((r) => [`${r.actor_id}:${r.external_id}`, r.id]))
+  }
+
+  /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name`. */
+  async namesTaken(pairs: readonly { actorId: number; name: string }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set()
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['actor_id', 'name'])
+      .where('kind', '=', 'user')
+      .where('revoked_at', 'is', null)
+      .where('name', 'in', [...new Set(pairs.map((p) => p.name))])
+      .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
+      .execute()
+    return new Set(rows.map((r) => `${r.actor_id}:${r.name}`))
+  }
+
   /** Deletes a key; returns its hashes, or undefined if there was none. */
   async delete(id: number): Promise<string[] | undefined> {
     const r = await this.changingKeys((db) =>
@@ -205,6 +255,7 @@ export class KeyRepository {
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
       ownerDeactivatedAt: r.owner_deactivated_at,
+      contextRule: compileRestrictions(key.restrictions),
     }
   }
 

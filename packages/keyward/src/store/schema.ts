@@ -74,6 +74,10 @@ export interface ApiKeyTable {
   created_by_key_id: number | null
   created_at: string
   updated_at: string
+  /** JSON `{ip_allow?, origin_allow?}` (core/restrictions.ts); null: usable from anywhere. Migration 0009. */
+  restrictions: string | null
+  /** The key's id in the system it was imported from, unique per owner (migration 0009); null otherwise. */
+  external_id: string | null
 }
 
 export interface SessionTable {

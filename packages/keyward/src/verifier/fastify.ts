@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { VerifyResult } from '../core/verify-result.js'
 import type { KeywardVerifier } from './index.js'
+import { callContext } from './call-context.js'
 import { keyFromHeaders, refusalOf } from './refusal.js'
 
 declare module 'fastify' {
@@ -28,14 +29,16 @@ export const keywardFastify: FastifyPluginAsync<KeywardFastifyOptions> = async (
   const extract =
     opts.extractKey ??
     ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
-  const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
+  const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : undefined
   app.decorateRequest('apiKey', null)
   // Callback style, not async: a cached key is answered by `verifySync` without a promise.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const key = extract(req)
-    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    // `req.ip` follows the app's own `trustProxy`: without it, X-Forwarded-For is not believed.
+    const call = { scopes, context: callContext(req.ip, req.headers.origin) }
+    const now = key === null ? null : opts.verifier.verifySync(key, call)
     if (now !== undefined) return admit(req, reply, now, done)
-    opts.verifier.verify(key!, scopes).then((result) => admit(req, reply, result, done), done)
+    opts.verifier.verify(key!, call).then((result) => admit(req, reply, result, done), done)
   })
 }
 

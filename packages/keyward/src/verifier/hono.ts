@@ -1,10 +1,13 @@
 import type { VerifyResult } from '../core/verify-result.js'
 import type { KeywardVerifier } from './index.js'
+import { type TrustProxy, callContext, clientIp, compileTrust } from './call-context.js'
 import { keyFromHeaders, refusalOf } from './refusal.js'
 
 /** The part of Hono's Context this middleware uses; typed structurally so hono is not a dependency. */
 export interface HonoLikeContext {
   req: { header(name: string): string | undefined }
+  /** On @hono/node-server, `{incoming, outgoing}`: where the socket's peer address is found. */
+  env?: unknown
   set(key: 'apiKey', value: VerifyResult): void
   json(body: unknown, status?: number, headers?: Record<string, string>): Response
 }
@@ -14,6 +17,13 @@ export interface KeywardHonoOptions {
   verifier: KeywardVerifier
   /** Scopes every request's key must hold. */
   scopes?: readonly string[]
+  /** Proxies whose X-Forwarded-For is believed, for keys restricted by address; unset: none. */
+  trustProxy?: TrustProxy
+  /**
+   * The socket's peer address. Default: @hono/node-server's `c.env.incoming.socket.remoteAddress`;
+   * other runtimes pass theirs (e.g. from `getConnInfo`), else address-restricted keys are refused.
+   */
+  peerAddress?: (c: HonoLikeContext) => string | undefined
 }
 
 /**
@@ -22,14 +32,27 @@ export interface KeywardHonoOptions {
  * Declare `Variables: { apiKey: VerifyResult }` on the app to read it typed.
  */
 export function keywardHono(opts: KeywardHonoOptions) {
-  const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
+  const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : undefined
+  const trust = compileTrust(opts.trustProxy)
+  const peer = opts.peerAddress ?? nodeServerPeer
   // Not async: a cached key is answered by `verifySync`, and the promise is `next()`'s own.
   return (c: HonoLikeContext, next: () => Promise<void>): Promise<Response | void> => {
     const key = keyFromHeaders(c.req.header('authorization'), c.req.header('x-api-key'))
-    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    const ip = clientIp({ socket: { remoteAddress: peer(c) }, headers: forwardedFor(c) } as never, trust)
+    const call = { scopes, context: callContext(ip, c.req.header('origin')) }
+    const now = key === null ? null : opts.verifier.verifySync(key, call)
     if (now !== undefined) return admit(c, next, now)
-    return opts.verifier.verify(key!, scopes).then((result) => admit(c, next, result))
+    return opts.verifier.verify(key!, call).then((result) => admit(c, next, result))
   }
+}
+
+function nodeServerPeer(c: HonoLikeContext): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress
+}
+
+function forwardedFor(c: HonoLikeContext): Record<string, string> {
+  const xff = c.req.header('x-forwarded-for')
+  return xff === undefined ? {} : { 'x-forwarded-for': xff }
 }
 
 /** Continues with `apiKey` set, or answers the refusal. */

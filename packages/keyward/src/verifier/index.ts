@@ -1,10 +1,13 @@
 import type { Registry } from 'prom-client'
 import { type Config, loadConfig } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
+import type { CallContext } from '../core/restrictions.js'
 import type { VerifyResult } from '../core/verify-result.js'
 import { openVerifyStack } from '../services/verify-stack.js'
 
 export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-result.js'
+export type { CallContext } from '../core/restrictions.js'
+export type { TrustProxy } from './call-context.js'
 
 /** Settings of an embedded verifier; everything but `databaseUrl` has the server's default. */
 export interface VerifierConfig extends Partial<
@@ -27,17 +30,28 @@ export interface VerifierConfig extends Partial<
   onError?: (e: unknown) => void
 }
 
+/** What one verification asks besides the key. */
+export interface VerifyCallOptions {
+  /** Scopes the key must hold, else INSUFFICIENT_SCOPES. */
+  scopes?: readonly string[]
+  /**
+   * Where the call comes from (the middlewares fill it from the request). A key with restrictions
+   * answers FORBIDDEN_CONTEXT when it does not match, or lacks the part the key restricts.
+   */
+  context?: CallContext
+}
+
 /** An in-process verifier: `verify` answers like `POST /v1/keys/verify`, without an HTTP hop. */
 export interface KeywardVerifier {
   /** Verifies a presented key; never throws for a bad key (the answer says why). */
-  verify(key: string, opts?: { scopes?: readonly string[] }): Promise<VerifyResult>
+  verify(key: string, opts?: VerifyCallOptions): Promise<VerifyResult>
   /**
    * The same answer without a promise when it needs no I/O: a cached key (known or known-unknown)
    * or a malformed one. `undefined` means "call `verify`": the key is not cached, it has a usage
    * limit (an atomic database decrement), or a rate limit kept in Redis or PostgreSQL. Nothing is
    * counted or consumed when it returns `undefined`, so calling `verify` next counts once.
    */
-  verifySync(key: string, opts?: { scopes?: readonly string[] }): VerifyResult | undefined
+  verifySync(key: string, opts?: VerifyCallOptions): VerifyResult | undefined
   /** Cached entries (for metrics). */
   readonly cacheSize: number
   /**

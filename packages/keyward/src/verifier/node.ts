@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { VerifyResult } from '../core/verify-result.js'
 import type { KeywardVerifier } from './index.js'
+import { type TrustProxy, callContext, clientIp, compileTrust } from './call-context.js'
 import { keyFromHeaders, refusalOf } from './refusal.js'
 
 /** Options of the Node http / Express-style middleware. */
@@ -10,10 +11,15 @@ export interface KeywardMiddlewareOptions {
   scopes?: readonly string[]
   /** Where the key is; default `Authorization: Bearer`, then `X-API-Key`. */
   extractKey?: (req: IncomingMessage) => string | null
+  /**
+   * Proxies whose X-Forwarded-For is believed, for keys restricted by address (`ip_allow`). Unset:
+   * Express's `req.ip` when there is one (it follows the app's `trust proxy`), else the socket's peer.
+   */
+  trustProxy?: TrustProxy
 }
 
 /** A request after the middleware accepted it. */
-export type VerifiedRequest = IncomingMessage & { apiKey?: VerifyResult }
+export type VerifiedRequest = IncomingMessage & { apiKey?: VerifyResult; ip?: string }
 
 /**
  * `(req, res, next)` middleware for Express, Connect, Polka or plain `node:http`:
@@ -24,13 +30,17 @@ export function keywardMiddleware(opts: KeywardMiddlewareOptions) {
   const extract =
     opts.extractKey ??
     ((req: IncomingMessage) => keyFromHeaders(req.headers.authorization, first(req.headers['x-api-key'])))
-  const scopes = opts.scopes && opts.scopes.length > 0 ? { scopes: opts.scopes } : undefined
+  const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : undefined
+  const trust = compileTrust(opts.trustProxy)
+  const ipOf = (req: VerifiedRequest) =>
+    opts.trustProxy === undefined && typeof req.ip === 'string' ? req.ip : clientIp(req, trust)
   return (req: VerifiedRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     const key = extract(req)
+    const call = { scopes, context: callContext(ipOf(req), req.headers.origin) }
     // A cached key is answered by `verifySync`: no promise, `next()` in the same tick.
-    const now = key === null ? null : opts.verifier.verifySync(key, scopes)
+    const now = key === null ? null : opts.verifier.verifySync(key, call)
     if (now !== undefined) return admit(req, res, next, now)
-    opts.verifier.verify(key!, scopes).then((result) => admit(req, res, next, result), next)
+    opts.verifier.verify(key!, call).then((result) => admit(req, res, next, result), next)
   }
 }
 

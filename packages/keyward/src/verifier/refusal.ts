@@ -18,6 +18,7 @@ const STATUS: Record<Exclude<VerifyCode, 'VALID'>, number> = {
   INSUFFICIENT_SCOPES: 403,
   USAGE_EXCEEDED: 429,
   RATE_LIMITED: 429,
+  FORBIDDEN_CONTEXT: 403,
 }
 
 /** How every middleware answers a refused key: status, Keyward's error envelope, headers. */

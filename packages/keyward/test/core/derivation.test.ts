@@ -8,6 +8,20 @@ const bounds: fc.Arbitrary<Bounds> = fc.record({
   rateLimit: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 5 }), window_s: fc.integer({ min: 1, max: 5 }) })),
   remaining: fc.option(fc.integer({ min: 0, max: 5 })),
   refill: fc.option(fc.record({ amount: fc.integer({ min: 1, max: 5 }), interval_s: fc.integer({ min: 1, max: 5 }) })),
+  restrictions: fc.option(
+    fc.record(
+      {
+        ip_allow: fc.subarray(['10.0.0.0/8', '10.1.0.0/16', '10.1.2.3', '::ffff:10.0.0.0/104', '192.168.0.0/16']),
+        origin_allow: fc.subarray([
+          '*.example.com',
+          'https://a.example.com',
+          '*.a.example.com',
+          'http://a.example.com',
+        ]),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
 })
 
 describe('derivation rule: bounds', () => {
@@ -23,7 +37,8 @@ describe('derivation rule: bounds', () => {
   it('lets nothing unbounded come from a bounded credential, and anything come from an unbounded one', () => {
     fc.assert(
       fc.property(bounds, (a) => {
-        const bounded = a.expiresAt !== null || a.rateLimit !== null || a.remaining !== null
+        const restricted = (a.restrictions?.ip_allow?.length ?? 0) + (a.restrictions?.origin_allow?.length ?? 0) > 0
+        const bounded = a.expiresAt !== null || a.rateLimit !== null || a.remaining !== null || restricted
         assert.equal(excessBounds(a, UNBOUNDED) === null, !bounded)
         assert.equal(excessBounds(UNBOUNDED, a), null)
       }),

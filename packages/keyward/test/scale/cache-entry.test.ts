@@ -32,13 +32,15 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     refill: null,
     lastRefillAt: null,
     lastUsedAt: null,
+    restrictions: null,
+    externalId: null,
     createdByActorId: 7,
     createdByKeyId: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,
   }
-  return { key, owner: o, role: 'admin', matchedPrevious: false, previousHashExpiresAt: null }
+  return { key, owner: o, role: 'admin', matchedPrevious: false, previousHashExpiresAt: null, contextRule: null }
 }
 
 describe('compact verification cache entries', () => {
@@ -62,6 +64,7 @@ describe('compact verification cache entries', () => {
       role: 'admin',
       matchedPrevious: false,
       previousHashExpiresAt: null,
+      contextRule: null,
     })
   })
 

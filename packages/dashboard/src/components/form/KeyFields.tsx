@@ -3,6 +3,7 @@ import { Field } from '../ui'
 import { ExpiryField } from './ExpiryField'
 import { type KeyFormState, fieldError } from './key-form-state'
 import { RateLimitField } from './RateLimitField'
+import { RestrictionsField } from './RestrictionsField'
 import { UsageLimitField } from './UsageLimitField'
 
 /** Scope problems: the schema's, or a 403 for scopes the creator does not hold. */
@@ -67,6 +68,7 @@ export function KeyFields({
       <ExpiryField form={form} set={set} error={error} current={current} />
       <RateLimitField form={form} set={set} error={error} />
       <UsageLimitField form={form} set={set} error={error} />
+      <RestrictionsField form={form} set={set} error={error} />
     </>
   )
 }

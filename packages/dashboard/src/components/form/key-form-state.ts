@@ -24,6 +24,9 @@ export interface KeyFormState {
   refillOn: boolean
   refillAmount: string
   refillIntervalS: string
+  /** Restriction lists as typed (spaces or commas between entries). */
+  ipAllow: string
+  originAllow: string
 }
 
 /** The create form's starting values. */
@@ -41,6 +44,8 @@ export const emptyKeyForm: KeyFormState = {
   refillOn: false,
   refillAmount: '1000',
   refillIntervalS: '86400',
+  ipAllow: '',
+  originAllow: '',
 }
 
 /** The form state that shows an existing key as it is. */
@@ -59,6 +64,8 @@ export function keyFormOf(k: ApiKey): KeyFormState {
     refillOn: k.refill !== null,
     refillAmount: String(k.refill?.amount ?? 1000),
     refillIntervalS: String(k.refill?.interval_s ?? 86400),
+    ipAllow: (k.restrictions?.ip_allow ?? []).join(' '),
+    originAllow: (k.restrictions?.origin_allow ?? []).join(' '),
   }
 }
 
@@ -73,9 +80,19 @@ export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | 
   return new Date(now + PRESET_MS[f.expiry]).toISOString()
 }
 
-/** Rate limit, usage limit and refill as the API's fields (null clears them). */
-export function limitsOf(f: KeyFormState): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill'>> {
+const entries = (s: string) => s.split(/[\s,]+/).filter(Boolean)
+
+/** Rate limit, usage limit, refill and restrictions as the API's fields (null clears them). */
+export function limitsOf(
+  f: KeyFormState,
+): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill' | 'restrictions'>> {
+  const ip = entries(f.ipAllow)
+  const origin = entries(f.originAllow)
   return {
+    restrictions:
+      ip.length + origin.length === 0
+        ? null
+        : { ...(ip.length > 0 && { ip_allow: ip }), ...(origin.length > 0 && { origin_allow: origin }) },
     rate_limit: f.rateLimitOn ? { limit: int(f.rateLimit), window_s: int(f.rateWindowS) } : null,
     remaining: f.usageOn ? int(f.remaining) : null,
     refill: f.usageOn && f.refillOn ? { amount: int(f.refillAmount), interval_s: int(f.refillIntervalS) } : null,

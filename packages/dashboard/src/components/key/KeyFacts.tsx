@@ -57,6 +57,8 @@ export function KeyFacts({ k }: { k: ApiKey }) {
         {k.remaining ?? 'unlimited'}
         {k.refill && `, reset to ${k.refill.amount} every ${duration(k.refill.interval_s)}`}
       </dd>
+      <dt>Usable from</dt>
+      <dd>{usableFrom(k)}</dd>
       {k.disabled_at && (
         <>
           <dt>Disabled</dt>
@@ -74,4 +76,14 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       )}
     </dl>
   )
+}
+
+/** The key's restrictions in words: its addresses and origins, or anywhere. */
+function usableFrom(k: ApiKey): string {
+  const r = k.restrictions
+  const parts = [
+    r?.ip_allow?.length ? `addresses ${r.ip_allow.join(', ')}` : '',
+    r?.origin_allow?.length ? `origins ${r.origin_allow.join(', ')}` : '',
+  ].filter(Boolean)
+  return parts.length > 0 ? parts.join('; ') : 'anywhere'
 }

@@ -16,13 +16,21 @@ import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
 import { UsageError, parse } from '../parse.js'
 import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
+import { registerKeyImport } from './key-import.js'
+import {
+  type RestrictionFlags,
+  contextOf,
+  contextOptions,
+  restrictionOptions,
+  restrictionsOf,
+} from './key-restrictions.js'
 
 type Env = Record<string, string | undefined>
 
 /** Exit code of `keys verify` for a key that is refused (distinct from 1, an API error). */
 export const EXIT_KEY_REFUSED = 3
 
-interface LimitFlags {
+interface LimitFlags extends RestrictionFlags {
   description?: string
   expiresAt?: string | null
   scopes?: string[]
@@ -35,7 +43,7 @@ interface LimitFlags {
 
 /** Options shared by `keys create` and `keys update`. */
 function limitOptions(cmd: Command): Command {
-  return cmd
+  return restrictionOptions(cmd)
     .option('--description <text>', 'free text')
     .option('--expires-at <date>', 'ISO-8601 date, e.g. 2027-12-31T23:59:59Z ("never" for none)', parse.expiry)
     .option(
@@ -52,7 +60,9 @@ function limitOptions(cmd: Command): Command {
 }
 
 function limitsOf(o: LimitFlags): UpdateKeyInput {
+  const restrictions = restrictionsOf(o)
   return {
+    ...(restrictions && { restrictions }),
     ...(o.description !== undefined && { description: o.description }),
     ...(o.expiresAt !== undefined && { expires_at: o.expiresAt }),
     ...(o.scopes !== undefined && { scopes: o.scopes }),
@@ -79,6 +89,7 @@ function printSecret(out: Printer, created: CreatedKey, verb: string): void {
 /** `keyward keys create|list|get|update|disable|enable|revoke|delete|roll|verify`. */
 export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage API keys')
+  registerKeyImport(keys, env)
 
   remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
@@ -190,19 +201,24 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .option('--name <name>', 'new name')
       .option(
         '--clear <fields>',
-        'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description',
+        'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description, restrictions',
         parse.list,
       ),
     env,
     async ({ client, out }, o, id) => {
+      // A PATCH replaces all restrictions: keep the list this command does not name.
+      const partial = (o.ipAllow === undefined) !== (o.originAllow === undefined)
+      const current = partial ? (await client.apiKeys.get(id)).restrictions : null
+      const restrictions = restrictionsOf(o, current)
       const patch: UpdateKeyInput = {
         ...limitsOf(o),
+        ...(restrictions && { restrictions }),
         ...(o.name !== undefined && { name: o.name }),
         ...clearedFields(o.clear ?? []),
       }
       if (Object.keys(patch).length === 0)
         throw new UsageError(
-          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --clear (run `keyward keys update --help` for usage)',
+          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --ip-allow, --origin-allow, --clear (run `keyward keys update --help` for usage)',
         )
       const k = await client.apiKeys.update(id, patch)
       out.result(k, () => out.line(keyFields(k)))
@@ -298,17 +314,23 @@ export function registerKeyCommands(program: Command, env: Env): void {
     },
   )
 
-  remoteAction<{ scopes?: string[] }, [string | undefined]>(
-    remoteOptions(
-      keys
-        .command('verify')
-        .description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
-        .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'),
-    ).option('--scopes <scopes>', 'scopes the key must hold', parse.list),
+  remoteAction<{ scopes?: string[]; ip?: string; origin?: string }, [string | undefined]>(
+    contextOptions(
+      remoteOptions(
+        keys
+          .command('verify')
+          .description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
+          .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'),
+      ).option('--scopes <scopes>', 'scopes the key must hold', parse.list),
+    ),
     env,
     async ({ client, out }, o, key) => {
       const secret = key ?? (await promptSecret('Key: '))
-      const r = await client.apiKeys.verify(secret.trim(), o.scopes ? { scopes: o.scopes } : {})
+      const context = contextOf(o)
+      const r = await client.apiKeys.verify(secret.trim(), {
+        ...(o.scopes && { scopes: o.scopes }),
+        ...(context && { context }),
+      })
       out.result(r, () =>
         out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`),
       )
@@ -331,6 +353,7 @@ const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
   refill: 'refill',
   'expires-at': 'expires_at',
   description: 'description',
+  restrictions: 'restrictions',
 }
 
 function clearedFields(names: string[]): UpdateKeyInput {

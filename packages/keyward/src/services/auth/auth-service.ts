@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
+import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { SessionRepository, SessionSummary } from '../../store/session-repository.js'
@@ -107,12 +108,15 @@ export class AuthService {
     })
   }
 
-  /** Resolves a bearer credential, or throws 401. */
-  async authenticate(token: string): Promise<Principal> {
+  /**
+   * Resolves a bearer credential, or throws 401. `context`: where the request comes from; a key
+   * with restrictions is refused (401, FORBIDDEN_CONTEXT) outside them, and when it is null or missing a part.
+   */
+  async authenticate(token: string, context: CallContext | null): Promise<Principal> {
     // A session the database cannot answer for is 503, not 500: the client retries (a logout included).
     if (token.startsWith(SESSION_PREFIX))
       return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
-    const r = await this.verifier.verify(token)
+    const r = await this.verifier.verify(token, context ? { context } : undefined)
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') {
       const retryAfterS = Math.max(1, Math.ceil((Date.parse(r.ratelimit?.reset_at ?? '') - Date.now()) / 1000) || 1)

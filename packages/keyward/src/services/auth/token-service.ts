@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import { narrowScopes } from '../../core/policy.js'
+import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
@@ -98,8 +99,9 @@ export class TokenService {
    * Realm `api-key` login: a user key opens a session of its owner, an application
    * key one of its application (Realm's server user). Any other key, or a refused one, is a 401.
    */
-  async realmLoginKey(key: string, deviceId: string | null, ip: string | null): Promise<RealmLogin> {
-    const p = await this.auth.authenticate(key).catch((e: unknown) => {
+  async realmLoginKey(key: string, deviceId: string | null, context: CallContext): Promise<RealmLogin> {
+    const ip = context.ip ?? null
+    const p = await this.auth.authenticate(key, context).catch((e: unknown) => {
       throw e instanceof KeywardError && e.code === 'unauthorized'
         ? new KeywardError('unauthorized', 'invalid API key')
         : e
@@ -242,10 +244,13 @@ export class TokenService {
    */
   async fluxbaseSignOut(accessToken: string | null, ip: string | null): Promise<void> {
     if (!accessToken) return
-    const p = await unlessUnavailable('the sign-out', () => this.auth.authenticate(accessToken)).catch((e: unknown) => {
-      if (e instanceof KeywardError && e.code === 'unauthorized') return null
-      throw e
-    })
+    const p = await unlessUnavailable('the sign-out', () =>
+      this.auth.authenticate(accessToken, null),
+    ) /* a session's sign-out: a key is ignored anyway */
+      .catch((e: unknown) => {
+        if (e instanceof KeywardError && e.code === 'unauthorized') return null
+        throw e
+      })
     if (!p || p.sessionId === null) return
     await this.auth.logout(p, ip) // also deletes the refresh tokens renewing this session
   }

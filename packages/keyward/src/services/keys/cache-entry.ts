@@ -41,6 +41,7 @@ export class EntryCompactor {
       role: l.role === 'admin' ? 'admin' : 'member',
       matchedPrevious: l.matchedPrevious,
       previousHashExpiresAt: l.previousHashExpiresAt,
+      contextRule: l.contextRule, // compiled and frozen by the lookup
     })
   }
 

@@ -10,6 +10,7 @@ import {
   visiblePrefix,
 } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
+import { type Restrictions, normalizeRestrictions, restrictionsProblem } from '../../core/restrictions.js'
 import {
   type ActorKind,
   type ApiKey,
@@ -33,6 +34,8 @@ import type { VerifyCache } from './verify-cache.js'
 
 export interface KeyLimits {
   scopes?: string[]
+  /** Where the key may be used (core/restrictions.ts); null or empty lists: anywhere. */
+  restrictions?: Restrictions | null
   meta?: Record<string, unknown>
   rate_limit?: RateLimit | null
   remaining?: number | null
@@ -120,13 +123,13 @@ export class KeyService {
     if (secret.startsWith(SESSION_PREFIX))
       throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
     const owner = await this.resolveOwner(ctx, input.owner)
+    checkLimits(input)
     const scopes = input.scopes ?? []
     const rights = rightsOfKey({ scopes, ...boundsOfInput(input) }, owner)
     requireCovers(await producerOf(ctx, this.keys), rights, 'create this key', { bounds: derivation === 'bounded' })
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
-    checkLimits(input)
     const meta = serializeMeta(input.meta ?? {})
     if (input.max_live_keys !== undefined && (await this.keys.countLive(owner.actorId, kind)) >= input.max_live_keys) {
       throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
@@ -167,7 +170,12 @@ export class KeyService {
         updated_at: now,
       })
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
-      await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes })
+      await this.audit.record(ctx, 'key.create', target(apiKey), {
+        name,
+        kind,
+        scopes,
+        ...(apiKey.restrictions && { restrictions: apiKey.restrictions }),
+      })
       return apiKey
     } catch (e) {
       if (isUniqueViolation(e))
@@ -224,6 +232,7 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key, owner } = await this.findVisible(ctx, id)
     assertNotRevoked(key)
+    checkLimits({ restrictions: input.restrictions })
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
       if (ctx.principal.keyId === key.id)
         throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
@@ -248,7 +257,10 @@ export class KeyService {
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
     if (input.refill) patch.last_refill_at = this.clock.now().toISOString()
-    return this.write(ctx, key, 'key.update', patch, { fields: Object.keys(input) })
+    return this.write(ctx, key, 'key.update', patch, {
+      fields: Object.keys(input),
+      ...(input.restrictions !== undefined && { restrictions: normalizeRestrictions(input.restrictions) }),
+    })
   }
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {
@@ -382,7 +394,8 @@ export class KeyService {
     return producer
   }
 
-  private async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
+  /** The owner a new key names (default: the caller), or 404 when the caller cannot see it. */
+  async resolveOwner(ctx: RequestContext, ref: CreateKeyInput['owner']): Promise<Owner> {
     const p = ctx.principal
     if (!ref) return p.owner
     if (ref.kind === 'user' && p.owner.kind !== 'user')
@@ -401,10 +414,12 @@ export class KeyService {
 export type Derivation = 'bounded' | 'registration'
 
 /** Update fields that change what a key may do; the others (name, description, meta) only label it. */
-const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at'] as const
+const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at', 'restrictions'] as const
 
-function boundsOfInput(input: CreateKeyInput): Bounds {
+/** The bounds a new key would have (the derivation rule compares them with its producer's). */
+export function boundsOfInput(input: CreateKeyInput): Bounds {
   return {
+    restrictions: normalizeRestrictions(input.restrictions),
     expiresAt: normalizeDate(input.expires_at),
     rateLimit: input.rate_limit ?? null,
     remaining: input.remaining ?? null,
@@ -415,6 +430,7 @@ function boundsOfInput(input: CreateKeyInput): Bounds {
 /** A key's bounds once `input` is applied. */
 function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
   return {
+    restrictions: input.restrictions === undefined ? key.restrictions : normalizeRestrictions(input.restrictions),
     expiresAt: input.expires_at === undefined ? key.expiresAt : normalizeDate(input.expires_at),
     rateLimit: input.rate_limit === undefined ? key.rateLimit : input.rate_limit,
     remaining: input.remaining === undefined ? key.remaining : input.remaining,
@@ -444,18 +460,26 @@ function assertNotRevoked(key: ApiKey): void {
     })
 }
 
-function checkLimits(input: KeyLimits): void {
+/** 400 for restrictions with a bad entry, or a refill without a usage limit. */
+export function checkLimits(input: KeyLimits): void {
+  const bad = restrictionsProblem(input.restrictions)
+  if (bad) throw invalidField(bad.field, bad.message)
   if (input.refill && (input.remaining === undefined || input.remaining === null))
     throw invalid('refill needs a usage limit (remaining)')
 }
 
-function limitColumns(input: KeyLimits): ApiKeyUpdate {
+/** The columns of a key's limits and restrictions (only those `input` names). */
+export function limitColumns(input: KeyLimits): ApiKeyUpdate {
   const out: ApiKeyUpdate = {}
   if (input.rate_limit !== undefined) {
     out.rate_limit = input.rate_limit?.limit ?? null
     out.rate_limit_window_s = input.rate_limit?.window_s ?? null
   }
   if (input.remaining !== undefined) out.remaining = input.remaining
+  if (input.restrictions !== undefined) {
+    const r = normalizeRestrictions(input.restrictions)
+    out.restrictions = r && JSON.stringify(r)
+  }
   if (input.refill !== undefined) {
     out.refill_amount = input.refill?.amount ?? null
     out.refill_interval_s = input.refill?.interval_s ?? null

@@ -2,6 +2,7 @@ import { canSeeOwner } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { hashSecret, isWellFormedKey } from '../../core/key-format.js'
 import { keyStatus, missingScopes } from '../../core/policy.js'
+import type { CallContext } from '../../core/restrictions.js'
 import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
@@ -16,6 +17,8 @@ export interface VerifyOptions {
   scopes?: readonly string[]
   /** When set, keys this principal may not see answer NOT_FOUND (no probing across tenants). */
   viewer?: Principal
+  /** Where the call comes from; a key with restrictions is refused (FORBIDDEN_CONTEXT) when it does not match or is missing. */
+  context?: CallContext
 }
 
 /** A verification's answer; `lookup` (the cached key, for bearer authentication) is set for known keys. */
@@ -175,7 +178,7 @@ export class Verifier {
 
   /**
    * The refusal that needs no I/O (unknown, not the viewer's, revoked, disabled, expired, a
-   * rolled-away secret past its grace period, missing scopes), or null when the key passes them.
+   * rolled-away secret past its grace period, a context its restrictions refuse, missing scopes), or null when the key passes them.
    */
   private policy(found: KeyLookup | null, opts: VerifyOptions, now: Date): Verified | null {
     if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(this.callerOf(opts))
@@ -187,6 +190,9 @@ export class Verifier {
     if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > nowMs)) {
       return this.refuse(found, nowMs, 'EXPIRED')
     }
+    // Compiled with the cached entry: only the call's own address and origin are parsed here.
+    if (found.contextRule && !found.contextRule.allows(opts.context))
+      return this.refuse(found, nowMs, 'FORBIDDEN_CONTEXT')
     if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0)
       return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
     return null

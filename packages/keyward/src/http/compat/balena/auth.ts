@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KeywardError } from '../../../core/errors.js'
 import type { AuthService } from '../../../services/auth/auth-service.js'
-import { bearerToken } from '../../auth.js'
+import { bearerToken, callContextOf } from '../../auth.js'
 import { splitQuery } from './query-string.js'
 
 /**
@@ -13,6 +13,6 @@ export function balenaAuthenticate(auth: AuthService) {
     const token = bearerToken(req) ?? (splitQuery(req.url).get('apikey') || null)
     if (!token)
       throw new KeywardError('unauthorized', 'missing credentials: send Authorization: Bearer <token or API key>')
-    req.principal = await auth.authenticate(token)
+    req.principal = await auth.authenticate(token, callContextOf(req))
   }
 }

@@ -3,7 +3,7 @@ import { KeywardError } from '../../../core/errors.js'
 import type { Principal } from '../../../core/types.js'
 import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
-import { bearerToken } from '../../auth.js'
+import { bearerToken, callContextOf } from '../../auth.js'
 import { keyWord } from './errors.js'
 
 /** Headers a Fluxbase client sends a key in (v0.2.0, 2026). `apikey` is the anon key, never a credential. */
@@ -34,7 +34,7 @@ export async function fluxbaseCaller(services: Services, req: FastifyRequest): P
   const key = keyHeader(req)
   if (bearer) {
     try {
-      return { principal: await services.auth.authenticate(bearer), ip: req.ip }
+      return { principal: await services.auth.authenticate(bearer, callContextOf(req)), ip: req.ip }
     } catch (e) {
       if (!key || !(e instanceof KeywardError && e.code === 'unauthorized'))
         throw e instanceof KeywardError && e.code === 'unauthorized' ? invalidToken() : e
@@ -44,7 +44,7 @@ export async function fluxbaseCaller(services: Services, req: FastifyRequest): P
   const word = keyWord(req.url)
   let principal: Principal
   try {
-    principal = await services.auth.authenticate(key)
+    principal = await services.auth.authenticate(key, callContextOf(req))
   } catch (e) {
     if (!(e instanceof KeywardError && e.code === 'unauthorized')) throw e
     const code = (e.details as { code?: string } | undefined)?.code ?? ''

@@ -4,7 +4,7 @@ import type { Config } from '../../../config.js'
 import { KeywardError } from '../../../core/errors.js'
 import type { RealmLogin } from '../../../services/auth/token-service.js'
 import type { Services } from '../../../services/index.js'
-import { bearerToken } from '../../auth.js'
+import { bearerToken, callContextOf } from '../../auth.js'
 import { keyLoginErrors, passwordLoginErrors } from './errors.js'
 import { RealmErrorBody, RealmProfileBody, deviceIdOf, toRealmProfile } from './wire.js'
 
@@ -85,7 +85,7 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
         response: { 200: LoginResponse, ...errors },
       },
     },
-    async (req) => loginWire(await tokens.realmLoginKey(req.body.key, deviceIdOf(req.body), req.ip)),
+    async (req) => loginWire(await tokens.realmLoginKey(req.body.key, deviceIdOf(req.body), callContextOf(req))),
   )
 
   app.post(

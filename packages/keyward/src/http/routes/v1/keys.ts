@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { requireScope } from '../../../core/authz.js'
 import type { Services } from '../../../services/index.js'
+import { fromUnkey } from '../../../services/keys/import-input.js'
 import { ctxOf } from '../../auth.js'
+import { ImportKeysBody, ImportKeysResponse } from '../../import-schemas.js'
 import {
   ApiKeyBody,
   CreateKeyBody,
@@ -35,6 +37,8 @@ const RollBody = Type.Object(
   { grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) },
   { additionalProperties: false },
 )
+/** Body limit of an import call: 1,000 keys of up to about 4 KiB each (meta is at most 4,096 bytes). */
+const IMPORT_BODY_LIMIT = 8 * 1024 * 1024
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
@@ -81,8 +85,32 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       const ctx = ctxOf(req)
       requireScope(ctx.principal, 'keys:verify')
       return toVerifyWire(
-        await services.verifier.verify(req.body.key, { scopes: req.body.scopes, viewer: ctx.principal }),
+        await services.verifier.verify(req.body.key, {
+          scopes: req.body.scopes,
+          viewer: ctx.principal,
+          context: req.body.context,
+        }),
       )
+    },
+  )
+
+  app.post(
+    '/keys/import',
+    {
+      // 1,000 keys with meta and scopes do not fit the default body limit made for one key.
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: {
+        tags: ['keys'],
+        description: 'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id.',
+        body: ImportKeysBody,
+        response: { 200: ImportKeysResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const body = req.body
+      const unkey = 'migrationId' in body
+      const items = unkey ? body.keys.map(fromUnkey) : body.keys
+      return services.keyImport.import(ctxOf(req), items, unkey ? `unkey:${body.apiId}` : null)
     },
   )
 

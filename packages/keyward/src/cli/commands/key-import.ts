@@ -1,0 +1,145 @@
+import { createReadStream, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Command } from 'commander'
+import { type ImportKeyInput, type KeywardClient, isKeywardError } from '@keyward/client'
+import { UsageError, parse } from '../parse.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+import { type ImportTally, ProgressLine, type RejectedLine } from './import-progress.js'
+
+type Env = Record<string, string | undefined>
+
+/** Where an interrupted import resumes: the byte after the last line of the last batch the server took. */
+interface ResumeState {
+  size: number
+  offset: number
+  line: number
+  tally: ImportTally
+  rejected_lines: RejectedLine[]
+}
+
+/** A line waiting to be sent. */
+interface Pending {
+  line: number
+  key: ImportKeyInput
+}
+
+/**
+ * `keyward keys import <file.jsonl>`: one key per line (the fields of `POST /v1/keys/import`),
+ * streamed in batches (all or nothing each; a refused key is set aside with its line number and
+ * the rest sent again). Progress on stderr; `--json` prints a summary instead. After each batch
+ * `<file>.import-state` records how far it got, so running the command again resumes there
+ * (re-sending a batch is harmless too: keys with an external_id are skipped by the server).
+ */
+export function registerKeyImport(keys: Command, env: Env): void {
+  remoteAction<{ batch?: number; restart?: boolean; json?: boolean }, [string]>(
+    remoteOptions(
+      keys
+        .command('import')
+        .description('import keys from a JSONL file (plaintext or hash per line); resumes after an interruption')
+        .argument('<file>', 'JSON Lines: {"plaintext": …} or {"hash": {"value", "variant"}}, plus name, scopes, …'),
+    )
+      .option('--batch <n>', 'keys per request, at most 1000 (default 1000)', parse.positive)
+      .option('--restart', 'ignore the saved position and start from the first line'),
+    env,
+    async ({ client, out }, o, file) => {
+      if ((o.batch ?? 1000) > 1000) throw new UsageError('--batch: at most 1000 keys per request')
+      const size = statSync(file).size
+      const statePath = `${file}.import-state`
+      const state = o.restart ? null : loadState(statePath, size)
+      const progress = new ProgressLine(size, state?.offset ?? 0, state?.tally, state?.rejected_lines, o.json === true)
+      if (state) out.note(`resuming at line ${state.line + 1} (${state.tally.imported} imported before)`)
+      const run = new ImportRun(client, progress, (s) => saveState(statePath, { size, ...s }))
+      await run.file(file, state, o.batch ?? 1000)
+      const summary = progress.summary()
+      out.result(summary, () => progress.finish())
+      if (summary.rejected > 0) process.exitCode = 1
+    },
+  )
+}
+
+/** Written whole then renamed: a run killed while saving leaves the previous state, never half of one. */
+function saveState(path: string, state: ResumeState): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(state))
+  renameSync(`${path}.tmp`, path)
+}
+
+function loadState(path: string, size: number): ResumeState | null {
+  if (!existsSync(path)) return null
+  const s = JSON.parse(readFileSync(path, 'utf8')) as ResumeState
+  return s.size === size ? s : null // another file under the same name: start over
+}
+
+/** Reads, batches and sends; keeps the tally and the resume position. */
+class ImportRun {
+  constructor(
+    private readonly client: KeywardClient,
+    private readonly progress: ProgressLine,
+    private readonly save: (s: Omit<ResumeState, 'size'>) => void,
+  ) {}
+
+  async file(path: string, from: ResumeState | null, batchSize: number): Promise<void> {
+    let offset = from?.offset ?? 0
+    let line = from?.line ?? 0
+    let batch: Pending[] = []
+    const lines = createInterface({ input: createReadStream(path, { start: offset }), crlfDelay: Infinity })
+    for await (const text of lines) {
+      line++
+      offset += Buffer.byteLength(text) + 1
+      const key = this.parseLine(text, line)
+      if (key) batch.push({ line, key })
+      if (batch.length < batchSize) continue
+      await this.send(batch, offset, line)
+      batch = []
+    }
+    await this.send(batch, offset, line)
+  }
+
+  private parseLine(text: string, line: number): ImportKeyInput | null {
+    if (text.trim() === '') return null
+    try {
+      const v: unknown = JSON.parse(text)
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v
+    } catch {
+      // reported below, without the line's content (it may hold a secret)
+    }
+    this.progress.reject(line, 'not a JSON object')
+    return null
+  }
+
+  /** Sends a batch (setting refused keys aside), then records the position. */
+  private async send(batch: Pending[], offset: number, line: number): Promise<void> {
+    if (batch.length > 0) await this.sendAll(batch)
+    this.progress.at(offset)
+    this.save({ offset, line, tally: this.progress.tally, rejected_lines: this.progress.rejectedLines })
+  }
+
+  /**
+   * All or nothing per call: a 400 names the refused key (`keys[i]…`): it is set aside and the
+   * rest sent again. Another refusal (403, 409) names none: the batch is halved until it does.
+   */
+  private async sendAll(batch: Pending[]): Promise<void> {
+    try {
+      const r = await this.client.apiKeys.import(batch.map((p) => p.key))
+      this.progress.add(r.imported, r.unchanged)
+    } catch (e) {
+      if (!isKeywardError(e) || e.status < 400 || e.status >= 500 || e.status === 401) throw e
+      const index = refusedIndex(e.details)
+      if (index !== null && index < batch.length) {
+        this.progress.reject(batch[index]!.line, e.message)
+        const rest = batch.filter((_, i) => i !== index)
+        return rest.length > 0 ? this.sendAll(rest) : undefined
+      }
+      if (batch.length === 1) return this.progress.reject(batch[0]!.line, e.message)
+      const half = Math.ceil(batch.length / 2)
+      await this.sendAll(batch.slice(0, half))
+      await this.sendAll(batch.slice(half))
+    }
+  }
+}
+
+/** The index in `keys[i]…` of a 400's first field, or null. */
+function refusedIndex(details: unknown): number | null {
+  const field = Array.isArray(details) ? (details[0] as { field?: unknown } | undefined)?.field : undefined
+  const m = typeof field === 'string' ? /^keys\[(\d+)\]/.exec(field) : null
+  return m ? Number(m[1]) : null
+}

@@ -1,0 +1,98 @@
+import { Type } from 'typebox'
+import { CreateKeyBody } from './schemas.js'
+
+/**
+ * Wire schemas of `POST /v1/keys/import`: Keyward's own body, or Unkey's `keys.migrateKeys`
+ * body as is. Semantic checks (digest shapes, restrictions, rights) are the importer's.
+ */
+const { name: _name, prefix: _prefix, ...createFields } = CreateKeyBody.properties
+
+const ImportKey = Type.Object(
+  {
+    ...createFields,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    plaintext: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'The secret, hashed on arrival and never stored.' }),
+    ),
+    hash: Type.Optional(
+      Type.Object(
+        {
+          value: Type.String({ minLength: 1, maxLength: 100 }),
+          variant: Type.Union([Type.Literal('sha256_hex'), Type.Literal('sha256_base64')]),
+        },
+        { additionalProperties: false, description: 'SHA-256 of the whole key as your system stored it.' },
+      ),
+    ),
+    external_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'Its id where it comes from: re-imports skip it.' }),
+    ),
+    key_prefix: Type.Optional(Type.String({ maxLength: 40, description: 'The non-secret start listings show.' })),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+const UnkeyKey = Type.Object(
+  {
+    hash: Type.String({ minLength: 3, maxLength: 100 }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 })),
+    roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })),
+    permissions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })),
+    expires: Type.Optional(Type.Integer({ minimum: 0, maximum: 4102444800000 })),
+    enabled: Type.Optional(Type.Boolean()),
+    credits: Type.Optional(
+      Type.Object({
+        remaining: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+        refill: Type.Optional(
+          Type.Object({
+            interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
+            amount: Type.Integer({ minimum: 1 }),
+            refillDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 31 })),
+          }),
+        ),
+      }),
+    ),
+    ratelimits: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String(),
+          limit: Type.Integer({ minimum: 1 }),
+          duration: Type.Integer({ minimum: 1000 }),
+          autoApply: Type.Optional(Type.Boolean()),
+        }),
+        { maxItems: 50 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** `{keys: [...]}` (1 to 1,000), or Unkey's `{migrationId, apiId, keys}`. */
+export const ImportKeysBody = Type.Union([
+  Type.Object({ keys: Type.Array(ImportKey, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      migrationId: Type.String({ minLength: 3, maxLength: 255 }),
+      apiId: Type.String({ minLength: 3, maxLength: 255 }),
+      keys: Type.Array(UnkeyKey, { minItems: 1, maxItems: 1000 }),
+    },
+    { additionalProperties: false },
+  ),
+])
+
+export const ImportKeysResponse = Type.Object({
+  imported: Type.Integer({ minimum: 0 }),
+  unchanged: Type.Integer({
+    minimum: 0,
+    description: 'Keys whose external_id this owner already holds: left as they are.',
+  }),
+  keys: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0 }),
+      id: Type.Integer({ minimum: 1 }),
+      status: Type.Union([Type.Literal('imported'), Type.Literal('unchanged')]),
+    }),
+  ),
+})

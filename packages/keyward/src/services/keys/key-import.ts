@@ -1,0 +1,167 @@
+import { type Producer, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { KeywardError, invalidField } from '../../core/errors.js'
+import { visiblePrefix } from '../../core/key-format.js'
+import { serializeMeta } from '../../core/meta.js'
+import { type Owner, keyKindOf } from '../../core/types.js'
+import { isUniqueViolation } from '../../store/database.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import type { NewApiKeyRow } from '../../store/schema.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import { type RequestContext, producerOf } from '../context.js'
+import { type ImportKeyInput, importedHash } from './import-input.js'
+import { type KeyService, boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-service.js'
+import type { VerifyCache } from './verify-cache.js'
+
+/** At most this many keys per import call: one transaction, answered within a request's time. */
+export const MAX_IMPORT_KEYS = 1000
+
+/** What an import call did, per key in request order. */
+export interface ImportResult {
+  imported: number
+  unchanged: number
+  keys: { index: number; id: number; status: 'imported' | 'unchanged' }[]
+}
+
+/**
+ * `POST /v1/keys/import`: keys whose secret was made elsewhere, by plaintext or by hash, all or
+ * none per call. Idempotent on (owner, external_id): a key already imported is left as it is.
+ * Rights never grow: each key is checked against the importer like a created key (`excessRights`).
+ */
+export class KeyImporter {
+  constructor(
+    private readonly keys: KeyService,
+    private readonly repo: KeyRepository,
+    private readonly cache: VerifyCache,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async import(ctx: RequestContext, items: readonly ImportKeyInput[], source: string | null): Promise<ImportResult> {
+    requireScope(ctx.principal, 'keys:write')
+    if (items.length < 1 || items.length > MAX_IMPORT_KEYS)
+      throw invalidField('keys', `give 1 to ${MAX_IMPORT_KEYS} keys per call`)
+    const producer = await producerOf(ctx, this.repo)
+    const owners = new Map<string, Owner>()
+    const rows: NewApiKeyRow[] = []
+    for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, owners, item, i))
+    refuseDuplicates(rows)
+    const existing = await this.repo.findExternal(
+      rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
+    )
+    const keyOf = (r: NewApiKeyRow) => `${r.actor_id}:${r.external_id}`
+    const fresh = rows.filter((r) => !(r.external_id && existing.has(keyOf(r))))
+    await this.refuseTakenNames(fresh)
+    const ids = fresh.length === 0 ? [] : await this.insert(fresh)
+    const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
+    const result: ImportResult = {
+      imported: fresh.length,
+      unchanged: rows.length - fresh.length,
+      keys: rows.map((r, index) =>
+        idOf.has(r)
+          ? { index, id: idOf.get(r)!, status: 'imported' }
+          : { index, id: existing.get(keyOf(r))!, status: 'unchanged' },
+      ),
+    }
+    await this.audit.record(
+      ctx,
+      'key.import',
+      { type: 'api_key', id: null, ownerActorId: ctx.principal.owner.actorId },
+      { imported: result.imported, unchanged: result.unchanged, ...(source && { source }) },
+    )
+    return result
+  }
+
+  /** The row of one item, or a 400 naming `keys[i].…` / a 403 when the importer lacks its rights. */
+  private async rowOf(
+    ctx: RequestContext,
+    producer: Producer,
+    owners: Map<string, Owner>,
+    item: ImportKeyInput,
+    i: number,
+  ): Promise<NewApiKeyRow> {
+    const hash = importedHash(item, i)
+    const ref = item.owner ? `${item.owner.kind}:${item.owner.id}` : ''
+    const owner = owners.get(ref) ?? (await this.keys.resolveOwner(ctx, item.owner))
+    owners.set(ref, owner)
+    const meta = inItem(i, () => {
+      checkLimits(item)
+      return serializeMeta(item.meta ?? {})
+    })
+    const scopes = item.scopes ?? []
+    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item) }, owner), `import key ${i}`)
+    const now = this.clock.now().toISOString()
+    return {
+      actor_id: owner.actorId,
+      kind: keyKindOf[owner.kind],
+      name: item.name ?? null,
+      description: item.description ?? null,
+      hash,
+      key_prefix: item.key_prefix ?? (item.plaintext ? visiblePrefix(item.plaintext) : ''),
+      scopes: JSON.stringify(scopes),
+      meta,
+      expires_at: inItem(i, () => normalizeDate(item.expires_at)),
+      disabled_at: item.enabled === false ? now : null,
+      ...limitColumns(item),
+      last_refill_at: item.refill ? now : null,
+      external_id: item.external_id ?? null,
+      created_by_actor_id: ctx.principal.owner.actorId,
+      created_at: now,
+      updated_at: now,
+    }
+  }
+
+  /** Live user keys have unique names per owner, imported ones too (one query per call). */
+  private async refuseTakenNames(rows: readonly NewApiKeyRow[]): Promise<void> {
+    const named = rows.filter((r) => r.kind === 'user' && r.name)
+    const taken = await this.repo.namesTaken(named.map((r) => ({ actorId: r.actor_id, name: r.name! })))
+    const clash = named.find((r) => taken.has(`${r.actor_id}:${r.name}`))
+    if (clash)
+      throw new KeywardError('conflict', `a key named "${clash.name}" already exists for this owner`, {
+        details: { field: 'name', index: rows.indexOf(clash) },
+      })
+  }
+
+  /** One transaction; every hash is evicted after (a negative cache entry may exist for it). */
+  private async insert(rows: readonly NewApiKeyRow[]): Promise<number[]> {
+    try {
+      const ids = await this.repo.insertMany(rows)
+      await this.cache.invalidate(rows.map((r) => r.hash))
+      return ids
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new KeywardError('conflict', 'one of these keys already exists (same secret, or same external_id)')
+      throw e
+    }
+  }
+}
+
+/** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */
+function inItem<T>(i: number, check: () => T): T {
+  try {
+    return check()
+  } catch (e) {
+    if (!(e instanceof KeywardError) || e.code !== 'validation_failed') throw e
+    const field = (e.details as { field?: string }[] | { field?: string } | undefined) ?? {}
+    const name = Array.isArray(field) ? field[0]?.field : field.field
+    throw invalidField(`keys[${i}]${name ? `.${name}` : ''}`, e.message)
+  }
+}
+
+/** A secret, an (owner, external_id) or a user key's (owner, name) twice in one call is a 400 naming the second. */
+function refuseDuplicates(rows: readonly NewApiKeyRow[]): void {
+  const hashes = new Set<string>()
+  const externals = new Set<string>()
+  const names = new Set<string>()
+  for (const [i, r] of rows.entries()) {
+    const name = r.kind === 'user' && r.name && `${r.actor_id}:${r.name}`
+    if (name && names.has(name)) throw invalidField(`keys[${i}].name`, 'two user keys of one owner with this name')
+    if (name) names.add(name)
+    if (hashes.has(r.hash)) throw invalidField(`keys[${i}].hash`, 'the same key appears twice in this call')
+    hashes.add(r.hash)
+    const ext = r.external_id && `${r.actor_id}:${r.external_id}`
+    if (ext && externals.has(ext))
+      throw invalidField(`keys[${i}].external_id`, 'the same external_id appears twice in this call')
+    if (ext) externals.add(ext)
+  }
+}

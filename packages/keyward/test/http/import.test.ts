@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { STORES, TestServer } from '../helpers.js'
+
+/** A secret in another system's format (Unkey-like), long enough to be looked up by hash. */
+const foreign = () => `uk_${randomBytes(24).toString('base64url')}`
+const sha = (s: string, enc: 'hex' | 'base64') => createHash('sha256').update(s).digest(enc)
+
+for (const store of STORES) {
+  describe(`POST /v1/keys/import (${store})`, () => {
+    let s: TestServer
+    let admin: string
+    const importKeys = (body: unknown, token = admin) => s.request('POST', '/v1/keys/import', { token, body })
+    before(async () => {
+      s = await TestServer.start(store)
+      admin = await s.adminToken()
+    })
+    after(() => s.close())
+
+    it('imports by plaintext, hex and base64 hash; each verifies by the by-hash path; plaintext is never answered', async () => {
+      const [a, b, c] = [foreign(), foreign(), foreign()]
+      const r = await importKeys({
+        keys: [
+          { plaintext: a, name: 'imp-a', scopes: ['read:x'], external_id: 'ext-a' },
+          { hash: { value: sha(b, 'hex'), variant: 'sha256_hex' }, key_prefix: 'uk_', external_id: 'ext-b' },
+          { hash: { value: sha(c, 'base64'), variant: 'sha256_base64' }, meta: { plan: 'pro' }, enabled: false },
+        ],
+      })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.imported, 3)
+      assert.ok(!r.text.includes(a))
+      assert.equal((await s.verify(admin, a, ['read:x'])).code, 'VALID')
+      assert.equal((await s.verify(admin, b)).code, 'VALID')
+      assert.equal((await s.verify(admin, c)).code, 'DISABLED')
+      const got = await s.request('GET', `/v1/keys/${r.body.keys[1].id}`, { token: admin })
+      assert.equal(got.body.key_prefix, 'uk_')
+      const audit = await s.request('GET', '/v1/audit?action=key.import', { token: admin })
+      assert.equal(audit.body.events[0].details.imported, 3)
+      assert.ok(!audit.text.includes(a))
+    })
+
+    it('is idempotent on external_id: running it again changes nothing', async () => {
+      const secret = foreign()
+      const body = { keys: [{ plaintext: secret, name: 'idem', external_id: 'idem-1', remaining: 5 }] }
+      const first = await importKeys(body)
+      assert.equal(first.body.imported, 1)
+      await s.verify(admin, secret) // takes one use
+      const again = await importKeys(body)
+      assert.deepEqual(again.body, {
+        imported: 0,
+        unchanged: 1,
+        keys: [{ index: 0, id: first.body.keys[0].id, status: 'unchanged' }],
+      })
+      const k = await s.request('GET', `/v1/keys/${first.body.keys[0].id}`, { token: admin })
+      assert.equal(k.body.remaining, 4, 'the re-run did not reset the key')
+    })
+
+    it('is all or nothing: one bad key refuses the call with a 400 naming it, and nothing is stored', async () => {
+      const before = (await s.request('GET', '/v1/keys', { token: admin })).body.total
+      const bad: [unknown, string][] = [
+        [{ hash: { value: 'not-base64', variant: 'sha256_base64' } }, 'keys[1].hash.value'],
+        [{ hash: { value: sha('x', 'base64'), variant: 'sha256_hex' } }, 'keys[1].hash.value'],
+        [{ plaintext: 'short' }, 'keys[1].plaintext'],
+        [{}, 'keys[1]'],
+        [{ plaintext: foreign(), restrictions: { ip_allow: ['nope'] } }, 'keys[1].restrictions.ip_allow[0]'],
+      ]
+      for (const [item, field] of bad) {
+        const r = await importKeys({ keys: [{ plaintext: foreign() }, item] })
+        assert.equal(r.status, 400, r.text)
+        assert.equal(r.body.error.code, 'validation_failed')
+        assert.equal(r.body.error.details[0].field, field)
+      }
+      const twice = foreign()
+      assert.equal((await importKeys({ keys: [{ plaintext: twice }, { plaintext: twice }] })).status, 400)
+      const many = Array.from({ length: 1001 }, () => ({ plaintext: foreign() }))
+      assert.equal((await importKeys({ keys: many })).status, 400)
+      const existing = await s.createKey(admin)
+      const clash = await importKeys({ keys: [{ plaintext: foreign() }, { plaintext: existing.key }] })
+      assert.equal(clash.status, 409)
+      assert.equal(
+        (await s.request('GET', '/v1/keys', { token: admin })).body.total,
+        before + 1,
+        'only createKey added one',
+      )
+    })
+
+    it("accepts Unkey's migrateKeys body as is", async () => {
+      const secret = foreign()
+      const r = await importKeys({
+        migrationId: 'acme_migration',
+        apiId: 'api_123456789',
+        keys: [
+          {
+            hash: sha(secret, 'base64'),
+            name: 'from unkey',
+            externalId: 'user_1234abcd',
+            meta: { plan: 'enterprise' },
+            permissions: ['documents.read'],
+            roles: ['billing_reader'],
+            credits: { remaining: 10, refill: { interval: 'daily', amount: 10 } },
+            ratelimits: [{ name: 'requests', limit: 100, duration: 60000, autoApply: true }],
+          },
+        ],
+      })
+      assert.equal(r.status, 200, r.text)
+      const v = await s.verify(admin, secret, ['documents.read', 'billing_reader'])
+      assert.equal(v.code, 'VALID')
+      assert.deepEqual(v.meta, { plan: 'enterprise' })
+      assert.equal(v.remaining, 9)
+      const k = (await s.request('GET', `/v1/keys/${r.body.keys[0].id}`, { token: admin })).body
+      assert.deepEqual(k.rate_limit, { limit: 100, window_s: 60 })
+      assert.deepEqual(k.refill, { amount: 10, interval_s: 86400 })
+    })
+
+    it('never lets an importer create keys with rights it lacks, or for owners it cannot see', async () => {
+      const m = await s.member(`importer-${store}`, admin)
+      const scoped = await s.createKey(m.token, { scopes: ['keys:write', 'orders:read'] })
+      const as = (keys: unknown[]) => importKeys({ keys }, scoped.key)
+      assert.equal((await as([{ plaintext: foreign(), scopes: ['orders:read'] }])).status, 200)
+      assert.equal((await as([{ plaintext: foreign(), scopes: ['orders:write'] }])).status, 403, 'a scope it lacks')
+      assert.equal((await as([{ plaintext: foreign() }])).status, 403, 'no scopes = full rights')
+      assert.equal(
+        (await as([{ plaintext: foreign(), scopes: ['orders:read'], owner: { kind: 'user', id: 1 } }])).status,
+        404,
+      )
+      const fenced = await s.createKey(m.token, { restrictions: { ip_allow: ['127.0.0.1'] } })
+      assert.equal(
+        (await importKeys({ keys: [{ plaintext: foreign() }] }, fenced.key)).status,
+        403,
+        'unrestricted child',
+      )
+      const ok = await importKeys(
+        { keys: [{ plaintext: foreign(), restrictions: { ip_allow: ['127.0.0.1'] } }] },
+        fenced.key,
+      )
+      assert.equal(ok.status, 200, ok.text)
+    })
+  })
+}
