@@ -57,6 +57,15 @@ export interface Config {
   readonly readPoolSize: number
   /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
   readonly statementTimeoutMs: number
+  /**
+   * Encrypts webhook signing secrets at rest (any string of at least 32 characters, kept outside
+   * the database); null: a random key generated into the database (DESIGN.md, "Webhooks").
+   */
+  readonly webhookKey: string | null
+  /** Allow webhook targets on loopback, link-local and private addresses (`KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`; tests, labs). */
+  readonly webhookAllowPrivate: boolean
+  /** Longest one webhook delivery attempt may take (connect to last byte). */
+  readonly webhookTimeoutMs: number
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -128,6 +137,13 @@ function trustProxy(raw: string | undefined): TrustProxy {
   return list
 }
 
+/** A key-encryption secret long enough to carry 256 bits (e.g. `openssl rand -base64 32`). */
+function webhookKey(raw: string | undefined): string | null {
+  if (!raw) return null
+  if (raw.length < 32) throw new KeywardError('validation_failed', 'KEYWARD_WEBHOOK_KEY must be at least 32 characters')
+  return raw
+}
+
 /**
  * Builds the configuration from environment variables and CLI flags (flags win).
  * Pure: the caller passes `process.env`, so tests pass plain objects.
@@ -180,5 +196,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     readBudgetMs: int('KEYWARD_READ_BUDGET_MS', env.KEYWARD_READ_BUDGET_MS, 2_000, 50, 8_000),
     readPoolSize: int('KEYWARD_READ_POOL_SIZE', env.KEYWARD_READ_POOL_SIZE, 2, 1, 64),
     statementTimeoutMs: int('KEYWARD_STATEMENT_TIMEOUT_MS', env.KEYWARD_STATEMENT_TIMEOUT_MS, 5_000, 50, 8_000),
+    webhookKey: webhookKey(env.KEYWARD_WEBHOOK_KEY),
+    webhookAllowPrivate: bool(env.KEYWARD_WEBHOOK_ALLOW_PRIVATE),
+    webhookTimeoutMs: int('KEYWARD_WEBHOOK_TIMEOUT_MS', env.KEYWARD_WEBHOOK_TIMEOUT_MS, 10_000, 100, 10_000),
   })
 }

@@ -29,6 +29,9 @@ import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
 import { openVerifyStack } from './verify-stack.js'
+import { openWebhooks } from './webhooks/wiring.js'
+import type { WebhookDispatcher } from './webhooks/dispatcher.js'
+import type { WebhookService } from './webhooks/webhook-service.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -58,6 +61,10 @@ export interface Services {
   leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
+  /** Signed webhooks: subscriptions and their deliveries. */
+  webhooks: WebhookService
+  /** Sends the event outbox to webhooks (stopped by `close`, first). */
+  webhookDispatcher: WebhookDispatcher
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -104,6 +111,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   sweeper.start()
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
   const owners = new OwnerService(actors, auditLog, clock)
+  const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
   return {
     store,
     clock,
@@ -129,12 +137,15 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       limiter,
     ),
     audit: new AuditService(auditRepo),
+    webhooks: hooks.service,
+    webhookDispatcher: hooks.dispatcher,
     setErrorHandler(handler) {
       onError = handler
       stack.setErrorHandler(handler)
     },
-    /** The sweeper first (it writes to the store), then the verification stack in its own order. */
+    /** The sweeper and webhook dispatcher first (they write to the store), then the verification stack in its own order. */
     async close() {
+      await hooks.dispatcher.stop()
       await sweeper.stop()
       await stack.close()
     },

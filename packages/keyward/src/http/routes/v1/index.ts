@@ -8,6 +8,7 @@ import { deviceRoutes } from './devices.js'
 import { keyRoutes } from './keys.js'
 import { leakRoutes } from './leaks.js'
 import { userRoutes } from './users.js'
+import { webhookRoutes } from './webhooks.js'
 
 /** The native API under /v1. Everything but login and the leak intake needs a bearer credential. */
 export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -15,7 +16,15 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   await app.register(leakRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
-    for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {
+    for (const routes of [
+      authRoutes,
+      userRoutes,
+      applicationRoutes,
+      deviceRoutes,
+      keyRoutes,
+      auditRoutes,
+      webhookRoutes,
+    ]) {
       await authed.register(routes, { services })
     }
   })
