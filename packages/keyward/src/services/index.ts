@@ -32,6 +32,7 @@ import { openVerifyStack } from './verify-stack.js'
 import { openWebhooks } from './webhooks/wiring.js'
 import type { WebhookDispatcher } from './webhooks/dispatcher.js'
 import type { WebhookService } from './webhooks/webhook-service.js'
+import type { KeyEventSweeper } from './webhooks/key-sweeper.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -65,6 +66,8 @@ export interface Services {
   webhooks: WebhookService
   /** Sends the event outbox to webhooks (stopped by `close`, first). */
   webhookDispatcher: WebhookDispatcher
+  /** Emits `key.expiring`, `key.expired`, `key.idle`, `key.usage_low` (stopped by `close`). */
+  keyEventSweeper: KeyEventSweeper
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -139,12 +142,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     audit: new AuditService(auditRepo),
     webhooks: hooks.service,
     webhookDispatcher: hooks.dispatcher,
+    keyEventSweeper: hooks.sweeper,
     setErrorHandler(handler) {
       onError = handler
       stack.setErrorHandler(handler)
     },
     /** The sweeper and webhook dispatcher first (they write to the store), then the verification stack in its own order. */
     async close() {
+      await hooks.sweeper.stop()
       await hooks.dispatcher.stop()
       await sweeper.stop()
       await stack.close()

@@ -186,6 +186,14 @@ export interface WebhookDeliveryTable {
   created_at: string
 }
 
+/** A scheduled event already emitted for a key (`services/webhooks/key-sweeper.ts`): at most once per marker. */
+export interface KeyEventMarkerTable {
+  key_id: number
+  type: string
+  /** What makes the event new: the expiry date, the last use, the last refill. */
+  marker: string
+}
+
 export interface Database {
   actor: ActorTable
   user: UserTable
@@ -200,6 +208,7 @@ export interface Database {
   key_event: KeyEventTable
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable
+  key_event_marker: KeyEventMarkerTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>

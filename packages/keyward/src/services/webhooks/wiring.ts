@@ -9,17 +9,19 @@ import type { AuditLog } from '../auth/audit-log.js'
 import { WebhookDispatcher } from './dispatcher.js'
 import { SecretBox } from './secret-box.js'
 import { WebhookService } from './webhook-service.js'
+import { KeySweepRepository } from '../../store/key-sweep-repository.js'
+import { KeyEventSweeper } from './key-sweeper.js'
 
-/** The webhook use cases and the started dispatcher, over one store. */
+/** The webhook use cases, the started dispatcher and the started scheduled-event sweeper, over one store. */
 export function openWebhooks(
   store: Store,
   actors: ActorRepository,
   secrets: Pick<RefreshTokenRepository, 'secret'>,
   audit: AuditLog,
   clock: Clock,
-  config: Pick<Config, 'webhookKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs'>,
+  config: Pick<Config, 'webhookKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'expiryWarningDays' | 'idleDays'>,
   onError: (e: unknown) => void,
-): { service: WebhookService; dispatcher: WebhookDispatcher } {
+): { service: WebhookService; dispatcher: WebhookDispatcher; sweeper: KeyEventSweeper } {
   const box = secrets.secret('webhook_key').then((dbKey) => {
     if (!dbKey) throw new Error('the webhook key is missing from server_secret; run the migrations')
     return new SecretBox(config.webhookKey, dbKey)
@@ -42,5 +44,7 @@ export function openWebhooks(
     dispatcher,
     config.webhookAllowPrivate,
   )
-  return { service, dispatcher }
+  const sweeper = new KeyEventSweeper(new KeySweepRepository(store.db, store.dialect), clock, config, onError)
+  sweeper.start()
+  return { service, dispatcher, sweeper }
 }

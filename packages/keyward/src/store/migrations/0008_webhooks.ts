@@ -67,6 +67,14 @@ export function webhooks(dialect: Dialect): Migration {
         .on('webhook_delivery')
         .columns(['webhook_id', 'key_id', 'status', 'id'])
         .execute()
+      // Scheduled events already emitted: one per key, type and marker (the expiry date, the last use…).
+      await db.schema
+        .createTable('key_event_marker')
+        .addColumn('key_id', 'integer', (c) => c.notNull().references('api_key.id').onDelete('cascade'))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('marker', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('key_event_marker_pk', ['key_id', 'type', 'marker'])
+        .execute()
       await db
         .insertInto('server_secret')
         .values({
