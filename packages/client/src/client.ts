@@ -2,6 +2,7 @@ import { ApiKeys } from './api-keys.js'
 import { Auth } from './auth.js'
 import { Applications, Audit, Devices, Users } from './resources.js'
 import { type FetchLike, Transport } from './transport.js'
+import { Webhooks } from './webhooks.js'
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -25,6 +26,7 @@ export interface KeywardClient {
   readonly applications: Applications
   readonly devices: Devices
   readonly audit: Audit
+  readonly webhooks: Webhooks
 }
 
 /**
@@ -46,5 +48,13 @@ export function createClient(opts: ClientOptions): KeywardClient {
     findApplication: (ref) => applications.find(ref),
     findDevice: (ref) => devices.find(ref),
   })
-  return { auth, apiKeys, users: new Users(http), applications, devices, audit: new Audit(http) }
+  return {
+    auth,
+    apiKeys,
+    users: new Users(http),
+    applications,
+    devices,
+    audit: new Audit(http),
+    webhooks: new Webhooks(http),
+  }
 }

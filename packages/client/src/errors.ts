@@ -16,6 +16,8 @@ export type KeywardErrorCode =
   | 'unsupported_media_type'
   /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */
   | 'query_too_expensive'
+  /** A webhook URL the server will not call (not http(s), or a loopback/private address). */
+  | 'webhook_target_refused'
   | 'rate_limited'
   /** A query of the request ran past the server's time budget (narrow the filter or search). */
   | 'unavailable'

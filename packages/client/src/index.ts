@@ -15,4 +15,15 @@ export {
 export { Auth, Sessions } from './auth.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
+export {
+  Webhooks,
+  type CreateWebhookInput,
+  type UpdateWebhookInput,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookWithSecret,
+} from './webhooks.js'
+export { verifyWebhook } from './verify-webhook.js'
 export type * from './types.js'

@@ -13,8 +13,8 @@ export interface Listening {
 }
 
 /** Starts Keyward in-process (`createKeyward` + `listen({ port: 0 })`) and logs an admin client in. */
-export async function listening(kind: StoreKind): Promise<Listening> {
-  const server = await TestServer.start(kind)
+export async function listening(kind: StoreKind, env?: Record<string, string>): Promise<Listening> {
+  const server = await TestServer.start(kind, { env })
   const url = await server.listen()
   const admin = createClient({ url })
   await admin.auth.login(ADMIN)

@@ -70,6 +70,19 @@ export interface Config {
    * as the full traces URL): tracing is on when set, and no OpenTelemetry SDK is loaded otherwise.
    */
   readonly tracing: TracingConfig | null
+  /**
+   * Encrypts webhook signing secrets at rest (any string of at least 32 characters, kept outside
+   * the database); null: a random key generated into the database (DESIGN.md, "Webhooks").
+   */
+  readonly webhookKey: string | null
+  /** Allow webhook targets on loopback, link-local and private addresses (`KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`; tests, labs). */
+  readonly webhookAllowPrivate: boolean
+  /** Longest one webhook delivery attempt may take (connect to last byte). */
+  readonly webhookTimeoutMs: number
+  /** `key.expiring` is emitted this many days before a key expires (once per key and expiry date). */
+  readonly expiryWarningDays: number
+  /** `key.idle` is emitted for a key not verified for this many days (since creation if never). */
+  readonly idleDays: number
 }
 
 /** Where spans go and what the service is called in them. */
@@ -170,6 +183,13 @@ function tracing(env: Record<string, string | undefined>): TracingConfig | null 
   return { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || 'keyward' }
 }
 
+/** A key-encryption secret long enough to carry 256 bits (e.g. `openssl rand -base64 32`). */
+function webhookKey(raw: string | undefined): string | null {
+  if (!raw) return null
+  if (raw.length < 32) throw new KeywardError('validation_failed', 'KEYWARD_WEBHOOK_KEY must be at least 32 characters')
+  return raw
+}
+
 /**
  * Builds the configuration from environment variables and CLI flags (flags win).
  * Pure: the caller passes `process.env`, so tests pass plain objects.
@@ -226,5 +246,10 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     metricsPort: env.KEYWARD_METRICS_PORT ? int('KEYWARD_METRICS_PORT', env.KEYWARD_METRICS_PORT, 0, 0, 65535) : null,
     metricsHost: env.KEYWARD_METRICS_HOST || '127.0.0.1',
     tracing: tracing(env),
+    webhookKey: webhookKey(env.KEYWARD_WEBHOOK_KEY),
+    webhookAllowPrivate: bool(env.KEYWARD_WEBHOOK_ALLOW_PRIVATE),
+    webhookTimeoutMs: int('KEYWARD_WEBHOOK_TIMEOUT_MS', env.KEYWARD_WEBHOOK_TIMEOUT_MS, 10_000, 100, 10_000),
+    expiryWarningDays: int('KEYWARD_EXPIRY_WARNING_DAYS', env.KEYWARD_EXPIRY_WARNING_DAYS, 7, 1, 365),
+    idleDays: int('KEYWARD_IDLE_DAYS', env.KEYWARD_IDLE_DAYS, 90, 1, 3650),
   })
 }

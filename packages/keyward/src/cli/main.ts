@@ -8,6 +8,7 @@ import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerUserCommands } from './commands/users.js'
+import { registerWebhookCommands } from './commands/webhooks.js'
 import { UsageError } from './parse.js'
 
 /** The package's version (package.json sits two folders up from here, in sources and in dist/). */
@@ -64,6 +65,7 @@ registerUserCommands(program, env)
 registerApplicationCommands(program, env)
 registerDeviceCommands(program, env)
 registerAuditCommand(program, env)
+registerWebhookCommands(program, env)
 pointToHelp(program)
 
 /** After a usage error, one line naming the command's --help (not the whole help text). */

@@ -16,6 +16,16 @@ export function canSeeOwner(p: Principal, owner: Owner): boolean {
   return owner.kind === 'device' && owner.id === me.id
 }
 
+/**
+ * Whether a principal may manage a webhook owned by user `ownerUserId` (see it, change it,
+ * read its deliveries): an admin user any, a user its own; applications and devices none.
+ * What the webhook then receives is bounded by its owner's `userActors` (store/visibility.ts),
+ * whose list twin for webhooks is `visibleWebhookOwner` there: change them together.
+ */
+export function canManageWebhook(p: Principal, ownerUserId: number): boolean {
+  return p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === ownerUserId)
+}
+
 /** Throws 403 unless the principal holds `scope` (a principal without a scope list holds all). */
 export function requireScope(p: Principal, scope: string): void {
   if (p.scopes !== null && !p.scopes.includes(scope)) {
@@ -41,6 +51,8 @@ export const API_SCOPES = [
   'devices:read',
   'devices:write',
   'audit:read',
+  'webhooks:read',
+  'webhooks:write',
 ] as const
 
 /**

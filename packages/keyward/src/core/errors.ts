@@ -11,6 +11,11 @@ export type ErrorCode =
    * (`store/odata/limits.ts`) or a read over its time budget (`store/read-pool.ts`). Retrying cannot help.
    */
   | 'query_too_expensive'
+  /**
+   * A webhook URL refused before anything is sent: not http(s), or (SSRF guard) it names or
+   * resolves to a loopback, link-local or private address (`services/webhooks/target.ts`).
+   */
+  | 'webhook_target_refused'
   | 'invalid_json'
   | 'unauthorized'
   | 'forbidden'
@@ -32,6 +37,7 @@ export type ErrorCode =
 export const errorStatus: Record<ErrorCode, number> = {
   validation_failed: 400,
   query_too_expensive: 400,
+  webhook_target_refused: 400,
   invalid_json: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from 'typebox'
 import type { ApiKey, Application, Device, User } from '../core/types.js'
-import { keyStatus } from '../core/policy.js'
+import { keyView } from '../core/key-view.js'
 import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
 import type { AuditEvent } from '../store/audit-repository.js'
 
@@ -122,31 +122,9 @@ export const ApiKeyBody = Type.Object({
 })
 export type ApiKeyWire = Static<typeof ApiKeyBody>
 
+/** The listing view (`core/key-view.ts`), typed by the response schema. */
 export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
-  return {
-    id: k.id,
-    name: k.name,
-    description: k.description,
-    key_prefix: k.keyPrefix,
-    kind: k.kind,
-    status: keyStatus(k, now),
-    owner: k.owner,
-    scopes: k.scopes,
-    meta: k.meta,
-    expires_at: k.expiresAt,
-    disabled_at: k.disabledAt,
-    revoked_at: k.revokedAt,
-    revoked_reason: k.revokedReason,
-    rate_limit: k.rateLimit,
-    remaining: k.remaining,
-    refill: k.refill,
-    restrictions: k.restrictions,
-    external_id: k.externalId,
-    last_used_at: k.lastUsedAt,
-    created_by_key_id: k.createdByKeyId,
-    created_at: k.createdAt,
-    updated_at: k.updatedAt,
-  }
+  return keyView(k, now)
 }
 
 const limitFields = {

@@ -36,6 +36,10 @@ import type { Verifier } from './keys/verifier.js'
 import type { KeywardMetrics } from './metrics/metrics.js'
 import { type SpanSink, type Tracing, startTracing } from './tracing/tracing.js'
 import { openVerifyStack } from './verify-stack.js'
+import { openWebhooks } from './webhooks/wiring.js'
+import type { WebhookDispatcher } from './webhooks/dispatcher.js'
+import type { WebhookService } from './webhooks/webhook-service.js'
+import type { KeyEventSweeper } from './webhooks/key-sweeper.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -75,6 +79,12 @@ export interface Services {
   sweeper: ExpirySweeper
   /** Spans of requests, verifications and queries (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: tracing is off. */
   tracing: Tracing | null
+  /** Signed webhooks: subscriptions and their deliveries. */
+  webhooks: WebhookService
+  /** Sends the event outbox to webhooks (stopped by `close`, first). */
+  webhookDispatcher: WebhookDispatcher
+  /** Emits `key.expiring`, `key.expired`, `key.idle`, `key.usage_low` (stopped by `close`). */
+  keyEventSweeper: KeyEventSweeper
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -128,6 +138,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   sweeper.start()
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
   const owners = new OwnerService(actors, auditLog, clock)
+  const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
   return {
     store,
     clock,
@@ -167,12 +178,17 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       limiter,
     ),
     audit: new AuditService(auditRepo),
+    webhooks: hooks.service,
+    webhookDispatcher: hooks.dispatcher,
+    keyEventSweeper: hooks.sweeper,
     setErrorHandler(handler) {
       onError = handler
       stack.setErrorHandler(handler)
     },
-    /** The sweeper first (it writes to the store), then the verification stack in its own order. */
+    /** The sweeper and webhook dispatcher first (they write to the store), then the verification stack in its own order. */
     async close() {
+      await hooks.sweeper.stop()
+      await hooks.dispatcher.stop()
       await sweeper.stop()
       await stack.close()
       await tracing?.shutdown() // last: exports the spans of the shutdown too

@@ -112,6 +112,14 @@ export class KeyRepository {
     private readonly readDb: Kysely<Database> = db,
   ) {}
 
+  /**
+   * Runs `work` in one transaction with a repository bound to it; `work` also gets the
+   * transaction for writes that must commit or roll back with the key's (the event outbox).
+   */
+  transaction<T>(work: (keys: KeyRepository, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new KeyRepository(trx, this.dialect, this.readDb), trx))
+  }
+
   /** Keys with their owner's kind and id, from the actor tables. */
   private selectKeys(db = this.db) {
     return db

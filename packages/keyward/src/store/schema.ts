@@ -152,6 +152,62 @@ export interface ServerSecretTable {
   created_at: string
 }
 
+/** The outbox: one row per key change, written in the change's transaction (migration 0008). */
+export interface KeyEventTable {
+  id: Generated<number>
+  /** `key.created`, `key.revoked`, … or `webhook.test`. */
+  type: string
+  key_id: number | null
+  /** The key's owner actor when the event was written: decides which members' webhooks receive it. */
+  actor_id: number | null
+  /** JSON: the key as the API lists it (never a secret or hash). */
+  data: string
+  created_at: string
+  /** When the event was fanned out into deliveries; null: not yet. */
+  dispatched_at: string | null
+}
+
+/** A subscription of a user to key events, signed with its own secret (stored encrypted). */
+export interface WebhookTable {
+  id: Generated<number>
+  user_id: number
+  url: string
+  /** JSON array of event types. */
+  events: string
+  description: string | null
+  /** The signing secret, encrypted (`services/webhooks/secret-box.ts`). */
+  secret: string
+  created_at: string
+  updated_at: string
+}
+
+/** One event for one webhook: `pending` until it succeeds or its 24 h of retries end (`failed`). */
+export interface WebhookDeliveryTable {
+  id: Generated<number>
+  webhook_id: number
+  event_id: number
+  /** Deliveries of one key to one webhook go out in id order. */
+  key_id: number | null
+  status: 'pending' | 'succeeded' | 'failed'
+  attempts: Generated<number>
+  next_attempt_at: string
+  /** A node is attempting it until then; another node may take it over afterwards. */
+  lease_until: string | null
+  last_attempt_at: string | null
+  response_status: number | null
+  latency_ms: number | null
+  last_error: string | null
+  created_at: string
+}
+
+/** A scheduled event already emitted for a key (`services/webhooks/key-sweeper.ts`): at most once per marker. */
+export interface KeyEventMarkerTable {
+  key_id: number
+  type: string
+  /** What makes the event new: the expiry date, the last use, the last refill. */
+  marker: string
+}
+
 export interface Database {
   actor: ActorTable
   user: UserTable
@@ -163,6 +219,10 @@ export interface Database {
   refresh_token: RefreshTokenTable
   server_secret: ServerSecretTable
   key_usage: KeyUsageTable
+  key_event: KeyEventTable
+  webhook: WebhookTable
+  webhook_delivery: WebhookDeliveryTable
+  key_event_marker: KeyEventMarkerTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>
@@ -173,3 +233,5 @@ export type ApplicationRow = Selectable<ApplicationTable>
 export type DeviceRow = Selectable<DeviceTable>
 export type AuditEventRow = Selectable<AuditEventTable>
 export type RefreshTokenRow = Selectable<RefreshTokenTable>
+export type WebhookRow = Selectable<WebhookTable>
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>

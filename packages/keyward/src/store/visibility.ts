@@ -20,17 +20,34 @@ export function visibleActors(db: Kysely<Database>, p: Principal) {
       .where('id', '=', o.id)
       .union(db.selectFrom('device').select('actor_id').where('application_id', '=', o.id))
   }
+  return userActors(db, o.id)
+}
+
+/**
+ * Whose webhooks a principal lists: every user's for an admin (null), else its own user id
+ * (applications and devices manage none: -1 matches nothing). Mirrors `canManageWebhook` in core/authz.ts.
+ */
+export function visibleWebhookOwner(p: Principal): number | null {
+  if (p.owner.kind !== 'user') return -1
+  return p.role === 'admin' ? null : p.owner.id
+}
+
+/**
+ * What a member user sees: its own actor, its applications and their devices. A webhook of a
+ * member receives events only about keys of these actors (store/webhook-outbox.ts), an admin's about all.
+ */
+export function userActors(db: Kysely<Database>, userId: number) {
   return db
     .selectFrom('user')
     .select('actor_id')
-    .where('id', '=', o.id)
-    .union(db.selectFrom('application').select('actor_id').where('owner_user_id', '=', o.id))
+    .where('id', '=', userId)
+    .union(db.selectFrom('application').select('actor_id').where('owner_user_id', '=', userId))
     .union(
       db
         .selectFrom('device')
         .innerJoin('application', 'application.id', 'device.application_id')
         .select('device.actor_id')
-        .where('application.owner_user_id', '=', o.id),
+        .where('application.owner_user_id', '=', userId),
     )
 }
 

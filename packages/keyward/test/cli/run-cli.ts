@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -47,4 +47,23 @@ export function expectSuccess(env: () => Record<string, string>) {
   }
   const json = async <T = any>(args: string[]): Promise<T> => JSON.parse((await ok([...args, '--json'])).stdout) as T
   return { ok, json }
+}
+
+/** Starts `keyward serve` on a random port; resolves with the process and its URL once it listens. */
+export async function startServe(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (m) resolve(m[1]!)
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    child.once('exit', (code) => reject(new Error(`keyward serve exited with ${code} before listening:\n${output}`)))
+  })
+  return { child, url, output: () => output }
 }

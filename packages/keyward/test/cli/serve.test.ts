@@ -1,29 +1,9 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, test } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
-import { BIN, cleanEnv, runCli, tempConfigDir } from './run-cli.js'
-
-/** Starts `keyward serve` on a random port; resolves with the process and its URL once it listens. */
-async function startServe(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m) resolve(m[1]!)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    child.once('exit', (code) => reject(new Error(`keyward serve exited with ${code} before listening:\n${output}`)))
-  })
-  return { child, url, output: () => output }
-}
+import { cleanEnv, runCli, startServe, tempConfigDir } from './run-cli.js'
 
 for (const kind of STORES) {
   describe(`keyward serve (${kind})`, () => {

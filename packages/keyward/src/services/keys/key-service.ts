@@ -25,6 +25,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository, KeySort, KeySortField } from '../../store/key-repository.js'
 import type { ApiKeyUpdate } from '../../store/schema.js'
+import { type KeyEventType, appendKeyEvent } from '../../store/key-event-repository.js'
 import type { LeakAction } from '../../config.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { decodeCursor, encodeCursor } from './key-cursor.js'
@@ -141,34 +142,36 @@ export class KeyService {
       throw invalidField('expires_at', 'Expiry must be in the future')
     const hash = hashSecret(secret)
     try {
-      const apiKey = await this.keys.insert({
-        actor_id: owner.actorId,
-        kind,
-        name,
-        description: input.description ?? null,
-        hash,
-        key_prefix: visiblePrefix(secret),
-        previous_hash: null,
-        previous_hash_expires_at: null,
-        scopes: JSON.stringify(scopes),
-        meta,
-        expires_at: expiresAt,
-        disabled_at: null,
-        revoked_at: null,
-        revoked_reason: null,
-        rate_limit: null,
-        rate_limit_window_s: null,
-        remaining: null,
-        refill_amount: null,
-        refill_interval_s: null,
-        ...limitColumns(input),
-        last_refill_at: input.refill ? now : null,
-        last_used_at: null,
-        created_by_actor_id: ctx.principal.owner.actorId,
-        created_by_key_id: ctx.principal.keyId,
-        created_at: now,
-        updated_at: now,
-      })
+      const { key: apiKey } = (await this.recorded('key.created', async (keys) => ({
+        key: await keys.insert({
+          actor_id: owner.actorId,
+          kind,
+          name,
+          description: input.description ?? null,
+          hash,
+          key_prefix: visiblePrefix(secret),
+          previous_hash: null,
+          previous_hash_expires_at: null,
+          scopes: JSON.stringify(scopes),
+          meta,
+          expires_at: expiresAt,
+          disabled_at: null,
+          revoked_at: null,
+          revoked_reason: null,
+          rate_limit: null,
+          rate_limit_window_s: null,
+          remaining: null,
+          refill_amount: null,
+          refill_interval_s: null,
+          ...limitColumns(input),
+          last_refill_at: input.refill ? now : null,
+          last_used_at: null,
+          created_by_actor_id: ctx.principal.owner.actorId,
+          created_by_key_id: ctx.principal.keyId,
+          created_at: now,
+          updated_at: now,
+        }),
+      })))!
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       await this.audit.record(ctx, 'key.create', target(apiKey), {
         name,
@@ -296,9 +299,12 @@ export class KeyService {
   async delete(ctx: RequestContext, id: number): Promise<void> {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id)
-    const hashes = await this.keys.delete(id)
-    if (!hashes) throw notFound('API key')
-    await this.cache.invalidate(hashes)
+    const r = await this.recorded('key.deleted', async (keys) => {
+      const hashes = await keys.delete(id)
+      return hashes && { key, hashes }
+    })
+    if (!r) throw notFound('API key')
+    await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, 'key.delete', target(key), { name: key.name })
   }
 
@@ -367,15 +373,32 @@ export class KeyService {
   private async write(
     ctx: AuditContext,
     key: ApiKey,
-    action: string,
+    action: WriteAction,
     patch: ApiKeyUpdate,
     details: Record<string, unknown> = {},
   ): Promise<ApiKey> {
-    const r = await this.keys.update(key.id, { ...patch, updated_at: this.clock.now().toISOString() })
+    const patched = { ...patch, updated_at: this.clock.now().toISOString() }
+    const r = await this.recorded(EVENT_OF[action], (keys) => keys.update(key.id, patched))
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, action, target(r.key), details)
     return r.key
+  }
+
+  /**
+   * Runs a key write and appends its webhook event to the outbox in the same transaction,
+   * so the event exists exactly when the change committed (`store/key-event-repository.ts`).
+   * `write` must use the repository it is given (on SQLite, `this.keys` would wait for this transaction).
+   */
+  private recorded<R extends { key: ApiKey }>(
+    type: KeyEventType,
+    write: (keys: KeyRepository) => Promise<R | undefined>,
+  ): Promise<R | undefined> {
+    return this.keys.transaction(async (keys, trx) => {
+      const r = await write(keys)
+      if (r) await appendKeyEvent(trx, type, r.key, this.clock.now())
+      return r
+    })
   }
 
   /** A key the caller may see, with its owner, or 404 (also for keys of others: ids cannot be probed). */
@@ -436,6 +459,17 @@ function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
     remaining: input.remaining === undefined ? key.remaining : input.remaining,
     refill: input.refill === undefined ? key.refill : input.refill,
   }
+}
+
+/** Audit actions of `write`, and the webhook event each one emits. */
+type WriteAction = 'key.update' | 'key.disable' | 'key.enable' | 'key.revoke' | 'key.roll' | 'key.leaked'
+const EVENT_OF: Record<WriteAction, KeyEventType> = {
+  'key.update': 'key.updated',
+  'key.disable': 'key.disabled',
+  'key.enable': 'key.enabled',
+  'key.revoke': 'key.revoked',
+  'key.roll': 'key.rolled',
+  'key.leaked': 'key.leaked',
 }
 
 /** Who a write is recorded as: a request's caller, or nobody (the system acting on a report). */

@@ -6,6 +6,7 @@ import { rateLimit } from './0004_rate_limit.js'
 import { keyUsage } from './0005_key_usage.js'
 import { keySearch } from './0006_key_search.js'
 import { credentialOrigin } from './0007_credential_origin.js'
+import { webhooks } from './0008_webhooks.js'
 import { keyRestrictions } from './0009_key_restrictions.js'
 import { userLifecycle } from './0012_user_lifecycle.js'
 import { keyLineage } from './0013_key_lineage.js'
@@ -22,6 +23,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0005_key_usage': keyUsage(dialect),
     '0006_key_search': keySearch(dialect),
     '0007_credential_origin': credentialOrigin(dialect),
+    '0008_webhooks': webhooks(dialect),
     '0009_key_restrictions': keyRestrictions(dialect),
     '0012_user_lifecycle': userLifecycle(dialect),
     '0013_key_lineage': keyLineage(dialect),

@@ -10,6 +10,7 @@ import { toKeywardError } from '../../errors.js'
 const BALENA_STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   query_too_expensive: 400,
+  webhook_target_refused: 400,
   invalid_json: 400,
   unauthorized: 401,
   forbidden: 401,

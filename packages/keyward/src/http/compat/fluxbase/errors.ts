@@ -6,6 +6,7 @@ import { toKeywardError } from '../../errors.js'
 const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   validation_failed: { code: 'VALIDATION_ERROR' },
   query_too_expensive: { code: 'QUERY_TOO_EXPENSIVE' },
+  webhook_target_refused: { code: 'VALIDATION_ERROR' },
   invalid_json: { code: 'INVALID_JSON', error: 'Invalid JSON body' },
   unauthorized: { code: 'INVALID_TOKEN' },
   forbidden: { code: 'FORBIDDEN' },

@@ -6,6 +6,7 @@ import { toKeywardError } from '../../errors.js'
 const realmCode: Record<ErrorCode, string> = {
   validation_failed: 'InvalidParameter',
   query_too_expensive: 'InvalidParameter',
+  webhook_target_refused: 'InvalidParameter',
   invalid_json: 'InvalidParameter',
   unauthorized: 'InvalidSession',
   forbidden: 'Forbidden',

@@ -10,6 +10,7 @@ import { leakRoutes } from './leaks.js'
 import { sessionRoutes } from './sessions.js'
 import { userLifecycleRoutes } from './user-lifecycle.js'
 import { userRoutes } from './users.js'
+import { webhookRoutes } from './webhooks.js'
 
 /** The native API under /v1. Everything but login and the leak intake needs a bearer credential. */
 export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -26,6 +27,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       deviceRoutes,
       keyRoutes,
       auditRoutes,
+      webhookRoutes,
     ]) {
       await authed.register(routes, { services })
     }

@@ -1,0 +1,168 @@
+import type { Command } from 'commander'
+import type { Webhook, WebhookDelivery, WebhookEventType, WebhookWithSecret } from '@keyward/client'
+import { KEY_EVENT_TYPES } from '../../store/key-event-repository.js'
+import { UsageError } from '../parse.js'
+import { type Printer, fields, table, when } from '../output.js'
+import { parse } from '../parse.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+
+type Env = Record<string, string | undefined>
+
+/** `keyward webhooks create|list|get|update|delete|rotate-secret|test|deliveries|redeliver`. */
+export function registerWebhookCommands(program: Command, env: Env): void {
+  const hooks = program.command('webhooks').description('manage signed webhooks (key events sent to your URL)')
+  const idArg = (c: Command) => c.argument('<id>', 'webhook id', parse.id)
+
+  remoteAction<{ events: string[]; description?: string; owner?: string }, [string]>(
+    remoteOptions(
+      hooks
+        .command('create')
+        .description('subscribe a URL to key events and print its signing secret (once)')
+        .argument('<target-url>', 'http(s) URL that receives the events'),
+    )
+      .requiredOption('--events <list>', `comma-separated: ${KEY_EVENT_TYPES.join(', ')}`, parse.list)
+      .option('--description <text>', 'what it is for')
+      .option('--owner <user-id>', 'admins: the user it belongs to', parse.id),
+    env,
+    async ({ client, out }, o, url) => {
+      const created = await client.webhooks.create({
+        url,
+        events: eventTypes(o.events),
+        ...(o.description !== undefined && { description: o.description }),
+        ...(o.owner !== undefined && { owner: { kind: 'user' as const, id: Number(o.owner) } }),
+      })
+      printSecret(out, created, 'Created')
+    },
+  )
+
+  remoteAction(remoteOptions(hooks.command('list').description('list webhooks')), env, async ({ client, out }) => {
+    const all = await client.webhooks.list()
+    out.result({ webhooks: all }, () =>
+      out.line(
+        table(
+          ['id', 'url', 'events', 'owner'],
+          all.map((w) => [String(w.id), w.url, w.events.join(','), `user:${w.owner.id}`]),
+        ),
+      ),
+    )
+  })
+
+  remoteAction<object, [string]>(
+    remoteOptions(idArg(hooks.command('get').description('show one webhook'))),
+    env,
+    async ({ client, out }, _o, id) => {
+      const w = await client.webhooks.get(Number(id))
+      out.result(w, () => out.line(webhookFields(w)))
+    },
+  )
+
+  remoteAction<{ target?: string; events?: string[]; description?: string }, [string]>(
+    remoteOptions(idArg(hooks.command('update').description('change a webhook')))
+      .option('--target <url>', 'new target URL')
+      .option('--events <list>', 'comma-separated event types', parse.list)
+      .option('--description <text>', 'what it is for'),
+    env,
+    async ({ client, out }, o, id) => {
+      const w = await client.webhooks.update(Number(id), {
+        ...(o.target !== undefined && { url: o.target }),
+        ...(o.events !== undefined && { events: eventTypes(o.events) }),
+        ...(o.description !== undefined && { description: o.description }),
+      })
+      out.result(w, () => out.line(webhookFields(w)))
+    },
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(idArg(hooks.command('delete').description('delete a webhook and its deliveries'))),
+    env,
+    async ({ client, out }, _o, id) => {
+      await client.webhooks.delete(Number(id))
+      out.result({ deleted: Number(id) }, () => out.line(`Deleted webhook ${id}.`))
+    },
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(
+      idArg(hooks.command('rotate-secret').description('give a webhook a new signing secret (printed once)')),
+    ),
+    env,
+    async ({ client, out }, _o, id) => printSecret(out, await client.webhooks.rotateSecret(Number(id)), 'Rotated'),
+  )
+
+  remoteAction<object, [string]>(
+    remoteOptions(idArg(hooks.command('test').description('send a webhook.test event'))),
+    env,
+    async ({ client, out }, _o, id) => {
+      const d = await client.webhooks.test(Number(id))
+      out.result(d, () => out.line(`Queued delivery ${d.id}; see \`keyward webhooks deliveries ${id}\`.`))
+    },
+  )
+
+  remoteAction<{ limit?: number }, [string]>(
+    remoteOptions(
+      idArg(hooks.command('deliveries').description('recent deliveries: status, attempts, response, latency')),
+    ).option('--limit <n>', 'at most this many (default 50)', parse.positive),
+    env,
+    async ({ client, out }, o, id) => {
+      const all = await client.webhooks.deliveries(Number(id), o.limit === undefined ? {} : { limit: o.limit })
+      out.result({ deliveries: all }, () => out.line(deliveryTable(all)))
+    },
+  )
+
+  remoteAction<object, [string, string]>(
+    remoteOptions(
+      idArg(hooks.command('redeliver').description('send a delivery again')).argument(
+        '<delivery-id>',
+        'delivery id',
+        parse.id,
+      ),
+    ),
+    env,
+    async ({ client, out }, _o, id, deliveryId) => {
+      const d = await client.webhooks.redeliver(Number(id), Number(deliveryId))
+      out.result(d, () => out.line(`Delivery ${d.id} queued again.`))
+    },
+  )
+}
+
+/** Known event types only: a typo is a usage error here, not a 400 later. */
+function eventTypes(list: string[]): WebhookEventType[] {
+  const known: readonly string[] = KEY_EVENT_TYPES
+  const bad = list.filter((e) => !known.includes(e))
+  if (bad.length) throw new UsageError(`unknown event type ${bad.join(', ')}; known: ${KEY_EVENT_TYPES.join(', ')}`)
+  return list as WebhookEventType[]
+}
+
+/** Prints a signing secret once (stdout), with its warning (stderr). */
+function printSecret(out: Printer, created: WebhookWithSecret, verb: string): void {
+  out.result(created, () => {
+    out.note(`${verb} webhook ${created.webhook.id} → ${created.webhook.url}. Its signing secret:`)
+    out.line(created.secret)
+    out.note('Store it now: it is shown only this once. Verify deliveries with it (Standard Webhooks).')
+  })
+}
+
+const webhookFields = (w: Webhook) =>
+  fields([
+    ['id', String(w.id)],
+    ['url', w.url],
+    ['events', w.events.join(', ')],
+    ['description', w.description ?? ''],
+    ['owner', `user:${w.owner.id}`],
+    ['created', when(w.created_at)],
+  ])
+
+const deliveryTable = (all: WebhookDelivery[]) =>
+  table(
+    ['id', 'event', 'status', 'attempts', 'response', 'latency', 'last attempt', 'error'],
+    all.map((d) => [
+      String(d.id),
+      d.event_type,
+      d.status,
+      String(d.attempts),
+      d.response_status === null ? '-' : String(d.response_status),
+      d.latency_ms === null ? '-' : `${d.latency_ms} ms`,
+      d.last_attempt_at ? when(d.last_attempt_at) : '-',
+      d.last_error ?? '',
+    ]),
+  )

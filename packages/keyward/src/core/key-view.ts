@@ -1,0 +1,61 @@
+import { keyStatus } from './policy.js'
+import type { Restrictions } from './restrictions.js'
+import type { ActorKind, ApiKey, KeyKind, KeyStatus, RateLimit, Refill } from './types.js'
+
+/** A key as the native API lists it: what clients see, never a secret or hash. */
+export interface KeyView {
+  id: number
+  name: string | null
+  description: string | null
+  key_prefix: string
+  kind: KeyKind
+  status: KeyStatus
+  owner: { kind: ActorKind; id: number }
+  scopes: string[]
+  meta: Record<string, unknown>
+  expires_at: string | null
+  disabled_at: string | null
+  revoked_at: string | null
+  revoked_reason: string | null
+  rate_limit: RateLimit | null
+  remaining: number | null
+  refill: Refill | null
+  restrictions: Restrictions | null
+  external_id: string | null
+  last_used_at: string | null
+  created_by_key_id: number | null
+  created_at: string
+  updated_at: string
+}
+
+/**
+ * The listing view of a key at `now` (its status depends on the time). The API's responses
+ * (`http/schemas.ts`) and webhook events (`store/key-event-repository.ts`) both carry this,
+ * so an event's `data` is exactly what `GET /v1/keys/:id` answers.
+ */
+export function keyView(k: ApiKey, now: Date): KeyView {
+  return {
+    id: k.id,
+    name: k.name,
+    description: k.description,
+    key_prefix: k.keyPrefix,
+    kind: k.kind,
+    status: keyStatus(k, now),
+    owner: k.owner,
+    scopes: k.scopes,
+    meta: k.meta,
+    expires_at: k.expiresAt,
+    disabled_at: k.disabledAt,
+    revoked_at: k.revokedAt,
+    revoked_reason: k.revokedReason,
+    rate_limit: k.rateLimit,
+    remaining: k.remaining,
+    refill: k.refill,
+    restrictions: k.restrictions,
+    external_id: k.externalId,
+    last_used_at: k.lastUsedAt,
+    created_by_key_id: k.createdByKeyId,
+    created_at: k.createdAt,
+    updated_at: k.updatedAt,
+  }
+}

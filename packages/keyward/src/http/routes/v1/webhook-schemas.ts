@@ -1,0 +1,74 @@
+import { Type } from 'typebox'
+import { KEY_EVENT_TYPES } from '../../../store/key-event-repository.js'
+import type { WebhookRow } from '../../../store/schema.js'
+import { Nullable } from '../../schemas.js'
+
+const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const EventType = Type.Union(KEY_EVENT_TYPES.map((t) => Type.Literal(t)))
+const Events = Type.Array(EventType, { minItems: 1, maxItems: KEY_EVENT_TYPES.length, uniqueItems: true })
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'http(s) URL; loopback and private addresses are refused',
+})
+const Description = Type.String({ maxLength: 1000 })
+
+export const WebhookParams = Type.Object({ id: Id })
+export const DeliveryParams = Type.Object({ id: Id, delivery_id: Id })
+export const DeliveriesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) })
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Url,
+    events: Events,
+    description: Type.Optional(Nullable(Description)),
+    owner: Type.Optional(Type.Object({ kind: Type.Literal('user'), id: Id }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+)
+export const UpdateWebhookBody = Type.Object(
+  { url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Nullable(Description)) },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const WebhookBody = Type.Object({
+  id: Id,
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  description: Nullable(Type.String()),
+  owner: Type.Object({ kind: Type.Literal('user'), id: Id }),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+})
+export const WebhookWithSecret = Type.Object({
+  webhook: WebhookBody,
+  secret: Type.String({ description: 'The signing secret (whsec_…), shown once: store it now.' }),
+})
+
+export const DeliveryBody = Type.Object({
+  id: Id,
+  event_id: Id,
+  event_type: Type.String(),
+  key_id: Nullable(Type.Integer()),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  next_attempt_at: Type.String(),
+  last_attempt_at: Nullable(Type.String()),
+  response_status: Nullable(Type.Integer()),
+  latency_ms: Nullable(Type.Integer()),
+  last_error: Nullable(Type.String()),
+  created_at: Type.String(),
+})
+
+/** A webhook as clients see it: never its secret. */
+export function toWebhookWire(w: WebhookRow) {
+  return {
+    id: w.id,
+    url: w.url,
+    events: JSON.parse(w.events) as string[],
+    description: w.description,
+    owner: { kind: 'user' as const, id: w.user_id },
+    created_at: w.created_at,
+    updated_at: w.updated_at,
+  }
+}

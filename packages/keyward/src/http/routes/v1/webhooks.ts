@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Services } from '../../../services/index.js'
+import { ctxOf } from '../../auth.js'
+import { ErrorBody } from '../../schemas.js'
+import {
+  CreateWebhookBody,
+  DeliveriesQuery,
+  DeliveryBody,
+  DeliveryParams,
+  UpdateWebhookBody,
+  WebhookBody,
+  WebhookParams,
+  WebhookWithSecret,
+  toWebhookWire,
+} from './webhook-schemas.js'
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const tags = ['webhooks']
+
+/** Signed webhooks. Handlers translate; rules live in WebhookService. Secrets are answered with no-store. */
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const hooks = services.webhooks
+
+  app.post(
+    '/webhooks',
+    { schema: { tags, body: CreateWebhookBody, response: { 201: WebhookWithSecret, ...errors } } },
+    async (req, reply) => {
+      const { webhook, secret } = await hooks.create(ctxOf(req), req.body)
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ webhook: toWebhookWire(webhook), secret })
+    },
+  )
+
+  app.get(
+    '/webhooks',
+    { schema: { tags, response: { 200: Type.Object({ webhooks: Type.Array(WebhookBody) }) } } },
+    async (req) => ({
+      webhooks: (await hooks.list(ctxOf(req))).map(toWebhookWire),
+    }),
+  )
+
+  app.get(
+    '/webhooks/:id',
+    { schema: { tags, params: WebhookParams, response: { 200: WebhookBody, ...errors } } },
+    async (req) => toWebhookWire(await hooks.get(ctxOf(req), req.params.id)),
+  )
+
+  app.patch(
+    '/webhooks/:id',
+    { schema: { tags, params: WebhookParams, body: UpdateWebhookBody, response: { 200: WebhookBody, ...errors } } },
+    async (req) => toWebhookWire(await hooks.update(ctxOf(req), req.params.id, req.body)),
+  )
+
+  app.delete(
+    '/webhooks/:id',
+    { schema: { tags, params: WebhookParams, response: { 204: Type.Null(), ...errors } } },
+    async (req, reply) => {
+      await hooks.delete(ctxOf(req), req.params.id)
+      return reply.status(204).send(null)
+    },
+  )
+
+  app.post(
+    '/webhooks/:id/rotate-secret',
+    { schema: { tags, params: WebhookParams, response: { 200: WebhookWithSecret, ...errors } } },
+    async (req, reply) => {
+      const { webhook, secret } = await hooks.rotateSecret(ctxOf(req), req.params.id)
+      return reply.header('cache-control', 'no-store').send({ webhook: toWebhookWire(webhook), secret })
+    },
+  )
+
+  app.post(
+    '/webhooks/:id/test',
+    { schema: { tags, params: WebhookParams, response: { 202: DeliveryBody, ...errors } } },
+    async (req, reply) => reply.status(202).send(await hooks.test(ctxOf(req), req.params.id)),
+  )
+
+  app.get(
+    '/webhooks/:id/deliveries',
+    {
+      schema: {
+        tags,
+        params: WebhookParams,
+        querystring: DeliveriesQuery,
+        response: { 200: Type.Object({ deliveries: Type.Array(DeliveryBody) }), ...errors },
+      },
+    },
+    async (req) => ({ deliveries: await hooks.deliveries(ctxOf(req), req.params.id, req.query.limit) }),
+  )
+
+  app.post(
+    '/webhooks/:id/deliveries/:delivery_id/redeliver',
+    { schema: { tags, params: DeliveryParams, response: { 202: DeliveryBody, ...errors } } },
+    async (req, reply) =>
+      reply.status(202).send(await hooks.redeliver(ctxOf(req), req.params.id, req.params.delivery_id)),
+  )
+}

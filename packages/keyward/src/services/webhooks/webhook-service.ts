@@ -1,0 +1,176 @@
+import { lookup } from 'node:dns/promises'
+import { canManageWebhook, requireAdmin, requireScope } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { KeywardError, notFound } from '../../core/errors.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import type { KeyEventType } from '../../store/key-event-repository.js'
+import type { WebhookRow } from '../../store/schema.js'
+import { visibleWebhookOwner } from '../../store/visibility.js'
+import type { DeliveryListing, WebhookRepository } from '../../store/webhook-repository.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import type { RequestContext } from '../context.js'
+import type { WebhookDispatcher } from './dispatcher.js'
+import type { SecretBox } from './secret-box.js'
+import { newWebhookSecret } from './signature.js'
+import { isRefusedAddress, parseTarget, refusedTarget } from './target.js'
+
+export interface CreateWebhookInput {
+  url: string
+  events: KeyEventType[]
+  description?: string | null
+  /** The user the webhook belongs to (admins only; default: the caller). */
+  owner?: { kind: 'user'; id: number }
+}
+
+export interface UpdateWebhookInput {
+  url?: string
+  events?: KeyEventType[]
+  description?: string | null
+}
+
+/**
+ * Webhook use cases. Who may do what is `canManageWebhook` (core/authz.ts) and its list twin
+ * `visibleWebhookOwner` (store/visibility.ts); what a webhook then receives is bounded by its
+ * owner's visibility at fan-out (store/webhook-outbox.ts). Another user's webhook is a 404.
+ * The signing secret is returned by `create` and `rotateSecret` only, and stored sealed.
+ */
+export class WebhookService {
+  constructor(
+    private readonly repo: WebhookRepository,
+    private readonly actors: ActorRepository,
+    private readonly box: Promise<SecretBox>,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly dispatcher: Pick<WebhookDispatcher, 'poke'>,
+    private readonly allowPrivate: boolean,
+  ) {}
+
+  async create(ctx: RequestContext, input: CreateWebhookInput): Promise<{ webhook: WebhookRow; secret: string }> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const userId = await this.ownerOf(ctx, input.owner)
+    await this.checkTarget(input.url)
+    const secret = newWebhookSecret()
+    const now = this.clock.now().toISOString()
+    const webhook = await this.repo.insert({
+      user_id: userId,
+      url: input.url,
+      events: JSON.stringify(input.events),
+      description: input.description ?? null,
+      secret: (await this.box).seal(secret),
+      created_at: now,
+      updated_at: now,
+    })
+    await this.record(ctx, 'webhook.create', webhook, { url: input.url, events: input.events })
+    return { webhook, secret }
+  }
+
+  list(ctx: RequestContext): Promise<WebhookRow[]> {
+    requireScope(ctx.principal, 'webhooks:read')
+    return this.repo.list(visibleWebhookOwner(ctx.principal))
+  }
+
+  async get(ctx: RequestContext, id: number): Promise<WebhookRow> {
+    requireScope(ctx.principal, 'webhooks:read')
+    return this.findManageable(ctx, id)
+  }
+
+  async update(ctx: RequestContext, id: number, input: UpdateWebhookInput): Promise<WebhookRow> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    if (input.url !== undefined) await this.checkTarget(input.url)
+    const updated = await this.repo.update(hook.id, {
+      ...(input.url !== undefined && { url: input.url }),
+      ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
+      ...(input.description !== undefined && { description: input.description }),
+      updated_at: this.clock.now().toISOString(),
+    })
+    if (!updated) throw notFound('webhook')
+    await this.record(ctx, 'webhook.update', updated, { fields: Object.keys(input) })
+    return updated
+  }
+
+  async delete(ctx: RequestContext, id: number): Promise<void> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    await this.repo.delete(hook.id)
+    await this.record(ctx, 'webhook.delete', hook)
+  }
+
+  /** A new signing secret, returned once; the old one stops signing at once. */
+  async rotateSecret(ctx: RequestContext, id: number): Promise<{ webhook: WebhookRow; secret: string }> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    const secret = newWebhookSecret()
+    const now = this.clock.now().toISOString()
+    const webhook = (await this.repo.update(hook.id, { secret: (await this.box).seal(secret), updated_at: now }))!
+    await this.record(ctx, 'webhook.rotate_secret', webhook)
+    return { webhook, secret }
+  }
+
+  /** Queues a `webhook.test` event to this webhook alone; returns its delivery. */
+  async test(ctx: RequestContext, id: number): Promise<DeliveryListing> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    const deliveryId = await this.repo.enqueueTest(hook.id, { webhook_id: hook.id }, this.clock.now().toISOString())
+    this.dispatcher.poke()
+    return (await this.repo.findDelivery(hook.id, deliveryId))!
+  }
+
+  async deliveries(ctx: RequestContext, id: number, limit = 50): Promise<DeliveryListing[]> {
+    requireScope(ctx.principal, 'webhooks:read')
+    const hook = await this.findManageable(ctx, id)
+    return this.repo.deliveries(hook.id, Math.min(limit, 200))
+  }
+
+  /** Sends a delivery again (whatever its state), with a fresh 24 h of retries. */
+  async redeliver(ctx: RequestContext, id: number, deliveryId: number): Promise<DeliveryListing> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    if (!(await this.repo.findDelivery(hook.id, deliveryId))) throw notFound('delivery')
+    await this.repo.redeliver(deliveryId, this.clock.now().toISOString())
+    this.dispatcher.poke()
+    return (await this.repo.findDelivery(hook.id, deliveryId))!
+  }
+
+  /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */
+  private async findManageable(ctx: RequestContext, id: number): Promise<WebhookRow> {
+    const hook = await this.repo.findById(id)
+    if (!hook || !canManageWebhook(ctx.principal, hook.user_id)) throw notFound('webhook')
+    return hook
+  }
+
+  /** The owning user: the caller, or (admins) the user named. Webhooks belong to users only. */
+  private async ownerOf(ctx: RequestContext, ref: CreateWebhookInput['owner']): Promise<number> {
+    const p = ctx.principal
+    if (p.owner.kind !== 'user')
+      throw new KeywardError(
+        'forbidden',
+        'webhooks belong to users: application and device credentials cannot manage them',
+      )
+    if (!ref || ref.id === p.owner.id) return p.owner.id
+    requireAdmin(p)
+    if (!(await this.actors.ownerOf('user', ref.id))) throw notFound('user')
+    return ref.id
+  }
+
+  /** Refuses a URL whose host is, or resolves to, an address the SSRF guard refuses (checked again at each attempt). */
+  private async checkTarget(raw: string): Promise<void> {
+    const url = parseTarget(raw, this.allowPrivate)
+    if (this.allowPrivate) return
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const addresses = await lookup(host, { all: true }).catch(() => null)
+    if (!addresses) throw refusedTarget(`${host} does not resolve`)
+    if (addresses.some((a) => isRefusedAddress(a.address)))
+      throw refusedTarget(`${host} resolves to a loopback, link-local or private address`)
+  }
+
+  private async record(ctx: RequestContext, action: string, hook: WebhookRow, details: Record<string, unknown> = {}) {
+    const owner = await this.actors.ownerOf('user', hook.user_id)
+    await this.audit.record(
+      ctx,
+      action,
+      { type: 'webhook', id: hook.id, ownerActorId: owner?.actorId ?? null },
+      details,
+    )
+  }
+}

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely'
+import { keyView } from '../core/key-view.js'
+import type { ApiKey } from '../core/types.js'
+import type { Database } from './schema.js'
+
+/** Events about a key that webhooks can subscribe to. `webhook.test` is sent only by `POST …/test`. */
+export const KEY_EVENT_TYPES = [
+  'key.created',
+  'key.updated',
+  'key.disabled',
+  'key.enabled',
+  'key.rolled',
+  'key.revoked',
+  'key.deleted',
+  'key.leaked',
+  'key.expiring',
+  'key.expired',
+  'key.idle',
+  'key.usage_low',
+] as const
+export type KeyEventType = (typeof KEY_EVENT_TYPES)[number]
+
+/**
+ * Appends an event to the outbox. `db` must be the transaction that wrote the change
+ * (invariant: an event row exists iff its change committed — `KeyService.recorded`).
+ * `data` is the key's listing view, so no secret or hash can reach a webhook.
+ */
+export async function appendKeyEvent(db: Kysely<Database>, type: KeyEventType, key: ApiKey, now: Date): Promise<void> {
+  await db
+    .insertInto('key_event')
+    .values({
+      type,
+      key_id: key.id,
+      actor_id: key.actorId,
+      data: JSON.stringify(keyView(key, now)),
+      created_at: now.toISOString(),
+      dispatched_at: null,
+    })
+    .execute()
+}

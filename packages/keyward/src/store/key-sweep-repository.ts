@@ -1,0 +1,91 @@
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { appendKeyEvent } from './key-event-repository.js'
+import { KeyRepository } from './key-repository.js'
+import type { Database } from './schema.js'
+import type { Dialect } from './database.js'
+
+/** The scheduled events, computed from key columns rather than caused by a write. */
+export type ScheduledEventType = 'key.expiring' | 'key.expired' | 'key.idle' | 'key.usage_low'
+
+/** The thresholds of one sweep, as ISO times. */
+export interface SweepBounds {
+  now: string
+  /** Keys expiring at or before this are `key.expiring`. */
+  warnUntil: string
+  /** Keys last used (or created, if never) at or before this are `key.idle`. */
+  idleSince: string
+}
+
+/**
+ * Finds keys due a scheduled event and emits each at most once per marker. Invariant: the
+ * marker row (primary key: key, type, marker) and the outbox event are written in one
+ * transaction, and a marker another node wrote first makes the insert a no-op, so several
+ * nodes sweeping at once emit one event (`ON CONFLICT DO NOTHING`, both dialects).
+ */
+export class KeySweepRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Up to `limit` keys due `type` and not yet marked, with their marker. */
+  async due(type: ScheduledEventType, b: SweepBounds, limit: number): Promise<{ id: number; marker: string }[]> {
+    const marker = MARKER[type]
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['api_key.id', marker.as('marker')])
+      .where('api_key.revoked_at', 'is', null)
+      .where(() => CONDITION[type](b))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('key_event_marker as m')
+              .select('m.key_id')
+              .whereRef('m.key_id', '=', 'api_key.id')
+              .where('m.type', '=', type)
+              .where((m) => m('m.marker', '=', marker)),
+          ),
+        ),
+      )
+      .orderBy('api_key.id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({ id: r.id, marker: String(r.marker) }))
+  }
+
+  /** Marks and emits one event; false when it was already emitted (by this or another node). */
+  emit(type: ScheduledEventType, keyId: number, marker: string, now: Date): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .insertInto('key_event_marker')
+        .values({ key_id: keyId, type, marker })
+        .onConflict((oc) => oc.doNothing())
+        .returning('key_id')
+        .executeTakeFirst()
+      if (!r) return false
+      const key = await new KeyRepository(trx, this.dialect).findById(keyId)
+      if (key) await appendKeyEvent(trx, type, key, now)
+      return true
+    })
+  }
+}
+
+const col = (c: string): RawBuilder<string> => sql<string>`${sql.ref(`api_key.${c}`)}`
+
+/** What makes each event new: a key expiring twice (its expiry moved) warns twice. */
+const MARKER: Record<ScheduledEventType, RawBuilder<string>> = {
+  'key.expiring': col('expires_at'),
+  'key.expired': col('expires_at'),
+  'key.idle': sql<string>`coalesce(api_key.last_used_at, api_key.created_at)`,
+  'key.usage_low': sql<string>`coalesce(api_key.last_refill_at, api_key.created_at)`,
+}
+
+const CONDITION: Record<ScheduledEventType, (b: SweepBounds) => Expression<SqlBool>> = {
+  'key.expiring': (b) => sql`api_key.expires_at > ${b.now} and api_key.expires_at <= ${b.warnUntil}`,
+  'key.expired': (b) => sql`api_key.expires_at <= ${b.now}`,
+  'key.idle': (b) => sql`coalesce(api_key.last_used_at, api_key.created_at) <= ${b.idleSince}`,
+  // 10 % of what a refill restores; keys without a refill have no stored initial value to compare with.
+  'key.usage_low': () =>
+    sql`api_key.refill_amount is not null and api_key.remaining is not null and api_key.remaining * 10 <= api_key.refill_amount`,
+}

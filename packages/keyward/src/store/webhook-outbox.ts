@@ -1,0 +1,158 @@
+import { type Kysely, sql } from 'kysely'
+import type { Role } from '../core/types.js'
+import type { Dialect } from './database.js'
+import type { Database, WebhookDeliveryRow } from './schema.js'
+import { userActors } from './visibility.js'
+
+/** A leased delivery with what sending it needs. */
+export interface ClaimedDelivery {
+  id: number
+  attempts: number
+  created_at: string
+  url: string
+  /** Sealed signing secret (`services/webhooks/secret-box.ts`). */
+  secret: string
+  type: string
+  data: string
+  event_created_at: string
+}
+
+/** How one attempt ended, as the delivery row records it. */
+export type AttemptOutcome = Pick<
+  WebhookDeliveryRow,
+  'status' | 'next_attempt_at' | 'response_status' | 'latency_ms' | 'last_error' | 'last_attempt_at'
+>
+
+/**
+ * The delivery side of the outbox: fan-out of committed `key_event` rows into
+ * `webhook_delivery`, and leases on due deliveries. Invariants enforced here:
+ * - one fan-out at a time per database (PostgreSQL transaction advisory lock; SQLite has one
+ *   writer), so deliveries of one key are created in event order;
+ * - a delivery is attempted by one node at a time: claiming sets `lease_until` under
+ *   `FOR UPDATE SKIP LOCKED`, and only deliveries whose lease is absent or over are claimed
+ *   (a node killed mid-attempt loses its lease when it runs out: at least once);
+ * - per webhook and key, only the oldest pending delivery (by event) is claimable: in order.
+ */
+export class WebhookOutbox {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Fans out up to `limit` undispatched events; returns how many were handled. */
+  fanOut(now: string, limit: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') {
+        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(7208130008) as ok`.execute(trx)
+        if (!rows[0]?.ok) return 0 // another node is fanning out
+      }
+      const events = await trx
+        .selectFrom('key_event')
+        .select(['id', 'type', 'key_id', 'created_at'])
+        .where('dispatched_at', 'is', null)
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      if (events.length === 0) return 0
+      const ids = events.map((e) => e.id)
+      for (const hook of await subscribers(trx)) {
+        // A webhook hears of changes made from its creation on, not of a backlog it never asked for.
+        const wanted = events
+          .filter((e) => hook.events.includes(e.type) && e.created_at >= hook.created_at)
+          .map((e) => e.id)
+        const visible = wanted.length ? await visibleEvents(trx, hook, wanted) : []
+        const rows = events.filter((e) => visible.includes(e.id)).map((e) => pendingDelivery(hook.id, e, now))
+        if (rows.length) await trx.insertInto('webhook_delivery').values(rows).execute()
+      }
+      await trx.updateTable('key_event').set({ dispatched_at: now }).where('id', 'in', ids).execute()
+      return events.length
+    })
+  }
+
+  /** Leases up to `limit` due deliveries until `leaseUntil`; returns them with their webhook and event. */
+  async claim(now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+    const lock = this.dialect === 'postgres' ? sql`for update of d skip locked` : sql``
+    const { rows } = await sql<{ id: number }>`
+      update webhook_delivery set lease_until = ${leaseUntil}
+      where id in (
+        select d.id from webhook_delivery d
+        where d.status = 'pending' and d.next_attempt_at <= ${now}
+          and (d.lease_until is null or d.lease_until < ${now})
+          and not exists (
+            select 1 from webhook_delivery e
+            where e.webhook_id = d.webhook_id and e.key_id = d.key_id and e.status = 'pending' and e.event_id < d.event_id)
+        order by d.event_id limit ${limit} ${lock})
+      returning id`.execute(this.db)
+    if (rows.length === 0) return []
+    return this.db
+      .selectFrom('webhook_delivery as d')
+      .innerJoin('webhook as w', 'w.id', 'd.webhook_id')
+      .innerJoin('key_event as e', 'e.id', 'd.event_id')
+      .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data'])
+      .select('e.created_at as event_created_at')
+      .where(
+        'd.id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('d.event_id')
+      .execute()
+  }
+
+  /** Records an attempt and ends the lease. */
+  async finish(id: number, outcome: AttemptOutcome): Promise<void> {
+    await this.db
+      .updateTable('webhook_delivery')
+      .set((eb) => ({ ...outcome, attempts: eb('attempts', '+', 1), lease_until: null }))
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /** Gives up leases without counting an attempt (shutdown): another node, or the next start, takes them. */
+  async release(ids: number[]): Promise<void> {
+    if (ids.length)
+      await this.db.updateTable('webhook_delivery').set({ lease_until: null }).where('id', 'in', ids).execute()
+  }
+}
+
+interface Subscriber {
+  id: number
+  events: string[]
+  user_id: number
+  created_at: string
+  actor_id: number
+  role: Role
+}
+
+async function subscribers(db: Kysely<Database>): Promise<Subscriber[]> {
+  const rows = await db
+    .selectFrom('webhook as w')
+    .innerJoin('user as u', 'u.id', 'w.user_id')
+    .select(['w.id', 'w.events', 'w.user_id', 'w.created_at', 'u.actor_id', 'u.role'])
+    .execute()
+  return rows.map((r) => ({ ...r, events: JSON.parse(r.events) as string[] }))
+}
+
+/** Of `eventIds`, those about keys the webhook's owner may see now (`userActors`, the member branch of `visibleActors`, mirrored by `canSeeOwner`). */
+async function visibleEvents(db: Kysely<Database>, hook: Subscriber, eventIds: number[]): Promise<number[]> {
+  let q = db.selectFrom('key_event').select('id').where('id', 'in', eventIds)
+  if (hook.role !== 'admin') q = q.where('actor_id', 'in', userActors(db, hook.user_id))
+  return (await q.execute()).map((r) => r.id)
+}
+
+/** A new delivery of event `e` to a webhook, due now. */
+export function pendingDelivery(webhookId: number, e: { id: number; key_id: number | null }, now: string) {
+  return {
+    webhook_id: webhookId,
+    event_id: e.id,
+    key_id: e.key_id,
+    status: 'pending' as const,
+    next_attempt_at: now,
+    lease_until: null,
+    last_attempt_at: null,
+    response_status: null,
+    latency_ms: null,
+    last_error: null,
+    created_at: now,
+  }
+}

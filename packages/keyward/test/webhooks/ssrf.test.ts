@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { postOnce } from '../../src/services/webhooks/sender.js'
+import { isRefusedAddress } from '../../src/services/webhooks/target.js'
+import { TestServer } from '../helpers.js'
+import { Receiver } from './receiver.js'
+
+describe('webhook SSRF guard', () => {
+  let s: TestServer
+  let admin: string
+  let rx: Receiver
+  before(async () => {
+    s = await TestServer.start('sqlite') // KEYWARD_WEBHOOK_ALLOW_PRIVATE unset: the production default
+    admin = await s.adminToken()
+    rx = await Receiver.start('ok')
+  })
+  after(async () => {
+    await rx.close()
+    await s.close()
+  })
+
+  it('classifies loopback, link-local, private and mapped addresses as refused, public ones not', () => {
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0'])
+      assert.equal(isRefusedAddress(a), true, a)
+    for (const a of ['::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1'])
+      assert.equal(isRefusedAddress(a), true, a)
+    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])
+      assert.equal(isRefusedAddress(a), false, a)
+  })
+
+  it('refuses such targets at creation, by literal address or by what the name resolves to (400 webhook_target_refused)', async () => {
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://localhost/x',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.1/',
+      'http://[::ffff:7f00:1]/',
+      'http://user:pw@example.com/',
+      'file:///etc/passwd',
+    ]) {
+      const r = await s.request('POST', '/v1/webhooks', { token: admin, body: { url, events: ['key.created'] } })
+      assert.equal(r.status, 400, url)
+      assert.equal(r.body.error.code, 'webhook_target_refused', url)
+    }
+  })
+
+  it('checks the address it connects to at delivery: a name resolving to loopback is never called', async () => {
+    const url = rx.url.replace('127.0.0.1', 'localhost')
+    const r = await postOnce(url, {}, '{}', {
+      timeoutMs: 2000,
+      allowPrivate: false,
+      signal: new AbortController().signal,
+    })
+    assert.equal(r.ok, false)
+    assert.match(r.error ?? '', /loopback, link-local or private/)
+    assert.equal(rx.received.length, 0)
+    const allowed = await postOnce(url, {}, '{}', {
+      timeoutMs: 2000,
+      allowPrivate: true,
+      signal: new AbortController().signal,
+    })
+    assert.equal(allowed.status, 204, 'the same target works when private targets are allowed')
+  })
+})

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { manualClock } from '../../src/core/clock.js'
+import { STORES, TestServer } from '../helpers.js'
+
+const DAY = 86_400_000
+
+for (const store of STORES) {
+  describe(`scheduled key events (${store})`, () => {
+    const clock = manualClock(new Date())
+    let s: TestServer
+    let other: TestServer | null = null
+    let admin: string
+    before(async () => {
+      s = await TestServer.start(store, { clock })
+      if (store === 'postgres') other = await TestServer.attach(s.config.databaseUrl, { clock })
+      // A key, not a session: sessions end after a day, and the clock moves by months here.
+      admin = (await s.createKey(await s.adminToken())).key
+    })
+    after(async () => {
+      await other?.kw.close()
+      await s.close()
+    })
+
+    const eventsOf = async (keyId: number) =>
+      (
+        await s.kw.services.store.db
+          .selectFrom('key_event')
+          .select(['type', 'data'])
+          .where('key_id', '=', keyId)
+          .orderBy('id')
+          .execute()
+      )
+        .map((e) => e.type)
+        .filter((t) => t !== 'key.created')
+    /** Sweeps on every node at once (several nodes must not emit twice). */
+    const sweep = () =>
+      Promise.all([s, other].filter((n) => n !== null).map((n) => n.kw.services.keyEventSweeper.runOnce()))
+
+    it('warns once per key and expiry date, then reports expiry once, by the injected clock', async () => {
+      const k = await s.createKey(admin, { expires_at: new Date(clock.now().getTime() + 10 * DAY).toISOString() })
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), [], 'ten days ahead: nothing yet (default warning: 7 days)')
+      clock.advance(4 * DAY)
+      await sweep()
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.expiring'])
+      const later = new Date(clock.now().getTime() + 5 * DAY).toISOString()
+      await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { expires_at: later } })
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.expiring', 'key.updated', 'key.expiring'], 'a new date warns again')
+      clock.advance(6 * DAY)
+      await sweep()
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.expiring', 'key.updated', 'key.expiring', 'key.expired'])
+    })
+
+    it('reports a key idle once it has not been used for 90 days, and usage low at 10 % of its refill', async () => {
+      const idle = await s.createKey(admin)
+      const low = await s.createKey(admin, { remaining: 2, refill: { amount: 20, interval_s: 31_536_000 } })
+      const fine = await s.createKey(admin, { remaining: 3, refill: { amount: 20, interval_s: 31_536_000 } })
+      await sweep()
+      assert.deepEqual(await eventsOf(low.id), ['key.usage_low'])
+      assert.deepEqual(await eventsOf(fine.id), [])
+      clock.advance(89 * DAY)
+      await sweep()
+      assert.deepEqual(await eventsOf(idle.id), [])
+      clock.advance(2 * DAY)
+      await sweep()
+      await sweep()
+      assert.deepEqual(await eventsOf(idle.id), ['key.idle'])
+      const [data] = await s.kw.services.store.db
+        .selectFrom('key_event')
+        .select('data')
+        .where('key_id', '=', idle.id)
+        .where('type', '=', 'key.idle')
+        .execute()
+      assert.equal(JSON.parse(data!.data).id, idle.id)
+    })
+  })
+}
