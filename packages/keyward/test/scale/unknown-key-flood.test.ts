@@ -16,13 +16,16 @@ const FLOOD = 1000
  */
 async function countQueries(work: () => Promise<void>): Promise<number> {
   let n = 0
-  const sqlite = BetterSqlite3.prototype as unknown as { prepare: (...a: unknown[]) => unknown }
+  // Statements run, not prepared: the SQLite connection keeps prepared statements (store/statement-cache.ts).
+  const probe = new BetterSqlite3(':memory:')
+  const sqlite = Object.getPrototypeOf(probe.prepare('select 1')) as { all: (...a: unknown[]) => unknown }
+  probe.close()
   const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown }
-  const prepare = sqlite.prepare
+  const all = sqlite.all
   const query = client.query
-  sqlite.prepare = function (this: unknown, ...a: unknown[]) {
+  sqlite.all = function (this: unknown, ...a: unknown[]) {
     n++
-    return prepare.apply(this, a)
+    return all.apply(this, a)
   }
   client.query = function (this: unknown, ...a: unknown[]) {
     n++
@@ -31,7 +34,7 @@ async function countQueries(work: () => Promise<void>): Promise<number> {
   try {
     await work()
   } finally {
-    sqlite.prepare = prepare
+    sqlite.all = all
     client.query = query
   }
   return n
