@@ -57,6 +57,12 @@ export interface Config {
   readonly readPoolSize: number
   /** PostgreSQL `statement_timeout` of every other statement: verify lookups and writes. */
   readonly statementTimeoutMs: number
+  /** Where invitations are mailed (`smtp://…`, `smtps://…`); null: not mailed, the token is only answered. */
+  readonly smtpUrl: string | null
+  /** The From address of those mails. */
+  readonly smtpFrom: string
+  /** How long an organization invitation stays acceptable. */
+  readonly invitationTtlS: number
 }
 
 export type LeakAction = 'revoke' | 'disable' | 'notify'
@@ -180,5 +186,16 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     readBudgetMs: int('KEYWARD_READ_BUDGET_MS', env.KEYWARD_READ_BUDGET_MS, 2_000, 50, 8_000),
     readPoolSize: int('KEYWARD_READ_POOL_SIZE', env.KEYWARD_READ_POOL_SIZE, 2, 1, 64),
     statementTimeoutMs: int('KEYWARD_STATEMENT_TIMEOUT_MS', env.KEYWARD_STATEMENT_TIMEOUT_MS, 5_000, 50, 8_000),
+    smtpUrl: smtpUrl(env.KEYWARD_SMTP_URL),
+    smtpFrom: env.KEYWARD_SMTP_FROM || 'keyward@localhost',
+    invitationTtlS: int('KEYWARD_INVITATION_TTL_S', env.KEYWARD_INVITATION_TTL_S, 7 * 86_400, 60, 90 * 86_400),
   })
+}
+
+/** `KEYWARD_SMTP_URL`: an smtp:// or smtps:// URL, or unset. */
+function smtpUrl(raw: string | undefined): string | null {
+  if (!raw) return null
+  if (!/^smtps?:\/\//.test(raw))
+    throw new KeywardError('validation_failed', 'KEYWARD_SMTP_URL must start with smtp:// or smtps://')
+  return raw
 }

@@ -29,6 +29,9 @@ import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
 import { openVerifyStack } from './verify-stack.js'
+import { OrgRepository } from '../store/org-repository.js'
+import { OrgDirectory } from './orgs/org-directory.js'
+import { type OrgServices, createOrgServices } from './orgs/index.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -40,6 +43,8 @@ export interface Services {
   keys: KeyService
   users: UserService
   owners: OwnerService
+  /** Organizations, memberships, invitations (services/orgs/). */
+  orgs: OrgServices
   audit: AuditService
   verifier: Verifier
   cache: VerifyCache
@@ -88,7 +93,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sessions = new SessionRepository(store.db)
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
-  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock)
+  const orgRepo = new OrgRepository(store.db)
+  const orgDirectory = new OrgDirectory(orgRepo)
+  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock, orgRepo)
   const auth = new AuthService(
     actors,
     sessions,
@@ -103,7 +110,19 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
-  const owners = new OwnerService(actors, auditLog, clock)
+  const owners = new OwnerService(actors, auditLog, clock, orgDirectory)
+  const users = new UserService(actors, keyRepo, auditLog, clock, hasher)
+  const orgs = createOrgServices({
+    config,
+    orgRepo,
+    directory: orgDirectory,
+    actors,
+    users,
+    sessionCache,
+    cache,
+    audit: auditLog,
+    clock,
+  })
   return {
     store,
     clock,
@@ -117,8 +136,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyUsage: new UsageService(keys, usageRepo, clock),
-    users: new UserService(actors, keyRepo, auditLog, clock, hasher),
+    users,
     owners,
+    orgs,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     leaks: new LeakResponse(
@@ -136,6 +156,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     /** The sweeper first (it writes to the store), then the verification stack in its own order. */
     async close() {
       await sweeper.stop()
+      orgs.close()
       await stack.close()
     },
   }

@@ -3,10 +3,12 @@ import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, Ver
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { nameContains } from './key-search.js'
-import { visibleActors } from './visibility.js'
+import { organizationActors, visibleActors } from './visibility.js'
 
 export interface KeyFilter {
   actorId?: number
+  /** Keys of this organization's actors (`organizationActors`); visibility still applies. */
+  organizationId?: number
   kind?: KeyKind
   status?: KeyStatus
   q?: string
@@ -45,6 +47,28 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   /** True when the secret matched the pre-roll hash, valid until `previousHashExpiresAt`. */
   matchedPrevious: boolean
   previousHashExpiresAt: string | null
+}
+
+/** The owner of a key from `findByHash`'s joined columns (the same answer as `ActorRepository.ownerOf`). */
+function ownerOfRow(
+  kind: ActorKind,
+  id: number,
+  r: {
+    actor_id: number
+    app_owner_id: number | null
+    app_org_id: number | null
+    device_app_id: number | null
+    device_owner_id: number | null
+    device_org_id: number | null
+  },
+): Owner {
+  const actorId = r.actor_id
+  if (kind === 'user') return { kind, id, actorId, userId: id, applicationId: null, organizationId: null }
+  if (kind === 'organization') return { kind, id, actorId, userId: 0, applicationId: null, organizationId: id }
+  if (kind === 'application')
+    return { kind, id, actorId, userId: r.app_owner_id!, applicationId: id, organizationId: r.app_org_id }
+  const appId = r.device_app_id!
+  return { kind, id, actorId, userId: r.device_owner_id!, applicationId: appId, organizationId: r.device_org_id }
 }
 
 type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
@@ -103,10 +127,11 @@ export class KeyRepository {
       .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
       .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
       .leftJoin('device', 'device.actor_id', 'api_key.actor_id')
+      .leftJoin('organization', 'organization.actor_id', 'api_key.actor_id')
       .selectAll('api_key')
       .select((eb) => [
         'actor.kind as owner_kind',
-        eb.fn.coalesce('user.id', 'application.id', 'device.id').as('owner_id'),
+        eb.fn.coalesce('user.id', 'application.id', 'device.id', 'organization.id').as('owner_id'),
       ])
   }
 
@@ -159,20 +184,16 @@ export class KeyRepository {
       .select([
         'user.role as user_role',
         'application.owner_user_id as app_owner_id',
+        'application.organization_id as app_org_id',
         'device.application_id as device_app_id',
         'dapp.owner_user_id as device_owner_id',
+        'dapp.organization_id as device_org_id',
       ])
       .where((eb) => eb.or([eb('api_key.hash', '=', hash), eb('api_key.previous_hash', '=', hash)]))
       .executeTakeFirst()
     if (!r) return undefined
     const key = rowToKey(r)
-    const id = key.owner.id
-    const owner: Owner =
-      r.owner_kind === 'user'
-        ? { kind: 'user', id, actorId: r.actor_id, userId: id, applicationId: null }
-        : r.owner_kind === 'application'
-          ? { kind: 'application', id, actorId: r.actor_id, userId: r.app_owner_id!, applicationId: id }
-          : { kind: 'device', id, actorId: r.actor_id, userId: r.device_owner_id!, applicationId: r.device_app_id! }
+    const owner = ownerOfRow(r.owner_kind, key.owner.id, r)
     return {
       key,
       owner,
@@ -188,6 +209,8 @@ export class KeyRepository {
     const visible = visibleActors(this.readDb, viewer)
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
+    if (f.organizationId !== undefined)
+      q = q.where('api_key.actor_id', 'in', organizationActors(this.readDb, [f.organizationId]))
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
     if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))

@@ -69,6 +69,22 @@ export class SessionRepository {
   }
 
   /**
+   * Ends every session of a user: native sessions, the refresh tokens renewing them, and the user's
+   * Realm/Fluxbase refresh tokens (Realm access tokens read theirs on every use). Returns the
+   * native sessions' token hashes, for the caches to forget.
+   */
+  async deleteForUser(userId: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = trx.selectFrom('session').select('id').where('user_id', '=', userId)
+      await trx.deleteFrom('refresh_token').where('session_id', 'in', ids).execute()
+      const actor = trx.selectFrom('user').select('actor_id').where('id', '=', userId)
+      await trx.deleteFrom('refresh_token').where('actor_id', 'in', actor).execute()
+      const rows = await trx.deleteFrom('session').where('user_id', '=', userId).returning('token_hash').execute()
+      return rows.map((r) => r.token_hash)
+    })
+  }
+
+  /**
    * Deletes up to `limit` sessions that expired at or before `now`; returns how many.
    * Bounded so one sweep never holds the write lock for long. A Fluxbase refresh
    * token outlives its access session on purpose, so refresh tokens are swept on

@@ -126,8 +126,9 @@ for (const store of STORES) {
 
     it('every supported OData shape seeks indexes inside correlated subqueries, for members and admins (EXPLAIN)', async () => {
       const viewer = (role: 'member' | 'admin', id: number, actorId: number): Principal => ({
-        owner: { kind: 'user', id, actorId, userId: id, applicationId: null },
+        owner: { kind: 'user', id, actorId, userId: id, applicationId: null, organizationId: null },
         role,
+        orgs: {},
         scopes: null,
         via: 'session',
         keyId: null,

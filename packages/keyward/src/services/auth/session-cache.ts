@@ -1,9 +1,10 @@
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { keyStatus, narrowScopes } from '../../core/policy.js'
-import type { CredentialOrigin, Principal, User } from '../../core/types.js'
+import type { CredentialOrigin, Owner, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyLookup } from '../../store/key-repository.js'
+import type { OrgRepository } from '../../store/org-repository.js'
 import type { SessionRepository, StoredSession } from '../../store/session-repository.js'
 import type { Verifier } from '../keys/verifier.js'
 import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
@@ -36,6 +37,8 @@ export class SessionCache {
     private readonly cache: VerifyCache,
     private readonly verifier: Verifier,
     private readonly clock: Clock,
+    /** Organization roles (services/orgs/), cached beside the user under `m:<user id>`. */
+    private readonly orgRoles: Pick<OrgRepository, 'rolesOf'>,
   ) {}
 
   /** The principal of a native session token's hash, or 401. */
@@ -44,7 +47,7 @@ export class SessionCache {
     if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw unknownSession() // invariant 2
     const user = await this.user(s.userId)
     if (!user) throw unknownSession()
-    const base = userPrincipal(user, s.id)
+    const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin) // invariant 4
     return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)) } // invariant 5
@@ -70,9 +73,41 @@ export class SessionCache {
     await this.cache.invalidate(hashes.map(credentialTag.session))
   }
 
-  /** A user was removed or changed role: its sessions re-resolve on every node (invariant 1). */
+  /**
+   * Ends every native session of a user and forgets the user (roles, memberships) on every node
+   * before returning (invariant 1): a removed organization member is signed out everywhere at once.
+   */
+  async endUserSessions(userId: number): Promise<void> {
+    const hashes = await this.sessions.deleteForUser(userId)
+    await this.cache.invalidate([
+      ...hashes.map(credentialTag.session),
+      credentialTag.user(userId),
+      credentialTag.memberships(userId),
+    ])
+  }
+
+  /**
+   * A user was removed, changed role or changed memberships: its sessions and keys re-resolve
+   * (user and organization roles) on every node (invariant 1).
+   */
   forgetUser(userId: number): Promise<void> {
-    return this.cache.invalidate([credentialTag.user(userId)])
+    return this.cache.invalidate([credentialTag.user(userId), credentialTag.memberships(userId)])
+  }
+
+  /**
+   * A user's organization roles (`Principal.orgs`) at cache speed; `forgetUser` evicts them on every
+   * node, so a removed member loses the organization on their next request wherever it lands.
+   */
+  async orgsOf(userId: number): Promise<Principal['orgs']> {
+    const found = await this.cached(credentialTag.memberships(userId), async () =>
+      Object.freeze(await this.orgRoles.rolesOf(userId)),
+    )
+    return found ?? {}
+  }
+
+  /** The organization roles a principal of `owner` holds: a user's memberships, nothing for other actors. */
+  orgsOfOwner(owner: Owner): Promise<Principal['orgs']> {
+    return owner.kind === 'user' ? this.orgsOf(owner.id) : Promise.resolve({})
   }
 
   private session(tokenHash: string): Promise<StoredSession | null> {
@@ -99,10 +134,18 @@ export const scopesOf = (found: KeyLookup): string[] | null =>
   found.key.scopes.length > 0 ? [...found.key.scopes] : null
 
 /** The principal of a user's native session (full rights until an origin narrows them). */
-export function userPrincipal(user: User, sessionId: number | null): Principal {
+export function userPrincipal(user: User, sessionId: number | null, orgs: Principal['orgs'] = {}): Principal {
   return {
-    owner: { kind: 'user', id: user.id, actorId: user.actorId, userId: user.id, applicationId: null },
+    owner: {
+      kind: 'user',
+      id: user.id,
+      actorId: user.actorId,
+      userId: user.id,
+      applicationId: null,
+      organizationId: null,
+    },
     role: user.role,
+    orgs,
     scopes: null,
     via: 'session',
     keyId: null,

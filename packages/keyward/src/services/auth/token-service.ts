@@ -311,7 +311,9 @@ export class TokenService {
         ),
       )
     const role = owner.kind === 'user' ? user.role : 'member'
-    const principal: Principal = { owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null }
+    const orgs = await this.auth.sessionCache.orgsOfOwner(owner)
+    const keyId = origin?.keyId ?? null
+    const principal: Principal = { owner, role, orgs, scopes, via: 'session', keyId, sessionId: null }
     return { ...base, principal, user }
   }
 

@@ -52,7 +52,8 @@ export class EntryCompactor {
       known.kind === o.kind &&
       known.id === o.id &&
       known.userId === o.userId &&
-      known.applicationId === o.applicationId
+      known.applicationId === o.applicationId &&
+      known.organizationId === o.organizationId
     )
       return known
     const copy = Object.freeze({
@@ -61,6 +62,7 @@ export class EntryCompactor {
       actorId: o.actorId,
       userId: o.userId,
       applicationId: o.applicationId,
+      organizationId: o.organizationId,
     })
     return remember(this.owners, o.actorId, copy)
   }

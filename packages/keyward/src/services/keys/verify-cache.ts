@@ -18,6 +18,8 @@ export const credentialTag = {
   session: (tokenHash: string): string => `s:${tokenHash}`,
   /** A user as sessions see it (role, existence). */
   user: (userId: number): string => `u:${userId}`,
+  /** A user's organization roles (services/orgs/). */
+  memberships: (userId: number): string => `m:${userId}`,
 }
 
 /** How many invalidations are remembered to decide whether a lookup in flight is stale. */

@@ -6,16 +6,20 @@ import { auditRoutes } from './audit.js'
 import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
 import { keyRoutes } from './keys.js'
+import { invitationRoutes } from './invitations.js'
 import { leakRoutes } from './leaks.js'
+import { organizationRoutes } from './organizations.js'
 import { userRoutes } from './users.js'
 
 /** The native API under /v1. Everything but login and the leak intake needs a bearer credential. */
 export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(loginRoute, { services })
   await app.register(leakRoutes, { services })
+  await app.register(invitationRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
-    for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {
+    const all = [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes, organizationRoutes]
+    for (const routes of all) {
       await authed.register(routes, { services })
     }
   })
