@@ -1,5 +1,6 @@
 import { ApiKeys } from './api-keys.js'
 import { Auth } from './auth.js'
+import { Invitations, Organizations } from './organizations.js'
 import { Applications, Audit, Devices, Users } from './resources.js'
 import { type FetchLike, Transport } from './transport.js'
 
@@ -25,6 +26,10 @@ export interface KeywardClient {
   readonly applications: Applications
   readonly devices: Devices
   readonly audit: Audit
+  /** Organizations, their members and invitations. */
+  readonly organizations: Organizations
+  /** Accepting an invitation. */
+  readonly invitations: Invitations
 }
 
 /**
@@ -46,5 +51,14 @@ export function createClient(opts: ClientOptions): KeywardClient {
     findApplication: (ref) => applications.find(ref),
     findDevice: (ref) => devices.find(ref),
   })
-  return { auth, apiKeys, users: new Users(http), applications, devices, audit: new Audit(http) }
+  return {
+    auth,
+    apiKeys,
+    users: new Users(http),
+    applications,
+    devices,
+    audit: new Audit(http),
+    organizations: new Organizations(http),
+    invitations: new Invitations(http),
+  }
 }

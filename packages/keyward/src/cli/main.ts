@@ -6,6 +6,7 @@ import { isKeywardError } from '@keyward/client'
 import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
 import { registerKeyCommands } from './commands/keys.js'
+import { registerOrgCommands } from './commands/orgs.js'
 import { registerUserCommands } from './commands/users.js'
 import { UsageError } from './parse.js'
 
@@ -62,6 +63,7 @@ registerUserCommands(program, env)
 registerApplicationCommands(program, env)
 registerDeviceCommands(program, env)
 registerAuditCommand(program, env)
+registerOrgCommands(program, env)
 pointToHelp(program)
 
 /** After a usage error, one line naming the command's --help (not the whole help text). */
