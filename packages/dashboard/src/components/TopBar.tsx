@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import { useSession } from '../session'
 import { Logo } from './Logo'
+import { OrgSwitcher } from './orgs/OrgSwitcher'
 
 /** The header: brand, main navigation and account. Under 720 px the navigation folds behind a Menu button. */
 export function TopBar() {
@@ -28,9 +29,11 @@ export function TopBar() {
         <NavLink to="/keys">Keys</NavLink>
         <NavLink to="/applications">Applications</NavLink>
         <NavLink to="/devices">Devices</NavLink>
+        <NavLink to="/members">Members</NavLink>
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
       </nav>
+      <OrgSwitcher />
       <div className="me">
         <span className="muted" title={user.role}>
           {user.email}
