@@ -76,6 +76,8 @@ export const KEYWARD_API_SCOPES = [
   'devices:read',
   'devices:write',
   'audit:read',
+  'organizations:read',
+  'organizations:write',
 ] as const
 
 /** What a key may do on Keyward's API: all its owner's rights without scopes, else those narrowed to its Keyward scopes. */

@@ -30,10 +30,10 @@ export function TopBar() {
         <NavLink to="/applications">Applications</NavLink>
         <NavLink to="/devices">Devices</NavLink>
         <NavLink to="/members">Members</NavLink>
+        <OrgSwitcher />
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
       </nav>
-      <OrgSwitcher />
       <div className="me">
         <span className="muted" title={user.role}>
           {user.email}
