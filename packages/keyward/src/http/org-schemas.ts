@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
-import type { Invitation, Membership, Organization } from '../store/org-repository.js'
+import type { Invitation } from '../store/invitation-repository.js'
+import type { Membership, Organization } from '../store/org-repository.js'
 import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
 import { Nullable } from './schemas.js'
 

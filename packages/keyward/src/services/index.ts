@@ -115,6 +115,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const orgs = createOrgServices({
     config,
     orgRepo,
+    db: store.db,
     directory: orgDirectory,
     actors,
     users,

@@ -1,6 +1,9 @@
+import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
+import type { Database } from '../../store/schema.js'
 import type { Clock } from '../../core/clock.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
+import { InvitationRepository } from '../../store/invitation-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { SessionCache } from '../auth/session-cache.js'
@@ -25,6 +28,8 @@ export interface OrgServices {
 export interface OrgDeps {
   config: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl' | 'invitationTtlS'>
   orgRepo: OrgRepository
+  /** The write connection (invitations are point reads and writes). */
+  db: Kysely<Database>
   directory: OrgDirectory
   actors: ActorRepository
   users: UserService
@@ -48,6 +53,7 @@ export function createOrgServices(d: OrgDeps): OrgServices {
     memberships: new MembershipService(orgRepo, organizations, sessionCache),
     invitations: new InvitationService(
       orgRepo,
+      new InvitationRepository(d.db),
       organizations,
       sessionCache,
       users,

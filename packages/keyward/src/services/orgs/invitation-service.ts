@@ -4,7 +4,8 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
-import type { Invitation, OrgRepository } from '../../store/org-repository.js'
+import type { Invitation, InvitationRepository } from '../../store/invitation-repository.js'
+import type { OrgRepository } from '../../store/org-repository.js'
 import { type SessionCache, userPrincipal } from '../auth/session-cache.js'
 import type { CreateUserInput } from '../auth/user-service.js'
 import type { RequestContext } from '../context.js'
@@ -32,7 +33,8 @@ const unusable = () => new KeywardError('not_found', 'invitation not found, expi
  */
 export class InvitationService {
   constructor(
-    private readonly orgs: OrgRepository,
+    private readonly orgs: Pick<OrgRepository, 'find'>,
+    private readonly invitations: InvitationRepository,
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser'>,
     private readonly users: {
@@ -57,7 +59,7 @@ export class InvitationService {
       throw new KeywardError('forbidden', `only an owner can invite with the "${input.role}" role`)
     const token = INVITATION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
-    const invitation = await this.orgs.insertInvitation({
+    const invitation = await this.invitations.insertInvitation({
       organizationId: org.id,
       email: input.email.trim().toLowerCase(),
       role: input.role,
@@ -78,16 +80,16 @@ export class InvitationService {
     requireScope(ctx.principal, 'organizations:read')
     const org = await this.orgService.directory.visible(ctx.principal, orgId)
     requireOrgRole(ctx.principal, org.id, 'admin')
-    return this.orgs.invitations(org.id)
+    return this.invitations.invitations(org.id)
   }
 
   async revoke(ctx: RequestContext, orgId: number, id: number): Promise<void> {
     requireScope(ctx.principal, 'organizations:write')
     const org = await this.orgService.directory.visible(ctx.principal, orgId)
     requireOrgRole(ctx.principal, org.id, 'admin')
-    const inv = await this.orgs.findInvitation(id)
+    const inv = await this.invitations.findInvitation(id)
     if (!inv || inv.organizationId !== org.id || inv.acceptedAt || inv.revokedAt) throw notFound('invitation')
-    await this.orgs.revokeInvitation(inv.id, this.clock.now().toISOString())
+    await this.invitations.revokeInvitation(inv.id, this.clock.now().toISOString())
     await this.orgService.record(ctx, org, 'organization.invitation.revoke', {
       invitation_id: inv.id,
       email: inv.email,
@@ -104,11 +106,11 @@ export class InvitationService {
     password: string | undefined,
     ip: string | null,
   ): Promise<{ user: User; invitation: Invitation }> {
-    const inv = await this.orgs.findInvitationByHash(hashSecret(token))
+    const inv = await this.invitations.findInvitationByHash(hashSecret(token))
     const now = this.clock.now()
     if (!inv || inv.acceptedAt || inv.revokedAt || Date.parse(inv.expiresAt) <= now.getTime()) throw unusable()
     const user = await this.invitee(caller, inv, password)
-    if (!(await this.orgs.accept(inv, user.id, now.toISOString()))) throw unusable()
+    if (!(await this.invitations.accept(inv, user.id, now.toISOString()))) throw unusable()
     await this.sessions.forgetUser(user.id)
     const org = (await this.orgs.find(inv.organizationId))!
     const principal = caller ?? userPrincipal(user, null)
