@@ -1,5 +1,6 @@
 import { ApiKeys } from './api-keys.js'
 import { Auth } from './auth.js'
+import { Invitations, Organizations } from './organizations.js'
 import { Applications, Audit, Devices, Users } from './resources.js'
 import { type FetchLike, Transport } from './transport.js'
 import { Webhooks } from './webhooks.js'
@@ -27,6 +28,10 @@ export interface KeywardClient {
   readonly devices: Devices
   readonly audit: Audit
   readonly webhooks: Webhooks
+  /** Organizations, their members and invitations. */
+  readonly organizations: Organizations
+  /** Accepting an invitation. */
+  readonly invitations: Invitations
 }
 
 /**
@@ -56,5 +61,7 @@ export function createClient(opts: ClientOptions): KeywardClient {
     devices,
     audit: new Audit(http),
     webhooks: new Webhooks(http),
+    organizations: new Organizations(http),
+    invitations: new Invitations(http),
   }
 }

@@ -13,6 +13,16 @@ export {
   type VerifyOptions,
 } from './api-keys.js'
 export { Auth, Sessions } from './auth.js'
+export {
+  Invitations,
+  Organizations,
+  type CreatedInvitation,
+  type Invitation,
+  type Member,
+  type OrgRef,
+  type OrgRole,
+  type Organization,
+} from './organizations.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export {

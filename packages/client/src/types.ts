@@ -5,7 +5,8 @@
  */
 
 /** Who can own a key. */
-export type ActorKind = 'user' | 'application' | 'device'
+/** Who owns keys; an `organization` owns service keys that outlive any person. */
+export type ActorKind = 'user' | 'application' | 'device' | 'organization'
 /** The kind of a key follows from its owner: user, application (`provisioning`) or device. */
 export type KeyKind = 'user' | 'provisioning' | 'device'
 /** Lifecycle state of a key, as computed by the server at read time. */
@@ -143,6 +144,8 @@ export interface UpdateKeyInput extends KeyLimits {
 export interface ListKeysFilter {
   owner_kind?: ActorKind
   owner_id?: number
+  /** Every key of one organization: its own, its applications' and its devices'. */
+  organization_id?: number
   kind?: KeyKind
   status?: KeyStatus
   /** Name contains this, ignoring case (3+ characters are served by an index on the server). */
@@ -263,6 +266,8 @@ export interface Application {
   slug: string
   name: string
   owner_user_id: number
+  /** The organization it belongs to (its devices and keys follow it). */
+  organization_id: number
   created_at: string
 }
 

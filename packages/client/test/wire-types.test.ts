@@ -16,6 +16,12 @@ import {
 } from '../../keyward/src/http/schemas.js'
 import { SessionBody } from '../../keyward/src/http/routes/v1/sessions.js'
 import { ImportKeysResponse } from '../../keyward/src/http/import-schemas.js'
+import {
+  CreatedInvitationBody,
+  InvitationBody,
+  MemberBody,
+  OrganizationBody,
+} from '../../keyward/src/http/org-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -34,6 +40,7 @@ import type {
   VerifyCode,
   VerifyResult,
 } from '../src/index.js'
+import type { CreatedInvitation, Invitation, Member, Organization } from '../src/index.js'
 import { type Listening, listening } from './server.js'
 
 /**
@@ -53,6 +60,10 @@ assertSame<Same<Application, Static<typeof ApplicationBody>>>(true)
 assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
+assertSame<Same<Organization, Static<typeof OrganizationBody>>>(true)
+assertSame<Same<Member, Static<typeof MemberBody>>>(true)
+assertSame<Same<Invitation, Static<typeof InvitationBody>>>(true)
+assertSame<Same<CreatedInvitation, Static<typeof CreatedInvitationBody>>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
 assertSame<Same<ImportResult, Static<typeof ImportKeysResponse>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(

@@ -2,6 +2,8 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router'
 import { TopBar } from './components/TopBar'
 import { Empty } from './components/ui'
 import { DirectoryProvider } from './directory'
+import { OrgProvider } from './orgs'
+import { MembersPage } from './pages/MembersPage'
 import { ApplicationDetailPage, ApplicationsPage } from './pages/ApplicationsPage'
 import { AuditPage } from './pages/AuditPage'
 import { CreateKeyPage } from './pages/CreateKeyPage'
@@ -17,57 +19,60 @@ function Shell() {
   const { user } = useSession()
   if (!user) return <LoginPage />
   return (
-    <DirectoryProvider>
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <TopBar />
-      <main id="main" tabIndex={-1}>
-        <Routes>
-          <Route path="/" element={<Navigate to="/keys" replace />} />
-          <Route path="/keys" element={<KeysPage />} />
-          <Route path="/keys/new" element={<CreateKeyPage />} />
-          <Route path="/keys/:id" element={<KeyDetailPage />} />
-          <Route path="/applications" element={<ApplicationsPage />} />
-          <Route path="/applications/:id" element={<ApplicationDetailPage />} />
-          <Route path="/devices" element={<DevicesPage />} />
-          <Route path="/devices/:id" element={<DeviceDetailPage />} />
-          <Route path="/settings" element={<SettingsPage />} />
-          <Route
-            path="/users"
-            element={
-              user.role === 'admin' ? (
-                <UsersPage />
-              ) : (
+    <OrgProvider>
+      <DirectoryProvider>
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
+        <TopBar />
+        <main id="main" tabIndex={-1}>
+          <Routes>
+            <Route path="/" element={<Navigate to="/keys" replace />} />
+            <Route path="/keys" element={<KeysPage />} />
+            <Route path="/keys/new" element={<CreateKeyPage />} />
+            <Route path="/keys/:id" element={<KeyDetailPage />} />
+            <Route path="/applications" element={<ApplicationsPage />} />
+            <Route path="/applications/:id" element={<ApplicationDetailPage />} />
+            <Route path="/devices" element={<DevicesPage />} />
+            <Route path="/devices/:id" element={<DeviceDetailPage />} />
+            <Route path="/members" element={<MembersPage />} />
+            <Route path="/settings" element={<SettingsPage />} />
+            <Route
+              path="/users"
+              element={
+                user.role === 'admin' ? (
+                  <UsersPage />
+                ) : (
+                  <Empty>
+                    <p>Managing users is for admins.</p>
+                  </Empty>
+                )
+              }
+            />
+            <Route
+              path="/audit"
+              element={
+                user.role === 'admin' ? (
+                  <AuditPage />
+                ) : (
+                  <Empty>
+                    <p>The audit log is for admins.</p>
+                  </Empty>
+                )
+              }
+            />
+            <Route
+              path="*"
+              element={
                 <Empty>
-                  <p>Managing users is for admins.</p>
+                  <p>There is no page here.</p>
                 </Empty>
-              )
-            }
-          />
-          <Route
-            path="/audit"
-            element={
-              user.role === 'admin' ? (
-                <AuditPage />
-              ) : (
-                <Empty>
-                  <p>The audit log is for admins.</p>
-                </Empty>
-              )
-            }
-          />
-          <Route
-            path="*"
-            element={
-              <Empty>
-                <p>There is no page here.</p>
-              </Empty>
-            }
-          />
-        </Routes>
-      </main>
-    </DirectoryProvider>
+              }
+            />
+          </Routes>
+        </main>
+      </DirectoryProvider>
+    </OrgProvider>
   )
 }
 

@@ -22,6 +22,11 @@ import type {
   UpdateKeyInput,
   User,
   Session as AccountSession,
+  Organization,
+  Member,
+  Invitation,
+  CreatedInvitation,
+  OrgRole,
 } from '@keyward/client'
 
 // The wire types are @keyward/client's (type-only: nothing of the client is bundled), so
@@ -43,6 +48,11 @@ export type {
   UpdateKeyInput,
   User,
   AccountSession,
+  Organization,
+  Member,
+  Invitation,
+  CreatedInvitation,
+  OrgRole,
 }
 /** A key's owner. */
 export type Owner = OwnerRef
@@ -152,6 +162,24 @@ export class Api {
   }
   logout() {
     return this.request<void>('POST', '/auth/logout')
+  }
+  listOrganizations() {
+    return this.request<{ organizations: Organization[] }>('GET', '/organizations')
+  }
+  listMembers(orgId: number) {
+    return this.request<{ members: Member[] }>('GET', `/organizations/${orgId}/members`)
+  }
+  setMemberRole(orgId: number, userId: number, role: OrgRole) {
+    return this.request<Member>('PATCH', `/organizations/${orgId}/members/${userId}`, { role })
+  }
+  removeMember(orgId: number, userId: number) {
+    return this.request<void>('DELETE', `/organizations/${orgId}/members/${userId}`)
+  }
+  invite(orgId: number, email: string, role: OrgRole) {
+    return this.request<CreatedInvitation>('POST', `/organizations/${orgId}/invitations`, { email, role })
+  }
+  acceptInvitation(token: string) {
+    return this.request<{ invitation: Invitation; user: User }>('POST', '/invitations/accept', { token })
   }
   listKeys(q: ListKeysQuery) {
     return this.request<KeyPage>('GET', `/keys${query(q)}`)

@@ -78,6 +78,8 @@ export const KEYWARD_API_SCOPES = [
   'audit:read',
   'webhooks:read',
   'webhooks:write',
+  'organizations:read',
+  'organizations:write',
 ] as const
 
 /** What a key may do on Keyward's API: all its owner's rights without scopes, else those narrowed to its Keyward scopes. */

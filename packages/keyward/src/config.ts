@@ -83,6 +83,12 @@ export interface Config {
   readonly expiryWarningDays: number
   /** `key.idle` is emitted for a key not verified for this many days (since creation if never). */
   readonly idleDays: number
+  /** Where invitations are mailed (`smtp://…`, `smtps://…`); null: not mailed, the token is only answered. */
+  readonly smtpUrl: string | null
+  /** The From address of those mails. */
+  readonly smtpFrom: string
+  /** How long an organization invitation stays acceptable. */
+  readonly invitationTtlS: number
 }
 
 /** Where spans go and what the service is called in them. */
@@ -251,5 +257,16 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     webhookTimeoutMs: int('KEYWARD_WEBHOOK_TIMEOUT_MS', env.KEYWARD_WEBHOOK_TIMEOUT_MS, 10_000, 100, 10_000),
     expiryWarningDays: int('KEYWARD_EXPIRY_WARNING_DAYS', env.KEYWARD_EXPIRY_WARNING_DAYS, 7, 1, 365),
     idleDays: int('KEYWARD_IDLE_DAYS', env.KEYWARD_IDLE_DAYS, 90, 1, 3650),
+    smtpUrl: smtpUrl(env.KEYWARD_SMTP_URL),
+    smtpFrom: env.KEYWARD_SMTP_FROM || 'keyward@localhost',
+    invitationTtlS: int('KEYWARD_INVITATION_TTL_S', env.KEYWARD_INVITATION_TTL_S, 7 * 86_400, 60, 90 * 86_400),
   })
+}
+
+/** `KEYWARD_SMTP_URL`: an smtp:// or smtps:// URL, or unset. */
+function smtpUrl(raw: string | undefined): string | null {
+  if (!raw) return null
+  if (!/^smtps?:\/\//.test(raw))
+    throw new KeywardError('validation_failed', 'KEYWARD_SMTP_URL must start with smtp:// or smtps://')
+  return raw
 }

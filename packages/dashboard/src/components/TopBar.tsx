@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { NavLink, useLocation } from 'react-router'
 import { useSession } from '../session'
 import { Logo } from './Logo'
+import { OrgSwitcher } from './orgs/OrgSwitcher'
 
 /** The header: brand, main navigation and account. Under 720 px the navigation folds behind a Menu button. */
 export function TopBar() {
@@ -28,6 +29,8 @@ export function TopBar() {
         <NavLink to="/keys">Keys</NavLink>
         <NavLink to="/applications">Applications</NavLink>
         <NavLink to="/devices">Devices</NavLink>
+        <NavLink to="/members">Members</NavLink>
+        <OrgSwitcher />
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
         <NavLink to="/settings">Settings</NavLink>

@@ -6,6 +6,7 @@ import { SORTS, useKeyListParams } from '../components/keys/useKeyListParams'
 import { KeysTable } from '../components/KeysTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { parseOwner } from '../format'
+import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
 const PAGE_SIZE = 25
@@ -21,7 +22,9 @@ export function KeysPage() {
   const notice = (useLocation().state as { notice?: string } | null)?.notice
   const cursor = cursors[cursors.length - 1]
   const o = parseOwner(p.owner)
+  const org = useOrg().current?.id
   const query: ListKeysQuery = {
+    organization_id: org,
     q: p.q || undefined,
     status: (p.status || undefined) as KeyStatus | undefined,
     kind: (p.kind || undefined) as KeyKind | undefined,
@@ -32,7 +35,7 @@ export function KeysPage() {
     sort: p.sort,
     order: p.order,
   }
-  const page = useLoad(() => api.listKeys(query), [api, p.q, p.status, p.kind, p.owner, p.sort, p.order, cursor])
+  const page = useLoad(() => api.listKeys(query), [api, org, p.q, p.status, p.kind, p.owner, p.sort, p.order, cursor])
   const filtered = Boolean(p.q || p.status || p.kind || p.owner)
   const onSort = (field: KeySortField) =>
     p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)

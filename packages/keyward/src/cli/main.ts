@@ -7,6 +7,7 @@ import { registerAccountCommands } from './commands/account.js'
 import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
 import { registerKeyCommands } from './commands/keys.js'
+import { registerOrgCommands } from './commands/orgs.js'
 import { registerUserCommands } from './commands/users.js'
 import { registerWebhookCommands } from './commands/webhooks.js'
 import { UsageError } from './parse.js'
@@ -66,6 +67,7 @@ registerApplicationCommands(program, env)
 registerDeviceCommands(program, env)
 registerAuditCommand(program, env)
 registerWebhookCommands(program, env)
+registerOrgCommands(program, env)
 pointToHelp(program)
 
 /** After a usage error, one line naming the command's --help (not the whole help text). */

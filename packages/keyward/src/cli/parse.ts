@@ -36,8 +36,8 @@ export const parse = {
   },
   /** `user:3`, `application:7`, `device:12` */
   owner(this: void, raw: string): OwnerRef {
-    const m = /^(user|application|device):([1-9]\d*)$/.exec(raw)
-    if (!m) throw new InvalidArgumentError('expected <user|application|device>:<id>, e.g. application:7.')
+    const m = /^(user|application|device|organization):([1-9]\d*)$/.exec(raw)
+    if (!m) throw new InvalidArgumentError('expected <user|application|device|organization>:<id>, e.g. application:7.')
     return { kind: m[1] as ActorKind, id: Number(m[2]) }
   },
   /** `100/60` (limit per window in seconds), `100/1m`, `5/1h` */

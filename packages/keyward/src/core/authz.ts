@@ -1,29 +1,101 @@
-import { KeywardError } from './errors.js'
+import { KeywardError, notFound } from './errors.js'
 import { type Restrictions, excessRestrictions } from './restrictions.js'
-import type { ApiKey, Owner, Principal, RateLimit, Refill, Role } from './types.js'
+import type { ApiKey, OrgRole, Owner, Principal, RateLimit, Refill, Role } from './types.js'
+
+/** Organization roles, weakest first: each holds every right of those before it. */
+export const ORG_ROLES: readonly OrgRole[] = ['viewer', 'member', 'admin', 'owner']
+
+/** Whether `held` (undefined: not a member) is at least `needed`. */
+export function orgRoleAtLeast(held: OrgRole | undefined, needed: OrgRole): boolean {
+  return held !== undefined && ORG_ROLES.indexOf(held) >= ORG_ROLES.indexOf(needed)
+}
+
+/** The principal's role in organization `orgId` (an organization's own key: member of itself), if any. */
+export function orgRoleOf(p: Principal, orgId: number | null): OrgRole | undefined {
+  if (orgId === null) return undefined
+  if (p.owner.kind === 'organization') return p.owner.id === orgId ? 'member' : undefined
+  return p.owner.kind === 'user' ? p.orgs[orgId] : undefined
+}
 
 /**
- * Whether a principal may see (and so manage) things owned by `owner`.
- * Admin users see everything; members their own actor, applications and devices;
- * an application itself and its devices; a device only itself.
+ * Whether a principal may see (read) things owned by `owner`: THE read rule.
+ * Admin users see everything; a user their own actor and everything of each organization
+ * they belong to, whatever their role (its own actor, applications and devices);
+ * an organization's key everything of that organization; an application itself and
+ * its devices; a device only itself. What is not seen does not exist (404).
  * The store's twin, for lists and queries, is `visibleActors` in `store/visibility.ts`:
- * change both together.
+ * change both together. What may be changed is `canManageOwner`.
  */
 export function canSeeOwner(p: Principal, owner: Owner): boolean {
   const me = p.owner
-  if (me.kind === 'user') return p.role === 'admin' || owner.userId === me.id
+  if (me.kind === 'user') {
+    if (p.role === 'admin' || (owner.kind === 'user' && owner.id === me.id)) return true
+    return orgRoleOf(p, owner.organizationId) !== undefined
+  }
+  if (me.kind === 'organization') return owner.organizationId === me.id
   if (me.kind === 'application') return owner.applicationId === me.id
   return owner.kind === 'device' && owner.id === me.id
 }
 
 /**
- * Whether a principal may manage a webhook owned by user `ownerUserId` (see it, change it,
- * read its deliveries): an admin user any, a user its own; applications and devices none.
- * What the webhook then receives is bounded by its owner's `userActors` (store/visibility.ts),
- * whose list twin for webhooks is `visibleWebhookOwner` there: change them together.
+ * Whether a principal may change (create, roll, disable, revoke, delete) keys owned by
+ * `owner` — THE write rule, on top of `canSeeOwner` (seen but not manageable: 403).
+ * Viewers change nothing of an organization; members the keys of its applications and
+ * devices and the organization's own keys they created (`createdByActorId`; a new key is
+ * created by the caller); admins and owners every key of it. A person always manages their
+ * own keys; applications, devices and organization keys what they see.
  */
-export function canManageWebhook(p: Principal, ownerUserId: number): boolean {
-  return p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === ownerUserId)
+export function canManageOwner(p: Principal, owner: Owner, createdByActorId: number | null): boolean {
+  if (!canSeeOwner(p, owner)) return false
+  if (p.owner.kind !== 'user' || p.role === 'admin' || owner.kind === 'user')
+    return manageSelfOrg(p, owner, createdByActorId)
+  const role = orgRoleOf(p, owner.organizationId)
+  if (orgRoleAtLeast(role, 'admin')) return true
+  if (!orgRoleAtLeast(role, 'member')) return false
+  return owner.kind !== 'organization' || createdByActorId === p.owner.actorId
+}
+
+/** An organization's own key manages the organization's keys only as a member would (rights never grow). */
+function manageSelfOrg(p: Principal, owner: Owner, createdByActorId: number | null): boolean {
+  if (p.owner.kind !== 'organization' || owner.kind !== 'organization') return true
+  return createdByActorId === p.owner.actorId
+}
+
+/** Throws 403 unless the principal may manage things owned by `owner` (it sees them: else callers answer 404). */
+export function requireManageOwner(p: Principal, owner: Owner, createdByActorId: number | null): void {
+  if (!canManageOwner(p, owner, createdByActorId))
+    throw new KeywardError('forbidden', 'your role in this organization does not allow changing this')
+}
+
+/**
+ * The organizations whose applications and devices a principal lists (null: every one, for
+ * instance admins): `canSeeOwner` for listings that filter by organization rather than by actor.
+ */
+export function visibleOrgIds(p: Principal): number[] | null {
+  if (p.owner.kind === 'organization') return [p.owner.id]
+  if (p.owner.kind !== 'user') return []
+  return p.role === 'admin' ? null : Object.keys(p.orgs).map(Number)
+}
+
+/** Throws 404 unless the principal is at least `needed` in `orgId` (not a member: it does not exist), 403 if below. */
+export function requireOrgRole(p: Principal, orgId: number, needed: OrgRole): void {
+  if (p.owner.kind === 'user' && p.role === 'admin') return
+  const held = orgRoleOf(p, orgId)
+  if (held === undefined) throw notFound('organization')
+  if (!orgRoleAtLeast(held, needed))
+    throw new KeywardError('forbidden', `this needs the "${needed}" role in the organization`)
+}
+
+/**
+ * Whether a principal may manage a webhook owned by user `ownerUser` (see it, change it,
+ * read its deliveries): THE write rule `canManageOwner` applied to the owning user (an admin
+ * user any, a user its own; organizations' keys, applications and devices none, since a
+ * user's own things are no organization's). What the webhook then receives is bounded by its
+ * owner's `userActors` (store/visibility.ts), whose list twin for webhooks is
+ * `visibleWebhookOwner` there: change them together.
+ */
+export function canManageWebhook(p: Principal, ownerUser: Owner): boolean {
+  return p.owner.kind === 'user' && canManageOwner(p, ownerUser, ownerUser.actorId)
 }
 
 /** Throws 403 unless the principal holds `scope` (a principal without a scope list holds all). */
@@ -53,6 +125,8 @@ export const API_SCOPES = [
   'audit:read',
   'webhooks:read',
   'webhooks:write',
+  'organizations:read',
+  'organizations:write',
 ] as const
 
 /**
@@ -81,6 +155,8 @@ export interface Rights {
   owner: Owner
   scopes: readonly string[] | null
   bounds: Bounds
+  /** Who created the credential (an organization's own keys are their creator's to manage); absent: the producer. */
+  createdByActorId?: number | null
 }
 
 /** The credential that produces or modifies another: the caller, and the bounds of the key it presents. */
@@ -91,10 +167,13 @@ export interface Producer {
 
 /** The rights a stored key carries (no scopes: its owner's full rights). */
 export function rightsOfKey(
-  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'>,
+  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'> & {
+    createdByActorId?: number | null
+  },
   owner: Owner,
 ): Rights {
-  return { owner, scopes: key.scopes.length > 0 ? key.scopes : null, bounds: boundsOfKey(key) }
+  const scopes = key.scopes.length > 0 ? key.scopes : null
+  return { owner, scopes, bounds: boundsOfKey(key), createdByActorId: key.createdByActorId }
 }
 
 /** The bounds of a stored key. */
@@ -115,7 +194,8 @@ export function boundsOfKey(
  * KeyService and UserService; none holds a rule of its own.
  */
 export function excessRights(a: Producer, b: Rights, opts: { bounds: boolean } = { bounds: true }): string | null {
-  if (!canSeeOwner(a.principal, b.owner)) return 'it belongs to an owner this credential cannot manage'
+  const createdBy = b.createdByActorId === undefined ? a.principal.owner.actorId : b.createdByActorId
+  if (!canManageOwner(a.principal, b.owner, createdBy)) return 'it belongs to an owner this credential cannot manage'
   if (!coversScopes(a.principal.scopes, b.scopes))
     return 'it would hold scopes this credential lacks (no scopes means full rights)'
   return opts.bounds ? excessBounds(a.bounds, b.bounds) : null

@@ -2,16 +2,21 @@ import type { Restrictions } from './restrictions.js'
 
 /** Domain types shared by services, stores and faces. Times are ISO-8601 UTC strings. */
 
-export type ActorKind = 'user' | 'application' | 'device'
+export type ActorKind = 'user' | 'application' | 'device' | 'organization'
 export type KeyKind = 'user' | 'provisioning' | 'device'
 export type KeyStatus = 'active' | 'expired' | 'disabled' | 'revoked'
 export type Role = 'admin' | 'member'
+
+/** A user's role in one organization (services/orgs/), weakest first: see `ORG_ROLES` in core/authz.ts. */
+export type OrgRole = 'viewer' | 'member' | 'admin' | 'owner'
 
 /** The key kind follows from who owns it. */
 export const keyKindOf: Record<ActorKind, KeyKind> = {
   user: 'user',
   application: 'provisioning',
   device: 'device',
+  // An organization's own keys are service keys held like a person's: balena's user-key kind.
+  organization: 'user',
 }
 
 export interface RateLimit {
@@ -33,10 +38,18 @@ export interface Owner {
   /** user, application or device id */
   id: number
   actorId: number
-  /** The user who owns this actor: itself for a user, the application owner otherwise. */
+  /**
+   * The user responsible for this actor: itself for a user, the application's creator for
+   * applications and devices, 0 (no user) for an organization: its keys outlive any person.
+   */
   userId: number
   /** Set for applications (itself) and devices (their application). */
   applicationId: number | null
+  /**
+   * The organization this actor belongs to: itself for an organization, its organization for an
+   * application, its application's for a device; null for a user (a person's own keys are theirs).
+   */
+  organizationId: number | null
 }
 
 /** A stored key as the domain sees it. Never holds the plaintext. */
@@ -98,6 +111,8 @@ export interface Application {
   slug: string
   name: string
   ownerUserId: number
+  /** The organization the application (and so its devices and keys) belongs to. */
+  organizationId: number
   createdAt: string
 }
 
@@ -118,6 +133,12 @@ export interface Device {
 export interface Principal {
   owner: Owner
   role: Role
+  /**
+   * The organizations a user belongs to, id → role (empty for other callers; an organization's
+   * own key reaches its organization through `owner.organizationId`). Read with the user, through
+   * the same cache and bus (`SessionCache`), so a removal reaches every node at once.
+   */
+  orgs: Readonly<Record<number, OrgRole>>
   scopes: string[] | null
   via: 'session' | 'key'
   keyId: number | null

@@ -18,7 +18,12 @@ export const Nullable = <T extends TSchema>(t: T) => {
 }
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DateTime = Type.String({ format: 'date-time' })
-const ActorKind = Type.Union([Type.Literal('user'), Type.Literal('application'), Type.Literal('device')])
+const ActorKind = Type.Union([
+  Type.Literal('user'),
+  Type.Literal('application'),
+  Type.Literal('device'),
+  Type.Literal('organization'),
+])
 const KeyKind = Type.Union([Type.Literal('user'), Type.Literal('provisioning'), Type.Literal('device')])
 const KeyStatus = Type.Union([
   Type.Literal('active'),
@@ -177,6 +182,8 @@ export const ListKeysQuery = Type.Object(
   {
     owner_kind: Type.Optional(ActorKind),
     owner_id: Type.Optional(Id),
+    /** Every key of one organization: its own, its applications' and its devices'. */
+    organization_id: Type.Optional(Id),
     kind: Type.Optional(KeyKind),
     status: Type.Optional(KeyStatus),
     /** Name contains this, ignoring ASCII case; three characters or more are answered by a trigram index (store/key-search.ts). */
@@ -314,6 +321,7 @@ export const ApplicationBody = Type.Object({
   slug: Type.String(),
   name: Type.String(),
   owner_user_id: Id,
+  organization_id: Id,
   created_at: Type.String(),
 })
 export const toApplicationWire = (a: Application): Static<typeof ApplicationBody> => ({
@@ -323,6 +331,7 @@ export const toApplicationWire = (a: Application): Static<typeof ApplicationBody
   slug: a.slug,
   name: a.name,
   owner_user_id: a.ownerUserId,
+  organization_id: a.organizationId,
   created_at: a.createdAt,
 })
 

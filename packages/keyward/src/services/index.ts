@@ -40,6 +40,9 @@ import { openWebhooks } from './webhooks/wiring.js'
 import type { WebhookDispatcher } from './webhooks/dispatcher.js'
 import type { WebhookService } from './webhooks/webhook-service.js'
 import type { KeyEventSweeper } from './webhooks/key-sweeper.js'
+import { OrgRepository } from '../store/org-repository.js'
+import { OrgDirectory } from './orgs/org-directory.js'
+import { type OrgServices, createOrgServices } from './orgs/index.js'
 
 /** Everything the faces call, wired over one store. */
 export interface Services {
@@ -57,6 +60,8 @@ export interface Services {
   /** Passwords, instance roles, deactivation and deletion of users (issue 14). */
   userLifecycle: UserLifecycle
   owners: OwnerService
+  /** Organizations, memberships, invitations (services/orgs/). */
+  orgs: OrgServices
   audit: AuditService
   verifier: Verifier
   cache: VerifyCache
@@ -122,7 +127,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sessions = new SessionRepository(store.db)
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
-  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock)
+  const orgRepo = new OrgRepository(store.db)
+  const orgDirectory = new OrgDirectory(orgRepo)
+  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock, orgRepo)
   const auth = new AuthService(
     actors,
     sessions,
@@ -137,8 +144,21 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
-  const owners = new OwnerService(actors, auditLog, clock)
+  const owners = new OwnerService(actors, auditLog, clock, orgDirectory)
   const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
+  const users = new UserService(actors, keyRepo, auditLog, clock, hasher)
+  const orgs = createOrgServices({
+    config,
+    orgRepo,
+    db: store.db,
+    directory: orgDirectory,
+    actors,
+    users,
+    sessionCache,
+    cache,
+    audit: auditLog,
+    clock,
+  })
   return {
     store,
     clock,
@@ -156,7 +176,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
     keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
-    users: new UserService(actors, keyRepo, auditLog, clock, hasher),
+    users,
     userLifecycle: new UserLifecycle(
       actors,
       new UserLifecycleRepository(store.db, store.dialect),
@@ -168,6 +188,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       clock,
     ),
     owners,
+    orgs,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier),
     leaks: new LeakResponse(
@@ -190,6 +211,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       await hooks.sweeper.stop()
       await hooks.dispatcher.stop()
       await sweeper.stop()
+      orgs.close()
       await stack.close()
       await tracing?.shutdown() // last: exports the spans of the shutdown too
     },

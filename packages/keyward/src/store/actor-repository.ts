@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
+import { freePersonalHandle, insertOrganization } from './org-repository.js'
 import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
 
 export const rowToUser = (r: UserRow): User => ({
@@ -18,6 +19,7 @@ export const rowToApplication = (r: ApplicationRow): Application => ({
   slug: r.slug,
   name: r.name,
   ownerUserId: r.owner_user_id,
+  organizationId: r.organization_id,
   createdAt: r.created_at,
 })
 export const rowToDevice = (r: DeviceRow): Device => ({
@@ -60,6 +62,9 @@ export class ActorRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow()
+      // Every user gets a personal organization at sign-up (issue 14), as balena does.
+      const handle = await freePersonalHandle(trx, u.username)
+      await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
       return rowToUser(r)
     })
   }
@@ -122,6 +127,7 @@ export class ActorRepository {
     slug: string
     name: string
     ownerUserId: number
+    organizationId: number
     at: string
   }): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
@@ -134,6 +140,7 @@ export class ActorRepository {
           slug: a.slug,
           name: a.name,
           owner_user_id: a.ownerUserId,
+          organization_id: a.organizationId,
           created_at: a.at,
         })
         .returningAll()
@@ -147,9 +154,11 @@ export class ActorRepository {
     return r && rowToApplication(r)
   }
 
-  async listApplications(ownerUserId: number | null, limit: number, beforeId?: number): Promise<Application[]> {
+  /** Applications of organizations `orgIds` (null: every one), newest first. */
+  async listApplications(orgIds: number[] | null, limit: number, beforeId?: number): Promise<Application[]> {
+    if (orgIds !== null && orgIds.length === 0) return []
     let q = this.db.selectFrom('application').selectAll().orderBy('id', 'desc').limit(limit)
-    if (ownerUserId !== null) q = q.where('owner_user_id', '=', ownerUserId)
+    if (orgIds !== null) q = q.where('organization_id', 'in', orgIds)
     if (beforeId !== undefined) q = q.where('id', '<', beforeId)
     return (await q.execute()).map(rowToApplication)
   }
@@ -206,13 +215,19 @@ export class ActorRepository {
     const o = viewer.owner
     if (o.kind === 'device') q = q.where('device.id', '=', o.id)
     else if (o.kind === 'application') q = q.where('device.application_id', '=', o.id)
-    else if (viewer.role !== 'admin') q = q.where('application.owner_user_id', '=', o.id)
+    else if (o.kind === 'organization') q = q.where('application.organization_id', '=', o.id)
+    else if (viewer.role !== 'admin') {
+      // The devices of every organization the user belongs to (canSeeOwner in core/authz.ts).
+      const orgs = Object.keys(viewer.orgs).map(Number)
+      if (orgs.length === 0) return []
+      q = q.where('application.organization_id', 'in', orgs)
+    }
     if (f.applicationId !== undefined) q = q.where('device.application_id', '=', f.applicationId)
     if (f.beforeId !== undefined) q = q.where('device.id', '<', f.beforeId)
     return (await q.execute()).map(rowToDevice)
   }
 
-  /** The owner of a user, application or device, for authorization. */
+  /** The owner of a user, application, device or organization, for authorization. */
   async ownerOf(kind: ActorKind, id: number, tombstones = false): Promise<Owner | undefined> {
     if (kind === 'user') {
       // `tombstones`: a deleted user still owns their revoked keys, readable (by admins) for audit;
@@ -220,26 +235,48 @@ export class ActorRepository {
       let q = this.db.selectFrom('user').select('actor_id').where('id', '=', id)
       if (!tombstones) q = q.where('deleted_at', 'is', null)
       const u = await q.executeTakeFirst()
-      return u && { kind, id, actorId: u.actor_id, userId: id, applicationId: null }
+      return u && { kind, id, actorId: u.actor_id, userId: id, applicationId: null, organizationId: null }
+    }
+    if (kind === 'organization') {
+      const o = await this.db.selectFrom('organization').select('actor_id').where('id', '=', id).executeTakeFirst()
+      return o && { kind, id, actorId: o.actor_id, userId: 0, applicationId: null, organizationId: id }
     }
     if (kind === 'application') {
       const a = await this.findApplication(id)
-      return a && { kind, id, actorId: a.actorId, userId: a.ownerUserId, applicationId: a.id }
+      return (
+        a && {
+          kind,
+          id,
+          actorId: a.actorId,
+          userId: a.ownerUserId,
+          applicationId: a.id,
+          organizationId: a.organizationId,
+        }
+      )
     }
     const d = await this.db
       .selectFrom('device')
       .innerJoin('application', 'application.id', 'device.application_id')
-      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id'])
+      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id', 'application.organization_id'])
       .where('device.id', '=', id)
       .executeTakeFirst()
-    return d && { kind, id, actorId: d.actor_id, userId: d.owner_user_id, applicationId: d.application_id }
+    return (
+      d && {
+        kind,
+        id,
+        actorId: d.actor_id,
+        userId: d.owner_user_id,
+        applicationId: d.application_id,
+        organizationId: d.organization_id,
+      }
+    )
   }
 
   /** The owner behind an actor id (the reverse of `ownerOf`). */
   async ownerOfActor(actorId: number): Promise<Owner | undefined> {
     const a = await this.db.selectFrom('actor').select(['kind']).where('id', '=', actorId).executeTakeFirst()
     if (!a) return undefined
-    const table = a.kind === 'user' ? 'user' : a.kind === 'application' ? 'application' : 'device'
+    const table = a.kind
     const r = await this.db.selectFrom(table).select('id').where('actor_id', '=', actorId).executeTakeFirst()
     return r && this.ownerOf(a.kind, r.id, true)
   }

@@ -5,10 +5,12 @@ import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.j
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
-import { visibleActors } from './visibility.js'
+import { organizationActors, visibleActors } from './visibility.js'
 
 export interface KeyFilter {
   actorId?: number
+  /** Keys of this organization's actors (`organizationActors`); visibility still applies. */
+  organizationId?: number
   kind?: KeyKind
   status?: KeyStatus
   q?: string
@@ -50,12 +52,40 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   matchedPrevious: boolean
   previousHashExpiresAt: string | null
   /**
-   * When the user responsible for the key (`owner.userId`) was deactivated, else null. Set by
+   * When the person the key belongs to (a user's own key, or any key of their personal
+   * organization; never a shared organization's) was deactivated, else null. Set by
    * `findByHash` only; the verifier folds it into `disabledAt` (`services/keys/verifier.ts`).
    */
   ownerDeactivatedAt?: string | null
+  /**
+   * That person's user id (null: none, a shared organization's key). Set by `findByHash` only;
+   * `VerifyCache` indexes the entry under it, so the person's deactivation evicts it at once.
+   */
+  holderUserId?: number | null
   /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
   contextRule: ContextRule | null
+}
+
+/** The owner of a key from `findByHash`'s joined columns (the same answer as `ActorRepository.ownerOf`). */
+function ownerOfRow(
+  kind: ActorKind,
+  id: number,
+  r: {
+    actor_id: number
+    app_owner_id: number | null
+    app_org_id: number | null
+    device_app_id: number | null
+    device_owner_id: number | null
+    device_org_id: number | null
+  },
+): Owner {
+  const actorId = r.actor_id
+  if (kind === 'user') return { kind, id, actorId, userId: id, applicationId: null, organizationId: null }
+  if (kind === 'organization') return { kind, id, actorId, userId: 0, applicationId: null, organizationId: id }
+  if (kind === 'application')
+    return { kind, id, actorId, userId: r.app_owner_id!, applicationId: id, organizationId: r.app_org_id }
+  const appId = r.device_app_id!
+  return { kind, id, actorId, userId: r.device_owner_id!, applicationId: appId, organizationId: r.device_org_id }
 }
 
 type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
@@ -128,10 +158,11 @@ export class KeyRepository {
       .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
       .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
       .leftJoin('device', 'device.actor_id', 'api_key.actor_id')
+      .leftJoin('organization', 'organization.actor_id', 'api_key.actor_id')
       .selectAll('api_key')
       .select((eb) => [
         'actor.kind as owner_kind',
-        eb.fn.coalesce('user.id', 'application.id', 'device.id').as('owner_id'),
+        eb.fn.coalesce('user.id', 'application.id', 'device.id', 'organization.id').as('owner_id'),
       ])
   }
 
@@ -234,28 +265,34 @@ export class KeyRepository {
   async findByHash(hash: string): Promise<KeyLookup<ApiKey> | undefined> {
     const r = await this.selectKeys()
       .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
-      // The responsible user: the key's own user, its application's owner, or its device's application's owner.
+      .leftJoin('organization as aorg', 'aorg.id', 'application.organization_id')
+      .leftJoin('organization as dorg', 'dorg.id', 'dapp.organization_id')
+      // The person whose deactivation disables the key: the key's own user, or the person of the
+      // personal organization the key, its application or its device's application belongs to.
+      // A shared organization's keys (its own, its applications', its devices') have none: they
+      // outlive any member, whoever created them.
       .leftJoin('user as ruser', (j) =>
-        j.on(sql`ruser.id`, '=', sql`coalesce(${sql.ref('user.id')}, application.owner_user_id, dapp.owner_user_id)`),
+        j.on(
+          sql`ruser.id`,
+          '=',
+          sql`coalesce(${sql.ref('user.id')}, organization.personal_user_id, aorg.personal_user_id, dorg.personal_user_id)`,
+        ),
       )
       .select([
         'ruser.deactivated_at as owner_deactivated_at',
+        'ruser.id as holder_user_id',
         'user.role as user_role',
         'application.owner_user_id as app_owner_id',
+        'application.organization_id as app_org_id',
         'device.application_id as device_app_id',
         'dapp.owner_user_id as device_owner_id',
+        'dapp.organization_id as device_org_id',
       ])
       .where((eb) => eb.or([eb('api_key.hash', '=', hash), eb('api_key.previous_hash', '=', hash)]))
       .executeTakeFirst()
     if (!r) return undefined
     const key = rowToKey(r)
-    const id = key.owner.id
-    const owner: Owner =
-      r.owner_kind === 'user'
-        ? { kind: 'user', id, actorId: r.actor_id, userId: id, applicationId: null }
-        : r.owner_kind === 'application'
-          ? { kind: 'application', id, actorId: r.actor_id, userId: r.app_owner_id!, applicationId: id }
-          : { kind: 'device', id, actorId: r.actor_id, userId: r.device_owner_id!, applicationId: r.device_app_id! }
+    const owner = ownerOfRow(r.owner_kind, key.owner.id, r)
     return {
       key,
       owner,
@@ -263,6 +300,7 @@ export class KeyRepository {
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
       ownerDeactivatedAt: r.owner_deactivated_at,
+      holderUserId: r.holder_user_id,
       contextRule: compileRestrictions(key.restrictions),
     }
   }
@@ -273,6 +311,8 @@ export class KeyRepository {
     const visible = visibleActors(this.readDb, viewer)
     if (visible) q = q.where('api_key.actor_id', 'in', visible)
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
+    if (f.organizationId !== undefined)
+      q = q.where('api_key.actor_id', 'in', organizationActors(this.readDb, [f.organizationId]))
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
     if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))

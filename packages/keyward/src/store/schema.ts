@@ -7,7 +7,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
  */
 export interface ActorTable {
   id: Generated<number>
-  kind: 'user' | 'application' | 'device'
+  kind: 'user' | 'application' | 'device' | 'organization'
   created_at: string
 }
 
@@ -31,8 +31,47 @@ export interface ApplicationTable {
   uuid: string
   slug: string
   name: string
+  /** The user who created it (balena's `is_of__user`); who may manage it follows `organization_id`. */
   owner_user_id: number
+  /** Set for every row (migration 0011 fills older ones; SQLite cannot add a NOT NULL column without a default). */
+  organization_id: number
   created_at: string
+}
+
+/** An organization (migration 0011): owns applications and its own keys through its actor. */
+export interface OrganizationTable {
+  id: Generated<number>
+  actor_id: number
+  /** Unique, lower case; a personal organization takes its user's username when free. */
+  handle: string
+  name: string
+  /** The user whose personal organization this is (made at sign-up); null for shared ones. */
+  personal_user_id: number | null
+  created_at: string
+}
+
+/** A user's role in an organization; one row per (organization, user). */
+export interface OrganizationMembershipTable {
+  id: Generated<number>
+  organization_id: number
+  user_id: number
+  role: 'owner' | 'admin' | 'member' | 'viewer'
+  created_at: string
+}
+
+/** An invitation to join an organization; only the SHA-256 of its token is stored. */
+export interface OrganizationInvitationTable {
+  id: Generated<number>
+  organization_id: number
+  email: string
+  role: 'owner' | 'admin' | 'member' | 'viewer'
+  token_hash: string
+  invited_by_user_id: number | null
+  created_at: string
+  expires_at: string
+  accepted_at: string | null
+  accepted_by_user_id: number | null
+  revoked_at: string | null
 }
 
 export interface DeviceTable {
@@ -223,6 +262,9 @@ export interface Database {
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable
   key_event_marker: KeyEventMarkerTable
+  organization: OrganizationTable
+  organization_membership: OrganizationMembershipTable
+  organization_invitation: OrganizationInvitationTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>
@@ -235,3 +277,6 @@ export type AuditEventRow = Selectable<AuditEventTable>
 export type RefreshTokenRow = Selectable<RefreshTokenTable>
 export type WebhookRow = Selectable<WebhookTable>
 export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>
+export type OrganizationRow = Selectable<OrganizationTable>
+export type MembershipRow = Selectable<OrganizationMembershipTable>
+export type InvitationRow = Selectable<OrganizationInvitationTable>

@@ -122,6 +122,9 @@ export class SessionRepository {
    */
   async endAllOf(user: { id: number; actorId: number }, keep: number | null): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
+      let ended = trx.selectFrom('session').select('id').where('user_id', '=', user.id)
+      if (keep !== null) ended = ended.where('id', '!=', keep)
+      await trx.deleteFrom('refresh_token').where('session_id', 'in', ended).execute()
       let refresh = trx.deleteFrom('refresh_token').where('actor_id', '=', user.actorId)
       if (keep !== null)
         refresh = refresh.where((eb) => eb.or([eb('session_id', 'is', null), eb('session_id', '!=', keep)]))

@@ -1,13 +1,15 @@
-import type { Expression, Kysely, SqlBool } from 'kysely'
+import type { Expression, Kysely, SelectQueryBuilder, SqlBool } from 'kysely'
 import type { Principal } from '../core/types.js'
 import type { Database } from './schema.js'
 
 /**
- * The actors whose keys (and audit trail) a principal may see, as a subquery:
- * an admin user sees all (null), a member their own actor, their applications
- * and those applications' devices; an application itself and its devices; a device itself.
+ * The actors whose keys (and audit trail) a principal may see, as a subquery — THE read
+ * rule for lists and queries: an admin user sees all (null); a user their own actor and,
+ * for every organization they belong to (`Principal.orgs`, whatever the role), the
+ * organization's actor, its applications and their devices; an organization's key the same
+ * for its own organization; an application itself and its devices; a device itself.
  * The same set decides whose IP addresses an audit reader sees (`AuditRepository.list`).
- * Mirrors `canSeeOwner` in core/authz.ts.
+ * Mirrors `canSeeOwner` in core/authz.ts: change both together.
  */
 export function visibleActors(db: Kysely<Database>, p: Principal) {
   const o = p.owner
@@ -20,12 +22,16 @@ export function visibleActors(db: Kysely<Database>, p: Principal) {
       .where('id', '=', o.id)
       .union(db.selectFrom('device').select('actor_id').where('application_id', '=', o.id))
   }
-  return userActors(db, o.id)
+  if (o.kind === 'organization') return organizationActors(db, [o.id])
+  const orgs = Object.keys(p.orgs).map(Number)
+  const own = db.selectFrom('user').select('actor_id').where('id', '=', o.id)
+  return orgs.length === 0 ? own : own.union(organizationActors(db, orgs))
 }
 
 /**
  * Whose webhooks a principal lists: every user's for an admin (null), else its own user id
- * (applications and devices manage none: -1 matches nothing). Mirrors `canManageWebhook` in core/authz.ts.
+ * (organizations, applications and devices manage none: -1 matches nothing). Mirrors
+ * `canManageWebhook` (`canManageOwner` on the owning user) in core/authz.ts.
  */
 export function visibleWebhookOwner(p: Principal): number | null {
   if (p.owner.kind !== 'user') return -1
@@ -33,21 +39,32 @@ export function visibleWebhookOwner(p: Principal): number | null {
 }
 
 /**
- * What a member user sees: its own actor, its applications and their devices. A webhook of a
+ * What a member user sees, read from the store (webhook delivery runs without a Principal):
+ * its own actor and the actors of every organization it belongs to now — the user branch of
+ * `visibleActors` with `Principal.orgs` read from `organization_membership`. A webhook of a
  * member receives events only about keys of these actors (store/webhook-outbox.ts), an admin's about all.
  */
 export function userActors(db: Kysely<Database>, userId: number) {
+  const orgIds = db.selectFrom('organization_membership').select('organization_id').where('user_id', '=', userId)
+  return db.selectFrom('user').select('actor_id').where('id', '=', userId).union(organizationActors(db, orgIds))
+}
+
+/** Organization ids, as a list or a subquery of them. */
+type OrgIds = number[] | SelectQueryBuilder<Database, 'organization_membership', { organization_id: number }>
+
+/** The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices. */
+export function organizationActors(db: Kysely<Database>, orgIds: OrgIds) {
   return db
-    .selectFrom('user')
+    .selectFrom('organization')
     .select('actor_id')
-    .where('id', '=', userId)
-    .union(db.selectFrom('application').select('actor_id').where('owner_user_id', '=', userId))
+    .where('id', 'in', orgIds)
+    .union(db.selectFrom('application').select('actor_id').where('organization_id', 'in', orgIds))
     .union(
       db
         .selectFrom('device')
         .innerJoin('application', 'application.id', 'device.application_id')
         .select('device.actor_id')
-        .where('application.owner_user_id', '=', userId),
+        .where('application.organization_id', 'in', orgIds),
     )
 }
 

@@ -6,8 +6,9 @@ import type { ODataRequest } from '../../src/store/odata/request.js'
 /** A user principal (member or admin) as the balena face passes it to the OData repository. */
 export function userViewer(role: 'member' | 'admin', id: number, actorId: number): Principal {
   return {
-    owner: { kind: 'user', id, actorId, userId: id, applicationId: null },
+    owner: { kind: 'user', id, actorId, userId: id, applicationId: null, organizationId: null },
     role,
+    orgs: {},
     scopes: null,
     via: 'session',
     keyId: null,

@@ -144,9 +144,11 @@ for (const store of STORES) {
       })
       assert.deepEqual((await get(`/v7/device(uuid='${carl.device.uuid}')`)).body, { d: [] })
       assert.deepEqual((await get(`/v7/user?$select=id,username`)).body, { d: [{ id: bea.user.id, username: 'bea' }] })
+      // Her personal organization is an actor she sees too (migration 0011).
+      const org = (await s.request('GET', '/v1/organizations', { token: bea.user.token })).body.organizations[0]
       assert.deepEqual(
         ids((await get('/v7/actor')).body),
-        [bea.user.actorId, bea.app.actor_id, bea.device.actor_id].sort((a, b) => a - b),
+        [bea.user.actorId, bea.app.actor_id, bea.device.actor_id, org.actor_id].sort((a, b) => a - b),
       )
     })
 

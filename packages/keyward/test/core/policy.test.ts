@@ -42,9 +42,11 @@ describe('scopes', () => {
 })
 
 describe('visibility', () => {
+  // Each user owns a personal organization (id: user id × 100) holding their applications.
   const user = (id: number, role: 'admin' | 'member' = 'member'): Principal => ({
-    owner: { kind: 'user', id, actorId: id * 10, userId: id, applicationId: null },
+    owner: { kind: 'user', id, actorId: id * 10, userId: id, applicationId: null, organizationId: null },
     role,
+    orgs: { [id * 100]: 'owner' },
     scopes: null,
     via: 'session',
     keyId: null,
@@ -56,6 +58,7 @@ describe('visibility', () => {
     actorId: 500 + appId,
     userId,
     applicationId: appId,
+    organizationId: userId * 100,
   })
   const deviceOwner = (id: number, appId: number, userId: number): Owner => ({
     kind: 'device',
@@ -63,6 +66,7 @@ describe('visibility', () => {
     actorId: 900 + id,
     userId,
     applicationId: appId,
+    organizationId: userId * 100,
   })
 
   it('lets members see their own things and nothing else, admins everything', () => {

@@ -10,6 +10,7 @@ const owner = (applicationId: number | null = null): Owner => ({
   actorId: 7,
   userId: 1,
   applicationId,
+  organizationId: null,
 })
 
 function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): KeyLookup<ApiKey> {

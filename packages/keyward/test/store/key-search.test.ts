@@ -116,8 +116,9 @@ for (const store of STORES) {
       const applied = await migrateToLatest(st.db, st.dialect)
       assert.equal(applied[0], '0006_key_search', 'the search index is the first migration after 0005')
       const admin: Principal = {
-        owner: { kind: 'user', id: 0, actorId: 0, userId: 0, applicationId: null },
+        owner: { kind: 'user', id: 0, actorId: 0, userId: 0, applicationId: null, organizationId: null },
         role: 'admin',
+        orgs: {},
         scopes: null,
         via: 'session',
         keyId: null,

@@ -91,18 +91,22 @@ export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage API keys')
   registerKeyImport(keys, env)
 
-  remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef }>(
+  remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef; org?: string }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
       .requiredOption('--name <name>', "key name (unique among the owner's keys)")
       .option('--prefix <prefix>', 'key prefix instead of kw, e.g. live')
-      .option('--owner <kind:id>', 'owner: user:<id>, application:<id> or device:<id> (default: you)', parse.owner),
+      .option('--owner <kind:id>', 'owner: user:<id>, application:<id> or device:<id> (default: you)', parse.owner)
+      .option('--org <handle>', 'owned by this organization (a service key that outlives its creator)'),
     env,
     async ({ client, out }, o) => {
+      if (o.org && o.owner) throw new UsageError('give --owner or --org, not both.')
+      const org = o.org ? await client.organizations.get(o.org) : null
       const created = await client.apiKeys.create({
         name: o.name,
         ...limitsOf(o),
         ...(o.prefix !== undefined && { prefix: o.prefix }),
         ...(o.owner && { owner: o.owner }),
+        ...(org && { owner: { kind: 'organization', id: org.id } }),
       })
       printSecret(out, created, 'Created')
     },
@@ -112,6 +116,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     status?: KeyStatus
     kind?: KeyKind
     owner?: OwnerRef
+    org?: string
     q?: string
     createdByKey?: string
     limit?: number
@@ -145,6 +150,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       )
       .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
       .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
+      .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
       .option('-q, --q <text>', 'name contains')
       .option('--created-by-key <id>', 'only keys made with this key', parse.id)
       .option('--limit <n>', 'page size (at most 500)', parse.positive)
@@ -162,6 +168,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
         sort: o.sort,
         order: o.order,
         ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
+        ...(o.org && { organization_id: (await client.organizations.get(o.org)).id }),
       }
       if (o.all) {
         const all = await client.apiKeys.all(filter)

@@ -128,6 +128,7 @@ export class AuthService {
     return {
       owner,
       role,
+      orgs: await this.sessionCache.orgsOfOwner(owner),
       scopes: key.scopes.length > 0 ? key.scopes : null,
       via: 'key',
       keyId: key.id,

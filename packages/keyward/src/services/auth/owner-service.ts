@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { canSeeOwner, requireScope } from '../../core/authz.js'
+import { canSeeOwner, requireManageOwner, requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Application, Device } from '../../core/types.js'
@@ -7,6 +7,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { RequestContext } from '../context.js'
+import type { OrgDirectory } from '../orgs/org-directory.js'
 
 /** 32 lower-case hex characters, the uuid form balena uses for devices and applications. */
 export const newUuid = (): string => randomBytes(16).toString('hex')
@@ -17,21 +18,32 @@ export class OwnerService {
     private readonly actors: ActorRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly orgs: Pick<OrgDirectory, 'targetOrganization'>,
   ) {}
 
-  async createApplication(ctx: RequestContext, input: { name: string }): Promise<Application> {
+  /**
+   * An application in `organization_id` (default: the caller's personal organization), where the
+   * caller must be at least a member; its slug is `<organization handle>/<name>` (balena's fleet slug).
+   */
+  async createApplication(
+    ctx: RequestContext,
+    input: { name: string; organization_id?: number },
+  ): Promise<Application> {
     requireScope(ctx.principal, 'applications:write')
     const p = ctx.principal
     if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only users can create applications')
     const owner = await this.actors.findUserById(p.owner.id)
     if (!owner) throw new KeywardError('unauthorized', 'the calling user no longer exists')
-    const slug = `${owner.username}/${input.name}`.toLowerCase()
+    const org = await this.orgs.targetOrganization(p, input.organization_id)
+    requireOrgRole(p, org.id, 'member')
+    const slug = `${org.handle}/${input.name}`.toLowerCase()
     try {
       const app = await this.actors.createApplication({
         uuid: newUuid(),
         slug,
         name: input.name,
         ownerUserId: owner.id,
+        organizationId: org.id,
         at: this.clock.now().toISOString(),
       })
       await this.audit.record(
@@ -58,11 +70,11 @@ export class OwnerService {
   async listApplications(ctx: RequestContext, limit = 100, beforeId?: number): Promise<Application[]> {
     requireScope(ctx.principal, 'applications:read')
     const p = ctx.principal
-    if (p.owner.kind !== 'user') {
+    if (p.owner.kind !== 'user' && p.owner.kind !== 'organization') {
       const app = p.owner.applicationId === null ? undefined : await this.actors.findApplication(p.owner.applicationId)
       return app && (beforeId === undefined || app.id < beforeId) ? [app] : []
     }
-    return this.actors.listApplications(p.role === 'admin' ? null : p.owner.id, Math.min(limit, 500), beforeId)
+    return this.actors.listApplications(visibleOrgIds(p), Math.min(limit, 500), beforeId)
   }
 
   async createDevice(
@@ -112,6 +124,7 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('application', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
     if (ctx.principal.owner.kind === 'device') throw new KeywardError('forbidden', 'a device cannot create devices')
+    requireManageOwner(ctx.principal, owner, null)
   }
 
   async getDevice(ctx: RequestContext, id: number): Promise<Device> {

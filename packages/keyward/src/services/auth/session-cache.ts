@@ -1,9 +1,10 @@
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { keyStatus, narrowScopes } from '../../core/policy.js'
-import type { CredentialOrigin, Principal, User } from '../../core/types.js'
+import type { CredentialOrigin, Owner, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyLookup } from '../../store/key-repository.js'
+import type { OrgRepository } from '../../store/org-repository.js'
 import type { SessionRepository, StoredSession } from '../../store/session-repository.js'
 import type { Verifier } from '../keys/verifier.js'
 import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
@@ -44,6 +45,8 @@ export class SessionCache {
     private readonly cache: VerifyCache,
     private readonly verifier: Verifier,
     private readonly clock: Clock,
+    /** Organization roles (services/orgs/), cached beside the user under `m:<user id>`. */
+    private readonly orgRoles: Pick<OrgRepository, 'rolesOf'>,
   ) {}
 
   /** The principal of a native session token's hash, or 401. */
@@ -53,7 +56,7 @@ export class SessionCache {
     const user = await this.user(s.userId)
     if (!user || user.deactivatedAt !== null) throw unknownSession() // invariant 6
     this.touch(s.id)
-    const base = userPrincipal(user, s.id)
+    const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin) // invariant 4
     return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
@@ -80,20 +83,54 @@ export class SessionCache {
   }
 
   /**
-   * A user changed (role, password, deactivation, deletion): its sessions re-resolve, and
-   * the verify cache drops every key the user is responsible for, on every node (invariant 1).
+   * Ends every session and refresh token of a user (`endAllOf` with nothing kept) and forgets
+   * the user (roles, memberships) on every node before returning (invariant 1): a removed
+   * organization member is signed out everywhere at once, by the same path as a deactivated user.
+   */
+  async endUserSessions(userId: number): Promise<void> {
+    const user = await this.actors.findUserById(userId)
+    if (user) await this.endAllOf(user, null)
+    else await this.forgetUser(userId)
+  }
+
+  /**
+   * A user changed (role, password, deactivation, deletion, memberships): its sessions and keys
+   * re-resolve (user and organization roles), and the verify cache drops every key the user is
+   * responsible for, on every node (invariant 1).
    */
   forgetUser(userId: number): Promise<void> {
-    return this.cache.invalidate([credentialTag.user(userId)])
+    return this.cache.invalidate([credentialTag.user(userId), credentialTag.memberships(userId)])
+  }
+
+  /**
+   * A user's organization roles (`Principal.orgs`) at cache speed; `forgetUser` evicts them on every
+   * node, so a removed member loses the organization on their next request wherever it lands.
+   */
+  async orgsOf(userId: number): Promise<Principal['orgs']> {
+    const found = await this.cached(credentialTag.memberships(userId), async () =>
+      Object.freeze(await this.orgRoles.rolesOf(userId)),
+    )
+    return found ?? {}
+  }
+
+  /** The organization roles a principal of `owner` holds: a user's memberships, nothing for other actors. */
+  orgsOfOwner(owner: Owner): Promise<Principal['orgs']> {
+    return owner.kind === 'user' ? this.orgsOf(owner.id) : Promise.resolve({})
   }
 
   /**
    * Ends every session and refresh token of a user but the session `keep` (and the refresh
-   * tokens renewing it), and evicts them with the user on every node (invariant 1).
+   * tokens renewing it), and evicts them with the user and its memberships on every node
+   * (invariant 1). THE path that signs a user out: deactivation, deletion, password change,
+   * and removal from an organization (`endUserSessions`).
    */
   async endAllOf(user: { id: number; actorId: number }, keep: number | null): Promise<void> {
     const hashes = await this.sessions.endAllOf(user, keep)
-    await this.cache.invalidate([...hashes.map(credentialTag.session), credentialTag.user(user.id)])
+    await this.cache.invalidate([
+      ...hashes.map(credentialTag.session),
+      credentialTag.user(user.id),
+      credentialTag.memberships(user.id),
+    ])
   }
 
   /**
@@ -140,10 +177,18 @@ export const scopesOf = (found: KeyLookup): string[] | null =>
   found.key.scopes.length > 0 ? [...found.key.scopes] : null
 
 /** The principal of a user's native session (full rights until an origin narrows them). */
-export function userPrincipal(user: User, sessionId: number | null): Principal {
+export function userPrincipal(user: User, sessionId: number | null, orgs: Principal['orgs'] = {}): Principal {
   return {
-    owner: { kind: 'user', id: user.id, actorId: user.actorId, userId: user.id, applicationId: null },
+    owner: {
+      kind: 'user',
+      id: user.id,
+      actorId: user.actorId,
+      userId: user.id,
+      applicationId: null,
+      organizationId: null,
+    },
     role: user.role,
+    orgs,
     scopes: null,
     via: 'session',
     keyId: null,

@@ -314,8 +314,9 @@ export class TokenService {
       : null
     const scopes = key ? narrowScopes(stored, scopesOf(key)) : stored
     const role = owner.kind === 'user' ? user.role : 'member'
+    const orgs = await this.auth.sessionCache.orgsOfOwner(owner)
     const principal: Principal = {
-      ...{ owner, role, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
+      ...{ owner, role, orgs, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
       ...(key && graceOf(key)),
     }
     return { ...base, principal, user }

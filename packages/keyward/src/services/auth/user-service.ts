@@ -62,7 +62,8 @@ export class UserService {
     return { user, generatedPassword: generated }
   }
 
-  private async insert(input: CreateUserInput): Promise<User> {
+  /** Creates a user with no authorization check: callers decide (admins, bootstrap, an accepted invitation). */
+  async insert(input: CreateUserInput): Promise<User> {
     const email = input.email.trim().toLowerCase()
     const username = (input.username ?? (await this.freeUsername(email))).toLowerCase()
     try {

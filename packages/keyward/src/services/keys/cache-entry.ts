@@ -42,6 +42,7 @@ export class EntryCompactor {
       matchedPrevious: l.matchedPrevious,
       previousHashExpiresAt: l.previousHashExpiresAt,
       contextRule: l.contextRule, // compiled and frozen by the lookup
+      holderUserId: l.holderUserId, // the cache's index (`VerifyCache`), not an answer
     })
   }
 
@@ -53,7 +54,8 @@ export class EntryCompactor {
       known.kind === o.kind &&
       known.id === o.id &&
       known.userId === o.userId &&
-      known.applicationId === o.applicationId
+      known.applicationId === o.applicationId &&
+      known.organizationId === o.organizationId
     )
       return known
     const copy = Object.freeze({
@@ -62,6 +64,7 @@ export class EntryCompactor {
       actorId: o.actorId,
       userId: o.userId,
       applicationId: o.applicationId,
+      organizationId: o.organizationId,
     })
     return remember(this.owners, o.actorId, copy)
   }

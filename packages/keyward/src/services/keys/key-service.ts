@@ -1,4 +1,13 @@
-import { type Bounds, type Producer, canSeeOwner, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
+import {
+  type Bounds,
+  type Producer,
+  canSeeOwner,
+  requireCovers,
+  requireManageOwner,
+  requireScope,
+  rightsOfKey,
+  visibleOrgIds,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
 import {
@@ -68,6 +77,7 @@ export interface UpdateKeyInput extends KeyLimits {
 export interface ListKeysInput {
   owner_kind?: ActorKind
   owner_id?: number
+  organization_id?: number
   kind?: KeyKind
   status?: KeyStatus
   q?: string
@@ -203,10 +213,15 @@ export class KeyService {
       if (!owner || !canSeeOwner(ctx.principal, owner)) return { keys: [], total: 0, nextCursor: null }
       actorId = owner.actorId
     }
+    const orgs = visibleOrgIds(ctx.principal)
+    // An organization the caller is not in has, for the caller, no keys (as for owners above).
+    if (input.organization_id !== undefined && orgs !== null && !orgs.includes(input.organization_id))
+      return { keys: [], total: 0, nextCursor: null }
     const { keys, total } = await this.keys.list(
       ctx.principal,
       {
         actorId,
+        organizationId: input.organization_id,
         kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
         status: input.status,
         q: input.q,
@@ -233,7 +248,7 @@ export class KeyService {
 
   async update(ctx: RequestContext, id: number, input: UpdateKeyInput): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key, owner } = await this.findVisible(ctx, id)
+    const { key, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     checkLimits({ restrictions: input.restrictions })
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
@@ -242,7 +257,10 @@ export class KeyService {
       const producer = await this.requireCoversKey(ctx, key, owner, 'change this key')
       requireCovers(
         producer,
-        rightsOfKey({ scopes: input.scopes ?? key.scopes, ...boundsAfter(key, input) }, owner),
+        rightsOfKey(
+          { scopes: input.scopes ?? key.scopes, ...boundsAfter(key, input), createdByActorId: key.createdByActorId },
+          owner,
+        ),
         'give this key these rights',
       )
     }
@@ -268,7 +286,7 @@ export class KeyService {
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id)
+    const { key } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     return this.write(ctx, key, 'key.disable', { disabled_at: key.disabledAt ?? this.clock.now().toISOString() })
   }
@@ -276,7 +294,7 @@ export class KeyService {
   /** Re-enabling brings a key's rights back to life: the caller must hold all of them. */
   async enable(ctx: RequestContext, id: number): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key, owner } = await this.findVisible(ctx, id)
+    const { key, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     await this.requireCoversKey(ctx, key, owner, 'enable this key')
     return this.write(ctx, key, 'key.enable', { disabled_at: null })
@@ -285,7 +303,7 @@ export class KeyService {
   /** Irreversible; the row stays for audit. Revoking a revoked key changes nothing. */
   async revoke(ctx: RequestContext, id: number, reason: string | null = null): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id)
+    const { key } = await this.findVisible(ctx, id, 'manage')
     if (key.revokedAt) return key
     return this.write(
       ctx,
@@ -298,7 +316,7 @@ export class KeyService {
 
   async delete(ctx: RequestContext, id: number): Promise<void> {
     requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id)
+    const { key } = await this.findVisible(ctx, id, 'manage')
     const r = await this.recorded('key.deleted', async (keys) => {
       const hashes = await keys.delete(id)
       return hashes && { key, hashes }
@@ -314,7 +332,7 @@ export class KeyService {
    */
   async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey }> {
     requireScope(ctx.principal, 'keys:write')
-    const { key, hash, owner } = await this.findVisible(ctx, id)
+    const { key, hash, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     await this.requireCoversKey(ctx, key, owner, 'roll this key')
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
@@ -401,12 +419,20 @@ export class KeyService {
     })
   }
 
-  /** A key the caller may see, with its owner, or 404 (also for keys of others: ids cannot be probed). */
-  private async findVisible(ctx: RequestContext, id: number): Promise<{ key: ApiKey; hash: string; owner: Owner }> {
+  /**
+   * A key the caller may see, with its owner, or 404 (also for keys of others: ids cannot be probed);
+   * `manage`: one it may also change (`canManageOwner`), else 403 — an organization viewer sees, never changes.
+   */
+  private async findVisible(
+    ctx: RequestContext,
+    id: number,
+    mode: 'read' | 'manage' = 'read',
+  ): Promise<{ key: ApiKey; hash: string; owner: Owner }> {
     const found = await this.keys.findWithHash(id)
     if (!found) throw notFound('API key')
     const owner = await this.actors.ownerOfActor(found.key.actorId)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('API key')
+    if (mode === 'manage') requireManageOwner(ctx.principal, owner, found.key.createdByActorId)
     return { ...found, owner }
   }
 

@@ -15,6 +15,8 @@ const READ_SCOPE: Record<ResourceName, string> = {
   user: 'users:read',
   application: 'applications:read',
   device: 'devices:read',
+  organization: 'organizations:read',
+  organization_membership: 'organizations:read',
 }
 
 /**

@@ -228,7 +228,7 @@ export class Verifier {
  * the user's own keys"), by every path that reads `keyStatus` of a lookup: verify, `verifySync`,
  * bearer authentication and a session's origin check. Its own `disabled_at` is untouched, so
  * reactivation restores exactly the keys that were live. The cache entry is evicted when the user
- * changes (`credentialTag.user`, indexed by `owner.userId` in `VerifyCache`).
+ * changes (`credentialTag.user`, indexed by `holderOf` in `VerifyCache`).
  */
 function ownerStatusFolded(found: KeyLookup | null): KeyLookup | null {
   if (!found?.ownerDeactivatedAt || found.key.disabledAt) return found

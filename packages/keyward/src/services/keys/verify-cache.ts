@@ -18,9 +18,11 @@ export const credentialTag = {
   session: (tokenHash: string): string => `s:${tokenHash}`,
   /**
    * A user as sessions see it (role, existence, deactivation), and every cached key lookup
-   * whose responsible user (`owner.userId`) it is: evicting this tag evicts them too (`evict`).
+   * whose responsible user (`holderOf`) it is: evicting this tag evicts them too (`evict`).
    */
   user: (userId: number): string => `u:${userId}`,
+  /** A user's organization roles (services/orgs/). */
+  memberships: (userId: number): string => `m:${userId}`,
 }
 
 const USER_TAG = credentialTag.user(0).slice(0, -1)
@@ -52,7 +54,7 @@ export class VerifyCache {
   private recent: { epoch: number; hashes: readonly string[] | null }[] = []
   private readonly compactor = new EntryCompactor()
   /**
-   * Cached key lookups by responsible user (`owner.userId`): a change to a user (role,
+   * Cached key lookups by responsible user (`holderOf`): a change to a user (role,
    * deactivation, deletion) is one message, `credentialTag.user`, and each node evicts that
    * user's keys from this index, however many there are. Kept in step with the LRU by `dispose`.
    */
@@ -68,7 +70,7 @@ export class VerifyCache {
             max: size,
             ttlAutopurge: false,
             dispose: (e, hash) => {
-              if (isKeyLookup(e)) this.unindex(e.owner.userId, hash)
+              if (isKeyLookup(e)) this.unindex(holderOf(e), hash)
             },
           })
         : null
@@ -102,9 +104,9 @@ export class VerifyCache {
     // frozen, so a caller that mutates its result cannot change what others see.
     const lookup = found && this.compactor.compact(found)
     // An answer read before its user changed (`credentialTag.user`) may hold the old role or status.
-    const userTag = lookup && credentialTag.user(lookup.owner.userId)
+    const userTag = lookup && credentialTag.user(holderOf(lookup))
     if (version !== undefined && userTag && this.changedSince(userTag, version)) return lookup
-    if (this.keep(hash, lookup, version) && lookup) this.index(lookup.owner.userId, hash)
+    if (this.keep(hash, lookup, version) && lookup) this.index(holderOf(lookup), hash)
     return lookup
   }
 
@@ -202,4 +204,12 @@ export class VerifyCache {
   get size(): number {
     return this.lru?.size ?? 0
   }
+}
+
+/**
+ * The user whose changes an entry depends on: the person a key belongs to (`holderUserId`: their
+ * own key, or their personal organization's, whose owner has `userId` 0), else `owner.userId`.
+ */
+function holderOf(l: KeyLookup): number {
+  return l.holderUserId ?? l.owner.userId
 }

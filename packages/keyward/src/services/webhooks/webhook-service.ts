@@ -135,7 +135,8 @@ export class WebhookService {
   /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */
   private async findManageable(ctx: RequestContext, id: number): Promise<WebhookRow> {
     const hook = await this.repo.findById(id)
-    if (!hook || !canManageWebhook(ctx.principal, hook.user_id)) throw notFound('webhook')
+    const owner = hook && (await this.actors.ownerOf('user', hook.user_id))
+    if (!hook || !owner || !canManageWebhook(ctx.principal, owner)) throw notFound('webhook')
     return hook
   }
 

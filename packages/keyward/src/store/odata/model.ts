@@ -27,12 +27,18 @@ export interface NavDef {
   many: boolean
 }
 
-export type ResourceName = 'api_key' | 'actor' | 'user' | 'application' | 'device'
+export type ResourceName =
+  'api_key' | 'actor' | 'user' | 'application' | 'device' | 'organization' | 'organization_membership'
 
 export interface ResourceDef {
   table: keyof Database
   /** Column naming the row's actor (visibility), or `id` for the actor table itself. */
   actorColumn: string
+  /**
+   * For rows that are not actors' (memberships): `actorColumn` holds the id of a row of `table`,
+   * whose `actor_id` decides visibility (query.ts `visibility`).
+   */
+  actorVia?: { table: 'organization' }
   fields: Record<string, FieldDef>
   navs: Record<string, NavDef>
   /** Fields listed when no `$select` is given (to-one navigations render as `{"__id": n}`). */
@@ -105,8 +111,9 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
     navs: {
       actor: toActor,
       owns__device: { target: 'device', sourceColumn: 'id', targetColumn: 'application_id', many: true },
+      organization: { target: 'organization', sourceColumn: 'organization_id', targetColumn: 'id', many: false },
     },
-    defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'slug', 'app_name'],
+    defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'slug', 'app_name', 'organization'],
     alternateKeys: ['uuid', 'slug'],
   },
   device: {
@@ -129,6 +136,51 @@ export const MODEL: Record<ResourceName, ResourceDef> = {
     },
     defaultSelect: ['id', 'created_at', 'actor', 'uuid', 'device_name', 'belongs_to__application'],
     alternateKeys: ['uuid'],
+  },
+  // Organizations (issue 14) under balena's names: `organization(handle='…')`, `application?$filter=organization eq n`.
+  organization: {
+    table: 'organization',
+    actorColumn: 'actor_id',
+    fields: {
+      id,
+      created_at: createdAt,
+      handle: { column: 'handle', type: 'text', indexed: true, notNull: true },
+      name: { column: 'name', type: 'text', notNull: true },
+    },
+    navs: {
+      actor: toActor,
+      application: { target: 'application', sourceColumn: 'id', targetColumn: 'organization_id', many: true },
+      organization_membership: {
+        target: 'organization_membership',
+        sourceColumn: 'id',
+        targetColumn: 'organization_id',
+        many: true,
+      },
+    },
+    defaultSelect: ['id', 'created_at', 'handle', 'name'],
+    alternateKeys: ['handle'],
+  },
+  // Balena names the role through `organization_membership_role`; here it is the plain text field `role`.
+  organization_membership: {
+    table: 'organization_membership',
+    actorColumn: 'organization_id',
+    actorVia: { table: 'organization' },
+    fields: {
+      id,
+      created_at: createdAt,
+      role: { column: 'role', type: 'text', notNull: true },
+    },
+    navs: {
+      user: { target: 'user', sourceColumn: 'user_id', targetColumn: 'id', many: false },
+      is_member_of__organization: {
+        target: 'organization',
+        sourceColumn: 'organization_id',
+        targetColumn: 'id',
+        many: false,
+      },
+    },
+    defaultSelect: ['id', 'created_at', 'user', 'is_member_of__organization', 'role'],
+    alternateKeys: [],
   },
 }
 

@@ -210,7 +210,12 @@ function visibility(db: Kysely<Database>, viewer: Principal, scope: Scope): RawB
   const conds: RawBuilder<SqlBool>[] = []
   if (scope.res.hiddenUnless) conds.push(sql<SqlBool>`${sql.ref(`${scope.alias}.${scope.res.hiddenUnless}`)} is null`)
   const visible = visibleActors(db, viewer)
-  if (visible) conds.push(sql<SqlBool>`${sql.ref(`${scope.alias}.${scope.res.actorColumn}`)} in (${visible})`)
+  const via = scope.res.actorVia
+  const column = sql.ref(`${scope.alias}.${scope.res.actorColumn}`)
+  if (visible && via) {
+    const owners = db.selectFrom(via.table).select('id').where('actor_id', 'in', visible)
+    conds.push(sql<SqlBool>`${column} in (${owners})`)
+  } else if (visible) conds.push(sql<SqlBool>`${column} in (${visible})`)
   return conds.length === 0 ? sql<SqlBool>`(1 = 1)` : sql<SqlBool>`(${sql.join(conds, sql` and `)})`
 }
 

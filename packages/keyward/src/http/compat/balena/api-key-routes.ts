@@ -42,6 +42,7 @@ const ROLE_OF: Record<ActorKind, string> = {
   user: 'named-user-api-key',
   application: 'provisioning-api-key',
   device: 'device-api-key',
+  organization: 'named-user-api-key',
 }
 
 /** `/api-key/…`: creating keys; each answers the plaintext as a JSON string. Rules live in KeyService. */

@@ -7,6 +7,8 @@ import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../s
 const CreateApplicationBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+    /** The organization it belongs to; default: the caller's personal organization. */
+    organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
   },
   { additionalProperties: false },
 )

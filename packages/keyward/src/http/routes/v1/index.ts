@@ -6,9 +6,11 @@ import { auditRoutes } from './audit.js'
 import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
 import { keyRoutes } from './keys.js'
+import { invitationRoutes } from './invitations.js'
 import { leakRoutes } from './leaks.js'
 import { sessionRoutes } from './sessions.js'
 import { userLifecycleRoutes } from './user-lifecycle.js'
+import { organizationRoutes } from './organizations.js'
 import { userRoutes } from './users.js'
 import { webhookRoutes } from './webhooks.js'
 
@@ -16,6 +18,7 @@ import { webhookRoutes } from './webhooks.js'
 export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(loginRoute, { services })
   await app.register(leakRoutes, { services })
+  await app.register(invitationRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
     for (const routes of [
@@ -28,6 +31,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       keyRoutes,
       auditRoutes,
       webhookRoutes,
+      organizationRoutes,
     ]) {
       await authed.register(routes, { services })
     }

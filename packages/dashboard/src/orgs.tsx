@@ -1,0 +1,45 @@
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react'
+import type { Organization } from './api'
+import { useLoad } from './components/ui'
+import { useSession } from './session'
+
+const STORAGE_KEY = 'keyward.org'
+
+interface OrgState {
+  /** The organizations the signed-in person belongs to. */
+  organizations: Organization[]
+  /** The organization the switcher has chosen; null: every key you can see. */
+  current: Organization | null
+  choose(id: number | null): void
+  reload(): void
+}
+
+const OrgContext = createContext<OrgState | null>(null)
+
+/** Loads the person's organizations and remembers the one chosen in the switcher (per tab). */
+export function OrgProvider({ children }: { children: ReactNode }) {
+  const { api } = useSession()
+  const list = useLoad(() => api.listOrganizations(), [api])
+  const [chosen, setChosen] = useState<number | null>(() => Number(sessionStorage.getItem(STORAGE_KEY)) || null)
+  const value = useMemo<OrgState>(() => {
+    const organizations = list.data?.organizations ?? []
+    return {
+      organizations,
+      current: organizations.find((o) => o.id === chosen) ?? null,
+      choose(id) {
+        if (id === null) sessionStorage.removeItem(STORAGE_KEY)
+        else sessionStorage.setItem(STORAGE_KEY, String(id))
+        setChosen(id)
+      },
+      reload: list.reload,
+    }
+  }, [list.data, list.reload, chosen])
+  return <OrgContext.Provider value={value}>{children}</OrgContext.Provider>
+}
+
+/** The organization switcher's state; only inside OrgProvider. */
+export function useOrg(): OrgState {
+  const s = useContext(OrgContext)
+  if (!s) throw new Error('useOrg outside OrgProvider')
+  return s
+}

@@ -1,0 +1,170 @@
+import { type Command, Option } from 'commander'
+import type { Invitation, Member, OrgRole, Organization } from '@keyward/client'
+import { fields, table, when } from '../output.js'
+import { UsageError, parse } from '../parse.js'
+import { promptSecret } from '../prompt.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+
+type Env = Record<string, string | undefined>
+const ROLES = ['viewer', 'member', 'admin', 'owner']
+
+/** `<org>`: a numeric id or a handle. */
+const orgRef = (raw: string): number | string => (/^[1-9]\d*$/.test(raw) ? Number(raw) : raw)
+const roleOption = (what: string) => new Option('--role <role>', what).choices(ROLES)
+
+/** `keyward orgs list|get|create|update|delete|members|set-role|remove-member|invite|invitations|revoke-invitation|accept`. */
+export function registerOrgCommands(program: Command, env: Env): void {
+  const orgs = program.command('orgs').description('organizations, their members and invitations')
+  const withOrg = (name: string, text: string) =>
+    remoteOptions(orgs.command(name).description(text).argument('<org>', 'organization id or handle'))
+
+  remoteAction(
+    remoteOptions(orgs.command('list').description('organizations you belong to')),
+    env,
+    async ({ client, out }) => {
+      const all = await client.organizations.list()
+      out.result({ organizations: all }, () => out.line(orgTable(all)))
+    },
+  )
+  remoteAction<object, [string]>(withOrg('get', 'show one organization'), env, async ({ client, out }, _o, ref) => {
+    const o = await client.organizations.get(orgRef(ref))
+    out.result(o, () => out.line(orgFields(o)))
+  })
+  remoteAction<{ name: string; handle: string }>(
+    remoteOptions(orgs.command('create').description('create an organization (you become its owner)'))
+      .requiredOption('--handle <handle>', 'unique, lower case: letters, digits, - and _')
+      .requiredOption('--name <name>', 'display name'),
+    env,
+    async ({ client, out }, o) => {
+      const created = await client.organizations.create({ name: o.name, handle: o.handle })
+      out.result(created, () => out.line(orgFields(created)))
+    },
+  )
+  remoteAction<{ name?: string; handle?: string }, [string]>(
+    withOrg('update', 'rename an organization (admins)')
+      .option('--name <name>', 'new name')
+      .option('--handle <handle>', 'new handle'),
+    env,
+    async ({ client, out }, o, ref) => {
+      if (o.name === undefined && o.handle === undefined) throw new UsageError('give --name or --handle.')
+      const u = await client.organizations.update(orgRef(ref), {
+        ...(o.name && { name: o.name }),
+        ...(o.handle && { handle: o.handle }),
+      })
+      out.result(u, () => out.line(orgFields(u)))
+    },
+  )
+  remoteAction<object, [string]>(
+    withOrg('delete', 'delete an organization with no applications (owners)'),
+    env,
+    async ({ client, out }, _o, ref) => {
+      await client.organizations.delete(orgRef(ref))
+      out.result({ deleted: ref }, () => out.note(`Deleted organization ${ref}`))
+    },
+  )
+  registerMemberCommands(orgs, withOrg, env)
+}
+
+function registerMemberCommands(orgs: Command, withOrg: (name: string, text: string) => Command, env: Env): void {
+  remoteAction<object, [string]>(
+    withOrg('members', 'list members and roles'),
+    env,
+    async ({ client, out }, _o, ref) => {
+      const members = await client.organizations.members(orgRef(ref))
+      out.result({ members }, () => out.line(memberTable(members)))
+    },
+  )
+  remoteAction<{ role: OrgRole }, [string, string]>(
+    withOrg('set-role', "change a member's role (owners make owners: transfer)")
+      .argument('<user_id>', 'user id', parse.id)
+      .addOption(roleOption('the new role').makeOptionMandatory()),
+    env,
+    async ({ client, out }, o, ref, userId) => {
+      const m = await client.organizations.setRole(orgRef(ref), Number(userId), o.role)
+      out.result(m, () => out.line(memberTable([m])))
+    },
+  )
+  remoteAction<object, [string, string]>(
+    withOrg('remove-member', 'remove a member (their sessions end; organization keys stay)').argument(
+      '<user_id>',
+      'user id',
+      parse.id,
+    ),
+    env,
+    async ({ client, out }, _o, ref, userId) => {
+      await client.organizations.removeMember(orgRef(ref), Number(userId))
+      out.result({ removed: userId }, () => out.note(`Removed user ${userId}`))
+    },
+  )
+  remoteAction<{ email: string; role: OrgRole }, [string]>(
+    withOrg('invite', 'invite by email; prints the token once')
+      .requiredOption('--email <email>', 'who to invite')
+      .addOption(roleOption('their role').default('member')),
+    env,
+    async ({ client, out }, o, ref) => {
+      const r = await client.organizations.invite(orgRef(ref), { email: o.email, role: o.role })
+      out.result(r, () => {
+        out.line(r.token)
+        out.note(
+          `Invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}), expires ${when(r.invitation.expires_at)}${r.mailed ? '; mailed' : ''}. The token is shown only now.`,
+        )
+      })
+    },
+  )
+  remoteAction<object, [string]>(
+    withOrg('invitations', 'pending invitations (admins)'),
+    env,
+    async ({ client, out }, _o, ref) => {
+      const all = await client.organizations.invitations(orgRef(ref))
+      out.result({ invitations: all }, () => out.line(invitationTable(all)))
+    },
+  )
+  remoteAction<object, [string, string]>(
+    withOrg('revoke-invitation', 'revoke a pending invitation').argument('<id>', 'invitation id', parse.id),
+    env,
+    async ({ client, out }, _o, ref, id) => {
+      await client.organizations.revokeInvitation(orgRef(ref), Number(id))
+      out.result({ revoked: id }, () => out.note(`Revoked invitation ${id}`))
+    },
+  )
+  remoteAction<{ newAccount?: boolean }, [string]>(
+    remoteOptions(
+      orgs
+        .command('accept')
+        .description('accept an invitation (signed in, or --new-account)')
+        .argument('<token>', 'the invitation token'),
+    ).option('--new-account', 'open a new account for the invited email (asks for its password)'),
+    env,
+    async ({ client, out }, o, token) => {
+      const password = o.newAccount ? await promptSecret('Password for the new account: ') : undefined
+      const r = await client.invitations.accept({ token, ...(password && { password }) })
+      out.result(r, () =>
+        out.note(`Joined organization ${r.invitation.organization_id} as ${r.invitation.role} (${r.user.email})`),
+      )
+    },
+  )
+}
+
+const orgTable = (all: Organization[]) =>
+  table(
+    ['id', 'handle', 'name', 'personal'],
+    all.map((o) => [String(o.id), o.handle, o.name, o.personal ? 'yes' : '']),
+  )
+const orgFields = (o: Organization) =>
+  fields([
+    ['id', String(o.id)],
+    ['handle', o.handle],
+    ['name', o.name],
+    ['personal', o.personal ? 'yes' : 'no'],
+    ['created', when(o.created_at)],
+  ])
+const memberTable = (all: Member[]) =>
+  table(
+    ['user', 'email', 'role', 'since'],
+    all.map((m) => [String(m.user_id), m.email, m.role, when(m.created_at)]),
+  )
+const invitationTable = (all: Invitation[]) =>
+  table(
+    ['id', 'email', 'role', 'expires'],
+    all.map((i) => [String(i.id), i.email, i.role, when(i.expires_at)]),
+  )

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Services } from '../../../services/index.js'
+import { ctxOf } from '../../auth.js'
+import {
+  CreateInvitationBody,
+  CreateOrganizationBody,
+  CreatedInvitationBody,
+  InvitationBody,
+  InvitationParams,
+  MemberBody,
+  MemberParams,
+  OrganizationBody,
+  SetRoleBody,
+  UpdateOrganizationBody,
+  toInvitationWire,
+  toMemberWire,
+  toOrganizationWire,
+} from '../../org-schemas.js'
+import { IdParams } from '../../schemas.js'
+
+const tags = ['organizations']
+
+/** `/v1/organizations`: organizations, their members and invitations. Rules live in services/orgs/. */
+export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { organizations, memberships, invitations } = services.orgs
+  app.post(
+    '/organizations',
+    { schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationBody } } },
+    async (req, reply) => reply.status(201).send(toOrganizationWire(await organizations.create(ctxOf(req), req.body))),
+  )
+  app.get(
+    '/organizations',
+    { schema: { tags, response: { 200: Type.Object({ organizations: Type.Array(OrganizationBody) }) } } },
+    async (req) => ({ organizations: (await organizations.list(ctxOf(req))).map(toOrganizationWire) }),
+  )
+  app.get(
+    '/organizations/:id',
+    { schema: { tags, params: IdParams, response: { 200: OrganizationBody } } },
+    async (req) => toOrganizationWire(await organizations.get(ctxOf(req), req.params.id)),
+  )
+  app.patch(
+    '/organizations/:id',
+    { schema: { tags, params: IdParams, body: UpdateOrganizationBody, response: { 200: OrganizationBody } } },
+    async (req) => toOrganizationWire(await organizations.update(ctxOf(req), req.params.id, req.body)),
+  )
+  app.delete('/organizations/:id', { schema: { tags, params: IdParams } }, async (req, reply) => {
+    await organizations.delete(ctxOf(req), req.params.id)
+    return reply.status(204).send()
+  })
+
+  app.get(
+    '/organizations/:id/members',
+    { schema: { tags, params: IdParams, response: { 200: Type.Object({ members: Type.Array(MemberBody) }) } } },
+    async (req) => ({ members: (await memberships.list(ctxOf(req), req.params.id)).map(toMemberWire) }),
+  )
+  app.patch(
+    '/organizations/:id/members/:user_id',
+    { schema: { tags, params: MemberParams, body: SetRoleBody, response: { 200: MemberBody } } },
+    async (req) =>
+      toMemberWire(await memberships.setRole(ctxOf(req), req.params.id, req.params.user_id, req.body.role)),
+  )
+  app.delete('/organizations/:id/members/:user_id', { schema: { tags, params: MemberParams } }, async (req, reply) => {
+    await memberships.remove(ctxOf(req), req.params.id, req.params.user_id)
+    return reply.status(204).send()
+  })
+
+  app.post(
+    '/organizations/:id/invitations',
+    { schema: { tags, params: IdParams, body: CreateInvitationBody, response: { 201: CreatedInvitationBody } } },
+    async (req, reply) => {
+      const created = await invitations.create(ctxOf(req), req.params.id, req.body)
+      return reply.status(201).send({ ...created, invitation: toInvitationWire(created.invitation) })
+    },
+  )
+  app.get(
+    '/organizations/:id/invitations',
+    { schema: { tags, params: IdParams, response: { 200: Type.Object({ invitations: Type.Array(InvitationBody) }) } } },
+    async (req) => ({ invitations: (await invitations.list(ctxOf(req), req.params.id)).map(toInvitationWire) }),
+  )
+  app.delete(
+    '/organizations/:id/invitations/:invitation_id',
+    { schema: { tags, params: InvitationParams } },
+    async (req, reply) => {
+      await invitations.revoke(ctxOf(req), req.params.id, req.params.invitation_id)
+      return reply.status(204).send()
+    },
+  )
+}

@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely'
+import type { Config } from '../../config.js'
+import type { Database } from '../../store/schema.js'
+import type { Clock } from '../../core/clock.js'
+import type { ActorRepository } from '../../store/actor-repository.js'
+import { InvitationRepository } from '../../store/invitation-repository.js'
+import type { OrgRepository } from '../../store/org-repository.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import type { SessionCache } from '../auth/session-cache.js'
+import type { UserService } from '../auth/user-service.js'
+import type { VerifyCache } from '../keys/verify-cache.js'
+import { smtpMailer } from './invitation-mailer.js'
+import { InvitationService } from './invitation-service.js'
+import { MembershipService } from './membership-service.js'
+import type { OrgDirectory } from './org-directory.js'
+import { OrgService } from './org-service.js'
+
+/** The organization use cases (issue 14), wired from the composition root (`services/index.ts`). */
+export interface OrgServices {
+  organizations: OrgService
+  memberships: MembershipService
+  invitations: InvitationService
+  /** Closes the SMTP transport, if any. */
+  close(): void
+}
+
+/** Everything `createOrgServices` needs from the rest of the composition root. */
+export interface OrgDeps {
+  config: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl' | 'invitationTtlS'>
+  orgRepo: OrgRepository
+  /** The write connection (invitations are point reads and writes). */
+  db: Kysely<Database>
+  directory: OrgDirectory
+  actors: ActorRepository
+  users: UserService
+  sessionCache: SessionCache
+  cache: VerifyCache
+  audit: AuditLog
+  clock: Clock
+}
+
+/** Wires organizations, memberships and invitations (mailed through SMTP when configured). */
+export function createOrgServices(d: OrgDeps): OrgServices {
+  const { config, orgRepo, directory, sessionCache, audit, clock } = d
+  const organizations = new OrgService(orgRepo, directory, sessionCache, d.cache, audit, clock)
+  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom, config.publicUrl) : null
+  const users = {
+    insert: d.users.insert.bind(d.users),
+    findByEmail: async (email: string) => (await d.actors.findUserForLogin(email))?.user,
+  }
+  return {
+    organizations,
+    memberships: new MembershipService(orgRepo, organizations, sessionCache),
+    invitations: new InvitationService(
+      orgRepo,
+      new InvitationRepository(d.db),
+      organizations,
+      sessionCache,
+      users,
+      mailer,
+      clock,
+      config.invitationTtlS,
+    ),
+    close: () => mailer?.close(),
+  }
+}

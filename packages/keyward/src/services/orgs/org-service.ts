@@ -1,0 +1,92 @@
+import { requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { KeywardError } from '../../core/errors.js'
+import { isUniqueViolation } from '../../store/database.js'
+import type { Organization, OrgRepository } from '../../store/org-repository.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import type { SessionCache } from '../auth/session-cache.js'
+import type { VerifyCache } from '../keys/verify-cache.js'
+import type { RequestContext } from '../context.js'
+import type { OrgDirectory } from './org-directory.js'
+
+/** Handles: lower-case letters, digits, `-` and `_`, starting with a letter or digit (they appear in fleet slugs). */
+export const HANDLE_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$'
+
+/**
+ * Organizations (issue 14): any user creates one (and owns it); members read it; admins
+ * rename it; owners delete it. Who may do what is `requireOrgRole` (core/authz.ts).
+ */
+export class OrgService {
+  constructor(
+    private readonly orgs: OrgRepository,
+    readonly directory: OrgDirectory,
+    private readonly sessions: Pick<SessionCache, 'forgetUser'>,
+    private readonly cache: Pick<VerifyCache, 'invalidate'>,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(ctx: RequestContext, input: { name: string; handle: string }): Promise<Organization> {
+    const p = ctx.principal
+    requireScope(p, 'organizations:write')
+    if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only users can create organizations')
+    const at = this.clock.now().toISOString()
+    const org = await this.unique(() => this.orgs.create({ ...input, ownerUserId: p.owner.id, at }))
+    await this.sessions.forgetUser(p.owner.id) // the creator's roles now include it, on every node
+    await this.record(ctx, org, 'organization.create', { handle: org.handle })
+    return org
+  }
+
+  async list(ctx: RequestContext): Promise<Organization[]> {
+    requireScope(ctx.principal, 'organizations:read')
+    return this.orgs.list(visibleOrgIds(ctx.principal))
+  }
+
+  async get(ctx: RequestContext, ref: number | string): Promise<Organization> {
+    requireScope(ctx.principal, 'organizations:read')
+    return this.directory.visible(ctx.principal, ref)
+  }
+
+  async update(ctx: RequestContext, id: number, patch: { name?: string; handle?: string }): Promise<Organization> {
+    requireScope(ctx.principal, 'organizations:write')
+    const org = await this.directory.visible(ctx.principal, id)
+    requireOrgRole(ctx.principal, org.id, 'admin')
+    const updated = await this.unique(async () => (await this.orgs.update(org.id, patch)) ?? org)
+    await this.record(ctx, org, 'organization.update', { fields: Object.keys(patch) })
+    return updated
+  }
+
+  /**
+   * Owners delete an organization that owns no applications (move or delete them first: their
+   * devices and keys must not vanish with it). Its own keys are deleted and evicted on every node.
+   */
+  async delete(ctx: RequestContext, id: number): Promise<void> {
+    requireScope(ctx.principal, 'organizations:write')
+    const org = await this.directory.visible(ctx.principal, id)
+    requireOrgRole(ctx.principal, org.id, 'owner')
+    if (org.personalUserId !== null) throw new KeywardError('conflict', 'a personal organization cannot be deleted')
+    if (await this.orgs.hasApplications(org.id))
+      throw new KeywardError('conflict', 'the organization still owns applications; delete them first')
+    const members = await this.orgs.members(org.id)
+    await this.cache.invalidate(await this.orgs.delete(org))
+    for (const m of members) await this.sessions.forgetUser(m.userId)
+    await this.record(ctx, org, 'organization.delete', { handle: org.handle })
+  }
+
+  /** Audit of an organization change: its trail belongs to the organization's actor, so its members read it. */
+  record(ctx: RequestContext, org: Organization, action: string, details: Record<string, unknown>): Promise<void> {
+    return this.audit.record(ctx, action, { type: 'organization', id: org.id, ownerActorId: org.actorId }, details)
+  }
+
+  private async unique<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write()
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new KeywardError('conflict', 'an organization with this handle already exists', {
+          details: { field: 'handle' },
+        })
+      throw e
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import type { Kysely } from 'kysely'
+import type { OrgRole } from '../core/types.js'
+import type { Database, MembershipRow, OrganizationRow } from './schema.js'
+
+/** An organization as the domain sees it. */
+export interface Organization {
+  id: number
+  actorId: number
+  handle: string
+  name: string
+  /** The user whose personal organization this is; null for shared ones. */
+  personalUserId: number | null
+  createdAt: string
+}
+
+/** A user's membership, with the user's email for listings. */
+export interface Membership {
+  organizationId: number
+  userId: number
+  email: string
+  username: string
+  role: OrgRole
+  createdAt: string
+}
+
+const rowToOrg = (r: OrganizationRow): Organization => ({
+  id: r.id,
+  actorId: r.actor_id,
+  handle: r.handle,
+  name: r.name,
+  personalUserId: r.personal_user_id,
+  createdAt: r.created_at,
+})
+
+/**
+ * Creates an organization (its actor, the row, and `owner` as its owner) inside `trx`.
+ * Used for shared organizations and, from `ActorRepository.createUser`, for personal ones.
+ */
+export async function insertOrganization(
+  trx: Kysely<Database>,
+  o: { handle: string; name: string; ownerUserId: number; personal: boolean; at: string },
+): Promise<Organization> {
+  const actor = await trx
+    .insertInto('actor')
+    .values({ kind: 'organization', created_at: o.at })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const r = await trx
+    .insertInto('organization')
+    .values({
+      actor_id: actor.id,
+      handle: o.handle,
+      name: o.name,
+      personal_user_id: o.personal ? o.ownerUserId : null,
+      created_at: o.at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  await trx
+    .insertInto('organization_membership')
+    .values({ organization_id: r.id, user_id: o.ownerUserId, role: 'owner', created_at: o.at })
+    .execute()
+  return rowToOrg(r)
+}
+
+/** A free handle for a new user's personal organization: the username, else the username and a number. */
+export async function freePersonalHandle(trx: Kysely<Database>, username: string): Promise<string> {
+  const base = username.toLowerCase()
+  for (let n = 1; ; n++) {
+    const handle = n === 1 ? base : `${base}-${n}`
+    const taken = await trx.selectFrom('organization').select('id').where('handle', '=', handle).executeTakeFirst()
+    if (!taken) return handle
+  }
+}
+
+/** Organizations and memberships (services/orgs/); invitations are `InvitationRepository`'s. */
+export class OrgRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Creates a shared organization with `ownerUserId` as owner. */
+  create(o: { handle: string; name: string; ownerUserId: number; at: string }): Promise<Organization> {
+    return this.db.transaction().execute((trx) => insertOrganization(trx, { ...o, personal: false }))
+  }
+
+  async find(id: number): Promise<Organization | undefined> {
+    const r = await this.db.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && rowToOrg(r)
+  }
+
+  async findByHandle(handle: string): Promise<Organization | undefined> {
+    const r = await this.db.selectFrom('organization').selectAll().where('handle', '=', handle).executeTakeFirst()
+    return r && rowToOrg(r)
+  }
+
+  async findPersonal(userId: number): Promise<Organization | undefined> {
+    const r = await this.db
+      .selectFrom('organization')
+      .selectAll()
+      .where('personal_user_id', '=', userId)
+      .executeTakeFirst()
+    return r && rowToOrg(r)
+  }
+
+  /** Organizations with ids in `ids` (null: every one), by id. */
+  async list(ids: number[] | null): Promise<Organization[]> {
+    if (ids !== null && ids.length === 0) return []
+    let q = this.db.selectFrom('organization').selectAll().orderBy('id')
+    if (ids !== null) q = q.where('id', 'in', ids)
+    return (await q.execute()).map(rowToOrg)
+  }
+
+  async update(id: number, patch: { name?: string; handle?: string }): Promise<Organization | undefined> {
+    const r = await this.db
+      .updateTable('organization')
+      .set(patch)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return r && rowToOrg(r)
+  }
+
+  /** Whether the organization still owns applications (which must move or go before it is deleted). */
+  async hasApplications(id: number): Promise<boolean> {
+    const r = await this.db.selectFrom('application').select('id').where('organization_id', '=', id).executeTakeFirst()
+    return r !== undefined
+  }
+
+  /** Deletes an organization, its keys, memberships and invitations; returns the deleted keys' hashes. */
+  async delete(org: Organization): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const keys = await trx
+        .deleteFrom('api_key')
+        .where('actor_id', '=', org.actorId)
+        .returning(['hash', 'previous_hash'])
+        .execute()
+      await trx.deleteFrom('organization_membership').where('organization_id', '=', org.id).execute()
+      await trx.deleteFrom('organization_invitation').where('organization_id', '=', org.id).execute()
+      await trx.deleteFrom('organization').where('id', '=', org.id).execute()
+      return keys.flatMap((k) => (k.previous_hash ? [k.hash, k.previous_hash] : [k.hash]))
+    })
+  }
+
+  /** A user's roles, organization id → role: what `Principal.orgs` holds. */
+  async rolesOf(userId: number): Promise<Record<number, OrgRole>> {
+    const rows = await this.db
+      .selectFrom('organization_membership')
+      .select(['organization_id', 'role'])
+      .where('user_id', '=', userId)
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.organization_id, r.role]))
+  }
+
+  async members(orgId: number): Promise<Membership[]> {
+    const rows = await this.membershipQuery().where('m.organization_id', '=', orgId).orderBy('m.id').execute()
+    return rows.map(rowToMembership)
+  }
+
+  async member(orgId: number, userId: number): Promise<Membership | undefined> {
+    const r = await this.membershipQuery()
+      .where('m.organization_id', '=', orgId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst()
+    return r && rowToMembership(r)
+  }
+
+  async countOwners(orgId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('organization_membership')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('organization_id', '=', orgId)
+      .where('role', '=', 'owner')
+      .executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+
+  /** Adds a member, or changes the role of an existing one. */
+  async upsertMember(orgId: number, userId: number, role: OrgRole, at: string): Promise<void> {
+    await this.db
+      .insertInto('organization_membership')
+      .values({ organization_id: orgId, user_id: userId, role, created_at: at })
+      .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doUpdateSet({ role }))
+      .execute()
+  }
+
+  async setRole(orgId: number, userId: number, role: OrgRole): Promise<void> {
+    await this.db
+      .updateTable('organization_membership')
+      .set({ role })
+      .where('organization_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .execute()
+  }
+
+  async removeMember(orgId: number, userId: number): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('organization_membership')
+      .where('organization_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return Number(r.numDeletedRows) > 0
+  }
+
+  private membershipQuery() {
+    return this.db
+      .selectFrom('organization_membership as m')
+      .innerJoin('user', 'user.id', 'm.user_id')
+      .select(['m.organization_id', 'm.user_id', 'm.role', 'm.created_at', 'user.email', 'user.username'])
+  }
+}
+
+const rowToMembership = (
+  r: Pick<MembershipRow, 'organization_id' | 'user_id' | 'role' | 'created_at'> & { email: string; username: string },
+): Membership => ({
+  organizationId: r.organization_id,
+  userId: r.user_id,
+  email: r.email,
+  username: r.username,
+  role: r.role,
+  createdAt: r.created_at,
+})

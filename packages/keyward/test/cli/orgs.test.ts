@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { ADMIN, TestServer } from '../helpers.js'
+import { cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
+
+/** `keyward orgs …` and `--org <handle>` on key commands, as real processes against a listening server. */
+describe('keyward orgs and --org', () => {
+  let server: TestServer
+  let env: Record<string, string>
+  const { ok, json } = expectSuccess(() => env)
+
+  before(async () => {
+    server = await TestServer.start('sqlite')
+    const url = await server.listen()
+    env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    await ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+  })
+  after(() => server.close())
+
+  test('create an organization, an organization key with --org, list keys with --org, invite and accept', async () => {
+    const org = await json(['orgs', 'create', '--handle', 'cli-co', '--name', 'CLI Co'])
+    assert.equal(org.handle, 'cli-co')
+    const created = await json(['keys', 'create', '--name', 'svc', '--org', 'cli-co'])
+    assert.deepEqual(created.api_key.owner, { kind: 'organization', id: org.id })
+    await ok(['keys', 'create', '--name', 'mine'])
+    const listed = await json(['keys', 'list', '--org', 'cli-co'])
+    assert.deepEqual(
+      listed.api_keys.map((k: { name: string }) => k.name),
+      ['svc'],
+    )
+    const table = await ok(['orgs', 'list'])
+    assert.match(table.stdout, /cli-co\s+CLI Co/)
+    const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-new@example.com', '--role', 'viewer'])
+    const token = inv.stdout.trim()
+    assert.match(token, /^kwinv_/)
+    assert.match(inv.stderr, /shown only now/)
+    const newcomer = cleanEnv({ KEYWARD_URL: env.KEYWARD_URL!, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    const accepted = await runCli(['orgs', 'accept', token, '--new-account'], newcomer, 'cli-new-password-1\n')
+    assert.equal(accepted.code, 0, accepted.stderr)
+    assert.match(accepted.stderr, /Joined organization \d+ as viewer/)
+    const members = await json(['orgs', 'members', 'cli-co'])
+    assert.deepEqual(
+      members.members.map((m: { email: string; role: string }) => [m.email, m.role]),
+      [
+        [ADMIN.email, 'owner'],
+        ['cli-new@example.com', 'viewer'],
+      ],
+    )
+  })
+
+  test('--org and --owner together are a usage error (exit 2); an unknown handle is a refusal (exit 1)', async () => {
+    const both = await runCli(['keys', 'create', '--name', 'x', '--org', 'cli-co', '--owner', 'user:1'], env)
+    assert.equal(both.code, 2, both.stderr)
+    const unknown = await runCli(['keys', 'list', '--org', 'nope'], env)
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /organization "nope" not found/)
+  })
+})

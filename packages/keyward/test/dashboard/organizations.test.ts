@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import type { Keyward } from '../../src/server.js'
+import { ADMIN } from '../helpers.js'
+import { api, launchChromium, login, startServer } from './browser.js'
+
+/**
+ * Organizations in the dashboard, end to end in Chromium: the owner invites, the member accepts
+ * with the token, sees the organization's keys through the switcher, is removed, and loses them.
+ */
+describe('dashboard organizations: invite → accept → sees keys → removed → loses them (Chromium, SQLite)', () => {
+  let kw: Keyward
+  let base: string
+  let browser: Browser
+  before(async () => {
+    const s = await startServer()
+    kw = s.kw
+    base = s.base
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await kw?.close()
+  })
+
+  const signIn = async (email: string, password: string): Promise<Page> => {
+    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
+    ctx.setDefaultTimeout(10_000)
+    const p = await ctx.newPage()
+    await p.goto('/keys')
+    await p.getByLabel('Email or username').fill(email)
+    await p.getByLabel('Password').fill(password)
+    await p.getByRole('button', { name: 'Sign in' }).click()
+    await p.getByRole('link', { name: 'Members' }).waitFor()
+    return p
+  }
+
+  it('runs the whole flow in two browser sessions', async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    const org = await api(base, 'POST', '/v1/organizations', admin, { name: 'Acme', handle: 'acme' })
+    assert.equal(org.status, 201)
+    const key = await api(base, 'POST', '/v1/keys', admin, {
+      name: 'acme-deploy',
+      owner: { kind: 'organization', id: org.body.id },
+    })
+    assert.equal(key.status, 201)
+    const member = await api(base, 'POST', '/v1/users', admin, { email: 'mo@example.com', password: 'mo-password-1' })
+    assert.equal(member.status, 201)
+
+    const owner = await signIn(ADMIN.email, ADMIN.password)
+    await owner.getByRole('link', { name: 'Members' }).click()
+    await owner.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await owner.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()
+    await owner.getByLabel('Invite email').fill('mo@example.com')
+    await owner.getByLabel('Invite role').selectOption('member')
+    await owner.getByRole('button', { name: 'Invite', exact: true }).click()
+    const token = (await owner.getByTestId('invitation-token').textContent())!.trim()
+    assert.match(token, /^kwinv_/)
+
+    const mo = await signIn('mo@example.com', 'mo-password-1')
+    await mo.getByRole('link', { name: 'Members' }).click()
+    await mo.getByLabel('Invitation token').fill(token)
+    await mo.getByRole('button', { name: 'Accept invitation' }).click()
+    await mo.getByText('You joined as member.').waitFor()
+    await mo.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await mo.getByRole('link', { name: 'Keys' }).click()
+    await mo.getByRole('link', { name: 'acme-deploy' }).waitFor()
+
+    await owner.reload()
+    await owner.getByRole('button', { name: 'Remove mo@example.com' }).click()
+    await owner.getByRole('button', { name: 'Remove mo@example.com' }).waitFor({ state: 'detached' })
+
+    // Mo's session ended with the removal: the next request signs Mo out; signing in again, the key is gone.
+    await mo.reload()
+    await mo.getByRole('button', { name: 'Sign in' }).waitFor()
+    await mo.getByLabel('Email or username').fill('mo@example.com')
+    await mo.getByLabel('Password').fill('mo-password-1')
+    await mo.getByRole('button', { name: 'Sign in' }).click()
+    await mo.getByRole('heading', { name: /keys/i }).first().waitFor()
+    await mo
+      .getByText(/no keys|no key/i)
+      .first()
+      .waitFor()
+    assert.equal(await mo.getByRole('link', { name: 'acme-deploy' }).count(), 0)
+    const moToken = await login(base, 'mo@example.com', 'mo-password-1')
+    assert.equal((await api(base, 'GET', `/v1/keys/${key.body.api_key.id}`, moToken)).status, 404)
+  })
+})

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { hashSecret } from '../../src/core/key-format.js'
+import { STORES, TestServer } from '../helpers.js'
+import { type OrgWorld, expectStatus, join, orgWorld } from './fixture.js'
+
+const keyIds = (body: any): number[] => body.api_keys.map((k: { id: number }) => k.id)
+
+for (const store of STORES) {
+  describe(`organization members and invitations (${store})`, () => {
+    let s: TestServer
+    let w: OrgWorld
+    before(async () => {
+      s = await TestServer.start(store)
+      w = await orgWorld(s)
+    })
+    after(() => s?.close())
+    const invite = (email: string, role = 'member') =>
+      s.request('POST', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token, body: { email, role } })
+
+    it('an invitation token is answered once, stored only as its hash, and never listed', async () => {
+      const inv = await invite('once@example.com')
+      expectStatus(inv, 201, 'invite')
+      assert.match(inv.body.token, /^kwinv_/)
+      assert.equal(inv.body.mailed, false, 'no KEYWARD_SMTP_URL: not mailed')
+      const rows = await s.kw.services.store.db.selectFrom('organization_invitation').selectAll().execute()
+      const row = rows.find((r) => r.id === inv.body.invitation.id)!
+      assert.equal(row.token_hash, hashSecret(inv.body.token))
+      assert.ok(!JSON.stringify(rows).includes(inv.body.token))
+      const list = await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token })
+      assert.ok(list.body.invitations.some((i: { id: number }) => i.id === inv.body.invitation.id))
+      assert.ok(!list.text.includes(inv.body.token))
+    })
+
+    it('a new account accepts with a password, then sees the organization keys; the token works once', async () => {
+      const inv = await invite('newbie@example.com')
+      const acc = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'newbie-password-1' },
+      })
+      expectStatus(acc, 200, 'accept')
+      assert.equal(acc.body.user.email, 'newbie@example.com')
+      const token = await s.login('newbie@example.com', 'newbie-password-1')
+      assert.ok(keyIds((await s.request('GET', '/v1/keys', { token })).body).includes(w.keys.orgKey))
+      const again = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'other-password-1' },
+      })
+      assert.equal(again.status, 404)
+    })
+
+    it('expired, revoked and unknown invitations are refused; a signed-in user must hold the invited email', async () => {
+      const expired = await invite('late@example.com')
+      await s.kw.services.store.db
+        .updateTable('organization_invitation')
+        .set({ expires_at: '2000-01-01T00:00:00.000Z' })
+        .where('id', '=', expired.body.invitation.id)
+        .execute()
+      const late = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: expired.body.token, password: 'late-password-1' },
+      })
+      assert.equal(late.status, 404)
+      const revoked = await invite('gone@example.com')
+      const del = await s.request(
+        'DELETE',
+        `/v1/organizations/${w.acme.id}/invitations/${revoked.body.invitation.id}`,
+        {
+          token: w.orgAdmin.token,
+        },
+      )
+      assert.equal(del.status, 204)
+      const gone = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: revoked.body.token, password: 'gone-password-1' },
+      })
+      assert.equal(gone.status, 404)
+      assert.equal(
+        (await s.request('POST', '/v1/invitations/accept', { body: { token: 'kwinv_nope', password: 'x-password-1' } }))
+          .status,
+        404,
+      )
+      const forOther = await invite('someone@example.com')
+      const wrong = await s.request('POST', '/v1/invitations/accept', {
+        token: w.outsider.token,
+        body: { token: forOther.body.token },
+      })
+      assert.equal(wrong.status, 403)
+      const noPassword = await s.request('POST', '/v1/invitations/accept', { body: { token: forOther.body.token } })
+      assert.equal(noPassword.status, 401)
+    })
+
+    it('removing a member ends their sessions at once, takes the organization from their keys, and leaves organization keys alone', async () => {
+      const temp = await s.member('tess', w.admin)
+      await join(
+        s,
+        w.owner.token,
+        w.acme.id,
+        { ...temp, email: 'tess@example.com', password: 'tess-password-1' },
+        'member',
+      )
+      const personal = await s.createKey(temp.token, { name: 'personal' })
+      const orgKey = await s.createKey(temp.token, { owner: { kind: 'organization', id: w.acme.id } })
+      assert.ok(keyIds((await s.request('GET', '/v1/keys', { token: personal.key })).body).includes(w.keys.orgKey))
+      const r = await s.request('DELETE', `/v1/organizations/${w.acme.id}/members/${temp.id}`, {
+        token: w.orgAdmin.token,
+      })
+      assert.equal(r.status, 204, r.text)
+      assert.equal((await s.request('GET', '/v1/auth/whoami', { token: temp.token })).status, 401, 'session ended')
+      const after = keyIds((await s.request('GET', '/v1/keys', { token: personal.key })).body)
+      assert.deepEqual(after, [personal.id], 'their own key works and sees only their own keys')
+      assert.equal((await s.request('GET', `/v1/keys/${w.keys.orgKey}`, { token: personal.key })).status, 404)
+      assert.equal((await s.verify(w.owner.token, orgKey.key)).valid, true, 'the organization key they made lives on')
+      const trail = (await s.request('GET', '/v1/audit?limit=500', { token: w.viewer.token })).body.events
+      const actions = trail.filter((e: any) => e.details?.user_id === temp.id).map((e: any) => e.action)
+      assert.deepEqual(actions.sort(), ['organization.member.add', 'organization.member.remove'])
+    })
+
+    it('the last owner cannot leave or step down; an owner transfers by making another owner first', async () => {
+      const me = `/v1/organizations/${w.acme.id}/members/${w.owner.id}`
+      assert.equal((await s.request('DELETE', me, { token: w.owner.token })).status, 409)
+      assert.equal((await s.request('PATCH', me, { token: w.owner.token, body: { role: 'admin' } })).status, 409)
+      const adminToOwner = await s.request('PATCH', `/v1/organizations/${w.acme.id}/members/${w.orgAdmin.id}`, {
+        token: w.orgAdmin.token,
+        body: { role: 'owner' },
+      })
+      assert.equal(adminToOwner.status, 403, 'an admin cannot make itself owner')
+      const promote = await s.request('PATCH', `/v1/organizations/${w.acme.id}/members/${w.orgAdmin.id}`, {
+        token: w.owner.token,
+        body: { role: 'owner' },
+      })
+      expectStatus(promote, 200, 'promote')
+      expectStatus(await s.request('PATCH', me, { token: w.owner.token, body: { role: 'admin' } }), 200, 'step down')
+      const roles = (await s.request('GET', `/v1/organizations/${w.acme.id}/members`, { token: w.viewer.token })).body
+        .members
+      assert.equal(roles.find((m: any) => m.user_id === w.orgAdmin.id).role, 'owner')
+      assert.equal(roles.find((m: any) => m.user_id === w.owner.id).role, 'admin')
+    })
+
+    it('handles are unique and validated; personal organizations cannot be deleted', async () => {
+      assert.equal(
+        (await s.request('POST', '/v1/organizations', { token: w.member.token, body: { name: 'x', handle: 'acme' } }))
+          .status,
+        409,
+      )
+      assert.equal(
+        (
+          await s.request('POST', '/v1/organizations', {
+            token: w.member.token,
+            body: { name: 'x', handle: 'Bad Handle' },
+          })
+        ).status,
+        400,
+      )
+      const mine = (await s.request('GET', '/v1/organizations', { token: w.member.token })).body.organizations.find(
+        (o: any) => o.personal,
+      )
+      assert.equal((await s.request('DELETE', `/v1/organizations/${mine.id}`, { token: w.member.token })).status, 409)
+      const empty = await s.request('POST', '/v1/organizations', {
+        token: w.member.token,
+        body: { name: 'Tmp', handle: 'tmp' },
+      })
+      const k = await s.createKey(w.member.token, { owner: { kind: 'organization', id: empty.body.id } })
+      assert.equal(
+        (await s.request('DELETE', `/v1/organizations/${empty.body.id}`, { token: w.member.token })).status,
+        204,
+      )
+      assert.equal((await s.verify(w.admin, k.key)).code, 'NOT_FOUND', "a deleted organization's keys are gone")
+    })
+  })
+}
