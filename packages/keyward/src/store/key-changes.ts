@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.js'
 
 /**
@@ -18,8 +18,9 @@ import type { Database } from './schema.js'
  * to use however they want", which SQLite itself never reads; it is transactional (a
  * rolled-back write rolls it back) and reading it costs one header read (about 6 µs), no table.
  * Kysely's migrator does not use it (it keeps its own tables), so this needs no migration.
+ * Called with the write transaction of the key change (which is itself a `Kysely`).
  */
-export async function bumpKeyChanges(trx: Transaction<Database>): Promise<void> {
+export async function bumpKeyChanges(trx: Kysely<Database>): Promise<void> {
   // Read inside the write transaction, after the key write took the write lock: no other
   // writer can commit between this read and the write below (WAL allows one writer).
   const n = await readKeyChanges(trx)

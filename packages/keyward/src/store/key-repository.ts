@@ -180,11 +180,13 @@ export class KeyRepository {
    */
   private changingKeys<T>(write: (db: Kysely<Database>) => Promise<T | undefined>): Promise<T | undefined> {
     if (this.dialect !== 'sqlite') return write(this.db)
-    return this.db.transaction().execute(async (trx) => {
+    const bumped = async (trx: Kysely<Database>) => {
       const r = await write(trx)
       if (r !== undefined) await bumpKeyChanges(trx)
       return r
-    })
+    }
+    // Inside `transaction` (KeyService's outbox writes) the bump joins that transaction: Kysely nests none.
+    return this.db.isTransaction ? bumped(this.db) : this.db.transaction().execute(bumped)
   }
 
   async findById(id: number): Promise<ApiKey | undefined> {
