@@ -28,6 +28,8 @@ import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
+import { IdentityAccess } from './policies/identity-access.js'
+import { IdentityService } from './policies/identity-service.js'
 import { openVerifyStack } from './verify-stack.js'
 
 /** Everything the faces call, wired over one store. */
@@ -58,6 +60,8 @@ export interface Services {
   leaks: LeakResponse
   /** Deletes expired sessions and refresh tokens periodically (stopped by `close`). */
   sweeper: ExpirySweeper
+  /** Identities: shared limits and credits of one customer's keys. */
+  identities: IdentityService
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -81,7 +85,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     budgets: config,
   })
   let onError = opts.onBackgroundError ?? (() => {})
-  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
+  const { store, keyRepo, identityRepo, usageRepo, cache, usage, verifier, bus, limiter } = stack
   const actors = new ActorRepository(store.db)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
@@ -102,7 +106,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
-  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
+  const identityAccess = new IdentityAccess(identityRepo, actors)
+  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess)
   const owners = new OwnerService(actors, auditLog, clock)
   return {
     store,
@@ -116,6 +121,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
+    identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users: new UserService(actors, keyRepo, auditLog, clock, hasher),
     owners,

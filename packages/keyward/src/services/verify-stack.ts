@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Clock } from '../core/clock.js'
 import { type Store, type StoreBudgets, openStore } from '../store/database.js'
+import { IdentityRepository } from '../store/identity-repository.js'
 import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { UsageRepository } from '../store/usage-repository.js'
@@ -12,6 +13,7 @@ import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
 import { UsageRecorder } from './keys/usage-recorder.js'
 import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
+import { LimitStep } from './policies/limit-step.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
 export type VerifyStackSettings = Pick<
@@ -62,6 +64,7 @@ export interface VerifyStackOptions {
 export interface VerifyStack {
   store: Store
   keyRepo: KeyRepository
+  identityRepo: IdentityRepository
   usageRepo: UsageRepository
   cache: VerifyCache
   bus: InvalidationBus
@@ -129,11 +132,14 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const verifier = new Verifier(keyRepo, cache, limiter, usage, opts.clock, budget)
+  const identityRepo = new IdentityRepository(store.db)
+  const limits = new LimitStep(limiter, keyRepo, identityRepo)
+  const verifier = new Verifier(keyRepo, cache, limits, usage, opts.clock, budget)
   let closing: Promise<void> | null = null
   return {
     store,
     keyRepo,
+    identityRepo,
     usageRepo,
     cache,
     bus,

@@ -6,6 +6,7 @@ import { rateLimit } from './0004_rate_limit.js'
 import { keyUsage } from './0005_key_usage.js'
 import { keySearch } from './0006_key_search.js'
 import { credentialOrigin } from './0007_credential_origin.js'
+import { namedLimits } from './0010_named_limits.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -19,5 +20,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0005_key_usage': keyUsage(dialect),
     '0006_key_search': keySearch(dialect),
     '0007_credential_origin': credentialOrigin(dialect),
+    '0010_named_limits': namedLimits(dialect),
   }
 }

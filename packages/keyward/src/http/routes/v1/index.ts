@@ -5,6 +5,7 @@ import { applicationRoutes } from './applications.js'
 import { auditRoutes } from './audit.js'
 import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
+import { identityRoutes } from './identities.js'
 import { keyRoutes } from './keys.js'
 import { leakRoutes } from './leaks.js'
 import { userRoutes } from './users.js'
@@ -15,7 +16,15 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   await app.register(leakRoutes, { services })
   await app.register(async (authed) => {
     authed.addHook('preHandler', authenticate(services.auth))
-    for (const routes of [authRoutes, userRoutes, applicationRoutes, deviceRoutes, keyRoutes, auditRoutes]) {
+    for (const routes of [
+      authRoutes,
+      userRoutes,
+      applicationRoutes,
+      deviceRoutes,
+      keyRoutes,
+      identityRoutes,
+      auditRoutes,
+    ]) {
       await authed.register(routes, { services })
     }
   })

@@ -73,7 +73,12 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       const ctx = ctxOf(req)
       requireScope(ctx.principal, 'keys:verify')
       return toVerifyWire(
-        await services.verifier.verify(req.body.key, { scopes: req.body.scopes, viewer: ctx.principal }),
+        await services.verifier.verify(req.body.key, {
+          scopes: req.body.scopes,
+          viewer: ctx.principal,
+          ratelimits: req.body.ratelimits,
+          cost: req.body.cost,
+        }),
       )
     },
   )
