@@ -40,6 +40,10 @@ export interface RollOptions {
 export interface VerifyOptions {
   /** Scopes the key must all hold, else `INSUFFICIENT_SCOPES`. */
   scopes?: string[]
+  /** Named limits to check besides the auto-applied ones, each with its cost (default 1, 0 allowed). */
+  ratelimits?: { name: string; cost?: number }[]
+  /** Credits to take from `remaining` (the key's and its identity's); default 1, 0 checks without taking. */
+  cost?: number
 }
 
 /** Options of {@link ApiKeys.usage}. */

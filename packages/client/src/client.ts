@@ -1,5 +1,6 @@
 import { ApiKeys } from './api-keys.js'
 import { Auth } from './auth.js'
+import { Identities } from './identities.js'
 import { Applications, Audit, Devices, Users } from './resources.js'
 import { type FetchLike, Transport } from './transport.js'
 
@@ -21,6 +22,7 @@ export interface ClientOptions {
 export interface KeywardClient {
   readonly auth: Auth
   readonly apiKeys: ApiKeys
+  readonly identities: Identities
   readonly users: Users
   readonly applications: Applications
   readonly devices: Devices
@@ -46,5 +48,13 @@ export function createClient(opts: ClientOptions): KeywardClient {
     findApplication: (ref) => applications.find(ref),
     findDevice: (ref) => devices.find(ref),
   })
-  return { auth, apiKeys, users: new Users(http), applications, devices, audit: new Audit(http) }
+  return {
+    auth,
+    apiKeys,
+    identities: new Identities(http),
+    users: new Users(http),
+    applications,
+    devices,
+    audit: new Audit(http),
+  }
 }

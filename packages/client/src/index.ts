@@ -13,6 +13,8 @@ export {
   type VerifyOptions,
 } from './api-keys.js'
 export { Auth } from './auth.js'
+export { Identities } from './identities.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export type * from './types.js'
+export type * from './limit-types.js'

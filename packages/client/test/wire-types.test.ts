@@ -13,6 +13,7 @@ import {
   UserBody,
   VerifyResponse,
 } from '../../keyward/src/http/schemas.js'
+import { IdentityBody } from '../../keyward/src/http/limit-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -23,6 +24,7 @@ import type {
   Device,
   KeyUsage,
   KeywardErrorCode,
+  Identity,
   ListKeysFilter,
   User,
   VerifyCode,
@@ -46,6 +48,7 @@ assertSame<Same<Device, Static<typeof DeviceBody>>>(true)
 assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
+assertSame<Same<Identity, Static<typeof IdentityBody>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
   true,
 )

@@ -5,6 +5,7 @@ import { KeywardError } from '../core/errors.js'
 import { isKeywardError } from '@keyward/client'
 import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
+import { registerIdentityCommands } from './commands/identities.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerUserCommands } from './commands/users.js'
 import { UsageError } from './parse.js'
@@ -58,6 +59,7 @@ serverOptions(program.command('migrate').description('bring the database schema 
 
 registerAuthCommands(program, env)
 registerKeyCommands(program, env)
+registerIdentityCommands(program, env)
 registerUserCommands(program, env)
 registerApplicationCommands(program, env)
 registerDeviceCommands(program, env)
