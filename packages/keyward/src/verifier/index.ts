@@ -1,3 +1,4 @@
+import type { LimitRequest } from '../services/policies/limit-step.js'
 import { type Config, loadConfig } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { VerifyResult } from '../core/verify-result.js'
@@ -26,17 +27,22 @@ export interface VerifierConfig extends Partial<
   onError?: (e: unknown) => void
 }
 
+/** What a verification asks: scopes the key must hold, named limits with their cost, and credits to take. */
+export interface EmbeddedVerifyOptions extends LimitRequest {
+  scopes?: readonly string[]
+}
+
 /** An in-process verifier: `verify` answers like `POST /v1/keys/verify`, without an HTTP hop. */
 export interface KeywardVerifier {
   /** Verifies a presented key; never throws for a bad key (the answer says why). */
-  verify(key: string, opts?: { scopes?: readonly string[] }): Promise<VerifyResult>
+  verify(key: string, opts?: EmbeddedVerifyOptions): Promise<VerifyResult>
   /**
    * The same answer without a promise when it needs no I/O: a cached key (known or known-unknown)
    * or a malformed one. `undefined` means "call `verify`": the key is not cached, it has a usage
    * limit (an atomic database decrement), or a rate limit kept in Redis or PostgreSQL. Nothing is
    * counted or consumed when it returns `undefined`, so calling `verify` next counts once.
    */
-  verifySync(key: string, opts?: { scopes?: readonly string[] }): VerifyResult | undefined
+  verifySync(key: string, opts?: EmbeddedVerifyOptions): VerifyResult | undefined
   /** Cached entries (for metrics). */
   readonly cacheSize: number
   /** Flushes batched `last_used_at` writes and usage counters, and closes connections. */
