@@ -47,4 +47,15 @@ describe('dashboard: identities and named limits (Chromium, SQLite)', () => {
     assert.match(await limits.innerText(), /500 per 1 hour/)
     await page.getByRole('link', { name: `identity ${id}` }).waitFor()
   })
+
+  it('links a new key to an identity from the create form', async () => {
+    await page.goto('/keys/new')
+    await page.getByLabel('Name', { exact: true }).fill('from-form')
+    await page.getByLabel('Identity').selectOption({ label: 'cust_ui' })
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.getByRole('dialog').getByText('You will not see it again').waitFor()
+    const keys = (await api(base, 'GET', '/v1/keys?q=from-form', admin)).body.api_keys
+    const ident = (await api(base, 'GET', '/v1/identities?external_id=cust_ui', admin)).body.identities[0]
+    assert.equal(keys[0].identity_id, ident.id)
+  })
 })

@@ -1,6 +1,7 @@
 import type { ApiError, ApiKey } from '../../api'
 import { Field } from '../ui'
 import { ExpiryField } from './ExpiryField'
+import { IdentityField } from './IdentityField'
 import { type KeyFormState, fieldError } from './key-form-state'
 import { RateLimitField } from './RateLimitField'
 import { UsageLimitField } from './UsageLimitField'
@@ -67,6 +68,7 @@ export function KeyFields({
       <ExpiryField form={form} set={set} error={error} current={current} />
       <RateLimitField form={form} set={set} error={error} />
       <UsageLimitField form={form} set={set} error={error} />
+      <IdentityField form={form} set={set} error={error} />
     </>
   )
 }

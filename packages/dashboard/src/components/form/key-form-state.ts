@@ -24,6 +24,8 @@ export interface KeyFormState {
   refillOn: boolean
   refillAmount: string
   refillIntervalS: string
+  /** The identity id as a string; '' for none. */
+  identity: string
 }
 
 /** The create form's starting values. */
@@ -41,6 +43,7 @@ export const emptyKeyForm: KeyFormState = {
   refillOn: false,
   refillAmount: '1000',
   refillIntervalS: '86400',
+  identity: '',
 }
 
 /** The form state that shows an existing key as it is. */
@@ -59,6 +62,7 @@ export function keyFormOf(k: ApiKey): KeyFormState {
     refillOn: k.refill !== null,
     refillAmount: String(k.refill?.amount ?? 1000),
     refillIntervalS: String(k.refill?.interval_s ?? 86400),
+    identity: k.identity_id === null ? '' : String(k.identity_id),
   }
 }
 
@@ -73,9 +77,12 @@ export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | 
   return new Date(now + PRESET_MS[f.expiry]).toISOString()
 }
 
-/** Rate limit, usage limit and refill as the API's fields (null clears them). */
-export function limitsOf(f: KeyFormState): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill'>> {
+/** Rate limit (the `default` named limit), usage limit, refill and identity as the API's fields (null clears them). */
+export function limitsOf(
+  f: KeyFormState,
+): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill' | 'identity_id'>> {
   return {
+    identity_id: f.identity === '' ? null : Number(f.identity),
     rate_limit: f.rateLimitOn ? { limit: int(f.rateLimit), window_s: int(f.rateWindowS) } : null,
     remaining: f.usageOn ? int(f.remaining) : null,
     refill: f.usageOn && f.refillOn ? { amount: int(f.refillAmount), interval_s: int(f.refillIntervalS) } : null,

@@ -20,7 +20,7 @@ function identityOptions(cmd: Command): Command {
   return cmd
     .option('--meta <json>', 'JSON object stored with the identity', parse.meta)
     .option(
-      '--ratelimit <name:n/window[:auto]>',
+      '--ratelimit <name:n/window>',
       'a limit shared by all its keys (repeat for several; replaces them all), e.g. requests:100/60s:auto',
       limitFlags.namedLimit,
     )

@@ -51,8 +51,8 @@ function limitOptions(cmd: Command): Command {
     .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
     .option('--rate-limit-per-minute <n>', 'same as --rate-limit n/60s', parse.int)
     .option(
-      '--ratelimit <name:n/window[:auto]>',
-      'a named limit (repeat for several; replaces them all), e.g. tokens:1000/1h or requests:100/60s:auto',
+      '--ratelimit <name:n/window>',
+      'a named limit, :auto to check it on every verification (repeat for several; replaces them all), e.g. tokens:1000/1h or requests:100/60s:auto',
       limitFlags.namedLimit,
     )
     .option('--identity <id>', 'link the key to this identity (its shared limits and credits)', parse.positive)
