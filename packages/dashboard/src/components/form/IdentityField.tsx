@@ -1,18 +1,9 @@
-import type { ApiError } from '../../api'
 import { useSession } from '../../session'
 import { Field, useLoad } from '../ui'
-import { type KeyFormState, fieldError } from './key-form-state'
+import { type KeyFieldProps, fieldError } from './key-form-state'
 
 /** The identity whose shared limits and credits the key also obeys (identities the signed-in person can see). */
-export function IdentityField({
-  form,
-  set,
-  error,
-}: {
-  form: KeyFormState
-  set: (patch: Partial<KeyFormState>) => void
-  error: ApiError | null
-}) {
+export function IdentityField({ form, set, error }: KeyFieldProps) {
   const { api } = useSession()
   const list = useLoad(() => api.listIdentities(), [api])
   const identities = list.data?.identities ?? []

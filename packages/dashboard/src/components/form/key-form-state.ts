@@ -28,6 +28,13 @@ export interface KeyFormState {
   identity: string
 }
 
+/** What each field component of the key form receives: the form, how to change it, the API's last error. */
+export interface KeyFieldProps {
+  form: KeyFormState
+  set: (patch: Partial<KeyFormState>) => void
+  error: ApiError | null
+}
+
 /** The create form's starting values. */
 export const emptyKeyForm: KeyFormState = {
   name: '',
