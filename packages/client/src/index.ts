@@ -13,6 +13,7 @@ export {
   type VerifyOptions,
 } from './api-keys.js'
 export { Auth, Sessions } from './auth.js'
+export { Identities } from './identities.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export {
@@ -27,3 +28,4 @@ export {
 } from './webhooks.js'
 export { verifyWebhook } from './verify-webhook.js'
 export type * from './types.js'
+export type * from './limit-types.js'

@@ -16,6 +16,7 @@ import {
 } from '../../keyward/src/http/schemas.js'
 import { SessionBody } from '../../keyward/src/http/routes/v1/sessions.js'
 import { ImportKeysResponse } from '../../keyward/src/http/import-schemas.js'
+import { IdentityBody } from '../../keyward/src/http/limit-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -27,6 +28,7 @@ import type {
   ImportResult,
   KeyUsage,
   KeywardErrorCode,
+  Identity,
   ListKeysFilter,
   RevokedKey,
   Session,
@@ -55,6 +57,7 @@ assertSame<Same<AuditEvent, Static<typeof AuditEventBody>>>(true)
 assertSame<Same<VerifyCode, ServerVerifyCode>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
 assertSame<Same<ImportResult, Static<typeof ImportKeysResponse>>>(true)
+assertSame<Same<Identity, Static<typeof IdentityBody>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
   true,
 )
