@@ -4,7 +4,6 @@ import type { ApiKey, Application, Device, User } from '../core/types.js'
 import { keyView } from '../core/key-view.js'
 import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
 import type { AuditEvent } from '../store/audit-repository.js'
-import { defaultLimit } from '../core/limits.js'
 import { CheckedLimitsBody, NamedLimitBody, RateLimitsInput, VerifyLimitFields } from './limit-schemas.js'
 
 /**
