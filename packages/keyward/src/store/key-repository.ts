@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type {
   ActorKind,
@@ -164,11 +164,13 @@ export class KeyRepository {
    */
   private changingKeys<T>(write: (db: Kysely<Database>) => Promise<T | undefined>): Promise<T | undefined> {
     if (this.dialect !== 'sqlite') return write(this.db)
-    return this.db.transaction().execute(async (trx) => {
+    const run = async (trx: Transaction<Database>) => {
       const r = await write(trx)
       if (r !== undefined) await bumpKeyChanges(trx)
       return r
-    })
+    }
+    // Already inside a transaction (`transaction`, the webhook outbox's): bump in that one.
+    return this.db.isTransaction ? run(this.db as Transaction<Database>) : this.db.transaction().execute(run)
   }
 
   async findById(id: number): Promise<ApiKey | undefined> {
