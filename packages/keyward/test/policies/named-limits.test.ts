@@ -52,7 +52,7 @@ for (const store of STORES) {
       const doc = (await s.request('GET', '/openapi.json')).body
       for (const path of ['/v1/identities', '/v1/identities/{id}']) assert.ok(doc.paths[path], path)
       const verify = doc.paths['/v1/keys/verify'].post.requestBody.content['application/json'].schema
-      assert.deepEqual(Object.keys(verify.properties).sort(), ['cost', 'key', 'ratelimits', 'scopes'])
+      assert.deepEqual(Object.keys(verify.properties).sort(), ['context', 'cost', 'key', 'ratelimits', 'scopes'])
       const key = doc.paths['/v1/keys/{id}'].get.responses['200'].content['application/json'].schema
       for (const f of ['ratelimits', 'rate_limit', 'identity_id']) assert.ok(key.properties[f], f)
     })
