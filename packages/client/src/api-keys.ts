@@ -52,6 +52,10 @@ export interface VerifyOptions {
   scopes?: string[]
   /** Where the call you verify comes from; a key with restrictions needs it, else `FORBIDDEN_CONTEXT`. */
   context?: CallContext
+  /** Named limits to check besides the auto-applied ones, each with its cost (default 1, 0 allowed). */
+  ratelimits?: { name: string; cost?: number }[]
+  /** Credits to take from `remaining` (the key's and its identity's); default 1, 0 checks without taking. */
+  cost?: number
 }
 
 /** Options of {@link ApiKeys.usage}. */

@@ -1,6 +1,7 @@
 import { ApiKeys } from './api-keys.js'
 import { Auth } from './auth.js'
 import { Invitations, Organizations } from './organizations.js'
+import { Identities } from './identities.js'
 import { Applications, Audit, Devices, Users } from './resources.js'
 import { type FetchLike, Transport } from './transport.js'
 import { Webhooks } from './webhooks.js'
@@ -23,6 +24,7 @@ export interface ClientOptions {
 export interface KeywardClient {
   readonly auth: Auth
   readonly apiKeys: ApiKeys
+  readonly identities: Identities
   readonly users: Users
   readonly applications: Applications
   readonly devices: Devices
@@ -56,6 +58,7 @@ export function createClient(opts: ClientOptions): KeywardClient {
   return {
     auth,
     apiKeys,
+    identities: new Identities(http),
     users: new Users(http),
     applications,
     devices,

@@ -23,6 +23,7 @@ export {
   type OrgRole,
   type Organization,
 } from './organizations.js'
+export { Identities } from './identities.js'
 export { Applications, Audit, Collection, Devices, Listing, Users } from './resources.js'
 export type { FetchLike } from './transport.js'
 export {
@@ -37,3 +38,4 @@ export {
 } from './webhooks.js'
 export { verifyWebhook } from './verify-webhook.js'
 export type * from './types.js'
+export type * from './limit-types.js'

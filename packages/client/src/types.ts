@@ -3,6 +3,7 @@
  * (`packages/keyward/src/http/schemas.ts`); a type-level test in this package fails to
  * compile when the two drift apart. Times are ISO-8601 UTC strings.
  */
+import type { CheckedLimit, NamedLimit, NamedLimitInput } from './limit-types.js'
 
 /** Who can own a key. */
 /** Who owns keys; an `organization` owns service keys that outlive any person. */
@@ -66,7 +67,11 @@ export interface ApiKey {
   disabled_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
+  /** The limit named `default` in `ratelimits` (kept for older clients). */
   rate_limit: RateLimit | null
+  ratelimits: NamedLimit[]
+  /** The identity whose shared limits and credits the key also obeys. */
+  identity_id: number | null
   remaining: number | null
   refill: Refill | null
   restrictions: Restrictions | null
@@ -93,13 +98,18 @@ export interface KeyLimits {
   scopes?: string[]
   /** Free-form JSON: at most 8 levels deep and 4096 bytes serialized (else 400 `validation_failed`). */
   meta?: Record<string, unknown>
+  /** The limit named `default`; replaces only that one of `ratelimits`. Not together with `ratelimits`. */
   rate_limit?: RateLimit | null
   /** Sugar (Fluxbase): `{ limit: n, window_s: 60 }`. Ignored when `rate_limit` is given. */
   rate_limit_per_minute?: number | null
+  /** Every named limit of the key (replaces the list; `[]` removes them). */
+  ratelimits?: NamedLimitInput[]
   remaining?: number | null
   refill?: Refill | null
   /** Replaces the key's restrictions; `null` (or empty lists) lets it be used from anywhere. */
   restrictions?: Restrictions | null
+  /** Link to an identity (null: unlink). A key made by a key of an identity stays in it. */
+  identity_id?: number | null
 }
 
 /** `POST /v1/keys`. Default owner: the calling user. */
@@ -148,6 +158,8 @@ export interface ListKeysFilter {
   organization_id?: number
   kind?: KeyKind
   status?: KeyStatus
+  /** Keys linked to this identity. */
+  identity_id?: number
   /** Name contains this, ignoring case (3+ characters are served by an index on the server). */
   q?: string
   /** Only keys made by this key (`created_by_key_id`). */
@@ -215,6 +227,8 @@ export interface VerifyResult {
    * `key_id`, the caller's budget of `NOT_FOUND` answers (too many unknown keys); retry after `reset_at`.
    */
   ratelimit?: { limit: number; remaining: number; reset_at: string }
+  /** Every named limit the verification checked (the key's and its identity's). */
+  ratelimits?: CheckedLimit[]
 }
 
 /** A user account. */

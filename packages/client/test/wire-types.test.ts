@@ -22,6 +22,7 @@ import {
   MemberBody,
   OrganizationBody,
 } from '../../keyward/src/http/org-schemas.js'
+import { IdentityBody } from '../../keyward/src/http/limit-schemas.js'
 import type { ErrorCode } from '../../keyward/src/core/errors.js'
 import type { VerifyCode as ServerVerifyCode } from '../../keyward/src/core/verify-result.js'
 import type {
@@ -33,6 +34,7 @@ import type {
   ImportResult,
   KeyUsage,
   KeywardErrorCode,
+  Identity,
   ListKeysFilter,
   RevokedKey,
   Session,
@@ -66,6 +68,7 @@ assertSame<Same<Invitation, Static<typeof InvitationBody>>>(true)
 assertSame<Same<CreatedInvitation, Static<typeof CreatedInvitationBody>>>(true)
 assertSame<Same<KeyUsage, Static<typeof UsageResponse>>>(true)
 assertSame<Same<ImportResult, Static<typeof ImportKeysResponse>>>(true)
+assertSame<Same<Identity, Static<typeof IdentityBody>>>(true)
 assertSame<Same<Required<ListKeysFilter>['sort' | 'order'], Required<Static<typeof ListKeysQuery>>['sort' | 'order']>>(
   true,
 )

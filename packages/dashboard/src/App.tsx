@@ -8,6 +8,8 @@ import { ApplicationDetailPage, ApplicationsPage } from './pages/ApplicationsPag
 import { AuditPage } from './pages/AuditPage'
 import { CreateKeyPage } from './pages/CreateKeyPage'
 import { DeviceDetailPage, DevicesPage } from './pages/DevicesPage'
+import { IdentitiesPage } from './pages/IdentitiesPage'
+import { IdentityDetailPage } from './pages/IdentityDetailPage'
 import { KeyDetailPage } from './pages/KeyDetailPage'
 import { KeysPage } from './pages/KeysPage'
 import { LoginPage } from './pages/LoginPage'
@@ -31,6 +33,8 @@ function Shell() {
             <Route path="/keys" element={<KeysPage />} />
             <Route path="/keys/new" element={<CreateKeyPage />} />
             <Route path="/keys/:id" element={<KeyDetailPage />} />
+            <Route path="/identities" element={<IdentitiesPage />} />
+            <Route path="/identities/:id" element={<IdentityDetailPage />} />
             <Route path="/applications" element={<ApplicationsPage />} />
             <Route path="/applications/:id" element={<ApplicationDetailPage />} />
             <Route path="/devices" element={<DevicesPage />} />

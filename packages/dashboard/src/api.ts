@@ -11,14 +11,18 @@ import type {
   CreateKeyInput,
   DailyUsage,
   Device,
+  Identity,
   KeyKind,
   KeyLimits,
   KeyPage,
   KeySortField,
   KeyStatus,
   ListKeysFilter,
+  NamedLimit,
+  NamedLimitInput,
   OwnerRef,
   RevokedKey,
+  UpdateIdentityInput,
   UpdateKeyInput,
   User,
   Session as AccountSession,
@@ -40,11 +44,15 @@ export type {
   CreateKeyInput,
   DailyUsage,
   Device,
+  Identity,
   KeyKind,
   KeyLimits,
   KeyPage,
   KeySortField,
   KeyStatus,
+  NamedLimit,
+  NamedLimitInput,
+  UpdateIdentityInput,
   UpdateKeyInput,
   User,
   AccountSession,
@@ -262,6 +270,21 @@ export class Api {
   }
   createDevice(applicationId: number, name: string) {
     return this.request<Device>('POST', '/devices', { application_id: applicationId, ...(name && { name }) })
+  }
+  listIdentities(externalId?: string) {
+    return this.request<{ identities: Identity[] }>('GET', `/identities${query({ external_id: externalId })}`)
+  }
+  getIdentity(id: number) {
+    return this.request<Identity>('GET', `/identities/${id}`)
+  }
+  createIdentity(externalId: string) {
+    return this.request<Identity>('POST', '/identities', { external_id: externalId })
+  }
+  updateIdentity(id: number, input: UpdateIdentityInput) {
+    return this.request<Identity>('PATCH', `/identities/${id}`, input)
+  }
+  deleteIdentity(id: number) {
+    return this.request<void>('DELETE', `/identities/${id}`)
   }
   audit(q: { target_id?: string; action?: string; before_id?: number; limit?: number }) {
     return this.request<{ events: AuditEvent[] }>('GET', `/audit${query(q)}`)

@@ -27,6 +27,7 @@ export function TopBar() {
       </button>
       <nav id="main-nav" aria-label="Main">
         <NavLink to="/keys">Keys</NavLink>
+        <NavLink to="/identities">Identities</NavLink>
         <NavLink to="/applications">Applications</NavLink>
         <NavLink to="/devices">Devices</NavLink>
         <NavLink to="/members">Members</NavLink>

@@ -6,6 +6,7 @@ import { isKeywardError } from '@keyward/client'
 import { registerAccountCommands } from './commands/account.js'
 import { registerAuthCommands } from './commands/auth.js'
 import { registerApplicationCommands, registerAuditCommand, registerDeviceCommands } from './commands/directory.js'
+import { registerIdentityCommands } from './commands/identities.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerOrgCommands } from './commands/orgs.js'
 import { registerUserCommands } from './commands/users.js'
@@ -62,6 +63,7 @@ serverOptions(program.command('migrate').description('bring the database schema 
 registerAuthCommands(program, env)
 registerAccountCommands(program, env)
 registerKeyCommands(program, env)
+registerIdentityCommands(program, env)
 registerUserCommands(program, env)
 registerApplicationCommands(program, env)
 registerDeviceCommands(program, env)

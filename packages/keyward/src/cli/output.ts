@@ -1,4 +1,13 @@
-import type { ApiKey, Application, AuditEvent, DailyUsage, Device, Restrictions, User } from '@keyward/client'
+import type {
+  ApiKey,
+  Application,
+  AuditEvent,
+  DailyUsage,
+  Device,
+  NamedLimit,
+  Restrictions,
+  User,
+} from '@keyward/client'
 import { API_SCOPES } from '../core/authz.js'
 
 /** How a command prints: tables for people, JSON for scripts. */
@@ -69,6 +78,12 @@ export function keyTable(keys: ApiKey[]): string {
   )
 }
 
+/** A key's or identity's limits on one line, for field listings. */
+export const limitsLine = (list: readonly NamedLimit[]): string =>
+  list.length === 0
+    ? '-'
+    : list.map((l) => `${l.name} ${l.limit}/${l.window_s}s${l.auto_apply ? ' (auto)' : ''}`).join(', ')
+
 /** One key, every field. */
 export function keyFields(k: ApiKey): string {
   return fields([
@@ -82,7 +97,8 @@ export function keyFields(k: ApiKey): string {
     ['scopes', k.scopes.length ? k.scopes.join(', ') : 'none'],
     ['keyward api', keywardAccess(k.scopes)],
     ['meta', JSON.stringify(k.meta)],
-    ['rate limit', k.rate_limit ? `${k.rate_limit.limit} per ${k.rate_limit.window_s}s` : '-'],
+    ['rate limits', limitsLine(k.ratelimits)],
+    ['identity', k.identity_id === null ? '-' : String(k.identity_id)],
     ['remaining', k.remaining === null ? '-' : String(k.remaining)],
     ['refill', k.refill ? `reset to ${k.refill.amount} every ${k.refill.interval_s}s` : '-'],
     ['usable from', describeRestrictions(k.restrictions)],

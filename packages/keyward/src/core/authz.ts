@@ -1,6 +1,7 @@
 import { KeywardError, notFound } from './errors.js'
+import { excessLimits } from './limits.js'
 import { type Restrictions, excessRestrictions } from './restrictions.js'
-import type { ApiKey, OrgRole, Owner, Principal, RateLimit, Refill, Role } from './types.js'
+import type { ApiKey, NamedLimit, OrgRole, Owner, Principal, Refill, Role } from './types.js'
 
 /** Organization roles, weakest first: each holds every right of those before it. */
 export const ORG_ROLES: readonly OrgRole[] = ['viewer', 'member', 'admin', 'owner']
@@ -130,23 +131,26 @@ export const API_SCOPES = [
 ] as const
 
 /**
- * How far a credential reaches in time, volume and place: its expiry, rate limit,
- * usage budget and context restrictions. All null for sessions and unlimited keys.
+ * How far a credential reaches in time, volume and place: its expiry, named rate limits, usage
+ * budget, the identity whose shared limits it obeys, and its context restrictions. All empty for
+ * sessions and unlimited keys.
  */
 export interface Bounds {
   expiresAt: string | null
-  rateLimit: RateLimit | null
+  ratelimits: readonly NamedLimit[]
   remaining: number | null
   refill: Refill | null
+  identityId: number | null
   restrictions: Restrictions | null
 }
 
-/** No expiry, no rate or usage limit, usable from anywhere. */
+/** No expiry, no rate or usage limit, no identity, usable from anywhere. */
 export const UNBOUNDED: Bounds = Object.freeze({
   expiresAt: null,
-  rateLimit: null,
+  ratelimits: Object.freeze([]),
   remaining: null,
   refill: null,
+  identityId: null,
   restrictions: null,
 })
 
@@ -167,7 +171,7 @@ export interface Producer {
 
 /** The rights a stored key carries (no scopes: its owner's full rights). */
 export function rightsOfKey(
-  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'> & {
+  key: Pick<ApiKey, 'scopes' | 'expiresAt' | 'ratelimits' | 'remaining' | 'refill' | 'identityId' | 'restrictions'> & {
     createdByActorId?: number | null
   },
   owner: Owner,
@@ -178,10 +182,16 @@ export function rightsOfKey(
 
 /** The bounds of a stored key. */
 export function boundsOfKey(
-  key: Pick<ApiKey, 'expiresAt' | 'rateLimit' | 'remaining' | 'refill' | 'restrictions'>,
+  key: Pick<ApiKey, 'expiresAt' | 'ratelimits' | 'remaining' | 'refill' | 'identityId' | 'restrictions'>,
 ): Bounds {
-  const { expiresAt, rateLimit, remaining, refill, restrictions } = key
-  return { expiresAt, rateLimit, remaining, refill, restrictions }
+  return {
+    expiresAt: key.expiresAt,
+    ratelimits: key.ratelimits,
+    remaining: key.remaining,
+    refill: key.refill,
+    identityId: key.identityId,
+    restrictions: key.restrictions,
+  }
 }
 
 /**
@@ -215,16 +225,19 @@ export function coversScopes(held: readonly string[] | null, wanted: readonly st
   return wanted.every((s) => held.includes(s) || (held.includes(WILDCARD_SCOPE) && !native.includes(s)))
 }
 
-/** Why bounds `b` reach further than `a` (later expiry, wider restrictions, looser rate, larger budget or refill), or null. */
+/**
+ * Why bounds `b` reach further than `a` (later expiry, wider restrictions, a looser or missing
+ * named limit, larger budget or refill, or leaving `a`'s identity and so its shared limits), or null.
+ */
 export function excessBounds(a: Bounds, b: Bounds): string | null {
   if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt)))
     return 'it would expire later than this credential'
   const wider = excessRestrictions(a.restrictions, b.restrictions)
   if (wider) return wider
-  const ar = a.rateLimit
-  const br = b.rateLimit
-  if (ar && (!br || br.limit > ar.limit || br.window_s < ar.window_s))
-    return "its rate limit would be looser than this credential's"
+  const limits = excessLimits(a.ratelimits, b.ratelimits)
+  if (limits) return limits
+  if (a.identityId !== null && b.identityId !== a.identityId)
+    return "it would not share this credential's identity (and its limits)"
   if (a.remaining === null) return null
   if (b.remaining === null || b.remaining > a.remaining)
     return "its usage limit would be larger than this credential's remaining uses"

@@ -1,6 +1,7 @@
 import { keyStatus } from './policy.js'
 import type { Restrictions } from './restrictions.js'
-import type { ActorKind, ApiKey, KeyKind, KeyStatus, RateLimit, Refill } from './types.js'
+import { defaultLimit } from './limits.js'
+import type { ActorKind, ApiKey, KeyKind, KeyStatus, NamedLimit, RateLimit, Refill } from './types.js'
 
 /** A key as the native API lists it: what clients see, never a secret or hash. */
 export interface KeyView {
@@ -17,7 +18,10 @@ export interface KeyView {
   disabled_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
+  /** The limit named `default`, as the single `rate_limit` of earlier versions (and of every face). */
   rate_limit: RateLimit | null
+  ratelimits: NamedLimit[]
+  identity_id: number | null
   remaining: number | null
   refill: Refill | null
   restrictions: Restrictions | null
@@ -48,7 +52,9 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     disabled_at: k.disabledAt,
     revoked_at: k.revokedAt,
     revoked_reason: k.revokedReason,
-    rate_limit: k.rateLimit,
+    rate_limit: defaultLimit(k.ratelimits),
+    ratelimits: k.ratelimits.map((l) => ({ ...l })),
+    identity_id: k.identityId,
     remaining: k.remaining,
     refill: k.refill,
     restrictions: k.restrictions,

@@ -24,6 +24,19 @@ export interface RateLimit {
   window_s: number
 }
 
+/**
+ * A named request limit: at most `limit` credits per `window_s` seconds. An `auto_apply`
+ * limit is checked on every verification (cost 1 unless the request names it with a cost);
+ * the others only when a verification names them. The legacy single `rate_limit` is the
+ * limit named `default` (always auto-applied).
+ */
+export interface NamedLimit {
+  name: string
+  limit: number
+  window_s: number
+  auto_apply: boolean
+}
+
 export interface Refill {
   amount: number
   interval_s: number
@@ -68,7 +81,10 @@ export interface ApiKey {
   disabledAt: string | null
   revokedAt: string | null
   revokedReason: string | null
-  rateLimit: RateLimit | null
+  /** Named limits, sorted by name; `default` is the legacy `rate_limit`. */
+  ratelimits: readonly NamedLimit[]
+  /** The identity whose shared limits and credits this key also obeys. */
+  identityId: number | null
   remaining: number | null
   refill: Refill | null
   lastRefillAt: string | null
@@ -90,8 +106,28 @@ export interface ApiKey {
  */
 export type VerifiableKey = Pick<
   ApiKey,
-  'id' | 'scopes' | 'meta' | 'expiresAt' | 'disabledAt' | 'revokedAt' | 'rateLimit' | 'remaining' | 'refill'
+  'id' | 'scopes' | 'meta' | 'expiresAt' | 'disabledAt' | 'revokedAt' | 'ratelimits' | 'remaining' | 'refill'
 >
+
+/**
+ * A customer's shared limits (Unkey's identities): every key linked to it obeys its named
+ * limits and, when it has them, spends its credits (`remaining`, `refill`).
+ */
+export interface Identity {
+  id: number
+  /** The actor owning it; `external_id` is unique per owner. */
+  ownerActorId: number
+  externalId: string
+  meta: Record<string, unknown>
+  ratelimits: readonly NamedLimit[]
+  remaining: number | null
+  refill: Refill | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** What verification needs of a key's identity (cached with the key; `remaining` says only whether it has credits). */
+export type VerifiableIdentity = Pick<Identity, 'id' | 'ratelimits' | 'remaining' | 'refill'>
 
 export interface User {
   id: number

@@ -31,5 +31,8 @@ export interface VerifyResult {
   meta?: Record<string, unknown>
   expiresAt?: string | null
   remaining?: number | null
+  /** The limit behind RATE_LIMITED, else the key's `default` limit (the single limit of older clients). */
   ratelimit?: RateLimitState
+  /** Every named limit the verification checked (key's and identity's). */
+  ratelimits?: (RateLimitState & { name: string; on: 'key' | 'identity' })[]
 }

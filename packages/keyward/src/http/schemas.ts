@@ -1,21 +1,16 @@
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, Type } from 'typebox'
+import { Nullable } from './nullable.js'
 import type { ApiKey, Application, Device, User } from '../core/types.js'
 import { keyView } from '../core/key-view.js'
 import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
 import type { AuditEvent } from '../store/audit-repository.js'
+import { CheckedLimitsBody, NamedLimitBody, RateLimitsInput, VerifyLimitFields } from './limit-schemas.js'
 
 /**
  * Wire schemas of the native API. Response schemas are allow-lists: Fastify
  * serializes only the fields named here, so a hash or a secret cannot leak.
  */
-/**
- * `T | null` as a JSON-Schema type array rather than `anyOf`: Ajv's type coercion
- * would turn a `null` into `0` or `""` in the first `anyOf` branch.
- */
-export const Nullable = <T extends TSchema>(t: T) => {
-  const { type, ...rest } = t as unknown as { type: string }
-  return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] })
-}
+export { Nullable }
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const DateTime = Type.String({ format: 'date-time' })
 const ActorKind = Type.Union([
@@ -108,7 +103,14 @@ export const ApiKeyBody = Type.Object({
   disabled_at: Nullable(Type.String()),
   revoked_at: Nullable(Type.String()),
   revoked_reason: Nullable(Type.String()),
-  rate_limit: Nullable(Type.Object({ limit: Type.Integer(), window_s: Type.Integer() })),
+  rate_limit: Nullable(
+    Type.Object(
+      { limit: Type.Integer(), window_s: Type.Integer() },
+      { description: 'The limit named `default` in `ratelimits` (kept for older clients).' },
+    ),
+  ),
+  ratelimits: Type.Array(NamedLimitBody),
+  identity_id: Nullable(Id),
   remaining: Nullable(Type.Integer()),
   refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
   restrictions: Nullable(
@@ -136,9 +138,11 @@ const limitFields = {
   scopes: Type.Optional(Scopes),
   meta: Type.Optional(Meta),
   rate_limit: Type.Optional(Nullable(RateLimit)),
+  ratelimits: Type.Optional(RateLimitsInput),
   remaining: Type.Optional(Nullable(Remaining)),
   refill: Type.Optional(Nullable(Refill)),
   restrictions: Type.Optional(Nullable(Restrictions)),
+  identity_id: Type.Optional(Nullable(Id)),
 }
 
 export const CreateKeyBody = Type.Object(
@@ -186,6 +190,7 @@ export const ListKeysQuery = Type.Object(
     organization_id: Type.Optional(Id),
     kind: Type.Optional(KeyKind),
     status: Type.Optional(KeyStatus),
+    identity_id: Type.Optional(Id),
     /** Name contains this, ignoring ASCII case; three characters or more are answered by a trigram index (store/key-search.ts). */
     q: Type.Optional(
       Type.String({
@@ -250,6 +255,7 @@ export const VerifyBody = Type.Object(
         },
       ),
     ),
+    ...VerifyLimitFields,
   },
   { additionalProperties: false },
 )
@@ -272,6 +278,7 @@ export const VerifyResponse = Type.Object({
       },
     ),
   ),
+  ratelimits: Type.Optional(CheckedLimitsBody),
 })
 
 export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
@@ -285,6 +292,7 @@ export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
     ...(r.expiresAt !== undefined && { expires_at: r.expiresAt }),
     ...(r.remaining !== undefined && { remaining: r.remaining }),
     ...(r.ratelimit && { ratelimit: r.ratelimit }),
+    ...(r.ratelimits && { ratelimits: r.ratelimits }),
   }
 }
 

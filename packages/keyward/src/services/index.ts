@@ -35,6 +35,8 @@ import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
 import type { KeywardMetrics } from './metrics/metrics.js'
 import { type SpanSink, type Tracing, startTracing } from './tracing/tracing.js'
+import { IdentityAccess } from './policies/identity-access.js'
+import { IdentityService } from './policies/identity-service.js'
 import { openVerifyStack } from './verify-stack.js'
 import { openWebhooks } from './webhooks/wiring.js'
 import type { WebhookDispatcher } from './webhooks/dispatcher.js'
@@ -90,6 +92,8 @@ export interface Services {
   webhookDispatcher: WebhookDispatcher
   /** Emits `key.expiring`, `key.expired`, `key.idle`, `key.usage_low` (stopped by `close`). */
   keyEventSweeper: KeyEventSweeper
+  /** Identities: shared limits and credits of one customer's keys. */
+  identities: IdentityService
   /** Where background failures go (usage flushes, the invalidation bus): the server's log. */
   setErrorHandler(onError: (e: unknown) => void): void
   /** Flushes batched writes and closes the database. */
@@ -120,7 +124,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     throw e
   })
   let onError = opts.onBackgroundError ?? (() => {})
-  const { store, keyRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
+  const { store, keyRepo, identityRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
   const actors = new ActorRepository(store.db)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
@@ -143,7 +147,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const refreshTokens = new RefreshTokenRepository(store.db)
   const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
   sweeper.start()
-  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock)
+  const identityAccess = new IdentityAccess(identityRepo, actors)
+  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess)
   const owners = new OwnerService(actors, auditLog, clock, orgDirectory)
   const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
   const users = new UserService(actors, keyRepo, auditLog, clock, hasher)
@@ -175,6 +180,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     keys,
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
     keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock),
+    identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users,
     userLifecycle: new UserLifecycle(

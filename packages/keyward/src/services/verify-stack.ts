@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Clock } from '../core/clock.js'
 import { type Store, type StoreBudgets, openStore } from '../store/database.js'
+import { IdentityRepository } from '../store/identity-repository.js'
 import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { UsageRepository } from '../store/usage-repository.js'
@@ -15,6 +16,7 @@ import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
 import { KeywardMetrics } from './metrics/metrics.js'
 import type { Tracing } from './tracing/tracing.js'
+import { LimitStep } from './policies/limit-step.js'
 
 /** The settings the verification stack reads (the server's `Config`, or an embedded verifier's). */
 export type VerifyStackSettings = Pick<
@@ -69,6 +71,7 @@ export interface VerifyStackOptions {
 export interface VerifyStack {
   store: Store
   keyRepo: KeyRepository
+  identityRepo: IdentityRepository
   usageRepo: UsageRepository
   cache: VerifyCache
   bus: InvalidationBus
@@ -151,12 +154,15 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const parts = [keyRepo, cache, limiter, usage, opts.clock, metrics, budget] as const
+  const identityRepo = new IdentityRepository(store.db)
+  const limits = new LimitStep(limiter, keyRepo, identityRepo)
+  const parts = [keyRepo, cache, limits, usage, opts.clock, metrics, budget] as const
   const verifier = opts.tracing ? opts.tracing.verifier(metrics, ...parts) : new Verifier(...parts)
   let closing: Promise<void> | null = null
   return {
     store,
     keyRepo,
+    identityRepo,
     usageRepo,
     cache,
     bus,

@@ -14,6 +14,10 @@ import type { Database } from './schema.js'
  * answer from a cached entry do not bump it (`last_used_at`, the usage counters, and the
  * atomic `remaining` decrement, which verification always makes in the database).
  *
+ * Every invalidation published on SQLite's local bus bumps it too, after its write committed
+ * (`createInvalidationBus`): writes outside `KeyRepository` (a user's deactivation, an identity,
+ * a cascade of revocations) reach an embedded verifier exactly as they reach other nodes' caches.
+ *
  * The counter is SQLite's `user_version` header field: an integer "available to applications
  * to use however they want", which SQLite itself never reads; it is transactional (a
  * rolled-back write rolls it back) and reading it costs one header read (about 6 µs), no table.

@@ -1,16 +1,31 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
-import type { ActorKind, ApiKey, KeyKind, KeyStatus, Owner, Principal, Role, VerifiableKey } from '../core/types.js'
+import type {
+  ActorKind,
+  ApiKey,
+  KeyKind,
+  KeyStatus,
+  NamedLimit,
+  Owner,
+  Principal,
+  Refill,
+  Role,
+  VerifiableIdentity,
+  VerifiableKey,
+} from '../core/types.js'
+import { identityOfRow } from './identity-repository.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
 import { organizationActors, visibleActors } from './visibility.js'
+import { consumeCredits } from './credits.js'
 
 export interface KeyFilter {
   actorId?: number
   /** Keys of this organization's actors (`organizationActors`); visibility still applies. */
   organizationId?: number
+  identityId?: number
   kind?: KeyKind
   status?: KeyStatus
   q?: string
@@ -64,6 +79,8 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   holderUserId?: number | null
   /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
   contextRule: ContextRule | null
+  /** The key's identity's limits and credits (null: none), read in the same query. */
+  identity: VerifiableIdentity | null
 }
 
 /** The owner of a key from `findByHash`'s joined columns (the same answer as `ActorRepository.ownerOf`). */
@@ -105,10 +122,8 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     disabledAt: r.disabled_at,
     revokedAt: r.revoked_at,
     revokedReason: r.revoked_reason,
-    rateLimit:
-      r.rate_limit !== null && r.rate_limit_window_s !== null
-        ? { limit: r.rate_limit, window_s: r.rate_limit_window_s }
-        : null,
+    ratelimits: JSON.parse(r.ratelimits) as NamedLimit[],
+    identityId: r.identity_id,
     remaining: r.remaining,
     refill:
       r.refill_amount !== null && r.refill_interval_s !== null
@@ -180,13 +195,13 @@ export class KeyRepository {
    */
   private changingKeys<T>(write: (db: Kysely<Database>) => Promise<T | undefined>): Promise<T | undefined> {
     if (this.dialect !== 'sqlite') return write(this.db)
-    const bumped = async (trx: Kysely<Database>) => {
+    const run = async (trx: Transaction<Database>) => {
       const r = await write(trx)
       if (r !== undefined) await bumpKeyChanges(trx)
       return r
     }
-    // Inside `transaction` (KeyService's outbox writes) the bump joins that transaction: Kysely nests none.
-    return this.db.isTransaction ? bumped(this.db) : this.db.transaction().execute(bumped)
+    // Already inside a transaction (`transaction`, the webhook outbox's): bump in that one.
+    return this.db.isTransaction ? run(this.db as Transaction<Database>) : this.db.transaction().execute(run)
   }
 
   async findById(id: number): Promise<ApiKey | undefined> {
@@ -280,6 +295,7 @@ export class KeyRepository {
           sql`coalesce(${sql.ref('user.id')}, organization.personal_user_id, aorg.personal_user_id, dorg.personal_user_id)`,
         ),
       )
+      .leftJoin('identity', 'identity.id', 'api_key.identity_id')
       .select([
         'ruser.deactivated_at as owner_deactivated_at',
         'ruser.id as holder_user_id',
@@ -289,6 +305,10 @@ export class KeyRepository {
         'device.application_id as device_app_id',
         'dapp.owner_user_id as device_owner_id',
         'dapp.organization_id as device_org_id',
+        'identity.ratelimits as identity_ratelimits',
+        'identity.remaining as identity_remaining',
+        'identity.refill_amount as identity_refill_amount',
+        'identity.refill_interval_s as identity_refill_interval_s',
       ])
       .where((eb) => eb.or([eb('api_key.hash', '=', hash), eb('api_key.previous_hash', '=', hash)]))
       .executeTakeFirst()
@@ -304,6 +324,16 @@ export class KeyRepository {
       ownerDeactivatedAt: r.owner_deactivated_at,
       holderUserId: r.holder_user_id,
       contextRule: compileRestrictions(key.restrictions),
+      identity:
+        r.identity_id === null || r.identity_ratelimits === null
+          ? null
+          : identityOfRow({
+              id: r.identity_id,
+              ratelimits: r.identity_ratelimits,
+              remaining: r.identity_remaining,
+              refill_amount: r.identity_refill_amount,
+              refill_interval_s: r.identity_refill_interval_s,
+            }),
     }
   }
 
@@ -315,6 +345,7 @@ export class KeyRepository {
     if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
     if (f.organizationId !== undefined)
       q = q.where('api_key.actor_id', 'in', organizationActors(this.readDb, [f.organizationId]))
+    if (f.identityId !== undefined) q = q.where('api_key.identity_id', '=', f.identityId)
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
     if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
@@ -393,35 +424,22 @@ export class KeyRepository {
   }
 
   /**
-   * Takes one use from a usage-limited key, refilling first when the refill is due.
+   * Takes `cost` uses from a usage-limited key, refilling first when the refill is due.
    * Atomic in SQL so concurrent verifications (several nodes) never go below zero.
-   * Returns the remaining count after this use, or null when the key is used up.
+   * Returns the remaining count after this use, or null when fewer than `cost` are left.
    */
-  async consumeUse(
-    id: number,
-    now: Date,
-    refill: { amount: number; interval_s: number } | null,
-  ): Promise<number | null> {
-    if (refill) {
-      const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
-      const refilled = await this.db
-        .updateTable('api_key')
-        .set({ remaining: refill.amount - 1, last_refill_at: now.toISOString() })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
-        .where('remaining', 'is not', null)
-        .returning('remaining')
-        .executeTakeFirst()
-      if (refilled && refill.amount > 0) return refilled.remaining
-    }
-    const r = await this.db
-      .updateTable('api_key')
-      .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
-      .where('id', '=', id)
-      .where('remaining', '>', 0)
-      .returning('remaining')
-      .executeTakeFirst()
-    return r ? r.remaining : null
+  consumeUse(id: number, now: Date, refill: Refill | null, cost = 1): Promise<number | null> {
+    return consumeCredits(this.db, 'api_key', id, now, refill, cost)
+  }
+
+  /** Hashes (current and pre-roll) of the keys linked to an identity: what an identity write must evict. */
+  async hashesOfIdentity(identityId: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('api_key')
+      .select(['hash', 'previous_hash'])
+      .where('identity_id', '=', identityId)
+      .execute()
+    return rows.flatMap(hashesOf)
   }
 
   /**

@@ -101,8 +101,9 @@ export interface ApiKeyTable {
   disabled_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
-  rate_limit: number | null
-  rate_limit_window_s: number | null
+  /** JSON list of named limits (`NamedLimit`), sorted by name; migration 0010. */
+  ratelimits: Generated<string>
+  identity_id: number | null
   remaining: number | null
   refill_amount: number | null
   refill_interval_s: number | null
@@ -173,6 +174,21 @@ export interface RefreshTokenTable {
   origin_key_id: number | null
   /** SHA-256 of the secret presented at login: the session lives while that secret still verifies. */
   origin_key_hash: string | null
+}
+
+/** Shared limits and credits of one customer of an owner (migration 0010). */
+export interface IdentityTable {
+  id: Generated<number>
+  owner_actor_id: number
+  external_id: string
+  meta: string
+  ratelimits: string
+  remaining: number | null
+  refill_amount: number | null
+  refill_interval_s: number | null
+  last_refill_at: string | null
+  created_at: string
+  updated_at: string
 }
 
 /** Verifications of one key on one UTC day with one outcome (`VALID` or a refusal code). */
@@ -265,11 +281,13 @@ export interface Database {
   organization: OrganizationTable
   organization_membership: OrganizationMembershipTable
   organization_invitation: OrganizationInvitationTable
+  identity: IdentityTable
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>
 export type NewApiKeyRow = Insertable<ApiKeyTable>
 export type ApiKeyUpdate = Updateable<ApiKeyTable>
+export type IdentityRow = Selectable<IdentityTable>
 export type UserRow = Selectable<UserTable>
 export type ApplicationRow = Selectable<ApplicationTable>
 export type DeviceRow = Selectable<DeviceTable>

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client'
+import type { LimitRequest } from '../services/policies/limit-step.js'
 import { type Config, loadConfig } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { CallContext } from '../core/restrictions.js'
@@ -30,8 +31,8 @@ export interface VerifierConfig extends Partial<
   onError?: (e: unknown) => void
 }
 
-/** What one verification asks besides the key. */
-export interface VerifyCallOptions {
+/** What one verification asks besides the key: scopes, named limits with their cost, credits, and where it comes from. */
+export interface VerifyCallOptions extends LimitRequest {
   /** Scopes the key must hold, else INSUFFICIENT_SCOPES. */
   scopes?: readonly string[]
   /**

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type Page, chromium } from 'playwright-core'
 import { loadConfig } from '../../src/config.js'
 import { type Keyward, createKeyward } from '../../src/server.js'
 import { DEFAULT_DASHBOARD_DIR } from '../../src/http/dashboard.js'
@@ -83,4 +83,28 @@ export async function login(base: string, email: string, password: string): Prom
   const r = await api(base, 'POST', '/v1/auth/login', undefined, { email, password })
   if (r.status !== 200) throw new Error(`login failed: ${r.status}`)
   return r.body.access_token
+}
+
+/** A server, Chromium, and a page signed in as the admin through the login form; `close` ends them all. */
+export async function signedInDashboard(): Promise<{
+  kw: Keyward
+  base: string
+  tmp: string
+  browser: Browser
+  page: Page
+  admin: string
+  close: () => Promise<void>
+}> {
+  const { kw, base, tmp } = await startServer()
+  const browser = await launchChromium()
+  const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
+  ctx.setDefaultTimeout(10_000)
+  const page = await ctx.newPage()
+  const admin = await login(base, ADMIN.email, ADMIN.password)
+  await page.goto('/')
+  await page.getByLabel('Email or username').fill(ADMIN.email)
+  await page.getByLabel('Password').fill(ADMIN.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'API keys' }).waitFor()
+  return { kw, base, tmp, browser, page, admin, close: async () => (await browser.close(), await kw.close()) }
 }

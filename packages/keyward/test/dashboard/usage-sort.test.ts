@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import type { Keyward } from '../../src/server.js'
 import { ADMIN } from '../helpers.js'
-import { api, launchChromium, login, screenshotDir, startServer } from './browser.js'
+import { api, screenshotDir, signedInDashboard } from './browser.js'
 
 /** The verifications chart and the sortable keys table, in Chromium against a real server on SQLite. */
 describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
@@ -19,26 +19,13 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
   const mk = async (name: string, extra: Record<string, unknown> = {}) =>
     (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body as { key: string; api_key: { id: number } }
 
+  let close: () => Promise<void> = async () => {}
   before(async () => {
-    const s = await startServer()
-    kw = s.kw
-    base = s.base
-    shots = screenshotDir(s.tmp)
-    browser = await launchChromium()
-    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
-    ctx.setDefaultTimeout(10_000)
-    page = await ctx.newPage()
-    admin = await login(base, ADMIN.email, ADMIN.password)
-    await page.goto('/')
-    await page.getByLabel('Email or username').fill(ADMIN.email)
-    await page.getByLabel('Password').fill(ADMIN.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+    const d = await signedInDashboard()
+    ;({ kw, base, browser, page, admin, close } = d)
+    shots = screenshotDir(d.tmp)
   })
-  after(async () => {
-    await browser?.close()
-    await kw?.close()
-  })
+  after(() => close())
 
   it('charts valid and refused verifications per day, and says so when there are none', async () => {
     const { key, api_key } = await mk('charted', { scopes: ['keys:read'] })

@@ -28,7 +28,8 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     disabledAt: null,
     revokedAt: null,
     revokedReason: null,
-    rateLimit: { limit: 5, window_s: 60 },
+    ratelimits: [{ name: 'default', limit: 5, window_s: 60, auto_apply: true }],
+    identityId: null,
     remaining: null,
     refill: null,
     lastRefillAt: null,
@@ -41,7 +42,15 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,
   }
-  return { key, owner: o, role: 'admin', matchedPrevious: false, previousHashExpiresAt: null, contextRule: null }
+  return {
+    key,
+    owner: o,
+    role: 'admin',
+    matchedPrevious: false,
+    previousHashExpiresAt: null,
+    contextRule: null,
+    identity: null,
+  }
 }
 
 describe('compact verification cache entries', () => {
@@ -57,7 +66,7 @@ describe('compact verification cache entries', () => {
         expiresAt: '2027-01-01T00:00:00.000Z',
         disabledAt: null,
         revokedAt: null,
-        rateLimit: { limit: 5, window_s: 60 },
+        ratelimits: [{ name: 'default', limit: 5, window_s: 60, auto_apply: true }],
         remaining: 4,
         refill: null,
       },
@@ -66,6 +75,7 @@ describe('compact verification cache entries', () => {
       matchedPrevious: false,
       previousHashExpiresAt: null,
       contextRule: null,
+      identity: null,
     })
   })
 
@@ -79,7 +89,7 @@ describe('compact verification cache entries', () => {
       ;(c.owner as { userId: number }).userId = 2
     }, TypeError)
     assert.throws(() => {
-      ;(c.key.rateLimit as { limit: number }).limit = 1e9
+      ;(c.key.ratelimits[0] as { limit: number }).limit = 1e9
     }, TypeError)
   })
 

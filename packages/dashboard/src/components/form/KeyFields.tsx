@@ -1,6 +1,7 @@
 import type { ApiError, ApiKey } from '../../api'
 import { Field } from '../ui'
 import { ExpiryField } from './ExpiryField'
+import { IdentityField } from './IdentityField'
 import { type KeyFormState, fieldError } from './key-form-state'
 import { RateLimitField } from './RateLimitField'
 import { RestrictionsField } from './RestrictionsField'
@@ -69,6 +70,7 @@ export function KeyFields({
       <RateLimitField form={form} set={set} error={error} />
       <UsageLimitField form={form} set={set} error={error} />
       <RestrictionsField form={form} set={set} error={error} />
+      <IdentityField form={form} set={set} error={error} />
     </>
   )
 }

@@ -1,6 +1,5 @@
-import type { ApiError } from '../../api'
 import { Field } from '../ui'
-import { type KeyFormState, fieldError } from './key-form-state'
+import { type KeyFieldProps, fieldError } from './key-form-state'
 
 const WINDOWS: [string, string][] = [
   ['1', 'second'],
@@ -10,15 +9,7 @@ const WINDOWS: [string, string][] = [
 ]
 
 /** An optional limit of N requests per window. */
-export function RateLimitField({
-  form,
-  set,
-  error,
-}: {
-  form: KeyFormState
-  set: (patch: Partial<KeyFormState>) => void
-  error: ApiError | null
-}) {
+export function RateLimitField({ form, set, error }: KeyFieldProps) {
   return (
     <fieldset className="field">
       <legend>Rate limit</legend>

@@ -1,6 +1,5 @@
-import type { ApiError } from '../../api'
 import { Field } from '../ui'
-import { type KeyFormState, fieldError } from './key-form-state'
+import { type KeyFieldProps, fieldError } from './key-form-state'
 
 const REFILLS: [string, string][] = [
   ['3600', 'every hour'],
@@ -10,15 +9,7 @@ const REFILLS: [string, string][] = [
 ]
 
 /** An optional budget of verifications, optionally reset to an amount on a schedule (reset to, not added to). */
-export function UsageLimitField({
-  form,
-  set,
-  error,
-}: {
-  form: KeyFormState
-  set: (patch: Partial<KeyFormState>) => void
-  error: ApiError | null
-}) {
+export function UsageLimitField({ form, set, error }: KeyFieldProps) {
   return (
     <fieldset className="field">
       <legend>Usage limit</legend>

@@ -27,6 +27,15 @@ export interface KeyFormState {
   /** Restriction lists as typed (spaces or commas between entries). */
   ipAllow: string
   originAllow: string
+  /** The identity id as a string; '' for none. */
+  identity: string
+}
+
+/** What each field component of the key form receives: the form, how to change it, the API's last error. */
+export interface KeyFieldProps {
+  form: KeyFormState
+  set: (patch: Partial<KeyFormState>) => void
+  error: ApiError | null
 }
 
 /** The create form's starting values. */
@@ -46,6 +55,7 @@ export const emptyKeyForm: KeyFormState = {
   refillIntervalS: '86400',
   ipAllow: '',
   originAllow: '',
+  identity: '',
 }
 
 /** The form state that shows an existing key as it is. */
@@ -66,6 +76,7 @@ export function keyFormOf(k: ApiKey): KeyFormState {
     refillIntervalS: String(k.refill?.interval_s ?? 86400),
     ipAllow: (k.restrictions?.ip_allow ?? []).join(' '),
     originAllow: (k.restrictions?.origin_allow ?? []).join(' '),
+    identity: k.identity_id === null ? '' : String(k.identity_id),
   }
 }
 
@@ -82,13 +93,14 @@ export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | 
 
 const entries = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
-/** Rate limit, usage limit, refill and restrictions as the API's fields (null clears them). */
+/** Rate limit (the `default` named limit), usage limit, refill, identity and restrictions as the API's fields (null clears them). */
 export function limitsOf(
   f: KeyFormState,
-): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill' | 'restrictions'>> {
+): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill' | 'identity_id' | 'restrictions'>> {
   const ip = entries(f.ipAllow)
   const origin = entries(f.originAllow)
   return {
+    identity_id: f.identity === '' ? null : Number(f.identity),
     restrictions:
       ip.length + origin.length === 0
         ? null

@@ -1,5 +1,6 @@
 import { Link } from 'react-router'
 import type { ApiKey } from '../../api'
+import { LimitsTable } from '../limits/LimitsTable'
 import { useDirectory } from '../../directory'
 import { duration, keywardAccess, relative, when } from '../../format'
 
@@ -50,8 +51,18 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       <dd>{k.last_used_at ? `${when(k.last_used_at)} (${relative(k.last_used_at)})` : 'never'}</dd>
       <dt>Expires</dt>
       <dd>{k.expires_at ? `${when(k.expires_at)} (${relative(k.expires_at)})` : 'never'}</dd>
-      <dt>Rate limit</dt>
-      <dd>{k.rate_limit ? `${k.rate_limit.limit} per ${duration(k.rate_limit.window_s)}` : 'none'}</dd>
+      <dt>Rate limits</dt>
+      <dd>
+        <LimitsTable limits={k.ratelimits} caption="Limits of this key" />
+      </dd>
+      <dt>Identity</dt>
+      <dd>
+        {k.identity_id === null ? (
+          <span className="muted">none</span>
+        ) : (
+          <Link to={`/identities/${k.identity_id}`}>identity {k.identity_id}</Link>
+        )}
+      </dd>
       <dt>Uses left</dt>
       <dd>
         {k.remaining ?? 'unlimited'}

@@ -6,6 +6,7 @@ import type {
   KeySortField,
   KeyStatus,
   ListKeysFilter,
+  NamedLimitInput,
   OwnerRef,
   RateLimit,
   Refill,
@@ -14,6 +15,7 @@ import type {
 } from '@keyward/client'
 import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
 import { UsageError, parse } from '../parse.js'
+import { checkedLimits, limitFlags } from '../limit-flags.js'
 import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 import { registerKeyImport } from './key-import.js'
@@ -37,8 +39,10 @@ interface LimitFlags extends RestrictionFlags {
   meta?: Record<string, unknown>
   rateLimit?: RateLimit
   rateLimitPerMinute?: number
+  ratelimit?: NamedLimitInput[]
   remaining?: number
   refill?: Refill
+  identity?: number
 }
 
 /** Options shared by `keys create` and `keys update`. */
@@ -55,6 +59,12 @@ function limitOptions(cmd: Command): Command {
     .option('--meta <json>', 'JSON object stored with the key', parse.meta)
     .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
     .option('--rate-limit-per-minute <n>', 'same as --rate-limit n/60s', parse.int)
+    .option(
+      '--ratelimit <name:n/window>',
+      'a named limit, :auto to check it on every verification (repeat for several; replaces them all), e.g. tokens:1000/1h or requests:100/60s:auto',
+      limitFlags.namedLimit,
+    )
+    .option('--identity <id>', 'link the key to this identity (its shared limits and credits)', parse.positive)
     .option('--remaining <n>', 'usage budget: verifications left', parse.int)
     .option('--refill <n/interval>', 'reset the budget to n every interval (not add n), e.g. 100/1d', parse.refill)
 }
@@ -69,6 +79,8 @@ function limitsOf(o: LimitFlags): UpdateKeyInput {
     ...(o.meta !== undefined && { meta: o.meta }),
     ...(o.rateLimit !== undefined && { rate_limit: o.rateLimit }),
     ...(o.rateLimitPerMinute !== undefined && { rate_limit_per_minute: o.rateLimitPerMinute }),
+    ...(o.ratelimit !== undefined && { ratelimits: o.ratelimit }),
+    ...(o.identity !== undefined && { identity_id: o.identity }),
     ...(o.remaining !== undefined && { remaining: o.remaining }),
     ...(o.refill !== undefined && { refill: o.refill }),
   }
@@ -119,6 +131,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     org?: string
     q?: string
     createdByKey?: string
+    identity?: number
     limit?: number
     cursor?: string
     all?: boolean
@@ -153,6 +166,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
       .option('-q, --q <text>', 'name contains')
       .option('--created-by-key <id>', 'only keys made with this key', parse.id)
+      .option('--identity <id>', 'keys linked to this identity', parse.positive)
       .option('--limit <n>', 'page size (at most 500)', parse.positive)
       .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
       .option('--all', 'every page'),
@@ -169,6 +183,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
         order: o.order,
         ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
         ...(o.org && { organization_id: (await client.organizations.get(o.org)).id }),
+        ...(o.identity !== undefined && { identity_id: o.identity }),
       }
       if (o.all) {
         const all = await client.apiKeys.all(filter)
@@ -208,7 +223,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .option('--name <name>', 'new name')
       .option(
         '--clear <fields>',
-        'comma-separated limits to remove: rate-limit, remaining, refill, expires-at, description, restrictions',
+        'comma-separated limits to remove: rate-limit, ratelimits, identity, remaining, refill, expires-at, description, restrictions',
         parse.list,
       ),
     env,
@@ -321,14 +336,24 @@ export function registerKeyCommands(program: Command, env: Env): void {
     },
   )
 
-  remoteAction<{ scopes?: string[]; ip?: string; origin?: string }, [string | undefined]>(
+  remoteAction<
+    { scopes?: string[]; ip?: string; origin?: string; ratelimit?: { name: string; cost?: number }[]; cost?: number },
+    [string | undefined]
+  >(
     contextOptions(
       remoteOptions(
         keys
           .command('verify')
           .description(`check a key; exit code 0 if valid, ${EXIT_KEY_REFUSED} if refused`)
           .argument('[key]', 'the key (read from stdin when absent, which keeps it out of the process list)'),
-      ).option('--scopes <scopes>', 'scopes the key must hold', parse.list),
+      )
+        .option('--scopes <scopes>', 'scopes the key must hold', parse.list)
+        .option(
+          '--ratelimit <name[:cost]>',
+          'also check this named limit, at this cost (repeatable)',
+          limitFlags.limitCost,
+        )
+        .option('--cost <n>', 'credits to take from remaining (default 1, 0 checks only)', parse.int),
     ),
     env,
     async ({ client, out }, o, key) => {
@@ -337,10 +362,13 @@ export function registerKeyCommands(program: Command, env: Env): void {
       const r = await client.apiKeys.verify(secret.trim(), {
         ...(o.scopes && { scopes: o.scopes }),
         ...(context && { context }),
+        ...(o.ratelimit && { ratelimits: o.ratelimit }),
+        ...(o.cost !== undefined && { cost: o.cost }),
       })
-      out.result(r, () =>
-        out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`),
-      )
+      out.result(r, () => {
+        out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`)
+        if (r.ratelimits) out.line(checkedLimits(r.ratelimits))
+      })
       if (!r.valid) process.exitCode = EXIT_KEY_REFUSED
     },
   )
@@ -356,6 +384,7 @@ async function confirmDelete(k: ApiKey): Promise<void> {
 
 const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
   'rate-limit': 'rate_limit',
+  identity: 'identity_id',
   remaining: 'remaining',
   refill: 'refill',
   'expires-at': 'expires_at',
@@ -364,8 +393,12 @@ const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
 }
 
 function clearedFields(names: string[]): UpdateKeyInput {
-  const patch: Record<string, null> = {}
+  const patch: Record<string, null | []> = {}
   for (const n of names) {
+    if (n === 'ratelimits') {
+      patch.ratelimits = [] // a list, not a nullable field: no limits is the empty list
+      continue
+    }
     const field = CLEARABLE[n]
     if (!field) throw new UsageError(`--clear: unknown field "${n}" (one of ${Object.keys(CLEARABLE).join(', ')})`)
     patch[field] = null

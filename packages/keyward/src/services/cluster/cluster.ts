@@ -1,3 +1,4 @@
+import { bumpKeyChanges } from '../../store/key-changes.js'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import type { Database } from '../../store/schema.js'
@@ -44,7 +45,8 @@ export function createInvalidationBus(s: ClusterSettings, db: Kysely<Database>):
   const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
   if (kind === 'redis') return new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL)
   if (kind === 'postgres') return new PostgresInvalidationBus(s.databaseUrl, db)
-  return new LocalInvalidationBus()
+  if (!s.databaseUrl.startsWith('sqlite:')) return new LocalInvalidationBus()
+  return new LocalInvalidationBus(() => db.transaction().execute(bumpKeyChanges))
 }
 
 const PUBLISH_ATTEMPTS = 3

@@ -74,11 +74,18 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** attempt, 2_000)
 }
 
-/** One process, no other nodes: nothing to hear, always connected. */
+/**
+ * One process, no other nodes: nothing to hear, always connected. `onPublish` runs after each
+ * invalidation (on SQLite: bump the key-change counter, so an embedded verifier in another
+ * process sharing the file drops its cache for every write that invalidates, `store/key-changes.ts`).
+ */
 export class LocalInvalidationBus implements InvalidationBus {
   readonly kind = 'local'
   readonly connected = true
+  constructor(private readonly onPublish: () => Promise<void> = async () => {}) {}
   async start(): Promise<void> {}
-  async publish(): Promise<void> {}
+  async publish(): Promise<void> {
+    await this.onPublish()
+  }
   async close(): Promise<void> {}
 }

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible'
 import { RATE_LIMIT_TABLE } from '../../store/migrations/0004_rate_limit.js'
+import { PostgresLimitCounters } from './limit-counters-postgres.js'
 import { FlexibleKeyRateLimiter } from './rate-limiter.js'
 
 /**
@@ -27,5 +28,6 @@ export function createPostgresKeyRateLimiter(url: string): FlexibleKeyRateLimite
         insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }),
       }),
     () => pool.end(),
+    new PostgresLimitCounters(pool),
   )
 }

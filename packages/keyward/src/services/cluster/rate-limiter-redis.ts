@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
+import { RedisLimitCounters } from './limit-counters-redis.js'
 import { FlexibleKeyRateLimiter } from './rate-limiter.js'
 import { openRedis } from './redis.js'
 
@@ -25,5 +26,6 @@ export async function createRedisKeyRateLimiter(url: string, prefix: string): Pr
     async () => {
       client.disconnect()
     },
+    new RedisLimitCounters(client, prefix),
   )
 }

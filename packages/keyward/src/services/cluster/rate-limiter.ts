@@ -1,5 +1,6 @@
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RateLimitState } from '../../core/verify-result.js'
+import { type LimitCheck, type LimitCounters, type LimitOutcome, MemoryLimitCounters } from './limit-counters.js'
 
 /**
  * Per-key request limits. One implementation per backend (memory on one node;
@@ -7,7 +8,11 @@ import type { RateLimitState } from '../../core/verify-result.js'
  */
 export interface KeyRateLimiter {
   readonly kind: 'memory' | 'redis' | 'postgres'
-  consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
+  /**
+   * Checks a verification's named limits (its key's and its identity's) as one step: all are
+   * charged their cost, or, when any would be exceeded, none is (no partial consumption).
+   */
+  consumeAll(checks: readonly LimitCheck[]): Promise<LimitOutcome>
   /** The same, for a named subject that is not a key (`leak-report:<ip>`); its own counters, shared like keys'. */
   consumeFor(subject: string, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }>
   /**
@@ -28,19 +33,27 @@ export type LimiterFactory = (limit: number, windowS: number, keyPrefix: string)
  */
 export class FlexibleKeyRateLimiter implements KeyRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>()
+  /** Named limits fall back to these per-node counters while the shared store is away, like the other limiters. */
+  private readonly fallback = new MemoryLimitCounters()
 
   constructor(
     readonly kind: KeyRateLimiter['kind'],
     private readonly make: LimiterFactory,
     private readonly onClose: () => Promise<void> = async () => {},
+    private readonly counters: LimitCounters | null = null,
   ) {}
+
+  async consumeAll(checks: readonly LimitCheck[]): Promise<LimitOutcome> {
+    if (!this.counters) return this.fallback.consumeAllSync(checks)
+    try {
+      return await this.counters.consumeAll(checks)
+    } catch {
+      return this.fallback.consumeAllSync(checks) // verification keeps working; limits hold per node meanwhile
+    }
+  }
 
   private limiterFor(limit: number, windowS: number): RateLimiterAbstract {
     return this.counter(`${limit}/${windowS}`, limit, windowS)
-  }
-
-  consume(keyId: number, limit: number, windowS: number): Promise<{ allowed: boolean; state: RateLimitState }> {
-    return this.consumeFor(String(keyId), limit, windowS)
   }
 
   async consumeFor(

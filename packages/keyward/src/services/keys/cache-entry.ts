@@ -1,4 +1,4 @@
-import type { Owner, VerifiableKey } from '../../core/types.js'
+import type { NamedLimit, Owner, VerifiableKey } from '../../core/types.js'
 import type { KeyLookup } from '../../store/key-repository.js'
 
 /** One shared, frozen empty list and object: most keys have no meta, many no scopes. */
@@ -31,7 +31,7 @@ export class EntryCompactor {
       expiresAt: k.expiresAt,
       disabledAt: k.disabledAt,
       revokedAt: k.revokedAt,
-      rateLimit: k.rateLimit && Object.freeze({ ...k.rateLimit }),
+      ratelimits: frozenLimits(k.ratelimits),
       remaining: k.remaining,
       refill: k.refill && Object.freeze({ ...k.refill }),
     }
@@ -43,6 +43,7 @@ export class EntryCompactor {
       previousHashExpiresAt: l.previousHashExpiresAt,
       contextRule: l.contextRule, // compiled and frozen by the lookup
       holderUserId: l.holderUserId, // the cache's index (`VerifyCache`), not an answer
+      identity: l.identity && Object.freeze({ ...l.identity, ratelimits: frozenLimits(l.identity.ratelimits) }),
     })
   }
 
@@ -75,6 +76,13 @@ export class EntryCompactor {
     if (joined.length > INTERN_MAX_CHARS) return Object.freeze([...list]) as string[]
     return this.scopeLists.get(joined) ?? remember(this.scopeLists, joined, Object.freeze([...list]) as string[])
   }
+}
+
+/** Most keys have no named limit: one shared frozen empty list. */
+const NO_LIMITS: readonly NamedLimit[] = Object.freeze([])
+
+function frozenLimits(list: readonly NamedLimit[]): readonly NamedLimit[] {
+  return list.length === 0 ? NO_LIMITS : Object.freeze(list.map((l) => Object.freeze({ ...l })))
 }
 
 function frozenMeta(meta: Record<string, unknown>): Record<string, unknown> {

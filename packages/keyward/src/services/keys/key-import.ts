@@ -89,7 +89,7 @@ export class KeyImporter {
       return serializeMeta(item.meta ?? {})
     })
     const scopes = item.scopes ?? []
-    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item) }, owner), `import key ${i}`)
+    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId: null }, owner), `import key ${i}`)
     const now = this.clock.now().toISOString()
     return {
       actor_id: owner.actorId,
@@ -102,10 +102,11 @@ export class KeyImporter {
       meta,
       expires_at: inItem(i, () => normalizeDate(item.expires_at)),
       disabled_at: item.enabled === false ? now : null,
-      ...limitColumns(item),
+      ...limitColumns(item, []),
       last_refill_at: item.refill ? now : null,
       external_id: item.external_id ?? null,
       created_by_actor_id: ctx.principal.owner.actorId,
+      created_by_key_id: ctx.principal.keyId,
       created_at: now,
       updated_at: now,
     }

@@ -26,7 +26,6 @@ import {
   type KeyKind,
   type KeyStatus,
   type Owner,
-  type RateLimit,
   type Refill,
   keyKindOf,
 } from '../../core/types.js'
@@ -41,15 +40,18 @@ import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
 import { type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from './verify-cache.js'
+import { type LimitsInput, limitsAfter } from '../policies/key-limits.js'
+import type { IdentityAccess } from '../policies/identity-access.js'
 
-export interface KeyLimits {
+export interface KeyLimits extends LimitsInput {
   scopes?: string[]
   /** Where the key may be used (core/restrictions.ts); null or empty lists: anywhere. */
   restrictions?: Restrictions | null
   meta?: Record<string, unknown>
-  rate_limit?: RateLimit | null
   remaining?: number | null
   refill?: Refill | null
+  /** The identity whose shared limits the key obeys (null: none); the caller must see it. */
+  identity_id?: number | null
 }
 
 export interface CreateKeyInput extends KeyLimits {
@@ -80,6 +82,7 @@ export interface ListKeysInput {
   organization_id?: number
   kind?: KeyKind
   status?: KeyStatus
+  identity_id?: number
   q?: string
   created_by_key_id?: number
   limit?: number
@@ -98,6 +101,7 @@ export class KeyService {
     private readonly cache: VerifyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly identities: IdentityAccess,
   ) {}
 
   /** Creates a key with a new random secret; the plaintext is returned here and never again. */
@@ -136,8 +140,14 @@ export class KeyService {
     const owner = await this.resolveOwner(ctx, input.owner)
     checkLimits(input)
     const scopes = input.scopes ?? []
-    const rights = rightsOfKey({ scopes, ...boundsOfInput(input) }, owner)
-    requireCovers(await producerOf(ctx, this.keys), rights, 'create this key', { bounds: derivation === 'bounded' })
+    const producer = await producerOf(ctx, this.keys)
+    // A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too).
+    const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
+    if (identityId !== null && input.identity_id !== undefined) await this.identities.requireLinkable(ctx, identityId)
+    const bounds = { ...boundsOfInput(input), identityId: derivation === 'bounded' ? identityId : null }
+    requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
+      bounds: derivation === 'bounded',
+    })
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
@@ -168,12 +178,11 @@ export class KeyService {
           disabled_at: null,
           revoked_at: null,
           revoked_reason: null,
-          rate_limit: null,
-          rate_limit_window_s: null,
           remaining: null,
           refill_amount: null,
           refill_interval_s: null,
-          ...limitColumns(input),
+          ...limitColumns(input, []),
+          identity_id: bounds.identityId,
           last_refill_at: input.refill ? now : null,
           last_used_at: null,
           created_by_actor_id: ctx.principal.owner.actorId,
@@ -222,6 +231,7 @@ export class KeyService {
       {
         actorId,
         organizationId: input.organization_id,
+        identityId: input.identity_id,
         kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
         status: input.status,
         q: input.q,
@@ -251,6 +261,8 @@ export class KeyService {
     const { key, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     checkLimits({ restrictions: input.restrictions })
+    if (input.identity_id !== undefined && input.identity_id !== null)
+      await this.identities.requireLinkable(ctx, input.identity_id)
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
       if (ctx.principal.keyId === key.id)
         throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')
@@ -271,7 +283,7 @@ export class KeyService {
       remaining: input.remaining === undefined ? key.remaining : input.remaining,
       refill: input.refill === undefined ? key.refill : input.refill,
     })
-    const patch: ApiKeyUpdate = { ...limitColumns(input) }
+    const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits) }
     if (input.name !== undefined) patch.name = input.name
     if (input.description !== undefined) patch.description = input.description
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
@@ -463,14 +475,23 @@ export class KeyService {
 export type Derivation = 'bounded' | 'registration'
 
 /** Update fields that change what a key may do; the others (name, description, meta) only label it. */
-const RIGHTS_FIELDS = ['scopes', 'rate_limit', 'remaining', 'refill', 'expires_at', 'restrictions'] as const
+const RIGHTS_FIELDS = [
+  'scopes',
+  'rate_limit',
+  'ratelimits',
+  'remaining',
+  'refill',
+  'expires_at',
+  'identity_id',
+  'restrictions',
+] as const
 
-/** The bounds a new key would have (the derivation rule compares them with its producer's). */
-export function boundsOfInput(input: CreateKeyInput): Bounds {
+/** The bounds a new key would have, but its identity (the derivation rule compares them with its producer's). */
+export function boundsOfInput(input: CreateKeyInput): Omit<Bounds, 'identityId'> {
   return {
     restrictions: normalizeRestrictions(input.restrictions),
     expiresAt: normalizeDate(input.expires_at),
-    rateLimit: input.rate_limit ?? null,
+    ratelimits: limitsAfter([], input) ?? [],
     remaining: input.remaining ?? null,
     refill: input.refill ?? null,
   }
@@ -481,9 +502,10 @@ function boundsAfter(key: ApiKey, input: UpdateKeyInput): Bounds {
   return {
     restrictions: input.restrictions === undefined ? key.restrictions : normalizeRestrictions(input.restrictions),
     expiresAt: input.expires_at === undefined ? key.expiresAt : normalizeDate(input.expires_at),
-    rateLimit: input.rate_limit === undefined ? key.rateLimit : input.rate_limit,
+    ratelimits: limitsAfter(key.ratelimits, input) ?? key.ratelimits,
     remaining: input.remaining === undefined ? key.remaining : input.remaining,
     refill: input.refill === undefined ? key.refill : input.refill,
+    identityId: input.identity_id === undefined ? key.identityId : input.identity_id,
   }
 }
 
@@ -528,13 +550,12 @@ export function checkLimits(input: KeyLimits): void {
     throw invalid('refill needs a usage limit (remaining)')
 }
 
-/** The columns of a key's limits and restrictions (only those `input` names). */
-export function limitColumns(input: KeyLimits): ApiKeyUpdate {
+/** The columns of a key's limits and restrictions (only those `input` names); `current`: its named limits now. */
+export function limitColumns(input: KeyLimits, current: ApiKey['ratelimits']): ApiKeyUpdate {
   const out: ApiKeyUpdate = {}
-  if (input.rate_limit !== undefined) {
-    out.rate_limit = input.rate_limit?.limit ?? null
-    out.rate_limit_window_s = input.rate_limit?.window_s ?? null
-  }
+  const ratelimits = limitsAfter(current, input)
+  if (ratelimits !== undefined) out.ratelimits = JSON.stringify(ratelimits)
+  if (input.identity_id !== undefined) out.identity_id = input.identity_id
   if (input.remaining !== undefined) out.remaining = input.remaining
   if (input.restrictions !== undefined) {
     const r = normalizeRestrictions(input.restrictions)

@@ -6,13 +6,13 @@ import type { CallContext } from '../../core/restrictions.js'
 import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
-import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
 import { SYNC_SAMPLE_EVERY, type VerifyMeter } from '../metrics/metrics.js'
+import { type LimitRequest, LimitStep, type LimitVerdict } from '../policies/limit-step.js'
 import type { UnknownKeyBudget } from './unknown-key-budget.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerifyCache } from './verify-cache.js'
 
-export interface VerifyOptions {
+export interface VerifyOptions extends LimitRequest {
   /** Scopes the key must hold. */
   scopes?: readonly string[]
   /** When set, keys this principal may not see answer NOT_FOUND (no probing across tenants). */
@@ -38,7 +38,7 @@ export class Verifier {
   constructor(
     private readonly keys: KeyRepository,
     private readonly cache: VerifyCache,
-    private readonly limiter: KeyRateLimiter,
+    private readonly limits: LimitStep,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     /** Answers, cache hits and rate-limit decisions, counted for `/metrics` (`services/metrics`). */
@@ -111,20 +111,14 @@ export class Verifier {
     const now = this.clock.now()
     const refused = this.policy(found, opts, now)
     if (refused) return refused
-    if (found!.key.rateLimit || found!.key.remaining !== null) return undefined
-    return this.accept(found!, now.getTime(), null, undefined)
+    if (LimitStep.needsIo(found!, opts)) return undefined
+    return this.accept(found!, now.getTime(), NO_LIMITS)
   }
 
   /** A refusal of a known key, counted in its usage. */
-  private refuse(
-    found: KeyLookup,
-    nowMs: number,
-    code: VerifyCode,
-    remaining?: number | null,
-    ratelimit?: VerifyResult['ratelimit'],
-  ) {
+  private refuse(found: KeyLookup, nowMs: number, code: VerifyCode, limits?: LimitVerdict) {
     this.usage.count(found.key.id, code, nowMs)
-    return refusal(found, code, remaining, ratelimit)
+    return refusal(found, code, limits)
   }
 
   /**
@@ -155,21 +149,12 @@ export class Verifier {
     const now = this.clock.now()
     const refused = this.policy(found, opts, now)
     if (refused) return refused
-    const { key } = found!
-    const nowMs = now.getTime()
-    let ratelimit: VerifyResult['ratelimit']
-    if (key.rateLimit) {
-      const r = await this.limiter.consume(key.id, key.rateLimit.limit, key.rateLimit.window_s)
-      ratelimit = r.state
-      this.meter.rateLimited(r.allowed)
-      if (!r.allowed) return this.refuse(found!, nowMs, 'RATE_LIMITED', null, ratelimit)
-    }
-    let remaining: number | null = null
-    if (key.remaining !== null) {
-      remaining = await this.keys.consumeUse(key.id, now, key.refill)
-      if (remaining === null) return this.refuse(found!, nowMs, 'USAGE_EXCEEDED', 0, ratelimit)
-    }
-    return this.accept(found!, nowMs, remaining, ratelimit)
+    const limits = await this.limits.apply(found!, opts, now)
+    // A rate-limit decision was made when limits were checked (a refusal for credits is not one).
+    if (limits.ratelimits.length > 0 || limits.code === 'RATE_LIMITED')
+      this.meter.rateLimited(limits.code !== 'RATE_LIMITED')
+    if (limits.code !== 'VALID') return this.refuse(found!, now.getTime(), limits.code, limits)
+    return this.accept(found!, now.getTime(), limits)
   }
 
   private callerOf(opts: VerifyOptions): number | null {
@@ -199,12 +184,7 @@ export class Verifier {
   }
 
   /** VALID: counted, `last_used_at` batched. */
-  private accept(
-    found: KeyLookup,
-    nowMs: number,
-    remaining: number | null,
-    ratelimit: VerifyResult['ratelimit'],
-  ): Verified {
+  private accept(found: KeyLookup, nowMs: number, limits: LimitVerdict): Verified {
     const { key } = found
     this.usage.touch(key.id, nowMs)
     this.usage.count(key.id, 'VALID', nowMs)
@@ -216,8 +196,9 @@ export class Verifier {
       scopes: key.scopes,
       meta: key.meta,
       expiresAt: key.expiresAt,
-      remaining,
-      ratelimit,
+      remaining: limits.remaining,
+      ratelimit: limits.ratelimit,
+      ...(limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),
       lookup: found,
     }
   }
@@ -239,12 +220,10 @@ function ownerStatusFolded(found: KeyLookup | null): KeyLookup | null {
 const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' })
 const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' })
 
-function refusal(
-  found: KeyLookup,
-  code: VerifyCode,
-  remaining?: number | null,
-  ratelimit?: VerifyResult['ratelimit'],
-): VerifyResult & { lookup: KeyLookup } {
+/** No limit checked, no budget: a key answered from the cache. */
+const NO_LIMITS: LimitVerdict = Object.freeze({ code: 'VALID', remaining: null, ratelimits: [], ratelimit: undefined })
+
+function refusal(found: KeyLookup, code: VerifyCode, limits?: LimitVerdict): VerifyResult & { lookup: KeyLookup } {
   const { key } = found
   return {
     valid: false,
@@ -254,8 +233,9 @@ function refusal(
     scopes: key.scopes,
     meta: key.meta,
     expiresAt: key.expiresAt,
-    ...(remaining !== undefined && { remaining }),
-    ...(ratelimit && { ratelimit }),
+    ...(limits && { remaining: limits.remaining }),
+    ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
+    ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),
     lookup: found,
   }
 }

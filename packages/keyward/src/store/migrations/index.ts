@@ -8,6 +8,7 @@ import { keySearch } from './0006_key_search.js'
 import { credentialOrigin } from './0007_credential_origin.js'
 import { webhooks } from './0008_webhooks.js'
 import { keyRestrictions } from './0009_key_restrictions.js'
+import { namedLimits } from './0010_named_limits.js'
 import { organizations } from './0011_organizations.js'
 import { userLifecycle } from './0012_user_lifecycle.js'
 import { keyLineage } from './0013_key_lineage.js'
@@ -26,6 +27,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0007_credential_origin': credentialOrigin(dialect),
     '0008_webhooks': webhooks(dialect),
     '0009_key_restrictions': keyRestrictions(dialect),
+    '0010_named_limits': namedLimits(dialect),
     '0011_organizations': organizations(dialect),
     '0012_user_lifecycle': userLifecycle(dialect),
     '0013_key_lineage': keyLineage(dialect),

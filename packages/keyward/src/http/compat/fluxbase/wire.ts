@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
-import type { ApiKey, User } from '../../../core/types.js'
+import { defaultLimit } from '../../../core/limits.js'
+import type { ApiKey, RateLimit, User } from '../../../core/types.js'
 import { Nullable } from '../../schemas.js'
 
 /** Fluxbase's default when `rate_limit_per_minute` is absent or 0. */
@@ -56,7 +57,7 @@ export const toFluxbaseKey = (k: ApiKey): Static<typeof FluxbaseKeyBody> => ({
   description: k.description,
   key_prefix: k.keyPrefix,
   scopes: k.scopes,
-  rate_limit_per_minute: k.rateLimit ? Math.round((k.rateLimit.limit * 60) / k.rateLimit.window_s) : 0,
+  rate_limit_per_minute: perMinute(defaultLimit(k.ratelimits)),
   user_id: String(k.owner.id),
   created_at: k.createdAt,
   updated_at: k.updatedAt,
@@ -65,6 +66,8 @@ export const toFluxbaseKey = (k: ApiKey): Static<typeof FluxbaseKeyBody> => ({
   last_used_at: k.lastUsedAt,
   disabled_at: k.disabledAt,
 })
+
+const perMinute = (rl: RateLimit | null) => (rl ? Math.round((rl.limit * 60) / rl.window_s) : 0)
 
 /** `rate_limit_per_minute` onto the native limiter's `{limit, window_s: 60}`; absent or 0 is Fluxbase's default. */
 export const toRateLimit = (perMinute: number | undefined) => ({

@@ -5,6 +5,7 @@ import { applicationRoutes } from './applications.js'
 import { auditRoutes } from './audit.js'
 import { authRoutes, loginRoute } from './auth.js'
 import { deviceRoutes } from './devices.js'
+import { identityRoutes } from './identities.js'
 import { keyRoutes } from './keys.js'
 import { invitationRoutes } from './invitations.js'
 import { leakRoutes } from './leaks.js'
@@ -29,6 +30,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       applicationRoutes,
       deviceRoutes,
       keyRoutes,
+      identityRoutes,
       auditRoutes,
       webhookRoutes,
       organizationRoutes,

@@ -89,6 +89,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
           scopes: req.body.scopes,
           viewer: ctx.principal,
           context: req.body.context,
+          ratelimits: req.body.ratelimits,
+          cost: req.body.cost,
         }),
       )
     },

@@ -1,0 +1,62 @@
+import { invalidField } from './errors.js'
+import type { NamedLimit, RateLimit } from './types.js'
+
+/** The name the legacy single `rate_limit` (and Fluxbase's `rate_limit_per_minute`) maps to. */
+export const DEFAULT_LIMIT = 'default'
+
+/** Limit names: short identifiers, so they can be part of a counter's name and a CLI flag. */
+export const LIMIT_NAME_PATTERN = '^[a-zA-Z0-9_.:-]{1,64}$'
+
+/** At most this many named limits per key or identity (each checked one costs a counter). */
+export const MAX_LIMITS = 16
+
+/** The legacy `rate_limit` view of a list: its `default` limit, or null. */
+export function defaultLimit(list: readonly NamedLimit[]): RateLimit | null {
+  const d = list.find((l) => l.name === DEFAULT_LIMIT)
+  return d ? { limit: d.limit, window_s: d.window_s } : null
+}
+
+/** `list` with its `default` limit replaced by `rl` (null: removed), sorted by name. */
+export function withDefaultLimit(list: readonly NamedLimit[], rl: RateLimit | null): NamedLimit[] {
+  const rest = list.filter((l) => l.name !== DEFAULT_LIMIT)
+  return sortLimits(rl ? [...rest, { name: DEFAULT_LIMIT, ...rl, auto_apply: true }] : rest)
+}
+
+/** A wire limit (`auto_apply` optional, default false; `default` is always auto-applied) as stored: names unique, sorted. */
+export function normalizeLimits(
+  list: readonly { name: string; limit: number; window_s: number; auto_apply?: boolean }[],
+  field = 'ratelimits',
+): NamedLimit[] {
+  const names = new Set<string>()
+  for (const l of list) {
+    if (names.has(l.name)) throw invalidField(field, `limit "${l.name}" is named twice`)
+    names.add(l.name)
+  }
+  return sortLimits(
+    list.map((l) => ({
+      name: l.name,
+      limit: l.limit,
+      window_s: l.window_s,
+      auto_apply: l.name === DEFAULT_LIMIT || (l.auto_apply ?? false),
+    })),
+  )
+}
+
+function sortLimits(list: NamedLimit[]): NamedLimit[] {
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/**
+ * Why limits `b` let through more than `a` does (rights never grow), or null: every limit
+ * of `a` must be in `b` under its name, no looser (a higher count or a shorter window), and
+ * still auto-applied if it was (else a verification could skip it by not naming it).
+ */
+export function excessLimits(a: readonly NamedLimit[], b: readonly NamedLimit[]): string | null {
+  for (const al of a) {
+    const bl = b.find((l) => l.name === al.name)
+    if (!bl) return `it would lack this credential's "${al.name}" limit`
+    if (bl.limit > al.limit || bl.window_s < al.window_s || (al.auto_apply && !bl.auto_apply))
+      return `its "${al.name}" limit would be looser than this credential's`
+  }
+  return null
+}

@@ -1,0 +1,147 @@
+import { KeywardError, invalid, notFound } from '../../core/errors.js'
+import { requireScope } from '../../core/authz.js'
+import type { Clock } from '../../core/clock.js'
+import { serializeMeta } from '../../core/meta.js'
+import type { Identity, Refill } from '../../core/types.js'
+import { isUniqueViolation } from '../../store/database.js'
+import type { IdentityColumns, IdentityRepository } from '../../store/identity-repository.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import type { AuditLog } from '../auth/audit-log.js'
+import { type RequestContext, producerOf } from '../context.js'
+import type { VerifyCache } from '../keys/verify-cache.js'
+import type { IdentityAccess } from './identity-access.js'
+import { type NamedLimitInput, limitsAfter } from './key-limits.js'
+
+/** The fields of an identity write (create: `external_id` required). */
+export interface IdentityInput {
+  external_id?: string
+  meta?: Record<string, unknown>
+  ratelimits?: readonly NamedLimitInput[]
+  remaining?: number | null
+  refill?: Refill | null
+}
+
+const MAX_LIST = 100
+
+/**
+ * Identities: one customer's limits and credits, shared by every key linked to it. Managed
+ * with the `keys:read` / `keys:write` scopes (they are part of key policy). Every write evicts
+ * the cached entries of its keys on every node before it returns (a cached key carries its
+ * identity's limits), and is audited.
+ */
+export class IdentityService {
+  constructor(
+    private readonly identities: IdentityRepository,
+    private readonly access: IdentityAccess,
+    private readonly keys: KeyRepository,
+    private readonly cache: VerifyCache,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new identity of the caller's owner; `external_id` is unique per owner (409 otherwise). */
+  async create(ctx: RequestContext, input: IdentityInput & { external_id: string }): Promise<Identity> {
+    requireScope(ctx.principal, 'keys:write')
+    checkCredits(input.remaining ?? null, input.refill ?? null)
+    const now = this.clock.now().toISOString()
+    try {
+      const identity = await this.identities.insert({
+        owner_actor_id: ctx.principal.owner.actorId,
+        external_id: input.external_id,
+        meta: serializeMeta(input.meta ?? {}),
+        ratelimits: JSON.stringify(limitsAfter([], input) ?? []),
+        remaining: input.remaining ?? null,
+        refill_amount: input.refill?.amount ?? null,
+        refill_interval_s: input.refill?.interval_s ?? null,
+        last_refill_at: input.refill ? now : null,
+        created_at: now,
+        updated_at: now,
+      })
+      await this.audit.record(ctx, 'identity.create', target(identity), { external_id: identity.externalId })
+      return identity
+    } catch (e) {
+      if (isUniqueViolation(e)) throw externalIdTaken(input.external_id)
+      throw e
+    }
+  }
+
+  async get(ctx: RequestContext, id: number): Promise<Identity> {
+    requireScope(ctx.principal, 'keys:read')
+    return (await this.access.findVisible(ctx, id)).identity
+  }
+
+  /** Identities the caller may see, newest first; `external_id` narrows to (at most one per owner). */
+  list(ctx: RequestContext, q: { external_id?: string; limit?: number }): Promise<Identity[]> {
+    requireScope(ctx.principal, 'keys:read')
+    return this.identities.list(ctx.principal, { externalId: q.external_id, limit: Math.min(q.limit ?? 100, MAX_LIST) })
+  }
+
+  async update(ctx: RequestContext, id: number, input: IdentityInput): Promise<Identity> {
+    requireScope(ctx.principal, 'keys:write')
+    const { identity } = await this.access.findVisible(ctx, id)
+    await this.requireNotOwn(ctx, id, 'change')
+    const remaining = input.remaining === undefined ? identity.remaining : input.remaining
+    checkCredits(remaining, input.refill === undefined ? identity.refill : input.refill)
+    const now = this.clock.now().toISOString()
+    const patch: Partial<IdentityColumns> = { ...columnsOf(input, identity.ratelimits, now), updated_at: now }
+    if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
+    if (input.remaining !== undefined) patch.remaining = input.remaining
+    let updated: Identity | undefined
+    try {
+      updated = await this.identities.update(id, patch)
+    } catch (e) {
+      if (isUniqueViolation(e)) throw externalIdTaken(input.external_id!)
+      throw e
+    }
+    if (!updated) throw notFound('identity')
+    await this.evictKeys(id)
+    await this.audit.record(ctx, 'identity.update', target(updated), { fields: Object.keys(input) })
+    return updated
+  }
+
+  /** Deletes it; its keys stay, unlinked (and so no longer bound by its limits). */
+  async delete(ctx: RequestContext, id: number): Promise<void> {
+    requireScope(ctx.principal, 'keys:write')
+    const { identity } = await this.access.findVisible(ctx, id)
+    await this.requireNotOwn(ctx, id, 'delete')
+    const hashes = await this.keys.hashesOfIdentity(id)
+    if (!(await this.identities.delete(id))) throw notFound('identity')
+    await this.cache.invalidate(hashes)
+    await this.audit.record(ctx, 'identity.delete', target(identity), { external_id: identity.externalId })
+  }
+
+  /** A key linked to an identity may not loosen or drop the limits that bind it (rights never grow). */
+  private async requireNotOwn(ctx: RequestContext, id: number, what: string): Promise<void> {
+    const producer = await producerOf(ctx, this.keys)
+    if (producer.bounds.identityId === id)
+      throw new KeywardError('forbidden', `a key cannot ${what} the identity whose limits bind it`)
+  }
+
+  private async evictKeys(id: number): Promise<void> {
+    await this.cache.invalidate(await this.keys.hashesOfIdentity(id))
+  }
+}
+
+/** The columns an input sets besides meta and remaining (which need the stored value or serialising). */
+function columnsOf(input: IdentityInput, current: Identity['ratelimits'], now: string): Partial<IdentityColumns> {
+  const out: Partial<IdentityColumns> = {}
+  if (input.external_id !== undefined) out.external_id = input.external_id
+  const ratelimits = limitsAfter(current, input)
+  if (ratelimits !== undefined) out.ratelimits = JSON.stringify(ratelimits)
+  if (input.refill !== undefined) {
+    out.refill_amount = input.refill?.amount ?? null
+    out.refill_interval_s = input.refill?.interval_s ?? null
+    out.last_refill_at = input.refill ? now : null
+  }
+  return out
+}
+
+function checkCredits(remaining: number | null, refill: Refill | null): void {
+  if (refill && remaining === null) throw invalid('refill needs credits (remaining)', { field: 'refill' })
+}
+
+const target = (i: Identity) => ({ type: 'identity', id: i.id, ownerActorId: i.ownerActorId })
+const externalIdTaken = (externalId: string) =>
+  new KeywardError('conflict', `an identity with external_id "${externalId}" already exists for this owner`, {
+    details: { field: 'external_id' },
+  })

@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely'
+import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
+import { consumeCredits } from './credits.js'
+import type { Database, IdentityRow } from './schema.js'
+import { visibleActors } from './visibility.js'
+
+/** The credit columns of a row (identity or key) as a `Refill`, or null. */
+const refillOf = (r: { refill_amount: number | null; refill_interval_s: number | null }): Refill | null =>
+  r.refill_amount !== null && r.refill_interval_s !== null
+    ? { amount: r.refill_amount, interval_s: r.refill_interval_s }
+    : null
+
+/** What verification needs of an identity, from its columns (also read by `KeyRepository.findByHash`'s join). */
+export function identityOfRow(
+  r: Pick<IdentityRow, 'id' | 'ratelimits' | 'remaining' | 'refill_amount' | 'refill_interval_s'>,
+): VerifiableIdentity {
+  return {
+    id: r.id,
+    ratelimits: JSON.parse(r.ratelimits) as NamedLimit[],
+    remaining: r.remaining,
+    refill: refillOf(r),
+  }
+}
+
+function rowToIdentity(r: IdentityRow): Identity {
+  return {
+    ...identityOfRow(r),
+    ownerActorId: r.owner_actor_id,
+    externalId: r.external_id,
+    meta: JSON.parse(r.meta) as Record<string, unknown>,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+/** The columns of an identity a write sets. */
+export type IdentityColumns = Omit<IdentityRow, 'id' | 'owner_actor_id' | 'created_at'>
+
+/** Storage of identities. Knows SQL, not rules (who may see one is `visibleActors`, as for keys). */
+export class IdentityRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: Omit<IdentityRow, 'id'>): Promise<Identity> {
+    const r = await this.db.insertInto('identity').values(row).returningAll().executeTakeFirstOrThrow()
+    return rowToIdentity(r)
+  }
+
+  async findById(id: number): Promise<Identity | undefined> {
+    const r = await this.db.selectFrom('identity').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && rowToIdentity(r)
+  }
+
+  async update(id: number, patch: Partial<IdentityColumns>): Promise<Identity | undefined> {
+    const r = await this.db.updateTable('identity').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+    return r && rowToIdentity(r)
+  }
+
+  /** Unlinks its keys, then deletes it (one transaction); false when there was none. */
+  delete(id: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('api_key').set({ identity_id: null }).where('identity_id', '=', id).execute()
+      const r = await tx.deleteFrom('identity').where('id', '=', id).executeTakeFirst()
+      return r.numDeletedRows > 0n
+    })
+  }
+
+  /** Identities `viewer` may see, newest first, optionally one `external_id` (unique per owner, so few rows). */
+  async list(viewer: Principal, f: { externalId?: string; limit: number }): Promise<Identity[]> {
+    let q = this.db.selectFrom('identity').selectAll()
+    const visible = visibleActors(this.db, viewer)
+    if (visible) q = q.where('owner_actor_id', 'in', visible)
+    if (f.externalId !== undefined) q = q.where('external_id', '=', f.externalId)
+    const rows = await q.orderBy('id', 'desc').limit(f.limit).execute()
+    return rows.map(rowToIdentity)
+  }
+
+  /** Gives back credits taken by a verification that a later check refused. */
+  async refund(id: number, cost: number): Promise<void> {
+    await this.db
+      .updateTable('identity')
+      .set((eb) => ({ remaining: eb('remaining', '+', cost) }))
+      .where('id', '=', id)
+      .where('remaining', 'is not', null)
+      .execute()
+  }
+
+  /** Takes `cost` of the identity's credits (atomic; see `consumeCredits`); null when too few are left. */
+  consumeUse(id: number, now: Date, refill: Refill | null, cost: number): Promise<number | null> {
+    return consumeCredits(this.db, 'identity', id, now, refill, cost)
+  }
+}
