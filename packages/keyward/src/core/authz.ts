@@ -255,6 +255,20 @@ export function requireCovers(a: Producer, b: Rights, what: string, opts?: { bou
 }
 
 /**
+ * A password the caller chooses (a new user's, or a reset) is a login the caller holds from
+ * then on: it must not outlive or escape the caller's key. So the producer must be unbounded
+ * (no expiry, limits, restrictions or identity, not a rolled-away secret in its grace period:
+ * `producerOf`); a reset also hands over every right the user has, so it takes full scopes too.
+ */
+export function requireMayIssueLogin(a: Producer, takesOverAccount: boolean): void {
+  const why = excessBounds(a.bounds, UNBOUNDED)
+  if (why)
+    throw new KeywardError('forbidden', `this credential cannot set a password: the login ${why.replace(/^it /, '')}`)
+  if (takesOverAccount && a.principal.scopes !== null)
+    throw new KeywardError('forbidden', "only a credential with full rights (no scopes) can reset a user's password")
+}
+
+/**
  * The same rule for users: an admin holds full, unbounded admin rights, so only a
  * credential that has them (an admin session, an unscoped unlimited admin key)
  * grants the admin role. `users:write` alone is not admin.

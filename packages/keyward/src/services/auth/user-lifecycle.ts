@@ -1,4 +1,4 @@
-import { requireMayGrantRole, requireScope } from '../../core/authz.js'
+import { requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
@@ -58,6 +58,7 @@ export class UserLifecycle {
   /** An admin sets a user's password; every session of that user ends. */
   async resetPassword(ctx: RequestContext, id: number, next: string): Promise<void> {
     const user = await this.manageable(ctx, id, null)
+    requireMayIssueLogin(await producerOf(ctx, this.keys), true)
     await this.setPassword(ctx, user, next, null, 'user.password_reset')
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { requireMayGrantRole, requireScope } from '../../core/authz.js'
+import { requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
@@ -30,7 +30,9 @@ export class UserService {
   /** Admins create users; only a full-rights admin credential creates admins (core/authz.ts). */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
     requireScope(ctx.principal, 'users:write')
-    requireMayGrantRole(await producerOf(ctx, this.keys), input.role ?? 'member')
+    const producer = await producerOf(ctx, this.keys)
+    requireMayGrantRole(producer, input.role ?? 'member')
+    requireMayIssueLogin(producer, false)
     const user = await this.insert(input)
     await this.audit.record(
       ctx,

@@ -89,7 +89,10 @@ export class KeyImporter {
       return serializeMeta(item.meta ?? {})
     })
     const scopes = item.scopes ?? []
-    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId: null }, owner), `import key ${i}`)
+    // Linking to an identity is checked as on create: another tenant's identity is a 404.
+    const identityId = item.identity_id ?? null
+    if (identityId !== null) await this.keys.requireLinkableIdentity(ctx, identityId)
+    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId }, owner), `import key ${i}`)
     const now = this.clock.now().toISOString()
     return {
       actor_id: owner.actorId,

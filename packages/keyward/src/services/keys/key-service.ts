@@ -251,6 +251,11 @@ export class KeyService {
     return this.keys.findById(id)
   }
 
+  /** 404 unless the caller may link keys to identity `id` (creating, updating or importing a key). */
+  requireLinkableIdentity(ctx: RequestContext, id: number): Promise<void> {
+    return this.identities.requireLinkable(ctx, id)
+  }
+
   async get(ctx: RequestContext, id: number): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:read')
     return (await this.findVisible(ctx, id)).key
