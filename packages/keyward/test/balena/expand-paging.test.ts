@@ -6,7 +6,7 @@ import { type ODataRow, ODataRepository } from '../../src/store/odata/query.js'
 import type { ExpandNode, QueryOptions } from '../../src/store/odata/request.js'
 import { bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
-import { parsed, userViewer } from './odata-repo.js'
+import { parsed } from './odata-repo.js'
 
 /**
  * Expansions with a nested `$top`/`$skip`, paged per parent in SQL (issue 17), against the
@@ -82,14 +82,11 @@ for (const store of STORES) {
       const member = await s.member('pager', admin)
       st = openStore(s.config.databaseUrl)
       await bulkLoadKeys(st, { total: 900, memberKeys: 600, memberUserId: member.id, fleets: 4, otherUsers: 5 })
-      const a = await st.db
-        .selectFrom('user')
-        .select(['id', 'actor_id'])
-        .where('role', '=', 'admin')
-        .executeTakeFirstOrThrow()
+      // The principals the server itself builds (with the member's organization memberships).
+      const principal = (token: string) => s.kw.services.auth.authenticate(token, null)
       viewers = [
-        ['member', userViewer('member', member.id, member.actorId)],
-        ['admin', userViewer('admin', a.id, a.actor_id)],
+        ['member', await principal(member.token)],
+        ['admin', await principal(admin)],
       ]
     })
     after(async () => {

@@ -50,6 +50,7 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     previousHashExpiresAt: null,
     contextRule: null,
     identity: null,
+    holderUserId: 1,
   }
 }
 
@@ -76,6 +77,7 @@ describe('compact verification cache entries', () => {
       previousHashExpiresAt: null,
       contextRule: null,
       identity: null,
+      holderUserId: 1,
     })
   })
 

@@ -156,7 +156,8 @@ for (const store of STORES) {
 
     it('a nested $top pages each parent in SQL: only the page leaves the database (20,000 keys behind one owner)', async (t) => {
       const { db, dialect, rows } = recordingDb(s.config.databaseUrl)
-      const p = userViewer('member', member.id, member.actorId)
+      // The principal the server builds for the member (with their organization memberships).
+      const p = await s.kw.services.auth.authenticate(member.token, null)
       const cases: [shape: string, parents: (d: ODataRow[]) => ODataRow[][], top: number][] = [
         // 1,700 devices per fleet: each fleet gets its first 5 by uuid.
         [
@@ -229,7 +230,7 @@ for (const store of STORES) {
         // A member's rows are found through the visibility subquery and indexes: on SQLite no table is scanned at all.
         // An admin sees every row, so the outer query may scan; what runs per outer row must still seek.
         const viewers = [
-          { p: userViewer('member', member.id, member.actorId), anyScan: dialect === 'sqlite' },
+          { p: await s.kw.services.auth.authenticate(member.token, null), anyScan: dialect === 'sqlite' },
           { p: userViewer('admin', adminUser.id, adminUser.actor_id), anyScan: false },
         ]
         for (const [shape, { p, anyScan }] of shapes.flatMap((sh) => viewers.map((v) => [sh, v] as const))) {
