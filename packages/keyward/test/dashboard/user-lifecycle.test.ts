@@ -102,6 +102,8 @@ describe('dashboard: settings and user lifecycle (Chromium, SQLite)', () => {
     await page.getByRole('dialog').getByLabel(`Type "${ada.email}" to confirm`).fill(ada.email)
     await page.getByRole('button', { name: 'Delete user' }).click()
     await page.getByText(`${ada.email} is deleted; their personal keys are revoked.`).waitFor()
+    // The list reloads after the message: wait (up to the page's timeout) for the deleted user's row to go.
+    await actions.waitFor({ state: 'detached' })
     assert.equal(await actions.count(), 0)
     assert.equal((await api(base, 'POST', '/v1/keys/verify', admin, { key: key.key })).body.code, 'REVOKED')
 
