@@ -24,15 +24,18 @@ export interface ChargeOptions<Req> {
 /** The largest cost the verify endpoint accepts; the middlewares hold the app to the same bound. */
 const MAX_COST = 1_000_000_000
 
+/** The charge of a middleware given neither option: one shared empty request, nothing built per call. */
+const NO_CHARGE: LimitRequest = Object.freeze({})
+
 /**
- * A function that computes the limit request of each request from the options: nothing when
- * neither option is given (so the cached path allocates nothing new). A cost that is not an
+ * A function that computes the limit request of each request from the options (`NO_CHARGE`
+ * when neither is given, so the verify call is what it was before these options). A cost that is not an
  * integer in 0…1e9 is the app's bug, not the client's: it throws, and the middleware passes
  * the error on (a negative cost would otherwise give credits back).
  */
 export function chargeOf<Req>(opts: ChargeOptions<Req>): (req: Req) => LimitRequest {
   const { ratelimits, cost } = opts
-  if (ratelimits === undefined && cost === undefined) return () => ({})
+  if (ratelimits === undefined && cost === undefined) return () => NO_CHARGE
   return (req) => {
     const out: LimitRequest = {}
     const limits = typeof ratelimits === 'function' ? ratelimits(req) : ratelimits
