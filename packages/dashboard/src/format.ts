@@ -108,3 +108,6 @@ export function describeDetails(details: Record<string, unknown>): string {
 /** An id from the URL, or null when it cannot be one (`/keys/abc`): that is a not-found page, not an API error. */
 export const idParam = (raw: string | undefined): number | null =>
   raw && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null
+
+/** A number field's text as the API expects it; an unparsable entry is sent as is (NaN), so the API names the field. */
+export const typedNumber = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s))

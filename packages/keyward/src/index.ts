@@ -15,6 +15,9 @@ export type {
   VerifyCallOptions,
   CallContext,
   TrustProxy,
+  ChargeOptions,
+  LimitCharge,
+  PerRequest,
 } from './verifier/index.js'
 export { createKeyward, type Keyward } from './server.js'
 export { loadConfig, type Config } from './config.js'

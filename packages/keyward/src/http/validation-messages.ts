@@ -49,16 +49,24 @@ const FIELD_LABELS: Record<string, string> = {
   '/grace_period_s': 'The grace period (seconds)',
 }
 
-/** `/name` → "Name"; `/scopes/0` → "Scopes item 1"; `/a_b_s` → "A b (s)"; root → "The request". */
+/** A property name in words: `window_s` → "window (s)". */
+const words = (name: string) => name.replace(/_s$/, ' (s)').replace(/_/g, ' ')
+
+/** A field of one named limit (`/ratelimits/0/limit`), which forms show as rows numbered from 1. */
+const LIMIT_FIELD = /^\/ratelimits\/(\d+)\/(\w+)$/
+
+/**
+ * `/name` → "Name"; `/scopes/0` → "Scopes item 1"; `/a_b_s` → "A b (s)"; `/ratelimits/0/window_s` →
+ * "Rate limit 1: the window (s)"; root → "The request".
+ */
 export function fieldLabel(path: string): string {
   const known = FIELD_LABELS[path]
   if (known) return known
+  const limit = LIMIT_FIELD.exec(path)
+  if (limit) return `Rate limit ${Number(limit[1]) + 1}: the ${words(limit[2]!)}`
   const parts = path.split('/').filter(Boolean)
   if (parts.length === 0) return 'The request'
-  const words = parts.map((p) =>
-    /^\d+$/.test(p) ? `item ${Number(p) + 1}` : p.replace(/_s$/, ' (s)').replace(/_/g, ' '),
-  )
-  const text = words.join(' ')
+  const text = parts.map((p) => (/^\d+$/.test(p) ? `item ${Number(p) + 1}` : words(p))).join(' ')
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 

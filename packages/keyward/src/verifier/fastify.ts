@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { VerifyResult } from '../core/verify-result.js'
 import type { KeywardVerifier } from './index.js'
 import { callContext } from './call-context.js'
+import { type ChargeOptions, chargeOf } from './charge.js'
 import { keyFromHeaders, refusalOf } from './refusal.js'
 
 declare module 'fastify' {
@@ -11,8 +12,11 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the Fastify plugin. */
-export interface KeywardFastifyOptions {
+/**
+ * Options of the Fastify plugin. `ratelimits` and `cost` are charged per request, as by `POST /v1/keys/verify`;
+ * a function of the request sees it in `onRequest` (route and headers such as `content-length`; no parsed body).
+ */
+export interface KeywardFastifyOptions extends ChargeOptions<FastifyRequest> {
   verifier: KeywardVerifier
   /** Scopes every request's key must hold. */
   scopes?: readonly string[]
@@ -30,12 +34,13 @@ export const keywardFastify: FastifyPluginAsync<KeywardFastifyOptions> = async (
     opts.extractKey ??
     ((req: FastifyRequest) => keyFromHeaders(req.headers.authorization, header(req.headers['x-api-key'])))
   const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : undefined
+  const charge = chargeOf(opts)
   app.decorateRequest('apiKey', null)
   // Callback style, not async: a cached key is answered by `verifySync` without a promise.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const key = extract(req)
     // `req.ip` follows the app's own `trustProxy`: without it, X-Forwarded-For is not believed.
-    const call = { scopes, context: callContext(req.ip, req.headers.origin) }
+    const call = { scopes, context: callContext(req.ip, req.headers.origin), ...charge(req) }
     const now = key === null ? null : opts.verifier.verifySync(key, call)
     if (now !== undefined) return admit(req, reply, now, done)
     opts.verifier.verify(key!, call).then((result) => admit(req, reply, result, done), done)

@@ -9,6 +9,7 @@ import { openVerifyStack } from '../services/verify-stack.js'
 export type { VerifyCode, VerifyResult, RateLimitState } from '../core/verify-result.js'
 export type { CallContext } from '../core/restrictions.js'
 export type { TrustProxy } from './call-context.js'
+export type { ChargeOptions, LimitCharge, PerRequest } from './charge.js'
 
 /** Settings of an embedded verifier; everything but `databaseUrl` has the server's default. */
 export interface VerifierConfig extends Partial<

@@ -1,11 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { VerifyResult } from '../core/verify-result.js'
-import type { KeywardVerifier } from './index.js'
+import type { KeywardVerifier, VerifyCallOptions } from './index.js'
 import { type TrustProxy, callContext, clientIp, compileTrust } from './call-context.js'
+import { type ChargeOptions, chargeOf } from './charge.js'
 import { keyFromHeaders, refusalOf } from './refusal.js'
 
-/** Options of the Node http / Express-style middleware. */
-export interface KeywardMiddlewareOptions {
+/**
+ * Options of the Node http / Express-style middleware. `ratelimits` and `cost` are charged per request, as by
+ * `POST /v1/keys/verify`; a function of the request sees what the middlewares before this one set.
+ */
+export interface KeywardMiddlewareOptions extends ChargeOptions<VerifiedRequest> {
   verifier: KeywardVerifier
   /** Scopes every request's key must hold. */
   scopes?: readonly string[]
@@ -32,11 +36,17 @@ export function keywardMiddleware(opts: KeywardMiddlewareOptions) {
     ((req: IncomingMessage) => keyFromHeaders(req.headers.authorization, first(req.headers['x-api-key'])))
   const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : undefined
   const trust = compileTrust(opts.trustProxy)
+  const charge = chargeOf(opts)
   const ipOf = (req: VerifiedRequest) =>
     opts.trustProxy === undefined && typeof req.ip === 'string' ? req.ip : clientIp(req, trust)
   return (req: VerifiedRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     const key = extract(req)
-    const call = { scopes, context: callContext(ipOf(req), req.headers.origin) }
+    let call: VerifyCallOptions
+    try {
+      call = { scopes, context: callContext(ipOf(req), req.headers.origin), ...charge(req) }
+    } catch (e) {
+      return next(e) // the app's cost function failed, or gave a cost out of range
+    }
     // A cached key is answered by `verifySync`: no promise, `next()` in the same tick.
     const now = key === null ? null : opts.verifier.verifySync(key, call)
     if (now !== undefined) return admit(req, res, next, now)

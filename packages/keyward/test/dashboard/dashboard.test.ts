@@ -103,14 +103,14 @@ describe('dashboard (Chromium, SQLite)', () => {
     assert.equal(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), 'true')
 
     await page.getByLabel('Name', { exact: true }).fill('limited')
-    await page.getByLabel('Limit requests').check()
-    await page.getByLabel('Requests', { exact: true }).fill('0')
+    await page.getByRole('button', { name: 'Add limit' }).click()
+    const row = page.getByRole('group', { name: 'Limit 1' })
+    await row.getByLabel('Limit name').fill('default')
+    await row.getByLabel('Limit', { exact: true }).fill('0')
     await page.getByRole('button', { name: 'Create key' }).click()
-    const rateError = page
-      .locator('.field', { has: page.getByLabel('Requests', { exact: true }) })
-      .locator('.field-error')
+    const rateError = row.locator('.field-error')
     await rateError.waitFor()
-    assert.match(await rateError.innerText(), /^The rate limit must be at least 1$/)
+    assert.match(await rateError.innerText(), /^Rate limit 1: the limit must be at least 1$/)
     assert.equal((await api(base, 'GET', '/v1/keys', admin)).body.total, 0, 'nothing was created')
   })
 
@@ -120,8 +120,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByLabel('Description (optional)').fill('Billing backend')
     await page.getByLabel('Scopes').fill('read:users, write:users')
     await page.getByLabel('30 days').check()
-    await page.getByLabel('Limit requests').check()
-    await page.getByLabel('Requests', { exact: true }).fill('100')
+    // The refused form above left its draft, limit row included: it comes back as typed.
+    const row = page.getByRole('group', { name: 'Limit 1' })
+    assert.equal(await row.getByLabel('Limit name').inputValue(), 'default', 'the draft kept the limit row')
+    await row.getByLabel('Limit', { exact: true }).fill('100')
     await page.getByLabel('Limit the number of verifications').check()
     await page.getByLabel('Uses left').fill('500')
     await page.getByLabel('Refill automatically').check()

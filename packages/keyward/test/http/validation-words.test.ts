@@ -100,5 +100,16 @@ for (const store of STORES) {
         assert.doesNotMatch(e.message, /must NOT|must match|instancePath|invalid body/)
       }
     })
+
+    it('names a named limit by its row, as the dashboard numbers them', async () => {
+      const ok = { name: 'default', limit: 10, window_s: 60 }
+      const e = await refused('POST', '/v1/keys', { name: 'rows', ratelimits: [ok, { ...ok, name: 'b', limit: 0 }] })
+      assert.deepEqual(
+        e.details.map((d) => [d.field, d.message]),
+        [['body.ratelimits.1.limit', 'Rate limit 2: the limit must be at least 1']],
+      )
+      const w = await refused('POST', '/v1/identities', { external_id: 'rows', ratelimits: [{ name: 'a', limit: 1 }] })
+      assert.equal(w.message, 'Rate limit 1: the window (s) is required')
+    })
   })
 }

@@ -29,13 +29,15 @@ async function measure(name: string, l: KeyRateLimiter): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     ms.A.push(await time(PER_ROUND, (i) => l.consumeFor(`${tag}a${i % 50}`, big, 60)))
     ms.B.push(
-      await time(PER_ROUND, (i) => l.consumeAll([{ counter: `${tag}b${i % 50}`, limit: big, windowS: 60, cost: 1 }])),
+      await time(PER_ROUND, (i) =>
+        l.consumeAll([{ counter: `${tag}b${i % 50}`, group: `${tag}${i % 50}`, limit: big, windowS: 60, cost: 1 }]),
+      ),
     )
     ms.C.push(
       await time(PER_ROUND, (i) =>
         l.consumeAll([
-          { counter: `${tag}c${i % 50}`, limit: big, windowS: 60, cost: 1 },
-          { counter: `${tag}d${i % 50}`, limit: big, windowS: 60, cost: 5 },
+          { counter: `${tag}c${i % 50}`, group: `${tag}${i % 50}`, limit: big, windowS: 60, cost: 1 },
+          { counter: `${tag}d${i % 50}`, group: `${tag}${i % 50}`, limit: big, windowS: 60, cost: 5 },
         ]),
       ),
     )

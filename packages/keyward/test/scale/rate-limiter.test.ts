@@ -65,14 +65,16 @@ const freshKeyId = () => nextKeyId++
 
 /** A key's single `default` limit, as verification checks it. */
 async function consume(l: KeyRateLimiter, keyId: number, limit: number, windowS: number) {
-  const r = await l.consumeAll([{ counter: `k${keyId}:default:${limit}/${windowS}`, limit, windowS, cost: 1 }])
+  const r = await l.consumeAll([
+    { counter: `k${keyId}:default:${limit}/${windowS}`, group: `k${keyId}`, limit, windowS, cost: 1 },
+  ])
   return { allowed: r.allowed, state: r.states[0]! }
 }
 
 /** Two limits of one key, tight `a` (cost 1) and loose `b` (cost 2), checked as one step. */
 const pair = (keyId: number, a: number, b: number, costB = 2) => [
-  { counter: `k${keyId}:a:${a}/60`, limit: a, windowS: 60, cost: 1 },
-  { counter: `k${keyId}:b:${b}/60`, limit: b, windowS: 60, cost: costB },
+  { counter: `k${keyId}:a:${a}/60`, group: `k${keyId}`, limit: a, windowS: 60, cost: 1 },
+  { counter: `k${keyId}:b:${b}/60`, group: `k${keyId}`, limit: b, windowS: 60, cost: costB },
 ]
 
 for (const b of backends) {
@@ -166,7 +168,7 @@ for (const b of backends) {
     it('charges a cost, refuses a cost that does not fit without taking it, and lets cost 0 peek', async () => {
       const l = await open()
       const id = freshKeyId()
-      const c = (cost: number) => [{ counter: `k${id}:c:10/60`, limit: 10, windowS: 60, cost }]
+      const c = (cost: number) => [{ counter: `k${id}:c:10/60`, group: `k${id}`, limit: 10, windowS: 60, cost }]
       assert.equal((await l.consumeAll(c(7))).states[0]!.remaining, 3)
       const tooMuch = await l.consumeAll(c(4))
       assert.equal(tooMuch.allowed, false)

@@ -2,8 +2,8 @@ import type { ApiError, ApiKey } from '../../api'
 import { Field } from '../ui'
 import { ExpiryField } from './ExpiryField'
 import { IdentityField } from './IdentityField'
+import { NamedLimitsField } from './NamedLimitsField'
 import { type KeyFormState, fieldError } from './key-form-state'
-import { RateLimitField } from './RateLimitField'
 import { RestrictionsField } from './RestrictionsField'
 import { UsageLimitField } from './UsageLimitField'
 
@@ -67,7 +67,7 @@ export function KeyFields({
         )}
       </Field>
       <ExpiryField form={form} set={set} error={error} current={current} />
-      <RateLimitField form={form} set={set} error={error} />
+      <NamedLimitsField form={form} set={set} error={error} />
       <UsageLimitField form={form} set={set} error={error} />
       <RestrictionsField form={form} set={set} error={error} />
       <IdentityField form={form} set={set} error={error} />

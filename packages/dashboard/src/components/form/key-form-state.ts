@@ -1,5 +1,7 @@
 /** The key form's state (text as typed) and its conversion to the API's fields. */
 import type { ApiError, ApiKey, KeyLimits } from '../../api'
+import { typedNumber } from '../../format'
+import { type LimitRow, limitOfRow, limitRowOf } from '../limits/limit-rows'
 
 /** Expiry choices: presets, a custom date, never, or (when editing) leave it as it is. */
 export type ExpiryChoice = 'keep' | '7d' | '30d' | '1y' | 'never' | 'custom'
@@ -16,9 +18,8 @@ export interface KeyFormState {
   scopes: string
   expiry: ExpiryChoice
   customExpiry: string
-  rateLimitOn: boolean
-  rateLimit: string
-  rateWindowS: string
+  /** Every named limit of the key (`default` among them when it has one), as typed. */
+  limits: LimitRow[]
   usageOn: boolean
   remaining: string
   refillOn: boolean
@@ -45,9 +46,7 @@ export const emptyKeyForm: KeyFormState = {
   scopes: '',
   expiry: 'never',
   customExpiry: '',
-  rateLimitOn: false,
-  rateLimit: '100',
-  rateWindowS: '60',
+  limits: [],
   usageOn: false,
   remaining: '1000',
   refillOn: false,
@@ -66,9 +65,7 @@ export function keyFormOf(k: ApiKey): KeyFormState {
     description: k.description ?? '',
     scopes: k.scopes.join(' '),
     expiry: 'keep',
-    rateLimitOn: k.rate_limit !== null,
-    rateLimit: String(k.rate_limit?.limit ?? 100),
-    rateWindowS: String(k.rate_limit?.window_s ?? 60),
+    limits: k.ratelimits.map(limitRowOf),
     usageOn: k.remaining !== null,
     remaining: String(k.remaining ?? 1000),
     refillOn: k.refill !== null,
@@ -80,9 +77,6 @@ export function keyFormOf(k: ApiKey): KeyFormState {
   }
 }
 
-/** A number field's text as the API expects it; an unparsable entry is sent as is, so the API names the field. */
-const int = (s: string): number => (s.trim() === '' ? Number.NaN : Number(s))
-
 /** `expires_at` for the chosen option (undefined = unchanged). */
 export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | undefined {
   if (f.expiry === 'keep') return undefined
@@ -93,10 +87,13 @@ export function expiresAtOf(f: KeyFormState, now = Date.now()): string | null | 
 
 const entries = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
-/** Rate limit (the `default` named limit), usage limit, refill, identity and restrictions as the API's fields (null clears them). */
+/**
+ * Named limits (the whole list, `default` included: never `rate_limit` too), usage limit, refill, identity and
+ * restrictions as the API's fields (null or `[]` clears them).
+ */
 export function limitsOf(
   f: KeyFormState,
-): Required<Pick<KeyLimits, 'rate_limit' | 'remaining' | 'refill' | 'identity_id' | 'restrictions'>> {
+): Required<Pick<KeyLimits, 'ratelimits' | 'remaining' | 'refill' | 'identity_id' | 'restrictions'>> {
   const ip = entries(f.ipAllow)
   const origin = entries(f.originAllow)
   return {
@@ -105,9 +102,12 @@ export function limitsOf(
       ip.length + origin.length === 0
         ? null
         : { ...(ip.length > 0 && { ip_allow: ip }), ...(origin.length > 0 && { origin_allow: origin }) },
-    rate_limit: f.rateLimitOn ? { limit: int(f.rateLimit), window_s: int(f.rateWindowS) } : null,
-    remaining: f.usageOn ? int(f.remaining) : null,
-    refill: f.usageOn && f.refillOn ? { amount: int(f.refillAmount), interval_s: int(f.refillIntervalS) } : null,
+    ratelimits: f.limits.map(limitOfRow),
+    remaining: f.usageOn ? typedNumber(f.remaining) : null,
+    refill:
+      f.usageOn && f.refillOn
+        ? { amount: typedNumber(f.refillAmount), interval_s: typedNumber(f.refillIntervalS) }
+        : null,
   }
 }
 

@@ -35,7 +35,7 @@ export class RedisLimitCounters implements LimitCounters {
   ) {}
 
   async consumeAll(checks: readonly LimitCheck[]): Promise<LimitOutcome> {
-    const keys = checks.map((c) => `${this.prefix}kwl:${c.counter}`)
+    const keys = checks.map((c) => redisCounterKey(this.prefix, c))
     const args = checks.flatMap((c) => [c.limit, c.windowS * 1000, c.cost])
     const now = Date.now()
     const out = (await this.client.eval(SCRIPT, keys.length, ...keys, ...args)) as number[]
@@ -44,4 +44,14 @@ export class RedisLimitCounters implements LimitCounters {
     const r = decide(checks, windows)
     return { allowed: out[0] === 1, states: r.states }
   }
+}
+
+/**
+ * A counter's Redis key. `{group}` is a hash tag: Redis Cluster hashes only the text between the
+ * first braces, so every key of one script call lands in one slot (a script's keys must). The
+ * text before it (the prefix and `kwl:`) is the same for all of them, so a prefix that holds a
+ * tag of its own only moves them all to its slot together.
+ */
+export function redisCounterKey(prefix: string, c: Pick<LimitCheck, 'group' | 'counter'>): string {
+  return `${prefix}kwl:{${c.group}}:${c.counter}`
 }

@@ -4,6 +4,12 @@ import type { RateLimitState } from '../../core/verify-result.js'
 export interface LimitCheck {
   /** The counter's name, unique per (subject, limit name, limit, window): a changed limit starts afresh. */
   counter: string
+  /**
+   * The subject every check of one verification shares: its identity's when the key has one,
+   * else the key's. Redis stores a call's counters under this hash tag, so one script touches
+   * one Redis Cluster slot (a key linked to another identity starts its own windows afresh).
+   */
+  group: string
   limit: number
   windowS: number
   cost: number

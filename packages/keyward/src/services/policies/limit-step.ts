@@ -111,12 +111,14 @@ function legacyState(list: CheckedLimit[]): RateLimitState | undefined {
 function checksOf(found: KeyLookup, req: LimitRequest): NamedCheck[] {
   const asked = new Map((req.ratelimits ?? []).map((r) => [r.name, r.cost ?? 1]))
   const out: NamedCheck[] = []
+  // One slot group per call (see LimitCheck.group): the identity's counters are the same keys for all its keys.
+  const group = found.identity ? `i${found.identity.id}` : `k${found.key.id}`
   const add = (on: NamedCheck['on'], id: number, list: readonly NamedLimit[]) => {
     for (const l of list) {
       const cost = asked.get(l.name) ?? (l.auto_apply ? 1 : undefined)
       if (cost === undefined) continue
       const counter = `${on === 'key' ? 'k' : 'i'}${id}:${l.name}:${l.limit}/${l.window_s}`
-      out.push({ counter, limit: l.limit, windowS: l.window_s, cost, name: l.name, on })
+      out.push({ counter, group, limit: l.limit, windowS: l.window_s, cost, name: l.name, on })
     }
   }
   add('key', found.key.id, found.key.ratelimits)
