@@ -107,14 +107,20 @@ export async function signedInDashboard(env: Record<string, string> = {}): Promi
 }> {
   const { kw, base, tmp } = await startServer(env)
   const browser = await launchChromium()
+  const admin = await login(base, ADMIN.email, ADMIN.password)
+  const page = await signIn(browser, base, ADMIN.email, ADMIN.password)
+  return { kw, base, tmp, browser, page, admin, close: async () => (await browser.close(), await kw.close()) }
+}
+
+/** A new browser context signed in through the login form (its own sessionStorage), on the keys page. */
+export async function signIn(browser: Browser, base: string, email: string, password: string): Promise<Page> {
   const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
   ctx.setDefaultTimeout(10_000)
   const page = await ctx.newPage()
-  const admin = await login(base, ADMIN.email, ADMIN.password)
   await page.goto('/')
-  await page.getByLabel('Email or username').fill(ADMIN.email)
-  await page.getByLabel('Password').fill(ADMIN.password)
+  await page.getByLabel('Email or username').fill(email)
+  await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: 'API keys' }).waitFor()
-  return { kw, base, tmp, browser, page, admin, close: async () => (await browser.close(), await kw.close()) }
+  return page
 }
