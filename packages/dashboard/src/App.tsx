@@ -15,6 +15,8 @@ import { KeysPage } from './pages/KeysPage'
 import { LoginPage } from './pages/LoginPage'
 import { SettingsPage } from './pages/SettingsPage'
 import { UsersPage } from './pages/UsersPage'
+import { WebhookDetailPage } from './pages/WebhookDetailPage'
+import { WebhooksPage } from './pages/WebhooksPage'
 import { SessionProvider, useSession } from './session'
 
 function Shell() {
@@ -40,6 +42,8 @@ function Shell() {
             <Route path="/devices" element={<DevicesPage />} />
             <Route path="/devices/:id" element={<DeviceDetailPage />} />
             <Route path="/members" element={<MembersPage />} />
+            <Route path="/webhooks" element={<WebhooksPage />} />
+            <Route path="/webhooks/:id" element={<WebhookDetailPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route
               path="/users"

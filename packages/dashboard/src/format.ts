@@ -11,6 +11,13 @@ export function displayStatus(k: Pick<ApiKey, 'status' | 'expires_at'>, now = Da
   return k.status
 }
 
+/**
+ * Whether a key was revoked because it was reported leaked: the server writes the reason
+ * `leaked (<via>…)` then (KeyService.respondToLeak). Keys only disabled or noted for a leak
+ * carry no mark in the list data; their page shows the leak from the audit trail.
+ */
+export const revokedForLeak = (k: Pick<ApiKey, 'revoked_reason'>) => k.revoked_reason?.startsWith('leaked (') ?? false
+
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /** A timestamp for people, or a dash for none. */

@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import type { ApiKey, KeySortField, SortOrder } from '../api'
 import { useDirectory } from '../directory'
-import { displayStatus, relative, when } from '../format'
+import { displayStatus, revokedForLeak, relative, when } from '../format'
 import { StatusBadge } from './ui'
 
 /** The order a table shows, and how to ask for another. */
@@ -73,6 +73,11 @@ export function KeysTable({ keys, showOwner = true, sort }: { keys: ApiKey[]; sh
               </td>
               <td data-label="Status">
                 <StatusBadge status={displayStatus(k)} />
+                {revokedForLeak(k) && (
+                  <span className="badge badge-leaked" title={k.revoked_reason ?? undefined}>
+                    leaked
+                  </span>
+                )}
               </td>
               <td data-label="Created">{when(k.created_at)}</td>
               <td data-label="Last used">

@@ -1,11 +1,26 @@
 import { useState } from 'react'
+import { ConfirmClose } from './SecretConfirmClose'
 import { Modal } from './ui'
 
 /**
  * Shows a new key's secret once, with a copy button and a clear warning that it will not be shown again.
  * Escape and a click outside do not throw the secret away: they ask first (the secret exists nowhere else).
  */
-export function SecretDialog({ secret, title, onDone }: { secret: string | null; title: string; onDone: () => void }) {
+export function SecretDialog({
+  secret,
+  title,
+  onDone,
+  noun = 'key',
+  why = 'Keyward stores only its hash.',
+}: {
+  secret: string | null
+  title: string
+  onDone: () => void
+  /** What the secret is, in the warnings ("key", "signing secret"). */
+  noun?: string
+  /** Why it cannot be shown again. */
+  why?: string
+}) {
   const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
   const [asking, setAsking] = useState(false)
   const done = () => {
@@ -25,12 +40,12 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
   return (
     <Modal open={secret !== null} title={title} onClose={done} onDismiss={() => setAsking(true)} guarded>
       <p className="warning" role="note">
-        <strong>Copy this key now. You will not see it again:</strong> Keyward stores only its hash.
+        <strong>Copy this {noun} now. You will not see it again:</strong> {why}
       </p>
       <div className="secret-row">
         <input
           className="secret"
-          aria-label="Secret key"
+          aria-label={noun === 'key' ? 'Secret key' : noun[0]!.toUpperCase() + noun.slice(1)}
           readOnly
           value={secret ?? ''}
           data-testid="secret"
@@ -41,11 +56,11 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
         </button>
       </div>
       <p aria-live="polite" className="hint">
-        {copied === 'yes' && 'The key is on your clipboard.'}
-        {copied === 'failed' && 'Copying was not allowed here: select the key and copy it by hand.'}
+        {copied === 'yes' && `The ${noun} is on your clipboard.`}
+        {copied === 'failed' && `Copying was not allowed here: select the ${noun} and copy it by hand.`}
       </p>
       {asking ? (
-        <ConfirmClose onClose={done} onStay={() => setAsking(false)} />
+        <ConfirmClose noun={noun} onClose={done} onStay={() => setAsking(false)} />
       ) : (
         <div className="actions">
           <button type="button" onClick={done}>
@@ -54,24 +69,5 @@ export function SecretDialog({ secret, title, onDone }: { secret: string | null;
         </div>
       )}
     </Modal>
-  )
-}
-
-/** The question asked when the secret dialog is dismissed without "I have stored it". */
-function ConfirmClose({ onClose, onStay }: { onClose: () => void; onStay: () => void }) {
-  return (
-    <div className="confirm-close" role="alert">
-      <p>
-        <strong>You will not see this key again — close anyway?</strong>
-      </p>
-      <div className="actions">
-        <button type="button" className="danger" onClick={onClose}>
-          Close anyway
-        </button>
-        <button type="button" className="primary" autoFocus onClick={onStay}>
-          Back to the key
-        </button>
-      </div>
-    </div>
   )
 }

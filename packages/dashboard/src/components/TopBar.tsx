@@ -31,6 +31,8 @@ export function TopBar() {
         <NavLink to="/applications">Applications</NavLink>
         <NavLink to="/devices">Devices</NavLink>
         <NavLink to="/members">Members</NavLink>
+        {/* Everyone may manage webhooks: members their own, admins all (the server decides which). */}
+        <NavLink to="/webhooks">Webhooks</NavLink>
         <OrgSwitcher />
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}

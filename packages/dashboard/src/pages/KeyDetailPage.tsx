@@ -6,6 +6,7 @@ import { KeyActions, type KeyDialog } from '../components/key/KeyActions'
 import { KeyActivity } from '../components/key/KeyActivity'
 import { KeyEditForm } from '../components/key/KeyEditForm'
 import { KeyFacts } from '../components/key/KeyFacts'
+import { LeakBanner } from '../components/key/LeakBanner'
 import { RevokeDialog } from '../components/key/RevokeDialog'
 import { RollDialog } from '../components/key/RollDialog'
 import { useKeyAction } from '../components/key/useKeyAction'
@@ -44,6 +45,7 @@ function KeyPage({ id }: { id: number }) {
       <p className="crumbs">
         <Link to="/keys">API keys</Link> /
       </p>
+      <LeakBanner k={k} onRevoke={() => open('revoke')} />
       <header className="page-head">
         <h1 id="key-title">
           {k.name ?? <em>unnamed key</em>} <StatusBadge status={displayStatus(k)} />

@@ -43,14 +43,24 @@ export function screenshotDir(tmp: string): string {
   return dir
 }
 
-/** A real Keyward server on a temp SQLite file, listening on a random port, serving the built dashboard. */
-export async function startServer(): Promise<{ kw: Keyward; base: string; tmp: string }> {
+/**
+ * A real Keyward server on a temp SQLite file, listening on a random port, serving the built dashboard;
+ * `env` adds settings (`KEYWARD_WEBHOOK_ALLOW_PRIVATE`, say).
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+): Promise<{ kw: Keyward; base: string; tmp: string }> {
   // Build the dashboard if it is missing or stale (the root `npm test` has done it already; a lone run may not have).
   execFileSync(process.execPath, [join(DEFAULT_DASHBOARD_DIR, '..', 'scripts', 'ensure-build.mjs')], {
     stdio: 'inherit',
   })
   const db = await freshDatabase('sqlite')
-  const config = loadConfig({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'silent', KEYWARD_USAGE_FLUSH_MS: '50' })
+  const config = loadConfig({
+    KEYWARD_DATABASE_URL: db.url,
+    KEYWARD_LOG_LEVEL: 'silent',
+    KEYWARD_USAGE_FLUSH_MS: '50',
+    ...env,
+  })
   const kw = await createKeyward(config, { logger: false, dashboardDir: DEFAULT_DASHBOARD_DIR })
   await kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
   await kw.app.listen({ host: '127.0.0.1', port: 0 })
@@ -86,7 +96,7 @@ export async function login(base: string, email: string, password: string): Prom
 }
 
 /** A server, Chromium, and a page signed in as the admin through the login form; `close` ends them all. */
-export async function signedInDashboard(): Promise<{
+export async function signedInDashboard(env: Record<string, string> = {}): Promise<{
   kw: Keyward
   base: string
   tmp: string
@@ -95,16 +105,22 @@ export async function signedInDashboard(): Promise<{
   admin: string
   close: () => Promise<void>
 }> {
-  const { kw, base, tmp } = await startServer()
+  const { kw, base, tmp } = await startServer(env)
   const browser = await launchChromium()
+  const admin = await login(base, ADMIN.email, ADMIN.password)
+  const page = await signIn(browser, base, ADMIN.email, ADMIN.password)
+  return { kw, base, tmp, browser, page, admin, close: async () => (await browser.close(), await kw.close()) }
+}
+
+/** A new browser context signed in through the login form (its own sessionStorage), on the keys page. */
+export async function signIn(browser: Browser, base: string, email: string, password: string): Promise<Page> {
   const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
   ctx.setDefaultTimeout(10_000)
   const page = await ctx.newPage()
-  const admin = await login(base, ADMIN.email, ADMIN.password)
   await page.goto('/')
-  await page.getByLabel('Email or username').fill(ADMIN.email)
-  await page.getByLabel('Password').fill(ADMIN.password)
+  await page.getByLabel('Email or username').fill(email)
+  await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: 'API keys' }).waitFor()
-  return { kw, base, tmp, browser, page, admin, close: async () => (await browser.close(), await kw.close()) }
+  return page
 }

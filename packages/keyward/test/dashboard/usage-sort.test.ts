@@ -151,6 +151,8 @@ describe('dashboard usage chart and sorting (Chromium, SQLite)', () => {
     const first = await names()
     await page.getByRole('button', { name: 'Next →' }).click()
     await page.getByText('page 2 of 2').waitFor()
+    // The pager's line changes with the cursor, before the second page's rows arrive: wait for those.
+    await page.locator('table.keys tbody tr td[data-label="Name"]', { hasText: 'pg-25' }).waitFor()
     const second = await names()
     assert.deepEqual(
       [...first, ...second],

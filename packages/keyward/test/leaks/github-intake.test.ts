@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { createHash, sign, type KeyObject } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { generateKey } from '../../src/core/key-format.js'
 import { STORES, TestServer } from '../helpers.js'
-
-/** A P-256 key pair as GitHub holds one, and its entry in the public-keys document. */
-function githubKey(id: string, isCurrent = true): { privateKey: KeyObject; entry: object } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-  return {
-    privateKey,
-    entry: { key_identifier: id, key: publicKey.export({ type: 'spki', format: 'pem' }), is_current: isCurrent },
-  }
-}
+import { githubHeaders, githubKey } from './github-key.js'
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
@@ -31,9 +23,7 @@ for (const store of STORES) {
     /** Sends `matches` signed by `key` under identifier `id` (GitHub's headers), as raw bytes. */
     const report = (matches: unknown, key: KeyObject | null = current.privateKey, id = 'current-id') => {
       const body = JSON.stringify(matches)
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'github-public-key-identifier': id }
-      if (key) headers['github-public-key-signature'] = sign('sha256', Buffer.from(body), key).toString('base64')
-      return s.request('POST', '/v1/leaks/github', { body, headers })
+      return s.request('POST', '/v1/leaks/github', { body, headers: githubHeaders(body, key, id) })
     }
 
     before(async () => {

@@ -12,6 +12,8 @@ export type Behaviour = 'ok' | 'hang' | 'redirect' | { failFirst: number } | { h
 /** A real HTTP webhook receiver on loopback that records what it gets and answers per `behaviour`. */
 export class Receiver {
   readonly received: Received[] = []
+  /** When set, every request from now on is answered with this status (a receiver that starts failing). */
+  answer: number | null = null
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -24,6 +26,7 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
         r!.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+        if (r!.answer !== null) return res.writeHead(r!.answer).end()
         if (behaviour === 'hang') return // never answers
         if (behaviour === 'redirect') return res.writeHead(307, { location: `${r!.url}/elsewhere` }).end()
         if (typeof behaviour === 'object' && 'hangFirst' in behaviour && r!.received.length <= behaviour.hangFirst)

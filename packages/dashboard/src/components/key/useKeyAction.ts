@@ -1,22 +1,25 @@
 import { useState } from 'react'
 import { type ApiError, type ApiKey, toApiError } from '../../api'
 
-/** One lifecycle action at a time on a key page: busy flag, the last error, and a notice once it is done. */
-export interface KeyAction {
+/**
+ * One lifecycle action at a time on a key page (or a webhook's, with `T` = Webhook): busy flag,
+ * the last error, and a notice once it is done.
+ */
+export interface KeyAction<T = ApiKey> {
   busy: boolean
   error: ApiError | null
   notice: string
   setError(e: ApiError | null): void
   /** Runs `run`; on success hands the updated key to `onKey` and shows `what`. Resolves whether it succeeded. */
-  act(what: string, run: () => Promise<ApiKey | void>): Promise<boolean>
+  act(what: string, run: () => Promise<T | void>): Promise<boolean>
 }
 
 /** The state behind a key page's buttons and dialogs. */
-export function useKeyAction(onKey: (k: ApiKey) => void): KeyAction {
+export function useKeyAction<T = ApiKey>(onKey: (k: T) => void): KeyAction<T> {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
   const [notice, setNotice] = useState('')
-  const act = async (what: string, run: () => Promise<ApiKey | void>) => {
+  const act = async (what: string, run: () => Promise<T | void>) => {
     setBusy(true)
     setError(null)
     try {

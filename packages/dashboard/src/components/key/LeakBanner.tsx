@@ -1,0 +1,62 @@
+import type { ApiKey, AuditEvent } from '../../api'
+import { when } from '../../format'
+import { useSession } from '../../session'
+import { useLoad } from '../ui'
+
+/** Who reported the leak, in words (the event's `via`). */
+const VIA: Record<string, string> = {
+  github: 'GitHub secret scanning',
+  'self-report': 'someone holding the secret (POST /v1/keys/leaked)',
+}
+
+/** A detail of the event as plain text; React escapes it, and a reported URL is never made a link. */
+const text = (e: AuditEvent, name: string) => (typeof e.details[name] === 'string' ? e.details[name] : null)
+
+/**
+ * The first thing on a key's page when its audit trail holds a `key.leaked` event: when and
+ * where it was reported, what Keyward did, and, while the key still works, a way to revoke it.
+ */
+export function LeakBanner({ k, onRevoke }: { k: ApiKey; onRevoke: () => void }) {
+  const { api } = useSession()
+  const leaks = useLoad(
+    async () =>
+      (await api.audit({ target_id: String(k.id), action: 'key.leaked', limit: 20 })).events.filter(
+        (e) => e.target_type === 'api_key',
+      ),
+    [api, k.id, k.updated_at],
+  )
+  const latest = leaks.data?.[0]
+  if (!latest) return null
+  const live = k.status !== 'revoked'
+  return (
+    <div className="leak-banner" role="alert" aria-labelledby="leak-title">
+      <h2 id="leak-title">
+        This key was reported leaked
+        {leaks.data!.length > 1 && ` (${leaks.data!.length} reports; the latest is shown)`}
+      </h2>
+      <dl>
+        <dt>Reported</dt>
+        <dd>{when(latest.at)}</dd>
+        <dt>By</dt>
+        <dd>{VIA[text(latest, 'via') ?? ''] ?? text(latest, 'via') ?? 'unknown'}</dd>
+        <dt>Where</dt>
+        <dd>
+          {text(latest, 'url') ? <code>{text(latest, 'url')}</code> : 'not given'}
+          {text(latest, 'source') && ` (source: ${text(latest, 'source')})`}
+        </dd>
+        <dt>What Keyward did</dt>
+        <dd>{text(latest, 'action') ?? 'unknown'}</dd>
+      </dl>
+      {live ? (
+        <p>
+          <strong>The key still works.</strong>{' '}
+          <button type="button" className="danger" onClick={onRevoke}>
+            Revoke it now
+          </button>
+        </p>
+      ) : (
+        <p>The key is revoked: it is refused everywhere.</p>
+      )}
+    </div>
+  )
+}
