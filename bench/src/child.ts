@@ -34,7 +34,7 @@ export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string
   const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
   const proc = spawn(
     process.execPath,
-    ['--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })],
+    [...profiling(), '--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   live.add(proc)
@@ -65,6 +65,12 @@ export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string
     stats: () => ask('stats'),
     stop: () => stopProcess(proc),
   }
+}
+
+/** `BENCH_CPU_PROF=<dir>`: every target writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
+function profiling(): string[] {
+  const dir = process.env.BENCH_CPU_PROF
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {

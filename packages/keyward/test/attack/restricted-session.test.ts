@@ -29,7 +29,7 @@ for (const store of STORES) {
         payload: body === undefined ? undefined : JSON.stringify(body),
       })
 
-    it('the session cannot be used, nor mint an unrestricted key, from outside ip_allow', async () => {
+    it('the session cannot be used, nor mint an unrestricted key, from outside ip_allow', async (t) => {
       const k = await s.createKey(admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
       const login = await at('203.0.113.9', 'POST', `${REALM}/app/kw/auth/providers/api-key/login`, null, {
         key: k.key,
@@ -54,10 +54,21 @@ for (const store of STORES) {
       const session = await at(outside, 'POST', `${REALM}/auth/session`, rt)
       const fresh = session.statusCode === 201 ? (JSON.parse(session.body).access_token as string) : null
       const list = fresh ? await at(outside, 'GET', `${REALM}/auth/api_keys`, fresh) : null
-      console.log(
-        `# outside: mint ${mint.statusCode}, refresh ${session.statusCode}, list with fresh token ${list?.statusCode}`,
+      t.diagnostic(
+        `outside: mint ${mint.statusCode}, refresh ${session.statusCode}, list with fresh token ${list?.statusCode}`,
       )
       assert.ok(!list || list.statusCode >= 400, `BROKEN: fresh access token lists keys from ${outside}: ${list?.body}`)
+      // The session is the key's: from outside ip_allow it renews nothing and reads nothing, as the key itself.
+      assert.equal(session.statusCode, 401, `refresh from ${outside}: ${session.body}`)
+      const listed = await at(outside, 'GET', `${REALM}/auth/api_keys`, rt)
+      assert.equal(listed.statusCode, 401, `list with the refresh token from ${outside}: ${listed.body}`)
+      // From inside, the same session works.
+      const inside = await at('203.0.113.9', 'POST', `${REALM}/auth/session`, rt)
+      assert.equal(inside.statusCode, 201, inside.body)
+      const access = JSON.parse(inside.body).access_token as string
+      const profile = await at(outside, 'GET', `${REALM}/auth/profile`, access)
+      assert.equal(profile.statusCode, 401, `profile with an access token from ${outside}: ${profile.body}`)
+      assert.equal((await at('203.0.113.9', 'GET', `${REALM}/auth/profile`, access)).statusCode, 200)
     })
   })
 }

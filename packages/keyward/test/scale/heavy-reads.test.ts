@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import { availableParallelism, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
-import { STORES, TestServer } from '../helpers.js'
+import { ADMIN, STORES, freshDatabase } from '../helpers.js'
 import { bulkInsertKeys } from './bulk-keys.js'
+import { type Served, serve } from './spawn-server.js'
 
 /** The requests that stalled a node before the read pool: each must answer 2xx/4xx within 5 s. */
 const contains120 = Array.from({ length: 120 }, (_, i) => `contains(name,'zq${i}')`).join(' or ')
@@ -39,6 +41,9 @@ const ADVERSARIAL: [
   ],
 ]
 
+/** How long each adversarial request is sent over and over while the verification stream runs. */
+const ADVERSARY_MS = 1_000
+
 /** Verifies one key over and over (one request in flight) until stopped; resolves with each latency in ms. */
 function verifyStream(base: string, token: string, key: string): { stop(): Promise<number[]> } {
   const latencies: number[] = []
@@ -65,41 +70,77 @@ function verifyStream(base: string, token: string, key: string): { stop(): Promi
   }
 }
 
-/** The slowest of the verifications made in half a second with nothing else running: what the machine allows. */
+/** The slowest of the verifications made in a second with nothing else running: what the machine allows. */
 async function verifyAlone(base: string, token: string, key: string): Promise<number> {
   const stream = verifyStream(base, token, key)
-  await new Promise((r) => setTimeout(r, 500))
+  await new Promise((r) => setTimeout(r, ADVERSARY_MS))
   return Math.max(...(await stream.stop()))
 }
 
 /**
- * 50 ms, the target, on a machine where verifications alone stay under 15 ms. On one so loaded
- * that they do not (a shared runner: 2 cores, load average 20, where verifications alone took up
- * to 340 ms), scheduling noise dominates, and the bound is what still separates a free event loop
- * from a blocked one: 250 ms or three times the quiet maximum. A heavy read on the event loop
- * held verifications for its whole run: 2 to 43 s.
+ * 50 ms, the target, on a quiet machine: load average below the core count and verifications
+ * alone under 15 ms. On a loaded one (a shared runner: 2 cores, load average 10–20, where
+ * verifications alone took up to 340 ms, and a quiet second alone proves little) scheduling noise
+ * dominates, and the bound is what still separates a free event loop from a blocked one: 250 ms or
+ * three times the quiet maximum. A heavy read on the event loop held verifications for its whole
+ * run: 2 to 43 s.
  */
-const latencyBound = (alone: number): number => (alone <= 15 ? 50 : Math.max(250, 3 * alone))
+const latencyBound = (alone: number): number =>
+  alone <= 15 && loadavg()[0]! < availableParallelism() ? 50 : Math.max(250, 3 * alone)
+
+/** A JSON call to the served node; throws on a status ≥ 300 (set-up only). */
+async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
+  const headers: Record<string, string> = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const json = await r.json()
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+async function login(base: string, email: string, password: string): Promise<string> {
+  return (await call(base, 'POST', '/v1/auth/login', undefined, { email, password })).access_token
+}
+
+async function member(base: string, admin: string, name: string): Promise<{ actorId: number; token: string }> {
+  const [email, password] = [`${name}@example.com`, `${name}-password-1`]
+  const u = await call(base, 'POST', '/v1/users', admin, { email, password })
+  return { actorId: u.actor_id, token: await login(base, email, password) }
+}
+
+/** Sends one request over and over for `ms` (at least once); resolves with each status, body and duration. */
+async function adversary(url: string, token: string, ms: number) {
+  const answers: { status: number; body: string; took: number }[] = []
+  for (const t0 = performance.now(); answers.length === 0 || performance.now() - t0 < ms;) {
+    const t = performance.now()
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+    answers.push({ status: res.status, body: await res.text(), took: performance.now() - t })
+  }
+  return answers
+}
 
 for (const store of STORES) {
-  describe(`heavy reads never stall verification (${store}, 100,000 keys)`, () => {
-    let s: TestServer
-    let base: string
-    let member: string
+  // The node runs in its own process (`keyward serve`), as in production: the verification stream
+  // and the adversary measure the server's event loop, not the test runner's.
+  describe(`heavy reads never stall verification (${store}, 100,000 keys, keyward serve)`, () => {
+    let db: Awaited<ReturnType<typeof freshDatabase>>
+    let node: Served
+    let memberToken: string
     let adminToken: string
     let other: { token: string; key: string }
     before(async () => {
-      s = await TestServer.start(store)
-      base = await s.listen()
-      const admin = await s.adminToken()
-      const heavy = await s.member('heavy', admin)
-      const o = await s.member('other', admin)
-      other = { token: o.token, key: (await s.createKey(o.token, { name: 'verified' })).key }
-      member = heavy.token
-      const bulk = await s.member('bulk', admin)
-      adminToken = admin
+      db = await freshDatabase(store)
+      node = await serve(db.url)
+      const base = node.base
+      adminToken = await login(base, ADMIN.email, ADMIN.password)
+      const heavy = await member(base, adminToken, 'heavy')
+      const o = await member(base, adminToken, 'other')
+      other = { token: o.token, key: (await call(base, 'POST', '/v1/keys', o.token, { name: 'verified' })).key }
+      memberToken = heavy.token
+      const bulk = await member(base, adminToken, 'bulk')
       // Its own connection, without the server's statement budget: loading 100,000 rows is not a request.
-      const loader = openStore(s.config.databaseUrl)
+      const loader = openStore(db.url)
       try {
         await bulkInsertKeys(loader, heavy.actorId, 20_000, 'heavy')
         await bulkInsertKeys(loader, bulk.actorId, 80_000, 'bulk')
@@ -109,31 +150,33 @@ for (const store of STORES) {
       // Warm the other tenant's verification path (session and key cached), and start both readers, before measuring.
       await verifyStream(base, other.token, other.key).stop()
       await Promise.all(
-        [1, 2].map(() => fetch(`${base}/v1/keys?limit=1`, { headers: { authorization: `Bearer ${member}` } })),
+        [1, 2].map(() => fetch(`${base}/v1/keys?limit=1`, { headers: { authorization: `Bearer ${memberToken}` } })),
       )
     })
-    after(() => s?.close())
+    after(async () => {
+      node?.proc.kill('SIGTERM')
+      await node?.exited
+      await db?.drop()
+    })
 
     for (const [what, path, as, check] of ADVERSARIAL) {
-      it(`${what}: answers 2xx/4xx within 5 s while another tenant's verifications stay under 50 ms`, async (t) => {
-        const alone = await verifyAlone(base, other.token, other.key)
+      it(`${what}: answers 2xx/4xx within 5 s, sent for ${ADVERSARY_MS} ms while another tenant's verifications stay under 50 ms`, async (t) => {
+        const alone = await verifyAlone(node.base, other.token, other.key)
         const bound = latencyBound(alone)
-        const stream = verifyStream(base, other.token, other.key)
-        const t0 = performance.now()
-        const res = await fetch(base + path, {
-          headers: { authorization: `Bearer ${as === 'admin' ? adminToken : member}` },
-        })
-        const body = await res.text()
-        const took = performance.now() - t0
+        const stream = verifyStream(node.base, other.token, other.key)
+        const answers = await adversary(node.base + path, as === 'admin' ? adminToken : memberToken, ADVERSARY_MS)
         const latencies = await stream.stop()
         const max = Math.max(...latencies)
+        const slowest = Math.max(...answers.map((a) => a.took))
         t.diagnostic(
-          `${res.status} in ${took.toFixed(0)} ms; ${latencies.length} verifications meanwhile, max ${max.toFixed(1)} ms (alone: max ${alone.toFixed(1)} ms; bound ${bound.toFixed(0)} ms)`,
+          `${answers.length} × ${answers[0]!.status}, slowest ${slowest.toFixed(0)} ms; ${latencies.length} verifications meanwhile, max ${max.toFixed(1)} ms (alone: max ${alone.toFixed(1)} ms; load ${loadavg()[0]!.toFixed(1)}; bound ${bound.toFixed(0)} ms)`,
         )
-        assert.ok(res.status >= 200 && res.status < 500, `status ${res.status}: ${body.slice(0, 300)}`)
-        check?.(res.status, body)
-        assert.ok(took < 5_000, `took ${took} ms`)
-        assert.ok(latencies.length >= 1, 'the verification stream ran during the request')
+        for (const a of answers) {
+          assert.ok(a.status >= 200 && a.status < 500, `status ${a.status}: ${a.body.slice(0, 300)}`)
+          check?.(a.status, a.body)
+        }
+        assert.ok(slowest < 5_000, `took ${slowest} ms`)
+        assert.ok(latencies.length >= 10, 'the verification stream ran throughout')
         assert.ok(max <= bound, `a verification took ${max} ms (bound ${bound} ms)`)
       })
     }

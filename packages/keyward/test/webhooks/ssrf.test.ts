@@ -28,6 +28,29 @@ describe('webhook SSRF guard', () => {
       assert.equal(isRefusedAddress(a), false, a)
   })
 
+  it('refuses IPv6 spellings that embed or translate a private IPv4 address, and non-global IPv6 ranges', () => {
+    // Each reaches (or may reach) a host the v4 list refuses: IPv4-compatible (::/96), 6to4 (2002::/16),
+    // Teredo (2001::/32), NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48), SIIT (::ffff:0:0:0/96);
+    // then ranges outside global unicast (2000::/3): site-local, discard, documentation.
+    const refused = [
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '2002:7f00:1::',
+      '2002:a9fe:a9fe::1',
+      '2001:0:4136:e378:8000:63bf:80ff:fffe',
+      '64:ff9b::7f00:1',
+      '64:ff9b:1::7f00:1',
+      '::ffff:0:a9fe:a9fe',
+      'fec0::1',
+      '100::1',
+      '2001:db8::1',
+    ]
+    for (const a of refused) assert.equal(isRefusedAddress(a), true, a)
+    for (const a of ['198.51.100.7', '192.0.2.1', '240.0.0.1', '255.255.255.255'])
+      assert.equal(isRefusedAddress(a), true, a)
+    assert.equal(isRefusedAddress('2a00:1450:4001:80b::200e'), false)
+  })
+
   it('refuses such targets at creation, by literal address or by what the name resolves to (400 webhook_target_refused)', async () => {
     for (const url of [
       'http://127.0.0.1:8080/x',
@@ -36,6 +59,8 @@ describe('webhook SSRF guard', () => {
       'http://169.254.169.254/latest/meta-data',
       'http://10.0.0.1/',
       'http://[::ffff:7f00:1]/',
+      'http://[::127.0.0.1]/',
+      'http://[2002:7f00:1::]/',
       'http://user:pw@example.com/',
       'file:///etc/passwd',
     ]) {

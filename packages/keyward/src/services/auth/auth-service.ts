@@ -115,7 +115,7 @@ export class AuthService {
   async authenticate(token: string, context: CallContext | null): Promise<Principal> {
     // A session the database cannot answer for is 503, not 500: the client retries (a logout included).
     if (token.startsWith(SESSION_PREFIX))
-      return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token)))
+      return unlessUnavailable('authentication', () => this.sessionCache.principal(hashSecret(token), context))
     const r = await this.verifier.verify(token, context ? { context } : undefined)
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') {

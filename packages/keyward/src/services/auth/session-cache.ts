@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { keyStatus, narrowScopes } from '../../core/policy.js'
+import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Owner, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyLookup } from '../../store/key-repository.js'
@@ -13,6 +14,11 @@ const TOUCH_INTERVAL_MS = 60_000
 const TOUCHED_LIMIT = 10_000
 
 const unknownSession = () => new KeywardError('unauthorized', 'session expired or unknown; log in again')
+const outsideRestrictions = () =>
+  new KeywardError(
+    'unauthorized',
+    'the API key this session was opened with may not be used from here (FORBIDDEN_CONTEXT)',
+  )
 const deadOrigin = () =>
   new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
 
@@ -49,8 +55,8 @@ export class SessionCache {
     private readonly orgRoles: Pick<OrgRepository, 'rolesOf'>,
   ) {}
 
-  /** The principal of a native session token's hash, or 401. */
-  async principal(tokenHash: string): Promise<Principal> {
+  /** The principal of a native session token's hash, used from `context`, or 401. */
+  async principal(tokenHash: string, context: CallContext | null): Promise<Principal> {
     const s = await this.session(tokenHash)
     if (!s || Date.parse(s.expiresAt) <= this.clock.now().getTime()) throw unknownSession() // invariant 2
     const user = await this.user(s.userId)
@@ -58,12 +64,15 @@ export class SessionCache {
     this.touch(s.id)
     const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
     if (!s.origin) return base
-    const key = await this.liveOrigin(s.origin) // invariant 4
+    const key = await this.liveOrigin(s.origin, context) // invariant 4
     return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
   }
 
-  /** The origin key's lookup while the secret it was opened with still verifies, else 401 (invariant 4). */
-  async liveOrigin(origin: CredentialOrigin): Promise<KeyLookup> {
+  /**
+   * The origin key's lookup while the secret it was opened with still verifies, and may be used
+   * from `context` (its restrictions, as the verifier checks them for the key itself), else 401 (invariant 4).
+   */
+  async liveOrigin(origin: CredentialOrigin, context: CallContext | null): Promise<KeyLookup> {
     const found = await this.verifier.lookupHash(origin.keyHash)
     const now = this.clock.now()
     if (!found || found.key.id !== origin.keyId || keyStatus(found.key, now) !== 'active') throw deadOrigin()
@@ -73,6 +82,7 @@ export class SessionCache {
       !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > now.getTime())
     )
       throw deadOrigin()
+    if (found.contextRule && !found.contextRule.allows(context ?? undefined)) throw outsideRestrictions()
     return found
   }
 

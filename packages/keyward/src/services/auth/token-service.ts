@@ -92,7 +92,7 @@ export class TokenService {
     ip: string | null,
   ): Promise<RealmLogin> {
     const user = await this.auth.checkPassword(email, password, ip)
-    return this.openRealm('local-userpass', user.actorId, null, deviceId, ip, null)
+    return this.openRealm('local-userpass', user.actorId, null, deviceId, atIp(ip), null)
   }
 
   /**
@@ -100,7 +100,6 @@ export class TokenService {
    * key one of its application (Realm's server user). Any other key, or a refused one, is a 401.
    */
   async realmLoginKey(key: string, deviceId: string | null, context: CallContext): Promise<RealmLogin> {
-    const ip = context.ip ?? null
     const p = await this.auth.authenticate(key, context).catch((e: unknown) => {
       throw e instanceof KeywardError && e.code === 'unauthorized'
         ? new KeywardError('unauthorized', 'invalid API key')
@@ -110,7 +109,7 @@ export class TokenService {
     if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null)
       throw new KeywardError('unauthorized', 'invalid API key')
     // The session lives only while this very secret verifies (DESIGN.md, "Sessions record their origin").
-    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, ip, {
+    return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, context, {
       keyId: p.keyId,
       keyHash: hashSecret(key),
     })
@@ -130,12 +129,12 @@ export class TokenService {
         retryAfterS: Math.max(1, Math.ceil(e.msBeforeNext / 1000)),
       })
     }
-    return this.openRealm('anon-user', null, null, deviceId, ip, null)
+    return this.openRealm('anon-user', null, null, deviceId, atIp(ip), null)
   }
 
   /** A new access token for a live Realm refresh token (which is not rotated: realm-web keeps using it). */
-  async realmRefresh(refreshToken: string | null): Promise<string> {
-    const session = await this.realmSession(refreshToken)
+  async realmRefresh(refreshToken: string | null, context: CallContext): Promise<string> {
+    const session = await this.realmSession(refreshToken, context)
     return this.signAccess(session)
   }
 
@@ -149,7 +148,8 @@ export class TokenService {
       return found
     })
     if (!row) return
-    const session = await this.resolve(row).catch(() => null) // for the audit entry only: a dead origin is fine here
+    // For the audit entry only: a dead origin, or a logout from outside its key's restrictions, is fine here.
+    const session = await this.resolve(row, atIp(ip)).catch(() => null)
     await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', {
       type: 'realm_session',
       id: row.id,
@@ -157,16 +157,16 @@ export class TokenService {
     })
   }
 
-  /** The Realm session named by a refresh token, or 401. */
-  async realmSession(refreshToken: string | null): Promise<TokenSession> {
+  /** The Realm session named by a refresh token, used from `context`, or 401. */
+  async realmSession(refreshToken: string | null, context: CallContext): Promise<TokenSession> {
     if (!refreshToken) throw dead()
     const row = await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now())
     if (!row) throw dead()
-    return this.resolve(row)
+    return this.resolve(row, context)
   }
 
   /** The Realm session of a JWT access token (signature, `exp`, and the session still alive), or 401. */
-  async realmSessionOfAccess(accessToken: string | null): Promise<TokenSession> {
+  async realmSessionOfAccess(accessToken: string | null, context: CallContext): Promise<TokenSession> {
     if (!accessToken) throw dead()
     let sid: unknown
     try {
@@ -180,7 +180,7 @@ export class TokenService {
     }
     const row = typeof sid === 'number' ? await this.refreshTokens.findById(sid) : undefined
     if (!row || row.face !== 'realm' || row.expires_at <= this.now()) throw dead()
-    return this.resolve(row)
+    return this.resolve(row, context)
   }
 
   /** Fluxbase sign-in: a native session token plus a refresh token that renews it. */
@@ -210,7 +210,8 @@ export class TokenService {
    * Renews a Fluxbase session: a new access token and a rotated refresh token
    * (a used one is refused), and the previous access token ends.
    */
-  async fluxbaseRefresh(refreshToken: string, ip: string | null): Promise<RefreshableSession> {
+  async fluxbaseRefresh(refreshToken: string, context: CallContext): Promise<RefreshableSession> {
+    const ip = context.ip ?? null
     const invalid = () => new KeywardError('unauthorized', 'Invalid or expired refresh token')
     const oldHash = hashSecret(refreshToken)
     const row = await this.refreshTokens.findLive(oldHash, 'fluxbase', this.now())
@@ -220,7 +221,7 @@ export class TokenService {
     // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
     const origin = originOf(row)
     if (origin)
-      await this.auth.sessionCache.liveOrigin(origin).catch(() => {
+      await this.auth.sessionCache.liveOrigin(origin, context).catch(() => {
         throw invalid()
       })
     const s = await this.auth.openSession(user, ip, origin)
@@ -260,9 +261,10 @@ export class TokenService {
     actorId: number | null,
     scopes: string[] | null,
     deviceId: string | null,
-    ip: string | null,
+    context: CallContext,
     origin: CredentialOrigin | null,
   ): Promise<RealmLogin> {
+    const ip = context.ip ?? null
     const refreshToken = newRefreshToken()
     const row = await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken),
@@ -282,7 +284,7 @@ export class TokenService {
       origin_key_id: origin?.keyId ?? null,
       origin_key_hash: origin?.keyHash ?? null,
     })
-    const session = await this.resolve(row)
+    const session = await this.resolve(row, context)
     await this.audit.record(
       { principal: session.principal, ip },
       'auth.realm_login',
@@ -292,7 +294,8 @@ export class TokenService {
     return { session, accessToken: await this.signAccess(session), refreshToken }
   }
 
-  private async resolve(row: RefreshTokenRow): Promise<TokenSession> {
+  /** The session of a live refresh-token row, used from `context` (a key-opened session obeys its key's restrictions). */
+  private async resolve(row: RefreshTokenRow, context: CallContext): Promise<TokenSession> {
     const base = {
       id: row.id,
       provider: row.provider as SessionProvider,
@@ -308,7 +311,7 @@ export class TokenService {
     const origin = originOf(row)
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
     const key = origin
-      ? await this.auth.sessionCache.liveOrigin(origin).catch(() => {
+      ? await this.auth.sessionCache.liveOrigin(origin, context).catch(() => {
           throw dead()
         })
       : null
@@ -359,3 +362,6 @@ export class TokenService {
 function newRefreshToken(): string {
   return REFRESH_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
 }
+
+/** The context of a call known only by its address. */
+const atIp = (ip: string | null): CallContext => (ip ? { ip } : {})

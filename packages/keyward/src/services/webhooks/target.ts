@@ -1,42 +1,25 @@
 import { type LookupAddress, lookup } from 'node:dns'
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import { KeywardError } from '../../core/errors.js'
 
 /**
- * The SSRF guard. Addresses a webhook may never reach (unless `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`):
- * unspecified, loopback, private (RFC 1918, ULA), carrier-grade NAT, link-local (cloud metadata
- * at 169.254.169.254), benchmarking, multicast and reserved ranges. IPv4-mapped IPv6 is checked as IPv4.
+ * The SSRF guard. A webhook may only reach global unicast addresses (unless
+ * `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`): ipaddr.js's special-purpose registry (IANA's) refuses
+ * unspecified, loopback, private, ULA, carrier-grade NAT, link-local (cloud metadata at
+ * 169.254.169.254), benchmarking, documentation, multicast, broadcast and reserved ranges, and the
+ * IPv6 ranges that embed or translate an IPv4 address (6to4, Teredo, NAT64, SIIT); IPv6 must
+ * also lie in 2000::/3, which leaves out IPv4-compatible `::a.b.c.d`, the local-use NAT64 prefix,
+ * site-local `fec0::/10` and whatever the registry does not name. IPv4-mapped IPv6 is judged as IPv4.
  */
-const REFUSED = new BlockList()
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const)
-  REFUSED.addSubnet(net, bits, 'ipv4')
-for (const [net, bits] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const)
-  REFUSED.addSubnet(net, bits, 'ipv6')
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
 
 /** Whether an IP address is one a webhook may not reach. */
 export function isRefusedAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
-  if (mapped) return isRefusedAddress(mapped)
-  const family = isIP(address)
-  if (family === 0) return true
-  return REFUSED.check(address, family === 4 ? 'ipv4' : 'ipv6')
+  if (isIP(address) === 0) return true
+  const ip = ipaddr.process(address)
+  if (ip.range() !== 'unicast') return true
+  return ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)
 }
 
 /** A `webhook_target_refused` error naming why. */

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { KeywardError } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
 import type { RefreshableSession } from '../../../services/auth/token-service.js'
-import { bearerToken } from '../../auth.js'
+import { bearerToken, callContextOf } from '../../auth.js'
 import { fluxbaseCaller } from './caller.js'
 import { FluxbaseErrorBody, FluxbaseUserBody, toFluxbaseUser } from './wire.js'
 
@@ -52,7 +52,7 @@ export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services 
       },
       schema: { tags, security: [], body: RefreshBody, response: { 200: SessionBody, ...errors } },
     },
-    async (req) => sessionWire(await services.tokens.fluxbaseRefresh(req.body.refresh_token, req.ip)),
+    async (req) => sessionWire(await services.tokens.fluxbaseRefresh(req.body.refresh_token, callContextOf(req))),
   )
 
   // Ends the presented session; 200 even when it was already dead (the SDK clears its state anyway).

@@ -112,14 +112,15 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
   )
 
   app.get('/auth/profile', { schema: { tags, response: { 200: RealmProfileBody, ...errors } } }, async (req) =>
-    toRealmProfile(await tokens.realmSessionOfAccess(bearerToken(req))),
+    toRealmProfile(await tokens.realmSessionOfAccess(bearerToken(req), callContextOf(req))),
   )
 
   // Refresh: the refresh token is not rotated (realm-web keeps the old one).
   app.post(
     '/auth/session',
     { schema: { tags, response: { 201: Type.Object({ access_token: Type.String() }), ...errors } } },
-    async (req, reply) => reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req)) }),
+    async (req, reply) =>
+      reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req), callContextOf(req)) }),
   )
 
   // logOut: 204 (no body, no Content-Type) whatever the token (realm-web rejects logOut() on most errors);

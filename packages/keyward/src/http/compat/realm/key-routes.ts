@@ -5,7 +5,7 @@ import { KeywardError, notFound } from '../../../core/errors.js'
 import type { ApiKey } from '../../../core/types.js'
 import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
-import { bearerToken } from '../../auth.js'
+import { bearerToken, callContextOf } from '../../auth.js'
 import { keyIdErrors } from './errors.js'
 import { RealmCreatedKeyBody, RealmErrorBody, RealmKeyBody, fromRealmId, toRealmKey } from './wire.js'
 
@@ -33,7 +33,7 @@ export const realmKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
 
   /** The caller's context, or null for an anonymous session (which owns nothing). */
   const callerOf = async (req: FastifyRequest): Promise<RequestContext | null> => {
-    const { principal } = await tokens.realmSession(bearerToken(req))
+    const { principal } = await tokens.realmSession(bearerToken(req), callContextOf(req))
     return principal && { principal: { ...principal, role: 'member' }, ip: req.ip }
   }
   const ownKey = async (req: FastifyRequest, realmId: string): Promise<{ ctx: RequestContext; key: ApiKey }> => {
