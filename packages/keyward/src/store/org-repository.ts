@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { OrgRole } from '../core/types.js'
 import type { Dialect } from './database.js'
-import { type EndedKeys, OWNED_KEYS_CHUNK, endOwnedKeys } from './owned-keys.js'
+import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database, MembershipRow, OrganizationRow } from './schema.js'
 
 /** An organization as the domain sees it. */
@@ -149,7 +149,7 @@ export class OrgRepository {
       do {
         r = await endOwnedKeys(trx, this.dialect, org.actorId, { kind: 'delete' }, now)
         hashes.push(...r.hashes)
-      } while (r.ended === OWNED_KEYS_CHUNK)
+      } while (r.ended === ownedKeysChunk(this.dialect))
       await trx.deleteFrom('organization_membership').where('organization_id', '=', org.id).execute()
       await trx.deleteFrom('organization_invitation').where('organization_id', '=', org.id).execute()
       await trx.deleteFrom('organization').where('id', '=', org.id).execute()

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { WebhookOutbox } from '../../src/store/webhook-outbox.js'
-import { OWNED_KEYS_CHUNK } from '../../src/store/owned-keys.js'
+import { ownedKeysChunk } from '../../src/store/owned-keys.js'
 import { STORES, TestServer } from '../helpers.js'
 
 const ENV = { KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1' }
@@ -83,7 +83,7 @@ for (const store of STORES) {
       const imported = await s.request('POST', '/v1/keys/import', {
         token: owner.token,
         body: {
-          keys: Array.from({ length: OWNED_KEYS_CHUNK + 100 }, () => ({
+          keys: Array.from({ length: ownedKeysChunk(s.kw.services.store.dialect) + 100 }, () => ({
             owner: orgOwner,
             plaintext: `ext_${randomBytes(24).toString('hex')}`,
           })),
@@ -91,7 +91,7 @@ for (const store of STORES) {
       })
       assert.equal(imported.status, 200, imported.text)
       const ids = [live.id, ...(imported.body.keys as { id: number }[]).map((k) => k.id)].sort(byNumber)
-      assert.equal(ids.length, OWNED_KEYS_CHUNK + 101, 'more keys than one chunk')
+      assert.equal(ids.length, ownedKeysChunk(s.kw.services.store.dialect) + 101, 'more keys than one chunk')
       const personal = await s.createKey(owner.token) // the owner's own key stays
       assert.equal(
         (await verifyEverywhere(live.key)).every((v) => v.valid),
