@@ -24,7 +24,12 @@ export async function consumeCredits(
     const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
     await (db as unknown as Kysely<Pick<Database, 'api_key'>>)
       .updateTable(table as 'api_key')
-      .set({ remaining: refill.amount, last_refill_at: now.toISOString() })
+      .set({
+        remaining: refill.amount,
+        last_refill_at: now.toISOString(),
+        // A key's refill is a new usage budget (`key.usage_low` re-arms); identities keep no budget.
+        ...(table === 'api_key' && { usage_budget: refill.amount, usage_budget_at: now.toISOString() }),
+      })
       .where('id', '=', id)
       .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
       .where('remaining', 'is not', null)

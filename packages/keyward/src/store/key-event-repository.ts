@@ -25,16 +25,30 @@ export type KeyEventType = (typeof KEY_EVENT_TYPES)[number]
  * (invariant: an event row exists iff its change committed — `KeyService.recorded`).
  * `data` is the key's listing view, so no secret or hash can reach a webhook.
  */
-export async function appendKeyEvent(db: Kysely<Database>, type: KeyEventType, key: ApiKey, now: Date): Promise<void> {
+export function appendKeyEvent(db: Kysely<Database>, type: KeyEventType, key: ApiKey, now: Date): Promise<void> {
+  return appendKeyEvents(db, type, [key], now)
+}
+
+/** `appendKeyEvent` for many keys changed by one write (an owner's keys ending with it): one INSERT. */
+export async function appendKeyEvents(
+  db: Kysely<Database>,
+  type: KeyEventType,
+  keys: readonly ApiKey[],
+  now: Date,
+): Promise<void> {
+  if (keys.length === 0) return
+  const at = now.toISOString()
   await db
     .insertInto('key_event')
-    .values({
-      type,
-      key_id: key.id,
-      actor_id: key.actorId,
-      data: JSON.stringify(keyView(key, now)),
-      created_at: now.toISOString(),
-      dispatched_at: null,
-    })
+    .values(
+      keys.map((key) => ({
+        type,
+        key_id: key.id,
+        actor_id: key.actorId,
+        data: JSON.stringify(keyView(key, now)),
+        created_at: at,
+        dispatched_at: null,
+      })),
+    )
     .execute()
 }

@@ -209,6 +209,12 @@ export class KeyRepository {
     return r && rowToKey(r)
   }
 
+  /** Keys by id, in id order (ids not found are left out). */
+  async findByIds(ids: readonly number[]): Promise<ApiKey[]> {
+    if (ids.length === 0) return []
+    return (await this.selectKeys().where('api_key.id', 'in', ids).orderBy('api_key.id').execute()).map(rowToKey)
+  }
+
   async findWithHash(id: number): Promise<{ key: ApiKey; hash: string } | undefined> {
     const r = await this.selectKeys().where('api_key.id', '=', id).executeTakeFirst()
     return r && { key: rowToKey(r), hash: r.hash }

@@ -78,14 +78,16 @@ const MARKER: Record<ScheduledEventType, RawBuilder<string>> = {
   'key.expiring': col('expires_at'),
   'key.expired': col('expires_at'),
   'key.idle': sql<string>`coalesce(api_key.last_used_at, api_key.created_at)`,
-  'key.usage_low': sql<string>`coalesce(api_key.last_refill_at, api_key.created_at)`,
+  // The budget's time (migration 0014); keys from before it keep their old marker, so nothing repeats.
+  'key.usage_low': sql<string>`coalesce(api_key.usage_budget_at, api_key.last_refill_at, api_key.created_at)`,
 }
 
 const CONDITION: Record<ScheduledEventType, (b: SweepBounds) => Expression<SqlBool>> = {
   'key.expiring': (b) => sql`api_key.expires_at > ${b.now} and api_key.expires_at <= ${b.warnUntil}`,
   'key.expired': (b) => sql`api_key.expires_at <= ${b.now}`,
   'key.idle': (b) => sql`coalesce(api_key.last_used_at, api_key.created_at) <= ${b.idleSince}`,
-  // 10 % of what a refill restores; keys without a refill have no stored initial value to compare with.
+  // 10 % of what a refill restores, else of the budget the key was given (null before 0014: never low).
   'key.usage_low': () =>
-    sql`api_key.refill_amount is not null and api_key.remaining is not null and api_key.remaining * 10 <= api_key.refill_amount`,
+    sql`api_key.remaining is not null and coalesce(api_key.refill_amount, api_key.usage_budget) > 0
+      and api_key.remaining * 10 <= coalesce(api_key.refill_amount, api_key.usage_budget)`,
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { OrgRole } from '../core/types.js'
+import type { Dialect } from './database.js'
+import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database, MembershipRow, OrganizationRow } from './schema.js'
 
 /** An organization as the domain sees it. */
@@ -75,7 +77,10 @@ export async function freePersonalHandle(trx: Kysely<Database>, username: string
 
 /** Organizations and memberships (services/orgs/); invitations are `InvitationRepository`'s. */
 export class OrgRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   /** Creates a shared organization with `ownerUserId` as owner. */
   create(o: { handle: string; name: string; ownerUserId: number; at: string }): Promise<Organization> {
@@ -125,18 +130,30 @@ export class OrgRepository {
     return r !== undefined
   }
 
-  /** Deletes an organization, its keys, memberships and invitations; returns the deleted keys' hashes. */
-  async delete(org: Organization): Promise<string[]> {
+  /**
+   * Deletes one chunk of the organization's keys with their `key.deleted` events, in one
+   * transaction (`owned-keys.ts`); the service repeats it before `delete`, evicting each chunk.
+   */
+  deleteKeys(org: Organization, now: Date): Promise<EndedKeys> {
+    return this.db.transaction().execute((trx) => endOwnedKeys(trx, this.dialect, org.actorId, { kind: 'delete' }, now))
+  }
+
+  /**
+   * Deletes an organization, the keys it still owns (made since its last `deleteKeys`; each
+   * with its `key.deleted` event), memberships and invitations; returns the deleted keys' hashes.
+   */
+  async delete(org: Organization, now: Date): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
-      const keys = await trx
-        .deleteFrom('api_key')
-        .where('actor_id', '=', org.actorId)
-        .returning(['hash', 'previous_hash'])
-        .execute()
+      const hashes: string[] = []
+      let r: EndedKeys
+      do {
+        r = await endOwnedKeys(trx, this.dialect, org.actorId, { kind: 'delete' }, now)
+        hashes.push(...r.hashes)
+      } while (r.ended === ownedKeysChunk(this.dialect))
       await trx.deleteFrom('organization_membership').where('organization_id', '=', org.id).execute()
       await trx.deleteFrom('organization_invitation').where('organization_id', '=', org.id).execute()
       await trx.deleteFrom('organization').where('id', '=', org.id).execute()
-      return keys.flatMap((k) => (k.previous_hash ? [k.hash, k.previous_hash] : [k.hash]))
+      return hashes
     })
   }
 

@@ -108,6 +108,14 @@ export interface ApiKeyTable {
   refill_amount: number | null
   refill_interval_s: number | null
   last_refill_at: string | null
+  /**
+   * The usage budget the key was last given: `remaining` as set on create, import or PATCH, or
+   * the refill amount when a refill applied (migration 0014). Null: no budget, or a key from
+   * before 0014 whose initial value was never stored. `key.usage_low` compares `remaining` with it.
+   */
+  usage_budget: number | null
+  /** When that budget was given (or the refill changed): `key.usage_low` is emitted once per value. */
+  usage_budget_at: string | null
   last_used_at: string | null
   created_by_actor_id: number | null
   /** The key its creator authenticated with (directly or through a key-opened session); migration 0013. */

@@ -3,6 +3,7 @@ import { KeywardError } from '../core/errors.js'
 import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
+import { type EndedKeys, endOwnedKeys } from './owned-keys.js'
 import type { Database } from './schema.js'
 
 /** What a lifecycle change does to a user; the guard below decides whether it may. */
@@ -40,16 +41,20 @@ export class UserLifecycleRepository {
       if (isActiveAdmin(user) && !staysAdmin(user, c) && (await this.otherActiveAdmins(trx, userId)) === 0)
         throw lastAdmin()
       await trx.updateTable('user').set(patchOf(c, userId)).where('id', '=', userId).execute()
-      if (c.kind === 'delete')
-        await trx
-          .updateTable('api_key')
-          .set({ revoked_at: c.at, revoked_reason: 'user deleted', updated_at: c.at })
-          .where('actor_id', '=', user.actorId)
-          .where('revoked_at', 'is', null)
-          .execute()
       const after = await trx.selectFrom('user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
       return rowToUser(after)
     })
+  }
+
+  /**
+   * Revokes one chunk of a deleted user's live keys, each with its `key.revoked` event, in one
+   * transaction (`owned-keys.ts`); the service repeats it until none is left. Between the
+   * tombstone and the last chunk the keys already verify as DISABLED (the holder is deactivated).
+   */
+  revokeKeysOf(user: User, now: Date): Promise<EndedKeys> {
+    return this.db
+      .transaction()
+      .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
   }
 
   /** Replaces a live user's password hash; false when there is no such user. */

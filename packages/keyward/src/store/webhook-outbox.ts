@@ -129,6 +129,8 @@ async function subscribers(db: Kysely<Database>): Promise<Subscriber[]> {
     .selectFrom('webhook as w')
     .innerJoin('user as u', 'u.id', 'w.user_id')
     .select(['w.id', 'w.events', 'w.user_id', 'w.created_at', 'u.actor_id', 'u.role'])
+    // A deleted user (a tombstone, migration 0012) may see nothing: their webhooks stay for audit, silent.
+    .where('u.deleted_at', 'is', null)
     .execute()
   return rows.map((r) => ({ ...r, events: JSON.parse(r.events) as string[] }))
 }

@@ -77,5 +77,44 @@ for (const store of STORES) {
         .execute()
       assert.equal(JSON.parse(data!.data).id, idle.id)
     })
+
+    it('reports usage low at 10 % of the budget a key without refill was given, once per budget', async () => {
+      const k = await s.createKey(admin, { remaining: 20 })
+      const spend = async (n: number) => {
+        for (let i = 0; i < n; i++) assert.equal((await s.verify(admin, k.key)).valid, true)
+      }
+      await spend(17) // 3 left: above 10 % of 20
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), [])
+      await spend(1) // 2 left: 10 %
+      await sweep()
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low'])
+      await spend(2) // spent out: the same budget warns once
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low'])
+      clock.advance(1000) // the injected clock stands still between writes; a real one moves on
+      const r = await s.request('PATCH', `/v1/keys/${k.id}`, { token: admin, body: { remaining: 50 } })
+      assert.equal(r.status, 200, r.text)
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low', 'key.updated'], 'a new budget of 50 is not low')
+      await spend(45)
+      await sweep()
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low', 'key.updated', 'key.usage_low'])
+    })
+
+    it('re-arms usage low when a refill restores the budget', async () => {
+      const k = await s.createKey(admin, { remaining: 1, refill: { amount: 10, interval_s: 60 } })
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low'])
+      clock.advance(61_000)
+      assert.equal((await s.verify(admin, k.key)).remaining, 9, 'the refill applied on this verification')
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low'], '9 of 10 is not low')
+      for (let i = 0; i < 8; i++) await s.verify(admin, k.key)
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), ['key.usage_low', 'key.usage_low'])
+    })
   })
 }

@@ -10,6 +10,7 @@ import { type RequestContext, producerOf } from '../context.js'
 import type { PasswordLogin } from './password-login.js'
 import type { PasswordHasher } from './passwords.js'
 import type { SessionCache } from './session-cache.js'
+import { yieldToLoop } from '../keys/chunked-writes.js'
 
 /** The audit action of each lifecycle change. */
 const ACTION: Record<UserChange['kind'], string> = {
@@ -77,9 +78,17 @@ export class UserLifecycle {
     return this.change(ctx, id, { kind: 'reactivate' })
   }
 
-  /** Deletes a user: personal keys revoked (kept for audit), sessions ended, email released. */
+  /**
+   * Deletes a user: sessions ended, email released, personal keys revoked (kept for audit) chunk
+   * by chunk, each with its `key.revoked` event. The tombstone deactivates the user first, so
+   * every key is refused (DISABLED) from then on; once all are revoked, `forgetUser` evicts
+   * them from every node's cache again, so they answer REVOKED.
+   */
   async remove(ctx: RequestContext, id: number): Promise<void> {
-    await this.change(ctx, id, { kind: 'delete', at: this.now() })
+    const user = await this.change(ctx, id, { kind: 'delete', at: this.now() })
+    const now = this.clock.now()
+    while ((await this.users.revokeKeysOf(user, now)).ended > 0) await yieldToLoop()
+    await this.sessions.forgetUser(id)
   }
 
   private async change(ctx: RequestContext, id: number, c: UserChange): Promise<User> {

@@ -105,7 +105,7 @@ export class KeyImporter {
       meta,
       expires_at: inItem(i, () => normalizeDate(item.expires_at)),
       disabled_at: item.enabled === false ? now : null,
-      ...limitColumns(item, []),
+      ...limitColumns(item, [], now),
       last_refill_at: item.refill ? now : null,
       external_id: item.external_id ?? null,
       created_by_actor_id: ctx.principal.owner.actorId,

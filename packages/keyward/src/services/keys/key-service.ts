@@ -181,7 +181,7 @@ export class KeyService {
           remaining: null,
           refill_amount: null,
           refill_interval_s: null,
-          ...limitColumns(input, []),
+          ...limitColumns(input, [], now),
           identity_id: bounds.identityId,
           last_refill_at: input.refill ? now : null,
           last_used_at: null,
@@ -288,7 +288,7 @@ export class KeyService {
       remaining: input.remaining === undefined ? key.remaining : input.remaining,
       refill: input.refill === undefined ? key.refill : input.refill,
     })
-    const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits) }
+    const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits, this.clock.now().toISOString()) }
     if (input.name !== undefined) patch.name = input.name
     if (input.description !== undefined) patch.description = input.description
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
@@ -555,9 +555,15 @@ export function checkLimits(input: KeyLimits): void {
     throw invalid('refill needs a usage limit (remaining)')
 }
 
-/** The columns of a key's limits and restrictions (only those `input` names); `current`: its named limits now. */
-export function limitColumns(input: KeyLimits, current: ApiKey['ratelimits']): ApiKeyUpdate {
+/**
+ * The columns of a key's limits and restrictions (only those `input` names); `current`: its named
+ * limits now. Setting `remaining` gives the key a new usage budget, and a new refill changes it:
+ * both re-arm `key.usage_low` (once per budget, `store/key-sweep-repository.ts`).
+ */
+export function limitColumns(input: KeyLimits, current: ApiKey['ratelimits'], now: string): ApiKeyUpdate {
   const out: ApiKeyUpdate = {}
+  if (input.remaining !== undefined) out.usage_budget = input.remaining
+  if (input.remaining !== undefined || input.refill !== undefined) out.usage_budget_at = now
   const ratelimits = limitsAfter(current, input)
   if (ratelimits !== undefined) out.ratelimits = JSON.stringify(ratelimits)
   if (input.identity_id !== undefined) out.identity_id = input.identity_id

@@ -6,6 +6,7 @@ import type { Organization, OrgRepository } from '../../store/org-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { SessionCache } from '../auth/session-cache.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
+import { yieldToLoop } from '../keys/chunked-writes.js'
 import type { RequestContext } from '../context.js'
 import type { OrgDirectory } from './org-directory.js'
 
@@ -58,7 +59,8 @@ export class OrgService {
 
   /**
    * Owners delete an organization that owns no applications (move or delete them first: their
-   * devices and keys must not vanish with it). Its own keys are deleted and evicted on every node.
+   * devices and keys must not vanish with it). Its own keys are deleted, each with its
+   * `key.deleted` event, and evicted on every node.
    */
   async delete(ctx: RequestContext, id: number): Promise<void> {
     requireScope(ctx.principal, 'organizations:write')
@@ -68,7 +70,13 @@ export class OrgService {
     if (await this.orgs.hasApplications(org.id))
       throw new KeywardError('conflict', 'the organization still owns applications; delete them first')
     const members = await this.orgs.members(org.id)
-    await this.cache.invalidate(await this.orgs.delete(org))
+    const now = this.clock.now()
+    // Chunk by chunk (store/owned-keys.ts), each evicted on every node as it commits.
+    for (let r = await this.orgs.deleteKeys(org, now); r.ended > 0; r = await this.orgs.deleteKeys(org, now)) {
+      await this.cache.invalidate(r.hashes)
+      await yieldToLoop()
+    }
+    await this.cache.invalidate(await this.orgs.delete(org, now))
     for (const m of members) await this.sessions.forgetUser(m.userId)
     await this.record(ctx, org, 'organization.delete', { handle: org.handle })
   }

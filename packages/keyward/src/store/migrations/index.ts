@@ -12,6 +12,7 @@ import { namedLimits } from './0010_named_limits.js'
 import { organizations } from './0011_organizations.js'
 import { userLifecycle } from './0012_user_lifecycle.js'
 import { keyLineage } from './0013_key_lineage.js'
+import { usageBudget } from './0014_usage_budget.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -31,5 +32,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0011_organizations': organizations(dialect),
     '0012_user_lifecycle': userLifecycle(dialect),
     '0013_key_lineage': keyLineage(dialect),
+    '0014_usage_budget': usageBudget(dialect),
   }
 }

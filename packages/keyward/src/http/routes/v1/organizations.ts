@@ -44,10 +44,16 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     { schema: { tags, params: IdParams, body: UpdateOrganizationBody, response: { 200: OrganizationBody } } },
     async (req) => toOrganizationWire(await organizations.update(ctxOf(req), req.params.id, req.body)),
   )
-  app.delete('/organizations/:id', { schema: { tags, params: IdParams } }, async (req, reply) => {
-    await organizations.delete(ctxOf(req), req.params.id)
-    return reply.status(204).send()
-  })
+  const deleteDescription =
+    'Deletes an organization that owns no applications, with its keys (a key.deleted webhook event for each).'
+  app.delete(
+    '/organizations/:id',
+    { schema: { tags, params: IdParams, description: deleteDescription } },
+    async (req, reply) => {
+      await organizations.delete(ctxOf(req), req.params.id)
+      return reply.status(204).send()
+    },
+  )
 
   app.get(
     '/organizations/:id/members',

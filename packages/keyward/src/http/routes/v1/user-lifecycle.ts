@@ -53,7 +53,15 @@ export const userLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: Services
 
   app.delete(
     '/users/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...Errors } } },
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        description:
+          'Deletes a user: sessions end, their keys are revoked (a key.revoked webhook event for each) and kept for audit.',
+        response: { 204: Type.Null(), ...Errors },
+      },
+    },
     async (req, reply) => {
       await lifecycle.remove(ctxOf(req), req.params.id)
       return reply.status(204).send(null)

@@ -4,7 +4,15 @@ import type { WebhookRow } from '../../../store/schema.js'
 import { Nullable } from '../../schemas.js'
 
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
-const EventType = Type.Union(KEY_EVENT_TYPES.map((t) => Type.Literal(t)))
+const EventType = Type.Union(
+  KEY_EVENT_TYPES.map((t) => Type.Literal(t)),
+  {
+    description:
+      'key.deleted is also sent for each key of a deleted organization, key.revoked for each key of a deleted user; ' +
+      'key.usage_low when remaining falls to 10 % of the refill amount or, without a refill, of the remaining the key ' +
+      'was last given (once per refill or new value)',
+  },
+)
 const Events = Type.Array(EventType, { minItems: 1, maxItems: KEY_EVENT_TYPES.length, uniqueItems: true })
 const Url = Type.String({
   minLength: 1,

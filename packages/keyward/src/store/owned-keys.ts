@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely'
+import type { Dialect } from './database.js'
+import { appendKeyEvents } from './key-event-repository.js'
+import { KeyRepository } from './key-repository.js'
+import type { Database } from './schema.js'
+
+/**
+ * How the keys of a vanishing owner end: deleted with it (an organization), or revoked and
+ * kept for audit (a deleted user's tombstone, `user-lifecycle-repository.ts`).
+ */
+export type OwnedKeysEnd = { kind: 'delete' } | { kind: 'revoke'; reason: string }
+
+/**
+ * Keys ended per transaction. On SQLite each chunk is one write transaction run synchronously
+ * on the event loop, so a 20,000-key owner takes 200 short ones, with the loop free between
+ * them, instead of one that blocks every request and every other writer until it ends.
+ * Measured on a loaded 2-core machine (DESIGN.md, "Keys ending with their owner"): a chunk of
+ * 500 held the loop 30–70 ms (reading the views, deleting, writing the events), one of 100 a
+ * median 12 ms (p90 20, max 34).
+ */
+export function ownedKeysChunk(dialect: Dialect): number {
+  // PostgreSQL runs the statements in its own process: only round trips cost, so chunks are larger.
+  return dialect === 'sqlite' ? 100 : 500
+}
+
+/** What one chunk ended: how many keys, and the hashes every node's verify cache must drop. */
+export interface EndedKeys {
+  ended: number
+  hashes: string[]
+}
+
+/**
+ * Ends up to `limit` live keys of actor `actorId` inside `trx` and appends `key.deleted` or
+ * `key.revoked` for each in that same transaction (the outbox rule: an event exists exactly when
+ * its change committed; `key-event-repository.ts`). A deleted key's event carries its view just
+ * before deletion; a revoked key's, its view after. The caller evicts the hashes after commit.
+ */
+export async function endOwnedKeys(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  actorId: number,
+  end: OwnedKeysEnd,
+  now: Date,
+  limit = ownedKeysChunk(dialect),
+): Promise<EndedKeys> {
+  let q = trx.selectFrom('api_key').select('id').where('actor_id', '=', actorId).orderBy('id').limit(limit)
+  if (end.kind === 'revoke') q = q.where('revoked_at', 'is', null)
+  const ids = (await q.execute()).map((r) => r.id)
+  if (ids.length === 0) return { ended: 0, hashes: [] }
+  const keys = new KeyRepository(trx, dialect)
+  const at = now.toISOString()
+  const before = end.kind === 'delete' ? await keys.findByIds(ids) : []
+  const rows =
+    end.kind === 'delete'
+      ? await trx.deleteFrom('api_key').where('id', 'in', ids).returning(['hash', 'previous_hash']).execute()
+      : await trx
+          .updateTable('api_key')
+          .set({ revoked_at: at, revoked_reason: end.reason, updated_at: at })
+          .where('id', 'in', ids)
+          .returning(['hash', 'previous_hash'])
+          .execute()
+  const after = end.kind === 'delete' ? before : await keys.findByIds(ids)
+  await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
+  return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
+}
