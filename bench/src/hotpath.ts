@@ -4,10 +4,10 @@
  * with the sha256 + Map loop, in operations per CPU-second (`process.cpuUsage`: the machine is
  * shared, so wall time would measure the neighbours). Prints one JSON line.
  *
- *   node --conditions=keyward-source --import tsx src/hotpath.ts [rounds] [verifier module]
+ *   node --conditions=keyward-source --import tsx src/hotpath.ts [rounds] [verifier module…]
  *
- * The optional module (a path to another tree's `verifier/index.ts`) runs the same loops
- * against that code, for interleaved before/after runs. `HOTPATH_PROFILE=file.cpuprofile` writes a
+ * Modules (paths to other trees' `verifier/index.ts`; default `keyward/verifier`) each get a
+ * verifier over the same store, measured in turn in every round: before/after A/B in one process. `HOTPATH_PROFILE=file.cpuprofile` writes a
  * CPU profile of the measured loops only (not of seeding and warming).
  */
 import { writeFileSync } from 'node:fs'
@@ -39,41 +39,54 @@ async function perCpuSecondAsync(n: number, op: () => Promise<unknown>): Promise
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
+/** A verifier under test and its figures per round (ratios to the sha256 + Map loop of the same round). */
+interface Subject {
+  name: string
+  v: Awaited<ReturnType<typeof CreateVerifier>>
+  verify: number[]
+  verifySync: number[]
+}
+
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 7)
-  const module = process.argv[3] ? pathToFileURL(process.argv[3]).href : 'keyward/verifier'
-  const { createVerifier } = (await import(module)) as { createVerifier: typeof CreateVerifier }
+  const modules = process.argv.length > 3 ? process.argv.slice(3) : ['keyward/verifier']
   const keys = makeKeys(KEYS)
-  const v = await createVerifier({ databaseUrl: await seededStore(keys) })
+  const url = await seededStore(keys)
+  const subjects: Subject[] = []
+  for (const m of modules) {
+    const href = m.startsWith('keyward/') ? m : pathToFileURL(m).href
+    const { createVerifier } = (await import(href)) as { createVerifier: typeof CreateVerifier }
+    const v = await createVerifier({ databaseUrl: url })
+    for (const k of keys) if ((await v.verify(k)).code !== 'VALID') throw new Error('population key not VALID')
+    subjects.push({ name: m, v, verify: [], verifySync: [] })
+  }
   const known = new Map(keys.map((k, i) => [sha256Hex(k), { id: i + 1 }]))
   const pick = uniform(KEYS)
-  for (const k of keys) if ((await v.verify(k)).code !== 'VALID') throw new Error('population key not VALID')
   const profiler = process.env.HOTPATH_PROFILE ? new Session() : null
   profiler?.connect()
   await profiler?.post('Profiler.enable')
   await profiler?.post('Profiler.start')
-  const ratios = { verify: [] as number[], verifySync: [] as number[] }
   const base: number[] = []
+  // Each round measures the baseline, then every subject: A/B in one process, interleaved.
   for (let r = 0; r < rounds; r++) {
     const sha = perCpuSecond(BATCH, () => known.get(sha256Hex(keys[pick()]!)))
-    const asyncOps = await perCpuSecondAsync(BATCH, () => v.verify(keys[pick()]!))
-    const syncOps = perCpuSecond(BATCH, () => v.verifySync(keys[pick()]!))
-    await new Promise((resolve) => setImmediate(resolve)) // timers (the usage flush) run between rounds
     base.push(sha)
-    ratios.verify.push(asyncOps / sha)
-    ratios.verifySync.push(syncOps / sha)
+    for (const s of subjects) {
+      s.verify.push((await perCpuSecondAsync(BATCH, () => s.v.verify(keys[pick()]!))) / sha)
+      s.verifySync.push(perCpuSecond(BATCH, () => s.v.verifySync(keys[pick()]!)) / sha)
+      await new Promise((resolve) => setImmediate(resolve)) // timers (the usage flush) run between loops
+    }
   }
   if (profiler)
     writeFileSync(process.env.HOTPATH_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
-  await v.close()
   const round = (x: number) => Math.round(x * 1000) / 1000
-  console.log(
-    JSON.stringify({
-      shaPerCpuS: Math.round(median(base)),
-      verify: round(median(ratios.verify)),
-      verifySync: round(median(ratios.verifySync)),
-    }),
-  )
+  console.log(JSON.stringify({ shaPerCpuS: Math.round(median(base)) }))
+  for (const s of subjects) {
+    await s.v.close()
+    console.log(
+      JSON.stringify({ module: s.name, verify: round(median(s.verify)), verifySync: round(median(s.verifySync)) }),
+    )
+  }
 }
 
 await main()
