@@ -10,6 +10,7 @@
  * verifier over the same store, measured in turn in every round: before/after A/B in one process. `HOTPATH_PROFILE=file.cpuprofile` writes a
  * CPU profile of the measured loops only (not of seeding and warming).
  */
+import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { pathToFileURL } from 'node:url'
@@ -67,10 +68,13 @@ async function main(): Promise<void> {
   await profiler?.post('Profiler.enable')
   await profiler?.post('Profiler.start')
   const base: number[] = []
+  const oldBase: number[] = []
   // Each round measures the baseline, then every subject: A/B in one process, interleaved.
   for (let r = 0; r < rounds; r++) {
     const sha = perCpuSecond(BATCH, () => known.get(sha256Hex(keys[pick()]!)))
     base.push(sha)
+    // The baseline as the bench computed it before issue 11's hash change, for comparison with older figures.
+    oldBase.push(perCpuSecond(BATCH, () => known.get(createHash('sha256').update(keys[pick()]!).digest('hex'))))
     for (const s of subjects) {
       s.verify.push((await perCpuSecondAsync(BATCH, () => s.v.verify(keys[pick()]!))) / sha)
       s.verifySync.push(perCpuSecond(BATCH, () => s.v.verifySync(keys[pick()]!)) / sha)
@@ -80,7 +84,8 @@ async function main(): Promise<void> {
   if (profiler)
     writeFileSync(process.env.HOTPATH_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
   const round = (x: number) => Math.round(x * 1000) / 1000
-  console.log(JSON.stringify({ shaPerCpuS: Math.round(median(base)) }))
+  const oldRatio = median(oldBase.map((o, i) => o / base[i]!))
+  console.log(JSON.stringify({ shaPerCpuS: Math.round(median(base)), createHashBaselineRatio: round(oldRatio) }))
   for (const s of subjects) {
     await s.v.close()
     console.log(

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
 /**
@@ -124,9 +124,13 @@ function keywardChecksum(key: string): number {
   return verdict
 }
 
-/** SHA-256 hex: the only form in which a key or token is stored. */
+/**
+ * SHA-256 hex: the only form in which a key or token is stored. The one-shot `crypto.hash`
+ * (Node ≥ 20.12), not `createHash().update().digest()`: no Hash object per call, about
+ * 300 ns instead of 900 ns for a key on this project's machines (issue 11; same digest).
+ */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex')
+  return hash('sha256', secret, 'hex')
 }
 
 /** The non-secret start of a key, stored and shown so people can tell keys apart. */
