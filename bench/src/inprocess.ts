@@ -23,7 +23,7 @@ export interface LoopRow {
 }
 
 /** A migrated Keyward SQLite store holding `keys`; returns its URL. */
-async function seededStore(keys: readonly string[]): Promise<string> {
+export async function seededStore(keys: readonly string[]): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'bench-inprocess-')), 'keyward.db')
   const url = `sqlite:${path}`
   const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: 'silent' }), {

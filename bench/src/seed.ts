@@ -4,7 +4,7 @@
  * hash, prefix and name, so columns other branches add keep the API's values and
  * this code does not have to know the schema.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 
@@ -26,7 +26,11 @@ export interface CloneSpec {
 }
 
 /** SHA-256 hex of a key, as Keyward stores it. */
-export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
+/**
+ * SHA-256 hex, as Keyward's `hashSecret` computes it (one-shot `crypto.hash`): the in-process
+ * baseline's hash must be the fastest one at hand, or the ratio flatters the verifier.
+ */
+export const sha256Hex = (s: string) => hash('sha256', s, 'hex')
 
 /** Random rows no plaintext belongs to (the filler of the 1 M-key store). */
 export function* fillerClones(n: number, start = 0): Generator<Clone> {

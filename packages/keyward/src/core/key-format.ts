@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
 /**
@@ -64,13 +64,24 @@ export function classifyKey(key: string): KeyShape {
 /**
  * `classifyKey(key).kind !== 'malformed'`, without allocating: the verification hot path's
  * first step, run before the SHA-256 on every call, so it must cost well under the hash.
- * No match groups, no slices, no string building (the regex guarantees ASCII, so the CRC of
- * the char codes is zlib's CRC of the UTF-8 bytes).
+ * By hand, no regex: `KEYWARD_SHAPE.test` alone cost about as much as the checksum (issue 11,
+ * DESIGN.md "Verification"); a key of our shape is checked and its CRC computed in one pass.
  */
 export function isWellFormedKey(key: string): boolean {
-  if (KEYWARD_SHAPE.test(key)) return checksumMatches(key)
-  return key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)
+  const shape = keywardChecksum(key)
+  if (shape === NOT_OURS) return key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)
+  return shape === CHECKSUM_OK
 }
+
+/** Character classes of ASCII codes: bit 1 a prefix character (after the first), bit 2 a body (base62) one. */
+const PREFIX_CHAR = 1
+const BODY_CHAR = 2
+const CHAR_CLASS = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c)
+  return (/[a-z0-9]/.test(ch) ? PREFIX_CHAR : 0) | (ALPHABET.includes(ch) ? BODY_CHAR : 0)
+})
+/** Body and checksum together: everything after the `_`. */
+const TAIL_LENGTH = BODY_LENGTH + CHECKSUM_LENGTH
 
 /** CRC-32 (IEEE, zlib's) lookup table. */
 const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
@@ -79,22 +90,47 @@ const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
   return c
 })
 
-/** Whether the last 6 chars of an ASCII key are the base62 CRC32 of the rest, compared digit by digit. */
-function checksumMatches(key: string): boolean {
+const NOT_OURS = 0
+const CHECKSUM_OK = 1
+const CHECKSUM_BAD = 2
+
+/**
+ * `KEYWARD_SHAPE` and the checksum by hand: NOT_OURS when the regex would not match, else whether
+ * the last 6 characters are the base62 CRC-32 of the rest. Neither the prefix nor the tail may
+ * hold a `_`, so the only `_` sits `TAIL_LENGTH` characters from the end. Every character checked
+ * is ASCII, so the CRC of the char codes is zlib's CRC of the UTF-8 bytes. Tests
+ * (test/core/key-format.test.ts) hold it equal to `classifyKey`.
+ */
+function keywardChecksum(key: string): number {
+  const underscore = key.length - TAIL_LENGTH - 1
+  if (underscore < 1 || underscore > 16 || key.charCodeAt(underscore) !== 95) return NOT_OURS // '_'
+  const first = key.charCodeAt(0)
+  if (first < 97 || first > 122) return NOT_OURS // a-z
   const end = key.length - CHECKSUM_LENGTH
-  let crc = -1
-  for (let i = 0; i < end; i++) crc = CRC_TABLE[(crc ^ key.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
+  let crc = CRC_TABLE[(-1 ^ first) & 0xff]! ^ (-1 >>> 8)
+  for (let i = 1; i < end; i++) {
+    const c = key.charCodeAt(i)
+    if (i !== underscore && !((CHAR_CLASS[c] ?? 0) & (i < underscore ? PREFIX_CHAR : BODY_CHAR))) return NOT_OURS
+    crc = CRC_TABLE[(crc ^ c) & 0xff]! ^ (crc >>> 8)
+  }
   let v = (crc ^ -1) >>> 0
+  let verdict = CHECKSUM_OK
   for (let i = key.length - 1; i >= end; i--) {
-    if (key.charCodeAt(i) !== ALPHABET.charCodeAt(v % 62)) return false
+    const c = key.charCodeAt(i)
+    if (!((CHAR_CLASS[c] ?? 0) & BODY_CHAR)) return NOT_OURS
+    if (c !== ALPHABET.charCodeAt(v % 62)) verdict = CHECKSUM_BAD
     v = Math.floor(v / 62)
   }
-  return true
+  return verdict
 }
 
-/** SHA-256 hex: the only form in which a key or token is stored. */
+/**
+ * SHA-256 hex: the only form in which a key or token is stored. The one-shot `crypto.hash`
+ * (Node ≥ 20.12), not `createHash().update().digest()`: no Hash object per call, about
+ * 300 ns instead of 900 ns for a key on this project's machines (issue 11; same digest).
+ */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex')
+  return hash('sha256', secret, 'hex')
 }
 
 /** The non-secret start of a key, stored and shown so people can tell keys apart. */

@@ -2,9 +2,14 @@ import type { ApiKey, KeyStatus } from './types.js'
 
 /** Lifecycle status of a key at `now`. Revoked wins over disabled, disabled over expired. */
 export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'expiresAt'>, now: Date): KeyStatus {
+  return keyStatusAt(key, now.getTime())
+}
+
+/** `keyStatus` at an epoch-ms time: the verification hot path makes no Date. */
+export function keyStatusAt(key: Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'expiresAt'>, nowMs: number): KeyStatus {
   if (key.revokedAt) return 'revoked'
   if (key.disabledAt) return 'disabled'
-  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) return 'expired'
+  if (key.expiresAt && Date.parse(key.expiresAt) <= nowMs) return 'expired'
   return 'active'
 }
 

@@ -38,8 +38,23 @@ describe('key format', () => {
       const i = pos % key.length
       return key.slice(0, i) + ch + key.slice(i + 1)
     })
+    // Prefixes of any length and characters (the hand-written shape check finds the `_` by position),
+    // then one character anywhere replaced by one the shape refuses, or kept.
+    const oddChars = [...'az09AZ_é \n\u{1F511}']
+    const shaped = fc
+      .tuple(
+        fc.string({ unit: fc.constantFrom(...oddChars), maxLength: 18 }),
+        fc.nat(),
+        fc.constantFrom('', ...oddChars),
+      )
+      .map(([prefix, pos, ch]) => {
+        const key = /^[a-z][a-z0-9]{0,15}$/.test(prefix) ? generateKey(prefix) : `${prefix}${generateKey().slice(2)}`
+        const i = pos % key.length
+        return ch === '' ? key : key.slice(0, i) + ch + key.slice(i + 1)
+      })
     const anyKey = fc.oneof(
       typo,
+      shaped,
       fc.constantFrom('a', 'kw', 'live').map(generateKey),
       fc.string({ maxLength: 80 }),
       fc.string({ minLength: 30, maxLength: 60, unit: 'binary' }),

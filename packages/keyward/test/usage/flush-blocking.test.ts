@@ -5,16 +5,19 @@ import { STORES, TestServer } from '../helpers.js'
 
 const DISTINCT_KEYS = 12_000
 /**
- * DESIGN rule 10 allows 2 ms per chunk; the probe also sees GC and its own turns, hence some slack.
- * On a loaded machine the bound is twice the noise an idle loop shows at the same time.
+ * DESIGN rule 10: no background work holds the event loop more than 2 ms at a time (the flush
+ * yields after each slice of about 1 ms, `chunked-writes.ts`). On a loaded machine the bound is
+ * twice the noise an idle loop shows at the same time (GC, descheduling), when that is larger.
  */
-const MAX_BLOCKING_MS = 5
+const MAX_BLOCKING_MS = 2
 
 /**
  * Watches the event loop while `work` runs: how many times it turned, and the longest
  * stretch it was held (the gap between successive setImmediate turns). A gap counts its
  * process CPU time instead of its wall time when that is smaller: on a shared machine the
- * process is descheduled now and then, which is not blocking.
+ * process is descheduled now and then, which is not blocking. (Linux's per-thread
+ * `/proc/thread-self/schedstat` would leave other threads out, but on this project's machines it
+ * advances in steps of up to 4 ms: too coarse for a 2 ms bound.)
  */
 async function watchLoop(work: () => Promise<unknown>): Promise<{ longestMs: number; turns: number }> {
   let longestMs = 0
@@ -69,14 +72,15 @@ for (const store of STORES) {
     })
     after(() => s.close())
 
-    it(`writes every last_used_at and counter without holding the event loop more than ${MAX_BLOCKING_MS} ms at a time`, async (t) => {
+    it(`writes every last_used_at and counter without holding the event loop more than ${MAX_BLOCKING_MS} ms at a time`, async () => {
       const usage = s.kw.services.usage
       const db = s.kw.services.store.db
       // Real blocking shows in every attempt; a GC pause or a descheduling on a loaded machine
-      // rarely hits all three, so the best attempt is judged.
+      // rarely hits all five, so the best attempt is judged (five: at load average 10 on the 2-core
+      // machine, about one run in three had all of three attempts over the bound, old chunking and sliced alike).
       const attempts: string[] = []
       let best = Infinity
-      for (const day of ['2026-05-01', '2026-05-02', '2026-05-03']) {
+      for (const day of ['2026-04-01', '2026-04-02', '2026-04-03', '2026-04-04', '2026-04-05']) {
         const at = Date.parse(`${day}T12:00:00.000Z`)
         for (const id of ids) {
           usage.touch(id, at)
@@ -109,11 +113,7 @@ for (const store of STORES) {
         best = Math.min(best, flush.longestMs - Math.max(MAX_BLOCKING_MS, 2 * idle.longestMs))
       }
       console.log(`# ${store}: longest event-loop block while flushing ${DISTINCT_KEYS} keys: ${attempts.join('; ')}`)
-      // Known regression (DESIGN.md, "Verification"): on the perf branch alone the best attempt held the loop
-      // ≤ 4.4 ms; after the wave-2 merges it measures 5–16 ms, cause not found yet. Reported, not hidden:
-      // the run is marked TODO with the figures until the bound holds again.
-      if (best > 0)
-        t.todo(`flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`)
+      assert.ok(best <= 0, `flush held the event loop longer than the bound in every attempt: ${attempts.join('; ')}`)
     })
 
     it('a failed chunk and what follows it stay pending, and are written by the next flush (counted once)', async () => {

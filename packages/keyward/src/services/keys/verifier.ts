@@ -1,7 +1,7 @@
 import { canSeeOwner } from '../../core/authz.js'
-import type { Clock } from '../../core/clock.js'
+import { type Clock, epochMs } from '../../core/clock.js'
 import { hashSecret, isWellFormedKey } from '../../core/key-format.js'
-import { keyStatus, missingScopes } from '../../core/policy.js'
+import { keyStatusAt, missingScopes } from '../../core/policy.js'
 import type { CallContext } from '../../core/restrictions.js'
 import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
@@ -108,11 +108,11 @@ export class Verifier {
 
   /** A cached entry's answer, or undefined when a limit needs the limiter's store or the database. */
   private fromCache(found: KeyLookup | null, opts: VerifyOptions): Verified | undefined {
-    const now = this.clock.now()
-    const refused = this.policy(found, opts, now)
+    const nowMs = epochMs(this.clock)
+    const refused = this.policy(found, opts, nowMs)
     if (refused) return refused
     if (LimitStep.needsIo(found!, opts)) return undefined
-    return this.accept(found!, now.getTime(), NO_LIMITS)
+    return this.accept(found!, nowMs, NO_LIMITS)
   }
 
   /** A refusal of a known key, counted in its usage. */
@@ -147,7 +147,7 @@ export class Verifier {
       found = await this.query(hash)
     }
     const now = this.clock.now()
-    const refused = this.policy(found, opts, now)
+    const refused = this.policy(found, opts, now.getTime())
     if (refused) return refused
     const limits = await this.limits.apply(found!, opts, now)
     // A rate-limit decision was made when limits were checked (a refusal for credits is not one).
@@ -165,11 +165,10 @@ export class Verifier {
    * The refusal that needs no I/O (unknown, not the viewer's, revoked, disabled, expired, a
    * rolled-away secret past its grace period, a context its restrictions refuse, missing scopes), or null when the key passes them.
    */
-  private policy(found: KeyLookup | null, opts: VerifyOptions, now: Date): Verified | null {
+  private policy(found: KeyLookup | null, opts: VerifyOptions, nowMs: number): Verified | null {
     if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(this.callerOf(opts))
     const { key } = found
-    const nowMs = now.getTime()
-    const status = keyStatus(key, now)
+    const status = keyStatusAt(key, nowMs)
     if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
     // A rolled-away secret lives on only for its grace period.
     if (found.matchedPrevious && !(found.previousHashExpiresAt && Date.parse(found.previousHashExpiresAt) > nowMs)) {
@@ -188,7 +187,8 @@ export class Verifier {
     const { key } = found
     this.usage.touch(key.id, nowMs)
     this.usage.count(key.id, 'VALID', nowMs)
-    return {
+    // A plain literal, no spread: a spread builds the object in the runtime, several times slower.
+    const answer: Verified = {
       valid: true,
       code: 'VALID',
       keyId: key.id,
@@ -198,9 +198,10 @@ export class Verifier {
       expiresAt: key.expiresAt,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
-      ...(limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),
       lookup: found,
     }
+    if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
+    return answer
   }
 }
 
