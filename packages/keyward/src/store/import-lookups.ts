@@ -10,12 +10,14 @@ export interface OwnedName {
 
 /**
  * Which of these (owner actor, name) pairs name a live user key, as `actorId:name`: one query per
- * import call, one probe of the unique index `api_key_user_name_idx` per pair on both dialects.
- * PostgreSQL is given the pairs as arrays joined to the table, not `name in (…1,000 names)`: for an
- * IN list its planner prefers the pg_trgm GIN index on `name` once `api_key` is analyzed, and
- * generated names share most trigrams, so each call rechecked nearly every row (0.9 s per call at
- * 25,000 keys, 3 s at 100,000: an import slowed as it went, BENCHMARKS.md). A join on `unnest`
- * can only probe the btree. SQLite's planner already probes that index for the IN list.
+ * import call, one probe of the btree `api_key_user_name_idx` per pair on both dialects.
+ * PostgreSQL must not answer it from the pg_trgm GIN index on `name`: pg_trgm serves `=` too, the
+ * planner prefers it once `api_key` is analyzed (its estimate is one row per name), and generated
+ * names share most trigrams, so each lookup rechecks nearly every row: 0.9 s per call at 25,000
+ * keys, 3 s at 100,000, past the statement timeout after that (BENCHMARKS.md, 2026-11-30). A GIN
+ * index is only ever read by a bitmap scan, so the lookup runs with bitmap scans off for its own
+ * transaction (inside a caller's transaction, until that one ends). SQLite's planner already
+ * probes the btree for the IN list.
  */
 export async function liveUserKeyNames(
   db: Kysely<Database>,
@@ -23,8 +25,20 @@ export async function liveUserKeyNames(
   pairs: readonly OwnedName[],
 ): Promise<Set<string>> {
   if (pairs.length === 0) return new Set()
-  const rows = dialect === 'postgres' ? await namesByJoin(db, pairs) : await namesByList(db, pairs)
+  const rows =
+    dialect === 'postgres'
+      ? await withoutBitmapScans(db, (trx) => namesByJoin(trx, pairs))
+      : await namesByList(db, pairs)
   return new Set(rows.map((r) => `${r.actor_id}:${r.name}`))
+}
+
+/** Runs `work` in a transaction (the caller's, or its own) where the planner may not use bitmap scans. */
+function withoutBitmapScans<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  const run = async (trx: Kysely<Database>) => {
+    await sql`set local enable_bitmapscan = off`.execute(trx)
+    return work(trx)
+  }
+  return db.isTransaction ? run(db) : db.transaction().execute(run)
 }
 
 type NameRow = { actor_id: number; name: string | null }
