@@ -18,6 +18,7 @@ import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.j
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
+import { type OwnedName, liveUserKeyNames } from './import-lookups.js'
 import { organizationActors, visibleActors } from './visibility.js'
 import { consumeCredits } from './credits.js'
 
@@ -262,18 +263,9 @@ export class KeyRepository {
     return new Map(rows.map((r) => [`${r.actor_id}:${r.external_id}`, r.id]))
   }
 
-  /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name`. */
-  async namesTaken(pairs: readonly { actorId: number; name: string }[]): Promise<Set<string>> {
-    if (pairs.length === 0) return new Set()
-    const rows = await this.db
-      .selectFrom('api_key')
-      .select(['actor_id', 'name'])
-      .where('kind', '=', 'user')
-      .where('revoked_at', 'is', null)
-      .where('name', 'in', [...new Set(pairs.map((p) => p.name))])
-      .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
-      .execute()
-    return new Set(rows.map((r) => `${r.actor_id}:${r.name}`))
+  /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name` (`liveUserKeyNames`). */
+  namesTaken(pairs: readonly OwnedName[]): Promise<Set<string>> {
+    return liveUserKeyNames(this.db, this.dialect, pairs)
   }
 
   /** Deletes a key; returns its hashes, or undefined if there was none. */

@@ -85,6 +85,25 @@ for (const store of STORES) {
       )
     })
 
+    it("refuses a name taken by a live key of the owner (naming the item); a revoked key's name is free", async () => {
+      const first = await importKeys({ keys: [{ plaintext: foreign(), name: 'taken-once' }] })
+      assert.equal(first.status, 200, first.text)
+      const clash = await importKeys({
+        keys: [
+          { plaintext: foreign(), name: 'free-name' },
+          { plaintext: foreign(), name: 'taken-once' },
+        ],
+      })
+      assert.equal(clash.status, 409, clash.text)
+      assert.deepEqual(clash.body.error.details, { field: 'name', index: 1 })
+      const id = first.body.keys[0].id
+      const revoked = await s.request('POST', `/v1/keys/${id}/revoke`, { token: admin, body: { reason: 'test' } })
+      assert.equal(revoked.status, 200, revoked.text)
+      const again = await importKeys({ keys: [{ plaintext: foreign(), name: 'taken-once' }] })
+      assert.equal(again.status, 200, again.text)
+      assert.equal(again.body.imported, 1)
+    })
+
     it("accepts Unkey's migrateKeys body as is", async () => {
       const secret = foreign()
       const r = await importKeys({

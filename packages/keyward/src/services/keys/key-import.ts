@@ -42,9 +42,9 @@ export class KeyImporter {
     if (items.length < 1 || items.length > MAX_IMPORT_KEYS)
       throw invalidField('keys', `give 1 to ${MAX_IMPORT_KEYS} keys per call`)
     const producer = await producerOf(ctx, this.repo)
-    const owners = new Map<string, Owner>()
+    const seen: CallLookups = { owners: new Map(), identities: new Set() }
     const rows: NewApiKeyRow[] = []
-    for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, owners, item, i))
+    for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
     refuseDuplicates(rows)
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
@@ -76,14 +76,14 @@ export class KeyImporter {
   private async rowOf(
     ctx: RequestContext,
     producer: Producer,
-    owners: Map<string, Owner>,
+    seen: CallLookups,
     item: ImportKeyInput,
     i: number,
   ): Promise<NewApiKeyRow> {
     const hash = importedHash(item, i)
     const ref = item.owner ? `${item.owner.kind}:${item.owner.id}` : ''
-    const owner = owners.get(ref) ?? (await this.keys.resolveOwner(ctx, item.owner))
-    owners.set(ref, owner)
+    const owner = seen.owners.get(ref) ?? (await this.keys.resolveOwner(ctx, item.owner))
+    seen.owners.set(ref, owner)
     const meta = inItem(i, () => {
       checkLimits(item)
       return serializeMeta(item.meta ?? {})
@@ -91,7 +91,10 @@ export class KeyImporter {
     const scopes = item.scopes ?? []
     // Linking to an identity is checked as on create: another tenant's identity is a 404.
     const identityId = item.identity_id ?? null
-    if (identityId !== null) await this.keys.requireLinkableIdentity(ctx, identityId)
+    if (identityId !== null && !seen.identities.has(identityId)) {
+      await this.keys.requireLinkableIdentity(ctx, identityId)
+      seen.identities.add(identityId)
+    }
     requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId }, owner), `import key ${i}`)
     const now = this.clock.now().toISOString()
     return {
@@ -138,6 +141,16 @@ export class KeyImporter {
       throw e
     }
   }
+}
+
+/**
+ * What one call already resolved, so keys sharing an owner or an identity cost one lookup per
+ * call: the owner of each `owner` reference, and the identities found linkable (a refused one
+ * throws, ending the call).
+ */
+interface CallLookups {
+  owners: Map<string, Owner>
+  identities: Set<number>
 }
 
 /** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */

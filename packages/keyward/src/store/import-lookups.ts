@@ -1,0 +1,66 @@
+import { type Kysely, sql } from 'kysely'
+import type { Dialect } from './database.js'
+import type { Database } from './schema.js'
+
+/** An owner actor and a name of one of its keys. */
+export interface OwnedName {
+  actorId: number
+  name: string
+}
+
+/**
+ * Which of these (owner actor, name) pairs name a live user key, as `actorId:name`: one query per
+ * import call, one probe of the btree `api_key_user_name_idx` per pair on both dialects.
+ * PostgreSQL must not answer it from the pg_trgm GIN index on `name`: pg_trgm serves `=` too, the
+ * planner prefers it once `api_key` is analyzed (its estimate is one row per name), and generated
+ * names share most trigrams, so each lookup rechecks nearly every row: 0.9 s per call at 25,000
+ * keys, 3 s at 100,000, past the statement timeout after that (BENCHMARKS.md, 2026-11-30). A GIN
+ * index is only ever read by a bitmap scan, so the lookup runs with bitmap scans off for its own
+ * transaction (inside a caller's transaction, until that one ends). SQLite's planner already
+ * probes the btree for the IN list.
+ */
+export async function liveUserKeyNames(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  pairs: readonly OwnedName[],
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set()
+  const rows =
+    dialect === 'postgres'
+      ? await withoutBitmapScans(db, (trx) => namesByJoin(trx, pairs))
+      : await namesByList(db, pairs)
+  return new Set(rows.map((r) => `${r.actor_id}:${r.name}`))
+}
+
+/** Runs `work` in a transaction (the caller's, or its own) where the planner may not use bitmap scans. */
+function withoutBitmapScans<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  const run = async (trx: Kysely<Database>) => {
+    await sql`set local enable_bitmapscan = off`.execute(trx)
+    return work(trx)
+  }
+  return db.isTransaction ? run(db) : db.transaction().execute(run)
+}
+
+type NameRow = { actor_id: number; name: string | null }
+
+function namesByJoin(db: Kysely<Database>, pairs: readonly OwnedName[]): Promise<NameRow[]> {
+  const actors = pairs.map((p) => p.actorId)
+  const names = pairs.map((p) => p.name)
+  return sql<NameRow>`select k.actor_id, k.name
+    from unnest(${actors}::int[], ${names}::text[]) as p(actor_id, name)
+    join api_key k on k.actor_id = p.actor_id and k.name = p.name
+    where k.kind = 'user' and k.revoked_at is null`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+function namesByList(db: Kysely<Database>, pairs: readonly OwnedName[]): Promise<NameRow[]> {
+  return db
+    .selectFrom('api_key')
+    .select(['actor_id', 'name'])
+    .where('kind', '=', 'user')
+    .where('revoked_at', 'is', null)
+    .where('name', 'in', [...new Set(pairs.map((p) => p.name))])
+    .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
+    .execute()
+}
