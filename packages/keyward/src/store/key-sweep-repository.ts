@@ -26,12 +26,19 @@ export class KeySweepRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /**
+     * Where `due` reads: the store's read pool (a worker thread on SQLite, the budgeted pool on
+     * PostgreSQL). `key.idle` and `key.usage_low` read every live key: 0.7–0.9 s a sweep at
+     * 1,000,000 keys, which on SQLite's main connection would hold the event loop once a minute.
+     * A reader's snapshot may trail a write; `emit` decides, so a stale answer emits nothing twice.
+     */
+    private readonly readDb: Kysely<Database> = db,
   ) {}
 
   /** Up to `limit` keys due `type` and not yet marked, with their marker. */
   async due(type: ScheduledEventType, b: SweepBounds, limit: number): Promise<{ id: number; marker: string }[]> {
     const marker = MARKER[type]
-    const rows = await this.db
+    const rows = await this.readDb
       .selectFrom('api_key')
       .select(['api_key.id', marker.as('marker')])
       .where('api_key.revoked_at', 'is', null)

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { manualClock } from '../../src/core/clock.js'
+import { openStore } from '../../src/store/database.js'
 import { STORES, TestServer } from '../helpers.js'
+import { bulkInsertKeys } from '../scale/bulk-keys.js'
 
 const DAY = 86_400_000
 
@@ -118,3 +120,32 @@ for (const store of STORES) {
     })
   })
 }
+
+describe('a sweep over 100,000 keys does not hold the event loop (sqlite: it reads in the read pool)', () => {
+  let s: TestServer
+  before(async () => {
+    s = await TestServer.start('sqlite')
+    const m = await s.member('many', await s.adminToken())
+    const loader = openStore(s.config.databaseUrl)
+    try {
+      await bulkInsertKeys(loader, m.actorId, 100_000, 'sweep')
+    } finally {
+      await loader.close()
+    }
+  })
+  after(() => s.close())
+
+  it('a 1 ms timer keeps firing while the idle and usage scans read every key', async (t) => {
+    // On the main connection the sweep was one synchronous block (70–83 ms at 200,000 keys): the timer never ran.
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 1)
+    const t0 = performance.now()
+    try {
+      await s.kw.services.keyEventSweeper.runOnce()
+    } finally {
+      clearInterval(timer)
+    }
+    t.diagnostic(`sweep ${(performance.now() - t0).toFixed(0)} ms, timer ticks meanwhile: ${ticks}`)
+    assert.ok(ticks >= 3, `the event loop was held through the sweep (${ticks} ticks)`)
+  })
+})

@@ -44,7 +44,12 @@ export function openWebhooks(
     dispatcher,
     config.webhookAllowPrivate,
   )
-  const sweeper = new KeyEventSweeper(new KeySweepRepository(store.db, store.dialect), clock, config, onError)
+  const sweeper = new KeyEventSweeper(
+    new KeySweepRepository(store.db, store.dialect, store.readDb),
+    clock,
+    config,
+    onError,
+  )
   sweeper.start()
   return { service, dispatcher, sweeper }
 }
