@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { invalidField } from '../../core/errors.js'
 import { classifyKey } from '../../core/key-format.js'
-import type { CreateKeyInput } from './key-service.js'
+import type { CreateKeyInput } from './key-input.js'
 
 /** One key of `POST /v1/keys/import`: its secret (`plaintext`) or only its SHA-256 (`hash`), and the usual fields. */
 export interface ImportKeyInput extends Omit<CreateKeyInput, 'prefix' | 'max_live_keys' | 'allow_past_expiry'> {

@@ -10,7 +10,8 @@ import type { NewApiKeyRow } from '../../store/schema.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { type RequestContext, producerOf } from '../context.js'
 import { type ImportKeyInput, importedHash } from './import-input.js'
-import { type KeyService, boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-service.js'
+import { boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-input.js'
+import type { KeyService } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
 /** At most this many keys per import call: one transaction, answered within a request's time. */

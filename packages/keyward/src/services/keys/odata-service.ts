@@ -6,7 +6,8 @@ import type { ODataRepository, ODataRow } from '../../store/odata/query.js'
 import type { ResourceName } from '../../store/odata/model.js'
 import type { ODataRequest } from '../../store/odata/request.js'
 import type { RequestContext } from '../context.js'
-import type { CreateKeyInput, KeyService, UpdateKeyInput } from './key-service.js'
+import type { CreateKeyInput, UpdateKeyInput } from './key-input.js'
+import type { KeyService } from './key-service.js'
 
 /** Scope needed to read each resource through OData. */
 const READ_SCOPE: Record<ResourceName, string> = {
