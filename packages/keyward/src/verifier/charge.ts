@@ -1,4 +1,4 @@
-import type { LimitRequest } from '../services/policies/limit-step.js'
+import { type LimitRequest, MAX_COST } from '../services/policies/limit-step.js'
 
 /** A middleware option given once for every request, or computed from each request. */
 export type PerRequest<Req, T> = T | ((req: Req) => T)
@@ -20,9 +20,6 @@ export interface ChargeOptions<Req> {
   /** Credits to take from the key's `remaining` (and its identity's); default 1, 0 allowed. */
   cost?: PerRequest<Req, number>
 }
-
-/** The largest cost the verify endpoint accepts; the middlewares hold the app to the same bound. */
-const MAX_COST = 1_000_000_000
 
 /** The charge of a middleware given neither option: one shared empty request, nothing built per call. */
 const NO_CHARGE: LimitRequest = Object.freeze({})

@@ -7,7 +7,7 @@ import type { Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import { SYNC_SAMPLE_EVERY, type VerifyMeter } from '../metrics/metrics.js'
-import { type LimitRequest, LimitStep, type LimitVerdict } from '../policies/limit-step.js'
+import { type LimitRequest, LimitStep, type LimitVerdict, assertCharge } from '../policies/limit-step.js'
 import type { UnknownKeyBudget } from './unknown-key-budget.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerifyCache } from './verify-cache.js'
@@ -75,6 +75,7 @@ export class Verifier {
   verify(secret: string, opts: VerifyOptions = NO_OPTIONS): Promise<Verified> {
     const start = performance.now()
     try {
+      assertCharge(opts)
       if (!isWellFormedKey(secret)) return Promise.resolve(this.meter.answered(MALFORMED, start))
       const hash = hashSecret(secret)
       const cached = this.cache.get(hash)
@@ -97,6 +98,7 @@ export class Verifier {
    * invalidation evicts synchronously, so the next call cannot see the stale entry.
    */
   verifySync(secret: string, opts: VerifyOptions = NO_OPTIONS): Verified | undefined {
+    assertCharge(opts)
     const start = this.meter.sampledStart()
     if (!isWellFormedKey(secret)) return this.meter.answered(MALFORMED, start, SYNC_SAMPLE_EVERY)
     const cached = this.cache.get(hashSecret(secret))

@@ -6,6 +6,26 @@ import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import type { LimitCheck } from '../cluster/limit-counters.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
 
+/** The largest cost one verification may take (the verify endpoint's schema holds callers to it too). */
+export const MAX_COST = 1_000_000_000
+
+/**
+ * Refuses (RangeError) a request whose costs are not integers in 0…MAX_COST. Enforced by the
+ * verifier for every caller — HTTP schema, middlewares and an app calling `createVerifier()`
+ * directly: a negative cost would give credits back (or widen a window), a fraction would store a
+ * fractional `remaining`. A bad cost is the caller's bug, not a key's refusal, hence an error.
+ */
+export function assertCharge(req: LimitRequest): void {
+  if (req.cost !== undefined && !isCost(req.cost)) throw badCost('cost', req.cost)
+  if (req.ratelimits === undefined) return
+  for (const l of req.ratelimits)
+    if (l.cost !== undefined && !isCost(l.cost)) throw badCost(`cost of "${l.name}"`, l.cost)
+}
+
+const isCost = (c: number): boolean => Number.isInteger(c) && c >= 0 && c <= MAX_COST
+const badCost = (what: string, c: unknown) =>
+  new RangeError(`keyward verify: the ${what} must be an integer from 0 to ${MAX_COST}, got ${String(c)}`)
+
 /** What a verification asks of the limits: named limits with a cost each, and the credits to take. */
 export interface LimitRequest {
   /** Named limits to check besides the auto-applied ones, each with its cost (default 1, 0 allowed). */
