@@ -129,8 +129,10 @@ async function subscribers(db: Kysely<Database>): Promise<Subscriber[]> {
     .selectFrom('webhook as w')
     .innerJoin('user as u', 'u.id', 'w.user_id')
     .select(['w.id', 'w.events', 'w.user_id', 'w.created_at', 'u.actor_id', 'u.role'])
-    // A deleted user (a tombstone, migration 0012) may see nothing: their webhooks stay for audit, silent.
+    // A deleted user (a tombstone, migration 0012) or a deactivated one may see nothing: their webhooks stay
+    // (for audit, or for a reactivation), silent. Deliveries queued before a deactivation still go out.
     .where('u.deleted_at', 'is', null)
+    .where('u.deactivated_at', 'is', null)
     .execute()
   return rows.map((r) => ({ ...r, events: JSON.parse(r.events) as string[] }))
 }
