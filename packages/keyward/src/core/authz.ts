@@ -269,6 +269,34 @@ export function requireMayIssueLogin(a: Producer, takesOverAccount: boolean): vo
 }
 
 /**
+ * What loosens other credentials' bounds must come from a producer with none of its own: an
+ * identity's shared limits and credits bind every key linked to it (changing or deleting them
+ * lifts those keys' limits), so a key that expires, is limited, restricted or in an identity —
+ * or a rolled-away secret in its grace period — may not do it. Enforced by IdentityService.
+ */
+export function requireUnbounded(a: Producer, what: string): void {
+  if (excessBounds(a.bounds, UNBOUNDED) !== null)
+    throw new KeywardError('forbidden', `only a credential without limits of its own can ${what}`)
+}
+
+/**
+ * Organization roles, as `requireMayGrantRole` for the site's: an organization admin or owner
+ * holds the organization's full rights with no end, so only a credential with full, unbounded
+ * rights (no scopes, no limits) grants them — by a role change or an invitation. Any invitation
+ * also opens a login whose password its holder chooses (`requireMayIssueLogin`). Enforced by
+ * MembershipService.setRole and InvitationService.create.
+ */
+export function requireMayGrantOrgRole(a: Producer, role: OrgRole): void {
+  if (!orgRoleAtLeast(role, 'admin')) return
+  if (a.principal.scopes !== null || excessBounds(a.bounds, UNBOUNDED) !== null) {
+    throw new KeywardError(
+      'forbidden',
+      `only a credential with full rights (no scopes, no limits) can grant the organization "${role}" role`,
+    )
+  }
+}
+
+/**
  * The same rule for users: an admin holds full, unbounded admin rights, so only a
  * credential that has them (an admin session, an unscoped unlimited admin key)
  * grants the admin role. `users:write` alone is not admin.

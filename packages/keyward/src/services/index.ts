@@ -158,6 +158,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     db: store.db,
     directory: orgDirectory,
     actors,
+    keyRepo,
     users,
     sessionCache,
     cache,

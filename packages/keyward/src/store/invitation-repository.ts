@@ -9,6 +9,8 @@ export interface Invitation {
   email: string
   role: OrgRole
   invitedByUserId: number | null
+  /** The key it was made with, if any: accepting needs it still active. */
+  invitedByKeyId: number | null
   createdAt: string
   expiresAt: string
   acceptedAt: string | null
@@ -21,6 +23,7 @@ const rowToInvitation = (r: InvitationRow): Invitation => ({
   email: r.email,
   role: r.role,
   invitedByUserId: r.invited_by_user_id,
+  invitedByKeyId: r.invited_by_key_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   acceptedAt: r.accepted_at,
@@ -37,6 +40,7 @@ export class InvitationRepository {
     role: OrgRole
     tokenHash: string
     invitedByUserId: number
+    invitedByKeyId: number | null
     at: string
     expiresAt: string
   }): Promise<Invitation> {
@@ -48,6 +52,7 @@ export class InvitationRepository {
         role: i.role,
         token_hash: i.tokenHash,
         invited_by_user_id: i.invitedByUserId,
+        invited_by_key_id: i.invitedByKeyId,
         created_at: i.at,
         expires_at: i.expiresAt,
       })

@@ -67,6 +67,8 @@ export interface OrganizationInvitationTable {
   role: 'owner' | 'admin' | 'member' | 'viewer'
   token_hash: string
   invited_by_user_id: number | null
+  /** The key it was made with (migration 0015); null: a session's, or made before 0015. */
+  invited_by_key_id: number | null
   created_at: string
   expires_at: string
   accepted_at: string | null

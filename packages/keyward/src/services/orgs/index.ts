@@ -4,6 +4,7 @@ import type { Database } from '../../store/schema.js'
 import type { Clock } from '../../core/clock.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { InvitationRepository } from '../../store/invitation-repository.js'
+import type { KeyRepository } from '../../store/key-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { SessionCache } from '../auth/session-cache.js'
@@ -32,6 +33,8 @@ export interface OrgDeps {
   db: Kysely<Database>
   directory: OrgDirectory
   actors: ActorRepository
+  /** Reads the caller's key fresh: what a bounded key may grant (`producerOf`). */
+  keyRepo: Pick<KeyRepository, 'findById'>
   users: UserService
   sessionCache: SessionCache
   cache: VerifyCache
@@ -47,15 +50,17 @@ export function createOrgServices(d: OrgDeps): OrgServices {
   const users = {
     insert: d.users.insert.bind(d.users),
     findByEmail: async (email: string) => (await d.actors.findUserForLogin(email))?.user,
+    findById: (id: number) => d.actors.findUserById(id),
   }
   return {
     organizations,
-    memberships: new MembershipService(orgRepo, organizations, sessionCache),
+    memberships: new MembershipService(orgRepo, organizations, sessionCache, d.keyRepo),
     invitations: new InvitationService(
       orgRepo,
       new InvitationRepository(d.db),
       organizations,
       sessionCache,
+      d.keyRepo,
       users,
       mailer,
       clock,

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { requireOrgRole, requireScope } from '../../core/authz.js'
+import { requireMayGrantOrgRole, requireMayIssueLogin, requireOrgRole, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
+import { keyStatus } from '../../core/policy.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
 import type { Invitation, InvitationRepository } from '../../store/invitation-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
 import { type SessionCache, userPrincipal } from '../auth/session-cache.js'
 import type { CreateUserInput } from '../auth/user-service.js'
-import type { RequestContext } from '../context.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import { type RequestContext, producerOf } from '../context.js'
 import type { InvitationMailer } from './invitation-mailer.js'
 import { mayGrantOrgRole } from './membership-service.js'
 import type { OrgService } from './org-service.js'
@@ -37,9 +39,11 @@ export class InvitationService {
     private readonly invitations: InvitationRepository,
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser'>,
+    private readonly keys: Pick<KeyRepository, 'findById'>,
     private readonly users: {
       insert(input: CreateUserInput): Promise<User>
       findByEmail(email: string): Promise<User | undefined>
+      findById(id: number): Promise<User | undefined>
     },
     private readonly mailer: InvitationMailer | null,
     private readonly clock: Clock,
@@ -57,6 +61,10 @@ export class InvitationService {
     requireOrgRole(p, org.id, 'admin')
     if (!mayGrantOrgRole(p, org.id, input.role))
       throw new KeywardError('forbidden', `only an owner can invite with the "${input.role}" role`)
+    // The invitation is a login whose password its holder (possibly this caller) chooses.
+    const producer = await producerOf(ctx, this.keys)
+    requireMayIssueLogin(producer, false)
+    requireMayGrantOrgRole(producer, input.role)
     const token = INVITATION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
     const invitation = await this.invitations.insertInvitation({
@@ -65,6 +73,7 @@ export class InvitationService {
       role: input.role,
       tokenHash: hashSecret(token),
       invitedByUserId: p.owner.userId,
+      invitedByKeyId: p.keyId,
       at: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.ttlS * 1000).toISOString(),
     })
@@ -109,6 +118,7 @@ export class InvitationService {
     const inv = await this.invitations.findInvitationByHash(hashSecret(token))
     const now = this.clock.now()
     if (!inv || inv.acceptedAt || inv.revokedAt || Date.parse(inv.expiresAt) <= now.getTime()) throw unusable()
+    if (!(await this.inviterLive(inv, now))) throw unusable()
     const user = await this.invitee(caller, inv, password)
     if (!(await this.invitations.accept(inv, user.id, now.toISOString()))) throw unusable()
     await this.sessions.forgetUser(user.id)
@@ -120,6 +130,18 @@ export class InvitationService {
       invitation_id: inv.id,
     })
     return { user, invitation: { ...inv, acceptedAt: now.toISOString() } }
+  }
+
+  /**
+   * Revoke ends it: an invitation lives only while the user who made it is active (not deleted or
+   * deactivated) and, when a key made it, while that key is (not revoked, disabled, expired or deleted).
+   */
+  private async inviterLive(inv: Invitation, now: Date): Promise<boolean> {
+    const user = inv.invitedByUserId === null ? undefined : await this.users.findById(inv.invitedByUserId)
+    if (!user || user.deactivatedAt !== null) return false
+    if (inv.invitedByKeyId === null) return true
+    const key = await this.keys.findById(inv.invitedByKeyId)
+    return key !== undefined && keyStatus(key, now) === 'active'
   }
 
   private async invitee(caller: Principal | null, inv: Invitation, password: string | undefined): Promise<User> {

@@ -1,9 +1,10 @@
-import { orgRoleAtLeast, orgRoleOf, requireOrgRole, requireScope } from '../../core/authz.js'
+import { orgRoleAtLeast, orgRoleOf, requireMayGrantOrgRole, requireOrgRole, requireScope } from '../../core/authz.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { OrgRole, Principal } from '../../core/types.js'
 import type { Membership, Organization, OrgRepository } from '../../store/org-repository.js'
 import type { SessionCache } from '../auth/session-cache.js'
-import type { RequestContext } from '../context.js'
+import type { KeyRepository } from '../../store/key-repository.js'
+import { type RequestContext, producerOf } from '../context.js'
 import type { OrgService } from './org-service.js'
 
 /**
@@ -17,6 +18,7 @@ export class MembershipService {
     private readonly orgs: OrgRepository,
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser' | 'endUserSessions'>,
+    private readonly keys: Pick<KeyRepository, 'findById'>,
   ) {}
 
   async list(ctx: RequestContext, orgId: number): Promise<Membership[]> {
@@ -28,6 +30,7 @@ export class MembershipService {
   async setRole(ctx: RequestContext, orgId: number, userId: number, role: OrgRole): Promise<Membership> {
     const { org, target } = await this.forChange(ctx, orgId, userId)
     if (role === 'owner' || target.role === 'owner') requireOrgRole(ctx.principal, org.id, 'owner')
+    requireMayGrantOrgRole(await producerOf(ctx, this.keys), role)
     if (target.role === 'owner' && role !== 'owner') await this.keepAnOwner(org)
     await this.orgs.setRole(org.id, userId, role)
     await this.sessions.forgetUser(userId)

@@ -1,5 +1,5 @@
 import { KeywardError, invalid, notFound } from '../../core/errors.js'
-import { requireScope } from '../../core/authz.js'
+import { requireScope, requireUnbounded } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { serializeMeta } from '../../core/meta.js'
 import type { Identity, Refill } from '../../core/types.js'
@@ -11,6 +11,9 @@ import { type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
 import type { IdentityAccess } from './identity-access.js'
 import { type NamedLimitInput, limitsAfter } from './key-limits.js'
+
+/** The fields of an identity write that bind its keys (core/authz.ts `requireUnbounded`). */
+const LIMIT_FIELDS = ['ratelimits', 'remaining', 'refill'] as const
 
 /** The fields of an identity write (create: `external_id` required). */
 export interface IdentityInput {
@@ -80,6 +83,8 @@ export class IdentityService {
     requireScope(ctx.principal, 'keys:write')
     const { identity } = await this.access.findVisible(ctx, id)
     await this.requireNotOwn(ctx, id, 'change')
+    if (LIMIT_FIELDS.some((f) => input[f] !== undefined))
+      requireUnbounded(await producerOf(ctx, this.keys), "change an identity's shared limits or credits")
     const remaining = input.remaining === undefined ? identity.remaining : input.remaining
     checkCredits(remaining, input.refill === undefined ? identity.refill : input.refill)
     const now = this.clock.now().toISOString()
@@ -104,6 +109,8 @@ export class IdentityService {
     requireScope(ctx.principal, 'keys:write')
     const { identity } = await this.access.findVisible(ctx, id)
     await this.requireNotOwn(ctx, id, 'delete')
+    // Deleting it unlinks its keys from its shared limits and credits.
+    requireUnbounded(await producerOf(ctx, this.keys), 'delete an identity')
     const hashes = await this.keys.hashesOfIdentity(id)
     if (!(await this.identities.delete(id))) throw notFound('identity')
     await this.cache.invalidate(hashes)

@@ -13,6 +13,7 @@ import { organizations } from './0011_organizations.js'
 import { userLifecycle } from './0012_user_lifecycle.js'
 import { keyLineage } from './0013_key_lineage.js'
 import { usageBudget } from './0014_usage_budget.js'
+import { invitationOrigin } from './0015_invitation_origin.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -33,5 +34,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0012_user_lifecycle': userLifecycle(dialect),
     '0013_key_lineage': keyLineage(dialect),
     '0014_usage_budget': usageBudget(dialect),
+    '0015_invitation_origin': invitationOrigin(dialect),
   }
 }
