@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
-import { STORES, TestServer } from '../helpers.js'
+import { describe, it } from 'node:test'
+import { STORES, serverForSuite } from '../helpers.js'
 
 /**
  * Attack ("rights never grow", core/authz.ts `excessRights`): a bounded key with keys:write (a rate
@@ -11,17 +11,11 @@ import { STORES, TestServer } from '../helpers.js'
  */
 for (const store of STORES) {
   describe(`attack: a bounded key lifts the limits of another key through its identity (${store})`, () => {
-    let s: TestServer
-    let admin: string
-    before(async () => {
-      s = await TestServer.start(store)
-      admin = await s.adminToken()
-    })
-    after(() => s.close())
+    const suite = serverForSuite(store)
 
     const world = async () => {
-      const made = await s.request('POST', '/v1/identities', {
-        token: admin,
+      const made = await suite.s.request('POST', '/v1/identities', {
+        token: suite.admin,
         body: {
           external_id: `cust-${randomBytes(3).toString('hex')}`,
           ratelimits: [{ name: 'search', limit: 2, window_s: 3600 }],
@@ -30,8 +24,8 @@ for (const store of STORES) {
       })
       assert.equal(made.status, 201, made.text)
       const identity = made.body.id as number
-      const bound = await s.createKey(admin, { identity_id: identity })
-      const bounded = await s.createKey(admin, {
+      const bound = await suite.s.createKey(suite.admin, { identity_id: identity })
+      const bounded = await suite.s.createKey(suite.admin, {
         scopes: ['keys:read', 'keys:write'],
         ratelimits: [{ name: 'default', limit: 100, window_s: 60 }],
         remaining: 10,
@@ -41,17 +35,20 @@ for (const store of STORES) {
 
     it('the derivation rule refuses unlinking the bound key (baseline)', async () => {
       const { bound, bounded } = await world()
-      const r = await s.request('PATCH', `/v1/keys/${bound.id}`, { token: bounded.key, body: { identity_id: null } })
+      const r = await suite.s.request('PATCH', `/v1/keys/${bound.id}`, {
+        token: bounded.key,
+        body: { identity_id: null },
+      })
       assert.ok(r.status === 403 || r.status === 404, `baseline: unlink answered ${r.status} ${r.text}`)
     })
 
     it('nor may it raise the identity’s limits or credits', async () => {
       const { identity, bounded } = await world()
-      const r = await s.request('PATCH', `/v1/identities/${identity}`, {
+      const r = await suite.s.request('PATCH', `/v1/identities/${identity}`, {
         token: bounded.key,
         body: { ratelimits: [{ name: 'search', limit: 1_000_000, window_s: 1 }], remaining: 1_000_000 },
       })
-      const now = await s.request('GET', `/v1/identities/${identity}`, { token: admin })
+      const now = await suite.s.request('GET', `/v1/identities/${identity}`, { token: suite.admin })
       assert.ok(
         r.status === 403 || r.status === 404,
         `FINDING: a key limited to 100/min with 10 credits raised the identity binding another key to ` +
@@ -61,8 +58,8 @@ for (const store of STORES) {
 
     it('nor delete the identity, which leaves the bound key unlimited', async () => {
       const { identity, bound, bounded } = await world()
-      const r = await s.request('DELETE', `/v1/identities/${identity}`, { token: bounded.key })
-      const key = await s.request('GET', `/v1/keys/${bound.id}`, { token: admin })
+      const r = await suite.s.request('DELETE', `/v1/identities/${identity}`, { token: bounded.key })
+      const key = await suite.s.request('GET', `/v1/keys/${bound.id}`, { token: suite.admin })
       assert.ok(
         r.status === 403 || r.status === 404,
         `FINDING: a bounded key deleted the identity binding key ${bound.id} (${r.status}); that key now has ` +

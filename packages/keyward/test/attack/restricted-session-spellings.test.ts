@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { STORES, TestServer } from '../helpers.js'
+import { describe, it } from 'node:test'
+import { STORES, serverForSuite } from '../helpers.js'
 import { REALM } from '../security/fixture.js'
 
 /**
@@ -11,23 +11,17 @@ import { REALM } from '../security/fixture.js'
  */
 for (const store of STORES) {
   describe(`attack: restricted key's Realm session, other spellings (${store})`, () => {
-    let s: TestServer
-    let admin: string
-    before(async () => {
-      s = await TestServer.start(store)
-      admin = await s.adminToken()
-    })
-    after(() => s.close())
+    const suite = serverForSuite(store)
 
     const at = (ip: string, method: string, url: string, token: string | null, headers: Record<string, string> = {}) =>
-      s.kw.app.inject({
+      suite.s.kw.app.inject({
         method: method as 'POST',
         url,
         remoteAddress: ip,
         headers: { ...headers, ...(token && { authorization: `Bearer ${token}` }) },
       })
     const login = async (ip: string, key: string, headers: Record<string, string> = {}) =>
-      s.kw.app.inject({
+      suite.s.kw.app.inject({
         method: 'POST',
         url: `${REALM}/app/kw/auth/providers/api-key/login`,
         remoteAddress: ip,
@@ -38,7 +32,7 @@ for (const store of STORES) {
     const OUTSIDE = '198.51.100.7'
 
     it('an origin-restricted session: no Origin, a foreign Origin or "null" renews and reads nothing', async () => {
-      const k = await s.createKey(admin, { restrictions: { origin_allow: ['https://app.example.com'] } })
+      const k = await suite.s.createKey(suite.admin, { restrictions: { origin_allow: ['https://app.example.com'] } })
       const ok = { origin: 'https://app.example.com' }
       const opened = await login(OUTSIDE, k.key, ok)
       assert.equal(opened.statusCode, 200, opened.body)
@@ -64,7 +58,7 @@ for (const store of STORES) {
     })
 
     it('X-Forwarded-For naming an allowed address is not believed without trust proxy', async () => {
-      const k = await s.createKey(admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
+      const k = await suite.s.createKey(suite.admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
       const xff = { 'x-forwarded-for': INSIDE, 'x-real-ip': INSIDE, forwarded: `for=${INSIDE}` }
       assert.equal((await login(OUTSIDE, k.key, xff)).statusCode, 401, 'login with a forged X-Forwarded-For')
       const opened = await login(INSIDE, k.key)
@@ -75,7 +69,7 @@ for (const store of STORES) {
     })
 
     it('an IPv4-mapped IPv6 peer is judged as its IPv4 address', async () => {
-      const k = await s.createKey(admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
+      const k = await suite.s.createKey(suite.admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
       const opened = await login(INSIDE, k.key)
       const { refresh_token: rt } = JSON.parse(opened.body)
       const mappedOut = await at(`::ffff:${OUTSIDE}`, 'POST', `${REALM}/auth/session`, rt)
@@ -85,18 +79,18 @@ for (const store of STORES) {
     })
 
     it('the Realm access token is no refresh token: the key routes refuse it', async () => {
-      const k = await s.createKey(admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
+      const k = await suite.s.createKey(suite.admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
       const { access_token: access } = JSON.parse((await login(INSIDE, k.key)).body)
       assert.equal((await at(OUTSIDE, 'GET', `${REALM}/auth/api_keys`, access)).statusCode, 401)
       assert.equal((await at(OUTSIDE, 'POST', `${REALM}/auth/session`, access)).statusCode, 401)
     })
 
     it('a restriction added to the key after login binds the open session at once', async () => {
-      const k = await s.createKey(admin)
+      const k = await suite.s.createKey(suite.admin)
       const { refresh_token: rt, access_token: access } = JSON.parse((await login(OUTSIDE, k.key)).body)
       assert.equal((await at(OUTSIDE, 'POST', `${REALM}/auth/session`, rt)).statusCode, 201)
-      const patched = await s.request('PATCH', `/v1/keys/${k.id}`, {
-        token: admin,
+      const patched = await suite.s.request('PATCH', `/v1/keys/${k.id}`, {
+        token: suite.admin,
         body: { restrictions: { ip_allow: ['203.0.113.0/24'] } },
       })
       assert.equal(patched.status, 200, patched.text)
@@ -106,9 +100,9 @@ for (const store of STORES) {
     })
 
     it('a key minted through the session from inside never works outside the origin key', async () => {
-      const k = await s.createKey(admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
+      const k = await suite.s.createKey(suite.admin, { restrictions: { ip_allow: ['203.0.113.0/24'] } })
       const { refresh_token: rt } = JSON.parse((await login(INSIDE, k.key)).body)
-      const mint = await s.kw.app.inject({
+      const mint = await suite.s.kw.app.inject({
         method: 'POST',
         url: `${REALM}/auth/api_keys`,
         remoteAddress: INSIDE,
@@ -117,8 +111,8 @@ for (const store of STORES) {
       })
       if (mint.statusCode !== 201) return assert.ok(mint.statusCode >= 400 && mint.statusCode < 500, mint.body)
       const child = JSON.parse(mint.body).key as string
-      const v = await s.request('POST', '/v1/keys/verify', {
-        token: admin,
+      const v = await suite.s.request('POST', '/v1/keys/verify', {
+        token: suite.admin,
         body: { key: child, context: { ip: OUTSIDE } },
       })
       assert.notEqual(v.body.valid, true, `BROKEN: a child minted inside verifies from ${OUTSIDE}: ${v.text}`)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { TestServer } from '../helpers.js'
+import { describe, it } from 'node:test'
+import { serverForSuite } from '../helpers.js'
 
 /**
  * Attack: point a webhook at a cloud provider's metadata or host-agent endpoint, at creation and
@@ -8,13 +8,7 @@ import { TestServer } from '../helpers.js'
  * KEYWARD_WEBHOOK_ALLOW_PRIVATE unset). The guard is store-independent: SQLite only.
  */
 describe('attack: webhooks at cloud metadata endpoints', () => {
-  let s: TestServer
-  let admin: string
-  before(async () => {
-    s = await TestServer.start('sqlite')
-    admin = await s.adminToken()
-  })
-  after(() => s.close())
+  const suite = serverForSuite('sqlite')
 
   /** Where a VM's credentials or host configuration can be read, per provider. */
   const METADATA: [string, string][] = [
@@ -27,16 +21,19 @@ describe('attack: webhooks at cloud metadata endpoints', () => {
   ]
 
   it('refuses each at creation and by PATCH (400 webhook_target_refused)', async () => {
-    const made = await s.request('POST', '/v1/webhooks', {
-      token: admin,
+    const made = await suite.s.request('POST', '/v1/webhooks', {
+      token: suite.admin,
       body: { url: 'https://93.184.216.34/hook', events: ['key.created'] },
     })
     assert.equal(made.status, 201, made.text)
     const id = made.body.webhook.id as number
     const accepted: string[] = []
     for (const [what, url] of METADATA) {
-      const created = await s.request('POST', '/v1/webhooks', { token: admin, body: { url, events: ['key.created'] } })
-      const patched = await s.request('PATCH', `/v1/webhooks/${id}`, { token: admin, body: { url } })
+      const created = await suite.s.request('POST', '/v1/webhooks', {
+        token: suite.admin,
+        body: { url, events: ['key.created'] },
+      })
+      const patched = await suite.s.request('PATCH', `/v1/webhooks/${id}`, { token: suite.admin, body: { url } })
       for (const [how, r] of [
         ['create', created],
         ['PATCH', patched],
