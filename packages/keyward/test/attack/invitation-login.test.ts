@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { STORES, serverForSuite } from '../helpers.js'
+
+/**
+ * Attack ("rights never grow"): a password the caller chooses is a login it holds from then on, so
+ * a bounded key may not set one (`requireMayIssueLogin`, core/authz.ts: POST /v1/users is refused).
+ * An invitation accepted without a session opens a new account with a password the token's holder
+ * chooses: can a bounded key (expiring, address-restricted, rate-limited) of an organization
+ * admin make itself such a login, unbounded, with the organization's rights?
+ */
+for (const store of STORES) {
+  describe(`attack: a bounded key issues itself an unbounded login through an invitation (${store})`, () => {
+    const suite = serverForSuite(store)
+
+    it('a bounded key cannot open a password account of the organization by inviting it', async () => {
+      const { s, admin } = suite
+      const handle = `inv-${randomBytes(3).toString('hex')}`
+      const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: handle, handle } })
+      assert.equal(org.status, 201, org.text)
+      const bounded = await s.createKey(admin, {
+        scopes: ['organizations:read', 'organizations:write', 'users:write'],
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        ratelimits: [{ name: 'default', limit: 10, window_s: 60 }],
+      })
+      // Baseline: the same key may not set a password through the users API.
+      const email = `${handle}@example.com`
+      const direct = await s.request('POST', '/v1/users', {
+        token: bounded.key,
+        body: { email: `direct-${email}`, password: 'chosen-password-1' },
+      })
+      assert.equal(direct.status, 403, `baseline: ${direct.text}`)
+
+      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+        token: bounded.key,
+        body: { email, role: 'admin' },
+      })
+      if (inv.status !== 201) return assert.ok(inv.status === 403 || inv.status === 404, inv.text)
+      const accepted = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'chosen-password-1' },
+      })
+      if (accepted.status !== 200) return assert.ok(accepted.status >= 400 && accepted.status < 500, accepted.text)
+      const login = await s.request('POST', '/v1/auth/login', { body: { email, password: 'chosen-password-1' } })
+      const session = login.body?.access_token as string | undefined
+      const minted =
+        session &&
+        (await s.request('POST', '/v1/keys', {
+          token: session,
+          body: { name: 'forever', owner: { kind: 'organization', id: org.body.id } },
+        }))
+      assert.fail(
+        `FINDING: a key without keys:write, expiring in an hour, limited to 10/min, invited ${email} as organization admin (201), ` +
+          `accepted with a password it chose (200), logged in (${login.status}) and minted an organization key ` +
+          `(keys:write it lacks) without expiry or limits (${minted ? `${minted.status} ${JSON.stringify(minted.body?.api_key?.expires_at)}` : 'no session'})`,
+      )
+    })
+  })
+}
