@@ -55,5 +55,29 @@ for (const store of STORES) {
           `(keys:write it lacks) without expiry or limits (${minted ? `${minted.status} ${JSON.stringify(minted.body?.api_key?.expires_at)}` : 'no session'})`,
       )
     })
+
+    it('an invitation made with a key that is then revoked opens no account', async () => {
+      const { s, admin } = suite
+      const handle = `rev-${randomBytes(3).toString('hex')}`
+      const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: handle, handle } })
+      assert.equal(org.status, 201, org.text)
+      const k = await s.createKey(admin, { scopes: ['organizations:read', 'organizations:write'] })
+      const email = `${handle}@example.com`
+      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+        token: k.key,
+        body: { email, role: 'admin' },
+      })
+      assert.equal(inv.status, 201, inv.text)
+      const revoked = await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })
+      assert.equal(revoked.status, 200, revoked.text)
+      const accepted = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'chosen-password-1' },
+      })
+      assert.ok(
+        accepted.status >= 400 && accepted.status < 500,
+        `FINDING: an invitation made by key ${k.id}, accepted after that key was revoked, opened an ` +
+          `organization admin account: ${accepted.status} ${accepted.text.slice(0, 200)}`,
+      )
+    })
   })
 }
