@@ -79,5 +79,29 @@ for (const store of STORES) {
           `organization admin account: ${accepted.status} ${accepted.text.slice(0, 200)}`,
       )
     })
+
+    it('an invitation made by a user who is then deactivated opens no account', async () => {
+      const { s, admin } = suite
+      const handle = `deact-${randomBytes(3).toString('hex')}`
+      const inviter = await s.member(`u${handle}`, admin)
+      const org = await s.request('POST', '/v1/organizations', { token: inviter.token, body: { name: handle, handle } })
+      assert.equal(org.status, 201, org.text)
+      const email = `invitee-${handle}@example.com`
+      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+        token: inviter.token,
+        body: { email, role: 'admin' },
+      })
+      assert.equal(inv.status, 201, inv.text)
+      const off = await s.request('POST', `/v1/users/${inviter.id}/deactivate`, { token: admin })
+      assert.equal(off.status, 200, off.text)
+      const accepted = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'chosen-password-1' },
+      })
+      assert.ok(
+        accepted.status >= 400 && accepted.status < 500,
+        `FINDING: an invitation by user ${inviter.id}, accepted after that user was deactivated, opened an ` +
+          `organization admin account: ${accepted.status} ${accepted.text.slice(0, 120)}`,
+      )
+    })
   })
 }
