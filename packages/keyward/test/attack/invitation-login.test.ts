@@ -13,33 +13,39 @@ import { STORES, serverForSuite } from '../helpers.js'
 for (const store of STORES) {
   describe(`attack: a bounded key issues itself an unbounded login through an invitation (${store})`, () => {
     const suite = serverForSuite(store)
+    /** An organization made by `owner`, and an invitation to it as admin made with `inviter`; the invitee's email. */
+    const invited = async (prefix: string, owner: string, inviter: string) => {
+      const handle = `${prefix}-${randomBytes(3).toString('hex')}`
+      const org = await suite.s.request('POST', '/v1/organizations', { token: owner, body: { name: handle, handle } })
+      assert.equal(org.status, 201, org.text)
+      const email = `invitee-${handle}@example.com`
+      const inv = await suite.s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+        token: inviter,
+        body: { email, role: 'admin' },
+      })
+      return { org: org.body.id as number, email, inv }
+    }
+    /** Accepts an invitation without a session, opening a new account with a password the caller chose. */
+    const accept = (token: string) =>
+      suite.s.request('POST', '/v1/invitations/accept', { body: { token, password: 'chosen-password-1' } })
 
     it('a bounded key cannot open a password account of the organization by inviting it', async () => {
       const { s, admin } = suite
-      const handle = `inv-${randomBytes(3).toString('hex')}`
-      const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: handle, handle } })
-      assert.equal(org.status, 201, org.text)
       const bounded = await s.createKey(admin, {
         scopes: ['organizations:read', 'organizations:write', 'users:write'],
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
         ratelimits: [{ name: 'default', limit: 10, window_s: 60 }],
       })
       // Baseline: the same key may not set a password through the users API.
-      const email = `${handle}@example.com`
       const direct = await s.request('POST', '/v1/users', {
         token: bounded.key,
-        body: { email: `direct-${email}`, password: 'chosen-password-1' },
+        body: { email: `direct-${randomBytes(3).toString('hex')}@example.com`, password: 'chosen-password-1' },
       })
       assert.equal(direct.status, 403, `baseline: ${direct.text}`)
 
-      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
-        token: bounded.key,
-        body: { email, role: 'admin' },
-      })
+      const { org, email, inv } = await invited('inv', admin, bounded.key)
       if (inv.status !== 201) return assert.ok(inv.status === 403 || inv.status === 404, inv.text)
-      const accepted = await s.request('POST', '/v1/invitations/accept', {
-        body: { token: inv.body.token, password: 'chosen-password-1' },
-      })
+      const accepted = await accept(inv.body.token)
       if (accepted.status !== 200) return assert.ok(accepted.status >= 400 && accepted.status < 500, accepted.text)
       const login = await s.request('POST', '/v1/auth/login', { body: { email, password: 'chosen-password-1' } })
       const session = login.body?.access_token as string | undefined
@@ -47,7 +53,7 @@ for (const store of STORES) {
         session &&
         (await s.request('POST', '/v1/keys', {
           token: session,
-          body: { name: 'forever', owner: { kind: 'organization', id: org.body.id } },
+          body: { name: 'forever', owner: { kind: 'organization', id: org } },
         }))
       assert.fail(
         `FINDING: a key without keys:write, expiring in an hour, limited to 10/min, invited ${email} as organization admin (201), ` +
@@ -58,21 +64,12 @@ for (const store of STORES) {
 
     it('an invitation made with a key that is then revoked opens no account', async () => {
       const { s, admin } = suite
-      const handle = `rev-${randomBytes(3).toString('hex')}`
-      const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: handle, handle } })
-      assert.equal(org.status, 201, org.text)
       const k = await s.createKey(admin, { scopes: ['organizations:read', 'organizations:write'] })
-      const email = `${handle}@example.com`
-      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
-        token: k.key,
-        body: { email, role: 'admin' },
-      })
+      const { inv } = await invited('rev', admin, k.key)
       assert.equal(inv.status, 201, inv.text)
       const revoked = await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })
       assert.equal(revoked.status, 200, revoked.text)
-      const accepted = await s.request('POST', '/v1/invitations/accept', {
-        body: { token: inv.body.token, password: 'chosen-password-1' },
-      })
+      const accepted = await accept(inv.body.token)
       assert.ok(
         accepted.status >= 400 && accepted.status < 500,
         `FINDING: an invitation made by key ${k.id}, accepted after that key was revoked, opened an ` +
@@ -82,21 +79,12 @@ for (const store of STORES) {
 
     it('an invitation made by a user who is then deactivated opens no account', async () => {
       const { s, admin } = suite
-      const handle = `deact-${randomBytes(3).toString('hex')}`
-      const inviter = await s.member(`u${handle}`, admin)
-      const org = await s.request('POST', '/v1/organizations', { token: inviter.token, body: { name: handle, handle } })
-      assert.equal(org.status, 201, org.text)
-      const email = `invitee-${handle}@example.com`
-      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
-        token: inviter.token,
-        body: { email, role: 'admin' },
-      })
+      const inviter = await s.member(`inviter${randomBytes(3).toString('hex')}`, admin)
+      const { inv } = await invited('deact', inviter.token, inviter.token)
       assert.equal(inv.status, 201, inv.text)
       const off = await s.request('POST', `/v1/users/${inviter.id}/deactivate`, { token: admin })
       assert.equal(off.status, 200, off.text)
-      const accepted = await s.request('POST', '/v1/invitations/accept', {
-        body: { token: inv.body.token, password: 'chosen-password-1' },
-      })
+      const accepted = await accept(inv.body.token)
       assert.ok(
         accepted.status >= 400 && accepted.status < 500,
         `FINDING: an invitation by user ${inviter.id}, accepted after that user was deactivated, opened an ` +
