@@ -91,5 +91,36 @@ for (const store of STORES) {
           `organization admin account: ${accepted.status} ${accepted.text.slice(0, 120)}`,
       )
     })
+
+    it('a bounded key grants no organization owner role (as for the site admin role, requireMayGrantRole)', async () => {
+      const { s, admin } = suite
+      const tag = randomBytes(3).toString('hex')
+      const owner = await s.member(`own${tag}`, admin)
+      const other = await s.member(`mal${tag}`, admin)
+      const { org } = await invited('role', owner.token, owner.token)
+      const inv = await s.request('POST', `/v1/organizations/${org}/invitations`, {
+        token: owner.token,
+        body: { email: `mal${tag}@example.com`, role: 'viewer' },
+      })
+      assert.equal(inv.status, 201, inv.text)
+      const joined = await s.request('POST', '/v1/invitations/accept', {
+        token: other.token,
+        body: { token: inv.body.token },
+      })
+      assert.equal(joined.status, 200, joined.text)
+      const bounded = await s.createKey(owner.token, {
+        scopes: ['organizations:read', 'organizations:write'],
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      })
+      const r = await s.request('PATCH', `/v1/organizations/${org}/members/${other.id}`, {
+        token: bounded.key,
+        body: { role: 'owner' },
+      })
+      assert.ok(
+        r.status === 403,
+        `FINDING: a key without keys:write, expiring in an hour, made a viewer the organization's owner ` +
+          `(an unbounded login over all its keys): ${r.status} ${r.text.slice(0, 120)}`,
+      )
+    })
   })
 }
