@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { WebhookOutbox } from '../../src/store/webhook-outbox.js'
 import { ownedKeysChunk } from '../../src/store/owned-keys.js'
 import { STORES, TestServer } from '../helpers.js'
+import { fanOutAll as fanOutWebhooks, silentHook } from './fan-out.js'
 
 const ENV = { KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1' }
 const EVENTS = ['key.revoked', 'key.deleted']
@@ -26,22 +26,8 @@ for (const store of STORES) {
     })
 
     const db = () => s.kw.services.store.db
-    const hook = async (token: string) => {
-      const r = await s.request('POST', '/v1/webhooks', {
-        token,
-        body: { url: 'http://127.0.0.1:9/never-sent', events: EVENTS },
-      })
-      assert.equal(r.status, 201, r.text)
-      return r.body.webhook.id as number
-    }
-    /** Fans out every event (no sending: the deliveries rows are what each webhook would get). */
-    const fanOutAll = async () => {
-      const outbox = new WebhookOutbox(db(), s.kw.services.store.dialect)
-      // A node's own dispatcher may hold the fan-out lock (PostgreSQL): 0 then means "not now".
-      const pending = () =>
-        db().selectFrom('key_event').select('id').where('dispatched_at', 'is', null).executeTakeFirst()
-      while (await pending()) await outbox.fanOut(new Date().toISOString(), 1000)
-    }
+    const hook = (token: string) => silentHook(s, token, EVENTS)
+    const fanOutAll = () => fanOutWebhooks(s)
     const delivered = async (webhookId: number, type: string) =>
       (
         await db()
