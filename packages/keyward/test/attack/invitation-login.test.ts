@@ -13,15 +13,15 @@ import { STORES, serverForSuite } from '../helpers.js'
 for (const store of STORES) {
   describe(`attack: a bounded key issues itself an unbounded login through an invitation (${store})`, () => {
     const suite = serverForSuite(store)
-    /** An organization made by `owner`, and an invitation to it as admin made with `inviter`; the invitee's email. */
-    const invited = async (prefix: string, owner: string, inviter: string) => {
+    /** An organization made by `owner`, and an invitation to it (as admin by default) made with `inviter`; the invitee's email. */
+    const invited = async (prefix: string, owner: string, inviter: string, role = 'admin') => {
       const handle = `${prefix}-${randomBytes(3).toString('hex')}`
       const org = await suite.s.request('POST', '/v1/organizations', { token: owner, body: { name: handle, handle } })
       assert.equal(org.status, 201, org.text)
       const email = `invitee-${handle}@example.com`
       const inv = await suite.s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
         token: inviter,
-        body: { email, role: 'admin' },
+        body: { email, role },
       })
       return { org: org.body.id as number, email, inv }
     }
@@ -64,8 +64,9 @@ for (const store of STORES) {
 
     it('an invitation made with a key that is then revoked opens no account', async () => {
       const { s, admin } = suite
+      // A scoped key may invite members (not admins: requireMayGrantOrgRole); the invitation dies with it.
       const k = await s.createKey(admin, { scopes: ['organizations:read', 'organizations:write'] })
-      const { inv } = await invited('rev', admin, k.key)
+      const { inv } = await invited('rev', admin, k.key, 'member')
       assert.equal(inv.status, 201, inv.text)
       const revoked = await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })
       assert.equal(revoked.status, 200, revoked.text)
@@ -73,7 +74,7 @@ for (const store of STORES) {
       assert.ok(
         accepted.status >= 400 && accepted.status < 500,
         `FINDING: an invitation made by key ${k.id}, accepted after that key was revoked, opened an ` +
-          `organization admin account: ${accepted.status} ${accepted.text.slice(0, 200)}`,
+          `organization account: ${accepted.status} ${accepted.text.slice(0, 200)}`,
       )
     })
 

@@ -14,11 +14,18 @@ import { KeywardError } from '../../core/errors.js'
  */
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
 
+/**
+ * Public addresses that still reach a cloud host's own services from inside a VM: Azure's
+ * WireServer (168.63.129.16: the host agent, DHCP, DNS). The other clouds' metadata endpoints sit
+ * in ranges refused above (169.254.169.254, Alibaba's 100.100.100.200, AWS's fd00:ec2::254).
+ */
+const CLOUD_HOST_ADDRESSES = new Set(['168.63.129.16'])
+
 /** Whether an IP address is one a webhook may not reach. */
 export function isRefusedAddress(address: string): boolean {
   if (isIP(address) === 0) return true
   const ip = ipaddr.process(address)
-  if (ip.range() !== 'unicast') return true
+  if (ip.range() !== 'unicast' || CLOUD_HOST_ADDRESSES.has(ip.toNormalizedString())) return true
   return ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)
 }
 
