@@ -162,6 +162,8 @@ describe('the published packages, packed and installed offline into an empty pro
       const page = await browser.newPage()
       await page.goto(`${server.url}/healthz`) // same origin as the API, and a page without the dashboard's CSP
       await page.addScriptTag({ content: smoke, type: 'module' })
+      // A module script runs after it is added, not during addScriptTag: wait for it to have set window.smoke.
+      await page.waitForFunction(() => 'smoke' in window)
       assert.equal(await page.evaluate(() => (window as unknown as { smoke: Promise<string> }).smoke), 'VALID')
     } finally {
       await browser.close()
