@@ -13,6 +13,8 @@ export const DEFAULT_KEY_PREFIX = 'kw'
 export const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/
 /** Shortest key of a foreign format (imported, device-generated) that we accept. */
 export const MIN_FOREIGN_KEY_LENGTH = 32
+/** Longest key of any format: nothing longer is hashed. */
+const MAX_KEY_LENGTH = 512
 const KEYWARD_SHAPE = /^([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/
 /** How many characters of a key are shown to tell keys apart: the prefix, `_` and 6 body chars. */
 const VISIBLE_BODY_CHARS = 6
@@ -57,7 +59,7 @@ export function classifyKey(key: string): KeyShape {
     const head = `${m[1]}_${m[2]}`
     return checksum(head) === m[3] ? { kind: 'keyward', prefix: m[1]! } : { kind: 'malformed' }
   }
-  if (key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)) return { kind: 'foreign' }
+  if (hasKeyLength(key) && !/\s/.test(key)) return { kind: 'foreign' }
   return { kind: 'malformed' }
 }
 
@@ -69,8 +71,17 @@ export function classifyKey(key: string): KeyShape {
  */
 export function isWellFormedKey(key: string): boolean {
   const shape = keywardChecksum(key)
-  if (shape === NOT_OURS) return key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= 512 && !/\s/.test(key)
+  if (shape === NOT_OURS) return hasKeyLength(key) && !/\s/.test(key)
   return shape === CHECKSUM_OK
+}
+
+/**
+ * Whether a key of some format could be this long (a Keyward key is 51–66 characters): the one
+ * check a verification makes before hashing, so no megabyte string is hashed. Necessary for
+ * `isWellFormedKey`, not sufficient.
+ */
+export function hasKeyLength(key: string): boolean {
+  return key.length >= MIN_FOREIGN_KEY_LENGTH && key.length <= MAX_KEY_LENGTH
 }
 
 /** Character classes of ASCII codes: bit 1 a prefix character (after the first), bit 2 a body (base62) one. */
