@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache'
 import type { KeyLookup } from '../../store/key-repository.js'
 import { EntryCompactor, deepFreeze } from './cache-entry.js'
+import { GenerationCache } from './generation-cache.js'
 
 const UNKNOWN = { unknown: true } as const
 /** A key lookup (under its bare hash) or another credential's entry (under a tag, see `credentialTag`). */
@@ -8,7 +8,7 @@ type Entry = KeyLookup | object | typeof UNKNOWN
 
 /**
  * Tags of the entries other than key lookups: the caller's own credential (a
- * native session and its user) is resolved through the same LRU and the same bus
+ * native session and its user) is resolved through the same cache and the same bus
  * as verified keys. Invariant, enforced here: every tag holds a ':' and a key
  * hash (64 hex digits) never does, so a tagged entry is never read as a key
  * lookup, nor a key lookup as a session, whatever secrets users import.
@@ -35,13 +35,13 @@ const RECENT_INVALIDATIONS = 256
 export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
 
 /**
- * Verification results by key hash: bounded LRU, with short-lived negative entries
+ * Verification results by key hash: bounded, least recently used dropped first (`generation-cache.ts`), with short-lived negative entries
  * so a flood of unknown keys does not become a flood of queries. Every write to a
  * key deletes its entries before the write's response goes out, and publishes the
  * hashes so other nodes delete theirs (see `cluster.ts`).
  */
 export class VerifyCache {
-  private readonly lru: LRUCache<string, Entry> | null
+  private readonly entries: GenerationCache<string, Entry> | null
   private publisher: InvalidationPublisher | null = null
   /** null: positive entries live until evicted (the bus is up); else their time to live (0: not kept). */
   private positiveTtlMs: number | null = null
@@ -56,7 +56,7 @@ export class VerifyCache {
   /**
    * Cached key lookups by responsible user (`holderOf`): a change to a user (role,
    * deactivation, deletion) is one message, `credentialTag.user`, and each node evicts that
-   * user's keys from this index, however many there are. Kept in step with the LRU by `dispose`.
+   * user's keys from this index, however many there are. Kept in step with `entries` by `dispose`.
    */
   private readonly byUser = new Map<number, Set<string>>()
 
@@ -64,14 +64,10 @@ export class VerifyCache {
     size: number,
     private readonly negativeTtlMs: number,
   ) {
-    this.lru =
+    this.entries =
       size > 0
-        ? new LRUCache<string, Entry>({
-            max: size,
-            ttlAutopurge: false,
-            dispose: (e, hash) => {
-              if (isKeyLookup(e)) this.unindex(holderOf(e), hash)
-            },
+        ? new GenerationCache<string, Entry>(size, (e, hash) => {
+            if (isKeyLookup(e)) this.unindex(holderOf(e), hash)
           })
         : null
   }
@@ -83,7 +79,7 @@ export class VerifyCache {
 
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
   getTagged<T extends object>(tag: string): T | null | undefined {
-    const e = this.lru?.get(tag)
+    const e = this.entries?.get(tag)
     if (e === undefined) return undefined
     return e === UNKNOWN ? null : (e as T)
   }
@@ -120,14 +116,14 @@ export class VerifyCache {
 
   /** Stores an entry unless an invalidation spoiled it; true when a positive entry was stored. */
   private keep(name: string, entry: Entry | null, version: number | undefined): boolean {
-    const { lru } = this
-    if (!lru || (version !== undefined && this.changedSince(name, version))) return false
+    const { entries } = this
+    if (!entries || (version !== undefined && this.changedSince(name, version))) return false
     if (entry) {
-      if (this.positiveTtlMs === null) lru.set(name, entry)
-      else if (this.positiveTtlMs > 0) lru.set(name, entry, { ttl: this.positiveTtlMs })
+      if (this.positiveTtlMs === null) entries.set(name, entry)
+      else if (this.positiveTtlMs > 0) entries.set(name, entry, this.positiveTtlMs)
       else return false
       return true
-    } else if (this.negativeTtlMs > 0) lru.set(name, UNKNOWN, { ttl: this.negativeTtlMs })
+    } else if (this.negativeTtlMs > 0) entries.set(name, UNKNOWN, this.negativeTtlMs)
     return false
   }
 
@@ -155,7 +151,7 @@ export class VerifyCache {
   evict(hashes: readonly string[]): void {
     this.bump(hashes)
     for (const h of hashes) {
-      this.lru?.delete(h)
+      this.entries?.delete(h)
       if (h.startsWith(USER_TAG)) this.evictKeysOf(Number(h.slice(USER_TAG.length)))
     }
   }
@@ -165,12 +161,12 @@ export class VerifyCache {
     const hashes = this.byUser.get(userId)
     if (!hashes) return
     this.byUser.delete(userId)
-    for (const h of [...hashes]) this.lru?.delete(h)
+    for (const h of [...hashes]) this.entries?.delete(h)
   }
 
   clear(): void {
     this.bump(null)
-    this.lru?.clear()
+    this.entries?.clear()
     this.byUser.clear()
   }
 
@@ -202,7 +198,7 @@ export class VerifyCache {
   }
 
   get size(): number {
-    return this.lru?.size ?? 0
+    return this.entries?.size ?? 0
   }
 }
 
