@@ -1,6 +1,6 @@
 import type { KeyLookup } from '../../store/key-repository.js'
 import { EntryCompactor, deepFreeze } from './cache-entry.js'
-import { GenerationCache } from './generation-cache.js'
+import { ClockCache } from './clock-cache.js'
 
 const UNKNOWN = { unknown: true } as const
 /** A key lookup (under its bare hash) or another credential's entry (under a tag, see `credentialTag`). */
@@ -35,13 +35,13 @@ const RECENT_INVALIDATIONS = 256
 export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
 
 /**
- * Verification results by key hash: bounded, least recently used dropped first (`generation-cache.ts`), with short-lived negative entries
+ * Verification results by key hash: bounded, a not-recently-read entry dropped first (`clock-cache.ts`), with short-lived negative entries
  * so a flood of unknown keys does not become a flood of queries. Every write to a
  * key deletes its entries before the write's response goes out, and publishes the
  * hashes so other nodes delete theirs (see `cluster.ts`).
  */
 export class VerifyCache {
-  private readonly entries: GenerationCache<string, Entry> | null
+  private readonly entries: ClockCache<string, Entry> | null
   private publisher: InvalidationPublisher | null = null
   /** null: positive entries live until evicted (the bus is up); else their time to live (0: not kept). */
   private positiveTtlMs: number | null = null
@@ -66,7 +66,7 @@ export class VerifyCache {
   ) {
     this.entries =
       size > 0
-        ? new GenerationCache<string, Entry>(size, (e, hash) => {
+        ? new ClockCache<string, Entry>(size, (e, hash) => {
             if (isKeyLookup(e)) this.unindex(holderOf(e), hash)
           })
         : null

@@ -1,0 +1,126 @@
+/** Slots are grown by doubling from this many, up to `max`: a large `max` costs nothing until used. */
+const INITIAL_SLOTS = 1_024
+
+/**
+ * A bounded map that drops a not-recently-read entry when full: the CLOCK algorithm (second
+ * chance). Entries sit in slots; a read sets the slot's `referenced` bit; to make room, a hand
+ * sweeps the slots, clearing set bits, and evicts the first entry whose bit was clear — one not
+ * read since the hand last passed it. A new entry starts unreferenced, so a flood of entries read
+ * once (unknown keys) evicts itself before the keys in use.
+ *
+ * Why not lru-cache: a hit here is one `Map.get` and a bit set. lru-cache's bookkeeping on every
+ * read (recency list, TTL clock) cost about 18 % of a cached in-process verification (issue 11,
+ * A/B in one process).
+ *
+ * Invariants, enforced here:
+ * - at most `max` entries, ever (`set` evicts before it adds);
+ * - `dispose(value, key)` runs exactly once for every entry that leaves — deleted, replaced,
+ *   expired on read, or evicted — and always before `set` returns, so a caller that indexes
+ *   entries (VerifyCache's by-user index) re-indexes after `set` and never loses a live entry;
+ *   `clear` disposes nothing: its caller resets what `dispose` maintains;
+ * - an entry with a time to live reads as absent once `performance.now()` passes it.
+ */
+export class ClockCache<K, V> {
+  private readonly index = new Map<K, number>()
+  private readonly keys: (K | undefined)[] = []
+  private readonly values: (V | undefined)[] = []
+  private referenced = new Uint8Array(0)
+  /** `performance.now()` ms after which the slot's entry is gone; 0: no time to live. */
+  private expires = new Float64Array(0)
+  /** Emptied slots below `keys.length`: reused before anything is evicted. */
+  private free: number[] = []
+  private hand = 0
+
+  constructor(
+    private readonly max: number,
+    private readonly dispose: (value: V, key: K) => void,
+  ) {}
+
+  get size(): number {
+    return this.index.size
+  }
+
+  get(key: K): V | undefined {
+    const slot = this.index.get(key)
+    if (slot === undefined) return undefined
+    const expires = this.expires[slot]!
+    if (expires !== 0 && expires <= performance.now()) return this.remove(key, slot)
+    this.referenced[slot] = 1
+    return this.values[slot]
+  }
+
+  /** Stores `value` under `key` for `ttlMs` when given, disposing the entry it replaces or evicts. */
+  set(key: K, value: V, ttlMs?: number): void {
+    let slot = this.index.get(key)
+    const replaced = slot === undefined ? undefined : this.values[slot]
+    if (slot === undefined) {
+      slot = this.free.pop() ?? (this.keys.length < this.max ? this.grow() : this.evict())
+      this.index.set(key, slot)
+      this.keys[slot] = key
+    }
+    this.values[slot] = value
+    this.expires[slot] = ttlMs === undefined ? 0 : performance.now() + ttlMs
+    this.referenced[slot] = 0
+    if (replaced !== undefined) this.dispose(replaced, key)
+  }
+
+  delete(key: K): boolean {
+    const slot = this.index.get(key)
+    if (slot === undefined) return false
+    this.remove(key, slot)
+    return true
+  }
+
+  /** Forgets every entry without disposing them: the caller resets whatever `dispose` maintains. */
+  clear(): void {
+    this.index.clear()
+    this.keys.length = 0
+    this.values.length = 0
+    this.free = []
+    this.hand = 0
+  }
+
+  /** Empties `slot` for reuse; returns undefined (what a read of it answers). */
+  private remove(key: K, slot: number): undefined {
+    const value = this.values[slot]!
+    this.index.delete(key)
+    this.keys[slot] = undefined
+    this.values[slot] = undefined
+    this.free.push(slot)
+    this.dispose(value, key)
+    return undefined
+  }
+
+  /** A new slot at the end, growing the bit and expiry arrays by doubling. */
+  private grow(): number {
+    const slot = this.keys.length
+    if (slot >= this.referenced.length) {
+      const n = Math.min(this.max, Math.max(INITIAL_SLOTS, slot * 2))
+      const referenced = new Uint8Array(n)
+      referenced.set(this.referenced)
+      const expires = new Float64Array(n)
+      expires.set(this.expires)
+      this.referenced = referenced
+      this.expires = expires
+    }
+    this.keys.push(undefined)
+    this.values.push(undefined)
+    return slot
+  }
+
+  /**
+   * The slot of the first unreferenced entry from the hand on, emptied. Called only when every
+   * slot is full (`free` is empty), so it ends within one sweep plus one slot.
+   */
+  private evict(): number {
+    for (;;) {
+      const slot = this.hand
+      this.hand = (slot + 1) % this.keys.length
+      if (this.referenced[slot]) this.referenced[slot] = 0
+      else {
+        this.remove(this.keys[slot]!, slot)
+        return this.free.pop()!
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ClockCache } from '../../src/services/keys/clock-cache.js'
+
+/**
+ * A cache of `max` whose disposals are recorded, plus an index its dispose keeps, maintained the
+ * way VerifyCache keeps its by-user index: added after `set`, removed by `dispose`.
+ */
+function recorded(max: number) {
+  const disposed: string[] = []
+  const indexed = new Set<string>()
+  const cache = new ClockCache<string, string>(max, (v, k) => {
+    disposed.push(`${k}=${v}`)
+    indexed.delete(k)
+  })
+  const put = (k: string, v = k, ttl?: number) => {
+    cache.set(k, v, ttl)
+    indexed.add(k)
+  }
+  return { cache, disposed, indexed, put }
+}
+
+describe('ClockCache (the verify cache store)', () => {
+  it('holds at most max entries and keeps what is read over what is not', () => {
+    const { cache, put } = recorded(100)
+    for (let i = 0; i < 100; i++) put(`k${i}`)
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 10; i++) assert.equal(cache.get(`k${i}`), `k${i}`, `hot k${i} survives round ${round}`)
+      for (let i = 0; i < 60; i++) put(`r${round}-${i}`)
+      assert.equal(cache.size, 100)
+    }
+    assert.equal(cache.get('k50'), undefined, 'a cold entry is dropped')
+    assert.equal(cache.get('r9-59'), 'r9-59', 'the newest entry stays')
+  })
+
+  it('disposes every entry that leaves exactly once: deleted, replaced, expired or evicted', async () => {
+    const { cache, disposed, put } = recorded(4)
+    put('a', 'a1')
+    put('a', 'a2')
+    assert.deepEqual(disposed, ['a=a1'], 'replaced')
+    assert.equal(cache.delete('a'), true)
+    assert.equal(cache.delete('a'), false)
+    assert.deepEqual(disposed, ['a=a1', 'a=a2'], 'deleted once')
+    put('t', 't', 5)
+    assert.equal(cache.get('t'), 't')
+    await new Promise((r) => setTimeout(r, 15))
+    assert.equal(cache.get('t'), undefined)
+    assert.equal(disposed.at(-1), 't=t', 'expired on read')
+    disposed.length = 0
+    const keys = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
+    for (const k of keys) put(k)
+    assert.equal(new Set(disposed).size, 4, `four evicted, once each: ${disposed}`)
+    for (const k of keys) assert.equal(cache.get(k) === undefined, disposed.includes(`${k}=${k}`), k)
+  })
+
+  it('keeps its dispose-maintained index true: every cached entry is indexed, nothing else', () => {
+    const { cache, indexed, put } = recorded(50)
+    let seed = 7
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+    for (let step = 0; step < 5_000; step++) {
+      const k = `k${Math.floor(random() * 120)}`
+      const op = random()
+      if (op < 0.6) put(k, `${k}@${step}`, op < 0.05 ? 0 : undefined)
+      else if (op < 0.7) cache.delete(k)
+      else cache.get(k)
+      assert.ok(cache.size <= 50)
+    }
+    for (let i = 0; i < 120; i++) cache.get(`k${i}`) // reads drop what expired
+    const cached = Array.from({ length: 120 }, (_, i) => `k${i}`).filter((k) => cache.get(k) !== undefined)
+    assert.deepEqual([...indexed].sort(), cached.sort())
+    assert.equal(cache.size, cached.length)
+  })
+
+  it('clear forgets everything without disposing, and is usable again', () => {
+    const { cache, disposed, put } = recorded(10)
+    for (let i = 0; i < 15; i++) put(`k${i}`)
+    disposed.length = 0
+    cache.clear()
+    assert.equal(cache.size, 0)
+    assert.equal(cache.get('k14'), undefined)
+    assert.deepEqual(disposed, [])
+    for (let i = 0; i < 12; i++) put(`n${i}`)
+    assert.equal(cache.size, 10)
+    assert.equal(cache.get('n11'), 'n11')
+  })
+})
