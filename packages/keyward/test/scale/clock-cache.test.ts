@@ -49,7 +49,7 @@ describe('ClockCache (the verify cache store)', () => {
     disposed.length = 0
     const keys = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
     for (const k of keys) put(k)
-    assert.equal(new Set(disposed).size, 4, `four evicted, once each: ${disposed}`)
+    assert.equal(new Set(disposed).size, 4, `four evicted, once each: ${disposed.join()}`)
     for (const k of keys) assert.equal(cache.get(k) === undefined, disposed.includes(`${k}=${k}`), k)
   })
 
