@@ -1,52 +1,37 @@
-import { useState, type FormEvent } from 'react'
 import { Link, useParams } from 'react-router'
-import { ApiError, toApiError } from '../api'
+import { ApplicationsTable } from '../components/applications/ApplicationsTable'
+import { DevicesTable } from '../components/devices/DevicesTable'
+import { InlineCreateForm } from '../components/form/InlineCreateForm'
 import { OwnerKeys } from '../components/OwnerKeys'
-import { Empty, ErrorNote, Field, Loading, useLoad } from '../components/ui'
+import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
 import { idParam, when } from '../format'
 import { LoadFailed, NotFound } from '../components/NotFound'
 import { useSession } from '../session'
-import { DevicesTable } from './DevicesPage'
 
 /** Applications (balena "fleets") the signed-in person can see, and a form to add one. */
 export function ApplicationsPage() {
   const { api } = useSession()
   const dir = useDirectory()
   const apps = useLoad(() => api.listApplications(), [api])
-  const [name, setName] = useState('')
-  const [error, setError] = useState<ApiError | null>(null)
-  const create = async (e: FormEvent) => {
-    e.preventDefault()
-    setError(null)
-    try {
-      await api.createApplication(name.trim())
-      setName('')
-      apps.reload()
-      dir.reload()
-    } catch (err) {
-      setError(toApiError(err))
-    }
+  const create = async (name: string) => {
+    await api.createApplication(name)
+    apps.reload()
+    dir.reload()
   }
   return (
     <section aria-labelledby="apps-title">
       <header className="page-head">
         <h1 id="apps-title">Applications</h1>
       </header>
-      <form className="card inline-form" onSubmit={create} noValidate>
-        <Field
-          label="New application name"
-          hint="Letters, digits, dot, dash and underscore."
-          error={error?.fields.name ?? (error && Object.keys(error.fields).length === 0 ? error.message : undefined)}
-        >
-          {(p) => (
-            <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
-          )}
-        </Field>
-        <button type="submit" className="primary">
-          Add application
-        </button>
-      </form>
+      <InlineCreateForm
+        label="New application name"
+        hint="Letters, digits, dot, dash and underscore."
+        name="name"
+        submit="Add application"
+        primary
+        onCreate={create}
+      />
       {apps.loading && !apps.data && <Loading what="Loading applications" />}
       <ErrorNote error={apps.error} />
       {apps.data &&
@@ -55,32 +40,7 @@ export function ApplicationsPage() {
             <p>No applications yet.</p>
           </Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Slug</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {apps.data.applications.map((a) => (
-                  <tr key={a.id}>
-                    <td data-label="Name">
-                      <Link to={`/applications/${a.id}`}>{a.name}</Link>
-                    </td>
-                    <td data-label="Slug">
-                      <code>{a.slug}</code>
-                    </td>
-                    <td data-label="Owner">{dir.ownerName({ kind: 'user', id: a.owner_user_id })}</td>
-                    <td data-label="Created">{when(a.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ApplicationsTable applications={apps.data.applications} />
         ))}
     </section>
   )
@@ -99,21 +59,12 @@ function ApplicationPage({ id }: { id: number }) {
   const dir = useDirectory()
   const app = useLoad(() => api.getApplication(id), [api, id])
   const devices = useLoad(() => api.listDevices(id), [api, id])
-  const [name, setName] = useState('')
-  const [error, setError] = useState<ApiError | null>(null)
   if (app.loading && !app.data) return <Loading what="Loading application" />
   if (!app.data) return <LoadFailed error={app.error} {...APPS} />
-  const addDevice = async (e: FormEvent) => {
-    e.preventDefault()
-    setError(null)
-    try {
-      await api.createDevice(id, name.trim())
-      setName('')
-      devices.reload()
-      dir.reload()
-    } catch (err) {
-      setError(toApiError(err))
-    }
+  const addDevice = async (name: string) => {
+    await api.createDevice(id, name)
+    devices.reload()
+    dir.reload()
   }
   return (
     <section aria-labelledby="app-title">
@@ -139,23 +90,12 @@ function ApplicationPage({ id }: { id: number }) {
       </dl>
       <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" />
       <h2>Devices</h2>
-      <form className="card inline-form" onSubmit={addDevice} noValidate>
-        <Field
-          label="New device name (optional)"
-          error={error?.fields.name ?? (error && Object.keys(error.fields).length === 0 ? error.message : undefined)}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="device-name"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              autoComplete="off"
-            />
-          )}
-        </Field>
-        <button type="submit">Add device</button>
-      </form>
+      <InlineCreateForm
+        label="New device name (optional)"
+        name="device-name"
+        submit="Add device"
+        onCreate={addDevice}
+      />
       {devices.loading && !devices.data && <Loading what="Loading devices" />}
       <ErrorNote error={devices.error} />
       {devices.data &&
