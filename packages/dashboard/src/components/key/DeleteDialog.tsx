@@ -1,23 +1,10 @@
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
-import type { Api, ApiKey } from '../../api'
 import { ErrorNote, Field, Modal } from '../ui'
-import type { KeyAction } from './useKeyAction'
+import type { KeyDialogProps } from './useKeyAction'
 
 /** Confirms a deletion by typing the key's name; then returns to the key list, which says what happened. */
-export function DeleteDialog({
-  k,
-  api,
-  action,
-  open,
-  onClose,
-}: {
-  k: ApiKey
-  api: Api
-  action: KeyAction
-  open: boolean
-  onClose: () => void
-}) {
+export function DeleteDialog({ k, api, action, open, onClose }: KeyDialogProps) {
   const [typed, setTyped] = useState('')
   const navigate = useNavigate()
   const confirmText = k.name ?? k.key_prefix

@@ -1,23 +1,10 @@
 import { useState } from 'react'
-import type { Api, ApiKey } from '../../api'
 import { ErrorNote, Field, Modal } from '../ui'
 import { MintedKeysOption, useMintedCount } from './MintedKeysOption'
-import type { KeyAction } from './useKeyAction'
+import type { KeyDialogProps } from './useKeyAction'
 
 /** Confirms a revocation, with an optional reason kept in the audit trail. */
-export function RevokeDialog({
-  k,
-  api,
-  action,
-  open,
-  onClose,
-}: {
-  k: ApiKey
-  api: Api
-  action: KeyAction
-  open: boolean
-  onClose: () => void
-}) {
+export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) {
   const [reason, setReason] = useState('')
   const [minted, setMinted] = useState(false)
   const mintedCount = useMintedCount(api, k)

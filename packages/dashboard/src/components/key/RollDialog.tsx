@@ -1,8 +1,7 @@
 import { useState } from 'react'
-import type { Api, ApiKey } from '../../api'
 import { when } from '../../format'
 import { ErrorNote, Field, Modal } from '../ui'
-import type { KeyAction } from './useKeyAction'
+import type { KeyDialogProps } from './useKeyAction'
 
 const GRACE: [number, string][] = [
   [0, 'No grace: the old key stops now'],
@@ -25,14 +24,7 @@ export function RollDialog({
   open,
   onClose,
   onSecret,
-}: {
-  k: ApiKey
-  api: Api
-  action: KeyAction
-  open: boolean
-  onClose: () => void
-  onSecret: (secret: string) => void
-}) {
+}: KeyDialogProps & { onSecret: (secret: string) => void }) {
   const [grace, setGrace] = useState(3600)
   const roll = async () => {
     const ok = await action.act(rolledNotice(grace), async () => {

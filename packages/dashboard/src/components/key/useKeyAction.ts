@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { type ApiError, type ApiKey, toApiError } from '../../api'
+import { type Api, type ApiError, type ApiKey, toApiError } from '../../api'
 
 /**
  * One lifecycle action at a time on a key page (or a webhook's, with `T` = Webhook): busy flag,
@@ -12,6 +12,15 @@ export interface KeyAction<T = ApiKey> {
   setError(e: ApiError | null): void
   /** Runs `run`; on success hands the updated key to `onKey` and shows `what`. Resolves whether it succeeded. */
   act(what: string, run: () => Promise<T | void>): Promise<boolean>
+}
+
+/** What every confirmation dialog of a key page takes: the key, the API, the page's action state, and whether it is open. */
+export interface KeyDialogProps {
+  k: ApiKey
+  api: Api
+  action: KeyAction
+  open: boolean
+  onClose: () => void
 }
 
 /** The state behind a key page's buttons and dialogs. */

@@ -1,34 +1,15 @@
 import type { NamedLimit } from '../../api'
 import { duration } from '../../format'
+import { type Column, DataTable } from '../DataTable'
+
+const COLUMNS: Column<NamedLimit>[] = [
+  { header: 'Name', cell: (l) => <code>{l.name}</code> },
+  { header: 'Limit', cell: (l) => `${l.limit} per ${duration(l.window_s)}` },
+  { header: 'Checked', cell: (l) => (l.auto_apply ? 'on every verification' : 'when a verification names it') },
+]
 
 /** Named limits as a table: name, limit per window, and whether every verification checks it. */
 export function LimitsTable({ limits, caption }: { limits: readonly NamedLimit[]; caption: string }) {
   if (limits.length === 0) return <p className="muted">No rate limits.</p>
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Limit</th>
-            <th scope="col">Checked</th>
-          </tr>
-        </thead>
-        <tbody>
-          {limits.map((l) => (
-            <tr key={l.name}>
-              <td data-label="Name">
-                <code>{l.name}</code>
-              </td>
-              <td data-label="Limit">
-                {l.limit} per {duration(l.window_s)}
-              </td>
-              <td data-label="Checked">{l.auto_apply ? 'on every verification' : 'when a verification names it'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  )
+  return <DataTable rows={limits} columns={COLUMNS} rowKey={(l) => l.name} caption={caption} />
 }

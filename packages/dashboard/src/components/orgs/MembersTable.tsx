@@ -1,5 +1,6 @@
 import type { Member, OrgRole } from '../../api'
 import { useSession } from '../../session'
+import { type Column, DataTable } from '../DataTable'
 import { ErrorNote } from '../ui'
 import { useAction } from './useAction'
 
@@ -14,40 +15,34 @@ export function MembersTable({ orgId, members, onChange }: { orgId: number; memb
       await what()
       onChange()
     })
+  const columns: Column<Member>[] = [
+    { header: 'Email', cell: (m) => m.email },
+    {
+      header: 'Role',
+      cell: (m) => (
+        <select
+          aria-label={`Role of ${m.email}`}
+          value={m.role}
+          onChange={(e) => void act(() => api.setMemberRole(orgId, m.user_id, e.target.value as OrgRole))}
+        >
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      ),
+    },
+    {
+      header: 'Actions',
+      cell: (m) => (
+        <button type="button" onClick={() => void act(() => api.removeMember(orgId, m.user_id))}>
+          Remove {m.email}
+        </button>
+      ),
+    },
+  ]
   return (
     <>
-      <table aria-label="Members">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.user_id}>
-              <td>{m.email}</td>
-              <td>
-                <select
-                  aria-label={`Role of ${m.email}`}
-                  value={m.role}
-                  onChange={(e) => void act(() => api.setMemberRole(orgId, m.user_id, e.target.value as OrgRole))}
-                >
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <button type="button" onClick={() => void act(() => api.removeMember(orgId, m.user_id))}>
-                  Remove {m.email}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable rows={members} columns={columns} rowKey={(m) => m.user_id} label="Members" />
       {error && <ErrorNote error={error} />}
     </>
   )

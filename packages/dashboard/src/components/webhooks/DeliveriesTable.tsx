@@ -1,5 +1,6 @@
 import { when } from '../../format'
 import { deliveryStatus, type WebhookDelivery } from '../../webhooks'
+import { type Column, DataTable } from '../DataTable'
 
 /** A webhook's deliveries, newest first, each with a Redeliver button (a new attempt, sent soon). */
 export function DeliveriesTable({
@@ -11,54 +12,43 @@ export function DeliveriesTable({
   busy: boolean
   onRedeliver: (d: WebhookDelivery) => void
 }) {
+  const columns: Column<WebhookDelivery>[] = [
+    {
+      header: 'Event',
+      cell: (d) => (
+        <>
+          <code>{d.event_type}</code>
+          {d.key_id !== null && <span className="muted"> key #{d.key_id}</span>}
+        </>
+      ),
+    },
+    { header: 'Status', cell: (d) => <span className={`badge badge-${deliveryStatus(d)}`}>{deliveryStatus(d)}</span> },
+    { header: 'Attempts', cell: (d) => d.attempts },
+    {
+      header: 'Response',
+      cell: (d) => d.response_status ?? d.last_error ?? '—',
+      title: (d) => d.last_error ?? undefined,
+    },
+    { header: 'Latency', cell: (d) => (d.latency_ms === null ? '—' : `${d.latency_ms} ms`) },
+    { header: 'Next attempt', cell: (d) => (d.status === 'pending' ? when(d.next_attempt_at) : '—') },
+    { header: 'Created', cell: (d) => when(d.created_at) },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      cell: (d) => (
+        <button type="button" disabled={busy} aria-label={`Redeliver delivery ${d.id}`} onClick={() => onRedeliver(d)}>
+          Redeliver
+        </button>
+      ),
+    },
+  ]
   return (
-    <div className="table-wrap">
-      <table aria-label="Deliveries">
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Response</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Next attempt</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => (
-            <tr key={d.id} data-delivery-id={d.id}>
-              <td data-label="Event">
-                <code>{d.event_type}</code>
-                {d.key_id !== null && <span className="muted"> key #{d.key_id}</span>}
-              </td>
-              <td data-label="Status">
-                <span className={`badge badge-${deliveryStatus(d)}`}>{deliveryStatus(d)}</span>
-              </td>
-              <td data-label="Attempts">{d.attempts}</td>
-              <td data-label="Response" title={d.last_error ?? undefined}>
-                {d.response_status ?? d.last_error ?? '—'}
-              </td>
-              <td data-label="Latency">{d.latency_ms === null ? '—' : `${d.latency_ms} ms`}</td>
-              <td data-label="Next attempt">{d.status === 'pending' ? when(d.next_attempt_at) : '—'}</td>
-              <td data-label="Created">{when(d.created_at)}</td>
-              <td>
-                <button
-                  type="button"
-                  disabled={busy}
-                  aria-label={`Redeliver delivery ${d.id}`}
-                  onClick={() => onRedeliver(d)}
-                >
-                  Redeliver
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={deliveries}
+      columns={columns}
+      rowKey={(d) => d.id}
+      label="Deliveries"
+      rowAttributes={(d) => ({ 'data-delivery-id': d.id })}
+    />
   )
 }
