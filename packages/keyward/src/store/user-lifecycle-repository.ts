@@ -57,6 +57,28 @@ export class UserLifecycleRepository {
       .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
   }
 
+  /**
+   * Deleted users whose deletion is unfinished: a tombstone still holding a key that is not
+   * revoked (a chunk failed, or the node died between chunks). `userId` narrows it to one user;
+   * `limit` bounds a sweep. Served by `api_key_actor_idx` (actor_id, id).
+   */
+  async unfinishedDeletions(opts: { userId?: number; limit: number }): Promise<User[]> {
+    let q = this.db
+      .selectFrom('user')
+      .selectAll('user')
+      .where('deleted_at', 'is not', null)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('api_key')
+            .select('api_key.id')
+            .whereRef('api_key.actor_id', '=', 'user.actor_id')
+            .where('api_key.revoked_at', 'is', null),
+        ),
+      )
+    if (opts.userId !== undefined) q = q.where('user.id', '=', opts.userId)
+    return (await q.orderBy('user.id').limit(opts.limit).execute()).map(rowToUser)
+  }
+
   /** Replaces a live user's password hash; false when there is no such user. */
   async setPasswordHash(userId: number, hash: string): Promise<boolean> {
     const r = await live(this.db).where('id', '=', userId).select('id').executeTakeFirst()
