@@ -67,9 +67,10 @@ export class UserLifecycleRepository {
       .selectFrom('user')
       .selectAll('user')
       .where('deleted_at', 'is not', null)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('api_key')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('api_key')
             .select('api_key.id')
             .whereRef('api_key.actor_id', '=', 'user.actor_id')
             .where('api_key.revoked_at', 'is', null),
