@@ -103,7 +103,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['keys'],
-        description: 'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id.',
+        description:
+          'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id and, for the same owner, on the secret; a secret held by any other key is a 409 naming only keys[i].',
         body: ImportKeysBody,
         response: { 200: ImportKeysResponse, ...errors },
       },
