@@ -165,10 +165,12 @@ type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
  * The send-time half of the fan-out's rule (`subscribers`, `visibleEvents`): a delivery queued
  * before its webhook's owner was deleted or deactivated, or before they lost sight of the key (left
  * the organization, demoted), is withheld with the reason. A test event (no key) only needs a
- * present owner. At most one visibility query per member owner in the batch (≤ 16 deliveries).
+ * present owner. A member's copy names `created_by_key_id` only if they may see that key
+ * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
  */
 async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<ClaimedDelivery[]> {
   const unseen = new Set<number>()
+  const rewritten = new Map<number, string>()
   for (const userId of new Set(rows.filter((r) => r.role !== 'admin').map((r) => r.user_id))) {
     const mine = rows.filter((r) => r.user_id === userId && r.actor_id !== null)
     const hook = { user_id: userId, role: 'member' as const }
@@ -182,9 +184,11 @@ async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<C
         )
       : new Set<number>()
     for (const r of mine) if (!seen.has(r.event_id)) unseen.add(r.id)
+    for (const [id, data] of await hideCreators(db, userId, mine)) rewritten.set(id, data)
   }
   return rows.map(({ event_id: _e, actor_id: _a, user_id: _u, role: _r, deleted_at, deactivated_at, ...d }) => ({
     ...d,
+    data: rewritten.get(d.id) ?? d.data,
     withheld: deleted_at
       ? "not sent: the webhook's owner was deleted"
       : deactivated_at
@@ -193,6 +197,27 @@ async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<C
           ? "not sent: the webhook's owner can no longer see this key"
           : null,
   }))
+}
+
+/**
+ * The event bodies of member `userId`'s deliveries whose `created_by_key_id` names a key the
+ * member may not see, rewritten with null (the rule of `visibleKeyIds`, store/visibility.ts, with
+ * the webhook owner's `userActors`): by delivery id; the others are sent as stored.
+ */
+async function hideCreators(db: Kysely<Database>, userId: number, rows: ClaimedRow[]): Promise<Map<number, string>> {
+  const parsed = rows.map((r) => ({ r, data: JSON.parse(r.data) as { created_by_key_id?: number | null } }))
+  const named = parsed.filter((x) => typeof x.data.created_by_key_id === 'number')
+  if (named.length === 0) return new Map()
+  const ids = [...new Set(named.map((x) => x.data.created_by_key_id!))]
+  const seen = await db
+    .selectFrom('api_key')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('actor_id', 'in', userActors(db, userId))
+    .execute()
+  const visible = new Set(seen.map((k) => k.id))
+  const hidden = named.filter((x) => !visible.has(x.data.created_by_key_id!))
+  return new Map(hidden.map((x) => [x.r.id, JSON.stringify({ ...x.data, created_by_key_id: null })]))
 }
 
 /** Of `eventIds`, those about keys the webhook's owner may see now (`userActors`, the member branch of `visibleActors`, mirrored by `canSeeOwner`). */
