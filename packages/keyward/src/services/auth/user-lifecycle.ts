@@ -110,6 +110,8 @@ export class UserLifecycle {
     const now = this.clock.now()
     while ((await this.users.revokeKeysOf(user, now)).ended > 0) await yieldToLoop()
     await this.sessions.forgetUser(user.id)
+    // Last: should anything before fail, the sweeper (or a retry) runs all of this again.
+    await this.users.markDeletionDone(user.id, now.toISOString())
   }
 
   private async change(ctx: RequestContext, id: number, c: UserChange): Promise<User> {
