@@ -78,7 +78,10 @@ export interface ApiKey {
   /** Its id in the system it was imported from (`importKeys`); null for keys made here. */
   external_id: string | null
   last_used_at: string | null
-  /** The key whose holder created this one (directly or through a session opened with it); null: a password session. */
+  /**
+   * The key whose holder created this one (directly or through a session opened with it); null: a
+   * password session, or a key the reader may not see (an admin's key that made a member's key).
+   */
   created_by_key_id: number | null
   created_at: string
   updated_at: string

@@ -25,7 +25,8 @@ export function orgRoleOf(p: Principal, orgId: number | null): OrgRole | undefin
  * an organization's key everything of that organization; an application itself and
  * its devices; a device only itself. What is not seen does not exist (404).
  * The store's twin, for lists and queries, is `visibleActors` in `store/visibility.ts`:
- * change both together. What may be changed is `canManageOwner`.
+ * change both together (`visibleKeyIds` there applies it to the key a `created_by_key_id`
+ * names: shown only to who may see that key). What may be changed is `canManageOwner`.
  */
 export function canSeeOwner(p: Principal, owner: Owner): boolean {
   const me = p.owner

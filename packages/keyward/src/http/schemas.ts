@@ -122,7 +122,10 @@ export const ApiKeyBody = Type.Object({
   external_id: Nullable(Type.String({ description: 'Its id in the system it was imported from.' })),
   last_used_at: Nullable(Type.String()),
   created_by_key_id: Nullable(
-    Type.Integer({ description: 'The key whose holder created this one (null: created with a password session).' }),
+    Type.Integer({
+      description:
+        'The key whose holder created this one (null: created with a password session, or made by a key you may not see).',
+    }),
   ),
   created_at: Type.String(),
   updated_at: Type.String(),

@@ -145,7 +145,23 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     passwordLogin,
   )
   const refreshTokens = new RefreshTokenRepository(store.db)
-  const sweeper = new ExpirySweeper(sessions, refreshTokens, clock, (e) => onError(e))
+  const userLifecycle = new UserLifecycle(
+    actors,
+    new UserLifecycleRepository(store.db, store.dialect),
+    keyRepo,
+    sessionCache,
+    passwordLogin,
+    hasher,
+    auditLog,
+    clock,
+  )
+  const sweeper = new ExpirySweeper(
+    sessions,
+    refreshTokens,
+    clock,
+    () => userLifecycle.finishDeletions(),
+    (e) => onError(e),
+  )
   sweeper.start()
   const identityAccess = new IdentityAccess(identityRepo, actors)
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess)
@@ -184,16 +200,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users,
-    userLifecycle: new UserLifecycle(
-      actors,
-      new UserLifecycleRepository(store.db, store.dialect),
-      keyRepo,
-      sessionCache,
-      passwordLogin,
-      hasher,
-      auditLog,
-      clock,
-    ),
+    userLifecycle,
     owners,
     orgs,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),

@@ -64,3 +64,39 @@ function namesByList(db: Kysely<Database>, pairs: readonly OwnedName[]): Promise
     .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
     .execute()
 }
+
+/** A key already holding a hash: as its current secret, or as the old one of a roll with a grace period. */
+export interface HashHolder {
+  id: number
+  actorId: number
+  externalId: string | null
+  /** True when the hash is the key's current one; false when it is its pre-roll hash. */
+  current: boolean
+}
+
+/** Hashes per statement: two bound parameters each, under both stores' limits. */
+const CHUNK = 1000
+
+/**
+ * Which of `hashes` a key holds, current or previous (`findByHash` matches both, so a hash must
+ * stay unique across the two columns, not only within `hash`'s unique index). Served by the
+ * unique index on `hash` and `api_key_previous_hash_idx`. For the import's decision only: its
+ * answer to a caller never says which key, or whose (`services/keys/key-import.ts`).
+ */
+export async function hashesInUse(db: Kysely<Database>, hashes: readonly string[]): Promise<Map<string, HashHolder>> {
+  const found = new Map<string, HashHolder>()
+  for (let i = 0; i < hashes.length; i += CHUNK) {
+    const part = hashes.slice(i, i + CHUNK)
+    const rows = await db
+      .selectFrom('api_key')
+      .select(['id', 'actor_id', 'external_id', 'hash', 'previous_hash'])
+      .where((eb) => eb.or([eb('hash', 'in', part), eb('previous_hash', 'in', part)]))
+      .execute()
+    for (const r of rows) {
+      const holder = { id: r.id, actorId: r.actor_id, externalId: r.external_id }
+      found.set(r.hash, { ...holder, current: true })
+      if (r.previous_hash && !found.has(r.previous_hash)) found.set(r.previous_hash, { ...holder, current: false })
+    }
+  }
+  return found
+}

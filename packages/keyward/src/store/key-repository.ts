@@ -18,8 +18,8 @@ import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.j
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
-import { type OwnedName, liveUserKeyNames } from './import-lookups.js'
-import { organizationActors, visibleActors } from './visibility.js'
+import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames } from './import-lookups.js'
+import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { consumeCredits } from './credits.js'
 
 export interface KeyFilter {
@@ -261,6 +261,16 @@ export class KeyRepository {
       .where('actor_id', 'in', [...new Set(pairs.map((p) => p.actorId))])
       .execute()
     return new Map(rows.map((r) => [`${r.actor_id}:${r.external_id}`, r.id]))
+  }
+
+  /** Of keys `ids`, those `p` may see; null: all (`visibleKeyIds`, store/visibility.ts). */
+  visibleIds(p: Principal, ids: readonly number[]): Promise<Set<number> | null> {
+    return visibleKeyIds(this.db, p, ids)
+  }
+
+  /** Which of `hashes` a key already holds, current or pre-roll (`import-lookups.ts`). */
+  hashesInUse(hashes: readonly string[]): Promise<Map<string, HashHolder>> {
+    return hashesInUse(this.db, hashes)
   }
 
   /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name` (`liveUserKeyNames`). */

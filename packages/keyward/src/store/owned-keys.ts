@@ -34,6 +34,7 @@ export interface EndedKeys {
  * `key.revoked` for each in that same transaction (the outbox rule: an event exists exactly when
  * its change committed; `key-event-repository.ts`). A deleted key's event carries its view just
  * before deletion; a revoked key's, its view after. The caller evicts the hashes after commit.
+ * A key another transaction ended first gets no second event (the guard on the UPDATE/DELETE).
  */
 export async function endOwnedKeys(
   trx: Kysely<Database>,
@@ -52,14 +53,19 @@ export async function endOwnedKeys(
   const before = end.kind === 'delete' ? await keys.findByIds(ids) : []
   const rows =
     end.kind === 'delete'
-      ? await trx.deleteFrom('api_key').where('id', 'in', ids).returning(['hash', 'previous_hash']).execute()
+      ? await trx.deleteFrom('api_key').where('id', 'in', ids).returning(['id', 'hash', 'previous_hash']).execute()
       : await trx
           .updateTable('api_key')
           .set({ revoked_at: at, revoked_reason: end.reason, updated_at: at })
           .where('id', 'in', ids)
-          .returning(['hash', 'previous_hash'])
+          // Exactly once per key when two ends race (a retried DELETE and the sweeper, on two
+          // nodes): PostgreSQL re-checks this on a row another transaction revoked meanwhile and
+          // skips it, so only the rows this statement revoked get an event.
+          .where('revoked_at', 'is', null)
+          .returning(['id', 'hash', 'previous_hash'])
           .execute()
-  const after = end.kind === 'delete' ? before : await keys.findByIds(ids)
+  const endedIds = new Set(rows.map((r) => r.id))
+  const after = end.kind === 'delete' ? before.filter((k) => endedIds.has(k.id)) : await keys.findByIds([...endedIds])
   await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
   return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
 }

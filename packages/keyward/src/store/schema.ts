@@ -23,6 +23,8 @@ export interface UserTable {
   deactivated_at: string | null
   /** Set when the user was deleted: the row is a tombstone (email and username released) kept for audit. */
   deleted_at: string | null
+  /** Set once a deleted user's keys are all revoked (migration 0016); null: unfinished, the sweeper's to finish. */
+  keys_ended_at: string | null
 }
 
 export interface ApplicationTable {

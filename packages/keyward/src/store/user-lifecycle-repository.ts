@@ -57,6 +57,26 @@ export class UserLifecycleRepository {
       .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
   }
 
+  /**
+   * Deleted users whose deletion is unfinished (`keys_ended_at` null, migration 0016): their keys
+   * are not all revoked yet (a chunk failed, or the node died between chunks). `userId` narrows it
+   * to one user; `limit` bounds a sweep. Reads the few unfinished tombstones, never their keys.
+   */
+  async unfinishedDeletions(opts: { userId?: number; limit: number }): Promise<User[]> {
+    let q = this.db
+      .selectFrom('user')
+      .selectAll()
+      .where('deleted_at', 'is not', null)
+      .where('keys_ended_at', 'is', null)
+    if (opts.userId !== undefined) q = q.where('id', '=', opts.userId)
+    return (await q.orderBy('id').limit(opts.limit).execute()).map(rowToUser)
+  }
+
+  /** Records that a deleted user's keys are all revoked: the sweeper and a retried DELETE leave it be. */
+  async markDeletionDone(userId: number, at: string): Promise<void> {
+    await this.db.updateTable('user').set({ keys_ended_at: at }).where('id', '=', userId).execute()
+  }
+
   /** Replaces a live user's password hash; false when there is no such user. */
   async setPasswordHash(userId: number, hash: string): Promise<boolean> {
     const r = await live(this.db).where('id', '=', userId).select('id').executeTakeFirst()

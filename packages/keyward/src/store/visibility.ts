@@ -29,6 +29,29 @@ export function visibleActors(db: Kysely<Database>, p: Principal) {
 }
 
 /**
+ * Of keys `ids`, those `p` may see — the read rule above applied to keys named by another
+ * key's `created_by_key_id`, which is shown only to a reader who may see the key it names
+ * (`KeyService.withVisibleCreators`); null: every key (an admin user). One query per answer.
+ * Mirrors `canSeeOwner` in core/authz.ts like the rest of this file.
+ */
+export async function visibleKeyIds(
+  db: Kysely<Database>,
+  p: Principal,
+  ids: readonly number[],
+): Promise<Set<number> | null> {
+  const actors = visibleActors(db, p)
+  if (actors === null) return null
+  if (ids.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('api_key')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('actor_id', 'in', actors)
+    .execute()
+  return new Set(rows.map((r) => r.id))
+}
+
+/**
  * Whose webhooks a principal lists: every user's for an admin (null), else its own user id
  * (organizations, applications and devices manage none: -1 matches nothing). Mirrors
  * `canManageWebhook` (`canManageOwner` on the owning user) in core/authz.ts.

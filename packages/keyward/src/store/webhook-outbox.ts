@@ -15,6 +15,8 @@ export interface ClaimedDelivery {
   type: string
   data: string
   event_created_at: string
+  /** Why it must not be sent now (its owner is gone or may no longer see the key), or null: send it. */
+  withheld: string | null
 }
 
 /** How one attempt ended, as the delivery row records it. */
@@ -84,18 +86,30 @@ export class WebhookOutbox {
         order by d.event_id limit ${limit} ${lock})
       returning id`.execute(this.db)
     if (rows.length === 0) return []
-    return this.db
+    const claimed = await this.db
       .selectFrom('webhook_delivery as d')
       .innerJoin('webhook as w', 'w.id', 'd.webhook_id')
       .innerJoin('key_event as e', 'e.id', 'd.event_id')
-      .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data'])
-      .select('e.created_at as event_created_at')
+      .innerJoin('user as u', 'u.id', 'w.user_id')
+      .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
+      .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
+      .select(['u.deleted_at', 'u.deactivated_at'])
       .where(
         'd.id',
         'in',
         rows.map((r) => r.id),
       )
       .orderBy('d.event_id')
+      .execute()
+    return withholdGone(this.db, claimed)
+  }
+
+  /** Ends a leased delivery unsent (`ClaimedDelivery.withheld`): failed with the reason, no attempt counted. */
+  async withhold(id: number, reason: string, now: string): Promise<void> {
+    await this.db
+      .updateTable('webhook_delivery')
+      .set({ status: 'failed', last_error: reason, last_attempt_at: now, lease_until: null })
+      .where('id', '=', id)
       .execute()
   }
 
@@ -130,15 +144,88 @@ async function subscribers(db: Kysely<Database>): Promise<Subscriber[]> {
     .innerJoin('user as u', 'u.id', 'w.user_id')
     .select(['w.id', 'w.events', 'w.user_id', 'w.created_at', 'u.actor_id', 'u.role'])
     // A deleted user (a tombstone, migration 0012) or a deactivated one may see nothing: their webhooks stay
-    // (for audit, or for a reactivation), silent. Deliveries queued before a deactivation still go out.
+    // (for audit, or for a reactivation), silent. Deliveries queued before are withheld at send (`withholdGone`).
     .where('u.deleted_at', 'is', null)
     .where('u.deactivated_at', 'is', null)
     .execute()
   return rows.map((r) => ({ ...r, events: JSON.parse(r.events) as string[] }))
 }
 
+/** A claimed row with what deciding whether it may still be sent needs. */
+type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
+  event_id: number
+  actor_id: number | null
+  user_id: number
+  role: Role
+  deleted_at: string | null
+  deactivated_at: string | null
+}
+
+/**
+ * The send-time half of the fan-out's rule (`subscribers`, `visibleEvents`): a delivery queued
+ * before its webhook's owner was deleted or deactivated, or before they lost sight of the key (left
+ * the organization, demoted), is withheld with the reason. A test event (no key) only needs a
+ * present owner. A member's copy names `created_by_key_id` only if they may see that key
+ * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
+ */
+async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<ClaimedDelivery[]> {
+  const unseen = new Set<number>()
+  const rewritten = new Map<number, string>()
+  for (const userId of new Set(rows.filter((r) => r.role !== 'admin').map((r) => r.user_id))) {
+    const mine = rows.filter((r) => r.user_id === userId && r.actor_id !== null)
+    const hook = { user_id: userId, role: 'member' as const }
+    const seen = mine.length
+      ? new Set(
+          await visibleEvents(
+            db,
+            hook,
+            mine.map((r) => r.event_id),
+          ),
+        )
+      : new Set<number>()
+    for (const r of mine) if (!seen.has(r.event_id)) unseen.add(r.id)
+    for (const [id, data] of await hideCreators(db, userId, mine)) rewritten.set(id, data)
+  }
+  return rows.map(({ event_id: _e, actor_id: _a, user_id: _u, role: _r, deleted_at, deactivated_at, ...d }) => ({
+    ...d,
+    data: rewritten.get(d.id) ?? d.data,
+    withheld: deleted_at
+      ? "not sent: the webhook's owner was deleted"
+      : deactivated_at
+        ? "not sent: the webhook's owner is deactivated"
+        : unseen.has(d.id)
+          ? "not sent: the webhook's owner can no longer see this key"
+          : null,
+  }))
+}
+
+/**
+ * The event bodies of member `userId`'s deliveries whose `created_by_key_id` names a key the
+ * member may not see, rewritten with null (the rule of `visibleKeyIds`, store/visibility.ts, with
+ * the webhook owner's `userActors`): by delivery id; the others are sent as stored.
+ */
+async function hideCreators(db: Kysely<Database>, userId: number, rows: ClaimedRow[]): Promise<Map<number, string>> {
+  const parsed = rows.map((r) => ({ r, data: JSON.parse(r.data) as { created_by_key_id?: number | null } }))
+  const named = parsed.filter((x) => typeof x.data.created_by_key_id === 'number')
+  if (named.length === 0) return new Map()
+  const ids = [...new Set(named.map((x) => x.data.created_by_key_id!))]
+  const seen = await db
+    .selectFrom('api_key')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('actor_id', 'in', userActors(db, userId))
+    .execute()
+  const visible = new Set(seen.map((k) => k.id))
+  const hidden = named.filter((x) => !visible.has(x.data.created_by_key_id!))
+  return new Map(hidden.map((x) => [x.r.id, JSON.stringify({ ...x.data, created_by_key_id: null })]))
+}
+
 /** Of `eventIds`, those about keys the webhook's owner may see now (`userActors`, the member branch of `visibleActors`, mirrored by `canSeeOwner`). */
-async function visibleEvents(db: Kysely<Database>, hook: Subscriber, eventIds: number[]): Promise<number[]> {
+async function visibleEvents(
+  db: Kysely<Database>,
+  hook: Pick<Subscriber, 'user_id' | 'role'>,
+  eventIds: number[],
+): Promise<number[]> {
   let q = db.selectFrom('key_event').select('id').where('id', 'in', eventIds)
   if (hook.role !== 'admin') q = q.where('actor_id', 'in', userActors(db, hook.user_id))
   return (await q.execute()).map((r) => r.id)

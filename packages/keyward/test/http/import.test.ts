@@ -75,9 +75,11 @@ for (const store of STORES) {
       assert.equal((await importKeys({ keys: [{ plaintext: twice }, { plaintext: twice }] })).status, 400)
       const many = Array.from({ length: 1001 }, () => ({ plaintext: foreign() }))
       assert.equal((await importKeys({ keys: many })).status, 400)
-      const existing = await s.createKey(admin)
+      // Another owner's secret (re-importing one's own is "unchanged": test/attack/import-oracle.test.ts).
+      const existing = await s.createKey((await s.member('import-other', admin)).token)
       const clash = await importKeys({ keys: [{ plaintext: foreign() }, { plaintext: existing.key }] })
-      assert.equal(clash.status, 409)
+      assert.equal(clash.status, 409, clash.text)
+      assert.equal(clash.body.error.details[0].field, 'keys[1]')
       assert.equal(
         (await s.request('GET', '/v1/keys', { token: admin })).body.total,
         before + 1,

@@ -82,13 +82,36 @@ export class UserLifecycle {
    * Deletes a user: sessions ended, email released, personal keys revoked (kept for audit) chunk
    * by chunk, each with its `key.revoked` event. The tombstone deactivates the user first, so
    * every key is refused (DISABLED) from then on; once all are revoked, `forgetUser` evicts
-   * them from every node's cache again, so they answer REVOKED.
+   * them from every node's cache again, so they answer REVOKED. The tombstone is the record of
+   * the deletion: when a chunk fails or the node dies, a retried DELETE (or the sweeper,
+   * `finishDeletions`) revokes the rest; a finished deletion leaves no user (404).
    */
   async remove(ctx: RequestContext, id: number): Promise<void> {
-    const user = await this.change(ctx, id, { kind: 'delete', at: this.now() })
+    const [unfinished] = await this.users.unfinishedDeletions({ userId: id, limit: 1 })
+    const user = unfinished
+      ? await this.manageable(ctx, id, null, async () => unfinished)
+      : await this.change(ctx, id, { kind: 'delete', at: this.now() })
+    await this.finishDeletion(user)
+  }
+
+  /** Finishes up to `limit` interrupted deletions (a sweeper chore, every node); how many. */
+  async finishDeletions(limit = 100): Promise<number> {
+    const users = await this.users.unfinishedDeletions({ limit })
+    for (const u of users) await this.finishDeletion(u)
+    return users.length
+  }
+
+  /**
+   * Revokes a deleted user's remaining keys, one chunk per transaction with the loop free
+   * between them; two nodes finishing the same user revoke (and announce) each key once
+   * (`endOwnedKeys`). Then every node re-reads the user's keys: REVOKED instead of DISABLED.
+   */
+  private async finishDeletion(user: User): Promise<void> {
     const now = this.clock.now()
     while ((await this.users.revokeKeysOf(user, now)).ended > 0) await yieldToLoop()
-    await this.sessions.forgetUser(id)
+    await this.sessions.forgetUser(user.id)
+    // Last: should anything before fail, the sweeper (or a retry) runs all of this again.
+    await this.users.markDeletionDone(user.id, now.toISOString())
   }
 
   private async change(ctx: RequestContext, id: number, c: UserChange): Promise<User> {
@@ -111,12 +134,17 @@ export class UserLifecycle {
   /**
    * The user `id` if the caller may change it: a user the caller cannot see is 404 (as
    * everywhere); one it sees but may not manage is 403. Touching an admin or granting the
-   * admin role (`role`) takes full admin rights.
+   * admin role (`role`) takes full admin rights. `find` reads the user (a live one by default).
    */
-  private async manageable(ctx: RequestContext, id: number, role: Role | null): Promise<User> {
+  private async manageable(
+    ctx: RequestContext,
+    id: number,
+    role: Role | null,
+    find = (userId: number) => this.actors.findUserById(userId),
+  ): Promise<User> {
     const p = ctx.principal
     const visible = p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === id)
-    const user = visible ? await this.actors.findUserById(id) : undefined
+    const user = visible ? await find(id) : undefined
     if (!user) throw notFound('user')
     requireScope(p, 'users:write')
     const touchesAdmin = user.role === 'admin' || role === 'admin'

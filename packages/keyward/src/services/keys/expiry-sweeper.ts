@@ -12,7 +12,9 @@ const MAX_BATCHES = 10
 /**
  * Deletes expired sessions and refresh tokens, which nothing else removes
  * (logins only add rows): every few minutes, in bounded batches, so the tables
- * hold live rows only. Every node may sweep; the deletes are idempotent.
+ * hold live rows only. Every node may sweep; the deletes are idempotent. It also
+ * finishes user deletions a failed chunk or a dead node left unfinished
+ * (`UserLifecycle.finishDeletions`, safe on several nodes), at start and every sweep.
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null
@@ -22,6 +24,7 @@ export class ExpirySweeper {
     private readonly sessions: SessionRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
+    private readonly finishDeletions: () => Promise<number>,
     private readonly onError: (e: unknown) => void,
     private readonly intervalMs = SWEEP_INTERVAL_MS,
   ) {}
@@ -44,12 +47,13 @@ export class ExpirySweeper {
     await this.running
   }
 
-  /** One sweep: how many expired sessions and refresh tokens were deleted. */
-  async sweep(batch = BATCH): Promise<{ sessions: number; refreshTokens: number }> {
+  /** One sweep: how many expired sessions and refresh tokens were deleted, and user deletions finished. */
+  async sweep(batch = BATCH): Promise<{ sessions: number; refreshTokens: number; deletionsFinished: number }> {
     const now = this.clock.now().toISOString()
     return {
       sessions: await drain((n) => this.sessions.deleteExpired(now, n), batch),
       refreshTokens: await drain((n) => this.refreshTokens.deleteExpired(now, n), batch),
+      deletionsFinished: await this.finishDeletions(),
     }
   }
 }

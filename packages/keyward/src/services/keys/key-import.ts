@@ -51,7 +51,9 @@ export class KeyImporter {
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
     const keyOf = (r: NewApiKeyRow) => `${r.actor_id}:${r.external_id}`
-    const fresh = rows.filter((r) => !(r.external_id && existing.has(keyOf(r))))
+    const ownHash = await this.ownHashes(rows)
+    for (const [r, id] of ownHash) if (r.external_id) existing.set(keyOf(r), id)
+    const fresh = rows.filter((r) => !ownHash.has(r) && !(r.external_id && existing.has(keyOf(r))))
     await this.refuseTakenNames(fresh)
     const ids = fresh.length === 0 ? [] : await this.insert(fresh)
     const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
@@ -61,7 +63,7 @@ export class KeyImporter {
       keys: rows.map((r, index) =>
         idOf.has(r)
           ? { index, id: idOf.get(r)!, status: 'imported' }
-          : { index, id: existing.get(keyOf(r))!, status: 'unchanged' },
+          : { index, id: ownHash.get(r) ?? existing.get(keyOf(r))!, status: 'unchanged' },
       ),
     }
     await this.audit.record(
@@ -119,6 +121,26 @@ export class KeyImporter {
     }
   }
 
+  /**
+   * Rows whose secret is already in use, mapped to the key holding it when that key is the row
+   * itself imported before: same owner, current hash, and the same external_id or none given (a
+   * re-run is "unchanged", with or without external ids). Any other holder (another tenant's key,
+   * the caller's own under another owner or external_id, the old hash of a key rolled with a
+   * grace period) refuses the call with `hashInUse`, which never says whose.
+   */
+  private async ownHashes(rows: readonly NewApiKeyRow[]): Promise<Map<NewApiKeyRow, number>> {
+    const inUse = await this.repo.hashesInUse(rows.map((r) => r.hash))
+    const own = new Map<NewApiKeyRow, number>()
+    for (const [i, r] of rows.entries()) {
+      const k = inUse.get(r.hash)
+      if (!k) continue
+      const same = k.current && k.actorId === r.actor_id && (r.external_id ?? k.externalId) === k.externalId
+      if (!same) throw hashInUse(i)
+      own.set(r, k.id)
+    }
+    return own
+  }
+
   /** Live user keys have unique names per owner, imported ones too (one query per call). */
   private async refuseTakenNames(rows: readonly NewApiKeyRow[]): Promise<void> {
     const named = rows.filter((r) => r.kind === 'user' && r.name)
@@ -137,11 +159,23 @@ export class KeyImporter {
       await this.cache.invalidate(rows.map((r) => r.hash))
       return ids
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw new KeywardError('conflict', 'one of these keys already exists (same secret, or same external_id)')
+      // A racing call took a secret or an external_id between the checks and the insert.
+      if (isUniqueViolation(e)) throw hashInUse(null)
       throw e
     }
   }
+}
+
+/**
+ * The one refusal of a secret that cannot be imported. Hashes are unique across all tenants (a
+ * secret verifies as one key), so refusing is unavoidable; the answer is the same whoever holds
+ * the secret (another tenant, the caller under another owner, an old pre-roll hash) and names
+ * neither existence nor holder, only the item (`keys[i]`, so the CLI reports its line).
+ */
+function hashInUse(index: number | null): KeywardError {
+  const field = index === null ? 'keys' : `keys[${index}]`
+  const message = `${field}: this secret cannot be imported`
+  return new KeywardError('conflict', message, { details: [{ field, message }] })
 }
 
 /**

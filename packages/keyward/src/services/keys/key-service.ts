@@ -176,6 +176,12 @@ export class KeyService {
       if (!owner || !canSeeOwner(ctx.principal, owner)) return { keys: [], total: 0, nextCursor: null }
       actorId = owner.actorId
     }
+    // A key the caller cannot see made, for the caller, no keys (its id is no filter to probe with).
+    const maker = input.created_by_key_id
+    if (maker !== undefined && maker !== ctx.principal.keyId) {
+      const seen = await this.keys.visibleIds(ctx.principal, [maker])
+      if (seen !== null && !seen.has(maker)) return { keys: [], total: 0, nextCursor: null }
+    }
     const orgs = visibleOrgIds(ctx.principal)
     // An organization the caller is not in has, for the caller, no keys (as for owners above).
     if (input.organization_id !== undefined && orgs !== null && !orgs.includes(input.organization_id))
@@ -198,6 +204,20 @@ export class KeyService {
     )
     const last = keys[keys.length - 1]
     return { keys, total, nextCursor: keys.length === limit && last ? encodeCursor(sort, last) : null }
+  }
+
+  /**
+   * `keys` as `ctx`'s caller may read them: `created_by_key_id` only when the caller may see
+   * the key it names (else null: a member whose key an admin's key made must not learn that
+   * key's id). One query per answer (`visibleIds`); none for an admin or the caller's own key.
+   */
+  async withVisibleCreators(ctx: RequestContext, keys: readonly ApiKey[]): Promise<ApiKey[]> {
+    const p = ctx.principal
+    const named = (k: ApiKey) => k.createdByKeyId !== null && k.createdByKeyId !== p.keyId
+    const ids = [...new Set(keys.filter(named).map((k) => k.createdByKeyId!))]
+    const seen = ids.length ? await this.keys.visibleIds(p, ids) : null
+    if (seen === null) return [...keys]
+    return keys.map((k) => (named(k) && !seen.has(k.createdByKeyId!) ? { ...k, createdByKeyId: null } : k))
   }
 
   /** The key an authenticated principal is using (no check: the caller holds it). */

@@ -82,6 +82,8 @@ export class WebhookDispatcher {
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
+    // Decided at send time too: the owner may have gone, or lost sight of the key, since the fan-out.
+    if (d.withheld) return this.outbox.withhold(d.id, d.withheld, this.clock.now().toISOString())
     const body = JSON.stringify({ type: d.type, timestamp: d.event_created_at, data: JSON.parse(d.data) as unknown })
     const secret = (await this.box).open(d.secret)
     const headers = signedHeaders(secret, `msg_${d.id}`, Math.floor(this.clock.now().getTime() / 1000), body)

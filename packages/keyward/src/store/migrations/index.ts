@@ -14,6 +14,7 @@ import { userLifecycle } from './0012_user_lifecycle.js'
 import { keyLineage } from './0013_key_lineage.js'
 import { usageBudget } from './0014_usage_budget.js'
 import { invitationOrigin } from './0015_invitation_origin.js'
+import { userDeletionDone } from './0016_user_deletion_done.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -35,5 +36,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0013_key_lineage': keyLineage(dialect),
     '0014_usage_budget': usageBudget(dialect),
     '0015_invitation_origin': invitationOrigin(dialect),
+    '0016_user_deletion_done': userDeletionDone(dialect),
   }
 }

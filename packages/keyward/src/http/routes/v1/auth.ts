@@ -67,7 +67,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       via: p.via,
       scopes: p.scopes,
       user: user ? toUserWire(user) : null,
-      api_key: key ? toApiKeyWire(key, services.clock.now()) : null,
+      api_key: key
+        ? toApiKeyWire((await services.keys.withVisibleCreators(ctx, [key]))[0]!, services.clock.now())
+        : null,
     }
   })
 }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { requireScope } from '../../../core/authz.js'
+import type { ApiKey } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
 import { fromUnkey } from '../../../services/keys/import-input.js'
 import { ctxOf } from '../../auth.js'
@@ -43,7 +45,10 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
 export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const wire = (k: Parameters<typeof toApiKeyWire>[0]) => toApiKeyWire(k, services.clock.now())
+  /** Keys as the caller may read them (`withVisibleCreators`), in the wire shape. */
+  const wireAll = async (req: FastifyRequest, keys: readonly ApiKey[]) =>
+    (await services.keys.withVisibleCreators(ctxOf(req), keys)).map((k) => toApiKeyWire(k, services.clock.now()))
+  const wire = async (req: FastifyRequest, k: ApiKey) => (await wireAll(req, [k]))[0]!
 
   app.post(
     '/keys',
@@ -53,7 +58,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       return reply
         .status(201)
         .header('cache-control', 'no-store')
-        .send({ key, api_key: wire(apiKey) })
+        .send({ key, api_key: await wire(req, apiKey) })
     },
   )
 
@@ -74,7 +79,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     },
     async (req) => {
       const r = await services.keys.list(ctxOf(req), req.query)
-      return { api_keys: r.keys.map(wire), total: r.total, next_cursor: r.nextCursor }
+      return { api_keys: await wireAll(req, r.keys), total: r.total, next_cursor: r.nextCursor }
     },
   )
 
@@ -103,7 +108,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['keys'],
-        description: 'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id.',
+        description:
+          'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id and, for the same owner, on the secret; a secret held by any other key is a 409 naming only keys[i].',
         body: ImportKeysBody,
         response: { 200: ImportKeysResponse, ...errors },
       },
@@ -119,7 +125,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.get(
     '/keys/:id',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(await services.keys.get(ctxOf(req), req.params.id)),
+    async (req) => wire(req, await services.keys.get(ctxOf(req), req.params.id)),
   )
 
   app.get(
@@ -138,19 +144,19 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.patch(
     '/keys/:id',
     { schema: { tags: ['keys'], params: IdParams, body: UpdateKeyBody, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(await services.keys.update(ctxOf(req), req.params.id, req.body)),
+    async (req) => wire(req, await services.keys.update(ctxOf(req), req.params.id, req.body)),
   )
 
   app.post(
     '/keys/:id/disable',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(await services.keys.disable(ctxOf(req), req.params.id)),
+    async (req) => wire(req, await services.keys.disable(ctxOf(req), req.params.id)),
   )
 
   app.post(
     '/keys/:id/enable',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(await services.keys.enable(ctxOf(req), req.params.id)),
+    async (req) => wire(req, await services.keys.enable(ctxOf(req), req.params.id)),
   )
 
   app.post(
@@ -158,9 +164,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: RevokedKeyBody, ...errors } } },
     async (req) => {
       const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
-      if (!req.body.minted) return wire(await services.keys.revoke(ctx, id, reason))
+      if (!req.body.minted) return wire(req, await services.keys.revoke(ctx, id, reason))
       const r = await services.keyLineage.revokeWithDescendants(ctx, id, reason)
-      return { ...wire(r.key), minted_revoked: r.descendants }
+      return { ...(await wire(req, r.key)), minted_revoked: r.descendants }
     },
   )
 
@@ -178,7 +184,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } },
     async (req, reply) => {
       const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
-      return reply.header('cache-control', 'no-store').send({ key, api_key: wire(apiKey) })
+      return reply.header('cache-control', 'no-store').send({ key, api_key: await wire(req, apiKey) })
     },
   )
 }
