@@ -12,7 +12,11 @@
  * request presenting one of the keys at random, the caller an API key scoped `keys:verify`. The
  * figure is the server process's CPU time (user + system) divided by the requests it answered, so
  * a shared machine slows the trees alike and the client's own cost is not counted. Prints per
- * tree the median µs/request and req/s over the rounds, and every round's figures.
+ * tree the median µs/request and req/s over the rounds, every round's figures, and the median of
+ * its ratio to the first tree in the same round (the paired figure: a round's load hits both alike).
+ * `--flush-ms=<ms>`: the servers' usage flush interval (default theirs, 1 s). The flush writes about
+ * one row per distinct key used, so its share per request falls as req/s rises: a long interval
+ * leaves it out, for comparing the request path alone.
  * `--prof=<dir>`: server i writes a V8 CPU profile of its serving to `<dir>/<i>.cpuprofile` when it stops.
  */
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- autocannon ships no types; the bench's declaration is the one copy
@@ -29,6 +33,7 @@ const [rounds, seconds, connections] = [
   Number(flag('connections', '32')),
 ]
 const keys = flag('keys', '10000')
+const flushMs = flag('flush-ms', '')
 const prof = process.argv.find((a) => a.startsWith('--prof='))?.slice('--prof='.length)
 const trees = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 if (trees.length === 0) throw new Error('name at least one tree root (`.` for this one)')
@@ -47,7 +52,10 @@ const next = (child: ChildProcess) => new Promise<any>((ok) => child.once('messa
 async function start(tree: string): Promise<Server> {
   const execArgv = ['--conditions=keyward-source', '--import', 'tsx']
   const profile = prof ? [resolve(prof, `${servers.length}.cpuprofile`)] : []
-  const child = fork(resolve('test/perf/http-verify-server.ts'), [resolve(tree), keys, ...profile], { execArgv })
+  const child = fork(resolve('test/perf/http-verify-server.ts'), [resolve(tree), keys, ...profile], {
+    execArgv,
+    env: { ...process.env, ...(flushMs && { KEYWARD_USAGE_FLUSH_MS: flushMs }) },
+  })
   const { port, caller, secrets } = await next(child)
   return { tree, child, port, caller, bodies: (secrets as string[]).map((key) => JSON.stringify({ key })), figures: [] }
 }
@@ -82,11 +90,16 @@ for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? servers : [...servers].reverse()
   for (const s of order) s.figures.push(await run(s, seconds))
 }
+const base = servers[0]!.figures
 for (const s of servers) {
   const us = s.figures.map((f) => f.usPerReq)
+  const ratios = us.map((x, i) => x / base[i]!.usPerReq)
   const rps = s.figures.map((f) => f.rps)
   console.log(`${s.tree}: median ${median(us).toFixed(1)} µs/req, ${median(rps).toFixed(0)} req/s`)
   console.log(`  rounds (µs/req): ${us.map((x) => x.toFixed(1)).join(' ')}`)
+  console.log(
+    `  ÷ first tree, same round: median ${median(ratios).toFixed(3)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+  )
 }
 for (const s of servers) {
   s.child.send('stop')

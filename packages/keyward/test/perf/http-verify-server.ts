@@ -19,8 +19,14 @@ import { pathToFileURL } from 'node:url'
 const [root, count, profile] = [process.argv[2]!, Number(process.argv[3] ?? 10_000), process.argv[4]]
 const from = (file: string) => import(pathToFileURL(join(root, file)).href)
 const { fillServer } = (await from('test/perf/fill-keys.ts')) as typeof import('./fill-keys.js')
+const flushMs = process.env.KEYWARD_USAGE_FLUSH_MS
+const flushEnv: Record<string, string> = flushMs ? { KEYWARD_USAGE_FLUSH_MS: flushMs } : {}
 const logger = { level: 'info', stream: createWriteStream('/dev/null') }
-const { kw, secrets } = await fillServer(count, { KEYWARD_LOG_LEVEL: 'info' }, { logger, dashboardDir: false })
+const { kw, secrets } = await fillServer(
+  count,
+  { KEYWARD_LOG_LEVEL: 'info', ...flushEnv },
+  { logger, dashboardDir: false },
+)
 const post = (url: string, payload: object, token?: string) =>
   kw.app.inject({ method: 'POST', url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} })
 const login = await post('/v1/auth/login', { email: 'perf@example.com', password: 'perf-password-1' })
