@@ -2,7 +2,8 @@
  * A measurement, not a test: the server's CPU per `POST /v1/keys/verify`, A/B across trees.
  *
  *   cd packages/keyward && node --conditions=keyward-source --import tsx test/perf/http-verify-cpu.ts \
- *     [--rounds=6] [--seconds=3] [--connections=32] [--keys=10000] [--prof=<dir>] <tree root>...
+ *     [--rounds=6] [--seconds=3] [--connections=32] [--keys=10000] [--flush-ms=<ms>] [--inject=<n>]
+ *     [--prof=<dir>] <tree root>...
  *
  * Each tree root is a directory laid out like this package (`src/`, `test/perf/`): `.` for the
  * working tree, or a copy of another commit's (`git archive <commit> packages/keyward/src`, plus this
@@ -17,6 +18,9 @@
  * `--flush-ms=<ms>`: the servers' usage flush interval (default theirs, 1 s). The flush writes about
  * one row per distinct key used, so its share per request falls as req/s rises: a long interval
  * leaves it out, for comparing the request path alone.
+ * `--inject=<n>`: instead of autocannon, each server sends itself `n` requests per round through
+ * Fastify's `inject` (no socket, kernel or HTTP parser: the app's own path plus inject's fixed cost,
+ * much less noisy, for telling apart cuts of a few µs).
  * `--prof=<dir>`: server i writes a V8 CPU profile of its serving to `<dir>/<i>.cpuprofile` when it stops.
  */
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- autocannon ships no types; the bench's declaration is the one copy
@@ -34,6 +38,7 @@ const [rounds, seconds, connections] = [
 ]
 const keys = flag('keys', '10000')
 const flushMs = flag('flush-ms', '')
+const injectN = Number(flag('inject', '0'))
 const prof = process.argv.find((a) => a.startsWith('--prof='))?.slice('--prof='.length)
 const trees = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 if (trees.length === 0) throw new Error('name at least one tree root (`.` for this one)')
@@ -66,8 +71,17 @@ async function cpuOf(s: Server): Promise<number> {
   return cpu.user + cpu.system
 }
 
+/** `--inject=<n>`: `n` requests through Fastify's `inject` inside the server; req/s is not measured. */
+async function injected(s: Server, n: number): Promise<{ usPerReq: number; rps: number }> {
+  const cpu0 = await cpuOf(s)
+  s.child.send({ inject: n })
+  await next(s.child)
+  return { usPerReq: ((await cpuOf(s)) - cpu0) / n, rps: NaN }
+}
+
 /** One load run against `s`; returns server µs per answered request and req/s. */
 async function run(s: Server, durationS: number): Promise<{ usPerReq: number; rps: number }> {
+  if (injectN) return injected(s, injectN)
   const cpu0 = await cpuOf(s)
   const r = await autocannon({
     url: `http://127.0.0.1:${s.port}/v1/keys/verify`,

@@ -7,7 +7,8 @@
  * fills a SQLite store with `<keys>` keys, logs like `keyward serve` (info level, into /dev/null),
  * verifies every key once (all cached), creates a caller key scoped `keys:verify`, listens on loopback and tells its parent over IPC
  * (port, caller key, the keys' secrets). It then answers each `'cpu'` message with its own
- * `process.cpuUsage()`: the parent divides that by the requests answered. With a third argument it
+ * `process.cpuUsage()`: the parent divides that by the requests answered. `{inject: n}` makes it
+ * send itself `n` verifications through Fastify's `inject` (no socket) and answer `{injected: n}`. With a third argument it
  * writes a V8 CPU profile of the serving (not the fill) to that file when stopped.
  */
 import { createWriteStream, writeFileSync } from 'node:fs'
@@ -37,6 +38,7 @@ await kw.services.usage.flush()
 await kw.app.listen({ host: '127.0.0.1', port: 0 })
 const port = (kw.app.server.address() as AddressInfo).port
 process.send!({ port, caller: created.json<{ key: string }>().key, secrets })
+
 // Profiles only the serving, not the fill.
 const profiler = profile ? new Session() : undefined
 if (profiler) {
@@ -49,7 +51,24 @@ async function stop(): Promise<void> {
   await kw.close()
   process.exit(0)
 }
-process.on('message', (m) => {
+const caller = { authorization: `Bearer ${created.json<{ key: string }>().key}`, 'content-type': 'application/json' }
+const bodies = secrets.map((key) => JSON.stringify({ key }))
+
+/** `n` verifications through `inject` (no socket), 32 in flight, keys at random. */
+async function inject(n: number): Promise<void> {
+  let sent = 0
+  const worker = async () => {
+    for (; sent < n; sent++) {
+      const payload = bodies[Math.floor(Math.random() * bodies.length)]!
+      const r = await kw.app.inject({ method: 'POST', url: '/v1/keys/verify', headers: caller, payload })
+      if (r.statusCode !== 200) throw new Error(`${r.statusCode} ${r.body}`)
+    }
+  }
+  await Promise.all(Array.from({ length: 32 }, worker))
+}
+
+process.on('message', (m: string | { inject: number }) => {
   if (m === 'cpu') process.send!({ cpu: process.cpuUsage() })
   if (m === 'stop') void stop()
+  if (typeof m === 'object') void inject(m.inject).then(() => process.send!({ injected: m.inject }))
 })
