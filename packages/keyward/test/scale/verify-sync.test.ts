@@ -26,7 +26,9 @@ for (const store of STORES) {
      * assert with no await between this and their next verifySync, so no echo can interleave.
      */
     const cached = async (key: string) =>
-      within(2_000, async () => (await v().verify(key), v().verifySync(key) !== undefined)).then(() => v().verifySync(key))
+      within(2_000, async () => (await v().verify(key), v().verifySync(key) !== undefined)).then(() =>
+        v().verifySync(key),
+      )
 
     it('answers undefined on a miss and, once cached, what verify answers (scopes checked)', async () => {
       const { key, id } = await s.createKey(admin, { scopes: ['orders:read'], meta: { plan: 'pro' } })
