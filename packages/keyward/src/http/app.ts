@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
+import { AccessLog, requestFields } from './access-log.js'
 import { sendNativeError } from './errors.js'
 import { installGracefulClose } from './graceful-close.js'
 import { installHtmlHeaders } from './html-headers.js'
@@ -26,14 +27,6 @@ export interface AppOptions {
   dashboardDir?: string | false
 }
 
-/** Request logs name the path, never the query: a query may carry a key (`?apikey=`). */
-const reqSerializer = (req: { method: string; url: string; id: string; ip?: string }) => ({
-  id: req.id,
-  method: req.method,
-  path: req.url.split('?')[0],
-  ip: req.ip,
-})
-
 /**
  * Fastify's own hop count trusts nothing (it cannot check the peer), so `n` hops is spelled as
  * proxy-addr's hop function: the socket peer and the n-1 entries before it are proxies, the next
@@ -47,15 +40,17 @@ function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: n
 /** Builds the HTTP application over wired services. Does not listen. */
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
-    // Whatever logger config is given, requests are serialized without their query.
+    // Whatever logger config is given, requests are serialized without their query (`access-log.ts`).
     logger:
       opts.logger === false
         ? false
         : {
             level: config.logLevel,
             ...(typeof opts.logger === 'object' && opts.logger),
-            serializers: { req: reqSerializer },
+            serializers: { req: requestFields },
           },
+    // One access-log line per request (`access-log.ts`).
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },

@@ -31,6 +31,8 @@ async function quietPeriod(server: Server): Promise<void> {
   server.off('connection', seen)
 }
 
+const unavailable = () => new KeywardError('unavailable', 'the server is shutting down; retry on another node')
+
 /** Longest wait for the rest of a refused request's body (bodies are small: `KEYWARD_BODY_LIMIT_BYTES`). */
 const DRAIN_MS = 1000
 
@@ -64,14 +66,14 @@ function drainBody(req: IncomingMessage): Promise<void> {
  */
 export function installGracefulClose(app: FastifyInstance): void {
   let closing = false
-  app.addHook('onRequest', async (req) => {
-    if (!closing) return
-    await drainBody(req.raw)
-    throw new KeywardError('unavailable', 'the server is shutting down; retry on another node')
+  // Callback-style: every request runs both, and an async hook costs a promise and a microtask turn.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!closing) return done()
+    void drainBody(req.raw).then(() => done(unavailable()))
   })
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close')
-    return payload
+    done(null, payload)
   })
   app.addHook('preClose', async () => {
     closing = true

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 const COMMON =
   "default-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
@@ -18,6 +18,8 @@ const OTHER_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 
+const isHtml = (type: ReturnType<FastifyReply['getHeader']>) => /^text\/html\b/i.test(String(type ?? ''))
+
 /** The route that answered, as declared (`/docs/*`): spellings of the URL (`/%64ocs`) do not matter. */
 const isDocs = (req: FastifyRequest) => (req.routeOptions.url ?? '').startsWith('/docs')
 
@@ -27,9 +29,10 @@ const isDocs = (req: FastifyRequest) => (req.routeOptions.url ?? '').startsWith(
  * some other way (`/index.html`, `/%69ndex.html`, `/./index.html`, the API docs) is covered too.
  */
 export function installHtmlHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (!/^text\/html\b/i.test(String(reply.getHeader('content-type') ?? ''))) return payload
-    void reply.header('content-security-policy', isDocs(req) ? DOCS_CSP : DASHBOARD_CSP).headers(OTHER_HEADERS)
-    return payload
+  // Callback-style: every response runs it, and an async hook costs a promise and a microtask turn.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (isHtml(reply.getHeader('content-type')))
+      void reply.header('content-security-policy', isDocs(req) ? DOCS_CSP : DASHBOARD_CSP).headers(OTHER_HEADERS)
+    done(null, payload)
   })
 }

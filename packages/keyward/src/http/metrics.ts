@@ -1,38 +1,71 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
-import { Histogram, type Registry } from 'prom-client'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import { serverExposition } from '../services/metrics/exposition.js'
+import { BucketTally, TalliedHistogram, type TallySeries } from '../services/metrics/tally.js'
 
 /** OpenTelemetry's advice for `http.server.request.duration` (seconds). */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+
+/** The duration series of one route (pattern), per method and status code, made on first use. */
+class RouteDurations {
+  private readonly byMethod = new Map<string, Map<number, BucketTally>>()
+
+  constructor(
+    private readonly route: string,
+    private readonly all: TallySeries[],
+  ) {}
+
+  /** One request's duration, in seconds. */
+  observe(method: string, status: number, seconds: number): void {
+    let byStatus = this.byMethod.get(method)
+    if (byStatus === undefined) this.byMethod.set(method, (byStatus = new Map<number, BucketTally>()))
+    let tally = byStatus.get(status)
+    if (tally === undefined) byStatus.set(status, (tally = this.add(method, status)))
+    tally.observe(seconds)
+  }
+
+  private add(method: string, status: number): BucketTally {
+    const tally = new BucketTally(HTTP_BUCKETS)
+    const labels = { http_request_method: method, http_route: this.route, http_response_status_code: status }
+    this.all.push({ labels, tally })
+    return tally
+  }
+}
 
 /**
  * Times every request of the public port into `registry`, under OpenTelemetry's semantic-convention
  * names. `http_route` is the route's pattern (`/v1/keys/:id`), never the path: a path carries ids
  * and would make one series per key; unmatched requests (404, the dashboard) have an empty route.
+ *
+ * Per request this is two Map reads and a bucket add (`tally.ts`), read at scrape time: a route
+ * gets its own onResponse hook holding its series (`onRoute`), so no request builds a label object
+ * or reads `req.routeOptions` (a getter that builds an object of a dozen fields each time), and
+ * prom-client does not hash labels per observation. The app-wide hook counts unmatched requests only.
  */
 export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
-  const duration = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Duration of HTTP server requests.',
-    labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
-    buckets: HTTP_BUCKETS,
-    registers: [registry],
+  const all: TallySeries[] = []
+  new TalliedHistogram(registry, 'http_server_request_duration_seconds', 'Duration of HTTP server requests.', {
+    bounds: HTTP_BUCKETS,
+    series: () => all,
   })
-  app.addHook('onResponse', (req, reply, done) => {
-    const labels = {
-      http_request_method: req.method,
-      http_route: req.routeOptions.url ?? '',
-      http_response_status_code: reply.statusCode,
+  const timer =
+    (durations: RouteDurations) =>
+    (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      durations.observe(req.method, reply.statusCode, reply.elapsedTime / 1000)
+      done()
     }
-    duration.observe(labels, reply.elapsedTime / 1000)
-    done()
+  app.addHook('onRoute', (route) => {
+    const own = route.onResponse === undefined ? [] : [route.onResponse].flat()
+    route.onResponse = [...own, timer(new RouteDurations(route.url, all))]
   })
+  const unmatched = timer(new RouteDurations('', all))
+  app.addHook('onResponse', (req, reply, done) => (req.is404 ? unmatched(req, reply, done) : done()))
 }
 
 /** The token a request presents (`Authorization: Bearer …`) matches `token`, compared in constant time. */

@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 describe('request ids', () => {
   let kw: Keyward
-  let lines: { reqId?: string; msg?: string }[] = []
+  let lines: { reqId?: string; msg?: string; req?: Record<string, unknown>; res?: { statusCode?: number } }[] = []
   before(async () => {
     const db = await freshDatabase('sqlite')
     const stream = new Writable({
@@ -37,9 +37,8 @@ describe('request ids', () => {
     const res = await get('/v1/keys', { 'x-request-id': 'trace-7f3a:edge.1' })
     assert.equal(res.statusCode, 401)
     assert.equal(res.headers['x-request-id'], 'trace-7f3a:edge.1')
-    const mine = lines.filter((l) => l.reqId === 'trace-7f3a:edge.1')
     assert.ok(
-      mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'),
+      lines.some((l) => l.reqId === 'trace-7f3a:edge.1' && l.msg === 'request completed'),
       JSON.stringify(lines),
     )
     assert.deepEqual(
@@ -47,6 +46,19 @@ describe('request ids', () => {
       [],
       'no line of the request lacks its id',
     )
+  })
+
+  test('one access line per request at info: id, method, path without the query, client, status and duration', async () => {
+    lines = []
+    const res = await get('/v1/keys?apikey=kw_secret&limit=5', { 'x-request-id': 'one-line' })
+    const mine = lines.filter((l) => l.reqId === 'one-line')
+    assert.equal(mine.length, 1, JSON.stringify(lines))
+    const [line] = mine as [(typeof lines)[number] & { responseTime?: number }]
+    assert.equal(line.msg, 'request completed')
+    assert.deepEqual(line.req, { id: 'one-line', method: 'GET', path: '/v1/keys', ip: '127.0.0.1' })
+    assert.equal(line.res?.statusCode, res.statusCode)
+    assert.equal(typeof line.responseTime, 'number')
+    assert.ok(!JSON.stringify(lines).includes('kw_secret'), 'the query is never logged')
   })
 
   test('without one, or with a malformed one, each response gets a fresh UUID', async () => {

@@ -77,6 +77,8 @@ for (const store of STORES) {
       const limitedCodes = [await verify(limited.key), await verify(limited.key), await verify(limited.key)]
       assert.deepEqual(limitedCodes, ['VALID', 'VALID', 'RATE_LIMITED']) // 1 miss, 2 hits; limiter: 2 allowed, 1 limited
       assert.equal((await call(baseA, 'GET', '/v1/no-such-route', admin)).status, 404)
+      assert.equal((await call(baseA, 'GET', '/v1/keys/999999', admin)).status, 404) // a route with a parameter
+      assert.equal((await call(baseA, 'HEAD', '/healthz', admin)).status, 200) // an implicit HEAD route
 
       const f = await scrape(baseA)
       assert.equal(code(f, 'VALID'), 9)
@@ -101,6 +103,10 @@ for (const store of STORES) {
       assert.equal(valueOf(f, 'http_server_request_duration_seconds_count', verifyRoute), 13)
       const unmatched = { http_request_method: 'GET', http_route: '', http_response_status_code: '404' }
       assert.equal(valueOf(f, 'http_server_request_duration_seconds_count', unmatched), 1)
+      const byPattern = { http_request_method: 'GET', http_route: '/v1/keys/:id', http_response_status_code: '404' }
+      assert.equal(valueOf(f, 'http_server_request_duration_seconds_count', byPattern), 1, 'the pattern, not the path')
+      const head = { http_request_method: 'HEAD', http_route: '/healthz', http_response_status_code: '200' }
+      assert.equal(valueOf(f, 'http_server_request_duration_seconds_count', head), 1)
       for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds'])
         assert.ok(f.has(name), `${name} (Node default metrics)`)
     })

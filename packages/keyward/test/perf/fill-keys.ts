@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { loadConfig } from '../../src/config.js'
 import { generateKey, hashSecret, visiblePrefix } from '../../src/core/key-format.js'
+import type { AppOptions } from '../../src/http/app.js'
 import { type Keyward, createKeyward } from '../../src/server.js'
 
 /** A Keyward server on a fresh SQLite file holding `count` keys of its admin, and their secrets. */
@@ -16,9 +17,13 @@ export interface FilledServer {
  * Starts a server (services + HTTP app, not listening) on a temporary SQLite file and inserts
  * `count` keys in one transaction, shaped like keys people create: a name, a visible prefix,
  * one or two scopes, a small meta object on every fourth key (the rest `{}`), created now.
- * Measurement scripts only: the secrets live in this process's memory.
+ * `app` defaults to no logger. Measurement scripts only: the secrets live in this process's memory.
  */
-export async function fillServer(count: number, env: Record<string, string> = {}): Promise<FilledServer> {
+export async function fillServer(
+  count: number,
+  env: Record<string, string> = {},
+  app: AppOptions = { logger: false },
+): Promise<FilledServer> {
   const path = join(mkdtempSync(join(tmpdir(), 'keyward-perf-')), 'keyward.db')
   const config = loadConfig({
     KEYWARD_DATABASE_URL: `sqlite:${path}`,
@@ -26,7 +31,7 @@ export async function fillServer(count: number, env: Record<string, string> = {}
     KEYWARD_PASSWORD_SCRYPT_N: '16384',
     ...env,
   })
-  const kw = await createKeyward(config, { logger: false })
+  const kw = await createKeyward(config, app)
   const user = (await kw.services.users.bootstrapAdmin('perf@example.com', 'perf-password-1'))!.user
   const secrets = Array.from({ length: count }, () => generateKey())
   insertKeys(path, user.actorId, secrets)

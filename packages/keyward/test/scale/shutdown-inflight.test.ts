@@ -94,7 +94,8 @@ for (const store of STORES) {
     const start = async () => {
       const db = await freshDatabase(store)
       cleanup.push(db.drop)
-      const served = await serve(db.url)
+      // At debug, the server logs each request as it arrives (`incoming request`): the test waits for those.
+      const served = await serve(db.url, { KEYWARD_LOG_LEVEL: 'debug' })
       cleanup.push(async () => {
         if (served.proc.exitCode === null) served.proc.kill('SIGKILL')
       })

@@ -129,6 +129,16 @@ export class SessionCache {
   }
 
   /**
+   * `orgsOfOwner`'s answer without a promise when it needs no I/O (the memberships are cached, or
+   * the owner is not a user), else undefined: every API-key caller asks for it on every request.
+   */
+  cachedOrgsOfOwner(owner: Owner): Principal['orgs'] | undefined {
+    if (owner.kind !== 'user') return {}
+    const hit = this.cache.getTagged<Principal['orgs']>(credentialTag.memberships(owner.id))
+    return hit === undefined ? undefined : (hit ?? {})
+  }
+
+  /**
    * Ends every session and refresh token of a user but the session `keep` (and the refresh
    * tokens renewing it), and evicts them with the user and its memberships on every node
    * (invariant 1). THE path that signs a user out: deactivation, deletion, password change,

@@ -97,15 +97,27 @@ export function readCounter(registry: Registry, name: string, help: string, read
 /** prom-client types `type` as an enum its JavaScript does not export; the value is this string. */
 const HISTOGRAM = 'histogram' as unknown as MetricType
 
-/** A prom-client histogram whose exposition is read from a `BucketTally` (which it never writes). */
+/** One series of a tallied histogram: its label values and its buckets. */
+export interface TallySeries {
+  readonly labels: Readonly<Record<string, string | number>>
+  readonly tally: BucketTally
+}
+
+/**
+ * A prom-client histogram whose exposition is read from `BucketTally`s (which it never writes):
+ * one unlabelled tally, or the series `series()` lists at scrape time (each with its labels).
+ */
 export class TalliedHistogram extends Histogram {
+  private readonly series: () => Iterable<TallySeries>
+
   constructor(
     registry: Registry,
     private readonly metricName: string,
     private readonly helpText: string,
-    private readonly tally: BucketTally,
+    tally: BucketTally | { bounds: readonly number[]; series: () => Iterable<TallySeries> },
   ) {
     super({ name: metricName, help: helpText, buckets: [...tally.bounds], registers: [registry] })
+    this.series = tally instanceof BucketTally ? () => [{ labels: {}, tally }] : tally.series
   }
 
   /** What the registry formats (it prefers this method to `get`). */
@@ -118,16 +130,18 @@ export class TalliedHistogram extends Histogram {
   }
 
   private snapshot(): MetricObjectWithValues<MetricValueWithName<string>> {
-    const { tally, metricName: name } = this
+    const name = this.metricName
     const values: MetricValueWithName<string>[] = []
-    let cumulative = 0
-    tally.bounds.forEach((le, i) => {
-      cumulative += tally.counts[i]!
-      values.push({ metricName: `${name}_bucket`, labels: { le }, value: cumulative })
-    })
-    values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: tally.count })
-    values.push({ metricName: `${name}_sum`, labels: {}, value: tally.sum })
-    values.push({ metricName: `${name}_count`, labels: {}, value: tally.count })
+    for (const { labels, tally } of this.series()) {
+      let cumulative = 0
+      tally.bounds.forEach((le, i) => {
+        cumulative += tally.counts[i]!
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative })
+      })
+      values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: tally.count })
+      values.push({ metricName: `${name}_sum`, labels, value: tally.sum })
+      values.push({ metricName: `${name}_count`, labels, value: tally.count })
+    }
     return { name, help: this.helpText, type: HISTOGRAM, values, aggregator: 'sum', collect: () => {} }
   }
 }

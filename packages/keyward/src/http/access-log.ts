@@ -1,0 +1,42 @@
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+
+/**
+ * The request fields of a log line: the path, never the query (a query may carry a key:
+ * `?apikey=`). Also Fastify's `req` serializer, so every line that logs a request agrees.
+ */
+export const requestFields = (req: { method: string; url: string; id: string; ip?: string }) => ({
+  id: req.id,
+  method: req.method,
+  path: pathOf(req.url),
+  ip: req.ip,
+})
+
+/** The URL up to its query. */
+const pathOf = (url: string) => {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/**
+ * One access-log line per request instead of Fastify's two: at `info`, `request completed` carries
+ * the request (id, method, path, client address) with the status and duration, so a line names
+ * what was asked and how it ended. Each line cost about 3 µs of server CPU (in a profile, the two
+ * lines were 5.8 % of about 130 µs per verification: pino's serialisation and write, and a child
+ * logger per request), a noticeable share of a cached verification. `incoming request` is
+ * logged at `debug` only: it is what shows a request that never completes (a stalled body), which
+ * matters when debugging, not in a normal log. Error lines are Fastify's (`request errored`, with
+ * the request too).
+ */
+export class AccessLog extends LogController {
+  /** At `debug`: pino's level check makes this free at `info`. */
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request')
+  }
+
+  /** The one line per request, with the request's own fields. */
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...line, err: error }, 'request errored')
+    else reply.log.info(line, 'request completed')
+  }
+}
