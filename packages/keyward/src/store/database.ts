@@ -21,8 +21,22 @@ export interface Store {
    */
   readonly readDb: Kysely<Database>
   readonly dialect: Dialect
+  /** The SQLite file, which other connections (the usage writer thread) may open; absent for PostgreSQL and `:memory:`. */
+  readonly file?: string
   close(): Promise<void>
 }
+
+/**
+ * The PRAGMAs of every connection that writes a SQLite file (the main one, the usage writer
+ * thread): WAL lets readers run beside a writer; the busy timeout rides out another connection
+ * (the usage writer's chunk, a CLI migrate) holding the write lock for a moment.
+ */
+export const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+] as const
 
 /** Time limits and sizes of a server's store (see `Config`). */
 export interface StoreBudgets {
@@ -46,21 +60,18 @@ export function openStore(url: string, budgets?: StoreBudgets, log?: Logger): St
 function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
-  // WAL lets readers run during the batched usage writes; a busy timeout rides out
-  // a second process (CLI migrate) holding the write lock for a moment.
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 5000')
-  sqlite.pragma('foreign_keys = ON')
+  for (const p of SQLITE_PRAGMAS) sqlite.pragma(p)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log })
   // An in-memory database exists on its one connection only: no worker can open it.
-  if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
+  if (path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
+  if (!budgets) return { db, readDb: db, dialect: 'sqlite', file: path, close: () => db.destroy() }
   const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })
   const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool), log })
   return {
     db,
     readDb,
     dialect: 'sqlite',
+    file: path,
     close: async () => {
       await pool.close()
       await db.destroy()
