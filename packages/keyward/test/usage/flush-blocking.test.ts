@@ -7,8 +7,8 @@ import { countedOn, fillerKeys, touchedAt } from './fillers.js'
 
 const DISTINCT_KEYS = 12_000
 /**
- * DESIGN rule 10: no background work holds the event loop more than 2 ms at a time (the flush
- * yields after each slice of about 1 ms, `chunked-writes.ts`). On a loaded machine the bound is
+ * DESIGN rule 10: no background work holds the event loop more than 2 ms at a time (SQLite files: a
+ * writer thread; PostgreSQL: slices of about 1 ms, `chunked-writes.ts`). On a loaded machine the bound is
  * twice the noise an idle loop shows at the same time (GC, descheduling), when that is larger.
  */
 const MAX_BLOCKING_MS = 2
@@ -106,12 +106,14 @@ for (const store of STORES) {
         best = Math.min(best, flush.longestMs - Math.max(MAX_BLOCKING_MS, 2 * idle.longestMs))
       }
       console.log(`# ${store}: longest event-loop block while flushing ${DISTINCT_KEYS} keys: ${attempts.join('; ')}`)
-      // Not met yet (issue 11): on this 2-core machine the longest block is 5–8 ms quiet, up to 14 ms loaded,
-      // idle noise 1.5–4 ms — and 4–7 ms on PostgreSQL too, where no statement blocks: what remains is not the
-      // sliced SQLite writes (chunks of ~0.25 ms) but the flush's own work around them (DESIGN.md). A todo,
-      // not a pass; the test still checks every row is written and that the loop turns between chunks.
-      if (best > 0)
-        t.todo(`flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`)
+      // Both stores are judged by the same rule. SQLite files flush on a writer thread (store/usage-writer.ts),
+      // the loop only packs batches in 0.5 ms slices; three runs on the loaded 2-core machine: best attempts
+      // 1.11 and 1.43 ms (under 2 ms outright) and 3.17 ms (idle noise 4.46 ms): asserted. PostgreSQL keeps
+      // the sliced in-thread writer (no statement blocks there): best attempts 2.35, 2.39, 2.40 ms, never under
+      // 2 ms outright, passing only through the idle-noise allowance: a todo whenever even that is exceeded.
+      const verdict = `flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`
+      if (best > 0 && store === 'sqlite') assert.fail(verdict)
+      if (best > 0) t.todo(verdict)
     })
 
     // On a SQLite file the writer is a thread; its failures are tested in usage-writer-thread.test.ts.

@@ -127,14 +127,22 @@ describe('usage writer thread (sqlite file)', () => {
     // The same writes with no flush: what this machine's scheduling alone costs them right now.
     const idle = await keyWrites((done) => done < during.length)
     const show = (w: number[]) =>
-      `median ${w[w.length >> 1]!.toFixed(2)} ms, longest ${w
+      `median ${w[w.length >> 1]!.toFixed(2)} ms, p90 ${w[Math.floor(w.length * 0.9)]!.toFixed(2)} ms, longest ${w
         .slice(-3)
         .map((x) => x.toFixed(2))
         .join(' / ')} ms`
     console.log(`# ${during.length} key writes during a flush of ${KEYS} keys: ${show(during)}; idle: ${show(idle)}`)
     assert.ok(during.length >= 10, `only ${during.length} writes overlapped the flush`)
-    // A write that finds the lock taken sleeps in SQLite's busy handler (1, 2, 5 ms…): three misses in a row is 8 ms.
-    const bound = Math.max(10, 2 * idle.at(-1)!)
+    // A write that finds the lock taken sleeps in SQLite's busy handler (1, 2, 5 ms…): three misses in a row
+    // is 8 ms. Judged against the idle writes (this shared machine's scheduling right now): nine in ten
+    // writes within 3 ms of the idle ones' 90th percentile, the longest within max(20 ms, twice the idle
+    // longest) (seen 6–48 ms, DESIGN.md).
+    const p90 = (w: number[]) => w[Math.floor(w.length * 0.9)]!
+    assert.ok(
+      p90(during) <= p90(idle) + 3,
+      `90th percentile ${p90(during).toFixed(2)} ms, idle ${p90(idle).toFixed(2)} ms`,
+    )
+    const bound = Math.max(20, 2 * idle.at(-1)!)
     assert.ok(during.at(-1)! <= bound, `a key write waited ${during.at(-1)!.toFixed(2)} ms (bound ${bound.toFixed(2)})`)
   })
 })
