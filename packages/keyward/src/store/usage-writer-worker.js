@@ -30,7 +30,11 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 const db = new Database(opts.path, { fileMustExist: true })
 for (const p of opts.pragmas) db.pragma(p)
 
-/** Statements by row count (powers of two, so a flush reuses a handful). */
+/**
+ * Statements by row count. `last_used_at` chunks are powers of two, so a handful; a counters chunk has
+ * one row per (key, code) that occurred, so sizes vary: past `MAX_STATEMENTS` per kind the cache starts over.
+ */
+const MAX_STATEMENTS = 64
 const statements = { lastUsed: new Map(), counts: new Map() }
 const SQL = {
   /** @param {number} n */
@@ -50,8 +54,11 @@ function rows(n, row) {
 
 /** @param {'lastUsed' | 'counts'} kind @param {number} n */
 function statement(kind, n) {
-  let s = statements[kind].get(n)
-  if (!s) statements[kind].set(n, (s = db.prepare(SQL[kind](n))))
+  const cache = statements[kind]
+  let s = cache.get(n)
+  if (s) return s
+  if (cache.size >= MAX_STATEMENTS) cache.clear()
+  cache.set(n, (s = db.prepare(SQL[kind](n))))
   return s
 }
 
