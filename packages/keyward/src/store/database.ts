@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, type Logger, PostgresDialect, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type Logger,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
 import pg from 'pg'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
@@ -61,7 +71,10 @@ function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log })
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    log,
+  })
   // An in-memory database exists on its one connection only: no worker can open it.
   if (path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
   if (!budgets) return { db, readDb: db, dialect: 'sqlite', file: path, close: () => db.destroy() }
@@ -76,6 +89,29 @@ function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
       await pool.close()
       await db.destroy()
     },
+  }
+}
+
+/**
+ * Kysely's SQLite dialect with transactions that take the write lock when they begin (`BEGIN
+ * IMMEDIATE`). A deferred `BEGIN` reads a snapshot first; if another connection commits before the
+ * transaction's first write (the usage writer thread, `usage-writer.ts`, commits a chunk every
+ * millisecond or so during a flush), SQLite cannot upgrade the stale snapshot and fails the write
+ * at once with SQLITE_BUSY_SNAPSHOT, no busy timeout. Immediate, the transaction waits its turn
+ * (`busy_timeout`) instead: one chunk, about 0.25 ms. Single statements take the write lock as
+ * they start, so only explicit transactions need this.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings)
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+      }
+    })(this.settings)
   }
 }
 

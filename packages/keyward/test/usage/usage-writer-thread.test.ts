@@ -99,6 +99,32 @@ describe('usage writer thread (sqlite file)', () => {
     assert.equal(await touchedAt(s, at), KEYS)
   })
 
+  it('a transaction on the main connection that reads, then writes, during a flush is not refused (BEGIN IMMEDIATE)', async () => {
+    const { usage } = recorder()
+    const db = s.kw.services.store.db
+    use(usage, 2)
+    let flushing = true
+    const flushed = usage.flush().finally(() => (flushing = false))
+    let transactions = 0
+    // A deferred BEGIN would read a snapshot, the writer thread would commit a chunk meanwhile, and the
+    // write would fail at once with SQLITE_BUSY_SNAPSHOT (seen as a background error in flush-blocking.test.ts).
+    while (flushing) {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('api_key').select('name').where('id', '=', ids[0]!).executeTakeFirstOrThrow()
+        await new Promise((r) => setTimeout(r, 3))
+        await trx
+          .updateTable('api_key')
+          .set({ name: `${row.name}.` })
+          .where('id', '=', ids[0]!)
+          .execute()
+      })
+      transactions++
+    }
+    await flushed
+    await usage.stop()
+    assert.ok(transactions >= 10, `only ${transactions} transactions overlapped the flush`)
+  })
+
   /** Key writes on the main connection, one every 2 ms while `busy(writes so far)`; their durations, ascending. */
   async function keyWrites(busy: (done: number) => boolean): Promise<number[]> {
     const db = s.kw.services.store.db
