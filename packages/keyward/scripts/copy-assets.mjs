@@ -15,4 +15,5 @@ if (!existsSync(join(from, 'index.html'))) {
 }
 rmSync(to, { recursive: true, force: true })
 cpSync(from, to, { recursive: true })
-cpSync(join(pkg, 'src', 'store', 'read-worker.js'), join(pkg, 'dist', 'store', 'read-worker.js'))
+for (const worker of ['read-worker.js', 'usage-writer-worker.js'])
+  cpSync(join(pkg, 'src', 'store', worker), join(pkg, 'dist', 'store', worker))

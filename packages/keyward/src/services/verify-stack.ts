@@ -1,17 +1,19 @@
 import type { Config } from '../config.js'
 import type { Clock } from '../core/clock.js'
-import { type Store, type StoreBudgets, openStore } from '../store/database.js'
+import { VERIFY_CODES } from '../core/verify-result.js'
+import { SQLITE_PRAGMAS, type Store, type StoreBudgets, openStore } from '../store/database.js'
 import { IdentityRepository } from '../store/identity-repository.js'
 import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { UsageRepository } from '../store/usage-repository.js'
+import { type UsageWrites, UsageWriterThread } from '../store/usage-writer.js'
 import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import { type KeyChangeWatch, watchKeyChanges } from './cluster/key-change-watch.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
 import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
-import { UsageRecorder } from './keys/usage-recorder.js'
+import { UsageRecorder, inThreadWrites } from './keys/usage-recorder.js'
 import { VerifyCache } from './keys/verify-cache.js'
 import { Verifier } from './keys/verifier.js'
 import { KeywardMetrics } from './metrics/metrics.js'
@@ -147,8 +149,9 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
   const { store, bus, cache, limiter, metrics } = o
   const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
   const usageRepo = new UsageRepository(store.db, store.readDb)
-  const pacer = chunkPacerFor(store.dialect)
-  const usage = new UsageRecorder(keyRepo, s.usageFlushMs, o.report, usageRepo, pacer, (t) => metrics.flushed(t))
+  const usage = new UsageRecorder(usageWrites(store, keyRepo, usageRepo), s.usageFlushMs, o.report, (t) =>
+    metrics.flushed(t),
+  )
   usage.start()
   const budget =
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
@@ -185,4 +188,14 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
       return closing
     },
   }
+}
+
+/**
+ * Where usage flushes write: a worker thread with its own connection on a SQLite file (its
+ * statements would hold the event loop, DESIGN "Flushes never hold the event loop"); on the
+ * main connection elsewhere (PostgreSQL does not block; `:memory:` has one connection only).
+ */
+function usageWrites(store: Store, keyRepo: KeyRepository, usageRepo: UsageRepository): UsageWrites {
+  if (store.file === undefined) return inThreadWrites(keyRepo, usageRepo, chunkPacerFor(store.dialect))
+  return new UsageWriterThread(store.file, store.db, { codes: VERIFY_CODES, pragmas: SQLITE_PRAGMAS })
 }

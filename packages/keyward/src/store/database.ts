@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, type Logger, PostgresDialect, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type Logger,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
 import pg from 'pg'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
@@ -21,8 +31,22 @@ export interface Store {
    */
   readonly readDb: Kysely<Database>
   readonly dialect: Dialect
+  /** The SQLite file, which other connections (the usage writer thread) may open; absent for PostgreSQL and `:memory:`. */
+  readonly file?: string
   close(): Promise<void>
 }
+
+/**
+ * The PRAGMAs of every connection that writes a SQLite file (the main one, the usage writer
+ * thread): WAL lets readers run beside a writer; the busy timeout rides out another connection
+ * (the usage writer's chunk, a CLI migrate) holding the write lock for a moment.
+ */
+export const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+] as const
 
 /** Time limits and sizes of a server's store (see `Config`). */
 export interface StoreBudgets {
@@ -46,25 +70,48 @@ export function openStore(url: string, budgets?: StoreBudgets, log?: Logger): St
 function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
-  // WAL lets readers run during the batched usage writes; a busy timeout rides out
-  // a second process (CLI migrate) holding the write lock for a moment.
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 5000')
-  sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log })
+  for (const p of SQLITE_PRAGMAS) sqlite.pragma(p)
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    log,
+  })
   // An in-memory database exists on its one connection only: no worker can open it.
-  if (!budgets || path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
+  if (path === ':memory:') return { db, readDb: db, dialect: 'sqlite', close: () => db.destroy() }
+  if (!budgets) return { db, readDb: db, dialect: 'sqlite', file: path, close: () => db.destroy() }
   const pool = new ReadPool(path, { size: budgets.readPoolSize, budgetMs: budgets.readBudgetMs })
   const readDb = new Kysely<Database>({ dialect: new ReadPoolDialect(pool), log })
   return {
     db,
     readDb,
     dialect: 'sqlite',
+    file: path,
     close: async () => {
       await pool.close()
       await db.destroy()
     },
+  }
+}
+
+/**
+ * Kysely's SQLite dialect with transactions that take the write lock when they begin (`BEGIN
+ * IMMEDIATE`). A deferred `BEGIN` reads a snapshot first; if another connection commits before the
+ * transaction's first write (the usage writer thread, `usage-writer.ts`, commits a chunk every
+ * millisecond or so during a flush), SQLite cannot upgrade the stale snapshot and fails the write
+ * at once with SQLITE_BUSY_SNAPSHOT, no busy timeout. Immediate, the transaction waits its turn
+ * (`busy_timeout`) instead: one chunk, about 0.25 ms. Single statements take the write lock as
+ * they start, so only explicit transactions need this.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings)
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+      }
+    })(this.settings)
   }
 }
 

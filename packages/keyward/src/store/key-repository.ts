@@ -454,6 +454,7 @@ export class KeyRepository {
    * Writes batched `last_used_at` values (key id, ISO time) in one statement; a value never
    * moves a key's `last_used_at` back (another node, or an older retried batch, may come later).
    * Callers keep batches small (`chunked-writes.ts`): on SQLite the statement blocks the event loop.
+   * On a SQLite file the flush runs this SQL in `usage-writer-worker.js` (plain JavaScript, no Kysely): change both.
    */
   async touchLastUsed(entries: readonly (readonly [number, string])[]): Promise<void> {
     if (entries.length === 0) return

@@ -23,6 +23,7 @@ export class UsageRepository {
    * unique within `counts`. A key deleted since it was verified is skipped (the EXISTS
    * guard) rather than failing the batch on the foreign key; its rows went with it.
    * Callers keep batches small (`chunked-writes.ts`): on SQLite the statement blocks the event loop.
+   * On a SQLite file the flush runs this SQL in `usage-writer-worker.js` (plain JavaScript, no Kysely): change both.
    */
   async add(counts: readonly UsageCount[]): Promise<void> {
     if (counts.length === 0) return

@@ -1,35 +1,58 @@
 import assert from 'node:assert/strict'
+import { openSync, readSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { hashSecret } from '../../src/core/key-format.js'
+import { type UsageCount, UsageRepository } from '../../src/store/usage-repository.js'
 import { STORES, TestServer } from '../helpers.js'
+import { countedOn, fillerKeys, touchedAt } from './fillers.js'
 
 const DISTINCT_KEYS = 12_000
 /**
- * DESIGN rule 10: no background work holds the event loop more than 2 ms at a time (the flush
- * yields after each slice of about 1 ms, `chunked-writes.ts`). On a loaded machine the bound is
+ * DESIGN rule 10: no background work holds the event loop more than 2 ms at a time (SQLite files: a
+ * writer thread; PostgreSQL: slices of about 1 ms, `chunked-writes.ts`). On a loaded machine the bound is
  * twice the noise an idle loop shows at the same time (GC, descheduling), when that is larger.
  */
 const MAX_BLOCKING_MS = 2
 
 /**
+ * Nanoseconds this thread has waited on a run queue for a CPU so far (Linux `schedstat`, second
+ * field: accounted at each context switch with the scheduler's clock, so exact to the switch,
+ * unlike the first field, which moves in scheduler ticks of up to 4 ms). Null where absent.
+ */
+function runDelayReader(): (() => number) | null {
+  let fd: number
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r')
+  } catch {
+    return null
+  }
+  const buf = Buffer.alloc(128)
+  return () => Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[1])
+}
+
+/**
  * Watches the event loop while `work` runs: how many times it turned, and the longest
- * stretch it was held (the gap between successive setImmediate turns). A gap counts its
- * process CPU time instead of its wall time when that is smaller: on a shared machine the
- * process is descheduled now and then, which is not blocking. (Linux's per-thread
- * `/proc/thread-self/schedstat` would leave other threads out, but on this project's machines it
- * advances in steps of up to 4 ms: too coarse for a 2 ms bound.)
+ * stretch it was held (the gap between successive setImmediate turns). On a shared machine this
+ * thread is descheduled now and then, which is not blocking, so a gap counts the smallest of two
+ * upper bounds of the time the loop was held: its wall time less the time this thread waited for
+ * a CPU (`runDelayReader`; it does not see a virtual machine's stolen time), and the process's
+ * CPU time over the gap (every thread's: the usage writer thread's work beside the loop counts
+ * against the bound, never for it).
  */
 async function watchLoop(work: () => Promise<unknown>): Promise<{ longestMs: number; turns: number }> {
+  const runDelay = runDelayReader() ?? (() => 0)
   let longestMs = 0
   let turns = 0
   let running = true
   let wall = performance.now()
+  let waited = runDelay()
   let cpu = process.cpuUsage()
   const probe = () => {
+    const w = runDelay()
     const c = process.cpuUsage(cpu)
-    longestMs = Math.max(longestMs, Math.min(performance.now() - wall, (c.user + c.system) / 1000))
+    longestMs = Math.max(longestMs, Math.min(performance.now() - wall - (w - waited) / 1e6, (c.user + c.system) / 1000))
     turns++
     wall = performance.now()
+    waited = w
     cpu = process.cpuUsage()
     if (running) setImmediate(probe)
   }
@@ -50,31 +73,12 @@ for (const store of STORES) {
     before(async () => {
       s = await TestServer.start(store, { env: { KEYWARD_USAGE_FLUSH_MS: '60000' } })
       s.kw.services.setErrorHandler((e) => errors.push(e))
-      const { id } = await s.createKey(await s.adminToken())
-      const db = s.kw.services.store.db
-      const owner = await db.selectFrom('api_key').select('actor_id').where('id', '=', id).executeTakeFirstOrThrow()
-      const now = new Date().toISOString()
-      ids = []
-      for (let done = 0; done < DISTINCT_KEYS; done += 1000) {
-        const rows = Array.from({ length: 1000 }, (_, i) => ({
-          actor_id: owner.actor_id,
-          kind: 'user' as const,
-          hash: hashSecret(`filler-${done + i}`),
-          key_prefix: 'kw_fill',
-          scopes: '[]',
-          meta: '{}',
-          created_by_actor_id: owner.actor_id,
-          created_at: now,
-          updated_at: now,
-        }))
-        ids.push(...(await db.insertInto('api_key').values(rows).returning('id').execute()).map((r) => r.id))
-      }
+      ids = await fillerKeys(s, DISTINCT_KEYS)
     })
     after(() => s.close())
 
     it(`writes every last_used_at and counter without holding the event loop more than ${MAX_BLOCKING_MS} ms at a time`, async (t) => {
       const usage = s.kw.services.usage
-      const db = s.kw.services.store.db
       // Real blocking shows in every attempt; a GC pause or a descheduling on a loaded machine
       // rarely hits all five, so the best attempt is judged (five: at load average 10 on the 2-core
       // machine, about one run in three had all of three attempts over the bound, old chunking and sliced alike).
@@ -94,58 +98,52 @@ for (const store of STORES) {
         assert.deepEqual(errors, [])
         // Chunked: the loop turned between chunks of at most 1,000 rows (two tables, so 2 × 12 chunks at least).
         assert.ok(flush.turns >= (2 * DISTINCT_KEYS) / 1000, `only ${flush.turns} event-loop turns during the flush`)
-        const touched = await db
-          .selectFrom('api_key')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('last_used_at', '=', new Date(at).toISOString())
-          .executeTakeFirstOrThrow()
-        assert.equal(Number(touched.n), DISTINCT_KEYS)
-        const counted = await db
-          .selectFrom('key_usage')
-          .select((eb) => eb.fn.sum<number>('count').as('n'))
-          .where('day', '=', day)
-          .where('code', '=', 'VALID')
-          .executeTakeFirstOrThrow()
-        assert.equal(Number(counted.n), 2 * DISTINCT_KEYS)
+        assert.equal(await touchedAt(s, at), DISTINCT_KEYS)
+        assert.equal(await countedOn(s, day, 'VALID'), 2 * DISTINCT_KEYS)
         attempts.push(
           `${flush.longestMs.toFixed(2)} ms over ${flush.turns} turns (idle noise ${idle.longestMs.toFixed(2)} ms)`,
         )
         best = Math.min(best, flush.longestMs - Math.max(MAX_BLOCKING_MS, 2 * idle.longestMs))
       }
       console.log(`# ${store}: longest event-loop block while flushing ${DISTINCT_KEYS} keys: ${attempts.join('; ')}`)
-      // Not met yet (issue 11): on this 2-core machine the longest block is 5–8 ms quiet, up to 14 ms loaded,
-      // idle noise 1.5–4 ms — and 4–7 ms on PostgreSQL too, where no statement blocks: what remains is not the
-      // sliced SQLite writes (chunks of ~0.25 ms) but the flush's own work around them (DESIGN.md). A todo,
-      // not a pass; the test still checks every row is written and that the loop turns between chunks.
-      if (best > 0)
-        t.todo(`flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`)
+      // Not shown yet on this machine (issue 11). SQLite files flush on a writer thread (store/usage-writer.ts):
+      // the loop only packs batches in 0.5 ms slices. Nine runs on the loaded 2-core machine, best attempts:
+      // SQLite 1.11–2.69 ms (under 2 ms in five; 3.17 ms once, idle noise 4.46 ms), and the probe's process
+      // CPU counts the writer thread's work beside a descheduled loop; PostgreSQL (sliced in-thread writer, no
+      // statement blocks) 2.13–3.58 ms, never under 2 ms. A todo, not a pass, on both (DESIGN.md).
+      const verdict = `flush held the event loop longer than ${MAX_BLOCKING_MS} ms in every attempt: ${attempts.join('; ')}`
+      if (best > 0) t.todo(verdict)
     })
 
-    it('a failed chunk and what follows it stay pending, and are written by the next flush (counted once)', async () => {
-      const usage = s.kw.services.usage
-      const at = Date.parse('2026-05-04T12:00:00.000Z')
-      for (const id of ids) usage.count(id, 'DISABLED', at)
-      // Fail the write midway, as a lost connection would: the first chunks land, later ones do not.
-      const repo = (usage as unknown as { usage: { add: (rows: unknown[]) => Promise<void> } }).usage
-      const realAdd = repo.add
-      let calls = 0
-      repo.add = function (rows) {
-        if (++calls === 3) return Promise.reject(new Error('connection lost'))
-        return realAdd.call(this, rows)
-      }
-      await usage.flush()
-      repo.add = realAdd
-      assert.equal(errors.length, 1)
-      errors.length = 0
-      await usage.flush()
-      assert.deepEqual(errors, [])
-      const counted = await s.kw.services.store.db
-        .selectFrom('key_usage')
-        .select((eb) => eb.fn.sum<number>('count').as('n'))
-        .where('day', '=', '2026-05-04')
-        .where('code', '=', 'DISABLED')
-        .executeTakeFirstOrThrow()
-      assert.equal(Number(counted.n), DISTINCT_KEYS)
-    })
+    // On a SQLite file the writer is a thread; its failures are tested in usage-writer-thread.test.ts.
+    it(
+      'a failed chunk and what follows it stay pending, and are written by the next flush (counted once)',
+      {
+        skip: store === 'sqlite' && 'in-thread writer only (SQLite files use the writer thread)',
+      },
+      async () => {
+        const usage = s.kw.services.usage
+        const at = Date.parse('2026-05-04T12:00:00.000Z')
+        for (const id of ids) usage.count(id, 'DISABLED', at)
+        // Fail the write midway, as a lost connection would: the first chunks land, later ones do not.
+        const repo = UsageRepository.prototype
+        const realAdd = Object.getOwnPropertyDescriptor(repo, 'add')!
+        let calls = 0
+        Object.defineProperty(repo, 'add', {
+          ...realAdd,
+          value(this: UsageRepository, rows: UsageCount[]) {
+            if (++calls === 3) return Promise.reject(new Error('connection lost'))
+            return (realAdd.value as UsageRepository['add']).call(this, rows)
+          },
+        })
+        await usage.flush()
+        Object.defineProperty(repo, 'add', realAdd)
+        assert.equal(errors.length, 1)
+        errors.length = 0
+        await usage.flush()
+        assert.deepEqual(errors, [])
+        assert.equal(await countedOn(s, '2026-05-04', 'DISABLED'), DISTINCT_KEYS)
+      },
+    )
   })
 }

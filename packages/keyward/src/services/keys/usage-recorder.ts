@@ -1,7 +1,8 @@
 import { VERIFY_CODES, type VerifyCode } from '../../core/verify-result.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
-import { ChunkPacer, writeInChunks } from './chunked-writes.js'
+import type { UsageWrites } from '../../store/usage-writer.js'
+import { type ChunkPacer, writeInChunks } from './chunked-writes.js'
 
 const DAY_MS = 86_400_000
 const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>
@@ -24,10 +25,12 @@ export function dayNumber(ms: number): number {
  * in one batch per interval, off the request path: a verification only sets or
  * increments a Map entry. `flush()` on shutdown writes what is pending.
  *
- * A batch grows with the number of distinct keys used per interval (10,000 and more),
- * and better-sqlite3 runs each statement synchronously, so a batch is written in
- * multi-row chunks paced to about 1 ms each with a turn of the event loop between
- * them (DESIGN rule 10, `chunked-writes.ts`): requests are served during a flush.
+ * A batch grows with the number of distinct keys used per interval (10,000 and more).
+ * Where it goes is a `UsageWrites`: on a SQLite file, a worker thread with its own
+ * connection (`store/usage-writer.ts`: better-sqlite3 statements would hold this event
+ * loop); on PostgreSQL and in-memory SQLite, `inThreadWrites` (multi-row chunks in time
+ * slices, `chunked-writes.ts`). Either way an entry leaves its detached batch only once
+ * written, so a failed batch stays pending and the next flush writes the rest, once.
  */
 export class UsageRecorder {
   private pending = new Map<number, number>()
@@ -42,12 +45,9 @@ export class UsageRecorder {
   private inFlight: Promise<void> = Promise.resolve()
 
   constructor(
-    private readonly keys: KeyRepository,
+    private readonly writes: UsageWrites,
     private readonly intervalMs: number,
     private onError: (e: unknown) => void,
-    private readonly usage: UsageRepository,
-    /** Chunk sizes of the flush (`chunkPacerFor(store.dialect)`); the default suits better-sqlite3. */
-    private readonly pacer = new ChunkPacer(),
     /** Told how long each flush took, in seconds (`keyward_usage_flush_duration_seconds`). */
     private readonly flushed: (seconds: number) => void = () => {},
   ) {}
@@ -105,11 +105,7 @@ export class UsageRecorder {
     if (this.pending.size > 0) this.lastUsedBatches.push(this.pending)
     this.pending = new Map()
     while (this.lastUsedBatches.length > 0) {
-      const failed = await writeInChunks(
-        this.lastUsedBatches[0]!,
-        (chunk) => this.keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])),
-        this.pacer,
-      )
+      const failed = await this.writes.lastUsed(this.lastUsedBatches[0]!)
       if (failed) return this.onError(failed.error)
       this.lastUsedBatches.shift()
     }
@@ -119,17 +115,52 @@ export class UsageRecorder {
     this.closeDay(this.day)
     while (this.closed.length > 0) {
       const { day, counts } = this.closed[0]!
-      const date = dayString(day)
-      const failed = await writeInChunks(counts, (chunk) => this.usage.add(usageRows(chunk, date)), this.pacer)
+      const failed = await this.writes.counts(dayString(day), counts)
       if (failed) return this.onError(failed.error)
       this.closed.shift()
     }
   }
 
+  /**
+   * Stops the timer and writes everything pending before resolving (close, SIGTERM). A batch
+   * that failed (a writer thread that died) is tried again while attempts make progress.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await this.flush()
+    for (let left = Infinity; ;) {
+      await this.flush()
+      const now = this.unwritten()
+      if (now === 0 || now >= left) break
+      left = now
+    }
+    await this.writes.close()
+  }
+
+  /** Entries detached or pending and not yet written. */
+  private unwritten(): number {
+    let n = this.pending.size + this.counts.size
+    for (const b of this.lastUsedBatches) n += b.size
+    for (const c of this.closed) n += c.counts.size
+    return n
+  }
+}
+
+/**
+ * Usage writes on the event loop's own connection, in time-sliced multi-row chunks
+ * (`chunked-writes.ts`): PostgreSQL (statements do not block) and in-memory SQLite
+ * (one connection only). `pacer`: `chunkPacerFor(store.dialect)`.
+ */
+export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pacer: ChunkPacer): UsageWrites {
+  return {
+    lastUsed: (batch) =>
+      writeInChunks(
+        batch,
+        (chunk) => keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])),
+        pacer,
+      ),
+    counts: (day, batch) => writeInChunks(batch, (chunk) => usage.add(usageRows(chunk, day)), pacer),
+    close: async () => {},
   }
 }
 
