@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { KeyLookup } from '../../src/store/key-repository.js'
+import { VerifyCache, credentialTag } from '../../src/services/keys/verify-cache.js'
+
+/**
+ * Attack on the by-user index of the verify cache (kept by the CLOCK cache's `dispose`): under
+ * eviction pressure, replacements, negative entries, expiries and immediate re-caching, evicting
+ * a user (`u:<id>`) must leave no cached key lookup of that user. Random operations, checked after
+ * every user eviction against a model of what is cached.
+ */
+function lookup(id: number, holder: number): KeyLookup {
+  return {
+    key: {
+      id,
+      scopes: [],
+      meta: {},
+      expiresAt: null,
+      disabledAt: null,
+      revokedAt: null,
+      ratelimits: [],
+      remaining: null,
+      refill: null,
+    },
+    owner: {
+      kind: 'user',
+      id: holder,
+      actorId: holder + 1000,
+      userId: holder,
+      applicationId: null,
+      organizationId: null,
+    },
+    role: 'member',
+    matchedPrevious: false,
+    previousHashExpiresAt: null,
+    holderUserId: holder,
+    contextRule: null,
+    identity: null,
+  } as unknown as KeyLookup
+}
+
+const hashOf = (n: number) => n.toString(16).padStart(64, '0')
+
+describe('attack: verify cache by-user index under eviction', () => {
+  for (const size of [1, 2, 3, 8]) {
+    it(`size ${size}: a user eviction leaves none of their keys cached`, async () => {
+      let seed = size * 7919
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff
+        return seed % n
+      }
+      for (const ttl of [null, 1]) {
+        const cache = new VerifyCache(size, 1)
+        cache.setPositiveTtl(ttl)
+        for (let step = 0; step < 20_000; step++) {
+          const h = rnd(12)
+          const holder = rnd(3)
+          const op = rnd(10)
+          if (op < 4) cache.set(hashOf(h), lookup(h, holder), rnd(2) ? cache.version : undefined)
+          else if (op < 5) cache.set(hashOf(h), null)
+          else if (op < 6) cache.setTagged(credentialTag.session(String(h)), { id: h })
+          else if (op < 8) cache.get(hashOf(h))
+          else if (op < 9) cache.evict([hashOf(h)])
+          else {
+            cache.evict([credentialTag.user(holder)])
+            for (let k = 0; k < 12; k++) {
+              const e = cache.get(hashOf(k))
+              assert.ok(
+                !e || e.holderUserId !== holder,
+                `BROKEN at step ${step}: key ${k} of user ${holder} survived u:${holder}`,
+              )
+            }
+          }
+          if (ttl === 1 && rnd(50) === 0) await new Promise((r) => setTimeout(r, 2))
+        }
+      }
+    })
+  }
+})
