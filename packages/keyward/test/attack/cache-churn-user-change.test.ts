@@ -58,7 +58,10 @@ function attack(nodes: () => Nodes, settle: (check: () => Promise<boolean>) => P
 
   it('a demotion reaches every key, cached or evicted, at once or after the bus', async () => {
     assert.deepEqual(await churn(), [200])
+    // Lookups in flight on the reader (tiny cache: misses) while the demotion lands.
+    const storm = Promise.all([...keys, ...keys].map(asBearer))
     await change('PATCH', `/v1/users/${memberId}`, { role: 'member' })
+    await storm
     await settle(async () => (await asBearer(keys[0]!)) === 404)
     for (let round = 0; round < 3; round++) assert.deepEqual(await churn(), [404], `BROKEN: round ${round}`)
   })
@@ -71,6 +74,34 @@ function attack(nodes: () => Nodes, settle: (check: () => Promise<boolean>) => P
     await settle(async () => (await asBearer(keys[keys.length - 1]!)) === 401)
     for (let round = 0; round < 3; round++) assert.deepEqual(await churn(), [401], `BROKEN: round ${round}`)
     assert.deepEqual(await verifyCodes(), ['DISABLED'])
+  })
+
+  it('revoke, disable and a roll past grace reach keys that are evicted and re-cached meanwhile', async () => {
+    const { writer, admin, reader, readerAdmin } = nodes()
+    const ks = []
+    for (let i = 0; i < N_KEYS; i++) ks.push(await writer.createKey(admin))
+    const code = async (k: string) => (await reader.verify(readerAdmin, k)).code as string
+    for (let round = 0; round < 20; round++) {
+      const victim = ks[round % N_KEYS]!
+      const fresh = await writer.createKey(admin)
+      // A storm of lookups on the reader (misses in the tiny cache: queries in flight) while the write lands.
+      const storm = Promise.all(
+        Array.from({ length: 12 }, (_, i) => code(i % 2 ? fresh.key : ks[(round + i) % N_KEYS]!.key)),
+      )
+      const path = round % 3 === 0 ? 'revoke' : round % 3 === 1 ? 'disable' : 'roll'
+      const body = path === 'roll' ? { grace_period_s: 0 } : path === 'revoke' ? {} : undefined
+      const w = await writer.request('POST', `/v1/keys/${fresh.id}/${path}`, { token: admin, body })
+      assert.equal(w.status, 200, w.text)
+      await storm
+      const want = path === 'revoke' ? 'REVOKED' : path === 'disable' ? 'DISABLED' : new Set(['EXPIRED', 'NOT_FOUND'])
+      const ok = (c: string) => (typeof want === 'string' ? c === want : want.has(c))
+      await settle(async () => ok(await code(fresh.key)))
+      for (let again = 0; again < 3; again++) {
+        const c = await code(fresh.key)
+        assert.ok(ok(c), `BROKEN: round ${round}, ${path}: answered ${c} after the write reached the node`)
+        await code(victim.key) // churn
+      }
+    }
   })
 
   it('reactivation, then deletion: every key answers REVOKED', async () => {
