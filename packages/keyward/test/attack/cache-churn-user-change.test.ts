@@ -78,7 +78,7 @@ function attack(nodes: () => Nodes, settle: (check: () => Promise<boolean>) => P
 
   it('revoke, disable and a roll past grace reach keys that are evicted and re-cached meanwhile', async () => {
     const { writer, admin, reader, readerAdmin } = nodes()
-    const ks = []
+    const ks: { key: string; id: number }[] = []
     for (let i = 0; i < N_KEYS; i++) ks.push(await writer.createKey(admin))
     const code = async (k: string) => (await reader.verify(readerAdmin, k)).code as string
     for (let round = 0; round < 20; round++) {
