@@ -53,6 +53,10 @@ for (const store of STORES) {
           Object.values(keys).map((k) => k.id),
         )
         .execute()
+      const listed: Record<string, unknown> = {}
+      for (const [kind, k] of Object.entries(keys))
+        listed[kind] = (await s.request('GET', `/v1/keys/${k.id}`, { token: admin })).body?.status
+      console.log(`[${store}] GET /v1/keys/:id status after deletion: ${JSON.stringify(listed)}`)
       // Observation, not a break: DESIGN.md "Keys ending with their owner" revokes the user's own keys only.
       console.log(`[${store}] after deletion: ${JSON.stringify(codes)}; key.revoked events: ${JSON.stringify(events)}`)
     })
