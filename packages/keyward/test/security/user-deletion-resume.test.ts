@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { ownedKeysChunk } from '../../src/store/owned-keys.js'
-import { STORES, TestServer } from '../helpers.js'
+import { STORES, serverForSuite } from '../helpers.js'
 
 const byNumber = (a: number, b: number) => a - b
 
@@ -14,22 +14,16 @@ const byNumber = (a: number, b: number) => a - b
  */
 for (const store of STORES) {
   describe(`an interrupted user deletion is finished later (${store})`, () => {
-    let s: TestServer
-    let admin: string
-    before(async () => {
-      s = await TestServer.start(store)
-      admin = await s.adminToken()
-    })
-    after(() => s.close())
+    const suite = serverForSuite(store)
 
-    const db = () => s.kw.services.store.db
-    const chunk = () => ownedKeysChunk(s.kw.services.store.dialect)
+    const db = () => suite.s.kw.services.store.db
+    const chunk = () => ownedKeysChunk(suite.s.kw.services.store.dialect)
 
     /** A member with more keys than one chunk; the plaintexts of the first and last, ids of all. */
     async function doomedWithKeys() {
-      const u = await s.member(`gone${randomBytes(3).toString('hex')}`, admin)
+      const u = await suite.s.member(`gone${randomBytes(3).toString('hex')}`, suite.admin)
       const plaintexts = Array.from({ length: chunk() + 20 }, () => `ext_${randomBytes(24).toString('hex')}`)
-      const r = await s.request('POST', '/v1/keys/import', {
+      const r = await suite.s.request('POST', '/v1/keys/import', {
         token: u.token,
         body: { keys: plaintexts.map((plaintext) => ({ plaintext })) },
       })
@@ -85,44 +79,48 @@ for (const store of STORES) {
       const d = await doomedWithKeys()
       await failRevocationOf(d.lastId)
       try {
-        const del = await s.request('DELETE', `/v1/users/${d.u.id}`, { token: admin })
+        const del = await suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: suite.admin })
         assert.equal(del.status, 500, del.text)
       } finally {
         await healChunks()
       }
       assert.equal(await liveKeys(d.ids), 20, 'the failed chunk revoked nothing')
       assert.equal((await revokedEvents(d.ids)).length, chunk(), 'the first chunk committed with its events')
-      assert.equal((await s.verify(admin, d.last)).code, 'DISABLED', 'refused meanwhile: the user is a tombstone')
+      assert.equal(
+        (await suite.s.verify(suite.admin, d.last)).code,
+        'DISABLED',
+        'refused meanwhile: the user is a tombstone',
+      )
       return d
     }
 
     it('a retried DELETE revokes the remaining keys, each with one key.revoked event', async () => {
       const d = await interruptedDeletion()
-      const retry = await s.request('DELETE', `/v1/users/${d.u.id}`, { token: admin })
+      const retry = await suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: suite.admin })
       assert.equal(retry.status, 204, retry.text)
       assert.equal(await liveKeys(d.ids), 0)
       assert.deepEqual(await revokedEvents(d.ids), d.ids, 'one key.revoked per key, none twice')
-      assert.equal((await s.verify(admin, d.last)).code, 'REVOKED')
-      assert.equal((await s.verify(admin, d.first)).code, 'REVOKED')
-      const done = await s.request('DELETE', `/v1/users/${d.u.id}`, { token: admin })
+      assert.equal((await suite.s.verify(suite.admin, d.last)).code, 'REVOKED')
+      assert.equal((await suite.s.verify(suite.admin, d.first)).code, 'REVOKED')
+      const done = await suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: suite.admin })
       assert.equal(done.status, 404, 'a finished deletion leaves no user to delete')
     })
 
     it('the sweeper finishes an interrupted deletion nobody retries', async () => {
       const d = await interruptedDeletion()
-      const swept = await s.kw.services.sweeper.sweep()
+      const swept = await suite.s.kw.services.sweeper.sweep()
       assert.equal(swept.deletionsFinished, 1)
       assert.equal(await liveKeys(d.ids), 0)
       assert.deepEqual(await revokedEvents(d.ids), d.ids)
-      assert.equal((await s.verify(admin, d.last)).code, 'REVOKED')
-      assert.equal((await s.kw.services.sweeper.sweep()).deletionsFinished, 0, 'nothing left to finish')
+      assert.equal((await suite.s.verify(suite.admin, d.last)).code, 'REVOKED')
+      assert.equal((await suite.s.kw.services.sweeper.sweep()).deletionsFinished, 0, 'nothing left to finish')
     })
 
     it('a retry and a sweep racing each other still revoke each key once', async () => {
       const d = await interruptedDeletion()
-      const finish = () => s.kw.services.userLifecycle.finishDeletions() // what each node's sweeper runs
+      const finish = () => suite.s.kw.services.userLifecycle.finishDeletions() // what each node's sweeper runs
       const [retry] = await Promise.all([
-        s.request('DELETE', `/v1/users/${d.u.id}`, { token: admin }),
+        suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: suite.admin }),
         finish(),
         finish(),
         finish(),
@@ -134,11 +132,11 @@ for (const store of STORES) {
 
     it('a member cannot learn of, or finish, another user’s interrupted deletion', async () => {
       const d = await interruptedDeletion()
-      const member = await s.member(`nosy${randomBytes(3).toString('hex')}`, admin)
-      const r = await s.request('DELETE', `/v1/users/${d.u.id}`, { token: member.token })
+      const member = await suite.s.member(`nosy${randomBytes(3).toString('hex')}`, suite.admin)
+      const r = await suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: member.token })
       assert.equal(r.status, 404)
       assert.equal(await liveKeys(d.ids), 20)
-      await s.kw.services.sweeper.sweep()
+      await suite.s.kw.services.sweeper.sweep()
     })
   })
 }
