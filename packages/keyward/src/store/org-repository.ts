@@ -130,6 +130,11 @@ export class OrgRepository {
     return r !== undefined
   }
 
+  /** Marks the organization's deletion as begun: its members hear of none of its keys from now on (migration 0017). */
+  async markDeleting(id: number, now: Date): Promise<void> {
+    await this.db.updateTable('organization').set({ deleting_at: now.toISOString() }).where('id', '=', id).execute()
+  }
+
   /**
    * Deletes one chunk of the organization's keys with their `key.deleted` events, in one
    * transaction (`owned-keys.ts`); the service repeats it before `delete`, evicting each chunk.

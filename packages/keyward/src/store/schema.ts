@@ -50,6 +50,8 @@ export interface OrganizationTable {
   /** The user whose personal organization this is (made at sign-up); null for shared ones. */
   personal_user_id: number | null
   created_at: string
+  /** When its deletion began (migration 0017): from then on its members hear of none of its keys' events. */
+  deleting_at: string | null
 }
 
 /** A user's role in an organization; one row per (organization, user). */

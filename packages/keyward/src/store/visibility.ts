@@ -64,16 +64,23 @@ export function visibleWebhookOwner(p: Principal): number | null {
 /**
  * What a member user sees, read from the store (webhook delivery runs without a Principal):
  * its own actor and the actors of every organization it belongs to now — the user branch of
- * `visibleActors` with `Principal.orgs` read from `organization_membership`. A webhook of a
- * member receives events only about keys of these actors (store/webhook-outbox.ts), an admin's about all.
+ * `visibleActors` with `Principal.orgs` read from `organization_membership`, less organizations
+ * whose deletion has begun. A webhook of a member receives events only about keys of these actors
+ * (store/webhook-outbox.ts), an admin's about all.
  */
 export function userActors(db: Kysely<Database>, userId: number) {
-  const orgIds = db.selectFrom('organization_membership').select('organization_id').where('user_id', '=', userId)
+  // An organization being deleted is no longer heard of by its members (migration 0017 says why).
+  const orgIds = db
+    .selectFrom('organization_membership')
+    .innerJoin('organization', 'organization.id', 'organization_membership.organization_id')
+    .select('organization_membership.organization_id')
+    .where('organization_membership.user_id', '=', userId)
+    .where('organization.deleting_at', 'is', null)
   return db.selectFrom('user').select('actor_id').where('id', '=', userId).union(organizationActors(db, orgIds))
 }
 
 /** Organization ids, as a list or a subquery of them. */
-type OrgIds = number[] | SelectQueryBuilder<Database, 'organization_membership', { organization_id: number }>
+type OrgIds = number[] | SelectQueryBuilder<Database, keyof Database, { organization_id: number }>
 
 /** The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices. */
 export function organizationActors(db: Kysely<Database>, orgIds: OrgIds) {

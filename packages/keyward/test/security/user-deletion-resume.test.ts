@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { sql } from 'kysely'
 import { ownedKeysChunk } from '../../src/store/owned-keys.js'
+import { failEndingOf } from '../fixtures/failing-chunk.js'
 import { STORES, serverForSuite } from '../helpers.js'
 
 const byNumber = (a: number, b: number) => a - b
@@ -32,34 +32,6 @@ for (const store of STORES) {
       return { u, ids: [...ids].sort(byNumber), first: plaintexts[0]!, last: plaintexts.at(-1)!, lastId: ids.at(-1)! }
     }
 
-    /** Makes revoking key `id` fail inside its chunk's transaction, as a crash or a lost connection would. */
-    async function failRevocationOf(id: number) {
-      if (store === 'sqlite')
-        await sql
-          .raw(
-            `create trigger fail_chunk before update of revoked_at on api_key
-             when new.id = ${id} and new.revoked_at is not null
-             begin select raise(abort, 'chunk failed'); end`,
-          )
-          .execute(db())
-      else {
-        await sql
-          .raw(
-            `create or replace function fail_chunk() returns trigger language plpgsql as
-             $$ begin raise exception 'chunk failed'; end $$`,
-          )
-          .execute(db())
-        await sql
-          .raw(
-            `create trigger fail_chunk before update on api_key for each row
-             when (new.id = ${id} and new.revoked_at is not null) execute function fail_chunk()`,
-          )
-          .execute(db())
-      }
-    }
-    const healChunks = () =>
-      sql.raw(store === 'sqlite' ? 'drop trigger fail_chunk' : 'drop trigger fail_chunk on api_key').execute(db())
-
     const revokedEvents = async (ids: number[]) =>
       (
         await db()
@@ -77,7 +49,7 @@ for (const store of STORES) {
     /** Deletes the user with the last chunk failing: the first chunk is revoked, the rest refused only. */
     async function interruptedDeletion() {
       const d = await doomedWithKeys()
-      await failRevocationOf(d.lastId)
+      const healChunks = await failEndingOf(db(), store, d.lastId, 'revoke')
       try {
         const del = await suite.s.request('DELETE', `/v1/users/${d.u.id}`, { token: suite.admin })
         assert.equal(del.status, 500, del.text)

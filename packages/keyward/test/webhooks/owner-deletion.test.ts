@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { ownedKeysChunk } from '../../src/store/owned-keys.js'
+import { failEndingOf } from '../fixtures/failing-chunk.js'
 import { STORES, TestServer } from '../helpers.js'
 import { fanOutAll as fanOutWebhooks, silentHook } from './fan-out.js'
 
@@ -93,9 +94,45 @@ for (const store of STORES) {
       assert.equal((await s.verify(admin, personal.key)).valid, true)
       await fanOutAll()
       assert.deepEqual(await delivered(adminHook, 'key.deleted'), ids, 'admins see every key')
-      // The visibility rule is applied at fan-out: the organization and its memberships are gone by then.
+      // Members stop hearing of the organization's keys when its deletion begins (migration 0017).
       assert.deepEqual(await delivered(ownerHook, 'key.deleted'), [])
       assert.deepEqual(await delivered(outsiderHook, 'key.deleted'), [], 'never another tenant’s keys')
+    })
+
+    it('once an organization’s deletion begins its members hear of none of its keys, even between chunks; a retry finishes it', async () => {
+      const owner = await s.member(`own${randomBytes(3).toString('hex')}`, admin)
+      const ownerHook = await hook(owner.token)
+      const adminHook = await hook(admin)
+      const handle = `half-${randomBytes(3).toString('hex')}`
+      const org = await s.request('POST', '/v1/organizations', { token: owner.token, body: { name: 'Half', handle } })
+      assert.equal(org.status, 201, org.text)
+      const orgOwner = { kind: 'organization', id: org.body.id }
+      const imported = await s.request('POST', '/v1/keys/import', {
+        token: owner.token,
+        body: {
+          keys: Array.from({ length: ownedKeysChunk(s.kw.services.store.dialect) + 20 }, () => ({
+            owner: orgOwner,
+            plaintext: `ext_${randomBytes(24).toString('hex')}`,
+          })),
+        },
+      })
+      assert.equal(imported.status, 200, imported.text)
+      const ids = (imported.body.keys as { id: number }[]).map((k) => k.id).sort(byNumber)
+      const healChunks = await failEndingOf(db(), store, ids.at(-1)!, 'delete')
+      const failed = await s.request('DELETE', `/v1/organizations/${org.body.id}`, { token: owner.token })
+      await healChunks()
+      assert.equal(failed.status, 500, failed.text)
+      const firstChunk = ids.slice(0, ownedKeysChunk(s.kw.services.store.dialect))
+      assert.deepEqual(await eventKeys('key.deleted', ids), firstChunk, 'the first chunk committed')
+      await fanOutAll() // what a node's dispatcher may do between two chunks
+      assert.deepEqual(await delivered(ownerHook, 'key.deleted'), [], 'the owner hears nothing once deletion began')
+
+      const retried = await s.request('DELETE', `/v1/organizations/${org.body.id}`, { token: owner.token })
+      assert.equal(retried.status, 204, retried.text)
+      assert.deepEqual(await eventKeys('key.deleted', ids), ids, 'one key.deleted per key, none twice')
+      await fanOutAll()
+      assert.deepEqual(await delivered(ownerHook, 'key.deleted'), [])
+      assert.deepEqual(await delivered(adminHook, 'key.deleted'), ids)
     })
 
     it('deleting a user records key.revoked for each key it revokes; the deleted user hears nothing more', async () => {

@@ -71,6 +71,7 @@ export class OrgService {
       throw new KeywardError('conflict', 'the organization still owns applications; delete them first')
     const members = await this.orgs.members(org.id)
     const now = this.clock.now()
+    await this.orgs.markDeleting(org.id, now)
     // Chunk by chunk (store/owned-keys.ts), each evicted on every node as it commits.
     for (let r = await this.orgs.deleteKeys(org, now); r.ended > 0; r = await this.orgs.deleteKeys(org, now)) {
       await this.cache.invalidate(r.hashes)

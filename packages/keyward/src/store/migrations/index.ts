@@ -15,6 +15,7 @@ import { keyLineage } from './0013_key_lineage.js'
 import { usageBudget } from './0014_usage_budget.js'
 import { invitationOrigin } from './0015_invitation_origin.js'
 import { userDeletionDone } from './0016_user_deletion_done.js'
+import { organizationDeleting } from './0017_organization_deleting.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -37,5 +38,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0014_usage_budget': usageBudget(dialect),
     '0015_invitation_origin': invitationOrigin(dialect),
     '0016_user_deletion_done': userDeletionDone(dialect),
+    '0017_organization_deleting': organizationDeleting(dialect),
   }
 }
