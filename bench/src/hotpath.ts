@@ -86,10 +86,22 @@ async function main(): Promise<void> {
   const round = (x: number) => Math.round(x * 1000) / 1000
   const oldRatio = median(oldBase.map((o, i) => o / base[i]!))
   console.log(JSON.stringify({ shaPerCpuS: Math.round(median(base)), createHashBaselineRatio: round(oldRatio) }))
+  // Each subject against the first, round by round: the ratio of two loops run seconds apart
+  // varies less with the machine's load than either loop's ratio to the baseline.
+  const first = subjects[0]!
+  const vsFirst = (xs: number[], ys: number[]) => round(median(xs.map((x, i) => x / ys[i]!)))
   for (const s of subjects) {
     await s.v.close()
     console.log(
-      JSON.stringify({ module: s.name, verify: round(median(s.verify)), verifySync: round(median(s.verifySync)) }),
+      JSON.stringify({
+        module: s.name,
+        verify: round(median(s.verify)),
+        verifySync: round(median(s.verifySync)),
+        ...(s !== first && {
+          verifyVsFirst: vsFirst(s.verify, first.verify),
+          verifySyncVsFirst: vsFirst(s.verifySync, first.verifySync),
+        }),
+      }),
     )
   }
 }

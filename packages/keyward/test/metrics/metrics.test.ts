@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { generateKey } from '../../src/core/key-format.js'
+import { SYNC_SAMPLE_EVERY } from '../../src/services/metrics/metrics.js'
 import { listenForMetrics } from '../../src/http/metrics.js'
 import { createVerifier } from '../../src/verifier/index.js'
 import { within } from '../scale/cluster.js'
@@ -85,8 +86,14 @@ for (const store of STORES) {
       assert.equal(code(f, 'NOT_FOUND'), 3)
       assert.equal(code(f, 'RATE_LIMITED'), 1)
       assert.equal(code(f, 'REVOKED'), 0)
-      assert.equal(valueOf(f, 'keyward_verify_duration_seconds_count'), 13)
-      assert.equal(valueOf(f, 'keyward_verify_duration_seconds_bucket', { le: '+Inf' }), 13)
+      // Answers that need no I/O are timed one in SYNC_SAMPLE_EVERY and weighted by it (two clock reads
+      // cost a third of a cache hit): the histogram's count estimates the 13 answers, the codes above are exact.
+      const timed = valueOf(f, 'keyward_verify_duration_seconds_count')
+      assert.ok(
+        timed >= 5 && Math.abs(timed - 13) < SYNC_SAMPLE_EVERY,
+        `${timed} estimates 13 answers, 5 of them timed`,
+      )
+      assert.equal(valueOf(f, 'keyward_verify_duration_seconds_bucket', { le: '+Inf' }), timed)
       assert.equal(valueOf(f, 'keyward_cache_hits_total'), 8)
       assert.equal(valueOf(f, 'keyward_cache_misses_total'), 5)
       assert.equal(valueOf(f, 'keyward_ratelimit_decisions_total', { store: 'redis', outcome: 'allowed' }), 2)

@@ -45,3 +45,14 @@ export async function touchedAt(s: TestServer, ms: number): Promise<number> {
     .executeTakeFirstOrThrow()
   return Number(r.n)
 }
+
+/** The `key_usage` rows of a key, by day and code. */
+export function usageRows(s: TestServer, keyId: number) {
+  return s.kw.services.store.db
+    .selectFrom('key_usage')
+    .select(['day', 'code', 'count'])
+    .where('key_id', '=', keyId)
+    .orderBy('day')
+    .orderBy('code')
+    .execute()
+}

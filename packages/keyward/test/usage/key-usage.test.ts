@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { manualClock } from '../../src/core/clock.js'
 import { STORES, TestServer } from '../helpers.js'
+import { usageRows } from './fillers.js'
 
 for (const store of STORES) {
   describe(`verification usage per day (${store})`, () => {
@@ -9,14 +10,7 @@ for (const store of STORES) {
     let s: TestServer
     let admin: string
     const errors: unknown[] = []
-    const rows = (keyId: number) =>
-      s.kw.services.store.db
-        .selectFrom('key_usage')
-        .select(['day', 'code', 'count'])
-        .where('key_id', '=', keyId)
-        .orderBy('day')
-        .orderBy('code')
-        .execute()
+    const rows = (keyId: number) => usageRows(s, keyId)
     const usage = async (token: string, keyId: number, days?: number) =>
       s.request('GET', `/v1/keys/${keyId}/usage${days === undefined ? '' : `?days=${days}`}`, { token })
 

@@ -41,12 +41,29 @@ export class ClockCache<K, V> {
   }
 
   get(key: K): V | undefined {
+    const slot = this.slotOf(key)
+    return slot < 0 ? undefined : this.values[slot]
+  }
+
+  /**
+   * The slot holding `key`'s entry, read (its bit set), or -1. A slot holds that entry only until
+   * the next `set`, `delete` or `clear`: read it with `at` in the same synchronous turn.
+   */
+  slotOf(key: K): number {
     const slot = this.index.get(key)
-    if (slot === undefined) return undefined
+    if (slot === undefined) return -1
     const expires = this.expires[slot]!
-    if (expires !== 0 && expires <= performance.now()) return this.remove(key, slot)
+    if (expires !== 0 && expires <= performance.now()) {
+      this.remove(key, slot)
+      return -1
+    }
     this.referenced[slot] = 1
-    return this.values[slot]
+    return slot
+  }
+
+  /** The entry in `slot` (from `slotOf`, this turn). */
+  at(slot: number): V {
+    return this.values[slot]!
   }
 
   /** Stores `value` under `key` for `ttlMs` when given, disposing the entry it replaces or evicts. */
@@ -80,15 +97,14 @@ export class ClockCache<K, V> {
     this.hand = 0
   }
 
-  /** Empties `slot` for reuse; returns undefined (what a read of it answers). */
-  private remove(key: K, slot: number): undefined {
+  /** Empties `slot` for reuse. */
+  private remove(key: K, slot: number): void {
     const value = this.values[slot]!
     this.index.delete(key)
     this.keys[slot] = undefined
     this.values[slot] = undefined
     this.free.push(slot)
     this.dispose(value, key)
-    return undefined
   }
 
   /** A new slot at the end, growing the bit and expiry arrays by doubling. */

@@ -3,9 +3,11 @@ import type { KeyRepository } from '../../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
 import type { UsageWrites } from '../../store/usage-writer.js'
 import { type ChunkPacer, writeInChunks } from './chunked-writes.js'
+import { HitTally } from './hit-tally.js'
 
 const DAY_MS = 86_400_000
 const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>
+const VALID_INDEX = CODE_INDEX.VALID
 
 /** Counters of one UTC day: key id → verifications per code index. */
 type DayCounts = Map<number, Uint32Array>
@@ -39,7 +41,12 @@ export class UsageRecorder {
   // Counters of the current UTC day, keyed by key id (a small integer: V8's fastest Map key),
   // one slot per code; days left behind (and detached batches not fully written) wait in `closed`.
   private day = -1
+  /** The current day's bounds (epoch ms): a use outside them changes the day. */
+  private dayStartMs = Infinity
+  private dayEndMs = -Infinity
   private counts: DayCounts = new Map()
+  /** VALID answers of cached keys, by cache slot, until the next flush or change of day. */
+  private readonly hits = new HitTally()
   private closed: { day: number; counts: DayCounts }[] = []
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
@@ -69,14 +76,39 @@ export class UsageRecorder {
 
   /** Counts one verification of a key at `atMs` (epoch ms) with its outcome (`VALID` or a refusal code). */
   count(keyId: number, code: VerifyCode, atMs: number): void {
-    const day = Math.floor(atMs / DAY_MS)
-    if (day !== this.day) this.closeDay(day)
+    if (atMs < this.dayStartMs || atMs >= this.dayEndMs) this.enterDay(atMs)
+    this.add(keyId, CODE_INDEX[code], 1)
+  }
+
+  /**
+   * A VALID answer of a key cached in `slot` (`VerifyCache.slotOf`) at `atMs`: `touch` and `count`
+   * in one, tallied by slot (`hit-tally.ts`) and moved into the maps by key id when flushed.
+   */
+  hit(slot: number, keyId: number, atMs: number): void {
+    if (atMs < this.dayStartMs || atMs >= this.dayEndMs) this.enterDay(atMs)
+    this.hits.hit(slot, keyId, atMs, this.fromTally)
+  }
+
+  private add(keyId: number, codeIndex: number, n: number): void {
     let slots = this.counts.get(keyId)
     if (slots === undefined) {
       slots = new Uint32Array(VERIFY_CODES.length)
       this.counts.set(keyId, slots)
     }
-    slots[CODE_INDEX[code]]! += 1
+    slots[codeIndex]! += n
+  }
+
+  /** A slot's tally, counted for the current day: every tally is drained before the day changes. */
+  private readonly fromTally = (keyId: number, lastUsedMs: number, valid: number): void => {
+    const last = this.pending.get(keyId)
+    if (last === undefined || last < lastUsedMs) this.pending.set(keyId, lastUsedMs)
+    this.add(keyId, VALID_INDEX, valid)
+  }
+
+  /** Closes the current day (its tallies first) and counts the day of `atMs` from now on. */
+  private enterDay(atMs: number): void {
+    this.hits.drain(this.fromTally)
+    this.closeDay(dayNumber(atMs))
   }
 
   /** Detaches the counters collected so far (they wait for the flush) and counts `day` from now on. */
@@ -84,6 +116,8 @@ export class UsageRecorder {
     if (this.counts.size > 0) this.closed.push({ day: this.day, counts: this.counts })
     this.counts = new Map()
     this.day = day
+    this.dayStartMs = day * DAY_MS
+    this.dayEndMs = this.dayStartMs + DAY_MS
   }
 
   /**
@@ -93,6 +127,7 @@ export class UsageRecorder {
   flush(): Promise<void> {
     this.inFlight = this.inFlight.then(async () => {
       const start = performance.now()
+      this.hits.drain(this.fromTally)
       // One after the other: two writers interleaving would hold the loop for two chunks in a row.
       await this.flushLastUsed()
       await this.flushCounts()
@@ -139,7 +174,7 @@ export class UsageRecorder {
 
   /** Entries detached or pending and not yet written. */
   private unwritten(): number {
-    let n = this.pending.size + this.counts.size
+    let n = this.pending.size + this.counts.size + this.hits.size
     for (const b of this.lastUsedBatches) n += b.size
     for (const c of this.closed) n += c.counts.size
     return n

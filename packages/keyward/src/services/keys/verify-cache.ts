@@ -77,6 +77,20 @@ export class VerifyCache {
     return this.getTagged<KeyLookup>(hash)
   }
 
+  /**
+   * The cache slot of `hash`'s entry, read, or -1 on a miss (always -1 when the cache is off);
+   * `lookupAt` reads it. The verify hot path keys its usage tally by slot (`hit-tally.ts`).
+   */
+  slotOf(hash: string): number {
+    return this.entries ? this.entries.slotOf(hash) : -1
+  }
+
+  /** The entry of `slot` (from `slotOf`, in the same synchronous turn): a lookup, or null for a known-unknown hash. */
+  lookupAt(slot: number): KeyLookup | null {
+    const e = this.entries!.at(slot)
+    return e === UNKNOWN ? null : (e as KeyLookup)
+  }
+
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
   getTagged<T extends object>(tag: string): T | null | undefined {
     const e = this.entries?.get(tag)

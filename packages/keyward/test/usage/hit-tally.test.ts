@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { manualClock } from '../../src/core/clock.js'
+import { HitTally } from '../../src/services/keys/hit-tally.js'
+import { STORES, TestServer } from '../helpers.js'
+import { usageRows } from './fillers.js'
+
+describe('the hit tally by cache slot', () => {
+  const drained = () => {
+    const got: [number, number, number][] = []
+    return { got, sink: (keyId: number, lastUsedMs: number, n: number) => void got.push([keyId, lastUsedMs, n]) }
+  }
+
+  it('hands each slot’s count and last use to the sink once, then starts afresh', () => {
+    const t = new HitTally()
+    const { got, sink } = drained()
+    t.hit(0, 7, 100, sink)
+    t.hit(0, 7, 200, sink)
+    t.hit(5000, 9, 150, sink) // beyond the first allocation: the arrays grow
+    assert.deepEqual(got, [], 'nothing leaves before a drain')
+    assert.equal(t.size, 2)
+    t.drain(sink)
+    assert.deepEqual(got, [
+      [7, 200, 2],
+      [9, 150, 1],
+    ])
+    t.drain(sink)
+    assert.equal(got.length, 2, 'a second drain hands nothing again')
+    assert.equal(t.size, 0)
+  })
+
+  it('drains the old key’s tally first when the cache gives its slot to another key', () => {
+    const t = new HitTally()
+    const { got, sink } = drained()
+    t.hit(3, 1, 10, sink)
+    t.hit(3, 1, 11, sink)
+    t.hit(3, 2, 12, sink) // slot 3 now holds key 2
+    assert.deepEqual(got, [[1, 11, 2]])
+    t.hit(3, 1, 13, sink) // and key 1 again
+    t.drain(sink)
+    assert.deepEqual(got, [
+      [1, 11, 2],
+      [2, 12, 1],
+      [1, 13, 1],
+    ])
+  })
+})
+
+for (const store of STORES) {
+  describe(`usage counted exactly while a tiny cache keeps reusing its slots (${store})`, () => {
+    const clock = manualClock(new Date('2026-05-01T23:58:00.000Z'))
+    let s: TestServer
+    let admin: string
+    before(async () => {
+      // Five entries for four keys and the caller's session, user and memberships: slots change hands.
+      s = await TestServer.start(store, { clock, env: { KEYWARD_USAGE_FLUSH_MS: '60000', KEYWARD_CACHE_SIZE: '5' } })
+      admin = await s.adminToken()
+    })
+    after(() => s.close())
+
+    const rows = async (keyId: number) => (await usageRows(s, keyId)).map((r) => `${r.day} ${r.code} ${r.count}`)
+
+    it('counts every answer once, on its day, and keeps the last use', async () => {
+      const keys = [
+        await s.createKey(admin),
+        await s.createKey(admin),
+        await s.createKey(admin),
+        await s.createKey(admin),
+      ]
+      const [a, b, c, d] = keys.map((k) => k.key) as [string, string, string, string]
+      const plan: [string, number][] = [
+        [a, 5],
+        [b, 3],
+        [a, 2],
+        [c, 4],
+        [d, 1],
+        [a, 1],
+        [b, 2],
+      ]
+      for (const [key, n] of plan) for (let i = 0; i < n; i++) assert.equal((await s.verify(admin, key)).code, 'VALID')
+      const lastOfDay1 = clock.now().toISOString()
+      clock.set(new Date('2026-05-02T00:00:30.000Z')) // past midnight UTC, with tallies pending
+      for (let i = 0; i < 2; i++) assert.equal((await s.verify(admin, a)).code, 'VALID')
+      assert.equal((await s.verify(admin, b)).code, 'VALID')
+      await s.kw.services.usage.flush()
+
+      assert.deepEqual(await rows(keys[0]!.id), ['2026-05-01 VALID 8', '2026-05-02 VALID 2'])
+      assert.deepEqual(await rows(keys[1]!.id), ['2026-05-01 VALID 5', '2026-05-02 VALID 1'])
+      assert.deepEqual(await rows(keys[2]!.id), ['2026-05-01 VALID 4'])
+      assert.deepEqual(await rows(keys[3]!.id), ['2026-05-01 VALID 1'])
+      const lastUsed = async (id: number) =>
+        (await s.request('GET', `/v1/keys/${id}`, { token: admin })).body.last_used_at as string | null
+      assert.equal(await lastUsed(keys[0]!.id), '2026-05-02T00:00:30.000Z')
+      assert.equal(await lastUsed(keys[2]!.id), lastOfDay1)
+
+      // A second flush writes nothing twice.
+      await s.kw.services.usage.flush()
+      assert.deepEqual(await rows(keys[0]!.id), ['2026-05-01 VALID 8', '2026-05-02 VALID 2'])
+    })
+  })
+}
