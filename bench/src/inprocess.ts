@@ -59,7 +59,7 @@ type Workloads = Record<string, Workload>
  * `await verify` (a miss, a limited key). Counting an `undefined` as an operation would
  * measure a cache probe, not a verification.
  */
-async function syncFirstLoop(v: KeywardVerifier, name: string, w: Workload, ms: number): Promise<LoopRow> {
+async function syncFirstLoop(v: KeywardVerifier, w: Workload, ms: number): Promise<Measured> {
   let answered = 0
   let calls = 0
   const opsPerS = await opsPerSecond(ms, () => {
@@ -68,46 +68,66 @@ async function syncFirstLoop(v: KeywardVerifier, name: string, w: Workload, ms: 
     if (v.verifySync(key) === undefined) return v.verify(key)
     answered++
   })
-  return { loop: '`verifySync`, else `await verify`', workload: name, opsPerS, syncShare: answered / calls }
+  return { opsPerS, syncShare: answered / calls }
 }
 
-/** Runs every loop over every workload for `ms` each. */
-export async function inProcess(keys: readonly string[], workloads: Workloads, ms: number): Promise<LoopRow[]> {
-  const rows: LoopRow[] = []
+type Measured = { opsPerS: number; syncShare?: number }
+type Loop = { loop: string; run: (w: Workload, ms: number) => Promise<Measured> }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+
+/**
+ * Every loop over every workload, `ms` each in all, interleaved: `rounds` rounds per workload,
+ * each running every loop for `ms / rounds`, and each row the median of its rounds. Run one
+ * after the other (the baseline first, then each verifier), a loop's figure took whatever the
+ * machine did during its seconds: on this shared 2-core machine the same loop varied by up to
+ * 1.8× between runs, while loops a second apart vary together.
+ */
+export async function inProcess(
+  keys: readonly string[],
+  workloads: Workloads,
+  ms: number,
+  rounds = 5,
+  /** Another tree's `createVerifier`, for before/after runs (`inprocess-only.ts`). */
+  create: typeof createVerifier = createVerifier,
+): Promise<LoopRow[]> {
   const known = new Map(keys.map((k, i) => [sha256Hex(k), { id: i + 1 }]))
-  for (const [name, w] of Object.entries(workloads)) {
-    rows.push({
-      loop: 'sha256 + Map (sync)',
-      workload: name,
-      opsPerS: await syncOpsPerSecond(ms, () => known.get(sha256Hex(w.keys[w.pick()]!))),
-    })
-  }
-  // Default settings. The usage flush runs as in any long-running process (the loops yield every batch):
-  // at 10,000 distinct keys a second it writes about as many `last_used_at` and counter rows each second.
-  // The second, labelled pass defers the flush past the run: not a setting to use, it shows what the flush
-  // costs (a loop that never yields, like test/perf/verify-ops.ts, measures this figure without knowing it).
   const url = await seededStore(keys)
-  for (const [label, usageFlushMs] of [
-    ['', undefined],
-    [', usage flush deferred (decomposition, not a setting)', 3_600_000],
-  ] as const) {
-    const v = await createVerifier({ databaseUrl: url, ...(usageFlushMs && { usageFlushMs }) })
-    try {
-      if ((await v.verify(keys[0]!)).code !== 'VALID')
-        throw new Error('in-process verify of a population key is not VALID')
-      for (const k of keys) await v.verify(k) // warm: steady state is what a long-running process sees
-      for (const [name, w] of Object.entries(workloads)) {
+  // Default settings: the usage flush runs as in any long-running process (the loops yield every batch).
+  // One verifier only: a second one in the process (the flush-deferred decomposition this table had)
+  // doubled the cached entries and cost the first a tenth; `flush-ab.ts` measures the flush on its own.
+  const v = await create({ databaseUrl: url })
+  try {
+    if ((await v.verify(keys[0]!)).code !== 'VALID')
+      throw new Error('in-process verify of a population key is not VALID')
+    for (const k of keys) await v.verify(k) // warm: steady state is what a long-running process sees
+    const loops: Loop[] = [
+      {
+        loop: 'sha256 + Map (sync)',
+        run: async (w, t) => ({ opsPerS: await syncOpsPerSecond(t, () => known.get(sha256Hex(w.keys[w.pick()]!))) }),
+      },
+      { loop: '`createVerifier().verify` (awaited)', run: async (w, t) => ({ opsPerS: await awaited(v, w, t) }) },
+      { loop: '`verifySync`, else `await verify`', run: (w, t) => syncFirstLoop(v, w, t) },
+    ]
+    const rows: LoopRow[] = []
+    for (const [name, w] of Object.entries(workloads)) {
+      const runs: Measured[][] = loops.map(() => [])
+      for (let r = 0; r < rounds; r++) for (const [i, l] of loops.entries()) runs[i]!.push(await l.run(w, ms / rounds))
+      for (const [i, l] of loops.entries()) {
+        const measured = runs[i]!
+        const shares = measured.flatMap((m) => (m.syncShare === undefined ? [] : [m.syncShare]))
         rows.push({
-          loop: `\`createVerifier().verify\` (awaited${label})`,
+          loop: l.loop,
           workload: name,
-          opsPerS: await opsPerSecond(ms, () => v.verify(w.keys[w.pick()]!)),
+          opsPerS: median(measured.map((m) => m.opsPerS)),
+          ...(shares.length > 0 && { syncShare: median(shares) }),
         })
       }
-      if (label) continue
-      for (const [name, w] of Object.entries(workloads)) rows.push(await syncFirstLoop(v, name, w, ms))
-    } finally {
-      await v.close()
     }
+    return rows
+  } finally {
+    await v.close()
   }
-  return rows
 }
+
+const awaited = (v: KeywardVerifier, w: Workload, ms: number) => opsPerSecond(ms, () => v.verify(w.keys[w.pick()]!))
