@@ -44,6 +44,41 @@ describe('the hit tally by cache slot', () => {
       [1, 13, 1],
     ])
   })
+
+  it('drains in slices, handing hits that arrive between slices exactly once', async () => {
+    const t = new HitTally()
+    const { got, sink } = drained()
+    for (let slot = 0; slot < 3000; slot++) t.hit(slot, slot + 1, 1, sink)
+    let pauses = 0
+    // A zero budget ends each slice after 256 slots; between slices, the last slot (not yet
+    // drained) and the first (already drained) are hit again.
+    await t.drainInSlices(sink, 0, async () => {
+      pauses++
+      t.hit(2999, 3000, 2, sink)
+      t.hit(0, 1, 3, sink)
+    })
+    assert.ok(pauses >= 10, `${pauses} pauses`)
+    assert.equal(t.size, 1, 'the first slot, hit after its turn, waits for the next drain')
+    t.drain(sink)
+    const total = (keyId: number) => got.filter(([k]) => k === keyId).reduce((n, [, , c]) => n + c, 0)
+    assert.equal(total(3000), 1 + pauses)
+    assert.equal(total(1), 1 + pauses)
+    assert.equal(
+      got.reduce((n, [, , c]) => n + c, 0),
+      3000 + 2 * pauses,
+      'every hit once',
+    )
+  })
+
+  it('a drain at once finishes a sliced drain under way (a change of day needs every tally)', async () => {
+    const t = new HitTally()
+    const { got, sink } = drained()
+    for (let slot = 0; slot < 1000; slot++) t.hit(slot, slot + 1, 1, sink)
+    const sliced = t.drainInSlices(sink, 0, async () => t.drain(sink))
+    await sliced
+    assert.equal(got.length, 1000)
+    assert.equal(t.size, 0)
+  })
 })
 
 for (const store of STORES) {

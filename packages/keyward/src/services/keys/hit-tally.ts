@@ -27,6 +27,9 @@ export class HitTally {
   /** Slots with a count since the last drain, each listed once (`listed`). */
   private dirty: number[] = []
   private listed = new Uint8Array(0)
+  /** The slots a sliced drain (`drainInSlices`) is handing over, and how far it got. */
+  private draining: number[] = []
+  private drainedTo = 0
 
   /** Counts one VALID answer of key `keyId`, cached in `slot`, at `atMs`. */
   hit(slot: number, keyId: number, atMs: number, sink: TallySink): void {
@@ -45,16 +48,43 @@ export class HitTally {
 
   /** Slots with a tally not yet drained. */
   get size(): number {
-    return this.dirty.length
+    return this.dirty.length + this.draining.length - this.drainedTo
   }
 
-  /** Hands every tally to `sink` and starts afresh. */
+  /** Hands every tally to `sink` at once, a sliced drain's rest included (a change of day needs them all). */
   drain(sink: TallySink): void {
-    for (const slot of this.dirty) {
+    this.drainListed(sink, Infinity)
+    this.draining = this.dirty
+    this.drainedTo = 0
+    this.dirty = []
+    this.drainListed(sink, Infinity)
+  }
+
+  /**
+   * Hands the tallies of the slots dirty now to `sink` in slices of `sliceMs`, awaiting `pause`
+   * between them: 10,000 slots took 5–9 ms in one pass (each new key costs the sink a map entry
+   * and a counter array), and a flush must not hold the loop that long (DESIGN rule 10). A slot
+   * hit again before its turn hands that hit too; one hit after its turn is listed afresh.
+   */
+  async drainInSlices(sink: TallySink, sliceMs: number, pause: () => Promise<void>): Promise<void> {
+    this.draining = this.dirty
+    this.drainedTo = 0
+    this.dirty = []
+    while (this.drainedTo < this.draining.length) {
+      this.drainListed(sink, performance.now() + sliceMs)
+      if (this.drainedTo < this.draining.length) await pause()
+    }
+  }
+
+  /** Drains `draining` from `drainedTo` on, until done or past `endMs` (checked every 256 slots). */
+  private drainListed(sink: TallySink, endMs: number): void {
+    const slots = this.draining
+    while (this.drainedTo < slots.length) {
+      const slot = slots[this.drainedTo++]!
       this.drainSlot(slot, sink)
       this.listed[slot] = 0
+      if ((this.drainedTo & 255) === 0 && performance.now() > endMs) return
     }
-    this.dirty = []
   }
 
   private drainSlot(slot: number, sink: TallySink): void {

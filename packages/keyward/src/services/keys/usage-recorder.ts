@@ -2,7 +2,7 @@ import { VERIFY_CODES, type VerifyCode } from '../../core/verify-result.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
 import type { UsageWrites } from '../../store/usage-writer.js'
-import { type ChunkPacer, writeInChunks } from './chunked-writes.js'
+import { type ChunkPacer, SLICE_MS, writeInChunks, yieldToLoop } from './chunked-writes.js'
 import { HitTally } from './hit-tally.js'
 
 const DAY_MS = 86_400_000
@@ -127,7 +127,7 @@ export class UsageRecorder {
   flush(): Promise<void> {
     this.inFlight = this.inFlight.then(async () => {
       const start = performance.now()
-      this.hits.drain(this.fromTally)
+      await this.hits.drainInSlices(this.fromTally, SLICE_MS, yieldToLoop)
       // One after the other: two writers interleaving would hold the loop for two chunks in a row.
       await this.flushLastUsed()
       await this.flushCounts()
