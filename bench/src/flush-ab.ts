@@ -6,11 +6,13 @@
  * default `keyward/verifier`), interleaved in rounds in one process. Each subject has its own
  * copy of the store. Per subject and round: calls per wall second, per process CPU-second
  * (every thread: a writer thread's work counts), and per main-thread CPU-second (Linux
- * `schedstat`, scheduler-tick resolution: fine over seconds). Prints medians as JSON.
+ * `schedstat`, scheduler-tick resolution: fine over seconds), and the event loop's longest delay and
+ * p99 (`monitorEventLoopDelay`, 1 ms resolution: a flush that holds the loop shows there). Prints medians as JSON.
  *
  *   node --conditions=keyward-source --import tsx src/flush-ab.ts [rounds] [seconds] [verifier module…]
  */
 import { readFileSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import type { createVerifier as CreateVerifier } from 'keyward/verifier'
 import { seededStore } from './inprocess.js'
@@ -28,6 +30,9 @@ interface Subject {
   wall: number[]
   cpu: number[]
   main: number[]
+  /** The event loop's longest delay and p99 in each round (ms): what a flush costs the host's latency. */
+  loopMax: number[]
+  loopP99: number[]
 }
 
 async function main(): Promise<void> {
@@ -44,7 +49,15 @@ async function main(): Promise<void> {
       const url = await seededStore(keys)
       const v = await createVerifier({ databaseUrl: url, ...(deferred && { usageFlushMs: 3_600_000 }) })
       for (const k of keys) await v.verify(k)
-      subjects.push({ name: `${m}${deferred ? ' (flush deferred)' : ''}`, v, wall: [], cpu: [], main: [] })
+      subjects.push({
+        name: `${m}${deferred ? ' (flush deferred)' : ''}`,
+        v,
+        wall: [],
+        cpu: [],
+        main: [],
+        loopMax: [],
+        loopP99: [],
+      })
     }
   }
   for (let r = 0; r < rounds; r++)
@@ -52,7 +65,12 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage()
       const mainCpu = threadCpuS()
       const start = performance.now()
+      const delay = monitorEventLoopDelay({ resolution: 1 })
+      delay.enable()
       const perWallS = await opsPerSecond(ms, () => s.v.verify(keys[pick()]!))
+      delay.disable()
+      s.loopMax.push(delay.max / 1e6)
+      s.loopP99.push(delay.percentile(99) / 1e6)
       const n = (perWallS * (performance.now() - start)) / 1000
       const used = process.cpuUsage(cpu)
       s.wall.push(perWallS)
@@ -64,6 +82,8 @@ async function main(): Promise<void> {
     perWallS: Math.round(median(s.wall)),
     perProcessCpuS: Math.round(median(s.cpu)),
     perMainThreadCpuS: Math.round(median(s.main)),
+    loopMaxMs: Math.round(median(s.loopMax) * 10) / 10,
+    loopP99Ms: Math.round(median(s.loopP99) * 10) / 10,
   }))
   console.log(JSON.stringify(out, null, 1))
   for (const s of subjects) await s.v.close()
