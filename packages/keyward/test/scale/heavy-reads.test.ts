@@ -161,23 +161,34 @@ for (const store of STORES) {
 
     for (const [what, path, as, check] of ADVERSARIAL) {
       it(`${what}: answers 2xx/4xx within 5 s, sent for ${ADVERSARY_MS} ms while another tenant's verifications stay under 50 ms`, async (t) => {
-        const alone = await verifyAlone(node.base, other.token, other.key)
-        const bound = latencyBound(alone)
-        const stream = verifyStream(node.base, other.token, other.key)
-        const answers = await adversary(node.base + path, as === 'admin' ? adminToken : memberToken, ADVERSARY_MS)
-        const latencies = await stream.stop()
-        const max = Math.max(...latencies)
-        const slowest = Math.max(...answers.map((a) => a.took))
-        t.diagnostic(
-          `${answers.length} × ${answers[0]!.status}, slowest ${slowest.toFixed(0)} ms; ${latencies.length} verifications meanwhile, max ${max.toFixed(1)} ms (alone: max ${alone.toFixed(1)} ms; load ${loadavg()[0]!.toFixed(1)}; bound ${bound.toFixed(0)} ms)`,
-        )
-        for (const a of answers) {
-          assert.ok(a.status >= 200 && a.status < 500, `status ${a.status}: ${a.body.slice(0, 300)}`)
-          check?.(a.status, a.body)
+        // Up to two attempts for the latency bound: a blocked event loop (what this guards against:
+        // a heavy read on the loop held verifications 2 to 43 s) fails both; a scheduling spike on a
+        // 2-core machine shared by PostgreSQL, the server and this test's clients does not repeat
+        // (PostgreSQL `$count` with `contains`: 50.1 ms against the 50 ms bound once in CI, Node 24).
+        const attempts: { max: number; bound: number }[] = []
+        for (let i = 0; i < 2 && !attempts.some((a) => a.max <= a.bound); i++) {
+          const alone = await verifyAlone(node.base, other.token, other.key)
+          const bound = latencyBound(alone)
+          const stream = verifyStream(node.base, other.token, other.key)
+          const answers = await adversary(node.base + path, as === 'admin' ? adminToken : memberToken, ADVERSARY_MS)
+          const latencies = await stream.stop()
+          const max = Math.max(...latencies)
+          const slowest = Math.max(...answers.map((a) => a.took))
+          t.diagnostic(
+            `${answers.length} × ${answers[0]!.status}, slowest ${slowest.toFixed(0)} ms; ${latencies.length} verifications meanwhile, max ${max.toFixed(1)} ms (alone: max ${alone.toFixed(1)} ms; load ${loadavg()[0]!.toFixed(1)}; bound ${bound.toFixed(0)} ms)`,
+          )
+          for (const a of answers) {
+            assert.ok(a.status >= 200 && a.status < 500, `status ${a.status}: ${a.body.slice(0, 300)}`)
+            check?.(a.status, a.body)
+          }
+          assert.ok(slowest < 5_000, `took ${slowest} ms`)
+          assert.ok(latencies.length >= 10, 'the verification stream ran throughout')
+          attempts.push({ max, bound })
         }
-        assert.ok(slowest < 5_000, `took ${slowest} ms`)
-        assert.ok(latencies.length >= 10, 'the verification stream ran throughout')
-        assert.ok(max <= bound, `a verification took ${max} ms (bound ${bound} ms)`)
+        assert.ok(
+          attempts.some((a) => a.max <= a.bound),
+          `a verification took longer than the bound in every attempt: ${attempts.map((a) => `${a.max.toFixed(1)} ms (bound ${a.bound} ms)`).join(', ')}`,
+        )
       })
     }
   })
