@@ -11,6 +11,7 @@ import { type KeywardVerifier, createVerifier } from 'keyward/verifier'
 import { visiblePrefix } from '../../packages/keyward/src/core/key-format.js'
 import { opsPerSecond, syncOpsPerSecond } from './measure.js'
 import type { Picker } from './population.js'
+import { ShaMapBaseline } from './baseline.js'
 import { cloneSqlite, sha256Hex } from './seed.js'
 
 /** One loop's figure. */
@@ -91,7 +92,7 @@ export async function inProcess(
   /** Another tree's `createVerifier`, for before/after runs (`inprocess-only.ts`). */
   create: typeof createVerifier = createVerifier,
 ): Promise<LoopRow[]> {
-  const known = new Map(keys.map((k, i) => [sha256Hex(k), { id: i + 1 }]))
+  const baseline = new ShaMapBaseline(keys)
   const url = await seededStore(keys)
   // Default settings: the usage flush runs as in any long-running process (the loops yield every batch).
   // One verifier only: a second one in the process (the flush-deferred decomposition this table had)
@@ -104,7 +105,7 @@ export async function inProcess(
     const loops: Loop[] = [
       {
         loop: 'sha256 + Map (sync)',
-        run: async (w, t) => ({ opsPerS: await syncOpsPerSecond(t, () => known.get(sha256Hex(w.keys[w.pick()]!))) }),
+        run: async (w, t) => ({ opsPerS: await syncOpsPerSecond(t, () => baseline.lookup(w.keys[w.pick()]!)) }),
       },
       { loop: '`createVerifier().verify` (awaited)', run: async (w, t) => ({ opsPerS: await awaited(v, w, t) }) },
       { loop: '`verifySync`, else `await verify`', run: (w, t) => syncFirstLoop(v, w, t) },
@@ -124,6 +125,7 @@ export async function inProcess(
         })
       }
     }
+    baseline.assertAllFound()
     return rows
   } finally {
     await v.close()
