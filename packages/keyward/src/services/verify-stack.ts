@@ -148,7 +148,7 @@ interface Opened {
 function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): VerifyStack {
   const { store, bus, cache, limiter, metrics } = o
   const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
-  const usageRepo = new UsageRepository(store.db, store.readDb)
+  const usageRepo = new UsageRepository(store.db, store.dialect, store.readDb)
   const usage = new UsageRecorder(usageWrites(store, keyRepo, usageRepo), s.usageFlushMs, o.report, (t) =>
     metrics.flushed(t),
   )

@@ -458,12 +458,21 @@ export class KeyRepository {
    */
   async touchLastUsed(entries: readonly (readonly [number, string])[]): Promise<void> {
     if (entries.length === 0) return
+    if (this.dialect === 'postgres') return this.touchFromArrays(entries)
     const values = sql.join(entries.map(([id, at]) => sql`(cast(${id} as integer), ${at})`))
     // VALUES columns are named column1, column2… in both SQLite and PostgreSQL.
     await sql`update api_key set last_used_at = v.column2 from (values ${values}) as v
       where api_key.id = v.column1 and (api_key.last_used_at is null or api_key.last_used_at < v.column2)`.execute(
       this.db,
     )
+  }
+
+  /** `touchLastUsed` on PostgreSQL: two arrays, a constant statement (see `UsageRepository.addFromArrays`). */
+  private async touchFromArrays(entries: readonly (readonly [number, string])[]): Promise<void> {
+    const ids = entries.map(([id]) => id)
+    const ats = entries.map(([, at]) => at)
+    await sql`update api_key set last_used_at = v.at from unnest(${ids}::integer[], ${ats}::text[]) as v (id, at)
+      where api_key.id = v.id and (api_key.last_used_at is null or api_key.last_used_at < v.at)`.execute(this.db)
   }
 }
 
