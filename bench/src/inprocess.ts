@@ -114,6 +114,7 @@ export async function inProcess(
     for (const [name, w] of Object.entries(workloads)) {
       const runs: Measured[][] = loops.map(() => [])
       for (let r = 0; r < rounds; r++) for (const [i, l] of loops.entries()) runs[i]!.push(await l.run(w, ms / rounds))
+      baseline.check(name, w.keys)
       for (const [i, l] of loops.entries()) {
         const measured = runs[i]!
         const shares = measured.flatMap((m) => (m.syncShare === undefined ? [] : [m.syncShare]))
@@ -125,7 +126,6 @@ export async function inProcess(
         })
       }
     }
-    baseline.assertAllFound()
     return rows
   } finally {
     await v.close()
