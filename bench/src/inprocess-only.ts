@@ -18,8 +18,7 @@ const workloads = {
   'zipf s=1.1': { keys, pick: zipf(keys.length, 1.1) },
 }
 const rows = await inProcess(keys, workloads, ms, 5, create)
-const base = (w: string) => rows.find((r) => r.loop.startsWith('sha256') && r.workload === w)!.opsPerS
-for (const r of rows)
-  console.log(
-    `${r.workload.padEnd(12)} ${r.loop.padEnd(40)} ${Math.round(r.opsPerS).toString().padStart(9)} ${(r.opsPerS / base(r.workload)).toFixed(3)}`,
-  )
+for (const r of rows) {
+  const ratio = r.ratio ? `${r.ratio.median.toFixed(3)} (${r.ratio.min.toFixed(3)}–${r.ratio.max.toFixed(3)})` : '1.000'
+  console.log(`${r.workload.padEnd(12)} ${r.loop.padEnd(40)} ${Math.round(r.opsPerS).toString().padStart(9)} ${ratio}`)
+}

@@ -1,5 +1,6 @@
 /** Markdown for one run: the issue-11 targets first, then every figure it rests on. */
 import { cpus, loadavg, totalmem } from 'node:os'
+import type { LoopRow } from './inprocess.js'
 import { find, type HttpRun, type Results } from './results.js'
 
 const fmt = (n: number, digits = 0) =>
@@ -29,16 +30,15 @@ function goals(res: Results): Goal[] {
   const kw = find(res, 'keyward', 'uniform')
   const session = find(res, 'keyward-session', 'uniform')?.r
   const ba = find(res, 'better-auth', 'uniform')?.r
-  const loop = (w: string) => res.inProcess.find((r) => r.loop.startsWith('sha256') && r.workload === w)?.opsPerS
-  const verify = (w: string) =>
-    res.inProcess.find((r) => r.loop.startsWith('`createVerifier') && r.workload === w)?.opsPerS
+  // In-process: the median of the per-round ratios (each round's baseline and verifier run back to back).
+  const inProcessRatio = (loop: string) =>
+    res.inProcess.find((r) => r.loop.startsWith(loop) && r.workload === 'uniform')?.ratio?.median
   const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : undefined)
   const x = (v?: number, d = 2) => (v === undefined ? 'n/a' : `${fmt(v, d)}×`)
   const rps = ratio(kw?.r.rps, bare?.rps)
   const p99 = ratio(kw?.r.p99, bare?.p99)
-  const inproc = ratio(verify('uniform'), loop('uniform'))
-  const syncFirst = res.inProcess.find((r) => r.loop.startsWith('`verifySync`') && r.workload === 'uniform')?.opsPerS
-  const inprocSync = ratio(syncFirst, loop('uniform'))
+  const inproc = inProcessRatio('`createVerifier')
+  const inprocSync = inProcessRatio('`verifySync`')
   const sess = ratio(session?.rps, kw?.r.rps)
   const peer = ratio(kw?.r.rps, ba?.rps)
   const big = ratio(res.scale?.same.r.rps, kw?.r.rps)
@@ -152,14 +152,13 @@ function httpTable(res: Results): string[] {
 }
 
 function inProcessTable(res: Results): string[] {
-  const base = (w: string) => res.inProcess.find((r) => r.loop.startsWith('sha256') && r.workload === w)?.opsPerS
+  const ratio = (r: LoopRow) =>
+    r.ratio ? `${fmt(r.ratio.median, 2)}× (rounds: ${fmt(r.ratio.min, 2)}–${fmt(r.ratio.max, 2)})` : '1.00×'
+  const share = (r: LoopRow) => (r.syncShare !== undefined ? `; answered synchronously: ${pct(r.syncShare)}` : '')
   return [
-    '| loop | workload | ops/s | × sha256 + Map |',
+    '| loop | workload | ops/s (median of rounds) | × sha256 + Map (median of per-round ratios) |',
     '|---|---|---|---|',
-    ...res.inProcess.map(
-      (r) =>
-        `| ${r.loop} | ${r.workload} | ${fmt(r.opsPerS)} | ${r.loop.startsWith('sha256') ? '1.00×' : `${fmt(r.opsPerS / (base(r.workload) ?? NaN), 2)}×`}${r.syncShare !== undefined ? ` (answered synchronously: ${pct(r.syncShare)})` : ''} |`,
-    ),
+    ...res.inProcess.map((r) => `| ${r.loop} | ${r.workload} | ${fmt(r.opsPerS)} | ${ratio(r)}${share(r)} |`),
   ]
 }
 
