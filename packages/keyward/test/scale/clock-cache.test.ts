@@ -53,6 +53,21 @@ describe('ClockCache (the verify cache store)', () => {
     for (const k of keys) assert.equal(cache.get(k) === undefined, disposed.includes(`${k}=${k}`), k)
   })
 
+  it('an entry replaced with or without a time to live follows its latest one', async () => {
+    const { cache, put } = recorded(4)
+    put('a', 'a1', 5) // first with a time to live, then without: never expires
+    put('a', 'a2')
+    put('b', 'b1') // first without, then with one: expires
+    put('b', 'b2', 5)
+    put('c', 'c1', 5) // evicted-and-reused slots keep no trace of the last entry's time to live
+    cache.delete('c')
+    put('d', 'd1')
+    await new Promise((r) => setTimeout(r, 15))
+    assert.equal(cache.get('a'), 'a2')
+    assert.equal(cache.get('b'), undefined)
+    assert.equal(cache.get('d'), 'd1')
+  })
+
   it('keeps its dispose-maintained index true: every cached entry is indexed, nothing else', () => {
     const { cache, indexed, put } = recorded(50)
     let seed = 7
