@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 import type { Ready, TargetSpec, TargetStats } from './protocol.js'
 
 /** A running target. */
@@ -31,12 +32,10 @@ export function killTargets(): void {
 /** Spawns a target; resolves once it listens (bounded by STARTUP_MS). */
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
-  const entry = fileURLToPath(new URL('./targets.ts', import.meta.url))
-  const proc = spawn(
-    process.execPath,
-    [...profiling(), '--conditions=keyward-source', '--import', 'tsx', entry, JSON.stringify({ ...spec, dir })],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  )
+  const entry = await compiledTargets()
+  const proc = spawn(process.execPath, [...profiling(), entry, JSON.stringify({ ...spec, dir })], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
   const ready = await new Promise<Ready>((resolve, reject) => {
@@ -65,6 +64,33 @@ export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string
     stats: () => ask('stats'),
     stop: () => stopProcess(proc),
   }
+}
+
+let compiled: Promise<string> | undefined
+
+/**
+ * The target processes' entry, `targets.ts` compiled to JavaScript for plain `node`: targets run
+ * as a deployment runs Keyward (`npm start` runs the built `dist/`), not under tsx. Under tsx, its
+ * loader thread and Keyward's sources compiled at run time held about 48 MB more RSS (an idle
+ * process: plain node with Keyward's `dist/` 118 MB, tsx with its sources 166 MB; 2026-11-30),
+ * which the RSS target would have charged to Keyward. esbuild bundles the bench's own code and
+ * leaves packages as imports, so `keyward` resolves to its `dist/` (`npm run bench` builds it
+ * first when stale). Written under `bench/.build/`, where those imports resolve.
+ */
+function compiledTargets(): Promise<string> {
+  return (compiled ??= (async () => {
+    const outfile = fileURLToPath(new URL('../.build/targets.mjs', import.meta.url))
+    const targets = fileURLToPath(new URL('./targets.ts', import.meta.url))
+    await build({
+      entryPoints: [targets],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+    })
+    return outfile
+  })())
 }
 
 /** `BENCH_CPU_PROF=<dir>`: every target writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */

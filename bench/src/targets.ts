@@ -1,6 +1,6 @@
 /**
  * An HTTP server under load, in a child process of its own so the load generator
- * does not share its event loop: `node --import tsx targets.ts '<TargetSpec JSON>'`.
+ * does not share its event loop: `node .build/targets.mjs '<TargetSpec JSON>'` (compiled by `child.ts`).
  * Every kind answers `POST <path>` with body `{"key": "…"}` and a JSON verdict.
  *
  * The child reports over IPC: `{ ready }` once listening, then answers
