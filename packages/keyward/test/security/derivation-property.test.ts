@@ -187,6 +187,13 @@ async function run(w: World, a: Action): Promise<{ keyId: number; token?: string
     return r.status === 200 ? { keyId: id, token: r.body.key } : null
   }
   if (a.t === 'patch') {
+    // A PATCH that changes no right (an empty body, or a name) does not make its caller the key's
+    // producer: the rule covers changes of scopes, limits and expiry (`excessRights`), and the key's
+    // rights stay within whoever last produced them, which `checkAll` still verifies.
+    const changesRights =
+      a.face === 'balena' ||
+      a.scopes !== undefined ||
+      (a.face === 'native' ? Object.values(b).some((v) => v !== undefined) : b.rate_limit !== undefined)
     const r =
       a.face === 'native'
         ? await s.request('PATCH', `/v1/keys/${id}`, {
@@ -205,7 +212,7 @@ async function run(w: World, a: Action): Promise<{ keyId: number; token?: string
               token: by.token,
               body: { expiry_date: b.expires_at ?? null },
             })
-    return r.status === 200 ? { keyId: id } : null
+    return r.status === 200 && changesRights ? { keyId: id } : null
   }
   if (a.face === 'native') {
     const r = await s.request('POST', `/v1/keys/${id}/${a.t}`, { token: by.token })
@@ -293,6 +300,22 @@ for (const store of STORES) {
       admin = await s.adminToken()
     })
     after(() => s.close())
+
+    it('a bounded key may rename a key it manages, but not change its rights (the counterexample of 2026-11-30)', async () => {
+      const m = await s.member(`m${randomBytes(4).toString('hex')}`, admin)
+      const create = (body: object) =>
+        s.request('POST', '/v1/keys', { token: m.token, body: { name: name(), ...body } })
+      const limited = (await create({ rate_limit: { limit: 100, window_s: 60 } })).body
+      const free = (await create({})).body
+      const patch = (body: object) => s.request('PATCH', `/v1/keys/${free.api_key.id}`, { token: limited.key, body })
+      assert.equal((await patch({})).status, 200)
+      assert.equal((await patch({ name: 'renamed' })).status, 200)
+      assert.equal((await patch({ scopes: ['keys:read'] })).status, 403, 'a rights change needs the rights')
+      const after = (await s.request('GET', `/v1/keys/${free.api_key.id}`, { token: admin })).body
+      assert.equal(after.name, 'renamed')
+      assert.equal(after.rate_limit, null, 'the rename left its rights as they were')
+      assert.deepEqual(after.scopes, [])
+    })
 
     it('keeps every live key within its producer and its root after every step of random action sequences', async () => {
       const produced: Record<string, number> = {}
