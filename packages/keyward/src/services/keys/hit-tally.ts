@@ -7,10 +7,10 @@ export type TallySink = (keyId: number, lastUsedMs: number, valid: number) => vo
 /**
  * VALID answers of cached keys, counted by cache slot (`VerifyCache.slotOf`) in flat typed arrays:
  * the front buffer of `UsageRecorder` on the verify hot path. A hit writes two numbers at an index
- * it already holds; the recorder's maps by key id cost two hash-table lookups and a scattered
- * counter array per answer, about a fifth of a cached in-process verification (issue 11, measured
- * with and without them in one process). Refusals and answers after a database query (no slot)
- * go to those maps directly.
+ * it already holds; the recorder's batches by key id cost two hash-table lookups and scattered
+ * writes per answer, about a fifth of a cached in-process verification (issue 11, measured with
+ * and without them in one process, when they were maps of counter arrays). Refusals and answers
+ * after a database query (no slot) go to those batches directly.
  *
  * Invariants, enforced here:
  * - every hit is counted once: `drain` hands each dirty slot's count and last use to the sink and
@@ -62,8 +62,9 @@ export class HitTally {
 
   /**
    * Hands the tallies of the slots dirty now to `sink` in slices of `sliceMs`, awaiting `pause`
-   * between them: 10,000 slots took 5–9 ms in one pass (each new key costs the sink a map entry
-   * and a counter array), and a flush must not hold the loop that long (DESIGN rule 10). A slot
+   * between them: 10,000 slots took 5–9 ms in one pass into maps of counter arrays, and still
+   * 5–16 ms into flat batches in a fresh process (each new key costs the sink a row, and the batch
+   * grows by doubling), and a flush must not hold the loop that long (DESIGN rule 10). A slot
    * hit again before its turn hands that hit too; one hit after its turn is listed afresh.
    */
   async drainInSlices(sink: TallySink, sliceMs: number, pause: () => Promise<void>): Promise<void> {

@@ -1,5 +1,6 @@
 import { VERIFY_CODES, type VerifyCode } from '../../core/verify-result.js'
 import type { KeyRepository } from '../../store/key-repository.js'
+import { type CountBatch, type LastUsedBatch, countBatch, lastUsedBatch } from '../../store/usage-batch.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
 import type { UsageWrites } from '../../store/usage-writer.js'
 import { type ChunkPacer, SLICE_MS, writeInChunks, yieldToLoop } from './chunked-writes.js'
@@ -8,9 +9,7 @@ import { HitTally } from './hit-tally.js'
 const DAY_MS = 86_400_000
 const CODE_INDEX = Object.fromEntries(VERIFY_CODES.map((c, i) => [c, i])) as Record<VerifyCode, number>
 const VALID_INDEX = CODE_INDEX.VALID
-
-/** Counters of one UTC day: key id → verifications per code index. */
-type DayCounts = Map<number, Uint32Array>
+const CODES = VERIFY_CODES.length
 
 /** `YYYY-MM-DD` of a UTC day number (days since the epoch). */
 export function dayString(dayNumber: number): string {
@@ -25,7 +24,8 @@ export function dayNumber(ms: number): number {
 /**
  * Collects `last_used_at` and per-day verification counters per key and writes them
  * in one batch per interval, off the request path: a verification only sets or
- * increments a Map entry. `flush()` on shutdown writes what is pending.
+ * increments a number in a batch (`store/usage-batch.ts`: flat arrays, no object per key).
+ * `flush()` on shutdown writes what is pending.
  *
  * A batch grows with the number of distinct keys used per interval (10,000 and more).
  * Where it goes is a `UsageWrites`: on a SQLite file, a worker thread with its own
@@ -35,19 +35,19 @@ export function dayNumber(ms: number): number {
  * written, so a failed batch stays pending and the next flush writes the rest, once.
  */
 export class UsageRecorder {
-  private pending = new Map<number, number>()
+  private pending = lastUsedBatch()
   /** Detached `last_used_at` batches not yet (fully) written, oldest first: a failed chunk stays here. */
-  private lastUsedBatches: Map<number, number>[] = []
-  // Counters of the current UTC day, keyed by key id (a small integer: V8's fastest Map key),
-  // one slot per code; days left behind (and detached batches not fully written) wait in `closed`.
+  private lastUsedBatches: LastUsedBatch[] = []
+  // Counters of the current UTC day by key id, one slot per code; days left behind (and detached
+  // batches not fully written) wait in `closed`.
   private day = -1
   /** The current day's bounds (epoch ms): a use outside them changes the day. */
   private dayStartMs = Infinity
   private dayEndMs = -Infinity
-  private counts: DayCounts = new Map()
+  private counts = countBatch(CODES)
   /** VALID answers of cached keys, by cache slot, until the next flush or change of day. */
   private readonly hits = new HitTally()
-  private closed: { day: number; counts: DayCounts }[] = []
+  private closed: { day: number; counts: CountBatch }[] = []
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
 
@@ -71,7 +71,7 @@ export class UsageRecorder {
 
   /** Notes a use at `atMs` (epoch ms). A number, not a Date or string: this runs on every verification. */
   touch(keyId: number, atMs: number): void {
-    this.pending.set(keyId, atMs)
+    this.pending.set(keyId, 0, atMs)
   }
 
   /** Counts one verification of a key at `atMs` (epoch ms) with its outcome (`VALID` or a refusal code). */
@@ -82,7 +82,7 @@ export class UsageRecorder {
 
   /**
    * A VALID answer of a key cached in `slot` (`VerifyCache.slotOf`) at `atMs`: `touch` and `count`
-   * in one, tallied by slot (`hit-tally.ts`) and moved into the maps by key id when flushed.
+   * in one, tallied by slot (`hit-tally.ts`) and moved into the batches by key id when flushed.
    */
   hit(slot: number, keyId: number, atMs: number): void {
     if (atMs < this.dayStartMs || atMs >= this.dayEndMs) this.enterDay(atMs)
@@ -90,18 +90,12 @@ export class UsageRecorder {
   }
 
   private add(keyId: number, codeIndex: number, n: number): void {
-    let slots = this.counts.get(keyId)
-    if (slots === undefined) {
-      slots = new Uint32Array(VERIFY_CODES.length)
-      this.counts.set(keyId, slots)
-    }
-    slots[codeIndex]! += n
+    this.counts.add(keyId, codeIndex, n)
   }
 
   /** A slot's tally, counted for the current day: every tally is drained before the day changes. */
   private readonly fromTally = (keyId: number, lastUsedMs: number, valid: number): void => {
-    const last = this.pending.get(keyId)
-    if (last === undefined || last < lastUsedMs) this.pending.set(keyId, lastUsedMs)
+    this.pending.raise(keyId, 0, lastUsedMs)
     this.add(keyId, VALID_INDEX, valid)
   }
 
@@ -114,7 +108,7 @@ export class UsageRecorder {
   /** Detaches the counters collected so far (they wait for the flush) and counts `day` from now on. */
   private closeDay(day: number): void {
     if (this.counts.size > 0) this.closed.push({ day: this.day, counts: this.counts })
-    this.counts = new Map()
+    this.counts = countBatch(CODES)
     this.day = day
     this.dayStartMs = day * DAY_MS
     this.dayEndMs = this.dayStartMs + DAY_MS
@@ -138,7 +132,7 @@ export class UsageRecorder {
 
   private async flushLastUsed(): Promise<void> {
     if (this.pending.size > 0) this.lastUsedBatches.push(this.pending)
-    this.pending = new Map()
+    this.pending = lastUsedBatch()
     while (this.lastUsedBatches.length > 0) {
       const failed = await this.writes.lastUsed(this.lastUsedBatches[0]!)
       if (failed) return this.onError(failed.error)
@@ -191,10 +185,10 @@ export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pace
     lastUsed: (batch) =>
       writeInChunks(
         batch,
-        (chunk) => keys.touchLastUsed(chunk.map(([id, ms]) => [id, new Date(ms).toISOString()])),
+        (ids) => keys.touchLastUsed(ids.map((id) => [id, new Date(batch.values[batch.find(id)!]!).toISOString()])),
         pacer,
       ),
-    counts: (day, batch) => writeInChunks(batch, (chunk) => usage.add(usageRows(chunk, day)), pacer),
+    counts: (day, batch) => writeInChunks(batch, (ids) => usage.add(usageRows(batch, ids, day)), pacer),
     close: async () => {},
   }
 }
@@ -203,11 +197,15 @@ export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pace
  * The rows of one chunk of one day's counters: one per (key, code) that occurred. Unique
  * per statement, as an upsert requires: a day's batch holds each key once.
  */
-function usageRows(chunk: readonly [number, Uint32Array][], day: string): UsageCount[] {
+function usageRows(batch: CountBatch, ids: readonly number[], day: string): UsageCount[] {
   const rows: UsageCount[] = []
-  for (const [keyId, slots] of chunk) {
-    for (let i = 0; i < slots.length; i++)
-      if (slots[i]! > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count: slots[i]! })
+  const slots = batch.values
+  for (const keyId of ids) {
+    const at = batch.find(keyId)!
+    for (let i = 0; i < CODES; i++) {
+      const count = slots[at + i]!
+      if (count > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count })
+    }
   }
   return rows
 }
