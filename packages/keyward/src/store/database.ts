@@ -13,6 +13,7 @@ import {
   SqliteDriver,
 } from 'kysely'
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
 import type { Database } from './schema.js'
@@ -156,7 +157,8 @@ function postgresDb(
   // reconnects or fails (→ 503 where it matters, e.g. a logout).
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
-  const dialect = new PostgresDialect({ pool })
+  // A cursor lets a large result be read a batch at a time (`store/batched-rows.ts`).
+  const dialect = new PostgresDialect({ pool, cursor: Cursor })
   return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect, log })
 }
 

@@ -24,8 +24,12 @@ class BudgetedConnection implements DatabaseConnection {
     }
   }
 
-  streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(q, chunkSize)
+  async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.inner.streamQuery<R>(q, chunkSize)
+    } catch (e) {
+      throw translate(this.budgetMs, e)
+    }
   }
 }
 

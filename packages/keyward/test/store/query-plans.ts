@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { type CompiledQuery, Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import type { Dialect } from '../../src/store/database.js'
 import type { Database } from '../../src/store/schema.js'
 
@@ -24,12 +25,13 @@ export function recordingDb(url: string): Recorded {
     const dialect = new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
     return { db: new Kysely<Database>({ dialect, log, plugins }), dialect: 'sqlite', statements, rows }
   }
-  const dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
+  // With a cursor, as the server's (store/database.ts): large OData results are read in batches.
+  const dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }), cursor: Cursor })
   return { db: new Kysely<Database>({ dialect, log, plugins }), dialect: 'postgres', statements, rows }
 }
 
 /** A plugin appending each result's row count to `rows`: what left the database for the process to parse. */
-function rowCounter(rows: number[]): KyselyPlugin {
+export function rowCounter(rows: number[]): KyselyPlugin {
   return {
     transformQuery: (args) => args.node,
     transformResult: async (args) => {

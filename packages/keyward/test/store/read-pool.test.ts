@@ -2,9 +2,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { KeywardError } from '../../src/core/errors.js'
+import { ROWS_PER_READ, batchedRows } from '../../src/store/batched-rows.js'
 import { type Store, openStore } from '../../src/store/database.js'
 import { migrateToLatest } from '../../src/store/migrations.js'
 import { STORES, freshDatabase } from '../helpers.js'
+import { rowCounter } from './query-plans.js'
 
 const BUDGET_MS = 1_000
 /** A statement that runs for minutes on either store unless something stops it. */
@@ -60,6 +62,41 @@ for (const kind of STORES) {
         [...rows.map((r) => r.id)].sort((a, b) => a - b),
       )
     })
+
+    it('reads a result larger than one batch whole and in order, on PostgreSQL a batch per cursor read', async () => {
+      const all = await store.readDb.selectFrom('actor').select('id').orderBy('id').execute()
+      assert.ok(all.length > 2 * ROWS_PER_READ, `only ${all.length} actors`)
+      // Rows per result the process received: on PostgreSQL, one result per cursor read.
+      const received: number[] = []
+      const q = store.readDb.withPlugin(rowCounter(received)).selectFrom('actor').select('id').orderBy('id')
+      assert.deepEqual(await batchedRows(q, store.dialect, 100_000), all)
+      if (kind === 'postgres') {
+        assert.equal(received.length, Math.ceil(all.length / ROWS_PER_READ), `reads: ${received.join(', ')}`)
+        assert.ok(Math.max(...received) <= ROWS_PER_READ, `reads: ${received.join(', ')}`)
+      } else assert.deepEqual(received, [all.length])
+      received.length = 0
+      assert.deepEqual(await batchedRows(q.limit(3), store.dialect, 3), all.slice(0, 3))
+      assert.deepEqual(received, [3])
+    })
+
+    it(
+      'stops a batched read that outruns its budget in a later batch with query_too_expensive',
+      { skip: kind === 'sqlite' && 'SQLite reads are not batched here (the read pool hands rows over in batches)' },
+      async () => {
+        const ids = await store.readDb.selectFrom('actor').select('id').orderBy('id').execute()
+        // Only the row after the first batch sleeps: the cursor's second read is the one stopped.
+        const slow = ids[ROWS_PER_READ + 100]!.id
+        const q = store.readDb
+          .selectFrom('actor')
+          .select(['id', sql<null>`case when id = ${slow} then pg_sleep(5) end`.as('z')])
+          .orderBy('id')
+        const t0 = Date.now()
+        await rejectsWith(batchedRows(q, store.dialect, 100_000), 'query_too_expensive')
+        assert.ok(Date.now() - t0 < BUDGET_MS + 1_000, `stopped after ${Date.now() - t0} ms`)
+        const r = await sql<{ n: number }>`select 1 + 1 as n`.execute(store.readDb)
+        assert.equal(Number(r.rows[0]!.n), 2)
+      },
+    )
 
     it('refuses writes on the read side', async () => {
       await assert.rejects(store.readDb.insertInto('actor').values({ kind: 'user', created_at: 'x' }).execute())

@@ -1,4 +1,6 @@
 import { type AliasedRawBuilder, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { batchedRows } from '../batched-rows.js'
+import type { Dialect } from '../database.js'
 import type { Database } from '../schema.js'
 import { type Scope, type TranslateContext, translateValue } from './filter.js'
 import { pageValue } from './limits.js'
@@ -32,9 +34,10 @@ export type OrderTerm = [RawBuilder<unknown> | Expression<unknown>, 'asc' | 'des
 const PAGED = '__paged'
 const ROW_NUMBER = '__rn'
 
-/** One page of matching rows, in `order`. */
+/** One page of matching rows, in `order` (a large page in batches: `batchedRows`). */
 export async function selectPage(
   db: Kysely<Database>,
+  dialect: Dialect,
   scope: Scope,
   columns: AliasedRawBuilder<unknown, string>[],
   where: RawBuilder<SqlBool>,
@@ -45,7 +48,7 @@ export async function selectPage(
   for (const [v, dir] of order) q = q.orderBy(v, dir)
   q = q.limit(page.top)
   if (page.skip !== undefined) q = q.offset(page.skip)
-  return await q.execute()
+  return await batchedRows(q, dialect, page.top)
 }
 
 /**
@@ -58,6 +61,7 @@ export async function selectPage(
  */
 export async function selectPaged(
   db: Kysely<Database>,
+  dialect: Dialect,
   scope: Scope,
   columns: AliasedRawBuilder<unknown, string>[],
   where: RawBuilder<SqlBool>,
@@ -77,7 +81,7 @@ export async function selectPaged(
     .selectAll()
     .where(sql<SqlBool>`${n} > ${partition.skip}`)
   if (partition.top !== undefined) q = q.where(sql<SqlBool>`${n} <= ${partition.skip + partition.top}`)
-  return await q.orderBy(n).limit(fetch).execute()
+  return await batchedRows(q.orderBy(n).limit(fetch), dialect, fetch)
 }
 
 /**

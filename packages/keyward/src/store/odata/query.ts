@@ -110,8 +110,8 @@ export class ODataRepository {
     if (unindexed) await this.checkSortable(scope, where, unindexed.name)
     const order = orderTerms(ctx, scope, orders)
     const raw = await (partition
-      ? selectPaged(this.db, scope, columns, where, order, partition, page.top)
-      : selectPage(this.db, scope, columns, where, order, page))
+      ? selectPaged(this.db, this.dialect, scope, columns, where, order, partition, page.top)
+      : selectPage(this.db, this.dialect, scope, columns, where, order, page))
     // Root rows are placed as they are; expanded rows are counted where their parents place them.
     if (depth === 0) budget.take(raw.length)
     const rows: ODataRow[] = raw.map((r) => {
