@@ -98,6 +98,26 @@ for (const kind of STORES) {
       },
     )
 
+    it(
+      'holds the reads of one batched read to one budget together, not a budget per read',
+      { skip: kind === 'sqlite' && 'SQLite reads are not batched here (the read pool hands rows over in batches)' },
+      async () => {
+        const ids = await store.readDb.selectFrom('actor').select('id').orderBy('id').execute()
+        // One row of each batch sleeps 0.6 budgets: each read alone would stay within a budget.
+        const slow = [0, 1, 2].map((b) => ids[b * ROWS_PER_READ + 10]!.id)
+        const q = store.readDb
+          .selectFrom('actor')
+          .select([
+            'id',
+            sql<null>`case when id in (${sql.join(slow)}) then pg_sleep(${(0.6 * BUDGET_MS) / 1000}) end`.as('z'),
+          ])
+          .orderBy('id')
+        const t0 = Date.now()
+        await rejectsWith(batchedRows(q, store.dialect, 100_000), 'query_too_expensive')
+        assert.ok(Date.now() - t0 < BUDGET_MS + 500, `stopped after ${Date.now() - t0} ms`)
+      },
+    )
+
     it('refuses writes on the read side', async () => {
       await assert.rejects(store.readDb.insertInto('actor').values({ kind: 'user', created_at: 'x' }).execute())
     })
