@@ -28,6 +28,7 @@ class BudgetedConnection implements DatabaseConnection {
    * A cursor's reads (`batched-rows.ts`). PostgreSQL's `statement_timeout` covers them together: its
    * timer runs until the portal completes, not per read (measured: reads sleeping 0.6 s each under
    * a 1 s budget stop at 1.0 s; `test/store/read-pool.test.ts`), so only the error needs translating.
+   * The time between reads counts too: a busy event loop spends a heavy read's budget.
    */
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     try {

@@ -49,12 +49,6 @@ export class UsageBatch<A extends Values = Values> {
     this.data[at]! += n
   }
 
-  /** Sets slot `slot` of `keyId` to `v`. */
-  set(keyId: number, slot: number, v: number): void {
-    const at = this.offset(keyId) + slot
-    this.data[at] = v
-  }
-
   /** Sets slot `slot` of `keyId` to `v` unless it holds more (a new key starts at zero). */
   raise(keyId: number, slot: number, v: number): void {
     const at = this.offset(keyId) + slot

@@ -13,7 +13,7 @@ export type BatchOutcome = { error: unknown } | null
  * the next flush must write (`services/keys/usage-recorder.ts` keeps it pending).
  */
 export interface UsageWrites {
-  /** `last_used_at` (epoch ms) per key id; it only moves forward. */
+  /** `last_used_at` (epoch ms) per key id: a stored one only moves forward (a later one is kept). */
   lastUsed(batch: LastUsedBatch): Promise<BatchOutcome>
   /** Counters of one UTC day (`YYYY-MM-DD`): per key id, a count per code (indexes of `codes`). */
   counts(day: string, batch: CountBatch): Promise<BatchOutcome>

@@ -84,7 +84,7 @@ describe('usage batch (flat arrays by key id)', () => {
     b.raise(7, 2, 3)
     assert.equal(b.values[first + 2], 5)
     b.raise(7, 2, 8)
-    b.set(7, 1, 4)
+    b.raise(7, 1, 4)
     assert.deepEqual([...b.values.subarray(first, first + WIDTH)], [0, 4, 8])
     b.delete(7)
     assert.equal(b.find(7), undefined)

@@ -69,9 +69,13 @@ export class UsageRecorder {
     this.timer.unref()
   }
 
-  /** Notes a use at `atMs` (epoch ms). A number, not a Date or string: this runs on every verification. */
+  /**
+   * Notes a use at `atMs` (epoch ms). A number, not a Date or string: this runs on every verification.
+   * The latest use wins whatever the order of the calls: two verifications of one key can finish
+   * out of order (`Verifier.check` takes its time before awaiting a limit).
+   */
   touch(keyId: number, atMs: number): void {
-    this.pending.set(keyId, 0, atMs)
+    this.pending.raise(keyId, 0, atMs)
   }
 
   /** Counts one verification of a key at `atMs` (epoch ms) with its outcome (`VALID` or a refusal code). */
