@@ -182,7 +182,8 @@ interface Packed {
 
 /**
  * A copy of `batch` in shared memory, which `postMessage` hands over without copying: a block copy
- * of its arrays (12,000 keys' counters, 1.1 MB: a fraction of a millisecond) on this loop.
+ * of its arrays on this loop (12,000 keys' counters, 480 kB with the shared buffers' allocation:
+ * 0.3–0.8 ms, nine runs).
  */
 function packed<A extends Float64Array | Uint32Array>(
   batch: UsageBatch<A>,
