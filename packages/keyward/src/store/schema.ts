@@ -211,7 +211,14 @@ export interface KeyUsageTable {
   /** UTC day, `YYYY-MM-DD`. */
   day: string
   code: string
-  count: number
+  /** `bigint` on PostgreSQL, which node-postgres reads as a string: read it through `Number`. */
+  count: number | string
+}
+
+/** The token of a usage-counter chunk written on PostgreSQL (migration 0018: why). */
+export interface UsageClaimTable {
+  token: string
+  written_at: string
 }
 
 /** Secrets shared by all nodes on one database (e.g. the Realm token signing secret). */
@@ -288,6 +295,7 @@ export interface Database {
   refresh_token: RefreshTokenTable
   server_secret: ServerSecretTable
   key_usage: KeyUsageTable
+  usage_claim: UsageClaimTable
   key_event: KeyEventTable
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable

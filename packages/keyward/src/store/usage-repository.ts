@@ -12,6 +12,21 @@ export interface UsageCount {
   count: number
 }
 
+/**
+ * What makes a usage chunk count once on PostgreSQL, where its reply can be lost after it
+ * committed (migration 0018): the chunk's `token`, which its statement inserts into `usage_claim`
+ * and without which it adds nothing, and the writer's previous token (`settled`: known committed),
+ * which the same statement deletes. `settled` null means the writer's first chunk: that statement
+ * deletes the claims older than `CLAIMS_KEPT_MS` instead (nodes that died holding one).
+ */
+export interface UsageClaim {
+  token: string
+  settled: string | null
+}
+
+/** How long a claim outlives its node; a chunk retried later than this could count twice. */
+export const CLAIMS_KEPT_MS = 86_400_000
+
 /** Storage of per-day verification counters (`key_usage`); history is read through `readDb` (the budgeted read pool). */
 export class UsageRepository {
   constructor(
@@ -26,10 +41,12 @@ export class UsageRepository {
    * guard) rather than failing the batch on the foreign key; its rows went with it.
    * Callers keep batches small (`chunked-writes.ts`): on SQLite the statement blocks the event loop.
    * On a SQLite file the flush runs this SQL in `usage-writer-worker.js` (plain JavaScript, no Kysely): change both.
+   * `claim` is used on PostgreSQL only: a SQLite statement on this connection commits or throws,
+   * so its caller always knows which.
    */
-  async add(counts: readonly UsageCount[]): Promise<void> {
+  async add(counts: readonly UsageCount[], claim: UsageClaim): Promise<void> {
     if (counts.length === 0) return
-    if (this.dialect === 'postgres') return this.addFromArrays(counts)
+    if (this.dialect === 'postgres') return this.addFromArrays(counts, claim)
     const values = sql.join(
       counts.map((c) => sql`(cast(${c.keyId} as integer), ${c.day}, ${c.code}, cast(${c.count} as integer))`),
     )
@@ -47,14 +64,27 @@ export class UsageRepository {
    * 2026-11-30). The flush's longest hold (`flush-blocking.test.ts`) stayed 2.2–4 ms: in a CPU
    * profile of that test, most long gaps were garbage collection, not the statements.
    */
-  private async addFromArrays(counts: readonly UsageCount[]): Promise<void> {
+  private async addFromArrays(counts: readonly UsageCount[], claim: UsageClaim): Promise<void> {
     const col = <T>(f: (c: UsageCount) => T) => counts.map(f)
-    await sql`insert into key_usage (key_id, day, code, count)
+    // One statement, so one transaction: the claim commits exactly when the counts do. A token
+    // already claimed (the retry of a chunk that committed) inserts nothing, so `claimed` is empty;
+    // the retry of one still committing waits on the token's unique index for its outcome.
+    await sql`with settled as (${this.settle(claim)}),
+      claimed as (insert into usage_claim (token, written_at) values (${claim.token}, ${new Date().toISOString()})
+        on conflict (token) do nothing returning 1)
+      insert into key_usage (key_id, day, code, count)
       select v.key_id, v.day, v.code, v.count
       from unnest(${col((c) => c.keyId)}::integer[], ${col((c) => c.day)}::text[], ${col((c) => c.code)}::text[],
-        ${col((c) => c.count)}::integer[]) as v (key_id, day, code, count)
-      where exists (select 1 from api_key where api_key.id = v.key_id)
+        ${col((c) => c.count)}::bigint[]) as v (key_id, day, code, count)
+      where exists (select 1 from claimed) and exists (select 1 from api_key where api_key.id = v.key_id)
       on conflict (key_id, day, code) do update set count = key_usage.count + excluded.count`.execute(this.db)
+  }
+
+  /** The claims a chunk's statement deletes: its writer's previous one, or on its first chunk the stale ones. */
+  private settle(claim: UsageClaim) {
+    if (claim.settled !== null) return sql`delete from usage_claim where token = ${claim.settled}`
+    const before = new Date(Date.now() - CLAIMS_KEPT_MS).toISOString()
+    return sql`delete from usage_claim where written_at < ${before}`
   }
 
   /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */

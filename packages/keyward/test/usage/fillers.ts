@@ -46,13 +46,14 @@ export async function touchedAt(s: TestServer, ms: number): Promise<number> {
   return Number(r.n)
 }
 
-/** The `key_usage` rows of a key, by day and code. */
-export function usageRows(s: TestServer, keyId: number) {
-  return s.kw.services.store.db
+/** The `key_usage` rows of a key, by day and code (`count` is a `bigint` on PostgreSQL: read as a number). */
+export async function usageRows(s: TestServer, keyId: number) {
+  const rows = await s.kw.services.store.db
     .selectFrom('key_usage')
     .select(['day', 'code', 'count'])
     .where('key_id', '=', keyId)
     .orderBy('day')
     .orderBy('code')
     .execute()
+  return rows.map((r) => ({ ...r, count: Number(r.count) }))
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { openSync, readSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { type UsageCount, UsageRepository } from '../../src/store/usage-repository.js'
+import { UsageRepository } from '../../src/store/usage-repository.js'
 import { STORES, TestServer } from '../helpers.js'
 import { countedOn, fillerKeys, touchedAt } from './fillers.js'
 
@@ -134,9 +134,9 @@ for (const store of STORES) {
         let calls = 0
         Object.defineProperty(repo, 'add', {
           ...realAdd,
-          value(this: UsageRepository, rows: UsageCount[]) {
+          value(this: UsageRepository, ...args: Parameters<UsageRepository['add']>) {
             if (++calls === 3) return Promise.reject(new Error('connection lost'))
-            return (realAdd.value as UsageRepository['add']).call(this, rows)
+            return (realAdd.value as UsageRepository['add']).apply(this, args)
           },
         })
         await usage.flush()

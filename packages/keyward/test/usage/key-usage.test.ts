@@ -150,7 +150,7 @@ for (const store of STORES) {
       await s.verify(admin, 'kw_' + k.key.slice(3, -1) + (k.key.endsWith('A') ? 'B' : 'A')) // bad checksum: no key
       const count = async () =>
         (await s.kw.services.store.db.selectFrom('key_usage').select('count').where('key_id', '=', k.id).execute()).map(
-          (r) => r.count,
+          (r) => Number(r.count),
         )
       assert.deepEqual(await count(), [])
       await s.kw.services.usage.stop()

@@ -3,6 +3,7 @@ import type { KeyRepository } from '../../store/key-repository.js'
 import { type CountBatch, type LastUsedBatch, countBatch, lastUsedBatch } from '../../store/usage-batch.js'
 import type { UsageCount, UsageRepository } from '../../store/usage-repository.js'
 import type { UsageWrites } from '../../store/usage-writer.js'
+import { ChunkClaims } from './chunk-claims.js'
 import { type ChunkPacer, SLICE_MS, writeInChunks, yieldToLoop } from './chunked-writes.js'
 import { HitTally } from './hit-tally.js'
 
@@ -185,6 +186,7 @@ export class UsageRecorder {
  * (one connection only). `pacer`: `chunkPacerFor(store.dialect)`.
  */
 export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pacer: ChunkPacer): UsageWrites {
+  const claims = new ChunkClaims()
   return {
     lastUsed: (batch) =>
       writeInChunks(
@@ -192,7 +194,12 @@ export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pace
         (ids) => keys.touchLastUsed(ids.map((id) => [id, new Date(batch.values[batch.find(id)!]!).toISOString()])),
         pacer,
       ),
-    counts: (day, batch) => writeInChunks(batch, (ids) => usage.add(usageRows(batch, ids, day)), pacer),
+    counts: (day, batch) =>
+      writeInChunks(
+        batch,
+        (ids) => claims.write(batch, ids, (claim) => usage.add(usageRows(batch, ids, day), claim)),
+        pacer,
+      ),
     close: async () => {},
   }
 }

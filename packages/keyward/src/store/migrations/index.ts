@@ -16,6 +16,7 @@ import { usageBudget } from './0014_usage_budget.js'
 import { invitationOrigin } from './0015_invitation_origin.js'
 import { userDeletionDone } from './0016_user_deletion_done.js'
 import { organizationDeleting } from './0017_organization_deleting.js'
+import { usageClaims } from './0018_usage_claims.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -39,5 +40,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0015_invitation_origin': invitationOrigin(dialect),
     '0016_user_deletion_done': userDeletionDone(dialect),
     '0017_organization_deleting': organizationDeleting(dialect),
+    '0018_usage_claims': usageClaims(dialect),
   }
 }
