@@ -85,7 +85,11 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.post(
     '/keys/verify',
-    { schema: { tags: ['keys'], body: VerifyBody, response: { 200: VerifyResponse, 401: ErrorBody, 403: ErrorBody } } },
+    {
+      // Answers logged at debug: a gateway's every request, each line saying only "200" (`access-log.ts`).
+      config: { accessLog: 'debug' },
+      schema: { tags: ['keys'], body: VerifyBody, response: { 200: VerifyResponse, 401: ErrorBody, 403: ErrorBody } },
+    },
     async (req) => {
       const ctx = ctxOf(req)
       requireScope(ctx.principal, 'keys:verify')
