@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Dialect } from './database.js'
 import type { Database } from './schema.js'
 
@@ -26,6 +26,13 @@ export interface UsageClaim {
 
 /** How long a claim outlives its node; a chunk retried later than this could count twice. */
 export const CLAIMS_KEPT_MS = 86_400_000
+
+/**
+ * A PostgreSQL time as `written_at` spells it (`toISOString`'s form), on the database's clock: a
+ * claim's age is then judged by one clock, not by the writer's and the sweeper's, which may differ.
+ */
+const dbTime = (at: RawBuilder<unknown>) =>
+  sql<string>`to_char((${at}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 /** Storage of per-day verification counters (`key_usage`); history is read through `readDb` (the budgeted read pool). */
 export class UsageRepository {
@@ -70,7 +77,7 @@ export class UsageRepository {
     // already claimed (the retry of a chunk that committed) inserts nothing, so `claimed` is empty;
     // the retry of one still committing waits on the token's unique index for its outcome.
     await sql`with settled as (${this.settle(claim)}),
-      claimed as (insert into usage_claim (token, written_at) values (${claim.token}, ${new Date().toISOString()})
+      claimed as (insert into usage_claim (token, written_at) values (${claim.token}, ${dbTime(sql`now()`)})
         on conflict (token) do nothing returning 1)
       insert into key_usage (key_id, day, code, count)
       select v.key_id, v.day, v.code, v.count
@@ -80,11 +87,16 @@ export class UsageRepository {
       on conflict (key_id, day, code) do update set count = key_usage.count + excluded.count`.execute(this.db)
   }
 
+  /** Deletes a stopping writer's claims (PostgreSQL; `UsageClaim`), which would otherwise wait a day for a sweep. */
+  async releaseClaims(tokens: readonly string[]): Promise<void> {
+    if (this.dialect !== 'postgres' || tokens.length === 0) return
+    await this.db.deleteFrom('usage_claim').where('token', 'in', tokens).execute()
+  }
+
   /** The claims a chunk's statement deletes: its writer's previous one, or on its first chunk the stale ones. */
   private settle(claim: UsageClaim) {
     if (claim.settled !== null) return sql`delete from usage_claim where token = ${claim.settled}`
-    const before = new Date(Date.now() - CLAIMS_KEPT_MS).toISOString()
-    return sql`delete from usage_claim where written_at < ${before}`
+    return sql`delete from usage_claim where written_at < ${dbTime(sql`now() - ${CLAIMS_KEPT_MS} * interval '1 millisecond'`)}`
   }
 
   /** Counts of one key from `fromDay` (inclusive) on, per day and outcome. */

@@ -91,7 +91,7 @@ describe(
       assert.equal(errors.length, 1, 'the retry succeeded')
       assert.equal(await countedOn(s, '2026-09-01', 'EXPIRED'), KEYS)
     })
-    it('keeps about one claim per writer, and the first chunk of a new writer deletes claims older than a day', async () => {
+    it('keeps one claim per running writer and none of a stopped one; a new writer deletes claims older than a day', async () => {
       const db = s.kw.services.store.db
       const old = new Date(Date.now() - CLAIMS_KEPT_MS - 60_000).toISOString()
       const recent = new Date(Date.now() - CLAIMS_KEPT_MS + 60_000).toISOString()
@@ -108,10 +108,12 @@ describe(
         for (const id of ids) usage.count(id, 'DISABLED', Date.parse(`2026-09-0${day}T12:00:00.000Z`))
         await usage.flush()
       }
+      const claims = async () => (await db.selectFrom('usage_claim').select('token').execute()).map((r) => r.token)
+      const running = await claims()
+      assert.equal(running.length, 2, `the live node's claim and this writer's last one: ${running.join(', ')}`)
+      assert.ok(running.includes('live-node') && !running.includes('dead-node'))
       await usage.stop()
-      const left = (await db.selectFrom('usage_claim').select('token').execute()).map((r) => r.token)
-      assert.equal(left.length, 2, `the live node's claim and this writer's last one: ${left.join(', ')}`)
-      assert.ok(left.includes('live-node') && !left.includes('dead-node'))
+      assert.deepEqual(await claims(), ['live-node'], 'a stopped writer leaves no claim behind')
       for (let day = 1; day <= 3; day++) assert.equal(await countedOn(s, `2026-09-0${day}`, 'DISABLED'), KEYS)
     })
 

@@ -27,6 +27,11 @@ export class ChunkClaims {
     this.open = null
   }
 
+  /** The tokens this writer still has in `usage_claim`: its last settled one, and a failed chunk's. */
+  held(): string[] {
+    return [this.settled, this.open?.token ?? null].filter((t) => t !== null)
+  }
+
   private isOpen(batch: object, ids: readonly number[]): boolean {
     const open = this.open
     if (open === null || open.batch !== batch || open.ids.length !== ids.length) return false
