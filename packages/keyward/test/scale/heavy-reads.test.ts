@@ -161,12 +161,14 @@ for (const store of STORES) {
 
     for (const [what, path, as, check] of ADVERSARIAL) {
       it(`${what}: answers 2xx/4xx within 5 s, sent for ${ADVERSARY_MS} ms while another tenant's verifications stay under 50 ms`, async (t) => {
-        // Up to two attempts for the latency bound: a blocked event loop (what this guards against:
-        // a heavy read on the loop held verifications 2 to 43 s) fails both; a scheduling spike on a
-        // 2-core machine shared by PostgreSQL, the server and this test's clients does not repeat
-        // (PostgreSQL `$count` with `contains`: 50.1 ms against the 50 ms bound once in CI, Node 24).
+        // Up to three attempts for the latency bound: a blocked event loop (what this guards against:
+        // a heavy read on the loop held verifications 2 to 43 s) fails every one; a scheduling spike on
+        // a 2-core machine shared by PostgreSQL, the server and this test's clients rarely repeats
+        // (PostgreSQL `$count` with `contains`: 50.1 ms against the 50 ms bound once in CI, Node 24;
+        // the admin's search over 100,000 keys before PostgreSQL's statistics exist, which scans them
+        // all on PostgreSQL's own core: 67.4 then 51.1 ms once, 2026-12-01, passing alone after).
         const attempts: { max: number; bound: number }[] = []
-        for (let i = 0; i < 2 && !attempts.some((a) => a.max <= a.bound); i++) {
+        for (let i = 0; i < 3 && !attempts.some((a) => a.max <= a.bound); i++) {
           const alone = await verifyAlone(node.base, other.token, other.key)
           const bound = latencyBound(alone)
           const stream = verifyStream(node.base, other.token, other.key)
