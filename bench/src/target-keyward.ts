@@ -50,7 +50,8 @@ async function member(call: Call, admin: string, url: string, n: number): Promis
 /** Starts Keyward on the spec's store and seeds it. */
 export async function startKeyward(spec: TargetSpec): Promise<Started> {
   const url = spec.databaseUrl ?? `sqlite:${join(spec.dir, 'keyward.db')}`
-  // `keyward serve` logs every request at its default level (info); so does the measured server, into /dev/null.
+  // `keyward serve` logs every request at its default level (info), verifications included (KEYWARD_VERIFY_ACCESS_LOG
+  // unset); so does the measured server, into /dev/null. The bare server and better-auth log nothing (BENCHMARKS.md).
   const level = process.env.BENCH_KEYWARD_LOG_LEVEL ?? 'info'
   const kw = await createKeyward(
     loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_LOG_LEVEL: level, KEYWARD_PORT: '0', ...spec.env }),

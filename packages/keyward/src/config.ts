@@ -42,6 +42,8 @@ export interface Config {
   readonly redisPrefix: string
   /** GitHub's secret-scanning public keys (the JSON GitHub serves); null: the leak intake is off (404). */
   readonly githubScanningKeysFile: string | null
+  /** The level of `POST /v1/keys/verify`'s access lines below 400: `info` (default) or `debug` (`http/access-log.ts`). */
+  readonly verifyAccessLog: 'info' | 'debug'
   /** What a reported leak does to a live key: revoke it (default), disable it, or only record it. */
   readonly leakAction: LeakAction
   /** scrypt cost N of new password hashes (a power of two, at least 2^14); older hashes are upgraded at login. */
@@ -217,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     adminEmail: env.KEYWARD_ADMIN_EMAIL || null,
     adminPassword: env.KEYWARD_ADMIN_PASSWORD || null,
     logLevel: logLevel as Config['logLevel'],
+    verifyAccessLog: oneOf('KEYWARD_VERIFY_ACCESS_LOG', env.KEYWARD_VERIFY_ACCESS_LOG, ['info', 'debug'] as const),
     publicUrl: flags.publicUrl ?? env.KEYWARD_PUBLIC_URL ?? null,
     sessionTtlS: int('KEYWARD_SESSION_TTL_S', env.KEYWARD_SESSION_TTL_S, 86_400, 60, 31_536_000),
     cacheSize: int('KEYWARD_CACHE_SIZE', env.KEYWARD_CACHE_SIZE, 100_000, 0, 10_000_000),

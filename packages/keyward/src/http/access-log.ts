@@ -2,8 +2,8 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `debug`: this route's answers below 400 are access-logged at debug, not info (`AccessLog`). */
-    accessLog?: 'debug'
+    /** The verify route: `KEYWARD_VERIFY_ACCESS_LOG` sets the level of its answers below 400 (`AccessLog`). */
+    verifyAccessLog?: true
   }
 }
 
@@ -34,13 +34,18 @@ const pathOf = (url: string) => {
  * matters when debugging, not in a normal log. Error lines are Fastify's (`request errored`, with
  * the request too).
  *
- * A route may log its answers below 400 at `debug` (`config: { accessLog: 'debug' }`): the verify
- * endpoint, whose line says nothing its metrics do not (200 for every answer, valid or refused;
- * never which key) and which, at gateway rates, would be most of the log: 10,000 verifications a
- * second are about 2 MB of log a second. Its 4xx lines (a gateway's caller refused, a bad body)
- * stay at info. The line cost about a seventh of the server's CPU per verification (DESIGN.md, "HTTP hot path" 5).
+ * `KEYWARD_VERIFY_ACCESS_LOG=debug` (`verifyLevel`) logs the verify route's answers below 400 at
+ * debug: for a gateway whose every request is a verification, they are most of the log (10,000 a
+ * second are about 2 MB a second) and about a tenth of the server's CPU per verification (DESIGN.md,
+ * "HTTP hot path" 5). Off by default: the line is the only per-request record of a verification
+ * (time, id, client address, duration) when metrics and tracing are off. Its 4xx and errors stay.
  */
 export class AccessLog extends LogController {
+  /** `'info'`: every route alike. Only `'debug'` reads the route's config (a getter that builds an object). */
+  constructor(private readonly verifyLevel: 'info' | 'debug' = 'info') {
+    super()
+  }
+
   /** At `debug`: pino's level check makes this free at `info`. */
   override incomingRequest(request: FastifyRequest): void {
     request.log.debug({ req: request }, 'incoming request')
@@ -50,7 +55,7 @@ export class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = { req: request, res: reply, responseTime: reply.elapsedTime }
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
-    else if (reply.statusCode < 400 && request.routeOptions.config.accessLog === 'debug')
+    else if (this.verifyLevel === 'debug' && reply.statusCode < 400 && request.routeOptions.config.verifyAccessLog)
       reply.log.debug(line, 'request completed')
     else reply.log.info(line, 'request completed')
   }

@@ -50,7 +50,7 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
             serializers: { req: requestFields },
           },
     // One access-log line per request (`access-log.ts`).
-    logController: new AccessLog(),
+    logController: new AccessLog(config.verifyAccessLog),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },

@@ -14,7 +14,7 @@ interface Line {
 }
 
 /** A server logging at `level` into `lines`, with the admin logged in and one key to verify. */
-async function logged(level: 'info' | 'debug') {
+async function logged(level: 'info' | 'debug', env: Record<string, string> = {}) {
   const lines: Line[] = []
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -23,7 +23,7 @@ async function logged(level: 'info' | 'debug') {
     },
   })
   const db = await freshDatabase('sqlite')
-  const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url }), {
+  const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url, ...env }), {
     logger: { level, stream },
     dashboardDir: false,
   })
@@ -41,19 +41,34 @@ async function logged(level: 'info' | 'debug') {
   return { kw, lines, post, admin, key, completed }
 }
 
+const QUIET = { KEYWARD_VERIFY_ACCESS_LOG: 'debug' }
+
 describe('access log of the verify endpoint', () => {
+  let plain: Awaited<ReturnType<typeof logged>>
   let info: Awaited<ReturnType<typeof logged>>
   let debug: Awaited<ReturnType<typeof logged>>
   before(async () => {
-    info = await logged('info')
-    debug = await logged('debug')
+    plain = await logged('info')
+    info = await logged('info', QUIET)
+    debug = await logged('debug', QUIET)
   })
   after(async () => {
-    await info?.kw.close()
-    await debug?.kw.close()
+    for (const s of [plain, info, debug]) await s?.kw.close()
   })
 
-  test('at info, answers below 400 are not logged, valid or refused; other routes still are', async () => {
+  test('by default, every verification has its info line, valid or refused', async () => {
+    const { post, admin, key, completed } = plain
+    await post('/v1/keys/verify', { key }, admin, 'p-valid')
+    await post('/v1/keys/verify', { key: key.slice(0, -1) + 'x' }, admin, 'p-refused')
+    for (const id of ['p-valid', 'p-refused']) {
+      const [line, ...more] = completed(id)
+      assert.equal(more.length, 0)
+      assert.equal(line?.level, 30, `${id} at info`)
+      assert.equal(line?.res?.statusCode, 200)
+    }
+  })
+
+  test('with KEYWARD_VERIFY_ACCESS_LOG=debug, at info: answers below 400 are not logged; other routes are', async () => {
     const { post, admin, key, completed } = info
     const valid = await post('/v1/keys/verify', { key }, admin, 'v-valid')
     assert.equal(valid.json<{ valid: boolean }>().valid, true)
@@ -65,7 +80,7 @@ describe('access log of the verify endpoint', () => {
     assert.equal(completed('create').length, 1, 'a key creation is logged at info')
   })
 
-  test('at info, its 4xx answers are logged: a caller refused, a bad body', async () => {
+  test('with KEYWARD_VERIFY_ACCESS_LOG=debug, at info: its 4xx answers are logged (a caller refused, a bad body)', async () => {
     const { post, admin, key, completed } = info
     assert.equal((await post('/v1/keys/verify', { key }, undefined, 'v-401')).statusCode, 401)
     assert.equal((await post('/v1/keys/verify', { nokey: 1 }, admin, 'v-400')).statusCode, 400)
@@ -81,13 +96,23 @@ describe('access log of the verify endpoint', () => {
     }
   })
 
-  test('at debug, every verification has its line, and no line holds the key', async () => {
-    const { post, admin, key, completed, lines } = debug
+  test('with KEYWARD_VERIFY_ACCESS_LOG=debug, at debug: every verification has its debug line', async () => {
+    const { post, admin, key, completed } = debug
     await post('/v1/keys/verify', { key }, admin, 'd-valid')
     const [line, ...more] = completed('d-valid')
     assert.equal(more.length, 0)
     assert.equal(line?.level, 20, 'at debug')
     assert.equal(line?.res?.statusCode, 200)
-    assert.ok(!JSON.stringify(lines).includes(key), 'the key is never logged')
+  })
+
+  test('no line of any of these servers holds a key', () => {
+    for (const s of [plain, info, debug]) assert.ok(!JSON.stringify(s.lines).includes(s.key), 'a key was logged')
+  })
+
+  test('KEYWARD_VERIFY_ACCESS_LOG takes info or debug only', () => {
+    assert.throws(
+      () => loadConfig({ KEYWARD_VERIFY_ACCESS_LOG: 'off' }),
+      /KEYWARD_VERIFY_ACCESS_LOG must be one of info, debug/,
+    )
   })
 })

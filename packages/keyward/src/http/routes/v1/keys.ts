@@ -86,8 +86,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.post(
     '/keys/verify',
     {
-      // Answers logged at debug: a gateway's every request, each line saying only "200" (`access-log.ts`).
-      config: { accessLog: 'debug' },
+      // `KEYWARD_VERIFY_ACCESS_LOG` may quiet its access lines: a gateway's every request (`access-log.ts`).
+      config: { verifyAccessLog: true },
       schema: { tags: ['keys'], body: VerifyBody, response: { 200: VerifyResponse, 401: ErrorBody, 403: ErrorBody } },
     },
     async (req) => {
