@@ -29,6 +29,22 @@ describe('the hit tally by cache slot', () => {
     assert.equal(t.size, 0)
   })
 
+  it('keeps the latest use when the clock steps back, and starts afresh for a new interval or key', () => {
+    const t = new HitTally()
+    const { got, sink } = drained()
+    t.hit(4, 7, 500, sink)
+    t.hit(4, 7, 300, sink) // the wall clock stepped back (NTP): last use stays the later answer
+    t.drain(sink)
+    t.hit(4, 7, 250, sink) // a new interval: its own last use, even if earlier than the last one handed over
+    t.hit(4, 8, 200, sink) // another key in the slot: the old key's tally first, then the new key's own time
+    t.drain(sink)
+    assert.deepEqual(got, [
+      [7, 500, 2],
+      [7, 250, 1],
+      [8, 200, 1],
+    ])
+  })
+
   it('drains the old key’s tally first when the cache gives its slot to another key', () => {
     const t = new HitTally()
     const { got, sink } = drained()

@@ -18,7 +18,9 @@ export type TallySink = (keyId: number, lastUsedMs: number, valid: number) => vo
  * - a slot's tally is one key's: the cache may give the slot to another key at any time (eviction,
  *   invalidation, `clear`), so a hit for another key id in a dirty slot first drains the old key's
  *   tally. Nothing needs to be told of evictions, and a key counted in two slots (evicted, cached
- *   again) reaches the sink twice, which sums.
+ *   again) reaches the sink twice, which sums;
+ * - a slot's last use is the latest of its key's hits since the slot was listed for it, whatever the
+ *   order the wall clock gave them (a step back).
  */
 export class HitTally {
   private keyIds = new Float64Array(0)
@@ -38,11 +40,12 @@ export class HitTally {
       this.listed[slot] = 1
       this.dirty.push(slot)
       this.keyIds[slot] = keyId
+      this.lastUsed[slot] = atMs
     } else if (this.keyIds[slot] !== keyId) {
       this.drainSlot(slot, sink)
       this.keyIds[slot] = keyId
-    }
-    this.lastUsed[slot] = atMs
+      this.lastUsed[slot] = atMs
+    } else if (atMs > this.lastUsed[slot]!) this.lastUsed[slot] = atMs // the latest, should the clock step back
     this.counts[slot]! += 1
   }
 
