@@ -20,5 +20,8 @@ const workloads = {
 const rows = await inProcess(keys, workloads, ms, 5, create)
 for (const r of rows) {
   const ratio = r.ratio ? `${r.ratio.median.toFixed(3)} (${r.ratio.min.toFixed(3)}–${r.ratio.max.toFixed(3)})` : '1.000'
-  console.log(`${r.workload.padEnd(12)} ${r.loop.padEnd(40)} ${Math.round(r.opsPerS).toString().padStart(9)} ${ratio}`)
+  const awaited = r.awaitedRatio ? `; × awaited baseline ${r.awaitedRatio.median.toFixed(3)}` : ''
+  console.log(
+    `${r.workload.padEnd(12)} ${r.loop.padEnd(46)} ${Math.round(r.opsPerS).toString().padStart(9)} ${ratio}${awaited}`,
+  )
 }
