@@ -4,7 +4,10 @@ import { useSession } from '../session'
 import { Logo } from './Logo'
 import { OrgSwitcher } from './orgs/OrgSwitcher'
 
-/** The header: brand, main navigation and account. Under 720 px the navigation folds behind a Menu button. */
+/**
+ * The header: brand, main navigation, then the organization switcher and the account. One row down to
+ * about 1280 px for an admin (the address hidden below 1400 px); under 720 px the navigation folds behind a Menu button.
+ */
 export function TopBar() {
   const { user, signOut } = useSession()
   const [open, setOpen] = useState(false)
@@ -33,16 +36,16 @@ export function TopBar() {
         <NavLink to="/members">Members</NavLink>
         {/* Everyone may manage webhooks: members their own, admins all (the server decides which). */}
         <NavLink to="/webhooks">Webhooks</NavLink>
-        <OrgSwitcher />
         {user.role === 'admin' && <NavLink to="/users">Users</NavLink>}
         {user.role === 'admin' && <NavLink to="/audit">Audit log</NavLink>}
         <NavLink to="/settings">Settings</NavLink>
       </nav>
       <div className="me">
-        <span className="muted" title={user.role}>
+        <OrgSwitcher />
+        <span className="muted email" title={`${user.email} (${user.role})`}>
           {user.email}
         </span>
-        <button type="button" onClick={() => void signOut()}>
+        <button type="button" title={`Signed in as ${user.email}`} onClick={() => void signOut()}>
           Sign out
         </button>
       </div>

@@ -355,6 +355,24 @@ describe('dashboard (Chromium, SQLite)', () => {
     await shot('audit', page, false)
   })
 
+  it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {
+    await page.goto('/keys')
+    await page.locator('main h1').waitFor()
+    const rows = await page.locator('header.topbar').evaluate((header) => {
+      const parts = [...header.querySelectorAll('.brand, nav > *, .me > *')]
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.width > 0) // the address, hidden at this width
+      return { parts: parts.length, tops: new Set(parts.map((r) => Math.round(r.top + r.height / 2))).size }
+    })
+    // Brand, nine links (Users and Audit log are an admin's), switcher, Sign out.
+    assert.equal(rows.parts, 12)
+    assert.equal(rows.tops, 1, 'the header wraps onto a second row')
+    await page.getByRole('combobox', { name: 'Organization' }).waitFor()
+    const signOut = page.getByRole('button', { name: 'Sign out' })
+    assert.equal(await signOut.getAttribute('title'), `Signed in as ${ADMIN.email}`)
+    await shot('header-1280', page, false)
+  })
+
   it('is readable at 375 px: no sideways scrolling, tables become cards', async () => {
     const phone = await browser.newContext({
       baseURL: base,
