@@ -23,6 +23,11 @@ export interface Config {
    */
   readonly unknownKeyRatePerS: number
   readonly unknownKeyBurst: number
+  /**
+   * Imports refused because a secret is in use, per owner and hour, in the shared limiter store: a
+   * refusal says a secret exists somewhere, so it is spent like the verify budget. 0: unlimited.
+   */
+  readonly importRefusalsPerHour: number
   /** How often batched `last_used_at` writes are flushed. */
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
@@ -226,6 +231,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     negativeCacheTtlMs: int('KEYWARD_NEGATIVE_CACHE_TTL_MS', env.KEYWARD_NEGATIVE_CACHE_TTL_MS, 5_000, 0, 3_600_000),
     unknownKeyRatePerS: int('KEYWARD_UNKNOWN_KEY_RATE', env.KEYWARD_UNKNOWN_KEY_RATE, 100, 0, 1_000_000),
     unknownKeyBurst: int('KEYWARD_UNKNOWN_KEY_BURST', env.KEYWARD_UNKNOWN_KEY_BURST, 1_000, 1, 10_000_000),
+    importRefusalsPerHour: int(
+      'KEYWARD_IMPORT_REFUSALS_PER_HOUR',
+      env.KEYWARD_IMPORT_REFUSALS_PER_HOUR,
+      100,
+      0,
+      1_000_000,
+    ),
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: trustProxy(env.KEYWARD_TRUST_PROXY),

@@ -50,6 +50,8 @@ export function AuditPage() {
               'key.roll',
               'key.revoke',
               'key.delete',
+              'key.import',
+              'key.import_refused',
               'auth.login',
               'auth.login_failed',
               'auth.logout',

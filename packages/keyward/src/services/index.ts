@@ -26,6 +26,7 @@ import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { UsageService } from './keys/usage-service.js'
 import { KeyImporter } from './keys/key-import.js'
+import { ImportRefusals } from './keys/import-refusals.js'
 import { UserService } from './auth/user-service.js'
 import { UserLifecycle } from './auth/user-lifecycle.js'
 import { UserLifecycleRepository } from '../store/user-lifecycle-repository.js'
@@ -196,7 +197,14 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
-    keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock),
+    keyImport: new KeyImporter(
+      keys,
+      keyRepo,
+      cache,
+      auditLog,
+      clock,
+      new ImportRefusals(limiter, config.importRefusalsPerHour),
+    ),
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users,

@@ -23,22 +23,26 @@ function writeFile(path: string): void {
   writeFileSync(path, out.join('\n') + '\n')
 }
 
-/** `keyward keys import` of a 100,000-line file, as a real process: progress, rejected lines, resume. */
-describe('keyward keys import <file.jsonl>', () => {
-  let server: TestServer
-  let env: Record<string, string>
-  let dir: string
-  const { ok } = expectSuccess(() => env)
-
+/** A SQLite server (with `serverEnv`) and a CLI config signed in to it as the admin, for the calling `describe`. */
+function signedInCli(serverEnv: Record<string, string> = {}) {
+  const t = {} as { server: TestServer; env: Record<string, string>; dir: string }
+  const { ok } = expectSuccess(() => t.env)
   before(async () => {
-    server = await TestServer.start('sqlite')
-    dir = tempConfigDir()
-    env = cleanEnv({ KEYWARD_URL: await server.listen(), KEYWARD_CONFIG_DIR: dir })
+    t.server = await TestServer.start('sqlite', { env: serverEnv })
+    t.dir = tempConfigDir()
+    t.env = cleanEnv({ KEYWARD_URL: await t.server.listen(), KEYWARD_CONFIG_DIR: t.dir })
     await ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
   })
-  after(() => server.close())
+  after(() => t.server.close())
+  return t
+}
+
+/** `keyward keys import` of a 100,000-line file, as a real process: progress, rejected lines, resume. */
+describe('keyward keys import <file.jsonl>', () => {
+  const t = signedInCli()
 
   test('resumes after being killed, reports rejected lines by number, and imports every other key once', async () => {
+    const { server, env, dir } = t
     const file = join(dir, 'keys.jsonl')
     writeFile(file)
     const state = `${file}.import-state`
@@ -71,5 +75,34 @@ describe('keyward keys import <file.jsonl>', () => {
     const again = await runCli(['keys', 'import', file, '--restart'], env)
     assert.match(again.stderr, /keys \(0 imported, 99,998 unchanged, 2 rejected\) · [\d,]+\/s · 100% · ETA 0s/)
     assert.match(again.stderr, new RegExp(`line ${BAD_HASH_LINE}: `))
+  })
+})
+
+/** An owner whose imports were refused too often (a 429) stops the run: nothing is set aside unjudged. */
+describe('keyward keys import, throttled', () => {
+  const t = signedInCli({ KEYWARD_IMPORT_REFUSALS_PER_HOUR: '1' })
+
+  test('stops with how to resume once the refusals are spent, and imports nothing of that batch', async () => {
+    const { server, env, dir } = t
+    const member = await server.member('holder', await server.adminToken())
+    const held = [1, 2].map(() => `imp_${randomBytes(24).toString('hex')}`)
+    const taken = await server.request('POST', '/v1/keys/import', {
+      token: member.token,
+      body: { keys: held.map((plaintext) => ({ plaintext })) },
+    })
+    assert.equal(taken.status, 200, taken.text)
+    const lines = [`imp_${randomBytes(24).toString('hex')}`, held[0], held[1], `imp_${randomBytes(24).toString('hex')}`]
+    const file = join(dir, 'throttled.jsonl')
+    writeFileSync(file, lines.map((plaintext) => JSON.stringify({ plaintext })).join('\n') + '\n')
+
+    const run = await runCli(['keys', 'import', file], env)
+    assert.equal(run.code, 1, run.stderr)
+    assert.match(
+      run.stderr,
+      /too many imports were refused.*run the same command again in \d+ s: it resumes where it stopped/,
+    )
+    assert.doesNotMatch(run.stderr, /line 3: /, 'the line after the spent budget was not set aside')
+    const mine = await server.request('GET', '/v1/keys?limit=1', { token: await server.adminToken() })
+    assert.equal(mine.body.total, 2, 'only the member’s two keys: the throttled batch imported nothing')
   })
 })

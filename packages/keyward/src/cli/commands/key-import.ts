@@ -116,12 +116,14 @@ class ImportRun {
   /**
    * All or nothing per call: a 400 names the refused key (`keys[i]…`): it is set aside and the
    * rest sent again. Another refusal (403, 409) names none: the batch is halved until it does.
+   * A 401 or 429 stops the run.
    */
   private async sendAll(batch: Pending[]): Promise<void> {
     try {
       const r = await this.client.apiKeys.import(batch.map((p) => p.key))
       this.progress.add(r.imported, r.unchanged)
     } catch (e) {
+      if (isKeywardError(e) && e.status === 429) throw throttled(e.message, e.retryAfterS)
       if (!isKeywardError(e) || e.status < 400 || e.status >= 500 || e.status === 401) throw e
       const index = refusedIndex(e.details)
       if (index !== null && index < batch.length) {
@@ -135,6 +137,15 @@ class ImportRun {
       await this.sendAll(batch.slice(half))
     }
   }
+}
+
+/**
+ * A 429 (the owner's imports were refused too often: `KEYWARD_IMPORT_REFUSALS_PER_HOUR`) stops the run
+ * rather than setting keys aside that were never judged; the state file resumes at this batch.
+ */
+function throttled(message: string, retryAfterS: number | undefined): Error {
+  const wait = retryAfterS === undefined ? 'later' : `in ${retryAfterS} s`
+  return new Error(`${message} (run the same command again ${wait}: it resumes where it stopped)`)
 }
 
 /** The index in `keys[i]…` of a 400's first field, or null. */

@@ -10,6 +10,7 @@ import type { NewApiKeyRow } from '../../store/schema.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { type RequestContext, producerOf } from '../context.js'
 import { type ImportKeyInput, importedHash } from './import-input.js'
+import type { ImportRefusals } from './import-refusals.js'
 import { boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-input.js'
 import type { KeyService } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
@@ -36,6 +37,7 @@ export class KeyImporter {
     private readonly cache: VerifyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly refusals: ImportRefusals,
   ) {}
 
   async import(ctx: RequestContext, items: readonly ImportKeyInput[], source: string | null): Promise<ImportResult> {
@@ -47,6 +49,40 @@ export class KeyImporter {
     const rows: NewApiKeyRow[] = []
     for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
     refuseDuplicates(rows)
+    const result = await this.refusable(ctx, () => this.write(rows))
+    await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
+      imported: result.imported,
+      unchanged: result.unchanged,
+      ...(source && { source }),
+    })
+    return result
+  }
+
+  /**
+   * `write`, under the caller's owner's budget of refusals (`ImportRefusals`): reserved before any
+   * secret is looked up, given back unless the call is refused for a secret in use, which is audited
+   * (`key.import_refused`, naming the item, never the secret).
+   */
+  private async refusable(ctx: RequestContext, write: () => Promise<ImportResult>): Promise<ImportResult> {
+    const owner = ctx.principal.owner.actorId
+    await this.refusals.reserve(owner)
+    let refused = false
+    try {
+      return await write()
+    } catch (e) {
+      if (e instanceof KeywardError && secretRefusals.has(e)) {
+        refused = true
+        await this.audit.record(ctx, 'key.import_refused', importTarget(owner), { item: fieldOf(e) })
+      }
+      throw e
+    } finally {
+      // A lost give-back (the shared store away) costs the owner one refusal of its budget, not the import.
+      if (!refused) await this.refusals.giveBack(owner).catch(() => {})
+    }
+  }
+
+  /** The lookups and the insert of validated rows: which are new, which were imported before. */
+  private async write(rows: NewApiKeyRow[]): Promise<ImportResult> {
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
@@ -57,7 +93,7 @@ export class KeyImporter {
     await this.refuseTakenNames(fresh)
     const ids = fresh.length === 0 ? [] : await this.insert(fresh)
     const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
-    const result: ImportResult = {
+    return {
       imported: fresh.length,
       unchanged: rows.length - fresh.length,
       keys: rows.map((r, index) =>
@@ -66,13 +102,6 @@ export class KeyImporter {
           : { index, id: ownHash.get(r) ?? existing.get(keyOf(r))!, status: 'unchanged' },
       ),
     }
-    await this.audit.record(
-      ctx,
-      'key.import',
-      { type: 'api_key', id: null, ownerActorId: ctx.principal.owner.actorId },
-      { imported: result.imported, unchanged: result.unchanged, ...(source && { source }) },
-    )
-    return result
   }
 
   /** The row of one item, or a 400 naming `keys[i].…` / a 403 when the importer lacks its rights. */
@@ -175,8 +204,18 @@ export class KeyImporter {
 function hashInUse(index: number | null): KeywardError {
   const field = index === null ? 'keys' : `keys[${index}]`
   const message = `${field}: this secret cannot be imported`
-  return new KeywardError('conflict', message, { details: [{ field, message }] })
+  const e = new KeywardError('conflict', message, { details: [{ field, message }] })
+  secretRefusals.add(e)
+  return e
 }
+
+/** The errors `hashInUse` made: the refusals that spend the owner's budget (`ImportRefusals`). */
+const secretRefusals = new WeakSet<KeywardError>()
+
+const fieldOf = (e: KeywardError) => (e.details as { field: string }[])[0]!.field
+
+/** What an import's audit events are about: keys of the caller's owner, none in particular. */
+const importTarget = (ownerActorId: number) => ({ type: 'api_key' as const, id: null, ownerActorId })
 
 /**
  * What one call already resolved, so keys sharing an owner or an identity cost one lookup per

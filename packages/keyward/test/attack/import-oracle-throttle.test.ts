@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { STORES, TestServer } from '../helpers.js'
+
+const foreign = () => `uk_${randomBytes(24).toString('base64url')}`
+const BUDGET = 3
+
+/**
+ * A refused import still tells its caller that a secret is taken somewhere (hashes are global), so a
+ * caller with `keys:write` could test guessable secrets at 1,000 per call, unthrottled, where the verify
+ * endpoint spends a budget per unknown key. Refusals now spend a per-owner budget
+ * (`KEYWARD_IMPORT_REFUSALS_PER_HOUR`): once it is spent, every import of that owner is a 429 before any
+ * secret is looked up, so the answer no longer depends on what exists. Imports that succeed cost nothing.
+ */
+for (const store of STORES) {
+  describe(`attack: guessing secrets through import refusals (${store})`, () => {
+    let s: TestServer
+    let admin: string
+    let victim: { id: number; token: string }
+    let attacker: { id: number; token: string }
+    const importKeys = (token: string, keys: unknown[]) =>
+      s.request('POST', '/v1/keys/import', { token, body: { keys } })
+    before(async () => {
+      s = await TestServer.start(store, { env: { KEYWARD_IMPORT_REFUSALS_PER_HOUR: String(BUDGET) } })
+      admin = await s.adminToken()
+      victim = await s.member(`victim${randomBytes(3).toString('hex')}`, admin)
+      attacker = await s.member(`attacker${randomBytes(3).toString('hex')}`, admin)
+    })
+    after(() => s.close())
+
+    it('stops answering an owner whose refusals spent the budget, whether the secret exists or not', async () => {
+      const held = foreign()
+      assert.equal((await importKeys(victim.token, [{ plaintext: held }])).status, 200)
+      for (let i = 0; i < BUDGET; i++) {
+        const probe = await importKeys(attacker.token, [{ plaintext: foreign() }, { plaintext: held }])
+        assert.equal(probe.status, 409, probe.text)
+      }
+      const spent = await importKeys(attacker.token, [{ plaintext: held }])
+      assert.equal(spent.status, 429, spent.text)
+      assert.equal(spent.body.error.code, 'rate_limited')
+      assert.ok(Number(spent.headers['retry-after']) > 0, 'says when to come back')
+      const unheld = await importKeys(attacker.token, [{ plaintext: foreign() }])
+      assert.deepEqual(
+        { status: unheld.status, code: unheld.body.error?.code },
+        { status: 429, code: 'rate_limited' },
+        'a secret nobody holds gets the same answer: nothing was looked up',
+      )
+      assert.equal((await s.request('GET', '/v1/keys', { token: attacker.token })).body.total, 0, 'all or nothing')
+    })
+
+    it('records each refusal in the audit log, naming the caller and the item, never the secret', async () => {
+      const events = await s.request('GET', `/v1/audit?action=key.import_refused`, { token: admin })
+      assert.equal(events.status, 200, events.text)
+      const refusals = events.body.events as { actor_id: number; details: unknown }[]
+      assert.equal(refusals.length, BUDGET, 'one per refused call; the 429s are not refusals')
+      assert.equal(new Set(refusals.map((e) => e.actor_id)).size, 1, 'all the attacker’s')
+      for (const e of refusals) assert.deepEqual(e.details, { item: 'keys[1]' })
+      assert.doesNotMatch(events.text, /uk_/, 'no secret in the audit log')
+    })
+
+    it('never throttles imports that succeed, and keeps each owner’s budget its own', async () => {
+      for (let i = 0; i < BUDGET + 2; i++) {
+        const r = await importKeys(victim.token, [{ plaintext: foreign() }])
+        assert.equal(r.status, 200, r.text)
+      }
+    })
+  })
+}
