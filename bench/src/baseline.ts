@@ -22,9 +22,12 @@ export class ShaMapBaseline {
     this.known = new Map(keys.map((k, i) => [digest(k), { id: i + 1 }]))
   }
 
-  lookup(key: string): void {
+  /** The entry, as a verifier answers one (the awaited loop resolves its promise with it). */
+  lookup(key: string): { id: number } | undefined {
     this.lookups++
-    if (this.known.get(this.digest(key)) !== undefined) this.found++
+    const entry = this.known.get(this.digest(key))
+    if (entry !== undefined) this.found++
+    return entry
   }
 
   /**

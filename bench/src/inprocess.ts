@@ -103,10 +103,8 @@ const summary = (ratios: number[]): Ratio => ({
   min: Math.min(...ratios),
   max: Math.max(...ratios),
 })
-/** Indexes in `inProcess`'s loops: the awaited verify is also compared with the awaited baseline. */
-const AWAITED_BASELINE = 1
-const AWAITED_VERIFY = 2
-type Loop = { loop: string; run: (next: Next, ms: number) => Promise<Measured> }
+/** `awaited`: the awaited pair, whose verifier is also compared with its baseline (a diagnostic). */
+type Loop = { loop: string; awaited?: 'baseline' | 'verifier'; run: (next: Next, ms: number) => Promise<Measured> }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
@@ -144,10 +142,12 @@ export async function inProcess(
         // The awaited row's shape on the baseline's side: the same lookup answered through a resolved
         // promise that the loop awaits, so the two awaited rows differ only in the verifier's own work.
         loop: 'sha256 + Map, answered in a promise (awaited)',
+        awaited: 'baseline',
         run: async (next, t) => ({ opsPerS: await opsPerSecond(t, () => Promise.resolve(baseline.lookup(next()))) }),
       },
       {
         loop: '`createVerifier().verify` (awaited)',
+        awaited: 'verifier',
         run: async (next, t) => ({ opsPerS: await opsPerSecond(t, () => v.verify(next())) }),
       },
       { loop: '`verifySync`, else `await verify`', run: (next, t) => syncFirstLoop(v, next, t) },
@@ -156,8 +156,14 @@ export async function inProcess(
     for (const [name, w] of Object.entries(workloads)) {
       const next = predrawn(w)
       const runs: Measured[][] = loops.map(() => [])
+      // Each round starts one loop later, so no loop always follows the same one (a verifier's
+      // pending usage flush lands in whichever loop runs next).
       for (let r = 0; r < rounds; r++)
-        for (const [i, l] of loops.entries()) runs[i]!.push(await l.run(next, ms / rounds))
+        for (let k = 0; k < loops.length; k++) {
+          const i = (k + r) % loops.length
+          runs[i]!.push(await loops[i]!.run(next, ms / rounds))
+        }
+      const awaitedBase = runs[loops.findIndex((l) => l.awaited === 'baseline')]!
       baseline.check(name, w.keys)
       for (const [i, l] of loops.entries()) {
         const measured = runs[i]!
@@ -169,7 +175,7 @@ export async function inProcess(
           opsPerS: median(measured.map((m) => m.opsPerS)),
           ...(shares.length > 0 && { syncShare: median(shares) }),
           ...(i > 0 && { ratio: over(runs[0]!) }),
-          ...(i === AWAITED_VERIFY && { awaitedRatio: over(runs[AWAITED_BASELINE]!) }),
+          ...(l.awaited === 'verifier' && { awaitedRatio: over(awaitedBase) }),
         })
       }
     }
