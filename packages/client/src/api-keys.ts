@@ -143,7 +143,8 @@ export class ApiKeys {
    * Brings keys made elsewhere (1 to 1,000 per call; all or none): by plaintext or by hash.
    * Idempotent on `external_id`, and on the secret for the same owner (a re-run answers `unchanged`);
    * a secret held by any other key is a 409 naming only `keys[i]`. Each key is checked like a created one.
-   * Such refusals spend the owner's hourly budget: once spent, a 429 (`KeywardError.retryAfterS` says when).
+   * Such refusals spend the caller's person's hourly budget: once spent, a 429 (`KeywardError.retryAfterS` says
+   * when); more than 4 imports of one person at once are a 429 too.
    */
   import(keys: ImportKeyInput[]): Promise<ImportResult> {
     return this.http.request<ImportResult>('POST', '/v1/keys/import', { body: { keys } })

@@ -100,3 +100,25 @@ export async function hashesInUse(db: Kysely<Database>, hashes: readonly string[
   }
   return found
 }
+
+/** Keys followed back through `created_by_key_id` at most (a chain is as long as keys made by keys). */
+const MAKER_DEPTH = 16
+
+/**
+ * The user who made key `keyId`, directly or through keys it made (an organization key made by an
+ * organization key made in a member's session): the nearest `created_by_actor_id` along the
+ * `created_by_key_id` chain that is a user's actor. Null when the chain ends without one (a deleted
+ * link, or made by no person).
+ */
+export async function makerUserOf(db: Kysely<Database>, keyId: number): Promise<number | null> {
+  const r = await sql<{ id: number }>`
+    with recursive chain (made_by_key, made_by_actor, depth) as (
+      select created_by_key_id, created_by_actor_id, 0 from api_key where id = ${keyId}
+      union all
+      select k.created_by_key_id, k.created_by_actor_id, c.depth + 1
+        from api_key k join chain c on k.id = c.made_by_key
+       where c.depth < ${MAKER_DEPTH}
+    )
+    select u.id from chain join "user" u on u.actor_id = chain.made_by_actor order by chain.depth limit 1`.execute(db)
+  return r.rows[0]?.id ?? null
+}

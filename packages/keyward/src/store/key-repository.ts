@@ -18,7 +18,7 @@ import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.j
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
-import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames } from './import-lookups.js'
+import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { consumeCredits } from './credits.js'
 
@@ -271,6 +271,11 @@ export class KeyRepository {
   /** Which of `hashes` a key already holds, current or pre-roll (`import-lookups.ts`). */
   hashesInUse(hashes: readonly string[]): Promise<Map<string, HashHolder>> {
     return hashesInUse(this.db, hashes)
+  }
+
+  /** The user who made a key, directly or through keys it made (`makerUserOf`), or null. */
+  makerUserOf(keyId: number): Promise<number | null> {
+    return makerUserOf(this.db, keyId)
   }
 
   /** Which of these (owner actor, name) pairs name a live user key, as `actorId:name` (`liveUserKeyNames`). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { IMPORTS_AT_ONCE } from '../../src/services/keys/import-refusals.js'
 import { STORES, TestServer } from '../helpers.js'
 
 const foreign = () => `uk_${randomBytes(24).toString('base64url')}`
@@ -59,11 +60,39 @@ for (const store of STORES) {
       assert.doesNotMatch(events.text, /uk_/, 'no secret in the audit log')
     })
 
-    it('never throttles imports that succeed, and keeps each owner’s budget its own', async () => {
+    it('charges the person, not the credential: an organization key they made shares their spent budget', async () => {
+      const handle = `att-${randomBytes(3).toString('hex')}`
+      const org = await s.request('POST', '/v1/organizations', {
+        token: attacker.token,
+        body: { name: handle, handle },
+      })
+      assert.equal(org.status, 201, org.text)
+      const orgKey = await s.request('POST', '/v1/keys', {
+        token: attacker.token,
+        body: { name: 'importer', owner: { kind: 'organization', id: org.body.id }, scopes: ['keys:write'] },
+      })
+      assert.equal(orgKey.status, 201, orgKey.text)
+      const probe = await importKeys(orgKey.body.key, [{ plaintext: foreign(), scopes: ['keys:write'] }])
+      assert.equal(probe.status, 429, `a fresh owner is no fresh budget: ${probe.text}`)
+    })
+
+    it('never charges imports that succeed, run at once or one by one, and keeps each person’s budget their own', async () => {
+      const atOnce = await Promise.all(
+        Array.from({ length: 3 * IMPORTS_AT_ONCE }, () => importKeys(victim.token, [{ plaintext: foreign() }])),
+      )
+      for (const r of atOnce)
+        assert.ok(r.status === 200 || (r.status === 429 && /at once/.test(r.body.error.message)), r.text)
+      assert.ok(atOnce.filter((r) => r.status === 200).length >= IMPORTS_AT_ONCE)
       for (let i = 0; i < BUDGET + 2; i++) {
         const r = await importKeys(victim.token, [{ plaintext: foreign() }])
         assert.equal(r.status, 200, r.text)
       }
+      const held = foreign()
+      assert.equal((await importKeys(attacker.token, [])).status, 400) // (the attacker's state is not the victim's)
+      assert.equal((await importKeys(admin, [{ plaintext: held }])).status, 200)
+      for (let i = 0; i < BUDGET; i++)
+        assert.equal((await importKeys(victim.token, [{ plaintext: held }])).status, 409, 'the whole budget is left')
+      assert.equal((await importKeys(victim.token, [{ plaintext: held }])).status, 429)
     })
   })
 }

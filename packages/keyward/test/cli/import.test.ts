@@ -104,5 +104,30 @@ describe('keyward keys import, throttled', () => {
     assert.doesNotMatch(run.stderr, /line 3: /, 'the line after the spent budget was not set aside')
     const mine = await server.request('GET', '/v1/keys?limit=1', { token: await server.adminToken() })
     assert.equal(mine.body.total, 2, 'only the member’s two keys: the throttled batch imported nothing')
+    const state = JSON.parse(readFileSync(`${file}.import-state`, 'utf8'))
+    assert.deepEqual(
+      { line: state.line, setAside: state.rejected_lines.map((r: { line: number }) => r.line) },
+      { line: 0, setAside: [2] },
+      'resumes at the batch, and remembers the line it set aside',
+    )
+
+    // The next run (here against a fresh server, where nothing is held) skips line 2 rather than
+    // spending a refusal on it again, and imports the rest.
+    const fresh = await TestServer.start('sqlite')
+    try {
+      const env2 = { ...env, KEYWARD_URL: await fresh.listen() }
+      await expectSuccess(() => env2).ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+      const resumed = await runCli(['keys', 'import', file, '--json'], env2)
+      assert.equal(resumed.code, 1, 'line 2 stays rejected')
+      const summary = JSON.parse(resumed.stdout)
+      assert.deepEqual(
+        { imported: summary.imported, rejected: summary.rejected_lines.map((r: { line: number }) => r.line) },
+        { imported: 3, rejected: [2] },
+      )
+      const there = await fresh.request('GET', '/v1/keys?limit=1', { token: await fresh.adminToken() })
+      assert.equal(there.body.total, 3, 'line 2 was not sent')
+    } finally {
+      await fresh.close()
+    }
   })
 })

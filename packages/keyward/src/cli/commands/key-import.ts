@@ -77,15 +77,21 @@ class ImportRun {
     private readonly save: (s: Omit<ResumeState, 'size'>) => void,
   ) {}
 
+  /** Where the last accepted batch ended: a failed batch's state resumes here. */
+  private at = { offset: 0, line: 0 }
+
   async file(path: string, from: ResumeState | null, batchSize: number): Promise<void> {
     let offset = from?.offset ?? 0
     let line = from?.line ?? 0
+    this.at = { offset, line }
+    // Lines an interrupted batch set aside were judged: sending them again would be refused again.
+    const setAside = new Set((from?.rejected_lines ?? []).filter((r) => r.line > line).map((r) => r.line))
     let batch: Pending[] = []
     const lines = createInterface({ input: createReadStream(path, { start: offset }), crlfDelay: Infinity })
     for await (const text of lines) {
       line++
       offset += Buffer.byteLength(text) + 1
-      const key = this.parseLine(text, line)
+      const key = setAside.has(line) ? null : this.parseLine(text, line)
       if (key) batch.push({ line, key })
       if (batch.length < batchSize) continue
       await this.send(batch, offset, line)
@@ -106,9 +112,24 @@ class ImportRun {
     return null
   }
 
-  /** Sends a batch (setting refused keys aside), then records the position. */
+  /**
+   * Sends a batch (setting refused keys aside), then records the position. A batch that fails (a
+   * 429, the server gone) is resumed from its start, but what it set aside is recorded, so the next
+   * run skips those lines: sending them again spent a new hour's refusals on the same keys and
+   * never got past them (found by an attacker).
+   */
   private async send(batch: Pending[], offset: number, line: number): Promise<void> {
-    if (batch.length > 0) await this.sendAll(batch)
+    const before = { ...this.progress.tally }
+    const setAsideBefore = this.progress.rejectedLines.length
+    try {
+      if (batch.length > 0) await this.sendAll(batch)
+    } catch (e) {
+      const rejected = this.progress.rejectedLines
+      const tally = { ...before, rejected: before.rejected + rejected.length - setAsideBefore }
+      this.save({ ...this.at, tally, rejected_lines: rejected })
+      throw e
+    }
+    this.at = { offset, line }
     this.progress.at(offset)
     this.save({ offset, line, tally: this.progress.tally, rejected_lines: this.progress.rejectedLines })
   }

@@ -59,26 +59,33 @@ export class KeyImporter {
   }
 
   /**
-   * `write`, under the caller's owner's budget of refusals (`ImportRefusals`): reserved before any
-   * secret is looked up, given back unless the call is refused for a secret in use, which is audited
+   * `write`, under the budget of refusals of the person behind the caller (`ImportRefusals`),
+   * checked before any secret is looked up; a refusal for a secret in use is counted and audited
    * (`key.import_refused`, naming the item, never the secret).
    */
   private async refusable(ctx: RequestContext, write: () => Promise<ImportResult>): Promise<ImportResult> {
-    const owner = ctx.principal.owner.actorId
-    await this.refusals.reserve(owner)
-    let refused = false
     try {
-      return await write()
+      return await this.refusals.guard(await this.personOf(ctx), write, isSecretRefusal)
     } catch (e) {
-      if (e instanceof KeywardError && secretRefusals.has(e)) {
-        refused = true
-        await this.audit.record(ctx, 'key.import_refused', importTarget(owner), { item: fieldOf(e) })
+      if (isSecretRefusal(e)) {
+        const target = importTarget(ctx.principal.owner.actorId)
+        await this.audit.record(ctx, 'key.import_refused', target, { item: fieldOf(e) })
       }
       throw e
-    } finally {
-      // A lost give-back (the shared store away) costs the owner one refusal of its budget, not the import.
-      if (!refused) await this.refusals.giveBack(owner).catch(() => {})
     }
+  }
+
+  /**
+   * Whose budget an import spends: a person's, not a credential owner's, since a member can make
+   * applications, devices and organizations at will, each with keys (an attacker multiplied the budget
+   * so, and spent an organization's for all its members). The user of a user, application or device
+   * owner; for an organization's key, the user who made it (through the keys that made it); else the owner.
+   */
+  private async personOf(ctx: RequestContext): Promise<string> {
+    const { owner, keyId } = ctx.principal
+    if (owner.userId > 0) return `user:${owner.userId}`
+    const maker = keyId === null ? null : await this.repo.makerUserOf(keyId)
+    return maker === null ? `actor:${owner.actorId}` : `user:${maker}`
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
@@ -211,6 +218,8 @@ function hashInUse(index: number | null): KeywardError {
 
 /** The errors `hashInUse` made: the refusals that spend the owner's budget (`ImportRefusals`). */
 const secretRefusals = new WeakSet<KeywardError>()
+
+const isSecretRefusal = (e: unknown): e is KeywardError => e instanceof KeywardError && secretRefusals.has(e)
 
 const fieldOf = (e: KeywardError) => (e.details as { field: string }[])[0]!.field
 
