@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { IMPORTS_AT_ONCE } from '../../src/services/keys/import-refusals.js'
 import { STORES, TestServer } from '../helpers.js'
+import { backendEnv } from '../scale/cluster.js'
 
 const foreign = () => `uk_${randomBytes(24).toString('base64url')}`
 const BUDGET = 3
@@ -10,12 +11,20 @@ const BUDGET = 3
 /**
  * A refused import still tells its caller that a secret is taken somewhere (hashes are global), so a
  * caller with `keys:write` could test guessable secrets at 1,000 per call, unthrottled, where the verify
- * endpoint spends a budget per unknown key. Refusals now spend a per-owner budget
- * (`KEYWARD_IMPORT_REFUSALS_PER_HOUR`): once it is spent, every import of that owner is a 429 before any
+ * endpoint spends a budget per unknown key. Refusals now spend a per-person budget
+ * (`KEYWARD_IMPORT_REFUSALS_PER_HOUR`): once it is spent, every import of that person is a 429 before any
  * secret is looked up, so the answer no longer depends on what exists. Imports that succeed cost nothing.
  */
-for (const store of STORES) {
-  describe(`attack: guessing secrets through import refusals (${store})`, () => {
+/** Each store with its default limiter store (memory on SQLite, PostgreSQL), and PostgreSQL with Redis's. */
+const SETUPS = [
+  ...STORES.map((store) => ({ store, name: store, env: {} })),
+  ...(STORES.includes('postgres') && process.env.KEYWARD_TEST_REDIS_URL
+    ? [{ store: 'postgres' as const, name: 'postgres, Redis limiter', env: backendEnv('redis', `imp${Date.now()}:`) }]
+    : []),
+]
+
+for (const { store, name, env } of SETUPS) {
+  describe(`attack: guessing secrets through import refusals (${name})`, () => {
     let s: TestServer
     let admin: string
     let victim: { id: number; token: string }
@@ -23,7 +32,7 @@ for (const store of STORES) {
     const importKeys = (token: string, keys: unknown[]) =>
       s.request('POST', '/v1/keys/import', { token, body: { keys } })
     before(async () => {
-      s = await TestServer.start(store, { env: { KEYWARD_IMPORT_REFUSALS_PER_HOUR: String(BUDGET) } })
+      s = await TestServer.start(store, { env: { ...env, KEYWARD_IMPORT_REFUSALS_PER_HOUR: String(BUDGET) } })
       admin = await s.adminToken()
       victim = await s.member(`victim${randomBytes(3).toString('hex')}`, admin)
       attacker = await s.member(`attacker${randomBytes(3).toString('hex')}`, admin)
