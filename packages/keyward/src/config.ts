@@ -24,10 +24,11 @@ export interface Config {
   readonly unknownKeyRatePerS: number
   readonly unknownKeyBurst: number
   /**
-   * Imports refused because a secret is in use, per owner and hour, in the shared limiter store: a
-   * refusal says a secret exists somewhere, so it is spent like the verify budget. 0: unlimited.
+   * Secrets a caller chose (an import, a balena device key) refused because a key holds them, per
+   * person and hour, in the shared limiter store: a refusal says a secret exists somewhere, so it
+   * is spent like the verify budget (`ChosenSecrets`). 0: unlimited.
    */
-  readonly importRefusalsPerHour: number
+  readonly secretRefusalsPerHour: number
   /** How often batched `last_used_at` writes are flushed. */
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
@@ -231,9 +232,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     negativeCacheTtlMs: int('KEYWARD_NEGATIVE_CACHE_TTL_MS', env.KEYWARD_NEGATIVE_CACHE_TTL_MS, 5_000, 0, 3_600_000),
     unknownKeyRatePerS: int('KEYWARD_UNKNOWN_KEY_RATE', env.KEYWARD_UNKNOWN_KEY_RATE, 100, 0, 1_000_000),
     unknownKeyBurst: int('KEYWARD_UNKNOWN_KEY_BURST', env.KEYWARD_UNKNOWN_KEY_BURST, 1_000, 1, 10_000_000),
-    importRefusalsPerHour: int(
-      'KEYWARD_IMPORT_REFUSALS_PER_HOUR',
-      env.KEYWARD_IMPORT_REFUSALS_PER_HOUR,
+    secretRefusalsPerHour: int(
+      'KEYWARD_SECRET_REFUSALS_PER_HOUR',
+      env.KEYWARD_SECRET_REFUSALS_PER_HOUR,
       100,
       0,
       1_000_000,

@@ -51,7 +51,7 @@ export function AuditPage() {
               'key.revoke',
               'key.delete',
               'key.import',
-              'key.import_refused',
+              'key.secret_refused',
               'auth.login',
               'auth.login_failed',
               'auth.logout',

@@ -26,7 +26,7 @@ import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { UsageService } from './keys/usage-service.js'
 import { KeyImporter } from './keys/key-import.js'
-import { ImportRefusals } from './keys/import-refusals.js'
+import { ChosenSecrets } from './keys/chosen-secrets.js'
 import { UserService } from './auth/user-service.js'
 import { UserLifecycle } from './auth/user-lifecycle.js'
 import { UserLifecycleRepository } from '../store/user-lifecycle-repository.js'
@@ -165,7 +165,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   )
   sweeper.start()
   const identityAccess = new IdentityAccess(identityRepo, actors)
-  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess)
+  const chosen = new ChosenSecrets(limiter, config.secretRefusalsPerHour, keyRepo, auditLog)
+  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess, chosen)
   const owners = new OwnerService(actors, auditLog, clock, orgDirectory)
   const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
   const users = new UserService(actors, keyRepo, auditLog, clock, hasher)
@@ -197,14 +198,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
     keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
-    keyImport: new KeyImporter(
-      keys,
-      keyRepo,
-      cache,
-      auditLog,
-      clock,
-      new ImportRefusals(limiter, config.importRefusalsPerHour),
-    ),
+    keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock, chosen),
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     users,
@@ -212,7 +206,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     owners,
     orgs,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
-    deviceRegistration: new DeviceRegistration(owners, keys, verifier),
+    deviceRegistration: new DeviceRegistration(owners, keys, verifier, chosen),
     leaks: new LeakResponse(
       keyRepo,
       keys,

@@ -101,8 +101,8 @@ export async function hashesInUse(db: Kysely<Database>, hashes: readonly string[
   return found
 }
 
-/** Keys followed back through `created_by_key_id` at most (a chain is as long as keys made by keys). */
-const MAKER_DEPTH = 16
+/** Keys followed back through `created_by_key_id` at most (a chain is as long as keys made by keys); past it, null. */
+const MAKER_DEPTH = 64
 
 /**
  * The user who made key `keyId`, directly or through keys it made (an organization key made by an

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { IMPORTS_AT_ONCE } from '../../src/services/keys/import-refusals.js'
+import { CHOSEN_AT_ONCE } from '../../src/services/keys/chosen-secrets.js'
 import { STORES, TestServer } from '../helpers.js'
 import { backendEnv } from '../scale/cluster.js'
 
@@ -12,7 +12,7 @@ const BUDGET = 3
  * A refused import still tells its caller that a secret is taken somewhere (hashes are global), so a
  * caller with `keys:write` could test guessable secrets at 1,000 per call, unthrottled, where the verify
  * endpoint spends a budget per unknown key. Refusals now spend a per-person budget
- * (`KEYWARD_IMPORT_REFUSALS_PER_HOUR`): once it is spent, every import of that person is a 429 before any
+ * (`KEYWARD_SECRET_REFUSALS_PER_HOUR`): once it is spent, every import of that person is a 429 before any
  * secret is looked up, so the answer no longer depends on what exists. Imports that succeed cost nothing.
  */
 /** Each store with its default limiter store (memory on SQLite, PostgreSQL), and PostgreSQL with Redis's. */
@@ -32,7 +32,7 @@ for (const { store, name, env } of SETUPS) {
     const importKeys = (token: string, keys: unknown[]) =>
       s.request('POST', '/v1/keys/import', { token, body: { keys } })
     before(async () => {
-      s = await TestServer.start(store, { env: { ...env, KEYWARD_IMPORT_REFUSALS_PER_HOUR: String(BUDGET) } })
+      s = await TestServer.start(store, { env: { ...env, KEYWARD_SECRET_REFUSALS_PER_HOUR: String(BUDGET) } })
       admin = await s.adminToken()
       victim = await s.member(`victim${randomBytes(3).toString('hex')}`, admin)
       attacker = await s.member(`attacker${randomBytes(3).toString('hex')}`, admin)
@@ -60,12 +60,12 @@ for (const { store, name, env } of SETUPS) {
     })
 
     it('records each refusal in the audit log, naming the caller and the item, never the secret', async () => {
-      const events = await s.request('GET', `/v1/audit?action=key.import_refused`, { token: admin })
+      const events = await s.request('GET', `/v1/audit?action=key.secret_refused`, { token: admin })
       assert.equal(events.status, 200, events.text)
       const refusals = events.body.events as { actor_id: number; details: unknown }[]
       assert.equal(refusals.length, BUDGET, 'one per refused call; the 429s are not refusals')
       assert.equal(new Set(refusals.map((e) => e.actor_id)).size, 1, 'all the attacker’s')
-      for (const e of refusals) assert.deepEqual(e.details, { item: 'keys[1]' })
+      for (const e of refusals) assert.deepEqual(e.details, { via: 'import', item: 'keys[1]' })
       assert.doesNotMatch(events.text, /uk_/, 'no secret in the audit log')
     })
 
@@ -87,11 +87,11 @@ for (const { store, name, env } of SETUPS) {
 
     it('never charges imports that succeed, run at once or one by one, and keeps each person’s budget their own', async () => {
       const atOnce = await Promise.all(
-        Array.from({ length: 3 * IMPORTS_AT_ONCE }, () => importKeys(victim.token, [{ plaintext: foreign() }])),
+        Array.from({ length: 3 * CHOSEN_AT_ONCE }, () => importKeys(victim.token, [{ plaintext: foreign() }])),
       )
       for (const r of atOnce)
         assert.ok(r.status === 200 || (r.status === 429 && /at once/.test(r.body.error.message)), r.text)
-      assert.ok(atOnce.filter((r) => r.status === 200).length >= IMPORTS_AT_ONCE)
+      assert.ok(atOnce.filter((r) => r.status === 200).length >= CHOSEN_AT_ONCE)
       for (let i = 0; i < BUDGET + 2; i++) {
         const r = await importKeys(victim.token, [{ plaintext: foreign() }])
         assert.equal(r.status, 200, r.text)

@@ -80,7 +80,7 @@ describe('keyward keys import <file.jsonl>', () => {
 
 /** An owner whose imports were refused too often (a 429) stops the run: nothing is set aside unjudged. */
 describe('keyward keys import, throttled', () => {
-  const t = signedInCli({ KEYWARD_IMPORT_REFUSALS_PER_HOUR: '1' })
+  const t = signedInCli({ KEYWARD_SECRET_REFUSALS_PER_HOUR: '1' })
 
   test('stops with how to resume once the refusals are spent, and imports nothing of that batch', async () => {
     const { server, env, dir } = t
@@ -99,7 +99,7 @@ describe('keyward keys import, throttled', () => {
     assert.equal(run.code, 1, run.stderr)
     assert.match(
       run.stderr,
-      /too many imports were refused.*run the same command again in \d+ s: it resumes where it stopped/,
+      /too many secrets were refused.*run the same command again in \d+ s: it resumes where it stopped/,
     )
     assert.doesNotMatch(run.stderr, /line 3: /, 'the line after the spent budget was not set aside')
     const mine = await server.request('GET', '/v1/keys?limit=1', { token: await server.adminToken() })

@@ -161,7 +161,7 @@ class ImportRun {
 }
 
 /**
- * A 429 (the owner's imports were refused too often: `KEYWARD_IMPORT_REFUSALS_PER_HOUR`) stops the run
+ * A 429 (this person's secrets were refused too often: `KEYWARD_SECRET_REFUSALS_PER_HOUR`) stops the run
  * rather than setting keys aside that were never judged; the state file resumes at this batch.
  */
 function throttled(message: string, retryAfterS: number | undefined): Error {

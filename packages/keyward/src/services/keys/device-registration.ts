@@ -5,6 +5,7 @@ import type { RequestContext } from '../context.js'
 import type { KeyService } from './key-service.js'
 import type { OwnerService } from '../auth/owner-service.js'
 import type { Verifier } from './verifier.js'
+import { type ChosenSecrets, secretInUse } from './chosen-secrets.js'
 
 export interface RegisterDeviceInput {
   applicationId: number
@@ -28,6 +29,7 @@ export class DeviceRegistration {
     private readonly owners: OwnerService,
     private readonly keys: KeyService,
     private readonly verifier: Verifier,
+    private readonly chosen: ChosenSecrets,
   ) {}
 
   async register(ctx: RequestContext, input: RegisterDeviceInput): Promise<{ device: Device; key: string }> {
@@ -40,18 +42,27 @@ export class DeviceRegistration {
     const uuid = input.uuid.toLowerCase()
     if (!UUID.test(uuid)) throw invalid('uuid must be 32 or 62 hexadecimal characters', { field: 'uuid' })
     if (input.deviceType.trim() === '') throw invalid('device_type is required', { field: 'device_type' })
-    if (input.apiKey !== undefined) {
-      if (classifyKey(input.apiKey).kind === 'malformed')
-        throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
-      if (await this.verifier.lookup(input.apiKey))
-        throw new KeywardError('conflict', 'this device key is already in use', { details: { field: 'api_key' } })
-    }
-    // Two writes in two repositories: when the key cannot be stored (a scope the
-    // provisioning key lacks, a concurrent registration with the same secret, a
-    // database failure), the device is removed again so no keyless device remains.
-    const device = await this.owners.createDevice(ctx, { application_id: input.applicationId, uuid }, p.keyId)
+    const apiKey = input.apiKey
+    if (apiKey === undefined) return this.create(ctx, input.applicationId, uuid, undefined)
+    if (classifyKey(apiKey).kind === 'malformed')
+      throw invalid('api_key must be at least 32 characters without spaces', { field: 'api_key' })
+    // "Already in use" tells that a secret is held: the device's own key spends its maker's budget.
+    return this.chosen.guard(ctx, 'registration', async () => {
+      if (await this.verifier.lookup(apiKey))
+        throw secretInUse('this device key is already in use', { field: 'api_key' })
+      return this.create(ctx, input.applicationId, uuid, apiKey)
+    })
+  }
+
+  /**
+   * Two writes in two repositories: when the key cannot be stored (a scope the provisioning key
+   * lacks, a concurrent registration with the same secret, a database failure), the device is
+   * removed again so no keyless device remains.
+   */
+  private async create(ctx: RequestContext, applicationId: number, uuid: string, apiKey: string | undefined) {
+    const device = await this.owners.createDevice(ctx, { application_id: applicationId, uuid }, ctx.principal.keyId)
     try {
-      return { device, key: await this.storeDeviceKey(ctx, device, input.apiKey) }
+      return { device, key: await this.storeDeviceKey(ctx, device, apiKey) }
     } catch (e) {
       // If even the undo fails (the database is gone), the original failure is what the caller must see.
       await this.owners

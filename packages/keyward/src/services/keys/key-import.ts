@@ -10,7 +10,7 @@ import type { NewApiKeyRow } from '../../store/schema.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { type RequestContext, producerOf } from '../context.js'
 import { type ImportKeyInput, importedHash } from './import-input.js'
-import type { ImportRefusals } from './import-refusals.js'
+import { type ChosenSecrets, secretInUse } from './chosen-secrets.js'
 import { boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-input.js'
 import type { KeyService } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
@@ -37,7 +37,7 @@ export class KeyImporter {
     private readonly cache: VerifyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    private readonly refusals: ImportRefusals,
+    private readonly chosen: ChosenSecrets,
   ) {}
 
   async import(ctx: RequestContext, items: readonly ImportKeyInput[], source: string | null): Promise<ImportResult> {
@@ -49,43 +49,13 @@ export class KeyImporter {
     const rows: NewApiKeyRow[] = []
     for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
     refuseDuplicates(rows)
-    const result = await this.refusable(ctx, () => this.write(rows))
+    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows))
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
       unchanged: result.unchanged,
       ...(source && { source }),
     })
     return result
-  }
-
-  /**
-   * `write`, under the budget of refusals of the person behind the caller (`ImportRefusals`),
-   * checked before any secret is looked up; a refusal for a secret in use is counted and audited
-   * (`key.import_refused`, naming the item, never the secret).
-   */
-  private async refusable(ctx: RequestContext, write: () => Promise<ImportResult>): Promise<ImportResult> {
-    try {
-      return await this.refusals.guard(await this.personOf(ctx), write, isSecretRefusal)
-    } catch (e) {
-      if (isSecretRefusal(e)) {
-        const target = importTarget(ctx.principal.owner.actorId)
-        await this.audit.record(ctx, 'key.import_refused', target, { item: fieldOf(e) })
-      }
-      throw e
-    }
-  }
-
-  /**
-   * Whose budget an import spends: a person's, not a credential owner's, since a member can make
-   * applications, devices and organizations at will, each with keys (an attacker multiplied the budget
-   * so, and spent an organization's for all its members). The user of a user, application or device
-   * owner; for an organization's key, the user who made it (through the keys that made it); else the owner.
-   */
-  private async personOf(ctx: RequestContext): Promise<string> {
-    const { owner, keyId } = ctx.principal
-    if (owner.userId > 0) return `user:${owner.userId}`
-    const maker = keyId === null ? null : await this.repo.makerUserOf(keyId)
-    return maker === null ? `actor:${owner.actorId}` : `user:${maker}`
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
@@ -211,19 +181,10 @@ export class KeyImporter {
 function hashInUse(index: number | null): KeywardError {
   const field = index === null ? 'keys' : `keys[${index}]`
   const message = `${field}: this secret cannot be imported`
-  const e = new KeywardError('conflict', message, { details: [{ field, message }] })
-  secretRefusals.add(e)
-  return e
+  return secretInUse(message, [{ field, message }])
 }
 
-/** The errors `hashInUse` made: the refusals that spend the owner's budget (`ImportRefusals`). */
-const secretRefusals = new WeakSet<KeywardError>()
-
-const isSecretRefusal = (e: unknown): e is KeywardError => e instanceof KeywardError && secretRefusals.has(e)
-
-const fieldOf = (e: KeywardError) => (e.details as { field: string }[])[0]!.field
-
-/** What an import's audit events are about: keys of the caller's owner, none in particular. */
+/** What an import's audit event is about: keys of the caller's owner, none in particular. */
 const importTarget = (ownerActorId: number) => ({ type: 'api_key' as const, id: null, ownerActorId })
 
 /**

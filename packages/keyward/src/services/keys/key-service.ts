@@ -31,6 +31,7 @@ import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
 import { type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from './verify-cache.js'
+import { type ChosenSecrets, type ChosenVia, secretInUse } from './chosen-secrets.js'
 import {
   type CreateKeyInput,
   type Derivation,
@@ -56,6 +57,7 @@ export class KeyService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly identities: IdentityAccess,
+    private readonly chosen: ChosenSecrets,
   ) {}
 
   /** Creates a key with a new random secret; the plaintext is returned here and never again. */
@@ -73,8 +75,18 @@ export class KeyService {
   }
 
   /**
+   * `insertKey` for a secret the caller chose (a balena device key given its secret): under the
+   * caller's person's budget of refusals, since "this key already exists" tells that a secret is
+   * held (`ChosenSecrets`).
+   */
+  insertChosen(ctx: RequestContext, input: CreateKeyInput, secret: string, via: ChosenVia): Promise<ApiKey> {
+    return this.chosen.guard(ctx, via, () => this.insertKey(ctx, input, secret))
+  }
+
+  /**
    * Stores a key whose secret was made elsewhere (a device-generated key, an import).
-   * Only its hash is kept.
+   * Only its hash is kept. A secret the caller chose goes through `insertChosen` or a
+   * `ChosenSecrets.guard` of its own.
    */
   async insertKey(
     ctx: RequestContext,
@@ -157,7 +169,7 @@ export class KeyService {
       if (isUniqueViolation(e))
         throw name !== null && (await this.keys.nameTaken(owner.actorId, name))
           ? nameConflict(name)
-          : new KeywardError('conflict', 'this key already exists')
+          : secretInUse('this key already exists')
       throw e
     }
   }

@@ -56,7 +56,7 @@ export class ODataService {
     // balena accepts a past expiryDate (the key is born expired); its SDK users rely on that.
     const asBalena = { ...input, allow_past_expiry: true }
     if (secret === undefined) return (await this.keys.create(ctx, asBalena)).key
-    await this.keys.insertKey(ctx, asBalena, secret)
+    await this.keys.insertChosen(ctx, asBalena, secret, 'device_key')
     return secret
   }
 
