@@ -74,5 +74,25 @@ for (const store of STORES) {
       assert.equal(orphan.status, 403, orphan.text)
       assert.match(orphan.body.error.message, /no person can be traced/)
     })
+
+    it('a provisioning key whose maker key was deleted still registers devices with their own keys', async () => {
+      // Made by an organization's key, since deleted: no maker can be traced, so the application's creator pays.
+      const person = await s.member(`fleet${randomBytes(2).toString('hex')}`, admin)
+      const handle = `f-${randomBytes(3).toString('hex')}`
+      const org = await s.request('POST', '/v1/organizations', { token: person.token, body: { name: handle, handle } })
+      const app = await s.request('POST', '/v1/applications', {
+        token: person.token,
+        body: { name: 'fleet', organization_id: org.body.id },
+      })
+      assert.equal(app.status, 201, app.text)
+      const orgKey = await s.createKey(person.token, { name: 'ci', owner: { kind: 'organization', id: org.body.id } })
+      const prov = await s.createKey(orgKey.key, { name: 'prov', owner: { kind: 'application', id: app.body.id } })
+      assert.equal((await s.request('DELETE', `/v1/keys/${orgKey.id}`, { token: person.token })).status, 204)
+      const r = await s.request('POST', '/device/register', {
+        token: prov.key,
+        body: { application: app.body.id, uuid: hex32(), device_type: 'raspberrypi4-64', api_key: hex32() },
+      })
+      assert.equal(r.status, 201, `charged to the application's creator, not refused: ${r.text}`)
+    })
   })
 }

@@ -66,20 +66,22 @@ export class ChosenSecrets {
 
   /**
    * Whose budget a call spends: a session's user; for a key, the user who made it, through the keys
-   * that made it (`makerUserOf`) — not `owner.userId`, which for an application is its creator,
-   * whose budget another member could then spend. A key no person can be traced to (a key in its
-   * chain was deleted) may not make these calls: a fresh budget per such key would be free.
+   * that made it (`makerUserOf`) — not `owner.userId` first, which for an application is its creator,
+   * whose budget another member could then spend. When no maker can be traced (a key in the chain was
+   * deleted), the owner's user: a user's own, an application's or device's creator, so provisioning
+   * and device keys in the field keep working. An organization's key has none: it may not make these
+   * calls, since a fresh budget per such key would be free (organizations are).
    */
   private async personOf(ctx: RequestContext): Promise<string> {
     const { via, keyId, owner } = ctx.principal
-    if (via === 'session' || keyId === null) return owner.userId > 0 ? `user:${owner.userId}` : `actor:${owner.actorId}`
-    const maker = await this.repo.makerUserOf(keyId)
-    if (maker === null)
-      throw new KeywardError(
-        'forbidden',
-        'no person can be traced to this key (a key that made it was deleted), so it cannot bring a secret of its own; use a key made in a signed-in session',
-      )
-    return `user:${maker}`
+    const maker = via === 'key' && keyId !== null ? await this.repo.makerUserOf(keyId) : null
+    const person = maker ?? (owner.userId > 0 ? owner.userId : null)
+    if (person !== null) return `user:${person}`
+    if (via === 'session') return `actor:${owner.actorId}`
+    throw new KeywardError(
+      'forbidden',
+      'no person can be traced to this key (a key that made it was deleted), so it cannot bring a secret of its own; use a key made in a signed-in session',
+    )
   }
 
   private async requireBudget(person: string): Promise<void> {
