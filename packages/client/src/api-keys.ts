@@ -144,7 +144,7 @@ export class ApiKeys {
    * Idempotent on `external_id`, and on the secret for the same owner (a re-run answers `unchanged`);
    * a secret held by any other key is a 409 naming only `keys[i]`. Each key is checked like a created one.
    * Such refusals spend the caller's person's hourly budget: once spent, a 429 (`KeywardError.retryAfterS` says
-   * when); more than 4 imports of one person at once are a 429 too.
+   * when); more than 32 such calls of one person at once are a 429 too.
    */
   import(keys: ImportKeyInput[]): Promise<ImportResult> {
     return this.http.request<ImportResult>('POST', '/v1/keys/import', { body: { keys } })

@@ -7,7 +7,7 @@ import type { RequestContext } from '../context.js'
 
 const HOUR_S = 3_600
 /** Calls of one person running at once on a node: what a race past the budget check can add to it. */
-export const CHOSEN_AT_ONCE = 4
+export const CHOSEN_AT_ONCE = 32
 
 /** Where a caller-chosen secret came in (named in the audit event of a refusal). */
 export type ChosenVia = 'import' | 'device_key' | 'registration'

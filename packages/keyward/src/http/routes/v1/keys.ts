@@ -113,7 +113,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       schema: {
         tags: ['keys'],
         description:
-          'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id and, for the same owner, on the secret; a secret held by any other key is a 409 naming only keys[i]. Such refusals spend a budget per person and hour (KEYWARD_SECRET_REFUSALS_PER_HOUR, shared with balena device keys): once spent, every import of that person is a 429 with Retry-After; at most 4 run at once.',
+          'Keys made elsewhere, by plaintext or SHA-256; all or none per call; idempotent on external_id and, for the same owner, on the secret; a secret held by any other key is a 409 naming only keys[i]. Such refusals spend a budget per person and hour (KEYWARD_SECRET_REFUSALS_PER_HOUR, shared with balena device keys): once spent, every import of that person is a 429 with Retry-After; at most 32 run at once.',
         body: ImportKeysBody,
         response: { 200: ImportKeysResponse, ...errors, 429: ErrorBody },
       },
