@@ -64,7 +64,14 @@ export interface ApiKey {
   scopes: string[]
   meta: Record<string, unknown>
   expires_at: string | null
+  /** Set by the key's own disable; enable clears it. */
   disabled_at: string | null
+  /**
+   * Set while the person responsible for the key (its user, or the user of the personal
+   * organization it belongs to) is deactivated or deleted: `status` is `disabled` and the key
+   * verifies as `DISABLED` until they are reactivated. Enabling the key does not lift it.
+   */
+  user_deactivated_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
   /** The limit named `default` in `ratelimits` (kept for older clients). */

@@ -104,6 +104,7 @@ export function keyFields(k: ApiKey): string {
     ['usable from', describeRestrictions(k.restrictions)],
     ['expires', when(k.expires_at)],
     ['disabled', when(k.disabled_at)],
+    ['user deactivated', when(k.user_deactivated_at)],
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
     ['last used', when(k.last_used_at)],
     ['created', when(k.created_at)],

@@ -16,6 +16,8 @@ export interface KeyView {
   meta: Record<string, unknown>
   expires_at: string | null
   disabled_at: string | null
+  /** Set while the person responsible for the key is deactivated (or deleted): `status` is `disabled`. */
+  user_deactivated_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
   /** The limit named `default`, as the single `rate_limit` of earlier versions (and of every face). */
@@ -50,6 +52,7 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     meta: k.meta,
     expires_at: k.expiresAt,
     disabled_at: k.disabledAt,
+    user_deactivated_at: k.userDeactivatedAt,
     revoked_at: k.revokedAt,
     revoked_reason: k.revokedReason,
     rate_limit: defaultLimit(k.ratelimits),

@@ -1,14 +1,21 @@
 import type { ApiKey, KeyStatus } from './types.js'
 
+/**
+ * What a key's status reads. A key is disabled by its own switch or while its person is
+ * deactivated; the store's status filter (`statusCondition`, `store/key-repository.ts`) is the
+ * same rule in SQL.
+ */
+type StatusFields = Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'userDeactivatedAt' | 'expiresAt'>
+
 /** Lifecycle status of a key at `now`. Revoked wins over disabled, disabled over expired. */
-export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'expiresAt'>, now: Date): KeyStatus {
+export function keyStatus(key: StatusFields, now: Date): KeyStatus {
   return keyStatusAt(key, now.getTime())
 }
 
 /** `keyStatus` at an epoch-ms time: the verification hot path makes no Date. */
-export function keyStatusAt(key: Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'expiresAt'>, nowMs: number): KeyStatus {
+export function keyStatusAt(key: StatusFields, nowMs: number): KeyStatus {
   if (key.revokedAt) return 'revoked'
-  if (key.disabledAt) return 'disabled'
+  if (key.disabledAt || key.userDeactivatedAt) return 'disabled'
   if (key.expiresAt && Date.parse(key.expiresAt) <= nowMs) return 'expired'
   return 'active'
 }

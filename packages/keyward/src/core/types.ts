@@ -78,7 +78,15 @@ export interface ApiKey {
   scopes: string[]
   meta: Record<string, unknown>
   expiresAt: string | null
+  /** Set by the key's own disable; enable clears it. */
   disabledAt: string | null
+  /**
+   * When the person responsible for the key (its own user, or the user of the personal
+   * organization it, its application or its device belongs to; never a shared organization's)
+   * was deactivated or deleted, else null. The key is `disabled` meanwhile (`keyStatusAt`), its
+   * own `disabledAt` untouched, so reactivation restores exactly the keys that were live.
+   */
+  userDeactivatedAt: string | null
   revokedAt: string | null
   revokedReason: string | null
   /** Named limits, sorted by name; `default` is the legacy `rate_limit`. */
@@ -106,7 +114,16 @@ export interface ApiKey {
  */
 export type VerifiableKey = Pick<
   ApiKey,
-  'id' | 'scopes' | 'meta' | 'expiresAt' | 'disabledAt' | 'revokedAt' | 'ratelimits' | 'remaining' | 'refill'
+  | 'id'
+  | 'scopes'
+  | 'meta'
+  | 'expiresAt'
+  | 'disabledAt'
+  | 'userDeactivatedAt'
+  | 'revokedAt'
+  | 'ratelimits'
+  | 'remaining'
+  | 'refill'
 >
 
 /**

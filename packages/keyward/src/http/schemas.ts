@@ -100,7 +100,13 @@ export const ApiKeyBody = Type.Object({
   scopes: Type.Array(Type.String()),
   meta: Type.Record(Type.String(), Type.Unknown()),
   expires_at: Nullable(Type.String()),
-  disabled_at: Nullable(Type.String()),
+  disabled_at: Nullable(Type.String({ description: "Set by the key's own disable; enable clears it." })),
+  user_deactivated_at: Nullable(
+    Type.String({
+      description:
+        'Set while the person responsible for the key (its user, or the user of the personal organization it belongs to) is deactivated or deleted: the key is `disabled` and verifies as DISABLED until they are reactivated; its own `disabled_at` is untouched.',
+    }),
+  ),
   revoked_at: Nullable(Type.String()),
   revoked_reason: Nullable(Type.String()),
   rate_limit: Nullable(

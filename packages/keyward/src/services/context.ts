@@ -25,7 +25,7 @@ export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 
   if (!key) throw new KeywardError('unauthorized', 'the key this request presents no longer exists')
   // The verify cache may not have heard yet of a revoke or disable on another node: a write
   // reads the key fresh, and a dead key produces nothing (KeyLineage's invariant 2).
-  if (key.revokedAt !== null || key.disabledAt !== null)
+  if (key.revokedAt !== null || key.disabledAt !== null || key.userDeactivatedAt !== null)
     throw new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
   const scopes = narrowest(principal.scopes, key.scopes.length > 0 ? key.scopes : null)
   const bounds = boundsOfKey(key)

@@ -68,12 +68,6 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
   matchedPrevious: boolean
   previousHashExpiresAt: string | null
   /**
-   * When the person the key belongs to (a user's own key, or any key of their personal
-   * organization; never a shared organization's) was deactivated, else null. Set by
-   * `findByHash` only; the verifier folds it into `disabledAt` (`services/keys/verifier.ts`).
-   */
-  ownerDeactivatedAt?: string | null
-  /**
    * That person's user id (null: none, a shared organization's key). Set by `findByHash` only;
    * `VerifyCache` indexes the entry under it, so the person's deactivation evicts it at once.
    */
@@ -106,7 +100,11 @@ function ownerOfRow(
   return { kind, id, actorId, userId: r.device_owner_id!, applicationId: appId, organizationId: r.device_org_id }
 }
 
-type KeyRowWithOwner = ApiKeyRow & { owner_kind: ActorKind; owner_id: number | null }
+type KeyRowWithOwner = ApiKeyRow & {
+  owner_kind: ActorKind
+  owner_id: number | null
+  user_deactivated_at: string | null
+}
 
 export function rowToKey(r: KeyRowWithOwner): ApiKey {
   return {
@@ -121,6 +119,7 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     meta: JSON.parse(r.meta) as Record<string, unknown>,
     expiresAt: r.expires_at,
     disabledAt: r.disabled_at,
+    userDeactivatedAt: r.user_deactivated_at,
     revokedAt: r.revoked_at,
     revokedReason: r.revoked_reason,
     ratelimits: JSON.parse(r.ratelimits) as NamedLimit[],
@@ -168,18 +167,35 @@ export class KeyRepository {
 
   /** Keys with their owner's kind and id, from the actor tables. */
   private selectKeys(db = this.db) {
-    return db
-      .selectFrom('api_key')
-      .innerJoin('actor', 'actor.id', 'api_key.actor_id')
-      .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
-      .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
-      .leftJoin('device', 'device.actor_id', 'api_key.actor_id')
-      .leftJoin('organization', 'organization.actor_id', 'api_key.actor_id')
-      .selectAll('api_key')
-      .select((eb) => [
-        'actor.kind as owner_kind',
-        eb.fn.coalesce('user.id', 'application.id', 'device.id', 'organization.id').as('owner_id'),
-      ])
+    return (
+      db
+        .selectFrom('api_key')
+        .innerJoin('actor', 'actor.id', 'api_key.actor_id')
+        .leftJoin('user', 'user.actor_id', 'api_key.actor_id')
+        .leftJoin('application', 'application.actor_id', 'api_key.actor_id')
+        .leftJoin('device', 'device.actor_id', 'api_key.actor_id')
+        .leftJoin('organization', 'organization.actor_id', 'api_key.actor_id')
+        .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
+        .leftJoin('organization as aorg', 'aorg.id', 'application.organization_id')
+        .leftJoin('organization as dorg', 'dorg.id', 'dapp.organization_id')
+        // The person whose deactivation disables the key: the key's own user, or the person of the
+        // personal organization the key, its application or its device's application belongs to.
+        // A shared organization's keys (its own, its applications', its devices') have none: they
+        // outlive any member, whoever created them. `deactivatedActors` is the same rule in SQL.
+        .leftJoin('user as ruser', (j) =>
+          j.on(
+            sql`ruser.id`,
+            '=',
+            sql`coalesce(${sql.ref('user.id')}, organization.personal_user_id, aorg.personal_user_id, dorg.personal_user_id)`,
+          ),
+        )
+        .selectAll('api_key')
+        .select((eb) => [
+          'actor.kind as owner_kind',
+          eb.fn.coalesce('user.id', 'application.id', 'device.id', 'organization.id').as('owner_id'),
+          'ruser.deactivated_at as user_deactivated_at',
+        ])
+    )
   }
 
   async insert(row: NewApiKeyRow): Promise<ApiKey> {
@@ -294,23 +310,8 @@ export class KeyRepository {
   /** One indexed query: the key matching a hash (current or pre-roll) and its owner. */
   async findByHash(hash: string): Promise<KeyLookup<ApiKey> | undefined> {
     const r = await this.selectKeys()
-      .leftJoin('application as dapp', 'dapp.id', 'device.application_id')
-      .leftJoin('organization as aorg', 'aorg.id', 'application.organization_id')
-      .leftJoin('organization as dorg', 'dorg.id', 'dapp.organization_id')
-      // The person whose deactivation disables the key: the key's own user, or the person of the
-      // personal organization the key, its application or its device's application belongs to.
-      // A shared organization's keys (its own, its applications', its devices') have none: they
-      // outlive any member, whoever created them.
-      .leftJoin('user as ruser', (j) =>
-        j.on(
-          sql`ruser.id`,
-          '=',
-          sql`coalesce(${sql.ref('user.id')}, organization.personal_user_id, aorg.personal_user_id, dorg.personal_user_id)`,
-        ),
-      )
       .leftJoin('identity', 'identity.id', 'api_key.identity_id')
       .select([
-        'ruser.deactivated_at as owner_deactivated_at',
         'ruser.id as holder_user_id',
         'user.role as user_role',
         'application.owner_user_id as app_owner_id',
@@ -334,7 +335,6 @@ export class KeyRepository {
       role: r.user_role ?? 'member',
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
-      ownerDeactivatedAt: r.owner_deactivated_at,
       holderUserId: r.holder_user_id,
       contextRule: compileRestrictions(key.restrictions),
       identity:
@@ -362,7 +362,7 @@ export class KeyRepository {
     if (f.kind) q = q.where('api_key.kind', '=', f.kind)
     if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
     if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
-    if (f.status) q = q.where((eb) => statusCondition(eb, f.status!, now))
+    if (f.status) q = q.where((eb) => statusCondition(eb, deactivatedActors(this.readDb), f.status!, now))
     const col = `api_key.${f.sort.field}` as const
     const dir = f.sort.order
     const cmp = dir === 'asc' ? '>' : '<'
@@ -481,13 +481,40 @@ export class KeyRepository {
   }
 }
 
-function statusCondition(eb: ExpressionBuilder<Database, 'api_key'>, status: KeyStatus, now: string) {
-  const live = [eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is', null)]
+/**
+ * The actors whose keys a deactivated (or deleted) person is responsible for: their user, and
+ * their personal organization with its applications and devices. The `ruser` join of
+ * `selectKeys` in SQL, for filtering; deactivated people are few, so the set is small.
+ */
+function deactivatedActors(db: Kysely<Database>) {
+  const people = db.selectFrom('user').where('deactivated_at', 'is not', null)
+  const theirOrgs = db
+    .selectFrom('organization')
+    .select('id as organization_id')
+    .where('personal_user_id', 'in', people.select('id'))
+  return people.select('actor_id').union(organizationActors(db, theirOrgs))
+}
+
+/** `keyStatusAt` (`core/policy.ts`) in SQL; `paused`: the actors of `deactivatedActors`. */
+function statusCondition(
+  eb: ExpressionBuilder<Database, 'api_key'>,
+  paused: ReturnType<typeof deactivatedActors>,
+  status: KeyStatus,
+  now: string,
+) {
+  const live = [
+    eb('api_key.revoked_at', 'is', null),
+    eb('api_key.disabled_at', 'is', null),
+    eb('api_key.actor_id', 'not in', paused),
+  ]
   switch (status) {
     case 'revoked':
       return eb('api_key.revoked_at', 'is not', null)
     case 'disabled':
-      return eb.and([eb('api_key.revoked_at', 'is', null), eb('api_key.disabled_at', 'is not', null)])
+      return eb.and([
+        eb('api_key.revoked_at', 'is', null),
+        eb.or([eb('api_key.disabled_at', 'is not', null), eb('api_key.actor_id', 'in', paused)]),
+      ])
     case 'expired':
       return eb.and([...live, eb('api_key.expires_at', 'is not', null), eb('api_key.expires_at', '<=', now)])
     case 'active':

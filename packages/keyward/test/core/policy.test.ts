@@ -10,15 +10,44 @@ const now = new Date('2026-06-01T00:00:00.000Z')
 describe('key status', () => {
   it('orders revoked over disabled over expired', () => {
     const past = '2026-01-01T00:00:00.000Z'
-    assert.equal(keyStatus({ revokedAt: past, disabledAt: past, expiresAt: past }, now), 'revoked')
-    assert.equal(keyStatus({ revokedAt: null, disabledAt: past, expiresAt: past }, now), 'disabled')
-    assert.equal(keyStatus({ revokedAt: null, disabledAt: null, expiresAt: past }, now), 'expired')
-    assert.equal(keyStatus({ revokedAt: null, disabledAt: null, expiresAt: '2027-01-01T00:00:00.000Z' }, now), 'active')
-    assert.equal(keyStatus({ revokedAt: null, disabledAt: null, expiresAt: null }, now), 'active')
+    assert.equal(
+      keyStatus({ revokedAt: past, disabledAt: past, userDeactivatedAt: null, expiresAt: past }, now),
+      'revoked',
+    )
+    assert.equal(
+      keyStatus({ revokedAt: null, disabledAt: past, userDeactivatedAt: null, expiresAt: past }, now),
+      'disabled',
+    )
+    assert.equal(
+      keyStatus({ revokedAt: null, disabledAt: null, userDeactivatedAt: null, expiresAt: past }, now),
+      'expired',
+    )
+    assert.equal(
+      keyStatus(
+        { revokedAt: null, disabledAt: null, userDeactivatedAt: null, expiresAt: '2027-01-01T00:00:00.000Z' },
+        now,
+      ),
+      'active',
+    )
+    assert.equal(
+      keyStatus({ revokedAt: null, disabledAt: null, userDeactivatedAt: null, expiresAt: null }, now),
+      'active',
+    )
+  })
+
+  it("is disabled while the key's person is deactivated, whatever its own switch says", () => {
+    const past = '2026-01-01T00:00:00.000Z'
+    const live = { revokedAt: null, disabledAt: null, expiresAt: null }
+    assert.equal(keyStatus({ ...live, userDeactivatedAt: past }, now), 'disabled')
+    assert.equal(keyStatus({ ...live, expiresAt: past, userDeactivatedAt: past }, now), 'disabled')
+    assert.equal(keyStatus({ ...live, revokedAt: past, userDeactivatedAt: past }, now), 'revoked')
   })
 
   it('expires exactly at expires_at', () => {
-    assert.equal(keyStatus({ revokedAt: null, disabledAt: null, expiresAt: now.toISOString() }, now), 'expired')
+    assert.equal(
+      keyStatus({ revokedAt: null, disabledAt: null, userDeactivatedAt: null, expiresAt: now.toISOString() }, now),
+      'expired',
+    )
   })
 })
 

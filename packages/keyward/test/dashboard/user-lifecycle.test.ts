@@ -88,6 +88,12 @@ describe('dashboard: settings and user lifecycle (Chromium, SQLite)', () => {
     const refused = await api(base, 'POST', '/v1/keys/verify', admin, { key: key.key })
     assert.equal(refused.body.code, 'DISABLED')
     await page.screenshot({ path: join(shots, 'users-actions.png'), fullPage: true })
+    // The key's page says what verify answers, and why (its own switch is untouched).
+    await page.goto(`/keys/${key.api_key.id}`)
+    await page.getByText('Its user deactivated').waitFor()
+    assert.equal(await page.getByText('Disabled', { exact: true }).count(), 0, 'no own disable shown')
+    await page.screenshot({ path: join(shots, 'key-user-deactivated.png'), fullPage: true })
+    await page.getByRole('link', { name: 'Users' }).click()
     await actions.getByRole('button', { name: 'Reactivate' }).click()
     await row.getByText('active', { exact: true }).waitFor()
     assert.equal((await api(base, 'POST', '/v1/keys/verify', admin, { key: key.key })).body.code, 'VALID')

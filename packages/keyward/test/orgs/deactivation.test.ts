@@ -60,5 +60,58 @@ for (const store of STORES) {
       expectStatus(await s.request('POST', `/v1/users/${u.id}/reactivate`, { token: w.admin }), 200, 'reactivate')
       for (const k of [...shared, ...personal]) assert.equal(await status(k.key), 'VALID')
     })
+
+    it('reads and listings show the status verify answers while the person is deactivated or deleted', async () => {
+      const u = await acmeAdmin(`listed${store}`)
+      const mine = await personalOrg(u.token)
+      const app = await s.request('POST', '/v1/applications', {
+        token: u.token,
+        body: { name: `own-fleet-${store}`, organization_id: mine },
+      })
+      expectStatus(app, 201, 'app in the personal organization')
+      const tag = `listed-${store}`
+      const shared = await s.createKey(u.token, {
+        name: `${tag}-shared`,
+        owner: { kind: 'organization', id: w.acme.id },
+      })
+      const own = await s.createKey(u.token, { name: `${tag}-own` })
+      const appKey = await s.createKey(u.token, { name: `${tag}-app`, owner: { kind: 'application', id: app.body.id } })
+      const personal = [own, appKey]
+      const byStatus = async (st: string) => {
+        const r = await s.request('GET', `/v1/keys?q=${tag}&status=${st}`, { token: w.admin })
+        expectStatus(r, 200, `list ${st}`)
+        return r.body.api_keys.map((k: { id: number }) => k.id).sort()
+      }
+      const read = async (id: number) => (await s.request('GET', `/v1/keys/${id}`, { token: w.admin })).body
+      const ids = (ks: { id: number }[]) => ks.map((k) => k.id).sort()
+
+      expectStatus(await s.request('POST', `/v1/users/${u.id}/deactivate`, { token: w.admin }), 200, 'deactivate')
+      for (const k of personal) {
+        assert.equal(await status(k.key), 'DISABLED')
+        const view = await read(k.id)
+        assert.equal(view.status, 'disabled', 'a read says what verify answers')
+        assert.equal(view.disabled_at, null, "the key's own switch is untouched")
+        assert.equal(typeof view.user_deactivated_at, 'string', 'and why it is disabled')
+      }
+      assert.equal((await read(shared.id)).status, 'active', 'a shared organization key outlives its creator')
+      assert.equal((await read(shared.id)).user_deactivated_at, null)
+      assert.deepEqual(await byStatus('active'), [shared.id])
+      assert.deepEqual(await byStatus('disabled'), ids(personal))
+
+      // Disabled by hand while the person is away: reactivation restores only what was live.
+      expectStatus(await s.request('POST', `/v1/keys/${appKey.id}/disable`, { token: w.admin }), 200, 'disable')
+      expectStatus(await s.request('POST', `/v1/users/${u.id}/reactivate`, { token: w.admin }), 200, 'reactivate')
+      assert.deepEqual(await byStatus('active'), ids([shared, own]))
+      assert.deepEqual(await byStatus('disabled'), [appKey.id])
+      assert.equal((await read(own.id)).user_deactivated_at, null)
+
+      // A deleted person's personal organization keys verify DISABLED or REVOKED; listed the same.
+      expectStatus(await s.request('DELETE', `/v1/users/${u.id}`, { token: w.admin }), 204, 'delete')
+      for (const k of personal) {
+        const verified = (await status(k.key)).toLowerCase()
+        assert.equal((await read(k.id)).status, verified, `key ${k.id}: listed as verify answers`)
+      }
+      assert.deepEqual(await byStatus('active'), [shared.id])
+    })
   })
 }

@@ -1,6 +1,7 @@
 import { Link } from 'react-router'
 import type { ApiKey } from '../../api'
 import { LimitsTable } from '../limits/LimitsTable'
+import { KeyLifecycleFacts } from './KeyLifecycleFacts'
 import { useDirectory } from '../../directory'
 import { duration, keywardAccess, relative, when } from '../../format'
 
@@ -70,21 +71,7 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       </dd>
       <dt>Usable from</dt>
       <dd>{usableFrom(k)}</dd>
-      {k.disabled_at && (
-        <>
-          <dt>Disabled</dt>
-          <dd>{when(k.disabled_at)}</dd>
-        </>
-      )}
-      {k.revoked_at && (
-        <>
-          <dt>Revoked</dt>
-          <dd>
-            {when(k.revoked_at)}
-            {k.revoked_reason && ` — ${k.revoked_reason}`}
-          </dd>
-        </>
-      )}
+      <KeyLifecycleFacts k={k} />
     </dl>
   )
 }

@@ -30,6 +30,7 @@ export class EntryCompactor {
       meta: frozenMeta(k.meta),
       expiresAt: k.expiresAt,
       disabledAt: k.disabledAt,
+      userDeactivatedAt: k.userDeactivatedAt,
       revokedAt: k.revokedAt,
       ratelimits: frozenLimits(k.ratelimits),
       remaining: k.remaining,

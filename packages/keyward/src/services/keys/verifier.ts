@@ -69,7 +69,7 @@ export class Verifier {
    */
   private async query(hash: string): Promise<KeyLookup | null> {
     const version = this.cache.version
-    return this.cache.set(hash, ownerStatusFolded((await this.keys.findByHash(hash)) ?? null), version)
+    return this.cache.set(hash, (await this.keys.findByHash(hash)) ?? null, version)
   }
 
   /**
@@ -229,18 +229,6 @@ export class Verifier {
     if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
     return answer
   }
-}
-
-/**
- * A key whose responsible user is deactivated verifies as DISABLED (issue 14: "deactivation refuses
- * the user's own keys"), by every path that reads `keyStatus` of a lookup: verify, `verifySync`,
- * bearer authentication and a session's origin check. Its own `disabled_at` is untouched, so
- * reactivation restores exactly the keys that were live. The cache entry is evicted when the user
- * changes (`credentialTag.user`, indexed by `holderOf` in `VerifyCache`).
- */
-function ownerStatusFolded(found: KeyLookup | null): KeyLookup | null {
-  if (!found?.ownerDeactivatedAt || found.key.disabledAt) return found
-  return { ...found, key: { ...found.key, disabledAt: found.ownerDeactivatedAt } }
 }
 
 /** `probe`'s answers besides a cache slot: not cached, and a secret that cannot be a key. */
