@@ -93,6 +93,9 @@ for (const store of STORES) {
         assert.equal(view.disabled_at, null, "the key's own switch is untouched")
         assert.equal(typeof view.user_deactivated_at, 'string', 'and why it is disabled')
       }
+      const fluxbase = await s.request('GET', `/api/v1/api-keys/${own.id}`, { token: w.admin })
+      expectStatus(fluxbase, 200, 'the Fluxbase face')
+      assert.equal(typeof fluxbase.body.disabled_at, 'string', 'Fluxbase has no status: disabled since then')
       assert.equal((await read(shared.id)).status, 'active', 'a shared organization key outlives its creator')
       assert.equal((await read(shared.id)).user_deactivated_at, null)
       assert.deepEqual(await byStatus('active'), [shared.id])

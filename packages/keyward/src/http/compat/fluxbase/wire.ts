@@ -64,7 +64,8 @@ export const toFluxbaseKey = (k: ApiKey): Static<typeof FluxbaseKeyBody> => ({
   expires_at: k.expiresAt,
   revoked_at: k.revokedAt,
   last_used_at: k.lastUsedAt,
-  disabled_at: k.disabledAt,
+  // Fluxbase has no status: a key its person's deactivation disables reads as disabled since then.
+  disabled_at: k.disabledAt ?? k.userDeactivatedAt,
 })
 
 const perMinute = (rl: RateLimit | null) => (rl ? Math.round((rl.limit * 60) / rl.window_s) : 0)

@@ -26,7 +26,12 @@ export function fromRealmId(id: string): number | null {
   return n >= 1 && n <= 2147483647 ? n : null
 }
 
-export const toRealmKey = (k: ApiKey) => ({ _id: toRealmId(k.id), name: k.name ?? '', disabled: k.disabledAt !== null })
+// Disabled by its own switch or while its person is deactivated (what verify refuses as DISABLED).
+export const toRealmKey = (k: ApiKey) => ({
+  _id: toRealmId(k.id),
+  name: k.name ?? '',
+  disabled: k.disabledAt !== null || k.userDeactivatedAt !== null,
+})
 
 /**
  * The device id a login sent: realm-web sends `{"$oid": "<hex>"}` from the second
