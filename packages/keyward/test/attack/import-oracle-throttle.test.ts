@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import { CHOSEN_AT_ONCE } from '../../src/services/keys/chosen-secrets.js'
 import { STORES, TestServer } from '../helpers.js'
 import { backendEnv } from '../scale/cluster.js'
+import { expectStatus, join } from '../orgs/fixture.js'
 
 const foreign = () => `uk_${randomBytes(24).toString('base64url')}`
 const BUDGET = 3
@@ -28,14 +29,16 @@ for (const { store, name, env } of SETUPS) {
     let s: TestServer
     let admin: string
     let victim: { id: number; token: string }
-    let attacker: { id: number; token: string }
+    let attacker: { id: number; actorId: number; token: string }
+    let attackerName: string
     const importKeys = (token: string, keys: unknown[]) =>
       s.request('POST', '/v1/keys/import', { token, body: { keys } })
     before(async () => {
       s = await TestServer.start(store, { env: { ...env, KEYWARD_SECRET_REFUSALS_PER_HOUR: String(BUDGET) } })
       admin = await s.adminToken()
       victim = await s.member(`victim${randomBytes(3).toString('hex')}`, admin)
-      attacker = await s.member(`attacker${randomBytes(3).toString('hex')}`, admin)
+      attackerName = `attacker${randomBytes(3).toString('hex')}`
+      attacker = await s.member(attackerName, admin)
     })
     after(() => s.close())
 
@@ -83,6 +86,34 @@ for (const { store, name, env } of SETUPS) {
       assert.equal(orgKey.status, 201, orgKey.text)
       const probe = await importKeys(orgKey.body.key, [{ plaintext: foreign(), scopes: ['keys:write'] }])
       assert.equal(probe.status, 429, `a fresh owner is no fresh budget: ${probe.text}`)
+    })
+
+    it("charges the key's maker, not the application's creator: another member's key for it spends its maker's budget", async () => {
+      const tag = randomBytes(3).toString('hex')
+      const creator = await s.member(`creator${tag}`, admin)
+      const org = await s.request('POST', '/v1/organizations', {
+        token: creator.token,
+        body: { name: `shared-${tag}`, handle: `shared-${tag}` },
+      })
+      expectStatus(org, 201, 'organization')
+      const app = await s.request('POST', '/v1/applications', {
+        token: creator.token,
+        body: { name: `app-${tag}`, organization_id: org.body.id },
+      })
+      expectStatus(app, 201, "the creator's application")
+      const asPerson = { ...attacker, email: `${attackerName}@example.com`, password: `${attackerName}-password-1` }
+      await join(s, creator.token, org.body.id, asPerson, 'admin')
+      const appKey = await s.request('POST', '/v1/keys', {
+        token: attacker.token,
+        body: { name: 'importer', owner: { kind: 'application', id: app.body.id }, scopes: ['keys:write'] },
+      })
+      expectStatus(appKey, 201, "the attacker's key for the creator's application")
+      const probe = await importKeys(appKey.body.key, [{ plaintext: foreign(), scopes: ['keys:write'] }])
+      assert.equal(probe.status, 429, `the maker's spent budget, not the creator's fresh one: ${probe.text}`)
+      const held = foreign()
+      assert.equal((await importKeys(admin, [{ plaintext: held }])).status, 200)
+      const own = await importKeys(creator.token, [{ plaintext: held }])
+      assert.equal(own.status, 409, `the creator's budget is untouched: ${own.text}`)
     })
 
     it('never charges imports that succeed, run at once or one by one, and keeps each person’s budget their own', async () => {
