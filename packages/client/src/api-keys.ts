@@ -119,7 +119,10 @@ export class ApiKeys {
     return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/disable`)
   }
 
-  /** Re-enables a disabled key. */
+  /**
+   * Re-enables a disabled key: lifts its own switch (`disabled_at`). A key whose user is deactivated
+   * (`user_deactivated_at`) stays `disabled` until the user is reactivated.
+   */
   enable(id: KeyId): Promise<ApiKey> {
     return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/enable`)
   }

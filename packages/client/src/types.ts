@@ -68,8 +68,9 @@ export interface ApiKey {
   disabled_at: string | null
   /**
    * Set while the person responsible for the key (its user, or the user of the personal
-   * organization it belongs to) is deactivated or deleted: `status` is `disabled` and the key
-   * verifies as `DISABLED` until they are reactivated. Enabling the key does not lift it.
+   * organization it, its application or its device belongs to) is deactivated or deleted: unless
+   * the key is revoked, `status` is `disabled` and it verifies as `DISABLED` until the user is
+   * reactivated (a deleted user never is). Enabling the key does not lift it.
    */
   user_deactivated_at: string | null
   revoked_at: string | null

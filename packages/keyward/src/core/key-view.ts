@@ -16,7 +16,7 @@ export interface KeyView {
   meta: Record<string, unknown>
   expires_at: string | null
   disabled_at: string | null
-  /** Set while the person responsible for the key is deactivated (or deleted): `status` is `disabled`. */
+  /** Set while the person responsible for the key is deactivated (or deleted): `status` is `disabled` unless revoked. */
   user_deactivated_at: string | null
   revoked_at: string | null
   revoked_reason: string | null

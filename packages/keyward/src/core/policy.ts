@@ -7,6 +7,15 @@ import type { ApiKey, KeyStatus } from './types.js'
  */
 type StatusFields = Pick<ApiKey, 'revokedAt' | 'disabledAt' | 'userDeactivatedAt' | 'expiresAt'>
 
+/**
+ * Disabled by its own switch (`disabledAt`, what enable clears) or while its person is deactivated
+ * (`userDeactivatedAt`, what reactivation lifts): `keyStatusAt`'s `disabled`, the faces' flags, and
+ * `producerOf`'s refusal read this.
+ */
+export function isSwitchedOff(key: Pick<ApiKey, 'disabledAt' | 'userDeactivatedAt'>): boolean {
+  return key.disabledAt !== null || key.userDeactivatedAt !== null
+}
+
 /** Lifecycle status of a key at `now`. Revoked wins over disabled, disabled over expired. */
 export function keyStatus(key: StatusFields, now: Date): KeyStatus {
   return keyStatusAt(key, now.getTime())
@@ -15,7 +24,7 @@ export function keyStatus(key: StatusFields, now: Date): KeyStatus {
 /** `keyStatus` at an epoch-ms time: the verification hot path makes no Date. */
 export function keyStatusAt(key: StatusFields, nowMs: number): KeyStatus {
   if (key.revokedAt) return 'revoked'
-  if (key.disabledAt || key.userDeactivatedAt) return 'disabled'
+  if (isSwitchedOff(key)) return 'disabled'
   if (key.expiresAt && Date.parse(key.expiresAt) <= nowMs) return 'expired'
   return 'active'
 }

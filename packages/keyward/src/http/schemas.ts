@@ -104,7 +104,7 @@ export const ApiKeyBody = Type.Object({
   user_deactivated_at: Nullable(
     Type.String({
       description:
-        'Set while the person responsible for the key (its user, or the user of the personal organization it belongs to) is deactivated or deleted: the key is `disabled` and verifies as DISABLED until they are reactivated; its own `disabled_at` is untouched.',
+        'Set while the person responsible for the key (its user, or the user of the personal organization it, its application or its device belongs to) is deactivated or deleted: unless the key is revoked, it is `disabled` and verifies as DISABLED until the user is reactivated (a deleted user never is); its own `disabled_at` is untouched, and enabling the key does not lift this.',
     }),
   ),
   revoked_at: Nullable(Type.String()),

@@ -493,6 +493,9 @@ type ActorIds = Expression<{ actor_id: number }>
  * (an admin) the actors that hold keys, so the set's cost follows the keys the listing reads
  * anyway, not the number of deactivated or deleted users as such: a set of all their actors cost
  * 0.35 s per listing with 50,000 tombstones, and a subquery correlated per row 1 s on PostgreSQL.
+ * Correct only while `candidates` holds every listed key's actor (else that key reads active):
+ * `list` passes its visibility set or every key holder. `not in` is NULL-safe here because every
+ * `actor_id` column is NOT NULL (a NULL in the set would make `not in` unknown for every row).
  */
 function pausedAmong(candidates: ActorIds) {
   return sql<number>`(select c.actor_id from ${candidates} c

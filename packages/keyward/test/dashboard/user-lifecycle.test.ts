@@ -92,6 +92,10 @@ describe('dashboard: settings and user lifecycle (Chromium, SQLite)', () => {
     await page.goto(`/keys/${key.api_key.id}`)
     await page.getByText('Its user deactivated').waitFor()
     assert.equal(await page.getByText('Disabled', { exact: true }).count(), 0, 'no own disable shown')
+    // Its own switch still works, and enabling says the key stays refused while its user is away.
+    await page.getByRole('button', { name: 'Disable', exact: true }).click()
+    await page.getByRole('button', { name: 'Enable', exact: true }).click()
+    await page.getByText('Key enabled, but still refused (DISABLED) while its user is deactivated.').waitFor()
     await page.screenshot({ path: join(shots, 'key-user-deactivated.png'), fullPage: true })
     await page.getByRole('link', { name: 'Users' }).click()
     await actions.getByRole('button', { name: 'Reactivate' }).click()

@@ -69,52 +69,67 @@ for (const store of STORES) {
         body: { name: `own-fleet-${store}`, organization_id: mine },
       })
       expectStatus(app, 201, 'app in the personal organization')
+      const device = await s.request('POST', '/v1/devices', { token: u.token, body: { application_id: app.body.id } })
+      expectStatus(device, 201, 'device of that app')
       const tag = `listed-${store}`
-      const shared = await s.createKey(u.token, {
-        name: `${tag}-shared`,
-        owner: { kind: 'organization', id: w.acme.id },
-      })
-      const own = await s.createKey(u.token, { name: `${tag}-own` })
-      const appKey = await s.createKey(u.token, { name: `${tag}-app`, owner: { kind: 'application', id: app.body.id } })
-      const personal = [own, appKey]
+      const key = (name: string, owner?: { kind: string; id: number }) =>
+        s.createKey(u.token, { name: `${tag}-${name}`, ...(owner && { owner }) })
+      const shared = await key('shared', { kind: 'organization', id: w.acme.id })
+      // Every branch of the person join: the user's own, the personal organization's, its application's, its device's.
+      const own = await key('own')
+      const orgKey = await key('org', { kind: 'organization', id: mine })
+      const appKey = await key('app', { kind: 'application', id: app.body.id })
+      const deviceKey = await key('device', { kind: 'device', id: device.body.id })
+      const expired = await key('expired')
+      const past = new Date(Date.now() - 60_000).toISOString()
+      const patched = await s.request('PATCH', `/v1/keys/${expired.id}`, { token: u.token, body: { expires_at: past } })
+      expectStatus(patched, 200, 'expire a key')
+      const personal = [own, orgKey, appKey, deviceKey, expired]
       const byStatus = async (st: string) => {
         const r = await s.request('GET', `/v1/keys?q=${tag}&status=${st}`, { token: w.admin })
         expectStatus(r, 200, `list ${st}`)
+        assert.equal(r.body.total, r.body.api_keys.length, `${st}: total counts what is listed`)
         return r.body.api_keys.map((k: { id: number }) => k.id).sort()
       }
       const read = async (id: number) => (await s.request('GET', `/v1/keys/${id}`, { token: w.admin })).body
       const ids = (ks: { id: number }[]) => ks.map((k) => k.id).sort()
-
-      expectStatus(await s.request('POST', `/v1/users/${u.id}/deactivate`, { token: w.admin }), 200, 'deactivate')
-      for (const k of personal) {
-        assert.equal(await status(k.key), 'DISABLED')
+      const expectPaused = async (k: { id: number; key: string }) => {
+        assert.equal(await status(k.key), 'DISABLED', `key ${k.id}`)
         const view = await read(k.id)
-        assert.equal(view.status, 'disabled', 'a read says what verify answers')
-        assert.equal(view.disabled_at, null, "the key's own switch is untouched")
-        assert.equal(typeof view.user_deactivated_at, 'string', 'and why it is disabled')
+        assert.equal(view.status, 'disabled', `key ${k.id}: a read says what verify answers`)
+        assert.equal(view.disabled_at, null, `key ${k.id}: its own switch is untouched`)
+        assert.equal(typeof view.user_deactivated_at, 'string', `key ${k.id}: and why it is disabled`)
       }
+
+      assert.deepEqual(await byStatus('expired'), [expired.id])
+      expectStatus(await s.request('POST', `/v1/users/${u.id}/deactivate`, { token: w.admin }), 200, 'deactivate')
+      for (const k of personal) await expectPaused(k)
       const fluxbase = await s.request('GET', `/api/v1/api-keys/${own.id}`, { token: w.admin })
       expectStatus(fluxbase, 200, 'the Fluxbase face')
       assert.equal(typeof fluxbase.body.disabled_at, 'string', 'Fluxbase has no status: disabled since then')
       assert.equal((await read(shared.id)).status, 'active', 'a shared organization key outlives its creator')
       assert.equal((await read(shared.id)).user_deactivated_at, null)
       assert.deepEqual(await byStatus('active'), [shared.id])
-      assert.deepEqual(await byStatus('disabled'), ids(personal))
+      assert.deepEqual(await byStatus('disabled'), ids(personal), 'expired and paused reads disabled, as verify says')
+      assert.deepEqual(await byStatus('expired'), [])
 
       // Disabled by hand while the person is away: reactivation restores only what was live.
       expectStatus(await s.request('POST', `/v1/keys/${appKey.id}/disable`, { token: w.admin }), 200, 'disable')
       expectStatus(await s.request('POST', `/v1/users/${u.id}/reactivate`, { token: w.admin }), 200, 'reactivate')
-      assert.deepEqual(await byStatus('active'), ids([shared, own]))
+      assert.deepEqual(await byStatus('active'), ids([shared, own, orgKey, deviceKey]))
       assert.deepEqual(await byStatus('disabled'), [appKey.id])
+      assert.deepEqual(await byStatus('expired'), [expired.id])
       assert.equal((await read(own.id)).user_deactivated_at, null)
 
-      // A deleted person's personal organization keys verify DISABLED or REVOKED; listed the same.
+      // Deleted: the user's own keys are revoked; the personal organization's stay paused, listed as verify answers.
+      const again = await s.login(u.email, u.password) // deactivation ended the person's sessions
+      const later = await s.createKey(again, { name: `${tag}-later`, owner: { kind: 'application', id: app.body.id } })
       expectStatus(await s.request('DELETE', `/v1/users/${u.id}`, { token: w.admin }), 204, 'delete')
-      for (const k of personal) {
-        const verified = (await status(k.key)).toLowerCase()
-        assert.equal((await read(k.id)).status, verified, `key ${k.id}: listed as verify answers`)
-      }
+      assert.equal(await status(own.key), 'REVOKED')
+      for (const k of [orgKey, deviceKey, later]) await expectPaused(k)
       assert.deepEqual(await byStatus('active'), [shared.id])
+      assert.deepEqual(await byStatus('disabled'), ids([orgKey, appKey, deviceKey, later]))
+      assert.deepEqual(await byStatus('revoked'), ids([own, expired]))
     })
   })
 }

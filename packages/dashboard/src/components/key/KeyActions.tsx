@@ -30,11 +30,7 @@ export function KeyActions({
             </button>
           )}
           {k.disabled_at ? (
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() => act('Key enabled: it verifies again.', () => api.enableKey(k.id))}
-            >
+            <button type="button" disabled={busy} onClick={() => act(enabledMessage(k), () => api.enableKey(k.id))}>
               Enable
             </button>
           ) : (
@@ -59,4 +55,11 @@ export function KeyActions({
       </button>
     </div>
   )
+}
+
+/** Enabling lifts the key's own switch only: while its user is deactivated it stays refused. */
+function enabledMessage(k: ApiKey): string {
+  return k.user_deactivated_at
+    ? 'Key enabled, but still refused (DISABLED) while its user is deactivated.'
+    : 'Key enabled: it verifies again.'
 }

@@ -19,7 +19,7 @@ export function KeyLifecycleFacts({ k }: { k: ApiKey }) {
           <dt>Its user deactivated</dt>
           <dd>
             {when(k.user_deactivated_at)}{' '}
-            <span className="muted">(refused as DISABLED until the user is reactivated)</span>
+            {!k.revoked_at && <span className="muted">(refused as DISABLED until the user is reactivated)</span>}
           </dd>
         </>
       )}

@@ -249,7 +249,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
 
   for (const [verb, text] of [
     ['disable', 'suspend a key until enabled'],
-    ['enable', 'enable a disabled key'],
+    ['enable', 'enable a disabled key (one whose user is deactivated stays refused until the user is reactivated)'],
   ] as const) {
     remoteAction<object, [string]>(
       remoteOptions(keys.command(verb).description(text).argument('<id>', 'key id', parse.id)),

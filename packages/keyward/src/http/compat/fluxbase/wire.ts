@@ -64,7 +64,7 @@ export const toFluxbaseKey = (k: ApiKey): Static<typeof FluxbaseKeyBody> => ({
   expires_at: k.expiresAt,
   revoked_at: k.revokedAt,
   last_used_at: k.lastUsedAt,
-  // Fluxbase has no status: a key its person's deactivation disables reads as disabled since then.
+  // Fluxbase has no status: a key its person's deactivation switches off (`isSwitchedOff`) reads as disabled since then.
   disabled_at: k.disabledAt ?? k.userDeactivatedAt,
 })
 

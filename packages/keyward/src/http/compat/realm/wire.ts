@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import type { ApiKey } from '../../../core/types.js'
+import { isSwitchedOff } from '../../../core/policy.js'
 import type { TokenSession } from '../../../services/auth/token-service.js'
 
 /** Realm's "none" ObjectId. */
@@ -26,12 +27,7 @@ export function fromRealmId(id: string): number | null {
   return n >= 1 && n <= 2147483647 ? n : null
 }
 
-// Disabled by its own switch or while its person is deactivated (what verify refuses as DISABLED).
-export const toRealmKey = (k: ApiKey) => ({
-  _id: toRealmId(k.id),
-  name: k.name ?? '',
-  disabled: k.disabledAt !== null || k.userDeactivatedAt !== null,
-})
+export const toRealmKey = (k: ApiKey) => ({ _id: toRealmId(k.id), name: k.name ?? '', disabled: isSwitchedOff(k) })
 
 /**
  * The device id a login sent: realm-web sends `{"$oid": "<hex>"}` from the second
