@@ -3,7 +3,6 @@ import { requireMayGrantOrgRole, requireMayIssueLogin, requireOrgRole, requireSc
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
-import { keyStatus } from '../../core/policy.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
 import type { Invitation, InvitationRepository } from '../../store/invitation-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
@@ -25,7 +24,37 @@ export interface CreatedInvitation {
   mailed: boolean
 }
 
-const unusable = () => new KeywardError('not_found', 'invitation not found, expired, revoked or already used')
+const unusable = () =>
+  new KeywardError(
+    'not_found',
+    'invitation not found, expired, revoked, already used, or its inviter may no longer invite',
+  )
+
+/** How `requireMayInvite` refuses (a dead key is `unauthorized`, an organization not held `not_found`). */
+const REFUSALS: ReadonlySet<string> = new Set(['forbidden', 'not_found', 'unauthorized'])
+
+/**
+ * THE rule of who may invite into organization `orgId` with `role`, checked when an invitation is
+ * made and again, on its maker's current rights, when it is accepted (`makerStillMay`): an
+ * organization admin (only an owner invites an owner) or a site admin, through a credential with
+ * `organizations:write` that may issue a login (an invitation is a login whose password its holder
+ * chooses) and, for an admin or owner role, has full rights (`requireMayGrantOrgRole`).
+ */
+async function requireMayInvite(
+  ctx: RequestContext,
+  keys: Pick<KeyRepository, 'findById'>,
+  orgId: number,
+  role: OrgRole,
+): Promise<void> {
+  const producer = await producerOf(ctx, keys) // the key read fresh: its scopes now, its bounds
+  const p = producer.principal
+  requireScope(p, 'organizations:write')
+  requireOrgRole(p, orgId, 'admin')
+  if (!mayGrantOrgRole(p, orgId, role))
+    throw new KeywardError('forbidden', `only an owner can invite with the "${role}" role`)
+  requireMayIssueLogin(producer, false)
+  requireMayGrantOrgRole(producer, role)
+}
 
 /**
  * Invitations: admins invite by email with a role no higher than they could grant
@@ -35,7 +64,7 @@ const unusable = () => new KeywardError('not_found', 'invitation not found, expi
  */
 export class InvitationService {
   constructor(
-    private readonly orgs: Pick<OrgRepository, 'find'>,
+    private readonly orgs: Pick<OrgRepository, 'find' | 'rolesOf'>,
     private readonly invitations: InvitationRepository,
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser'>,
@@ -58,13 +87,7 @@ export class InvitationService {
     const p = ctx.principal
     requireScope(p, 'organizations:write')
     const org = await this.orgService.directory.visible(p, orgId)
-    requireOrgRole(p, org.id, 'admin')
-    if (!mayGrantOrgRole(p, org.id, input.role))
-      throw new KeywardError('forbidden', `only an owner can invite with the "${input.role}" role`)
-    // The invitation is a login whose password its holder (possibly this caller) chooses.
-    const producer = await producerOf(ctx, this.keys)
-    requireMayIssueLogin(producer, false)
-    requireMayGrantOrgRole(producer, input.role)
+    await requireMayInvite(ctx, this.keys, org.id, input.role)
     const token = INVITATION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
     const invitation = await this.invitations.insertInvitation({
@@ -118,7 +141,7 @@ export class InvitationService {
     const inv = await this.invitations.findInvitationByHash(hashSecret(token))
     const now = this.clock.now()
     if (!inv || inv.acceptedAt || inv.revokedAt || Date.parse(inv.expiresAt) <= now.getTime()) throw unusable()
-    if (!(await this.inviterLive(inv, now))) throw unusable()
+    if (!(await this.makerStillMay(inv))) throw unusable()
     const user = await this.invitee(caller, inv, password)
     if (!(await this.invitations.accept(inv, user.id, now.toISOString()))) throw unusable()
     await this.sessions.forgetUser(user.id)
@@ -133,15 +156,25 @@ export class InvitationService {
   }
 
   /**
-   * Revoke ends it: an invitation lives only while the user who made it is active (not deleted or
-   * deactivated) and, when a key made it, while that key is (not revoked, disabled, expired or deleted).
+   * Revoke ends it: an invitation grants its role only while whoever made it could make it now,
+   * by the rule `create` applied (`requireMayInvite`) to the maker's rights read fresh from the
+   * store: the user active (not deleted or deactivated), still an admin of the organization (an
+   * owner for "owner") or still a site admin, and, when a key made it, that key live (not revoked,
+   * disabled, expired or deleted) with the scopes and no bounds it needed. Without this, an
+   * admin removed or demoted kept every invitation they had made, their own email's included: a
+   * way back in (found by an attacker).
    */
-  private async inviterLive(inv: Invitation, now: Date): Promise<boolean> {
+  private async makerStillMay(inv: Invitation): Promise<boolean> {
     const user = inv.invitedByUserId === null ? undefined : await this.users.findById(inv.invitedByUserId)
     if (!user || user.deactivatedAt !== null) return false
-    if (inv.invitedByKeyId === null) return true
-    const key = await this.keys.findById(inv.invitedByKeyId)
-    return key !== undefined && keyStatus(key, now) === 'active'
+    const principal = { ...userPrincipal(user, null, await this.orgs.rolesOf(user.id)), keyId: inv.invitedByKeyId }
+    return requireMayInvite({ principal, ip: null }, this.keys, inv.organizationId, inv.role).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof KeywardError && REFUSALS.has(e.code)) return false
+        throw e // an outage is no refusal: the invitation stays usable
+      },
+    )
   }
 
   private async invitee(caller: Principal | null, inv: Invitation, password: string | undefined): Promise<User> {

@@ -22,6 +22,7 @@ const SessionBody = Type.Object({
 const Message = Type.Object({ message: Type.String() })
 const errors = { 400: FluxbaseErrorBody, 401: FluxbaseErrorBody, 403: FluxbaseErrorBody, 429: FluxbaseErrorBody }
 const tags = ['fluxbase']
+const ARTICLE = { organization: 'an organization', application: 'an application', device: 'a device' } as const
 
 const sessionWire = (s: RefreshableSession) => ({
   user: toFluxbaseUser(s.user),
@@ -64,7 +65,12 @@ export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services 
 
   app.get('/auth/user', { schema: { tags, response: { 200: FluxbaseUserBody, ...errors } } }, async (req) => {
     const { principal } = await fluxbaseCaller(services, req)
-    const user = await services.users.whoIs(principal.owner.userId)
+    // Only a user's own credential is that user. An application's or device's key has no user:
+    // its owner's `userId` is the application's creator, whose profile it may not read (the native
+    // `GET /v1/users/:id` refuses it too; found by an attacker).
+    if (principal.owner.kind !== 'user')
+      throw new KeywardError('forbidden', `a key of ${ARTICLE[principal.owner.kind]} is no user's`)
+    const user = await services.users.whoIs(principal.owner.id)
     if (!user) throw new KeywardError('unauthorized', 'Invalid or expired token')
     return toFluxbaseUser(user)
   })
