@@ -27,7 +27,7 @@ export interface TokenSession {
   /** The user id the client sees. */
   subject: string
   deviceId: string | null
-  /** The user behind the session (an application's owner for server sessions); null when anonymous. */
+  /** The user the session is; null when anonymous, and for an application's (Realm's server user). */
   user: User | null
 }
 
@@ -304,11 +304,16 @@ export class TokenService {
     }
     if (row.actor_id === null) return { ...base, principal: null, user: null }
     const owner = await this.actors.ownerOfActor(row.actor_id)
-    const user = owner && (await this.actors.findUserById(owner.userId))
-    // The user or application was deleted, or the responsible user deactivated (their keys are refused too).
-    if (!owner || !user || user.deactivatedAt !== null) throw dead()
-    const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     const origin = originOf(row)
+    // A user's session lives while the user does (deleted or deactivated: dead). An application's
+    // (Realm's server user, opened only with its key) lives exactly while that key verifies: its
+    // `userId` is the creator, who answers for nothing here. Requiring the creator killed a shared
+    // organization's sessions, and its logins, once the member who made the application was
+    // deactivated or deleted, while the key still verified; the key's own person rule
+    // (`keyStatusAt`) already refuses it when a personal organization's owner is deactivated.
+    const user = owner?.kind === 'user' ? ((await this.actors.findUserById(owner.userId)) ?? null) : null
+    if (!owner || (owner.kind === 'user' ? !user || user.deactivatedAt !== null : !origin)) throw dead()
+    const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
     const key = origin
       ? await this.auth.sessionCache.liveOrigin(origin, context).catch(() => {
@@ -316,7 +321,7 @@ export class TokenService {
         })
       : null
     const scopes = key ? narrowScopes(stored, scopesOf(key)) : stored
-    const role = owner.kind === 'user' ? user.role : 'member'
+    const role = user ? user.role : 'member'
     const orgs = await this.auth.sessionCache.orgsOfOwner(owner)
     const principal: Principal = {
       ...{ owner, role, orgs, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
