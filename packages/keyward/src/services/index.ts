@@ -174,6 +174,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     config,
     orgRepo,
     db: store.db,
+    dialect: store.dialect,
     directory: orgDirectory,
     actors,
     keyRepo,

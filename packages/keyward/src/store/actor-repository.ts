@@ -32,41 +32,49 @@ export const rowToDevice = (r: DeviceRow): Device => ({
   createdAt: r.created_at,
 })
 
+/** A user to store: its password already hashed (`UserService.prepare`). */
+export interface NewUser {
+  email: string
+  username: string
+  passwordHash: string
+  role: Role
+  at: string
+}
+
+async function newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
+  const a = await trx.insertInto('actor').values({ kind, created_at: at }).returning('id').executeTakeFirstOrThrow()
+  return a.id
+}
+
+/**
+ * Stores a user, its actor and its personal organization (issue 14: every user gets one at sign-up,
+ * as balena does) in `trx`: a transaction, the caller's (an accepted invitation's) or `createUser`'s.
+ */
+export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<User> {
+  const actorId = await newActor(trx, 'user', u.at)
+  const r = await trx
+    .insertInto('user')
+    .values({
+      actor_id: actorId,
+      email: u.email,
+      username: u.username,
+      password_hash: u.passwordHash,
+      role: u.role,
+      created_at: u.at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  const handle = await freePersonalHandle(trx, u.username)
+  await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
+  return rowToUser(r)
+}
+
 /** Users, applications and devices: the actors that own keys. */
 export class ActorRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  private async newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
-    const a = await trx.insertInto('actor').values({ kind, created_at: at }).returning('id').executeTakeFirstOrThrow()
-    return a.id
-  }
-
-  async createUser(u: {
-    email: string
-    username: string
-    passwordHash: string
-    role: Role
-    at: string
-  }): Promise<User> {
-    return this.db.transaction().execute(async (trx) => {
-      const actorId = await this.newActor(trx, 'user', u.at)
-      const r = await trx
-        .insertInto('user')
-        .values({
-          actor_id: actorId,
-          email: u.email,
-          username: u.username,
-          password_hash: u.passwordHash,
-          role: u.role,
-          created_at: u.at,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()
-      // Every user gets a personal organization at sign-up (issue 14), as balena does.
-      const handle = await freePersonalHandle(trx, u.username)
-      await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
-      return rowToUser(r)
-    })
+  async createUser(u: NewUser): Promise<User> {
+    return this.db.transaction().execute((trx) => insertUser(trx, u))
   }
 
   async countUsers(): Promise<number> {
@@ -131,7 +139,7 @@ export class ActorRepository {
     at: string
   }): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
-      const actorId = await this.newActor(trx, 'application', a.at)
+      const actorId = await newActor(trx, 'application', a.at)
       const r = await trx
         .insertInto('application')
         .values({
@@ -171,7 +179,7 @@ export class ActorRepository {
     at: string
   }): Promise<Device> {
     return this.db.transaction().execute(async (trx) => {
-      const actorId = await this.newActor(trx, 'device', d.at)
+      const actorId = await newActor(trx, 'device', d.at)
       const r = await trx
         .insertInto('device')
         .values({

@@ -1,6 +1,27 @@
 import type { Kysely } from 'kysely'
-import type { OrgRole } from '../core/types.js'
+import type { ApiKey, OrgRole, User } from '../core/types.js'
+import { ActorRepository, type NewUser, insertUser } from './actor-repository.js'
+import type { Dialect } from './database.js'
+import { KeyRepository } from './key-repository.js'
+import { OrgRepository } from './org-repository.js'
 import type { Database, InvitationRow } from './schema.js'
+
+/** What deciding whether an invitation's maker may still make it reads, on one connection. */
+export interface MakerReads {
+  findUserById(id: number): Promise<User | undefined>
+  rolesOf(userId: number): Promise<Record<number, OrgRole>>
+  findKeyById(id: number): Promise<ApiKey | undefined>
+}
+
+/** `MakerReads` on `db`: the store's own reads, so the check in a transaction is the check outside it. */
+export function makerReads(db: Kysely<Database>, dialect: Dialect): MakerReads {
+  const [actors, orgs, keys] = [new ActorRepository(db), new OrgRepository(db, dialect), new KeyRepository(db, dialect)]
+  return {
+    findUserById: (id) => actors.findUserById(id),
+    rolesOf: (userId) => orgs.rolesOf(userId),
+    findKeyById: (id) => keys.findById(id),
+  }
+}
 
 /** An invitation (never its token: only the hash is stored). */
 export interface Invitation {
@@ -32,7 +53,10 @@ const rowToInvitation = (r: InvitationRow): Invitation => ({
 
 /** Organization invitations (services/orgs/invitation-service.ts): only token hashes are stored. */
 export class InvitationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async insertInvitation(i: {
     organizationId: number
@@ -93,32 +117,62 @@ export class InvitationRepository {
   }
 
   /**
-   * Marks a pending invitation accepted and adds the membership, atomically: only one
-   * acceptance of a token wins (the `accepted_at is null` guard), so a token is used once.
+   * Accepts a pending invitation for `invitee` (a user's id, or a new account, stored here) and
+   * adds the membership, in one transaction, only while `makerMay`, run in that transaction on its
+   * reads, still allows it. Null: the token was used or revoked meanwhile, or its maker may no
+   * longer make it; nothing is written then, so a refused invitation opens no account (it did:
+   * found by an attacker). On PostgreSQL the maker's rows are read FOR SHARE first, so a removal,
+   * demotion, deactivation or change of the key that made it waits for this acceptance to commit,
+   * or this acceptance for it; SQLite has one writer. Only one acceptance of a token wins (the
+   * `accepted_at is null` guard). Accepting never lowers a role the user already holds there.
    */
-  async accept(inv: Invitation, userId: number, at: string): Promise<boolean> {
+  async accept(
+    inv: Invitation,
+    invitee: number | NewUser,
+    at: string,
+    makerMay: (reads: MakerReads) => Promise<boolean>,
+  ): Promise<number | null> {
     return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await lockMaker(trx, inv)
+      if (!(await makerMay(makerReads(trx, this.dialect)))) return null
       const r = await trx
         .updateTable('organization_invitation')
-        .set({ accepted_at: at, accepted_by_user_id: userId })
+        .set({ accepted_at: at })
         .where('id', '=', inv.id)
         .where('accepted_at', 'is', null)
         .where('revoked_at', 'is', null)
         .executeTakeFirst()
-      if (Number(r.numUpdatedRows) === 0) return false
+      if (Number(r.numUpdatedRows) === 0) return null
+      const userId = typeof invitee === 'number' ? invitee : (await insertUser(trx, invitee)).id
+      const accepted = { accepted_by_user_id: userId }
+      await trx.updateTable('organization_invitation').set(accepted).where('id', '=', inv.id).execute()
       const existing = await trx
         .selectFrom('organization_membership')
         .select('id')
         .where('organization_id', '=', inv.organizationId)
         .where('user_id', '=', userId)
         .executeTakeFirst()
-      // Accepting never lowers a role the user already holds there.
       if (!existing)
         await trx
           .insertInto('organization_membership')
           .values({ organization_id: inv.organizationId, user_id: userId, role: inv.role, created_at: at })
           .execute()
-      return true
+      return userId
     })
   }
+}
+
+/** The rows `makerMay` reads, locked FOR SHARE until the transaction ends (PostgreSQL). */
+async function lockMaker(trx: Kysely<Database>, inv: Invitation): Promise<void> {
+  const userId = inv.invitedByUserId ?? 0
+  await trx.selectFrom('user').select('id').where('id', '=', userId).forShare().execute()
+  await trx
+    .selectFrom('organization_membership')
+    .select('id')
+    .where('organization_id', '=', inv.organizationId)
+    .where('user_id', '=', userId)
+    .forShare()
+    .execute()
+  if (inv.invitedByKeyId !== null)
+    await trx.selectFrom('api_key').select('id').where('id', '=', inv.invitedByKeyId).forShare().execute()
 }

@@ -3,7 +3,7 @@ import { requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../c
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
-import type { ActorRepository } from '../../store/actor-repository.js'
+import type { ActorRepository, NewUser } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { AuditLog } from './audit-log.js'
@@ -66,20 +66,15 @@ export class UserService {
 
   /** Creates a user with no authorization check: callers decide (admins, bootstrap, an accepted invitation). */
   async insert(input: CreateUserInput): Promise<User> {
+    return this.actors.createUser(await this.prepare(input)).catch(duplicateUser)
+  }
+
+  /** A user ready to store (email normalized, a free username, the password hashed), stored by whoever takes it. */
+  async prepare(input: CreateUserInput): Promise<NewUser> {
     const email = input.email.trim().toLowerCase()
     const username = (input.username ?? (await this.freeUsername(email))).toLowerCase()
-    try {
-      return await this.actors.createUser({
-        email,
-        username,
-        passwordHash: await this.passwords.hash(input.password),
-        role: input.role ?? 'member',
-        at: this.clock.now().toISOString(),
-      })
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a user with this email or username already exists')
-      throw e
-    }
+    const passwordHash = await this.passwords.hash(input.password)
+    return { email, username, passwordHash, role: input.role ?? 'member', at: this.clock.now().toISOString() }
   }
 
   /** The local part of the email, made unique with a number if needed. */
@@ -114,4 +109,10 @@ export class UserService {
     if (!user) throw notFound('user')
     return user
   }
+}
+
+/** A unique violation storing a user is a conflict (two requests for one email, or a username taken meanwhile). */
+export function duplicateUser(e: unknown): never {
+  if (isUniqueViolation(e)) throw new KeywardError('conflict', 'a user with this email or username already exists')
+  throw e
 }

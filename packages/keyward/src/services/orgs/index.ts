@@ -3,7 +3,8 @@ import type { Config } from '../../config.js'
 import type { Database } from '../../store/schema.js'
 import type { Clock } from '../../core/clock.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
-import { InvitationRepository } from '../../store/invitation-repository.js'
+import { InvitationRepository, makerReads } from '../../store/invitation-repository.js'
+import type { Dialect } from '../../store/database.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
@@ -31,6 +32,7 @@ export interface OrgDeps {
   orgRepo: OrgRepository
   /** The write connection (invitations are point reads and writes). */
   db: Kysely<Database>
+  dialect: Dialect
   directory: OrgDirectory
   actors: ActorRepository
   /** Reads the caller's key fresh: what a bounded key may grant (`producerOf`). */
@@ -48,7 +50,7 @@ export function createOrgServices(d: OrgDeps): OrgServices {
   const organizations = new OrgService(orgRepo, directory, sessionCache, d.cache, audit, clock)
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom, config.publicUrl) : null
   const users = {
-    insert: d.users.insert.bind(d.users),
+    prepare: d.users.prepare.bind(d.users),
     findByEmail: async (email: string) => (await d.actors.findUserForLogin(email))?.user,
     findById: (id: number) => d.actors.findUserById(id),
   }
@@ -57,10 +59,11 @@ export function createOrgServices(d: OrgDeps): OrgServices {
     memberships: new MembershipService(orgRepo, organizations, sessionCache, d.keyRepo),
     invitations: new InvitationService(
       orgRepo,
-      new InvitationRepository(d.db),
+      new InvitationRepository(d.db, d.dialect),
       organizations,
       sessionCache,
       d.keyRepo,
+      makerReads(d.db, d.dialect),
       users,
       mailer,
       clock,

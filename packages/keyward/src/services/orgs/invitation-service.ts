@@ -4,10 +4,11 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
-import type { Invitation, InvitationRepository } from '../../store/invitation-repository.js'
+import type { Invitation, InvitationRepository, MakerReads } from '../../store/invitation-repository.js'
+import type { NewUser } from '../../store/actor-repository.js'
 import type { OrgRepository } from '../../store/org-repository.js'
 import { type SessionCache, userPrincipal } from '../auth/session-cache.js'
-import type { CreateUserInput } from '../auth/user-service.js'
+import { type CreateUserInput, duplicateUser } from '../auth/user-service.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import { type RequestContext, producerOf } from '../context.js'
 import type { InvitationMailer } from './invitation-mailer.js'
@@ -57,6 +58,33 @@ async function requireMayInvite(
 }
 
 /**
+ * Revoke ends it: an invitation grants its role only while whoever made it could make it now,
+ * by the rule `create` applied (`requireMayInvite`) to the maker's rights read by `reads` (in the
+ * acceptance's transaction): the user active (not deleted or deactivated), still an admin of the
+ * organization (an owner for "owner") or still a site admin, and, when a key made it, that key live (not revoked,
+ * disabled, expired or deleted) with the scopes and no bounds it needed. Without this, an
+ * admin removed or demoted kept every invitation they had made, their own email's included: a
+ * way back in (found by an attacker).
+ */
+async function makerStillMay(inv: Invitation, reads: MakerReads): Promise<boolean> {
+  const user = inv.invitedByUserId === null ? undefined : await reads.findUserById(inv.invitedByUserId)
+  if (!user || user.deactivatedAt !== null) return false
+  const principal = { ...userPrincipal(user, null, await reads.rolesOf(user.id)), keyId: inv.invitedByKeyId }
+  return requireMayInvite(
+    { principal, ip: null },
+    { findById: (id) => reads.findKeyById(id) },
+    inv.organizationId,
+    inv.role,
+  ).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof KeywardError && REFUSALS.has(e.code)) return false
+      throw e // an outage is no refusal: the invitation stays usable
+    },
+  )
+}
+
+/**
  * Invitations: admins invite by email with a role no higher than they could grant
  * (`mayGrantOrgRole`); the token is shown once, stored hashed, expires, can be revoked, and is
  * accepted once — by a signed-in user with the invited email, or with a password, which opens a
@@ -64,13 +92,15 @@ async function requireMayInvite(
  */
 export class InvitationService {
   constructor(
-    private readonly orgs: Pick<OrgRepository, 'find' | 'rolesOf'>,
+    private readonly orgs: Pick<OrgRepository, 'find'>,
     private readonly invitations: InvitationRepository,
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser'>,
     private readonly keys: Pick<KeyRepository, 'findById'>,
+    /** The maker's rights as the store has them now (`makerStillMay`), outside a transaction. */
+    private readonly reads: MakerReads,
     private readonly users: {
-      insert(input: CreateUserInput): Promise<User>
+      prepare(input: CreateUserInput): Promise<NewUser>
       findByEmail(email: string): Promise<User | undefined>
       findById(id: number): Promise<User | undefined>
     },
@@ -141,9 +171,13 @@ export class InvitationService {
     const inv = await this.invitations.findInvitationByHash(hashSecret(token))
     const now = this.clock.now()
     if (!inv || inv.acceptedAt || inv.revokedAt || Date.parse(inv.expiresAt) <= now.getTime()) throw unusable()
-    if (!(await this.makerStillMay(inv))) throw unusable()
-    const user = await this.invitee(caller, inv, password)
-    if (!(await this.invitations.accept(inv, user.id, now.toISOString()))) throw unusable()
+    // Refused early, before a new account's password is hashed; decided in the acceptance's transaction.
+    if (!(await makerStillMay(inv, this.reads))) throw unusable()
+    const invitee = await this.invitee(caller, inv, password)
+    const accepted = (reads: MakerReads) => makerStillMay(inv, reads)
+    const userId = await this.invitations.accept(inv, invitee, now.toISOString(), accepted).catch(duplicateUser)
+    const user = userId === null ? undefined : await this.users.findById(userId)
+    if (!user) throw unusable()
     await this.sessions.forgetUser(user.id)
     const org = (await this.orgs.find(inv.organizationId))!
     const principal = caller ?? userPrincipal(user, null)
@@ -155,40 +189,19 @@ export class InvitationService {
     return { user, invitation: { ...inv, acceptedAt: now.toISOString() } }
   }
 
-  /**
-   * Revoke ends it: an invitation grants its role only while whoever made it could make it now,
-   * by the rule `create` applied (`requireMayInvite`) to the maker's rights read fresh from the
-   * store: the user active (not deleted or deactivated), still an admin of the organization (an
-   * owner for "owner") or still a site admin, and, when a key made it, that key live (not revoked,
-   * disabled, expired or deleted) with the scopes and no bounds it needed. Without this, an
-   * admin removed or demoted kept every invitation they had made, their own email's included: a
-   * way back in (found by an attacker).
-   */
-  private async makerStillMay(inv: Invitation): Promise<boolean> {
-    const user = inv.invitedByUserId === null ? undefined : await this.users.findById(inv.invitedByUserId)
-    if (!user || user.deactivatedAt !== null) return false
-    const principal = { ...userPrincipal(user, null, await this.orgs.rolesOf(user.id)), keyId: inv.invitedByKeyId }
-    return requireMayInvite({ principal, ip: null }, this.keys, inv.organizationId, inv.role).then(
-      () => true,
-      (e: unknown) => {
-        if (e instanceof KeywardError && REFUSALS.has(e.code)) return false
-        throw e // an outage is no refusal: the invitation stays usable
-      },
-    )
-  }
-
-  private async invitee(caller: Principal | null, inv: Invitation, password: string | undefined): Promise<User> {
+  /** The accepting user's id (signed in with the invited email), or a new account for that email, not stored yet. */
+  private async invitee(caller: Principal | null, inv: Invitation, password: string | undefined) {
     if (caller) {
       requireScope(caller, 'organizations:write')
       const user = caller.owner.kind === 'user' ? await this.users.findByEmail(inv.email) : undefined
       if (!user || user.id !== caller.owner.id)
         throw new KeywardError('forbidden', 'this invitation is for another email address')
-      return user
+      return user.id
     }
     if (password === undefined) throw new KeywardError('unauthorized', 'sign in, or give a password for a new account')
     if (await this.users.findByEmail(inv.email))
       throw new KeywardError('conflict', 'an account with this email exists: sign in to accept')
-    return this.users.insert({ email: inv.email, password })
+    return this.users.prepare({ email: inv.email, password })
   }
 
   private async mail(inv: Invitation, organization: string, token: string): Promise<boolean> {
