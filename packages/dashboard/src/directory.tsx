@@ -1,9 +1,11 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
 import type { Application, Device, Owner, User } from './api'
+import { useOrg } from './orgs'
 import { useSession } from './session'
 
 /**
- * The owners the signed-in person can see (users, applications, devices), loaded once
+ * The owners the signed-in person can see (users, applications, devices; organizations from the
+ * switcher's list), loaded once
  * so tables can show names instead of ids. Members see only themselves among users.
  * Lists are capped by the API at 500 each; beyond that owners show as "kind #id".
  */
@@ -22,6 +24,7 @@ const DirectoryContext = createContext<Directory | null>(null)
 /** Loads the directory for the signed-in person and reloads it on demand (after adding an application, say). */
 export function DirectoryProvider({ children }: { children: ReactNode }) {
   const { api, user } = useSession()
+  const { organizations } = useOrg()
   const [data, setData] = useState<{ users: User[]; applications: Application[]; devices: Device[] }>({
     users: [],
     applications: [],
@@ -46,12 +49,14 @@ export function DirectoryProvider({ children }: { children: ReactNode }) {
     const users = new Map(data.users.map((u) => [u.id, u]))
     const apps = new Map(data.applications.map((a) => [a.id, a]))
     const devices = new Map(data.devices.map((d) => [d.id, d]))
+    const orgs = new Map(organizations.map((o) => [o.id, o]))
     const ownerName = (o: Owner) => {
       if (o.kind === 'user')
         return o.id === user?.id
           ? `${users.get(o.id)?.email ?? user.email} (you)`
           : (users.get(o.id)?.email ?? `user #${o.id}`)
       if (o.kind === 'application') return apps.get(o.id)?.name ?? `application #${o.id}`
+      if (o.kind === 'organization') return orgs.get(o.id)?.name ?? `organization #${o.id}`
       const d = devices.get(o.id)
       return d ? (d.name ?? d.uuid.slice(0, 7)) : `device #${o.id}`
     }
@@ -62,7 +67,7 @@ export function DirectoryProvider({ children }: { children: ReactNode }) {
     ])
     const actorName = (id: number | null) => (id === null ? 'anonymous' : (actors.get(id) ?? `actor #${id}`))
     return { ...data, ownerName, actorName, reload }
-  }, [data, user, reload])
+  }, [data, user, reload, organizations])
   return <DirectoryContext.Provider value={value}>{children}</DirectoryContext.Provider>
 }
 

@@ -61,15 +61,21 @@ export const parse = {
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('expected a JSON object.')
     return v as Record<string, unknown>
   },
-  /** An ISO-8601 date (normalized to UTC), or `never` for none. */
-  expiry(this: void, raw: string): string | null {
-    if (raw === 'never' || raw === 'none') return null
+  /**
+   * An ISO-8601 date (normalized to UTC), or `NEVER` for none: a sentinel, not null, since commander
+   * stores an option whose parser returns null as '' (which the API refuses as a date).
+   */
+  expiry(this: void, raw: string): string {
+    if (raw === 'never' || raw === 'none') return NEVER
     const t = Date.parse(raw)
     if (Number.isNaN(t))
       throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')
     return new Date(t).toISOString()
   },
 }
+
+/** `parse.expiry`'s answer for "no expiry" (`expires_at: null`). */
+export const NEVER = 'never'
 
 const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 

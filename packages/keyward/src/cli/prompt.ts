@@ -14,7 +14,7 @@ const defaultIo = (): PromptIo => ({ input: process.stdin, output: process.stder
  * from a pipe (`echo "$PW" | keyward login …`) the first line is read.
  */
 export function promptSecret(question: string, io: PromptIo = defaultIo()): Promise<string> {
-  if (!io.input.isTTY) return readFirstLine(io.input)
+  if (!io.input.isTTY) return readFirstLine(io.input, question)
   io.output.write(question)
   return new Promise((resolve, reject) => {
     let value = ''
@@ -42,7 +42,7 @@ export function promptSecret(question: string, io: PromptIo = defaultIo()): Prom
 
 /** Asks for a visible answer (an email). */
 export function promptLine(question: string, io: PromptIo = defaultIo()): Promise<string> {
-  if (!io.input.isTTY) return readFirstLine(io.input)
+  if (!io.input.isTTY) return readFirstLine(io.input, question)
   const rl = createInterface({ input: io.input, output: io.output })
   return new Promise((resolve) =>
     rl.question(question, (answer) => {
@@ -52,8 +52,11 @@ export function promptLine(question: string, io: PromptIo = defaultIo()): Promis
   )
 }
 
-/** The first line of a non-interactive stream; a usage error when it is empty. */
-function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
+/**
+ * The first line of a non-interactive stream; a usage error naming what was asked when it is empty
+ * (it said "pass the value as a flag", and some answers, a new account's password, have no flag).
+ */
+function readFirstLine(input: NodeJS.ReadableStream, question: string): Promise<string> {
   const rl = createInterface({ input, terminal: false })
   return new Promise((resolve, reject) => {
     let done = false
@@ -63,7 +66,13 @@ function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
       resolve(line.replace(/\r$/, ''))
     })
     rl.once('close', () => {
-      if (!done) reject(new UsageError('no input: pass the value as a flag, or run in a terminal to be asked for it'))
+      const asked = question.trim().replace(/:$/, '')
+      if (!done)
+        reject(
+          new UsageError(
+            `no input for "${asked}": give it as a flag where the command has one (--help), pipe it on stdin, or run in a terminal`,
+          ),
+        )
     })
   })
 }

@@ -1,6 +1,8 @@
 import { type Config } from '../config.js'
+import { KeywardError } from '../core/errors.js'
 import { listenForMetrics } from '../http/metrics.js'
 import { createKeyward } from '../server.js'
+import type { UserService } from '../services/auth/user-service.js'
 
 /**
  * Runs the server until SIGTERM/SIGINT. On first start with no user it creates
@@ -9,17 +11,19 @@ import { createKeyward } from '../server.js'
 export async function serve(config: Config): Promise<void> {
   const kw = await createKeyward(config)
   const { app, services } = kw
+  // Before listening, so the first request can already sign in as the admin.
   const boot = await services.users.bootstrapAdmin(config.adminEmail, config.adminPassword)
-  if (boot) {
-    app.log.info({ email: boot.user.email }, 'created the first admin user')
-    if (boot.generatedPassword) {
-      // Printed to the terminal, not the log stream, so log shipping does not carry it.
-      process.stdout.write(
-        `\n  Keyward admin: ${boot.user.email}\n  Password (shown once): ${boot.generatedPassword}\n\n`,
-      )
-    }
-  }
-  await app.listen({ host: config.host, port: config.port })
+  if (boot) app.log.info({ email: boot.user.email }, 'created the first admin user')
+  await app.listen({ host: config.host, port: config.port }).catch(async (e: unknown) => {
+    await kw.close()
+    showPassword(boot) // shown even so: the next start will not show it again
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e
+    throw new KeywardError(
+      'unavailable',
+      `${config.host}:${config.port} is in use: choose another port (--port, KEYWARD_PORT)`,
+    )
+  })
+  showPassword(boot)
   const metrics = config.metricsPort === null ? null : await listenForMetrics(config, services.metrics.registry)
   if (metrics) app.log.info({ host: config.metricsHost, port: metrics.port }, 'metrics listening at /metrics')
   const stop = (signal: string) => {
@@ -34,4 +38,12 @@ export async function serve(config: Config): Promise<void> {
   }
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
+}
+
+/** A generated first admin password, printed to the terminal, not the log stream, so log shipping does not carry it. */
+function showPassword(boot: Awaited<ReturnType<UserService['bootstrapAdmin']>>): void {
+  if (boot?.generatedPassword)
+    process.stdout.write(
+      `\n  Keyward admin: ${boot.user.email}\n  Password (shown once): ${boot.generatedPassword}\n\n`,
+    )
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { DEFAULT_URL, loadCliConfig } from '../../src/cli/cli-config.js'
-import { UsageError, parse } from '../../src/cli/parse.js'
+import { NEVER, UsageError, parse } from '../../src/cli/parse.js'
 import { type PromptIo, promptSecret } from '../../src/cli/prompt.js'
 
 describe('CLI configuration', () => {
@@ -43,7 +43,7 @@ describe('CLI configuration', () => {
     assert.deepEqual(parse.rateLimit('1000/1h'), { limit: 1000, window_s: 3600 })
     assert.deepEqual(parse.refill('5/d'), { amount: 5, interval_s: 86_400 })
     assert.deepEqual(parse.owner('device:12'), { kind: 'device', id: 12 })
-    assert.equal(parse.expiry('never'), null)
+    assert.equal(parse.expiry('never'), NEVER) // a sentinel: commander stores null as ''
     assert.equal(parse.expiry('2027-01-01T00:00:00+01:00'), '2026-12-31T23:00:00.000Z')
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
     for (const bad of [
@@ -104,5 +104,13 @@ describe('password prompt', () => {
     })
     input.end('from-pipe\nsecond line\n')
     assert.equal(await answer, 'from-pipe')
+  })
+
+  test('an empty pipe is a usage error naming what was asked (not "pass the value as a flag": some have none)', async () => {
+    const input = new PassThrough()
+    const io = { input: input as unknown as NodeJS.ReadStream, output: new PassThrough() }
+    const answer = promptSecret('New password: ', io)
+    input.end()
+    await assert.rejects(answer, { name: 'UsageError', message: /^no input for "New password": .*pipe it on stdin/ })
   })
 })

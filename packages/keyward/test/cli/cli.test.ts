@@ -146,6 +146,14 @@ describe('keyward CLI client commands', () => {
     assert.equal(expired.code, 3)
     assert.match(expired.stdout, /refused: EXPIRED/)
     assert.equal((await json(['keys', 'update', id, '--clear', 'expires-at'])).status, 'active')
+    // "never", as the help offers it, on update and create (it was sent as "": a 400).
+    await json(['keys', 'update', id, '--expires-at', '2000-01-01T00:00:00Z'])
+    const unexpired = await json(['keys', 'update', id, '--expires-at', 'never'])
+    assert.deepEqual([unexpired.status, unexpired.expires_at], ['active', null])
+    assert.equal(
+      (await json(['keys', 'create', '--name', 'forever', '--expires-at', 'never'])).api_key.expires_at,
+      null,
+    )
 
     assert.match((await ok(['keys', 'disable', id])).stdout, /is disabled/)
     const disabled = await cli(['keys', 'verify', key, '--json'])

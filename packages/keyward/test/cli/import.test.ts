@@ -41,6 +41,12 @@ function signedInCli(serverEnv: Record<string, string> = {}) {
 describe('keyward keys import <file.jsonl>', () => {
   const t = signedInCli()
 
+  test('a file that does not exist is a one-line usage error (it was a stack trace)', async () => {
+    const missing = join(tempConfigDir(), 'nope.jsonl')
+    const r = await runCli(['keys', 'import', missing], t.env)
+    assert.deepEqual([r.code, r.stderr.trim()], [2, `error: no such file: ${missing}`])
+  })
+
   test('resumes after being killed, reports rejected lines by number, and imports every other key once', async () => {
     const { server, env, dir } = t
     const file = join(dir, 'keys.jsonl')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { type AddressInfo, createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { ADMIN, STORES, freshDatabase } from '../helpers.js'
@@ -55,3 +56,25 @@ for (const kind of STORES) {
     })
   })
 }
+
+describe('keyward serve on a port in use (SQLite)', () => {
+  test('says so in one line, exits 1, and still shows the first admin password it created', async () => {
+    const db = await freshDatabase('sqlite')
+    const env = cleanEnv({ KEYWARD_DATABASE_URL: db.url, KEYWARD_LOG_LEVEL: 'warn' })
+    const busy = createServer()
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok))
+    const port = String((busy.address() as AddressInfo).port)
+    try {
+      const failed = await runCli(['serve', '--port', port], env)
+      assert.equal(failed.code, 1, failed.stderr)
+      assert.equal(
+        failed.stderr.trim(),
+        `error: 127.0.0.1:${port} is in use: choose another port (--port, KEYWARD_PORT)`,
+      )
+      // The admin exists from now on: a later start shows no password, so this one must.
+      assert.match(failed.stdout, /Password \(shown once\): \S+/)
+    } finally {
+      busy.close()
+    }
+  })
+})

@@ -49,6 +49,11 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     assert.equal(member.status, 201)
 
     const owner = await signIn(ADMIN.email, ADMIN.password)
+    // An organization's key is shown as the organization's: it was named as a device ("device #1", or
+    // whichever device had the organization's id: a new user's report).
+    await owner.getByRole('link', { name: 'Keys' }).click()
+    const ownerCell = owner.getByRole('row').filter({ hasText: 'acme-deploy' }).locator('td[data-label="Owner"]')
+    await ownerCell.filter({ hasText: /^Acme$/ }).waitFor()
     await owner.getByRole('link', { name: 'Members' }).click()
     await owner.getByLabel('Organization').selectOption({ label: 'Acme' })
     await owner.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()

@@ -43,7 +43,7 @@ export function registerKeyImport(keys: Command, env: Env): void {
     env,
     async ({ client, out }, o, file) => {
       if ((o.batch ?? 1000) > 1000) throw new UsageError('--batch: at most 1000 keys per request')
-      const size = statSync(file).size
+      const size = sizeOf(file)
       const statePath = `${file}.import-state`
       const state = o.restart ? null : loadState(statePath, size)
       const progress = new ProgressLine(size, state?.offset ?? 0, state?.tally, state?.rejected_lines, o.json === true)
@@ -55,6 +55,16 @@ export function registerKeyImport(keys: Command, env: Env): void {
       if (summary.rejected > 0) process.exitCode = 1
     },
   )
+}
+
+/** The file's size, or a one-line usage error (it was a stack trace) when it cannot be read. */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? String(e)}`)
+  }
 }
 
 /** Written whole then renamed: a run killed while saving leaves the previous state, never half of one. */

@@ -14,7 +14,7 @@ import type {
   UpdateKeyInput,
 } from '@keyward/client'
 import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
-import { UsageError, parse } from '../parse.js'
+import { NEVER, UsageError, parse } from '../parse.js'
 import { checkedLimits, limitFlags } from '../limit-flags.js'
 import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
@@ -34,7 +34,7 @@ export const EXIT_KEY_REFUSED = 3
 
 interface LimitFlags extends RestrictionFlags {
   description?: string
-  expiresAt?: string | null
+  expiresAt?: string
   scopes?: string[]
   meta?: Record<string, unknown>
   rateLimit?: RateLimit
@@ -74,7 +74,7 @@ function limitsOf(o: LimitFlags): UpdateKeyInput {
   return {
     ...(restrictions && { restrictions }),
     ...(o.description !== undefined && { description: o.description }),
-    ...(o.expiresAt !== undefined && { expires_at: o.expiresAt }),
+    ...(o.expiresAt !== undefined && { expires_at: o.expiresAt === NEVER ? null : o.expiresAt }),
     ...(o.scopes !== undefined && { scopes: o.scopes }),
     ...(o.meta !== undefined && { meta: o.meta }),
     ...(o.rateLimit !== undefined && { rate_limit: o.rateLimit }),
@@ -148,10 +148,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
         ]),
       )
       .addOption(
-        new Option('--order <order>', 'sort direction (default: desc for dates, asc for name and expiry)').choices([
-          'asc',
-          'desc',
-        ]),
+        new Option('--order <order>', 'sort direction (default: desc, whatever the --sort)').choices(['asc', 'desc']),
       )
       .addOption(
         new Option('--status <status>', 'only keys in this state').choices([
