@@ -73,6 +73,8 @@ export interface ApiKey {
    * reactivated (a deleted user never is). Enabling the key does not lift it.
    */
   user_deactivated_at: string | null
+  /** While the secret replaced by the last roll still verifies (the roll's grace period): until when; else null. */
+  previous_secret_expires_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
   /** The limit named `default` in `ratelimits` (kept for older clients). */

@@ -105,6 +105,7 @@ export function keyFields(k: ApiKey): string {
     ['expires', when(k.expires_at)],
     ['disabled', when(k.disabled_at)],
     ['user deactivated', when(k.user_deactivated_at)],
+    ['old secret until', when(k.previous_secret_expires_at)],
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
     ['last used', when(k.last_used_at)],
     ['created', when(k.created_at)],

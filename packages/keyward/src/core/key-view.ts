@@ -18,6 +18,8 @@ export interface KeyView {
   disabled_at: string | null
   /** Set while the person responsible for the key is deactivated (or deleted): `status` is `disabled` unless revoked. */
   user_deactivated_at: string | null
+  /** While the secret a roll replaced still verifies (its grace period): until when. */
+  previous_secret_expires_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
   /** The limit named `default`, as the single `rate_limit` of earlier versions (and of every face). */
@@ -53,6 +55,7 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     expires_at: k.expiresAt,
     disabled_at: k.disabledAt,
     user_deactivated_at: k.userDeactivatedAt,
+    previous_secret_expires_at: graceAhead(k.previousSecretExpiresAt, now),
     revoked_at: k.revokedAt,
     revoked_reason: k.revokedReason,
     rate_limit: defaultLimit(k.ratelimits),
@@ -68,3 +71,7 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     updated_at: k.updatedAt,
   }
 }
+
+/** A grace period's end while it is ahead of `now`, else null (an ended one is history, not state). */
+const graceAhead = (end: string | null, now: Date): string | null =>
+  end !== null && Date.parse(end) > now.getTime() ? end : null

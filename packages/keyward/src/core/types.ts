@@ -87,6 +87,11 @@ export interface ApiKey {
    * own `disabledAt` untouched, so reactivation restores exactly the keys that were live.
    */
   userDeactivatedAt: string | null
+  /**
+   * Until when the secret replaced by the last roll still verifies (its grace period), else null;
+   * past that time the field may still hold it: `keyView` shows it only while it is ahead.
+   */
+  previousSecretExpiresAt: string | null
   revokedAt: string | null
   revokedReason: string | null
   /** Named limits, sorted by name; `default` is the legacy `rate_limit`. */

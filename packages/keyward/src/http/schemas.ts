@@ -81,7 +81,8 @@ const Restrictions = Type.Object(
       'Calls from elsewhere, or that do not say where they come from, answer FORBIDDEN_CONTEXT. Empty lists or null: anywhere.',
   },
 )
-const KeyName = Type.String({ minLength: 1, maxLength: 100 })
+/** Not only spaces: a blank name was listed as a blank, unclickable row (a new user's report). */
+const KeyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
 const Description = Type.String({ maxLength: 1000 })
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
@@ -105,6 +106,12 @@ export const ApiKeyBody = Type.Object({
     Type.String({
       description:
         'Set while the person responsible for the key (its user, or the user of the personal organization it, its application or its device belongs to) is deactivated or deleted: unless the key is revoked, it is `disabled` and verifies as DISABLED until the user is reactivated (a deleted user never is); its own `disabled_at` is untouched, and enabling the key does not lift this.',
+    }),
+  ),
+  previous_secret_expires_at: Nullable(
+    Type.String({
+      description:
+        "While the secret replaced by the last roll still verifies (the roll's `grace_period_s`): until when. Null when there is none, or it has ended.",
     }),
   ),
   revoked_at: Nullable(Type.String()),

@@ -120,6 +120,7 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     expiresAt: r.expires_at,
     disabledAt: r.disabled_at,
     userDeactivatedAt: r.user_deactivated_at,
+    previousSecretExpiresAt: r.previous_hash ? r.previous_hash_expires_at : null,
     revokedAt: r.revoked_at,
     revokedReason: r.revoked_reason,
     ratelimits: JSON.parse(r.ratelimits) as NamedLimit[],

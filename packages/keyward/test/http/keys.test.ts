@@ -196,10 +196,17 @@ for (const store of STORES) {
       assert.equal(r.body.api_key.id, k.id)
       assert.equal((await s.verify(admin, r.body.key)).code, 'VALID')
       assert.equal((await s.verify(admin, k.key)).code, 'VALID')
+      // Until when the old secret verifies is part of the key (it was in no field: a new user's report).
+      const graceEnd = new Date(clock.now().getTime() + 60_000).toISOString()
+      assert.equal(r.body.api_key.previous_secret_expires_at, graceEnd)
+      const read = async () => (await s.request('GET', `/v1/keys/${k.id}`, { token: admin })).body
+      assert.equal((await read()).previous_secret_expires_at, graceEnd)
       clock.advance(61_000)
       assert.equal((await s.verify(admin, k.key)).code, 'EXPIRED')
       assert.equal((await s.verify(admin, r.body.key)).code, 'VALID')
+      assert.equal((await read()).previous_secret_expires_at, null, 'an ended grace period is no longer shown')
       const r2 = await s.request('POST', `/v1/keys/${k.id}/roll`, { token: admin })
+      assert.equal(r2.body.api_key.previous_secret_expires_at, null, 'a roll without grace leaves no old secret')
       assert.equal((await s.verify(admin, r.body.key)).code, 'NOT_FOUND', 'without grace the old secret stops at once')
       assert.equal((await s.verify(admin, r2.body.key)).code, 'VALID')
     })

@@ -27,6 +27,7 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     expiresAt: null,
     disabledAt: null,
     userDeactivatedAt: null,
+    previousSecretExpiresAt: null,
     revokedAt: null,
     revokedReason: null,
     ratelimits: [{ name: 'default', limit: 5, window_s: 60, auto_apply: true }],
