@@ -186,6 +186,12 @@ export class Api {
   invite(orgId: number, email: string, role: OrgRole) {
     return this.request<CreatedInvitation>('POST', `/organizations/${orgId}/invitations`, { email, role })
   }
+  listInvitations(orgId: number) {
+    return this.request<{ invitations: Invitation[] }>('GET', `/organizations/${orgId}/invitations`)
+  }
+  revokeInvitation(orgId: number, id: number) {
+    return this.request<void>('DELETE', `/organizations/${orgId}/invitations/${id}`)
+  }
   acceptInvitation(token: string) {
     return this.request<{ invitation: Invitation; user: User }>('POST', '/invitations/accept', { token })
   }

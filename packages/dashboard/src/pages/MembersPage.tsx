@@ -1,4 +1,5 @@
 import { AcceptForm } from '../components/orgs/AcceptForm'
+import { InvitationsTable } from '../components/orgs/InvitationsTable'
 import { InviteForm } from '../components/orgs/InviteForm'
 import { MembersTable } from '../components/orgs/MembersTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
@@ -28,12 +29,15 @@ export function MembersPage() {
 function OrgMembers({ orgId }: { orgId: number }) {
   const { api } = useSession()
   const members = useLoad(() => api.listMembers(orgId), [api, orgId])
+  // Only admins may list invitations: for others the list fails, and nothing is shown.
+  const invitations = useLoad(() => api.listInvitations(orgId), [api, orgId])
   if (members.loading && !members.data) return <Loading />
   if (members.error) return <ErrorNote error={members.error} />
   return (
     <>
       <MembersTable orgId={orgId} members={members.data?.members ?? []} onChange={members.reload} />
-      <InviteForm orgId={orgId} />
+      <InvitationsTable orgId={orgId} invitations={invitations.data?.invitations ?? []} onChange={invitations.reload} />
+      <InviteForm orgId={orgId} onInvited={invitations.reload} />
     </>
   )
 }

@@ -17,6 +17,7 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z0-9._-]+$': 'letters, digits, dots, underscores and hyphens',
   '^[a-z][a-z0-9]{0,15}$': 'a lowercase letter followed by up to 15 lowercase letters or digits',
   '^[^\\s]+$': 'text without spaces',
+  '\\S': 'text, not only spaces',
   '^[0-9]{1,10}$': 'digits',
   '^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{62}$': '32 or 62 hexadecimal digits',
 }

@@ -62,6 +62,19 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await owner.getByRole('button', { name: 'Invite', exact: true }).click()
     const token = (await owner.getByTestId('invitation-token').textContent())!.trim()
     assert.match(token, /^kwinv_/)
+    // Pending invitations are listed, and one can be revoked there (the CLI and SDK could; the dashboard could not).
+    const pending = owner.getByRole('table', { name: 'Pending invitations' })
+    await pending.getByRole('cell', { name: 'mo@example.com', exact: true }).waitFor()
+    await owner.getByLabel('Invite email').fill('stray@example.com')
+    await owner.getByRole('button', { name: 'Invite', exact: true }).click()
+    const revoke = owner.getByRole('button', { name: 'Revoke invitation of stray@example.com' })
+    await revoke.click()
+    await revoke.waitFor({ state: 'detached' })
+    const left = await api(base, 'GET', `/v1/organizations/${org.body.id}/invitations`, admin)
+    assert.deepEqual(
+      left.body.invitations.map((i: { email: string }) => i.email),
+      ['mo@example.com'],
+    )
 
     const mo = await signIn('mo@example.com', 'mo-password-1')
     await mo.getByRole('link', { name: 'Members' }).click()

@@ -53,6 +53,8 @@ for (const store of STORES) {
       const cases: [string, string, unknown, RegExp, string][] = [
         ['POST', '/v1/keys', { name: 'x'.repeat(101) }, /^Name is at most 100 characters$/, 'body.name'],
         ['POST', '/v1/keys', { name: '' }, /^Name cannot be empty$/, 'body.name'],
+        ['POST', '/v1/keys', { name: '   ' }, /^Name may only contain text, not only spaces$/, 'body.name'],
+        ['PATCH', '/v1/keys/1', { name: ' \t ' }, /^Name may only contain text, not only spaces$/, 'body.name'],
         [
           'POST',
           '/v1/keys',

@@ -5,7 +5,7 @@ import { ErrorNote, Field } from '../ui'
 import { useAction } from './useAction'
 
 /** Invites by email; shows the invitation token once, to hand to the invitee. */
-export function InviteForm({ orgId }: { orgId: number }) {
+export function InviteForm({ orgId, onInvited }: { orgId: number; onInvited: () => void }) {
   const { api } = useSession()
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<OrgRole>('member')
@@ -17,6 +17,7 @@ export function InviteForm({ orgId }: { orgId: number }) {
       const r = await api.invite(orgId, email.trim(), role)
       setToken(r.token)
       setEmail('')
+      onInvited()
     })
   }
   return (
