@@ -133,7 +133,7 @@ export class InvitationRepository {
     makerMay: (reads: MakerReads) => Promise<boolean>,
   ): Promise<number | null> {
     return this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await lockMaker(trx, inv)
+      if (this.dialect === 'postgres') await lockMaker(trx, inv, typeof invitee === 'number' ? invitee : null)
       if (!(await makerMay(makerReads(trx, this.dialect)))) return null
       const r = await trx
         .updateTable('organization_invitation')
@@ -162,10 +162,16 @@ export class InvitationRepository {
   }
 }
 
-/** The rows `makerMay` reads, locked FOR SHARE until the transaction ends (PostgreSQL). */
-async function lockMaker(trx: Kysely<Database>, inv: Invitation): Promise<void> {
+/**
+ * The rows `makerMay` reads, locked FOR SHARE until the transaction ends (PostgreSQL). The user rows
+ * first, the invitee's with the maker's (the acceptance's foreign keys lock it later otherwise), in id
+ * order, as a site-admin change locks the admins (`UserLifecycleRepository.otherActiveAdmins`): taken
+ * in two orders they deadlocked, an acceptance against a change to an admin (found by an attacker).
+ */
+async function lockMaker(trx: Kysely<Database>, inv: Invitation, inviteeId: number | null): Promise<void> {
   const userId = inv.invitedByUserId ?? 0
-  await trx.selectFrom('user').select('id').where('id', '=', userId).forShare().execute()
+  const users = inviteeId === null ? [userId] : [userId, inviteeId]
+  await trx.selectFrom('user').select('id').where('id', 'in', users).orderBy('id').forShare().execute()
   await trx
     .selectFrom('organization_membership')
     .select('id')

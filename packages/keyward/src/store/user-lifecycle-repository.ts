@@ -86,7 +86,8 @@ export class UserLifecycleRepository {
   }
 
   private async otherActiveAdmins(trx: Transaction<Database>, userId: number): Promise<number> {
-    let q = live(trx).select('id').where('role', '=', 'admin').where('deactivated_at', 'is', null)
+    // In id order, as an invitation's acceptance locks its user rows (`invitation-repository.ts`, `lockMaker`).
+    let q = live(trx).select('id').where('role', '=', 'admin').where('deactivated_at', 'is', null).orderBy('id')
     if (this.dialect === 'postgres') q = q.forUpdate()
     const rows = await q.execute()
     return rows.filter((r) => r.id !== userId).length

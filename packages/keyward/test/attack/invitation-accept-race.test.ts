@@ -99,6 +99,44 @@ for (const store of STORES) {
       assert.equal(emails.length, 1, `only the owner is left: ${emails.join(', ')}`)
     })
 
+    // PostgreSQL only: SQLite's transactions take its one write lock first, so no two hold row locks.
+    if (store === 'postgres')
+      it('a change to an admin racing an acceptance made by an admin: no deadlock, no 500', async () => {
+        // Acceptance and site-admin change both lock user rows (the maker's and invitee's; every active
+        // admin's): taken in two orders, an existing admin accepting a site admin's invitation while
+        // that site admin was deactivated deadlocked on PostgreSQL, and one side got a 500 (found by an
+        // attacker). Held here: the invitation's row, so the acceptance waits between its locks.
+        const { s, admin } = suite
+        const t = randomBytes(3).toString('hex')
+        const owner = await s.member(`own${t}`, admin)
+        const org = await s.request('POST', '/v1/organizations', {
+          token: owner.token,
+          body: { name: t, handle: `d-${t}` },
+        })
+        const [invitee, maker] = [await s.member(`zb${t}`, admin), await s.member(`za${t}`, admin)]
+        for (const u of [invitee, maker])
+          assert.equal(
+            (await s.request('PATCH', `/v1/users/${u.id}`, { token: admin, body: { role: 'admin' } })).status,
+            200,
+          )
+        const makerToken = await s.login(`za${t}@example.com`, `za${t}-password-1`)
+        const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+          token: makerToken,
+          body: { email: `zb${t}@example.com`, role: 'member' },
+        })
+        assert.equal(inv.status, 201, inv.text)
+        const hold = `select id from organization_invitation where id = ${inv.body.invitation.id} for update`
+        const held = await heldWrite(store, s.config.databaseUrl, hold, 800)
+        const token = await s.login(`zb${t}@example.com`, `zb${t}-password-1`)
+        const accepting = s.request('POST', '/v1/invitations/accept', { token, body: { token: inv.body.token } })
+        await sleep(300)
+        const deactivating = s.request('POST', `/v1/users/${maker.id}/deactivate`, { token: admin })
+        const [accepted, deactivated] = await Promise.all([accepting, deactivating])
+        await held.committed
+        assert.ok(accepted.status < 500 && deactivated.status < 500, `${accepted.text} / ${deactivated.text}`)
+        assert.deepEqual([accepted.status, deactivated.status], [200, 200])
+      })
+
     it('the invitation revoked while the acceptance runs: no account either', async () => {
       const { email, token, id } = await invited('member')
       const revocation = `update organization_invitation set revoked_at = '2026-01-01T00:00:00.000Z' where id = ${id}`

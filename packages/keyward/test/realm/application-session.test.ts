@@ -63,6 +63,15 @@ for (const store of STORES) {
       }
     })
 
+    it("an organization's key opens no Realm session: it has no Realm user (nor has a device's)", async () => {
+      const { s, admin } = suite
+      const t = randomBytes(3).toString('hex')
+      const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: t, handle: `ro-${t}` } })
+      const key = await s.createKey(admin, { owner: { kind: 'organization', id: org.body.id } })
+      const r = await login(key.key)
+      assert.equal(r.status, 401, `FINDING: an organization's key opened a Realm session: ${r.text.slice(0, 160)}`)
+    })
+
     it("a personal organization's application session dies with its owner's deactivation, as its key does", async () => {
       const { s, admin } = suite
       const maker = await s.member(`rsp${randomBytes(3).toString('hex')}`, admin)

@@ -58,6 +58,12 @@ const ANONYMOUS_LOGINS_PER_IP = 10
 /** Realm's "no device" id: never stored, never sent back. */
 const NO_DEVICE = '000000000000000000000000'
 const dead = () => new KeywardError('unauthorized', 'invalid session')
+/**
+ * Whose keys open a Realm session: a user's (a normal user) and an application's (Realm's server
+ * user). An organization's key did too once an application's session stopped requiring a user
+ * (found by an attacker): it has no Realm user either.
+ */
+const REALM_KEY_OWNERS: ReadonlySet<string> = new Set(['user', 'application'])
 
 /**
  * Refresh-token sessions of the Realm and Fluxbase faces, and Realm's JWT access
@@ -105,8 +111,8 @@ export class TokenService {
         ? new KeywardError('unauthorized', 'invalid API key')
         : e
     })
-    // A native session token is not an API key; device keys have no Realm user.
-    if (p.via !== 'key' || p.owner.kind === 'device' || p.keyId === null)
+    // A native session token is not an API key; device and organization keys have no Realm user.
+    if (p.via !== 'key' || !REALM_KEY_OWNERS.has(p.owner.kind) || p.keyId === null)
       throw new KeywardError('unauthorized', 'invalid API key')
     // The session lives only while this very secret verifies (DESIGN.md, "Sessions record their origin").
     return this.openRealm('api-key', p.owner.actorId, p.scopes, deviceId, context, {
@@ -312,7 +318,8 @@ export class TokenService {
     // deactivated or deleted, while the key still verified; the key's own person rule
     // (`keyStatusAt`) already refuses it when a personal organization's owner is deactivated.
     const user = owner?.kind === 'user' ? ((await this.actors.findUserById(owner.userId)) ?? null) : null
-    if (!owner || (owner.kind === 'user' ? !user || user.deactivatedAt !== null : !origin)) throw dead()
+    const live = owner?.kind === 'user' ? user && user.deactivatedAt === null : owner?.kind === 'application' && origin
+    if (!owner || !live) throw dead()
     const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
     const key = origin
