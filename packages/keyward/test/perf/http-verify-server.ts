@@ -22,10 +22,11 @@ const from = (file: string) => import(pathToFileURL(join(root, file)).href)
 const { fillServer } = (await from('test/perf/fill-keys.ts')) as typeof import('./fill-keys.js')
 const flushMs = process.env.KEYWARD_USAGE_FLUSH_MS
 const flushEnv: Record<string, string> = flushMs ? { KEYWARD_USAGE_FLUSH_MS: flushMs } : {}
-const logger = { level: 'info', stream: createWriteStream('/dev/null') }
+const level = process.env.LOOP_LOG_LEVEL ?? 'info' // `loop-delay.ts --log`
+const logger = { level, stream: createWriteStream('/dev/null') }
 const { kw, secrets } = await fillServer(
   count,
-  { KEYWARD_LOG_LEVEL: 'info', ...flushEnv },
+  { KEYWARD_LOG_LEVEL: level, ...flushEnv },
   { logger, dashboardDir: false },
 )
 const post = (url: string, payload: object, token?: string) =>

@@ -2,7 +2,12 @@
  * A measurement, not a test: where the server's event-loop delay under full load comes from.
  *
  *   cd packages/keyward && node --conditions=keyward-source --import tsx test/perf/loop-delay.ts \
- *     [--connections=4,8,16,32,64] [--seconds=10] [--keys=10000] [--repeat=2]
+ *     [--connections=4,8,16,32,64] [--seconds=10] [--keys=10000] [--repeat=2] [--log=info] [--node=<flags>]
+ *
+ * `--log` is the server's log level (`silent` takes the per-request access log out); `--node` adds
+ * comma-separated flags to the server's node (e.g. `--max-semi-space-size=32`), and
+ * `KEYWARD_USAGE_FLUSH_MS` reaches the server (60000: no usage flush inside a 10 s run), so the
+ * sources of the loop's delay can be taken out one at a time.
  *
  * One server (`http-verify-server.ts`: SQLite, every key cached, info logging into /dev/null, the caller an
  * API key scoped `keys:verify`; its TypeScript under tsx, not the built `dist/` the bench runs) is loaded
@@ -25,9 +30,18 @@ const flag = (name: string, dflt: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt
 const counts = flag('connections', '4,8,16,32,64').split(',').map(Number)
 const [seconds, keys, repeat] = [Number(flag('seconds', '10')), flag('keys', '10000'), Number(flag('repeat', '2'))]
+const nodeFlags = flag('node', '').split(',').filter(Boolean)
 
 const child = fork(resolve('test/perf/http-verify-server.ts'), [resolve('.'), keys], {
-  execArgv: ['--conditions=keyward-source', '--import', 'tsx', '--import', resolve('test/perf/loop-watch.ts')],
+  execArgv: [
+    ...nodeFlags,
+    '--conditions=keyward-source',
+    '--import',
+    'tsx',
+    '--import',
+    resolve('test/perf/loop-watch.ts'),
+  ],
+  env: { ...process.env, LOOP_LOG_LEVEL: flag('log', 'info') },
 })
 const next = () => new Promise<any>((ok) => child.once('message', ok))
 const { port, caller, secrets } = await next()
