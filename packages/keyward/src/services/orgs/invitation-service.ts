@@ -61,10 +61,10 @@ async function requireMayInvite(
  * Revoke ends it: an invitation grants its role only while whoever made it could make it now,
  * by the rule `create` applied (`requireMayInvite`) to the maker's rights read by `reads` (in the
  * acceptance's transaction): the user active (not deleted or deactivated), still an admin of the
- * organization (an owner for "owner") or still a site admin, and, when a key made it, that key live (not revoked,
- * disabled, expired or deleted) with the scopes and no bounds it needed. Without this, an
- * admin removed or demoted kept every invitation they had made, their own email's included: a
- * way back in (found by an attacker).
+ * organization (an owner for "owner") or still a site admin, and, when a key made it, that key
+ * live (not revoked, disabled, expired or deleted) with the scopes and no bounds it needed.
+ * Without this, an admin removed or demoted kept every invitation they had made, their own
+ * email's included: a way back in (found by an attacker).
  */
 async function makerStillMay(inv: Invitation, reads: MakerReads): Promise<boolean> {
   const user = inv.invitedByUserId === null ? undefined : await reads.findUserById(inv.invitedByUserId)
