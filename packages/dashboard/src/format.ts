@@ -53,13 +53,14 @@ export function duration(s: number): string {
   return `${s} second${s === 1 ? '' : 's'}`
 }
 
+const OWNER_KINDS: ReadonlySet<string> = new Set(['user', 'organization', 'application', 'device'])
+
 /** Stable string form of an owner, for `<select>` values. */
 export const ownerValue = (o: Owner) => `${o.kind}:${o.id}`
 /** The owner a `<select>` value names, if it names one. */
 export function parseOwner(v: string): Owner | undefined {
   const [kind, id] = v.split(':')
-  if ((kind === 'user' || kind === 'application' || kind === 'device') && Number(id) > 0)
-    return { kind, id: Number(id) }
+  if (OWNER_KINDS.has(kind ?? '') && Number(id) > 0) return { kind: kind as Owner['kind'], id: Number(id) }
   return undefined
 }
 

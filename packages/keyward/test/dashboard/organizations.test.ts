@@ -54,6 +54,16 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await owner.getByRole('link', { name: 'Keys' }).click()
     const ownerCell = owner.getByRole('row').filter({ hasText: 'acme-deploy' }).locator('td[data-label="Owner"]')
     await ownerCell.filter({ hasText: /^Acme$/ }).waitFor()
+    // And one is created from the form, as the CLI's --org does (the form offered no organization).
+    await owner.goto('/keys/new')
+    await owner.getByLabel('Name', { exact: true }).fill('acme-ci')
+    await owner.getByLabel('Owner').selectOption({ label: 'Organization: Acme' })
+    await owner.getByRole('button', { name: 'Create key' }).click()
+    const made = owner.getByRole('dialog')
+    const secret = await made.getByLabel('Secret key').inputValue()
+    const verified = (await api(base, 'POST', '/v1/keys/verify', admin, { key: secret })).body
+    assert.deepEqual(verified.owner, { kind: 'organization', id: org.body.id })
+    await made.getByRole('button', { name: 'I have stored it' }).click()
     await owner.getByRole('link', { name: 'Members' }).click()
     await owner.getByLabel('Organization').selectOption({ label: 'Acme' })
     await owner.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()

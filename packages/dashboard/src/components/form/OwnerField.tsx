@@ -1,10 +1,14 @@
 import type { ApiError, User } from '../../api'
 import { useDirectory } from '../../directory'
+import { useOrg } from '../../orgs'
 import { ownerValue } from '../../format'
 import { Field } from '../ui'
 import { fieldError } from './key-form-state'
 
-/** Who the new key acts for: me, another user, an application (provisioning key) or a device. */
+/**
+ * Who the new key acts for: me, another user, an organization I belong to (its own key: the CLI's
+ * `--org`), an application (provisioning key) or a device.
+ */
 export function OwnerField({
   value,
   onChange,
@@ -17,10 +21,11 @@ export function OwnerField({
   error: ApiError | null
 }) {
   const dir = useDirectory()
+  const { organizations } = useOrg()
   return (
     <Field
       label="Owner"
-      hint="A user key acts for its user; an application's provisioning key registers devices; a device key acts for one device."
+      hint="A user key acts for its user; an organization's key for the organization; an application's provisioning key registers devices; a device key acts for one device."
       error={fieldError(error, 'owner')}
     >
       {(p) => (
@@ -33,6 +38,11 @@ export function OwnerField({
                 User: {u.email}
               </option>
             ))}
+          {organizations.map((o) => (
+            <option key={`o${o.id}`} value={ownerValue({ kind: 'organization', id: o.id })}>
+              Organization: {o.name}
+            </option>
+          ))}
           {dir.applications.map((a) => (
             <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>
               Application: {a.name}
