@@ -96,7 +96,18 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await mo.getByRole('link', { name: 'acme-deploy' }).waitFor()
 
     await owner.reload()
+    // Removal asks first (it was one click): cancelling keeps Mo; confirming removes.
     await owner.getByRole('button', { name: 'Remove mo@example.com' }).click()
+    const ask = owner.getByRole('dialog', { name: 'Remove mo@example.com?' })
+    await ask.getByRole('button', { name: 'Cancel' }).click()
+    await ask.waitFor({ state: 'hidden' })
+    const still = await api(base, 'GET', `/v1/organizations/${org.body.id}/members`, admin)
+    assert.ok(
+      still.body.members.some((m: { email: string }) => m.email === 'mo@example.com'),
+      'cancel removed nobody',
+    )
+    await owner.getByRole('button', { name: 'Remove mo@example.com' }).click()
+    await ask.getByRole('button', { name: 'Remove member' }).click()
     await owner.getByRole('button', { name: 'Remove mo@example.com' }).waitFor({ state: 'detached' })
 
     // Mo's session ended with the removal: the next request signs Mo out; signing in again, the key is gone.

@@ -1,7 +1,9 @@
+import { useState } from 'react'
 import type { Member, OrgRole } from '../../api'
 import { useSession } from '../../session'
 import { type Column, DataTable } from '../DataTable'
 import { ErrorNote } from '../ui'
+import { RemoveMemberDialog } from './RemoveMemberDialog'
 import { useAction } from './useAction'
 
 const ROLES: OrgRole[] = ['viewer', 'member', 'admin', 'owner']
@@ -10,6 +12,11 @@ const ROLES: OrgRole[] = ['viewer', 'member', 'admin', 'owner']
 export function MembersTable({ orgId, members, onChange }: { orgId: number; members: Member[]; onChange: () => void }) {
   const { api } = useSession()
   const { error, run } = useAction()
+  const [removing, setRemoving] = useState<Member | null>(null)
+  const remove = (m: Member) => {
+    setRemoving(null)
+    void act(() => api.removeMember(orgId, m.user_id))
+  }
   const act = (what: () => Promise<unknown>) =>
     run(async () => {
       await what()
@@ -34,7 +41,7 @@ export function MembersTable({ orgId, members, onChange }: { orgId: number; memb
     {
       header: 'Actions',
       cell: (m) => (
-        <button type="button" onClick={() => void act(() => api.removeMember(orgId, m.user_id))}>
+        <button type="button" onClick={() => setRemoving(m)}>
           Remove {m.email}
         </button>
       ),
@@ -44,6 +51,7 @@ export function MembersTable({ orgId, members, onChange }: { orgId: number; memb
     <>
       <DataTable rows={members} columns={columns} rowKey={(m) => m.user_id} label="Members" />
       {error && <ErrorNote error={error} />}
+      <RemoveMemberDialog member={removing} onCancel={() => setRemoving(null)} onRemove={() => remove(removing!)} />
     </>
   )
 }
