@@ -6,6 +6,7 @@ import { describe, test } from 'node:test'
 import { DEFAULT_URL, loadCliConfig } from '../../src/cli/cli-config.js'
 import { NEVER, UsageError, parse } from '../../src/cli/parse.js'
 import { type PromptIo, promptSecret } from '../../src/cli/prompt.js'
+import { cleanEnv, runCli, tempConfigDir } from './run-cli.js'
 
 describe('CLI configuration', () => {
   test('defaults: local server, ~/.config/keyward, no token', () => {
@@ -112,5 +113,18 @@ describe('password prompt', () => {
     const answer = promptSecret('New password: ', io)
     input.end()
     await assert.rejects(answer, { name: 'UsageError', message: /^no input for "New password": .*pipe it on stdin/ })
+  })
+})
+
+describe('keys update with nothing to update', () => {
+  test('names every flag that changes a key (it left out four)', async () => {
+    const env = cleanEnv({ KEYWARD_CONFIG_DIR: tempConfigDir() })
+    const help = (await runCli(['keys', 'update', '--help'], env)).stdout
+    const flags = [...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!)
+    const changing = flags.filter((f) => !['--url', '--token', '--json', '--help'].includes(f))
+    assert.ok(changing.length >= 10, help)
+    const r = await runCli(['keys', 'update', '1'], env)
+    assert.equal(r.code, 2)
+    for (const f of changing) assert.ok(r.stderr.includes(`${f},`) || r.stderr.includes(`${f}.`), `${f}: ${r.stderr}`)
   })
 })

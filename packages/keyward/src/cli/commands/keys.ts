@@ -237,7 +237,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       }
       if (Object.keys(patch).length === 0)
         throw new UsageError(
-          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --remaining, --refill, --ip-allow, --origin-allow, --clear (run `keyward keys update --help` for usage)',
+          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --rate-limit-per-minute, --ratelimit, --identity, --remaining, --refill, --ip-allow, --origin-allow, --clear.\nRun `keyward keys update --help` for usage.',
         )
       const k = await client.apiKeys.update(id, patch)
       out.result(k, () => out.line(keyFields(k)))
