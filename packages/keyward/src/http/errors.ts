@@ -27,6 +27,9 @@ export function toKeywardError(err: unknown): KeywardError {
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
   }
   const mapped = fe?.code ? byFastifyCode[fe.code] : undefined
+  // Which type to send, not just which was refused (a request without content-type got no hint).
+  if (mapped === 'unsupported_media_type')
+    return new KeywardError(mapped, `${fe.message}: send JSON, with content-type: application/json`)
   if (mapped) return new KeywardError(mapped, fe.message)
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code =

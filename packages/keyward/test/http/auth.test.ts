@@ -96,6 +96,12 @@ for (const store of STORES) {
         ['POST', '/v1/users', { body: { email: 'not-an-email', password: 'password-123' } }, 400, 'validation_failed'],
         ['POST', '/v1/users', { body: { email: ADMIN.email, password: 'password-123' } }, 409, 'conflict'],
       ]
+      const plain = await s.request('POST', '/v1/keys', {
+        token: admin,
+        body: 'x',
+        headers: { 'content-type': 'text/plain' },
+      })
+      assert.match(plain.body.error.message, /send JSON, with content-type: application\/json$/)
       for (const [method, url, opts, status, code] of cases) {
         const r = await s.request(method, url, { token: admin, ...opts })
         assert.equal(
