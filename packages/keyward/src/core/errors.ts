@@ -103,3 +103,12 @@ export async function unlessUnavailable<T>(what: string, step: () => Promise<T>)
     })
   }
 }
+
+/**
+ * 429 for a key over its rate limit: it is known and usable later, so the client gets the wait
+ * until `resetAt` (its window's end; at least a second), not a 401 (Fluxbase §8).
+ */
+export function keyRateLimited(message: string, resetAt: string | undefined, nowMs: number): KeywardError {
+  const retryAfterS = Math.max(1, Math.ceil((Date.parse(resetAt ?? '') - nowMs) / 1000) || 1)
+  return new KeywardError('rate_limited', message, { retryAfterS, details: { code: 'RATE_LIMITED' } })
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError, notFound, unlessUnavailable } from '../../core/errors.js'
+import { KeywardError, keyRateLimited, notFound, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
@@ -120,10 +120,7 @@ export class AuthService {
     const opts = context ? { context } : undefined
     const r = this.verifier.verifySync(token, opts) ?? (await this.verifier.verify(token, opts))
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
-    if (r.code === 'RATE_LIMITED') {
-      const retryAfterS = Math.max(1, Math.ceil((Date.parse(r.ratelimit?.reset_at ?? '') - Date.now()) / 1000) || 1)
-      throw new KeywardError('rate_limited', 'rate limit exceeded', { retryAfterS, details: { code: r.code } })
-    }
+    if (r.code === 'RATE_LIMITED') throw keyRateLimited('rate limit exceeded', r.ratelimit?.reset_at, Date.now())
     if (!r.valid || !r.lookup)
       throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
     const { key, owner, role } = r.lookup

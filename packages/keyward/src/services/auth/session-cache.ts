@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, keyRateLimited } from '../../core/errors.js'
 import { keyStatus, narrowScopes } from '../../core/policy.js'
 import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Owner, Principal, User } from '../../core/types.js'
@@ -13,12 +13,22 @@ import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
 const TOUCH_INTERVAL_MS = 60_000
 const TOUCHED_LIMIT = 10_000
 
+/**
+ * How a credential checks its origin key (`liveOrigin`): `use` spends one use of it (a request
+ * made with the credential); `peek` spends nothing (right after the login's own verification spent
+ * one, and a logout's audit entry).
+ */
+export type OriginCheck = 'use' | 'peek'
+
 const unknownSession = () => new KeywardError('unauthorized', 'session expired or unknown; log in again')
 const outsideRestrictions = () =>
   new KeywardError(
     'unauthorized',
     'the API key this session was opened with may not be used from here (FORBIDDEN_CONTEXT)',
   )
+const spentOrigin = () =>
+  new KeywardError('unauthorized', 'the API key this session was opened with has no uses left (USAGE_EXCEEDED)')
+const limitedOrigin = 'the API key this session was opened with is over its rate limit'
 const deadOrigin = () =>
   new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')
 
@@ -40,6 +50,10 @@ const deadOrigin = () =>
  * 5. Its rights never exceed the origin key's current scopes (`principal`, TokenService).
  * 6. A deactivated user has no session (`principal`), even one a race let through `endAllOf`:
  *    the user entry is re-read after every change to the user (`forgetUser`).
+ * 7. Every use of a credential opened with a key is a use of that key (`liveOrigin`, `use`): it
+ *    takes a credit from the key's (and its identity's) budget and counts against its auto-applied
+ *    rate limits, as the key's own request would; one use of a single-use key bought unlimited
+ *    requests before. The use that opens the credential is the login's own verification (`peek` after it).
  */
 export class SessionCache {
   /** When each session's use was last written by this node (bounded: cleared when full). */
@@ -64,15 +78,16 @@ export class SessionCache {
     this.touch(s.id)
     const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
     if (!s.origin) return base
-    const key = await this.liveOrigin(s.origin, context) // invariant 4
+    const key = await this.liveOrigin(s.origin, context, 'use') // invariants 4 and 7
     return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
   }
 
   /**
    * The origin key's lookup while the secret it was opened with still verifies, and may be used
    * from `context` (its restrictions, as the verifier checks them for the key itself), else 401 (invariant 4).
+   * `use` also spends one use of the key (invariant 7): 401 once its credits are spent, 429 over its rate limit.
    */
-  async liveOrigin(origin: CredentialOrigin, context: CallContext | null): Promise<KeyLookup> {
+  async liveOrigin(origin: CredentialOrigin, context: CallContext | null, check: OriginCheck): Promise<KeyLookup> {
     const found = await this.verifier.lookupHash(origin.keyHash)
     const now = this.clock.now()
     if (!found || found.key.id !== origin.keyId || keyStatus(found.key, now) !== 'active') throw deadOrigin()
@@ -83,7 +98,16 @@ export class SessionCache {
     )
       throw deadOrigin()
     if (found.contextRule && !found.contextRule.allows(context ?? undefined)) throw outsideRestrictions()
+    if (check === 'use') await this.spend(found) // invariant 7
     return found
+  }
+
+  /** One use of the origin key: a credit and its rate limits, as the key's own request (invariant 7). */
+  private async spend(found: KeyLookup): Promise<void> {
+    const v = await this.verifier.useDerived(found)
+    if (v.code === 'USAGE_EXCEEDED') throw spentOrigin()
+    if (v.code === 'RATE_LIMITED')
+      throw keyRateLimited(limitedOrigin, v.ratelimit?.reset_at, this.clock.now().getTime())
   }
 
   /** Ends a native session (and the refresh tokens renewing it) and evicts it on every node (invariant 1). */

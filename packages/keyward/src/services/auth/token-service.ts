@@ -13,7 +13,7 @@ import type { RefreshTokenRow } from '../../store/schema.js'
 import { originOf } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
-import { graceOf, scopesOf } from './session-cache.js'
+import { type OriginCheck, graceOf, scopesOf } from './session-cache.js'
 
 /** How a Realm or Fluxbase session was opened. */
 export type SessionProvider = 'local-userpass' | 'api-key' | 'anon-user'
@@ -58,6 +58,17 @@ const ANONYMOUS_LOGINS_PER_IP = 10
 /** Realm's "no device" id: never stored, never sent back. */
 const NO_DEVICE = '000000000000000000000000'
 const dead = () => new KeywardError('unauthorized', 'invalid session')
+
+/**
+ * A refusal of a credential's origin key as the face's own 401 (`as`), which says nothing of the key;
+ * except its rate limit, a 429 with the wait: the session is usable again after it.
+ */
+const refusedAs =
+  (as: () => KeywardError) =>
+  (e: unknown): never => {
+    if (e instanceof KeywardError && e.code === 'rate_limited') throw e
+    throw as()
+  }
 /**
  * Whose keys open a Realm session: a user's (a normal user) and an application's (Realm's server
  * user). An organization's key did too once an application's session stopped requiring a user
@@ -155,7 +166,7 @@ export class TokenService {
     })
     if (!row) return
     // For the audit entry only: a dead origin, or a logout from outside its key's restrictions, is fine here.
-    const session = await this.resolve(row, atIp(ip)).catch(() => null)
+    const session = await this.resolve(row, atIp(ip), 'peek').catch(() => null)
     await this.audit.record({ principal: session?.principal ?? null, ip }, 'auth.realm_logout', {
       type: 'realm_session',
       id: row.id,
@@ -168,7 +179,7 @@ export class TokenService {
     if (!refreshToken) throw dead()
     const row = await this.refreshTokens.findLive(hashSecret(refreshToken), 'realm', this.now())
     if (!row) throw dead()
-    return this.resolve(row, context)
+    return this.resolve(row, context, 'use')
   }
 
   /** The Realm session of a JWT access token (signature, `exp`, and the session still alive), or 401. */
@@ -186,7 +197,7 @@ export class TokenService {
     }
     const row = typeof sid === 'number' ? await this.refreshTokens.findById(sid) : undefined
     if (!row || row.face !== 'realm' || row.expires_at <= this.now()) throw dead()
-    return this.resolve(row, context)
+    return this.resolve(row, context, 'use')
   }
 
   /** Fluxbase sign-in: a native session token plus a refresh token that renews it. */
@@ -226,10 +237,7 @@ export class TokenService {
     if (!row || !user || user.deactivatedAt !== null) throw invalid()
     // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
     const origin = originOf(row)
-    if (origin)
-      await this.auth.sessionCache.liveOrigin(origin, context).catch(() => {
-        throw invalid()
-      })
+    if (origin) await this.auth.sessionCache.liveOrigin(origin, context, 'use').catch(refusedAs(invalid))
     const s = await this.auth.openSession(user, ip, origin)
     const next = newRefreshToken()
     if (
@@ -290,7 +298,7 @@ export class TokenService {
       origin_key_id: origin?.keyId ?? null,
       origin_key_hash: origin?.keyHash ?? null,
     })
-    const session = await this.resolve(row, context)
+    const session = await this.resolve(row, context, 'peek') // the login's verification was the use
     await this.audit.record(
       { principal: session.principal, ip },
       'auth.realm_login',
@@ -300,8 +308,11 @@ export class TokenService {
     return { session, accessToken: await this.signAccess(session), refreshToken }
   }
 
-  /** The session of a live refresh-token row, used from `context` (a key-opened session obeys its key's restrictions). */
-  private async resolve(row: RefreshTokenRow, context: CallContext): Promise<TokenSession> {
+  /**
+   * The session of a live refresh-token row, used from `context` (a key-opened session obeys its key's
+   * restrictions); `check`: whether this is a use of its key (a request), or a look (login, logout).
+   */
+  private async resolve(row: RefreshTokenRow, context: CallContext, check: OriginCheck): Promise<TokenSession> {
     const base = {
       id: row.id,
       provider: row.provider as SessionProvider,
@@ -322,11 +333,7 @@ export class TokenService {
     if (!owner || !live) throw dead()
     const stored = row.scopes === null ? null : (JSON.parse(row.scopes) as string[])
     // Every use of a key-opened session (refresh, JWT, key routes) checks its key, through the cache.
-    const key = origin
-      ? await this.auth.sessionCache.liveOrigin(origin, context).catch(() => {
-          throw dead()
-        })
-      : null
+    const key = origin ? await this.auth.sessionCache.liveOrigin(origin, context, check).catch(refusedAs(dead)) : null
     const scopes = key ? narrowScopes(stored, scopesOf(key)) : stored
     const role = user ? user.role : 'member'
     const orgs = await this.auth.sessionCache.orgsOfOwner(owner)

@@ -73,6 +73,17 @@ export class Verifier {
   }
 
   /**
+   * One use of a key by a credential derived from it (a session opened with the key): its limits
+   * and credits, taken as a verification with no options takes them (auto-applied limits, cost 1),
+   * so a session does no more than its key could (DESIGN.md, "Sessions record their origin"). A key
+   * with neither answers VALID with no I/O. Not a verification: not counted in the key's usage.
+   */
+  useDerived(found: KeyLookup): Promise<LimitVerdict> {
+    if (!LimitStep.needsIo(found, NO_OPTIONS)) return Promise.resolve(NO_LIMITS)
+    return this.limits.apply(found, NO_OPTIONS, this.clock.now())
+  }
+
+  /**
    * Verifies a presented key: the synchronous answer when there is one (`verifySync`), else
    * the cache miss's query, the rate limiter and the usage decrement. Outcomes are counted per
    * key and day (secrets that match no key, or one the viewer may not see, count for nobody).
