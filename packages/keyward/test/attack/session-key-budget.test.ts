@@ -48,7 +48,11 @@ for (const store of STORES) {
       const k = await s.createKey(admin, { rate_limit: { limit: 3, window_s: 60 } })
       const rt = await realmSession(s, k.key)
       const seen = await statuses(rt, 4)
-      assert.deepEqual(seen, [200, 200, 429, 429], `FINDING: the session went past its key's rate limit: ${seen.join()}`)
+      assert.deepEqual(
+        seen,
+        [200, 200, 429, 429],
+        `FINDING: the session went past its key's rate limit: ${seen.join()}`,
+      )
       const last = await list(rt)
       assert.ok(Number(last.headers['retry-after']) >= 1, `429 names a wait: ${JSON.stringify(last.headers)}`)
       assert.equal((await s.verify(admin, k.key)).code, 'RATE_LIMITED', 'the key itself is limited too')
