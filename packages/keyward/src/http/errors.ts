@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
+import { isStoreOutage } from '../store/database.js'
 import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
@@ -36,6 +37,9 @@ export function toKeywardError(err: unknown): KeywardError {
       (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === fe.statusCode) ?? 'validation_failed'
     return new KeywardError(code, fe.message)
   }
+  // Whatever the route: the store's outage is the client's retry, not our bug (the cause is logged as a warning).
+  if (isStoreOutage(err))
+    return new KeywardError('unavailable', 'the database is unavailable; try again', { retryAfterS: 1, cause: err })
   return new KeywardError('internal', 'internal error', { cause: err })
 }
 
@@ -43,6 +47,7 @@ export function toKeywardError(err: unknown): KeywardError {
 export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = toKeywardError(err)
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? err }, 'request failed: store unavailable')
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
   return reply
     .status(e.status)

@@ -162,6 +162,27 @@ function postgresDb(
   return new Kysely<Database>({ dialect: timeoutMs ? withStatementBudget(dialect, timeoutMs) : dialect, log })
 }
 
+/**
+ * True when a database error says the store cannot answer now, not that the request is wrong: on
+ * PostgreSQL a lost or refused connection (SQLSTATE classes 08 and 53, an administrator's
+ * shutdown 57P01–57P03, a socket error, or pg's "Connection terminated"); on SQLite a lock held past the busy
+ * timeout, an I/O error, a full disk, or a closed database; on either, a store closed under the request
+ * (Kysely's "driver has already been destroyed": a node shutting down, whose peers can answer). The
+ * request can be retried as it is: 503.
+ */
+export function isStoreOutage(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null
+  const code = typeof e?.code === 'string' ? e.code : ''
+  if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)) return true
+  if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) return true
+  const message = typeof e?.message === 'string' ? e.message : ''
+  return /^Connection terminated|not queryable|database connection is not open|driver has already been destroyed/.test(
+    message,
+  )
+}
+
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
+
 /** True when a database error is a unique-constraint violation (both dialects). */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null

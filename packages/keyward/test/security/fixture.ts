@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import pg from 'pg'
 import type { Response, TestServer } from '../helpers.js'
 
 /**
@@ -34,4 +35,24 @@ export async function tryCreateAdmin(s: TestServer, token: string, name: string)
     body: { email: `${name}@evil.example`, password: 'evil-password-1', role: 'admin' },
   })
   return r.status
+}
+
+/**
+ * A real outage: on PostgreSQL the test database refuses connections and its backends
+ * are terminated (the function returned lets them back in); on SQLite the store is closed (no way back: null).
+ */
+export async function databaseOutage(s: TestServer): Promise<(() => Promise<void>) | null> {
+  if (s.config.databaseUrl.startsWith('sqlite:')) {
+    await s.kw.services.store.close()
+    return null
+  }
+  const name = new URL(s.config.databaseUrl).pathname.slice(1)
+  const admin = new pg.Client({ connectionString: process.env.KEYWARD_TEST_DATABASE_URL })
+  await admin.connect()
+  await admin.query(`alter database ${name} allow_connections false`)
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name])
+  return async () => {
+    await admin.query(`alter database ${name} allow_connections true`)
+    await admin.end()
+  }
 }

@@ -1,27 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
 import { ADMIN, STORES, TestServer } from '../helpers.js'
-
-/**
- * A real outage: on PostgreSQL the test database refuses connections and its backends
- * are terminated (then let back in); on SQLite the store is closed (no way back).
- */
-async function outage(s: TestServer): Promise<(() => Promise<void>) | null> {
-  if (s.config.databaseUrl.startsWith('sqlite:')) {
-    await s.kw.services.store.close()
-    return null
-  }
-  const name = new URL(s.config.databaseUrl).pathname.slice(1)
-  const admin = new pg.Client({ connectionString: process.env.KEYWARD_TEST_DATABASE_URL })
-  await admin.connect()
-  await admin.query(`alter database ${name} allow_connections false`)
-  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name])
-  return async () => {
-    await admin.query(`alter database ${name} allow_connections true`)
-    await admin.end()
-  }
-}
+import { databaseOutage as outage } from './fixture.js'
 
 for (const store of STORES) {
   describe(`a sign-out during a database outage is not reported as done (finding 14, ${store})`, () => {

@@ -11,6 +11,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../../store/schema.js'
 import { originOf } from '../../store/session-repository.js'
+import { isStoreOutage } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
 import { type OriginCheck, graceOf, scopesOf } from './session-cache.js'
@@ -61,12 +62,14 @@ const dead = () => new KeywardError('unauthorized', 'invalid session')
 
 /**
  * A refusal of a credential's origin key as the face's own 401 (`as`), which says nothing of the key;
- * except its rate limit, a 429 with the wait: the session is usable again after it.
+ * except its rate limit, a 429 with the wait (the session is usable again after it), and an outage,
+ * a 503: a client logs out on a 401, and an outage is not a logout.
  */
 const refusedAs =
   (as: () => KeywardError) =>
   (e: unknown): never => {
-    if (e instanceof KeywardError && e.code === 'rate_limited') throw e
+    if (e instanceof KeywardError && (e.code === 'rate_limited' || e.code === 'unavailable')) throw e
+    if (isStoreOutage(e)) throw e
     throw as()
   }
 /**
