@@ -58,6 +58,22 @@ for (const store of STORES) {
       assert.equal((await s.verify(admin, k.key)).code, 'RATE_LIMITED', 'the key itself is limited too')
     })
 
+    it('a key used only through its session is not idle: each use moves its last_used_at', async () => {
+      const { s, admin } = suite
+      const k = await s.createKey(admin)
+      const rt = await realmSession(s, k.key)
+      const lastUsed = async () => {
+        await s.kw.services.usage.flush()
+        return (await s.request('GET', `/v1/keys/${k.id}`, { token: admin })).body.last_used_at as string
+      }
+      const atLogin = await lastUsed()
+      assert.ok(atLogin, 'the login is a use')
+      await new Promise((r) => setTimeout(r, 20))
+      assert.equal((await list(rt)).status, 200)
+      const afterUse = await lastUsed()
+      assert.ok(afterUse > atLogin, `the session's use moved last_used_at: ${atLogin} -> ${afterUse}`)
+    })
+
     it('control: a key with no budget and no limit keeps its session working', async () => {
       const { s, admin } = suite
       const k = await s.createKey(admin)

@@ -106,8 +106,8 @@ export class SessionCache {
   private async spend(found: KeyLookup): Promise<void> {
     const v = await this.verifier.useDerived(found)
     if (v.code === 'USAGE_EXCEEDED') throw spentOrigin()
-    if (v.code === 'RATE_LIMITED')
-      throw keyRateLimited(limitedOrigin, v.ratelimit?.reset_at, this.clock.now().getTime())
+    // The limiter's windows run on real time, not the injected clock: the wait is measured on it too.
+    if (v.code === 'RATE_LIMITED') throw keyRateLimited(limitedOrigin, v.ratelimit?.reset_at, Date.now())
   }
 
   /** Ends a native session (and the refresh tokens renewing it) and evicts it on every node (invariant 1). */

@@ -76,11 +76,15 @@ export class Verifier {
    * One use of a key by a credential derived from it (a session opened with the key): its limits
    * and credits, taken as a verification with no options takes them (auto-applied limits, cost 1),
    * so a session does no more than its key could (DESIGN.md, "Sessions record their origin"). A key
-   * with neither answers VALID with no I/O. Not a verification: not counted in the key's usage.
+   * with neither answers VALID with no I/O. A use moves the key's `last_used_at` (batched), else a key
+   * used only through its session looked idle (and `key.idle` fired); it is not a verification, so
+   * it is not counted in the key's usage by outcome.
    */
   useDerived(found: KeyLookup): Promise<LimitVerdict> {
+    const now = this.clock.now()
+    this.usage.touch(found.key.id, now.getTime())
     if (!LimitStep.needsIo(found, NO_OPTIONS)) return Promise.resolve(NO_LIMITS)
-    return this.limits.apply(found, NO_OPTIONS, this.clock.now())
+    return this.limits.apply(found, NO_OPTIONS, now)
   }
 
   /**
