@@ -12,6 +12,7 @@ import { registerOrgCommands } from './commands/orgs.js'
 import { registerUserCommands } from './commands/users.js'
 import { registerWebhookCommands } from './commands/webhooks.js'
 import { UsageError } from './parse.js'
+import { globalRemoteOptions } from './remote.js'
 
 /** The package's version (package.json sits two folders up from here, in sources and in dist/). */
 const VERSION = (
@@ -60,6 +61,7 @@ serverOptions(program.command('migrate').description('bring the database schema 
   },
 )
 
+globalRemoteOptions(program)
 registerAuthCommands(program, env)
 registerAccountCommands(program, env)
 registerKeyCommands(program, env)

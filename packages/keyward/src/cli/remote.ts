@@ -69,7 +69,7 @@ export function remoteAction<O extends object, A extends (string | undefined)[] 
   return cmd.action(async (...args: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.
     const command = args[args.length - 1] as Command
-    const opts = command.opts<O & CliFlags & { json?: boolean }>()
+    const opts = { ...rootOf(command).opts(), ...command.opts() } as O & CliFlags & { json?: boolean }
     const ctx = remoteContext(env, opts)
     try {
       await fn(ctx, opts, ...(args.slice(0, -2) as A))
@@ -77,4 +77,23 @@ export function remoteAction<O extends object, A extends (string | undefined)[] 
       throw how.signsIn ? e : explainUnauthorized(e, ctx)
     }
   })
+}
+
+/**
+ * The program a command belongs to: its `--url`, `--token` and `--json` given before the command
+ * (`keyward --url X keys list`, positional options: `globalRemoteOptions`) apply unless the command repeats them.
+ */
+function rootOf(cmd: Command): Command {
+  let root = cmd
+  while (root.parent) root = root.parent
+  return root
+}
+
+/**
+ * Lets `--url`, `--token` and `--json` come before the command too (`keyward --url X keys list`),
+ * as many CLIs take them. Positional: the program reads its options only before the command's
+ * name, so a command's own options after it are still its own (and win over the program's).
+ */
+export function globalRemoteOptions(program: Command): Command {
+  return remoteOptions(program.enablePositionalOptions())
 }

@@ -249,6 +249,19 @@ describe('keyward CLI client commands', () => {
     }
   })
 
+  test("--url, --token and --json may come before the command; the command's own win", async () => {
+    const { key } = await json(['keys', 'create', '--name', 'cli-global', '--scopes', 'keys:read'])
+    const noUrl = { ...env, KEYWARD_URL: 'http://127.0.0.1:1', KEYWARD_CONFIG_DIR: tempConfigDir() }
+    const before = await runCli(['--url', env.KEYWARD_URL!, '--token', key, '--json', 'whoami'], noUrl)
+    assert.equal(before.code, 0, before.stderr)
+    assert.equal(JSON.parse(before.stdout).via, 'key')
+    const both = await runCli(
+      ['--url', 'http://127.0.0.1:1', 'whoami', '--url', env.KEYWARD_URL!, '--token', key],
+      noUrl,
+    )
+    assert.equal(both.code, 0, `the command's --url wins: ${both.stderr}`)
+  })
+
   test('usage errors exit 2 before any request; an unreachable server exits 1', async () => {
     for (const args of [
       ['keys', 'create'], // --name is required
