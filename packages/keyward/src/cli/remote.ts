@@ -69,7 +69,10 @@ export function remoteAction<O extends object, A extends (string | undefined)[] 
   return cmd.action(async (...args: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.
     const command = args[args.length - 1] as Command
-    const opts = { ...rootOf(command).opts(), ...command.opts() } as O & CliFlags & { json?: boolean }
+    const opts = {
+      ...rootOf(command).opts<CliFlags & { json?: boolean }>(),
+      ...command.opts<O & CliFlags & { json?: boolean }>(),
+    }
     const ctx = remoteContext(env, opts)
     try {
       await fn(ctx, opts, ...(args.slice(0, -2) as A))
