@@ -67,12 +67,20 @@ export const parse = {
    */
   expiry(this: void, raw: string): string {
     if (raw === 'never' || raw === 'none') return NEVER
-    const t = Date.parse(raw)
+    // Strict: Date.parse takes "1" (the year 2001) and "Dec 5" (this machine's time zone, some year).
+    const t = ISO_INSTANT.test(raw) || ISO_DAY.test(raw) ? Date.parse(raw) : NaN
     if (Number.isNaN(t))
-      throw new InvalidArgumentError('expected an ISO-8601 date such as 2027-12-31T23:59:59Z, or "never".')
+      throw new InvalidArgumentError(
+        'expected an ISO-8601 time with its zone (2027-12-31T23:59:59Z, 2027-12-31T23:59:59+02:00), a day ' +
+          '(2027-12-31: its start, 00:00 UTC), or "never".',
+      )
     return new Date(t).toISOString()
   },
 }
+
+/** A time with its zone (a time without one would be this machine's, which the server cannot know), and a day alone (UTC). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /** `parse.expiry`'s answer for "no expiry" (`expires_at: null`). */
 export const NEVER = 'never'

@@ -46,6 +46,8 @@ describe('CLI configuration', () => {
     assert.deepEqual(parse.owner('device:12'), { kind: 'device', id: 12 })
     assert.equal(parse.expiry('never'), NEVER) // a sentinel: commander stores null as ''
     assert.equal(parse.expiry('2027-01-01T00:00:00+01:00'), '2026-12-31T23:00:00.000Z')
+    assert.equal(parse.expiry('2027-12-31'), '2027-12-31T00:00:00.000Z') // a day: its start, in UTC
+    assert.equal(parse.expiry('2027-12-31t10:30z'), '2027-12-31T10:30:00.000Z')
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
     for (const bad of [
       () => parse.rateLimit('0/60'),
@@ -54,6 +56,9 @@ describe('CLI configuration', () => {
       () => parse.meta('[1]'),
       () => parse.int('-1'),
       () => parse.expiry('soon'),
+      () => parse.expiry('1'), // Date.parse: the year 2001
+      () => parse.expiry('Dec 5'), // Date.parse: this machine's zone, some year
+      () => parse.expiry('2027-12-31T10:00'), // no zone: this machine's, which the server cannot know
     ]) {
       assert.throws(bad, { code: 'commander.invalidArgument' })
     }

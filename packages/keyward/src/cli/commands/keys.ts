@@ -49,7 +49,11 @@ interface LimitFlags extends RestrictionFlags {
 function limitOptions(cmd: Command): Command {
   return restrictionOptions(cmd)
     .option('--description <text>', 'free text')
-    .option('--expires-at <date>', 'ISO-8601 date, e.g. 2027-12-31T23:59:59Z ("never" for none)', parse.expiry)
+    .option(
+      '--expires-at <date>',
+      'ISO-8601 time with its zone, e.g. 2027-12-31T23:59:59Z, or a day (2027-12-31: 00:00 UTC); "never" for none',
+      parse.expiry,
+    )
     .option(
       '--scopes <scopes>',
       'comma-separated scopes your API checks when it verifies the key, e.g. invoices:read,invoices:write; ' +
