@@ -2,8 +2,9 @@ import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { ApiError, type CreatedKey, toApiError } from '../api'
 import { KeyFields } from '../components/form/KeyFields'
-import { emptyKeyForm, expiresAtOf, limitsOf, type KeyFormState } from '../components/form/key-form-state'
+import { emptyKeyForm, expiresAtOf, limitsOf, metaOf, type KeyFormState } from '../components/form/key-form-state'
 import { OwnerField } from '../components/form/OwnerField'
+import { PrefixField } from '../components/form/PrefixField'
 import { SecretDialog } from '../components/SecretDialog'
 import { ErrorNote } from '../components/ui'
 import { useDraft } from '../components/useDraft'
@@ -44,6 +45,8 @@ export function CreateKeyPage() {
           expires_at: expiresAtOf(draft),
           ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }),
           ...limitsOf(draft),
+          meta: metaOf(draft),
+          ...(draft.prefix.trim() && { prefix: draft.prefix.trim() }),
         }),
       )
       clearDraft()
@@ -71,6 +74,7 @@ export function CreateKeyPage() {
         )}
         <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
         <KeyFields form={draft} set={set} error={error} />
+        <PrefixField form={draft} set={set} error={error} />
         <div className="actions">
           <button
             type="button"

@@ -2,6 +2,7 @@ import type { ApiError, ApiKey } from '../../api'
 import { Field } from '../ui'
 import { ExpiryField } from './ExpiryField'
 import { IdentityField } from './IdentityField'
+import { MetaField } from './MetaField'
 import { NamedLimitsField } from './NamedLimitsField'
 import { type KeyFormState, fieldError } from './key-form-state'
 import { RestrictionsField } from './RestrictionsField'
@@ -12,7 +13,7 @@ const scopeError = (error: ApiError | null) =>
   fieldError(error, 'scopes') ??
   (error?.code === 'forbidden' && /scope/.test(error.message) ? error.message : undefined)
 
-/** Name, description, scopes, expiry and limits: the fields shared by the create and edit forms (`current`: the key being edited). */
+/** Name, description, scopes, expiry, limits and metadata: the fields shared by the create and edit forms (`current`: the key being edited). */
 export function KeyFields({
   form,
   set,
@@ -71,6 +72,7 @@ export function KeyFields({
       <UsageLimitField form={form} set={set} error={error} />
       <RestrictionsField form={form} set={set} error={error} />
       <IdentityField form={form} set={set} error={error} />
+      <MetaField form={form} set={set} error={error} />
     </>
   )
 }

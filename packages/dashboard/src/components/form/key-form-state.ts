@@ -1,5 +1,5 @@
 /** The key form's state (text as typed) and its conversion to the API's fields. */
-import type { ApiError, ApiKey, KeyLimits } from '../../api'
+import { ApiError, type ApiKey, type KeyLimits } from '../../api'
 import { typedNumber } from '../../format'
 import { type LimitRow, limitOfRow, limitRowOf } from '../limits/limit-rows'
 
@@ -30,6 +30,10 @@ export interface KeyFormState {
   originAllow: string
   /** The identity id as a string; '' for none. */
   identity: string
+  /** `meta` as typed (JSON); '' for none. */
+  meta: string
+  /** The new key's prefix ('' for the server's default); the create form only. */
+  prefix: string
 }
 
 /** What each field component of the key form receives: the form, how to change it, the API's last error. */
@@ -55,6 +59,8 @@ export const emptyKeyForm: KeyFormState = {
   ipAllow: '',
   originAllow: '',
   identity: '',
+  meta: '',
+  prefix: '',
 }
 
 /** The form state that shows an existing key as it is. */
@@ -74,7 +80,26 @@ export function keyFormOf(k: ApiKey): KeyFormState {
     ipAllow: (k.restrictions?.ip_allow ?? []).join(' '),
     originAllow: (k.restrictions?.origin_allow ?? []).join(' '),
     identity: k.identity_id === null ? '' : String(k.identity_id),
+    meta: Object.keys(k.meta).length > 0 ? JSON.stringify(k.meta, null, 2) : '',
   }
+}
+
+/**
+ * `meta` as typed: '' is none (`{}`). Anything but a JSON object is refused here, as a field error
+ * like the API's, since it cannot be sent as JSON at all.
+ */
+export function metaOf(f: KeyFormState): Record<string, unknown> {
+  if (f.meta.trim() === '') return {}
+  let v: unknown
+  try {
+    v = JSON.parse(f.meta)
+  } catch {
+    v = undefined
+  }
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>
+  throw new ApiError(400, 'validation_failed', 'Some fields need attention.', {
+    meta: 'Metadata must be a JSON object, e.g. {"plan": "pro"}',
+  })
 }
 
 /** `expires_at` for the chosen option (undefined = unchanged). */

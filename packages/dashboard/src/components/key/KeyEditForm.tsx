@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
-import type { Api, ApiKey, UpdateKeyInput } from '../../api'
+import { type Api, type ApiKey, type UpdateKeyInput, toApiError } from '../../api'
 import { parseScopes } from '../../format'
 import { KeyFields } from '../form/KeyFields'
-import { expiresAtOf, keyFormOf, limitsOf, type KeyFormState } from '../form/key-form-state'
+import { expiresAtOf, keyFormOf, limitsOf, metaOf, type KeyFormState } from '../form/key-form-state'
 import { focusFirstInvalid } from '../focus'
 import { ErrorNote } from '../ui'
 import type { KeyAction } from './useKeyAction'
@@ -14,6 +14,7 @@ const asInput = (f: KeyFormState): UpdateKeyInput => ({
   scopes: parseScopes(f.scopes),
   ...(expiresAtOf(f) !== undefined && { expires_at: expiresAtOf(f) }),
   ...limitsOf(f),
+  meta: metaOf(f),
 })
 
 /** Only what changed, so the audit trail names the fields that were really edited. */
@@ -47,7 +48,12 @@ export function KeyEditForm({
   }, [error])
   const save = async (e: FormEvent) => {
     e.preventDefault()
-    const changes = changesOf(k, form)
+    let changes: UpdateKeyInput
+    try {
+      changes = changesOf(k, form)
+    } catch (err) {
+      return action.setError(toApiError(err)) // metadata that is not a JSON object
+    }
     if (Object.keys(changes).length === 0) return onDone()
     if (await action.act('Changes saved.', () => api.updateKey(k.id, changes))) onDone()
   }

@@ -71,6 +71,10 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       </dd>
       <dt>Usable from</dt>
       <dd>{usableFrom(k)}</dd>
+      <dt>Metadata</dt>
+      <dd>
+        {Object.keys(k.meta).length > 0 ? <code>{JSON.stringify(k.meta)}</code> : <span className="muted">none</span>}
+      </dd>
       <KeyLifecycleFacts k={k} />
     </dl>
   )
