@@ -22,11 +22,18 @@ describe('keyward orgs and --org', () => {
     assert.equal(org.handle, 'cli-co')
     const created = await json(['keys', 'create', '--name', 'svc', '--org', 'cli-co'])
     assert.deepEqual(created.api_key.owner, { kind: 'organization', id: org.id })
-    await ok(['keys', 'create', '--name', 'mine'])
+    const mine = await ok(['keys', 'create', '--name', 'mine'])
+    assert.match(mine.stderr, /Created key \d+ "mine" \(owner user:\d+\)/)
+    const shown = await ok(['keys', 'create', '--name', 'svc2', '--org', 'cli-co'])
+    assert.match(
+      shown.stderr,
+      new RegExp(`"svc2" \\(owner organization:${org.id}\\)`),
+      'not "(user, owner organization:…)"',
+    )
     const listed = await json(['keys', 'list', '--org', 'cli-co'])
     assert.deepEqual(
       listed.api_keys.map((k: { name: string }) => k.name),
-      ['svc'],
+      ['svc2', 'svc'], // newest first
     )
     const table = await ok(['orgs', 'list'])
     assert.match(table.stdout, /cli-co\s+CLI Co/)

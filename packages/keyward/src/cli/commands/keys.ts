@@ -90,12 +90,18 @@ function limitsOf(o: LimitFlags): UpdateKeyInput {
   }
 }
 
+/**
+ * A key's kind when it says something: "user" is the ordinary named key, whatever owns it (an
+ * organization's key printed as "(user, owner organization:2)", which reads as a user's).
+ */
+const kindWords = (kind: string) => (kind === 'user' ? '' : `${kind} key, `)
+
 /** Prints a new secret once, with the warning that it cannot be shown again. */
 function printSecret(out: Printer, created: CreatedKey, verb: string): void {
   out.result(created, () => {
     const k = created.api_key
     out.note(
-      `${verb} key ${k.id}${k.name ? ` "${k.name}"` : ''} (${k.kind}, owner ${k.owner.kind}:${k.owner.id}). The secret:`,
+      `${verb} key ${k.id}${k.name ? ` "${k.name}"` : ''} (${kindWords(k.kind)}owner ${k.owner.kind}:${k.owner.id}). The secret:`,
     )
     out.line(created.key)
     out.note('Store it now: it is shown only this once and cannot be recovered.')
