@@ -99,7 +99,13 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Keyward', version: '0.1.0', description: 'Self-hosted API key management.' },
+      info: {
+        title: 'Keyward',
+        version: '0.1.0',
+        description:
+          'Self-hosted API key management. Errors are `{"error": {code, message, details?}}`. Any route may answer ' +
+          '429 `rate_limited` or 503 `unavailable` (the database cannot answer now) with `Retry-After`: retry after it.',
+      },
       ...(config.publicUrl && { servers: [{ url: config.publicUrl }] }),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
