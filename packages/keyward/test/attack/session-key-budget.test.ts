@@ -27,8 +27,18 @@ for (const store of STORES) {
       assert.deepEqual(seen, [200, 200, 401, 401], `FINDING: the session outspent its key's 3 uses: ${seen.join()}`)
       const mint = await s.request('POST', `${REALM}/auth/api_keys`, { token: rt, body: { name: 'more' } })
       assert.equal(mint.status, 401, `FINDING: a spent key's session minted a key: ${mint.text}`)
+      // Said as what it is (the holder refills it), not as a dead session; a new login says it too.
+      assert.match(mint.body.error, /has no uses left \(USAGE_EXCEEDED\)/)
+      const again = await s.request('POST', `${REALM}/app/kw/auth/providers/api-key/login`, { body: { key: k.key } })
+      assert.equal(again.status, 401)
+      assert.deepEqual(again.body, { error: 'invalid API key (USAGE_EXCEEDED)', error_code: 'InvalidPassword' })
       const shown = await s.request('GET', `/v1/keys/${k.id}`, { token: admin })
       assert.equal(shown.body.remaining, 0, shown.text)
+      // Where the budget went is on record: the login and two session uses valid, the rest refused.
+      await s.kw.services.usage.flush()
+      const [today] = (await s.request('GET', `/v1/keys/${k.id}/usage?days=1`, { token: admin })).body.days
+      assert.equal(today.valid, 3, JSON.stringify(today))
+      assert.equal(today.by_code.USAGE_EXCEEDED, 4, JSON.stringify(today)) // two lists, the mint, the new login
     })
 
     it('the access token (JWT) spends the same budget as the refresh token', async () => {

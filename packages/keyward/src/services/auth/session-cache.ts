@@ -27,7 +27,11 @@ const outsideRestrictions = () =>
     'the API key this session was opened with may not be used from here (FORBIDDEN_CONTEXT)',
   )
 const spentOrigin = () =>
-  new KeywardError('unauthorized', 'the API key this session was opened with has no uses left (USAGE_EXCEEDED)')
+  new KeywardError(
+    'unauthorized',
+    'the API key this session was opened with has no uses left (USAGE_EXCEEDED); a refill or a new budget brings it back',
+    { details: { code: 'USAGE_EXCEEDED' } },
+  )
 const limitedOrigin = 'the API key this session was opened with is over its rate limit'
 const deadOrigin = () =>
   new KeywardError('unauthorized', 'the API key this session was opened with is no longer valid; log in again')

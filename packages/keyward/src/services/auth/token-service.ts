@@ -60,15 +60,23 @@ const ANONYMOUS_LOGINS_PER_IP = 10
 const NO_DEVICE = '000000000000000000000000'
 const dead = () => new KeywardError('unauthorized', 'invalid session')
 
+/** The verifier's refusal code a key's 401 carries (`USAGE_EXCEEDED`), if any. */
+const refusalCode = (e: unknown): string | undefined => {
+  const code = e instanceof KeywardError ? (e.details as { code?: unknown } | undefined)?.code : undefined
+  return typeof code === 'string' ? code : undefined
+}
+
 /**
  * A refusal of a credential's origin key as the face's own 401 (`as`), which says nothing of the key;
- * except its rate limit, a 429 with the wait (the session is usable again after it), and an outage,
- * a 503: a client logs out on a 401, and an outage is not a logout.
+ * except its rate limit, a 429 with the wait (the session is usable again after it), an outage, a 503
+ * (a client logs out on a 401, and an outage is not a logout), and a spent budget, a 401 that says so.
  */
 const refusedAs =
   (as: () => KeywardError) =>
   (e: unknown): never => {
     if (e instanceof KeywardError && (e.code === 'rate_limited' || e.code === 'unavailable')) throw e
+    // A spent budget is the holder's to refill, not a dead session: it says so (still a 401).
+    if (refusalCode(e) === 'USAGE_EXCEEDED') throw e
     if (isStoreOutage(e)) throw e
     throw as()
   }
@@ -117,12 +125,13 @@ export class TokenService {
 
   /**
    * Realm `api-key` login: a user key opens a session of its owner, an application
-   * key one of its application (Realm's server user). Any other key, or a refused one, is a 401.
+   * key one of its application (Realm's server user). Any other key, or a refused one, is a 401; a
+   * refused one's names the refusal (USAGE_EXCEEDED…), which its holder may know, as on the native API.
    */
   async realmLoginKey(key: string, deviceId: string | null, context: CallContext): Promise<RealmLogin> {
     const p = await this.auth.authenticate(key, context).catch((e: unknown) => {
       throw e instanceof KeywardError && e.code === 'unauthorized'
-        ? new KeywardError('unauthorized', 'invalid API key')
+        ? new KeywardError('unauthorized', `invalid API key${refusalCode(e) ? ` (${refusalCode(e)})` : ''}`)
         : e
     })
     // A native session token is not an API key; device and organization keys have no Realm user.

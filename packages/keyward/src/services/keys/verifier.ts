@@ -76,15 +76,21 @@ export class Verifier {
    * One use of a key by a credential derived from it (a session opened with the key): its limits
    * and credits, taken as a verification with no options takes them (auto-applied limits, cost 1),
    * so a session does no more than its key could (DESIGN.md, "Sessions record their origin"). A key
-   * with neither answers VALID with no I/O. A use moves the key's `last_used_at` (batched), else a key
-   * used only through its session looked idle (and `key.idle` fired); it is not a verification, so
-   * it is not counted in the key's usage by outcome.
+   * with neither answers VALID with no I/O. Counted in the key's usage by outcome and moving its
+   * `last_used_at`, as a verification: else the budget drained with no use on record, and a key
+   * used only through its session looked idle (and `key.idle` fired).
    */
   useDerived(found: KeyLookup): Promise<LimitVerdict> {
-    const now = this.clock.now()
-    this.usage.touch(found.key.id, now.getTime())
-    if (!LimitStep.needsIo(found, NO_OPTIONS)) return Promise.resolve(NO_LIMITS)
-    return this.limits.apply(found, NO_OPTIONS, now)
+    const nowMs = epochMs(this.clock)
+    if (!LimitStep.needsIo(found, NO_OPTIONS)) return Promise.resolve(this.used(found, NO_LIMITS, nowMs))
+    return this.limits.apply(found, NO_OPTIONS, new Date(nowMs)).then((v) => this.used(found, v, nowMs))
+  }
+
+  /** A derived use's outcome, counted as `accept` and `refuse` count a verification's. */
+  private used(found: KeyLookup, v: LimitVerdict, nowMs: number): LimitVerdict {
+    if (v.code === 'VALID') this.usage.touch(found.key.id, nowMs)
+    this.usage.count(found.key.id, v.code, nowMs)
+    return v
   }
 
   /**

@@ -36,8 +36,9 @@ declare module 'fastify' {
 export const passwordLoginErrors: RealmErrorOverrides = {
   unauthorized: { error_code: 'InvalidPassword', error: 'invalid username/password' },
 }
+/** A key login's message is the service's: "invalid API key", with the key's refusal (its holder may know it). */
 export const keyLoginErrors: RealmErrorOverrides = {
-  unauthorized: { error_code: 'InvalidPassword', error: 'invalid API key' },
+  unauthorized: { error_code: 'InvalidPassword' },
 }
 export const keyIdErrors: RealmErrorOverrides = {
   not_found: { error_code: 'APIKeyNotFound', error: 'API key not found' },
