@@ -1,4 +1,4 @@
-import { invalid } from './errors.js'
+import { invalidField } from './errors.js'
 
 /** How deep a key's `meta` may nest: `{"a":{"b":1}}` is 2 levels. */
 export const META_MAX_DEPTH = 8
@@ -24,15 +24,16 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
 }
 
 /**
- * A key's `meta` as stored: refused (400) beyond META_MAX_DEPTH levels or META_MAX_BYTES.
+ * A key's `meta` as stored: refused (400, `details` shaped as schema errors', so forms show it at the
+ * field) beyond META_MAX_DEPTH levels or META_MAX_BYTES.
  * Meta is copied into every verify answer and cache entry, so it stays small; and a
  * deeply nested value would overflow `JSON.stringify` (a 500) here or when answered.
  */
 export function serializeMeta(meta: Record<string, unknown>): string {
   if (jsonDepth(meta, META_MAX_DEPTH) > META_MAX_DEPTH)
-    throw invalid(`meta may nest at most ${META_MAX_DEPTH} levels`, { field: 'meta' })
+    throw invalidField('meta', `Metadata (meta) may nest at most ${META_MAX_DEPTH} levels`)
   const json = JSON.stringify(meta)
   if (Buffer.byteLength(json) > META_MAX_BYTES)
-    throw invalid(`meta may be at most ${META_MAX_BYTES} bytes as JSON`, { field: 'meta' })
+    throw invalidField('meta', `Metadata (meta) may be at most ${META_MAX_BYTES} bytes as JSON`)
   return json
 }

@@ -72,6 +72,9 @@ for (const kind of STORES) {
       })
       assert.equal(big.status, 400, big.text)
       assert.match(big.body.error.message, /meta.*4096 bytes/)
+      // In the shape of every other field error, so forms show it at the field (it was `{field}`, not a list).
+      assert.deepEqual(big.body.error.details, [{ field: 'meta', message: big.body.error.message }])
+      assert.deepEqual(deep.body.error.details, [{ field: 'meta', message: deep.body.error.message }])
       const patch = await s.request('PATCH', `/v1/keys/${keyId}`, {
         token: admin,
         body: { meta: { blob: 'x'.repeat(4096) } },
