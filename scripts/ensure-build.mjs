@@ -19,7 +19,8 @@ const PACKAGES = {
   },
 }
 
-function newest(path) {
+/** The newest modification time (ms) of a file or anything under a directory. */
+export function newest(path) {
   const s = statSync(path)
   if (!s.isDirectory()) return s.mtimeMs
   return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))))

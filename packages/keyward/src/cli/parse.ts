@@ -68,7 +68,7 @@ export const parse = {
   expiry(this: void, raw: string): string {
     if (raw === 'never' || raw === 'none') return NEVER
     // Strict: Date.parse takes "1" (the year 2001) and "Dec 5" (this machine's time zone, some year).
-    const t = ISO_INSTANT.test(raw) || ISO_DAY.test(raw) ? Date.parse(raw) : NaN
+    const t = (ISO_INSTANT.test(raw) || ISO_DAY.test(raw)) && realDay(raw) ? Date.parse(raw) : NaN
     if (Number.isNaN(t))
       throw new InvalidArgumentError(
         'expected an ISO-8601 time with its zone (2027-12-31T23:59:59Z, 2027-12-31T23:59:59+02:00), a day ' +
@@ -81,6 +81,13 @@ export const parse = {
 /** A time with its zone (a time without one would be this machine's, which the server cannot know), and a day alone (UTC). */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+
+/** Whether the day a date starts with exists: Date.parse rolls 2027-02-30 over to March 2, the API refuses it. */
+function realDay(raw: string): boolean {
+  const [y, m, d] = raw.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const day = new Date(Date.UTC(y, m - 1, d))
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d
+}
 
 /** `parse.expiry`'s answer for "no expiry" (`expires_at: null`). */
 export const NEVER = 'never'

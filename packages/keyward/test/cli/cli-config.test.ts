@@ -47,6 +47,7 @@ describe('CLI configuration', () => {
     assert.equal(parse.expiry('never'), NEVER) // a sentinel: commander stores null as ''
     assert.equal(parse.expiry('2027-01-01T00:00:00+01:00'), '2026-12-31T23:00:00.000Z')
     assert.equal(parse.expiry('2027-12-31'), '2027-12-31T00:00:00.000Z') // a day: its start, in UTC
+    assert.equal(parse.expiry('2028-02-29'), '2028-02-29T00:00:00.000Z') // a leap day
     assert.equal(parse.expiry('2027-12-31t10:30z'), '2027-12-31T10:30:00.000Z')
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
     for (const bad of [
@@ -59,6 +60,8 @@ describe('CLI configuration', () => {
       () => parse.expiry('1'), // Date.parse: the year 2001
       () => parse.expiry('Dec 5'), // Date.parse: this machine's zone, some year
       () => parse.expiry('2027-12-31T10:00'), // no zone: this machine's, which the server cannot know
+      () => parse.expiry('2027-02-30'), // Date.parse: March 2
+      () => parse.expiry('2027-04-31T10:00:00Z'), // Date.parse: May 1
     ]) {
       assert.throws(bad, { code: 'commander.invalidArgument' })
     }

@@ -146,6 +146,10 @@ describe('keyward CLI client commands', () => {
     assert.equal(expired.code, 3)
     assert.match(expired.stdout, /refused: EXPIRED/)
     assert.equal((await json(['keys', 'update', id, '--clear', 'expires-at'])).status, 'active')
+    await json(['keys', 'update', id, '--meta', '{"plan":"pro"}', '--rate-limit', '10/60'])
+    // Both limit spellings at once (the API takes one field): every limit goes; meta clears to none.
+    const cleared = await json(['keys', 'update', id, '--clear', 'rate-limit,ratelimits,meta'])
+    assert.deepEqual([cleared.ratelimits, cleared.rate_limit, cleared.meta], [[], null, {}])
     // "never", as the help offers it, on update and create (it was sent as "": a 400).
     await json(['keys', 'update', id, '--expires-at', '2000-01-01T00:00:00Z'])
     const unexpired = await json(['keys', 'update', id, '--expires-at', 'never'])

@@ -116,7 +116,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
   remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef; org?: string }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
       .requiredOption('--name <name>', "key name (unique among the owner's keys)")
-      .option('--prefix <prefix>', 'key prefix instead of kw, e.g. live')
+      .option(
+        '--prefix <prefix>',
+        'key prefix instead of kw: a lowercase letter, then up to 15 lowercase letters or digits (live: live_…)',
+      )
       .option('--owner <kind:id>', 'owner: user:<id>, application:<id> or device:<id> (default: you)', parse.owner)
       .option('--org <handle>', 'owned by this organization (a service key that outlives its creator)'),
     env,
@@ -230,7 +233,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .option('--name <name>', 'new name')
       .option(
         '--clear <fields>',
-        'comma-separated limits to remove: rate-limit, ratelimits, identity, remaining, refill, expires-at, description, restrictions',
+        `comma-separated fields to clear: ${Object.keys(CLEARED).join(', ')} (ratelimits: every limit, default included)`,
         parse.list,
       ),
     env,
@@ -389,27 +392,28 @@ async function confirmDelete(k: ApiKey): Promise<void> {
   if (answer.toLowerCase() !== 'yes') throw new UsageError('cancelled: the key was not deleted')
 }
 
-const CLEARABLE: Record<string, keyof UpdateKeyInput> = {
-  'rate-limit': 'rate_limit',
-  identity: 'identity_id',
-  remaining: 'remaining',
-  refill: 'refill',
-  'expires-at': 'expires_at',
-  description: 'description',
-  restrictions: 'restrictions',
+/** What `--clear <name>` sends: null for a nullable field, the empty list or object for the others. */
+const CLEARED: Record<string, UpdateKeyInput> = {
+  'rate-limit': { rate_limit: null },
+  ratelimits: { ratelimits: [] }, // every named limit, `default` included
+  identity: { identity_id: null },
+  remaining: { remaining: null },
+  refill: { refill: null },
+  'expires-at': { expires_at: null },
+  description: { description: null },
+  restrictions: { restrictions: null },
+  meta: { meta: {} },
 }
 
 function clearedFields(names: string[]): UpdateKeyInput {
-  const patch: Record<string, null | []> = {}
+  const patch: UpdateKeyInput = {}
   for (const n of names) {
-    if (n === 'ratelimits') {
-      patch.ratelimits = [] // a list, not a nullable field: no limits is the empty list
-      continue
-    }
-    const field = CLEARABLE[n]
-    if (!field) throw new UsageError(`--clear: unknown field "${n}" (one of ${Object.keys(CLEARABLE).join(', ')})`)
-    patch[field] = null
+    const cleared = CLEARED[n]
+    if (!cleared) throw new UsageError(`--clear: unknown field "${n}" (one of ${Object.keys(CLEARED).join(', ')})`)
+    Object.assign(patch, cleared)
   }
+  // `ratelimits` removes `default` too, and the API takes one of the two fields, not both.
+  if (patch.ratelimits) delete patch.rate_limit
   return patch
 }
 
