@@ -30,6 +30,14 @@ export const parse = {
       throw new InvalidArgumentError('expected a whole number of at least 1.')
     return n
   },
+  /** `positive` at most `max` (a page size the server caps): out of range is a usage error, not the server's 400. */
+  upTo(this: void, max: number): (raw: string) => number {
+    return (raw) => {
+      const n = parse.positive(raw)
+      if (n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`)
+      return n
+    }
+  },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
   list(this: void, raw: string): string[] {
     return raw.split(/[\s,]+/).filter(Boolean)

@@ -50,6 +50,7 @@ describe('CLI configuration', () => {
     assert.equal(parse.expiry('2028-02-29'), '2028-02-29T00:00:00.000Z') // a leap day
     assert.equal(parse.expiry('2027-12-31t10:30z'), '2027-12-31T10:30:00.000Z')
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
+    assert.equal(parse.upTo(500)('500'), 500)
     for (const bad of [
       () => parse.rateLimit('0/60'),
       () => parse.rateLimit('10'),
@@ -57,6 +58,7 @@ describe('CLI configuration', () => {
       () => parse.meta('[1]'),
       () => parse.int('-1'),
       () => parse.expiry('soon'),
+      () => parse.upTo(500)('501'),
       () => parse.expiry('1'), // Date.parse: the year 2001
       () => parse.expiry('Dec 5'), // Date.parse: this machine's zone, some year
       () => parse.expiry('2027-12-31T10:00'), // no zone: this machine's, which the server cannot know

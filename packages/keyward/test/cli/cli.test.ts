@@ -272,6 +272,7 @@ describe('keyward CLI client commands', () => {
       ['keys', 'create', '--name', 'x', '--owner', 'team:1'],
       ['keys', 'create', '--name', 'x', '--rate-limit', 'fast'],
       ['keys', 'list', '--status', 'sleeping'],
+      ['keys', 'list', '--limit', '501'], // the server's cap, checked before the request
       ['keys', 'update', '1'],
       ['keys', 'frobnicate'],
       ['whoami', '--url', 'ftp://example.com'],

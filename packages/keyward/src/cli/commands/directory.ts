@@ -104,7 +104,7 @@ export function registerAuditCommand(program: Command, env: Env): void {
     remoteOptions(program.command('audit').description('show the audit trail, newest first'))
       .option('--action <action>', 'only this action, e.g. key.revoke')
       .option('--target <id>', 'only events about this target id, e.g. a key id')
-      .option('--limit <n>', 'how many (default 50, at most 500)', parse.positive)
+      .option('--limit <n>', 'how many (default 50, at most 500)', parse.upTo(500))
       .option('--before <id>', 'events older than this event id (paging)', parse.id),
     env,
     async ({ client, out }, o) => {

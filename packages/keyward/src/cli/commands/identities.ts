@@ -57,7 +57,7 @@ export function registerIdentityCommands(program: Command, env: Env): void {
   remoteAction<{ externalId?: string; limit?: number }>(
     remoteOptions(ids.command('list').description('list identities (newest first)'))
       .option('--external-id <id>', 'only this one')
-      .option('--limit <n>', 'at most this many (at most 100)', parse.positive),
+      .option('--limit <n>', 'at most this many (at most 100)', parse.upTo(100)),
     env,
     async ({ client, out }, o) => {
       const list = await client.identities.list({

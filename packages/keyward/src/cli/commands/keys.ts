@@ -177,7 +177,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
       .option('-q, --q <text>', 'name contains')
       .option('--created-by-key <id>', 'only keys made with this key', parse.id)
       .option('--identity <id>', 'keys linked to this identity', parse.positive)
-      .option('--limit <n>', 'page size (at most 500)', parse.positive)
+      .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
       .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
       .option('--all', 'every page'),
     env,
