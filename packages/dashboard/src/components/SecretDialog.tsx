@@ -49,7 +49,7 @@ export function SecretDialog({
           readOnly
           value={secret ?? ''}
           data-testid="secret"
-          onFocus={(e) => e.currentTarget.select()}
+          onFocus={(e) => selectFromStart(e.currentTarget)}
         />
         <button type="button" className="primary" onClick={copy}>
           {copied === 'yes' ? 'Copied' : 'Copy'}
@@ -70,4 +70,13 @@ export function SecretDialog({
       )}
     </Modal>
   )
+}
+
+/**
+ * Selects the whole secret, shown from its start: the prefix is what tells keys apart, and selecting
+ * scrolls a long value to its end. Backward, so the caret (where the view follows) is at the start.
+ */
+function selectFromStart(el: HTMLInputElement): void {
+  el.setSelectionRange(0, el.value.length, 'backward')
+  el.scrollLeft = 0
 }

@@ -24,6 +24,15 @@ describe('dashboard: key prefix and metadata (Chromium, SQLite)', () => {
     const dialog = page.getByRole('dialog')
     const secret = await dialog.getByLabel('Secret key').inputValue()
     assert.match(secret, /^billing_[0-9A-Za-z]{49}$/)
+    // Selected whole, yet shown from its start: the prefix is what tells keys apart (it scrolled to the end).
+    const box = dialog.getByLabel('Secret key')
+    await box.focus()
+    const [scrollLeft, start, end] = await box.evaluate((el: HTMLInputElement) => [
+      el.scrollLeft,
+      el.selectionStart,
+      el.selectionEnd,
+    ])
+    assert.deepEqual([scrollLeft, start, end], [0, 0, secret.length])
     const v = (await api(base, 'POST', '/v1/keys/verify', admin, { key: secret })).body
     assert.equal(v.code, 'VALID')
     assert.deepEqual(v.meta, { plan: 'pro', seats: 5 }, 'verification returns the metadata typed')
