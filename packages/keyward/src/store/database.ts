@@ -176,10 +176,15 @@ export function isStoreOutage(err: unknown): boolean {
   if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)) return true
   if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) return true
   const message = typeof e?.message === 'string' ? e.message : ''
-  return /^Connection terminated|not queryable|database connection is not open|driver has already been destroyed/.test(
-    message,
-  )
+  return DRIVER_OUTAGES.test(message)
 }
+
+/**
+ * The drivers' own words for a lost or closed connection (pg, better-sqlite3, Kysely), from the start
+ * of the message: a database error that quotes a request's input ("…: \"not queryable\"") is no outage.
+ */
+const DRIVER_OUTAGES =
+  /^(Connection terminated|Client has encountered a connection error|The database connection is not open|driver has already been destroyed)/
 
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
 

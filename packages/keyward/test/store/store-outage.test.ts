@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { isStoreOutage } from '../../src/store/database.js'
+
+/** Which database errors are an outage (503, retry) and which are not (a 4xx or a bug): `isStoreOutage`. */
+describe('isStoreOutage', () => {
+  const err = (code: string | undefined, message = 'x') => Object.assign(new Error(message), code && { code })
+
+  it('connection loss, refusal and shutdown on PostgreSQL; locks, I/O and a closed file on SQLite', () => {
+    for (const code of ['08006', '08001', '53300', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY']) {
+      assert.equal(isStoreOutage(err(code)), true, code)
+    }
+    for (const code of ['SQLITE_BUSY_SNAPSHOT', 'SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_READONLY'])
+      assert.equal(isStoreOutage(err(code)), true, code)
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'The database connection is not open',
+      'driver has already been destroyed',
+    ])
+      assert.equal(isStoreOutage(err(undefined, message)), true, message)
+  })
+
+  it('not: constraint violations, bad input, a cancelled statement, or a message quoting the input', () => {
+    for (const code of ['23505', '22P02', '57014', '42P01', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR'])
+      assert.equal(isStoreOutage(err(code)), false, code)
+    const quoting = 'invalid input syntax for type integer: "Connection terminated, not queryable"'
+    assert.equal(isStoreOutage(err('22P02', quoting)), false)
+    assert.equal(isStoreOutage(null), false)
+    assert.equal(isStoreOutage('Connection terminated'), false, 'a string is not a driver error')
+  })
+})
