@@ -18,6 +18,12 @@ export interface ClientOptions {
   headers?: Record<string, string>
   /** Abort any request that takes longer than this. */
   timeoutMs?: number
+  /**
+   * How many times a read (GET) is sent again after a 502, 503 or 504 (the database or a node was
+   * unavailable) or a lost connection, after the server's `Retry-After` (at most 5 s). Default 2; 0 turns
+   * it off. Writes are never sent twice: one that failed may have happened.
+   */
+  retries?: number
 }
 
 /** A Keyward client: one object per server and credential. */

@@ -23,7 +23,15 @@ export interface TransportOptions {
   headers?: Record<string, string>
   /** Per-request timeout; none by default. */
   timeoutMs?: number
+  /** How many times a read (GET) is sent again after a 502, 503 or 504, or a lost connection (default 2). */
+  retries?: number
 }
+
+/** Reads are retried (they change nothing); a write that failed may have happened, so it is not. */
+const RETRIED_METHODS = new Set(['GET', 'HEAD'])
+const RETRIED_STATUSES = new Set([502, 503, 504])
+/** The longest wait between tries, whatever `Retry-After` asks: a longer outage is the caller's to handle. */
+const MAX_RETRY_WAIT_MS = 5_000
 
 /**
  * Sends JSON requests to the server and turns every failure into a {@link KeywardError}.
@@ -35,6 +43,7 @@ export class Transport {
   private readonly fetchFn: FetchLike
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number | undefined
+  private readonly retries: number
 
   constructor(opts: TransportOptions) {
     if (!/^https?:\/\//i.test(opts.url))
@@ -47,10 +56,28 @@ export class Transport {
     this.fetchFn = (input, init) => f(input, init)
     this.headers = opts.headers ?? {}
     this.timeoutMs = opts.timeoutMs
+    this.retries = opts.retries ?? 2
+    if (!Number.isInteger(this.retries) || this.retries < 0)
+      throw new TypeError(`retries must be a whole number of at least 0, got ${String(opts.retries)}`)
   }
 
-  /** Sends a request; resolves with the parsed JSON body (undefined for 204). */
+  /**
+   * Sends a request; resolves with the parsed JSON body (undefined for 204). A read the server could
+   * not answer (502/503/504: an outage, a node restarting) or that lost its connection is tried again,
+   * up to `retries` times, after the server's `Retry-After` (at most 5 s) or 0.25 s, 0.5 s, 1 s….
+   */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send<T>(method, path, opts)
+      } catch (e) {
+        if (attempt >= this.retries || !RETRIED_METHODS.has(method) || !retriable(e)) throw e
+        await sleep(Math.min(MAX_RETRY_WAIT_MS, e.retryAfterS ? e.retryAfterS * 1000 : 250 * 2 ** attempt))
+      }
+    }
+  }
+
+  private async send<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers }
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
     if (this.token && !opts.anonymous) headers.authorization = `Bearer ${this.token}`
@@ -69,6 +96,15 @@ export class Transport {
     return parseResponse<T>(res)
   }
 }
+
+/** A failure another try may not have: the server could not answer, or the connection was lost (not a timeout). */
+function retriable(e: unknown): e is KeywardError {
+  if (!(e instanceof KeywardError)) return false
+  return e.code === 'network_error' ? !isTimeout(e.cause) : RETRIED_STATUSES.has(e.status)
+}
+
+const isTimeout = (e: unknown) => e instanceof Error && e.name === 'TimeoutError'
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function parseResponse<T>(res: Response): Promise<T> {
   let text: string

@@ -16,6 +16,47 @@ function fixedFetch(
   return Object.assign(f, { calls })
 }
 
+/** A fetch that answers each call with the next of `answers` (a status, or 'drop' for a lost connection). */
+function scriptedFetch(answers: (number | 'drop')[]): FetchLike & { methods: string[] } {
+  const methods: string[] = []
+  const f = async (_url: string, init: RequestInit) => {
+    methods.push(init.method ?? 'GET')
+    const next = answers.shift() ?? 200
+    if (next === 'drop') throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })
+    const body = next === 200 ? '{"api_keys":[],"next_cursor":null}' : '{"error":{"code":"unavailable","message":"x"}}'
+    return new Response(body, { status: next })
+  }
+  return Object.assign(f, { methods })
+}
+
+describe('retries', () => {
+  test('a read is sent again after a 503, a 502 or a lost connection, up to `retries` times', async () => {
+    const f = scriptedFetch([503, 'drop', 200])
+    assert.deepEqual((await createClient({ url: 'http://kw.test', fetch: f }).apiKeys.list()).api_keys, [])
+    assert.deepEqual(f.methods, ['GET', 'GET', 'GET'])
+    const g = scriptedFetch([503, 502, 503, 200])
+    await assert.rejects(createClient({ url: 'http://kw.test', fetch: g }).apiKeys.list(), { status: 503 })
+    assert.equal(g.methods.length, 3, 'two retries by default, then the error')
+  })
+
+  test('a write is never sent twice (it may have happened); retries: 0 sends a read once; a 500 or 4xx is final', async () => {
+    const post = scriptedFetch([503, 200])
+    await assert.rejects(createClient({ url: 'http://kw.test', fetch: post }).apiKeys.create({ name: 'x' }), {
+      status: 503,
+    })
+    assert.deepEqual(post.methods, ['POST'])
+    const once = scriptedFetch([503, 200])
+    await assert.rejects(createClient({ url: 'http://kw.test', fetch: once, retries: 0 }).apiKeys.list())
+    assert.equal(once.methods.length, 1)
+    for (const status of [500, 404]) {
+      const final = scriptedFetch([status, 200])
+      await assert.rejects(createClient({ url: 'http://kw.test', fetch: final }).apiKeys.list(), { status })
+      assert.equal(final.methods.length, 1, `${status} is not retried`)
+    }
+    assert.throws(() => createClient({ url: 'http://kw.test', retries: -1 }), TypeError)
+  })
+})
+
 describe('transport rules', () => {
   test("a proxy's HTML error page is `unavailable` with its status; HTML with 200 is `invalid_response`", async () => {
     const bad = createClient({
