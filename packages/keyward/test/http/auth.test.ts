@@ -43,6 +43,14 @@ for (const store of STORES) {
       assert.equal(who.body.user.email, ADMIN.email)
       const out = await s.request('POST', '/v1/auth/logout', { token: k.key })
       assert.equal(out.status, 400)
+      // A bad copy says what to check, not only its code: a truncated key (still long enough to be some
+      // imported key's secret: unknown) and a word that is no token at all.
+      const cut = await s.request('GET', '/v1/auth/whoami', { token: k.key.slice(0, -3) })
+      assert.equal(cut.status, 401)
+      assert.match(cut.body.error.message, /^API key refused: NOT_FOUND \(.*copied whole.*\)$/)
+      assert.deepEqual(cut.body.error.details, { code: 'NOT_FOUND' })
+      const word = await s.request('GET', '/v1/auth/whoami', { token: 'hello' })
+      assert.match(word.body.error.message, /^API key refused: MALFORMED \(.*copied whole\)$/)
     })
 
     it('refuses wrong passwords with 401 and throttles repeated failures per account with 429', async () => {

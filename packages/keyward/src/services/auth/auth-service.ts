@@ -122,7 +122,9 @@ export class AuthService {
     // Over its rate limit a key is known and usable later: 429 with a wait, not 401 (Fluxbase §8).
     if (r.code === 'RATE_LIMITED') throw keyRateLimited('rate limit exceeded', r.ratelimit?.reset_at, Date.now())
     if (!r.valid || !r.lookup)
-      throw new KeywardError('unauthorized', `API key refused: ${r.code}`, { details: { code: r.code } })
+      throw new KeywardError('unauthorized', `API key refused: ${r.code}${HINTS[r.code] ?? ''}`, {
+        details: { code: r.code },
+      })
     const { key, owner, role } = r.lookup
     return {
       owner,
@@ -135,4 +137,10 @@ export class AuthService {
       ...graceOf(r.lookup),
     }
   }
+}
+
+/** What a person can do about a refusal whose code alone does not say (a malformed or unknown token is usually a bad copy). */
+const HINTS: Partial<Record<string, string>> = {
+  MALFORMED: ' (not a Keyward API key or session token: check that it was copied whole)',
+  NOT_FOUND: ' (no key has this secret: check that it was copied whole, or the key was deleted)',
 }
