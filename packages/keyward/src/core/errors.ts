@@ -99,6 +99,7 @@ export async function unlessUnavailable<T>(what: string, step: () => Promise<T>)
   } catch (e) {
     if (e instanceof KeywardError) throw e
     throw new KeywardError('unavailable', `${what} could not be completed: the database is unavailable; try again`, {
+      retryAfterS: 1,
       cause: e,
     })
   }

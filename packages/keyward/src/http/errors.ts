@@ -43,11 +43,20 @@ export function toKeywardError(err: unknown): KeywardError {
   return new KeywardError('internal', 'internal error', { cause: err })
 }
 
-/** Writes the native envelope `{"error": {code, message, details}}`; logs internal errors with the request id. */
-export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * `toKeywardError`, logged as every face logs it: an internal error (our bug) as an error, an outage
+ * (503, the client retries) as a warning, with the cause; refusals are not logged.
+ */
+export function loggedKeywardError(err: unknown, req: FastifyRequest): KeywardError {
   const e = toKeywardError(err)
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
-  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? err }, 'request failed: store unavailable')
+  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? err }, 'request failed: unavailable')
+  return e
+}
+
+/** Writes the native envelope `{"error": {code, message, details}}`; logs internal errors with the request id. */
+export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
   return reply
     .status(e.status)

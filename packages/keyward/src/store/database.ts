@@ -166,15 +166,17 @@ function postgresDb(
  * True when a database error says the store cannot answer now, not that the request is wrong: on
  * PostgreSQL a lost or refused connection (SQLSTATE classes 08 and 53, an administrator's
  * shutdown 57P01–57P03, a socket error, or pg's "Connection terminated"); on SQLite a lock held past the busy
- * timeout, an I/O error, a full disk, or a closed database; on either, a store closed under the request
+ * timeout, an I/O error, a full disk, a file it cannot open, or a closed database; on either, a store closed under the request
  * (Kysely's "driver has already been destroyed": a node shutting down, whose peers can answer). The
  * request can be retried as it is: 503.
  */
 export function isStoreOutage(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null
   const code = typeof e?.code === 'string' ? e.code : ''
-  if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)) return true
-  if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/.test(code)) return true
+  // 08P01 (protocol_violation) is in class 08 but is our bug: a wrong bind count, over 65,535 parameters.
+  if ((/^(08|53)/.test(code) && code !== '08P01') || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)) return true
+  // Not SQLITE_READONLY: the read pool raises it for a write sent to a reader, which is our bug too.
+  if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code)) return true
   const message = typeof e?.message === 'string' ? e.message : ''
   return DRIVER_OUTAGES.test(message)
 }

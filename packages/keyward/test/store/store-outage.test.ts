@@ -10,7 +10,7 @@ describe('isStoreOutage', () => {
     for (const code of ['08006', '08001', '53300', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY']) {
       assert.equal(isStoreOutage(err(code)), true, code)
     }
-    for (const code of ['SQLITE_BUSY_SNAPSHOT', 'SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_READONLY'])
+    for (const code of ['SQLITE_BUSY_SNAPSHOT', 'SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_CANTOPEN'])
       assert.equal(isStoreOutage(err(code)), true, code)
     for (const message of [
       'Connection terminated unexpectedly',
@@ -22,7 +22,8 @@ describe('isStoreOutage', () => {
   })
 
   it('not: constraint violations, bad input, a cancelled statement, or a message quoting the input', () => {
-    for (const code of ['23505', '22P02', '57014', '42P01', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR'])
+    // 08P01: a wrong bind count is our bug; SQLITE_READONLY: a write sent to a reader (store/read-worker.js).
+    for (const code of ['23505', '22P02', '57014', '42P01', '08P01', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_READONLY'])
       assert.equal(isStoreOutage(err(code)), false, code)
     const quoting = 'invalid input syntax for type integer: "Connection terminated, not queryable"'
     assert.equal(isStoreOutage(err('22P02', quoting)), false)

@@ -29,7 +29,7 @@ const outsideRestrictions = () =>
 const spentOrigin = () =>
   new KeywardError(
     'unauthorized',
-    'the API key this session was opened with has no uses left (USAGE_EXCEEDED); a refill or a new budget brings it back',
+    "the API key this session was opened with has no uses left (USAGE_EXCEEDED): it works again once its budget (or its identity's) is raised or refilled",
     { details: { code: 'USAGE_EXCEEDED' } },
   )
 const limitedOrigin = 'the API key this session was opened with is over its rate limit'

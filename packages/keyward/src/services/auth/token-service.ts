@@ -11,7 +11,6 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../../store/schema.js'
 import { originOf } from '../../store/session-repository.js'
-import { isStoreOutage } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthService } from './auth-service.js'
 import { type OriginCheck, graceOf, scopesOf } from './session-cache.js'
@@ -67,19 +66,20 @@ const refusalCode = (e: unknown): string | undefined => {
 }
 
 /**
- * A refusal of a credential's origin key as the face's own 401 (`as`), which says nothing of the key;
- * except its rate limit, a 429 with the wait (the session is usable again after it), an outage, a 503
- * (a client logs out on a 401, and an outage is not a logout), and a spent budget, a 401 that says so.
+ * A refusal of a credential's origin key (a 401) as the face's own 401 (`as`), which says nothing of
+ * the key, except a spent budget, a 401 that says so. Other errors pass: a rate limit is a 429 with the
+ * wait (the session is usable again after it), an outage a 503, a bug a 500. Turning those into a 401
+ * would log the client out, and an outage is not a logout.
  */
 const refusedAs =
   (as: () => KeywardError) =>
   (e: unknown): never => {
-    if (e instanceof KeywardError && (e.code === 'rate_limited' || e.code === 'unavailable')) throw e
+    if (!(e instanceof KeywardError) || e.code !== 'unauthorized') throw e
     // A spent budget is the holder's to refill, not a dead session: it says so (still a 401).
     if (refusalCode(e) === 'USAGE_EXCEEDED') throw e
-    if (isStoreOutage(e)) throw e
     throw as()
   }
+
 /**
  * Whose keys open a Realm session: a user's (a normal user) and an application's (Realm's server
  * user). An organization's key did too once an application's session stopped requiring a user

@@ -86,8 +86,9 @@ export class Verifier {
     return this.limits.apply(found, NO_OPTIONS, new Date(nowMs)).then((v) => this.used(found, v, nowMs))
   }
 
-  /** A derived use's outcome, counted as `accept` and `refuse` count a verification's. */
+  /** A derived use's outcome, counted as `accept`, `refuse` and `check` count a verification's (usage, metrics). */
   private used(found: KeyLookup, v: LimitVerdict, nowMs: number): LimitVerdict {
+    if (v.ratelimits.length > 0 || v.code === 'RATE_LIMITED') this.meter.rateLimited(v.code !== 'RATE_LIMITED')
     if (v.code === 'VALID') this.usage.touch(found.key.id, nowMs)
     this.usage.count(found.key.id, v.code, nowMs)
     return v

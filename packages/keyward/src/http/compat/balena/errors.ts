@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../../core/errors.js'
-import { toKeywardError } from '../../errors.js'
+import { loggedKeywardError } from '../../errors.js'
 
 /**
  * HTTP status per error code on the balena face. balena clients treat only 401
@@ -29,8 +29,7 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
 
 /** balena's error envelope `{"error": "<code>", "message": "<text>"}`: the SDK prints `message`. */
 export function sendBalenaError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const e = toKeywardError(err)
-  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
   return reply
     .status(BALENA_STATUS[e.code])

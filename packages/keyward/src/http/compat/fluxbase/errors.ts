@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../../core/errors.js'
-import { toKeywardError } from '../../errors.js'
+import { loggedKeywardError } from '../../errors.js'
 
 /** Fluxbase's `code` (and, where its SDK users see a fixed text, the message) for each Keyward code. */
 const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
@@ -39,8 +39,7 @@ export const keyWord = (url: string): 'API key' | 'Client key' =>
  * scope refusals name the `required_scope`.
  */
 export function sendFluxbaseError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const e = toKeywardError(err)
-  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  const e = loggedKeywardError(err, req)
   const fixed = req.routeOptions.config?.fluxbaseErrors?.[e.code] ?? fluxbaseError[e.code]
   const isKeyRoute = /^\/api\/v1\/(api|client)-keys(\/|$|\?)/.test(req.url)
   const message = fixed.error ?? (e.code === 'not_found' && isKeyRoute ? `${keyWord(req.url)} not found` : e.message)

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../../core/errors.js'
-import { toKeywardError } from '../../errors.js'
+import { loggedKeywardError } from '../../errors.js'
 
 /** Realm's `error_code` for each Keyward code (Atlas App Services names). */
 const realmCode: Record<ErrorCode, string> = {
@@ -50,8 +50,7 @@ export const keyIdErrors: RealmErrorOverrides = {
  * dead sessions: realm-web refreshes (or logs out) on it.
  */
 export function sendRealmError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const e = toKeywardError(err)
-  if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
+  const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
   const override = req.routeOptions.config?.realmErrors?.[e.code]
   return reply
