@@ -16,12 +16,13 @@ export interface ClientOptions {
   fetch?: FetchLike
   /** Extra headers sent with every request. */
   headers?: Record<string, string>
-  /** Abort any request that takes longer than this. */
+  /** Abort any attempt that takes longer than this (a retried read may take `retries` + 1 attempts). */
   timeoutMs?: number
   /**
    * How many times a read (GET) is sent again after a 502, 503 or 504 (the database or a node was
    * unavailable) or a lost connection, after the server's `Retry-After` (at most 5 s). Default 2; 0 turns
-   * it off. Writes are never sent twice: one that failed may have happened.
+   * it off. Writes are never sent twice: one that failed may have happened. Each attempt is a request:
+   * with a usage-limited or rate-limited key as the token, one the server counted spends a use.
    */
   retries?: number
 }

@@ -273,6 +273,8 @@ describe('keyward CLI client commands', () => {
       ['keys', 'create', '--name', 'x', '--rate-limit', 'fast'],
       ['keys', 'list', '--status', 'sleeping'],
       ['keys', 'list', '--limit', '501'], // the server's cap, checked before the request
+      ['keys', 'update', '1', '--meta', '{}', '--clear', 'meta'], // set and cleared: which was meant?
+      ['keys', 'update', '1', '--rate-limit', '10/60', '--clear', 'ratelimits'],
       ['keys', 'update', '1'],
       ['keys', 'frobnicate'],
       ['whoami', '--url', 'ftp://example.com'],

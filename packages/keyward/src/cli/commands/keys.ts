@@ -242,12 +242,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       const partial = (o.ipAllow === undefined) !== (o.originAllow === undefined)
       const current = partial ? (await client.apiKeys.get(id)).restrictions : null
       const restrictions = restrictionsOf(o, current)
-      const patch: UpdateKeyInput = {
-        ...limitsOf(o),
-        ...(restrictions && { restrictions }),
-        ...(o.name !== undefined && { name: o.name }),
-        ...clearedFields(o.clear ?? []),
-      }
+      const patch = withCleared(
+        { ...limitsOf(o), ...(restrictions && { restrictions }), ...(o.name !== undefined && { name: o.name }) },
+        o.clear ?? [],
+      )
       if (Object.keys(patch).length === 0)
         throw new UsageError(
           'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --rate-limit-per-minute, --ratelimit, --identity, --remaining, --refill, --ip-allow, --origin-allow, --clear.\nRun `keyward keys update --help` for usage.',
@@ -405,16 +403,24 @@ const CLEARED: Record<string, UpdateKeyInput> = {
   meta: { meta: {} },
 }
 
-function clearedFields(names: string[]): UpdateKeyInput {
-  const patch: UpdateKeyInput = {}
+/**
+ * `patch` with the `--clear` fields added. A field both set and cleared is a usage error (which was
+ * meant?); `ratelimits` cleared or set replaces `default` too, so `rate_limit` goes (the API takes one).
+ */
+function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
+  const out: UpdateKeyInput = { ...patch }
   for (const n of names) {
     const cleared = CLEARED[n]
     if (!cleared) throw new UsageError(`--clear: unknown field "${n}" (one of ${Object.keys(CLEARED).join(', ')})`)
-    Object.assign(patch, cleared)
+    // Clearing every limit while setting `default` (--rate-limit) is the same contradiction.
+    const touched = n === 'ratelimits' ? ['ratelimits', 'rate_limit'] : Object.keys(cleared)
+    const both = touched.find((f) => f in patch)
+    if (both)
+      throw new UsageError(`--clear ${n}: that field is also given a value in this command; give one or the other`)
+    Object.assign(out, cleared)
   }
-  // `ratelimits` removes `default` too, and the API takes one of the two fields, not both.
-  if (patch.ratelimits) delete patch.rate_limit
-  return patch
+  if (out.ratelimits && out.rate_limit === null) delete out.rate_limit
+  return out
 }
 
 /** "Key 12 is revoked." and, after --minted, how many of its descendants went with it. */

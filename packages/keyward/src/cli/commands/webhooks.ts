@@ -101,7 +101,7 @@ export function registerWebhookCommands(program: Command, env: Env): void {
   remoteAction<{ limit?: number }, [string]>(
     remoteOptions(
       idArg(hooks.command('deliveries').description('recent deliveries: status, attempts, response, latency')),
-    ).option('--limit <n>', 'at most this many (default 50)', parse.positive),
+    ).option('--limit <n>', 'at most this many (default 50, at most 200)', parse.upTo(200)),
     env,
     async ({ client, out }, o, id) => {
       const all = await client.webhooks.deliveries(Number(id), o.limit === undefined ? {} : { limit: o.limit })
