@@ -155,6 +155,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     hasher,
     auditLog,
     clock,
+    (e) => onError(e),
   )
   const sweeper = new ExpirySweeper(
     sessions,

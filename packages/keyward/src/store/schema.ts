@@ -25,6 +25,8 @@ export interface UserTable {
   deleted_at: string | null
   /** Set once a deleted user's keys are all revoked (migration 0016); null: unfinished, the sweeper's to finish. */
   keys_ended_at: string | null
+  /** Set (0, then the last key id announced) while a (de)activation's key events are owed (migration 0019). */
+  keys_announced_through: number | null
 }
 
 export interface ApplicationTable {

@@ -1,9 +1,11 @@
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, type Transaction, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
 import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
-import { type EndedKeys, endOwnedKeys } from './owned-keys.js'
+import { appendKeyEvents } from './key-event-repository.js'
+import { KeyRepository } from './key-repository.js'
+import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 
 /** What a lifecycle change does to a user; the guard below decides whether it may. */
@@ -77,6 +79,46 @@ export class UserLifecycleRepository {
     await this.db.updateTable('user').set({ keys_ended_at: at }).where('id', '=', userId).execute()
   }
 
+  /**
+   * Announces one chunk of the status change a (de)activation made to the keys user `userId` is
+   * responsible for (`personsKeys`): `key.disabled` while the user is deactivated (or deleted),
+   * `key.enabled` once active, each with the key's view now, in one transaction with the cursor
+   * (`keys_announced_through`, migration 0019) moved past them, or cleared when none is left.
+   * The user's row is locked first (PostgreSQL), so two nodes, or a chunk and a reactivation,
+   * take turns: a reactivation resets the cursor, and what follows announces the state it left.
+   * How many keys this chunk announced (0: done, or nothing owed).
+   */
+  announceKeysOf(userId: number, now: Date): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('user').select(['keys_announced_through', 'deactivated_at']).where('id', '=', userId)
+      if (this.dialect === 'postgres') q = q.forUpdate()
+      const u = await q.executeTakeFirst()
+      if (!u || u.keys_announced_through === null) return 0
+      const after = u.keys_announced_through
+      const ids = await personsKeys(trx, this.dialect, userId, after, now, ownedKeysChunk(this.dialect))
+      await trx
+        .updateTable('user')
+        .set({ keys_announced_through: ids.at(-1) ?? null })
+        .where('id', '=', userId)
+        .execute()
+      const keys = await new KeyRepository(trx, this.dialect).findByIds(ids)
+      await appendKeyEvents(trx, u.deactivated_at === null ? 'key.enabled' : 'key.disabled', keys, now)
+      return keys.length
+    })
+  }
+
+  /** Users whose (de)activation is not announced yet (a node died between chunks): the sweeper's. */
+  async unannounced(limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('user')
+      .select('id')
+      .where('keys_announced_through', 'is not', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => r.id)
+  }
+
   /** Replaces a live user's password hash; false when there is no such user. */
   async setPasswordHash(userId: number, hash: string): Promise<boolean> {
     const r = await live(this.db).where('id', '=', userId).select('id').executeTakeFirst()
@@ -105,13 +147,53 @@ const isActiveAdmin = (u: User): boolean => u.role === 'admin' && u.deactivatedA
  */
 function patchOf(c: UserChange, userId: number) {
   if (c.kind === 'role') return { role: c.role }
-  if (c.kind === 'deactivate') return { deactivated_at: c.at }
-  if (c.kind === 'reactivate') return { deactivated_at: null }
+  // Every status change of the person's keys is owed an announcement, from the first key on.
+  if (c.kind === 'deactivate') return { deactivated_at: c.at, keys_announced_through: 0 }
+  if (c.kind === 'reactivate') return { deactivated_at: null, keys_announced_through: 0 }
   return {
+    keys_announced_through: 0,
     deleted_at: c.at,
     deactivated_at: c.at,
     email: `deleted-user-${userId}@deleted.invalid`,
     username: `deleted-user-${userId}`,
     password_hash: '',
   }
+}
+
+/**
+ * The next `limit` live keys (not revoked, switched on, not expired: those whose status the
+ * person's state decides) after key `after` that user `userId` is responsible for, in id order:
+ * the rule of `KeyRepository.selectKeys`' `ruser` — the user's own keys, and those of their
+ * personal organization, its applications and their devices; a shared organization's are no one's.
+ * Each of the person's actors is probed on `api_key_actor_idx` (actor_id, id), a personal fleet
+ * being 20,000 device actors of one key each: SQLite plans `in (…)` so; PostgreSQL, with the
+ * statistics of freshly loaded tables, chose a semi join that compared every key with every
+ * device (over the 5 s budget, measured with `test/perf/announce-chunks.ts`), so it is told; and
+ * `order by actor_id, id` (the same order, one actor) keeps it on that index rather than walking
+ * the primary key through every other key.
+ */
+async function personsKeys(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  userId: number,
+  after: number,
+  now: Date,
+  limit: number,
+): Promise<number[]> {
+  const actors = sql`select actor_id from "user" where id = ${userId}
+    union all select o.actor_id from organization o where o.personal_user_id = ${userId}
+    union all select a.actor_id from application a
+      join organization o on o.id = a.organization_id where o.personal_user_id = ${userId}
+    union all select d.actor_id from device d join application a on a.id = d.application_id
+      join organization o on o.id = a.organization_id where o.personal_user_id = ${userId}`
+  const live = sql`k.id > ${after} and k.revoked_at is null and k.disabled_at is null
+    and (k.expires_at is null or k.expires_at > ${now.toISOString()})`
+  const q =
+    dialect === 'postgres'
+      ? sql<{ id: number }>`select k.id from (${actors}) p cross join lateral (select k.id from api_key k
+          where k.actor_id = p.actor_id and ${live} order by k.actor_id, k.id limit ${limit}) k
+          order by k.id limit ${limit}`
+      : sql<{ id: number }>`select k.id from api_key k where k.actor_id in (${actors}) and ${live}
+          order by k.id limit ${limit}`
+  return (await q.execute(trx)).rows.map((r) => r.id)
 }

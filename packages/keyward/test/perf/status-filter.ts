@@ -11,10 +11,8 @@
  * load); without it PostgreSQL plans with the statistics of empty tables. PostgreSQL needs
  * KEYWARD_TEST_DATABASE_URL.
  */
-import { randomBytes } from 'node:crypto'
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import { TestServer } from '../helpers.js'
+import { exec as bulk, importKeys, spreadOverDevices } from './bulk-store.js'
 
 const store = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite'
 const s = await TestServer.start(store)
@@ -22,45 +20,7 @@ const admin = await s.adminToken()
 const url = s.config.databaseUrl
 const now = new Date().toISOString()
 
-/** Statements in one transaction, straight into the store (creating users through the API hashes passwords). */
-async function exec(statements: string[]): Promise<void> {
-  const script = `begin;${statements.join(';')};commit`
-  if (store === 'sqlite') {
-    const db = new Database(url.replace(/^sqlite:/, ''))
-    db.exec(script)
-    db.close()
-    return
-  }
-  const c = new pg.Client(url)
-  await c.connect()
-  await c.query(script)
-  await c.end()
-}
-
-async function importKeys(): Promise<void> {
-  for (let b = 0; b < 20; b++) {
-    const keys = Array.from({ length: 1000 }, (_, i) => ({
-      hash: { value: randomBytes(32).toString('hex'), variant: 'sha256_hex' },
-      name: `k${b}-${i}`,
-    }))
-    const r = await s.request('POST', '/v1/keys/import', { token: admin, body: { keys } })
-    if (r.status !== 200) throw new Error(r.text)
-  }
-}
-
-/** Gives each key its own device (one application), as a balena fleet has. */
-async function spreadOverDevices(): Promise<void> {
-  const app = await s.request('POST', '/v1/applications', { token: admin, body: { name: 'fleet' } })
-  if (app.status !== 201) throw new Error(app.text)
-  const statements = Array.from({ length: 20_000 }, (_, i) => [
-    `insert into actor (kind, created_at) values ('device', '${now}')`,
-    `insert into device (actor_id, uuid, application_id, created_at)
-       values ((select max(id) from actor), 'u${i}', ${app.body.id}, '${now}')`,
-  ]).flat()
-  statements.push(`update api_key set kind = 'device', actor_id = (select d.actor_id from device d
-    where d.uuid = 'u' || cast(api_key.id - (select min(id) from api_key) as text))`)
-  await exec(statements)
-}
+const exec = (statements: string[]) => bulk(store, url, statements)
 
 async function addTombstones(from: number, to: number): Promise<void> {
   const statements: string[] = []
@@ -92,8 +52,11 @@ async function median(path: string): Promise<string> {
   return `${ms[3]!.toFixed(1)} ms (total ${total})`
 }
 
-await importKeys()
-if (process.argv.includes('--devices')) await spreadOverDevices()
+await importKeys(s, admin, 20_000)
+if (process.argv.includes('--devices')) {
+  const me = await s.kw.services.store.db.selectFrom('user').select('actor_id').executeTakeFirstOrThrow()
+  await spreadOverDevices(s, admin, 20_000, me.actor_id)
+}
 let tombstones = 0
 for (const n of [0, 5000, 50000]) {
   await addTombstones(tombstones, n)

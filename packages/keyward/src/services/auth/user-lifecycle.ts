@@ -39,6 +39,8 @@ export class UserLifecycle {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    /** Where an announcement that failed is reported; the sweeper finishes it (`finishDeletions`). */
+    private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
   /** Your own password: the current one is required; every other session and refresh token ends. */
@@ -98,7 +100,28 @@ export class UserLifecycle {
   async finishDeletions(limit = 100): Promise<number> {
     const users = await this.users.unfinishedDeletions({ limit })
     for (const u of users) await this.finishDeletion(u)
+    for (const id of await this.users.unannounced(limit)) await this.announceKeys(id)
     return users.length
+  }
+
+  /**
+   * Tells webhooks what a (de)activation or deletion did to the status of every key the user is
+   * responsible for: `key.disabled` / `key.enabled` chunk by chunk, with the loop free between
+   * them (a personal organization may hold 20,000 device keys). Owed from the change's own
+   * transaction on (`announceKeysOf`), so what a dead node leaves, the sweeper finishes.
+   */
+  private async announceKeys(userId: number): Promise<void> {
+    while ((await this.users.announceKeysOf(userId, this.clock.now())) > 0) await yieldToLoop()
+  }
+
+  /**
+   * `announceKeys` after the response: the change has committed and every node already answers
+   * by it; the announcement is owed in the store, so a failure (an outage, a chunk over its
+   * budget) is reported, not answered — a retried request would find nothing to do — and the
+   * sweeper finishes it.
+   */
+  private announceLater(userId: number): void {
+    void this.announceKeys(userId).catch((e: unknown) => this.onError(e))
   }
 
   /**
@@ -112,6 +135,7 @@ export class UserLifecycle {
     await this.sessions.forgetUser(user.id)
     // Last: should anything before fail, the sweeper (or a retry) runs all of this again.
     await this.users.markDeletionDone(user.id, now.toISOString())
+    this.announceLater(user.id) // the personal organization's keys, disabled for good
   }
 
   private async change(ctx: RequestContext, id: number, c: UserChange): Promise<User> {
@@ -122,6 +146,7 @@ export class UserLifecycle {
     else await this.sessions.forgetUser(id)
     const details = c.kind === 'role' ? { from: before.role, to: c.role } : { email: before.email }
     await this.audit.record(ctx, ACTION[c.kind], target(after), details)
+    if (c.kind === 'deactivate' || c.kind === 'reactivate') this.announceLater(id)
     return after
   }
 

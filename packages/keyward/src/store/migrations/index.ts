@@ -17,6 +17,7 @@ import { invitationOrigin } from './0015_invitation_origin.js'
 import { userDeletionDone } from './0016_user_deletion_done.js'
 import { organizationDeleting } from './0017_organization_deleting.js'
 import { usageClaims } from './0018_usage_claims.js'
+import { keyStatusAnnouncement } from './0019_key_status_announcement.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -41,5 +42,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0016_user_deletion_done': userDeletionDone(dialect),
     '0017_organization_deleting': organizationDeleting(dialect),
     '0018_usage_claims': usageClaims(dialect),
+    '0019_key_status_announcement': keyStatusAnnouncement(dialect),
   }
 }
