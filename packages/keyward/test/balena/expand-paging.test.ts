@@ -6,7 +6,7 @@ import { type ODataRow, ODataRepository } from '../../src/store/odata/query.js'
 import type { ExpandNode, QueryOptions } from '../../src/store/odata/request.js'
 import { bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
-import { parsed } from './odata-repo.js'
+import { parsed, sessionReader } from './odata-repo.js'
 
 /**
  * Expansions with a nested `$top`/`$skip`, paged per parent in SQL (issue 17), against the
@@ -66,7 +66,7 @@ async function pagedInMemory(
   node.options = rest
   const bound = (ref: typeof $top): number | undefined =>
     ref ? (req.binds[ref.bind as number]![1] as number) : undefined
-  const rows = await repo.select(p, req, now)
+  const rows = await repo.select(sessionReader(p), req, now)
   sliceAt(rows, pagedAt, bound($skip) ?? 0, bound($top))
   return rows
 }
@@ -99,7 +99,7 @@ for (const store of STORES) {
         const repo = new ODataRepository(st.db, st.dialect)
         const now = new Date().toISOString()
         for (const [who, p] of viewers) {
-          const got = await repo.select(p, parsed(shape), now)
+          const got = await repo.select(sessionReader(p), parsed(shape), now)
           const want = await pagedInMemory(repo, p, shape, pagedAt, now)
           assert.ok(want.length > 0, `${who}: the fixture answers ${shape}`)
           assert.equal(JSON.stringify(got), JSON.stringify(want), `${who}: ${shape}`)

@@ -4,7 +4,7 @@ import { type Store, openStore } from '../../src/store/database.js'
 import { ODataRepository } from '../../src/store/odata/query.js'
 import { bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
-import { parsed, userViewer } from './odata-repo.js'
+import { parsed, sessionReader, userViewer } from './odata-repo.js'
 
 /**
  * OData answers over 500 rows leave in chunks, a loop turn apart (http/json-stream.ts), so
@@ -46,7 +46,7 @@ for (const store of STORES) {
         .where('role', '=', 'admin')
         .executeTakeFirstOrThrow()
       const rows = await new ODataRepository(st.db, st.dialect).select(
-        userViewer('admin', a.id, a.actor_id),
+        sessionReader(userViewer('admin', a.id, a.actor_id)),
         parsed(shape),
         new Date().toISOString(),
       )

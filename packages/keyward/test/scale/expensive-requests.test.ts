@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { openStore } from '../../src/store/database.js'
 import { type ODataRow, ODataRepository } from '../../src/store/odata/query.js'
-import { parsed, userViewer } from '../balena/odata-repo.js'
+import { parsed, sessionReader, userViewer } from '../balena/odata-repo.js'
 import { type BulkLoadResult, bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
 import { analyze, fullScans, planOf, recordingDb } from '../store/query-plans.js'
@@ -96,7 +96,7 @@ for (const store of STORES) {
           const p = userViewer('admin', admin.id, admin.actor_id)
           for (const order of ['', '&$orderby=id desc', '&$orderby=name', '&$orderby=created_at desc']) {
             await new ODataRepository(db, dialect).select(
-              p,
+              sessionReader(p),
               parsed(`/api_key?$filter=${terms}&$top=10${order}`),
               new Date().toISOString(),
             )
@@ -182,7 +182,7 @@ for (const store of STORES) {
         for (const [shape, groups, top] of cases) {
           rows.length = 0
           const started = performance.now()
-          const d = await repo.select(p, parsed(shape), new Date().toISOString())
+          const d = await repo.select(sessionReader(p), parsed(shape), new Date().toISOString())
           t.diagnostic(
             `${shape}: ${Math.round(performance.now() - started)} ms, rows read per statement ${rows.join(', ')}`,
           )
@@ -238,7 +238,7 @@ for (const store of STORES) {
         ]
         for (const [shape, { p, anyScan }] of shapes.flatMap((sh) => viewers.map((v) => [sh, v] as const))) {
           statements.length = 0
-          await repo.select(p, parsed(shape), new Date().toISOString())
+          await repo.select(sessionReader(p), parsed(shape), new Date().toISOString())
           assert.ok(statements.length > 0)
           for (const q of [...statements]) {
             const steps = await planOf(db, dialect, q)

@@ -2,7 +2,7 @@ import { requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { ApiKey, Principal } from '../../core/types.js'
-import type { ODataRepository, ODataRow } from '../../store/odata/query.js'
+import type { ODataReader, ODataRepository, ODataRow } from '../../store/odata/query.js'
 import type { ResourceName } from '../../store/odata/model.js'
 import type { ODataRequest } from '../../store/odata/request.js'
 import type { RequestContext } from '../context.js'
@@ -34,13 +34,21 @@ export class ODataService {
   ) {}
 
   async select(ctx: RequestContext, req: ODataRequest): Promise<ODataRow[]> {
-    this.authorize(ctx.principal, req.resource)
-    return this.repo.select(ctx.principal, req, this.clock.now().toISOString())
+    return this.repo.select(this.reader(ctx, req), req, this.clock.now().toISOString())
   }
 
   async count(ctx: RequestContext, req: ODataRequest): Promise<number> {
-    this.authorize(ctx.principal, req.resource)
-    return this.repo.count(ctx.principal, req, this.clock.now().toISOString())
+    return this.repo.count(this.reader(ctx, req), req, this.clock.now().toISOString())
+  }
+
+  /**
+   * The caller as the repository sees it: the root resource authorized before anything runs,
+   * and every resource a navigation reaches as the repository reaches it (`ODataReader`).
+   */
+  private reader(ctx: RequestContext, req: ODataRequest): ODataReader {
+    const principal = ctx.principal
+    this.authorize(principal, req.resource)
+    return { principal, mayRead: (resource) => this.authorize(principal, resource) }
   }
 
   /**
@@ -87,6 +95,7 @@ export class ODataService {
     if (rows.length === 0) throw notFound('API key')
   }
 
+  /** Reading `resource` on this face, directly or through a navigation: its read scope; keys, a user. */
   private authorize(p: Principal, resource: ResourceName): void {
     if (resource === 'api_key') this.requireUser(p)
     requireScope(p, READ_SCOPE[resource])

@@ -15,7 +15,7 @@ import {
   unindexedOrderTooLarge,
 } from './limits.js'
 import { type Page, type Partition, orderTerms, pageNumber, perParent, selectPage, selectPaged } from './paging.js'
-import { MODEL, type NavDef, type ResourceDef } from './model.js'
+import { MODEL, type NavDef, type ResourceDef, type ResourceName } from './model.js'
 import type { Bind, ExpandNode, ODataRequest, QueryOptions } from './request.js'
 
 /** A row as the balena face renders it: balena field names, `{"__id": n}` links, expanded arrays. */
@@ -26,10 +26,22 @@ const ROOT_OPTIONS = new Set(['$filter', '$select', '$expand', '$orderby', '$top
 const EXPAND_CHUNK = 500
 
 /**
+ * Who reads: the principal, whose visibility restricts every table, and the authorization of
+ * each resource the request reaches (`ODataService.authorize`: the resource's read scope).
+ */
+export interface ODataReader {
+  principal: Principal
+  mayRead(resource: ResourceName): void
+}
+
+const NAME_OF = new Map(Object.entries(MODEL).map(([name, def]) => [def, name as ResourceName]))
+
+/**
  * Runs parsed OData requests against the store. Every table occurrence, in the
  * main query, in filter subqueries and in expansions, is restricted to the
- * actors the viewer may see, so no filter can reach a row outside them.
- * Literals are always bound parameters.
+ * actors the viewer may see, so no filter can reach a row outside them, and is
+ * authorized as a request for that resource would be (`mayRead`): a navigation
+ * needs the scope of what it reaches. Literals are always bound parameters.
  */
 export class ODataRepository {
   constructor(
@@ -37,7 +49,7 @@ export class ODataRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  async select(viewer: Principal, req: ODataRequest, now: string): Promise<ODataRow[]> {
+  async select(viewer: ODataReader, req: ODataRequest, now: string): Promise<ODataRow[]> {
     const ctx = this.context(viewer, req.binds, now)
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     checkOptions(req.options, '')
@@ -47,7 +59,7 @@ export class ODataRepository {
     return this.run(ctx, root, req.options, this.rootWhere(ctx, root, req), 0, page, new RowBudget())
   }
 
-  async count(viewer: Principal, req: ODataRequest, now: string): Promise<number> {
+  async count(viewer: ODataReader, req: ODataRequest, now: string): Promise<number> {
     const ctx = this.context(viewer, req.binds, now)
     const root: Scope = { res: MODEL[req.resource], alias: ctx.alias() }
     for (const k of Object.keys(req.options)) if (k !== '$filter') throw invalid(`${k} cannot be combined with $count`)
@@ -59,7 +71,7 @@ export class ODataRepository {
     return Number(r.n)
   }
 
-  private context(viewer: Principal, binds: readonly Bind[], now: string): TranslateContext {
+  private context(viewer: ODataReader, binds: readonly Bind[], now: string): TranslateContext {
     let n = 0
     return {
       binds,
@@ -70,7 +82,11 @@ export class ODataRepository {
           throw tooExpensive(`the request navigates too much (more than ${ODATA_LIMITS.tables} joins and subqueries)`)
         return `t${n++}`
       },
-      visible: (scope) => visibility(this.db, viewer, scope),
+      // The one place every table occurrence passes: its authorization, then its rows' visibility.
+      visible: (scope) => {
+        viewer.mayRead(NAME_OF.get(scope.res)!)
+        return visibility(this.db, viewer.principal, scope)
+      },
       nameSearched: new Set(),
     }
   }
