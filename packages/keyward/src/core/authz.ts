@@ -281,6 +281,21 @@ export function requireUnbounded(a: Producer, what: string): void {
 }
 
 /**
+ * A webhook is a standing read of its owner's key events, sent where its configurer chose and
+ * signed with a secret only they got: configuring one (creating it, a new target or events, a new
+ * secret) takes `keys:read` as well as `webhooks:write` — or a `webhooks:write` key read every key
+ * of its owner, an admin's every key (found by an attacker) — from a producer with no bounds to
+ * outlive (expiry, limits, restrictions, identity, grace). It then delivers only while the key
+ * that configured it lives with those scopes (`withholdGone`, store/webhook-outbox.ts). Enforced
+ * by WebhookService.
+ */
+export function requireMayConfigureWebhook(a: Producer): void {
+  requireScope(a.principal, 'webhooks:write')
+  requireScope(a.principal, 'keys:read')
+  requireUnbounded(a, 'configure a webhook, which would outlive them')
+}
+
+/**
  * Organization roles, as `requireMayGrantRole` for the site's: an organization admin or owner
  * holds the organization's full rights with no end, so only a credential with full, unbounded
  * rights (no scopes, no limits) grants them — by a role change or an invitation. Any invitation

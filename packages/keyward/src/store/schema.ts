@@ -257,6 +257,8 @@ export interface WebhookTable {
   secret: string
   created_at: string
   updated_at: string
+  /** The key that last set its target, events or secret; null: a session (migration 0020). */
+  configured_by_key_id: number | null
 }
 
 /** One event for one webhook: `pending` until it succeeds or its 24 h of retries end (`failed`). */

@@ -15,7 +15,7 @@ export interface ClaimedDelivery {
   type: string
   data: string
   event_created_at: string
-  /** Why it must not be sent now (its owner is gone or may no longer see the key), or null: send it. */
+  /** Why it must not be sent now (its owner or configuring key is gone, or the owner may no longer see the key), or null: send it. */
   withheld: string | null
 }
 
@@ -93,7 +93,11 @@ export class WebhookOutbox {
       .innerJoin('user as u', 'u.id', 'w.user_id')
       .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
       .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
-      .select(['u.deleted_at', 'u.deactivated_at'])
+      .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id'])
+      // The key that configured the webhook, if one did (`makerGone`).
+      .leftJoin('api_key as mk', 'mk.id', 'w.configured_by_key_id')
+      .select(['mk.id as maker_id', 'mk.revoked_at as maker_revoked_at', 'mk.disabled_at as maker_disabled_at'])
+      .select(['mk.expires_at as maker_expires_at', 'mk.scopes as maker_scopes'])
       .where(
         'd.id',
         'in',
@@ -101,7 +105,7 @@ export class WebhookOutbox {
       )
       .orderBy('d.event_id')
       .execute()
-    return withholdGone(this.db, claimed)
+    return withholdGone(this.db, claimed, now)
   }
 
   /** Ends a leased delivery unsent (`ClaimedDelivery.withheld`): failed with the reason, no attempt counted. */
@@ -159,16 +163,43 @@ type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
   role: Role
   deleted_at: string | null
   deactivated_at: string | null
+} & MakerRow
+
+/** The key that configured a claimed delivery's webhook, as `makerGone` reads it. */
+interface MakerRow {
+  configured_by_key_id: number | null
+  maker_id: number | null
+  maker_revoked_at: string | null
+  maker_disabled_at: string | null
+  maker_expires_at: string | null
+  maker_scopes: string | null
+}
+
+/**
+ * Why a webhook configured by a key may no longer send (`requireMayConfigureWebhook`, core/authz.ts):
+ * that key is deleted, revoked, switched off, expired, or no longer holds `keys:read` and
+ * `webhooks:write`; null while it may (or no key configured it: a session).
+ */
+function makerGone(r: MakerRow, now: string): string | null {
+  if (r.configured_by_key_id === null) return null
+  const was = 'not sent: the key that configured this webhook'
+  if (r.maker_id === null) return `${was} was deleted`
+  if (r.maker_revoked_at !== null) return `${was} is revoked`
+  if (r.maker_disabled_at !== null) return `${was} is disabled`
+  if (r.maker_expires_at !== null && r.maker_expires_at <= now) return `${was} has expired`
+  const scopes = JSON.parse(r.maker_scopes ?? '[]') as string[]
+  const lacks = ['keys:read', 'webhooks:write'].filter((s) => scopes.length > 0 && !scopes.includes(s))
+  return lacks.length ? `${was} no longer holds ${lacks.join(' and ')}` : null
 }
 
 /**
  * The send-time half of the fan-out's rule (`subscribers`, `visibleEvents`): a delivery queued
  * before its webhook's owner was deleted or deactivated, or before they lost sight of the key (left
- * the organization, demoted), is withheld with the reason. A test event (no key) only needs a
+ * the organization, demoted), or whose webhook's configuring key is gone (`makerGone`), is withheld with the reason. A test event (no key) only needs a
  * present owner. A member's copy names `created_by_key_id` only if they may see that key
  * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
  */
-async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<ClaimedDelivery[]> {
+async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[], now: string): Promise<ClaimedDelivery[]> {
   const unseen = new Set<number>()
   const rewritten = new Map<number, string>()
   for (const userId of new Set(rows.filter((r) => r.role !== 'admin').map((r) => r.user_id))) {
@@ -186,17 +217,21 @@ async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[]): Promise<C
     for (const r of mine) if (!seen.has(r.event_id)) unseen.add(r.id)
     for (const [id, data] of await hideCreators(db, userId, mine)) rewritten.set(id, data)
   }
-  return rows.map(({ event_id: _e, actor_id: _a, user_id: _u, role: _r, deleted_at, deactivated_at, ...d }) => ({
-    ...d,
-    data: rewritten.get(d.id) ?? d.data,
-    withheld: deleted_at
+  return rows.map((r) => ({
+    ...delivered(r),
+    data: rewritten.get(r.id) ?? r.data,
+    withheld: r.deleted_at
       ? "not sent: the webhook's owner was deleted"
-      : deactivated_at
+      : r.deactivated_at
         ? "not sent: the webhook's owner is deactivated"
-        : unseen.has(d.id)
-          ? "not sent: the webhook's owner can no longer see this key"
-          : null,
+        : (makerGone(r, now) ?? (unseen.has(r.id) ? "not sent: the webhook's owner can no longer see this key" : null)),
   }))
+}
+
+/** What a claimed row sends: the delivery, without what deciding whether to send it read. */
+function delivered(r: ClaimedRow): Omit<ClaimedDelivery, 'withheld'> {
+  const { id, attempts, created_at, url, secret, type, data, event_created_at } = r
+  return { id, attempts, created_at, url, secret, type, data, event_created_at }
 }
 
 /**

@@ -1,14 +1,15 @@
 import { lookup } from 'node:dns/promises'
-import { canManageWebhook, requireAdmin, requireScope } from '../../core/authz.js'
+import { canManageWebhook, requireAdmin, requireMayConfigureWebhook, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
+import type { KeyRepository } from '../../store/key-repository.js'
 import type { KeyEventType } from '../../store/key-event-repository.js'
 import type { WebhookRow } from '../../store/schema.js'
 import { visibleWebhookOwner } from '../../store/visibility.js'
 import type { DeliveryListing, WebhookRepository } from '../../store/webhook-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
-import type { RequestContext } from '../context.js'
+import { type RequestContext, producerOf } from '../context.js'
 import type { WebhookDispatcher } from './dispatcher.js'
 import type { SecretBox } from './secret-box.js'
 import { newWebhookSecret } from './signature.js'
@@ -43,11 +44,13 @@ export class WebhookService {
     private readonly clock: Clock,
     private readonly dispatcher: Pick<WebhookDispatcher, 'poke'>,
     private readonly allowPrivate: boolean,
+    private readonly keys: Pick<KeyRepository, 'findById'>,
   ) {}
 
   async create(ctx: RequestContext, input: CreateWebhookInput): Promise<{ webhook: WebhookRow; secret: string }> {
     requireScope(ctx.principal, 'webhooks:write')
     const userId = await this.ownerOf(ctx, input.owner)
+    const configuredBy = await this.configurer(ctx)
     await this.checkTarget(input.url)
     const secret = newWebhookSecret()
     const now = this.clock.now().toISOString()
@@ -59,6 +62,7 @@ export class WebhookService {
       secret: (await this.box).seal(secret),
       created_at: now,
       updated_at: now,
+      configured_by_key_id: configuredBy,
     })
     await this.record(ctx, 'webhook.create', webhook, { url: input.url, events: input.events })
     return { webhook, secret }
@@ -78,7 +82,10 @@ export class WebhookService {
     requireScope(ctx.principal, 'webhooks:write')
     const hook = await this.findManageable(ctx, id)
     if (input.url !== undefined) await this.checkTarget(input.url)
+    // Where it sends and what it reads are its configuration; a description is not.
+    const reconfigured = input.url !== undefined || input.events !== undefined
     const updated = await this.repo.update(hook.id, {
+      ...(reconfigured && { configured_by_key_id: await this.configurer(ctx) }),
       ...(input.url !== undefined && { url: input.url }),
       ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
       ...(input.description !== undefined && { description: input.description }),
@@ -100,9 +107,15 @@ export class WebhookService {
   async rotateSecret(ctx: RequestContext, id: number): Promise<{ webhook: WebhookRow; secret: string }> {
     requireScope(ctx.principal, 'webhooks:write')
     const hook = await this.findManageable(ctx, id)
+    const configuredBy = await this.configurer(ctx)
     const secret = newWebhookSecret()
     const now = this.clock.now().toISOString()
-    const webhook = (await this.repo.update(hook.id, { secret: (await this.box).seal(secret), updated_at: now }))!
+    const sealed = (await this.box).seal(secret)
+    const webhook = (await this.repo.update(hook.id, {
+      secret: sealed,
+      configured_by_key_id: configuredBy,
+      updated_at: now,
+    }))!
     await this.record(ctx, 'webhook.rotate_secret', webhook)
     return { webhook, secret }
   }
@@ -130,6 +143,15 @@ export class WebhookService {
     await this.repo.redeliver(deliveryId, this.clock.now().toISOString())
     this.dispatcher.poke()
     return (await this.repo.findDelivery(hook.id, deliveryId))!
+  }
+
+  /**
+   * The key a configuration comes from (null: a session), once it may configure a webhook at all
+   * (`requireMayConfigureWebhook`); called after the webhook is found, so another's stays a 404.
+   */
+  private async configurer(ctx: RequestContext): Promise<number | null> {
+    requireMayConfigureWebhook(await producerOf(ctx, this.keys))
+    return ctx.principal.keyId
   }
 
   /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */

@@ -2,6 +2,7 @@ import type { Config } from '../../config.js'
 import type { Clock } from '../../core/clock.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { Store } from '../../store/database.js'
+import { KeyRepository } from '../../store/key-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import { WebhookOutbox } from '../../store/webhook-outbox.js'
 import { WebhookRepository } from '../../store/webhook-repository.js'
@@ -43,6 +44,7 @@ export function openWebhooks(
     clock,
     dispatcher,
     config.webhookAllowPrivate,
+    new KeyRepository(store.db, store.dialect),
   )
   const sweeper = new KeyEventSweeper(
     new KeySweepRepository(store.db, store.dialect, store.readDb),

@@ -18,6 +18,7 @@ import { userDeletionDone } from './0016_user_deletion_done.js'
 import { organizationDeleting } from './0017_organization_deleting.js'
 import { usageClaims } from './0018_usage_claims.js'
 import { keyStatusAnnouncement } from './0019_key_status_announcement.js'
+import { webhookConfiguredBy } from './0020_webhook_configured_by.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -43,5 +44,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0017_organization_deleting': organizationDeleting(dialect),
     '0018_usage_claims': usageClaims(dialect),
     '0019_key_status_announcement': keyStatusAnnouncement(dialect),
+    '0020_webhook_configured_by': webhookConfiguredBy(dialect),
   }
 }
