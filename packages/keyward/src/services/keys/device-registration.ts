@@ -73,10 +73,14 @@ export class DeviceRegistration {
   }
 
   /**
-   * The device's key has the provisioning key's scopes (never more: KeyService
-   * checks) and lives as long as the device, not the provisioning key ('registration').
+   * The device's key has the registering credential's scopes (never more: KeyService checks).
+   * Registered by a provisioning key (an application's) it lives as long as the device, not that
+   * key ('registration', balena's semantics); by any other credential (a user's key, a session)
+   * it is a key that credential makes, bounded as `POST /v1/keys` bounds it ('bounded'), or a
+   * user's key with a budget or an expiry registered its unbounded twin (found by an attacker).
    */
   private async storeDeviceKey(ctx: RequestContext, device: Device, apiKey: string | undefined): Promise<string> {
+    const derivation = ctx.principal.owner.kind === 'application' ? 'registration' : 'bounded'
     const scopes = ctx.principal.scopes ?? []
     const input = {
       owner: { kind: 'device' as const, id: device.id },
@@ -85,8 +89,8 @@ export class DeviceRegistration {
       expires_at: null,
       scopes,
     }
-    if (apiKey === undefined) return (await this.keys.create(ctx, input, 'registration')).key
-    await this.keys.insertKey(ctx, input, apiKey, 'registration')
+    if (apiKey === undefined) return (await this.keys.create(ctx, input, derivation)).key
+    await this.keys.insertKey(ctx, input, apiKey, derivation)
     return apiKey
   }
 }

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { STORES, TestServer } from '../helpers.js'
+
+/**
+ * A device key lives with its device, not with the provisioning key that registered it (balena's
+ * semantics: the `registration` derivation, bounds do not bind). Found by an attacker: any other
+ * key got that exemption too — a user's key with a budget, an expiry and an identity registered
+ * a device whose key had none of them, the unbounded twin the derivation rule refuses on
+ * `POST /v1/keys`. Only an application's (provisioning) key registers under `registration`.
+ */
+for (const store of STORES) {
+  describe(`attack: a bounded user key registers no unbounded device key (${store})`, () => {
+    let s: TestServer
+    let alice: { id: number; token: string }
+    let appId: number
+    before(async () => {
+      s = await TestServer.start(store)
+      alice = await s.member('alice', await s.adminToken())
+      const app = await s.request('POST', '/v1/applications', { token: alice.token, body: { name: 'fleet' } })
+      assert.equal(app.status, 201, app.text)
+      appId = app.body.id
+    })
+    after(() => s?.close())
+    const register = (token: string, apiKey?: string) =>
+      s.request('POST', '/device/register', {
+        token,
+        body: { application: appId, uuid: randomBytes(16).toString('hex'), device_type: 'rpi', api_key: apiKey },
+      })
+    const scopes = ['invoices:read', 'keys:write', 'devices:write']
+
+    it('a user key with a budget or an expiry is refused as POST /v1/keys refuses its unbounded twin', async () => {
+      for (const bounds of [{ remaining: 3 }, { expires_at: new Date(Date.now() + 3_600_000).toISOString() }]) {
+        const bounded = await s.createKey(alice.token, { scopes, ...bounds })
+        const twin = await s.request('POST', '/v1/keys', {
+          token: bounded.key,
+          body: { name: 'twin', scopes: ['invoices:read'] },
+        })
+        assert.equal(twin.status, 403, `control: ${twin.text}`)
+        for (const chosen of [undefined, `device-${randomBytes(20).toString('hex')}`]) {
+          const r = await register(bounded.key, chosen)
+          // The balena face answers `forbidden` with 401, as balena does (its ErrorCode table).
+          assert.equal(r.status, 401, `BROKEN ${JSON.stringify(bounds)}: ${r.status} ${r.text}`)
+          assert.equal(r.body.error, 'forbidden', r.text)
+          assert.match(r.body.message, /this credential cannot create this key/)
+        }
+      }
+    })
+
+    it('a user key without bounds still registers (control), and a provisioning key as balena does', async () => {
+      const plain = await s.createKey(alice.token, { scopes })
+      assert.equal((await register(plain.key)).status, 201)
+      const provisioning = await s.createKey(alice.token, {
+        owner: { kind: 'application', id: appId },
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      })
+      const r = await register(provisioning.key)
+      assert.equal(r.status, 201, `an expiring provisioning key registers devices that outlive it: ${r.text}`)
+    })
+  })
+}
