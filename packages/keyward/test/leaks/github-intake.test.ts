@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, sign, type KeyObject } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -110,6 +110,42 @@ for (const store of STORES) {
         },
       })
       assert.equal(spaced.status, 401, 'the signature covers the raw bytes')
+      assert.equal((await s.verify(admin, k.key)).code, 'VALID')
+    })
+
+    it('keeps the last good keys while the file is rewritten or missing; without any, 503 — never 500', async () => {
+      // An operator's cron rewrites the file in place: for a moment it is cut short, or gone. Found
+      // by an attacker: every report in that moment answered 500, and so did a file with one entry
+      // that is no key at all, even beside a good one.
+      const k = await s.createKey(admin)
+      const good = JSON.stringify({ public_keys: [current.entry, retired.entry] })
+      const broken = [
+        '{"public_keys": [',
+        JSON.stringify({ public_keys: [{ key_identifier: 'junk', key: 'not a PEM' }, current.entry] }),
+      ]
+      for (const text of [...broken, null]) {
+        if (text === null) rmSync(keysFile)
+        else writeFileSync(keysFile, text)
+        const r = await report([{ token: 'ghp_x', type: 't' }])
+        assert.equal(r.status, 200, `${text ?? 'file removed'}: ${r.text}`)
+      }
+      writeFileSync(keysFile, good)
+      // A fresh node that never read a good file: 503 (GitHub retries), not 500 and not 401.
+      const fresh = await TestServer.start(store, {
+        env: { KEYWARD_GITHUB_SCANNING_KEYS_FILE: join(dir, 'absent.json') },
+      })
+      try {
+        const body = JSON.stringify([{ token: k.key, type: 'keyward_api_key' }])
+        const r = await fresh.request('POST', '/v1/leaks/github', {
+          body,
+          headers: githubHeaders(body, current.privateKey, 'current-id'),
+        })
+        assert.equal(r.status, 503, r.text)
+        assert.equal(r.body.error.code, 'unavailable')
+        assert.match(r.body.error.message, /signing keys/)
+      } finally {
+        await fresh.close()
+      }
       assert.equal((await s.verify(admin, k.key)).code, 'VALID')
     })
 

@@ -1,5 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
+import { KeywardError } from '../../core/errors.js'
 
 /** The document GitHub serves at `/meta/public_keys/secret_scanning`. */
 interface KeysDocument {
@@ -28,11 +29,25 @@ export class GithubScanningKeys {
     }
   }
 
+  /**
+   * The keys of the file as last read whole. An operator's job rewrites it in place, so for a
+   * moment it may be cut short or gone: the last good keys serve meanwhile (a half-written file
+   * is not a key rotation), and it is read again on the next report. With none read yet, 503
+   * (GitHub retries a report) rather than 500.
+   */
   private async keys(): Promise<Map<string, KeyObject>> {
-    const s = await stat(this.path)
-    const stamp = `${s.mtimeMs}:${s.size}`
-    if (this.loaded?.stamp !== stamp) this.loaded = { stamp, keys: parseKeys(await readFile(this.path, 'utf8')) }
-    return this.loaded.keys
+    try {
+      const s = await stat(this.path)
+      const stamp = `${s.mtimeMs}:${s.size}`
+      if (this.loaded?.stamp !== stamp) this.loaded = { stamp, keys: parseKeys(await readFile(this.path, 'utf8')) }
+      return this.loaded.keys
+    } catch (e) {
+      if (this.loaded) return this.loaded.keys
+      throw new KeywardError('unavailable', `GitHub's signing keys could not be read from ${this.path}; try again`, {
+        cause: e,
+        retryAfterS: 60,
+      })
+    }
   }
 }
 
@@ -42,9 +57,17 @@ function parseKeys(text: string): Map<string, KeyObject> {
   const out = new Map<string, KeyObject>()
   for (const k of doc.public_keys ?? []) {
     if (typeof k.key_identifier !== 'string' || typeof k.key !== 'string') continue
-    const key = createPublicKey(k.key)
-    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    const key = publicKeyOf(k.key)
+    if (key?.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
       out.set(k.key_identifier, key)
   }
   return out
+}
+
+function publicKeyOf(pem: string): KeyObject | undefined {
+  try {
+    return createPublicKey(pem)
+  } catch {
+    return undefined // not a key: skipped like any other entry that is not a P-256 key
+  }
 }
