@@ -32,6 +32,14 @@ const ImportKey = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Unkey's numbers within Keyward's own bounds (those of `POST /v1/keys`, limit-schemas.ts): a
+ * PostgreSQL integer, and a window a Date can hold. Without them a credit of 2³¹ answered 500 on
+ * PostgreSQL, and a rate-limit duration of 10¹⁸ ms was stored and made every verification of the
+ * key a 500 (found by an attacker).
+ */
+const UNKEY_MAX = { credits: 1_000_000_000, durationMs: 31_536_000 * 1000 }
+
 const UnkeyKey = Type.Object(
   {
     hash: Type.String({ minLength: 3, maxLength: 100 }),
@@ -44,11 +52,11 @@ const UnkeyKey = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     credits: Type.Optional(
       Type.Object({
-        remaining: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+        remaining: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: UNKEY_MAX.credits }), Type.Null()])),
         refill: Type.Optional(
           Type.Object({
             interval: Type.Union([Type.Literal('daily'), Type.Literal('monthly')]),
-            amount: Type.Integer({ minimum: 1 }),
+            amount: Type.Integer({ minimum: 1, maximum: UNKEY_MAX.credits }),
             refillDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 31 })),
           }),
         ),
@@ -57,9 +65,9 @@ const UnkeyKey = Type.Object(
     ratelimits: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String(),
-          limit: Type.Integer({ minimum: 1 }),
-          duration: Type.Integer({ minimum: 1000 }),
+          name: Type.String({ maxLength: 255 }),
+          limit: Type.Integer({ minimum: 1, maximum: UNKEY_MAX.credits }),
+          duration: Type.Integer({ minimum: 1000, maximum: UNKEY_MAX.durationMs }),
           autoApply: Type.Optional(Type.Boolean()),
         }),
         { maxItems: 50 },

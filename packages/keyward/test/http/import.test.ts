@@ -134,6 +134,41 @@ for (const store of STORES) {
       assert.deepEqual(k.refill, { amount: 10, interval_s: 86400 })
     })
 
+    it("refuses Unkey numbers past Keyward's own bounds with a 400, and stores nothing", async () => {
+      // A credit of 2³¹ answered 500 on PostgreSQL; a duration of 10¹⁸ ms was stored and made the
+      // key's every verification a 500 (found by an attacker).
+      const unkey = (k: Record<string, unknown>) => ({ hash: sha(foreign(), 'base64'), ...k })
+      const total = async () => (await s.request('GET', '/v1/keys?limit=1', { token: admin })).body.total as number
+      const before = await total()
+      for (const k of [
+        { credits: { remaining: 2 ** 31 } },
+        { credits: { remaining: 1, refill: { interval: 'daily', amount: 1e15 } } },
+        { ratelimits: [{ name: 'r', limit: 1e15, duration: 60000 }] },
+        { ratelimits: [{ name: 'r', limit: 5, duration: 1e18 }] },
+        { ratelimits: [{ name: 'r', limit: 5, duration: 2 ** 53 }] },
+      ]) {
+        const r = await importKeys({ migrationId: 'bounds', apiId: 'api_bounds', keys: [unkey(k)] })
+        assert.equal(r.status, 400, `${JSON.stringify(k)}: ${r.text}`)
+        assert.equal(r.body.error.code, 'validation_failed')
+      }
+      assert.equal(await total(), before, 'nothing imported')
+      // At the bounds: stored, and the key verifies.
+      const secret = foreign()
+      const max = await importKeys({
+        migrationId: 'bounds',
+        apiId: 'api_bounds',
+        keys: [
+          {
+            hash: sha(secret, 'base64'),
+            credits: { remaining: 1e9, refill: { interval: 'monthly', amount: 1e9 } },
+            ratelimits: [{ name: 'r', limit: 1e9, duration: 31_536_000_000 }],
+          },
+        ],
+      })
+      assert.equal(max.status, 200, max.text)
+      assert.equal((await s.verify(admin, secret)).code, 'VALID')
+    })
+
     it('never lets an importer create keys with rights it lacks, or for owners it cannot see', async () => {
       const m = await s.member(`importer-${store}`, admin)
       const scoped = await s.createKey(m.token, { scopes: ['keys:write', 'orders:read'] })
