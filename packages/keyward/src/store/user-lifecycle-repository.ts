@@ -165,12 +165,13 @@ function patchOf(c: UserChange, userId: number) {
  * person's state decides) after key `after` that user `userId` is responsible for, in id order:
  * the rule of `KeyRepository.selectKeys`' `ruser` — the user's own keys, and those of their
  * personal organization, its applications and their devices; a shared organization's are no one's.
- * Each of the person's actors is probed on `api_key_actor_idx` (actor_id, id), a personal fleet
- * being 20,000 device actors of one key each: SQLite plans `in (…)` so; PostgreSQL, with the
- * statistics of freshly loaded tables, chose a semi join that compared every key with every
- * device (over the 5 s budget, measured with `test/perf/announce-chunks.ts`), so it is told; and
- * `order by actor_id, id` (the same order, one actor) keeps it on that index rather than walking
- * the primary key through every other key.
+ * A personal fleet is 20,000 device actors of one key each. SQLite probes `api_key_actor_idx` per
+ * actor (`in (…)`), then sorts. PostgreSQL, asked for `order by id limit n`, may walk the primary
+ * key and test each key against every actor: with the statistics of freshly loaded tables it did,
+ * over the 5 s budget, in one run of two or three (`test/perf/announce-chunks.ts`; a lateral
+ * probe per actor fell the same way, walking the primary key inside each probe). So it gets the
+ * actors as an array (its size known to the planner) and the keys in a materialized CTE, planned
+ * apart from the `limit`: every plan left reads the person's keys once, none walks the table.
  */
 async function personsKeys(
   trx: Kysely<Database>,
@@ -180,7 +181,7 @@ async function personsKeys(
   now: Date,
   limit: number,
 ): Promise<number[]> {
-  const actors = sql`select actor_id from "user" where id = ${userId}
+  const actors = sql<{ actor_id: number }>`select actor_id from "user" where id = ${userId}
     union all select o.actor_id from organization o where o.personal_user_id = ${userId}
     union all select a.actor_id from application a
       join organization o on o.id = a.organization_id where o.personal_user_id = ${userId}
@@ -189,11 +190,11 @@ async function personsKeys(
   const live = sql`k.id > ${after} and k.revoked_at is null and k.disabled_at is null
     and (k.expires_at is null or k.expires_at > ${now.toISOString()})`
   const q =
-    dialect === 'postgres'
-      ? sql<{ id: number }>`select k.id from (${actors}) p cross join lateral (select k.id from api_key k
-          where k.actor_id = p.actor_id and ${live} order by k.actor_id, k.id limit ${limit}) k
+    dialect === 'sqlite'
+      ? sql<{ id: number }>`select k.id from api_key k where k.actor_id in (${actors}) and ${live}
           order by k.id limit ${limit}`
-      : sql<{ id: number }>`select k.id from api_key k where k.actor_id in (${actors}) and ${live}
-          order by k.id limit ${limit}`
+      : sql<{ id: number }>`with mine as materialized (select k.id from api_key k
+            where k.actor_id = any(${(await actors.execute(trx)).rows.map((r) => r.actor_id)}::integer[]) and ${live})
+          select id from mine order by id limit ${limit}`
   return (await q.execute(trx)).rows.map((r) => r.id)
 }
