@@ -130,9 +130,9 @@ export class TokenService {
    */
   async realmLoginKey(key: string, deviceId: string | null, context: CallContext): Promise<RealmLogin> {
     const p = await this.auth.authenticate(key, context).catch((e: unknown) => {
-      throw e instanceof KeywardError && e.code === 'unauthorized'
-        ? new KeywardError('unauthorized', `invalid API key${refusalCode(e) ? ` (${refusalCode(e)})` : ''}`)
-        : e
+      if (!(e instanceof KeywardError && e.code === 'unauthorized')) throw e
+      const code = refusalCode(e)
+      throw new KeywardError('unauthorized', `invalid API key${code ? ` (${code})` : ''}`)
     })
     // A native session token is not an API key; device and organization keys have no Realm user.
     if (p.via !== 'key' || !REALM_KEY_OWNERS.has(p.owner.kind) || p.keyId === null)

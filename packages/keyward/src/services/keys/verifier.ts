@@ -88,7 +88,7 @@ export class Verifier {
 
   /** A derived use's outcome, counted as `accept`, `refuse` and `check` count a verification's (usage, metrics). */
   private used(found: KeyLookup, v: LimitVerdict, nowMs: number): LimitVerdict {
-    if (v.ratelimits.length > 0 || v.code === 'RATE_LIMITED') this.meter.rateLimited(v.code !== 'RATE_LIMITED')
+    this.meterLimits(v)
     if (v.code === 'VALID') this.usage.touch(found.key.id, nowMs)
     this.usage.count(found.key.id, v.code, nowMs)
     return v
@@ -195,11 +195,14 @@ export class Verifier {
     const refused = this.policy(found, opts, now.getTime())
     if (refused) return refused
     const limits = await this.limits.apply(found!, opts, now)
-    // A rate-limit decision was made when limits were checked (a refusal for credits is not one).
-    if (limits.ratelimits.length > 0 || limits.code === 'RATE_LIMITED')
-      this.meter.rateLimited(limits.code !== 'RATE_LIMITED')
+    this.meterLimits(limits)
     if (limits.code !== 'VALID') return this.refuse(found!, now.getTime(), limits.code, limits)
     return this.accept(found!, now.getTime(), limits)
+  }
+
+  /** Counts a rate-limit decision in /metrics when limits were checked (a refusal for credits is not one). */
+  private meterLimits(v: LimitVerdict): void {
+    if (v.ratelimits.length > 0 || v.code === 'RATE_LIMITED') this.meter.rateLimited(v.code !== 'RATE_LIMITED')
   }
 
   private callerOf(opts: VerifyOptions): number | null {
