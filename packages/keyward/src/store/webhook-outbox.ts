@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
-import type { Role } from '../core/types.js'
+import { keyStatusAt, missingScopes } from '../core/policy.js'
+import type { ApiKey, Role } from '../core/types.js'
 import type { Dialect } from './database.js'
+import { KeyRepository } from './key-repository.js'
 import type { Database, WebhookDeliveryRow } from './schema.js'
 import { userActors } from './visibility.js'
 
@@ -94,10 +96,6 @@ export class WebhookOutbox {
       .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
       .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
       .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id'])
-      // The key that configured the webhook, if one did (`makerGone`).
-      .leftJoin('api_key as mk', 'mk.id', 'w.configured_by_key_id')
-      .select(['mk.id as maker_id', 'mk.revoked_at as maker_revoked_at', 'mk.disabled_at as maker_disabled_at'])
-      .select(['mk.expires_at as maker_expires_at', 'mk.scopes as maker_scopes'])
       .where(
         'd.id',
         'in',
@@ -105,7 +103,9 @@ export class WebhookOutbox {
       )
       .orderBy('d.event_id')
       .execute()
-    return withholdGone(this.db, claimed, now)
+    const makerIds = [...new Set(claimed.flatMap((c) => c.configured_by_key_id ?? []))]
+    const makers = new Map((await new KeyRepository(this.db, this.dialect).findByIds(makerIds)).map((k) => [k.id, k]))
+    return withholdGone(this.db, claimed, (r) => makerGone(r.configured_by_key_id, makers, Date.parse(now)))
   }
 
   /** Ends a leased delivery unsent (`ClaimedDelivery.withheld`): failed with the reason, no attempt counted. */
@@ -163,32 +163,23 @@ type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
   role: Role
   deleted_at: string | null
   deactivated_at: string | null
-} & MakerRow
-
-/** The key that configured a claimed delivery's webhook, as `makerGone` reads it. */
-interface MakerRow {
   configured_by_key_id: number | null
-  maker_id: number | null
-  maker_revoked_at: string | null
-  maker_disabled_at: string | null
-  maker_expires_at: string | null
-  maker_scopes: string | null
 }
 
 /**
- * Why a webhook configured by a key may no longer send (`requireMayConfigureWebhook`, core/authz.ts):
- * that key is deleted, revoked, switched off, expired, or no longer holds `keys:read` and
- * `webhooks:write`; null while it may (or no key configured it: a session).
+ * Why a webhook configured by key `keyId` may no longer send (`requireMayConfigureWebhook`,
+ * core/authz.ts): that key is gone or no longer `active` — by the status verify answers with,
+ * so revoked, switched off, expired, or its person deactivated — or no longer holds `keys:read`
+ * and `webhooks:write`; null while it may, or when no key configured it (a session).
  */
-function makerGone(r: MakerRow, now: string): string | null {
-  if (r.configured_by_key_id === null) return null
+function makerGone(keyId: number | null, makers: Map<number, ApiKey>, nowMs: number): string | null {
+  if (keyId === null) return null
   const was = 'not sent: the key that configured this webhook'
-  if (r.maker_id === null) return `${was} was deleted`
-  if (r.maker_revoked_at !== null) return `${was} is revoked`
-  if (r.maker_disabled_at !== null) return `${was} is disabled`
-  if (r.maker_expires_at !== null && r.maker_expires_at <= now) return `${was} has expired`
-  const scopes = JSON.parse(r.maker_scopes ?? '[]') as string[]
-  const lacks = ['keys:read', 'webhooks:write'].filter((s) => scopes.length > 0 && !scopes.includes(s))
+  const key = makers.get(keyId)
+  if (!key) return `${was} was deleted`
+  const status = keyStatusAt(key, nowMs)
+  if (status !== 'active') return `${was} is ${status}`
+  const lacks = key.scopes.length > 0 ? missingScopes(key.scopes, ['keys:read', 'webhooks:write']) : []
   return lacks.length ? `${was} no longer holds ${lacks.join(' and ')}` : null
 }
 
@@ -199,7 +190,11 @@ function makerGone(r: MakerRow, now: string): string | null {
  * present owner. A member's copy names `created_by_key_id` only if they may see that key
  * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
  */
-async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[], now: string): Promise<ClaimedDelivery[]> {
+async function withholdGone(
+  db: Kysely<Database>,
+  rows: ClaimedRow[],
+  makerGone: (r: ClaimedRow) => string | null,
+): Promise<ClaimedDelivery[]> {
   const unseen = new Set<number>()
   const rewritten = new Map<number, string>()
   for (const userId of new Set(rows.filter((r) => r.role !== 'admin').map((r) => r.user_id))) {
@@ -224,7 +219,7 @@ async function withholdGone(db: Kysely<Database>, rows: ClaimedRow[], now: strin
       ? "not sent: the webhook's owner was deleted"
       : r.deactivated_at
         ? "not sent: the webhook's owner is deactivated"
-        : (makerGone(r, now) ?? (unseen.has(r.id) ? "not sent: the webhook's owner can no longer see this key" : null)),
+        : (makerGone(r) ?? (unseen.has(r.id) ? "not sent: the webhook's owner can no longer see this key" : null)),
   }))
 }
 

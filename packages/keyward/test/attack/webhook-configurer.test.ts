@@ -91,5 +91,35 @@ for (const store of STORES) {
       await s.createKey(dave.token, { name: 'after-renewal' })
       await until(() => rx.received.some((x) => x.body.includes('after-renewal')), 10_000, 'delivery once renewed')
     })
+
+    it("a webhook an admin's key configured for a member falls silent when that admin is deactivated", async () => {
+      // The key verifies DISABLED once its person is deactivated: the same status withholds.
+      const second = await s.member('second-admin', admin)
+      const promoted = await s.request('PATCH', `/v1/users/${second.id}`, { token: admin, body: { role: 'admin' } })
+      assert.equal(promoted.status, 200, promoted.text)
+      const erin = await s.member('erin', admin)
+      const adminKey = await s.createKey(second.token)
+      const rx = await receiver()
+      const made = await s.request('POST', '/v1/webhooks', {
+        token: adminKey.key,
+        body: { url: rx.url, events: ['key.created'], owner: { kind: 'user', id: erin.id } },
+      })
+      assert.equal(made.status, 201, made.text)
+      const off = await s.request('POST', `/v1/users/${second.id}/deactivate`, { token: admin })
+      assert.equal(off.status, 200, off.text)
+      await s.createKey(erin.token, { name: 'after-deactivation' })
+      const id = made.body.webhook.id
+      await until(
+        async () => {
+          const d = await s.request('GET', `/v1/webhooks/${id}/deliveries`, { token: admin })
+          return (d.body.deliveries as { last_error: string | null }[]).some((x) =>
+            /the key that configured this webhook is disabled/.test(x.last_error ?? ''),
+          )
+        },
+        10_000,
+        'the withheld delivery',
+      )
+      assert.ok(!rx.received.some((x) => x.body.includes('after-deactivation')), 'BROKEN: delivered')
+    })
   })
 }
