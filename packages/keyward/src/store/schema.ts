@@ -257,7 +257,9 @@ export interface WebhookTable {
   secret: string
   created_at: string
   updated_at: string
-  /** The key that last set its target, events or secret; null: a session (migration 0020). */
+  /** The user who last set its target, events or secret (migration 0020; null: before it). */
+  configured_by_user_id: number | null
+  /** The key they used; null: a session (migration 0020). */
   configured_by_key_id: number | null
 }
 

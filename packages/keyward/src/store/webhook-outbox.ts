@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely'
-import { keyStatusAt, missingScopes } from '../core/policy.js'
-import type { ApiKey, Role } from '../core/types.js'
+import type { Role } from '../core/types.js'
 import type { Dialect } from './database.js'
-import { KeyRepository } from './key-repository.js'
+import { type Configured, configurerGone } from './webhook-configurer.js'
 import type { Database, WebhookDeliveryRow } from './schema.js'
 import { userActors } from './visibility.js'
 
@@ -95,7 +94,7 @@ export class WebhookOutbox {
       .innerJoin('user as u', 'u.id', 'w.user_id')
       .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
       .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
-      .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id'])
+      .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id', 'w.configured_by_user_id'])
       .where(
         'd.id',
         'in',
@@ -103,9 +102,7 @@ export class WebhookOutbox {
       )
       .orderBy('d.event_id')
       .execute()
-    const makerIds = [...new Set(claimed.flatMap((c) => c.configured_by_key_id ?? []))]
-    const makers = new Map((await new KeyRepository(this.db, this.dialect).findByIds(makerIds)).map((k) => [k.id, k]))
-    return withholdGone(this.db, claimed, (r) => makerGone(r.configured_by_key_id, makers, Date.parse(now)))
+    return withholdGone(this.db, claimed, await configurerGone(this.db, this.dialect, claimed, Date.parse(now)))
   }
 
   /** Ends a leased delivery unsent (`ClaimedDelivery.withheld`): failed with the reason, no attempt counted. */
@@ -163,37 +160,19 @@ type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
   role: Role
   deleted_at: string | null
   deactivated_at: string | null
-  configured_by_key_id: number | null
-}
-
-/**
- * Why a webhook configured by key `keyId` may no longer send (`requireMayConfigureWebhook`,
- * core/authz.ts): that key is gone or no longer `active` — by the status verify answers with,
- * so revoked, switched off, expired, or its person deactivated — or no longer holds `keys:read`
- * and `webhooks:write`; null while it may, or when no key configured it (a session).
- */
-function makerGone(keyId: number | null, makers: Map<number, ApiKey>, nowMs: number): string | null {
-  if (keyId === null) return null
-  const was = 'not sent: the key that configured this webhook'
-  const key = makers.get(keyId)
-  if (!key) return `${was} was deleted`
-  const status = keyStatusAt(key, nowMs)
-  if (status !== 'active') return `${was} is ${status}`
-  const lacks = key.scopes.length > 0 ? missingScopes(key.scopes, ['keys:read', 'webhooks:write']) : []
-  return lacks.length ? `${was} no longer holds ${lacks.join(' and ')}` : null
-}
+} & Configured
 
 /**
  * The send-time half of the fan-out's rule (`subscribers`, `visibleEvents`): a delivery queued
  * before its webhook's owner was deleted or deactivated, or before they lost sight of the key (left
- * the organization, demoted), or whose webhook's configuring key is gone (`makerGone`), is withheld with the reason. A test event (no key) only needs a
+ * the organization, demoted), or whose configurer could not configure it now (`configurerGone`), is withheld with the reason. A test event (no key) only needs a
  * present owner. A member's copy names `created_by_key_id` only if they may see that key
  * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
  */
 async function withholdGone(
   db: Kysely<Database>,
   rows: ClaimedRow[],
-  makerGone: (r: ClaimedRow) => string | null,
+  configurerGone: (r: ClaimedRow) => string | null,
 ): Promise<ClaimedDelivery[]> {
   const unseen = new Set<number>()
   const rewritten = new Map<number, string>()
@@ -219,7 +198,7 @@ async function withholdGone(
       ? "not sent: the webhook's owner was deleted"
       : r.deactivated_at
         ? "not sent: the webhook's owner is deactivated"
-        : (makerGone(r) ?? (unseen.has(r.id) ? "not sent: the webhook's owner can no longer see this key" : null)),
+        : (configurerGone(r) ?? (unseen.has(r.id) ? "not sent: the webhook's owner can no longer see this key" : null)),
   }))
 }
 

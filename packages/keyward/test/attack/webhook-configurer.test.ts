@@ -93,7 +93,7 @@ for (const store of STORES) {
     })
 
     it("a webhook an admin's key configured for a member falls silent when that admin is deactivated", async () => {
-      // The key verifies DISABLED once its person is deactivated: the same status withholds.
+      // Deactivated, the admin may manage nothing (and their key verifies DISABLED).
       const second = await s.member('second-admin', admin)
       const promoted = await s.request('PATCH', `/v1/users/${second.id}`, { token: admin, body: { role: 'admin' } })
       assert.equal(promoted.status, 200, promoted.text)
@@ -113,7 +113,7 @@ for (const store of STORES) {
         async () => {
           const d = await s.request('GET', `/v1/webhooks/${id}/deliveries`, { token: admin })
           return (d.body.deliveries as { last_error: string | null }[]).some((x) =>
-            /the key that configured this webhook is disabled/.test(x.last_error ?? ''),
+            /whoever configured this webhook for its owner is deactivated/.test(x.last_error ?? ''),
           )
         },
         10_000,
@@ -121,5 +121,43 @@ for (const store of STORES) {
       )
       assert.ok(!rx.received.some((x) => x.body.includes('after-deactivation')), 'BROKEN: delivered')
     })
+
+    for (const via of ['key', 'session'] as const) {
+      it(`a webhook an admin configured for a member (by ${via}) falls silent once that admin is demoted`, async () => {
+        // Found by an attacker: demoted, the admin saw nothing of the member's, yet the webhook
+        // they made kept sending the member's key events where they chose.
+        const a2 = await s.member(`demoted-${via}`, admin)
+        const up = await s.request('PATCH', `/v1/users/${a2.id}`, { token: admin, body: { role: 'admin' } })
+        assert.equal(up.status, 200, up.text)
+        const bob = await s.member(`bob-${via}`, admin)
+        const token = via === 'key' ? (await s.createKey(a2.token)).key : a2.token
+        const rx = await receiver()
+        const made = await s.request('POST', '/v1/webhooks', {
+          token,
+          body: { url: rx.url, events: ['key.created'], owner: { kind: 'user', id: bob.id } },
+        })
+        assert.equal(made.status, 201, made.text)
+        const down = await s.request('PATCH', `/v1/users/${a2.id}`, { token: admin, body: { role: 'member' } })
+        assert.equal(down.status, 200, down.text)
+        await s.createKey(bob.token, { name: `after-demotion-${via}` })
+        const id = made.body.webhook.id
+        await until(
+          async () => {
+            const d = await s.request('GET', `/v1/webhooks/${id}/deliveries`, { token: admin })
+            return (d.body.deliveries as { last_error: string | null }[]).some((x) =>
+              /whoever configured this webhook for its owner is no longer an administrator/.test(x.last_error ?? ''),
+            )
+          },
+          10_000,
+          'the withheld delivery',
+        )
+        assert.ok(!rx.received.some((x) => x.body.includes(`after-demotion-${via}`)), 'BROKEN: delivered')
+        // The owner configuring it again takes it over: it hears again.
+        const mine = await s.request('PATCH', `/v1/webhooks/${id}`, { token: bob.token, body: { url: rx.url } })
+        assert.equal(mine.status, 200, mine.text)
+        await s.createKey(bob.token, { name: `after-takeover-${via}` })
+        await until(() => rx.received.some((x) => x.body.includes(`after-takeover-${via}`)), 10_000, 'delivery')
+      })
+    }
   })
 }

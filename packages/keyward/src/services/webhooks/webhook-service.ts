@@ -62,7 +62,7 @@ export class WebhookService {
       secret: (await this.box).seal(secret),
       created_at: now,
       updated_at: now,
-      configured_by_key_id: configuredBy,
+      ...configuredBy,
     })
     await this.record(ctx, 'webhook.create', webhook, { url: input.url, events: input.events })
     return { webhook, secret }
@@ -85,7 +85,7 @@ export class WebhookService {
     // Where it sends and what it reads are its configuration; a description is not.
     const reconfigured = input.url !== undefined || input.events !== undefined
     const updated = await this.repo.update(hook.id, {
-      ...(reconfigured && { configured_by_key_id: await this.configurer(ctx) }),
+      ...(reconfigured && (await this.configurer(ctx))),
       ...(input.url !== undefined && { url: input.url }),
       ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
       ...(input.description !== undefined && { description: input.description }),
@@ -111,11 +111,7 @@ export class WebhookService {
     const secret = newWebhookSecret()
     const now = this.clock.now().toISOString()
     const sealed = (await this.box).seal(secret)
-    const webhook = (await this.repo.update(hook.id, {
-      secret: sealed,
-      configured_by_key_id: configuredBy,
-      updated_at: now,
-    }))!
+    const webhook = (await this.repo.update(hook.id, { secret: sealed, ...configuredBy, updated_at: now }))!
     await this.record(ctx, 'webhook.rotate_secret', webhook)
     return { webhook, secret }
   }
@@ -146,12 +142,16 @@ export class WebhookService {
   }
 
   /**
-   * The key a configuration comes from (null: a session), once it may configure a webhook at all
-   * (`requireMayConfigureWebhook`); called after the webhook is found, so another's stays a 404.
+   * Who a configuration comes from — the user, and the key they used (null: a session) — once
+   * they may configure a webhook at all (`requireMayConfigureWebhook`); called after the webhook
+   * is found, so another's stays a 404. Deliveries then last while they could do it again.
    */
-  private async configurer(ctx: RequestContext): Promise<number | null> {
+  private async configurer(
+    ctx: RequestContext,
+  ): Promise<Pick<WebhookRow, 'configured_by_user_id' | 'configured_by_key_id'>> {
     requireMayConfigureWebhook(await producerOf(ctx, this.keys))
-    return ctx.principal.keyId
+    const p = ctx.principal
+    return { configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null, configured_by_key_id: p.keyId }
   }
 
   /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */
