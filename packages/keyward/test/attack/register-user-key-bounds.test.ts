@@ -48,6 +48,21 @@ for (const store of STORES) {
       }
     })
 
+    it('nor one hop away: a bounded user key makes no provisioning key (found by a reviewer)', async () => {
+      const bounded = await s.createKey(alice.token, { scopes, remaining: 3 })
+      const provisioning = await s.request('POST', '/v1/keys', {
+        token: bounded.key,
+        body: {
+          name: 'provisioning',
+          owner: { kind: 'application', id: appId },
+          scopes: ['invoices:read'],
+          remaining: 1,
+        },
+      })
+      assert.equal(provisioning.status, 403, `BROKEN: ${provisioning.text}`)
+      assert.match(provisioning.body.error.message, /application's key/)
+    })
+
     it('a user key without bounds still registers (control), and a provisioning key as balena does', async () => {
       const plain = await s.createKey(alice.token, { scopes })
       assert.equal((await register(plain.key)).status, 201)

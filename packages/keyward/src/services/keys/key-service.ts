@@ -2,6 +2,7 @@ import {
   type Producer,
   canSeeOwner,
   requireCovers,
+  requireUnbounded,
   requireManageOwner,
   requireScope,
   rightsOfKey,
@@ -114,6 +115,11 @@ export class KeyService {
     requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
       bounds: derivation === 'bounded',
     })
+    // An application's key registers devices whose keys outlive its bounds and its producer's
+    // ('registration', device-registration.ts): made by a bounded key, it is that key's unbounded
+    // twin one hop away (found by a reviewer). So only a producer without bounds makes one.
+    if (owner.kind === 'application')
+      requireUnbounded(producer, "create an application's key (the device keys it registers outlive its bounds)")
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
