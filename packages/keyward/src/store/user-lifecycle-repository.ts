@@ -42,7 +42,7 @@ export class UserLifecycleRepository {
       const user = rowToUser(r)
       if (isActiveAdmin(user) && !staysAdmin(user, c) && (await this.otherActiveAdmins(trx, userId)) === 0)
         throw lastAdmin()
-      await trx.updateTable('user').set(patchOf(c, userId)).where('id', '=', userId).execute()
+      await trx.updateTable('user').set(patchOf(c, user)).where('id', '=', userId).execute()
       const after = await trx.selectFrom('user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
       return rowToUser(after)
     })
@@ -76,7 +76,14 @@ export class UserLifecycleRepository {
 
   /** Records that a deleted user's keys are all revoked: the sweeper and a retried DELETE leave it be. */
   async markDeletionDone(userId: number, at: string): Promise<void> {
-    await this.db.updateTable('user').set({ keys_ended_at: at }).where('id', '=', userId).execute()
+    // Its own keys are revoked now (each announced `key.revoked`): what is owed is its personal
+    // organization's keys, disabled for good — owed here, not by the tombstone, or a sweeper on
+    // another node could announce the person's own keys disabled just before revoking them.
+    await this.db
+      .updateTable('user')
+      .set({ keys_ended_at: at, keys_announced_through: 0 })
+      .where('id', '=', userId)
+      .execute()
   }
 
   /**
@@ -103,7 +110,7 @@ export class UserLifecycleRepository {
         .execute()
       const keys = await new KeyRepository(trx, this.dialect).findByIds(ids)
       await appendKeyEvents(trx, u.deactivated_at === null ? 'key.enabled' : 'key.disabled', keys, now)
-      return keys.length
+      return ids.length // not `keys.length`: a key deleted meanwhile still moved the cursor
     })
   }
 
@@ -145,13 +152,18 @@ const isActiveAdmin = (u: User): boolean => u.role === 'admin' && u.deactivatedA
  * are released (a new account may take them), no password can match an empty hash, and
  * `deactivated_at` makes every key the user was responsible for verify as DISABLED.
  */
-function patchOf(c: UserChange, userId: number) {
+function patchOf(c: UserChange, u: User) {
   if (c.kind === 'role') return { role: c.role }
-  // Every status change of the person's keys is owed an announcement, from the first key on.
-  if (c.kind === 'deactivate') return { deactivated_at: c.at, keys_announced_through: 0 }
-  if (c.kind === 'reactivate') return { deactivated_at: null, keys_announced_through: 0 }
+  // A change of the person's keys' status is owed an announcement, from the first key on; a
+  // repeated one (deactivating the deactivated) changes nothing and owes none.
+  const flips = (c.kind === 'deactivate') === (u.deactivatedAt === null)
+  const owed = flips ? { keys_announced_through: 0 } : {}
+  if (c.kind === 'deactivate') return { deactivated_at: c.at, ...owed }
+  if (c.kind === 'reactivate') return { deactivated_at: null, ...owed }
+  const userId = u.id
   return {
-    keys_announced_through: 0,
+    // Owed once its own keys are revoked (`markDeletionDone`); one under way stops here.
+    keys_announced_through: null,
     deleted_at: c.at,
     deactivated_at: c.at,
     email: `deleted-user-${userId}@deleted.invalid`,

@@ -109,8 +109,13 @@ for (const store of STORES) {
     it('an announcement a node left unfinished is finished by the sweeper', async () => {
       const p = await person(`swept${store}`)
       await announced(call('POST', `/v1/users/${p.id}/deactivate`, 200), 'key.disabled', p.live, p.quiet)
-      // As a node dying right after the deactivation's commit leaves it: every key still owed.
+      // As a node dying right after the deactivation's commit leaves it: every key still owed —
+      // once this node's own announcement has finished, so only the sweeper can send them again.
       const db = s.kw.services.store.db
+      const owedNow = async () =>
+        (await db.selectFrom('user').select('keys_announced_through').where('id', '=', p.id).executeTakeFirst())
+          ?.keys_announced_through
+      await until(async () => (await owedNow()) === null, 10_000, 'the announcement finished')
       await db.updateTable('user').set({ keys_announced_through: 0 }).where('id', '=', p.id).execute()
       const again = await announced(
         async () => {
@@ -123,6 +128,32 @@ for (const store of STORES) {
         p.quiet,
       )
       assert.equal(again.length, p.live.length, 'each key once')
+    })
+
+    it('a repeated change owes nothing: reactivating the active, deactivating the deactivated', async () => {
+      const p = await person(`again${store}`)
+      const owed = async () =>
+        (await db().selectFrom('user').select('keys_announced_through').where('id', '=', p.id).executeTakeFirst())
+          ?.keys_announced_through
+      /** Runs `change`, waits until nothing is owed or undelivered, and fails on any status event since. */
+      async function nothingAnnounced(change: () => Promise<void>) {
+        await until(async () => (await undelivered()) === 0, 20_000, 'the set-up’s events delivered')
+        const from = rx.events().length
+        await change()
+        await until(async () => (await owed()) === null && (await undelivered()) === 0, 20_000, 'all settled')
+        const sent = rx
+          .events()
+          .slice(from)
+          .filter((e) => e.type === 'key.enabled' || e.type === 'key.disabled')
+        assert.deepEqual(
+          sent.map((e) => `${e.type} ${String(e.data.id)}`),
+          [],
+        )
+      }
+      // Reactivating an active person sent key.enabled for every key (20,000 for a fleet), each time.
+      await nothingAnnounced(call('POST', `/v1/users/${p.id}/reactivate`, 200))
+      await announced(call('POST', `/v1/users/${p.id}/deactivate`, 200), 'key.disabled', p.live, p.quiet)
+      await nothingAnnounced(call('POST', `/v1/users/${p.id}/deactivate`, 200))
     })
 
     it('a deleted person’s personal organization keys are announced disabled, their own revoked', async () => {

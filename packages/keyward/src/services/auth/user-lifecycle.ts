@@ -100,7 +100,8 @@ export class UserLifecycle {
   async finishDeletions(limit = 100): Promise<number> {
     const users = await this.users.unfinishedDeletions({ limit })
     for (const u of users) await this.finishDeletion(u)
-    for (const id of await this.users.unannounced(limit)) await this.announceKeys(id)
+    // One user whose chunk keeps failing must not hold back those after it.
+    for (const id of await this.users.unannounced(limit)) await this.announceKeys(id).catch((e) => this.onError(e))
     return users.length
   }
 
