@@ -280,18 +280,21 @@ export function requireUnbounded(a: Producer, what: string): void {
     throw new KeywardError('forbidden', `only a credential without limits of its own can ${what}`)
 }
 
+/** What configuring a webhook takes (`requireMayConfigureWebhook`), and keeping it delivering. */
+export const WEBHOOK_CONFIGURING_SCOPES: readonly string[] = ['webhooks:write', 'keys:read']
+
 /**
  * A webhook is a standing read of its owner's key events, sent where its configurer chose and
  * signed with a secret only they got: configuring one (creating it, a new target or events, a new
  * secret) takes `keys:read` as well as `webhooks:write` — or a `webhooks:write` key read every key
  * of its owner, an admin's every key (found by an attacker) — from a producer with no bounds to
  * outlive (expiry, limits, restrictions, identity, grace). It then delivers only while the key
- * that configured it lives with those scopes (`withholdGone`, store/webhook-outbox.ts). Enforced
+ * that configured it lives with those scopes and no bounds, and its user may still manage the
+ * owner's webhooks (`configurerGone`, store/webhook-configurer.ts). Enforced
  * by WebhookService.
  */
 export function requireMayConfigureWebhook(a: Producer): void {
-  requireScope(a.principal, 'webhooks:write')
-  requireScope(a.principal, 'keys:read')
+  for (const scope of WEBHOOK_CONFIGURING_SCOPES) requireScope(a.principal, scope)
   requireUnbounded(a, 'configure a webhook, which would outlive them')
 }
 

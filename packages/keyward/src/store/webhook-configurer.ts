@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { UNBOUNDED, WEBHOOK_CONFIGURING_SCOPES, boundsOfKey, excessBounds } from '../core/authz.js'
 import { keyStatusAt, missingScopes } from '../core/policy.js'
 import type { ApiKey } from '../core/types.js'
 import type { Dialect } from './database.js'
@@ -23,8 +24,8 @@ interface ConfigurerUser {
  * The send-time half of `requireMayConfigureWebhook` (core/authz.ts): a webhook delivers only
  * while whoever configured it could configure it now. Their user may still manage the owner's
  * webhooks — themselves, or an active admin: `canManageWebhook` for a user owner, read from the
- * store — and the key, if a key did it, is `active` by the status verify answers with and still
- * holds `keys:read` and `webhooks:write`. Without the first, an admin demoted or deactivated kept
+ * store — and the key, if a key did it, is `active` by the status verify answers with, still
+ * holds `keys:read` and `webhooks:write`, and has no bounds of its own. Without the first, an admin demoted or deactivated kept
  * a webhook they made for someone else sending that person's key events where they chose (found
  * by an attacker). Returns, for each delivery of `rows`, why it must not be sent, or null.
  */
@@ -65,6 +66,8 @@ function keyGone(r: Configured, keys: Map<number, ApiKey>, nowMs: number): strin
   if (!key) return `${was} was deleted`
   const status = keyStatusAt(key, nowMs)
   if (status !== 'active') return `${was} is ${status}`
-  const lacks = key.scopes.length > 0 ? missingScopes(key.scopes, ['keys:read', 'webhooks:write']) : []
-  return lacks.length ? `${was} no longer holds ${lacks.join(' and ')}` : null
+  const lacks = key.scopes.length > 0 ? missingScopes(key.scopes, WEBHOOK_CONFIGURING_SCOPES) : []
+  if (lacks.length) return `${was} no longer holds ${lacks.join(' and ')}`
+  // Given a limit since (an admin's PATCH), it could configure none now (`requireUnbounded`).
+  return excessBounds(boundsOfKey(key), UNBOUNDED) === null ? null : `${was} has limits of its own now`
 }

@@ -165,9 +165,10 @@ type ClaimedRow = Omit<ClaimedDelivery, 'withheld'> & {
 /**
  * The send-time half of the fan-out's rule (`subscribers`, `visibleEvents`): a delivery queued
  * before its webhook's owner was deleted or deactivated, or before they lost sight of the key (left
- * the organization, demoted), or whose configurer could not configure it now (`configurerGone`), is withheld with the reason. A test event (no key) only needs a
- * present owner. A member's copy names `created_by_key_id` only if they may see that key
- * (`hideCreators`). At most two visibility queries per member owner in the batch (≤ 16 deliveries).
+ * the organization, demoted), is withheld with the reason; so is any delivery, a test event's too,
+ * of a webhook whose configurer could not configure it now (`configurerGone`). A member's copy
+ * names `created_by_key_id` only if they may see that key (`hideCreators`). At most two
+ * visibility queries per member owner in the batch (≤ 16 deliveries), and two for configurers.
  */
 async function withholdGone(
   db: Kysely<Database>,

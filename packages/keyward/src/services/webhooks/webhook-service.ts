@@ -81,11 +81,13 @@ export class WebhookService {
   async update(ctx: RequestContext, id: number, input: UpdateWebhookInput): Promise<WebhookRow> {
     requireScope(ctx.principal, 'webhooks:write')
     const hook = await this.findManageable(ctx, id)
-    if (input.url !== undefined) await this.checkTarget(input.url)
-    // Where it sends and what it reads are its configuration; a description is not.
+    // Where it sends and what it reads are its configuration; a description is not. Who may
+    // configure is decided before the target is looked up: no refused caller probes DNS.
     const reconfigured = input.url !== undefined || input.events !== undefined
+    const configuredBy = reconfigured ? await this.configurer(ctx) : {}
+    if (input.url !== undefined) await this.checkTarget(input.url)
     const updated = await this.repo.update(hook.id, {
-      ...(reconfigured && (await this.configurer(ctx))),
+      ...configuredBy,
       ...(input.url !== undefined && { url: input.url }),
       ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
       ...(input.description !== undefined && { description: input.description }),
