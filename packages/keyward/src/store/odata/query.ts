@@ -177,9 +177,11 @@ export class ODataRepository {
     budget: RowBudget,
   ): Promise<Map<number, ODataRow[]>> {
     const groups = new Map<number, ODataRow[]>()
+    const target: Scope = { res: MODEL[nav.target], alias: ctx.alias() }
+    // Authorized whether or not any parent matched: a refusal must not depend on the data.
+    const visible = ctx.visible(target)
     if (sources.length === 0) return groups
     checkOptions(opts, 'in $expand ')
-    const target: Scope = { res: MODEL[nav.target], alias: ctx.alias() }
     const joinRef = sql.ref(`${target.alias}.${nav.targetColumn}`)
     const filter = opts.$filter === undefined ? null : translateFilter(opts.$filter, target, ctx)
     // Paging applies per parent: done in SQL, within each value of the join column.
@@ -190,7 +192,7 @@ export class ODataRepository {
     // Each parent falls in one chunk, so per-parent order and paging are unaffected.
     for (let i = 0; i < sources.length; i += EXPAND_CHUNK) {
       const chunk = sources.slice(i, i + EXPAND_CHUNK)
-      const conds = [ctx.visible(target), sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
+      const conds = [visible, sql<SqlBool>`${joinRef} in (${sql.join(chunk.map((s) => sql.val(s)))})`]
       if (filter) conds.push(filter)
       // Fetched rows count against the budget too: at most one more than an answer may hold.
       const top = budget.remaining() + 1 - rows.length
