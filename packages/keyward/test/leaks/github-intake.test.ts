@@ -122,6 +122,7 @@ for (const store of STORES) {
       const broken = [
         '{"public_keys": [',
         JSON.stringify({ public_keys: [{ key_identifier: 'junk', key: 'not a PEM' }, current.entry] }),
+        JSON.stringify({ public_keys: [] }), // written whole, yet no key: mid-rewrite, not a rotation to none
       ]
       for (const text of [...broken, null]) {
         if (text === null) rmSync(keysFile)
@@ -143,6 +144,7 @@ for (const store of STORES) {
         assert.equal(r.status, 503, r.text)
         assert.equal(r.body.error.code, 'unavailable')
         assert.match(r.body.error.message, /signing keys/)
+        assert.doesNotMatch(r.body.error.message, /absent\.json/, 'the server path is not the caller’s')
       } finally {
         await fresh.close()
       }

@@ -43,7 +43,8 @@ export class GithubScanningKeys {
       return this.loaded.keys
     } catch (e) {
       if (this.loaded) return this.loaded.keys
-      throw new KeywardError('unavailable', `GitHub's signing keys could not be read from ${this.path}; try again`, {
+      // The path is the operator's business, not the caller's: it goes to the log with the cause.
+      throw new KeywardError('unavailable', "GitHub's signing keys could not be read; try again", {
         cause: e,
         retryAfterS: 60,
       })
@@ -61,6 +62,8 @@ function parseKeys(text: string): Map<string, KeyObject> {
     if (key?.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
       out.set(k.key_identifier, key)
   }
+  // A file with no key in it is one being written, not a rotation to no keys: every report would be 401.
+  if (out.size === 0) throw new Error('the keys file holds no P-256 key')
   return out
 }
 
