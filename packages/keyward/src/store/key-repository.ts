@@ -182,7 +182,8 @@ export class KeyRepository {
         // The person whose deactivation disables the key: the key's own user, or the person of the
         // personal organization the key, its application or its device's application belongs to.
         // A shared organization's keys (its own, its applications', its devices') have none: they
-        // outlive any member, whoever created them. `pausedAmong` is the same rule, for filters.
+        // outlive any member, whoever created them. `pausedAmong` is the same rule, for filters, and
+        // `personsKeys` (user-lifecycle-repository.ts) from the person's side: change them together.
         .leftJoin('user as ruser', (j) =>
           j.on(
             sql`ruser.id`,
