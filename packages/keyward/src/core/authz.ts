@@ -1,5 +1,6 @@
 import { KeywardError, notFound } from './errors.js'
 import { excessLimits } from './limits.js'
+import { keyStatusAt, missingScopes } from './policy.js'
 import { type Restrictions, excessRestrictions } from './restrictions.js'
 import type { ApiKey, NamedLimit, OrgRole, Owner, Principal, Refill, Role } from './types.js'
 
@@ -290,12 +291,53 @@ export const WEBHOOK_CONFIGURING_SCOPES: readonly string[] = ['webhooks:write', 
  * of its owner, an admin's every key (found by an attacker) — from a producer with no bounds to
  * outlive (expiry, limits, restrictions, identity, grace). It then delivers only while the key
  * that configured it lives with those scopes and no bounds, and its user may still manage the
- * owner's webhooks (`configurerGone`, store/webhook-configurer.ts). Enforced
- * by WebhookService.
+ * owner's webhooks (`webhookConfigurerLapse` below). Enforced by WebhookService.
  */
 export function requireMayConfigureWebhook(a: Producer): void {
   for (const scope of WEBHOOK_CONFIGURING_SCOPES) requireScope(a.principal, scope)
   requireUnbounded(a, 'configure a webhook, which would outlive them')
+}
+
+/** A webhook's configurer as the send-time check reads it: their user, and the key used if one was. */
+export interface WebhookConfigurer {
+  ownerUserId: number
+  /** Null: the owner configured it (checked as the owner), or it predates migration 0020. */
+  userId: number | null
+  user: { role: string; deactivated_at: string | null; deleted_at: string | null } | undefined
+  keyId: number | null
+  key: ApiKey | undefined
+}
+
+/**
+ * The send-time half of `requireMayConfigureWebhook`: why a webhook may not deliver now, or null.
+ * Its configurer must still manage the owner's webhooks — themselves, or an active admin
+ * (`canManageWebhook`, read from the store) — or an admin demoted or deactivated kept a webhook
+ * they made for someone else sending that person's key events where they chose (an attacker's
+ * find). The key, if a key did it, must be `active` by the status verify answers with, hold the
+ * scopes and have no bounds: given a limit since (an admin's PATCH), it could configure none now.
+ * Read for each claimed delivery by `configurerGone` (store/webhook-configurer.ts).
+ */
+export function webhookConfigurerLapse(c: WebhookConfigurer, nowMs: number): string | null {
+  return configuringUserLapse(c) ?? configuringKeyLapse(c, nowMs)
+}
+
+function configuringUserLapse(c: WebhookConfigurer): string | null {
+  if (c.userId === null || c.userId === c.ownerUserId) return null
+  const who = 'not sent: whoever configured this webhook for its owner'
+  if (!c.user || c.user.deleted_at !== null) return `${who} was deleted`
+  if (c.user.deactivated_at !== null) return `${who} is deactivated`
+  return c.user.role === 'admin' ? null : `${who} is no longer an administrator`
+}
+
+function configuringKeyLapse(c: WebhookConfigurer, nowMs: number): string | null {
+  if (c.keyId === null) return null
+  const was = 'not sent: the key that configured this webhook'
+  if (!c.key) return `${was} was deleted`
+  const status = keyStatusAt(c.key, nowMs)
+  if (status !== 'active') return `${was} is ${status}`
+  const lacks = c.key.scopes.length > 0 ? missingScopes(c.key.scopes, WEBHOOK_CONFIGURING_SCOPES) : []
+  if (lacks.length) return `${was} no longer holds ${lacks.join(' and ')}`
+  return excessBounds(boundsOfKey(c.key), UNBOUNDED) === null ? null : `${was} has limits of its own now`
 }
 
 /**
