@@ -161,6 +161,11 @@ export class TestServer {
     await this.kw.close()
     await this.dropDb()
   }
+
+  /** Drops the database only: for a test that closed `kw` itself. */
+  async drop(): Promise<void> {
+    await this.dropDb()
+  }
 }
 
 /** A suite's server and its admin session, filled in by `serverForSuite`'s `before` hook. */

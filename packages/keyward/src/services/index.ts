@@ -229,6 +229,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       await hooks.sweeper.stop()
       await hooks.dispatcher.stop()
       await sweeper.stop()
+      await userLifecycle.close()
       orgs.close()
       await stack.close()
       await tracing?.shutdown() // last: exports the spans of the shutdown too

@@ -43,6 +43,10 @@ export class UserLifecycle {
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
+  /** Announcements running after their response (`announceLater`), for `close` to await. */
+  private readonly announcing = new Set<Promise<void>>()
+  private closing = false
+
   /** Your own password: the current one is required; every other session and refresh token ends. */
   async changeOwnPassword(ctx: RequestContext, current: string, next: string): Promise<void> {
     const p = ctx.principal
@@ -112,7 +116,17 @@ export class UserLifecycle {
    * transaction on (`announceKeysOf`), so what a dead node leaves, the sweeper finishes.
    */
   private async announceKeys(userId: number): Promise<void> {
-    while ((await this.users.announceKeysOf(userId, this.clock.now())) > 0) await yieldToLoop()
+    while (!this.closing && (await this.users.announceKeysOf(userId, this.clock.now())) > 0) await yieldToLoop()
+  }
+
+  /**
+   * Before the store closes: no new chunk starts, and the one in flight ends — or it would run on
+   * a closed store, an error at every deploy. What is left stays owed (the cursor moves with
+   * each chunk's events), so the next node's sweeper sends it, each key once.
+   */
+  async close(): Promise<void> {
+    this.closing = true
+    await Promise.all(this.announcing)
   }
 
   /**
@@ -122,7 +136,10 @@ export class UserLifecycle {
    * sweeper finishes it.
    */
   private announceLater(userId: number): void {
-    void this.announceKeys(userId).catch((e: unknown) => this.onError(e))
+    const running = this.announceKeys(userId)
+      .catch((e: unknown) => this.onError(e))
+      .finally(() => this.announcing.delete(running))
+    this.announcing.add(running)
   }
 
   /**
