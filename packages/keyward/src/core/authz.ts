@@ -108,10 +108,39 @@ export function requireScope(p: Principal, scope: string): void {
   }
 }
 
+/**
+ * Whether the principal is an instance admin acting as a user (a session, or a user's key): it
+ * sees and manages every user and organization. An organization's key never is, whatever role its
+ * maker holds. The store's twin is `visibleActors`' first line (store/visibility.ts).
+ */
+export function isInstanceAdmin(p: Principal): boolean {
+  return p.owner.kind === 'user' && p.role === 'admin'
+}
+
 /** Throws 403 unless the principal is an admin user (directly or through a user key). */
 export function requireAdmin(p: Principal): void {
-  if (!(p.owner.kind === 'user' && p.role === 'admin'))
-    throw new KeywardError('forbidden', 'administrator rights required')
+  if (!isInstanceAdmin(p)) throw new KeywardError('forbidden', 'administrator rights required')
+}
+
+/** Whether the principal may see user `id`: itself, or any as an instance admin. Others: 404. */
+export function canSeeUser(p: Principal, id: number): boolean {
+  return isInstanceAdmin(p) || (p.owner.kind === 'user' && p.owner.id === id)
+}
+
+/** Whether the principal sees organization `orgId`: a member of it, or an instance admin. Others: 404. */
+export function canSeeOrganization(p: Principal, orgId: number): boolean {
+  return isInstanceAdmin(p) || orgRoleOf(p, orgId) !== undefined
+}
+
+/**
+ * Whether `p` may grant `role` in `orgId` (a role change or an invitation): organization admins
+ * grant up to admin, owners every role, instance admins any — so rights never grow. What the
+ * credential doing it must hold besides is `requireMayGrantOrgRole`.
+ */
+export function mayGrantOrgRole(p: Principal, orgId: number, role: OrgRole): boolean {
+  if (isInstanceAdmin(p)) return true
+  const held = orgRoleOf(p, orgId)
+  return role === 'owner' ? held === 'owner' : orgRoleAtLeast(held, 'admin')
 }
 
 /** Scopes Keyward's own API understands. Keys may carry any other scope for the caller's own API. */

@@ -1,4 +1,4 @@
-import { requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
+import { canSeeUser, requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
@@ -185,11 +185,9 @@ export class UserLifecycle {
     role: Role | null,
     find = (userId: number) => this.actors.findUserById(userId),
   ): Promise<User> {
-    const p = ctx.principal
-    const visible = p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === id)
-    const user = visible ? await find(id) : undefined
+    const user = canSeeUser(ctx.principal, id) ? await find(id) : undefined
     if (!user) throw notFound('user')
-    requireScope(p, 'users:write')
+    requireScope(ctx.principal, 'users:write')
     const touchesAdmin = user.role === 'admin' || role === 'admin'
     requireMayGrantRole(await producerOf(ctx, this.keys), touchesAdmin ? 'admin' : 'member')
     return user

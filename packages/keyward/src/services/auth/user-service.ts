@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
+import {
+  canSeeUser,
+  isInstanceAdmin,
+  requireMayGrantRole,
+  requireMayIssueLogin,
+  requireScope,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
@@ -91,7 +97,7 @@ export class UserService {
   async list(ctx: RequestContext, limit = 100, beforeId?: number): Promise<User[]> {
     requireScope(ctx.principal, 'users:read')
     const p = ctx.principal
-    if (p.owner.kind === 'user' && p.role === 'admin') return this.actors.listUsers(Math.min(limit, 500), beforeId)
+    if (isInstanceAdmin(p)) return this.actors.listUsers(Math.min(limit, 500), beforeId)
     const self = await this.actors.findUserById(p.owner.userId)
     return p.owner.kind === 'user' && self && (beforeId === undefined || self.id < beforeId) ? [self] : []
   }
@@ -103,9 +109,7 @@ export class UserService {
 
   async get(ctx: RequestContext, id: number): Promise<User> {
     requireScope(ctx.principal, 'users:read')
-    const p = ctx.principal
-    const visible = p.owner.kind === 'user' && (p.role === 'admin' || p.owner.id === id)
-    const user = visible ? await this.actors.findUserById(id) : undefined
+    const user = canSeeUser(ctx.principal, id) ? await this.actors.findUserById(id) : undefined
     if (!user) throw notFound('user')
     return user
   }

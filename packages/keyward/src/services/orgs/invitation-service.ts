@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { requireMayGrantOrgRole, requireMayIssueLogin, requireOrgRole, requireScope } from '../../core/authz.js'
+import {
+  mayGrantOrgRole,
+  requireMayGrantOrgRole,
+  requireMayIssueLogin,
+  requireOrgRole,
+  requireScope,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
@@ -12,7 +18,6 @@ import { type CreateUserInput, duplicateUser } from '../auth/user-service.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import { type RequestContext, producerOf } from '../context.js'
 import type { InvitationMailer } from './invitation-mailer.js'
-import { mayGrantOrgRole } from './membership-service.js'
 import type { OrgService } from './org-service.js'
 
 /** Invitation tokens are opaque and recognisable, like session tokens; only their SHA-256 is stored. */

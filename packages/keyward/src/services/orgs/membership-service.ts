@@ -1,6 +1,6 @@
-import { orgRoleAtLeast, orgRoleOf, requireMayGrantOrgRole, requireOrgRole, requireScope } from '../../core/authz.js'
+import { requireMayGrantOrgRole, requireOrgRole, requireScope } from '../../core/authz.js'
 import { KeywardError, notFound } from '../../core/errors.js'
-import type { OrgRole, Principal } from '../../core/types.js'
+import type { OrgRole } from '../../core/types.js'
 import type { Membership, Organization, OrgRepository } from '../../store/org-repository.js'
 import type { SessionCache } from '../auth/session-cache.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -74,11 +74,4 @@ export class MembershipService {
     if ((await this.orgs.countOwners(org.id)) <= 1)
       throw new KeywardError('conflict', 'the last owner cannot leave or step down; make another member owner first')
   }
-}
-
-/** Whether `p` may grant `role` in `orgId`: admins grant up to admin, owners every role (rights never grow). */
-export function mayGrantOrgRole(p: Principal, orgId: number, role: OrgRole): boolean {
-  if (p.owner.kind === 'user' && p.role === 'admin') return true
-  const held = orgRoleOf(p, orgId)
-  return role === 'owner' ? held === 'owner' : orgRoleAtLeast(held, 'admin')
 }

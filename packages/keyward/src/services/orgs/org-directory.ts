@@ -1,4 +1,4 @@
-import { orgRoleOf } from '../../core/authz.js'
+import { canSeeOrganization } from '../../core/authz.js'
 import { notFound } from '../../core/errors.js'
 import type { Principal } from '../../core/types.js'
 import type { Organization, OrgRepository } from '../../store/org-repository.js'
@@ -14,7 +14,7 @@ export class OrgDirectory {
   /** The organization `ref` (an id, or a handle) if the principal belongs to it, else 404. */
   async visible(p: Principal, ref: number | string): Promise<Organization> {
     const org = typeof ref === 'number' ? await this.orgs.find(ref) : await this.orgs.findByHandle(ref.toLowerCase())
-    if (!org || !isVisible(p, org.id)) throw notFound('organization')
+    if (!org || !canSeeOrganization(p, org.id)) throw notFound('organization')
     return org
   }
 
@@ -25,9 +25,4 @@ export class OrgDirectory {
     if (!personal) throw notFound('organization')
     return personal
   }
-}
-
-/** Whether the principal belongs to the organization (instance admins see every one). */
-export function isVisible(p: Principal, orgId: number): boolean {
-  return (p.owner.kind === 'user' && p.role === 'admin') || orgRoleOf(p, orgId) !== undefined
 }
