@@ -12,7 +12,10 @@ export async function serve(config: Config): Promise<void> {
   const kw = await createKeyward(config)
   const { app, services } = kw
   // Before listening, so the first request can already sign in as the admin.
-  const boot = await services.users.bootstrapAdmin(config.adminEmail, config.adminPassword)
+  const boot = await services.users.bootstrapAdmin(config.adminEmail, config.adminPassword).catch(async (e) => {
+    await kw.close() // or its pools and timers keep a process that will never listen alive
+    throw e
+  })
   if (boot) app.log.info({ email: boot.user.email }, 'created the first admin user')
   await app.listen({ host: config.host, port: config.port }).catch(async (e: unknown) => {
     await kw.close()

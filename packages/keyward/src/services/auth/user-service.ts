@@ -61,7 +61,13 @@ export class UserService {
       password: password ?? generated!,
       role: 'admin',
       username: 'admin',
+    }).catch(async (e: unknown) => {
+      // Nodes started together on a fresh database all found no user: the one whose insert
+      // lost to the unique username made no admin, and another node did — not a failed start.
+      if (e instanceof KeywardError && e.code === 'conflict' && (await this.actors.countUsers()) > 0) return null
+      throw e
     })
+    if (!user) return null
     await this.audit.record({ principal: null, ip: null }, 'user.bootstrap', {
       type: 'user',
       id: user.id,
