@@ -31,7 +31,7 @@ describe('nodes started together on a fresh PostgreSQL', () => {
       assert.equal(made.length, 1, 'one node made the admin')
     } finally {
       for (const n of nodes) if (n.status === 'fulfilled') n.value.proc.kill('SIGTERM')
-      await Promise.all(nodes.map((n) => (n.status === 'fulfilled' ? n.value.exited : null)))
+      await Promise.all(nodes.flatMap((n) => (n.status === 'fulfilled' ? [n.value.exited] : [])))
       await db.drop()
     }
   })
