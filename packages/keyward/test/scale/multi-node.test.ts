@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import type { HeardBus } from '../../src/services/cluster/heard-bus.js'
 import type { InvalidationBus } from '../../src/services/cluster/invalidation-bus.js'
 import type { PostgresInvalidationBus } from '../../src/services/cluster/invalidation-bus-postgres.js'
 import type { RedisInvalidationBus } from '../../src/services/cluster/invalidation-bus-redis.js'
@@ -75,7 +76,7 @@ for (const backend of BACKENDS) {
 /** Cuts a node's bus connection from the server side, the way a network failure or a restart would. */
 const cutters: Record<'postgres' | 'redis', (c: Cluster, bus: InvalidationBus) => Promise<void>> = {
   async postgres(c, bus) {
-    const pid = (bus as PostgresInvalidationBus).backendPid
+    const pid = ((bus as HeardBus).inner as PostgresInvalidationBus).backendPid
     assert.ok(pid, 'the node listens on a connection of its own')
     const admin = new pg.Client({ connectionString: c.url })
     await admin.connect()
@@ -89,7 +90,9 @@ const cutters: Record<'postgres' | 'redis', (c: Cluster, bus: InvalidationBus) =
     const r = new Redis(process.env.KEYWARD_TEST_REDIS_URL!)
     try {
       const list = (await r.client('LIST')) as string
-      const line = list.split('\n').find((l) => l.includes(` name=${(bus as RedisInvalidationBus).subscriberName} `))
+      const line = list
+        .split('\n')
+        .find((l) => l.includes(` name=${((bus as HeardBus).inner as RedisInvalidationBus).subscriberName} `))
       const id = line && /\bid=(\d+)/.exec(line)?.[1]
       assert.ok(id, 'the node subscribes on a connection of its own')
       await r.client('KILL', 'ID', id)

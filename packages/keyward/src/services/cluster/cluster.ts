@@ -5,6 +5,7 @@ import type { Database } from '../../store/schema.js'
 import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
+import { HeardBus } from './heard-bus.js'
 import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
 import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
 import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
@@ -43,8 +44,8 @@ export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateL
 /** Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured. */
 export function createInvalidationBus(s: ClusterSettings, db: Kysely<Database>): InvalidationBus {
   const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
-  if (kind === 'redis') return new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL)
-  if (kind === 'postgres') return new PostgresInvalidationBus(s.databaseUrl, db)
+  if (kind === 'redis') return new HeardBus(new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL))
+  if (kind === 'postgres') return new HeardBus(new PostgresInvalidationBus(s.databaseUrl, db))
   if (!s.databaseUrl.startsWith('sqlite:')) return new LocalInvalidationBus()
   return new LocalInvalidationBus(() => db.transaction().execute(bumpKeyChanges))
 }
@@ -82,6 +83,7 @@ export async function joinCluster(
       cache.clear()
       if (!ttlAlways) cache.setPositiveTtl(null)
     },
+    onLost: () => cache.clear(),
   })
   cache.setPublisher(async (hashes) => {
     for (let attempt = 1; ; attempt++) {

@@ -9,6 +9,8 @@ export interface BusListener {
   onDown(): void
   /** The bus is back (after `onDown`): invalidations are heard again. */
   onUp(): void
+  /** A node could not send some invalidations (`LOST_INVALIDATIONS`): any entry may be stale. */
+  onLost?(): void
 }
 
 /**
@@ -25,6 +27,12 @@ export interface InvalidationBus {
   readonly connected: boolean
   close(): Promise<void>
 }
+
+/**
+ * The message of a node whose publish failed (`HeardBus`): every cache must be cleared. No key
+ * hash or credential tag is `*`; a node of the previous version evicts it as one, harmlessly.
+ */
+export const LOST_INVALIDATIONS = '*'
 
 /** The channel name, shared by the PostgreSQL and Redis buses. */
 export const INVALIDATION_CHANNEL = 'keyward_key_invalidation'
@@ -49,8 +57,12 @@ export interface Invalidation {
  */
 const SENT_AT = 't:'
 
-/** The JSON messages for a list of hashes, split to fit every transport, stamped with `sentAtMs`. */
+/**
+ * The JSON messages for a list of hashes, split to fit every transport, stamped with `sentAtMs`;
+ * no hash: one message with the stamp alone (a heartbeat, `HeardBus`).
+ */
 export function encodeInvalidation(hashes: readonly string[], sentAtMs = Date.now()): string[] {
+  if (hashes.length === 0) return [JSON.stringify([SENT_AT + sentAtMs])]
   const out: string[] = []
   for (let i = 0; i < hashes.length; i += HASHES_PER_MESSAGE)
     out.push(JSON.stringify([SENT_AT + sentAtMs, ...hashes.slice(i, i + HASHES_PER_MESSAGE)]))
