@@ -7,7 +7,13 @@ import { KeyRepository } from '../store/key-repository.js'
 import { migrateToLatest } from '../store/migrations.js'
 import { UsageRepository } from '../store/usage-repository.js'
 import { type UsageWrites, UsageWriterThread } from '../store/usage-writer.js'
-import { createInvalidationBus, createKeyRateLimiter, joinCluster } from './cluster/cluster.js'
+import {
+  agreeOnClusterShape,
+  createInvalidationBus,
+  createKeyRateLimiter,
+  joinCluster,
+  rateLimitStoreOf,
+} from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import { type KeyChangeWatch, watchKeyChanges } from './cluster/key-change-watch.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
@@ -108,6 +114,10 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
     const metrics = new KeywardMetrics()
     bus = createInvalidationBus(s, store.db)
+    if (store.dialect === 'postgres') {
+      const shape = { invalidation_bus: bus.kind, rate_limit_store: rateLimitStoreOf(s) }
+      await agreeOnClusterShape(store.db, opts.role, shape, opts.clock.now())
+    }
     const deaf = opts.role === 'embedded' && bus.kind === 'local'
     await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, deaf && store.dialect !== 'sqlite')
     if (deaf && store.dialect === 'sqlite') watch = await watchKeyChanges(store.db, () => cache.clear(), report)

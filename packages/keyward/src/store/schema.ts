@@ -231,6 +231,13 @@ export interface ServerSecretTable {
 }
 
 /** The outbox: one row per key change, written in the change's transaction (migration 0008). */
+/** What the servers of this database share state through (migration 0021, `cluster-settings.ts`). */
+export interface ClusterSettingTable {
+  name: string
+  value: string
+  updated_at: string
+}
+
 export interface KeyEventTable {
   id: Generated<number>
   /** `key.created`, `key.revoked`, … or `webhook.test`. */
@@ -303,6 +310,7 @@ export interface Database {
   key_usage: KeyUsageTable
   usage_claim: UsageClaimTable
   key_event: KeyEventTable
+  cluster_setting: ClusterSettingTable
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable
   key_event_marker: KeyEventMarkerTable

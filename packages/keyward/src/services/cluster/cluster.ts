@@ -1,3 +1,4 @@
+import { type ClusterShape, readClusterShape, recordClusterShape } from '../../store/cluster-settings.js'
 import { bumpKeyChanges } from '../../store/key-changes.js'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
@@ -33,9 +34,12 @@ function resolve<K extends string>(
   return kind
 }
 
+/** Where this process will count rate limits (`createKeyRateLimiter`'s choice, nothing opened). */
+export const rateLimitStoreOf = (s: ClusterSettings) => resolve(s.rateLimitStore, s.redisUrl, s.databaseUrl, 'memory')
+
 /** Memory on one node; Redis or PostgreSQL when several nodes must share limits. */
 export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateLimiter> {
-  const kind = resolve(s.rateLimitStore, s.redisUrl, s.databaseUrl, 'memory')
+  const kind = rateLimitStoreOf(s)
   if (kind === 'redis') return createRedisKeyRateLimiter(s.redisUrl!, s.redisPrefix)
   if (kind === 'postgres') return createPostgresKeyRateLimiter(s.databaseUrl)
   return new MemoryKeyRateLimiter()
@@ -97,4 +101,28 @@ export async function joinCluster(
       }
     }
   })
+}
+
+/**
+ * The servers of a PostgreSQL database record what they share state through; an embedded
+ * verifier that would use something else refuses to start: one given the database URL alone,
+ * while the servers published on Redis, answered VALID for revoked keys with no end and counted
+ * limits apart (an attacker's find). A server's own `memory` limiter shares nothing to agree on.
+ */
+export async function agreeOnClusterShape(
+  db: Kysely<Database>,
+  role: 'server' | 'embedded',
+  mine: ClusterShape,
+  now: Date,
+): Promise<void> {
+  if (role === 'server') return recordClusterShape(db, mine, now)
+  const servers = await readClusterShape(db)
+  for (const name of ['invalidation_bus', 'rate_limit_store'] as const) {
+    const theirs = servers[name]
+    if (theirs === undefined || theirs === 'memory' || theirs === mine[name]) continue
+    throw new Error(
+      `the servers of this database use ${theirs} for ${name.replaceAll('_', ' ')}, this verifier ${mine[name]}: ` +
+        `give it the servers' settings (redisUrl, invalidationBus, rateLimitStore), or it would miss their revocations`,
+    )
+  }
 }

@@ -19,6 +19,7 @@ import { organizationDeleting } from './0017_organization_deleting.js'
 import { usageClaims } from './0018_usage_claims.js'
 import { keyStatusAnnouncement } from './0019_key_status_announcement.js'
 import { webhookConfiguredBy } from './0020_webhook_configured_by.js'
+import { clusterSetting } from './0021_cluster_setting.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -45,5 +46,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0018_usage_claims': usageClaims(dialect),
     '0019_key_status_announcement': keyStatusAnnouncement(dialect),
     '0020_webhook_configured_by': webhookConfiguredBy(dialect),
+    '0021_cluster_setting': clusterSetting(dialect),
   }
 }
