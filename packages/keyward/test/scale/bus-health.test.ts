@@ -61,6 +61,18 @@ describe('the bus heard, not just connected', { skip: SKIP_NO_POSTGRES || !REDIS
     await within(10_000, () => proxied.kw.services.bus.connected)
   })
 
+  it('a writer whose publishing connection goes silent (the others pass) stops being stale elsewhere', async () => {
+    await bothHear()
+    const { key, id } = await proxied.createKey(admin)
+    assert.equal((await direct.verify(admin, key)).code, 'VALID')
+    proxy.silenceNext((chunk) => /PUBLISH/i.test(chunk))
+    const t0 = performance.now()
+    expectStatus(await proxied.request('POST', `/v1/keys/${id}/revoke`, { token: admin }), 200)
+    await within(BOUND_MS + 2_000, async () => (await direct.verify(admin, key)).code === 'REVOKED', 100)
+    assert.ok(performance.now() - t0 < BOUND_MS + 2_000)
+    await bothHear() // the writer renewed its publishing connection
+  })
+
   it('a writer whose publish is lost in a blip makes every other node clear its cache', async () => {
     await bothHear()
     const { key, id } = await proxied.createKey(admin)

@@ -3,11 +3,13 @@ import net from 'node:net'
 /**
  * A TCP proxy between one node and Redis or PostgreSQL: `blip` drops every connection and
  * refuses new ones for a while (a network blip); `freeze` stops passing bytes both ways while
- * every socket stays open (a half-open link, a NAT or load balancer that dropped it silently).
+ * every socket stays open (a half-open link, a NAT or load balancer that dropped it silently);
+ * `silenceNext` does that to one connection only.
  */
 export class TcpProxy {
   private down = false
   private frozen = false
+  private silencer: ((chunk: string) => boolean) | null = null
   private readonly socks = new Set<net.Socket>()
   private server!: net.Server
   port = 0
@@ -23,6 +25,11 @@ export class TcpProxy {
     const u = new URL(url)
     u.host = `127.0.0.1:${this.port}`
     return u.toString()
+  }
+
+  /** The next connection whose client sends a chunk `match` accepts goes silent; the others pass. */
+  silenceNext(match: (chunk: string) => boolean): void {
+    this.silencer = match
   }
 
   freeze(on: boolean): void {
@@ -53,7 +60,11 @@ export class TcpProxy {
     }
     c.on('error', drop).on('close', drop)
     u.on('error', drop).on('close', drop)
-    c.on('data', (d: Buffer) => void (this.frozen || u.write(d)))
-    u.on('data', (d: Buffer) => void (this.frozen || c.write(d)))
+    let silent = false
+    c.on('data', (d: Buffer) => {
+      if (this.silencer?.(d.toString('latin1'))) [silent, this.silencer] = [true, null]
+      if (!this.frozen && !silent) u.write(d)
+    })
+    u.on('data', (d: Buffer) => void (this.frozen || silent || c.write(d)))
   }
 }

@@ -6,7 +6,7 @@ import type { Database } from '../../store/schema.js'
 import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
-import { HeardBus } from './heard-bus.js'
+import { HeardBus, PublishTimeout } from './heard-bus.js'
 import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
 import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
 import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
@@ -96,7 +96,8 @@ export async function joinCluster(
       } catch (e) {
         // The write is committed and evicted here; failing the request now would not undo
         // it, so a message that cannot be sent after retries is reported (logged), not thrown.
-        if (attempt >= PUBLISH_ATTEMPTS) return onError(e)
+        // A silent connection would keep the request waiting as long again: owed (`HeardBus`).
+        if (attempt >= PUBLISH_ATTEMPTS || e instanceof PublishTimeout) return onError(e)
         await new Promise((r) => setTimeout(r, 25 * attempt))
       }
     }

@@ -1,34 +1,55 @@
+import { randomBytes } from 'node:crypto'
 import { type BusListener, type InvalidationBus, LOST_INVALIDATIONS } from './invalidation-bus.js'
 
-/** How often each node publishes a heartbeat (an empty message) on the bus. */
+/** How often each node publishes a heartbeat on the bus. */
 export const HEARTBEAT_MS = 500
 
-/** A node that has heard nothing on the bus for this long, its own heartbeats included, is deaf. */
+/** A node that has not heard its own heartbeat for this long is deaf. */
 export const DEAF_AFTER_MS = 2_000
 
 /**
- * A bus that counts as connected only while this node hears it: the transports report a closed
- * connection, not a silent one, nor a message another node failed to send. Both left a node
- * serving revoked keys and ended sessions from its cache with no end (an attacker's finds: a
- * half-open link to Redis or PostgreSQL kept `connected` true; a 500 ms blip of the writer's
- * link lost its invalidation for good). Invariants, enforced here:
+ * How long a publish may take before it counts as lost. Longer than a held event loop usually
+ * lasts: a reply read late is not a lost message, and each loss clears every node's cache.
+ */
+export const PUBLISH_TIMEOUT_MS = 2_000
+
+/** A publish unanswered for `PUBLISH_TIMEOUT_MS`: sending again on that connection would wait as long. */
+export class PublishTimeout extends Error {
+  constructor() {
+    super(`bus publish unanswered after ${PUBLISH_TIMEOUT_MS} ms`)
+  }
+}
+
+/** A heartbeat's one "hash": `h:` and the node's id. No key hash or credential tag starts so. */
+const BEAT = 'h:'
+
+/**
+ * A bus that counts as connected only while this node hears itself on it: the transports report
+ * a closed connection, not a silent one, nor a message that never left. Each left nodes serving
+ * revoked keys and ended sessions from cache with no end (attackers' finds: a half-open link to
+ * Redis or PostgreSQL, on the listening or on the publishing connection, kept `connected` true; a
+ * 500 ms blip of the writer's link lost its invalidation for good). Invariants, enforced here:
  *
- * 1. A node that hears no message for `DEAF_AFTER_MS` — every node, this one included, publishes
- *    one each `HEARTBEAT_MS` — is down (`onDown`: its cache cleared, short TTLs) until it hears
- *    one again (`onUp`: cleared again). So a silent link costs at most that long of staleness.
- * 2. A node whose publish failed owes the others `LOST_INVALIDATIONS`, sent with its next
- *    heartbeat that goes through (`onLost` there: every cache cleared): what it failed to
- *    say is unknown. So a blip of the writer's link costs the others at most the blip and a
- *    heartbeat of staleness.
- * A timer late by more than a heartbeat (this process's loop was held) skips the deafness check
- * once: messages that queued meanwhile are read after the timer, and would be taken for silence.
+ * 1. Each node publishes a heartbeat naming itself every `HEARTBEAT_MS`, through the path its
+ *    invalidations take, and listens for it through the path theirs arrive by. One that has not
+ *    heard its own for `DEAF_AFTER_MS` is down (`onDown`: its cache cleared, short TTLs) until it
+ *    does again (`onUp`: cleared again), renews its publishing connection (`renew`), and owes
+ *    the others a `LOST_INVALIDATIONS` (what it sent meanwhile may not have arrived).
+ * 2. A publish that fails or takes over `PUBLISH_TIMEOUT_MS` is lost: the node owes the others
+ *    `LOST_INVALIDATIONS`, sent with its next heartbeat that goes through (`onLost` there: every
+ *    cache cleared), since what it failed to say is unknown.
+ * So a silent link, either way, costs its node about `DEAF_AFTER_MS` of staleness and the others
+ * that plus a heartbeat once the node is heard again. A timer late by more than a heartbeat (this
+ * process's loop was held) skips the deafness check once: its own heartbeat may be queued unread.
  */
 export class HeardBus implements InvalidationBus {
+  private readonly beat = BEAT + randomBytes(6).toString('hex')
   private listener: BusListener | null = null
-  private hearing = false
+  private hearing = true
   private lastHeardMs = 0
   private lastTickMs = 0
   private owesLost = false
+  private closed = false
   private timer: NodeJS.Timeout | null = null
 
   constructor(
@@ -47,7 +68,6 @@ export class HeardBus implements InvalidationBus {
 
   async start(listener: BusListener): Promise<void> {
     this.listener = listener
-    this.hearing = true
     await this.inner.start({
       onInvalidate: (hashes, sentAtMs) => this.heard(hashes, sentAtMs),
       onDown: () => this.setHearing(false),
@@ -56,28 +76,35 @@ export class HeardBus implements InvalidationBus {
         this.setHearing(true)
       },
     })
+    if (this.closed) return // closed while connecting: no timer to leak
     this.lastHeardMs = this.lastTickMs = this.now()
     this.timer = setInterval(() => this.tick(), HEARTBEAT_MS)
     this.timer.unref()
   }
 
   async publish(hashes: readonly string[]): Promise<void> {
-    await this.inner.publish(hashes).catch((e: unknown) => {
+    await this.send(hashes).catch((e: unknown) => {
       this.owesLost = true
       throw e
     })
   }
 
   async close(): Promise<void> {
+    this.closed = true
     if (this.timer) clearInterval(this.timer)
     await this.inner.close()
   }
 
   private heard(hashes: readonly string[], sentAtMs: number | null): void {
-    this.lastHeardMs = this.now()
-    if (!this.hearing && this.inner.connected) this.setHearing(true)
+    if (hashes.length === 1 && hashes[0]!.startsWith(BEAT)) return this.heardBeat(hashes[0]!)
     if (hashes.includes(LOST_INVALIDATIONS)) this.listener?.onLost?.()
     else if (hashes.length > 0) this.listener?.onInvalidate(hashes, sentAtMs)
+  }
+
+  private heardBeat(beat: string): void {
+    if (beat !== this.beat) return
+    this.lastHeardMs = this.now()
+    if (!this.hearing && this.inner.connected) this.setHearing(true)
   }
 
   private tick(): void {
@@ -85,11 +112,31 @@ export class HeardBus implements InvalidationBus {
     const late = now - this.lastTickMs > 2 * HEARTBEAT_MS
     this.lastTickMs = now
     if (late) this.lastHeardMs = now
-    else if (this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.setHearing(false)
-    const owed = this.owesLost
+    else if (this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.deaf()
+    // A heartbeat that fails loses no invalidation: the next one tries again.
+    this.send([this.beat]).catch(() => {})
+    if (!this.owesLost) return
     this.owesLost = false
-    // A heartbeat that fails is tried again at the next beat; a lost one, owed again.
-    this.inner.publish(owed ? [LOST_INVALIDATIONS] : []).catch(() => (this.owesLost ||= owed))
+    this.send([LOST_INVALIDATIONS]).catch(() => (this.owesLost = true))
+  }
+
+  /** Publishes through the transport; rejects after `PUBLISH_TIMEOUT_MS` unanswered. */
+  private async send(hashes: readonly string[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PublishTimeout()), PUBLISH_TIMEOUT_MS)
+    })
+    try {
+      await Promise.race([this.inner.publish(hashes), late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private deaf(): void {
+    this.setHearing(false)
+    this.owesLost = true
+    this.inner.renew?.()
   }
 
   private setHearing(hearing: boolean): void {

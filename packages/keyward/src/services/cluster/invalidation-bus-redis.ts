@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { type BusListener, type InvalidationBus, decodeInvalidation, encodeInvalidation } from './invalidation-bus.js'
+import { PUBLISH_TIMEOUT_MS } from './heard-bus.js'
 import { openRedis } from './redis.js'
 
 /**
@@ -22,8 +23,9 @@ export class RedisInvalidationBus implements InvalidationBus {
     url: string,
     private readonly channel: string,
   ) {
-    this.sub = openRedis(url, this.subscriberName)
-    this.pub = openRedis(url, 'keyward-bus-pub')
+    // Past `HeardBus`'s own deadline, so a silent publish ends there, as a `PublishTimeout`.
+    this.sub = openRedis(url, this.subscriberName, PUBLISH_TIMEOUT_MS + 500)
+    this.pub = openRedis(url, 'keyward-bus-pub', PUBLISH_TIMEOUT_MS + 500)
     // Connection errors are retried by ioredis; without a handler they would be thrown.
     this.sub.on('error', () => {})
     this.pub.on('error', () => {})
@@ -59,6 +61,10 @@ export class RedisInvalidationBus implements InvalidationBus {
         () => this.sub.disconnect(true), // try again from a fresh connection
       )
     })
+  }
+
+  renew(): void {
+    this.pub.disconnect(true) // a command timed out does not drop a silent connection
   }
 
   async publish(hashes: readonly string[]): Promise<void> {

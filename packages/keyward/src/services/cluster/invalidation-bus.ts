@@ -25,6 +25,8 @@ export interface InvalidationBus {
   publish(hashes: readonly string[]): Promise<void>
   /** True while invalidations from other nodes are being heard. */
   readonly connected: boolean
+  /** Drops the publishing connection for a new one (`HeardBus`: this node does not hear itself). */
+  renew?(): void
   close(): Promise<void>
 }
 
@@ -57,12 +59,8 @@ export interface Invalidation {
  */
 const SENT_AT = 't:'
 
-/**
- * The JSON messages for a list of hashes, split to fit every transport, stamped with `sentAtMs`;
- * no hash: one message with the stamp alone (a heartbeat, `HeardBus`).
- */
+/** The JSON messages for a list of hashes, split to fit every transport, stamped with `sentAtMs`. */
 export function encodeInvalidation(hashes: readonly string[], sentAtMs = Date.now()): string[] {
-  if (hashes.length === 0) return [JSON.stringify([SENT_AT + sentAtMs])]
   const out: string[] = []
   for (let i = 0; i < hashes.length; i += HASHES_PER_MESSAGE)
     out.push(JSON.stringify([SENT_AT + sentAtMs, ...hashes.slice(i, i + HASHES_PER_MESSAGE)]))
