@@ -59,6 +59,16 @@ describe('keyward CLI client commands', () => {
     assert.match(bad.stderr, /^error: .*\(unauthorized, HTTP 401\)/m)
     const noInput = await runCli(['login', '--email', ADMIN.email], env2, '')
     assert.equal(noInput.code, 2, 'no password anywhere is a usage error')
+    // Two answers piped, one line each: the email, then the password (a reader per prompt took both).
+    const both = await runCli(
+      ['login'],
+      { ...env2, KEYWARD_CONFIG_DIR: tempConfigDir() },
+      `${ADMIN.email}\n${ADMIN.password}\n`,
+    )
+    assert.equal(both.code, 0, both.stderr)
+    const short = await runCli(['login'], { ...env2, KEYWARD_CONFIG_DIR: tempConfigDir() }, `${ADMIN.email}\n`)
+    assert.equal(short.code, 2, short.stderr)
+    assert.match(short.stderr, /no input for "Password/)
   })
 
   test('keys create prints the secret once on stdout and the warning on stderr; the secret verifies', async () => {
