@@ -3,6 +3,7 @@ import type { ApiKey, KeySortField, SortOrder } from '../api'
 import { useDirectory } from '../directory'
 import { displayStatus, revokedForLeak, relative, when } from '../format'
 import { StatusBadge } from './ui'
+import { ScopeList } from './key/ScopeList'
 
 /** The order a table shows, and how to ask for another. */
 export interface TableSort {
@@ -61,15 +62,7 @@ export function KeysTable({ keys, showOwner = true, sort }: { keys: ApiKey[]; sh
               {showOwner && <td data-label="Owner">{ownerName(k.owner)}</td>}
               <td data-label="Kind">{k.kind}</td>
               <td data-label="Scopes">
-                {k.scopes.length ? (
-                  k.scopes.map((s) => (
-                    <code key={s} className="scope">
-                      {s}
-                    </code>
-                  ))
-                ) : (
-                  <span className="muted">no scopes</span>
-                )}
+                <ScopeList scopes={k.scopes} />
               </td>
               <td data-label="Status">
                 <StatusBadge status={displayStatus(k)} />

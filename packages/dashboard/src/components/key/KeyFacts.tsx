@@ -2,6 +2,7 @@ import { Link } from 'react-router'
 import type { ApiKey } from '../../api'
 import { LimitsTable } from '../limits/LimitsTable'
 import { KeyLifecycleFacts } from './KeyLifecycleFacts'
+import { ScopeList } from './ScopeList'
 import { useDirectory } from '../../directory'
 import { duration, keywardAccess, relative, when } from '../../format'
 
@@ -26,15 +27,7 @@ export function KeyFacts({ k }: { k: ApiKey }) {
         Scopes <span className="muted">(checked when your API verifies the key)</span>
       </dt>
       <dd>
-        {k.scopes.length ? (
-          k.scopes.map((s) => (
-            <code key={s} className="scope">
-              {s}
-            </code>
-          ))
-        ) : (
-          <span className="muted">no scopes</span>
-        )}
+        <ScopeList scopes={k.scopes} />
       </dd>
       <dt>Access to Keyward's API</dt>
       <dd>{keywardAccess(k.scopes)}</dd>

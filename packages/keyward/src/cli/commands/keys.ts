@@ -105,6 +105,9 @@ function printSecret(out: Printer, created: CreatedKey, verb: string): void {
     )
     out.line(created.key)
     out.note('Store it now: it is shown only this once and cannot be recovered.')
+    // A "test key" made without thinking holds an admin's rights when its maker is one.
+    if (k.scopes.length === 0)
+      out.note("It has no scopes: on Keyward's API it holds all of its owner's rights (--scopes narrows a key).")
   })
 }
 
