@@ -23,6 +23,14 @@ export const parse = {
       throw new InvalidArgumentError('ids are whole numbers from 1 to 2147483647, e.g. 12.')
     return raw
   },
+  /** Seconds, as a number (`3600`) or with a unit (`1h`, `30m`, `2d`), as the rate-limit windows take them. */
+  seconds(this: void, raw: string): number {
+    const m = /^(\d+)([smhdw])?$/.exec(raw.trim())
+    const n = m ? Number(m[1]) * UNIT_S[m[2] ?? 's']! : NaN
+    if (!Number.isSafeInteger(n))
+      throw new InvalidArgumentError('expected seconds, e.g. 3600, or with a unit: 1h, 30m, 2d.')
+    return n
+  },
   /** A count that must be at least 1 (`--limit`, `--days`). */
   positive(this: void, raw: string): number {
     const n = Number(raw)
@@ -75,12 +83,14 @@ export const parse = {
    */
   expiry(this: void, raw: string): string {
     if (raw === 'never' || raw === 'none') return NEVER
+    const ahead = RELATIVE.exec(raw)
+    if (ahead) return new Date(Date.now() + Number(ahead[1]) * UNIT_S[ahead[2]!]! * 1000).toISOString()
     // Strict: Date.parse takes "1" (the year 2001) and "Dec 5" (this machine's time zone, some year).
     const t = (ISO_INSTANT.test(raw) || ISO_DAY.test(raw)) && realDay(raw) ? Date.parse(raw) : NaN
     if (Number.isNaN(t))
       throw new InvalidArgumentError(
         'expected an ISO-8601 time with its zone (2027-12-31T23:59:59Z, 2027-12-31T23:59:59+02:00), a day ' +
-          '(2027-12-31: its start, 00:00 UTC), or "never".',
+          '(2027-12-31: its start, 00:00 UTC), a time from now (30d, 12h, 2w), or "never".',
       )
     return new Date(t).toISOString()
   },
@@ -100,7 +110,10 @@ function realDay(raw: string): boolean {
 /** `parse.expiry`'s answer for "no expiry" (`expires_at: null`). */
 export const NEVER = 'never'
 
-const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
+
+/** An expiry from now: `30d`, `12h`, `2w`. */
+const RELATIVE = /^([1-9]\d{0,5})([mhdw])$/
 
 function perWindow(raw: string, hint: string): [number, number] {
   const m = /^(\d+)\/(\d+)?([smhd])?$/.exec(raw.trim())

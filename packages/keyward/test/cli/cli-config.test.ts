@@ -49,6 +49,13 @@ describe('CLI configuration', () => {
     assert.equal(parse.expiry('2027-12-31'), '2027-12-31T00:00:00.000Z') // a day: its start, in UTC
     assert.equal(parse.expiry('2028-02-29'), '2028-02-29T00:00:00.000Z') // a leap day
     assert.equal(parse.expiry('2027-12-31t10:30z'), '2027-12-31T10:30:00.000Z')
+    // A time from now, as the dashboard's presets (a new user tried --expires-in 30d first).
+    const inDays = (Date.parse(parse.expiry('30d')) - Date.now()) / 86_400_000
+    assert.ok(inDays > 29.99 && inDays <= 30, `30d is ${inDays} days ahead`)
+    assert.ok(Math.abs(Date.parse(parse.expiry('2w')) - Date.now() - 14 * 86_400_000) < 5_000)
+    assert.equal(parse.seconds('3600'), 3600)
+    assert.equal(parse.seconds('1h'), 3600) // --grace-period took only a number of seconds
+    assert.equal(parse.seconds('30m'), 1800)
     assert.deepEqual(parse.list('a:b, c:d e'), ['a:b', 'c:d', 'e'])
     assert.equal(parse.upTo(500)('500'), 500)
     for (const bad of [
@@ -58,6 +65,11 @@ describe('CLI configuration', () => {
       () => parse.meta('[1]'),
       () => parse.int('-1'),
       () => parse.expiry('soon'),
+      () => parse.expiry('0d'),
+      () => parse.expiry('30'), // a unit is needed: seconds, days?
+      () => parse.expiry('10 days'),
+      () => parse.seconds('1 hour'),
+      () => parse.seconds('-5'),
       () => parse.upTo(500)('501'),
       () => parse.expiry('1'), // Date.parse: the year 2001
       () => parse.expiry('Dec 5'), // Date.parse: this machine's zone, some year

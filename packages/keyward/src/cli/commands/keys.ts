@@ -51,7 +51,7 @@ function limitOptions(cmd: Command): Command {
     .option('--description <text>', 'free text')
     .option(
       '--expires-at <date>',
-      'ISO-8601 time with its zone, e.g. 2027-12-31T23:59:59Z, or a day (2027-12-31: 00:00 UTC); "never" for none',
+      'ISO-8601 time with its zone, e.g. 2027-12-31T23:59:59Z, a day (2027-12-31: 00:00 UTC), a time from now (30d, 12h, 2w); "never" for none',
       parse.expiry,
     )
     .option(
@@ -309,7 +309,11 @@ export function registerKeyCommands(program: Command, env: Env): void {
         .command('roll')
         .description('give a key a new secret; the old one works for the grace period')
         .argument('<id>', 'key id', parse.id),
-    ).option('--grace-period <seconds>', 'how long the old secret keeps working (default 0)', parse.int),
+    ).option(
+      '--grace-period <seconds>',
+      'how long the old secret keeps working: 3600, or 1h, 30m (default 0)',
+      parse.seconds,
+    ),
     env,
     async ({ client, out }, o, id) => {
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
