@@ -3,6 +3,7 @@
  * characters` about `/name`; people read "Name is at most 100 characters". The
  * machine-readable part (`field`, `keyword`, `params`) stays in `details` beside it.
  */
+import { LIMIT_NAME_PATTERN } from '../core/limits.js'
 
 /** One Ajv error, as Fastify hands it over. */
 export interface SchemaProblem {
@@ -20,6 +21,8 @@ const PATTERN_WORDS: Record<string, string> = {
   '\\S': 'text, not only spaces',
   '^[0-9]{1,10}$': 'digits',
   '^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{62}$': '32 or 62 hexadecimal digits',
+  // A named limit's name: the dashboard showed the regex itself for an empty one (a new user's find).
+  [LIMIT_NAME_PATTERN]: 'letters, digits and . _ : - (1 to 64 of them)',
 }
 
 const FORMAT_WORDS: Record<string, string> = {

@@ -84,6 +84,13 @@ for (const store of STORES) {
           'body.username',
         ],
         ['POST', '/v1/users', { password: 'long-enough-1' }, /^Email is required$/, 'body.email'],
+        [
+          'POST',
+          '/v1/keys',
+          { name: 'limited', ratelimits: [{ name: '', limit: 100, window_s: 60 }] },
+          /may only contain letters, digits and \. _ : - \(1 to 64 of them\)$/,
+          'body.ratelimits.0.name',
+        ],
         ['GET', '/v1/keys/abc', undefined, /^Id must be a whole number$/, 'params.id'],
         [
           'GET',
