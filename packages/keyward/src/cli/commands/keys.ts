@@ -115,7 +115,24 @@ function printSecret(out: Printer, created: CreatedKey, verb: string): void {
 export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage API keys')
   registerKeyImport(keys, env)
+  for (const register of [
+    registerKeyCreate,
+    registerKeyList,
+    registerKeyGet,
+    registerKeyUpdate,
+    registerKeySwitches,
+    registerKeyRevoke,
+    registerKeyDelete,
+    registerKeyRoll,
+    registerKeyUsage,
+    registerKeyReportLeak,
+    registerKeyVerify,
+  ])
+    register(keys, env)
+}
 
+/** `keyward keys create`. */
+function registerKeyCreate(keys: Command, env: Env): void {
   remoteAction<LimitFlags & { name: string; prefix?: string; owner?: OwnerRef; org?: string }>(
     limitOptions(remoteOptions(keys.command('create').description('create a key and print its secret (once)')))
       .requiredOption('--name <name>', "key name (unique among the owner's keys)")
@@ -139,7 +156,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       printSecret(out, created, 'Created')
     },
   )
+}
 
+/** `keyward keys list`. */
+function registerKeyList(keys: Command, env: Env): void {
   remoteAction<{
     status?: KeyStatus
     kind?: KeyKind
@@ -214,7 +234,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       })
     },
   )
+}
 
+/** `keyward keys get`. */
+function registerKeyGet(keys: Command, env: Env): void {
   remoteAction<object, [string]>(
     remoteOptions(keys.command('get').description('show one key').argument('<id>', 'key id', parse.id)),
     env,
@@ -223,7 +246,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       out.result(k, () => out.line(keyFields(k)))
     },
   )
+}
 
+/** `keyward keys update`. */
+function registerKeyUpdate(keys: Command, env: Env): void {
   remoteAction<LimitFlags & { name?: string; clear?: string[] }, [string]>(
     limitOptions(
       remoteOptions(
@@ -257,7 +283,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       out.result(k, () => out.line(keyFields(k)))
     },
   )
+}
 
+/** `keyward keys disable|enable`. */
+function registerKeySwitches(keys: Command, env: Env): void {
   for (const [verb, text] of [
     ['disable', 'suspend a key until enabled'],
     ['enable', 'enable a disabled key (one whose user is deactivated stays refused until the user is reactivated)'],
@@ -271,7 +300,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       },
     )
   }
+}
 
+/** `keyward keys revoke`. */
+function registerKeyRevoke(keys: Command, env: Env): void {
   remoteAction<{ reason?: string; minted?: boolean }, [string]>(
     remoteOptions(
       keys
@@ -287,7 +319,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       out.result(k, () => out.line(revokedLine(k)))
     },
   )
+}
 
+/** `keyward keys delete`. */
+function registerKeyDelete(keys: Command, env: Env): void {
   remoteAction<{ yes?: boolean }, [string]>(
     remoteOptions(
       keys
@@ -302,7 +337,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       out.result({ id: Number(id), deleted: true }, () => out.line(`Key ${id} is deleted.`))
     },
   )
+}
 
+/** `keyward keys roll`. */
+function registerKeyRoll(keys: Command, env: Env): void {
   remoteAction<{ gracePeriod?: number }, [string]>(
     remoteOptions(
       keys
@@ -320,7 +358,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       printSecret(out, rolled, 'Rolled')
     },
   )
+}
 
+/** `keyward keys usage`. */
+function registerKeyUsage(keys: Command, env: Env): void {
   remoteAction<{ days?: number }, [string]>(
     remoteOptions(
       keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id),
@@ -331,7 +372,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       out.result(u, () => out.line(usageTable(u.days)))
     },
   )
+}
 
+/** `keyward keys report-leak`. */
+function registerKeyReportLeak(keys: Command, env: Env): void {
   remoteAction<object, [string]>(
     remoteOptions(
       keys
@@ -350,7 +394,10 @@ export function registerKeyCommands(program: Command, env: Env): void {
       )
     },
   )
+}
 
+/** `keyward keys verify`. */
+function registerKeyVerify(keys: Command, env: Env): void {
   remoteAction<
     { scopes?: string[]; ip?: string; origin?: string; ratelimit?: { name: string; cost?: number }[]; cost?: number },
     [string | undefined]
