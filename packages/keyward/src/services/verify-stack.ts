@@ -116,7 +116,9 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     bus = createInvalidationBus(s, store.db)
     if (store.dialect === 'postgres') {
       const shape = { invalidation_bus: bus.kind, rate_limit_store: rateLimitStoreOf(s) }
-      await agreeOnClusterShape(store.db, opts.role, shape, opts.clock.now())
+      const usesRedis = shape.invalidation_bus === 'redis' || shape.rate_limit_store === 'redis'
+      const redis = usesRedis ? { redis_prefix: s.redisPrefix } : {}
+      await agreeOnClusterShape(store.db, opts.role, { ...shape, ...redis }, opts.clock.now())
     }
     const deaf = opts.role === 'embedded' && bus.kind === 'local'
     await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, deaf && store.dialect !== 'sqlite')

@@ -5,17 +5,21 @@ import type { Database } from './schema.js'
 export interface ClusterShape {
   invalidation_bus: string
   rate_limit_store: string
+  /** The Redis key prefix, where either is `redis`: another prefix is another channel. */
+  redis_prefix?: string
 }
 
 /** Records this server's shape (every server at start; the last one's stays). */
 export async function recordClusterShape(db: Kysely<Database>, shape: ClusterShape, now: Date): Promise<void> {
   const at = now.toISOString()
-  for (const [name, value] of Object.entries(shape) as [keyof ClusterShape, string][])
+  for (const [name, value] of Object.entries(shape) as [keyof ClusterShape, string | undefined][]) {
+    if (value === undefined) continue
     await db
       .insertInto('cluster_setting')
       .values({ name, value, updated_at: at })
       .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: at }))
       .execute()
+  }
 }
 
 /** The servers' shape as recorded, as far as any server recorded it. */

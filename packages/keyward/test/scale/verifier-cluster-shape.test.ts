@@ -32,6 +32,17 @@ describe(
       )
     })
 
+    it('refuses the servers’ Redis under another prefix (another channel), starts with a local bus (short TTLs)', async () => {
+      const node = c.nodes[0]!
+      await assert.rejects(
+        createVerifier({ databaseUrl: c.url, redisUrl: node.config.redisUrl!, redisPrefix: 'other:' }),
+        /use kwtest:[0-9a-f]+: for redis prefix, this verifier other:/,
+      )
+      // Sharing nothing by choice (PgBouncer cannot LISTEN): bounded by its TTLs, nothing to disagree on.
+      const local = await createVerifier({ databaseUrl: c.url, invalidationBus: 'local', rateLimitStore: 'memory' })
+      await local.close()
+    })
+
     it('given the servers’ settings, it hears a revocation', async () => {
       const node = c.nodes[0]!
       v = await createVerifier({

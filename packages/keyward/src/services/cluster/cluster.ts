@@ -97,7 +97,10 @@ export async function joinCluster(
         // The write is committed and evicted here; failing the request now would not undo
         // it, so a message that cannot be sent after retries is reported (logged), not thrown.
         // A silent connection would keep the request waiting as long again: owed (`HeardBus`).
-        if (attempt >= PUBLISH_ATTEMPTS || e instanceof PublishTimeout) return onError(e)
+        if (attempt >= PUBLISH_ATTEMPTS || e instanceof PublishTimeout) {
+          bus.publishLost?.()
+          return onError(e)
+        }
         await new Promise((r) => setTimeout(r, 25 * attempt))
       }
     }
@@ -106,9 +109,11 @@ export async function joinCluster(
 
 /**
  * The servers of a PostgreSQL database record what they share state through; an embedded
- * verifier that would use something else refuses to start: one given the database URL alone,
+ * verifier that would share it otherwise refuses to start: one given the database URL alone,
  * while the servers published on Redis, answered VALID for revoked keys with no end and counted
- * limits apart (an attacker's find). A server's own `memory` limiter shares nothing to agree on.
+ * limits apart (an attacker's find). A verifier that shares nothing by choice — a `local` bus
+ * (short TTLs bound it, as for PgBouncer, which cannot LISTEN) or `memory` counters — has
+ * nothing to disagree on, nor does a server's own `memory` limiter.
  */
 export async function agreeOnClusterShape(
   db: Kysely<Database>,
@@ -118,12 +123,15 @@ export async function agreeOnClusterShape(
 ): Promise<void> {
   if (role === 'server') return recordClusterShape(db, mine, now)
   const servers = await readClusterShape(db)
-  for (const name of ['invalidation_bus', 'rate_limit_store'] as const) {
-    const theirs = servers[name]
-    if (theirs === undefined || theirs === 'memory' || theirs === mine[name]) continue
+  const shared = (v: string | undefined) => v === 'redis' || v === 'postgres'
+  const usesRedis = mine.invalidation_bus === 'redis' || mine.rate_limit_store === 'redis'
+  for (const name of ['invalidation_bus', 'rate_limit_store', 'redis_prefix'] as const) {
+    const [theirs, ours] = [servers[name], mine[name]]
+    if (theirs === undefined || theirs === ours) continue
+    if (name === 'redis_prefix' ? !usesRedis : !shared(theirs) || !shared(ours)) continue
     throw new Error(
-      `the servers of this database use ${theirs} for ${name.replaceAll('_', ' ')}, this verifier ${mine[name]}: ` +
-        `give it the servers' settings (redisUrl, invalidationBus, rateLimitStore), or it would miss their revocations`,
+      `the servers of this database use ${theirs} for ${name.replaceAll('_', ' ')}, this verifier ${ours ?? 'none'}: ` +
+        `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
     )
   }
 }

@@ -35,27 +35,32 @@ const BEAT = 'h:'
  *    heard its own for `DEAF_AFTER_MS` is down (`onDown`: its cache cleared, short TTLs) until it
  *    does again (`onUp`: cleared again), renews its publishing connection (`renew`), and owes
  *    the others a `LOST_INVALIDATIONS` (what it sent meanwhile may not have arrived).
- * 2. A publish that fails or takes over `PUBLISH_TIMEOUT_MS` is lost: the node owes the others
- *    `LOST_INVALIDATIONS`, sent with its next heartbeat that goes through (`onLost` there: every
- *    cache cleared), since what it failed to say is unknown.
+ * 2. A publish that fails or takes over `PUBLISH_TIMEOUT_MS` (the transport's `publishTimeoutMs`)
+ *    and whose retries fail too is lost (`publishLost`): the node owes the others `LOST_INVALIDATIONS`,
+ *    sent with its next heartbeat that goes through (`onLost` there: every cache cleared), since
+ *    what it failed to say is unknown.
  * So a silent link, either way, costs its node about `DEAF_AFTER_MS` of staleness and the others
  * that plus a heartbeat once the node is heard again. A timer late by more than a heartbeat (this
- * process's loop was held) skips the deafness check once: its own heartbeat may be queued unread.
+ * process's loop was held) skips the deafness check, never twice in a row: its own heartbeat may
+ * be queued unread. Heartbeats go through `beat` where the transport has one (PostgreSQL: the
+ * listening connection, not the store pool, where a wait for a connection under load is no silence).
  */
 export class HeardBus implements InvalidationBus {
-  private readonly beat = BEAT + randomBytes(6).toString('hex')
+  private readonly ownBeat = BEAT + randomBytes(6).toString('hex')
   private listener: BusListener | null = null
   private hearing = true
   private lastHeardMs = 0
   private lastTickMs = 0
   private owesLost = false
+  private skipped = false
   private closed = false
   private timer: NodeJS.Timeout | null = null
 
   constructor(
     /** The transport (Redis pub/sub, PostgreSQL LISTEN/NOTIFY). */
     readonly inner: InvalidationBus,
-    private readonly now: () => number = Date.now,
+    /** A monotonic clock: a wall clock stepped back would delay deafness by the step. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get kind(): InvalidationBus['kind'] {
@@ -83,10 +88,12 @@ export class HeardBus implements InvalidationBus {
   }
 
   async publish(hashes: readonly string[]): Promise<void> {
-    await this.send(hashes).catch((e: unknown) => {
-      this.owesLost = true
-      throw e
-    })
+    await this.send(hashes, (h) => this.inner.publish(h))
+  }
+
+  /** A publish given up (its retries failed too): the others are owed a clear-all. */
+  publishLost(): void {
+    this.owesLost = true
   }
 
   async close(): Promise<void> {
@@ -102,32 +109,36 @@ export class HeardBus implements InvalidationBus {
   }
 
   private heardBeat(beat: string): void {
-    if (beat !== this.beat) return
+    if (beat !== this.ownBeat) return
     this.lastHeardMs = this.now()
     if (!this.hearing && this.inner.connected) this.setHearing(true)
   }
 
   private tick(): void {
     const now = this.now()
-    const late = now - this.lastTickMs > 2 * HEARTBEAT_MS
+    // Once in a row: a loop that lags at every beat (sustained overload) must not hide a silent link.
+    const late = now - this.lastTickMs > 2 * HEARTBEAT_MS && !this.skipped
+    this.skipped = late
     this.lastTickMs = now
     if (late) this.lastHeardMs = now
     else if (this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.deaf()
     // A heartbeat that fails loses no invalidation: the next one tries again.
-    this.send([this.beat]).catch(() => {})
+    const beat = (h: readonly string[]) => (this.inner.beat ? this.inner.beat(h) : this.inner.publish(h))
+    this.send([this.ownBeat], beat).catch(() => {})
     if (!this.owesLost) return
     this.owesLost = false
-    this.send([LOST_INVALIDATIONS]).catch(() => (this.owesLost = true))
+    this.send([LOST_INVALIDATIONS], (h) => this.inner.publish(h)).catch(() => (this.owesLost = true))
   }
 
-  /** Publishes through the transport; rejects after `PUBLISH_TIMEOUT_MS` unanswered. */
-  private async send(hashes: readonly string[]): Promise<void> {
+  /** Sends through `how`; rejects after the transport's publish timeout unanswered. */
+  private async send(hashes: readonly string[], how: (h: readonly string[]) => Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PublishTimeout()), PUBLISH_TIMEOUT_MS)
+      timer = setTimeout(() => reject(new PublishTimeout()), this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS)
+      timer.unref() // a publish stuck at close does not hold an embedding process
     })
     try {
-      await Promise.race([this.inner.publish(hashes), late])
+      await Promise.race([how(hashes), late])
     } finally {
       clearTimeout(timer)
     }

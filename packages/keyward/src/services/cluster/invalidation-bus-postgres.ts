@@ -45,6 +45,27 @@ export class PostgresInvalidationBus implements InvalidationBus {
     await this.connect()
   }
 
+  /**
+   * A publish waits for a pooled connection, and the pool refuses after its own 5 s budget
+   * (`store/database.ts`), an error that is retried: a publish unanswered past that wait and a
+   * NOTIFY's time is on a silent connection, lost. Not 2 s: a wait for a connection under load
+   * is no loss, and each loss clears every node's cache (a reviewer's find).
+   */
+  readonly publishTimeoutMs = 6_000
+
+  /** A heartbeat through the listening connection, which hears its own NOTIFY: no pool wait. */
+  async beat(hashes: readonly string[]): Promise<void> {
+    const c = this.client
+    if (!c) throw new Error('the bus is not connected')
+    for (const payload of encodeInvalidation(hashes))
+      await c.query('select pg_notify($1, $2)', [INVALIDATION_CHANNEL, payload])
+  }
+
+  /** A listening connection gone silent is ended: `lost` reconnects. */
+  renew(): void {
+    if (this.client) this.lost(this.client)
+  }
+
   async publish(hashes: readonly string[]): Promise<void> {
     for (const payload of encodeInvalidation(hashes)) {
       await sql`select pg_notify(${INVALIDATION_CHANNEL}, ${payload})`.execute(this.db)

@@ -64,7 +64,9 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   renew(): void {
-    this.pub.disconnect(true) // a command timed out does not drop a silent connection
+    // A command timed out does not drop a silent connection; the subscriber resubscribes on `ready`.
+    this.pub.disconnect(true)
+    this.sub.disconnect(true)
   }
 
   async publish(hashes: readonly string[]): Promise<void> {

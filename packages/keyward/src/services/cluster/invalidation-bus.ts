@@ -25,8 +25,17 @@ export interface InvalidationBus {
   publish(hashes: readonly string[]): Promise<void>
   /** True while invalidations from other nodes are being heard. */
   readonly connected: boolean
-  /** Drops the publishing connection for a new one (`HeardBus`: this node does not hear itself). */
+  /** Drops its connections for new ones (`HeardBus`: this node does not hear itself). */
   renew?(): void
+  /**
+   * Publishes a heartbeat on a connection of the bus's own, when `publish` shares a pool with
+   * other work (PostgreSQL): waiting for a pooled connection is not silence (`HeardBus`).
+   */
+  beat?(hashes: readonly string[]): Promise<void>
+  /** A publish was given up after its retries: owe the other nodes a clear-all (`HeardBus`). */
+  publishLost?(): void
+  /** How long a publish may take before it is lost (default `PUBLISH_TIMEOUT_MS`). */
+  readonly publishTimeoutMs?: number
   close(): Promise<void>
 }
 
