@@ -136,6 +136,9 @@ function openPostgres(url: string, budgets?: StoreBudgets, log?: Logger): Store 
   }
 }
 
+/** The part of a statement's budget it may spend waiting on locks before it is told to retry. */
+const LOCK_WAIT_SHARE = 0.8
+
 function postgresDb(
   url: string,
   max: number,
@@ -144,10 +147,16 @@ function postgresDb(
   log: Logger | undefined,
 ): Kysely<Database> {
   // A request waits for a connection no longer than a statement may run, then fails (503) instead of queueing on.
+  // A wait on a row lock gives up first (`lock_timeout`, 55P03 → 503, retry): a busy row is no
+  // expensive query, and `statement_timeout` alone would answer 400 "narrow the filter" to a rename.
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    ...(timeoutMs && { statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }),
+    ...(timeoutMs && {
+      statement_timeout: timeoutMs,
+      lock_timeout: Math.floor(timeoutMs * LOCK_WAIT_SHARE),
+      connectionTimeoutMillis: timeoutMs,
+    }),
     // Like the SQLite readers: a write routed to the read pool fails instead of running outside the main pool.
     ...(readOnly && { options: '-c default_transaction_read_only=on' }),
   })
@@ -165,7 +174,9 @@ function postgresDb(
 /**
  * True when a database error says the store cannot answer now, not that the request is wrong: on
  * PostgreSQL a lost or refused connection (SQLSTATE classes 08 and 53, an administrator's
- * shutdown 57P01–57P03, a socket error, or pg's "Connection terminated"); on SQLite a lock held past the busy
+ * shutdown 57P01–57P03, a socket error, or pg's "Connection terminated"), or a transaction that
+ * lost a race it can win on retry (a lock waited on past `lock_timeout` 55P03, a deadlock 40P01,
+ * a serialization failure 40001); on SQLite a lock held past the busy
  * timeout, an I/O error, a full disk, a file it cannot open, or a closed database; on either, a store closed under the request
  * (Kysely's "driver has already been destroyed": a node shutting down, whose peers can answer). The
  * request can be retried as it is: 503.
@@ -175,6 +186,7 @@ export function isStoreOutage(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : ''
   // 08P01 (protocol_violation) is in class 08 but is our bug: a wrong bind count, over 65,535 parameters.
   if ((/^(08|53)/.test(code) && code !== '08P01') || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)) return true
+  if (RETRYABLE_CONFLICTS.has(code)) return true
   // Not SQLITE_READONLY: the read pool raises it for a write sent to a reader, which is our bug too.
   if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code)) return true
   const message = typeof e?.message === 'string' ? e.message : ''
@@ -187,6 +199,8 @@ export function isStoreOutage(err: unknown): boolean {
  */
 const DRIVER_OUTAGES =
   /^(Connection terminated|Client has encountered a connection error|The database connection is not open|driver has already been destroyed)/
+
+const RETRYABLE_CONFLICTS = new Set(['55P03', '40P01', '40001'])
 
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
 

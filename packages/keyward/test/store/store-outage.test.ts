@@ -6,7 +6,7 @@ import { isStoreOutage } from '../../src/store/database.js'
 describe('isStoreOutage', () => {
   const err = (code: string | undefined, message = 'x') => Object.assign(new Error(message), code && { code })
 
-  it('connection loss, refusal and shutdown on PostgreSQL; locks, I/O and a closed file on SQLite', () => {
+  it('connection loss, refusal, shutdown and lost lock races on PostgreSQL; locks, I/O and a closed file on SQLite', () => {
     for (const code of ['08006', '08001', '53300', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY']) {
       assert.equal(isStoreOutage(err(code)), true, code)
     }
@@ -19,6 +19,7 @@ describe('isStoreOutage', () => {
       'driver has already been destroyed',
     ])
       assert.equal(isStoreOutage(err(undefined, message)), true, message)
+    for (const code of ['55P03', '40P01', '40001']) assert.equal(isStoreOutage(err(code)), true, code)
   })
 
   it('not: constraint violations, bad input, a cancelled statement, or a message quoting the input', () => {
