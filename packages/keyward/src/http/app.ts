@@ -81,10 +81,12 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   app.decorateRequest('principal', null)
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,
   // so optional bodies need no special schema and missing fields get precise errors.
+  // A body that says `null` is not missing: where a route describes its body, the schema
+  // refuses it (a PATCH of `null` was a silent no-op); elsewhere it reads as none.
   // Callback-style (not async) hooks here and in json-parser.ts: every request runs them,
   // and an async hook costs a promise and a microtask turn each time.
   app.addHook('preValidation', (req, _reply, done) => {
-    if (req.body === undefined || req.body === null) req.body = {}
+    if (req.body === undefined || (req.body === null && !req.routeOptions.schema?.body)) req.body = {}
     done()
   })
   app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply))

@@ -34,6 +34,22 @@ for (const store of STORES) {
       assert.equal(p.body.status, 'expired')
     })
 
+    it('refuses a body of `null` where a route reads one (a PATCH of null changed nothing and answered 200)', async () => {
+      const k = await s.createKey(admin, { name: 'kept' })
+      for (const [method, url] of [
+        ['PATCH', `/v1/keys/${k.id}`],
+        ['POST', `/v1/keys/${k.id}/revoke`],
+        ['POST', '/v1/keys'],
+      ] as const) {
+        const e = await refused(method, url, 'null')
+        assert.deepEqual(e.details, [{ field: 'body', message: e.message, keyword: 'type', params: { type: 'object' } }])
+      }
+      const after = await s.request('GET', `/v1/keys/${k.id}`, { token: admin })
+      assert.equal(after.body.status, 'active')
+      // No body at all is still an empty object: a revoke needs none.
+      assert.equal((await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin })).status, 200)
+    })
+
     it('does not let a native caller opt into born-expired keys (faces only)', async () => {
       const e = await refused('POST', '/v1/keys', {
         name: 'sneaky',
