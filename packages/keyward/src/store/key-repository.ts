@@ -416,6 +416,16 @@ export class KeyRepository {
     return { keys, total: Number(count.n) }
   }
 
+  /**
+   * Holds an actor's row until the transaction ends, so a check of what it holds and the write that
+   * follows take turns with others doing the same (PostgreSQL). SQLite's writers take turns already:
+   * its transactions begin immediate (store/database.ts).
+   */
+  async lockActor(actorId: number): Promise<void> {
+    if (this.dialect !== 'postgres') return
+    await this.db.selectFrom('actor').select('id').where('id', '=', actorId).forUpdate().execute()
+  }
+
   /** How many unrevoked keys of a kind an actor holds. */
   async countLive(actorId: number, kind: KeyKind): Promise<number> {
     const r = await this.db

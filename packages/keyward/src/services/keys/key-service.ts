@@ -20,10 +20,11 @@ import {
 } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
-import { type ApiKey, type Owner, keyKindOf } from '../../core/types.js'
+import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository, KeySort } from '../../store/key-repository.js'
+import type { NewApiKeyRow } from '../../store/schema.js'
 import type { ApiKeyUpdate } from '../../store/schema.js'
 import { type KeyEventType, appendKeyEvent } from '../../store/key-event-repository.js'
 import type { LeakAction } from '../../config.js'
@@ -124,9 +125,6 @@ export class KeyService {
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
     const meta = serializeMeta(input.meta ?? {})
-    if (input.max_live_keys !== undefined && (await this.keys.countLive(owner.actorId, kind)) >= input.max_live_keys) {
-      throw invalid(`an owner may hold at most ${input.max_live_keys} keys`)
-    }
     const now = this.clock.now().toISOString()
     const expiresAt = normalizeDate(input.expires_at)
     // A key born expired would hand out a secret that never works (PATCH keeps "past = expire now").
@@ -134,35 +132,24 @@ export class KeyService {
       throw invalidField('expires_at', 'Expiry must be in the future')
     const hash = hashSecret(secret)
     try {
-      const { key: apiKey } = (await this.recorded('key.created', async (keys) => ({
-        key: await keys.insert({
-          actor_id: owner.actorId,
-          kind,
-          name,
-          description: input.description ?? null,
-          hash,
-          key_prefix: visiblePrefix(secret),
-          previous_hash: null,
-          previous_hash_expires_at: null,
-          scopes: JSON.stringify(scopes),
-          meta,
-          expires_at: expiresAt,
-          disabled_at: null,
-          revoked_at: null,
-          revoked_reason: null,
-          remaining: null,
-          refill_amount: null,
-          refill_interval_s: null,
-          ...limitColumns(input, [], now),
-          identity_id: bounds.identityId,
-          last_refill_at: input.refill ? now : null,
-          last_used_at: null,
-          created_by_actor_id: ctx.principal.owner.actorId,
-          created_by_key_id: ctx.principal.keyId,
-          created_at: now,
-          updated_at: now,
-        }),
-      })))!
+      const { key: apiKey } = (await this.recorded('key.created', async (keys) => {
+        await requireRoomFor(keys, owner.actorId, kind, input.max_live_keys)
+        return {
+          key: await keys.insert(
+            newKeyRow(ctx, input, {
+              actorId: owner.actorId,
+              kind,
+              name,
+              secret,
+              scopes,
+              meta,
+              expiresAt,
+              now,
+              identityId: bounds.identityId,
+            }),
+          ),
+        }
+      }))!
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       await this.audit.record(ctx, 'key.create', target(apiKey), {
         name,
@@ -495,4 +482,59 @@ function assertNotRevoked(key: ApiKey): void {
     throw new KeywardError('conflict', 'this key is revoked; revocation cannot be undone', {
       details: { revoked_at: key.revokedAt },
     })
+}
+
+/**
+ * An owner's cap on live keys (Realm's 20 per user), checked in the transaction that writes the key,
+ * with the owner held (`lockActor`): checked before it, 50 creates at once all saw room (an attacker's find).
+ */
+async function requireRoomFor(keys: KeyRepository, actorId: number, kind: KeyKind, max: number | undefined) {
+  if (max === undefined) return
+  await keys.lockActor(actorId)
+  if ((await keys.countLive(actorId, kind)) >= max) throw invalid(`an owner may hold at most ${max} keys`)
+}
+
+/** A new key's row: its secret only as a hash, never used, rolled or revoked. */
+function newKeyRow(
+  ctx: RequestContext,
+  input: CreateKeyInput,
+  k: {
+    actorId: number
+    kind: KeyKind
+    name: string | null
+    secret: string
+    scopes: string[]
+    meta: string
+    expiresAt: string | null
+    identityId: number | null
+    now: string
+  },
+): NewApiKeyRow {
+  return {
+    actor_id: k.actorId,
+    kind: k.kind,
+    name: k.name,
+    description: input.description ?? null,
+    hash: hashSecret(k.secret),
+    key_prefix: visiblePrefix(k.secret),
+    previous_hash: null,
+    previous_hash_expires_at: null,
+    scopes: JSON.stringify(k.scopes),
+    meta: k.meta,
+    expires_at: k.expiresAt,
+    disabled_at: null,
+    revoked_at: null,
+    revoked_reason: null,
+    remaining: null,
+    refill_amount: null,
+    refill_interval_s: null,
+    ...limitColumns(input, [], k.now),
+    identity_id: k.identityId,
+    last_refill_at: input.refill ? k.now : null,
+    last_used_at: null,
+    created_by_actor_id: ctx.principal.owner.actorId,
+    created_by_key_id: ctx.principal.keyId,
+    created_at: k.now,
+    updated_at: k.now,
+  }
 }
