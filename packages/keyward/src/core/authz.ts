@@ -109,6 +109,19 @@ export function requireScope(p: Principal, scope: string): void {
 }
 
 /**
+ * A user's sign-ins — their sessions, their password — are the account itself: only a credential
+ * with the user's full rights (a session, or a user's key without scopes) reads or changes them.
+ * A key narrowed to other scopes has no rights on Keyward's API, so it must not learn where its
+ * user signs in from, sign them out, or set their password (it did all three: an attacker's find).
+ * Enforced by AuthService (sessions) and UserLifecycle (password).
+ */
+export function requireAccountRights(p: Principal, what: string): void {
+  if (p.owner.kind !== 'user') throw new KeywardError('forbidden', `only a user can ${what}`)
+  if (p.scopes !== null)
+    throw new KeywardError('forbidden', `only a session or a key with full rights (no scopes) can ${what}`)
+}
+
+/**
  * Whether the principal is an instance admin acting as a user (a session, or a user's key): it
  * sees and manages every user and organization. An organization's key never is, whatever role its
  * maker holds. The store's twin is `visibleActors`' first line (store/visibility.ts).

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
+import { requireAccountRights } from '../../core/authz.js'
 import { KeywardError, keyRateLimited, notFound, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { CallContext } from '../../core/restrictions.js'
@@ -89,16 +90,17 @@ export class AuthService {
     })
   }
 
-  /** The caller's own live native sessions (never their tokens); 403 for a caller that is no user. */
+  /** The caller's own live native sessions (never their tokens); 403 for a caller without account rights. */
   async sessionsOf(principal: Principal): Promise<SessionSummary[]> {
-    if (principal.owner.kind !== 'user') throw new KeywardError('forbidden', 'only a user has sessions')
+    requireAccountRights(principal, 'list sessions')
     return this.sessions.listOf(principal.owner.id, this.clock.now().toISOString())
   }
 
   /** Ends one of the caller's own sessions; anyone else's is 404 (no probing of session ids). */
   async endSession(ctx: RequestContext, sessionId: number): Promise<void> {
     const { principal } = ctx
-    const mine = principal.owner.kind === 'user' && (await this.sessions.isOwnedBy(sessionId, principal.owner.id))
+    requireAccountRights(principal, 'end a session')
+    const mine = await this.sessions.isOwnedBy(sessionId, principal.owner.id)
     if (!mine) throw notFound('session')
     await unlessUnavailable('ending the session', () => this.sessionCache.end(sessionId))
     await this.audit.record(ctx, 'auth.session_end', {

@@ -1,4 +1,10 @@
-import { canSeeUser, requireMayGrantRole, requireMayIssueLogin, requireScope } from '../../core/authz.js'
+import {
+  canSeeUser,
+  requireAccountRights,
+  requireMayGrantRole,
+  requireMayIssueLogin,
+  requireScope,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Role, User } from '../../core/types.js'
@@ -50,7 +56,7 @@ export class UserLifecycle {
   /** Your own password: the current one is required; every other session and refresh token ends. */
   async changeOwnPassword(ctx: RequestContext, current: string, next: string): Promise<void> {
     const p = ctx.principal
-    if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only a user has a password')
+    requireAccountRights(p, 'change a password')
     const me = await this.actors.findUserById(p.owner.id)
     if (!me) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
     // Through the login throttle: a stolen session cannot guess the current password at leisure.
