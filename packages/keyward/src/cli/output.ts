@@ -29,16 +29,39 @@ export function printer(
   return {
     json,
     result(data, human) {
-      if (json) out.write(JSON.stringify(data, null, 2) + '\n')
+      if (json) out.write(JSON.stringify(data, null, 2).replace(UNESCAPED_BY_JSON, jsonEscape) + '\n')
       else human()
     },
-    line: (text = '') => void out.write(text + '\n'),
-    note: (text) => void err.write(text + '\n'),
+    line: (text = '') => void out.write(visible(text, LINE_CONTROLS) + '\n'),
+    note: (text) => void err.write(visible(text, LINE_CONTROLS) + '\n'),
   }
 }
 
+/**
+ * What the CLI prints comes partly from other people: a member names a key, an admin lists keys.
+ * Control characters in it would drive the reader's terminal (ESC sequences erase lines, forge
+ * table rows, write the clipboard through OSC 52; bidi overrides reorder what is shown), so they
+ * are printed as visible escapes (`\x1b`, `\u202e`). A cell shows even its line breaks and tabs
+ * (`cell`); a printed line keeps its own line breaks, which tables and field lists are made of.
+ * JSON escapes C0 itself; DEL, C1 (a UTF-8 terminal may read U+009B as CSI) and bidi are escaped there too.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CELL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+// eslint-disable-next-line no-control-regex -- as above
+const LINE_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const UNESCAPED_BY_JSON = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const escapeChar = (c: string): string => {
+  const n = c.charCodeAt(0)
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`
+}
+const jsonEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+const visible = (text: string, controls: RegExp): string => text.replace(controls, escapeChar)
+/** One table cell or field value, every control character made visible. */
+export const cell = (text: string): string => visible(text, CELL_CONTROLS)
+
 /** Left-aligned columns separated by two spaces, with a header row. */
 export function table(headers: string[], rows: string[][]): string {
+  rows = rows.map((r) => r.map(cell))
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const fmt = (cells: string[]) =>
     cells
@@ -51,7 +74,7 @@ export function table(headers: string[], rows: string[][]): string {
 /** `label: value` lines, labels aligned. */
 export function fields(pairs: [string, string][]): string {
   const w = Math.max(...pairs.map(([k]) => k.length))
-  return pairs.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${v}`).join('\n')
+  return pairs.map(([k, v]) => `${(k + ':').padEnd(w + 1)} ${cell(v)}`).join('\n')
 }
 
 /** `2026-11-27T00:16:31.000Z` → `2026-11-27 00:16:31Z`; null → `-`. */
