@@ -78,7 +78,27 @@ pointToHelp(program)
 function pointToHelp(cmd: Command, path: string[] = []): void {
   const name = ['keyward', ...path].join(' ')
   cmd.showHelpAfterError(`(run \`${name} --help\` for usage)`)
+  unknownBeforeMissing(cmd)
   for (const sub of cmd.commands) pointToHelp(sub, [...path, sub.name()])
+}
+
+/**
+ * commander checks required options before unknown ones, so `keys create --nmae x` said "required
+ * option '--name' not specified" about the option that was typed, wrongly (a new user's find). The
+ * check moves to preAction, which runs after the unknown-option check ("unknown option '--nmae'
+ * (Did you mean --name?)"), with commander's own words and code.
+ */
+function unknownBeforeMissing(cmd: Command): void {
+  const required = cmd.options.filter((o) => o.mandatory)
+  if (required.length === 0) return
+  for (const o of required) o.mandatory = false
+  cmd.hook('preAction', (c) => {
+    const missing = required.find((o) => c.getOptionValue(o.attributeName()) === undefined)
+    if (missing)
+      c.error(`error: required option '${missing.flags}' not specified`, {
+        code: 'commander.missingMandatoryOptionValue',
+      })
+  })
 }
 
 /** Exit codes: 0 ok, 1 the server refused or could not be reached, 2 the command line is wrong. */

@@ -53,6 +53,16 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr)
   })
 
+  test('a mistyped option is named as unknown, not reported as the required one missing', async () => {
+    const r = await cli(['keys', 'create', '--nmae', 'x'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /unknown option '--nmae'\n\(Did you mean --name\?\)/)
+    assert.doesNotMatch(r.stderr, /required option/)
+    const hooks = await cli(['webhooks', 'create', '--url', 'https://example.com/h', '--event', 'key.created'])
+    assert.equal(hooks.code, 2)
+    assert.match(hooks.stderr, /unknown option '--event'/)
+  })
+
   test('a bad id is a usage error (exit 2) before any request', async () => {
     // Nothing listens on this URL: a request would fail with exit 1, not 2.
     const offline = { ...env, KEYWARD_URL: 'http://127.0.0.1:9' }
