@@ -33,6 +33,11 @@ export interface Config {
   readonly usageFlushMs: number
   readonly bodyLimitBytes: number
   /**
+   * Longest a client may take to send a whole request, headers and body (408, connection closed).
+   * Fastify turns Node's 300 s off (0): a body that stopped halfway held its connection for good.
+   */
+  readonly requestTimeoutMs: number
+  /**
    * Which X-Forwarded-For entries to believe (audit IPs, login throttling): `false` (none,
    * the socket's address), a hop count (`1`: the address the one proxy in front appended),
    * or the addresses/CIDRs of trusted proxies. Never "all": any client could then pick its IP.
@@ -241,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     ),
     usageFlushMs: int('KEYWARD_USAGE_FLUSH_MS', env.KEYWARD_USAGE_FLUSH_MS, 1_000, 10, 60_000),
     bodyLimitBytes: int('KEYWARD_BODY_LIMIT_BYTES', env.KEYWARD_BODY_LIMIT_BYTES, 64 * 1024, 1024, 16 * 1024 * 1024),
+    requestTimeoutMs: int('KEYWARD_REQUEST_TIMEOUT_MS', env.KEYWARD_REQUEST_TIMEOUT_MS, 30_000, 1_000, 600_000),
     trustProxy: trustProxy(env.KEYWARD_TRUST_PROXY),
     rateLimitStore: oneOf('KEYWARD_RATE_LIMIT_STORE', env.KEYWARD_RATE_LIMIT_STORE, [
       'auto',

@@ -52,6 +52,15 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     // One access-log line per request (`access-log.ts`).
     logController: new AccessLog(config.verifyAccessLog),
     bodyLimit: config.bodyLimitBytes,
+    // A request that is not all in by then gets 408 and its connection closed (a slow or stalled
+    // body held one for good: Fastify's default is no limit). Node checks every interval, so the
+    // answer comes at most one interval late. Node wants headersTimeout ≤ requestTimeout: with its
+    // default 60 s above a 1 s requestTimeout, a stalled body was closed only at 60 s (measured).
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
+      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+    },
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     // Closing is answered by `graceful-close.ts`, after reading the request's body.

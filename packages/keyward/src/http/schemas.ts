@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Nullable } from './nullable.js'
-import type { ApiKey, Application, Device, User } from '../core/types.js'
+import { type ApiKey, type Application, type Device, MAX_ROW_ID, type User } from '../core/types.js'
 import { keyView } from '../core/key-view.js'
 import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
 import type { AuditEvent } from '../store/audit-repository.js'
@@ -11,7 +11,8 @@ import { CheckedLimitsBody, NamedLimitBody, RateLimitsInput, VerifyLimitFields }
  * serializes only the fields named here, so a hash or a secret cannot leak.
  */
 export { Nullable }
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+/** A row id in a request: larger ones are refused here, not by the database (core/types.ts MAX_ROW_ID). */
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
 const DateTime = Type.String({ format: 'date-time' })
 const ActorKind = Type.Union([
   Type.Literal('user'),
@@ -85,7 +86,7 @@ const Restrictions = Type.Object(
 const KeyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
 const Description = Type.String({ maxLength: 1000 })
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+export const IdParams = Type.Object({ id: Id })
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 })

@@ -1,5 +1,5 @@
 import { invalid } from '../../core/errors.js'
-import type { ApiKey } from '../../core/types.js'
+import { type ApiKey, MAX_ROW_ID } from '../../core/types.js'
 import { KEY_SORT_FIELDS, type KeySort, type KeySortField, type KeysetPosition } from '../../store/key-repository.js'
 
 const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
@@ -8,6 +8,12 @@ const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
   last_used_at: (k) => k.lastUsedAt,
   expires_at: (k) => k.expiresAt,
 }
+
+/**
+ * The longest sort value a cursor may carry: names are at most 100 characters, dates 24. A cursor is
+ * the client's text (base64 gets past the URL's NUL check), so its value and id are checked like input.
+ */
+const MAX_VALUE = 200
 
 /** The cursor names its sort, so a page of one order is never continued in another. */
 export function encodeCursor(sort: KeySort, last: ApiKey): string {
@@ -31,9 +37,10 @@ export function decodeCursor(cursor: string | undefined, sort: KeySort): KeysetP
   if (
     !KEY_SORT_FIELDS.includes(field as KeySortField) ||
     (order !== 'asc' && order !== 'desc') ||
-    !(value === null || typeof value === 'string') ||
-    !Number.isSafeInteger(id) ||
-    (id as number) < 1
+    !(value === null || (typeof value === 'string' && value.length <= MAX_VALUE && !value.includes('\u0000'))) ||
+    !Number.isInteger(id) ||
+    (id as number) < 1 ||
+    (id as number) > MAX_ROW_ID
   ) {
     throw invalid('cursor is not one this server issued', { field: 'cursor' })
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { invalid, notFound } from '../../../core/errors.js'
-import type { ApiKey } from '../../../core/types.js'
+import { type ApiKey, MAX_ROW_ID } from '../../../core/types.js'
 import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
 import { Nullable } from '../../schemas.js'
@@ -50,6 +50,17 @@ const errors = {
 const tags = ['fluxbase']
 const ID = /^[1-9][0-9]{0,9}$/
 
+/**
+ * The user an admin asks for (`?user_id=`; for others it is ignored, as Fluxbase does). One that is
+ * no user id is a 400: it listed the admin's own keys instead (silently), or, past PostgreSQL's
+ * integer, answered 500 (a fuzzer's find).
+ */
+const askedUser = (raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined
+  if (!ID.test(raw) || Number(raw) > MAX_ROW_ID) throw invalid('user_id must be a user id (a whole number)')
+  return Number(raw)
+}
+
 const requireName = (name: string | undefined): string => {
   if (!name) throw invalid('Name is required')
   return name
@@ -67,7 +78,7 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
   const caller = async (req: FastifyRequest, access: 'read' | 'write'): Promise<RequestContext> =>
     managementContext(await fluxbaseCaller(services, req), access)
   const userKey = async (ctx: RequestContext, rawId: string): Promise<ApiKey> => {
-    const key = ID.test(rawId) && Number(rawId) <= 2147483647 ? await keys.get(ctx, Number(rawId)) : null
+    const key = ID.test(rawId) && Number(rawId) <= MAX_ROW_ID ? await keys.get(ctx, Number(rawId)) : null
     if (!key || key.kind !== 'user') throw notFound(family.word)
     return key
   }
@@ -116,13 +127,16 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
     },
     async (req) => {
       const ctx = await caller(req, 'read')
-      const asked =
-        req.query.user_id !== undefined && ID.test(req.query.user_id) ? Number(req.query.user_id) : undefined
-      const ownerId = ctx.principal.role === 'admin' && asked !== undefined ? asked : ctx.principal.owner.userId
+      const ownerId = ctx.principal.role === 'admin' ? askedUser(req.query.user_id) : undefined
       const all: ApiKey[] = []
       let cursor: string | undefined
       do {
-        const page = await keys.list(ctx, { owner_kind: 'user', owner_id: ownerId, limit: 500, cursor })
+        const page = await keys.list(ctx, {
+          owner_kind: 'user',
+          owner_id: ownerId ?? ctx.principal.owner.userId,
+          limit: 500,
+          cursor,
+        })
         all.push(...page.keys)
         cursor = page.nextCursor ?? undefined
       } while (cursor)

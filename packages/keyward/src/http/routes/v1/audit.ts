@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { AuditEventBody, toAuditWire } from '../../schemas.js'
+import { AuditEventBody, Id, toAuditWire } from '../../schemas.js'
 
 const AuditQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    before_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    before_id: Type.Optional(Id),
     action: Type.Optional(Type.String({ maxLength: 100 })),
     target_id: Type.Optional(Type.String({ maxLength: 100 })),
   },

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { connect } from 'node:net'
+import { describe, it } from 'node:test'
+import { STORES, serverForSuite } from '../helpers.js'
+
+const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url')
+
+/**
+ * A fuzzer's finds: input the database refuses (an id past PostgreSQL's integer, NUL inside a
+ * base64 cursor) answered 500 on PostgreSQL and 200 on SQLite. Each is a 400 on both now.
+ */
+for (const store of STORES) {
+  describe(`ids and cursors the database cannot take are refused first (${store})`, () => {
+    const t = serverForSuite(store)
+
+    it('a key-list cursor carrying NUL, a huge id or an oversized value: 400 validation_failed', async () => {
+      for (const cursor of [
+        cursorOf(['name', 'asc', '\u0000', 1]),
+        cursorOf(['name', 'asc', 'x', 2147483648]),
+        cursorOf(['name', 'asc', 'x'.repeat(201), 1]),
+        cursorOf(['created_at', 'desc', null, 1.5]),
+      ]) {
+        const r = await t.s.request(
+          'GET',
+          `/v1/keys?sort=${JSON.parse(Buffer.from(cursor, 'base64url').toString())[0]}&order=${JSON.parse(Buffer.from(cursor, 'base64url').toString())[1]}&cursor=${cursor}`,
+          { token: t.admin },
+        )
+        assert.equal(r.status, 400, r.text)
+        assert.equal(r.body.error.code, 'validation_failed')
+      }
+    })
+
+    it('an audit page before an id past the integer range: 400', async () => {
+      for (const id of ['2147483648', '9223372036854775808']) {
+        const r = await t.s.request('GET', `/v1/audit?before_id=${id}`, { token: t.admin })
+        assert.equal(r.status, 400, r.text)
+      }
+      assert.equal((await t.s.request('GET', '/v1/audit?before_id=2147483647', { token: t.admin })).status, 200)
+    })
+
+    it('Fluxbase: an admin’s user_id that is no user id is a 400, not their own keys or a 500', async () => {
+      for (const id of ['2147483648', 'abc', '-1', '']) {
+        const r = await t.s.request('GET', `/api/v1/api-keys?user_id=${id}`, { token: t.admin })
+        assert.equal(r.status, 400, `${id}: ${r.text}`)
+      }
+      const ok = await t.s.request('GET', '/api/v1/api-keys?user_id=1', { token: t.admin })
+      assert.equal(ok.status, 200, ok.text)
+    })
+  })
+}
+
+describe('a request body that stops coming', () => {
+  const t = serverForSuite('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '1000' } })
+
+  it('is answered 408 and its connection closed within the request timeout and one check', async () => {
+    const url = new URL(await t.s.listen())
+    const socket = connect(Number(url.port), url.hostname)
+    const t0 = Date.now()
+    const answer = new Promise<string>((resolve) => {
+      let got = ''
+      socket.on('data', (d) => (got += d.toString()))
+      socket.on('close', () => resolve(got))
+    })
+    socket.write(
+      'POST /v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"em',
+    )
+    const got = await answer
+    const took = Date.now() - t0
+    assert.match(got, /^HTTP\/1\.1 408/, got)
+    assert.ok(took < 1_000 + 500 + 1_000, `closed after ${took} ms`)
+  })
+})
