@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
-import { isStoreOutage } from '../store/database.js'
+import { isForeignKeyViolation, isStoreOutage } from '../store/database.js'
 import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
@@ -37,6 +37,12 @@ export function toKeywardError(err: unknown): KeywardError {
       (Object.keys(errorStatus) as ErrorCode[]).find((c) => errorStatus[c] === fe.statusCode) ?? 'validation_failed'
     return new KeywardError(code, fe.message)
   }
+  // A race lost to a delete (the write's check passed, then what it names was deleted): the request
+  // was right when sent, and is answered as a conflict to reload, not as our bug (a fuzzer's find).
+  if (isForeignKeyViolation(err))
+    return new KeywardError('conflict', 'something this request refers to was deleted meanwhile; reload and retry', {
+      cause: err,
+    })
   // Whatever the route: the store's outage is the client's retry, not our bug (the cause is logged as a warning).
   if (isStoreOutage(err))
     return new KeywardError('unavailable', 'the database is unavailable; try again', { retryAfterS: 1, cause: err })

@@ -204,6 +204,15 @@ const RETRYABLE_CONFLICTS = new Set(['55P03', '40P01', '40001'])
 
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
 
+/**
+ * True when a write referred to a row that is gone (both dialects): something it names was deleted
+ * by another request between the check and the write (a key created in an identity being deleted).
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
 /** True when a database error is a unique-constraint violation (both dialects). */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null
