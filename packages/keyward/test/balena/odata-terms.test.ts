@@ -29,6 +29,16 @@ describe('$filter term limit before parsing', () => {
     assert.equal(outcome(`/api_key?$filter=${ors(51, (i) => `id in (${i}, 1)`)} or`), 'query_too_expensive')
   })
 
+  it('over 100 connectives or arithmetic operators are refused before the parser runs (a fuzzer held the loop 1 s)', () => {
+    const chain = (n: number, op: string) => Array.from({ length: n + 1 }, () => '1').join(` ${op} `)
+    for (const op of ['mul', 'add', 'sub', 'div', 'mod'])
+      assert.equal(outcome(`/api_key?$filter=${chain(101, op)} eq 1 or`), 'query_too_expensive', op)
+    assert.equal(outcome(`/api_key?$filter=${chain(99, 'add')} eq id or`), 'validation_failed')
+    assert.equal(outcome(`/api_key?$filter=${ors(101, () => 'not false')} or`), 'query_too_expensive')
+    // Inside a literal they are text: 'a and b' × 200 is one term.
+    assert.equal(outcome(`/api_key?$filter=name eq '${'a and b mul '.repeat(200)}'`), 'parsed')
+  })
+
   it('a nested $filter in $expand is counted on its own; 50 terms anywhere still parse', () => {
     const nested = (n: number) => `/actor?$expand=api_key($filter=${ors(n, contains)};$top=1)`
     assert.equal(outcome(`${nested(51)} or`), 'query_too_expensive')

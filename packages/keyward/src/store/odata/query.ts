@@ -10,6 +10,7 @@ import {
   RowBudget,
   answerTooLarge,
   checkExpandLevel,
+  checkOrderTerms,
   isIndexedOrder,
   pageOf,
   unindexedOrderTooLarge,
@@ -122,6 +123,7 @@ export class ODataRepository {
       ...expandNavs.map((nav, i) => sql.ref(`${scope.alias}.${nav.sourceColumn}`).as(`__src${i}`)),
     ]
     const orders = opts.$orderby?.properties ?? []
+    checkOrderTerms(orders.length)
     const unindexed = orders.find((o) => o.property || !isIndexedOrder(scope.res, o.name))
     if (unindexed) await this.checkSortable(scope, where, unindexed.name)
     const order = orderTerms(ctx, scope, orders)
