@@ -15,18 +15,27 @@ export const DeviceIdParams = Type.Object({ deviceId: Type.String({ pattern: '^[
 /** A key's plaintext, answered as a JSON string. */
 export const KeyString = Type.String()
 
-const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+/** ISO 8601 as balena's clients send it: a date, or a date-time with an optional offset. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/
 
 /**
  * A balena expiry: null or absent = never; a date-time without offset is UTC
- * (not the server's zone); a date alone is UTC midnight.
+ * (not the server's zone); a date alone is UTC midnight. Only ISO 8601, and only days the
+ * calendar has: V8's `Date.parse` read "hello 5" as 2001-05-01 and "2024-02-30" as March 1st,
+ * so a typo made a key born expired (a fuzzer's find).
  */
 export function expiryOf(v: string | null | undefined, field = 'expiryDate'): string | null | undefined {
   if (v === undefined || v === null) return v
-  const t = Date.parse(LOCAL_DATE_TIME.test(v) ? v + 'Z' : v)
-  if (Number.isNaN(t)) throw invalid(`${field} is not a date: "${v.slice(0, 40)}"`, { field })
+  const m = ISO_DATE_TIME.exec(v)
+  if (!m || !isCalendarDay(+m[1]!, +m[2]!, +m[3]!) || +(m[4] ?? 0) > 23 || +(m[5] ?? 0) > 59 || +(m[6] ?? 0) > 59)
+    throw invalid(`${field} is not an ISO 8601 date: "${v.slice(0, 40)}"`, { field })
+  const t = Date.parse(m[4] !== undefined && m[7] === undefined ? v + 'Z' : v)
+  if (Number.isNaN(t)) throw invalid(`${field} is not an ISO 8601 date: "${v.slice(0, 40)}"`, { field })
   return new Date(t).toISOString()
 }
+
+const isCalendarDay = (y: number, month: number, d: number): boolean =>
+  month >= 1 && month <= 12 && d >= 1 && d <= new Date(Date.UTC(y, month, 0)).getUTCDate()
 
 /** A numeric path id (already pattern-checked) as a number within the id range. */
 export function idOf(s: string, what: string): number {
