@@ -1,15 +1,28 @@
+import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance } from 'fastify'
 import { KeywardError } from '../core/errors.js'
 
-/** True when a parsed JSON value holds a NUL character in any string or property name. */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000')
-  if (Array.isArray(value)) return value.some(containsNul)
+/** True when `bad` holds for any string or property name in a parsed JSON value. */
+function anyText(value: unknown, bad: (s: string) => boolean): boolean {
+  if (typeof value === 'string') return bad(value)
+  if (Array.isArray(value)) return value.some((v) => anyText(v, bad))
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v))
+    return Object.entries(value).some(([k, v]) => bad(k) || anyText(v, bad))
   }
   return false
 }
+
+/** True when a parsed JSON value holds a NUL character in any string or property name. */
+export const containsNul = (value: unknown): boolean => anyText(value, (s) => s.includes('\u0000'))
+
+/** True when a parsed JSON value holds half a surrogate pair (`"\ud800"`): no character, and no UTF-8 for it. */
+export const containsLoneSurrogate = (value: unknown): boolean => anyText(value, (s) => LONE_SURROGATE.test(s))
+
+/** With the `u` flag a pair is one code point above U+FFFF: only a half alone falls in this range. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+/** An escaped surrogate in JSON text (paired or not): only then can a parsed value hold a lone one. */
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/
 
 /** No body of any face nests deeper than this (a key's meta: 8 levels inside the body). */
 export const JSON_MAX_DEPTH = 32
@@ -39,6 +52,9 @@ export function nestingExceeds(text: string, max: number): boolean {
 const tooDeep = () => new KeywardError('validation_failed', `JSON body nests deeper than ${JSON_MAX_DEPTH} levels`)
 
 const nulRefused = () => new KeywardError('validation_failed', 'text must not contain NUL characters (\\u0000)')
+const notUtf8 = () => new KeywardError('invalid_json', 'request body is not valid UTF-8')
+const loneSurrogate = () =>
+  new KeywardError('validation_failed', 'text must not contain half of a surrogate pair (\\ud800–\\udfff alone)')
 
 /**
  * JSON bodies, leniently: an empty body labelled application/json is a request
@@ -56,14 +72,19 @@ const nulRefused = () => new KeywardError('validation_failed', 'text must not co
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser(['application/json', 'text/plain'])
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
-    if ((body as string).trim() === '') return done(null, undefined)
-    if (nestingExceeds(body as string, JSON_MAX_DEPTH)) return done(tooDeep(), undefined)
-    void parse(req, body as string, (err, value) => {
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'buffer' }, (req, raw, done) => {
+    // Bytes that are not UTF-8 were decoded to U+FFFD and stored so, silently (a fuzzer's find).
+    if (!isUtf8(raw as Buffer)) return done(notUtf8(), undefined)
+    const body = (raw as Buffer).toString('utf8')
+    if (body.trim() === '') return done(null, undefined)
+    if (nestingExceeds(body, JSON_MAX_DEPTH)) return done(tooDeep(), undefined)
+    void parse(req, body, (err, value) => {
       if (err) return done(new KeywardError('invalid_json', 'request body is not valid JSON'), undefined)
       // JSON text can only make a NUL with the escape \u0000 (a raw one is invalid JSON), so
       // most bodies skip the walk; a match may be an escaped backslash, and the walk decides.
-      if ((body as string).includes('\\u0000') && containsNul(value)) return done(nulRefused(), undefined)
+      if (body.includes('\\u0000') && containsNul(value)) return done(nulRefused(), undefined)
+      // Likewise a lone surrogate: each store wrote it differently (U+FFFD once or thrice, or kept).
+      if (ESCAPED_SURROGATE.test(body) && containsLoneSurrogate(value)) return done(loneSurrogate(), undefined)
       done(null, value)
     })
   })
