@@ -111,15 +111,30 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     console.error(`error: ${e.message}`)
     process.exitCode = 2
   } else if (e instanceof KeywardError) {
-    console.error(`error: ${e.message}`)
+    console.error(`error: ${e.message}${causeOf(e)}`)
     process.exitCode = 1
   } else if (isKeywardError(e)) {
     const status = e.status ? `, HTTP ${e.status}` : ''
     console.error(`error: ${e.message} (${e.code}${status})`)
     process.exitCode = 1
   } else {
-    console.error(e)
+    // A failed start (database or Redis unreachable, a file it cannot open): the reason in one line;
+    // the stack only when asked for, as it says nothing to an operator (a fuzzer's find).
+    if (/^(debug|trace)$/.test(env.KEYWARD_LOG_LEVEL ?? '')) console.error(e)
+    else console.error(`error: ${e instanceof Error ? e.message : String(e)}${causeOf(e)}`)
     // Something unexpected (a failed start, say) may hold the event loop open: end for sure.
     process.exit(1)
   }
 })
+
+/** ` (the cause's message, its code)` of an error that has one, for a start that failed: "no connection is free" said nothing of a refused connection. */
+function causeOf(e: unknown): string {
+  const cause = (e as { cause?: { message?: unknown; code?: unknown } } | null)?.cause
+  const code = (e as { code?: unknown } | null)?.code
+  const parts = [
+    typeof cause?.message === 'string' ? cause.message : '',
+    typeof cause?.code === 'string' ? cause.code : typeof code === 'string' && !(e instanceof KeywardError) ? code : '',
+  ]
+  const said = parts.filter(Boolean).join(', ')
+  return said ? ` (${said})` : ''
+}

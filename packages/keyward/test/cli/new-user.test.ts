@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ADMIN, TestServer } from '../helpers.js'
 import { BIN, type CliResult, cleanEnv, expectSuccess, runCli, tempConfigDir } from './run-cli.js'
@@ -61,6 +62,21 @@ describe('keyward CLI: what a new user trips over', () => {
     const hooks = await cli(['webhooks', 'create', '--url', 'https://example.com/h', '--event', 'key.created'])
     assert.equal(hooks.code, 2)
     assert.match(hooks.stderr, /unknown option '--event'/)
+  })
+
+  test('a start that fails says why in one line, without a stack (unless the log level is debug)', async () => {
+    const unreachable = ['migrate', '--database-url', 'postgres://nobody@127.0.0.1:9/x']
+    const r = await cli(unreachable)
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /^error: connect ECONNREFUSED 127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/)
+    // A file where the database's folder should be.
+    const file = join(tempConfigDir(), 'a-file')
+    writeFileSync(file, '')
+    const cantOpen = await cli(['migrate', '--database-url', `sqlite:${file}/x.db`])
+    assert.equal(cantOpen.code, 1)
+    assert.match(cantOpen.stderr, /^error: EEXIST: file already exists, mkdir '.*a-file' \(EEXIST\)\n$/)
+    const debug = await cli(unreachable, { ...env, KEYWARD_LOG_LEVEL: 'debug' })
+    assert.match(debug.stderr, /\n\s+at /, 'the stack, when asked for')
   })
 
   test('a bad id is a usage error (exit 2) before any request', async () => {
