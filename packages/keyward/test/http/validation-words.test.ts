@@ -42,7 +42,9 @@ for (const store of STORES) {
         ['POST', '/v1/keys'],
       ] as const) {
         const e = await refused(method, url, 'null')
-        assert.deepEqual(e.details, [{ field: 'body', message: e.message, keyword: 'type', params: { type: 'object' } }])
+        assert.deepEqual(e.details, [
+          { field: 'body', message: e.message, keyword: 'type', params: { type: 'object' } },
+        ])
       }
       const after = await s.request('GET', `/v1/keys/${k.id}`, { token: admin })
       assert.equal(after.body.status, 'active')
