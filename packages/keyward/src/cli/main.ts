@@ -11,6 +11,7 @@ import { registerKeyCommands } from './commands/keys.js'
 import { registerOrgCommands } from './commands/orgs.js'
 import { registerUserCommands } from './commands/users.js'
 import { registerWebhookCommands } from './commands/webhooks.js'
+import { printable } from './output.js'
 import { UsageError } from './parse.js'
 import { globalRemoteOptions } from './remote.js'
 
@@ -108,14 +109,14 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     // commander has printed the message (or the help/version, which are not errors).
     process.exitCode = e.exitCode === 0 ? 0 : 2
   } else if (e instanceof UsageError) {
-    console.error(`error: ${e.message}`)
+    console.error(`error: ${printable(e.message)}`)
     process.exitCode = 2
   } else if (e instanceof KeywardError) {
-    console.error(`error: ${e.message}${causeOf(e)}`)
+    console.error(`error: ${printable(e.message)}${causeOf(e)}`)
     process.exitCode = 1
   } else if (isKeywardError(e)) {
     const status = e.status ? `, HTTP ${e.status}` : ''
-    console.error(`error: ${e.message} (${e.code}${status})`)
+    console.error(`error: ${printable(e.message)} (${e.code}${status})`)
     process.exitCode = 1
   } else {
     // A failed start (database or Redis unreachable, a file it cannot open): the reason in one line;

@@ -56,6 +56,8 @@ const escapeChar = (c: string): string => {
 }
 const jsonEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 const visible = (text: string, controls: RegExp): string => text.replace(controls, escapeChar)
+/** A printed line from elsewhere (a server's error message, which may quote input): its own line breaks kept. */
+export const printable = (text: string): string => visible(text, LINE_CONTROLS)
 /** One table cell or field value, every control character made visible. */
 export const cell = (text: string): string => visible(text, CELL_CONTROLS)
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
-import { isForeignKeyViolation, isStoreOutage } from '../store/database.js'
+import { isDanglingReference, isStoreOutage } from '../store/database.js'
 import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
@@ -39,7 +39,7 @@ export function toKeywardError(err: unknown): KeywardError {
   }
   // A race lost to a delete (the write's check passed, then what it names was deleted): the request
   // was right when sent, and is answered as a conflict to reload, not as our bug (a fuzzer's find).
-  if (isForeignKeyViolation(err))
+  if (isDanglingReference(err))
     return new KeywardError('conflict', 'something this request refers to was deleted meanwhile; reload and retry', {
       cause: err,
     })

@@ -2,11 +2,11 @@ import { type Static, Type } from 'typebox'
 import { Nullable } from './nullable.js'
 import { LIMIT_NAME_PATTERN, MAX_LIMITS } from '../core/limits.js'
 import { MAX_COST } from '../services/policies/limit-step.js'
-import type { Identity } from '../core/types.js'
+import { type Identity, MAX_ROW_ID } from '../core/types.js'
 
 /** Wire schemas of named limits, verification costs and identities (DESIGN.md, "Named limits and identities"). */
 
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
 const LimitName = Type.String({ pattern: LIMIT_NAME_PATTERN, description: 'letters, digits, _ . : - (1-64)' })
 const Cost = Type.Integer({ minimum: 0, maximum: MAX_COST })
 

@@ -3,8 +3,9 @@ import type { Invitation } from '../store/invitation-repository.js'
 import type { Membership, Organization } from '../store/org-repository.js'
 import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
 import { Nullable } from './schemas.js'
+import { MAX_ROW_ID } from '../core/types.js'
 
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
 /** Organization roles, weakest first (core/authz.ts `ORG_ROLES`). */
 export const OrgRoleSchema = Type.Union([
   Type.Literal('viewer'),

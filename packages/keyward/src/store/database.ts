@@ -205,12 +205,14 @@ const RETRYABLE_CONFLICTS = new Set(['55P03', '40P01', '40001'])
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
 
 /**
- * True when a write referred to a row that is gone (both dialects): something it names was deleted
- * by another request between the check and the write (a key created in an identity being deleted).
+ * True when an insert or update named a row that is gone: another request deleted it between the
+ * write's check and the write (a key created in an identity being deleted; PostgreSQL). Not a
+ * delete that something still references (that is a missing clean-up, our bug), and not SQLite,
+ * whose message does not tell the two apart and whose writers take turns.
  */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const e = err as { code?: string } | null
-  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+export function isDanglingReference(err: unknown): boolean {
+  const e = err as { code?: string; message?: unknown } | null
+  return e?.code === '23503' && typeof e.message === 'string' && e.message.startsWith('insert or update on table')
 }
 
 /** True when a database error is a unique-constraint violation (both dialects). */

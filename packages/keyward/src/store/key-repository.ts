@@ -418,12 +418,14 @@ export class KeyRepository {
 
   /**
    * Holds an actor's row until the transaction ends, so a check of what it holds and the write that
-   * follows take turns with others doing the same (PostgreSQL). SQLite's writers take turns already:
-   * its transactions begin immediate (store/database.ts).
+   * follows take turns with others doing the same (PostgreSQL). `for no key update`, not `for update`:
+   * the latter also blocks every insert whose foreign key names the actor (they take `for key share`),
+   * and could deadlock with a native create of the same name (a reviewer's find). SQLite's writers
+   * take turns already: its transactions begin immediate (store/database.ts).
    */
   async lockActor(actorId: number): Promise<void> {
     if (this.dialect !== 'postgres') return
-    await this.db.selectFrom('actor').select('id').where('id', '=', actorId).forUpdate().execute()
+    await this.db.selectFrom('actor').select('id').where('id', '=', actorId).forNoKeyUpdate().execute()
   }
 
   /** How many unrevoked keys of a kind an actor holds. */

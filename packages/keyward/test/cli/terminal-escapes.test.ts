@@ -39,4 +39,15 @@ describe('the CLI prints others’ text without its control characters', () => {
     assert.match(get.stdout, /\(r\\x1b\[8mhidden\)/)
     assert.equal(JSON.parse(json.stdout).name, name, 'JSON still carries the name exactly')
   })
+
+  it('an error message quoting someone’s text shows its control characters as escapes', async () => {
+    const m = await s.member('mallet', admin)
+    const env = cleanEnv({ KEYWARD_URL: url, KEYWARD_TOKEN: m.token, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    const name = 'dup\x1b[2K\rok'
+    await s.createKey(m.token, { name })
+    const again = await runCli(['keys', 'create', '--name', name], env)
+    assert.equal(again.code, 1, again.stderr)
+    assert.match(again.stderr, /dup\\x1b\[2K\\x0dok/)
+    assert.ok(!again.stderr.includes('\x1b'), JSON.stringify(again.stderr))
+  })
 })

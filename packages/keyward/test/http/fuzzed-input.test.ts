@@ -17,7 +17,7 @@ for (const store of STORES) {
       for (const cursor of [
         cursorOf(['name', 'asc', '\u0000', 1]),
         cursorOf(['name', 'asc', 'x', 2147483648]),
-        cursorOf(['name', 'asc', 'x'.repeat(201), 1]),
+        cursorOf(['name', 'asc', 'x'.repeat(1025), 1]),
         cursorOf(['created_at', 'desc', null, 1.5]),
       ]) {
         const r = await t.s.request(
@@ -28,6 +28,26 @@ for (const store of STORES) {
         assert.equal(r.status, 400, r.text)
         assert.equal(r.body.error.code, 'validation_failed')
       }
+    })
+
+    it('a cursor the server issued after the longest name an import allows is taken', async () => {
+      const longest = '😀'.repeat(255) // 255 code points, 510 UTF-16 units
+      const imported = await t.s.request('POST', '/v1/keys/import', {
+        token: t.admin,
+        body: {
+          keys: [
+            { plaintext: `imp_${'a'.repeat(40)}`, name: longest },
+            { plaintext: `imp_${'b'.repeat(40)}`, name: '😀😀' },
+          ],
+        },
+      })
+      assert.equal(imported.status, 200, imported.text)
+      const first = await t.s.request('GET', '/v1/keys?sort=name&order=desc&limit=1', { token: t.admin })
+      assert.equal(first.body.api_keys[0].name, longest)
+      const next = await t.s.request('GET', `/v1/keys?sort=name&order=desc&limit=1&cursor=${first.body.next_cursor}`, {
+        token: t.admin,
+      })
+      assert.equal(next.status, 200, next.text)
     })
 
     it('an audit page before an id past the integer range: 400', async () => {

@@ -1,3 +1,4 @@
+import { printable } from '../output.js'
 /** Counts of an import so far. */
 export interface ImportTally {
   imported: number
@@ -51,7 +52,7 @@ export class ProgressLine {
   reject(line: number, error: string): void {
     this.tally.rejected++
     if (this.rejectedLines.length < MAX_LISTED) this.rejectedLines.push({ line, error })
-    if (!this.quiet) this.err.write(`${this.err.isTTY ? '\r\x1b[K' : ''}line ${line}: ${error}\n`)
+    if (!this.quiet) this.err.write(`${this.err.isTTY ? '\r\x1b[K' : ''}line ${line}: ${printable(error)}\n`)
   }
 
   /** The file has been read and sent up to `offset` bytes. */

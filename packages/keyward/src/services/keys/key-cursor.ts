@@ -10,10 +10,11 @@ const sortValue: Record<KeySortField, (k: ApiKey) => string | null> = {
 }
 
 /**
- * The longest sort value a cursor may carry: names are at most 100 characters, dates 24. A cursor is
- * the client's text (base64 gets past the URL's NUL check), so its value and id are checked like input.
+ * The longest sort value a cursor may carry, in UTF-16 units: above any the server issues (an
+ * imported name may be 255 code points, 510 units; dates are 24). A cursor is the client's text
+ * (base64 gets past the URL's NUL check), so its value and id are checked like input.
  */
-const MAX_VALUE = 200
+const MAX_VALUE = 1024
 
 /** The cursor names its sort, so a page of one order is never continued in another. */
 export function encodeCursor(sort: KeySort, last: ApiKey): string {

@@ -141,6 +141,7 @@ export class KeyService {
               kind,
               name,
               secret,
+              hash,
               scopes,
               meta,
               expiresAt,
@@ -503,6 +504,7 @@ function newKeyRow(
     kind: KeyKind
     name: string | null
     secret: string
+    hash: string
     scopes: string[]
     meta: string
     expiresAt: string | null
@@ -515,7 +517,7 @@ function newKeyRow(
     kind: k.kind,
     name: k.name,
     description: input.description ?? null,
-    hash: hashSecret(k.secret),
+    hash: k.hash,
     key_prefix: visiblePrefix(k.secret),
     previous_hash: null,
     previous_hash_expires_at: null,

@@ -86,15 +86,26 @@ export function checkOrderTerms(count: number): void {
     throw tooExpensive(`$orderby has too many terms (more than ${ODATA_LIMITS.orderTerms})`)
 }
 
+/**
+ * An operator word as the parser reads it: not part of a name, a path (`a/not_x`), a member (`x.or`)
+ * or a lambda variable (`or:`, `or/id`). Spaces are optional around it — `(1)mul(2)` and
+ * `(id eq 1)and(id eq 2)` parse — so counting only space-delimited words let 2,500 `mul(1)` through
+ * uncounted, holding the loop 0.7 s (a reviewer's find).
+ */
+const operatorWord = (words: string): RegExp => new RegExp(String.raw`(?<![\w$@/.])(?:${words})(?![\w.:/])`, 'g')
+const OPERATORS = operatorWord('and|or|not|add|sub|mul|div|mod')
+const COMPARISONS = operatorWord('eq|ne|gt|ge|lt|le|in')
+
 /** Connectives and arithmetic in a filter's text with its literals blanked. */
 function operatorsInText(unquoted: string): number {
-  return unquoted.match(/\s(?:and|or|add|sub|mul|div|mod)(?=\s)|\bnot\b/g)?.length ?? 0
+  return unquoted.match(OPERATORS)?.length ?? 0
 }
 
 /** Comparisons, `in` and string functions in a filter's text with its literals blanked. */
 function termsInText(unquoted: string): number {
   return (
-    unquoted.match(/\b(?:contains|startswith|endswith|substringof)\s*\(|\s(?:eq|ne|gt|ge|lt|le|in)(?=\s)/g)?.length ?? 0
+    (unquoted.match(/\b(?:contains|startswith|endswith|substringof)\s*\(/g)?.length ?? 0) +
+    (unquoted.match(COMPARISONS)?.length ?? 0)
   )
 }
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { invalid } from '../../../core/errors.js'
-import type { ActorKind } from '../../../core/types.js'
+import { type ActorKind, MAX_ROW_ID } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { Nullable } from '../../schemas.js'
@@ -27,7 +27,7 @@ const DeviceKeyBody = Type.Object(
 const V2Body = Type.Object(
   {
     actorType: Type.Union([Type.Literal('user'), Type.Literal('application'), Type.Literal('device')]),
-    actorTypeId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+    actorTypeId: Type.Integer({ minimum: 1, maximum: MAX_ROW_ID }),
     roles: Type.Array(Type.String(), { minItems: 1, maxItems: 1 }),
     name: Type.Optional(Nullable(KeyName)),
     description: Type.Optional(Nullable(KeyDescription)),

@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
 /** What balena-register-device sends (extra device facts are accepted and not stored). */
 const RegisterBody = Type.Object({
-  application: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+  application: Type.Integer({ minimum: 1, maximum: MAX_ROW_ID }),
   uuid: Type.String({ minLength: 1, maxLength: 62 }),
   device_type: Type.String({ minLength: 1, maxLength: 100 }),
   api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),

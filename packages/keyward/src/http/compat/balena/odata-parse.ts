@@ -3,6 +3,7 @@ import { KeywardError, invalid } from '../../../core/errors.js'
 import { checkTermsBeforeParsing } from '../../../store/odata/limits.js'
 import { resourceDef } from '../../../store/odata/model.js'
 import type { Bind, ODataRequest, QueryOptions, RowKey } from '../../../store/odata/request.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
 // A CommonJS module whose named exports Node's ESM loader cannot see.
 const { parse } = odataParser
@@ -80,7 +81,7 @@ function rowKey(key: unknown, binds: Bind[], alternates: string[]): RowKey | nul
         : b && b[0] === 'Text' && /^\d{1,10}$/.test(b[1])
           ? Number(b[1])
           : Number.NaN
-    if (!Number.isSafeInteger(v) || v > 2 ** 31 - 1) throw invalid('the id in the path must be an integer')
+    if (!Number.isSafeInteger(v) || v > MAX_ROW_ID) throw invalid('the id in the path must be an integer')
     return { field: 'id', value: v }
   }
   const names = Object.keys(ref)

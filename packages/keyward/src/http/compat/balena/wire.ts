@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { invalid } from '../../../core/errors.js'
 import { Nullable } from '../../schemas.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
 /** balena wire shapes shared by the face's routes. */
 
@@ -15,8 +16,14 @@ export const DeviceIdParams = Type.Object({ deviceId: Type.String({ pattern: '^[
 /** A key's plaintext, answered as a JSON string. */
 export const KeyString = Type.String()
 
-/** ISO 8601 as balena's clients send it: a date, or a date-time with an optional offset. */
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/
+/**
+ * ISO 8601 / RFC 3339 as balena's clients pass it on (balena-sdk sends the caller's string as is):
+ * a date, or a date-time with `T`, `t` or a space (Python's `str(datetime)`, PostgreSQL), and an
+ * optional offset `Z`, `z`, `+01:00`, `+0100` or `+01` (`strftime %z`) — all of which real balena,
+ * on PostgreSQL, accepts.
+ */
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|([+-])(\d{2}):?(\d{2})?)?)?$/
 
 /**
  * A balena expiry: null or absent = never; a date-time without offset is UTC
@@ -27,11 +34,11 @@ const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:
 export function expiryOf(v: string | null | undefined, field = 'expiryDate'): string | null | undefined {
   if (v === undefined || v === null) return v
   const m = ISO_DATE_TIME.exec(v)
-  if (!m || !isCalendarDay(+m[1]!, +m[2]!, +m[3]!) || +(m[4] ?? 0) > 23 || +(m[5] ?? 0) > 59 || +(m[6] ?? 0) > 59)
+  const [y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone, sign, oh = '00', om = '00'] = m?.slice(1) ?? []
+  if (!m || !isCalendarDay(+y!, +mo!, +d!) || +h > 23 || +mi > 59 || +sec > 59 || +oh > 23 || +om > 59)
     throw invalid(`${field} is not an ISO 8601 date: "${v.slice(0, 40)}"`, { field })
-  const t = Date.parse(m[4] !== undefined && m[7] === undefined ? v + 'Z' : v)
-  if (Number.isNaN(t)) throw invalid(`${field} is not an ISO 8601 date: "${v.slice(0, 40)}"`, { field })
-  return new Date(t).toISOString()
+  const offset = zone === undefined || /^[Zz]$/.test(zone) ? 'Z' : `${sign}${oh}:${om}`
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`).toISOString()
 }
 
 const isCalendarDay = (y: number, month: number, d: number): boolean =>
@@ -40,6 +47,6 @@ const isCalendarDay = (y: number, month: number, d: number): boolean =>
 /** A numeric path id (already pattern-checked) as a number within the id range. */
 export function idOf(s: string, what: string): number {
   const n = Number(s)
-  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw invalid(`${what} must be a positive integer`)
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ROW_ID) throw invalid(`${what} must be a positive integer`)
   return n
 }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import type { ApiKey } from '../../../core/types.js'
+import { type ApiKey, MAX_ROW_ID } from '../../../core/types.js'
 import { isSwitchedOff } from '../../../core/policy.js'
 import type { TokenSession } from '../../../services/auth/token-service.js'
 
@@ -24,7 +24,7 @@ export const toRealmId = (id: number): string => id.toString(16).padStart(24, '0
 export function fromRealmId(id: string): number | null {
   if (!OBJECT_ID.test(id)) return null
   const n = parseInt(id, 16)
-  return n >= 1 && n <= 2147483647 ? n : null
+  return n >= 1 && n <= MAX_ROW_ID ? n : null
 }
 
 export const toRealmKey = (k: ApiKey) => ({ _id: toRealmId(k.id), name: k.name ?? '', disabled: isSwitchedOff(k) })

@@ -3,12 +3,13 @@ import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../schemas.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
 const CreateApplicationBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
     /** The organization it belongs to; default: the caller's personal organization. */
-    organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+    organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
   },
   { additionalProperties: false },
 )

@@ -3,10 +3,11 @@ import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { DeviceBody, IdParams, Nullable, toDeviceWire } from '../../schemas.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
 const CreateDeviceBody = Type.Object(
   {
-    application_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+    application_id: Type.Integer({ minimum: 1, maximum: MAX_ROW_ID }),
     name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
     uuid: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{62}$' })),
   },
@@ -15,9 +16,9 @@ const CreateDeviceBody = Type.Object(
 
 const ListDevicesQuery = Type.Object(
   {
-    application_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+    application_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    before_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+    before_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
   },
   { additionalProperties: false },
 )

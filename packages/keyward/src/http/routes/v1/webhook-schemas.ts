@@ -2,8 +2,9 @@ import { Type } from 'typebox'
 import { KEY_EVENT_TYPES } from '../../../store/key-event-repository.js'
 import type { WebhookRow } from '../../../store/schema.js'
 import { Nullable } from '../../schemas.js'
+import { MAX_ROW_ID } from '../../../core/types.js'
 
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
 const EventType = Type.Union(
   KEY_EVENT_TYPES.map((t) => Type.Literal(t)),
   {
