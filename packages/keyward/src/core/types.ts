@@ -3,7 +3,7 @@ import type { Restrictions } from './restrictions.js'
 /** Domain types shared by services, stores and faces. Times are ISO-8601 UTC strings. */
 
 export type ActorKind = 'user' | 'application' | 'device' | 'organization'
-/** The largest row id: PostgreSQL's \`integer\`. A larger one from a request is refused, not sent to the database (a 500 there). */
+/** The largest row id: PostgreSQL's `integer`. A larger one from a request is refused, not sent to the database (a 500 there). */
 export const MAX_ROW_ID = 2_147_483_647
 
 export type KeyKind = 'user' | 'provisioning' | 'device'
