@@ -14,12 +14,16 @@ export type KeywardErrorCode =
   | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  /** The request did not reach the server in full within its request timeout (a slow or stalled upload). */
+  | 'request_timeout'
+  /** The request's headers are over the server's limit. */
+  | 'headers_too_large'
   /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */
   | 'query_too_expensive'
   /** A webhook URL the server will not call (not http(s), or a loopback/private address). */
   | 'webhook_target_refused'
   | 'rate_limited'
-  /** A query of the request ran past the server's time budget (narrow the filter or search). */
+  /** The server cannot answer now (its database is unreachable or busy): retry after `retryAfterS`. */
   | 'unavailable'
   | 'internal'
   /** The server could not be reached (DNS, refused connection, reset, abort, timeout). */

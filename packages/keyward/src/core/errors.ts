@@ -29,6 +29,10 @@ export type ErrorCode =
   | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  /** The request did not arrive in full within `KEYWARD_REQUEST_TIMEOUT_MS` (Node's parser; `http/client-errors.ts`). */
+  | 'request_timeout'
+  /** The request's headers are over Node's limit (16 KiB by default; `http/client-errors.ts`). */
+  | 'headers_too_large'
   | 'rate_limited'
   | 'unavailable'
   | 'internal'
@@ -48,6 +52,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_timeout: 408,
+  headers_too_large: 431,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

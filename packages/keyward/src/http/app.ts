@@ -6,6 +6,7 @@ import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
 import { AccessLog, requestFields } from './access-log.js'
+import { clientErrorHandler } from './client-errors.js'
 import { sendNativeError } from './errors.js'
 import { installGracefulClose } from './graceful-close.js'
 import { installHtmlHeaders } from './html-headers.js'
@@ -57,6 +58,8 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     // answer comes at most one interval late. Node wants headersTimeout ≤ requestTimeout: with its
     // default 60 s above a 1 s requestTimeout, a stalled body was closed only at 60 s (measured).
     requestTimeout: config.requestTimeoutMs,
+    // What Node's HTTP parser refuses (that 408 among them) gets the native envelope (`client-errors.ts`).
+    clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
     http: {
       connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
       headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
@@ -115,7 +118,9 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
         version: '0.1.0',
         description:
           'Self-hosted API key management. Errors are `{"error": {code, message, details?}}`. Any route may answer ' +
-          '429 `rate_limited` or 503 `unavailable` (the database cannot answer now) with `Retry-After`: retry after it.',
+          '429 `rate_limited` or 503 `unavailable` (the database cannot answer now) with `Retry-After`: retry after it; ' +
+          "and 408 `request_timeout` (not all in within the server's request timeout) or 431 `headers_too_large`, " +
+          'with the connection closed.',
       },
       ...(config.publicUrl && { servers: [{ url: config.publicUrl }] }),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

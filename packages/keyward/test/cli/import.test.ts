@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, type Server, connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -135,5 +136,79 @@ describe('keyward keys import, throttled', () => {
     } finally {
       await fresh.close()
     }
+  })
+})
+
+/**
+ * A link too slow for the server's request timeout: a batch gets a 408, which judged no key. The batch
+ * is halved (smaller requests arrive sooner); a single key that still gets a 408 stops the run,
+ * resumably, rather than being set aside as refused (as it was: every key of the file was).
+ */
+describe('keyward keys import, over a link too slow for the request timeout', () => {
+  const t = signedInCli({ KEYWARD_REQUEST_TIMEOUT_MS: '1000' })
+  let proxy: Server
+  /** Upload speed of the relay; answers come back at once. */
+  let bytesPerS = Infinity
+  let slow: Record<string, string>
+
+  before(async () => {
+    const target = new URL(t.env.KEYWARD_URL!)
+    proxy = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname)
+      upstream.pipe(client)
+      // 256 bytes at a time, each after its share of a second.
+      const relay = async (chunk: Buffer) => {
+        client.pause()
+        for (let i = 0; i < chunk.length; i += 256) {
+          if (bytesPerS < Infinity) await sleep((256 / bytesPerS) * 1000)
+          if (upstream.destroyed) return
+          upstream.write(chunk.subarray(i, i + 256))
+        }
+        client.resume()
+      }
+      client.on('data', (chunk: Buffer) => void relay(chunk))
+      const end = () => (upstream.destroy(), client.destroy())
+      for (const s of [client, upstream]) s.on('error', end).on('close', end)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    slow = { ...t.env, KEYWARD_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }
+    await expectSuccess(() => slow).ok(['login', '--email', ADMIN.email, '--password', ADMIN.password])
+  })
+  after(() => proxy?.close())
+
+  function keysFile(name: string, n: number): string {
+    const file = join(t.dir, name)
+    const lines = Array.from({ length: n }, () =>
+      JSON.stringify({ plaintext: `imp_${randomBytes(24).toString('hex')}` }),
+    )
+    writeFileSync(file, lines.join('\n') + '\n')
+    return file
+  }
+  const total = async () =>
+    (await t.server.request('GET', '/v1/keys?limit=1', { token: await t.server.adminToken() })).body.total
+
+  test('too slow for one key: stops with the server’s 408 and how to resume; nothing set aside', async () => {
+    // A one-key request is about 400 bytes with its headers: 2 s at 200 bytes/s, the server allows 1 s.
+    bytesPerS = 200
+    const file = keysFile('slowest.jsonl', 20)
+    const run = await runCli(['keys', 'import', file], slow)
+    assert.equal(run.code, 1, run.stderr)
+    assert.match(
+      run.stderr,
+      /did not arrive in full within 1 s.*run the same command again over a faster link: it resumes where it stopped/,
+    )
+    assert.doesNotMatch(run.stderr, /line \d+: /, 'no line was set aside')
+    assert.equal(await total(), 0)
+    const state = JSON.parse(readFileSync(`${file}.import-state`, 'utf8'))
+    assert.deepEqual([state.line, state.rejected_lines], [0, []])
+  })
+
+  test('too slow for a whole batch: halved until it arrives in time; every key imported', async () => {
+    // 200 keys are about 14 KB: over 3 s at 4 KB/s; 25 keys arrive within the second.
+    bytesPerS = 4_096
+    const run = await runCli(['keys', 'import', keysFile('slow.jsonl', 200), '--json'], slow)
+    assert.equal(run.code, 0, run.stderr)
+    assert.deepEqual(JSON.parse(run.stdout).rejected_lines, [])
+    assert.equal(await total(), 200)
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { STORES, serverForSuite } from '../helpers.js'
 
 const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url')
@@ -87,6 +87,81 @@ describe('a request body that stops coming', () => {
     const got = await answer
     const took = Date.now() - t0
     assert.match(got, /^HTTP\/1\.1 408/, got)
+    assert.deepEqual(envelope(got).error.code, 'request_timeout')
     assert.ok(took < 1_000 + 500 + 1_000, `closed after ${took} ms`)
+  })
+})
+
+/** The JSON body of a raw HTTP answer; its Content-Length must be the body's byte length. */
+function envelope(raw: string): { error: { code: string; message: string } } {
+  const [head, body = ''] = raw.split('\r\n\r\n')
+  assert.match(head!, /\r\ncontent-type: application\/json; charset=utf-8\r\n/i, head)
+  assert.match(head!, /\r\nconnection: close/i, head)
+  assert.equal(Number(/\r\ncontent-length: (\d+)/i.exec(head!)?.[1]), Buffer.byteLength(body), head)
+  return JSON.parse(body)
+}
+
+/** What a raw request gets back before the server closes the connection. */
+async function rawAnswer(base: string, request: string): Promise<string> {
+  const url = new URL(base)
+  const socket = connect(Number(url.port), url.hostname)
+  return new Promise<string>((resolve) => {
+    let got = ''
+    socket.on('data', (d) => (got += d.toString()))
+    socket.on('close', () => resolve(got))
+    socket.on('error', () => undefined)
+    socket.write(request)
+  })
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route sees them got Fastify's own
+ * `{"error":"Bad Request","message":"Client Error"}`: no stable code for a client to act on.
+ */
+describe('a request the HTTP parser refuses gets the native envelope, a stable code', () => {
+  const t = serverForSuite('sqlite')
+  let base: string
+  before(async () => {
+    base = await t.s.listen()
+  })
+  const cases: [string, string, number, string][] = [
+    [
+      'a bad Content-Length',
+      'POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-length: 1x\r\n\r\n',
+      400,
+      'validation_failed',
+    ],
+    [
+      'Content-Length and chunked together',
+      'POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'validation_failed',
+    ],
+    [
+      'a bad chunk size',
+      'POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'validation_failed',
+    ],
+    ['no HTTP at all', 'hello\r\n\r\n', 400, 'validation_failed'],
+    [
+      '32 KiB of headers',
+      `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(32 * 1024)}\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+  ]
+  for (const [what, request, status, code] of cases)
+    it(`${what}: ${status} ${code}, connection closed`, async () => {
+      const got = await rawAnswer(base, request)
+      assert.match(got, new RegExp(`^HTTP/1\\.1 ${status} `), got)
+      const e = envelope(got)
+      assert.equal(e.error.code, code)
+      assert.ok(e.error.message.length > 0)
+    })
+
+  it('a good request on the same server is still answered', async () => {
+    const got = await rawAnswer(base, 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')
+    assert.match(got, /^HTTP\/1\.1 200 /, got)
   })
 })

@@ -147,7 +147,9 @@ class ImportRun {
   /**
    * All or nothing per call: a 400 names the refused key (`keys[i]…`): it is set aside and the
    * rest sent again. Another refusal (403, 409) names none: the batch is halved until it does.
-   * A 401 or 429 stops the run.
+   * A 401 or 429 stops the run. A 408 (a link too slow for the server's request timeout) judged no
+   * key: the batch is halved too, smaller requests arrive sooner, but one key is never set aside for
+   * it: the run stops there, resumably.
    */
   private async sendAll(batch: Pending[]): Promise<void> {
     try {
@@ -155,6 +157,7 @@ class ImportRun {
       this.progress.add(r.imported, r.unchanged)
     } catch (e) {
       if (isKeywardError(e) && e.status === 429) throw throttled(e.message, e.retryAfterS)
+      if (isKeywardError(e) && e.code === 'request_timeout' && batch.length === 1) throw tooSlow(e.message)
       if (!isKeywardError(e) || e.status < 400 || e.status >= 500 || e.status === 401) throw e
       const index = refusedIndex(e.details)
       if (index !== null && index < batch.length) {
@@ -177,6 +180,11 @@ class ImportRun {
 function throttled(message: string, retryAfterS: number | undefined): Error {
   const wait = retryAfterS === undefined ? 'later' : `in ${retryAfterS} s`
   return new Error(`${message} (run the same command again ${wait}: it resumes where it stopped)`)
+}
+
+/** A 408 for a single key: not even one reaches the server in full within its request timeout. */
+function tooSlow(message: string): Error {
+  return new Error(`${message} (run the same command again over a faster link: it resumes where it stopped)`)
 }
 
 /** The index in `keys[i]…` of a 400's first field, or null. */

@@ -22,6 +22,8 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_timeout: 408,
+  headers_too_large: 431,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

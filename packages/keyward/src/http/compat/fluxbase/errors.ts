@@ -17,6 +17,8 @@ const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   last_admin: { code: 'CONFLICT' },
   payload_too_large: { code: 'PAYLOAD_TOO_LARGE' },
   unsupported_media_type: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+  request_timeout: { code: 'REQUEST_TIMEOUT' },
+  headers_too_large: { code: 'HEADERS_TOO_LARGE' },
   rate_limited: { code: 'RATE_LIMIT_EXCEEDED', error: 'Rate limit exceeded' },
   unavailable: { code: 'UNAVAILABLE' },
   internal: { code: 'INTERNAL_ERROR', error: 'Internal server error' },

@@ -17,6 +17,8 @@ const realmCode: Record<ErrorCode, string> = {
   last_admin: 'Forbidden',
   payload_too_large: 'InvalidParameter',
   unsupported_media_type: 'InvalidParameter',
+  request_timeout: 'InvalidParameter',
+  headers_too_large: 'InvalidParameter',
   rate_limited: 'TooManyRequests',
   unavailable: 'ServiceUnavailable',
   internal: 'InternalServerError',
