@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, KeywardError, errorStatus } from '../core/errors.js'
-import { isDanglingReference, isStoreOutage } from '../store/database.js'
+import { isDanglingReference, isLostRace, isStoreOutage } from '../store/database.js'
 import { type SchemaProblem, describeProblem, foldUnions } from './validation-messages.js'
 
 /** The field a problem is about: `required` names it in params, not in the path. */
@@ -44,8 +44,10 @@ export function toKeywardError(err: unknown): KeywardError {
       cause: err,
     })
   // Whatever the route: the store's outage is the client's retry, not our bug (the cause is logged as a warning).
-  if (isStoreOutage(err))
-    return new KeywardError('unavailable', 'the database is unavailable; try again', { retryAfterS: 1, cause: err })
+  if (isStoreOutage(err)) {
+    const why = isLostRace(err) ? 'another change holds what this request needs' : 'the database is unavailable'
+    return new KeywardError('unavailable', `${why}; try again`, { retryAfterS: 1, cause: err })
+  }
   return new KeywardError('internal', 'internal error', { cause: err })
 }
 

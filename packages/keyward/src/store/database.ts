@@ -202,6 +202,17 @@ const DRIVER_OUTAGES =
 
 const RETRYABLE_CONFLICTS = new Set(['55P03', '40P01', '40001'])
 
+/**
+ * The outages (`isStoreOutage`) that are a race lost to another change — a row lock waited on past
+ * `lock_timeout`, a deadlock, a serialization failure, SQLite's lock held past its busy timeout —
+ * not a database that is down: a 503 that said "the database is unavailable" sent operators looking
+ * for an outage that was not there.
+ */
+export function isLostRace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (RETRYABLE_CONFLICTS.has(code) || /^SQLITE_(BUSY|LOCKED)/.test(code))
+}
+
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
 
 /**

@@ -34,6 +34,7 @@ describe('a write waiting on a locked row (postgres)', { skip: !process.env.KEYW
     await holder.query('rollback')
     assert.equal(r.status, 503, r.text)
     assert.equal(r.body.error.code, 'unavailable')
+    assert.match(r.body.error.message, /another change holds what this request needs/, 'not "the database is down"')
     assert.ok(r.headers['retry-after'], 'Retry-After is set')
     assert.ok(waited < BUDGET_MS + 1_000, `answered after ${waited} ms`)
     const again = await t.s.request('PATCH', `/v1/keys/${id}`, { token: t.admin, body: { name: 'renamed' } })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isStoreOutage } from '../../src/store/database.js'
+import { isLostRace, isStoreOutage } from '../../src/store/database.js'
 
 /** Which database errors are an outage (503, retry) and which are not (a 4xx or a bug): `isStoreOutage`. */
 describe('isStoreOutage', () => {
@@ -30,5 +30,19 @@ describe('isStoreOutage', () => {
     assert.equal(isStoreOutage(err('22P02', quoting)), false)
     assert.equal(isStoreOutage(null), false)
     assert.equal(isStoreOutage('Connection terminated'), false, 'a string is not a driver error')
+  })
+})
+
+/** Of those outages, the ones that are a lost race, not a database down: told apart in the 503's message. */
+describe('isLostRace', () => {
+  const err = (code: string) => Object.assign(new Error('x'), { code })
+  it('a lock waited on too long, a deadlock, a serialization failure, a SQLite lock held past the busy timeout', () => {
+    for (const code of ['55P03', '40P01', '40001', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED'])
+      assert.equal(isLostRace(err(code)), true, code)
+  })
+  it('not: a lost connection, a shutdown, I/O, or no database error at all', () => {
+    for (const code of ['08006', '57P01', 'ECONNREFUSED', 'SQLITE_IOERR_WRITE', 'SQLITE_CANTOPEN', '23505'])
+      assert.equal(isLostRace(err(code)), false, code)
+    assert.equal(isLostRace(null), false)
   })
 })
