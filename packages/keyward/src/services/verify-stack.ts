@@ -169,7 +169,7 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
     opts.budgetUnknownKeys && s.unknownKeyRatePerS > 0
       ? new UnknownKeyBudget(s.unknownKeyRatePerS, s.unknownKeyBurst, opts.clock)
       : null
-  const identityRepo = new IdentityRepository(store.db)
+  const identityRepo = new IdentityRepository(store.db, store.dialect)
   const limits = new LimitStep(limiter, keyRepo, identityRepo)
   const parts = [keyRepo, cache, limits, usage, opts.clock, metrics, budget] as const
   const verifier = opts.tracing ? opts.tracing.verifier(metrics, ...parts) : new Verifier(...parts)

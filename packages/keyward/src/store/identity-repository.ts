@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
 import { consumeCredits } from './credits.js'
+import type { Dialect } from './database.js'
 import type { Database, IdentityRow } from './schema.js'
 import { visibleActors } from './visibility.js'
 
@@ -38,7 +39,10 @@ export type IdentityColumns = Omit<IdentityRow, 'id' | 'owner_actor_id' | 'creat
 
 /** Storage of identities. Knows SQL, not rules (who may see one is `visibleActors`, as for keys). */
 export class IdentityRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async insert(row: Omit<IdentityRow, 'id'>): Promise<Identity> {
     const r = await this.db.insertInto('identity').values(row).returningAll().executeTakeFirstOrThrow()
@@ -55,9 +59,17 @@ export class IdentityRepository {
     return r && rowToIdentity(r)
   }
 
-  /** Unlinks its keys, then deletes it (one transaction); false when there was none. */
+  /**
+   * Unlinks its keys, then deletes it (one transaction); false when there was none. Its row is
+   * taken first: two deletes that both went for its keys locked them in different orders and
+   * deadlocked (PostgreSQL, 40P01); now the second waits for the first, then finds it gone.
+   * A key created in it meanwhile waits too (its foreign key's share lock), then fails (409).
+   * SQLite's writers take turns already.
+   */
   delete(id: number): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
+      if (this.dialect === 'postgres')
+        await tx.selectFrom('identity').select('id').where('id', '=', id).forUpdate().execute()
       await tx.updateTable('api_key').set({ identity_id: null }).where('identity_id', '=', id).execute()
       const r = await tx.deleteFrom('identity').where('id', '=', id).executeTakeFirst()
       return r.numDeletedRows > 0n
