@@ -10,6 +10,7 @@ import { type UsageWrites, UsageWriterThread } from '../store/usage-writer.js'
 import {
   agreeOnClusterShape,
   createInvalidationBus,
+  redisDatabaseOf,
   createKeyRateLimiter,
   joinCluster,
   rateLimitStoreOf,
@@ -113,11 +114,11 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     const report = (e: unknown) => onError(e)
     const cache = new VerifyCache(s.cacheSize, s.negativeCacheTtlMs)
     const metrics = new KeywardMetrics()
-    bus = createInvalidationBus(s, store.db)
+    bus = createInvalidationBus(s, store.db, opts.role)
     if (store.dialect === 'postgres') {
       const shape = { invalidation_bus: bus.kind, rate_limit_store: rateLimitStoreOf(s) }
       const usesRedis = shape.invalidation_bus === 'redis' || shape.rate_limit_store === 'redis'
-      const redis = usesRedis ? { redis_prefix: s.redisPrefix } : {}
+      const redis = usesRedis ? { redis_prefix: s.redisPrefix, redis_database: redisDatabaseOf(s.redisUrl!) } : {}
       await agreeOnClusterShape(store.db, opts.role, { ...shape, ...redis }, opts.clock.now())
     }
     const deaf = opts.role === 'embedded' && bus.kind === 'local'

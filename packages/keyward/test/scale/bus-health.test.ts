@@ -101,6 +101,31 @@ describe('the bus heard, not just connected', { skip: SKIP_NO_POSTGRES || !REDIS
     const back = await direct.request('PATCH', `/v1/users/${m.id}`, { token: m.token, body: { role: 'admin' } })
     assert.notEqual(back.status, 200, 'the demoted admin cannot make themselves admin again')
   })
+
+  /**
+   * A late tick restarted the count of silence, so a node whose loop was held every other beat
+   * never went deaf and served a revoked key for good (an attacker's find: 68 of 68 VALID over
+   * 30 s with the loop held 1,050 ms in every 1.85 s).
+   */
+  it('a node whose link goes silent while its loop is held every other beat goes deaf all the same', async () => {
+    await bothHear()
+    const { key, id } = await direct.createKey(admin)
+    assert.equal((await proxied.verify(admin, key)).code, 'VALID')
+    proxy.freeze(true)
+    try {
+      expectStatus(await direct.request('POST', `/v1/keys/${id}/revoke`, { token: admin }), 200)
+      const started = Date.now()
+      while (Date.now() - started < 3 * DEAF_AFTER_MS + 1_000) {
+        const end = Date.now() + 800 // the held loop
+        while (Date.now() < end);
+        await sleep(800)
+      }
+      assert.equal(proxied.kw.services.bus.connected, false, 'deaf: reported down')
+      assert.equal((await proxied.verify(admin, key)).code, 'REVOKED')
+    } finally {
+      proxy.freeze(false)
+    }
+  })
 })
 
 function expectStatus(r: { status: number; text: string }, status: number): void {

@@ -43,6 +43,16 @@ describe(
       await local.close()
     })
 
+    it('refuses the servers’ Redis under another database index (its limits would be counted apart)', async () => {
+      const node = c.nodes[0]!
+      const url = new URL(node.config.redisUrl!)
+      url.pathname = '/5'
+      await assert.rejects(
+        createVerifier({ databaseUrl: c.url, redisUrl: url.toString(), redisPrefix: node.config.redisPrefix }),
+        /use 0 for redis database, this verifier 5/,
+      )
+    })
+
     it('given the servers’ settings, it hears a revocation', async () => {
       const node = c.nodes[0]!
       v = await createVerifier({

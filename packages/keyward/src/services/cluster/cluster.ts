@@ -1,4 +1,4 @@
-import { type ClusterShape, readClusterShape, recordClusterShape } from '../../store/cluster-settings.js'
+import { type ClusterShape, canaryRecord, readClusterShape, recordClusterShape } from '../../store/cluster-settings.js'
 import { bumpKeyChanges } from '../../store/key-changes.js'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
@@ -6,7 +6,8 @@ import type { Database } from '../../store/schema.js'
 import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
-import { HeardBus, PublishTimeout } from './heard-bus.js'
+import { BusCanary } from './bus-canary.js'
+import { DEAF_AFTER_MS, HeardBus, PublishTimeout } from './heard-bus.js'
 import { type KeyRateLimiter, MemoryKeyRateLimiter } from './rate-limiter.js'
 import { createPostgresKeyRateLimiter } from './rate-limiter-postgres.js'
 import { createRedisKeyRateLimiter } from './rate-limiter-redis.js'
@@ -45,14 +46,37 @@ export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateL
   return new MemoryKeyRateLimiter()
 }
 
-/** Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured. */
-export function createInvalidationBus(s: ClusterSettings, db: Kysely<Database>): InvalidationBus {
+/**
+ * Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured.
+ * A shared bus is heard (`HeardBus`), its canaries recorded in the database: servers send them,
+ * embedded verifiers only listen. Canary rows carry the wall clock, not the node's `Clock` (a
+ * test's fake time is no other node's).
+ */
+export function createInvalidationBus(
+  s: ClusterSettings,
+  db: Kysely<Database>,
+  role: 'server' | 'embedded',
+): InvalidationBus {
   const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
-  if (kind === 'redis') return new HeardBus(new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL))
-  if (kind === 'postgres') return new HeardBus(new PostgresInvalidationBus(s.databaseUrl, db))
+  const now = () => performance.now()
+  const heard = (inner: InvalidationBus) =>
+    new HeardBus(
+      inner,
+      now,
+      new BusCanary(
+        canaryRecord(db, role, () => new Date()),
+        DEAF_AFTER_MS,
+        now,
+      ),
+    )
+  if (kind === 'redis') return heard(new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL))
+  if (kind === 'postgres') return heard(new PostgresInvalidationBus(s.databaseUrl, db))
   if (!s.databaseUrl.startsWith('sqlite:')) return new LocalInvalidationBus()
   return new LocalInvalidationBus(() => db.transaction().execute(bumpKeyChanges))
 }
+
+/** The database index of a Redis URL (`redis://host:6379/5` → `5`; none → `0`), as ioredis reads it. */
+export const redisDatabaseOf = (url: string): string => /^\/(\d+)/.exec(new URL(url).pathname)?.[1] ?? '0'
 
 const PUBLISH_ATTEMPTS = 3
 
@@ -81,7 +105,12 @@ export async function joinCluster(
     onDown: () => {
       cache.clear()
       cache.setPositiveTtl(fallbackTtlMs)
-      onError(new Error('invalidation bus lost: cache cleared, short TTLs until it reconnects'))
+      onError(
+        new Error(
+          'invalidation bus lost, or it does not carry the other nodes’ messages (same Redis server as theirs?)' +
+            ': cache cleared, short TTLs until it is heard again',
+        ),
+      )
     },
     onUp: () => {
       cache.clear()
@@ -125,10 +154,10 @@ export async function agreeOnClusterShape(
   const servers = await readClusterShape(db)
   const shared = (v: string | undefined) => v === 'redis' || v === 'postgres'
   const usesRedis = mine.invalidation_bus === 'redis' || mine.rate_limit_store === 'redis'
-  for (const name of ['invalidation_bus', 'rate_limit_store', 'redis_prefix'] as const) {
+  for (const name of ['invalidation_bus', 'rate_limit_store', 'redis_prefix', 'redis_database'] as const) {
     const [theirs, ours] = [servers[name], mine[name]]
     if (theirs === undefined || theirs === ours) continue
-    if (name === 'redis_prefix' ? !usesRedis : !shared(theirs) || !shared(ours)) continue
+    if (name.startsWith('redis_') ? !usesRedis : !shared(theirs) || !shared(ours)) continue
     throw new Error(
       `the servers of this database use ${theirs} for ${name.replaceAll('_', ' ')}, this verifier ${ours ?? 'none'}: ` +
         `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { BusCanary } from './bus-canary.js'
 import { type BusListener, type InvalidationBus, LOST_INVALIDATIONS } from './invalidation-bus.js'
 
 /** How often each node publishes a heartbeat on the bus. */
@@ -39,10 +40,15 @@ const BEAT = 'h:'
  *    and whose retries fail too is lost (`publishLost`): the node owes the others `LOST_INVALIDATIONS`,
  *    sent with its next heartbeat that goes through (`onLost` there: every cache cleared), since
  *    what it failed to say is unknown.
+ * 3. It hears the other nodes, not only itself (`BusCanary`, where a `canary` is given): one that
+ *    misses another node's canary is down like a deaf one, until it hears one of theirs.
  * So a silent link, either way, costs its node about `DEAF_AFTER_MS` of staleness and the others
- * that plus a heartbeat once the node is heard again. A timer late by more than a heartbeat (this
- * process's loop was held) skips the deafness check, never twice in a row: its own heartbeat may
- * be queued unread. Heartbeats go through `beat` where the transport has one (PostgreSQL: the
+ * that plus a heartbeat once the node is heard again; a link to another bus than the others',
+ * about `DEAF_AFTER_MS` plus two heartbeats. A timer late by more than a heartbeat (this
+ * process's loop was held) skips the checks, never twice in a row: its own heartbeat may
+ * be queued unread. Silence is counted from the last beat heard, lateness or not: a late tick
+ * that restarted the count let a loop held every other beat hide a silent link for good (an
+ * attacker's find). Heartbeats go through `beat` where the transport has one (PostgreSQL: the
  * listening connection, not the store pool, where a wait for a connection under load is no silence).
  */
 export class HeardBus implements InvalidationBus {
@@ -55,12 +61,16 @@ export class HeardBus implements InvalidationBus {
   private skipped = false
   private closed = false
   private timer: NodeJS.Timeout | null = null
+  private ticks = 0
+  private canaryBusy = false
 
   constructor(
     /** The transport (Redis pub/sub, PostgreSQL LISTEN/NOTIFY). */
     readonly inner: InvalidationBus,
     /** A monotonic clock: a wall clock stepped back would delay deafness by the step. */
     private readonly now: () => number = () => performance.now(),
+    /** Invariant 3's canaries; none for a bus used alone (tests). */
+    private readonly canary: BusCanary | null = null,
   ) {}
 
   get kind(): InvalidationBus['kind'] {
@@ -76,9 +86,10 @@ export class HeardBus implements InvalidationBus {
     await this.inner.start({
       onInvalidate: (hashes, sentAtMs) => this.heard(hashes, sentAtMs),
       onDown: () => this.setHearing(false),
+      // A reconnect is heard at once, unless another node is not (a renewed link may reach the same wrong bus).
       onUp: () => {
         this.lastHeardMs = this.now()
-        this.setHearing(true)
+        this.mayHearAgain()
       },
     })
     if (this.closed) return // closed while connecting: no timer to leak
@@ -104,6 +115,7 @@ export class HeardBus implements InvalidationBus {
 
   private heard(hashes: readonly string[], sentAtMs: number | null): void {
     if (hashes.length === 1 && hashes[0]!.startsWith(BEAT)) return this.heardBeat(hashes[0]!)
+    if (hashes.length === 1 && BusCanary.is(hashes[0]!)) return this.heardCanary(hashes[0]!)
     if (hashes.includes(LOST_INVALIDATIONS)) this.listener?.onLost?.()
     else if (hashes.length > 0) this.listener?.onInvalidate(hashes, sentAtMs)
   }
@@ -111,7 +123,16 @@ export class HeardBus implements InvalidationBus {
   private heardBeat(beat: string): void {
     if (beat !== this.ownBeat) return
     this.lastHeardMs = this.now()
-    if (!this.hearing && this.inner.connected) this.setHearing(true)
+    this.mayHearAgain()
+  }
+
+  private heardCanary(canary: string): void {
+    this.canary?.heardOnBus(canary)
+    if (this.now() - this.lastHeardMs <= DEAF_AFTER_MS) this.mayHearAgain()
+  }
+
+  private mayHearAgain(): void {
+    if (!this.hearing && this.inner.connected && !this.canary?.missing) this.setHearing(true)
   }
 
   private tick(): void {
@@ -120,14 +141,29 @@ export class HeardBus implements InvalidationBus {
     const late = now - this.lastTickMs > 2 * HEARTBEAT_MS && !this.skipped
     this.skipped = late
     this.lastTickMs = now
-    if (late) this.lastHeardMs = now
-    else if (this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.deaf()
+    if (!late && this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.deaf()
+    if (this.ticks++ % 2 === 0) this.checkCanaries(!late)
     // A heartbeat that fails loses no invalidation: the next one tries again.
     const beat = (h: readonly string[]) => (this.inner.beat ? this.inner.beat(h) : this.inner.publish(h))
     this.send([this.ownBeat], beat).catch(() => {})
     if (!this.owesLost) return
     this.owesLost = false
     this.send([LOST_INVALIDATIONS], (h) => this.inner.publish(h)).catch(() => (this.owesLost = true))
+  }
+
+  /** Invariant 3, every other beat: one check at a time (a slow database read is no missed canary). */
+  private checkCanaries(judge: boolean): void {
+    if (!this.canary || this.canaryBusy) return
+    this.canaryBusy = true
+    const publish = (c: string) => this.send([c], (h) => this.inner.publish(h))
+    this.canary
+      .tick(publish, judge)
+      // A failed publish or database read judges nothing: the heartbeat and the publish paths cover those.
+      .catch(() => {})
+      .finally(() => {
+        this.canaryBusy = false
+        if (this.canary!.missing && this.hearing && !this.closed) this.deaf()
+      })
   }
 
   /** Sends through `how`; rejects after the transport's publish timeout unanswered. */

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto'
+
+/** A canary's one "hash": `c:`, the sending node's id, a nonce. No key hash or credential tag starts so. */
+const CANARY = 'c:'
+
+/** How long a canary heard on the bus is remembered, to match it with the database's copy read later. */
+const REMEMBER_MS = 10_000
+
+/** Where each server records the last canary it sent (`cluster_setting` rows: `store/cluster-settings.ts`). */
+export interface CanaryRecord {
+  /** The servers' last canaries, of those that recorded one lately. */
+  read(): Promise<string[]>
+  /** Absent for a process that only listens (an embedded verifier). */
+  write?(node: string, canary: string): Promise<void>
+}
+
+/**
+ * Invariant 3 of `HeardBus` (heard-bus.ts): a node hears the other nodes, not just itself. Its
+ * own heartbeat proves its link to *a* bus, not to theirs: a verifier given another Redis
+ * server, or two servers split by a Redis failover that left the old primary
+ * up, each heard itself, reported the bus up, and answered VALID for keys revoked on the other
+ * side with no end (an attacker's finds). So each server, every other heartbeat, publishes a
+ * canary on the bus and, once the publish is acknowledged, records it in the database, which
+ * every node shares by construction. Every node reads the records as often; a node whose canary,
+ * read there, is not heard on the bus within `graceMs` is unheard, and while any node is, this
+ * node is deaf (`missing`); it is heard again when one of its canaries is, or forgotten when it
+ * stops recording. A node alone hears only itself and judges none; a node whose loop was held
+ * skips judging (its bus reads may be queued).
+ */
+export class BusCanary {
+  private readonly tag = `${CANARY}${randomBytes(6).toString('hex')}:`
+  /** The canaries the last read found; the first read is not judged (they may be older than this node). */
+  private seen: Set<string> | null = null
+  /** Other nodes' canaries read in the records and not yet heard: when first read. */
+  private readonly pending = new Map<string, number>()
+  /** Canaries heard on the bus: when. */
+  private readonly heard = new Map<string, number>()
+  /** Nodes (tags) whose last canary went unheard. */
+  private readonly unheard = new Set<string>()
+
+  constructor(
+    private readonly record: CanaryRecord,
+    private readonly graceMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  static is(message: string): boolean {
+    return message.startsWith(CANARY)
+  }
+
+  /** Some other node is not heard on this node's bus. */
+  get missing(): boolean {
+    return this.unheard.size > 0
+  }
+
+  heardOnBus(canary: string): void {
+    this.heard.set(canary, this.now())
+    this.pending.delete(canary)
+    this.unheard.delete(nodeOf(canary))
+  }
+
+  /** Publishes this node's canary (servers), reads the records, judges what went unheard unless `judge` is false. */
+  async tick(publish: (canary: string) => Promise<void>, judge: boolean): Promise<void> {
+    const now = this.now()
+    if (judge) this.judge(now)
+    for (const [c, at] of this.heard) if (now - at > REMEMBER_MS) this.heard.delete(c)
+    if (this.record.write) {
+      const mine = this.tag + randomBytes(6).toString('hex')
+      await publish(mine)
+      await this.record.write(this.tag, mine)
+    }
+    this.read(await this.record.read(), now)
+  }
+
+  private read(values: string[], now: number): void {
+    const before = this.seen
+    this.seen = new Set(values)
+    const recording = new Set(values.map(nodeOf))
+    for (const n of this.unheard) if (!recording.has(n)) this.unheard.delete(n)
+    if (!before) return
+    for (const v of values) {
+      if (before.has(v) || v.startsWith(this.tag)) continue
+      if (this.heard.has(v)) this.unheard.delete(nodeOf(v))
+      else this.pending.set(v, now)
+    }
+  }
+
+  private judge(now: number): void {
+    for (const [c, at] of this.pending) {
+      if (now - at <= this.graceMs) continue
+      this.pending.delete(c)
+      this.unheard.add(nodeOf(c))
+    }
+  }
+}
+
+/** `c:<node>:` of a canary `c:<node>:<nonce>`. */
+const nodeOf = (canary: string) => canary.slice(0, canary.indexOf(':', CANARY.length) + 1)

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { DEAF_AFTER_MS, HEARTBEAT_MS } from '../../src/services/cluster/heard-bus.js'
+import { type KeywardVerifier, createVerifier } from '../../src/verifier/index.js'
+import { ADMIN, TestServer, freshDatabase } from '../helpers.js'
+import { SKIP_NO_POSTGRES, within } from './cluster.js'
+
+const REDIS = process.env.KEYWARD_TEST_REDIS_URL
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Canaries every other beat, read as often, judged after DEAF_AFTER_MS; then the short TTL (1 s here). */
+const NOTICED_MS = DEAF_AFTER_MS + 6 * HEARTBEAT_MS + 1_000
+
+/** A second, throwaway Redis server on a free port (the one CI starts is the first). */
+async function secondRedis(): Promise<{ url: string; stop: () => void }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''])
+    let out = ''
+    child.stdout!.on('data', (d) => (out += d))
+    await within(5_000, () => out.includes('Ready to accept') || child.exitCode !== null)
+    if (child.exitCode === null) return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
+    if (attempt > 5) throw new Error(`redis-server did not start: ${out}`)
+  }
+}
+
+/**
+ * Invariant 3 of `HeardBus` (services/cluster/bus-canary.ts): a node hears the other nodes, not
+ * just itself. Attackers' finds, each answering VALID for a revoked key with no end while its bus
+ * reported up: a server or an embedded verifier given another Redis server than the others (or
+ * split from them by a failover that left the old primary up), since each heard its own heartbeat.
+ */
+describe('a node on another Redis than the others', { skip: SKIP_NO_POSTGRES || !REDIS }, () => {
+  let other: { url: string; stop: () => void }
+  let a: TestServer
+  let b: TestServer
+  let v: KeywardVerifier
+  const verifierErrors: string[] = []
+  let drop: () => Promise<void>
+  let admin: string
+  before(async () => {
+    other = await secondRedis()
+    const db = await freshDatabase('postgres')
+    drop = db.drop
+    const prefix = `kwtest:${randomBytes(4).toString('hex')}:`
+    const env = (url: string) => ({
+      KEYWARD_REDIS_URL: url,
+      KEYWARD_REDIS_PREFIX: prefix,
+      KEYWARD_RATE_LIMIT_STORE: 'postgres',
+      KEYWARD_CACHE_FALLBACK_TTL_MS: '1000',
+    })
+    a = await TestServer.attach(db.url, { env: env(REDIS!) })
+    await a.kw.services.users.bootstrapAdmin(ADMIN.email, ADMIN.password)
+    b = await TestServer.attach(db.url, { env: env(other.url) })
+    v = await createVerifier({
+      databaseUrl: db.url,
+      redisUrl: other.url,
+      redisPrefix: prefix,
+      rateLimitStore: 'postgres',
+      cacheFallbackTtlMs: 1_000,
+      onError: (e) => verifierErrors.push((e as Error).message),
+    })
+    admin = await a.adminToken()
+  })
+  after(async () => {
+    await v?.close()
+    await a?.close()
+    await b?.close()
+    other?.stop()
+    await drop?.()
+  })
+
+  it('each side reports the bus down, and a key revoked on one side is refused on the other', async () => {
+    const { key, id } = await a.createKey(admin)
+    assert.equal((await b.verify(admin, key)).code, 'VALID')
+    assert.equal((await v.verify(key)).code, 'VALID')
+    const verifierDeaf = () => verifierErrors.some((m) => m.includes('does not carry the other nodes’ messages'))
+    const down = () => !a.kw.services.bus.connected && !b.kw.services.bus.connected && verifierDeaf()
+    await within(NOTICED_MS + 2_000, down, 50)
+    assert.equal((await a.request('POST', `/v1/keys/${id}/revoke`, { token: admin })).status, 200)
+    await sleep(1_100)
+    assert.equal((await b.verify(admin, key)).code, 'REVOKED', 'the server on the other Redis')
+    assert.equal((await v.verify(key)).code, 'REVOKED', 'the verifier on the other Redis')
+  })
+})
