@@ -199,7 +199,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth,
     tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     keys,
-    keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db), cache, auditLog, clock),
+    keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db, store.dialect), cache, auditLog, clock),
     keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock, chosen),
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),

@@ -37,18 +37,26 @@ export class AuditRepository {
   ) {}
 
   async append(e: Omit<AuditEvent, 'id'>): Promise<void> {
+    await this.appendMany([e])
+  }
+
+  /** Several entries in one INSERT (the callers' chunks stay under both stores' parameter limits). */
+  async appendMany(events: readonly Omit<AuditEvent, 'id'>[]): Promise<void> {
+    if (events.length === 0) return
     await this.db
       .insertInto('audit_event')
-      .values({
-        at: e.at,
-        actor_id: e.actorId,
-        action: e.action,
-        target_type: e.targetType,
-        target_id: e.targetId,
-        owner_actor_id: e.ownerActorId,
-        ip: e.ip,
-        details: JSON.stringify(e.details),
-      })
+      .values(
+        events.map((e) => ({
+          at: e.at,
+          actor_id: e.actorId,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          owner_actor_id: e.ownerActorId,
+          ip: e.ip,
+          details: JSON.stringify(e.details),
+        })),
+      )
       .execute()
   }
 

@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Principal } from '../core/types.js'
+import type { Dialect } from './database.js'
+import { appendKeyEvents } from './key-event-repository.js'
+import { KeyRepository } from './key-repository.js'
+import { ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 import { visibleActors } from './visibility.js'
 
@@ -17,30 +21,57 @@ export interface RevokedDescendant {
  * what a key made never reaches past its revoker. Knows SQL, not rules.
  */
 export class KeyLineageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Keys per `revokeChildren` call: as many as an owner's keys ending with it (`owned-keys.ts`, measured there). */
+  get chunk(): number {
+    return ownedKeysChunk(this.dialect)
+  }
 
   /**
    * Revokes the unrevoked keys made by `parents` that `viewer` may see, at most `limit` of
    * them, and returns them. Callers repeat until it returns fewer than `limit` (chunks keep
-   * each statement short: on SQLite it holds the event loop).
+   * each statement short: on SQLite it holds the event loop). Each revoked key gets its
+   * `key.revoked` event in the same transaction (the outbox rule, `key-event-repository.ts`:
+   * a cascade sent webhooks nothing for the keys it revoked, a tester's find); a key another
+   * request revoked first gets none from here (the guard on the UPDATE).
    */
-  async revokeChildren(
+  revokeChildren(
+    viewer: Principal,
+    parents: readonly number[],
+    limit: number,
+    now: Date,
+    reason: string,
+  ): Promise<RevokedDescendant[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const revoked = await this.revokeIn(trx, viewer, parents, limit, now.toISOString(), reason)
+      const after = await new KeyRepository(trx, this.dialect).findByIds(revoked.map((r) => r.id))
+      await appendKeyEvents(trx, 'key.revoked', after, now)
+      return revoked
+    })
+  }
+
+  private async revokeIn(
+    trx: Kysely<Database>,
     viewer: Principal,
     parents: readonly number[],
     limit: number,
     at: string,
     reason: string,
   ): Promise<RevokedDescendant[]> {
-    let q = this.db
+    let q = trx
       .selectFrom('api_key')
       .select('id')
       .where('created_by_key_id', 'in', parents)
       .where('revoked_at', 'is', null)
-    const visible = visibleActors(this.db, viewer)
+    const visible = visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)
     if (ids.length === 0) return []
-    const rows = await this.db
+    const rows = await trx
       .updateTable('api_key')
       .set({ revoked_at: at, revoked_reason: reason, updated_at: at })
       .where('id', 'in', ids)

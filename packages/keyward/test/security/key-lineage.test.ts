@@ -68,12 +68,33 @@ for (const store of STORES) {
       const entry = audit.body.events.find((e: any) => e.action === 'key.revoke')
       assert.equal(entry?.details.root_key_id, root.id)
       assert.equal(entry?.details.created_by_key_id, child.id)
+      // Each key of the line has its `key.revoked` event (webhooks deliver from these), once, showing it revoked:
+      // a cascade of 22,501 keys delivered 1 (a tester's find).
+      const events = await s.kw.services.store.db
+        .selectFrom('key_event')
+        .select(['key_id', 'data'])
+        .where('type', '=', 'key.revoked')
+        .where('key_id', 'in', [root.id, child.id, grandchild.id, viaRealm])
+        .orderBy('key_id')
+        .execute()
+      assert.deepEqual(
+        events.map((e) => e.key_id),
+        [root.id, child.id, grandchild.id, viaRealm].sort((a, b) => a - b),
+      )
+      for (const e of events) assert.equal(JSON.parse(e.data).status, 'revoked')
     })
 
     it('can be re-run on a revoked key to finish a cut-short cascade', async () => {
       const again = await s.request('POST', `/v1/keys/${root.id}/revoke`, { token: admin, body: { minted: true } })
       assert.equal(again.status, 200, again.text)
       assert.equal(again.body.minted_revoked, 0)
+      const events = await s.kw.services.store.db
+        .selectFrom('key_event')
+        .select('key_id')
+        .where('type', '=', 'key.revoked')
+        .where('key_id', '=', grandchild.id)
+        .execute()
+      assert.equal(events.length, 1, 'no second event for a key already revoked')
     })
   })
 

@@ -7,9 +7,6 @@ import { yieldToLoop } from './chunked-writes.js'
 import type { KeyService } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
-/** Keys revoked per statement: short enough that one statement never holds SQLite's loop for long. */
-const CHUNK = 200
-
 /**
  * Keys record the key that made them (`created_by_key_id`, DESIGN.md "Keys record the key
  * that made them"); this revokes a key together with what it made, for the holder of a
@@ -53,21 +50,22 @@ export class KeyLineage {
   /** Revokes the live children of `parents`, chunk by chunk; returns their ids. */
   private async revokeGeneration(ctx: RequestContext, parents: number[], rootId: number, why: string) {
     const ids: number[] = []
-    for (let i = 0; i < parents.length; i += CHUNK) {
-      const slice = parents.slice(i, i + CHUNK)
-      for (let n = CHUNK; n === CHUNK;) {
-        const at = this.clock.now().toISOString()
-        const revoked = await this.repo.revokeChildren(ctx.principal, slice, CHUNK, at, why)
+    // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.
+    const chunk = this.repo.chunk
+    for (let i = 0; i < parents.length; i += chunk) {
+      const slice = parents.slice(i, i + chunk)
+      for (let n = chunk; n === chunk;) {
+        const revoked = await this.repo.revokeChildren(ctx.principal, slice, chunk, this.clock.now(), why)
         await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
-        for (const r of revoked) {
-          const target = { type: 'api_key', id: r.id, ownerActorId: r.actorId }
-          await this.audit.record(ctx, 'key.revoke', target, {
-            reason: why,
-            created_by_key_id: r.createdByKeyId,
-            root_key_id: rootId,
-          })
-          ids.push(r.id)
-        }
+        await this.audit.recordMany(
+          ctx,
+          'key.revoke',
+          revoked.map((r) => ({
+            target: { type: 'api_key', id: r.id, ownerActorId: r.actorId },
+            details: { reason: why, created_by_key_id: r.createdByKeyId, root_key_id: rootId },
+          })),
+        )
+        ids.push(...revoked.map((r) => r.id))
         n = revoked.length
         await yieldToLoop()
       }
