@@ -1,6 +1,10 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Kysely } from 'kysely'
 import type { Database, WebhookDeliveryRow, WebhookRow } from './schema.js'
 import { pendingDelivery } from './webhook-outbox.js'
+
+/** Deliveries deleted per statement when their webhook goes. */
+const DELETE_CHUNK = 2_000
 
 /** A delivery as listed: its row and the type of the event it carries. */
 export type DeliveryListing = WebhookDeliveryRow & { event_type: string }
@@ -30,14 +34,29 @@ export class WebhookRepository {
     return this.findById(id)
   }
 
-  /** Deletes a webhook with its deliveries (ON DELETE CASCADE). */
+  /**
+   * Deletes a webhook with its deliveries: those first, `DELETE_CHUNK` a statement with a loop turn
+   * between (kept for good, a webhook's history grows: one cascading statement held SQLite's loop
+   * 70–120 ms at 25,000, a tester's find), then the webhook (ON DELETE CASCADE takes any the
+   * dispatcher added meanwhile).
+   */
   async delete(id: number): Promise<void> {
+    for (let n = DELETE_CHUNK; n === DELETE_CHUNK; await nextTurn()) {
+      const chunk = this.db.selectFrom('webhook_delivery').select('id').where('webhook_id', '=', id).limit(DELETE_CHUNK)
+      const r = await this.db.deleteFrom('webhook_delivery').where('id', 'in', chunk).executeTakeFirst()
+      n = Number(r.numDeletedRows)
+    }
     await this.db.deleteFrom('webhook').where('id', '=', id).execute()
   }
 
-  /** The latest deliveries of a webhook, newest first. */
+  /** The latest deliveries of a webhook, newest first (index `webhook_delivery_listing`, migration 0022). */
   deliveries(webhookId: number, limit: number): Promise<DeliveryListing[]> {
-    return this.selectDeliveries().where('d.webhook_id', '=', webhookId).orderBy('d.id', 'desc').limit(limit).execute()
+    return this.deliveriesQuery(webhookId, limit).execute()
+  }
+
+  /** `deliveries`' query, for its plan to be checked. */
+  deliveriesQuery(webhookId: number, limit: number) {
+    return this.selectDeliveries().where('d.webhook_id', '=', webhookId).orderBy('d.id', 'desc').limit(limit)
   }
 
   findDelivery(webhookId: number, id: number): Promise<DeliveryListing | undefined> {

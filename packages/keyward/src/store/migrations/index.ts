@@ -20,6 +20,7 @@ import { usageClaims } from './0018_usage_claims.js'
 import { keyStatusAnnouncement } from './0019_key_status_announcement.js'
 import { webhookConfiguredBy } from './0020_webhook_configured_by.js'
 import { clusterSetting } from './0021_cluster_setting.js'
+import { deliveryListing } from './0022_delivery_listing.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -47,5 +48,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0019_key_status_announcement': keyStatusAnnouncement(dialect),
     '0020_webhook_configured_by': webhookConfiguredBy(dialect),
     '0021_cluster_setting': clusterSetting(dialect),
+    '0022_delivery_listing': deliveryListing(dialect),
   }
 }
