@@ -14,6 +14,7 @@ import type {
   VerifiableKey,
 } from '../core/types.js'
 import { identityOfRow } from './identity-repository.js'
+import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
@@ -143,9 +144,6 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
 
 /** Rows per INSERT of an import: 27 columns × 100 stays under SQLite's 32,766 bound parameters. */
 const IMPORT_CHUNK = 100
-
-const hashesOf = (r: { hash: string; previous_hash: string | null }): string[] =>
-  [r.hash, r.previous_hash].filter((h): h is string => h !== null)
 
 /**
  * Storage of API keys. Knows SQL, not rules. Listing and search read through `readDb`
@@ -462,14 +460,24 @@ export class KeyRepository {
     return consumeCredits(this.db, 'api_key', id, now, refill, cost)
   }
 
-  /** Hashes (current and pre-roll) of the keys linked to an identity: what an identity write must evict. */
-  async hashesOfIdentity(identityId: number): Promise<string[]> {
+  /**
+   * Hashes (current and pre-roll) of the keys linked to an identity, what an identity write must
+   * evict: `limit` keys after key `afterId`, in id order; `lastId` is where to go on, null at the end.
+   */
+  async hashesOfIdentity(
+    identityId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<{ hashes: string[]; lastId: number | null }> {
     const rows = await this.db
       .selectFrom('api_key')
-      .select(['hash', 'previous_hash'])
+      .select(['id', 'hash', 'previous_hash'])
       .where('identity_id', '=', identityId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
       .execute()
-    return rows.flatMap(hashesOf)
+    return { hashes: rows.flatMap(hashesOf), lastId: rows.length === limit ? rows[rows.length - 1]!.id : null }
   }
 
   /**

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { openStore } from '../../src/store/database.js'
+import { bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
 
 for (const store of STORES) {
@@ -124,6 +126,39 @@ for (const store of STORES) {
       await s.request('DELETE', `/v1/identities/${ident}`, { token: alice.token })
       assert.equal((await verify({ key: k.key })).code, 'VALID')
       assert.equal((await s.request('GET', `/v1/keys/${k.id}`, { token: alice.token })).body.identity_id, null)
+    })
+
+    /**
+     * An identity's deletion unlinks its keys in chunks (one UPDATE of 25,000 held SQLite's loop
+     * 140–300 ms), and a change of its limits evicts them in chunks: every chunk is done, the last
+     * key's cache entry included.
+     */
+    it('with 2,300 keys: a change of its limits reaches the last key, and its deletion unlinks every one', async () => {
+      const ident = (await create(alice.token, { external_id: 'large', remaining: 0 })).body.id as number
+      const st = openStore(s.config.databaseUrl)
+      try {
+        await bulkLoadKeys(st, {
+          total: 2300,
+          memberKeys: 2300,
+          memberUserId: alice.id,
+          userKeyShare: 1,
+          otherUsers: 1,
+        })
+        await st.db.updateTable('api_key').set({ identity_id: ident }).where('identity_id', 'is', null).execute()
+      } finally {
+        await st.close()
+      }
+      const last = await s.createKey(alice.token, { identity_id: ident })
+      assert.equal((await verify({ key: last.key })).code, 'USAGE_EXCEEDED')
+      await s.request('PATCH', `/v1/identities/${ident}`, { token: alice.token, body: { remaining: 10 } })
+      assert.equal((await verify({ key: last.key })).code, 'VALID', 'the new credits reached the cached key')
+      await s.request('PATCH', `/v1/identities/${ident}`, { token: alice.token, body: { remaining: 0 } })
+      assert.equal((await verify({ key: last.key })).code, 'USAGE_EXCEEDED')
+      const gone = await s.request('DELETE', `/v1/identities/${ident}`, { token: alice.token })
+      assert.equal(gone.status, 204, gone.text)
+      assert.equal((await verify({ key: last.key })).code, 'VALID', 'unlinked, and its cache entry dropped')
+      const linked = await s.request('GET', `/v1/keys?identity_id=${ident}&limit=1`, { token: alice.token })
+      assert.equal(linked.body.total, 0)
     })
 
     it('keeps a derived key in its identity, and forbids a key to change or delete the identity binding it', async () => {

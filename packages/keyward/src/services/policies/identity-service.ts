@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { KeywardError, invalid, notFound } from '../../core/errors.js'
 import { requireScope, requireUnbounded } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
@@ -14,6 +15,9 @@ import { type NamedLimitInput, limitsAfter } from './key-limits.js'
 
 /** The fields of an identity write that bind its keys (core/authz.ts `requireUnbounded`). */
 const LIMIT_FIELDS = ['ratelimits', 'remaining', 'refill'] as const
+
+/** Keys an identity's deletion unlinks per transaction, or its update evicts per read (1,000: 7 ms on SQLite). */
+const UNLINK_CHUNK = 1_000
 
 /** The fields of an identity write (create: `external_id` required). */
 export interface IdentityInput {
@@ -99,7 +103,9 @@ export class IdentityService {
       throw e
     }
     if (!updated) throw notFound('identity')
-    await this.evictKeys(id)
+    // Cached keys hold the identity's limits and credits only (`VerifiableIdentity`): a change of
+    // its meta or external_id reads 25,000 keys' hashes for nothing (a tester's find).
+    if (LIMIT_FIELDS.some((f) => input[f] !== undefined)) await this.evictKeys(id)
     await this.audit.record(ctx, 'identity.update', target(updated), { fields: Object.keys(input) })
     return updated
   }
@@ -111,9 +117,14 @@ export class IdentityService {
     await this.requireNotOwn(ctx, id, 'delete')
     // Deleting it unlinks its keys from its shared limits and credits.
     requireUnbounded(await producerOf(ctx, this.keys), 'delete an identity')
-    const hashes = await this.keys.hashesOfIdentity(id)
-    if (!(await this.identities.delete(id))) throw notFound('identity')
-    await this.cache.invalidate(hashes)
+    for (let n = UNLINK_CHUNK; n === UNLINK_CHUNK; await nextTurn()) {
+      const { unlinked, hashes } = await this.identities.unlinkKeys(id, UNLINK_CHUNK)
+      await this.cache.invalidate(hashes)
+      n = unlinked
+    }
+    const rest = await this.identities.delete(id)
+    if (rest === null) throw notFound('identity')
+    await this.cache.invalidate(rest)
     await this.audit.record(ctx, 'identity.delete', target(identity), { external_id: identity.externalId })
   }
 
@@ -124,8 +135,13 @@ export class IdentityService {
       throw new KeywardError('forbidden', `a key cannot ${what} the identity whose limits bind it`)
   }
 
+  /** Evicts its keys from every node's cache, `UNLINK_CHUNK` keys a read, a loop turn apart. */
   private async evictKeys(id: number): Promise<void> {
-    await this.cache.invalidate(await this.keys.hashesOfIdentity(id))
+    for (let after = 0; after >= 0; await nextTurn()) {
+      const chunk = await this.keys.hashesOfIdentity(id, after, UNLINK_CHUNK)
+      await this.cache.invalidate(chunk.hashes)
+      after = chunk.lastId ?? -1
+    }
   }
 }
 
