@@ -1,8 +1,25 @@
 import { Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 
 /** Rows serialized per event-loop turn when an answer is streamed. */
 export const STREAM_ROWS = 500
+
+/**
+ * The answer `{[field]: rows.map(each), ...rest}`: whole when it has `STREAM_ROWS` rows or fewer,
+ * else streamed (`streamedJson`). Fastify sends a stream as is, skipping the route's response
+ * serializer: `each` must give the schema's fields only.
+ */
+export function listAnswer<T, W>(
+  reply: FastifyReply,
+  field: string,
+  rows: readonly T[],
+  each: (row: T) => W,
+  rest: Record<string, unknown> = {},
+): FastifyReply {
+  if (rows.length <= STREAM_ROWS) return reply.send({ [field]: rows.map(each), ...rest })
+  return reply.type('application/json; charset=utf-8').send(streamedJson(field, rows, { each, rest }))
+}
 
 /**
  * `{"<field>": [rows…], ...rest}` as a stream of chunks of `STREAM_ROWS` rows, with a turn

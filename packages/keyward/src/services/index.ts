@@ -132,7 +132,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const sessions = new SessionRepository(store.db)
   const hasher = new PasswordHasher(config.passwordScryptN)
   const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
-  const orgRepo = new OrgRepository(store.db, store.dialect)
+  const orgRepo = new OrgRepository(store.db, store.dialect, store.readDb)
   const orgDirectory = new OrgDirectory(orgRepo)
   const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock, orgRepo)
   const auth = new AuthService(
@@ -175,6 +175,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     config,
     orgRepo,
     db: store.db,
+    readDb: store.readDb,
     dialect: store.dialect,
     directory: orgDirectory,
     actors,

@@ -56,6 +56,8 @@ export class InvitationRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /** The budgeted read pool, for an organization's pending invitations (unpaged). */
+    private readonly readDb: Kysely<Database> = db,
   ) {}
 
   async insertInvitation(i: {
@@ -87,7 +89,7 @@ export class InvitationRepository {
 
   /** Pending invitations of an organization (neither accepted nor revoked), newest first. */
   async invitations(orgId: number): Promise<Invitation[]> {
-    const rows = await this.db
+    const rows = await this.readDb
       .selectFrom('organization_invitation')
       .selectAll()
       .where('organization_id', '=', orgId)

@@ -80,6 +80,8 @@ export class OrgRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /** The budgeted read pool, for member lists (unpaged: 20,000 rows held SQLite's main connection). */
+    private readonly readDb: Kysely<Database> = db,
   ) {}
 
   /** Creates a shared organization with `ownerUserId` as owner. */
@@ -172,8 +174,12 @@ export class OrgRepository {
     return Object.fromEntries(rows.map((r) => [r.organization_id, r.role]))
   }
 
+  /** Every member (unpaged), read through the read pool: on SQLite its rows come a batch a loop turn. */
   async members(orgId: number): Promise<Membership[]> {
-    const rows = await this.membershipQuery().where('m.organization_id', '=', orgId).orderBy('m.id').execute()
+    const rows = await this.membershipQuery(this.readDb)
+      .where('m.organization_id', '=', orgId)
+      .orderBy('m.id')
+      .execute()
     return rows.map(rowToMembership)
   }
 
@@ -222,8 +228,8 @@ export class OrgRepository {
     return Number(r.numDeletedRows) > 0
   }
 
-  private membershipQuery() {
-    return this.db
+  private membershipQuery(db = this.db) {
+    return db
       .selectFrom('organization_membership as m')
       .innerJoin('user', 'user.id', 'm.user_id')
       .select(['m.organization_id', 'm.user_id', 'm.role', 'm.created_at', 'user.email', 'user.username'])

@@ -32,6 +32,8 @@ export interface OrgDeps {
   orgRepo: OrgRepository
   /** The write connection (invitations are point reads and writes). */
   db: Kysely<Database>
+  /** The budgeted read pool: an organization's invitations listed whole. */
+  readDb: Kysely<Database>
   dialect: Dialect
   directory: OrgDirectory
   actors: ActorRepository
@@ -59,7 +61,7 @@ export function createOrgServices(d: OrgDeps): OrgServices {
     memberships: new MembershipService(orgRepo, organizations, sessionCache, d.keyRepo),
     invitations: new InvitationService(
       orgRepo,
-      new InvitationRepository(d.db, d.dialect),
+      new InvitationRepository(d.db, d.dialect, d.readDb),
       organizations,
       sessionCache,
       d.keyRepo,

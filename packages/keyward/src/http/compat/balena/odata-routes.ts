@@ -5,7 +5,7 @@ import { KeywardError, invalid } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
 import type { ODataRequest } from '../../../store/odata/request.js'
 import { ctxOf } from '../../auth.js'
-import { STREAM_ROWS, streamedJson } from '../../json-stream.js'
+import { listAnswer } from '../../json-stream.js'
 import { Nullable } from '../../schemas.js'
 import { parseODataRequest } from './odata-parse.js'
 import { rawPath, splitQuery } from './query-string.js'
@@ -44,12 +44,8 @@ export const odataRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const r = requestOf(req)
     const ctx = ctxOf(req)
     if (r.count) return { d: await services.odata.count(ctx, r) }
-    const rows = await services.odata.select(ctx, r)
     // Large answers leave in chunks, a loop turn apart, so they never hold the node (json-stream.ts).
-    if (rows.length <= STREAM_ROWS) return { d: rows }
-    // Fastify sends a stream as is, skipping the schema's serializer; the schema types only object bodies.
-    const body = streamedJson('d', rows) as unknown as { d: unknown }
-    return reply.type('application/json; charset=utf-8').send(body)
+    return listAnswer(reply, 'd', await services.odata.select(ctx, r), (row) => row)
   })
 
   app.patch('/v7/*', { schema: { hide: true, body: PatchKeyBody } }, async (req, reply) => {

@@ -6,7 +6,7 @@ import { invalid, notFound } from '../../../core/errors.js'
 import { type ApiKey, MAX_ROW_ID } from '../../../core/types.js'
 import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
-import { STREAM_ROWS, streamedJson } from '../../json-stream.js'
+import { STREAM_ROWS, listAnswer } from '../../json-stream.js'
 import { Nullable } from '../../schemas.js'
 import { fluxbaseCaller } from './caller.js'
 import { managementContext } from './scopes.js'
@@ -144,12 +144,7 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
       const ctx = await caller(req, 'read')
       const ownerId = ctx.principal.role === 'admin' ? askedUser(req.query.user_id) : undefined
       const listed = (await everyUserKey(ctx, ownerId ?? ctx.principal.owner.userId)).filter((k) => k.kind === 'user')
-      const rest = { total: listed.length }
-      if (listed.length <= STREAM_ROWS) return { [family.many]: listed.map(toFluxbaseKey), ...rest }
-      // Fastify sends a stream as is, skipping the schema's serializer (`toFluxbaseKey` gives the schema's fields
-      // only); the schema types object bodies, hence the cast.
-      const body = streamedJson(family.many, listed, { each: toFluxbaseKey, rest }) as never
-      return reply.type('application/json; charset=utf-8').send(body)
+      return listAnswer(reply, family.many, listed, toFluxbaseKey, { total: listed.length })
     },
   )
 
