@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import type { Dialect } from './database.js'
 import type { Database } from './schema.js'
 
 /** What the servers share state through (migration 0021). */
@@ -44,15 +45,25 @@ export async function readClusterShape(db: Kysely<Database>): Promise<Partial<Cl
 
 /** A server's canary row (`services/cluster/bus-canary.ts`): this prefix and the node's tag. */
 const CANARY_ROW = 'bus_canary:'
-/** Canaries recorded longer ago than this are no node's lately (servers' clocks may differ by some seconds). */
+/** Canaries recorded longer ago than this (by the database's clock) are no node's lately. */
 const CANARY_RECENT_MS = 30_000
 /** A stopped server's row is removed by the others after this long. */
 const CANARY_FORGET_MS = 3_600_000
 
+/**
+ * The database's clock as `updated_at` text, `ms` milliseconds ago: canary rows are written and
+ * judged recent by one clock. The servers' own clocks put a row 40 s ahead out of every other
+ * node's 30 s window, hiding a split (a reviewer's find).
+ */
+function databaseTime(dialect: Dialect, ms = 0) {
+  return dialect === 'postgres'
+    ? sql<string>`to_char((now() - make_interval(secs => ${ms / 1000})) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`-${ms / 1000} seconds`})`
+}
+
 /** The canary records of one database: each server's last canary, in a row of its own. */
-export function canaryRecord(db: Kysely<Database>, role: 'server' | 'embedded', now: () => Date) {
+export function canaryRecord(db: Kysely<Database>, dialect: Dialect, role: 'server' | 'embedded') {
   const row = (node: string) => CANARY_ROW + node
-  const ago = (ms: number) => new Date(now().getTime() - ms).toISOString()
   let writes = 0
   return {
     async read(): Promise<string[]> {
@@ -60,13 +71,13 @@ export function canaryRecord(db: Kysely<Database>, role: 'server' | 'embedded', 
         .selectFrom('cluster_setting')
         .select('value')
         .where('name', 'like', `${CANARY_ROW}%`)
-        .where('updated_at', '>', ago(CANARY_RECENT_MS))
+        .where('updated_at', '>', databaseTime(dialect, CANARY_RECENT_MS))
         .execute()
       return rows.map((r) => r.value)
     },
     ...(role === 'server' && {
       async write(node: string, canary: string): Promise<void> {
-        const at = now().toISOString()
+        const at = databaseTime(dialect)
         await db
           .insertInto('cluster_setting')
           .values({ name: row(node), value: canary, updated_at: at })
@@ -76,7 +87,7 @@ export function canaryRecord(db: Kysely<Database>, role: 'server' | 'embedded', 
         await db
           .deleteFrom('cluster_setting')
           .where('name', 'like', `${CANARY_ROW}%`)
-          .where('updated_at', '<', ago(CANARY_FORGET_MS))
+          .where('updated_at', '<', databaseTime(dialect, CANARY_FORGET_MS))
           .execute()
       },
     }),

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { DEAF_AFTER_MS, HEARTBEAT_MS } from '../../src/services/cluster/heard-bus.js'
+import { DEAF_AFTER_MS, HEARTBEAT_MS, PUBLISH_TIMEOUT_MS } from '../../src/services/cluster/heard-bus.js'
 import { type KeywardVerifier, createVerifier } from '../../src/verifier/index.js'
 import { ADMIN, TestServer, freshDatabase } from '../helpers.js'
 import { SKIP_NO_POSTGRES, within } from './cluster.js'
+import { TcpProxy } from './tcp-proxy.js'
 
 const REDIS = process.env.KEYWARD_TEST_REDIS_URL
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -82,5 +83,36 @@ describe('a node on another Redis than the others', { skip: SKIP_NO_POSTGRES || 
     await sleep(1_100)
     assert.equal((await b.verify(admin, key)).code, 'REVOKED', 'the server on the other Redis')
     assert.equal((await v.verify(key)).code, 'REVOKED', 'the verifier on the other Redis')
+  })
+})
+
+/**
+ * A canary check that never completes — its database query sent on a pooled connection that went
+ * silent (half-open) — left the check "busy" for good, and the node reported the bus up while it
+ * could no longer tell whether it heard the others (a reviewer's find). A check that has not
+ * completed for the publish timeout plus `DEAF_AFTER_MS` now counts as missing the others.
+ */
+describe('a node whose canary check hangs', { skip: SKIP_NO_POSTGRES || !REDIS }, () => {
+  let a: TestServer
+  let proxy: TcpProxy
+  let drop: () => Promise<void>
+  before(async () => {
+    const db = await freshDatabase('postgres')
+    drop = db.drop
+    proxy = new TcpProxy()
+    await proxy.start(new URL(db.url))
+    const env = { KEYWARD_REDIS_URL: REDIS!, KEYWARD_REDIS_PREFIX: `kwtest:${randomBytes(4).toString('hex')}:` }
+    a = await TestServer.attach(proxy.via(db.url), { env: { ...env, KEYWARD_RATE_LIMIT_STORE: 'postgres' } })
+  })
+  after(async () => {
+    proxy?.close() // first: the hung query ends with its socket, so the pool can close
+    await a?.close()
+    await drop?.()
+  })
+
+  it('reports the bus down within the stall bound', async () => {
+    await within(10_000, () => a.kw.services.bus.connected, 20)
+    proxy.silenceNext((chunk) => chunk.includes('bus_canary'))
+    await within(PUBLISH_TIMEOUT_MS + DEAF_AFTER_MS + 4 * HEARTBEAT_MS + 1_000, () => !a.kw.services.bus.connected, 50)
   })
 })

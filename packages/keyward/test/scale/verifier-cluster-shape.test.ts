@@ -51,6 +51,13 @@ describe(
         createVerifier({ databaseUrl: c.url, redisUrl: url.toString(), redisPrefix: node.config.redisPrefix }),
         /use 0 for redis database, this verifier 5/,
       )
+      // ioredis also takes the index from `?db=` (a reviewer's find: it was read as 0).
+      const query = new URL(node.config.redisUrl!)
+      query.searchParams.set('db', '3')
+      await assert.rejects(
+        createVerifier({ databaseUrl: c.url, redisUrl: query.toString(), redisPrefix: node.config.redisPrefix }),
+        /use 0 for redis database, this verifier 3/,
+      )
     })
 
     it('given the servers’ settings, it hears a revocation', async () => {

@@ -3,8 +3,18 @@ import { randomBytes } from 'node:crypto'
 /** A canary's one "hash": `c:`, the sending node's id, a nonce. No key hash or credential tag starts so. */
 const CANARY = 'c:'
 
-/** How long a canary heard on the bus is remembered, to match it with the database's copy read later. */
-const REMEMBER_MS = 10_000
+/**
+ * How long a canary heard on the bus is remembered, to match it with the database's copy read
+ * later: a server's write may lag its publish by a pool wait and a statement budget.
+ */
+const REMEMBER_MS = 30_000
+
+/**
+ * How long an unheard node must be absent from the records before it is forgotten: a node whose
+ * canary writes hang (a half-open pooled connection) may still be writing keys, and forgetting it
+ * 30 s later would end the others' deafness while they still miss its revocations.
+ */
+const FORGET_UNHEARD_MS = 300_000
 
 /** Where each server records the last canary it sent (`cluster_setting` rows: `store/cluster-settings.ts`). */
 export interface CanaryRecord {
@@ -23,8 +33,8 @@ export interface CanaryRecord {
  * canary on the bus and, once the publish is acknowledged, records it in the database, which
  * every node shares by construction. Every node reads the records as often; a node whose canary,
  * read there, is not heard on the bus within `graceMs` is unheard, and while any node is, this
- * node is deaf (`missing`); it is heard again when one of its canaries is, or forgotten when it
- * stops recording. A node alone hears only itself and judges none; a node whose loop was held
+ * node is deaf (`missing`); it is heard again when one of its canaries is, or forgotten five
+ * minutes after it stopped recording. A node alone hears only itself and judges none; a node whose loop was held
  * skips judging (its bus reads may be queued).
  */
 export class BusCanary {
@@ -35,8 +45,8 @@ export class BusCanary {
   private readonly pending = new Map<string, number>()
   /** Canaries heard on the bus: when. */
   private readonly heard = new Map<string, number>()
-  /** Nodes (tags) whose last canary went unheard. */
-  private readonly unheard = new Set<string>()
+  /** Nodes (tags) whose last canary went unheard: since when they are absent from the records, if they are. */
+  private readonly unheard = new Map<string, number | null>()
 
   constructor(
     private readonly record: CanaryRecord,
@@ -69,14 +79,13 @@ export class BusCanary {
       await publish(mine)
       await this.record.write(this.tag, mine)
     }
-    this.read(await this.record.read(), now)
+    this.read(await this.record.read(), this.now())
   }
 
   private read(values: string[], now: number): void {
     const before = this.seen
     this.seen = new Set(values)
-    const recording = new Set(values.map(nodeOf))
-    for (const n of this.unheard) if (!recording.has(n)) this.unheard.delete(n)
+    this.forgetAbsent(new Set(values.map(nodeOf)), now)
     if (!before) return
     for (const v of values) {
       if (before.has(v) || v.startsWith(this.tag)) continue
@@ -89,7 +98,16 @@ export class BusCanary {
     for (const [c, at] of this.pending) {
       if (now - at <= this.graceMs) continue
       this.pending.delete(c)
-      this.unheard.add(nodeOf(c))
+      this.unheard.set(nodeOf(c), null)
+    }
+  }
+
+  /** Unheard nodes absent from the records for `FORGET_UNHEARD_MS` are forgotten (stopped, or long gone). */
+  private forgetAbsent(recording: Set<string>, now: number): void {
+    for (const [n, since] of this.unheard) {
+      if (recording.has(n)) this.unheard.set(n, null)
+      else if (since === null) this.unheard.set(n, now)
+      else if (now - since > FORGET_UNHEARD_MS) this.unheard.delete(n)
     }
   }
 }

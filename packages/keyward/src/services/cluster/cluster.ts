@@ -21,6 +21,7 @@ export type ClusterSettings = Pick<
 >
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url)
+const dialectOf = (url: string) => (isPostgres(url) ? 'postgres' : 'sqlite')
 
 function resolve<K extends string>(
   wanted: 'auto' | K,
@@ -49,8 +50,7 @@ export async function createKeyRateLimiter(s: ClusterSettings): Promise<KeyRateL
 /**
  * Local on SQLite; PostgreSQL LISTEN/NOTIFY on PostgreSQL; Redis pub/sub when Redis is configured.
  * A shared bus is heard (`HeardBus`), its canaries recorded in the database: servers send them,
- * embedded verifiers only listen. Canary rows carry the wall clock, not the node's `Clock` (a
- * test's fake time is no other node's).
+ * embedded verifiers only listen. Canary rows carry the database's clock (`canaryRecord`).
  */
 export function createInvalidationBus(
   s: ClusterSettings,
@@ -60,23 +60,18 @@ export function createInvalidationBus(
   const kind = resolve(s.invalidationBus, s.redisUrl, s.databaseUrl, 'local')
   const now = () => performance.now()
   const heard = (inner: InvalidationBus) =>
-    new HeardBus(
-      inner,
-      now,
-      new BusCanary(
-        canaryRecord(db, role, () => new Date()),
-        DEAF_AFTER_MS,
-        now,
-      ),
-    )
+    new HeardBus(inner, now, new BusCanary(canaryRecord(db, dialectOf(s.databaseUrl), role), DEAF_AFTER_MS, now))
   if (kind === 'redis') return heard(new RedisInvalidationBus(s.redisUrl!, s.redisPrefix + INVALIDATION_CHANNEL))
   if (kind === 'postgres') return heard(new PostgresInvalidationBus(s.databaseUrl, db))
   if (!s.databaseUrl.startsWith('sqlite:')) return new LocalInvalidationBus()
   return new LocalInvalidationBus(() => db.transaction().execute(bumpKeyChanges))
 }
 
-/** The database index of a Redis URL (`redis://host:6379/5` → `5`; none → `0`), as ioredis reads it. */
-export const redisDatabaseOf = (url: string): string => /^\/(\d+)/.exec(new URL(url).pathname)?.[1] ?? '0'
+/** The database index of a Redis URL (`redis://host:6379/5` or `?db=5` → `5`; none → `0`), as ioredis reads it. */
+export function redisDatabaseOf(url: string): string {
+  const u = new URL(url)
+  return /^\/(\d+)/.exec(u.pathname)?.[1] ?? u.searchParams.get('db') ?? '0'
+}
 
 const PUBLISH_ATTEMPTS = 3
 

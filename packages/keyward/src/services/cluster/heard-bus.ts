@@ -63,6 +63,9 @@ export class HeardBus implements InvalidationBus {
   private timer: NodeJS.Timeout | null = null
   private ticks = 0
   private canaryBusy = false
+  private canaryJudgeSkipped = false
+  /** When this node's canary check last completed (`missesOthers`). */
+  private canaryOkMs = 0
 
   constructor(
     /** The transport (Redis pub/sub, PostgreSQL LISTEN/NOTIFY). */
@@ -93,7 +96,7 @@ export class HeardBus implements InvalidationBus {
       },
     })
     if (this.closed) return // closed while connecting: no timer to leak
-    this.lastHeardMs = this.lastTickMs = this.now()
+    this.lastHeardMs = this.lastTickMs = this.canaryOkMs = this.now()
     this.timer = setInterval(() => this.tick(), HEARTBEAT_MS)
     this.timer.unref()
   }
@@ -132,7 +135,18 @@ export class HeardBus implements InvalidationBus {
   }
 
   private mayHearAgain(): void {
-    if (!this.hearing && this.inner.connected && !this.canary?.missing) this.setHearing(true)
+    if (!this.hearing && this.inner.connected && !this.missesOthers()) this.setHearing(true)
+  }
+
+  /**
+   * Invariant 3 fails: another node went unheard, or this node's own canary check has not
+   * completed for its publish timeout plus `DEAF_AFTER_MS` — a check that hangs (a half-open
+   * pooled connection) or keeps failing must not switch the invariant off (a reviewer's find).
+   */
+  private missesOthers(): boolean {
+    if (!this.canary) return false
+    const stallMs = (this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS) + DEAF_AFTER_MS
+    return this.canary.missing || this.now() - this.canaryOkMs > stallMs
   }
 
   private tick(): void {
@@ -142,7 +156,7 @@ export class HeardBus implements InvalidationBus {
     this.skipped = late
     this.lastTickMs = now
     if (!late && this.hearing && now - this.lastHeardMs > DEAF_AFTER_MS) this.deaf()
-    if (this.ticks++ % 2 === 0) this.checkCanaries(!late)
+    if (this.ticks++ % 2 === 0) this.checkCanaries(late)
     // A heartbeat that fails loses no invalidation: the next one tries again.
     const beat = (h: readonly string[]) => (this.inner.beat ? this.inner.beat(h) : this.inner.publish(h))
     this.send([this.ownBeat], beat).catch(() => {})
@@ -152,17 +166,24 @@ export class HeardBus implements InvalidationBus {
   }
 
   /** Invariant 3, every other beat: one check at a time (a slow database read is no missed canary). */
-  private checkCanaries(judge: boolean): void {
-    if (!this.canary || this.canaryBusy) return
+  private checkCanaries(late: boolean): void {
+    if (!this.canary) return
+    if (this.missesOthers() && this.hearing) this.deaf()
+    if (this.canaryBusy) return
+    // Judging skips a late tick, never two in a row of its own (it runs every other tick: under a
+    // loop late at every tick, the skips of the heartbeat check fell on every canary tick).
+    const judge = !late || this.canaryJudgeSkipped
+    this.canaryJudgeSkipped = !judge
     this.canaryBusy = true
     const publish = (c: string) => this.send([c], (h) => this.inner.publish(h))
     this.canary
       .tick(publish, judge)
-      // A failed publish or database read judges nothing: the heartbeat and the publish paths cover those.
+      .then(() => (this.canaryOkMs = this.now()))
+      // A failed publish or read judges nothing, and counts toward `missesOthers`' stall.
       .catch(() => {})
       .finally(() => {
         this.canaryBusy = false
-        if (this.canary!.missing && this.hearing && !this.closed) this.deaf()
+        if (this.missesOthers() && this.hearing && !this.closed) this.deaf()
       })
   }
 
