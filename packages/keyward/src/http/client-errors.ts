@@ -31,7 +31,8 @@ export function clientErrorHandler(timeoutMs: number) {
     const code = known?.code ?? 'validation_failed'
     // llhttp's codes (HPE_…) name the flaw; its `reason` may quote the request, so it is not sent.
     const message = known?.message(timeoutMs) ?? `malformed HTTP request (${err.code ?? 'unknown'})`
-    this.log.debug({ err }, `HTTP parser refused a request: ${code}`)
+    // Not `err`: Node puts the raw request on it (`rawPacket`), a bearer secret included.
+    this.log.debug({ code: err.code }, `HTTP parser refused a request: ${code}`)
     if (socket.writable && !responding(socket)) socket.write(rawAnswer(errorStatus[code], { error: { code, message } }))
     socket.destroy(err)
   }

@@ -45,6 +45,7 @@ export class BusCanary {
   private readonly pending = new Map<string, number>()
   /** Canaries heard on the bus: when. */
   private readonly heard = new Map<string, number>()
+  private sending = false
   /** Nodes (tags) whose last canary went unheard: since when they are absent from the records, if they are. */
   private readonly unheard = new Map<string, number | null>()
 
@@ -63,23 +64,45 @@ export class BusCanary {
     return this.unheard.size > 0
   }
 
+  /** One canary of a node heard clears it, and its older ones still pending (one lost message is no split). */
   heardOnBus(canary: string): void {
     this.heard.set(canary, this.now())
-    this.pending.delete(canary)
-    this.unheard.delete(nodeOf(canary))
+    const node = nodeOf(canary)
+    for (const c of this.pending.keys()) if (nodeOf(c) === node) this.pending.delete(c)
+    this.unheard.delete(node)
   }
 
   /** Publishes this node's canary (servers), reads the records, judges what went unheard unless `judge` is false. */
+  /**
+   * Sending is not awaited, and one send at a time: a send that hangs (its write on a half-open
+   * pooled connection) must not stop this node from reading the others' canaries and judging
+   * them (a reviewer's find: the check stopped for good). A read or send that fails judges
+   * nothing: with the database unreachable, the node keeps serving from its cache, as without
+   * canaries (no key can be revoked meanwhile, and its own heartbeat still proves its bus).
+   */
   async tick(publish: (canary: string) => Promise<void>, judge: boolean): Promise<void> {
     const now = this.now()
     if (judge) this.judge(now)
     for (const [c, at] of this.heard) if (now - at > REMEMBER_MS) this.heard.delete(c)
-    if (this.record.write) {
-      const mine = this.tag + randomBytes(6).toString('hex')
-      await publish(mine)
-      await this.record.write(this.tag, mine)
+    const record = this.record
+    if (record.write && !this.sending) {
+      this.sending = true
+      void this.send(publish, (node, c) => record.write!(node, c)).finally(() => (this.sending = false))
     }
     this.read(await this.record.read(), this.now())
+  }
+
+  private async send(
+    publish: (canary: string) => Promise<void>,
+    write: (node: string, canary: string) => Promise<void>,
+  ): Promise<void> {
+    const mine = this.tag + randomBytes(6).toString('hex')
+    try {
+      await publish(mine)
+      await write(this.tag, mine)
+    } catch {
+      // Unsent or unrecorded: the others judge nothing of it; the next tick sends again.
+    }
   }
 
   private read(values: string[], now: number): void {

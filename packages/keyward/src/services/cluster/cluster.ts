@@ -69,8 +69,9 @@ export function createInvalidationBus(
 
 /** The database index of a Redis URL (`redis://host:6379/5` or `?db=5` → `5`; none → `0`), as ioredis reads it. */
 export function redisDatabaseOf(url: string): string {
-  const u = new URL(url)
-  return /^\/(\d+)/.exec(u.pathname)?.[1] ?? u.searchParams.get('db') ?? '0'
+  // ioredis also takes a socket path or `host:port`, which are no URLs: database 0 unless `?db=`.
+  const u = URL.canParse(url) && /^rediss?:/.test(url) ? new URL(url) : new URL(`redis://x/?${url.split('?')[1] ?? ''}`)
+  return String(Number(/^\/(\d+)/.exec(u.pathname)?.[1] ?? u.searchParams.get('db') ?? 0))
 }
 
 const PUBLISH_ATTEMPTS = 3

@@ -64,8 +64,6 @@ export class HeardBus implements InvalidationBus {
   private ticks = 0
   private canaryBusy = false
   private canaryJudgeSkipped = false
-  /** When this node's canary check last completed (`missesOthers`). */
-  private canaryOkMs = 0
 
   constructor(
     /** The transport (Redis pub/sub, PostgreSQL LISTEN/NOTIFY). */
@@ -96,7 +94,7 @@ export class HeardBus implements InvalidationBus {
       },
     })
     if (this.closed) return // closed while connecting: no timer to leak
-    this.lastHeardMs = this.lastTickMs = this.canaryOkMs = this.now()
+    this.lastHeardMs = this.lastTickMs = this.now()
     this.timer = setInterval(() => this.tick(), HEARTBEAT_MS)
     this.timer.unref()
   }
@@ -138,15 +136,9 @@ export class HeardBus implements InvalidationBus {
     if (!this.hearing && this.inner.connected && !this.missesOthers()) this.setHearing(true)
   }
 
-  /**
-   * Invariant 3 fails: another node went unheard, or this node's own canary check has not
-   * completed for its publish timeout plus `DEAF_AFTER_MS` — a check that hangs (a half-open
-   * pooled connection) or keeps failing must not switch the invariant off (a reviewer's find).
-   */
+  /** Invariant 3 fails: another node went unheard (`BusCanary`). */
   private missesOthers(): boolean {
-    if (!this.canary) return false
-    const stallMs = (this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS) + DEAF_AFTER_MS
-    return this.canary.missing || this.now() - this.canaryOkMs > stallMs
+    return this.canary?.missing ?? false
   }
 
   private tick(): void {
@@ -178,8 +170,7 @@ export class HeardBus implements InvalidationBus {
     const publish = (c: string) => this.send([c], (h) => this.inner.publish(h))
     this.canary
       .tick(publish, judge)
-      .then(() => (this.canaryOkMs = this.now()))
-      // A failed publish or read judges nothing, and counts toward `missesOthers`' stall.
+      // A failed read judges nothing (`BusCanary.tick`).
       .catch(() => {})
       .finally(() => {
         this.canaryBusy = false
