@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { readFileSync, existsSync } from 'node:fs'
+import { type AddressInfo, connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
 import { loadConfig } from '../../src/config.js'
@@ -63,5 +64,39 @@ describe('secrets at rest and in logs', () => {
       )
     }
     await db.drop()
+  })
+
+  it('never logs a request the HTTP parser refused, whose raw bytes carry its bearer secret', async () => {
+    const db = await freshDatabase('sqlite')
+    let log = ''
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        log += chunk.toString()
+        cb()
+      },
+    })
+    const kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url }), { logger: { level: 'trace', stream } })
+    try {
+      await kw.app.listen({ host: '127.0.0.1', port: 0 })
+      const port = (kw.app.server.address() as AddressInfo).port
+      const secret = 'kw_live_parser_refused_secret_0123456789'
+      const auth = `authorization: Bearer ${secret}\r\n`
+      for (const raw of [
+        `POST /v1/keys HTTP/1.1\r\nhost: x\r\n${auth}content-length: 5\r\ntransfer-encoding: chunked\r\n\r\n`,
+        `GET /healthz HTTP/1.1\r\nhost: x\r\n${auth}x-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      ]) {
+        const answer = await new Promise<string>((resolve) => {
+          let got = ''
+          const socket = connect(port, '127.0.0.1', () => socket.write(raw))
+          socket.on('data', (d) => (got += d.toString())).on('close', () => resolve(got))
+          socket.on('error', () => resolve(got))
+        })
+        assert.match(answer, /^HTTP\/1\.1 4\d\d /, answer)
+      }
+    } finally {
+      await kw.close()
+    }
+    assert.match(log, /HTTP parser refused a request/, 'the refusals were logged (trace level)')
+    assert.doesNotMatch(log, /rawPacket|parser_refused_secret/)
   })
 })
