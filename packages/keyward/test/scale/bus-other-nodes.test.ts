@@ -19,10 +19,14 @@ async function secondRedis(): Promise<{ url: string; stop: () => void }> {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''])
     let out = ''
+    child.on('error', (e) => (out += `could not run redis-server: ${e.message}`))
     child.stdout!.on('data', (d) => (out += d))
-    await within(5_000, () => out.includes('Ready to accept') || child.exitCode !== null)
-    if (child.exitCode === null) return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
-    if (attempt > 5) throw new Error(`redis-server did not start: ${out}`)
+    const ready = () => out.includes('Ready to accept')
+    const failed = () => child.exitCode !== null || out.includes('could not run')
+    await within(5_000, () => ready() || failed()).catch(() => undefined)
+    if (ready()) return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
+    child.kill() // a port taken, most likely: another one
+    if (attempt > 5 || out.includes('could not run')) throw new Error(`redis-server did not start: ${out}`)
   }
 }
 

@@ -27,15 +27,15 @@ export interface CanaryRecord {
 /**
  * Invariant 3 of `HeardBus` (heard-bus.ts): a node hears the other nodes, not just itself. Its
  * own heartbeat proves its link to *a* bus, not to theirs: a verifier given another Redis
- * server, or two servers split by a Redis failover that left the old primary
- * up, each heard itself, reported the bus up, and answered VALID for keys revoked on the other
- * side with no end (an attacker's finds). So each server, every other heartbeat, publishes a
+ * server, or two servers split by a Redis failover that left the old primary up, each heard
+ * itself, reported the bus up, and answered VALID for keys revoked on the other side with no
+ * end (an attacker's finds). So each server, every other heartbeat, publishes a
  * canary on the bus and, once the publish is acknowledged, records it in the database, which
  * every node shares by construction. Every node reads the records as often; a node whose canary,
  * read there, is not heard on the bus within `graceMs` is unheard, and while any node is, this
  * node is deaf (`missing`); it is heard again when one of its canaries is, or forgotten five
- * minutes after it stopped recording. A node alone hears only itself and judges none; a node whose loop was held
- * skips judging (its bus reads may be queued).
+ * minutes after it stopped recording. A node alone hears only itself and judges none; a node
+ * whose loop was held skips judging (its bus reads may be queued).
  */
 export class BusCanary {
   private readonly tag = `${CANARY}${randomBytes(6).toString('hex')}:`
@@ -72,9 +72,9 @@ export class BusCanary {
     this.unheard.delete(node)
   }
 
-  /** Publishes this node's canary (servers), reads the records, judges what went unheard unless `judge` is false. */
   /**
-   * Sending is not awaited, and one send at a time: a send that hangs (its write on a half-open
+   * Publishes this node's canary (servers), reads the records, judges what went unheard unless
+   * `judge` is false. Sending is not awaited, and one send at a time: a send that hangs (its write on a half-open
    * pooled connection) must not stop this node from reading the others' canaries and judging
    * them (a reviewer's find: the check stopped for good). A read or send that fails judges
    * nothing: with the database unreachable, the node keeps serving from its cache, as without
