@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { giveUpAfter } from './give-up.js'
 
 /** A canary's one "hash": `c:`, the sending node's id, a nonce. No key hash or credential tag starts so. */
 const CANARY = 'c:'
@@ -15,6 +16,14 @@ const REMEMBER_MS = 30_000
  * 30 s later would end the others' deafness while they still miss its revocations.
  */
 const FORGET_UNHEARD_MS = 300_000
+
+/**
+ * How long a read of the records may take before it is given up (it then judges nothing). A read
+ * on a half-open pooled connection never settles (PostgreSQL's `statement_timeout` is the
+ * server's, and the server never got it), and reads go one at a time: unbounded, one such read
+ * stopped this node's judging for good. Twice the longest statement budget plus its pool wait.
+ */
+export const CANARY_READ_GIVE_UP_MS = 10_000
 
 /** Where each server records the last canary it sent (`cluster_setting` rows: `store/cluster-settings.ts`). */
 export interface CanaryRecord {
@@ -76,7 +85,8 @@ export class BusCanary {
    * Publishes this node's canary (servers), reads the records, judges what went unheard unless
    * `judge` is false. Sending is not awaited, and one send at a time: a send that hangs (its write on a half-open
    * pooled connection) must not stop this node from reading the others' canaries and judging
-   * them (a reviewer's find: the check stopped for good). A read or send that fails judges
+   * them (a reviewer's find: the check stopped for good); a read is given up after
+   * `CANARY_READ_GIVE_UP_MS` for the same reason. A read or send that fails judges
    * nothing: with the database unreachable, the node keeps serving from its cache, as without
    * canaries (no key can be revoked meanwhile, and its own heartbeat still proves its bus).
    */
@@ -89,7 +99,10 @@ export class BusCanary {
       this.sending = true
       void this.send(publish, (node, c) => record.write!(node, c)).finally(() => (this.sending = false))
     }
-    this.read(await this.record.read(), this.now())
+    this.read(
+      await giveUpAfter(CANARY_READ_GIVE_UP_MS, this.record.read(), () => new Error('canary read given up')),
+      this.now(),
+    )
   }
 
   private async send(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { BusCanary } from './bus-canary.js'
+import { giveUpAfter } from './give-up.js'
 import { type BusListener, type InvalidationBus, LOST_INVALIDATIONS } from './invalidation-bus.js'
 
 /** How often each node publishes a heartbeat on the bus. */
@@ -179,17 +180,9 @@ export class HeardBus implements InvalidationBus {
   }
 
   /** Sends through `how`; rejects after the transport's publish timeout unanswered. */
-  private async send(hashes: readonly string[], how: (h: readonly string[]) => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PublishTimeout()), this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS)
-      timer.unref() // a publish stuck at close does not hold an embedding process
-    })
-    try {
-      await Promise.race([how(hashes), late])
-    } finally {
-      clearTimeout(timer)
-    }
+  private send(hashes: readonly string[], how: (h: readonly string[]) => Promise<void>): Promise<void> {
+    const ms = this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS
+    return giveUpAfter(ms, how(hashes), () => new PublishTimeout())
   }
 
   private deaf(): void {
