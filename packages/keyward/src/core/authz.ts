@@ -64,6 +64,19 @@ function manageSelfOrg(p: Principal, owner: Owner, createdByActorId: number | nu
   return createdByActorId === p.owner.actorId
 }
 
+/**
+ * Whether a key of `keyOwner` may be bound by an identity of `identityOwner`: only within one
+ * tenant — one organization (its own keys, its applications', its devices'), or one person's
+ * own. Else a person's key could spend an organization's shared credits, and keep spending them
+ * after the person left it (a tester's find). Checked wherever a key is linked (`IdentityAccess`).
+ */
+export function sameTenant(keyOwner: Owner, identityOwner: Owner): boolean {
+  return tenantOf(keyOwner) === tenantOf(identityOwner)
+}
+
+/** An organization, or for what belongs to none, its responsible user. */
+const tenantOf = (o: Owner) => (o.organizationId !== null ? `o${o.organizationId}` : `u${o.userId}`)
+
 /** Throws 403 unless the principal may manage things owned by `owner` (it sees them: else callers answer 404). */
 export function requireManageOwner(p: Principal, owner: Owner, createdByActorId: number | null): void {
   if (!canManageOwner(p, owner, createdByActorId))
@@ -78,6 +91,11 @@ export function visibleOrgIds(p: Principal): number[] | null {
   if (p.owner.kind === 'organization') return [p.owner.id]
   if (p.owner.kind !== 'user') return []
   return p.role === 'admin' ? null : Object.keys(p.orgs).map(Number)
+}
+
+/** Whether the principal is at least `needed` in `orgId`, or an instance admin (who passes `requireOrgRole`). */
+export function holdsOrgRole(p: Principal, orgId: number, needed: OrgRole): boolean {
+  return (p.owner.kind === 'user' && p.role === 'admin') || orgRoleAtLeast(orgRoleOf(p, orgId), needed)
 }
 
 /** Throws 404 unless the principal is at least `needed` in `orgId` (not a member: it does not exist), 403 if below. */
@@ -321,6 +339,17 @@ export function requireMayIssueLogin(a: Producer, takesOverAccount: boolean): vo
 export function requireUnbounded(a: Producer, what: string): void {
   if (excessBounds(a.bounds, UNBOUNDED) !== null)
     throw new KeywardError('forbidden', `only a credential without limits of its own can ${what}`)
+}
+
+/**
+ * An application's key registers devices whose keys outlive its bounds and its producer's
+ * ('registration', device-registration.ts): made by a bounded key, it is that key's unbounded
+ * twin one hop away (a reviewer's find; by import, a tester's). So only a producer without
+ * bounds makes one, created or imported.
+ */
+export function requireMayMakeKeyOf(a: Producer, owner: Owner): void {
+  if (owner.kind === 'application')
+    requireUnbounded(a, "create an application's key (the device keys it registers outlive its bounds)")
 }
 
 /** What configuring a webhook takes (`requireMayConfigureWebhook`), and keeping it delivering. */

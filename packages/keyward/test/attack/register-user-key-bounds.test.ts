@@ -63,6 +63,38 @@ for (const store of STORES) {
       assert.match(provisioning.body.error.message, /application's key/)
     })
 
+    it("nor by import: a bounded user key imports no provisioning key (a tester's find)", async () => {
+      const bounded = await s.createKey(alice.token, {
+        scopes,
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+      })
+      const plaintext = `kw_import_${randomBytes(24).toString('hex')}`
+      const expires_at = new Date(Date.now() + 50_000).toISOString()
+      const imported = await s.request('POST', '/v1/keys/import', {
+        token: bounded.key,
+        body: {
+          keys: [{ plaintext, owner: { kind: 'application', id: appId }, scopes: ['invoices:read'], expires_at }],
+        },
+      })
+      assert.equal(imported.status, 403, `BROKEN: ${imported.text}`)
+      assert.match(imported.body.error.message, /application's key/)
+      assert.equal((await register(plaintext)).status, 401, 'the provisioning key exists')
+    })
+
+    it("a rolled-away provisioning secret registers no device in its grace period (a tester's find)", async () => {
+      const provisioning = await s.createKey(alice.token, { owner: { kind: 'application', id: appId } })
+      const rolled = await s.request('POST', `/v1/keys/${provisioning.id}/roll`, {
+        token: alice.token,
+        body: { grace_period_s: 60 },
+      })
+      assert.equal(rolled.status, 200, rolled.text)
+      const r = await register(provisioning.key)
+      // balena's face answers a refused registration 401, as balenaCloud does.
+      assert.equal(r.status, 401, `BROKEN: a device key that outlives the grace period: ${r.text}`)
+      assert.match(r.text, /rolled-away/)
+      assert.equal((await register(rolled.body.key)).status, 201, 'the new secret registers')
+    })
+
     it('a user key without bounds still registers (control), and a provisioning key as balena does', async () => {
       const plain = await s.createKey(alice.token, { scopes })
       assert.equal((await register(plain.key)).status, 201)

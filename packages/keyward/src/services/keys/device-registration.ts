@@ -39,6 +39,13 @@ export class DeviceRegistration {
       throw new KeywardError('unauthorized', 'this provisioning key belongs to another application')
     }
     if (p.owner.kind === 'device') throw new KeywardError('unauthorized', 'a device key cannot register devices')
+    // A device key outlives the provisioning key that registered it ('registration', below): one
+    // registered by a rolled-away secret would outlive the grace period its roll set (a tester's find).
+    if (p.owner.kind === 'application' && p.graceEndsAt !== undefined)
+      throw new KeywardError(
+        'forbidden',
+        "a rolled-away provisioning secret registers no devices: use the key's new secret",
+      )
     const uuid = input.uuid.toLowerCase()
     if (!UUID.test(uuid)) throw invalid('uuid must be 32 or 62 hexadecimal characters', { field: 'uuid' })
     if (input.deviceType.trim() === '') throw invalid('device_type is required', { field: 'device_type' })

@@ -1,4 +1,4 @@
-import { type Producer, requireCovers, requireScope, rightsOfKey } from '../../core/authz.js'
+import { type Producer, requireCovers, requireMayMakeKeyOf, requireScope, rightsOfKey } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalidField } from '../../core/errors.js'
 import { visiblePrefix } from '../../core/key-format.js'
@@ -100,11 +100,12 @@ export class KeyImporter {
     const scopes = item.scopes ?? []
     // Linking to an identity is checked as on create: another tenant's identity is a 404.
     const identityId = item.identity_id ?? null
-    if (identityId !== null && !seen.identities.has(identityId)) {
-      await this.keys.requireLinkableIdentity(ctx, identityId)
-      seen.identities.add(identityId)
+    if (identityId !== null && !seen.identities.has(`${identityId}/${ref}`)) {
+      await this.keys.requireLinkableIdentity(ctx, identityId, owner)
+      seen.identities.add(`${identityId}/${ref}`)
     }
     requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId }, owner), `import key ${i}`)
+    requireMayMakeKeyOf(producer, owner)
     const now = this.clock.now().toISOString()
     return {
       actor_id: owner.actorId,
@@ -189,12 +190,12 @@ const importTarget = (ownerActorId: number) => ({ type: 'api_key' as const, id: 
 
 /**
  * What one call already resolved, so keys sharing an owner or an identity cost one lookup per
- * call: the owner of each `owner` reference, and the identities found linkable (a refused one
- * throws, ending the call).
+ * call: the owner of each `owner` reference, and the identities found linkable by keys of each
+ * (a refused one throws, ending the call).
  */
 interface CallLookups {
   owners: Map<string, Owner>
-  identities: Set<number>
+  identities: Set<string>
 }
 
 /** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */

@@ -2,8 +2,8 @@ import {
   type Producer,
   canSeeOwner,
   requireCovers,
-  requireUnbounded,
   requireManageOwner,
+  requireMayMakeKeyOf,
   requireScope,
   rightsOfKey,
   visibleOrgIds,
@@ -110,16 +110,13 @@ export class KeyService {
     const producer = await producerOf(ctx, this.keys)
     // A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too).
     const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
-    if (identityId !== null && input.identity_id !== undefined) await this.identities.requireLinkable(ctx, identityId)
+    if (identityId !== null && input.identity_id !== undefined)
+      await this.identities.requireLinkable(ctx, identityId, owner)
     const bounds = { ...boundsOfInput(input), identityId: derivation === 'bounded' ? identityId : null }
     requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
       bounds: derivation === 'bounded',
     })
-    // An application's key registers devices whose keys outlive its bounds and its producer's
-    // ('registration', device-registration.ts): made by a bounded key, it is that key's unbounded
-    // twin one hop away (found by a reviewer). So only a producer without bounds makes one.
-    if (owner.kind === 'application')
-      requireUnbounded(producer, "create an application's key (the device keys it registers outlive its bounds)")
+    requireMayMakeKeyOf(producer, owner)
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
@@ -230,9 +227,9 @@ export class KeyService {
     return this.keys.findById(id)
   }
 
-  /** 404 unless the caller may link keys to identity `id` (creating, updating or importing a key). */
-  requireLinkableIdentity(ctx: RequestContext, id: number): Promise<void> {
-    return this.identities.requireLinkable(ctx, id)
+  /** 404/403 unless the caller may link a key of `keyOwner` to identity `id` (creating, updating or importing a key). */
+  requireLinkableIdentity(ctx: RequestContext, id: number, keyOwner: Owner): Promise<void> {
+    return this.identities.requireLinkable(ctx, id, keyOwner)
   }
 
   async get(ctx: RequestContext, id: number): Promise<ApiKey> {
@@ -246,7 +243,7 @@ export class KeyService {
     assertNotRevoked(key)
     checkLimits({ restrictions: input.restrictions })
     if (input.identity_id !== undefined && input.identity_id !== null)
-      await this.identities.requireLinkable(ctx, input.identity_id)
+      await this.identities.requireLinkable(ctx, input.identity_id, owner)
     if (RIGHTS_FIELDS.some((f) => input[f] !== undefined)) {
       if (ctx.principal.keyId === key.id)
         throw new KeywardError('forbidden', 'a key cannot change its own scopes, limits or expiry')

@@ -85,7 +85,7 @@ export class IdentityService {
 
   async update(ctx: RequestContext, id: number, input: IdentityInput): Promise<Identity> {
     requireScope(ctx.principal, 'keys:write')
-    const { identity } = await this.access.findVisible(ctx, id)
+    const { identity } = await this.access.findManageable(ctx, id)
     await this.requireNotOwn(ctx, id, 'change')
     if (LIMIT_FIELDS.some((f) => input[f] !== undefined))
       requireUnbounded(await producerOf(ctx, this.keys), "change an identity's shared limits or credits")
@@ -113,7 +113,7 @@ export class IdentityService {
   /** Deletes it; its keys stay, unlinked (and so no longer bound by its limits). */
   async delete(ctx: RequestContext, id: number): Promise<void> {
     requireScope(ctx.principal, 'keys:write')
-    const { identity } = await this.access.findVisible(ctx, id)
+    const { identity } = await this.access.findManageable(ctx, id)
     await this.requireNotOwn(ctx, id, 'delete')
     // Deleting it unlinks its keys from its shared limits and credits.
     requireUnbounded(await producerOf(ctx, this.keys), 'delete an identity')
