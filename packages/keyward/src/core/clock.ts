@@ -1,3 +1,5 @@
+import { invalid } from './errors.js'
+
 /** Time source, injected so expiry, refill and windows can be tested without sleeping. */
 export interface Clock {
   now(): Date
@@ -31,3 +33,18 @@ export function manualClock(
     },
   }
 }
+
+/**
+ * Canonical UTC text of epoch ms `t`, as stored. Stored dates are compared and sorted as text, which
+ * holds only for four-digit years: an offset past 9999-12-31 made `+010000-…`, which the list's
+ * `status=expired` filter, the sort and OData's `lt` read as before 1970 while verify said VALID (a
+ * tester's find). So 400 outside the years 0000–9999.
+ */
+export function storedInstant(t: number, field: string): string {
+  const iso = Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : ''
+  if (!/^\d{4}-/.test(iso)) throw invalid(`${field} must fall in the years 0000 to 9999 (UTC)`, { field })
+  return iso
+}
+
+/** The largest time a Date holds (ECMAScript's ±100,000,000 days). */
+const MAX_DATE_MS = 8.64e15

@@ -1,4 +1,5 @@
 import type { Bounds } from '../../core/authz.js'
+import { storedInstant } from '../../core/clock.js'
 import { invalid, invalidField } from '../../core/errors.js'
 import { type Restrictions, normalizeRestrictions, restrictionsProblem } from '../../core/restrictions.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Refill } from '../../core/types.js'
@@ -139,5 +140,5 @@ export function normalizeDate(v: string | null | undefined): string | null {
   if (v === undefined || v === null) return null
   const t = Date.parse(v)
   if (Number.isNaN(t)) throw invalid(`not a date: "${v}"`, { field: 'expires_at' })
-  return new Date(t).toISOString()
+  return storedInstant(t, 'expires_at')
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { storedInstant } from '../../../core/clock.js'
 import { invalid } from '../../../core/errors.js'
 import { Nullable } from '../../schemas.js'
 import { MAX_ROW_ID } from '../../../core/types.js'
@@ -38,7 +39,7 @@ export function expiryOf(v: string | null | undefined, field = 'expiryDate'): st
   if (!m || !isCalendarDay(+y!, +mo!, +d!) || +h > 23 || +mi > 59 || +sec > 59 || +oh > 23 || +om > 59)
     throw invalid(`${field} is not an ISO 8601 date: "${v.slice(0, 40)}"`, { field })
   const offset = zone === undefined || /^[Zz]$/.test(zone) ? 'Z' : `${sign}${oh}:${om}`
-  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`).toISOString()
+  return storedInstant(Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`), field)
 }
 
 const isCalendarDay = (y: number, month: number, d: number): boolean =>
