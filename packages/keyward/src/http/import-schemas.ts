@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { CreateKeyBody } from './schemas.js'
+import { CreateKeyBody, KeyName, Meta, Scope } from './schemas.js'
 
 /**
  * Wire schemas of `POST /v1/keys/import`: Keyward's own body, or Unkey's `keys.migrateKeys`
@@ -10,7 +10,7 @@ const { name: _name, prefix: _prefix, ...createFields } = CreateKeyBody.properti
 const ImportKey = Type.Object(
   {
     ...createFields,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    name: Type.Optional(KeyName),
     plaintext: Type.Optional(
       Type.String({ minLength: 1, maxLength: 512, description: 'The secret, hashed on arrival and never stored.' }),
     ),
@@ -43,11 +43,14 @@ const UNKEY_MAX = { credits: 1_000_000_000, durationMs: 31_536_000 * 1000 }
 const UnkeyKey = Type.Object(
   {
     hash: Type.String({ minLength: 3, maxLength: 100 }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    // Names, meta and scopes as `POST /v1/keys` takes them: looser, they were imported and the
+    // key could then not be saved with its own values (a fuzzer's find). Roles and permissions
+    // become scopes, together at most 100 (`KeyImporter.rowOf`).
+    name: Type.Optional(KeyName),
     externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 })),
-    roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })),
-    permissions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })),
+    meta: Type.Optional(Meta),
+    roles: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
+    permissions: Type.Optional(Type.Array(Scope, { maxItems: 100 })),
     expires: Type.Optional(Type.Integer({ minimum: 0, maximum: 4102444800000 })),
     enabled: Type.Optional(Type.Boolean()),
     credits: Type.Optional(

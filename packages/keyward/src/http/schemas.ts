@@ -27,7 +27,7 @@ const KeyStatus = Type.Union([
   Type.Literal('disabled'),
   Type.Literal('revoked'),
 ])
-const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
+export const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
 const Scopes = Type.Array(Scope, {
   maxItems: 100,
   uniqueItems: true,
@@ -35,7 +35,7 @@ const Scopes = Type.Array(Scope, {
     "Scopes your API checks when it verifies the key (e.g. invoices:read). On Keyward's own API the key has its owner's rights, " +
     "narrowed to the Keyward scopes listed here (keys:read, users:write, ...); with no scopes at all, all of its owner's rights.",
 })
-const Meta = Type.Record(Type.String(), Type.Unknown(), {
+export const Meta = Type.Record(Type.String(), Type.Unknown(), {
   maxProperties: 50,
   description:
     'Free-form JSON, returned by verify: at most 8 levels deep and 4096 bytes serialized (else 400 validation_failed).',
@@ -83,7 +83,7 @@ const Restrictions = Type.Object(
   },
 )
 /** Not only spaces: a blank name was listed as a blank, unclickable row (a new user's report). */
-const KeyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+export const KeyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
 const Description = Type.String({ maxLength: 1000 })
 
 export const IdParams = Type.Object({ id: Id })

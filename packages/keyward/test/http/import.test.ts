@@ -140,7 +140,17 @@ for (const store of STORES) {
       const unkey = (k: Record<string, unknown>) => ({ hash: sha(foreign(), 'base64'), ...k })
       const total = async () => (await s.request('GET', '/v1/keys?limit=1', { token: admin })).body.total as number
       const before = await total()
+      const props = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, i]))
+      const scopes = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`)
       for (const k of [
+        // A fuzzer's finds: what `POST /v1/keys` and `PATCH` refuse was imported, and the key
+        // could then not be saved with its own values.
+        { name: 'n'.repeat(101) },
+        { meta: props(51) },
+        { permissions: ['has space'] },
+        { roles: ['tab\there'] },
+        { permissions: scopes(101) },
+        { permissions: scopes(60), roles: scopes(60).map((r) => `r${r}`) },
         { credits: { remaining: 2 ** 31 } },
         { credits: { remaining: 1, refill: { interval: 'daily', amount: 1e15 } } },
         { ratelimits: [{ name: 'r', limit: 1e15, duration: 60000 }] },

@@ -98,6 +98,8 @@ export class KeyImporter {
       return serializeMeta(item.meta ?? {})
     })
     const scopes = item.scopes ?? []
+    // Unkey's roles and permissions, merged: each list is in bounds, the two together may not be.
+    if (scopes.length > MAX_SCOPES) throw invalidField(`keys[${i}].scopes`, `at most ${MAX_SCOPES} scopes`)
     // Linking to an identity is checked as on create: another tenant's identity is a 404.
     const identityId = item.identity_id ?? null
     if (identityId !== null && !seen.identities.has(`${identityId}/${ref}`)) {
@@ -199,6 +201,9 @@ interface CallLookups {
 }
 
 /** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */
+/** As `POST /v1/keys` takes them (http/schemas.ts). */
+const MAX_SCOPES = 100
+
 function inItem<T>(i: number, check: () => T): T {
   try {
     return check()
