@@ -70,7 +70,16 @@ export class InvitationRepository {
     at: string
     expiresAt: string
   }): Promise<Invitation> {
-    const r = await this.db
+    return this.db.transaction().execute(async (trx) => {
+      // Inviting an email again replaces its pending invitation: left, each could be accepted
+      // later, at another role, and the list filled with copies (a new user's find).
+      await revokePending(trx, i.organizationId, i.email, i.at)
+      return this.insertOne(trx, i)
+    })
+  }
+
+  private async insertOne(trx: Kysely<Database>, i: Parameters<InvitationRepository['insertInvitation']>[0]) {
+    const r = await trx
       .insertInto('organization_invitation')
       .values({
         organization_id: i.organizationId,
@@ -145,6 +154,8 @@ export class InvitationRepository {
         .where('revoked_at', 'is', null)
         .executeTakeFirst()
       if (Number(r.numUpdatedRows) === 0) return null
+      // Its other pending invitations there (made before re-inviting replaced them) are spent with it.
+      await revokePending(trx, inv.organizationId, inv.email, at)
       const userId = typeof invitee === 'number' ? invitee : (await insertUser(trx, invitee)).id
       const accepted = { accepted_by_user_id: userId }
       await trx.updateTable('organization_invitation').set(accepted).where('id', '=', inv.id).execute()
@@ -162,6 +173,18 @@ export class InvitationRepository {
       return userId
     })
   }
+}
+
+/** Revokes `email`'s pending invitations to `orgId` (the accepted one is no longer pending). */
+async function revokePending(trx: Kysely<Database>, orgId: number, email: string, at: string): Promise<void> {
+  await trx
+    .updateTable('organization_invitation')
+    .set({ revoked_at: at })
+    .where('organization_id', '=', orgId)
+    .where('email', '=', email)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute()
 }
 
 /**

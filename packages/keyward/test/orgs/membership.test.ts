@@ -47,6 +47,36 @@ for (const store of STORES) {
       assert.equal(again.status, 404)
     })
 
+    it("inviting an email again replaces its pending invitation; accepting spends every other one (a new user's find)", async () => {
+      const pending = async () =>
+        (await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token })).body
+          .invitations as { id: number; email: string; role: string }[]
+      const first = await invite('twice@example.com', 'admin')
+      const second = await invite('twice@example.com', 'member')
+      const mine = (await pending()).filter((i) => i.email === 'twice@example.com')
+      assert.deepEqual(
+        mine.map((i) => [i.id, i.role]),
+        [[second.body.invitation.id, 'member']],
+        'only the newer one is pending',
+      )
+      const stale = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: first.body.token, password: 'twice-password-1' },
+      })
+      assert.equal(stale.status, 404, `the replaced admin invitation still opens an account: ${stale.text}`)
+      // Two pending at once (made before replacing existed, or racing): accepting one spends the other.
+      const [a, b] = [await invite('race@example.com'), await invite('race2@example.com')]
+      await s.kw.services.store.db
+        .updateTable('organization_invitation')
+        .set({ email: 'race@example.com' })
+        .where('id', '=', b.body.invitation.id)
+        .execute()
+      const acc = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: a.body.token, password: 'race-password-1' },
+      })
+      expectStatus(acc, 200, 'accept')
+      assert.ok(!(await pending()).some((i) => i.email === 'race@example.com'), 'the other one is still pending')
+    })
+
     it('expired, revoked and unknown invitations are refused; a signed-in user must hold the invited email', async () => {
       const expired = await invite('late@example.com')
       await s.kw.services.store.db
