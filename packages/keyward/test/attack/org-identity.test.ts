@@ -44,6 +44,24 @@ for (const store of STORES) {
       if (left.body.remaining !== 100) throw new Error(`credits changed: ${left.text}`)
     })
 
+    it("nor through an organization key a member makes (a reviewer's find)", async () => {
+      const own = await s.createKey(w.member.token, { owner: { kind: 'organization', id: w.acme.id } })
+      expectStatus(await patch(own.key), 403, "the member's organization key changes its credits")
+      const del = await s.request('DELETE', `/v1/identities/${identityId}`, { token: own.key })
+      expectStatus(del, 403, "the member's organization key deletes it")
+    })
+
+    it("a key of a person's identity makes no key of the organization (it would stay in that identity)", async () => {
+      const mine = await s.request('POST', '/v1/identities', { token: w.member.token, body: { external_id: 'mine' } })
+      expectStatus(mine, 201, 'a personal identity')
+      const inIt = await s.createKey(w.member.token, { identity_id: mine.body.id })
+      const made = await s.request('POST', '/v1/keys', {
+        token: inIt.key,
+        body: { name: 'inherits', owner: { kind: 'device', id: w.acme.deviceId } },
+      })
+      expectStatus(made, 403, "a device key of the organization in the member's identity")
+    })
+
     it("an admin of the organization cannot bind a person's key to it, nor a key of another tenant", async () => {
       expectStatus(await linkPersonal(w.orgAdmin.token), 403, "the admin's personal key")
       const outsiders = await s.request('PATCH', `/v1/keys/${w.other.keyId}`, {

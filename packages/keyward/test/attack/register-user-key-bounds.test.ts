@@ -81,6 +81,20 @@ for (const store of STORES) {
       assert.equal((await register(plaintext)).status, 401, 'the provisioning key exists')
     })
 
+    it("nor by rolling one: a bounded key takes no provisioning secret (a reviewer's find)", async () => {
+      // The provisioning key expires before the bounded key: the bounded key covers it, as a roll asks.
+      const provisioning = await s.createKey(alice.token, {
+        owner: { kind: 'application', id: appId },
+        expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+      })
+      const bounded = await s.createKey(alice.token, {
+        expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      })
+      const rolled = await s.request('POST', `/v1/keys/${provisioning.id}/roll`, { token: bounded.key, body: {} })
+      assert.equal(rolled.status, 403, `BROKEN: ${rolled.text}`)
+      assert.equal((await register(provisioning.key)).status, 201, 'the provisioning secret still works')
+    })
+
     it("a rolled-away provisioning secret registers no device in its grace period (a tester's find)", async () => {
       const provisioning = await s.createKey(alice.token, { owner: { kind: 'application', id: appId } })
       const rolled = await s.request('POST', `/v1/keys/${provisioning.id}/roll`, {

@@ -41,6 +41,7 @@ for (const store of STORES) {
         assert.equal(r.status, 400, `${face}: ${r.status} ${r.text}`)
         assert.match(r.text, /years 0000 to 9999/, face)
       }
+      assert.match(answers.import.text, /"field":"keys\[0\]\.expires_at"/, 'the import names its item')
       const listed = await s.request('GET', '/v1/keys?limit=100', { token: admin })
       assert.equal(listed.body.api_keys.length, 1, `only the first key exists: ${listed.text}`)
       assert.equal(listed.body.api_keys[0].expires_at, null, 'the update changed nothing')

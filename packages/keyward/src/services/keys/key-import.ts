@@ -106,7 +106,8 @@ export class KeyImporter {
       await this.keys.requireLinkableIdentity(ctx, identityId, owner)
       seen.identities.add(`${identityId}/${ref}`)
     }
-    requireCovers(producer, rightsOfKey({ scopes, ...boundsOfInput(item), identityId }, owner), `import key ${i}`)
+    const bounds = inItem(i, () => boundsOfInput(item))
+    requireCovers(producer, rightsOfKey({ scopes, ...bounds, identityId }, owner), `import key ${i}`)
     requireMayMakeKeyOf(producer, owner)
     const now = this.clock.now().toISOString()
     return {

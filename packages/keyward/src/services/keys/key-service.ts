@@ -112,6 +112,8 @@ export class KeyService {
     const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
     if (identityId !== null && input.identity_id !== undefined)
       await this.identities.requireLinkable(ctx, identityId, owner)
+    else if (identityId !== null && derivation === 'bounded')
+      await this.identities.requireInheritable(identityId, owner)
     const bounds = { ...boundsOfInput(input), identityId: derivation === 'bounded' ? identityId : null }
     requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
       bounds: derivation === 'bounded',
@@ -327,7 +329,8 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key, hash, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
-    await this.requireCoversKey(ctx, key, owner, 'roll this key')
+    // The new secret is a key made now: an application's only by a producer without bounds (as on create).
+    requireMayMakeKeyOf(await this.requireCoversKey(ctx, key, owner, 'roll this key'), owner)
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()

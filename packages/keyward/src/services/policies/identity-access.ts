@@ -8,10 +8,12 @@ import type { RequestContext } from '../context.js'
 /**
  * Who may see an identity: whoever may see its owner, by `canSeeOwner` in core/authz.ts — the
  * rule keys follow; listings use its store twin `visibleActors` (store/visibility.ts). Anything
- * else answers 404, as for keys. Who may change, delete or link keys to it: whoever may manage
- * its owner (`canManageOwner`; its creator is its owner, whose keys created it), else 403 — a
- * viewer lifted an organization's shared limits (a tester's find); and a key joins only an
- * identity of its own tenant (`sameTenant`).
+ * else answers 404, as for keys. Who may change or delete it: whoever may manage what its owner
+ * owns with no creator of theirs (`canManageOwner`, creator null): a person their own, an
+ * organization's admins and owners, an application's members and keys — not a viewer (who lifted
+ * an organization's shared limits), and not an organization key, which any member can make (a
+ * tester's and a reviewer's finds). Who may link a key to it: whoever may manage what its owner's
+ * keys create (its creator is its owner), for a key of its own tenant only (`sameTenant`).
  */
 export class IdentityAccess {
   constructor(
@@ -27,17 +29,32 @@ export class IdentityAccess {
     return { identity, owner }
   }
 
-  /** `findVisible`, then 403 unless the caller may change it. */
+  /** `findVisible`, then 403 unless the caller may change or delete it. */
   async findManageable(ctx: RequestContext, id: number): Promise<{ identity: Identity; owner: Owner }> {
     const found = await this.findVisible(ctx, id)
-    requireManageOwner(ctx.principal, found.owner, found.identity.ownerActorId)
+    requireManageOwner(ctx.principal, found.owner, null)
     return found
   }
 
-  /** 404 unless the caller sees this identity, 403 unless they may change it or a key of `keyOwner` may not join it. */
+  /** 404 unless the caller sees this identity, 403 unless they may link to it a key of `keyOwner`. */
   async requireLinkable(ctx: RequestContext, id: number, keyOwner: Owner): Promise<void> {
-    const { owner } = await this.findManageable(ctx, id)
-    if (!sameTenant(keyOwner, owner))
-      throw new KeywardError('forbidden', "a key joins only an identity of its own organization, or its person's own")
+    const { identity, owner } = await this.findVisible(ctx, id)
+    requireManageOwner(ctx.principal, owner, identity.ownerActorId)
+    requireSameTenant(keyOwner, owner)
   }
+
+  /**
+   * 403 unless a key of `keyOwner` may stay in identity `id`: a key made by a key of an identity
+   * inherits it (rights never grow), so a key of another tenant cannot be made by it (a reviewer's find).
+   */
+  async requireInheritable(id: number, keyOwner: Owner): Promise<void> {
+    const identity = await this.identities.findById(id)
+    const owner = identity && (await this.actors.ownerOfActor(identity.ownerActorId))
+    if (owner) requireSameTenant(keyOwner, owner)
+  }
+}
+
+function requireSameTenant(keyOwner: Owner, identityOwner: Owner): void {
+  if (!sameTenant(keyOwner, identityOwner))
+    throw new KeywardError('forbidden', "a key joins only an identity of its own organization, or its person's own")
 }
