@@ -52,6 +52,12 @@ export function registerKeyImport(keys: Command, env: Env): void {
       await run.file(file, state, o.batch ?? 1000)
       const summary = progress.summary()
       out.result(summary, () => progress.finish())
+      // As `keys create` says of one: an old system's keys brought in as they are hold full rights here.
+      if (run.unscoped > 0)
+        out.note(
+          `${run.unscoped.toLocaleString('en')} of the keys read have no scopes: on Keyward's API each holds all of ` +
+            'its owner\'s rights ("scopes" narrows a key, e.g. to the scopes your API checks).',
+        )
       if (summary.rejected > 0) process.exitCode = 1
     },
   )
@@ -89,6 +95,8 @@ class ImportRun {
 
   /** Where the last accepted batch ended: a failed batch's state resumes here. */
   private at = { offset: 0, line: 0 }
+  /** Keys read without scopes (each holds its owner's full rights on Keyward's API once imported). */
+  unscoped = 0
 
   async file(path: string, from: ResumeState | null, batchSize: number): Promise<void> {
     let offset = from?.offset ?? 0
@@ -103,6 +111,7 @@ class ImportRun {
       offset += Buffer.byteLength(text) + 1
       const key = setAside.has(line) ? null : this.parseLine(text, line)
       if (key) batch.push({ line, key })
+      if (key && !key.scopes?.length) this.unscoped++
       if (batch.length < batchSize) continue
       await this.send(batch, offset, line)
       batch = []

@@ -29,6 +29,9 @@ export function isRefusedAddress(address: string): boolean {
   return ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)
 }
 
+/** How an operator lets such targets through (a new user looked it up in the README). */
+export const PRIVATE_HINT = ' (a server started with KEYWARD_WEBHOOK_ALLOW_PRIVATE=1 allows them, for tests and labs)'
+
 /** A `webhook_target_refused` error naming why. */
 export const refusedTarget = (why: string): KeywardError =>
   new KeywardError('webhook_target_refused', `this webhook URL is refused: ${why}`)
@@ -45,7 +48,7 @@ export function parseTarget(raw: string, allowPrivate: boolean): URL {
   if (url.username || url.password) throw refusedTarget('credentials in the URL are not allowed')
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (!allowPrivate && isIP(host) !== 0 && isRefusedAddress(host))
-    throw refusedTarget('it is a loopback, link-local or private address')
+    throw refusedTarget(`it is a loopback, link-local or private address${PRIVATE_HINT}`)
   return url
 }
 
@@ -60,7 +63,10 @@ export function guardedLookup(allowPrivate: boolean) {
     lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, [])
       if (!allowPrivate && addresses.some((a) => isRefusedAddress(a.address))) {
-        return callback(refusedTarget(`${hostname} resolves to a loopback, link-local or private address`), [])
+        return callback(
+          refusedTarget(`${hostname} resolves to a loopback, link-local or private address${PRIVATE_HINT}`),
+          [],
+        )
       }
       if (options.all) return callback(null, addresses)
       const first = addresses[0]!

@@ -13,7 +13,7 @@ import { type RequestContext, producerOf } from '../context.js'
 import type { WebhookDispatcher } from './dispatcher.js'
 import type { SecretBox } from './secret-box.js'
 import { newWebhookSecret } from './signature.js'
-import { isRefusedAddress, parseTarget, refusedTarget } from './target.js'
+import { PRIVATE_HINT, isRefusedAddress, parseTarget, refusedTarget } from './target.js'
 
 export interface CreateWebhookInput {
   url: string
@@ -186,7 +186,7 @@ export class WebhookService {
     const addresses = await lookup(host, { all: true }).catch(() => null)
     if (!addresses) throw refusedTarget(`${host} does not resolve`)
     if (addresses.some((a) => isRefusedAddress(a.address)))
-      throw refusedTarget(`${host} resolves to a loopback, link-local or private address`)
+      throw refusedTarget(`${host} resolves to a loopback, link-local or private address${PRIVATE_HINT}`)
   }
 
   private async record(ctx: RequestContext, action: string, hook: WebhookRow, details: Record<string, unknown> = {}) {
