@@ -185,6 +185,13 @@ describe('keyward CLI client commands', () => {
     // The key from stdin: it stays out of the process list.
     assert.equal((await ok(['keys', 'verify'], `${newKey}\n`)).code, 0)
     assert.equal((await ok(['keys', 'verify', key])).code, 0, 'the old secret works during the grace period')
+    // A key keeps one replaced secret: a second roll ends the first one's at once, and says so (a new user's find).
+    const again = await ok(['keys', 'roll', id])
+    assert.match(again.stderr, /the secret the last roll replaced \(in its grace period until .+\) stopped working/)
+    const twice = again.stdout.trim()
+    assert.equal((await cli(['keys', 'verify', key, '--json'])).code, 3, 'the first secret is gone')
+    assert.doesNotMatch((await ok(['keys', 'roll', id])).stderr, /stopped working/, 'no grace left: nothing to say')
+    assert.equal((await cli(['keys', 'verify', twice, '--json'])).code, 3)
 
     assert.equal((await json(['keys', 'revoke', id, '--reason', 'rotated'])).revoked_reason, 'rotated')
     assert.equal((await cli(['keys', 'verify', newKey, '--json'])).code, 3)

@@ -26,4 +26,21 @@ describe('dashboard: the grace period of a rolled key (Chromium, SQLite)', () =>
     await page.getByRole('heading', { name: 'rolled' }).waitFor()
     assert.equal(await grace.count(), 0, 'a roll without grace leaves no old secret to show')
   })
+
+  it("warns, before a second roll, that the first one's old secret stops at once (a new user's find)", async () => {
+    const { base, admin, page } = d
+    const key = (await api(base, 'POST', '/v1/keys', admin, { name: 'twice' })).body.api_key.id as number
+    await page.goto(`/keys/${key}`)
+    await page.getByRole('heading', { name: 'twice' }).waitFor()
+    const warning = page.getByText(/stops working as soon as you roll again/)
+    await page.getByRole('button', { name: 'Roll', exact: true }).click()
+    await page.getByRole('dialog').waitFor()
+    assert.equal(await warning.count(), 0, 'nothing in grace yet: no warning')
+    await page.keyboard.press('Escape')
+    await api(base, 'POST', `/v1/keys/${key}/roll`, admin, { grace_period_s: 86_400 })
+    await page.reload()
+    await page.getByRole('heading', { name: 'twice' }).waitFor()
+    await page.getByRole('button', { name: 'Roll', exact: true }).click()
+    await warning.waitFor()
+  })
 })

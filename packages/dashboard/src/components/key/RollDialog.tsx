@@ -16,6 +16,19 @@ export function rolledNotice(graceS: number, now = Date.now()): string {
   return `Key rolled. The old secret keeps working until ${when(new Date(now + graceS * 1000).toISOString())}.`
 }
 
+/**
+ * A key keeps one replaced secret: rolling again during the last roll's grace period ends that
+ * secret at once, though the last roll promised it longer (a new user lost one so, unwarned).
+ */
+function StillInGrace({ until }: { until: string | null }) {
+  if (!until || Date.parse(until) <= Date.now()) return null
+  return (
+    <p className="warning">
+      The secret the last roll replaced works until {when(until)}; it stops working as soon as you roll again.
+    </p>
+  )
+}
+
 /** Confirms a roll and picks the old secret's grace period; the new secret goes to `onSecret`. */
 export function RollDialog({
   k,
@@ -40,6 +53,7 @@ export function RollDialog({
         Rolling issues a new secret for this key. The old secret can keep working for a grace period, so you can switch
         over without downtime.
       </p>
+      <StillInGrace until={k.previous_secret_expires_at} />
       <Field label="Old secret keeps working for">
         {(p) => (
           <select {...p} value={grace} onChange={(e) => setGrace(Number(e.target.value))}>

@@ -354,8 +354,12 @@ function registerKeyRoll(keys: Command, env: Env): void {
     ),
     env,
     async ({ client, out }, o, id) => {
+      // A key keeps one replaced secret: this roll ends the last one's grace period early (a new user lost one so).
+      const graceUntil = (await client.apiKeys.get(id)).previous_secret_expires_at
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
+      if (graceUntil && Date.parse(graceUntil) > Date.now())
+        out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
     },
   )
 }
