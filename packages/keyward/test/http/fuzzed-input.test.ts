@@ -31,7 +31,7 @@ for (const store of STORES) {
     })
 
     it('a cursor the server issued after the longest name an import allows is taken', async () => {
-      const longest = '😀'.repeat(255) // 255 code points, 510 UTF-16 units
+      const longest = '😀'.repeat(100) // 100 code points (a key name's most, import's too), 200 UTF-16 units
       const imported = await t.s.request('POST', '/v1/keys/import', {
         token: t.admin,
         body: {
