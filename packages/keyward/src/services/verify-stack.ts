@@ -172,7 +172,8 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
       : null
   const identityRepo = new IdentityRepository(store.db, store.dialect)
   const limits = new LimitStep(limiter, keyRepo, identityRepo)
-  const parts = [keyRepo, cache, limits, usage, opts.clock, metrics, budget] as const
+  // Only the server authenticates bearers by the cached entry; an embedded verifier's answers go to applications.
+  const parts = [keyRepo, cache, limits, usage, opts.clock, metrics, budget, opts.role === 'server'] as const
   const verifier = opts.tracing ? opts.tracing.verifier(metrics, ...parts) : new Verifier(...parts)
   let closing: Promise<void> | null = null
   return {

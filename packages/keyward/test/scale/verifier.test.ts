@@ -32,6 +32,25 @@ for (const store of STORES) {
       await s?.close()
     })
 
+    it("hands the application the documented fields only, not the cache's entry (a new user's find)", async () => {
+      const { key, id } = await s.createKey(admin, { scopes: ['read:users'] })
+      const valid = await v.verify(key)
+      await within(2_000, () => v.verifySync(key) !== undefined)
+      await s.request('POST', `/v1/keys/${id}/disable`, { token: admin })
+      const refused = await within(5_000, async () => (await v.verify(key)).code === 'DISABLED').then(() =>
+        v.verify(key),
+      )
+      for (const answer of [valid, v.verifySync(key) ?? valid, refused]) {
+        const seen = JSON.parse(JSON.stringify(answer))
+        assert.equal(
+          seen.lookup,
+          undefined,
+          `the entry (holder's role, user id, restrictions) went out: ${JSON.stringify(seen)}`,
+        )
+        assert.equal(seen.keyId, id)
+      }
+    })
+
     it('answers like the verify endpoint: valid, malformed, unknown, scopes', async () => {
       const { key, id } = await s.createKey(admin, { scopes: ['read:users'], meta: { plan: 'pro' } })
       const ok = await v.verify(key)

@@ -45,6 +45,13 @@ export class Verifier {
     private readonly meter: VerifyMeter,
     /** NOT_FOUND answers per viewer (the HTTP verify endpoint); null: no viewer is throttled. */
     private readonly unknownKeys: UnknownKeyBudget | null = null,
+    /**
+     * Whether answers carry `lookup`, the cache's entry (the holder's role and user id, the
+     * compiled restrictions): the server's bearer authentication reads it; an application given
+     * an embedded verifier's answer must not (it echoed `req.apiKey` whole: a new user's find).
+     * Undefined, not absent, so every answer keeps one shape on the hot path.
+     */
+    private readonly answersLookup = true,
   ) {}
 
   /** The key a secret belongs to (or null), from the cache or one query; a malformed secret is none. */
@@ -163,7 +170,7 @@ export class Verifier {
   /** A refusal of a known key, counted in its usage. */
   private refuse(found: KeyLookup, nowMs: number, code: VerifyCode, limits?: LimitVerdict) {
     this.usage.count(found.key.id, code, nowMs)
-    return refusal(found, code, limits)
+    return refusal(found, code, limits, this.answersLookup)
   }
 
   /**
@@ -249,7 +256,7 @@ export class Verifier {
       expiresAt: key.expiresAt,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
-      lookup: found,
+      lookup: this.answersLookup ? found : undefined,
     }
     if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
     return answer
@@ -267,7 +274,7 @@ const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' 
 /** No limit checked, no budget: a key answered from the cache. */
 const NO_LIMITS: LimitVerdict = Object.freeze({ code: 'VALID', remaining: null, ratelimits: [], ratelimit: undefined })
 
-function refusal(found: KeyLookup, code: VerifyCode, limits?: LimitVerdict): VerifyResult & { lookup: KeyLookup } {
+function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | undefined, withLookup: boolean): Verified {
   const { key } = found
   return {
     valid: false,
@@ -280,6 +287,6 @@ function refusal(found: KeyLookup, code: VerifyCode, limits?: LimitVerdict): Ver
     ...(limits && { remaining: limits.remaining }),
     ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
     ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),
-    lookup: found,
+    lookup: withLookup ? found : undefined,
   }
 }
