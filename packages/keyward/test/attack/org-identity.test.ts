@@ -51,6 +51,17 @@ for (const store of STORES) {
       expectStatus(del, 403, "the member's organization key deletes it")
     })
 
+    it('a member links the keys they may change to it, with or without an organization key of theirs', async () => {
+      const own = await s.createKey(w.member.token, { owner: { kind: 'organization', id: w.acme.id } })
+      for (const token of [w.member.token, own.key]) {
+        const made = await s.request('POST', '/v1/keys', {
+          token,
+          body: { name: 'customer', owner: { kind: 'application', id: w.acme.appId }, identity_id: identityId },
+        })
+        expectStatus(made, 201, 'an application key of the organization in its identity')
+      }
+    })
+
     it("a key of a person's identity makes no key of the organization (it would stay in that identity)", async () => {
       const mine = await s.request('POST', '/v1/identities', { token: w.member.token, body: { external_id: 'mine' } })
       expectStatus(mine, 201, 'a personal identity')

@@ -93,6 +93,10 @@ for (const store of STORES) {
       const rolled = await s.request('POST', `/v1/keys/${provisioning.id}/roll`, { token: bounded.key, body: {} })
       assert.equal(rolled.status, 403, `BROKEN: ${rolled.text}`)
       assert.equal((await register(provisioning.key)).status, 201, 'the provisioning secret still works')
+      // Rolling itself hands out nothing it lacked: allowed, bounds and all (a second reviewer's find).
+      const self = await s.request('POST', `/v1/keys/${provisioning.id}/roll`, { token: provisioning.key, body: {} })
+      assert.equal(self.status, 200, self.text)
+      assert.notEqual(self.body.api_key.expires_at, null, 'its expiry stays')
     })
 
     it("a rolled-away provisioning secret registers no device in its grace period (a tester's find)", async () => {

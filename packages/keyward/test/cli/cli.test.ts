@@ -255,6 +255,10 @@ describe('keyward CLI client commands', () => {
     const viaEnv = await runCli(['keys', 'create', '--name', 'escalate'], { ...env, KEYWARD_TOKEN: key })
     assert.equal(viaEnv.code, 1)
     assert.match(viaEnv.stderr, /forbidden/)
+    // A key that may roll but not read keys rolls (the roll's note reads the key first, and may not: a reviewer's find).
+    const roller = await json(['keys', 'create', '--name', 'cli-roller', '--scopes', 'keys:write'])
+    const rolled = await runCli(['keys', 'roll', String(roller.api_key.id)], { ...env, KEYWARD_TOKEN: roller.key })
+    assert.equal(rolled.code, 0, rolled.stderr)
     // Another server on this machine (another port) is another origin: the stored token is not sent there.
     const seen: (string | undefined)[] = []
     const other = createServer((req, res) => {

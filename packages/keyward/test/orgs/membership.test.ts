@@ -77,6 +77,30 @@ for (const store of STORES) {
       assert.ok(!(await pending()).some((i) => i.email === 'race@example.com'), 'the other one is still pending')
     })
 
+    it("invitations of one email sent at once leave one pending, and an acceptance racing a re-invitation loses nothing (a reviewer's finds)", async () => {
+      for (let round = 0; round < 5; round++) {
+        const email = `burst${round}@example.com`
+        const sent = await Promise.all(['member', 'admin', 'viewer'].map((role) => invite(email, role)))
+        for (const r of sent) expectStatus(r, 201, 'invite')
+        const list = await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token })
+        const mine = list.body.invitations.filter((i: { email: string }) => i.email === email)
+        assert.equal(mine.length, 1, `round ${round}: ${JSON.stringify(mine)}`)
+        const pendingToken = sent.find((r) => r.body.invitation.id === mine[0].id)!.body.token
+        const [acc, again] = await Promise.all([
+          s.request('POST', '/v1/invitations/accept', {
+            body: { token: pendingToken, password: `burst${round}-pass-1` },
+          }),
+          invite(email),
+        ])
+        // Either order is right: accepted then invited again, or replaced before the acceptance (404).
+        assert.ok([200, 404].includes(acc.status), `round ${round}: accept: ${acc.status} ${acc.text}`)
+        expectStatus(again, 201, `round ${round}: the re-invitation (no deadlock, no 503)`)
+        const after = await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token })
+        const left = after.body.invitations.filter((i: { email: string }) => i.email === email)
+        assert.equal(left.length, 1, `round ${round}: the re-invitation alone is pending: ${JSON.stringify(left)}`)
+      }
+    })
+
     it('expired, revoked and unknown invitations are refused; a signed-in user must hold the invited email', async () => {
       const expired = await invite('late@example.com')
       await s.kw.services.store.db

@@ -355,7 +355,11 @@ function registerKeyRoll(keys: Command, env: Env): void {
     env,
     async ({ client, out }, o, id) => {
       // A key keeps one replaced secret: this roll ends the last one's grace period early (a new user lost one so).
-      const graceUntil = (await client.apiKeys.get(id)).previous_secret_expires_at
+      // Read only for the note: a credential that may roll but not read keys still rolls.
+      const graceUntil = await client.apiKeys.get(id).then(
+        (k) => k.previous_secret_expires_at,
+        () => null,
+      )
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
       if (graceUntil && Date.parse(graceUntil) > Date.now())

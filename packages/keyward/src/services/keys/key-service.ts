@@ -329,8 +329,10 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key, hash, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
-    // The new secret is a key made now: an application's only by a producer without bounds (as on create).
-    requireMayMakeKeyOf(await this.requireCoversKey(ctx, key, owner, 'roll this key'), owner)
+    // Another key's new secret is a key made now: an application's only by a producer without bounds
+    // (as on create). A key rolling itself keeps its own bounds and hands out nothing it lacked.
+    const producer = await this.requireCoversKey(ctx, key, owner, 'roll this key')
+    if (ctx.principal.keyId !== key.id) requireMayMakeKeyOf(producer, owner)
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()

@@ -12,8 +12,8 @@ import type { RequestContext } from '../context.js'
  * owns with no creator of theirs (`canManageOwner`, creator null): a person their own, an
  * organization's admins and owners, an application's members and keys — not a viewer (who lifted
  * an organization's shared limits), and not an organization key, which any member can make (a
- * tester's and a reviewer's finds). Who may link a key to it: whoever may manage what its owner's
- * keys create (its creator is its owner), for a key of its own tenant only (`sameTenant`).
+ * tester's and a reviewer's finds). Who may link a key to it: whoever sees it and may change the
+ * key, for a key of its own tenant only (`sameTenant`).
  */
 export class IdentityAccess {
   constructor(
@@ -36,11 +36,13 @@ export class IdentityAccess {
     return found
   }
 
-  /** 404 unless the caller sees this identity, 403 unless they may link to it a key of `keyOwner`. */
+  /**
+   * 404 unless the caller sees this identity, 403 unless a key of `keyOwner` may join it. The
+   * caller's right to change that key is the key's own check (create, PATCH, import): so a viewer,
+   * who changes no key of the organization, links none, and a person's key joins none of it.
+   */
   async requireLinkable(ctx: RequestContext, id: number, keyOwner: Owner): Promise<void> {
-    const { identity, owner } = await this.findVisible(ctx, id)
-    requireManageOwner(ctx.principal, owner, identity.ownerActorId)
-    requireSameTenant(keyOwner, owner)
+    requireSameTenant(keyOwner, (await this.findVisible(ctx, id)).owner)
   }
 
   /**
@@ -50,7 +52,10 @@ export class IdentityAccess {
   async requireInheritable(id: number, keyOwner: Owner): Promise<void> {
     const identity = await this.identities.findById(id)
     const owner = identity && (await this.actors.ownerOfActor(identity.ownerActorId))
-    if (owner) requireSameTenant(keyOwner, owner)
+    // Unresolved (deleted meanwhile): refused too, rather than let a key out of its maker's limits.
+    if (!owner)
+      throw new KeywardError('conflict', 'the identity of the key making this one was deleted meanwhile; retry')
+    requireSameTenant(keyOwner, owner)
   }
 }
 
