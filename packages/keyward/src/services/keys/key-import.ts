@@ -201,10 +201,10 @@ interface CallLookups {
   identities: Set<string>
 }
 
-/** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */
 /** As `POST /v1/keys` takes them (http/schemas.ts). */
 const MAX_SCOPES = 100
 
+/** Runs a check of item `i`, naming the field as `keys[i].<field>` in its 400. */
 function inItem<T>(i: number, check: () => T): T {
   try {
     return check()
