@@ -179,8 +179,11 @@ export class HeardBus implements InvalidationBus {
       })
   }
 
-  /** Sends through `how`; rejects after the transport's publish timeout unanswered. */
-  private send(hashes: readonly string[], how: (h: readonly string[]) => Promise<void>): Promise<void> {
+  /**
+   * Sends through `how`; rejects after the transport's publish timeout unanswered. Async, so a
+   * transport that throws instead of rejecting still rejects here (callers only `.catch`).
+   */
+  private async send(hashes: readonly string[], how: (h: readonly string[]) => Promise<void>): Promise<void> {
     const ms = this.inner.publishTimeoutMs ?? PUBLISH_TIMEOUT_MS
     return giveUpAfter(ms, how(hashes), () => new PublishTimeout())
   }
