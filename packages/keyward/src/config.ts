@@ -92,6 +92,11 @@ export interface Config {
   readonly webhookAllowPrivate: boolean
   /** Longest one webhook delivery attempt may take (connect to last byte). */
   readonly webhookTimeoutMs: number
+  /**
+   * Finished webhook deliveries (their status, response, error) and the events behind them are
+   * kept this many days, then deleted (`ExpirySweeper`); at least 2, beyond the 24 h retry window.
+   */
+  readonly webhookRetentionDays: number
   /** `key.expiring` is emitted this many days before a key expires (once per key and expiry date). */
   readonly expiryWarningDays: number
   /** `key.idle` is emitted for a key not verified for this many days (since creation if never). */
@@ -277,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     webhookKey: webhookKey(env.KEYWARD_WEBHOOK_KEY),
     webhookAllowPrivate: bool(env.KEYWARD_WEBHOOK_ALLOW_PRIVATE),
     webhookTimeoutMs: int('KEYWARD_WEBHOOK_TIMEOUT_MS', env.KEYWARD_WEBHOOK_TIMEOUT_MS, 10_000, 100, 10_000),
+    webhookRetentionDays: int('KEYWARD_WEBHOOK_RETENTION_DAYS', env.KEYWARD_WEBHOOK_RETENTION_DAYS, 30, 2, 3650),
     expiryWarningDays: int('KEYWARD_EXPIRY_WARNING_DAYS', env.KEYWARD_EXPIRY_WARNING_DAYS, 7, 1, 365),
     idleDays: int('KEYWARD_IDLE_DAYS', env.KEYWARD_IDLE_DAYS, 90, 1, 3650),
     smtpUrl: smtpUrl(env.KEYWARD_SMTP_URL),

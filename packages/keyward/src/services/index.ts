@@ -4,6 +4,7 @@ import { ActorRepository } from '../store/actor-repository.js'
 import { AuditRepository } from '../store/audit-repository.js'
 import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
 import { SessionRepository } from '../store/session-repository.js'
+import { WebhookOutbox } from '../store/webhook-outbox.js'
 import { ODataRepository } from '../store/odata/query.js'
 import { AuditLog } from './auth/audit-log.js'
 import { AuditService } from './auth/audit-service.js'
@@ -14,6 +15,7 @@ import { PasswordHasher } from './auth/passwords.js'
 import { SessionCache } from './auth/session-cache.js'
 import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
+import { chunkPacerFor } from './keys/chunked-writes.js'
 import { GithubScanningKeys } from './events/github-scanning-keys.js'
 import { LeakResponse } from './events/leak-response.js'
 import { KeyService } from './keys/key-service.js'
@@ -162,6 +164,11 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     refreshTokens,
     clock,
     () => userLifecycle.finishDeletions(),
+    {
+      outbox: new WebhookOutbox(store.db, store.dialect),
+      retentionMs: config.webhookRetentionDays * 86_400_000,
+      pacer: chunkPacerFor(store.dialect),
+    },
     (e) => onError(e),
   )
   sweeper.start()

@@ -123,6 +123,48 @@ export class WebhookOutbox {
       .execute()
   }
 
+  /**
+   * Deletes up to `limit` deliveries that ended (succeeded or failed) and were last due before
+   * `before`; a pending one stays whatever its age (it ends within the retry window). Served by
+   * `webhook_delivery_due_idx (status, next_attempt_at)`: a range read, not a table scan.
+   */
+  async pruneDeliveries(before: string, limit: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('webhook_delivery')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_delivery')
+          .select('id')
+          .where('status', 'in', ['succeeded', 'failed'])
+          .where('next_attempt_at', '<', before)
+          .limit(limit),
+      )
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
+  /**
+   * Deletes up to `limit` events fanned out before `before` that no delivery refers to any more
+   * (an undispatched event is never deleted, so no webhook misses one). Served by
+   * `key_event_undispatched_idx (dispatched_at, id)` and `webhook_delivery_event (event_id)`.
+   */
+  async pruneEvents(before: string, limit: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('key_event')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('key_event as e')
+          .select('e.id')
+          .where('e.dispatched_at', '<', before)
+          .where((w) =>
+            w.not(w.exists(w.selectFrom('webhook_delivery as d').select('d.id').whereRef('d.event_id', '=', 'e.id'))),
+          )
+          .limit(limit),
+      )
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
   /** Gives up leases without counting an attempt (shutdown): another node, or the next start, takes them. */
   async release(ids: number[]): Promise<void> {
     if (ids.length)

@@ -21,6 +21,7 @@ import { keyStatusAnnouncement } from './0019_key_status_announcement.js'
 import { webhookConfiguredBy } from './0020_webhook_configured_by.js'
 import { clusterSetting } from './0021_cluster_setting.js'
 import { deliveryListing } from './0022_delivery_listing.js'
+import { deliveryEvent } from './0023_delivery_event.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -49,5 +50,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0020_webhook_configured_by': webhookConfiguredBy(dialect),
     '0021_cluster_setting': clusterSetting(dialect),
     '0022_delivery_listing': deliveryListing(dialect),
+    '0023_delivery_event': deliveryEvent(dialect),
   }
 }
