@@ -46,5 +46,19 @@ export function storedInstant(t: number, field: string): string {
   return iso
 }
 
+/**
+ * Whether a date written `YYYY-MM-DD…` names a day its month has: `Date.parse` rolls
+ * `2031-02-30` over into March 2nd (a fuzzer's find in OData's `datetime'…'`). Text in another
+ * form is left to `Date.parse`'s own rules.
+ */
+export function hasCalendarDay(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (!m) return true
+  const [year, month, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])]
+  const t = new Date(0)
+  t.setUTCFullYear(year, month, day) // not Date.UTC, which reads the years 0–99 as 1900–1999
+  return t.getUTCMonth() === month && t.getUTCDate() === day
+}
+
 /** The largest time a Date holds (ECMAScript's ±100,000,000 days). */
 const MAX_DATE_MS = 8.64e15

@@ -47,6 +47,28 @@ for (const store of STORES) {
       assert.equal(listed.body.api_keys[0].expires_at, null, 'the update changed nothing')
     })
 
+    it('a day the calendar lacks (February 30th) is refused, not rolled over into March, on every face and in OData', async () => {
+      const full = await s.createKey(admin)
+      const NO_DAY = '2031-02-30T00:00:00Z'
+      const filter = encodeURIComponent(`expiry_date lt datetime'${NO_DAY}'`)
+      const answers = {
+        create: await s.request('POST', '/v1/keys', { token: admin, body: { name: 'feb', expires_at: NO_DAY } }),
+        update: await s.request('PATCH', `/v1/keys/${full.id}`, { token: admin, body: { expires_at: NO_DAY } }),
+        import: await s.request('POST', '/v1/keys/import', {
+          token: admin,
+          body: { keys: [{ plaintext: `kw_feb_${randomBytes(20).toString('hex')}`, expires_at: NO_DAY }] },
+        }),
+        balena: await s.request('POST', '/api-key/user/full', {
+          token: admin,
+          body: { name: 'feb', expiryDate: NO_DAY },
+        }),
+        fluxbase: await flux(s, 'POST', '/api-keys', full.key, { name: 'feb', scopes: ['*'], expires_at: NO_DAY }),
+        odata: await s.request('GET', `/v7/api_key?$filter=${filter}`, { token: admin }),
+      }
+      for (const [face, r] of Object.entries(answers)) assert.equal(r.status, 400, `${face}: ${r.status} ${r.text}`)
+      await s.request('DELETE', `/v1/keys/${full.id}`, { token: admin })
+    })
+
     it('the last moment of 9999 is still a date', async () => {
       const r = await s.request('POST', '/v1/keys', {
         token: admin,

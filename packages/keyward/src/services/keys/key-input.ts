@@ -1,5 +1,5 @@
 import type { Bounds } from '../../core/authz.js'
-import { storedInstant } from '../../core/clock.js'
+import { hasCalendarDay, storedInstant } from '../../core/clock.js'
 import { invalid, invalidField } from '../../core/errors.js'
 import { type Restrictions, normalizeRestrictions, restrictionsProblem } from '../../core/restrictions.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, Refill } from '../../core/types.js'
@@ -138,7 +138,7 @@ export function limitColumns(input: KeyLimits, current: ApiKey['ratelimits'], no
 /** Accepts any date-time the schema let through; stores canonical UTC with milliseconds. */
 export function normalizeDate(v: string | null | undefined): string | null {
   if (v === undefined || v === null) return null
-  const t = Date.parse(v)
+  const t = hasCalendarDay(v) ? Date.parse(v) : Number.NaN
   if (Number.isNaN(t)) throw invalid(`not a date: "${v}"`, { field: 'expires_at' })
   return storedInstant(t, 'expires_at')
 }

@@ -46,6 +46,8 @@ export function parseTarget(raw: string, allowPrivate: boolean): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refusedTarget('only http and https are allowed')
   if (url.username || url.password) throw refusedTarget('credentials in the URL are not allowed')
+  // WHATWG URLs keep port 0, which no server listens on; the HTTP client then used the default port.
+  if (url.port === '0') throw refusedTarget('port 0 is not a port')
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (!allowPrivate && isIP(host) !== 0 && isRefusedAddress(host))
     throw refusedTarget(`it is a loopback, link-local or private address${PRIVATE_HINT}`)

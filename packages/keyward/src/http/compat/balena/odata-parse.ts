@@ -1,4 +1,5 @@
 import odataParser from '@balena/odata-parser'
+import { hasCalendarDay } from '../../../core/clock.js'
 import { KeywardError, invalid } from '../../../core/errors.js'
 import { checkTermsBeforeParsing } from '../../../store/odata/limits.js'
 import { resourceDef } from '../../../store/odata/model.js'
@@ -34,6 +35,7 @@ export function parseODataRequest(path: string, query: ReadonlyMap<string, strin
     if (!KNOWN_OPTIONS.has(name)) throw invalid(`query option "${name}" is not supported`)
     checkParentheses(name, value)
     checkTermsBeforeParsing(name, value)
+    checkCalendarDays(value)
     // The values are decoded; re-escape only what the parser would split on or decode again.
     parts.push(`${name}=${value.replace(/%/g, '%25').replace(/&/g, '%26').replace(/#/g, '%23')}`)
   }
@@ -55,6 +57,12 @@ export function parseODataRequest(path: string, query: ReadonlyMap<string, strin
     options: (tree.options ?? {}) as QueryOptions,
     binds: binds as unknown as Bind[],
   }
+}
+
+/** The parser hands dates over as `Date`s, February 30th already rolled into March: checked in the text. */
+function checkCalendarDays(value: string): void {
+  for (const [, text] of value.matchAll(/datetime'([^']*)'/gi))
+    if (!hasCalendarDay(text!)) throw invalid(`invalid datetime literal: the month has no such day ('${text}')`)
 }
 
 /** A clear message for the most common typo (seed 002 prints one `)` too many). */
