@@ -1,4 +1,5 @@
 import type { Config } from './config.js'
+import { KeywardError } from './core/errors.js'
 import { type App, type AppOptions, buildApp } from './http/app.js'
 import { type ServiceOptions, type Services, createServices } from './services/index.js'
 
@@ -19,7 +20,7 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
     await services.close()
     throw e
   }
-  services.setErrorHandler((e) => app.log.error({ err: e }, 'background task failed (usage flush or invalidation bus)'))
+  services.setErrorHandler((e) => logBackgroundFailure(app.log, e))
   let closing: Promise<void> | null = null
   return {
     app,
@@ -34,4 +35,16 @@ export async function createKeyward(config: Config, opts: ServiceOptions & AppOp
       return closing
     },
   }
+}
+
+/**
+ * A background task (usage flush, bus, sweeper, dispatcher) that met a busy or unavailable store
+ * keeps its work and tries again on its next turn: a warning, not an error (at boot on SQLite, two
+ * servers starting at once had a sweep's read queued past its budget logged at level 50, a
+ * fuzzer's note). Anything else is an error.
+ */
+export function logBackgroundFailure(log: Pick<App['log'], 'warn' | 'error'>, e: unknown): void {
+  if (e instanceof KeywardError && e.code === 'unavailable')
+    log.warn({ err: e }, 'background task deferred: the database is busy or unavailable; it retries on its next turn')
+  else log.error({ err: e }, 'background task failed (usage flush, invalidation bus, sweeper or webhook dispatcher)')
 }
