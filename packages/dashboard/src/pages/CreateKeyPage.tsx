@@ -1,29 +1,28 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useEffect, useRef } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
-import { ApiError, type CreatedKey, toApiError } from '../api'
 import { KeyFields } from '../components/form/KeyFields'
-import { emptyKeyForm, expiresAtOf, limitsOf, metaOf, type KeyFormState } from '../components/form/key-form-state'
+import { emptyKeyForm } from '../components/form/key-form-state'
 import { OwnerField } from '../components/form/OwnerField'
 import { PrefixField } from '../components/form/PrefixField'
 import { SecretDialog } from '../components/SecretDialog'
 import { ErrorNote } from '../components/ui'
 import { useDraft } from '../components/useDraft'
 import { focusFirstInvalid } from '../components/focus'
-import { ownerValue, parseOwner, parseScopes } from '../format'
+import { UnscopedNotice } from '../components/form/UnscopedNotice'
+import { ownerValue } from '../format'
 import { useSession } from '../session'
+import { type CreateKeyDraft, useCreateKey } from './useCreateKey'
 
 /** The create-key form; on success the secret is shown once, then the key's page opens. What was typed survives a session ending. */
 export function CreateKeyPage() {
-  const { api, user } = useSession()
+  const { user } = useSession()
   const navigate = useNavigate()
   const [params] = useSearchParams()
   const mine = user ? ownerValue({ kind: 'user', id: user.id }) : ''
   const [draft, setDraft, clearDraft] = useDraft('create-key', { ...emptyKeyForm, owner: params.get('owner') ?? mine })
-  const [error, setError] = useState<ApiError | null>(null)
-  const [busy, setBusy] = useState(false)
-  const [created, setCreated] = useState<CreatedKey | null>(null)
+  const { error, busy, created, submit } = useCreateKey(draft, clearDraft)
   const formRef = useRef<HTMLFormElement>(null)
-  const set = (patch: Partial<KeyFormState & { owner: string }>) => setDraft((f) => ({ ...f, ...patch }))
+  const set = (patch: Partial<CreateKeyDraft>) => setDraft((f) => ({ ...f, ...patch }))
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>('select, input')?.focus()
   }, [])
@@ -31,31 +30,6 @@ export function CreateKeyPage() {
     if (error) focusFirstInvalid(formRef.current)
   }, [error])
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const o = parseOwner(draft.owner)
-      setCreated(
-        await api.createKey({
-          name: draft.name.trim(),
-          description: draft.description.trim() || null,
-          scopes: parseScopes(draft.scopes),
-          expires_at: expiresAtOf(draft),
-          ...(o && !(o.kind === 'user' && o.id === user?.id) && { owner: o }),
-          ...limitsOf(draft),
-          meta: metaOf(draft),
-          ...(draft.prefix.trim() && { prefix: draft.prefix.trim() }),
-        }),
-      )
-      clearDraft()
-    } catch (err) {
-      setError(toApiError(err))
-    } finally {
-      setBusy(false)
-    }
-  }
   const fieldMessages = error && Object.keys(error.fields).length > 0
   return (
     <section aria-labelledby="create-title">
@@ -75,6 +49,7 @@ export function CreateKeyPage() {
         <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
         <KeyFields form={draft} set={set} error={error} />
         <PrefixField form={draft} set={set} error={error} />
+        <UnscopedNotice scopes={draft.scopes} />
         <div className="actions">
           <button
             type="button"

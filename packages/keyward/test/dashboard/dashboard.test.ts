@@ -118,7 +118,11 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.goto('/keys/new')
     await page.getByLabel('Name', { exact: true }).fill('Production Service')
     await page.getByLabel('Description (optional)').fill('Billing backend')
+    // Without scopes the form says, next to its button, that the key would hold its owner's full rights.
+    const unscoped = page.getByText(/^No scopes: on Keyward's API this key holds its owner's full rights/)
+    await unscoped.waitFor()
     await page.getByLabel('Scopes').fill('read:users, write:users')
+    assert.equal(await unscoped.count(), 0, 'scopes given: nothing to say')
     await page.getByLabel('30 days').check()
     // The refused form above left its draft, limit row included: it comes back as typed.
     const row = page.getByRole('group', { name: 'Limit 1' })
