@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { AuditFilterBar } from '../components/AuditFilterBar'
 import { AuditTable } from '../components/AuditTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useSession } from '../session'
@@ -8,7 +9,6 @@ const PAGE_SIZE = 50
 /** The whole audit log (admins), newest first, filterable by action, paged by id. */
 export function AuditPage() {
   const { api } = useSession()
-  const [action, setAction] = useState('')
   const [applied, setApplied] = useState('')
   const [before, setBefore] = useState<number[]>([])
   const beforeId = before[before.length - 1]
@@ -23,48 +23,12 @@ export function AuditPage() {
       <header className="page-head">
         <h1 id="audit-title">Audit log</h1>
       </header>
-      <form
-        className="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault()
+      <AuditFilterBar
+        onApply={(action) => {
           setBefore([])
-          setApplied(action.trim())
+          setApplied(action)
         }}
-      >
-        <label>
-          <span>Action</span>
-          <input
-            name="action"
-            list="audit-actions"
-            value={action}
-            onChange={(e) => setAction(e.target.value)}
-            placeholder="e.g. key.revoke"
-          />
-          <datalist id="audit-actions">
-            {[
-              'key.create',
-              'key.update',
-              'key.disable',
-              'key.enable',
-              'key.roll',
-              'key.revoke',
-              'key.delete',
-              'key.import',
-              'key.secret_refused',
-              'auth.login',
-              'auth.login_failed',
-              'auth.logout',
-              'user.create',
-              'application.create',
-              'device.create',
-            ].map((a) => (
-              <option key={a} value={a} />
-            ))}
-          </datalist>
-        </label>
-        <button type="submit">Filter</button>
-      </form>
+      />
       {page.loading && !page.data && <Loading what="Loading the audit log" />}
       <ErrorNote error={page.error} />
       {page.data &&

@@ -357,6 +357,15 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('link', { name: 'Audit log' }).click()
     await page.locator('table.audit').getByText('key.revoke', { exact: true }).first().waitFor()
     await shot('audit', page, false)
+    await page.getByRole('search').getByLabel('Action').fill(' key.revoke ')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    const actions = page.locator('table.audit td[data-label="Action"]')
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('table.audit td[data-label="Action"]')].every(
+        (td) => td.textContent === 'key.revoke',
+      ),
+    )
+    assert.ok((await actions.count()) >= 1, 'the revocation is listed under its action')
   })
 
   it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {
