@@ -98,6 +98,16 @@ export function holdsOrgRole(p: Principal, orgId: number, needed: OrgRole): bool
   return (p.owner.kind === 'user' && p.role === 'admin') || orgRoleAtLeast(orgRoleOf(p, orgId), needed)
 }
 
+/**
+ * Whether `p` may read organization `orgId`'s invitations, whom they invite: `organizations:read` and
+ * the admin role there (InvitationService.list requires both, with distinct refusals). The audit
+ * trail shows an invitation entry's email only to them: by role alone, an admin's key holding only
+ * `audit:read` read the emails it could not list (a known gap closed 2026-12-02).
+ */
+export function mayReadInvitations(p: Principal, orgId: number): boolean {
+  return (p.scopes === null || p.scopes.includes('organizations:read')) && holdsOrgRole(p, orgId, 'admin')
+}
+
 /** Throws 404 unless the principal is at least `needed` in `orgId` (not a member: it does not exist), 403 if below. */
 export function requireOrgRole(p: Principal, orgId: number, needed: OrgRole): void {
   if (p.owner.kind === 'user' && p.role === 'admin') return
@@ -412,14 +422,17 @@ function configuringKeyLapse(c: WebhookConfigurer, nowMs: number): string | null
 }
 
 /**
- * Organization roles, as `requireMayGrantRole` for the site's: an organization admin or owner
- * holds the organization's full rights with no end, so only a credential with full, unbounded
- * rights (no scopes, no limits) grants them — by a role change or an invitation. Any invitation
- * also opens a login whose password its holder chooses (`requireMayIssueLogin`). Enforced by
- * MembershipService.setRole and InvitationService.create.
+ * Organization roles: a role is a login's rights in the organization, with no scopes and no end
+ * (a viewer reads its keys and audit trail and subscribes webhooks to them, a member also makes
+ * keys), so only a credential with full, unbounded rights (no scopes, no limits) grants one — any
+ * role, by a role change or an invitation. Until 2026-12-02 this held for admin and owner only,
+ * and a key scoped to `organizations:*` invited an address of its own as a member, accepted with a
+ * password it chose, and listed and made the organization's keys (an attacker's find). Any
+ * invitation also opens a login whose password its holder chooses (`requireMayIssueLogin`).
+ * Enforced by MembershipService.setRole and InvitationService.create (and at acceptance, on the
+ * maker's rights then: `makerStillMay`).
  */
 export function requireMayGrantOrgRole(a: Producer, role: OrgRole): void {
-  if (!orgRoleAtLeast(role, 'admin')) return
   if (a.principal.scopes !== null || excessBounds(a.bounds, UNBOUNDED) !== null) {
     throw new KeywardError(
       'forbidden',

@@ -44,6 +44,15 @@ for (const store of STORES) {
       }
     })
 
+    it('an admin’s key with audit:read but not organizations:read sees no email (listing invitations takes it)', async () => {
+      const k = await s.createKey(w.orgAdmin.token, { scopes: ['audit:read'] })
+      const listing = await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: k.key })
+      assert.equal(listing.status, 403, 'the key may not list invitations')
+      const seen = await entries(k.key)
+      assert.ok(seen.length >= 2, `the key sees the entries: ${JSON.stringify(seen)}`)
+      assert.ok(!JSON.stringify(seen).includes('secret-hire'), `FINDING: ${JSON.stringify(seen)}`)
+    })
+
     it('an admin of the organization and an instance admin see the email', async () => {
       for (const token of [w.orgAdmin.token, w.admin]) {
         const seen = await entries(token)

@@ -1,4 +1,4 @@
-import { holdsOrgRole, requireScope } from '../../core/authz.js'
+import { mayReadInvitations, requireScope } from '../../core/authz.js'
 import type { Principal } from '../../core/types.js'
 import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
 import type { RequestContext } from '../context.js'
@@ -29,7 +29,7 @@ export class AuditService {
  */
 function withoutInvitee(p: Principal, e: AuditEvent): AuditEvent {
   if (!e.action.startsWith('organization.invitation.') || e.details.email === undefined) return e
-  if (e.targetType === 'organization' && holdsOrgRole(p, Number(e.targetId), 'admin')) return e
+  if (e.targetType === 'organization' && mayReadInvitations(p, Number(e.targetId))) return e
   const { email: _invitee, ...details } = e.details
   return { ...e, details }
 }

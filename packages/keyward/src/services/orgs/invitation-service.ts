@@ -143,6 +143,7 @@ export class InvitationService {
     return { invitation, token, mailed: await this.mail(invitation, org.handle, token) }
   }
 
+  /** `mayReadInvitations` (core/authz.ts), with its refusals: 403 without the scope, 404 outside the organization. */
   async list(ctx: RequestContext, orgId: number): Promise<Invitation[]> {
     requireScope(ctx.principal, 'organizations:read')
     const org = await this.orgService.directory.visible(ctx.principal, orgId)
