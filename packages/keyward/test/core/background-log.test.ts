@@ -21,6 +21,7 @@ describe('background task failures in the log', () => {
 
   it('a read queued past its budget (503 unavailable) is a warning that says it retries', () => {
     const [line] = logged(new KeywardError('unavailable', 'the server is busy with other slow reads; retry shortly'))
+    assert.ok(line, 'one line logged')
     assert.equal(line.level, 40)
     assert.match(line.msg, /retries on its next turn/)
   })

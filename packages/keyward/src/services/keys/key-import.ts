@@ -49,7 +49,7 @@ export class KeyImporter {
     const rows: NewApiKeyRow[] = []
     for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
     refuseDuplicates(rows)
-    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows))
+    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, ctx.principal.keyId))
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
       unchanged: result.unchanged,
@@ -59,7 +59,7 @@ export class KeyImporter {
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
-  private async write(rows: NewApiKeyRow[]): Promise<ImportResult> {
+  private async write(rows: NewApiKeyRow[], producerKeyId: number | null): Promise<ImportResult> {
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
@@ -68,7 +68,7 @@ export class KeyImporter {
     for (const [r, id] of ownHash) if (r.external_id) existing.set(keyOf(r), id)
     const fresh = rows.filter((r) => !ownHash.has(r) && !(r.external_id && existing.has(keyOf(r))))
     await this.refuseTakenNames(fresh)
-    const ids = fresh.length === 0 ? [] : await this.insert(fresh)
+    const ids = fresh.length === 0 ? [] : await this.insert(fresh, producerKeyId)
     const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
     return {
       imported: fresh.length,
@@ -162,10 +162,10 @@ export class KeyImporter {
       })
   }
 
-  /** One transaction; every hash is evicted after (a negative cache entry may exist for it). */
-  private async insert(rows: readonly NewApiKeyRow[]): Promise<number[]> {
+  /** One transaction, only while the producing key is live; every hash is evicted after (a negative cache entry may exist for it). */
+  private async insert(rows: readonly NewApiKeyRow[], producerKeyId: number | null): Promise<number[]> {
     try {
-      const ids = await this.repo.insertMany(rows)
+      const ids = await this.repo.insertMany(rows, producerKeyId)
       await this.cache.invalidate(rows.map((r) => r.hash))
       return ids
     } catch (e) {

@@ -131,6 +131,9 @@ export class KeyService {
     const hash = hashSecret(secret)
     try {
       const { key: apiKey } = (await this.recorded('key.created', async (keys) => {
+        // Read first, under a share lock: a revoke racing this create waits for it, then cascades to its key.
+        if (ctx.principal.keyId !== null)
+          await keys.requireLiveProducer(ctx.principal.keyId, bounds.identityId === null ? [] : [bounds.identityId])
         await requireRoomFor(keys, owner.actorId, kind, input.max_live_keys)
         return {
           key: await keys.insert(
