@@ -54,6 +54,25 @@ export class KeyLineageRepository {
     })
   }
 
+  /**
+   * Every key made by `parents` that `viewer` may see, revoked or not: the next generation of a
+   * cascade. A key already revoked is still on the line (its holder revoked a key it made, and
+   * the keys that one made stayed live under it: a reviewer's find). Served by `api_key_created_by_key_idx`.
+   */
+  async childrenOf(viewer: Principal, parents: readonly number[]): Promise<number[]> {
+    const ids: number[] = []
+    for (let i = 0; i < parents.length; i += this.chunk) {
+      let q = this.db
+        .selectFrom('api_key')
+        .select('id')
+        .where('created_by_key_id', 'in', parents.slice(i, i + this.chunk))
+      const visible = visibleActors(this.db, viewer)
+      if (visible) q = q.where('actor_id', 'in', visible)
+      ids.push(...(await q.execute()).map((r) => r.id))
+    }
+    return ids
+  }
+
   private async revokeIn(
     trx: Kysely<Database>,
     viewer: Principal,

@@ -439,6 +439,26 @@ export class KeyRepository {
     if (!(await isLiveProducer(this.db, this.dialect, id, identityIds))) throw producerGone()
   }
 
+  /**
+   * Whether any key records key `id` as its maker (`created_by_key_id`, indexed), with key `id` held
+   * `for update` until the transaction ends (PostgreSQL): a create by it holds it `for share`
+   * (`requireLiveProducer`), so that create commits before this reads, or waits and finds the key gone.
+   * Without the lock a delete read "none" while a create was inserting, and its key outlived the line
+   * (a reviewer's find: 29 of 29 in 20 races).
+   */
+  async madeAny(id: number): Promise<boolean> {
+    if (this.dialect === 'postgres')
+      await this.db.selectFrom('api_key').select('id').where('id', '=', id).forUpdate().execute()
+    return (
+      (await this.db
+        .selectFrom('api_key')
+        .select('id')
+        .where('created_by_key_id', '=', id)
+        .limit(1)
+        .executeTakeFirst()) !== undefined
+    )
+  }
+
   /** How many unrevoked keys of a kind an actor holds. */
   async countLive(actorId: number, kind: KeyKind): Promise<number> {
     const r = await this.db

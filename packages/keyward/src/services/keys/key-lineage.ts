@@ -20,6 +20,8 @@ import type { VerifyCache } from './verify-cache.js'
  *    chunk, before the next chunk) and has its own audit entry naming the root.
  * 4. Re-running it is safe and finishes the work: already-revoked keys are skipped, and
  *    a revoked root still cascades (a cascade cut short by a failure is completed).
+ * 5. The line cannot be cut above a live key: the cascade goes down through keys already
+ *    revoked (`childrenOf`), and a key may not delete a key that made keys (`KeyService.delete`).
  */
 export class KeyLineage {
   constructor(
@@ -40,9 +42,8 @@ export class KeyLineage {
     const why = `made from key ${id}, revoked with it${reason ? `: ${reason}` : ''}`.slice(0, 500)
     let descendants = 0
     for (let parents = [id]; parents.length > 0;) {
-      const revoked = await this.revokeGeneration(ctx, parents, id, why)
-      descendants += revoked.length
-      parents = revoked
+      descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
+      parents = await this.repo.childrenOf(ctx.principal, parents) // through keys revoked before, too (invariant 5)
     }
     return { key, descendants }
   }

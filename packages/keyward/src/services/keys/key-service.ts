@@ -316,6 +316,13 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id, 'manage')
     const r = await this.recorded('key.deleted', async (keys) => {
+      // Revoke ends it (KeyLineage, invariant 5): a key deleting a key that made keys cut the line that
+      // `revoke {minted: true}` follows from a leaked key (a reviewer's find). Its owner may; a key may not.
+      if (ctx.principal.keyId !== null && (await keys.madeAny(id)))
+        throw new KeywardError(
+          'conflict',
+          'this key made other keys: a key cannot delete it (revoke it, or delete the keys it made first)',
+        )
       const hashes = await keys.delete(id)
       return hashes && { key, hashes }
     })
