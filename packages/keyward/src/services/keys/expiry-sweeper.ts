@@ -35,11 +35,12 @@ export interface SweepResult {
 }
 
 /**
- * Deletes expired sessions and refresh tokens, which nothing else removes
- * (logins only add rows), and the outbox's history past retention (`OutboxHistory`):
- * every few minutes, in bounded batches, so the tables hold live rows only. Every node may sweep; the deletes are idempotent. It also
- * finishes user deletions a failed chunk or a dead node left unfinished
- * (`UserLifecycle.finishDeletions`, safe on several nodes), at start and every sweep.
+ * Deletes expired sessions and refresh tokens, which nothing else removes (logins only
+ * add rows), and the outbox's history past retention (`OutboxHistory`): every few
+ * minutes, in bounded batches, so the tables hold live rows only. Every node may sweep;
+ * the deletes are idempotent. It also finishes user deletions a failed chunk or a dead
+ * node left unfinished (`UserLifecycle.finishDeletions`, safe on several nodes), at
+ * start and every sweep.
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null
