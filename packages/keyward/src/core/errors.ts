@@ -86,6 +86,9 @@ export class KeywardError extends Error {
 }
 
 export const notFound = (what: string): KeywardError => new KeywardError('not_found', `${what} not found`)
+/** The key a request presents can produce nothing more: `producerOf` (read before) and `requireLiveProducer` (in the write's transaction). */
+export const producerRevoked = (): KeywardError =>
+  new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
 /** A request refused before any SQL runs because it would cost too much; `message` names the limit. */
 export const tooExpensive = (message: string): KeywardError => new KeywardError('query_too_expensive', message)
 export const invalid = (message: string, details?: unknown): KeywardError =>

@@ -1,5 +1,5 @@
 import { type Producer, UNBOUNDED, boundsOfKey } from '../core/authz.js'
-import { KeywardError } from '../core/errors.js'
+import { KeywardError, producerRevoked } from '../core/errors.js'
 import { isSwitchedOff } from '../core/policy.js'
 import type { Principal } from '../core/types.js'
 import type { KeyRepository } from '../store/key-repository.js'
@@ -26,8 +26,7 @@ export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 
   if (!key) throw new KeywardError('unauthorized', 'the key this request presents no longer exists')
   // The verify cache may not have heard yet of a revoke or disable on another node: a write
   // reads the key fresh, and a dead key produces nothing (KeyLineage's invariant 2).
-  if (key.revokedAt !== null || isSwitchedOff(key))
-    throw new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
+  if (key.revokedAt !== null || isSwitchedOff(key)) throw producerRevoked()
   const scopes = narrowest(principal.scopes, key.scopes.length > 0 ? key.scopes : null)
   const bounds = boundsOfKey(key)
   return {

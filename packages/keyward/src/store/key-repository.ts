@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
-import { KeywardError } from '../core/errors.js'
+import { producerRevoked } from '../core/errors.js'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type {
   ActorKind,
@@ -261,7 +261,7 @@ export class KeyRepository {
     return this.db.transaction().execute(async (trx) => {
       const identities = rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id]))
       if (producerKeyId !== null && !(await isLiveProducer(trx, this.dialect, producerKeyId, identities)))
-        throw producerGone()
+        throw producerRevoked()
       const ids: number[] = []
       for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
         const chunk = rows.slice(i, i + IMPORT_CHUNK)
@@ -436,7 +436,7 @@ export class KeyRepository {
    * what it makes, with the identities what it makes joins.
    */
   async requireLiveProducer(id: number, identityIds: readonly number[]): Promise<void> {
-    if (!(await isLiveProducer(this.db, this.dialect, id, identityIds))) throw producerGone()
+    if (!(await isLiveProducer(this.db, this.dialect, id, identityIds))) throw producerRevoked()
   }
 
   /**
@@ -622,5 +622,3 @@ const producerRow = (db: Kysely<Database>, id: number) =>
 
 const isLive = (row: { revoked_at: string | null; disabled_at: string | null } | undefined) =>
   row !== undefined && row.revoked_at === null && row.disabled_at === null
-
-const producerGone = () => new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
