@@ -188,6 +188,38 @@ for (const store of STORES) {
       assert.equal(roles.find((m: any) => m.user_id === w.owner.id).role, 'admin')
     })
 
+    it("an organization deleted while an invitation to it is accepted answers 404, not 500 (a reviewer's find)", async () => {
+      const org = await s.request('POST', '/v1/organizations', {
+        token: w.owner.token,
+        body: { name: 'Gone soon', handle: 'gone-soon' },
+      })
+      expectStatus(org, 201, 'create')
+      const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
+        token: w.owner.token,
+        body: { email: 'late@example.com', role: 'member' },
+      })
+      expectStatus(inv, 201, 'invite')
+      // The organization goes, through the API, at the moment the acceptance looks it up.
+      const invitations = s.kw.services.orgs.invitations as unknown as { orgs: { find: (id: number) => unknown } }
+      const real = invitations.orgs
+      invitations.orgs = {
+        find: async (id: number) => {
+          expectStatus(await s.request('DELETE', `/v1/organizations/${id}`, { token: w.owner.token }), 204, 'delete')
+          return real.find(id)
+        },
+      }
+      try {
+        const acc = await s.request('POST', '/v1/invitations/accept', {
+          body: { token: inv.body.token, password: 'late-password-1' },
+        })
+        assert.equal(acc.status, 404, acc.text)
+      } finally {
+        invitations.orgs = real
+      }
+      const r = await s.request('GET', `/v1/organizations/${org.body.id}`, { token: w.owner.token })
+      assert.equal(r.status, 404, 'the organization is gone')
+    })
+
     it('handles are unique and validated; personal organizations cannot be deleted', async () => {
       assert.equal(
         (await s.request('POST', '/v1/organizations', { token: w.member.token, body: { name: 'x', handle: 'acme' } }))

@@ -180,12 +180,14 @@ export class InvitationService {
     // Refused early, before a new account's password is hashed; decided in the acceptance's transaction.
     if (!(await makerStillMay(inv, this.reads))) throw unusable()
     const invitee = await this.invitee(caller, inv, password)
+    // Read before the acceptance, for its audit entry: after it, the organization may be gone (a 500 then).
+    const org = await this.orgs.find(inv.organizationId)
+    if (!org) throw unusable()
     const accepted = (reads: MakerReads) => makerStillMay(inv, reads)
     const userId = await this.invitations.accept(inv, invitee, now.toISOString(), accepted).catch(duplicateUser)
     const user = userId === null ? undefined : await this.users.findById(userId)
     if (!user) throw unusable()
     await this.sessions.forgetUser(user.id)
-    const org = (await this.orgs.find(inv.organizationId))!
     const principal = caller ?? userPrincipal(user, null)
     await this.orgService.record({ principal, ip }, org, 'organization.member.add', {
       user_id: user.id,
