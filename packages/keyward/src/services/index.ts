@@ -17,6 +17,7 @@ import { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
 import { GithubScanningKeys } from './events/github-scanning-keys.js'
+import { LeakReportRepository } from '../store/leak-reports.js'
 import { LeakResponse } from './events/leak-response.js'
 import { KeyService } from './keys/key-service.js'
 import { KeyLineage } from './keys/key-lineage.js'
@@ -223,6 +224,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       config.leakAction,
       config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null,
       limiter,
+      new LeakReportRepository(store.db),
+      clock,
     ),
     audit: new AuditService(auditRepo),
     webhooks: hooks.service,

@@ -231,6 +231,12 @@ export interface ServerSecretTable {
 }
 
 /** The outbox: one row per key change, written in the change's transaction (migration 0008). */
+/** A GitHub secret-scanning match acted on, by its digest (migration 0024, `leak-reports.ts`). */
+export interface LeakReportTable {
+  digest: string
+  reported_at: string
+}
+
 /** What the servers of this database share state through (migration 0021, `cluster-settings.ts`). */
 export interface ClusterSettingTable {
   name: string
@@ -311,6 +317,7 @@ export interface Database {
   usage_claim: UsageClaimTable
   key_event: KeyEventTable
   cluster_setting: ClusterSettingTable
+  leak_report: LeakReportTable
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable
   key_event_marker: KeyEventMarkerTable

@@ -60,6 +60,42 @@ for (const store of STORES) {
       assert.equal(again.body[0].label, 'true_positive')
     })
 
+    it("a replayed report acts once: the key its owner re-enabled stays enabled; the secret seen elsewhere acts again (an attacker's find)", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kw-gh-'))
+      writeFileSync(join(dir, 'k.json'), JSON.stringify({ public_keys: [current.entry] }))
+      const s = await TestServer.start(store, {
+        env: { KEYWARD_GITHUB_SCANNING_KEYS_FILE: join(dir, 'k.json'), KEYWARD_LEAK_ACTION: 'disable' },
+      })
+      try {
+        const admin = await s.adminToken()
+        const k = await s.createKey(admin)
+        const send = (body: string) =>
+          s.request('POST', '/v1/leaks/github', {
+            body,
+            headers: githubHeaders(body, current.privateKey, 'current-id'),
+          })
+        const leakAt = (url: string) => JSON.stringify([{ token: k.key, type: 'keyward_api_key', url }])
+        const captured = leakAt('https://github.com/octo/repo/blob/1/.env')
+        assert.equal((await send(captured)).body[0].label, 'true_positive')
+        assert.equal((await s.verify(admin, k.key)).code, 'DISABLED')
+        assert.equal((await s.request('POST', `/v1/keys/${k.id}/enable`, { token: admin })).status, 200)
+        // Someone who captured GitHub's signed request sends it again, byte for byte.
+        const replay = await send(captured)
+        assert.equal(replay.status, 200, replay.text)
+        assert.equal(replay.body[0].label, 'true_positive', 'still ours')
+        assert.equal((await s.verify(admin, k.key)).code, 'VALID', 'the replay disabled the key its owner re-enabled')
+        const leaked = async () =>
+          (await s.request('GET', `/v1/audit?target_id=${k.id}&action=key.leaked`, { token: admin })).body.events
+        assert.equal((await leaked()).length, 1, 'one leak, one entry')
+        // The same secret found somewhere new is news: it acts again.
+        assert.equal((await send(leakAt('https://github.com/octo/other/blob/2/.env'))).body[0].label, 'true_positive')
+        assert.equal((await s.verify(admin, k.key)).code, 'DISABLED')
+        assert.equal((await leaked()).length, 2)
+      } finally {
+        await s.close()
+      }
+    })
+
     it('accepts a signature by a retired key still listed, and re-reads the keys file when it changes', async () => {
       const k = await s.createKey(admin)
       assert.equal((await report([{ token: k.key, type: 't' }], retired.privateKey, 'retired-id')).status, 200)

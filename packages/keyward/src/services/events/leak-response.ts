@@ -1,7 +1,9 @@
 import type { LeakAction } from '../../config.js'
 import { KeywardError } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
+import type { Clock } from '../../core/clock.js'
 import type { KeyRepository } from '../../store/key-repository.js'
+import type { LeakReportRepository } from '../../store/leak-reports.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
 import type { KeyService, LeakReport } from '../keys/key-service.js'
 import type { GithubScanningKeys } from './github-scanning-keys.js'
@@ -36,6 +38,8 @@ export class LeakResponse {
     private readonly action: LeakAction,
     private readonly githubKeys: GithubScanningKeys | null,
     private readonly limiter: KeyRateLimiter,
+    private readonly reports: LeakReportRepository,
+    private readonly clock: Clock,
   ) {}
 
   /** Whether the GitHub intake is configured (else its route answers 404). */
@@ -59,7 +63,7 @@ export class LeakResponse {
     const matches = parseMatches(raw)
     const out: GithubFeedback[] = []
     for (const m of matches) {
-      const ours = await this.handle(m.token, { via: 'github', url: m.url, source: m.source, ip })
+      const ours = await this.handleOnce(m, ip)
       out.push({
         token_hash: hashSecret(m.token),
         token_type: m.type,
@@ -83,6 +87,20 @@ export class LeakResponse {
       })
     }
     await this.handle(secret, { via: 'self-report', ip })
+  }
+
+  /**
+   * Acts on one GitHub match unless this very match was acted on before (`LeakReportRepository`): a replayed
+   * report must not disable again a key its owner re-enabled. The same secret found somewhere else acts again.
+   */
+  private async handleOnce(m: GithubMatch, ip: string | null): Promise<boolean> {
+    const found = await this.keysRepo.findByHash(hashSecret(m.token))
+    if (!found) return false
+    const digest = hashSecret(JSON.stringify([hashSecret(m.token), m.url ?? null, m.source ?? null]))
+    if (await this.reports.seen(digest)) return true
+    await this.keys.respondToLeak(found, this.action, { via: 'github', url: m.url, source: m.source, ip })
+    await this.reports.record(digest, this.clock.now())
+    return true
   }
 
   /** Acts on one secret; true when it is (or was) a Keyward key. */

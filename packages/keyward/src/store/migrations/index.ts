@@ -22,6 +22,7 @@ import { webhookConfiguredBy } from './0020_webhook_configured_by.js'
 import { clusterSetting } from './0021_cluster_setting.js'
 import { deliveryListing } from './0022_delivery_listing.js'
 import { deliveryEvent } from './0023_delivery_event.js'
+import { leakReport } from './0024_leak_report.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -51,5 +52,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0021_cluster_setting': clusterSetting(dialect),
     '0022_delivery_listing': deliveryListing(dialect),
     '0023_delivery_event': deliveryEvent(dialect),
+    '0024_leak_report': leakReport(dialect),
   }
 }
