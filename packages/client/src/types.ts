@@ -154,6 +154,8 @@ export interface ImportResult {
   imported: number
   unchanged: number
   keys: { index: number; id: number; status: 'imported' | 'unchanged' }[]
+  /** Where a key was stored otherwise than the body said, by key and field (Unkey bodies: e.g. a monthly refill). */
+  notes: { index: number; field: string; message: string }[]
 }
 
 /** `PATCH /v1/keys/:id`. `expires_at` in the past expires the key at once; `null` clears it. */

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { LIMIT_NAME_PATTERN, MAX_LIMITS } from '../core/limits.js'
 import { CreateKeyBody, KeyName, Meta, Scope } from './schemas.js'
 
 /**
@@ -65,15 +66,16 @@ const UnkeyKey = Type.Object(
         ),
       }),
     ),
+    // Each becomes a named limit of the key (Keyward's are modelled on Unkey's): names and count within Keyward's.
     ratelimits: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String({ maxLength: 255 }),
+          name: Type.String({ pattern: LIMIT_NAME_PATTERN, description: 'letters, digits, _ . : - (1-64)' }),
           limit: Type.Integer({ minimum: 1, maximum: UNKEY_MAX.credits }),
           duration: Type.Integer({ minimum: 1000, maximum: UNKEY_MAX.durationMs }),
           autoApply: Type.Optional(Type.Boolean()),
         }),
-        { maxItems: 50 },
+        { maxItems: MAX_LIMITS },
       ),
     ),
   },
@@ -105,5 +107,9 @@ export const ImportKeysResponse = Type.Object({
       id: Type.Integer({ minimum: 1 }),
       status: Type.Union([Type.Literal('imported'), Type.Literal('unchanged')]),
     }),
+  ),
+  notes: Type.Array(
+    Type.Object({ index: Type.Integer({ minimum: 0 }), field: Type.String(), message: Type.String() }),
+    { description: 'What Keyward stored otherwise than the body said (Unkey bodies only), by key and field.' },
   ),
 })

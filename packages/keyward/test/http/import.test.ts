@@ -51,6 +51,7 @@ for (const store of STORES) {
         imported: 0,
         unchanged: 1,
         keys: [{ index: 0, id: first.body.keys[0].id, status: 'unchanged' }],
+        notes: [],
       })
       const k = await s.request('GET', `/v1/keys/${first.body.keys[0].id}`, { token: admin })
       assert.equal(k.body.remaining, 4, 'the re-run did not reset the key')
@@ -120,7 +121,10 @@ for (const store of STORES) {
             permissions: ['documents.read'],
             roles: ['billing_reader'],
             credits: { remaining: 10, refill: { interval: 'daily', amount: 10 } },
-            ratelimits: [{ name: 'requests', limit: 100, duration: 60000, autoApply: true }],
+            ratelimits: [
+              { name: 'requests', limit: 100, duration: 60000, autoApply: true },
+              { name: 'heavy.exports', limit: 2, duration: 1500 },
+            ],
           },
         ],
       })
@@ -130,8 +134,52 @@ for (const store of STORES) {
       assert.deepEqual(v.meta, { plan: 'enterprise' })
       assert.equal(v.remaining, 9)
       const k = (await s.request('GET', `/v1/keys/${r.body.keys[0].id}`, { token: admin })).body
-      assert.deepEqual(k.rate_limit, { limit: 100, window_s: 60 })
+      // Every Unkey limit, name for name (only the first was kept, as the default limit, before).
+      assert.deepEqual(k.ratelimits, [
+        { name: 'heavy.exports', limit: 2, window_s: 2, auto_apply: false },
+        { name: 'requests', limit: 100, window_s: 60, auto_apply: true },
+      ])
       assert.deepEqual(k.refill, { amount: 10, interval_s: 86400 })
+      assert.deepEqual(r.body.notes, [
+        {
+          index: 0,
+          field: 'ratelimits[1].duration',
+          message: 'a window of 2 s, not 1500 ms: Keyward counts whole seconds',
+        },
+      ])
+      // A limit not auto-applied is checked when a verification names it, as on Unkey.
+      const named = async () =>
+        (
+          await s.request('POST', '/v1/keys/verify', {
+            token: admin,
+            body: { key: secret, ratelimits: [{ name: 'heavy.exports' }] },
+          })
+        ).body.code
+      assert.deepEqual([await named(), await named(), await named()], ['VALID', 'VALID', 'RATE_LIMITED'])
+    })
+
+    it("says where an Unkey key is stored otherwise than its body said: a monthly refill's day (was dropped silently)", async () => {
+      const r = await importKeys({
+        migrationId: 'notes',
+        apiId: 'api_notes',
+        keys: [
+          { hash: sha(foreign(), 'base64') },
+          {
+            hash: sha(foreign(), 'base64'),
+            credits: { remaining: 5, refill: { interval: 'monthly', amount: 5, refillDay: 15 } },
+          },
+        ],
+      })
+      assert.equal(r.status, 200, r.text)
+      assert.deepEqual(r.body.notes, [
+        {
+          index: 1,
+          field: 'credits.refill',
+          message: 'refilled every 30 days from the import, not on day 15 of each month',
+        },
+      ])
+      const native = await importKeys({ keys: [{ hash: { value: sha(foreign(), 'hex'), variant: 'sha256_hex' } }] })
+      assert.deepEqual(native.body.notes, [], 'a native body is stored as it says')
     })
 
     it("refuses Unkey numbers past Keyward's own bounds with a 400, and stores nothing", async () => {
@@ -156,6 +204,9 @@ for (const store of STORES) {
         { ratelimits: [{ name: 'r', limit: 1e15, duration: 60000 }] },
         { ratelimits: [{ name: 'r', limit: 5, duration: 1e18 }] },
         { ratelimits: [{ name: 'r', limit: 5, duration: 2 ** 53 }] },
+        // Named limits as Keyward keeps them: a name it could not be verified by, or more than 16.
+        { ratelimits: [{ name: 'has space', limit: 5, duration: 1000 }] },
+        { ratelimits: Array.from({ length: 17 }, (_, i) => ({ name: `r${i}`, limit: 5, duration: 1000 })) },
       ]) {
         const r = await importKeys({ migrationId: 'bounds', apiId: 'api_bounds', keys: [unkey(k)] })
         assert.equal(r.status, 400, `${JSON.stringify(k)}: ${r.text}`)

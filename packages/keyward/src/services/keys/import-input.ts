@@ -69,12 +69,12 @@ const UNKEY_INTERVAL_S = { daily: 86_400, monthly: 2_592_000 } as const
 
 /**
  * The native import item of an Unkey key. Its `hash` is SHA-256 in hex or in base64 (Unkey's
- * own storage), told apart by shape; the first rate limit becomes the key's `rate_limit`.
+ * own storage), told apart by shape; its rate limits become the key's named limits, name for name
+ * (windows in whole seconds, rounded up: stricter, never looser; `unkeyNotes` says so).
  */
 export function fromUnkey(k: UnkeyKey): ImportKeyInput {
   const variant = /^[0-9a-fA-F]{64}$/.test(k.hash) ? 'sha256_hex' : 'sha256_base64'
   const scopes = [...new Set([...(k.permissions ?? []), ...(k.roles ?? [])])]
-  const rl = k.ratelimits?.[0]
   const refill = k.credits?.refill
   return {
     hash: { value: k.hash, variant },
@@ -86,6 +86,34 @@ export function fromUnkey(k: UnkeyKey): ImportKeyInput {
     ...(k.enabled === false && { enabled: false }),
     ...(k.credits?.remaining != null && { remaining: k.credits.remaining }),
     ...(refill && { refill: { amount: refill.amount, interval_s: UNKEY_INTERVAL_S[refill.interval] } }),
-    ...(rl && { rate_limit: { limit: rl.limit, window_s: Math.max(1, Math.ceil(rl.duration / 1000)) } }),
+    ...(k.ratelimits?.length && { ratelimits: k.ratelimits.map(namedLimit) }),
   }
+}
+
+const namedLimit = (r: NonNullable<UnkeyKey['ratelimits']>[number]) => ({
+  name: r.name,
+  limit: r.limit,
+  window_s: Math.ceil(r.duration / 1000),
+  auto_apply: r.autoApply === true,
+})
+
+/** Where an imported Unkey key differs from what its body said, field by field: answered, never silent. */
+export function unkeyNotes(k: UnkeyKey, index: number): { index: number; field: string; message: string }[] {
+  const notes: { index: number; field: string; message: string }[] = []
+  const refill = k.credits?.refill
+  if (refill?.interval === 'monthly')
+    notes.push({
+      index,
+      field: 'credits.refill',
+      message: `refilled every 30 days from the import, not on day ${refill.refillDay ?? 1} of each month`,
+    })
+  k.ratelimits?.forEach((r, i) => {
+    if (r.duration % 1000 !== 0)
+      notes.push({
+        index,
+        field: `ratelimits[${i}].duration`,
+        message: `a window of ${Math.ceil(r.duration / 1000)} s, not ${r.duration} ms: Keyward counts whole seconds`,
+      })
+  })
+  return notes
 }

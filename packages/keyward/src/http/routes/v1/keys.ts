@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { requireScope } from '../../../core/authz.js'
 import type { ApiKey } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
-import { fromUnkey } from '../../../services/keys/import-input.js'
+import { fromUnkey, unkeyNotes } from '../../../services/keys/import-input.js'
 import { ctxOf } from '../../auth.js'
 import { ImportKeysBody, ImportKeysResponse } from '../../import-schemas.js'
 import {
@@ -122,7 +122,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       const body = req.body
       const unkey = 'migrationId' in body
       const items = unkey ? body.keys.map(fromUnkey) : body.keys
-      return services.keyImport.import(ctxOf(req), items, unkey ? `unkey:${body.apiId}` : null)
+      const notes = unkey ? body.keys.flatMap(unkeyNotes) : []
+      return { ...(await services.keyImport.import(ctxOf(req), items, unkey ? `unkey:${body.apiId}` : null)), notes }
     },
   )
 
