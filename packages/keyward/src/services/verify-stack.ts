@@ -1,5 +1,7 @@
 import type { Config } from '../config.js'
 import type { Clock } from '../core/clock.js'
+import { KeywardError } from '../core/errors.js'
+import { maskedUrl } from '../core/masked-url.js'
 import { VERIFY_CODES } from '../core/verify-result.js'
 import { SQLITE_PRAGMAS, type Store, type StoreBudgets, openStore } from '../store/database.js'
 import { IdentityRepository } from '../store/identity-repository.js'
@@ -142,8 +144,17 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     watch?.stop()
     await bus?.close()
     await store.close()
-    throw e
+    throw unreachableAtStart(e, s.databaseUrl)
   }
+}
+
+/**
+ * A store not reached at start says which (its password masked) and why, not the request path's "no database
+ * connection is free; retry shortly": retrying does not help a wrong host, port or password.
+ */
+function unreachableAtStart(e: unknown, url: string): unknown {
+  if (!(e instanceof KeywardError) || e.code !== 'unavailable' || !(e.cause instanceof Error)) return e
+  return new Error(`cannot connect to the database at ${maskedUrl(url)}: ${e.cause.message}`, { cause: e.cause })
 }
 
 interface Opened {

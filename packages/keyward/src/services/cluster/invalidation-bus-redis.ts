@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { type BusListener, type InvalidationBus, decodeInvalidation, encodeInvalidation } from './invalidation-bus.js'
 import { PUBLISH_TIMEOUT_MS } from './heard-bus.js'
-import { openRedis } from './redis.js'
+import { connectRedis, openRedis } from './redis.js'
 
 /**
  * Redis pub/sub. One connection subscribes, one publishes. ioredis reconnects by
@@ -20,7 +20,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   readonly subscriberName = `keyward-bus-sub-${randomBytes(4).toString('hex')}`
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly channel: string,
   ) {
     // Past `HeardBus`'s own deadline, so a silent publish ends there, as a `PublishTimeout`.
@@ -41,7 +41,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       const m = channel === this.channel ? decodeInvalidation(payload) : null
       if (m) this.listener?.onInvalidate(m.hashes, m.sentAtMs)
     })
-    await Promise.all([this.sub.connect(), this.pub.connect()])
+    await Promise.all([connectRedis(this.sub, this.url), connectRedis(this.pub, this.url)])
     await this.sub.subscribe(this.channel)
     this.up = true
     // Registered once the first subscription holds, so only later losses count.

@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { RedisLimitCounters } from './limit-counters-redis.js'
 import { FlexibleKeyRateLimiter } from './rate-limiter.js'
-import { openRedis } from './redis.js'
+import { connectRedis, openRedis } from './redis.js'
 
 /**
  * Limits shared by every node through Redis (one atomic Lua increment per request).
@@ -11,7 +11,7 @@ import { openRedis } from './redis.js'
 export async function createRedisKeyRateLimiter(url: string, prefix: string): Promise<FlexibleKeyRateLimiter> {
   const client = openRedis(url, 'keyward-rate-limit')
   client.on('error', () => {}) // reconnects by itself; requests use the fallback meanwhile
-  await client.connect()
+  await connectRedis(client, url)
   return new FlexibleKeyRateLimiter(
     'redis',
     (points, duration, keyPrefix) =>

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import { maskedUrl } from '../../core/masked-url.js'
 
 /**
  * How long a Redis command may go unanswered before it fails: a Redis that stops answering
@@ -24,4 +25,25 @@ export function openRedis(url: string, name: string, commandTimeoutMs = REDIS_CO
     autoResubscribe: false,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
   })
+}
+
+/**
+ * Connects `client` at start, or fails saying where it could not: ioredis rejects with "Connection is closed."
+ * alone, its reason (ECONNREFUSED, a wrong password) only on its 'error' event, and operators saw nothing else.
+ * A failed client is disconnected, so it does not go on retrying behind a server that did not start.
+ */
+export async function connectRedis(client: Redis, url: string): Promise<void> {
+  let reason: Error | undefined
+  const keep = (e: Error) => {
+    reason = e
+  }
+  client.on('error', keep)
+  try {
+    await client.connect()
+  } catch (e) {
+    client.disconnect()
+    throw new Error(`cannot connect to Redis at ${maskedUrl(url)}: ${(reason ?? (e as Error)).message}`)
+  } finally {
+    client.off('error', keep)
+  }
 }
