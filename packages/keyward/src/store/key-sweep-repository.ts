@@ -93,8 +93,9 @@ const CONDITION: Record<ScheduledEventType, (b: SweepBounds) => Expression<SqlBo
   'key.expiring': (b) => sql`api_key.expires_at > ${b.now} and api_key.expires_at <= ${b.warnUntil}`,
   'key.expired': (b) => sql`api_key.expires_at <= ${b.now}`,
   'key.idle': (b) => sql`coalesce(api_key.last_used_at, api_key.created_at) <= ${b.idleSince}`,
-  // 10 % of what a refill restores, else of the budget the key was given (null before 0014: never low).
+  // 10 % of what a refill restores, else of the budget the key was given (null before 0014: never low). In bigint:
+  // a budget over 2³¹ / 10 overflowed PostgreSQL's integer and failed the sweep for every key (an attacker's find).
   'key.usage_low': () =>
     sql`api_key.remaining is not null and coalesce(api_key.refill_amount, api_key.usage_budget) > 0
-      and api_key.remaining * 10 <= coalesce(api_key.refill_amount, api_key.usage_budget)`,
+      and cast(api_key.remaining as bigint) * 10 <= coalesce(api_key.refill_amount, api_key.usage_budget)`,
 }

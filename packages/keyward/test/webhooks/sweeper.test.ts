@@ -106,6 +106,15 @@ for (const store of STORES) {
       assert.deepEqual(await eventsOf(k.id), ['key.usage_low', 'key.updated', 'key.usage_low'])
     })
 
+    it("one member's budget of 300,000,000 does not stop usage low for everyone (an attacker's find)", async () => {
+      // remaining × 10 overflowed PostgreSQL's integer: the sweep failed every minute on every node.
+      const m = await s.member('big-budget', admin)
+      await s.createKey(m.token, { remaining: 300_000_000 })
+      const low = await s.createKey(admin, { remaining: 1, refill: { amount: 1_000_000_000, interval_s: 31_536_000 } })
+      await sweep()
+      assert.deepEqual(await eventsOf(low.id), ['key.usage_low'])
+    })
+
     it('re-arms usage low when a refill restores the budget', async () => {
       const k = await s.createKey(admin, { remaining: 1, refill: { amount: 10, interval_s: 60 } })
       await sweep()
