@@ -82,6 +82,7 @@ for (const store of STORES) {
         imported: 0,
         unchanged: 2,
         keys: first.body.keys.map((k: { index: number; id: number }) => ({ ...k, status: 'unchanged' })),
+        notes: [],
       })
     })
   })
