@@ -440,6 +440,21 @@ export class KeyRepository {
   }
 
   /**
+   * Whether key `id` was made, through any number of keys, by key `ancestorId` (`created_by_key_id` upward, one
+   * recursive statement over the primary key; a line is as long as its holders made it, so it is walked whole).
+   */
+  async descendsFrom(id: number, ancestorId: number): Promise<boolean> {
+    const r = await sql<{ found: number }>`
+      with recursive up(parent) as (
+        select created_by_key_id from api_key where id = ${id}
+        union
+        select k.created_by_key_id from api_key k join up on k.id = up.parent
+      )
+      select 1 as found from up where parent = ${ancestorId} limit 1`.execute(this.db)
+    return r.rows.length > 0
+  }
+
+  /**
    * Whether any key records key `id` as its maker (`created_by_key_id`, indexed), with key `id` held
    * `for update` until the transaction ends (PostgreSQL): a create by it holds it `for share`
    * (`requireLiveProducer`), so that create commits before this reads, or waits and finds the key gone.
