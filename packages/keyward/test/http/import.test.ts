@@ -123,7 +123,8 @@ for (const store of STORES) {
             credits: { remaining: 10, refill: { interval: 'daily', amount: 10 } },
             ratelimits: [
               { name: 'requests', limit: 100, duration: 60000, autoApply: true },
-              { name: 'heavy.exports', limit: 2, duration: 1500 },
+              { name: 'heavy.exports', limit: 2, duration: 1500, autoApply: false },
+              { name: 'unsaid', limit: 50, duration: 1000 },
             ],
           },
         ],
@@ -138,6 +139,7 @@ for (const store of STORES) {
       assert.deepEqual(k.ratelimits, [
         { name: 'heavy.exports', limit: 2, window_s: 2, auto_apply: false },
         { name: 'requests', limit: 100, window_s: 60, auto_apply: true },
+        { name: 'unsaid', limit: 50, window_s: 1, auto_apply: true },
       ])
       assert.deepEqual(k.refill, { amount: 10, interval_s: 86400 })
       assert.deepEqual(r.body.notes, [

@@ -94,7 +94,8 @@ const namedLimit = (r: NonNullable<UnkeyKey['ratelimits']>[number]) => ({
   name: r.name,
   limit: r.limit,
   window_s: Math.ceil(r.duration / 1000),
-  auto_apply: r.autoApply === true,
+  // Unkey's schema requires autoApply; without it, applied: a limit left out of verifications would be looser.
+  auto_apply: r.autoApply !== false,
 })
 
 /** Where an imported Unkey key differs from what its body said, field by field: answered, never silent. */
@@ -105,7 +106,7 @@ export function unkeyNotes(k: UnkeyKey, index: number): { index: number; field: 
     notes.push({
       index,
       field: 'credits.refill',
-      message: `refilled every 30 days from the import, not on day ${refill.refillDay ?? 1} of each month`,
+      message: `refilled every 30 days from the import, not on ${refill.refillDay ? `day ${refill.refillDay}` : 'a set day'} of each month`,
     })
   k.ratelimits?.forEach((r, i) => {
     if (r.duration % 1000 !== 0)
