@@ -5,20 +5,27 @@ import type { Database } from './schema.js'
 /** Tables whose rows hold credits: `remaining`, `refill_*`, `last_refill_at`. */
 type CreditTable = 'api_key' | 'identity'
 
+/** Credits taken from a row: what is left, and the refill period they were taken from. */
+export interface TakenCredits {
+  remaining: number
+  /** The row's `last_refill_at` when they were taken: a give-back goes only to the same period. */
+  period: string | null
+}
+
 /**
  * Takes `cost` credits from a row, refilling it first when its refill is due. Each step is
  * one conditional `UPDATE … RETURNING`, so concurrent verifications on any number of nodes
  * never take the count below zero. `cost` 0 checks the row still has a budget and takes
- * nothing. Returns what is left after this use, or null when fewer than `cost` are left.
+ * nothing. Returns what is left after this use and its period, or null when fewer than `cost` are left.
  */
-export async function consumeCredits(
+export async function takeCredits(
   db: Kysely<Database>,
   table: CreditTable,
   id: number,
   now: Date,
   refill: Refill | null,
   cost: number,
-): Promise<number | null> {
+): Promise<TakenCredits | null> {
   // A due refill first resets the budget (its own conditional UPDATE: only one node wins it).
   if (refill) {
     const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
@@ -41,7 +48,7 @@ export async function consumeCredits(
     .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
     .where('id', '=', id)
     .where('remaining', '>=', cost)
-    .returning('remaining')
+    .returning(['remaining', 'last_refill_at'])
     .executeTakeFirst()
-  return r ? r.remaining : null
+  return r ? { remaining: r.remaining!, period: r.last_refill_at } : null
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
-import { consumeCredits } from './credits.js'
+import { type TakenCredits, takeCredits } from './credits.js'
 import type { Dialect } from './database.js'
 import { hashesOf } from './key-hashes.js'
 import type { Database, IdentityRow } from './schema.js'
@@ -107,19 +107,24 @@ export class IdentityRepository {
     return rows.map(rowToIdentity)
   }
 
-  /** Gives back credits taken by a verification that a later check refused. */
-  async refund(id: number, cost: number): Promise<void> {
+  /**
+   * Gives back credits taken by a verification that a later check refused, only while the
+   * identity is still in the refill period they came from: a refill since then reset the count,
+   * and giving them to the new period would hold more than its refill amount.
+   */
+  async refund(id: number, cost: number, from: TakenCredits): Promise<void> {
     await this.db
       .updateTable('identity')
       .set((eb) => ({ remaining: eb('remaining', '+', cost) }))
       .where('id', '=', id)
       .where('remaining', 'is not', null)
+      .where('last_refill_at', from.period === null ? 'is' : '=', from.period)
       .execute()
   }
 
-  /** Takes `cost` of the identity's credits (atomic; see `consumeCredits`); null when too few are left. */
-  consumeUse(id: number, now: Date, refill: Refill | null, cost: number): Promise<number | null> {
-    return consumeCredits(this.db, 'identity', id, now, refill, cost)
+  /** Takes `cost` of the identity's credits (atomic; see `takeCredits`); null when too few are left. */
+  consumeUse(id: number, now: Date, refill: Refill | null, cost: number): Promise<TakenCredits | null> {
+    return takeCredits(this.db, 'identity', id, now, refill, cost)
   }
 }
 

@@ -22,7 +22,7 @@ import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
-import { consumeCredits } from './credits.js'
+import { takeCredits } from './credits.js'
 
 export interface KeyFilter {
   actorId?: number
@@ -504,8 +504,8 @@ export class KeyRepository {
    * Atomic in SQL so concurrent verifications (several nodes) never go below zero.
    * Returns the remaining count after this use, or null when fewer than `cost` are left.
    */
-  consumeUse(id: number, now: Date, refill: Refill | null, cost = 1): Promise<number | null> {
-    return consumeCredits(this.db, 'api_key', id, now, refill, cost)
+  async consumeUse(id: number, now: Date, refill: Refill | null, cost = 1): Promise<number | null> {
+    return (await takeCredits(this.db, 'api_key', id, now, refill, cost))?.remaining ?? null
   }
 
   /**

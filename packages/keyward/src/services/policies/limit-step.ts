@@ -2,6 +2,7 @@ import { DEFAULT_LIMIT } from '../../core/limits.js'
 import type { NamedLimit } from '../../core/types.js'
 import type { RateLimitState, VerifyCode } from '../../core/verify-result.js'
 import type { IdentityRepository } from '../../store/identity-repository.js'
+import type { TakenCredits } from '../../store/credits.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import type { LimitCheck } from '../cluster/limit-counters.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
@@ -103,15 +104,16 @@ export class LimitStep {
    */
   private async takeCredits(found: KeyLookup, cost: number, now: Date): Promise<number | null | undefined> {
     const { key, identity } = found
-    let left: number | null = null
+    let taken: TakenCredits | null = null
     if (identity && identity.remaining !== null) {
-      left = await this.identities.consumeUse(identity.id, now, identity.refill, cost)
-      if (left === null) return undefined
+      taken = await this.identities.consumeUse(identity.id, now, identity.refill, cost)
+      if (taken === null) return undefined
     }
+    const left = taken && taken.remaining
     if (key.remaining === null) return left
     const keyLeft = await this.keys.consumeUse(key.id, now, key.refill, cost)
     if (keyLeft === null) {
-      if (left !== null) await this.identities.refund(identity!.id, cost)
+      if (taken) await this.identities.refund(identity!.id, cost, taken)
       return undefined
     }
     return left === null ? keyLeft : Math.min(left, keyLeft)
