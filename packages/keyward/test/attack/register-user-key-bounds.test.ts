@@ -113,6 +113,38 @@ for (const store of STORES) {
       assert.equal((await register(rolled.body.key)).status, 201, 'the new secret registers')
     })
 
+    it("a device key stays in its provisioning key's identity: the customer's shared credits bind it", async () => {
+      // The identity is the fleet's organization's: a key joins only an identity of its own organization.
+      const fleet = await s.request('GET', `/v1/applications/${appId}`, { token: alice.token })
+      const orgKey = await s.createKey(alice.token, { owner: { kind: 'organization', id: fleet.body.organization_id } })
+      const made = await s.request('POST', '/v1/identities', {
+        token: orgKey.key,
+        body: { external_id: 'customer-fleet', remaining: 3 },
+      })
+      assert.equal(made.status, 201, made.text)
+      const provisioning = await s.createKey(alice.token, {
+        owner: { kind: 'application', id: appId },
+        identity_id: made.body.id,
+      })
+      const chosen = `device-${randomBytes(20).toString('hex')}`
+      const generated = await register(provisioning.key)
+      assert.equal(generated.status, 201, generated.text)
+      assert.equal((await register(provisioning.key, chosen)).status, 201)
+      for (const device of [generated.body.api_key as string, chosen]) {
+        const listed = await s.request('GET', `/v1/keys?identity_id=${made.body.id}&limit=10`, { token: alice.token })
+        const prefixes = listed.body.api_keys.map((k: { key_prefix: string }) => k.key_prefix)
+        assert.ok(
+          prefixes.some((p: string) => device.startsWith(p)),
+          `BROKEN: the device key left the identity (${prefixes})`,
+        )
+      }
+      // Two registrations spent 2 of the 3 credits; the devices share the last one.
+      const codes = []
+      for (const device of [generated.body.api_key as string, chosen, chosen])
+        codes.push((await s.verify(alice.token, device)).code)
+      assert.deepEqual(codes, ['VALID', 'USAGE_EXCEEDED', 'USAGE_EXCEEDED'])
+    })
+
     it('a user key without bounds still registers (control), and a provisioning key as balena does', async () => {
       const plain = await s.createKey(alice.token, { scopes })
       assert.equal((await register(plain.key)).status, 201)

@@ -64,7 +64,8 @@ export interface ListKeysInput {
 /**
  * `bounded`: what a credential produces ends and throttles no later than it does.
  * `registration`: a device's own key (balena registration) lives as long as the
- * device, whatever the provisioning key's expiry or limits; scopes and owner still bind.
+ * device, whatever the provisioning key's expiry or limits; scopes, owner and the
+ * provisioning key's identity (whose devices they are) still bind.
  */
 export type Derivation = 'bounded' | 'registration'
 

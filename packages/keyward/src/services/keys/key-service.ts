@@ -108,13 +108,13 @@ export class KeyService {
     checkLimits(input)
     const scopes = input.scopes ?? []
     const producer = await producerOf(ctx, this.keys)
-    // A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too).
+    // A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too),
+    // a registered device's key as well: the identity is whose devices they are, not a bound of the provisioning key.
     const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
     if (identityId !== null && input.identity_id !== undefined)
       await this.identities.requireLinkable(ctx, identityId, owner)
-    else if (identityId !== null && derivation === 'bounded')
-      await this.identities.requireInheritable(identityId, owner)
-    const bounds = { ...boundsOfInput(input), identityId: derivation === 'bounded' ? identityId : null }
+    else if (identityId !== null) await this.identities.requireInheritable(identityId, owner)
+    const bounds = { ...boundsOfInput(input), identityId }
     requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
       bounds: derivation === 'bounded',
     })
