@@ -1,53 +1,37 @@
 import type { Config } from '../config.js'
 import { type Clock, systemClock } from '../core/clock.js'
-import { ActorRepository } from '../store/actor-repository.js'
-import { AuditRepository } from '../store/audit-repository.js'
-import { RefreshTokenRepository } from '../store/refresh-token-repository.js'
-import { SessionRepository } from '../store/session-repository.js'
 import { WebhookOutbox } from '../store/webhook-outbox.js'
-import { ODataRepository } from '../store/odata/query.js'
-import { AuditLog } from './auth/audit-log.js'
 import { AuditService } from './auth/audit-service.js'
-import { AuthService } from './auth/auth-service.js'
-import { LoginThrottle } from './auth/login-throttle.js'
-import { PasswordLogin } from './auth/password-login.js'
-import { PasswordHasher } from './auth/passwords.js'
-import { SessionCache } from './auth/session-cache.js'
-import { DeviceRegistration } from './keys/device-registration.js'
+import type { AuthService } from './auth/auth-service.js'
+import type { DeviceRegistration } from './keys/device-registration.js'
 import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
-import { GithubScanningKeys } from './events/github-scanning-keys.js'
-import { LeakReportRepository } from '../store/leak-reports.js'
-import { LeakResponse } from './events/leak-response.js'
-import { KeyService } from './keys/key-service.js'
-import { KeyLineage } from './keys/key-lineage.js'
-import { KeyLineageRepository } from '../store/key-lineage-repository.js'
-import { OwnerService } from './auth/owner-service.js'
-import { ODataService } from './keys/odata-service.js'
+import type { LeakResponse } from './events/leak-response.js'
+import type { KeyService } from './keys/key-service.js'
+import type { KeyLineage } from './keys/key-lineage.js'
+import type { OwnerService } from './auth/owner-service.js'
+import type { ODataService } from './keys/odata-service.js'
 import { TokenService } from './auth/token-service.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
-import { UsageService } from './keys/usage-service.js'
-import { KeyImporter } from './keys/key-import.js'
-import { ChosenSecrets } from './keys/chosen-secrets.js'
-import { UserService } from './auth/user-service.js'
-import { UserLifecycle } from './auth/user-lifecycle.js'
-import { UserLifecycleRepository } from '../store/user-lifecycle-repository.js'
+import type { UsageService } from './keys/usage-service.js'
+import type { KeyImporter } from './keys/key-import.js'
+import type { UserService } from './auth/user-service.js'
+import type { UserLifecycle } from './auth/user-lifecycle.js'
 import type { Store } from '../store/database.js'
 import type { UsageRecorder } from './keys/usage-recorder.js'
 import type { VerifyCache } from './keys/verify-cache.js'
 import type { Verifier } from './keys/verifier.js'
 import type { KeywardMetrics } from './metrics/metrics.js'
 import { type SpanSink, type Tracing, startTracing } from './tracing/tracing.js'
-import { IdentityAccess } from './policies/identity-access.js'
-import { IdentityService } from './policies/identity-service.js'
-import { openVerifyStack } from './verify-stack.js'
+import type { IdentityService } from './policies/identity-service.js'
+import { type VerifyStack, openVerifyStack } from './verify-stack.js'
+import { type AuthServices, createAuthServices } from './auth/wiring.js'
+import { createKeyServices } from './keys/wiring.js'
 import { openWebhooks } from './webhooks/wiring.js'
 import type { WebhookDispatcher } from './webhooks/dispatcher.js'
 import type { WebhookService } from './webhooks/webhook-service.js'
 import type { KeyEventSweeper } from './webhooks/key-sweeper.js'
-import { OrgRepository } from '../store/org-repository.js'
-import { OrgDirectory } from './orgs/org-directory.js'
 import { type OrgServices, createOrgServices } from './orgs/index.js'
 
 /** Everything the faces call, wired over one store. */
@@ -115,85 +99,16 @@ export interface ServiceOptions {
 export async function createServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
   const clock = opts.clock ?? systemClock
   const tracing = await startTracing(config.tracing, opts.spanSink)
-  const stack = await openVerifyStack(config, {
-    clock,
-    migrate: true,
-    role: 'server',
-    budgetUnknownKeys: true,
-    onError: opts.onBackgroundError,
-    budgets: config,
-    tracing,
-  }).catch(async (e: unknown) => {
-    await tracing?.shutdown()
-    throw e
-  })
+  const stack = await openServerStack(config, clock, tracing, opts.onBackgroundError)
   let onError = opts.onBackgroundError ?? (() => {})
-  const { store, keyRepo, identityRepo, usageRepo, cache, usage, verifier, bus, limiter, metrics } = stack
-  const actors = new ActorRepository(store.db)
-  const auditRepo = new AuditRepository(store.db, store.readDb)
-  const auditLog = new AuditLog(auditRepo, clock)
-  const sessions = new SessionRepository(store.db)
-  const hasher = new PasswordHasher(config.passwordScryptN)
-  const passwordLogin = new PasswordLogin(actors, hasher, new LoginThrottle(limiter), auditLog)
-  const orgRepo = new OrgRepository(store.db, store.dialect, store.readDb)
-  const orgDirectory = new OrgDirectory(orgRepo)
-  const sessionCache = new SessionCache(sessions, actors, cache, verifier, clock, orgRepo)
-  const auth = new AuthService(
-    actors,
-    sessions,
-    verifier,
-    sessionCache,
-    auditLog,
-    clock,
-    config.sessionTtlS,
-    passwordLogin,
-  )
-  const refreshTokens = new RefreshTokenRepository(store.db)
-  const userLifecycle = new UserLifecycle(
-    actors,
-    new UserLifecycleRepository(store.db, store.dialect),
-    keyRepo,
-    sessionCache,
-    passwordLogin,
-    hasher,
-    auditLog,
-    clock,
-    (e) => onError(e),
-  )
-  const sweeper = new ExpirySweeper(
-    sessions,
-    refreshTokens,
-    clock,
-    () => userLifecycle.finishDeletions(),
-    {
-      outbox: new WebhookOutbox(store.db, store.dialect),
-      retentionMs: config.webhookRetentionDays * 86_400_000,
-      pacer: chunkPacerFor(store.dialect),
-    },
-    (e) => onError(e),
-  )
-  sweeper.start()
-  const identityAccess = new IdentityAccess(identityRepo, actors)
-  const chosen = new ChosenSecrets(limiter, config.secretRefusalsPerHour, keyRepo, auditLog)
-  const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess, chosen)
-  const owners = new OwnerService(actors, auditLog, clock, orgDirectory)
-  const hooks = openWebhooks(store, actors, refreshTokens, auditLog, clock, config, (e) => onError(e))
-  const users = new UserService(actors, keyRepo, auditLog, clock, hasher)
-  const orgs = createOrgServices({
-    config,
-    orgRepo,
-    db: store.db,
-    readDb: store.readDb,
-    dialect: store.dialect,
-    directory: orgDirectory,
-    actors,
-    keyRepo,
-    users,
-    sessionCache,
-    cache,
-    audit: auditLog,
-    clock,
-  })
+  const report = (e: unknown) => onError(e)
+  const people = createAuthServices(stack, config, clock, report)
+  const { actors, auditLog, refreshTokens, userLifecycle } = people
+  const sweeper = startExpirySweeper(stack.store, people, config, clock, report)
+  const keyServices = createKeyServices(stack, people, config, clock)
+  const hooks = openWebhooks(stack.store, actors, refreshTokens, auditLog, clock, config, report)
+  const orgs = orgServicesOf(stack, people, config, clock)
+  const { store, cache, usage, verifier, bus, limiter, metrics } = stack
   return {
     store,
     clock,
@@ -205,29 +120,13 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     metrics,
     tracing,
     sweeper,
-    auth,
-    tokens: new TokenService(auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
-    keys,
-    keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db, store.dialect), cache, auditLog, clock),
-    keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock, chosen),
-    identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
-    keyUsage: new UsageService(keys, usageRepo, clock),
-    users,
-    userLifecycle,
-    owners,
     orgs,
-    odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
-    deviceRegistration: new DeviceRegistration(owners, keys, verifier, chosen),
-    leaks: new LeakResponse(
-      keyRepo,
-      keys,
-      config.leakAction,
-      config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null,
-      limiter,
-      new LeakReportRepository(store.db),
-      clock,
-    ),
-    audit: new AuditService(auditRepo),
+    auth: people.auth,
+    users: people.users,
+    userLifecycle,
+    audit: new AuditService(people.auditRepo),
+    tokens: new TokenService(people.auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
+    ...keyServices,
     webhooks: hooks.service,
     webhookDispatcher: hooks.dispatcher,
     keyEventSweeper: hooks.sweeper,
@@ -246,4 +145,58 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       await tracing?.shutdown() // last: exports the spans of the shutdown too
     },
   }
+}
+
+/** Organizations, memberships and invitations over the stack and the people services. */
+function orgServicesOf(stack: VerifyStack, people: AuthServices, config: Config, clock: Clock): OrgServices {
+  const { store, keyRepo, cache } = stack
+  return createOrgServices({
+    config,
+    orgRepo: people.orgRepo,
+    db: store.db,
+    readDb: store.readDb,
+    dialect: store.dialect,
+    directory: people.orgDirectory,
+    actors: people.actors,
+    keyRepo,
+    users: people.users,
+    sessionCache: people.sessionCache,
+    cache,
+    audit: people.auditLog,
+    clock,
+  })
+}
+
+/** The server's verify stack, migrated; tracing is shut down again when it cannot open. */
+async function openServerStack(
+  config: Config,
+  clock: Clock,
+  tracing: Tracing | null,
+  onError: ((e: unknown) => void) | undefined,
+): Promise<VerifyStack> {
+  const opts = { clock, migrate: true, role: 'server' as const, budgetUnknownKeys: true, budgets: config }
+  return openVerifyStack(config, { ...opts, onError, tracing }).catch(async (e: unknown) => {
+    await tracing?.shutdown()
+    throw e
+  })
+}
+
+/** Deletes expired sessions, refresh tokens and old deliveries, and finishes user deletions (stopped by `close`). */
+function startExpirySweeper(
+  store: Store,
+  people: AuthServices,
+  config: Config,
+  clock: Clock,
+  onError: (e: unknown) => void,
+): ExpirySweeper {
+  const outbox = new WebhookOutbox(store.db, store.dialect)
+  const deliveries = {
+    outbox,
+    retentionMs: config.webhookRetentionDays * 86_400_000,
+    pacer: chunkPacerFor(store.dialect),
+  }
+  const finishDeletions = () => people.userLifecycle.finishDeletions()
+  const sweeper = new ExpirySweeper(people.sessions, people.refreshTokens, clock, finishDeletions, deliveries, onError)
+  sweeper.start()
+  return sweeper
 }

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { invalid, notFound } from '../../../core/errors.js'
 import { type ApiKey, MAX_ROW_ID } from '../../../core/types.js'
 import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
+import type { CreateKeyInput } from '../../../services/keys/key-input.js'
 import { STREAM_ROWS, listAnswer } from '../../json-stream.js'
 import { Nullable } from '../../schemas.js'
 import { fluxbaseCaller } from './caller.js'
@@ -68,14 +69,20 @@ const requireName = (name: string | undefined): string => {
   return name
 }
 
+type FamilyPlugin = FastifyPluginAsyncTypebox<{ services: Services; family: KeyFamily }>
+
 /**
  * Key management of one family. Handlers translate Fluxbase's fields into
  * KeyService calls; Fluxbase manages user keys only, so other kinds answer 404.
  */
-export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; family: KeyFamily }> = async (
-  app,
-  { services, family },
-) => {
+export const fluxbaseKeyRoutes: FamilyPlugin = async (app, { services, family }) => {
+  // Not the options whole: their `prefix` is this plugin's, and would be added again.
+  await app.register(collectionRoutes, { services, family })
+  await app.register(itemRoutes, { services, family })
+}
+
+/** What every handler of a family reads its caller and keys through. */
+function familyAccess(services: Services, family: KeyFamily) {
   const { keys } = services
   const caller = async (req: FastifyRequest, access: 'read' | 'write'): Promise<RequestContext> =>
     managementContext(await fluxbaseCaller(services, req), access)
@@ -96,6 +103,12 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
     return all
   }
   const message = (what: string) => ({ message: `${family.word} ${what} successfully` })
+  return { keys, caller, userKey, everyUserKey, message }
+}
+
+/** `POST /` and `GET /`: create, list. */
+const collectionRoutes: FamilyPlugin = async (app, { services, family }) => {
+  const { keys, caller, everyUserKey } = familyAccess(services, family)
 
   app.post(
     '/',
@@ -108,16 +121,7 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
     },
     async (req, reply) => {
       const ctx = await caller(req, 'write')
-      const b = req.body
-      const { key, apiKey } = await keys.create(ctx, {
-        name: requireName(b.name),
-        description: b.description ?? null,
-        scopes: b.scopes ?? [],
-        rate_limit: toRateLimit(b.rate_limit_per_minute),
-        expires_at: b.expires_at ?? null,
-        allow_past_expiry: true, // Fluxbase accepts a born-expired key (shared/compat/fluxbase.md)
-        owner: { kind: 'user', id: ctx.principal.owner.userId },
-      })
+      const { key, apiKey } = await keys.create(ctx, createInput(req.body, ctx.principal.owner.userId))
       return reply
         .status(201)
         .header('cache-control', 'no-store')
@@ -147,6 +151,24 @@ export const fluxbaseKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
       return listAnswer(reply, family.many, listed, toFluxbaseKey, { total: listed.length })
     },
   )
+}
+
+/** A Fluxbase create body as KeyService's input: always the caller's own user key. */
+function createInput(b: Static<typeof CreateBody>, userId: number): CreateKeyInput {
+  return {
+    name: requireName(b.name),
+    description: b.description ?? null,
+    scopes: b.scopes ?? [],
+    rate_limit: toRateLimit(b.rate_limit_per_minute),
+    expires_at: b.expires_at ?? null,
+    allow_past_expiry: true, // Fluxbase accepts a born-expired key (shared/compat/fluxbase.md)
+    owner: { kind: 'user', id: userId },
+  }
+}
+
+/** `/:id`: read, update, revoke, delete. */
+const itemRoutes: FamilyPlugin = async (app, { services, family }) => {
+  const { keys, caller, userKey, message } = familyAccess(services, family)
 
   app.get('/:id', { schema: { tags, params: IdParams, response: { 200: FluxbaseKeyBody, ...errors } } }, async (req) =>
     toFluxbaseKey(await userKey(await caller(req, 'read'), req.params.id)),

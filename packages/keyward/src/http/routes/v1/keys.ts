@@ -43,12 +43,25 @@ const RollBody = Type.Object(
 const IMPORT_BODY_LIMIT = 8 * 1024 * 1024
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
+type KeyPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
+
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
-export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  /** Keys as the caller may read them (`withVisibleCreators`), in the wire shape. */
-  const wireAll = async (req: FastifyRequest, keys: readonly ApiKey[]) =>
+export const keyRoutes: KeyPlugin = async (app, { services }) => {
+  // Not the options whole: a `prefix` in them is this plugin's, and would be added again.
+  for (const routes of [keyCollectionRoutes, keyVerifyRoute, keyImportRoute, keyItemRoutes, keyStateRoutes])
+    await app.register(routes, { services })
+}
+
+/** Keys as the caller may read them (`withVisibleCreators`), in the wire shape. */
+function keyWire(services: Services) {
+  const all = async (req: FastifyRequest, keys: readonly ApiKey[]) =>
     (await services.keys.withVisibleCreators(ctxOf(req), keys)).map((k) => toApiKeyWire(k, services.clock.now()))
-  const wire = async (req: FastifyRequest, k: ApiKey) => (await wireAll(req, [k]))[0]!
+  return { all, one: async (req: FastifyRequest, k: ApiKey) => (await all(req, [k]))[0]! }
+}
+
+/** `/keys`: create, list. */
+const keyCollectionRoutes: KeyPlugin = async (app, { services }) => {
+  const wire = keyWire(services)
 
   app.post(
     '/keys',
@@ -58,7 +71,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       return reply
         .status(201)
         .header('cache-control', 'no-store')
-        .send({ key, api_key: await wire(req, apiKey) })
+        .send({ key, api_key: await wire.one(req, apiKey) })
     },
   )
 
@@ -79,10 +92,13 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     },
     async (req) => {
       const r = await services.keys.list(ctxOf(req), req.query)
-      return { api_keys: await wireAll(req, r.keys), total: r.total, next_cursor: r.nextCursor }
+      return { api_keys: await wire.all(req, r.keys), total: r.total, next_cursor: r.nextCursor }
     },
   )
+}
 
+/** `POST /keys/verify`: the gateway's call. */
+const keyVerifyRoute: KeyPlugin = async (app, { services }) => {
   app.post(
     '/keys/verify',
     {
@@ -104,7 +120,10 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       )
     },
   )
+}
 
+/** `POST /keys/import`: keys made elsewhere, native or Unkey's export. */
+const keyImportRoute: KeyPlugin = async (app, { services }) => {
   app.post(
     '/keys/import',
     {
@@ -126,11 +145,15 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       return { ...(await services.keyImport.import(ctxOf(req), items, unkey ? `unkey:${body.apiId}` : null)), notes }
     },
   )
+}
 
+/** One key: read, usage, update. */
+const keyItemRoutes: KeyPlugin = async (app, { services }) => {
+  const wire = keyWire(services)
   app.get(
     '/keys/:id',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(req, await services.keys.get(ctxOf(req), req.params.id)),
+    async (req) => wire.one(req, await services.keys.get(ctxOf(req), req.params.id)),
   )
 
   app.get(
@@ -149,19 +172,23 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.patch(
     '/keys/:id',
     { schema: { tags: ['keys'], params: IdParams, body: UpdateKeyBody, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(req, await services.keys.update(ctxOf(req), req.params.id, req.body)),
+    async (req) => wire.one(req, await services.keys.update(ctxOf(req), req.params.id, req.body)),
   )
+}
 
+/** A key's state: disable, enable, revoke, delete, roll. */
+const keyStateRoutes: KeyPlugin = async (app, { services }) => {
+  const wire = keyWire(services)
   app.post(
     '/keys/:id/disable',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(req, await services.keys.disable(ctxOf(req), req.params.id)),
+    async (req) => wire.one(req, await services.keys.disable(ctxOf(req), req.params.id)),
   )
 
   app.post(
     '/keys/:id/enable',
     { schema: { tags: ['keys'], params: IdParams, response: { 200: ApiKeyBody, ...errors } } },
-    async (req) => wire(req, await services.keys.enable(ctxOf(req), req.params.id)),
+    async (req) => wire.one(req, await services.keys.enable(ctxOf(req), req.params.id)),
   )
 
   app.post(
@@ -169,9 +196,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: RevokedKeyBody, ...errors } } },
     async (req) => {
       const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
-      if (!req.body.minted) return wire(req, await services.keys.revoke(ctx, id, reason))
+      if (!req.body.minted) return wire.one(req, await services.keys.revoke(ctx, id, reason))
       const r = await services.keyLineage.revokeWithDescendants(ctx, id, reason)
-      return { ...(await wire(req, r.key)), minted_revoked: r.descendants }
+      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
     },
   )
 
@@ -189,7 +216,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } },
     async (req, reply) => {
       const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
-      return reply.header('cache-control', 'no-store').send({ key, api_key: await wire(req, apiKey) })
+      return reply.header('cache-control', 'no-store').send({ key, api_key: await wire.one(req, apiKey) })
     },
   )
 }
