@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
 import type { Config, TrustProxy } from '../config.js'
 import { KeywardError } from '../core/errors.js'
 import type { Services } from '../services/index.js'
@@ -40,30 +41,41 @@ function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: n
 
 /** Builds the HTTP application over wired services. Does not listen. */
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
-  const app = Fastify({
-    // Whatever logger config is given, requests are serialized without their query (`access-log.ts`).
-    logger:
-      opts.logger === false
-        ? false
-        : {
-            level: config.logLevel,
-            ...(typeof opts.logger === 'object' && opts.logger),
-            serializers: { req: requestFields },
-          },
+  const app = Fastify(serverOptions(config, opts)).withTypeProvider<TypeBoxTypeProvider>()
+  // Before every hook and route, so @fastify/otel sees them all.
+  if (services.tracing) await app.register(services.tracing.fastifyPlugin())
+  installRequestIdHeader(app)
+  installJsonParser(app)
+  installHtmlHeaders(app)
+  installGracefulClose(app)
+  installValidators(app)
+  installHttpMetrics(app, services.metrics.registry)
+  app.decorateRequest('principal', null)
+  installEmptyBodies(app)
+  app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply))
+  // The dashboard (when built) answers what no route matched; everything else is a JSON 404.
+  const dashboard = opts.dashboardDir === false ? undefined : await registerDashboard(app, opts.dashboardDir)
+  app.setNotFoundHandler(
+    (req, reply) =>
+      dashboard?.(req, reply) ??
+      sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply),
+  )
+  await registerOpenApi(app, config)
+  await app.register(healthRoutes, { services })
+  registerMetricsRoute(app, services.metrics.registry, config)
+  await app.register(v1Routes, { prefix: '/v1', services })
+  for (const face of compatFaces) await app.register(face, { services, config })
+  return app
+}
+
+/** Fastify's options: logging, limits and timeouts, proxies, request ids, router failures. */
+function serverOptions(config: Config, opts: AppOptions): FastifyHttpOptions<Server> {
+  return {
+    logger: loggerOptions(config, opts),
     // One access-log line per request (`access-log.ts`).
     logController: new AccessLog(config.verifyAccessLog),
     bodyLimit: config.bodyLimitBytes,
-    // A request that is not all in by then gets 408 and its connection closed (a slow or stalled
-    // body held one for good: Fastify's default is no limit). Node checks every interval, so the
-    // answer comes at most one interval late. Node wants headersTimeout ≤ requestTimeout: with its
-    // default 60 s above a 1 s requestTimeout, a stalled body was closed only at 60 s (measured).
-    requestTimeout: config.requestTimeoutMs,
-    // What Node's HTTP parser refuses (that 408 among them) gets the native envelope (`client-errors.ts`).
-    clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
-    http: {
-      connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
-      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
-    },
+    ...timeoutOptions(config),
     trustProxy: proxyTrust(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     // Closing is answered by `graceful-close.ts`, after reading the request's body.
@@ -80,17 +92,38 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
         reply.header(REQUEST_ID_HEADER, req.id),
       )
     },
-  }).withTypeProvider<TypeBoxTypeProvider>()
+  }
+}
 
-  // Before every hook and route, so @fastify/otel sees them all.
-  if (services.tracing) await app.register(services.tracing.fastifyPlugin())
-  installRequestIdHeader(app)
-  installJsonParser(app)
-  installHtmlHeaders(app)
-  installGracefulClose(app)
-  installValidators(app)
-  installHttpMetrics(app, services.metrics.registry)
-  app.decorateRequest('principal', null)
+/** Whatever logger config is given, requests are serialized without their query (`access-log.ts`). */
+function loggerOptions(config: Config, opts: AppOptions) {
+  if (opts.logger === false) return false
+  return {
+    level: config.logLevel,
+    ...(typeof opts.logger === 'object' && opts.logger),
+    serializers: { req: requestFields },
+  }
+}
+
+/** How long a request may take to come in, and what a refused one is answered. */
+function timeoutOptions(config: Config) {
+  return {
+    // A request that is not all in by then gets 408 and its connection closed (a slow or stalled
+    // body held one for good: Fastify's default is no limit). Node checks every interval, so the
+    // answer comes at most one interval late. Node wants headersTimeout ≤ requestTimeout: with its
+    // default 60 s above a 1 s requestTimeout, a stalled body was closed only at 60 s (measured).
+    requestTimeout: config.requestTimeoutMs,
+    // What Node's HTTP parser refuses (that 408 among them) gets the native envelope (`client-errors.ts`).
+    clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
+    http: {
+      connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
+      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+    },
+  }
+}
+
+/** Where a body is missing, a route sees `{}` (how a `null` body reads: below). */
+function installEmptyBodies(app: App): void {
   // A POST without a body (e.g. `/keys/:id/revoke`) is validated as an empty object,
   // so optional bodies need no special schema and missing fields get precise errors.
   // A body that says `null` is not missing: where a route describes its body, the schema
@@ -101,15 +134,10 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
     if (req.body === undefined || (req.body === null && !req.routeOptions.schema?.body)) req.body = {}
     done()
   })
-  app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply))
-  // The dashboard (when built) answers what no route matched; everything else is a JSON 404.
-  const dashboard = opts.dashboardDir === false ? undefined : await registerDashboard(app, opts.dashboardDir)
-  app.setNotFoundHandler(
-    (req, reply) =>
-      dashboard?.(req, reply) ??
-      sendNativeError(new KeywardError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`), req, reply),
-  )
+}
 
+/** The OpenAPI document (`/openapi.json`) and its UI (`/docs`). */
+async function registerOpenApi(app: App, config: Config): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -129,10 +157,4 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-
-  await app.register(healthRoutes, { services })
-  registerMetricsRoute(app, services.metrics.registry, config)
-  await app.register(v1Routes, { prefix: '/v1', services })
-  for (const face of compatFaces) await app.register(face, { services, config })
-  return app
 }

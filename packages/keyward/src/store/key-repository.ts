@@ -357,63 +357,14 @@ export class KeyRepository {
 
   /** Keys visible to `viewer` in `f.sort` order, after `f.after`, with the total matching the filter. */
   async list(viewer: Principal, f: KeyFilter, now: string): Promise<{ keys: ApiKey[]; total: number }> {
-    let q = this.readDb.selectFrom('api_key')
-    const visible = visibleActors(this.readDb, viewer)
-    if (visible) q = q.where('api_key.actor_id', 'in', visible)
-    if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
-    if (f.organizationId !== undefined)
-      q = q.where('api_key.actor_id', 'in', organizationActors(this.readDb, [f.organizationId]))
-    if (f.identityId !== undefined) q = q.where('api_key.identity_id', '=', f.identityId)
-    if (f.kind) q = q.where('api_key.kind', '=', f.kind)
-    if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
-    if (f.q) q = q.where(nameContains(this.dialect, 'api_key', f.q, true))
-    if (f.status) {
-      const candidates = visible ?? this.readDb.selectFrom('api_key').select('actor_id').distinct()
-      q = q.where((eb) => statusCondition(eb, pausedAmong(candidates), f.status!, now))
-    }
-    const col = `api_key.${f.sort.field}` as const
-    const dir = f.sort.order
-    const cmp = dir === 'asc' ? '>' : '<'
-    const after = f.after
-    // Keys with a value first, then (nullable columns) those without, each an index-ordered range scan:
-    // NULLs come last in both directions and on both dialects, which disagree on where NULL sorts.
-    const ids: { id: number }[] = []
-    if (!after || after.value !== null) {
-      let withValue = q.where(col, 'is not', null)
-      if (after)
-        withValue = withValue.where((eb) =>
-          eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]),
-        )
-      ids.push(
-        ...(await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute()),
-      )
-    }
-    if (ids.length < f.limit && f.sort.field !== 'created_at') {
-      let without = q.where(col, 'is', null)
-      if (after?.value === null) without = without.where('api_key.id', cmp, after.id)
-      ids.push(
-        ...(await without
-          .select('api_key.id')
-          .orderBy('api_key.id', dir)
-          .limit(f.limit - ids.length)
-          .execute()),
-      )
-    }
+    const q = filteredKeys(this.readDb, this.dialect, viewer, f, now)
+    const ids = await pageIds(q, f)
     const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
-    const rows =
-      ids.length === 0
-        ? []
-        : await this.selectKeys(this.readDb)
-            .where(
-              'api_key.id',
-              'in',
-              ids.map((r) => r.id),
-            )
-            .execute()
+    const rows = ids.length === 0 ? [] : await this.selectKeys(this.readDb).where('api_key.id', 'in', ids).execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
     // A key deleted between the two queries is left out rather than failing the page.
-    const keys = ids.flatMap((r) => {
-      const row = byId.get(r.id)
+    const keys = ids.flatMap((id) => {
+      const row = byId.get(id)
       return row ? [rowToKey(row)] : []
     })
     return { keys, total: Number(count.n) }
@@ -637,3 +588,51 @@ const producerRow = (db: Kysely<Database>, id: number) =>
 
 const isLive = (row: { revoked_at: string | null; disabled_at: string | null } | undefined) =>
   row !== undefined && row.revoked_at === null && row.disabled_at === null
+
+/** The keys `viewer` may see that match `f`'s filters (not its order or position). */
+function filteredKeys(db: Kysely<Database>, dialect: Dialect, viewer: Principal, f: KeyFilter, now: string) {
+  let q = db.selectFrom('api_key')
+  const visible = visibleActors(db, viewer)
+  if (visible) q = q.where('api_key.actor_id', 'in', visible)
+  if (f.actorId !== undefined) q = q.where('api_key.actor_id', '=', f.actorId)
+  if (f.organizationId !== undefined) q = q.where('api_key.actor_id', 'in', organizationActors(db, [f.organizationId]))
+  if (f.identityId !== undefined) q = q.where('api_key.identity_id', '=', f.identityId)
+  if (f.kind) q = q.where('api_key.kind', '=', f.kind)
+  if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
+  if (f.q) q = q.where(nameContains(dialect, 'api_key', f.q, true))
+  if (f.status) {
+    const candidates = visible ?? db.selectFrom('api_key').select('actor_id').distinct()
+    q = q.where((eb) => statusCondition(eb, pausedAmong(candidates), f.status!, now))
+  }
+  return q
+}
+
+/**
+ * The ids of one page in `f.sort` order after `f.after`: keys with a value first, then (nullable
+ * columns) those without, each an index-ordered range scan. NULLs come last in both directions and
+ * on both dialects, which disagree on where NULL sorts.
+ */
+async function pageIds(q: ReturnType<typeof filteredKeys>, f: KeyFilter): Promise<number[]> {
+  const col = `api_key.${f.sort.field}` as const
+  const dir = f.sort.order
+  const cmp = dir === 'asc' ? '>' : '<'
+  const after = f.after
+  const ids: { id: number }[] = []
+  if (!after || after.value !== null) {
+    let withValue = q.where(col, 'is not', null)
+    if (after)
+      withValue = withValue.where((eb) =>
+        eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]),
+      )
+    ids.push(
+      ...(await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute()),
+    )
+  }
+  if (ids.length < f.limit && f.sort.field !== 'created_at') {
+    let without = q.where(col, 'is', null)
+    if (after?.value === null) without = without.where('api_key.id', cmp, after.id)
+    const rest = f.limit - ids.length
+    ids.push(...(await without.select('api_key.id').orderBy('api_key.id', dir).limit(rest).execute()))
+  }
+  return ids.map((r) => r.id)
+}

@@ -96,69 +96,23 @@ export class KeyService {
     derivation: Derivation = 'bounded',
   ): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
-    // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
-    if (classifyKey(secret).kind === 'malformed')
-      throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', {
-        field: 'api_key',
-      })
-    // A bearer starting with the session prefix is looked up as a session, so such a key could never authenticate.
-    if (secret.startsWith(SESSION_PREFIX))
-      throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
-    const owner = await this.resolveOwner(ctx, input.owner)
-    checkLimits(input)
-    const scopes = input.scopes ?? []
-    const producer = await producerOf(ctx, this.keys)
-    // A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too),
-    // a registered device's key as well: the identity is whose devices they are, not a bound of the provisioning key.
-    const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
-    if (identityId !== null && input.identity_id !== undefined)
-      await this.identities.requireLinkable(ctx, identityId, owner)
-    else if (identityId !== null) await this.identities.requireInheritable(identityId, owner)
-    const bounds = { ...boundsOfInput(input), identityId }
-    requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
-      bounds: derivation === 'bounded',
-    })
-    requireMayMakeKeyOf(producer, owner)
+    requireStorableSecret(secret)
+    const { owner, scopes, identityId } = await this.authorizeNew(ctx, input, derivation)
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
-    const meta = serializeMeta(input.meta ?? {})
     const now = this.clock.now().toISOString()
     const expiresAt = normalizeDate(input.expires_at)
     // A key born expired would hand out a secret that never works (PATCH keeps "past = expire now").
     if (expiresAt !== null && expiresAt <= now && !input.allow_past_expiry)
       throw invalidField('expires_at', 'Expiry must be in the future')
-    const hash = hashSecret(secret)
+    const meta = serializeMeta(input.meta ?? {})
+    const fields = { actorId: owner.actorId, kind, name, secret, hash: hashSecret(secret), scopes, meta, expiresAt }
     try {
-      const { key: apiKey } = (await this.recorded('key.created', async (keys) => {
-        // Read first, under a share lock: a revoke racing this create waits for it, then cascades to its key.
-        if (ctx.principal.keyId !== null)
-          await keys.requireLiveProducer(ctx.principal.keyId, bounds.identityId === null ? [] : [bounds.identityId])
-        await requireRoomFor(keys, owner.actorId, kind, input.max_live_keys)
-        return {
-          key: await keys.insert(
-            newKeyRow(ctx, input, {
-              actorId: owner.actorId,
-              kind,
-              name,
-              secret,
-              hash,
-              scopes,
-              meta,
-              expiresAt,
-              now,
-              identityId: bounds.identityId,
-            }),
-          ),
-        }
-      }))!
-      await this.cache.invalidate([hash]) // a negative entry for this secret may exist
-      await this.audit.record(ctx, 'key.create', target(apiKey), {
-        name,
-        kind,
-        scopes,
-        ...(apiKey.restrictions && { restrictions: apiKey.restrictions }),
-      })
+      const apiKey = await this.storeNew(ctx, input, { ...fields, identityId, now })
+      await this.cache.invalidate([fields.hash]) // a negative entry for this secret may exist
+      const restrictions = apiKey.restrictions && { restrictions: apiKey.restrictions }
+      await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes, ...restrictions })
       return apiKey
     } catch (e) {
       if (isUniqueViolation(e))
@@ -167,6 +121,45 @@ export class KeyService {
           : secretInUse('this key already exists')
       throw e
     }
+  }
+
+  /** The new key's owner, scopes and identity, once its producer is shown to cover them (rights never grow). */
+  private async authorizeNew(ctx: RequestContext, input: CreateKeyInput, derivation: Derivation) {
+    const owner = await this.resolveOwner(ctx, input.owner)
+    checkLimits(input)
+    const scopes = input.scopes ?? []
+    const producer = await producerOf(ctx, this.keys)
+    const identityId = await this.identityOfNew(ctx, input, producer, owner)
+    const bounds = { ...boundsOfInput(input), identityId }
+    requireCovers(producer, rightsOfKey({ scopes, ...bounds }, owner), 'create this key', {
+      bounds: derivation === 'bounded',
+    })
+    requireMayMakeKeyOf(producer, owner)
+    return { owner, scopes, identityId }
+  }
+
+  /**
+   * A key made by a key of an identity stays in it (rights never grow: its shared limits bind the new key too),
+   * a registered device's key as well: the identity is whose devices they are, not a bound of the provisioning key.
+   */
+  private async identityOfNew(ctx: RequestContext, input: CreateKeyInput, producer: Producer, owner: Owner) {
+    const identityId = input.identity_id !== undefined ? input.identity_id : producer.bounds.identityId
+    if (identityId === null) return null
+    if (input.identity_id !== undefined) await this.identities.requireLinkable(ctx, identityId, owner)
+    else await this.identities.requireInheritable(identityId, owner)
+    return identityId
+  }
+
+  /** Writes the new key and its `key.created` event in one transaction. */
+  private async storeNew(ctx: RequestContext, input: CreateKeyInput, row: NewKeyFields): Promise<ApiKey> {
+    const { key } = (await this.recorded('key.created', async (keys) => {
+      // Read first, under a share lock: a revoke racing this create waits for it, then cascades to its key.
+      if (ctx.principal.keyId !== null)
+        await keys.requireLiveProducer(ctx.principal.keyId, row.identityId === null ? [] : [row.identityId])
+      await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
+      return { key: await keys.insert(newKeyRow(ctx, input, row)) }
+    }))!
+    return key
   }
 
   async list(
@@ -503,6 +496,18 @@ const target = (k: ApiKey) => ({ type: 'api_key', id: k.id, ownerActorId: k.acto
 const nameConflict = (name: string) =>
   new KeywardError('conflict', `a key named "${name}" already exists for this owner`, { details: { field: 'name' } })
 
+/** A secret that could be stored and then verify. */
+function requireStorableSecret(secret: string): void {
+  // A secret that could never verify (too short, spaces, a bad Keyward checksum) is refused, not stored.
+  if (classifyKey(secret).kind === 'malformed')
+    throw invalid('the key must be at least 32 characters without spaces, or a valid Keyward key', {
+      field: 'api_key',
+    })
+  // A bearer starting with the session prefix is looked up as a session, so such a key could never authenticate.
+  if (secret.startsWith(SESSION_PREFIX))
+    throw invalid(`the key must not start with "${SESSION_PREFIX}"`, { field: 'api_key' })
+}
+
 function assertNotRevoked(key: ApiKey): void {
   if (key.revokedAt)
     throw new KeywardError('conflict', 'this key is revoked; revocation cannot be undone', {
@@ -520,23 +525,22 @@ async function requireRoomFor(keys: KeyRepository, actorId: number, kind: KeyKin
   if ((await keys.countLive(actorId, kind)) >= max) throw invalid(`an owner may hold at most ${max} keys`)
 }
 
+/** What `insertKey` decided of a new key; `newKeyRow` adds the rest. */
+interface NewKeyFields {
+  actorId: number
+  kind: KeyKind
+  name: string | null
+  secret: string
+  hash: string
+  scopes: string[]
+  meta: string
+  expiresAt: string | null
+  identityId: number | null
+  now: string
+}
+
 /** A new key's row: its secret only as a hash, never used, rolled or revoked. */
-function newKeyRow(
-  ctx: RequestContext,
-  input: CreateKeyInput,
-  k: {
-    actorId: number
-    kind: KeyKind
-    name: string | null
-    secret: string
-    hash: string
-    scopes: string[]
-    meta: string
-    expiresAt: string | null
-    identityId: number | null
-    now: string
-  },
-): NewApiKeyRow {
+function newKeyRow(ctx: RequestContext, input: CreateKeyInput, k: NewKeyFields): NewApiKeyRow {
   return {
     actor_id: k.actorId,
     kind: k.kind,

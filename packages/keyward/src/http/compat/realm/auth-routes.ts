@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { type TSchema, Type } from 'typebox'
 import type { Config } from '../../../config.js'
 import { KeywardError } from '../../../core/errors.js'
 import type { RealmLogin } from '../../../services/auth/token-service.js'
 import type { Services } from '../../../services/index.js'
 import { bearerToken, callContextOf } from '../../auth.js'
-import { keyLoginErrors, passwordLoginErrors } from './errors.js'
+import { type RealmErrorOverrides, keyLoginErrors, passwordLoginErrors } from './errors.js'
 import { RealmErrorBody, RealmProfileBody, deviceIdOf, toRealmProfile } from './wire.js'
 
 const AppParams = Type.Object({ appId: Type.String() })
@@ -40,11 +40,24 @@ const loginWire = (r: RealmLogin) => ({
   device_id: r.session.deviceId ?? '',
 })
 
+/** The options of a login route: its body, and how its refusals read in Realm's words. */
+function loginRoute<B extends TSchema>(body: B, realmErrors?: RealmErrorOverrides) {
+  return {
+    ...(realmErrors && { config: { realmErrors } }),
+    schema: { tags, security: [], params: AppParams, body, response: { 200: LoginResponse, ...errors } },
+  }
+}
+
+type RealmPlugin = FastifyPluginAsyncTypebox<{ services: Services; config: Config }>
+
 /** Location, logins, profile and sessions of `/api/client/v2.0`. Credentials are checked by the token service. */
-export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; config: Config }> = async (
-  app,
-  { services, config },
-) => {
+export const realmAuthRoutes: RealmPlugin = async (app, { services, config }) => {
+  await app.register(loginRoutes, { services, config })
+  await app.register(sessionRoutes, { services, config })
+}
+
+/** The app's location, and the three ways to log in. */
+const loginRoutes: RealmPlugin = async (app, { services, config }) => {
   const { tokens } = services
 
   // Any app id: Keyward is the one "app". Later URLs are hostname + path, so no trailing slash.
@@ -59,48 +72,23 @@ export const realmAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services; co
 
   app.post(
     '/app/:appId/auth/providers/local-userpass/login',
-    {
-      config: { realmErrors: passwordLoginErrors },
-      schema: {
-        tags,
-        security: [],
-        params: AppParams,
-        body: PasswordLoginBody,
-        response: { 200: LoginResponse, ...errors },
-      },
-    },
+    loginRoute(PasswordLoginBody, passwordLoginErrors),
     async (req) =>
       loginWire(await tokens.realmLoginPassword(req.body.username, req.body.password, deviceIdOf(req.body), req.ip)),
   )
 
-  app.post(
-    '/app/:appId/auth/providers/api-key/login',
-    {
-      config: { realmErrors: keyLoginErrors },
-      schema: {
-        tags,
-        security: [],
-        params: AppParams,
-        body: KeyLoginBody,
-        response: { 200: LoginResponse, ...errors },
-      },
-    },
-    async (req) => loginWire(await tokens.realmLoginKey(req.body.key, deviceIdOf(req.body), callContextOf(req))),
+  app.post('/app/:appId/auth/providers/api-key/login', loginRoute(KeyLoginBody, keyLoginErrors), async (req) =>
+    loginWire(await tokens.realmLoginKey(req.body.key, deviceIdOf(req.body), callContextOf(req))),
   )
 
-  app.post(
-    '/app/:appId/auth/providers/anon-user/login',
-    {
-      schema: {
-        tags,
-        security: [],
-        params: AppParams,
-        body: AnonLoginBody,
-        response: { 200: LoginResponse, ...errors },
-      },
-    },
-    async (req) => loginWire(await tokens.realmLoginAnonymous(deviceIdOf(req.body), req.ip)),
+  app.post('/app/:appId/auth/providers/anon-user/login', loginRoute(AnonLoginBody), async (req) =>
+    loginWire(await tokens.realmLoginAnonymous(deviceIdOf(req.body), req.ip)),
   )
+}
+
+/** Sign-up (refused), the profile, refreshing and logging out. */
+const sessionRoutes: RealmPlugin = async (app, { services }) => {
+  const { tokens } = services
 
   // Keyward has no self sign-up (users are created by an administrator): refused, in Realm's envelope.
   app.post(

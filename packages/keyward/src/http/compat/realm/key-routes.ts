@@ -22,16 +22,23 @@ const errors = {
 }
 const tags = ['realm']
 
+type RealmPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
+
 /**
  * `user.apiKeys.*` under `/auth/api_keys`. Every call carries the session's
  * REFRESH token. Realm manages only the caller's own user keys, so requests run
  * with member rights (an admin does not reach others' keys here) and other kinds
  * of key answer 404 like missing ones.
  */
-export const realmKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const realmKeyRoutes: RealmPlugin = async (app, { services }) => {
+  await app.register(collectionRoutes, { services })
+  await app.register(itemRoutes, { services })
+}
+
+/** The caller's context (null: an anonymous session, which owns nothing), and their own user keys. */
+function realmKeyAccess(services: Services) {
   const { keys, tokens } = services
 
-  /** The caller's context, or null for an anonymous session (which owns nothing). */
   const callerOf = async (req: FastifyRequest): Promise<RequestContext | null> => {
     const { principal } = await tokens.realmSession(bearerToken(req), callContextOf(req))
     return principal && { principal: { ...principal, role: 'member' }, ip: req.ip }
@@ -44,6 +51,12 @@ export const realmKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     if (key.kind !== 'user' || key.revokedAt !== null) throw notFound('API key')
     return { ctx, key }
   }
+  return { keys, callerOf, ownKey }
+}
+
+/** `POST` and `GET /auth/api_keys`. */
+const collectionRoutes: RealmPlugin = async (app, { services }) => {
+  const { keys, callerOf } = realmKeyAccess(services)
 
   app.post(
     '/auth/api_keys',
@@ -76,6 +89,11 @@ export const realmKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       return r.keys.filter((k) => k.kind === 'user' && k.revokedAt === null).map(toRealmKey)
     },
   )
+}
+
+/** `/auth/api_keys/:id`: read, enable, disable, delete. */
+const itemRoutes: RealmPlugin = async (app, { services }) => {
+  const { keys, ownKey } = realmKeyAccess(services)
 
   const byId = {
     config: { realmErrors: keyIdErrors },

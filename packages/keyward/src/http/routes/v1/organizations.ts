@@ -22,9 +22,15 @@ import { IdParams } from '../../schemas.js'
 
 const tags = ['organizations']
 
+type OrgPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
+
 /** `/v1/organizations`: organizations, their members and invitations. Rules live in services/orgs/. */
-export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { organizations, memberships, invitations } = services.orgs
+export const organizationRoutes: OrgPlugin = async (app, { services }) => {
+  for (const routes of [orgRoutes, memberRoutes, invitationRoutes]) await app.register(routes, { services })
+}
+
+const orgRoutes: OrgPlugin = async (app, { services }) => {
+  const { organizations } = services.orgs
   app.post(
     '/organizations',
     { schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationBody } } },
@@ -55,7 +61,10 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services 
       return reply.status(204).send()
     },
   )
+}
 
+const memberRoutes: OrgPlugin = async (app, { services }) => {
+  const { memberships } = services.orgs
   app.get(
     '/organizations/:id/members',
     { schema: { tags, params: IdParams, response: { 200: Type.Object({ members: Type.Array(MemberBody) }) } } },
@@ -72,7 +81,10 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     await memberships.remove(ctxOf(req), req.params.id, req.params.user_id)
     return reply.status(204).send()
   })
+}
 
+const invitationRoutes: OrgPlugin = async (app, { services }) => {
+  const { invitations } = services.orgs
   app.post(
     '/organizations/:id/invitations',
     { schema: { tags, params: IdParams, body: CreateInvitationBody, response: { 201: CreatedInvitationBody } } },

@@ -6,6 +6,10 @@ import { ErrorBody, IdParams, Password, Role, UserBody, toUserWire } from '../..
 
 const Errors = { 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const tags = ['users']
+const SetRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
+const ResetPasswordBody = Type.Object({ new_password: Password }, { additionalProperties: false })
+const DELETE_DESCRIPTION =
+  'Deletes a user: sessions end, their keys are revoked (a key.revoked webhook event for each) and kept for audit.'
 
 /**
  * Admin actions on a user (issue 14): role, password reset, deactivation, deletion. A member
@@ -20,7 +24,7 @@ export const userLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: Services
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        body: SetRoleBody,
         response: { 200: UserBody, ...Errors },
       },
     },
@@ -33,7 +37,7 @@ export const userLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: Services
       schema: {
         tags,
         params: IdParams,
-        body: Type.Object({ new_password: Password }, { additionalProperties: false }),
+        body: ResetPasswordBody,
         response: { 204: Type.Null(), ...Errors },
       },
     },
@@ -53,15 +57,7 @@ export const userLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: Services
 
   app.delete(
     '/users/:id',
-    {
-      schema: {
-        tags,
-        params: IdParams,
-        description:
-          'Deletes a user: sessions end, their keys are revoked (a key.revoked webhook event for each) and kept for audit.',
-        response: { 204: Type.Null(), ...Errors },
-      },
-    },
+    { schema: { tags, params: IdParams, description: DELETE_DESCRIPTION, response: { 204: Type.Null(), ...Errors } } },
     async (req, reply) => {
       await lifecycle.remove(ctxOf(req), req.params.id)
       return reply.status(204).send(null)

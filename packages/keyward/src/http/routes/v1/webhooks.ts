@@ -18,8 +18,16 @@ import {
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 const tags = ['webhooks']
 
+type WebhookPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
+
 /** Signed webhooks. Handlers translate; rules live in WebhookService. Secrets are answered with no-store. */
-export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const webhookRoutes: WebhookPlugin = async (app, { services }) => {
+  await app.register(subscriptionRoutes, { services })
+  await app.register(deliveryRoutes, { services })
+}
+
+/** Create, list, read, update, delete. */
+const subscriptionRoutes: WebhookPlugin = async (app, { services }) => {
   const hooks = services.webhooks
 
   app.post(
@@ -62,6 +70,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       return reply.status(204).send(null)
     },
   )
+}
+
+/** A new secret, a test event, deliveries and redelivery. */
+const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
+  const hooks = services.webhooks
 
   app.post(
     '/webhooks/:id/rotate-secret',
