@@ -41,7 +41,12 @@ function inputOf(o: IdentityFlags): UpdateIdentityInput {
 /** `keyward identities create|list|get|update|delete`: shared limits and credits of a customer's keys. */
 export function registerIdentityCommands(program: Command, env: Env): void {
   const ids = program.command('identities').description("manage identities (a customer's shared limits)")
+  registerIdentityCreateList(ids, env)
+  registerIdentityEdit(ids, env)
+}
 
+/** `identities create|list`. */
+function registerIdentityCreateList(ids: Command, env: Env): void {
   remoteAction<IdentityFlags & { externalId: string }>(
     identityOptions(remoteOptions(ids.command('create').description('create an identity'))).requiredOption(
       '--external-id <id>',
@@ -67,7 +72,10 @@ export function registerIdentityCommands(program: Command, env: Env): void {
       out.result({ identities: list }, () => out.line(identityTable(list)))
     },
   )
+}
 
+/** `identities get|update|delete`. */
+function registerIdentityEdit(ids: Command, env: Env): void {
   remoteAction<object, [string]>(
     remoteOptions(ids.command('get').description('show one identity').argument('<id>', 'identity id', parse.id)),
     env,

@@ -5,6 +5,7 @@ import type {
   KeyKind,
   KeySortField,
   KeyStatus,
+  KeywardClient,
   ListKeysFilter,
   NamedLimitInput,
   OwnerRef,
@@ -158,82 +159,78 @@ function registerKeyCreate(keys: Command, env: Env): void {
   )
 }
 
+/** The options of `keyward keys list`. */
+interface KeyListOptions {
+  status?: KeyStatus
+  kind?: KeyKind
+  owner?: OwnerRef
+  org?: string
+  q?: string
+  createdByKey?: string
+  identity?: number
+  limit?: number
+  cursor?: string
+  all?: boolean
+  sort?: KeySortField
+  order?: 'asc' | 'desc'
+}
+
 /** `keyward keys list`. */
 function registerKeyList(keys: Command, env: Env): void {
-  remoteAction<{
-    status?: KeyStatus
-    kind?: KeyKind
-    owner?: OwnerRef
-    org?: string
-    q?: string
-    createdByKey?: string
-    identity?: number
-    limit?: number
-    cursor?: string
-    all?: boolean
-    sort?: KeySortField
-    order?: 'asc' | 'desc'
-  }>(
-    remoteOptions(keys.command('list').description('list keys (newest first unless --sort)'))
-      .addOption(
-        new Option('--sort <field>', 'sort by this field').choices([
-          'created_at',
-          'name',
-          'last_used_at',
-          'expires_at',
-        ]),
-      )
-      .addOption(
-        new Option('--order <order>', 'sort direction (default: desc, whatever the --sort)').choices(['asc', 'desc']),
-      )
-      .addOption(
-        new Option('--status <status>', 'only keys in this state').choices([
-          'active',
-          'expired',
-          'disabled',
-          'revoked',
-        ]),
-      )
-      .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
-      .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
-      .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
-      .option('-q, --q <text>', 'name contains')
-      .option('--created-by-key <id>', 'only keys made with this key', parse.id)
-      .option('--identity <id>', 'keys linked to this identity', parse.positive)
-      .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
-      .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
-      .option('--all', 'every page'),
-    env,
-    async ({ client, out }, o) => {
-      const filter: ListKeysFilter = {
-        status: o.status,
-        kind: o.kind,
-        q: o.q,
-        created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
-        limit: o.limit,
-        cursor: o.cursor,
-        sort: o.sort,
-        order: o.order,
-        ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
-        ...(o.org && { organization_id: (await client.organizations.get(o.org)).id }),
-        ...(o.identity !== undefined && { identity_id: o.identity }),
-      }
-      if (o.all) {
-        const all = await client.apiKeys.all(filter)
-        return out.result({ api_keys: all, total: all.length, next_cursor: null }, () => {
-          out.line(keyTable(all))
-          out.note(`${all.length} key(s)`)
-        })
-      }
-      const page = await client.apiKeys.list(filter)
-      out.result(page, () => {
-        out.line(keyTable(page.api_keys))
-        out.note(
-          `${page.api_keys.length} of ${page.total} key(s)${page.next_cursor ? `; next page: --cursor ${page.next_cursor}` : ''}`,
-        )
+  remoteAction<KeyListOptions>(keyListOptions(keys.command('list')), env, async ({ client, out }, o) => {
+    const filter = await keyListFilter(client, o)
+    if (o.all) {
+      const all = await client.apiKeys.all(filter)
+      return out.result({ api_keys: all, total: all.length, next_cursor: null }, () => {
+        out.line(keyTable(all))
+        out.note(`${all.length} key(s)`)
       })
-    },
-  )
+    }
+    const page = await client.apiKeys.list(filter)
+    const next = page.next_cursor ? `; next page: --cursor ${page.next_cursor}` : ''
+    out.result(page, () => {
+      out.line(keyTable(page.api_keys))
+      out.note(`${page.api_keys.length} of ${page.total} key(s)${next}`)
+    })
+  })
+}
+
+function keyListOptions(list: Command): Command {
+  const sortFields = ['created_at', 'name', 'last_used_at', 'expires_at']
+  return remoteOptions(list.description('list keys (newest first unless --sort)'))
+    .addOption(new Option('--sort <field>', 'sort by this field').choices(sortFields))
+    .addOption(
+      new Option('--order <order>', 'sort direction (default: desc, whatever the --sort)').choices(['asc', 'desc']),
+    )
+    .addOption(
+      new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'disabled', 'revoked']),
+    )
+    .addOption(new Option('--kind <kind>', 'only keys of this kind').choices(['user', 'provisioning', 'device']))
+    .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
+    .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
+    .option('-q, --q <text>', 'name contains')
+    .option('--created-by-key <id>', 'only keys made with this key', parse.id)
+    .option('--identity <id>', 'keys linked to this identity', parse.positive)
+    .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
+    .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
+    .option('--all', 'every page')
+}
+
+/** The listing's filter; `--org` is a handle, read to its id. */
+async function keyListFilter(client: KeywardClient, o: KeyListOptions): Promise<ListKeysFilter> {
+  return {
+    status: o.status,
+    kind: o.kind,
+    q: o.q,
+    created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
+    limit: o.limit,
+    cursor: o.cursor,
+    sort: o.sort,
+    order: o.order,
+    ...(o.owner && { owner_kind: o.owner.kind, owner_id: o.owner.id }),
+    ...(o.org && { organization_id: (await client.organizations.get(o.org)).id }),
+    ...(o.identity !== undefined && { identity_id: o.identity }),
+  }
 }
 
 /** `keyward keys get`. */

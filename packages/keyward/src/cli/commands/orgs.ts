@@ -40,6 +40,13 @@ export function registerOrgCommands(program: Command, env: Env): void {
       out.result(created, () => out.line(orgFields(created)))
     },
   )
+  registerOrgEdit(withOrg, env)
+  registerMemberCommands(orgs, withOrg, env)
+  registerInvitationCommands(orgs, withOrg, env)
+}
+
+/** `orgs update|delete`. */
+function registerOrgEdit(withOrg: (name: string, text: string) => Command, env: Env): void {
   remoteAction<{ name?: string; handle?: string }, [string]>(
     withOrg('update', 'rename an organization (admins)')
       .option('--name <name>', 'new name')
@@ -62,9 +69,9 @@ export function registerOrgCommands(program: Command, env: Env): void {
       out.result({ deleted: ref }, () => out.note(`Deleted organization ${ref}`))
     },
   )
-  registerMemberCommands(orgs, withOrg, env)
 }
 
+/** `orgs members|set-role|remove-member`. */
 function registerMemberCommands(orgs: Command, withOrg: (name: string, text: string) => Command, env: Env): void {
   remoteAction<object, [string]>(
     withOrg('members', 'list members and roles'),
@@ -96,6 +103,10 @@ function registerMemberCommands(orgs: Command, withOrg: (name: string, text: str
       out.result({ removed: userId }, () => out.note(`Removed user ${userId}`))
     },
   )
+}
+
+/** `orgs invite|invitations|revoke-invitation|accept`. */
+function registerInvitationCommands(orgs: Command, withOrg: (name: string, text: string) => Command, env: Env): void {
   remoteAction<{ email: string; role: OrgRole }, [string]>(
     withOrg('invite', 'invite by email; prints the token once')
       .requiredOption('--email <email>', 'who to invite')
