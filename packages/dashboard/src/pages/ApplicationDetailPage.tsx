@@ -1,0 +1,36 @@
+import { Link, useParams } from 'react-router'
+import { ApplicationFacts } from '../components/applications/ApplicationFacts'
+import { DevicesSection } from '../components/devices/DevicesSection'
+import { LoadFailed, NotFound } from '../components/NotFound'
+import { OwnerKeys } from '../components/OwnerKeys'
+import { Loading, useLoad } from '../components/ui'
+import { idParam } from '../format'
+import { useSession } from '../session'
+
+/** One application: its provisioning keys and its devices. */
+export function ApplicationDetailPage() {
+  const id = idParam(useParams().id)
+  return id === null ? <NotFound {...APPS} /> : <ApplicationPage id={id} />
+}
+
+const APPS = { what: 'application', back: '/applications', backLabel: 'applications' }
+
+function ApplicationPage({ id }: { id: number }) {
+  const { api } = useSession()
+  const app = useLoad(() => api.getApplication(id), [api, id])
+  if (app.loading && !app.data) return <Loading what="Loading application" />
+  if (!app.data) return <LoadFailed error={app.error} {...APPS} />
+  return (
+    <section aria-labelledby="app-title">
+      <p className="crumbs">
+        <Link to="/applications">Applications</Link> /
+      </p>
+      <header className="page-head">
+        <h1 id="app-title">{app.data.name}</h1>
+      </header>
+      <ApplicationFacts app={app.data} />
+      <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" />
+      <DevicesSection applicationId={id} />
+    </section>
+  )
+}
