@@ -1,54 +1,82 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Refill } from '../core/types.js'
 import type { Database } from './schema.js'
 
 /** Tables whose rows hold credits: `remaining`, `refill_*`, `last_refill_at`. */
 type CreditTable = 'api_key' | 'identity'
 
-/** Credits taken from a row: what is left, and the refill period they were taken from. */
+/** Credits taken from an identity: what is left, and the credits epoch they were taken in. */
 export interface TakenCredits {
   remaining: number
-  /** The row's `last_refill_at` when they were taken: a give-back goes only to the same period. */
-  period: string | null
+  /** The identity's `credits_epoch` when they were taken: a give-back goes only to the same epoch. */
+  epoch: number
 }
 
-/**
- * Takes `cost` credits from a row, refilling it first when its refill is due. Each step is
- * one conditional `UPDATE … RETURNING`, so concurrent verifications on any number of nodes
- * never take the count below zero. `cost` 0 checks the row still has a budget and takes
- * nothing. Returns what is left after this use and its period, or null when fewer than `cost` are left.
+/*
+ * Taking credits, for keys and identities alike: a due refill first resets the budget (its own
+ * conditional UPDATE: only one node wins it), then one conditional `UPDATE … WHERE remaining >= cost
+ * RETURNING` takes them, so concurrent verifications on any number of nodes never take the count
+ * below zero. `cost` 0 checks the row still has a budget and takes nothing. Null: fewer than `cost`
+ * are left.
  */
-export async function takeCredits(
+
+/** Takes `cost` of a key's `remaining` (above); what is left after this use. */
+export async function takeKeyCredits(
   db: Kysely<Database>,
-  table: CreditTable,
+  id: number,
+  now: Date,
+  refill: Refill | null,
+  cost: number,
+): Promise<number | null> {
+  // A key's refill is a new usage budget (`key.usage_low` re-arms).
+  const budget = refill && { usage_budget: refill.amount, usage_budget_at: now.toISOString() }
+  if (refill) await refillIfDue(db, 'api_key', id, now, refill, budget!)
+  const r = await db
+    .updateTable('api_key')
+    .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
+    .where('id', '=', id)
+    .where('remaining', '>=', cost)
+    .returning('remaining')
+    .executeTakeFirst()
+  return r ? r.remaining : null
+}
+
+/** Takes `cost` of an identity's credits (above); what is left, and in which epoch. */
+export async function takeIdentityCredits(
+  db: Kysely<Database>,
   id: number,
   now: Date,
   refill: Refill | null,
   cost: number,
 ): Promise<TakenCredits | null> {
-  // A due refill first resets the budget (its own conditional UPDATE: only one node wins it).
-  if (refill) {
-    const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
-    await (db as unknown as Kysely<Pick<Database, 'api_key'>>)
-      .updateTable(table as 'api_key')
-      .set({
-        remaining: refill.amount,
-        last_refill_at: now.toISOString(),
-        // A key's refill is a new usage budget (`key.usage_low` re-arms); identities keep no budget.
-        ...(table === 'api_key' && { usage_budget: refill.amount, usage_budget_at: now.toISOString() }),
-      })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
-      .where('remaining', 'is not', null)
-      .execute()
-  }
-  // Both tables have the same credit columns; Kysely is given one of them to type the statement.
-  const r = await (db as unknown as Kysely<Pick<Database, 'api_key'>>)
-    .updateTable(table as 'api_key')
+  // A refill sets the count anew: a give-back of a credit taken before it must not land on top.
+  if (refill) await refillIfDue(db, 'identity', id, now, refill, { credits_epoch: sql`credits_epoch + 1` })
+  const r = await db
+    .updateTable('identity')
     .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
     .where('id', '=', id)
     .where('remaining', '>=', cost)
-    .returning(['remaining', 'last_refill_at'])
+    .returning(['remaining', 'credits_epoch'])
     .executeTakeFirst()
-  return r ? { remaining: r.remaining!, period: r.last_refill_at } : null
+  return r ? { remaining: r.remaining!, epoch: r.credits_epoch } : null
+}
+
+/** Resets `remaining` to the refill amount when a refill is due, setting `also` with it. */
+async function refillIfDue(
+  db: Kysely<Database>,
+  table: CreditTable,
+  id: number,
+  now: Date,
+  refill: Refill,
+  also: object,
+): Promise<void> {
+  const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
+  // Both tables have the same credit columns; Kysely is given one of them to type the statement.
+  await (db as unknown as Kysely<Pick<Database, 'api_key'>>)
+    .updateTable(table as 'api_key')
+    .set({ remaining: refill.amount, last_refill_at: now.toISOString(), ...also })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
+    .where('remaining', 'is not', null)
+    .execute()
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
-import { type TakenCredits, takeCredits } from './credits.js'
+import { type TakenCredits, takeIdentityCredits } from './credits.js'
 import type { Dialect } from './database.js'
 import { hashesOf } from './key-hashes.js'
 import type { Database, IdentityRow } from './schema.js'
@@ -36,7 +36,7 @@ function rowToIdentity(r: IdentityRow): Identity {
 }
 
 /** The columns of an identity a write sets. */
-export type IdentityColumns = Omit<IdentityRow, 'id' | 'owner_actor_id' | 'created_at'>
+export type IdentityColumns = Omit<IdentityRow, 'id' | 'owner_actor_id' | 'created_at' | 'credits_epoch'>
 
 /** Storage of identities. Knows SQL, not rules (who may see one is `visibleActors`, as for keys). */
 export class IdentityRepository {
@@ -45,7 +45,7 @@ export class IdentityRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  async insert(row: Omit<IdentityRow, 'id'>): Promise<Identity> {
+  async insert(row: Omit<IdentityRow, 'id' | 'credits_epoch'>): Promise<Identity> {
     const r = await this.db.insertInto('identity').values(row).returningAll().executeTakeFirstOrThrow()
     return rowToIdentity(r)
   }
@@ -55,8 +55,15 @@ export class IdentityRepository {
     return r && rowToIdentity(r)
   }
 
+  /** A patch that sets `remaining` or the refill starts a new credits epoch (see `refund`). */
   async update(id: number, patch: Partial<IdentityColumns>): Promise<Identity | undefined> {
-    const r = await this.db.updateTable('identity').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+    const anew = 'remaining' in patch || 'refill_amount' in patch || 'refill_interval_s' in patch
+    const r = await this.db
+      .updateTable('identity')
+      .set((eb) => ({ ...patch, ...(anew && { credits_epoch: eb('credits_epoch', '+', 1) }) }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
     return r && rowToIdentity(r)
   }
 
@@ -109,8 +116,9 @@ export class IdentityRepository {
 
   /**
    * Gives back credits taken by a verification that a later check refused, only while the
-   * identity is still in the refill period they came from: a refill since then reset the count,
-   * and giving them to the new period would hold more than its refill amount.
+   * identity is still in the credits epoch they came from: a refill or a PATCH since then set the
+   * count anew, and a give-back on top would hold more than its refill amount (41 of 40), or
+   * bring back credits an admin set to 0 (a reviewer's find).
    */
   async refund(id: number, cost: number, from: TakenCredits): Promise<void> {
     await this.db
@@ -118,13 +126,13 @@ export class IdentityRepository {
       .set((eb) => ({ remaining: eb('remaining', '+', cost) }))
       .where('id', '=', id)
       .where('remaining', 'is not', null)
-      .where('last_refill_at', from.period === null ? 'is' : '=', from.period)
+      .where('credits_epoch', '=', from.epoch)
       .execute()
   }
 
-  /** Takes `cost` of the identity's credits (atomic; see `takeCredits`); null when too few are left. */
+  /** Takes `cost` of the identity's credits (atomic; see `takeIdentityCredits`); null when too few are left. */
   consumeUse(id: number, now: Date, refill: Refill | null, cost: number): Promise<TakenCredits | null> {
-    return takeCredits(this.db, 'identity', id, now, refill, cost)
+    return takeIdentityCredits(this.db, id, now, refill, cost)
   }
 }
 

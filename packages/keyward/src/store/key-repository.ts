@@ -22,7 +22,7 @@ import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
-import { takeCredits } from './credits.js'
+import { takeKeyCredits } from './credits.js'
 
 export interface KeyFilter {
   actorId?: number
@@ -456,7 +456,7 @@ export class KeyRepository {
    * Returns the remaining count after this use, or null when fewer than `cost` are left.
    */
   async consumeUse(id: number, now: Date, refill: Refill | null, cost = 1): Promise<number | null> {
-    return (await takeCredits(this.db, 'api_key', id, now, refill, cost))?.remaining ?? null
+    return takeKeyCredits(this.db, id, now, refill, cost)
   }
 
   /**

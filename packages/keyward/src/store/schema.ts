@@ -203,6 +203,8 @@ export interface IdentityTable {
   refill_amount: number | null
   refill_interval_s: number | null
   last_refill_at: string | null
+  /** Goes up whenever `remaining` is set anew (migration 0025): a give-back lands only in its own epoch. */
+  credits_epoch: Generated<number>
   created_at: string
   updated_at: string
 }

@@ -4,52 +4,95 @@ import { hashSecret } from '../../src/core/key-format.js'
 import { LimitStep } from '../../src/services/policies/limit-step.js'
 import { IdentityRepository } from '../../src/store/identity-repository.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
-import { STORES, serverForSuite } from '../helpers.js'
+import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
 
 /**
- * An identity's credits never exceed its refill amount. A verification takes the identity's
- * credit first, then the key's; when the key has none left, the identity's credit is given back.
- * A refill landing between the take and the give-back (another node's verification, a minute
- * later) must not receive that give-back: it would add a credit the new period never spent.
- * The attacker saw 67 credits on an identity refilled to 40 (two nodes, many keys, one spent).
+ * An identity's credits are never more than it was last given. A verification takes the
+ * identity's credit first, then the key's; when the key has none left, the identity's credit is
+ * given back. Whatever sets the count anew between the take and the give-back must not receive
+ * it: a refill by another node's verification (an attacker saw 67 credits on an identity refilled
+ * to 40), or an admin's PATCH resetting the count or cutting the customer off (a reviewer's find:
+ * 41 of 40, and 1 credit back after `remaining: 0`).
  */
 for (const store of STORES) {
-  describe(`identity credits across a refill (${store})`, () => {
+  describe(`identity credits: a give-back lands only where it was taken (${store})`, () => {
     const t = serverForSuite(store)
+    const refill = { amount: 40, interval_s: 60 }
 
-    it('gives back nothing to a period that began after the credit was taken', async () => {
-      const { s, admin } = t
-      const refill = { amount: 40, interval_s: 60 }
-      const made = await s.request('POST', '/v1/identities', {
-        token: admin,
-        body: { external_id: 'refund-refill', remaining: 40, refill },
+    it('a refill in between receives nothing', async () => {
+      const after = await raceGiveBack(t, { remaining: 40, refill }, async (repo, identityId, now) => {
+        await repo.consumeUse(identityId, new Date(now.getTime() + 61_000), refill, 0)
       })
-      assert.equal(made.status, 201)
-      const identityId = made.body.id as number
-      // A key already spent: every verification takes the identity's credit, then gives it back.
-      const spent = await s.createKey(admin, { identity_id: identityId, remaining: 1 })
-      assert.equal((await s.verify(admin, spent.key)).code, 'VALID')
+      assert.equal(after, 40, 'a refill holds its amount, no more')
+    })
 
-      const { db, dialect } = s.kw.services.store
-      const identities = new IdentityRepository(db, dialect)
-      const keys = new KeyRepository(db, dialect)
-      const found = (await keys.findByHash(hashSecret(spent.key)))!
-      const now = new Date()
-      // Another node's verification a period later refills the identity between the take and the give-back.
-      const racing: Pick<IdentityRepository, 'consumeUse' | 'refund'> = {
-        consumeUse: async (...args) => {
-          const left = await identities.consumeUse(...args)
-          await identities.consumeUse(identityId, new Date(now.getTime() + 61_000), refill, 0)
-          return left
-        },
-        refund: (...args) => identities.refund(...args),
-      }
-      const step = new LimitStep(s.kw.services.limiter, keys, racing)
-      const verdict = await step.apply(found, {}, now)
-      assert.equal(verdict.code, 'USAGE_EXCEEDED')
+    it("an admin's reset in between receives nothing", async () => {
+      const after = await raceGiveBack(t, { remaining: 40, refill }, (_repo, identityId) =>
+        patchRemaining(t, identityId, 40),
+      )
+      assert.equal(after, 40, 'the reset holds what the admin set, no more')
+    })
 
-      const after = await s.request('GET', `/v1/identities/${identityId}`, { token: admin })
-      assert.equal(after.body.remaining, 40, 'a refill holds its amount, no more')
+    it("an admin's cut-off in between stays a cut-off", async () => {
+      const after = await raceGiveBack(t, { remaining: 5 }, (_repo, identityId) => patchRemaining(t, identityId, 0))
+      assert.equal(after, 0)
+      const other = await t.s.createKey(t.admin, { identity_id: await lastIdentity(t) })
+      assert.equal((await t.s.verify(t.admin, other.key)).code, 'USAGE_EXCEEDED')
+    })
+
+    it('with nothing in between, the credit comes back (control)', async () => {
+      const after = await raceGiveBack(t, { remaining: 5 }, async () => {})
+      assert.equal(after, 4, "the set-up's one valid verification took 1; the refused one gave its credit back")
     })
   })
+}
+
+let made = 0
+
+/**
+ * An identity with `body` and a spent key in it, verified once with `between` run right after the
+ * identity's credit was taken (so before the key refuses and the credit is given back); the
+ * identity's `remaining` after.
+ */
+async function raceGiveBack(
+  t: SuiteServer,
+  body: Record<string, unknown>,
+  between: (repo: IdentityRepository, identityId: number, now: Date) => Promise<void>,
+): Promise<number | null> {
+  const { s, admin } = t
+  const r = await s.request('POST', '/v1/identities', {
+    token: admin,
+    body: { external_id: `race-${++made}`, ...body },
+  })
+  assert.equal(r.status, 201, r.text)
+  const identityId = r.body.id as number
+  // A key already spent: every verification takes the identity's credit, then gives it back.
+  const spent = await s.createKey(admin, { identity_id: identityId, remaining: 1 })
+  assert.equal((await s.verify(admin, spent.key)).code, 'VALID')
+  const { db, dialect } = s.kw.services.store
+  const identities = new IdentityRepository(db, dialect)
+  const keys = new KeyRepository(db, dialect)
+  const found = (await keys.findByHash(hashSecret(spent.key)))!
+  const now = new Date()
+  const racing: Pick<IdentityRepository, 'consumeUse' | 'refund'> = {
+    consumeUse: async (...args) => {
+      const taken = await identities.consumeUse(...args)
+      await between(identities, identityId, now)
+      return taken
+    },
+    refund: (...args) => identities.refund(...args),
+  }
+  const verdict = await new LimitStep(s.kw.services.limiter, keys, racing).apply(found, {}, now)
+  assert.equal(verdict.code, 'USAGE_EXCEEDED')
+  return (await s.request('GET', `/v1/identities/${identityId}`, { token: admin })).body.remaining as number | null
+}
+
+async function patchRemaining(t: SuiteServer, identityId: number, remaining: number): Promise<void> {
+  const r = await t.s.request('PATCH', `/v1/identities/${identityId}`, { token: t.admin, body: { remaining } })
+  assert.equal(r.status, 200, r.text)
+}
+
+async function lastIdentity(t: SuiteServer): Promise<number> {
+  const r = await t.s.request('GET', '/v1/identities?limit=1', { token: t.admin })
+  return r.body.identities[0].id as number
 }

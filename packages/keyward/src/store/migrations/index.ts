@@ -23,6 +23,7 @@ import { clusterSetting } from './0021_cluster_setting.js'
 import { deliveryListing } from './0022_delivery_listing.js'
 import { deliveryEvent } from './0023_delivery_event.js'
 import { leakReport } from './0024_leak_report.js'
+import { identityCreditsEpoch } from './0025_identity_credits_epoch.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -53,5 +54,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0022_delivery_listing': deliveryListing(dialect),
     '0023_delivery_event': deliveryEvent(dialect),
     '0024_leak_report': leakReport(dialect),
+    '0025_identity_credits_epoch': identityCreditsEpoch(dialect),
   }
 }
