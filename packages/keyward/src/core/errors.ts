@@ -89,6 +89,9 @@ export const notFound = (what: string): KeywardError => new KeywardError('not_fo
 /** The key a request presents can produce nothing more: `producerOf` (read before) and `requireLiveProducer` (in the write's transaction). */
 export const producerRevoked = (): KeywardError =>
   new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
+/** An identity a new key joins was deleted between the request's check of it and the write (`requireIdentities`). */
+export const identityGone = (): KeywardError =>
+  new KeywardError('conflict', 'an identity this key joins was deleted meanwhile; reload and retry')
 /** A request refused before any SQL runs because it would cost too much; `message` names the limit. */
 export const tooExpensive = (message: string): KeywardError => new KeywardError('query_too_expensive', message)
 export const invalid = (message: string, details?: unknown): KeywardError =>

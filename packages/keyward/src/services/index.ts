@@ -101,6 +101,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const tracing = await startTracing(config.tracing, opts.spanSink)
   const stack = await openServerStack(config, clock, tracing, opts.onBackgroundError)
   let onError = opts.onBackgroundError ?? (() => {})
+  // Read at each failure, not now: `setErrorHandler` replaces `onError` once the server's log exists.
   const report = (e: unknown) => onError(e)
   const people = createAuthServices(stack, config, clock, report)
   const { actors, auditLog, refreshTokens, userLifecycle } = people
@@ -174,8 +175,16 @@ async function openServerStack(
   tracing: Tracing | null,
   onError: ((e: unknown) => void) | undefined,
 ): Promise<VerifyStack> {
-  const opts = { clock, migrate: true, role: 'server' as const, budgetUnknownKeys: true, budgets: config }
-  return openVerifyStack(config, { ...opts, onError, tracing }).catch(async (e: unknown) => {
+  const opts = {
+    clock,
+    migrate: true,
+    role: 'server' as const,
+    budgetUnknownKeys: true,
+    budgets: config,
+    onError,
+    tracing,
+  }
+  return openVerifyStack(config, opts).catch(async (e: unknown) => {
     await tracing?.shutdown()
     throw e
   })

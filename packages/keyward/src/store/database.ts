@@ -219,7 +219,8 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  * True when an insert or update named a row that is gone: another request deleted it between the
  * write's check and the write (a key created in an identity being deleted; PostgreSQL). Not a
  * delete that something still references (that is a missing clean-up, our bug), and not SQLite,
- * whose message does not tell the two apart and whose writers take turns.
+ * whose message does not tell the two apart: there a key's write reads the identity it joins in its
+ * own transaction first (`holdIdentities`, key-repository.ts), since the request's check came before.
  */
 export function isDanglingReference(err: unknown): boolean {
   const e = err as { code?: string; message?: unknown } | null

@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
-import { producerRevoked } from '../core/errors.js'
+import { identityGone, producerRevoked } from '../core/errors.js'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type {
   ActorKind,
@@ -255,13 +255,17 @@ export class KeyRepository {
   /**
    * Imported keys, all or none: one transaction of multi-row inserts. Returns their ids in
    * `rows` order. A hash or (owner, external_id) already taken fails the whole call. Made by a
-   * key (`producerKeyId`), only while it is live (`isLiveProducer`, read first in the transaction).
+   * key (`producerKeyId`), only while it is live (`isLiveProducer`), and only into identities that
+   * still exist (`holdIdentities`), both read first in the transaction.
    */
   async insertMany(rows: readonly NewApiKeyRow[], producerKeyId: number | null): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
-      const identities = rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id]))
-      if (producerKeyId !== null && !(await isLiveProducer(trx, this.dialect, producerKeyId, identities)))
-        throw producerRevoked()
+      await holdIdentities(
+        trx,
+        this.dialect,
+        rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id])),
+      )
+      if (producerKeyId !== null && !(await isLiveProducer(trx, this.dialect, producerKeyId))) throw producerRevoked()
       const ids: number[] = []
       for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
         const chunk = rows.slice(i, i + IMPORT_CHUNK)
@@ -383,11 +387,19 @@ export class KeyRepository {
   }
 
   /**
-   * Throws 401 unless key `id` is live (`isLiveProducer`); call it first in the transaction that writes
-   * what it makes, with the identities what it makes joins.
+   * Throws 409 unless these identities all exist (`holdIdentities`); call it first in the transaction
+   * that writes keys joining them, before `requireLiveProducer` (the lock order).
    */
-  async requireLiveProducer(id: number, identityIds: readonly number[]): Promise<void> {
-    if (!(await isLiveProducer(this.db, this.dialect, id, identityIds))) throw producerRevoked()
+  async requireIdentities(ids: readonly number[]): Promise<void> {
+    await holdIdentities(this.db, this.dialect, ids)
+  }
+
+  /**
+   * Throws 401 unless key `id` is live (`isLiveProducer`); call it in the transaction that writes
+   * what it makes, after `requireIdentities`.
+   */
+  async requireLiveProducer(id: number): Promise<void> {
+    if (!(await isLiveProducer(this.db, this.dialect, id))) throw producerRevoked()
   }
 
   /**
@@ -564,23 +576,29 @@ function statusCondition(
  * for this transaction, so the cascade that follows reads the key made here; or this read waits
  * for the revoke and sees it. `producerOf`'s earlier read alone let a key minted in a tight loop
  * survive a cascade (an attacker's find: 14–22 keys in 12 trials). SQLite's writers take turns.
- *
- * Lock order: the identities the new keys join (`identityIds`, `for key share`, as their foreign keys
- * would take it) before the maker. Deleting an identity holds it `for update` and then unlinks its
- * keys, the maker among them; holding the maker first and waiting for the identity at the insert
- * deadlocked with it (a reviewer's find: 503s). Now the create waits for the deletion to end.
+ * Read after `holdIdentities` (its lock order).
  */
-async function isLiveProducer(
-  db: Kysely<Database>,
-  dialect: Dialect,
-  id: number,
-  identityIds: readonly number[],
-): Promise<boolean> {
-  if (dialect !== 'postgres') return isLive(await producerRow(db, id).executeTakeFirst())
+async function isLiveProducer(db: Kysely<Database>, dialect: Dialect, id: number): Promise<boolean> {
+  const row = producerRow(db, id)
+  return isLive(await (dialect === 'postgres' ? row.forShare() : row).executeTakeFirst())
+}
+
+/**
+ * Reads the identities new keys join in the writing transaction, and throws 409 if one is gone:
+ * a deletion between the request's check of it and this write (on SQLite, whose writers take turns,
+ * the insert then failed its foreign key with a 500: a reviewer's find).
+ *
+ * PostgreSQL: held `for key share`, as the foreign keys would take them, and before the maker
+ * (`isLiveProducer`). Deleting an identity holds it `for update` and then unlinks its keys, the maker
+ * among them; holding the maker first and waiting for the identity at the insert deadlocked with it
+ * (a reviewer's find: 503s). Now the create waits for the deletion to end, then finds it gone.
+ */
+async function holdIdentities(db: Kysely<Database>, dialect: Dialect, identityIds: readonly number[]): Promise<void> {
   const ids = [...new Set(identityIds)].sort((a, b) => a - b)
-  if (ids.length)
-    await db.selectFrom('identity').select('id').where('id', 'in', ids).orderBy('id').forKeyShare().execute()
-  return isLive(await producerRow(db, id).forShare().executeTakeFirst())
+  if (ids.length === 0) return
+  const q = db.selectFrom('identity').select('id').where('id', 'in', ids).orderBy('id')
+  const held = await (dialect === 'postgres' ? q.forKeyShare() : q).execute()
+  if (held.length < ids.length) throw identityGone()
 }
 
 const producerRow = (db: Kysely<Database>, id: number) =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import type { IdentityAccess } from '../../src/services/policies/identity-access.js'
 import { STORES, TestServer } from '../helpers.js'
 
 /**
@@ -143,6 +144,38 @@ for (const store of STORES) {
       for (const device of [generated.body.api_key as string, chosen, chosen])
         codes.push((await s.verify(alice.token, device)).code)
       assert.deepEqual(codes, ['VALID', 'USAGE_EXCEEDED', 'USAGE_EXCEEDED'])
+    })
+
+    it('an identity deleted while a device registers into it answers 409 and leaves no device (both stores)', async () => {
+      const fleet = await s.request('GET', `/v1/applications/${appId}`, { token: alice.token })
+      const orgKey = await s.createKey(alice.token, { owner: { kind: 'organization', id: fleet.body.organization_id } })
+      for (const chosen of [undefined, `device-${randomBytes(20).toString('hex')}`]) {
+        const made = await s.request('POST', '/v1/identities', {
+          token: orgKey.key,
+          body: { external_id: `gone-${randomBytes(4).toString('hex')}` },
+        })
+        const provisioning = await s.createKey(alice.token, {
+          owner: { kind: 'application', id: appId },
+          identity_id: made.body.id,
+        })
+        // The identity goes between the registration's check of it and its insert (a reviewer's find: 500 on SQLite).
+        const access = (s.kw.services.keys as unknown as { identities: IdentityAccess }).identities
+        const check = access.requireInheritable.bind(access)
+        access.requireInheritable = async (...args) => {
+          await check(...args)
+          const gone = await s.request('DELETE', `/v1/identities/${made.body.id}`, { token: alice.token })
+          assert.equal(gone.status, 204, gone.text)
+        }
+        const before = (await s.request('GET', `/v1/devices?application_id=${appId}`, { token: alice.token })).body
+        try {
+          const r = await register(provisioning.key, chosen)
+          assert.equal(r.status, 409, `BROKEN: ${r.status} ${r.text}`)
+        } finally {
+          access.requireInheritable = check
+        }
+        const after = (await s.request('GET', `/v1/devices?application_id=${appId}`, { token: alice.token })).body
+        assert.deepEqual(after, before, 'the device was removed again')
+      }
     })
 
     it('a user key without bounds still registers (control), and a provisioning key as balena does', async () => {

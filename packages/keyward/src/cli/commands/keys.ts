@@ -177,7 +177,7 @@ interface KeyListOptions {
 
 /** `keyward keys list`. */
 function registerKeyList(keys: Command, env: Env): void {
-  remoteAction<KeyListOptions>(keyListOptions(keys.command('list')), env, async ({ client, out }, o) => {
+  remoteAction<KeyListOptions>(declareKeyListFlags(keys.command('list')), env, async ({ client, out }, o) => {
     const filter = await keyListFilter(client, o)
     if (o.all) {
       const all = await client.apiKeys.all(filter)
@@ -195,7 +195,8 @@ function registerKeyList(keys: Command, env: Env): void {
   })
 }
 
-function keyListOptions(list: Command): Command {
+/** `keys list`'s flags: filters, order and paging. */
+function declareKeyListFlags(list: Command): Command {
   const sortFields = ['created_at', 'name', 'last_used_at', 'expires_at']
   return remoteOptions(list.description('list keys (newest first unless --sort)'))
     .addOption(new Option('--sort <field>', 'sort by this field').choices(sortFields))

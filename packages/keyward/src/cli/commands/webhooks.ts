@@ -11,15 +11,15 @@ type Env = Record<string, string | undefined>
 /** `keyward webhooks create|list|get|update|delete|rotate-secret|test|deliveries|redeliver`. */
 export function registerWebhookCommands(program: Command, env: Env): void {
   const hooks = program.command('webhooks').description('manage signed webhooks (key events sent to your URL)')
-  registerSubscribe(hooks, env)
-  registerEdit(hooks, env)
-  registerDeliveries(hooks, env)
+  registerWebhookCreateList(hooks, env)
+  registerWebhookEdit(hooks, env)
+  registerWebhookDeliveries(hooks, env)
 }
 
 const idArg = (c: Command) => c.argument('<id>', 'webhook id', parse.id)
 
 /** `webhooks create|list`. */
-function registerSubscribe(hooks: Command, env: Env): void {
+function registerWebhookCreateList(hooks: Command, env: Env): void {
   remoteAction<{ events: string[]; description?: string; owner?: string }, [string]>(
     remoteOptions(
       hooks
@@ -56,7 +56,7 @@ function registerSubscribe(hooks: Command, env: Env): void {
 }
 
 /** `webhooks get|update|delete`. */
-function registerEdit(hooks: Command, env: Env): void {
+function registerWebhookEdit(hooks: Command, env: Env): void {
   remoteAction<object, [string]>(
     remoteOptions(idArg(hooks.command('get').description('show one webhook'))),
     env,
@@ -93,7 +93,7 @@ function registerEdit(hooks: Command, env: Env): void {
 }
 
 /** `webhooks rotate-secret|test|deliveries|redeliver`. */
-function registerDeliveries(hooks: Command, env: Env): void {
+function registerWebhookDeliveries(hooks: Command, env: Env): void {
   remoteAction<object, [string]>(
     remoteOptions(
       idArg(hooks.command('rotate-secret').description('give a webhook a new signing secret (printed once)')),

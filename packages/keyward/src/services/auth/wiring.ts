@@ -17,7 +17,11 @@ import { SessionCache } from './session-cache.js'
 import { UserLifecycle } from './user-lifecycle.js'
 import { UserService } from './user-service.js'
 
-/** People and their sessions over one verify stack: what every other domain's wiring takes. */
+/**
+ * People and their sessions over one verify stack: what every other domain's wiring takes. The
+ * organization repository and directory are made here because sessions read memberships
+ * (`SessionCache`); the organization services reuse them (`createOrgServices`).
+ */
 export interface AuthServices {
   actors: ActorRepository
   auditRepo: AuditRepository

@@ -101,16 +101,28 @@ export class KeyService {
     const kind = keyKindOf[owner.kind]
     const name = input.name ?? null
     if (kind === 'user' && name !== null && (await this.keys.nameTaken(owner.actorId, name))) throw nameConflict(name)
+    const meta = serializeMeta(input.meta ?? {})
     const now = this.clock.now().toISOString()
     const expiresAt = normalizeDate(input.expires_at)
     // A key born expired would hand out a secret that never works (PATCH keeps "past = expire now").
     if (expiresAt !== null && expiresAt <= now && !input.allow_past_expiry)
       throw invalidField('expires_at', 'Expiry must be in the future')
-    const meta = serializeMeta(input.meta ?? {})
-    const fields = { actorId: owner.actorId, kind, name, secret, hash: hashSecret(secret), scopes, meta, expiresAt }
+    const hash = hashSecret(secret)
+    const row: NewKeyFields = {
+      actorId: owner.actorId,
+      kind,
+      name,
+      secret,
+      hash,
+      scopes,
+      meta,
+      expiresAt,
+      identityId,
+      now,
+    }
     try {
-      const apiKey = await this.storeNew(ctx, input, { ...fields, identityId, now })
-      await this.cache.invalidate([fields.hash]) // a negative entry for this secret may exist
+      const apiKey = await this.storeNew(ctx, input, row)
+      await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       const restrictions = apiKey.restrictions && { restrictions: apiKey.restrictions }
       await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes, ...restrictions })
       return apiKey
@@ -153,9 +165,10 @@ export class KeyService {
   /** Writes the new key and its `key.created` event in one transaction. */
   private async storeNew(ctx: RequestContext, input: CreateKeyInput, row: NewKeyFields): Promise<ApiKey> {
     const { key } = (await this.recorded('key.created', async (keys) => {
-      // Read first, under a share lock: a revoke racing this create waits for it, then cascades to its key.
-      if (ctx.principal.keyId !== null)
-        await keys.requireLiveProducer(ctx.principal.keyId, row.identityId === null ? [] : [row.identityId])
+      // Read first, under share locks: an identity deleted meanwhile is a 409; a revoke racing this create
+      // waits for it, then cascades to its key.
+      if (row.identityId !== null) await keys.requireIdentities([row.identityId])
+      if (ctx.principal.keyId !== null) await keys.requireLiveProducer(ctx.principal.keyId)
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
       return { key: await keys.insert(newKeyRow(ctx, input, row)) }
     }))!

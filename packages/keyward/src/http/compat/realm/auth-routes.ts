@@ -41,7 +41,7 @@ const loginWire = (r: RealmLogin) => ({
 })
 
 /** The options of a login route: its body, and how its refusals read in Realm's words. */
-function loginRoute<B extends TSchema>(body: B, realmErrors?: RealmErrorOverrides) {
+function loginRouteOptions<B extends TSchema>(body: B, realmErrors?: RealmErrorOverrides) {
   return {
     ...(realmErrors && { config: { realmErrors } }),
     schema: { tags, security: [], params: AppParams, body, response: { 200: LoginResponse, ...errors } },
@@ -53,7 +53,7 @@ type RealmPlugin = FastifyPluginAsyncTypebox<{ services: Services; config: Confi
 /** Location, logins, profile and sessions of `/api/client/v2.0`. Credentials are checked by the token service. */
 export const realmAuthRoutes: RealmPlugin = async (app, { services, config }) => {
   await app.register(loginRoutes, { services, config })
-  await app.register(sessionRoutes, { services, config })
+  await app.register(realmSessionRoutes, { services, config })
 }
 
 /** The app's location, and the three ways to log in. */
@@ -72,22 +72,22 @@ const loginRoutes: RealmPlugin = async (app, { services, config }) => {
 
   app.post(
     '/app/:appId/auth/providers/local-userpass/login',
-    loginRoute(PasswordLoginBody, passwordLoginErrors),
+    loginRouteOptions(PasswordLoginBody, passwordLoginErrors),
     async (req) =>
       loginWire(await tokens.realmLoginPassword(req.body.username, req.body.password, deviceIdOf(req.body), req.ip)),
   )
 
-  app.post('/app/:appId/auth/providers/api-key/login', loginRoute(KeyLoginBody, keyLoginErrors), async (req) =>
+  app.post('/app/:appId/auth/providers/api-key/login', loginRouteOptions(KeyLoginBody, keyLoginErrors), async (req) =>
     loginWire(await tokens.realmLoginKey(req.body.key, deviceIdOf(req.body), callContextOf(req))),
   )
 
-  app.post('/app/:appId/auth/providers/anon-user/login', loginRoute(AnonLoginBody), async (req) =>
+  app.post('/app/:appId/auth/providers/anon-user/login', loginRouteOptions(AnonLoginBody), async (req) =>
     loginWire(await tokens.realmLoginAnonymous(deviceIdOf(req.body), req.ip)),
   )
 }
 
 /** Sign-up (refused), the profile, refreshing and logging out. */
-const sessionRoutes: RealmPlugin = async (app, { services }) => {
+const realmSessionRoutes: RealmPlugin = async (app, { services }) => {
   const { tokens } = services
 
   // Keyward has no self sign-up (users are created by an administrator): refused, in Realm's envelope.

@@ -26,9 +26,10 @@ type OrgPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
 
 /** `/v1/organizations`: organizations, their members and invitations. Rules live in services/orgs/. */
 export const organizationRoutes: OrgPlugin = async (app, { services }) => {
-  for (const routes of [orgRoutes, memberRoutes, invitationRoutes]) await app.register(routes, { services })
+  for (const routes of [orgRoutes, memberRoutes, orgInvitationRoutes]) await app.register(routes, { services })
 }
 
+/** Create, list, read, rename, delete. */
 const orgRoutes: OrgPlugin = async (app, { services }) => {
   const { organizations } = services.orgs
   app.post(
@@ -63,6 +64,7 @@ const orgRoutes: OrgPlugin = async (app, { services }) => {
   )
 }
 
+/** Members and their roles. */
 const memberRoutes: OrgPlugin = async (app, { services }) => {
   const { memberships } = services.orgs
   app.get(
@@ -83,7 +85,8 @@ const memberRoutes: OrgPlugin = async (app, { services }) => {
   })
 }
 
-const invitationRoutes: OrgPlugin = async (app, { services }) => {
+/** An organization's invitations (accepting one is `invitations.ts`, before authentication). */
+const orgInvitationRoutes: OrgPlugin = async (app, { services }) => {
   const { invitations } = services.orgs
   app.post(
     '/organizations/:id/invitations',

@@ -6,7 +6,7 @@ import { ErrorBody, IdParams, Password, Role, UserBody, toUserWire } from '../..
 
 const Errors = { 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const tags = ['users']
-const SetRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
+const SetUserRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
 const ResetPasswordBody = Type.Object({ new_password: Password }, { additionalProperties: false })
 const DELETE_DESCRIPTION =
   'Deletes a user: sessions end, their keys are revoked (a key.revoked webhook event for each) and kept for audit.'
@@ -24,7 +24,7 @@ export const userLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: Services
       schema: {
         tags,
         params: IdParams,
-        body: SetRoleBody,
+        body: SetUserRoleBody,
         response: { 200: UserBody, ...Errors },
       },
     },
