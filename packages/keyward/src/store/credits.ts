@@ -61,7 +61,12 @@ export async function takeIdentityCredits(
   return r ? { remaining: r.remaining!, epoch: r.credits_epoch } : null
 }
 
-/** Resets `remaining` to the refill amount when a refill is due, setting `also` with it. */
+/**
+ * Resets `remaining` to the refill amount when a refill is due, setting `also` with it; only while
+ * the row still has the refill the verification read (`refill` may be its cached copy): an admin's
+ * cut-off (`remaining: 0, refill: null`) was otherwise refilled to the old amount by a verification
+ * that read the settings before it (a reviewer's find).
+ */
 async function refillIfDue(
   db: Kysely<Database>,
   table: CreditTable,
@@ -76,6 +81,8 @@ async function refillIfDue(
     .updateTable(table as 'api_key')
     .set({ remaining: refill.amount, last_refill_at: now.toISOString(), ...also })
     .where('id', '=', id)
+    .where('refill_amount', '=', refill.amount)
+    .where('refill_interval_s', '=', refill.interval_s)
     .where((eb) => eb.or([eb('last_refill_at', 'is', null), eb('last_refill_at', '<=', dueBefore)]))
     .where('remaining', 'is not', null)
     .execute()

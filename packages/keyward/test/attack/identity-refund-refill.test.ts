@@ -47,6 +47,67 @@ for (const store of STORES) {
   })
 }
 
+for (const store of STORES) {
+  describe(`credits: a refill reads the settings the row has now, not a cached copy (${store})`, () => {
+    const t = serverForSuite(store)
+    const refill = { amount: 40, interval_s: 60 }
+
+    // A reviewer's find: a verification that read the settings before an admin's cut-off (its cache,
+    // an earlier query) refilled the row to the old amount after it, and every key verified again.
+    it("an identity cut off (remaining 0, no refill) is not refilled from a verification's stale copy", async () => {
+      const { s, admin } = t
+      const r = await s.request('POST', '/v1/identities', {
+        token: admin,
+        body: { external_id: 'stale-refill', remaining: 40, refill },
+      })
+      const key = await s.createKey(admin, { identity_id: r.body.id })
+      const stale = await readLookup(t, key.key)
+      await patch(t, `/v1/identities/${r.body.id}`, { remaining: 0, refill: null })
+      const later = new Date(Date.now() + 61_000)
+      const verdict = await new LimitStep(s.kw.services.limiter, ...repos(t)).apply(stale, {}, later)
+      assert.equal(verdict.code, 'USAGE_EXCEEDED', 'BROKEN: refilled from the settings the admin removed')
+      assert.equal((await s.request('GET', `/v1/identities/${r.body.id}`, { token: admin })).body.remaining, 0)
+    })
+
+    it("nor is a key's own budget", async () => {
+      const { s, admin } = t
+      const key = await s.createKey(admin, { remaining: 40, refill })
+      const stale = await readLookup(t, key.key)
+      await patch(t, `/v1/keys/${key.id}`, { remaining: 0, refill: null })
+      const later = new Date(Date.now() + 61_000)
+      const verdict = await new LimitStep(s.kw.services.limiter, ...repos(t)).apply(stale, {}, later)
+      assert.equal(verdict.code, 'USAGE_EXCEEDED', 'BROKEN: refilled from the settings the admin removed')
+      assert.equal((await s.request('GET', `/v1/keys/${key.id}`, { token: admin })).body.remaining, 0)
+    })
+
+    it('a refill still comes when it is due and the settings are unchanged (control)', async () => {
+      const { s, admin } = t
+      const key = await s.createKey(admin, { remaining: 1, refill })
+      assert.equal((await s.verify(admin, key.key)).code, 'VALID')
+      const found = await readLookup(t, key.key)
+      const later = new Date(Date.now() + 61_000)
+      const verdict = await new LimitStep(s.kw.services.limiter, ...repos(t)).apply(found, {}, later)
+      assert.equal(verdict.code, 'VALID')
+      assert.equal(verdict.remaining, 39)
+    })
+  })
+}
+
+function repos(t: SuiteServer): [KeyRepository, IdentityRepository] {
+  const { db, dialect } = t.s.kw.services.store
+  return [new KeyRepository(db, dialect), new IdentityRepository(db, dialect)]
+}
+
+/** The key and identity as a verification reads them (and its cache keeps them). */
+async function readLookup(t: SuiteServer, key: string) {
+  return (await repos(t)[0].findByHash(hashSecret(key)))!
+}
+
+async function patch(t: SuiteServer, path: string, body: Record<string, unknown>): Promise<void> {
+  const r = await t.s.request('PATCH', path, { token: t.admin, body })
+  assert.equal(r.status, 200, r.text)
+}
+
 let made = 0
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { IdentityAccess } from '../../src/services/policies/identity-access.js'
 import { openStore } from '../../src/store/database.js'
 import { bulkLoadKeys } from '../fixtures/bulk-keys.js'
 import { STORES, TestServer } from '../helpers.js'
@@ -194,6 +195,25 @@ for (const store of STORES) {
       }
       const rolled = await s.request('POST', `/v1/keys/${parent.id}/roll`, { token: alice.token, body: {} })
       assert.equal(rolled.body.api_key.identity_id, ident, 'a rolled key keeps its identity')
+    })
+
+    it('a PATCH linking a key to an identity deleted meanwhile answers 409 and links nothing (a reviewer: 500 on SQLite)', async () => {
+      const ident = (await create(alice.token, { external_id: 'gone-before-link' })).body.id as number
+      const key = await s.createKey(alice.token, {})
+      const access = (s.kw.services.keys as unknown as { identities: IdentityAccess }).identities
+      const check = access.requireLinkable.bind(access)
+      access.requireLinkable = async (...args) => {
+        await check(...args)
+        assert.equal((await s.request('DELETE', `/v1/identities/${ident}`, { token: alice.token })).status, 204)
+      }
+      try {
+        const r = await s.request('PATCH', `/v1/keys/${key.id}`, { token: alice.token, body: { identity_id: ident } })
+        assert.equal(r.status, 409, `BROKEN: ${r.status} ${r.text}`)
+      } finally {
+        access.requireLinkable = check
+      }
+      const after = await s.request('GET', `/v1/keys/${key.id}`, { token: alice.token })
+      assert.equal(after.body.identity_id, null)
     })
 
     it('records audit events for identity writes', async () => {

@@ -45,7 +45,11 @@ export function registerAuthCommands(program: Command, env: Env): void {
       })
     },
   )
+  registerWhoami(program, env)
+}
 
+/** `keyward whoami`: the credential in use (a session or an API key), its actor and scopes. */
+function registerWhoami(program: Command, env: Env): void {
   remoteAction(
     remoteOptions(program.command('whoami').description('show who the current credential belongs to')),
     env,

@@ -424,7 +424,11 @@ export class KeyService {
     details: Record<string, unknown> = {},
   ): Promise<ApiKey> {
     const patched = { ...patch, updated_at: this.clock.now().toISOString() }
-    const r = await this.recorded(EVENT_OF[action], (keys) => keys.update(key.id, patched))
+    const r = await this.recorded(EVENT_OF[action], async (keys) => {
+      // The identity a key joins is read first in this transaction: one deleted since the request's check is a 409.
+      if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
+      return keys.update(key.id, patched)
+    })
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, action, target(r.key), details)
