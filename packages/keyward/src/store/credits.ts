@@ -29,8 +29,11 @@ export async function takeKeyCredits(
   cost: number,
 ): Promise<number | null> {
   // A key's refill is a new usage budget (`key.usage_low` re-arms).
-  const budget = refill && { usage_budget: refill.amount, usage_budget_at: now.toISOString() }
-  if (refill) await refillIfDue(db, 'api_key', id, now, refill, budget!)
+  if (refill)
+    await refillIfDue(db, 'api_key', id, now, refill, {
+      usage_budget: refill.amount,
+      usage_budget_at: now.toISOString(),
+    })
   const r = await db
     .updateTable('api_key')
     .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
