@@ -1,5 +1,5 @@
 import { invalidField } from './errors.js'
-import type { NamedLimit, RateLimit } from './types.js'
+import type { NamedLimit, RateLimit, Refill } from './types.js'
 
 /** The name the legacy single `rate_limit` (and Fluxbase's `rate_limit_per_minute`) maps to. */
 export const DEFAULT_LIMIT = 'default'
@@ -59,4 +59,26 @@ export function excessLimits(a: readonly NamedLimit[], b: readonly NamedLimit[])
       return `its "${al.name}" limit would be looser than this credential's`
   }
   return null
+}
+
+/**
+ * Refills are lazy: one is due once `interval_s` has passed since the last (or since the budget was
+ * set, when it never ran), and lands at the next verification (store/credits.ts `refillIfDue`).
+ * Stored times are canonical ISO strings, so a refill last applied at or before this is due.
+ */
+export function refillDueBefore(refill: Refill, now: Date): string {
+  return new Date(now.getTime() - refill.interval_s * 1000).toISOString()
+}
+
+/**
+ * The `last_refill_at` a write that sets `remaining` stores: `now` when a refill is due, so the
+ * value set counts as that period's refill. Otherwise the lazy refill landed at the next
+ * verification and undid a cut-off to 0, or reset a top-up to the refill amount
+ * (test/attack/set-remaining-over-due-refill). A refill not yet due keeps its schedule: setting a
+ * value does not delay it. Undefined: leave the column as it is.
+ */
+export function refillSettledBySet(refill: Refill | null, lastRefillAt: string | null, now: Date): string | undefined {
+  if (!refill) return undefined
+  const due = lastRefillAt === null || lastRefillAt <= refillDueBefore(refill, now)
+  return due ? now.toISOString() : undefined
 }

@@ -147,6 +147,8 @@ export interface Identity {
   ratelimits: readonly NamedLimit[]
   remaining: number | null
   refill: Refill | null
+  /** When the refill last ran (or was set); lazy refills are due from it (core/limits.ts). */
+  lastRefillAt: string | null
   createdAt: string
   updatedAt: string
 }

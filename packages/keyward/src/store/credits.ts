@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { refillDueBefore } from '../core/limits.js'
 import type { Refill } from '../core/types.js'
 import type { Database } from './schema.js'
 
@@ -78,7 +79,7 @@ async function refillIfDue(
   refill: Refill,
   also: object,
 ): Promise<void> {
-  const dueBefore = new Date(now.getTime() - refill.interval_s * 1000).toISOString()
+  const dueBefore = refillDueBefore(refill, now)
   // Both tables have the same credit columns; Kysely is given one of them to type the statement.
   await (db as unknown as Kysely<Pick<Database, 'api_key'>>)
     .updateTable(table as 'api_key')

@@ -30,6 +30,7 @@ function rowToIdentity(r: IdentityRow): Identity {
     ownerActorId: r.owner_actor_id,
     externalId: r.external_id,
     meta: JSON.parse(r.meta) as Record<string, unknown>,
+    lastRefillAt: r.last_refill_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }

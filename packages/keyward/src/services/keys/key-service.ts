@@ -18,6 +18,7 @@ import {
   hashSecret,
   visiblePrefix,
 } from '../../core/key-format.js'
+import { refillSettledBySet } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
@@ -274,17 +275,26 @@ export class KeyService {
       remaining: input.remaining === undefined ? key.remaining : input.remaining,
       refill: input.refill === undefined ? key.refill : input.refill,
     })
-    const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits, this.clock.now().toISOString()) }
+    return this.write(ctx, key, 'key.update', this.updateColumns(key, input), {
+      fields: Object.keys(input),
+      ...(input.restrictions !== undefined && { restrictions: normalizeRestrictions(input.restrictions) }),
+    })
+  }
+
+  /** The columns a PATCH of `key` writes. */
+  private updateColumns(key: ApiKey, input: UpdateKeyInput): ApiKeyUpdate {
+    const now = this.clock.now()
+    const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits, now.toISOString()) }
     if (input.name !== undefined) patch.name = input.name
     if (input.description !== undefined) patch.description = input.description
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    if (input.refill) patch.last_refill_at = this.clock.now().toISOString()
-    return this.write(ctx, key, 'key.update', patch, {
-      fields: Object.keys(input),
-      ...(input.restrictions !== undefined && { restrictions: normalizeRestrictions(input.restrictions) }),
-    })
+    // A new refill starts its period now; a new `remaining` may settle the one due (core/limits.ts).
+    const settled = input.remaining !== undefined ? refillSettledBySet(key.refill, key.lastRefillAt, now) : undefined
+    if (input.refill) patch.last_refill_at = now.toISOString()
+    else if (input.refill === undefined && settled) patch.last_refill_at = settled
+    return patch
   }
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { KeywardError, invalid, notFound } from '../../core/errors.js'
 import { requireScope, requireUnbounded } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
+import { refillSettledBySet } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import type { Identity, Refill } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -91,10 +92,7 @@ export class IdentityService {
       requireUnbounded(await producerOf(ctx, this.keys), "change an identity's shared limits or credits")
     const remaining = input.remaining === undefined ? identity.remaining : input.remaining
     checkCredits(remaining, input.refill === undefined ? identity.refill : input.refill)
-    const now = this.clock.now().toISOString()
-    const patch: Partial<IdentityColumns> = { ...columnsOf(input, identity.ratelimits, now), updated_at: now }
-    if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    if (input.remaining !== undefined) patch.remaining = input.remaining
+    const patch = this.updateColumns(identity, input)
     let updated: Identity | undefined
     try {
       updated = await this.identities.update(id, patch)
@@ -142,6 +140,22 @@ export class IdentityService {
       await this.cache.invalidate(chunk.hashes)
       after = chunk.lastId ?? -1
     }
+  }
+
+  /** The columns a PATCH of `identity` writes. */
+  private updateColumns(identity: Identity, input: IdentityInput): Partial<IdentityColumns> {
+    const now = this.clock.now()
+    const patch: Partial<IdentityColumns> = {
+      ...columnsOf(input, identity.ratelimits, now.toISOString()),
+      updated_at: now.toISOString(),
+    }
+    if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
+    if (input.remaining === undefined) return patch
+    patch.remaining = input.remaining
+    // A new `remaining` may settle the refill due (core/limits.ts); a new refill starts anew (columnsOf).
+    const settled = refillSettledBySet(identity.refill, identity.lastRefillAt, now)
+    if (input.refill === undefined && settled) patch.last_refill_at = settled
+    return patch
   }
 }
 

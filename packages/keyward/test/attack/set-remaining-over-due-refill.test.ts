@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { manualClock } from '../../src/core/clock.js'
+import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
+
+/**
+ * What an admin sets as `remaining` holds until the next refill. Refills are lazy (applied at the
+ * first verification once due), so a refill already due when the admin set `remaining: 0` used to
+ * land at the next verification and undo the cut-off; a top-up of 100 was likewise reset to the
+ * refill amount. Setting `remaining` while a refill is due now counts as that period's refill.
+ */
+for (const store of STORES) {
+  describe(`setting remaining while a refill is due (${store})`, () => {
+    const clock = manualClock(new Date('2026-03-01T12:00:00.000Z'))
+    const t = serverForSuite(store, { clock })
+    const refill = { amount: 40, interval_s: 60 }
+
+    for (const target of ['key', 'identity'] as const) {
+      it(`a ${target} cut off to 0 stays cut off until the next refill is due`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 5, refill })
+        clock.advance(61_000)
+        await patch(t, path, { remaining: 0 })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'USAGE_EXCEEDED', 'BROKEN: the due refill undid the 0')
+        clock.advance(59_000)
+        assert.equal((await t.s.verify(t.admin, key)).code, 'USAGE_EXCEEDED', 'no refill before its period is out')
+        clock.advance(1_000)
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID', 'the next refill comes on schedule')
+      })
+
+      it(`a ${target}'s top-up holds while a refill is due`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 5, refill })
+        clock.advance(61_000)
+        await patch(t, path, { remaining: 100 })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID')
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 99, 'BROKEN: reset to 40')
+      })
+
+      it(`a ${target} set before its refill is due still refills on schedule (control)`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 5, refill })
+        clock.advance(30_000)
+        await patch(t, path, { remaining: 0 })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'USAGE_EXCEEDED')
+        clock.advance(31_000)
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID', 'setting remaining does not delay a refill')
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 39)
+      })
+    }
+  })
+}
+
+/** A key with the budget on itself or on its identity; `path` is where the budget is set. */
+async function withBudget(
+  t: SuiteServer,
+  target: 'key' | 'identity',
+  budget: Record<string, unknown>,
+): Promise<{ key: string; path: string }> {
+  if (target === 'key') {
+    const k = await t.s.createKey(t.admin, budget)
+    return { key: k.key, path: `/v1/keys/${k.id}` }
+  }
+  const r = await t.s.request('POST', '/v1/identities', {
+    token: t.admin,
+    body: { external_id: `due-${Math.random()}`, ...budget },
+  })
+  assert.equal(r.status, 201)
+  const k = await t.s.createKey(t.admin, { identity_id: r.body.id })
+  return { key: k.key, path: `/v1/identities/${r.body.id}` }
+}
+
+async function patch(t: SuiteServer, path: string, body: object): Promise<void> {
+  const r = await t.s.request('PATCH', path, { token: t.admin, body })
+  assert.equal(r.status, 200, r.text)
+}
