@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
 import type { Dialect } from './database.js'
 import { allMigrations } from './migrations/index.js'
@@ -10,25 +11,60 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
+/** How long one DDL statement waits for its table's lock before its attempt gives up (PostgreSQL). */
+const DDL_LOCK_WAIT_MS = 2_000
+/** How long migrations keep trying against table locks other sessions hold, in all. */
+const DDL_RETRY_FOR_MS = 10 * 60_000
+/** The session advisory lock nodes queue on to migrate one at a time (arbitrary, Keyward's own). */
+const MIGRATION_QUEUE_LOCK = 0x6b657977 // "keyw"
+
+export interface MigrateOptions {
+  /** Tests shorten it; see DDL_LOCK_WAIT_MS. */
+  lockWaitMs?: number
+}
+
 /**
- * Brings the schema up to date. Safe to run on every start and from several nodes (Kysely locks).
- * On PostgreSQL it runs on one connection with no `statement_timeout` and no `lock_timeout`: building
- * an index over a large table may take longer than any request's budget, and must not be cancelled
- * halfway; a node starting beside one that migrates waits for its migration lock as long as it runs.
+ * Brings the schema up to date. Safe to run on every start and from several nodes.
+ * On PostgreSQL it runs on one connection with no `statement_timeout`: building an index over a
+ * large table may take longer than any request's budget, and must not be cancelled halfway. Nodes
+ * queue on an advisory lock with no `lock_timeout`, so a node starting beside one that migrates
+ * waits as long as that runs. The DDL itself waits at most `lockWaitMs` for a table's lock: a
+ * statement waiting for one queues every later query on that table behind it, so a long
+ * transaction on `identity` during an upgrade stopped every node's verifications for as long as it
+ * ran. On timeout (55P03) the attempt rolls back whole (Kysely runs pending migrations in one
+ * transaction), the queue drains, and it tries again (test/store/migration-lock-wait).
  */
-export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, opts: MigrateOptions = {}): Promise<string[]> {
   if (dialect === 'sqlite') return migrate(db, dialect)
   return db.connection().execute(async (conn) => {
     await sql`set statement_timeout = 0`.execute(conn)
     await sql`set lock_timeout = 0`.execute(conn)
+    await sql`select pg_advisory_lock(${MIGRATION_QUEUE_LOCK})`.execute(conn)
     try {
-      return await migrate(conn, dialect)
+      await sql`select set_config('lock_timeout', ${`${opts.lockWaitMs ?? DDL_LOCK_WAIT_MS}ms`}, false)`.execute(conn)
+      return await retryingLockWaits(() => migrate(conn, dialect))
     } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_QUEUE_LOCK})`.execute(conn)
       // Back to the connection's own budget before the pool hands it to a request.
       await sql`reset statement_timeout`.execute(conn)
       await sql`reset lock_timeout`.execute(conn)
     }
   })
+}
+
+/** Runs `attempt` again after a table lock wait gave up (55P03), backing off, for DDL_RETRY_FOR_MS. */
+async function retryingLockWaits<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + DDL_RETRY_FOR_MS
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt()
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== '55P03') throw e
+      if (Date.now() > deadline) throw tableLockHeld(e)
+      // Long enough for the queries that queued behind the DDL to run; jittered so nodes do not align.
+      await sleep(Math.min(100 * 2 ** n, 5_000) * (0.5 + Math.random()))
+    }
+  }
 }
 
 async function migrate(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
@@ -37,3 +73,10 @@ async function migrate(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error })
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
+
+const tableLockHeld = (cause: unknown) =>
+  new Error(
+    `migrations waited ${DDL_RETRY_FOR_MS / 60_000} minutes for a table lock that other sessions kept holding; ` +
+      'end the long transactions (pg_stat_activity, oldest xact_start first) and start again',
+    { cause },
+  )
