@@ -1,6 +1,6 @@
 import { keyStatus } from './policy.js'
 import type { Restrictions } from './restrictions.js'
-import { defaultLimit } from './limits.js'
+import { creditsAt, defaultLimit } from './limits.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, NamedLimit, RateLimit, Refill } from './types.js'
 
 /** A key as the native API lists it: what clients see, never a secret or hash. */
@@ -61,7 +61,7 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     rate_limit: defaultLimit(k.ratelimits),
     ratelimits: k.ratelimits.map((l) => ({ ...l })),
     identity_id: k.identityId,
-    remaining: k.remaining,
+    remaining: creditsAt(k, now),
     refill: k.refill,
     restrictions: k.restrictions,
     external_id: k.externalId,

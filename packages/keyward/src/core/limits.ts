@@ -70,15 +70,57 @@ export function refillDueBefore(refill: Refill, now: Date): string {
   return new Date(now.getTime() - refill.interval_s * 1000).toISOString()
 }
 
-/**
- * The `last_refill_at` a write that sets `remaining` stores: `now` when a refill is due, so the
- * value set counts as that period's refill. Otherwise the lazy refill landed at the next
- * verification and undid a cut-off to 0, or reset a top-up to the refill amount
- * (test/attack/set-remaining-over-due-refill). A refill not yet due keeps its schedule: setting a
- * value does not delay it. Undefined: leave the column as it is.
- */
-export function refillSettledBySet(refill: Refill | null, lastRefillAt: string | null, now: Date): string | undefined {
-  if (!refill) return undefined
-  const due = lastRefillAt === null || lastRefillAt <= refillDueBefore(refill, now)
-  return due ? now.toISOString() : undefined
+/** What a PATCH may say of credits. */
+export interface CreditsInput {
+  remaining?: number | null
+  refill?: Refill | null
 }
+
+/** A key's or an identity's credits: what is stored, and the refill that lazily resets it. */
+export interface Credits {
+  remaining: number | null
+  refill: Refill | null
+  lastRefillAt: string | null
+}
+
+/** True when a refill is due and not yet applied: the next verification resets the credits. */
+export function refillIsDue(c: Pick<Credits, 'refill' | 'lastRefillAt'>, now: Date): boolean {
+  return c.refill !== null && (c.lastRefillAt === null || c.lastRefillAt <= refillDueBefore(c.refill, now))
+}
+
+/**
+ * The credits the API shows at `now`: what the next verification finds. A refill that is due has
+ * not reached the row yet, and showing the stored count made a client that reads, changes one
+ * field and sends the object back set that stale count, which cancelled the refill due (a
+ * reviewer's find; setting `remaining` while one is due counts as that refill, above).
+ */
+export function creditsAt(c: Credits, now: Date): number | null {
+  return refillIsDue(c, now) ? c.refill!.amount : c.remaining
+}
+
+/**
+ * The credit columns a PATCH of `remaining` or `refill` writes. A refill that is due is applied
+ * first, as the next verification would (the API already shows it: `creditsAt`); then what the
+ * PATCH names: a `remaining` replaces the count for the rest of the period, a new refill starts its
+ * period now. Without the first step a due refill landed after the PATCH: an admin's cut-off to 0
+ * was undone and a top-up reset to the refill amount (test/attack/set-remaining-over-due-refill);
+ * and a PATCH naming any refill, even the same, dropped the one due (a reviewer's find). A refill
+ * not due keeps its schedule unless the PATCH changes it.
+ */
+export function creditColumns(
+  current: Credits,
+  input: CreditsInput,
+  now: Date,
+): { remaining?: number | null; last_refill_at?: string | null } {
+  if (input.remaining === undefined && input.refill === undefined) return {}
+  const out: { remaining?: number | null; last_refill_at?: string | null } = {}
+  if (refillIsDue(current, now))
+    Object.assign(out, { remaining: current.refill!.amount, last_refill_at: now.toISOString() })
+  if (input.refill !== undefined && !sameRefill(input.refill, current.refill))
+    out.last_refill_at = input.refill ? now.toISOString() : null
+  if (input.remaining !== undefined) out.remaining = input.remaining
+  return out
+}
+
+const sameRefill = (a: Refill | null, b: Refill | null): boolean =>
+  a === b || (a !== null && b !== null && a.amount === b.amount && a.interval_s === b.interval_s)

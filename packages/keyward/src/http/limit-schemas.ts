@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Nullable } from './nullable.js'
-import { LIMIT_NAME_PATTERN, MAX_LIMITS } from '../core/limits.js'
+import { LIMIT_NAME_PATTERN, MAX_LIMITS, creditsAt } from '../core/limits.js'
 import { MAX_COST } from '../services/policies/limit-step.js'
 import { type Identity, MAX_ROW_ID } from '../core/types.js'
 
@@ -60,6 +60,14 @@ export const CheckedLimitsBody = Type.Array(
 )
 
 const Remaining = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
+
+/** `remaining` in a key's or an identity's response (`core/limits.ts` `creditsAt`). */
+export const RemainingShown = Nullable(
+  Type.Integer({
+    description:
+      'Credits the next verification finds: a refill that is due shows here before it reaches the store. Null: unlimited.',
+  }),
+)
 const Refill = Type.Object(
   {
     amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
@@ -94,18 +102,19 @@ export const IdentityBody = Type.Object({
   external_id: Type.String(),
   meta: Type.Record(Type.String(), Type.Unknown()),
   ratelimits: Type.Array(NamedLimitBody),
-  remaining: Nullable(Type.Integer()),
+  remaining: RemainingShown,
   refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
   created_at: Type.String(),
   updated_at: Type.String(),
 })
 
-export const toIdentityWire = (i: Identity): Static<typeof IdentityBody> => ({
+/** An identity as the API shows it at `now` (its credits depend on the time: `creditsAt`). */
+export const toIdentityWire = (i: Identity, now: Date): Static<typeof IdentityBody> => ({
   id: i.id,
   external_id: i.externalId,
   meta: i.meta,
   ratelimits: i.ratelimits.map((l) => ({ ...l })),
-  remaining: i.remaining,
+  remaining: creditsAt(i, now),
   refill: i.refill,
   created_at: i.createdAt,
   updated_at: i.updatedAt,

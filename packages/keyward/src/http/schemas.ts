@@ -4,7 +4,13 @@ import { type ApiKey, type Application, type Device, MAX_ROW_ID, type User } fro
 import { keyView } from '../core/key-view.js'
 import { VERIFY_CODES, type VerifyCode, type VerifyResult } from '../core/verify-result.js'
 import type { AuditEvent } from '../store/audit-repository.js'
-import { CheckedLimitsBody, NamedLimitBody, RateLimitsInput, VerifyLimitFields } from './limit-schemas.js'
+import {
+  CheckedLimitsBody,
+  NamedLimitBody,
+  RateLimitsInput,
+  RemainingShown,
+  VerifyLimitFields,
+} from './limit-schemas.js'
 
 /**
  * Wire schemas of the native API. Response schemas are allow-lists: Fastify
@@ -60,7 +66,8 @@ const Refill = Type.Object(
 const Remaining = Type.Integer({
   minimum: 0,
   maximum: 1_000_000_000,
-  description: 'Verifications left; each valid verification takes one.',
+  description:
+    'Verifications left; each valid verification takes one. A PATCH applies a refill that is due first, so the count set holds until the next refill.',
 })
 const RestrictionList = (description: string) =>
   Type.Optional(
@@ -125,7 +132,7 @@ export const ApiKeyBody = Type.Object({
   ),
   ratelimits: Type.Array(NamedLimitBody),
   identity_id: Nullable(Id),
-  remaining: Nullable(Type.Integer()),
+  remaining: RemainingShown,
   refill: Nullable(Type.Object({ amount: Type.Integer(), interval_s: Type.Integer() })),
   restrictions: Nullable(
     Type.Object({

@@ -44,6 +44,45 @@ for (const store of STORES) {
         assert.equal((await t.s.verify(t.admin, key)).code, 'VALID', 'setting remaining does not delay a refill')
         assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 39)
       })
+
+      // A reviewer's finds on the first version of the fix.
+      it(`a ${target}'s GET shows the due refill, so sending the object back keeps it`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 1, refill })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID')
+        clock.advance(61_000)
+        const shown = (await t.s.request('GET', path, { token: t.admin })).body
+        assert.equal(shown.remaining, 40, 'BROKEN: the count shown is the stale 0 a verification would not find')
+        await patch(t, path, { remaining: shown.remaining, meta: { plan: 'pro' } })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID', 'BROKEN: the round trip cancelled the refill')
+      })
+
+      it(`a PATCH naming a ${target}'s refill as it is leaves the refill due in place`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 1, refill })
+        await t.s.verify(t.admin, key)
+        clock.advance(61_000)
+        await patch(t, path, { refill })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID', 'BROKEN: the customer stays cut off a period')
+      })
+
+      it(`a new refill for a spent ${target} while one is due: the due one lands, the new one from now`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 1, refill })
+        await t.s.verify(t.admin, key)
+        clock.advance(61_000)
+        await patch(t, path, { refill: { amount: 100, interval_s: 60 } })
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 40, 'what was shown stays')
+        clock.advance(60_000)
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID')
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 99, 'the new refill')
+      })
+
+      it(`a ${target}'s PATCH of other fields leaves a due refill to the next verification (control)`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 1, refill })
+        await t.s.verify(t.admin, key)
+        clock.advance(61_000)
+        await patch(t, path, { meta: { plan: 'free' } })
+        assert.equal((await t.s.verify(t.admin, key)).code, 'VALID')
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 39)
+      })
     }
   })
 }

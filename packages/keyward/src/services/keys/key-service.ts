@@ -18,7 +18,7 @@ import {
   hashSecret,
   visiblePrefix,
 } from '../../core/key-format.js'
-import { refillSettledBySet } from '../../core/limits.js'
+import { creditColumns } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
@@ -290,11 +290,10 @@ export class KeyService {
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    // A new refill starts its period now; a new `remaining` may settle the one due (core/limits.ts).
-    const settled = input.remaining !== undefined ? refillSettledBySet(key.refill, key.lastRefillAt, now) : undefined
-    if (input.refill) patch.last_refill_at = now.toISOString()
-    else if (input.refill === undefined && settled) patch.last_refill_at = settled
-    return patch
+    // A due refill lands first, then what the PATCH names (core/limits.ts); the count set is the new usage budget.
+    const credits = creditColumns(key, input, now)
+    if (credits.remaining !== undefined) patch.usage_budget = credits.remaining
+    return { ...patch, ...credits }
   }
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {

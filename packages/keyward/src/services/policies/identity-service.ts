@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { KeywardError, invalid, notFound } from '../../core/errors.js'
 import { requireScope, requireUnbounded } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
-import { refillSettledBySet } from '../../core/limits.js'
+import { creditColumns } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import type { Identity, Refill } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -146,21 +146,17 @@ export class IdentityService {
   private updateColumns(identity: Identity, input: IdentityInput): Partial<IdentityColumns> {
     const now = this.clock.now()
     const patch: Partial<IdentityColumns> = {
-      ...columnsOf(input, identity.ratelimits, now.toISOString()),
+      ...columnsOf(input, identity.ratelimits),
       updated_at: now.toISOString(),
     }
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    if (input.remaining === undefined) return patch
-    patch.remaining = input.remaining
-    // A new `remaining` may settle the refill due (core/limits.ts); a new refill starts anew (columnsOf).
-    const settled = refillSettledBySet(identity.refill, identity.lastRefillAt, now)
-    if (input.refill === undefined && settled) patch.last_refill_at = settled
-    return patch
+    // A due refill lands first, then what the PATCH names (core/limits.ts).
+    return { ...patch, ...creditColumns(identity, input, now) }
   }
 }
 
-/** The columns an input sets besides meta and remaining (which need the stored value or serialising). */
-function columnsOf(input: IdentityInput, current: Identity['ratelimits'], now: string): Partial<IdentityColumns> {
+/** The columns an input sets besides meta (serialised) and the credits (`creditColumns`, which need the stored ones). */
+function columnsOf(input: IdentityInput, current: Identity['ratelimits']): Partial<IdentityColumns> {
   const out: Partial<IdentityColumns> = {}
   if (input.external_id !== undefined) out.external_id = input.external_id
   const ratelimits = limitsAfter(current, input)
@@ -168,7 +164,6 @@ function columnsOf(input: IdentityInput, current: Identity['ratelimits'], now: s
   if (input.refill !== undefined) {
     out.refill_amount = input.refill?.amount ?? null
     out.refill_interval_s = input.refill?.interval_s ?? null
-    out.last_refill_at = input.refill ? now : null
   }
   return out
 }

@@ -16,11 +16,12 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 /** Identities: shared limits and credits of a customer's keys. Handlers translate; rules live in IdentityService. */
 export const identityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const svc = services.identities
+  const now = () => services.clock.now()
 
   app.post(
     '/identities',
     { schema: { tags: ['identities'], body: CreateIdentityBody, response: { 201: IdentityBody, ...errors } } },
-    async (req, reply) => reply.status(201).send(toIdentityWire(await svc.create(ctxOf(req), req.body))),
+    async (req, reply) => reply.status(201).send(toIdentityWire(await svc.create(ctxOf(req), req.body), now())),
   )
 
   app.get(
@@ -32,13 +33,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         response: { 200: Type.Object({ identities: Type.Array(IdentityBody) }), ...errors },
       },
     },
-    async (req) => ({ identities: (await svc.list(ctxOf(req), req.query)).map(toIdentityWire) }),
+    async (req) => ({ identities: (await svc.list(ctxOf(req), req.query)).map((i) => toIdentityWire(i, now())) }),
   )
 
   app.get(
     '/identities/:id',
     { schema: { tags: ['identities'], params: IdParams, response: { 200: IdentityBody, ...errors } } },
-    async (req) => toIdentityWire(await svc.get(ctxOf(req), req.params.id)),
+    async (req) => toIdentityWire(await svc.get(ctxOf(req), req.params.id), now()),
   )
 
   app.patch(
@@ -51,7 +52,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         response: { 200: IdentityBody, ...errors },
       },
     },
-    async (req) => toIdentityWire(await svc.update(ctxOf(req), req.params.id, req.body)),
+    async (req) => toIdentityWire(await svc.update(ctxOf(req), req.params.id, req.body), now()),
   )
 
   app.delete(
