@@ -29,6 +29,7 @@ export type { FetchLike } from './transport.js'
 export {
   Webhooks,
   type CreateWebhookInput,
+  type RotateWebhookSecretInput,
   type UpdateWebhookInput,
   type Webhook,
   type WebhookDelivery,

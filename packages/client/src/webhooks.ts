@@ -23,8 +23,16 @@ export interface Webhook {
   events: WebhookEventType[]
   description: string | null
   owner: { kind: 'user'; id: number }
+  /** While the secret the last rotation replaced still signs beside the new one: until when (null: none). */
+  previous_secret_expires_at: string | null
   created_at: string
   updated_at: string
+}
+
+/** How a rotation treats the secret it replaces. */
+export interface RotateWebhookSecretInput {
+  /** Seconds the old secret keeps signing beside the new one (0 to 604,800; default 0: it stops at once). */
+  grace_period_s?: number
 }
 
 /** A webhook with its signing secret (`whsec_…`), shown once: store it now. */
@@ -90,9 +98,12 @@ export class Webhooks {
     await this.http.request('DELETE', idPath('/v1/webhooks', id))
   }
 
-  /** A new signing secret (the old one stops signing at once), shown once. */
-  rotateSecret(id: number): Promise<WebhookWithSecret> {
-    return this.http.request('POST', `${idPath('/v1/webhooks', id)}/rotate-secret`)
+  /**
+   * A new signing secret, shown once. The old one stops signing at once, or signs beside the new
+   * one for `grace_period_s` (each delivery then carries both signatures) while receivers switch.
+   */
+  rotateSecret(id: number, input: RotateWebhookSecretInput = {}): Promise<WebhookWithSecret> {
+    return this.http.request('POST', `${idPath('/v1/webhooks', id)}/rotate-secret`, { body: input })
   }
 
   /** Queues a `webhook.test` event to this webhook; answers its delivery. */

@@ -41,6 +41,13 @@ describe('kw.webhooks and verifyWebhook', () => {
     await until(() => rx.received.length === 3)
     const third = rx.received[2]!
     await verifyWebhook(rotated.secret, third.headers, third.body)
+    await assert.rejects(verifyWebhook(secret, third.headers, third.body), /signature/, 'no overlap by default')
+    const overlapping = await l.admin.webhooks.rotateSecret(webhook.id, { grace_period_s: 3600 })
+    assert.ok(overlapping.webhook.previous_secret_expires_at, 'the overlap is in the answer')
+    await l.admin.webhooks.test(webhook.id)
+    await until(() => rx.received.length === 4)
+    const fourth = rx.received[3]!
+    for (const signer of [overlapping.secret, rotated.secret]) await verifyWebhook(signer, fourth.headers, fourth.body)
     assert.equal((await l.admin.webhooks.update(webhook.id, { description: 'x' })).description, 'x')
     await l.admin.webhooks.delete(webhook.id)
     await assert.rejects(l.admin.webhooks.get(webhook.id), { code: 'not_found' })

@@ -52,7 +52,8 @@ export function webhookApi(api: Api) {
     create: (input: CreateWebhookInput) => api.request<WebhookWithSecret>('POST', '/webhooks', input),
     update: (id: number, input: UpdateWebhookInput) => api.request<Webhook>('PATCH', path(id), input),
     remove: (id: number) => api.request<void>('DELETE', path(id)),
-    rotateSecret: (id: number) => api.request<WebhookWithSecret>('POST', `${path(id)}/rotate-secret`),
+    rotateSecret: (id: number, graceS: number) =>
+      api.request<WebhookWithSecret>('POST', `${path(id)}/rotate-secret`, { grace_period_s: graceS }),
     test: (id: number) => api.request<WebhookDelivery>('POST', `${path(id)}/test`),
     deliveries: async (id: number) =>
       (await api.request<{ deliveries: WebhookDelivery[] }>('GET', `${path(id)}/deliveries?limit=100`)).deliveries,

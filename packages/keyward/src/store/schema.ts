@@ -276,6 +276,10 @@ export interface WebhookTable {
   configured_by_user_id: number | null
   /** The key they used; null: a session (migration 0020). */
   configured_by_key_id: number | null
+  /** The secret the last rotation replaced, sealed, while it signs beside `secret` (migration 0026). */
+  previous_secret: string | null
+  /** Until when `previous_secret` signs; null with it. */
+  previous_secret_expires_at: string | null
 }
 
 /** One event for one webhook: `pending` until it succeeds or its 24 h of retries end (`failed`). */

@@ -13,6 +13,9 @@ export interface ClaimedDelivery {
   url: string
   /** Sealed signing secret (`services/webhooks/secret-box.ts`). */
   secret: string
+  /** The sealed secret a rotation replaced, and until when it signs too (null: none). */
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
   type: string
   data: string
   event_created_at: string
@@ -95,6 +98,7 @@ export class WebhookOutbox {
       .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
       .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
       .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id', 'w.configured_by_user_id'])
+      .select(['w.previous_secret', 'w.previous_secret_expires_at'])
       .where(
         'd.id',
         'in',
@@ -247,8 +251,20 @@ async function withholdGone(
 
 /** What a claimed row sends: the delivery, without what deciding whether to send it read. */
 function delivered(r: ClaimedRow): Omit<ClaimedDelivery, 'withheld'> {
-  const { id, attempts, created_at, url, secret, type, data, event_created_at } = r
-  return { id, attempts, created_at, url, secret, type, data, event_created_at }
+  const { id, attempts, created_at, url, secret, previous_secret, previous_secret_expires_at } = r
+  const { type, data, event_created_at } = r
+  return {
+    id,
+    attempts,
+    created_at,
+    url,
+    secret,
+    previous_secret,
+    previous_secret_expires_at,
+    type,
+    data,
+    event_created_at,
+  }
 }
 
 /**

@@ -131,26 +131,41 @@ describe('dashboard: webhooks (Chromium, SQLite)', () => {
     const saved = (await api(s.base, 'GET', `/v1/webhooks/${hookId}`, s.admin)).body
     assert.deepEqual(saved.events.sort(), ['key.created', 'key.leaked', 'key.revoked'])
 
-    await page.getByRole('button', { name: 'Rotate secret' }).click()
-    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click()
-    const rotated = await takeSecret()
-    assert.notEqual(rotated, secret)
+    // The dialog's default: the old secret signs beside the new one for 24 hours.
+    const overlapping = await rotate()
+    assert.notEqual(overlapping, secret)
+    await page.getByText('Previous secret').waitFor()
+    const during = await sendTest()
+    for (const signer of [overlapping, secret]) assert.equal(verifiedType(signer, during), 'webhook.test')
 
-    const before = rx.received.length
-    await page.getByRole('button', { name: 'Send test event' }).click()
-    await page.getByText('Test event queued').waitFor()
-    await until(() => rx.received.length > before, 15_000, 'the test event')
-    const test = rx.received[before]!
-    const event = new Webhook(rotated).verify(test.body, test.headers as Record<string, string>)
-    assert.equal((event as { type: string }).type, 'webhook.test')
-    assert.throws(() => new Webhook(secret).verify(test.body, test.headers as Record<string, string>), 'old secret')
-    await page.getByRole('table', { name: 'Deliveries' }).getByText('webhook.test').waitFor()
+    // A rotation without overlap: only the newest secret signs.
+    const rotated = await rotate('No overlap: the old secret stops now')
+    const test = await sendTest()
+    assert.equal(verifiedType(rotated, test), 'webhook.test')
+    for (const old of [overlapping, secret]) assert.throws(() => verifiedType(old, test), 'an old secret')
+    await page.getByRole('table', { name: 'Deliveries' }).getByText('webhook.test').first().waitFor()
 
     await page.getByRole('button', { name: 'Delete' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Delete webhook' }).click()
     await page.getByText(`Webhook ${rx.url} deleted.`).waitFor()
     assert.equal((await api(s.base, 'GET', `/v1/webhooks/${hookId}`, s.admin)).status, 404)
   })
+
+  const rotate = async (overlap?: string) => {
+    await page.getByRole('button', { name: 'Rotate secret' }).click()
+    const dialog = page.getByRole('dialog')
+    if (overlap) await dialog.getByLabel('Old secret keeps signing for').selectOption({ label: overlap })
+    await dialog.getByRole('button', { name: 'Rotate secret' }).click()
+    return takeSecret()
+  }
+  const sendTest = async () => {
+    const before = rx.received.length
+    await page.getByRole('button', { name: 'Send test event' }).click()
+    await until(() => rx.received.length > before, 15_000, 'the test event')
+    return rx.received[before]!
+  }
+  const verifiedType = (signer: string, m: { body: string; headers: unknown }) =>
+    (new Webhook(signer).verify(m.body, m.headers as Record<string, string>) as { type: string }).type
 
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
 })

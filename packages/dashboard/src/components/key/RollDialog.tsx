@@ -1,14 +1,10 @@
 import { useState } from 'react'
 import { when } from '../../format'
-import { ErrorNote, Field, Modal } from '../ui'
+import { GRACE_CHOICES, GraceField } from '../form/GraceField'
+import { ErrorNote, Modal } from '../ui'
 import type { KeyDialogProps } from './useKeyAction'
 
-const GRACE: [number, string][] = [
-  [0, 'No grace: the old key stops now'],
-  [3600, '1 hour'],
-  [86_400, '24 hours'],
-  [604_800, '7 days'],
-]
+const GRACE = GRACE_CHOICES('No grace: the old key stops now')
 
 /** What the page says after a roll: when the old secret stops working. */
 export function rolledNotice(graceS: number, now = Date.now()): string {
@@ -54,17 +50,7 @@ export function RollDialog({
         over without downtime.
       </p>
       <StillInGrace until={k.previous_secret_expires_at} />
-      <Field label="Old secret keeps working for">
-        {(p) => (
-          <select {...p} value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
-            {GRACE.map(([s, l]) => (
-              <option key={s} value={s}>
-                {l}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <GraceField label="Old secret keeps working for" choices={GRACE} value={grace} onChange={setGrace} />
       <ErrorNote error={action.error} />
       <div className="actions">
         <button type="button" onClick={onClose}>

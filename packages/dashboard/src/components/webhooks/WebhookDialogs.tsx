@@ -3,6 +3,7 @@ import type { KeyAction } from '../key/useKeyAction'
 import type { Webhook, WebhookApi } from '../../webhooks'
 import type { WebhookDialog } from './WebhookActions'
 import { ConfirmDialog } from './ConfirmDialog'
+import { RotateSecretDialog } from './RotateSecretDialog'
 
 /** The webhook page's confirmations: rotate the signing secret (shown once after), or delete the webhook. */
 export function WebhookDialogs({
@@ -22,32 +23,12 @@ export function WebhookDialogs({
 }) {
   const navigate = useNavigate()
   const common = { busy: action.busy, error: action.error, onClose }
-  const rotate = async () => {
-    const ok = await action.act('Signing secret rotated.', async () => {
-      const r = await hooks.rotateSecret(w.id)
-      onSecret(r.secret)
-      return r.webhook
-    })
-    if (ok) onClose()
-  }
   const remove = async () => {
     if (await action.act('Webhook deleted.', () => hooks.remove(w.id)))
       void navigate('/webhooks', { replace: true, state: { notice: `Webhook ${w.url} deleted.` } })
   }
   if (dialog === 'rotate')
-    return (
-      <ConfirmDialog
-        title="Rotate the signing secret?"
-        confirmLabel="Rotate secret"
-        onConfirm={() => void rotate()}
-        {...common}
-      >
-        <p>
-          <strong>The current secret stops signing at once.</strong> Deliveries from now on are signed with the new one,
-          which is shown once: update your receiver right after.
-        </p>
-      </ConfirmDialog>
-    )
+    return <RotateSecretDialog w={w} hooks={hooks} action={action} onClose={onClose} onSecret={onSecret} />
   if (dialog === 'delete')
     return (
       <ConfirmDialog

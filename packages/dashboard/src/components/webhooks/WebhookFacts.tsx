@@ -23,6 +23,12 @@ export function WebhookFacts({ w }: { w: Webhook }) {
       <dd>{w.description ?? <span className="muted">none</span>}</dd>
       <dt>Owner</dt>
       <dd>{ownerName(w.owner)}</dd>
+      {w.previous_secret_expires_at && (
+        <>
+          <dt>Previous secret</dt>
+          <dd>signs beside the new one until {when(w.previous_secret_expires_at)}</dd>
+        </>
+      )}
       <dt>Created</dt>
       <dd>{when(w.created_at)}</dd>
       <dt>Changed</dt>

@@ -94,13 +94,7 @@ function registerWebhookEdit(hooks: Command, env: Env): void {
 
 /** `webhooks rotate-secret|test|deliveries|redeliver`. */
 function registerWebhookDeliveries(hooks: Command, env: Env): void {
-  remoteAction<object, [string]>(
-    remoteOptions(
-      idArg(hooks.command('rotate-secret').description('give a webhook a new signing secret (printed once)')),
-    ),
-    env,
-    async ({ client, out }, _o, id) => printSecret(out, await client.webhooks.rotateSecret(Number(id)), 'Rotated'),
-  )
+  registerRotateSecret(hooks, env)
 
   remoteAction<object, [string]>(
     remoteOptions(idArg(hooks.command('test').description('send a webhook.test event'))),
@@ -162,6 +156,9 @@ const webhookFields = (w: Webhook) =>
     ['events', w.events.join(', ')],
     ['description', w.description ?? ''],
     ['owner', `user:${w.owner.id}`],
+    ...(w.previous_secret_expires_at
+      ? [['old secret signs until', when(w.previous_secret_expires_at)] as [string, string]]
+      : []),
     ['created', when(w.created_at)],
   ])
 
@@ -179,3 +176,24 @@ const deliveryTable = (all: WebhookDelivery[]) =>
       d.last_error ?? '',
     ]),
   )
+
+/** `webhooks rotate-secret`: the old secret may keep signing beside the new one while the receiver switches. */
+function registerRotateSecret(hooks: Command, env: Env): void {
+  remoteAction<{ gracePeriod?: number }, [string]>(
+    remoteOptions(
+      idArg(hooks.command('rotate-secret').description('give a webhook a new signing secret (printed once)')),
+    ).option(
+      '--grace-period <seconds>',
+      'how long the old secret keeps signing beside the new one: 3600, or 1h, 24h (default 0, at most 7 days)',
+      parse.seconds,
+    ),
+    env,
+    async ({ client, out }, o, id) => {
+      const input = o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod }
+      const rotated = await client.webhooks.rotateSecret(Number(id), input)
+      printSecret(out, rotated, 'Rotated')
+      const overlapEnd = rotated.webhook.previous_secret_expires_at
+      if (overlapEnd) out.note(`the old secret signs too until ${overlapEnd}; switch your receiver before then`)
+    },
+  )
+}

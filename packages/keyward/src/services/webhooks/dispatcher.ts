@@ -85,12 +85,19 @@ export class WebhookDispatcher {
     // Decided at send time too: the owner may have gone, or lost sight of the key, since the fan-out.
     if (d.withheld) return this.outbox.withhold(d.id, d.withheld, this.clock.now().toISOString())
     const body = JSON.stringify({ type: d.type, timestamp: d.event_created_at, data: JSON.parse(d.data) as unknown })
-    const secret = (await this.box).open(d.secret)
-    const headers = signedHeaders(secret, `msg_${d.id}`, Math.floor(this.clock.now().getTime() / 1000), body)
+    const now = this.clock.now()
+    const headers = signedHeaders(await this.signers(d, now), `msg_${d.id}`, Math.floor(now.getTime() / 1000), body)
     const r = await postOnce(d.url, headers, body, { ...this.opts, signal: this.abort.signal })
     // Cut short by shutdown: not an attempt; the lease goes back for another node or the next start.
     if (this.abort.signal.aborted) return this.outbox.release([d.id])
     await this.outbox.finish(d.id, outcomeOf(r, d, this.clock.now()))
+  }
+
+  /** The secrets that sign now: the webhook's, and the one its last rotation replaced while that overlaps. */
+  private async signers(d: ClaimedDelivery, now: Date): Promise<string[]> {
+    const box = await this.box
+    const overlapping = d.previous_secret && Date.parse(d.previous_secret_expires_at!) > now.getTime()
+    return overlapping ? [box.open(d.secret), box.open(d.previous_secret!)] : [box.open(d.secret)]
   }
 }
 

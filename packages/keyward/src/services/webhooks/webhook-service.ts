@@ -60,6 +60,8 @@ export class WebhookService {
       events: JSON.stringify(input.events),
       description: input.description ?? null,
       secret: (await this.box).seal(secret),
+      previous_secret: null,
+      previous_secret_expires_at: null,
       created_at: now,
       updated_at: now,
       ...configuredBy,
@@ -105,16 +107,26 @@ export class WebhookService {
     await this.record(ctx, 'webhook.delete', hook)
   }
 
-  /** A new signing secret, returned once; the old one stops signing at once. */
-  async rotateSecret(ctx: RequestContext, id: number): Promise<{ webhook: WebhookRow; secret: string }> {
+  /**
+   * A new signing secret, returned once. The old one stops signing at once, or signs beside it for
+   * `graceS` seconds (deliveries carry both signatures) while the receiver switches. A webhook
+   * keeps one replaced secret: a rotation drops any older one, so a leaked secret ends with a
+   * rotation of grace 0 (test/webhooks/rotation-overlap).
+   */
+  async rotateSecret(ctx: RequestContext, id: number, graceS = 0): Promise<{ webhook: WebhookRow; secret: string }> {
     requireScope(ctx.principal, 'webhooks:write')
     const hook = await this.findManageable(ctx, id)
     const configuredBy = await this.configurer(ctx)
     const secret = newWebhookSecret()
-    const now = this.clock.now().toISOString()
+    const now = this.clock.now()
+    const previous = {
+      previous_secret: graceS > 0 ? hook.secret : null,
+      previous_secret_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
+    }
     const sealed = (await this.box).seal(secret)
-    const webhook = (await this.repo.update(hook.id, { secret: sealed, ...configuredBy, updated_at: now }))!
-    await this.record(ctx, 'webhook.rotate_secret', webhook)
+    const patch = { secret: sealed, ...previous, ...configuredBy, updated_at: now.toISOString() }
+    const webhook = (await this.repo.update(hook.id, patch))!
+    await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
     return { webhook, secret }
   }
 

@@ -24,6 +24,7 @@ import { deliveryListing } from './0022_delivery_listing.js'
 import { deliveryEvent } from './0023_delivery_event.js'
 import { leakReport } from './0024_leak_report.js'
 import { identityCreditsEpoch } from './0025_identity_credits_epoch.js'
+import { webhookPreviousSecret } from './0026_webhook_previous_secret.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -55,5 +56,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0023_delivery_event': deliveryEvent(dialect),
     '0024_leak_report': leakReport(dialect),
     '0025_identity_credits_epoch': identityCreditsEpoch(dialect),
+    '0026_webhook_previous_secret': webhookPreviousSecret(dialect),
   }
 }

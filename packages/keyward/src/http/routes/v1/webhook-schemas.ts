@@ -23,6 +23,20 @@ const Url = Type.String({
 const Description = Type.String({ maxLength: 1000 })
 
 export const WebhookParams = Type.Object({ id: Id })
+/** An overlap is for switching a receiver over, not for keeping two secrets: at most 7 days. */
+export const RotateSecretBody = Type.Object(
+  {
+    grace_period_s: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 604_800,
+        description:
+          'Seconds the replaced secret keeps signing beside the new one (each delivery carries both signatures); default 0: it stops at once.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 export const DeliveryParams = Type.Object({ id: Id, delivery_id: Id })
 export const DeliveriesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) })
 
@@ -46,6 +60,12 @@ export const WebhookBody = Type.Object({
   events: Type.Array(Type.String()),
   description: Nullable(Type.String()),
   owner: Type.Object({ kind: Type.Literal('user'), id: Id }),
+  previous_secret_expires_at: Nullable(
+    Type.String({
+      description:
+        'While the secret the last rotation replaced still signs beside the new one (its `grace_period_s`): until when. Null when there is none, or it has ended.',
+    }),
+  ),
   created_at: Type.String(),
   updated_at: Type.String(),
 })
@@ -70,13 +90,16 @@ export const DeliveryBody = Type.Object({
 })
 
 /** A webhook as clients see it: never its secret. */
-export function toWebhookWire(w: WebhookRow) {
+/** A webhook as the API shows it at `now` (an overlap that has ended is history, not state). */
+export function toWebhookWire(w: WebhookRow, now: Date) {
+  const overlapEnd = w.previous_secret_expires_at
   return {
     id: w.id,
     url: w.url,
     events: JSON.parse(w.events) as string[],
     description: w.description,
     owner: { kind: 'user' as const, id: w.user_id },
+    previous_secret_expires_at: overlapEnd && Date.parse(overlapEnd) > now.getTime() ? overlapEnd : null,
     created_at: w.created_at,
     updated_at: w.updated_at,
   }

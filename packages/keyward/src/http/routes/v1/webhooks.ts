@@ -5,6 +5,7 @@ import { ctxOf } from '../../auth.js'
 import { ErrorBody } from '../../schemas.js'
 import {
   CreateWebhookBody,
+  RotateSecretBody,
   DeliveriesQuery,
   DeliveryBody,
   DeliveryParams,
@@ -38,7 +39,7 @@ const subscriptionRoutes: WebhookPlugin = async (app, { services }) => {
       return reply
         .status(201)
         .header('cache-control', 'no-store')
-        .send({ webhook: toWebhookWire(webhook), secret })
+        .send({ webhook: toWebhookWire(webhook, services.clock.now()), secret })
     },
   )
 
@@ -46,20 +47,20 @@ const subscriptionRoutes: WebhookPlugin = async (app, { services }) => {
     '/webhooks',
     { schema: { tags, response: { 200: Type.Object({ webhooks: Type.Array(WebhookBody) }) } } },
     async (req) => ({
-      webhooks: (await hooks.list(ctxOf(req))).map(toWebhookWire),
+      webhooks: (await hooks.list(ctxOf(req))).map((w) => toWebhookWire(w, services.clock.now())),
     }),
   )
 
   app.get(
     '/webhooks/:id',
     { schema: { tags, params: WebhookParams, response: { 200: WebhookBody, ...errors } } },
-    async (req) => toWebhookWire(await hooks.get(ctxOf(req), req.params.id)),
+    async (req) => toWebhookWire(await hooks.get(ctxOf(req), req.params.id), services.clock.now()),
   )
 
   app.patch(
     '/webhooks/:id',
     { schema: { tags, params: WebhookParams, body: UpdateWebhookBody, response: { 200: WebhookBody, ...errors } } },
-    async (req) => toWebhookWire(await hooks.update(ctxOf(req), req.params.id, req.body)),
+    async (req) => toWebhookWire(await hooks.update(ctxOf(req), req.params.id, req.body), services.clock.now()),
   )
 
   app.delete(
@@ -78,10 +79,13 @@ const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
 
   app.post(
     '/webhooks/:id/rotate-secret',
-    { schema: { tags, params: WebhookParams, response: { 200: WebhookWithSecret, ...errors } } },
+    {
+      schema: { tags, params: WebhookParams, body: RotateSecretBody, response: { 200: WebhookWithSecret, ...errors } },
+    },
     async (req, reply) => {
-      const { webhook, secret } = await hooks.rotateSecret(ctxOf(req), req.params.id)
-      return reply.header('cache-control', 'no-store').send({ webhook: toWebhookWire(webhook), secret })
+      const { webhook, secret } = await hooks.rotateSecret(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
+      const wire = toWebhookWire(webhook, services.clock.now())
+      return reply.header('cache-control', 'no-store').send({ webhook: wire, secret })
     },
   )
 
