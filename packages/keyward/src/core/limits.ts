@@ -99,25 +99,38 @@ export function creditsAt(c: Credits, now: Date): number | null {
 }
 
 /**
- * The credit columns a PATCH of `remaining` or `refill` writes. A refill that is due is applied
- * first, as the next verification would (the API already shows it: `creditsAt`); then what the
- * PATCH names: a `remaining` replaces the count for the rest of the period, a new refill starts its
- * period now. Without the first step a due refill landed after the PATCH: an admin's cut-off to 0
- * was undone and a top-up reset to the refill amount (test/attack/set-remaining-over-due-refill);
- * and a PATCH naming any refill, even the same, dropped the one due (a reviewer's find). A refill
- * not due keeps its schedule unless the PATCH changes it.
+ * A PATCH of `remaining` or `refill` applies a refill that is due first, as the next verification
+ * would (the API already shows it: `creditsAt`), with the same conditional UPDATE
+ * (store/credits.ts `refillIfDue`, so of PATCHes and verifications racing, one applies it); then it
+ * writes what it names (`creditColumns`). Without the first step a due refill landed after the
+ * PATCH: an admin's cut-off to 0 was undone and a top-up reset to the refill amount
+ * (test/attack/set-remaining-over-due-refill). True when `input` (less an unchanged refill:
+ * `withoutSameRefill`) names credits and a refill is due.
+ */
+export function settlesDueRefill(current: Credits, input: CreditsInput, now: Date): boolean {
+  return (input.remaining !== undefined || input.refill !== undefined) && refillIsDue(current, now)
+}
+
+/**
+ * `input` less its `refill` when that is the refill the row has: sending it again changes nothing
+ * (no new period, no new usage budget, no new credits epoch; a reviewer's finds).
+ */
+export function withoutSameRefill<T extends CreditsInput>(input: T, current: Refill | null): T {
+  if (input.refill === undefined || !sameRefill(input.refill, current)) return input
+  const { refill: _same, ...rest } = input
+  return rest as T
+}
+
+/**
+ * The credit columns a PATCH writes besides the refill settings: a new `remaining`, and a new
+ * refill's period, which starts now. A refill not due keeps its schedule unless the PATCH changes it.
  */
 export function creditColumns(
-  current: Credits,
   input: CreditsInput,
   now: Date,
 ): { remaining?: number | null; last_refill_at?: string | null } {
-  if (input.remaining === undefined && input.refill === undefined) return {}
   const out: { remaining?: number | null; last_refill_at?: string | null } = {}
-  if (refillIsDue(current, now))
-    Object.assign(out, { remaining: current.refill!.amount, last_refill_at: now.toISOString() })
-  if (input.refill !== undefined && !sameRefill(input.refill, current.refill))
-    out.last_refill_at = input.refill ? now.toISOString() : null
+  if (input.refill !== undefined) out.last_refill_at = input.refill ? now.toISOString() : null
   if (input.remaining !== undefined) out.remaining = input.remaining
   return out
 }

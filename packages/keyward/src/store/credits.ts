@@ -29,12 +29,7 @@ export async function takeKeyCredits(
   refill: Refill | null,
   cost: number,
 ): Promise<number | null> {
-  // A key's refill is a new usage budget (`key.usage_low` re-arms).
-  if (refill)
-    await refillIfDue(db, 'api_key', id, now, refill, {
-      usage_budget: refill.amount,
-      usage_budget_at: now.toISOString(),
-    })
+  if (refill) await refillKeyIfDue(db, id, now, refill)
   const r = await db
     .updateTable('api_key')
     .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
@@ -53,8 +48,7 @@ export async function takeIdentityCredits(
   refill: Refill | null,
   cost: number,
 ): Promise<TakenCredits | null> {
-  // A refill sets the count anew: a give-back of a credit taken before it must not land on top.
-  if (refill) await refillIfDue(db, 'identity', id, now, refill, { credits_epoch: sql`credits_epoch + 1` })
+  if (refill) await refillIdentityIfDue(db, id, now, refill)
   const r = await db
     .updateTable('identity')
     .set((eb) => ({ remaining: eb('remaining', '-', cost) }))
@@ -66,10 +60,30 @@ export async function takeIdentityCredits(
 }
 
 /**
+ * Applies a key's refill if it is due (`refillIfDue`): at a verification, and before a PATCH of the
+ * key's credits (KeyService.update). A key's refill is a new usage budget (`key.usage_low` re-arms).
+ */
+export function refillKeyIfDue(db: Kysely<Database>, id: number, now: Date, refill: Refill): Promise<void> {
+  return refillIfDue(db, 'api_key', id, now, refill, {
+    usage_budget: refill.amount,
+    usage_budget_at: now.toISOString(),
+  })
+}
+
+/**
+ * Applies an identity's refill if it is due, as `refillKeyIfDue`. A refill sets the count anew: a
+ * give-back of a credit taken before it must not land on top (a new credits epoch).
+ */
+export function refillIdentityIfDue(db: Kysely<Database>, id: number, now: Date, refill: Refill): Promise<void> {
+  return refillIfDue(db, 'identity', id, now, refill, { credits_epoch: sql`credits_epoch + 1` })
+}
+
+/**
  * Resets `remaining` to the refill amount when a refill is due, setting `also` with it; only while
- * the row still has the refill the verification read (`refill` may be its cached copy): an admin's
- * cut-off (`remaining: 0, refill: null`) was otherwise refilled to the old amount by a verification
- * that read the settings before it (a reviewer's find).
+ * the row still has the refill the caller read (`refill` may be a verification's cached copy, or a
+ * PATCH's read): an admin's cut-off (`remaining: 0, refill: null`) was otherwise refilled to the old
+ * amount by a verification that read the settings before it, and two PATCHes that both read a
+ * refill as due each applied it (reviewers' finds). One conditional UPDATE: only one caller wins.
  */
 async function refillIfDue(
   db: Kysely<Database>,

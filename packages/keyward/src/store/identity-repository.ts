@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
-import { type TakenCredits, takeIdentityCredits } from './credits.js'
+import { type TakenCredits, refillIdentityIfDue, takeIdentityCredits } from './credits.js'
 import type { Dialect } from './database.js'
 import { hashesOf } from './key-hashes.js'
 import type { Database, IdentityRow } from './schema.js'
@@ -129,6 +129,11 @@ export class IdentityRepository {
       .where('remaining', 'is not', null)
       .where('credits_epoch', '=', from.epoch)
       .execute()
+  }
+
+  /** Applies the identity's refill if it is due (see `refillIdentityIfDue`). */
+  applyDueRefill(id: number, now: Date, refill: Refill): Promise<void> {
+    return refillIdentityIfDue(this.db, id, now, refill)
   }
 
   /** Takes `cost` of the identity's credits (atomic; see `takeIdentityCredits`); null when too few are left. */

@@ -22,7 +22,7 @@ import { bumpKeyChanges } from './key-changes.js'
 import { nameContains } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
-import { takeKeyCredits } from './credits.js'
+import { refillKeyIfDue, takeKeyCredits } from './credits.js'
 
 export interface KeyFilter {
   actorId?: number
@@ -467,6 +467,11 @@ export class KeyRepository {
    * Atomic in SQL so concurrent verifications (several nodes) never go below zero.
    * Returns the remaining count after this use, or null when fewer than `cost` are left.
    */
+  /** Applies the key's refill if it is due (see `refillKeyIfDue`). */
+  applyDueRefill(id: number, now: Date, refill: Refill): Promise<void> {
+    return refillKeyIfDue(this.db, id, now, refill)
+  }
+
   async consumeUse(id: number, now: Date, refill: Refill | null, cost = 1): Promise<number | null> {
     return takeKeyCredits(this.db, id, now, refill, cost)
   }

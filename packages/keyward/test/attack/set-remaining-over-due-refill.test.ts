@@ -83,8 +83,46 @@ for (const store of STORES) {
         assert.equal((await t.s.verify(t.admin, key)).code, 'VALID')
         assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 39)
       })
+
+      // A reviewer's find on the second version: a PATCH wrote the due refill's count from its read,
+      // after another PATCH's cut-off had landed, and undid it (concurrent ones each added a refill).
+      it(`a ${target}'s PATCH held between its read and its write does not undo a cut-off made meanwhile`, async () => {
+        const { key, path } = await withBudget(t, target, { remaining: 1, refill })
+        await t.s.verify(t.admin, key)
+        clock.advance(61_000)
+        const release = holdNextWrite(t, target)
+        const held = t.s.request('PATCH', path, { token: t.admin, body: { refill: { amount: 50, interval_s: 60 } } })
+        await release.reached
+        await patch(t, path, { remaining: 0 })
+        release.go()
+        assert.equal((await held).status, 200)
+        assert.equal((await t.s.request('GET', path, { token: t.admin })).body.remaining, 0, 'BROKEN: cut-off undone')
+        assert.equal((await t.s.verify(t.admin, key)).code, 'USAGE_EXCEEDED')
+      })
     }
   })
+}
+
+/**
+ * Holds the next PATCH write of a key (KeyService.write) or an identity (IdentityRepository.update)
+ * until `go()`; `reached` resolves once it is held. Later writes pass.
+ */
+function holdNextWrite(t: SuiteServer, target: 'key' | 'identity'): { reached: Promise<void>; go: () => void } {
+  const services = t.s.kw.services as unknown as Record<string, Record<string, Record<string, unknown>>>
+  const owner = target === 'key' ? services.keys! : services.identities!.identities!
+  const name = target === 'key' ? 'write' : 'update'
+  const original = owner[name] as (...a: unknown[]) => Promise<unknown>
+  let reach!: () => void
+  let go!: () => void
+  const reached = new Promise<void>((r) => (reach = r))
+  const gate = new Promise<void>((r) => (go = r))
+  owner[name] = async function (this: unknown, ...args: unknown[]) {
+    owner[name] = original
+    reach()
+    await gate
+    return original.apply(this, args)
+  }
+  return { reached, go }
 }
 
 /** A key with the budget on itself or on its identity; `path` is where the budget is set. */

@@ -18,7 +18,7 @@ import {
   hashSecret,
   visiblePrefix,
 } from '../../core/key-format.js'
-import { creditColumns } from '../../core/limits.js'
+import { creditColumns, settlesDueRefill, withoutSameRefill } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
@@ -275,25 +275,25 @@ export class KeyService {
       remaining: input.remaining === undefined ? key.remaining : input.remaining,
       refill: input.refill === undefined ? key.refill : input.refill,
     })
-    return this.write(ctx, key, 'key.update', this.updateColumns(key, input), {
+    const now = this.clock.now()
+    const named = withoutSameRefill(input, key.refill)
+    // A due refill lands first, then what the PATCH names (core/limits.ts `settlesDueRefill`).
+    if (settlesDueRefill(key, named, now)) await this.keys.applyDueRefill(key.id, now, key.refill!)
+    return this.write(ctx, key, 'key.update', this.updateColumns(key, named, now), {
       fields: Object.keys(input),
       ...(input.restrictions !== undefined && { restrictions: normalizeRestrictions(input.restrictions) }),
     })
   }
 
   /** The columns a PATCH of `key` writes. */
-  private updateColumns(key: ApiKey, input: UpdateKeyInput): ApiKeyUpdate {
-    const now = this.clock.now()
+  private updateColumns(key: ApiKey, input: UpdateKeyInput, now: Date): ApiKeyUpdate {
     const patch: ApiKeyUpdate = { ...limitColumns(input, key.ratelimits, now.toISOString()) }
     if (input.name !== undefined) patch.name = input.name
     if (input.description !== undefined) patch.description = input.description
     if (input.expires_at !== undefined) patch.expires_at = normalizeDate(input.expires_at)
     if (input.scopes !== undefined) patch.scopes = JSON.stringify(input.scopes)
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    // A due refill lands first, then what the PATCH names (core/limits.ts); the count set is the new usage budget.
-    const credits = creditColumns(key, input, now)
-    if (credits.remaining !== undefined) patch.usage_budget = credits.remaining
-    return { ...patch, ...credits }
+    return { ...patch, ...creditColumns(input, now) }
   }
 
   async disable(ctx: RequestContext, id: number): Promise<ApiKey> {

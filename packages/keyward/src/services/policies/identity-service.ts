@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { KeywardError, invalid, notFound } from '../../core/errors.js'
 import { requireScope, requireUnbounded } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
-import { creditColumns } from '../../core/limits.js'
+import { creditColumns, settlesDueRefill, withoutSameRefill } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import type { Identity, Refill } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -92,7 +92,7 @@ export class IdentityService {
       requireUnbounded(await producerOf(ctx, this.keys), "change an identity's shared limits or credits")
     const remaining = input.remaining === undefined ? identity.remaining : input.remaining
     checkCredits(remaining, input.refill === undefined ? identity.refill : input.refill)
-    const patch = this.updateColumns(identity, input)
+    const patch = await this.updateColumns(identity, input)
     let updated: Identity | undefined
     try {
       updated = await this.identities.update(id, patch)
@@ -142,16 +142,20 @@ export class IdentityService {
     }
   }
 
-  /** The columns a PATCH of `identity` writes. */
-  private updateColumns(identity: Identity, input: IdentityInput): Partial<IdentityColumns> {
+  /**
+   * The columns a PATCH of `identity` writes, once a due refill has landed when the PATCH names
+   * credits (core/limits.ts `settlesDueRefill`).
+   */
+  private async updateColumns(identity: Identity, input: IdentityInput): Promise<Partial<IdentityColumns>> {
     const now = this.clock.now()
+    const named = withoutSameRefill(input, identity.refill)
+    if (settlesDueRefill(identity, named, now)) await this.identities.applyDueRefill(identity.id, now, identity.refill!)
     const patch: Partial<IdentityColumns> = {
-      ...columnsOf(input, identity.ratelimits),
+      ...columnsOf(named, identity.ratelimits),
       updated_at: now.toISOString(),
     }
     if (input.meta !== undefined) patch.meta = serializeMeta(input.meta)
-    // A due refill lands first, then what the PATCH names (core/limits.ts).
-    return { ...patch, ...creditColumns(identity, input, now) }
+    return { ...patch, ...creditColumns(named, now) }
   }
 }
 
