@@ -1,4 +1,5 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { refillIsDue } from '../core/limits.js'
 import { appendKeyEvent } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
 import type { Database } from './schema.js'
@@ -61,7 +62,11 @@ export class KeySweepRepository {
     return rows.map((r) => ({ id: r.id, marker: String(r.marker) }))
   }
 
-  /** Marks and emits one event; false when it was already emitted (by this or another node). */
+  /**
+   * Marks and emits one event; false when it was already emitted (by this or another node), or
+   * needs none: a key's `key.usage_low` once its refill is due (the period that ran low is over, and
+   * the event's key would show the refilled count; a reviewer's find) is marked and not sent.
+   */
   emit(type: ScheduledEventType, keyId: number, marker: string, now: Date): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const r = await trx
@@ -72,7 +77,8 @@ export class KeySweepRepository {
         .executeTakeFirst()
       if (!r) return false
       const key = await new KeyRepository(trx, this.dialect).findById(keyId)
-      if (key) await appendKeyEvent(trx, type, key, now)
+      if (!key || (type === 'key.usage_low' && refillIsDue(key, now))) return false
+      await appendKeyEvent(trx, type, key, now)
       return true
     })
   }

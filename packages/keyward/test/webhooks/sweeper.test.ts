@@ -106,6 +106,25 @@ for (const store of STORES) {
       assert.deepEqual(await eventsOf(k.id), ['key.usage_low', 'key.updated', 'key.usage_low'])
     })
 
+    // A reviewer's find: the event's key shows what the next verification finds (the refilled count), so a key
+    // whose refill fell due before the sweep saw it low was reported "usage low" with remaining 40 of 40.
+    it('does not report usage low for a key whose refill is due; the next period is watched afresh', async () => {
+      const k = await s.createKey(admin, { remaining: 1, refill: { amount: 40, interval_s: 60 } })
+      assert.equal((await s.verify(admin, k.key)).valid, true) // 0 left
+      clock.advance(61_000)
+      await sweep()
+      assert.deepEqual(await eventsOf(k.id), [], 'BROKEN: usage low for a period that is over')
+      for (let i = 0; i < 37; i++) assert.equal((await s.verify(admin, k.key)).valid, true) // refilled, 3 left
+      await sweep()
+      const [low] = await s.kw.services.store.db
+        .selectFrom('key_event')
+        .select('data')
+        .where('key_id', '=', k.id)
+        .where('type', '=', 'key.usage_low')
+        .execute()
+      assert.equal(JSON.parse(low!.data).remaining, 3, 'the new period, low at 10 % of 40')
+    })
+
     it("one member's budget of 300,000,000 does not stop usage low for everyone (an attacker's find)", async () => {
       // remaining × 10 overflowed PostgreSQL's integer: the sweep failed every minute on every node.
       const m = await s.member('big-budget', admin)
