@@ -75,6 +75,16 @@ export class WebhookOutbox {
     })
   }
 
+  /** Forgets replaced secrets whose overlap ended (`ExpirySweeper`, with the history): they sign nothing any more. */
+  async dropEndedOverlaps(now: string): Promise<number> {
+    const r = await this.db
+      .updateTable('webhook')
+      .set({ previous_secret: null, previous_secret_expires_at: null })
+      .where('previous_secret_expires_at', '<=', now)
+      .execute()
+    return Number(r[0]!.numUpdatedRows)
+  }
+
   /** Leases up to `limit` due deliveries until `leaseUntil`; returns them with their webhook and event. */
   async claim(now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
     const lock = this.dialect === 'postgres' ? sql`for update of d skip locked` : sql``

@@ -29,6 +29,22 @@ export class WebhookRepository {
     return q.orderBy('id', 'desc').limit(500).execute()
   }
 
+  /**
+   * Sets a new secret only while the webhook still has `replaced` (the sealed secret the rotation
+   * read); undefined when another rotation came first. A rotation keeps the secret it replaces for
+   * an overlap: unconditioned, a rotation with an overlap racing one without (after a leak) kept
+   * the leaked secret signing (an attacker's find).
+   */
+  async replaceSecret(id: number, replaced: string, patch: Partial<Omit<WebhookRow, 'id'>>) {
+    const r = await this.db
+      .updateTable('webhook')
+      .set(patch)
+      .where('id', '=', id)
+      .where('secret', '=', replaced)
+      .execute()
+    return r[0]!.numUpdatedRows > 0n ? this.findById(id) : undefined
+  }
+
   async update(id: number, patch: Partial<Omit<WebhookRow, 'id'>>): Promise<WebhookRow | undefined> {
     await this.db.updateTable('webhook').set(patch).where('id', '=', id).execute()
     return this.findById(id)

@@ -127,6 +127,7 @@ for (const store of STORES) {
       const outbox = {
         pruneDeliveries: (before: string, n: number) => (sizes.push(n), real.pruneDeliveries(before, n)),
         pruneEvents: (before: string, n: number) => real.pruneEvents(before, n),
+        dropEndedOverlaps: (now: string) => real.dropEndedOverlaps(now),
       }
       const history = { outbox, retentionMs: 3 * DAY_MS, pacer: chunkPacerFor(s.kw.services.store.dialect) }
       const sweeper = new ExpirySweeper(

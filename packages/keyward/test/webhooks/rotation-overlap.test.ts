@@ -64,6 +64,39 @@ for (const store of STORES) {
       assert.throws(() => verified(secret, m), 'BROKEN: the secret two rotations back still signs')
     })
 
+    // An attacker's find: a rotation with an overlap that read the secret before a rotation without one (after a
+    // leak) wrote, then kept that leaked secret signing for its overlap, and the newer secret never signed.
+    it('a rotation racing another: the later write is a 409, and the leaked secret stays ended', async () => {
+      const { rx, id, secret: leaked } = await subscribed(t)
+      const held = holdNextConfigurer(t)
+      const slow = rotate(t, id, { grace_period_s: 3600 })
+      await held.reached
+      const urgent = await rotate(t, id, { grace_period_s: 0 })
+      assert.equal(urgent.status, 200)
+      held.go()
+      const late = await slow
+      assert.equal(late.status, 409, `BROKEN: ${late.status} ${late.text}`)
+      assert.equal(late.body.error.code, 'conflict')
+      const m = await sendTest(t, rx, id)
+      assert.equal(verified(urgent.body.secret, m), 'webhook.test')
+      assert.throws(() => verified(leaked, m), 'BROKEN: the leaked secret signs again')
+    })
+
+    it('forgets a replaced secret once its overlap ended (the expiry sweep)', async () => {
+      const { id } = await subscribed(t)
+      await rotate(t, id, { grace_period_s: 1 })
+      const row = () =>
+        t.s.kw.services.store.db
+          .selectFrom('webhook')
+          .select(['previous_secret', 'previous_secret_expires_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      assert.notEqual((await row()).previous_secret, null)
+      await sleep(1100)
+      assert.ok((await t.s.kw.services.sweeper.sweep()).overlapsEnded >= 1)
+      assert.deepEqual(await row(), { previous_secret: null, previous_secret_expires_at: null })
+    })
+
     it('refuses an overlap over 7 days or below 0, and records the overlap in the audit log', async () => {
       const { id } = await subscribed(t)
       for (const grace_period_s of [604_801, -1, 1.5, '60']) {
@@ -80,6 +113,23 @@ for (const store of STORES) {
       assert.ok(!JSON.stringify(audit.body).includes('whsec_'), 'no secret in the audit log')
     })
   })
+}
+
+/** Holds the next rotation after it read the webhook (at WebhookService.configurer) until `go()`. */
+function holdNextConfigurer(t: SuiteServer): { reached: Promise<void>; go: () => void } {
+  const svc = t.s.kw.services.webhooks as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>
+  const original = svc.configurer!
+  let reach!: () => void
+  let go!: () => void
+  const reached = new Promise<void>((r) => (reach = r))
+  const gate = new Promise<void>((r) => (go = r))
+  svc.configurer = async function (this: unknown, ...args: unknown[]) {
+    svc.configurer = original
+    reach()
+    await gate
+    return original.apply(this, args)
+  }
+  return { reached, go }
 }
 
 async function subscribed(t: SuiteServer): Promise<{ rx: Receiver; id: number; secret: string }> {

@@ -7,10 +7,28 @@ import { ConfirmDialog } from './ConfirmDialog'
 
 const OVERLAP = GRACE_CHOICES('No overlap: the old secret stops now')
 
-/** What the page says after a rotation: until when the old secret still signs. */
-export function rotatedNotice(graceS: number, now = Date.now()): string {
+/** What the page says after a rotation (a duration: the browser's clock may differ from the server's). */
+export function rotatedNotice(graceS: number): string {
   if (graceS === 0) return 'Signing secret rotated. The old secret stopped signing.'
-  return `Signing secret rotated. Deliveries carry both signatures until ${when(new Date(now + graceS * 1000).toISOString())}.`
+  const label = OVERLAP.find(([s]) => s === graceS)?.[1] ?? `${graceS} s`
+  return `Signing secret rotated. Deliveries carry both signatures for ${label}.`
+}
+
+/** What the chosen overlap means for the receiver. */
+function OverlapExplained({ graceS }: { graceS: number }) {
+  if (graceS > 0)
+    return (
+      <p>
+        Until the overlap ends each delivery carries both signatures, so your receiver accepts them while you switch it
+        over.
+      </p>
+    )
+  return (
+    <p>
+      <strong>The current secret stops signing at once:</strong> your receiver refuses deliveries until it has the new
+      one. Choose this after a leak, and remove the old secret from your receiver too.
+    </p>
+  )
 }
 
 /**
@@ -47,10 +65,8 @@ export function RotateSecretDialog({
       onConfirm={() => void rotate()}
       {...common}
     >
-      <p>
-        Deliveries from now on are signed with a new secret, shown once. During the overlap each delivery carries both
-        signatures, so your receiver accepts them while you switch it over.
-      </p>
+      <p>Deliveries from now on are signed with a new secret, shown once.</p>
+      <OverlapExplained graceS={grace} />
       {w.previous_secret_expires_at && (
         <p className="warning">
           The secret the last rotation replaced signs until {when(w.previous_secret_expires_at)}; it stops as soon as

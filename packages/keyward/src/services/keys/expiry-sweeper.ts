@@ -18,7 +18,7 @@ const HISTORY_ROWS_PER_SWEEP = 50_000
  * SQLite a delete holds the event loop; DESIGN rule 10). Else both tables grew by every key change.
  */
 export interface OutboxHistory {
-  outbox: Pick<WebhookOutbox, 'pruneDeliveries' | 'pruneEvents'>
+  outbox: Pick<WebhookOutbox, 'pruneDeliveries' | 'pruneEvents' | 'dropEndedOverlaps'>
   retentionMs: number
   pacer: ChunkPacer
 }
@@ -32,6 +32,8 @@ export interface SweepResult {
   deliveries: number
   /** Outbox events past retention, with no delivery left. */
   events: number
+  /** Webhooks whose replaced secret's overlap ended: the sealed secret is forgotten. */
+  overlapsEnded: number
 }
 
 /**
@@ -87,6 +89,7 @@ export class ExpirySweeper {
       // Deliveries first: an event goes only once none of its deliveries is left.
       deliveries: await drainPaced((n) => outbox.pruneDeliveries(before, n), pacer),
       events: await drainPaced((n) => outbox.pruneEvents(before, n), pacer),
+      overlapsEnded: await outbox.dropEndedOverlaps(iso),
     }
   }
 }

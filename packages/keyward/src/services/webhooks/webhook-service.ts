@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { canManageWebhook, requireAdmin, requireMayConfigureWebhook, requireScope } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
-import { KeywardError, notFound } from '../../core/errors.js'
+import { KeywardError, notFound, rotatedMeanwhile } from '../../core/errors.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { KeyEventType } from '../../store/key-event-repository.js'
@@ -125,7 +125,8 @@ export class WebhookService {
     }
     const sealed = (await this.box).seal(secret)
     const patch = { secret: sealed, ...previous, ...configuredBy, updated_at: now.toISOString() }
-    const webhook = (await this.repo.update(hook.id, patch))!
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch)
+    if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
     return { webhook, secret }
   }

@@ -16,7 +16,7 @@ import {
   toWebhookWire,
 } from './webhook-schemas.js'
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const tags = ['webhooks']
 
 type WebhookPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
