@@ -66,7 +66,7 @@ export interface UsageOptions {
 
 /**
  * API keys: `kw.apiKeys`. The native methods are `create, list, iterate, all, get, update,
- * disable, enable, revoke, delete, roll, verify, usage`; the other names are aliases for code written
+ * disable, enable, revoke, delete, roll, endGrace, verify, usage`; the other names are aliases for code written
  * against balena, Fluxbase or Realm SDKs (see the README's mapping table).
  */
 export class ApiKeys {
@@ -140,6 +140,11 @@ export class ApiKeys {
   /** Issues a new secret for the key; the old one works for `grace_period_s` more seconds. */
   roll(id: KeyId, opts: RollOptions = {}): Promise<CreatedKey> {
     return this.http.request<CreatedKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
+  }
+
+  /** Ends the last roll's grace period now: the old secret is refused at once, on every node. */
+  endGrace(id: KeyId): Promise<ApiKey> {
+    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/end-grace`)
   }
 
   /**

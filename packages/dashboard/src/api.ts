@@ -223,6 +223,10 @@ export class Api {
       ...(minted && { minted }),
     })
   }
+  /** Ends the last roll's grace period: the old secret is refused at once. */
+  endKeyGrace(id: number) {
+    return this.request<ApiKey>('POST', `/keys/${id}/end-grace`)
+  }
   rollKey(id: number, gracePeriodS: number) {
     return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })
   }

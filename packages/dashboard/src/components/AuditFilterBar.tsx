@@ -7,6 +7,7 @@ const AUDIT_ACTIONS = [
   'key.disable',
   'key.enable',
   'key.roll',
+  'key.end_grace',
   'key.revoke',
   'key.delete',
   'key.import',

@@ -192,6 +192,13 @@ describe('keyward CLI client commands', () => {
     assert.equal((await cli(['keys', 'verify', key, '--json'])).code, 3, 'the first secret is gone')
     assert.doesNotMatch((await ok(['keys', 'roll', id])).stderr, /stopped working/, 'no grace left: nothing to say')
     assert.equal((await cli(['keys', 'verify', twice, '--json'])).code, 3)
+    // An exposed old secret: end its grace period without rolling again.
+    const exposed = (await ok(['keys', 'roll', id])).stdout.trim()
+    const current = (await ok(['keys', 'roll', id, '--grace-period', '600'])).stdout.trim()
+    assert.equal((await ok(['keys', 'verify', exposed])).code, 0, 'in its grace period')
+    assert.match((await ok(['keys', 'end-grace', id])).stdout, /only its current secret works/)
+    assert.equal((await cli(['keys', 'verify', exposed, '--json'])).code, 3, 'ended early')
+    assert.equal((await ok(['keys', 'verify', current])).code, 0)
 
     assert.equal((await json(['keys', 'revoke', id, '--reason', 'rotated'])).revoked_reason, 'rotated')
     assert.equal((await cli(['keys', 'verify', newKey, '--json'])).code, 3)

@@ -27,6 +27,19 @@ describe('dashboard: the grace period of a rolled key (Chromium, SQLite)', () =>
     assert.equal(await grace.count(), 0, 'a roll without grace leaves no old secret to show')
   })
 
+  it('ends the grace period from the key page: the old secret is refused at once', async () => {
+    const { base, admin, page } = d
+    const created = (await api(base, 'POST', '/v1/keys', admin, { name: 'exposed' })).body
+    await api(base, 'POST', `/v1/keys/${created.api_key.id}/roll`, admin, { grace_period_s: 3600 })
+    const verify = async () => (await api(base, 'POST', '/v1/keys/verify', admin, { key: created.key })).body.code
+    assert.equal(await verify(), 'VALID', 'in its grace period')
+    await page.goto(`/keys/${created.api_key.id}`)
+    await page.getByRole('button', { name: 'End grace period' }).click()
+    await page.getByText('Grace period ended: the old secret stopped working.').waitFor()
+    assert.equal(await verify(), 'NOT_FOUND')
+    assert.equal(await page.getByRole('button', { name: 'End grace period' }).count(), 0, 'nothing left to end')
+  })
+
   it("warns, before a second roll, that the first one's old secret stops at once (a new user's find)", async () => {
     const { base, admin, page } = d
     const key = (await api(base, 'POST', '/v1/keys', admin, { name: 'twice' })).body.api_key.id as number

@@ -45,6 +45,7 @@ export function KeyActions({
           <button type="button" onClick={() => onOpen('roll')}>
             Roll
           </button>
+          <EndGraceButton k={k} api={api} action={action} />
           <button type="button" className="danger" onClick={() => onOpen('revoke')}>
             Revoke
           </button>
@@ -62,4 +63,19 @@ function enabledMessage(k: ApiKey): string {
   return k.user_deactivated_at
     ? 'Key enabled, but still refused (DISABLED) while its user is deactivated.'
     : 'Key enabled: it verifies again.'
+}
+
+/**
+ * Ends the last roll's grace period now, when the old secret turns out to be exposed: without a
+ * second roll, so clients switch once. Shown only while that secret still works.
+ */
+function EndGraceButton({ k, api, action }: { k: ApiKey; api: Api; action: KeyAction }) {
+  const end = k.previous_secret_expires_at
+  if (!end || Date.parse(end) <= Date.now()) return null
+  const message = 'Grace period ended: the old secret stopped working.'
+  return (
+    <button type="button" disabled={action.busy} onClick={() => action.act(message, () => api.endKeyGrace(k.id))}>
+      End grace period
+    </button>
+  )
 }

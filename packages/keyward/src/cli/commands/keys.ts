@@ -125,6 +125,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     registerKeyRevoke,
     registerKeyDelete,
     registerKeyRoll,
+    registerKeyEndGrace,
     registerKeyUsage,
     registerKeyReportLeak,
     registerKeyVerify,
@@ -362,6 +363,23 @@ function registerKeyRoll(keys: Command, env: Env): void {
       printSecret(out, rolled, 'Rolled')
       if (graceUntil && Date.parse(graceUntil) > Date.now())
         out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
+    },
+  )
+}
+
+/** `keyward keys end-grace`: the old secret of the last roll stops working now. */
+function registerKeyEndGrace(keys: Command, env: Env): void {
+  remoteAction<object, [string]>(
+    remoteOptions(
+      keys
+        .command('end-grace')
+        .description("end the last roll's grace period now: the old secret stops working")
+        .argument('<id>', 'key id', parse.id),
+    ),
+    env,
+    async ({ client, out }, _o, id) => {
+      const k = await client.apiKeys.endGrace(id)
+      out.result(k, () => out.line(`Key ${k.id}: only its current secret works.`))
     },
   )
 }

@@ -8,7 +8,7 @@ import {
   rightsOfKey,
   visibleOrgIds,
 } from '../../core/authz.js'
-import type { Clock } from '../../core/clock.js'
+import { type Clock, epochMs } from '../../core/clock.js'
 import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
 import {
   DEFAULT_KEY_PREFIX,
@@ -377,6 +377,20 @@ export class KeyService {
   }
 
   /**
+   * Ends the grace period of the secret the last roll replaced, at once: when that secret turns
+   * out to be exposed, without a second roll (every client would switch twice). It only takes
+   * away, so it is allowed as a disable is. Nothing to end: the key as it is, nothing recorded.
+   * The write evicts the old secret's hash from every node's cache (`write`).
+   */
+  async endGrace(ctx: RequestContext, id: number): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    const { key } = await this.findVisible(ctx, id, 'manage')
+    const end = key.previousSecretExpiresAt
+    if (end === null || Date.parse(end) <= epochMs(this.clock)) return key
+    return this.write(ctx, key, 'key.end_grace', { previous_hash: null, previous_hash_expires_at: null })
+  }
+
+  /**
    * What a reported leak does to the key it names. No caller is authorized here: the report
    * itself (a scanner's signed payload, or the secret in the reporter's hands) is the authority,
    * and it can only take rights away. A leaked pre-roll secret ends its grace period (the
@@ -497,13 +511,15 @@ export class KeyService {
 }
 
 /** Audit actions of `write`, and the webhook event each one emits. */
-type WriteAction = 'key.update' | 'key.disable' | 'key.enable' | 'key.revoke' | 'key.roll' | 'key.leaked'
+type WriteAction =
+  'key.update' | 'key.disable' | 'key.enable' | 'key.revoke' | 'key.roll' | 'key.end_grace' | 'key.leaked'
 const EVENT_OF: Record<WriteAction, KeyEventType> = {
   'key.update': 'key.updated',
   'key.disable': 'key.disabled',
   'key.enable': 'key.enabled',
   'key.revoke': 'key.revoked',
   'key.roll': 'key.rolled',
+  'key.end_grace': 'key.updated',
   'key.leaked': 'key.leaked',
 }
 

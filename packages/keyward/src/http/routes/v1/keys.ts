@@ -48,7 +48,14 @@ type KeyPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
 /** Key lifecycle and verification. Handlers translate; rules live in KeyService and Verifier. */
 export const keyRoutes: KeyPlugin = async (app, { services }) => {
   // Not the options whole: a `prefix` in them is this plugin's, and would be added again.
-  for (const routes of [keyCollectionRoutes, keyVerifyRoute, keyImportRoute, keyItemRoutes, keyStateRoutes])
+  for (const routes of [
+    keyCollectionRoutes,
+    keyVerifyRoute,
+    keyImportRoute,
+    keyItemRoutes,
+    keyStateRoutes,
+    keySecretRoutes,
+  ])
     await app.register(routes, { services })
 }
 
@@ -176,7 +183,7 @@ const keyItemRoutes: KeyPlugin = async (app, { services }) => {
   )
 }
 
-/** A key's state: disable, enable, revoke, delete, roll. */
+/** A key's state: disable, enable, revoke, delete. */
 const keyStateRoutes: KeyPlugin = async (app, { services }) => {
   const wire = keyWire(services)
   app.post(
@@ -210,7 +217,11 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
       return reply.status(204).send(null)
     },
   )
+}
 
+/** A key's secret: roll it, end the grace period of the one a roll replaced. */
+const keySecretRoutes: KeyPlugin = async (app, { services }) => {
+  const wire = keyWire(services)
   app.post(
     '/keys/:id/roll',
     { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } },
@@ -218,5 +229,19 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
       const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
       return reply.header('cache-control', 'no-store').send({ key, api_key: await wire.one(req, apiKey) })
     },
+  )
+
+  app.post(
+    '/keys/:id/end-grace',
+    {
+      schema: {
+        tags: ['keys'],
+        description:
+          'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Nothing to end: the key as it is.',
+        params: IdParams,
+        response: { 200: ApiKeyBody, ...errors },
+      },
+    },
+    async (req) => wire.one(req, await services.keys.endGrace(ctxOf(req), req.params.id)),
   )
 }

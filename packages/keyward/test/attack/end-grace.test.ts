@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { STORES, type SuiteServer, TestServer, serverForSuite } from '../helpers.js'
+
+/**
+ * A roll may keep the old secret working for a grace period. When that secret turns out to be
+ * exposed meanwhile, its owner must be able to end the grace period at once, without rolling
+ * again (which would make every client switch twice): `POST /v1/keys/:id/end-grace`. The old
+ * secret is refused at once on every node (the cache holds it, keyed by its hash).
+ */
+for (const store of STORES) {
+  describe(`ending a roll's grace period early (${store})`, () => {
+    const t = serverForSuite(store)
+    let other: TestServer | null = null
+    after(() => other?.kw.close())
+    /** The node that did not end the grace period: its cache must hear of it (PostgreSQL only). */
+    const peer = async () => {
+      if (store !== 'postgres') return t.s
+      other ??= await TestServer.attach(t.s.config.databaseUrl)
+      return other
+    }
+
+    it('refuses the old secret at once on every node; the new one keeps working', async () => {
+      const { key: old, id } = await t.s.createKey(t.admin)
+      const rolled = await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      assert.equal(rolled.status, 200)
+      const node = await peer()
+      assert.equal((await node.verify(t.admin, old)).code, 'VALID', 'in its grace period (and now cached)')
+      const ended = await endpoint(t, id, 'end-grace')
+      assert.equal(ended.status, 200, `BROKEN: ${ended.status} ${ended.text}`)
+      assert.equal(ended.body.previous_secret_expires_at, null)
+      assert.equal((await t.s.verify(t.admin, old)).code, 'NOT_FOUND')
+      await eventually(async () => (await node.verify(t.admin, old)).code === 'NOT_FOUND', 'the other node refuses it')
+      assert.equal((await node.verify(t.admin, rolled.body.key)).code, 'VALID')
+      const again = await endpoint(t, id, 'end-grace')
+      assert.equal(again.status, 200, 'nothing to end: the key as it is')
+      const audit = await t.s.request('GET', `/v1/audit?action=key.end_grace&target_id=${id}`, { token: t.admin })
+      assert.equal(audit.body.events.length, 1, 'one audit entry: the second call changed nothing')
+    })
+
+    it('is refused to a key without keys:write (403) and across owners (404), and leaves the grace as it was', async () => {
+      const { key: old, id } = await t.s.createKey(t.admin)
+      await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      const reader = await t.s.createKey(t.admin, { scopes: ['keys:read'] })
+      assert.equal((await endpoint(t, id, 'end-grace', undefined, reader.key)).status, 403)
+      const bob = await t.s.member(`bob-${id}`, t.admin)
+      assert.equal((await endpoint(t, id, 'end-grace', undefined, bob.token)).status, 404)
+      assert.equal((await t.s.verify(t.admin, old)).code, 'VALID')
+    })
+  })
+}
+
+const endpoint = (t: SuiteServer, id: number, action: string, body?: object, token = t.admin) =>
+  t.s.request('POST', `/v1/keys/${id}/${action}`, { token, ...(body && { body }) })
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (const end = Date.now() + 5_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+    if (await check()) return
+  assert.fail(`BROKEN: not within 5 s: ${what}`)
+}
