@@ -238,15 +238,28 @@ export class KeyRepository {
     return r && { key: rowToKey(r), hash: r.hash }
   }
 
-  /** Returns the updated key and the hashes whose cache entries must go. */
-  async update(id: number, patch: ApiKeyUpdate): Promise<{ key: ApiKey; hashes: string[] } | undefined> {
+  /**
+   * Returns the updated key and the hashes whose cache entries must go; undefined when the key is
+   * gone, or (with `graceEnd`) its grace period is no longer the one the caller read.
+   */
+  async update(
+    id: number,
+    patch: ApiKeyUpdate,
+    graceEnd?: string,
+  ): Promise<{ key: ApiKey; hashes: string[] } | undefined> {
     const before = await this.db
       .selectFrom('api_key')
       .select(['hash', 'previous_hash'])
       .where('id', '=', id)
       .executeTakeFirst()
     const r = await this.changingKeys((db) =>
-      db.updateTable('api_key').set(patch).where('id', '=', id).returning(['hash', 'previous_hash']).executeTakeFirst(),
+      db
+        .updateTable('api_key')
+        .set(patch)
+        .where('id', '=', id)
+        .$if(graceEnd !== undefined, (q) => q.where('previous_hash_expires_at', '=', graceEnd!))
+        .returning(['hash', 'previous_hash'])
+        .executeTakeFirst(),
     )
     if (!r || !before) return undefined
     return { key: (await this.findById(id))!, hashes: [...new Set([...hashesOf(before), ...hashesOf(r)])] }

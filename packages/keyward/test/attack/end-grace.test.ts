@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { STORES, type SuiteServer, TestServer, serverForSuite } from '../helpers.js'
+import { holdNextCall } from '../hold.js'
 
 /**
  * A roll may keep the old secret working for a grace period. When that secret turns out to be
@@ -36,6 +37,31 @@ for (const store of STORES) {
       assert.equal(again.status, 200, 'nothing to end: the key as it is')
       const audit = await t.s.request('GET', `/v1/audit?action=key.end_grace&target_id=${id}`, { token: t.admin })
       assert.equal(audit.body.events.length, 1, 'one audit entry: the second call changed nothing')
+    })
+
+    // A reviewer's find: an end-grace that read the key before a roll landed ended the grace that roll had just
+    // promised its clients (3 of 20 racing pairs).
+    it('ends only the grace period it read: a roll landing in between makes it a 409', async () => {
+      const { id } = await t.s.createKey(t.admin)
+      const first = await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      const held = holdNextCall(t.s.kw.services.keys, 'write')
+      const ending = endpoint(t, id, 'end-grace')
+      await held.reached
+      assert.equal((await endpoint(t, id, 'roll', { grace_period_s: 3600 })).status, 200)
+      held.go()
+      const late = await ending
+      assert.equal(late.status, 409, `BROKEN: ${late.status} ${late.text}`)
+      assert.equal(late.body.error.code, 'conflict')
+      const code = (await t.s.verify(t.admin, first.body.key)).code
+      assert.equal(code, 'VALID', 'BROKEN: the secret the new roll replaced lost the grace period it was promised')
+    })
+
+    it('refuses a body (a grace_period_s there reads as "shorten" and would end it)', async () => {
+      const { id } = await t.s.createKey(t.admin)
+      await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      const r = await endpoint(t, id, 'end-grace', { grace_period_s: 5 })
+      assert.equal(r.status, 400)
+      assert.ok((await t.s.request('GET', `/v1/keys/${id}`, { token: t.admin })).body.previous_secret_expires_at)
     })
 
     it('is refused to a key without keys:write (403) and across owners (404), and leaves the grace as it was', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { manualClock } from '../../src/core/clock.js'
 import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
+import { holdNextCall } from '../hold.js'
 
 /**
  * What an admin sets as `remaining` holds until the next refill. Refills are lazy (applied at the
@@ -103,26 +104,12 @@ for (const store of STORES) {
   })
 }
 
-/**
- * Holds the next PATCH write of a key (KeyService.write) or an identity (IdentityRepository.update)
- * until `go()`; `reached` resolves once it is held. Later writes pass.
- */
+/** Holds the next PATCH write of a key (KeyService.write) or an identity (IdentityRepository.update). */
 function holdNextWrite(t: SuiteServer, target: 'key' | 'identity'): { reached: Promise<void>; go: () => void } {
-  const services = t.s.kw.services as unknown as Record<string, Record<string, Record<string, unknown>>>
-  const owner = target === 'key' ? services.keys! : services.identities!.identities!
-  const name = target === 'key' ? 'write' : 'update'
-  const original = owner[name] as (...a: unknown[]) => Promise<unknown>
-  let reach!: () => void
-  let go!: () => void
-  const reached = new Promise<void>((r) => (reach = r))
-  const gate = new Promise<void>((r) => (go = r))
-  owner[name] = async function (this: unknown, ...args: unknown[]) {
-    owner[name] = original
-    reach()
-    await gate
-    return original.apply(this, args)
-  }
-  return { reached, go }
+  const services = t.s.kw.services as unknown as Record<string, Record<string, object>>
+  return target === 'key'
+    ? holdNextCall(services.keys!, 'write')
+    : holdNextCall(services.identities!.identities!, 'update')
 }
 
 /** A key with the budget on itself or on its identity; `path` is where the budget is set. */

@@ -4,6 +4,7 @@ import { after, describe, it } from 'node:test'
 import { Webhook } from 'standardwebhooks'
 import { verifyWebhook } from '@keyward/client'
 import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
+import { holdNextCall } from '../hold.js'
 import { type Received, Receiver, until } from './receiver.js'
 
 const FAST = { KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1', KEYWARD_WEBHOOK_TIMEOUT_MS: '500' }
@@ -68,7 +69,7 @@ for (const store of STORES) {
     // leak) wrote, then kept that leaked secret signing for its overlap, and the newer secret never signed.
     it('a rotation racing another: the later write is a 409, and the leaked secret stays ended', async () => {
       const { rx, id, secret: leaked } = await subscribed(t)
-      const held = holdNextConfigurer(t)
+      const held = holdNextCall(t.s.kw.services.webhooks, 'configurer') // after the rotation's read
       const slow = rotate(t, id, { grace_period_s: 3600 })
       await held.reached
       const urgent = await rotate(t, id, { grace_period_s: 0 })
@@ -113,23 +114,6 @@ for (const store of STORES) {
       assert.ok(!JSON.stringify(audit.body).includes('whsec_'), 'no secret in the audit log')
     })
   })
-}
-
-/** Holds the next rotation after it read the webhook (at WebhookService.configurer) until `go()`. */
-function holdNextConfigurer(t: SuiteServer): { reached: Promise<void>; go: () => void } {
-  const svc = t.s.kw.services.webhooks as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>
-  const original = svc.configurer!
-  let reach!: () => void
-  let go!: () => void
-  const reached = new Promise<void>((r) => (reach = r))
-  const gate = new Promise<void>((r) => (go = r))
-  svc.configurer = async function (this: unknown, ...args: unknown[]) {
-    svc.configurer = original
-    reach()
-    await gate
-    return original.apply(this, args)
-  }
-  return { reached, go }
 }
 
 async function subscribed(t: SuiteServer): Promise<{ rx: Receiver; id: number; secret: string }> {

@@ -9,7 +9,7 @@ import {
   visibleOrgIds,
 } from '../../core/authz.js'
 import { type Clock, epochMs } from '../../core/clock.js'
-import { KeywardError, invalid, invalidField, notFound } from '../../core/errors.js'
+import { KeywardError, invalid, invalidField, notFound, rolledMeanwhile } from '../../core/errors.js'
 import {
   DEFAULT_KEY_PREFIX,
   PREFIX_PATTERN,
@@ -386,8 +386,11 @@ export class KeyService {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id, 'manage')
     const end = key.previousSecretExpiresAt
-    if (end === null || Date.parse(end) <= epochMs(this.clock)) return key
-    return this.write(ctx, key, 'key.end_grace', { previous_hash: null, previous_hash_expires_at: null })
+    if (key.revokedAt || end === null || Date.parse(end) <= epochMs(this.clock)) return key
+    // Only the grace period read: a roll landing in between starts a new one, which this must not end
+    // (a reviewer's find: 3 of 20 racing pairs ended the grace the roll had just promised).
+    const patch = { previous_hash: null, previous_hash_expires_at: null }
+    return this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end)
   }
 
   /**
@@ -445,13 +448,15 @@ export class KeyService {
     action: WriteAction,
     patch: ApiKeyUpdate,
     details: Record<string, unknown> = {},
+    graceEnd?: string,
   ): Promise<ApiKey> {
     const patched = { ...patch, updated_at: this.clock.now().toISOString() }
     const r = await this.recorded(EVENT_OF[action], async (keys) => {
       // The identity a key joins is read first in this transaction: one deleted since the request's check is a 409.
       if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
-      return keys.update(key.id, patched)
+      return keys.update(key.id, patched, graceEnd)
     })
+    if (!r && graceEnd !== undefined && (await this.keys.findById(key.id))) throw rolledMeanwhile()
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, action, target(r.key), details)

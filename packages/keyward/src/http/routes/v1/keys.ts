@@ -35,6 +35,8 @@ const RevokeBody = Type.Object(
   },
   { additionalProperties: false },
 )
+/** A body, if any, must be empty: `{grace_period_s}` here would read as "shorten", and it ends the grace period. */
+const EndGraceBody = Type.Object({}, { additionalProperties: false })
 const RollBody = Type.Object(
   { grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) },
   { additionalProperties: false },
@@ -237,8 +239,9 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
       schema: {
         tags: ['keys'],
         description:
-          'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Nothing to end: the key as it is.',
+          'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Nothing to end (or a revoked key): the key as it is. 409 when a roll landed meanwhile (a new grace period). Keys the old secret made during its grace period keep their expiry (at most the grace period it was given): list them with `created_by_key_id`.',
         params: IdParams,
+        body: EndGraceBody,
         response: { 200: ApiKeyBody, ...errors },
       },
     },
