@@ -8,6 +8,7 @@ import { KeyEditForm } from '../components/key/KeyEditForm'
 import { KeyFacts } from '../components/key/KeyFacts'
 import { LeakBanner } from '../components/key/LeakBanner'
 import { RevokeDialog } from '../components/key/RevokeDialog'
+import { EndGraceDialog } from '../components/key/EndGraceDialog'
 import { RollDialog } from '../components/key/RollDialog'
 import { useKeyAction } from '../components/key/useKeyAction'
 import { SecretDialog } from '../components/SecretDialog'
@@ -72,6 +73,7 @@ function KeyPage({ id }: { id: number }) {
       {editing ? <KeyEditForm k={k} api={api} action={action} onDone={() => setEditing(false)} /> : <KeyFacts k={k} />}
       <KeyActivity id={id} updatedAt={k.updated_at} />
       {dialog === 'roll' && <RollDialog {...dialogProps} onSecret={setSecret} />}
+      {dialog === 'end-grace' && <EndGraceDialog {...dialogProps} />}
       {dialog === 'revoke' && <RevokeDialog {...dialogProps} />}
       {dialog === 'delete' && <DeleteDialog {...dialogProps} />}
       <SecretDialog secret={secret} title="New secret for this key" onDone={() => setSecret(null)} />

@@ -3,7 +3,7 @@ import type { Api } from '../../api'
 import type { KeyAction } from './useKeyAction'
 
 /** Which confirmation a key page has open. */
-export type KeyDialog = 'none' | 'roll' | 'revoke' | 'delete'
+export type KeyDialog = 'none' | 'roll' | 'end-grace' | 'revoke' | 'delete'
 
 /** The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete. */
 export function KeyActions({
@@ -45,7 +45,7 @@ export function KeyActions({
           <button type="button" onClick={() => onOpen('roll')}>
             Roll
           </button>
-          <EndGraceButton k={k} api={api} action={action} />
+          <EndGraceButton k={k} onOpen={onOpen} />
           <button type="button" className="danger" onClick={() => onOpen('revoke')}>
             Revoke
           </button>
@@ -65,16 +65,12 @@ function enabledMessage(k: ApiKey): string {
     : 'Key enabled: it verifies again.'
 }
 
-/**
- * Ends the last roll's grace period now, when the old secret turns out to be exposed: without a
- * second roll, so clients switch once. Shown only while that secret still works.
- */
-function EndGraceButton({ k, api, action }: { k: ApiKey; api: Api; action: KeyAction }) {
+/** Opens the end-grace confirmation while the secret the last roll replaced still works. */
+function EndGraceButton({ k, onOpen }: { k: ApiKey; onOpen: (d: KeyDialog) => void }) {
   const end = k.previous_secret_expires_at
   if (!end || Date.parse(end) <= Date.now()) return null
-  const message = 'Grace period ended: the old secret stopped working.'
   return (
-    <button type="button" disabled={action.busy} onClick={() => action.act(message, () => api.endKeyGrace(k.id))}>
+    <button type="button" onClick={() => onOpen('end-grace')}>
       End grace period
     </button>
   )
