@@ -91,8 +91,8 @@ export function refillIsDue(c: Pick<Credits, 'refill' | 'lastRefillAt'>, now: Da
 /**
  * The credits the API shows at `now`: what the next verification finds. A refill that is due has
  * not reached the row yet, and showing the stored count made a client that reads, changes one
- * field and sends the object back set that stale count, which cancelled the refill due (a
- * reviewer's find; setting `remaining` while one is due counts as that refill, above).
+ * field and sends the object back set that stale count, which then held for a period (a
+ * reviewer's find; a PATCH applies the due refill first: `settlesDueRefill`).
  */
 export function creditsAt(c: Credits, now: Date): number | null {
   return refillIsDue(c, now) ? c.refill!.amount : c.remaining
