@@ -142,9 +142,12 @@ export class ApiKeys {
     return this.http.request<CreatedKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
   }
 
-  /** Ends the last roll's grace period now: the old secret is refused at once, on every node. */
-  endGrace(id: KeyId): Promise<ApiKey> {
-    return this.http.request<ApiKey>('POST', `${idPath('/v1/keys', id)}/end-grace`)
+  /**
+   * Ends the last roll's grace period now: the old secret is refused at once, on every node, and the
+   * keys it made during the grace period are revoked with their line (`minted_revoked` counts them).
+   */
+  endGrace(id: KeyId): Promise<RevokedKey> {
+    return this.http.request<RevokedKey>('POST', `${idPath('/v1/keys', id)}/end-grace`)
   }
 
   /**

@@ -225,7 +225,7 @@ export class Api {
   }
   /** Ends the last roll's grace period: the old secret is refused at once. */
   endKeyGrace(id: number) {
-    return this.request<ApiKey>('POST', `/keys/${id}/end-grace`)
+    return this.request<RevokedKey>('POST', `/keys/${id}/end-grace`)
   }
   rollKey(id: number, gracePeriodS: number) {
     return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })

@@ -128,6 +128,8 @@ export interface ApiKeyTable {
   created_by_actor_id: number | null
   /** The key its creator authenticated with (directly or through a key-opened session); migration 0013. */
   created_by_key_id: number | null
+  /** The grace end of the rolled-away secret that made this key, if one did (migration 0027; `KeyLineage.endGrace`). */
+  created_in_grace_until: string | null
   created_at: string
   updated_at: string
   /** JSON `{ip_allow?, origin_allow?}` (core/restrictions.ts); null: usable from anywhere. Migration 0009. */

@@ -56,6 +56,23 @@ for (const store of STORES) {
       assert.equal(code, 'VALID', 'BROKEN: the secret the new roll replaced lost the grace period it was promised')
     })
 
+    // A reviewer's find: a key the old secret made during its grace period kept working after end-grace (until the
+    // grace end promised at the roll), and could mint more; which secret made a key was not recorded.
+    it("revokes what the old secret made during its grace period, and their line; not the current secret's", async () => {
+      const { key: old, id } = await t.s.createKey(t.admin)
+      const rolled = await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      const byOld = await t.s.createKey(old, { expires_at: new Date(Date.now() + 1_800_000).toISOString() })
+      const grandchild = await t.s.createKey(byOld.key, { expires_at: new Date(Date.now() + 600_000).toISOString() })
+      const byCurrent = await t.s.createKey(rolled.body.key)
+      const ended = await endpoint(t, id, 'end-grace')
+      assert.equal(ended.status, 200)
+      assert.equal(ended.body.minted_revoked, 2)
+      for (const made of [byOld, grandchild])
+        assert.equal((await t.s.verify(t.admin, made.key)).code, 'REVOKED', 'BROKEN: outlives the old secret')
+      assert.equal((await t.s.verify(t.admin, byCurrent.key)).code, 'VALID', "the current secret's keys live on")
+      assert.equal((await t.s.verify(t.admin, rolled.body.key)).code, 'VALID')
+    })
+
     it('refuses a body (a grace_period_s there reads as "shorten" and would end it)', async () => {
       const { id } = await t.s.createKey(t.admin)
       await endpoint(t, id, 'roll', { grace_period_s: 3600 })

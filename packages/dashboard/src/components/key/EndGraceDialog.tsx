@@ -16,8 +16,8 @@ export function EndGraceDialog({ k, api, action, open, onClose }: KeyDialogProps
       <p>
         <strong>The old secret stops working at once</strong>
         {k.previous_secret_expires_at && <>, instead of at {when(k.previous_secret_expires_at)}</>}: clients still using
-        it are refused. The current secret keeps working. Keys the old secret made keep their expiry: find them under
-        this key&apos;s keys and revoke those you do not know.
+        it are refused, and the keys it made during the grace period are revoked, with the keys made from them. The
+        current secret and the keys it made keep working.
       </p>
       <ErrorNote error={action.error} />
       <div className="actions">

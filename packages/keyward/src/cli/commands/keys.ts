@@ -379,7 +379,8 @@ function registerKeyEndGrace(keys: Command, env: Env): void {
     env,
     async ({ client, out }, _o, id) => {
       const k = await client.apiKeys.endGrace(id)
-      out.result(k, () => out.line(`Key ${k.id}: only its current secret works.`))
+      const made = k.minted_revoked ? `; ${k.minted_revoked} key(s) the old secret made were revoked` : ''
+      out.result(k, () => out.line(`Key ${k.id}: only its current secret works${made}.`))
     },
   )
 }

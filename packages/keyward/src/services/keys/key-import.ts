@@ -126,6 +126,7 @@ export class KeyImporter {
       external_id: item.external_id ?? null,
       created_by_actor_id: ctx.principal.owner.actorId,
       created_by_key_id: ctx.principal.keyId,
+      created_in_grace_until: ctx.principal.graceEndsAt ?? null,
       created_at: now,
       updated_at: now,
     }

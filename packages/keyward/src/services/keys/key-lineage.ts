@@ -48,15 +48,39 @@ export class KeyLineage {
     return { key, descendants }
   }
 
-  /** Revokes the live children of `parents`, chunk by chunk; returns their ids. */
-  private async revokeGeneration(ctx: RequestContext, parents: number[], rootId: number, why: string) {
+  /**
+   * Ends key `id`'s grace period (`KeyService.endGrace`) and revokes what the old secret made in it
+   * (`created_in_grace_until` = that grace end, migration 0027), with everything descending from
+   * those (invariants 1, 3, 4, 5). Keys the current secret made live on. Without this, what the
+   * exposed secret had made kept working until the grace end promised at the roll (a reviewer's find).
+   */
+  async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; descendants: number }> {
+    const { key, ended } = await this.keys.endGrace(ctx, id)
+    if (ended === null) return { key, descendants: 0 }
+    const why = `made with the old secret of key ${id}, whose grace period was ended`
+    let descendants = (await this.revokeGeneration(ctx, [id], id, why, ended)).length
+    for (let parents = await this.repo.childrenOf(ctx.principal, [id], ended); parents.length > 0;) {
+      descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
+      parents = await this.repo.childrenOf(ctx.principal, parents)
+    }
+    return { key, descendants }
+  }
+
+  /** Revokes the live children of `parents` (made in grace period `madeInGrace`, if given), chunk by chunk; returns their ids. */
+  private async revokeGeneration(
+    ctx: RequestContext,
+    parents: number[],
+    rootId: number,
+    why: string,
+    madeInGrace?: string,
+  ) {
     const ids: number[] = []
     // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.
     const chunk = this.repo.chunk
     for (let i = 0; i < parents.length; i += chunk) {
       const slice = parents.slice(i, i + chunk)
       for (let n = chunk; n === chunk;) {
-        const revoked = await this.repo.revokeChildren(ctx.principal, slice, chunk, this.clock.now(), why)
+        const revoked = await this.repo.revokeChildren(ctx.principal, slice, chunk, this.clock.now(), why, madeInGrace)
         await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
         await this.audit.recordMany(
           ctx,

@@ -380,17 +380,21 @@ export class KeyService {
    * Ends the grace period of the secret the last roll replaced, at once: when that secret turns
    * out to be exposed, without a second roll (every client would switch twice). It only takes
    * away, so it is allowed as a disable is. Nothing to end: the key as it is, nothing recorded.
-   * The write evicts the old secret's hash from every node's cache (`write`).
+   * The write evicts the old secret's hash from every node's cache (`write`). `ended`: the grace end
+   * it ended, for `KeyLineage.endGrace` to revoke what the old secret made in it.
    */
-  async endGrace(ctx: RequestContext, id: number): Promise<ApiKey> {
+  async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; ended: string | null }> {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id, 'manage')
     const end = key.previousSecretExpiresAt
-    if (key.revokedAt || end === null || Date.parse(end) <= epochMs(this.clock)) return key
+    if (key.revokedAt || end === null || Date.parse(end) <= epochMs(this.clock)) return { key, ended: null }
     // Only the grace period read: a roll landing in between starts a new one, which this must not end
     // (a reviewer's find: 3 of 20 racing pairs ended the grace the roll had just promised).
     const patch = { previous_hash: null, previous_hash_expires_at: null }
-    return this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end)
+    return {
+      key: await this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end),
+      ended: end,
+    }
   }
 
   /**
@@ -612,6 +616,7 @@ function newKeyRow(ctx: RequestContext, input: CreateKeyInput, k: NewKeyFields):
     last_used_at: null,
     created_by_actor_id: ctx.principal.owner.actorId,
     created_by_key_id: ctx.principal.keyId,
+    created_in_grace_until: ctx.principal.graceEndsAt ?? null,
     created_at: k.now,
     updated_at: k.now,
   }

@@ -25,6 +25,7 @@ import { deliveryEvent } from './0023_delivery_event.js'
 import { leakReport } from './0024_leak_report.js'
 import { identityCreditsEpoch } from './0025_identity_credits_epoch.js'
 import { webhookPreviousSecret } from './0026_webhook_previous_secret.js'
+import { keyMadeInGrace } from './0027_key_made_in_grace.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -57,5 +58,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0024_leak_report': leakReport(dialect),
     '0025_identity_credits_epoch': identityCreditsEpoch(dialect),
     '0026_webhook_previous_secret': webhookPreviousSecret(dialect),
+    '0027_key_made_in_grace': keyMadeInGrace(dialect),
   }
 }

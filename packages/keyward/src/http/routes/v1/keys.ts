@@ -239,12 +239,15 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
       schema: {
         tags: ['keys'],
         description:
-          'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Nothing to end (or a revoked key): the key as it is. 409 when a roll landed meanwhile (a new grace period). Keys the old secret made during its grace period keep their expiry (at most the grace period it was given): list them with `created_by_key_id`.',
+          'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Keys the old secret made during its grace period (directly or through a session opened with it) are revoked with their line (`minted_revoked` counts them); the keys of the current secret live on. Nothing to end (or a revoked key): the key as it is. 409 when a roll landed meanwhile (a new grace period).',
         params: IdParams,
         body: EndGraceBody,
-        response: { 200: ApiKeyBody, ...errors },
+        response: { 200: RevokedKeyBody, ...errors },
       },
     },
-    async (req) => wire.one(req, await services.keys.endGrace(ctxOf(req), req.params.id)),
+    async (req) => {
+      const r = await services.keyLineage.endGrace(ctxOf(req), req.params.id)
+      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
+    },
   )
 }
