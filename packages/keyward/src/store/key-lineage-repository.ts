@@ -45,7 +45,7 @@ export class KeyLineageRepository {
     limit: number,
     now: Date,
     reason: string,
-    madeInGrace?: string,
+    madeInGrace = false,
   ): Promise<RevokedDescendant[]> {
     return this.db.transaction().execute(async (trx) => {
       const revoked = await this.revokeIn(trx, viewer, parents, limit, now.toISOString(), reason, madeInGrace)
@@ -59,16 +59,16 @@ export class KeyLineageRepository {
    * Every key made by `parents` that `viewer` may see, revoked or not: the next generation of a
    * cascade. A key already revoked is still on the line (its holder revoked a key it made, and
    * the keys that one made stayed live under it: a reviewer's find). Served by `api_key_created_by_key_idx`.
-   * With `madeInGrace`: only those made with a rolled-away secret in the grace period ending then.
+   * With `madeInGrace`: only those made with a rolled-away secret (`created_in_grace_until` set).
    */
-  async childrenOf(viewer: Principal, parents: readonly number[], madeInGrace?: string): Promise<number[]> {
+  async childrenOf(viewer: Principal, parents: readonly number[], madeInGrace = false): Promise<number[]> {
     const ids: number[] = []
     for (let i = 0; i < parents.length; i += this.chunk) {
       let q = this.db
         .selectFrom('api_key')
         .select('id')
         .where('created_by_key_id', 'in', parents.slice(i, i + this.chunk))
-        .$if(madeInGrace !== undefined, (w) => w.where('created_in_grace_until', '=', madeInGrace!))
+        .$if(madeInGrace, (w) => w.where('created_in_grace_until', 'is not', null))
       const visible = visibleActors(this.db, viewer)
       if (visible) q = q.where('actor_id', 'in', visible)
       ids.push(...(await q.execute()).map((r) => r.id))
@@ -83,14 +83,14 @@ export class KeyLineageRepository {
     limit: number,
     at: string,
     reason: string,
-    madeInGrace?: string,
+    madeInGrace = false,
   ): Promise<RevokedDescendant[]> {
     let q = trx
       .selectFrom('api_key')
       .select('id')
       .where('created_by_key_id', 'in', parents)
       .where('revoked_at', 'is', null)
-      .$if(madeInGrace !== undefined, (w) => w.where('created_in_grace_until', '=', madeInGrace!))
+      .$if(madeInGrace, (w) => w.where('created_in_grace_until', 'is not', null))
     const visible = visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)

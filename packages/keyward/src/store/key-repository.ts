@@ -271,14 +271,15 @@ export class KeyRepository {
    * key (`producerKeyId`), only while it is live (`isLiveProducer`), and only into identities that
    * still exist (`holdIdentities`), both read first in the transaction.
    */
-  async insertMany(rows: readonly NewApiKeyRow[], producerKeyId: number | null): Promise<number[]> {
+  async insertMany(rows: readonly NewApiKeyRow[], producerKeyId: number | null, graceEnd?: string): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
       await holdIdentities(
         trx,
         this.dialect,
         rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id])),
       )
-      if (producerKeyId !== null && !(await isLiveProducer(trx, this.dialect, producerKeyId))) throw producerRevoked()
+      const live = producerKeyId === null || (await isLiveProducer(trx, this.dialect, producerKeyId, graceEnd))
+      if (!live) throw producerRevoked()
       const ids: number[] = []
       for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
         const chunk = rows.slice(i, i + IMPORT_CHUNK)
@@ -411,8 +412,8 @@ export class KeyRepository {
    * Throws 401 unless key `id` is live (`isLiveProducer`); call it in the transaction that writes
    * what it makes, after `requireIdentities`.
    */
-  async requireLiveProducer(id: number): Promise<void> {
-    if (!(await isLiveProducer(this.db, this.dialect, id))) throw producerRevoked()
+  async requireLiveProducer(id: number, graceEnd?: string): Promise<void> {
+    if (!(await isLiveProducer(this.db, this.dialect, id, graceEnd))) throw producerRevoked()
   }
 
   /**
@@ -596,9 +597,13 @@ function statusCondition(
  * survive a cascade (an attacker's find: 14–22 keys in 12 trials). SQLite's writers take turns.
  * Read after `holdIdentities` (its lock order).
  */
-async function isLiveProducer(db: Kysely<Database>, dialect: Dialect, id: number): Promise<boolean> {
+async function isLiveProducer(db: Kysely<Database>, dialect: Dialect, id: number, graceEnd?: string): Promise<boolean> {
   const row = producerRow(db, id)
-  return isLive(await (dialect === 'postgres' ? row.forShare() : row).executeTakeFirst())
+  const r = await (dialect === 'postgres' ? row.forShare() : row).executeTakeFirst()
+  // A rolled-away secret produces only while its grace period is still the one it authenticated in: an
+  // end-grace committing between the request's check and this write otherwise missed what it made (a
+  // reviewer's find); one committing after it waits for this lock, then revokes what it made.
+  return isLive(r) && (graceEnd === undefined || r!.previous_hash_expires_at === graceEnd)
 }
 
 /**
@@ -620,7 +625,7 @@ async function holdIdentities(db: Kysely<Database>, dialect: Dialect, identityId
 }
 
 const producerRow = (db: Kysely<Database>, id: number) =>
-  db.selectFrom('api_key').select(['revoked_at', 'disabled_at']).where('id', '=', id)
+  db.selectFrom('api_key').select(['revoked_at', 'disabled_at', 'previous_hash_expires_at']).where('id', '=', id)
 
 const isLive = (row: { revoked_at: string | null; disabled_at: string | null } | undefined) =>
   row !== undefined && row.revoked_at === null && row.disabled_at === null

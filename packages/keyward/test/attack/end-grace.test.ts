@@ -73,6 +73,33 @@ for (const store of STORES) {
       assert.equal((await t.s.verify(t.admin, rolled.body.key)).code, 'VALID')
     })
 
+    // A reviewer's finds on the first cascade: a create by the old secret committing after end-grace survived it; a
+    // secret a second roll or a leak report had ended left its keys working, and end-grace then found nothing.
+    it('a create by the old secret racing end-grace is refused or revoked, never left working', async () => {
+      const { key: old, id } = await t.s.createKey(t.admin)
+      await endpoint(t, id, 'roll', { grace_period_s: 3600 })
+      const held = holdNextCall(t.s.kw.services.keys, 'storeNew')
+      const creating = t.s.request('POST', '/v1/keys', { token: old, body: { name: 'racing', expires_at: soon() } })
+      await held.reached
+      assert.equal((await endpoint(t, id, 'end-grace')).status, 200)
+      held.go()
+      const made = await creating
+      if (made.status === 201) assert.equal((await t.s.verify(t.admin, made.body.key)).code, 'REVOKED')
+      else assert.equal(made.status, 401, `BROKEN: ${made.status} ${made.text}`)
+    })
+
+    it('revokes what secrets ended by a second roll or a leak report made, when called with nothing to end', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      const second = (await endpoint(t, id, 'roll', { grace_period_s: 3600 })).body.key as string
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      await endpoint(t, id, 'roll', { grace_period_s: 3600 }) // ends `first` at once
+      const bySecond = await t.s.createKey(second, { expires_at: soon() })
+      await t.s.kw.app.inject({ method: 'POST', url: '/v1/keys/leaked', payload: { key: second } }) // ends `second`
+      const ended = await endpoint(t, id, 'end-grace')
+      assert.equal(ended.body.minted_revoked, 2, `BROKEN: ${ended.text}`)
+      for (const made of [byFirst, bySecond]) assert.equal((await t.s.verify(t.admin, made.key)).code, 'REVOKED')
+    })
+
     it('refuses a body (a grace_period_s there reads as "shorten" and would end it)', async () => {
       const { id } = await t.s.createKey(t.admin)
       await endpoint(t, id, 'roll', { grace_period_s: 3600 })
@@ -92,6 +119,8 @@ for (const store of STORES) {
     })
   })
 }
+
+const soon = () => new Date(Date.now() + 1_800_000).toISOString()
 
 const endpoint = (t: SuiteServer, id: number, action: string, body?: object, token = t.admin) =>
   t.s.request('POST', `/v1/keys/${id}/${action}`, { token, ...(body && { body }) })

@@ -166,7 +166,8 @@ export class KeyImporter {
   /** One transaction, only while the producing key is live; every hash is evicted after (a negative cache entry may exist for it). */
   private async insert(rows: readonly NewApiKeyRow[], producerKeyId: number | null): Promise<number[]> {
     try {
-      const ids = await this.repo.insertMany(rows, producerKeyId)
+      // One call, one principal: every row records the same grace end (a rolled-away secret's, or none).
+      const ids = await this.repo.insertMany(rows, producerKeyId, rows[0]?.created_in_grace_until ?? undefined)
       await this.cache.invalidate(rows.map((r) => r.hash))
       return ids
     } catch (e) {

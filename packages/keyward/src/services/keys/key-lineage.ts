@@ -49,30 +49,32 @@ export class KeyLineage {
   }
 
   /**
-   * Ends key `id`'s grace period (`KeyService.endGrace`) and revokes what the old secret made in it
-   * (`created_in_grace_until` = that grace end, migration 0027), with everything descending from
-   * those (invariants 1, 3, 4, 5). Keys the current secret made live on. Without this, what the
-   * exposed secret had made kept working until the grace end promised at the roll (a reviewer's find).
+   * Ends key `id`'s grace period (`KeyService.endGrace`), then revokes what its rolled-away secrets
+   * made (`created_in_grace_until` set, migration 0027), with everything descending from those
+   * (invariants 1, 3, 4, 5). After it no rolled-away secret of the key works, so nothing they made
+   * may: this one's, and those of grace periods a later roll or a leak report ended (they kept
+   * working until the grace end promised at their roll: reviewers' finds). It runs when there was
+   * nothing to end too, so a cascade cut short is finished by calling it again (invariant 4). Keys
+   * the current secret made live on.
    */
   async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; descendants: number }> {
-    const { key, ended } = await this.keys.endGrace(ctx, id)
-    if (ended === null) return { key, descendants: 0 }
-    const why = `made with the old secret of key ${id}, whose grace period was ended`
-    let descendants = (await this.revokeGeneration(ctx, [id], id, why, ended)).length
-    for (let parents = await this.repo.childrenOf(ctx.principal, [id], ended); parents.length > 0;) {
+    const key = await this.keys.endGrace(ctx, id)
+    const why = `made with a rolled-away secret of key ${id}, whose grace period ended`
+    let descendants = (await this.revokeGeneration(ctx, [id], id, why, true)).length
+    for (let parents = await this.repo.childrenOf(ctx.principal, [id], true); parents.length > 0;) {
       descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
       parents = await this.repo.childrenOf(ctx.principal, parents)
     }
     return { key, descendants }
   }
 
-  /** Revokes the live children of `parents` (made in grace period `madeInGrace`, if given), chunk by chunk; returns their ids. */
+  /** Revokes the live children of `parents` (with `madeInGrace`, only those a rolled-away secret made), chunk by chunk; returns their ids. */
   private async revokeGeneration(
     ctx: RequestContext,
     parents: number[],
     rootId: number,
     why: string,
-    madeInGrace?: string,
+    madeInGrace = false,
   ) {
     const ids: number[] = []
     // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.

@@ -169,7 +169,7 @@ export class KeyService {
       // Read first, under share locks: an identity deleted meanwhile is a 409; a revoke racing this create
       // waits for it, then cascades to its key.
       if (row.identityId !== null) await keys.requireIdentities([row.identityId])
-      if (ctx.principal.keyId !== null) await keys.requireLiveProducer(ctx.principal.keyId)
+      if (ctx.principal.keyId !== null) await keys.requireLiveProducer(ctx.principal.keyId, ctx.principal.graceEndsAt)
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
       return { key: await keys.insert(newKeyRow(ctx, input, row)) }
     }))!
@@ -380,21 +380,18 @@ export class KeyService {
    * Ends the grace period of the secret the last roll replaced, at once: when that secret turns
    * out to be exposed, without a second roll (every client would switch twice). It only takes
    * away, so it is allowed as a disable is. Nothing to end: the key as it is, nothing recorded.
-   * The write evicts the old secret's hash from every node's cache (`write`). `ended`: the grace end
-   * it ended, for `KeyLineage.endGrace` to revoke what the old secret made in it.
+   * The write evicts the old secret's hash from every node's cache (`write`). `KeyLineage.endGrace`
+   * calls it, then revokes what the key's rolled-away secrets made.
    */
-  async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; ended: string | null }> {
+  async endGrace(ctx: RequestContext, id: number): Promise<ApiKey> {
     requireScope(ctx.principal, 'keys:write')
     const { key } = await this.findVisible(ctx, id, 'manage')
     const end = key.previousSecretExpiresAt
-    if (key.revokedAt || end === null || Date.parse(end) <= epochMs(this.clock)) return { key, ended: null }
+    if (key.revokedAt || end === null || Date.parse(end) <= epochMs(this.clock)) return key
     // Only the grace period read: a roll landing in between starts a new one, which this must not end
     // (a reviewer's find: 3 of 20 racing pairs ended the grace the roll had just promised).
     const patch = { previous_hash: null, previous_hash_expires_at: null }
-    return {
-      key: await this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end),
-      ended: end,
-    }
+    return this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end)
   }
 
   /**
