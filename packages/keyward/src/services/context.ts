@@ -11,6 +11,12 @@ export interface RequestContext {
 }
 
 /**
+ * Who a change is recorded as: a caller, or the system itself (`principal: null`) acting on an
+ * authority that is not a caller, such as a leak report. It can only take rights away.
+ */
+export type AuditContext = RequestContext | { principal: null; ip: string | null }
+
+/**
  * The caller as the derivation rule (`excessRights` in core/authz.ts) sees it:
  * its principal and the bounds of the key it presents, read fresh from the store
  * (a write is never served from the verify cache). Its scopes are those the key

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { Principal } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
@@ -18,7 +18,8 @@ export interface RevokedDescendant {
 /**
  * "Which keys did these keys make?" over `created_by_key_id` (migration 0013). Only keys
  * `viewer` may see are touched (`visibleActors`, the store twin of `canSeeOwner`): revoking
- * what a key made never reaches past its revoker. Knows SQL, not rules.
+ * what a key made never reaches past its revoker. A null viewer is the system acting on a
+ * leak report (`AuditContext`): it sees every key the leaked secret made. Knows SQL, not rules.
  */
 export class KeyLineageRepository {
   constructor(
@@ -40,7 +41,7 @@ export class KeyLineageRepository {
    * request revoked first gets none from here (the guard on the UPDATE).
    */
   revokeChildren(
-    viewer: Principal,
+    viewer: Principal | null,
     parents: readonly number[],
     limit: number,
     now: Date,
@@ -59,17 +60,17 @@ export class KeyLineageRepository {
    * Every key made by `parents` that `viewer` may see, revoked or not: the next generation of a
    * cascade. A key already revoked is still on the line (its holder revoked a key it made, and
    * the keys that one made stayed live under it: a reviewer's find). Served by `api_key_created_by_key_idx`.
-   * With `madeInGrace`: only those made with a rolled-away secret (`created_in_grace_until` set).
+   * With `madeInGrace`: only those made with a rolled-away secret whose grace period has ended (`madeInEndedGrace`).
    */
-  async childrenOf(viewer: Principal, parents: readonly number[], madeInGrace = false): Promise<number[]> {
+  async childrenOf(viewer: Principal | null, parents: readonly number[], madeInGrace = false): Promise<number[]> {
     const ids: number[] = []
     for (let i = 0; i < parents.length; i += this.chunk) {
       let q = this.db
         .selectFrom('api_key')
         .select('id')
         .where('created_by_key_id', 'in', parents.slice(i, i + this.chunk))
-        .$if(madeInGrace, (w) => w.where('created_in_grace_until', 'is not', null))
-      const visible = visibleActors(this.db, viewer)
+        .$if(madeInGrace, (w) => w.where(madeInEndedGrace))
+      const visible = viewer && visibleActors(this.db, viewer)
       if (visible) q = q.where('actor_id', 'in', visible)
       ids.push(...(await q.execute()).map((r) => r.id))
     }
@@ -78,7 +79,7 @@ export class KeyLineageRepository {
 
   private async revokeIn(
     trx: Kysely<Database>,
-    viewer: Principal,
+    viewer: Principal | null,
     parents: readonly number[],
     limit: number,
     at: string,
@@ -90,8 +91,8 @@ export class KeyLineageRepository {
       .select('id')
       .where('created_by_key_id', 'in', parents)
       .where('revoked_at', 'is', null)
-      .$if(madeInGrace, (w) => w.where('created_in_grace_until', 'is not', null))
-    const visible = visibleActors(trx, viewer)
+      .$if(madeInGrace, (w) => w.where(madeInEndedGrace))
+    const visible = viewer && visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)
     if (ids.length === 0) return []
@@ -109,4 +110,20 @@ export class KeyLineageRepository {
       hashes: r.previous_hash === null ? [r.hash] : [r.hash, r.previous_hash],
     }))
   }
+}
+
+/**
+ * Made with a rolled-away secret (`created_in_grace_until`, migration 0027) whose grace period is no
+ * longer its maker's: the secret now in its grace period may be making keys while an earlier one's are
+ * revoked (a roll cutting a grace period short), and those live on. Read in the revoking statement, so a
+ * key made after a roll committed is judged against that roll (the producer check locks the maker's row).
+ */
+function madeInEndedGrace(eb: ExpressionBuilder<Database, 'api_key'>) {
+  const live = eb
+    .selectFrom('api_key as maker')
+    .select('maker.previous_hash_expires_at')
+    .whereRef('maker.id', '=', 'api_key.created_by_key_id')
+    .where('maker.previous_hash', 'is not', null)
+    .where('maker.previous_hash_expires_at', 'is not', null)
+  return eb.and([eb('created_in_grace_until', 'is not', null), eb('created_in_grace_until', 'not in', live)])
 }

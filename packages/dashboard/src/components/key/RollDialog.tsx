@@ -20,7 +20,8 @@ function StillInGrace({ until }: { until: string | null }) {
   if (!until || Date.parse(until) <= Date.now()) return null
   return (
     <p className="warning">
-      The secret the last roll replaced works until {when(until)}; it stops working as soon as you roll again.
+      The secret the last roll replaced works until {when(until)}; it stops working as soon as you roll again, and the
+      keys it made during its grace period are revoked.
     </p>
   )
 }

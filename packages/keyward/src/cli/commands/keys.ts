@@ -362,7 +362,9 @@ function registerKeyRoll(keys: Command, env: Env): void {
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
       if (graceUntil && Date.parse(graceUntil) > Date.now())
-        out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
+        out.note(
+          `the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now; keys it made during its grace period were revoked`,
+        )
     },
   )
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js'
 import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
-import type { RequestContext } from '../context.js'
+import type { AuditContext } from '../context.js'
 
 /** What an entry is about: its type, id and owning actor (whose viewers may read it). */
 export interface AuditTarget {
@@ -16,18 +16,13 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  record(
-    ctx: RequestContext | { principal: null; ip: string | null },
-    action: string,
-    target: AuditTarget,
-    details: Record<string, unknown> = {},
-  ): Promise<void> {
+  record(ctx: AuditContext, action: string, target: AuditTarget, details: Record<string, unknown> = {}): Promise<void> {
     return this.repo.append(this.event(ctx, action, target, details))
   }
 
   /** One entry per target, in one write: a cascade's thousands of revocations were as many round trips. */
   recordMany(
-    ctx: RequestContext,
+    ctx: AuditContext,
     action: string,
     entries: readonly { target: AuditTarget; details: Record<string, unknown> }[],
   ): Promise<void> {
@@ -35,7 +30,7 @@ export class AuditLog {
   }
 
   private event(
-    ctx: RequestContext | { principal: null; ip: string | null },
+    ctx: AuditContext,
     action: string,
     target: AuditTarget,
     details: Record<string, unknown>,

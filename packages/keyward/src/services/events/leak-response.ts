@@ -5,7 +5,8 @@ import type { Clock } from '../../core/clock.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { LeakReportRepository } from '../../store/leak-reports.js'
 import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
-import type { KeyService, LeakReport } from '../keys/key-service.js'
+import type { KeyLineage } from '../keys/key-lineage.js'
+import type { LeakReport } from '../keys/key-service.js'
 import type { GithubScanningKeys } from './github-scanning-keys.js'
 
 /** One match in a GitHub secret-scanning payload. */
@@ -34,7 +35,7 @@ export const SELF_REPORT_LIMIT = { points: 20, windowS: 60 }
 export class LeakResponse {
   constructor(
     private readonly keysRepo: KeyRepository,
-    private readonly keys: KeyService,
+    private readonly keys: KeyLineage,
     private readonly action: LeakAction,
     private readonly githubKeys: GithubScanningKeys | null,
     private readonly limiter: KeyRateLimiter,

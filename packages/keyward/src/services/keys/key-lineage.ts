@@ -1,10 +1,11 @@
+import type { LeakAction } from '../../config.js'
 import type { ApiKey } from '../../core/types.js'
 import type { Clock } from '../../core/clock.js'
 import type { KeyLineageRepository } from '../../store/key-lineage-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
-import type { RequestContext } from '../context.js'
+import type { AuditContext, RequestContext } from '../context.js'
 import { yieldToLoop } from './chunked-writes.js'
-import type { KeyService } from './key-service.js'
+import type { KeyService, LeakReport } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
 /**
@@ -13,7 +14,8 @@ import type { VerifyCache } from './verify-cache.js'
  * key that may have been used by someone else (a leak) to mint keys that would survive it.
  * Invariants:
  * 1. Only keys the caller may see are revoked (`KeyLineageRepository`, store visibility):
- *    the cascade reaches no further than the caller could one key at a time.
+ *    the cascade reaches no further than the caller could one key at a time. A leak report
+ *    has no caller: the report is the authority, and only over what the leaked secret made.
  * 2. The root is revoked first, so it mints nothing more while its descendants are found;
  *    a key that is no longer live cannot produce (`producerOf` reads it fresh).
  * 3. Every revoked descendant leaves the verify cache on every node (`invalidate` per
@@ -59,18 +61,43 @@ export class KeyLineage {
    */
   async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.endGrace(ctx, id)
+    return { key, descendants: await this.revokeGraceProducts(ctx, id) }
+  }
+
+  /** Rolls key `id` (`KeyService.roll`); a grace period the roll cut short takes what its secret made with it. */
+  async roll(ctx: RequestContext, id: number, graceS: number): Promise<{ key: string; apiKey: ApiKey }> {
+    const { key, apiKey, cutShort } = await this.keys.roll(ctx, id, graceS)
+    if (cutShort) await this.revokeGraceProducts(ctx, id)
+    return { key, apiKey }
+  }
+
+  /**
+   * A leak report (`KeyService.respondToLeak`); a leaked rolled-away secret takes what it made with it,
+   * whoever owns those keys: anyone holding the secret may have made them (invariant 1).
+   */
+  async respondToLeak(found: { key: ApiKey; matchedPrevious: boolean }, action: LeakAction, report: LeakReport) {
+    await this.keys.respondToLeak(found, action, report)
+    if (found.matchedPrevious) await this.revokeGraceProducts({ principal: null, ip: report.ip }, found.key.id)
+  }
+
+  /**
+   * Revokes what key `id`'s rolled-away secrets made, once their grace period is over or was cut short
+   * (`madeInEndedGrace`: not the secret's now in its grace period), and everything descending from those.
+   * Products are bounded by their grace end, so only an early end leaves any working.
+   */
+  async revokeGraceProducts(ctx: AuditContext, id: number): Promise<number> {
     const why = `made with a rolled-away secret of key ${id}, whose grace period ended`
     let descendants = (await this.revokeGeneration(ctx, [id], id, why, true)).length
     for (let parents = await this.repo.childrenOf(ctx.principal, [id], true); parents.length > 0;) {
       descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
       parents = await this.repo.childrenOf(ctx.principal, parents)
     }
-    return { key, descendants }
+    return descendants
   }
 
   /** Revokes the live children of `parents` (with `madeInGrace`, only those a rolled-away secret made), chunk by chunk; returns their ids. */
   private async revokeGeneration(
-    ctx: RequestContext,
+    ctx: AuditContext,
     parents: number[],
     rootId: number,
     why: string,

@@ -31,7 +31,7 @@ import type { LeakAction } from '../../config.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
-import { type RequestContext, producerOf } from '../context.js'
+import { type AuditContext, type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from './verify-cache.js'
 import { type ChosenSecrets, type ChosenVia, secretInUse } from './chosen-secrets.js'
 import {
@@ -350,7 +350,7 @@ export class KeyService {
    * A new secret for the same key; the old one keeps working for `graceS` seconds.
    * The caller receives the key's secret, so it must hold every right the key has.
    */
-  async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey }> {
+  async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey; cutShort: boolean }> {
     requireScope(ctx.principal, 'keys:write')
     const { key, hash, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
@@ -373,7 +373,9 @@ export class KeyService {
       },
       { grace_period_s: graceS },
     )
-    return { key: secret, apiKey }
+    // The secret in its grace period before this roll ends now, before its promised end (`KeyLineage.roll`).
+    const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
+    return { key: secret, apiKey, cutShort }
   }
 
   /**
@@ -400,6 +402,8 @@ export class KeyService {
    * and it can only take rights away. A leaked pre-roll secret ends its grace period (the
    * current secret was not leaked); a leaked current secret is revoked, disabled or only
    * recorded, per `action`. Always audited as `key.leaked` (the secret itself never is).
+   * Ends only the grace period it read: a roll landing meanwhile ended the leaked secret itself
+   * and promised a new grace period to a secret that was not reported (`KeyLineage.respondToLeak`).
    */
   async respondToLeak(
     found: { key: ApiKey; matchedPrevious: boolean },
@@ -407,26 +411,28 @@ export class KeyService {
     report: LeakReport,
   ): Promise<void> {
     const { key } = found
-    const now = this.clock.now().toISOString()
-    const reason = `leaked (${report.via}${report.url ? `: ${report.url}` : ''})`.slice(0, 500)
-    const patch: ApiKeyUpdate = found.matchedPrevious
-      ? { previous_hash: null, previous_hash_expires_at: null }
-      : key.revokedAt || action === 'notify'
-        ? {}
-        : action === 'revoke'
-          ? { revoked_at: now, revoked_reason: reason }
-          : { disabled_at: key.disabledAt ?? now }
-    const taken = found.matchedPrevious
-      ? 'ended the grace period of the previous secret'
-      : key.revokedAt
-        ? 'none (already revoked)'
-        : action
-    await this.write({ principal: null, ip: report.ip }, key, 'key.leaked', patch, {
+    const ctx = { principal: null, ip: report.ip }
+    const details = {
       via: report.via,
-      action: taken,
+      action: found.matchedPrevious
+        ? 'ended the grace period of the previous secret'
+        : key.revokedAt
+          ? 'none (already revoked)'
+          : action,
       ...(report.url && { url: report.url }),
       ...(report.source && { source: report.source }),
-    })
+    }
+    if (!found.matchedPrevious)
+      return void (await this.write(ctx, key, 'key.leaked', leakPatch(key, action, report, this.clock), details))
+    const patch = { previous_hash: null, previous_hash_expires_at: null }
+    try {
+      await this.write(ctx, key, 'key.leaked', patch, details, key.previousSecretExpiresAt ?? undefined)
+    } catch (e) {
+      if (!(e instanceof KeywardError && e.code === 'conflict')) throw e
+      // A roll landed meanwhile (`rolledMeanwhile`): it ended the leaked secret itself, and the grace period it
+      // promised belongs to a secret nobody reported. The owner still learns of the leak.
+      await this.write(ctx, key, 'key.leaked', {}, { ...details, action: 'none (a roll had ended it)' })
+    }
   }
 
   /**
@@ -530,7 +536,14 @@ const EVENT_OF: Record<WriteAction, KeyEventType> = {
 }
 
 /** Who a write is recorded as: a request's caller, or nobody (the system acting on a report). */
-type AuditContext = RequestContext | { principal: null; ip: string | null }
+
+/** What a leak of `key`'s current secret changes: per `action`, nothing for a revoked key. */
+function leakPatch(key: ApiKey, action: LeakAction, report: LeakReport, clock: Clock): ApiKeyUpdate {
+  const now = clock.now().toISOString()
+  const reason = `leaked (${report.via}${report.url ? `: ${report.url}` : ''})`.slice(0, 500)
+  if (key.revokedAt || action === 'notify') return {}
+  return action === 'revoke' ? { revoked_at: now, revoked_reason: reason } : { disabled_at: key.disabledAt ?? now }
+}
 
 /** Where a leak report came from, for the audit trail (never the secret). */
 export interface LeakReport {

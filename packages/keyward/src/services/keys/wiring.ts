@@ -49,15 +49,16 @@ export function createKeyServices(
   const owners = new OwnerService(actors, auditLog, clock, people.orgDirectory)
   const scanningKeys = config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null
   const reports = new LeakReportRepository(store.db)
+  const keyLineage = new KeyLineage(keys, new KeyLineageRepository(store.db, store.dialect), cache, auditLog, clock)
   return {
     keys,
-    keyLineage: new KeyLineage(keys, new KeyLineageRepository(store.db, store.dialect), cache, auditLog, clock),
+    keyLineage,
     keyImport: new KeyImporter(keys, keyRepo, cache, auditLog, clock, chosen),
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     owners,
     odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier, chosen),
-    leaks: new LeakResponse(keyRepo, keys, config.leakAction, scanningKeys, limiter, reports, clock),
+    leaks: new LeakResponse(keyRepo, keyLineage, config.leakAction, scanningKeys, limiter, reports, clock),
   }
 }

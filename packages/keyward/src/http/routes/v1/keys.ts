@@ -226,9 +226,18 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
   const wire = keyWire(services)
   app.post(
     '/keys/:id/roll',
-    { schema: { tags: ['keys'], params: IdParams, body: RollBody, response: { 200: CreatedKeyBody, ...errors } } },
+    {
+      schema: {
+        tags: ['keys'],
+        description:
+          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line.",
+        params: IdParams,
+        body: RollBody,
+        response: { 200: CreatedKeyBody, ...errors },
+      },
+    },
     async (req, reply) => {
-      const { key, apiKey } = await services.keys.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
+      const { key, apiKey } = await services.keyLineage.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
       return reply.header('cache-control', 'no-store').send({ key, api_key: await wire.one(req, apiKey) })
     },
   )

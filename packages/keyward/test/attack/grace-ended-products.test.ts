@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
+import { holdNextCall } from '../hold.js'
+
+/**
+ * A key made by a rolled-away secret during its grace period is bounded by that grace end
+ * (`boundedBy`), so it must not outlive the secret either when the grace period ends early.
+ * End-grace revoked them; a leak report naming the old secret, or a second roll, ended the
+ * secret and left what it made working until the grace end promised at the first roll: a
+ * leaked secret's keys survived the leak. The keys the secret now in grace makes are not touched.
+ */
+for (const store of STORES) {
+  describe(`what a rolled-away secret made ends when its grace period is cut short (${store})`, () => {
+    const t = serverForSuite(store)
+
+    it("a leak report of the old secret revokes what it made, with their line, for any owner; not the current secret's", async () => {
+      const bob = await t.s.member(`bob-leak-${store}`, t.admin)
+      const { key: old, id } = await t.s.createKey(bob.token)
+      const current = (await roll(t, id, bob.token)).body.key as string
+      const byOld = await t.s.createKey(old, { expires_at: soon() })
+      const grandchild = await t.s.createKey(byOld.key, { expires_at: soon(-60_000) })
+      const byCurrent = await t.s.createKey(current)
+      assert.equal((await report(t, old)).statusCode, 202)
+      for (const made of [byOld, grandchild])
+        assert.equal((await t.s.verify(t.admin, made.key)).code, 'REVOKED', 'BROKEN: outlives the leaked secret')
+      assert.equal((await t.s.verify(t.admin, byCurrent.key)).code, 'VALID', "the current secret's keys live on")
+      assert.equal((await t.s.verify(t.admin, current)).code, 'VALID')
+      const audit = await t.s.request('GET', `/v1/audit?action=key.revoke&target_id=${byOld.id}`, { token: t.admin })
+      assert.equal(audit.body.events[0]?.details.root_key_id, id, 'audited, naming the leaked key')
+    })
+
+    it('a second roll revokes what the secret it cut short made', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      const second = (await roll(t, id)).body.key as string
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      const bySecond = await t.s.createKey(second)
+      const again = await roll(t, id)
+      assert.equal(again.status, 200)
+      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
+      assert.equal((await t.s.verify(t.admin, bySecond.key)).code, 'VALID', 'made by a secret while it was current')
+    })
+
+    it('spares what the secret now in its grace period makes while the cut-short one is being cleaned up', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      const second = (await roll(t, id)).body.key as string
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      const held = holdNextCall(t.s.kw.services.keyLineage, 'revokeGraceProducts')
+      const rolling = roll(t, id)
+      await held.reached
+      const bySecondInGrace = await t.s.createKey(second, { expires_at: soon() })
+      held.go()
+      assert.equal((await rolling).status, 200)
+      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')
+      const code = (await t.s.verify(t.admin, bySecondInGrace.key)).code
+      assert.equal(code, 'VALID', 'BROKEN: revoked with a grace period that is still running')
+    })
+
+    it('a leak report racing a roll ends only the leaked secret, not the grace period the roll just promised', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      await roll(t, id)
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      const held = holdNextCall(t.s.kw.services.keys, 'write')
+      const reporting = report(t, first)
+      await held.reached
+      const third = await roll(t, id)
+      held.go()
+      assert.equal((await reporting).statusCode, 202)
+      const second = await t.s.request('GET', `/v1/keys/${id}`, { token: t.admin })
+      assert.ok(second.body.previous_secret_expires_at, 'BROKEN: the grace period the roll promised was ended')
+      assert.equal((await t.s.verify(t.admin, third.body.key)).code, 'VALID')
+      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')
+    })
+  })
+}
+
+const soon = (less = 0) => new Date(Date.now() + 1_800_000 + less).toISOString()
+
+const roll = (t: SuiteServer, id: number, token = t.admin) =>
+  t.s.request('POST', `/v1/keys/${id}/roll`, { token, body: { grace_period_s: 3600 } })
+
+const report = (t: SuiteServer, key: string) =>
+  t.s.kw.app.inject({ method: 'POST', url: '/v1/keys/leaked', payload: { key } })
