@@ -34,6 +34,21 @@ for (const store of STORES) {
       assert.equal(p.body.status, 'expired')
     })
 
+    // An attacker's find: Ajv's coercion (`x == +x`) read `0x10` as key 16, `1e1` as 10 and ` 16` as 16, in paths and
+    // query strings alike. Text that is not a decimal integer names nothing.
+    it('reads ids and counts in paths and query strings as decimal digits only', async () => {
+      const k = await s.createKey(admin, { name: 'sixteen' })
+      for (const spelling of [`0x${k.id.toString(16)}`, `${k.id}.0`, `%20${k.id}`, `0${k.id}`, `${k.id / 10}e1`]) {
+        const e = await refused('GET', `/v1/keys/${spelling}`)
+        assert.deepEqual(e.details, [
+          { field: 'params.id', message: 'Id must be a whole number', keyword: 'type', params: { type: 'integer' } },
+        ])
+      }
+      assert.equal((await refused('GET', '/v1/keys?limit=1e1')).details[0]?.field, 'querystring.limit')
+      assert.equal((await s.request('GET', `/v1/keys/${k.id}`, { token: admin })).body.name, 'sixteen')
+      assert.equal((await s.request('GET', '/v1/keys?limit=10', { token: admin })).status, 200)
+    })
+
     it('refuses a body of `null` where a route reads one (a PATCH of null changed nothing and answered 200)', async () => {
       const k = await s.createKey(admin, { name: 'kept' })
       for (const [method, url] of [
