@@ -93,7 +93,10 @@ export const producerRevoked = (): KeywardError =>
 export const identityGone = (): KeywardError =>
   new KeywardError('conflict', 'an identity this key joins was deleted meanwhile; reload and retry')
 export const rolledMeanwhile = (): KeywardError =>
-  new KeywardError('conflict', 'the key was rolled meanwhile: its grace period is a new one; read it again and retry')
+  new KeywardError(
+    'conflict',
+    'the key was rolled meanwhile: its secrets are not the ones read; read it again and retry',
+  )
 export const rotatedMeanwhile = (): KeywardError =>
   new KeywardError('conflict', "the webhook's secret was rotated meanwhile; read it again and retry")
 /** A request refused before any SQL runs because it would cost too much; `message` names the limit. */

@@ -114,7 +114,7 @@ export class KeyLineageRepository {
 
 /**
  * Made with a rolled-away secret (`created_in_grace_until`, migration 0027) whose grace period is no
- * longer its maker's: the secret now in its grace period may be making keys while an earlier one's are
+ * longer its maker's (ended, replaced by a roll, or its maker revoked): the secret now in its grace period may be making keys while an earlier one's are
  * revoked (a roll cutting a grace period short), and those live on. Read in the revoking statement, so a
  * key made after a roll committed is judged against that roll (the producer check locks the maker's row).
  */
@@ -125,5 +125,6 @@ function madeInEndedGrace(eb: ExpressionBuilder<Database, 'api_key'>) {
     .whereRef('maker.id', '=', 'api_key.created_by_key_id')
     .where('maker.previous_hash', 'is not', null)
     .where('maker.previous_hash_expires_at', 'is not', null)
+    .where('maker.revoked_at', 'is', null) // a revoked key's secrets all ended with it
   return eb.and([eb('created_in_grace_until', 'is not', null), eb('created_in_grace_until', 'not in', live)])
 }

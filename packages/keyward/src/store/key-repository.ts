@@ -24,6 +24,13 @@ import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUs
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
 
+/**
+ * What a write read of a key's secrets, to land only while they are unchanged: the grace period it ends
+ * (end-grace, a leak report), or the current secret it replaces (a roll: two racing rolls each ended the
+ * other's secret, and the first to read judged the grace period it cut short by a stale read).
+ */
+export type SecretsRead = { graceEnd: string } | { hash: string }
+
 export interface KeyFilter {
   actorId?: number
   /** Keys of this organization's actors (`organizationActors`); visibility still applies. */
@@ -240,12 +247,12 @@ export class KeyRepository {
 
   /**
    * Returns the updated key and the hashes whose cache entries must go; undefined when the key is
-   * gone, or (with `graceEnd`) its grace period is no longer the one the caller read.
+   * gone, or (with `expect`) its secrets are no longer what the caller read (`SecretsRead`).
    */
   async update(
     id: number,
     patch: ApiKeyUpdate,
-    graceEnd?: string,
+    expect?: SecretsRead,
   ): Promise<{ key: ApiKey; hashes: string[] } | undefined> {
     const before = await this.db
       .selectFrom('api_key')
@@ -257,7 +264,10 @@ export class KeyRepository {
         .updateTable('api_key')
         .set(patch)
         .where('id', '=', id)
-        .$if(graceEnd !== undefined, (q) => q.where('previous_hash_expires_at', '=', graceEnd!))
+        .$if(expect !== undefined && 'graceEnd' in expect, (q) =>
+          q.where('previous_hash_expires_at', '=', (expect as { graceEnd: string }).graceEnd),
+        )
+        .$if(expect !== undefined && 'hash' in expect, (q) => q.where('hash', '=', (expect as { hash: string }).hash))
         .returning(['hash', 'previous_hash'])
         .executeTakeFirst(),
     )

@@ -71,6 +71,57 @@ for (const store of STORES) {
       assert.equal((await t.s.verify(t.admin, third.body.key)).code, 'VALID')
       assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')
     })
+
+    // An attacker's find: a roll judged the grace period it cut short by its own read; one that read the key before
+    // another roll landed ended that roll's new grace period (and its new secret) unseen, with no cascade.
+    it('a roll that read the key before another roll landed is a 409; both rolls keep their promises', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      const held = holdNextCall(t.s.kw.services.keys, 'write')
+      const stale = t.s.request('POST', `/v1/keys/${id}/roll`, { token: t.admin, body: {} })
+      await held.reached
+      const landed = await roll(t, id)
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      held.go()
+      const late = await stale
+      assert.equal(late.status, 409, `BROKEN: ${late.status} ${late.text}`)
+      for (const secret of [first, landed.body.key, byFirst.key])
+        assert.equal((await t.s.verify(t.admin, secret)).code, 'VALID', 'BROKEN: ended by a roll that was refused')
+    })
+
+    // An attacker's find: the cascade ran with the roller's visibility, so a demoted admin's roll left what its old
+    // secret had made for another user working.
+    it('reaches what the secret made for others, whatever the one who ended it may see now', async () => {
+      const [bob, carol] = [
+        await t.s.member(`bob-demoted-${store}`, t.admin),
+        await t.s.member(`carol-${store}`, t.admin),
+      ]
+      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'admin' } })
+      const asAdmin = await t.s.login(`bob-demoted-${store}@example.com`, `bob-demoted-${store}-password-1`)
+      const { key: old, id } = await t.s.createKey(asAdmin)
+      await roll(t, id, asAdmin)
+      const forCarol = await t.s.createKey(old, { expires_at: soon(), owner: { kind: 'user', id: carol.id } })
+      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'member' } })
+      const asMember = await t.s.login(`bob-demoted-${store}@example.com`, `bob-demoted-${store}-password-1`)
+      assert.equal((await roll(t, id, asMember)).status, 200)
+      assert.equal((await t.s.verify(t.admin, forCarol.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
+    })
+
+    // An attacker's find: revoking a key (or a leak report revoking it) ended its rolled-away secret too, and left
+    // what that secret had made working.
+    for (const how of ['revoke', 'leak report of the current secret'] as const) {
+      it(`a ${how} revokes what the rolled-away secret made; the current secret's keys live on`, async () => {
+        const { key: old, id } = await t.s.createKey(t.admin)
+        const current = (await roll(t, id)).body.key as string
+        const byOld = await t.s.createKey(old, { expires_at: soon() })
+        const byCurrent = await t.s.createKey(current)
+        if (how === 'revoke')
+          assert.equal((await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: t.admin })).status, 200)
+        else assert.equal((await report(t, current)).statusCode, 202)
+        assert.equal((await t.s.verify(t.admin, current)).code, 'REVOKED')
+        assert.equal((await t.s.verify(t.admin, byOld.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
+        assert.equal((await t.s.verify(t.admin, byCurrent.key)).code, 'VALID', 'only `minted: true` takes those')
+      })
+    }
   })
 }
 

@@ -1,5 +1,5 @@
 import type { LeakAction } from '../../config.js'
-import type { ApiKey } from '../../core/types.js'
+import type { ApiKey, Principal } from '../../core/types.js'
 import type { Clock } from '../../core/clock.js'
 import type { KeyLineageRepository } from '../../store/key-lineage-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
@@ -8,14 +8,25 @@ import { yieldToLoop } from './chunked-writes.js'
 import type { KeyService, LeakReport } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
+/** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
+interface Cascade {
+  ctx: AuditContext
+  viewer: Principal | null
+  rootId: number
+  why: string
+}
+
 /**
  * Keys record the key that made them (`created_by_key_id`, DESIGN.md "Keys record the key
  * that made them"); this revokes a key together with what it made, for the holder of a
  * key that may have been used by someone else (a leak) to mint keys that would survive it.
  * Invariants:
  * 1. Only keys the caller may see are revoked (`KeyLineageRepository`, store visibility):
- *    the cascade reaches no further than the caller could one key at a time. A leak report
- *    has no caller: the report is the authority, and only over what the leaked secret made.
+ *    the cascade reaches no further than the caller could one key at a time. Except what a
+ *    rolled-away secret made (`revokeGraceProducts`): it ends with that secret, whoever owns it
+ *    and whoever ended the secret (a roll, end-grace, a revoke, a leak report with no caller).
+ *    Its expiry is bounded by the grace end already, so this only brings its end forward (an
+ *    attacker's find: a demoted admin's roll left what its old secret made for others working).
  * 2. The root is revoked first, so it mints nothing more while its descendants are found;
  *    a key that is no longer live cannot produce (`producerOf` reads it fresh).
  * 3. Every revoked descendant leaves the verify cache on every node (`invalidate` per
@@ -42,12 +53,23 @@ export class KeyLineage {
   ): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.revoke(ctx, id, reason)
     const why = `made from key ${id}, revoked with it${reason ? `: ${reason}` : ''}`.slice(0, 500)
+    const cascade = { ctx, viewer: ctx.principal, rootId: id, why }
     let descendants = 0
     for (let parents = [id]; parents.length > 0;) {
-      descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
+      descendants += (await this.revokeGeneration(cascade, parents)).length
       parents = await this.repo.childrenOf(ctx.principal, parents) // through keys revoked before, too (invariant 5)
     }
     return { key, descendants }
+  }
+
+  /**
+   * Revokes key `id` (`KeyService.revoke`) and what its rolled-away secrets made: they ended with it. What its
+   * current secret made lives on unless `revokeWithDescendants` is asked for (DESIGN "Keys record the key that made them").
+   */
+  async revoke(ctx: RequestContext, id: number, reason: string | null): Promise<ApiKey> {
+    const key = await this.keys.revoke(ctx, id, reason)
+    await this.revokeGraceProducts(ctx, id)
+    return key
   }
 
   /**
@@ -77,39 +99,37 @@ export class KeyLineage {
    */
   async respondToLeak(found: { key: ApiKey; matchedPrevious: boolean }, action: LeakAction, report: LeakReport) {
     await this.keys.respondToLeak(found, action, report)
-    if (found.matchedPrevious) await this.revokeGraceProducts({ principal: null, ip: report.ip }, found.key.id)
+    if (found.matchedPrevious || action === 'revoke')
+      await this.revokeGraceProducts({ principal: null, ip: report.ip }, found.key.id)
   }
 
   /**
    * Revokes what key `id`'s rolled-away secrets made, once their grace period is over or was cut short
-   * (`madeInEndedGrace`: not the secret's now in its grace period), and everything descending from those.
-   * Products are bounded by their grace end, so only an early end leaves any working.
+   * (`madeInEndedGrace`: not the secret's now in its grace period), and everything descending from those,
+   * whoever owns them (invariant 1). Products are bounded by their grace end, so only an early end leaves
+   * any working.
    */
   async revokeGraceProducts(ctx: AuditContext, id: number): Promise<number> {
     const why = `made with a rolled-away secret of key ${id}, whose grace period ended`
-    let descendants = (await this.revokeGeneration(ctx, [id], id, why, true)).length
-    for (let parents = await this.repo.childrenOf(ctx.principal, [id], true); parents.length > 0;) {
-      descendants += (await this.revokeGeneration(ctx, parents, id, why)).length
-      parents = await this.repo.childrenOf(ctx.principal, parents)
+    const cascade = { ctx, viewer: null, rootId: id, why }
+    let descendants = (await this.revokeGeneration(cascade, [id], true)).length
+    for (let parents = await this.repo.childrenOf(null, [id], true); parents.length > 0;) {
+      descendants += (await this.revokeGeneration(cascade, parents)).length
+      parents = await this.repo.childrenOf(null, parents)
     }
     return descendants
   }
 
   /** Revokes the live children of `parents` (with `madeInGrace`, only those a rolled-away secret made), chunk by chunk; returns their ids. */
-  private async revokeGeneration(
-    ctx: AuditContext,
-    parents: number[],
-    rootId: number,
-    why: string,
-    madeInGrace = false,
-  ) {
+  private async revokeGeneration(cascade: Cascade, parents: number[], madeInGrace = false) {
+    const { ctx, viewer, rootId, why } = cascade
     const ids: number[] = []
     // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.
     const chunk = this.repo.chunk
     for (let i = 0; i < parents.length; i += chunk) {
       const slice = parents.slice(i, i + chunk)
       for (let n = chunk; n === chunk;) {
-        const revoked = await this.repo.revokeChildren(ctx.principal, slice, chunk, this.clock.now(), why, madeInGrace)
+        const revoked = await this.repo.revokeChildren(viewer, slice, chunk, this.clock.now(), why, madeInGrace)
         await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
         await this.audit.recordMany(
           ctx,

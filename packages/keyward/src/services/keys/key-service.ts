@@ -24,7 +24,7 @@ import { normalizeRestrictions } from '../../core/restrictions.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
-import type { KeyRepository, KeySort } from '../../store/key-repository.js'
+import type { KeyRepository, KeySort, SecretsRead } from '../../store/key-repository.js'
 import type { ApiKeyUpdate, NewApiKeyRow } from '../../store/schema.js'
 import { type KeyEventType, appendKeyEvent } from '../../store/key-event-repository.js'
 import type { LeakAction } from '../../config.js'
@@ -372,6 +372,7 @@ export class KeyService {
         previous_hash_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
       },
       { grace_period_s: graceS },
+      { hash }, // another roll landing meanwhile: a 409, not its new secret ended unseen
     )
     // The secret in its grace period before this roll ends now, before its promised end (`KeyLineage.roll`).
     const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
@@ -393,7 +394,7 @@ export class KeyService {
     // Only the grace period read: a roll landing in between starts a new one, which this must not end
     // (a reviewer's find: 3 of 20 racing pairs ended the grace the roll had just promised).
     const patch = { previous_hash: null, previous_hash_expires_at: null }
-    return this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, end)
+    return this.write(ctx, key, 'key.end_grace', patch, { previous_secret_expires_at: end }, { graceEnd: end })
   }
 
   /**
@@ -426,12 +427,12 @@ export class KeyService {
       return void (await this.write(ctx, key, 'key.leaked', leakPatch(key, action, report, this.clock), details))
     const patch = { previous_hash: null, previous_hash_expires_at: null }
     try {
-      await this.write(ctx, key, 'key.leaked', patch, details, key.previousSecretExpiresAt ?? undefined)
+      await this.write(ctx, key, 'key.leaked', patch, details, { graceEnd: key.previousSecretExpiresAt! })
     } catch (e) {
       if (!(e instanceof KeywardError && e.code === 'conflict')) throw e
-      // A roll landed meanwhile (`rolledMeanwhile`): it ended the leaked secret itself, and the grace period it
-      // promised belongs to a secret nobody reported. The owner still learns of the leak.
-      await this.write(ctx, key, 'key.leaked', {}, { ...details, action: 'none (a roll had ended it)' })
+      // A roll or an end-grace landed meanwhile (`rolledMeanwhile`): it ended the leaked secret itself, and a
+      // grace period a roll promised belongs to a secret nobody reported. The owner still learns of the leak.
+      await this.write(ctx, key, 'key.leaked', {}, { ...details, action: 'none (its grace period had ended)' })
     }
   }
 
@@ -455,15 +456,15 @@ export class KeyService {
     action: WriteAction,
     patch: ApiKeyUpdate,
     details: Record<string, unknown> = {},
-    graceEnd?: string,
+    expect?: SecretsRead,
   ): Promise<ApiKey> {
     const patched = { ...patch, updated_at: this.clock.now().toISOString() }
     const r = await this.recorded(EVENT_OF[action], async (keys) => {
       // The identity a key joins is read first in this transaction: one deleted since the request's check is a 409.
       if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
-      return keys.update(key.id, patched, graceEnd)
+      return keys.update(key.id, patched, expect)
     })
-    if (!r && graceEnd !== undefined && (await this.keys.findById(key.id))) throw rolledMeanwhile()
+    if (!r && expect !== undefined && (await this.keys.findById(key.id))) throw rolledMeanwhile()
     if (!r) throw notFound('API key')
     await this.cache.invalidate(r.hashes)
     await this.audit.record(ctx, action, target(r.key), details)

@@ -205,7 +205,7 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
     { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: RevokedKeyBody, ...errors } } },
     async (req) => {
       const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
-      if (!req.body.minted) return wire.one(req, await services.keys.revoke(ctx, id, reason))
+      if (!req.body.minted) return wire.one(req, await services.keyLineage.revoke(ctx, id, reason))
       const r = await services.keyLineage.revokeWithDescendants(ctx, id, reason)
       return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
     },
@@ -230,7 +230,7 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
       schema: {
         tags: ['keys'],
         description:
-          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line.",
+          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line. 409 when another roll landed after this one read the key.",
         params: IdParams,
         body: RollBody,
         response: { 200: CreatedKeyBody, ...errors },
