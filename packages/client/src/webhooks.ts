@@ -106,6 +106,14 @@ export class Webhooks {
     return this.http.request('POST', `${idPath('/v1/webhooks', id)}/rotate-secret`, { body: input })
   }
 
+  /**
+   * Ends the last rotation's overlap now: the replaced secret stops signing, the current one signs on
+   * (409 `conflict` when a rotation landed meanwhile). For a replaced secret found exposed.
+   */
+  endOverlap(id: number): Promise<Webhook> {
+    return this.http.request('POST', `${idPath('/v1/webhooks', id)}/end-overlap`)
+  }
+
   /** Queues a `webhook.test` event to this webhook; answers its delivery. */
   test(id: number): Promise<WebhookDelivery> {
     return this.http.request('POST', `${idPath('/v1/webhooks', id)}/test`)

@@ -48,6 +48,12 @@ describe('kw.webhooks and verifyWebhook', () => {
     await until(() => rx.received.length === 4)
     const fourth = rx.received[3]!
     for (const signer of [overlapping.secret, rotated.secret]) await verifyWebhook(signer, fourth.headers, fourth.body)
+    assert.equal((await l.admin.webhooks.endOverlap(webhook.id)).previous_secret_expires_at, null)
+    await l.admin.webhooks.test(webhook.id)
+    await until(() => rx.received.length === 5)
+    const fifth = rx.received[4]!
+    await verifyWebhook(overlapping.secret, fifth.headers, fifth.body)
+    await assert.rejects(verifyWebhook(rotated.secret, fifth.headers, fifth.body), /signature/, 'overlap ended')
     assert.equal((await l.admin.webhooks.update(webhook.id, { description: 'x' })).description, 'x')
     await l.admin.webhooks.delete(webhook.id)
     await assert.rejects(l.admin.webhooks.get(webhook.id), { code: 'not_found' })

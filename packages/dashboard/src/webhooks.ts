@@ -54,6 +54,8 @@ export function webhookApi(api: Api) {
     remove: (id: number) => api.request<void>('DELETE', path(id)),
     rotateSecret: (id: number, graceS: number) =>
       api.request<WebhookWithSecret>('POST', `${path(id)}/rotate-secret`, { grace_period_s: graceS }),
+    /** Ends the last rotation's overlap: the replaced secret stops signing. */
+    endOverlap: (id: number) => api.request<Webhook>('POST', `${path(id)}/end-overlap`),
     test: (id: number) => api.request<WebhookDelivery>('POST', `${path(id)}/test`),
     deliveries: async (id: number) =>
       (await api.request<{ deliveries: WebhookDelivery[] }>('GET', `${path(id)}/deliveries?limit=100`)).deliveries,

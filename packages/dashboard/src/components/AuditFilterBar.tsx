@@ -12,6 +12,8 @@ const AUDIT_ACTIONS = [
   'key.delete',
   'key.import',
   'key.secret_refused',
+  'webhook.rotate_secret',
+  'webhook.end_overlap',
   'auth.login',
   'auth.login_failed',
   'auth.logout',

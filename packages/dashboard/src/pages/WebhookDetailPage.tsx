@@ -49,6 +49,7 @@ function WebhookPage({ id }: { id: number }) {
         <h1 id="webhook-title">{w.description ?? `Webhook #${w.id}`}</h1>
         <WebhookActions
           busy={action.busy}
+          overlapUntil={w.previous_secret_expires_at}
           onEdit={editing ? undefined : () => setEditing(true)}
           onTest={test}
           onOpen={open}

@@ -94,6 +94,12 @@ export const KeyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S
 const Description = Type.String({ maxLength: 1000 })
 
 export const IdParams = Type.Object({ id: Id })
+
+/**
+ * The body of an action that takes no input (end a grace period, end an overlap): none, or empty.
+ * Anything in it is refused: `{grace_period_s: 5}` there would read as "shorten", and it ends now.
+ */
+export const NoBody = Type.Object({}, { additionalProperties: false })
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 })

@@ -138,6 +138,15 @@ describe('dashboard: webhooks (Chromium, SQLite)', () => {
     const during = await sendTest()
     for (const signer of [overlapping, secret]) assert.equal(verifiedType(signer, during), 'webhook.test')
 
+    // The replaced secret found exposed: end the overlap without rotating again.
+    await page.getByRole('button', { name: 'End overlap' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'End overlap' }).click()
+    await page.getByText('Overlap ended: only the current secret signs.').waitFor()
+    const ended = await sendTest()
+    assert.equal(verifiedType(overlapping, ended), 'webhook.test')
+    assert.throws(() => verifiedType(secret, ended), 'the replaced secret signs after the overlap ended')
+    assert.equal(await page.getByRole('button', { name: 'End overlap' }).count(), 0)
+
     // A rotation without overlap: only the newest secret signs.
     const rotated = await rotate('No overlap: the old secret stops now')
     const test = await sendTest()

@@ -49,6 +49,13 @@ describe('keyward webhooks (CLI)', () => {
     await until(() => rx.received.length === 3)
     for (const signer of [overlapping.stdout.trim(), rotated])
       new Webhook(signer).verify(rx.received[2]!.body, rx.received[2]!.headers as Record<string, string>)
+    assert.match((await ok(['webhooks', 'end-overlap', String(hook.id)])).stdout, /only its current secret signs/)
+    assert.doesNotMatch((await ok(['webhooks', 'get', String(hook.id)])).stdout, /old secret signs until:/)
+    await ok(['webhooks', 'test', String(hook.id)])
+    await until(() => rx.received.length === 4)
+    const [m, headers] = [rx.received[3]!.body, rx.received[3]!.headers as Record<string, string>]
+    new Webhook(overlapping.stdout.trim()).verify(m, headers)
+    assert.throws(() => new Webhook(rotated).verify(m, headers), 'the replaced secret signs after end-overlap')
     const tooLong = await runCli(['webhooks', 'rotate-secret', String(hook.id), '--grace-period', '8d'], env)
     assert.equal(tooLong.code, 1)
     assert.match(tooLong.stderr, /validation_failed/)

@@ -113,6 +113,58 @@ for (const store of STORES) {
       assert.deepEqual(mine[0].details, { grace_period_s: 604_800 })
       assert.ok(!JSON.stringify(audit.body).includes('whsec_'), 'no secret in the audit log')
     })
+
+    // A replaced secret found exposed during its overlap: before, only another rotation ended it, and every
+    // receiver had to switch twice (keys had end-grace already).
+    it('end-overlap stops the replaced secret signing at once; the current one signs on', async () => {
+      const { rx, id, secret: old } = await subscribed(t)
+      const rot = await rotate(t, id, { grace_period_s: 3600 })
+      const ended = await endOverlap(t, id)
+      assert.equal(ended.status, 200, `BROKEN: ${ended.status} ${ended.text}`)
+      assert.equal(ended.body.previous_secret_expires_at, null)
+      const m = await sendTest(t, rx, id)
+      assert.equal(verified(rot.body.secret, m), 'webhook.test')
+      assert.throws(() => verified(old, m), 'BROKEN: the replaced secret still signs')
+      assert.equal((await endOverlap(t, id)).status, 200, 'nothing to end: the webhook as it is')
+      const audit = await t.s.request('GET', `/v1/audit?action=webhook.end_overlap&target_id=${id}`, {
+        token: t.admin,
+      })
+      assert.equal(audit.body.events.length, 1, 'one entry: the second call changed nothing')
+      assert.deepEqual(Object.keys(audit.body.events[0].details), ['previous_secret_expires_at'])
+    })
+
+    it('end-overlap ends only the overlap it read: a rotation landing in between makes it a 409', async () => {
+      const { rx, id } = await subscribed(t)
+      await rotate(t, id, { grace_period_s: 3600 })
+      const repo = (t.s.kw.services.webhooks as unknown as { repo: object }).repo
+      const held = holdNextCall(repo, 'replaceSecret') // after end-overlap's read
+      const ending = endOverlap(t, id)
+      await held.reached
+      const second = await rotate(t, id, { grace_period_s: 3600 })
+      held.go()
+      const late = await ending
+      assert.equal(late.status, 409, `BROKEN: ${late.status} ${late.text}`)
+      const m = await sendTest(t, rx, id)
+      const first = second.body.webhook.previous_secret_expires_at
+      assert.ok(first, 'the new overlap is kept')
+      assert.equal(m.headers['webhook-signature']!.toString().split(' ').length, 2, 'BROKEN: the new overlap ended')
+    })
+
+    it('end-overlap is refused without webhooks:write (403), across owners (404) and with a body (400)', async () => {
+      const { id } = await subscribed(t)
+      await rotate(t, id, { grace_period_s: 3600 })
+      const reader = await t.s.createKey(t.admin, { scopes: ['webhooks:read'] })
+      assert.equal((await endOverlap(t, id, reader.key)).status, 403)
+      const bob = await t.s.member(`bob-overlap-${id}`, t.admin)
+      assert.equal((await endOverlap(t, id, bob.token)).status, 404)
+      const bodied = await t.s.request('POST', `/v1/webhooks/${id}/end-overlap`, {
+        token: t.admin,
+        body: { grace_period_s: 5 },
+      })
+      assert.equal(bodied.status, 400)
+      const hook = await t.s.request('GET', `/v1/webhooks/${id}`, { token: t.admin })
+      assert.ok(hook.body.previous_secret_expires_at, 'the overlap is as it was')
+    })
   })
 }
 
@@ -129,6 +181,9 @@ async function subscribed(t: SuiteServer): Promise<{ rx: Receiver; id: number; s
 
 const rotate = (t: SuiteServer, id: number, body?: object) =>
   t.s.request('POST', `/v1/webhooks/${id}/rotate-secret`, { token: t.admin, ...(body && { body }) })
+
+const endOverlap = (t: SuiteServer, id: number, token = t.admin) =>
+  t.s.request('POST', `/v1/webhooks/${id}/end-overlap`, { token })
 
 async function sendTest(t: SuiteServer, rx: Receiver, id: number): Promise<Received> {
   const before = rx.received.length

@@ -3,9 +3,10 @@ import type { KeyAction } from '../key/useKeyAction'
 import type { Webhook, WebhookApi } from '../../webhooks'
 import type { WebhookDialog } from './WebhookActions'
 import { ConfirmDialog } from './ConfirmDialog'
+import { EndOverlapDialog } from './EndOverlapDialog'
 import { RotateSecretDialog } from './RotateSecretDialog'
 
-/** The webhook page's confirmations: rotate the signing secret (shown once after), or delete the webhook. */
+/** The webhook page's confirmations: rotate the signing secret (shown once after), end an overlap, delete the webhook. */
 export function WebhookDialogs({
   w,
   hooks,
@@ -29,6 +30,7 @@ export function WebhookDialogs({
   }
   if (dialog === 'rotate')
     return <RotateSecretDialog w={w} hooks={hooks} action={action} onClose={onClose} onSecret={onSecret} />
+  if (dialog === 'end-overlap') return <EndOverlapDialog w={w} hooks={hooks} action={action} onClose={onClose} />
   if (dialog === 'delete')
     return (
       <ConfirmDialog

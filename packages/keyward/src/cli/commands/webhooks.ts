@@ -8,7 +8,7 @@ import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
 
-/** `keyward webhooks create|list|get|update|delete|rotate-secret|test|deliveries|redeliver`. */
+/** `keyward webhooks create|list|get|update|delete|rotate-secret|end-overlap|test|deliveries|redeliver`. */
 export function registerWebhookCommands(program: Command, env: Env): void {
   const hooks = program.command('webhooks').description('manage signed webhooks (key events sent to your URL)')
   registerWebhookCreateList(hooks, env)
@@ -92,9 +92,10 @@ function registerWebhookEdit(hooks: Command, env: Env): void {
   )
 }
 
-/** `webhooks rotate-secret|test|deliveries|redeliver`. */
+/** `webhooks rotate-secret|end-overlap|test|deliveries|redeliver`. */
 function registerWebhookDeliveries(hooks: Command, env: Env): void {
   registerRotateSecret(hooks, env)
+  registerEndOverlap(hooks, env)
 
   remoteAction<object, [string]>(
     remoteOptions(idArg(hooks.command('test').description('send a webhook.test event'))),
@@ -176,6 +177,22 @@ const deliveryTable = (all: WebhookDelivery[]) =>
       d.last_error ?? '',
     ]),
   )
+
+/** `webhooks end-overlap`: the secret the last rotation replaced stops signing now. */
+function registerEndOverlap(hooks: Command, env: Env): void {
+  remoteAction<object, [string]>(
+    remoteOptions(
+      idArg(
+        hooks.command('end-overlap').description("end the last rotation's overlap now: the old secret stops signing"),
+      ),
+    ),
+    env,
+    async ({ client, out }, _o, id) => {
+      const w = await client.webhooks.endOverlap(Number(id))
+      out.result(w, () => out.line(`Webhook ${w.id}: only its current secret signs.`))
+    },
+  )
+}
 
 /** `webhooks rotate-secret`: the old secret may keep signing beside the new one while the receiver switches. */
 function registerRotateSecret(hooks: Command, env: Env): void {

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises'
 import { canManageWebhook, requireAdmin, requireMayConfigureWebhook, requireScope } from '../../core/authz.js'
-import type { Clock } from '../../core/clock.js'
+import { type Clock, epochMs } from '../../core/clock.js'
 import { KeywardError, notFound, rotatedMeanwhile } from '../../core/errors.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -129,6 +129,29 @@ export class WebhookService {
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
     return { webhook, secret }
+  }
+
+  /**
+   * Ends a rotation's overlap now: the replaced secret stops signing from the next delivery attempt on (the
+   * dispatcher reads the secrets at each one), for a replaced secret found exposed, without rotating again
+   * (every receiver would switch twice). It only takes away, so it asks no more than a rotation. Nothing to end:
+   * the webhook as it is, nothing recorded. Only the overlap it read: a rotation landing in between started a
+   * new one, which this must not end (409, as `KeyService.endGrace`).
+   */
+  async endOverlap(ctx: RequestContext, id: number): Promise<WebhookRow> {
+    requireScope(ctx.principal, 'webhooks:write')
+    const hook = await this.findManageable(ctx, id)
+    const end = hook.previous_secret_expires_at
+    if (hook.previous_secret === null || end === null || Date.parse(end) <= epochMs(this.clock)) return hook
+    const patch = {
+      previous_secret: null,
+      previous_secret_expires_at: null,
+      updated_at: this.clock.now().toISOString(),
+    }
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch)
+    if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
+    await this.record(ctx, 'webhook.end_overlap', webhook, { previous_secret_expires_at: end })
+    return webhook
   }
 
   /** Queues a `webhook.test` event to this webhook alone; returns its delivery. */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { ErrorBody } from '../../schemas.js'
+import { ErrorBody, NoBody } from '../../schemas.js'
 import {
   CreateWebhookBody,
   RotateSecretBody,
@@ -87,6 +87,21 @@ const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
       const wire = toWebhookWire(webhook, services.clock.now())
       return reply.header('cache-control', 'no-store').send({ webhook: wire, secret })
     },
+  )
+
+  app.post(
+    '/webhooks/:id/end-overlap',
+    {
+      schema: {
+        tags,
+        description:
+          'Ends the overlap of the last rotation now: the replaced secret stops signing from the next delivery attempt on, and the current one signs on. For a replaced secret found exposed, without rotating again. Nothing to end: the webhook as it is. 409 when a rotation landed meanwhile (a new overlap).',
+        params: WebhookParams,
+        body: NoBody,
+        response: { 200: WebhookBody, ...errors },
+      },
+    },
+    async (req) => toWebhookWire(await hooks.endOverlap(ctxOf(req), req.params.id), services.clock.now()),
   )
 
   app.post(
