@@ -49,7 +49,8 @@ export class KeyLineageRepository {
     madeInGrace = false,
   ): Promise<RevokedDescendant[]> {
     return this.db.transaction().execute(async (trx) => {
-      const revoked = await this.revokeIn(trx, viewer, parents, limit, now.toISOString(), reason, madeInGrace)
+      const at = now.toISOString()
+      const revoked = await this.revokeIn(trx, viewer, parents, limit, at, reason, madeInGrace)
       const after = await new KeyRepository(trx, this.dialect).findByIds(revoked.map((r) => r.id))
       await appendKeyEvents(trx, 'key.revoked', after, now)
       return revoked
@@ -60,16 +61,16 @@ export class KeyLineageRepository {
    * Every key made by `parents` that `viewer` may see, revoked or not: the next generation of a
    * cascade. A key already revoked is still on the line (its holder revoked a key it made, and
    * the keys that one made stayed live under it: a reviewer's find). Served by `api_key_created_by_key_idx`.
-   * With `madeInGrace`: only those made with a rolled-away secret whose grace period has ended (`madeInEndedGrace`).
+   * With `cutAt`: only those made with a rolled-away secret whose grace period was cut short before then (`madeInCutGrace`).
    */
-  async childrenOf(viewer: Principal | null, parents: readonly number[], madeInGrace = false): Promise<number[]> {
+  async childrenOf(viewer: Principal | null, parents: readonly number[], cutAt?: string): Promise<number[]> {
     const ids: number[] = []
     for (let i = 0; i < parents.length; i += this.chunk) {
       let q = this.db
         .selectFrom('api_key')
         .select('id')
         .where('created_by_key_id', 'in', parents.slice(i, i + this.chunk))
-        .$if(madeInGrace, (w) => w.where(madeInEndedGrace))
+        .$if(cutAt !== undefined, (w) => w.where((eb) => madeInCutGrace(eb, cutAt!)))
       const visible = viewer && visibleActors(this.db, viewer)
       if (visible) q = q.where('actor_id', 'in', visible)
       ids.push(...(await q.execute()).map((r) => r.id))
@@ -91,7 +92,7 @@ export class KeyLineageRepository {
       .select('id')
       .where('created_by_key_id', 'in', parents)
       .where('revoked_at', 'is', null)
-      .$if(madeInGrace, (w) => w.where(madeInEndedGrace))
+      .$if(madeInGrace, (w) => w.where((eb) => madeInCutGrace(eb, at)))
     const visible = viewer && visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)
@@ -113,12 +114,15 @@ export class KeyLineageRepository {
 }
 
 /**
- * Made with a rolled-away secret (`created_in_grace_until`, migration 0027) whose grace period is no
- * longer its maker's (ended, replaced by a roll, or its maker revoked): the secret now in its grace period may be making keys while an earlier one's are
- * revoked (a roll cutting a grace period short), and those live on. Read in the revoking statement, so a
- * key made after a roll committed is judged against that roll (the producer check locks the maker's row).
+ * Made with a rolled-away secret (`created_in_grace_until`, migration 0027) whose grace period was cut short: it
+ * was to run past `at` (one that ran its course ended the keys with it, as their expiry is bounded by it; a key
+ * its owner extended since is theirs: an attacker's find, a long-ended grace period's keys were revoked by the
+ * maker's next roll), and it is no longer its maker's (ended early, replaced by a roll, the maker revoked or
+ * deleted). The secret now in its grace period may be making keys while an earlier one's are revoked, and those
+ * live on. Read in the revoking statement, so a key made after a roll committed is judged against that roll (the
+ * producer check locks the maker's row). A key's grace ends are distinct instants (`KeyService.roll`).
  */
-function madeInEndedGrace(eb: ExpressionBuilder<Database, 'api_key'>) {
+function madeInCutGrace(eb: ExpressionBuilder<Database, 'api_key'>, at: string) {
   const live = eb
     .selectFrom('api_key as maker')
     .select('maker.previous_hash_expires_at')
@@ -126,5 +130,5 @@ function madeInEndedGrace(eb: ExpressionBuilder<Database, 'api_key'>) {
     .where('maker.previous_hash', 'is not', null)
     .where('maker.previous_hash_expires_at', 'is not', null)
     .where('maker.revoked_at', 'is', null) // a revoked key's secrets all ended with it
-  return eb.and([eb('created_in_grace_until', 'is not', null), eb('created_in_grace_until', 'not in', live)])
+  return eb.and([eb('created_in_grace_until', '>', at), eb('created_in_grace_until', 'not in', live)])
 }

@@ -88,22 +88,7 @@ for (const store of STORES) {
       else assert.equal(made.status, 401, `BROKEN: ${made.status} ${made.text}`)
     })
 
-    // A second roll and a leak report revoke what the secret they end made (grace-ended-products.test.ts); when
-    // that cascade is cut short (the node dies), end-grace with nothing to end finishes it (invariant 4).
-    it('finishes a cascade a second roll left cut short, when called with nothing to end', async () => {
-      const { key: first, id } = await t.s.createKey(t.admin)
-      await endpoint(t, id, 'roll', { grace_period_s: 3600 })
-      const byFirst = await t.s.createKey(first, { expires_at: soon() })
-      const lineage = t.s.kw.services.keyLineage
-      lineage.revokeGraceProducts = () => Promise.reject(new Error('the node died'))
-      const cut = await endpoint(t, id, 'roll') // ends `first` at once, then fails
-      delete (lineage as Partial<typeof lineage>).revokeGraceProducts // back to the prototype's
-      assert.equal(cut.status, 500)
-      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'VALID', 'the cascade was cut short')
-      const ended = await endpoint(t, id, 'end-grace')
-      assert.equal(ended.body.minted_revoked, 1, `BROKEN: ${ended.text}`)
-      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')
-    })
+    // A cascade a failure cut short is finished by end-grace with nothing to end: grace-ended-products.test.ts.
 
     it('refuses a body (a grace_period_s there reads as "shorten" and would end it)', async () => {
       const { id } = await t.s.createKey(t.admin)

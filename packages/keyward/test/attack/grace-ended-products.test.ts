@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { manualClock } from '../../src/core/clock.js'
 import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
 import { holdNextCall } from '../hold.js'
 
@@ -122,13 +123,86 @@ for (const store of STORES) {
         assert.equal((await t.s.verify(t.admin, byCurrent.key)).code, 'VALID', 'only `minted: true` takes those')
       })
     }
+
+    // An attacker's find: only the native revoke ran the cascade; the faces' revokes and every delete ended the old
+    // secret and left what it made working.
+    const ends = {
+      'a balena OData DELETE': (id: number) => t.s.request('DELETE', `/v7/api_key(${id})`, { token: t.admin }),
+      'a Fluxbase revoke': (id: number) => t.s.request('POST', `/api/v1/api-keys/${id}/revoke`, { token: t.admin }),
+      'a Fluxbase delete': (id: number) => t.s.request('DELETE', `/api/v1/client-keys/${id}`, { token: t.admin }),
+      'a native DELETE': (id: number) => t.s.request('DELETE', `/v1/keys/${id}`, { token: t.admin }),
+    }
+    for (const [how, end] of Object.entries(ends)) {
+      it(`${how} revokes what the rolled-away secret made`, async () => {
+        const { key: old, id } = await t.s.createKey(t.admin)
+        await roll(t, id)
+        const byOld = await t.s.createKey(old, { expires_at: soon() })
+        const ended = await end(id)
+        assert.ok(ended.status < 300, `${ended.status} ${ended.text}`)
+        assert.notEqual((await t.s.verify(t.admin, old)).code, 'VALID')
+        assert.equal((await t.s.verify(t.admin, byOld.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
+      })
+    }
+
+    // An attacker's find: a roll whose cascade failed answered 500 after it had committed: the new secret was lost,
+    // and with no grace period the key had no working secret.
+    it('a roll whose cascade fails still hands out its new secret; end-grace finishes the cascade', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      await roll(t, id)
+      const byFirst = await t.s.createKey(first, { expires_at: soon() })
+      const lineage = t.s.kw.services.keyLineage
+      lineage.revokeGraceProducts = () => Promise.reject(new Error('the database went away'))
+      const rolled = await t.s.request('POST', `/v1/keys/${id}/roll`, { token: t.admin, body: {} })
+      delete (lineage as Partial<typeof lineage>).revokeGraceProducts
+      assert.equal(rolled.status, 200, `BROKEN: ${rolled.status} ${rolled.text}`)
+      assert.equal((await t.s.verify(t.admin, rolled.body.key)).code, 'VALID')
+      assert.equal((await t.s.request('POST', `/v1/keys/${id}/end-grace`, { token: t.admin })).body.minted_revoked, 1)
+      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')
+    })
+  })
+
+  describe(`which grace periods' keys end (${store})`, () => {
+    const clock = manualClock(new Date())
+    const t = serverForSuite(store, { clock })
+    const inS = (s: number) => new Date(clock.now().getTime() + s * 1000).toISOString()
+
+    // An attacker's find: the cascade revoked the keys of every grace period of the maker, however long ago it ran
+    // its course, over keys their owners had kept (extended) since, and whoever the maker's owner had become.
+    it('spares what a grace period that ran its course made, even when its owner kept it', async () => {
+      const carol = await t.s.member(`carol-kept-${store}`, t.admin)
+      const { key: old, id } = await t.s.createKey(t.admin)
+      await roll(t, id, t.admin, 60)
+      const forCarol = await t.s.createKey(old, { expires_at: inS(50), owner: { kind: 'user', id: carol.id } })
+      clock.advance(120_000)
+      const kept = await t.s.request('PATCH', `/v1/keys/${forCarol.id}`, {
+        token: carol.token,
+        body: { expires_at: inS(365 * 86_400) },
+      })
+      assert.equal(kept.status, 200, kept.text)
+      await roll(t, id, t.admin, 60)
+      await roll(t, id, t.admin, 60) // cuts the second grace period short
+      assert.equal((await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: t.admin })).status, 200)
+      assert.equal((await t.s.verify(t.admin, forCarol.key)).code, 'VALID', 'BROKEN: revoked long after')
+    })
+
+    // An attacker's find: a grace period is named by its end; two ending at the same instant were one, and a roll
+    // cutting the first short spared what it made as the second's.
+    it('tells apart two grace periods meant to end at the same instant', async () => {
+      const { key: first, id } = await t.s.createKey(t.admin)
+      await roll(t, id, t.admin, 100)
+      const byFirst = await t.s.createKey(first, { expires_at: inS(90) })
+      clock.advance(50_000)
+      const second = await roll(t, id, t.admin, 50)
+      assert.equal(second.status, 200)
+      assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED', 'BROKEN: spared as the new grace period')
+    })
   })
 }
 
 const soon = (less = 0) => new Date(Date.now() + 1_800_000 + less).toISOString()
 
-const roll = (t: SuiteServer, id: number, token = t.admin) =>
-  t.s.request('POST', `/v1/keys/${id}/roll`, { token, body: { grace_period_s: 3600 } })
+const roll = (t: SuiteServer, id: number, token = t.admin, grace_period_s = 3600) =>
+  t.s.request('POST', `/v1/keys/${id}/roll`, { token, body: { grace_period_s } })
 
 const report = (t: SuiteServer, key: string) =>
   t.s.kw.app.inject({ method: 'POST', url: '/v1/keys/leaked', payload: { key } })

@@ -23,10 +23,12 @@ interface Cascade {
  * Invariants:
  * 1. Only keys the caller may see are revoked (`KeyLineageRepository`, store visibility):
  *    the cascade reaches no further than the caller could one key at a time. Except what a
- *    rolled-away secret made (`revokeGraceProducts`): it ends with that secret, whoever owns it
- *    and whoever ended the secret (a roll, end-grace, a revoke, a leak report with no caller).
- *    Its expiry is bounded by the grace end already, so this only brings its end forward (an
- *    attacker's find: a demoted admin's roll left what its old secret made for others working).
+ *    rolled-away secret made in a grace period cut short (`revokeGraceProducts`): it ends with
+ *    that secret, whoever owns it and whoever ended the secret (a roll, end-grace, a revoke or
+ *    delete, a leak report with no caller). Its expiry is bounded by the grace end promised, so
+ *    this only brings its end forward; anyone holding the secret until then could have made it
+ *    (an attacker's find: a demoted admin's roll left what its old secret made for others working).
+ *    A key its owner extended is still revoked while that grace period would have run.
  * 2. The root is revoked first, so it mints nothing more while its descendants are found;
  *    a key that is no longer live cannot produce (`producerOf` reads it fresh).
  * 3. Every revoked descendant leaves the verify cache on every node (`invalidate` per
@@ -43,6 +45,7 @@ export class KeyLineage {
     private readonly cache: VerifyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
   /** Revokes key `id` (invariant 2) and every key descending from it (invariants 1, 3, 4). */
@@ -86,11 +89,22 @@ export class KeyLineage {
     return { key, descendants: await this.revokeGraceProducts(ctx, id) }
   }
 
-  /** Rolls key `id` (`KeyService.roll`); a grace period the roll cut short takes what its secret made with it. */
+  /**
+   * Rolls key `id` (`KeyService.roll`); a grace period the roll cut short takes what its secret made with it.
+   * The roll has committed by then: its new secret reaches the caller even when that cascade fails (an
+   * attacker's find: a 500 lost it, and with no grace period the key had no working secret). The failure is
+   * reported; end-grace, or any later end of the key's secrets, finishes the cascade (invariant 4).
+   */
   async roll(ctx: RequestContext, id: number, graceS: number): Promise<{ key: string; apiKey: ApiKey }> {
     const { key, apiKey, cutShort } = await this.keys.roll(ctx, id, graceS)
-    if (cutShort) await this.revokeGraceProducts(ctx, id)
+    if (cutShort) await this.revokeGraceProducts(ctx, id).catch(this.onError)
     return { key, apiKey }
+  }
+
+  /** Deletes key `id` (`KeyService.delete`); its secrets end with it, so do what its rolled-away ones made. */
+  async delete(ctx: RequestContext, id: number): Promise<void> {
+    await this.keys.delete(ctx, id)
+    await this.revokeGraceProducts(ctx, id) // `created_by_key_id` outlives the key it names
   }
 
   /**
@@ -104,16 +118,16 @@ export class KeyLineage {
   }
 
   /**
-   * Revokes what key `id`'s rolled-away secrets made, once their grace period is over or was cut short
-   * (`madeInEndedGrace`: not the secret's now in its grace period), and everything descending from those,
-   * whoever owns them (invariant 1). Products are bounded by their grace end, so only an early end leaves
-   * any working.
+   * Revokes what key `id`'s rolled-away secrets made in a grace period that was cut short (`madeInCutGrace`:
+   * not one that ran its course, not the one running now), and everything descending from those, whoever
+   * owns them (invariant 1). Their expiry is bounded by the grace end promised, so they would end then anyway.
    */
   async revokeGraceProducts(ctx: AuditContext, id: number): Promise<number> {
     const why = `made with a rolled-away secret of key ${id}, whose grace period ended`
     const cascade = { ctx, viewer: null, rootId: id, why }
     let descendants = (await this.revokeGeneration(cascade, [id], true)).length
-    for (let parents = await this.repo.childrenOf(null, [id], true); parents.length > 0;) {
+    const cutAt = this.clock.now().toISOString()
+    for (let parents = await this.repo.childrenOf(null, [id], cutAt); parents.length > 0;) {
       descendants += (await this.revokeGeneration(cascade, parents)).length
       parents = await this.repo.childrenOf(null, parents)
     }

@@ -369,7 +369,7 @@ export class KeyService {
         hash: hashSecret(secret),
         key_prefix: visiblePrefix(secret),
         previous_hash: graceS > 0 ? hash : null,
-        previous_hash_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
+        previous_hash_expires_at: graceS > 0 ? graceEndAfter(key, now.getTime() + graceS * 1000) : null,
       },
       { grace_period_s: graceS },
       { hash }, // another roll landing meanwhile: a 409, not its new secret ended unseen
@@ -537,6 +537,16 @@ const EVENT_OF: Record<WriteAction, KeyEventType> = {
 }
 
 /** Who a write is recorded as: a request's caller, or nobody (the system acting on a report). */
+
+/**
+ * The end of a grace period starting now, at `ms`: never the instant the key's running grace period ends, since
+ * a grace end names its grace period (`created_in_grace_until`): a roll at t with 100 s and one at t + 50 s with
+ * 50 s ended together, and what the first secret made was spared as the second's (an attacker's find).
+ */
+function graceEndAfter(key: ApiKey, ms: number): string {
+  const end = new Date(ms).toISOString()
+  return end === key.previousSecretExpiresAt ? new Date(ms + 1).toISOString() : end
+}
 
 /** What a leak of `key`'s current secret changes: per `action`, nothing for a revoked key. */
 function leakPatch(key: ApiKey, action: LeakAction, report: LeakReport, clock: Clock): ApiKeyUpdate {

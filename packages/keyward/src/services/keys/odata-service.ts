@@ -7,6 +7,7 @@ import type { ResourceName } from '../../store/odata/model.js'
 import type { ODataRequest } from '../../store/odata/request.js'
 import type { RequestContext } from '../context.js'
 import type { CreateKeyInput, UpdateKeyInput } from './key-input.js'
+import type { KeyLineage } from './key-lineage.js'
 import type { KeyService } from './key-service.js'
 
 /** Scope needed to read each resource through OData. */
@@ -30,6 +31,7 @@ export class ODataService {
   constructor(
     private readonly repo: ODataRepository,
     private readonly keys: KeyService,
+    private readonly lineage: Pick<KeyLineage, 'revoke'>,
     private readonly clock: Clock,
   ) {}
 
@@ -81,7 +83,7 @@ export class ODataService {
   /** Revokes a key listed on this view; the row stays (native API shows it revoked) but leaves this view. */
   async revokeKey(ctx: RequestContext, id: number): Promise<ApiKey> {
     await this.requireListedKey(ctx, id)
-    return this.keys.revoke(ctx, id)
+    return this.lineage.revoke(ctx, id, null)
   }
 
   private async requireListedKey(ctx: RequestContext, id: number): Promise<void> {

@@ -39,6 +39,7 @@ export function createKeyServices(
   people: AuthServices,
   config: KeyConfig,
   clock: Clock,
+  onError: (e: unknown) => void,
 ): KeyServices {
   const { store, keyRepo, identityRepo, usageRepo, cache, verifier, limiter } = stack
   const { actors, auditLog } = people
@@ -49,7 +50,8 @@ export function createKeyServices(
   const owners = new OwnerService(actors, auditLog, clock, people.orgDirectory)
   const scanningKeys = config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null
   const reports = new LeakReportRepository(store.db)
-  const keyLineage = new KeyLineage(keys, new KeyLineageRepository(store.db, store.dialect), cache, auditLog, clock)
+  const lineageRepo = new KeyLineageRepository(store.db, store.dialect)
+  const keyLineage = new KeyLineage(keys, lineageRepo, cache, auditLog, clock, onError)
   return {
     keys,
     keyLineage,
@@ -57,7 +59,7 @@ export function createKeyServices(
     identities: new IdentityService(identityRepo, identityAccess, keyRepo, cache, auditLog, clock),
     keyUsage: new UsageService(keys, usageRepo, clock),
     owners,
-    odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, clock),
+    odata: new ODataService(new ODataRepository(store.readDb, store.dialect), keys, keyLineage, clock),
     deviceRegistration: new DeviceRegistration(owners, keys, verifier, chosen),
     leaks: new LeakResponse(keyRepo, keyLineage, config.leakAction, scanningKeys, limiter, reports, clock),
   }

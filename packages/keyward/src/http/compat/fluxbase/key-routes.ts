@@ -197,14 +197,14 @@ const itemRoutes: FamilyPlugin = async (app, { services, family }) => {
     { schema: { tags, params: IdParams, response: { 200: Message, ...errors } } },
     async (req) => {
       const ctx = await caller(req, 'write')
-      await keys.revoke(ctx, (await userKey(ctx, req.params.id)).id)
+      await services.keyLineage.revoke(ctx, (await userKey(ctx, req.params.id)).id, null)
       return message('revoked')
     },
   )
 
   app.delete('/:id', { schema: { tags, params: IdParams, response: { 200: Message, ...errors } } }, async (req) => {
     const ctx = await caller(req, 'write')
-    await keys.delete(ctx, (await userKey(ctx, req.params.id)).id)
+    await services.keyLineage.delete(ctx, (await userKey(ctx, req.params.id)).id)
     return message('deleted')
   })
 }

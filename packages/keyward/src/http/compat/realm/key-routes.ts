@@ -120,7 +120,7 @@ const itemRoutes: RealmPlugin = async (app, { services }) => {
 
   app.delete('/auth/api_keys/:id', byId, async (req, reply) => {
     const { ctx, key } = await ownKey(req, req.params.id)
-    await keys.delete(ctx, key.id)
+    await services.keyLineage.delete(ctx, key.id)
     return reply.status(204).send(null)
   })
 }

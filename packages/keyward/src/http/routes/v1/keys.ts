@@ -13,6 +13,7 @@ import {
   CreatedKeyBody,
   ErrorBody,
   IdParams,
+  NoBody,
   ListKeysQuery,
   RevokedKeyBody,
   UpdateKeyBody,
@@ -35,8 +36,6 @@ const RevokeBody = Type.Object(
   },
   { additionalProperties: false },
 )
-/** A body, if any, must be empty: `{grace_period_s}` here would read as "shorten", and it ends the grace period. */
-const EndGraceBody = Type.Object({}, { additionalProperties: false })
 const RollBody = Type.Object(
   { grace_period_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })) },
   { additionalProperties: false },
@@ -215,7 +214,7 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
     '/keys/:id',
     { schema: { tags: ['keys'], params: IdParams, response: { 204: Type.Null(), ...errors } } },
     async (req, reply) => {
-      await services.keys.delete(ctxOf(req), req.params.id)
+      await services.keyLineage.delete(ctxOf(req), req.params.id)
       return reply.status(204).send(null)
     },
   )
@@ -250,7 +249,7 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
         description:
           'Ends the grace period of the secret the last roll replaced: it is refused at once, on every node. Keys the old secret made during its grace period (directly or through a session opened with it) are revoked with their line (`minted_revoked` counts them); the keys of the current secret live on. Nothing to end (or a revoked key): the key as it is. 409 when a roll landed meanwhile (a new grace period).',
         params: IdParams,
-        body: EndGraceBody,
+        body: NoBody,
         response: { 200: RevokedKeyBody, ...errors },
       },
     },
