@@ -124,6 +124,37 @@ for (const store of STORES) {
       })
     }
 
+    // An attacker's find: `revoke {minted: true}` walked only what the revoker may see now, and skipped the grace
+    // cascade the plain revoke runs: asking for more revoked less.
+    it('revoke {minted: true} by a demoted admin reaches what the old secret made for others', async () => {
+      const [bob, carol] = [
+        await t.s.member(`bob-minted-${store}`, t.admin),
+        await t.s.member(`carol-m-${store}`, t.admin),
+      ]
+      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'admin' } })
+      const asAdmin = await t.s.login(`bob-minted-${store}@example.com`, `bob-minted-${store}-password-1`)
+      const { key: old, id } = await t.s.createKey(asAdmin)
+      await roll(t, id, asAdmin)
+      const forCarol = await t.s.createKey(old, { expires_at: soon(), owner: { kind: 'user', id: carol.id } })
+      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'member' } })
+      const asMember = await t.s.login(`bob-minted-${store}@example.com`, `bob-minted-${store}-password-1`)
+      const r = await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: asMember, body: { minted: true } })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.minted_revoked, 1, 'counted')
+      assert.equal((await t.s.verify(t.admin, forCarol.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
+    })
+
+    // An attacker's find: the old secret rolled another key it covered and kept that key's new secret after its own
+    // grace period was cut short (nothing tied the two), shutting the key's holders out.
+    it('a rolled-away secret rolls no other key', async () => {
+      const { key: old, id } = await t.s.createKey(t.admin)
+      await roll(t, id)
+      const sibling = await t.s.createKey(t.admin, { expires_at: soon(-60_000) })
+      const taken = await t.s.request('POST', `/v1/keys/${sibling.id}/roll`, { token: old, body: {} })
+      assert.equal(taken.status, 403, `BROKEN: ${taken.status} ${taken.text}`)
+      assert.equal((await t.s.verify(t.admin, sibling.key)).code, 'VALID', "the sibling's secret is as it was")
+    })
+
     // An attacker's find: only the native revoke ran the cascade; the faces' revokes and every delete ended the old
     // secret and left what it made working.
     const ends = {

@@ -62,6 +62,9 @@ export class KeyLineage {
       descendants += (await this.revokeGeneration(cascade, parents)).length
       parents = await this.repo.childrenOf(ctx.principal, parents) // through keys revoked before, too (invariant 5)
     }
+    // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
+    // more must not revoke less than a plain revoke (an attacker's find).
+    descendants += await this.revokeGraceProducts(ctx, id)
     return { key, descendants }
   }
 
