@@ -92,17 +92,7 @@ for (const store of STORES) {
     // An attacker's find: the cascade ran with the roller's visibility, so a demoted admin's roll left what its old
     // secret had made for another user working.
     it('reaches what the secret made for others, whatever the one who ended it may see now', async () => {
-      const [bob, carol] = [
-        await t.s.member(`bob-demoted-${store}`, t.admin),
-        await t.s.member(`carol-${store}`, t.admin),
-      ]
-      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'admin' } })
-      const asAdmin = await t.s.login(`bob-demoted-${store}@example.com`, `bob-demoted-${store}-password-1`)
-      const { key: old, id } = await t.s.createKey(asAdmin)
-      await roll(t, id, asAdmin)
-      const forCarol = await t.s.createKey(old, { expires_at: soon(), owner: { kind: 'user', id: carol.id } })
-      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'member' } })
-      const asMember = await t.s.login(`bob-demoted-${store}@example.com`, `bob-demoted-${store}-password-1`)
+      const { id, forCarol, asMember } = await demotedMaker(t, `roll-${store}`)
       assert.equal((await roll(t, id, asMember)).status, 200)
       assert.equal((await t.s.verify(t.admin, forCarol.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
     })
@@ -127,17 +117,7 @@ for (const store of STORES) {
     // An attacker's find: `revoke {minted: true}` walked only what the revoker may see now, and skipped the grace
     // cascade the plain revoke runs: asking for more revoked less.
     it('revoke {minted: true} by a demoted admin reaches what the old secret made for others', async () => {
-      const [bob, carol] = [
-        await t.s.member(`bob-minted-${store}`, t.admin),
-        await t.s.member(`carol-m-${store}`, t.admin),
-      ]
-      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'admin' } })
-      const asAdmin = await t.s.login(`bob-minted-${store}@example.com`, `bob-minted-${store}-password-1`)
-      const { key: old, id } = await t.s.createKey(asAdmin)
-      await roll(t, id, asAdmin)
-      const forCarol = await t.s.createKey(old, { expires_at: soon(), owner: { kind: 'user', id: carol.id } })
-      await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'member' } })
-      const asMember = await t.s.login(`bob-minted-${store}@example.com`, `bob-minted-${store}-password-1`)
+      const { id, forCarol, asMember } = await demotedMaker(t, `minted-${store}`)
       const r = await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: asMember, body: { minted: true } })
       assert.equal(r.status, 200, r.text)
       assert.equal(r.body.minted_revoked, 1, 'counted')
@@ -228,6 +208,21 @@ for (const store of STORES) {
       assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED', 'BROKEN: spared as the new grace period')
     })
   })
+}
+
+/**
+ * Bob, an admin, rolls his key; its old secret makes a key for carol; bob is demoted to member, who may not see
+ * carol's keys. Answers bob's key, carol's key and bob's member session.
+ */
+async function demotedMaker(t: SuiteServer, tag: string) {
+  const [bob, carol] = [await t.s.member(`bob-${tag}`, t.admin), await t.s.member(`carol-${tag}`, t.admin)]
+  const login = () => t.s.login(`bob-${tag}@example.com`, `bob-${tag}-password-1`)
+  await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'admin' } })
+  const { key: old, id } = await t.s.createKey(await login())
+  await roll(t, id, await login())
+  const forCarol = await t.s.createKey(old, { expires_at: soon(), owner: { kind: 'user', id: carol.id } })
+  await t.s.request('PATCH', `/v1/users/${bob.id}`, { token: t.admin, body: { role: 'member' } })
+  return { id, forCarol, asMember: await login() }
 }
 
 const soon = (less = 0) => new Date(Date.now() + 1_800_000 + less).toISOString()
