@@ -24,6 +24,7 @@ type WebhookPlugin = FastifyPluginAsyncTypebox<{ services: Services }>
 /** Signed webhooks. Handlers translate; rules live in WebhookService. Secrets are answered with no-store. */
 export const webhookRoutes: WebhookPlugin = async (app, { services }) => {
   await app.register(subscriptionRoutes, { services })
+  await app.register(secretRoutes, { services })
   await app.register(deliveryRoutes, { services })
 }
 
@@ -73,8 +74,8 @@ const subscriptionRoutes: WebhookPlugin = async (app, { services }) => {
   )
 }
 
-/** A new secret, a test event, deliveries and redelivery. */
-const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
+/** The signing secret: rotate it, end the overlap of the one a rotation replaced. */
+const secretRoutes: WebhookPlugin = async (app, { services }) => {
   const hooks = services.webhooks
 
   app.post(
@@ -103,6 +104,11 @@ const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
     },
     async (req) => toWebhookWire(await hooks.endOverlap(ctxOf(req), req.params.id), services.clock.now()),
   )
+}
+
+/** A test event, deliveries and redelivery. */
+const deliveryRoutes: WebhookPlugin = async (app, { services }) => {
+  const hooks = services.webhooks
 
   app.post(
     '/webhooks/:id/test',
