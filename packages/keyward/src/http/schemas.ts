@@ -202,12 +202,15 @@ export const CreatedKeyBody = Type.Object({
   api_key: ApiKeyBody,
 })
 
-/** The answer of revoke: the key, plus how many descendants went with it when `minted: true` was asked. */
+/** The answer of revoke and end-grace: the key, plus how many keys made from it went with it. */
 export const RevokedKeyBody = Type.Intersect([
   ApiKeyBody,
   Type.Object({
     minted_revoked: Type.Optional(
-      Type.Integer({ description: 'With `minted: true`: how many keys descending from this one were revoked.' }),
+      Type.Integer({
+        description:
+          'How many keys made from this one were revoked with it: with `minted: true`, those descending from it; else those its rolled-away secret made during a grace period this cut short, with their line.',
+      }),
     ),
   }),
 ])

@@ -105,9 +105,10 @@ for (const store of STORES) {
         const current = (await roll(t, id)).body.key as string
         const byOld = await t.s.createKey(old, { expires_at: soon() })
         const byCurrent = await t.s.createKey(current)
-        if (how === 'revoke')
-          assert.equal((await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: t.admin })).status, 200)
-        else assert.equal((await report(t, current)).statusCode, 202)
+        if (how === 'revoke') {
+          const r = await t.s.request('POST', `/v1/keys/${id}/revoke`, { token: t.admin })
+          assert.equal(r.body.minted_revoked, 1, 'the answer counts what went with it')
+        } else assert.equal((await report(t, current)).statusCode, 202)
         assert.equal((await t.s.verify(t.admin, current)).code, 'REVOKED')
         assert.equal((await t.s.verify(t.admin, byOld.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
         assert.equal((await t.s.verify(t.admin, byCurrent.key)).code, 'VALID', 'only `minted: true` takes those')
@@ -126,13 +127,19 @@ for (const store of STORES) {
 
     // An attacker's find: the old secret rolled another key it covered and kept that key's new secret after its own
     // grace period was cut short (nothing tied the two), shutting the key's holders out.
-    it('a rolled-away secret rolls no other key', async () => {
+    it('a rolled-away secret rolls no key, its own included, and says why', async () => {
       const { key: old, id } = await t.s.createKey(t.admin)
-      await roll(t, id)
+      const current = (await roll(t, id)).body.key as string
       const sibling = await t.s.createKey(t.admin, { expires_at: soon(-60_000) })
-      const taken = await t.s.request('POST', `/v1/keys/${sibling.id}/roll`, { token: old, body: {} })
-      assert.equal(taken.status, 403, `BROKEN: ${taken.status} ${taken.text}`)
-      assert.equal((await t.s.verify(t.admin, sibling.key)).code, 'VALID', "the sibling's secret is as it was")
+      for (const [target, secret] of [
+        [sibling.id, sibling.key],
+        [id, current],
+      ] as const) {
+        const taken = await t.s.request('POST', `/v1/keys/${target}/roll`, { token: old, body: {} })
+        assert.equal(taken.status, 403, `BROKEN: ${taken.status} ${taken.text}`)
+        assert.match(taken.body.error.message, /rolled-away secret rolls no key/)
+        assert.equal((await t.s.verify(t.admin, secret)).code, 'VALID', 'the secret is as it was')
+      }
     })
 
     // An attacker's find: only the native revoke ran the cascade; the faces' revokes and every delete ended the old

@@ -344,7 +344,7 @@ function registerKeyRoll(keys: Command, env: Env): void {
     remoteOptions(
       keys
         .command('roll')
-        .description('give a key a new secret; the old one works for the grace period')
+        .description('give a key a new secret; the old one works for the grace period (rolling again ends it)')
         .argument('<id>', 'key id', parse.id),
     ).option(
       '--grace-period <seconds>',
@@ -363,7 +363,7 @@ function registerKeyRoll(keys: Command, env: Env): void {
       printSecret(out, rolled, 'Rolled')
       if (graceUntil && Date.parse(graceUntil) > Date.now())
         out.note(
-          `the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now; keys it made during its grace period were revoked`,
+          `the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now, and any keys it made during its grace period were revoked`,
         )
     },
   )
@@ -375,14 +375,19 @@ function registerKeyEndGrace(keys: Command, env: Env): void {
     remoteOptions(
       keys
         .command('end-grace')
-        .description("end the last roll's grace period now: the old secret stops working")
+        .description(
+          "end the last roll's grace period now: the old secret stops working, and the keys it made are revoked",
+        )
         .argument('<id>', 'key id', parse.id),
     ),
     env,
     async ({ client, out }, _o, id) => {
       const k = await client.apiKeys.endGrace(id)
       const made = k.minted_revoked ? `; ${k.minted_revoked} key(s) the old secret made were revoked` : ''
-      out.result(k, () => out.line(`Key ${k.id}: only its current secret works${made}.`))
+      const line = k.revoked_at
+        ? `Key ${k.id} is revoked: none of its secrets works`
+        : `Key ${k.id}: only its current secret works`
+      out.result(k, () => out.line(`${line}${made}.`))
     },
   )
 }
@@ -506,6 +511,6 @@ function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
 
 /** "Key 12 is revoked." and, after --minted, how many of its descendants went with it. */
 function revokedLine(k: RevokedKey): string {
-  if (k.minted_revoked === undefined) return `Key ${k.id} is revoked.`
+  if (!k.minted_revoked) return `Key ${k.id} is revoked.`
   return `Key ${k.id} is revoked, with ${k.minted_revoked} key(s) made from it.`
 }

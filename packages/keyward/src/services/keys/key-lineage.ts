@@ -72,10 +72,9 @@ export class KeyLineage {
    * Revokes key `id` (`KeyService.revoke`) and what its rolled-away secrets made: they ended with it. What its
    * current secret made lives on unless `revokeWithDescendants` is asked for (DESIGN "Keys record the key that made them").
    */
-  async revoke(ctx: RequestContext, id: number, reason: string | null): Promise<ApiKey> {
+  async revoke(ctx: RequestContext, id: number, reason: string | null): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.revoke(ctx, id, reason)
-    await this.revokeGraceProducts(ctx, id)
-    return key
+    return { key, descendants: await this.revokeGraceProducts(ctx, id) }
   }
 
   /**

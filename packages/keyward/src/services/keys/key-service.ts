@@ -352,16 +352,17 @@ export class KeyService {
    */
   async roll(ctx: RequestContext, id: number, graceS = 0): Promise<{ key: string; apiKey: ApiKey; cutShort: boolean }> {
     requireScope(ctx.principal, 'keys:write')
+    // A rolled-away secret is kept only so clients can switch: one that rolled its own key would shut out the new
+    // secret's holder; a secret it took by rolling another key would outlive it, nothing tying the two (an attacker's
+    // find). Device registration refuses it likewise.
+    if (ctx.principal.graceEndsAt !== undefined)
+      throw new KeywardError('forbidden', "a rolled-away secret rolls no key: use its key's new secret")
     const { key, hash, owner } = await this.findVisible(ctx, id, 'manage')
     assertNotRevoked(key)
     // Another key's new secret is a key made now: an application's only by a producer without bounds
     // (as on create). A key rolling itself keeps its own bounds and hands out nothing it lacked.
     const producer = await this.requireCoversKey(ctx, key, owner, 'roll this key')
     if (ctx.principal.keyId !== key.id) requireMayMakeKeyOf(producer, owner)
-    // A rolled-away secret is kept only so clients can switch; a secret it took by rolling another key would
-    // outlive it, nothing tying the two (an attacker's find). Device registration refuses it likewise.
-    if (ctx.principal.keyId !== key.id && ctx.principal.graceEndsAt !== undefined)
-      throw new KeywardError('forbidden', "a rolled-away secret rolls no other key: use its key's new secret")
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()

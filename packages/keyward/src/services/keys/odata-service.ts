@@ -83,7 +83,7 @@ export class ODataService {
   /** Revokes a key listed on this view; the row stays (native API shows it revoked) but leaves this view. */
   async revokeKey(ctx: RequestContext, id: number): Promise<ApiKey> {
     await this.requireListedKey(ctx, id)
-    return this.lineage.revoke(ctx, id, null)
+    return (await this.lineage.revoke(ctx, id, null)).key
   }
 
   private async requireListedKey(ctx: RequestContext, id: number): Promise<void> {

@@ -30,7 +30,8 @@ const RevokeBody = Type.Object(
     reason: Type.Optional(Type.String({ maxLength: 500 })),
     minted: Type.Optional(
       Type.Boolean({
-        description: 'Also revoke every key this key made (created_by_key_id), and what those made, that you may see.',
+        description:
+          'Also revoke every key this key made (created_by_key_id), and what those made, that you may see. Without it, only the keys its rolled-away secret made during a grace period the revoke cuts short go with it (whoever owns them).',
       }),
     ),
   },
@@ -204,8 +205,10 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
     { schema: { tags: ['keys'], params: IdParams, body: RevokeBody, response: { 200: RevokedKeyBody, ...errors } } },
     async (req) => {
       const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
-      if (!req.body.minted) return wire.one(req, await services.keyLineage.revoke(ctx, id, reason))
-      const r = await services.keyLineage.revokeWithDescendants(ctx, id, reason)
+      const lineage = services.keyLineage
+      const r = await (req.body.minted
+        ? lineage.revokeWithDescendants(ctx, id, reason)
+        : lineage.revoke(ctx, id, reason))
       return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
     },
   )
