@@ -303,7 +303,7 @@ export function coversScopes(held: readonly string[] | null, wanted: readonly st
  */
 export function excessBounds(a: Bounds, b: Bounds): string | null {
   if (a.expiresAt !== null && (b.expiresAt === null || Date.parse(b.expiresAt) > Date.parse(a.expiresAt)))
-    return 'it would expire later than this credential'
+    return `it would expire later than this credential, which ends at ${a.expiresAt}: give it an expiry no later`
   const wider = excessRestrictions(a.restrictions, b.restrictions)
   if (wider) return wider
   const limits = excessLimits(a.ratelimits, b.ratelimits)

@@ -29,6 +29,7 @@ for (const store of STORES) {
       assert.equal((await t.s.verify(t.admin, current)).code, 'VALID')
       const audit = await t.s.request('GET', `/v1/audit?action=key.revoke&target_id=${byOld.id}`, { token: t.admin })
       assert.equal(audit.body.events[0]?.details.root_key_id, id, 'audited, naming the leaked key')
+      assert.match(audit.body.events[0]?.details.reason, /a leak report ended early/, 'and what ended it')
     })
 
     it('a second roll revokes what the secret it cut short made', async () => {

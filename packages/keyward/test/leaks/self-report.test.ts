@@ -64,6 +64,14 @@ for (const store of STORES) {
       assert.match(cli.stdout, /^Reported\./)
       assert.ok(!cli.stdout.includes(k.key) && !cli.stderr.includes(k.key), 'the secret is not echoed')
       assert.equal((await s.verify(admin, k.key)).code, 'REVOKED')
+      // A new user's find: an empty stdin was sent to the server and came back as a 400 (exit 1).
+      const empty = await runCli(
+        ['keys', 'report-leak', '-'],
+        cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() }),
+        '\n',
+      )
+      assert.equal(empty.code, 2, empty.stderr)
+      assert.match(empty.stderr, /no secret given/)
     })
   })
 }

@@ -417,8 +417,9 @@ function registerKeyReportLeak(keys: Command, env: Env): void {
     ),
     env,
     async ({ client, out }, _o, arg) => {
-      const secret = arg === '-' ? await promptSecret('Leaked secret: ') : arg
-      await client.apiKeys.reportLeak(secret.trim())
+      const secret = (arg === '-' ? await promptSecret('Leaked secret: ') : arg).trim()
+      if (!secret) throw new UsageError('no secret given (stdin was empty)')
+      await client.apiKeys.reportLeak(secret)
       out.result({ status: 'received' }, () =>
         out.line(
           'Reported. If this is a live Keyward key, it no longer works (the server does not say whether it was).',

@@ -8,6 +8,9 @@ import { yieldToLoop } from './chunked-writes.js'
 import type { KeyService, LeakReport } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
+/** What cut a grace period short, named in the reason of each key revoked with it (a leak was not: a new user's find). */
+export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report'
+
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
 interface Cascade {
   ctx: AuditContext
@@ -64,7 +67,7 @@ export class KeyLineage {
     }
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
-    descendants += await this.revokeGraceProducts(ctx, id)
+    descendants += await this.revokeGraceProducts(ctx, id, 'revoke')
     return { key, descendants }
   }
 
@@ -74,7 +77,7 @@ export class KeyLineage {
    */
   async revoke(ctx: RequestContext, id: number, reason: string | null): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.revoke(ctx, id, reason)
-    return { key, descendants: await this.revokeGraceProducts(ctx, id) }
+    return { key, descendants: await this.revokeGraceProducts(ctx, id, 'revoke') }
   }
 
   /**
@@ -88,7 +91,7 @@ export class KeyLineage {
    */
   async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.endGrace(ctx, id)
-    return { key, descendants: await this.revokeGraceProducts(ctx, id) }
+    return { key, descendants: await this.revokeGraceProducts(ctx, id, 'end-grace') }
   }
 
   /**
@@ -99,14 +102,14 @@ export class KeyLineage {
    */
   async roll(ctx: RequestContext, id: number, graceS: number): Promise<{ key: string; apiKey: ApiKey }> {
     const { key, apiKey, cutShort } = await this.keys.roll(ctx, id, graceS)
-    if (cutShort) await this.revokeGraceProducts(ctx, id).catch(this.onError)
+    if (cutShort) await this.revokeGraceProducts(ctx, id, 'roll').catch(this.onError)
     return { key, apiKey }
   }
 
   /** Deletes key `id` (`KeyService.delete`); its secrets end with it, so do what its rolled-away ones made. */
   async delete(ctx: RequestContext, id: number): Promise<void> {
     await this.keys.delete(ctx, id)
-    await this.revokeGraceProducts(ctx, id) // `created_by_key_id` outlives the key it names
+    await this.revokeGraceProducts(ctx, id, 'delete') // `created_by_key_id` outlives the key it names
   }
 
   /**
@@ -116,7 +119,7 @@ export class KeyLineage {
   async respondToLeak(found: { key: ApiKey; matchedPrevious: boolean }, action: LeakAction, report: LeakReport) {
     await this.keys.respondToLeak(found, action, report)
     if (found.matchedPrevious || action === 'revoke')
-      await this.revokeGraceProducts({ principal: null, ip: report.ip }, found.key.id)
+      await this.revokeGraceProducts({ principal: null, ip: report.ip }, found.key.id, 'leak report')
   }
 
   /**
@@ -124,8 +127,8 @@ export class KeyLineage {
    * not one that ran its course, not the one running now), and everything descending from those, whoever
    * owns them (invariant 1). Their expiry is bounded by the grace end promised, so they would end then anyway.
    */
-  async revokeGraceProducts(ctx: AuditContext, id: number): Promise<number> {
-    const why = `made with a rolled-away secret of key ${id}, whose grace period ended`
+  async revokeGraceProducts(ctx: AuditContext, id: number, cause: GraceEnd): Promise<number> {
+    const why = `made with a rolled-away secret of key ${id}, whose grace period a ${cause} ended early`
     const cascade = { ctx, viewer: null, rootId: id, why }
     let descendants = (await this.revokeGeneration(cascade, [id], true)).length
     const cutAt = this.clock.now().toISOString()
