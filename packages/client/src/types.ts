@@ -93,6 +93,11 @@ export interface ApiKey {
    * password session, or a key the reader may not see (an admin's key that made a member's key).
    */
   created_by_key_id: number | null
+  /**
+   * Set when that key's rolled-away secret (a roll's grace period) made this one: the end the grace period was
+   * promised. Revoked, with its line, when that grace period is cut short (`endGrace`, a roll, revoke, a leak report).
+   */
+  created_in_grace_until: string | null
   created_at: string
   updated_at: string
 }

@@ -134,7 +134,7 @@ export function keyFields(k: ApiKey): string {
     ['revoked', k.revoked_at ? `${when(k.revoked_at)}${k.revoked_reason ? ` (${k.revoked_reason})` : ''}` : '-'],
     ['last used', when(k.last_used_at)],
     ['created', when(k.created_at)],
-    ['created with key', k.created_by_key_id === null ? '-' : String(k.created_by_key_id)],
+    ['created with key', createdWith(k)],
     ['updated', when(k.updated_at)],
   ])
 }
@@ -208,4 +208,13 @@ export function describeRestrictions(r: Restrictions | null): string {
     r?.origin_allow?.length ? `origin ${r.origin_allow.join(', ')}` : '',
   ].filter(Boolean)
   return parts.length > 0 ? parts.join('; ') : 'anywhere'
+}
+
+/** Which key made `k`, and whether its rolled-away secret did (then `k` ends if that grace period is cut short). */
+function createdWith(k: ApiKey): string {
+  if (k.created_by_key_id === null) return '-'
+  const grace = k.created_in_grace_until
+  return grace
+    ? `${k.created_by_key_id} (its rolled-away secret, in a grace period to end ${grace})`
+    : String(k.created_by_key_id)
 }

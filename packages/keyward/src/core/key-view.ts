@@ -32,6 +32,7 @@ export interface KeyView {
   external_id: string | null
   last_used_at: string | null
   created_by_key_id: number | null
+  created_in_grace_until: string | null
   created_at: string
   updated_at: string
 }
@@ -67,6 +68,7 @@ export function keyView(k: ApiKey, now: Date): KeyView {
     external_id: k.externalId,
     last_used_at: k.lastUsedAt,
     created_by_key_id: k.createdByKeyId,
+    created_in_grace_until: k.createdInGraceUntil,
     created_at: k.createdAt,
     updated_at: k.updatedAt,
   }

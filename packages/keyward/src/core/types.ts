@@ -112,6 +112,11 @@ export interface ApiKey {
   createdByActorId: number | null
   /** The key that produced this one (its creator's credential), or null: see migration 0013. */
   createdByKeyId: number | null
+  /**
+   * Set when that key's rolled-away secret made this one: the end its grace period was promised (migration
+   * 0027). Such a key ends with that secret when its grace period is cut short (`KeyLineage.revokeGraceProducts`).
+   */
+  createdInGraceUntil: string | null
   createdAt: string
   updatedAt: string
 }

@@ -154,6 +154,12 @@ export const ApiKeyBody = Type.Object({
         'The key whose holder created this one (null: created with a password session, or made by a key you may not see).',
     }),
   ),
+  created_in_grace_until: Nullable(
+    Type.String({
+      description:
+        "Set when `created_by_key_id`'s rolled-away secret made this key, during a roll's grace period: the end that grace period was promised. Such a key is revoked, with its line, when that grace period is cut short (end-grace, a roll, a revoke or delete of the key, a leak report); the keys the current secret made are not.",
+    }),
+  ),
   created_at: Type.String(),
   updated_at: Type.String(),
 })

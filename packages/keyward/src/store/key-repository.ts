@@ -145,6 +145,7 @@ export function rowToKey(r: KeyRowWithOwner): ApiKey {
     externalId: r.external_id,
     createdByActorId: r.created_by_actor_id,
     createdByKeyId: r.created_by_key_id,
+    createdInGraceUntil: r.created_in_grace_until,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }

@@ -22,6 +22,9 @@ for (const store of STORES) {
       const byOld = await t.s.createKey(old, { expires_at: soon() })
       const grandchild = await t.s.createKey(byOld.key, { expires_at: soon(-60_000) })
       const byCurrent = await t.s.createKey(current)
+      // The owner can tell them apart before anything ends (a new user's find: both showed only the maker).
+      assert.ok(Date.parse(byOld.record.created_in_grace_until) > Date.now(), 'made by the rolled-away secret')
+      assert.equal(byCurrent.record.created_in_grace_until, null)
       assert.equal((await report(t, old)).statusCode, 202)
       for (const made of [byOld, grandchild])
         assert.equal((await t.s.verify(t.admin, made.key)).code, 'REVOKED', 'BROKEN: outlives the leaked secret')

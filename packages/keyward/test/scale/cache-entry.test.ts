@@ -40,6 +40,7 @@ function lookup(id: number, over: Partial<ApiKey> = {}, o: Owner = owner()): Key
     externalId: null,
     createdByActorId: 7,
     createdByKeyId: null,
+    createdInGraceUntil: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,

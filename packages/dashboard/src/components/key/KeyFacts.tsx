@@ -38,6 +38,12 @@ export function KeyFacts({ k }: { k: ApiKey }) {
           <>
             {' '}
             with <Link to={`/keys/${k.created_by_key_id}`}>key {k.created_by_key_id}</Link>
+            {k.created_in_grace_until && (
+              <>
+                {"'s"} rolled-away secret, in a grace period to end {when(k.created_in_grace_until)} (it is revoked if
+                that grace period is cut short)
+              </>
+            )}
           </>
         )}
       </dd>

@@ -231,7 +231,8 @@ export class KeyService {
     const ids = [...new Set(keys.filter(named).map((k) => k.createdByKeyId!))]
     const seen = ids.length ? await this.keys.visibleIds(p, ids) : null
     if (seen === null) return [...keys]
-    return keys.map((k) => (named(k) && !seen.has(k.createdByKeyId!) ? { ...k, createdByKeyId: null } : k))
+    const hidden = (k: ApiKey) => named(k) && !seen.has(k.createdByKeyId!)
+    return keys.map((k) => (hidden(k) ? { ...k, createdByKeyId: null, createdInGraceUntil: null } : k))
   }
 
   /** The key an authenticated principal is using (no check: the caller holds it). */
