@@ -155,7 +155,7 @@ const webhookFields = (w: Webhook) =>
     ['id', String(w.id)],
     ['url', w.url],
     ['events', w.events.join(', ')],
-    ['description', w.description ?? ''],
+    ['description', w.description ?? '-'],
     ['owner', `user:${w.owner.id}`],
     ...(w.previous_secret_expires_at
       ? [['old secret signs until', when(w.previous_secret_expires_at)] as [string, string]]
