@@ -18,8 +18,9 @@ export interface RevokedDescendant {
 /**
  * "Which keys did these keys make?" over `created_by_key_id` (migration 0013). Only keys
  * `viewer` may see are touched (`visibleActors`, the store twin of `canSeeOwner`): revoking
- * what a key made never reaches past its revoker. A null viewer is the system acting on a
- * leak report (`AuditContext`): it sees every key the leaked secret made. Knows SQL, not rules.
+ * what a key made never reaches past its revoker. A null viewer sees every key: the grace
+ * cascade (`KeyLineage.revokeGraceProducts`: what a rolled-away secret made ends with it, whoever
+ * owns it), also run for a leak report, which has no caller. Knows SQL, not rules.
  */
 export class KeyLineageRepository {
   constructor(

@@ -82,12 +82,10 @@ export class KeyLineage {
 
   /**
    * Ends key `id`'s grace period (`KeyService.endGrace`), then revokes what its rolled-away secrets
-   * made (`created_in_grace_until` set, migration 0027), with everything descending from those
-   * (invariants 1, 3, 4, 5). After it no rolled-away secret of the key works, so nothing they made
-   * may: this one's, and those of grace periods a later roll or a leak report ended (they kept
-   * working until the grace end promised at their roll: reviewers' finds). It runs when there was
-   * nothing to end too, so a cascade cut short is finished by calling it again (invariant 4). Keys
-   * the current secret made live on.
+   * made in a grace period cut short (`revokeGraceProducts`), with everything descending from those
+   * (invariants 1, 3, 4, 5). It runs when there was nothing to end too, so a cascade a failure cut
+   * short (after a roll, a revoke, a leak report) is finished by calling it. Keys the current secret
+   * made live on.
    */
   async endGrace(ctx: RequestContext, id: number): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.endGrace(ctx, id)
