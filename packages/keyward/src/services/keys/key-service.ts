@@ -542,8 +542,6 @@ const EVENT_OF: Record<WriteAction, KeyEventType> = {
   'key.leaked': 'key.leaked',
 }
 
-/** Who a write is recorded as: a request's caller, or nobody (the system acting on a report). */
-
 /**
  * The end of a grace period starting now, at `ms`: never the instant the key's running grace period ends, since
  * a grace end names its grace period (`created_in_grace_until`): a roll at t with 100 s and one at t + 50 s with
