@@ -35,7 +35,7 @@ export const SELF_REPORT_LIMIT = { points: 20, windowS: 60 }
 export class LeakResponse {
   constructor(
     private readonly keysRepo: KeyRepository,
-    private readonly keys: KeyLineage,
+    private readonly lineage: KeyLineage,
     private readonly action: LeakAction,
     private readonly githubKeys: GithubScanningKeys | null,
     private readonly limiter: KeyRateLimiter,
@@ -99,7 +99,7 @@ export class LeakResponse {
     if (!found) return false
     const digest = hashSecret(JSON.stringify([hashSecret(m.token), m.url ?? null, m.source ?? null]))
     if (await this.reports.seen(digest)) return true
-    await this.keys.respondToLeak(found, this.action, { via: 'github', url: m.url, source: m.source, ip })
+    await this.lineage.respondToLeak(found, this.action, { via: 'github', url: m.url, source: m.source, ip })
     await this.reports.record(digest, this.clock.now())
     return true
   }
@@ -108,7 +108,7 @@ export class LeakResponse {
   private async handle(secret: string, report: LeakReport): Promise<boolean> {
     const found = await this.keysRepo.findByHash(hashSecret(secret))
     if (!found) return false
-    await this.keys.respondToLeak(found, this.action, report)
+    await this.lineage.respondToLeak(found, this.action, report)
     return true
   }
 }
