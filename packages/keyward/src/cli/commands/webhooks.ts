@@ -188,8 +188,14 @@ function registerEndOverlap(hooks: Command, env: Env): void {
     ),
     env,
     async ({ client, out }, _o, id) => {
+      // Read only for the line: the answer is the same whether there was an overlap to end (a new user's find).
+      const before = await client.webhooks.get(Number(id)).then(
+        (w) => w.previous_secret_expires_at,
+        () => null,
+      )
       const w = await client.webhooks.endOverlap(Number(id))
-      out.result(w, () => out.line(`Webhook ${w.id}: only its current secret signs.`))
+      const what = before ? 'only its current secret signs now' : 'there was no overlap to end'
+      out.result(w, () => out.line(`Webhook ${w.id}: ${what}.`))
     },
   )
 }
