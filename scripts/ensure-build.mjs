@@ -12,7 +12,11 @@ const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'package
 /** Per package: the file its build writes last, and what that build reads. */
 const PACKAGES = {
   client: { output: 'dist/index.js', sources: ['src', 'tsconfig.build.json', 'package.json'] },
-  dashboard: { output: 'dist/index.html', sources: ['src', 'index.html', 'vite.config.ts', 'package.json'] },
+  // The dashboard bundles a little of the client (`keyPrefixOf`): a client build makes it stale.
+  dashboard: {
+    output: 'dist/index.html',
+    sources: ['src', 'index.html', 'vite.config.ts', 'package.json', '../client/dist'],
+  },
   keyward: {
     output: 'dist/cli/main.js',
     sources: ['src', 'tsconfig.build.json', 'tsconfig.json', 'package.json', 'scripts', '../dashboard/dist'],

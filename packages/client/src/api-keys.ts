@@ -1,5 +1,6 @@
 import { KeywardError } from './errors.js'
 import { collect } from './pagination.js'
+import { keyPrefixOf } from './key-prefix.js'
 import { type Transport, idPath } from './transport.js'
 import type {
   ApiKey,
@@ -84,9 +85,14 @@ export class ApiKeys {
     return this.http.request<CreatedKey>('POST', '/v1/keys', { body })
   }
 
-  /** One page of keys the caller may see, with the total matching the filter and the next page's cursor. */
+  /**
+   * One page of keys the caller may see, with the total matching the filter and the next page's
+   * cursor. A `prefix` is sent cut to its visible start (`keyPrefixOf`): the server matches no more
+   * than that, and the rest of a pasted key stays out of the URL.
+   */
   list(filter: ListKeysFilter = {}): Promise<KeyPage> {
-    return this.http.request<KeyPage>('GET', '/v1/keys', { query: { ...filter } })
+    const prefix = filter.prefix === undefined ? undefined : keyPrefixOf(filter.prefix)
+    return this.http.request<KeyPage>('GET', '/v1/keys', { query: { ...filter, prefix } })
   }
 
   /** Every key matching the filter, page after page: `for await (const k of kw.apiKeys.iterate({ status: 'active' }))`. */

@@ -38,5 +38,6 @@ export {
   type WebhookWithSecret,
 } from './webhooks.js'
 export { verifyWebhook } from './verify-webhook.js'
+export { keyPrefixOf } from './key-prefix.js'
 export type * from './types.js'
 export type * from './limit-types.js'

@@ -182,6 +182,11 @@ export interface ListKeysFilter {
   identity_id?: number
   /** Name contains this, ignoring case (3+ characters are served by an index on the server). */
   q?: string
+  /**
+   * Keys whose visible start (`key_prefix`, e.g. `kw_AbC123`) begins with this, case-sensitively. Only
+   * the visible start is stored: pass no more than that (a query string is logged by proxies).
+   */
+  prefix?: string
   /** Only keys made by this key (`created_by_key_id`). */
   created_by_key_id?: number
   /** Page size, at most 500. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { KeywardError, createClient, isKeywardError } from '../src/index.js'
+import { KeywardError, createClient, isKeywardError, keyPrefixOf } from '../src/index.js'
 import { ADMIN, type Listening, STORES, listening, member } from './server.js'
 
 for (const kind of STORES) {
@@ -88,6 +88,27 @@ for (const kind of STORES) {
       assert.equal(seen.length, 5, 'no key is yielded twice')
       assert.deepEqual(new Set((await l.admin.apiKeys.all({ q: tag, limit: 3 })).map((k) => k.id)), ids)
       assert.equal((await l.admin.apiKeys.list({ q: tag, status: 'revoked' })).total, 0)
+    })
+
+    test('list by prefix finds a key from its start or the whole key, sending only the visible start', async () => {
+      const { key, api_key } = await l.admin.apiKeys.create({ name: `prefix-${kind}` })
+      const urls: string[] = []
+      const kw = createClient({
+        url: l.url,
+        token: l.admin.auth.token!,
+        fetch: (url, init) => (urls.push(String(url)), fetch(url, init)),
+      })
+      for (const start of [key, api_key.key_prefix, api_key.key_prefix.slice(0, -3)])
+        assert.ok(
+          (await kw.apiKeys.list({ prefix: start })).api_keys.some((k) => k.id === api_key.id),
+          start,
+        )
+      assert.equal(keyPrefixOf(key), api_key.key_prefix, "the SDK's rule is the server's")
+      assert.ok(
+        urls.length === 3 && urls.every((u) => !u.includes(key.slice(0, 12))),
+        'no more than the visible start is sent',
+      )
+      assert.equal((await kw.apiKeys.list({ prefix: 'KW' + key.slice(2) })).total, 0, 'case-sensitive')
     })
 
     test('list sorts by a column in either order, and iterate keeps the sort across pages', async () => {

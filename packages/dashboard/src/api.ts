@@ -33,8 +33,8 @@ import type {
   OrgRole,
 } from '@keyward/client'
 
-// The wire types are @keyward/client's (type-only: nothing of the client is bundled), so
-// the dashboard, the SDK and the server's schemas cannot drift apart.
+// The wire types are @keyward/client's (type-only: of the client, only `keyPrefixOf` is
+// bundled), so the dashboard, the SDK and the server's schemas cannot drift apart.
 export type {
   ActorKind,
   ApiKey,

@@ -26,6 +26,7 @@ export function KeysPage() {
   const query: ListKeysQuery = {
     organization_id: org,
     q: p.q || undefined,
+    prefix: p.prefix || undefined,
     status: (p.status || undefined) as KeyStatus | undefined,
     kind: (p.kind || undefined) as KeyKind | undefined,
     owner_kind: o?.kind,
@@ -35,8 +36,11 @@ export function KeysPage() {
     sort: p.sort,
     order: p.order,
   }
-  const page = useLoad(() => api.listKeys(query), [api, org, p.q, p.status, p.kind, p.owner, p.sort, p.order, cursor])
-  const filtered = Boolean(p.q || p.status || p.kind || p.owner)
+  const page = useLoad(
+    () => api.listKeys(query),
+    [api, org, p.q, p.prefix, p.status, p.kind, p.owner, p.sort, p.order, cursor],
+  )
+  const filtered = Boolean(p.q || p.prefix || p.status || p.kind || p.owner)
   const onSort = (field: KeySortField) =>
     p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
 

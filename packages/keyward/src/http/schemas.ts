@@ -238,6 +238,15 @@ export const ListKeysQuery = Type.Object(
           'name contains this (ignoring case); 3+ characters use a trigram index, shorter ones scan your keys',
       }),
     ),
+    /** A key's start, matched on its visible part (`visiblePrefix`); `key-search.ts` `keyPrefixStartsWith`. */
+    prefix: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description:
+          'keys whose visible start (`key_prefix`, e.g. `kw_AbC123`) begins with this, case-sensitively. Only the visible start is stored, so a longer text is matched on its visible start; send no more than that, as proxies log URLs',
+      }),
+    ),
     created_by_key_id: Type.Optional(Id),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     // A cursor carries the last sort value: an imported name of 255 emoji is 1,020 bytes, 1,400 in base64.

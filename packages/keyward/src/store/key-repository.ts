@@ -19,7 +19,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
-import { nameContains } from './key-search.js'
+import { keyPrefixStartsWith, nameContains } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
@@ -39,6 +39,8 @@ export interface KeyFilter {
   kind?: KeyKind
   status?: KeyStatus
   q?: string
+  /** Only keys whose `key_prefix` begins with this (`keyPrefixStartsWith`). */
+  prefix?: string
   /** Only keys produced by this key (`created_by_key_id`). */
   createdByKeyId?: number
   limit: number
@@ -652,6 +654,7 @@ function filteredKeys(db: Kysely<Database>, dialect: Dialect, viewer: Principal,
   if (f.kind) q = q.where('api_key.kind', '=', f.kind)
   if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
   if (f.q) q = q.where(nameContains(dialect, 'api_key', f.q, true))
+  if (f.prefix) q = q.where(keyPrefixStartsWith(dialect, 'api_key', f.prefix))
   if (f.status) {
     const candidates = visible ?? db.selectFrom('api_key').select('actor_id').distinct()
     q = q.where((eb) => statusCondition(eb, pausedAmong(candidates), f.status!, now))

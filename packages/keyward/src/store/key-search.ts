@@ -42,3 +42,20 @@ export function nameContains(
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c)
 }
+
+/**
+ * The condition "the api_key row `alias`'s visible start (`key_prefix`) begins with `start`",
+ * exactly (base62 is case-sensitive), as a range of the index of migration 0028: `like` on
+ * PostgreSQL (backslash is its default escape: no `escape` clause, which would hide the pattern's
+ * fixed start from the planner), `glob` on SQLite (case-sensitive, served by a binary index).
+ */
+export function keyPrefixStartsWith(dialect: Dialect, alias: string, start: string): RawBuilder<SqlBool> {
+  const column = sql.ref(`${alias}.key_prefix`)
+  if (dialect === 'postgres') return sql<SqlBool>`(${column} like ${escapeLike(start) + '%'})`
+  return sql<SqlBool>`(${column} glob ${escapeGlob(start) + '*'})`
+}
+
+/** Escapes GLOB's wildcards: each becomes a one-character class. */
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[]/g, (c) => `[${c}]`)
+}

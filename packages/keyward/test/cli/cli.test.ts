@@ -98,6 +98,14 @@ describe('keyward CLI client commands', () => {
     assert.deepEqual(listed.api_keys[0].rate_limit, { limit: 100, window_s: 60 })
     assert.deepEqual(listed.api_keys[0].meta, { team: 'core' })
     assert.ok(!JSON.stringify(listed).includes(secret), 'listings never show the secret')
+    // The secret itself finds its key (the SDK sends its visible start only), as does any start of that.
+    for (const start of [secret, secret.slice(0, 7)]) {
+      const found = await json(['keys', 'list', '--prefix', start])
+      assert.deepEqual(
+        found.api_keys.map((k: { id: number }) => k.id),
+        [listed.api_keys[0].id],
+      )
+    }
   })
 
   test('keys create --json gives {key, api_key}; --owner, --prefix, --rate-limit, --remaining, --refill pass through', async () => {

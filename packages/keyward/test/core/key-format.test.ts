@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { keyPrefixOf } from '@keyward/client'
 import fc from 'fast-check'
 import { classifyKey, generateKey, hashSecret, isWellFormedKey, visiblePrefix } from '../../src/core/key-format.js'
 
@@ -78,6 +79,15 @@ describe('key format', () => {
     const shown = visiblePrefix(key)
     assert.equal(shown, key.slice(0, 9))
     assert.ok(shown.length < key.length / 4)
+  })
+
+  it("the SDK's keyPrefixOf (its own copy: the SDK has no dependencies) cuts every text as visiblePrefix does", () => {
+    const texts = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('_abcdefgh', 'a'.repeat(16) + '_bcdefghij', 'a'.repeat(17) + '_bcdefghij', 'kw_', 'kw_ab'),
+      fc.constantFrom('kw', 'live', 'sk2test').map((p) => generateKey(p)),
+    )
+    fc.assert(fc.property(texts, (text) => keyPrefixOf(text) === visiblePrefix(text)))
   })
 
   it('hashes with SHA-256 hex', () => {

@@ -277,13 +277,14 @@ describe('dashboard (Chromium, SQLite)', () => {
     await api(base, 'DELETE', `/v1/keys/${k.id}`, admin)
   })
 
-  it('searches by name and filters by status, owner and kind', async () => {
+  it('searches by name and by the start of a key, and filters by status, owner and kind', async () => {
     const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'fleet-one' })).body
     const device = (await api(base, 'POST', '/v1/devices', admin, { application_id: app.id, name: 'pi-kitchen' })).body
     const mk = async (name: string, extra: Record<string, unknown> = {}) =>
       (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body.api_key
     await mk('alpha-billing', { scopes: ['read:users'] })
-    await mk('alpha-search', { expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString() })
+    const expiring = { name: 'alpha-search', expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString() }
+    const searched = (await api(base, 'POST', '/v1/keys', admin, expiring)).body
     const off = await mk('beta-disabled')
     await api(base, 'POST', `/v1/keys/${off.id}/disable`, admin)
     await mk('provisioning-main', { owner: { kind: 'application', id: app.id } })
@@ -329,6 +330,12 @@ describe('dashboard (Chromium, SQLite)', () => {
     assert.equal(await page.locator('tr', { hasText: 'alpha-search' }).locator('.badge').innerText(), 'expiring soon')
     assert.equal(await page.locator('tr', { hasText: 'alpha-billing' }).locator('.badge').innerText(), 'active')
     await page.getByLabel('Search by name').fill('')
+    // A whole key pasted is found by its visible start, and only that goes into the URL.
+    await page.getByLabel('Key starts with').fill(searched.key)
+    await expectNames(['alpha-search'])
+    assert.equal(new URL(page.url()).searchParams.get('prefix'), searched.api_key.key_prefix)
+    assert.ok(!page.url().includes(searched.key.slice(0, 12)), 'no more of the key in the URL')
+    await page.getByLabel('Key starts with').fill('')
     await page.getByLabel('Status').selectOption('disabled')
     await expectNames(['beta-disabled'])
     await page.getByLabel('Status').selectOption('')

@@ -1,43 +1,29 @@
-import { useEffect, useState } from 'react'
+import { keyPrefixOf } from '@keyward/client'
 import type { KeyKind, KeySortField, KeyStatus, SortOrder } from '../../api'
 import { useSession } from '../../session'
 import { OwnerFilter } from './OwnerFilter'
+import { TextFilter } from './TextFilter'
 import { SORTS, type KeyListParams } from './useKeyListParams'
 
 const STATUSES: KeyStatus[] = ['active', 'expired', 'disabled', 'revoked']
 const KINDS: KeyKind[] = ['user', 'provisioning', 'device']
+const trim = (typed: string) => typed.trim()
 
-/** Search, status, owner and kind filters, and (on narrow screens, where headers are hidden) the sort. */
+/** Name and key-start searches, status, owner and kind filters, and (on narrow screens, where headers are hidden) the sort. */
 export function KeysFilterBar({ p }: { p: KeyListParams }) {
   const { user } = useSession()
-  const [search, setSearch] = useState(p.q)
-  // Search as you type, once typing pauses. Rescheduled when other filters change, so the
-  // delayed update starts from the current URL and cannot undo a filter chosen meanwhile.
-  useEffect(() => {
-    if (search.trim() === p.q) return
-    const t = setTimeout(() => p.setFilter('q', search.trim()), 300)
-    return () => clearTimeout(t)
-  }, [search, p.q, p.status, p.kind, p.owner, p.sort, p.order]) // eslint-disable-line react-hooks/exhaustive-deps -- setFilter derives from these
   return (
-    <form
-      className="filters"
-      role="search"
-      onSubmit={(e) => {
-        e.preventDefault()
-        p.setFilter('q', search.trim())
-      }}
-    >
-      <label>
-        <span>Search by name</span>
-        <input
-          type="search"
-          name="q"
-          maxLength={100}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          placeholder="e.g. production"
-        />
-      </label>
+    <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <TextFilter p={p} name="q" label="Search by name" placeholder="e.g. production" maxLength={100} clean={trim} />
+      {/* A pasted whole key is cut to its visible start: the rest stays out of the URL and history. */}
+      <TextFilter
+        p={p}
+        name="prefix"
+        label="Key starts with"
+        placeholder="e.g. kw_AbC123"
+        maxLength={512}
+        clean={(typed) => keyPrefixOf(typed.trim())}
+      />
       <label>
         <span>Status</span>
         <select name="status" value={p.status} onChange={(e) => p.setFilter('status', e.target.value)}>

@@ -10,15 +10,20 @@ export const SORTS: Record<KeySortField, { label: string; first: SortOrder }> = 
 }
 const isSortField = (v: string | null): v is KeySortField => v !== null && Object.hasOwn(SORTS, v)
 
+/** Filters typed as text. */
+export type TextFilterName = 'q' | 'prefix'
+
 /** The key list's filters and sort, kept in the URL (shareable; Back works). */
 export interface KeyListParams {
   q: string
+  /** The visible start of a key (`key_prefix`). */
+  prefix: string
   status: string
   kind: string
   owner: string
   sort: KeySortField
   order: SortOrder
-  setFilter(name: 'q' | 'status' | 'kind' | 'owner', value: string): void
+  setFilter(name: TextFilterName | 'status' | 'kind' | 'owner', value: string): void
   setSort(field: KeySortField, order: SortOrder): void
 }
 
@@ -37,6 +42,7 @@ export function useKeyListParams(onChange: () => void): KeyListParams {
   }
   return {
     q: params.get('q') ?? '',
+    prefix: params.get('prefix') ?? '',
     status: params.get('status') ?? '',
     kind: params.get('kind') ?? '',
     owner: params.get('owner') ?? '',

@@ -167,6 +167,7 @@ interface KeyListOptions {
   owner?: OwnerRef
   org?: string
   q?: string
+  prefix?: string
   createdByKey?: string
   identity?: number
   limit?: number
@@ -211,6 +212,7 @@ function declareKeyListFlags(list: Command): Command {
     .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
     .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
     .option('-q, --q <text>', 'name contains')
+    .option('--prefix <start>', 'keys starting with this, e.g. kw_AbC123 (a whole key is cut to its visible start)')
     .option('--created-by-key <id>', 'only keys made with this key', parse.id)
     .option('--identity <id>', 'keys linked to this identity', parse.positive)
     .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
@@ -224,6 +226,7 @@ async function keyListFilter(client: KeywardClient, o: KeyListOptions): Promise<
     status: o.status,
     kind: o.kind,
     q: o.q,
+    prefix: o.prefix, // the SDK sends its visible start only (`keyPrefixOf`)
     created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
     limit: o.limit,
     cursor: o.cursor,

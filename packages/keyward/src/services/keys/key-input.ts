@@ -54,6 +54,8 @@ export interface ListKeysInput {
   status?: KeyStatus
   identity_id?: number
   q?: string
+  /** The start of a key (`kw_AbC123`, a log line's, or a whole key): matched on its visible start. */
+  prefix?: string
   created_by_key_id?: number
   limit?: number
   cursor?: string

@@ -209,6 +209,8 @@ export class KeyService {
         kind: input.owner_kind && input.owner_id === undefined ? keyKindOf[input.owner_kind] : input.kind,
         status: input.status,
         q: input.q,
+        // Only a key's visible start is stored: a longer text (a whole key) is matched on that part.
+        prefix: input.prefix === undefined ? undefined : visiblePrefix(input.prefix),
         createdByKeyId: input.created_by_key_id,
         limit,
         sort,
