@@ -8,7 +8,7 @@ import { ExpirySweeper } from './keys/expiry-sweeper.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
 import type { LeakResponse } from './events/leak-response.js'
 import type { KeyService } from './keys/key-service.js'
-import type { KeyLineage } from './keys/key-lineage.js'
+import type { GraceCascade, KeyLineage } from './keys/key-lineage.js'
 import type { OwnerService } from './auth/owner-service.js'
 import type { ODataService } from './keys/odata-service.js'
 import { TokenService } from './auth/token-service.js'
@@ -103,10 +103,12 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   let onError = opts.onBackgroundError ?? (() => {})
   // Read at each failure, not now: `setErrorHandler` replaces `onError` once the server's log exists.
   const report = (e: unknown) => onError(e)
-  const people = createAuthServices(stack, config, clock, report)
+  // Read at each deletion, not now: the key services are wired after the people they serve, in this same turn.
+  const graceCascade: GraceCascade = { revokeGraceProducts: (...a) => keyServices.keyLineage.revokeGraceProducts(...a) }
+  const people = createAuthServices(stack, config, clock, report, graceCascade)
   const { actors, auditLog, refreshTokens, userLifecycle } = people
-  const sweeper = startExpirySweeper(stack.store, people, config, clock, report)
   const keyServices = createKeyServices(stack, people, config, clock, report)
+  const sweeper = startExpirySweeper(stack.store, people, config, clock, report)
   const hooks = openWebhooks(stack.store, actors, refreshTokens, auditLog, clock, config, report)
   const orgs = orgServicesOf(stack, people, config, clock)
   const { store, cache, usage, verifier, bus, limiter, metrics } = stack

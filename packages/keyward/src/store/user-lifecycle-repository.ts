@@ -5,7 +5,7 @@ import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
-import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
+import { type EndedKeys, endOwnedKeys, keysInGrace, ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 
 /** What a lifecycle change does to a user; the guard below decides whether it may. */
@@ -57,6 +57,11 @@ export class UserLifecycleRepository {
     return this.db
       .transaction()
       .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
+  }
+
+  /** The deleted user's keys whose grace period its deletion cut short (`keysInGrace`). */
+  keysInGraceOf(user: User, now: Date): Promise<number[]> {
+    return keysInGrace(this.db, user.actorId, now.toISOString())
   }
 
   /**

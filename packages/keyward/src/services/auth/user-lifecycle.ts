@@ -12,11 +12,15 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { UserChange, UserLifecycleRepository } from '../../store/user-lifecycle-repository.js'
 import type { AuditLog } from './audit-log.js'
-import { type RequestContext, producerOf } from '../context.js'
+import { type AuditContext, type RequestContext, producerOf } from '../context.js'
 import type { PasswordLogin } from './password-login.js'
 import type { PasswordHasher } from './passwords.js'
 import type { SessionCache } from './session-cache.js'
 import { yieldToLoop } from '../keys/chunked-writes.js'
+import type { GraceCascade } from '../keys/key-lineage.js'
+
+/** Who the deletion's cascades are recorded as: no caller (`AuditContext`). */
+const SYSTEM: AuditContext = { principal: null, ip: null }
 
 /** The audit action of each lifecycle change. */
 const ACTION: Record<UserChange['kind'], string> = {
@@ -45,6 +49,7 @@ export class UserLifecycle {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly graceCascade: GraceCascade,
     /** Where an announcement that failed is reported; the sweeper finishes it (`finishDeletions`). */
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
@@ -156,6 +161,11 @@ export class UserLifecycle {
   private async finishDeletion(user: User): Promise<void> {
     const now = this.clock.now()
     while ((await this.users.revokeKeysOf(user, now)).ended > 0) await yieldToLoop()
+    // Their rolled-away secrets ended with them, and with those what they made in their grace
+    // periods (KeyLineage's invariant 1), whoever owns it. Recorded as the system: the sweeper may
+    // be the one finishing. Before `markDeletionDone`, so a failure here is retried with the rest.
+    for (const id of await this.users.keysInGraceOf(user, now))
+      await this.graceCascade.revokeGraceProducts(SYSTEM, id, 'deletion of its owner')
     await this.sessions.forgetUser(user.id)
     // Last: should anything before fail, the sweeper (or a retry) runs all of this again.
     await this.users.markDeletionDone(user.id, now.toISOString())

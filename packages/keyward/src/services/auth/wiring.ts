@@ -15,6 +15,7 @@ import { PasswordLogin } from './password-login.js'
 import { PasswordHasher } from './passwords.js'
 import { SessionCache } from './session-cache.js'
 import { UserLifecycle } from './user-lifecycle.js'
+import type { GraceCascade } from '../keys/key-lineage.js'
 import { UserService } from './user-service.js'
 
 /**
@@ -38,12 +39,16 @@ export interface AuthServices {
 
 type AuthConfig = Pick<Config, 'passwordScryptN' | 'sessionTtlS'>
 
-/** Wires users, logins and sessions; `onError` takes the background failures of user deletions. */
+/**
+ * Wires users, logins and sessions; `onError` takes the background failures of user deletions,
+ * `graceCascade` what a deleted user's rolled-away secrets made (the key services, wired after these).
+ */
 export function createAuthServices(
   stack: VerifyStack,
   config: AuthConfig,
   clock: Clock,
   onError: (e: unknown) => void,
+  graceCascade: GraceCascade,
 ): AuthServices {
   const { store, keyRepo, cache, verifier, limiter } = stack
   const actors = new ActorRepository(store.db)
@@ -76,6 +81,7 @@ export function createAuthServices(
       hasher,
       auditLog,
       clock,
+      graceCascade,
       onError,
     ),
   }

@@ -9,7 +9,10 @@ import type { KeyService, LeakReport } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
 /** What cut a grace period short, named in the reason of each key revoked with it (a leak was not: a new user's find). */
-export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report'
+export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report' | 'deletion of its owner'
+
+/** The cascade a bulk end runs for each key whose grace period it cut short (a deleted user's keys). */
+export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
 interface Cascade {
@@ -28,7 +31,7 @@ interface Cascade {
  *    the cascade reaches no further than the caller could one key at a time. Except what a
  *    rolled-away secret made in a grace period cut short (`revokeGraceProducts`): it ends with
  *    that secret, whoever owns it and whoever ended the secret (a roll, end-grace, a revoke or
- *    delete, a leak report with no caller). Its expiry is bounded by the grace end promised, so
+ *    delete, a leak report or its owner's deletion, with no caller). Its expiry is bounded by the grace end promised, so
  *    this only brings its end forward; anyone holding the secret until then could have made it
  *    (an attacker's find: a demoted admin's roll left what its old secret made for others working).
  *    A key its owner extended is still revoked while that grace period would have run.
