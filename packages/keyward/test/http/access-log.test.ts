@@ -59,7 +59,7 @@ describe('access log of the verify endpoint', () => {
   test('by default, every verification has its info line, valid or refused', async () => {
     const { post, admin, key, completed } = plain
     await post('/v1/keys/verify', { key }, admin, 'p-valid')
-    await post('/v1/keys/verify', { key: key.slice(0, -1) + 'x' }, admin, 'p-refused')
+    await post('/v1/keys/verify', { key: mistyped(key) }, admin, 'p-refused')
     for (const id of ['p-valid', 'p-refused']) {
       const [line, ...more] = completed(id)
       assert.equal(more.length, 0)
@@ -72,7 +72,7 @@ describe('access log of the verify endpoint', () => {
     const { post, admin, key, completed } = info
     const valid = await post('/v1/keys/verify', { key }, admin, 'v-valid')
     assert.equal(valid.json<{ valid: boolean }>().valid, true)
-    const refused = await post('/v1/keys/verify', { key: key.slice(0, -1) + 'x' }, admin, 'v-refused')
+    const refused = await post('/v1/keys/verify', { key: mistyped(key) }, admin, 'v-refused')
     assert.equal(refused.statusCode, 200)
     assert.equal(refused.json<{ valid: boolean }>().valid, false)
     assert.deepEqual([...completed('v-valid'), ...completed('v-refused')], [])
@@ -116,3 +116,6 @@ describe('access log of the verify endpoint', () => {
     )
   })
 })
+
+/** `key` with its last character changed: a key ending in `x` stayed itself, and verified VALID, once in 62 runs. */
+const mistyped = (key: string) => key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x')
