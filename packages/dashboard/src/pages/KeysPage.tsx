@@ -1,3 +1,4 @@
+import { keyPrefixOf } from '@keyward/client'
 import { useState } from 'react'
 import { Link, useLocation } from 'react-router'
 import type { KeyKind, KeySortField, KeyStatus, ListKeysQuery } from '../api'
@@ -26,7 +27,7 @@ export function KeysPage() {
   const query: ListKeysQuery = {
     organization_id: org,
     q: p.q || undefined,
-    prefix: p.prefix || undefined,
+    prefix: p.prefix ? keyPrefixOf(p.prefix) : undefined, // a link may hold a whole key: the API gets its start
     status: (p.status || undefined) as KeyStatus | undefined,
     kind: (p.kind || undefined) as KeyKind | undefined,
     owner_kind: o?.kind,

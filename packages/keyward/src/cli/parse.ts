@@ -46,6 +46,12 @@ export const parse = {
       return n
     }
   },
+  /** The start of a key, trimmed (pasted from a log); empty is a usage error, not the server's 400. */
+  keyStart(this: void, raw: string): string {
+    const start = raw.trim()
+    if (!start) throw new InvalidArgumentError('expected the start of a key, e.g. kw_AbC123.')
+    return start
+  },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
   list(this: void, raw: string): string[] {
     return raw.split(/[\s,]+/).filter(Boolean)

@@ -48,11 +48,17 @@ function escapeLike(s: string): string {
  * exactly (base62 is case-sensitive), as a range of the index of migration 0028: `like` on
  * PostgreSQL (backslash is its default escape: no `escape` clause, which would hide the pattern's
  * fixed start from the planner), `glob` on SQLite (case-sensitive, served by a binary index).
+ * `indexed` false: SQLite may not use that index for it (unary `+`, its documented way to say so).
  */
-export function keyPrefixStartsWith(dialect: Dialect, alias: string, start: string): RawBuilder<SqlBool> {
+export function keyPrefixStartsWith(
+  dialect: Dialect,
+  alias: string,
+  start: string,
+  indexed = true,
+): RawBuilder<SqlBool> {
   const column = sql.ref(`${alias}.key_prefix`)
   if (dialect === 'postgres') return sql<SqlBool>`(${column} like ${escapeLike(start) + '%'})`
-  return sql<SqlBool>`(${column} glob ${escapeGlob(start) + '*'})`
+  return sql<SqlBool>`(${indexed ? column : sql`+${column}`} glob ${escapeGlob(start) + '*'})`
 }
 
 /** Escapes GLOB's wildcards: each becomes a one-character class. */

@@ -98,8 +98,8 @@ describe('keyward CLI client commands', () => {
     assert.deepEqual(listed.api_keys[0].rate_limit, { limit: 100, window_s: 60 })
     assert.deepEqual(listed.api_keys[0].meta, { team: 'core' })
     assert.ok(!JSON.stringify(listed).includes(secret), 'listings never show the secret')
-    // The secret itself finds its key (the SDK sends its visible start only), as does any start of that.
-    for (const start of [secret, secret.slice(0, 7)]) {
+    // Its visible start finds it, as does any start of that, pasted with the blanks around it.
+    for (const start of [listed.api_keys[0].key_prefix, ` ${secret.slice(0, 7)} `]) {
       const found = await json(['keys', 'list', '--prefix', start])
       assert.deepEqual(
         found.api_keys.map((k: { id: number }) => k.id),
@@ -312,6 +312,7 @@ describe('keyward CLI client commands', () => {
       ['keys', 'create', '--name', 'x', '--rate-limit', 'fast'],
       ['keys', 'list', '--status', 'sleeping'],
       ['keys', 'list', '--limit', '501'], // the server's cap, checked before the request
+      ['keys', 'list', '--prefix', ' '], // a start is checked before the request too
       ['keys', 'update', '1', '--meta', '{}', '--clear', 'meta'], // set and cleared: which was meant?
       ['keys', 'update', '1', '--rate-limit', '10/60', '--clear', 'ratelimits'],
       ['keys', 'update', '1'],

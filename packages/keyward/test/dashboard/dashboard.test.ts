@@ -335,6 +335,16 @@ describe('dashboard (Chromium, SQLite)', () => {
     await expectNames(['alpha-search'])
     assert.equal(new URL(page.url()).searchParams.get('prefix'), searched.api_key.key_prefix)
     assert.ok(!page.url().includes(searched.key.slice(0, 12)), 'no more of the key in the URL')
+    // A link holding a whole key (a reviewer's find: the API got it whole before the page cut its URL).
+    const calls: string[] = []
+    const seen = (r: { url(): string }) => void calls.push(r.url())
+    page.on('request', seen)
+    await page.goto(`/keys?prefix=${encodeURIComponent(searched.key)}`)
+    await expectNames(['alpha-search'])
+    page.off('request', seen)
+    const listings = calls.filter((u) => new URL(u).pathname.startsWith('/v1/keys'))
+    assert.ok(listings.length > 0, 'the page listed keys')
+    assert.ok(!listings.some((u) => u.includes(searched.key.slice(0, 12))), listings.join('\n'))
     await page.getByLabel('Key starts with').fill('')
     await page.getByLabel('Status').selectOption('disabled')
     await expectNames(['beta-disabled'])

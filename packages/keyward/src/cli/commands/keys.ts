@@ -212,7 +212,11 @@ function declareKeyListFlags(list: Command): Command {
     .option('--owner <kind:id>', 'keys of one owner, e.g. application:7', parse.owner)
     .option('--org <handle>', "every key of one organization (its own, its fleets' and devices')")
     .option('-q, --q <text>', 'name contains')
-    .option('--prefix <start>', 'keys starting with this, e.g. kw_AbC123 (a whole key is cut to its visible start)')
+    .option(
+      '--prefix <start>',
+      "keys whose visible start begins with this, e.g. kw_AbC123 (only that much is matched: paste no more, as a command line shows in ps and shell history; not create's --prefix)",
+      parse.keyStart,
+    )
     .option('--created-by-key <id>', 'only keys made with this key', parse.id)
     .option('--identity <id>', 'keys linked to this identity', parse.positive)
     .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
