@@ -3,11 +3,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { CompiledQuery, sql } from 'kysely'
 import { keyPrefixStartsWith } from '../../src/store/key-search.js'
-import type { Principal } from '../../src/core/types.js'
 import { type Store, openStore } from '../../src/store/database.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
 import { migrateToLatest } from '../../src/store/migrations.js'
 import { STORES, type SuiteServer, freshDatabase, serverForSuite } from '../helpers.js'
+import { userViewer } from '../balena/odata-repo.js'
 import { bulkInsertKeys } from '../scale/bulk-keys.js'
 
 /**
@@ -112,7 +112,7 @@ describe('a page of keys by a start on SQLite sorts no more than PREFIX_SORT_MAX
       transformResult: async ({ result }) => result,
     })
     const page = await new KeyRepository(spy, st.dialect).list(
-      ADMIN_PRINCIPAL,
+      userViewer('admin', 0, 0),
       { prefix: start, limit: 10, sort: { field: 'name', order: 'asc' } },
       new Date().toISOString(),
     )
@@ -155,13 +155,3 @@ describe('a page of keys by a start on SQLite sorts no more than PREFIX_SORT_MAX
     }
   })
 })
-
-const ADMIN_PRINCIPAL: Principal = {
-  owner: { kind: 'user', id: 0, actorId: 0, userId: 0, applicationId: null, organizationId: null },
-  role: 'admin',
-  orgs: {},
-  scopes: null,
-  via: 'session',
-  keyId: null,
-  sessionId: null,
-}

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Migrator } from 'kysely'
-import type { Principal } from '../../src/core/types.js'
 import { openStore } from '../../src/store/database.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
 import { allMigrations } from '../../src/store/migrations/index.js'
 import { migrateToLatest } from '../../src/store/migrations.js'
 import { makeTenant } from '../balena/fixture.js'
+import { userViewer } from '../balena/odata-repo.js'
 import { STORES, TestServer, freshDatabase } from '../helpers.js'
 
 for (const store of STORES) {
@@ -115,15 +115,7 @@ for (const store of STORES) {
         .execute()
       const applied = await migrateToLatest(st.db, st.dialect)
       assert.equal(applied[0], '0006_key_search', 'the search index is the first migration after 0005')
-      const admin: Principal = {
-        owner: { kind: 'user', id: 0, actorId: 0, userId: 0, applicationId: null, organizationId: null },
-        role: 'admin',
-        orgs: {},
-        scopes: null,
-        via: 'session',
-        keyId: null,
-        sessionId: null,
-      }
+      const admin = userViewer('admin', 0, 0)
       const found = await new KeyRepository(st.db, st.dialect).list(
         admin,
         { q: 'acy-na', limit: 10, sort: { field: 'created_at', order: 'desc' } },
