@@ -8,6 +8,7 @@ import type {
   CallContext,
   CreateKeyInput,
   CreatedKey,
+  RolledKey,
   ImportKeyInput,
   ImportResult,
   KeyId,
@@ -144,8 +145,8 @@ export class ApiKeys {
   }
 
   /** Issues a new secret for the key; the old one works for `grace_period_s` more seconds. */
-  roll(id: KeyId, opts: RollOptions = {}): Promise<CreatedKey> {
-    return this.http.request<CreatedKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
+  roll(id: KeyId, opts: RollOptions = {}): Promise<RolledKey> {
+    return this.http.request<RolledKey>('POST', `${idPath('/v1/keys', id)}/roll`, { body: opts })
   }
 
   /**

@@ -111,6 +111,16 @@ export interface CreatedKey {
   api_key: ApiKey
 }
 
+/** A roll's answer: the new secret, and what went with the secret it ended early. */
+export interface RolledKey extends CreatedKey {
+  /**
+   * How many keys the secret this roll ended early (a grace period running) had made during its grace
+   * period were revoked, with their line; 0 when none was running. Absent when revoking them failed
+   * after the roll committed: `endGrace(id)` finishes it.
+   */
+  minted_revoked?: number
+}
+
 /** Fields a key's limits are made of, shared by create and update. `null` clears a limit. */
 export interface KeyLimits {
   scopes?: string[]

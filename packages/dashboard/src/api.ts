@@ -8,6 +8,7 @@ import type {
   Application,
   AuditEvent,
   CreatedKey,
+  RolledKey,
   CreateKeyInput,
   DailyUsage,
   Device,
@@ -41,6 +42,7 @@ export type {
   Application,
   AuditEvent,
   CreatedKey,
+  RolledKey,
   CreateKeyInput,
   DailyUsage,
   Device,
@@ -228,7 +230,7 @@ export class Api {
     return this.request<RevokedKey>('POST', `/keys/${id}/end-grace`)
   }
   rollKey(id: number, gracePeriodS: number) {
-    return this.request<CreatedKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })
+    return this.request<RolledKey>('POST', `/keys/${id}/roll`, { grace_period_s: gracePeriodS })
   }
   deleteKey(id: number) {
     return this.request<void>('DELETE', `/keys/${id}`)

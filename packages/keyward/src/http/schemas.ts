@@ -208,6 +208,18 @@ export const CreatedKeyBody = Type.Object({
   api_key: ApiKeyBody,
 })
 
+/** The answer of a roll: the new secret and the key, plus how many keys the secret it cut short had made went with it. */
+export const RolledKeyBody = Type.Object({
+  key: Type.String({ description: 'The new secret. Shown only in this response: store it now.' }),
+  api_key: ApiKeyBody,
+  minted_revoked: Type.Optional(
+    Type.Integer({
+      description:
+        'How many keys the secret this roll ended early (a grace period running) had made during its grace period were revoked, with their line; 0 when no grace period was running. Absent when that revocation failed after the roll committed: `POST /v1/keys/:id/end-grace` finishes it.',
+    }),
+  ),
+})
+
 /** The answer of revoke and end-grace: the key, plus how many keys made from it went with it. */
 export const RevokedKeyBody = Type.Intersect([
   ApiKeyBody,

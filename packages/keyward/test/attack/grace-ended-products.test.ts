@@ -37,11 +37,14 @@ for (const store of STORES) {
 
     it('a second roll revokes what the secret it cut short made', async () => {
       const { key: first, id } = await t.s.createKey(t.admin)
-      const second = (await roll(t, id)).body.key as string
+      const rolled = await roll(t, id)
+      assert.equal(rolled.body.minted_revoked, 0, 'no grace period was running')
+      const second = rolled.body.key as string
       const byFirst = await t.s.createKey(first, { expires_at: soon() })
       const bySecond = await t.s.createKey(second)
       const again = await roll(t, id)
       assert.equal(again.status, 200)
+      assert.equal(again.body.minted_revoked, 1, 'the answer counts them (a new user read the CLI as a guess)')
       assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED', 'BROKEN: outlives the secret')
       assert.equal((await t.s.verify(t.admin, bySecond.key)).code, 'VALID', 'made by a secret while it was current')
     })
@@ -177,6 +180,7 @@ for (const store of STORES) {
       const rolled = await t.s.request('POST', `/v1/keys/${id}/roll`, { token: t.admin, body: {} })
       delete (lineage as Partial<typeof lineage>).revokeGraceProducts
       assert.equal(rolled.status, 200, `BROKEN: ${rolled.status} ${rolled.text}`)
+      assert.equal(rolled.body.minted_revoked, undefined, 'no count: the revocation did not run')
       assert.equal((await t.s.verify(t.admin, rolled.body.key)).code, 'VALID')
       assert.equal((await t.s.request('POST', `/v1/keys/${id}/end-grace`, { token: t.admin })).body.minted_revoked, 1)
       assert.equal((await t.s.verify(t.admin, byFirst.key)).code, 'REVOKED')

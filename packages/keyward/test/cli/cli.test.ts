@@ -196,6 +196,7 @@ describe('keyward CLI client commands', () => {
     // A key keeps one replaced secret: a second roll ends the first one's at once, and says so (a new user's find).
     const again = await ok(['keys', 'roll', id])
     assert.match(again.stderr, /the secret the last roll replaced \(in its grace period until .+\) stopped working/)
+    assert.doesNotMatch(again.stderr, /revoked/, 'the first secret made no keys')
     const twice = again.stdout.trim()
     assert.equal((await cli(['keys', 'verify', key, '--json'])).code, 3, 'the first secret is gone')
     assert.doesNotMatch((await ok(['keys', 'roll', id])).stderr, /stopped working/, 'no grace left: nothing to say')

@@ -60,4 +60,19 @@ describe('dashboard: the grace period of a rolled key (Chromium, SQLite)', () =>
     await page.getByRole('button', { name: 'Roll', exact: true }).click()
     await warning.waitFor()
   })
+
+  it('says how many keys the secret a second roll ended had made (a new user read the CLI as a guess)', async () => {
+    const { base, admin, page } = d
+    const created = (await api(base, 'POST', '/v1/keys', admin, { name: 'maker' })).body
+    await api(base, 'POST', `/v1/keys/${created.api_key.id}/roll`, admin, { grace_period_s: 3600 })
+    const expires_at = new Date(Date.now() + 1_800_000).toISOString()
+    const made = await api(base, 'POST', '/v1/keys', created.key, { name: 'made-in-grace', expires_at })
+    assert.equal(made.status, 201, JSON.stringify(made.body))
+    await page.goto(`/keys/${created.api_key.id}`)
+    await page.getByRole('button', { name: 'Roll', exact: true }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll key' }).click()
+    await page.getByText(/1 key the earlier secret made during its grace period revoked\./).waitFor()
+    const verified = await api(base, 'POST', '/v1/keys/verify', admin, { key: made.body.key })
+    assert.equal(verified.body.code, 'REVOKED')
+  })
 })

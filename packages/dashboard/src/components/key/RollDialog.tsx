@@ -6,10 +6,19 @@ import type { KeyDialogProps } from './useKeyAction'
 
 const GRACE = GRACE_CHOICES('No grace: the old key stops now')
 
-/** What the page says after a roll: when the old secret stops working. */
-export function rolledNotice(graceS: number, now = Date.now()): string {
-  if (graceS === 0) return 'Key rolled. The old secret stopped working.'
-  return `Key rolled. The old secret keeps working until ${when(new Date(now + graceS * 1000).toISOString())}.`
+/**
+ * What the page says after a roll: when the old secret stops working, and what went with the secret
+ * the roll ended early (`minted_revoked`: absent when revoking those failed; end-grace finishes it).
+ */
+function rolledNotice(graceS: number, revoked: number | undefined, now = Date.now()): string {
+  const old =
+    graceS === 0
+      ? 'Key rolled. The old secret stopped working.'
+      : `Key rolled. The old secret keeps working until ${when(new Date(now + graceS * 1000).toISOString())}.`
+  if (revoked === undefined)
+    return `${old} Revoking the keys the earlier secret made failed: end the grace period to finish.`
+  if (revoked === 0) return old
+  return `${old} ${revoked === 1 ? '1 key' : `${revoked} keys`} the earlier secret made during its grace period revoked.`
 }
 
 /**
@@ -37,11 +46,16 @@ export function RollDialog({
 }: KeyDialogProps & { onSecret: (secret: string) => void }) {
   const [grace, setGrace] = useState(3600)
   const roll = async () => {
-    const ok = await action.act(rolledNotice(grace), async () => {
-      const r = await api.rollKey(k.id, grace)
-      onSecret(r.key)
-      return r.api_key
-    })
+    let revoked: number | undefined
+    const ok = await action.act(
+      () => rolledNotice(grace, revoked),
+      async () => {
+        const r = await api.rollKey(k.id, grace)
+        revoked = r.minted_revoked
+        onSecret(r.key)
+        return r.api_key
+      },
+    )
     if (ok) onClose()
   }
   return (

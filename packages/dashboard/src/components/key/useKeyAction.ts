@@ -10,8 +10,8 @@ export interface KeyAction<T = ApiKey> {
   error: ApiError | null
   notice: string
   setError(e: ApiError | null): void
-  /** Runs `run`; on success hands the updated key to `onKey` and shows `what`. Resolves whether it succeeded. */
-  act(what: string, run: () => Promise<T | void>): Promise<boolean>
+  /** Runs `run`; on success hands the updated key to `onKey` and shows `what` (read then). Resolves whether it succeeded. */
+  act(what: string | (() => string), run: () => Promise<T | void>): Promise<boolean>
 }
 
 /** What every confirmation dialog of a key page takes: the key, the API, the page's action state, and whether it is open. */
@@ -28,13 +28,13 @@ export function useKeyAction<T = ApiKey>(onKey: (k: T) => void): KeyAction<T> {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
   const [notice, setNotice] = useState('')
-  const act = async (what: string, run: () => Promise<T | void>) => {
+  const act = async (what: string | (() => string), run: () => Promise<T | void>) => {
     setBusy(true)
     setError(null)
     try {
       const updated = await run()
       if (updated) onKey(updated)
-      setNotice(what)
+      setNotice(typeof what === 'string' ? what : what())
       return true
     } catch (e) {
       setError(toApiError(e))

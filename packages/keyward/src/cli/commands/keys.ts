@@ -369,9 +369,11 @@ function registerKeyRoll(keys: Command, env: Env): void {
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
       if (graceUntil && Date.parse(graceUntil) > Date.now())
-        out.note(
-          `the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now, and any keys it made during its grace period were revoked`,
-        )
+        out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
+      const revoked = rolled.minted_revoked
+      if (revoked === undefined)
+        out.note(`revoking the keys that secret made failed; finish it with: keyward keys end-grace ${id}`)
+      else if (revoked > 0) out.note(`${revoked} key(s) it made during its grace period were revoked, with their line`)
     },
   )
 }

@@ -100,11 +100,17 @@ export class KeyLineage {
    * The roll has committed by then: its new secret reaches the caller even when that cascade fails (an
    * attacker's find: a 500 lost it, and with no grace period the key had no working secret). The failure is
    * reported; end-grace, or any later end of the key's secrets, finishes the cascade (invariant 4).
+   * `mintedRevoked`: how many keys the cascade revoked (0: no grace period cut short), absent when it failed.
    */
-  async roll(ctx: RequestContext, id: number, graceS: number): Promise<{ key: string; apiKey: ApiKey }> {
+  async roll(
+    ctx: RequestContext,
+    id: number,
+    graceS: number,
+  ): Promise<{ key: string; apiKey: ApiKey; mintedRevoked?: number }> {
     const { key, apiKey, cutShort } = await this.keys.roll(ctx, id, graceS)
-    if (cutShort) await this.revokeGraceProducts(ctx, id, 'roll').catch(this.onError)
-    return { key, apiKey }
+    if (!cutShort) return { key, apiKey, mintedRevoked: 0 }
+    const mintedRevoked = await this.revokeGraceProducts(ctx, id, 'roll').catch((e: unknown) => this.onError(e))
+    return { key, apiKey, mintedRevoked: mintedRevoked ?? undefined }
   }
 
   /** Deletes key `id` (`KeyService.delete`); its secrets end with it, so do what its rolled-away ones made. */

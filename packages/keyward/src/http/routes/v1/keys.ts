@@ -16,6 +16,7 @@ import {
   NoBody,
   ListKeysQuery,
   RevokedKeyBody,
+  RolledKeyBody,
   UpdateKeyBody,
   UsageQuery,
   UsageResponse,
@@ -232,15 +233,20 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
       schema: {
         tags: ['keys'],
         description:
-          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line. 409 when another roll landed after this one read the key.",
+          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line (`minted_revoked` counts them). 409 when another roll landed after this one read the key.",
         params: IdParams,
         body: RollBody,
-        response: { 200: CreatedKeyBody, ...errors },
+        response: { 200: RolledKeyBody, ...errors },
       },
     },
     async (req, reply) => {
-      const { key, apiKey } = await services.keyLineage.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
-      return reply.header('cache-control', 'no-store').send({ key, api_key: await wire.one(req, apiKey) })
+      const rolled = await services.keyLineage.roll(ctxOf(req), req.params.id, req.body.grace_period_s ?? 0)
+      const body = {
+        key: rolled.key,
+        api_key: await wire.one(req, rolled.apiKey),
+        minted_revoked: rolled.mintedRevoked,
+      }
+      return reply.header('cache-control', 'no-store').send(body)
     },
   )
 
