@@ -39,7 +39,8 @@ export class KeyLineageRepository {
    * each statement short: on SQLite it holds the event loop). Each revoked key gets its
    * `key.revoked` event in the same transaction (the outbox rule, `key-event-repository.ts`:
    * a cascade sent webhooks nothing for the keys it revoked, a tester's find); a key another
-   * request revoked first gets none from here (the guard on the UPDATE).
+   * request revoked first gets none from here (the guard on the UPDATE). With `graceCutAt`, only those a
+   * rolled-away secret made in a grace period cut short by then (`madeInCutGrace`).
    */
   revokeChildren(
     viewer: Principal | null,
@@ -47,11 +48,11 @@ export class KeyLineageRepository {
     limit: number,
     now: Date,
     reason: string,
-    madeInGrace = false,
+    graceCutAt?: string,
   ): Promise<RevokedDescendant[]> {
     return this.db.transaction().execute(async (trx) => {
       const at = now.toISOString()
-      const revoked = await this.revokeIn(trx, viewer, parents, limit, at, reason, madeInGrace)
+      const revoked = await this.revokeIn(trx, viewer, parents, limit, at, reason, graceCutAt)
       const after = await new KeyRepository(trx, this.dialect).findByIds(revoked.map((r) => r.id))
       await appendKeyEvents(trx, 'key.revoked', after, now)
       return revoked
@@ -86,14 +87,14 @@ export class KeyLineageRepository {
     limit: number,
     at: string,
     reason: string,
-    madeInGrace = false,
+    graceCutAt?: string,
   ): Promise<RevokedDescendant[]> {
     let q = trx
       .selectFrom('api_key')
       .select('id')
       .where('created_by_key_id', 'in', parents)
       .where('revoked_at', 'is', null)
-      .$if(madeInGrace, (w) => w.where((eb) => madeInCutGrace(eb, at)))
+      .$if(graceCutAt !== undefined, (w) => w.where((eb) => madeInCutGrace(eb, graceCutAt!)))
     const visible = viewer && visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)

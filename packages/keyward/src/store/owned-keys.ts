@@ -69,20 +69,3 @@ export async function endOwnedKeys(
   await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
   return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
 }
-
-/**
- * The keys of actor `actorId` holding a rolled-away secret whose grace period was to run past `at`,
- * revoked or not: ending them with their owner cut those grace periods short, so what the secrets
- * made in them ends too (`KeyLineage.revokeGraceProducts`). Read after the keys ended, so a retried
- * deletion finds them again. Few: one per key rolled with a grace period in the last grace length.
- */
-export async function keysInGrace(db: Kysely<Database>, actorId: number, at: string): Promise<number[]> {
-  const rows = await db
-    .selectFrom('api_key')
-    .select('id')
-    .where('actor_id', '=', actorId)
-    .where('previous_hash', 'is not', null)
-    .where('previous_hash_expires_at', '>', at)
-    .execute()
-  return rows.map((r) => r.id)
-}

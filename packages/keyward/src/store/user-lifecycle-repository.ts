@@ -5,7 +5,7 @@ import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
-import { type EndedKeys, endOwnedKeys, keysInGrace, ownedKeysChunk } from './owned-keys.js'
+import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 
 /** What a lifecycle change does to a user; the guard below decides whether it may. */
@@ -59,9 +59,30 @@ export class UserLifecycleRepository {
       .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
   }
 
-  /** The deleted user's keys whose grace period its deletion cut short (`keysInGrace`). */
-  keysInGraceOf(user: User, now: Date): Promise<number[]> {
-    return keysInGrace(this.db, user.actorId, now.toISOString())
+  /**
+   * Where a deleted user's rolled-away secrets were cut short: at the deletion (the tombstone's time, so a
+   * deletion the sweeper finishes after a grace end cuts where a prompt one did: an attacker's find), by the
+   * user's keys that made a key in a grace period still to run then (`created_in_grace_until`). That finds a
+   * secret the deletion ended, and one an earlier end left with a failed cascade (a roll without grace,
+   * end-grace and a leak report clear the key's own record of it: an attacker's find). Read after the keys
+   * are revoked, so a retried deletion finds them again; one `created_by_key_id` index probe per key.
+   */
+  async graceCutBy(user: User): Promise<{ at: Date; makers: number[] }> {
+    const { deleted_at } = await this.db
+      .selectFrom('user')
+      .select('deleted_at')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
+    if (deleted_at === null) throw new Error(`user ${user.id} is not deleted`)
+    const rows = await this.db
+      .selectFrom('api_key as made')
+      .innerJoin('api_key as maker', 'maker.id', 'made.created_by_key_id')
+      .select('maker.id')
+      .distinct()
+      .where('maker.actor_id', '=', user.actorId)
+      .where('made.created_in_grace_until', '>', deleted_at)
+      .execute()
+    return { at: new Date(deleted_at), makers: rows.map((r) => r.id) }
   }
 
   /**

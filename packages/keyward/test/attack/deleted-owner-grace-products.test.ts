@@ -36,7 +36,50 @@ for (const store of STORES) {
       )
       const audit = await t.s.request('GET', `/v1/audit?action=key.revoke&target_id=${byOld.id}`, { token: t.admin })
       assert.equal(audit.body.events[0]?.details.root_key_id, id, 'audited, naming the deleted user’s key')
-      assert.match(audit.body.events[0]?.details.reason, /deletion of its owner/)
+      // Named a revoke: bob may not see carol, and "a deletion" told him she was deleted (an attacker's find).
+      assert.match(audit.body.events[0]?.details.reason, /whose grace period a revoke ended early/)
+    })
+
+    // An attacker's find: a roll without grace (or end-grace, or a leak report) clears the key's record of the
+    // grace period it ends; when its cascade failed, the deletion no longer saw that secret's keys.
+    it('finishes the revocation an earlier end of the secret left undone when it failed', async () => {
+      const carol = await admin(t, `carol-failed-${store}`)
+      const bob = await t.s.member(`bob-failed-${store}`, t.admin)
+      const { key: old, id } = await t.s.createKey(carol.token)
+      await roll(t, id, carol.token)
+      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: soon() })
+      const restore = failOnce(t.s.kw.services.keyLineage, 'revokeGraceProducts')
+      assert.equal((await roll(t, id, carol.token, 0)).body.minted_revoked, undefined, 'the cascade failed')
+      restore()
+      assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'VALID', 'left working by the failure')
+      assert.equal((await t.s.request('DELETE', `/v1/users/${carol.id}`, { token: t.admin })).status, 204)
+      assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'REVOKED', 'BROKEN: outlives the deleted user')
+    })
+
+    // An attacker's find: the sweeper stopped at the first deletion that failed, every run, leaving the rest.
+    it('one deletion that keeps failing does not hold back the sweeper from the others', async () => {
+      const [stuck, other] = [await admin(t, `stuck-${store}`), await admin(t, `other-${store}`)]
+      const bob = await t.s.member(`bob-sweep-${store}`, t.admin)
+      const stuckKey = await t.s.createKey(stuck.token)
+      await roll(t, stuckKey.id, stuck.token)
+      await t.s.createKey(stuckKey.key, { owner: { kind: 'user', id: bob.id }, expires_at: soon() })
+      const { key: old, id } = await t.s.createKey(other.token)
+      await roll(t, id, other.token)
+      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: soon() })
+      const lineage = t.s.kw.services.keyLineage
+      const real = lineage.revokeGraceProducts.bind(lineage)
+      lineage.revokeGraceProducts = (ctx, key, ...rest) =>
+        key === stuckKey.id ? Promise.reject(new Error('always fails')) : real(ctx, key, ...rest)
+      try {
+        assert.equal((await t.s.request('DELETE', `/v1/users/${stuck.id}`, { token: t.admin })).status, 500)
+        const restore = failOnce(t.s.kw.services.userLifecycle, 'finishDeletion')
+        assert.equal((await t.s.request('DELETE', `/v1/users/${other.id}`, { token: t.admin })).status, 500)
+        restore()
+        await t.s.kw.services.userLifecycle.finishDeletions()
+        assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'REVOKED', 'BROKEN: the sweeper never got to it')
+      } finally {
+        delete (lineage as Partial<typeof lineage>).revokeGraceProducts
+      }
     })
   })
 
@@ -60,6 +103,25 @@ for (const store of STORES) {
       assert.equal((await t.s.request('DELETE', `/v1/users/${dave.id}`, { token: t.admin })).status, 204)
       assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'VALID', "BROKEN: bob's kept key revoked")
     })
+
+    // An attacker's find: a deletion the sweeper finished after the grace end judged the grace period by that
+    // time, as one that ran its course, and spared the key bob had kept; a prompt deletion revoked it.
+    it('a deletion finished after the grace end cuts where it started, as a prompt one does', async () => {
+      const erin = await admin(t, `erin-${store}`)
+      const bob = await t.s.member(`bob-late-${store}`, t.admin)
+      const { key: old, id } = await t.s.createKey(erin.token)
+      await roll(t, id, erin.token, 600)
+      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: inS(500) })
+      clock.advance(10_000)
+      const body = { expires_at: inS(365 * 86_400) }
+      assert.equal((await t.s.request('PATCH', `/v1/keys/${forBob.id}`, { token: bob.token, body })).status, 200)
+      const restore = failOnce((t.s.kw.services.userLifecycle as unknown as { users: object }).users, 'revokeKeysOf')
+      assert.equal((await t.s.request('DELETE', `/v1/users/${erin.id}`, { token: t.admin })).status, 500)
+      restore()
+      clock.advance(700_000) // past the grace end the deletion cut short
+      await t.s.kw.services.userLifecycle.finishDeletions()
+      assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'REVOKED', 'BROKEN: spared by a late finish')
+    })
   })
 }
 
@@ -69,6 +131,19 @@ async function admin(t: SuiteServer, name: string) {
   const r = await t.s.request('PATCH', `/v1/users/${u.id}`, { token: t.admin, body: { role: 'admin' } })
   assert.equal(r.status, 200, r.text)
   return { id: u.id, token: await t.s.login(`${name}@example.com`, `${name}-password-1`) }
+}
+
+/** Makes `obj[name]` throw on its next call; returns what puts it back. */
+function failOnce(obj: object, name: string): () => void {
+  const o = obj as Record<string, unknown>
+  const real = o[name]
+  o[name] = () => {
+    o[name] = real
+    return Promise.reject(new Error('an outage'))
+  }
+  return () => {
+    o[name] = real
+  }
 }
 
 const soon = (less = 0) => new Date(Date.now() + 1_800_000 + less).toISOString()

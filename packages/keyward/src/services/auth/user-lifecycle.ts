@@ -114,7 +114,8 @@ export class UserLifecycle {
   /** Finishes up to `limit` interrupted deletions (a sweeper chore, every node); how many. */
   async finishDeletions(limit = 100): Promise<number> {
     const users = await this.users.unfinishedDeletions({ limit })
-    for (const u of users) await this.finishDeletion(u)
+    // One user whose deletion keeps failing must not hold back those after it (an attacker's find).
+    for (const u of users) await this.finishDeletion(u).catch((e: unknown) => this.onError(e))
     // One user whose chunk keeps failing must not hold back those after it.
     for (const id of await this.users.unannounced(limit)) await this.announceKeys(id).catch((e) => this.onError(e))
     return users.length
@@ -163,9 +164,11 @@ export class UserLifecycle {
     while ((await this.users.revokeKeysOf(user, now)).ended > 0) await yieldToLoop()
     // Their rolled-away secrets ended with them, and with those what they made in their grace
     // periods (KeyLineage's invariant 1), whoever owns it. Recorded as the system: the sweeper may
-    // be the one finishing. Before `markDeletionDone`, so a failure here is retried with the rest.
-    for (const id of await this.users.keysInGraceOf(user, now))
-      await this.graceCascade.revokeGraceProducts(SYSTEM, id, 'deletion of its owner')
+    // be the one finishing. Named a revoke, which it was: "a deletion" told the owners of those
+    // keys, who may not see the user, that the user was deleted (an attacker's find). Before
+    // `markDeletionDone`, so a failure here is retried with the rest.
+    const cut = await this.users.graceCutBy(user)
+    for (const id of cut.makers) await this.graceCascade.revokeGraceProducts(SYSTEM, id, 'revoke', cut.at)
     await this.sessions.forgetUser(user.id)
     // Last: should anything before fail, the sweeper (or a retry) runs all of this again.
     await this.users.markDeletionDone(user.id, now.toISOString())

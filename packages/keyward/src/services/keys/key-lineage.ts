@@ -9,9 +9,9 @@ import type { KeyService, LeakReport } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
 
 /** What cut a grace period short, named in the reason of each key revoked with it (a leak was not: a new user's find). */
-export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report' | 'deletion of its owner'
+export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report'
 
-/** The cascade a bulk end runs for each key whose grace period it cut short (a deleted user's keys). */
+/** The cascade a bulk end runs for each key whose grace period it cut short (a deleted user's keys, at the deletion). */
 export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
@@ -31,7 +31,7 @@ interface Cascade {
  *    the cascade reaches no further than the caller could one key at a time. Except what a
  *    rolled-away secret made in a grace period cut short (`revokeGraceProducts`): it ends with
  *    that secret, whoever owns it and whoever ended the secret (a roll, end-grace, a revoke or
- *    delete, a leak report or its owner's deletion, with no caller). Its expiry is bounded by the grace end promised, so
+ *    delete, a leak report or its owner's deletion, these two with no caller). Its expiry is bounded by the grace end promised, so
  *    this only brings its end forward; anyone holding the secret until then could have made it
  *    (an attacker's find: a demoted admin's roll left what its old secret made for others working).
  *    A key its owner extended is still revoked while that grace period would have run.
@@ -133,21 +133,25 @@ export class KeyLineage {
    * Revokes what key `id`'s rolled-away secrets made in a grace period that was cut short (`madeInCutGrace`:
    * not one that ran its course, not the one running now), and everything descending from those, whoever
    * owns them (invariant 1). Their expiry is bounded by the grace end promised, so they would end then anyway.
+   * `cutAt`: when the secrets ended (now, unless a deletion finished later ended them at its start).
    */
-  async revokeGraceProducts(ctx: AuditContext, id: number, cause: GraceEnd): Promise<number> {
+  async revokeGraceProducts(ctx: AuditContext, id: number, cause: GraceEnd, cutAt = this.clock.now()): Promise<number> {
     const why = `made with a rolled-away secret of key ${id}, whose grace period a ${cause} ended early`
     const cascade = { ctx, viewer: null, rootId: id, why }
-    let descendants = (await this.revokeGeneration(cascade, [id], true)).length
-    const cutAt = this.clock.now().toISOString()
-    for (let parents = await this.repo.childrenOf(null, [id], cutAt); parents.length > 0;) {
+    const cut = cutAt.toISOString()
+    let descendants = (await this.revokeGeneration(cascade, [id], cut)).length
+    for (let parents = await this.repo.childrenOf(null, [id], cut); parents.length > 0;) {
       descendants += (await this.revokeGeneration(cascade, parents)).length
       parents = await this.repo.childrenOf(null, parents)
     }
     return descendants
   }
 
-  /** Revokes the live children of `parents` (with `madeInGrace`, only those a rolled-away secret made), chunk by chunk; returns their ids. */
-  private async revokeGeneration(cascade: Cascade, parents: number[], madeInGrace = false) {
+  /**
+   * Revokes the live children of `parents` (with `graceCutAt`, only those a rolled-away secret made in a grace
+   * period cut short by then: `madeInCutGrace`), chunk by chunk; returns their ids.
+   */
+  private async revokeGeneration(cascade: Cascade, parents: number[], graceCutAt?: string) {
     const { ctx, viewer, rootId, why } = cascade
     const ids: number[] = []
     // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.
@@ -155,7 +159,7 @@ export class KeyLineage {
     for (let i = 0; i < parents.length; i += chunk) {
       const slice = parents.slice(i, i + chunk)
       for (let n = chunk; n === chunk;) {
-        const revoked = await this.repo.revokeChildren(viewer, slice, chunk, this.clock.now(), why, madeInGrace)
+        const revoked = await this.repo.revokeChildren(viewer, slice, chunk, this.clock.now(), why, graceCutAt)
         await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
         await this.audit.recordMany(
           ctx,
