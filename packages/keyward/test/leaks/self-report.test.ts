@@ -27,6 +27,20 @@ for (const store of STORES) {
       assert.equal(ev[0].ip, '203.0.113.7')
     })
 
+    it("records what it did as a code, with a note when it did nothing (a program can match it: a new user's find)", async () => {
+      const k = await s.createKey(admin, { name: 'rolled-then-leaked' })
+      await s.request('POST', `/v1/keys/${k.id}/roll`, { token: admin, body: { grace_period_s: 3600 } })
+      assert.equal((await reportFrom(k.key, '203.0.113.9')).statusCode, 202) // the rolled-away secret
+      await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: admin, body: {} })
+      const current = await s.createKey(admin)
+      await s.request('POST', `/v1/keys/${current.id}/revoke`, { token: admin, body: {} })
+      assert.equal((await reportFrom(current.key, '203.0.113.9')).statusCode, 202)
+      const details = async (id: number) =>
+        (await s.request('GET', `/v1/audit?action=key.leaked&target_id=${id}`, { token: admin })).body.events[0].details
+      assert.deepEqual(await details(k.id), { via: 'self-report', action: 'end_grace' })
+      assert.deepEqual(await details(current.id), { via: 'self-report', action: 'none', note: 'already revoked' })
+    })
+
     it('answers exactly the same whether or not the key exists (no existence oracle)', async () => {
       const live = await s.createKey(admin)
       const a = await reportFrom(live.key, '203.0.113.8')

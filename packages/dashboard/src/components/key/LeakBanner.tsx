@@ -9,6 +9,23 @@ const VIA: Record<string, string> = {
   'self-report': 'someone holding the secret (POST /v1/keys/leaked)',
 }
 
+/** `key.leaked`'s `action` codes in words; entries recorded before the codes hold a sentence, shown as it is. */
+const DONE: Record<string, string> = {
+  revoke: 'revoked the key',
+  disable: 'disabled the key',
+  notify: 'nothing: leaks are only recorded here (KEYWARD_LEAK_ACTION=notify)',
+  end_grace: 'ended the grace period of the previous secret (the current secret was not reported)',
+  none: 'nothing',
+}
+
+/** What Keyward did about the report: its action in words, and why when it did nothing. */
+function done(e: AuditEvent): string {
+  const action = text(e, 'action')
+  if (action === null) return 'unknown'
+  const note = text(e, 'note')
+  return (DONE[action] ?? action) + (note ? ` (${note})` : '')
+}
+
 /** A detail of the event as plain text; React escapes it, and a reported URL is never made a link. */
 const text = (e: AuditEvent, name: string) => (typeof e.details[name] === 'string' ? e.details[name] : null)
 
@@ -45,7 +62,7 @@ export function LeakBanner({ k, onRevoke }: { k: ApiKey; onRevoke: () => void })
           {text(latest, 'source') && ` (source: ${text(latest, 'source')})`}
         </dd>
         <dt>What Keyward did</dt>
-        <dd>{text(latest, 'action') ?? 'unknown'}</dd>
+        <dd>{done(latest)}</dd>
       </dl>
       {live ? (
         <p>

@@ -421,13 +421,16 @@ export class KeyService {
   ): Promise<void> {
     const { key } = found
     const ctx = { principal: null, ip: report.ip }
+    // `action` is a code (`LeakAudit`), with a `note` when nothing was done: it mixed codes and sentences, which
+    // a program reading the audit could not match and the dashboard showed as they were (a new user's find).
+    const done: LeakAudit = found.matchedPrevious
+      ? { action: 'end_grace' }
+      : key.revokedAt
+        ? { action: 'none', note: 'already revoked' }
+        : { action }
     const details = {
       via: report.via,
-      action: found.matchedPrevious
-        ? 'ended the grace period of the previous secret'
-        : key.revokedAt
-          ? 'none (already revoked)'
-          : action,
+      ...done,
       ...(report.url && { url: report.url }),
       ...(report.source && { source: report.source }),
     }
@@ -440,7 +443,8 @@ export class KeyService {
       if (!(e instanceof KeywardError && e.code === 'conflict')) throw e
       // A roll or an end-grace landed meanwhile (`rolledMeanwhile`): it ended the leaked secret itself, and a
       // grace period a roll promised belongs to a secret nobody reported. The owner still learns of the leak.
-      await this.write(ctx, key, 'key.leaked', {}, { ...details, action: 'none (its grace period had ended)' })
+      const none: LeakAudit = { action: 'none', note: 'its grace period had ended' }
+      await this.write(ctx, key, 'key.leaked', {}, { ...details, ...none })
     }
   }
 
@@ -553,6 +557,13 @@ function graceEndAfter(key: ApiKey, ms: number): string {
   const end = new Date(ms).toISOString()
   return end === key.previousSecretExpiresAt ? new Date(ms + 1).toISOString() : end
 }
+
+/**
+ * What a leak report did, as `key.leaked` records it: the configured action on a reported current secret, or
+ * `end_grace` for a rolled-away one, or `none` with why (the key was revoked already; a roll ended the reported
+ * secret meanwhile).
+ */
+type LeakAudit = { action: LeakAction | 'end_grace' } | { action: 'none'; note: string }
 
 /** What a leak of `key`'s current secret changes: per `action`, nothing for a revoked key. */
 function leakPatch(key: ApiKey, action: LeakAction, report: LeakReport, clock: Clock): ApiKeyUpdate {
