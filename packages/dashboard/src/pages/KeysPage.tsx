@@ -3,9 +3,11 @@ import { useState } from 'react'
 import { Link, useLocation } from 'react-router'
 import type { KeyKind, KeySortField, KeyStatus, ListKeysQuery } from '../api'
 import { KeysFilterBar } from '../components/keys/KeysFilterBar'
+import { NoKeys } from '../components/keys/NoKeys'
+import { Pager } from '../components/keys/Pager'
 import { SORTS, useKeyListParams } from '../components/keys/useKeyListParams'
 import { KeysTable } from '../components/KeysTable'
-import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
+import { ErrorNote, Loading, useLoad } from '../components/ui'
 import { parseOwner } from '../format'
 import { useOrg } from '../orgs'
 import { useSession } from '../session'
@@ -69,30 +71,16 @@ export function KeysPage() {
             {page.data.total > PAGE_SIZE && ` · page ${cursors.length} of ${Math.ceil(page.data.total / PAGE_SIZE)}`}
           </p>
           {page.data.api_keys.length === 0 ? (
-            <Empty>
-              {filtered ? (
-                <p>No key matches these filters.</p>
-              ) : (
-                <p>
-                  No keys yet. <Link to="/keys/new">Create the first one</Link>.
-                </p>
-              )}
-            </Empty>
+            <NoKeys filtered={filtered} />
           ) : (
             <KeysTable keys={page.data.api_keys} sort={{ field: p.sort, order: p.order, onSort }} />
           )}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              ← Previous
-            </button>
-            <button
-              type="button"
-              disabled={!page.data.next_cursor}
-              onClick={() => setCursors((c) => [...c, page.data!.next_cursor!])}
-            >
-              Next →
-            </button>
-          </nav>
+          <Pager
+            atFirst={cursors.length === 1}
+            next={page.data.next_cursor}
+            onPrevious={() => setCursors((c) => c.slice(0, -1))}
+            onNext={(next) => setCursors((c) => [...c, next])}
+          />
         </>
       )}
     </section>

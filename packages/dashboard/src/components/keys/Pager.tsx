@@ -1,0 +1,23 @@
+/** Previous and Next over a listing's cursors: `atFirst` disables Previous, a null `next` disables Next. */
+export function Pager({
+  atFirst,
+  next,
+  onPrevious,
+  onNext,
+}: {
+  atFirst: boolean
+  next: string | null
+  onPrevious: () => void
+  onNext: (cursor: string) => void
+}) {
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" disabled={atFirst} onClick={onPrevious}>
+        ← Previous
+      </button>
+      <button type="button" disabled={!next} onClick={() => next && onNext(next)}>
+        Next →
+      </button>
+    </nav>
+  )
+}
