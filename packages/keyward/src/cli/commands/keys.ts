@@ -371,9 +371,10 @@ function registerKeyRoll(keys: Command, env: Env): void {
       if (graceUntil && Date.parse(graceUntil) > Date.now())
         out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
       const revoked = rolled.minted_revoked
-      if (revoked === undefined)
-        out.note(`revoking the keys that secret made failed; finish it with: keyward keys end-grace ${id}`)
-      else if (revoked > 0) out.note(`${revoked} key(s) it made during its grace period were revoked, with their line`)
+      if (revoked) out.note(`${revoked} key(s) it made during its grace period were revoked, with their line`)
+      // Absent: that revocation failed (or a server from before the count: so only when a grace period was cut).
+      else if (revoked === undefined && graceUntil && Date.parse(graceUntil) > Date.now())
+        out.note(`revoking the keys that secret made may have failed; finish it with: keyward keys end-grace ${id}`)
     },
   )
 }
