@@ -471,7 +471,7 @@ export class KeyService {
     expect?: SecretsRead,
   ): Promise<ApiKey> {
     const patched = { ...patch, updated_at: this.clock.now().toISOString() }
-    const r = await this.recorded(EVENT_OF[action], async (keys) => {
+    const r = await this.recorded(eventsOf(action, key, patch), async (keys) => {
       // The identity a key joins is read first in this transaction: one deleted since the request's check is a 409.
       if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
       return keys.update(key.id, patched, expect)
@@ -489,12 +489,12 @@ export class KeyService {
    * `write` must use the repository it is given (on SQLite, `this.keys` would wait for this transaction).
    */
   private recorded<R extends { key: ApiKey }>(
-    type: KeyEventType,
+    types: KeyEventType | KeyEventType[],
     write: (keys: KeyRepository) => Promise<R | undefined>,
   ): Promise<R | undefined> {
     return this.keys.transaction(async (keys, trx) => {
       const r = await write(keys)
-      if (r) await appendKeyEvent(trx, type, r.key, this.clock.now())
+      if (r) for (const type of [types].flat()) await appendKeyEvent(trx, type, r.key, this.clock.now())
       return r
     })
   }
@@ -535,7 +535,7 @@ export class KeyService {
   }
 }
 
-/** Audit actions of `write`, and the webhook event each one emits. */
+/** Audit actions of `write`, and the webhook event each one emits (`eventsOf`). */
 type WriteAction =
   'key.update' | 'key.disable' | 'key.enable' | 'key.revoke' | 'key.roll' | 'key.end_grace' | 'key.leaked'
 const EVENT_OF: Record<WriteAction, KeyEventType> = {
@@ -546,6 +546,19 @@ const EVENT_OF: Record<WriteAction, KeyEventType> = {
   'key.roll': 'key.rolled',
   'key.end_grace': 'key.updated',
   'key.leaked': 'key.leaked',
+}
+
+/**
+ * The webhook events of a `write`: its action's, and for a leak report the change it made to the key, as a
+ * revoke, a disable or an end-grace announces it (a receiver purging revoked keys on `key.revoked` missed a key
+ * a leak report revoked: it heard only `key.leaked`). A key disabled already is not disabled again.
+ */
+function eventsOf(action: WriteAction, key: ApiKey, patch: ApiKeyUpdate): KeyEventType[] {
+  if (action !== 'key.leaked') return [EVENT_OF[action]]
+  if (patch.revoked_at) return ['key.leaked', 'key.revoked']
+  if (patch.disabled_at && !key.disabledAt) return ['key.leaked', 'key.disabled']
+  if (patch.previous_hash === null) return ['key.leaked', EVENT_OF['key.end_grace']]
+  return ['key.leaked']
 }
 
 /**
