@@ -56,9 +56,10 @@ for (const store of STORES) {
         'key.enabled',
         'key.rolled',
         'key.leaked',
+        'key.revoked', // the leak revoked it: said as every revoke says it
         'key.deleted',
       ]
-      await until(() => rx.received.length >= expected.length, 15_000, 'seven deliveries').catch((e: unknown) => {
+      await until(() => rx.received.length >= expected.length, 15_000, 'eight deliveries').catch((e: unknown) => {
         throw new Error(`${String(e)}: ${JSON.stringify(rx.events().map((x) => x.type))}`)
       })
       const wh = new Webhook(secret)
@@ -73,6 +74,7 @@ for (const store of STORES) {
         assert.ok(!/hash/.test(r.body), 'never a hash')
       }
       assert.equal(rx.events()[5]!.data.status, 'revoked', 'the leak revoked it')
+      assert.deepEqual(rx.events()[6]!.data, rx.events()[5]!.data, 'key.revoked carries the same key')
     })
 
     it('rejects a forged signature (standardwebhooks refuses a body changed in transit)', async () => {
