@@ -256,7 +256,7 @@ export const ListKeysQuery = Type.Object(
         minLength: 1,
         maxLength: 512,
         description:
-          'keys whose visible start (`key_prefix`, e.g. `kw_AbC123`) begins with this, case-sensitively. Only the visible start is stored, so a longer text is matched on its visible start; send no more than that, as proxies log URLs',
+          "keys whose visible start (`key_prefix`, e.g. `kw_AbC123`) begins with this, case-sensitively. Only the visible start is stored, so a longer text is matched on its visible start; send no more than that, as proxies log URLs. It is the current secret's: after a roll, a rolled-away secret's start finds nothing",
       }),
     ),
     created_by_key_id: Type.Optional(Id),

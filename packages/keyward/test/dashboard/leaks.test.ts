@@ -71,6 +71,18 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
     await row.getByText('leaked', { exact: true }).waitFor()
   })
 
+  it('shows what the report Keyward acted on did, not a later one that found the key revoked', async () => {
+    const k = await createKey('reported-twice')
+    for (let i = 0; i < 2; i++)
+      assert.equal((await api(s.base, 'POST', '/v1/keys/leaked', undefined, { key: k.key })).status, 202)
+    await openKey(k.id)
+    const b = banner()
+    await b.waitFor()
+    const text = await b.innerText()
+    assert.match(text, /2 reports; the latest Keyward acted on is shown/)
+    assert.match(text, /What Keyward did\s+revoked the key/, 'BROKEN: said "nothing (already revoked)"')
+  })
+
   it('shows a self-reported leak of a key that still works, with Revoke one click away', async () => {
     const k = await createKey('rolled')
     const old = k.key

@@ -111,7 +111,7 @@ describe('dashboard: settings and user lifecycle (Chromium, SQLite)', () => {
     await actions.getByRole('button', { name: 'Delete', exact: true }).click()
     await page.getByRole('dialog').getByLabel(`Type "${ada.email}" to confirm`).fill(ada.email)
     await page.getByRole('button', { name: 'Delete user' }).click()
-    await page.getByText(`${ada.email} is deleted; their personal keys are revoked.`).waitFor()
+    await page.getByText(`${ada.email} is deleted; their own keys are revoked.`).waitFor()
     // The list reloads after the message: wait (up to the page's timeout) for the deleted user's row to go.
     await actions.waitFor({ state: 'detached' })
     assert.equal(await actions.count(), 0)

@@ -42,14 +42,16 @@ export function LeakBanner({ k, onRevoke }: { k: ApiKey; onRevoke: () => void })
       ),
     [api, k.id, k.updated_at],
   )
-  const latest = leaks.data?.[0]
+  // The report Keyward acted on, else the latest: a second report of a revoked key did nothing, and showing only it
+  // said "nothing" of a key the first report had revoked (anyone holding the secret can send one: a new user's find).
+  const latest = leaks.data?.find((e) => text(e, 'action') !== 'none') ?? leaks.data?.[0]
   if (!latest) return null
   const live = k.status !== 'revoked'
   return (
     <div className="leak-banner" role="alert" aria-labelledby="leak-title">
       <h2 id="leak-title">
         This key was reported leaked
-        {leaks.data!.length > 1 && ` (${leaks.data!.length} reports; the latest is shown)`}
+        {leaks.data!.length > 1 && ` (${leaks.data!.length} reports; the latest Keyward acted on is shown)`}
       </h2>
       <dl>
         <dt>Reported</dt>

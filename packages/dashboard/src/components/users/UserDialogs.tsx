@@ -57,14 +57,14 @@ export function DeleteUserDialog({ user, open, onClose, act }: DialogProps) {
   const { api } = useSession()
   const [typed, setTyped] = useState('')
   const remove = async () => {
-    if (await act(`${user.email} is deleted; their personal keys are revoked.`, () => api.deleteUser(user.id)))
-      onClose()
+    if (await act(`${user.email} is deleted; their own keys are revoked.`, () => api.deleteUser(user.id))) onClose()
   }
   return (
     <Modal open={open} title={`Delete ${user.email}?`} onClose={onClose}>
       <p>
-        Their sessions end and <strong>their personal keys are revoked</strong> (kept, for the audit log). The email can
-        be used for a new account.
+        Their sessions end and <strong>their own keys are revoked</strong> (kept, for the audit log), with any key their
+        keys&apos; old secrets made during a grace period still running, whoever owns it. The email can be used for a
+        new account.
       </p>
       <Field label={`Type "${user.email}" to confirm`}>
         {(p) => (

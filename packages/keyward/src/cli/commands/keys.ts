@@ -422,7 +422,9 @@ function registerKeyReportLeak(keys: Command, env: Env): void {
     remoteOptions(
       keys
         .command('report-leak')
-        .description('report a leaked secret so the server revokes it (no login needed)')
+        .description(
+          "report a leaked secret: the server acts as it is set to (revokes the key by default; a rolled-away secret's grace period ends) (no login needed)",
+        )
         .argument('<secret|->', 'the leaked secret, or - to read it from stdin (keeps it out of the process list)'),
     ),
     env,
@@ -432,7 +434,7 @@ function registerKeyReportLeak(keys: Command, env: Env): void {
       await client.apiKeys.reportLeak(secret)
       out.result({ status: 'received' }, () =>
         out.line(
-          'Reported. If this is a live Keyward key, it no longer works (the server does not say whether it was).',
+          "Reported. If this is a live Keyward key, the server acted on it as it is set to: revoked by default, or disabled, or only recorded (KEYWARD_LEAK_ACTION); a rolled-away secret's grace period ended. It does not say whether the key exists: check with `keyward keys verify`.",
         ),
       )
     },

@@ -47,10 +47,10 @@ export function registerUserLifecycleCommands(users: Command, env: Env): void {
   )
 
   remoteAction<{ yes?: boolean }, [string]>(
-    byId('delete', 'delete a user: personal keys revoked (kept), sessions ended, email free again').option(
-      '-y, --yes',
-      'do not ask for confirmation',
-    ),
+    byId(
+      'delete',
+      "delete a user: their own keys revoked (kept), with what those keys' rolled-away secrets made in a grace period it cut short; sessions ended; email free again",
+    ).option('-y, --yes', 'do not ask for confirmation'),
     env,
     async ({ client, out }, o, id) => {
       if (!o.yes && process.stdin.isTTY) await confirmDelete((await client.users.get(id)).email)
@@ -62,7 +62,7 @@ export function registerUserLifecycleCommands(users: Command, env: Env): void {
 
 /** Anything but "yes" cancels (exit 2, nothing changed). */
 async function confirmDelete(email: string): Promise<void> {
-  const answer = await promptLine(`Delete user ${email}? Their personal keys are revoked. Type yes to delete: `)
+  const answer = await promptLine(`Delete user ${email}? Their own keys are revoked. Type yes to delete: `)
   if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('cancelled: the user was not deleted')
 }
 

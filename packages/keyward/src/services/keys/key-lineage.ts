@@ -136,7 +136,8 @@ export class KeyLineage {
    * `cutAt`: when the secrets ended (now, unless a deletion finished later ended them at its start).
    */
   async revokeGraceProducts(ctx: AuditContext, id: number, cause: GraceEnd, cutAt = this.clock.now()): Promise<number> {
-    const why = `made with a rolled-away secret of key ${id}, whose grace period a ${cause} ended early`
+    // No key id: the owners of these keys may not see the maker (`created_by_key_id` is hidden from them; a new user's find).
+    const why = `made with a rolled-away secret whose grace period a ${cause} ended early`
     const cascade = { ctx, viewer: null, rootId: id, why }
     const cut = cutAt.toISOString()
     let descendants = (await this.revokeGeneration(cascade, [id], cut)).length
