@@ -88,18 +88,25 @@ for (const store of STORES) {
     const t = serverForSuite(store, { clock })
     const inS = (s: number) => new Date(clock.now().getTime() + s * 1000).toISOString()
 
-    it('spares what a grace period that ran its course made, which its owner kept', async () => {
-      const dave = await admin(t, `dave-${store}`)
-      const bob = await t.s.member(`bob-kept-${store}`, t.admin)
-      const { key: old, id } = await t.s.createKey(dave.token)
-      await roll(t, id, dave.token, 60)
-      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: inS(50) })
-      clock.advance(120_000)
-      const kept = await t.s.request('PATCH', `/v1/keys/${forBob.id}`, {
-        token: bob.token,
-        body: { expires_at: inS(365 * 86_400) },
-      })
+    /**
+     * An admin rolls a key with `graceS`; its old secret makes bob a key ending before the grace end; `advanceMs`
+     * later bob keeps it (a year more, as its owner may).
+     */
+    const keptByBob = async (tag: string, graceS: number, advanceMs: number) => {
+      const maker = await admin(t, `maker-${tag}`)
+      const bob = await t.s.member(`bob-${tag}`, t.admin)
+      const { key: old, id } = await t.s.createKey(maker.token)
+      await roll(t, id, maker.token, graceS)
+      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: inS(graceS - 10) })
+      clock.advance(advanceMs)
+      const body = { expires_at: inS(365 * 86_400) }
+      const kept = await t.s.request('PATCH', `/v1/keys/${forBob.id}`, { token: bob.token, body })
       assert.equal(kept.status, 200, kept.text)
+      return { maker, forBob }
+    }
+
+    it('spares what a grace period that ran its course made, which its owner kept', async () => {
+      const { maker: dave, forBob } = await keptByBob(`kept-${store}`, 60, 120_000)
       assert.equal((await t.s.request('DELETE', `/v1/users/${dave.id}`, { token: t.admin })).status, 204)
       assert.equal((await t.s.verify(t.admin, forBob.key)).code, 'VALID', "BROKEN: bob's kept key revoked")
     })
@@ -107,14 +114,7 @@ for (const store of STORES) {
     // An attacker's find: a deletion the sweeper finished after the grace end judged the grace period by that
     // time, as one that ran its course, and spared the key bob had kept; a prompt deletion revoked it.
     it('a deletion finished after the grace end cuts where it started, as a prompt one does', async () => {
-      const erin = await admin(t, `erin-${store}`)
-      const bob = await t.s.member(`bob-late-${store}`, t.admin)
-      const { key: old, id } = await t.s.createKey(erin.token)
-      await roll(t, id, erin.token, 600)
-      const forBob = await t.s.createKey(old, { owner: { kind: 'user', id: bob.id }, expires_at: inS(500) })
-      clock.advance(10_000)
-      const body = { expires_at: inS(365 * 86_400) }
-      assert.equal((await t.s.request('PATCH', `/v1/keys/${forBob.id}`, { token: bob.token, body })).status, 200)
+      const { maker: erin, forBob } = await keptByBob(`late-${store}`, 600, 10_000)
       const restore = failOnce((t.s.kw.services.userLifecycle as unknown as { users: object }).users, 'revokeKeysOf')
       assert.equal((await t.s.request('DELETE', `/v1/users/${erin.id}`, { token: t.admin })).status, 500)
       restore()
