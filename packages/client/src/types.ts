@@ -385,6 +385,8 @@ export interface WhoAmI {
   scopes: string[] | null
   user: User | null
   api_key: ApiKey | null
+  /** Set when the credential is a rolled-away secret (a roll's grace period): it stops working then. */
+  grace_ends_at: string | null
 }
 
 /** The native error envelope: `{"error": {code, message, details?}}`. */

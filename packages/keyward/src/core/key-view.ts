@@ -3,6 +3,16 @@ import type { Restrictions } from './restrictions.js'
 import { creditsAt, defaultLimit } from './limits.js'
 import type { ActorKind, ApiKey, KeyKind, KeyStatus, NamedLimit, RateLimit, Refill } from './types.js'
 
+/**
+ * When a secret stops working: the key's expiry, or, for a rolled-away secret (`graceEndsAt`), the
+ * earlier of that and its grace end. Every answer about a secret says this end (verify's
+ * `expires_at`, a producer's bounds): an integrator caching an answer until it must not outlive it.
+ */
+export function secretEnd(expiresAt: string | null, graceEndsAt: string | null | undefined): string | null {
+  if (graceEndsAt == null) return expiresAt
+  return expiresAt !== null && Date.parse(expiresAt) < Date.parse(graceEndsAt) ? expiresAt : graceEndsAt
+}
+
 /** A key as the native API lists it: what clients see, never a secret or hash. */
 export interface KeyView {
   id: number

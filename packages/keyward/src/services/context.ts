@@ -1,5 +1,6 @@
 import { type Producer, UNBOUNDED, boundsOfKey } from '../core/authz.js'
 import { KeywardError, producerRevoked } from '../core/errors.js'
+import { secretEnd } from '../core/key-view.js'
 import { isSwitchedOff } from '../core/policy.js'
 import type { Principal } from '../core/types.js'
 import type { KeyRepository } from '../store/key-repository.js'
@@ -37,17 +38,10 @@ export async function producerOf(ctx: RequestContext, keys: Pick<KeyRepository, 
   const bounds = boundsOfKey(key)
   return {
     principal: { ...principal, scopes },
-    bounds: { ...bounds, expiresAt: earliest(bounds.expiresAt, principal.graceEndsAt) },
+    // A rolled-away secret dies when its grace period ends: so does its producing power, or
+    // whoever the roll shut out could use the window to mint keys that outlive it.
+    bounds: { ...bounds, expiresAt: secretEnd(bounds.expiresAt, principal.graceEndsAt) },
   }
-}
-
-/**
- * A rolled-away secret dies when its grace period ends: so does its producing power, or
- * whoever the roll shut out could use the window to mint keys that outlive it.
- */
-function earliest(expiresAt: string | null, graceEndsAt: string | undefined): string | null {
-  if (graceEndsAt === undefined) return expiresAt
-  return expiresAt !== null && Date.parse(expiresAt) < Date.parse(graceEndsAt) ? expiresAt : graceEndsAt
 }
 
 /** The scopes held under both lists (null: full rights). */

@@ -277,8 +277,14 @@ describe('keyward CLI client commands', () => {
     assert.match(viaEnv.stderr, /forbidden/)
     // A key that may roll but not read keys rolls (the roll's note reads the key first, and may not: a reviewer's find).
     const roller = await json(['keys', 'create', '--name', 'cli-roller', '--scopes', 'keys:write'])
-    const rolled = await runCli(['keys', 'roll', String(roller.api_key.id)], { ...env, KEYWARD_TOKEN: roller.key })
+    const rolled = await runCli(['keys', 'roll', String(roller.api_key.id), '--grace-period', '600'], {
+      ...env,
+      KEYWARD_TOKEN: roller.key,
+    })
     assert.equal(rolled.code, 0, rolled.stderr)
+    // The replaced secret still works for its grace period: whoami says until when.
+    const old = await runCli(['whoami', '--token', roller.key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    assert.match(old.stdout, /This is a rolled-away secret: it stops working .*Use the key's new secret\./)
     // Another server on this machine (another port) is another origin: the stored token is not sent there.
     const seen: (string | undefined)[] = []
     const other = createServer((req, res) => {

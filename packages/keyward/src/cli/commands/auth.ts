@@ -70,6 +70,10 @@ function registerWhoami(program: Command, env: Env): void {
             ['scopes', me.scopes?.length ? me.scopes.join(', ') : '(all)'],
           ]),
         )
+        if (me.grace_ends_at)
+          out.line(
+            `This is a rolled-away secret: it stops working ${when(me.grace_ends_at)}. Use the key's new secret.`,
+          )
       })
     },
   )

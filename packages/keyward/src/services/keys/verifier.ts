@@ -1,6 +1,7 @@
 import { canSeeOwner } from '../../core/authz.js'
 import { type Clock, epochMs } from '../../core/clock.js'
 import { hasKeyLength, hashSecret, isWellFormedKey } from '../../core/key-format.js'
+import { secretEnd } from '../../core/key-view.js'
 import { keyStatusAt, missingScopes } from '../../core/policy.js'
 import type { CallContext } from '../../core/restrictions.js'
 import type { Principal } from '../../core/types.js'
@@ -253,7 +254,7 @@ export class Verifier {
       owner: found.owner,
       scopes: key.scopes,
       meta: key.meta,
-      expiresAt: key.expiresAt,
+      expiresAt: found.matchedPrevious ? endOfRolledAway(found) : key.expiresAt,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
       lookup: this.answersLookup ? found : undefined,
@@ -274,6 +275,13 @@ const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' 
 /** No limit checked, no budget: a key answered from the cache. */
 const NO_LIMITS: LimitVerdict = Object.freeze({ code: 'VALID', remaining: null, ratelimits: [], ratelimit: undefined })
 
+/**
+ * A rolled-away secret's answers say its grace end when that comes before the key's expiry: an
+ * integrator caching an answer until `expires_at` (null: for ever) would otherwise keep accepting
+ * a secret the roll ended. Only such answers pay for it (a branch on `matchedPrevious` above).
+ */
+const endOfRolledAway = (found: KeyLookup): string | null => secretEnd(found.key.expiresAt, found.previousHashExpiresAt)
+
 function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | undefined, withLookup: boolean): Verified {
   const { key } = found
   return {
@@ -283,7 +291,7 @@ function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | unde
     owner: found.owner,
     scopes: key.scopes,
     meta: key.meta,
-    expiresAt: key.expiresAt,
+    expiresAt: found.matchedPrevious ? endOfRolledAway(found) : key.expiresAt,
     ...(limits && { remaining: limits.remaining }),
     ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
     ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),

@@ -25,6 +25,14 @@ const WhoAmI = Type.Object({
   scopes: Nullable(Type.Array(Type.String())),
   user: Nullable(UserBody),
   api_key: Nullable(ApiKeyBody),
+  grace_ends_at: Nullable(
+    Type.String({
+      format: 'date-time',
+      description:
+        "Set when the caller presents a rolled-away secret (a roll's grace period): it stops working then. " +
+        'Null for the current secret or a session.',
+    }),
+  ),
 })
 
 /** POST /v1/auth/login: email (or username) + password → session token. */
@@ -70,6 +78,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       api_key: key
         ? toApiKeyWire((await services.keys.withVisibleCreators(ctx, [key]))[0]!, services.clock.now())
         : null,
+      grace_ends_at: p.graceEndsAt ?? null,
     }
   })
 }
