@@ -383,6 +383,10 @@ describe('dashboard (Chromium, SQLite)', () => {
       ),
     )
     assert.ok((await actions.count()) >= 1, 'the revocation is listed under its action')
+    // An event's name is no action: the server's list is shown, not an empty log.
+    await page.getByRole('search').getByLabel('Action').fill('key.revoked')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.getByText(/Action must be one of: .*key\.revoke,/).waitFor()
   })
 
   it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {

@@ -280,6 +280,20 @@ for (const store of STORES) {
         assert.equal(e.actor_id, 1)
         assert.equal(e.ip, '127.0.0.1')
       }
+      const revokes = await s.request('GET', `/v1/audit?action=key.revoke&target_id=${k.id}`, { token: admin })
+      assert.deepEqual(
+        revokes.body.events.map((e: any) => e.action),
+        ['key.revoke'],
+      )
+    })
+
+    it('refuses an audit filter by an action it never records (an event name, a typo) instead of an empty log', async () => {
+      for (const action of ['key.revoked', 'key.revok', 'KEY.REVOKE']) {
+        const r = await s.request('GET', `/v1/audit?action=${action}`, { token: admin })
+        assert.equal(r.status, 400, `BROKEN: action=${action} answered ${r.status}`)
+        assert.equal(r.body.error.code, 'validation_failed')
+        assert.match(r.body.error.message, /^Action must be one of: .*key\.revoke,/)
+      }
     })
   })
 }

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.js'
 import type { Clock } from '../../core/clock.js'
 import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
 import type { AuditContext } from '../context.js'
@@ -16,14 +17,19 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  record(ctx: AuditContext, action: string, target: AuditTarget, details: Record<string, unknown> = {}): Promise<void> {
+  record(
+    ctx: AuditContext,
+    action: AuditAction,
+    target: AuditTarget,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     return this.repo.append(this.event(ctx, action, target, details))
   }
 
   /** One entry per target, in one write: a cascade's thousands of revocations were as many round trips. */
   recordMany(
     ctx: AuditContext,
-    action: string,
+    action: AuditAction,
     entries: readonly { target: AuditTarget; details: Record<string, unknown> }[],
   ): Promise<void> {
     return this.repo.appendMany(entries.map((e) => this.event(ctx, action, e.target, e.details)))
@@ -31,7 +37,7 @@ export class AuditLog {
 
   private event(
     ctx: AuditContext,
-    action: string,
+    action: AuditAction,
     target: AuditTarget,
     details: Record<string, unknown>,
   ): Omit<AuditEvent, 'id'> {

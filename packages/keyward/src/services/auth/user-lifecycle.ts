@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.js'
 import {
   canSeeUser,
   requireAccountRights,
@@ -23,7 +24,7 @@ import type { GraceCascade } from '../keys/key-lineage.js'
 const SYSTEM: AuditContext = { principal: null, ip: null }
 
 /** The audit action of each lifecycle change. */
-const ACTION: Record<UserChange['kind'], string> = {
+const ACTION: Record<UserChange['kind'], AuditAction> = {
   role: 'user.role_change',
   deactivate: 'user.deactivate',
   reactivate: 'user.reactivate',
@@ -187,7 +188,7 @@ export class UserLifecycle {
     return after
   }
 
-  private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: string) {
+  private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: AuditAction) {
     if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next)))) throw notFound('user')
     await this.sessions.endAllOf(user, keep)
     await this.audit.record(ctx, action, target(user))

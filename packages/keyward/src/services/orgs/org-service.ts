@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.js'
 import { requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
@@ -83,7 +84,7 @@ export class OrgService {
   }
 
   /** Audit of an organization change: its trail belongs to the organization's actor, so its members read it. */
-  record(ctx: RequestContext, org: Organization, action: string, details: Record<string, unknown>): Promise<void> {
+  record(ctx: RequestContext, org: Organization, action: AuditAction, details: Record<string, unknown>): Promise<void> {
     return this.audit.record(ctx, action, { type: 'organization', id: org.id, ownerActorId: org.actorId }, details)
   }
 

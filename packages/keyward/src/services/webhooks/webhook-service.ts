@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.js'
 import { lookup } from 'node:dns/promises'
 import { canManageWebhook, requireAdmin, requireMayConfigureWebhook, requireScope } from '../../core/authz.js'
 import { type Clock, epochMs } from '../../core/clock.js'
@@ -225,7 +226,12 @@ export class WebhookService {
       throw refusedTarget(`${host} resolves to a loopback, link-local or private address${PRIVATE_HINT}`)
   }
 
-  private async record(ctx: RequestContext, action: string, hook: WebhookRow, details: Record<string, unknown> = {}) {
+  private async record(
+    ctx: RequestContext,
+    action: AuditAction,
+    hook: WebhookRow,
+    details: Record<string, unknown> = {},
+  ) {
     const owner = await this.actors.ownerOf('user', hook.user_id)
     await this.audit.record(
       ctx,

@@ -1,15 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { AUDIT_ACTIONS } from '../../../core/audit-actions.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { AuditEventBody, Id, toAuditWire } from '../../schemas.js'
 
 const AuditQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, description: 'At most this many entries (default 100).' }),
+    ),
     before_id: Type.Optional(Id),
-    action: Type.Optional(Type.String({ maxLength: 100 })),
-    target_id: Type.Optional(Type.String({ maxLength: 100 })),
+    // A closed list: an unknown name (a typo, an event name such as `key.revoked`) is a 400 naming
+    // the actions, not an empty log that reads as "nothing happened" (core/audit-actions.ts).
+    action: Type.Optional(
+      Type.Union(
+        AUDIT_ACTIONS.map((a) => Type.Literal(a)),
+        { description: 'Only entries of this action (a verb: `key.revoke`, not the event `key.revoked`).' },
+      ),
+    ),
+    target_id: Type.Optional(Type.String({ maxLength: 100, description: 'Only entries about this target id.' })),
   },
   { additionalProperties: false },
 )
@@ -20,6 +30,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     {
       schema: {
         tags: ['audit'],
+        description:
+          'The audit trail, newest first: admins read every entry, others those about what they own ' +
+          '(their keys, webhooks, organizations). Page with `before_id` = the last id seen.',
         querystring: AuditQuery,
         response: { 200: Type.Object({ events: Type.Array(AuditEventBody) }) },
       },

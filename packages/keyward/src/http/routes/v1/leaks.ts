@@ -24,7 +24,17 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/keys/leaked',
     {
-      schema: { tags: ['leaks'], body: ReportBody, response: { 202: Received, 400: ErrorBody, 429: ErrorBody } },
+      schema: {
+        tags: ['leaks'],
+        security: [],
+        description:
+          'Report a secret found exposed, without credentials: whoever holds a secret may end it. Keyward acts ' +
+          'as `KEYWARD_LEAK_ACTION` says (revoke, disable or notify; a rolled-away secret ends its grace period ' +
+          'and what it made then), records `key.leaked` and sends the webhooks. The answer is 202 whether or not ' +
+          'the key exists, so it tells nothing; reports are rate-limited per address (429).',
+        body: ReportBody,
+        response: { 202: Received, 400: ErrorBody, 429: ErrorBody },
+      },
     },
     async (req, reply) => {
       await services.leaks.selfReport(req.body.key, req.ip)
