@@ -127,7 +127,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     auth: people.auth,
     users: people.users,
     userLifecycle,
-    audit: new AuditService(people.auditRepo),
+    audit: new AuditService(people.auditRepo, stack.keyRepo),
     tokens: new TokenService(people.auth, actors, refreshTokens, auditLog, clock, config.realmAnonymous),
     ...keyServices,
     webhooks: hooks.service,

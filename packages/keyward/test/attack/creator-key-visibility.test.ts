@@ -89,6 +89,43 @@ for (const store of STORES) {
       }
     })
 
+    it('the audit entries of a cascade name the maker only to a reader who may see it', async () => {
+      // Another admin key, its own key for alice, and the cascade that revokes it with its maker.
+      const maker = await s.createKey(admin)
+      const made = await s.createKey(maker.key, { owner: { kind: 'user', id: alice.id } })
+      const r = await s.request('POST', `/v1/keys/${maker.id}/revoke`, { token: admin, body: { minted: true } })
+      assert.equal(r.status, 200, r.text)
+      const entry = async (token: string) => {
+        const a = await s.request('GET', `/v1/audit?action=key.revoke&target_id=${made.id}`, { token })
+        assert.equal(a.status, 200, a.text)
+        assert.equal(a.body.events.length, 1)
+        return a.body.events[0].details
+      }
+      const seenByAlice = await entry(alice.token)
+      assert.equal(seenByAlice.created_by_key_id, null, 'BROKEN: the audit named a maker GET hides')
+      assert.equal(seenByAlice.root_key_id, null, 'BROKEN: the audit named the revoked root key')
+      assert.ok(seenByAlice.reason, 'the reason stays')
+      const seenByAdmin = await entry(admin)
+      assert.equal(seenByAdmin.created_by_key_id, maker.id)
+      assert.equal(seenByAdmin.root_key_id, maker.id)
+    })
+
+    it('the audit names the key an action came through (via_key_id) only to a reader who may see it', async () => {
+      const created = async (token: string) => {
+        const a = await s.request('GET', `/v1/audit?action=key.create&target_id=${forAlice.id}`, { token })
+        assert.equal(a.status, 200, a.text)
+        assert.equal(a.body.events.length, 1)
+        return a.body.events[0].details
+      }
+      assert.equal((await created(alice.token)).via_key_id, null, "BROKEN: the audit named the admin's key")
+      assert.equal((await created(admin)).via_key_id, adminKey.id)
+      // Her own key's id, on what she did with it, she reads.
+      const own = { token: forAlice.key, body: { description: 'through her key' } }
+      assert.equal((await s.request('PATCH', `/v1/keys/${forAlice.id}`, own)).status, 200)
+      const a = await s.request('GET', `/v1/audit?action=key.update&target_id=${forAlice.id}`, { token: alice.token })
+      assert.equal(a.body.events[0].details.via_key_id, forAlice.id)
+    })
+
     it('a key made with the member’s own key names it', async () => {
       const child = await s.createKey(forAlice.key)
       assert.equal(child.record.created_by_key_id, forAlice.id)
