@@ -23,7 +23,7 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
           {events.map((e) => (
             <tr key={e.id}>
               <td data-label="When">{when(e.at)}</td>
-              <td data-label="Who">{actorName(e.actor_id)}</td>
+              <td data-label="Who">{who(e, actorName)}</td>
               <td data-label="Action">
                 <code>{e.action}</code>
               </td>
@@ -42,6 +42,16 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
       </table>
     </div>
   )
+}
+
+/**
+ * No actor: a caller without credentials (a failed login, a leak report: they have an address) is
+ * anonymous; without an address, Keyward acted by itself (the first admin, a sweeper, a deletion's
+ * cascade), which "anonymous" misread as someone unknown.
+ */
+function who(e: AuditEvent, actorName: (id: number) => string): string {
+  if (e.actor_id !== null) return actorName(e.actor_id)
+  return e.ip ? 'anonymous' : 'Keyward (automatic)'
 }
 
 /** A key target links to its page while the key exists; a deleted one is named, not linked. */

@@ -327,6 +327,7 @@ describe('dashboard (Chromium, SQLite)', () => {
 
     await page.getByLabel('Search by name').fill('alpha')
     await expectNames(['alpha-billing', 'alpha-search'])
+    assert.equal(await page.getByRole('navigation', { name: 'Pages' }).count(), 0, 'one page: no pager')
     assert.equal(await page.locator('tr', { hasText: 'alpha-search' }).locator('.badge').innerText(), 'expiring soon')
     assert.equal(await page.locator('tr', { hasText: 'alpha-billing' }).locator('.badge').innerText(), 'active')
     await page.getByLabel('Search by name').fill('')
@@ -387,6 +388,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('search').getByLabel('Action').fill('key.revoked')
     await page.getByRole('button', { name: 'Filter' }).click()
     await page.getByText(/Action must be one of: .*key\.revoke,/).waitFor()
+    // What Keyward did by itself (no caller, no address: the first admin, a deletion's cascade) is not "anonymous".
+    await page.getByRole('search').getByLabel('Action').fill('user.bootstrap')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.locator('table.audit td[data-label="Who"]', { hasText: 'Keyward (automatic)' }).waitFor()
   })
 
   it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {
