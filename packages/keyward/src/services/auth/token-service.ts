@@ -12,6 +12,7 @@ import type { RefreshTokenRepository } from '../../store/refresh-token-repositor
 import type { RefreshTokenRow } from '../../store/schema.js'
 import { originOf } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
+import { secretEndOf } from '../keys/verifier.js'
 import type { AuthService } from './auth-service.js'
 import { type OriginCheck, graceOf, scopesOf } from './session-cache.js'
 
@@ -29,6 +30,8 @@ export interface TokenSession {
   deviceId: string | null
   /** The user the session is; null when anonymous, and for an application's (Realm's server user). */
   user: User | null
+  /** When the key secret that opened it stops working (its expiry, a rolled-away secret's grace end); null: never. */
+  endsAt: string | null
 }
 
 /** A new Realm session: a JWT access token and an opaque refresh token. */
@@ -331,7 +334,7 @@ export class TokenService {
       subject: row.subject,
       deviceId: row.device_id,
     }
-    if (row.actor_id === null) return { ...base, principal: null, user: null }
+    if (row.actor_id === null) return { ...base, principal: null, user: null, endsAt: null }
     const owner = await this.actors.ownerOfActor(row.actor_id)
     const origin = originOf(row)
     // A user's session lives while the user does (deleted or deactivated: dead). An application's
@@ -353,16 +356,22 @@ export class TokenService {
       ...{ owner, role, orgs, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
       ...(key && graceOf(key)),
     }
-    return { ...base, principal, user }
+    return { ...base, principal, user, endsAt: key ? secretEndOf(key) : null }
   }
 
+  /**
+   * A Realm access token, valid for `REALM_ACCESS_TTL_S` and never past the end of the key secret that opened its
+   * session: realm-web trusts `exp`, and a token of a rolled-away secret read as good for 30 minutes after its
+   * grace end (an attacker's find; every use still checked the key, so the server refused it).
+   */
   private async signAccess(s: TokenSession): Promise<string> {
     const nowS = Math.floor(this.clock.now().getTime() / 1000)
+    const endS = s.endsAt === null ? Infinity : Math.floor(Date.parse(s.endsAt) / 1000)
     return new SignJWT({ sid: s.id, user_data: {}, baas_device_id: s.deviceId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(s.subject)
       .setIssuedAt(nowS)
-      .setExpirationTime(nowS + REALM_ACCESS_TTL_S)
+      .setExpirationTime(Math.min(nowS + REALM_ACCESS_TTL_S, endS))
       .sign(await this.key())
   }
 

@@ -61,7 +61,8 @@ export class KeyLineage {
     reason: string | null,
   ): Promise<{ key: ApiKey; descendants: number }> {
     const key = await this.keys.revoke(ctx, id, reason)
-    const why = `made from key ${id}, revoked with it${reason ? `: ${reason}` : ''}`.slice(0, 500)
+    // No key id: the owners of these keys may not see the root (`root_key_id` is hidden from them; an attacker's find).
+    const why = `made from a key revoked with what it made${reason ? `: ${reason}` : ''}`.slice(0, 500)
     const cascade = { ctx, viewer: ctx.principal, rootId: id, why }
     let descendants = 0
     for (let parents = [id]; parents.length > 0;) {

@@ -254,7 +254,7 @@ export class Verifier {
       owner: found.owner,
       scopes: key.scopes,
       meta: key.meta,
-      expiresAt: found.matchedPrevious ? endOfRolledAway(found) : key.expiresAt,
+      expiresAt: found.matchedPrevious ? secretEndOf(found) : key.expiresAt,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
       lookup: this.answersLookup ? found : undefined,
@@ -276,11 +276,13 @@ const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' 
 const NO_LIMITS: LimitVerdict = Object.freeze({ code: 'VALID', remaining: null, ratelimits: [], ratelimit: undefined })
 
 /**
- * A rolled-away secret's answers say its grace end when that comes before the key's expiry: an
- * integrator caching an answer until `expires_at` (null: for ever) would otherwise keep accepting
- * a secret the roll ended. Only such answers pay for it (a branch on `matchedPrevious` above).
+ * When the secret a lookup matched stops working: a rolled-away secret's answers say its grace end
+ * when that comes before the key's expiry, or an integrator caching an answer until `expires_at`
+ * (null: for ever) keeps accepting a secret the roll ended. Verify's answers test `matchedPrevious`
+ * first, so only those pay for it; a Realm session opened with the secret ends its tokens by it.
  */
-const endOfRolledAway = (found: KeyLookup): string | null => secretEnd(found.key.expiresAt, found.previousHashExpiresAt)
+export const secretEndOf = (found: KeyLookup): string | null =>
+  found.matchedPrevious ? secretEnd(found.key.expiresAt, found.previousHashExpiresAt) : found.key.expiresAt
 
 function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | undefined, withLookup: boolean): Verified {
   const { key } = found
@@ -291,7 +293,7 @@ function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | unde
     owner: found.owner,
     scopes: key.scopes,
     meta: key.meta,
-    expiresAt: found.matchedPrevious ? endOfRolledAway(found) : key.expiresAt,
+    expiresAt: found.matchedPrevious ? secretEndOf(found) : key.expiresAt,
     ...(limits && { remaining: limits.remaining }),
     ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
     ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),

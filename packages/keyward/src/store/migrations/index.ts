@@ -27,6 +27,7 @@ import { identityCreditsEpoch } from './0025_identity_credits_epoch.js'
 import { webhookPreviousSecret } from './0026_webhook_previous_secret.js'
 import { keyMadeInGrace } from './0027_key_made_in_grace.js'
 import { keyPrefixIndex } from './0028_key_prefix_index.js'
+import { auditActionRename } from './0029_audit_action_rename.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -61,5 +62,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0026_webhook_previous_secret': webhookPreviousSecret(dialect),
     '0027_key_made_in_grace': keyMadeInGrace(dialect),
     '0028_key_prefix_index': keyPrefixIndex(dialect),
+    '0029_audit_action_rename': auditActionRename(dialect),
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { secretEnd } from '../../../core/key-view.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { ApiKeyBody, ErrorBody, Nullable, UserBody, toApiKeyWire, toUserWire } from '../../schemas.js'
@@ -78,7 +79,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       api_key: key
         ? toApiKeyWire((await services.keys.withVisibleCreators(ctx, [key]))[0]!, services.clock.now())
         : null,
-      grace_ends_at: p.graceEndsAt ?? null,
+      // When the secret stops: its grace end, or the key's expiry if a later change brought that before it.
+      grace_ends_at: p.graceEndsAt ? secretEnd(key?.expiresAt ?? null, p.graceEndsAt) : null,
     }
   })
 }
