@@ -37,6 +37,11 @@ export interface Invitation {
   expires_at: string
   accepted_at: string | null
   revoked_at: string | null
+  /**
+   * Listings only: whether it can be accepted now (false once expired, or once its maker may no longer invite:
+   * its key revoked, its maker demoted or deactivated).
+   */
+  usable?: boolean
 }
 
 /** `POST /v1/organizations/:id/invitations`: the token is shown only here. */

@@ -362,6 +362,8 @@ export interface AuditEvent {
   details: Record<string, unknown>
   /** Whether the target key still exists (null for targets that are not keys). */
   target_exists: boolean | null
+  /** Keyward acted by itself (a sweeper, a cascade at a deletion); a null `actor_id` otherwise is an anonymous caller. */
+  automatic: boolean
 }
 
 /** Filters of `GET /v1/audit`. */

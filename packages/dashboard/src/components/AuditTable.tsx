@@ -45,13 +45,13 @@ export function AuditTable({ events, showTarget = true }: { events: AuditEvent[]
 }
 
 /**
- * No actor: a caller without credentials (a failed login, a leak report: they have an address) is
- * anonymous; without an address, Keyward acted by itself (the first admin, a sweeper, a deletion's
- * cascade), which "anonymous" misread as someone unknown.
+ * No actor: Keyward acted by itself (the first admin, a sweeper, a deletion's cascade: the server
+ * says so, as `automatic`), which "anonymous" misread as someone unknown; else a caller without
+ * credentials (a failed login, a leak report). The address is no guide: members read none.
  */
 function who(e: AuditEvent, actorName: (id: number) => string): string {
   if (e.actor_id !== null) return actorName(e.actor_id)
-  return e.ip ? 'anonymous' : 'Keyward (automatic)'
+  return e.automatic ? 'Keyward (automatic)' : 'anonymous'
 }
 
 /** A key target links to its page while the key exists; a deleted one is named, not linked. */

@@ -59,8 +59,15 @@ export const InvitationBody = Type.Object({
   expires_at: Type.String(),
   accepted_at: Nullable(Type.String()),
   revoked_at: Nullable(Type.String()),
+  usable: Type.Optional(
+    Type.Boolean({
+      description:
+        'Listings only: whether it can be accepted now. False once it expired, or once whoever made it may no ' +
+        'longer invite with its role (its key revoked, disabled or expired; its maker demoted or deactivated).',
+    }),
+  ),
 })
-export const toInvitationWire = (i: Invitation): Static<typeof InvitationBody> => ({
+export const toInvitationWire = (i: Invitation & { usable?: boolean }): Static<typeof InvitationBody> => ({
   id: i.id,
   organization_id: i.organizationId,
   email: i.email,
@@ -70,6 +77,7 @@ export const toInvitationWire = (i: Invitation): Static<typeof InvitationBody> =
   expires_at: i.expiresAt,
   accepted_at: i.acceptedAt,
   revoked_at: i.revokedAt,
+  ...(i.usable !== undefined && { usable: i.usable }),
 })
 
 const Handle = Type.String({ minLength: 1, maxLength: 64, pattern: HANDLE_PATTERN })

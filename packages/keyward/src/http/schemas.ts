@@ -433,6 +433,11 @@ export const AuditEventBody = Type.Object({
   target_exists: Nullable(
     Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' }),
   ),
+  automatic: Type.Boolean({
+    description:
+      'Keyward acted by itself (the first admin, a sweeper, a cascade at a deletion). A null `actor_id` ' +
+      'otherwise is a caller without credentials (a leak report, a failed login).',
+  }),
 })
 export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
   id: e.id,
@@ -444,6 +449,7 @@ export const toAuditWire = (e: AuditEvent): Static<typeof AuditEventBody> => ({
   ip: e.ip,
   details: e.details,
   target_exists: e.targetExists ?? null,
+  automatic: e.automatic ?? false,
 })
 
 export const PageQuery = Type.Object(

@@ -15,6 +15,8 @@ export interface AuditEvent {
   details: Record<string, unknown>
   /** Whether the target still exists (keys only; other targets: null). Set when listing, not stored. */
   targetExists?: boolean | null
+  /** No actor and no address: Keyward acted by itself. Set when listing, from the stored row (the address may be hidden). */
+  automatic?: boolean
 }
 
 const rowToEvent = (r: AuditEventRow): AuditEvent => ({
@@ -78,13 +80,16 @@ export class AuditRepository {
           'ip',
         ),
       )
+      // Read before the address is hidden: to a member a stranger's leak report looked like Keyward's own act.
+      .select((eb) => eb.and([eb('actor_id', 'is', null), eb('ip', 'is', null)]).as('automatic'))
       .orderBy('id', 'desc')
       .limit(f.limit)
     if (visible) q = q.where((eb) => eb.or([eb('actor_id', 'in', visible), eb('owner_actor_id', 'in', visible)]))
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)
     if (f.targetId) q = q.where('target_id', '=', f.targetId)
-    return this.markExisting((await q.execute()).map(rowToEvent))
+    const rows = await q.execute()
+    return this.markExisting(rows.map((r) => ({ ...rowToEvent(r), automatic: Boolean(r.automatic) })))
   }
 
   /** Marks which key targets still exist (one indexed query per page), so readers link only to those. */

@@ -75,6 +75,8 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     // Pending invitations are listed, and one can be revoked there (the CLI and SDK could; the dashboard could not).
     const pending = owner.getByRole('table', { name: 'Pending invitations' })
     await pending.getByRole('cell', { name: 'mo@example.com', exact: true }).waitFor()
+    const moRow = pending.getByRole('row', { name: /mo@example\.com/ })
+    assert.equal(await moRow.getByRole('cell', { name: 'yes', exact: true }).count(), 1, 'usable, said so')
     await owner.getByLabel('Invite email').fill('stray@example.com')
     await owner.getByRole('button', { name: 'Invite', exact: true }).click()
     const revoke = owner.getByRole('button', { name: 'Revoke invitation of stray@example.com' })

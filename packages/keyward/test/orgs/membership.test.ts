@@ -250,5 +250,25 @@ for (const store of STORES) {
       )
       assert.equal((await s.verify(w.admin, k.key)).code, 'NOT_FOUND', "a deleted organization's keys are gone")
     })
+
+    it("lists an invitation its maker may no longer make as not usable (its key revoked: a new user's find)", async () => {
+      const k = await s.createKey(w.owner.token, { name: 'inviting-key' })
+      const inv = await s.request('POST', `/v1/organizations/${w.acme.id}/invitations`, {
+        token: k.key,
+        body: { email: 'viakey@example.com', role: 'member' },
+      })
+      expectStatus(inv, 201, 'invite with a key')
+      const listed = async () =>
+        (
+          await s.request('GET', `/v1/organizations/${w.acme.id}/invitations`, { token: w.owner.token })
+        ).body.invitations.find((i: { id: number }) => i.id === inv.body.invitation.id)
+      assert.equal((await listed()).usable, true)
+      expectStatus(await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: w.owner.token }), 200, 'revoke')
+      assert.equal((await listed()).usable, false, 'BROKEN: a dead invitation is listed as usable')
+      const acc = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: inv.body.token, password: 'viakey-password-1' },
+      })
+      assert.equal(acc.status, 404, 'and it is refused, as listed')
+    })
   })
 }

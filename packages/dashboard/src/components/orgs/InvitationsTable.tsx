@@ -22,6 +22,11 @@ export function InvitationsTable(props: { orgId: number; invitations: Invitation
     { header: 'Email', cell: (i) => i.email },
     { header: 'Role', cell: (i) => i.role },
     { header: 'Expires', cell: (i) => (expired(i) ? `expired ${when(i.expires_at)}` : when(i.expires_at)) },
+    // Refused at acceptance, so said here: its key was revoked, or its maker demoted or deactivated.
+    {
+      header: 'Usable',
+      cell: (i) => (i.usable !== false ? 'yes' : expired(i) ? 'no (expired)' : 'no: its inviter may no longer invite'),
+    },
     {
       header: 'Actions',
       cell: (i) => (

@@ -174,8 +174,15 @@ const memberTable = (all: Member[]) =>
     ['user', 'email', 'role', 'since'],
     all.map((m) => [String(m.user_id), m.email, m.role, when(m.created_at)]),
   )
+/** "no" says why an invitation in the list cannot be accepted: it expired, or its maker may no longer invite. */
+const usableText = (i: Invitation) =>
+  i.usable === undefined || i.usable
+    ? 'yes'
+    : Date.parse(i.expires_at) <= Date.now()
+      ? 'no (expired)'
+      : 'no (its inviter may no longer invite)'
 const invitationTable = (all: Invitation[]) =>
   table(
-    ['id', 'email', 'role', 'expires'],
-    all.map((i) => [String(i.id), i.email, i.role, when(i.expires_at)]),
+    ['id', 'email', 'role', 'expires', 'usable'],
+    all.map((i) => [String(i.id), i.email, i.role, when(i.expires_at), usableText(i)]),
   )

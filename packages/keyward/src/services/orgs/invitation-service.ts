@@ -89,6 +89,25 @@ async function makerStillMay(inv: Invitation, reads: MakerReads): Promise<boolea
   )
 }
 
+/** A pending invitation as listed: `usable` when it can be accepted now (not expired; `makerStillMay`). */
+export type ListedInvitation = Invitation & { usable: boolean }
+
+/**
+ * `makerStillMay` once per maker and role, not per invitation: an organization's hundreds of invitations
+ * come from a few admins, so a listing costs a few reads, not three per row.
+ */
+function withUsability(all: Invitation[], reads: MakerReads, nowMs: number): Promise<ListedInvitation[]> {
+  const verdicts = new Map<string, Promise<boolean>>()
+  const makerMay = (i: Invitation) => {
+    const k = `${i.invitedByUserId}:${i.invitedByKeyId}:${i.role}`
+    const v = verdicts.get(k) ?? makerStillMay(i, reads)
+    verdicts.set(k, v)
+    return v
+  }
+  const usable = async (i: Invitation) => Date.parse(i.expiresAt) > nowMs && (await makerMay(i))
+  return Promise.all(all.map(async (i) => ({ ...i, usable: await usable(i) })))
+}
+
 /**
  * Invitations: admins invite by email with a role no higher than they could grant
  * (`mayGrantOrgRole`); the token is shown once, stored hashed, expires, can be revoked, and is
@@ -143,12 +162,16 @@ export class InvitationService {
     return { invitation, token, mailed: await this.mail(invitation, org.handle, token) }
   }
 
-  /** `mayReadInvitations` (core/authz.ts), with its refusals: 403 without the scope, 404 outside the organization. */
-  async list(ctx: RequestContext, orgId: number): Promise<Invitation[]> {
+  /**
+   * `mayReadInvitations` (core/authz.ts), with its refusals: 403 without the scope, 404 outside the organization.
+   * Each says whether it can be accepted now (`usable`): one its maker may no longer make (a revoked key, a demoted
+   * or deactivated admin) was listed as pending while acceptance refused it (a new user's find).
+   */
+  async list(ctx: RequestContext, orgId: number): Promise<ListedInvitation[]> {
     requireScope(ctx.principal, 'organizations:read')
     const org = await this.orgService.directory.visible(ctx.principal, orgId)
     requireOrgRole(ctx.principal, org.id, 'admin')
-    return this.invitations.invitations(org.id)
+    return withUsability(await this.invitations.invitations(org.id), this.reads, this.clock.now().getTime())
   }
 
   async revoke(ctx: RequestContext, orgId: number, id: number): Promise<void> {
