@@ -256,6 +256,8 @@ export interface VerifyResult {
   scopes?: string[]
   meta?: Record<string, unknown>
   expires_at?: string | null
+  /** Present when the secret is a rolled-away one (a roll's grace period): it stops working then. */
+  grace_ends_at?: string
   remaining?: number | null
   /**
    * The limit that answered `RATE_LIMITED`: the key's own rate limit, or, when there is no

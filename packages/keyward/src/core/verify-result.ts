@@ -30,6 +30,8 @@ export interface VerifyResult {
   scopes?: string[]
   meta?: Record<string, unknown>
   expiresAt?: string | null
+  /** Set when the secret is a rolled-away one (a roll's grace period): when it stops working (as `expiresAt`). */
+  graceEndsAt?: string
   remaining?: number | null
   /** The limit behind RATE_LIMITED, else the key's `default` limit (the single limit of older clients). */
   ratelimit?: RateLimitState

@@ -328,7 +328,16 @@ export const VerifyResponse = Type.Object({
   owner: Type.Optional(Type.Object({ kind: ActorKind, id: Id })),
   scopes: Type.Optional(Type.Array(Type.String())),
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  expires_at: Type.Optional(Nullable(Type.String())),
+  expires_at: Type.Optional(
+    Nullable(Type.String({ description: 'When this secret stops working: the key expiry, or a grace end (below).' })),
+  ),
+  grace_ends_at: Type.Optional(
+    Type.String({
+      description:
+        "Present when the secret is a rolled-away one (a roll's grace period): it stops working then. Tell its " +
+        "holder to switch to the key's new secret.",
+    }),
+  ),
   remaining: Type.Optional(Nullable(Type.Integer())),
   ratelimit: Type.Optional(
     Type.Object(
@@ -351,6 +360,7 @@ export function toVerifyWire(r: VerifyResult): Static<typeof VerifyResponse> {
     ...(r.scopes && { scopes: r.scopes }),
     ...(r.meta && { meta: r.meta }),
     ...(r.expiresAt !== undefined && { expires_at: r.expiresAt }),
+    ...(r.graceEndsAt !== undefined && { grace_ends_at: r.graceEndsAt }),
     ...(r.remaining !== undefined && { remaining: r.remaining }),
     ...(r.ratelimit && { ratelimit: r.ratelimit }),
     ...(r.ratelimits && { ratelimits: r.ratelimits }),

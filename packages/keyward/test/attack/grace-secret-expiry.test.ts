@@ -32,7 +32,11 @@ for (const store of STORES) {
       assert.equal(old.code, 'VALID')
       assert.equal(old.expires_at, never.graceEnd, 'BROKEN: a rolled-away secret answered expires_at null')
       assert.equal((await s.verify(admin, never.old)).expires_at, never.graceEnd, 'cached')
-      assert.equal((await s.verify(admin, never.current)).expires_at, null)
+      // Said as such, not only as an expiry: the caller can tell its client to switch (a new user's find).
+      assert.equal(old.grace_ends_at, never.graceEnd, 'BROKEN: verify does not say the secret is rolled away')
+      const current = await s.verify(admin, never.current)
+      assert.equal(current.expires_at, null)
+      assert.ok(!('grace_ends_at' in current), 'the current secret has no grace end')
       const soon = at(30_000)
       const early = await rolled(soon)
       assert.equal((await s.verify(admin, early.old)).expires_at, soon, 'the key ends before the grace period')
@@ -48,6 +52,8 @@ for (const store of STORES) {
       // PostgreSQL: a node hears its own write's invalidation a moment later; verify until cached.
       await within(2_000, async () => (await v.verify(k.old), v.verifySync(k.old) !== undefined))
       assert.equal(v.verifySync(k.old)?.expiresAt, k.graceEnd, 'BROKEN: verifySync')
+      assert.equal(v.verifySync(k.old)?.graceEndsAt, k.graceEnd)
+      assert.equal((await v.verify(k.current)).graceEndsAt, undefined)
       assert.equal((await v.verify(k.current)).expiresAt, later)
     })
 
@@ -57,6 +63,7 @@ for (const store of STORES) {
       const refused = await s.verify(admin, k.old, ['keys:write'])
       assert.equal(refused.code, 'INSUFFICIENT_SCOPES')
       assert.equal(refused.expires_at, k.graceEnd)
+      assert.equal(refused.grace_ends_at, k.graceEnd)
     })
 
     it('whoami tells a caller using a rolled-away secret when that secret stops working', async () => {
@@ -67,6 +74,19 @@ for (const store of STORES) {
       assert.equal(old.grace_ends_at, k.graceEnd, 'BROKEN: whoami does not say the secret is rolled away')
       assert.equal((await me(k.current)).grace_ends_at, null)
       assert.equal((await me(suite.admin)).grace_ends_at, null, 'a session is no rolled-away secret')
+    })
+
+    it('a roll that cuts a grace period short says so in its audit entry', async () => {
+      const { s, admin } = suite
+      const k = await s.createKey(admin)
+      const roll = (body: object) => s.request('POST', `/v1/keys/${k.id}/roll`, { token: admin, body })
+      assert.equal((await roll({ grace_period_s: 60 })).status, 200)
+      const firstEnd = at(60_000)
+      assert.equal((await roll({ grace_period_s: 30 })).status, 200)
+      const entries = await s.request('GET', `/v1/audit?action=key.roll&target_id=${k.id}`, { token: admin })
+      const [second, first] = entries.body.events.map((e: { details: object }) => e.details)
+      assert.deepEqual(first, { grace_period_s: 60 })
+      assert.deepEqual(second, { grace_period_s: 30, ended_grace_until: firstEnd })
     })
   })
 }

@@ -285,6 +285,9 @@ describe('keyward CLI client commands', () => {
     // The replaced secret still works for its grace period: whoami says until when.
     const old = await runCli(['whoami', '--token', roller.key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })
     assert.match(old.stdout, /This is a rolled-away secret: it stops working .*Use the key's new secret\./)
+    const verified = await cli(['keys', 'verify', roller.key])
+    assert.equal(verified.code, 0, verified.stderr)
+    assert.match(verified.stdout + verified.stderr, /this is a rolled-away secret: it stops working .*new secret/)
     // Another server on this machine (another port) is another origin: the stored token is not sent there.
     const seen: (string | undefined)[] = []
     const other = createServer((req, res) => {

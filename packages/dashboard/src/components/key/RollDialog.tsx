@@ -4,7 +4,7 @@ import { GRACE_CHOICES, GraceField } from '../form/GraceField'
 import { ErrorNote, Modal } from '../ui'
 import type { KeyDialogProps } from './useKeyAction'
 
-const GRACE = GRACE_CHOICES('No grace: the old key stops now')
+const GRACE = GRACE_CHOICES('No grace: the old secret stops now')
 
 /**
  * What the page says after a roll: when the old secret stops working, and what went with the secret

@@ -14,7 +14,7 @@ import type {
   RevokedKey,
   UpdateKeyInput,
 } from '@keyward/client'
-import { keyFields, keyTable, type Printer, usageTable } from '../output.js'
+import { keyFields, keyTable, type Printer, usageTable, when } from '../output.js'
 import { NEVER, UsageError, parse } from '../parse.js'
 import { checkedLimits, limitFlags } from '../limit-flags.js'
 import { promptLine, promptSecret } from '../prompt.js'
@@ -474,6 +474,8 @@ function registerKeyVerify(keys: Command, env: Env): void {
       })
       out.result(r, () => {
         out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`)
+        if (r.grace_ends_at)
+          out.note(`this is a rolled-away secret: it stops working ${when(r.grace_ends_at)}; use the key's new secret`)
         if (r.ratelimits) out.line(checkedLimits(r.ratelimits))
       })
       if (!r.valid) process.exitCode = EXIT_KEY_REFUSED

@@ -369,6 +369,8 @@ export class KeyService {
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()
+    // The secret in its grace period before this roll ends now, before its promised end (`KeyLineage.roll`).
+    const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
     const apiKey = await this.write(
       ctx,
       key,
@@ -379,11 +381,10 @@ export class KeyService {
         previous_hash: graceS > 0 ? hash : null,
         previous_hash_expires_at: graceS > 0 ? graceEndAfter(key, now.getTime() + graceS * 1000) : null,
       },
-      { grace_period_s: graceS },
+      // The entry says what the roll cut short: a second roll's entry looked like the first (a new user's find).
+      { grace_period_s: graceS, ...(cutShort && { ended_grace_until: key.previousSecretExpiresAt }) },
       { hash }, // another roll landing meanwhile: a 409, not its new secret ended unseen
     )
-    // The secret in its grace period before this roll ends now, before its promised end (`KeyLineage.roll`).
-    const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
     return { key: secret, apiKey, cutShort }
   }
 

@@ -246,6 +246,7 @@ export class Verifier {
       this.usage.touch(key.id, nowMs)
       this.usage.count(key.id, 'VALID', nowMs)
     }
+    const end = found.matchedPrevious ? secretEndOf(found) : key.expiresAt
     // A plain literal, no spread: a spread builds the object in the runtime, several times slower.
     const answer: Verified = {
       valid: true,
@@ -254,12 +255,13 @@ export class Verifier {
       owner: found.owner,
       scopes: key.scopes,
       meta: key.meta,
-      expiresAt: found.matchedPrevious ? secretEndOf(found) : key.expiresAt,
+      expiresAt: end,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
       lookup: this.answersLookup ? found : undefined,
     }
     if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
+    if (found.matchedPrevious && end !== null) answer.graceEndsAt = end // said as such, not only as an expiry
     return answer
   }
 }
@@ -294,6 +296,7 @@ function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | unde
     scopes: key.scopes,
     meta: key.meta,
     expiresAt: found.matchedPrevious ? secretEndOf(found) : key.expiresAt,
+    ...(found.matchedPrevious && { graceEndsAt: secretEndOf(found) ?? undefined }),
     ...(limits && { remaining: limits.remaining }),
     ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
     ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),

@@ -10,14 +10,16 @@ const AuditQuery = Type.Object(
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 500, description: 'At most this many entries (default 100).' }),
     ),
-    before_id: Type.Optional(Id),
+    before_id: Type.Optional({
+      ...Id,
+      description: 'Only entries older than this id: the last id of the page before.',
+    }),
     // A closed list: an unknown name (a typo, an event name such as `key.revoked`) is a 400 naming
     // the actions, not an empty log that reads as "nothing happened" (core/audit-actions.ts).
     action: Type.Optional(
-      Type.Union(
-        AUDIT_ACTIONS.map((a) => Type.Literal(a)),
-        { description: 'Only entries of this action (a verb: `key.revoke`, not the event `key.revoked`).' },
-      ),
+      Type.Enum([...AUDIT_ACTIONS], {
+        description: 'Only entries of this action (a verb: `key.revoke`, not the webhook event `key.revoked`).',
+      }),
     ),
     target_id: Type.Optional(Type.String({ maxLength: 100, description: 'Only entries about this target id.' })),
   },

@@ -27,6 +27,7 @@ export const leakRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       schema: {
         tags: ['leaks'],
         security: [],
+        summary: 'Report a leaked secret (no credentials needed)',
         description:
           'Report a secret found exposed, without credentials: whoever holds a secret may end it. Keyward acts ' +
           'as `KEYWARD_LEAK_ACTION` says (revoke, disable or notify; a rolled-away secret ends its grace period ' +
