@@ -102,7 +102,10 @@ export function registerDeviceCommands(program: Command, env: Env): void {
 export function registerAuditCommand(program: Command, env: Env): void {
   remoteAction<{ action?: string; target?: string; limit?: number; before?: string }>(
     remoteOptions(program.command('audit').description('show the audit trail, newest first'))
-      .option('--action <action>', 'only this action, e.g. key.revoke')
+      .option(
+        '--action <action>',
+        'only this action, e.g. key.revoke (a verb, not an event name; a wrong one lists them)',
+      )
       .option('--target <id>', 'only events about this target id, e.g. a key id')
       .option('--limit <n>', 'how many (default 50, at most 500)', parse.upTo(500))
       .option('--before <id>', 'events older than this event id (paging)', parse.id),
