@@ -65,7 +65,8 @@ export function createOrgServices(d: OrgDeps): OrgServices {
       organizations,
       sessionCache,
       d.keyRepo,
-      makerReads(d.db, d.dialect),
+      // The budgeted read pool: a listing checks each maker's rights (`withUsability`); acceptance decides in its transaction.
+      makerReads(d.readDb, d.dialect),
       users,
       mailer,
       clock,

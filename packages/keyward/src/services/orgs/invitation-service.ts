@@ -121,7 +121,7 @@ export class InvitationService {
     private readonly orgService: Pick<OrgService, 'record' | 'directory'>,
     private readonly sessions: Pick<SessionCache, 'forgetUser'>,
     private readonly keys: Pick<KeyRepository, 'findById'>,
-    /** The maker's rights as the store has them now (`makerStillMay`), outside a transaction. */
+    /** The maker's rights as the store has them now (`makerStillMay`), outside a transaction, on the read pool. */
     private readonly reads: MakerReads,
     private readonly users: {
       prepare(input: CreateUserInput): Promise<NewUser>
