@@ -15,7 +15,7 @@ interface Directory {
   devices: Device[]
   ownerName(o: Owner): string
   /** Who an audit event's `actor_id` is, in words. */
-  actorName(actorId: number | null): string
+  actorName(actorId: number): string
   reload(): void
 }
 
@@ -65,7 +65,8 @@ export function DirectoryProvider({ children }: { children: ReactNode }) {
       ...data.applications.map((a) => [a.actor_id, `application ${a.name}`] as const),
       ...data.devices.map((d) => [d.actor_id, `device ${ownerName({ kind: 'device', id: d.id })}`] as const),
     ])
-    const actorName = (id: number | null) => (id === null ? 'anonymous' : (actors.get(id) ?? `actor #${id}`))
+    // A null actor is named by AuditTable's `who` (Keyward's own act, or anonymous).
+    const actorName = (id: number) => actors.get(id) ?? `actor #${id}`
     return { ...data, ownerName, actorName, reload }
   }, [data, user, reload, organizations])
   return <DirectoryContext.Provider value={value}>{children}</DirectoryContext.Provider>

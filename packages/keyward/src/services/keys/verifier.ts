@@ -246,7 +246,7 @@ export class Verifier {
       this.usage.touch(key.id, nowMs)
       this.usage.count(key.id, 'VALID', nowMs)
     }
-    const end = found.matchedPrevious ? secretEndOf(found) : key.expiresAt
+    const end = secretEndOf(found)
     // A plain literal, no spread: a spread builds the object in the runtime, several times slower.
     const answer: Verified = {
       valid: true,
@@ -280,14 +280,15 @@ const NO_LIMITS: LimitVerdict = Object.freeze({ code: 'VALID', remaining: null, 
 /**
  * When the secret a lookup matched stops working: a rolled-away secret's answers say its grace end
  * when that comes before the key's expiry, or an integrator caching an answer until `expires_at`
- * (null: for ever) keeps accepting a secret the roll ended. Verify's answers test `matchedPrevious`
- * first, so only those pay for it; a Realm session opened with the secret ends its tokens by it.
+ * (null: for ever) keeps accepting a secret the roll ended. The current secret's answer costs one
+ * branch; a Realm session opened with the secret ends its tokens by it.
  */
 export const secretEndOf = (found: KeyLookup): string | null =>
   found.matchedPrevious ? secretEnd(found.key.expiresAt, found.previousHashExpiresAt) : found.key.expiresAt
 
 function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | undefined, withLookup: boolean): Verified {
   const { key } = found
+  const end = secretEndOf(found)
   return {
     valid: false,
     code,
@@ -295,8 +296,8 @@ function refusal(found: KeyLookup, code: VerifyCode, limits: LimitVerdict | unde
     owner: found.owner,
     scopes: key.scopes,
     meta: key.meta,
-    expiresAt: found.matchedPrevious ? secretEndOf(found) : key.expiresAt,
-    ...(found.matchedPrevious && { graceEndsAt: secretEndOf(found) ?? undefined }),
+    expiresAt: end,
+    ...(found.matchedPrevious && end !== null && { graceEndsAt: end }),
     ...(limits && { remaining: limits.remaining }),
     ...(limits?.ratelimit && { ratelimit: limits.ratelimit }),
     ...(limits && limits.ratelimits.length > 0 && { ratelimits: limits.ratelimits }),
