@@ -199,6 +199,11 @@ export interface ListKeysFilter {
   prefix?: string
   /** Only keys made by this key (`created_by_key_id`). */
   created_by_key_id?: number
+  /**
+   * Only keys whose scopes include this one, exactly as `verify`'s `scopes` checks it: matched whole,
+   * `*` not expanded, and a key without scopes (full rights on Keyward's own API) does not match.
+   */
+  scope?: string
   /** Page size, at most 500. */
   limit?: number
   /** From a previous page's `next_cursor`, with the same `sort` and `order`. */

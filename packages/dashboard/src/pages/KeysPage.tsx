@@ -30,6 +30,7 @@ export function KeysPage() {
     organization_id: org,
     q: p.q || undefined,
     prefix: p.prefix ? keyPrefixOf(p.prefix) : undefined, // a link may hold a whole key: the API gets its start
+    scope: p.scope || undefined,
     status: (p.status || undefined) as KeyStatus | undefined,
     kind: (p.kind || undefined) as KeyKind | undefined,
     owner_kind: o?.kind,
@@ -41,9 +42,9 @@ export function KeysPage() {
   }
   const page = useLoad(
     () => api.listKeys(query),
-    [api, org, p.q, p.prefix, p.status, p.kind, p.owner, p.sort, p.order, cursor],
+    [api, org, p.q, p.prefix, p.scope, p.status, p.kind, p.owner, p.sort, p.order, cursor],
   )
-  const filtered = Boolean(p.q || p.prefix || p.status || p.kind || p.owner)
+  const filtered = Boolean(p.q || p.prefix || p.scope || p.status || p.kind || p.owner)
   const onSort = (field: KeySortField) =>
     p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
 

@@ -52,6 +52,13 @@ export const parse = {
     if (!start) throw new InvalidArgumentError('expected the start of a key, e.g. kw_AbC123.')
     return start
   },
+  /** One scope, trimmed: a word without blanks (the server's rule), else a usage error before any request. */
+  scope(this: void, raw: string): string {
+    const scope = raw.trim()
+    if (!/^\S{1,100}$/.test(scope))
+      throw new InvalidArgumentError('expected one scope without blanks, e.g. invoices:read.')
+    return scope
+  },
   /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
   list(this: void, raw: string): string[] {
     return raw.split(/[\s,]+/).filter(Boolean)

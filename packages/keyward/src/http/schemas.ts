@@ -33,7 +33,9 @@ const KeyStatus = Type.Union([
   Type.Literal('disabled'),
   Type.Literal('revoked'),
 ])
-export const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' })
+/** A scope's text: one word of up to 100 characters, no blanks. */
+const SCOPE_TEXT = { minLength: 1, maxLength: 100, pattern: '^[^\\s]+$' }
+export const Scope = Type.String(SCOPE_TEXT)
 const Scopes = Type.Array(Scope, {
   maxItems: 100,
   uniqueItems: true,
@@ -260,6 +262,14 @@ export const ListKeysQuery = Type.Object(
       }),
     ),
     created_by_key_id: Type.Optional(Id),
+    /** One scope, matched whole (`key-search.ts` `scopesInclude`). */
+    scope: Type.Optional(
+      Type.String({
+        ...SCOPE_TEXT,
+        description:
+          "keys whose scopes include this one, exactly as verify's `scopes` checks it: matched whole and case-sensitively, `*` is not expanded, and a key without scopes (full rights on Keyward's own API) holds none of your API's scopes",
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     // A cursor carries the last sort value: an imported name of 255 emoji is 1,020 bytes, 1,400 in base64.
     cursor: Type.Optional(Type.String({ maxLength: 2048 })),

@@ -19,7 +19,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
-import { keyPrefixStartsWith, nameContains } from './key-search.js'
+import { keyPrefixStartsWith, nameContains, scopesInclude } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
@@ -43,6 +43,8 @@ export interface KeyFilter {
   prefix?: string
   /** Only keys produced by this key (`created_by_key_id`). */
   createdByKeyId?: number
+  /** Only keys whose scopes include this one (`scopesInclude`). */
+  scope?: string
   limit: number
   /** Order of the page; ties are broken by id in the same direction. */
   sort: KeySort
@@ -673,6 +675,7 @@ function filteredKeys(
   if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
   if (f.q) q = q.where(nameContains(dialect, 'api_key', f.q, true))
   if (f.prefix) q = q.where(keyPrefixStartsWith(dialect, 'api_key', f.prefix, prefixIndexed))
+  if (f.scope !== undefined) q = q.where(scopesInclude(dialect, 'api_key', f.scope))
   if (f.status) {
     const candidates = visible ?? db.selectFrom('api_key').select('actor_id').distinct()
     q = q.where((eb) => statusCondition(eb, pausedAmong(candidates), f.status!, now))

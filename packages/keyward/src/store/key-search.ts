@@ -65,3 +65,15 @@ export function keyPrefixStartsWith(
 function escapeGlob(s: string): string {
   return s.replace(/[*?[]/g, (c) => `[${c}]`)
 }
+
+/**
+ * The condition "the api_key row `alias`'s scopes include `scope`", exactly: one element of the
+ * JSON array equal to it, as verify's `missingScopes` tests (no `*` expansion, no start). Parsed,
+ * not matched as text: a scope may hold `"` or `\\`, which JSON escapes. No index serves it; it
+ * filters the caller's keys, as `q=` under three characters does.
+ */
+export function scopesInclude(dialect: Dialect, alias: string, scope: string): RawBuilder<SqlBool> {
+  const scopes = sql.ref(`${alias}.scopes`)
+  if (dialect === 'postgres') return sql<SqlBool>`(${scopes}::jsonb @> jsonb_build_array(${scope}::text))`
+  return sql<SqlBool>`exists (select 1 from json_each(${scopes}) where json_each.value = ${scope})`
+}

@@ -106,6 +106,12 @@ describe('keyward CLI client commands', () => {
         [listed.api_keys[0].id],
       )
     }
+    // The keys holding one scope: the scoped key, not the one without scopes.
+    const holding = await json(['keys', 'list', '--scope', 'read:users'])
+    assert.deepEqual(
+      holding.api_keys.map((k: { id: number }) => k.id),
+      [listed.api_keys[0].id],
+    )
   })
 
   test('keys create --json gives {key, api_key}; --owner, --prefix, --rate-limit, --remaining, --refill pass through', async () => {
@@ -327,6 +333,7 @@ describe('keyward CLI client commands', () => {
       ['keys', 'list', '--status', 'sleeping'],
       ['keys', 'list', '--limit', '501'], // the server's cap, checked before the request
       ['keys', 'list', '--prefix', ' '], // a start is checked before the request too
+      ['keys', 'list', '--scope', 'a b'], // one scope, as the server takes it
       ['keys', 'update', '1', '--meta', '{}', '--clear', 'meta'], // set and cleared: which was meant?
       ['keys', 'update', '1', '--rate-limit', '10/60', '--clear', 'ratelimits'],
       ['keys', 'update', '1'],

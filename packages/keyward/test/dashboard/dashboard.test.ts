@@ -277,12 +277,12 @@ describe('dashboard (Chromium, SQLite)', () => {
     await api(base, 'DELETE', `/v1/keys/${k.id}`, admin)
   })
 
-  it('searches by name and by the start of a key, and filters by status, owner and kind', async () => {
+  it('searches by name, by the start of a key and by scope, and filters by status, owner and kind', async () => {
     const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'fleet-one' })).body
     const device = (await api(base, 'POST', '/v1/devices', admin, { application_id: app.id, name: 'pi-kitchen' })).body
     const mk = async (name: string, extra: Record<string, unknown> = {}) =>
       (await api(base, 'POST', '/v1/keys', admin, { name, ...extra })).body.api_key
-    await mk('alpha-billing', { scopes: ['read:users'] })
+    await mk('alpha-billing', { scopes: ['read:users', 'billing:read'] })
     const expiring = { name: 'alpha-search', expires_at: new Date(Date.now() + 2 * 86_400_000).toISOString() }
     const searched = (await api(base, 'POST', '/v1/keys', admin, expiring)).body
     const off = await mk('beta-disabled')
@@ -347,6 +347,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     assert.ok(listings.length > 0, 'the page listed keys')
     assert.ok(!listings.some((u) => u.includes(searched.key.slice(0, 12))), listings.join('\n'))
     await page.getByLabel('Key starts with').fill('')
+    await page.getByLabel('Has scope').fill(' billing:read ')
+    await expectNames(['alpha-billing'])
+    assert.equal(new URL(page.url()).searchParams.get('scope'), 'billing:read')
+    await page.getByLabel('Has scope').fill('')
     await page.getByLabel('Status').selectOption('disabled')
     await expectNames(['beta-disabled'])
     await page.getByLabel('Status').selectOption('')

@@ -22,6 +22,8 @@ const ADVERSARIAL: [
   ['120 contains terms joined by or', `/v7/api_key?$filter=${contains120}&$top=10`],
   ['native search with no match', '/v1/keys?q=zzz'],
   ['native search with no match over all 100,000 keys (admin)', '/v1/keys?q=zzz', 'admin'],
+  ['a scope no key holds (every key parsed)', '/v1/keys?scope=zzz:none'],
+  ['a scope no key holds, over all 100,000 keys (admin)', '/v1/keys?scope=zzz:none', 'admin'],
   ['$count with a contains filter', `/v7/api_key/$count?$filter=contains(description,'zz')`],
   ['$orderby on an unindexed column', '/v7/api_key?$orderby=description desc&$top=10'],
   ['huge $skip', '/v7/api_key?$skip=2000000000&$top=10'],

@@ -9,7 +9,7 @@ const STATUSES: KeyStatus[] = ['active', 'expired', 'disabled', 'revoked']
 const KINDS: KeyKind[] = ['user', 'provisioning', 'device']
 const trim = (typed: string) => typed.trim()
 
-/** Name and key-start searches, status, owner and kind filters, and (on narrow screens, where headers are hidden) the sort. */
+/** Name, key-start and scope searches, status, owner and kind filters, and (on narrow screens, where headers are hidden) the sort. */
 export function KeysFilterBar({ p }: { p: KeyListParams }) {
   const { user } = useSession()
   return (
@@ -24,6 +24,7 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
         maxLength={512}
         clean={(typed) => keyPrefixOf(typed.trim())}
       />
+      <TextFilter p={p} name="scope" label="Has scope" placeholder="e.g. invoices:read" maxLength={100} clean={trim} />
       <label>
         <span>Status</span>
         <select name="status" value={p.status} onChange={(e) => p.setFilter('status', e.target.value)}>

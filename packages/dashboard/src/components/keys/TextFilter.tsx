@@ -23,7 +23,7 @@ export function TextFilter({ p, name, label, placeholder, maxLength, clean }: Te
     if (clean(typed) === p[name]) return
     const t = setTimeout(apply, 300)
     return () => clearTimeout(t)
-  }, [typed, p.q, p.prefix, p.status, p.kind, p.owner, p.sort, p.order]) // eslint-disable-line react-hooks/exhaustive-deps -- setFilter derives from these
+  }, [typed, p.q, p.prefix, p.scope, p.status, p.kind, p.owner, p.sort, p.order]) // eslint-disable-line react-hooks/exhaustive-deps -- setFilter derives from these
   return (
     <label>
       <span>{label}</span>

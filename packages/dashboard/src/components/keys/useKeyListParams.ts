@@ -11,13 +11,15 @@ export const SORTS: Record<KeySortField, { label: string; first: SortOrder }> = 
 const isSortField = (v: string | null): v is KeySortField => v !== null && Object.hasOwn(SORTS, v)
 
 /** Filters typed as text. */
-export type TextFilterName = 'q' | 'prefix'
+export type TextFilterName = 'q' | 'prefix' | 'scope'
 
 /** The key list's filters and sort, kept in the URL (shareable; Back works). */
 export interface KeyListParams {
   q: string
   /** The visible start of a key (`key_prefix`). */
   prefix: string
+  /** One scope the keys must include. */
+  scope: string
   status: string
   kind: string
   owner: string
@@ -43,6 +45,7 @@ export function useKeyListParams(onChange: () => void): KeyListParams {
   return {
     q: params.get('q') ?? '',
     prefix: params.get('prefix') ?? '',
+    scope: params.get('scope') ?? '',
     status: params.get('status') ?? '',
     kind: params.get('kind') ?? '',
     owner: params.get('owner') ?? '',

@@ -169,6 +169,7 @@ interface KeyListOptions {
   q?: string
   prefix?: string
   createdByKey?: string
+  scope?: string
   identity?: number
   limit?: number
   cursor?: string
@@ -218,6 +219,11 @@ function declareKeyListFlags(list: Command): Command {
       parse.keyStart,
     )
     .option('--created-by-key <id>', 'only keys made with this key', parse.id)
+    .option(
+      '--scope <scope>',
+      'only keys whose scopes include this one, exactly (keys without scopes do not match)',
+      parse.scope,
+    )
     .option('--identity <id>', 'keys linked to this identity', parse.positive)
     .option('--limit <n>', 'page size (at most 500)', parse.upTo(500))
     .option('--cursor <cursor>', 'the page after this cursor (from a previous listing)')
@@ -232,6 +238,7 @@ async function keyListFilter(client: KeywardClient, o: KeyListOptions): Promise<
     q: o.q,
     prefix: o.prefix, // the SDK sends its visible start only (`keyPrefixOf`)
     created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
+    scope: o.scope,
     limit: o.limit,
     cursor: o.cursor,
     sort: o.sort,

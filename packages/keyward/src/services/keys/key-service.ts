@@ -212,6 +212,7 @@ export class KeyService {
         // Only a key's visible start is stored: a longer text (a whole key) is matched on that part.
         prefix: input.prefix === undefined ? undefined : visiblePrefix(input.prefix),
         createdByKeyId: input.created_by_key_id,
+        scope: input.scope,
         limit,
         sort,
         after: decodeCursor(input.cursor, sort),
