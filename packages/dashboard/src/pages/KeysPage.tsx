@@ -1,50 +1,26 @@
-import { keyPrefixOf } from '@keyward/client'
 import { useState } from 'react'
 import { Link, useLocation } from 'react-router'
-import type { KeyKind, KeySortField, KeyStatus, ListKeysQuery } from '../api'
+import type { KeySortField } from '../api'
+import { KeyCount } from '../components/keys/KeyCount'
 import { KeysFilterBar } from '../components/keys/KeysFilterBar'
 import { NoKeys } from '../components/keys/NoKeys'
 import { Pager } from '../components/keys/Pager'
 import { SORTS, useKeyListParams } from '../components/keys/useKeyListParams'
+import { isFiltered, useKeyPage } from '../components/keys/useKeyPage'
 import { KeysTable } from '../components/KeysTable'
-import { ErrorNote, Loading, useLoad } from '../components/ui'
-import { parseOwner } from '../format'
-import { useOrg } from '../orgs'
-import { useSession } from '../session'
-
-const PAGE_SIZE = 25
+import { ErrorNote, Loading } from '../components/ui'
 
 /**
  * All keys the signed-in person can see. Filters live in the URL (shareable, Back works);
  * paging follows the API's cursor, remembering earlier cursors for "Previous".
  */
 export function KeysPage() {
-  const { api } = useSession()
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined])
   const p = useKeyListParams(() => setCursors([undefined]))
   const notice = (useLocation().state as { notice?: string } | null)?.notice
   const cursor = cursors[cursors.length - 1]
-  const o = parseOwner(p.owner)
-  const org = useOrg().current?.id
-  const query: ListKeysQuery = {
-    organization_id: org,
-    q: p.q || undefined,
-    prefix: p.prefix ? keyPrefixOf(p.prefix) : undefined, // a link may hold a whole key: the API gets its start
-    scope: p.scope || undefined,
-    status: (p.status || undefined) as KeyStatus | undefined,
-    kind: (p.kind || undefined) as KeyKind | undefined,
-    owner_kind: o?.kind,
-    owner_id: o?.id,
-    limit: PAGE_SIZE,
-    cursor,
-    sort: p.sort,
-    order: p.order,
-  }
-  const page = useLoad(
-    () => api.listKeys(query),
-    [api, org, p.q, p.prefix, p.scope, p.status, p.kind, p.owner, p.sort, p.order, cursor],
-  )
-  const filtered = Boolean(p.q || p.prefix || p.scope || p.status || p.kind || p.owner)
+  const page = useKeyPage(p, cursor)
+  const filtered = isFiltered(p)
   const onSort = (field: KeySortField) =>
     p.setSort(field, field === p.sort ? (p.order === 'asc' ? 'desc' : 'asc') : SORTS[field].first)
 
@@ -66,11 +42,7 @@ export function KeysPage() {
       {page.loading && !page.data && <Loading what="Loading keys" />}
       {page.data && (
         <>
-          <p className="count" aria-live="polite">
-            {page.data.total === 1 ? '1 key' : `${page.data.total} keys`}
-            {filtered ? ' match' : ''}
-            {page.data.total > PAGE_SIZE && ` · page ${cursors.length} of ${Math.ceil(page.data.total / PAGE_SIZE)}`}
-          </p>
+          <KeyCount total={page.data.total} filtered={filtered} page={cursors.length} />
           {page.data.api_keys.length === 0 ? (
             <NoKeys filtered={filtered} />
           ) : (

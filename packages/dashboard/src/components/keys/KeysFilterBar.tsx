@@ -1,9 +1,11 @@
 import { keyPrefixOf } from '@keyward/client'
-import type { KeyKind, KeySortField, KeyStatus, SortOrder } from '../../api'
+import type { KeyKind, KeyStatus } from '../../api'
 import { useSession } from '../../session'
+import { ChoiceFilter } from './ChoiceFilter'
 import { OwnerFilter } from './OwnerFilter'
+import { SortChoice } from './SortChoice'
 import { TextFilter } from './TextFilter'
-import { SORTS, type KeyListParams } from './useKeyListParams'
+import type { KeyListParams } from './useKeyListParams'
 
 const STATUSES: KeyStatus[] = ['active', 'expired', 'disabled', 'revoked']
 const KINDS: KeyKind[] = ['user', 'provisioning', 'device']
@@ -25,48 +27,10 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
         clean={(typed) => keyPrefixOf(typed.trim())}
       />
       <TextFilter p={p} name="scope" label="Has scope" placeholder="e.g. invoices:read" maxLength={100} clean={trim} />
-      <label>
-        <span>Status</span>
-        <select name="status" value={p.status} onChange={(e) => p.setFilter('status', e.target.value)}>
-          <option value="">Any status</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceFilter p={p} name="status" label="Status" any="Any status" choices={STATUSES} />
       <OwnerFilter value={p.owner} onChange={(v) => p.setFilter('owner', v)} me={user} />
-      <label>
-        <span>Kind</span>
-        <select name="kind" value={p.kind} onChange={(e) => p.setFilter('kind', e.target.value)}>
-          <option value="">Any kind</option>
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="narrow-only">
-        <span>Sort by</span>
-        <select
-          name="sort"
-          value={`${p.sort}:${p.order}`}
-          onChange={(e) => {
-            const [f, d] = e.target.value.split(':')
-            p.setSort(f as KeySortField, d as SortOrder)
-          }}
-        >
-          {(Object.keys(SORTS) as KeySortField[]).flatMap((f) =>
-            (['asc', 'desc'] as SortOrder[]).map((d) => (
-              <option key={`${f}:${d}`} value={`${f}:${d}`}>
-                {SORTS[f].label} {d === 'asc' ? '↑ ascending' : '↓ descending'}
-              </option>
-            )),
-          )}
-        </select>
-      </label>
+      <ChoiceFilter p={p} name="kind" label="Kind" any="Any kind" choices={KINDS} />
+      <SortChoice p={p} />
     </form>
   )
 }
