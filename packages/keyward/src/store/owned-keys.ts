@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { AuditRepository } from './audit-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
@@ -35,6 +36,7 @@ export interface EndedKeys {
  * its change committed; `key-event-repository.ts`). A deleted key's event carries its view just
  * before deletion; a revoked key's, its view after. The caller evicts the hashes after commit.
  * A key another transaction ended first gets no second event (the guard on the UPDATE/DELETE).
+ * A revoked key also gets its `key.revoke` audit entry there (`auditRevocations`).
  */
 export async function endOwnedKeys(
   trx: Kysely<Database>,
@@ -67,5 +69,33 @@ export async function endOwnedKeys(
   const endedIds = new Set(rows.map((r) => r.id))
   const after = end.kind === 'delete' ? before.filter((k) => endedIds.has(k.id)) : await keys.findByIds([...endedIds])
   await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
+  if (end.kind === 'revoke') await auditRevocations(trx, actorId, [...endedIds], end.reason, at)
   return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
+}
+
+/**
+ * One `key.revoke` entry per key this chunk revoked, in its transaction, as Keyward's own act (no actor,
+ * no address): a revoked key is kept for audit, and its page's history (`GET /v1/audit?target_id=`) said
+ * nothing of its end, which only the owner's `user.delete` entry recorded. Deleted keys get none: their
+ * pages are gone, and the owner's deletion entry records them.
+ */
+async function auditRevocations(
+  trx: Kysely<Database>,
+  ownerActorId: number,
+  ids: readonly number[],
+  reason: string,
+  at: string,
+): Promise<void> {
+  await new AuditRepository(trx).appendMany(
+    ids.map((id) => ({
+      at,
+      actorId: null,
+      action: 'key.revoke',
+      targetType: 'api_key',
+      targetId: String(id),
+      ownerActorId,
+      ip: null,
+      details: { reason },
+    })),
+  )
 }

@@ -197,6 +197,12 @@ for (const store of STORES) {
       const kept = await s.request('GET', `/v1/keys/${k.id}`, { token: admin })
       assert.equal(kept.status, 200)
       assert.equal(kept.body.revoked_reason, 'user deleted')
+      // The key's own history says when and why it ended (a key page reads `target_id`), as Keyward's act.
+      const history = await s.request('GET', `/v1/audit?target_id=${k.id}&action=key.revoke`, { token: admin })
+      assert.deepEqual(
+        history.body.events.map((e: any) => [e.action, e.target_type, e.details.reason, e.actor_id, e.automatic]),
+        [['key.revoke', 'api_key', 'user deleted', null, true]],
+      )
       assert.equal((await s.request('GET', `/v1/users/${u.id}`, { token: admin })).status, 404)
       assert.equal((await s.request('POST', `/v1/users/${u.id}/reactivate`, { token: admin })).status, 404)
       await assert.rejects(s.login(u.email, u.password))
