@@ -367,7 +367,7 @@ export interface AuditEvent {
   target_id: string | null
   ip: string | null
   details: Record<string, unknown>
-  /** Whether the target key still exists (null for targets that are not keys). */
+  /** Whether the target key still exists and you may open it: false for a deleted key and for one you may not see (null for targets that are not keys). */
   target_exists: boolean | null
   /** Keyward acted by itself (a sweeper, a cascade at a deletion); a null `actor_id` otherwise is an anonymous caller. */
   automatic: boolean

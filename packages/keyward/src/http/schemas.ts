@@ -451,7 +451,10 @@ export const AuditEventBody = Type.Object({
   ip: Nullable(Type.String()),
   details: Type.Record(Type.String(), Type.Unknown()),
   target_exists: Nullable(
-    Type.Boolean({ description: 'Whether the target key still exists (null for other targets).' }),
+    Type.Boolean({
+      description:
+        'Whether the target key still exists and you may open it (false for a deleted key and for one you may not see; null for other targets).',
+    }),
   ),
   automatic: Type.Boolean({
     description:

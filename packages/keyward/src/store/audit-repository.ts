@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Principal } from '../core/types.js'
 import type { AuditEventRow, Database } from './schema.js'
-import { visibleActors } from './visibility.js'
+import { visibleActors, visibleKeyIds } from './visibility.js'
 
 export interface AuditEvent {
   id: number
@@ -89,19 +89,29 @@ export class AuditRepository {
     if (f.action) q = q.where('action', '=', f.action)
     if (f.targetId) q = q.where('target_id', '=', f.targetId)
     const rows = await q.execute()
-    return this.markExisting(rows.map((r) => ({ ...rowToEvent(r), automatic: Boolean(r.automatic) })))
+    return this.markOpenable(
+      viewer,
+      rows.map((r) => ({ ...rowToEvent(r), automatic: Boolean(r.automatic) })),
+    )
   }
 
-  /** Marks which key targets still exist (one indexed query per page), so readers link only to those. */
-  private async markExisting(events: AuditEvent[]): Promise<AuditEvent[]> {
+  /**
+   * Marks which key targets the viewer can open (`target_exists`; one indexed query per page), so readers link
+   * only to those. Existence alone is asked of the keys the viewer may see (`visibleKeyIds`, store/visibility.ts):
+   * an ex-member's own entry about an organization's key read true until the organization deleted the key.
+   */
+  private async markOpenable(viewer: Principal, events: AuditEvent[]): Promise<AuditEvent[]> {
     const ids = [
       ...new Set(events.filter((e) => e.targetType === 'api_key' && e.targetId).map((e) => Number(e.targetId))),
     ].filter((id) => Number.isSafeInteger(id))
-    const alive =
-      ids.length === 0
-        ? new Set<number>()
-        : new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
-    for (const e of events) e.targetExists = e.targetType === 'api_key' ? alive.has(Number(e.targetId)) : null
+    const openable = ids.length === 0 ? new Set<number>() : await this.openableKeys(viewer, ids)
+    for (const e of events) e.targetExists = e.targetType === 'api_key' ? openable.has(Number(e.targetId)) : null
     return events
+  }
+
+  private async openableKeys(viewer: Principal, ids: number[]): Promise<Set<number>> {
+    const visible = await visibleKeyIds(this.db, viewer, ids)
+    if (visible) return visible
+    return new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
   }
 }
