@@ -376,8 +376,15 @@ export interface AuditEvent {
 /** Filters of `GET /v1/audit`. */
 export interface AuditFilter extends PageOptions {
   action?: string
-  target_id?: string
+  /** Entries about targets of this type; with `target_id`, about that one target. */
+  target_type?: AuditTargetType
+  /** Entries about the target with this id (an id alone names every type with it: give `target_type`). */
+  target_id?: number | string
 }
+
+/** What an audit entry can be about (`target_type`). */
+export type AuditTargetType =
+  'api_key' | 'application' | 'device' | 'identity' | 'organization' | 'realm_session' | 'session' | 'user' | 'webhook'
 
 /** `POST /v1/auth/login` answer. */
 export interface LoginResult {

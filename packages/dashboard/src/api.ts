@@ -7,6 +7,7 @@ import type {
   ApiKey,
   Application,
   AuditEvent,
+  AuditFilter,
   CreatedKey,
   RolledKey,
   CreateKeyInput,
@@ -298,7 +299,7 @@ export class Api {
   deleteIdentity(id: number) {
     return this.request<void>('DELETE', `/identities/${id}`)
   }
-  audit(q: { target_id?: string; action?: string; before_id?: number; limit?: number }) {
+  audit(q: AuditFilter) {
     return this.request<{ events: AuditEvent[] }>('GET', `/audit${query(q)}`)
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander'
-import type { ActorKind, OwnerRef, RateLimit, Refill } from '@keyward/client'
+import type { ActorKind, AuditTargetType, OwnerRef, RateLimit, Refill } from '@keyward/client'
+import { AUDIT_TARGET_TYPES, isAuditTargetType } from '../core/audit-actions.js'
 
 /** A mistake in how the CLI was called (exit code 2), as opposed to an error from the server (exit code 1). */
 export class UsageError extends Error {
@@ -7,6 +8,12 @@ export class UsageError extends Error {
     super(message)
     this.name = 'UsageError'
   }
+}
+
+/** `--target api_key:3`: one target of the audit, or (no type) every target with that id. */
+export interface AuditTargetRef {
+  type?: AuditTargetType
+  id: number
 }
 
 /** Option parsers for commander: a bad value is a usage error, reported before any request. */
@@ -51,6 +58,16 @@ export const parse = {
     const start = raw.trim()
     if (!start) throw new InvalidArgumentError('expected the start of a key, e.g. kw_AbC123.')
     return start
+  },
+  /** `api_key:3` (the audit table's TARGET column) or a bare id; an unknown type is a usage error naming them. */
+  auditTarget(this: void, raw: string): AuditTargetRef {
+    const m = /^(?:([a-z_]+):)?([1-9]\d{0,9})$/.exec(raw.trim())
+    const type = m?.[1]
+    if (!m || Number(m[2]) > 2_147_483_647 || (type !== undefined && !isAuditTargetType(type)))
+      throw new InvalidArgumentError(
+        `expected <type>:<id> or an id, e.g. api_key:3; types: ${AUDIT_TARGET_TYPES.join(', ')}.`,
+      )
+    return { type, id: Number(m[2]) }
   },
   /** One scope, trimmed: a word without blanks (the server's rule), else a usage error before any request. */
   scope(this: void, raw: string): string {

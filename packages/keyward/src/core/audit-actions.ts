@@ -53,3 +53,25 @@ export const AUDIT_ACTIONS = [
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+
+/**
+ * What an entry can be about (`target_type`). An id alone names nothing: user 1, key 1 and identity 1
+ * share it, and the admin's many sign-ins (`user:1`) crowded key 1's entries off its page (a new user's
+ * find). `GET /v1/audit?target_type=` takes only these, as `action=` does.
+ */
+export const AUDIT_TARGET_TYPES = [
+  'api_key',
+  'application',
+  'device',
+  'identity',
+  'organization',
+  'realm_session',
+  'session',
+  'user',
+  'webhook',
+] as const
+
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number]
+
+export const isAuditTargetType = (s: string): s is AuditTargetType =>
+  (AUDIT_TARGET_TYPES as readonly string[]).includes(s)

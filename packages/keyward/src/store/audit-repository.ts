@@ -19,6 +19,15 @@ export interface AuditEvent {
   automatic?: boolean
 }
 
+/** A page of the log: newest first, before `beforeId`; each filter narrows (audit_target_idx, audit_action_idx). */
+export interface AuditFilter {
+  limit: number
+  beforeId?: number
+  action?: string
+  targetType?: string
+  targetId?: number
+}
+
 const rowToEvent = (r: AuditEventRow): AuditEvent => ({
   id: r.id,
   at: r.at,
@@ -67,10 +76,7 @@ export class AuditRepository {
    * The IP of an event is shown only when its actor is one the viewer may see
    * (`visibleActors`): a member reads what an admin did to their key, not from where.
    */
-  async list(
-    viewer: Principal,
-    f: { limit: number; beforeId?: number; action?: string; targetId?: string },
-  ): Promise<AuditEvent[]> {
+  async list(viewer: Principal, f: AuditFilter): Promise<AuditEvent[]> {
     const visible = visibleActors(this.readDb, viewer)
     let q = this.readDb
       .selectFrom('audit_event')
@@ -87,7 +93,8 @@ export class AuditRepository {
     if (visible) q = q.where((eb) => eb.or([eb('actor_id', 'in', visible), eb('owner_actor_id', 'in', visible)]))
     if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
     if (f.action) q = q.where('action', '=', f.action)
-    if (f.targetId) q = q.where('target_id', '=', f.targetId)
+    if (f.targetType) q = q.where('target_type', '=', f.targetType)
+    if (f.targetId !== undefined) q = q.where('target_id', '=', String(f.targetId))
     const rows = await q.execute()
     return this.markOpenable(
       viewer,

@@ -140,6 +140,15 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.ok(audit.events.length >= 1 && audit.events.every((e: { action: string }) => e.action === 'key.create'))
     const table = await ok(['audit', '--limit', '3'])
     assert.match(table.stdout, /^ID\s+AT\s+ACTOR\s+ACTION/)
+    // One target as the TARGET column names it: key k's entries only, not user k's or application k's.
+    const about = await json(['audit', '--target', `api_key:${k.id}`])
+    assert.deepEqual(
+      about.events.map((e: { action: string; target_type: string }) => [e.action, e.target_type]),
+      [['key.create', 'api_key']],
+    )
+    const unknown = await cli(['audit', '--target', `key:${k.id}`], env)
+    assert.equal(unknown.code, 2, unknown.stderr)
+    assert.match(unknown.stderr, /types: api_key, application/)
     assert.equal((await json(['users', 'get', '1'])).email, ADMIN.email)
   })
 

@@ -11,7 +11,7 @@ import { userViewer } from '../balena/odata-repo.js'
 const ENTRIES = 200_000
 
 /**
- * `GET /v1/audit?target_id=` (a key page's activity) and `?action=` are ranges of their indexes
+ * `GET /v1/audit?target_type=&target_id=` (a key page's activity) and `?action=` are ranges of their indexes
  * (migration 0030), not a walk of the whole log from its newest entry: the plans of
  * `AuditRepository.list`'s own queries, for an admin (no visibility condition) and a member.
  */
@@ -35,8 +35,12 @@ for (const store of STORES) {
       ['a member', userViewer('member', 2, 2)],
     ] as const) {
       it(`${who}'s entries about one key: a range of audit_target_idx`, async () => {
-        const plan = await plans(st, (repo) => repo.list(viewer, { limit: 100, targetId: '49999' }))
+        const plan = await plans(st, (repo) =>
+          repo.list(viewer, { limit: 100, targetType: 'api_key', targetId: 49999 }),
+        )
         assert.match(plan, /audit_target_idx/, plan)
+        // PostgreSQL sorts the few rows its statistics expect (4 here), as it should; SQLite walks them in id order.
+        if (store === 'sqlite') assert.doesNotMatch(plan, /TEMP B-TREE/, `in id order, no sort: ${plan}`)
       })
 
       it(`${who}'s entries of one action: a range of audit_action_idx`, async () => {
@@ -48,7 +52,7 @@ for (const store of STORES) {
     it('the filters still answer what they did', async () => {
       const repo = new AuditRepository(st.db)
       const admin = userViewer('admin', 1, 1)
-      const about = await repo.list(admin, { limit: 100, targetId: '49999' })
+      const about = await repo.list(admin, { limit: 100, targetType: 'api_key', targetId: 49999 })
       assert.equal(about.length, ENTRIES / 50_000)
       assert.ok(about.every((e) => e.targetId === '49999'))
       assert.deepEqual(

@@ -6,9 +6,9 @@ import { UsageChart } from '../UsageChart'
 /** Verifications per day and the audit trail of one key (reloaded when the key changes). */
 export function KeyActivity({ id, updatedAt }: { id: number; updatedAt: string }) {
   const { api } = useSession()
+  // The key's own entries: an id alone names a user, an identity… too, whose entries crowded the key's off the page.
   const trail = useLoad(
-    async () =>
-      (await api.audit({ target_id: String(id), limit: 100 })).events.filter((e) => e.target_type === 'api_key'),
+    async () => (await api.audit({ target_type: 'api_key', target_id: id, limit: 100 })).events,
     [api, id, updatedAt],
   )
   const usage = useLoad(async () => (await api.keyUsage(id, 30)).days, [api, id, updatedAt])

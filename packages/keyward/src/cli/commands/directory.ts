@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { applicationTable, auditTable, deviceTable, fields, when } from '../output.js'
-import { parse } from '../parse.js'
+import { type AuditTargetRef, parse } from '../parse.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
@@ -100,13 +100,17 @@ export function registerDeviceCommands(program: Command, env: Env): void {
 
 /** `keyward audit`: the audit trail, newest first. */
 export function registerAuditCommand(program: Command, env: Env): void {
-  remoteAction<{ action?: string; target?: string; limit?: number; before?: string }>(
+  remoteAction<{ action?: string; target?: AuditTargetRef; limit?: number; before?: string }>(
     remoteOptions(program.command('audit').description('show the audit trail, newest first'))
       .option(
         '--action <action>',
         'only this action, e.g. key.revoke (a verb, not an event name; a wrong one lists them)',
       )
-      .option('--target <id>', 'only events about this target id, e.g. a key id')
+      .option(
+        '--target <type:id>',
+        'only events about this target, as the TARGET column shows it: api_key:3, user:1 (an id alone: every type with it)',
+        parse.auditTarget,
+      )
       .option('--limit <n>', 'how many (default 50, at most 500)', parse.upTo(500))
       .option('--before <id>', 'events older than this event id (paging)', parse.id),
     env,
@@ -114,7 +118,7 @@ export function registerAuditCommand(program: Command, env: Env): void {
       const { events } = await client.audit.list({
         limit: Math.min(o.limit ?? 50, 500),
         ...(o.action && { action: o.action }),
-        ...(o.target && { target_id: o.target }),
+        ...(o.target && { target_id: o.target.id, ...(o.target.type && { target_type: o.target.type }) }),
         ...(o.before && { before_id: Number(o.before) }),
       })
       out.result({ events }, () => out.line(auditTable(events)))

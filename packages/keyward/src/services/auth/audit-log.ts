@@ -1,11 +1,11 @@
-import type { AuditAction } from '../../core/audit-actions.js'
+import type { AuditAction, AuditTargetType } from '../../core/audit-actions.js'
 import type { Clock } from '../../core/clock.js'
 import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
 import type { AuditContext } from '../context.js'
 
 /** What an entry is about: its type, id and owning actor (whose viewers may read it). */
 export interface AuditTarget {
-  type: string
+  type: AuditTargetType
   id: string | number | null
   ownerActorId: number | null
 }

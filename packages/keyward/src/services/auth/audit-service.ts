@@ -1,6 +1,6 @@
 import { mayReadInvitations, requireScope } from '../../core/authz.js'
 import type { Principal } from '../../core/types.js'
-import type { AuditEvent, AuditRepository } from '../../store/audit-repository.js'
+import type { AuditEvent, AuditFilter, AuditRepository } from '../../store/audit-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { RequestContext } from '../context.js'
 
@@ -14,17 +14,9 @@ export class AuditService {
     private readonly keys: Pick<KeyRepository, 'visibleIds'>,
   ) {}
 
-  async list(
-    ctx: RequestContext,
-    f: { limit?: number; beforeId?: number; action?: string; target_id?: string },
-  ): Promise<AuditEvent[]> {
+  async list(ctx: RequestContext, f: Partial<AuditFilter>): Promise<AuditEvent[]> {
     requireScope(ctx.principal, 'audit:read')
-    const events = await this.repo.list(ctx.principal, {
-      limit: Math.min(f.limit ?? 100, 500),
-      beforeId: f.beforeId,
-      action: f.action,
-      targetId: f.target_id,
-    })
+    const events = await this.repo.list(ctx.principal, { ...f, limit: Math.min(f.limit ?? 100, 500) })
     return this.withVisibleKeys(
       ctx.principal,
       events.map((e) => withoutInvitee(ctx.principal, e)),

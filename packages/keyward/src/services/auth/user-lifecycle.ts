@@ -12,7 +12,7 @@ import type { Role, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
 import type { UserChange, UserLifecycleRepository } from '../../store/user-lifecycle-repository.js'
-import type { AuditLog } from './audit-log.js'
+import type { AuditLog, AuditTarget } from './audit-log.js'
 import { type AuditContext, type RequestContext, producerOf } from '../context.js'
 import type { PasswordLogin } from './password-login.js'
 import type { PasswordHasher } from './passwords.js'
@@ -218,4 +218,4 @@ export class UserLifecycle {
   }
 }
 
-const target = (u: User) => ({ type: 'user', id: u.id, ownerActorId: u.actorId })
+const target = (u: User): AuditTarget => ({ type: 'user', id: u.id, ownerActorId: u.actorId })

@@ -28,7 +28,7 @@ import type { KeyRepository, KeySort, SecretsRead } from '../../store/key-reposi
 import type { ApiKeyUpdate, NewApiKeyRow } from '../../store/schema.js'
 import { type KeyEventType, appendKeyEvent } from '../../store/key-event-repository.js'
 import type { LeakAction } from '../../config.js'
-import type { AuditLog } from '../auth/audit-log.js'
+import type { AuditLog, AuditTarget } from '../auth/audit-log.js'
 import { decodeCursor, encodeCursor } from './key-cursor.js'
 import { SESSION_PREFIX } from '../auth/auth-service.js'
 import { type AuditContext, type RequestContext, producerOf } from '../context.js'
@@ -596,7 +596,7 @@ export interface LeakReport {
   ip: string | null
 }
 
-const target = (k: ApiKey) => ({ type: 'api_key', id: k.id, ownerActorId: k.actorId })
+const target = (k: ApiKey): AuditTarget => ({ type: 'api_key', id: k.id, ownerActorId: k.actorId })
 const nameConflict = (name: string) =>
   new KeywardError('conflict', `a key named "${name}" already exists for this owner`, { details: { field: 'name' } })
 

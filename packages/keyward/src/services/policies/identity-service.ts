@@ -8,7 +8,7 @@ import type { Identity, Refill } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { IdentityColumns, IdentityRepository } from '../../store/identity-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
-import type { AuditLog } from '../auth/audit-log.js'
+import type { AuditLog, AuditTarget } from '../auth/audit-log.js'
 import { type RequestContext, producerOf } from '../context.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
 import type { IdentityAccess } from './identity-access.js'
@@ -176,7 +176,7 @@ function checkCredits(remaining: number | null, refill: Refill | null): void {
   if (refill && remaining === null) throw invalid('refill needs credits (remaining)', { field: 'refill' })
 }
 
-const target = (i: Identity) => ({ type: 'identity', id: i.id, ownerActorId: i.ownerActorId })
+const target = (i: Identity): AuditTarget => ({ type: 'identity', id: i.id, ownerActorId: i.ownerActorId })
 const externalIdTaken = (externalId: string) =>
   new KeywardError('conflict', `an identity with external_id "${externalId}" already exists for this owner`, {
     details: { field: 'external_id' },

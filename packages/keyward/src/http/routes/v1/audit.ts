@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AUDIT_ACTIONS } from '../../../core/audit-actions.js'
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../../../core/audit-actions.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { AuditEventBody, Id, toAuditWire } from '../../schemas.js'
@@ -21,7 +21,17 @@ const AuditQuery = Type.Object(
         description: 'Only entries of this action (a verb: `key.revoke`, not the webhook event `key.revoked`).',
       }),
     ),
-    target_id: Type.Optional(Type.String({ maxLength: 100, description: 'Only entries about this target id.' })),
+    // An id alone names nothing (user 1, key 1 and identity 1 share it): give the type with it.
+    target_type: Type.Optional(
+      Type.Enum([...AUDIT_TARGET_TYPES], {
+        description: 'Only entries about targets of this type (`api_key`, `user`, …).',
+      }),
+    ),
+    target_id: Type.Optional({
+      ...Id,
+      description:
+        'Only entries about the target with this id; with `target_type`, that one target (else every type with the id).',
+    }),
   },
   { additionalProperties: false },
 )
@@ -40,7 +50,14 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (req) => {
-      const events = await services.audit.list(ctxOf(req), { ...req.query, beforeId: req.query.before_id })
+      const q = req.query
+      const events = await services.audit.list(ctxOf(req), {
+        limit: q.limit,
+        beforeId: q.before_id,
+        action: q.action,
+        targetType: q.target_type,
+        targetId: q.target_id,
+      })
       return { events: events.map(toAuditWire) }
     },
   )
