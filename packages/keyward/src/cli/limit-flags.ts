@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
 import type { CheckedLimit, NamedLimit, NamedLimitInput } from '@keyward/client'
 import { parse } from './parse.js'
-import { table } from './output.js'
+import { table, when } from './output.js'
 
 /** Named-limit flags, shared by `keys` and `identities`: repeatable `--ratelimit name:limit/window[:auto]`. */
 export const limitFlags = {
@@ -31,5 +31,5 @@ export function limitsTable(list: readonly NamedLimit[]): string {
 
 /** One line per limit a verification checked. */
 export function checkedLimits(list: readonly CheckedLimit[]): string {
-  return list.map((l) => `  ${l.on} ${l.name}: ${l.remaining}/${l.limit} left until ${l.reset_at}`).join('\n')
+  return list.map((l) => `  ${l.on} ${l.name}: ${l.remaining}/${l.limit} left until ${when(l.reset_at)}`).join('\n')
 }

@@ -76,9 +76,12 @@ export const parse = {
       throw new InvalidArgumentError('expected one scope without blanks, e.g. invoices:read.')
     return scope
   },
-  /** `a,b c` → `['a', 'b', 'c']`; an empty string is no scopes. */
-  list(this: void, raw: string): string[] {
-    return raw.split(/[\s,]+/).filter(Boolean)
+  /**
+   * `a,b c` → `['a', 'b', 'c']`; an empty string is none. Repeated, the lists add up (`--scopes a --scopes b`
+   * kept only `b`, silently: a new user's find), each item once.
+   */
+  list(this: void, raw: string, previous?: string[]): string[] {
+    return [...new Set([...(previous ?? []), ...raw.split(/[\s,]+/).filter(Boolean)])]
   },
   /** `user:3`, `application:7`, `device:12` */
   owner(this: void, raw: string): OwnerRef {

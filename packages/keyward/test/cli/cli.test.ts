@@ -90,6 +90,9 @@ describe('keyward CLI client commands', () => {
     assert.match(secret, /^kw_[0-9A-Za-z]+$/)
     assert.match(r.stderr, /shown only this once/)
     assert.doesNotMatch(r.stderr, /no scopes/, 'a scoped key is not called full access')
+    // Repeated, --scopes adds up (it kept only the last, silently: a new user's find).
+    const repeated = await json(['keys', 'create', '--name', 'two-flags', '--scopes', 'a:x', '--scopes', 'b:y,a:x'])
+    assert.deepEqual(repeated.api_key.scopes, ['a:x', 'b:y'])
     const full = await ok(['keys', 'create', '--name', 'no-scopes'])
     assert.match(full.stderr, /no scopes: on Keyward's API it holds all of its owner's rights/)
     assert.equal((await server.verify(await server.adminToken(), secret, ['read:users'])).code, 'VALID')
@@ -196,6 +199,11 @@ describe('keyward CLI client commands', () => {
     const newKey = rolled.stdout.trim()
     assert.notEqual(newKey, key)
     assert.match(rolled.stderr, /shown only this once/)
+    // When the old secret stops working, in the CLI's one time format (a new user's find: never said).
+    assert.match(
+      rolled.stderr,
+      /the old secret keeps working until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(keyward keys end-grace/,
+    )
     // The key from stdin: it stays out of the process list.
     assert.equal((await ok(['keys', 'verify'], `${newKey}\n`)).code, 0)
     assert.equal((await ok(['keys', 'verify', key])).code, 0, 'the old secret works during the grace period')
@@ -209,7 +217,9 @@ describe('keyward CLI client commands', () => {
     assert.match(again.stderr, /1 key\(s\) it made during its grace period were revoked/)
     const twice = again.stdout.trim()
     assert.equal((await cli(['keys', 'verify', key, '--json'])).code, 3, 'the first secret is gone')
-    assert.doesNotMatch((await ok(['keys', 'roll', id])).stderr, /stopped working/, 'no grace left: nothing to say')
+    const bare = (await ok(['keys', 'roll', id])).stderr
+    assert.doesNotMatch(bare, /the last roll replaced/, 'no grace left: nothing to say of it')
+    assert.match(bare, /the old secret stopped working now/)
     assert.equal((await cli(['keys', 'verify', twice, '--json'])).code, 3)
     // An exposed old secret: end its grace period without rolling again.
     const exposed = (await ok(['keys', 'roll', id])).stdout.trim()
@@ -218,8 +228,14 @@ describe('keyward CLI client commands', () => {
     assert.match((await ok(['keys', 'end-grace', id])).stdout, /only its current secret works/)
     assert.equal((await cli(['keys', 'verify', exposed, '--json'])).code, 3, 'ended early')
     assert.equal((await ok(['keys', 'verify', current])).code, 0)
+    // A refusal for scopes names the ones missing.
+    const unscoped = await cli(['keys', 'verify', current, '--scopes', 'orders:read', '--scopes', 'orders:write'])
+    assert.equal(unscoped.code, 3, unscoped.stderr)
+    assert.match(unscoped.stderr, /it lacks orders:read, orders:write \(it holds: none\)/)
 
     assert.equal((await json(['keys', 'revoke', id, '--reason', 'rotated'])).revoked_reason, 'rotated')
+    const revokedTwice = await ok(['keys', 'revoke', id, '--reason', 'again'])
+    assert.match(revokedTwice.stdout, /was already revoked \(\d{4}-.+Z: rotated\); its record is unchanged/)
     assert.equal((await cli(['keys', 'verify', newKey, '--json'])).code, 3)
     assert.match((await ok(['keys', 'delete', id])).stdout, /deleted/)
     const gone = await cli(['keys', 'get', id])

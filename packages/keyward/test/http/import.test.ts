@@ -72,6 +72,13 @@ for (const store of STORES) {
         assert.equal(r.body.error.code, 'validation_failed')
         assert.equal(r.body.error.details[0].field, field)
       }
+      // Neither plaintext nor hash is told as missing, not as "not both" (a new user's find).
+      const neither = await importKeys({ keys: [{ name: 'no-key' }] })
+      assert.match(neither.body.error.details[0].message, /give the key: its plaintext or its hash/)
+      const both = await importKeys({
+        keys: [{ plaintext: foreign(), hash: { value: sha('y', 'hex'), variant: 'sha256_hex' } }],
+      })
+      assert.match(both.body.error.details[0].message, /not both/)
       const twice = foreign()
       assert.equal((await importKeys({ keys: [{ plaintext: twice }, { plaintext: twice }] })).status, 400)
       const many = Array.from({ length: 1001 }, () => ({ plaintext: foreign() }))

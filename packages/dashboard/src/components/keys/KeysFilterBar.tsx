@@ -26,7 +26,15 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
         maxLength={512}
         clean={(typed) => keyPrefixOf(typed.trim())}
       />
-      <TextFilter p={p} name="scope" label="Has scope" placeholder="e.g. invoices:read" maxLength={100} clean={trim} />
+      <TextFilter
+        p={p}
+        name="scope"
+        label="Has scope"
+        placeholder="invoices:read"
+        title="Keys whose scopes include this one, exactly. Keys without scopes do not match."
+        maxLength={100}
+        clean={trim}
+      />
       <ChoiceFilter p={p} name="status" label="Status" any="Any status" choices={STATUSES} />
       <OwnerFilter value={p.owner} onChange={(v) => p.setFilter('owner', v)} me={user} />
       <ChoiceFilter p={p} name="kind" label="Kind" any="Any kind" choices={KINDS} />

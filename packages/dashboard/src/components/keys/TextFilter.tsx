@@ -7,6 +7,8 @@ interface TextFilterProps {
   label: string
   placeholder: string
   maxLength: number
+  /** Said on hover and to screen readers: what matches. */
+  title?: string
   /** What of the typed text goes into the URL (trimmed, at least). */
   clean: (typed: string) => string
 }
@@ -16,7 +18,7 @@ interface TextFilterProps {
  * when other filters change, so the delayed update starts from the current URL and cannot undo a
  * filter chosen meanwhile.
  */
-export function TextFilter({ p, name, label, placeholder, maxLength, clean }: TextFilterProps) {
+export function TextFilter({ p, name, label, placeholder, maxLength, title, clean }: TextFilterProps) {
   const [typed, setTyped] = useState(p[name])
   const apply = () => p.setFilter(name, clean(typed))
   useEffect(() => {
@@ -35,6 +37,7 @@ export function TextFilter({ p, name, label, placeholder, maxLength, clean }: Te
         onChange={(e) => setTyped(e.target.value)}
         onKeyDown={(e) => e.key === 'Enter' && apply()}
         placeholder={placeholder}
+        title={title}
       />
     </label>
   )

@@ -328,8 +328,14 @@ function registerKeyRevoke(keys: Command, env: Env): void {
       .option('--minted', 'also revoke every key made with this key, and what those made (after a leak)'),
     env,
     async ({ client, out }, o, id) => {
+      // Read only for the note (a credential that may revoke but not read keys still revokes): a second revoke
+      // answered "is revoked" and kept the first reason without a word (a new user's find).
+      const before = await client.apiKeys.get(id).then(
+        (k) => k.revoked_at,
+        () => null,
+      )
       const k = await client.apiKeys.revoke(id, { reason: o.reason, minted: o.minted })
-      out.result(k, () => out.line(revokedLine(k)))
+      out.result(k, () => out.line(revokedLine(k, before)))
     },
   )
 }
@@ -375,8 +381,16 @@ function registerKeyRoll(keys: Command, env: Env): void {
       )
       const rolled = await client.apiKeys.roll(id, o.gracePeriod === undefined ? {} : { grace_period_s: o.gracePeriod })
       printSecret(out, rolled, 'Rolled')
+      const oldEnds = rolled.api_key.previous_secret_expires_at
+      out.note(
+        oldEnds
+          ? `the old secret keeps working until ${when(oldEnds)} (keyward keys end-grace ${id} ends it sooner)`
+          : 'the old secret stopped working now',
+      )
       if (graceUntil && Date.parse(graceUntil) > Date.now())
-        out.note(`the secret the last roll replaced (in its grace period until ${graceUntil}) stopped working now`)
+        out.note(
+          `the secret the last roll replaced (in its grace period until ${when(graceUntil)}) stopped working now`,
+        )
       const revoked = rolled.minted_revoked
       if (revoked) out.note(`${revoked} key(s) it made during its grace period were revoked, with their line`)
       // Absent: that revocation failed (or a server from before the count: so only when a grace period was cut).
@@ -481,6 +495,10 @@ function registerKeyVerify(keys: Command, env: Env): void {
       })
       out.result(r, () => {
         out.line(r.valid ? `VALID: key ${r.key_id} of ${r.owner?.kind}:${r.owner?.id}` : `refused: ${r.code}`)
+        if (r.code === 'INSUFFICIENT_SCOPES' && r.scopes)
+          out.note(
+            `it lacks ${o.scopes!.filter((x) => !r.scopes!.includes(x)).join(', ')} (it holds: ${r.scopes.join(', ') || 'none'})`,
+          )
         if (r.grace_ends_at)
           out.note(`this is a rolled-away secret: it stops working ${when(r.grace_ends_at)}; use the key's new secret`)
         if (r.ratelimits) out.line(checkedLimits(r.ratelimits))
@@ -532,7 +550,10 @@ function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
 }
 
 /** "Key 12 is revoked." and, after --minted, how many of its descendants went with it. */
-function revokedLine(k: RevokedKey): string {
-  if (!k.minted_revoked) return `Key ${k.id} is revoked.`
-  return `Key ${k.id} is revoked, with ${k.minted_revoked} key(s) made from it.`
+/** What a revoke did; `before`: when the key was revoked already (its reason and time are kept). */
+function revokedLine(k: RevokedKey, before: string | null): string {
+  const made = k.minted_revoked ? `${k.minted_revoked} key(s) made from it` : ''
+  if (!before) return made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`
+  const was = `Key ${k.id} was already revoked (${when(before)}${k.revoked_reason ? `: ${k.revoked_reason}` : ''})`
+  return made ? `${was}; now ${made} too.` : `${was}; its record is unchanged.`
 }

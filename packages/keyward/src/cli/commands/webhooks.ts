@@ -216,7 +216,7 @@ function registerRotateSecret(hooks: Command, env: Env): void {
       const rotated = await client.webhooks.rotateSecret(Number(id), input)
       printSecret(out, rotated, 'Rotated')
       const overlapEnd = rotated.webhook.previous_secret_expires_at
-      if (overlapEnd) out.note(`the old secret signs too until ${overlapEnd}; switch your receiver before then`)
+      if (overlapEnd) out.note(`the old secret signs too until ${when(overlapEnd)}; switch your receiver before then`)
     },
   )
 }

@@ -21,7 +21,12 @@ export interface ImportKeyInput extends Omit<CreateKeyInput, 'prefix' | 'max_liv
  */
 export function importedHash(item: ImportKeyInput, i: number): string {
   if ((item.plaintext === undefined) === (item.hash === undefined))
-    throw invalidField(`keys[${i}]`, 'give either plaintext or hash, not both')
+    throw invalidField(
+      `keys[${i}]`,
+      item.plaintext === undefined
+        ? 'give the key: its plaintext or its hash'
+        : 'give either plaintext or hash, not both',
+    )
   if (item.plaintext !== undefined) {
     if (classifyKey(item.plaintext).kind === 'malformed')
       throw invalidField(`keys[${i}].plaintext`, 'the key must be at least 32 characters without spaces')
