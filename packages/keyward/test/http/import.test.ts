@@ -38,6 +38,15 @@ for (const store of STORES) {
       const audit = await s.request('GET', '/v1/audit?action=key.import', { token: admin })
       assert.equal(audit.body.events[0].details.imported, 3)
       assert.ok(!audit.text.includes(a))
+      // Each key's own history starts with its import (it was empty: the call's entry names no key).
+      const history = await s.request('GET', `/v1/audit?target_type=api_key&target_id=${r.body.keys[0].id}`, {
+        token: admin,
+      })
+      assert.deepEqual(
+        history.body.events.map((e: any) => [e.action, e.details.external_id]),
+        [['key.import', 'ext-a']],
+      )
+      assert.ok(!history.text.includes(a))
     })
 
     it('is idempotent on external_id: running it again changes nothing', async () => {

@@ -50,12 +50,32 @@ export class KeyImporter {
     for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
     refuseDuplicates(rows)
     const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, ctx.principal.keyId))
+    await this.auditEachKey(ctx, rows, result, source)
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
       unchanged: result.unchanged,
       ...(source && { source }),
     })
     return result
+  }
+
+  /**
+   * One `key.import` entry per key this call stored, about that key (its owner reads it): the call's own
+   * entry names no key, so an imported key's page history was empty (a new user's find). One INSERT.
+   */
+  private async auditEachKey(ctx: RequestContext, rows: NewApiKeyRow[], result: ImportResult, source: string | null) {
+    const stored = result.keys.filter((k) => k.status === 'imported')
+    await this.audit.recordMany(
+      ctx,
+      'key.import',
+      stored.map((k) => ({
+        target: { type: 'api_key', id: k.id, ownerActorId: rows[k.index]!.actor_id },
+        details: {
+          ...(source && { source }),
+          ...(rows[k.index]!.external_id && { external_id: rows[k.index]!.external_id }),
+        },
+      })),
+    )
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
