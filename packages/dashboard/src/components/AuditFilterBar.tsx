@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import type { AuditParams } from './audit/useAuditParams'
 
 /** Actions offered as suggestions; any other action name can be typed. */
 const AUDIT_ACTIONS = [
@@ -22,16 +23,17 @@ const AUDIT_ACTIONS = [
   'device.create',
 ]
 
-/** The audit log's filter: an action name, applied (trimmed) when the form is sent. */
-export function AuditFilterBar({ onApply }: { onApply: (action: string) => void }) {
-  const [action, setAction] = useState('')
+/** The audit log's filters: an action name and a target (`key #3`, as its column shows it), applied when the form is sent. */
+export function AuditFilterBar({ p }: { p: AuditParams }) {
+  const [action, setAction] = useState(p.action)
+  const [target, setTarget] = useState(p.target)
   return (
     <form
       className="filters"
       role="search"
       onSubmit={(e) => {
         e.preventDefault()
-        onApply(action.trim())
+        p.apply({ action: action.trim(), target: target.trim() })
       }}
     >
       <label>
@@ -48,6 +50,10 @@ export function AuditFilterBar({ onApply }: { onApply: (action: string) => void 
             <option key={a} value={a} />
           ))}
         </datalist>
+      </label>
+      <label>
+        <span>Target</span>
+        <input name="target" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="e.g. key #3" />
       </label>
       <button type="submit">Filter</button>
     </form>

@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { targetFilter, useAuditParams } from '../components/audit/useAuditParams'
 import { AuditFilterBar } from '../components/AuditFilterBar'
 import { AuditTable } from '../components/AuditTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
@@ -6,15 +7,16 @@ import { useSession } from '../session'
 
 const PAGE_SIZE = 50
 
-/** The whole audit log (admins), newest first, filterable by action, paged by id. */
+/** The whole audit log (admins), newest first, filterable by action and target (kept in the URL), paged by id. */
 export function AuditPage() {
   const { api } = useSession()
-  const [applied, setApplied] = useState('')
   const [before, setBefore] = useState<number[]>([])
+  const p = useAuditParams(() => setBefore([]))
   const beforeId = before[before.length - 1]
   const page = useLoad(
-    () => api.audit({ action: applied || undefined, before_id: beforeId, limit: PAGE_SIZE }),
-    [api, applied, beforeId],
+    () =>
+      api.audit({ action: p.action || undefined, ...targetFilter(p.target), before_id: beforeId, limit: PAGE_SIZE }),
+    [api, p.action, p.target, beforeId],
   )
   const events = page.data?.events ?? []
   const last = events[events.length - 1]
@@ -23,12 +25,7 @@ export function AuditPage() {
       <header className="page-head">
         <h1 id="audit-title">Audit log</h1>
       </header>
-      <AuditFilterBar
-        onApply={(action) => {
-          setBefore([])
-          setApplied(action)
-        }}
-      />
+      <AuditFilterBar p={p} />
       {page.loading && !page.data && <Loading what="Loading the audit log" />}
       <ErrorNote error={page.error} />
       {page.data &&
@@ -36,7 +33,7 @@ export function AuditPage() {
           <AuditTable events={events} />
         ) : (
           <Empty>
-            <p>No events{applied ? ` for "${applied}"` : ''}.</p>
+            <p>No events{p.action || p.target ? ' match' : ''}.</p>
           </Empty>
         ))}
       <nav className="pager" aria-label="Pages">

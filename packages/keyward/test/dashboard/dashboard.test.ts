@@ -396,6 +396,23 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('search').getByLabel('Action').fill('user.bootstrap')
     await page.getByRole('button', { name: 'Filter' }).click()
     await page.locator('table.audit td[data-label="Who"]', { hasText: 'Keyward (automatic)' }).waitFor()
+    // The filters live in the URL: a reload keeps them.
+    assert.equal(new URL(page.url()).searchParams.get('action'), 'user.bootstrap')
+    await page.reload()
+    await page.locator('table.audit td[data-label="Who"]', { hasText: 'Keyward (automatic)' }).waitFor()
+    // One target, typed as its column shows it: that key's entries only, not user 1's or identity 1's.
+    const billing = (await api(base, 'GET', '/v1/keys?q=alpha-billing', admin)).body.api_keys[0]
+    await page.getByRole('search').getByLabel('Action').fill('')
+    await page.getByRole('search').getByLabel('Target').fill(` key #${billing.id} `)
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.waitForFunction(
+      (name) => {
+        const cells = [...document.querySelectorAll('table.audit td[data-label="Target"]')]
+        return cells.length > 0 && cells.every((td) => td.textContent === name)
+      },
+      `key #${billing.id}`,
+    )
+    assert.equal(new URL(page.url()).searchParams.get('target'), `key #${billing.id}`)
   })
 
   it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {
