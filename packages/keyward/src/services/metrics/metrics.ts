@@ -49,7 +49,7 @@ export interface MeteredStack {
 /**
  * One verification stack's metrics in its own prom-client `Registry` (several stacks may share
  * a process: tests, or a host with an embedded verifier and a server). Names as issue 12 lists
- * them; README "Observability" explains each. No per-key label: a label per key would make
+ * them; docs/operations.md, "Observability", explains each. No per-key label: a label per key would make
  * the registry grow with the key count and put key ids in every scraper's storage.
  */
 export class KeywardMetrics implements VerifyMeter, StackMeter {

@@ -8,7 +8,7 @@ import type { ResourceDef } from './model.js'
  * one slow statement stalls a SQLite node (better-sqlite3 runs on the event loop)
  * and holds a PostgreSQL connection: 20,000 keys behind
  * `is_of__actor/any(a:a/api_key/any(…))` took 43 s before these checks.
- * The README lists them next to the OData support table.
+ * docs/compat.md lists them next to the OData support table.
  */
 export const ODATA_LIMITS = {
   /** `any`/`all` nested inside each other. balena's SDK nests two; three leaves room. */
