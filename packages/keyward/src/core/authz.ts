@@ -143,7 +143,7 @@ export function requireScope(p: Principal, scope: string): void {
  * user signs in from, sign them out, or set their password (it did all three: an attacker's find).
  * Enforced by AuthService (sessions) and UserLifecycle (password). The one exception is granted by name:
  * `audit:read` reads the audit as its owner would, sign-in addresses included (a log shipper needs them;
- * the README says so), and nothing else of the account.
+ * docs/api.md says so), and nothing else of the account.
  */
 export function requireAccountRights(p: Principal, what: string): void {
   if (p.owner.kind !== 'user') throw new KeywardError('forbidden', `only a user can ${what}`)
