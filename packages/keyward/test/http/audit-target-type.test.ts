@@ -57,5 +57,38 @@ for (const store of STORES) {
         assert.match(JSON.stringify(r.body.error.details), new RegExp(field!), q)
       }
     })
+
+    it("malformed filters (helper-93's list) are a 400 or an answer, never a 5xx, for an admin and a member", async () => {
+      const member = await t.s.member(`fuzz-${store}`, t.admin)
+      const refused = [
+        'target_id=1e3',
+        'target_id=%2B5x',
+        'target_id=2147483648',
+        'target_id=-1',
+        'target_id=1.5',
+        'target_id=0x10',
+        'target_type=',
+        'target_type=API_KEY',
+        'target_type=__proto__',
+        'target_type=api_key,user',
+        'target_id=true',
+        'target_id=null',
+        'target_type[]=api_key',
+      ]
+      const answered = [
+        'target_id=2147483647',
+        'target_type=api_key&target_id=1&before_id=2147483647&action=key.import',
+        'before_id=1&target_id=1',
+        'target_type=realm_session',
+      ]
+      for (const token of [t.admin, member.token]) {
+        for (const q of refused) {
+          const r = await t.s.request('GET', `/v1/audit?${q}`, { token })
+          assert.equal(r.status, 400, `${q}: ${r.text}`)
+          assert.equal(r.body.error.code, 'validation_failed', q)
+        }
+        for (const q of answered) assert.equal((await t.s.request('GET', `/v1/audit?${q}`, { token })).status, 200, q)
+      }
+    })
   })
 }
