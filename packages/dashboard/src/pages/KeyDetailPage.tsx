@@ -8,6 +8,7 @@ import { KeyEditForm } from '../components/key/KeyEditForm'
 import { KeyFacts } from '../components/key/KeyFacts'
 import { LeakBanner } from '../components/key/LeakBanner'
 import { RevokeDialog } from '../components/key/RevokeDialog'
+import { RevokeMintedDialog } from '../components/key/RevokeMintedDialog'
 import { EndGraceDialog } from '../components/key/EndGraceDialog'
 import { RollDialog } from '../components/key/RollDialog'
 import { useKeyAction } from '../components/key/useKeyAction'
@@ -28,7 +29,12 @@ export function KeyDetailPage() {
 function KeyPage({ id }: { id: number }) {
   const { api } = useSession()
   const key = useLoad(() => api.getKey(id), [api, id])
-  const action = useKeyAction((k) => key.set(k))
+  // Counts every action done here: what an action changed beside the key (the keys it made) is read again.
+  const [version, setVersion] = useState(0)
+  const action = useKeyAction((k) => {
+    key.set(k)
+    setVersion((v) => v + 1)
+  })
   const [editing, setEditing] = useState(false)
   const [dialog, setDialog] = useState<KeyDialog>('none')
   const [secret, setSecret] = useState<string | null>(null)
@@ -46,7 +52,12 @@ function KeyPage({ id }: { id: number }) {
       <p className="crumbs">
         <Link to="/keys">API keys</Link> /
       </p>
-      <LeakBanner k={k} onRevoke={() => open('revoke')} />
+      <LeakBanner
+        k={k}
+        version={version}
+        onRevoke={() => open('revoke')}
+        onRevokeMinted={() => open('revoke-minted')}
+      />
       <header className="page-head">
         <h1 id="key-title">
           {k.name ?? <em>unnamed key</em>} <StatusBadge status={displayStatus(k)} />
@@ -75,6 +86,7 @@ function KeyPage({ id }: { id: number }) {
       {dialog === 'roll' && <RollDialog {...dialogProps} onSecret={setSecret} />}
       {dialog === 'end-grace' && <EndGraceDialog {...dialogProps} />}
       {dialog === 'revoke' && <RevokeDialog {...dialogProps} />}
+      {dialog === 'revoke-minted' && <RevokeMintedDialog {...dialogProps} />}
       {dialog === 'delete' && <DeleteDialog {...dialogProps} />}
       <SecretDialog secret={secret} title="New secret for this key" onDone={() => setSecret(null)} />
     </section>

@@ -41,6 +41,8 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
 
   it('shows where GitHub found the key, as text, and that it was revoked; the list marks it', async () => {
     const k = await createKey('pushed')
+    // Whoever held the secret made a key with it before the report.
+    const made = (await api(s.base, 'POST', '/v1/keys', k.key, { name: 'made-with-leaked' })).body.api_key
     const url = 'https://github.com/octo/repo/blob/main/.env?x=<img src=x onerror="window.pwned=1">'
     const body = JSON.stringify([{ token: k.key, type: 'keyward_api_key', url, source: 'commit <b>bold</b>' }])
     const r = await fetch(`${s.base}/v1/leaks/github`, {
@@ -65,6 +67,17 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
     const first = await page.evaluate(() => document.querySelector('main section > *:not(.crumbs)')?.className)
     assert.equal(first, 'leak-banner')
     await page.screenshot({ path: join(shots, 'key-leaked.png'), fullPage: true })
+    // The report revoked the key alone; the banner offers to revoke what it made.
+    await b.getByText('1 active key was made with this key').waitFor()
+    await b.getByRole('button', { name: 'Revoke it' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Revoke the keys made with this key?' })
+    await dialog.getByLabel(/Reason/).fill('made with a leaked key')
+    await dialog.getByRole('button', { name: 'Revoke them' }).click()
+    await page.getByRole('status').getByText('Revoked 1 key(s) made with this key.').waitFor()
+    const after = (await api(s.base, 'GET', `/v1/keys/${made.id}`, s.admin)).body
+    assert.equal(after.status, 'revoked')
+    assert.match(after.revoked_reason, /made with a leaked key/)
+    await b.getByText(/active keys? (was|were) made with this key/).waitFor({ state: 'detached' }) // nothing left to offer
 
     await page.goto('/keys')
     const row = page.locator(`tr[data-key-id="${k.id}"]`)

@@ -3,7 +3,7 @@ import type { Api } from '../../api'
 import type { KeyAction } from './useKeyAction'
 
 /** Which confirmation a key page has open. */
-export type KeyDialog = 'none' | 'roll' | 'end-grace' | 'revoke' | 'delete'
+export type KeyDialog = 'none' | 'roll' | 'end-grace' | 'revoke' | 'revoke-minted' | 'delete'
 
 /** The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete. */
 export function KeyActions({

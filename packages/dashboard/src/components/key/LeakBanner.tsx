@@ -2,6 +2,7 @@ import type { ApiKey, AuditEvent } from '../../api'
 import { when } from '../../format'
 import { useSession } from '../../session'
 import { useLoad } from '../ui'
+import { LeakedKeyProducts } from './LeakedKeyProducts'
 
 /** Who reported the leak, in words (the event's `via`). */
 const VIA: Record<string, string> = {
@@ -31,15 +32,14 @@ const text = (e: AuditEvent, name: string) => (typeof e.details[name] === 'strin
 
 /**
  * The first thing on a key's page when its audit trail holds a `key.leaked` event: when and
- * where it was reported, what Keyward did, and, while the key still works, a way to revoke it.
+ * where it was reported, what Keyward did, and, while the key still works, a way to revoke it; once revoked, the
+ * active keys made with it and a way to revoke those.
  */
-export function LeakBanner({ k, onRevoke }: { k: ApiKey; onRevoke: () => void }) {
+export function LeakBanner(props: { k: ApiKey; version: number; onRevoke: () => void; onRevokeMinted: () => void }) {
+  const { k, onRevoke, onRevokeMinted } = props
   const { api } = useSession()
   const leaks = useLoad(
-    async () =>
-      (await api.audit({ target_id: String(k.id), action: 'key.leaked', limit: 20 })).events.filter(
-        (e) => e.target_type === 'api_key',
-      ),
+    async () => (await api.audit({ target_type: 'api_key', target_id: k.id, action: 'key.leaked', limit: 20 })).events,
     [api, k.id, k.updated_at],
   )
   // The report Keyward acted on, else the latest: a second report of a revoked key did nothing, and showing only it
@@ -74,7 +74,10 @@ export function LeakBanner({ k, onRevoke }: { k: ApiKey; onRevoke: () => void })
           </button>
         </p>
       ) : (
-        <p>The key is revoked: it is refused everywhere.</p>
+        <>
+          <p>The key is revoked: it is refused everywhere.</p>
+          <LeakedKeyProducts k={k} api={api} version={props.version} onRevoke={onRevokeMinted} />
+        </>
       )}
     </div>
   )

@@ -3,9 +3,10 @@ import type { Api, ApiKey } from '../../api'
 
 /**
  * How many keys were made with key `k` (`created_by_key_id`), or null until known. A failed
- * count is 0: the option is then not offered, and revoking the key alone still works.
+ * count is 0: the option is then not offered, and revoking the key alone still works. Counted again when
+ * `version` changes (an action on the page: revoking them leaves the key itself unchanged).
  */
-export function useMintedCount(api: Api, k: ApiKey): number | null {
+export function useMintedCount(api: Api, k: ApiKey, version = 0): number | null {
   const [count, setCount] = useState<number | null>(null)
   useEffect(() => {
     let live = true
@@ -16,7 +17,7 @@ export function useMintedCount(api: Api, k: ApiKey): number | null {
     return () => {
       live = false
     }
-  }, [api, k.id])
+  }, [api, k.id, version])
   return count
 }
 

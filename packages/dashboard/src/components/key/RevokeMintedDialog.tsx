@@ -1,0 +1,51 @@
+import { useState } from 'react'
+import { ErrorNote, Field, Modal } from '../ui'
+import { useMintedCount } from './MintedKeysOption'
+import type { KeyDialogProps } from './useKeyAction'
+
+/**
+ * For a revoked key (a leak report revoked it): revokes the keys made with it, and what those made. Whoever
+ * held the leaked secret may have made them, and a revoked key no longer offers the revoke dialog's option.
+ */
+export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogProps) {
+  const [reason, setReason] = useState('')
+  const count = useMintedCount(api, k)
+  const revoke = async () => {
+    let revoked = 0
+    const run = async () => {
+      const r = await api.revokeKey(k.id, reason.trim(), true)
+      revoked = r.minted_revoked ?? 0
+      return r
+    }
+    if (await action.act(() => `Revoked ${revoked} key(s) made with this key.`, run)) onClose()
+  }
+  return (
+    <Modal open={open} title="Revoke the keys made with this key?" onClose={onClose}>
+      <p>
+        <strong>Revoking is final.</strong> The {count ?? ''} active key{count === 1 ? '' : 's'} made with this key, and
+        any keys those made, will be refused from now on. Their owners see them revoked, with your reason.
+      </p>
+      <Field label="Reason (optional, kept in the audit trail)" error={action.error?.fields.reason}>
+        {(p) => (
+          <input
+            {...p}
+            name="reason"
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="e.g. made with a leaked key"
+          />
+        )}
+      </Field>
+      {action.error && !action.error.fields.reason && <ErrorNote error={action.error} />}
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={action.busy} onClick={revoke}>
+          Revoke them
+        </button>
+      </div>
+    </Modal>
+  )
+}
