@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { ErrorNote, Field, Modal } from '../ui'
+import { ErrorNote, Modal } from '../ui'
+import { ReasonField } from './ReasonField'
 import { MintedKeysOption, useMintedCount } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
 
@@ -19,18 +20,7 @@ export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) 
         <strong>Revoking is final.</strong> The key will be refused from now on and cannot be enabled again. It stays
         listed, for the audit trail.
       </p>
-      <Field label="Reason (optional, kept in the audit trail)" error={error?.fields.reason}>
-        {(p) => (
-          <input
-            {...p}
-            name="reason"
-            maxLength={500}
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="e.g. leaked in a log"
-          />
-        )}
-      </Field>
+      <ReasonField value={reason} onChange={setReason} error={error} hint="e.g. leaked in a log" />
       <MintedKeysOption count={mintedCount} checked={minted} onChange={setMinted} />
       {error && !error.fields.reason && <ErrorNote error={error} />}
       <div className="actions">

@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { ErrorNote, Field, Modal } from '../ui'
+import { ErrorNote, Modal } from '../ui'
+import { ReasonField } from './ReasonField'
 import { useMintedCount } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
 
@@ -25,18 +26,7 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
         <strong>Revoking is final.</strong> The {count ?? ''} active key{count === 1 ? '' : 's'} made with this key, and
         any keys those made, will be refused from now on. Their owners see them revoked, with your reason.
       </p>
-      <Field label="Reason (optional, kept in the audit trail)" error={action.error?.fields.reason}>
-        {(p) => (
-          <input
-            {...p}
-            name="reason"
-            maxLength={500}
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="e.g. made with a leaked key"
-          />
-        )}
-      </Field>
+      <ReasonField value={reason} onChange={setReason} error={action.error} hint="e.g. made with a leaked key" />
       {action.error && !action.error.fields.reason && <ErrorNote error={action.error} />}
       <div className="actions">
         <button type="button" onClick={onClose}>
