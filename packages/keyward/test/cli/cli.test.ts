@@ -306,7 +306,18 @@ describe('keyward CLI client commands', () => {
     assert.equal(rolled.code, 0, rolled.stderr)
     // The replaced secret still works for its grace period: whoami says until when.
     const old = await runCli(['whoami', '--token', roller.key], { ...env, KEYWARD_CONFIG_DIR: tempConfigDir() })
-    assert.match(old.stdout, /This is a rolled-away secret: it stops working .*Use the key's new secret\./)
+    assert.match(
+      old.stdout,
+      /This is a rolled-away secret: it stops working .*Use the key's new secret \(it starts kw_\w+…\)\./,
+    )
+    // The start shown is the secret's in use, not the key's current one (a note left from the last session).
+    const current = (await json(['keys', 'get', String(roller.api_key.id)])).key_prefix as string
+    assert.notEqual(current, roller.api_key.key_prefix)
+    assert.match(
+      old.stdout,
+      new RegExp(`^via:\\s+API key ${roller.api_key.id} \\(${roller.api_key.key_prefix}…\\)$`, 'm'),
+    )
+    assert.ok(old.stdout.includes(`it starts ${current}…`))
     const verified = await cli(['keys', 'verify', roller.key])
     assert.equal(verified.code, 0, verified.stderr)
     assert.match(verified.stdout + verified.stderr, /this is a rolled-away secret: it stops working .*new secret/)

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { keyPrefixOf } from '@keyward/client'
 import { fields, when } from '../output.js'
 import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
@@ -55,16 +56,13 @@ function registerWhoami(program: Command, env: Env): void {
     env,
     async ({ client, config, out }) => {
       const me = await client.auth.whoami()
+      // A rolled-away secret's own start (the key's `key_prefix` is its current secret's); an imported key's stored one.
+      const shownStart = me.grace_ends_at && config.token ? keyPrefixOf(config.token) : (me.api_key?.key_prefix ?? '')
       out.result(me, () => {
         out.line(
           fields([
             ['server', config.url],
-            [
-              'via',
-              me.via === 'session'
-                ? 'session token'
-                : `API key ${me.api_key?.id ?? ''} (${me.api_key?.key_prefix ?? ''}…)`,
-            ],
+            ['via', me.via === 'session' ? 'session token' : `API key ${me.api_key?.id ?? ''} (${shownStart}…)`],
             ['actor', `${me.actor.kind}:${me.actor.id}`],
             ...(me.user ? ([['user', `${me.user.email} (${me.user.role})`]] as [string, string][]) : []),
             ['scopes', me.scopes?.length ? me.scopes.join(', ') : '(all)'],
@@ -72,7 +70,8 @@ function registerWhoami(program: Command, env: Env): void {
         )
         if (me.grace_ends_at)
           out.line(
-            `This is a rolled-away secret: it stops working ${when(me.grace_ends_at)}. Use the key's new secret.`,
+            `This is a rolled-away secret: it stops working ${when(me.grace_ends_at)}. Use the key's new secret` +
+              (me.api_key ? ` (it starts ${me.api_key.key_prefix}…).` : '.'),
           )
       })
     },
