@@ -405,13 +405,10 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('search').getByLabel('Action').fill('')
     await page.getByRole('search').getByLabel('Target').fill(` key #${billing.id} `)
     await page.getByRole('button', { name: 'Filter' }).click()
-    await page.waitForFunction(
-      (name) => {
-        const cells = [...document.querySelectorAll('table.audit td[data-label="Target"]')]
-        return cells.length > 0 && cells.every((td) => td.textContent === name)
-      },
-      `key #${billing.id}`,
-    )
+    await page.waitForFunction((name) => {
+      const cells = [...document.querySelectorAll('table.audit td[data-label="Target"]')]
+      return cells.length > 0 && cells.every((td) => td.textContent === name)
+    }, `key #${billing.id}`)
     assert.equal(new URL(page.url()).searchParams.get('target'), `key #${billing.id}`)
   })
 
