@@ -549,8 +549,10 @@ function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
   return out
 }
 
-/** "Key 12 is revoked." and, after --minted, how many of its descendants went with it. */
-/** What a revoke did; `before`: when the key was revoked already (its reason and time are kept). */
+/**
+ * "Key 12 is revoked." and, after --minted, how many of its descendants went with it; `before`: when the key
+ * was revoked already (its reason and time are kept).
+ */
 function revokedLine(k: RevokedKey, before: string | null): string {
   const made = k.minted_revoked ? `${k.minted_revoked} key(s) made from it` : ''
   if (!before) return made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`
