@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import type { AuditParams } from './audit/useAuditParams'
+import { TargetField } from './audit/TargetField'
+import { type AuditParams, targetFilter } from './audit/useAuditParams'
 
 /** Actions offered as suggestions; any other action name can be typed. */
 const AUDIT_ACTIONS = [
@@ -27,13 +28,15 @@ const AUDIT_ACTIONS = [
 export function AuditFilterBar({ p }: { p: AuditParams }) {
   const [action, setAction] = useState(p.action)
   const [target, setTarget] = useState(p.target)
+  const [invalid, setInvalid] = useState(false)
   return (
     <form
       className="filters"
       role="search"
       onSubmit={(e) => {
         e.preventDefault()
-        p.apply({ action: action.trim(), target: target.trim() })
+        setInvalid(targetFilter(target) === null)
+        if (targetFilter(target) !== null) p.apply({ action: action.trim(), target: target.trim() })
       }}
     >
       <label>
@@ -51,10 +54,7 @@ export function AuditFilterBar({ p }: { p: AuditParams }) {
           ))}
         </datalist>
       </label>
-      <label>
-        <span>Target</span>
-        <input name="target" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="e.g. key #3" />
-      </label>
+      <TargetField value={target} onChange={setTarget} invalid={invalid} />
       <button type="submit">Filter</button>
     </form>
   )

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { targetFilter, useAuditParams } from '../components/audit/useAuditParams'
 import { AuditFilterBar } from '../components/AuditFilterBar'
 import { AuditTable } from '../components/AuditTable'
+import type { AuditTargetType } from '../api'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useSession } from '../session'
 
@@ -10,12 +11,16 @@ const PAGE_SIZE = 50
 /** The whole audit log (admins), newest first, filterable by action and target (kept in the URL), paged by id. */
 export function AuditPage() {
   const { api } = useSession()
-  const [before, setBefore] = useState<number[]>([])
-  const p = useAuditParams(() => setBefore([]))
+  const p = useAuditParams()
+  // Pages belong to one filter: another (a new filter, the menu's link to the whole log) starts at the newest.
+  const filter = `${p.action}\n${p.target}`
+  const [paging, setPaging] = useState<{ filter: string; before: number[] }>({ filter, before: [] })
+  const before = paging.filter === filter ? paging.before : []
+  const setBefore = (next: (b: number[]) => number[]) => setPaging({ filter, before: next(before) })
   const beforeId = before[before.length - 1]
+  const target = targetFilter(p.target) ?? { target_type: p.target as AuditTargetType } // the server names the types
   const page = useLoad(
-    () =>
-      api.audit({ action: p.action || undefined, ...targetFilter(p.target), before_id: beforeId, limit: PAGE_SIZE }),
+    () => api.audit({ action: p.action || undefined, ...target, before_id: beforeId, limit: PAGE_SIZE }),
     [api, p.action, p.target, beforeId],
   )
   const events = page.data?.events ?? []
@@ -25,7 +30,7 @@ export function AuditPage() {
       <header className="page-head">
         <h1 id="audit-title">Audit log</h1>
       </header>
-      <AuditFilterBar p={p} />
+      <AuditFilterBar key={filter} p={p} />
       {page.loading && !page.data && <Loading what="Loading the audit log" />}
       <ErrorNote error={page.error} />
       {page.data &&

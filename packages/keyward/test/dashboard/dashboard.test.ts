@@ -410,6 +410,19 @@ describe('dashboard (Chromium, SQLite)', () => {
       return cells.length > 0 && cells.every((td) => td.textContent === name)
     }, `key #${billing.id}`)
     assert.equal(new URL(page.url()).searchParams.get('target'), `key #${billing.id}`)
+    // A target that is none says how to type one (`key #abc` was a 400 about the type: a new user's find).
+    await page.getByRole('search').getByLabel('Target').fill('key #abc')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page
+      .getByRole('alert')
+      .getByText(/Type a target as its column shows it/)
+      .waitFor()
+    assert.equal(new URL(page.url()).searchParams.get('target'), `key #${billing.id}`, 'nothing applied')
+    // The menu's link to the whole log starts over: empty boxes, the newest page (the boxes kept the old filter).
+    await page.getByRole('link', { name: 'Audit log' }).click()
+    await page.waitForURL((u) => u.pathname === '/audit' && u.search === '')
+    assert.equal(await page.getByRole('search').getByLabel('Target').inputValue(), '')
+    assert.equal(await page.getByRole('button', { name: '← Newer' }).isDisabled(), true)
   })
 
   it('keeps an admin’s header on one row at 1280 px: every link, the organization switcher and the account', async () => {

@@ -69,11 +69,11 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
     await page.screenshot({ path: join(shots, 'key-leaked.png'), fullPage: true })
     // The report revoked the key alone; the banner offers to revoke what it made.
     await b.getByText('1 active key was made with this key').waitFor()
-    await b.getByRole('button', { name: 'Revoke it' }).click()
+    await b.getByRole('button', { name: 'Revoke the key made with it' }).click()
     const dialog = page.getByRole('dialog', { name: 'Revoke the keys made with this key?' })
     await dialog.getByLabel(/Reason/).fill('made with a leaked key')
-    await dialog.getByRole('button', { name: 'Revoke them' }).click()
-    await page.getByRole('status').getByText('Revoked 1 key(s) made with this key.').waitFor()
+    await dialog.getByRole('button', { name: 'Revoke it' }).click()
+    await page.getByRole('status').getByText('Revoked the key made with this key.').waitFor()
     const after = (await api(s.base, 'GET', `/v1/keys/${made.id}`, s.admin)).body
     assert.equal(after.status, 'revoked')
     assert.match(after.revoked_reason, /made with a leaked key/)

@@ -128,13 +128,13 @@ describe('dashboard: what a new user trips over (Chromium, SQLite)', () => {
     assert.equal(await row.getByRole('link', { name: `key #${k.api_key.id}` }).count(), 0, 'no link to a deleted key')
   })
 
-  it('marks a key without scopes as full access, in the list and on its page', async () => {
+  it('marks a key without scopes as having full rights on Keyward, none of your API, in the list and on its page', async () => {
     const k = (await api(base, 'POST', '/v1/keys', admin, { name: 'everything' })).body
     await page.goto(`/keys/${k.api_key.id}`)
-    await page.getByText('no scopes: full access').waitFor()
+    await page.getByText("none: full rights on Keyward's API").waitFor()
     await page.goto('/keys?q=everything')
     const row = page.getByRole('row', { name: /everything/ })
-    await row.getByText('no scopes: full access').waitFor()
+    await row.getByText("none: full rights on Keyward's API").waitFor()
   })
 
   it('shows the not-found page for ids that cannot exist', async () => {

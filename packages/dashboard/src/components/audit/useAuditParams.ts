@@ -9,7 +9,7 @@ export interface AuditParams {
   apply(next: { action: string; target: string }): void
 }
 
-export function useAuditParams(onChange: () => void): AuditParams {
+export function useAuditParams(): AuditParams {
   const [params, setParams] = useSearchParams()
   return {
     action: params.get('action') ?? '',
@@ -19,18 +19,23 @@ export function useAuditParams(onChange: () => void): AuditParams {
       if (action) next.set('action', action)
       if (target) next.set('target', target)
       setParams(next, { replace: true })
-      onChange()
     },
   }
 }
 
+/** How a target is typed, said when one is not (`key #abc` was refused as a wrong type: a new user's find). */
+export const TARGET_HINT =
+  'Type a target as its column shows it (key #3, user #1), as api_key:3, a type (key, user…) or an id.'
+
 /**
  * The API's filter for a target written as the Target column shows it (`key #3`, `user #1`), as the API and
- * the CLI do (`api_key:3`), or as a type or an id alone; the server refuses a wrong type or id in words.
+ * the CLI do (`api_key:3`), or as a type or an id alone; null when it is none of those. A type the server does
+ * not know is its 400, which names the types.
  */
-export function targetFilter(target: string): Pick<AuditFilter, 'target_type' | 'target_id'> {
-  const m = /^\s*([a-z_]+)?\s*[#:]?\s*(\d+)?\s*$/.exec(target)
-  if (!m) return { target_type: target.trim() as AuditTargetType } // refused by the server, which names the types
-  const type = m[1] === 'key' ? 'api_key' : m[1]
+export function targetFilter(target: string): Pick<AuditFilter, 'target_type' | 'target_id'> | null {
+  const m = /^\s*([a-z_]+)?\s*[#:]?\s*(\d+)?\s*$/i.exec(target)
+  if (!m) return null
+  const word = m[1]?.toLowerCase()
+  const type = word === 'key' ? 'api_key' : word
   return { ...(type && { target_type: type as AuditTargetType }), ...(m[2] && { target_id: m[2] }) }
 }

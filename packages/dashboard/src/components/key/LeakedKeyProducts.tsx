@@ -15,7 +15,7 @@ export function LeakedKeyProducts(props: { k: ApiKey; api: Api; version: number;
       </strong>{' '}
       (whoever held the secret may have made {count === 1 ? 'it' : 'them'}).{' '}
       <button type="button" className="danger" onClick={props.onRevoke}>
-        Revoke {count === 1 ? 'it' : 'them'}
+        Revoke the {count === 1 ? 'key' : `${count} keys`} made with it
       </button>
     </p>
   )

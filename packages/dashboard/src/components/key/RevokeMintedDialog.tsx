@@ -18,13 +18,15 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
       revoked = r.minted_revoked ?? 0
       return r
     }
-    if (await action.act(() => `Revoked ${revoked} key(s) made with this key.`, run)) onClose()
+    const done = () => `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`
+    if (await action.act(done, run)) onClose()
   }
   return (
     <Modal open={open} title="Revoke the keys made with this key?" onClose={onClose}>
       <p>
         <strong>Revoking is final.</strong> The {count ?? ''} active key{count === 1 ? '' : 's'} made with this key, and
-        any keys those made, will be refused from now on. Their owners see them revoked, with your reason.
+        any keys those made, will be refused from now on. Their owners see them revoked "made from a key revoked with
+        what it made", followed by your reason.
       </p>
       <ReasonField value={reason} onChange={setReason} error={action.error} hint="e.g. made with a leaked key" />
       {action.error && !action.error.fields.reason && <ErrorNote error={action.error} />}
@@ -33,7 +35,7 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
           Cancel
         </button>
         <button type="button" className="danger" disabled={action.busy} onClick={revoke}>
-          Revoke them
+          {count === 1 ? 'Revoke it' : 'Revoke them'}
         </button>
       </div>
     </Modal>

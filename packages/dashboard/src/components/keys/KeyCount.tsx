@@ -5,7 +5,7 @@ export function KeyCount({ total, filtered, page }: { total: number; filtered: b
   return (
     <p className="count" aria-live="polite">
       {total === 1 ? '1 key' : `${total} keys`}
-      {filtered ? ' match' : ''}
+      {filtered ? (total === 1 ? ' matches' : ' match') : ''}
       {total > PAGE_SIZE && ` · page ${page} of ${Math.ceil(total / PAGE_SIZE)}`}
     </p>
   )

@@ -31,7 +31,7 @@ export function KeysFilterBar({ p }: { p: KeyListParams }) {
         name="scope"
         label="Has scope"
         placeholder="invoices:read"
-        title="Keys whose scopes include this one, exactly. Keys without scopes do not match."
+        title="Keys whose scopes include this one, exactly (case too). Keys without scopes do not match."
         maxLength={100}
         clean={trim}
       />
