@@ -11,6 +11,7 @@ const AUDIT_ACTIONS = [
   'key.roll',
   'key.end_grace',
   'key.revoke',
+  'key.revoke_minted',
   'key.delete',
   'key.import',
   'key.secret_refused',

@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'key.import',
   'key.leaked',
   'key.revoke',
+  'key.revoke_minted',
   'key.roll',
   'key.secret_refused',
   'key.update',

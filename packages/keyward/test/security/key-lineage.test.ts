@@ -96,6 +96,26 @@ for (const store of STORES) {
         .execute()
       assert.equal(events.length, 1, 'no second event for a key already revoked')
     })
+
+    it("records on the key's own history how many keys it ended with it, revoked before or not", async () => {
+      const top = await s.createKey(admin, { name: 'leaked-later' })
+      await s.createKey(top.key, { name: 'made-by-leaked' })
+      assert.equal((await s.request('POST', `/v1/keys/${top.id}/revoke`, { token: admin, body: {} })).status, 200)
+      const r = await s.request('POST', `/v1/keys/${top.id}/revoke`, {
+        token: admin,
+        body: { minted: true, reason: 'leak' },
+      })
+      assert.equal(r.body.minted_revoked, 1)
+      const history = await s.request('GET', `/v1/audit?target_type=api_key&target_id=${top.id}`, { token: admin })
+      assert.deepEqual(
+        history.body.events.map((e: any) => [e.action, e.details.minted_revoked ?? null, e.details.reason ?? null]),
+        [
+          ['key.revoke_minted', 1, 'leak'],
+          ['key.revoke', null, null],
+          ['key.create', null, null],
+        ],
+      )
+    })
   })
 
   describe(`a revoked key produces nothing, even before the cache hears of it (${store})`, () => {

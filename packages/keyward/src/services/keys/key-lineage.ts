@@ -72,6 +72,15 @@ export class KeyLineage {
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
     descendants += await this.revokeGraceProducts(ctx, id, 'revoke')
+    // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
+    // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
+    if (descendants > 0)
+      await this.audit.record(
+        ctx,
+        'key.revoke_minted',
+        { type: 'api_key', id: key.id, ownerActorId: key.actorId },
+        { minted_revoked: descendants, ...(reason && { reason }) },
+      )
     return { key, descendants }
   }
 
