@@ -36,8 +36,9 @@ export function AuditFilterBar({ p }: { p: AuditParams }) {
       role="search"
       onSubmit={(e) => {
         e.preventDefault()
-        setInvalid(targetFilter(target) === null)
-        if (targetFilter(target) !== null) p.apply({ action: action.trim(), target: target.trim() })
+        const valid = targetFilter(target) !== null
+        setInvalid(!valid)
+        if (valid) p.apply({ action: action.trim(), target: target.trim() })
       }}
     >
       <label>
