@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Principal } from '../core/types.js'
 import type { AuditEventRow, Database } from './schema.js'
-import { visibleActors, visibleKeyIds } from './visibility.js'
+import { visibleActors } from './visibility.js'
 
 export interface AuditEvent {
   id: number
@@ -13,7 +13,7 @@ export interface AuditEvent {
   ownerActorId: number | null
   ip: string | null
   details: Record<string, unknown>
-  /** Whether the target still exists (keys only; other targets: null). Set when listing, not stored. */
+  /** Whether the reader can open the target key (keys only; other targets: null). Set by `AuditService`, not stored. */
   targetExists?: boolean | null
   /** No actor and no address: Keyward acted by itself. Set when listing, from the stored row (the address may be hidden). */
   automatic?: boolean
@@ -96,29 +96,6 @@ export class AuditRepository {
     if (f.targetType) q = q.where('target_type', '=', f.targetType)
     if (f.targetId !== undefined) q = q.where('target_id', '=', String(f.targetId))
     const rows = await q.execute()
-    return this.markOpenable(
-      viewer,
-      rows.map((r) => ({ ...rowToEvent(r), automatic: Boolean(r.automatic) })),
-    )
-  }
-
-  /**
-   * Marks which key targets the viewer can open (`target_exists`; one indexed query per page), so readers link
-   * only to those. Existence alone is asked of the keys the viewer may see (`visibleKeyIds`, store/visibility.ts):
-   * an ex-member's own entry about an organization's key read true until the organization deleted the key.
-   */
-  private async markOpenable(viewer: Principal, events: AuditEvent[]): Promise<AuditEvent[]> {
-    const ids = [
-      ...new Set(events.filter((e) => e.targetType === 'api_key' && e.targetId).map((e) => Number(e.targetId))),
-    ].filter((id) => Number.isSafeInteger(id))
-    const openable = ids.length === 0 ? new Set<number>() : await this.openableKeys(viewer, ids)
-    for (const e of events) e.targetExists = e.targetType === 'api_key' ? openable.has(Number(e.targetId)) : null
-    return events
-  }
-
-  private async openableKeys(viewer: Principal, ids: number[]): Promise<Set<number>> {
-    const visible = await visibleKeyIds(this.db, viewer, ids)
-    if (visible) return visible
-    return new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+    return rows.map((r) => ({ ...rowToEvent(r), automatic: Boolean(r.automatic) }))
   }
 }

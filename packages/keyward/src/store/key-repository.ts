@@ -317,6 +317,12 @@ export class KeyRepository {
     return new Map(rows.map((r) => [`${r.actor_id}:${r.external_id}`, r.id]))
   }
 
+  /** Of keys `ids`, those that exist. */
+  async existingIds(ids: readonly number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set()
+    return new Set((await this.db.selectFrom('api_key').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+  }
+
   /** Of keys `ids`, those `p` may see; null: all (`visibleKeyIds`, store/visibility.ts). */
   visibleIds(p: Principal, ids: readonly number[]): Promise<Set<number> | null> {
     return visibleKeyIds(this.db, p, ids)

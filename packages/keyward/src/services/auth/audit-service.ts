@@ -11,7 +11,7 @@ const KEY_ID_DETAILS = ['via_key_id', 'created_by_key_id', 'root_key_id'] as con
 export class AuditService {
   constructor(
     private readonly repo: AuditRepository,
-    private readonly keys: Pick<KeyRepository, 'visibleIds'>,
+    private readonly keys: Pick<KeyRepository, 'visibleIds' | 'existingIds'>,
   ) {}
 
   async list(ctx: RequestContext, f: Partial<AuditFilter>): Promise<AuditEvent[]> {
@@ -24,18 +24,31 @@ export class AuditService {
   }
 
   /**
-   * An entry names a key (`KEY_ID_DETAILS`) only to a reader who may see that key, as
-   * `GET /v1/keys/:id` shows `created_by_key_id` (`KeyService.withVisibleCreators`, store/visibility.ts):
-   * a member reading the entries about their key learnt the id of the admin's key that made or
-   * revoked it (a session's find). One query per page; none for an admin.
+   * What an entry says of keys, as `GET /v1/keys/:id` would answer the reader (`visibleKeyIds`, store/visibility.ts),
+   * in one query per page. It names a key (`KEY_ID_DETAILS`) only to a reader who may see that key: a member reading
+   * the entries about their key learnt the id of the admin's key that made or revoked it (a session's find). Its
+   * `target_exists` is "the reader can open this key": an ex-member's own entry about an organization's key read true
+   * until the organization deleted the key (an attacker's find). An admin sees every key: only existence is asked.
    */
   private async withVisibleKeys(p: Principal, events: AuditEvent[]): Promise<AuditEvent[]> {
-    const ids = new Set(events.flatMap(namedKeys))
-    if (ids.size === 0) return events
-    const seen = await this.keys.visibleIds(p, [...ids])
-    if (seen === null) return events
-    return events.map((e) => (namedKeys(e).every((id) => seen.has(id)) ? e : withUnseenKeysNull(e, seen)))
+    const targets = events.flatMap(keyTarget)
+    const ids = [...new Set([...targets, ...events.flatMap(namedKeys)])]
+    const seen = ids.length === 0 ? new Set<number>() : await this.keys.visibleIds(p, ids)
+    const openable = seen ?? (await this.keys.existingIds([...new Set(targets)]))
+    return events.map((e) => {
+      const marked = {
+        ...e,
+        targetExists: e.targetType === 'api_key' ? keyTarget(e).some((id) => openable.has(id)) : null,
+      }
+      return seen === null || namedKeys(marked).every((id) => seen.has(id)) ? marked : withUnseenKeysNull(marked, seen)
+    })
   }
+}
+
+/** The key an entry is about, as a list of none or one. */
+const keyTarget = (e: AuditEvent): number[] => {
+  const id = e.targetType === 'api_key' && e.targetId ? Number(e.targetId) : NaN
+  return Number.isSafeInteger(id) ? [id] : []
 }
 
 const namedKeys = (e: AuditEvent): number[] =>
