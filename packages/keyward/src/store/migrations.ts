@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
 import type { Dialect } from './database.js'
 import { allMigrations } from './migrations/index.js'
+import { buildOnlineIndexes } from './online-indexes.js'
 
 /** Migrations live in code (not files on disk) so the server runs from any working directory and from a bundle. */
 class InCodeProvider implements MigrationProvider {
@@ -27,8 +28,9 @@ export interface MigrateOptions {
  * Brings the schema up to date. Safe to run on every start and from several nodes.
  * On PostgreSQL it runs on one connection with no `statement_timeout`: building an index over a
  * large table may take longer than any request's budget, and must not be cancelled halfway. Nodes
- * queue on an advisory lock with no `lock_timeout`, so a node starting beside one that migrates
- * waits as long as that runs. The DDL itself waits at most `lockWaitMs` for a table's lock: a
+ * queue on an advisory lock (`queueForMigrating`), so a node starting beside one that migrates
+ * waits as long as that runs. Indexes on large tables are built after the migrations, concurrently
+ * (`buildOnlineIndexes`), so writes go on meanwhile. The DDL itself waits at most `lockWaitMs` for a table's lock: a
  * statement waiting for one queues every later query on that table behind it, so a long
  * transaction on `identity` during an upgrade stopped every node's verifications for as long as it
  * ran. On timeout (55P03) the attempt rolls back whole (Kysely runs pending migrations in one
@@ -38,11 +40,16 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, opts: M
   if (dialect === 'sqlite') return migrate(db, dialect)
   return db.connection().execute(async (conn) => {
     await sql`set statement_timeout = 0`.execute(conn)
-    await sql`set lock_timeout = 0`.execute(conn)
-    await sql`select pg_advisory_lock(${MIGRATION_QUEUE_LOCK})`.execute(conn)
+    await queueForMigrating(conn)
     try {
-      await sql`select set_config('lock_timeout', ${`${opts.lockWaitMs ?? DDL_LOCK_WAIT_MS}ms`}, false)`.execute(conn)
-      return await retryingLockWaits(() => migrate(conn, dialect))
+      await setLockTimeout(conn, opts.lockWaitMs ?? DDL_LOCK_WAIT_MS)
+      const applied = await retryingLockWaits(() => migrate(conn, dialect))
+      // A concurrent build blocks no query, so it may wait for old transactions as long as migrations retry.
+      await setLockTimeout(conn, DDL_RETRY_FOR_MS)
+      await buildOnlineIndexes(conn).catch((e) => {
+        throw (e as { code?: unknown }).code === '55P03' ? tableLockHeld(e) : e
+      })
+      return applied
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_QUEUE_LOCK})`.execute(conn)
       // Back to the connection's own budget before the pool hands it to a request.
@@ -51,6 +58,25 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, opts: M
     }
   })
 }
+
+/**
+ * Takes the migration lock, polling for it: a node waiting inside `pg_advisory_lock` holds a snapshot
+ * for as long as it waits, and the migrating node's concurrent index build waits for every older
+ * snapshot: each would wait for the other (deadlock_timeout later PostgreSQL breaks the cycle by
+ * failing one of them; test/store/online-indexes). Between polls the waiting node holds nothing.
+ */
+async function queueForMigrating(conn: Kysely<any>): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ got: boolean }>`select pg_try_advisory_lock(${MIGRATION_QUEUE_LOCK}) as got`.execute(
+      conn,
+    )
+    if (rows[0]!.got) return
+    await sleep(100 + Math.random() * 150)
+  }
+}
+
+const setLockTimeout = (conn: Kysely<any>, ms: number) =>
+  sql`select set_config('lock_timeout', ${`${ms}ms`}, false)`.execute(conn)
 
 /** Runs `attempt` again after a table lock wait gave up (55P03), backing off, for DDL_RETRY_FOR_MS. */
 async function retryingLockWaits<T>(attempt: () => Promise<T>): Promise<T> {

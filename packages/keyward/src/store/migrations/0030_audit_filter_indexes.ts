@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely'
 import type { Dialect } from '../database.js'
+import { createOnlineIndex, dropOnlineIndex } from '../online-indexes.js'
 
 /**
  * Indexes for `GET /v1/audit?target_id=&target_type=` (every key page of the dashboard reads its key's
@@ -7,20 +8,17 @@ import type { Dialect } from '../database.js'
  * target's entries are one range in id order (with `target_id` alone, one range per type). Without them
  * either filter walked the log backwards from its newest entry until a page matched: over 1,000,000
  * entries, 70–110 ms per key page for a key with few or old entries, growing with the log.
+ * On PostgreSQL it is built after the migrations, concurrently (an online index: store/online-indexes.ts).
  */
-export function auditFilterIndexes(_dialect: Dialect): Migration {
+export function auditFilterIndexes(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema
-        .createIndex('audit_target_idx')
-        .on('audit_event')
-        .columns(['target_id', 'target_type', 'id'])
-        .execute()
-      await db.schema.createIndex('audit_action_idx').on('audit_event').columns(['action', 'id']).execute()
+      await createOnlineIndex(db, dialect, 'audit_target_idx')
+      await createOnlineIndex(db, dialect, 'audit_action_idx')
     },
     async down(db: Kysely<any>) {
-      await db.schema.dropIndex('audit_action_idx').execute()
-      await db.schema.dropIndex('audit_target_idx').execute()
+      await dropOnlineIndex(db, 'audit_action_idx')
+      await dropOnlineIndex(db, 'audit_target_idx')
     },
   }
 }
