@@ -35,7 +35,7 @@ export interface RevokeOptions {
   /** Recorded with the key and in the audit log. */
   reason?: string
   /**
-   * Also revoke every key this key made (`created_by_key_id`), and what those made, that the
+   * Also revoke every key this key made (`made_by_key_id`: created with it, or whose secret it rolled), and what those made, that the
    * caller may see: what to do when a key that can create keys has leaked. The answer's
    * `minted_revoked` says how many.
    */

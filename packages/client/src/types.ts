@@ -200,6 +200,11 @@ export interface ListKeysFilter {
   /** Only keys made by this key (`created_by_key_id`). */
   created_by_key_id?: number
   /**
+   * Only keys this key made: created with it, or holding a secret it made by rolling the key that still works.
+   * What `revoke(id, { minted: true })` of that key ends, with what these made.
+   */
+  made_by_key_id?: number
+  /**
    * Only keys whose scopes include this one, exactly as `verify`'s `scopes` checks it: matched whole,
    * `*` not expanded, and a key without scopes (full rights on Keyward's own API) does not match.
    */

@@ -262,6 +262,15 @@ export const ListKeysQuery = Type.Object(
       }),
     ),
     created_by_key_id: Type.Optional(Id),
+    /** `key-search.ts` `madeByKeys`: what `revoke {minted: true}` of that key ends first. */
+    made_by_key_id: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_ROW_ID,
+        description:
+          'keys that key made: created with it (`created_by_key_id`), or holding a secret it made by rolling the key that still works (its current secret, or the one in its grace period). What revoking that key with `minted: true` ends, with what these made',
+      }),
+    ),
     /** One scope, matched whole (`key-search.ts` `scopesInclude`). */
     scope: Type.Optional(
       Type.String({

@@ -3,6 +3,7 @@ import type { Principal } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
+import { madeByKeys } from './key-search.js'
 import { ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 import { visibleActors } from './visibility.js'
@@ -11,12 +12,13 @@ import { visibleActors } from './visibility.js'
 export interface RevokedDescendant {
   id: number
   actorId: number
-  createdByKeyId: number
+  createdByKeyId: number | null
   hashes: string[]
 }
 
 /**
- * "Which keys did these keys make?" over `created_by_key_id` (migration 0013). Only keys
+ * "Which keys did these keys make?" over `created_by_key_id` (migration 0013) and the secrets they
+ * rolled (migration 0031, `madeByKeys`). Only keys
  * `viewer` may see are touched (`visibleActors`, the store twin of `canSeeOwner`): revoking
  * what a key made never reaches past its revoker. A null viewer sees every key: the grace
  * cascade (`KeyLineage.revokeGraceProducts`: what a rolled-away secret made ends with it, whoever
@@ -39,8 +41,7 @@ export class KeyLineageRepository {
    * each statement short: on SQLite it holds the event loop). Each revoked key gets its
    * `key.revoked` event in the same transaction (the outbox rule, `key-event-repository.ts`:
    * a cascade sent webhooks nothing for the keys it revoked, a tester's find); a key another
-   * request revoked first gets none from here (the guard on the UPDATE). With `graceCutAt`, only those a
-   * rolled-away secret made in a grace period cut short by then (`madeInCutGrace`).
+   * request revoked first gets none from here (the guard on the UPDATE). Which count as made: `made` (`Made`).
    */
   revokeChildren(
     viewer: Principal | null,
@@ -48,11 +49,11 @@ export class KeyLineageRepository {
     limit: number,
     now: Date,
     reason: string,
-    graceCutAt?: string,
+    made: Made,
   ): Promise<RevokedDescendant[]> {
     return this.db.transaction().execute(async (trx) => {
       const at = now.toISOString()
-      const revoked = await this.revokeIn(trx, viewer, parents, limit, at, reason, graceCutAt)
+      const revoked = await this.revokeIn(trx, viewer, parents, limit, at, reason, made)
       const after = await new KeyRepository(trx, this.dialect).findByIds(revoked.map((r) => r.id))
       await appendKeyEvents(trx, 'key.revoked', after, now)
       return revoked
@@ -63,16 +64,15 @@ export class KeyLineageRepository {
    * Every key made by `parents` that `viewer` may see, revoked or not: the next generation of a
    * cascade. A key already revoked is still on the line (its holder revoked a key it made, and
    * the keys that one made stayed live under it: a reviewer's find). Served by `api_key_created_by_key_idx`.
-   * With `cutAt`: only those made with a rolled-away secret whose grace period was cut short before then (`madeInCutGrace`).
+   * Which count as made: `made` (`Made`).
    */
-  async childrenOf(viewer: Principal | null, parents: readonly number[], cutAt?: string): Promise<number[]> {
+  async childrenOf(viewer: Principal | null, parents: readonly number[], at: Made): Promise<number[]> {
     const ids: number[] = []
     for (let i = 0; i < parents.length; i += this.chunk) {
       let q = this.db
         .selectFrom('api_key')
         .select('id')
-        .where('created_by_key_id', 'in', parents.slice(i, i + this.chunk))
-        .$if(cutAt !== undefined, (w) => w.where((eb) => madeInCutGrace(eb, cutAt!)))
+        .where(madeBy(parents.slice(i, i + this.chunk), at))
       const visible = viewer && visibleActors(this.db, viewer)
       if (visible) q = q.where('actor_id', 'in', visible)
       ids.push(...(await q.execute()).map((r) => r.id))
@@ -87,14 +87,9 @@ export class KeyLineageRepository {
     limit: number,
     at: string,
     reason: string,
-    graceCutAt?: string,
+    made: Made,
   ): Promise<RevokedDescendant[]> {
-    let q = trx
-      .selectFrom('api_key')
-      .select('id')
-      .where('created_by_key_id', 'in', parents)
-      .where('revoked_at', 'is', null)
-      .$if(graceCutAt !== undefined, (w) => w.where((eb) => madeInCutGrace(eb, graceCutAt!)))
+    let q = trx.selectFrom('api_key').select('id').where(madeBy(parents, made)).where('revoked_at', 'is', null)
     const visible = viewer && visibleActors(trx, viewer)
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)
@@ -109,10 +104,25 @@ export class KeyLineageRepository {
     return rows.map((r) => ({
       id: r.id,
       actorId: r.actor_id,
-      createdByKeyId: r.created_by_key_id!,
+      createdByKeyId: r.created_by_key_id,
       hashes: r.previous_hash === null ? [r.hash] : [r.hash, r.previous_hash],
     }))
   }
+}
+
+/**
+ * Which keys a cascade takes as made by its parents: `{ now }`, every key they made, by creating it or by
+ * rolling a secret of it that still works then (`madeByKeys`, the rule `?made_by_key_id=` lists by too);
+ * `{ graceCutAt }`, only those a rolled-away secret created in a grace period cut short by then
+ * (`madeInCutGrace`; a rolled-away secret rolls no key, `KeyService.roll`).
+ */
+export type Made = { now: string } | { graceCutAt: string }
+
+function madeBy(parents: readonly number[], made: Made) {
+  return (eb: ExpressionBuilder<Database, 'api_key'>) =>
+    'now' in made
+      ? eb.and([madeByKeys('api_key', parents, made.now)])
+      : eb.and([eb('created_by_key_id', 'in', parents), madeInCutGrace(eb, made.graceCutAt)])
 }
 
 /**

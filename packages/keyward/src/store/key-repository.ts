@@ -19,7 +19,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
-import { keyPrefixStartsWith, nameContains, scopesInclude } from './key-search.js'
+import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
@@ -43,6 +43,8 @@ export interface KeyFilter {
   prefix?: string
   /** Only keys produced by this key (`created_by_key_id`). */
   createdByKeyId?: number
+  /** Only keys made by this key, by creating them or rolling their secret (`madeByKeys`). */
+  madeByKeyId?: number
   /** Only keys whose scopes include this one (`scopesInclude`). */
   scope?: string
   limit: number
@@ -464,17 +466,27 @@ export class KeyRepository {
    * Without the lock a delete read "none" while a create was inserting, and its key outlived the line
    * (a reviewer's find: 29 of 29 in 20 races).
    */
-  async madeAny(id: number): Promise<boolean> {
+  async madeAny(id: number, now: string): Promise<boolean> {
     if (this.dialect === 'postgres')
       await this.db.selectFrom('api_key').select('id').where('id', '=', id).forUpdate().execute()
     return (
       (await this.db
         .selectFrom('api_key')
         .select('id')
-        .where('created_by_key_id', '=', id)
+        .where(madeByKeys('api_key', [id], now))
         .limit(1)
         .executeTakeFirst()) !== undefined
     )
+  }
+
+  /** The key that rolled key `id`'s current secret, when another key did (migration 0031); null otherwise. */
+  async secretMakerOf(id: number): Promise<number | null> {
+    const r = await this.db
+      .selectFrom('api_key')
+      .select('secret_made_by_key_id')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return r?.secret_made_by_key_id ?? null
   }
 
   /** How many unrevoked keys of a kind an actor holds. */
@@ -679,6 +691,7 @@ function filteredKeys(
   if (f.identityId !== undefined) q = q.where('api_key.identity_id', '=', f.identityId)
   if (f.kind) q = q.where('api_key.kind', '=', f.kind)
   if (f.createdByKeyId !== undefined) q = q.where('api_key.created_by_key_id', '=', f.createdByKeyId)
+  if (f.madeByKeyId !== undefined) q = q.where(madeByKeys('api_key', [f.madeByKeyId], now))
   if (f.q) q = q.where(nameContains(dialect, 'api_key', f.q, true))
   if (f.prefix) q = q.where(keyPrefixStartsWith(dialect, 'api_key', f.prefix, prefixIndexed))
   if (f.scope !== undefined) q = q.where(scopesInclude(dialect, 'api_key', f.scope))

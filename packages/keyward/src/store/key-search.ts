@@ -77,3 +77,16 @@ export function scopesInclude(dialect: Dialect, alias: string, scope: string): R
   if (dialect === 'postgres') return sql<SqlBool>`(${scopes}::jsonb @> jsonb_build_array(${scope}::text))`
   return sql<SqlBool>`exists (select 1 from json_each(${scopes}) where json_each.value = ${scope})`
 }
+
+/**
+ * "The api_key row `alias` was made by one of `makers`": created with one (`created_by_key_id`), or holding
+ * a secret one made by rolling it that still works at `now` (`secret_made_by_key_id`; the rolled-away one,
+ * `previous_secret_made_by_key_id`, while its grace period runs; migration 0031). What `revoke {minted:
+ * true}` ends first (`KeyLineageRepository`) and what `?made_by_key_id=` lists. Each arm is an index range.
+ */
+export function madeByKeys(alias: string, makers: readonly number[], now: string): RawBuilder<SqlBool> {
+  const col = (c: string) => sql.ref(`${alias}.${c}`)
+  const ids = sql.join(makers)
+  const rolledAway = sql`(${col('previous_secret_made_by_key_id')} in (${ids}) and ${col('previous_hash')} is not null and ${col('previous_hash_expires_at')} > ${now})`
+  return sql<SqlBool>`(${col('created_by_key_id')} in (${ids}) or ${col('secret_made_by_key_id')} in (${ids}) or ${rolledAway})`
+}

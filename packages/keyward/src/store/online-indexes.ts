@@ -33,6 +33,9 @@ export const ONLINE_INDEXES = {
   // 0030: the audit's target and action filters.
   audit_target_idx: { table: 'audit_event', columns: '(target_id, target_type, id)' },
   audit_action_idx: { table: 'audit_event', columns: '(action, id)' },
+  // 0031: the keys whose secrets a key made by rolling them (`KeyLineageRepository`).
+  api_key_secret_maker_idx: { table: 'api_key', columns: '(secret_made_by_key_id)' },
+  api_key_previous_secret_maker_idx: { table: 'api_key', columns: '(previous_secret_made_by_key_id)' },
 } satisfies Record<string, OnlineIndex>
 
 export type OnlineIndexName = keyof typeof ONLINE_INDEXES

@@ -130,6 +130,13 @@ export interface ApiKeyTable {
   created_by_key_id: number | null
   /** The grace end of the rolled-away secret that made this key, if one did (migration 0027; `KeyLineage.endGrace`). */
   created_in_grace_until: string | null
+  /**
+   * The key whose credential made this key's current secret by rolling it, when another key did (migration
+   * 0031; null: its owner, a session, or the key itself). `revoke {minted: true}` of that key ends this one.
+   */
+  secret_made_by_key_id: Generated<number | null>
+  /** The same for the secret in its grace period (`previous_hash`), while it has one. */
+  previous_secret_made_by_key_id: Generated<number | null>
   created_at: string
   updated_at: string
   /** JSON `{ip_allow?, origin_allow?}` (core/restrictions.ts); null: usable from anywhere. Migration 0009. */

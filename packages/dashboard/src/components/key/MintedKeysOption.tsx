@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react'
 import type { Api, ApiKey } from '../../api'
 
 /**
- * How many keys were made with key `k` (`created_by_key_id`), or null until known. A failed
+ * How many active keys key `k` made (`made_by_key_id`: created with it, or holding a secret it rolled: what
+ * `minted: true` ends), or null until known. A failed
  * count is 0: the option is then not offered, and revoking the key alone still works. Counted again when
  * `version` changes (an action on the page: revoking them leaves the key itself unchanged).
  */
@@ -10,7 +11,7 @@ export function useMintedCount(api: Api, k: ApiKey, version = 0): number | null 
   const [count, setCount] = useState<number | null>(null)
   useEffect(() => {
     let live = true
-    api.listKeys({ created_by_key_id: k.id, status: 'active', limit: 1 }).then(
+    api.listKeys({ made_by_key_id: k.id, status: 'active', limit: 1 }).then(
       (page) => live && setCount(page.total),
       () => live && setCount(0),
     )

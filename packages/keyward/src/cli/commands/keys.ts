@@ -169,6 +169,7 @@ interface KeyListOptions {
   q?: string
   prefix?: string
   createdByKey?: string
+  madeByKey?: string
   scope?: string
   identity?: number
   limit?: number
@@ -218,7 +219,12 @@ function declareKeyListFlags(list: Command): Command {
       "keys whose visible start begins with this, e.g. kw_AbC123 (only that much is matched: paste no more, as a command line shows in ps and shell history; not create's --prefix)",
       parse.keyStart,
     )
-    .option('--created-by-key <id>', 'only keys made with this key', parse.id)
+    .option('--created-by-key <id>', 'only keys created with this key', parse.id)
+    .option(
+      '--made-by-key <id>',
+      'only keys this key made: created, or whose live secret it rolled (what revoke --minted ends)',
+      parse.id,
+    )
     .option(
       '--scope <scope>',
       'only keys whose scopes include this one, exactly (keys without scopes do not match)',
@@ -238,6 +244,7 @@ async function keyListFilter(client: KeywardClient, o: KeyListOptions): Promise<
     q: o.q,
     prefix: o.prefix, // the SDK sends its visible start only (`keyPrefixOf`)
     created_by_key_id: o.createdByKey === undefined ? undefined : Number(o.createdByKey),
+    made_by_key_id: o.madeByKey === undefined ? undefined : Number(o.madeByKey),
     scope: o.scope,
     limit: o.limit,
     cursor: o.cursor,

@@ -57,6 +57,8 @@ export interface ListKeysInput {
   /** The start of a key (`kw_AbC123`, a log line's, or a whole key): matched on its visible start. */
   prefix?: string
   created_by_key_id?: number
+  /** Keys this key made: created, or holding a live secret it rolled (`madeByKeys`). */
+  made_by_key_id?: number
   /** Only keys whose scopes include this one, exactly. */
   scope?: string
   limit?: number

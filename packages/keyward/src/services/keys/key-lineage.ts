@@ -1,7 +1,7 @@
 import type { LeakAction } from '../../config.js'
 import type { ApiKey, Principal } from '../../core/types.js'
 import type { Clock } from '../../core/clock.js'
-import type { KeyLineageRepository } from '../../store/key-lineage-repository.js'
+import type { KeyLineageRepository, Made } from '../../store/key-lineage-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { AuditContext, RequestContext } from '../context.js'
 import { yieldToLoop } from './chunked-writes.js'
@@ -65,9 +65,13 @@ export class KeyLineage {
     const why = `made from a key revoked with what it made${reason ? `: ${reason}` : ''}`.slice(0, 500)
     const cascade = { ctx, viewer: ctx.principal, rootId: id, why }
     let descendants = 0
+    const now = { now: this.clock.now().toISOString() }
+    // Rolls can make a cycle (two keys each rolled the other): each key is a parent once.
+    const seen = new Set([id])
     for (let parents = [id]; parents.length > 0;) {
-      descendants += (await this.revokeGeneration(cascade, parents)).length
-      parents = await this.repo.childrenOf(ctx.principal, parents) // through keys revoked before, too (invariant 5)
+      descendants += (await this.revokeGeneration(cascade, parents, now)).length
+      // Through keys revoked before, too (invariant 5).
+      parents = (await this.repo.childrenOf(ctx.principal, parents, now)).filter((k) => !seen.has(k) && seen.add(k))
     }
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
@@ -149,20 +153,19 @@ export class KeyLineage {
     // No key id: the owners of these keys may not see the maker (`created_by_key_id` is hidden from them; a new user's find).
     const why = `made with a rolled-away secret whose grace period a ${cause} ended early`
     const cascade = { ctx, viewer: null, rootId: id, why }
-    const cut = cutAt.toISOString()
+    const cut = { graceCutAt: cutAt.toISOString() }
+    const now = { now: this.clock.now().toISOString() }
     let descendants = (await this.revokeGeneration(cascade, [id], cut)).length
+    const seen = new Set([id])
     for (let parents = await this.repo.childrenOf(null, [id], cut); parents.length > 0;) {
-      descendants += (await this.revokeGeneration(cascade, parents)).length
-      parents = await this.repo.childrenOf(null, parents)
+      descendants += (await this.revokeGeneration(cascade, parents, now)).length
+      parents = (await this.repo.childrenOf(null, parents, now)).filter((k) => !seen.has(k) && seen.add(k))
     }
     return descendants
   }
 
-  /**
-   * Revokes the live children of `parents` (with `graceCutAt`, only those a rolled-away secret made in a grace
-   * period cut short by then: `madeInCutGrace`), chunk by chunk; returns their ids.
-   */
-  private async revokeGeneration(cascade: Cascade, parents: number[], graceCutAt?: string) {
+  /** Revokes the live children of `parents` (which count as made: `Made`), chunk by chunk; returns their ids. */
+  private async revokeGeneration(cascade: Cascade, parents: number[], made: Made) {
     const { ctx, viewer, rootId, why } = cascade
     const ids: number[] = []
     // Keys revoked per transaction: short enough that one never holds SQLite's loop for long.
@@ -170,7 +173,7 @@ export class KeyLineage {
     for (let i = 0; i < parents.length; i += chunk) {
       const slice = parents.slice(i, i + chunk)
       for (let n = chunk; n === chunk;) {
-        const revoked = await this.repo.revokeChildren(viewer, slice, chunk, this.clock.now(), why, graceCutAt)
+        const revoked = await this.repo.revokeChildren(viewer, slice, chunk, this.clock.now(), why, made)
         await this.cache.invalidate(revoked.flatMap((r) => r.hashes)) // invariant 3
         await this.audit.recordMany(
           ctx,

@@ -191,10 +191,12 @@ export class KeyService {
       actorId = owner.actorId
     }
     // A key the caller cannot see made, for the caller, no keys (its id is no filter to probe with).
-    const maker = input.created_by_key_id
-    if (maker !== undefined && maker !== ctx.principal.keyId) {
-      const seen = await this.keys.visibleIds(ctx.principal, [maker])
-      if (seen !== null && !seen.has(maker)) return { keys: [], total: 0, nextCursor: null }
+    const makers = [input.created_by_key_id, input.made_by_key_id].filter(
+      (k): k is number => k !== undefined && k !== ctx.principal.keyId,
+    )
+    if (makers.length > 0) {
+      const seen = await this.keys.visibleIds(ctx.principal, makers)
+      if (seen !== null && makers.some((k) => !seen.has(k))) return { keys: [], total: 0, nextCursor: null }
     }
     const orgs = visibleOrgIds(ctx.principal)
     // An organization the caller is not in has, for the caller, no keys (as for owners above).
@@ -212,6 +214,7 @@ export class KeyService {
         // Only a key's visible start is stored: a longer text (a whole key) is matched on that part.
         prefix: input.prefix === undefined ? undefined : visiblePrefix(input.prefix),
         createdByKeyId: input.created_by_key_id,
+        madeByKeyId: input.made_by_key_id,
         scope: input.scope,
         limit,
         sort,
@@ -337,7 +340,7 @@ export class KeyService {
     const r = await this.recorded('key.deleted', async (keys) => {
       // Revoke ends it (KeyLineage, invariant 5): a key deleting a key that made keys cut the line that
       // `revoke {minted: true}` follows from a leaked key (a reviewer's find). Its owner may; a key may not.
-      if (ctx.principal.keyId !== null && (await keys.madeAny(id)))
+      if (ctx.principal.keyId !== null && (await keys.madeAny(id, this.clock.now().toISOString())))
         throw new KeywardError(
           'conflict',
           'this key made other keys: a key cannot delete it (revoke it, or delete the keys it made first)',
@@ -372,6 +375,10 @@ export class KeyService {
     const now = this.clock.now()
     // The secret in its grace period before this roll ends now, before its promised end (`KeyLineage.roll`).
     const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
+    // Another key's roll hands it this key's new secret: a secret it made, which `revoke {minted: true}` of that key
+    // ends with what it created (an attacker's find: it outlived the revoke, the owner's old secret working beside
+    // it for a year). The secret going into its grace period keeps its maker while that runs (`madeByKeys`).
+    const maker = ctx.principal.keyId !== null && ctx.principal.keyId !== key.id ? ctx.principal.keyId : null
     const apiKey = await this.write(
       ctx,
       key,
@@ -381,6 +388,8 @@ export class KeyService {
         key_prefix: visiblePrefix(secret),
         previous_hash: graceS > 0 ? hash : null,
         previous_hash_expires_at: graceS > 0 ? graceEndAfter(key, now.getTime() + graceS * 1000) : null,
+        secret_made_by_key_id: maker,
+        previous_secret_made_by_key_id: graceS > 0 ? await this.keys.secretMakerOf(key.id) : null,
       },
       // The entry says what the roll cut short: a second roll's entry looked like the first (a new user's find).
       { grace_period_s: graceS, ...(cutShort && { ended_grace_until: key.previousSecretExpiresAt }) },

@@ -29,6 +29,7 @@ import { keyMadeInGrace } from './0027_key_made_in_grace.js'
 import { keyPrefixIndex } from './0028_key_prefix_index.js'
 import { auditActionRename } from './0029_audit_action_rename.js'
 import { auditFilterIndexes } from './0030_audit_filter_indexes.js'
+import { secretMaker } from './0031_secret_maker.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -65,5 +66,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0028_key_prefix_index': keyPrefixIndex(dialect),
     '0029_audit_action_rename': auditActionRename(dialect),
     '0030_audit_filter_indexes': auditFilterIndexes(dialect),
+    '0031_secret_maker': secretMaker(dialect),
   }
 }

@@ -32,7 +32,7 @@ const RevokeBody = Type.Object(
     minted: Type.Optional(
       Type.Boolean({
         description:
-          'Also revoke every key this key made (created_by_key_id), and what those made, that you may see. Without it, only the keys its rolled-away secret made during a grace period the revoke cuts short go with it (whoever owns them).',
+          'Also revoke every key this key made (`made_by_key_id`: created with it, or holding a live secret it made by rolling the key), and what those made, that you may see. Without it, only the keys its rolled-away secret made during a grace period the revoke cuts short go with it (whoever owns them).',
       }),
     ),
   },
