@@ -1,4 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import { classifyKey, visiblePrefix } from '../core/key-format.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,10 +19,43 @@ export const requestFields = (req: { method: string; url: string; id: string; ip
   ip: req.ip,
 })
 
-/** The URL up to its query. */
+/** The URL up to its query, with any segment that may be a key masked (`maskKeys`). */
 const pathOf = (url: string) => {
   const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
+  return maskKeys(q === -1 ? url : url.slice(0, q))
+}
+
+/** Shorter than any key (`hasKeyLength`): the verify route's path, and most others, are logged as they are. */
+const SHORTEST_KEY = 32
+
+/** A segment that may be a secret: key-long (up to `hasKeyLength`'s 512), of characters keys and tokens use. */
+const TOKEN_LIKE = /^[A-Za-z0-9._~+=-]{32,512}$/
+
+/**
+ * A key pasted where an id belongs (`GET /v1/keys/kw_…`, a 400) reached the log whole (an operator's
+ * find). Each segment of key length is checked once decoded: one of Keyward's shape is logged as its
+ * visible start (stored and shown anyway, so the key can be found), any other token-like one (an
+ * imported key keeps its own shape) as `[masked]`. OData segments (`device(uuid='…')`) stay readable.
+ */
+function maskKeys(path: string): string {
+  if (path.length < SHORTEST_KEY) return path
+  return path
+    .split('/')
+    .map((seg) => {
+      if (seg.length < SHORTEST_KEY) return seg
+      const text = decoded(seg)
+      if (classifyKey(text).kind === 'keyward') return `${visiblePrefix(text)}…[masked]`
+      return TOKEN_LIKE.test(text) ? '[masked]' : seg
+    })
+    .join('/')
+}
+
+const decoded = (seg: string) => {
+  try {
+    return decodeURIComponent(seg)
+  } catch {
+    return seg
+  }
 }
 
 /**

@@ -31,7 +31,8 @@ describe('secrets at rest and in logs', () => {
         },
         payload: body === undefined ? undefined : JSON.stringify(body),
       })
-      return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined }
+      const json = String(r.headers['content-type']).startsWith('application/json')
+      return { status: r.statusCode, body: json ? JSON.parse(r.body) : undefined }
     }
     const login = await inject('POST', '/v1/auth/login', undefined, { email: ADMIN.email, password: ADMIN.password })
     const session = login.body.access_token as string
@@ -42,7 +43,15 @@ describe('secrets at rest and in logs', () => {
       assert.equal((await inject('POST', '/v1/keys/verify', session, { key: r.body.key })).body.code, 'VALID')
       await inject('GET', `/v1/keys?apikey=${r.body.key}`, r.body.key) // a key as credential and in a query string
       await inject('POST', '/v1/keys/verify', r.body.key, { key: r.body.key.slice(0, -2) + 'zz' }) // a malformed one
+      // A key pasted where an id belongs, or into any path (an operator's find: the access log held it whole).
+      await inject('GET', `/v1/keys/${r.body.key}`, session)
+      await inject('GET', `/nope/${encodeURIComponent(r.body.key)}/x`, session)
     }
+    // A foreign key (an imported one keeps its own shape) in a path, and one that Keyward's shape check would refuse.
+    const foreign = 'sk_live_' + 'Ab9'.repeat(12)
+    secrets.push(foreign, 'kw_' + 'Q'.repeat(40))
+    await inject('DELETE', `/v1/keys/${foreign}`, session)
+    await inject('GET', `/v1/users/kw_${'Q'.repeat(40)}`, session)
     const rolled = await inject('POST', `/v1/keys/1/roll`, session, { grace_period_s: 10 })
     secrets.push(rolled.body.key)
     await inject('POST', '/v1/keys', session, { name: 'bad', extra: secrets[1] }) // a validation error around a secret
