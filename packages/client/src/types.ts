@@ -102,8 +102,11 @@ export interface ApiKey {
   updated_at: string
 }
 
-/** The answer of revoke: the key, and with `minted: true` how many of its descendants were revoked too. */
-export type RevokedKey = ApiKey & { minted_revoked?: number }
+/**
+ * The answer of revoke: the key, and with `minted: true` how many of its descendants were revoked too, and how
+ * many users' passwords a key of that line had chosen (created the user, or reset it) were cleared.
+ */
+export type RevokedKey = ApiKey & { minted_revoked?: number; passwords_cleared?: number }
 
 /** The answer of create and roll: the secret, shown only in this response, and the key record. */
 export interface CreatedKey {

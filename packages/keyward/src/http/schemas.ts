@@ -232,6 +232,12 @@ export const RevokedKeyBody = Type.Intersect([
           'How many keys made from this one were revoked with it: with `minted: true`, those descending from it; else those its rolled-away secret made during a grace period this cut short, with their line.',
       }),
     ),
+    passwords_cleared: Type.Optional(
+      Type.Integer({
+        description:
+          'With `minted: true`: how many users had their password cleared (and their sessions ended) because a key of the revoked line chose it, creating the user or resetting it. An admin sets a new one. Absent without `minted`.',
+      }),
+    ),
   }),
 ])
 

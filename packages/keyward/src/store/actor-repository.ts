@@ -39,6 +39,8 @@ export interface NewUser {
   passwordHash: string
   role: Role
   at: string
+  /** The key whose credential chose the password (`UserTable.password_set_by_key_id`); absent: none did. */
+  passwordSetByKeyId?: number | null
 }
 
 async function newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
@@ -59,6 +61,7 @@ export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<Use
       email: u.email,
       username: u.username,
       password_hash: u.passwordHash,
+      password_set_by_key_id: u.passwordSetByKeyId ?? null,
       role: u.role,
       created_at: u.at,
     })

@@ -36,6 +36,8 @@ export const ONLINE_INDEXES = {
   // 0031: the keys whose secrets a key made by rolling them (`KeyLineageRepository`).
   api_key_secret_maker_idx: { table: 'api_key', columns: '(secret_made_by_key_id)' },
   api_key_previous_secret_maker_idx: { table: 'api_key', columns: '(previous_secret_made_by_key_id)' },
+  // 0032: the logins a key set (`UserLifecycleRepository`).
+  user_password_set_by_key_idx: { table: 'user', columns: '(password_set_by_key_id)' },
 } satisfies Record<string, OnlineIndex>
 
 export type OnlineIndexName = keyof typeof ONLINE_INDEXES

@@ -27,6 +27,12 @@ export interface UserTable {
   keys_ended_at: string | null
   /** Set (0, then the last key id announced) while a (de)activation's key events are owed (migration 0019). */
   keys_announced_through: number | null
+  /**
+   * The key whose credential chose the current password (creating the user, or a reset), when one did
+   * (migration 0032); null when the user, a session, or an invitation's acceptance chose it. A login its holder
+   * knows: `revoke {minted: true}` of that key clears it (`UserLifecycle.endLoginsSetBy`).
+   */
+  password_set_by_key_id: Generated<number | null>
 }
 
 export interface ApplicationTable {

@@ -152,12 +152,36 @@ export class UserLifecycleRepository {
     return rows.map((r) => r.id)
   }
 
-  /** Replaces a live user's password hash; false when there is no such user. */
-  async setPasswordHash(userId: number, hash: string): Promise<boolean> {
+  /** Replaces a live user's password hash, recording the key that chose it (null: none); false when there is no such user. */
+  async setPasswordHash(userId: number, hash: string, setByKeyId: number | null): Promise<boolean> {
     const r = await live(this.db).where('id', '=', userId).select('id').executeTakeFirst()
     if (!r) return false
-    await this.db.updateTable('user').set({ password_hash: hash }).where('id', '=', userId).execute()
+    await this.db
+      .updateTable('user')
+      .set({ password_hash: hash, password_set_by_key_id: setByKeyId })
+      .where('id', '=', userId)
+      .execute()
     return true
+  }
+
+  /**
+   * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`) and returns those users.
+   * An empty hash matches no password (`Passwords.verify`). One statement per chunk, guarded on the column: a
+   * password its user changed meanwhile stays.
+   */
+  async clearPasswordsSetBy(keyIds: readonly number[]): Promise<User[]> {
+    const users: User[] = []
+    for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
+      const rows = await this.db
+        .updateTable('user')
+        .set({ password_hash: '', password_set_by_key_id: null })
+        .where('password_set_by_key_id', 'in', keyIds.slice(i, i + PASSWORD_CHUNK))
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .execute()
+      users.push(...rows.map(rowToUser))
+    }
+    return users
   }
 
   private async otherActiveAdmins(trx: Transaction<Database>, userId: number): Promise<number> {
@@ -168,6 +192,9 @@ export class UserLifecycleRepository {
     return rows.filter((r) => r.id !== userId).length
   }
 }
+
+/** Key ids per statement of `clearPasswordsSetBy` (a bound parameter each). */
+const PASSWORD_CHUNK = 500
 
 const live = (db: Kysely<Database>) => db.selectFrom('user').where('deleted_at', 'is', null)
 

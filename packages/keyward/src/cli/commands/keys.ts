@@ -562,7 +562,10 @@ function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
  */
 function revokedLine(k: RevokedKey, before: string | null): string {
   const made = k.minted_revoked ? `${k.minted_revoked} key(s) made from it` : ''
-  if (!before) return made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`
+  const logins = k.passwords_cleared
+    ? ` ${k.passwords_cleared} password(s) its line set were cleared: set new ones.`
+    : ''
+  if (!before) return (made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`) + logins
   const was = `Key ${k.id} was already revoked (${when(before)}${k.revoked_reason ? `: ${k.revoked_reason}` : ''})`
-  return made ? `${was}; now ${made} too.` : `${was}; its record is unchanged.`
+  return (made ? `${was}; now ${made} too.` : `${was}; its record is unchanged.`) + logins
 }

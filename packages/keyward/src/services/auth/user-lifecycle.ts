@@ -188,8 +188,25 @@ export class UserLifecycle {
     return after
   }
 
+  /**
+   * Clears the passwords keys `keyIds` chose (a user they created, a reset) and ends those users' sessions:
+   * `revoke {minted: true}` of a key ends the logins its holder knows, as it ends the keys it made (an
+   * attacker's find: an admin's leaked key reset a member's password and kept the account after the revoke).
+   * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`).
+   */
+  async endLoginsSetBy(ctx: AuditContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
+    const users = await this.users.clearPasswordsSetBy(keyIds)
+    for (const u of users) {
+      await this.sessions.endAllOf(u, null)
+      await this.audit.record(ctx, 'user.password_reset', target(u), { cleared: true, root_key_id: rootKeyId, reason })
+    }
+    return users.length
+  }
+
+  /** Sets the password; a reset records the key whose credential chose it (the user's own choice: none). */
   private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: AuditAction) {
-    if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next)))) throw notFound('user')
+    const setBy = action === 'user.password_reset' ? ctx.principal.keyId : null
+    if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next), setBy))) throw notFound('user')
     await this.sessions.endAllOf(user, keep)
     await this.audit.record(ctx, action, target(user))
   }

@@ -39,7 +39,8 @@ export class UserService {
     const producer = await producerOf(ctx, this.keys)
     requireMayGrantRole(producer, input.role ?? 'member')
     requireMayIssueLogin(producer, false)
-    const user = await this.insert(input)
+    // A password the key's holder chose is a login they know: it ends with the key's line (`endLoginsSetBy`).
+    const user = await this.insert(input, ctx.principal.keyId)
     await this.audit.record(
       ctx,
       'user.create',
@@ -77,8 +78,8 @@ export class UserService {
   }
 
   /** Creates a user with no authorization check: callers decide (admins, bootstrap, an accepted invitation). */
-  async insert(input: CreateUserInput): Promise<User> {
-    return this.actors.createUser(await this.prepare(input)).catch(duplicateUser)
+  async insert(input: CreateUserInput, passwordSetByKeyId: number | null = null): Promise<User> {
+    return this.actors.createUser({ ...(await this.prepare(input)), passwordSetByKeyId }).catch(duplicateUser)
   }
 
   /** A user ready to store (email normalized, a free username, the password hashed), stored by whoever takes it. */

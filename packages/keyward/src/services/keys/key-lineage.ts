@@ -14,6 +14,11 @@ export type GraceEnd = 'end-grace' | 'roll' | 'revoke' | 'delete' | 'leak report
 /** The cascade a bulk end runs for each key whose grace period it cut short (a deleted user's keys, at the deletion). */
 export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 
+/** What ends the logins a line of keys chose (`UserLifecycle.endLoginsSetBy`); wired after the people services. */
+export type LoginsOfKeys = {
+  endLoginsSetBy(ctx: AuditContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
+}
+
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
 interface Cascade {
   ctx: AuditContext
@@ -43,6 +48,11 @@ interface Cascade {
  *    a revoked root still cascades (a cascade cut short by a failure is completed).
  * 5. The line cannot be cut above a live key: the cascade goes down through keys already
  *    revoked (`childrenOf`), and a key may not delete a key that made keys (`KeyService.delete`).
+ *    A key that rolled another key made its new secret (`madeByKeys`), and rolls can form a
+ *    cycle: each key is a parent once.
+ * 6. A password a key of the line chose (a user it created, a reset) is a login its holder knows:
+ *    it is cleared and the user's sessions end (`LoginsOfKeys`), whoever the revoker may manage now
+ *    (it only takes away what the key gave). Accounts stay, with their keys and roles.
  */
 export class KeyLineage {
   constructor(
@@ -51,6 +61,7 @@ export class KeyLineage {
     private readonly cache: VerifyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly logins: LoginsOfKeys,
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
@@ -59,7 +70,7 @@ export class KeyLineage {
     ctx: RequestContext,
     id: number,
     reason: string | null,
-  ): Promise<{ key: ApiKey; descendants: number }> {
+  ): Promise<{ key: ApiKey; descendants: number; passwordsCleared: number }> {
     const key = await this.keys.revoke(ctx, id, reason)
     // No key id: the owners of these keys may not see the root (`root_key_id` is hidden from them; an attacker's find).
     const why = `made from a key revoked with what it made${reason ? `: ${reason}` : ''}`.slice(0, 500)
@@ -76,6 +87,9 @@ export class KeyLineage {
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
     descendants += await this.revokeGraceProducts(ctx, id, 'revoke')
+    // The logins the line's keys chose end with it (invariant 6). Only unbounded keys set passwords
+    // (`requireMayIssueLogin`), so what a rolled-away secret made has none to end.
+    const passwordsCleared = await this.logins.endLoginsSetBy(ctx, [...seen], id, why)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
     if (descendants > 0)
@@ -85,7 +99,7 @@ export class KeyLineage {
         { type: 'api_key', id: key.id, ownerActorId: key.actorId },
         { minted_revoked: descendants, ...(reason && { reason }) },
       )
-    return { key, descendants }
+    return { key, descendants, passwordsCleared }
   }
 
   /**

@@ -51,7 +51,7 @@ export function createKeyServices(
   const scanningKeys = config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null
   const reports = new LeakReportRepository(store.db)
   const lineageRepo = new KeyLineageRepository(store.db, store.dialect)
-  const keyLineage = new KeyLineage(keys, lineageRepo, cache, auditLog, clock, onError)
+  const keyLineage = new KeyLineage(keys, lineageRepo, cache, auditLog, clock, people.userLifecycle, onError)
   return {
     keys,
     keyLineage,

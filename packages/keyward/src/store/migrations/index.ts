@@ -30,6 +30,7 @@ import { keyPrefixIndex } from './0028_key_prefix_index.js'
 import { auditActionRename } from './0029_audit_action_rename.js'
 import { auditFilterIndexes } from './0030_audit_filter_indexes.js'
 import { secretMaker } from './0031_secret_maker.js'
+import { passwordSetByKey } from './0032_password_set_by_key.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -67,5 +68,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0029_audit_action_rename': auditActionRename(dialect),
     '0030_audit_filter_indexes': auditFilterIndexes(dialect),
     '0031_secret_maker': secretMaker(dialect),
+    '0032_password_set_by_key': passwordSetByKey(dialect),
   }
 }

@@ -207,10 +207,12 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
     async (req) => {
       const [ctx, id, reason] = [ctxOf(req), req.params.id, req.body.reason ?? null]
       const lineage = services.keyLineage
-      const r = await (req.body.minted
-        ? lineage.revokeWithDescendants(ctx, id, reason)
-        : lineage.revoke(ctx, id, reason))
-      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
+      if (!req.body.minted) {
+        const r = await lineage.revoke(ctx, id, reason)
+        return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
+      }
+      const r = await lineage.revokeWithDescendants(ctx, id, reason)
+      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants, passwords_cleared: r.passwordsCleared }
     },
   )
 

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { before, describe, it } from 'node:test'
+import { STORES, type TestServer, serverForSuite } from '../helpers.js'
+
+/**
+ * A password a key sets (a user it creates, a reset) is a login its holder knows: a credential the key
+ * made. An admin's leaked key reset a member's password and created an account, and both logins outlived
+ * `revoke {minted: true}` of the key (an attacker's find). They now end with it: the password is cleared
+ * (an admin sets a new one) and the user's sessions end. A password the user chose since is theirs.
+ */
+for (const store of STORES) {
+  describe(`passwords a key set end with it when it is revoked with what it made (${store})`, () => {
+    const t = serverForSuite(store)
+    let s: TestServer
+    let admin: string
+    before(() => ({ s, admin } = t))
+
+    const login = (email: string, password: string) =>
+      s.request('POST', '/v1/auth/login', { body: { email, password } })
+    const revoke = (id: number, minted: boolean) =>
+      s.request('POST', `/v1/keys/${id}/revoke`, { token: admin, body: { reason: 'leaked', minted } })
+
+    it('the account a key created and the password it reset stop working, with their sessions', async () => {
+      const leaked = await s.createKey(admin, { name: 'ksp-admin-key' })
+      const made = await s.request('POST', '/v1/users', {
+        token: leaked.key,
+        body: { email: `ksp-mallory-${store}@example.com`, password: 'mallory-password-1' },
+      })
+      assert.equal(made.status, 201, made.text)
+      const bob = await s.member(`ksp-bob-${store}`, admin)
+      const reset = await s.request('POST', `/v1/users/${bob.id}/password`, {
+        token: leaked.key,
+        body: { new_password: 'taken-over-password-1' },
+      })
+      assert.equal(reset.status, 204, reset.text)
+      const session = await login(`ksp-bob-${store}@example.com`, 'taken-over-password-1')
+      assert.equal(session.status, 200, 'the reset password works before the revoke')
+      const whoami = () => s.request('GET', '/v1/auth/whoami', { token: session.body.access_token })
+      assert.equal((await whoami()).status, 200, 'its session works before the revoke')
+
+      const r = await revoke(leaked.id, true)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.passwords_cleared, 2)
+      assert.equal(
+        (await login(`ksp-mallory-${store}@example.com`, 'mallory-password-1')).status,
+        401,
+        'BROKEN: the account the key made still signs in',
+      )
+      assert.equal(
+        (await login(`ksp-bob-${store}@example.com`, 'taken-over-password-1')).status,
+        401,
+        'BROKEN: the password the key set still signs in',
+      )
+      assert.equal((await whoami()).status, 401, 'BROKEN: a session opened with that password lives on')
+      const history = await s.request('GET', `/v1/audit?target_type=user&target_id=${bob.id}`, { token: admin })
+      const cleared = history.body.events.find((e: any) => e.details?.cleared === true)
+      assert.ok(cleared, 'the clearing is on the user history')
+      assert.equal(cleared.details.root_key_id, leaked.id)
+    })
+
+    it('a password the user chose since, and a plain revoke, are left alone', async () => {
+      const leaked = await s.createKey(admin, { name: 'ksp-admin-key-2' })
+      const carol = await s.member(`ksp-carol-${store}`, admin)
+      const email = `ksp-carol-${store}@example.com`
+      await s.request('POST', `/v1/users/${carol.id}/password`, {
+        token: leaked.key,
+        body: { new_password: 'set-by-key-1' },
+      })
+      const own = await login(email, 'set-by-key-1')
+      const changed = await s.request('POST', '/v1/auth/password', {
+        token: own.body.access_token,
+        body: { current_password: 'set-by-key-1', new_password: 'carol-own-password-2' },
+      })
+      assert.equal(changed.status, 204, changed.text)
+      const dave = await s.member(`ksp-dave-${store}`, admin)
+      const other = await s.createKey(admin, { name: 'ksp-admin-key-3' })
+      await s.request('POST', `/v1/users/${dave.id}/password`, {
+        token: other.key,
+        body: { new_password: 'set-by-key-3' },
+      })
+
+      assert.equal((await revoke(leaked.id, true)).body.passwords_cleared, 0)
+      assert.equal((await login(email, 'carol-own-password-2')).status, 200, "the user's own password works")
+      const plain = await revoke(other.id, false)
+      assert.equal(plain.body.passwords_cleared, undefined)
+      assert.equal(
+        (await login(`ksp-dave-${store}@example.com`, 'set-by-key-3')).status,
+        200,
+        'a plain revoke ends the key only',
+      )
+    })
+  })
+}
