@@ -165,11 +165,12 @@ export class UserLifecycleRepository {
   }
 
   /**
-   * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`) and returns those users.
+   * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`) but `exceptUserId`, and
+   * returns those users.
    * An empty hash matches no password (`Passwords.verify`). One statement per chunk, guarded on the column: a
    * password its user changed meanwhile stays.
    */
-  async clearPasswordsSetBy(keyIds: readonly number[]): Promise<User[]> {
+  async clearPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<User[]> {
     const users: User[] = []
     for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
       const rows = await this.db
@@ -177,6 +178,7 @@ export class UserLifecycleRepository {
         .set({ password_hash: '', password_set_by_key_id: null })
         .where('password_set_by_key_id', 'in', keyIds.slice(i, i + PASSWORD_CHUNK))
         .where('deleted_at', 'is', null)
+        .$if(exceptUserId !== null, (q) => q.where('id', '!=', exceptUserId!))
         .returningAll()
         .execute()
       users.push(...rows.map(rowToUser))

@@ -192,10 +192,13 @@ export class UserLifecycle {
    * Clears the passwords keys `keyIds` chose (a user they created, a reset) and ends those users' sessions:
    * `revoke {minted: true}` of a key ends the logins its holder knows, as it ends the keys it made (an
    * attacker's find: an admin's leaked key reset a member's password and kept the account after the revoke).
-   * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`).
+   * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`). The
+   * revoking user's own is kept: clearing it would end the session revoking, and lock out an instance's only
+   * admin (there is no offline reset); the docs tell them to change it.
    */
-  async endLoginsSetBy(ctx: AuditContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
-    const users = await this.users.clearPasswordsSetBy(keyIds)
+  async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
+    const owner = ctx.principal.owner
+    const users = await this.users.clearPasswordsSetBy(keyIds, owner.kind === 'user' ? owner.id : null)
     for (const u of users) {
       await this.sessions.endAllOf(u, null)
       await this.audit.record(ctx, 'user.password_reset', target(u), { cleared: true, root_key_id: rootKeyId, reason })

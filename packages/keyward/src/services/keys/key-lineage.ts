@@ -16,7 +16,7 @@ export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 
 /** What ends the logins a line of keys chose (`UserLifecycle.endLoginsSetBy`); wired after the people services. */
 export type LoginsOfKeys = {
-  endLoginsSetBy(ctx: AuditContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
+  endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
 }
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
