@@ -121,7 +121,7 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
       const shape = { invalidation_bus: bus.kind, rate_limit_store: rateLimitStoreOf(s) }
       const usesRedis = shape.invalidation_bus === 'redis' || shape.rate_limit_store === 'redis'
       const redis = usesRedis ? { redis_prefix: s.redisPrefix, redis_database: redisDatabaseOf(s.redisUrl!) } : {}
-      await agreeOnClusterShape(store.db, opts.role, { ...shape, ...redis }, opts.clock.now())
+      await agreeOnClusterShape(store.db, store.dialect, opts.role, { ...shape, ...redis }, opts.clock.now())
     }
     const deaf = opts.role === 'embedded' && bus.kind === 'local'
     await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, deaf && store.dialect !== 'sqlite')

@@ -3,6 +3,7 @@ import { bumpKeyChanges } from '../../store/key-changes.js'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import type { Database } from '../../store/schema.js'
+import type { Dialect } from '../../store/database.js'
 import { INVALIDATION_CHANNEL, type InvalidationBus, LocalInvalidationBus } from './invalidation-bus.js'
 import { PostgresInvalidationBus } from './invalidation-bus-postgres.js'
 import { RedisInvalidationBus } from './invalidation-bus-redis.js'
@@ -142,21 +143,42 @@ export async function joinCluster(
  */
 export async function agreeOnClusterShape(
   db: Kysely<Database>,
+  dialect: Dialect,
   role: 'server' | 'embedded',
   mine: ClusterShape,
   now: Date,
 ): Promise<void> {
-  if (role === 'server') return recordClusterShape(db, mine, now)
-  const servers = await readClusterShape(db)
+  const clash = shapeClash(await readClusterShape(db), mine)
+  if (role === 'embedded' && clash)
+    throw new Error(
+      `the servers of this database use ${clash.theirs} for ${clash.name}, this verifier ${clash.ours}: ` +
+        `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
+    )
+  // A server records its shape for the others only when none of another shape runs: one started with another Redis
+  // database index or prefix counted limits apart, and its record made the verifiers configured like the running
+  // servers refuse to start (an operator's find). Running: a canary within the last 30 s (`canaryRecord`).
+  if (role === 'server' && clash && (await canaryRecord(db, dialect, 'embedded').read()).length > 0)
+    throw new Error(
+      `the running servers of this database use ${clash.theirs} for ${clash.name}, this server ${clash.ours}: ` +
+        'give it their settings (KEYWARD_REDIS_URL, KEYWARD_REDIS_PREFIX, KEYWARD_INVALIDATION_BUS, KEYWARD_RATE_LIMIT_STORE), ' +
+        'or stop them all to change it (a server counts as running until 30 s after it stops)',
+    )
+  if (role === 'server') await recordClusterShape(db, mine, now)
+}
+
+/**
+ * The first setting on which `mine` would not share state with the recorded servers: another bus or limiter where
+ * both share one, or, where this node uses Redis, another prefix (another channel) or database index (limits counted
+ * apart). A node that shares nothing by choice — a `local` bus or `memory` counters — has nothing to disagree on.
+ */
+function shapeClash(servers: Partial<ClusterShape>, mine: ClusterShape) {
   const shared = (v: string | undefined) => v === 'redis' || v === 'postgres'
   const usesRedis = mine.invalidation_bus === 'redis' || mine.rate_limit_store === 'redis'
   for (const name of ['invalidation_bus', 'rate_limit_store', 'redis_prefix', 'redis_database'] as const) {
     const [theirs, ours] = [servers[name], mine[name]]
     if (theirs === undefined || theirs === ours) continue
     if (name.startsWith('redis_') ? !usesRedis : !shared(theirs) || !shared(ours)) continue
-    throw new Error(
-      `the servers of this database use ${theirs} for ${name.replaceAll('_', ' ')}, this verifier ${ours ?? 'none'}: ` +
-        `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
-    )
+    return { name: name.replaceAll('_', ' '), theirs, ours: ours ?? 'none' }
   }
+  return null
 }
