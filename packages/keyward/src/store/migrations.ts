@@ -42,14 +42,17 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, opts: M
     await sql`set statement_timeout = 0`.execute(conn)
     await queueForMigrating(conn)
     try {
-      await setLockTimeout(conn, opts.lockWaitMs ?? DDL_LOCK_WAIT_MS)
+      const lockWaitMs = opts.lockWaitMs ?? DDL_LOCK_WAIT_MS
+      await setLockTimeout(conn, lockWaitMs)
       const applied = await retryingLockWaits(() => migrate(conn, dialect))
-      // A concurrent build blocks no query, so it may wait for old transactions as long as migrations retry.
-      await setLockTimeout(conn, DDL_RETRY_FOR_MS)
-      await buildOnlineIndexes(conn).catch((e) => {
-        throw (e as { code?: unknown }).code === '55P03' ? tableLockHeld(e) : e
-      })
-      return applied
+      // A plain build (a small table) holds writes while it waits for its lock: the migrations' short wait. A
+      // concurrent one blocks no query, so it may wait for old transactions as long as migrations retry.
+      const waits = {
+        plain: () => setLockTimeout(conn, lockWaitMs),
+        concurrent: () => setLockTimeout(conn, DDL_RETRY_FOR_MS),
+      }
+      const built = await retryingLockWaits(() => buildOnlineIndexes(conn, waits))
+      return [...applied, ...built.map((name) => `index ${name}`)]
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_QUEUE_LOCK})`.execute(conn)
       // Back to the connection's own budget before the pool hands it to a request.
@@ -78,14 +81,20 @@ async function queueForMigrating(conn: Kysely<any>): Promise<void> {
 const setLockTimeout = (conn: Kysely<any>, ms: number) =>
   sql`select set_config('lock_timeout', ${`${ms}ms`}, false)`.execute(conn)
 
-/** Runs `attempt` again after a table lock wait gave up (55P03), backing off, for DDL_RETRY_FOR_MS. */
+/**
+ * Runs `attempt` again after a table lock wait gave up (55P03), backing off, for DDL_RETRY_FOR_MS. Also after a
+ * deadlock (40P01): a concurrent index build waits for every older snapshot, and a node of a version before
+ * `queueForMigrating` waits for the migration lock inside a statement (a snapshot): PostgreSQL fails one of the two.
+ * The build left an invalid index, which the next attempt builds again.
+ */
 async function retryingLockWaits<T>(attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + DDL_RETRY_FOR_MS
   for (let n = 0; ; n++) {
     try {
       return await attempt()
     } catch (e) {
-      if ((e as { code?: unknown }).code !== '55P03') throw e
+      const code = (e as { code?: unknown }).code
+      if (code !== '55P03' && code !== '40P01') throw e
       if (Date.now() > deadline) throw tableLockHeld(e)
       // Long enough for the queries that queued behind the DDL to run; jittered so nodes do not align.
       await sleep(Math.min(100 * 2 ** n, 5_000) * (0.5 + Math.random()))

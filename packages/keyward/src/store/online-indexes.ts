@@ -64,18 +64,31 @@ const SMALL_TABLE_ROWS = 10_000
  * A concurrent build waits for the transactions that started before it, on every node; it blocks
  * none of them.
  */
-export async function buildOnlineIndexes(conn: Kysely<any>): Promise<string[]> {
+export async function buildOnlineIndexes(conn: Kysely<any>, waits: LockWaits): Promise<string[]> {
   const built: string[] = []
   const state = await indexStates(conn)
   for (const [name, ix] of Object.entries(ONLINE_INDEXES) as [OnlineIndexName, OnlineIndex][]) {
     if (state.get(name) === true) continue
+    await waits.concurrent()
     if (state.get(name) === false) await sql`drop index concurrently if exists ${sql.id(name)}`.execute(conn)
-    const how = (await isSmall(conn, ix.table)) ? sql.raw('') : sql.raw('concurrently ')
+    const small = await isSmall(conn, ix.table)
+    await (small ? waits.plain() : waits.concurrent())
     const columns = sql.raw(ix.postgresColumns ?? ix.columns)
-    await sql`create index ${how}${sql.id(name)} on ${sql.id(ix.table)} ${columns}`.execute(conn)
+    await sql`create index ${sql.raw(small ? '' : 'concurrently ')}${sql.id(name)} on ${sql.id(ix.table)} ${columns}`.execute(
+      conn,
+    )
     built.push(name)
   }
   return built
+}
+
+/**
+ * Sets the connection's `lock_timeout` for the next build: a plain one holds writes to its table while it waits
+ * for its lock (the migrations' short wait, retried), a concurrent one holds none (the long wait).
+ */
+export interface LockWaits {
+  plain(): Promise<unknown>
+  concurrent(): Promise<unknown>
 }
 
 /** Each online index that exists in the current schema: true when valid. */

@@ -62,7 +62,8 @@ describe('migrations on PostgreSQL do not queue live traffic behind a blocked ta
         migrateToLatest(a.db, a.dialect, { lockWaitMs: 50 }),
         migrateToLatest(b.db, b.dialect, { lockWaitMs: 50 }),
       ])
-      const applied = both.map((names) => names.length).sort((x, y) => x - y)
+      const migrations = (names: string[]) => names.filter((n) => !n.startsWith('index '))
+      const applied = both.map((names) => migrations(names).length).sort((x, y) => x - y)
       assert.deepEqual(applied, [0, Object.keys(allMigrations('postgres')).length])
     } finally {
       await a.close()

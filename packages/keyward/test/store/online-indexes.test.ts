@@ -124,6 +124,40 @@ describe('indexes on large tables are built without blocking writes (PostgreSQL)
   })
 })
 
+describe('a plain index build on a small table waits for its lock as briefly as a migration (PostgreSQL)', () => {
+  it('writes to the table are not queued behind a build that waits for a long transaction', async () => {
+    const db = await freshDatabase('postgres')
+    const st = openStore(db.url)
+    const [blocker, writer] = [await client(db.url), await client(db.url)]
+    try {
+      await migrateToLatest(st.db, st.dialect)
+      await blocker.query('drop index user_password_set_by_key_idx') // as a build stopped midway leaves it
+      const insertUser = (c: pg.Client, n: number) =>
+        c.query(
+          `with a as (insert into actor (kind, created_at) values ('user', '2026-01-01') returning id)
+           insert into "user" (actor_id, email, username, password_hash, role, created_at)
+           select id, 'u${n}@example.com', 'u${n}', '', 'member', '2026-01-01' from a`,
+        )
+      await blocker.query('begin')
+      await insertUser(blocker, 1) // a transaction writing to "user" for 3 s: the build's SHARE lock waits for it
+      const migrating = migrateToLatest(st.db, st.dialect, { lockWaitMs: 200 })
+      await waitFor(writer, "query ilike 'create index%user_password_set_by_key_idx%' and wait_event_type = 'Lock'")
+      const t0 = performance.now()
+      await insertUser(writer, 2)
+      const waited = performance.now() - t0
+      await sleep(2_500)
+      await blocker.query('commit')
+      assert.deepEqual(await migrating, ['index user_password_set_by_key_idx'], 'built once the lock was free')
+      assert.ok(waited < 1_500, `BROKEN: a write to "user" waited ${waited.toFixed(0)} ms behind the build`)
+    } finally {
+      await blocker.end()
+      await writer.end()
+      await st.close()
+      await db.drop()
+    }
+  })
+})
+
 async function client(url: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
