@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
+import type { Dialect } from './database.js'
+import { requireLiveProducer } from './live-producer.js'
 import { freePersonalHandle, insertOrganization } from './org-repository.js'
 import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
 
@@ -74,10 +76,17 @@ export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<Use
 
 /** Users, applications and devices: the actors that own keys. */
 export class ActorRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
+  /** Stores a user; one whose password a key chose only while that key is live (`requireLiveProducer`). */
   async createUser(u: NewUser): Promise<User> {
-    return this.db.transaction().execute((trx) => insertUser(trx, u))
+    return this.db.transaction().execute(async (trx) => {
+      if (u.passwordSetByKeyId != null) await requireLiveProducer(trx, this.dialect, u.passwordSetByKeyId)
+      return insertUser(trx, u)
+    })
   }
 
   async countUsers(): Promise<number> {

@@ -15,7 +15,11 @@ export interface MakerReads {
 
 /** `MakerReads` on `db`: the store's own reads, so the check in a transaction is the check outside it. */
 export function makerReads(db: Kysely<Database>, dialect: Dialect): MakerReads {
-  const [actors, orgs, keys] = [new ActorRepository(db), new OrgRepository(db, dialect), new KeyRepository(db, dialect)]
+  const [actors, orgs, keys] = [
+    new ActorRepository(db, dialect),
+    new OrgRepository(db, dialect),
+    new KeyRepository(db, dialect),
+  ]
   return {
     findUserById: (id) => actors.findUserById(id),
     rolesOf: (userId) => orgs.rolesOf(userId),

@@ -19,6 +19,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
+import { isLiveProducer, requireLiveProducer } from './live-producer.js'
 import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
@@ -441,7 +442,7 @@ export class KeyRepository {
    * what it makes, after `requireIdentities`.
    */
   async requireLiveProducer(id: number, graceEnd?: string): Promise<void> {
-    if (!(await isLiveProducer(this.db, this.dialect, id, graceEnd))) throw producerRevoked()
+    await requireLiveProducer(this.db, this.dialect, id, graceEnd)
   }
 
   /**
@@ -628,23 +629,6 @@ function statusCondition(
 }
 
 /**
- * Whether key `id` exists and is neither revoked nor disabled, read in the caller's transaction
- * under `for share` (PostgreSQL). Revoke ends it (KeyLineage): a revoke's UPDATE of the key waits
- * for this transaction, so the cascade that follows reads the key made here; or this read waits
- * for the revoke and sees it. `producerOf`'s earlier read alone let a key minted in a tight loop
- * survive a cascade (an attacker's find: 14–22 keys in 12 trials). SQLite's writers take turns.
- * Read after `holdIdentities` (its lock order).
- */
-async function isLiveProducer(db: Kysely<Database>, dialect: Dialect, id: number, graceEnd?: string): Promise<boolean> {
-  const row = producerRow(db, id)
-  const r = await (dialect === 'postgres' ? row.forShare() : row).executeTakeFirst()
-  // A rolled-away secret produces only while its grace period is still the one it authenticated in: an
-  // end-grace committing between the request's check and this write otherwise missed what it made (a
-  // reviewer's find); one committing after it waits for this lock, then revokes what it made.
-  return isLive(r) && (graceEnd === undefined || r!.previous_hash_expires_at === graceEnd)
-}
-
-/**
  * Reads the identities new keys join in the writing transaction, and throws 409 if one is gone:
  * a deletion between the request's check of it and this write (on SQLite, whose writers take turns,
  * the insert then failed its foreign key with a 500: a reviewer's find).
@@ -661,12 +645,6 @@ async function holdIdentities(db: Kysely<Database>, dialect: Dialect, identityId
   const held = await (dialect === 'postgres' ? q.forKeyShare() : q).execute()
   if (held.length < ids.length) throw identityGone()
 }
-
-const producerRow = (db: Kysely<Database>, id: number) =>
-  db.selectFrom('api_key').select(['revoked_at', 'disabled_at', 'previous_hash_expires_at']).where('id', '=', id)
-
-const isLive = (row: { revoked_at: string | null; disabled_at: string | null } | undefined) =>
-  row !== undefined && row.revoked_at === null && row.disabled_at === null
 
 /** Matches of a key start (`prefix=`) that SQLite sorts for a page; past it, it walks the sort index (`list`). */
 const PREFIX_SORT_MAX = 2_000

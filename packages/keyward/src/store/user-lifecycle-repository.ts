@@ -5,6 +5,7 @@ import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
+import { requireLiveProducer } from './live-producer.js'
 import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 
@@ -152,16 +153,21 @@ export class UserLifecycleRepository {
     return rows.map((r) => r.id)
   }
 
-  /** Replaces a live user's password hash, recording the key that chose it (null: none); false when there is no such user. */
+  /**
+   * Replaces a live user's password hash, recording the key that chose it (null: none), only while that key is live
+   * (`requireLiveProducer`); false when there is no such user.
+   */
   async setPasswordHash(userId: number, hash: string, setByKeyId: number | null): Promise<boolean> {
-    const r = await live(this.db).where('id', '=', userId).select('id').executeTakeFirst()
-    if (!r) return false
-    await this.db
-      .updateTable('user')
-      .set({ password_hash: hash, password_set_by_key_id: setByKeyId })
-      .where('id', '=', userId)
-      .execute()
-    return true
+    return this.db.transaction().execute(async (trx) => {
+      if (setByKeyId !== null) await requireLiveProducer(trx, this.dialect, setByKeyId)
+      const r = await trx
+        .updateTable('user')
+        .set({ password_hash: hash, password_set_by_key_id: setByKeyId })
+        .where('id', '=', userId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst()
+      return r.numUpdatedRows > 0n
+    })
   }
 
   /**

@@ -58,6 +58,45 @@ for (const store of STORES) {
       assert.equal(cleared.details.root_key_id, leaked.id)
     })
 
+    it("a key changing its own user's password chose it too", async () => {
+      const email = `ksp-erin-${store}@example.com`
+      const erin = await s.request('POST', '/v1/users', {
+        token: admin,
+        body: { email, password: 'erin-password-1', role: 'admin' },
+      })
+      assert.equal(erin.status, 201, erin.text)
+      const own = await login(email, 'erin-password-1')
+      const leaked = await s.createKey(own.body.access_token, { name: 'ksp-erin-key' })
+      const changed = await s.request('POST', '/v1/auth/password', {
+        token: leaked.key,
+        body: { current_password: 'erin-password-1', new_password: 'attacker-password-2' },
+      })
+      assert.equal(changed.status, 204, changed.text)
+      const r = await revoke(leaked.id, true)
+      assert.equal(r.body.passwords_cleared, 1)
+      assert.equal((await login(email, 'attacker-password-2')).status, 401, 'BROKEN: the password the key chose lives')
+    })
+
+    it('a reset or a new user racing the revoke of the key ends with it', async () => {
+      // The key is checked, the password hashed (scrypt: milliseconds), then written: a revoke in between missed it.
+      const survivors: string[] = []
+      for (let i = 0; i < 10; i++) {
+        const k = await s.createKey(admin, { name: `ksp-race-${i}` })
+        const u = await s.member(`ksp-race-${i}-${store}`, admin)
+        const email = `ksp-race-new-${i}-${store}@example.com`
+        const [reset, made] = await Promise.all([
+          s.request('POST', `/v1/users/${u.id}/password`, { token: k.key, body: { new_password: `race-pw-${i}-xyz` } }),
+          s.request('POST', '/v1/users', { token: k.key, body: { email, password: `race-pw-${i}-new` } }),
+          new Promise((res) => setTimeout(res, 5 + (i % 4) * 10)).then(() => revoke(k.id, true)),
+        ])
+        const signsIn = async (e: string, p: string) => (await login(e, p)).status === 200
+        if (reset.status === 204 && (await signsIn(`ksp-race-${i}-${store}@example.com`, `race-pw-${i}-xyz`)))
+          survivors.push(`reset ${i}`)
+        if (made.status === 201 && (await signsIn(email, `race-pw-${i}-new`))) survivors.push(`created ${i}`)
+      }
+      assert.deepEqual(survivors, [], 'BROKEN: a password chosen during the revoke outlived it')
+    })
+
     it('a password the user chose since, and a plain revoke, are left alone', async () => {
       const leaked = await s.createKey(admin, { name: 'ksp-admin-key-2' })
       const carol = await s.member(`ksp-carol-${store}`, admin)

@@ -73,6 +73,36 @@ for (const store of STORES) {
       assert.ok(await verifies(s, admin, mine.body.key), "the owner's own secret goes on working")
     })
 
+    it('the stolen secret rolling its own key keeps the line: the new secret ends with the leaked key', async () => {
+      const leaked = await s.createKey(alice.token, { name: 'rm-ci-4', scopes: ['keys:write', 'keys:read'] })
+      const prod = await s.createKey(alice.token, { name: 'rm-prod-4', scopes: ['keys:write', 'keys:read'] })
+      const stolen = await roll(leaked.key, prod.id, 0)
+      // The holder of the stolen secret rolls prod with it, ending the stolen one: the new secret is theirs as much.
+      const laundered = await roll(stolen.body.key, prod.id, 0)
+      assert.equal(laundered.status, 200, laundered.text)
+      const child = await s.createKey(laundered.body.key, { name: 'rm-child-4', scopes: ['keys:read'] })
+      const r = await revokeMinted(leaked.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, laundered.body.key), false, 'BROKEN: a self-roll laundered the secret')
+      assert.equal(await verifies(s, admin, child.key), false, 'nor what the laundered secret made')
+    })
+
+    it('a roll racing the revoke of the key rolling ends with it', async () => {
+      // The roll checks its caller, then writes: a revoke committing in between missed the secret it wrote (an
+      // attacker's find on PostgreSQL). The write now holds the caller live, as a create does.
+      const survivors: number[] = []
+      for (let i = 0; i < 15; i++) {
+        const k = await s.createKey(alice.token, { name: `rm-race-k-${i}`, scopes: ['keys:write', 'keys:read'] })
+        const r = await s.createKey(alice.token, { name: `rm-race-r-${i}`, scopes: ['keys:read'] })
+        const [rolled] = await Promise.all([
+          roll(k.key, r.id, 0),
+          new Promise((res) => setTimeout(res, i % 5)).then(() => revokeMinted(k.id)),
+        ])
+        if (rolled.status === 200 && (await verifies(s, admin, rolled.body.key))) survivors.push(i)
+      }
+      assert.deepEqual(survivors, [], 'BROKEN: a secret rolled during the revoke outlived it')
+    })
+
     it('a key that rolled itself is revoked alone', async () => {
       const self = await s.createKey(alice.token, { name: 'rm-self', scopes: ['keys:write', 'keys:read'] })
       const rolled = await roll(self.key, self.id, 3600)

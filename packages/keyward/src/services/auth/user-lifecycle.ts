@@ -206,9 +206,12 @@ export class UserLifecycle {
     return users.length
   }
 
-  /** Sets the password; a reset records the key whose credential chose it (the user's own choice: none). */
+  /**
+   * Sets the password, recording the key whose credential chose it (a password session's choice: none): a reset, or
+   * a key changing its own user's password (unrecorded, it outlived the key's revoke: an attacker's find).
+   */
   private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: AuditAction) {
-    const setBy = action === 'user.password_reset' ? ctx.principal.keyId : null
+    const setBy = ctx.principal.keyId
     if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next), setBy))) throw notFound('user')
     await this.sessions.endAllOf(user, keep)
     await this.audit.record(ctx, action, target(user))

@@ -51,7 +51,7 @@ export function createAuthServices(
   graceCascade: GraceCascade,
 ): AuthServices {
   const { store, keyRepo, cache, verifier, limiter } = stack
-  const actors = new ActorRepository(store.db)
+  const actors = new ActorRepository(store.db, store.dialect)
   const auditRepo = new AuditRepository(store.db, store.readDb)
   const auditLog = new AuditLog(auditRepo, clock)
   const sessions = new SessionRepository(store.db)

@@ -377,8 +377,11 @@ export class KeyService {
     const cutShort = key.previousSecretExpiresAt !== null && Date.parse(key.previousSecretExpiresAt) > now.getTime()
     // Another key's roll hands it this key's new secret: a secret it made, which `revoke {minted: true}` of that key
     // ends with what it created (an attacker's find: it outlived the revoke, the owner's old secret working beside
-    // it for a year). The secret going into its grace period keeps its maker while that runs (`madeByKeys`).
-    const maker = ctx.principal.keyId !== null && ctx.principal.keyId !== key.id ? ctx.principal.keyId : null
+    // it for a year). The secret going into its grace period keeps its maker while that runs (`madeByKeys`). A key
+    // rolling itself hands its new secret to whoever held the old one: it keeps the old one's maker (a stolen secret
+    // rolling its own key left the line, an attacker's find).
+    const current = await this.keys.secretMakerOf(key.id)
+    const maker = ctx.principal.keyId === key.id ? current : ctx.principal.keyId
     const apiKey = await this.write(
       ctx,
       key,
@@ -389,7 +392,7 @@ export class KeyService {
         previous_hash: graceS > 0 ? hash : null,
         previous_hash_expires_at: graceS > 0 ? graceEndAfter(key, now.getTime() + graceS * 1000) : null,
         secret_made_by_key_id: maker,
-        previous_secret_made_by_key_id: graceS > 0 ? await this.keys.secretMakerOf(key.id) : null,
+        previous_secret_made_by_key_id: graceS > 0 ? current : null,
       },
       // The entry says what the roll cut short: a second roll's entry looked like the first (a new user's find).
       { grace_period_s: graceS, ...(cutShort && { ended_grace_until: key.previousSecretExpiresAt }) },
@@ -485,6 +488,10 @@ export class KeyService {
     const r = await this.recorded(eventsOf(action, key, patch), async (keys) => {
       // The identity a key joins is read first in this transaction: one deleted since the request's check is a 409.
       if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
+      // A secret its caller's key made (`roll`) is written only while that key is live: a revoke committing between
+      // the request's check and this write missed it (an attacker's find), as a create's would.
+      const maker = patch.secret_made_by_key_id
+      if (maker != null && maker === ctx.principal?.keyId) await keys.requireLiveProducer(maker)
       return keys.update(key.id, patched, expect)
     })
     if (!r && expect !== undefined && (await this.keys.findById(key.id))) throw rolledMeanwhile()
