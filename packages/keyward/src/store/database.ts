@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {
@@ -69,7 +69,7 @@ export function openStore(url: string, budgets?: StoreBudgets, log?: Logger): St
 }
 
 function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') createPrivately(path)
   const sqlite = new BetterSqlite3(path)
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p)
   const db = new Kysely<Database>({
@@ -91,6 +91,17 @@ function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
       await db.destroy()
     },
   }
+}
+
+/**
+ * Creates a new database file readable by its owner only, in a directory likewise: it holds password hashes and
+ * the secrets that sign Realm tokens and open webhook secrets, and under the usual umask (022) SQLite made it 0644.
+ * SQLite gives its WAL and shared-memory files the database file's mode. An existing file keeps the mode its
+ * operator chose (a backup job may read it as a group).
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
 }
 
 /**
