@@ -26,11 +26,15 @@ const program = new Command('keyward')
   // Usage errors are thrown (and exit with 2, below) instead of commander's default exit code 1.
   .exitOverride()
 
+const databaseOption = (cmd: Command) =>
+  cmd.option('--database-url <url>', 'sqlite:<path> or postgres://… (KEYWARD_DATABASE_URL)')
+
 const serverOptions = (cmd: Command) =>
-  cmd
-    .option('--host <host>', 'listen address (KEYWARD_HOST, default 127.0.0.1)')
-    .option('--port <port>', 'listen port (KEYWARD_PORT, default 8080)')
-    .option('--database-url <url>', 'sqlite:<path> or postgres://… (KEYWARD_DATABASE_URL)')
+  databaseOption(
+    cmd
+      .option('--host <host>', 'listen address (KEYWARD_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'listen port (KEYWARD_PORT, default 8080)'),
+  )
     .option('--redis-url <url>', 'redis://… (KEYWARD_REDIS_URL)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (KEYWARD_LOG_LEVEL)')
     .option('--public-url <url>', 'public origin of this server (KEYWARD_PUBLIC_URL)')
@@ -45,7 +49,8 @@ serverOptions(program.command('serve').description('run the HTTP server')).actio
   await serve(loadConfig(env, flags))
 })
 
-serverOptions(program.command('migrate').description('bring the database schema up to date, then exit')).action(
+// Only what it reads: listen and Redis options on `migrate` suggested it served (a new user's find).
+databaseOption(program.command('migrate').description('bring the database schema up to date, then exit')).action(
   async (flags: ConfigFlags) => {
     const config = loadConfig(env, flags)
     const [{ openStore }, { migrateToLatest }] = await Promise.all([

@@ -120,14 +120,26 @@ export class ActorRepository {
     return r && { user: rowToUser(r), passwordHash: r.password_hash }
   }
 
-  /** Replaces a password hash, only if it is still `previous` (a concurrent change of password wins). */
-  async replacePasswordHash(userId: number, previous: string, next: string): Promise<void> {
-    await this.db
+  /** Replaces a password hash, only if it is still `previous` (a concurrent change of password wins): whether it did. */
+  async replacePasswordHash(userId: number, previous: string, next: string): Promise<boolean> {
+    const r = await this.db
       .updateTable('user')
       .set({ password_hash: next })
       .where('id', '=', userId)
       .where('password_hash', '=', previous)
-      .execute()
+      .executeTakeFirst()
+    return r.numUpdatedRows > 0n
+  }
+
+  /** A live user's stored password hash ('' once cleared), or undefined. */
+  async passwordHashOf(userId: number): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('user')
+      .select('password_hash')
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    return r?.password_hash
   }
 
   async usernameTaken(username: string): Promise<boolean> {

@@ -446,37 +446,49 @@ export class KeyRepository {
   }
 
   /**
-   * Whether key `id` was made, through any number of keys, by key `ancestorId` (`created_by_key_id` upward, one
-   * recursive statement over the primary key; a line is as long as its holders made it, so it is walked whole).
+   * Whether key `id` was made, through any number of keys, by key `ancestorId`: the line `revoke {minted: true}`
+   * follows down (`madeByKeys`: created by, or holding a live secret rolled by), walked up here. One recursive
+   * statement over the primary key; `union` visits each key once, so roll cycles end; a line is as long as its
+   * holders made it, so it is walked whole. Before rolls were followed, a key the stolen secret made re-rolled the
+   * stolen key out of the line (an attacker's find).
    */
-  async descendsFrom(id: number, ancestorId: number): Promise<boolean> {
+  async descendsFrom(id: number, ancestorId: number, now: string): Promise<boolean> {
+    const grace = sql`case when c.previous_hash is not null and c.previous_hash_expires_at > ${now} then c.previous_secret_made_by_key_id end`
     const r = await sql<{ found: number }>`
-      with recursive up(parent) as (
-        select created_by_key_id from api_key where id = ${id}
+      with recursive up(id) as (
+        select cast(${id} as integer)
         union
-        select k.created_by_key_id from api_key k join up on k.id = up.parent
+        select p.id from up
+          join api_key c on c.id = up.id
+          join api_key p on p.id in (c.created_by_key_id, c.secret_made_by_key_id, ${grace})
       )
-      select 1 as found from up where parent = ${ancestorId} limit 1`.execute(this.db)
+      select 1 as found from up where id = ${ancestorId} and id <> ${id} limit 1`.execute(this.db)
     return r.rows.length > 0
   }
 
   /**
-   * Whether any key records key `id` as its maker (`created_by_key_id`, indexed), with key `id` held
-   * `for update` until the transaction ends (PostgreSQL): a create by it holds it `for share`
-   * (`requireLiveProducer`), so that create commits before this reads, or waits and finds the key gone.
-   * Without the lock a delete read "none" while a create was inserting, and its key outlived the line
-   * (a reviewer's find: 29 of 29 in 20 races).
+   * Whether any key records key `id` as its maker (`madeByKeys`), or a live user's password as chosen by it
+   * (`password_set_by_key_id`: a key deleting its child cut the line to the password the child set, an attacker's
+   * find), with key `id` held `for update` until the transaction ends (PostgreSQL): a create, roll or password
+   * by it holds it `for share` (`requireLiveProducer`), so that write commits before this reads, or waits and finds
+   * the key gone. Without the lock a delete read "none" while a create was inserting, and its key outlived the
+   * line (a reviewer's find: 29 of 29 in 20 races).
    */
   async madeAny(id: number, now: string): Promise<boolean> {
     if (this.dialect === 'postgres')
       await this.db.selectFrom('api_key').select('id').where('id', '=', id).forUpdate().execute()
+    const key = this.db
+      .selectFrom('api_key')
+      .select('id')
+      .where(madeByKeys('api_key', [id], now))
+    const password = this.db
+      .selectFrom('user')
+      .select('id')
+      .where('password_set_by_key_id', '=', id)
+      .where('deleted_at', 'is', null)
     return (
-      (await this.db
-        .selectFrom('api_key')
-        .select('id')
-        .where(madeByKeys('api_key', [id], now))
-        .limit(1)
-        .executeTakeFirst()) !== undefined
+      (await key.limit(1).executeTakeFirst()) !== undefined ||
+      (await password.limit(1).executeTakeFirst()) !== undefined
     )
   }
 

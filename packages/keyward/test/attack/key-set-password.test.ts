@@ -97,6 +97,60 @@ for (const store of STORES) {
       assert.deepEqual(survivors, [], 'BROKEN: a password chosen during the revoke outlived it')
     })
 
+    it('a key cannot cut the line to a password by deleting the key that chose it', async () => {
+      const leaked = await s.createKey(admin, { name: 'ksp-cut-leaked' })
+      const child = await s.createKey(leaked.key, { name: 'ksp-cut-child' })
+      const frank = await s.member(`ksp-frank-${store}`, admin)
+      const gina = await s.member(`ksp-gina-${store}`, admin)
+      const set = (token: string, id: number, pw: string) =>
+        s.request('POST', `/v1/users/${id}/password`, { token, body: { new_password: pw } })
+      assert.equal((await set(child.key, frank.id, 'cut-password-1')).status, 204)
+      assert.equal((await set(leaked.key, gina.id, 'cut-password-2')).status, 204)
+      const del = (id: number) => s.request('DELETE', `/v1/keys/${id}`, { token: leaked.key })
+      assert.equal((await del(child.id)).status, 409, 'BROKEN: the child that chose a password was deleted')
+      assert.equal((await del(leaked.id)).status, 409, 'BROKEN: the key deleted itself and its line')
+      const r = await revoke(leaked.id, true)
+      assert.equal(r.body.passwords_cleared, 2)
+      assert.equal((await login(`ksp-frank-${store}@example.com`, 'cut-password-1')).status, 401)
+      assert.equal((await login(`ksp-gina-${store}@example.com`, 'cut-password-2')).status, 401)
+    })
+
+    it('a login racing the revoke opens no session that outlives it', async () => {
+      // The login checks the password (scrypt: milliseconds), then stores the session: a revoke clearing the
+      // password and ending the sessions in between missed the one stored after it (an attacker's find).
+      const survivors: number[] = []
+      let opened = 0
+      for (let i = 0; i < 6; i++) {
+        const leaked = await s.createKey(admin, { name: `ksp-login-race-${i}` })
+        const u = await s.member(`ksp-lr-${i}-${store}`, admin)
+        const email = `ksp-lr-${i}-${store}@example.com`
+        const password = `login-race-password-${i}`
+        const set = await s.request('POST', `/v1/users/${u.id}/password`, {
+          token: leaked.key,
+          body: { new_password: password },
+        })
+        assert.equal(set.status, 204, set.text)
+        let done = false
+        const tokens: string[] = []
+        const loop = async () => {
+          for (let r = await login(email, password); r.status === 200; r = await login(email, password)) {
+            tokens.push(r.body.access_token) // also one that answers after the revoke: it raced it
+            if (done) return
+          }
+        }
+        const loops = [loop(), loop()]
+        await new Promise((res) => setTimeout(res, 30 + (i % 3) * 7))
+        assert.equal((await revoke(leaked.id, true)).status, 200)
+        done = true
+        await Promise.all(loops)
+        opened += tokens.length
+        for (const token of tokens)
+          if ((await s.request('GET', '/v1/auth/whoami', { token })).status === 200) survivors.push(i)
+      }
+      assert.ok(opened > 0, 'the password signed in until the revoke')
+      assert.deepEqual(survivors, [], 'BROKEN: a session opened during the revoke outlived it')
+    })
+
     it('a password the user chose since, and a plain revoke, are left alone', async () => {
       const leaked = await s.createKey(admin, { name: 'ksp-admin-key-2' })
       const carol = await s.member(`ksp-carol-${store}`, admin)

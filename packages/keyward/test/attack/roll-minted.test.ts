@@ -87,6 +87,25 @@ for (const store of STORES) {
       assert.equal(await verifies(s, admin, child.key), false, 'nor what the laundered secret made')
     })
 
+    it('nor can a key the stolen secret made, directly or by a roll, roll the stolen key out of the line', async () => {
+      const leaked = await s.createKey(alice.token, { name: 'rm-ci-5', scopes: ['keys:write', 'keys:read'] })
+      const prod = await s.createKey(alice.token, { name: 'rm-prod-5', scopes: ['keys:write', 'keys:read'] })
+      const other = await s.createKey(alice.token, { name: 'rm-other-5', scopes: ['keys:write', 'keys:read'] })
+      const stolen = await roll(leaked.key, prod.id, 0)
+      const helper = await s.createKey(stolen.body.key, { name: 'rm-helper-5', scopes: ['keys:write', 'keys:read'] })
+      const viaHelper = await roll(helper.key, prod.id, 0)
+      assert.equal(viaHelper.status, 200, viaHelper.text)
+      // A key whose secret the stolen line rolled rolls it again: a cycle of rolls, out of reach of the leaked key.
+      const taken = await roll(viaHelper.body.key, other.id, 0)
+      const viaRolled = await roll(taken.body.key, prod.id, 0)
+      assert.equal(viaRolled.status, 200, viaRolled.text)
+      const r = await revokeMinted(leaked.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, viaRolled.body.key), false, 'BROKEN: the re-rolled secret lives')
+      assert.equal(await verifies(s, admin, helper.key), false, 'BROKEN: the key the stolen secret made lives')
+      assert.equal(await verifies(s, admin, taken.body.key), false, 'BROKEN: the secret it rolled lives')
+    })
+
     it('a roll racing the revoke of the key rolling ends with it', async () => {
       // The roll checks its caller, then writes: a revoke committing in between missed the secret it wrote (an
       // attacker's find on PostgreSQL). The write now holds the caller live, as a create does.

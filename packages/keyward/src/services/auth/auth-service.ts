@@ -9,7 +9,7 @@ import type { ActorRepository } from '../../store/actor-repository.js'
 import type { SessionRepository, SessionSummary } from '../../store/session-repository.js'
 import type { RequestContext } from '../context.js'
 import type { AuditLog } from './audit-log.js'
-import type { PasswordLogin } from './password-login.js'
+import type { CheckedLogin, PasswordLogin } from './password-login.js'
 import { type SessionCache, graceOf, userPrincipal } from './session-cache.js'
 import type { Verifier } from '../keys/verifier.js'
 
@@ -43,12 +43,28 @@ export class AuthService {
 
   /** A password login; `userAgent` is shown in the user's list of sessions. */
   async login(login: string, password: string, ip: string | null, userAgent?: string): Promise<LoginResult> {
-    return this.openSession(await this.checkPassword(login, password, ip), ip, null, userAgent)
+    const checked = await this.checkPassword(login, password, ip)
+    const opened = await this.openSession(checked.user, ip, null, userAgent)
+    await this.confirmLogin(checked, () => this.sessionCache.end(opened.sessionId))
+    return opened
   }
 
-  /** The user with these credentials, or 401 (throttled: `login-throttle.ts`). */
-  checkPassword(login: string, password: string, ip: string | null): Promise<User> {
+  /** The user with these credentials, or 401 (throttled: `login-throttle.ts`); `confirmLogin` once stored. */
+  checkPassword(login: string, password: string, ip: string | null): Promise<CheckedLogin> {
     return this.passwords.check(login, password, ip)
+  }
+
+  /**
+   * After a face stored what a password login opened: 401, and `undo` ends it, unless the password is still the
+   * one checked. A change or clear of the password ends the user's sessions after writing it; one committing
+   * between the check and the store ended them before this login's was stored, and it lived on (an attacker's
+   * find: a login racing `revoke {minted: true}` of the key that chose the password). Read after the store: a
+   * change committed before this read is seen here, one after it finds the stored login and ends it.
+   */
+  async confirmLogin(checked: CheckedLogin, undo: () => Promise<void>): Promise<void> {
+    if ((await this.actors.passwordHashOf(checked.user.id)) === checked.passwordHash) return
+    await undo()
+    throw new KeywardError('unauthorized', 'invalid email or password')
   }
 
   /**

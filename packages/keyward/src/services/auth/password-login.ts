@@ -14,7 +14,9 @@ import type { PasswordHasher } from './passwords.js'
  * 3. an unknown name costs a hash too, and is throttled under its own name, so neither timing
  *    nor throttling tells which accounts exist;
  * 4. a hash made with older parameters is replaced after a successful check;
- * 5. a deactivated account is said so only to whoever knows its password (a guess gets the 401).
+ * 5. a deactivated account is said so only to whoever knows its password (a guess gets the 401);
+ * 6. the hash checked is returned with the user, for the face to confirm after it stored the login
+ *    (`AuthService.confirmLogin`): a password cleared or changed meanwhile ends what it opened.
  */
 export class PasswordLogin {
   constructor(
@@ -24,8 +26,8 @@ export class PasswordLogin {
     private readonly audit: AuditLog,
   ) {}
 
-  /** The user with these credentials; 401 when wrong, 429 when throttled. */
-  async check(login: string, password: string, ip: string | null): Promise<User> {
+  /** The user with these credentials and the hash they matched; 401 when wrong, 429 when throttled. */
+  async check(login: string, password: string, ip: string | null): Promise<CheckedLogin> {
     const name = login.trim().toLowerCase()
     const found = await this.actors.findUserForLogin(name)
     const account = found ? `user:${found.user.id}` : `name:${createHash('sha256').update(name).digest('base64url')}`
@@ -42,9 +44,15 @@ export class PasswordLogin {
     if (found.user.deactivatedAt !== null)
       throw new KeywardError('account_deactivated', 'this account is deactivated; ask an administrator')
     await this.throttle.succeeded(reservation)
-    if (this.hasher.needsRehash(found.passwordHash)) {
-      await this.actors.replacePasswordHash(found.user.id, found.passwordHash, await this.hasher.hash(password))
-    }
-    return found.user
+    if (!this.hasher.needsRehash(found.passwordHash)) return found
+    const rehashed = await this.hasher.hash(password)
+    const replaced = await this.actors.replacePasswordHash(found.user.id, found.passwordHash, rehashed)
+    return { user: found.user, passwordHash: replaced ? rehashed : found.passwordHash }
   }
+}
+
+/** A user whose password was checked, and the stored hash it matched (invariant 6). */
+export interface CheckedLogin {
+  user: User
+  passwordHash: string
 }

@@ -122,8 +122,12 @@ export class TokenService {
     deviceId: string | null,
     ip: string | null,
   ): Promise<RealmLogin> {
-    const user = await this.auth.checkPassword(email, password, ip)
-    return this.openRealm('local-userpass', user.actorId, null, deviceId, atIp(ip), null)
+    const checked = await this.auth.checkPassword(email, password, ip)
+    const login = await this.openRealm('local-userpass', checked.user.actorId, null, deviceId, atIp(ip), null)
+    await this.auth.confirmLogin(checked, () =>
+      this.refreshTokens.deleteByHash(hashSecret(login.refreshToken), 'realm'),
+    )
+    return login
   }
 
   /**
@@ -217,7 +221,8 @@ export class TokenService {
 
   /** Fluxbase sign-in: a native session token plus a refresh token that renews it. */
   async fluxbaseSignIn(email: string, password: string, ip: string | null): Promise<RefreshableSession> {
-    const user = await this.auth.checkPassword(email, password, ip)
+    const checked = await this.auth.checkPassword(email, password, ip)
+    const { user } = checked
     const s = await this.auth.openSession(user, ip)
     const refreshToken = newRefreshToken()
     await this.refreshTokens.insert({
@@ -235,6 +240,7 @@ export class TokenService {
       origin_key_id: null,
       origin_key_hash: null,
     })
+    await this.auth.confirmLogin(checked, () => this.auth.sessionCache.end(s.sessionId)) // its refresh token too
     return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
   }
 

@@ -343,7 +343,7 @@ export class KeyService {
       if (ctx.principal.keyId !== null && (await keys.madeAny(id, this.clock.now().toISOString())))
         throw new KeywardError(
           'conflict',
-          'this key made other keys: a key cannot delete it (revoke it, or delete the keys it made first)',
+          'this key made other keys or chose a password: a key cannot delete it (revoke it with what it made, or delete the keys it made first)',
         )
       const hashes = await keys.delete(id)
       return hashes && { key, hashes }
@@ -378,10 +378,10 @@ export class KeyService {
     // Another key's roll hands it this key's new secret: a secret it made, which `revoke {minted: true}` of that key
     // ends with what it created (an attacker's find: it outlived the revoke, the owner's old secret working beside
     // it for a year). The secret going into its grace period keeps its maker while that runs (`madeByKeys`). A key
-    // rolling itself hands its new secret to whoever held the old one: it keeps the old one's maker (a stolen secret
-    // rolling its own key left the line, an attacker's find).
+    // rolling itself, or a key made from it, hands the new secret to whoever held the old one: it keeps the old one's
+    // maker (a stolen secret rolling its own key, or a key it made rolling it, left the line: an attacker's finds).
     const current = await this.keys.secretMakerOf(key.id)
-    const maker = ctx.principal.keyId === key.id ? current : ctx.principal.keyId
+    const maker = (await this.rollsOwnLine(ctx, key)) ? current : ctx.principal.keyId
     const apiKey = await this.write(
       ctx,
       key,
@@ -472,8 +472,15 @@ export class KeyService {
     const own = ctx.principal.keyId
     if (own === null) return
     if (own === key.id) throw new KeywardError('forbidden', `a key cannot ${act} itself`)
-    if (await this.keys.descendsFrom(own, key.id))
+    if (await this.keys.descendsFrom(own, key.id, this.clock.now().toISOString()))
       throw new KeywardError('forbidden', `a key cannot ${act} a key it was made from`)
+  }
+
+  /** Whether the caller is key `key` or a key made from it (`descendsFrom`): its holder held `key`'s secret. */
+  private async rollsOwnLine(ctx: RequestContext, key: ApiKey): Promise<boolean> {
+    const own = ctx.principal.keyId
+    if (own === null || own === key.id) return own === key.id
+    return this.keys.descendsFrom(own, key.id, this.clock.now().toISOString())
   }
 
   private async write(

@@ -218,7 +218,15 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
 
   app.delete(
     '/keys/:id',
-    { schema: { tags: ['keys'], params: IdParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      schema: {
+        tags: ['keys'],
+        description:
+          'Deletes the key and its record (revoke keeps it for the audit). A key may not delete a key that made keys or chose a password (409): that would cut the line `revoke {minted: true}` follows; its owner may.',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (req, reply) => {
       await services.keyLineage.delete(ctxOf(req), req.params.id)
       return reply.status(204).send(null)
