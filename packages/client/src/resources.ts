@@ -9,6 +9,7 @@ import type {
   CreateUserInput,
   Device,
   ListDevicesFilter,
+  ListUsersFilter,
   PageOptions,
   Role,
   User,
@@ -64,7 +65,7 @@ export class Collection<
  * Touching an admin (or making one) takes full admin rights; `last_admin` (409) refuses a
  * change that would leave no active admin.
  */
-export class Users extends Collection<'users', User, CreateUserInput> {
+export class Users extends Collection<'users', User, CreateUserInput, ListUsersFilter> {
   constructor(http: Transport) {
     super(http, '/v1/users', 'users')
   }

@@ -360,6 +360,12 @@ export interface PageOptions {
   before_id?: number
 }
 
+/** Filters of `GET /v1/users`. */
+export interface ListUsersFilter extends PageOptions {
+  /** Only users whose current password this key chose (what `revoke {minted: true}` of it clears); admins only. */
+  password_set_by_key_id?: number
+}
+
 /** Filters of `GET /v1/devices`. */
 export interface ListDevicesFilter extends PageOptions {
   application_id?: number

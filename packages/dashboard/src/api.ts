@@ -239,8 +239,10 @@ export class Api {
   deleteKey(id: number) {
     return this.request<void>('DELETE', `/keys/${id}`)
   }
-  listUsers() {
-    return this.request<{ users: User[] }>('GET', '/users?limit=500')
+  /** Users, newest first; `passwordSetByKeyId`: only those whose password that key chose (admins). */
+  listUsers(passwordSetByKeyId?: number) {
+    const only = passwordSetByKeyId === undefined ? '' : `&password_set_by_key_id=${passwordSetByKeyId}`
+    return this.request<{ users: User[] }>('GET', `/users?limit=500${only}`)
   }
   createUser(input: { email: string; password: string; role: 'admin' | 'member' }) {
     return this.request<User>('POST', '/users', input)

@@ -148,9 +148,11 @@ export class ActorRepository {
     )
   }
 
-  async listUsers(limit: number, beforeId?: number): Promise<User[]> {
+  /** Live users, newest first; `passwordSetByKeyId` (indexed: `user_password_set_by_key_idx`) narrows them. */
+  async listUsers(limit: number, beforeId?: number, passwordSetByKeyId?: number): Promise<User[]> {
     let q = this.db.selectFrom('user').selectAll().where('deleted_at', 'is', null).orderBy('id', 'desc').limit(limit)
     if (beforeId !== undefined) q = q.where('id', '<', beforeId)
+    if (passwordSetByKeyId !== undefined) q = q.where('password_set_by_key_id', '=', passwordSetByKeyId)
     return (await q.execute()).map(rowToUser)
   }
 

@@ -33,6 +33,15 @@ for (const store of STORES) {
         body: { new_password: 'taken-over-password-1' },
       })
       assert.equal(reset.status, 204, reset.text)
+      const listed = await s.request('GET', `/v1/users?password_set_by_key_id=${leaked.id}`, { token: admin })
+      assert.deepEqual(
+        listed.body.users.map((u: any) => u.id).sort(),
+        [bob.id, made.body.id].sort(),
+        'the users whose password it chose are listed (what the revoke dialog counts)',
+      )
+      const member = await s.member(`ksp-viewer-${store}`, admin)
+      const asMember = await s.request('GET', `/v1/users?password_set_by_key_id=${leaked.id}`, { token: member.token })
+      assert.deepEqual(asMember.body.users, [], 'a member lists none')
       const session = await login(`ksp-bob-${store}@example.com`, 'taken-over-password-1')
       assert.equal(session.status, 200, 'the reset password works before the revoke')
       const whoami = () => s.request('GET', '/v1/auth/whoami', { token: session.body.access_token })

@@ -209,12 +209,32 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('heading', { name: /ci-root/ }).waitFor()
     await page.getByRole('button', { name: 'Revoke' }).click()
     const confirm = page.getByRole('dialog', { name: 'Revoke this key?' })
-    await confirm.getByLabel(/Also revoke the 1 active key made with this key/).check()
+    await confirm.getByLabel(/Also end the 1 active key made with this key/).check()
     await confirm.getByRole('button', { name: 'Revoke key' }).click()
     await page.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
     assert.equal(await verify(made.key), 'REVOKED')
     // Gone again, so the listing tests below count only their own keys.
     for (const k of [made.api_key, root.api_key]) await api(base, 'DELETE', `/v1/keys/${k.id}`, admin)
+    await page.goto(`/keys/${created.id}`)
+    await page.getByRole('button', { name: 'Revoke' }).waitFor()
+  })
+
+  it('offers to clear the password a key chose when that is all it made', async () => {
+    const root = (await api(base, 'POST', '/v1/keys', admin, { name: 'ci-reset' })).body
+    const email = 'reset-by-key@example.com'
+    const user = (await api(base, 'POST', '/v1/users', admin, { email, password: 'first-password-1' })).body
+    const reset = await api(base, 'POST', `/v1/users/${user.id}/password`, root.key, { new_password: 'key-chose-it-1' })
+    assert.equal(reset.status, 204)
+    await page.goto(`/keys/${root.api_key.id}`)
+    await page.getByRole('button', { name: 'Revoke' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Revoke this key?' })
+    await confirm.getByLabel(/Also end the password it chose/).check()
+    await confirm.getByRole('button', { name: 'Revoke key' }).click()
+    await page.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
+    const login = await api(base, 'POST', '/v1/auth/login', undefined, { email, password: 'key-chose-it-1' })
+    assert.equal(login.status, 401, 'the password the key chose no longer signs in')
+    await api(base, 'DELETE', `/v1/users/${user.id}`, admin)
+    await api(base, 'DELETE', `/v1/keys/${root.api_key.id}`, admin)
     await page.goto(`/keys/${created.id}`)
     await page.getByRole('button', { name: 'Revoke' }).waitFor()
   })

@@ -1,22 +1,29 @@
 import type { Api, ApiKey } from '../../api'
-import { useMintedCount } from './MintedKeysOption'
+import { type Made, madeAny, useMade } from './MintedKeysOption'
 
 /**
- * Under a leak banner of a revoked key: the active keys made with it, which whoever held the secret may have made,
- * and a way to revoke them (a leak report revokes the key alone). Nothing when it made none.
+ * Under a leak banner of a revoked key: the active keys made with it and the passwords it chose, which whoever held
+ * the secret may have made, and a way to end them (a leak report revokes the key alone). Nothing when it made none.
  */
 export function LeakedKeyProducts(props: { k: ApiKey; api: Api; version: number; onRevoke: () => void }) {
-  const count = useMintedCount(props.api, props.k, props.version)
-  if (!count) return null
+  const made = useMade(props.api, props.k, props.version)
+  if (!madeAny(made)) return null
+  const count = made.keys + made.passwords
   return (
     <p>
-      <strong>
-        {count} active key{count === 1 ? ' was' : 's were'} made with this key
-      </strong>{' '}
-      (whoever held the secret may have made {count === 1 ? 'it' : 'them'}).{' '}
+      <strong>{sentence(made)}</strong> (whoever held the secret may have made {count === 1 ? 'it' : 'them'}).{' '}
       <button type="button" className="danger" onClick={props.onRevoke}>
-        Revoke the {count === 1 ? 'key' : `${count} keys`} made with it
+        {made.passwords
+          ? 'End what it made'
+          : `Revoke the ${made.keys === 1 ? 'key' : `${made.keys} keys`} made with it`}
       </button>
     </p>
   )
+}
+
+/** "1 active key was made with this key", "and 2 passwords were chosen with it". */
+function sentence({ keys, passwords }: Made): string {
+  const k = keys === 0 ? '' : `${keys} active key${keys === 1 ? ' was' : 's were'} made with this key`
+  const p = passwords === 0 ? '' : `${passwords} password${passwords === 1 ? ' was' : 's were'} chosen with it`
+  return [k, p].filter(Boolean).join(' and ')
 }

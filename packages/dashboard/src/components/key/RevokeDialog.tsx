@@ -1,17 +1,17 @@
 import { useState } from 'react'
 import { ErrorNote, Modal } from '../ui'
 import { ReasonField } from './ReasonField'
-import { MintedKeysOption, useMintedCount } from './MintedKeysOption'
+import { MintedKeysOption, useMade } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
 
 /** Confirms a revocation, with an optional reason kept in the audit trail. */
 export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) {
   const [reason, setReason] = useState('')
   const [minted, setMinted] = useState(false)
-  const mintedCount = useMintedCount(api, k)
+  const made = useMade(api, k)
   const { error } = action
   const revoke = async () => {
-    const done = minted ? 'Key revoked, with the keys made from it.' : 'Key revoked.'
+    const done = minted ? 'Key revoked, with what it made.' : 'Key revoked.'
     if (await action.act(done, () => api.revokeKey(k.id, reason.trim(), minted))) onClose()
   }
   return (
@@ -21,7 +21,7 @@ export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) 
         listed, for the audit trail.
       </p>
       <ReasonField value={reason} onChange={setReason} error={error} hint="e.g. leaked in a log" />
-      <MintedKeysOption count={mintedCount} checked={minted} onChange={setMinted} />
+      <MintedKeysOption made={made} checked={minted} onChange={setMinted} />
       {error && !error.fields.reason && <ErrorNote error={error} />}
       <div className="actions">
         <button type="button" onClick={onClose}>

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { ErrorNote, Modal } from '../ui'
 import { ReasonField } from './ReasonField'
-import { useMintedCount } from './MintedKeysOption'
+import { useMade } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
 
 /**
@@ -10,24 +10,37 @@ import type { KeyDialogProps } from './useKeyAction'
  */
 export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogProps) {
   const [reason, setReason] = useState('')
-  const count = useMintedCount(api, k)
+  const made = useMade(api, k)
+  const count = made?.keys
   const revoke = async () => {
     let revoked = 0
+    let cleared = 0
     const run = async () => {
       const r = await api.revokeKey(k.id, reason.trim(), true)
       revoked = r.minted_revoked ?? 0
+      cleared = r.passwords_cleared ?? 0
       return r
     }
-    const done = () => `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`
+    const done = () =>
+      [
+        (revoked || !cleared) && `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`,
+        cleared && `Cleared ${cleared === 1 ? 'the password' : `${cleared} passwords`} it chose.`,
+      ]
+        .filter(Boolean)
+        .join(' ')
     if (await action.act(done, run)) onClose()
   }
   return (
     <Modal open={open} title="Revoke the keys made with this key?" onClose={onClose}>
       <p>
-        <strong>Revoking is final.</strong> The {count ?? ''} active key{count === 1 ? '' : 's'} made with this key, and
-        any keys those made, will be refused from now on. Their owners see them revoked "made from a key revoked with
-        what it made", followed by your reason.
+        <strong>Revoking is final.</strong>{' '}
+        {count === 0
+          ? 'No active key was made with this key.'
+          : `The ${count ?? ''} active key${count === 1 ? '' : 's'} made with this key, and any keys those made, will be
+          refused from now on. Their owners see them revoked "made from a key revoked with what it made", followed by
+          your reason.`}
       </p>
+      {!!made?.passwords && <ChosenPasswords count={made.passwords} />}
       <ReasonField value={reason} onChange={setReason} error={action.error} hint="e.g. made with a leaked key" />
       {action.error && !action.error.fields.reason && <ErrorNote error={action.error} />}
       <div className="actions">
@@ -39,5 +52,16 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
         </button>
       </div>
     </Modal>
+  )
+}
+
+/** The passwords the revoke clears too: their users sign in again once an admin sets a new password. */
+function ChosenPasswords({ count }: { count: number }) {
+  const these = count === 1 ? 'The password this key chose' : `The ${count} passwords this key chose`
+  return (
+    <p>
+      {these} will be cleared too, and {count === 1 ? 'its user is' : 'their users are'} signed out: an admin sets a new
+      password.
+    </p>
   )
 }

@@ -41,16 +41,19 @@ export function registerUserCommands(program: Command, env: Env): void {
     },
   )
 
-  remoteAction<{ limit?: number }>(
-    remoteOptions(users.command('list').description('list users (members see only themselves)')).option(
-      '--limit <n>',
-      'at most this many (default: all)',
-      parse.positive,
-    ),
+  remoteAction<{ limit?: number; passwordSetByKey?: number }>(
+    remoteOptions(users.command('list').description('list users (members see only themselves)'))
+      .option('--limit <n>', 'at most this many (default: all)', parse.positive)
+      .option(
+        '--password-set-by-key <id>',
+        'only users whose password this key chose: what `keys revoke <id> --minted` clears (admins)',
+        parse.id,
+      ),
     env,
     async ({ client, out }, o) => {
       const all: User[] = []
-      for await (const u of client.users.iterate({ limit: Math.min(o.limit ?? 500, 500) })) {
+      const filter = { limit: Math.min(o.limit ?? 500, 500), password_set_by_key_id: o.passwordSetByKey }
+      for await (const u of client.users.iterate(filter)) {
         all.push(u)
         if (o.limit !== undefined && all.length >= o.limit) break
       }

@@ -101,10 +101,12 @@ export class UserService {
     return `${base}${randomBytes(3).readUIntBE(0, 3) % 100000}`
   }
 
-  async list(ctx: RequestContext, limit = 100, beforeId?: number): Promise<User[]> {
+  /** Newest first; `passwordSetByKeyId`: only users whose password that key chose (admins; a member gets none). */
+  async list(ctx: RequestContext, limit = 100, beforeId?: number, passwordSetByKeyId?: number): Promise<User[]> {
     requireScope(ctx.principal, 'users:read')
     const p = ctx.principal
-    if (isInstanceAdmin(p)) return this.actors.listUsers(Math.min(limit, 500), beforeId)
+    if (isInstanceAdmin(p)) return this.actors.listUsers(Math.min(limit, 500), beforeId, passwordSetByKeyId)
+    if (passwordSetByKeyId !== undefined) return []
     const self = await this.actors.findUserById(p.owner.userId)
     return p.owner.kind === 'user' && self && (beforeId === undefined || self.id < beforeId) ? [self] : []
   }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { MAX_ROW_ID } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { IdParams, PageQuery, UserBody, toUserWire } from '../../schemas.js'
+import { Id, IdParams, UserBody, toUserWire } from '../../schemas.js'
 
 const CreateUserBody = Type.Object(
   {
@@ -10,6 +11,22 @@ const CreateUserBody = Type.Object(
     password: Type.String({ minLength: 8, maxLength: 1024 }),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
     role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+  },
+  { additionalProperties: false },
+)
+
+const ListUsersQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    before_id: Type.Optional(Id),
+    password_set_by_key_id: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_ROW_ID,
+        description:
+          'Only users whose current password this key chose (a user it created, a reset): what `revoke {minted: true}` of it clears. Admins only: a member gets an empty list.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -29,12 +46,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     {
       schema: {
         tags: ['users'],
-        querystring: PageQuery,
+        querystring: ListUsersQuery,
         response: { 200: Type.Object({ users: Type.Array(UserBody) }) },
       },
     },
     async (req) => {
-      const users = await services.users.list(ctxOf(req), req.query.limit, req.query.before_id)
+      const { limit, before_id, password_set_by_key_id } = req.query
+      const users = await services.users.list(ctxOf(req), limit, before_id, password_set_by_key_id)
       return { users: users.map(toUserWire) }
     },
   )
