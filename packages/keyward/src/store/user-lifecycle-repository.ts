@@ -155,9 +155,15 @@ export class UserLifecycleRepository {
 
   /**
    * Replaces a live user's password hash, recording the key that chose it (null: none), only while that key is live
-   * (`requireLiveProducer`); false when there is no such user.
+   * (`requireLiveProducer`), and with `replacing` only while that is the stored hash (else 'changed'); 'gone' when
+   * there is no such user.
    */
-  async setPasswordHash(userId: number, hash: string, setByKeyId: number | null): Promise<boolean> {
+  async setPasswordHash(
+    userId: number,
+    hash: string,
+    setByKeyId: number | null,
+    replacing?: string,
+  ): Promise<'set' | 'changed' | 'gone'> {
     return this.db.transaction().execute(async (trx) => {
       if (setByKeyId !== null) await requireLiveProducer(trx, this.dialect, setByKeyId)
       const r = await trx
@@ -165,8 +171,12 @@ export class UserLifecycleRepository {
         .set({ password_hash: hash, password_set_by_key_id: setByKeyId })
         .where('id', '=', userId)
         .where('deleted_at', 'is', null)
+        .$if(replacing !== undefined, (q) => q.where('password_hash', '=', replacing!))
         .executeTakeFirst()
-      return r.numUpdatedRows > 0n
+      if (r.numUpdatedRows > 0n) return 'set'
+      return replacing !== undefined && (await live(trx).where('id', '=', userId).select('id').executeTakeFirst())
+        ? 'changed'
+        : 'gone'
     })
   }
 

@@ -46,8 +46,19 @@ export class PasswordLogin {
     await this.throttle.succeeded(reservation)
     if (!this.hasher.needsRehash(found.passwordHash)) return found
     const rehashed = await this.hasher.hash(password)
-    const replaced = await this.actors.replacePasswordHash(found.user.id, found.passwordHash, rehashed)
-    return { user: found.user, passwordHash: replaced ? rehashed : found.passwordHash }
+    if (await this.actors.replacePasswordHash(found.user.id, found.passwordHash, rehashed))
+      return { user: found.user, passwordHash: rehashed }
+    return { user: found.user, passwordHash: await this.rehashedMeanwhile(found.user.id, password, found.passwordHash) }
+  }
+
+  /**
+   * The hash another login stored by rehashing the same password (invariant 6: the one to confirm), or `checked` when
+   * the password itself changed. Without it, two of three concurrent logins with a hash to upgrade were undone (401):
+   * each saw the other's rehash as a change (an attacker's find).
+   */
+  private async rehashedMeanwhile(userId: number, password: string, checked: string): Promise<string> {
+    const now = await this.actors.passwordHashOf(userId)
+    return now && (await this.hasher.verify(password, now)) ? now : checked
   }
 }
 

@@ -66,12 +66,12 @@ export class UserLifecycle {
     const me = await this.actors.findUserById(p.owner.id)
     if (!me) throw new KeywardError('unauthorized', 'session expired or unknown; log in again')
     // Through the login throttle: a stolen session cannot guess the current password at leisure.
-    await this.login.check(me.email, current, ctx.ip).catch((e: unknown) => {
+    const checked = await this.login.check(me.email, current, ctx.ip).catch((e: unknown) => {
       if (e instanceof KeywardError && e.code === 'unauthorized')
         throw new KeywardError('wrong_password', 'the current password is wrong')
       throw e
     })
-    await this.setPassword(ctx, me, next, p.sessionId, 'user.password_change')
+    await this.setPassword(ctx, me, next, p.sessionId, 'user.password_change', checked.passwordHash)
   }
 
   /** An admin sets a user's password; every session of that user ends. */
@@ -209,10 +209,21 @@ export class UserLifecycle {
   /**
    * Sets the password, recording the key whose credential chose it (a password session's choice: none): a reset, or
    * a key changing its own user's password (unrecorded, it outlived the key's revoke: an attacker's find).
+   * `replacing`: the hash a change checked the current password against, which must still be stored.
    */
-  private async setPassword(ctx: RequestContext, user: User, next: string, keep: number | null, action: AuditAction) {
-    const setBy = ctx.principal.keyId
-    if (!(await this.users.setPasswordHash(user.id, await this.hasher.hash(next), setBy))) throw notFound('user')
+  private async setPassword(
+    ctx: RequestContext,
+    user: User,
+    next: string,
+    keep: number | null,
+    action: AuditAction,
+    replacing?: string,
+  ) {
+    const set = await this.users.setPasswordHash(user.id, await this.hasher.hash(next), ctx.principal.keyId, replacing)
+    if (set === 'gone') throw notFound('user')
+    // A change checked against a password that a reset or a revoke replaced meanwhile: that one stands (an
+    // attacker's find: the stale change outlived both, written after the revoke had ended its session).
+    if (set === 'changed') throw new KeywardError('wrong_password', 'the password changed meanwhile; sign in again')
     await this.sessions.endAllOf(user, keep)
     await this.audit.record(ctx, action, target(user))
   }

@@ -370,6 +370,9 @@ export class KeyService {
     // (as on create). A key rolling itself keeps its own bounds and hands out nothing it lacked.
     const producer = await this.requireCoversKey(ctx, key, owner, 'roll this key')
     if (ctx.principal.keyId !== key.id) requireMayMakeKeyOf(producer, owner)
+    // Nor a key of its line: the new secret would be made by a key the rolled key's line reaches only through the
+    // secret it replaces (a key a stolen secret made rolled the stolen key out of the line, an attacker's find).
+    if (ctx.principal.keyId !== key.id) await this.requireNotInLineBelow(ctx, key, 'roll')
     const prefix = /^([a-z][a-z0-9]{0,15})_/.exec(key.keyPrefix)?.[1] ?? DEFAULT_KEY_PREFIX
     const secret = generateKey(prefix)
     const now = this.clock.now()
@@ -378,10 +381,10 @@ export class KeyService {
     // Another key's roll hands it this key's new secret: a secret it made, which `revoke {minted: true}` of that key
     // ends with what it created (an attacker's find: it outlived the revoke, the owner's old secret working beside
     // it for a year). The secret going into its grace period keeps its maker while that runs (`madeByKeys`). A key
-    // rolling itself, or a key made from it, hands the new secret to whoever held the old one: it keeps the old one's
-    // maker (a stolen secret rolling its own key, or a key it made rolling it, left the line: an attacker's finds).
+    // rolling itself hands the new secret to whoever held the old one: it keeps the old one's maker (a stolen secret
+    // rolling its own key left the line: an attacker's find).
     const current = await this.keys.secretMakerOf(key.id)
-    const maker = (await this.rollsOwnLine(ctx, key)) ? current : ctx.principal.keyId
+    const maker = ctx.principal.keyId === key.id ? current : ctx.principal.keyId
     const apiKey = await this.write(
       ctx,
       key,
@@ -474,13 +477,6 @@ export class KeyService {
     if (own === key.id) throw new KeywardError('forbidden', `a key cannot ${act} itself`)
     if (await this.keys.descendsFrom(own, key.id, this.clock.now().toISOString()))
       throw new KeywardError('forbidden', `a key cannot ${act} a key it was made from`)
-  }
-
-  /** Whether the caller is key `key` or a key made from it (`descendsFrom`): its holder held `key`'s secret. */
-  private async rollsOwnLine(ctx: RequestContext, key: ApiKey): Promise<boolean> {
-    const own = ctx.principal.keyId
-    if (own === null || own === key.id) return own === key.id
-    return this.keys.descendsFrom(own, key.id, this.clock.now().toISOString())
   }
 
   private async write(

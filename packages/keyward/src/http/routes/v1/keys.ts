@@ -243,7 +243,7 @@ const keySecretRoutes: KeyPlugin = async (app, { services }) => {
       schema: {
         tags: ['keys'],
         description:
-          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line (`minted_revoked` counts them). 409 when another roll landed after this one read the key.",
+          "Replaces the key's secret; the answer holds the new one, shown once. With `grace_period_s` the old secret keeps working until `previous_secret_expires_at`. A key keeps one replaced secret: a roll during a grace period ends the secret in it at once and revokes the keys that secret made during its grace period, with their line (`minted_revoked` counts them). 409 when another roll landed after this one read the key. 403 when a key rolls a key it was made from (created with it, or holding a secret it rolled).",
         params: IdParams,
         body: RollBody,
         response: { 200: RolledKeyBody, ...errors },
