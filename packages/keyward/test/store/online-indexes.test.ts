@@ -76,7 +76,13 @@ describe('indexes on large tables are built without blocking writes (PostgreSQL)
       const build = builder
         .query('create index concurrently audit_action_idx on audit_event (action, id)')
         .catch((e) => e)
-      await waitFor(c, "query ilike 'create index concurrently audit_action_idx%' and wait_event_type = 'Lock'")
+      // Cancelled once its entry is in the catalog and it waits for the blocker's snapshot: a wait for
+      // the table's lock comes before the entry (autovacuum holds that lock after the bulk insert).
+      await waitFor(
+        c,
+        `query ilike 'create index concurrently audit_action_idx%' and wait_event = 'virtualxid'
+         and exists (select 1 from pg_class where relname = 'audit_action_idx')`,
+      )
       await c.query(
         "select pg_cancel_backend(pid) from pg_stat_activity where query ilike 'create index concurrently%'",
       )
@@ -97,7 +103,7 @@ describe('indexes on large tables are built without blocking writes (PostgreSQL)
 
   it('a node starting while another builds an index waits for it instead of deadlocking', async () => {
     const c = await client(db.url)
-    await c.query('drop index audit_action_idx')
+    await c.query('drop index if exists audit_action_idx')
     const blocker = await client(db.url)
     await blocker.query('begin isolation level repeatable read')
     await blocker.query('select 1 from audit_event limit 1') // holds the first node's build for a while
