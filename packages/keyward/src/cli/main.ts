@@ -67,6 +67,26 @@ databaseOption(program.command('migrate').description('bring the database schema
   },
 )
 
+// Break-glass: with the database's credentials, not a login (an instance's only admin locked out had no way back).
+databaseOption(
+  program
+    .command('reset-password')
+    .description("set a user's password from the server's machine, ending their sessions (no login needed)")
+    .argument('<login>', "the user's email or username")
+    .option('--generate', 'generate the password and print it once, instead of reading it'),
+)
+  .option('--redis-url <url>', "the servers' Redis, which tells them (KEYWARD_REDIS_URL)")
+  .action(async (login: string, flags: ConfigFlags & { generate?: boolean }) => {
+    const { resetPassword, newPassword } = await import('./reset-password.js')
+    const config = loadConfig(env, flags)
+    const password = await newPassword(flags.generate === true)
+    const user = await resetPassword(config, login, password)
+    console.log(`password of ${user.email} reset; every session of this user ended`)
+    if (flags.generate) console.log(`Password (shown once): ${password}`)
+    if (user.deactivatedAt)
+      console.log('this user is deactivated: an admin reactivates it (`keyward users reactivate`)')
+  })
+
 globalRemoteOptions(program)
 registerAuthCommands(program, env)
 registerAccountCommands(program, env)

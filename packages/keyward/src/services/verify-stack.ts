@@ -18,7 +18,7 @@ import {
   rateLimitStoreOf,
 } from './cluster/cluster.js'
 import type { InvalidationBus } from './cluster/invalidation-bus.js'
-import { type KeyChangeWatch, watchKeyChanges } from './cluster/key-change-watch.js'
+import { type KeyChangeWatch, watchKeyChanges, watchOutsideWrites } from './cluster/key-change-watch.js'
 import type { KeyRateLimiter } from './cluster/rate-limiter.js'
 import { chunkPacerFor } from './keys/chunked-writes.js'
 import { UnknownKeyBudget } from './keys/unknown-key-budget.js'
@@ -60,7 +60,8 @@ export interface VerifyStackOptions {
   budgets?: StoreBudgets
   /**
    * Who may hear other processes' key writes. `'server'`: every write to this database goes through
-   * some server, so a local bus (SQLite) is complete and positive entries live until evicted.
+   * some server, so a local bus (SQLite) is complete and positive entries live until evicted; the one
+   * exception, an operator's tool, is polled for (`store/outside-writes.ts`).
    * `'embedded'`: on SQLite the writes happen in the server's process, which no bus reaches, so it
    * polls the key-change counter (`cluster/key-change-watch.ts`) and clears its cache when a key
    * changed; positive entries live until then. On PostgreSQL or Redis it hears the bus like a node;
@@ -126,6 +127,8 @@ export async function openVerifyStack(s: VerifyStackSettings, opts: VerifyStackO
     const deaf = opts.role === 'embedded' && bus.kind === 'local'
     await joinCluster(cache, bus, s.cacheFallbackTtlMs, report, metrics, deaf && store.dialect !== 'sqlite')
     if (deaf && store.dialect === 'sqlite') watch = await watchKeyChanges(store.db, () => cache.clear(), report)
+    // A server's local bus hears its own writes only: an operator's tool writes beside it (`store/outside-writes.ts`).
+    else if (store.dialect === 'sqlite') watch = await watchOutsideWrites(store.db, () => cache.clear(), report)
     const limiter = await createKeyRateLimiter(s)
     metrics.watch({ cache, bus, limiter })
     return wire(s, opts, {
@@ -160,7 +163,7 @@ function unreachableAtStart(e: unknown, url: string): unknown {
 interface Opened {
   store: Store
   bus: InvalidationBus
-  /** The embedded verifier's watch of the SQLite key-change counter (null elsewhere). */
+  /** On SQLite, an embedded verifier's watch of the key-change counter, a server's of outside writes (null elsewhere). */
   watch: KeyChangeWatch | null
   cache: VerifyCache
   limiter: KeyRateLimiter

@@ -102,6 +102,16 @@ async function retryingLockWaits<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The migrations this version has that the database has not run. A tool writing to the database without
+ * migrating it (`keyward reset-password`) refuses while any are pending: it would write to columns that are not
+ * there, or migrate under servers of the previous version, which cannot start on a migrated schema.
+ */
+export async function pendingMigrations(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) })
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
 async function migrate(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) })
   const { error, results } = await migrator.migrateToLatest()

@@ -81,6 +81,24 @@ export class UserLifecycle {
     await this.setPassword(ctx, user, next, null, 'user.password_reset')
   }
 
+  /**
+   * Break-glass (`keyward reset-password`): an operator sets the password of the user with this email or
+   * username, with no caller to check: whoever holds the database's credentials can write it anyway. The
+   * instance's only admin locked out had no way back (a forgotten password; a revoke clearing the passwords
+   * its key chose). As an admin's reset does, every session and refresh token of the user ends; the password
+   * is no key's (`password_set_by_key_id` null). Audited as the system, `via: 'cli'`. A deactivated user
+   * stays deactivated.
+   */
+  async resetPasswordOutside(login: string, next: string): Promise<User> {
+    const found = await this.actors.findUserForLogin(login)
+    if (!found) throw notFound('user')
+    const set = await this.users.setPasswordHash(found.user.id, await this.hasher.hash(next), null)
+    if (set === 'gone') throw notFound('user')
+    await this.sessions.endAllOf(found.user, null)
+    await this.audit.record(SYSTEM, 'user.password_reset', target(found.user), { via: 'cli' })
+    return found.user
+  }
+
   /** Changes a user's instance role; live sessions and keys see it at once. */
   setRole(ctx: RequestContext, id: number, role: Role): Promise<User> {
     return this.change(ctx, id, { kind: 'role', role })

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { readKeyChanges } from '../../store/key-changes.js'
+import { readOutsideWrites } from '../../store/outside-writes.js'
 import type { Database } from '../../store/schema.js'
 
 /**
@@ -22,16 +23,41 @@ export interface KeyChangeWatch {
  * The poll is one header read every `intervalMs`, off the verification path; a failed read is
  * reported and clears too (the writes it may have missed are unknown), then polling goes on.
  */
-export async function watchKeyChanges(
+export function watchKeyChanges(
   db: Kysely<Database>,
   onChange: () => void,
   onError: (e: unknown) => void,
   intervalMs = KEY_CHANGE_POLL_MS,
 ): Promise<KeyChangeWatch> {
-  let seen: number | null = await readKeyChanges(db)
+  return watchCounter(() => readKeyChanges(db), onChange, onError, intervalMs)
+}
+
+/**
+ * How often a SQLite server reads the outside-write counter (`store/outside-writes.ts`): an operator's tool is
+ * seen by the server this long after its write at most. One indexed read a second, off the verification path.
+ */
+export const OUTSIDE_WRITE_POLL_MS = 1_000
+
+/** A SQLite server's watch of the writes made beside it (`store/outside-writes.ts`), with the same invariant. */
+export function watchOutsideWrites(
+  db: Kysely<Database>,
+  onChange: () => void,
+  onError: (e: unknown) => void,
+  intervalMs = OUTSIDE_WRITE_POLL_MS,
+): Promise<KeyChangeWatch> {
+  return watchCounter(() => readOutsideWrites(db), onChange, onError, intervalMs)
+}
+
+async function watchCounter(
+  read: () => Promise<number>,
+  onChange: () => void,
+  onError: (e: unknown) => void,
+  intervalMs: number,
+): Promise<KeyChangeWatch> {
+  let seen: number | null = await read()
   const poll = async () => {
     try {
-      const now = await readKeyChanges(db)
+      const now = await read()
       if (now !== seen) onChange()
       seen = now
     } catch (e) {

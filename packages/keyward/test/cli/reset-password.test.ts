@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, before, describe, test } from 'node:test'
+import { openStore } from '../../src/store/database.js'
+import { ADMIN, STORES, freshDatabase } from '../helpers.js'
+import { type CliResult, cleanEnv, runCli, startServe, tempConfigDir } from './run-cli.js'
+
+/**
+ * `keyward reset-password`: the break-glass reset, with the database's credentials, beside a running server. The
+ * reset must hold there at once: a session the server had cached before it ended with the password (a SQLite server
+ * heard only its own writes, so the cached session lived on until it restarted).
+ */
+for (const kind of STORES) {
+  describe(`keyward reset-password beside a running server (${kind})`, () => {
+    let db: Awaited<ReturnType<typeof freshDatabase>>
+    before(async () => {
+      db = await freshDatabase(kind)
+    })
+    after(() => db.drop())
+
+    test("sets the password, ends the sessions the server had cached, and is audited as the system's", async () => {
+      const serverEnv = { KEYWARD_DATABASE_URL: db.url, KEYWARD_ADMIN_EMAIL: ADMIN.email }
+      const { child, url, output } = await startServe(
+        cleanEnv({ ...serverEnv, KEYWARD_ADMIN_PASSWORD: ADMIN.password, KEYWARD_LOG_LEVEL: 'info' }),
+      )
+      try {
+        const cli = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+        const login = (password: string) => runCli(['login', '--email', ADMIN.email, '--password', password], cli)
+        assert.equal((await login(ADMIN.password)).code, 0)
+        assert.equal((await runCli(['whoami'], cli)).code, 0, 'the session works, and the server has cached it')
+
+        const reset = await runCli(['reset-password', 'admin'], cleanEnv(serverEnv), 'a-new-password-2\n')
+        assert.equal(reset.code, 0, reset.stderr)
+        assert.match(reset.stdout, /password of admin@example\.com reset; every session of this user ended/)
+
+        const ended = await eventually(
+          () => runCli(['whoami'], cli),
+          (r) => r.code !== 0,
+        )
+        assert.match(
+          ended.stderr,
+          /your session .* has ended|HTTP 401/,
+          `BROKEN: the cached session outlived the reset: ${ended.stdout}`,
+        )
+        assert.notEqual((await login(ADMIN.password)).code, 0, 'the old password is refused')
+        assert.equal((await login('a-new-password-2')).code, 0, 'the new one signs in')
+      } finally {
+        child.kill('SIGKILL')
+      }
+      const store = openStore(db.url)
+      try {
+        const entry = await store.db
+          .selectFrom('audit_event')
+          .select(['actor_id', 'details'])
+          .where('action', '=', 'user.password_reset')
+          .executeTakeFirstOrThrow()
+        assert.equal(entry.actor_id, null, output())
+        assert.deepEqual(JSON.parse(entry.details), { via: 'cli' })
+      } finally {
+        await store.close()
+      }
+    })
+
+    test('refuses an unknown user, a short password, and a schema older than itself, changing nothing', async () => {
+      const env = cleanEnv({ KEYWARD_DATABASE_URL: db.url })
+      const unknown = await runCli(['reset-password', 'nobody@example.com'], env, 'long-enough-1\n')
+      assert.equal(unknown.code, 1)
+      assert.match(unknown.stderr, /user not found/)
+      const short = await runCli(['reset-password', 'admin'], env, 'short\n')
+      assert.equal(short.code, 2)
+      assert.match(short.stderr, /a password has 8 to 1024 characters/)
+
+      const empty = await freshDatabase(kind)
+      try {
+        const behind = await runCli(
+          ['reset-password', 'admin'],
+          cleanEnv({ KEYWARD_DATABASE_URL: empty.url }),
+          'long-enough-1\n',
+        )
+        assert.equal(behind.code, 1)
+        assert.match(behind.stderr, /schema is older than this version .* run `keyward migrate`/)
+      } finally {
+        await empty.drop()
+      }
+    })
+  })
+}
+
+/** Runs `attempt` until `done` holds (5 s at most: a SQLite server polls every second); the last result. */
+async function eventually(attempt: () => Promise<CliResult>, done: (r: CliResult) => boolean): Promise<CliResult> {
+  let r = await attempt()
+  for (let i = 0; i < 20 && !done(r); i++) {
+    await sleep(250)
+    r = await attempt()
+  }
+  return r
+}
