@@ -212,7 +212,7 @@ export class UserLifecycle {
    * attacker's find: an admin's leaked key reset a member's password and kept the account after the revoke).
    * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`). The
    * revoking user's own is kept: clearing it would end the session revoking, and lock out an instance's only
-   * admin (there is no offline reset); the docs tell them to change it.
+   * admin (`resetPasswordOutside` is the way back, from the server's machine); the docs tell them to change it.
    */
   async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
     const owner = ctx.principal.owner
