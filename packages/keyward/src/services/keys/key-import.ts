@@ -14,9 +14,12 @@ import { type ChosenSecrets, secretInUse } from './chosen-secrets.js'
 import { boundsOfInput, checkLimits, limitColumns, normalizeDate } from './key-input.js'
 import type { KeyService } from './key-service.js'
 import type { VerifyCache } from './verify-cache.js'
+import { yieldToLoop } from './chunked-writes.js'
 
 /** At most this many keys per import call: one transaction, answered within a request's time. */
 export const MAX_IMPORT_KEYS = 1000
+/** Keys an import handles between two turns of the event loop (validating them, auditing them). */
+const IMPORT_SLICE = 100
 
 /** What an import call did, per key in request order. */
 export interface ImportResult {
@@ -47,7 +50,11 @@ export class KeyImporter {
     const producer = await producerOf(ctx, this.repo)
     const seen: CallLookups = { owners: new Map(), identities: new Set() }
     const rows: NewApiKeyRow[] = []
-    for (const [i, item] of items.entries()) rows.push(await this.rowOf(ctx, producer, seen, item, i))
+    for (const [i, item] of items.entries()) {
+      rows.push(await this.rowOf(ctx, producer, seen, item, i))
+      // Its awaits are microtasks (cached owners, SQLite): 1,000 rows held the loop 3–15 ms in one piece.
+      if (i % IMPORT_SLICE === IMPORT_SLICE - 1) await yieldToLoop()
+    }
     refuseDuplicates(rows)
     const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, ctx.principal.keyId))
     await this.auditEachKey(ctx, rows, result, source)
@@ -65,17 +72,18 @@ export class KeyImporter {
    */
   private async auditEachKey(ctx: RequestContext, rows: NewApiKeyRow[], result: ImportResult, source: string | null) {
     const stored = result.keys.filter((k) => k.status === 'imported')
-    await this.audit.recordMany(
-      ctx,
-      'key.import',
-      stored.map((k) => ({
-        target: { type: 'api_key', id: k.id, ownerActorId: rows[k.index]!.actor_id },
-        details: {
-          ...(source && { source }),
-          ...(rows[k.index]!.external_id && { external_id: rows[k.index]!.external_id }),
-        },
-      })),
-    )
+    const entries = stored.map((k) => ({
+      target: { type: 'api_key' as const, id: k.id, ownerActorId: rows[k.index]!.actor_id },
+      details: {
+        ...(source && { source }),
+        ...(rows[k.index]!.external_id && { external_id: rows[k.index]!.external_id }),
+      },
+    }))
+    // A statement per slice with a loop turn between: 1,000 entries in one held SQLite's loop 5–14 ms.
+    for (let i = 0; i < entries.length; i += IMPORT_SLICE) {
+      if (i > 0) await yieldToLoop()
+      await this.audit.recordMany(ctx, 'key.import', entries.slice(i, i + IMPORT_SLICE))
+    }
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
