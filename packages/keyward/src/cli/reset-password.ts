@@ -5,7 +5,7 @@ import { KeywardError } from '../core/errors.js'
 import type { User } from '../core/types.js'
 import { createAuthServices } from '../services/auth/wiring.js'
 import type { GraceCascade } from '../services/keys/key-lineage.js'
-import { openVerifyStack } from '../services/verify-stack.js'
+import { type VerifyStack, openVerifyStack } from '../services/verify-stack.js'
 import { pendingMigrations } from '../store/migrations.js'
 import { bumpOutsideWrites } from '../store/outside-writes.js'
 import { UsageError } from './parse.js'
@@ -21,23 +21,46 @@ const PASSWORD_LENGTH = { min: 8, max: 1024 }
  * polling the outside-write counter (`store/outside-writes.ts`), within a second.
  */
 export async function resetPassword(config: Config, login: string, password: string): Promise<User> {
+  const unheard: unknown[] = [] // a publication that failed after its retries (`joinCluster`)
   const opts = { clock: systemClock, migrate: false, role: 'embedded' as const, budgetUnknownKeys: false }
-  const stack = await openVerifyStack(config, { ...opts, onError: (e) => console.error(e) })
+  const stack = await openVerifyStack(config, { ...opts, onError: (e) => unheard.push(e) })
   try {
-    const pending = await pendingMigrations(stack.store.db, stack.store.dialect)
-    if (pending.length > 0)
+    await requireReachable(stack)
+    const people = createAuthServices(stack, config, systemClock, () => {}, NO_CASCADE)
+    const user = await people.userLifecycle.resetPasswordOutside(login, password).finally(async () => {
+      // Even when ending the sessions failed after the password was written: a server clearing its cache once
+      // for nothing costs a re-read per key in use; one not told keeps the sessions the database no longer has.
+      if (stack.store.dialect === 'sqlite') await bumpOutsideWrites(stack.store.db)
+    })
+    if (unheard.length > 0)
       throw new KeywardError(
         'unavailable',
-        `the database's schema is older than this version (${pending.length} migration(s) to run): ` +
-          'run `keyward migrate` with this version, or start its server, first',
+        `the password was reset, but the servers may not have heard that its sessions ended (${String(unheard[0])}): restart them`,
       )
-    const people = createAuthServices(stack, config, systemClock, () => {}, NO_CASCADE)
-    const user = await people.userLifecycle.resetPasswordOutside(login, password)
-    if (stack.store.dialect === 'sqlite') await bumpOutsideWrites(stack.store.db)
     return user
   } finally {
     await stack.close()
   }
+}
+
+/**
+ * Refuses a schema older than this version, and, on PostgreSQL, a local bus: the command would end the sessions in
+ * the database and tell no node, whose caches keep them (`KEYWARD_INVALIDATION_BUS=local` passed the cluster-shape
+ * check, which lets a node share nothing by choice: an attacker's find, exit 0 and the session still answered).
+ */
+async function requireReachable(stack: VerifyStack): Promise<void> {
+  const pending = await pendingMigrations(stack.store.db, stack.store.dialect)
+  if (pending.length > 0)
+    throw new KeywardError(
+      'unavailable',
+      `the database's schema is older than this version (${pending.length} migration(s) to run): ` +
+        'run `keyward migrate` with this version, or start its server, first',
+    )
+  if (stack.store.dialect === 'postgres' && stack.bus.kind === 'local')
+    throw new UsageError(
+      "on PostgreSQL the reset must reach the servers' bus: unset KEYWARD_INVALIDATION_BUS=local " +
+        "(give the servers' KEYWARD_REDIS_URL and KEYWARD_REDIS_PREFIX when they use Redis)",
+    )
 }
 
 /** A reset revokes nothing: no grace period is cut by it. */
@@ -50,7 +73,9 @@ export async function newPassword(generate: boolean): Promise<string> {
   if (generate) return randomBytes(18).toString('base64url')
   const first = await promptSecret('New password: ')
   if (process.stdin.isTTY && (await promptSecret('Again: ')) !== first) throw new UsageError('the passwords differ')
-  if (first.length < PASSWORD_LENGTH.min || first.length > PASSWORD_LENGTH.max)
+  // Characters, as the API counts them (`minLength`): not UTF-16 units (4 emoji passed here, an attacker's find).
+  const length = [...first].length
+  if (length < PASSWORD_LENGTH.min || length > PASSWORD_LENGTH.max)
     throw new UsageError(`a password has ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`)
   return first
 }

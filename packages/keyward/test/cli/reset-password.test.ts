@@ -69,6 +69,15 @@ for (const kind of STORES) {
       const short = await runCli(['reset-password', 'admin'], env, 'short\n')
       assert.equal(short.code, 2)
       assert.match(short.stderr, /a password has 8 to 1024 characters/)
+      const emoji = await runCli(['reset-password', 'admin'], env, '\u{1F600}'.repeat(4) + '\n')
+      assert.equal(emoji.code, 2, 'four characters, eight UTF-16 units: too short, as the API counts')
+      if (kind === 'postgres') {
+        // The servers hear their bus; a command on a local one would end the sessions in the database only.
+        const local = cleanEnv({ KEYWARD_DATABASE_URL: db.url, KEYWARD_INVALIDATION_BUS: 'local' })
+        const deaf = await runCli(['reset-password', 'admin'], local, 'long-enough-1\n')
+        assert.equal(deaf.code, 2, deaf.stdout)
+        assert.match(deaf.stderr, /must reach the servers' bus/)
+      }
 
       const empty = await freshDatabase(kind)
       try {
