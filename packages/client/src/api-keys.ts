@@ -16,6 +16,7 @@ import type {
   KeyPage,
   KeyUsage,
   ListKeysFilter,
+  MadeByKey,
   RevokedKey,
   UpdateKeyInput,
   VerifyResult,
@@ -137,6 +138,14 @@ export class ApiKeys {
   /** Revokes a key for good; the record stays (status `revoked`) for audit. */
   revoke(id: KeyId, opts: RevokeOptions = {}): Promise<RevokedKey> {
     return this.http.request<RevokedKey>('POST', `${idPath('/v1/keys', id)}/revoke`, { body: opts })
+  }
+
+  /**
+   * What `revoke(id, { minted: true })` would end now, changing nothing: offer it when either count is above 0.
+   * Takes what the revoke takes (`keys:write`, a key you may manage).
+   */
+  made(id: KeyId): Promise<MadeByKey> {
+    return this.http.request<MadeByKey>('GET', `${idPath('/v1/keys', id)}/made`)
   }
 
   /** Deletes a key and its record. */

@@ -108,6 +108,15 @@ export interface ApiKey {
  */
 export type RevokedKey = ApiKey & { minted_revoked?: number; passwords_cleared?: number }
 
+/**
+ * What revoking a key with `minted: true` would end now, for the caller (`keys.made`): the unrevoked keys of its line
+ * the caller may see, and the passwords the line chose.
+ */
+export interface MadeByKey {
+  keys: number
+  passwords: number
+}
+
 /** The answer of create and roll: the secret, shown only in this response, and the key record. */
 export interface CreatedKey {
   key: string

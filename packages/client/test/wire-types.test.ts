@@ -9,6 +9,7 @@ import {
   CreatedKeyBody,
   DeviceBody,
   ListKeysQuery,
+  MadeByKeyBody,
   RevokedKeyBody,
   UsageResponse,
   UserBody,
@@ -36,6 +37,7 @@ import type {
   KeywardErrorCode,
   Identity,
   ListKeysFilter,
+  MadeByKey,
   RevokedKey,
   Session,
   User,
@@ -55,6 +57,7 @@ const assertSame = <T extends true>(_: T): void => {}
 assertSame<Same<ApiKey, Static<typeof ApiKeyBody>>>(true)
 assertSame<Same<CreatedKey, Static<typeof CreatedKeyBody>>>(true)
 assertSame<Same<RevokedKey, Static<typeof RevokedKeyBody>>>(true)
+assertSame<Same<MadeByKey, Static<typeof MadeByKeyBody>>>(true)
 assertSame<Same<VerifyResult, Static<typeof VerifyResponse>>>(true)
 assertSame<Same<User, Static<typeof UserBody>>>(true)
 assertSame<Same<Session, Static<typeof SessionBody>>>(true)

@@ -24,6 +24,7 @@ import type {
   NamedLimit,
   NamedLimitInput,
   OwnerRef,
+  MadeByKey,
   RevokedKey,
   UpdateIdentityInput,
   UpdateKeyInput,
@@ -55,6 +56,7 @@ export type {
   KeyLimits,
   KeyPage,
   KeySortField,
+  MadeByKey,
   KeyStatus,
   NamedLimit,
   NamedLimitInput,
@@ -228,6 +230,10 @@ export class Api {
       ...(reason && { reason }),
       ...(minted && { minted }),
     })
+  }
+  /** What revoking the key with `minted` would end now, for this viewer (`GET /keys/:id/made`). */
+  keyMade(id: number) {
+    return this.request<MadeByKey>('GET', `/keys/${id}/made`)
   }
   /** Ends the last roll's grace period: the old secret is refused at once. */
   endKeyGrace(id: number) {

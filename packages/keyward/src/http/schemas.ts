@@ -223,6 +223,21 @@ export const RolledKeyBody = Type.Object({
 })
 
 /** The answer of revoke and end-grace: the key, plus how many keys made from it went with it. */
+/** `GET /v1/keys/:id/made`: what a revoke with `minted: true` would end now, for this caller. */
+export const MadeByKeyBody = Type.Object(
+  {
+    keys: Type.Integer({
+      description:
+        'Keys of its line (made with it, holding a secret it rolled, and what those made) that you may see and that are not revoked: what `minted: true` would revoke with it.',
+    }),
+    passwords: Type.Integer({
+      description:
+        "Users' passwords a key of its line chose (creating the user, a reset) that `minted: true` would clear, ending their sessions: counted whoever the users are (your own excepted, which a revoke keeps).",
+    }),
+  },
+  { additionalProperties: false },
+)
+
 export const RevokedKeyBody = Type.Intersect([
   ApiKeyBody,
   Type.Object({

@@ -80,6 +80,21 @@ export class KeyLineageRepository {
     return ids
   }
 
+  /** How many of keys `ids` are not revoked (chunked as `childrenOf`). */
+  async countUnrevoked(ids: readonly number[]): Promise<number> {
+    let n = 0
+    for (let i = 0; i < ids.length; i += this.chunk) {
+      const r = await this.db
+        .selectFrom('api_key')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('id', 'in', ids.slice(i, i + this.chunk))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow()
+      n += Number(r.n)
+    }
+    return n
+  }
+
   private async revokeIn(
     trx: Kysely<Database>,
     viewer: Principal | null,

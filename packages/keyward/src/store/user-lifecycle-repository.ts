@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
 import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
@@ -192,14 +192,26 @@ export class UserLifecycleRepository {
       const rows = await this.db
         .updateTable('user')
         .set({ password_hash: '', password_set_by_key_id: null })
-        .where('password_set_by_key_id', 'in', keyIds.slice(i, i + PASSWORD_CHUNK))
-        .where('deleted_at', 'is', null)
-        .$if(exceptUserId !== null, (q) => q.where('id', '!=', exceptUserId!))
+        .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
         .returningAll()
         .execute()
       users.push(...rows.map(rowToUser))
     }
     return users
+  }
+
+  /** How many passwords `clearPasswordsSetBy` would clear now. */
+  async countPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<number> {
+    let n = 0
+    for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
+      const r = await this.db
+        .selectFrom('user')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
+        .executeTakeFirstOrThrow()
+      n += Number(r.n)
+    }
+    return n
   }
 
   private async otherActiveAdmins(trx: Transaction<Database>, userId: number): Promise<number> {
@@ -213,6 +225,16 @@ export class UserLifecycleRepository {
 
 /** Key ids per statement of `clearPasswordsSetBy` (a bound parameter each). */
 const PASSWORD_CHUNK = 500
+
+/** Live users whose password keys `keyIds` chose, but `exceptUserId` (the revoking user's own: it is kept). */
+function passwordsSetBy(keyIds: readonly number[], exceptUserId: number | null) {
+  return (eb: ExpressionBuilder<Database, 'user'>) =>
+    eb.and([
+      eb('password_set_by_key_id', 'in', keyIds),
+      eb('deleted_at', 'is', null),
+      ...(exceptUserId === null ? [] : [eb('id', '!=', exceptUserId)]),
+    ])
+}
 
 const live = (db: Kysely<Database>) => db.selectFrom('user').where('deleted_at', 'is', null)
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Keyward } from '../../src/server.js'
 import { ADMIN } from '../helpers.js'
-import { api, launchChromium, login, screenshotDir, startServer } from './browser.js'
+import { api, launchChromium, login, screenshotDir, signIn, startServer } from './browser.js'
 
 /**
  * The dashboard end to end: a real server on a temp SQLite file serving the built
@@ -209,7 +209,7 @@ describe('dashboard (Chromium, SQLite)', () => {
     await page.getByRole('heading', { name: /ci-root/ }).waitFor()
     await page.getByRole('button', { name: 'Revoke' }).click()
     const confirm = page.getByRole('dialog', { name: 'Revoke this key?' })
-    await confirm.getByLabel(/Also end the 1 active key made with this key/).check()
+    await confirm.getByLabel(/Also end the 1 key made from this key/).check()
     await confirm.getByRole('button', { name: 'Revoke key' }).click()
     await page.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
     assert.equal(await verify(made.key), 'REVOKED')
@@ -237,6 +237,36 @@ describe('dashboard (Chromium, SQLite)', () => {
     await api(base, 'DELETE', `/v1/keys/${root.api_key.id}`, admin)
     await page.goto(`/keys/${created.id}`)
     await page.getByRole('button', { name: 'Revoke' }).waitFor()
+  })
+
+  it('offers a demoted member the password their old admin key chose, which the revoke clears', async () => {
+    // The offer was counted from listings a member cannot make (users): nothing was offered, though the revoke
+    // clears it (a reviewer's find). It now asks the server what the revoke would end (`GET /v1/keys/:id/made`).
+    const dana = { email: 'demoted-dana@example.com', password: 'dana-password-1' }
+    const user = (await api(base, 'POST', '/v1/users', admin, { ...dana, role: 'admin' })).body
+    const own = (await api(base, 'POST', '/v1/keys', await login(base, dana.email, dana.password), { name: 'dana-k' }))
+      .body
+    const victim = (await api(base, 'POST', '/v1/users', admin, { email: 'dv@example.com', password: 'dv-pass-1' }))
+      .body
+    const reset = await api(base, 'POST', `/v1/users/${victim.id}/password`, own.key, { new_password: 'by-dana-key-1' })
+    assert.equal(reset.status, 204)
+    assert.equal((await api(base, 'PATCH', `/v1/users/${user.id}`, admin, { role: 'member' })).status, 200)
+    const mine = await signIn(browser, base, dana.email, dana.password)
+    await mine.goto(`/keys/${own.api_key.id}`)
+    await mine.getByRole('button', { name: 'Revoke' }).click()
+    const confirm = mine.getByRole('dialog', { name: 'Revoke this key?' })
+    await confirm.getByLabel(/Also end the password it chose/).check()
+    await confirm.getByRole('button', { name: 'Revoke key' }).click()
+    await mine.locator('h1 .badge', { hasText: 'revoked' }).waitFor()
+    const signIn2 = await api(base, 'POST', '/v1/auth/login', undefined, {
+      email: 'dv@example.com',
+      password: 'by-dana-key-1',
+    })
+    assert.equal(signIn2.status, 401, 'the password the old admin key chose no longer signs in')
+    await mine.context().close()
+    // Gone again, so the listing tests below count only their own keys.
+    await api(base, 'DELETE', `/v1/keys/${own.api_key.id}`, admin)
+    for (const id of [victim.id, user.id]) await api(base, 'DELETE', `/v1/users/${id}`, admin)
   })
 
   it('revokes with a confirmation and a reason, shows the audit trail, then deletes with typed confirmation', async () => {

@@ -68,7 +68,7 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
     assert.equal(first, 'leak-banner')
     await page.screenshot({ path: join(shots, 'key-leaked.png'), fullPage: true })
     // The report revoked the key alone; the banner offers to revoke what it made.
-    await b.getByText('1 active key was made with this key').waitFor()
+    await b.getByText('1 key was made from this key').waitFor()
     await b.getByRole('button', { name: 'Revoke the key made with it' }).click()
     const dialog = page.getByRole('dialog', { name: 'Revoke the keys made with this key?' })
     await dialog.getByLabel(/Reason/).fill('made with a leaked key')
@@ -77,7 +77,7 @@ describe('dashboard: leaked keys (Chromium, SQLite)', () => {
     const after = (await api(s.base, 'GET', `/v1/keys/${made.id}`, s.admin)).body
     assert.equal(after.status, 'revoked')
     assert.match(after.revoked_reason, /made with a leaked key/)
-    await b.getByText(/active keys? (was|were) made with this key/).waitFor({ state: 'detached' }) // nothing left to offer
+    await b.getByText(/keys? (was|were) made from this key/).waitFor({ state: 'detached' }) // nothing left to offer
 
     await page.goto('/keys')
     const row = page.locator(`tr[data-key-id="${k.id}"]`)

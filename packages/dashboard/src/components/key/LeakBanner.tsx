@@ -33,7 +33,7 @@ const text = (e: AuditEvent, name: string) => (typeof e.details[name] === 'strin
 /**
  * The first thing on a key's page when its audit trail holds a `key.leaked` event: when and
  * where it was reported, what Keyward did, and, while the key still works, a way to revoke it; once revoked, the
- * active keys made with it and a way to revoke those.
+ * keys made from it and a way to revoke those.
  */
 export function LeakBanner(props: { k: ApiKey; version: number; onRevoke: () => void; onRevokeMinted: () => void }) {
   const { k, onRevoke, onRevokeMinted } = props

@@ -2,7 +2,7 @@ import type { Api, ApiKey } from '../../api'
 import { type Made, madeAny, useMade } from './MintedKeysOption'
 
 /**
- * Under a leak banner of a revoked key: the active keys made with it and the passwords it chose, which whoever held
+ * Under a leak banner of a revoked key: the unrevoked keys made from it and the passwords its line chose, which whoever held
  * the secret may have made, and a way to end them (a leak report revokes the key alone). Nothing when it made none.
  */
 export function LeakedKeyProducts(props: { k: ApiKey; api: Api; version: number; onRevoke: () => void }) {
@@ -21,9 +21,9 @@ export function LeakedKeyProducts(props: { k: ApiKey; api: Api; version: number;
   )
 }
 
-/** "1 active key was made with this key", "and 2 passwords were chosen with it". */
+/** "1 key was made from this key", "and 2 passwords were chosen with it". */
 function sentence({ keys, passwords }: Made): string {
-  const k = keys === 0 ? '' : `${keys} active key${keys === 1 ? ' was' : 's were'} made with this key`
+  const k = keys === 0 ? '' : `${keys} key${keys === 1 ? ' was' : 's were'} made from this key`
   const p = passwords === 0 ? '' : `${passwords} password${passwords === 1 ? ' was' : 's were'} chosen with it`
   return [k, p].filter(Boolean).join(' and ')
 }

@@ -1,27 +1,24 @@
 import { useEffect, useState } from 'react'
-import type { Api, ApiKey } from '../../api'
+import type { Api, ApiKey, MadeByKey } from '../../api'
 
-/** What `minted: true` ends of a key: its active keys and the passwords it chose (`useMade`). */
-export interface Made {
-  keys: number
-  passwords: number
-}
+/** What `minted: true` ends of a key: the unrevoked keys of its line and the passwords it chose (`useMade`). */
+export type Made = MadeByKey
 
 /**
- * What key `k` made (`made_by_key_id`: keys created with it, or holding a secret it rolled; and the passwords it
- * chose, `password_set_by_key_id`, which only an admin can list), or null until known. A failed count is 0: the
- * option is then not offered, and revoking the key alone still works. Counted again when `version` changes (an
- * action on the page: revoking them leaves the key itself unchanged).
+ * What revoking key `k` with `minted: true` would end for this viewer (`GET /keys/:id/made`: the revoke's own walk
+ * and rule), or null until known. It used to be counted from listings, which a member cannot make of users: a
+ * demoted member's old admin key had chosen a password the revoke clears, and nothing was offered (a reviewer's
+ * find). A failed count is none: the option is then not offered, and revoking the key alone still works. Counted
+ * again when `version` changes (an action on the page: revoking them leaves the key itself unchanged).
  */
 export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
   const [made, setMade] = useState<Made | null>(null)
   useEffect(() => {
     let live = true
-    const keys = api.listKeys({ made_by_key_id: k.id, status: 'active', limit: 1 }).then((p) => p.total)
-    const passwords = api.listUsers(k.id).then((p) => p.users.length)
-    void Promise.all([keys.catch(() => 0), passwords.catch(() => 0)]).then(
-      ([keys, passwords]) => live && setMade({ keys, passwords }),
-    )
+    void api
+      .keyMade(k.id)
+      .catch(() => ({ keys: 0, passwords: 0 }))
+      .then((m) => live && setMade(m))
     return () => {
       live = false
     }
@@ -32,9 +29,9 @@ export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
 /** Whether there is anything for `minted: true` to end. */
 export const madeAny = (made: Made | null): made is Made => made !== null && made.keys + made.passwords > 0
 
-/** "the 2 active keys made with this key and the password it chose", for the sentences that offer to end them. */
+/** "the 2 keys made from this key and the password it chose", for the sentences that offer to end them. */
 export function describeMade(made: Made): string {
-  const keys = made.keys === 0 ? '' : `the ${made.keys} active key${made.keys === 1 ? '' : 's'} made with this key`
+  const keys = made.keys === 0 ? '' : `the ${made.keys} key${made.keys === 1 ? '' : 's'} made from this key`
   const passwords = made.passwords === 0 ? '' : `the ${plural(made.passwords, 'password')} it chose`
   return [keys, passwords].filter(Boolean).join(' and ')
 }

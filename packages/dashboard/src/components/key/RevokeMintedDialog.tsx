@@ -35,8 +35,8 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
       <p>
         <strong>Revoking is final.</strong>{' '}
         {count === 0
-          ? 'No active key was made with this key.'
-          : `The ${count ?? ''} active key${count === 1 ? '' : 's'} made with this key, and any keys those made, will be
+          ? 'No unrevoked key was made from this key.'
+          : `The ${count ?? ''} key${count === 1 ? '' : 's'} made from this key (with it, or by the keys it made) will be
           refused from now on. Their owners see them revoked "made from a key revoked with what it made", followed by
           your reason.`}
       </p>

@@ -112,7 +112,7 @@ function printSecret(out: Printer, created: CreatedKey, verb: string): void {
   })
 }
 
-/** `keyward keys create|list|get|update|disable|enable|revoke|delete|roll|verify`. */
+/** `keyward keys create|list|get|update|disable|enable|revoke|made|delete|roll|verify`. */
 export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage API keys')
   registerKeyImport(keys, env)
@@ -123,6 +123,7 @@ export function registerKeyCommands(program: Command, env: Env): void {
     registerKeyUpdate,
     registerKeySwitches,
     registerKeyRevoke,
+    registerKeyMade,
     registerKeyDelete,
     registerKeyRoll,
     registerKeyEndGrace,
@@ -343,6 +344,27 @@ function registerKeyRevoke(keys: Command, env: Env): void {
       )
       const k = await client.apiKeys.revoke(id, { reason: o.reason, minted: o.minted })
       out.result(k, () => out.line(revokedLine(k, before)))
+    },
+  )
+}
+
+/** `keyward keys made`: what `revoke --minted` would end now, changing nothing. */
+function registerKeyMade(keys: Command, env: Env): void {
+  remoteAction<object, [string]>(
+    remoteOptions(
+      keys
+        .command('made')
+        .description('what `keys revoke --minted` would end now: the keys made from this key, the passwords it chose')
+        .argument('<id>', 'key id', parse.id),
+    ),
+    env,
+    async ({ client, out }, _o, id) => {
+      const m = await client.apiKeys.made(id)
+      out.result(m, () =>
+        out.line(
+          `revoke --minted would revoke ${m.keys} key(s) made from key ${id} and clear ${m.passwords} password(s)`,
+        ),
+      )
     },
   )
 }

@@ -215,13 +215,17 @@ export class UserLifecycle {
    * admin (`resetPasswordOutside` is the way back, from the server's machine); the docs tell them to change it.
    */
   async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
-    const owner = ctx.principal.owner
-    const users = await this.users.clearPasswordsSetBy(keyIds, owner.kind === 'user' ? owner.id : null)
+    const users = await this.users.clearPasswordsSetBy(keyIds, revokingUser(ctx))
     for (const u of users) {
       await this.sessions.endAllOf(u, null)
       await this.audit.record(ctx, 'user.password_reset', target(u), { cleared: true, root_key_id: rootKeyId, reason })
     }
     return users.length
+  }
+
+  /** How many passwords `endLoginsSetBy` would clear now (`KeyLineage.made`). */
+  countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number> {
+    return this.users.countPasswordsSetBy(keyIds, revokingUser(ctx))
   }
 
   /**
@@ -271,3 +275,7 @@ export class UserLifecycle {
 }
 
 const target = (u: User): AuditTarget => ({ type: 'user', id: u.id, ownerActorId: u.actorId })
+
+/** The user revoking, whose own password a revoke keeps (`endLoginsSetBy`); null for other callers. */
+const revokingUser = (ctx: RequestContext): number | null =>
+  ctx.principal.owner.kind === 'user' ? ctx.principal.owner.id : null

@@ -17,6 +17,16 @@ export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 /** What ends the logins a line of keys chose (`UserLifecycle.endLoginsSetBy`); wired after the people services. */
 export type LoginsOfKeys = {
   endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
+  /** How many `endLoginsSetBy` would clear now, changing nothing. */
+  countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number>
+}
+
+/** What `revokeWithDescendants` would end now (`KeyLineage.made`). */
+export interface MadeByKey {
+  /** Unrevoked keys of its line the caller may see. */
+  keys: number
+  /** Passwords the line chose that would be cleared. */
+  passwords: number
 }
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
@@ -77,13 +87,9 @@ export class KeyLineage {
     const cascade = { ctx, viewer: ctx.principal, rootId: id, why }
     let descendants = 0
     const now = { now: this.clock.now().toISOString() }
-    // Rolls can make a cycle (two keys each rolled the other): each key is a parent once.
-    const seen = new Set([id])
-    for (let parents = [id]; parents.length > 0;) {
+    const seen = await this.walkLine(ctx.principal, id, now, async (parents) => {
       descendants += (await this.revokeGeneration(cascade, parents, now)).length
-      // Through keys revoked before, too (invariant 5).
-      parents = (await this.repo.childrenOf(ctx.principal, parents, now)).filter((k) => !seen.has(k) && seen.add(k))
-    }
+    })
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
     descendants += await this.revokeGraceProducts(ctx, id, 'revoke')
@@ -100,6 +106,40 @@ export class KeyLineage {
         { minted_revoked: descendants, ...(reason && { reason }) },
       )
     return { key, descendants, passwordsCleared }
+  }
+
+  /**
+   * What `revokeWithDescendants` of key `id` would end now, asked by whoever may revoke it (404, 403 as the revoke):
+   * the unrevoked keys of the line the caller sees, the passwords the line chose. The same walk and the same
+   * password rule, so the offer counts what the revoke does: a demoted member's old admin key had chosen a
+   * password, which the revoke clears, and the dashboard, counting through listings a member cannot make, offered
+   * nothing (a reviewer's find). Changes nothing.
+   */
+  async made(ctx: RequestContext, id: number): Promise<MadeByKey> {
+    await this.keys.revocable(ctx, id)
+    const line = await this.walkLine(ctx.principal, id, { now: this.clock.now().toISOString() }, async () => {})
+    const keys = await this.repo.countUnrevoked([...line].filter((k) => k !== id))
+    return { keys, passwords: await this.logins.countLoginsSetBy(ctx, [...line]) }
+  }
+
+  /**
+   * Key `id` and every key of its line `viewer` may see, generation by generation, `visit` called with each
+   * generation's parents before the next is read (the revoke ends a generation before looking below it,
+   * invariant 2). Through keys revoked before, too (invariant 5); rolls can make a cycle (two keys each rolled the
+   * other): each key is a parent once.
+   */
+  private async walkLine(
+    viewer: Principal,
+    id: number,
+    now: { now: string },
+    visit: (parents: number[]) => Promise<void>,
+  ): Promise<Set<number>> {
+    const seen = new Set([id])
+    for (let parents = [id]; parents.length > 0;) {
+      await visit(parents)
+      parents = (await this.repo.childrenOf(viewer, parents, now)).filter((k) => !seen.has(k) && seen.add(k))
+    }
+    return seen
   }
 
   /**

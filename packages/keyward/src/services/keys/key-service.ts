@@ -322,8 +322,7 @@ export class KeyService {
 
   /** Irreversible; the row stays for audit. Revoking a revoked key changes nothing. */
   async revoke(ctx: RequestContext, id: number, reason: string | null = null): Promise<ApiKey> {
-    requireScope(ctx.principal, 'keys:write')
-    const { key } = await this.findVisible(ctx, id, 'manage')
+    const key = await this.revocable(ctx, id)
     if (key.revokedAt) return key
     return this.write(
       ctx,
@@ -332,6 +331,12 @@ export class KeyService {
       { revoked_at: this.clock.now().toISOString(), revoked_reason: reason },
       { reason },
     )
+  }
+
+  /** Key `id` if `ctx` may revoke it (revoked already or not): else 404 (not visible) or 403, as a revoke answers. */
+  async revocable(ctx: RequestContext, id: number): Promise<ApiKey> {
+    requireScope(ctx.principal, 'keys:write')
+    return (await this.findVisible(ctx, id, 'manage')).key
   }
 
   async delete(ctx: RequestContext, id: number): Promise<void> {

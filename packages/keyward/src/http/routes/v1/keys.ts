@@ -15,6 +15,7 @@ import {
   IdParams,
   NoBody,
   ListKeysQuery,
+  MadeByKeyBody,
   RevokedKeyBody,
   RolledKeyBody,
   UpdateKeyBody,
@@ -214,6 +215,20 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
       const r = await lineage.revokeWithDescendants(ctx, id, reason)
       return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants, passwords_cleared: r.passwordsCleared }
     },
+  )
+
+  app.get(
+    '/keys/:id/made',
+    {
+      schema: {
+        tags: ['keys'],
+        description:
+          'What revoking this key with `minted: true` would end now, for you: the same line and the same rule as the revoke, read without changing anything (the dashboard offers the option from it). Takes what the revoke takes: `keys:write`, and a key you may manage (else 404 or 403).',
+        params: IdParams,
+        response: { 200: MadeByKeyBody, ...errors },
+      },
+    },
+    async (req) => services.keyLineage.made(ctxOf(req), req.params.id),
   )
 
   app.delete(
