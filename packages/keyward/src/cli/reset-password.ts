@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Config } from '../config.js'
 import { systemClock } from '../core/clock.js'
 import { KeywardError } from '../core/errors.js'
 import type { User } from '../core/types.js'
 import { createAuthServices } from '../services/auth/wiring.js'
+import { DEAF_AFTER_MS, HEARTBEAT_MS } from '../services/cluster/heard-bus.js'
 import type { GraceCascade } from '../services/keys/key-lineage.js'
 import { type VerifyStack, openVerifyStack } from '../services/verify-stack.js'
 import { pendingMigrations } from '../store/migrations.js'
@@ -17,8 +19,8 @@ const PASSWORD_LENGTH = { min: 8, max: 1024 }
 /**
  * `keyward reset-password <login>`: the break-glass reset, run with the database's credentials beside running
  * servers (`UserLifecycle.resetPasswordOutside`). They learn of it as of any write: PostgreSQL nodes on the bus
- * this process joins as a verifier would (refused if its settings differ from the servers'), a SQLite server by
- * polling the outside-write counter (`store/outside-writes.ts`), within a second.
+ * this process joins as a verifier would (refused if its settings differ from the servers', or if it does not hear
+ * them there), a SQLite server by polling the outside-write counter (`store/outside-writes.ts`), within a second.
  */
 export async function resetPassword(config: Config, login: string, password: string): Promise<User> {
   const unheard: unknown[] = [] // a publication that failed after its retries (`joinCluster`)
@@ -61,7 +63,24 @@ async function requireReachable(stack: VerifyStack): Promise<void> {
       "on PostgreSQL the reset must reach the servers' bus: unset KEYWARD_INVALIDATION_BUS=local " +
         "(give the servers' KEYWARD_REDIS_URL and KEYWARD_REDIS_PREFIX when they use Redis)",
     )
+  if (stack.bus.kind === 'local') return
+  // The settings agree with the servers' records, but another Redis server with the same prefix and index passes
+  // that (an attacker's find): listen until this process would have missed their canaries (`HeardBus` invariant 3).
+  await sleep(HEAR_SERVERS_MS)
+  if (!stack.bus.connected)
+    throw new KeywardError(
+      'unavailable',
+      "this command does not hear the running servers on its bus (another Redis server than theirs?): give it the servers' " +
+        'KEYWARD_REDIS_URL and KEYWARD_REDIS_PREFIX; nothing was changed',
+    )
 }
+
+/**
+ * How long the command listens before it writes: two reads of the servers' canary records (every other heartbeat)
+ * and the grace a canary has to be heard, plus a heartbeat's slack. With no server running there is nothing to hear
+ * and nothing to miss.
+ */
+const HEAR_SERVERS_MS = 4 * HEARTBEAT_MS + DEAF_AFTER_MS + 2 * HEARTBEAT_MS
 
 /** A reset revokes nothing: no grace period is cut by it. */
 const NO_CASCADE: GraceCascade = {

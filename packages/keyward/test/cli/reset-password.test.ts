@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { openStore } from '../../src/store/database.js'
@@ -93,6 +95,59 @@ for (const kind of STORES) {
       }
     })
   })
+}
+
+describe(
+  'keyward reset-password on another Redis server than the servers (PostgreSQL)',
+  { skip: !STORES.includes('postgres') },
+  () => {
+    test('refuses before writing: the servers would not hear that the sessions ended', async () => {
+      const db = await freshDatabase('postgres')
+      const other = await startRedis()
+      const redis = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+      const serverEnv = { KEYWARD_DATABASE_URL: db.url, KEYWARD_REDIS_URL: redis, KEYWARD_REDIS_PREFIX: 'kwrp:' }
+      const { child, url } = await startServe(
+        cleanEnv({
+          ...serverEnv,
+          KEYWARD_ADMIN_EMAIL: ADMIN.email,
+          KEYWARD_ADMIN_PASSWORD: ADMIN.password,
+          KEYWARD_LOG_LEVEL: 'info',
+        }),
+      )
+      try {
+        const cli = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+        assert.equal((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password], cli)).code, 0)
+        const elsewhere = cleanEnv({ ...serverEnv, KEYWARD_REDIS_URL: other.url })
+        const deaf = await runCli(['reset-password', 'admin'], elsewhere, 'a-new-password-3\n')
+        assert.equal(deaf.code, 1, `BROKEN: reset on a bus no server hears: ${deaf.stdout}`)
+        assert.match(deaf.stderr, /does not hear the running servers .* nothing was changed/)
+        assert.equal((await runCli(['whoami'], cli)).code, 0, 'the session and the password are as they were')
+
+        const heard = await runCli(['reset-password', 'admin'], cleanEnv(serverEnv), 'a-new-password-3\n')
+        assert.equal(heard.code, 0, heard.stderr)
+        assert.notEqual((await runCli(['whoami'], cli)).code, 0, 'the servers heard it at once')
+      } finally {
+        child.kill('SIGKILL')
+        other.stop()
+        await db.drop()
+      }
+    })
+  },
+)
+
+/** A Redis server of its own on a free loopback port (not the servers'), stopped by `stop`. */
+async function startRedis(): Promise<{ url: string; stop: () => void }> {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await new Promise((r) => probe.once('listening', r))
+  const port = (probe.address() as { port: number }).port
+  await new Promise((r) => probe.close(r))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'ignore'] })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => /Ready to accept connections/.test(d.toString()) && resolve())
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)))
+  })
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') }
 }
 
 /** Runs `attempt` until `done` holds (5 s at most: a SQLite server polls every second); the last result. */
