@@ -5,6 +5,7 @@ import { systemClock } from '../core/clock.js'
 import { KeywardError } from '../core/errors.js'
 import type { User } from '../core/types.js'
 import { createAuthServices } from '../services/auth/wiring.js'
+import { ShapeClash } from '../services/cluster/cluster.js'
 import { DEAF_AFTER_MS, HEARTBEAT_MS } from '../services/cluster/heard-bus.js'
 import type { GraceCascade } from '../services/keys/key-lineage.js'
 import { type VerifyStack, openVerifyStack } from '../services/verify-stack.js'
@@ -25,7 +26,14 @@ const PASSWORD_LENGTH = { min: 8, max: 1024 }
 export async function resetPassword(config: Config, login: string, password: string): Promise<User> {
   const unheard: unknown[] = [] // a publication that failed after its retries (`joinCluster`)
   const opts = { clock: systemClock, migrate: false, role: 'embedded' as const, budgetUnknownKeys: false }
-  const stack = await openVerifyStack(config, { ...opts, onError: (e) => unheard.push(e) })
+  const stack = await openVerifyStack(config, { ...opts, onError: (e) => unheard.push(e) }).catch((e: unknown) => {
+    if (!(e instanceof ShapeClash)) throw e
+    const { name, theirs, ours } = e.clash
+    throw new UsageError(
+      `the servers of this database use ${theirs} for ${name}, this command ${ours}: give it the servers' ` +
+        'KEYWARD_REDIS_URL, KEYWARD_REDIS_PREFIX, KEYWARD_INVALIDATION_BUS and KEYWARD_RATE_LIMIT_STORE; nothing was changed',
+    )
+  })
   try {
     await requireReachable(stack)
     const people = createAuthServices(stack, config, systemClock, () => {}, NO_CASCADE)

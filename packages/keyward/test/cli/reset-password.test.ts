@@ -117,6 +117,16 @@ describe(
       try {
         const cli = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
         assert.equal((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password], cli)).code, 0)
+        const noRedis = await runCli(
+          ['reset-password', 'admin'],
+          cleanEnv({ KEYWARD_DATABASE_URL: db.url }),
+          'x-long-enough\n',
+        )
+        assert.equal(noRedis.code, 2, noRedis.stdout)
+        assert.match(
+          noRedis.stderr,
+          /use redis for invalidation bus, this command postgres: give it the servers' KEYWARD_REDIS_URL/,
+        )
         const elsewhere = cleanEnv({ ...serverEnv, KEYWARD_REDIS_URL: other.url })
         const deaf = await runCli(['reset-password', 'admin'], elsewhere, 'a-new-password-3\n')
         assert.equal(deaf.code, 1, `BROKEN: reset on a bus no server hears: ${deaf.stdout}`)

@@ -149,11 +149,7 @@ export async function agreeOnClusterShape(
   now: Date,
 ): Promise<void> {
   const clash = shapeClash(await readClusterShape(db), mine)
-  if (role === 'embedded' && clash)
-    throw new Error(
-      `the servers of this database use ${clash.theirs} for ${clash.name}, this verifier ${clash.ours}: ` +
-        `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
-    )
+  if (role === 'embedded' && clash) throw new ShapeClash(clash)
   // A server records its shape for the others only when none of another shape runs: one started with another Redis
   // database index or prefix counted limits apart, and its record made the verifiers configured like the running
   // servers refuse to start (an operator's find). Running: a canary within the last 30 s (`canaryRecord`).
@@ -164,6 +160,16 @@ export async function agreeOnClusterShape(
         'or stop them all to change it (a server counts as running until 30 s after it stops)',
     )
   if (role === 'server') await recordClusterShape(db, mine, now)
+}
+
+/** An embedded verifier's refusal (`agreeOnClusterShape`); `clash` lets another embedder (the CLI) word its own. */
+export class ShapeClash extends Error {
+  constructor(readonly clash: { name: string; theirs: string; ours: string }) {
+    super(
+      `the servers of this database use ${clash.theirs} for ${clash.name}, this verifier ${clash.ours}: ` +
+        `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
+    )
+  }
 }
 
 /**
