@@ -73,18 +73,21 @@ databaseOption(
     .command('reset-password')
     .description("set a user's password from the server's machine, ending their sessions (no login needed)")
     .argument('<login>', "the user's email or username")
-    .option('--generate', 'generate the password and print it once, instead of reading it'),
+    .option('--generate', 'generate the password and print it once (alone on stdout), instead of reading it')
+    .addHelpText('after', '\nThe password is asked twice on a terminal, or read from the first line of stdin.'),
 )
   .option('--redis-url <url>', "the servers' Redis, which tells them (KEYWARD_REDIS_URL)")
   .action(async (login: string, flags: ConfigFlags & { generate?: boolean }) => {
-    const { resetPassword, newPassword } = await import('./reset-password.js')
+    const { resetPassword, newPassword, requireExistingDatabase } = await import('./reset-password.js')
     const config = loadConfig(env, flags)
+    requireExistingDatabase(config.databaseUrl) // before asking for a password
     const password = await newPassword(flags.generate === true)
     const user = await resetPassword(config, login, password)
-    console.log(`password of ${user.email} reset; every session of this user ended`)
-    if (flags.generate) console.log(`Password (shown once): ${password}`)
-    if (user.deactivatedAt)
-      console.log('this user is deactivated: an admin reactivates it (`keyward users reactivate`)')
+    // A generated password alone on stdout, the notes on stderr, as `keys create` prints a secret (a new user's find).
+    const note = flags.generate ? console.error : console.log
+    note(`password of ${user.email} reset; every session of this user ended`)
+    if (flags.generate) console.log(password)
+    if (user.deactivatedAt) note('this user is deactivated: an admin reactivates it (`keyward users reactivate`)')
   })
 
 globalRemoteOptions(program)

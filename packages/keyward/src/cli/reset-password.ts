@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Config } from '../config.js'
 import { systemClock } from '../core/clock.js'
@@ -24,6 +25,7 @@ const PASSWORD_LENGTH = { min: 8, max: 1024 }
  * them there), a SQLite server by polling the outside-write counter (`store/outside-writes.ts`), within a second.
  */
 export async function resetPassword(config: Config, login: string, password: string): Promise<User> {
+  requireExistingDatabase(config.databaseUrl)
   const unheard: unknown[] = [] // a publication that failed after its retries (`joinCluster`)
   const opts = { clock: systemClock, migrate: false, role: 'embedded' as const, budgetUnknownKeys: false }
   const stack = await openVerifyStack(config, { ...opts, onError: (e) => unheard.push(e) }).catch((e: unknown) => {
@@ -99,10 +101,24 @@ const NO_CASCADE: GraceCascade = {
 export async function newPassword(generate: boolean): Promise<string> {
   if (generate) return randomBytes(18).toString('base64url')
   const first = await promptSecret('New password: ')
-  if (process.stdin.isTTY && (await promptSecret('Again: ')) !== first) throw new UsageError('the passwords differ')
   // Characters, as the API counts them (`minLength`): not UTF-16 units (4 emoji passed here, an attacker's find).
+  // Checked before asking again: a terminal user typed a short one twice to learn it (a new user's find).
   const length = [...first].length
   if (length < PASSWORD_LENGTH.min || length > PASSWORD_LENGTH.max)
     throw new UsageError(`a password has ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`)
+  if (process.stdin.isTTY && (await promptSecret('Again: ')) !== first) throw new UsageError('the passwords differ')
   return first
+}
+
+/**
+ * A SQLite database must exist: opening one creates it, so a command run from another directory than the server's
+ * made an empty `./data/keyward.db` and said "run `keyward migrate`", which migrated that one (a new user's find).
+ */
+export function requireExistingDatabase(databaseUrl: string): void {
+  if (!databaseUrl.startsWith('sqlite:')) return
+  const path = databaseUrl.slice('sqlite:'.length)
+  if (path !== ':memory:' && !existsSync(path))
+    throw new UsageError(
+      `no Keyward database at ${path}: give the server's (--database-url sqlite:<path>, or KEYWARD_DATABASE_URL)`,
+    )
 }

@@ -254,7 +254,10 @@ describe('keyward CLI client commands', () => {
     const shown = await ok(['keys', 'get', String(made.id)])
     assert.match(shown.stdout, new RegExp(`^created with key:\\s+${root.api_key.id}$`, 'm'))
     const preview = await ok(['keys', 'made', String(root.api_key.id)])
-    assert.match(preview.stdout, new RegExp(`would revoke 1 key\\(s\\) made from key ${root.api_key.id} and clear 0`))
+    assert.match(
+      preview.stdout,
+      new RegExp(`would revoke key ${root.api_key.id} and 1 key\\(s\\) made from it .* clear 0`),
+    )
     const revoked = await ok(['keys', 'revoke', String(root.api_key.id), '--minted'])
     assert.match(revoked.stdout, new RegExp(`Key ${root.api_key.id} is revoked, with 1 key\\(s\\) made from it`))
     assert.equal((await cli(['keys', 'verify', made.key, '--json'])).code, 3)

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { openStore } from '../../src/store/database.js'
@@ -81,7 +84,21 @@ for (const kind of STORES) {
         assert.match(deaf.stderr, /must reach the servers' bus/)
       }
 
+      const generated = await runCli(['reset-password', 'admin', '--generate'], env)
+      assert.equal(generated.code, 0, generated.stderr)
+      assert.match(generated.stdout, /^[A-Za-z0-9_-]{24}\n$/, 'the password alone on stdout, as a key is printed')
+      assert.match(generated.stderr, /password of admin@example\.com reset/)
+      if (kind === 'sqlite') {
+        // Run from another directory than the server's, the default path named no database, and one was made.
+        const nowhere = join(tmpdir(), `keyward-none-${process.pid}`, 'keyward.db')
+        const none = await runCli(['reset-password', 'admin'], cleanEnv({ KEYWARD_DATABASE_URL: `sqlite:${nowhere}` }))
+        assert.equal(none.code, 2)
+        assert.match(none.stderr, /no Keyward database at .*keyward\.db/)
+        assert.equal(existsSync(nowhere), false, 'BROKEN: an empty database was made')
+      }
+
       const empty = await freshDatabase(kind)
+      if (kind === 'sqlite') writeFileSync(empty.url.slice('sqlite:'.length), '') // an empty database, not none
       try {
         const behind = await runCli(
           ['reset-password', 'admin'],

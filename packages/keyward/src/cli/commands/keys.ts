@@ -362,7 +362,8 @@ function registerKeyMade(keys: Command, env: Env): void {
       const m = await client.apiKeys.made(id)
       out.result(m, () =>
         out.line(
-          `revoke --minted would revoke ${m.keys} key(s) made from key ${id} and clear ${m.passwords} password(s)`,
+          `revoke --minted would revoke key ${id} and ${m.keys} key(s) made from it (with it, or by the keys it made), ` +
+            `and clear ${m.passwords} password(s) they chose`,
         ),
       )
     },
