@@ -225,7 +225,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   }
   const databaseUrl = flags.databaseUrl ?? env.KEYWARD_DATABASE_URL ?? 'sqlite:./data/keyward.db'
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    throw new KeywardError('validation_failed', 'KEYWARD_DATABASE_URL must start with sqlite: or postgres://')
+    // Named as it was given: the variable was named for a mistyped flag (a new user's find).
+    const given = flags.databaseUrl === undefined ? 'KEYWARD_DATABASE_URL' : '--database-url'
+    throw new KeywardError('validation_failed', `${given} must start with sqlite: or postgres:// (sqlite:<path>)`)
   }
   return Object.freeze({
     host: flags.host ?? env.KEYWARD_HOST ?? '127.0.0.1',
