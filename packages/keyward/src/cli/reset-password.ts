@@ -5,6 +5,7 @@ import type { Config } from '../config.js'
 import { systemClock } from '../core/clock.js'
 import { KeywardError } from '../core/errors.js'
 import type { User } from '../core/types.js'
+import { PASSWORD_LENGTH } from '../http/schemas.js'
 import { createAuthServices } from '../services/auth/wiring.js'
 import { ShapeClash } from '../services/cluster/cluster.js'
 import { DEAF_AFTER_MS, HEARTBEAT_MS } from '../services/cluster/heard-bus.js'
@@ -14,9 +15,6 @@ import { pendingMigrations } from '../store/migrations.js'
 import { bumpOutsideWrites } from '../store/outside-writes.js'
 import { UsageError } from './parse.js'
 import { promptSecret } from './prompt.js'
-
-/** The API's bounds on a password (`POST /v1/users`), checked before anything is opened. */
-const PASSWORD_LENGTH = { min: 8, max: 1024 }
 
 /**
  * `keyward reset-password <login>`: the break-glass reset, run with the database's credentials beside running

@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox'
 import type { Invitation } from '../store/invitation-repository.js'
 import type { Membership, Organization } from '../store/org-repository.js'
 import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
-import { Nullable } from './schemas.js'
+import { Nullable, Password } from './schemas.js'
 import { MAX_ROW_ID } from '../core/types.js'
 
 const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
@@ -105,7 +105,7 @@ export const CreatedInvitationBody = Type.Object({
 export const AcceptInvitationBody = Type.Object(
   {
     token: Type.String({ minLength: 1, maxLength: 200 }),
-    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    password: Type.Optional(Password),
   },
   { additionalProperties: false },
 )

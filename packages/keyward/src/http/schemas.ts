@@ -430,8 +430,11 @@ export const toUserWire = (u: User): Static<typeof UserBody> => ({
   deactivated_at: u.deactivatedAt,
 })
 
+/** How long a password may be, in characters, wherever one is taken (the API, `keyward reset-password`). */
+export const PASSWORD_LENGTH = { min: 8, max: 1024 } as const
+
 /** A password as the API takes it (8 to 1,024 characters). */
-export const Password = Type.String({ minLength: 8, maxLength: 1024 })
+export const Password = Type.String({ minLength: PASSWORD_LENGTH.min, maxLength: PASSWORD_LENGTH.max })
 
 export const ApplicationBody = Type.Object({
   id: Id,

@@ -3,12 +3,12 @@ import { Type } from 'typebox'
 import { MAX_ROW_ID } from '../../../core/types.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { Id, IdParams, UserBody, toUserWire } from '../../schemas.js'
+import { Id, IdParams, Password, UserBody, toUserWire } from '../../schemas.js'
 
 const CreateUserBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 320 }),
-    password: Type.String({ minLength: 8, maxLength: 1024 }),
+    password: Password,
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
     role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
   },
