@@ -28,26 +28,38 @@ const pathOf = (url: string) => {
 /** Shorter than any key (`hasKeyLength`): the verify route's path, and most others, are logged as they are. */
 const SHORTEST_KEY = 32
 
-/** A segment that may be a secret: key-long (up to `hasKeyLength`'s 512), of characters keys and tokens use. */
-const TOKEN_LIKE = /^[A-Za-z0-9._~+=-]{32,512}$/
+/**
+ * A run of the characters keys and tokens use (`_` too: Keyward's own, `kw_…`, `kwrt_…`), key-long
+ * (`hasKeyLength`'s shortest) or longer.
+ */
+const TOKEN_RUN = /[A-Za-z0-9._~+=-]{32,}/g
 
 /**
  * A key pasted where an id belongs (`GET /v1/keys/kw_…`, a 400) reached the log whole (an operator's
- * find). Each segment of key length is checked once decoded: one of Keyward's shape is logged as its
- * visible start (stored and shown anyway, so the key can be found), any other token-like one (an
- * imported key keeps its own shape) as `[masked]`. OData segments (`device(uuid='…')`) stay readable.
+ * find), and so did one with anything around it: a trailing space or newline from a copy, quotes, a
+ * `Bearer ` prefix, an OData key predicate (`device(uuid='…')`; an attacker's find: only a segment
+ * that was a token whole was masked). So every key-long run of token characters in a segment, once
+ * decoded, is masked: one of Keyward's shape as its visible start (stored and shown anyway, so the key
+ * can be found), any other (an imported key keeps its own shape; a refresh token) as `[masked]`. A
+ * device's 32-character UUID is masked too: a key of that shape cannot be told from one. Segments
+ * with no such run are logged as sent.
  */
 function maskKeys(path: string): string {
   if (path.length < SHORTEST_KEY) return path
   return path
     .split('/')
-    .map((seg) => {
-      if (seg.length < SHORTEST_KEY) return seg
-      const text = decoded(seg)
-      if (classifyKey(text).kind === 'keyward') return `${visiblePrefix(text)}…[masked]`
-      return TOKEN_LIKE.test(text) ? '[masked]' : seg
-    })
+    .map((seg) => (seg.length < SHORTEST_KEY ? seg : maskSegment(seg)))
     .join('/')
+}
+
+function maskSegment(seg: string): string {
+  const text = decoded(seg)
+  let masked = false
+  const out = text.replace(TOKEN_RUN, (run) => {
+    masked = true
+    return classifyKey(run).kind === 'keyward' ? `${visiblePrefix(run)}…[masked]` : '[masked]'
+  })
+  return masked ? out : seg
 }
 
 const decoded = (seg: string) => {

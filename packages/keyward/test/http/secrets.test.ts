@@ -46,6 +46,13 @@ describe('secrets at rest and in logs', () => {
       // A key pasted where an id belongs, or into any path (an operator's find: the access log held it whole).
       await inject('GET', `/v1/keys/${r.body.key}`, session)
       await inject('GET', `/nope/${encodeURIComponent(r.body.key)}/x`, session)
+      // Pasted with what came around it (an attacker's find: only a segment that was a key whole was masked).
+      for (const around of ['%20', '%0A', ':', ';', '!', ')'])
+        await inject('GET', `/v1/keys/${r.body.key}${around}`, session)
+      for (const path of [`'${r.body.key}'`, `Bearer%20${r.body.key}`, `("${r.body.key}")`])
+        await inject('GET', `/v1/keys/${path}`, session)
+      await inject('GET', `/v7/device(uuid='${r.body.key}')`, session)
+      await inject('GET', `/v7/api_key('${r.body.key}')/x`, session)
     }
     // A foreign key (an imported one keeps its own shape) in a path, and one that Keyward's shape check would refuse.
     const foreign = 'sk_live_' + 'Ab9'.repeat(12)
