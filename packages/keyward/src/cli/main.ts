@@ -103,6 +103,18 @@ registerWebhookCommands(program, env)
 registerOrgCommands(program, env)
 pointToHelp(program)
 
+/** The command being run (`keyward keys update`), for the `--help` line after its own usage errors. */
+let running = 'keyward'
+program.hook('preAction', (_root, action) => {
+  running = commandPath(action)
+})
+
+function commandPath(cmd: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
 /** After a usage error, one line naming the command's --help (not the whole help text). */
 function pointToHelp(cmd: Command, path: string[] = []): void {
   const name = ['keyward', ...path].join(' ')
@@ -138,6 +150,7 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     process.exitCode = e.exitCode === 0 ? 0 : 2
   } else if (e instanceof UsageError) {
     console.error(`error: ${printable(e.message)}`)
+    if (e.pointToHelp) console.error(`(run \`${running} --help\` for usage)`)
     process.exitCode = 2
   } else if (e instanceof KeywardError) {
     console.error(`error: ${printable(e.message)}${causeOf(e)}`)

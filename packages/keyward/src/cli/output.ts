@@ -185,14 +185,14 @@ export function deviceTable(devices: Device[]): string {
   )
 }
 
-/** Audit events as a table (details as compact JSON). */
-export function auditTable(events: AuditEvent[]): string {
+/** Audit events as a table (details as compact JSON), each actor named by `actor` (`actorNames`). */
+export function auditTable(events: AuditEvent[], actor: (e: AuditEvent) => string): string {
   return table(
     ['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'IP', 'DETAILS'],
     events.map((e) => [
       String(e.id),
       when(e.at),
-      e.actor_id === null ? '-' : String(e.actor_id),
+      actor(e),
       e.action,
       `${e.target_type}${e.target_id ? ':' + e.target_id : ''}`,
       orDash(e.ip),

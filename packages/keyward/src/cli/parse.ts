@@ -2,9 +2,16 @@ import { InvalidArgumentError } from 'commander'
 import type { ActorKind, AuditTargetType, OwnerRef, RateLimit, Refill } from '@keyward/client'
 import { AUDIT_TARGET_TYPES, isAuditTargetType } from '../core/audit-actions.js'
 
-/** A mistake in how the CLI was called (exit code 2), as opposed to an error from the server (exit code 1). */
+/**
+ * A mistake in how the CLI was called (exit code 2), as opposed to an error from the server (exit code 1).
+ * `pointToHelp`: whether to print the command's `--help` line after it, as commander's own usage errors do (a
+ * command's own checks did not: a new user's find); not for an answer the user gave (a cancel, two passwords).
+ */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly pointToHelp = true,
+  ) {
     super(message)
     this.name = 'UsageError'
   }

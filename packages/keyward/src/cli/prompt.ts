@@ -29,7 +29,7 @@ export function promptSecret(question: string, io: PromptIo = defaultIo()): Prom
     const onData = (chunk: Buffer | string) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null)
-        if (ch === '\u0003') return finish(new UsageError('cancelled'))
+        if (ch === '\u0003') return finish(new UsageError('cancelled', false))
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
         else if (ch >= ' ') value += ch
       }

@@ -104,7 +104,8 @@ export async function newPassword(generate: boolean): Promise<string> {
   const length = [...first].length
   if (length < PASSWORD_LENGTH.min || length > PASSWORD_LENGTH.max)
     throw new UsageError(`a password has ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`)
-  if (process.stdin.isTTY && (await promptSecret('Again: ')) !== first) throw new UsageError('the passwords differ')
+  if (process.stdin.isTTY && (await promptSecret('Again: ')) !== first)
+    throw new UsageError('the passwords differ', false)
   return first
 }
 

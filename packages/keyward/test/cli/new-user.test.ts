@@ -54,6 +54,21 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr)
   })
 
+  test("a command's own usage check points to that command's --help as commander's do; a cancel does not", async () => {
+    const r = await cli(['keys', 'update', '1'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /^error: nothing to update: give at least one of --name/)
+    assert.match(r.stderr, /\n\(run `keyward keys update --help` for usage\)\n$/)
+    const orgs = await cli(['orgs', 'update', '1'])
+    assert.equal(orgs.code, 2)
+    assert.match(orgs.stderr, /^error: give --name or --handle\.\n\(run `keyward orgs update --help` for usage\)\n$/)
+    const k = (await json(['keys', 'create', '--name', 'kept'])).api_key
+    const cancelled = await runInTerminal(['keys', 'delete', String(k.id)], env, 'no')
+    assert.equal(cancelled.code, 2)
+    assert.match(cancelled.stdout, /cancelled: the key was not deleted/)
+    assert.doesNotMatch(cancelled.stdout, /--help/)
+  })
+
   test('a mistyped option is named as unknown, not reported as the required one missing', async () => {
     const r = await cli(['keys', 'create', '--nmae', 'x'])
     assert.equal(r.code, 2)
@@ -140,6 +155,11 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.ok(audit.events.length >= 1 && audit.events.every((e: { action: string }) => e.action === 'key.create'))
     const table = await ok(['audit', '--limit', '3'])
     assert.match(table.stdout, /^ID\s+AT\s+ACTOR\s+ACTION/)
+    // Actors in words, as the dashboard names them: the admin by email; a failed login's caller is anonymous.
+    assert.match(table.stdout, new RegExp(`Z {2}user ${ADMIN.email.replace(/\./g, '\\.')} +key\\.create`))
+    const other = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+    assert.equal((await cli(['login', '--email', ADMIN.email, '--password', 'not-the-password'], other)).code, 1)
+    assert.match((await ok(['audit', '--limit', '1'])).stdout, /Z {2}anonymous +\S+/)
     // One target as the TARGET column names it: key k's entries only, not user k's or application k's.
     const about = await json(['audit', '--target', `api_key:${k.id}`])
     assert.deepEqual(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { actorNames } from '../actor-names.js'
 import { applicationTable, auditTable, deviceTable, fields, when } from '../output.js'
 import { type AuditTargetRef, parse } from '../parse.js'
 import { remoteAction, remoteOptions } from '../remote.js'
@@ -121,7 +122,8 @@ export function registerAuditCommand(program: Command, env: Env): void {
         ...(o.target && { target_id: o.target.id, ...(o.target.type && { target_type: o.target.type }) }),
         ...(o.before && { before_id: Number(o.before) }),
       })
-      out.result({ events }, () => out.line(auditTable(events)))
+      const actor = out.json ? null : await actorNames(client, events) // names for the table only
+      out.result({ events }, () => actor && out.line(auditTable(events, actor)))
     },
   )
 }

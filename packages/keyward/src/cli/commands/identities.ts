@@ -95,7 +95,9 @@ function registerIdentityEdit(ids: Command, env: Env): void {
     async ({ client, out }, o, id) => {
       const patch = { ...inputOf(o), ...clearedFields(o.clear ?? []) }
       if (Object.keys(patch).length === 0)
-        throw new UsageError('nothing to update (run `keyward identities update --help`)')
+        throw new UsageError(
+          'nothing to update: give at least one of --external-id, --meta, --ratelimit, --remaining, --refill, --clear.',
+        )
       const i = await client.identities.update(id, patch)
       out.result(i, () => out.line(identityFields(i)))
     },

@@ -69,7 +69,10 @@ function sizeOf(file: string): number {
     return statSync(file).size
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? String(e)}`)
+    throw new UsageError(
+      code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? String(e)}`,
+      false,
+    )
   }
 }
 

@@ -298,7 +298,7 @@ function registerKeyUpdate(keys: Command, env: Env): void {
       )
       if (Object.keys(patch).length === 0)
         throw new UsageError(
-          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --rate-limit-per-minute, --ratelimit, --identity, --remaining, --refill, --ip-allow, --origin-allow, --clear.\nRun `keyward keys update --help` for usage.',
+          'nothing to update: give at least one of --name, --description, --expires-at, --scopes, --meta, --rate-limit, --rate-limit-per-minute, --ratelimit, --identity, --remaining, --refill, --ip-allow, --origin-allow, --clear.',
         )
       const k = await client.apiKeys.update(id, patch)
       out.result(k, () => out.line(keyFields(k)))
@@ -543,7 +543,7 @@ async function confirmDelete(k: ApiKey): Promise<void> {
   const answer = await promptLine(
     `Delete key ${k.id}${k.name ? ` "${k.name}"` : ''} for good? Revoking keeps a record instead. Type yes to delete: `,
   )
-  if (answer.toLowerCase() !== 'yes') throw new UsageError('cancelled: the key was not deleted')
+  if (answer.toLowerCase() !== 'yes') throw new UsageError('cancelled: the key was not deleted', false)
 }
 
 /** What `--clear <name>` sends: null for a nullable field, the empty list or object for the others. */

@@ -63,7 +63,7 @@ export function registerUserLifecycleCommands(users: Command, env: Env): void {
 /** Anything but "yes" cancels (exit 2, nothing changed). */
 async function confirmDelete(email: string): Promise<void> {
   const answer = await promptLine(`Delete user ${email}? Their own keys are revoked. Type yes to delete: `)
-  if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('cancelled: the user was not deleted')
+  if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('cancelled: the user was not deleted', false)
 }
 
 const lifecycleFields = (u: User) =>
