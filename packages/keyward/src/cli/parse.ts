@@ -90,6 +90,19 @@ export const parse = {
   list(this: void, raw: string, previous?: string[]): string[] {
     return [...new Set([...(previous ?? []), ...raw.split(/[\s,]+/).filter(Boolean)])]
   },
+  /**
+   * `--scopes` of a key made or changed: `list`, but an empty one is refused. A key without scopes holds all of
+   * its owner's rights, so a script whose `$SCOPES` came out empty made a full-rights key with a note only (a new
+   * user's find); leaving the flag out, or `--clear scopes` on update, says so on purpose.
+   */
+  scopes(this: void, raw: string, previous?: string[]): string[] {
+    const scopes = parse.list(raw, previous)
+    if (scopes.length === 0)
+      throw new InvalidArgumentError(
+        "no scope given: a key without scopes holds all of its owner's rights; for that, leave --scopes out (keys update: --clear scopes).",
+      )
+    return scopes
+  },
   /** `user:3`, `application:7`, `device:12` */
   owner(this: void, raw: string): OwnerRef {
     const m = /^(user|application|device|organization):([1-9]\d*)$/.exec(raw)

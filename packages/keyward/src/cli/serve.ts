@@ -21,9 +21,13 @@ export async function serve(config: Config): Promise<void> {
     await kw.close()
     showPassword(boot) // shown even so: the next start will not show it again
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e
+    // The admin exists now, and the next start shows no password: say which one to keep (a new user lost it).
+    const admin = boot?.generatedPassword
+      ? `; the first admin (${boot.user.email}) was created: its password is the one shown above (lost: \`keyward reset-password ${boot.user.email} --generate\`)`
+      : ''
     throw new KeywardError(
       'unavailable',
-      `${config.host}:${config.port} is in use: choose another port (--port, KEYWARD_PORT)`,
+      `${config.host}:${config.port} is in use: choose another port (--port, KEYWARD_PORT)${admin}`,
     )
   })
   showPassword(boot)

@@ -69,6 +69,18 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.doesNotMatch(cancelled.stdout, /--help/)
   })
 
+  test('an empty --scopes is refused, not made into a full-rights key; --clear scopes says so on purpose', async () => {
+    const before = (await json(['keys', 'list', '--limit', '100'])).total
+    const empty = await cli(['keys', 'create', '--name', 'from-empty-var', '--scopes', ''])
+    assert.equal(empty.code, 2, empty.stderr)
+    assert.match(empty.stderr, /no scope given: a key without scopes holds all of its owner's rights/)
+    assert.equal((await json(['keys', 'list', '--limit', '100'])).total, before, 'no key was made')
+    const k = (await json(['keys', 'create', '--name', 'narrow', '--scopes', 'invoices:read'])).api_key
+    assert.equal((await cli(['keys', 'update', String(k.id), '--scopes', ' , '])).code, 2)
+    const cleared = await json(['keys', 'update', String(k.id), '--clear', 'scopes'])
+    assert.deepEqual(cleared.scopes, [])
+  })
+
   test('a mistyped option is named as unknown, not reported as the required one missing', async () => {
     const r = await cli(['keys', 'create', '--nmae', 'x'])
     assert.equal(r.code, 2)

@@ -67,12 +67,21 @@ describe('keyward serve on a port in use (SQLite)', () => {
     try {
       const failed = await runCli(['serve', '--port', port], env)
       assert.equal(failed.code, 1, failed.stderr)
+      // The admin exists from now on: a later start shows no password, so this one must, and the error says so.
       assert.equal(
         failed.stderr.trim(),
-        `error: 127.0.0.1:${port} is in use: choose another port (--port, KEYWARD_PORT)`,
+        `error: 127.0.0.1:${port} is in use: choose another port (--port, KEYWARD_PORT); the first admin ` +
+          '(admin@keyward.local) was created: its password is the one shown above (lost: ' +
+          '`keyward reset-password admin@keyward.local --generate`)',
       )
-      // The admin exists from now on: a later start shows no password, so this one must.
       assert.match(failed.stdout, /Password \(shown once\): \S+/)
+      const again = await runCli(['serve', '--port', port], env)
+      assert.equal(again.code, 1, again.stderr)
+      assert.equal(
+        again.stderr.trim(),
+        `error: 127.0.0.1:${port} is in use: choose another port (--port, KEYWARD_PORT)`,
+        'no admin made this time: nothing more to say',
+      )
     } finally {
       busy.close()
     }

@@ -59,7 +59,7 @@ function limitOptions(cmd: Command): Command {
       '--scopes <scopes>',
       'comma-separated scopes your API checks when it verifies the key, e.g. invoices:read,invoices:write; ' +
         "Keyward's own scopes (keys:read, users:write, ...) also narrow the key on Keyward's API",
-      parse.list,
+      parse.scopes,
     )
     .option('--meta <json>', 'JSON object stored with the key', parse.meta)
     .option('--rate-limit <n/window>', 'at most n verifications per window, e.g. 100/60s, 1000/1h', parse.rateLimit)
@@ -557,6 +557,7 @@ const CLEARED: Record<string, UpdateKeyInput> = {
   description: { description: null },
   restrictions: { restrictions: null },
   meta: { meta: {} },
+  scopes: { scopes: [] }, // all of its owner's rights: the server allows it only to a caller holding them
 }
 
 /**
