@@ -40,7 +40,10 @@ describe('keyward orgs and --org', () => {
     const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-new@example.com', '--role', 'viewer'])
     const token = inv.stdout.trim()
     assert.match(token, /^kwinv_/)
-    assert.match(inv.stderr, /shown only now/)
+    assert.match(
+      inv.stderr,
+      /not mailed \(no mail server is configured\): give them the token\. The token is shown only now/,
+    )
     const newcomer = cleanEnv({ KEYWARD_URL: env.KEYWARD_URL!, KEYWARD_CONFIG_DIR: tempConfigDir() })
     const accepted = await runCli(['orgs', 'accept', token, '--new-account'], newcomer, 'cli-new-password-1\n')
     assert.equal(accepted.code, 0, accepted.stderr)

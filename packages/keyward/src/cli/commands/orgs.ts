@@ -117,7 +117,7 @@ function registerInvitationCommands(orgs: Command, withOrg: (name: string, text:
       out.result(r, () => {
         out.line(r.token)
         out.note(
-          `Invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}), expires ${when(r.invitation.expires_at)}${r.mailed ? '; mailed' : ''}. The token is shown only now.`,
+          `Invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}), expires ${when(r.invitation.expires_at)}; ${r.mailed ? 'mailed to them too' : 'not mailed (no mail server is configured): give them the token'}. The token is shown only now.`,
         )
       })
     },
