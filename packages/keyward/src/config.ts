@@ -127,6 +127,9 @@ export type ConfigFlags = Partial<
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** A setting is named as it was given, flag or variable: the variable was named for a mistyped flag (a new user's find). */
+const givenAs = (flagValue: unknown, flag: string, variable: string) => (flagValue === undefined ? variable : flag)
+
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback
   const n = Number(raw)
@@ -221,17 +224,17 @@ function webhookKey(raw: string | undefined): string | null {
 export function loadConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Config {
   const logLevel = flags.logLevel ?? env.KEYWARD_LOG_LEVEL ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new KeywardError('validation_failed', `KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
+    const given = givenAs(flags.logLevel, '--log-level', 'KEYWARD_LOG_LEVEL')
+    throw new KeywardError('validation_failed', `${given} must be one of ${LOG_LEVELS.join(', ')}`)
   }
   const databaseUrl = flags.databaseUrl ?? env.KEYWARD_DATABASE_URL ?? 'sqlite:./data/keyward.db'
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    // Named as it was given: the variable was named for a mistyped flag (a new user's find).
-    const given = flags.databaseUrl === undefined ? 'KEYWARD_DATABASE_URL' : '--database-url'
+    const given = givenAs(flags.databaseUrl, '--database-url', 'KEYWARD_DATABASE_URL')
     throw new KeywardError('validation_failed', `${given} must start with sqlite: or postgres:// (sqlite:<path>)`)
   }
   return Object.freeze({
     host: flags.host ?? env.KEYWARD_HOST ?? '127.0.0.1',
-    port: int('KEYWARD_PORT', flags.port ?? env.KEYWARD_PORT, 8080, 0, 65535),
+    port: int(givenAs(flags.port, '--port', 'KEYWARD_PORT'), flags.port ?? env.KEYWARD_PORT, 8080, 0, 65535),
     databaseUrl,
     redisUrl: flags.redisUrl ?? env.KEYWARD_REDIS_URL ?? null,
     adminEmail: env.KEYWARD_ADMIN_EMAIL || null,
