@@ -86,6 +86,18 @@ for (const store of STORES) {
       )
       assert.equal(empty.code, 2, empty.stderr)
       assert.match(empty.stderr, /no secret given/)
+      // And text that is no key was "Reported." (a new user's find): a usage error, nothing sent.
+      const env = cleanEnv({ KEYWARD_URL: url, KEYWARD_CONFIG_DIR: tempConfigDir() })
+      const other = await s.createKey(admin)
+      for (const text of ['garbage', other.key.slice(0, -1) + (other.key.endsWith('x') ? 'y' : 'x')]) {
+        const junk = await runCli(['keys', 'report-leak', '-'], env, `${text}\n`)
+        assert.equal(junk.code, 2, junk.stderr)
+        assert.match(junk.stderr, /that is no key .*nothing was reported/)
+      }
+      assert.equal((await s.verify(admin, other.key)).code, 'VALID', 'nothing reached the server')
+      const verifyEmpty = await runCli(['keys', 'verify'], env, '\n')
+      assert.equal(verifyEmpty.code, 2, verifyEmpty.stderr)
+      assert.match(verifyEmpty.stderr, /no key given/)
     })
   })
 }

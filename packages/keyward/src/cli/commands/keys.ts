@@ -14,6 +14,7 @@ import type {
   RevokedKey,
   UpdateKeyInput,
 } from '@keyward/client'
+import { classifyKey } from '../../core/key-format.js'
 import { keyFields, keyTable, type Printer, usageTable, when } from '../output.js'
 import { NEVER, UsageError, parse } from '../parse.js'
 import { checkedLimits, limitFlags } from '../limit-flags.js'
@@ -482,6 +483,11 @@ function registerKeyReportLeak(keys: Command, env: Env): void {
     async ({ client, out }, _o, arg) => {
       const secret = (arg === '-' ? await promptSecret('Leaked secret: ') : arg).trim()
       if (!secret) throw new UsageError('no secret given (stdin was empty)')
+      // "Reported." for any text told a paste gone wrong nothing (a new user's find); the shape is public.
+      if (classifyKey(secret).kind === 'malformed')
+        throw new UsageError(
+          'that is no key (under 32 characters, spaces inside, or a Keyward key whose checksum fails): nothing was reported',
+        )
       await client.apiKeys.reportLeak(secret)
       out.result({ status: 'received' }, () =>
         out.line(
@@ -516,6 +522,7 @@ function registerKeyVerify(keys: Command, env: Env): void {
     env,
     async ({ client, out }, o, key) => {
       const secret = key ?? (await promptSecret('Key: '))
+      if (!secret.trim()) throw new UsageError('no key given (stdin was empty)') // before any request: a usage error
       const context = contextOf(o)
       const r = await client.apiKeys.verify(secret.trim(), {
         ...(o.scopes && { scopes: o.scopes }),
