@@ -217,12 +217,20 @@ describe('keyward keys import, over a link too slow for the request timeout', ()
 describe('keyward keys import: keys without scopes', () => {
   const t = signedInCli()
 
-  test("says how many keys read have no scopes (full rights on Keyward's API; a new user's find)", async () => {
+  test("says how many keys taken have no scopes (full rights on Keyward's API; a new user's find)", async () => {
     const file = join(t.dir, 'scopes.jsonl')
     const line = (scopes?: string[]) => JSON.stringify({ plaintext: `imp_${randomBytes(24).toString('hex')}`, scopes })
-    writeFileSync(file, [line(), line(['invoices:read']), line([])].join('\n') + '\n')
+    // The last two are refused (a secret too short, a bad field): they were counted as if stored (a new user's find).
+    const refused = [
+      JSON.stringify({ plaintext: 'short' }),
+      JSON.stringify({ plaintext: `imp_${randomBytes(24).toString('hex')}`, nope: 1 }),
+    ]
+    writeFileSync(file, [line(), line(['invoices:read']), line([]), ...refused].join('\n') + '\n')
     const run = await runCli(['keys', 'import', file], t.env)
-    assert.equal(run.code, 0, run.stderr)
-    assert.match(run.stderr, /2 of the keys read have no scopes: on Keyward's API each holds all of its owner's rights/)
+    assert.equal(run.code, 1, run.stderr)
+    assert.match(
+      run.stderr,
+      /2 of the keys taken have no scopes: on Keyward's API each holds all of its owner's rights/,
+    )
   })
 })

@@ -55,7 +55,7 @@ export function registerKeyImport(keys: Command, env: Env): void {
       // As `keys create` says of one: an old system's keys brought in as they are hold full rights here.
       if (run.unscoped > 0)
         out.note(
-          `${run.unscoped.toLocaleString('en')} of the keys read have no scopes: on Keyward's API each holds all of ` +
+          `${run.unscoped.toLocaleString('en')} of the keys taken have no scopes: on Keyward's API each holds all of ` +
             'its owner\'s rights ("scopes" narrows a key, e.g. to the scopes your API checks).',
         )
       if (summary.rejected > 0) process.exitCode = 1
@@ -98,7 +98,7 @@ class ImportRun {
 
   /** Where the last accepted batch ended: a failed batch's state resumes here. */
   private at = { offset: 0, line: 0 }
-  /** Keys read without scopes (each holds its owner's full rights on Keyward's API once imported). */
+  /** Keys taken without scopes (each holds its owner's full rights on Keyward's API). */
   unscoped = 0
 
   async file(path: string, from: ResumeState | null, batchSize: number): Promise<void> {
@@ -114,7 +114,6 @@ class ImportRun {
       offset += Buffer.byteLength(text) + 1
       const key = setAside.has(line) ? null : this.parseLine(text, line)
       if (key) batch.push({ line, key })
-      if (key && !key.scopes?.length) this.unscoped++
       if (batch.length < batchSize) continue
       await this.send(batch, offset, line)
       batch = []
@@ -167,6 +166,8 @@ class ImportRun {
     try {
       const r = await this.client.apiKeys.import(batch.map((p) => p.key))
       this.progress.add(r.imported, r.unchanged)
+      // Counted once taken: lines set aside were counted too, and the note spoke of keys never stored (a new user's find).
+      this.unscoped += batch.filter((p) => !p.key.scopes?.length).length
     } catch (e) {
       if (isKeywardError(e) && e.status === 429) throw throttled(e.message, e.retryAfterS)
       if (isKeywardError(e) && e.code === 'request_timeout' && batch.length === 1) throw tooSlow(e.message)
