@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
+import { recordPasswordOrigins } from './key-origins.js'
 import { requireLiveProducer } from './live-producer.js'
 import { freePersonalHandle, insertOrganization } from './org-repository.js'
 import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
@@ -69,6 +70,7 @@ export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<Use
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+  if (u.passwordSetByKeyId != null) await recordPasswordOrigins(trx, r.id, u.passwordSetByKeyId)
   const handle = await freePersonalHandle(trx, u.username)
   await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
   return rowToUser(r)

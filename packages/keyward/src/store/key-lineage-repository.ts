@@ -3,7 +3,7 @@ import type { Principal } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
-import { madeByKeys } from './key-search.js'
+import { inLineOf } from './key-origins.js'
 import { ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
 import { visibleActors } from './visibility.js'
@@ -17,8 +17,8 @@ export interface RevokedDescendant {
 }
 
 /**
- * "Which keys did these keys make?" over `created_by_key_id` (migration 0013) and the secrets they
- * rolled (migration 0031, `madeByKeys`). Only keys
+ * "Which keys did these keys make?" over `created_by_key_id` (migration 0013), the secrets they
+ * rolled (migration 0031, `madeByKeys`), and what those secrets made (migration 0033, `inLineOf`). Only keys
  * `viewer` may see are touched (`visibleActors`, the store twin of `canSeeOwner`): revoking
  * what a key made never reaches past its revoker. A null viewer sees every key: the grace
  * cascade (`KeyLineage.revokeGraceProducts`: what a rolled-away secret made ends with it, whoever
@@ -127,7 +127,8 @@ export class KeyLineageRepository {
 
 /**
  * Which keys a cascade takes as made by its parents: `{ now }`, every key they made, by creating it or by
- * rolling a secret of it that still works then (`madeByKeys`, the rule `?made_by_key_id=` lists by too);
+ * rolling a secret of it that still works then (`madeByKeys`, the rule `?made_by_key_id=` lists by too), and
+ * every key made through a secret they made, at any depth (`inLineOf`);
  * `{ graceCutAt }`, only those a rolled-away secret created in a grace period cut short by then
  * (`madeInCutGrace`; a rolled-away secret rolls no key, `KeyService.roll`).
  */
@@ -136,7 +137,7 @@ export type Made = { now: string } | { graceCutAt: string }
 function madeBy(parents: readonly number[], made: Made) {
   return (eb: ExpressionBuilder<Database, 'api_key'>) =>
     'now' in made
-      ? eb.and([madeByKeys('api_key', parents, made.now)])
+      ? eb.and([inLineOf('api_key', parents, made.now)])
       : eb.and([eb('created_by_key_id', 'in', parents), madeInCutGrace(eb, made.graceCutAt)])
 }
 

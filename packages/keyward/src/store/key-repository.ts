@@ -22,6 +22,7 @@ import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
 import { isLiveProducer, requireLiveProducer } from './live-producer.js'
 import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
+import { KeyOrigins, inLineOf, passwordsChosenBy } from './key-origins.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
@@ -181,6 +182,11 @@ export class KeyRepository {
     return this.db.transaction().execute((trx) => work(new KeyRepository(trx, this.dialect, this.readDb), trx))
   }
 
+  /** The line beyond the maker columns (`key-origins.ts`), in this repository's transaction. */
+  get origins(): KeyOrigins {
+    return new KeyOrigins(this.db)
+  }
+
   /** Keys with their owner's kind and id, from the actor tables. */
   private selectKeys(db = this.db) {
     return (
@@ -309,6 +315,7 @@ export class KeyRepository {
         const r = await trx.insertInto('api_key').values(chunk).returning('id').execute()
         ids.push(...r.map((x) => x.id))
       }
+      if (producerKeyId !== null) await new KeyOrigins(trx).inherit(ids, producerKeyId, graceEnd !== undefined)
       return ids
     })
   }
@@ -452,20 +459,22 @@ export class KeyRepository {
 
   /**
    * Whether key `id` was made, through any number of keys, by key `ancestorId`: the line `revoke {minted: true}`
-   * follows down (`madeByKeys`: created by, or holding a live secret rolled by), walked up here. One recursive
+   * follows down (`inLineOf`: created by, holding a live secret rolled by, or made through), walked up here. One recursive
    * statement over the primary key; `union` visits each key once, so roll cycles end; a line is as long as its
    * holders made it, so it is walked whole. Before rolls were followed, a key the stolen secret made re-rolled the
    * stolen key out of the line (an attacker's find).
    */
   async descendsFrom(id: number, ancestorId: number, now: string): Promise<boolean> {
-    const grace = sql`case when c.previous_hash is not null and c.previous_hash_expires_at > ${now} then c.previous_secret_made_by_key_id end`
+    const live = sql`(c.previous_hash is not null and c.previous_hash_expires_at > ${now})`
+    const grace = sql`case when ${live} then c.previous_secret_made_by_key_id end`
     const r = await sql<{ found: number }>`
       with recursive up(id) as (
         select cast(${id} as integer)
         union
         select p.id from up
           join api_key c on c.id = up.id
-          join api_key p on p.id in (c.created_by_key_id, c.secret_made_by_key_id, ${grace})
+          left join api_key_origin o on o.key_id = c.id and (o.part <> 'previous' or ${live})
+          join api_key p on p.id in (c.created_by_key_id, c.secret_made_by_key_id, ${grace}, o.origin_key_id)
       )
       select 1 as found from up where id = ${ancestorId} and id <> ${id} limit 1`.execute(this.db)
     return r.rows.length > 0
@@ -485,11 +494,11 @@ export class KeyRepository {
     const key = this.db
       .selectFrom('api_key')
       .select('id')
-      .where(madeByKeys('api_key', [id], now))
+      .where(inLineOf('api_key', [id], now))
     const password = this.db
       .selectFrom('user')
       .select('id')
-      .where('password_set_by_key_id', '=', id)
+      .where(passwordsChosenBy('user', [id]))
       .where('deleted_at', 'is', null)
     return (
       (await key.limit(1).executeTakeFirst()) !== undefined ||

@@ -346,6 +346,24 @@ export interface Database {
   organization_membership: OrganizationMembershipTable
   organization_invitation: OrganizationInvitationTable
   identity: IdentityTable
+  api_key_origin: ApiKeyOriginTable
+  user_password_origin: UserPasswordOriginTable
+}
+
+/** What of key `key_id` was made through key `origin_key_id` (migration 0033, `store/key-origins.ts`). */
+export type OriginOf = 'key' | 'secret' | 'previous'
+
+/** The keys further up a key's line than its maker columns reach (migration 0033). */
+export interface ApiKeyOriginTable {
+  key_id: number
+  part: OriginOf
+  origin_key_id: number
+}
+
+/** The keys further up the line of the key that chose a user's password (migration 0033). */
+export interface UserPasswordOriginTable {
+  user_id: number
+  origin_key_id: number
 }
 
 export type ApiKeyRow = Selectable<ApiKeyTable>

@@ -4,6 +4,7 @@ import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
+import { passwordsChosenBy, recordPasswordOrigins } from './key-origins.js'
 import { KeyRepository } from './key-repository.js'
 import { requireLiveProducer } from './live-producer.js'
 import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
@@ -173,7 +174,10 @@ export class UserLifecycleRepository {
         .where('deleted_at', 'is', null)
         .$if(replacing !== undefined, (q) => q.where('password_hash', '=', replacing!))
         .executeTakeFirst()
-      if (r.numUpdatedRows > 0n) return 'set'
+      if (r.numUpdatedRows > 0n) {
+        await recordPasswordOrigins(trx, userId, setByKeyId) // `key-origins.ts` invariant 5
+        return 'set'
+      }
       return replacing !== undefined && (await live(trx).where('id', '=', userId).select('id').executeTakeFirst())
         ? 'changed'
         : 'gone'
@@ -189,12 +193,25 @@ export class UserLifecycleRepository {
   async clearPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<User[]> {
     const users: User[] = []
     for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
-      const rows = await this.db
-        .updateTable('user')
-        .set({ password_hash: '', password_set_by_key_id: null })
-        .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
-        .returningAll()
-        .execute()
+      const rows = await this.db.transaction().execute(async (trx) => {
+        const cleared = await trx
+          .updateTable('user')
+          .set({ password_hash: '', password_set_by_key_id: null })
+          .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
+          .returningAll()
+          .execute()
+        // No password, no origins: a later revoke must not count it again (`key-origins.ts` invariant 5).
+        if (cleared.length > 0)
+          await trx
+            .deleteFrom('user_password_origin')
+            .where(
+              'user_id',
+              'in',
+              cleared.map((u) => u.id),
+            )
+            .execute()
+        return cleared
+      })
       users.push(...rows.map(rowToUser))
     }
     return users
@@ -226,11 +243,14 @@ export class UserLifecycleRepository {
 /** Key ids per statement of `clearPasswordsSetBy` (a bound parameter each). */
 const PASSWORD_CHUNK = 500
 
-/** Live users whose password keys `keyIds` chose, but `exceptUserId` (the revoking user's own: it is kept). */
+/**
+ * Live users whose password keys `keyIds` chose, directly or through a secret they made (`passwordsChosenBy`),
+ * but `exceptUserId` (the revoking user's own: it is kept).
+ */
 function passwordsSetBy(keyIds: readonly number[], exceptUserId: number | null) {
   return (eb: ExpressionBuilder<Database, 'user'>) =>
     eb.and([
-      eb('password_set_by_key_id', 'in', keyIds),
+      eb.and([passwordsChosenBy('user', keyIds)]),
       eb('deleted_at', 'is', null),
       ...(exceptUserId === null ? [] : [eb('id', '!=', exceptUserId)]),
     ])

@@ -171,7 +171,11 @@ export class KeyService {
       if (row.identityId !== null) await keys.requireIdentities([row.identityId])
       if (ctx.principal.keyId !== null) await keys.requireLiveProducer(ctx.principal.keyId, ctx.principal.graceEndsAt)
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
-      return { key: await keys.insert(newKeyRow(ctx, input, row)) }
+      const key = await keys.insert(newKeyRow(ctx, input, row))
+      // The line beyond its maker (`key-origins.ts`): what the secret that made it was made through.
+      const maker = ctx.principal.keyId
+      if (maker !== null) await keys.origins.inherit([key.id], maker, ctx.principal.graceEndsAt !== undefined)
+      return { key }
     }))!
     return key
   }
@@ -500,7 +504,13 @@ export class KeyService {
       // the request's check and this write missed it (an attacker's find), as a create's would.
       const maker = patch.secret_made_by_key_id
       if (maker != null && maker === ctx.principal?.keyId) await keys.requireLiveProducer(maker)
-      return keys.update(key.id, patched, expect)
+      const updated = await keys.update(key.id, patched, expect)
+      // The new secret's line beyond its maker column, the replaced one's into its grace period (`key-origins.ts`).
+      if (updated && action === 'key.roll') {
+        const roller = ctx.principal?.keyId ?? null
+        await keys.origins.roll(key.id, roller, roller === key.id, patch.previous_hash != null)
+      }
+      return updated
     })
     if (!r && expect !== undefined && (await this.keys.findById(key.id))) throw rolledMeanwhile()
     if (!r) throw notFound('API key')

@@ -31,6 +31,7 @@ import { auditActionRename } from './0029_audit_action_rename.js'
 import { auditFilterIndexes } from './0030_audit_filter_indexes.js'
 import { secretMaker } from './0031_secret_maker.js'
 import { passwordSetByKey } from './0032_password_set_by_key.js'
+import { keyOrigins } from './0033_key_origins.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -69,5 +70,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0030_audit_filter_indexes': auditFilterIndexes(dialect),
     '0031_secret_maker': secretMaker(dialect),
     '0032_password_set_by_key': passwordSetByKey(dialect),
+    '0033_key_origins': keyOrigins(),
   }
 }

@@ -1,0 +1,130 @@
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { madeByKeys } from './key-search.js'
+import type { Database, OriginOf } from './schema.js'
+
+/**
+ * A key's line beyond its maker columns (`api_key_origin`, migration 0033). The columns name one maker each: the
+ * key that created it (`created_by_key_id`), the key that rolled its current or rolled-away secret
+ * (`secret_made_by_key_id`, `previous_secret_made_by_key_id`). A secret's maker used a secret of its own, which a
+ * key further up may have made; the columns forgot that once the owner rolled the middle key again. So K rolls R
+ * (K's holder knows R's new secret S), S creates Y, R's owner rolls R: `revoke {minted: true}` of K reached R no
+ * more, nor Y through it (an attacker's find, long "not followed" in docs/security.md).
+ * Invariants:
+ * 1. Each secret's origins are the keys it was made through: its maker (the column) and that maker's secret's
+ *    origins at that moment (`secretOrigins`), so the set is whole at any depth. A key's own origins (`key`) are
+ *    those of the secret that created it; they last as long as the key, as `created_by_key_id` does.
+ * 2. Written in the transaction that makes the key or the secret, after the producer's live check
+ *    (`requireLiveProducer`), whose lock a roll of the producer also takes: the origins read are those of the
+ *    producer's secret as this transaction commits. A roll of it committing between the request's authentication
+ *    and this transaction gives the new secret's (the window `isLiveProducer` leaves to any write, milliseconds).
+ * 3. A roll moves them with the secrets (`rollOrigins`): the current secret's to `previous` while a grace period
+ *    runs, the new secret's from its maker; a key rolling itself hands the new secret to whoever held the old one,
+ *    so it keeps the old one's (as its maker column does). An owner's roll gives the new secret none.
+ * 4. `inLineOf` is the cascade's reading of them with the columns (`KeyLineageRepository`, `KeyRepository.madeAny`;
+ *    `descendsFrom` walks them up); `?made_by_key_id=` lists by the columns only (what a key made itself).
+ * 5. A password a key chose (`user.password_set_by_key_id`) keeps that key's current secret's origins
+ *    (`recordPasswordOrigins`, in the transaction that writes the password; any later password replaces them), and
+ *    the revoke of any of them clears it (`passwordsChosenBy`): a stolen secret's password, like its keys.
+ * A key is never its own origin (a roll cycle: K rolls R, R rolls K).
+ */
+export class KeyOrigins {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Keys `ids`, just made by key `makerId` with its current secret (or rolled-away one), keep that secret's origins. */
+  async inherit(ids: readonly number[], makerId: number, previous: boolean): Promise<void> {
+    const origins = await secretOrigins(this.db, makerId, previous)
+    await this.insert(ids, 'key', origins)
+  }
+
+  /**
+   * Key `id` was rolled (invariant 3): by key `makerId` (null: its owner); `self`: by itself; `grace`: the
+   * replaced secret still works for a while.
+   */
+  async roll(id: number, makerId: number | null, self: boolean, grace: boolean): Promise<void> {
+    await this.db.deleteFrom('api_key_origin').where('key_id', '=', id).where('part', '=', 'previous').execute()
+    if (grace)
+      await this.db
+        .insertInto('api_key_origin')
+        .columns(['key_id', 'part', 'origin_key_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('api_key_origin')
+            .select(['key_id', sql<OriginOf>`'previous'`.as('part'), 'origin_key_id'])
+            .where('key_id', '=', id)
+            .where('part', '=', 'secret'),
+        )
+        .execute()
+    if (self) return
+    await this.db.deleteFrom('api_key_origin').where('key_id', '=', id).where('part', '=', 'secret').execute()
+    if (makerId !== null) await this.insert([id], 'secret', await secretOrigins(this.db, makerId, false))
+  }
+
+  private async insert(ids: readonly number[], part: OriginOf, origins: readonly number[]): Promise<void> {
+    const rows = ids.flatMap((id) =>
+      origins.filter((o) => o !== id).map((o) => ({ key_id: id, part, origin_key_id: o })),
+    )
+    // Bound by SQLite's 32,766 variables per statement (3 a row); a line is rarely more than a few keys deep.
+    for (let i = 0; i < rows.length; i += 5000)
+      await this.db
+        .insertInto('api_key_origin')
+        .values(rows.slice(i, i + 5000))
+        .execute()
+  }
+}
+
+/**
+ * "The api_key row `alias` was made by one of `makers`" (`madeByKeys`: created by one, or holding a secret one rolled
+ * that still works at `now`) "or through one" (invariant 4: the key, its current secret, or its rolled-away one while
+ * its grace period runs). One `in` over a union whose arms are each index ranges (`api_key_created_by_key_idx` and
+ * the secret makers', `api_key_origin_by_origin`): as an `or` beside the column arms, the subquery is no index
+ * condition, and PostgreSQL read every key.
+ */
+export function inLineOf(alias: string, makers: readonly number[], now: string): RawBuilder<SqlBool> {
+  const live = sql`(o.part <> 'previous' or (k.previous_hash is not null and k.previous_hash_expires_at > ${now}))`
+  return sql<SqlBool>`(${sql.ref(`${alias}.id`)} in (
+    select k.id from api_key k where ${madeByKeys('k', makers, now)}
+    union
+    select o.key_id from api_key_origin o join api_key k on k.id = o.key_id
+      where o.origin_key_id in (${sql.join(makers)}) and ${live}))`
+}
+
+/** The keys key `makerId`'s current secret (or its rolled-away one, `previous`) was made through (invariant 1). */
+async function secretOrigins(db: Kysely<Database>, makerId: number, previous: boolean): Promise<number[]> {
+  const column = previous ? 'previous_secret_made_by_key_id' : 'secret_made_by_key_id'
+  const maker = await db.selectFrom('api_key').select(column).where('id', '=', makerId).executeTakeFirst()
+  const rows = await db
+    .selectFrom('api_key_origin')
+    .select('origin_key_id')
+    .where('key_id', '=', makerId)
+    .where('part', '=', previous ? 'previous' : 'secret')
+    .execute()
+  const direct = maker?.[column] ?? null
+  return [...new Set([...(direct === null ? [] : [direct]), ...rows.map((r) => r.origin_key_id)])]
+}
+
+/**
+ * User `userId`'s password was just set (invariant 5): by key `keyId` (null: by no key), whose current secret's
+ * origins it keeps; whatever an earlier password kept goes.
+ */
+export async function recordPasswordOrigins(db: Kysely<Database>, userId: number, keyId: number | null): Promise<void> {
+  await db.deleteFrom('user_password_origin').where('user_id', '=', userId).execute()
+  if (keyId === null) return
+  const origins = (await secretOrigins(db, keyId, false)).filter((o) => o !== keyId)
+  if (origins.length > 0)
+    await db
+      .insertInto('user_password_origin')
+      .values(origins.map((o) => ({ user_id: userId, origin_key_id: o })))
+      .execute()
+}
+
+/**
+ * "The user row `alias`'s password was chosen by one of `makers`" (`password_set_by_key_id`) "or through one"
+ * (invariant 5): one `in` over a union of index ranges, as `inLineOf`.
+ */
+export function passwordsChosenBy(alias: string, makers: readonly number[]): RawBuilder<SqlBool> {
+  const ids = sql.join(makers)
+  return sql<SqlBool>`(${sql.ref(`${alias}.id`)} in (
+    select id from "user" where password_set_by_key_id in (${ids})
+    union
+    select user_id from user_password_origin where origin_key_id in (${ids})))`
+}

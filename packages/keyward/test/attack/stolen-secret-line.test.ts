@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { before, describe, it } from 'node:test'
+import { STORES, type TestServer, serverForSuite } from '../helpers.js'
+import { verifies } from '../security/fixture.js'
+
+const RIGHTS = ['keys:write', 'keys:read']
+
+/**
+ * The holder of a leaked key K rolls Alice's key R and so holds R's new secret S. What S makes (a key, an
+ * import, the secret of another key it rolls) is made through K. Alice rolls R again, then revokes K "with what it
+ * made": the keys S made lived on, since R's own secret was no longer K's (an attacker's find, documented as "not
+ * followed" until migration 0033). They end with K now, at any depth, and are counted beforehand.
+ */
+for (const store of STORES) {
+  describe(`what a stolen secret made ends with the key that rolled it, after its owner rolls again (${store})`, () => {
+    const t = serverForSuite(store)
+    let s: TestServer
+    let admin: string
+    let alice: { token: string }
+    before(async () => {
+      ;({ s, admin } = t)
+      alice = await s.member(`line-${randomBytes(3).toString('hex')}`, admin)
+    })
+
+    const roll = async (token: string, id: number) => {
+      const r = await s.request('POST', `/v1/keys/${id}/roll`, { token, body: { grace_period_s: 0 } })
+      assert.equal(r.status, 200, r.text)
+      return r.body.key as string
+    }
+    const revokeMinted = (id: number) =>
+      s.request('POST', `/v1/keys/${id}/revoke`, { token: alice.token, body: { reason: 'leaked', minted: true } })
+    const key = (name: string, scopes = RIGHTS) =>
+      s.createKey(alice.token, { name: `${name}-${randomBytes(2).toString('hex')}`, scopes })
+
+    /** K (leaked) rolls R; R's new secret rolls Q; Q's new secret creates `deep`. */
+    const twoLevels = async () => {
+      const [leaked, r1, q] = [await key('k'), await key('r'), await key('q')]
+      const s2 = await roll(await roll(leaked.key, r1.id), q.id)
+      return { leaked, r1, q, deep: await s.createKey(s2, { name: 'deep', scopes: ['keys:read'] }) }
+    }
+
+    it('a key the stolen secret created, and one it imported', async () => {
+      const leaked = await key('k')
+      const prod = await key('r')
+      const stolen = await roll(leaked.key, prod.id)
+      const made = await s.createKey(stolen, { name: 'y', scopes: ['keys:read'] })
+      const plaintext = `uk_${randomBytes(24).toString('hex')}`
+      const imported = await s.request('POST', '/v1/keys/import', {
+        token: stolen,
+        body: { keys: [{ plaintext, scopes: ['keys:read'] }] },
+      })
+      assert.equal(imported.status, 200, imported.text)
+      const mine = await roll(alice.token, prod.id) // the owner rolls R: the stolen secret ends
+      const count = await s.request('GET', `/v1/keys/${leaked.id}/made`, { token: alice.token })
+      assert.equal(count.body.keys, 2, `the offer counts them: ${count.text}`)
+      const r = await revokeMinted(leaked.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, made.key), false, 'BROKEN: the key the stolen secret made lives')
+      assert.equal(await verifies(s, admin, plaintext), false, 'BROKEN: the key the stolen secret imported lives')
+      assert.equal(r.body.minted_revoked, 2, r.text)
+      assert.ok(await verifies(s, admin, mine), "the owner's own secret of R goes on working")
+    })
+
+    it('two levels down: the stolen secret rolled another key, whose secret made a key; both owners rolled again', async () => {
+      const { leaked, r1, q, deep } = await twoLevels()
+      const ownR = await roll(alice.token, r1.id)
+      const ownQ = await roll(alice.token, q.id)
+      const r = await revokeMinted(leaked.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, deep.key), false, 'BROKEN: two levels down, the key lives')
+      assert.ok((await verifies(s, admin, ownR)) && (await verifies(s, admin, ownQ)), "the owners' secrets work")
+    })
+
+    it('the middle key revoked with what it made ends it too', async () => {
+      const { r1, q, deep } = await twoLevels()
+      await roll(alice.token, q.id)
+      const r = await revokeMinted(r1.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, deep.key), false, 'BROKEN: what the secret R rolled made lives')
+    })
+
+    it('a key the stolen secret made cannot change the leaked key, as a key cannot change one it was made from', async () => {
+      const leaked = await key('k4')
+      const prod = await key('r4')
+      const stolen = await roll(leaked.key, prod.id)
+      const made = await s.createKey(stolen, { name: 'y4', scopes: RIGHTS })
+      await roll(alice.token, prod.id)
+      const raise = await s.request('PATCH', `/v1/keys/${leaked.id}`, {
+        token: made.key,
+        body: { scopes: ['keys:read'] },
+      })
+      assert.equal(raise.status, 403, `BROKEN: a key made through the leaked key changed it: ${raise.text}`)
+    })
+
+    it('a password the stolen secret chose (an account it made, a reset) is cleared, and a later one is not', async () => {
+      const leaked = await s.createKey(admin, { name: `k6-${randomBytes(2).toString('hex')}` })
+      const prod = await s.createKey(admin, { name: `r6-${randomBytes(2).toString('hex')}` })
+      const stolen = await roll(leaked.key, prod.id)
+      const email = `line-${randomBytes(3).toString('hex')}@example.com`
+      const made = await s.request('POST', '/v1/users', {
+        token: stolen,
+        body: { email, password: 'stolen-line-pw-1' },
+      })
+      assert.equal(made.status, 201, made.text)
+      const bobName = `line-bob-${randomBytes(2).toString('hex')}`
+      const bob = await s.member(bobName, admin)
+      const reset = await s.request('POST', `/v1/users/${bob.id}/password`, {
+        token: stolen,
+        body: { new_password: 'stolen-line-pw-2' },
+      })
+      assert.equal(reset.status, 204, reset.text)
+      await roll(admin, prod.id)
+      // An admin then sets bob's password: no longer the stolen secret's, so it stays.
+      const carolName = `line-carol-${randomBytes(2).toString('hex')}`
+      const carol = await s.member(carolName, admin)
+      await s.request('POST', `/v1/users/${carol.id}/password`, {
+        token: stolen,
+        body: { new_password: 'stolen-line-pw-3' },
+      })
+      const own = await s.request('POST', `/v1/users/${carol.id}/password`, {
+        token: admin,
+        body: { new_password: 'admin-set-pw-3' },
+      })
+      assert.equal(own.status, 204, own.text)
+      const count = await s.request('GET', `/v1/keys/${leaked.id}/made`, { token: admin })
+      assert.equal(count.body.passwords, 2, count.text)
+      const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, { token: admin, body: { minted: true } })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.passwords_cleared, 2, r.text)
+      const login = (e: string, password: string) =>
+        s.request('POST', '/v1/auth/login', { body: { email: e, password } })
+      assert.equal((await login(email, 'stolen-line-pw-1')).status, 401, 'BROKEN: the account the secret made signs in')
+      assert.equal(
+        (await login(`${bobName}@example.com`, 'stolen-line-pw-2')).status,
+        401,
+        'BROKEN: the reset password works',
+      )
+      assert.equal(
+        (await login(`${carolName}@example.com`, 'admin-set-pw-3')).status,
+        200,
+        "the admin's password stays",
+      )
+    })
+
+    it("an owner's roll of a key another key rolled takes nothing from keys made before the other key's roll", async () => {
+      const other = await key('k5')
+      const prod = await key('r5')
+      const before = await s.createKey(prod.key, { name: 'before5', scopes: ['keys:read'] })
+      await roll(other.key, prod.id)
+      await roll(alice.token, prod.id)
+      const r = await revokeMinted(other.id)
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.minted_revoked, 0, r.text)
+      assert.ok(await verifies(s, admin, before.key), 'made by the secret the other key did not make')
+    })
+  })
+}
