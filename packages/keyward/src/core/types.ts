@@ -217,6 +217,12 @@ export interface Principal {
    * the credential produces ends no later (`producerOf`); absent for every other credential.
    */
   graceEndsAt?: string
+  /**
+   * The SHA-256 of that secret, when a key is behind this credential: what it makes is written only while the
+   * secret is still one of the key's (`isLiveProducer`; a roll committing meanwhile left a create with the new
+   * secret's line, an attacker's find).
+   */
+  keyHash?: string
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { ProducerSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { recordPasswordOrigins } from './key-origins.js'
@@ -42,8 +43,8 @@ export interface NewUser {
   passwordHash: string
   role: Role
   at: string
-  /** The key whose credential chose the password (`UserTable.password_set_by_key_id`); absent: none did. */
-  passwordSetByKeyId?: number | null
+  /** The key secret whose credential chose the password (`UserTable.password_set_by_key_id`); absent: none did. */
+  passwordSetBy?: ProducerSecret | null
 }
 
 async function newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
@@ -64,13 +65,13 @@ export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<Use
       email: u.email,
       username: u.username,
       password_hash: u.passwordHash,
-      password_set_by_key_id: u.passwordSetByKeyId ?? null,
+      password_set_by_key_id: u.passwordSetBy?.keyId ?? null,
       role: u.role,
       created_at: u.at,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  if (u.passwordSetByKeyId != null) await recordPasswordOrigins(trx, r.id, u.passwordSetByKeyId)
+  if (u.passwordSetBy) await recordPasswordOrigins(trx, r.id, u.passwordSetBy.keyId)
   const handle = await freePersonalHandle(trx, u.username)
   await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
   return rowToUser(r)
@@ -86,7 +87,7 @@ export class ActorRepository {
   /** Stores a user; one whose password a key chose only while that key is live (`requireLiveProducer`). */
   async createUser(u: NewUser): Promise<User> {
     return this.db.transaction().execute(async (trx) => {
-      if (u.passwordSetByKeyId != null) await requireLiveProducer(trx, this.dialect, u.passwordSetByKeyId)
+      if (u.passwordSetBy) await requireLiveProducer(trx, this.dialect, u.passwordSetBy)
       return insertUser(trx, u)
     })
   }

@@ -3,6 +3,7 @@ import type { Principal } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
+import { holdKeysExclusive } from './live-producer.js'
 import { inLineOf } from './key-origins.js'
 import { ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
@@ -109,6 +110,7 @@ export class KeyLineageRepository {
     if (visible) q = q.where('actor_id', 'in', visible)
     const ids = (await q.orderBy('id').limit(limit).execute()).map((r) => r.id)
     if (ids.length === 0) return []
+    await holdKeysExclusive(trx, this.dialect, ids) // a child minting in a loop cannot starve the cascade
     const rows = await trx
       .updateTable('api_key')
       .set({ revoked_at: at, revoked_reason: reason, updated_at: at })

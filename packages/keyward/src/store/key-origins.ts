@@ -1,4 +1,6 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { KeywardError } from '../core/errors.js'
 import { madeByKeys } from './key-search.js'
 import type { Database, OriginOf } from './schema.js'
 
@@ -14,9 +16,9 @@ import type { Database, OriginOf } from './schema.js'
  *    origins at that moment (`secretOrigins`), so the set is whole at any depth. A key's own origins (`key`) are
  *    those of the secret that created it; they last as long as the key, as `created_by_key_id` does.
  * 2. Written in the transaction that makes the key or the secret, after the producer's live check
- *    (`requireLiveProducer`), whose lock a roll of the producer also takes: the origins read are those of the
- *    producer's secret as this transaction commits. A roll of it committing between the request's authentication
- *    and this transaction gives the new secret's (the window `isLiveProducer` leaves to any write, milliseconds).
+ *    (`requireLiveProducer`), whose lock a roll of the producer also takes, and which refuses (401) a secret that is
+ *    no longer the key's: the origins read are those of the secret that authenticated. (Without that, creates queued
+ *    behind the owner's roll recorded the new secret's empty line: an attacker's find.)
  * 3. A roll moves them with the secrets (`rollOrigins`): the current secret's to `previous` while a grace period
  *    runs, the new secret's from its maker; a key rolling itself hands the new secret to whoever held the old one,
  *    so it keeps the old one's (as its maker column does). An owner's roll gives the new secret none.
@@ -25,6 +27,10 @@ import type { Database, OriginOf } from './schema.js'
  * 5. A password a key chose (`user.password_set_by_key_id`) keeps that key's current secret's origins
  *    (`recordPasswordOrigins`, in the transaction that writes the password; any later password replaces them), and
  *    the revoke of any of them clears it (`passwordsChosenBy`): a stolen secret's password, like its keys.
+ * 6. A secret is made through at most `MAX_LINE` keys (`boundedLine`): a chain of rolls, each key's new secret
+ *    rolling the next, grew every product's set with its depth, and 1,000 keys imported at depth 800 wrote 800,000
+ *    rows and stalled a SQLite server for 5 s (an attacker's find). Deeper, the secret makes nothing (409) until
+ *    its key's owner rolls it; no key a real deployment rolls is made that far down.
  * A key is never its own origin (a roll cycle: K rolls R, R rolls K).
  */
 export class KeyOrigins {
@@ -32,7 +38,7 @@ export class KeyOrigins {
 
   /** Keys `ids`, just made by key `makerId` with its current secret (or rolled-away one), keep that secret's origins. */
   async inherit(ids: readonly number[], makerId: number, previous: boolean): Promise<void> {
-    const origins = await secretOrigins(this.db, makerId, previous)
+    const origins = boundedLine(await secretOrigins(this.db, makerId, previous))
     await this.insert(ids, 'key', origins)
   }
 
@@ -56,19 +62,21 @@ export class KeyOrigins {
         .execute()
     if (self) return
     await this.db.deleteFrom('api_key_origin').where('key_id', '=', id).where('part', '=', 'secret').execute()
-    if (makerId !== null) await this.insert([id], 'secret', await secretOrigins(this.db, makerId, false))
+    if (makerId !== null) await this.insert([id], 'secret', boundedLine(await secretOrigins(this.db, makerId, false)))
   }
 
+  /** At most `MAX_LINE` rows a key (`boundedLine`): an import of 1,000 keys writes at most 16,000, a loop turn per 1,000. */
   private async insert(ids: readonly number[], part: OriginOf, origins: readonly number[]): Promise<void> {
     const rows = ids.flatMap((id) =>
       origins.filter((o) => o !== id).map((o) => ({ key_id: id, part, origin_key_id: o })),
     )
-    // Bound by SQLite's 32,766 variables per statement (3 a row); a line is rarely more than a few keys deep.
-    for (let i = 0; i < rows.length; i += 5000)
+    for (let i = 0; i < rows.length; i += 1000) {
+      if (i > 0) await nextTurn() // on SQLite a statement holds the loop (as `insertMany`'s chunks)
       await this.db
         .insertInto('api_key_origin')
-        .values(rows.slice(i, i + 5000))
+        .values(rows.slice(i, i + 1000))
         .execute()
+    }
   }
 }
 
@@ -127,4 +135,16 @@ export function passwordsChosenBy(alias: string, makers: readonly number[]): Raw
     select id from "user" where password_set_by_key_id in (${ids})
     union
     select user_id from user_password_origin where origin_key_id in (${ids})))`
+}
+
+/** How many keys a secret may have been made through (invariant 6). */
+export const MAX_LINE = 16
+
+/** `origins`, refused (409) when the secret they describe is too far down a line of rolls (invariant 6). */
+function boundedLine(origins: number[]): number[] {
+  if (origins.length < MAX_LINE) return origins
+  throw new KeywardError(
+    'conflict',
+    `the secret making this was made through ${origins.length} keys, each rolling the next; Keyward follows at most ${MAX_LINE}: its key's owner must roll it first`,
+  )
 }

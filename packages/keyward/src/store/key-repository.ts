@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Expression, type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { identityGone, producerRevoked } from '../core/errors.js'
+import type { ProducerSecret } from '../core/producer.js'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type {
   ActorKind,
@@ -20,7 +21,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
-import { isLiveProducer, requireLiveProducer } from './live-producer.js'
+import { holdKeysExclusive, holdKeysShared, isLiveProducer, requireLiveProducer } from './live-producer.js'
 import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
 import { KeyOrigins, inLineOf, passwordsChosenBy } from './key-origins.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
@@ -293,17 +294,17 @@ export class KeyRepository {
   /**
    * Imported keys, all or none: one transaction of multi-row inserts. Returns their ids in
    * `rows` order. A hash or (owner, external_id) already taken fails the whole call. Made by a
-   * key (`producerKeyId`), only while it is live (`isLiveProducer`), and only into identities that
+   * key (`producer`), only while it is live (`isLiveProducer`), and only into identities that
    * still exist (`holdIdentities`), both read first in the transaction.
    */
-  async insertMany(rows: readonly NewApiKeyRow[], producerKeyId: number | null, graceEnd?: string): Promise<number[]> {
+  async insertMany(rows: readonly NewApiKeyRow[], producer: ProducerSecret | null): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
       await holdIdentities(
         trx,
         this.dialect,
         rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id])),
       )
-      const live = producerKeyId === null || (await isLiveProducer(trx, this.dialect, producerKeyId, graceEnd))
+      const live = producer === null || (await isLiveProducer(trx, this.dialect, producer))
       if (!live) throw producerRevoked()
       const ids: number[] = []
       for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
@@ -315,7 +316,7 @@ export class KeyRepository {
         const r = await trx.insertInto('api_key').values(chunk).returning('id').execute()
         ids.push(...r.map((x) => x.id))
       }
-      if (producerKeyId !== null) await new KeyOrigins(trx).inherit(ids, producerKeyId, graceEnd !== undefined)
+      if (producer) await new KeyOrigins(trx).inherit(ids, producer.keyId, producer.graceEnd !== undefined)
       return ids
     })
   }
@@ -450,11 +451,24 @@ export class KeyRepository {
   }
 
   /**
-   * Throws 401 unless key `id` is live (`isLiveProducer`); call it in the transaction that writes
+   * Takes keys `ids`' turn before a write that may end them (`holdKeysExclusive`, live-producer.ts): producers
+   * hold their key shared, and would starve the write. In the write's transaction, before it touches their rows.
+   * `makerId`: the key making something in this write (a roll), held shared; all in id order, so writes that
+   * cross (two keys rolling each other, a roll inside a cascade's chunk) wait instead of deadlocking.
+   */
+  async holdForWrite(ids: readonly number[], makerId?: number): Promise<void> {
+    const shared = () => (makerId === undefined ? undefined : holdKeysShared(this.db, this.dialect, makerId))
+    if (makerId !== undefined && makerId < Math.min(...ids)) await shared()
+    await holdKeysExclusive(this.db, this.dialect, ids)
+    if (makerId !== undefined && makerId > Math.min(...ids)) await shared()
+  }
+
+  /**
+   * Throws 401 unless the producer is live (`isLiveProducer`); call it in the transaction that writes
    * what it makes, after `requireIdentities`.
    */
-  async requireLiveProducer(id: number, graceEnd?: string): Promise<void> {
-    await requireLiveProducer(this.db, this.dialect, id, graceEnd)
+  async requireLiveProducer(producer: ProducerSecret): Promise<void> {
+    await requireLiveProducer(this.db, this.dialect, producer)
   }
 
   /**
@@ -489,8 +503,10 @@ export class KeyRepository {
    * line (a reviewer's find: 29 of 29 in 20 races).
    */
   async madeAny(id: number, now: string): Promise<boolean> {
-    if (this.dialect === 'postgres')
+    if (this.dialect === 'postgres') {
+      await this.holdForWrite([id])
       await this.db.selectFrom('api_key').select('id').where('id', '=', id).forUpdate().execute()
+    }
     const key = this.db
       .selectFrom('api_key')
       .select('id')
@@ -596,8 +612,14 @@ export class KeyRepository {
   private async touchFromArrays(entries: readonly (readonly [number, string])[]): Promise<void> {
     const ids = entries.map(([id]) => id)
     const ats = entries.map(([, at]) => at)
+    // A row another transaction holds is skipped, not waited for: a key minting in a loop keeps its row share-locked,
+    // and the flush waited out its budget holding the rows it had updated (whose writes then failed). Its time is
+    // written by a later flush that finds it free; `last_used_at` is approximate anyway (batched).
     await sql`update api_key set last_used_at = v.at from unnest(${ids}::integer[], ${ats}::text[]) as v (id, at)
-      where api_key.id = v.id and (api_key.last_used_at is null or api_key.last_used_at < v.at)`.execute(this.db)
+      where api_key.id = v.id and (api_key.last_used_at is null or api_key.last_used_at < v.at)
+        and api_key.id in (select id from api_key where id = any(${ids}::integer[]) for no key update skip locked)`.execute(
+      this.db,
+    )
   }
 }
 

@@ -3,6 +3,7 @@ import { AuditRepository } from './audit-repository.js'
 import type { Dialect } from './database.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
+import { holdKeysExclusive } from './live-producer.js'
 import type { Database } from './schema.js'
 
 /**
@@ -50,6 +51,7 @@ export async function endOwnedKeys(
   if (end.kind === 'revoke') q = q.where('revoked_at', 'is', null)
   const ids = (await q.execute()).map((r) => r.id)
   if (ids.length === 0) return { ended: 0, hashes: [] }
+  await holdKeysExclusive(trx, dialect, ids) // a key minting in a loop cannot starve its owner's end (live-producer.ts)
   const keys = new KeyRepository(trx, dialect)
   const at = now.toISOString()
   const before = end.kind === 'delete' ? await keys.findByIds(ids) : []

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
+import type { ProducerSecret } from '../core/producer.js'
 import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
@@ -162,20 +163,20 @@ export class UserLifecycleRepository {
   async setPasswordHash(
     userId: number,
     hash: string,
-    setByKeyId: number | null,
+    setBy: ProducerSecret | null,
     replacing?: string,
   ): Promise<'set' | 'changed' | 'gone'> {
     return this.db.transaction().execute(async (trx) => {
-      if (setByKeyId !== null) await requireLiveProducer(trx, this.dialect, setByKeyId)
+      if (setBy) await requireLiveProducer(trx, this.dialect, setBy)
       const r = await trx
         .updateTable('user')
-        .set({ password_hash: hash, password_set_by_key_id: setByKeyId })
+        .set({ password_hash: hash, password_set_by_key_id: setBy?.keyId ?? null })
         .where('id', '=', userId)
         .where('deleted_at', 'is', null)
         .$if(replacing !== undefined, (q) => q.where('password_hash', '=', replacing!))
         .executeTakeFirst()
       if (r.numUpdatedRows > 0n) {
-        await recordPasswordOrigins(trx, userId, setByKeyId) // `key-origins.ts` invariant 5
+        await recordPasswordOrigins(trx, userId, setBy?.keyId ?? null) // `key-origins.ts` invariant 5
         return 'set'
       }
       return replacing !== undefined && (await live(trx).where('id', '=', userId).select('id').executeTakeFirst())

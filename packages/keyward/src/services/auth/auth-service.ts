@@ -152,6 +152,7 @@ export class AuthService {
       via: 'key',
       keyId: key.id,
       sessionId: null,
+      keyHash: hashSecret(token),
       ...graceOf(r.lookup),
     }
   }

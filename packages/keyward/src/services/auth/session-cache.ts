@@ -83,7 +83,8 @@ export class SessionCache {
     const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin, context, 'use') // invariants 4 and 7
-    return { ...base, keyId: s.origin.keyId, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
+    const origin = { keyId: s.origin.keyId, keyHash: s.origin.keyHash }
+    return { ...base, ...origin, scopes: narrowScopes(null, scopesOf(key)), ...graceOf(key) } // invariant 5
   }
 
   /**

@@ -360,6 +360,7 @@ export class TokenService {
     const orgs = await this.auth.sessionCache.orgsOfOwner(owner)
     const principal: Principal = {
       ...{ owner, role, orgs, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
+      ...(origin && { keyHash: origin.keyHash }),
       ...(key && graceOf(key)),
     }
     return { ...base, principal, user, endsAt: key ? secretEndOf(key) : null }

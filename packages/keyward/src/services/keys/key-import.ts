@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalidField } from '../../core/errors.js'
 import { visiblePrefix } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
+import { type ProducerSecret, producerSecretOf } from '../../core/producer.js'
 import { type Owner, keyKindOf } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -56,7 +57,7 @@ export class KeyImporter {
       if (i % IMPORT_SLICE === IMPORT_SLICE - 1) await yieldToLoop()
     }
     refuseDuplicates(rows)
-    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, ctx.principal.keyId))
+    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, producerSecretOf(ctx.principal)))
     await this.auditEachKey(ctx, rows, result, source)
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
@@ -87,7 +88,7 @@ export class KeyImporter {
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
-  private async write(rows: NewApiKeyRow[], producerKeyId: number | null): Promise<ImportResult> {
+  private async write(rows: NewApiKeyRow[], producer: ProducerSecret | null): Promise<ImportResult> {
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
@@ -96,7 +97,7 @@ export class KeyImporter {
     for (const [r, id] of ownHash) if (r.external_id) existing.set(keyOf(r), id)
     const fresh = rows.filter((r) => !ownHash.has(r) && !(r.external_id && existing.has(keyOf(r))))
     await this.refuseTakenNames(fresh)
-    const ids = fresh.length === 0 ? [] : await this.insert(fresh, producerKeyId)
+    const ids = fresh.length === 0 ? [] : await this.insert(fresh, producer)
     const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
     return {
       imported: fresh.length,
@@ -192,10 +193,10 @@ export class KeyImporter {
   }
 
   /** One transaction, only while the producing key is live; every hash is evicted after (a negative cache entry may exist for it). */
-  private async insert(rows: readonly NewApiKeyRow[], producerKeyId: number | null): Promise<number[]> {
+  private async insert(rows: readonly NewApiKeyRow[], producer: ProducerSecret | null): Promise<number[]> {
     try {
       // One call, one principal: every row records the same grace end (a rolled-away secret's, or none).
-      const ids = await this.repo.insertMany(rows, producerKeyId, rows[0]?.created_in_grace_until ?? undefined)
+      const ids = await this.repo.insertMany(rows, producer)
       await this.cache.invalidate(rows.map((r) => r.hash))
       return ids
     } catch (e) {

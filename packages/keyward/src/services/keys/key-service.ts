@@ -21,6 +21,7 @@ import {
 import { creditColumns, settlesDueRefill, withoutSameRefill } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
+import { producerSecretOf } from '../../core/producer.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -169,7 +170,8 @@ export class KeyService {
       // Read first, under share locks: an identity deleted meanwhile is a 409; a revoke racing this create
       // waits for it, then cascades to its key.
       if (row.identityId !== null) await keys.requireIdentities([row.identityId])
-      if (ctx.principal.keyId !== null) await keys.requireLiveProducer(ctx.principal.keyId, ctx.principal.graceEndsAt)
+      const producer = producerSecretOf(ctx.principal)
+      if (producer) await keys.requireLiveProducer(producer)
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
       const key = await keys.insert(newKeyRow(ctx, input, row))
       // The line beyond its maker (`key-origins.ts`): what the secret that made it was made through.
@@ -502,8 +504,12 @@ export class KeyService {
       if (typeof patch.identity_id === 'number') await keys.requireIdentities([patch.identity_id])
       // A secret its caller's key made (`roll`) is written only while that key is live: a revoke committing between
       // the request's check and this write missed it (an attacker's find), as a create's would.
-      const maker = patch.secret_made_by_key_id
-      if (maker != null && maker === ctx.principal?.keyId) await keys.requireLiveProducer(maker)
+      const producer = ctx.principal && producerSecretOf(ctx.principal)
+      const making = producer && patch.secret_made_by_key_id === producer.keyId ? producer : null
+      // Its turn before the rows (a key minting in a loop cannot starve its revoke), with the maker's, in id order
+      // (two keys rolling each other deadlocked: an attacker's find). `live-producer.ts`.
+      await keys.holdForWrite([key.id], making?.keyId)
+      if (making) await keys.requireLiveProducer(making)
       const updated = await keys.update(key.id, patched, expect)
       // The new secret's line beyond its maker column, the replaced one's into its grace period (`key-origins.ts`).
       if (updated && action === 'key.roll') {
