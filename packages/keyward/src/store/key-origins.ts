@@ -19,7 +19,7 @@ import type { Database, OriginOf } from './schema.js'
  *    (`requireLiveProducer`), whose lock a roll of the producer also takes, and which refuses (401) a secret that is
  *    no longer the key's: the origins read are those of the secret that authenticated. (Without that, creates queued
  *    behind the owner's roll recorded the new secret's empty line: an attacker's find.)
- * 3. A roll moves them with the secrets (`rollOrigins`): the current secret's to `previous` while a grace period
+ * 3. A roll moves them with the secrets (`KeyOrigins.roll`): the current secret's to `previous` while a grace period
  *    runs, the new secret's from its maker; a key rolling itself hands the new secret to whoever held the old one,
  *    so it keeps the old one's (as its maker column does). An owner's roll gives the new secret none.
  * 4. `inLineOf` is the cascade's reading of them with the columns (`KeyLineageRepository`, `KeyRepository.madeAny`;
