@@ -175,8 +175,7 @@ export class KeyService {
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
       const key = await keys.insert(newKeyRow(ctx, input, row))
       // The line beyond its maker (`key-origins.ts`): what the secret that made it was made through.
-      const maker = ctx.principal.keyId
-      if (maker !== null) await keys.origins.inherit([key.id], maker, ctx.principal.graceEndsAt !== undefined)
+      if (producer) await keys.origins.inherit([key.id], producer.keyId, producer.graceEnd !== undefined)
       return { key }
     }))!
     return key
@@ -513,7 +512,7 @@ export class KeyService {
       const updated = await keys.update(key.id, patched, expect)
       // The new secret's line beyond its maker column, the replaced one's into its grace period (`key-origins.ts`).
       if (updated && action === 'key.roll') {
-        const roller = ctx.principal?.keyId ?? null
+        const roller = producer?.keyId ?? null
         await keys.origins.roll(key.id, roller, roller === key.id, patch.previous_hash != null)
       }
       return updated
