@@ -89,6 +89,8 @@ export const notFound = (what: string): KeywardError => new KeywardError('not_fo
 /** The key a request presents can produce nothing more: `producerOf` (read before) and `requireLiveProducer` (in the write's transaction). */
 export const producerRevoked = (): KeywardError =>
   new KeywardError('unauthorized', 'the key this request presents is revoked or disabled')
+/** The login making something ended meanwhile (a revoke cleared the password it was opened with, a logout). */
+export const loginEnded = (): KeywardError => new KeywardError('unauthorized', 'this session has ended; sign in again')
 /** An identity a new key joins was deleted between the request's check of it and the write (`requireIdentities`). */
 export const identityGone = (): KeywardError =>
   new KeywardError('conflict', 'an identity this key joins was deleted meanwhile; reload and retry')

@@ -1,4 +1,4 @@
-import type { Principal } from './types.js'
+import type { LoginLine, Principal } from './types.js'
 
 /**
  * The secret behind a credential that makes something (a key, a secret by a roll, a password): its key, the
@@ -16,3 +16,17 @@ export function producerSecretOf(p: Principal): ProducerSecret | null {
   if (p.keyId === null) return null
   return { keyId: p.keyId, ...(p.keyHash && { hash: p.keyHash }), ...(p.graceEndsAt && { graceEnd: p.graceEndsAt }) }
 }
+
+/**
+ * What a credential makes things through: a key's secret, or a login whose password a key chose (its line). Null:
+ * nothing (a login with a password no key chose, the system).
+ */
+export type Maker = ProducerSecret | LoginLine
+
+/** What `p` makes things through (`Maker`). */
+export function makerOf(p: Principal): Maker | null {
+  return producerSecretOf(p) ?? p.passwordLine ?? null
+}
+
+/** Whether a maker is a key's secret (else a login's line). */
+export const isSecret = (m: Maker): m is ProducerSecret => 'keyId' in m

@@ -223,6 +223,18 @@ export interface Principal {
    * secret's line, an attacker's find).
    */
   keyHash?: string
+  /**
+   * Set on a login opened with a password a key chose (directly, or through keys further up): the keys that
+   * password was made through, and the stored credential the login lives in. What it makes is made through those
+   * keys, and ends with their `revoke {minted: true}` (`store/key-origins.ts`, invariant 7).
+   */
+  passwordLine?: LoginLine
+}
+
+/** A login's password line (`Principal.passwordLine`): never empty; made only while `credential` is stored. */
+export interface LoginLine {
+  keys: readonly number[]
+  credential: { table: 'session' | 'refresh_token'; id: number }
 }
 
 /**

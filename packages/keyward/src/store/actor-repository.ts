@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
-import type { ProducerSecret } from '../core/producer.js'
+import { type Maker, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
-import { recordPasswordOrigins } from './key-origins.js'
+import { passwordLineOf, recordPasswordOrigins } from './key-origins.js'
 import { requireLiveProducer } from './live-producer.js'
 import { freePersonalHandle, insertOrganization } from './org-repository.js'
 import type { ApplicationRow, Database, DeviceRow, UserRow } from './schema.js'
@@ -43,8 +43,11 @@ export interface NewUser {
   passwordHash: string
   role: Role
   at: string
-  /** The key secret whose credential chose the password (`UserTable.password_set_by_key_id`); absent: none did. */
-  passwordSetBy?: ProducerSecret | null
+  /**
+   * What chose the password: a key's secret (`UserTable.password_set_by_key_id`), or a login whose password a key
+   * chose (its line, `key-origins.ts` invariant 7); absent: neither did.
+   */
+  passwordSetBy?: Maker | null
 }
 
 async function newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
@@ -65,13 +68,13 @@ export async function insertUser(trx: Kysely<Database>, u: NewUser): Promise<Use
       email: u.email,
       username: u.username,
       password_hash: u.passwordHash,
-      password_set_by_key_id: u.passwordSetBy?.keyId ?? null,
+      password_set_by_key_id: u.passwordSetBy && isSecret(u.passwordSetBy) ? u.passwordSetBy.keyId : null,
       role: u.role,
       created_at: u.at,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  if (u.passwordSetBy) await recordPasswordOrigins(trx, r.id, u.passwordSetBy.keyId)
+  if (u.passwordSetBy) await recordPasswordOrigins(trx, r.id, u.passwordSetBy)
   const handle = await freePersonalHandle(trx, u.username)
   await insertOrganization(trx, { handle, name: u.username, ownerUserId: r.id, personal: true, at: u.at })
   return rowToUser(r)
@@ -84,7 +87,7 @@ export class ActorRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Stores a user; one whose password a key chose only while that key is live (`requireLiveProducer`). */
+  /** Stores a user; one whose password a key (or a login of a key's line) chose only while that is live (`requireLiveProducer`). */
   async createUser(u: NewUser): Promise<User> {
     return this.db.transaction().execute(async (trx) => {
       if (u.passwordSetBy) await requireLiveProducer(trx, this.dialect, u.passwordSetBy)
@@ -135,6 +138,11 @@ export class ActorRepository {
   }
 
   /** A live user's stored password hash ('' once cleared), or undefined. */
+  /** The keys user `userId`'s current password was made through (`key-origins.ts` invariant 7). */
+  passwordLineOf(userId: number): Promise<number[]> {
+    return passwordLineOf(this.db, userId)
+  }
+
   async passwordHashOf(userId: number): Promise<string | undefined> {
     const r = await this.db
       .selectFrom('user')

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
+import { type Maker, isSecret } from '../core/producer.js'
 import { madeByKeys } from './key-search.js'
 import type { Database, OriginOf } from './schema.js'
 
@@ -31,22 +32,28 @@ import type { Database, OriginOf } from './schema.js'
  *    rolling the next, grew every product's set with its depth, and 1,000 keys imported at depth 800 wrote 800,000
  *    rows and stalled a SQLite server for 5 s (an attacker's find). Deeper, the secret makes nothing (409) until
  *    its key's owner rolls it; no key a real deployment rolls is made that far down.
+ * 7. A login opened with a password a key chose (`Principal.passwordLine`) was made through that key and its
+ *    line (`passwordLineOf`, read at the login, confirmed with the password's hash after it is stored): what it
+ *    makes keeps them (`makerLine`), as what a secret makes keeps the secret's, while the login's stored
+ *    credential is (`isLiveMaker`). A revoke clearing that password ends the login and then takes what it made
+ *    meanwhile (`KeyLineage`'s last pass). Else a password a leaked key set signed in, and that session's keys,
+ *    rolled secrets and password changes outlived the key's revoke (an attacker's find). A password changed
+ *    through such a login keeps its line: the changer is whoever knew the old one.
  * A key is never its own origin (a roll cycle: K rolls R, R rolls K).
  */
 export class KeyOrigins {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Keys `ids`, just made by key `makerId` with its current secret (or rolled-away one), keep that secret's origins. */
-  async inherit(ids: readonly number[], makerId: number, previous: boolean): Promise<void> {
-    const origins = boundedLine(await secretOrigins(this.db, makerId, previous))
-    await this.insert(ids, 'key', origins)
+  /** Keys `ids`, just made by `maker` (a key's current or rolled-away secret, or a login), keep its line. */
+  async inherit(ids: readonly number[], maker: Maker): Promise<void> {
+    await this.insert(ids, 'key', await makerLine(this.db, maker))
   }
 
   /**
-   * Key `id` was rolled (invariant 3): by key `makerId` (null: its owner); `self`: by itself; `grace`: the
-   * replaced secret still works for a while.
+   * Key `id` was rolled (invariant 3): by `maker` (null: its owner with a login no key chose); `self`: by itself;
+   * `grace`: the replaced secret still works for a while.
    */
-  async roll(id: number, makerId: number | null, self: boolean, grace: boolean): Promise<void> {
+  async roll(id: number, maker: Maker | null, self: boolean, grace: boolean): Promise<void> {
     await this.db.deleteFrom('api_key_origin').where('key_id', '=', id).where('part', '=', 'previous').execute()
     if (grace)
       await this.db
@@ -62,7 +69,7 @@ export class KeyOrigins {
         .execute()
     if (self) return
     await this.db.deleteFrom('api_key_origin').where('key_id', '=', id).where('part', '=', 'secret').execute()
-    if (makerId !== null) await this.insert([id], 'secret', boundedLine(await secretOrigins(this.db, makerId, false)))
+    if (maker !== null) await this.insert([id], 'secret', await makerLine(this.db, maker))
   }
 
   /** At most `MAX_LINE` rows a key (`boundedLine`): an import of 1,000 keys writes at most 16,000, a loop turn per 1,000. */
@@ -96,6 +103,15 @@ export function inLineOf(alias: string, makers: readonly number[], now: string):
       where o.origin_key_id in (${sql.join(makers)}) and ${live}))`
 }
 
+/**
+ * The keys what `maker` makes is made through beyond its maker column: a secret's origins (invariant 1: the column
+ * names the key itself), or a login's whole line (invariant 7: no column names a login).
+ */
+async function makerLine(db: Kysely<Database>, maker: Maker): Promise<number[]> {
+  if (!isSecret(maker)) return boundedLine([...maker.keys])
+  return boundedLine(await secretOrigins(db, maker.keyId, maker.graceEnd !== undefined))
+}
+
 /** The keys key `makerId`'s current secret (or its rolled-away one, `previous`) was made through (invariant 1). */
 async function secretOrigins(db: Kysely<Database>, makerId: number, previous: boolean): Promise<number[]> {
   const column = previous ? 'previous_secret_made_by_key_id' : 'secret_made_by_key_id'
@@ -111,18 +127,33 @@ async function secretOrigins(db: Kysely<Database>, makerId: number, previous: bo
 }
 
 /**
- * User `userId`'s password was just set (invariant 5): by key `keyId` (null: by no key), whose current secret's
- * origins it keeps; whatever an earlier password kept goes.
+ * User `userId`'s password was just set (invariant 5) by `maker` (null: by nothing a key made): a key, whose id is
+ * the user's `password_set_by_key_id` and whose current secret's origins it keeps; or a login, whose line it keeps
+ * (invariant 7). Whatever an earlier password kept goes.
  */
-export async function recordPasswordOrigins(db: Kysely<Database>, userId: number, keyId: number | null): Promise<void> {
+export async function recordPasswordOrigins(db: Kysely<Database>, userId: number, maker: Maker | null): Promise<void> {
   await db.deleteFrom('user_password_origin').where('user_id', '=', userId).execute()
-  if (keyId === null) return
-  const origins = (await secretOrigins(db, keyId, false)).filter((o) => o !== keyId)
+  if (maker === null) return
+  const origins = isSecret(maker)
+    ? (await secretOrigins(db, maker.keyId, false)).filter((o) => o !== maker.keyId)
+    : [...new Set(maker.keys)]
   if (origins.length > 0)
     await db
       .insertInto('user_password_origin')
       .values(origins.map((o) => ({ user_id: userId, origin_key_id: o })))
       .execute()
+}
+
+/** The keys user `userId`'s current password was made through (invariant 7): the key that chose it, and its origins. */
+export async function passwordLineOf(db: Kysely<Database>, userId: number): Promise<number[]> {
+  const user = await db.selectFrom('user').select('password_set_by_key_id').where('id', '=', userId).executeTakeFirst()
+  const rows = await db
+    .selectFrom('user_password_origin')
+    .select('origin_key_id')
+    .where('user_id', '=', userId)
+    .execute()
+  const direct = user?.password_set_by_key_id ?? null
+  return [...new Set([...(direct === null ? [] : [direct]), ...rows.map((r) => r.origin_key_id)])]
 }
 
 /**

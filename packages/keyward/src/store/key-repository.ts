@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Expression, type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
-import { identityGone, producerRevoked } from '../core/errors.js'
-import type { ProducerSecret } from '../core/producer.js'
+import { identityGone } from '../core/errors.js'
+import type { Maker } from '../core/producer.js'
 import { type ContextRule, type Restrictions, compileRestrictions } from '../core/restrictions.js'
 import type {
   ActorKind,
@@ -21,7 +21,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
-import { holdKeysExclusive, holdKeysShared, isLiveProducer, requireLiveProducer } from './live-producer.js'
+import { holdKeysExclusive, holdKeysShared, requireLiveProducer } from './live-producer.js'
 import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
 import { KeyOrigins, inLineOf, passwordsChosenBy } from './key-origins.js'
 import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUserOf } from './import-lookups.js'
@@ -294,18 +294,17 @@ export class KeyRepository {
   /**
    * Imported keys, all or none: one transaction of multi-row inserts. Returns their ids in
    * `rows` order. A hash or (owner, external_id) already taken fails the whole call. Made by a
-   * key (`producer`), only while it is live (`isLiveProducer`), and only into identities that
+   * key or a login (`producer`), only while it is live (`isLiveMaker`), and only into identities that
    * still exist (`holdIdentities`), both read first in the transaction.
    */
-  async insertMany(rows: readonly NewApiKeyRow[], producer: ProducerSecret | null): Promise<number[]> {
+  async insertMany(rows: readonly NewApiKeyRow[], producer: Maker | null): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
       await holdIdentities(
         trx,
         this.dialect,
         rows.flatMap((r) => (r.identity_id == null ? [] : [r.identity_id])),
       )
-      const live = producer === null || (await isLiveProducer(trx, this.dialect, producer))
-      if (!live) throw producerRevoked()
+      if (producer) await requireLiveProducer(trx, this.dialect, producer)
       const ids: number[] = []
       for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
         // better-sqlite3 runs each statement on the loop, and Kysely's awaits between them are microtasks: 1,000
@@ -316,7 +315,7 @@ export class KeyRepository {
         const r = await trx.insertInto('api_key').values(chunk).returning('id').execute()
         ids.push(...r.map((x) => x.id))
       }
-      if (producer) await new KeyOrigins(trx).inherit(ids, producer.keyId, producer.graceEnd !== undefined)
+      if (producer) await new KeyOrigins(trx).inherit(ids, producer)
       return ids
     })
   }
@@ -467,7 +466,7 @@ export class KeyRepository {
    * Throws 401 unless the producer is live (`isLiveProducer`); call it in the transaction that writes
    * what it makes, after `requireIdentities`.
    */
-  async requireLiveProducer(producer: ProducerSecret): Promise<void> {
+  async requireLiveProducer(producer: Maker): Promise<void> {
     await requireLiveProducer(this.db, this.dialect, producer)
   }
 

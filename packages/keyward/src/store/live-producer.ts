@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import { producerRevoked } from '../core/errors.js'
-import type { ProducerSecret } from '../core/producer.js'
+import { loginEnded, producerRevoked } from '../core/errors.js'
+import { type Maker, type ProducerSecret, isSecret } from '../core/producer.js'
 import type { Dialect } from './database.js'
 import type { Database } from './schema.js'
 
@@ -36,9 +36,25 @@ export async function isLiveProducer(
   return hash === undefined || (graceEnd === undefined ? r.hash === hash : r.previous_hash === hash)
 }
 
-/** Throws 401 unless the producer is live (`isLiveProducer`), in the transaction that writes what it makes. */
-export async function requireLiveProducer(db: Kysely<Database>, dialect: Dialect, producer: ProducerSecret) {
-  if (!(await isLiveProducer(db, dialect, producer))) throw producerRevoked()
+/**
+ * Whether `maker` may make something now, read in the caller's transaction: a key's secret as `isLiveProducer`; a
+ * login whose password a key chose while its stored credential is, under `for share` (PostgreSQL). A revoke that
+ * clears that password ends the login after its walk: the deletion waits for this write, and the revoke's last
+ * pass reads what it made; or this read waits for the deletion and finds nothing (`key-origins.ts` invariant 7).
+ */
+export async function isLiveMaker(db: Kysely<Database>, dialect: Dialect, maker: Maker): Promise<boolean> {
+  if (isSecret(maker)) return isLiveProducer(db, dialect, maker)
+  const { table, id } = maker.credential
+  const q = db
+    .selectFrom(table as 'session')
+    .select('id')
+    .where('id', '=', id) // both tables key on `id`
+  return (await (dialect === 'postgres' ? q.forShare() : q).executeTakeFirst()) !== undefined
+}
+
+/** Throws 401 unless the maker is live (`isLiveMaker`), in the transaction that writes what it makes. */
+export async function requireLiveProducer(db: Kysely<Database>, dialect: Dialect, maker: Maker) {
+  if (!(await isLiveMaker(db, dialect, maker))) throw isSecret(maker) ? producerRevoked() : loginEnded()
 }
 
 /** The advisory locks of keys (PostgreSQL, one bigint each): this base plus the key's id. Keyward's own range. */

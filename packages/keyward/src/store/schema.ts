@@ -166,6 +166,8 @@ export interface SessionTable {
   last_used_at: string | null
   /** The User-Agent header of the login request, when recorded. */
   user_agent: string | null
+  /** JSON key ids: the keys the password it was opened with was made through (migration 0034); null: none. */
+  password_line: Generated<string | null>
 }
 
 export interface AuditEventTable {
@@ -205,6 +207,8 @@ export interface RefreshTokenTable {
   origin_key_id: number | null
   /** SHA-256 of the secret presented at login: the session lives while that secret still verifies. */
   origin_key_hash: string | null
+  /** JSON key ids: the keys the password it was opened with was made through (migration 0034); null: none. */
+  password_line: Generated<string | null>
 }
 
 /** Shared limits and credits of one customer of an owner (migration 0010). */

@@ -9,6 +9,8 @@ export interface StoredSession {
   expiresAt: string
   /** The API key it was opened with (null: a password login). */
   origin: CredentialOrigin | null
+  /** The keys the password it was opened with was made through (`key-origins.ts` invariant 7); null: none. */
+  line: readonly number[] | null
 }
 
 /** A session as its user sees it in `GET /v1/auth/sessions` (never its token or hash). */
@@ -30,6 +32,14 @@ export const originOf = (r: {
 }): CredentialOrigin | null =>
   r.origin_key_id !== null && r.origin_key_hash !== null ? { keyId: r.origin_key_id, keyHash: r.origin_key_hash } : null
 
+/** A stored `password_line` (migration 0034) as key ids, or null. */
+export const lineOf = (text: string | null): readonly number[] | null =>
+  text === null ? null : Object.freeze(JSON.parse(text) as number[])
+
+/** A password line as stored: null when empty. */
+export const storedLine = (line: readonly number[] | undefined): string | null =>
+  line && line.length > 0 ? JSON.stringify(line) : null
+
 /** Login sessions, stored by token hash only. */
 export class SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -42,6 +52,8 @@ export class SessionRepository {
     ip: string | null
     origin: CredentialOrigin | null
     userAgent?: string | null
+    /** The keys the password it was opened with was made through (a password login; `key-origins.ts` invariant 7). */
+    line?: readonly number[]
   }): Promise<number> {
     const r = await this.db
       .insertInto('session')
@@ -54,6 +66,7 @@ export class SessionRepository {
         user_agent: s.userAgent?.slice(0, 512) ?? null,
         origin_key_id: s.origin?.keyId ?? null,
         origin_key_hash: s.origin?.keyHash ?? null,
+        password_line: storedLine(s.line),
       })
       .returning('id')
       .executeTakeFirstOrThrow()
@@ -63,10 +76,12 @@ export class SessionRepository {
   async findByHash(tokenHash: string): Promise<StoredSession | undefined> {
     const r = await this.db
       .selectFrom('session')
-      .select(['id', 'user_id', 'expires_at', 'origin_key_id', 'origin_key_hash'])
+      .select(['id', 'user_id', 'expires_at', 'origin_key_id', 'origin_key_hash', 'password_line'])
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst()
-    return r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at, origin: originOf(r) }
+    return (
+      r && { id: r.id, userId: r.user_id, expiresAt: r.expires_at, origin: originOf(r), line: lineOf(r.password_line) }
+    )
   }
 
   /**

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Transaction, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
-import type { ProducerSecret } from '../core/producer.js'
+import { type Maker, isSecret } from '../core/producer.js'
 import type { Role, User } from '../core/types.js'
 import { rowToUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
@@ -156,27 +156,27 @@ export class UserLifecycleRepository {
   }
 
   /**
-   * Replaces a live user's password hash, recording the key that chose it (null: none), only while that key is live
-   * (`requireLiveProducer`), and with `replacing` only while that is the stored hash (else 'changed'); 'gone' when
-   * there is no such user.
+   * Replaces a live user's password hash, recording the key (or the login of a key's line) that chose it (null:
+   * none), only while that is live (`requireLiveProducer`), and with `replacing` only while that is the stored hash
+   * (else 'changed'); 'gone' when there is no such user.
    */
   async setPasswordHash(
     userId: number,
     hash: string,
-    setBy: ProducerSecret | null,
+    setBy: Maker | null,
     replacing?: string,
   ): Promise<'set' | 'changed' | 'gone'> {
     return this.db.transaction().execute(async (trx) => {
       if (setBy) await requireLiveProducer(trx, this.dialect, setBy)
       const r = await trx
         .updateTable('user')
-        .set({ password_hash: hash, password_set_by_key_id: setBy?.keyId ?? null })
+        .set({ password_hash: hash, password_set_by_key_id: setBy && isSecret(setBy) ? setBy.keyId : null })
         .where('id', '=', userId)
         .where('deleted_at', 'is', null)
         .$if(replacing !== undefined, (q) => q.where('password_hash', '=', replacing!))
         .executeTakeFirst()
       if (r.numUpdatedRows > 0n) {
-        await recordPasswordOrigins(trx, userId, setBy?.keyId ?? null) // `key-origins.ts` invariant 5
+        await recordPasswordOrigins(trx, userId, setBy) // `key-origins.ts` invariants 5 and 7
         return 'set'
       }
       return replacing !== undefined && (await live(trx).where('id', '=', userId).select('id').executeTakeFirst())
@@ -188,8 +188,9 @@ export class UserLifecycleRepository {
   /**
    * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`) but `exceptUserId`, and
    * returns those users.
-   * An empty hash matches no password (`Passwords.verify`). One statement per chunk, guarded on the column: a
-   * password its user changed meanwhile stays.
+   * An empty hash matches no password (`Passwords.verify`). One statement per chunk, guarded on the line: a
+   * password set meanwhile by a credential outside it (an admin's reset) stays; one changed through a login of the
+   * line is still the line's (`key-origins.ts` invariant 7).
    */
   async clearPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<User[]> {
     const users: User[] = []

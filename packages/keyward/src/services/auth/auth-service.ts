@@ -44,7 +44,7 @@ export class AuthService {
   /** A password login; `userAgent` is shown in the user's list of sessions. */
   async login(login: string, password: string, ip: string | null, userAgent?: string): Promise<LoginResult> {
     const checked = await this.checkPassword(login, password, ip)
-    const opened = await this.openSession(checked.user, ip, null, userAgent)
+    const opened = await this.openSession(checked.user, ip, null, userAgent, checked.line)
     await this.confirmLogin(checked, () => this.sessionCache.end(opened.sessionId))
     return opened
   }
@@ -69,13 +69,15 @@ export class AuthService {
 
   /**
    * A new native session for a user whose credentials were checked (a login, or a
-   * refresh token's renewal). `origin`: the API key it derives from, which it cannot outlive.
+   * refresh token's renewal). `origin`: the API key it derives from, which it cannot outlive;
+   * `line`: the keys its password was made through, which what it makes keeps (`key-origins.ts` invariant 7).
    */
   async openSession(
     user: User,
     ip: string | null,
     origin: CredentialOrigin | null = null,
     userAgent?: string,
+    line?: readonly number[],
   ): Promise<LoginResult & { sessionId: number }> {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url').replace(/[-_]/g, '')
     const now = this.clock.now()
@@ -88,6 +90,7 @@ export class AuthService {
       ip,
       origin,
       userAgent,
+      line,
     })
     const principal = { ...userPrincipal(user, null), keyId: origin?.keyId ?? null }
     await this.audit.record({ principal, ip }, 'auth.login', { type: 'user', id: user.id, ownerActorId: user.actorId })

@@ -44,11 +44,14 @@ export class PasswordLogin {
     if (found.user.deactivatedAt !== null)
       throw new KeywardError('account_deactivated', 'this account is deactivated; ask an administrator')
     await this.throttle.succeeded(reservation)
-    if (!this.hasher.needsRehash(found.passwordHash)) return found
+    // Read after the hash: a change between them is a new hash, which the face's confirmation refuses (invariant 6).
+    const line = await this.actors.passwordLineOf(found.user.id)
+    if (!this.hasher.needsRehash(found.passwordHash)) return { ...found, line }
     const rehashed = await this.hasher.hash(password)
     if (await this.actors.replacePasswordHash(found.user.id, found.passwordHash, rehashed))
-      return { user: found.user, passwordHash: rehashed }
-    return { user: found.user, passwordHash: await this.rehashedMeanwhile(found.user.id, password, found.passwordHash) }
+      return { user: found.user, passwordHash: rehashed, line }
+    const now = await this.rehashedMeanwhile(found.user.id, password, found.passwordHash)
+    return { user: found.user, passwordHash: now, line }
   }
 
   /**
@@ -66,4 +69,9 @@ export class PasswordLogin {
 export interface CheckedLogin {
   user: User
   passwordHash: string
+  /**
+   * The keys that password was made through (`key-origins.ts` invariant 7; empty: none), for the face to store
+   * with the login it opens: what the login makes is made through them.
+   */
+  line: readonly number[]
 }

@@ -10,7 +10,7 @@ import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { RefreshTokenRepository } from '../../store/refresh-token-repository.js'
 import type { RefreshTokenRow } from '../../store/schema.js'
-import { originOf } from '../../store/session-repository.js'
+import { lineOf, originOf, storedLine } from '../../store/session-repository.js'
 import type { AuditLog } from './audit-log.js'
 import { secretEndOf } from '../keys/verifier.js'
 import type { AuthService } from './auth-service.js'
@@ -123,7 +123,15 @@ export class TokenService {
     ip: string | null,
   ): Promise<RealmLogin> {
     const checked = await this.auth.checkPassword(email, password, ip)
-    const login = await this.openRealm('local-userpass', checked.user.actorId, null, deviceId, atIp(ip), null)
+    const login = await this.openRealm(
+      'local-userpass',
+      checked.user.actorId,
+      null,
+      deviceId,
+      atIp(ip),
+      null,
+      checked.line,
+    )
     await this.auth.confirmLogin(checked, () =>
       this.refreshTokens.deleteByHash(hashSecret(login.refreshToken), 'realm'),
     )
@@ -222,8 +230,8 @@ export class TokenService {
   /** Fluxbase sign-in: a native session token plus a refresh token that renews it. */
   async fluxbaseSignIn(email: string, password: string, ip: string | null): Promise<RefreshableSession> {
     const checked = await this.auth.checkPassword(email, password, ip)
-    const { user } = checked
-    const s = await this.auth.openSession(user, ip)
+    const { user, line } = checked
+    const s = await this.auth.openSession(user, ip, null, undefined, line)
     const refreshToken = newRefreshToken()
     await this.refreshTokens.insert({
       token_hash: hashSecret(refreshToken),
@@ -239,6 +247,7 @@ export class TokenService {
       ip,
       origin_key_id: null,
       origin_key_hash: null,
+      password_line: storedLine(line), // the sessions it renews keep it (`key-origins.ts` invariant 7)
     })
     await this.auth.confirmLogin(checked, () => this.auth.sessionCache.end(s.sessionId)) // its refresh token too
     return { accessToken: s.token, refreshToken, expiresInS: this.secondsUntil(s.expiresAt), user }
@@ -259,7 +268,7 @@ export class TokenService {
     // A refresh token opened with a key renews nothing once that key is dead; the new session keeps the origin.
     const origin = originOf(row)
     if (origin) await this.auth.sessionCache.liveOrigin(origin, context, 'use').catch(refusedAs(invalid))
-    const s = await this.auth.openSession(user, ip, origin)
+    const s = await this.auth.openSession(user, ip, origin, undefined, lineOf(row.password_line) ?? undefined)
     const next = newRefreshToken()
     if (
       !(await this.refreshTokens.rotate(oldHash, 'fluxbase', this.now(), {
@@ -298,6 +307,8 @@ export class TokenService {
     deviceId: string | null,
     context: CallContext,
     origin: CredentialOrigin | null,
+    /** The keys the password it was opened with was made through (`key-origins.ts` invariant 7). */
+    line?: readonly number[],
   ): Promise<RealmLogin> {
     const ip = context.ip ?? null
     const refreshToken = newRefreshToken()
@@ -318,6 +329,7 @@ export class TokenService {
       ip,
       origin_key_id: origin?.keyId ?? null,
       origin_key_hash: origin?.keyHash ?? null,
+      password_line: storedLine(line),
     })
     const session = await this.resolve(row, context, 'peek') // the login's verification was the use
     await this.audit.record(
@@ -362,6 +374,7 @@ export class TokenService {
       ...{ owner, role, orgs, scopes, via: 'session', keyId: origin?.keyId ?? null, sessionId: null },
       ...(origin && { keyHash: origin.keyHash }),
       ...(key && graceOf(key)),
+      ...lineOfLogin(row),
     }
     return { ...base, principal, user, endsAt: key ? secretEndOf(key) : null }
   }
@@ -412,3 +425,9 @@ function newRefreshToken(): string {
 
 /** The context of a call known only by its address. */
 const atIp = (ip: string | null): CallContext => (ip ? { ip } : {})
+
+/** `{passwordLine}` of a Realm login whose password a key chose (`key-origins.ts` invariant 7), else nothing. */
+function lineOfLogin(row: RefreshTokenRow): Pick<Principal, 'passwordLine'> {
+  const keys = lineOf(row.password_line)
+  return keys ? { passwordLine: { keys, credential: { table: 'refresh_token', id: row.id } } } : {}
+}

@@ -8,7 +8,7 @@ import {
 } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
-import { producerSecretOf } from '../../core/producer.js'
+import { makerOf } from '../../core/producer.js'
 import type { Role, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -242,7 +242,7 @@ export class UserLifecycle {
     action: AuditAction,
     replacing?: string,
   ) {
-    const setBy = producerSecretOf(ctx.principal)
+    const setBy = makerOf(ctx.principal)
     const set = await this.users.setPasswordHash(user.id, await this.hasher.hash(next), setBy, replacing)
     if (set === 'gone') throw notFound('user')
     // A change checked against a password that a reset or a revoke replaced meanwhile: that one stands (an

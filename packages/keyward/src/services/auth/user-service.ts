@@ -8,7 +8,7 @@ import {
 } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, notFound } from '../../core/errors.js'
-import { type ProducerSecret, producerSecretOf } from '../../core/producer.js'
+import { type Maker, makerOf } from '../../core/producer.js'
 import type { Role, User } from '../../core/types.js'
 import type { ActorRepository, NewUser } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -41,7 +41,7 @@ export class UserService {
     requireMayGrantRole(producer, input.role ?? 'member')
     requireMayIssueLogin(producer, false)
     // A password the key's holder chose is a login they know: it ends with the key's line (`endLoginsSetBy`).
-    const user = await this.insert(input, producerSecretOf(ctx.principal))
+    const user = await this.insert(input, makerOf(ctx.principal))
     await this.audit.record(
       ctx,
       'user.create',
@@ -79,7 +79,7 @@ export class UserService {
   }
 
   /** Creates a user with no authorization check: callers decide (admins, bootstrap, an accepted invitation). */
-  async insert(input: CreateUserInput, passwordSetBy: ProducerSecret | null = null): Promise<User> {
+  async insert(input: CreateUserInput, passwordSetBy: Maker | null = null): Promise<User> {
     return this.actors.createUser({ ...(await this.prepare(input)), passwordSetBy }).catch(duplicateUser)
   }
 

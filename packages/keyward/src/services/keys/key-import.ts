@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalidField } from '../../core/errors.js'
 import { visiblePrefix } from '../../core/key-format.js'
 import { serializeMeta } from '../../core/meta.js'
-import { type ProducerSecret, producerSecretOf } from '../../core/producer.js'
+import { type Maker, makerOf } from '../../core/producer.js'
 import { type Owner, keyKindOf } from '../../core/types.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -57,7 +57,7 @@ export class KeyImporter {
       if (i % IMPORT_SLICE === IMPORT_SLICE - 1) await yieldToLoop()
     }
     refuseDuplicates(rows)
-    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, producerSecretOf(ctx.principal)))
+    const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, makerOf(ctx.principal)))
     await this.auditEachKey(ctx, rows, result, source)
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
@@ -88,7 +88,7 @@ export class KeyImporter {
   }
 
   /** The lookups and the insert of validated rows: which are new, which were imported before. */
-  private async write(rows: NewApiKeyRow[], producer: ProducerSecret | null): Promise<ImportResult> {
+  private async write(rows: NewApiKeyRow[], producer: Maker | null): Promise<ImportResult> {
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
@@ -193,7 +193,7 @@ export class KeyImporter {
   }
 
   /** One transaction, only while the producing key is live; every hash is evicted after (a negative cache entry may exist for it). */
-  private async insert(rows: readonly NewApiKeyRow[], producer: ProducerSecret | null): Promise<number[]> {
+  private async insert(rows: readonly NewApiKeyRow[], producer: Maker | null): Promise<number[]> {
     try {
       // One call, one principal: every row records the same grace end (a rolled-away secret's, or none).
       const ids = await this.repo.insertMany(rows, producer)

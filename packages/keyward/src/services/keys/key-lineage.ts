@@ -63,6 +63,8 @@ interface Cascade {
  * 6. A password a key of the line chose (a user it created, a reset) is a login its holder knows:
  *    it is cleared and the user's sessions end (`LoginsOfKeys`), whoever the revoker may manage now
  *    (it only takes away what the key gave). Accounts stay, with their keys and roles.
+ * 7. What such a login made (keys, rolled secrets, passwords) was made through the line (`key-origins.ts`
+ *    invariant 7) and ends with it, what it made while the walk ran included (`revokeMadeMeanwhile`).
  */
 export class KeyLineage {
   constructor(
@@ -96,6 +98,9 @@ export class KeyLineage {
     // The logins the line's keys chose end with it (invariant 6). Only unbounded keys set passwords
     // (`requireMayIssueLogin`), so what a rolled-away secret made has none to end.
     const passwordsCleared = await this.logins.endLoginsSetBy(ctx, [...seen], id, why)
+    // Those passwords' logins made things through the line until they ended just now (invariant 7): read once they
+    // are gone, what they made meanwhile is taken too. No cleared password, no such login (but the revoker's own).
+    if (passwordsCleared > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
     if (descendants > 0)
@@ -216,6 +221,21 @@ export class KeyLineage {
       parents = (await this.repo.childrenOf(null, parents, now)).filter((k) => !seen.has(k) && seen.add(k))
     }
     return descendants
+  }
+
+  /**
+   * After the line's logins ended (invariant 7): the live keys made through any key of `seen` since the walk read
+   * them, and what those made. A login makes only while its stored session is (`isLiveMaker`, under `for share`),
+   * so anything it made has committed by now and nothing more comes.
+   */
+  private async revokeMadeMeanwhile(cascade: Cascade, seen: Set<number>, now: Made): Promise<number> {
+    let n = 0
+    for (let parents = [...seen]; parents.length > 0;) {
+      const revoked = await this.revokeGeneration(cascade, parents, now)
+      n += revoked.length
+      parents = revoked.filter((k) => !seen.has(k) && seen.add(k))
+    }
+    return n
   }
 
   /** Revokes the live children of `parents` (which count as made: `Made`), chunk by chunk; returns their ids. */

@@ -21,7 +21,7 @@ import {
 import { creditColumns, settlesDueRefill, withoutSameRefill } from '../../core/limits.js'
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
-import { producerSecretOf } from '../../core/producer.js'
+import { makerOf, producerSecretOf } from '../../core/producer.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -170,12 +170,12 @@ export class KeyService {
       // Read first, under share locks: an identity deleted meanwhile is a 409; a revoke racing this create
       // waits for it, then cascades to its key.
       if (row.identityId !== null) await keys.requireIdentities([row.identityId])
-      const producer = producerSecretOf(ctx.principal)
-      if (producer) await keys.requireLiveProducer(producer)
+      const maker = makerOf(ctx.principal)
+      if (maker) await keys.requireLiveProducer(maker)
       await requireRoomFor(keys, row.actorId, row.kind, input.max_live_keys)
       const key = await keys.insert(newKeyRow(ctx, input, row))
-      // The line beyond its maker (`key-origins.ts`): what the secret that made it was made through.
-      if (producer) await keys.origins.inherit([key.id], producer.keyId, producer.graceEnd !== undefined)
+      // The line beyond its maker (`key-origins.ts`): what the secret, or the login, that made it was made through.
+      if (maker) await keys.origins.inherit([key.id], maker)
       return { key }
     }))!
     return key
@@ -505,15 +505,18 @@ export class KeyService {
       // the request's check and this write missed it (an attacker's find), as a create's would.
       const producer = ctx.principal && producerSecretOf(ctx.principal)
       const making = producer && patch.secret_made_by_key_id === producer.keyId ? producer : null
+      // A login whose password a key chose makes the new secret through that key (`key-origins.ts` invariant 7).
+      const login = action === 'key.roll' && !producer ? (ctx.principal?.passwordLine ?? null) : null
       // Its turn before the rows (a key minting in a loop cannot starve its revoke), with the maker's, in id order
       // (two keys rolling each other deadlocked: an attacker's find). `live-producer.ts`.
       await keys.holdForWrite([key.id], making?.keyId)
-      if (making) await keys.requireLiveProducer(making)
+      const maker = making ?? login
+      if (maker) await keys.requireLiveProducer(maker)
       const updated = await keys.update(key.id, patched, expect)
       // The new secret's line beyond its maker column, the replaced one's into its grace period (`key-origins.ts`).
       if (updated && action === 'key.roll') {
-        const roller = producer?.keyId ?? null
-        await keys.origins.roll(key.id, roller, roller === key.id, patch.previous_hash != null)
+        const self = producer?.keyId === key.id
+        await keys.origins.roll(key.id, producer ?? login, self, patch.previous_hash != null)
       }
       return updated
     })

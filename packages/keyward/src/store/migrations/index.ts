@@ -32,6 +32,7 @@ import { auditFilterIndexes } from './0030_audit_filter_indexes.js'
 import { secretMaker } from './0031_secret_maker.js'
 import { passwordSetByKey } from './0032_password_set_by_key.js'
 import { keyOrigins } from './0033_key_origins.js'
+import { loginLine } from './0034_login_line.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -71,5 +72,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0031_secret_maker': secretMaker(dialect),
     '0032_password_set_by_key': passwordSetByKey(dialect),
     '0033_key_origins': keyOrigins(),
+    '0034_login_line': loginLine(),
   }
 }
