@@ -20,7 +20,10 @@ export type KeywardErrorCode =
   | 'headers_too_large'
   /** The server refused a request that would cost too much (a filter, page or search beyond its limits). */
   | 'query_too_expensive'
-  /** A webhook URL the server will not call (not http(s), or a loopback/private address). */
+  /**
+   * A webhook URL the server will not call (a loopback/private address, credentials in it); a string that
+   * is no http(s) URL is `validation_failed`.
+   */
   | 'webhook_target_refused'
   | 'rate_limited'
   /** The server cannot answer now (its database is unreachable or busy): retry after `retryAfterS`. */

@@ -12,8 +12,9 @@ export type ErrorCode =
    */
   | 'query_too_expensive'
   /**
-   * A webhook URL refused before anything is sent: not http(s), or (SSRF guard) it names or
-   * resolves to a loopback, link-local or private address (`services/webhooks/target.ts`).
+   * A webhook http(s) URL refused before anything is sent: credentials in it, port 0, or (SSRF guard) it
+   * names or resolves to a loopback, link-local or private address (`services/webhooks/target.ts`). A
+   * string that is no http(s) URL is `validation_failed`.
    */
   | 'webhook_target_refused'
   | 'invalid_json'

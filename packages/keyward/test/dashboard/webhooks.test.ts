@@ -68,7 +68,10 @@ describe('dashboard: webhooks (Chromium, SQLite)', () => {
     await form.getByLabel('key.created').check()
     await form.getByLabel('key.revoked').check()
     await form.getByRole('button', { name: 'Add webhook' }).click()
-    await form.getByText(/this webhook URL is refused/).waitFor()
+    // Not an http(s) URL: bad input, said at the URL field (it was a refused target, meant for private addresses).
+    const urlError = form.locator('.field', { has: page.getByLabel('URL', { exact: true }) }).locator('.field-error')
+    await urlError.waitFor()
+    assert.equal(await urlError.innerText(), 'The webhook URL is not a valid http(s) URL')
     assert.deepEqual((await api(s.base, 'GET', '/v1/webhooks', s.admin)).body.webhooks, [], 'nothing was created')
 
     await form.getByLabel('URL').fill(rx.url)

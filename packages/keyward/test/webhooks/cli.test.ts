@@ -70,6 +70,14 @@ describe('keyward webhooks (CLI)', () => {
     assert.match(gone.stderr, /not_found/)
   })
 
+  it('answers a target that is not a URL with the validation error, not a refused target (exit 1)', async () => {
+    const r = await runCli(['webhooks', 'create', 'not-a-url', '--events', 'key.created'], env)
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /validation_failed/)
+    assert.match(r.stderr, /The webhook URL is not a valid http\(s\) URL/)
+    assert.doesNotMatch(r.stderr, /webhook_target_refused|refused/)
+  })
+
   it('refuses an unknown event type before any request (exit 2)', async () => {
     const r = await runCli(['webhooks', 'create', rx.url, '--events', 'key.nope'], env)
     assert.equal(r.code, 2)

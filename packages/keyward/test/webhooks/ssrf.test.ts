@@ -62,12 +62,29 @@ describe('webhook SSRF guard', () => {
       'http://[::127.0.0.1]/',
       'http://[2002:7f00:1::]/',
       'http://user:pw@example.com/',
-      'file:///etc/passwd',
       'http://93.184.216.34:0/', // no port: delivered to 80 before (a fuzzer's find)
     ]) {
       const r = await s.request('POST', '/v1/webhooks', { token: admin, body: { url, events: ['key.created'] } })
       assert.equal(r.status, 400, url)
       assert.equal(r.body.error.code, 'webhook_target_refused', url)
+    }
+  })
+
+  it('answers a url that is not an http(s) URL as bad input (400 validation_failed on url), not as a refused target', async () => {
+    const made = await s.request('POST', '/v1/webhooks', {
+      token: admin,
+      body: { url: 'https://93.184.216.34/hook', events: ['key.created'] },
+    })
+    assert.equal(made.status, 201, made.text)
+    for (const url of ['not-a-url', 'example.com/hook', 'file:///etc/passwd', 'ftp://x.example/']) {
+      const created = await s.request('POST', '/v1/webhooks', { token: admin, body: { url, events: ['key.created'] } })
+      const patched = await s.request('PATCH', `/v1/webhooks/${made.body.webhook.id}`, { token: admin, body: { url } })
+      for (const r of [created, patched]) {
+        assert.equal(r.status, 400, url)
+        assert.equal(r.body.error.code, 'validation_failed', url)
+        assert.match(r.body.error.message, /is not a valid http\(s\) URL/, url)
+        assert.deepEqual(r.body.error.details, [{ field: 'url', message: r.body.error.message }], url)
+      }
     }
   })
 

@@ -137,7 +137,7 @@ for (const store of STORES) {
         body: { url: 'ftp://x.example', events: ['key.created'] },
       })
       assert.equal(bad.status, 400)
-      assert.equal(bad.body.error.code, 'webhook_target_refused')
+      assert.equal(bad.body.error.code, 'validation_failed')
       const unknownEvent = await s.request('POST', '/v1/webhooks', {
         token: admin,
         body: { url: 'http://127.0.0.1:1', events: ['key.nope'] },

@@ -1,7 +1,7 @@
 import { type LookupAddress, lookup } from 'node:dns'
 import { isIP } from 'node:net'
 import ipaddr from 'ipaddr.js'
-import { KeywardError } from '../../core/errors.js'
+import { KeywardError, invalidField } from '../../core/errors.js'
 
 /**
  * The SSRF guard. A webhook may only reach global unicast addresses (unless
@@ -36,15 +36,21 @@ export const PRIVATE_HINT = ' (a server started with KEYWARD_WEBHOOK_ALLOW_PRIVA
 export const refusedTarget = (why: string): KeywardError =>
   new KeywardError('webhook_target_refused', `this webhook URL is refused: ${why}`)
 
+/**
+ * A string that is no http(s) URL at all is bad input (400 `validation_failed` on `url`), not a refused
+ * target: `webhook_target_refused` tells its reader the URL is fine but where it points is not (a new user's find).
+ */
+const notHttpUrl = (): KeywardError => invalidField('url', 'The webhook URL is not a valid http(s) URL')
+
 /** Parses a webhook URL: http(s), no credentials; a literal IP is checked here, a name when it resolves. */
 export function parseTarget(raw: string, allowPrivate: boolean): URL {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw refusedTarget('not a URL')
+    throw notHttpUrl()
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refusedTarget('only http and https are allowed')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw notHttpUrl()
   if (url.username || url.password) throw refusedTarget('credentials in the URL are not allowed')
   // WHATWG URLs keep port 0, which no server listens on; the HTTP client then used the default port.
   if (url.port === '0') throw refusedTarget('port 0 is not a port')
