@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { LIMIT_NAME_PATTERN, MAX_LIMITS } from '../core/limits.js'
+import { MAX_LIMITS } from '../core/limits.js'
+import { LimitName } from './limit-schemas.js'
 import { CreateKeyBody, KeyName, Meta, Scope } from './schemas.js'
 
 /**
@@ -70,7 +71,7 @@ const UnkeyKey = Type.Object(
     ratelimits: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String({ pattern: LIMIT_NAME_PATTERN, description: 'letters, digits, _ . : - (1-64)' }),
+          name: LimitName,
           limit: Type.Integer({ minimum: 1, maximum: UNKEY_MAX.credits }),
           duration: Type.Integer({ minimum: 1000, maximum: UNKEY_MAX.durationMs }),
           autoApply: Type.Optional(Type.Boolean()),

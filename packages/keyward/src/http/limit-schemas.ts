@@ -7,7 +7,15 @@ import { type Identity, MAX_ROW_ID } from '../core/types.js'
 /** Wire schemas of named limits, verification costs and identities (DESIGN.md, "Named limits and identities"). */
 
 const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
-const LimitName = Type.String({ pattern: LIMIT_NAME_PATTERN, description: 'letters, digits, _ . : - (1-64)' })
+/**
+ * `minLength` is checked before `pattern`, so an empty name (a blank dashboard row) is answered "the name cannot
+ * be empty", not with the charset a new user read as wrong; `export`ed for the Unkey import's limits.
+ */
+export const LimitName = Type.String({
+  minLength: 1,
+  pattern: LIMIT_NAME_PATTERN,
+  description: 'letters, digits, _ . : - (1-64)',
+})
 const Cost = Type.Integer({ minimum: 0, maximum: MAX_COST })
 
 /** A named limit as written: `auto_apply` defaults to false (`default` is always auto-applied). */
