@@ -27,6 +27,30 @@ describe('dashboard: the grace period of a rolled key (Chromium, SQLite)', () =>
     assert.equal(await grace.count(), 0, 'a roll without grace leaves no old secret to show')
   })
 
+  it("offers grace periods up to the API's year (they stopped at 7 days: a new user's find), and rolls with one", async () => {
+    const { base, admin, page } = d
+    const key = (await api(base, 'POST', '/v1/keys', admin, { name: 'long-grace' })).body.api_key.id as number
+    await page.goto(`/keys/${key}`)
+    await page.getByRole('button', { name: 'Roll', exact: true }).click()
+    const grace = page.getByRole('dialog').getByLabel('Old secret keeps working for')
+    assert.deepEqual(await grace.locator('option').allTextContents(), [
+      'No grace: the old secret stops now',
+      '1 hour',
+      '24 hours',
+      '7 days',
+      '30 days',
+      '90 days',
+      '1 year',
+    ])
+    await grace.selectOption({ label: '1 year' })
+    const asked = Date.now()
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll key' }).click()
+    await page.getByText(/^Key rolled\. The old secret keeps working until/).waitFor()
+    const until = Date.parse((await api(base, 'GET', `/v1/keys/${key}`, admin)).body.previous_secret_expires_at)
+    const year = 31_536_000_000
+    assert.ok(Math.abs(until - asked - year) < 60_000, `the old secret works a year: ${new Date(until).toISOString()}`)
+  })
+
   it('ends the grace period from the key page: the old secret is refused at once', async () => {
     const { base, admin, page } = d
     const created = (await api(base, 'POST', '/v1/keys', admin, { name: 'exposed' })).body

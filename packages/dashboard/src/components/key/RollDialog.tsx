@@ -1,10 +1,10 @@
 import { useState } from 'react'
 import { when } from '../../format'
-import { GRACE_CHOICES, GraceField } from '../form/GraceField'
+import { GRACE_CHOICES, GraceField, MAX_ROLL_GRACE_S } from '../form/GraceField'
 import { ErrorNote, Modal } from '../ui'
 import type { KeyDialogProps } from './useKeyAction'
 
-const GRACE = GRACE_CHOICES('No grace: the old secret stops now')
+const GRACE = GRACE_CHOICES('No grace: the old secret stops now', MAX_ROLL_GRACE_S)
 
 /**
  * What the page says after a roll: when the old secret stops working, and what went with the secret

@@ -2,10 +2,10 @@ import { useState } from 'react'
 import { when } from '../../format'
 import type { KeyAction } from '../key/useKeyAction'
 import type { Webhook, WebhookApi } from '../../webhooks'
-import { GRACE_CHOICES, GraceField } from '../form/GraceField'
+import { GRACE_CHOICES, GraceField, MAX_WEBHOOK_OVERLAP_S } from '../form/GraceField'
 import { ConfirmDialog } from './ConfirmDialog'
 
-const OVERLAP = GRACE_CHOICES('No overlap: the old secret stops now')
+const OVERLAP = GRACE_CHOICES('No overlap: the old secret stops now', MAX_WEBHOOK_OVERLAP_S)
 
 /** What the page says after a rotation (a duration: the browser's clock may differ from the server's). */
 export function rotatedNotice(graceS: number): string {
