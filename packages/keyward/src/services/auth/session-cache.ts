@@ -80,9 +80,10 @@ export class SessionCache {
     const user = await this.user(s.userId)
     if (!user || user.deactivatedAt !== null) throw unknownSession() // invariant 6
     this.touch(s.id)
-    // What a password login makes is made through the keys its password was (`key-origins.ts` invariant 7).
-    const line = s.line && { passwordLine: { keys: s.line, credential: { table: 'session' as const, id: s.id } } }
-    const base = { ...userPrincipal(user, s.id, await this.orgsOf(user.id)), ...line }
+    const base = userPrincipal(user, s.id, await this.orgsOf(user.id))
+    // What a password login makes is made through the keys its password was (`key-origins.ts` invariant 7). Set on
+    // the fresh object, not spread into a copy: every request of a session builds its principal here.
+    if (s.line) base.passwordLine = { keys: s.line, credential: { table: 'session', id: s.id } }
     if (!s.origin) return base
     const key = await this.liveOrigin(s.origin, context, 'use') // invariants 4 and 7
     const origin = { keyId: s.origin.keyId, keyHash: s.origin.keyHash }
