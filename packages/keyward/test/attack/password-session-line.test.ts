@@ -100,6 +100,56 @@ for (const store of STORES) {
       assert.equal(r.body.passwords_cleared, 3, `the admin's, the account's and Carol's: ${r.text}`)
     })
 
+    it('such a login cannot delete the key, nor a key of the line that made keys, to cut the line', async () => {
+      const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
+      const middle = await s.createKey(leaked.key, { name: `psl-m-${tag()}` })
+      const below = await s.createKey(middle.key, { name: 'psl-below', scopes: ['keys:read'] })
+      const name = `psl-admin-${tag()}`
+      const victim = await s.request('POST', '/v1/users', {
+        token: admin,
+        body: { email: `${name}@example.com`, password: 'first-admin-password-1', role: 'admin' },
+      })
+      assert.equal(victim.status, 201, victim.text)
+      assert.equal((await setPassword(leaked.key, victim.body.id, 'taken-over-password-1')).status, 204)
+      const token = await s.login(`${name}@example.com`, 'taken-over-password-1') // an admin: it sees every key
+      const made = await s.createKey(token, { name: 'psl-made', scopes: ['keys:read'] })
+      for (const id of [leaked.id, middle.id]) {
+        const del = await s.request('DELETE', `/v1/keys/${id}`, { token })
+        assert.equal(del.status, 409, `BROKEN: the login deleted key ${id} of the line: ${del.text}`)
+      }
+      const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, {
+        token: admin,
+        body: { reason: 'leaked', minted: true },
+      })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(await verifies(s, admin, made.key), false)
+      assert.equal(await verifies(s, admin, below.key), false)
+    })
+
+    it("a revoke sent with the user's own key clears the password the key chose, and ends the login", async () => {
+      const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
+      const name = `psl-ops-${tag()}`
+      const ops = await s.request('POST', '/v1/users', {
+        token: admin,
+        body: { email: `${name}@example.com`, password: 'ops-own-password-1', role: 'admin' },
+      })
+      assert.equal(ops.status, 201, ops.text)
+      const opsKey = await s.createKey(await s.login(`${name}@example.com`, 'ops-own-password-1'), { name: 'psl-ops' })
+      assert.equal((await setPassword(leaked.key, ops.body.id, 'taken-over-password-1')).status, 204)
+      const session = await login(`${name}@example.com`, 'taken-over-password-1')
+      assert.equal(session.status, 200, session.text)
+      // The incident response runs with the ops account's key: no session of its own to keep.
+      const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, {
+        token: opsKey.key,
+        body: { reason: 'leaked', minted: true },
+      })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.passwords_cleared, 1, `BROKEN: a revoke by key kept the password: ${r.text}`)
+      const whoami = await s.request('GET', '/v1/auth/whoami', { token: session.body.access_token })
+      assert.equal(whoami.status, 401, "BROKEN: the login the leaked key's password opened lives")
+      assert.equal((await login(`${name}@example.com`, 'taken-over-password-1')).status, 401)
+    })
+
     it("what is not the key's stays: a password no key chose, and one an admin's session set since", async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
       const { bob, email } = await takenOver(leaked.key)

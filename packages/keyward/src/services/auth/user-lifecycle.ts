@@ -278,6 +278,13 @@ export class UserLifecycle {
 
 const target = (u: User): AuditTarget => ({ type: 'user', id: u.id, ownerActorId: u.actorId })
 
-/** The user revoking, whose own password a revoke keeps (`endLoginsSetBy`); null for other callers. */
+/**
+ * The user revoking through a password session, whose own password a revoke keeps (`endLoginsSetBy`): clearing it
+ * would end the session revoking. Null for other callers: a revoke sent with the user's key keeps nothing (it kept
+ * the password, and a session a leaked key's password opened on that user, making keys after the revoke: an
+ * attacker's find).
+ */
 const revokingUser = (ctx: RequestContext): number | null =>
-  ctx.principal.owner.kind === 'user' ? ctx.principal.owner.id : null
+  ctx.principal.owner.kind === 'user' && ctx.principal.sessionId !== null && ctx.principal.keyId === null
+    ? ctx.principal.owner.id
+    : null

@@ -349,11 +349,12 @@ export class KeyService {
     const { key } = await this.findVisible(ctx, id, 'manage')
     const r = await this.recorded('key.deleted', async (keys) => {
       // Revoke ends it (KeyLineage, invariant 5): a key deleting a key that made keys cut the line that
-      // `revoke {minted: true}` follows from a leaked key (a reviewer's find). Its owner may; a key may not.
-      if (ctx.principal.keyId !== null && (await keys.madeAny(id, this.clock.now().toISOString())))
+      // `revoke {minted: true}` follows from a leaked key (a reviewer's find). Its owner may; a key may not, nor a
+      // login whose password a key chose (it deleted that key, and the revoke found nothing: an attacker's find).
+      if (makerOf(ctx.principal) !== null && (await keys.madeAny(id, this.clock.now().toISOString())))
         throw new KeywardError(
           'conflict',
-          'this key made other keys or chose a password: a key cannot delete it (revoke it with what it made, or delete the keys it made first)',
+          'this key made other keys or chose a password: a key, or a login whose password a key chose, cannot delete it (revoke it with what it made, or delete the keys it made first)',
         )
       const hashes = await keys.delete(id)
       return hashes && { key, hashes }
