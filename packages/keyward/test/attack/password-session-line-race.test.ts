@@ -38,7 +38,7 @@ for (const store of STORES) {
         body: { email: `pslr-a-${run}@example.com`, password: 'k-chose-admin-1', role: 'admin' },
       })
       assert.equal(a.status, 201, a.text)
-      const token = (await s.login(`pslr-a-${run}@example.com`, 'k-chose-admin-1')) as string
+      const token = await s.login(`pslr-a-${run}@example.com`, 'k-chose-admin-1')
       let stop = false
       let n = 0
       const accounts: string[] = []

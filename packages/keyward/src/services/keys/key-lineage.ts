@@ -103,7 +103,7 @@ export class KeyLineage {
     // opened with it before the next, are the next one's (an attacker's find on PostgreSQL: 22 of 22 accounts made
     // during the revoke lived). No cleared password, no such login (but the revoker's own session).
     let passwordsCleared = 0
-    for (let cleared = -1; cleared !== 0; ) {
+    for (let cleared = -1; cleared !== 0;) {
       cleared = await this.logins.endLoginsSetBy(ctx, [...seen], id, why)
       passwordsCleared += cleared
       if (cleared > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
