@@ -219,6 +219,19 @@ export class UserLifecycleRepository {
     return users
   }
 
+  /** Whether user `userId`'s password was chosen by, or through, one of keys `keyIds` (`passwordsChosenBy`). */
+  async passwordChosenBy(userId: number, keyIds: readonly number[]): Promise<boolean> {
+    for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
+      const r = await live(this.db)
+        .select('id')
+        .where('id', '=', userId)
+        .where(passwordsChosenBy('user', keyIds.slice(i, i + PASSWORD_CHUNK)))
+        .executeTakeFirst()
+      if (r) return true
+    }
+    return false
+  }
+
   /** How many passwords `clearPasswordsSetBy` would clear now. */
   async countPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<number> {
     let n = 0

@@ -150,6 +150,28 @@ for (const store of STORES) {
       assert.equal((await login(`${name}@example.com`, 'taken-over-password-1')).status, 401)
     })
 
+    it("the revoker's own password is kept, but a login another opened with it ends", async () => {
+      const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
+      const name = `psl-rev-${tag()}`
+      const rev = await s.request('POST', '/v1/users', {
+        token: admin,
+        body: { email: `${name}@example.com`, password: 'first-admin-password-1', role: 'admin' },
+      })
+      assert.equal(rev.status, 201, rev.text)
+      assert.equal((await setPassword(leaked.key, rev.body.id, 'taken-over-password-1')).status, 204)
+      const own = await s.login(`${name}@example.com`, 'taken-over-password-1')
+      const theirs = await s.login(`${name}@example.com`, 'taken-over-password-1') // the key's holder, signed in too
+      const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, {
+        token: own,
+        body: { reason: 'leaked', minted: true },
+      })
+      assert.equal(r.status, 200, r.text)
+      assert.equal(r.body.passwords_cleared, 0, r.text)
+      const whoami = (token: string) => s.request('GET', '/v1/auth/whoami', { token })
+      assert.equal((await whoami(theirs)).status, 401, "BROKEN: another login of the revoker's password lives")
+      assert.equal((await whoami(own)).status, 200, 'the session revoking stays')
+    })
+
     it("what is not the key's stays: a password no key chose, and one an admin's session set since", async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
       const { bob, email } = await takenOver(leaked.key)

@@ -224,6 +224,20 @@ export class UserLifecycle {
     return users.length
   }
 
+  /**
+   * The revoking user's own password, kept by `endLoginsSetBy`, when keys `keyIds` chose it: their other logins end
+   * (the session revoking stays), since the key's holder may have opened one with it (an attacker's find: it went
+   * on making keys after the revoke). The password stays in the line until an admin outside it sets another.
+   * Whether it was chosen so.
+   */
+  async endRevokersOtherLogins(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean> {
+    const self = revokingUser(ctx)
+    if (self === null || !(await this.users.passwordChosenBy(self, keyIds))) return false
+    const user = await this.actors.findUserById(self)
+    if (user) await this.sessions.endAllOf(user, ctx.principal.sessionId)
+    return true
+  }
+
   /** How many passwords `endLoginsSetBy` would clear now (`KeyLineage.made`). */
   countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number> {
     return this.users.countPasswordsSetBy(keyIds, revokingUser(ctx))

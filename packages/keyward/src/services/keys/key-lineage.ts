@@ -19,6 +19,8 @@ export type LoginsOfKeys = {
   endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
   /** How many `endLoginsSetBy` would clear now, changing nothing. */
   countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number>
+  /** Ends the revoker's other logins when the line chose their own password (which `endLoginsSetBy` keeps); whether it did. */
+  endRevokersOtherLogins(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
 }
 
 /** What `revokeWithDescendants` would end now (`KeyLineage.made`). */
@@ -101,13 +103,16 @@ export class KeyLineage {
     // what they made meanwhile is taken too, the passwords (an account, a reset) with another clear, until a clear
     // finds none. Each clear is one statement: a password a login set while the last one ran, and the logins
     // opened with it before the next, are the next one's (an attacker's find on PostgreSQL: 22 of 22 accounts made
-    // during the revoke lived). No cleared password, no such login (but the revoker's own session).
+    // during the revoke lived). No cleared password, no such login (the revoker's own: below).
+    const keptOwn = await this.logins.endRevokersOtherLogins(ctx, [...seen])
     let passwordsCleared = 0
     for (let cleared = -1; cleared !== 0;) {
       cleared = await this.logins.endLoginsSetBy(ctx, [...seen], id, why)
       passwordsCleared += cleared
       if (cleared > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
     }
+    // The revoker's own password is kept, their other logins ended before the loop: what those made is taken too.
+    if (keptOwn && passwordsCleared === 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
     if (descendants > 0)
