@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely'
-import type { ApiKey, OrgRole, User } from '../core/types.js'
+import type { ApiKey, LoginLine, OrgRole, User } from '../core/types.js'
 import { ActorRepository, type NewUser, insertUser } from './actor-repository.js'
 import type { Dialect } from './database.js'
 import { KeyRepository } from './key-repository.js'
+import { requireLiveProducer } from './live-producer.js'
 import { OrgRepository } from './org-repository.js'
 import type { Database, InvitationRow } from './schema.js'
+import { storedLine } from './session-repository.js'
 
 /** What deciding whether an invitation's maker may still make it reads, on one connection. */
 export interface MakerReads {
@@ -71,6 +73,8 @@ export class InvitationRepository {
     tokenHash: string
     invitedByUserId: number
     invitedByKeyId: number | null
+    /** A login of a password keys chose: the invitation keeps their line, made only while the login is live. */
+    line: LoginLine | null
     at: string
     expiresAt: string
   }): Promise<Invitation> {
@@ -78,6 +82,8 @@ export class InvitationRepository {
       // Inviting an email again replaces its pending invitation: left, each could be accepted
       // later, at another role, and the list filled with copies (a new user's find).
       await this.lockEmail(trx, i.organizationId, i.email)
+      // A revoke ending the login waits for this write, then revokes it (`UserLifecycleRepository.revokeInvitationsOfLine`).
+      if (i.line) await requireLiveProducer(trx, this.dialect, i.line)
       await revokePending(trx, i.organizationId, i.email, i.at)
       return this.insertOne(trx, i)
     })
@@ -93,6 +99,7 @@ export class InvitationRepository {
         token_hash: i.tokenHash,
         invited_by_user_id: i.invitedByUserId,
         invited_by_key_id: i.invitedByKeyId,
+        password_line: storedLine(i.line?.keys),
         created_at: i.at,
         expires_at: i.expiresAt,
       })

@@ -86,6 +86,8 @@ export interface OrganizationInvitationTable {
   accepted_at: string | null
   accepted_by_user_id: number | null
   revoked_at: string | null
+  /** JSON key ids: made by a login of a password those keys chose (migration 0035); null: none. */
+  password_line: Generated<string | null>
 }
 
 export interface DeviceTable {

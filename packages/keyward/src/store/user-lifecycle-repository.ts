@@ -10,6 +10,7 @@ import { KeyRepository } from './key-repository.js'
 import { requireLiveProducer } from './live-producer.js'
 import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
 import type { Database } from './schema.js'
+import { lineOf } from './session-repository.js'
 
 /** What a lifecycle change does to a user; the guard below decides whether it may. */
 export type UserChange =
@@ -219,6 +220,47 @@ export class UserLifecycleRepository {
     return users
   }
 
+  /**
+   * Revokes the pending organization invitations a login of a password keys `keyIds` chose (or chose through) made
+   * (`password_line`, migration 0035), and returns them with their organization's actor. Pending invitations are
+   * few; their lines are read and matched here, not searched in JSON by each database's own functions.
+   */
+  async revokeInvitationsOfLine(keyIds: readonly number[], at: string): Promise<RevokedInvitation[]> {
+    const pending = await this.db
+      .selectFrom('organization_invitation as i')
+      .innerJoin('organization as o', 'o.id', 'i.organization_id')
+      .select(['i.id', 'i.password_line', 'i.organization_id', 'o.actor_id', 'i.email', 'i.role'])
+      .where('i.password_line', 'is not', null)
+      .where('i.accepted_at', 'is', null)
+      .where('i.revoked_at', 'is', null)
+      .execute()
+    const line = new Set(keyIds)
+    const hit = pending.filter((r) => lineOf(r.password_line)!.some((k) => line.has(k)))
+    if (hit.length === 0) return []
+    const revoked = await this.db
+      .updateTable('organization_invitation')
+      .set({ revoked_at: at })
+      .where(
+        'id',
+        'in',
+        hit.map((r) => r.id),
+      )
+      .where('accepted_at', 'is', null) // an acceptance that committed first stands, as one of a key's
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute()
+    const ids = new Set(revoked.map((r) => r.id))
+    return hit
+      .filter((r) => ids.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        organizationId: r.organization_id,
+        orgActorId: r.actor_id,
+        email: r.email,
+        role: r.role,
+      }))
+  }
+
   /** Whether user `userId`'s password was chosen by, or through, one of keys `keyIds` (`passwordsChosenBy`). */
   async passwordChosenBy(userId: number, keyIds: readonly number[]): Promise<boolean> {
     for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
@@ -269,6 +311,15 @@ function passwordsSetBy(keyIds: readonly number[], exceptUserId: number | null) 
       eb('deleted_at', 'is', null),
       ...(exceptUserId === null ? [] : [eb('id', '!=', exceptUserId)]),
     ])
+}
+
+/** A pending invitation `revokeInvitationsOfLine` revoked. */
+export interface RevokedInvitation {
+  id: number
+  organizationId: number
+  orgActorId: number
+  email: string
+  role: string
 }
 
 const live = (db: Kysely<Database>) => db.selectFrom('user').where('deleted_at', 'is', null)

@@ -172,6 +172,40 @@ for (const store of STORES) {
       assert.equal((await whoami(own)).status, 200, 'the session revoking stays')
     })
 
+    it('a pending invitation such a login made dies with K', async () => {
+      const run = tag()
+      const org = await s.request('POST', '/v1/organizations', {
+        token: admin,
+        body: { name: 'Acme', handle: `psl-acme-${run}` },
+      })
+      assert.equal(org.status, 201, org.text)
+      const leaked = await s.createKey(admin, { name: `psl-k-${run}` })
+      const made = await s.request('POST', '/v1/users', {
+        token: leaked.key,
+        body: { email: `psl-a-${run}@example.com`, password: 'k-chose-admin-1', role: 'admin' },
+      })
+      assert.equal(made.status, 201, made.text)
+      const token = await s.login(`psl-a-${run}@example.com`, 'k-chose-admin-1')
+      const invite = (email: string) =>
+        s.request('POST', `/v1/organizations/${org.body.id}/invitations`, { token, body: { email, role: 'owner' } })
+      const pending = await invite(`psl-pending-${run}@example.com`)
+      assert.equal(pending.status, 201, pending.text)
+      const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, {
+        token: admin,
+        body: { reason: 'leaked', minted: true },
+      })
+      assert.equal(r.status, 200, r.text)
+      const accepted = await s.request('POST', '/v1/invitations/accept', {
+        body: { token: pending.body.token, password: 'evil-password-1' },
+      })
+      assert.notEqual(accepted.status, 200, `BROKEN: the invitation was accepted after the revoke: ${accepted.text}`)
+      const audit = await s.request('GET', `/v1/audit?action=organization.invitation.revoke&limit=5`, { token: admin })
+      assert.ok(
+        audit.body.events.some((e: any) => e.details?.root_key_id === leaked.id),
+        `the revoke of the invitation is audited, naming the key: ${audit.text}`,
+      )
+    })
+
     it("what is not the key's stays: a password no key chose, and one an admin's session set since", async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
       const { bob, email } = await takenOver(leaked.key)

@@ -238,6 +238,21 @@ export class UserLifecycle {
     return true
   }
 
+  /**
+   * Revokes the pending organization invitations made by logins of passwords keys `keyIds` chose (an invitation is a
+   * login its token's holder knows; one a key made dies with the key), each audited on its organization. Run once
+   * those logins ended (`KeyLineage`): they make no more. How many.
+   */
+  async endInvitationsOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
+    const revoked = await this.users.revokeInvitationsOfLine(keyIds, this.clock.now().toISOString())
+    for (const i of revoked) {
+      const org = { type: 'organization', id: i.organizationId, ownerActorId: i.orgActorId } as const
+      const details = { invitation_id: i.id, email: i.email, role: i.role, root_key_id: rootKeyId, reason }
+      await this.audit.record(ctx, 'organization.invitation.revoke', org, details)
+    }
+    return revoked.length
+  }
+
   /** How many passwords `endLoginsSetBy` would clear now (`KeyLineage.made`). */
   countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number> {
     return this.users.countPasswordsSetBy(keyIds, revokingUser(ctx))

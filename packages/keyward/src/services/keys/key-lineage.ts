@@ -21,6 +21,13 @@ export type LoginsOfKeys = {
   countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number>
   /** Ends the revoker's other logins when the line chose their own password (which `endLoginsSetBy` keeps); whether it did. */
   endRevokersOtherLogins(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
+  /** Revokes the pending invitations the line's logins made; how many. */
+  endInvitationsOfLine(
+    ctx: RequestContext,
+    keyIds: readonly number[],
+    rootKeyId: number,
+    reason: string,
+  ): Promise<number>
 }
 
 /** What `revokeWithDescendants` would end now (`KeyLineage.made`). */
@@ -65,8 +72,9 @@ interface Cascade {
  * 6. A password a key of the line chose (a user it created, a reset) is a login its holder knows:
  *    it is cleared and the user's sessions end (`LoginsOfKeys`), whoever the revoker may manage now
  *    (it only takes away what the key gave). Accounts stay, with their keys and roles.
- * 7. What such a login made (keys, rolled secrets, passwords) was made through the line (`key-origins.ts`
- *    invariant 7) and ends with it, what it made while the walk ran included (`revokeMadeMeanwhile`).
+ * 7. What such a login made (keys, rolled secrets, passwords, pending invitations) was made through the line
+ *    (`key-origins.ts` invariant 7) and ends with it, what it made while the walk ran included
+ *    (`revokeMadeMeanwhile`).
  */
 export class KeyLineage {
   constructor(
@@ -113,6 +121,8 @@ export class KeyLineage {
     }
     // The revoker's own password is kept, their other logins ended before the loop: what those made is taken too.
     if (keptOwn && passwordsCleared === 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
+    // And the invitations those logins made, now that they make no more (invariant 7).
+    await this.logins.endInvitationsOfLine(ctx, [...seen], id, why)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
     if (descendants > 0)

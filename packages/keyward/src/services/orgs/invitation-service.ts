@@ -151,6 +151,7 @@ export class InvitationService {
       tokenHash: hashSecret(token),
       invitedByUserId: p.owner.userId,
       invitedByKeyId: p.keyId,
+      line: p.passwordLine ?? null,
       at: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.ttlS * 1000).toISOString(),
     })

@@ -33,6 +33,7 @@ import { secretMaker } from './0031_secret_maker.js'
 import { passwordSetByKey } from './0032_password_set_by_key.js'
 import { keyOrigins } from './0033_key_origins.js'
 import { loginLine } from './0034_login_line.js'
+import { invitationLine } from './0035_invitation_line.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -73,5 +74,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0032_password_set_by_key': passwordSetByKey(dialect),
     '0033_key_origins': keyOrigins(),
     '0034_login_line': loginLine(),
+    '0035_invitation_line': invitationLine(),
   }
 }
