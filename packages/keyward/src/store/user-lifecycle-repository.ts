@@ -223,7 +223,10 @@ export class UserLifecycleRepository {
   /**
    * Revokes the pending organization invitations a login of a password keys `keyIds` chose (or chose through) made
    * (`password_line`, migration 0035), and returns them with their organization's actor. Pending invitations are
-   * few; their lines are read and matched here, not searched in JSON by each database's own functions.
+   * few; their lines are read and matched here, not searched in JSON by each database's own functions. Expired ones
+   * cannot be accepted and are left. One statement per `INVITATION_CHUNK`: one holding every id went past the
+   * databases' bound on parameters once a login had made 32,766 (SQLite) or 65,535 (PostgreSQL), and the revoke
+   * failed on every try while the invitations lived (an attacker's find).
    */
   async revokeInvitationsOfLine(keyIds: readonly number[], at: string): Promise<RevokedInvitation[]> {
     const pending = await this.db
@@ -233,32 +236,37 @@ export class UserLifecycleRepository {
       .where('i.password_line', 'is not', null)
       .where('i.accepted_at', 'is', null)
       .where('i.revoked_at', 'is', null)
+      .where('i.expires_at', '>', at)
       .execute()
     const line = new Set(keyIds)
     const hit = pending.filter((r) => lineOf(r.password_line)!.some((k) => line.has(k)))
-    if (hit.length === 0) return []
-    const revoked = await this.db
-      .updateTable('organization_invitation')
-      .set({ revoked_at: at })
-      .where(
-        'id',
-        'in',
-        hit.map((r) => r.id),
-      )
-      .where('accepted_at', 'is', null) // an acceptance that committed first stands, as one of a key's
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .execute()
-    const ids = new Set(revoked.map((r) => r.id))
-    return hit
-      .filter((r) => ids.has(r.id))
-      .map((r) => ({
-        id: r.id,
-        organizationId: r.organization_id,
-        orgActorId: r.actor_id,
-        email: r.email,
-        role: r.role,
-      }))
+    const revoked: RevokedInvitation[] = []
+    for (let i = 0; i < hit.length; i += INVITATION_CHUNK) {
+      const chunk = hit.slice(i, i + INVITATION_CHUNK)
+      const rows = await this.db
+        .updateTable('organization_invitation')
+        .set({ revoked_at: at })
+        .where(
+          'id',
+          'in',
+          chunk.map((r) => r.id),
+        )
+        .where('accepted_at', 'is', null) // an acceptance that committed first stands, as one of a key's
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute()
+      const ids = new Set(rows.map((r) => r.id))
+      for (const r of chunk)
+        if (ids.has(r.id))
+          revoked.push({
+            id: r.id,
+            organizationId: r.organization_id,
+            orgActorId: r.actor_id,
+            email: r.email,
+            role: r.role,
+          })
+    }
+    return revoked
   }
 
   /** Whether user `userId`'s password was chosen by, or through, one of keys `keyIds` (`passwordsChosenBy`). */
@@ -312,6 +320,9 @@ function passwordsSetBy(keyIds: readonly number[], exceptUserId: number | null) 
       ...(exceptUserId === null ? [] : [eb('id', '!=', exceptUserId)]),
     ])
 }
+
+/** Invitations revoked per statement (`revokeInvitationsOfLine`), well under either database's bound on parameters. */
+const INVITATION_CHUNK = 1_000
 
 /** A pending invitation `revokeInvitationsOfLine` revoked. */
 export interface RevokedInvitation {
