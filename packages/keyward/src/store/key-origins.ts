@@ -122,8 +122,7 @@ async function secretOrigins(db: Kysely<Database>, makerId: number, previous: bo
     .where('key_id', '=', makerId)
     .where('part', '=', previous ? 'previous' : 'secret')
     .execute()
-  const direct = maker?.[column] ?? null
-  return [...new Set([...(direct === null ? [] : [direct]), ...rows.map((r) => r.origin_key_id)])]
+  return lineFrom(maker?.[column] ?? null, rows)
 }
 
 /**
@@ -152,7 +151,11 @@ export async function passwordLineOf(db: Kysely<Database>, userId: number): Prom
     .select('origin_key_id')
     .where('user_id', '=', userId)
     .execute()
-  const direct = user?.password_set_by_key_id ?? null
+  return lineFrom(user?.password_set_by_key_id ?? null, rows)
+}
+
+/** A maker column's key (null: none) and the origin rows beyond it, as one set of key ids. */
+function lineFrom(direct: number | null, rows: readonly { origin_key_id: number }[]): number[] {
   return [...new Set([...(direct === null ? [] : [direct]), ...rows.map((r) => r.origin_key_id)])]
 }
 

@@ -35,6 +35,18 @@ for (const store of STORES) {
       return { bob, email: `${name}@example.com`, own, token: session.body.access_token as string }
     }
 
+    /** An admin whose password key `by` then set ('taken-over-password-1'); their email. */
+    async function adminTakenOver(prefix: string, by: string): Promise<string> {
+      const email = `${prefix}-${tag()}@example.com`
+      const made = await s.request('POST', '/v1/users', {
+        token: admin,
+        body: { email, password: 'first-admin-password-1', role: 'admin' },
+      })
+      assert.equal(made.status, 201, made.text)
+      assert.equal((await setPassword(by, made.body.id, 'taken-over-password-1')).status, 204)
+      return email
+    }
+
     it('keys it created, a secret it rolled, a password it changed, an account it made: all end with K', async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
       const { bob, email, own, token } = await takenOver(leaked.key)
@@ -67,14 +79,7 @@ for (const store of STORES) {
 
     it('an account made through such a session, and a password it reset, end with K', async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
-      const adminName = `psl-admin-${tag()}`
-      const other = await s.request('POST', '/v1/users', {
-        token: admin,
-        body: { email: `${adminName}@example.com`, password: 'first-admin-password-1', role: 'admin' },
-      })
-      assert.equal(other.status, 201, other.text)
-      assert.equal((await setPassword(leaked.key, other.body.id, 'taken-over-password-1')).status, 204)
-      const session = await login(`${adminName}@example.com`, 'taken-over-password-1')
+      const session = await login(await adminTakenOver('psl-admin', leaked.key), 'taken-over-password-1')
       assert.equal(session.status, 200, session.text)
       const mallory = `psl-mallory-${tag()}@example.com`
       const created = await s.request('POST', '/v1/users', {
@@ -104,14 +109,8 @@ for (const store of STORES) {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
       const middle = await s.createKey(leaked.key, { name: `psl-m-${tag()}` })
       const below = await s.createKey(middle.key, { name: 'psl-below', scopes: ['keys:read'] })
-      const name = `psl-admin-${tag()}`
-      const victim = await s.request('POST', '/v1/users', {
-        token: admin,
-        body: { email: `${name}@example.com`, password: 'first-admin-password-1', role: 'admin' },
-      })
-      assert.equal(victim.status, 201, victim.text)
-      assert.equal((await setPassword(leaked.key, victim.body.id, 'taken-over-password-1')).status, 204)
-      const token = await s.login(`${name}@example.com`, 'taken-over-password-1') // an admin: it sees every key
+      const email = await adminTakenOver('psl-admin', leaked.key)
+      const token = await s.login(email, 'taken-over-password-1') // an admin: it sees every key
       const made = await s.createKey(token, { name: 'psl-made', scopes: ['keys:read'] })
       for (const id of [leaked.id, middle.id]) {
         const del = await s.request('DELETE', `/v1/keys/${id}`, { token })
@@ -152,15 +151,9 @@ for (const store of STORES) {
 
     it("the revoker's own password is kept, but a login another opened with it ends", async () => {
       const leaked = await s.createKey(admin, { name: `psl-k-${tag()}` })
-      const name = `psl-rev-${tag()}`
-      const rev = await s.request('POST', '/v1/users', {
-        token: admin,
-        body: { email: `${name}@example.com`, password: 'first-admin-password-1', role: 'admin' },
-      })
-      assert.equal(rev.status, 201, rev.text)
-      assert.equal((await setPassword(leaked.key, rev.body.id, 'taken-over-password-1')).status, 204)
-      const own = await s.login(`${name}@example.com`, 'taken-over-password-1')
-      const theirs = await s.login(`${name}@example.com`, 'taken-over-password-1') // the key's holder, signed in too
+      const email = await adminTakenOver('psl-rev', leaked.key)
+      const own = await s.login(email, 'taken-over-password-1')
+      const theirs = await s.login(email, 'taken-over-password-1') // the key's holder, signed in too
       const r = await s.request('POST', `/v1/keys/${leaked.id}/revoke`, {
         token: own,
         body: { reason: 'leaked', minted: true },
