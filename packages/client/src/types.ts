@@ -103,10 +103,15 @@ export interface ApiKey {
 }
 
 /**
- * The answer of revoke: the key, and with `minted: true` how many of its descendants were revoked too, and how
- * many users' passwords a key of that line had chosen (created the user, or reset it) were cleared.
+ * The answer of revoke: the key, and with `minted: true` how many of its descendants were revoked too, how
+ * many users' passwords a key of that line had chosen (created the user, or reset it) were cleared, and whether
+ * the caller's own was one (their sessions ended, the one that revoked too).
  */
-export type RevokedKey = ApiKey & { minted_revoked?: number; passwords_cleared?: number }
+export type RevokedKey = ApiKey & {
+  minted_revoked?: number
+  passwords_cleared?: number
+  own_password_cleared?: boolean
+}
 
 /**
  * What revoking a key with `minted: true` would end now, for the caller (`keys.made`): the unrevoked keys of its line
@@ -115,6 +120,8 @@ export type RevokedKey = ApiKey & { minted_revoked?: number; passwords_cleared?:
 export interface MadeByKey {
   keys: number
   passwords: number
+  /** The caller's own password is one of them: the revoke ends the caller's sessions, the one revoking included. */
+  own_password: boolean
 }
 
 /** The answer of create and roll: the secret, shown only in this response, and the key record. */

@@ -222,7 +222,6 @@ export const RolledKeyBody = Type.Object({
   ),
 })
 
-/** The answer of revoke and end-grace: the key, plus how many keys made from it went with it. */
 /** `GET /v1/keys/:id/made`: what a revoke with `minted: true` would end now, for this caller. */
 export const MadeByKeyBody = Type.Object(
   {
@@ -232,12 +231,17 @@ export const MadeByKeyBody = Type.Object(
     }),
     passwords: Type.Integer({
       description:
-        "Users' passwords a key of its line chose (creating the user, a reset) that `minted: true` would clear, ending their sessions: counted whoever the users are (your own excepted, which a revoke keeps).",
+        "Users' passwords a key of its line chose (creating the user, a reset) that `minted: true` would clear, ending their sessions: counted whoever the users are, yours included.",
+    }),
+    own_password: Type.Boolean({
+      description:
+        'Whether your own password is one of them: the revoke then ends all your sessions, the one revoking included, once it has answered. Another admin sets you a new password; an instance with no other admin, `keyward reset-password` on the server.',
     }),
   },
   { additionalProperties: false },
 )
 
+/** The answer of revoke and end-grace: the key, plus how many keys made from it went with it. */
 export const RevokedKeyBody = Type.Intersect([
   ApiKeyBody,
   Type.Object({
@@ -251,6 +255,12 @@ export const RevokedKeyBody = Type.Intersect([
       Type.Integer({
         description:
           'With `minted: true`: how many users had their password cleared (and their sessions ended) because a key of the revoked line chose it, creating the user or resetting it. An admin sets a new one. Absent without `minted`.',
+      }),
+    ),
+    own_password_cleared: Type.Optional(
+      Type.Boolean({
+        description:
+          'With `minted: true`: whether your own password was one of those cleared. Your sessions have ended, the one that revoked included: sign in again once another admin has set you a new password. Absent without `minted`.',
       }),
     ),
   }),

@@ -187,20 +187,19 @@ export class UserLifecycleRepository {
   }
 
   /**
-   * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`) but `exceptUserId`, and
-   * returns those users.
+   * Clears the passwords keys `keyIds` chose of live users (`password_set_by_key_id`), and returns those users.
    * An empty hash matches no password (`Passwords.verify`). One statement per chunk, guarded on the line: a
    * password set meanwhile by a credential outside it (an admin's reset) stays; one changed through a login of the
    * line is still the line's (`key-origins.ts` invariant 7).
    */
-  async clearPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<User[]> {
+  async clearPasswordsSetBy(keyIds: readonly number[]): Promise<User[]> {
     const users: User[] = []
     for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
       const rows = await this.db.transaction().execute(async (trx) => {
         const cleared = await trx
           .updateTable('user')
           .set({ password_hash: '', password_set_by_key_id: null })
-          .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
+          .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK)))
           .returningAll()
           .execute()
         // No password, no origins: a later revoke must not count it again (`key-origins.ts` invariant 5).
@@ -283,13 +282,13 @@ export class UserLifecycleRepository {
   }
 
   /** How many passwords `clearPasswordsSetBy` would clear now. */
-  async countPasswordsSetBy(keyIds: readonly number[], exceptUserId: number | null): Promise<number> {
+  async countPasswordsSetBy(keyIds: readonly number[]): Promise<number> {
     let n = 0
     for (let i = 0; i < keyIds.length; i += PASSWORD_CHUNK) {
       const r = await this.db
         .selectFrom('user')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK), exceptUserId))
+        .where(passwordsSetBy(keyIds.slice(i, i + PASSWORD_CHUNK)))
         .executeTakeFirstOrThrow()
       n += Number(r.n)
     }
@@ -309,16 +308,12 @@ export class UserLifecycleRepository {
 const PASSWORD_CHUNK = 500
 
 /**
- * Live users whose password keys `keyIds` chose, directly or through a secret they made (`passwordsChosenBy`),
- * but `exceptUserId` (the revoking user's own: it is kept).
+ * Live users whose password keys `keyIds` chose, directly or through a secret they made (`passwordsChosenBy`):
+ * the revoking user's own too (it was kept, and the key's holder signed in with it again: an attacker's find).
  */
-function passwordsSetBy(keyIds: readonly number[], exceptUserId: number | null) {
+function passwordsSetBy(keyIds: readonly number[]) {
   return (eb: ExpressionBuilder<Database, 'user'>) =>
-    eb.and([
-      eb.and([passwordsChosenBy('user', keyIds)]),
-      eb('deleted_at', 'is', null),
-      ...(exceptUserId === null ? [] : [eb('id', '!=', exceptUserId)]),
-    ])
+    eb.and([eb.and([passwordsChosenBy('user', keyIds)]), eb('deleted_at', 'is', null)])
 }
 
 /** Invitations revoked per statement (`revokeInvitationsOfLine`), well under either database's bound on parameters. */

@@ -36,7 +36,11 @@ for (const store of STORES) {
       assert.equal((await setPassword(child.key, carl.id, 'carl-by-key-1')).status, 204)
       const asAdmin = await made(k.id, admin)
       assert.equal(asAdmin.status, 200, asAdmin.text)
-      assert.deepEqual(asAdmin.body, { keys: 2, passwords: 2 }, 'the child and grandchild, the two passwords')
+      assert.deepEqual(
+        asAdmin.body,
+        { keys: 2, passwords: 2, own_password: false },
+        'the child and grandchild, the two passwords',
+      )
 
       const demoted = await s.request('PATCH', `/v1/users/${dana.body.id}`, {
         token: admin,
@@ -46,13 +50,21 @@ for (const store of STORES) {
       const danaAgain = await s.login(`mc-dana-${store}@example.com`, 'dana-password-1')
       const asDana = await made(k.id, danaAgain)
       assert.equal(asDana.status, 200, asDana.text)
-      assert.deepEqual(asDana.body, { keys: 2, passwords: 2 }, 'BROKEN: the member is offered less than it ends')
+      assert.deepEqual(
+        asDana.body,
+        { keys: 2, passwords: 2, own_password: false },
+        'BROKEN: the member is offered less than it ends',
+      )
 
       const r = await s.request('POST', `/v1/keys/${k.id}/revoke`, { token: danaAgain, body: { minted: true } })
       assert.equal(r.status, 200, r.text)
       assert.equal(r.body.minted_revoked, asDana.body.keys, 'the count is what the revoke revoked')
       assert.equal(r.body.passwords_cleared, asDana.body.passwords, 'and what it cleared')
-      assert.deepEqual((await made(k.id, danaAgain)).body, { keys: 0, passwords: 0 }, 'nothing left to end')
+      assert.deepEqual(
+        (await made(k.id, danaAgain)).body,
+        { keys: 0, passwords: 0, own_password: false },
+        'nothing left to end',
+      )
     })
 
     it('answers only whoever may revoke the key: 404 across users, 403 without keys:write', async () => {
@@ -62,7 +74,7 @@ for (const store of STORES) {
       const reader = await s.createKey(admin, { name: 'mc-reader', scopes: ['keys:read'] })
       assert.equal((await made(k.id, reader.key)).status, 403)
       const own = await s.createKey(eve.token, { name: 'mc-eve-key' })
-      assert.deepEqual((await made(own.id, eve.token)).body, { keys: 0, passwords: 0 })
+      assert.deepEqual((await made(own.id, eve.token)).body, { keys: 0, passwords: 0, own_password: false })
     })
   })
 }

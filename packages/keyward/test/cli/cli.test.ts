@@ -261,7 +261,11 @@ describe('keyward CLI client commands', () => {
     const revoked = await ok(['keys', 'revoke', String(root.api_key.id), '--minted'])
     assert.match(revoked.stdout, new RegExp(`Key ${root.api_key.id} is revoked, with 1 key\\(s\\) made from it`))
     assert.equal((await cli(['keys', 'verify', made.key, '--json'])).code, 3)
-    assert.deepEqual(await json(['keys', 'made', String(root.api_key.id)]), { keys: 0, passwords: 0 })
+    assert.deepEqual(await json(['keys', 'made', String(root.api_key.id)]), {
+      keys: 0,
+      passwords: 0,
+      own_password: false,
+    })
   })
 
   test('users create and list; a member cannot create users (exit 1, forbidden)', async () => {

@@ -269,6 +269,30 @@ describe('dashboard (Chromium, SQLite)', () => {
     for (const id of [victim.id, user.id]) await api(base, 'DELETE', `/v1/users/${id}`, admin)
   })
 
+  it('warns an admin whose own password the key chose that the revoke signs them out, and then it does', async () => {
+    // The revoker's own password was kept (the key's holder knew it and signed in again: an attacker's find).
+    const erin = { email: 'erin-key-chose@example.com', password: 'erin-first-1' }
+    const user = (await api(base, 'POST', '/v1/users', admin, { ...erin, role: 'admin' })).body
+    const k = (await api(base, 'POST', '/v1/keys', admin, { name: 'ci-chose-erin' })).body
+    const chosen = 'key-chose-erin-1'
+    assert.equal(
+      (await api(base, 'POST', `/v1/users/${user.id}/password`, k.key, { new_password: chosen })).status,
+      204,
+    )
+    const mine = await signIn(browser, base, erin.email, chosen)
+    await mine.goto(`/keys/${k.api_key.id}`)
+    await mine.getByRole('button', { name: 'Revoke' }).click()
+    const confirm = mine.getByRole('dialog', { name: 'Revoke this key?' })
+    await confirm.getByLabel(/Also end the password it chose \(yours: you will be signed out\)/).check()
+    await confirm.getByRole('button', { name: 'Revoke key' }).click()
+    await mine.getByText('Your session ended').waitFor()
+    const again = await api(base, 'POST', '/v1/auth/login', undefined, { email: erin.email, password: chosen })
+    assert.equal(again.status, 401, 'the password the key chose no longer signs in, hers included')
+    await mine.context().close()
+    await api(base, 'DELETE', `/v1/keys/${k.api_key.id}`, admin)
+    await api(base, 'DELETE', `/v1/users/${user.id}`, admin)
+  })
+
   it('revokes with a confirmation and a reason, shows the audit trail, then deletes with typed confirmation', async () => {
     await page.getByRole('button', { name: 'Revoke' }).click()
     const confirm = page.getByRole('dialog', { name: 'Revoke this key?' })

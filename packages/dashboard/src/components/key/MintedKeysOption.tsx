@@ -17,7 +17,7 @@ export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
     let live = true
     void api
       .keyMade(k.id)
-      .catch(() => ({ keys: 0, passwords: 0 }))
+      .catch(() => ({ keys: 0, passwords: 0, own_password: false }))
       .then((m) => live && setMade(m))
     return () => {
       live = false
@@ -29,10 +29,17 @@ export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
 /** Whether there is anything for `minted: true` to end. */
 export const madeAny = (made: Made | null): made is Made => made !== null && made.keys + made.passwords > 0
 
-/** "the 2 keys made from this key and the password it chose", for the sentences that offer to end them. */
+/**
+ * "the 2 keys made from this key and the password it chose", for the sentences that offer to end them; with
+ * "(yours: you will be signed out)" when the viewer's own password is one (the revoke clears it too).
+ */
 export function describeMade(made: Made): string {
   const keys = made.keys === 0 ? '' : `the ${made.keys} key${made.keys === 1 ? '' : 's'} made from this key`
-  const passwords = made.passwords === 0 ? '' : `the ${plural(made.passwords, 'password')} it chose`
+  const yours = !made.own_password ? '' : made.passwords === 1 ? ' (yours' : ' (yours among them'
+  const passwords =
+    made.passwords === 0
+      ? ''
+      : `the ${plural(made.passwords, 'password')} it chose${yours && `${yours}: you will be signed out)`}`
   return [keys, passwords].filter(Boolean).join(' and ')
 }
 

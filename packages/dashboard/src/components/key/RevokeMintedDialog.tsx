@@ -40,7 +40,7 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
           refused from now on. Their owners see them revoked "made from a key revoked with what it made", followed by
           your reason.`}
       </p>
-      {!!made?.passwords && <ChosenPasswords count={made.passwords} />}
+      {!!made?.passwords && <ChosenPasswords count={made.passwords} own={made.own_password} />}
       <ReasonField value={reason} onChange={setReason} error={action.error} hint="e.g. made with a leaked key" />
       {action.error && !action.error.fields.reason && <ErrorNote error={action.error} />}
       <div className="actions">
@@ -56,12 +56,18 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
 }
 
 /** The passwords the revoke clears too: their users sign in again once an admin sets a new password. */
-function ChosenPasswords({ count }: { count: number }) {
+function ChosenPasswords({ count, own }: { count: number; own: boolean }) {
   const these = count === 1 ? 'The password this key chose' : `The ${count} passwords this key chose`
   return (
     <p>
       {these} will be cleared too, and {count === 1 ? 'its user is' : 'their users are'} signed out: an admin sets a new
-      password.
+      password.{' '}
+      {own && (
+        <strong>
+          Yours is {count === 1 ? 'that one' : 'one of them'}: you will be signed out once it is done, and another admin
+          sets you a new password.
+        </strong>
+      )}
     </p>
   )
 }

@@ -364,7 +364,8 @@ function registerKeyMade(keys: Command, env: Env): void {
       out.result(m, () =>
         out.line(
           `revoke --minted would revoke key ${id} and ${m.keys} key(s) made from it (with it, or by the keys it made), ` +
-            `and clear ${m.passwords} password(s) they chose`,
+            `and clear ${m.passwords} password(s) they chose` +
+            (m.own_password ? '; yours is one of them: it signs you out (another admin sets you a new one)' : ''),
         ),
       )
     },
@@ -594,7 +595,8 @@ function withCleared(patch: UpdateKeyInput, names: string[]): UpdateKeyInput {
 function revokedLine(k: RevokedKey, before: string | null): string {
   const made = k.minted_revoked ? `${k.minted_revoked} key(s) made from it` : ''
   const logins = k.passwords_cleared
-    ? ` ${k.passwords_cleared} password(s) its line set were cleared: set new ones.`
+    ? ` ${k.passwords_cleared} password(s) its line set were cleared: set new ones.` +
+      (k.own_password_cleared ? ' Yours was one: you are signed out; another admin sets you a new password.' : '')
     : ''
   if (!before) return (made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`) + logins
   const was = `Key ${k.id} was already revoked (${when(before)}${k.revoked_reason ? `: ${k.revoked_reason}` : ''})`

@@ -213,30 +213,23 @@ export class UserLifecycle {
    * `revoke {minted: true}` of a key ends the logins its holder knows, as it ends the keys it made (an
    * attacker's find: an admin's leaked key reset a member's password and kept the account after the revoke).
    * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`). The
-   * revoking user's own is kept: clearing it would end the session revoking, and lock out an instance's only
-   * admin (`resetPasswordOutside` is the way back, from the server's machine); the docs tell them to change it.
+   * revoking user's own too, and with it the session revoking, once it has answered: it was kept, and the key's
+   * holder, who knew it, signed in again after the revoke (an attacker's find). The offer says so first
+   * (`ownPasswordIn`); an instance's only admin gets back in with `keyward reset-password`, on the server's machine.
    */
   async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
-    const users = await this.users.clearPasswordsSetBy(keyIds, revokingUser(ctx))
+    const users = await this.users.clearPasswordsSetBy(keyIds)
     for (const u of users) {
       await this.sessions.endAllOf(u, null)
       await this.audit.record(ctx, 'user.password_reset', target(u), { cleared: true, root_key_id: rootKeyId, reason })
     }
-    return users.length
+    return users.map((u) => u.id)
   }
 
-  /**
-   * The revoking user's own password, kept by `endLoginsSetBy`, when keys `keyIds` chose it: their other logins end
-   * (the session revoking stays), since the key's holder may have opened one with it (an attacker's find: it went
-   * on making keys after the revoke). The password stays in the line until an admin outside it sets another.
-   * Whether it was chosen so.
-   */
-  async endRevokersOtherLogins(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean> {
-    const self = revokingUser(ctx)
-    if (self === null || !(await this.users.passwordChosenBy(self, keyIds))) return false
-    const user = await this.actors.findUserById(self)
-    if (user) await this.sessions.endAllOf(user, ctx.principal.sessionId)
-    return true
+  /** Whether keys `keyIds` chose the caller's own password (a revoke of theirs signs the caller out). */
+  async ownPasswordIn(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean> {
+    const owner = ctx.principal.owner
+    return owner.kind === 'user' && (await this.users.passwordChosenBy(owner.id, keyIds))
   }
 
   /**
@@ -259,8 +252,8 @@ export class UserLifecycle {
   }
 
   /** How many passwords `endLoginsSetBy` would clear now (`KeyLineage.made`). */
-  countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number> {
-    return this.users.countPasswordsSetBy(keyIds, revokingUser(ctx))
+  countLoginsSetBy(keyIds: readonly number[]): Promise<number> {
+    return this.users.countPasswordsSetBy(keyIds)
   }
 
   /**
@@ -311,14 +304,3 @@ export class UserLifecycle {
 }
 
 const target = (u: User): AuditTarget => ({ type: 'user', id: u.id, ownerActorId: u.actorId })
-
-/**
- * The user revoking through a password session, whose own password a revoke keeps (`endLoginsSetBy`): clearing it
- * would end the session revoking. Null for other callers: a revoke sent with the user's key keeps nothing (it kept
- * the password, and a session a leaked key's password opened on that user, making keys after the revoke: an
- * attacker's find).
- */
-const revokingUser = (ctx: RequestContext): number | null =>
-  ctx.principal.owner.kind === 'user' && ctx.principal.sessionId !== null && ctx.principal.keyId === null
-    ? ctx.principal.owner.id
-    : null

@@ -16,11 +16,12 @@ export type GraceCascade = Pick<KeyLineage, 'revokeGraceProducts'>
 
 /** What ends the logins a line of keys chose (`UserLifecycle.endLoginsSetBy`); wired after the people services. */
 export type LoginsOfKeys = {
-  endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
+  /** The users whose passwords it cleared. */
+  endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number[]>
   /** How many `endLoginsSetBy` would clear now, changing nothing. */
-  countLoginsSetBy(ctx: RequestContext, keyIds: readonly number[]): Promise<number>
-  /** Ends the revoker's other logins when the line chose their own password (which `endLoginsSetBy` keeps); whether it did. */
-  endRevokersOtherLogins(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
+  countLoginsSetBy(keyIds: readonly number[]): Promise<number>
+  /** Whether it would clear the caller's own password (and so end the caller's sessions, the one asking included). */
+  ownPasswordIn(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
   /** Revokes the pending invitations the line's logins made; how many. */
   endInvitationsOfLine(
     ctx: RequestContext,
@@ -36,6 +37,17 @@ export interface MadeByKey {
   keys: number
   /** Passwords the line chose that would be cleared. */
   passwords: number
+  /** Whether the caller's own password is one of them: the revoke ends the caller's sessions, the one revoking too. */
+  ownPassword: boolean
+}
+
+/** What `revokeWithDescendants` ended: the key, how many keys of its line, which passwords it chose. */
+export interface RevokedWithLine {
+  key: ApiKey
+  descendants: number
+  passwordsCleared: number
+  /** The caller's own password was one: their sessions ended, the one revoking too. */
+  ownPasswordCleared: boolean
 }
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
@@ -88,11 +100,7 @@ export class KeyLineage {
   ) {}
 
   /** Revokes key `id` (invariant 2) and every key descending from it (invariants 1, 3, 4). */
-  async revokeWithDescendants(
-    ctx: RequestContext,
-    id: number,
-    reason: string | null,
-  ): Promise<{ key: ApiKey; descendants: number; passwordsCleared: number }> {
+  async revokeWithDescendants(ctx: RequestContext, id: number, reason: string | null): Promise<RevokedWithLine> {
     const key = await this.keys.revoke(ctx, id, reason)
     // No key id: the owners of these keys may not see the root (`root_key_id` is hidden from them; an attacker's find).
     const why = `made from a key revoked with what it made${reason ? `: ${reason}` : ''}`.slice(0, 500)
@@ -105,22 +113,9 @@ export class KeyLineage {
     // What its rolled-away secret made for owners the revoker no longer sees (invariant 1's exception): asking for
     // more must not revoke less than a plain revoke (an attacker's find).
     descendants += await this.revokeGraceProducts(ctx, id, 'revoke')
-    // The logins the line's keys chose end with it (invariant 6). Only unbounded keys set passwords
-    // (`requireMayIssueLogin`), so what a rolled-away secret made has none to end.
-    // Those passwords' logins made things through the line until they ended (invariant 7): read once they are gone,
-    // what they made meanwhile is taken too, the passwords (an account, a reset) with another clear, until a clear
-    // finds none. Each clear is one statement: a password a login set while the last one ran, and the logins
-    // opened with it before the next, are the next one's (an attacker's find on PostgreSQL: 22 of 22 accounts made
-    // during the revoke lived). No cleared password, no such login (the revoker's own: below).
-    const keptOwn = await this.logins.endRevokersOtherLogins(ctx, [...seen])
-    let passwordsCleared = 0
-    for (let cleared = -1; cleared !== 0;) {
-      cleared = await this.logins.endLoginsSetBy(ctx, [...seen], id, why)
-      passwordsCleared += cleared
-      if (cleared > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
-    }
-    // The revoker's own password is kept, their other logins ended before the loop: what those made is taken too.
-    if (keptOwn && passwordsCleared === 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
+    // The logins the line's keys chose end with it (invariant 6), and what they made meanwhile (invariant 7).
+    const logins = await this.endLineLogins(cascade, seen, now)
+    descendants += logins.descendants
     // And the invitations those logins made, now that they make no more (invariant 7).
     await this.logins.endInvitationsOfLine(ctx, [...seen], id, why)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
@@ -132,7 +127,29 @@ export class KeyLineage {
         { type: 'api_key', id: key.id, ownerActorId: key.actorId },
         { minted_revoked: descendants, ...(reason && { reason }) },
       )
-    return { key, descendants, passwordsCleared }
+    const owner = ctx.principal.owner
+    const ownPasswordCleared = owner.kind === 'user' && logins.users.has(owner.id)
+    return { key, descendants, passwordsCleared: logins.users.size, ownPasswordCleared }
+  }
+
+  /**
+   * Clears the passwords the line chose and ends their logins (invariant 6), the revoker's own too
+   * (`LoginsOfKeys.endLoginsSetBy`). Only unbounded keys set passwords (`requireMayIssueLogin`), so what a
+   * rolled-away secret made has none to end. Those logins made things through the line until they ended (invariant
+   * 7): read once they are gone, what they made meanwhile is taken too, the passwords (an account, a reset) with
+   * another clear, until a clear finds none. Each clear is one statement: a password a login set while the last
+   * one ran, and the logins opened with it before the next, are the next one's (an attacker's find on PostgreSQL:
+   * 22 of 22 accounts made during the revoke lived). The users cleared, and how many keys went.
+   */
+  private async endLineLogins(cascade: Cascade & { ctx: RequestContext }, seen: Set<number>, now: { now: string }) {
+    const users = new Set<number>()
+    let descendants = 0
+    for (let cleared = [0]; cleared.length > 0;) {
+      cleared = await this.logins.endLoginsSetBy(cascade.ctx, [...seen], cascade.rootId, cascade.why)
+      for (const u of cleared) users.add(u)
+      if (cleared.length > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)
+    }
+    return { users, descendants }
   }
 
   /**
@@ -146,7 +163,8 @@ export class KeyLineage {
     await this.keys.revocable(ctx, id)
     const line = await this.walkLine(ctx.principal, id, { now: this.clock.now().toISOString() }, async () => {})
     const keys = await this.repo.countUnrevoked([...line].filter((k) => k !== id))
-    return { keys, passwords: await this.logins.countLoginsSetBy(ctx, [...line]) }
+    const passwords = await this.logins.countLoginsSetBy([...line])
+    return { keys, passwords, ownPassword: passwords > 0 && (await this.logins.ownPasswordIn(ctx, [...line])) }
   }
 
   /**

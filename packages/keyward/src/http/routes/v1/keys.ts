@@ -213,7 +213,8 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
         return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
       }
       const r = await lineage.revokeWithDescendants(ctx, id, reason)
-      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants, passwords_cleared: r.passwordsCleared }
+      const cleared = { passwords_cleared: r.passwordsCleared, own_password_cleared: r.ownPasswordCleared }
+      return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants, ...cleared }
     },
   )
 
@@ -228,7 +229,10 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
         response: { 200: MadeByKeyBody, ...errors },
       },
     },
-    async (req) => services.keyLineage.made(ctxOf(req), req.params.id),
+    async (req) => {
+      const m = await services.keyLineage.made(ctxOf(req), req.params.id)
+      return { keys: m.keys, passwords: m.passwords, own_password: m.ownPassword }
+    },
   )
 
   app.delete(
