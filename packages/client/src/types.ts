@@ -111,6 +111,8 @@ export type RevokedKey = ApiKey & {
   minted_revoked?: number
   passwords_cleared?: number
   own_password_cleared?: boolean
+  /** Webhooks a login of the line configured, now sending nothing until configured again. */
+  webhooks_ended?: number
 }
 
 /**
@@ -122,6 +124,8 @@ export interface MadeByKey {
   passwords: number
   /** The caller's own password is one of them: the revoke ends the caller's sessions, the one revoking included. */
   own_password: boolean
+  /** Webhooks a login of the line configured: the revoke stops them until they are configured again. */
+  webhooks: number
 }
 
 /** The answer of create and roll: the secret, shown only in this response, and the key record. */

@@ -57,6 +57,7 @@ export type {
   KeyPage,
   KeySortField,
   MadeByKey,
+  RevokedKey,
   KeyStatus,
   NamedLimit,
   NamedLimitInput,

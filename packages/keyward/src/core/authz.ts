@@ -389,6 +389,8 @@ export interface WebhookConfigurer {
   user: { role: string; deactivated_at: string | null; deleted_at: string | null } | undefined
   keyId: number | null
   key: ApiKey | undefined
+  /** The key whose `revoke {minted: true}` ended the line of the login that configured it (migration 0036). */
+  lineEndedBy: number | null
 }
 
 /**
@@ -401,7 +403,17 @@ export interface WebhookConfigurer {
  * Read for each claimed delivery by `configurerGone` (store/webhook-configurer.ts).
  */
 export function webhookConfigurerLapse(c: WebhookConfigurer, nowMs: number): string | null {
-  return configuringUserLapse(c) ?? configuringKeyLapse(c, nowMs)
+  return configuringLineLapse(c) ?? configuringUserLapse(c) ?? configuringKeyLapse(c, nowMs)
+}
+
+/**
+ * Configured through a login of a password a key chose, that key since revoked with what it made: the key's holder
+ * may have configured it (`KeyLineage`; an attacker's find: it went on sending after the revoke). Its owner, or an
+ * admin, configures it again (checking its URL) to resume.
+ */
+function configuringLineLapse(c: WebhookConfigurer): string | null {
+  if (c.lineEndedBy === null) return null
+  return `not sent: configured through a login of a password key ${c.lineEndedBy} chose, revoked with what it made; set its URL or events again to resume`
 }
 
 function configuringUserLapse(c: WebhookConfigurer): string | null {

@@ -23,10 +23,16 @@ export function producerSecretOf(p: Principal): ProducerSecret | null {
  */
 export type Maker = ProducerSecret | LoginLine
 
+/**
+ * What a product records it was made through: a maker, or a line without a login to check (a new account's
+ * password chosen by whoever held an invitation a login of the line made: `InvitationService.accept`).
+ */
+export type Origin = Maker | Pick<LoginLine, 'keys'>
+
 /** What `p` makes things through (`Maker`). */
 export function makerOf(p: Principal): Maker | null {
   return producerSecretOf(p) ?? p.passwordLine ?? null
 }
 
 /** Whether a maker is a key's secret (else a login's line). */
-export const isSecret = (m: Maker): m is ProducerSecret => 'keyId' in m
+export const isSecret = (m: Origin): m is ProducerSecret => 'keyId' in m

@@ -235,7 +235,11 @@ export const MadeByKeyBody = Type.Object(
     }),
     own_password: Type.Boolean({
       description:
-        'Whether your own password is one of them: the revoke then ends all your sessions, the one revoking included, once it has answered. Another admin sets you a new password; an instance with no other admin, `keyward reset-password` on the server.',
+        'Whether your own password is one of them: the revoke then ends all your sessions, the one revoking included. Another admin sets you a new password; an instance with no other admin, `keyward reset-password` on the server.',
+    }),
+    webhooks: Type.Integer({
+      description:
+        'Webhooks configured by a login of a password its line chose, which `minted: true` would stop: they send nothing until their owner or an admin sets their URL or events again.',
     }),
   },
   { additionalProperties: false },
@@ -255,6 +259,12 @@ export const RevokedKeyBody = Type.Intersect([
       Type.Integer({
         description:
           'With `minted: true`: how many users had their password cleared (and their sessions ended) because a key of the revoked line chose it, creating the user or resetting it. An admin sets a new one. Absent without `minted`.',
+      }),
+    ),
+    webhooks_ended: Type.Optional(
+      Type.Integer({
+        description:
+          'With `minted: true`: how many webhooks a login of a password its line chose had configured, which now send nothing until configured again (check their URL). Absent without `minted`.',
       }),
     ),
     own_password_cleared: Type.Optional(

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { type Maker, isSecret } from '../core/producer.js'
+import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { passwordLineOf, recordPasswordOrigins } from './key-origins.js'
@@ -47,7 +47,7 @@ export interface NewUser {
    * What chose the password: a key's secret (`UserTable.password_set_by_key_id`), or a login whose password a key
    * chose (its line, `key-origins.ts` invariant 7); absent: neither did.
    */
-  passwordSetBy?: Maker | null
+  passwordSetBy?: Origin | null
 }
 
 async function newActor(trx: Kysely<Database>, kind: ActorKind, at: string): Promise<number> {
@@ -88,7 +88,7 @@ export class ActorRepository {
   ) {}
 
   /** Stores a user; one whose password a key (or a login of a key's line) chose only while that is live (`requireLiveProducer`). */
-  async createUser(u: NewUser): Promise<User> {
+  async createUser(u: NewUser & { passwordSetBy?: Maker | null }): Promise<User> {
     return this.db.transaction().execute(async (trx) => {
       if (u.passwordSetBy) await requireLiveProducer(trx, this.dialect, u.passwordSetBy)
       return insertUser(trx, u)

@@ -6,7 +6,7 @@ import { KeyRepository } from './key-repository.js'
 import { requireLiveProducer } from './live-producer.js'
 import { OrgRepository } from './org-repository.js'
 import type { Database, InvitationRow } from './schema.js'
-import { storedLine } from './session-repository.js'
+import { lineOf, storedLine } from './session-repository.js'
 
 /** What deciding whether an invitation's maker may still make it reads, on one connection. */
 export interface MakerReads {
@@ -42,6 +42,8 @@ export interface Invitation {
   expiresAt: string
   acceptedAt: string | null
   revokedAt: string | null
+  /** Made by a login of a password keys chose: those keys (`password_line`, migration 0035); null: none. */
+  line: readonly number[] | null
 }
 
 const rowToInvitation = (r: InvitationRow): Invitation => ({
@@ -55,6 +57,7 @@ const rowToInvitation = (r: InvitationRow): Invitation => ({
   expiresAt: r.expires_at,
   acceptedAt: r.accepted_at,
   revokedAt: r.revoked_at,
+  line: lineOf(r.password_line),
 })
 
 /** Organization invitations (services/orgs/invitation-service.ts): only token hashes are stored. */

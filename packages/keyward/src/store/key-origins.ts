@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { KeywardError } from '../core/errors.js'
-import { type Maker, isSecret } from '../core/producer.js'
+import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import { madeByKeys } from './key-search.js'
 import type { Database, OriginOf } from './schema.js'
 
@@ -130,7 +130,7 @@ async function secretOrigins(db: Kysely<Database>, makerId: number, previous: bo
  * the user's `password_set_by_key_id` and whose current secret's origins it keeps; or a login, whose line it keeps
  * (invariant 7). Whatever an earlier password kept goes.
  */
-export async function recordPasswordOrigins(db: Kysely<Database>, userId: number, maker: Maker | null): Promise<void> {
+export async function recordPasswordOrigins(db: Kysely<Database>, userId: number, maker: Origin | null): Promise<void> {
   await db.deleteFrom('user_password_origin').where('user_id', '=', userId).execute()
   if (maker === null) return
   const origins = isSecret(maker)

@@ -301,6 +301,10 @@ export interface WebhookTable {
   previous_secret: string | null
   /** Until when `previous_secret` signs; null with it. */
   previous_secret_expires_at: string | null
+  /** JSON key ids: configured by a login of a password those keys chose (migration 0036); null: none. */
+  configured_line: string | null
+  /** The key whose minted revoke ended `configured_line`: nothing is sent until it is configured again. */
+  line_ended_by_key_id: number | null
 }
 
 /** One event for one webhook: `pending` until it succeeds or its 24 h of retries end (`failed`). */

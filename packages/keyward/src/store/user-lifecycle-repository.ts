@@ -223,7 +223,7 @@ export class UserLifecycleRepository {
    * Revokes the pending organization invitations a login of a password keys `keyIds` chose (or chose through) made
    * (`password_line`, migration 0035), and returns them with their organization's actor. Pending invitations are
    * few; their lines are read and matched here, not searched in JSON by each database's own functions. Expired ones
-   * cannot be accepted and are left. One statement per `INVITATION_CHUNK`: one holding every id went past the
+   * cannot be accepted and are left. One statement per `LINE_CHUNK`: one holding every id went past the
    * databases' bound on parameters once a login had made 32,766 (SQLite) or 65,535 (PostgreSQL), and the revoke
    * failed on every try while the invitations lived (an attacker's find).
    */
@@ -237,11 +237,9 @@ export class UserLifecycleRepository {
       .where('i.revoked_at', 'is', null)
       .where('i.expires_at', '>', at)
       .execute()
-    const line = new Set(keyIds)
-    const hit = pending.filter((r) => lineOf(r.password_line)!.some((k) => line.has(k)))
+    const hit = inLine(pending, (r) => r.password_line, keyIds)
     const revoked: RevokedInvitation[] = []
-    for (let i = 0; i < hit.length; i += INVITATION_CHUNK) {
-      const chunk = hit.slice(i, i + INVITATION_CHUNK)
+    for (const chunk of chunks(hit, LINE_CHUNK)) {
       const rows = await this.db
         .updateTable('organization_invitation')
         .set({ revoked_at: at })
@@ -266,6 +264,46 @@ export class UserLifecycleRepository {
           })
     }
     return revoked
+  }
+
+  /**
+   * Marks the webhooks a login of a password keys `keyIds` chose (or chose through) configured as ended by key
+   * `rootKeyId` (`configured_line`, migration 0036): they send nothing until configured again
+   * (`configuringLineLapse`, core/authz.ts). Matched in code, as `revokeInvitationsOfLine`: such webhooks are few.
+   * One statement per `LINE_CHUNK`, guarded on the line: a webhook configured again meanwhile, by a caller
+   * outside it, is left. Returns them with their owner's actor.
+   */
+  async endWebhooksOfLine(keyIds: readonly number[], rootKeyId: number): Promise<EndedWebhook[]> {
+    const ended: EndedWebhook[] = []
+    for (const chunk of chunks(await this.webhooksOfLine(keyIds), LINE_CHUNK)) {
+      const rows = await this.db
+        .updateTable('webhook')
+        .set({ line_ended_by_key_id: rootKeyId })
+        .where(
+          'id',
+          'in',
+          chunk.map((r) => r.id),
+        )
+        .where('configured_line', 'is not', null)
+        .where('line_ended_by_key_id', 'is', null)
+        .returning('id')
+        .execute()
+      const ids = new Set(rows.map((r) => r.id))
+      ended.push(...chunk.filter((r) => ids.has(r.id)).map((r) => ({ id: r.id, ownerActorId: r.actor_id, url: r.url })))
+    }
+    return ended
+  }
+
+  /** The webhooks `endWebhooksOfLine` would end now, with their owner's actor. */
+  async webhooksOfLine(keyIds: readonly number[]) {
+    const configured = await this.db
+      .selectFrom('webhook as w')
+      .innerJoin('user as u', 'u.id', 'w.user_id')
+      .select(['w.id', 'w.configured_line', 'w.url', 'u.actor_id'])
+      .where('w.configured_line', 'is not', null)
+      .where('w.line_ended_by_key_id', 'is', null)
+      .execute()
+    return inLine(configured, (r) => r.configured_line, keyIds)
   }
 
   /** Whether user `userId`'s password was chosen by, or through, one of keys `keyIds` (`passwordsChosenBy`). */
@@ -316,8 +354,26 @@ function passwordsSetBy(keyIds: readonly number[]) {
     eb.and([eb.and([passwordsChosenBy('user', keyIds)]), eb('deleted_at', 'is', null)])
 }
 
-/** Invitations revoked per statement (`revokeInvitationsOfLine`), well under either database's bound on parameters. */
-const INVITATION_CHUNK = 1_000
+/** Rows a line's revoke writes per statement (invitations, webhooks), well under either database's bound on parameters. */
+const LINE_CHUNK = 1_000
+
+/** The rows of `rows` whose stored line (`lineOf`, read by `line`) holds one of keys `keyIds`. */
+function inLine<R>(rows: readonly R[], line: (r: R) => string | null, keyIds: readonly number[]): R[] {
+  const keys = new Set(keyIds)
+  return rows.filter((r) => lineOf(line(r))?.some((k) => keys.has(k)))
+}
+
+/** `items` in slices of `size`. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+}
+
+/** A webhook `endWebhooksOfLine` ended. */
+export interface EndedWebhook {
+  id: number
+  ownerActorId: number
+  url: string
+}
 
 /** A pending invitation `revokeInvitationsOfLine` revoked. */
 export interface RevokedInvitation {

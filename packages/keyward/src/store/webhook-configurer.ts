@@ -9,6 +9,7 @@ export interface Configured {
   user_id: number
   configured_by_user_id: number | null
   configured_by_key_id: number | null
+  line_ended_by_key_id: number | null
 }
 
 /**
@@ -41,6 +42,7 @@ export async function configurerGone(
         user: r.configured_by_user_id === null ? undefined : byId.get(r.configured_by_user_id),
         keyId: r.configured_by_key_id,
         key: r.configured_by_key_id === null ? undefined : keys.get(r.configured_by_key_id),
+        lineEndedBy: r.line_ended_by_key_id,
       },
       nowMs,
     )

@@ -108,7 +108,7 @@ export class WebhookOutbox {
       .select(['d.id', 'd.attempts', 'd.created_at', 'w.url', 'w.secret', 'e.type', 'e.data', 'e.actor_id'])
       .select(['e.created_at as event_created_at', 'd.event_id', 'w.user_id', 'u.role'])
       .select(['u.deleted_at', 'u.deactivated_at', 'w.configured_by_key_id', 'w.configured_by_user_id'])
-      .select(['w.previous_secret', 'w.previous_secret_expires_at'])
+      .select(['w.previous_secret', 'w.previous_secret_expires_at', 'w.line_ended_by_key_id'])
       .where(
         'd.id',
         'in',

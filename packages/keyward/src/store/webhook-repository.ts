@@ -1,5 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Kysely } from 'kysely'
+import type { LoginLine } from '../core/types.js'
+import type { Dialect } from './database.js'
+import { requireLiveProducer } from './live-producer.js'
 import type { Database, WebhookDeliveryRow, WebhookRow } from './schema.js'
 import { pendingDelivery } from './webhook-outbox.js'
 
@@ -11,11 +14,31 @@ export type DeliveryListing = WebhookDeliveryRow & { event_type: string }
 
 /** Storage of webhooks and their deliveries (listing side). Knows SQL, not rules. */
 export class WebhookRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
-  async insert(row: Omit<WebhookRow, 'id'>): Promise<WebhookRow> {
-    const { id } = await this.db.insertInto('webhook').values(row).returning('id').executeTakeFirstOrThrow()
+  /** Stores a webhook; one a login of a key's line configures (`by`) only while that login is live. */
+  async insert(row: Omit<WebhookRow, 'id'>, by: LoginLine | null): Promise<WebhookRow> {
+    const id = await this.whileLive(by, async (trx) => {
+      const r = await trx.insertInto('webhook').values(row).returning('id').executeTakeFirstOrThrow()
+      return r.id
+    })
     return (await this.findById(id))!
+  }
+
+  /**
+   * Runs `write` in a transaction that first requires login `by` (if any) to be live (`requireLiveProducer`): a
+   * revoke ending that login waits for this write, then finds what it configured (`KeyLineage`), or this write
+   * waits for the revoke and is refused (401).
+   */
+  private whileLive<T>(by: LoginLine | null, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (by === null) return write(this.db)
+    return this.db.transaction().execute(async (trx) => {
+      await requireLiveProducer(trx, this.dialect, by)
+      return write(trx)
+    })
   }
 
   findById(id: number): Promise<WebhookRow | undefined> {
@@ -35,18 +58,15 @@ export class WebhookRepository {
    * an overlap: unconditioned, a rotation with an overlap racing one without (after a leak) kept
    * the leaked secret signing (an attacker's find).
    */
-  async replaceSecret(id: number, replaced: string, patch: Partial<Omit<WebhookRow, 'id'>>) {
-    const r = await this.db
-      .updateTable('webhook')
-      .set(patch)
-      .where('id', '=', id)
-      .where('secret', '=', replaced)
-      .execute()
+  async replaceSecret(id: number, replaced: string, patch: Partial<Omit<WebhookRow, 'id'>>, by: LoginLine | null) {
+    const r = await this.whileLive(by, (db) =>
+      db.updateTable('webhook').set(patch).where('id', '=', id).where('secret', '=', replaced).execute(),
+    )
     return r[0]!.numUpdatedRows > 0n ? this.findById(id) : undefined
   }
 
-  async update(id: number, patch: Partial<Omit<WebhookRow, 'id'>>): Promise<WebhookRow | undefined> {
-    await this.db.updateTable('webhook').set(patch).where('id', '=', id).execute()
+  async update(id: number, patch: Partial<Omit<WebhookRow, 'id'>>, by: LoginLine | null) {
+    await this.whileLive(by, (db) => db.updateTable('webhook').set(patch).where('id', '=', id).execute())
     return this.findById(id)
   }
 

@@ -38,7 +38,7 @@ for (const store of STORES) {
       assert.equal(asAdmin.status, 200, asAdmin.text)
       assert.deepEqual(
         asAdmin.body,
-        { keys: 2, passwords: 2, own_password: false },
+        { keys: 2, passwords: 2, own_password: false, webhooks: 0 },
         'the child and grandchild, the two passwords',
       )
 
@@ -52,7 +52,7 @@ for (const store of STORES) {
       assert.equal(asDana.status, 200, asDana.text)
       assert.deepEqual(
         asDana.body,
-        { keys: 2, passwords: 2, own_password: false },
+        { keys: 2, passwords: 2, own_password: false, webhooks: 0 },
         'BROKEN: the member is offered less than it ends',
       )
 
@@ -62,7 +62,7 @@ for (const store of STORES) {
       assert.equal(r.body.passwords_cleared, asDana.body.passwords, 'and what it cleared')
       assert.deepEqual(
         (await made(k.id, danaAgain)).body,
-        { keys: 0, passwords: 0, own_password: false },
+        { keys: 0, passwords: 0, own_password: false, webhooks: 0 },
         'nothing left to end',
       )
     })
@@ -74,7 +74,12 @@ for (const store of STORES) {
       const reader = await s.createKey(admin, { name: 'mc-reader', scopes: ['keys:read'] })
       assert.equal((await made(k.id, reader.key)).status, 403)
       const own = await s.createKey(eve.token, { name: 'mc-eve-key' })
-      assert.deepEqual((await made(own.id, eve.token)).body, { keys: 0, passwords: 0, own_password: false })
+      assert.deepEqual((await made(own.id, eve.token)).body, {
+        keys: 0,
+        passwords: 0,
+        own_password: false,
+        webhooks: 0,
+      })
     })
   })
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { before, describe, it } from 'node:test'
 import { STORES, type TestServer, serverForSuite } from '../helpers.js'
-import { verifies } from '../security/fixture.js'
+import { adminTakenOver as takeOverAdmin, verifies } from '../security/fixture.js'
 
 /**
  * The holder of a leaked admin key K sets Bob's password, signs in as Bob, and through that session makes keys,
@@ -38,12 +38,7 @@ for (const store of STORES) {
     /** An admin whose password key `by` then set ('taken-over-password-1'); their email. */
     async function adminTakenOver(prefix: string, by: string): Promise<string> {
       const email = `${prefix}-${tag()}@example.com`
-      const made = await s.request('POST', '/v1/users', {
-        token: admin,
-        body: { email, password: 'first-admin-password-1', role: 'admin' },
-      })
-      assert.equal(made.status, 201, made.text)
-      assert.equal((await setPassword(by, made.body.id, 'taken-over-password-1')).status, 204)
+      await takeOverAdmin(s, admin, email, by)
       return email
     }
 

@@ -265,6 +265,7 @@ describe('keyward CLI client commands', () => {
       keys: 0,
       passwords: 0,
       own_password: false,
+      webhooks: 0,
     })
   })
 

@@ -56,3 +56,20 @@ export async function databaseOutage(s: TestServer): Promise<(() => Promise<void
     await admin.end()
   }
 }
+
+/** The password `adminTakenOver` has key `by` set. */
+export const TAKEN_OVER = 'taken-over-password-1'
+
+/** A new admin `email` (made with `admin`) whose password key `by` then set (`TAKEN_OVER`): a login of a key's line. */
+export async function adminTakenOver(s: TestServer, admin: string, email: string, by: string): Promise<void> {
+  const made = await s.request('POST', '/v1/users', {
+    token: admin,
+    body: { email, password: 'first-admin-password-1', role: 'admin' },
+  })
+  assert.equal(made.status, 201, made.text)
+  const set = await s.request('POST', `/v1/users/${made.body.id}/password`, {
+    token: by,
+    body: { new_password: TAKEN_OVER },
+  })
+  assert.equal(set.status, 204, set.text)
+}

@@ -58,7 +58,9 @@ for (const store of STORES) {
 
     if (store === 'sqlite')
       it('is listed newest first through an index, without sorting every delivery', async () => {
-        const q = new WebhookRepository(s.kw.services.store.db).deliveriesQuery(gone, 200).compile()
+        const q = new WebhookRepository(s.kw.services.store.db, s.kw.services.store.dialect)
+          .deliveriesQuery(gone, 200)
+          .compile()
         const plan = await s.kw.services.store.db.executeQuery<{ detail: string }>(
           CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
         )

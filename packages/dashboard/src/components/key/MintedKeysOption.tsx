@@ -17,7 +17,7 @@ export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
     let live = true
     void api
       .keyMade(k.id)
-      .catch(() => ({ keys: 0, passwords: 0, own_password: false }))
+      .catch(() => ({ keys: 0, passwords: 0, own_password: false, webhooks: 0 }))
       .then((m) => live && setMade(m))
     return () => {
       live = false
@@ -27,7 +27,8 @@ export function useMade(api: Api, k: ApiKey, version = 0): Made | null {
 }
 
 /** Whether there is anything for `minted: true` to end. */
-export const madeAny = (made: Made | null): made is Made => made !== null && made.keys + made.passwords > 0
+export const madeAny = (made: Made | null): made is Made =>
+  made !== null && made.keys + made.passwords + made.webhooks > 0
 
 /**
  * "the 2 keys made from this key and the password it chose", for the sentences that offer to end them; with
@@ -40,7 +41,10 @@ export function describeMade(made: Made): string {
     made.passwords === 0
       ? ''
       : `the ${plural(made.passwords, 'password')} it chose${yours && `${yours}: you will be signed out)`}`
-  return [keys, passwords].filter(Boolean).join(' and ')
+  const webhooks =
+    made.webhooks === 0 ? '' : `the ${plural(made.webhooks, 'webhook')} a login of its passwords configured`
+  const parts = [keys, passwords, webhooks].filter(Boolean)
+  return parts.length < 3 ? parts.join(' and ') : `${parts[0]}, ${parts[1]} and ${parts[2]}`
 }
 
 const plural = (n: number, word: string) => (n === 1 ? word : `${n} ${word}s`)

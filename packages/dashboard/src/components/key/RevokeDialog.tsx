@@ -5,7 +5,7 @@ import { MintedKeysOption, useMade } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
 
 /** Shown after a revoke that cleared the viewer's own password (the next request finds the session ended). */
-const SIGNED_OUT = ' Your password was one it chose: you are signed out; another admin sets you a new one.'
+export const SIGNED_OUT = 'Your password was one it chose: you are signed out; another admin sets you a new one.'
 
 /** Confirms a revocation, with an optional reason kept in the audit trail. */
 export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) {
@@ -14,7 +14,9 @@ export function RevokeDialog({ k, api, action, open, onClose }: KeyDialogProps) 
   const made = useMade(api, k)
   const { error } = action
   const revoke = async () => {
-    const done = minted ? `Key revoked, with what it made.${made?.own_password ? SIGNED_OUT : ''}` : 'Key revoked.'
+    const done = minted
+      ? `Key revoked, with what it made.${made?.own_password ? ` ${SIGNED_OUT}` : ''}`
+      : 'Key revoked.'
     if (await action.act(done, () => api.revokeKey(k.id, reason.trim(), minted))) onClose()
   }
   return (

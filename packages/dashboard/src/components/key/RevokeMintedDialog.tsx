@@ -3,6 +3,8 @@ import { ErrorNote, Modal } from '../ui'
 import { ReasonField } from './ReasonField'
 import { useMade } from './MintedKeysOption'
 import type { KeyDialogProps } from './useKeyAction'
+import { SIGNED_OUT } from './RevokeDialog'
+import type { RevokedKey } from '../../api'
 
 /**
  * For a revoked key (a leak report revoked it): revokes the keys made with it, and what those made. Whoever
@@ -13,22 +15,9 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
   const made = useMade(api, k)
   const count = made?.keys
   const revoke = async () => {
-    let revoked = 0
-    let cleared = 0
-    const run = async () => {
-      const r = await api.revokeKey(k.id, reason.trim(), true)
-      revoked = r.minted_revoked ?? 0
-      cleared = r.passwords_cleared ?? 0
-      return r
-    }
-    const done = () =>
-      [
-        (revoked || !cleared) && `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`,
-        cleared && `Cleared ${cleared === 1 ? 'the password' : `${cleared} passwords`} it chose.`,
-      ]
-        .filter(Boolean)
-        .join(' ')
-    if (await action.act(done, run)) onClose()
+    let answer: RevokedKey | null = null
+    const run = async () => (answer = await api.revokeKey(k.id, reason.trim(), true))
+    if (await action.act(() => summary(answer!), run)) onClose()
   }
   return (
     <Modal open={open} title="Revoke the keys made with this key?" onClose={onClose}>
@@ -53,6 +42,20 @@ export function RevokeMintedDialog({ k, api, action, open, onClose }: KeyDialogP
       </div>
     </Modal>
   )
+}
+
+/** What the revoke ended, for the notice: keys, passwords, webhooks, and whether it signed the viewer out. */
+function summary(r: RevokedKey): string {
+  const [revoked, cleared, webhooks] = [r.minted_revoked ?? 0, r.passwords_cleared ?? 0, r.webhooks_ended ?? 0]
+  return [
+    (revoked || !(cleared || webhooks)) &&
+      `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`,
+    cleared && `Cleared ${cleared === 1 ? 'the password' : `${cleared} passwords`} it chose.`,
+    webhooks && `Stopped ${webhooks === 1 ? 'the webhook' : `${webhooks} webhooks`} configured through them.`,
+    r.own_password_cleared && SIGNED_OUT,
+  ]
+    .filter(Boolean)
+    .join(' ')
 }
 
 /** The passwords the revoke clears too: their users sign in again once an admin sets a new password. */

@@ -365,7 +365,8 @@ function registerKeyMade(keys: Command, env: Env): void {
         out.line(
           `revoke --minted would revoke key ${id} and ${m.keys} key(s) made from it (with it, or by the keys it made), ` +
             `and clear ${m.passwords} password(s) they chose` +
-            (m.own_password ? '; yours is one of them: it signs you out (another admin sets you a new one)' : ''),
+            (m.own_password ? '; yours is one of them: it signs you out (another admin sets you a new one)' : '') +
+            (m.webhooks ? `, and stop ${m.webhooks} webhook(s) logins of those passwords configured` : ''),
         ),
       )
     },
@@ -598,7 +599,10 @@ function revokedLine(k: RevokedKey, before: string | null): string {
     ? ` ${k.passwords_cleared} password(s) its line set were cleared: set new ones.` +
       (k.own_password_cleared ? ' Yours was one: you are signed out; another admin sets you a new password.' : '')
     : ''
-  if (!before) return (made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`) + logins
+  const hooks = k.webhooks_ended
+    ? ` ${k.webhooks_ended} webhook(s) logins of those passwords configured send nothing until configured again: check their URLs.`
+    : ''
+  if (!before) return (made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`) + logins + hooks
   const was = `Key ${k.id} was already revoked (${when(before)}${k.revoked_reason ? `: ${k.revoked_reason}` : ''})`
-  return (made ? `${was}; now ${made} too.` : `${was}; its record is unchanged.`) + logins
+  return (made ? `${was}; now ${made} too.` : `${was}; its record is unchanged.`) + logins + hooks
 }

@@ -213,8 +213,9 @@ export class UserLifecycle {
    * `revoke {minted: true}` of a key ends the logins its holder knows, as it ends the keys it made (an
    * attacker's find: an admin's leaked key reset a member's password and kept the account after the revoke).
    * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`). The
-   * revoking user's own too, and with it the session revoking, once it has answered: it was kept, and the key's
-   * holder, who knew it, signed in again after the revoke (an attacker's find). The offer says so first
+   * revoking user's own too, and with it the session revoking (the revoke runs to its end: nothing after this
+   * reads that session). It was kept, and the key's holder, who knew it, signed in again after the revoke (an
+   * attacker's find). The offer says so first
    * (`ownPasswordIn`); an instance's only admin gets back in with `keyward reset-password`, on the server's machine.
    */
   async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
@@ -243,12 +244,28 @@ export class UserLifecycle {
       target: { type: 'organization', id: i.organizationId, ownerActorId: i.orgActorId } as const,
       details: { invitation_id: i.id, email: i.email, role: i.role, root_key_id: rootKeyId, reason },
     }))
-    // A write per 500 entries, a loop turn between (one entry a round trip took 60 s for 65,534 invitations).
-    for (let i = 0; i < entries.length; i += 500) {
-      if (i > 0) await nextTurn()
-      await this.audit.recordMany(ctx, 'organization.invitation.revoke', entries.slice(i, i + 500))
-    }
+    await this.recordChunked(ctx, 'organization.invitation.revoke', entries)
     return revoked.length
+  }
+
+  /**
+   * Ends the webhooks logins of passwords keys `keyIds` chose configured (a standing read of key events, sent where
+   * the key's holder may have chosen: an attacker's find), until configured again; each audited on the webhook as
+   * `webhook.update` naming the key. Run once those logins ended (`KeyLineage`). How many.
+   */
+  async endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
+    const ended = await this.users.endWebhooksOfLine(keyIds, rootKeyId)
+    const entries = ended.map((w) => ({
+      target: { type: 'webhook', id: w.id, ownerActorId: w.ownerActorId } as const,
+      details: { fields: ['line_ended_by_key_id'], url: w.url, root_key_id: rootKeyId, reason },
+    }))
+    await this.recordChunked(ctx, 'webhook.update', entries)
+    return ended.length
+  }
+
+  /** How many webhooks `endWebhooksOfLine` would end now (`KeyLineage.made`). */
+  async countWebhooksOfLine(keyIds: readonly number[]): Promise<number> {
+    return (await this.users.webhooksOfLine(keyIds)).length
   }
 
   /** How many passwords `endLoginsSetBy` would clear now (`KeyLineage.made`). */
@@ -296,6 +313,18 @@ export class UserLifecycle {
     const touchesAdmin = user.role === 'admin' || role === 'admin'
     requireMayGrantRole(await producerOf(ctx, this.keys), touchesAdmin ? 'admin' : 'member')
     return user
+  }
+
+  /** Audit entries, 500 a write, a loop turn between (one entry a round trip took 60 s for 65,534 invitations). */
+  private async recordChunked(
+    ctx: RequestContext,
+    action: AuditAction,
+    entries: Parameters<AuditLog['recordMany']>[2],
+  ) {
+    for (let i = 0; i < entries.length; i += 500) {
+      if (i > 0) await nextTurn()
+      await this.audit.recordMany(ctx, action, entries.slice(i, i + 500))
+    }
   }
 
   private now(): string {

@@ -22,6 +22,10 @@ export type LoginsOfKeys = {
   countLoginsSetBy(keyIds: readonly number[]): Promise<number>
   /** Whether it would clear the caller's own password (and so end the caller's sessions, the one asking included). */
   ownPasswordIn(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
+  /** Ends the webhooks the line's logins configured, until configured again; how many. */
+  endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
+  /** How many `endWebhooksOfLine` would end now. */
+  countWebhooksOfLine(keyIds: readonly number[]): Promise<number>
   /** Revokes the pending invitations the line's logins made; how many. */
   endInvitationsOfLine(
     ctx: RequestContext,
@@ -39,6 +43,8 @@ export interface MadeByKey {
   passwords: number
   /** Whether the caller's own password is one of them: the revoke ends the caller's sessions, the one revoking too. */
   ownPassword: boolean
+  /** Webhooks logins of the line configured, which would send nothing until configured again. */
+  webhooks: number
 }
 
 /** What `revokeWithDescendants` ended: the key, how many keys of its line, which passwords it chose. */
@@ -48,6 +54,8 @@ export interface RevokedWithLine {
   passwordsCleared: number
   /** The caller's own password was one: their sessions ended, the one revoking too. */
   ownPasswordCleared: boolean
+  /** Webhooks logins of the line configured, now sending nothing until configured again. */
+  webhooksEnded: number
 }
 
 /** One cascade: recorded as `ctx`, over the keys `viewer` may see (null: all), each audited naming `rootId` and `why`. */
@@ -84,7 +92,7 @@ interface Cascade {
  * 6. A password a key of the line chose (a user it created, a reset) is a login its holder knows:
  *    it is cleared and the user's sessions end (`LoginsOfKeys`), whoever the revoker may manage now
  *    (it only takes away what the key gave). Accounts stay, with their keys and roles.
- * 7. What such a login made (keys, rolled secrets, passwords, pending invitations) was made through the line
+ * 7. What such a login made (keys, rolled secrets, passwords, pending invitations, webhooks it configured) was made through the line
  *    (`key-origins.ts` invariant 7) and ends with it, what it made while the walk ran included
  *    (`revokeMadeMeanwhile`).
  */
@@ -116,8 +124,9 @@ export class KeyLineage {
     // The logins the line's keys chose end with it (invariant 6), and what they made meanwhile (invariant 7).
     const logins = await this.endLineLogins(cascade, seen, now)
     descendants += logins.descendants
-    // And the invitations those logins made, now that they make no more (invariant 7).
+    // And the invitations those logins made and the webhooks they configured, now that they make no more (invariant 7).
     await this.logins.endInvitationsOfLine(ctx, [...seen], id, why)
+    const webhooksEnded = await this.logins.endWebhooksOfLine(ctx, [...seen], id, why)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
     if (descendants > 0)
@@ -129,7 +138,7 @@ export class KeyLineage {
       )
     const owner = ctx.principal.owner
     const ownPasswordCleared = owner.kind === 'user' && logins.users.has(owner.id)
-    return { key, descendants, passwordsCleared: logins.users.size, ownPasswordCleared }
+    return { key, descendants, passwordsCleared: logins.users.size, ownPasswordCleared, webhooksEnded }
   }
 
   /**
@@ -164,7 +173,8 @@ export class KeyLineage {
     const line = await this.walkLine(ctx.principal, id, { now: this.clock.now().toISOString() }, async () => {})
     const keys = await this.repo.countUnrevoked([...line].filter((k) => k !== id))
     const passwords = await this.logins.countLoginsSetBy([...line])
-    return { keys, passwords, ownPassword: passwords > 0 && (await this.logins.ownPasswordIn(ctx, [...line])) }
+    const ownPassword = passwords > 0 && (await this.logins.ownPasswordIn(ctx, [...line]))
+    return { keys, passwords, ownPassword, webhooks: await this.logins.countWebhooksOfLine([...line]) }
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   requireScope,
 } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
+import type { Origin } from '../../core/producer.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
@@ -107,6 +108,15 @@ function withUsability(all: Invitation[], reads: MakerReads, nowMs: number): Pro
   const usable = async (i: Invitation) => Date.parse(i.expiresAt) > nowMs && (await makerMay(i))
   return Promise.all(all.map(async (i) => ({ ...i, usable: await usable(i) })))
 }
+
+/**
+ * What chose a new account's password: whoever held the invitation's token, which was answered to its maker, so the
+ * maker's key or line (`key-origins.ts` invariants 5 and 7). A minted revoke of that key clears it (an attacker's
+ * find: the holder of a leaked key, signed in with a password it chose, invited an address of their own as an owner,
+ * accepted with a password of their own, and that account outlived the revoke). Null: a password session's.
+ */
+const tokenHolder = (inv: Invitation): Origin | null =>
+  inv.invitedByKeyId !== null ? { keyId: inv.invitedByKeyId } : inv.line && { keys: inv.line }
 
 /**
  * Invitations: admins invite by email with a role no higher than they could grant
@@ -233,7 +243,7 @@ export class InvitationService {
     if (password === undefined) throw new KeywardError('unauthorized', 'sign in, or give a password for a new account')
     if (await this.users.findByEmail(inv.email))
       throw new KeywardError('conflict', 'an account with this email exists: sign in to accept')
-    return this.users.prepare({ email: inv.email, password })
+    return { ...(await this.users.prepare({ email: inv.email, password })), passwordSetBy: tokenHolder(inv) }
   }
 
   private async mail(inv: Invitation, organization: string, token: string): Promise<boolean> {

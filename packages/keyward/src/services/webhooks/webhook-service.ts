@@ -14,6 +14,8 @@ import { type RequestContext, producerOf } from '../context.js'
 import type { WebhookDispatcher } from './dispatcher.js'
 import type { SecretBox } from './secret-box.js'
 import { newWebhookSecret } from './signature.js'
+import { storedLine } from '../../store/session-repository.js'
+import type { LoginLine } from '../../core/types.js'
 import { PRIVATE_HINT, isRefusedAddress, parseTarget, refusedTarget } from './target.js'
 
 export interface CreateWebhookInput {
@@ -29,6 +31,12 @@ export interface UpdateWebhookInput {
   events?: KeyEventType[]
   description?: string | null
 }
+
+/** Who configured a webhook: written together by every configuring write (`WebhookService.configurer`). */
+type Configurer = 'configured_by_user_id' | 'configured_by_key_id' | 'configured_line' | 'line_ended_by_key_id'
+
+/** The caller's login, when a key chose its password: what it configures is written only while it is live. */
+const lineOfLogin = (ctx: RequestContext): LoginLine | null => ctx.principal.passwordLine ?? null
 
 /**
  * Webhook use cases. Who may do what is `canManageWebhook` (core/authz.ts) and its list twin
@@ -55,18 +63,21 @@ export class WebhookService {
     await this.checkTarget(input.url)
     const secret = newWebhookSecret()
     const now = this.clock.now().toISOString()
-    const webhook = await this.repo.insert({
-      user_id: userId,
-      url: input.url,
-      events: JSON.stringify(input.events),
-      description: input.description ?? null,
-      secret: (await this.box).seal(secret),
-      previous_secret: null,
-      previous_secret_expires_at: null,
-      created_at: now,
-      updated_at: now,
-      ...configuredBy,
-    })
+    const webhook = await this.repo.insert(
+      {
+        user_id: userId,
+        url: input.url,
+        events: JSON.stringify(input.events),
+        description: input.description ?? null,
+        secret: (await this.box).seal(secret),
+        previous_secret: null,
+        previous_secret_expires_at: null,
+        created_at: now,
+        updated_at: now,
+        ...configuredBy,
+      },
+      lineOfLogin(ctx),
+    )
     await this.record(ctx, 'webhook.create', webhook, { url: input.url, events: input.events })
     return { webhook, secret }
   }
@@ -89,13 +100,17 @@ export class WebhookService {
     const reconfigured = input.url !== undefined || input.events !== undefined
     const configuredBy = reconfigured ? await this.configurer(ctx) : {}
     if (input.url !== undefined) await this.checkTarget(input.url)
-    const updated = await this.repo.update(hook.id, {
-      ...configuredBy,
-      ...(input.url !== undefined && { url: input.url }),
-      ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
-      ...(input.description !== undefined && { description: input.description }),
-      updated_at: this.clock.now().toISOString(),
-    })
+    const updated = await this.repo.update(
+      hook.id,
+      {
+        ...configuredBy,
+        ...(input.url !== undefined && { url: input.url }),
+        ...(input.events !== undefined && { events: JSON.stringify(input.events) }),
+        ...(input.description !== undefined && { description: input.description }),
+        updated_at: this.clock.now().toISOString(),
+      },
+      reconfigured ? lineOfLogin(ctx) : null,
+    )
     if (!updated) throw notFound('webhook')
     await this.record(ctx, 'webhook.update', updated, { fields: Object.keys(input) })
     return updated
@@ -126,7 +141,7 @@ export class WebhookService {
     }
     const sealed = (await this.box).seal(secret)
     const patch = { secret: sealed, ...previous, ...configuredBy, updated_at: now.toISOString() }
-    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch)
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, lineOfLogin(ctx))
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
     return { webhook, secret }
@@ -149,7 +164,7 @@ export class WebhookService {
       previous_secret_expires_at: null,
       updated_at: this.clock.now().toISOString(),
     }
-    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch)
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, null) // ends a secret: makes nothing
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.end_overlap', webhook, { previous_secret_expires_at: end })
     return webhook
@@ -185,12 +200,17 @@ export class WebhookService {
    * they may configure a webhook at all (`requireMayConfigureWebhook`); called after the webhook
    * is found, so another's stays a 404. Deliveries then last while they could do it again.
    */
-  private async configurer(
-    ctx: RequestContext,
-  ): Promise<Pick<WebhookRow, 'configured_by_user_id' | 'configured_by_key_id'>> {
+  private async configurer(ctx: RequestContext): Promise<Pick<WebhookRow, Configurer>> {
     requireMayConfigureWebhook(await producerOf(ctx, this.keys))
     const p = ctx.principal
-    return { configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null, configured_by_key_id: p.keyId }
+    return {
+      configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null,
+      configured_by_key_id: p.keyId,
+      // A login of a password a key chose configures through that key's line (`key-origins.ts` invariant 7); a
+      // configuration after its minted revoke takes the webhook back (`configuringLineLapse`, core/authz.ts).
+      configured_line: storedLine(p.passwordLine?.keys),
+      line_ended_by_key_id: null,
+    }
   }
 
   /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */

@@ -37,7 +37,7 @@ export function openWebhooks(
   )
   dispatcher.start()
   const service = new WebhookService(
-    new WebhookRepository(store.db),
+    new WebhookRepository(store.db, store.dialect),
     actors,
     box,
     audit,

@@ -34,6 +34,7 @@ import { passwordSetByKey } from './0032_password_set_by_key.js'
 import { keyOrigins } from './0033_key_origins.js'
 import { loginLine } from './0034_login_line.js'
 import { invitationLine } from './0035_invitation_line.js'
+import { webhookLine } from './0036_webhook_line.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -75,5 +76,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0033_key_origins': keyOrigins(),
     '0034_login_line': loginLine(),
     '0035_invitation_line': invitationLine(),
+    '0036_webhook_line': webhookLine(),
   }
 }

@@ -213,7 +213,11 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
         return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants }
       }
       const r = await lineage.revokeWithDescendants(ctx, id, reason)
-      const cleared = { passwords_cleared: r.passwordsCleared, own_password_cleared: r.ownPasswordCleared }
+      const cleared = {
+        passwords_cleared: r.passwordsCleared,
+        own_password_cleared: r.ownPasswordCleared,
+        webhooks_ended: r.webhooksEnded,
+      }
       return { ...(await wire.one(req, r.key)), minted_revoked: r.descendants, ...cleared }
     },
   )
@@ -231,7 +235,7 @@ const keyStateRoutes: KeyPlugin = async (app, { services }) => {
     },
     async (req) => {
       const m = await services.keyLineage.made(ctxOf(req), req.params.id)
-      return { keys: m.keys, passwords: m.passwords, own_password: m.ownPassword }
+      return { keys: m.keys, passwords: m.passwords, own_password: m.ownPassword, webhooks: m.webhooks }
     },
   )
 
