@@ -111,7 +111,7 @@ export type RevokedKey = ApiKey & {
   minted_revoked?: number
   passwords_cleared?: number
   own_password_cleared?: boolean
-  /** Webhooks a login of the line configured, now sending nothing until configured again. */
+  /** Webhooks a login of the line configured, now sending nothing until their secret is rotated. */
   webhooks_ended?: number
 }
 

@@ -239,7 +239,7 @@ export const MadeByKeyBody = Type.Object(
     }),
     webhooks: Type.Integer({
       description:
-        'Webhooks configured by a login of a password its line chose, which `minted: true` would stop: they send nothing until their owner or an admin sets their URL or events again.',
+        'Webhooks configured by a login of a password its line chose, which `minted: true` would stop: they send nothing until their owner or an admin rotates their secret.',
     }),
   },
   { additionalProperties: false },
@@ -264,7 +264,7 @@ export const RevokedKeyBody = Type.Intersect([
     webhooks_ended: Type.Optional(
       Type.Integer({
         description:
-          'With `minted: true`: how many webhooks a login of a password its line chose had configured, which now send nothing until configured again (check their URL). Absent without `minted`.',
+          'With `minted: true`: how many webhooks a login of a password its line chose had configured, which now send nothing until their secret is rotated (check their URL). Absent without `minted`.',
       }),
     ),
     own_password_cleared: Type.Optional(

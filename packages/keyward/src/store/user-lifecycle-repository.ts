@@ -268,7 +268,7 @@ export class UserLifecycleRepository {
 
   /**
    * Marks the webhooks a login of a password keys `keyIds` chose (or chose through) configured as ended by key
-   * `rootKeyId` (`configured_line`, migration 0036): they send nothing until configured again
+   * `rootKeyId` (`configured_line`, migration 0036): they send nothing until their secret is rotated
    * (`configuringLineLapse`, core/authz.ts). Matched in code, as `revokeInvitationsOfLine`: such webhooks are few.
    * One statement per `LINE_CHUNK`, guarded on the line: a webhook configured again meanwhile, by a caller
    * outside it, is left. Returns them with their owner's actor.

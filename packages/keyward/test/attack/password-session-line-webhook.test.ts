@@ -80,10 +80,17 @@ for (const store of STORES) {
         `audited on the webhook, naming the key: ${audit.text}`,
       )
 
+      // A new URL alone does not resume it: the login may know the secret, and sign forged deliveries with it.
       const again = await s.request('PATCH', `/v1/webhooks/${hookId}`, { token: admin, body: { url: rx.url } })
       assert.equal(again.status, 200, again.text)
+      await s.createKey(admin, { name: `patched-${run}` })
+      const withheld = async () => (await deliveries()).filter((d) => d.last_error?.includes('rotate its secret'))
+      await until(async () => (await withheld()).length >= 2, 10_000, 'withheld after a new URL too')
+      assert.equal(sent(rx, `patched-${run}`), false, 'BROKEN: a new URL resumed it with a secret the login knew')
+      const rotated = await s.request('POST', `/v1/webhooks/${hookId}/rotate-secret`, { token: admin, body: {} })
+      assert.equal(rotated.status, 200, rotated.text)
       await s.createKey(admin, { name: `resumed-${run}` })
-      await until(() => sent(rx, `resumed-${run}`), 10_000, 'configured again by the admin, it sends')
+      await until(() => sent(rx, `resumed-${run}`), 10_000, 'with a new secret, it sends')
     })
 
     it("a plain revoke leaves it (as the line's keys and passwords)", async () => {

@@ -51,7 +51,8 @@ function summary(r: RevokedKey): string {
     (revoked || !(cleared || webhooks)) &&
       `Revoked ${revoked === 1 ? 'the key' : `${revoked} keys`} made with this key.`,
     cleared && `Cleared ${cleared === 1 ? 'the password' : `${cleared} passwords`} it chose.`,
-    webhooks && `Stopped ${webhooks === 1 ? 'the webhook' : `${webhooks} webhooks`} configured through them.`,
+    webhooks &&
+      `Stopped ${webhooks === 1 ? 'the webhook' : `${webhooks} webhooks`} configured through them: check the URL, then rotate the secret to resume.`,
     r.own_password_cleared && SIGNED_OUT,
   ]
     .filter(Boolean)

@@ -600,7 +600,7 @@ function revokedLine(k: RevokedKey, before: string | null): string {
       (k.own_password_cleared ? ' Yours was one: you are signed out; another admin sets you a new password.' : '')
     : ''
   const hooks = k.webhooks_ended
-    ? ` ${k.webhooks_ended} webhook(s) logins of those passwords configured send nothing until configured again: check their URLs.`
+    ? ` ${k.webhooks_ended} webhook(s) logins of those passwords configured send nothing until their secret is rotated: check their URLs first.`
     : ''
   if (!before) return (made ? `Key ${k.id} is revoked, with ${made}.` : `Key ${k.id} is revoked.`) + logins + hooks
   const was = `Key ${k.id} was already revoked (${when(before)}${k.revoked_reason ? `: ${k.revoked_reason}` : ''})`

@@ -250,7 +250,7 @@ export class UserLifecycle {
 
   /**
    * Ends the webhooks logins of passwords keys `keyIds` chose configured (a standing read of key events, sent where
-   * the key's holder may have chosen: an attacker's find), until configured again; each audited on the webhook as
+   * the key's holder may have chosen: an attacker's find), until each one's secret is rotated; each audited on the webhook as
    * `webhook.update` naming the key. Run once those logins ended (`KeyLineage`). How many.
    */
   async endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {

@@ -22,7 +22,7 @@ export type LoginsOfKeys = {
   countLoginsSetBy(keyIds: readonly number[]): Promise<number>
   /** Whether it would clear the caller's own password (and so end the caller's sessions, the one asking included). */
   ownPasswordIn(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
-  /** Ends the webhooks the line's logins configured, until configured again; how many. */
+  /** Ends the webhooks the line's logins configured, until their secret is rotated; how many. */
   endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
   /** How many `endWebhooksOfLine` would end now. */
   countWebhooksOfLine(keyIds: readonly number[]): Promise<number>
@@ -43,7 +43,7 @@ export interface MadeByKey {
   passwords: number
   /** Whether the caller's own password is one of them: the revoke ends the caller's sessions, the one revoking too. */
   ownPassword: boolean
-  /** Webhooks logins of the line configured, which would send nothing until configured again. */
+  /** Webhooks logins of the line configured, which would send nothing until their secret is rotated. */
   webhooks: number
 }
 
@@ -54,7 +54,7 @@ export interface RevokedWithLine {
   passwordsCleared: number
   /** The caller's own password was one: their sessions ended, the one revoking too. */
   ownPasswordCleared: boolean
-  /** Webhooks logins of the line configured, now sending nothing until configured again. */
+  /** Webhooks logins of the line configured, now sending nothing until their secret is rotated. */
   webhooksEnded: number
 }
 

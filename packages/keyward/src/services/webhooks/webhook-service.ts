@@ -33,7 +33,7 @@ export interface UpdateWebhookInput {
 }
 
 /** Who configured a webhook: written together by every configuring write (`WebhookService.configurer`). */
-type Configurer = 'configured_by_user_id' | 'configured_by_key_id' | 'configured_line' | 'line_ended_by_key_id'
+type Configurer = 'configured_by_user_id' | 'configured_by_key_id' | 'configured_line'
 
 /** The caller's login, when a key chose its password: what it configures is written only while it is live. */
 const lineOfLogin = (ctx: RequestContext): LoginLine | null => ctx.principal.passwordLine ?? null
@@ -72,6 +72,7 @@ export class WebhookService {
         secret: (await this.box).seal(secret),
         previous_secret: null,
         previous_secret_expires_at: null,
+        line_ended_by_key_id: null,
         created_at: now,
         updated_at: now,
         ...configuredBy,
@@ -140,7 +141,15 @@ export class WebhookService {
       previous_secret_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
     }
     const sealed = (await this.box).seal(secret)
-    const patch = { secret: sealed, ...previous, ...configuredBy, updated_at: now.toISOString() }
+    // A new secret takes the webhook back from a line a minted revoke ended (`configuringLineLapse`): its login may
+    // have been shown the old one (it created or rotated it), and could sign forged deliveries with it.
+    const patch = {
+      secret: sealed,
+      ...previous,
+      ...configuredBy,
+      line_ended_by_key_id: null,
+      updated_at: now.toISOString(),
+    }
     const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, lineOfLogin(ctx))
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
@@ -206,10 +215,8 @@ export class WebhookService {
     return {
       configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null,
       configured_by_key_id: p.keyId,
-      // A login of a password a key chose configures through that key's line (`key-origins.ts` invariant 7); a
-      // configuration after its minted revoke takes the webhook back (`configuringLineLapse`, core/authz.ts).
+      // A login of a password a key chose configures through that key's line (`key-origins.ts` invariant 7).
       configured_line: storedLine(p.passwordLine?.keys),
-      line_ended_by_key_id: null,
     }
   }
 

@@ -4,7 +4,7 @@ import type { Kysely, Migration } from 'kysely'
  * `webhook.configured_line`: for a webhook configured by a login opened with a password a key chose, the keys that
  * password was made through (JSON key ids, as `session.password_line`, migration 0034; null: none), and
  * `webhook.line_ended_by_key_id`: the key whose `revoke {minted: true}` ended that line, after which it sends nothing
- * until configured again. A webhook is a standing read of key events, sent where its configurer chose and signed
+ * until its secret is rotated. A webhook is a standing read of key events, sent where its configurer chose and signed
  * with a secret they hold (an attacker's find: one a login of a leaked key's password configured went on sending
  * after the revoke). Nullable: no table rewrite.
  */
