@@ -112,6 +112,15 @@ async function makerLine(db: Kysely<Database>, maker: Maker): Promise<number[]> 
   return boundedLine(await secretOrigins(db, maker.keyId, maker.graceEnd !== undefined))
 }
 
+/**
+ * Every key what `maker` makes is made through: a secret's own key and its origins, or a login's line. What a
+ * configured webhook keeps (`WebhookRepository`): the secret it was shown, and where it sends, came through them.
+ */
+export async function lineThrough(db: Kysely<Database>, maker: Maker): Promise<number[]> {
+  const beyond = await makerLine(db, maker)
+  return isSecret(maker) ? [...new Set([maker.keyId, ...beyond])] : beyond
+}
+
 /** The keys key `makerId`'s current secret (or its rolled-away one, `previous`) was made through (invariant 1). */
 async function secretOrigins(db: Kysely<Database>, makerId: number, previous: boolean): Promise<number[]> {
   const column = previous ? 'previous_secret_made_by_key_id' : 'secret_made_by_key_id'

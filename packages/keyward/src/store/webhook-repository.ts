@@ -1,13 +1,18 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Kysely } from 'kysely'
-import type { LoginLine } from '../core/types.js'
+import type { Maker } from '../core/producer.js'
 import type { Dialect } from './database.js'
+import { lineThrough } from './key-origins.js'
 import { requireLiveProducer } from './live-producer.js'
+import { lineOf, storedLine } from './session-repository.js'
 import type { Database, WebhookDeliveryRow, WebhookRow } from './schema.js'
 import { pendingDelivery } from './webhook-outbox.js'
 
 /** Deliveries deleted per statement when their webhook goes. */
 const DELETE_CHUNK = 2_000
+
+/** A change of a webhook's row; its line is the repository's (`configure`). */
+type Patch = Partial<Omit<WebhookRow, 'id' | 'configured_line'>>
 
 /** A delivery as listed: its row and the type of the event it carries. */
 export type DeliveryListing = WebhookDeliveryRow & { event_type: string }
@@ -19,25 +24,43 @@ export class WebhookRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Stores a webhook; one a login of a key's line configures (`by`) only while that login is live. */
-  async insert(row: Omit<WebhookRow, 'id'>, by: LoginLine | null): Promise<WebhookRow> {
-    const id = await this.whileLive(by, async (trx) => {
-      const r = await trx.insertInto('webhook').values(row).returning('id').executeTakeFirstOrThrow()
+  /** Stores a webhook configured by `by` (`configure`). */
+  async insert(row: Omit<WebhookRow, 'id' | 'configured_line'>, by: Maker | null): Promise<WebhookRow> {
+    const id = await this.configure(by, null, async (trx, line) => {
+      const r = await trx
+        .insertInto('webhook')
+        .values({ ...row, configured_line: line })
+        .returning('id')
+        .executeTakeFirstOrThrow()
       return r.id
     })
     return (await this.findById(id))!
   }
 
   /**
-   * Runs `write` in a transaction that first requires login `by` (if any) to be live (`requireLiveProducer`): a
-   * revoke ending that login waits for this write, then finds what it configured (`KeyLineage`), or this write
-   * waits for the revoke and is refused (401).
+   * Runs a configuring write by `by` (a key's secret or a login of a key's line; null: neither) in a transaction that
+   * first requires it live (`requireLiveProducer`: a revoke ending it waits for this write, then finds what it
+   * configured, `KeyLineage`; or this write waits for the revoke and is refused), handing `write` the webhook's line:
+   * the keys `by` is made through, added to those of webhook `id` (null: a new one), or replacing them with
+   * `replace`. A line only grows: whoever it came through was shown the secret, or chose where it sends, until both
+   * are replaced, and only a rotation after a minted revoke's mark takes it back (`WebhookService.rotateSecret`; an
+   * attacker's find: an owner's edit of the URL wiped the line, and the secret the line's login was shown kept
+   * signing after the revoke).
    */
-  private whileLive<T>(by: LoginLine | null, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (by === null) return write(this.db)
+  private configure<T>(
+    by: Maker | null,
+    id: number | null,
+    write: (db: Kysely<Database>, line: string | null) => Promise<T>,
+    replace = false,
+  ): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
-      await requireLiveProducer(trx, this.dialect, by)
-      return write(trx)
+      if (by) await requireLiveProducer(trx, this.dialect, by)
+      const mine = by ? await lineThrough(trx, by) : []
+      const had =
+        id === null || replace
+          ? null
+          : await trx.selectFrom('webhook').select('configured_line').where('id', '=', id).executeTakeFirst()
+      return write(trx, storedLine([...new Set([...(lineOf(had?.configured_line ?? null) ?? []), ...mine])]))
     })
   }
 
@@ -58,15 +81,33 @@ export class WebhookRepository {
    * an overlap: unconditioned, a rotation with an overlap racing one without (after a leak) kept
    * the leaked secret signing (an attacker's find).
    */
-  async replaceSecret(id: number, replaced: string, patch: Partial<Omit<WebhookRow, 'id'>>, by: LoginLine | null) {
-    const r = await this.whileLive(by, (db) =>
-      db.updateTable('webhook').set(patch).where('id', '=', id).where('secret', '=', replaced).execute(),
-    )
+  /**
+   * A configuring write by `by` that replaces the secret (`configure`); `retake`: the line is replaced by `by`'s (a
+   * rotation after a minted revoke's mark). Undefined when another rotation came first (`replaced` is gone).
+   */
+  async replaceSecret(id: number, replaced: string, patch: Patch, by: Maker | null, retake: boolean) {
+    const set = (db: Kysely<Database>, line: string | null) =>
+      db
+        .updateTable('webhook')
+        .set({ ...patch, configured_line: line })
+        .where('id', '=', id)
+        .where('secret', '=', replaced)
+        .execute()
+    const r = await this.configure(by, id, set, retake)
     return r[0]!.numUpdatedRows > 0n ? this.findById(id) : undefined
   }
 
-  async update(id: number, patch: Partial<Omit<WebhookRow, 'id'>>, by: LoginLine | null) {
-    await this.whileLive(by, (db) => db.updateTable('webhook').set(patch).where('id', '=', id).execute())
+  /** A configuring write by `by` (`configure`), or with `by` undefined a change that configures nothing. */
+  async update(id: number, patch: Patch, by: Maker | null | undefined) {
+    if (by === undefined) await this.db.updateTable('webhook').set(patch).where('id', '=', id).execute()
+    else
+      await this.configure(by, id, (db, line) =>
+        db
+          .updateTable('webhook')
+          .set({ ...patch, configured_line: line })
+          .where('id', '=', id)
+          .execute(),
+      )
     return this.findById(id)
   }
 

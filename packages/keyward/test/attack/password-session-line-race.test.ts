@@ -62,7 +62,10 @@ for (const store of STORES) {
         }
       }
       const workers = Array.from({ length: 4 }, worker)
-      await new Promise((r) => setTimeout(r, 50))
+      // Once the login made something (however slow the machine: a fixed 50 ms was too short under a CI run's load),
+      // the workers' next writes are in flight while the revoke runs.
+      const made = () => accounts.length + resets.length + keys.length
+      for (let waited = 0; made() === 0 && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5))
       const r = await s
         .request('POST', `/v1/keys/${leaked.id}/revoke`, { token: admin, body: { reason: 'leaked', minted: true } })
         .finally(() => (stop = true))

@@ -124,8 +124,7 @@ export class KeyLineage {
     // The logins the line's keys chose end with it (invariant 6), and what they made meanwhile (invariant 7).
     const logins = await this.endLineLogins(cascade, seen, now)
     descendants += logins.descendants
-    // And the invitations those logins made and the webhooks they configured, now that they make no more (invariant 7).
-    await this.logins.endInvitationsOfLine(ctx, [...seen], id, why)
+    // And the webhooks those logins (and the line's keys) configured, now that they configure no more (invariant 7).
     const webhooksEnded = await this.logins.endWebhooksOfLine(ctx, [...seen], id, why)
     // On the key's own history, how many went with it: a revoke of a key already revoked (a leak report revoked it
     // alone) left nothing there, and each revoked key's entry is about that key (a new user's find).
@@ -148,12 +147,16 @@ export class KeyLineage {
    * 7): read once they are gone, what they made meanwhile is taken too, the passwords (an account, a reset) with
    * another clear, until a clear finds none. Each clear is one statement: a password a login set while the last
    * one ran, and the logins opened with it before the next, are the next one's (an attacker's find on PostgreSQL:
-   * 22 of 22 accounts made during the revoke lived). The users cleared, and how many keys went.
+   * 22 of 22 accounts made during the revoke lived). The pending invitations those logins made are revoked before
+   * each clear: an account opened with one before that revoke has a password of the line (`InvitationService`), which
+   * the clear after it takes; one accepted after it fails (an attacker's find: an acceptance committing between the
+   * last clear and the invitations' revoke opened an account that lived). The users cleared, and how many keys went.
    */
   private async endLineLogins(cascade: Cascade & { ctx: RequestContext }, seen: Set<number>, now: { now: string }) {
     const users = new Set<number>()
     let descendants = 0
     for (let cleared = [0]; cleared.length > 0;) {
+      await this.logins.endInvitationsOfLine(cascade.ctx, [...seen], cascade.rootId, cascade.why)
       cleared = await this.logins.endLoginsSetBy(cascade.ctx, [...seen], cascade.rootId, cascade.why)
       for (const u of cleared) users.add(u)
       if (cleared.length > 0) descendants += await this.revokeMadeMeanwhile(cascade, seen, now)

@@ -14,8 +14,7 @@ import { type RequestContext, producerOf } from '../context.js'
 import type { WebhookDispatcher } from './dispatcher.js'
 import type { SecretBox } from './secret-box.js'
 import { newWebhookSecret } from './signature.js'
-import { storedLine } from '../../store/session-repository.js'
-import type { LoginLine } from '../../core/types.js'
+import { makerOf } from '../../core/producer.js'
 import { PRIVATE_HINT, isRefusedAddress, parseTarget, refusedTarget } from './target.js'
 
 export interface CreateWebhookInput {
@@ -31,12 +30,6 @@ export interface UpdateWebhookInput {
   events?: KeyEventType[]
   description?: string | null
 }
-
-/** Who configured a webhook: written together by every configuring write (`WebhookService.configurer`). */
-type Configurer = 'configured_by_user_id' | 'configured_by_key_id' | 'configured_line'
-
-/** The caller's login, when a key chose its password: what it configures is written only while it is live. */
-const lineOfLogin = (ctx: RequestContext): LoginLine | null => ctx.principal.passwordLine ?? null
 
 /**
  * Webhook use cases. Who may do what is `canManageWebhook` (core/authz.ts) and its list twin
@@ -77,7 +70,7 @@ export class WebhookService {
         updated_at: now,
         ...configuredBy,
       },
-      lineOfLogin(ctx),
+      makerOf(ctx.principal),
     )
     await this.record(ctx, 'webhook.create', webhook, { url: input.url, events: input.events })
     return { webhook, secret }
@@ -110,7 +103,7 @@ export class WebhookService {
         ...(input.description !== undefined && { description: input.description }),
         updated_at: this.clock.now().toISOString(),
       },
-      reconfigured ? lineOfLogin(ctx) : null,
+      reconfigured ? makerOf(ctx.principal) : undefined,
     )
     if (!updated) throw notFound('webhook')
     await this.record(ctx, 'webhook.update', updated, { fields: Object.keys(input) })
@@ -136,21 +129,29 @@ export class WebhookService {
     const configuredBy = await this.configurer(ctx)
     const secret = newWebhookSecret()
     const now = this.clock.now()
+    // A new secret takes the webhook back from a line a minted revoke ended (`configuringLineLapse`), with no
+    // overlap: the old one is the secret the line's login may have been shown (an attacker's find: a grace rotation
+    // kept it signing), so a grace period is a 409. A mark written after this read is left for the next rotation.
+    const retake = hook.line_ended_by_key_id !== null
+    if (retake && graceS > 0)
+      throw new KeywardError(
+        'conflict',
+        'its secret may be known to a login of a key revoked with what it made: rotate it without a grace period',
+      )
+    const overlap = graceS > 0
     const previous = {
-      previous_secret: graceS > 0 ? hook.secret : null,
-      previous_secret_expires_at: graceS > 0 ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
+      previous_secret: overlap ? hook.secret : null,
+      previous_secret_expires_at: overlap ? new Date(now.getTime() + graceS * 1000).toISOString() : null,
     }
     const sealed = (await this.box).seal(secret)
-    // A new secret takes the webhook back from a line a minted revoke ended (`configuringLineLapse`): its login may
-    // have been shown the old one (it created or rotated it), and could sign forged deliveries with it.
     const patch = {
       secret: sealed,
       ...previous,
       ...configuredBy,
-      line_ended_by_key_id: null,
+      ...(retake && { line_ended_by_key_id: null }),
       updated_at: now.toISOString(),
     }
-    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, lineOfLogin(ctx))
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, makerOf(ctx.principal), retake)
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.rotate_secret', webhook, { grace_period_s: graceS })
     return { webhook, secret }
@@ -173,7 +174,7 @@ export class WebhookService {
       previous_secret_expires_at: null,
       updated_at: this.clock.now().toISOString(),
     }
-    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, null) // ends a secret: makes nothing
+    const webhook = await this.repo.replaceSecret(hook.id, hook.secret, patch, null, false) // ends a secret only
     if (!webhook) throw (await this.repo.findById(hook.id)) ? rotatedMeanwhile() : notFound('webhook')
     await this.record(ctx, 'webhook.end_overlap', webhook, { previous_secret_expires_at: end })
     return webhook
@@ -209,15 +210,12 @@ export class WebhookService {
    * they may configure a webhook at all (`requireMayConfigureWebhook`); called after the webhook
    * is found, so another's stays a 404. Deliveries then last while they could do it again.
    */
-  private async configurer(ctx: RequestContext): Promise<Pick<WebhookRow, Configurer>> {
+  private async configurer(
+    ctx: RequestContext,
+  ): Promise<Pick<WebhookRow, 'configured_by_user_id' | 'configured_by_key_id'>> {
     requireMayConfigureWebhook(await producerOf(ctx, this.keys))
     const p = ctx.principal
-    return {
-      configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null,
-      configured_by_key_id: p.keyId,
-      // A login of a password a key chose configures through that key's line (`key-origins.ts` invariant 7).
-      configured_line: storedLine(p.passwordLine?.keys),
-    }
+    return { configured_by_user_id: p.owner.kind === 'user' ? p.owner.id : null, configured_by_key_id: p.keyId }
   }
 
   /** A webhook the caller may manage, or 404 (also for others' webhooks: ids cannot be probed). */
