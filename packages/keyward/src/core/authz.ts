@@ -407,14 +407,14 @@ export function webhookConfigurerLapse(c: WebhookConfigurer, nowMs: number): str
 }
 
 /**
- * Configured through a login of a password a key chose, that key since revoked with what it made: the key's holder
- * may have configured it (`KeyLineage`; an attacker's find: it went on sending after the revoke), and been shown its
- * secret. Its owner, or an admin, rotates the secret (checking its URL) to resume: a new URL alone would send events
- * signed with a secret the holder may know (`WebhookService.rotateSecret`).
+ * Configured through a key (by it, a key it made, or a login of a password it chose), that key since revoked with
+ * what it made: the key's holder may have configured it (`KeyLineage`; an attacker's find: it went on sending after
+ * the revoke), and been shown its secret. Its owner, or an admin, rotates the secret (checking its URL) to resume: a
+ * new URL alone would send events signed with a secret the holder may know (`WebhookService.rotateSecret`).
  */
 function configuringLineLapse(c: WebhookConfigurer): string | null {
   if (c.lineEndedBy === null) return null
-  return `not sent: configured through a login of a password key ${c.lineEndedBy} chose, revoked with what it made; check its URL and rotate its secret to resume`
+  return `not sent: configured through key ${c.lineEndedBy} (by it, or a login of a password it chose), revoked with what it made; check its URL and rotate its secret to resume`
 }
 
 function configuringUserLapse(c: WebhookConfigurer): string | null {

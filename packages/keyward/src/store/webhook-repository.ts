@@ -42,10 +42,10 @@ export class WebhookRepository {
    * first requires it live (`requireLiveProducer`: a revoke ending it waits for this write, then finds what it
    * configured, `KeyLineage`; or this write waits for the revoke and is refused), handing `write` the webhook's line:
    * the keys `by` is made through, added to those of webhook `id` (null: a new one), or replacing them with
-   * `replace`. A line only grows: whoever it came through was shown the secret, or chose where it sends, until both
-   * are replaced, and only a rotation after a minted revoke's mark takes it back (`WebhookService.rotateSecret`; an
-   * attacker's find: an owner's edit of the URL wiped the line, and the secret the line's login was shown kept
-   * signing after the revoke).
+   * `replace`. A line only grows: whoever it came through may have been shown the secret or chosen where it sends.
+   * Only a rotation of a webhook a minted revoke marked replaces it (`WebhookService.rotateSecret`; an attacker's
+   * find: an owner's edit of the URL wiped the line, and the secret the line's login was shown kept signing after
+   * the revoke).
    */
   private configure<T>(
     by: Maker | null,
@@ -79,11 +79,8 @@ export class WebhookRepository {
    * Sets a new secret only while the webhook still has `replaced` (the sealed secret the rotation
    * read); undefined when another rotation came first. A rotation keeps the secret it replaces for
    * an overlap: unconditioned, a rotation with an overlap racing one without (after a leak) kept
-   * the leaked secret signing (an attacker's find).
-   */
-  /**
-   * A configuring write by `by` that replaces the secret (`configure`); `retake`: the line is replaced by `by`'s (a
-   * rotation after a minted revoke's mark). Undefined when another rotation came first (`replaced` is gone).
+   * the leaked secret signing (an attacker's find). A configuring write by `by` (`configure`);
+   * `retake`: `by`'s line replaces the webhook's (a rotation of a webhook a minted revoke marked).
    */
   async replaceSecret(id: number, replaced: string, patch: Patch, by: Maker | null, retake: boolean) {
     const set = (db: Kysely<Database>, line: string | null) =>

@@ -71,7 +71,7 @@ for (const store of STORES) {
       assert.equal(sent(rx, `after-${run}`), false, "BROKEN: the webhook K's line login configured still sends")
       assert.match(
         (await deliveries())[0].last_error,
-        new RegExp(`not sent: configured through a login .* key ${leaked.id}`),
+        new RegExp(`not sent: configured through key ${leaked.id} .*rotate its secret`),
       )
       const audit = await s.request('GET', `/v1/audit?action=webhook.update&limit=5`, { token: admin })
       assert.equal(audit.status, 200, audit.text)

@@ -215,8 +215,8 @@ export class UserLifecycle {
    * An admin sets a new password. Each is audited on the user, naming the key revoked (`root_key_id`). The
    * revoking user's own too, and with it the session revoking (the revoke runs to its end: nothing after this
    * reads that session). It was kept, and the key's holder, who knew it, signed in again after the revoke (an
-   * attacker's find). The offer says so first
-   * (`ownPasswordIn`); an instance's only admin gets back in with `keyward reset-password`, on the server's machine.
+   * attacker's find). The offer says so first (`ownPasswordIn`); an instance's only admin gets back in with
+   * `keyward reset-password`, on the server's machine.
    */
   async endLoginsSetBy(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
     const users = await this.users.clearPasswordsSetBy(keyIds)
@@ -249,9 +249,10 @@ export class UserLifecycle {
   }
 
   /**
-   * Ends the webhooks logins of passwords keys `keyIds` chose configured (a standing read of key events, sent where
-   * the key's holder may have chosen: an attacker's find), until each one's secret is rotated; each audited on the webhook as
-   * `webhook.update` naming the key. Run once those logins ended (`KeyLineage`). How many.
+   * Ends the webhooks configured through keys `keyIds` (by one of them, or a login of a password they chose: a
+   * standing read of key events, sent where the key's holder may have chosen; an attacker's find), until each one's
+   * secret is rotated; each audited on the webhook as `webhook.update` naming the key. Run once those logins ended
+   * (`KeyLineage`). How many.
    */
   async endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string) {
     const ended = await this.users.endWebhooksOfLine(keyIds, rootKeyId)

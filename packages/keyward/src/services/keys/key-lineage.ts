@@ -22,7 +22,7 @@ export type LoginsOfKeys = {
   countLoginsSetBy(keyIds: readonly number[]): Promise<number>
   /** Whether it would clear the caller's own password (and so end the caller's sessions, the one asking included). */
   ownPasswordIn(ctx: RequestContext, keyIds: readonly number[]): Promise<boolean>
-  /** Ends the webhooks the line's logins configured, until their secret is rotated; how many. */
+  /** Ends the webhooks configured through the line (its keys, its logins), until their secret is rotated; how many. */
   endWebhooksOfLine(ctx: RequestContext, keyIds: readonly number[], rootKeyId: number, reason: string): Promise<number>
   /** How many `endWebhooksOfLine` would end now. */
   countWebhooksOfLine(keyIds: readonly number[]): Promise<number>
@@ -92,9 +92,9 @@ interface Cascade {
  * 6. A password a key of the line chose (a user it created, a reset) is a login its holder knows:
  *    it is cleared and the user's sessions end (`LoginsOfKeys`), whoever the revoker may manage now
  *    (it only takes away what the key gave). Accounts stay, with their keys and roles.
- * 7. What such a login made (keys, rolled secrets, passwords, pending invitations, webhooks it configured) was made through the line
- *    (`key-origins.ts` invariant 7) and ends with it, what it made while the walk ran included
- *    (`revokeMadeMeanwhile`).
+ * 7. What such a login made (keys, rolled secrets, passwords, pending invitations, webhooks it configured) was made
+ *    through the line (`key-origins.ts` invariant 7) and ends with it, what it made while the walk ran included
+ *    (`revokeMadeMeanwhile`). A webhook a key of the line configured stops with it too (`endWebhooksOfLine`).
  */
 export class KeyLineage {
   constructor(
