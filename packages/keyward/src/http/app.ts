@@ -15,6 +15,7 @@ import { installJsonParser } from './json-parser.js'
 import { installHttpMetrics, registerMetricsRoute } from './metrics.js'
 import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
+import { budgetedServer } from './turn-budget.js'
 import { compatFaces } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
 import { healthRoutes } from './routes/health.js'
@@ -72,6 +73,8 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
 function serverOptions(config: Config, opts: AppOptions): FastifyHttpOptions<Server> {
   return {
     logger: loggerOptions(config, opts),
+    // Requests pass a per-turn budget first, so a burst never holds the event loop (`turn-budget.ts`).
+    serverFactory: budgetedServer(),
     // One access-log line per request (`access-log.ts`).
     logController: new AccessLog(config.verifyAccessLog),
     bodyLimit: config.bodyLimitBytes,

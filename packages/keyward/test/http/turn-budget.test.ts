@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { loadConfig } from '../../src/config.js'
+import { TurnBudget } from '../../src/http/turn-budget.js'
+import { type Keyward, createKeyward } from '../../src/server.js'
+import { freshDatabase } from '../helpers.js'
+
+const STARTS = 200
+const START_MS = 0.2
+
+/** Holds the CPU for `ms`, as a request's synchronous work does. */
+function spin(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end);
+}
+
+/**
+ * A burst as one poll phase delivers it (every start admitted in one callback), each start
+ * costing 0.2 ms: resolves with the order the starts ran in and how often a 0 ms timer ran
+ * while any of them still waited.
+ */
+async function burst(budget: TurnBudget): Promise<{ order: number[]; timerTurns: number }> {
+  const order: number[] = []
+  let timerTurns = 0
+  let done = false
+  const tick = () => {
+    if (done) return
+    if (order.length > 0 && order.length < STARTS) timerTurns++
+    setTimeout(tick, 0)
+  }
+  setTimeout(tick, 0)
+  await new Promise<void>((finished) => {
+    setImmediate(() => {
+      for (let i = 0; i < STARTS; i++)
+        budget.admit(() => {
+          spin(START_MS)
+          order.push(i)
+          if (order.length === STARTS) finished()
+        })
+    })
+  })
+  done = true
+  return { order, timerTurns }
+}
+
+describe('the turn budget', () => {
+  test('a burst of 40 ms of request work lets timers run between stretches, in arrival order', async () => {
+    const { order, timerTurns } = await burst(new TurnBudget(1))
+    assert.deepEqual(
+      order,
+      Array.from({ length: STARTS }, (_, i) => i),
+    )
+    // 40 ms of work in stretches of about 1 ms: a timer turn between most of them.
+    assert.ok(timerTurns >= 10, `timers ran ${timerTurns} times during the burst`)
+  })
+
+  test('without a budget the same burst holds the loop: no timer runs until it is over', async () => {
+    const { order, timerTurns } = await burst(new TurnBudget(Number.POSITIVE_INFINITY))
+    assert.equal(order.length, STARTS)
+    assert.equal(timerTurns, 0)
+  })
+
+  test('a start that throws does not stall those waiting behind it', () => {
+    // In a process of its own: node:test counts any uncaught exception as its test's failure.
+    const script = `
+      import { TurnBudget } from ${JSON.stringify(new URL('../../src/http/turn-budget.ts', import.meta.url).href)}
+      const ran = []
+      process.on('uncaughtException', (e) => ran.push(e.message))
+      const budget = new TurnBudget(0)
+      budget.admit(() => ran.push('first'))
+      budget.admit(() => { throw new Error('boom') })
+      budget.admit(() => ran.push('third'))
+      setTimeout(() => console.log(JSON.stringify({ ran, queued: budget.queued })), 50)
+    `
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    })
+    assert.equal(child.status, 0, child.stderr)
+    assert.deepEqual(JSON.parse(child.stdout), { ran: ['first', 'boom', 'third'], queued: 0 })
+  })
+})
+
+describe('the server under the turn budget', () => {
+  let kw: Keyward
+  let base: string
+  before(async () => {
+    const db = await freshDatabase('sqlite')
+    kw = await createKeyward(loadConfig({ KEYWARD_DATABASE_URL: db.url }), { logger: false, dashboardDir: false })
+    await kw.app.listen({ host: '127.0.0.1', port: 0 })
+    base = `http://127.0.0.1:${(kw.app.server.address() as AddressInfo).port}`
+  })
+  after(() => kw.close())
+
+  test('answers a burst of concurrent requests, each once and whole', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        fetch(`${base}/v1/keys/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ key: `kw_nope_${i}` }),
+        }),
+      ),
+    )
+    assert.deepEqual(new Set(answers.map((r) => r.status)), new Set([401]))
+    const ids = new Set(answers.map((r) => r.headers.get('x-request-id')))
+    assert.equal(ids.size, 200)
+  })
+})
