@@ -15,7 +15,7 @@ import { installJsonParser } from './json-parser.js'
 import { installHttpMetrics, registerMetricsRoute } from './metrics.js'
 import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
-import { budgetedServer } from './turn-budget.js'
+import { installTurnBudget } from './turn-budget.js'
 import { compatFaces } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
 import { healthRoutes } from './routes/health.js'
@@ -43,6 +43,8 @@ function proxyTrust(tp: TrustProxy): boolean | string[] | ((addr: string, hop: n
 /** Builds the HTTP application over wired services. Does not listen. */
 export async function buildApp(services: Services, config: Config, opts: AppOptions = {}): Promise<App> {
   const app = Fastify(serverOptions(config, opts)).withTypeProvider<TypeBoxTypeProvider>()
+  // Requests pass a per-turn budget first, so a burst never holds the event loop (`turn-budget.ts`).
+  installTurnBudget(app.server, services.metrics.registry)
   // Before every hook and route, so @fastify/otel sees them all.
   if (services.tracing) await app.register(services.tracing.fastifyPlugin())
   installRequestIdHeader(app)
@@ -73,8 +75,6 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
 function serverOptions(config: Config, opts: AppOptions): FastifyHttpOptions<Server> {
   return {
     logger: loggerOptions(config, opts),
-    // Requests pass a per-turn budget first, so a burst never holds the event loop (`turn-budget.ts`).
-    serverFactory: budgetedServer(),
     // One access-log line per request (`access-log.ts`).
     logController: new AccessLog(config.verifyAccessLog),
     bodyLimit: config.bodyLimitBytes,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { spawnSync } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -16,12 +17,17 @@ function spin(ms: number): void {
   while (performance.now() < end);
 }
 
+/** A start's work run at once, or as a request's is: after a tick (its body's stream) and a promise (its handler). */
+type Shape = (work: () => void) => void
+const atOnce: Shape = (work) => work()
+const deferred: Shape = (work) => process.nextTick(() => void Promise.resolve().then(work))
+
 /**
- * A burst as one poll phase delivers it (every start admitted in one callback), each start
+ * A burst as one poll phase delivers it (every request in one turn), each start
  * costing 0.2 ms: resolves with the order the starts ran in and how often a 0 ms timer ran
  * while any of them still waited.
  */
-async function burst(budget: TurnBudget): Promise<{ order: number[]; timerTurns: number }> {
+async function burst(budget: TurnBudget, shape: Shape = atOnce): Promise<{ order: number[]; timerTurns: number }> {
   const order: number[] = []
   let timerTurns = 0
   let done = false
@@ -32,14 +38,17 @@ async function burst(budget: TurnBudget): Promise<{ order: number[]; timerTurns:
   }
   setTimeout(tick, 0)
   await new Promise<void>((finished) => {
-    setImmediate(() => {
-      for (let i = 0; i < STARTS; i++)
-        budget.admit(() => {
-          spin(START_MS)
-          order.push(i)
-          if (order.length === STARTS) finished()
-        })
-    })
+    // One callback per request, as sockets' are: Node runs each one's ticks and promises before the next.
+    for (let i = 0; i < STARTS; i++)
+      setImmediate(() =>
+        budget.admit(() =>
+          shape(() => {
+            spin(START_MS)
+            order.push(i)
+            if (order.length === STARTS) finished()
+          }),
+        ),
+      )
   })
   done = true
   return { order, timerTurns }
@@ -54,6 +63,34 @@ describe('the turn budget', () => {
     )
     // 40 ms of work in stretches of about 1 ms: a timer turn between most of them.
     assert.ok(timerTurns >= 10, `timers ran ${timerTurns} times during the burst`)
+  })
+
+  test('work a start defers to a tick and a promise counts against the stretch too', async () => {
+    const { order, timerTurns } = await burst(new TurnBudget(1), deferred)
+    assert.equal(order.length, STARTS)
+    assert.ok(timerTurns >= 10, `timers ran ${timerTurns} times during the burst`)
+  })
+
+  test('past the cap of waiting requests, new ones start at once, as without a budget', async () => {
+    const budget = new TurnBudget(0, 3)
+    const ran: number[] = []
+    for (let i = 0; i < 5; i++) budget.admit(() => ran.push(i))
+    assert.deepEqual(ran, [3, 4])
+    assert.equal(budget.queued, 3)
+    await new Promise((r) => setTimeout(r, 20))
+    assert.deepEqual(ran, [3, 4, 0, 1, 2])
+    assert.equal(budget.queued, 0)
+  })
+
+  test('a waiting request starts in the async context it arrived in', async () => {
+    const store = new AsyncLocalStorage<string>()
+    const budget = new TurnBudget(0)
+    const seen = await Promise.all(
+      ['a', 'b', 'c'].map(
+        (id) => new Promise<string | undefined>((ok) => store.run(id, () => budget.admit(() => ok(store.getStore())))),
+      ),
+    )
+    assert.deepEqual(seen, ['a', 'b', 'c'])
   })
 
   test('without a budget the same burst holds the loop: no timer runs until it is over', async () => {
