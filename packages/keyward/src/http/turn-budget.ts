@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks'
 import type { RequestListener, Server } from 'node:http'
 import { Gauge, type Registry } from 'prom-client'
 
-/** How long request work may hold the event loop at a stretch before timers and I/O get a turn. */
+/** How long the starts of request work may run at a stretch before timers and I/O get a turn. */
 export const TURN_BUDGET_MS = 1
 
 /**
@@ -23,26 +23,32 @@ type Go = () => void
  * request (25–30 ms at 64 connections) and every timer (the bus's heartbeat, leases, the usage
  * flush, a shutdown's deadline) waited as long. Invariants, enforced below:
  * - A request starts at once only while nothing waits and the stretch it joins has run under
- *   the budget (`admit`); its socket callback then runs its ticks and promises before the next
- *   socket's, so the next clock read counts them.
- * - Past the budget it waits, in arrival order, with an immediate of its own (`step`): Node
- *   runs each immediate's ticks and promises before the next immediate, so the clock read
- *   before each start counts all the work started before it. A step past the budget moves to
- *   the next turn (an immediate scheduled in the check phase runs after the next timers and
- *   poll); a new turn's first step starts one whatever the clock says (progress).
- * - A waiting request starts in the async context it arrived in (tracing, request context).
+ *   the budget (`admit`): in the poll phase each socket's callback runs its ticks and promises
+ *   before the next one's, so the clock read there counts whole requests.
+ * - Past it, requests wait in arrival order. The check phase after starts them one per
+ *   microtask (`drain`) while the stretch's clock allows; past it, the clock restarts there
+ *   and the rest wait for the next turn (an immediate scheduled in the check phase runs after
+ *   the next timers and poll), whose check phase starts at least one (progress) and more while
+ *   that clock allows. Node runs ticks only once the microtasks are done, so there the clock
+ *   counts each start's synchronous part (Fastify's routing and hooks up to the body read:
+ *   about half a verify's CPU), not what it queued (its body, handler and answer), which runs
+ *   after the chain in the same turn; the next turn's clock, begun before that work, counts
+ *   it, so a turn of many starts is followed by one of a single start. A check-phase stretch
+ *   of verifies lasts about two budgets, one of a route whose work is mostly deferred longer.
+ *   Chosen over schedules that count every start's whole work (one immediate per waiting
+ *   request; a clock restarted in each turn; one start per turn): each cost 1.1–1.4× the
+ *   server CPU per verify of no budget at all, this one 0.55–0.75× (DESIGN.md, "HTTP hot
+ *   path" 6, with what is and is not understood of why).
+ * - Waiting requests start in the context the budget was made in (`root`), not in that of
+ *   whichever request opened the stretch (with tracing on, another client's span).
  * - At most `MAX_WAITING` wait; past that, requests start at once (see above).
- * The same work runs, in shorter turns with timers and I/O between them.
  */
 export class TurnBudget {
   private waiting: (Go | undefined)[] = []
   private head = 0
   /** When the current stretch began; -1 between stretches. */
   private stretchStart = -1
-  /** A step ran past the budget this turn: the rest follow it to the next turn. */
-  private moved = false
-  /** The next step opens a new turn's stretch and starts whatever the clock says. */
-  private fresh = false
+  private readonly root = new AsyncResource('keyward.turn-budget')
 
   constructor(
     private readonly budgetMs = TURN_BUDGET_MS,
@@ -60,39 +66,33 @@ export class TurnBudget {
     if (this.stretchStart < 0) this.openStretch(now)
     const waiting = this.queued
     if ((waiting === 0 && now - this.stretchStart < this.budgetMs) || waiting >= this.maxWaiting) return go()
-    this.waiting.push(AsyncResource.bind(go))
-    setImmediate(this.step)
+    this.waiting.push(go)
   }
 
-  /** A stretch opened in the poll phase goes on into the check phase after it; it ends when nobody waits there. */
+  /** A stretch opened in the poll phase goes on into the check phase after it. */
   private openStretch(now: number): void {
     this.stretchStart = now
-    setImmediate(this.endIfIdle)
+    this.root.runInAsyncScope(() => setImmediate(() => this.drain(now, false)))
   }
 
-  private readonly endIfIdle = (): void => {
-    if (this.queued === 0) this.stretchStart = -1
-  }
-
-  /** One waiting request's turn (one step per waiting request; they run in order). */
-  private readonly step = (): void => {
-    const now = performance.now()
-    if (this.fresh) {
-      this.fresh = false
-      this.stretchStart = now
-    } else if (this.moved || now - this.stretchStart >= this.budgetMs) {
-      if (!this.moved) setImmediate(this.newTurn)
-      this.moved = true
-      setImmediate(this.step)
+  /** Starts waiting requests while the stretch has room; `fresh` (a turn of its own) starts one whatever it costs. */
+  private drain(start: number, fresh: boolean): void {
+    if (this.queued === 0) {
+      this.stretchStart = -1
       return
     }
-    this.startNext()
-  }
-
-  /** Scheduled ahead of the steps moved to the next turn. */
-  private readonly newTurn = (): void => {
-    this.moved = false
-    this.fresh = true
+    if (!fresh && performance.now() - start >= this.budgetMs) {
+      const next = performance.now()
+      this.stretchStart = next
+      setImmediate(() => this.drain(next, true))
+      return
+    }
+    try {
+      this.startNext()
+    } finally {
+      // A start that throws (as it would have from its socket's callback) leaves the rest their turns.
+      queueMicrotask(() => this.drain(start, false))
+    }
   }
 
   /** Takes the first waiting request off the queue (its slot freed, the queue compacted now and then), then starts it. */
@@ -102,7 +102,6 @@ export class TurnBudget {
     if (this.head === this.waiting.length) {
       this.waiting = []
       this.head = 0
-      this.stretchStart = -1
     } else if (this.head >= this.maxWaiting) {
       this.waiting = this.waiting.slice(this.head)
       this.head = 0
