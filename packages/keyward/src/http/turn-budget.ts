@@ -6,10 +6,11 @@ import { Gauge, type Registry } from 'prom-client'
 export const TURN_BUDGET_MS = 1
 
 /**
- * Past this many waiting requests, new ones start at once, as without a budget. A pipelining
- * client's requests are parsed as fast as they are read; started at once, their answers fill
- * the socket's write buffer and Node stops reading it (its own flood guard). Waiting, they
- * would not, and the queue would grow with every read: the cap hands the guard back.
+ * At most this many requests wait: past it, each arrival starts the oldest waiting one at once.
+ * A pipelining client's requests are parsed as fast as they are read; answered, they fill the
+ * socket's write buffer and Node stops reading it (its own flood guard), so the queue must not
+ * grow with every read. Starting the oldest (not the arrival, which would leave the full queue
+ * to one start per turn: seconds of wait for a thousand connections) keeps arrival order.
  */
 export const MAX_WAITING = 1024
 
@@ -25,23 +26,23 @@ type Go = () => void
  * - A request starts at once only while nothing waits and the stretch it joins has run under
  *   the budget (`admit`): in the poll phase each socket's callback runs its ticks and promises
  *   before the next one's, so the clock read there counts whole requests.
- * - Past it, requests wait in arrival order. The check phase after starts them one per
- *   microtask (`drain`) while the stretch's clock allows; past it, the clock restarts there
- *   and the rest wait for the next turn (an immediate scheduled in the check phase runs after
- *   the next timers and poll), whose check phase starts at least one (progress) and more while
- *   that clock allows. Node runs ticks only once the microtasks are done, so there the clock
- *   counts each start's synchronous part (Fastify's routing and hooks up to the body read:
- *   about half a verify's CPU), not what it queued (its body, handler and answer), which runs
- *   after the chain in the same turn; the next turn's clock, begun before that work, counts
- *   it, so a turn of many starts is followed by one of a single start. A check-phase stretch
- *   of verifies lasts about two budgets, one of a route whose work is mostly deferred longer.
- *   Chosen over schedules that count every start's whole work (one immediate per waiting
- *   request; a clock restarted in each turn; one start per turn): each cost 1.1–1.4× the
- *   server CPU per verify of no budget at all, this one 0.55–0.75× (DESIGN.md, "HTTP hot
- *   path" 6, with what is and is not understood of why).
+ * - Past it, requests wait in arrival order, and start from the check phase of the next turn
+ *   (`drain`: the first one whatever the clock says, for progress; then more, one per
+ *   microtask, while the time since the previous check phase's clock was read stays under the
+ *   budget; the rest wait for the turn after). That time counts the previous turn's deferred
+ *   work, this turn's timers and poll, and each start's synchronous part and the promises it
+ *   queued at once, not what it deferred to a tick (a verify's body read, its handler and
+ *   answer), which runs after the chain in the same turn. So a turn starts one or a few when
+ *   the turn before was busy, more when it was not; a check phase of verifies lasts at most
+ *   about two budgets, one of a route whose work is mostly deferred longer (unbounded in
+ *   principle: the budget is then counted in starts). Chosen over schedules that count every
+ *   start's whole work (one immediate per waiting request; a clock restarted at each check
+ *   phase; one start per turn): each cost 1.1–1.4× the server CPU per verify of no budget at
+ *   all, this one 0.55–0.75× (DESIGN.md, "HTTP hot path" 6, with what is and is not
+ *   understood of why).
  * - Waiting requests start in the context the budget was made in (`root`), not in that of
  *   whichever request opened the stretch (with tracing on, another client's span).
- * - At most `MAX_WAITING` wait; past that, requests start at once (see above).
+ * - At most `MAX_WAITING` wait (see there).
  */
 export class TurnBudget {
   private waiting: (Go | undefined)[] = []
@@ -65,11 +66,13 @@ export class TurnBudget {
     const now = performance.now()
     if (this.stretchStart < 0) this.openStretch(now)
     const waiting = this.queued
-    if ((waiting === 0 && now - this.stretchStart < this.budgetMs) || waiting >= this.maxWaiting) return go()
+    if (waiting === 0 && now - this.stretchStart < this.budgetMs) return go()
     this.waiting.push(go)
+    // At the cap, an arrival starts the oldest waiting request: the queue moves at least as fast as requests come.
+    if (waiting >= this.maxWaiting) this.root.runInAsyncScope(() => this.startNext())
   }
 
-  /** A stretch opened in the poll phase goes on into the check phase after it. */
+  /** A stretch's clock; its drain runs in the check phase, after the poll phase that filled the queue. */
   private openStretch(now: number): void {
     this.stretchStart = now
     this.root.runInAsyncScope(() => setImmediate(() => this.drain(now, false)))
@@ -122,7 +125,9 @@ export function installTurnBudget(server: Server, registry: Registry, budget = n
   if (handlers.length !== 1) throw new Error(`expected one request handler, found ${handlers.length}`)
   const handler = handlers[0]!
   server.removeListener('request', handler)
-  server.on('request', (req, res) => budget.admit(() => handler(req, res)))
+  // A request whose connection ended while it waited is not started: its stream is destroyed, and
+  // Fastify would wait on its body forever (no answer, no access-log line, a span never ended).
+  server.on('request', (req, res) => budget.admit(() => req.destroyed || handler(req, res)))
   new Gauge({
     name: 'keyward_http_requests_waiting',
     help: 'Requests received and waiting for a turn of the event loop (the turn budget).',

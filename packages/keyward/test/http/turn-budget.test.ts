@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { spawnSync } from 'node:child_process'
-import type { AddressInfo } from 'node:net'
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
+import { Registry } from 'prom-client'
 import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../../src/config.js'
-import { TurnBudget } from '../../src/http/turn-budget.js'
+import { TurnBudget, installTurnBudget } from '../../src/http/turn-budget.js'
 import { type Keyward, createKeyward } from '../../src/server.js'
 import { freshDatabase } from '../helpers.js'
 
@@ -77,14 +79,17 @@ describe('the turn budget', () => {
     assert.ok(timerTurns >= 10, `timers ran ${timerTurns} times during the burst`)
   })
 
-  test('past the cap of waiting requests, new ones start at once, as without a budget', async () => {
+  test('at the cap of waiting requests, each arrival starts the oldest one: the queue keeps moving, in order', async () => {
     const budget = new TurnBudget(0, 3)
     const ran: number[] = []
-    for (let i = 0; i < 5; i++) budget.admit(() => ran.push(i))
-    assert.deepEqual(ran, [3, 4])
+    for (let i = 0; i < 3; i++) budget.admit(() => ran.push(i))
+    assert.equal(ran.length, 0)
+    // Each arrival past the cap starts the oldest waiting request at once (not itself, and not one per turn).
+    for (let i = 3; i < 8; i++) budget.admit(() => ran.push(i))
+    assert.deepEqual(ran, [0, 1, 2, 3, 4])
     assert.equal(budget.queued, 3)
     await new Promise((r) => setTimeout(r, 20))
-    assert.deepEqual(ran, [3, 4, 0, 1, 2])
+    assert.deepEqual(ran, [0, 1, 2, 3, 4, 5, 6, 7])
     assert.equal(budget.queued, 0)
   })
 
@@ -124,6 +129,40 @@ describe('the turn budget', () => {
     })
     assert.equal(child.status, 0, child.stderr)
     assert.deepEqual(JSON.parse(child.stdout), { ran: ['first', 'boom', 'third'], queued: 0 })
+  })
+})
+
+/** Starts every request 50 ms late: long enough for a connection's end to be heard while it waits. */
+class LateBudget extends TurnBudget {
+  override admit(go: () => void): void {
+    setTimeout(go, 50)
+  }
+}
+
+describe('a request whose connection ends while it waits', () => {
+  test('before its body is all in is not started (the body will never come), while one that stays is answered', async () => {
+    const server = createServer()
+    const handled: string[] = []
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      handled.push(req.url!)
+      res.end('ok')
+    })
+    installTurnBudget(server, new Registry(), new LateBudget())
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    const { port } = server.address() as AddressInfo
+    try {
+      const gone = connect(port, '127.0.0.1', () => {
+        gone.write('POST /gone HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\n{}')
+        gone.destroy()
+      })
+      const answer = await fetch(`http://127.0.0.1:${port}/stays`)
+      assert.equal(await answer.text(), 'ok')
+      await new Promise((r) => setTimeout(r, 100))
+      assert.deepEqual(handled, ['/stays'])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((ok) => server.close(ok))
+    }
   })
 })
 
