@@ -160,6 +160,30 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
       assert.ok(e.error.message.length > 0)
     })
 
+  // A pipelining client reads answers in order: a raw 4xx written while an earlier request's answer was
+  // still to come was read as that request's (helper-114's find; the turn budget widened the window).
+  it('a refused request after one still being answered: that one answered first, then the refusal', async () => {
+    const got = await rawAnswer(base, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\nhello\r\n\r\n')
+    const answers = got.split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 2, got)
+    assert.match(answers[0]!, /^HTTP\/1\.1 200 /, got)
+    assert.match(answers[1]!, /^HTTP\/1\.1 400 /, got)
+    assert.equal(envelope(answers[1]!).error.code, 'validation_failed')
+  })
+
+  it('a broken body after one still being answered: that one answered first, then the refusal', async () => {
+    const got = await rawAnswer(
+      base,
+      'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n' +
+        'POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',
+    )
+    const answers = got.split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 2, got)
+    assert.match(answers[0]!, /^HTTP\/1\.1 200 /, got)
+    // The broken request's own answer: its route's (a 401, no credentials) when that came first, else the refusal.
+    assert.match(answers[1]!, /^HTTP\/1\.1 4\d\d /, got)
+  })
+
   it('a good request on the same server is still answered', async () => {
     const got = await rawAnswer(base, 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')
     assert.match(got, /^HTTP\/1\.1 200 /, got)
