@@ -38,6 +38,14 @@ export interface TargetStats {
   loopMaxMs: number
   loopP99Ms: number
   loopMeanMs: number
+  /**
+   * The longest garbage-collection pause on the main thread in the window (ms; a \`gc\` performance
+   * entry's duration), its kind, and how many pauses there were: what a loop-delay maximum can be
+   * set by besides request work (the other is waiting for a core).
+   */
+  gcMaxMs: number
+  gcMaxKind: string
+  gcPauses: number
   /** The target process's CPU time / wall time over the window, in cores (≈1.0: the server set the pace). */
   serverCpu: number
   /** Peak RSS of the process so far (\`process.resourceUsage().maxRSS\`). */

@@ -96,7 +96,7 @@ function goals(res: Results): Goal[] {
     {
       what: 'server event-loop delay max under load (uniform)',
       measured: kw?.s.loopMaxMs,
-      shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms (bare: ${fmt(bare ? find(res, 'bare', 'uniform')!.s.loopMaxMs : NaN, 1)} ms)`,
+      shown: `${fmt(kw?.s.loopMaxMs ?? NaN, 1)} ms (bare: ${fmt(bare ? find(res, 'bare', 'uniform')!.s.loopMaxMs : NaN, 1)} ms; Keyward's longest GC pause ${kw ? gcShown(kw.s) : '—'})`,
       goal: 5,
       goalShown: '≤ 5 ms',
       atLeast: false,
@@ -128,6 +128,10 @@ function goals(res: Results): Goal[] {
   ]
 }
 
+/** The window's longest main-thread GC pause and its kind, and the number of pauses. */
+const gcShown = (s: HttpRun['s']) =>
+  s.gcPauses > 0 ? `${fmt(s.gcMaxMs, 1)} (${s.gcMaxKind}), ${fmt(s.gcPauses)}` : '—'
+
 function httpRow(h: HttpRun, bare?: HttpRun): string {
   const ratio = bare ? `${fmt(h.r.rps / bare.r.rps, 2)}×` : ''
   // No answer at all: autocannon's latencies are then empty, not zero.
@@ -136,12 +140,12 @@ function httpRow(h: HttpRun, bare?: HttpRun): string {
     h.r.rps > 0
       ? `${fmt(h.r.p50)} | ${fmt(h.r.p99)} | ${fmt(h.r.max)}`
       : `no answer (${fmt(h.r.unanswered)} sent, none answered before the run ended) | — | —`
-  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${fmt(h.s.serverCpu, 2)} | ${fmt(h.r.clientCpu, 2)} |`
+  return `| ${h.target} | ${h.workload} | ${fmt(h.r.rps)} | ${ratio} | ${lat} | ${fmt(h.s.loopP99Ms, 1)} / ${fmt(h.s.loopMaxMs, 1)} | ${gcShown(h.s)} | ${fmt(h.s.serverCpu, 2)} | ${fmt(h.r.clientCpu, 2)} |`
 }
 
 const HTTP_HEAD = [
-  '| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | server CPU (cores) | client CPU (cores) |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| target | workload | req/s | × bare (same workload) | p50 ms | p99 ms | max ms | server loop delay p99 / max ms | longest GC pause ms (kind), pauses | server CPU (cores) | client CPU (cores) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ]
 
 function httpTable(res: Results): string[] {

@@ -7,7 +7,7 @@
  * `reset` (start a measurement window) and `stats` (event-loop delay of the window,
  * measured in this process by `monitorEventLoopDelay`; RSS; cache entries).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Ready, TargetSpec, TargetStats } from './protocol.js'
 import { startBare, startBetterAuth } from './target-peers.js'
 import { startKeyward } from './target-keyward.js'
@@ -18,6 +18,23 @@ const started = await starters[spec.kind](spec)
 // 2 ms sampling: fine enough for a 5 ms target, cheap enough to leave on in every target alike.
 const loop = monitorEventLoopDelay({ resolution: 2 })
 loop.enable()
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+}
+// Every main-thread GC pause of the window: the longest, and how many (see TargetStats).
+let gc = { maxMs: 0, kind: '', pauses: 0 }
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.pauses++
+    if (e.duration <= gc.maxMs) continue
+    gc.maxMs = e.duration
+    gc.kind = GC_KINDS[(e.detail as { kind: number }).kind] ?? 'other'
+  }
+}).observe({ entryTypes: ['gc'] })
 
 let cpu0 = process.cpuUsage()
 let t0 = performance.now()
@@ -30,6 +47,9 @@ function stats(): TargetStats {
     loopMaxMs: ms(loop.max),
     loopP99Ms: ms(loop.percentile(99)),
     loopMeanMs: ms(loop.mean),
+    gcMaxMs: gc.maxMs,
+    gcMaxKind: gc.kind,
+    gcPauses: gc.pauses,
     serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     rssMb: process.memoryUsage().rss / 2 ** 20,
@@ -40,6 +60,7 @@ function stats(): TargetStats {
 process.on('message', (m: { cmd: 'reset' | 'stats' }) => {
   if (m.cmd === 'reset') {
     loop.reset()
+    gc = { maxMs: 0, kind: '', pauses: 0 }
     cpu0 = process.cpuUsage()
     t0 = performance.now()
   }
