@@ -25,17 +25,21 @@ const byNodeCode: Record<string, { code: ErrorCode; message: (timeoutMs: number)
  */
 export function clientErrorHandler(timeoutMs: number) {
   return function answer(this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
-    // A reset connection has no one to answer (Node's and Fastify's rule). A socket waiting to
-    // answer a refusal (`answerInTurn`) gets the parser's error again with every read: answered once.
-    if (err.code === 'ECONNRESET' || socket.destroyed || waiting.has(socket)) return
+    // A reset connection has no one to answer (Node's and Fastify's rule). A refused socket gets
+    // the parser's error again with every read while it lingers: answered once.
+    if (err.code === 'ECONNRESET' || socket.destroyed || refused.has(socket)) return
     const known = err.code ? byNodeCode[err.code] : undefined
     const code = known?.code ?? 'validation_failed'
     // llhttp's codes (HPE_…) name the flaw; its `reason` may quote the request, so it is not sent.
     const message = known?.message(timeoutMs) ?? `malformed HTTP request (${err.code ?? 'unknown'})`
     // Not `err`: Node puts the raw request on it (`rawPacket`), a bearer secret included.
     this.log.debug({ code: err.code }, `HTTP parser refused a request: ${code}`)
+    refused.add(socket)
     const refusal = { text: rawAnswer(errorStatus[code], { error: { code, message } }), of: refusedRequest(socket) }
-    answerInTurn(socket, refusal, err, Date.now() + timeoutMs)
+    const deadline = setTimeout(() => socket.destroy(), timeoutMs).unref()
+    socket.once('close', () => clearTimeout(deadline))
+    socket.pause()
+    answerInTurn(socket, refusal)
   }
 }
 
@@ -45,8 +49,22 @@ type HttpSocket = Socket & {
 }
 type Refusal = { text: string; of: IncomingMessage | null }
 
-/** Sockets whose refusal waits for earlier answers: their parser has failed, so nothing more is read from them. */
-const waiting = new WeakSet<Socket>()
+/** Sockets with a refusal, written or waiting its turn: no request read on them afterwards is started. */
+const refused = new WeakSet<Socket>()
+/** Requests read on a refused socket (a request timeout leaves the parser working): never started. */
+const held = new WeakSet<IncomingMessage>()
+
+/**
+ * Whether a request is read on a refused connection, and so is not started (the one request
+ * listener asks, `turn-budget.ts`). A request timeout leaves the parser working, and a socket
+ * lingering to close (`answerInTurn`) is read on: a request in what it reads would otherwise run
+ * (a key created, say) and never be answered.
+ */
+export function heldBack(req: IncomingMessage): boolean {
+  if (!refused.has(req.socket)) return false
+  held.add(req)
+  return true
+}
 
 /**
  * The request the parser failed inside (its headers were in, its body broke or stopped coming),
@@ -60,22 +78,37 @@ function refusedRequest(socket: HttpSocket): IncomingMessage | null {
 /**
  * Writes the refusal in its turn, then closes. A pipelining client reads answers in order, so
  * the refusal waits until every earlier request's answer is out (helper-114: a raw 4xx written
- * while one was still to come was read as its answer), at most until `deadline` (the request
- * timeout). Written only when no answer of the refused request itself has begun (its route may
- * have answered it, a 401 say, before its body broke).
+ * while one was still to come was read as its answer), at most until the request timeout (the
+ * deadline set by `answer`). Written only when the refused request has no answer of its own
+ * (its route may answer it before its body broke: a 401, a 415), begun or already sent
+ * (helper-115).
  */
-function answerInTurn(socket: HttpSocket, refusal: Refusal, err: Error, deadline: number): void {
+function answerInTurn(socket: HttpSocket, refusal: Refusal): void {
   const current = socket._httpMessage
-  if (current && current.req !== refusal.of && !socket.destroyed) {
-    waiting.add(socket)
-    socket.pause()
-    const timer = setTimeout(() => socket.destroy(err), Math.max(0, deadline - Date.now())).unref()
-    socket.once('close', () => clearTimeout(timer))
-    current.once('finish', () => (clearTimeout(timer), answerInTurn(socket, refusal, err, deadline)))
+  const earlier = current && current.req !== refusal.of && !held.has(current.req)
+  if (earlier && !socket.destroyed) {
+    current.once('finish', () => answerInTurn(socket, refusal))
     return
   }
-  if (socket.writable && current?.headersSent !== true) socket.write(refusal.text)
-  socket.destroy(err)
+  // A refused request whose response is no longer current was answered: its response finished.
+  const unanswered = refusal.of === null || (current?.req === refusal.of && !current.headersSent)
+  lingeringClose(socket, socket.writable && unanswered ? refusal.text : undefined)
+}
+
+/** Longest a refused connection is read (and what is read dropped) after its last answer. */
+const LINGER_MS = 1000
+
+/**
+ * Ends the connection after `last`, reading and dropping what the client still sends until it
+ * closes or LINGER_MS: closing a socket with unread bytes resets it, and a reset can drop the
+ * answers still in the send queue (helper-115; nginx's lingering close, `graceful-close.ts` too).
+ */
+function lingeringClose(socket: Socket, last: string | undefined): void {
+  if (socket.destroyed) return
+  if (last === undefined) socket.end()
+  else socket.end(last)
+  setTimeout(() => socket.destroy(), LINGER_MS).unref()
+  socket.resume()
 }
 
 const rawAnswer = (status: number, body: unknown): string => {

@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks'
 import type { RequestListener, Server } from 'node:http'
 import { Gauge, type Registry } from 'prom-client'
+import { heldBack } from './client-errors.js'
 
 /** How long the starts of request work may run at a stretch before timers and I/O get a turn. */
 export const TURN_BUDGET_MS = 1
@@ -127,7 +128,8 @@ export function installTurnBudget(server: Server, registry: Registry, budget = n
   server.removeListener('request', handler)
   // A request whose connection ended while it waited is not started: its stream is destroyed, and
   // Fastify would wait on its body forever (no answer, no access-log line, a span never ended).
-  server.on('request', (req, res) => budget.admit(() => req.destroyed || handler(req, res)))
+  // Nor is one read after the connection's refusal (`client-errors.ts`): it would run unanswered.
+  server.on('request', (req, res) => heldBack(req) || budget.admit(() => req.destroyed || handler(req, res)))
   new Gauge({
     name: 'keyward_http_requests_waiting',
     help: 'Requests received and waiting for a turn of the event loop (the turn budget).',

@@ -71,9 +71,13 @@ for (const store of STORES) {
 
 describe('a request body that stops coming', () => {
   const t = serverForSuite('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '1000' } })
+  let base: string
+  before(async () => {
+    base = await t.s.listen()
+  })
 
   it('is answered 408 and its connection closed within the request timeout and one check', async () => {
-    const url = new URL(await t.s.listen())
+    const url = new URL(base)
     const socket = connect(Number(url.port), url.hostname)
     const t0 = Date.now()
     const answer = new Promise<string>((resolve) => {
@@ -89,6 +93,33 @@ describe('a request body that stops coming', () => {
     assert.match(got, /^HTTP\/1\.1 408/, got)
     assert.deepEqual(envelope(got).error.code, 'request_timeout')
     assert.ok(took < 1_000 + 500 + 1_000, `closed after ${took} ms`)
+  })
+
+  // helper-115: a request timeout leaves the parser working, so a request read after the 408 (the
+  // connection lingers to close) ran: a key was created, and never answered.
+  it('a request sent after the 408 is not run', async () => {
+    const url = new URL(base)
+    const token = await t.s.adminToken()
+    const socket = connect(Number(url.port), url.hostname)
+    socket.on('error', () => undefined)
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    const body = JSON.stringify({ name: 'after-the-408' })
+    let got = ''
+    socket.on('data', (d) => {
+      if (got === '')
+        socket.write(
+          `content-length: 0\r\n\r\nPOST /v1/keys HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+            `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        )
+      got += d.toString()
+    })
+    socket.write('POST /v1/auth/login HTTP/1.1\r\nhost: x\r\n')
+    await closed
+    assert.match(got, /^HTTP\/1\.1 408 /, got)
+    assert.equal(got.split(/(?=HTTP\/1\.1 )/).length, 1, got)
+    const listed = await t.s.request('GET', '/v1/keys?q=after-the-408', { token })
+    assert.equal(listed.status, 200, listed.text)
+    assert.equal(listed.body.total, 0)
   })
 })
 
@@ -182,6 +213,23 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
     assert.match(answers[0]!, /^HTTP\/1\.1 200 /, got)
     // The broken request's own answer: its route's (a 401, no credentials) when that came first, else the refusal.
     assert.match(answers[1]!, /^HTTP\/1\.1 4\d\d /, got)
+  })
+
+  // helper-115: the refused request's own route had answered it (a 415 before its body was read),
+  // and the refusal of its broken body was written too, read by the client as its next answer.
+  it('a request its route answered before its body broke gets that one answer, not the refusal too', async () => {
+    const url = new URL(base)
+    const socket = connect(Number(url.port), url.hostname)
+    let got = ''
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    socket.on('error', () => undefined)
+    const first = new Promise<void>((resolve) => socket.on('data', (d) => ((got += d.toString()), resolve())))
+    socket.write('POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n')
+    await first
+    assert.match(got, /^HTTP\/1\.1 415 /, got)
+    socket.write('zz\r\n')
+    await closed
+    assert.equal(got.split(/(?=HTTP\/1\.1 )/).length, 1, got)
   })
 
   it('a good request on the same server is still answered', async () => {
