@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { hashSecret } from '../../src/core/key-format.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
 import { OneValueQuery } from '../../src/store/one-value-query.js'
@@ -54,6 +55,19 @@ for (const store of STORES) {
       assert.deepEqual(await byName.rows(rec.db, 'second'), [{ id: made[1]!.id }])
       assert.deepEqual(await byName.rows(rec.db, 'first'), [{ id: made[0]!.id }])
       assert.deepEqual(rec.statements.at(-1)!.parameters, ['first', 'user'])
+    })
+
+    it('refuses a builder that changes its value or writes it into the SQL (the sentinel would reach the database)', async () => {
+      const sent = rec.statements.length
+      const like = new OneValueQuery((v: string) =>
+        rec.db.selectFrom('api_key').select('id').where('name', 'like', `${v}%`),
+      )
+      await assert.rejects(like.rows(rec.db, 'first'), /bind its value as a parameter, unchanged/)
+      const inlined = new OneValueQuery((v: string) =>
+        rec.db.selectFrom('api_key').select('id').where('name', '=', sql.lit(v)),
+      )
+      await assert.rejects(inlined.rows(rec.db, 'first'), /bind its value as a parameter, unchanged/)
+      assert.equal(rec.statements.length, sent, 'nothing was sent')
     })
   })
 }
