@@ -32,7 +32,7 @@ new PerformanceObserver((list) => {
     gc.pauses++
     if (e.duration <= gc.maxMs) continue
     gc.maxMs = e.duration
-    gc.kind = GC_KINDS[(e.detail as { kind: number }).kind] ?? 'other'
+    gc.kind = GC_KINDS[(e as unknown as { detail: { kind: number } }).detail.kind] ?? 'other'
   }
 }).observe({ entryTypes: ['gc'] })
 
