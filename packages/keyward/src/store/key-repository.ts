@@ -367,7 +367,7 @@ export class KeyRepository {
     return r && hashesOf(r)
   }
 
-  /** The verify path's lookup, compiled once (`one-value-query.ts`: building it cost half a cache miss). */
+  /** The verify path's lookup, compiled once (`one-value-query.ts`: building it was most of a cache miss's cost). */
   private readonly byHash = new OneValueQuery((hash: string) =>
     this.selectKeys()
       .leftJoin('identity', 'identity.id', 'api_key.identity_id')
