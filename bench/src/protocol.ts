@@ -39,9 +39,10 @@ export interface TargetStats {
   loopP99Ms: number
   loopMeanMs: number
   /**
-   * The longest garbage-collection pause on the main thread in the window (ms; a \`gc\` performance
+   * The longest garbage-collection pause on the main thread in the window (ms; a `gc` performance
    * entry's duration), its kind, and how many pauses there were: what a loop-delay maximum can be
-   * set by besides request work (the other is waiting for a core).
+   * set by besides request work. Wall time, so a pause includes any wait for a core during it;
+   * incremental marking steps and concurrent GC work are not counted.
    */
   gcMaxMs: number
   gcMaxKind: string
