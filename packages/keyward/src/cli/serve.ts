@@ -1,5 +1,7 @@
 import { type Config } from '../config.js'
 import { KeywardError } from '../core/errors.js'
+import type { App } from '../http/app.js'
+import { addressesOf, feedFrom, urlHost } from '../http/bindings.js'
 import { listenForMetrics } from '../http/metrics.js'
 import { createKeyward } from '../server.js'
 import type { UserService } from '../services/auth/user-service.js'
@@ -17,7 +19,7 @@ export async function serve(config: Config): Promise<void> {
     throw e
   })
   if (boot) app.log.info({ email: boot.user.email }, 'created the first admin user')
-  await app.listen({ host: config.host, port: config.port }).catch(async (e: unknown) => {
+  await listen(app, config).catch(async (e: unknown) => {
     await kw.close()
     showPassword(boot) // shown even so: the next start will not show it again
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e
@@ -32,7 +34,7 @@ export async function serve(config: Config): Promise<void> {
   })
   showPassword(boot)
   const metrics = config.metricsPort === null ? null : await listenForMetrics(config, services.metrics.registry)
-  if (metrics) app.log.info({ host: config.metricsHost, port: metrics.port }, 'metrics listening at /metrics')
+  if (metrics) app.log.info({ addresses: metrics.addresses, port: metrics.port }, 'metrics listening at /metrics')
   const stop = (signal: string) => {
     app.log.info({ signal }, 'shutting down: finishing requests and flushing usage')
     Promise.all([metrics?.close(), kw.close()]).then(
@@ -45,6 +47,19 @@ export async function serve(config: Config): Promise<void> {
   }
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
+}
+
+/**
+ * Listens on every address `config.host` stands for: `localhost` is 127.0.0.1 and ::1 on most
+ * machines, and each must reach the same server (`bindings.ts`), not one Fastify built beside it.
+ */
+async function listen(app: App, config: Config): Promise<void> {
+  const [first = config.host, ...others] = await addressesOf(config.host)
+  await app.listen({ host: first, port: config.port })
+  await feedFrom(app.server, others, {
+    bound: (address, port) => app.log.info(`Server listening at http://${urlHost(address)}:${port}`),
+    error: (err) => app.log.error({ err }, 'a listener failed; the others still accept'),
+  })
 }
 
 /** A generated first admin password, printed to the terminal, not the log stream, so log shipping does not carry it. */

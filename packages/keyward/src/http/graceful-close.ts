@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage, Server } from 'node:http'
 import { Server as NetServer } from 'node:net'
 import { KeywardError } from '../core/errors.js'
+import { listenersOf } from './bindings.js'
 
 /**
  * A closing server still accepts connections (answering their requests 503) until none has
@@ -60,7 +61,7 @@ function drainBody(req: IncomingMessage): Promise<void> {
  *    body is read, those already routed finish with their result, and every response says
  *    `Connection: close` (Fastify's `return503OnClosing` answers before reading the body: resets);
  * 2. connections are still accepted (and answered 503) until they stop coming (QUIET_MS), then the
- *    listener closes: new connections are refused;
+ *    listeners close (each address's, `bindings.ts`): new connections are refused;
  * 3. after SETTLE_MS, idle connections are closed every SWEEP_MS until none is left.
  * Only then does Fastify's own close (and the store's) proceed.
  */
@@ -80,8 +81,13 @@ export function installGracefulClose(app: FastifyInstance): void {
     const server = app.server
     if (!server.listening) return
     await quietPeriod(server)
-    // net's close, not http's: stop accepting without closing idle connections yet; resolves when all are closed.
-    const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
+    // net's close, not http's: stop accepting without closing idle connections yet; resolves when all
+    // are closed. Every listener of the server (a host name's other addresses feed it, `bindings.ts`).
+    const drained = Promise.all(
+      listenersOf(server).map(
+        (l) => new Promise<void>((resolve) => NetServer.prototype.close.call(l, () => resolve())),
+      ),
+    )
     await sleep(SETTLE_MS)
     const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS)
     server.closeIdleConnections()

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { KeywardError } from '../core/errors.js'
+import { addressesOf, closeListeners, feedFrom } from './bindings.js'
 import { serverExposition } from '../services/metrics/exposition.js'
 import { BucketTally, TalliedHistogram, type TallySeries } from '../services/metrics/tally.js'
 
@@ -101,11 +102,13 @@ export function registerMetricsRoute(app: FastifyInstance, registry: Registry, c
 /** The metrics-only listener (`KEYWARD_METRICS_PORT`). */
 export interface MetricsListener {
   readonly port: number
+  /** Every address it listens on (`metricsHost`'s, `bindings.ts`). */
+  readonly addresses: readonly string[]
   close(): Promise<void>
 }
 
 /**
- * Serves `/metrics` alone on `metricsHost:metricsPort`, off the public port (a plain node:http
+ * Serves `/metrics` alone on `metricsHost:metricsPort` (each of a host name's addresses), off the public port (a plain node:http
  * server: nothing else is routed there). Open to whoever reaches that address, unless
  * `KEYWARD_METRICS_TOKEN` is set, which it then requires too.
  */
@@ -120,12 +123,17 @@ export async function listenForMetrics(config: Config, registry: Registry): Prom
       () => res.writeHead(500).end('metrics collection failed\n'),
     )
   })
+  const [first = config.metricsHost, ...others] = await addressesOf(config.metricsHost)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(config.metricsPort ?? 0, config.metricsHost, resolve)
+    server.listen(config.metricsPort ?? 0, first, resolve)
   })
+  const addresses = [first]
+  // An accept error after binding leaves that listener open, as node:http's own does; no logger reaches here.
+  await feedFrom(server, others, { bound: (a) => addresses.push(a), error: () => undefined })
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    addresses,
+    close: () => closeListeners(server),
   }
 }

@@ -119,7 +119,7 @@ export class TurnBudget {
  * requests wait. Swapping the `request` listener keeps the server Fastify built (its options,
  * timeouts, close behaviour, extra bindings) as it is; Fastify's `serverFactory` would lose
  * the extra addresses a host name such as `localhost` resolves to (only the first is bound).
- * Those extra servers, which Fastify builds at listen time, answer without the budget.
+ * Those addresses feed this server (`bindings.ts`), so their requests pass the budget too.
  */
 export function installTurnBudget(server: Server, registry: Registry, budget = new TurnBudget()): TurnBudget {
   const handlers = server.listeners('request') as RequestListener[]
