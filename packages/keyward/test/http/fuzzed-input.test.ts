@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { before, describe, it } from 'node:test'
 import { STORES, serverForSuite } from '../helpers.js'
+import { holdNextCall } from '../hold.js'
 
 const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url')
 
@@ -150,7 +151,7 @@ async function rawAnswer(base: string, request: string): Promise<string> {
  * `{"error":"Bad Request","message":"Client Error"}`: no stable code for a client to act on.
  */
 describe('a request the HTTP parser refuses gets the native envelope, a stable code', () => {
-  const t = serverForSuite('sqlite')
+  const t = serverForSuite('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '1000' } })
   let base: string
   before(async () => {
     base = await t.s.listen()
@@ -230,6 +231,28 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
     socket.write('zz\r\n')
     await closed
     assert.equal(got.split(/(?=HTTP\/1\.1 )/).length, 1, got)
+  })
+
+  // The refusal waits for the earlier answer at most the request timeout: an answer that never comes
+  // (a route stuck on its store) must not hold the connection, and its socket, for ever.
+  it('an earlier answer that never comes: the connection is closed at the request timeout, nothing written out of turn', async () => {
+    const url = new URL(base)
+    const token = await t.s.adminToken()
+    const held = holdNextCall(t.s.kw.services.keys, 'list')
+    const socket = connect(Number(url.port), url.hostname)
+    socket.on('error', () => undefined)
+    let got = ''
+    socket.on('data', (d) => (got += d.toString()))
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())))
+    const t0 = Date.now()
+    socket.write(`GET /v1/keys HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n\r\nhello\r\n\r\n`)
+    await held.reached
+    const timer = setTimeout(() => socket.destroy(), 5_000) // the assertion below fails, rather than the test hanging
+    const took = (await closed) - t0
+    clearTimeout(timer)
+    held.go()
+    assert.equal(got, '')
+    assert.ok(took >= 900 && took < 1_000 + 1_500, `closed after ${took} ms`)
   })
 
   it('a good request on the same server is still answered', async () => {
