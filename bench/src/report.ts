@@ -195,7 +195,15 @@ function scaleLines(res: Results): string[] {
     '',
     ...head,
     '',
-    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process).`,
+    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading).`,
+    // The same server after the run over the filled cache: the fill's garbage collected or not, a second
+    // reading shows how much of the first was the heap's state at that moment (not a target figure).
+    ...(s.wide
+      ? [
+          '',
+          `After the run over those keys (${s.wide.workload}): cache ${fmt(s.wide.s.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.wide.s.rssMb)} MB.`,
+        ]
+      : []),
   ]
 }
 
