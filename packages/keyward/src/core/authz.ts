@@ -58,10 +58,23 @@ export function canManageOwner(p: Principal, owner: Owner, createdByActorId: num
   return owner.kind !== 'organization' || createdByActorId === p.owner.actorId
 }
 
-/** An organization's own key manages the organization's keys only as a member would (rights never grow). */
+/**
+ * An organization's own key manages the organization's keys only as the person who made it would as a
+ * member (rights never grow): those that person made, in a session or through keys. Not every key an
+ * organization key made: that let a member's key take the owner's key's products (helper-118).
+ */
 function manageSelfOrg(p: Principal, owner: Owner, createdByActorId: number | null): boolean {
   if (p.owner.kind !== 'organization' || owner.kind !== 'organization') return true
-  return createdByActorId === p.owner.actorId
+  return createdByActorId !== null && createdByActorId === creatorActorOf(p)
+}
+
+/**
+ * Whom what `p` makes records as its creator (`created_by_actor_id`): the caller's own actor, or for an
+ * organization's own key the person behind it (`Principal.makerActorId`; null: none known), so a
+ * key made through an organization key is its maker's to manage, as one they made themselves.
+ */
+export function creatorActorOf(p: Principal): number | null {
+  return p.owner.kind === 'organization' ? (p.makerActorId ?? null) : p.owner.actorId
 }
 
 /**
@@ -278,7 +291,7 @@ export function boundsOfKey(
  * KeyService and UserService; none holds a rule of its own.
  */
 export function excessRights(a: Producer, b: Rights, opts: { bounds: boolean } = { bounds: true }): string | null {
-  const createdBy = b.createdByActorId === undefined ? a.principal.owner.actorId : b.createdByActorId
+  const createdBy = b.createdByActorId === undefined ? creatorActorOf(a.principal) : b.createdByActorId
   if (!canManageOwner(a.principal, b.owner, createdBy)) return 'it belongs to an owner this credential cannot manage'
   if (!coversScopes(a.principal.scopes, b.scopes))
     return 'it would hold scopes this credential lacks (no scopes means full rights)'

@@ -92,6 +92,11 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
    * `VerifyCache` indexes the entry under it, so the person's deactivation evicts it at once.
    */
   holderUserId?: number | null
+  /**
+   * For an organization's own key, its `created_by_actor_id`: the person it acts for (`Principal.makerActorId`);
+   * null for every other key. Set by `findByHash`.
+   */
+  makerActorId?: number | null
   /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
   contextRule: ContextRule | null
   /** The key's identity's limits and credits (null: none), read in the same query. */
@@ -400,6 +405,7 @@ export class KeyRepository {
       matchedPrevious: r.hash !== hash,
       previousHashExpiresAt: r.previous_hash_expires_at,
       holderUserId: r.holder_user_id,
+      makerActorId: owner.kind === 'organization' ? key.createdByActorId : null,
       contextRule: compileRestrictions(key.restrictions),
       identity:
         r.identity_id === null || r.identity_ratelimits === null

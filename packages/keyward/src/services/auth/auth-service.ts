@@ -150,6 +150,7 @@ export class AuthService {
     return {
       owner,
       role,
+      makerActorId: r.lookup.makerActorId ?? null,
       orgs: this.sessionCache.cachedOrgsOfOwner(owner) ?? (await this.sessionCache.orgsOfOwner(owner)),
       scopes: key.scopes.length > 0 ? key.scopes : null,
       via: 'key',

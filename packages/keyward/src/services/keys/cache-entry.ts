@@ -44,6 +44,7 @@ export class EntryCompactor {
       previousHashExpiresAt: l.previousHashExpiresAt,
       contextRule: l.contextRule, // compiled and frozen by the lookup
       holderUserId: l.holderUserId, // the cache's index (`VerifyCache`), not an answer
+      makerActorId: l.makerActorId ?? null, // whom an organization's key acts for (`Principal.makerActorId`)
       identity: l.identity && Object.freeze({ ...l.identity, ratelimits: frozenLimits(l.identity.ratelimits) }),
     })
   }

@@ -1,4 +1,4 @@
-import { type Producer, requireCovers, requireMayMakeKeyOf, requireScope, rightsOfKey } from '../../core/authz.js'
+import { type Producer, creatorActorOf, requireCovers, requireMayMakeKeyOf, requireScope, rightsOfKey } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalidField } from '../../core/errors.js'
 import { visiblePrefix } from '../../core/key-format.js'
@@ -153,7 +153,7 @@ export class KeyImporter {
       ...limitColumns(item, [], now),
       last_refill_at: item.refill ? now : null,
       external_id: item.external_id ?? null,
-      created_by_actor_id: ctx.principal.owner.actorId,
+      created_by_actor_id: creatorActorOf(ctx.principal),
       created_by_key_id: ctx.principal.keyId,
       created_in_grace_until: ctx.principal.graceEndsAt ?? null,
       created_at: now,

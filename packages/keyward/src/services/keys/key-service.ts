@@ -1,6 +1,7 @@
 import {
   type Producer,
   canSeeOwner,
+  creatorActorOf,
   requireCovers,
   requireManageOwner,
   requireMayMakeKeyOf,
@@ -710,7 +711,7 @@ function newKeyRow(ctx: RequestContext, input: CreateKeyInput, k: NewKeyFields):
     identity_id: k.identityId,
     last_refill_at: input.refill ? k.now : null,
     last_used_at: null,
-    created_by_actor_id: ctx.principal.owner.actorId,
+    created_by_actor_id: creatorActorOf(ctx.principal),
     created_by_key_id: ctx.principal.keyId,
     created_in_grace_until: ctx.principal.graceEndsAt ?? null,
     created_at: k.now,

@@ -35,6 +35,7 @@ import { keyOrigins } from './0033_key_origins.js'
 import { loginLine } from './0034_login_line.js'
 import { invitationLine } from './0035_invitation_line.js'
 import { webhookLine } from './0036_webhook_line.js'
+import { orgKeyMakers } from './0037_org_key_makers.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -77,5 +78,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0034_login_line': loginLine(),
     '0035_invitation_line': invitationLine(),
     '0036_webhook_line': webhookLine(),
+    '0037_org_key_makers': orgKeyMakers(),
   }
 }
