@@ -50,8 +50,8 @@ export async function serve(config: Config): Promise<void> {
 }
 
 /**
- * Listens on every address `config.host` stands for: `localhost` is 127.0.0.1 and ::1 on most
- * machines, and each must reach the same server (`bindings.ts`), not one Fastify built beside it.
+ * Listens where `config.host` says: every address of `localhost` (127.0.0.1 and ::1 on most
+ * machines), each reaching the same server (`bindings.ts`), not one Fastify built beside it.
  */
 async function listen(app: App, config: Config): Promise<void> {
   const [first = config.host, ...others] = await addressesOf(config.host)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
-import { connect } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { addressesOf, feedFrom } from '../../src/http/bindings.js'
 import { TestServer } from '../helpers.js'
@@ -19,6 +19,11 @@ describe('a host name’s other address reaches the same server', () => {
   const bound: string[] = []
   before(async () => {
     s = await TestServer.start('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '1000' } })
+    // A route that answers later: its answer is still due when a client sends its FIN.
+    s.kw.app.get('/slow-for-test', async () => {
+      await new Promise((r) => setTimeout(r, 300))
+      return { slow: 'done' }
+    })
     await s.kw.app.listen({ host: '127.0.0.1', port: 0 })
     port = (s.kw.app.server.address() as AddressInfo).port
     const errors: Error[] = []
@@ -54,6 +59,18 @@ describe('a host name’s other address reaches the same server', () => {
     assert.ok(Date.now() - t0 < 2_500, `answered after ${Date.now() - t0} ms`)
   })
 
+  // A reviewer's find: the listener was not half-open as node:http's own is, so a client's FIN ended the socket
+  // before the answers still due (on 127.0.0.1 they came; on ::1 nothing came back).
+  it('answers still due when the client sends its FIN come there as on the first address', async () => {
+    const request =
+      'GET /slow-for-test HTTP/1.1\r\nhost: x\r\n\r\n' +
+      'POST /slow-for-test HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{'
+    const answers = []
+    for (const host of ['127.0.0.1', '::1']) answers.push(statusLines(await raw(host, port, request, true)))
+    assert.match(answers[0]!, /^HTTP\/1\.1 200,/, answers[0])
+    assert.equal(answers[1], answers[0])
+  })
+
   it('closes gracefully with the server: a request routed there before the close is answered, then both refuse', async () => {
     const token = await s.adminToken()
     const { key } = await s.createKey(token)
@@ -81,15 +98,35 @@ describe('a host name’s other address reaches the same server', () => {
 })
 
 describe('the addresses bound for a host', () => {
-  it('an address is itself, without asking the resolver', async () => {
+  it('an address, or a host name other than localhost, is itself, without asking the resolver', async () => {
     const asked: string[] = []
     const resolve = async (h: string) => (asked.push(h), ['10.0.0.1'])
     assert.deepEqual(await addressesOf('::1', resolve), ['::1'])
     assert.deepEqual(await addressesOf('0.0.0.0', resolve), ['0.0.0.0'])
+    // Another name's further addresses may be public ones its operator did not mean to open (a reviewer's find).
+    assert.deepEqual(await addressesOf('api.example.com', resolve), ['api.example.com'])
     assert.deepEqual(asked, [])
+    assert.deepEqual(await addressesOf('LOCALHOST', resolve), ['10.0.0.1'])
   })
 
-  it('a host name is every address this machine’s resolver gives it, once each', async () => {
+  it('a port taken on another address fails the start, as on the first (only an unbindable address is skipped)', async () => {
+    const server = createHttpServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const squatter = createNetServer()
+    await new Promise<void>((resolve) => squatter.listen(port, '::1', resolve))
+    try {
+      await assert.rejects(
+        feedFrom(server, ['::1'], { bound: () => assert.fail('bound'), error: () => undefined }),
+        (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE',
+      )
+    } finally {
+      squatter.close()
+      server.close()
+    }
+  })
+
+  it('localhost is every address this machine’s resolver gives it, once each', async () => {
     const local = await addressesOf('localhost')
     assert.ok(local.includes('127.0.0.1'), String(local))
     assert.equal(new Set(local).size, local.length)
@@ -97,16 +134,19 @@ describe('the addresses bound for a host', () => {
 })
 
 /** What a raw request gets back before the server closes the connection. */
-function raw(host: string, port: number, request: string): Promise<string> {
+function raw(host: string, port: number, request: string, thenEnd = false): Promise<string> {
   const socket = connect(port, host)
   return new Promise((resolve) => {
     let got = ''
     socket.on('data', (d) => (got += d.toString()))
     socket.on('close', () => resolve(got))
     socket.on('error', () => undefined)
-    socket.write(request)
+    socket.write(request, () => thenEnd && socket.end())
   })
 }
+
+/** The status lines of the answers in a raw exchange, in order. */
+const statusLines = (raw: string) => raw.match(/HTTP\/1\.1 \d+/g)?.join(', ') ?? ''
 
 const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
 

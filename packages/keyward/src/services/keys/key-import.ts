@@ -1,4 +1,11 @@
-import { type Producer, creatorActorOf, requireCovers, requireMayMakeKeyOf, requireScope, rightsOfKey } from '../../core/authz.js'
+import {
+  type Producer,
+  creatorActorOf,
+  requireCovers,
+  requireMayMakeKeyOf,
+  requireScope,
+  rightsOfKey,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError, invalidField } from '../../core/errors.js'
 import { visiblePrefix } from '../../core/key-format.js'
