@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { fleetSlug } from '../core/fleet-slug.js'
 import type { OrgRole } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { type EndedKeys, endOwnedKeys, ownedKeysChunk } from './owned-keys.js'
@@ -116,14 +117,13 @@ export class OrgRepository {
     return (await q.execute()).map(rowToOrg)
   }
 
+  /** Renames it; a new handle renames its applications' slugs in the same transaction (`fleetSlug`). */
   async update(id: number, patch: { name?: string; handle?: string }): Promise<Organization | undefined> {
-    const r = await this.db
-      .updateTable('organization')
-      .set(patch)
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst()
-    return r && rowToOrg(r)
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('organization').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+      if (r && patch.handle !== undefined) await reslugApplications(trx, id, r.handle)
+      return r && rowToOrg(r)
+    })
   }
 
   /** Whether the organization still owns applications (which must move or go before it is deleted). */
@@ -246,3 +246,14 @@ const rowToMembership = (
   role: r.role,
   createdAt: r.created_at,
 })
+
+/** Gives the organization's applications the slugs of its handle (`fleetSlug`: computed here, as at creation). */
+async function reslugApplications(trx: Kysely<Database>, orgId: number, handle: string): Promise<void> {
+  const apps = await trx.selectFrom('application').select(['id', 'name']).where('organization_id', '=', orgId).execute()
+  for (const a of apps)
+    await trx
+      .updateTable('application')
+      .set({ slug: fleetSlug(handle, a.name) })
+      .where('id', '=', a.id)
+      .execute()
+}

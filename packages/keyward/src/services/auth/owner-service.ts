@@ -1,3 +1,4 @@
+import { fleetSlug } from '../../core/fleet-slug.js'
 import { randomBytes } from 'node:crypto'
 import { canSeeOwner, requireManageOwner, requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
@@ -36,7 +37,7 @@ export class OwnerService {
     if (!owner) throw new KeywardError('unauthorized', 'the calling user no longer exists')
     const org = await this.orgs.targetOrganization(p, input.organization_id)
     requireOrgRole(p, org.id, 'member')
-    const slug = `${org.handle}/${input.name}`.toLowerCase()
+    const slug = fleetSlug(org.handle, input.name)
     try {
       const app = await this.actors.createApplication({
         uuid: newUuid(),

@@ -36,6 +36,7 @@ import { loginLine } from './0034_login_line.js'
 import { invitationLine } from './0035_invitation_line.js'
 import { webhookLine } from './0036_webhook_line.js'
 import { orgKeyMakers } from './0037_org_key_makers.js'
+import { fleetSlugs } from './0038_fleet_slugs.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -79,5 +80,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0035_invitation_line': invitationLine(),
     '0036_webhook_line': webhookLine(),
     '0037_org_key_makers': orgKeyMakers(),
+    '0038_fleet_slugs': fleetSlugs(),
   }
 }

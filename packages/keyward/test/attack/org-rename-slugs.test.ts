@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { openStore } from '../../src/store/database.js'
+import { fleetSlugs } from '../../src/store/migrations/0038_fleet_slugs.js'
+import { STORES, serverForSuite } from '../helpers.js'
+import { expectStatus, orgWorld } from '../orgs/fixture.js'
+
+/**
+ * helper-118: renaming an organization kept its applications' slugs under the old handle. Another
+ * organization could take that handle and create applications under it: "already exists" told it the
+ * renamed organization's application names (and a balena client of the renamed one still used a slug
+ * under a handle someone else held). A rename now moves the slugs; migration 0038 moves those of
+ * organizations renamed before.
+ */
+for (const store of STORES) {
+  describe(`an organization's rename moves its fleet slugs (${store})`, () => {
+    const t = serverForSuite(store)
+
+    it('the old handle, taken by another organization, tells nothing of the renamed one’s applications', async () => {
+      const s = t.s
+      const w = await orgWorld(s)
+      const renamed = await s.request('PATCH', `/v1/organizations/${w.acme.id}`, {
+        token: w.owner.token,
+        body: { handle: 'acme-corp' },
+      })
+      expectStatus(renamed, 200, 'rename')
+      const app = await s.request('GET', `/v1/applications/${w.acme.appId}`, { token: w.owner.token })
+      assert.equal(app.body.slug, 'acme-corp/fleet')
+      const balena = await s.request('GET', `/v7/application(slug='acme-corp/fleet')`, { token: w.owner.token })
+      assert.equal(balena.body.d?.[0]?.id, w.acme.appId, balena.text)
+      const squat = await s.request('POST', '/v1/organizations', {
+        token: w.outsider.token,
+        body: { name: 'acme', handle: 'acme' },
+      })
+      expectStatus(squat, 201, 'the old handle, taken')
+      const probe = await s.request('POST', '/v1/applications', {
+        token: w.outsider.token,
+        body: { name: 'fleet', organization_id: squat.body.id },
+      })
+      expectStatus(probe, 201, 'an application name the renamed organization has')
+      assert.equal(probe.body.slug, 'acme/fleet')
+    })
+
+    it('migration 0038: slugs left under an old handle move to the current one; one already held stays', async () => {
+      const s = t.s
+      const st = openStore(s.config.databaseUrl)
+      try {
+        const token = await s.adminToken()
+        const org = await s.request('POST', '/v1/organizations', { token, body: { name: 'mig', handle: 'mig' } })
+        const app = (name: string) =>
+          s.request('POST', '/v1/applications', { token, body: { name, organization_id: org.body.id } })
+        const [one, two, stale] = [await app('One'), await app('two'), await app('made-as-other')]
+        // The state before the fix: "one" and a second "two" were made while the organization was "old",
+        // then it was renamed, and a "two" was made under the new handle.
+        const set = (id: number, v: { slug: string; name?: string }) =>
+          st.db.updateTable('application').set(v).where('id', '=', id).execute()
+        await set(one.body.id, { slug: 'old/one' })
+        await set(stale.body.id, { slug: 'old/two', name: 'two' })
+        await fleetSlugs().up(st.db)
+        const rows = await st.db
+          .selectFrom('application')
+          .select(['id', 'slug'])
+          .where('organization_id', '=', org.body.id)
+          .orderBy('id')
+          .execute()
+        assert.deepEqual(rows, [
+          { id: one.body.id, slug: 'mig/one' },
+          { id: two.body.id, slug: 'mig/two' },
+          { id: stale.body.id, slug: 'old/two' }, // "mig/two" is the other one's
+        ])
+      } finally {
+        await st.close()
+      }
+    })
+  })
+}
