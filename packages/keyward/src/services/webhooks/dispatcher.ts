@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Clock } from '../../core/clock.js'
 import type { AttemptOutcome, ClaimedDelivery, WebhookOutbox } from '../../store/webhook-outbox.js'
 import type { SecretBox } from './secret-box.js'
@@ -29,7 +30,12 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null
   private round: Promise<void> | null = null
   private stopped = false
-  private readonly abort = new AbortController()
+  /**
+   * One signal for every attempt in flight, each adding an abort listener that its request removes when it ends:
+   * no bound on how many at once (a round sends its deliveries concurrently), so Node's warning at 11 listeners
+   * was noise in the log (a fuzzer read it as a leak).
+   */
+  private readonly abort = unboundedAbort()
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -124,4 +130,10 @@ export function outcomeOf(
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
   const cap = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), LONGEST_WAIT_MS)
   return Math.round(cap / 2 + (random() * cap) / 2)
+}
+
+function unboundedAbort(): AbortController {
+  const c = new AbortController()
+  setMaxListeners(0, c.signal)
+  return c
 }
