@@ -16,6 +16,7 @@ import { installHttpMetrics, registerMetricsRoute } from './metrics.js'
 import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-id.js'
 import { installValidators } from './validation.js'
 import { installTurnBudget } from './turn-budget.js'
+import { installHostCheck, installUnrouted } from './unrouted.js'
 import { compatFaces } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
 import { healthRoutes } from './routes/health.js'
@@ -45,10 +46,12 @@ export async function buildApp(services: Services, config: Config, opts: AppOpti
   const app = Fastify(serverOptions(config, opts)).withTypeProvider<TypeBoxTypeProvider>()
   // Requests pass a per-turn budget first, so a burst never holds the event loop (`turn-budget.ts`).
   installTurnBudget(app.server, services.metrics.registry)
+  installUnrouted(app.server)
   // Before every hook and route, so @fastify/otel sees them all.
   if (services.tracing) await app.register(services.tracing.fastifyPlugin())
   installRequestIdHeader(app)
   installJsonParser(app)
+  installHostCheck(app)
   installHtmlHeaders(app)
   installGracefulClose(app)
   installValidators(app)
@@ -119,6 +122,8 @@ function timeoutOptions(config: Config) {
     // What Node's HTTP parser refuses (that 408 among them) gets the native envelope (`client-errors.ts`).
     clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
     http: {
+      // A missing Host is refused in the route's envelope (`unrouted.ts`), not with node:http's bare 400.
+      requireHostHeader: false,
       connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
       headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
     },

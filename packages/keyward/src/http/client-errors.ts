@@ -103,7 +103,7 @@ const LINGER_MS = 1000
  * closes or LINGER_MS: closing a socket with unread bytes resets it, and a reset can drop the
  * answers still in the send queue (helper-115; nginx's lingering close, `graceful-close.ts` too).
  */
-function lingeringClose(socket: Socket, last: string | undefined): void {
+export function lingeringClose(socket: Socket, last: string | undefined): void {
   if (socket.destroyed) return
   if (last === undefined) socket.end()
   else socket.end(last)
@@ -111,7 +111,7 @@ function lingeringClose(socket: Socket, last: string | undefined): void {
   socket.resume()
 }
 
-const rawAnswer = (status: number, body: unknown): string => {
+export const rawAnswer = (status: number, body: unknown): string => {
   const json = JSON.stringify(body)
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +

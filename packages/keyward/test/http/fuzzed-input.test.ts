@@ -255,6 +255,24 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
     assert.ok(took >= 900 && took < 1_000 + 1_500, `closed after ${took} ms`)
   })
 
+  // A fuzzer's finds: node:http answered these itself, before any route, with an empty body or nothing.
+  it('an HTTP/1.1 request without Host: 400 validation_failed in the envelope', async () => {
+    const got = await rawAnswer(base, 'GET /v1/auth/whoami HTTP/1.1\r\nconnection: close\r\n\r\n')
+    assert.match(got, /^HTTP\/1\.1 400 /, got)
+    assert.equal(envelope(got).error.code, 'validation_failed')
+  })
+
+  it('an Expect other than 100-continue is ignored: the request is served (RFC 9110 makes the 417 a MAY)', async () => {
+    const got = await rawAnswer(base, 'GET /healthz HTTP/1.1\r\nhost: x\r\nexpect: 200-ok\r\nconnection: close\r\n\r\n')
+    assert.match(got, /^HTTP\/1\.1 200 /, got)
+  })
+
+  it('CONNECT: 404 not_found in the envelope, and the connection closed', async () => {
+    const got = await rawAnswer(base, 'CONNECT 127.0.0.1:80 HTTP/1.1\r\nhost: 127.0.0.1:80\r\n\r\n')
+    assert.match(got, /^HTTP\/1\.1 404 /, got)
+    assert.equal(envelope(got).error.code, 'not_found')
+  })
+
   it('a good request on the same server is still answered', async () => {
     const got = await rawAnswer(base, 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')
     assert.match(got, /^HTTP\/1\.1 200 /, got)
