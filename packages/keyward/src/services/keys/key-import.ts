@@ -94,27 +94,44 @@ export class KeyImporter {
     }
   }
 
-  /** The lookups and the insert of validated rows: which are new, which were imported before. */
+  /**
+   * The lookups and the insert of validated rows: which are new, which were imported before.
+   * Invariant: only the lookups refuse a secret (`hashInUse`, naming the item), so a unique
+   * violation at the insert is never counted against the caller's refusal budget. It means a call
+   * committed a conflicting row between this one's lookups and its insert (PostgreSQL does not
+   * serialize them; the fuzzer's identical imports sent at once), so the lookups run again and
+   * answer as a retry would: `unchanged` when the winner stored these very keys, the same refusal
+   * as ever when someone else holds the secret. Bounded: each retry follows another call's commit.
+   */
   private async write(rows: NewApiKeyRow[], producer: Maker | null): Promise<ImportResult> {
+    for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
+      const plan = await this.plan(rows)
+      try {
+        const ids = plan.fresh.length === 0 ? [] : await this.insert(plan.fresh, producer)
+        return resultOf(rows, plan, ids)
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e
+      }
+    }
+    throw racedOut()
+  }
+
+  /**
+   * Which rows are new and which were imported before (by which key); refuses a secret someone
+   * else holds and a user key's name taken. Names are read first: a key committed before that read
+   * is seen by the hash and external_id reads after it too, so a name taken by this very import's
+   * racing twin finds its row `unchanged` instead of refusing it ("a key named … already exists").
+   */
+  private async plan(rows: readonly NewApiKeyRow[]): Promise<ImportPlan> {
+    const names = await this.takenNames(rows)
     const existing = await this.repo.findExternal(
       rows.flatMap((r) => (r.external_id ? [{ actorId: r.actor_id, externalId: r.external_id }] : [])),
     )
-    const keyOf = (r: NewApiKeyRow) => `${r.actor_id}:${r.external_id}`
     const ownHash = await this.ownHashes(rows)
-    for (const [r, id] of ownHash) if (r.external_id) existing.set(keyOf(r), id)
-    const fresh = rows.filter((r) => !ownHash.has(r) && !(r.external_id && existing.has(keyOf(r))))
-    await this.refuseTakenNames(fresh)
-    const ids = fresh.length === 0 ? [] : await this.insert(fresh, producer)
-    const idOf = new Map(fresh.map((r, k) => [r, ids[k]!]))
-    return {
-      imported: fresh.length,
-      unchanged: rows.length - fresh.length,
-      keys: rows.map((r, index) =>
-        idOf.has(r)
-          ? { index, id: idOf.get(r)!, status: 'imported' }
-          : { index, id: ownHash.get(r) ?? existing.get(keyOf(r))!, status: 'unchanged' },
-      ),
-    }
+    for (const [r, id] of ownHash) if (r.external_id) existing.set(externalKey(r), id)
+    const fresh = rows.filter((r) => !ownHash.has(r) && !(r.external_id && existing.has(externalKey(r))))
+    refuseTakenNames(rows, fresh, names)
+    return { existing, ownHash, fresh }
   }
 
   /** The row of one item, or a 400 naming `keys[i].…` / a 403 when the importer lacks its rights. */
@@ -188,31 +205,69 @@ export class KeyImporter {
     return own
   }
 
-  /** Live user keys have unique names per owner, imported ones too (one query per call). */
-  private async refuseTakenNames(rows: readonly NewApiKeyRow[]): Promise<void> {
+  /** The call's (owner, name) pairs of user keys that a live user key holds, as `actorId:name` (one query per call). */
+  private takenNames(rows: readonly NewApiKeyRow[]): Promise<Set<string>> {
     const named = rows.filter((r) => r.kind === 'user' && r.name)
-    const taken = await this.repo.namesTaken(named.map((r) => ({ actorId: r.actor_id, name: r.name! })))
-    const clash = named.find((r) => taken.has(`${r.actor_id}:${r.name}`))
-    if (clash)
-      throw new KeywardError('conflict', `a key named "${clash.name}" already exists for this owner`, {
-        details: { field: 'name', index: rows.indexOf(clash) },
-      })
+    return this.repo.namesTaken(named.map((r) => ({ actorId: r.actor_id, name: r.name! })))
   }
 
-  /** One transaction, only while the producing key is live; every hash is evicted after (a negative cache entry may exist for it). */
+  /**
+   * One transaction, only while the producing key is live; every hash is evicted after (a negative
+   * cache entry may exist for it). A unique violation is thrown as it is: `write` looks again.
+   */
   private async insert(rows: readonly NewApiKeyRow[], producer: Maker | null): Promise<number[]> {
-    try {
-      // One call, one principal: every row records the same grace end (a rolled-away secret's, or none).
-      const ids = await this.repo.insertMany(rows, producer)
-      await this.cache.invalidate(rows.map((r) => r.hash))
-      return ids
-    } catch (e) {
-      // A racing call took a secret or an external_id between the checks and the insert.
-      if (isUniqueViolation(e)) throw hashInUse(null)
-      throw e
-    }
+    // One call, one principal: every row records the same grace end (a rolled-away secret's, or none).
+    const ids = await this.repo.insertMany(rows, producer)
+    await this.cache.invalidate(rows.map((r) => r.hash))
+    return ids
   }
 }
+
+/**
+ * Lookups and insert are tried this many times at most. Each retry follows a unique violation, that
+ * is another call's commit of one of these rows' secret, external_id or name, and the next lookups see
+ * it, so one retry answers identical calls racing; the rest cover a call whose rows several calls race.
+ */
+const IMPORT_ATTEMPTS = 3
+
+/** What `plan` decided: the rows to insert, and the key each other row already is. */
+interface ImportPlan {
+  existing: Map<string, number>
+  ownHash: Map<NewApiKeyRow, number>
+  fresh: NewApiKeyRow[]
+}
+
+const externalKey = (r: NewApiKeyRow) => `${r.actor_id}:${r.external_id}`
+
+/** The answer, per key in request order, once `fresh` were stored as `ids`. */
+function resultOf(rows: readonly NewApiKeyRow[], plan: ImportPlan, ids: readonly number[]): ImportResult {
+  const idOf = new Map(plan.fresh.map((r, k) => [r, ids[k]!]))
+  return {
+    imported: plan.fresh.length,
+    unchanged: rows.length - plan.fresh.length,
+    keys: rows.map((r, index) =>
+      idOf.has(r)
+        ? { index, id: idOf.get(r)!, status: 'imported' }
+        : { index, id: plan.ownHash.get(r) ?? plan.existing.get(externalKey(r))!, status: 'unchanged' },
+    ),
+  }
+}
+
+/** Live user keys have unique names per owner, imported ones too: a 409 naming the item's index in the call. */
+function refuseTakenNames(rows: readonly NewApiKeyRow[], fresh: readonly NewApiKeyRow[], taken: Set<string>): void {
+  const clash = fresh.find((r) => r.kind === 'user' && r.name && taken.has(`${r.actor_id}:${r.name}`))
+  if (clash)
+    throw new KeywardError('conflict', `a key named "${clash.name}" already exists for this owner`, {
+      details: { field: 'name', index: rows.indexOf(clash) },
+    })
+}
+
+/**
+ * Every attempt lost a race to other calls' commits. Not a refused secret (the lookups saw none
+ * held by anyone else), so not `secretInUse` and not counted: the caller sends the call again.
+ */
+const racedOut = () =>
+  new KeywardError('conflict', 'keys: other calls were storing these keys at the same time; send this call again')
 
 /**
  * The one refusal of a secret that cannot be imported. Hashes are unique across all tenants (a
@@ -220,8 +275,8 @@ export class KeyImporter {
  * the secret (another tenant, the caller under another owner, an old pre-roll hash) and names
  * neither existence nor holder, only the item (`keys[i]`, so the CLI reports its line).
  */
-function hashInUse(index: number | null): KeywardError {
-  const field = index === null ? 'keys' : `keys[${index}]`
+function hashInUse(index: number): KeywardError {
+  const field = `keys[${index}]`
   const message = `${field}: this secret cannot be imported`
   return secretInUse(message, [{ field, message }])
 }
