@@ -17,7 +17,7 @@ import { REQUEST_ID_HEADER, installRequestIdHeader, requestId } from './request-
 import { installValidators } from './validation.js'
 import { installTurnBudget } from './turn-budget.js'
 import { installHostCheck, installUnrouted } from './unrouted.js'
-import { compatFaces } from './compat/index.js'
+import { compatFaces, faceErrorSender } from './compat/index.js'
 import { registerDashboard } from './dashboard.js'
 import { healthRoutes } from './routes/health.js'
 import { v1Routes } from './routes/v1/index.js'
@@ -89,14 +89,11 @@ function serverOptions(config: Config, opts: AppOptions): FastifyHttpOptions<Ser
     // Every log line of a request carries its id (`reqId`); see request-id.ts for the header.
     requestIdHeader: false,
     genReqId: requestId,
-    // Router-level failures (a malformed %-escape in the URL) get the native envelope too.
-    // They skip the onRequest hooks, so the request id header is set here as well.
+    // Router-level failures (a malformed %-escape in the URL) get the envelope of the face the path
+    // belongs to (`faceErrorSender`). They skip the onRequest hooks, so the request id header is set here as well.
     frameworkErrors: (err, req, reply) => {
-      void sendNativeError(
-        new KeywardError('validation_failed', err.message),
-        req,
-        reply.header(REQUEST_ID_HEADER, req.id),
-      )
+      const send = faceErrorSender(req.url) ?? sendNativeError
+      void send(new KeywardError('validation_failed', err.message), req, reply.header(REQUEST_ID_HEADER, req.id))
     },
   }
 }

@@ -278,3 +278,28 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
     assert.match(got, /^HTTP\/1\.1 200 /, got)
   })
 })
+
+/**
+ * A fuzzer's find: a path the router cannot decode (a %-escape of a lone surrogate) fails before any
+ * route, and was answered in the native envelope on every face: balena-sdk printed `[object Object]`,
+ * realm-web found no `error_code`, the Fluxbase client an object where its message goes.
+ */
+describe('a path the router cannot decode is refused in the envelope of the face it belongs to', () => {
+  const t = serverForSuite('sqlite')
+  const BAD = '%ED%A0%80'
+
+  it('native, balena, Realm, Fluxbase: 400, each in its own envelope', async () => {
+    const native = await t.s.request('GET', `/v1/keys/${BAD}`, { token: t.admin })
+    assert.equal(native.status, 400, native.text)
+    assert.equal(native.body.error.code, 'validation_failed')
+    const balena = await t.s.request('GET', `/v7/api_key(${BAD})`, { token: t.admin })
+    assert.equal(balena.status, 400, balena.text)
+    assert.deepEqual([typeof balena.body.error, typeof balena.body.message], ['string', 'string'], balena.text)
+    const realm = await t.s.request('GET', `/api/client/v2.0/auth/api_keys/${BAD}`, { token: t.admin })
+    assert.equal(realm.status, 400, realm.text)
+    assert.equal(typeof realm.body.error_code, 'string', realm.text)
+    const flux = await t.s.request('GET', `/api/v1/api-keys/${BAD}`, { token: t.admin })
+    assert.equal(flux.status, 400, flux.text)
+    assert.deepEqual([typeof flux.body.error, typeof flux.body.code], ['string', 'string'], flux.text)
+  })
+})

@@ -11,6 +11,9 @@ import { odataRoutes } from './odata-routes.js'
 
 /** Every path of this face, for CORS preflights. */
 const PATHS = ['/v7/*', '/api-key/*', '/actor/v1/whoami', '/login_', '/device/register']
+/** Whether a request path is this face's (`PATHS`), for answers given before any route (`faceErrorSender`). */
+export const isBalenaPath = (url: string): boolean =>
+  /^\/(v7\/|api-key\/|actor\/v1\/whoami|login_|device\/register)/.test(url)
 
 /**
  * The balena face, at the origin root as balena-sdk and balena-register-device
