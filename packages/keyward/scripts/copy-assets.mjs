@@ -1,6 +1,7 @@
 // Copies what tsc does not emit into dist/: the dashboard's build into dist/dashboard, so the
 // published keyward package serves it (http/dashboard.ts looks there first), and the SQLite
-// read-pool's reader (plain JavaScript, forked as its own process by store/read-pool.ts).
+// read-pool's reader (plain JavaScript, forked as its own process by store/read-pool.ts) and the
+// case functions it shares with the main connection (store/sql-case.js).
 // Fails when the dashboard is not built: a package without its dashboard must not be produced silently.
 import { cpSync, existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -15,5 +16,5 @@ if (!existsSync(join(from, 'index.html'))) {
 }
 rmSync(to, { recursive: true, force: true })
 cpSync(from, to, { recursive: true })
-for (const worker of ['read-worker.js', 'usage-writer-worker.js'])
+for (const worker of ['read-worker.js', 'usage-writer-worker.js', 'sql-case.js'])
   cpSync(join(pkg, 'src', 'store', worker), join(pkg, 'dist', 'store', worker))

@@ -17,6 +17,7 @@ import Cursor from 'pg-cursor'
 import { ReadPool } from './read-pool.js'
 import { ReadPoolDialect } from './read-pool-dialect.js'
 import type { Database } from './schema.js'
+import { registerCaseFunctions } from './sql-case.js'
 import { withStatementCache } from './statement-cache.js'
 import { withStatementBudget } from './statement-budget.js'
 
@@ -72,6 +73,8 @@ function openSqlite(path: string, budgets?: StoreBudgets, log?: Logger): Store {
   if (path !== ':memory:') createPrivately(path)
   const sqlite = new BetterSqlite3(path)
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p)
+  // Without a read pool (the CLI, `:memory:`), searches run here too; the readers register their own.
+  registerCaseFunctions(sqlite)
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
     log,

@@ -11,6 +11,7 @@
 //   killing this process (budget exceeded) stops exactly the statement the pool timed.
 import { setPriority } from 'node:os'
 import Database from 'better-sqlite3'
+import { registerCaseFunctions } from './sql-case.js'
 
 /** Rows per message: the most the server's main thread takes in of one result before serving other work. */
 const CHUNK_ROWS = 500
@@ -27,6 +28,8 @@ db.pragma('query_only = ON')
 // WAL (set by the main connection, persistent in the file) lets this reader run beside writers;
 // the timeout only covers the moment a checkpoint or a migrating process holds the file.
 db.pragma('busy_timeout = 5000')
+// Searches and OData's tolower/toupper call PostgreSQL's case mapping, as on the main connection.
+registerCaseFunctions(db)
 
 /** @type {(() => void) | null} resumes the running statement once the pool has taken in its last chunk */
 let resume = null

@@ -4,6 +4,7 @@ import pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { Dialect } from '../../src/store/database.js'
 import type { Database } from '../../src/store/schema.js'
+import { registerCaseFunctions } from '../../src/store/sql-case.js'
 
 /** What a recording Kysely saw: every statement it ran, and how many rows each returned (same order). */
 export interface Recorded {
@@ -22,7 +23,10 @@ export function recordingDb(url: string): Recorded {
   }
   const plugins = [rowCounter(rows)]
   if (url.startsWith('sqlite:')) {
-    const dialect = new SqliteDialect({ database: new BetterSqlite3(url.slice('sqlite:'.length)) })
+    const sqlite = new BetterSqlite3(url.slice('sqlite:'.length))
+    // As every connection of the server's: searches call PostgreSQL's case mapping (store/sql-case.js).
+    registerCaseFunctions(sqlite)
+    const dialect = new SqliteDialect({ database: sqlite })
     return { db: new Kysely<Database>({ dialect, log, plugins }), dialect: 'sqlite', statements, rows }
   }
   // With a cursor, as the server's (store/database.ts): large OData results are read in batches.
