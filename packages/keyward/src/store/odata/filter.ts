@@ -335,7 +335,7 @@ class FilterTranslator {
     if (method === 'tolower' || method === 'toupper') {
       const { args } = this.callArgs(call, 1)
       const arg = this.text(args[0]!, method)
-      return { kind: 'expr', type: 'text', sql: method === 'tolower' ? sql`lower(${arg})` : sql`upper(${arg})` }
+      return { kind: 'expr', type: 'text', sql: sql`${sql.raw(caseFunction(this.ctx.dialect, method))}(${arg})` }
     }
     if (method === 'now') {
       this.callArgs(call, 0)
@@ -345,6 +345,15 @@ class FilterTranslator {
       `$filter: function "${String(method)}" is not supported${method === 'contains' || method === 'startswith' || method === 'endswith' ? ' as a value' : ''}`,
     )
   }
+}
+
+/**
+ * The SQL function of `tolower`/`toupper`: PostgreSQL's own; on SQLite, whose lower()/upper() change
+ * ASCII letters only, PostgreSQL's registered on every connection (sql-case.js), as balena.md §6 asks.
+ */
+function caseFunction(dialect: Dialect, method: 'tolower' | 'toupper'): string {
+  if (dialect === 'postgres') return method === 'tolower' ? 'lower' : 'upper'
+  return method === 'tolower' ? 'kw_lower' : 'kw_upper'
 }
 
 function isBindRef(node: unknown): node is { bind: number | string } {
