@@ -232,9 +232,10 @@ export interface Principal {
   /**
    * For an organization's own key: the actor of the person it acts for, the user who made it (directly,
    * or through keys they made: the key's `created_by_actor_id`, which records that person for keys made
-   * by organization keys too, migration 0037); null when none is known. Such a key manages what that
-   * person would as a member (`authz.manageSelfOrg`), and what it makes is recorded as theirs
-   * (`authz.creatorActorOf`). Null for every other key; absent for a session.
+   * by organization keys too, migration 0037), while that person is still at least a member of the
+   * organization (`AuthService.makerOf`); null otherwise. Such a key manages what that person would as
+   * a member (`authz.manageSelfOrg`), and what it makes is recorded as theirs (`authz.creatorActorOf`).
+   * Null for every other key; absent for a session.
    */
   makerActorId?: number | null
 }

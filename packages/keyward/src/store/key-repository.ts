@@ -97,6 +97,8 @@ export interface KeyLookup<K extends VerifiableKey = VerifiableKey> {
    * null for every other key. Set by `findByHash`.
    */
   makerActorId?: number | null
+  /** That person's user id (null: none, or not an organization's key): whose memberships it acts within. */
+  makerUserId?: number | null
   /** The key's restrictions, compiled once per lookup (so once per cached entry); null: usable anywhere. */
   contextRule: ContextRule | null
   /** The key's identity's limits and credits (null: none), read in the same query. */
@@ -376,8 +378,11 @@ export class KeyRepository {
   private readonly byHash = new OneValueQuery((hash: string) =>
     this.selectKeys()
       .leftJoin('identity', 'identity.id', 'api_key.identity_id')
+      // The person an organization's key acts for (`KeyLookup.makerUserId`): their memberships decide its rights.
+      .leftJoin('user as maker', 'maker.actor_id', 'api_key.created_by_actor_id')
       .select([
         'ruser.id as holder_user_id',
+        'maker.id as maker_user_id',
         'user.role as user_role',
         'application.owner_user_id as app_owner_id',
         'application.organization_id as app_org_id',
@@ -406,6 +411,7 @@ export class KeyRepository {
       previousHashExpiresAt: r.previous_hash_expires_at,
       holderUserId: r.holder_user_id,
       makerActorId: owner.kind === 'organization' ? key.createdByActorId : null,
+      makerUserId: owner.kind === 'organization' ? r.maker_user_id : null,
       contextRule: compileRestrictions(key.restrictions),
       identity:
         r.identity_id === null || r.identity_ratelimits === null

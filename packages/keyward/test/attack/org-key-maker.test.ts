@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
-import { type OrgWorld, expectStatus, orgWorld } from '../orgs/fixture.js'
+import { type OrgWorld, expectStatus, join, orgWorld } from '../orgs/fixture.js'
 import { STORES, type TestServer, serverForSuite } from '../helpers.js'
 import { openStore } from '../../src/store/database.js'
 import { orgKeyMakers } from '../../src/store/migrations/0037_org_key_makers.js'
@@ -57,6 +57,59 @@ for (const store of STORES) {
       expectStatus(gone, 204, 'remove the admin')
       const later = await s.createKey(w.keys.orgKeySecret, { owner: { kind: 'organization', id: w.acme.id } })
       expectStatus(await s.request('POST', `/v1/keys/${later.id}/roll`, { token: hers.key, body: {} }), 403, 'roll')
+    })
+
+    // helper-122: with the maker recorded, a removed member's organization key rolled and revoked the
+    // organization keys she had made in her session, and made new ones. The maker must still be a member.
+    it('once its maker is removed or made a viewer, it manages none of the keys they made, and makes none', async () => {
+      for (const [name, leave] of [
+        [
+          'rita',
+          (id: number) => s.request('DELETE', `/v1/organizations/${w.acme.id}/members/${id}`, { token: w.owner.token }),
+        ],
+        [
+          'vera',
+          (id: number) =>
+            s.request('PATCH', `/v1/organizations/${w.acme.id}/members/${id}`, {
+              token: w.owner.token,
+              body: { role: 'viewer' },
+            }),
+        ],
+      ] as const) {
+        const u = await s.member(name, await s.adminToken())
+        await join(
+          s,
+          w.owner.token,
+          w.acme.id,
+          { ...u, email: `${name}@example.com`, password: `${name}-password-1` },
+          'member',
+        )
+        const token = await s.login(`${name}@example.com`, `${name}-password-1`)
+        const org = { owner: { kind: 'organization', id: w.acme.id } }
+        const [hers, sessMade, other] = [
+          await s.createKey(token, org),
+          await s.createKey(token, org),
+          await s.createKey(token, org),
+        ]
+        expectStatus(
+          await s.request('POST', `/v1/keys/${other.id}/disable`, { token: hers.key, body: {} }),
+          200,
+          `${name}'s key, while a member`,
+        )
+        expectStatus(await leave(u.id), name === 'rita' ? 204 : 200, `${name} leaves`)
+        expectStatus(
+          await s.request('POST', `/v1/keys/${sessMade.id}/roll`, { token: hers.key, body: {} }),
+          403,
+          `${name}'s key rolling`,
+        )
+        expectStatus(
+          await s.request('POST', `/v1/keys/${sessMade.id}/revoke`, { token: hers.key, body: {} }),
+          403,
+          `${name}'s key revoking`,
+        )
+        const made = await s.request('POST', '/v1/keys', { token: hers.key, body: { name: `after-${name}`, ...org } })
+        expectStatus(made, 403, `${name}'s key making an organization key`)
+      }
     })
 
     it('the owner’s organization key does not manage what a member’s made either: each acts as its own maker', async () => {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
-import { requireAccountRights } from '../../core/authz.js'
+import { orgRoleAtLeast, requireAccountRights } from '../../core/authz.js'
 import { KeywardError, keyRateLimited, notFound, unlessUnavailable } from '../../core/errors.js'
 import { hashSecret } from '../../core/key-format.js'
 import type { CallContext } from '../../core/restrictions.js'
 import type { CredentialOrigin, Principal, User } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
+import type { KeyLookup } from '../../store/key-repository.js'
 import type { SessionRepository, SessionSummary } from '../../store/session-repository.js'
 import type { RequestContext } from '../context.js'
 import type { AuditLog } from './audit-log.js'
@@ -150,7 +151,7 @@ export class AuthService {
     return {
       owner,
       role,
-      makerActorId: r.lookup.makerActorId ?? null,
+      makerActorId: owner.kind === 'organization' ? await this.makerOf(r.lookup) : null,
       orgs: this.sessionCache.cachedOrgsOfOwner(owner) ?? (await this.sessionCache.orgsOfOwner(owner)),
       scopes: key.scopes.length > 0 ? key.scopes : null,
       via: 'key',
@@ -159,6 +160,19 @@ export class AuthService {
       keyHash: hashSecret(token),
       ...graceOf(r.lookup),
     }
+  }
+
+  /**
+   * The person an organization's own key acts for (`Principal.makerActorId`), while they are at least a
+   * member of its organization; else null, and the key manages none of its organization keys. Removed
+   * or made a viewer, its maker's keys were still rolled and revoked through it (helper-122). Their
+   * memberships come through the cache and bus a session's do (`forgetUser` evicts them on every node).
+   */
+  private async makerOf(l: KeyLookup): Promise<number | null> {
+    const { makerActorId, makerUserId, owner } = l
+    if (makerActorId == null || makerUserId == null || owner.organizationId === null) return null
+    const orgs = this.sessionCache.cachedOrgsOf(makerUserId) ?? (await this.sessionCache.orgsOf(makerUserId))
+    return orgRoleAtLeast(orgs[owner.organizationId], 'member') ? makerActorId : null
   }
 }
 

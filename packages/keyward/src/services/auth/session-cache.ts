@@ -165,8 +165,12 @@ export class SessionCache {
    * the owner is not a user), else undefined: every API-key caller asks for it on every request.
    */
   cachedOrgsOfOwner(owner: Owner): Principal['orgs'] | undefined {
-    if (owner.kind !== 'user') return {}
-    const hit = this.cache.getTagged<Principal['orgs']>(credentialTag.memberships(owner.id))
+    return owner.kind === 'user' ? this.cachedOrgsOf(owner.id) : {}
+  }
+
+  /** `orgsOf`'s answer when it is cached, else undefined. */
+  cachedOrgsOf(userId: number): Principal['orgs'] | undefined {
+    const hit = this.cache.getTagged<Principal['orgs']>(credentialTag.memberships(userId))
     return hit === undefined ? undefined : (hit ?? {})
   }
 

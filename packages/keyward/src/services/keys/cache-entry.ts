@@ -45,6 +45,7 @@ export class EntryCompactor {
       contextRule: l.contextRule, // compiled and frozen by the lookup
       holderUserId: l.holderUserId, // the cache's index (`VerifyCache`), not an answer
       makerActorId: l.makerActorId ?? null, // whom an organization's key acts for (`Principal.makerActorId`)
+      makerUserId: l.makerUserId ?? null, // and whose memberships bound it (`AuthService.makerOf`)
       identity: l.identity && Object.freeze({ ...l.identity, ratelimits: frozenLimits(l.identity.ratelimits) }),
     })
   }
