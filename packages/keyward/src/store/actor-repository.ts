@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { fleetSlug } from '../core/fleet-slug.js'
 import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
@@ -167,22 +168,30 @@ export class ActorRepository {
     return (await q.execute()).map(rowToUser)
   }
 
+  /**
+   * Stores an application, its slug `fleetSlug` of the organization's handle as it is when the row is
+   * written: read in the insert's transaction, under a share lock on PostgreSQL (SQLite's write
+   * transaction holds the whole store). Read before it, a rename committing meanwhile moved the slugs
+   * it saw, not this one, and the old handle's oracle came back (helper-122).
+   */
   async createApplication(a: {
     uuid: string
-    slug: string
     name: string
     ownerUserId: number
     organizationId: number
     at: string
   }): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
+      let handle = trx.selectFrom('organization').select('handle').where('id', '=', a.organizationId)
+      if (this.dialect === 'postgres') handle = handle.forShare()
+      const org = await handle.executeTakeFirstOrThrow()
       const actorId = await newActor(trx, 'application', a.at)
       const r = await trx
         .insertInto('application')
         .values({
           actor_id: actorId,
           uuid: a.uuid,
-          slug: a.slug,
+          slug: fleetSlug(org.handle, a.name),
           name: a.name,
           owner_user_id: a.ownerUserId,
           organization_id: a.organizationId,

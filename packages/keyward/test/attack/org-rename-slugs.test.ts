@@ -41,6 +41,27 @@ for (const store of STORES) {
       assert.equal(probe.body.slug, 'acme/fleet')
     })
 
+    // helper-122: the slug's handle was read before the insert's transaction, so an application created while
+    // a rename committed kept the old handle (PostgreSQL; SQLite serializes the two). Caught 1 round in 30.
+    it('applications created while the organization is renamed all carry its final handle', async () => {
+      const s = t.s
+      const token = await s.adminToken()
+      const org = await s.request('POST', '/v1/organizations', { token, body: { name: 'race', handle: 'race' } })
+      for (let i = 0; i < 30; i++)
+        await Promise.all([
+          s.request('PATCH', `/v1/organizations/${org.body.id}`, { token, body: { handle: `race-${i}` } }),
+          s.request('POST', '/v1/applications', { token, body: { name: `app${i}`, organization_id: org.body.id } }),
+        ])
+      const apps = await s.request('GET', '/v1/applications?limit=100', { token })
+      const ours = (apps.body.applications ?? apps.body) as { name: string; slug: string; organization_id: number }[]
+      const inOrg = ours.filter((a) => a.organization_id === org.body.id)
+      assert.equal(inOrg.length, 30)
+      assert.deepEqual(
+        inOrg.filter((a) => a.slug !== `race-29/${a.name}`),
+        [],
+      )
+    })
+
     it('migration 0038: slugs left under an old handle move to the current one; one already held stays', async () => {
       const s = t.s
       const st = openStore(s.config.databaseUrl)
@@ -56,6 +77,15 @@ for (const store of STORES) {
           st.db.updateTable('application').set(v).where('id', '=', id).execute()
         await set(one.body.id, { slug: 'old/one' })
         await set(stale.body.id, { slug: 'old/two', name: 'two' })
+        // helper-122: a slug freed only by a later application's move (one pass in id order left it).
+        const other = await s.request('POST', '/v1/organizations', { token, body: { name: 'oth', handle: 'oth' } })
+        const x = await app('x')
+        const y = await s.request('POST', '/v1/applications', {
+          token,
+          body: { name: 'x', organization_id: other.body.id },
+        })
+        await set(x.body.id, { slug: 'gone/x' })
+        await set(y.body.id, { slug: 'mig/x' }) // holds x's slug until it moves to oth/x
         await fleetSlugs().up(st.db)
         const rows = await st.db
           .selectFrom('application')
@@ -67,7 +97,14 @@ for (const store of STORES) {
           { id: one.body.id, slug: 'mig/one' },
           { id: two.body.id, slug: 'mig/two' },
           { id: stale.body.id, slug: 'old/two' }, // "mig/two" is the other one's
+          { id: x.body.id, slug: 'mig/x' },
         ])
+        const moved = await st.db
+          .selectFrom('application')
+          .select('slug')
+          .where('id', '=', y.body.id)
+          .executeTakeFirst()
+        assert.equal(moved?.slug, 'oth/x')
       } finally {
         await st.close()
       }

@@ -41,7 +41,6 @@ export class OwnerService {
     try {
       const app = await this.actors.createApplication({
         uuid: newUuid(),
-        slug,
         name: input.name,
         ownerUserId: owner.id,
         organizationId: org.id,
@@ -51,7 +50,7 @@ export class OwnerService {
         ctx,
         'application.create',
         { type: 'application', id: app.id, ownerActorId: app.actorId },
-        { slug },
+        { slug: app.slug },
       )
       return app
     } catch (e) {
