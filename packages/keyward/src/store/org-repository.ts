@@ -165,11 +165,18 @@ export class OrgRepository {
   }
 
   /** A user's roles, organization id → role: what `Principal.orgs` holds. */
+  /**
+   * A user's organization roles; none while the user is deactivated (or deleted): what acts for them
+   * then (an organization key they made, `AuthService.makerOf`) holds none of their rights. Deactivation
+   * and reactivation evict the cached roles on every node (`SessionCache.endAllOf`, `forgetUser`).
+   */
   async rolesOf(userId: number): Promise<Record<number, OrgRole>> {
     const rows = await this.db
       .selectFrom('organization_membership')
-      .select(['organization_id', 'role'])
-      .where('user_id', '=', userId)
+      .innerJoin('user', 'user.id', 'organization_membership.user_id')
+      .select(['organization_membership.organization_id', 'organization_membership.role'])
+      .where('organization_membership.user_id', '=', userId)
+      .where('user.deactivated_at', 'is', null)
       .execute()
     return Object.fromEntries(rows.map((r) => [r.organization_id, r.role]))
   }

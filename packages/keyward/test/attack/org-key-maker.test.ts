@@ -61,12 +61,14 @@ for (const store of STORES) {
 
     // helper-122: with the maker recorded, a removed member's organization key rolled and revoked the
     // organization keys she had made in her session, and made new ones. The maker must still be a member.
-    it('once its maker is removed or made a viewer, it manages none of the keys they made, and makes none', async () => {
+    it('once its maker is removed, made a viewer or deactivated, it manages none of the keys they made, and makes none', async () => {
+      const admin = await s.adminToken()
       for (const [name, leave] of [
         [
           'rita',
           (id: number) => s.request('DELETE', `/v1/organizations/${w.acme.id}/members/${id}`, { token: w.owner.token }),
         ],
+        ['dana', (id: number) => s.request('POST', `/v1/users/${id}/deactivate`, { token: admin })],
         [
           'vera',
           (id: number) =>
@@ -76,7 +78,7 @@ for (const store of STORES) {
             }),
         ],
       ] as const) {
-        const u = await s.member(name, await s.adminToken())
+        const u = await s.member(name, admin)
         await join(
           s,
           w.owner.token,
