@@ -1,7 +1,7 @@
-import { fleetSlug } from '../../core/fleet-slug.js'
 import { randomBytes } from 'node:crypto'
 import { canSeeOwner, requireManageOwner, requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
+import { fleetSlug } from '../../core/fleet-slug.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Application, Device } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
