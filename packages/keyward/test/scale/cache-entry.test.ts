@@ -82,7 +82,16 @@ describe('compact verification cache entries', () => {
       contextRule: null,
       identity: null,
       holderUserId: 1,
+      makerActorId: null,
+      makerUserId: null,
     })
+  })
+
+  // The person an organization's own key acts for, and whose memberships bound it (`AuthService.makerOf`).
+  it('keep an organization key’s maker', () => {
+    const org = { ...owner(), kind: 'organization' as const, userId: 0, organizationId: 9 }
+    const c = new EntryCompactor().compact({ ...lookup(4), owner: org, makerActorId: 7, makerUserId: 2 })
+    assert.deepEqual([c.makerActorId, c.makerUserId], [7, 2])
   })
 
   it('are deeply frozen, so no caller can change what the next one is told', () => {
