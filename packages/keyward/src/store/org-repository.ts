@@ -164,9 +164,9 @@ export class OrgRepository {
     })
   }
 
-  /** A user's roles, organization id → role: what `Principal.orgs` holds. */
   /**
-   * A user's organization roles; none while the user is deactivated (or deleted): what acts for them
+   * A user's roles, organization id → role: what `Principal.orgs` holds. None while the user is
+   * deactivated (or deleted): what acts for them
    * then (an organization key they made, `AuthService.makerOf`) holds none of their rights. Deactivation
    * and reactivation evict the cached roles on every node (`SessionCache.endAllOf`, `forgetUser`).
    */
