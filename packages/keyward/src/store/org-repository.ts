@@ -166,9 +166,9 @@ export class OrgRepository {
 
   /**
    * A user's roles, organization id → role: what `Principal.orgs` holds. None while the user is
-   * deactivated (or deleted): what acts for them
-   * then (an organization key they made, `AuthService.makerOf`) holds none of their rights. Deactivation
-   * and reactivation evict the cached roles on every node (`SessionCache.endAllOf`, `forgetUser`).
+   * deactivated (or deleted): what acts for them then (an organization key they made,
+   * `AuthService.makerOf`) holds none of their rights. Deactivation and reactivation evict the cached
+   * roles on every node (`SessionCache.endAllOf`, `forgetUser`).
    */
   async rolesOf(userId: number): Promise<Record<number, OrgRole>> {
     const rows = await this.db
