@@ -246,3 +246,14 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
+
+/**
+ * The table whose unique constraint a database error violated, when it is one: PostgreSQL names it
+ * (`table`), SQLite in its message (`UNIQUE constraint failed: application.slug`).
+ */
+export function uniqueViolationTable(err: unknown): string | undefined {
+  if (!isUniqueViolation(err)) return undefined
+  const e = err as { table?: unknown; message?: unknown }
+  if (typeof e.table === 'string') return e.table
+  return typeof e.message === 'string' ? /UNIQUE constraint failed: "?(\w+)"?\./.exec(e.message)?.[1] : undefined
+}

@@ -109,5 +109,40 @@ for (const store of STORES) {
         await st.close()
       }
     })
+
+    // helper-122: a slug migration 0038 could not move (another held its new form) blocks a rename whose new
+    // slugs it holds. The 409 said "an organization with this handle already exists" of a handle no one had.
+    it('a rename refused for a slug another application holds says so, not that the handle is taken', async () => {
+      const s = t.s
+      const st = openStore(s.config.databaseUrl)
+      try {
+        const token = await s.adminToken()
+        const org = (handle: string) =>
+          s.request('POST', '/v1/organizations', { token, body: { name: handle, handle } })
+        const [holder, mover] = [await org('holder'), await org('mover')]
+        for (const o of [holder, mover])
+          expectStatus(
+            await s.request('POST', '/v1/applications', { token, body: { name: 'fleet', organization_id: o.body.id } }),
+            201,
+            'app',
+          )
+        await st.db.updateTable('application').set({ slug: 'free/fleet' }).where('slug', '=', 'holder/fleet').execute()
+        const r = await s.request('PATCH', `/v1/organizations/${mover.body.id}`, { token, body: { handle: 'free' } })
+        expectStatus(r, 409, 'the slug free/fleet is held')
+        assert.equal(r.body.error.code, 'conflict')
+        assert.match(r.body.error.message, /application/, r.text)
+        assert.doesNotMatch(r.body.error.message, /organization with this handle/, r.text)
+        const after = await s.request('GET', `/v1/organizations/${mover.body.id}`, { token })
+        assert.equal(after.body.handle, 'mover', 'nothing renamed')
+        const taken = await s.request('PATCH', `/v1/organizations/${mover.body.id}`, {
+          token,
+          body: { handle: 'holder' },
+        })
+        expectStatus(taken, 409, 'a handle held')
+        assert.match(taken.body.error.message, /organization with this handle already exists/)
+      } finally {
+        await st.close()
+      }
+    })
   })
 }

@@ -2,7 +2,7 @@ import type { AuditAction } from '../../core/audit-actions.js'
 import { requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
-import { isUniqueViolation } from '../../store/database.js'
+import { isUniqueViolation, uniqueViolationTable } from '../../store/database.js'
 import type { Organization, OrgRepository } from '../../store/org-repository.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { SessionCache } from '../auth/session-cache.js'
@@ -88,15 +88,22 @@ export class OrgService {
     return this.audit.record(ctx, action, { type: 'organization', id: org.id, ownerActorId: org.actorId }, details)
   }
 
+  /**
+   * A handle taken by another organization, or (a rename) a fleet slug it would give that another application
+   * holds. Only a slug migration 0038 could not move (its current form was taken) holds a handle no organization
+   * has; the refusal then tells the renaming organization that an application of that name sits under that old
+   * handle, as the handle message did before (it was wrong, not silent), so each refusal now says which it is.
+   */
   private async unique<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write()
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw new KeywardError('conflict', 'an organization with this handle already exists', {
-          details: { field: 'handle' },
-        })
-      throw e
+      if (!isUniqueViolation(e)) throw e
+      const message =
+        uniqueViolationTable(e) === 'application'
+          ? "another application holds a fleet slug this handle would give this organization's applications"
+          : 'an organization with this handle already exists'
+      throw new KeywardError('conflict', message, { details: { field: 'handle' } })
     }
   }
 }
