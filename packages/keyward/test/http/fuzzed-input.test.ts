@@ -275,6 +275,41 @@ describe('a request the HTTP parser refuses gets the native envelope, a stable c
   })
 })
 
+// The request timeout here (10 s) is far from the linger (1 s), so the linger, not the timeout, closes.
+describe('a refused connection that lingers to close', () => {
+  const t = serverForSuite('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '10000' } })
+  let base: string
+  before(async () => {
+    base = await t.s.listen()
+  })
+
+  // A refused connection is read and dropped while it lingers (a close with unread bytes resets it, and a reset
+  // can drop the refusal still in the send queue). A client that never stops writing must still get the whole
+  // refusal, and must not hold the connection open past the linger either.
+  it('a client that keeps writing after its refusal gets all of it, and is closed within the linger', async () => {
+    const url = new URL(base)
+    // Half-open: the server's FIN does not end the client's side (node:net would end it at once).
+    const socket = connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true })
+    socket.on('error', () => undefined)
+    let got = ''
+    let answeredAt = 0
+    socket.on('data', (d) => ((got += d.toString()), (answeredAt ||= Date.now())))
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())))
+    socket.write('POST /v1/keys HTTP/1.1\r\nhost: x\r\ncontent-length: 1x\r\n\r\n')
+    const chunk = 'x'.repeat(16 * 1024)
+    let written = 0
+    const writer = setInterval(() => socket.writable && (socket.write(chunk), (written += chunk.length)), 5)
+    const timer = setTimeout(() => socket.destroy(), 6_000) // the assertion below fails, rather than the test hanging
+    const closedAt = await closed
+    clearInterval(writer)
+    clearTimeout(timer)
+    assert.match(got, /^HTTP\/1\.1 400 /, got)
+    assert.equal(envelope(got).error.code, 'validation_failed')
+    assert.ok(written > 16 * chunk.length, `the client kept writing (${written} bytes)`)
+    assert.ok(closedAt - answeredAt < 1_000 + 1_500, `closed ${closedAt - answeredAt} ms after the answer`)
+  })
+})
+
 /**
  * A fuzzer's find: a path the router cannot decode (a %-escape of a lone surrogate) fails before any
  * route, and was answered in the native envelope on every face: balena-sdk printed `[object Object]`,
