@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { KeywardError } from '../core/errors.js'
 import { fleetSlug } from '../core/fleet-slug.js'
 import type { OrgRole } from '../core/types.js'
 import type { Dialect } from './database.js'
@@ -257,10 +258,30 @@ const rowToMembership = (
 /** Gives the organization's applications the slugs of its handle (`fleetSlug`: computed here, as at creation). */
 async function reslugApplications(trx: Kysely<Database>, orgId: number, handle: string): Promise<void> {
   const apps = await trx.selectFrom('application').select(['id', 'name']).where('organization_id', '=', orgId).execute()
+  refuseTwins(apps.map((a) => a.name))
   for (const a of apps)
     await trx
       .updateTable('application')
       .set({ slug: fleetSlug(handle, a.name) })
       .where('id', '=', a.id)
       .execute()
+}
+
+/**
+ * Two applications of one organization whose names differ in case alone get one slug under every handle (creation
+ * refuses the second; migration 0038 found such pairs made under different handles and left one): no rename can
+ * succeed, and a unique violation would blame another organization's application. Said as what it is.
+ */
+function refuseTwins(names: string[]): void {
+  const seen = new Set<string>()
+  for (const name of names) {
+    const folded = fleetSlug('', name)
+    if (seen.has(folded))
+      throw new KeywardError(
+        'conflict',
+        `two of this organization's applications are named "${name}" (case aside): no handle gives both a slug`,
+        { details: { field: 'handle' } },
+      )
+    seen.add(folded)
+  }
 }

@@ -105,6 +105,15 @@ for (const store of STORES) {
           .where('id', '=', y.body.id)
           .executeTakeFirst()
         assert.equal(moved?.slug, 'oth/x')
+        // Its two "two"s get one slug under any handle: every rename is refused, saying why (helper-123), not
+        // blaming another organization's application.
+        const renamed = await s.request('PATCH', `/v1/organizations/${org.body.id}`, {
+          token,
+          body: { handle: 'mig-2' },
+        })
+        expectStatus(renamed, 409, 'two applications named two')
+        assert.match(renamed.body.error.message, /two of this organization's applications are named "two"/)
+        assert.equal((await s.request('GET', `/v1/organizations/${org.body.id}`, { token })).body.handle, 'mig')
       } finally {
         await st.close()
       }
