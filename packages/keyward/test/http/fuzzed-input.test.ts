@@ -306,8 +306,9 @@ describe('a refused connection that lingers to close', () => {
     assert.equal(envelope(got).error.code, 'validation_failed')
     const sent = socket.bytesWritten
     assert.ok(sent > 16 * chunk.length, `the client kept writing (${sent} bytes sent)`)
+    // The linger's timer starts before the answer is read here: below 500 ms is a close without lingering.
     const lingered = closedAt - answeredAt
-    assert.ok(lingered >= 900 && lingered < 1_000 + 1_500, `closed ${lingered} ms after the answer`)
+    assert.ok(lingered >= 500 && lingered < 1_000 + 1_500, `closed ${lingered} ms after the answer`)
   })
 })
 
