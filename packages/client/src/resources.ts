@@ -108,6 +108,22 @@ export class Applications extends Collection<'applications', Application, { name
     const ref = String(slugOrUuidOrId)
     return findIn(this.iterate({ limit: 500 }), (a) => a.uuid === ref || a.slug === ref, `application "${ref}"`)
   }
+
+  /**
+   * Renames an application; its slug becomes `<organization handle>/<name>`. Admins and owners of its
+   * organization; `conflict` (409) when the organization has an application of that name, case aside.
+   */
+  rename(id: number | string, name: string): Promise<Application> {
+    return this.http.request<Application>('PATCH', idPath(this.path, id), { body: { name } })
+  }
+
+  /**
+   * Deletes an application with its devices and every key of both (each a `key.deleted` webhook event);
+   * they stop verifying on every node. Admins and owners of its organization.
+   */
+  delete(id: number | string): Promise<void> {
+    return this.http.request<void>('DELETE', idPath(this.path, id))
+  }
 }
 
 /** Devices of applications, which own device keys: `kw.devices`. */

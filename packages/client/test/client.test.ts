@@ -320,5 +320,19 @@ for (const kind of STORES) {
         'paging with before_id yields the same events',
       )
     })
+
+    test('applications: rename (the slug follows; a taken name is a conflict) and delete (devices and keys too)', async () => {
+      const app = await l.admin.applications.create({ name: `old-${kind}` })
+      const dev = await l.admin.devices.create({ application_id: app.id })
+      const key = await l.admin.apiKeys.create({ name: 'dev', owner: { kind: 'device', id: dev.id } })
+      const renamed = await l.admin.applications.rename(app.id, `New-${kind}`)
+      assert.equal(renamed.slug, app.slug.replace(`old-${kind}`, `new-${kind}`))
+      await l.admin.applications.create({ name: `taken-${kind}` })
+      await assert.rejects(l.admin.applications.rename(app.id, `TAKEN-${kind}`), { code: 'conflict', status: 409 })
+      await l.admin.applications.delete(app.id)
+      await assert.rejects(l.admin.applications.get(app.id), { code: 'not_found', status: 404 })
+      await assert.rejects(l.admin.devices.get(dev.id), { code: 'not_found', status: 404 })
+      assert.equal((await l.admin.apiKeys.verify(key.key)).code, 'NOT_FOUND')
+    })
   })
 }

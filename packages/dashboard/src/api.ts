@@ -287,6 +287,12 @@ export class Api {
   createApplication(name: string) {
     return this.request<Application>('POST', '/applications', { name })
   }
+  renameApplication(id: number, name: string) {
+    return this.request<Application>('PATCH', `/applications/${id}`, { name })
+  }
+  deleteApplication(id: number) {
+    return this.request<void>('DELETE', `/applications/${id}`)
+  }
   listDevices(applicationId?: number) {
     return this.request<{ devices: Device[] }>('GET', `/devices${query({ application_id: applicationId, limit: 500 })}`)
   }

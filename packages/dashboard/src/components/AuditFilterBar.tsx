@@ -22,6 +22,8 @@ const AUDIT_ACTIONS = [
   'auth.logout',
   'user.create',
   'application.create',
+  'application.update',
+  'application.delete',
   'device.create',
 ]
 

@@ -1,9 +1,11 @@
 import { Link, useParams } from 'react-router'
+import { ApplicationActions } from '../components/applications/ApplicationActions'
 import { ApplicationFacts } from '../components/applications/ApplicationFacts'
 import { DevicesSection } from '../components/devices/DevicesSection'
 import { LoadFailed, NotFound } from '../components/NotFound'
 import { OwnerKeys } from '../components/OwnerKeys'
 import { Loading, useLoad } from '../components/ui'
+import { useDirectory } from '../directory'
 import { idParam } from '../format'
 import { useSession } from '../session'
 
@@ -17,7 +19,12 @@ const APPS = { what: 'application', back: '/applications', backLabel: 'applicati
 
 function ApplicationPage({ id }: { id: number }) {
   const { api } = useSession()
+  const dir = useDirectory()
   const app = useLoad(() => api.getApplication(id), [api, id])
+  const renamed = () => {
+    app.reload()
+    dir.reload()
+  }
   if (app.loading && !app.data) return <Loading what="Loading application" />
   if (!app.data) return <LoadFailed error={app.error} {...APPS} />
   return (
@@ -28,6 +35,7 @@ function ApplicationPage({ id }: { id: number }) {
       <header className="page-head">
         <h1 id="app-title">{app.data.name}</h1>
       </header>
+      <ApplicationActions app={app.data} onRenamed={renamed} />
       <ApplicationFacts app={app.data} />
       <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" />
       <DevicesSection applicationId={id} />

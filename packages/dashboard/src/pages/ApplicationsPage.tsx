@@ -1,3 +1,4 @@
+import { useLocation } from 'react-router'
 import { ApplicationsTable } from '../components/applications/ApplicationsTable'
 import { InlineCreateForm } from '../components/form/InlineCreateForm'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
@@ -9,6 +10,7 @@ export function ApplicationsPage() {
   const { api } = useSession()
   const dir = useDirectory()
   const apps = useLoad(() => api.listApplications(), [api])
+  const notice = (useLocation().state as { notice?: string } | null)?.notice
   const create = async (name: string) => {
     await api.createApplication(name)
     apps.reload()
@@ -19,6 +21,11 @@ export function ApplicationsPage() {
       <header className="page-head">
         <h1 id="apps-title">Applications</h1>
       </header>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
       <InlineCreateForm
         label="New application name"
         hint="Letters, digits, dot, dash and underscore."

@@ -6,6 +6,8 @@
  */
 export const AUDIT_ACTIONS = [
   'application.create',
+  'application.delete',
+  'application.update',
   'auth.login',
   'auth.login_failed',
   'auth.logout',

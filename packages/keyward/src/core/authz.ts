@@ -106,6 +106,16 @@ export function visibleOrgIds(p: Principal): number[] | null {
   return p.role === 'admin' ? null : Object.keys(p.orgs).map(Number)
 }
 
+/**
+ * Whether `p` may rename or delete the applications of organization `orgId`, on top of `canSeeOwner` (seen but not
+ * this: 403): a person who is an admin or owner there, or an instance admin. Members create applications, but a
+ * deletion ends every device and key of the fleet. No key of an application, device or organization: an
+ * organization's key acts as a member would (`manageSelfOrg`), and a fleet's own keys may not end their fleet.
+ */
+export function canManageApplications(p: Principal, orgId: number): boolean {
+  return p.owner.kind === 'user' && holdsOrgRole(p, orgId, 'admin')
+}
+
 /** Whether the principal is at least `needed` in `orgId`, or an instance admin (who passes `requireOrgRole`). */
 export function holdsOrgRole(p: Principal, orgId: number, needed: OrgRole): boolean {
   return (p.owner.kind === 'user' && p.role === 'admin') || orgRoleAtLeast(orgRoleOf(p, orgId), needed)

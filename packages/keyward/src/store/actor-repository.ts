@@ -3,6 +3,7 @@ import { fleetSlug } from '../core/fleet-slug.js'
 import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
+import { type FleetStep, removeFleet, removeFleetStep } from './fleet-removal.js'
 import { passwordLineOf, recordPasswordOrigins } from './key-origins.js'
 import { requireLiveProducer } from './live-producer.js'
 import { freePersonalHandle, insertOrganization } from './org-repository.js'
@@ -201,6 +202,45 @@ export class ActorRepository {
         .executeTakeFirstOrThrow()
       return rowToApplication(r)
     })
+  }
+
+  /**
+   * Renames an application: its slug is `fleetSlug` of its organization's handle as it is in this transaction (read
+   * under a share lock, as `createApplication` reads it: a rename of the organization moves it, or waits for this).
+   */
+  async renameApplication(id: number, name: string): Promise<Application | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      let handle = trx
+        .selectFrom('application')
+        .innerJoin('organization', 'organization.id', 'application.organization_id')
+        .select('organization.handle')
+        .where('application.id', '=', id)
+      if (this.dialect === 'postgres') handle = handle.forShare('organization')
+      const org = await handle.executeTakeFirst()
+      if (!org) return undefined
+      const r = await trx
+        .updateTable('application')
+        .set({ name, slug: fleetSlug(org.handle, name) })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      return r && rowToApplication(r)
+    })
+  }
+
+  /** Marks the application's removal as begun: members hear of none of its keys from now on (migration 0039). */
+  async markApplicationDeleting(id: number, now: Date): Promise<void> {
+    await this.db.updateTable('application').set({ deleting_at: now.toISOString() }).where('id', '=', id).execute()
+  }
+
+  /** One step of an application's removal (`removeFleetStep`), in its own transaction. */
+  removeApplicationStep(app: Application, now: Date): Promise<FleetStep> {
+    return this.db.transaction().execute((trx) => removeFleetStep(trx, this.dialect, app, now))
+  }
+
+  /** Removes the application and what its steps left (`removeFleet`); the hashes in it every node must evict. */
+  removeApplication(app: Application, now: Date): Promise<FleetStep> {
+    return this.db.transaction().execute((trx) => removeFleet(trx, this.dialect, app, now))
   }
 
   async findApplication(id: number): Promise<Application | undefined> {

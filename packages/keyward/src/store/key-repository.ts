@@ -21,6 +21,7 @@ import { hashesOf } from './key-hashes.js'
 import type { ApiKeyRow, ApiKeyUpdate, Database, NewApiKeyRow } from './schema.js'
 import type { Dialect } from './database.js'
 import { bumpKeyChanges } from './key-changes.js'
+import { holdOwners } from './live-owner.js'
 import { holdKeysExclusive, holdKeysShared, requireLiveProducer } from './live-producer.js'
 import { keyPrefixStartsWith, madeByKeys, nameContains, scopesInclude } from './key-search.js'
 import { KeyOrigins, inLineOf, passwordsChosenBy } from './key-origins.js'
@@ -307,6 +308,11 @@ export class KeyRepository {
    */
   async insertMany(rows: readonly NewApiKeyRow[], producer: Maker | null): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
+      await holdOwners(
+        trx,
+        this.dialect,
+        rows.map((r) => r.actor_id),
+      )
       await holdIdentities(
         trx,
         this.dialect,
@@ -458,9 +464,14 @@ export class KeyRepository {
     await this.db.selectFrom('actor').select('id').where('id', '=', actorId).forNoKeyUpdate().execute()
   }
 
+  /** Throws 404 unless these keys' owners still exist (`holdOwners`); first in the transaction that writes the keys. */
+  async holdOwners(actorIds: readonly number[]): Promise<void> {
+    await holdOwners(this.db, this.dialect, actorIds)
+  }
+
   /**
    * Throws 409 unless these identities all exist (`holdIdentities`); call it first in the transaction
-   * that writes keys joining them, before `requireLiveProducer` (the lock order).
+   * that writes keys joining them but after `holdOwners`, before `requireLiveProducer` (the lock order).
    */
   async requireIdentities(ids: readonly number[]): Promise<void> {
     await holdIdentities(this.db, this.dialect, ids)

@@ -143,7 +143,19 @@ export class OrgRepository {
    * transaction (`owned-keys.ts`); the service repeats it before `delete`, evicting each chunk.
    */
   deleteKeys(org: Organization, now: Date): Promise<EndedKeys> {
-    return this.db.transaction().execute((trx) => endOwnedKeys(trx, this.dialect, org.actorId, { kind: 'delete' }, now))
+    return this.db.transaction().execute(async (trx) => {
+      await this.holdForRemoval(trx, org.id)
+      return endOwnedKeys(trx, this.dialect, [org.actorId], { kind: 'delete' }, now)
+    })
+  }
+
+  /**
+   * Locks the organization's row before its keys are read (PostgreSQL): a key being written for it holds the row
+   * `for share` (`live-owner.ts`), so it commits first and is read, or waits and finds the organization gone.
+   */
+  private async holdForRemoval(trx: Kysely<Database>, id: number): Promise<void> {
+    if (this.dialect === 'postgres')
+      await trx.selectFrom('organization').select('id').where('id', '=', id).forUpdate().execute()
   }
 
   /**
@@ -152,10 +164,11 @@ export class OrgRepository {
    */
   async delete(org: Organization, now: Date): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
+      await this.holdForRemoval(trx, org.id)
       const hashes: string[] = []
       let r: EndedKeys
       do {
-        r = await endOwnedKeys(trx, this.dialect, org.actorId, { kind: 'delete' }, now)
+        r = await endOwnedKeys(trx, this.dialect, [org.actorId], { kind: 'delete' }, now)
         hashes.push(...r.hashes)
       } while (r.ended === ownedKeysChunk(this.dialect))
       await trx.deleteFrom('organization_membership').where('organization_id', '=', org.id).execute()

@@ -32,7 +32,7 @@ export interface EndedKeys {
 }
 
 /**
- * Ends up to `limit` live keys of actor `actorId` inside `trx` and appends `key.deleted` or
+ * Ends up to `limit` live keys of the actors `actorIds` (an owner, or an application's devices) inside `trx` and appends `key.deleted` or
  * `key.revoked` for each in that same transaction (the outbox rule: an event exists exactly when
  * its change committed; `key-event-repository.ts`). A deleted key's event carries its view just
  * before deletion; a revoked key's, its view after. The caller evicts the hashes after commit.
@@ -42,12 +42,13 @@ export interface EndedKeys {
 export async function endOwnedKeys(
   trx: Kysely<Database>,
   dialect: Dialect,
-  actorId: number,
+  actorIds: readonly number[],
   end: OwnedKeysEnd,
   now: Date,
   limit = ownedKeysChunk(dialect),
 ): Promise<EndedKeys> {
-  let q = trx.selectFrom('api_key').select('id').where('actor_id', '=', actorId).orderBy('id').limit(limit)
+  if (actorIds.length === 0) return { ended: 0, hashes: [] }
+  let q = trx.selectFrom('api_key').select('id').where('actor_id', 'in', actorIds).orderBy('id').limit(limit)
   if (end.kind === 'revoke') q = q.where('revoked_at', 'is', null)
   const ids = (await q.execute()).map((r) => r.id)
   if (ids.length === 0) return { ended: 0, hashes: [] }
@@ -57,7 +58,11 @@ export async function endOwnedKeys(
   const before = end.kind === 'delete' ? await keys.findByIds(ids) : []
   const rows =
     end.kind === 'delete'
-      ? await trx.deleteFrom('api_key').where('id', 'in', ids).returning(['id', 'hash', 'previous_hash']).execute()
+      ? await trx
+          .deleteFrom('api_key')
+          .where('id', 'in', ids)
+          .returning(['id', 'hash', 'previous_hash', 'actor_id'])
+          .execute()
       : await trx
           .updateTable('api_key')
           .set({ revoked_at: at, revoked_reason: end.reason, updated_at: at })
@@ -66,12 +71,12 @@ export async function endOwnedKeys(
           // nodes): PostgreSQL re-checks this on a row another transaction revoked meanwhile and
           // skips it, so only the rows this statement revoked get an event.
           .where('revoked_at', 'is', null)
-          .returning(['id', 'hash', 'previous_hash'])
+          .returning(['id', 'hash', 'previous_hash', 'actor_id'])
           .execute()
   const endedIds = new Set(rows.map((r) => r.id))
   const after = end.kind === 'delete' ? before.filter((k) => endedIds.has(k.id)) : await keys.findByIds([...endedIds])
   await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
-  if (end.kind === 'revoke') await auditRevocations(trx, actorId, [...endedIds], end.reason, at)
+  if (end.kind === 'revoke') await auditRevocations(trx, rows, end.reason, at)
   return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
 }
 
@@ -83,19 +88,18 @@ export async function endOwnedKeys(
  */
 async function auditRevocations(
   trx: Kysely<Database>,
-  ownerActorId: number,
-  ids: readonly number[],
+  revoked: readonly { id: number; actor_id: number }[],
   reason: string,
   at: string,
 ): Promise<void> {
   await new AuditRepository(trx).appendMany(
-    ids.map((id) => ({
+    revoked.map((k) => ({
       at,
       actorId: null,
       action: 'key.revoke',
       targetType: 'api_key',
-      targetId: String(id),
-      ownerActorId,
+      targetId: String(k.id),
+      ownerActorId: k.actor_id,
       ip: null,
       details: { reason },
     })),

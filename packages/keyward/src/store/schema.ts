@@ -46,6 +46,8 @@ export interface ApplicationTable {
   /** Set for every row (migration 0011 fills older ones; SQLite cannot add a NOT NULL column without a default). */
   organization_id: number
   created_at: string
+  /** When its deletion began (migration 0039); null while it lives. */
+  deleting_at: string | null
 }
 
 /** An organization (migration 0011): owns applications and its own keys through its actor. */

@@ -60,7 +60,9 @@ export class UserLifecycleRepository {
   revokeKeysOf(user: User, now: Date): Promise<EndedKeys> {
     return this.db
       .transaction()
-      .execute((trx) => endOwnedKeys(trx, this.dialect, user.actorId, { kind: 'revoke', reason: 'user deleted' }, now))
+      .execute((trx) =>
+        endOwnedKeys(trx, this.dialect, [user.actorId], { kind: 'revoke', reason: 'user deleted' }, now),
+      )
   }
 
   /**

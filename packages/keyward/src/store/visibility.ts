@@ -82,19 +82,30 @@ export function userActors(db: Kysely<Database>, userId: number) {
 /** Organization ids, as a list or a subquery of them. */
 type OrgIds = number[] | SelectQueryBuilder<Database, keyof Database, { organization_id: number }>
 
-/** The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices. */
+/**
+ * The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices, less
+ * applications whose deletion has begun and their devices (migration 0039 says why). `canSeeOwner` has no such
+ * exception: a key of an application being deleted verifies, for a viewer who saw it, until its chunk ends it.
+ */
 export function organizationActors(db: Kysely<Database>, orgIds: OrgIds) {
   return db
     .selectFrom('organization')
     .select('actor_id')
     .where('id', 'in', orgIds)
-    .union(db.selectFrom('application').select('actor_id').where('organization_id', 'in', orgIds))
+    .union(
+      db
+        .selectFrom('application')
+        .select('actor_id')
+        .where('organization_id', 'in', orgIds)
+        .where('deleting_at', 'is', null),
+    )
     .union(
       db
         .selectFrom('device')
         .innerJoin('application', 'application.id', 'device.application_id')
         .select('device.actor_id')
-        .where('application.organization_id', 'in', orgIds),
+        .where('application.organization_id', 'in', orgIds)
+        .where('application.deleting_at', 'is', null),
     )
 }
 

@@ -15,7 +15,7 @@ function runInTerminal(args: string[], env: Record<string, string>, answer: stri
     let answered = false
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString()
-      if (!answered && stdout.includes('Type yes to delete:')) {
+      if (!answered && /Type (yes|its slug) to delete:/.test(stdout)) {
         answered = true
         child.stdin.write(`${answer}\r`)
       }
@@ -205,6 +205,25 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.equal((await cli(['keys', 'get', String(k.id)])).code, 1)
     const k2 = (await json(['keys', 'create', '--name', 'to-delete-2'])).api_key
     await ok(['keys', 'delete', String(k2.id), '--yes'])
+  })
+
+  test('applications rename, and delete with their devices and keys (asking on a terminal for the slug)', async () => {
+    const org = await json(['orgs', 'create', '--name', 'CLI Fleet Co', '--handle', 'cli-fleet-co'])
+    const app = await json(['applications', 'create', '--name', 'north', '--organization', String(org.id)])
+    assert.equal(app.slug, 'cli-fleet-co/north')
+    const renamed = await ok(['applications', 'rename', String(app.id), 'south'])
+    assert.match(renamed.stdout, new RegExp(`Renamed application ${app.id}: cli-fleet-co/south\\.`))
+    const dev = await json(['devices', 'create', '--application', String(app.id)])
+    const key = await server.createKey(await server.adminToken(), { owner: { kind: 'device', id: dev.id } })
+    const kept = await runInTerminal(['applications', 'delete', String(app.id)], env, 'yes')
+    assert.match(kept.stdout, /Delete application cli-fleet-co\/south, its devices and all their keys\?/)
+    assert.equal(kept.code, 2, 'only the slug confirms')
+    assert.equal((await json(['applications', 'get', String(app.id)])).slug, 'cli-fleet-co/south', 'still there')
+    const gone = await runInTerminal(['applications', 'delete', String(app.id)], env, 'cli-fleet-co/south')
+    assert.equal(gone.code, 0, gone.stdout)
+    assert.equal((await cli(['devices', 'get', String(dev.id)])).code, 1)
+    assert.equal((await server.verify(await server.adminToken(), key.key)).code, 'NOT_FOUND')
+    await ok(['orgs', 'delete', String(org.id)])
   })
 
   test('help says what refill and scopes really do', async () => {

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { useNavigate } from 'react-router'
-import { ErrorNote, Field, Modal } from '../ui'
+import { DialogActions, TypedConfirmField } from '../DialogParts'
+import { ErrorNote, Modal } from '../ui'
 import type { KeyDialogProps } from './useKeyAction'
 
 /** Confirms a deletion by typing the key's name; then returns to the key list, which says what happened. */
@@ -19,20 +20,13 @@ export function DeleteDialog({ k, api, action, open, onClose }: KeyDialogProps) 
         <strong>Deleting removes the key for good</strong>; it will be refused and disappear from lists. To keep a
         record, revoke instead.
       </p>
-      <Field label={`Type "${confirmText}" to confirm`}>
-        {(p) => (
-          <input {...p} name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
-        )}
-      </Field>
+      <TypedConfirmField text={confirmText} value={typed} onChange={setTyped} />
       <ErrorNote error={action.error} />
-      <div className="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
+      <DialogActions onCancel={onClose}>
         <button type="button" className="danger" disabled={action.busy || typed !== confirmText} onClick={remove}>
           Delete key
         </button>
-      </div>
+      </DialogActions>
     </Modal>
   )
 }

@@ -1,58 +1,10 @@
 import type { Command } from 'commander'
 import { actorNames } from '../actor-names.js'
-import { applicationTable, auditTable, deviceTable, fields, when } from '../output.js'
+import { auditTable, deviceTable, fields, when } from '../output.js'
 import { type AuditTargetRef, parse } from '../parse.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
-
-/** `keyward applications list|get|create`: the owners of provisioning and device keys (balena fleets). */
-export function registerApplicationCommands(program: Command, env: Env): void {
-  const apps = program.command('applications').alias('apps').description('manage applications (fleets of devices)')
-  remoteAction(
-    remoteOptions(apps.command('list').description('list the applications you can see')),
-    env,
-    async ({ client, out }) => {
-      const all = await client.applications.all()
-      out.result({ applications: all }, () => out.line(applicationTable(all)))
-    },
-  )
-  remoteAction<object, [string]>(
-    remoteOptions(
-      apps
-        .command('get')
-        .description('show one application')
-        .argument('<id|slug|uuid>', 'application id, slug (owner/name) or uuid'),
-    ),
-    env,
-    async ({ client, out }, _o, ref) => {
-      const a = await client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref)
-      out.result(a, () =>
-        out.line(
-          fields([
-            ['id', String(a.id)],
-            ['name', a.name],
-            ['slug', a.slug],
-            ['uuid', a.uuid],
-            ['owner', `user:${a.owner_user_id}`],
-            ['created', when(a.created_at)],
-          ]),
-        ),
-      )
-    },
-  )
-  remoteAction<{ name: string }>(
-    remoteOptions(apps.command('create').description('create an application')).requiredOption(
-      '--name <name>',
-      'letters, digits, dots, underscores and hyphens',
-    ),
-    env,
-    async ({ client, out }, o) => {
-      const a = await client.applications.create({ name: o.name })
-      out.result(a, () => out.line(`Created application ${a.id} (${a.slug}).`))
-    },
-  )
-}
 
 /** `keyward devices list|get|create`. */
 export function registerDeviceCommands(program: Command, env: Env): void {

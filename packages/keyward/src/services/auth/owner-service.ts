@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto'
-import { canSeeOwner, requireManageOwner, requireOrgRole, requireScope, visibleOrgIds } from '../../core/authz.js'
+import {
+  canManageApplications,
+  canSeeOwner,
+  requireManageOwner,
+  requireOrgRole,
+  requireScope,
+  visibleOrgIds,
+} from '../../core/authz.js'
 import type { Clock } from '../../core/clock.js'
 import { fleetSlug } from '../../core/fleet-slug.js'
 import { KeywardError, notFound } from '../../core/errors.js'
 import type { Application, Device } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
+import type { FleetStep } from '../../store/fleet-removal.js'
 import { isUniqueViolation } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { RequestContext } from '../context.js'
+import { yieldToLoop } from '../keys/chunked-writes.js'
+import type { VerifyCache } from '../keys/verify-cache.js'
 import type { OrgDirectory } from '../orgs/org-directory.js'
 
 /** 32 lower-case hex characters, the uuid form balena uses for devices and applications. */
@@ -20,6 +30,7 @@ export class OwnerService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly orgs: Pick<OrgDirectory, 'targetOrganization'>,
+    private readonly cache: Pick<VerifyCache, 'invalidate'>,
   ) {}
 
   /**
@@ -65,6 +76,67 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('application', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
     return (await this.actors.findApplication(id))!
+  }
+
+  /** Renames an application (`canManageApplications`); its slug follows: `<organization handle>/<name>`. */
+  async renameApplication(ctx: RequestContext, id: number, name: string): Promise<Application> {
+    const app = await this.applicationToManage(ctx, id)
+    try {
+      const renamed = await this.actors.renameApplication(app.id, name)
+      if (!renamed) throw notFound('application')
+      await this.audit.record(ctx, 'application.update', applicationTarget(app), {
+        slug: renamed.slug,
+        previous_slug: app.slug,
+      })
+      return renamed
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e
+      // Slugs fold case: "Fleet" and "fleet" are one name here.
+      throw new KeywardError('conflict', `this organization already has an application named "${name}"`, {
+        details: { field: 'name' },
+      })
+    }
+  }
+
+  /**
+   * Deletes an application (`canManageApplications`) with its devices and every key of both, each key with its
+   * `key.deleted` event, evicted on every node chunk by chunk as it commits (`fleet-removal.ts`). From the first
+   * step its members hear of none of its keys (migration 0039). Interrupted, it is retried as it is: each step
+   * ends only what is left.
+   */
+  async deleteApplication(ctx: RequestContext, id: number): Promise<void> {
+    const app = await this.applicationToManage(ctx, id)
+    const now = this.clock.now()
+    await this.actors.markApplicationDeleting(app.id, now)
+    const ended = { keys: 0, devices: 0 }
+    const tally = async (r: FleetStep) => {
+      await this.cache.invalidate(r.hashes)
+      ended.keys += r.ended
+      ended.devices += r.devices
+    }
+    let r = await this.actors.removeApplicationStep(app, now)
+    while (r.ended + r.devices > 0) {
+      await tally(r)
+      await yieldToLoop()
+      r = await this.actors.removeApplicationStep(app, now)
+    }
+    await tally(await this.actors.removeApplication(app, now))
+    // Its trail is its organization's: the application's own actor is no one's to read once it is gone.
+    const org = await this.actors.ownerOf('organization', app.organizationId)
+    const target = { ...applicationTarget(app), ownerActorId: org?.actorId ?? app.actorId }
+    await this.audit.record(ctx, 'application.delete', target, { slug: app.slug, ...ended })
+  }
+
+  /** The application `id`, if the caller sees it (else 404) and may rename or delete it (else 403). */
+  private async applicationToManage(ctx: RequestContext, id: number): Promise<Application> {
+    requireScope(ctx.principal, 'applications:write')
+    const owner = await this.actors.ownerOf('application', id)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
+    if (!canManageApplications(ctx.principal, owner.organizationId!))
+      throw new KeywardError('forbidden', "only an admin or owner of the application's organization may change it")
+    const app = await this.actors.findApplication(id)
+    if (!app) throw notFound('application')
+    return app
   }
 
   async listApplications(ctx: RequestContext, limit = 100, beforeId?: number): Promise<Application[]> {
@@ -146,3 +218,9 @@ export class OwnerService {
     })
   }
 }
+
+const applicationTarget = (app: Application) => ({
+  type: 'application' as const,
+  id: app.id,
+  ownerActorId: app.actorId,
+})

@@ -168,8 +168,9 @@ export class KeyService {
   /** Writes the new key and its `key.created` event in one transaction. */
   private async storeNew(ctx: RequestContext, input: CreateKeyInput, row: NewKeyFields): Promise<ApiKey> {
     const { key } = (await this.recorded('key.created', async (keys) => {
-      // Read first, under share locks: an identity deleted meanwhile is a 409; a revoke racing this create
-      // waits for it, then cascades to its key.
+      // Read first, under share locks: an owner removed meanwhile is a 404, an identity deleted meanwhile a 409;
+      // a removal or a revoke racing this create waits for it, then ends its key.
+      await keys.holdOwners([row.actorId])
       if (row.identityId !== null) await keys.requireIdentities([row.identityId])
       const maker = makerOf(ctx.principal)
       if (maker) await keys.requireLiveProducer(maker)

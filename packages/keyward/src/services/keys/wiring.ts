@@ -47,7 +47,7 @@ export function createKeyServices(
   // One budget of refused chosen secrets per person, whichever way the secret came (`ChosenVia`).
   const chosen = new ChosenSecrets(limiter, config.secretRefusalsPerHour, keyRepo, auditLog)
   const keys = new KeyService(keyRepo, actors, cache, auditLog, clock, identityAccess, chosen)
-  const owners = new OwnerService(actors, auditLog, clock, people.orgDirectory)
+  const owners = new OwnerService(actors, auditLog, clock, people.orgDirectory, cache)
   const scanningKeys = config.githubScanningKeysFile ? new GithubScanningKeys(config.githubScanningKeysFile) : null
   const reports = new LeakReportRepository(store.db)
   const lineageRepo = new KeyLineageRepository(store.db, store.dialect)

@@ -5,9 +5,11 @@ import { ctxOf } from '../../auth.js'
 import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../schemas.js'
 import { MAX_ROW_ID } from '../../../core/types.js'
 
+const ApplicationName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' })
+
 const CreateApplicationBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+    name: ApplicationName,
     /** The organization it belongs to; default: the caller's personal organization. */
     organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
   },
@@ -43,5 +45,36 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     '/applications/:id',
     { schema: { tags: ['applications'], params: IdParams, response: { 200: ApplicationBody } } },
     async (req) => toApplicationWire(await services.owners.getApplication(ctxOf(req), req.params.id)),
+  )
+
+  app.patch(
+    '/applications/:id',
+    {
+      schema: {
+        tags: ['applications'],
+        description:
+          "Renames an application; its slug becomes `<organization handle>/<name>`. Admins and owners of the application's organization.",
+        params: IdParams,
+        body: Type.Object({ name: ApplicationName }, { additionalProperties: false }),
+        response: { 200: ApplicationBody },
+      },
+    },
+    async (req) => toApplicationWire(await services.owners.renameApplication(ctxOf(req), req.params.id, req.body.name)),
+  )
+
+  app.delete(
+    '/applications/:id',
+    {
+      schema: {
+        tags: ['applications'],
+        description:
+          "Deletes an application with its devices and every key of both (a key.deleted webhook event for each). Admins and owners of the application's organization.",
+        params: IdParams,
+      },
+    },
+    async (req, reply) => {
+      await services.owners.deleteApplication(ctxOf(req), req.params.id)
+      return reply.status(204).send()
+    },
   )
 }

@@ -1,0 +1,100 @@
+import type { Command } from 'commander'
+import { applicationTable, fields, when } from '../output.js'
+import { UsageError, parse } from '../parse.js'
+import { promptLine } from '../prompt.js'
+import { remoteAction, remoteOptions } from '../remote.js'
+
+type Env = Record<string, string | undefined>
+
+/** `keyward applications list|get|create|rename|delete`: the owners of provisioning and device keys (balena fleets). */
+export function registerApplicationCommands(program: Command, env: Env): void {
+  const apps = program.command('applications').alias('apps').description('manage applications (fleets of devices)')
+  remoteAction(
+    remoteOptions(apps.command('list').description('list the applications you can see')),
+    env,
+    async ({ client, out }) => {
+      const all = await client.applications.all()
+      out.result({ applications: all }, () => out.line(applicationTable(all)))
+    },
+  )
+  remoteAction<object, [string]>(
+    remoteOptions(
+      apps
+        .command('get')
+        .description('show one application')
+        .argument('<id|slug|uuid>', 'application id, slug (owner/name) or uuid'),
+    ),
+    env,
+    async ({ client, out }, _o, ref) => {
+      const a = await client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref)
+      out.result(a, () =>
+        out.line(
+          fields([
+            ['id', String(a.id)],
+            ['name', a.name],
+            ['slug', a.slug],
+            ['uuid', a.uuid],
+            ['owner', `user:${a.owner_user_id}`],
+            ['created', when(a.created_at)],
+          ]),
+        ),
+      )
+    },
+  )
+  remoteAction<{ name: string; organization?: string }>(
+    remoteOptions(apps.command('create').description('create an application'))
+      .requiredOption('--name <name>', NAME_RULE)
+      .option('--organization <id>', 'the organization it belongs to (default: your personal one)', parse.id),
+    env,
+    async ({ client, out }, o) => {
+      const org = o.organization === undefined ? {} : { organization_id: Number(o.organization) }
+      const a = await client.applications.create({ name: o.name, ...org })
+      out.result(a, () => out.line(`Created application ${a.id} (${a.slug}).`))
+    },
+  )
+  registerApplicationChanges(apps, env)
+}
+
+const NAME_RULE = 'letters, digits, dots, underscores and hyphens'
+
+/** `applications rename|delete`: admins and owners of the application's organization. */
+function registerApplicationChanges(apps: Command, env: Env): void {
+  remoteAction<object, [string, string]>(
+    remoteOptions(
+      apps
+        .command('rename')
+        .description(
+          "rename an application (its slug follows: <organization handle>/<name>); the organization's admins",
+        )
+        .argument('<id>', 'application id', parse.id)
+        .argument('<name>', NAME_RULE),
+    ),
+    env,
+    async ({ client, out }, _o, id, name) => {
+      const a = await client.applications.rename(id, name)
+      out.result(a, () => out.line(`Renamed application ${a.id}: ${a.slug}.`))
+    },
+  )
+  remoteAction<{ yes?: boolean }, [string]>(
+    remoteOptions(
+      apps
+        .command('delete')
+        .description("delete an application with its devices and every key of both; the organization's admins")
+        .argument('<id>', 'application id', parse.id),
+    ).option('-y, --yes', 'do not ask for confirmation'),
+    env,
+    async ({ client, out }, o, id) => {
+      if (!o.yes && process.stdin.isTTY) await confirmDelete((await client.applications.get(id)).slug)
+      await client.applications.delete(id)
+      out.result({ id: Number(id), deleted: true }, () => out.line(`Application ${id} is deleted.`))
+    },
+  )
+}
+
+/** Anything but the slug cancels (exit 2, nothing changed): a fleet's keys stop working on the spot. */
+async function confirmDelete(slug: string): Promise<void> {
+  const answer = await promptLine(
+    `Delete application ${slug}, its devices and all their keys? They stop working at once. Type its slug to delete: `,
+  )
+  if (answer.trim() !== slug) throw new UsageError('cancelled: the application was not deleted', false)
+}
