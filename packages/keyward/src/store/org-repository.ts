@@ -118,11 +118,19 @@ export class OrgRepository {
     return (await q.execute()).map(rowToOrg)
   }
 
-  /** Renames it; a new handle renames its applications' slugs in the same transaction (`fleetSlug`). */
+  /**
+   * Renames it; a new handle renames its applications' slugs in the same transaction (`fleetSlug`). The handle it
+   * already has moves none: a PATCH repeating it (a form sending every field) only renames, also for an organization
+   * whose slugs no handle can hold (`refuseTwins`).
+   */
   async update(id: number, patch: { name?: string; handle?: string }): Promise<Organization | undefined> {
     return this.db.transaction().execute(async (trx) => {
+      let before = trx.selectFrom('organization').select('handle').where('id', '=', id)
+      if (this.dialect === 'postgres') before = before.forUpdate()
+      const old = await before.executeTakeFirst()
+      if (!old) return undefined
       const r = await trx.updateTable('organization').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
-      if (r && patch.handle !== undefined) await reslugApplications(trx, id, r.handle)
+      if (r && r.handle !== old.handle) await reslugApplications(trx, id, r.handle)
       return r && rowToOrg(r)
     })
   }
@@ -292,7 +300,7 @@ function refuseTwins(names: string[]): void {
     if (seen.has(folded))
       throw new KeywardError(
         'conflict',
-        `two of this organization's applications are named "${name}" (case aside): no handle gives both a slug`,
+        `two of this organization's applications are named "${name}" (case aside): no handle gives both a slug; rename one first`,
         { details: { field: 'handle' } },
       )
     seen.add(folded)

@@ -114,6 +114,29 @@ for (const store of STORES) {
         expectStatus(renamed, 409, 'two applications named two')
         assert.match(renamed.body.error.message, /two of this organization's applications are named "two"/)
         assert.equal((await s.request('GET', `/v1/organizations/${org.body.id}`, { token })).body.handle, 'mig')
+        // Its current handle moves no slug: the name changes (a form sends every field).
+        const same = await s.request('PATCH', `/v1/organizations/${org.body.id}`, {
+          token,
+          body: { name: 'Mig Inc', handle: 'mig' },
+        })
+        expectStatus(same, 200, 'the handle it has, with a new name')
+        assert.equal(same.body.name, 'Mig Inc')
+        // Renaming one of the two lets the organization take a new handle.
+        const apart = await s.request('PATCH', `/v1/applications/${stale.body.id}`, { token, body: { name: 'two-b' } })
+        expectStatus(apart, 200, 'one of the two renamed')
+        assert.equal(apart.body.slug, 'mig/two-b')
+        const again = await s.request('PATCH', `/v1/organizations/${org.body.id}`, { token, body: { handle: 'mig-2' } })
+        expectStatus(again, 200, 'the rename refused before')
+        const slugs = await st.db
+          .selectFrom('application')
+          .select('slug')
+          .where('organization_id', '=', org.body.id)
+          .orderBy('id')
+          .execute()
+        assert.deepEqual(
+          slugs.map((r) => r.slug),
+          ['mig-2/one', 'mig-2/two', 'mig-2/two-b', 'mig-2/x'],
+        )
       } finally {
         await st.close()
       }
