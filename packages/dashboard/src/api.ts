@@ -284,8 +284,8 @@ export class Api {
   getApplication(id: number) {
     return this.request<Application>('GET', `/applications/${id}`)
   }
-  createApplication(name: string) {
-    return this.request<Application>('POST', '/applications', { name })
+  createApplication(name: string, organizationId?: number) {
+    return this.request<Application>('POST', '/applications', { name, organization_id: organizationId })
   }
   renameApplication(id: number, name: string) {
     return this.request<Application>('PATCH', `/applications/${id}`, { name })

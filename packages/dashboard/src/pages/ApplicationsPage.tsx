@@ -3,23 +3,30 @@ import { ApplicationsTable } from '../components/applications/ApplicationsTable'
 import { InlineCreateForm } from '../components/form/InlineCreateForm'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
+import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
-/** Applications (balena "fleets") the signed-in person can see, and a form to add one. */
+/**
+ * Applications (balena "fleets") the signed-in person can see, and a form to add one: both narrowed to the
+ * organization chosen in the header, as the keys page is (a new application went to the personal organization
+ * whichever one was chosen).
+ */
 export function ApplicationsPage() {
   const { api } = useSession()
   const dir = useDirectory()
+  const { current } = useOrg()
   const apps = useLoad(() => api.listApplications(), [api])
+  const shown = apps.data?.applications.filter((a) => !current || a.organization_id === current.id)
   const notice = (useLocation().state as { notice?: string } | null)?.notice
   const create = async (name: string) => {
-    await api.createApplication(name)
+    await api.createApplication(name, current?.id)
     apps.reload()
     dir.reload()
   }
   return (
     <section aria-labelledby="apps-title">
       <header className="page-head">
-        <h1 id="apps-title">Applications</h1>
+        <h1 id="apps-title">Applications{current ? ` of ${current.name}` : ''}</h1>
       </header>
       {notice && (
         <p className="notice" role="status">
@@ -28,7 +35,7 @@ export function ApplicationsPage() {
       )}
       <InlineCreateForm
         label="New application name"
-        hint="Letters, digits, dot, dash and underscore."
+        hint={`In ${current ? current.name : 'your personal organization'}. Letters, digits, dot, dash and underscore.`}
         name="name"
         submit="Add application"
         primary
@@ -36,13 +43,13 @@ export function ApplicationsPage() {
       />
       {apps.loading && !apps.data && <Loading what="Loading applications" />}
       <ErrorNote error={apps.error} />
-      {apps.data &&
-        (apps.data.applications.length === 0 ? (
+      {shown &&
+        (shown.length === 0 ? (
           <Empty>
             <p>No applications yet.</p>
           </Empty>
         ) : (
-          <ApplicationsTable applications={apps.data.applications} />
+          <ApplicationsTable applications={shown} />
         ))}
     </section>
   )

@@ -58,10 +58,37 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
     await del.getByLabel(`Type "${slug}" to confirm`).fill(slug)
     await confirm.click()
     await page.waitForURL(/\/applications$/)
-    await page.getByRole('status').filter({ hasText: `Application ${slug} deleted.` }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Application ${slug} deleted.` })
+      .waitFor()
     assert.equal((await api(base, 'GET', `/v1/applications/${app.id}`, admin)).status, 404)
     const verified = await api(base, 'POST', '/v1/keys/verify', admin, { key: key.body.key })
     assert.equal(verified.body.code, 'NOT_FOUND')
+    await ctx.close()
+  })
+
+  it('adds an application to the organization chosen in the header, and lists only its applications', async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    const org = (await api(base, 'POST', '/v1/organizations', admin, { name: 'Fleet Co', handle: 'fleet-co' })).body
+    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
+    ctx.setDefaultTimeout(10_000)
+    const page = await ctx.newPage()
+    await page.goto('/applications')
+    await page.getByLabel('Email or username').fill(ADMIN.email)
+    await page.getByLabel('Password').fill(ADMIN.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('link', { name: 'taken' }).waitFor()
+    await page.getByLabel('Organization').selectOption({ label: 'Fleet Co' })
+    await page.getByRole('heading', { name: 'Applications of Fleet Co' }).waitFor()
+    await page.getByText('No applications yet.').waitFor() // "taken" is the personal organization's
+    await page.getByLabel('New application name').fill('west')
+    await page.getByRole('button', { name: 'Add application' }).click()
+    await page.getByRole('link', { name: 'west' }).waitFor()
+    const apps = (await api(base, 'GET', '/v1/applications', admin)).body.applications as Record<string, unknown>[]
+    const west = apps.find((a) => a.name === 'west')
+    assert.equal(west?.organization_id, org.id)
+    assert.equal(west?.slug, 'fleet-co/west')
     await ctx.close()
   })
 })
