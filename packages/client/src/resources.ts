@@ -138,6 +138,14 @@ export class Devices extends Collection<'devices', Device, CreateDeviceInput, Li
     const ref = String(uuidOrId).toLowerCase()
     return findIn(this.iterate({ limit: 500 }), (d) => d.uuid.toLowerCase() === ref, `device "${ref}"`)
   }
+
+  /**
+   * Deletes a device with its keys (each a `key.deleted` webhook event); they stop verifying on every node.
+   * Members of its organization and above; not the device's or its application's own keys.
+   */
+  delete(id: number | string): Promise<void> {
+    return this.http.request<void>('DELETE', idPath(this.path, id))
+  }
 }
 
 /** The audit log: `kw.audit`. Admins see everything, others their own actions. */

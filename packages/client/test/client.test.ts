@@ -321,10 +321,16 @@ for (const kind of STORES) {
       )
     })
 
-    test('applications: rename (the slug follows; a taken name is a conflict) and delete (devices and keys too)', async () => {
+    test('applications: rename (the slug follows; a taken name is a conflict) and delete (devices and keys too); devices: delete', async () => {
       const app = await l.admin.applications.create({ name: `old-${kind}` })
       const dev = await l.admin.devices.create({ application_id: app.id })
       const key = await l.admin.apiKeys.create({ name: 'dev', owner: { kind: 'device', id: dev.id } })
+      const gone = await l.admin.devices.create({ application_id: app.id })
+      const goneKey = await l.admin.apiKeys.create({ name: 'gone', owner: { kind: 'device', id: gone.id } })
+      await l.admin.devices.delete(gone.id)
+      await assert.rejects(l.admin.devices.get(gone.id), { code: 'not_found', status: 404 })
+      assert.equal((await l.admin.apiKeys.verify(goneKey.key)).code, 'NOT_FOUND')
+      assert.equal((await l.admin.apiKeys.verify(key.key)).valid, true, 'its sibling stays')
       const renamed = await l.admin.applications.rename(app.id, `New-${kind}`)
       assert.equal(renamed.slug, app.slug.replace(`old-${kind}`, `new-${kind}`))
       await l.admin.applications.create({ name: `taken-${kind}` })

@@ -299,6 +299,9 @@ export class Api {
   getDevice(id: number) {
     return this.request<Device>('GET', `/devices/${id}`)
   }
+  deleteDevice(id: number) {
+    return this.request<void>('DELETE', `/devices/${id}`)
+  }
   createDevice(applicationId: number, name: string) {
     return this.request<Device>('POST', '/devices', { application_id: applicationId, ...(name && { name }) })
   }

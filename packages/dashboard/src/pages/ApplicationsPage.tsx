@@ -35,7 +35,7 @@ export function ApplicationsPage() {
       )}
       <InlineCreateForm
         label="New application name"
-        hint={`In ${current ? current.name : 'your personal organization'}. Letters, digits, dot, dash and underscore.`}
+        hint={`In ${current ? current.name : 'your personal organization'}. Letters, digits, dot, dash and underscore, from a letter or digit.`}
         name="name"
         submit="Add application"
         primary

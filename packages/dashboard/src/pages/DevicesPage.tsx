@@ -1,4 +1,5 @@
 import { Link, useParams } from 'react-router'
+import { DeleteDeviceButton } from '../components/devices/DeleteDeviceButton'
 import { DevicesTable } from '../components/devices/DevicesTable'
 import { OwnerKeys } from '../components/OwnerKeys'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
@@ -56,6 +57,7 @@ function DevicePage({ id }: { id: number }) {
       <header className="page-head">
         <h1 id="device-title">{d.name ?? `Device ${d.uuid.slice(0, 7)}`}</h1>
       </header>
+      <DeleteDeviceButton device={d} />
       <dl className="facts card">
         <dt>UUID</dt>
         <dd>

@@ -116,6 +116,16 @@ export function canManageApplications(p: Principal, orgId: number): boolean {
   return p.owner.kind === 'user' && holdsOrgRole(p, orgId, 'admin')
 }
 
+/**
+ * Whether `p` may delete device `owner` (with its keys), on top of `canSeeOwner`: whoever manages its keys
+ * (`canManageOwner`: members of its organization and above, instance admins), in a session, through their own keys
+ * or an organization's key (which acts as a member). Not a key of the device or of its application: a fleet's
+ * credentials do not remove its devices.
+ */
+export function canRemoveDevice(p: Principal, owner: Owner): boolean {
+  return (p.owner.kind === 'user' || p.owner.kind === 'organization') && canManageOwner(p, owner, null)
+}
+
 /** Whether the principal is at least `needed` in `orgId`, or an instance admin (who passes `requireOrgRole`). */
 export function holdsOrgRole(p: Principal, orgId: number, needed: OrgRole): boolean {
   return (p.owner.kind === 'user' && p.role === 'admin') || orgRoleAtLeast(orgRoleOf(p, orgId), needed)

@@ -16,6 +16,7 @@ export interface SchemaProblem {
 /** Patterns our schemas use, described instead of shown. */
 const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z0-9._-]+$': 'letters, digits, dots, underscores and hyphens',
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$': 'letters, digits, dots, underscores and hyphens, starting with a letter or digit',
   '^[a-z][a-z0-9]{0,15}$': 'a lowercase letter followed by up to 15 lowercase letters or digits',
   '^[^\\s]+$': 'text without spaces',
   '\\S': 'text, not only spaces',

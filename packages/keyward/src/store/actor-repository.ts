@@ -3,7 +3,14 @@ import { fleetSlug } from '../core/fleet-slug.js'
 import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
 import type { Dialect } from './database.js'
-import { type FleetStep, removeFleet, removeFleetStep } from './fleet-removal.js'
+import {
+  type FleetStep,
+  type OwnersOf,
+  refuseIdentityOwners,
+  removeDeviceStep,
+  removeFleet,
+  removeFleetStep,
+} from './fleet-removal.js'
 import { passwordLineOf, recordPasswordOrigins } from './key-origins.js'
 import { requireLiveProducer } from './live-producer.js'
 import { freePersonalHandle, insertOrganization } from './org-repository.js'
@@ -228,14 +235,29 @@ export class ActorRepository {
     })
   }
 
-  /** Marks the application's removal as begun: members hear of none of its keys from now on (migration 0039). */
-  async markApplicationDeleting(id: number, now: Date): Promise<void> {
-    await this.db.updateTable('application').set({ deleting_at: now.toISOString() }).where('id', '=', id).execute()
-  }
-
   /** One step of an application's removal (`removeFleetStep`), in its own transaction. */
   removeApplicationStep(app: Application, now: Date): Promise<FleetStep> {
     return this.db.transaction().execute((trx) => removeFleetStep(trx, this.dialect, app, now))
+  }
+
+  /** The person of a personal organization, else null (a shared one, or none). */
+  async personalUserOf(orgId: number): Promise<number | null> {
+    const o = await this.db
+      .selectFrom('organization')
+      .select('personal_user_id')
+      .where('id', '=', orgId)
+      .executeTakeFirst()
+    return o?.personal_user_id ?? null
+  }
+
+  /** Throws 409 when what a removal would remove owns identities (`refuseIdentityOwners`). */
+  refuseIdentityOwners(owners: OwnersOf): Promise<void> {
+    return refuseIdentityOwners(this.db, owners)
+  }
+
+  /** One step of a device's removal (`removeDeviceStep`), in its own transaction. */
+  removeDeviceStep(device: Device, now: Date): Promise<FleetStep> {
+    return this.db.transaction().execute((trx) => removeDeviceStep(trx, this.dialect, device, now))
   }
 
   /** Removes the application and what its steps left (`removeFleet`); the hashes in it every node must evict. */

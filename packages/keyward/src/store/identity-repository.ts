@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Identity, NamedLimit, Principal, Refill, VerifiableIdentity } from '../core/types.js'
 import { type TakenCredits, refillIdentityIfDue, takeIdentityCredits } from './credits.js'
 import type { Dialect } from './database.js'
+import { holdOwners } from './live-owner.js'
 import { hashesOf } from './key-hashes.js'
 import type { Database, IdentityRow } from './schema.js'
 import { visibleActors } from './visibility.js'
@@ -46,9 +47,13 @@ export class IdentityRepository {
     private readonly dialect: Dialect,
   ) {}
 
+  /** Stores an identity; 404 when its owner is gone by then (`holdOwners`: an application deleted meanwhile). */
   async insert(row: Omit<IdentityRow, 'id' | 'credits_epoch'>): Promise<Identity> {
-    const r = await this.db.insertInto('identity').values(row).returningAll().executeTakeFirstOrThrow()
-    return rowToIdentity(r)
+    return this.db.transaction().execute(async (trx) => {
+      await holdOwners(trx, this.dialect, [row.owner_actor_id])
+      const r = await trx.insertInto('identity').values(row).returningAll().executeTakeFirstOrThrow()
+      return rowToIdentity(r)
+    })
   }
 
   async findById(id: number): Promise<Identity | undefined> {

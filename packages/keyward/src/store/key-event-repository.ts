@@ -38,6 +38,7 @@ export async function appendKeyEvents(
 ): Promise<void> {
   if (keys.length === 0) return
   const at = now.toISOString()
+  const orgs = await organizationsOf(db, [...new Set(keys.map((k) => k.actorId))])
   await db
     .insertInto('key_event')
     .values(
@@ -45,10 +46,32 @@ export async function appendKeyEvents(
         type,
         key_id: key.id,
         actor_id: key.actorId,
+        organization_id: orgs.get(key.actorId) ?? null,
         data: JSON.stringify(keyView(key, now)),
         created_at: at,
         dispatched_at: null,
       })),
     )
     .execute()
+}
+
+/**
+ * The organization each owner actor belongs to (an organization itself, its applications, their devices; a person:
+ * none), read in the event's transaction, before a removal deletes the rows that tell it (migration 0039).
+ */
+async function organizationsOf(db: Kysely<Database>, actorIds: number[]): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('organization')
+    .select(['actor_id', 'id as organization_id'])
+    .where('actor_id', 'in', actorIds)
+    .unionAll(db.selectFrom('application').select(['actor_id', 'organization_id']).where('actor_id', 'in', actorIds))
+    .unionAll(
+      db
+        .selectFrom('device')
+        .innerJoin('application', 'application.id', 'device.application_id')
+        .select(['device.actor_id', 'application.organization_id'])
+        .where('device.actor_id', 'in', actorIds),
+    )
+    .execute()
+  return new Map(rows.map((r) => [r.actor_id, r.organization_id]))
 }

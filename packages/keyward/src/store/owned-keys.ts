@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { AuditRepository } from './audit-repository.js'
 import type { Dialect } from './database.js'
+import { bumpKeyChanges } from './key-changes.js'
 import { appendKeyEvents } from './key-event-repository.js'
 import { KeyRepository } from './key-repository.js'
 import { holdKeysExclusive } from './live-producer.js'
@@ -27,7 +28,10 @@ export function ownedKeysChunk(dialect: Dialect): number {
 
 /** What one chunk ended: how many keys, and the hashes every node's verify cache must drop. */
 export interface EndedKeys {
+  /** Keys selected to end (a full chunk: there may be more). */
   ended: number
+  /** Of those, the keys this chunk ended: another transaction may have ended some first. */
+  removed: number
   hashes: string[]
 }
 
@@ -47,11 +51,11 @@ export async function endOwnedKeys(
   now: Date,
   limit = ownedKeysChunk(dialect),
 ): Promise<EndedKeys> {
-  if (actorIds.length === 0) return { ended: 0, hashes: [] }
+  if (actorIds.length === 0) return { ended: 0, removed: 0, hashes: [] }
   let q = trx.selectFrom('api_key').select('id').where('actor_id', 'in', actorIds).orderBy('id').limit(limit)
   if (end.kind === 'revoke') q = q.where('revoked_at', 'is', null)
   const ids = (await q.execute()).map((r) => r.id)
-  if (ids.length === 0) return { ended: 0, hashes: [] }
+  if (ids.length === 0) return { ended: 0, removed: 0, hashes: [] }
   await holdKeysExclusive(trx, dialect, ids) // a key minting in a loop cannot starve its owner's end (live-producer.ts)
   const keys = new KeyRepository(trx, dialect)
   const at = now.toISOString()
@@ -73,11 +77,15 @@ export async function endOwnedKeys(
           .where('revoked_at', 'is', null)
           .returning(['id', 'hash', 'previous_hash', 'actor_id'])
           .execute()
+  // An embedded verifier on SQLite learns of key changes from the counter, bumped in the change's own transaction
+  // (`key-changes.ts`): bumped only after commit (the local bus), a node dying in between left its cache stale.
+  if (dialect === 'sqlite' && rows.length > 0) await bumpKeyChanges(trx)
   const endedIds = new Set(rows.map((r) => r.id))
   const after = end.kind === 'delete' ? before.filter((k) => endedIds.has(k.id)) : await keys.findByIds([...endedIds])
   await appendKeyEvents(trx, end.kind === 'delete' ? 'key.deleted' : 'key.revoked', after, now)
   if (end.kind === 'revoke') await auditRevocations(trx, rows, end.reason, at)
-  return { ended: ids.length, hashes: rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash])) }
+  const hashes = rows.flatMap((r) => (r.previous_hash ? [r.hash, r.previous_hash] : [r.hash]))
+  return { ended: ids.length, removed: rows.length, hashes }
 }
 
 /**

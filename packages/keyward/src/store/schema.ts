@@ -46,8 +46,6 @@ export interface ApplicationTable {
   /** Set for every row (migration 0011 fills older ones; SQLite cannot add a NOT NULL column without a default). */
   organization_id: number
   created_at: string
-  /** When its deletion began (migration 0039); null while it lives. */
-  deleting_at: string | null
 }
 
 /** An organization (migration 0011): owns applications and its own keys through its actor. */
@@ -276,6 +274,8 @@ export interface KeyEventTable {
   key_id: number | null
   /** The key's owner actor when the event was written: decides which members' webhooks receive it. */
   actor_id: number | null
+  /** The organization the key belonged to then (migration 0039): its members' webhooks receive it too. */
+  organization_id: number | null
   /** JSON: the key as the API lists it (never a secret or hash). */
   data: string
   created_at: string

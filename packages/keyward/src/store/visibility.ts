@@ -69,43 +69,40 @@ export function visibleWebhookOwner(p: Principal): number | null {
  * (store/webhook-outbox.ts), an admin's about all.
  */
 export function userActors(db: Kysely<Database>, userId: number) {
-  // An organization being deleted is no longer heard of by its members (migration 0017 says why).
-  const orgIds = db
+  const own = db.selectFrom('user').select('actor_id').where('id', '=', userId)
+  return own.union(organizationActors(db, memberOrgIds(db, userId)))
+}
+
+/**
+ * The organizations user `userId` belongs to now, less those whose deletion has begun: an organization being deleted
+ * is no longer heard of by its members (migration 0017 says why). `userActors`' organizations; a webhook of a member
+ * also hears of events written about these organizations' keys (`key_event.organization_id`, migration 0039).
+ */
+export function memberOrgIds(db: Kysely<Database>, userId: number) {
+  return db
     .selectFrom('organization_membership')
     .innerJoin('organization', 'organization.id', 'organization_membership.organization_id')
     .select('organization_membership.organization_id')
     .where('organization_membership.user_id', '=', userId)
     .where('organization.deleting_at', 'is', null)
-  return db.selectFrom('user').select('actor_id').where('id', '=', userId).union(organizationActors(db, orgIds))
 }
 
 /** Organization ids, as a list or a subquery of them. */
 type OrgIds = number[] | SelectQueryBuilder<Database, keyof Database, { organization_id: number }>
 
-/**
- * The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices, less
- * applications whose deletion has begun and their devices (migration 0039 says why). `canSeeOwner` has no such
- * exception: a key of an application being deleted verifies, for a viewer who saw it, until its chunk ends it.
- */
+/** The actors of organizations `orgIds` (non-empty): each organization, its applications and their devices. */
 export function organizationActors(db: Kysely<Database>, orgIds: OrgIds) {
   return db
     .selectFrom('organization')
     .select('actor_id')
     .where('id', 'in', orgIds)
-    .union(
-      db
-        .selectFrom('application')
-        .select('actor_id')
-        .where('organization_id', 'in', orgIds)
-        .where('deleting_at', 'is', null),
-    )
+    .union(db.selectFrom('application').select('actor_id').where('organization_id', 'in', orgIds))
     .union(
       db
         .selectFrom('device')
         .innerJoin('application', 'application.id', 'device.application_id')
         .select('device.actor_id')
-        .where('application.organization_id', 'in', orgIds)
-        .where('application.deleting_at', 'is', null),
+        .where('application.organization_id', 'in', orgIds),
     )
 }
 

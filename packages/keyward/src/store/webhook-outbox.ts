@@ -3,7 +3,7 @@ import type { Role } from '../core/types.js'
 import type { Dialect } from './database.js'
 import { type Configured, configurerGone } from './webhook-configurer.js'
 import type { Database, WebhookDeliveryRow } from './schema.js'
-import { userActors } from './visibility.js'
+import { memberOrgIds, userActors } from './visibility.js'
 
 /** A leased delivery with what sending it needs. */
 export interface ClaimedDelivery {
@@ -298,14 +298,24 @@ async function hideCreators(db: Kysely<Database>, userId: number, rows: ClaimedR
   return new Map(hidden.map((x) => [x.r.id, JSON.stringify({ ...x.data, created_by_key_id: null })]))
 }
 
-/** Of `eventIds`, those about keys the webhook's owner may see now (`userActors`, the member branch of `visibleActors`, mirrored by `canSeeOwner`). */
+/**
+ * Of `eventIds`, those about keys the webhook's owner may see now (`userActors`, the member branch of `visibleActors`,
+ * mirrored by `canSeeOwner`), or about keys of an organization they belong to now (`memberOrgIds`): the second is
+ * how a member hears of the keys of a deleted application or device, whose rows went with the keys (migration 0039).
+ */
 async function visibleEvents(
   db: Kysely<Database>,
   hook: Pick<Subscriber, 'user_id' | 'role'>,
   eventIds: number[],
 ): Promise<number[]> {
   let q = db.selectFrom('key_event').select('id').where('id', 'in', eventIds)
-  if (hook.role !== 'admin') q = q.where('actor_id', 'in', userActors(db, hook.user_id))
+  if (hook.role !== 'admin')
+    q = q.where((eb) =>
+      eb.or([
+        eb('actor_id', 'in', userActors(db, hook.user_id)),
+        eb('organization_id', 'in', memberOrgIds(db, hook.user_id)),
+      ]),
+    )
   return (await q.execute()).map((r) => r.id)
 }
 

@@ -48,5 +48,28 @@ for (const store of STORES) {
         .execute()
       assert.deepEqual(left, [], 'no key of a removed device is stored')
     })
+
+    it('keys created for a device while it is deleted are refused or deleted, never left verifying', async () => {
+      const { s, admin } = t
+      const app = await s.request('POST', '/v1/applications', { token: admin, body: { name: 'device-race' } })
+      const survivors: number[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const dev = await s.request('POST', '/v1/devices', { token: admin, body: { application_id: app.body.id } })
+        const owner = { kind: 'device', id: dev.body.id }
+        const creates = Array.from({ length: CREATES }, (_, i) =>
+          s.request('POST', '/v1/keys', { token: admin, body: { name: `k${i}`, owner } }),
+        )
+        const [deleted, ...made] = await Promise.all([
+          s.request('DELETE', `/v1/devices/${dev.body.id}`, { token: admin }),
+          ...creates,
+        ])
+        assert.equal(deleted.status, 204, deleted.text)
+        for (const r of made) {
+          assert.ok(r.status === 201 || r.status === 404, `a create answered ${r.status}: ${r.text}`)
+          if (r.status === 201 && (await s.verify(admin, r.body.key)).valid) survivors.push(r.body.api_key.id)
+        }
+      }
+      assert.deepEqual(survivors, [], 'keys still verifying after their device was deleted')
+    })
   })
 }

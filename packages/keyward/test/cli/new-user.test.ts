@@ -207,7 +207,7 @@ describe('keyward CLI: what a new user trips over', () => {
     await ok(['keys', 'delete', String(k2.id), '--yes'])
   })
 
-  test('applications rename, and delete with their devices and keys (asking on a terminal for the slug)', async () => {
+  test('applications rename, and delete with their devices and keys (asking on a terminal for the slug); devices delete', async () => {
     const org = await json(['orgs', 'create', '--name', 'CLI Fleet Co', '--handle', 'cli-fleet-co'])
     const app = await json(['applications', 'create', '--name', 'north', '--organization', String(org.id)])
     assert.equal(app.slug, 'cli-fleet-co/north')
@@ -215,6 +215,13 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.match(renamed.stdout, new RegExp(`Renamed application ${app.id}: cli-fleet-co/south\\.`))
     const dev = await json(['devices', 'create', '--application', String(app.id)])
     const key = await server.createKey(await server.adminToken(), { owner: { kind: 'device', id: dev.id } })
+    const lone = await json(['devices', 'create', '--application', String(app.id), '--name', 'lone'])
+    const loneKey = await server.createKey(await server.adminToken(), { owner: { kind: 'device', id: lone.id } })
+    const asked = await runInTerminal(['devices', 'delete', String(lone.id)], env, 'no')
+    assert.match(asked.stdout, /Delete device lone and all its keys\?/)
+    assert.equal(asked.code, 2)
+    await ok(['devices', 'delete', String(lone.id), '--yes'])
+    assert.equal((await server.verify(await server.adminToken(), loneKey.key)).code, 'NOT_FOUND')
     const kept = await runInTerminal(['applications', 'delete', String(app.id)], env, 'yes')
     assert.match(kept.stdout, /Delete application cli-fleet-co\/south, its devices and all their keys\?/)
     assert.equal(kept.code, 2, 'only the slug confirms')

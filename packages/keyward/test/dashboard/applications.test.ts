@@ -21,6 +21,18 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
     await kw?.close()
   })
 
+  /** A new browser context at `path`, signed in there as the admin. */
+  const signedIn = async (path: string) => {
+    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
+    ctx.setDefaultTimeout(10_000)
+    const page = await ctx.newPage()
+    await page.goto(path)
+    await page.getByLabel('Email or username').fill(ADMIN.email)
+    await page.getByLabel('Password').fill(ADMIN.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    return { ctx, page }
+  }
+
   it('renames it (the slug follows, a taken name is said in words) and deletes it, its device key refused', async () => {
     const admin = await login(base, ADMIN.email, ADMIN.password)
     const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'north' })).body
@@ -29,13 +41,7 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
     const key = await api(base, 'POST', '/v1/keys', admin, { name: 'dev', owner: { kind: 'device', id: dev.id } })
     assert.equal(key.status, 201)
 
-    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
-    ctx.setDefaultTimeout(10_000)
-    const page = await ctx.newPage()
-    await page.goto(`/applications/${app.id}`)
-    await page.getByLabel('Email or username').fill(ADMIN.email)
-    await page.getByLabel('Password').fill(ADMIN.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    const { ctx, page } = await signedIn(`/applications/${app.id}`)
     await page.getByRole('heading', { name: 'north' }).waitFor()
 
     await page.getByRole('button', { name: 'Rename' }).click()
@@ -71,13 +77,7 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
   it('adds an application to the organization chosen in the header, and lists only its applications', async () => {
     const admin = await login(base, ADMIN.email, ADMIN.password)
     const org = (await api(base, 'POST', '/v1/organizations', admin, { name: 'Fleet Co', handle: 'fleet-co' })).body
-    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
-    ctx.setDefaultTimeout(10_000)
-    const page = await ctx.newPage()
-    await page.goto('/applications')
-    await page.getByLabel('Email or username').fill(ADMIN.email)
-    await page.getByLabel('Password').fill(ADMIN.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    const { ctx, page } = await signedIn('/applications')
     await page.getByRole('link', { name: 'taken' }).waitFor()
     await page.getByLabel('Organization').selectOption({ label: 'Fleet Co' })
     await page.getByRole('heading', { name: 'Applications of Fleet Co' }).waitFor()
@@ -89,6 +89,26 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
     const west = apps.find((a) => a.name === 'west')
     assert.equal(west?.organization_id, org.id)
     assert.equal(west?.slug, 'fleet-co/west')
+    await ctx.close()
+  })
+
+  it("deletes a device from its page after its short uuid is typed, back on its application's page", async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    const app = (await api(base, 'POST', '/v1/applications', admin, { name: 'east' })).body
+    const dev = (await api(base, 'POST', '/v1/devices', admin, { application_id: app.id, name: 'pi' })).body
+    const key = await api(base, 'POST', '/v1/keys', admin, { name: 'pi-key', owner: { kind: 'device', id: dev.id } })
+    const { ctx, page } = await signedIn(`/devices/${dev.id}`)
+    await page.getByRole('heading', { name: 'pi' }).waitFor()
+    await page.getByRole('button', { name: 'Delete device' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Delete this device?' })
+    const short = (dev.uuid as string).slice(0, 7)
+    await dialog.getByLabel(`Type "${short}" to confirm`).fill(short)
+    await dialog.getByRole('button', { name: 'Delete device' }).click()
+    await page.waitForURL(new RegExp(`/applications/${app.id}$`))
+    await page.getByRole('status').filter({ hasText: 'Device pi deleted, with its keys.' }).waitFor()
+    assert.equal((await api(base, 'GET', `/v1/devices/${dev.id}`, admin)).status, 404)
+    const verified = await api(base, 'POST', '/v1/keys/verify', admin, { key: key.body.key })
+    assert.equal(verified.body.code, 'NOT_FOUND')
     await ctx.close()
   })
 })

@@ -51,11 +51,14 @@ for (const store of STORES) {
       expectStatus(taken, 409, 'a name the organization has, case aside')
       assert.equal(taken.body.error.code, 'conflict')
       assert.equal(taken.body.error.details.field, 'name')
-      const bad = await s.request('PATCH', `/v1/applications/${app.id}`, {
-        token: w.owner.token,
-        body: { name: 'a/b' },
-      })
-      expectStatus(bad, 400, 'a name with a slash')
+      for (const name of ['a/b', '..', '-x', ''])
+        expectStatus(
+          await s.request('PATCH', `/v1/applications/${app.id}`, { token: w.owner.token, body: { name } }),
+          400,
+          `the name ${JSON.stringify(name)}`,
+        )
+      const dots = await s.request('POST', '/v1/applications', { token: w.owner.token, body: { name: '..' } })
+      assert.match(dots.body.error.message, /starting with a letter or digit/, 'creation refuses it as well')
       const audit = await s.request('GET', `/v1/audit?action=application.update&target_id=${app.id}`, {
         token: w.owner.token,
       })
@@ -97,9 +100,10 @@ for (const store of STORES) {
 
     it('deleting an application ends its devices and every key of both, in chunks, on every node', async () => {
       const chunk = ownedKeysChunk(s.kw.services.store.dialect)
-      const [adminHook, orgAdminHook] = [
+      const [adminHook, orgAdminHook, outsiderHook] = [
         await silentHook(s, w.admin, ['key.deleted']),
         await silentHook(s, w.orgAdmin.token, ['key.deleted']),
+        await silentHook(s, w.outsider.token, ['key.deleted']),
       ]
       const app = await newApp(w.orgAdmin.token, `gone-${randomBytes(3).toString('hex')}`)
       const devices: number[] = []
@@ -153,12 +157,115 @@ for (const store of STORES) {
       const heard = async (hook: number) =>
         (await db().selectFrom('webhook_delivery').select('key_id').where('webhook_id', '=', hook).execute()).length
       assert.equal(await heard(adminHook), ids.length, 'admins hear of every key')
-      assert.equal(await heard(orgAdminHook), 0, 'members hear of none once the deletion began (migration 0039)')
+      // The organization's members too, though the rows that made the keys theirs went with them (migration 0039).
+      assert.equal(await heard(orgAdminHook), ids.length, "the organization's members hear of every key")
+      assert.equal(await heard(outsiderHook), 0, 'never another tenant')
       const audit = await s.request('GET', `/v1/audit?action=application.delete&target_id=${app.id}`, {
         token: w.owner.token,
       })
       assert.deepEqual(audit.body.events[0]?.details, { slug: app.slug, keys: ids.length, devices: devices.length })
       assert.equal((await s.verify(w.admin, w.keys.orgKeySecret)).valid, true, "the organization's own key stays")
+    })
+
+    it('members delete a device with its keys, on every node; its own keys, viewers and outsiders may not', async () => {
+      const hook = await silentHook(s, w.member.token, ['key.deleted'])
+      const dev = await s.request('POST', '/v1/devices', {
+        token: w.owner.token,
+        body: { application_id: w.acme.appId },
+      })
+      expectStatus(dev, 201, 'device')
+      const owner = { kind: 'device', id: dev.body.id }
+      const own = await s.createKey(w.owner.token, { owner, scopes: ['devices:write', 'devices:read'] })
+      const appKey = await s.createKey(w.owner.token, {
+        owner: { kind: 'application', id: w.acme.appId },
+        scopes: ['devices:write', 'devices:read'],
+      })
+      const second = await s.createKey(w.member.token, { owner })
+      for (const [who, token, status] of [
+        ['viewer', w.viewer.token, 403],
+        ["the device's own key", own.key, 403],
+        ["its application's key", appKey.key, 403],
+        ['an outsider', w.outsider.token, 404],
+      ] as const)
+        expectStatus(await s.request('DELETE', `/v1/devices/${dev.body.id}`, { token }), status, `${who} deletes`)
+      for (const k of [own, second])
+        assert.ok(
+          (await verifyEverywhere(k.key)).every((v) => v.valid),
+          'cached first',
+        )
+      expectStatus(await s.request('DELETE', `/v1/devices/${dev.body.id}`, { token: w.member.token }), 204, 'member')
+      for (const k of [own, second])
+        for (const v of await verifyEverywhere(k.key)) assert.equal(v.code, 'NOT_FOUND', 'every node dropped it')
+      expectStatus(await s.request('GET', `/v1/devices/${dev.body.id}`, { token: w.owner.token }), 404, 'device')
+      expectStatus(await s.request('DELETE', `/v1/devices/${dev.body.id}`, { token: w.member.token }), 404, 'again')
+      await fanOutAll(s)
+      const heard = await db().selectFrom('webhook_delivery').select('key_id').where('webhook_id', '=', hook).execute()
+      assert.deepEqual(heard.map((d) => d.key_id).sort(), [own.id, second.id].sort(), 'the member hears of both')
+      const audit = await s.request('GET', `/v1/audit?action=device.delete&target_id=${dev.body.id}`, {
+        token: w.viewer.token,
+      })
+      assert.deepEqual(audit.body.events[0]?.details, { uuid: dev.body.uuid, keys: 2 }, 'its members read who did it')
+      assert.equal((await s.verify(w.admin, appKey.key)).valid, true, "the application's key stays")
+    })
+
+    // helper-124: an identity of a deleted application stayed, seen and managed by no one (404 even to admins),
+    // its credits still binding keys elsewhere in the organization.
+    it('an application or device that owns an identity is not deleted until the identity is', async () => {
+      const app = await newApp(w.owner.token, `ids-${randomBytes(3).toString('hex')}`)
+      const dev = await s.request('POST', '/v1/devices', { token: w.owner.token, body: { application_id: app.id } })
+      const ids: number[] = []
+      for (const owner of [
+        { kind: 'application', id: app.id },
+        { kind: 'device', id: dev.body.id },
+      ]) {
+        const key = await s.createKey(w.owner.token, { owner, scopes: ['keys:write', 'keys:read'] })
+        const identity = await s.request('POST', '/v1/identities', { token: key.key, body: { external_id: 'cust-1' } })
+        expectStatus(identity, 201, `an identity of the ${owner.kind}`)
+        ids.push(identity.body.id)
+      }
+      const device = await s.request('DELETE', `/v1/devices/${dev.body.id}`, { token: w.owner.token })
+      expectStatus(device, 409, 'a device with an identity')
+      assert.match(device.body.error.message, /the device owns identities: delete them first/)
+      const refused = await s.request('DELETE', `/v1/applications/${app.id}`, { token: w.owner.token })
+      expectStatus(refused, 409, 'an application with identities')
+      assert.match(refused.body.error.message, /the application or one of its devices owns identities/)
+      expectStatus(await s.request('GET', `/v1/devices/${dev.body.id}`, { token: w.owner.token }), 200, 'untouched')
+      for (const id of ids)
+        expectStatus(await s.request('DELETE', `/v1/identities/${id}`, { token: w.owner.token }), 204, 'identity')
+      expectStatus(await s.request('DELETE', `/v1/applications/${app.id}`, { token: w.owner.token }), 204, 'then')
+    })
+
+    // helper-124: each step counted the keys it selected, not those it deleted: two deletions at once reported 900.
+    it('two deletions of one application at once, on two nodes: every key deleted once and counted once', async () => {
+      const app = await newApp(w.owner.token, `twice-${randomBytes(3).toString('hex')}`)
+      const dev = await s.request('POST', '/v1/devices', { token: w.owner.token, body: { application_id: app.id } })
+      const imported = await s.request('POST', '/v1/keys/import', {
+        token: w.owner.token,
+        body: {
+          keys: Array.from({ length: 600 }, (_, i) => ({
+            owner: i % 2 ? { kind: 'application', id: app.id } : { kind: 'device', id: dev.body.id },
+            plaintext: `ext_${randomBytes(24).toString('hex')}`,
+          })),
+        },
+      })
+      expectStatus(imported, 200, 'import')
+      const answers = await Promise.all([
+        s.request('DELETE', `/v1/applications/${app.id}`, { token: w.owner.token }),
+        (other ?? s).request('DELETE', `/v1/applications/${app.id}`, { token: w.orgAdmin.token }),
+      ])
+      for (const r of answers) assert.ok(r.status === 204 || r.status === 404, `${r.status} ${r.text}`)
+      const audit = await s.request('GET', `/v1/audit?action=application.delete&target_id=${app.id}`, {
+        token: w.owner.token,
+      })
+      const entries = audit.body.events as { details: { keys: number } }[]
+      assert.equal(
+        entries.reduce((n, e) => n + e.details.keys, 0),
+        600,
+        JSON.stringify(entries.map((e) => e.details)),
+      )
+      const ids = (imported.body.keys as { id: number }[]).map((k) => k.id)
+      const events = await db().selectFrom('key_event').select('key_id').where('type', '=', 'key.deleted').execute()
+      assert.equal(events.filter((e) => ids.includes(e.key_id!)).length, 600, 'one key.deleted per key')
     })
 
     it('an organization whose applications are deleted can be deleted', async () => {

@@ -30,7 +30,7 @@ export function RenameApplicationDialog({ app, api, action, open, onClose }: App
           Its slug changes with it: balena clients that look it up by <code>{app.slug}</code> must use the new one. Its
           devices and keys stay as they are.
         </p>
-        <Field label="New name" hint="Letters, digits, dot, dash and underscore.">
+        <Field label="New name" hint="Letters, digits, dot, dash and underscore, from a letter or digit.">
           {(p) => <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} required />}
         </Field>
         <ErrorNote error={action.error} />

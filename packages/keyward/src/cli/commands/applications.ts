@@ -55,7 +55,7 @@ export function registerApplicationCommands(program: Command, env: Env): void {
   registerApplicationChanges(apps, env)
 }
 
-const NAME_RULE = 'letters, digits, dots, underscores and hyphens'
+const NAME_RULE = 'letters, digits, dots, underscores and hyphens, from a letter or digit'
 
 /** `applications rename|delete`: admins and owners of the application's organization. */
 function registerApplicationChanges(apps: Command, env: Env): void {

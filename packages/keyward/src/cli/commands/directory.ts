@@ -1,55 +1,10 @@
 import type { Command } from 'commander'
 import { actorNames } from '../actor-names.js'
-import { auditTable, deviceTable, fields, when } from '../output.js'
+import { auditTable } from '../output.js'
 import { type AuditTargetRef, parse } from '../parse.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
-
-/** `keyward devices list|get|create`. */
-export function registerDeviceCommands(program: Command, env: Env): void {
-  const devices = program.command('devices').description('manage devices')
-  remoteAction<{ application?: string }>(
-    remoteOptions(devices.command('list').description('list the devices you can see')).option(
-      '--application <id>',
-      "only this application's devices",
-      parse.id,
-    ),
-    env,
-    async ({ client, out }, o) => {
-      const all = await client.devices.all(o.application ? { application_id: Number(o.application) } : {})
-      out.result({ devices: all }, () => out.line(deviceTable(all)))
-    },
-  )
-  remoteAction<object, [string]>(
-    remoteOptions(devices.command('get').description('show one device').argument('<id|uuid>', 'device id or uuid')),
-    env,
-    async ({ client, out }, _o, ref) => {
-      const d = await client.devices.find(/^\d+$/.test(ref) ? Number(ref) : ref)
-      out.result(d, () =>
-        out.line(
-          fields([
-            ['id', String(d.id)],
-            ['name', d.name ?? '-'],
-            ['uuid', d.uuid],
-            ['application', String(d.application_id)],
-            ['created', when(d.created_at)],
-          ]),
-        ),
-      )
-    },
-  )
-  remoteAction<{ application: string; name?: string }>(
-    remoteOptions(devices.command('create').description('add a device to an application'))
-      .requiredOption('--application <id>', 'application id', parse.id)
-      .option('--name <name>', 'device name'),
-    env,
-    async ({ client, out }, o) => {
-      const d = await client.devices.create({ application_id: Number(o.application), ...(o.name && { name: o.name }) })
-      out.result(d, () => out.line(`Created device ${d.id} (${d.uuid}).`))
-    },
-  )
-}
 
 /** `keyward audit`: the audit trail, newest first. */
 export function registerAuditCommand(program: Command, env: Env): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   canManageApplications,
+  canRemoveDevice,
   canSeeOwner,
   requireManageOwner,
   requireOrgRole,
@@ -17,7 +18,7 @@ import { isUniqueViolation } from '../../store/database.js'
 import type { AuditLog } from './audit-log.js'
 import type { RequestContext } from '../context.js'
 import { yieldToLoop } from '../keys/chunked-writes.js'
-import type { VerifyCache } from '../keys/verify-cache.js'
+import { type VerifyCache, credentialTag } from '../keys/verify-cache.js'
 import type { OrgDirectory } from '../orgs/org-directory.js'
 
 /** 32 lower-case hex characters, the uuid form balena uses for devices and applications. */
@@ -100,18 +101,17 @@ export class OwnerService {
 
   /**
    * Deletes an application (`canManageApplications`) with its devices and every key of both, each key with its
-   * `key.deleted` event, evicted on every node chunk by chunk as it commits (`fleet-removal.ts`). From the first
-   * step its members hear of none of its keys (migration 0039). Interrupted, it is retried as it is: each step
-   * ends only what is left.
+   * `key.deleted` event (the organization's members hear of each: migration 0039), evicted on every node chunk by
+   * chunk as it commits (`fleet-removal.ts`). Interrupted, it is retried as it is: each step ends only what is left.
    */
   async deleteApplication(ctx: RequestContext, id: number): Promise<void> {
     const app = await this.applicationToManage(ctx, id)
+    await this.actors.refuseIdentityOwners({ app })
     const now = this.clock.now()
-    await this.actors.markApplicationDeleting(app.id, now)
     const ended = { keys: 0, devices: 0 }
     const tally = async (r: FleetStep) => {
       await this.cache.invalidate(r.hashes)
-      ended.keys += r.ended
+      ended.keys += r.removed
       ended.devices += r.devices
     }
     let r = await this.actors.removeApplicationStep(app, now)
@@ -121,10 +121,23 @@ export class OwnerService {
       r = await this.actors.removeApplicationStep(app, now)
     }
     await tally(await this.actors.removeApplication(app, now))
-    // Its trail is its organization's: the application's own actor is no one's to read once it is gone.
+    await this.evictHolders(app)
     const org = await this.actors.ownerOf('organization', app.organizationId)
+    // Its trail is its organization's: the application's own actor is no one's to read once it is gone.
     const target = { ...applicationTarget(app), ownerActorId: org?.actorId ?? app.actorId }
     await this.audit.record(ctx, 'application.delete', target, { slug: app.slug, ...ended })
+  }
+
+  /**
+   * Evicts, on every node, every cached key of the people the application's keys are indexed under (`holderOf` in
+   * verify-cache.ts: its creator, or its personal organization's person). Each step evicted what it ended; a step
+   * whose eviction failed after its commit (a lost bus, a node stopped) left those keys cached VALID, and a retried
+   * deletion no longer finds them to evict (helper-124). Once per deletion; those people's other keys re-read once.
+   */
+  private async evictHolders(app: Application): Promise<void> {
+    const personal = await this.actors.personalUserOf(app.organizationId)
+    const holders = personal === null ? [app.ownerUserId] : [app.ownerUserId, personal]
+    await this.cache.invalidate(holders.map((u) => credentialTag.user(u)))
   }
 
   /** The application `id`, if the caller sees it (else 404) and may rename or delete it (else 403). */
@@ -176,6 +189,34 @@ export class OwnerService {
         throw new KeywardError('conflict', 'a device with this uuid already exists', { details: { field: 'uuid' } })
       throw e
     }
+  }
+
+  /**
+   * Deletes a device (`canRemoveDevice`) with its keys, each with its `key.deleted` event, evicted on every node as
+   * each chunk commits (`removeDeviceStep`). Its audit entry belongs to its application, whose trail members read.
+   */
+  async deleteDevice(ctx: RequestContext, id: number): Promise<void> {
+    requireScope(ctx.principal, 'devices:write')
+    const owner = await this.actors.ownerOf('device', id)
+    if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('device')
+    if (!canRemoveDevice(ctx.principal, owner))
+      throw new KeywardError('forbidden', "your role in this device's organization does not allow deleting it")
+    const device = await this.actors.findDevice(id)
+    const app = device && (await this.actors.findApplication(device.applicationId))
+    if (!device || !app) throw notFound('device')
+    await this.actors.refuseIdentityOwners({ deviceActorId: device.actorId })
+    const now = this.clock.now()
+    let keys = 0
+    for (;;) {
+      const r = await this.actors.removeDeviceStep(device, now)
+      await this.cache.invalidate(r.hashes)
+      keys += r.removed
+      if (r.devices > 0 || r.ended === 0) break
+      await yieldToLoop()
+    }
+    await this.evictHolders(app)
+    const target = { type: 'device' as const, id: device.id, ownerActorId: app.actorId }
+    await this.audit.record(ctx, 'device.delete', target, { uuid: device.uuid, keys })
   }
 
   /**

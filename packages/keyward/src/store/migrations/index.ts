@@ -37,7 +37,7 @@ import { invitationLine } from './0035_invitation_line.js'
 import { webhookLine } from './0036_webhook_line.js'
 import { orgKeyMakers } from './0037_org_key_makers.js'
 import { fleetSlugs } from './0038_fleet_slugs.js'
-import { applicationDeleting } from './0039_application_deleting.js'
+import { keyEventOrganization } from './0039_key_event_organization.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -82,6 +82,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0036_webhook_line': webhookLine(),
     '0037_org_key_makers': orgKeyMakers(),
     '0038_fleet_slugs': fleetSlugs(),
-    '0039_application_deleting': applicationDeleting(),
+    '0039_key_event_organization': keyEventOrganization(),
   }
 }

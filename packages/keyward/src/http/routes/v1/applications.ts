@@ -5,7 +5,8 @@ import { ctxOf } from '../../auth.js'
 import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../schemas.js'
 import { MAX_ROW_ID } from '../../../core/types.js'
 
-const ApplicationName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' })
+/** Letters, digits, dots, underscores and hyphens, from a letter or digit: `..` made the slug `acme/..` (helper-124). */
+const ApplicationName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
 
 const CreateApplicationBody = Type.Object(
   {

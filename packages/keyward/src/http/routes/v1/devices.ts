@@ -53,4 +53,20 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
     { schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceBody } } },
     async (req) => toDeviceWire(await services.owners.getDevice(ctxOf(req), req.params.id)),
   )
+
+  app.delete(
+    '/devices/:id',
+    {
+      schema: {
+        tags: ['devices'],
+        description:
+          "Deletes a device with its keys (a key.deleted webhook event for each). Members of its application's organization and above.",
+        params: IdParams,
+      },
+    },
+    async (req, reply) => {
+      await services.owners.deleteDevice(ctxOf(req), req.params.id)
+      return reply.status(204).send()
+    },
+  )
 }
