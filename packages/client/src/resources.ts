@@ -5,9 +5,11 @@ import type {
   Application,
   AuditEvent,
   AuditFilter,
+  CreateApplicationInput,
   CreateDeviceInput,
   CreateUserInput,
   Device,
+  ListApplicationsFilter,
   ListDevicesFilter,
   ListUsersFilter,
   PageOptions,
@@ -97,7 +99,12 @@ export class Users extends Collection<'users', User, CreateUserInput, ListUsersF
 }
 
 /** Applications (balena fleets), which own provisioning keys: `kw.applications`. */
-export class Applications extends Collection<'applications', Application, { name: string }> {
+export class Applications extends Collection<
+  'applications',
+  Application,
+  CreateApplicationInput,
+  ListApplicationsFilter
+> {
   constructor(http: Transport) {
     super(http, '/v1/applications', 'applications')
   }

@@ -391,6 +391,17 @@ export interface ListDevicesFilter extends PageOptions {
   application_id?: number
 }
 
+/** `kw.applications.create`: in `organization_id` (default: your personal organization), where you are a member. */
+export interface CreateApplicationInput {
+  name: string
+  organization_id?: number
+}
+
+/** `kw.applications.list`: with `organization_id`, only that organization's (none if you do not belong to it). */
+export interface ListApplicationsFilter extends PageOptions {
+  organization_id?: number
+}
+
 /** One audited mutation: who did what to which target, when, from where. */
 export interface AuditEvent {
   id: number

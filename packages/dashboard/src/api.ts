@@ -278,8 +278,9 @@ export class Api {
   endSession(id: number) {
     return this.request<void>('DELETE', `/auth/sessions/${id}`)
   }
-  listApplications() {
-    return this.request<{ applications: Application[] }>('GET', '/applications?limit=500')
+  listApplications(organizationId?: number) {
+    const q = query({ limit: 500, organization_id: organizationId })
+    return this.request<{ applications: Application[] }>('GET', `/applications${q}`)
   }
   getApplication(id: number) {
     return this.request<Application>('GET', `/applications/${id}`)

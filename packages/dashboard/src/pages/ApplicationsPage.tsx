@@ -15,11 +15,12 @@ export function ApplicationsPage() {
   const { api } = useSession()
   const dir = useDirectory()
   const { current } = useOrg()
-  const apps = useLoad(() => api.listApplications(), [api])
-  const shown = apps.data?.applications.filter((a) => !current || a.organization_id === current.id)
+  const orgId = current?.id
+  const apps = useLoad(() => api.listApplications(orgId), [api, orgId])
+  const shown = apps.data?.applications
   const notice = (useLocation().state as { notice?: string } | null)?.notice
   const create = async (name: string) => {
-    await api.createApplication(name, current?.id)
+    await api.createApplication(name, orgId)
     apps.reload()
     dir.reload()
   }

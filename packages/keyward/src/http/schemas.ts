@@ -106,6 +106,9 @@ export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 })
 
+/** The error answers a write route declares in the OpenAPI document (every code answers this envelope). */
+export const WriteErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+
 export const ApiKeyBody = Type.Object({
   id: Id,
   name: Nullable(Type.String()),

@@ -106,10 +106,22 @@ export async function refuseIdentityOwners(db: Kysely<Database>, owners: OwnersO
             eb('owner_actor_id', 'in', devices.where('application_id', '=', owners.app.id)),
           ]),
     )
-  if ((await q.limit(1).executeTakeFirst()) === undefined) return
+  const found = (
+    await q
+      .orderBy('id')
+      .limit(SHOWN_IDENTITIES + 1)
+      .execute()
+  ).map((r) => r.id)
+  if (found.length === 0) return
   const what = 'deviceActorId' in owners ? 'the device owns' : 'the application or one of its devices owns'
-  throw new KeywardError('conflict', `${what} identities: delete them first (keys elsewhere may obey their limits)`)
+  const ids = found.slice(0, SHOWN_IDENTITIES).join(', ') + (found.length > SHOWN_IDENTITIES ? ', …' : '')
+  throw new KeywardError('conflict', `${what} identities (${ids}): delete them first (keys elsewhere may obey them)`, {
+    details: { identity_ids: found.slice(0, SHOWN_IDENTITIES) },
+  })
 }
+
+/** How many of those identities a refusal names (the first, by id). */
+const SHOWN_IDENTITIES = 10
 
 /** What a removal removes: an application with its devices, or one device. */
 export type OwnersOf = { app: Pick<Application, 'id' | 'actorId'> } | { deviceActorId: number }

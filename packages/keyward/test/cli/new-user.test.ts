@@ -15,7 +15,7 @@ function runInTerminal(args: string[], env: Record<string, string>, answer: stri
     let answered = false
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString()
-      if (!answered && /Type (yes|its slug) to delete:/.test(stdout)) {
+      if (!answered && /Type (yes|its slug|its handle) to delete:/.test(stdout)) {
         answered = true
         child.stdin.write(`${answer}\r`)
       }
@@ -209,10 +209,13 @@ describe('keyward CLI: what a new user trips over', () => {
 
   test('applications rename, and delete with their devices and keys (asking on a terminal for the slug); devices delete', async () => {
     const org = await json(['orgs', 'create', '--name', 'CLI Fleet Co', '--handle', 'cli-fleet-co'])
-    const app = await json(['applications', 'create', '--name', 'north', '--organization', String(org.id)])
+    const app = await json(['applications', 'create', '--name', 'north', '--org', 'cli-fleet-co'])
     assert.equal(app.slug, 'cli-fleet-co/north')
-    const renamed = await ok(['applications', 'rename', String(app.id), 'south'])
-    assert.match(renamed.stdout, new RegExp(`Renamed application ${app.id}: cli-fleet-co/south\\.`))
+    const renamed = await ok(['applications', 'rename', 'CLI-Fleet-Co/North', 'south'])
+    assert.match(
+      renamed.stdout,
+      new RegExp(`Renamed application ${app.id} to "south" \\(slug cli-fleet-co/south\\)\\.`),
+    )
     const dev = await json(['devices', 'create', '--application', String(app.id)])
     const key = await server.createKey(await server.adminToken(), { owner: { kind: 'device', id: dev.id } })
     const lone = await json(['devices', 'create', '--application', String(app.id), '--name', 'lone'])
@@ -230,7 +233,12 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.equal(gone.code, 0, gone.stdout)
     assert.equal((await cli(['devices', 'get', String(dev.id)])).code, 1)
     assert.equal((await server.verify(await server.adminToken(), key.key)).code, 'NOT_FOUND')
-    await ok(['orgs', 'delete', String(org.id)])
+    // An organization's deletion ends all its keys: asked on a terminal too (helper-125), the handle confirms.
+    const orgKept = await runInTerminal(['orgs', 'delete', String(org.id)], env, 'yes')
+    assert.match(orgKept.stdout, /Delete organization cli-fleet-co and all its keys\?/)
+    assert.equal(orgKept.code, 2)
+    const deleted = await runInTerminal(['orgs', 'delete', 'cli-fleet-co'], env, 'cli-fleet-co')
+    assert.equal(deleted.code, 0, deleted.stdout)
   })
 
   test('help says what refill and scopes really do', async () => {

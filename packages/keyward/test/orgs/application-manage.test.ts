@@ -68,6 +68,20 @@ for (const store of STORES) {
       )
     })
 
+    // helper-125: the dashboard filtered the newest 500 of every application you see: an organization's could vanish.
+    it("lists one organization's applications, none of an organization you do not belong to", async () => {
+      const list = async (token: string, orgId: number) =>
+        (
+          (await s.request('GET', `/v1/applications?organization_id=${orgId}`, { token })).body.applications as {
+            organization_id: number
+          }[]
+        ).map((a) => a.organization_id)
+      const acme = await list(w.viewer.token, w.acme.id)
+      assert.ok(acme.length > 0 && acme.every((o) => o === w.acme.id), JSON.stringify(acme))
+      assert.deepEqual(await list(w.outsider.token, w.acme.id), [], 'not a member: none')
+      assert.deepEqual(await list(w.admin, w.other.id), [w.other.id], 'an instance admin: any')
+    })
+
     it('members, viewers, keys of the fleet and of the organization may not; another tenant gets a 404', async () => {
       const app = await newApp(w.owner.token, `who-${randomBytes(3).toString('hex')}`)
       const appKey = await s.createKey(w.owner.token, {
@@ -225,10 +239,11 @@ for (const store of STORES) {
       }
       const device = await s.request('DELETE', `/v1/devices/${dev.body.id}`, { token: w.owner.token })
       expectStatus(device, 409, 'a device with an identity')
-      assert.match(device.body.error.message, /the device owns identities: delete them first/)
+      assert.match(device.body.error.message, /the device owns identities \(\d+\): delete them first/)
       const refused = await s.request('DELETE', `/v1/applications/${app.id}`, { token: w.owner.token })
       expectStatus(refused, 409, 'an application with identities')
-      assert.match(refused.body.error.message, /the application or one of its devices owns identities/)
+      assert.match(refused.body.error.message, /the application or one of its devices owns identities \(\d+, \d+\)/)
+      assert.deepEqual(refused.body.error.details.identity_ids, ids, 'named, so they can be found and deleted')
       expectStatus(await s.request('GET', `/v1/devices/${dev.body.id}`, { token: w.owner.token }), 200, 'untouched')
       for (const id of ids)
         expectStatus(await s.request('DELETE', `/v1/identities/${id}`, { token: w.owner.token }), 204, 'identity')

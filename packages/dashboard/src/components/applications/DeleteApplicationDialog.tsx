@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { DialogActions, TypedConfirmField } from '../DialogParts'
 import { ErrorNote, Modal } from '../ui'
@@ -7,6 +7,9 @@ import type { ApplicationDialogProps } from './RenameApplicationDialog'
 /** Confirms a deletion by typing the slug: every device and key of the fleet stops working at once. */
 export function DeleteApplicationDialog({ app, api, action, open, onClose }: ApplicationDialogProps) {
   const [typed, setTyped] = useState('')
+  useEffect(() => {
+    if (open) setTyped('')
+  }, [open])
   const navigate = useNavigate()
   const remove = async () => {
     if (await action.act('Application deleted.', () => api.deleteApplication(app.id))) {

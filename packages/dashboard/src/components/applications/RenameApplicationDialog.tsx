@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { Api, Application } from '../../api'
 import type { KeyAction } from '../key/useKeyAction'
 import { DialogActions } from '../DialogParts'
@@ -15,6 +15,10 @@ export interface ApplicationDialogProps {
 /** A new name for the application; its slug follows (`<organization handle>/<name>`), which balena clients use. */
 export function RenameApplicationDialog({ app, api, action, open, onClose }: ApplicationDialogProps) {
   const [name, setName] = useState(app.name)
+  // Each opening starts from the name it has: a value typed and abandoned (Escape) stayed (helper-125).
+  useEffect(() => {
+    if (open) setName(app.name)
+  }, [open, app.name])
   const rename = async () => {
     if (await action.act('Application renamed.', () => api.renameApplication(app.id, name.trim()))) onClose()
   }

@@ -1,8 +1,10 @@
+import type { KeywardClient } from '@keyward/client'
 import type { Command } from 'commander'
 import { applicationTable, fields, when } from '../output.js'
-import { UsageError, parse } from '../parse.js'
+import { UsageError } from '../parse.js'
 import { promptLine } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
+import { orgRef } from './orgs.js'
 
 type Env = Record<string, string | undefined>
 
@@ -26,7 +28,7 @@ export function registerApplicationCommands(program: Command, env: Env): void {
     ),
     env,
     async ({ client, out }, _o, ref) => {
-      const a = await client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref)
+      const a = await findApp(client, ref)
       out.result(a, () =>
         out.line(
           fields([
@@ -41,13 +43,13 @@ export function registerApplicationCommands(program: Command, env: Env): void {
       )
     },
   )
-  remoteAction<{ name: string; organization?: string }>(
+  remoteAction<{ name: string; org?: string }>(
     remoteOptions(apps.command('create').description('create an application'))
       .requiredOption('--name <name>', NAME_RULE)
-      .option('--organization <id>', 'the organization it belongs to (default: your personal one)', parse.id),
+      .option('--org <handle|id>', 'the organization it belongs to (default: your personal one)'),
     env,
     async ({ client, out }, o) => {
-      const org = o.organization === undefined ? {} : { organization_id: Number(o.organization) }
+      const org = o.org === undefined ? {} : { organization_id: (await client.organizations.get(orgRef(o.org))).id }
       const a = await client.applications.create({ name: o.name, ...org })
       out.result(a, () => out.line(`Created application ${a.id} (${a.slug}).`))
     },
@@ -56,6 +58,11 @@ export function registerApplicationCommands(program: Command, env: Env): void {
 }
 
 const NAME_RULE = 'letters, digits, dots, underscores and hyphens, from a letter or digit'
+const APP_REF = 'application id, slug (organization/name) or uuid'
+
+/** An application named on the command line: by id, or by slug (any case: slugs are lower case) or uuid. */
+const findApp = (client: KeywardClient, ref: string) =>
+  client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref.toLowerCase())
 
 /** `applications rename|delete`: admins and owners of the application's organization. */
 function registerApplicationChanges(apps: Command, env: Env): void {
@@ -66,13 +73,13 @@ function registerApplicationChanges(apps: Command, env: Env): void {
         .description(
           "rename an application (its slug follows: <organization handle>/<name>); the organization's admins",
         )
-        .argument('<id>', 'application id', parse.id)
+        .argument('<id|slug|uuid>', APP_REF)
         .argument('<name>', NAME_RULE),
     ),
     env,
-    async ({ client, out }, _o, id, name) => {
-      const a = await client.applications.rename(id, name)
-      out.result(a, () => out.line(`Renamed application ${a.id}: ${a.slug}.`))
+    async ({ client, out }, _o, ref, name) => {
+      const a = await client.applications.rename((await findApp(client, ref)).id, name)
+      out.result(a, () => out.line(`Renamed application ${a.id} to "${a.name}" (slug ${a.slug}).`))
     },
   )
   remoteAction<{ yes?: boolean }, [string]>(
@@ -80,13 +87,14 @@ function registerApplicationChanges(apps: Command, env: Env): void {
       apps
         .command('delete')
         .description("delete an application with its devices and every key of both; the organization's admins")
-        .argument('<id>', 'application id', parse.id),
+        .argument('<id|slug|uuid>', APP_REF),
     ).option('-y, --yes', 'do not ask for confirmation'),
     env,
-    async ({ client, out }, o, id) => {
-      if (!o.yes && process.stdin.isTTY) await confirmDelete((await client.applications.get(id)).slug)
-      await client.applications.delete(id)
-      out.result({ id: Number(id), deleted: true }, () => out.line(`Application ${id} is deleted.`))
+    async ({ client, out }, o, ref) => {
+      const app = await findApp(client, ref)
+      if (!o.yes && process.stdin.isTTY) await confirmDelete(app.slug)
+      await client.applications.delete(app.id)
+      out.result({ id: app.id, deleted: true }, () => out.line(`Application ${app.id} (${app.slug}) is deleted.`))
     },
   )
 }

@@ -2,14 +2,15 @@ import { type Command, Option } from 'commander'
 import type { Invitation, Member, OrgRole, Organization } from '@keyward/client'
 import { fields, table, when } from '../output.js'
 import { UsageError, parse } from '../parse.js'
-import { promptSecret } from '../prompt.js'
+import { promptLine, promptSecret } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
 
 type Env = Record<string, string | undefined>
 const ROLES = ['viewer', 'member', 'admin', 'owner']
 
 /** `<org>`: a numeric id or a handle. */
-const orgRef = (raw: string): number | string => (/^[1-9]\d*$/.test(raw) ? Number(raw) : raw)
+/** An organization named on the command line: its id, or its handle. */
+export const orgRef = (raw: string): number | string => (/^[1-9]\d*$/.test(raw) ? Number(raw) : raw)
 const roleOption = (what: string) => new Option('--role <role>', what).choices(ROLES)
 
 /** `keyward orgs list|get|create|update|delete|members|set-role|remove-member|invite|invitations|revoke-invitation|accept`. */
@@ -61,14 +62,26 @@ function registerOrgEdit(withOrg: (name: string, text: string) => Command, env: 
       out.result(u, () => out.line(orgFields(u)))
     },
   )
-  remoteAction<object, [string]>(
-    withOrg('delete', 'delete an organization with no applications (owners)'),
+  remoteAction<{ yes?: boolean }, [string]>(
+    withOrg('delete', 'delete an organization with no applications, and all its keys (owners)').option(
+      '-y, --yes',
+      'do not ask for confirmation',
+    ),
     env,
-    async ({ client, out }, _o, ref) => {
+    async ({ client, out }, o, ref) => {
+      if (!o.yes && process.stdin.isTTY) await confirmDelete(await client.organizations.get(orgRef(ref)))
       await client.organizations.delete(orgRef(ref))
       out.result({ deleted: ref }, () => out.note(`Deleted organization ${ref}`))
     },
   )
+}
+
+/** Anything but the handle cancels (exit 2, nothing changed): every key of the organization goes (helper-125). */
+async function confirmDelete(org: Organization): Promise<void> {
+  const answer = await promptLine(
+    `Delete organization ${org.handle} and all its keys? They stop working at once. Type its handle to delete: `,
+  )
+  if (answer.trim() !== org.handle) throw new UsageError('cancelled: the organization was not deleted', false)
 }
 
 /** `orgs members|set-role|remove-member`. */

@@ -146,20 +146,25 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('application', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
     if (!canManageApplications(ctx.principal, owner.organizationId!))
-      throw new KeywardError('forbidden', "only an admin or owner of the application's organization may change it")
+      throw new KeywardError('forbidden', "only an admin or owner of the application's organization may rename or delete it")
     const app = await this.actors.findApplication(id)
     if (!app) throw notFound('application')
     return app
   }
 
-  async listApplications(ctx: RequestContext, limit = 100, beforeId?: number): Promise<Application[]> {
+  /** Applications the caller sees, newest first; with `orgId`, only that organization's (none if not seen). */
+  async listApplications(ctx: RequestContext, limit = 100, beforeId?: number, orgId?: number): Promise<Application[]> {
     requireScope(ctx.principal, 'applications:read')
     const p = ctx.principal
     if (p.owner.kind !== 'user' && p.owner.kind !== 'organization') {
       const app = p.owner.applicationId === null ? undefined : await this.actors.findApplication(p.owner.applicationId)
-      return app && (beforeId === undefined || app.id < beforeId) ? [app] : []
+      const listed =
+        app && (beforeId === undefined || app.id < beforeId) && (orgId ?? app.organizationId) === app.organizationId
+      return listed ? [app] : []
     }
-    return this.actors.listApplications(visibleOrgIds(p), Math.min(limit, 500), beforeId)
+    const visible = visibleOrgIds(p)
+    const orgIds = orgId === undefined ? visible : visible === null || visible.includes(orgId) ? [orgId] : []
+    return this.actors.listApplications(orgIds, Math.min(limit, 500), beforeId)
   }
 
   async createDevice(
@@ -200,7 +205,7 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('device', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('device')
     if (!canRemoveDevice(ctx.principal, owner))
-      throw new KeywardError('forbidden', "your role in this device's organization does not allow deleting it")
+      throw new KeywardError('forbidden', "only members of the device's organization (and above) may delete it, not its fleet's keys")
     const device = await this.actors.findDevice(id)
     const app = device && (await this.actors.findApplication(device.applicationId))
     if (!device || !app) throw notFound('device')

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { ApplicationBody, IdParams, PageQuery, toApplicationWire } from '../../schemas.js'
+import { ApplicationBody, IdParams, PageQuery, WriteErrors, toApplicationWire } from '../../schemas.js'
 import { MAX_ROW_ID } from '../../../core/types.js'
 
 /** Letters, digits, dots, underscores and hyphens, from a letter or digit: `..` made the slug `acme/..` (helper-124). */
@@ -12,6 +12,15 @@ const CreateApplicationBody = Type.Object(
   {
     name: ApplicationName,
     /** The organization it belongs to; default: the caller's personal organization. */
+    organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
+  },
+  { additionalProperties: false },
+)
+
+const ListApplicationsQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    /** Only this organization's (one the caller does not belong to lists none). */
     organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
   },
   { additionalProperties: false },
@@ -32,12 +41,13 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     {
       schema: {
         tags: ['applications'],
-        querystring: PageQuery,
+        querystring: ListApplicationsQuery,
         response: { 200: Type.Object({ applications: Type.Array(ApplicationBody) }) },
       },
     },
     async (req) => {
-      const apps = await services.owners.listApplications(ctxOf(req), req.query.limit, req.query.before_id)
+      const { limit, before_id, organization_id } = req.query
+      const apps = await services.owners.listApplications(ctxOf(req), limit, before_id, organization_id)
       return { applications: apps.map(toApplicationWire) }
     },
   )
@@ -71,11 +81,12 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         description:
           "Deletes an application with its devices and every key of both (a key.deleted webhook event for each). Admins and owners of the application's organization.",
         params: IdParams,
+        response: { 204: Type.Null(), ...WriteErrors },
       },
     },
     async (req, reply) => {
       await services.owners.deleteApplication(ctxOf(req), req.params.id)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }

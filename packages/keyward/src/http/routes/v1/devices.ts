@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
-import { DeviceBody, IdParams, Nullable, toDeviceWire } from '../../schemas.js'
+import { DeviceBody, IdParams, Nullable, WriteErrors, toDeviceWire } from '../../schemas.js'
 import { MAX_ROW_ID } from '../../../core/types.js'
 
 const CreateDeviceBody = Type.Object(
@@ -62,11 +62,12 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         description:
           "Deletes a device with its keys (a key.deleted webhook event for each). Members of its application's organization and above.",
         params: IdParams,
+        response: { 204: Type.Null(), ...WriteErrors },
       },
     },
     async (req, reply) => {
       await services.owners.deleteDevice(ctxOf(req), req.params.id)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }

@@ -18,7 +18,7 @@ import {
   toOrganizationWire,
 } from '../../org-schemas.js'
 import { listAnswer } from '../../json-stream.js'
-import { IdParams } from '../../schemas.js'
+import { IdParams, WriteErrors } from '../../schemas.js'
 
 const tags = ['organizations']
 
@@ -56,10 +56,17 @@ const orgRoutes: OrgPlugin = async (app, { services }) => {
     'Deletes an organization that owns no applications, with its keys (a key.deleted webhook event for each).'
   app.delete(
     '/organizations/:id',
-    { schema: { tags, params: IdParams, description: deleteDescription } },
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        description: deleteDescription,
+        response: { 204: Type.Null(), ...WriteErrors },
+      },
+    },
     async (req, reply) => {
       await organizations.delete(ctxOf(req), req.params.id)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }

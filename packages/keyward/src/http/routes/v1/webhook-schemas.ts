@@ -9,7 +9,7 @@ const EventType = Type.Union(
   KEY_EVENT_TYPES.map((t) => Type.Literal(t)),
   {
     description:
-      'key.deleted is also sent for each key of a deleted organization, key.revoked for each key of a deleted user; ' +
+      'key.deleted is also sent for each key of a deleted organization, application or device, key.revoked for each key of a deleted user; ' +
       'key.usage_low when remaining falls to 10 % of the refill amount or, without a refill, of the remaining the key ' +
       'was last given (once per refill or new value)',
   },
