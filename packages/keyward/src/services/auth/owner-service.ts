@@ -146,7 +146,10 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('application', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('application')
     if (!canManageApplications(ctx.principal, owner.organizationId!))
-      throw new KeywardError('forbidden', "only an admin or owner of the application's organization may rename or delete it")
+      throw new KeywardError(
+        'forbidden',
+        "only an admin or owner of the application's organization may rename or delete it",
+      )
     const app = await this.actors.findApplication(id)
     if (!app) throw notFound('application')
     return app
@@ -205,7 +208,10 @@ export class OwnerService {
     const owner = await this.actors.ownerOf('device', id)
     if (!owner || !canSeeOwner(ctx.principal, owner)) throw notFound('device')
     if (!canRemoveDevice(ctx.principal, owner))
-      throw new KeywardError('forbidden', "only members of the device's organization (and above) may delete it, not its fleet's keys")
+      throw new KeywardError(
+        'forbidden',
+        "only members of the device's organization (and above) may delete it, not its fleet's keys",
+      )
     const device = await this.actors.findDevice(id)
     const app = device && (await this.actors.findApplication(device.applicationId))
     if (!device || !app) throw notFound('device')
