@@ -50,6 +50,11 @@ export function registerDeviceCommands(program: Command, env: Env): void {
       out.result(d, () => out.line(`Created device ${d.id} (${d.uuid}).`))
     },
   )
+  registerDeviceDelete(devices, env)
+}
+
+/** `devices delete`: members of the device's organization and above, asked first on a terminal. */
+function registerDeviceDelete(devices: Command, env: Env): void {
   remoteAction<{ yes?: boolean }, [string]>(
     remoteOptions(
       devices

@@ -57,7 +57,11 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     { schema: { tags: ['applications'], params: IdParams, response: { 200: ApplicationBody } } },
     async (req) => toApplicationWire(await services.owners.getApplication(ctxOf(req), req.params.id)),
   )
+  await app.register(applicationChangeRoutes, { services })
+}
 
+/** Rename and delete: admins and owners of the application's organization (`canManageApplications`). */
+const applicationChangeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.patch(
     '/applications/:id',
     {
