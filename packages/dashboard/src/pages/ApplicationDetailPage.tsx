@@ -1,4 +1,5 @@
-import { Link, useLocation, useParams } from 'react-router'
+import { Link, useParams } from 'react-router'
+import { RedirectNotice } from '../components/RedirectNotice'
 import { ApplicationActions } from '../components/applications/ApplicationActions'
 import { ApplicationFacts } from '../components/applications/ApplicationFacts'
 import { DevicesSection } from '../components/devices/DevicesSection'
@@ -21,7 +22,6 @@ function ApplicationPage({ id }: { id: number }) {
   const { api } = useSession()
   const dir = useDirectory()
   const app = useLoad(() => api.getApplication(id), [api, id])
-  const notice = (useLocation().state as { notice?: string } | null)?.notice
   const renamed = () => {
     app.reload()
     dir.reload()
@@ -36,11 +36,7 @@ function ApplicationPage({ id }: { id: number }) {
       <header className="page-head">
         <h1 id="app-title">{app.data.name}</h1>
       </header>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <RedirectNotice />
       <ApplicationActions app={app.data} onRenamed={renamed} />
       <ApplicationFacts app={app.data} />
       <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" />

@@ -1,4 +1,4 @@
-import { useLocation } from 'react-router'
+import { RedirectNotice } from '../components/RedirectNotice'
 import { ApplicationsTable } from '../components/applications/ApplicationsTable'
 import { InlineCreateForm } from '../components/form/InlineCreateForm'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
@@ -18,7 +18,6 @@ export function ApplicationsPage() {
   const orgId = current?.id
   const apps = useLoad(() => api.listApplications(orgId), [api, orgId])
   const shown = apps.data?.applications
-  const notice = (useLocation().state as { notice?: string } | null)?.notice
   const create = async (name: string) => {
     await api.createApplication(name, orgId)
     apps.reload()
@@ -29,11 +28,7 @@ export function ApplicationsPage() {
       <header className="page-head">
         <h1 id="apps-title">Applications{current ? ` of ${current.name}` : ''}</h1>
       </header>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <RedirectNotice />
       <InlineCreateForm
         label="New application name"
         hint={`In ${current ? current.name : 'your personal organization'}. Letters, digits, dot, dash and underscore, from a letter or digit.`}

@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { Link, useLocation } from 'react-router'
+import { RedirectNotice } from '../components/RedirectNotice'
+import { Link } from 'react-router'
 import type { KeySortField } from '../api'
 import { KeyCount } from '../components/keys/KeyCount'
 import { KeysFilterBar } from '../components/keys/KeysFilterBar'
@@ -17,7 +18,6 @@ import { ErrorNote, Loading } from '../components/ui'
 export function KeysPage() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined])
   const p = useKeyListParams(() => setCursors([undefined]))
-  const notice = (useLocation().state as { notice?: string } | null)?.notice
   const cursor = cursors[cursors.length - 1]
   const page = useKeyPage(p, cursor)
   const filtered = isFiltered(p)
@@ -32,11 +32,7 @@ export function KeysPage() {
           Create key
         </Link>
       </header>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <RedirectNotice />
       <KeysFilterBar p={p} />
       <ErrorNote error={page.error} />
       {page.loading && !page.data && <Loading what="Loading keys" />}
