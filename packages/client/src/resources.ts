@@ -113,7 +113,8 @@ export class Applications extends Collection<
   async find(slugOrUuidOrId: string | number): Promise<Application> {
     if (isId(slugOrUuidOrId)) return this.get(slugOrUuidOrId)
     const ref = String(slugOrUuidOrId)
-    return findIn(this.iterate({ limit: 500 }), (a) => a.uuid === ref || a.slug === ref, `application "${ref}"`)
+    const wanted = ref.toLowerCase() // slugs and uuids are lower case on the server; balena finds them in any case
+    return findIn(this.iterate({ limit: 500 }), (a) => a.uuid === wanted || a.slug === wanted, `application "${ref}"`)
   }
 
   /**

@@ -31,7 +31,8 @@ for (const kind of STORES) {
         "only the caller's own user keys",
       )
 
-      for (const ref of [app.slug, app.uuid, app.id, String(app.id)]) {
+      // Slugs are lower-cased on the server; a slug or uuid is found whatever its case, as balena finds it.
+      for (const ref of [app.slug, app.slug.toUpperCase(), app.uuid, app.uuid.toUpperCase(), app.id, String(app.id)]) {
         assert.deepEqual(
           (await kw.getProvisioningApiKeysByApplication(ref)).map((k) => k.id),
           [provKey.id],

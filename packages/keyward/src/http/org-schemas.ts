@@ -81,7 +81,7 @@ export const toInvitationWire = (i: Invitation & { usable?: boolean }): Static<t
 })
 
 const Handle = Type.String({ minLength: 1, maxLength: 64, pattern: HANDLE_PATTERN })
-const Name = Type.String({ minLength: 1, maxLength: 100 })
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) // as a key's name: not spaces only
 
 export const CreateOrganizationBody = Type.Object({ name: Name, handle: Handle }, { additionalProperties: false })
 export const UpdateOrganizationBody = Type.Object(

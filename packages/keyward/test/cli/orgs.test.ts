@@ -58,6 +58,16 @@ describe('keyward orgs and --org', () => {
     )
   })
 
+  test('--new-account opens the invited account even where someone else is signed in (no stored session is sent)', async () => {
+    const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-second@example.com', '--role', 'member'])
+    // `env` holds the admin's stored session: sending it made the server take the admin as the acceptor (403).
+    const accepted = await runCli(['orgs', 'accept', inv.stdout.trim(), '--new-account'], env, 'cli-new-password-2\n')
+    assert.equal(accepted.code, 0, accepted.stderr)
+    assert.match(accepted.stderr, /Joined organization \d+ as member \(cli-second@example\.com\)/)
+    const still = await json(['whoami'])
+    assert.equal(still.user.email, ADMIN.email, "the stored session is still the admin's")
+  })
+
   test('--org and --owner together are a usage error (exit 2); an unknown handle is a refusal (exit 1)', async () => {
     const both = await runCli(['keys', 'create', '--name', 'x', '--org', 'cli-co', '--owner', 'user:1'], env)
     assert.equal(both.code, 2, both.stderr)

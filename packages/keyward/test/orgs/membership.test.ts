@@ -235,6 +235,12 @@ for (const store of STORES) {
         ).status,
         400,
       )
+      const blank = await s.request('POST', '/v1/organizations', {
+        token: w.member.token,
+        body: { name: '   ', handle: 'blank-name' },
+      })
+      expectStatus(blank, 400, 'a name of spaces only')
+      assert.match(blank.body.error.message, /^Name may only contain text, not only spaces/)
       const mine = (await s.request('GET', '/v1/organizations', { token: w.member.token })).body.organizations.find(
         (o: any) => o.personal,
       )

@@ -60,9 +60,8 @@ export function registerApplicationCommands(program: Command, env: Env): void {
 const NAME_RULE = 'letters, digits, dots, underscores and hyphens, from a letter or digit'
 const APP_REF = 'application id, slug (organization/name) or uuid'
 
-/** An application named on the command line: by id, or by slug (any case: slugs are lower case) or uuid. */
-const findApp = (client: KeywardClient, ref: string) =>
-  client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref.toLowerCase())
+/** An application named on the command line: by id, or by slug or uuid (the SDK finds them in any case). */
+const findApp = (client: KeywardClient, ref: string) => client.applications.find(/^\d+$/.test(ref) ? Number(ref) : ref)
 
 /** `applications rename|delete`: admins and owners of the application's organization. */
 function registerApplicationChanges(apps: Command, env: Env): void {

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander'
-import type { Invitation, Member, OrgRole, Organization } from '@keyward/client'
+import { type Invitation, type Member, type OrgRole, type Organization, createClient } from '@keyward/client'
 import { fields, table, when } from '../output.js'
 import { UsageError, parse } from '../parse.js'
 import { promptLine, promptSecret } from '../prompt.js'
@@ -157,11 +157,14 @@ function registerInvitationCommands(orgs: Command, withOrg: (name: string, text:
         .command('accept')
         .description('accept an invitation (signed in, or --new-account)')
         .argument('<token>', 'the invitation token'),
-    ).option('--new-account', 'open a new account for the invited email (asks for its password)'),
+    ).option('--new-account', 'open a new account for the invited email (asks for its password; sends no credential)'),
     env,
-    async ({ client, out }, o, token) => {
+    async ({ client, config, out }, o, token) => {
       const password = o.newAccount ? await promptSecret('Password for the new account: ') : undefined
-      const r = await client.invitations.accept({ token, ...(password && { password }) })
+      // A new account has no credential yet: a stored session (someone else's, on a shared machine) would make the
+      // server take that person as the acceptor and refuse the other email (a new user's find).
+      const as = o.newAccount ? createClient({ url: config.url }) : client
+      const r = await as.invitations.accept({ token, ...(password && { password }) })
       out.result(r, () =>
         out.note(`Joined organization ${r.invitation.organization_id} as ${r.invitation.role} (${r.user.email})`),
       )
