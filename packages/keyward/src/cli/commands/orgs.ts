@@ -151,6 +151,11 @@ function registerInvitationCommands(orgs: Command, withOrg: (name: string, text:
       out.result({ revoked: id }, () => out.note(`Revoked invitation ${id}`))
     },
   )
+  registerAccept(orgs, env)
+}
+
+/** `orgs accept <token> [--new-account]`. */
+function registerAccept(orgs: Command, env: Env): void {
   remoteAction<{ newAccount?: boolean }, [string]>(
     remoteOptions(
       orgs
