@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { KeywardError } from '../core/errors.js'
 import { fleetSlug } from '../core/fleet-slug.js'
 import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
@@ -190,9 +191,11 @@ export class ActorRepository {
     at: string
   }): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
-      let handle = trx.selectFrom('organization').select('handle').where('id', '=', a.organizationId)
+      let handle = trx.selectFrom('organization').select(['handle', 'deleting_at']).where('id', '=', a.organizationId)
       if (this.dialect === 'postgres') handle = handle.forShare()
       const org = await handle.executeTakeFirstOrThrow()
+      // Read under the row's share lock, as `OrgRepository.markDeleting` writes it under its update lock.
+      if (org.deleting_at !== null) throw new KeywardError('conflict', 'the organization is being deleted')
       const actorId = await newActor(trx, 'application', a.at)
       const r = await trx
         .insertInto('application')

@@ -135,15 +135,22 @@ export class OrgRepository {
     })
   }
 
-  /** Whether the organization still owns applications (which must move or go before it is deleted). */
-  async hasApplications(id: number): Promise<boolean> {
-    const r = await this.db.selectFrom('application').select('id').where('organization_id', '=', id).executeTakeFirst()
-    return r !== undefined
-  }
-
-  /** Marks the organization's deletion as begun: its members hear of none of its keys from now on (migration 0017). */
-  async markDeleting(id: number, now: Date): Promise<void> {
-    await this.db.updateTable('organization').set({ deleting_at: now.toISOString() }).where('id', '=', id).execute()
+  /**
+   * Marks the organization's deletion as begun, unless it owns applications (false: they must go first): its members
+   * hear of none of its keys from now on (migration 0017), and no application is created in it. The mark is written
+   * under `holdForRemoval`'s lock and `ActorRepository.createApplication` reads it under a share lock of the same row,
+   * so one goes first: an application created meanwhile is seen here, or refused there. Checked once before the
+   * mark, an application created during the key chunks made the last transaction's delete break its foreign key: a
+   * 500, with the keys gone and the organization left marked (an attacker's find, helper-127).
+   */
+  async markDeleting(id: number, now: Date): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.holdForRemoval(trx, id)
+      const app = await trx.selectFrom('application').select('id').where('organization_id', '=', id).executeTakeFirst()
+      if (app) return false
+      await trx.updateTable('organization').set({ deleting_at: now.toISOString() }).where('id', '=', id).execute()
+      return true
+    })
   }
 
   /**

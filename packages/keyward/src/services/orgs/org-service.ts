@@ -68,11 +68,10 @@ export class OrgService {
     const org = await this.directory.visible(ctx.principal, id)
     requireOrgRole(ctx.principal, org.id, 'owner')
     if (org.personalUserId !== null) throw new KeywardError('conflict', 'a personal organization cannot be deleted')
-    if (await this.orgs.hasApplications(org.id))
-      throw new KeywardError('conflict', 'the organization still owns applications; delete them first')
     const members = await this.orgs.members(org.id)
     const now = this.clock.now()
-    await this.orgs.markDeleting(org.id, now)
+    if (!(await this.orgs.markDeleting(org.id, now)))
+      throw new KeywardError('conflict', 'the organization still owns applications; delete them first')
     // Chunk by chunk (store/owned-keys.ts), each evicted on every node as it commits.
     for (let r = await this.orgs.deleteKeys(org, now); r.ended > 0; r = await this.orgs.deleteKeys(org, now)) {
       await this.cache.invalidate(r.hashes)
