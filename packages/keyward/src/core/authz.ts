@@ -59,13 +59,18 @@ export function canManageOwner(p: Principal, owner: Owner, createdByActorId: num
 }
 
 /**
- * An organization's own key manages the organization's keys only as the person who made it would as a
- * member (rights never grow): those that person made, in a session or through keys. Not every key an
- * organization key made: that let a member's key take the owner's key's products (helper-118).
+ * An organization's own key manages only as the person who made it would as a member (rights never grow): the
+ * keys of the organization's applications and devices, and of the organization's own keys those that person made,
+ * in a session or through keys. Not every key an organization key made: that let a member's key take the owner's
+ * key's products (helper-118). Nothing at all once that person is no longer at least a member, or is unknown
+ * (`creatorActorOf` null, `AuthService.makerOf`): a removed or demoted maker's key still rolled, made and deleted
+ * the fleet's keys and devices and lifted its identities' limits (helper-127).
  */
 function manageSelfOrg(p: Principal, owner: Owner, createdByActorId: number | null): boolean {
-  if (p.owner.kind !== 'organization' || owner.kind !== 'organization') return true
-  return createdByActorId !== null && createdByActorId === creatorActorOf(p)
+  if (p.owner.kind !== 'organization') return true
+  const maker = creatorActorOf(p)
+  if (maker === null) return false
+  return owner.kind !== 'organization' || createdByActorId === maker
 }
 
 /**

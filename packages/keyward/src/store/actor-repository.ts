@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { KeywardError } from '../core/errors.js'
+import { KeywardError, notFound } from '../core/errors.js'
 import { fleetSlug } from '../core/fleet-slug.js'
 import { type Maker, type Origin, isSecret } from '../core/producer.js'
 import type { ActorKind, Application, Device, Owner, Principal, Role, User } from '../core/types.js'
@@ -193,8 +193,10 @@ export class ActorRepository {
     return this.db.transaction().execute(async (trx) => {
       let handle = trx.selectFrom('organization').select(['handle', 'deleting_at']).where('id', '=', a.organizationId)
       if (this.dialect === 'postgres') handle = handle.forShare()
-      const org = await handle.executeTakeFirstOrThrow()
-      // Read under the row's share lock, as `OrgRepository.markDeleting` writes it under its update lock.
+      // Read under the row's share lock, as `OrgRepository.markDeleting` writes it under its update lock; a deletion
+      // that finished since the caller's check leaves no row (a 500 here before).
+      const org = await handle.executeTakeFirst()
+      if (!org) throw notFound('organization')
       if (org.deleting_at !== null) throw new KeywardError('conflict', 'the organization is being deleted')
       const actorId = await newActor(trx, 'application', a.at)
       const r = await trx
