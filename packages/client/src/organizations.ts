@@ -47,6 +47,8 @@ export interface OrgAbilities {
   remove_devices: boolean
   /** Create keys of its applications and devices (members). */
   create_keys: boolean
+  /** Create the organization's own keys, each then its creator's to manage (members). */
+  create_organization_keys: boolean
 }
 
 /** A member of an organization. */

@@ -1,4 +1,12 @@
-import { canManageApplications, canManageOwner, canRemoveDevice, holdsOrgRole, holdsScope, orgRoleOf } from './authz.js'
+import {
+  canManageApplications,
+  canManageOwner,
+  canRemoveDevice,
+  creatorActorOf,
+  holdsOrgRole,
+  holdsScope,
+  orgRoleOf,
+} from './authz.js'
 import type { ActorKind, OrgRole, Owner, Principal } from './types.js'
 
 /**
@@ -26,6 +34,8 @@ export interface OrgAbilities {
   removeDevices: boolean
   /** Create keys of its applications and devices (`KeyService`, `canManageOwner`): members. */
   createKeys: boolean
+  /** Create keys the organization owns, each then its creator's to manage (`canManageOwner`): members. */
+  createOrganizationKeys: boolean
 }
 
 /** The caller's role in organization `orgId`, or null: an instance admin who is not a member (`orgRoleOf`). */
@@ -34,7 +44,7 @@ export const callerOrgRole = (p: Principal, orgId: number): OrgRole | null => or
 /** What `p` may do in organization `orgId` (`OrgAbilities`); on top of seeing it (`canSeeOrganization`). */
 export function orgAbilities(p: Principal, orgId: number): OrgAbilities {
   const may = (scope: string, rule: boolean) => rule && holdsScope(p, scope)
-  const fleet = (kind: ActorKind) => fleetOwnerIn(kind, orgId)
+  const anyIn = (kind: ActorKind) => anyOwnerIn(kind, orgId)
   return {
     update: may('organizations:write', holdsOrgRole(p, orgId, 'admin')),
     delete: may('organizations:write', holdsOrgRole(p, orgId, 'owner')),
@@ -42,19 +52,20 @@ export function orgAbilities(p: Principal, orgId: number): OrgAbilities {
     manageOwners: may('organizations:write', holdsOrgRole(p, orgId, 'owner')),
     createApplications: may('applications:write', p.owner.kind === 'user' && holdsOrgRole(p, orgId, 'member')),
     manageApplications: may('applications:write', canManageApplications(p, orgId)),
-    createDevices: may('devices:write', canManageOwner(p, fleet('application'), null)),
-    removeDevices: may('devices:write', canRemoveDevice(p, fleet('device'))),
-    createKeys: may('keys:write', canManageOwner(p, fleet('application'), null)),
+    createDevices: may('devices:write', canManageOwner(p, anyIn('application'), null)),
+    removeDevices: may('devices:write', canRemoveDevice(p, anyIn('device'))),
+    createKeys: may('keys:write', canManageOwner(p, anyIn('application'), null)),
+    createOrganizationKeys: may('keys:write', canManageOwner(p, anyIn('organization'), creatorActorOf(p))),
   }
 }
 
 /**
- * Any application or device of organization `orgId`: for people and organization keys (the callers that see
- * organizations) the rules read only its kind and organization. Id 0 is no row's, so no fleet key is it.
+ * The organization `orgId` itself, or any application or device of it: for people and organization keys (the callers
+ * that see organizations) the rules read only its kind and organization. Id 0 is no row's, so no fleet key is it.
  */
-const fleetOwnerIn = (kind: ActorKind, orgId: number): Owner => ({
+const anyOwnerIn = (kind: ActorKind, orgId: number): Owner => ({
   kind,
-  id: 0,
+  id: kind === 'organization' ? orgId : 0,
   actorId: 0,
   userId: 0,
   applicationId: 0,

@@ -29,6 +29,7 @@ export const OrgAbilitiesBody = Type.Object(
     create_devices: Can('Add devices to its applications (members).'),
     remove_devices: Can('Delete its devices (members).'),
     create_keys: Can('Create keys of its applications and devices (members).'),
+    create_organization_keys: Can("Create the organization's own keys, each then its creator's to manage (members)."),
   },
   {
     description:
@@ -72,6 +73,7 @@ export const toOrganizationWire = (o: Organization, caller: Principal): Static<t
       create_devices: can.createDevices,
       remove_devices: can.removeDevices,
       create_keys: can.createKeys,
+      create_organization_keys: can.createOrganizationKeys,
     },
   }
 }

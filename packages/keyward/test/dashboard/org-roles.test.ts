@@ -92,11 +92,17 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
       removeSelf: await count(page, 'button', `Remove ${email(role)}`),
       invite: await count(page, 'textbox', 'Invite email'),
     }
+    await open(page, '/keys/new', 'Create an API key')
+    const owners = await page.getByLabel('Owner').locator('option').allTextContents()
+    const keyOwners = ['Organization: Roles Co', 'Application: fleet'].map((o) => owners.filter((t) => t === o).length)
     await page.context().close()
-    return { addApplication, app, device, members }
+    return { addApplication, app, device, members, keyOwners }
   }
 
-  /** Each role, what it is offered: 1 a control shown, 0 hidden (`removeAny` counts every Remove button). */
+  /**
+   * Each role, what it is offered: 1 a control shown, 0 hidden (`removeAny` counts every Remove button; `keyOwners`,
+   * the Roles Co owners the new key form offers: the organization, its application).
+   */
   const OFFERED = {
     // Nothing to change but leaving.
     viewer: {
@@ -104,6 +110,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
       app: { rename: 0, delete: 0, addDevice: 0, createKey: 0 },
       device: { delete: 0, createKey: 0 },
       members: { roleOfViewer: 0, roleOfOwner: 0, removeAny: 1, removeSelf: 1, invite: 0 },
+      keyOwners: [0, 0],
     },
     // Adds applications, devices and keys, deletes devices; not Rename or Delete application.
     member: {
@@ -111,6 +118,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
       app: { rename: 0, delete: 0, addDevice: 1, createKey: 1 },
       device: { delete: 1, createKey: 1 },
       members: { roleOfViewer: 0, roleOfOwner: 0, removeAny: 1, removeSelf: 1, invite: 0 },
+      keyOwners: [1, 1],
     },
     // Also renames and deletes applications and manages members, but not the owner.
     admin: {
@@ -118,6 +126,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
       app: { rename: 1, delete: 1, addDevice: 1, createKey: 1 },
       device: { delete: 1, createKey: 1 },
       members: { roleOfViewer: 1, roleOfOwner: 0, removeAny: 3, removeSelf: 1, invite: 1 },
+      keyOwners: [1, 1],
     },
   }
   for (const [role, expected] of Object.entries(OFFERED))

@@ -22,10 +22,11 @@ const ABILITIES = [
   'create_devices',
   'remove_devices',
   'create_keys',
+  'create_organization_keys',
 ] as const
 /** `can` with exactly `granted` true. */
 const only = (...granted: string[]): Can => Object.fromEntries(ABILITIES.map((a) => [a, granted.includes(a)]))
-const MEMBER = ['create_applications', 'create_devices', 'remove_devices', 'create_keys']
+const MEMBER = ['create_applications', 'create_devices', 'remove_devices', 'create_keys', 'create_organization_keys']
 const ADMIN = [...MEMBER, 'update', 'manage_members', 'manage_applications']
 
 /**
@@ -102,6 +103,10 @@ for (const store of STORES) {
         create_devices: await call('POST', '/v1/devices', { application_id: app.body.id }),
         remove_devices: await call('DELETE', `/v1/devices/${dev.body.id}`),
         create_keys: await call('POST', '/v1/keys', { name: name(), owner: { kind: 'application', id: app.body.id } }),
+        create_organization_keys: await call('POST', '/v1/keys', {
+          name: name(),
+          owner: { kind: 'organization', id: t.w.acme.id },
+        }),
       }
     }
 
@@ -114,7 +119,11 @@ for (const store of STORES) {
       assert.deepEqual((await acmeAs(fleetWriter.key)).can, only('create_applications', 'manage_applications'))
       const org = await acmeAs(t.w.keys.orgKeySecret)
       assert.equal(org.role, 'member')
-      assert.deepEqual(org.can, only('create_devices', 'remove_devices', 'create_keys'), 'no applications: as a person')
+      assert.deepEqual(
+        org.can,
+        only('create_devices', 'remove_devices', 'create_keys', 'create_organization_keys'),
+        'no applications: as a person',
+      )
       const listed = await t.s.request('GET', '/v1/organizations', { token: t.w.keys.orgKeySecret })
       assert.deepEqual(
         listed.body.organizations.map((o: WireOrg) => o.id),
