@@ -20,6 +20,7 @@ export {
   type Invitation,
   type Member,
   type OrgRef,
+  type OrgAbilities,
   type OrgRole,
   type Organization,
 } from './organizations.js'

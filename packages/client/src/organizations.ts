@@ -15,6 +15,40 @@ export interface Organization {
   /** A user's personal organization, made at sign-up. */
   personal: boolean
   created_at: string
+  /**
+   * Your role in it: your membership, in a session or through your keys; an organization's own key acts as a
+   * `member` of it. Null for an instance admin who is not a member (`can` says what they may: everything).
+   */
+  role: OrgRole | null
+  /** What you may do in it, by your role and your credential's scopes: the server's own rules. */
+  can: OrgAbilities
+}
+
+/**
+ * What the caller may do in an organization, as the server decides it. Refusals about one thing (the last owner,
+ * a personal organization or one still owning applications, a key's bounds) still come from the call itself.
+ */
+export interface OrgAbilities {
+  /** Rename it or change its handle (admins). */
+  update: boolean
+  /** Delete it (owners). */
+  delete: boolean
+  /** Invite, list and revoke invitations, change roles below owner, remove members (admins). */
+  manage_members: boolean
+  /** Make, demote, remove or invite owners (owners). */
+  manage_owners: boolean
+  /** Create applications in it (members, as a person). */
+  create_applications: boolean
+  /** Rename and delete its applications (admins). */
+  manage_applications: boolean
+  /** Add devices to its applications (members). */
+  create_devices: boolean
+  /** Delete its devices (members). */
+  remove_devices: boolean
+  /** Create keys of its applications and devices (members). */
+  create_keys: boolean
+  /** Create the organization's own keys, each then its creator's to manage (members). */
+  create_organization_keys: boolean
 }
 
 /** A member of an organization. */

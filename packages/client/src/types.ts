@@ -386,9 +386,10 @@ export interface ListUsersFilter extends PageOptions {
   password_set_by_key_id?: number
 }
 
-/** Filters of `GET /v1/devices`. */
+/** Filters of `GET /v1/devices`: `organization_id`, only that organization's (none if you do not belong to it). */
 export interface ListDevicesFilter extends PageOptions {
   application_id?: number
+  organization_id?: number
 }
 
 /** `kw.applications.create`: in `organization_id` (default: your personal organization), where you are a member. */

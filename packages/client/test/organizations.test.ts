@@ -14,6 +14,7 @@ for (const kind of STORES) {
     test('create, get by handle, invite, accept as a new account, members, set role, remove, delete', async () => {
       const owner = await member(l, 'sdk-owner')
       const org = await owner.client.organizations.create({ name: 'SDK Co', handle: 'sdk-co' })
+      assert.deepEqual([org.role, org.can.delete, org.can.manage_applications], ['owner', true, true])
       assert.equal((await owner.client.organizations.get('sdk-co')).id, org.id)
       assert.deepEqual(
         (await owner.client.organizations.list()).map((o) => [o.handle, o.personal]),
@@ -33,6 +34,8 @@ for (const kind of STORES) {
       const anon = createClient({ url: l.url })
       const accepted = await anon.invitations.accept({ token: inv.token, password: 'sdk-new-password-1' })
       await anon.auth.login({ email: 'sdk-new@example.com', password: 'sdk-new-password-1' })
+      const asViewer = await anon.organizations.get(org.id)
+      assert.deepEqual([asViewer.role, asViewer.can.create_keys, asViewer.can.manage_members], ['viewer', false, false])
       const seen = await anon.apiKeys.all({ organization_id: org.id })
       assert.deepEqual(
         seen.map((k) => k.id),
@@ -53,6 +56,20 @@ for (const kind of STORES) {
       await assert.rejects(owner.client.organizations.get('no-such-org'), { code: 'not_found', status: 404 })
       await owner.client.organizations.delete('sdk-co')
       await assert.rejects(owner.client.organizations.get(org.id), { code: 'not_found', status: 404 })
+    })
+
+    test("devices.list({ organization_id }) lists that organization's devices alone", async () => {
+      const owner = await member(l, 'sdk-fleet')
+      const org = await owner.client.organizations.create({ name: 'SDK Fleet', handle: 'sdk-fleet-co' })
+      const inOrg = await owner.client.applications.create({ name: 'north', organization_id: org.id })
+      const personal = await owner.client.applications.create({ name: 'south' })
+      const dev = await owner.client.devices.create({ application_id: inOrg.id })
+      await owner.client.devices.create({ application_id: personal.id })
+      const listed = await owner.client.devices.list({ organization_id: org.id })
+      assert.deepEqual(
+        listed.devices.map((d) => d.id),
+        [dev.id],
+      )
     })
   })
 }

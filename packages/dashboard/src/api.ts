@@ -31,6 +31,7 @@ import type {
   User,
   Session as AccountSession,
   Organization,
+  OrgAbilities,
   Member,
   Invitation,
   CreatedInvitation,
@@ -66,6 +67,7 @@ export type {
   User,
   AccountSession,
   Organization,
+  OrgAbilities,
   Member,
   Invitation,
   CreatedInvitation,
@@ -294,8 +296,10 @@ export class Api {
   deleteApplication(id: number) {
     return this.request<void>('DELETE', `/applications/${id}`)
   }
-  listDevices(applicationId?: number) {
-    return this.request<{ devices: Device[] }>('GET', `/devices${query({ application_id: applicationId, limit: 500 })}`)
+  /** Devices you see: of one application, or of one organization (the switcher's). */
+  listDevices(of: { applicationId?: number; organizationId?: number } = {}) {
+    const q = query({ application_id: of.applicationId, organization_id: of.organizationId, limit: 500 })
+    return this.request<{ devices: Device[] }>('GET', `/devices${q}`)
   }
   getDevice(id: number) {
     return this.request<Device>('GET', `/devices/${id}`)

@@ -1,5 +1,5 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react'
-import type { Organization } from './api'
+import type { OrgAbilities, Organization } from './api'
 import { useLoad } from './components/ui'
 import { useSession } from './session'
 
@@ -42,4 +42,23 @@ export function useOrg(): OrgState {
   const s = useContext(OrgContext)
   if (!s) throw new Error('useOrg outside OrgProvider')
   return s
+}
+
+/**
+ * What you may do in organization `orgId`, as the server computed it (`can` on the organization: its own rules, so
+ * none is repeated here); null while unknown or for an organization not in your list: then its actions stay hidden.
+ */
+export function useOrgCan(orgId: number | undefined): OrgAbilities | null {
+  const { organizations } = useOrg()
+  return organizations.find((o) => o.id === orgId)?.can ?? null
+}
+
+/** `useOrgCan` for the organization of application `applicationId` (read from the application). */
+export function useApplicationOrgCan(applicationId: number | undefined): OrgAbilities | null {
+  const { api } = useSession()
+  const app = useLoad(
+    () => (applicationId === undefined ? Promise.resolve(undefined) : api.getApplication(applicationId)),
+    [api, applicationId],
+  )
+  return useOrgCan(app.data?.organization_id)
 }

@@ -5,8 +5,11 @@ import { useSession } from '../session'
 import { KeysTable } from './KeysTable'
 import { Empty, ErrorNote, Loading, useLoad } from './ui'
 
-/** The keys of one owner (an application's provisioning keys, a device's keys), with a link to create one. */
-export function OwnerKeys({ owner, title }: { owner: Owner; title: string }) {
+/**
+ * The keys of one owner (an application's provisioning keys, a device's keys), with a link to create one where
+ * `canCreate` (its organization's `can.create_keys`).
+ */
+export function OwnerKeys({ owner, title, canCreate }: { owner: Owner; title: string; canCreate?: boolean }) {
   const { api } = useSession()
   const keys = useLoad(
     () => api.listKeys({ owner_kind: owner.kind, owner_id: owner.id, limit: 100 }),
@@ -16,9 +19,11 @@ export function OwnerKeys({ owner, title }: { owner: Owner; title: string }) {
     <>
       <header className="page-head">
         <h2>{title}</h2>
-        <Link className="button" to={`/keys/new?owner=${ownerValue(owner)}`}>
-          Create key
-        </Link>
+        {canCreate && (
+          <Link className="button" to={`/keys/new?owner=${ownerValue(owner)}`}>
+            Create key
+          </Link>
+        )}
       </header>
       {keys.loading && !keys.data && <Loading what="Loading keys" />}
       <ErrorNote error={keys.error} />

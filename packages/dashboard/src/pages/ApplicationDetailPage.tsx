@@ -8,6 +8,7 @@ import { OwnerKeys } from '../components/OwnerKeys'
 import { Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
 import { idParam } from '../format'
+import { useOrgCan } from '../orgs'
 import { useSession } from '../session'
 
 /** One application: its provisioning keys and its devices. */
@@ -22,6 +23,8 @@ function ApplicationPage({ id }: { id: number }) {
   const { api } = useSession()
   const dir = useDirectory()
   const app = useLoad(() => api.getApplication(id), [api, id])
+  // Only what your role there allows is offered (the server computed it; its 403 still stands behind each dialog).
+  const can = useOrgCan(app.data?.organization_id)
   const renamed = () => {
     app.reload()
     dir.reload()
@@ -37,10 +40,10 @@ function ApplicationPage({ id }: { id: number }) {
         <h1 id="app-title">{app.data.name}</h1>
       </header>
       <RedirectNotice />
-      <ApplicationActions app={app.data} onRenamed={renamed} />
+      {can?.manage_applications && <ApplicationActions app={app.data} onRenamed={renamed} />}
       <ApplicationFacts app={app.data} />
-      <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" />
-      <DevicesSection applicationId={id} />
+      <OwnerKeys owner={{ kind: 'application', id }} title="Provisioning keys" canCreate={can?.create_keys} />
+      <DevicesSection applicationId={id} canAdd={can?.create_devices} />
     </section>
   )
 }

@@ -1,6 +1,6 @@
 import { RedirectNotice } from '../components/RedirectNotice'
 import { ApplicationsTable } from '../components/applications/ApplicationsTable'
-import { InlineCreateForm } from '../components/form/InlineCreateForm'
+import { NewApplicationForm } from '../components/applications/NewApplicationForm'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import { useDirectory } from '../directory'
 import { useOrg } from '../orgs'
@@ -29,14 +29,7 @@ export function ApplicationsPage() {
         <h1 id="apps-title">Applications{current ? ` of ${current.name}` : ''}</h1>
       </header>
       <RedirectNotice />
-      <InlineCreateForm
-        label="New application name"
-        hint={`In ${current ? current.name : 'your personal organization'}. Letters, digits, dot, dash and underscore, from a letter or digit.`}
-        name="name"
-        submit="Add application"
-        primary
-        onCreate={create}
-      />
+      <NewApplicationForm org={current} onCreate={create} />
       {apps.loading && !apps.data && <Loading what="Loading applications" />}
       <ErrorNote error={apps.error} />
       {shown &&

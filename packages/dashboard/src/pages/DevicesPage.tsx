@@ -1,21 +1,19 @@
-import { Link, useParams } from 'react-router'
-import { DeleteDeviceButton } from '../components/devices/DeleteDeviceButton'
+import { Link } from 'react-router'
 import { DevicesTable } from '../components/devices/DevicesTable'
-import { OwnerKeys } from '../components/OwnerKeys'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
-import { useDirectory } from '../directory'
-import { idParam, when } from '../format'
-import { LoadFailed, NotFound } from '../components/NotFound'
+import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
-/** All devices the signed-in person can see. */
+/** The devices the signed-in person can see, narrowed to the organization chosen in the header (as applications are). */
 export function DevicesPage() {
   const { api } = useSession()
-  const devices = useLoad(() => api.listDevices(), [api])
+  const { current } = useOrg()
+  const orgId = current?.id
+  const devices = useLoad(() => api.listDevices({ organizationId: orgId }), [api, orgId])
   return (
     <section aria-labelledby="devices-title">
       <header className="page-head">
-        <h1 id="devices-title">Devices</h1>
+        <h1 id="devices-title">Devices{current ? ` of ${current.name}` : ''}</h1>
       </header>
       <p className="muted">Devices belong to an application; add one from its application's page.</p>
       {devices.loading && !devices.data && <Loading what="Loading devices" />}
@@ -30,49 +28,6 @@ export function DevicesPage() {
             </p>
           </Empty>
         ))}
-    </section>
-  )
-}
-
-/** One device and its keys. */
-export function DeviceDetailPage() {
-  const id = idParam(useParams().id)
-  return id === null ? <NotFound {...DEVICES} /> : <DevicePage id={id} />
-}
-
-const DEVICES = { what: 'device', back: '/devices', backLabel: 'devices' }
-
-function DevicePage({ id }: { id: number }) {
-  const { api } = useSession()
-  const { ownerName } = useDirectory()
-  const device = useLoad(() => api.getDevice(id), [api, id])
-  if (device.loading && !device.data) return <Loading what="Loading device" />
-  if (!device.data) return <LoadFailed error={device.error} {...DEVICES} />
-  const d = device.data
-  return (
-    <section aria-labelledby="device-title">
-      <p className="crumbs">
-        <Link to="/devices">Devices</Link> /
-      </p>
-      <header className="page-head">
-        <h1 id="device-title">{d.name ?? `Device ${d.uuid.slice(0, 7)}`}</h1>
-      </header>
-      <DeleteDeviceButton device={d} />
-      <dl className="facts card">
-        <dt>UUID</dt>
-        <dd>
-          <code>{d.uuid}</code>
-        </dd>
-        <dt>Application</dt>
-        <dd>
-          <Link to={`/applications/${d.application_id}`}>
-            {ownerName({ kind: 'application', id: d.application_id })}
-          </Link>
-        </dd>
-        <dt>Created</dt>
-        <dd>{when(d.created_at)}</dd>
-      </dl>
-      <OwnerKeys owner={{ kind: 'device', id }} title="Device keys" />
     </section>
   )
 }

@@ -3,6 +3,7 @@ import { InvitationsTable } from '../components/orgs/InvitationsTable'
 import { InviteForm } from '../components/orgs/InviteForm'
 import { MembersTable } from '../components/orgs/MembersTable'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
+import type { Invitation, Organization } from '../api'
 import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
@@ -16,7 +17,7 @@ export function MembersPage() {
       </header>
       <AcceptForm />
       {current ? (
-        <OrgMembers orgId={current.id} />
+        <OrgMembers org={current} />
       ) : (
         <Empty>
           <p>Choose an organization in the header to see its members.</p>
@@ -26,18 +27,29 @@ export function MembersPage() {
   )
 }
 
-function OrgMembers({ orgId }: { orgId: number }) {
+const NO_INVITATIONS = { invitations: [] as Invitation[] }
+
+/** Members for all; invitations, invites and changes only where your role allows (`can.manage_members`). */
+function OrgMembers({ org }: { org: Organization }) {
   const { api } = useSession()
-  const members = useLoad(() => api.listMembers(orgId), [api, orgId])
-  // Only admins may list invitations: for others the list fails, and nothing is shown.
-  const invitations = useLoad(() => api.listInvitations(orgId), [api, orgId])
+  const { can } = org
+  const members = useLoad(() => api.listMembers(org.id), [api, org.id])
+  const invitations = useLoad(
+    () => (can.manage_members ? api.listInvitations(org.id) : Promise.resolve(NO_INVITATIONS)),
+    [api, org.id, can.manage_members],
+  )
   if (members.loading && !members.data) return <Loading />
   if (members.error) return <ErrorNote error={members.error} />
   return (
     <>
-      <MembersTable orgId={orgId} members={members.data?.members ?? []} onChange={members.reload} />
-      <InvitationsTable orgId={orgId} invitations={invitations.data?.invitations ?? []} onChange={invitations.reload} />
-      <InviteForm orgId={orgId} onInvited={invitations.reload} />
+      <p className="muted">Your role here: {org.role ?? 'none (you manage it as an instance admin)'}.</p>
+      <MembersTable org={org} members={members.data?.members ?? []} onChange={members.reload} />
+      <InvitationsTable
+        orgId={org.id}
+        invitations={invitations.data?.invitations ?? []}
+        onChange={invitations.reload}
+      />
+      {can.manage_members && <InviteForm org={org} onInvited={invitations.reload} />}
     </>
   )
 }

@@ -143,7 +143,7 @@ export function holdsOrgRole(p: Principal, orgId: number, needed: OrgRole): bool
  * `audit:read` read the emails it could not list (a known gap closed 2026-12-02).
  */
 export function mayReadInvitations(p: Principal, orgId: number): boolean {
-  return (p.scopes === null || p.scopes.includes('organizations:read')) && holdsOrgRole(p, orgId, 'admin')
+  return holdsScope(p, 'organizations:read') && holdsOrgRole(p, orgId, 'admin')
 }
 
 /** Throws 404 unless the principal is at least `needed` in `orgId` (not a member: it does not exist), 403 if below. */
@@ -167,9 +167,14 @@ export function canManageWebhook(p: Principal, ownerUser: Owner): boolean {
   return p.owner.kind === 'user' && canManageOwner(p, ownerUser, ownerUser.actorId)
 }
 
-/** Throws 403 unless the principal holds `scope` (a principal without a scope list holds all). */
+/** Whether the principal holds `scope` (a principal without a scope list holds all). */
+export function holdsScope(p: Principal, scope: string): boolean {
+  return p.scopes === null || p.scopes.includes(scope)
+}
+
+/** Throws 403 unless the principal holds `scope` (`holdsScope`). */
 export function requireScope(p: Principal, scope: string): void {
-  if (p.scopes !== null && !p.scopes.includes(scope)) {
+  if (!holdsScope(p, scope)) {
     throw new KeywardError('forbidden', `this credential lacks the "${scope}" scope`, { details: { required: scope } })
   }
 }

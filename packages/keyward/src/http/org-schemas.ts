@@ -3,7 +3,8 @@ import type { Invitation } from '../store/invitation-repository.js'
 import type { Membership, Organization } from '../store/org-repository.js'
 import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
 import { Nullable, Password } from './schemas.js'
-import { MAX_ROW_ID } from '../core/types.js'
+import { MAX_ROW_ID, type Principal } from '../core/types.js'
+import { callerOrgRole, orgAbilities } from '../core/org-abilities.js'
 
 const Id = Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })
 /** Organization roles, weakest first (core/authz.ts `ORG_ROLES`). */
@@ -14,7 +15,30 @@ export const OrgRoleSchema = Type.Union([
   Type.Literal('owner'),
 ])
 
-/** An organization on the wire. */
+const Can = (description: string) => Type.Boolean({ description })
+
+/** What the caller may do in an organization (`orgAbilities`, core/org-abilities.ts), by its role and scopes. */
+export const OrgAbilitiesBody = Type.Object(
+  {
+    update: Can('Rename it or change its handle (admins).'),
+    delete: Can('Delete it (owners; a personal organization, or one owning applications, still answers 409).'),
+    manage_members: Can('Invite, list and revoke invitations, change roles below owner, remove members (admins).'),
+    manage_owners: Can('Make, demote, remove or invite owners (owners).'),
+    create_applications: Can('Create applications in it (members, as a person: not an organization key).'),
+    manage_applications: Can('Rename and delete its applications (admins).'),
+    create_devices: Can('Add devices to its applications (members).'),
+    remove_devices: Can('Delete its devices (members).'),
+    create_keys: Can('Create keys of its applications and devices (members).'),
+    create_organization_keys: Can("Create the organization's own keys, each then its creator's to manage (members)."),
+  },
+  {
+    description:
+      "What the caller may do in it, by its role and its credential's scopes: the rules the routes apply. " +
+      "Refusals about one thing (the last owner, a key's bounds) still come from the route.",
+  },
+)
+
+/** An organization on the wire, as the caller sees it: with the caller's role and abilities in it. */
 export const OrganizationBody = Type.Object({
   id: Id,
   actor_id: Id,
@@ -22,15 +46,37 @@ export const OrganizationBody = Type.Object({
   name: Type.String(),
   personal: Type.Boolean(),
   created_at: Type.String(),
+  role: Type.Union([OrgRoleSchema, Type.Null()], {
+    description:
+      "The caller's role in it: a person's membership (in a session or through their keys); an organization's own " +
+      'key acts as a member of it. Null for an instance admin who is not a member (`can` still says what they may).',
+  }),
+  can: OrgAbilitiesBody,
 })
-export const toOrganizationWire = (o: Organization): Static<typeof OrganizationBody> => ({
-  id: o.id,
-  actor_id: o.actorId,
-  handle: o.handle,
-  name: o.name,
-  personal: o.personalUserId !== null,
-  created_at: o.createdAt,
-})
+export const toOrganizationWire = (o: Organization, caller: Principal): Static<typeof OrganizationBody> => {
+  const can = orgAbilities(caller, o.id)
+  return {
+    id: o.id,
+    actor_id: o.actorId,
+    handle: o.handle,
+    name: o.name,
+    personal: o.personalUserId !== null,
+    created_at: o.createdAt,
+    role: callerOrgRole(caller, o.id),
+    can: {
+      update: can.update,
+      delete: can.delete,
+      manage_members: can.manageMembers,
+      manage_owners: can.manageOwners,
+      create_applications: can.createApplications,
+      manage_applications: can.manageApplications,
+      create_devices: can.createDevices,
+      remove_devices: can.removeDevices,
+      create_keys: can.createKeys,
+      create_organization_keys: can.createOrganizationKeys,
+    },
+  }
+}
 
 /** A member on the wire. */
 export const MemberBody = Type.Object({

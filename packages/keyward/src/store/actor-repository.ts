@@ -322,10 +322,10 @@ export class ActorRepository {
     return r && rowToDevice(r)
   }
 
-  /** Devices visible to a principal (null owner filter: all). */
+  /** Devices visible to a principal (null owner filter: all), narrowed to one application or organization. */
   async listDevices(
     viewer: Principal,
-    f: { applicationId?: number; limit: number; beforeId?: number },
+    f: { applicationId?: number; organizationId?: number; limit: number; beforeId?: number },
   ): Promise<Device[]> {
     let q = this.db
       .selectFrom('device')
@@ -344,6 +344,7 @@ export class ActorRepository {
       q = q.where('application.organization_id', 'in', orgs)
     }
     if (f.applicationId !== undefined) q = q.where('device.application_id', '=', f.applicationId)
+    if (f.organizationId !== undefined) q = q.where('application.organization_id', '=', f.organizationId)
     if (f.beforeId !== undefined) q = q.where('device.id', '<', f.beforeId)
     return (await q.execute()).map(rowToDevice)
   }

@@ -36,7 +36,8 @@ describe('keyward orgs and --org', () => {
       ['svc2', 'svc'], // newest first
     )
     const table = await ok(['orgs', 'list'])
-    assert.match(table.stdout, /cli-co\s+CLI Co/)
+    assert.match(table.stdout, /your role/)
+    assert.match(table.stdout, /cli-co\s+CLI Co\s+owner/, 'your role in it')
     const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-new@example.com', '--role', 'viewer'])
     const token = inv.stdout.trim()
     assert.match(token, /^kwinv_/)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import type { TestServer } from '../helpers.js'
+import { after, before } from 'node:test'
+import { type StoreKind, TestServer } from '../helpers.js'
 
 /** A signed-in user of an organization fixture. */
 export interface Person {
@@ -89,4 +90,15 @@ export async function orgWorld(s: TestServer): Promise<OrgWorld> {
     other: { id: other.org.id, appId: other.app.id, keyId: otherKey.id, key: otherKey.key },
     keys: { orgKey: orgKey.id, orgKeySecret: orgKey.key, appKey: appKey.id, deviceKey: deviceKey.id },
   }
+}
+
+/** A server of `store` with the world built, for the enclosing `describe`: started before its tests, closed after. */
+export function withOrgWorld(store: StoreKind): { s: TestServer; w: OrgWorld } {
+  const t = {} as { s: TestServer; w: OrgWorld }
+  before(async () => {
+    t.s = await TestServer.start(store)
+    t.w = await orgWorld(t.s)
+  })
+  after(() => t.s?.close())
+  return t
 }

@@ -7,7 +7,9 @@ import { fieldError } from './key-form-state'
 
 /**
  * Who the new key acts for: me, another user, an organization I belong to (its own key: the CLI's
- * `--org`), an application (provisioning key) or a device.
+ * `--org`), an application (provisioning key) or a device. Of an organization's, only those your role there lets
+ * you create (`can.create_organization_keys`, `can.create_keys`; where its organization is not known here, the
+ * server decides).
  */
 export function OwnerField({
   value,
@@ -22,6 +24,8 @@ export function OwnerField({
 }) {
   const dir = useDirectory()
   const { organizations } = useOrg()
+  const mayKeyIn = (orgId: number | undefined) => organizations.find((o) => o.id === orgId)?.can.create_keys !== false
+  const orgOfApp = (id: number) => dir.applications.find((a) => a.id === id)?.organization_id
   return (
     <Field
       label="Owner"
@@ -38,21 +42,27 @@ export function OwnerField({
                 User: {u.email}
               </option>
             ))}
-          {organizations.map((o) => (
-            <option key={`o${o.id}`} value={ownerValue({ kind: 'organization', id: o.id })}>
-              Organization: {o.name}
-            </option>
-          ))}
-          {dir.applications.map((a) => (
-            <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>
-              Application: {a.name}
-            </option>
-          ))}
-          {dir.devices.map((d) => (
-            <option key={`d${d.id}`} value={ownerValue({ kind: 'device', id: d.id })}>
-              Device: {dir.ownerName({ kind: 'device', id: d.id })}
-            </option>
-          ))}
+          {organizations
+            .filter((o) => o.can.create_organization_keys)
+            .map((o) => (
+              <option key={`o${o.id}`} value={ownerValue({ kind: 'organization', id: o.id })}>
+                Organization: {o.name}
+              </option>
+            ))}
+          {dir.applications
+            .filter((a) => mayKeyIn(a.organization_id))
+            .map((a) => (
+              <option key={`a${a.id}`} value={ownerValue({ kind: 'application', id: a.id })}>
+                Application: {a.name}
+              </option>
+            ))}
+          {dir.devices
+            .filter((d) => mayKeyIn(orgOfApp(d.application_id)))
+            .map((d) => (
+              <option key={`d${d.id}`} value={ownerValue({ kind: 'device', id: d.id })}>
+                Device: {dir.ownerName({ kind: 'device', id: d.id })}
+              </option>
+            ))}
         </select>
       )}
     </Field>

@@ -1,15 +1,15 @@
 import { useState, type FormEvent } from 'react'
-import type { CreatedInvitation, OrgRole } from '../../api'
+import type { CreatedInvitation, OrgRole, Organization } from '../../api'
 import { useSession } from '../../session'
 import { SecretDialog } from '../SecretDialog'
 import { ErrorNote, Field } from '../ui'
 import { useAction } from './useAction'
 
 /**
- * Invites by email; shows the invitation token once, to hand to the invitee, in the dialog a key's secret has (copy,
+ * Invites by email (shown to admins; the owner role offered to owners alone); shows the invitation token once, to hand to the invitee, in the dialog a key's secret has (copy,
  * a guard on closing), saying whether it was mailed: a line of text said neither (a new user's find).
  */
-export function InviteForm({ orgId, onInvited }: { orgId: number; onInvited: () => void }) {
+export function InviteForm({ org, onInvited }: { org: Organization; onInvited: () => void }) {
   const { api } = useSession()
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<OrgRole>('member')
@@ -18,7 +18,7 @@ export function InviteForm({ orgId, onInvited }: { orgId: number; onInvited: () 
   const submit = (e: FormEvent) => {
     e.preventDefault()
     void run(async () => {
-      setCreated(await api.invite(orgId, email.trim(), role))
+      setCreated(await api.invite(org.id, email.trim(), role))
       setEmail('')
       onInvited()
     })
@@ -35,7 +35,7 @@ export function InviteForm({ orgId, onInvited }: { orgId: number; onInvited: () 
               <option value="viewer">viewer: reads keys and audit</option>
               <option value="member">member: manages fleet keys and their own</option>
               <option value="admin">admin: every key and the members</option>
-              <option value="owner">owner: also deletes and transfers</option>
+              {org.can.manage_owners && <option value="owner">owner: also deletes and transfers</option>}
             </select>
           )}
         </Field>

@@ -1,6 +1,6 @@
 import { useOrg } from '../../orgs'
 
-/** The organization switcher in the header: narrows the keys and applications pages to one organization. */
+/** The organization switcher in the header: narrows the keys, applications, devices and members pages to one organization. */
 export function OrgSwitcher() {
   const { organizations, current, choose } = useOrg()
   if (organizations.length === 0) return null

@@ -177,10 +177,12 @@ function registerAccept(orgs: Command, env: Env): void {
   )
 }
 
+/** Your role in it; an instance admin who is not a member sees every organization, with none. */
+const yourRole = (o: Organization) => o.role ?? '(instance admin)'
 const orgTable = (all: Organization[]) =>
   table(
-    ['id', 'handle', 'name', 'personal'],
-    all.map((o) => [String(o.id), o.handle, o.name, o.personal ? 'yes' : '']),
+    ['id', 'handle', 'name', 'personal', 'your role'],
+    all.map((o) => [String(o.id), o.handle, o.name, o.personal ? 'yes' : '', yourRole(o)]),
   )
 const orgFields = (o: Organization) =>
   fields([
@@ -188,6 +190,7 @@ const orgFields = (o: Organization) =>
     ['handle', o.handle],
     ['name', o.name],
     ['personal', o.personal ? 'yes' : 'no'],
+    ['your role', yourRole(o)],
     ['created', when(o.created_at)],
   ])
 const memberTable = (all: Member[]) =>

@@ -258,13 +258,15 @@ export class OwnerService {
     return (await this.actors.findDevice(id))!
   }
 
+  /** Devices the caller sees, newest first; with `organization_id`, only that organization's (none if not seen). */
   async listDevices(
     ctx: RequestContext,
-    f: { application_id?: number; limit?: number; beforeId?: number },
+    f: { application_id?: number; organization_id?: number; limit?: number; beforeId?: number },
   ): Promise<Device[]> {
     requireScope(ctx.principal, 'devices:read')
     return this.actors.listDevices(ctx.principal, {
       applicationId: f.application_id,
+      organizationId: f.organization_id,
       limit: Math.min(f.limit ?? 100, 500),
       beforeId: f.beforeId,
     })

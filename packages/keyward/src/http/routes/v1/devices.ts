@@ -17,6 +17,8 @@ const CreateDeviceBody = Type.Object(
 const ListDevicesQuery = Type.Object(
   {
     application_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
+    /** Only this organization's (one the caller does not belong to lists none). */
+    organization_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     before_id: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW_ID })),
   },

@@ -35,22 +35,32 @@ const orgRoutes: OrgPlugin = async (app, { services }) => {
   app.post(
     '/organizations',
     { schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationBody } } },
-    async (req, reply) => reply.status(201).send(toOrganizationWire(await organizations.create(ctxOf(req), req.body))),
+    async (req, reply) => {
+      const { principal } = ctxOf(req)
+      const org = await organizations.create(ctxOf(req), req.body)
+      // The caller's roles were read before it existed; its creator owns it.
+      const creator = { ...principal, orgs: { ...principal.orgs, [org.id]: 'owner' as const } }
+      return reply.status(201).send(toOrganizationWire(org, creator))
+    },
   )
   app.get(
     '/organizations',
     { schema: { tags, response: { 200: Type.Object({ organizations: Type.Array(OrganizationBody) }) } } },
-    async (req) => ({ organizations: (await organizations.list(ctxOf(req))).map(toOrganizationWire) }),
+    async (req) => {
+      const { principal } = ctxOf(req)
+      return { organizations: (await organizations.list(ctxOf(req))).map((o) => toOrganizationWire(o, principal)) }
+    },
   )
   app.get(
     '/organizations/:id',
     { schema: { tags, params: IdParams, response: { 200: OrganizationBody } } },
-    async (req) => toOrganizationWire(await organizations.get(ctxOf(req), req.params.id)),
+    async (req) => toOrganizationWire(await organizations.get(ctxOf(req), req.params.id), ctxOf(req).principal),
   )
   app.patch(
     '/organizations/:id',
     { schema: { tags, params: IdParams, body: UpdateOrganizationBody, response: { 200: OrganizationBody } } },
-    async (req) => toOrganizationWire(await organizations.update(ctxOf(req), req.params.id, req.body)),
+    async (req) =>
+      toOrganizationWire(await organizations.update(ctxOf(req), req.params.id, req.body), ctxOf(req).principal),
   )
   const deleteDescription =
     'Deletes an organization that owns no applications, with its keys (a key.deleted webhook event for each).'
