@@ -47,6 +47,10 @@ for (const store of STORES) {
           const self = await s.request('POST', `/v1/keys/${devKey.id}/roll`, { token, body: {} })
           expectStatus(self, 403, 'the viewer herself rolling the device key')
         }
+        // What the organization tells the key it may do (the dashboard's buttons) agrees: nothing.
+        const seen = await s.request('GET', `/v1/organizations/${w.acme.id}`, { token: orgKey.key })
+        expectStatus(seen, 200, 'the key still reads its organization')
+        assert.deepEqual(Object.entries(seen.body.can).filter(([, may]) => may), [], 'no ability is left')
         const roll = await s.request('POST', `/v1/keys/${devKey.id}/roll`, { token: orgKey.key, body: {} })
         const made = await s.request('POST', '/v1/keys', {
           token: orgKey.key,
