@@ -50,7 +50,11 @@ for (const store of STORES) {
         // What the organization tells the key it may do (the dashboard's buttons) agrees: nothing.
         const seen = await s.request('GET', `/v1/organizations/${w.acme.id}`, { token: orgKey.key })
         expectStatus(seen, 200, 'the key still reads its organization')
-        assert.deepEqual(Object.entries(seen.body.can).filter(([, may]) => may), [], 'no ability is left')
+        assert.deepEqual(
+          Object.entries(seen.body.can).filter(([, may]) => may),
+          [],
+          'no ability is left',
+        )
         const roll = await s.request('POST', `/v1/keys/${devKey.id}/roll`, { token: orgKey.key, body: {} })
         const made = await s.request('POST', '/v1/keys', {
           token: orgKey.key,
