@@ -37,7 +37,7 @@ export type ErrorCode =
   | 'rate_limited'
   /**
    * The mail server (`KEYWARD_SMTP_URL`) did not take a mail that is the request's only channel (an invitation:
-   * its token is mailed and not answered), so the request did nothing lasting. Retrying may help.
+   * its token is mailed and not answered), so what the request made is revoked. Retrying may help.
    */
   | 'mail_failed'
   | 'unavailable'

@@ -58,6 +58,13 @@ describe('with KEYWARD_SMTP_URL, the invitation token goes to the mailbox only',
     assert.ok(!pending.includes('refused@example.com'), `still pending: ${pending.join(', ')}`)
   })
 
+  it('OpenAPI says the token may be null and declares 502 mail_failed', async () => {
+    const post = (await s.request('GET', '/openapi.json')).body.paths['/v1/organizations/{id}/invitations'].post
+    const created = post.responses['201'].content['application/json'].schema
+    assert.deepEqual(created.properties.token.type, ['string', 'null'])
+    assert.match(post.responses['502'].description, /mail_failed/)
+  })
+
   it('an unreachable SMTP server is 502 mail_failed, never the token, and no invitation left pending', async () => {
     const down = await TestServer.start('sqlite', { env: { KEYWARD_SMTP_URL: 'smtp://127.0.0.1:1' } })
     try {
