@@ -124,10 +124,11 @@ function withUsability(all: Invitation[], reads: MakerReads, nowMs: number): Pro
 
 /**
  * What chose a new account's password: whoever held the invitation's token, which was answered to its maker, so the
- * maker's key or line (`key-origins.ts` invariants 5 and 7). A mailed token was not, but which were mailed is not
- * stored (nor was it for those made before mailing meant "not answered"), so those count as the maker's too. A minted revoke of that key clears it (an attacker's
+ * maker's key or line (`key-origins.ts` invariants 5 and 7). A minted revoke of that key clears it (an attacker's
  * find: the holder of a leaked key, signed in with a password it chose, invited an address of their own as an owner,
- * accepted with a password of their own, and that account outlived the revoke). Null: a password session's.
+ * accepted with a password of their own, and that account outlived the revoke). Null: a password session's. A mailed
+ * token was not answered, but which were mailed is not stored (nor was it when mailed ones were answered too), so
+ * those count as the maker's as well.
  */
 const tokenHolder = (inv: Invitation): Origin | null =>
   inv.invitedByKeyId !== null ? { keyId: inv.invitedByKeyId } : inv.line && { keys: inv.line }
