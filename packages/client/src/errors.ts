@@ -26,6 +26,11 @@ export type KeywardErrorCode =
    */
   | 'webhook_target_refused'
   | 'rate_limited'
+  /**
+   * `organizations.invite` on a server with a mail server: the invitation mail could not be sent (the mail server is
+   * unreachable or refused the address); the invitation was revoked, and no token answered. Retrying may help.
+   */
+  | 'mail_failed'
   /** The server cannot answer now (its database is unreachable or busy): retry after `retryAfterS`. */
   | 'unavailable'
   | 'internal'

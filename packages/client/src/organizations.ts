@@ -60,7 +60,7 @@ export interface Member {
   created_at: string
 }
 
-/** An invitation (its token is answered once, by `invite`). */
+/** An invitation (its token is answered once by `invite`, or mailed to the invitee). */
 export interface Invitation {
   id: number
   organization_id: number
@@ -78,11 +78,15 @@ export interface Invitation {
   usable?: boolean
 }
 
-/** `POST /v1/organizations/:id/invitations`: the token is shown only here. */
+/**
+ * `POST /v1/organizations/:id/invitations`. The token is in one place: this answer (shown once, to hand to the
+ * invitee) when the server has no mail server, or else only the mail sent to the invitee (`token` null).
+ */
 export interface CreatedInvitation {
   invitation: Invitation
-  token: string
-  /** Whether the server also mailed it (`KEYWARD_SMTP_URL`). */
+  /** The invitation token, shown only here; null when it was mailed (then it is only in the invitee's mail). */
+  token: string | null
+  /** Whether the server mailed it to the invitee (`KEYWARD_SMTP_URL`). */
   mailed: boolean
 }
 
@@ -132,7 +136,10 @@ export class Organizations {
     await this.http.request('DELETE', `${await this.path(ref)}/members/${userId}`)
   }
 
-  /** Invites by email; the answer holds the token, shown once. */
+  /**
+   * Invites by email. Without a mail server on the server, the answer holds the token, shown once; with one, it is
+   * mailed to the invitee only (`token` null), and a mail the server could not send is `mail_failed` (502).
+   */
   async invite(ref: OrgRef, input: { email: string; role: OrgRole }): Promise<CreatedInvitation> {
     return this.http.request('POST', `${await this.path(ref)}/invitations`, { body: input })
   }

@@ -35,6 +35,11 @@ export type ErrorCode =
   /** The request's headers are over Node's limit (16 KiB by default; `http/client-errors.ts`). */
   | 'headers_too_large'
   | 'rate_limited'
+  /**
+   * The mail server (`KEYWARD_SMTP_URL`) did not take a mail that is the request's only channel (an invitation:
+   * its token is mailed and not answered), so what the request made is revoked. Retrying may help.
+   */
+  | 'mail_failed'
   | 'unavailable'
   | 'internal'
 
@@ -56,6 +61,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   request_timeout: 408,
   headers_too_large: 431,
   rate_limited: 429,
+  mail_failed: 502,
   unavailable: 503,
   internal: 500,
 }

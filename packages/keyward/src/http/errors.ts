@@ -53,12 +53,14 @@ export function toKeywardError(err: unknown): KeywardError {
 
 /**
  * `toKeywardError`, logged as every face logs it: an internal error (our bug) as an error, an outage
- * (503, the client retries) as a warning, with the cause; refusals are not logged.
+ * (503, the client retries) or a mail the mail server did not take (502) as a warning, with the cause (the
+ * operator's to fix); refusals are not logged.
  */
 export function loggedKeywardError(err: unknown, req: FastifyRequest): KeywardError {
   const e = toKeywardError(err)
   if (e.code === 'internal') req.log.error({ err: e.cause ?? err }, 'request failed')
   else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? err }, 'request failed: unavailable')
+  else if (e.code === 'mail_failed') req.log.warn({ err: e.cause ?? err }, 'request failed: mail not sent')
   return e
 }
 

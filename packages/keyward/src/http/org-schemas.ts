@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox'
 import type { Invitation } from '../store/invitation-repository.js'
 import type { Membership, Organization } from '../store/org-repository.js'
 import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
-import { Nullable, Password } from './schemas.js'
+import { ErrorBody, Nullable, Password } from './schemas.js'
 import { MAX_ROW_ID, type Principal } from '../core/types.js'
 import { callerOrgRole, orgAbilities } from '../core/org-abilities.js'
 
@@ -143,10 +143,22 @@ export const CreateInvitationBody = Type.Object(
 )
 export const CreatedInvitationBody = Type.Object({
   invitation: InvitationBody,
-  /** Shown once: only its SHA-256 is stored. */
-  token: Type.String(),
-  /** Whether it was also mailed (`KEYWARD_SMTP_URL`). */
-  mailed: Type.Boolean(),
+  token: Nullable(
+    Type.String({
+      description:
+        'The invitation token, shown once (only its SHA-256 is stored), for the inviter to hand over; null when it ' +
+        "was mailed: with a mail server the invitee's mailbox is its only channel.",
+    }),
+  ),
+  mailed: Type.Boolean({
+    description: 'Whether it was mailed to the invitee (`KEYWARD_SMTP_URL`), then in the mail only.',
+  }),
+})
+/** 502 `mail_failed`: with a mail server the token goes by mail only, so a mail not sent is an invitation not made. */
+export const MailFailedBody = Type.Object(ErrorBody.properties, {
+  description:
+    '`mail_failed`: the mail server did not take the invitation mail (unreachable, or it refused the address). ' +
+    'No token is answered, and the invitation was revoked.',
 })
 export const AcceptInvitationBody = Type.Object(
   {

@@ -1,69 +1,78 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { SMTPServer } from 'smtp-server'
 import { TestServer } from '../helpers.js'
+import { type SmtpReceiver, smtpReceiver } from '../smtp-receiver.js'
 
-describe('invitations are mailed through SMTP when KEYWARD_SMTP_URL is set', () => {
-  const mails: { to: string[]; body: string }[] = []
-  let smtp: SMTPServer
+/** The organization of `s`'s admin, and an invitation of `email` there as `role`, as the inviter is answered. */
+async function invite(s: TestServer, email: string, role = 'viewer') {
+  const admin = await s.adminToken()
+  const org = (await s.request('GET', '/v1/organizations', { token: admin })).body.organizations[0]
+  const inv = await s.request('POST', `/v1/organizations/${org.id}/invitations`, {
+    token: admin,
+    body: { email, role },
+  })
+  const pending = await s.request('GET', `/v1/organizations/${org.id}/invitations`, { token: admin })
+  return { org, inv, pending: pending.body.invitations.map((i: { email: string }) => i.email) }
+}
+
+describe('with KEYWARD_SMTP_URL, the invitation token goes to the mailbox only', () => {
+  let smtp: SmtpReceiver
   let s: TestServer
   before(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, done) {
-        let body = ''
-        stream.on('data', (c: Buffer) => (body += c.toString('utf8')))
-        stream.on('end', () => {
-          // Undo quoted-printable soft line breaks: the token may be wrapped.
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), body: body.replace(/=\r?\n/g, '') })
-          done()
-        })
-      },
-    })
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
-    const port = (smtp.server.address() as AddressInfo).port
+    smtp = await smtpReceiver({ refuse: (address) => address.startsWith('refused') })
     s = await TestServer.start('sqlite', {
-      env: { KEYWARD_SMTP_URL: `smtp://127.0.0.1:${port}`, KEYWARD_SMTP_FROM: 'keyward@example.com' },
+      env: { KEYWARD_SMTP_URL: smtp.url, KEYWARD_SMTP_FROM: 'keyward@example.com' },
     })
   })
   after(async () => {
     await s?.close()
-    await new Promise<void>((resolve) => smtp.close(() => resolve()))
+    await smtp?.close()
   })
 
-  it('mails the token to the invitee, who accepts with it', async () => {
-    const admin = await s.adminToken()
-    const org = await s.request('POST', '/v1/organizations', { token: admin, body: { name: 'Acme', handle: 'acme' } })
-    const inv = await s.request('POST', `/v1/organizations/${org.body.id}/invitations`, {
-      token: admin,
-      body: { email: 'mailme@example.com', role: 'viewer' },
-    })
+  it('mails the token to the invitee and answers the inviter none; the invitee accepts with it', async () => {
+    const { org, inv } = await invite(s, 'mailme@example.com')
     assert.equal(inv.status, 201, inv.text)
     assert.equal(inv.body.mailed, true)
-    assert.equal(mails.length, 1)
-    assert.deepEqual(mails[0]!.to, ['mailme@example.com'])
-    const token = /kwinv_[A-Za-z0-9]+/.exec(mails[0]!.body)?.[0]
-    assert.equal(token, inv.body.token, 'the mail carries the same token')
-    assert.match(mails[0]!.body, /acme/)
+    assert.equal(inv.body.token, null, 'the inviter is answered no token')
+    assert.doesNotMatch(inv.text, /kwinv_/)
+    assert.equal(inv.body.invitation.email, 'mailme@example.com')
+    const token = smtp.tokenFor('mailme@example.com')
+    assert.match(token ?? '', /^kwinv_/, 'the mail carries the token')
+    assert.ok(smtp.mails.at(-1)!.body.includes(org.handle), 'the mail names the organization')
     const acc = await s.request('POST', '/v1/invitations/accept', { body: { token, password: 'mailme-password-1' } })
     assert.equal(acc.status, 200, acc.text)
     assert.equal(acc.body.invitation.role, 'viewer')
+    assert.equal(acc.body.user.email, 'mailme@example.com')
+    const session = await s.login('mailme@example.com', 'mailme-password-1')
+    const orgs = await s.request('GET', '/v1/organizations', { token: session })
+    const joined = orgs.body.organizations.find((o: { id: number }) => o.id === org.id)
+    assert.equal(joined?.role, 'viewer', 'signed in, they are a viewer of the organization they were invited to')
   })
 
-  it('an unreachable SMTP server answers mailed: false and still gives the token, without an error', async () => {
+  it('a recipient the SMTP server refuses is 502 mail_failed, with no token and no invitation left pending', async () => {
+    const { inv, pending } = await invite(s, 'refused@example.com', 'admin')
+    assert.equal(inv.status, 502, inv.text)
+    assert.equal(inv.body.error.code, 'mail_failed')
+    assert.match(inv.body.error.message, /could not be mailed/)
+    assert.doesNotMatch(inv.text, /kwinv_/)
+    assert.ok(!pending.includes('refused@example.com'), `still pending: ${pending.join(', ')}`)
+  })
+
+  it('OpenAPI says the token may be null and declares 502 mail_failed', async () => {
+    const post = (await s.request('GET', '/openapi.json')).body.paths['/v1/organizations/{id}/invitations'].post
+    const created = post.responses['201'].content['application/json'].schema
+    assert.deepEqual(created.properties.token.type, ['string', 'null'])
+    assert.match(post.responses['502'].description, /mail_failed/)
+  })
+
+  it('an unreachable SMTP server is 502 mail_failed, never the token, and no invitation left pending', async () => {
     const down = await TestServer.start('sqlite', { env: { KEYWARD_SMTP_URL: 'smtp://127.0.0.1:1' } })
     try {
-      const admin = await down.adminToken()
-      const org = (await down.request('GET', '/v1/organizations', { token: admin })).body.organizations[0]
-      const inv = await down.request('POST', `/v1/organizations/${org.id}/invitations`, {
-        token: admin,
-        body: { email: 'x@example.com', role: 'member' },
-      })
-      assert.equal(inv.status, 201, inv.text)
-      assert.equal(inv.body.mailed, false)
-      assert.match(inv.body.token, /^kwinv_/)
+      const { inv, pending } = await invite(down, 'x@example.com', 'member')
+      assert.equal(inv.status, 502, inv.text)
+      assert.equal(inv.body.error.code, 'mail_failed')
+      assert.doesNotMatch(inv.text, /kwinv_/)
+      assert.deepEqual(pending, [])
     } finally {
       await down.close()
     }

@@ -1,24 +1,30 @@
 import { useState, type FormEvent } from 'react'
 import type { CreatedInvitation, OrgRole, Organization } from '../../api'
 import { useSession } from '../../session'
-import { SecretDialog } from '../SecretDialog'
 import { ErrorNote, Field } from '../ui'
+import { InvitationTokenDialog } from './InvitationTokenDialog'
 import { useAction } from './useAction'
 
 /**
- * Invites by email (shown to admins; the owner role offered to owners alone); shows the invitation token once, to hand to the invitee, in the dialog a key's secret has (copy,
- * a guard on closing), saying whether it was mailed: a line of text said neither (a new user's find).
+ * Invites by email (shown to admins; the owner role offered to owners alone). Where the token went: to the invitee's
+ * mailbox only when the server has a mail server (said here, since the inviter never sees it), else to this inviter,
+ * once, in `InvitationTokenDialog`.
  */
 export function InviteForm({ org, onInvited }: { org: Organization; onInvited: () => void }) {
   const { api } = useSession()
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<OrgRole>('member')
   const [created, setCreated] = useState<CreatedInvitation | null>(null)
+  const [mailed, setMailed] = useState('')
   const { error, run } = useAction()
   const submit = (e: FormEvent) => {
     e.preventDefault()
+    setMailed('')
     void run(async () => {
-      setCreated(await api.invite(org.id, email.trim(), role))
+      const r = await api.invite(org.id, email.trim(), role)
+      if (r.token === null)
+        setMailed(`Invitation mailed to ${r.invitation.email} (${r.invitation.role}): the token is only in that mail.`)
+      else setCreated(r)
       setEmail('')
       onInvited()
     })
@@ -43,20 +49,11 @@ export function InviteForm({ org, onInvited }: { org: Organization; onInvited: (
           Invite
         </button>
         {error && <ErrorNote error={error} />}
+        <p className="notice" role="status" aria-live="polite">
+          {mailed}
+        </p>
       </form>
-      <SecretDialog
-        secret={created?.token ?? null}
-        title={`Invitation for ${created?.invitation.email ?? ''}`}
-        noun="invitation token"
-        why={mailNote(created)}
-        onDone={() => setCreated(null)}
-      />
+      <InvitationTokenDialog created={created} onDone={() => setCreated(null)} />
     </>
   )
-}
-
-/** Where the token went besides this dialog. */
-function mailNote(c: CreatedInvitation | null): string {
-  if (c?.mailed) return `Keyward mailed it to ${c.invitation.email} too, and stores only its hash.`
-  return `No mail was sent (no mail server is configured): give it to ${c?.invitation.email ?? 'the invitee'} yourself. Keyward stores only its hash.`
 }

@@ -121,16 +121,20 @@ function registerMemberCommands(orgs: Command, withOrg: (name: string, text: str
 /** `orgs invite|invitations|revoke-invitation|accept`. */
 function registerInvitationCommands(orgs: Command, withOrg: (name: string, text: string) => Command, env: Env): void {
   remoteAction<{ email: string; role: OrgRole }, [string]>(
-    withOrg('invite', 'invite by email; prints the token once')
+    withOrg('invite', 'invite by email; prints the token once, or mails it (the server has a mail server)')
       .requiredOption('--email <email>', 'who to invite')
       .addOption(roleOption('their role').default('member')),
     env,
     async ({ client, out }, o, ref) => {
       const r = await client.organizations.invite(orgRef(ref), { email: o.email, role: o.role })
       out.result(r, () => {
+        const what = `Invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}), expires ${when(r.invitation.expires_at)}`
+        // With a mail server the server answers no token: the invitee's mailbox is its only channel.
+        if (r.token === null)
+          return out.note(`${what}; mailed to ${r.invitation.email}: the token is only in that mail.`)
         out.line(r.token)
         out.note(
-          `Invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}), expires ${when(r.invitation.expires_at)}; ${r.mailed ? 'mailed to them too' : 'not mailed (no mail server is configured): give them the token'}. The token is shown only now.`,
+          `${what}; not mailed (no mail server is configured): give them the token. The token is shown only now.`,
         )
       })
     },

@@ -9,7 +9,7 @@ export interface InvitationMail {
   expiresAt: string
 }
 
-/** Sends invitation mails; `null` when `KEYWARD_SMTP_URL` is unset (the token is only answered). */
+/** Sends invitation mails; `null` when `KEYWARD_SMTP_URL` is unset (then the token is answered to the inviter). */
 export interface InvitationMailer {
   send(mail: InvitationMail): Promise<void>
   close(): void
@@ -17,7 +17,8 @@ export interface InvitationMailer {
 
 /**
  * An SMTP mailer through `nodemailer`. The token appears only in the mail body, never in a log
- * line or an error: a failed send is reported as "not mailed", with the SMTP error as cause.
+ * line or an error: a failed send throws the SMTP error, which `InvitationService` answers as
+ * `mail_failed` and logs with the token cut out.
  */
 export function smtpMailer(url: string, from: string, publicUrl: string | null): InvitationMailer {
   const transport = createTransport(url)

@@ -13,7 +13,7 @@ import { hashSecret } from '../../core/key-format.js'
 import type { OrgRole, Principal, User } from '../../core/types.js'
 import type { Invitation, InvitationRepository, MakerReads } from '../../store/invitation-repository.js'
 import type { NewUser } from '../../store/actor-repository.js'
-import type { OrgRepository } from '../../store/org-repository.js'
+import type { OrgRepository, Organization } from '../../store/org-repository.js'
 import { type SessionCache, userPrincipal } from '../auth/session-cache.js'
 import { type CreateUserInput, duplicateUser } from '../auth/user-service.js'
 import type { KeyRepository } from '../../store/key-repository.js'
@@ -24,10 +24,13 @@ import type { OrgService } from './org-service.js'
 /** Invitation tokens are opaque and recognisable, like session tokens; only their SHA-256 is stored. */
 export const INVITATION_PREFIX = 'kwinv_'
 
-/** What creating an invitation answers: the token exists only here (and in the mail). */
+/**
+ * What creating an invitation answers. The token is in one place only: the mail when the instance has a mail
+ * server (`mailed`, `token` null), else this answer, for the inviter to hand over.
+ */
 export interface CreatedInvitation {
   invitation: Invitation
-  token: string
+  token: string | null
   mailed: boolean
 }
 
@@ -90,6 +93,16 @@ async function makerStillMay(inv: Invitation, reads: MakerReads): Promise<boolea
   )
 }
 
+/** The SMTP error, for the log, without the token should the server have quoted the mail back. */
+const mailFailure = (e: unknown, token: string): Error => {
+  const { message, code, command, responseCode } = e as Partial<Record<string, unknown>>
+  return Object.assign(new Error(String(message).replaceAll(token, `${INVITATION_PREFIX}…`)), {
+    code,
+    command,
+    responseCode,
+  })
+}
+
 /** A pending invitation as listed: `usable` when it can be accepted now (not expired; `makerStillMay`). */
 export type ListedInvitation = Invitation & { usable: boolean }
 
@@ -113,7 +126,9 @@ function withUsability(all: Invitation[], reads: MakerReads, nowMs: number): Pro
  * What chose a new account's password: whoever held the invitation's token, which was answered to its maker, so the
  * maker's key or line (`key-origins.ts` invariants 5 and 7). A minted revoke of that key clears it (an attacker's
  * find: the holder of a leaked key, signed in with a password it chose, invited an address of their own as an owner,
- * accepted with a password of their own, and that account outlived the revoke). Null: a password session's.
+ * accepted with a password of their own, and that account outlived the revoke). Null: a password session's. A mailed
+ * token was not answered, but which were mailed is not stored (nor was it when mailed ones were answered too), so
+ * those count as the maker's as well.
  */
 const tokenHolder = (inv: Invitation): Origin | null =>
   inv.invitedByKeyId !== null ? { keyId: inv.invitedByKeyId } : inv.line && { keys: inv.line }
@@ -170,7 +185,9 @@ export class InvitationService {
       email: invitation.email,
       role: invitation.role,
     })
-    return { invitation, token, mailed: await this.mail(invitation, org.handle, token) }
+    if (!this.mailer) return { invitation, token, mailed: false }
+    await this.mailOrRevoke(ctx, org, invitation, token, this.mailer)
+    return { invitation, token: null, mailed: true }
   }
 
   /**
@@ -246,14 +263,35 @@ export class InvitationService {
     return { ...(await this.users.prepare({ email: inv.email, password })), passwordSetBy: tokenHolder(inv) }
   }
 
-  private async mail(inv: Invitation, organization: string, token: string): Promise<boolean> {
-    if (!this.mailer) return false
+  /**
+   * With a mail server the invitee's mailbox is the only channel of the token: answered to the inviter, it let anyone
+   * who may make an organization learn whether an address has an account here (acceptance's 409) or open one for it
+   * with a password of their choosing (helper-127). A mail not sent answers no token either (a recipient the server
+   * refuses would hand it back to the inviter), and revokes the invitation: no one holds its token, and it should not
+   * be listed as pending.
+   */
+  private async mailOrRevoke(
+    ctx: RequestContext,
+    org: Organization,
+    inv: Invitation,
+    token: string,
+    mailer: InvitationMailer,
+  ): Promise<void> {
     try {
-      await this.mailer.send({ to: inv.email, organization, role: inv.role, token, expiresAt: inv.expiresAt })
-      return true
-    } catch {
-      // The token is in hand (answered once); a mail failure must not lose it, nor leak it in an error.
-      return false
+      await mailer.send({ to: inv.email, organization: org.handle, role: inv.role, token, expiresAt: inv.expiresAt })
+    } catch (e) {
+      await this.invitations.revokeInvitation(inv.id, this.clock.now().toISOString())
+      await this.orgService.record(ctx, org, 'organization.invitation.revoke', {
+        invitation_id: inv.id,
+        email: inv.email,
+      })
+      throw new KeywardError(
+        'mail_failed',
+        `the invitation could not be mailed to ${inv.email}, and was revoked; try again later`,
+        {
+          cause: mailFailure(e, token),
+        },
+      )
     }
   }
 }

@@ -25,6 +25,7 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
   request_timeout: 408,
   headers_too_large: 431,
   rate_limited: 429,
+  mail_failed: 502,
   unavailable: 503,
   internal: 500,
 }

@@ -20,6 +20,7 @@ const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   request_timeout: { code: 'REQUEST_TIMEOUT' },
   headers_too_large: { code: 'HEADERS_TOO_LARGE' },
   rate_limited: { code: 'RATE_LIMIT_EXCEEDED', error: 'Rate limit exceeded' },
+  mail_failed: { code: 'MAIL_FAILED' },
   unavailable: { code: 'UNAVAILABLE' },
   internal: { code: 'INTERNAL_ERROR', error: 'Internal server error' },
 }

@@ -20,6 +20,7 @@ const realmCode: Record<ErrorCode, string> = {
   request_timeout: 'InvalidParameter',
   headers_too_large: 'InvalidParameter',
   rate_limited: 'TooManyRequests',
+  mail_failed: 'InternalServerError',
   unavailable: 'ServiceUnavailable',
   internal: 'InternalServerError',
 }

@@ -8,6 +8,7 @@ import {
   CreatedInvitationBody,
   InvitationBody,
   InvitationParams,
+  MailFailedBody,
   MemberBody,
   MemberParams,
   OrganizationBody,
@@ -107,7 +108,14 @@ const orgInvitationRoutes: OrgPlugin = async (app, { services }) => {
   const { invitations } = services.orgs
   app.post(
     '/organizations/:id/invitations',
-    { schema: { tags, params: IdParams, body: CreateInvitationBody, response: { 201: CreatedInvitationBody } } },
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        body: CreateInvitationBody,
+        response: { 201: CreatedInvitationBody, ...WriteErrors, 502: MailFailedBody },
+      },
+    },
     async (req, reply) => {
       const created = await invitations.create(ctxOf(req), req.params.id, req.body)
       return reply.status(201).send({ ...created, invitation: toInvitationWire(created.invitation) })
