@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { type AddressInfo, type Socket, createServer } from 'node:net'
 import { TestServer } from '../helpers.js'
 import { type SmtpReceiver, smtpReceiver } from '../smtp-receiver.js'
 
@@ -75,6 +76,27 @@ describe('with KEYWARD_SMTP_URL, the invitation token goes to the mailbox only',
       assert.deepEqual(pending, [])
     } finally {
       await down.close()
+    }
+  })
+
+  it("a mail server that accepts and then stalls holds the invitation ~10 s, not nodemailer's 30 s: 502 mail_failed", async () => {
+    const sockets: Socket[] = []
+    const stalled = createServer((c) => sockets.push(c)) // never greets
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve))
+    const port = (stalled.address() as AddressInfo).port
+    const slow = await TestServer.start('sqlite', { env: { KEYWARD_SMTP_URL: `smtp://127.0.0.1:${port}` } })
+    try {
+      const started = performance.now()
+      const { inv, pending } = await invite(slow, 'stall@example.com', 'member')
+      const waited = performance.now() - started
+      assert.equal(inv.status, 502, inv.text)
+      assert.equal(inv.body.error.code, 'mail_failed')
+      assert.ok(waited > 9_000 && waited < 15_000, `the greeting timeout bounds the wait: ${Math.round(waited)} ms`)
+      assert.deepEqual(pending, [])
+    } finally {
+      await slow.close()
+      for (const c of sockets) c.destroy()
+      await new Promise<void>((resolve) => stalled.close(() => resolve()))
     }
   })
 })

@@ -16,12 +16,20 @@ export interface InvitationMailer {
 }
 
 /**
+ * How long an invitation's request may wait on the mail server (ms). The send is awaited (the answer says whether
+ * it was mailed), and nodemailer's defaults let a server that accepts the connection and then stalls hold the request
+ * 30 s for its greeting and 10 minutes for each reply. Query parameters of `KEYWARD_SMTP_URL` (`?socketTimeout=`)
+ * override these: nodemailer lets the URL's options win.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }
+
+/**
  * An SMTP mailer through `nodemailer`. The token appears only in the mail body, never in a log
  * line or an error: a failed send throws the SMTP error, which `InvitationService` answers as
  * `mail_failed` and logs with the token cut out.
  */
 export function smtpMailer(url: string, from: string, publicUrl: string | null): InvitationMailer {
-  const transport = createTransport(url)
+  const transport = createTransport({ url, ...SMTP_TIMEOUTS })
   return {
     async send(m) {
       await transport.sendMail({
