@@ -44,7 +44,10 @@ for (const store of STORES) {
       const membersOrgKey = await t.s.createKey(member.token, { owner: { kind: 'organization', id: t.w.acme.id } })
       const readKey = await t.s.createKey(owner.token, { scopes: ['keys:read'] })
       const writeKey = await t.s.createKey(owner.token, { scopes: ['keys:read', 'keys:write'] })
+      // The organization's own key first: the owner's disable of it comes later.
       const cases: [string, string, number, boolean][] = [
+        ['organization key, member’s organization key', keys.orgKeySecret, membersOrgKey.id, false],
+        ['organization key, application key', keys.orgKeySecret, keys.appKey, true],
         ['owner, organization key', owner.token, keys.orgKey, true],
         ['owner, application key', owner.token, keys.appKey, true],
         ['owner, member’s organization key', owner.token, membersOrgKey.id, true],
@@ -53,7 +56,7 @@ for (const store of STORES) {
         ['member, owner’s organization key', member.token, keys.orgKey, false],
         ['viewer, application key', viewer.token, keys.appKey, false],
         ['viewer, organization key', viewer.token, keys.orgKey, false],
-        ['keys:read key, application key', readKey.key, keys.deviceKey, false],
+        ['keys:read key, device key', readKey.key, keys.deviceKey, false],
         ['keys:write key, device key', writeKey.key, keys.deviceKey, true],
       ]
       for (const [what, token, id, expected] of cases) {

@@ -251,12 +251,10 @@ export class KeyService {
 
   /**
    * `keys` as the caller reads them (`withVisibleCreators`), each with whether it may change it (`canManageKey`, the
-   * wire's `can_manage`); each owner read once.
+   * wire's `can_manage`); the owners read together (`ownersOfActors`).
    */
   async seenBy(ctx: RequestContext, keys: readonly ApiKey[]): Promise<{ key: ApiKey; canManage: boolean }[]> {
-    const owners = new Map<number, Owner | undefined>()
-    for (const actorId of new Set(keys.map((k) => k.actorId)))
-      owners.set(actorId, await this.actors.ownerOfActor(actorId))
+    const owners = await this.actors.ownersOfActors(keys.map((k) => k.actorId))
     const shown = await this.withVisibleCreators(ctx, keys)
     return shown.map((key) => {
       const owner = owners.get(key.actorId)
