@@ -100,6 +100,11 @@ export interface ApiKey {
   created_in_grace_until: string | null
   created_at: string
   updated_at: string
+  /**
+   * Whether you may change this key (update, disable, enable, roll, end grace, revoke, delete), as the server decides
+   * by your scopes and role: show those actions only when true. Some calls may still be refused for this key alone.
+   */
+  can_manage: boolean
 }
 
 /**

@@ -67,11 +67,11 @@ export interface WebhookDelivery {
   created_at: string
 }
 
-/** What a receiver gets: `data` is the key as the API lists it. */
+/** What a receiver gets: `data` is the key as the API lists it, without `can_manage` (an event has no caller). */
 export interface WebhookEvent {
   type: WebhookEventType | 'webhook.test'
   timestamp: string
-  data: ApiKey | { webhook_id: number }
+  data: Omit<ApiKey, 'can_manage'> | { webhook_id: number }
 }
 
 /** `kw.webhooks`: signed webhooks (`/v1/webhooks`). */

@@ -50,7 +50,8 @@ export interface KeyView {
 /**
  * The listing view of a key at `now` (its status depends on the time). The API's responses
  * (`http/schemas.ts`) and webhook events (`store/key-event-repository.ts`) both carry this,
- * so an event's `data` is exactly what `GET /v1/keys/:id` answers.
+ * so an event's `data` is exactly what `GET /v1/keys/:id` answers but for the caller's `can_manage` (an event has no
+ * caller: `toApiKeyWire` adds it).
  */
 export function keyView(k: ApiKey, now: Date): KeyView {
   return {

@@ -38,6 +38,16 @@ export interface OrgAbilities {
   createOrganizationKeys: boolean
 }
 
+/**
+ * Whether `p` may change a key owned by `owner` and made by `createdByActorId` (update, disable, enable, roll, end
+ * grace, revoke, delete): the two checks each of those calls makes first (`KeyService.findVisible` in `manage` mode,
+ * after `requireScope(p, 'keys:write')`), so a client shows a key's actions only when these allow them (the wire's
+ * `can_manage`). What depends on more stays the call's to refuse: a key changing a key it was made from, rights the
+ * caller lacks (a roll or enable hands back every right the key has), a rolled-away secret rolling.
+ */
+export const canManageKey = (p: Principal, owner: Owner, createdByActorId: number | null): boolean =>
+  holdsScope(p, 'keys:write') && canManageOwner(p, owner, createdByActorId)
+
 /** The caller's role in organization `orgId`, or null: an instance admin who is not a member (`orgRoleOf`). */
 export const callerOrgRole = (p: Principal, orgId: number): OrgRole | null => orgRoleOf(p, orgId) ?? null
 

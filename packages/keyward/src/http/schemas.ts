@@ -167,12 +167,19 @@ export const ApiKeyBody = Type.Object({
   ),
   created_at: Type.String(),
   updated_at: Type.String(),
+  can_manage: Type.Boolean({
+    description:
+      'Whether you may change this key (update, disable, enable, roll, end grace, revoke, delete): your `keys:write` scope and the write rule for its owner (viewers of its organization change nothing; members its application and device keys and the organization keys they made; admins all of it). The call still decides what depends on more: a key changing a key it was made from, a roll or enable needing every right the key has, a rolled-away secret rolling.',
+  }),
 })
 export type ApiKeyWire = Static<typeof ApiKeyBody>
 
-/** The listing view (`core/key-view.ts`), typed by the response schema. */
-export function toApiKeyWire(k: ApiKey, now: Date): ApiKeyWire {
-  return keyView(k, now)
+/**
+ * The listing view (`core/key-view.ts`), typed by the response schema, with whether the caller may change the key
+ * (`KeyService.seenBy`): webhook events carry the view alone, having no caller.
+ */
+export function toApiKeyWire(k: ApiKey, now: Date, canManage: boolean): ApiKeyWire {
+  return { ...keyView(k, now), can_manage: canManage }
 }
 
 const limitFields = {

@@ -394,6 +394,69 @@ export class ActorRepository {
     )
   }
 
+  /**
+   * The owners behind actor ids, as `ownerOfActor` reads each (deleted users too), in four queries whatever their
+   * number: a page of keys says of each whether its caller may change it (`KeyService.seenBy`). At most a page's
+   * worth of ids (500), far under SQLite's bound-parameter limit.
+   */
+  async ownersOfActors(actorIds: readonly number[]): Promise<Map<number, Owner>> {
+    const owners = new Map<number, Owner>()
+    if (actorIds.length === 0) return owners
+    const ids = [...new Set(actorIds)]
+    const none = { applicationId: null, organizationId: null }
+    for (const u of await this.db.selectFrom('user').select(['id', 'actor_id']).where('actor_id', 'in', ids).execute())
+      owners.set(u.actor_id, { kind: 'user', id: u.id, actorId: u.actor_id, userId: u.id, ...none })
+    const orgs = await this.db
+      .selectFrom('organization')
+      .select(['id', 'actor_id'])
+      .where('actor_id', 'in', ids)
+      .execute()
+    for (const o of orgs) owners.set(o.actor_id, { ...ORG_OWNER, id: o.id, actorId: o.actor_id, organizationId: o.id })
+    const apps = await this.db
+      .selectFrom('application')
+      .select(['id', 'actor_id', 'owner_user_id', 'organization_id'])
+      .where('actor_id', 'in', ids)
+      .execute()
+    for (const a of apps)
+      owners.set(a.actor_id, {
+        kind: 'application',
+        id: a.id,
+        actorId: a.actor_id,
+        userId: a.owner_user_id,
+        applicationId: a.id,
+        organizationId: a.organization_id,
+      })
+    for (const [actorId, owner] of await this.deviceOwners(ids)) owners.set(actorId, owner)
+    return owners
+  }
+
+  /** `ownersOfActors` for the devices among `actorIds`. */
+  private async deviceOwners(actorIds: number[]): Promise<[number, Owner][]> {
+    const rows = await this.db
+      .selectFrom('device')
+      .innerJoin('application', 'application.id', 'device.application_id')
+      .select([
+        'device.id',
+        'device.actor_id',
+        'device.application_id',
+        'application.owner_user_id',
+        'application.organization_id',
+      ])
+      .where('device.actor_id', 'in', actorIds)
+      .execute()
+    return rows.map((d) => [
+      d.actor_id,
+      {
+        kind: 'device',
+        id: d.id,
+        actorId: d.actor_id,
+        userId: d.owner_user_id,
+        applicationId: d.application_id,
+        organizationId: d.organization_id,
+      },
+    ])
+  }
+
   /** The owner behind an actor id (the reverse of `ownerOf`). */
   async ownerOfActor(actorId: number): Promise<Owner | undefined> {
     const a = await this.db.selectFrom('actor').select(['kind']).where('id', '=', actorId).executeTakeFirst()
@@ -403,3 +466,6 @@ export class ActorRepository {
     return r && this.ownerOf(a.kind, r.id, true)
   }
 }
+
+/** An organization's owner but for its ids: no user answers for it (`Owner.userId` 0). */
+const ORG_OWNER = { kind: 'organization', userId: 0, applicationId: null } as const

@@ -5,7 +5,10 @@ import type { KeyAction } from './useKeyAction'
 /** Which confirmation a key page has open. */
 export type KeyDialog = 'none' | 'roll' | 'end-grace' | 'revoke' | 'revoke-minted' | 'delete'
 
-/** The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete. */
+/**
+ * The key page's buttons: edit, disable/enable, roll and revoke (not for revoked keys), delete; none when the caller
+ * may not change the key (`can_manage`: a viewer, another member's organization key, a key without `keys:write`).
+ */
 export function KeyActions({
   k,
   api,
@@ -20,6 +23,7 @@ export function KeyActions({
   onOpen: (d: KeyDialog) => void
 }) {
   const { busy, act } = action
+  if (!k.can_manage) return <p className="muted">You can see this key but not change it.</p>
   return (
     <div className="toolbar" role="group" aria-label="Key actions">
       {k.status !== 'revoked' && (

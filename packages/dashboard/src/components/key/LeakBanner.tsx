@@ -69,14 +69,16 @@ export function LeakBanner(props: { k: ApiKey; version: number; onRevoke: () => 
       {live ? (
         <p>
           <strong>The key still works.</strong>{' '}
-          <button type="button" className="danger" onClick={onRevoke}>
-            Revoke it now
-          </button>
+          {k.can_manage && (
+            <button type="button" className="danger" onClick={onRevoke}>
+              Revoke it now
+            </button>
+          )}
         </p>
       ) : (
         <>
           <p>The key is revoked: it is refused everywhere.</p>
-          <LeakedKeyProducts k={k} api={api} version={props.version} onRevoke={onRevokeMinted} />
+          {k.can_manage && <LeakedKeyProducts k={k} api={api} version={props.version} onRevoke={onRevokeMinted} />}
         </>
       )}
     </div>

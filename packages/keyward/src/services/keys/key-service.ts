@@ -23,6 +23,7 @@ import { creditColumns, settlesDueRefill, withoutSameRefill } from '../../core/l
 import { serializeMeta } from '../../core/meta.js'
 import { normalizeRestrictions } from '../../core/restrictions.js'
 import { makerOf, producerSecretOf } from '../../core/producer.js'
+import { canManageKey } from '../../core/org-abilities.js'
 import { type ApiKey, type KeyKind, type Owner, keyKindOf } from '../../core/types.js'
 import type { ActorRepository } from '../../store/actor-repository.js'
 import { isUniqueViolation } from '../../store/database.js'
@@ -246,6 +247,19 @@ export class KeyService {
     if (seen === null) return [...keys]
     const hidden = (k: ApiKey) => named(k) && !seen.has(k.createdByKeyId!)
     return keys.map((k) => (hidden(k) ? { ...k, createdByKeyId: null, createdInGraceUntil: null } : k))
+  }
+
+  /**
+   * `keys` as the caller reads them (`withVisibleCreators`), each with whether it may change it (`canManageKey`, the
+   * wire's `can_manage`); the owners read together (`ownersOfActors`).
+   */
+  async seenBy(ctx: RequestContext, keys: readonly ApiKey[]): Promise<{ key: ApiKey; canManage: boolean }[]> {
+    const owners = await this.actors.ownersOfActors(keys.map((k) => k.actorId))
+    const shown = await this.withVisibleCreators(ctx, keys)
+    return shown.map((key) => {
+      const owner = owners.get(key.actorId)
+      return { key, canManage: owner !== undefined && canManageKey(ctx.principal, owner, key.createdByActorId) }
+    })
   }
 
   /** The key an authenticated principal is using (no check: the caller holds it). */
@@ -549,6 +563,7 @@ export class KeyService {
   /**
    * A key the caller may see, with its owner, or 404 (also for keys of others: ids cannot be probed);
    * `manage`: one it may also change (`canManageOwner`), else 403 — an organization viewer sees, never changes.
+   * Clients learn it beforehand from `can_manage` (`canManageKey` in core/org-abilities.ts: this and `keys:write`).
    */
   private async findVisible(
     ctx: RequestContext,

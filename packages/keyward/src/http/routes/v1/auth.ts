@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { secretEnd } from '../../../core/key-view.js'
+import type { ApiKey } from '../../../core/types.js'
+import type { RequestContext } from '../../../services/context.js'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
 import { ApiKeyBody, ErrorBody, Nullable, UserBody, toApiKeyWire, toUserWire } from '../../schemas.js'
@@ -76,11 +78,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       via: p.via,
       scopes: p.scopes,
       user: user ? toUserWire(user) : null,
-      api_key: key
-        ? toApiKeyWire((await services.keys.withVisibleCreators(ctx, [key]))[0]!, services.clock.now())
-        : null,
+      api_key: key ? await ownKeyWire(services, ctx, key) : null,
       // When the secret stops: its grace end, or the key's expiry if a later change brought that before it.
       grace_ends_at: p.graceEndsAt ? secretEnd(key?.expiresAt ?? null, p.graceEndsAt) : null,
     }
   })
+}
+
+/** The caller's own key as `whoami` shows it (`KeyService.seenBy`). */
+async function ownKeyWire(services: Services, ctx: RequestContext, key: ApiKey) {
+  const [seen] = await services.keys.seenBy(ctx, [key])
+  return toApiKeyWire(seen!.key, services.clock.now(), seen!.canManage)
 }

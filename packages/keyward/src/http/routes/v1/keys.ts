@@ -63,10 +63,10 @@ export const keyRoutes: KeyPlugin = async (app, { services }) => {
     await app.register(routes, { services })
 }
 
-/** Keys as the caller may read them (`withVisibleCreators`), in the wire shape. */
+/** Keys as the caller may read them, with whether it may change each (`KeyService.seenBy`), in the wire shape. */
 function keyWire(services: Services) {
   const all = async (req: FastifyRequest, keys: readonly ApiKey[]) =>
-    (await services.keys.withVisibleCreators(ctxOf(req), keys)).map((k) => toApiKeyWire(k, services.clock.now()))
+    (await services.keys.seenBy(ctxOf(req), keys)).map((s) => toApiKeyWire(s.key, services.clock.now(), s.canManage))
   return { all, one: async (req: FastifyRequest, k: ApiKey) => (await all(req, [k]))[0]! }
 }
 
