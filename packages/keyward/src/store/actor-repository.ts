@@ -354,44 +354,21 @@ export class ActorRepository {
     if (kind === 'user') {
       // `tombstones`: a deleted user still owns their revoked keys, readable (by admins) for audit;
       // nothing new may be given to them.
-      let q = this.db.selectFrom('user').select('actor_id').where('id', '=', id)
+      let q = this.userRows().where('id', '=', id)
       if (!tombstones) q = q.where('deleted_at', 'is', null)
       const u = await q.executeTakeFirst()
-      return u && { kind, id, actorId: u.actor_id, userId: id, applicationId: null, organizationId: null }
+      return u && userOwner(u)
     }
     if (kind === 'organization') {
-      const o = await this.db.selectFrom('organization').select('actor_id').where('id', '=', id).executeTakeFirst()
-      return o && { kind, id, actorId: o.actor_id, userId: 0, applicationId: null, organizationId: id }
+      const o = await this.orgRows().where('id', '=', id).executeTakeFirst()
+      return o && orgOwner(o)
     }
     if (kind === 'application') {
-      const a = await this.findApplication(id)
-      return (
-        a && {
-          kind,
-          id,
-          actorId: a.actorId,
-          userId: a.ownerUserId,
-          applicationId: a.id,
-          organizationId: a.organizationId,
-        }
-      )
+      const a = await this.applicationRows().where('id', '=', id).executeTakeFirst()
+      return a && applicationOwner(a)
     }
-    const d = await this.db
-      .selectFrom('device')
-      .innerJoin('application', 'application.id', 'device.application_id')
-      .select(['device.actor_id', 'device.application_id', 'application.owner_user_id', 'application.organization_id'])
-      .where('device.id', '=', id)
-      .executeTakeFirst()
-    return (
-      d && {
-        kind,
-        id,
-        actorId: d.actor_id,
-        userId: d.owner_user_id,
-        applicationId: d.application_id,
-        organizationId: d.organization_id,
-      }
-    )
+    const d = await this.deviceRows().where('device.id', '=', id).executeTakeFirst()
+    return d && deviceOwner(d)
   }
 
   /**
@@ -400,39 +377,32 @@ export class ActorRepository {
    * worth of ids (500), far under SQLite's bound-parameter limit.
    */
   async ownersOfActors(actorIds: readonly number[]): Promise<Map<number, Owner>> {
-    const owners = new Map<number, Owner>()
-    if (actorIds.length === 0) return owners
+    if (actorIds.length === 0) return new Map()
     const ids = [...new Set(actorIds)]
-    const none = { applicationId: null, organizationId: null }
-    for (const u of await this.db.selectFrom('user').select(['id', 'actor_id']).where('actor_id', 'in', ids).execute())
-      owners.set(u.actor_id, { kind: 'user', id: u.id, actorId: u.actor_id, userId: u.id, ...none })
-    const orgs = await this.db
-      .selectFrom('organization')
-      .select(['id', 'actor_id'])
-      .where('actor_id', 'in', ids)
-      .execute()
-    for (const o of orgs) owners.set(o.actor_id, { ...ORG_OWNER, id: o.id, actorId: o.actor_id, organizationId: o.id })
-    const apps = await this.db
-      .selectFrom('application')
-      .select(['id', 'actor_id', 'owner_user_id', 'organization_id'])
-      .where('actor_id', 'in', ids)
-      .execute()
-    for (const a of apps)
-      owners.set(a.actor_id, {
-        kind: 'application',
-        id: a.id,
-        actorId: a.actor_id,
-        userId: a.owner_user_id,
-        applicationId: a.id,
-        organizationId: a.organization_id,
-      })
-    for (const [actorId, owner] of await this.deviceOwners(ids)) owners.set(actorId, owner)
-    return owners
+    // One after another: a list request holds one pooled connection at a time, as every request does.
+    const users = await this.userRows().where('actor_id', 'in', ids).execute()
+    const orgs = await this.orgRows().where('actor_id', 'in', ids).execute()
+    const apps = await this.applicationRows().where('actor_id', 'in', ids).execute()
+    const devices = await this.deviceRows().where('device.actor_id', 'in', ids).execute()
+    const all = [...users.map(userOwner), ...orgs.map(orgOwner), ...apps.map(applicationOwner)]
+    return new Map([...all, ...devices.map(deviceOwner)].map((o) => [o.actorId, o]))
   }
 
-  /** `ownersOfActors` for the devices among `actorIds`. */
-  private async deviceOwners(actorIds: number[]): Promise<[number, Owner][]> {
-    const rows = await this.db
+  // The rows an owner is made of (`userOwner` … `deviceOwner`): one read for `ownerOf` and `ownersOfActors`.
+  private userRows() {
+    return this.db.selectFrom('user').select(['id', 'actor_id'])
+  }
+
+  private orgRows() {
+    return this.db.selectFrom('organization').select(['id', 'actor_id'])
+  }
+
+  private applicationRows() {
+    return this.db.selectFrom('application').select(['id', 'actor_id', 'owner_user_id', 'organization_id'])
+  }
+
+  private deviceRows() {
+    return this.db
       .selectFrom('device')
       .innerJoin('application', 'application.id', 'device.application_id')
       .select([
@@ -442,19 +412,6 @@ export class ActorRepository {
         'application.owner_user_id',
         'application.organization_id',
       ])
-      .where('device.actor_id', 'in', actorIds)
-      .execute()
-    return rows.map((d) => [
-      d.actor_id,
-      {
-        kind: 'device',
-        id: d.id,
-        actorId: d.actor_id,
-        userId: d.owner_user_id,
-        applicationId: d.application_id,
-        organizationId: d.organization_id,
-      },
-    ])
   }
 
   /** The owner behind an actor id (the reverse of `ownerOf`). */
@@ -467,5 +424,39 @@ export class ActorRepository {
   }
 }
 
-/** An organization's owner but for its ids: no user answers for it (`Owner.userId` 0). */
-const ORG_OWNER = { kind: 'organization', userId: 0, applicationId: null } as const
+type Ids = { id: number; actor_id: number }
+type FleetIds = Ids & { owner_user_id: number; organization_id: number }
+
+const userOwner = (u: Ids): Owner => ({
+  kind: 'user',
+  id: u.id,
+  actorId: u.actor_id,
+  userId: u.id,
+  applicationId: null,
+  organizationId: null,
+})
+/** No user answers for an organization (`Owner.userId` 0). */
+const orgOwner = (o: Ids): Owner => ({
+  kind: 'organization',
+  id: o.id,
+  actorId: o.actor_id,
+  userId: 0,
+  applicationId: null,
+  organizationId: o.id,
+})
+const applicationOwner = (a: FleetIds): Owner => ({
+  kind: 'application',
+  id: a.id,
+  actorId: a.actor_id,
+  userId: a.owner_user_id,
+  applicationId: a.id,
+  organizationId: a.organization_id,
+})
+const deviceOwner = (d: FleetIds & { application_id: number }): Owner => ({
+  kind: 'device',
+  id: d.id,
+  actorId: d.actor_id,
+  userId: d.owner_user_id,
+  applicationId: d.application_id,
+  organizationId: d.organization_id,
+})
