@@ -157,18 +157,26 @@ function outside(d: HTMLDialogElement, x: number, y: number): boolean {
   return x < r.left || x > r.right || y < r.top || y > r.bottom
 }
 
-/** Loads something when its inputs change; `reload` fetches again. Ignores answers to stale requests. */
+/**
+ * Loads something when its inputs change; `reload` fetches again. Ignores answers to stale requests.
+ * Data is shown only under the `scope` it was loaded for (by default every dep): another organization or another
+ * key's id shows "loading", never the last one's rows under the new heading. A list's filters are left out of its
+ * scope, so the rows stay while a new filter loads instead of flickering.
+ */
 export function useLoad<T>(
   load: () => Promise<T>,
   deps: unknown[],
+  scope: unknown[] = deps,
 ): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; set: (t: T) => void } {
-  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true })
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean; scope?: unknown[] }>({
+    loading: true,
+  })
   const [tick, setTick] = useState(0)
   useEffect(() => {
     let live = true
     setState((s) => ({ ...s, loading: true, error: undefined }))
     load().then(
-      (data) => live && setState({ data, loading: false }),
+      (data) => live && setState({ data, loading: false, scope }),
       (error: unknown) => live && setState({ error, loading: false }),
     )
     return () => {
@@ -177,11 +185,15 @@ export function useLoad<T>(
     // `load` is a new closure every render; the caller's `deps` say when it really changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps -- deps are the caller's, see above
   }, [...deps, tick])
+  const current = sameItems(state.scope, scope)
   return {
-    data: state.data,
+    data: current ? state.data : undefined,
     error: state.error,
-    loading: state.loading,
+    loading: state.loading || (!current && state.error === undefined),
     reload: () => setTick((t) => t + 1),
-    set: (data: T) => setState({ data, loading: false }),
+    set: (data: T) => setState({ data, loading: false, scope }),
   }
 }
+
+const sameItems = (a: unknown[] | undefined, b: unknown[]) =>
+  a !== undefined && a.length === b.length && a.every((x, i) => Object.is(x, b[i]))

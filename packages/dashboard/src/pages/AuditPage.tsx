@@ -22,6 +22,7 @@ export function AuditPage() {
   const page = useLoad(
     () => api.audit({ action: p.action || undefined, ...target, before_id: beforeId, limit: PAGE_SIZE }),
     [api, p.action, p.target, beforeId],
+    [api], // another filter or page keeps the rows until its page comes
   )
   const events = page.data?.events ?? []
   const last = events[events.length - 1]

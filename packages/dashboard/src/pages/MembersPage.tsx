@@ -37,6 +37,7 @@ function OrgMembers({ org }: { org: Organization }) {
   const invitations = useLoad(
     () => (can.manage_members ? api.listInvitations(org.id) : Promise.resolve(NO_INVITATIONS)),
     [api, org.id, can.manage_members],
+    [api, org.id],
   )
   if (members.loading && !members.data) return <Loading />
   if (members.error) return <ErrorNote error={members.error} />

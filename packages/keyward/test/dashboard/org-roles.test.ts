@@ -144,18 +144,42 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
 
   it('the Devices page lists the devices of the organization chosen in the header', async () => {
     const page = await signIn(browser, base, ADMIN.email, ADMIN.password)
-    const shown = async () =>
-      (await page.getByRole('table').getByRole('link').allTextContents()).filter((t) => t.includes('pi'))
     await open(page, '/devices', 'Devices')
-    assert.deepEqual((await shown()).sort(), ['other-pi', 'pi'], 'all organizations')
-    await page.getByLabel('Organization').selectOption({ label: 'Roles Co' })
-    await page.getByRole('heading', { name: 'Devices of Roles Co' }).waitFor()
-    await page.waitForLoadState('networkidle')
-    assert.deepEqual(await shown(), ['pi'])
-    await page.getByLabel('Organization').selectOption({ label: 'Other Co' })
-    await page.getByRole('heading', { name: 'Devices of Other Co' }).waitFor()
-    await page.getByRole('link', { name: 'other-pi', exact: true }).waitFor()
-    assert.deepEqual(await shown(), ['other-pi'])
+    assert.deepEqual((await shownDevices(page)).sort(), ['other-pi', 'pi'], 'all organizations')
+    await switchTo(page, 'Roles Co', 'pi')
+    assert.deepEqual(await shownDevices(page), ['pi'])
+    await switchTo(page, 'Other Co', 'other-pi')
+    assert.deepEqual(await shownDevices(page), ['other-pi'])
     await page.context().close()
   })
+
+  // CI's find: right after a switch, the heading named the new organization over the last one's devices.
+  it("while the chosen organization's devices load, the last one's are not shown under its name", async () => {
+    const page = await signIn(browser, base, ADMIN.email, ADMIN.password)
+    await switchTo(page, 'Other Co', 'other-pi', '/devices')
+    let release = () => {}
+    const held = new Promise<void>((r) => (release = r))
+    await page.route(`**/v1/devices?*organization_id=${roles.org}*`, async (route) => {
+      await held
+      await route.continue()
+    })
+    await page.getByLabel('Organization').selectOption({ label: 'Roles Co' })
+    await page.getByRole('heading', { name: 'Devices of Roles Co' }).waitFor()
+    await page.getByText('Loading devices').waitFor()
+    assert.deepEqual(await shownDevices(page), [], 'nothing of Other Co under "Devices of Roles Co"')
+    release()
+    await page.getByRole('link', { name: 'pi', exact: true }).waitFor()
+    assert.deepEqual(await shownDevices(page), ['pi'])
+    await page.context().close()
+  })
+
+  /** Chooses `org` in the header (on `path` first, if given) and waits for its device `device` to be listed. */
+  const switchTo = async (page: Page, org: string, device: string, path?: string) => {
+    if (path) await open(page, path, 'Devices')
+    await page.getByLabel('Organization').selectOption({ label: org })
+    await page.getByRole('heading', { name: `Devices of ${org}` }).waitFor()
+    await page.getByRole('link', { name: device, exact: true }).waitFor()
+  }
+  const shownDevices = async (page: Page) =>
+    (await page.getByRole('table').getByRole('link').allTextContents()).filter((t) => t.includes('pi'))
 })

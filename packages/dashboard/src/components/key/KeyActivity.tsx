@@ -10,8 +10,9 @@ export function KeyActivity({ id, updatedAt }: { id: number; updatedAt: string }
   const trail = useLoad(
     async () => (await api.audit({ target_type: 'api_key', target_id: id, limit: 100 })).events,
     [api, id, updatedAt],
+    [api, id], // a change to the key refetches without blanking its history
   )
-  const usage = useLoad(async () => (await api.keyUsage(id, 30)).days, [api, id, updatedAt])
+  const usage = useLoad(async () => (await api.keyUsage(id, 30)).days, [api, id, updatedAt], [api, id])
   return (
     <>
       <h2>Verifications per day</h2>

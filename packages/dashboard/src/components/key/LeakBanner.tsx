@@ -41,6 +41,7 @@ export function LeakBanner(props: { k: ApiKey; version: number; onRevoke: () => 
   const leaks = useLoad(
     async () => (await api.audit({ target_type: 'api_key', target_id: k.id, action: 'key.leaked', limit: 20 })).events,
     [api, k.id, k.updated_at],
+    [api, k.id], // a change to the key refetches without hiding the banner
   )
   // The report Keyward acted on, else the latest: a second report of a revoked key did nothing, and showing only it
   // said "nothing" of a key the first report had revoked (anyone holding the secret can send one: a new user's find).

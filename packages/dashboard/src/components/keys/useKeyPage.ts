@@ -34,5 +34,6 @@ export function useKeyPage(p: KeyListParams, cursor: string | undefined) {
   return useLoad(
     () => api.listKeys(query),
     [api, org, p.q, p.prefix, p.scope, p.status, p.kind, p.owner, p.sort, p.order, cursor],
+    [api, org], // another filter keeps the rows until its page comes
   )
 }

@@ -21,7 +21,7 @@ export function WebhookDeliveries({
   version: number
   onChanged: () => void
 }) {
-  const list = useLoad(() => hooks.deliveries(id), [hooks, id, version])
+  const list = useLoad(() => hooks.deliveries(id), [hooks, id, version], [hooks, id])
   const pending = list.data?.some((d) => d.status === 'pending') ?? false
   const { reload } = list
   useEffect(() => {
