@@ -90,6 +90,21 @@ for (const store of STORES) {
       await user.logOut()
     })
 
+    // base64url's last character of a 32-byte signature carries 2 unused bits: four spellings decode to one
+    // signature. Only the spelling Keyward issued is a token (a denylist or log keyed by the text sees one token).
+    it('refuses an access token whose signature is spelled in a non-canonical base64url', async () => {
+      const user = await newApp().logIn(password('rita@example.com', 'rita-password-1'))
+      const token = user.accessToken!
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+      const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]
+      assert.deepEqual(Buffer.from(twin.split('.')[2]!, 'base64url'), Buffer.from(token.split('.')[2]!, 'base64url'))
+      const profile = (t: string) =>
+        fetch(`${url}${P}/auth/profile`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)
+      assert.equal(await profile(token), 200)
+      assert.equal(await profile(twin), 401)
+      await user.logOut()
+    })
+
     it('refuses a wrong password or unknown email with MongoDBRealmError 401 InvalidPassword', async () => {
       await rejectsRealm(newApp().logIn(password('rita@example.com', 'nope-nope-nope')), 401, 'InvalidPassword')
       await rejectsRealm(newApp().logIn(password('nobody@example.com', 'nope-nope-nope')), 401, 'InvalidPassword')

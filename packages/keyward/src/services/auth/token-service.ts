@@ -34,6 +34,16 @@ export interface TokenSession {
   endsAt: string | null
 }
 
+/**
+ * Whether each of a compact JWS's three parts is base64url exactly as it encodes back. A decoder ignores the unused
+ * low bits of the last character (a 32-byte HS256 signature leaves 2), so four spellings verify as one token; only
+ * the spelling Keyward issued is accepted, so anything keyed by the token's text (a log, a cache) sees one token.
+ */
+const isCanonicalJws = (token: string) =>
+  token
+    .split('.')
+    .every((part, i, all) => all.length === 3 && Buffer.from(part, 'base64url').toString('base64url') === part)
+
 /** A new Realm session: a JWT access token and an opaque refresh token. */
 export interface RealmLogin {
   session: TokenSession
@@ -211,7 +221,7 @@ export class TokenService {
 
   /** The Realm session of a JWT access token (signature, `exp`, and the session still alive), or 401. */
   async realmSessionOfAccess(accessToken: string | null, context: CallContext): Promise<TokenSession> {
-    if (!accessToken) throw dead()
+    if (!accessToken || !isCanonicalJws(accessToken)) throw dead()
     let sid: unknown
     try {
       const { payload } = await jwtVerify(accessToken, await this.key(), {
