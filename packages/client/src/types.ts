@@ -354,6 +354,7 @@ export interface Application {
   uuid: string
   slug: string
   name: string
+  /** The user who created it (balena's `is_of__user`); its organization, not this user, decides who manages it. */
   owner_user_id: number
   /** The organization it belongs to (its devices and keys follow it). */
   organization_id: number

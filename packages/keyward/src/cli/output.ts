@@ -172,7 +172,7 @@ export function usageTable(days: DailyUsage[]): string {
 /** Applications as a table. */
 export function applicationTable(apps: Application[]): string {
   return table(
-    ['ID', 'NAME', 'SLUG', 'UUID', 'OWNER', 'CREATED'],
+    ['ID', 'NAME', 'SLUG', 'UUID', 'CREATED BY', 'CREATED'],
     apps.map((a) => [String(a.id), a.name, a.slug, a.uuid, `user:${a.owner_user_id}`, when(a.created_at)]),
   )
 }

@@ -472,7 +472,11 @@ export const ApplicationBody = Type.Object({
   uuid: Type.String(),
   slug: Type.String(),
   name: Type.String(),
-  owner_user_id: Id,
+  owner_user_id: Type.Integer({
+    minimum: 1,
+    maximum: MAX_ROW_ID,
+    description: 'The user who created it; its organization, not this user, decides who manages it.',
+  }),
   organization_id: Id,
   created_at: Type.String(),
 })

@@ -153,6 +153,7 @@ describe('keyward CLI: what a new user trips over', () => {
     assert.equal(app.name, 'fleet-1')
     assert.equal((await json(['applications', 'list'])).applications.length, 1)
     assert.equal((await json(['applications', 'get', app.slug])).id, app.id)
+    assert.match((await cli(['applications', 'get', app.slug], env)).stdout, /^created by:\s+user:\d+$/m)
     const dev = await json(['devices', 'create', '--application', String(app.id), '--name', 'pi'])
     assert.deepEqual(
       (await json(['devices', 'list', '--application', String(app.id)])).devices.map((d: { id: number }) => d.id),

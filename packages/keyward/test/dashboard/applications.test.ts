@@ -43,6 +43,8 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
 
     const { ctx, page } = await signedIn(`/applications/${app.id}`)
     await page.getByRole('heading', { name: 'north' }).waitFor()
+    // Its organization decides who manages it; the user in this field only made it ("Owner" said otherwise).
+    assert.deepEqual(await page.locator('dl.facts dt').allTextContents(), ['Slug', 'UUID', 'Created by', 'Created'])
 
     await page.getByRole('button', { name: 'Rename' }).click()
     const rename = page.getByRole('dialog', { name: 'Rename this application?' })

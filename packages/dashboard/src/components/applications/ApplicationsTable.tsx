@@ -10,7 +10,7 @@ export function ApplicationsTable({ applications }: { applications: Application[
   const columns: Column<Application>[] = [
     { header: 'Name', cell: (a) => <Link to={`/applications/${a.id}`}>{a.name}</Link> },
     { header: 'Slug', cell: (a) => <code>{a.slug}</code> },
-    { header: 'Owner', cell: (a) => ownerName({ kind: 'user', id: a.owner_user_id }) },
+    { header: 'Created by', cell: (a) => ownerName({ kind: 'user', id: a.owner_user_id }) },
     { header: 'Created', cell: (a) => when(a.created_at) },
   ]
   return <DataTable rows={applications} columns={columns} rowKey={(a) => a.id} />

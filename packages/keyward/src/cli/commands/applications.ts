@@ -36,7 +36,7 @@ export function registerApplicationCommands(program: Command, env: Env): void {
             ['name', a.name],
             ['slug', a.slug],
             ['uuid', a.uuid],
-            ['owner', `user:${a.owner_user_id}`],
+            ['created by', `user:${a.owner_user_id}`],
             ['created', when(a.created_at)],
           ]),
         ),
