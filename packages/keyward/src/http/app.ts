@@ -116,7 +116,7 @@ function timeoutOptions(config: Config) {
     // answer comes at most one interval late. Node wants headersTimeout ≤ requestTimeout: with its
     // default 60 s above a 1 s requestTimeout, a stalled body was closed only at 60 s (measured).
     requestTimeout: config.requestTimeoutMs,
-    // What Node's HTTP parser refuses (that 408 among them) gets the native envelope (`client-errors.ts`).
+    // What Node's HTTP parser refuses (that 408 among them) gets its path's face's envelope (`client-errors.ts`).
     clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
     http: {
       // A missing Host is refused in the route's envelope (`unrouted.ts`), not with node:http's bare 400.

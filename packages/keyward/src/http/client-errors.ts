@@ -1,7 +1,8 @@
 import { type IncomingMessage, STATUS_CODES, type ServerResponse, maxHeaderSize } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
-import { type ErrorCode, errorStatus } from '../core/errors.js'
+import { type ErrorCode, KeywardError } from '../core/errors.js'
+import { faceEnvelope } from './compat/index.js'
 
 /** Node's error codes for a request its HTTP parser gave up on (the rest are malformed requests). */
 const byNodeCode: Record<string, { code: ErrorCode; message: (timeoutMs: number) => string }> = {
@@ -20,7 +21,9 @@ const byNodeCode: Record<string, { code: ErrorCode; message: (timeoutMs: number)
  * Content-Length, Content-Length with chunked, a broken chunk, oversized headers, a body that
  * stopped coming): the native envelope with a stable code, instead of Fastify's own
  * `{"error":"Bad Request","message":"Client Error"}` — a client (the CLI's import) must tell a
- * timeout from a refusal. No route ran, so no face is known: every face gets the native shape.
+ * timeout from a refusal. No route ran: the face is the path's, when the request got far enough to have
+ * one (`faceEnvelope`: Fluxbase's SDK made "[object Object]" of the native shape, realm-web no message), else
+ * the native one.
  * The connection is closed, as Node does: what follows on it cannot be trusted to be a request.
  */
 export function clientErrorHandler(timeoutMs: number) {
@@ -35,12 +38,26 @@ export function clientErrorHandler(timeoutMs: number) {
     // Not `err`: Node puts the raw request on it (`rawPacket`), a bearer secret included.
     this.log.debug({ code: err.code }, `HTTP parser refused a request: ${code}`)
     refused.add(socket)
-    const refusal = { text: rawAnswer(errorStatus[code], { error: { code, message } }), of: refusedRequest(socket) }
+    const of = refusedRequest(socket)
+    const url = of?.url ?? requestLineUrl(err) ?? '/'
+    const { status, body } = faceEnvelope(url)(new KeywardError(code, message), url, '')
+    const refusal = { text: rawAnswer(status, body), of }
     const deadline = setTimeout(() => socket.destroy(), timeoutMs).unref()
     socket.once('close', () => clearTimeout(deadline))
     socket.pause()
     answerInTurn(socket, refusal)
   }
+}
+
+/**
+ * The path on the request line the parser was reading when it gave up before a request began (oversized headers),
+ * if the bytes it held start with one: only to choose the answer's face. Those bytes may hold a bearer secret; the
+ * path alone is read, and nothing of them is logged. (A pipelined request's bytes may start with an earlier request:
+ * its face is used, a wrong envelope at worst.)
+ */
+function requestLineUrl(err: NodeJS.ErrnoException & { rawPacket?: unknown }): string | undefined {
+  if (!Buffer.isBuffer(err.rawPacket)) return undefined
+  return /^[A-Z]+ (\/\S*) HTTP\/1\.[01]\r?\n/.exec(err.rawPacket.subarray(0, 8192).toString('latin1'))?.[1]
 }
 
 type HttpSocket = Socket & {

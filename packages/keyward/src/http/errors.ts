@@ -64,19 +64,31 @@ export function loggedKeywardError(err: unknown, req: FastifyRequest): KeywardEr
   return e
 }
 
-/** Writes the native envelope `{"error": {code, message, details}}`; logs internal errors with the request id. */
+/**
+ * A face's answer to an error as status and JSON body, from what any answer has (the error, the request's path and
+ * id): the route's face writes it (`sendNativeError`, `sendBalenaError`, …), and so does an answer given before any
+ * route ran (`client-errors.ts`). A route's own overrides (Realm's, Fluxbase's) are its sender's, on top.
+ */
+export type Envelope = (e: KeywardError, url: string, requestId: string) => EnvelopeOf
+export type EnvelopeOf = { status: number; body: unknown }
+
+/** The native envelope `{"error": {code, message, details}}`. */
+export const nativeEnvelope: Envelope = (e, _url, requestId) => ({
+  status: e.status,
+  body: {
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(e.details !== undefined && { details: e.details }),
+      ...(e.code === 'internal' && { request_id: requestId }),
+    },
+  },
+})
+
+/** Writes the native envelope; logs internal errors with the request id. */
 export function sendNativeError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply
-    .status(e.status)
-    .type('application/json')
-    .send({
-      error: {
-        code: e.code,
-        message: e.message,
-        ...(e.details !== undefined && { details: e.details }),
-        ...(e.code === 'internal' && { request_id: req.id }),
-      },
-    })
+  const { status, body } = nativeEnvelope(e, req.url, req.id)
+  return reply.status(status).type('application/json').send(body)
 }

@@ -124,6 +124,47 @@ describe('a request body that stops coming', () => {
   })
 })
 
+/**
+ * What the parser refuses on a migrating client's path is answered in that client's envelope: in the native
+ * `{"error": {code, message}}`, Fluxbase's SDK made its message "[object Object]" and realm-web had none.
+ */
+describe("a request the HTTP parser refuses on a compatible face's path gets that face's envelope", () => {
+  const t = serverForSuite('sqlite', { env: { KEYWARD_REQUEST_TIMEOUT_MS: '1000' } })
+  let base: string
+  before(async () => {
+    base = await t.s.listen()
+  })
+  const stalled = (path: string) =>
+    `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"em`
+  const oversized = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(32 * 1024)}\r\n\r\n`
+  const faces: [string, string, (status: number) => Record<string, unknown>][] = [
+    ['balena', '/login_', (status) => ({ error: status === 408 ? 'request_timeout' : 'headers_too_large' })],
+    [
+      'Realm',
+      '/api/client/v2.0/app/any/auth/providers/local-userpass/login',
+      () => ({ error_code: 'InvalidParameter' }),
+    ],
+    [
+      'Fluxbase',
+      '/api/v1/auth/signin',
+      (status) => ({ code: status === 408 ? 'REQUEST_TIMEOUT' : 'HEADERS_TOO_LARGE' }),
+    ],
+  ]
+  for (const [face, path, fields] of faces)
+    for (const [what, request, status] of [
+      ['a body that stops coming', stalled(path), 408],
+      ['32 KiB of headers', oversized(path), 431],
+    ] as const)
+      it(`${face}, ${what}: ${status} in its envelope, with a message`, async () => {
+        const got = await rawAnswer(base, request)
+        assert.match(got, new RegExp(`^HTTP/1\\.1 ${status} `), got)
+        const body = envelope(got) as unknown as Record<string, unknown>
+        for (const [k, v] of Object.entries(fields(status))) assert.equal(body[k], v, got)
+        const message = face === 'balena' ? body.message : body.error
+        assert.ok(typeof message === 'string' && message.length > 0, got)
+      })
+})
+
 /** The JSON body of a raw HTTP answer; its Content-Length must be the body's byte length. */
 function envelope(raw: string): { error: { code: string; message: string } } {
   const [head, body = ''] = raw.split('\r\n\r\n')

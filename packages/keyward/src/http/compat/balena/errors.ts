@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../../core/errors.js'
-import { loggedKeywardError } from '../../errors.js'
+import { type Envelope, loggedKeywardError } from '../../errors.js'
 
 /**
  * HTTP status per error code on the balena face. balena clients treat only 401
@@ -31,17 +31,14 @@ const BALENA_STATUS: Record<ErrorCode, number> = {
 }
 
 /** balena's error envelope `{"error": "<code>", "message": "<text>"}`: the SDK prints `message`. */
+export const balenaEnvelope: Envelope = (e, _url, requestId) => ({
+  status: BALENA_STATUS[e.code],
+  body: { error: e.code, message: e.message, ...(e.code === 'internal' && { request_id: requestId }) },
+})
+
 export function sendBalenaError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply
-    .status(BALENA_STATUS[e.code])
-    .type('application/json')
-    .send(
-      JSON.stringify({
-        error: e.code,
-        message: e.message,
-        ...(e.code === 'internal' && { request_id: req.id }),
-      }),
-    )
+  const { status, body } = balenaEnvelope(e, req.url, req.id)
+  return reply.status(status).type('application/json').send(JSON.stringify(body))
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../../../core/errors.js'
-import { loggedKeywardError } from '../../errors.js'
+import type { ErrorCode, KeywardError } from '../../../core/errors.js'
+import { type EnvelopeOf, loggedKeywardError } from '../../errors.js'
 
 /** Fluxbase's `code` (and, where its SDK users see a fixed text, the message) for each Keyward code. */
 const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
@@ -25,10 +25,13 @@ const fluxbaseError: Record<ErrorCode, { code: string; error?: string }> = {
   internal: { code: 'INTERNAL_ERROR', error: 'Internal server error' },
 }
 
+/** A route's own message (and code) for one Keyward code. */
+type FluxbaseOverride = { code?: string; error: string }
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Fluxbase messages (and codes) this route answers instead of the defaults. */
-    fluxbaseErrors?: Partial<Record<ErrorCode, { code?: string; error: string }>>
+    fluxbaseErrors?: Partial<Record<ErrorCode, FluxbaseOverride>>
   }
 }
 
@@ -43,18 +46,29 @@ export const keyWord = (url: string): 'API key' | 'Client key' =>
  */
 export function sendFluxbaseError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = loggedKeywardError(err, req)
-  const fixed = req.routeOptions.config?.fluxbaseErrors?.[e.code] ?? fluxbaseError[e.code]
-  const isKeyRoute = /^\/api\/v1\/(api|client)-keys(\/|$|\?)/.test(req.url)
-  const message = fixed.error ?? (e.code === 'not_found' && isKeyRoute ? `${keyWord(req.url)} not found` : e.message)
-  const details = (e.details ?? {}) as { required_scope?: unknown }
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  return reply
-    .status(e.status)
-    .type('application/json')
-    .send({
+  const { status, body } = fluxbaseEnvelope(e, req.url, req.id, req.routeOptions.config?.fluxbaseErrors?.[e.code])
+  return reply.status(status).type('application/json').send(body)
+}
+
+/** Fluxbase's envelope, with the route's `override` of the message (and code) when it has one. */
+export function fluxbaseEnvelope(
+  e: KeywardError,
+  url: string,
+  _requestId: string,
+  override?: FluxbaseOverride,
+): EnvelopeOf {
+  const fixed = override ?? fluxbaseError[e.code]
+  const isKeyRoute = /^\/api\/v1\/(api|client)-keys(\/|$|\?)/.test(url)
+  const message = fixed.error ?? (e.code === 'not_found' && isKeyRoute ? `${keyWord(url)} not found` : e.message)
+  const details = (e.details ?? {}) as { required_scope?: unknown }
+  return {
+    status: e.status,
+    body: {
       error: message,
       code: fixed.code ?? fluxbaseError[e.code].code,
       ...(typeof details.required_scope === 'string' && { required_scope: details.required_scope }),
       ...(e.code === 'rate_limited' && e.retryAfterS !== undefined && { retry_after: e.retryAfterS }),
-    })
+    },
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../../../core/errors.js'
-import { loggedKeywardError } from '../../errors.js'
+import type { ErrorCode, KeywardError } from '../../../core/errors.js'
+import { type EnvelopeOf, loggedKeywardError } from '../../errors.js'
 
 /** Realm's `error_code` for each Keyward code (Atlas App Services names). */
 const realmCode: Record<ErrorCode, string> = {
@@ -55,12 +55,22 @@ export const keyIdErrors: RealmErrorOverrides = {
 export function sendRealmError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = loggedKeywardError(err, req)
   if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS))
-  const override = req.routeOptions.config?.realmErrors?.[e.code]
-  return reply
-    .status(e.status)
-    .type('application/json')
-    .send({
-      error: override?.error ?? (e.code === 'internal' ? `internal error (request ${req.id})` : e.message),
+  const { status, body } = realmEnvelope(e, req.url, req.id, req.routeOptions.config?.realmErrors?.[e.code])
+  return reply.status(status).type('application/json').send(body)
+}
+
+/** Realm's envelope, with the route's `override` of the code (and message) when it has one. */
+export function realmEnvelope(
+  e: KeywardError,
+  _url: string,
+  requestId: string,
+  override?: RealmErrorOverrides[ErrorCode],
+): EnvelopeOf {
+  return {
+    status: e.status,
+    body: {
+      error: override?.error ?? (e.code === 'internal' ? `internal error (request ${requestId})` : e.message),
       error_code: override?.error_code ?? realmCode[e.code],
-    })
+    },
+  }
 }
