@@ -44,6 +44,19 @@ for (const store of STORES) {
       assert.equal((await create(trent.token, 'trent-later')).status, 429, 'one budget for creates and renames')
     })
 
+    it('probes sent at once are told no more than BUDGET times', async () => {
+      const racer = await t.s.member('racer', t.admin)
+      const answers = await Promise.all(
+        ['ceo', 'cfo', 'cto', 'mallory', 'trent', 'ceo', 'cfo', 'cto'].map((h) => create(racer.token, h)),
+      )
+      const told = answers.filter((r) => r.status === 409).length
+      assert.ok(told <= BUDGET, `BROKEN: ${told} refusals told at once`)
+      assert.ok(
+        answers.every((r) => r.status === 409 || r.status === 429),
+        answers.map((r) => r.status).join(),
+      )
+    })
+
     it("another person's budget is their own", async () => {
       const victor = await t.s.member('victor', t.admin)
       assert.equal((await create(victor.token, 'ceo')).status, 409)
