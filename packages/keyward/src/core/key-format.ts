@@ -144,9 +144,18 @@ export function hashSecret(secret: string): string {
   return hash('sha256', secret, 'hex')
 }
 
-/** The non-secret start of a key, stored and shown so people can tell keys apart. */
+/**
+ * The non-secret start of a key, stored and shown so people can tell keys apart: its label and
+ * `VISIBLE_BODY_CHARS` characters. Invariant: it shows at most 6 characters of anything that may be
+ * secret. What stands before the first `_` is a label only when it is one by Keyward's own rule
+ * (`PREFIX_PATTERN`, so every Keyward key and an `sk_live_…` keep theirs); a secret made elsewhere
+ * (an import, a device's own key) whose random part holds a `_` showed up to 23 of its 32 characters
+ * to everyone who may see the key (an attacker's find, `test/attack/foreign-key-prefix`). The SDK's
+ * `keyPrefixOf` is a copy: change both.
+ */
 export function visiblePrefix(key: string): string {
   const underscore = key.indexOf('_')
-  if (underscore > 0 && underscore <= 16) return key.slice(0, underscore + 1 + VISIBLE_BODY_CHARS)
+  if (underscore > 0 && PREFIX_PATTERN.test(key.slice(0, underscore)))
+    return key.slice(0, underscore + 1 + VISIBLE_BODY_CHARS)
   return key.slice(0, VISIBLE_BODY_CHARS)
 }

@@ -152,7 +152,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
 
 /** Organizations, memberships and invitations over the stack and the people services. */
 function orgServicesOf(stack: VerifyStack, people: AuthServices, config: Config, clock: Clock): OrgServices {
-  const { store, keyRepo, cache } = stack
+  const { store, keyRepo, cache, limiter } = stack
   return createOrgServices({
     config,
     orgRepo: people.orgRepo,
@@ -167,6 +167,7 @@ function orgServicesOf(stack: VerifyStack, people: AuthServices, config: Config,
     cache,
     audit: people.auditLog,
     clock,
+    limiter,
   })
 }
 

@@ -84,7 +84,15 @@ describe('key format', () => {
   it("the SDK's keyPrefixOf (its own copy: the SDK has no dependencies) cuts every text as visiblePrefix does", () => {
     const texts = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom('_abcdefgh', 'a'.repeat(16) + '_bcdefghij', 'a'.repeat(17) + '_bcdefghij', 'kw_', 'kw_ab'),
+      fc.constantFrom(
+        '_abcdefgh',
+        'a'.repeat(16) + '_bcdefghij',
+        'a'.repeat(17) + '_bcdefghij',
+        'kw_',
+        'kw_ab',
+        'Ab_cdefghij',
+        '9a_bcdefghij',
+      ),
       fc.constantFrom('kw', 'live', 'sk2test').map((p) => generateKey(p)),
     )
     fc.assert(fc.property(texts, (text) => keyPrefixOf(text) === visiblePrefix(text)))

@@ -16,6 +16,8 @@ import { InvitationService } from './invitation-service.js'
 import { MembershipService } from './membership-service.js'
 import type { OrgDirectory } from './org-directory.js'
 import { OrgService } from './org-service.js'
+import { HandleRefusals } from './handle-refusals.js'
+import type { KeyRateLimiter } from '../cluster/rate-limiter.js'
 
 /** The organization use cases (issue 14), wired from the composition root (`services/index.ts`). */
 export interface OrgServices {
@@ -28,7 +30,7 @@ export interface OrgServices {
 
 /** Everything `createOrgServices` needs from the rest of the composition root. */
 export interface OrgDeps {
-  config: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl' | 'invitationTtlS'>
+  config: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl' | 'invitationTtlS' | 'secretRefusalsPerHour'>
   orgRepo: OrgRepository
   /** The write connection (invitations are point reads and writes). */
   db: Kysely<Database>
@@ -44,12 +46,15 @@ export interface OrgDeps {
   cache: VerifyCache
   audit: AuditLog
   clock: Clock
+  /** The shared limiter store: refused handles are budgeted per person (`HandleRefusals`). */
+  limiter: KeyRateLimiter
 }
 
 /** Wires organizations, memberships and invitations (mailed through SMTP when configured). */
 export function createOrgServices(d: OrgDeps): OrgServices {
   const { config, orgRepo, directory, sessionCache, audit, clock } = d
-  const organizations = new OrgService(orgRepo, directory, sessionCache, d.cache, audit, clock)
+  const refusals = new HandleRefusals(d.limiter, config.secretRefusalsPerHour)
+  const organizations = new OrgService(orgRepo, directory, sessionCache, d.cache, audit, clock, refusals)
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom, config.publicUrl) : null
   const users = {
     prepare: d.users.prepare.bind(d.users),

@@ -4,12 +4,14 @@ import type { Clock } from '../../core/clock.js'
 import { KeywardError } from '../../core/errors.js'
 import { isUniqueViolation, uniqueViolationTable } from '../../store/database.js'
 import type { Organization, OrgRepository } from '../../store/org-repository.js'
+import type { Principal } from '../../core/types.js'
 import type { AuditLog } from '../auth/audit-log.js'
 import type { SessionCache } from '../auth/session-cache.js'
 import type { VerifyCache } from '../keys/verify-cache.js'
 import { yieldToLoop } from '../keys/chunked-writes.js'
 import type { RequestContext } from '../context.js'
 import type { OrgDirectory } from './org-directory.js'
+import { type HandleRefusals, handleTaken } from './handle-refusals.js'
 
 /** Handles: lower-case letters, digits, `-` and `_`, starting with a letter or digit (they appear in fleet slugs). */
 export const HANDLE_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$'
@@ -26,6 +28,7 @@ export class OrgService {
     private readonly cache: Pick<VerifyCache, 'invalidate'>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly refusals: HandleRefusals,
   ) {}
 
   async create(ctx: RequestContext, input: { name: string; handle: string }): Promise<Organization> {
@@ -33,7 +36,7 @@ export class OrgService {
     requireScope(p, 'organizations:write')
     if (p.owner.kind !== 'user') throw new KeywardError('forbidden', 'only users can create organizations')
     const at = this.clock.now().toISOString()
-    const org = await this.unique(() => this.orgs.create({ ...input, ownerUserId: p.owner.id, at }))
+    const org = await this.taking(p, input.handle, () => this.orgs.create({ ...input, ownerUserId: p.owner.id, at }))
     await this.sessions.forgetUser(p.owner.id) // the creator's roles now include it, on every node
     await this.record(ctx, org, 'organization.create', { handle: org.handle })
     return org
@@ -53,7 +56,11 @@ export class OrgService {
     requireScope(ctx.principal, 'organizations:write')
     const org = await this.directory.visible(ctx.principal, id)
     requireOrgRole(ctx.principal, org.id, 'admin')
-    const updated = await this.unique(async () => (await this.orgs.update(org.id, patch)) ?? org)
+    const updated = await this.taking(
+      ctx.principal,
+      patch.handle,
+      async () => (await this.orgs.update(org.id, patch)) ?? org,
+    )
     await this.record(ctx, org, 'organization.update', { fields: Object.keys(patch) })
     return updated
   }
@@ -102,7 +109,13 @@ export class OrgService {
         uniqueViolationTable(e) === 'application'
           ? "another application holds a fleet slug this handle would give this organization's applications"
           : 'an organization with this handle already exists'
-      throw new KeywardError('conflict', message, { details: { field: 'handle' } })
+      throw handleTaken(message)
     }
+  }
+
+  /** `write` under `unique`; one that asks for a handle spends the caller's budget when refused (`HandleRefusals`). */
+  private taking<T>(p: Principal, handle: string | undefined, write: () => Promise<T>): Promise<T> {
+    const unique = () => this.unique(write)
+    return handle === undefined ? unique() : this.refusals.guard(p, unique)
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../no-store.js'
 import { Type } from 'typebox'
 import { KeywardError } from '../../../core/errors.js'
 import type { Services } from '../../../services/index.js'
@@ -39,6 +40,7 @@ export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services 
   app.post(
     '/auth/signin',
     {
+      onRequest: noStore,
       config: { fluxbaseErrors: { unauthorized: { code: 'INVALID_CREDENTIALS', error: 'Invalid email or password' } } },
       schema: { tags, security: [], body: SignInBody, response: { 200: SessionBody, ...errors } },
     },
@@ -48,6 +50,7 @@ export const fluxbaseAuthRoutes: FastifyPluginAsyncTypebox<{ services: Services 
   app.post(
     '/auth/refresh',
     {
+      onRequest: noStore,
       config: {
         fluxbaseErrors: { unauthorized: { code: 'INVALID_REFRESH_TOKEN', error: 'Invalid or expired refresh token' } },
       },

@@ -88,7 +88,8 @@ function familyAccess(services: Services, family: KeyFamily) {
     managementContext(await fluxbaseCaller(services, req), access)
   const userKey = async (ctx: RequestContext, rawId: string): Promise<ApiKey> => {
     const key = ID.test(rawId) && Number(rawId) <= MAX_ROW_ID ? await keys.get(ctx, Number(rawId)) : null
-    if (!key || key.kind !== 'user') throw notFound(family.word)
+    // A user's key: `kind` is `user` for an organization's own keys too (their `user_id` would be the organization's id).
+    if (!key || key.kind !== 'user' || key.owner.kind !== 'user') throw notFound(family.word)
     return key
   }
   const everyUserKey = async (ctx: RequestContext, userId: number): Promise<ApiKey[]> => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../no-store.js'
 import { type TSchema, Type } from 'typebox'
 import type { Config } from '../../../config.js'
 import { KeywardError } from '../../../core/errors.js'
@@ -44,6 +45,7 @@ const loginWire = (r: RealmLogin) => ({
 function loginRouteOptions<B extends TSchema>(body: B, realmErrors?: RealmErrorOverrides) {
   return {
     ...(realmErrors && { config: { realmErrors } }),
+    onRequest: noStore,
     schema: { tags, security: [], params: AppParams, body, response: { 200: LoginResponse, ...errors } },
   }
 }
@@ -106,7 +108,10 @@ const realmSessionRoutes: RealmPlugin = async (app, { services }) => {
   // Refresh: the refresh token is not rotated (realm-web keeps the old one).
   app.post(
     '/auth/session',
-    { schema: { tags, response: { 201: Type.Object({ access_token: Type.String() }), ...errors } } },
+    {
+      onRequest: noStore,
+      schema: { tags, response: { 201: Type.Object({ access_token: Type.String() }), ...errors } },
+    },
     async (req, reply) =>
       reply.status(201).send({ access_token: await tokens.realmRefresh(bearerToken(req), callContextOf(req)) }),
   )

@@ -48,7 +48,8 @@ function realmKeyAccess(services: Services) {
     const id = fromRealmId(realmId)
     if (!ctx || id === null) throw notFound('API key')
     const key = await keys.get(ctx, id)
-    if (key.kind !== 'user' || key.revokedAt !== null) throw notFound('API key')
+    // A user's key: `kind` is `user` for an organization's own keys too, which are no person's.
+    if (key.kind !== 'user' || key.owner.kind !== 'user' || key.revokedAt !== null) throw notFound('API key')
     return { ctx, key }
   }
   return { keys, callerOf, ownKey }

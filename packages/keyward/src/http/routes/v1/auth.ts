@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../no-store.js'
 import { Type } from 'typebox'
 import { secretEnd } from '../../../core/key-view.js'
 import type { ApiKey } from '../../../core/types.js'
@@ -43,6 +44,7 @@ export const loginRoute: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/auth/login',
     {
+      onRequest: noStore,
       schema: {
         tags: ['auth'],
         security: [],

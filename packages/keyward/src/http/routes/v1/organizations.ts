@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../no-store.js'
 import { Type } from 'typebox'
 import type { Services } from '../../../services/index.js'
 import { ctxOf } from '../../auth.js'
@@ -109,6 +110,7 @@ const orgInvitationRoutes: OrgPlugin = async (app, { services }) => {
   app.post(
     '/organizations/:id/invitations',
     {
+      onRequest: noStore,
       schema: {
         tags,
         params: IdParams,
