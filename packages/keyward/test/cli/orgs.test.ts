@@ -36,7 +36,7 @@ describe('keyward orgs and --org', () => {
       ['svc2', 'svc'], // newest first
     )
     const table = await ok(['orgs', 'list'])
-    assert.match(table.stdout, /your role/)
+    assert.match(table.stdout, /YOUR ROLE/)
     assert.match(table.stdout, /cli-co\s+CLI Co\s+owner/, 'your role in it')
     const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-new@example.com', '--role', 'viewer'])
     const token = inv.stdout.trim()
@@ -75,5 +75,13 @@ describe('keyward orgs and --org', () => {
     const unknown = await runCli(['keys', 'list', '--org', 'nope'], env)
     assert.equal(unknown.code, 1)
     assert.match(unknown.stderr, /organization "nope" not found/)
+  })
+
+  test("every table's header row is in capitals, as keys list's (orgs and webhooks printed theirs in lower case)", async () => {
+    const headers = async (args: string[]) => (await ok(args)).stdout.split('\n')[0] ?? ''
+    assert.match(await headers(['orgs', 'list']), /^ID\s+HANDLE\s+NAME\s+PERSONAL\s+YOUR ROLE$/)
+    assert.match(await headers(['orgs', 'members', 'cli-co']), /^USER\s+EMAIL\s+ROLE\s+SINCE$/)
+    assert.match(await headers(['orgs', 'invitations', 'cli-co']), /^ID\s+EMAIL\s+ROLE\s+EXPIRES\s+USABLE$/)
+    assert.match(await headers(['webhooks', 'list']), /^ID\s+URL\s+EVENTS\s+OWNER$/)
   })
 })
