@@ -185,6 +185,9 @@ export class Api {
   listOrganizations() {
     return this.request<{ organizations: Organization[] }>('GET', '/organizations')
   }
+  createOrganization(name: string, handle: string) {
+    return this.request<Organization>('POST', '/organizations', { name, handle })
+  }
   listMembers(orgId: number) {
     return this.request<{ members: Member[] }>('GET', `/organizations/${orgId}/members`)
   }

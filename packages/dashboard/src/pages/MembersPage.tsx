@@ -2,12 +2,13 @@ import { AcceptForm } from '../components/orgs/AcceptForm'
 import { InvitationsTable } from '../components/orgs/InvitationsTable'
 import { InviteForm } from '../components/orgs/InviteForm'
 import { MembersTable } from '../components/orgs/MembersTable'
+import { NewOrganizationForm } from '../components/orgs/NewOrganizationForm'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import type { Invitation, Organization } from '../api'
 import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
-/** The chosen organization's members and invitations, and accepting an invitation of your own. */
+/** The chosen organization's members and invitations; accepting an invitation of your own, or making an organization. */
 export function MembersPage() {
   const { current } = useOrg()
   return (
@@ -16,6 +17,7 @@ export function MembersPage() {
         <h1 id="members-title">Members{current ? ` of ${current.name}` : ''}</h1>
       </header>
       <AcceptForm />
+      <NewOrganizationForm />
       {current ? (
         <OrgMembers org={current} />
       ) : (

@@ -65,7 +65,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     assert.deepEqual(verified.owner, { kind: 'organization', id: org.body.id })
     await made.getByRole('button', { name: 'I have stored it' }).click()
     await owner.getByRole('link', { name: 'Members' }).click()
-    await owner.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await owner.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' })
     await owner.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()
     await owner.getByLabel('Invite email').fill('mo@example.com')
     await owner.getByLabel('Invite role').selectOption('member')
@@ -100,7 +100,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await mo.getByLabel('Invitation token').fill(token)
     await mo.getByRole('button', { name: 'Accept invitation' }).click()
     await mo.getByText('You joined as member.').waitFor()
-    await mo.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await mo.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' })
     await mo.getByRole('link', { name: 'Keys' }).click()
     await mo.getByRole('link', { name: 'acme-deploy' }).waitFor()
 
@@ -134,4 +134,35 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     const moToken = await login(base, 'mo@example.com', 'mo-password-1')
     assert.equal((await api(base, 'GET', `/v1/keys/${key.body.api_key.id}`, moToken)).status, 404)
   })
+
+  it('creates an organization from the Members page and switches to it (the API, SDK and CLI could; the dashboard could not)', async () => {
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    await p.getByRole('link', { name: 'Members' }).click()
+    const form = p.getByRole('form', { name: 'New organization' })
+    await form.getByLabel('Organization name').fill('Globex')
+    await form.getByLabel('Handle').fill('Globex Corp')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    // The server's refusal of the handle is shown by the field, in words.
+    await form.getByText(/Handle may only contain/).waitFor()
+    await form.getByLabel('Handle').fill('globex')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await p.getByRole('heading', { name: 'Members of Globex' }).waitFor()
+    assert.equal(
+      await p.getByLabel('Organization', { exact: true }).inputValue(),
+      String(await orgId('globex')),
+      'the switcher chose it',
+    )
+    await p.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()
+    // A handle already taken says so.
+    await form.getByLabel('Organization name').fill('Globex again')
+    await form.getByLabel('Handle').fill('globex')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await form.getByText('an organization with this handle already exists').waitFor()
+    await p.context().close()
+  })
+
+  const orgId = async (handle: string): Promise<number> => {
+    const all = await api(base, 'GET', '/v1/organizations', await login(base, ADMIN.email, ADMIN.password))
+    return all.body.organizations.find((o: { handle: string }) => o.handle === handle).id
+  }
 })
