@@ -143,7 +143,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await form.getByLabel('Handle').fill('Globex Corp')
     await form.getByRole('button', { name: 'Create organization' }).click()
     // The server's refusal of the handle is shown by the field, in words.
-    await form.getByText(/Handle may only contain/).waitFor()
+    await form.getByText(/Handle may only contain lowercase letters, digits/).waitFor()
     await form.getByLabel('Handle').fill('globex')
     await form.getByRole('button', { name: 'Create organization' }).click()
     await p.getByRole('heading', { name: 'Members of Globex' }).waitFor()
