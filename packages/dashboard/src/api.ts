@@ -188,6 +188,12 @@ export class Api {
   createOrganization(name: string, handle: string) {
     return this.request<Organization>('POST', '/organizations', { name, handle })
   }
+  updateOrganization(id: number, patch: { name?: string; handle?: string }) {
+    return this.request<Organization>('PATCH', `/organizations/${id}`, patch)
+  }
+  deleteOrganization(id: number) {
+    return this.request<void>('DELETE', `/organizations/${id}`)
+  }
   listMembers(orgId: number) {
     return this.request<{ members: Member[] }>('GET', `/organizations/${orgId}/members`)
   }

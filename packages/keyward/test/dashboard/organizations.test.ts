@@ -161,6 +161,35 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await p.context().close()
   })
 
+  it('renames and deletes an organization from the Members page (the CLI and API could; the dashboard could not)', async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    await api(base, 'POST', '/v1/organizations', admin, { name: 'Hooli', handle: 'hooli' })
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    await p.getByRole('link', { name: 'Members' }).click()
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'Hooli' })
+    await p.getByRole('button', { name: 'Rename organization' }).click()
+    const rename = p.getByRole('dialog', { name: 'Rename this organization?' })
+    await rename.getByLabel('New name').fill('Hooli XYZ')
+    await rename.getByLabel('New handle').fill('hooli-xyz')
+    await rename.getByRole('button', { name: 'Rename' }).click()
+    await p.getByRole('heading', { name: 'Members of Hooli XYZ' }).waitFor()
+    const id = await orgId('hooli-xyz')
+    await p.getByRole('button', { name: 'Delete organization' }).click()
+    const del = p.getByRole('dialog', { name: 'Delete this organization?' })
+    const confirm = del.getByRole('button', { name: 'Delete organization' })
+    assert.ok(await confirm.isDisabled(), 'a click alone deletes nothing')
+    await del.getByLabel('Type "hooli-xyz" to confirm').fill('hooli-xyz')
+    await confirm.click()
+    await p.getByText('Organization hooli-xyz deleted.').waitFor()
+    assert.equal((await api(base, 'GET', `/v1/organizations/${id}`, admin)).status, 404)
+    assert.equal(await p.getByRole('option', { name: 'Hooli XYZ' }).count(), 0, 'gone from the switcher')
+    // A personal organization cannot be deleted: its page offers no such button.
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'admin (personal)' })
+    await p.getByRole('heading', { name: 'Members of admin' }).waitFor()
+    assert.equal(await p.getByRole('button', { name: 'Delete organization' }).count(), 0)
+    await p.context().close()
+  })
+
   const orgId = async (handle: string): Promise<number> => {
     const all = await api(base, 'GET', '/v1/organizations', await login(base, ADMIN.email, ADMIN.password))
     return all.body.organizations.find((o: { handle: string }) => o.handle === handle).id
