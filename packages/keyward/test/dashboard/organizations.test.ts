@@ -182,11 +182,30 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await confirm.click()
     await p.getByText('Organization hooli-xyz deleted.').waitFor()
     assert.equal((await api(base, 'GET', `/v1/organizations/${id}`, admin)).status, 404)
-    assert.equal(await p.getByRole('option', { name: 'Hooli XYZ' }).count(), 0, 'gone from the switcher')
+    await p.getByRole('option', { name: 'Hooli XYZ' }).waitFor({ state: 'detached' }) // gone from the switcher
     // A personal organization cannot be deleted: its page offers no such button.
     await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'admin (personal)' })
     await p.getByRole('heading', { name: 'Members of admin' }).waitFor()
     assert.equal(await p.getByRole('button', { name: 'Delete organization' }).count(), 0)
+    await p.context().close()
+  })
+
+  it("offers the organization chosen in the header as a new key's owner (it offered you, though a new application goes to it)", async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    await api(base, 'POST', '/v1/organizations', admin, { name: 'Umbrella', handle: 'umbrella' })
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    const selected = () => p.getByLabel('Owner').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text)
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'Umbrella' })
+    await p.getByRole('link', { name: 'Keys' }).click()
+    await p.getByRole('link', { name: 'Create key' }).click()
+    await p.getByLabel('Name', { exact: true }).waitFor()
+    assert.equal(await selected(), 'Organization: Umbrella')
+    await p.getByRole('button', { name: 'Cancel' }).click() // a form left otherwise keeps its draft, owner included
+    // Your personal organization, or every organization, leaves the key yours.
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'admin (personal)' })
+    await p.goto('/keys/new')
+    await p.getByLabel('Name', { exact: true }).waitFor()
+    assert.equal(await selected(), `Me (${ADMIN.email})`)
     await p.context().close()
   })
 
