@@ -84,4 +84,20 @@ describe('keyward orgs and --org', () => {
     assert.match(await headers(['orgs', 'invitations', 'cli-co']), /^ID\s+EMAIL\s+ROLE\s+EXPIRES\s+USABLE$/)
     assert.match(await headers(['webhooks', 'list']), /^ID\s+URL\s+EVENTS\s+OWNER$/)
   })
+
+  test("applications list and devices list take --org, as the API, SDK and dashboard's switcher do (a new user's find)", async () => {
+    const fleet = await json(['applications', 'create', '--name', 'org-fleet', '--org', 'cli-co'])
+    await ok(['applications', 'create', '--name', 'mine-fleet'])
+    const apps = await json(['applications', 'list', '--org', 'cli-co'])
+    assert.deepEqual(
+      apps.applications.map((a: { slug: string }) => a.slug),
+      ['cli-co/org-fleet'],
+    )
+    await ok(['devices', 'create', '--application', String(fleet.id), '--name', 'org-pi'])
+    const devices = await json(['devices', 'list', '--org', 'cli-co'])
+    assert.deepEqual(
+      devices.devices.map((d: { name: string }) => d.name),
+      ['org-pi'],
+    )
+  })
 })
