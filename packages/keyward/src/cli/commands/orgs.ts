@@ -51,7 +51,7 @@ function registerOrgEdit(withOrg: (name: string, text: string) => Command, env: 
   remoteAction<{ name?: string; handle?: string }, [string]>(
     withOrg('update', 'rename an organization (admins)')
       .option('--name <name>', 'new name')
-      .option('--handle <handle>', 'new handle'),
+      .option('--handle <handle>', "new handle (its applications' slugs follow it: <handle>/<name>)"),
     env,
     async ({ client, out }, o, ref) => {
       if (o.name === undefined && o.handle === undefined) throw new UsageError('give --name or --handle.')
