@@ -185,6 +185,15 @@ export class Api {
   listOrganizations() {
     return this.request<{ organizations: Organization[] }>('GET', '/organizations')
   }
+  createOrganization(name: string, handle: string) {
+    return this.request<Organization>('POST', '/organizations', { name, handle })
+  }
+  updateOrganization(id: number, patch: { name?: string; handle?: string }) {
+    return this.request<Organization>('PATCH', `/organizations/${id}`, patch)
+  }
+  deleteOrganization(id: number) {
+    return this.request<void>('DELETE', `/organizations/${id}`)
+  }
   listMembers(orgId: number) {
     return this.request<{ members: Member[] }>('GET', `/organizations/${orgId}/members`)
   }

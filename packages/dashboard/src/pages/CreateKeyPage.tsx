@@ -10,6 +10,7 @@ import { useDraft } from '../components/useDraft'
 import { focusFirstInvalid } from '../components/focus'
 import { UnscopedNotice } from '../components/form/UnscopedNotice'
 import { ownerValue } from '../format'
+import { useOrg } from '../orgs'
 import { useSession } from '../session'
 import { type CreateKeyDraft, useCreateKey } from './useCreateKey'
 
@@ -18,8 +19,11 @@ export function CreateKeyPage() {
   const { user } = useSession()
   const navigate = useNavigate()
   const [params] = useSearchParams()
-  const mine = user ? ownerValue({ kind: 'user', id: user.id }) : ''
-  const [draft, setDraft, clearDraft] = useDraft('create-key', { ...emptyKeyForm, owner: params.get('owner') ?? mine })
+  const fallback = useDefaultOwner()
+  const [draft, setDraft, clearDraft] = useDraft('create-key', {
+    ...emptyKeyForm,
+    owner: params.get('owner') ?? fallback,
+  })
   const { error, busy, created, submit } = useCreateKey(draft, clearDraft)
   const formRef = useRef<HTMLFormElement>(null)
   const set = (patch: Partial<CreateKeyDraft>) => setDraft((f) => ({ ...f, ...patch }))
@@ -72,4 +76,16 @@ export function CreateKeyPage() {
       />
     </section>
   )
+}
+
+/**
+ * A new key's owner unless the link names one: the organization chosen in the header where you may give it keys, as a
+ * new application goes to it; else you (your personal organization chosen, or every organization).
+ */
+function useDefaultOwner(): string {
+  const { user } = useSession()
+  const { current } = useOrg()
+  if (current && !current.personal && current.can.create_organization_keys)
+    return ownerValue({ kind: 'organization', id: current.id })
+  return user ? ownerValue({ kind: 'user', id: user.id }) : ''
 }

@@ -1,21 +1,33 @@
+import { useState } from 'react'
 import { AcceptForm } from '../components/orgs/AcceptForm'
 import { InvitationsTable } from '../components/orgs/InvitationsTable'
 import { InviteForm } from '../components/orgs/InviteForm'
 import { MembersTable } from '../components/orgs/MembersTable'
+import { NewOrganizationForm } from '../components/orgs/NewOrganizationForm'
+import { OrgActions } from '../components/orgs/OrgActions'
 import { Empty, ErrorNote, Loading, useLoad } from '../components/ui'
 import type { Invitation, Organization } from '../api'
 import { useOrg } from '../orgs'
 import { useSession } from '../session'
 
-/** The chosen organization's members and invitations, and accepting an invitation of your own. */
+/** The chosen organization's members and invitations; accepting an invitation of your own, or making an organization. */
 export function MembersPage() {
   const { current } = useOrg()
+  // Said here, not by OrgActions: a deletion unmounts it (the switcher goes back to every organization).
+  const [deleted, setDeleted] = useState('')
   return (
     <section aria-labelledby="members-title">
       <header className="page-head">
         <h1 id="members-title">Members{current ? ` of ${current.name}` : ''}</h1>
       </header>
+      {current && <OrgActions org={current} onDeleted={setDeleted} />}
+      {deleted && !current && (
+        <p className="notice" role="status">
+          {deleted}
+        </p>
+      )}
       <AcceptForm />
+      <NewOrganizationForm />
       {current ? (
         <OrgMembers org={current} />
       ) : (

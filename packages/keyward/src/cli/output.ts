@@ -61,7 +61,7 @@ export const printable = (text: string): string => visible(text, LINE_CONTROLS)
 /** One table cell or field value, every control character made visible. */
 export const cell = (text: string): string => visible(text, CELL_CONTROLS)
 
-/** Left-aligned columns separated by two spaces, with a header row. */
+/** Left-aligned columns separated by two spaces, with a header row (in capitals, as every table has it). */
 export function table(headers: string[], rows: string[][]): string {
   rows = rows.map((r) => r.map(cell))
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))

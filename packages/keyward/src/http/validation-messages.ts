@@ -4,6 +4,7 @@
  * machine-readable part (`field`, `keyword`, `params`) stays in `details` beside it.
  */
 import { LIMIT_NAME_PATTERN } from '../core/limits.js'
+import { HANDLE_PATTERN } from '../services/orgs/org-service.js'
 
 /** One Ajv error, as Fastify hands it over. */
 export interface SchemaProblem {
@@ -24,6 +25,8 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{62}$': '32 or 62 hexadecimal digits',
   // A named limit's name: the dashboard showed the regex itself for an empty one (a new user's find).
   [LIMIT_NAME_PATTERN]: 'letters, digits and . _ : - (1 to 64 of them)',
+  // An organization's handle: it was shown as its regex, in the CLI and the dashboard's new organization form.
+  [HANDLE_PATTERN]: 'lowercase letters, digits, underscores and hyphens, starting with a letter or digit (at most 64)',
 }
 
 const FORMAT_WORDS: Record<string, string> = {

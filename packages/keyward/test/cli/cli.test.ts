@@ -370,6 +370,7 @@ describe('keyward CLI client commands', () => {
       ['keys', 'create', '--name', 'x', '--rate-limit', 'fast'],
       ['keys', 'list', '--status', 'sleeping'],
       ['keys', 'list', '--limit', '501'], // the server's cap, checked before the request
+      ['keys', 'usage', '1', '--days', '367'], // the server's cap too (it answered 400, exit 1: a new user's find)
       ['keys', 'list', '--prefix', ' '], // a start is checked before the request too
       ['keys', 'list', '--scope', 'a b'], // one scope, as the server takes it
       ['keys', 'update', '1', '--meta', '{}', '--clear', 'meta'], // set and cleared: which was meant?

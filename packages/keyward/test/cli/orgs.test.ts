@@ -36,7 +36,7 @@ describe('keyward orgs and --org', () => {
       ['svc2', 'svc'], // newest first
     )
     const table = await ok(['orgs', 'list'])
-    assert.match(table.stdout, /your role/)
+    assert.match(table.stdout, /YOUR ROLE/)
     assert.match(table.stdout, /cli-co\s+CLI Co\s+owner/, 'your role in it')
     const inv = await ok(['orgs', 'invite', 'cli-co', '--email', 'cli-new@example.com', '--role', 'viewer'])
     const token = inv.stdout.trim()
@@ -75,5 +75,29 @@ describe('keyward orgs and --org', () => {
     const unknown = await runCli(['keys', 'list', '--org', 'nope'], env)
     assert.equal(unknown.code, 1)
     assert.match(unknown.stderr, /organization "nope" not found/)
+  })
+
+  test("every table's header row is in capitals, as keys list's (orgs and webhooks printed theirs in lower case)", async () => {
+    const headers = async (args: string[]) => (await ok(args)).stdout.split('\n')[0] ?? ''
+    assert.match(await headers(['orgs', 'list']), /^ID\s+HANDLE\s+NAME\s+PERSONAL\s+YOUR ROLE$/)
+    assert.match(await headers(['orgs', 'members', 'cli-co']), /^USER\s+EMAIL\s+ROLE\s+SINCE$/)
+    assert.match(await headers(['orgs', 'invitations', 'cli-co']), /^ID\s+EMAIL\s+ROLE\s+EXPIRES\s+USABLE$/)
+    assert.match(await headers(['webhooks', 'list']), /^ID\s+URL\s+EVENTS\s+OWNER$/)
+  })
+
+  test("applications list and devices list take --org, as the API, SDK and dashboard's switcher do (a new user's find)", async () => {
+    const fleet = await json(['applications', 'create', '--name', 'org-fleet', '--org', 'cli-co'])
+    await ok(['applications', 'create', '--name', 'mine-fleet'])
+    const apps = await json(['applications', 'list', '--org', 'cli-co'])
+    assert.deepEqual(
+      apps.applications.map((a: { slug: string }) => a.slug),
+      ['cli-co/org-fleet'],
+    )
+    await ok(['devices', 'create', '--application', String(fleet.id), '--name', 'org-pi'])
+    const devices = await json(['devices', 'list', '--org', 'cli-co'])
+    assert.deepEqual(
+      devices.devices.map((d: { name: string }) => d.name),
+      ['org-pi'],
+    )
   })
 })

@@ -81,7 +81,7 @@ describe('dashboard applications: rename, then delete with typed confirmation (C
     const org = (await api(base, 'POST', '/v1/organizations', admin, { name: 'Fleet Co', handle: 'fleet-co' })).body
     const { ctx, page } = await signedIn('/applications')
     await page.getByRole('link', { name: 'taken' }).waitFor()
-    await page.getByLabel('Organization').selectOption({ label: 'Fleet Co' })
+    await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Fleet Co' })
     await page.getByRole('heading', { name: 'Applications of Fleet Co' }).waitFor()
     await page.getByText('No applications yet.').waitFor() // "taken" is the personal organization's
     await page.getByLabel('New application name').fill('west')

@@ -20,7 +20,7 @@ describe('dashboard: an invitation mailed (KEYWARD_SMTP_URL) shows no token (Chr
     const { page, base, admin } = d
     assert.equal((await api(base, 'POST', '/v1/organizations', admin, { name: 'Acme', handle: 'acme' })).status, 201)
     await page.goto('/members') // loaded again: the organization list was read before Acme existed
-    await page.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' })
     await page.getByLabel('Invite email').fill('mailed@example.com')
     await page.getByRole('button', { name: 'Invite', exact: true }).click()
     const form = page.getByRole('form', { name: 'Invite a member' })

@@ -57,7 +57,8 @@ describe('dashboard: key prefix and metadata (Chromium, SQLite)', () => {
     await page.getByRole('button', { name: 'Edit' }).click()
     await page.getByLabel('Metadata (optional)').fill('')
     await page.getByRole('button', { name: 'Save changes' }).click()
-    await page.getByText('Changes saved.').waitFor()
+    // Not "Changes saved.": the first save's notice is still shown, so it raced the second save (a flake in a full run).
+    await page.getByLabel('Metadata (optional)').waitFor({ state: 'detached' })
     assert.deepEqual((await api(base, 'GET', `/v1/keys/${v.key_id}`, admin)).body.meta, {}, 'emptied: none')
   })
 

@@ -55,7 +55,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
   /** Signed in as the `<role>-person`, with Roles Co chosen in the header. */
   const signedInAs = async (role: string): Promise<Page> => {
     const page = await signIn(browser, base, email(role), `${role}-password-1`)
-    await page.getByLabel('Organization').selectOption({ label: 'Roles Co' })
+    await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Roles Co' })
     return page
   }
   const count = (page: Page, role: 'button' | 'link' | 'textbox' | 'combobox', name: string) =>
@@ -163,7 +163,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
       await held
       await route.continue()
     })
-    await page.getByLabel('Organization').selectOption({ label: 'Roles Co' })
+    await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Roles Co' })
     await page.getByRole('heading', { name: 'Devices of Roles Co' }).waitFor()
     await page.getByText('Loading devices').waitFor()
     assert.deepEqual(await shownDevices(page), [], 'nothing of Other Co under "Devices of Roles Co"')
@@ -176,7 +176,7 @@ describe('dashboard: actions by organization role, devices by the switcher (Chro
   /** Chooses `org` in the header (on `path` first, if given) and waits for its device `device` to be listed. */
   const switchTo = async (page: Page, org: string, device: string, path?: string) => {
     if (path) await open(page, path, 'Devices')
-    await page.getByLabel('Organization').selectOption({ label: org })
+    await page.getByLabel('Organization', { exact: true }).selectOption({ label: org })
     await page.getByRole('heading', { name: `Devices of ${org}` }).waitFor()
     await page.getByRole('link', { name: device, exact: true }).waitFor()
   }

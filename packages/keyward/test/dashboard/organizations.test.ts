@@ -65,7 +65,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     assert.deepEqual(verified.owner, { kind: 'organization', id: org.body.id })
     await made.getByRole('button', { name: 'I have stored it' }).click()
     await owner.getByRole('link', { name: 'Members' }).click()
-    await owner.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await owner.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' })
     await owner.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()
     await owner.getByLabel('Invite email').fill('mo@example.com')
     await owner.getByLabel('Invite role').selectOption('member')
@@ -100,7 +100,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await mo.getByLabel('Invitation token').fill(token)
     await mo.getByRole('button', { name: 'Accept invitation' }).click()
     await mo.getByText('You joined as member.').waitFor()
-    await mo.getByLabel('Organization').selectOption({ label: 'Acme' })
+    await mo.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme' })
     await mo.getByRole('link', { name: 'Keys' }).click()
     await mo.getByRole('link', { name: 'acme-deploy' }).waitFor()
 
@@ -134,4 +134,83 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     const moToken = await login(base, 'mo@example.com', 'mo-password-1')
     assert.equal((await api(base, 'GET', `/v1/keys/${key.body.api_key.id}`, moToken)).status, 404)
   })
+
+  it('creates an organization from the Members page and switches to it (the API, SDK and CLI could; the dashboard could not)', async () => {
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    await p.getByRole('link', { name: 'Members' }).click()
+    const form = p.getByRole('form', { name: 'New organization' })
+    await form.getByLabel('Organization name').fill('Globex')
+    await form.getByLabel('Handle').fill('Globex Corp')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    // The server's refusal of the handle is shown by the field, in words.
+    await form.getByText(/Handle may only contain lowercase letters, digits/).waitFor()
+    await form.getByLabel('Handle').fill('globex')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await p.getByRole('heading', { name: 'Members of Globex' }).waitFor()
+    assert.equal(
+      await p.getByLabel('Organization', { exact: true }).inputValue(),
+      String(await orgId('globex')),
+      'the switcher chose it',
+    )
+    await p.getByRole('cell', { name: ADMIN.email, exact: true }).waitFor()
+    // A handle already taken says so.
+    await form.getByLabel('Organization name').fill('Globex again')
+    await form.getByLabel('Handle').fill('globex')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await form.getByText('an organization with this handle already exists').waitFor()
+    await p.context().close()
+  })
+
+  it('renames and deletes an organization from the Members page (the CLI and API could; the dashboard could not)', async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    await api(base, 'POST', '/v1/organizations', admin, { name: 'Hooli', handle: 'hooli' })
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    await p.getByRole('link', { name: 'Members' }).click()
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'Hooli' })
+    await p.getByRole('button', { name: 'Rename organization' }).click()
+    const rename = p.getByRole('dialog', { name: 'Rename this organization?' })
+    await rename.getByLabel('New name').fill('Hooli XYZ')
+    await rename.getByLabel('New handle').fill('hooli-xyz')
+    await rename.getByRole('button', { name: 'Rename' }).click()
+    await p.getByRole('heading', { name: 'Members of Hooli XYZ' }).waitFor()
+    const id = await orgId('hooli-xyz')
+    await p.getByRole('button', { name: 'Delete organization' }).click()
+    const del = p.getByRole('dialog', { name: 'Delete this organization?' })
+    const confirm = del.getByRole('button', { name: 'Delete organization' })
+    assert.ok(await confirm.isDisabled(), 'a click alone deletes nothing')
+    await del.getByLabel('Type "hooli-xyz" to confirm').fill('hooli-xyz')
+    await confirm.click()
+    await p.getByText('Organization hooli-xyz deleted.').waitFor()
+    assert.equal((await api(base, 'GET', `/v1/organizations/${id}`, admin)).status, 404)
+    await p.getByRole('option', { name: 'Hooli XYZ' }).waitFor({ state: 'detached' }) // gone from the switcher
+    // A personal organization cannot be deleted: its page offers no such button.
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'admin (personal)' })
+    await p.getByRole('heading', { name: 'Members of admin' }).waitFor()
+    assert.equal(await p.getByRole('button', { name: 'Delete organization' }).count(), 0)
+    await p.context().close()
+  })
+
+  it("offers the organization chosen in the header as a new key's owner (it offered you, though a new application goes to it)", async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    await api(base, 'POST', '/v1/organizations', admin, { name: 'Umbrella', handle: 'umbrella' })
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    const selected = () => p.getByLabel('Owner').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text)
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'Umbrella' })
+    await p.getByRole('link', { name: 'Keys' }).click()
+    await p.getByRole('link', { name: 'Create key' }).click()
+    await p.getByLabel('Name', { exact: true }).waitFor()
+    assert.equal(await selected(), 'Organization: Umbrella')
+    await p.getByRole('button', { name: 'Cancel' }).click() // a form left otherwise keeps its draft, owner included
+    // Your personal organization, or every organization, leaves the key yours.
+    await p.getByLabel('Organization', { exact: true }).selectOption({ label: 'admin (personal)' })
+    await p.goto('/keys/new')
+    await p.getByLabel('Name', { exact: true }).waitFor()
+    assert.equal(await selected(), `Me (${ADMIN.email})`)
+    await p.context().close()
+  })
+
+  const orgId = async (handle: string): Promise<number> => {
+    const all = await api(base, 'GET', '/v1/organizations', await login(base, ADMIN.email, ADMIN.password))
+    return all.body.organizations.find((o: { handle: string }) => o.handle === handle).id
+  }
 })

@@ -20,6 +20,14 @@ for (const store of STORES) {
       return r.body.error as { message: string; details: { field: string; message: string; keyword?: string }[] }
     }
 
+    it("describes an organization's handle in words, not as its regular expression (a new user's find)", async () => {
+      const e = await refused('POST', '/v1/organizations', { name: 'Globex', handle: 'Globex Corp' })
+      assert.equal(
+        e.message,
+        'Handle may only contain lowercase letters, digits, underscores and hyphens, starting with a letter or digit (at most 64)',
+      )
+    })
+
     it('refuses a key born expired at creation, naming the field, and creates nothing', async () => {
       const e = await refused('POST', '/v1/keys', { name: 'late', expires_at: '2020-01-01T00:00:00Z' })
       assert.equal(e.message, 'Expiry must be in the future')

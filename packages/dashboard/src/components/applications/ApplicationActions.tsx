@@ -1,8 +1,8 @@
 import { useState } from 'react'
+import { ActionOutcome } from '../ActionOutcome'
 import type { Application } from '../../api'
 import { useSession } from '../../session'
 import { useKeyAction } from '../key/useKeyAction'
-import { ErrorNote } from '../ui'
 import { DeleteApplicationDialog } from './DeleteApplicationDialog'
 import { RenameApplicationDialog } from './RenameApplicationDialog'
 
@@ -26,12 +26,7 @@ export function ApplicationActions({ app, onRenamed }: { app: Application; onRen
           Delete application
         </button>
       </div>
-      {action.notice && dialog === 'none' && (
-        <p className="notice" role="status">
-          {action.notice}
-        </p>
-      )}
-      {dialog === 'none' && <ErrorNote error={action.error} />}
+      <ActionOutcome action={action} dialogOpen={dialog !== 'none'} />
       <RenameApplicationDialog {...props} open={dialog === 'rename'} />
       <DeleteApplicationDialog {...props} open={dialog === 'delete'} />
     </>

@@ -11,11 +11,14 @@ type Env = Record<string, string | undefined>
 /** `keyward applications list|get|create|rename|delete`: the owners of provisioning and device keys (balena fleets). */
 export function registerApplicationCommands(program: Command, env: Env): void {
   const apps = program.command('applications').alias('apps').description('manage applications (fleets of devices)')
-  remoteAction(
-    remoteOptions(apps.command('list').description('list the applications you can see')),
+  remoteAction<{ org?: string }>(
+    remoteOptions(apps.command('list').description('list the applications you can see')).option(
+      '--org <handle|id>',
+      "only this organization's applications",
+    ),
     env,
-    async ({ client, out }) => {
-      const all = await client.applications.all()
+    async ({ client, out }, o) => {
+      const all = await client.applications.all(await inOrg(client, o.org))
       out.result({ applications: all }, () => out.line(applicationTable(all)))
     },
   )
@@ -49,12 +52,16 @@ export function registerApplicationCommands(program: Command, env: Env): void {
       .option('--org <handle|id>', 'the organization it belongs to (default: your personal one)'),
     env,
     async ({ client, out }, o) => {
-      const org = o.org === undefined ? {} : { organization_id: (await client.organizations.get(orgRef(o.org))).id }
-      const a = await client.applications.create({ name: o.name, ...org })
+      const a = await client.applications.create({ name: o.name, ...(await inOrg(client, o.org)) })
       out.result(a, () => out.line(`Created application ${a.id} (${a.slug}).`))
     },
   )
   registerApplicationChanges(apps, env)
+}
+
+/** `--org` as a filter or a place: the organization's id, looked up by handle or id; nothing when not given. */
+export async function inOrg(client: KeywardClient, ref: string | undefined): Promise<{ organization_id?: number }> {
+  return ref === undefined ? {} : { organization_id: (await client.organizations.get(orgRef(ref))).id }
 }
 
 const NAME_RULE = 'letters, digits, dots, underscores and hyphens, from a letter or digit'

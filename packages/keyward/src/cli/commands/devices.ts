@@ -4,21 +4,21 @@ import { deviceTable, fields, when } from '../output.js'
 import { UsageError, parse } from '../parse.js'
 import { promptLine } from '../prompt.js'
 import { remoteAction, remoteOptions } from '../remote.js'
+import { inOrg } from './applications.js'
 
 type Env = Record<string, string | undefined>
 
 /** `keyward devices list|get|create|delete`. */
 export function registerDeviceCommands(program: Command, env: Env): void {
   const devices = program.command('devices').description('manage devices')
-  remoteAction<{ application?: string }>(
-    remoteOptions(devices.command('list').description('list the devices you can see')).option(
-      '--application <id>',
-      "only this application's devices",
-      parse.id,
-    ),
+  remoteAction<{ application?: string; org?: string }>(
+    remoteOptions(devices.command('list').description('list the devices you can see'))
+      .option('--application <id>', "only this application's devices", parse.id)
+      .option('--org <handle|id>', "only the devices of this organization's applications"),
     env,
     async ({ client, out }, o) => {
-      const all = await client.devices.all(o.application ? { application_id: Number(o.application) } : {})
+      const app = o.application ? { application_id: Number(o.application) } : {}
+      const all = await client.devices.all({ ...app, ...(await inOrg(client, o.org)) })
       out.result({ devices: all }, () => out.line(deviceTable(all)))
     },
   )

@@ -15,6 +15,7 @@ import type {
   UpdateKeyInput,
 } from '@keyward/client'
 import { classifyKey } from '../../core/key-format.js'
+import { MAX_USAGE_DAYS } from '../../services/keys/usage-service.js'
 import { keyFields, keyTable, type Printer, usageTable, when } from '../output.js'
 import { NEVER, UsageError, parse } from '../parse.js'
 import { checkedLimits, limitFlags } from '../limit-flags.js'
@@ -461,7 +462,11 @@ function registerKeyUsage(keys: Command, env: Env): void {
   remoteAction<{ days?: number }, [string]>(
     remoteOptions(
       keys.command('usage').description('verifications per day of one key').argument('<id>', 'key id', parse.id),
-    ).option('--days <n>', 'how many days back, today included (default 30)', parse.positive),
+    ).option(
+      '--days <n>',
+      `how many days back, today included (default 30, at most ${MAX_USAGE_DAYS})`,
+      parse.upTo(MAX_USAGE_DAYS),
+    ),
     env,
     async ({ client, out }, o, id) => {
       const u = await client.apiKeys.usage(id, o.days === undefined ? {} : { days: o.days })

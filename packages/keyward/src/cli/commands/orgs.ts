@@ -51,7 +51,7 @@ function registerOrgEdit(withOrg: (name: string, text: string) => Command, env: 
   remoteAction<{ name?: string; handle?: string }, [string]>(
     withOrg('update', 'rename an organization (admins)')
       .option('--name <name>', 'new name')
-      .option('--handle <handle>', 'new handle'),
+      .option('--handle <handle>', "new handle (its applications' slugs follow it: <handle>/<name>)"),
     env,
     async ({ client, out }, o, ref) => {
       if (o.name === undefined && o.handle === undefined) throw new UsageError('give --name or --handle.')
@@ -185,7 +185,7 @@ function registerAccept(orgs: Command, env: Env): void {
 const yourRole = (o: Organization) => o.role ?? '(instance admin)'
 const orgTable = (all: Organization[]) =>
   table(
-    ['id', 'handle', 'name', 'personal', 'your role'],
+    ['ID', 'HANDLE', 'NAME', 'PERSONAL', 'YOUR ROLE'],
     all.map((o) => [String(o.id), o.handle, o.name, o.personal ? 'yes' : '', yourRole(o)]),
   )
 const orgFields = (o: Organization) =>
@@ -199,7 +199,7 @@ const orgFields = (o: Organization) =>
   ])
 const memberTable = (all: Member[]) =>
   table(
-    ['user', 'email', 'role', 'since'],
+    ['USER', 'EMAIL', 'ROLE', 'SINCE'],
     all.map((m) => [String(m.user_id), m.email, m.role, when(m.created_at)]),
   )
 /** "no" says why an invitation in the list cannot be accepted: it expired, or its maker may no longer invite. */
@@ -211,6 +211,6 @@ const usableText = (i: Invitation) =>
       : 'no (its inviter may no longer invite)'
 const invitationTable = (all: Invitation[]) =>
   table(
-    ['id', 'email', 'role', 'expires', 'usable'],
+    ['ID', 'EMAIL', 'ROLE', 'EXPIRES', 'USABLE'],
     all.map((i) => [String(i.id), i.email, i.role, when(i.expires_at), usableText(i)]),
   )

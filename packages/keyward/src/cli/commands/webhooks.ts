@@ -47,7 +47,7 @@ function registerWebhookCreateList(hooks: Command, env: Env): void {
     out.result({ webhooks: all }, () =>
       out.line(
         table(
-          ['id', 'url', 'events', 'owner'],
+          ['ID', 'URL', 'EVENTS', 'OWNER'],
           all.map((w) => [String(w.id), w.url, w.events.join(','), `user:${w.owner.id}`]),
         ),
       ),
@@ -165,7 +165,7 @@ const webhookFields = (w: Webhook) =>
 
 const deliveryTable = (all: WebhookDelivery[]) =>
   table(
-    ['id', 'event', 'status', 'attempts', 'response', 'latency', 'last attempt', 'error'],
+    ['ID', 'EVENT', 'STATUS', 'ATTEMPTS', 'RESPONSE', 'LATENCY', 'LAST ATTEMPT', 'ERROR'],
     all.map((d) => [
       String(d.id),
       d.event_type,
