@@ -52,6 +52,15 @@ export interface TargetStats {
   /** Peak RSS of the process so far (\`process.resourceUsage().maxRSS\`). */
   maxRssMb: number
   rssMb: number
+  /**
+   * Where the RSS is, at the same moment (\`process.memoryUsage()\`): V8's heap in use and committed
+   * (committed minus used is garbage not yet collected or space not yet given back), and memory
+   * outside the heap that V8 knows of (buffers). The rest of the RSS is code, stacks, native
+   * libraries' allocations (SQLite's) and other threads' heaps (the usage writer's worker).
+   */
+  heapUsedMb: number
+  heapTotalMb: number
+  externalMb: number
   cacheEntries: number | null
 }
 

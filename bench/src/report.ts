@@ -1,6 +1,7 @@
 /** Markdown for one run: the issue-11 targets first, then every figure it rests on. */
 import { cpus, loadavg, totalmem } from 'node:os'
 import type { LoopRow } from './inprocess.js'
+import type { TargetStats } from './protocol.js'
 import { find, type HttpRun, type Results } from './results.js'
 
 const fmt = (n: number, digits = 0) =>
@@ -195,16 +196,21 @@ function scaleLines(res: Results): string[] {
     '',
     ...head,
     '',
-    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading).`,
+    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading; ${memory(s.fill)}).`,
     // The same server after the run over the filled cache: the fill's garbage collected or not, a second
     // reading shows how much of the first was the heap's state at that moment (not a target figure).
     ...(s.wide
       ? [
           '',
-          `After the run over those keys (${s.wide.workload}): cache ${fmt(s.wide.s.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.wide.s.rssMb)} MB.`,
+          `After the run over those keys (${s.wide.workload}): cache ${fmt(s.wide.s.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.wide.s.rssMb)} MB (${memory(s.wide.s)}).`,
         ]
       : []),
   ]
+}
+
+/** Where an RSS reading is: V8's heap used of committed, and buffers outside it. */
+function memory(s: TargetStats): string {
+  return `heap ${fmt(s.heapUsedMb)} of ${fmt(s.heapTotalMb)} MB committed, external ${fmt(s.externalMb)} MB`
 }
 
 function adversarialLines(res: Results): string[] {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --no-record]`: Keyward's verification against its
+ * `npm run bench [-- --quick] [-- --no-record] [-- --only=big-store,…]`: Keyward's verification against its
  * physical baseline and a peer, every target loaded with the same population, in one
  * invocation on loopback. Prints a Markdown section and (full runs) inserts it at the
  * top of BENCHMARKS.md's runs. See bench/README.md for how to read it.
@@ -20,7 +20,10 @@ import { FULL, QUICK } from './settings.js'
 
 const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
-const record = quick ? args.has('--record') : !args.has('--no-record')
+const SECTIONS = ['in-process', 'http', 'flood-pg', 'big-store', 'issue-17'] as const
+const only = onlySections([...args].find((a) => a.startsWith('--only='))?.slice('--only='.length))
+// A partial run has no headline's ratios all from one invocation: printed, never recorded.
+const record = only ? false : quick ? args.has('--record') : !args.has('--no-record')
 const settings = {
   ...(quick ? QUICK : FULL),
   ...(process.env.BENCH_BUDGET_S && { budgetS: Number(process.env.BENCH_BUDGET_S) }),
@@ -78,7 +81,17 @@ const files: Files = {
 }
 const bodies: Bodies = { population: bodiesOf(keys), flood: bodiesOf(flood), big: bodiesOf(big) }
 
-async function section(name: string, f: () => Promise<void>): Promise<void> {
+/** `--only=a,b`: the named sections alone (by hand, e.g. the RSS fill); unknown names are refused. */
+function onlySections(list: string | undefined): Set<string> | null {
+  if (list === undefined) return null
+  const names = list.split(',')
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n))
+  if (unknown.length) throw new Error(`--only: unknown section ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`)
+  return new Set(names)
+}
+
+async function section(name: (typeof SECTIONS)[number], f: () => Promise<void>): Promise<void> {
+  if (only && !only.has(name)) return void res.notes.push(`${name}: not run (--only)`)
   try {
     await f()
   } catch (e) {
@@ -100,9 +113,9 @@ await section('in-process', async () => {
     settings.loopMs,
   )
 })
-await section('HTTP matrix', () => matrix(bodies, files, res, log))
-if (PG_URL) await section('flood on PostgreSQL', () => floodOnPostgres(PG_URL, bodies, files, res, log))
+await section('http', () => matrix(bodies, files, res, log))
+if (PG_URL) await section('flood-pg', () => floodOnPostgres(PG_URL, bodies, files, res, log))
 else res.notes.push('flood database cost not measured: set KEYWARD_BENCH_DATABASE_URL (or KEYWARD_TEST_DATABASE_URL)')
-await section('big store', () => bigStore(bodies, files, res, log))
-await section('issue 17', () => adversarial(bodies, files, res, log))
+await section('big-store', () => bigStore(bodies, files, res, log))
+await section('issue-17', () => adversarial(bodies, files, res, log))
 finish(0)

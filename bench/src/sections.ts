@@ -34,6 +34,9 @@ const NO_STATS = {
   serverCpu: NaN,
   maxRssMb: NaN,
   rssMb: NaN,
+  heapUsedMb: NaN,
+  heapTotalMb: NaN,
+  externalMb: NaN,
   cacheEntries: null,
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -41,7 +41,9 @@ let t0 = performance.now()
 
 function stats(): TargetStats {
   const ms = (ns: number) => ns / 1e6
+  const mb = (bytes: number) => bytes / 2 ** 20
   const cpu = process.cpuUsage(cpu0)
+  const mem = process.memoryUsage()
   return {
     // The histogram records the gap between 2 ms ticks, so an idle loop already reads about 2 ms.
     loopMaxMs: ms(loop.max),
@@ -52,7 +54,10 @@ function stats(): TargetStats {
     gcPauses: gc.pauses,
     serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
-    rssMb: process.memoryUsage().rss / 2 ** 20,
+    rssMb: mb(mem.rss),
+    heapUsedMb: mb(mem.heapUsed),
+    heapTotalMb: mb(mem.heapTotal),
+    externalMb: mb(mem.external),
     cacheEntries: started.cacheEntries?.() ?? null,
   }
 }
