@@ -1,8 +1,9 @@
 /**
- * What a page of keys costs its caller, and how much of it is `can_manage` (`ActorRepository.ownersOfActors`, one
- * query a page, a union of four indexed reads): not a test, a measurement run by hand (`node --conditions=keyward-source --import tsx
- * test/perf/list-cost.ts [sqlite|postgres]`). An organization with 10 applications of 50 devices each and 10,000
- * keys spread over them; its owner lists pages of 100 and 500 keys, sequentially, through `inject` (no sockets).
+ * What a page of keys costs its caller, and how much of it is `can_manage` (`ActorRepository.ownersOfActors`,
+ * one query a page, a union of four indexed reads): not a test, a measurement run by hand (`node
+ * --conditions=keyward-source --import tsx test/perf/list-cost.ts [sqlite|postgres]`). An organization with 10
+ * applications of 50 devices each and 10,000 keys spread over them; its owner lists pages of 100 and 500 keys,
+ * sequentially, through `inject` (no sockets).
  */
 import { ActorRepository } from '../../src/store/actor-repository.js'
 import { type StoreKind, TestServer } from '../helpers.js'
