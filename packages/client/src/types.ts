@@ -418,6 +418,7 @@ export interface AuditEvent {
   target_type: string
   target_id: string | null
   ip: string | null
+  /** What the action was given; `key.create`, `key.import` and `key.roll` name the key's `owner` (`{kind, id}`). Never a secret. */
   details: Record<string, unknown>
   /** Whether the target key still exists and you may open it: false for a deleted key and for one you may not see (null for targets that are not keys). */
   target_exists: boolean | null

@@ -312,6 +312,11 @@ describe('dashboard (Chromium, SQLite)', () => {
     for (const action of ['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke']) {
       await trail.getByText(action, { exact: true }).waitFor()
     }
+    // The create entry names the owner in words, not as JSON.
+    await trail
+      .getByText(/owner: user 1/)
+      .first()
+      .waitFor()
     // The verifications of this key (valid, disabled, revoked) as counted by the server.
     await kw.services.usage.flush()
     await page.reload()
