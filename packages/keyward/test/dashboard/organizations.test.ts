@@ -224,7 +224,7 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     // Switched while on the form: the default owner follows, what was typed stays.
     await header.selectOption({ label: 'Hooli' })
     await p.waitForFunction(() =>
-      document.querySelector('select[name=owner]')?.selectedOptions[0]?.text.includes('Hooli'),
+      document.querySelector<HTMLSelectElement>('select[name=owner]')?.selectedOptions[0]?.text.includes('Hooli'),
     )
     assert.equal(await p.getByLabel('Name', { exact: true }).inputValue(), 'draft-follows')
     // Switched while away, the draft kept: back on the form, the owner is the new choice's default (you).
