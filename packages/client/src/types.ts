@@ -241,7 +241,7 @@ export interface ListKeysFilter {
   limit?: number
   /** From a previous page's `next_cursor`, with the same `sort` and `order`. */
   cursor?: string
-  /** Sort column (default `created_at`). Keys without a value come last in either order. */
+  /** Sort column (default `created_at`). Keys without a value come last in either order; names sort with ASCII letters folded to lower case, on every store. */
   sort?: KeySortField
   /** Sort direction (default `desc`: newest first). */
   order?: 'asc' | 'desc'
