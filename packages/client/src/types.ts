@@ -241,7 +241,7 @@ export interface ListKeysFilter {
   limit?: number
   /** From a previous page's `next_cursor`, with the same `sort` and `order`. */
   cursor?: string
-  /** Sort column (default `created_at`). Keys without a value come last in either order. */
+  /** Sort column (default `created_at`). Keys without a value come last in either order; names sort with ASCII letters folded to lower case, on every store. */
   sort?: KeySortField
   /** Sort direction (default `desc`: newest first). */
   order?: 'asc' | 'desc'
@@ -418,6 +418,7 @@ export interface AuditEvent {
   target_type: string
   target_id: string | null
   ip: string | null
+  /** What the action was given; `key.create`, `key.import` and `key.roll` name the key's `owner` (`{kind, id}`). Never a secret. */
   details: Record<string, unknown>
   /** Whether the target key still exists and you may open it: false for a deleted key and for one you may not see (null for targets that are not keys). */
   target_exists: boolean | null

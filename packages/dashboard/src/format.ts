@@ -102,8 +102,13 @@ function detailValue(name: string, v: unknown): string {
   if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) return 'none'
   if (name.endsWith('_s') && typeof v === 'number') return duration(v)
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')
+  if (name === 'owner' && isOwnerRef(v)) return `${v.kind} ${v.id}`
   return typeof v === 'string' ? v : JSON.stringify(v)
 }
+
+/** A key's owner as entries name it (`{kind, id}`, as on the key and its events). */
+const isOwnerRef = (v: unknown): v is { kind: string; id: number } =>
+  typeof v === 'object' && v !== null && 'kind' in v && 'id' in v
 
 /** An audit event's details for people: `grace_period_s: 86400` → "grace period: 1 day". */
 export function describeDetails(details: Record<string, unknown>): string {

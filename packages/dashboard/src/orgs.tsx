@@ -10,6 +10,8 @@ interface OrgState {
   organizations: Organization[]
   /** The organization the switcher has chosen; null: every key you can see. */
   current: Organization | null
+  /** Whether the list has come: before it, `current` is null even with an organization chosen. */
+  loaded: boolean
   choose(id: number | null): void
   reload(): void
 }
@@ -26,6 +28,7 @@ export function OrgProvider({ children }: { children: ReactNode }) {
     return {
       organizations,
       current: organizations.find((o) => o.id === chosen) ?? null,
+      loaded: list.data !== undefined,
       choose(id) {
         if (id === null) sessionStorage.removeItem(STORAGE_KEY)
         else sessionStorage.setItem(STORAGE_KEY, String(id))

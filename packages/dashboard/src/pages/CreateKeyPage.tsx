@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useCallback, useEffect, useRef } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { KeyFields } from '../components/form/KeyFields'
 import { emptyKeyForm } from '../components/form/key-form-state'
@@ -9,24 +9,25 @@ import { ErrorNote } from '../components/ui'
 import { useDraft } from '../components/useDraft'
 import { focusFirstInvalid } from '../components/focus'
 import { UnscopedNotice } from '../components/form/UnscopedNotice'
-import { ownerValue } from '../format'
-import { useOrg } from '../orgs'
 import { useSession } from '../session'
 import { type CreateKeyDraft, useCreateKey } from './useCreateKey'
+import { useDefaultOwner, useDraftOwner } from './useDraftOwner'
 
 /** The create-key form; on success the secret is shown once, then the key's page opens. What was typed survives a session ending. */
 export function CreateKeyPage() {
   const { user } = useSession()
   const navigate = useNavigate()
   const [params] = useSearchParams()
-  const fallback = useDefaultOwner()
+  const fallback = useDefaultOwner() ?? ''
   const [draft, setDraft, clearDraft] = useDraft('create-key', {
     ...emptyKeyForm,
     owner: params.get('owner') ?? fallback,
+    ownerDefault: fallback,
   })
   const { error, busy, created, submit } = useCreateKey(draft, clearDraft)
   const formRef = useRef<HTMLFormElement>(null)
-  const set = (patch: Partial<CreateKeyDraft>) => setDraft((f) => ({ ...f, ...patch }))
+  const set = useCallback((patch: Partial<CreateKeyDraft>) => setDraft((f) => ({ ...f, ...patch })), [setDraft])
+  const pickOwner = useDraftOwner(draft, set, params.get('owner'))
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>('select, input')?.focus()
   }, [])
@@ -50,7 +51,7 @@ export function CreateKeyPage() {
             Some fields need attention.
           </p>
         )}
-        <OwnerField value={draft.owner} onChange={(owner) => set({ owner })} me={user} error={error} />
+        <OwnerField value={draft.owner} onChange={pickOwner} me={user} error={error} />
         <KeyFields form={draft} set={set} error={error} />
         <PrefixField form={draft} set={set} error={error} />
         <UnscopedNotice scopes={draft.scopes} />
@@ -76,16 +77,4 @@ export function CreateKeyPage() {
       />
     </section>
   )
-}
-
-/**
- * A new key's owner unless the link names one: the organization chosen in the header where you may give it keys, as a
- * new application goes to it; else you (your personal organization chosen, or every organization).
- */
-function useDefaultOwner(): string {
-  const { user } = useSession()
-  const { current } = useOrg()
-  if (current && !current.personal && current.can.create_organization_keys)
-    return ownerValue({ kind: 'organization', id: current.id })
-  return user ? ownerValue({ kind: 'user', id: user.id }) : ''
 }

@@ -3,8 +3,9 @@ import { type ApiError, type CreatedKey, toApiError } from '../api'
 import { expiresAtOf, limitsOf, metaOf, type KeyFormState } from '../components/form/key-form-state'
 import { parseOwner, parseScopes } from '../format'
 import { useSession } from '../session'
+import type { DraftOwner } from './useDraftOwner'
 
-export type CreateKeyDraft = KeyFormState & { owner: string }
+export type CreateKeyDraft = KeyFormState & DraftOwner
 
 /** Sends the create-key form: busy while it runs, the API's error, or the created key (its secret, shown once). */
 export function useCreateKey(draft: CreateKeyDraft, onCreated: () => void) {

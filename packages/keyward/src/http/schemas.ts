@@ -335,12 +335,13 @@ export const ListKeysQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 2048 })),
     /** Sort column; the default is newest first (`created_at`, `desc`). */
     sort: Type.Optional(
-      Type.Union([
-        Type.Literal('created_at'),
-        Type.Literal('name'),
-        Type.Literal('last_used_at'),
-        Type.Literal('expires_at'),
-      ]),
+      Type.Union(
+        [Type.Literal('created_at'), Type.Literal('name'), Type.Literal('last_used_at'), Type.Literal('expires_at')],
+        {
+          description:
+            'Sort column. Names sort with ASCII letters folded to lower case, then by code point, on every store.',
+        },
+      ),
     ),
     /** Sort direction; keys without a value (no name, never used, never expiring) come last either way. */
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),

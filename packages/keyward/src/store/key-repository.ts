@@ -29,6 +29,7 @@ import { type HashHolder, type OwnedName, hashesInUse, liveUserKeyNames, makerUs
 import { organizationActors, visibleActors, visibleKeyIds } from './visibility.js'
 import { refillKeyIfDue, takeKeyCredits } from './credits.js'
 import { OneValueQuery } from './one-value-query.js'
+import { nameOrder } from './name-order.js'
 
 /**
  * What a write read of a key's secrets, to land only while they are unchanged: the grace period it ends
@@ -441,7 +442,11 @@ export class KeyRepository {
     // reviewer's find). Past PREFIX_SORT_MAX matches, the page walks the sort column's index instead, testing
     // each key, and stops at the page's end (so many matches come soon); fewer are cheap to sort.
     const walk = f.prefix && this.dialect === 'sqlite' && Number(count.n) > PREFIX_SORT_MAX
-    const ids = await pageIds(walk ? filteredKeys(this.readDb, this.dialect, viewer, f, now, false) : q, f)
+    const ids = await pageIds(
+      walk ? filteredKeys(this.readDb, this.dialect, viewer, f, now, false) : q,
+      f,
+      this.dialect,
+    )
     const rows = ids.length === 0 ? [] : await this.selectKeys(this.readDb).where('api_key.id', 'in', ids).execute()
     const byId = new Map(rows.map((r) => [r.id, r]))
     // A key deleted between the two queries is left out rather than failing the page.
@@ -758,10 +763,12 @@ function filteredKeys(
 /**
  * The ids of one page in `f.sort` order after `f.after`: keys with a value first, then (nullable
  * columns) those without, each an index-ordered range scan. NULLs come last in both directions and
- * on both dialects, which disagree on where NULL sorts.
+ * on both dialects, which disagree on where NULL sorts. Names sort as `nameOrder` says, alike on both.
  */
-async function pageIds(q: ReturnType<typeof filteredKeys>, f: KeyFilter): Promise<number[]> {
+async function pageIds(q: ReturnType<typeof filteredKeys>, f: KeyFilter, dialect: Dialect): Promise<number[]> {
   const col = `api_key.${f.sort.field}` as const
+  const key = f.sort.field === 'name' ? nameOrder(dialect) : sql.ref(col)
+  const at = (v: string) => (f.sort.field === 'name' ? nameOrder(dialect, v) : sql.val(v))
   const dir = f.sort.order
   const cmp = dir === 'asc' ? '>' : '<'
   const after = f.after
@@ -770,10 +777,13 @@ async function pageIds(q: ReturnType<typeof filteredKeys>, f: KeyFilter): Promis
     let withValue = q.where(col, 'is not', null)
     if (after)
       withValue = withValue.where((eb) =>
-        eb.or([eb(col, cmp, after.value), eb.and([eb(col, '=', after.value), eb('api_key.id', cmp, after.id)])]),
+        eb.or([
+          eb(key, cmp, at(after.value!)),
+          eb.and([eb(key, '=', at(after.value!)), eb('api_key.id', cmp, after.id)]),
+        ]),
       )
     ids.push(
-      ...(await withValue.select('api_key.id').orderBy(col, dir).orderBy('api_key.id', dir).limit(f.limit).execute()),
+      ...(await withValue.select('api_key.id').orderBy(key, dir).orderBy('api_key.id', dir).limit(f.limit).execute()),
     )
   }
   if (ids.length < f.limit && f.sort.field !== 'created_at') {

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type Migration, sql } from 'kysely'
 import type { Dialect } from './database.js'
+import { NAME_ORDER_COLUMNS } from './name-order.js'
 
 /**
  * An index a migration adds to a table that grows without bound (keys, the audit log, webhook
@@ -38,6 +39,12 @@ export const ONLINE_INDEXES = {
   api_key_previous_secret_maker_idx: { table: 'api_key', columns: '(previous_secret_made_by_key_id)' },
   // 0032: the logins a key set (`UserLifecycleRepository`).
   user_password_set_by_key_idx: { table: 'user', columns: '(password_set_by_key_id)' },
+  // 0040: `GET /v1/keys?sort=name`, in the order both stores share (`nameOrder`).
+  api_key_name_order_idx: {
+    table: 'api_key',
+    columns: NAME_ORDER_COLUMNS.sqlite,
+    postgresColumns: NAME_ORDER_COLUMNS.postgres,
+  },
 } satisfies Record<string, OnlineIndex>
 
 export type OnlineIndexName = keyof typeof ONLINE_INDEXES
@@ -47,6 +54,18 @@ export async function createOnlineIndex(db: Kysely<any>, dialect: Dialect, name:
   const ix: OnlineIndex = ONLINE_INDEXES[name]
   if (dialect === 'sqlite')
     await sql`create index ${sql.id(name)} on ${sql.id(ix.table)} ${sql.raw(ix.columns)}`.execute(db)
+}
+
+/** A migration that only adds online indexes; its `down` drops them in reverse. */
+export function onlineIndexMigration(dialect: Dialect, ...names: OnlineIndexName[]): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      for (const name of names) await createOnlineIndex(db, dialect, name)
+    },
+    async down(db: Kysely<any>) {
+      for (const name of [...names].reverse()) await dropOnlineIndex(db, name)
+    },
+  }
 }
 
 /** In a migration's `down`: drops it on either store (on PostgreSQL it may never have been built). */

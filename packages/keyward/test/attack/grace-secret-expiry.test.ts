@@ -85,8 +85,8 @@ for (const store of STORES) {
       assert.equal((await roll({ grace_period_s: 30 })).status, 200)
       const entries = await s.request('GET', `/v1/audit?action=key.roll&target_id=${k.id}`, { token: admin })
       const [second, first] = entries.body.events.map((e: { details: object }) => e.details)
-      assert.deepEqual(first, { grace_period_s: 60 })
-      assert.deepEqual(second, { grace_period_s: 30, ended_grace_until: firstEnd })
+      assert.deepEqual(first, { owner: k.record.owner, grace_period_s: 60 })
+      assert.deepEqual(second, { owner: k.record.owner, grace_period_s: 30, ended_grace_until: firstEnd })
     })
   })
 }

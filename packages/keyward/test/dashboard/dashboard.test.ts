@@ -169,6 +169,26 @@ describe('dashboard (Chromium, SQLite)', () => {
       .waitFor()
   })
 
+  it('names the owner once: you, without a redundant "(user)"; the kind beside an application', async () => {
+    const owner = page.locator('dl.facts dt:text-is("Owner") + dd')
+    await page.goto(`/keys/${created.id}`)
+    assert.equal((await owner.innerText()).trim(), `${ADMIN.email} (you)`)
+    const made = await api(base, 'POST', '/v1/applications', admin, { name: 'owner-label-fleet' })
+    assert.equal(made.status, 201, JSON.stringify(made.body))
+    const app = made.body
+    const key = await api(base, 'POST', '/v1/keys', admin, {
+      name: 'fleet-key',
+      owner: { kind: 'application', id: app.id },
+    })
+    assert.equal(key.status, 201, JSON.stringify(key.body))
+    await page.goto(`/keys/${key.body.api_key.id}`)
+    await owner.getByText('owner-label-fleet').waitFor()
+    assert.equal((await owner.innerText()).trim(), 'owner-label-fleet (application)')
+    // Gone again: the listing tests below count the keys and applications they see.
+    assert.equal((await api(base, 'DELETE', `/v1/keys/${key.body.api_key.id}`, admin)).status, 204)
+    assert.equal((await api(base, 'DELETE', `/v1/applications/${app.id}`, admin)).status, 204)
+  })
+
   it('edits, disables, enables and rolls the key, each visible to verification', async () => {
     await page.goto(`/keys/${created.id}`)
     await page.getByRole('button', { name: 'Edit' }).click()
@@ -312,6 +332,11 @@ describe('dashboard (Chromium, SQLite)', () => {
     for (const action of ['key.create', 'key.update', 'key.disable', 'key.enable', 'key.roll', 'key.revoke']) {
       await trail.getByText(action, { exact: true }).waitFor()
     }
+    // The create entry names the owner in words, not as JSON.
+    await trail
+      .getByText(/owner: user 1/)
+      .first()
+      .waitFor()
     // The verifications of this key (valid, disabled, revoked) as counted by the server.
     await kw.services.usage.flush()
     await page.reload()

@@ -209,6 +209,44 @@ describe('dashboard organizations: invite → accept → sees keys → removed �
     await p.context().close()
   })
 
+  it("moves a new key's draft owner with the header's organization, unless you picked the owner on this visit", async () => {
+    const admin = await login(base, ADMIN.email, ADMIN.password)
+    for (const name of ['Initech', 'Hooli'])
+      await api(base, 'POST', '/v1/organizations', admin, { name, handle: name.toLowerCase() })
+    const p = await signIn(ADMIN.email, ADMIN.password)
+    const selected = () => p.getByLabel('Owner').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text)
+    const header = p.getByLabel('Organization', { exact: true })
+    await p.getByRole('link', { name: 'Members' }).waitFor()
+    await header.selectOption({ label: 'Initech' })
+    await p.goto('/keys/new')
+    await p.getByLabel('Name', { exact: true }).fill('draft-follows')
+    assert.equal(await selected(), 'Organization: Initech')
+    // Switched while on the form: the default owner follows, what was typed stays.
+    await header.selectOption({ label: 'Hooli' })
+    await p.waitForFunction(() =>
+      document.querySelector<HTMLSelectElement>('select[name=owner]')?.selectedOptions[0]?.text.includes('Hooli'),
+    )
+    assert.equal(await p.getByLabel('Name', { exact: true }).inputValue(), 'draft-follows')
+    // Switched while away, the draft kept: back on the form, the owner is the new choice's default (you).
+    await p.getByRole('link', { name: 'Keys' }).click()
+    await header.selectOption({ label: 'admin (personal)' })
+    await p.goto('/keys/new')
+    await p.getByLabel('Name', { exact: true }).waitFor()
+    assert.equal(await selected(), `Me (${ADMIN.email})`)
+    assert.equal(await p.getByLabel('Name', { exact: true }).inputValue(), 'draft-follows')
+    // An owner you picked on this visit stays yours to change: a switch does not move it.
+    await p.getByLabel('Owner').selectOption({ label: 'Organization: Initech' })
+    await header.selectOption({ label: 'Hooli' })
+    await p.getByRole('button', { name: 'Create key' }).click()
+    await p.getByRole('dialog').waitFor()
+    const keys = await api(base, 'GET', '/v1/keys?q=draft-follows', admin)
+    assert.deepEqual(
+      keys.body.api_keys.map((k: { owner: unknown }) => k.owner),
+      [{ kind: 'organization', id: await orgId('initech') }],
+    )
+    await p.context().close()
+  })
+
   const orgId = async (handle: string): Promise<number> => {
     const all = await api(base, 'GET', '/v1/organizations', await login(base, ADMIN.email, ADMIN.password))
     return all.body.organizations.find((o: { handle: string }) => o.handle === handle).id

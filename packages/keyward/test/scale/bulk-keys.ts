@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
-import type { Store } from '../../src/store/database.js'
+import { type Store, openStore } from '../../src/store/database.js'
+import { migrateToLatest } from '../../src/store/migrations.js'
+import { type StoreKind, freshDatabase } from '../helpers.js'
 
 /**
  * Inserts `n` user keys owned by `actorId` in one statement, straight into the table
@@ -17,4 +19,25 @@ export async function bulkInsertKeys(store: Store, actorId: number, n: number, t
   await sql`insert into api_key (actor_id, kind, name, description, hash, key_prefix, scopes, meta, created_at, updated_at)
     select ${actorId}, 'user', ${`bulk-${tag}-`} || i, ${'bulk key '} || i, ${`bulk-hash-${tag}-`} || i, 'kw_bulk', '["bulk:read","bulk:write"]', '{}', ${at}, ${at}
     from (${rows}) as n`.execute(store.db)
+}
+
+/** Runs `use` on a fresh, migrated store of `kind` with one user actor to own bulk keys, then drops the database. */
+export async function withBulkStore(
+  kind: StoreKind,
+  use: (st: Store, actorId: number) => Promise<void>,
+): Promise<void> {
+  const db = await freshDatabase(kind)
+  const st = openStore(db.url)
+  try {
+    await migrateToLatest(st.db, st.dialect)
+    const actor = await st.db
+      .insertInto('actor')
+      .values({ kind: 'user', created_at: new Date().toISOString() })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await use(st, actor.id)
+  } finally {
+    await st.close()
+    await db.drop()
+  }
 }

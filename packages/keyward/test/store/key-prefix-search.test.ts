@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { CompiledQuery, sql } from 'kysely'
 import { keyPrefixStartsWith } from '../../src/store/key-search.js'
-import { type Store, openStore } from '../../src/store/database.js'
+import type { Store } from '../../src/store/database.js'
 import { KeyRepository } from '../../src/store/key-repository.js'
-import { migrateToLatest } from '../../src/store/migrations.js'
-import { STORES, type SuiteServer, freshDatabase, serverForSuite } from '../helpers.js'
+import { STORES, type SuiteServer, serverForSuite } from '../helpers.js'
 import { userViewer } from '../balena/odata-repo.js'
-import { bulkInsertKeys } from '../scale/bulk-keys.js'
+import { bulkInsertKeys, withBulkStore } from '../scale/bulk-keys.js'
+import { orderedStatements } from './query-plans.js'
 
 /**
  * `GET /v1/keys?prefix=`: the key a log line, a support ticket or a secret scanner shows the start
@@ -101,16 +101,7 @@ const swapCase = (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toL
 // key_prefix index and sorted every match for one page (2.6 s over 1,000,000 keys, past the read budget).
 describe('a page of keys by a start on SQLite sorts no more than PREFIX_SORT_MAX matches', () => {
   const sorts = async (st: Store, start: string) => {
-    const pages: CompiledQuery[] = []
-    const executor = st.db.getExecutor()
-    const spy = st.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        const q = executor.compileQuery(node, queryId)
-        if (/order by/i.test(q.sql)) pages.push(q)
-        return node
-      },
-      transformResult: async ({ result }) => result,
-    })
+    const { spy, ordered: pages } = orderedStatements(st.db)
     const page = await new KeyRepository(spy, st.dialect).list(
       userViewer('admin', 0, 0),
       { prefix: start, limit: 10, sort: { field: 'name', order: 'asc' } },
@@ -129,16 +120,8 @@ describe('a page of keys by a start on SQLite sorts no more than PREFIX_SORT_MAX
   }
 
   it('walks the name index for a start 3,000 keys share, and sorts the few of a narrower one', async () => {
-    const db = await freshDatabase('sqlite')
-    const st = openStore(db.url)
-    try {
-      await migrateToLatest(st.db, st.dialect)
-      const actor = await st.db
-        .insertInto('actor')
-        .values({ kind: 'user', created_at: new Date().toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      await bulkInsertKeys(st, actor.id, 3_000, 'wide') // key_prefix `kw_bulk`
+    await withBulkStore('sqlite', async (st, actorId) => {
+      await bulkInsertKeys(st, actorId, 3_000, 'wide') // key_prefix `kw_bulk`
       const wide = await sorts(st, 'kw_')
       assert.equal(wide.total, 3_000)
       assert.equal(wide.sorted, false, wide.plans.join('\n'))
@@ -149,9 +132,6 @@ describe('a page of keys by a start on SQLite sorts no more than PREFIX_SORT_MAX
         narrow.plans.some((p) => /api_key_prefix_idx/.test(p)),
         narrow.plans.join('\n'),
       )
-    } finally {
-      await st.close()
-      await db.drop()
-    }
+    })
   })
 })

@@ -111,3 +111,18 @@ export function fullScans(steps: PlanStep[]): PlanStep[] {
 export async function analyze(db: Kysely<Database>): Promise<void> {
   await sql`analyze`.execute(db)
 }
+
+/** A Kysely over `db` that also keeps each statement it compiles with an `order by` (the pages of a listing). */
+export function orderedStatements(db: Kysely<Database>): { spy: Kysely<Database>; ordered: CompiledQuery[] } {
+  const ordered: CompiledQuery[] = []
+  const executor = db.getExecutor()
+  const spy = db.withPlugin({
+    transformQuery: ({ node, queryId }) => {
+      const q = executor.compileQuery(node, queryId)
+      if (/order by/i.test(q.sql)) ordered.push(q)
+      return node
+    },
+    transformResult: async ({ result }) => result,
+  })
+  return { spy, ordered }
+}

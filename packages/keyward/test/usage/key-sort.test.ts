@@ -16,10 +16,13 @@ interface Listed {
   expires_at: string | null
 }
 
+/** Names compare with ASCII letters folded to lower case (both stores alike); other characters by code point. */
+const asciiFold = (v: string | null) => v && v.replace(/[A-Z]/g, (c) => c.toLowerCase())
+
 /** What the API promises: values in `order`, keys without a value last, ties by id in the same direction. */
 function inOrder(a: Listed, b: Listed, field: Field, order: Order): boolean {
-  const x = a[field]
-  const y = b[field]
+  const x = field === 'name' ? asciiFold(a.name) : a[field]
+  const y = field === 'name' ? asciiFold(b.name) : b[field]
   const sign = order === 'asc' ? 1 : -1
   if (x === null && y === null) return sign * (a.id - b.id) < 0
   if (x === null) return false
@@ -35,7 +38,8 @@ interface Spec {
   used: number | null
   expires: number | null
 }
-const NAMES = ['alpha', 'bravo', 'charlie']
+// Mixed case: SQLite's binary order put 'Bravo' and 'ALPHA' before 'alpha' and PostgreSQL's locale did not.
+const NAMES = ['alpha', 'Bravo', 'charlie', 'ALPHA', 'Émile', 'émile']
 const BASE = Date.parse('2026-04-01T00:00:00.000Z')
 const at = (min: number) => new Date(BASE + min * 60_000)
 
@@ -113,6 +117,9 @@ for (const store of STORES) {
         { name: 2, created: 2, used: 1, expires: null },
         { name: null, created: 0, used: 1, expires: null },
         { name: 1, created: 3, used: null, expires: 3 },
+        { name: 3, created: 4, used: null, expires: null },
+        { name: 4, created: 4, used: 2, expires: 2 },
+        { name: 5, created: 5, used: null, expires: null },
       ]
       const m = await memberWith(specs)
       for (const field of FIELDS) {

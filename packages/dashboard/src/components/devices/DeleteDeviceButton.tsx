@@ -2,9 +2,8 @@ import { useState } from 'react'
 import { useNavigate } from 'react-router'
 import type { Device } from '../../api'
 import { useSession } from '../../session'
-import { DialogActions, TypedConfirmField } from '../DialogParts'
 import { useKeyAction } from '../key/useKeyAction'
-import { ErrorNote, Modal } from '../ui'
+import { TypedDeleteDialog } from '../TypedDeleteDialog'
 
 /** Deletes the device after its short uuid is typed: its keys are refused at once. Back to its application. */
 export function DeleteDeviceButton({ device }: { device: Device }) {
@@ -12,7 +11,6 @@ export function DeleteDeviceButton({ device }: { device: Device }) {
   const action = useKeyAction<Device>(() => undefined)
   const navigate = useNavigate()
   const [open, setOpen] = useState(false)
-  const [typed, setTyped] = useState('')
   const short = device.uuid.slice(0, 7)
   const remove = async () => {
     if (await action.act('Device deleted.', () => api.deleteDevice(device.id))) {
@@ -25,18 +23,15 @@ export function DeleteDeviceButton({ device }: { device: Device }) {
       <button type="button" className="danger" onClick={() => setOpen(true)}>
         Delete device
       </button>
-      <Modal open={open} title="Delete this device?" onClose={() => setOpen(false)}>
-        <p>
-          <strong>Its keys are deleted with it</strong> and refused at once. This cannot be undone.
-        </p>
-        <TypedConfirmField text={short} value={typed} onChange={setTyped} />
-        <ErrorNote error={action.error} />
-        <DialogActions onCancel={() => setOpen(false)}>
-          <button type="button" className="danger" disabled={action.busy || typed !== short} onClick={remove}>
-            Delete device
-          </button>
-        </DialogActions>
-      </Modal>
+      <TypedDeleteDialog
+        {...{ action, open }}
+        onClose={() => setOpen(false)}
+        confirm={short}
+        what="device"
+        onDelete={remove}
+      >
+        <strong>Its keys are deleted with it</strong> and refused at once. This cannot be undone.
+      </TypedDeleteDialog>
     </div>
   )
 }

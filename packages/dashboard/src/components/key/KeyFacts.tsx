@@ -17,7 +17,9 @@ export function KeyFacts({ k }: { k: ApiKey }) {
       </dd>
       <dt>Owner</dt>
       <dd>
-        {ownerName(k.owner)} <span className="muted">({k.owner.kind})</span>
+        {ownerName(k.owner)}
+        {/* An email needs no "(user)" (beside "(you)" it read twice); a name of a fleet, device or organization does. */}
+        {k.owner.kind !== 'user' && <span className="muted"> ({k.owner.kind})</span>}
       </dd>
       <dt>Kind</dt>
       <dd>{k.kind}</dd>

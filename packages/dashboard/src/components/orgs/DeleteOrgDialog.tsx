@@ -1,7 +1,5 @@
-import { useEffect, useState } from 'react'
 import { useOrg } from '../../orgs'
-import { DialogActions, TypedConfirmField } from '../DialogParts'
-import { ErrorNote, Modal } from '../ui'
+import { TypedDeleteDialog } from '../TypedDeleteDialog'
 import type { OrgDialogProps } from './RenameOrgDialog'
 
 /**
@@ -18,10 +16,6 @@ export function DeleteOrgDialog({
   onDeleted,
 }: OrgDialogProps & { onDeleted: (notice: string) => void }) {
   const { choose, reload } = useOrg()
-  const [typed, setTyped] = useState('')
-  useEffect(() => {
-    if (open) setTyped('')
-  }, [open])
   const remove = async () => {
     if (await action.act('', () => api.deleteOrganization(org.id))) {
       onDeleted(`Organization ${org.handle} deleted.`)
@@ -30,18 +24,9 @@ export function DeleteOrgDialog({
     }
   }
   return (
-    <Modal open={open} title="Delete this organization?" onClose={onClose}>
-      <p>
-        <strong>Every key the organization owns is deleted</strong> and refused at once; its members lose what they saw
-        through it. Delete its applications first. This cannot be undone.
-      </p>
-      <TypedConfirmField text={org.handle} value={typed} onChange={setTyped} />
-      <ErrorNote error={action.error} />
-      <DialogActions onCancel={onClose}>
-        <button type="button" className="danger" disabled={action.busy || typed !== org.handle} onClick={remove}>
-          Delete organization
-        </button>
-      </DialogActions>
-    </Modal>
+    <TypedDeleteDialog {...{ action, open, onClose }} confirm={org.handle} what="organization" onDelete={remove}>
+      <strong>Every key the organization owns is deleted</strong> and refused at once; its members lose what they saw
+      through it. Delete its applications first. This cannot be undone.
+    </TypedDeleteDialog>
   )
 }

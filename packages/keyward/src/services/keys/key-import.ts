@@ -65,7 +65,7 @@ export class KeyImporter {
     }
     refuseDuplicates(rows)
     const result = await this.chosen.guard(ctx, 'import', () => this.write(rows, makerOf(ctx.principal)))
-    await this.auditEachKey(ctx, rows, result, source)
+    await this.auditEachKey(ctx, rows, result, source, seen.owners)
     await this.audit.record(ctx, 'key.import', importTarget(ctx.principal.owner.actorId), {
       imported: result.imported,
       unchanged: result.unchanged,
@@ -77,12 +77,21 @@ export class KeyImporter {
   /**
    * One `key.import` entry per key this call stored, about that key (its owner reads it): the call's own
    * entry names no key, so an imported key's page history was empty (a new user's find). One INSERT.
+   * Each names its key's owner, as `key.create` does: the trail of a key deleted since still says whose it was.
    */
-  private async auditEachKey(ctx: RequestContext, rows: NewApiKeyRow[], result: ImportResult, source: string | null) {
+  private async auditEachKey(
+    ctx: RequestContext,
+    rows: NewApiKeyRow[],
+    result: ImportResult,
+    source: string | null,
+    owners: CallLookups['owners'],
+  ) {
+    const byActor = new Map([...owners.values()].map((o) => [o.actorId, { kind: o.kind, id: o.id }]))
     const stored = result.keys.filter((k) => k.status === 'imported')
     const entries = stored.map((k) => ({
       target: { type: 'api_key' as const, id: k.id, ownerActorId: rows[k.index]!.actor_id },
       details: {
+        owner: byActor.get(rows[k.index]!.actor_id),
         ...(source && { source }),
         ...(rows[k.index]!.external_id && { external_id: rows[k.index]!.external_id }),
       },

@@ -128,7 +128,8 @@ export class KeyService {
       const apiKey = await this.storeNew(ctx, input, row)
       await this.cache.invalidate([hash]) // a negative entry for this secret may exist
       const restrictions = apiKey.restrictions && { restrictions: apiKey.restrictions }
-      await this.audit.record(ctx, 'key.create', target(apiKey), { name, kind, scopes, ...restrictions })
+      const details = { name, kind, owner: apiKey.owner, scopes, ...restrictions }
+      await this.audit.record(ctx, 'key.create', target(apiKey), details)
       return apiKey
     } catch (e) {
       if (isUniqueViolation(e))
@@ -425,7 +426,7 @@ export class KeyService {
         previous_secret_made_by_key_id: graceS > 0 ? current : null,
       },
       // The entry says what the roll cut short: a second roll's entry looked like the first (a new user's find).
-      { grace_period_s: graceS, ...(cutShort && { ended_grace_until: key.previousSecretExpiresAt }) },
+      { owner: key.owner, grace_period_s: graceS, ...(cutShort && { ended_grace_until: key.previousSecretExpiresAt }) },
       { hash }, // another roll landing meanwhile: a 409, not its new secret ended unseen
     )
     return { key: secret, apiKey, cutShort }

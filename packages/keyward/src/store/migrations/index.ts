@@ -38,6 +38,7 @@ import { webhookLine } from './0036_webhook_line.js'
 import { orgKeyMakers } from './0037_org_key_makers.js'
 import { fleetSlugs } from './0038_fleet_slugs.js'
 import { keyEventOrganization } from './0039_key_event_organization.js'
+import { keyNameOrder } from './0040_key_name_order.js'
 
 /**
  * Every migration, in order. Names sort in application order; a new one is a
@@ -83,5 +84,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0037_org_key_makers': orgKeyMakers(),
     '0038_fleet_slugs': fleetSlugs(),
     '0039_key_event_organization': keyEventOrganization(),
+    '0040_key_name_order': keyNameOrder(dialect),
   }
 }

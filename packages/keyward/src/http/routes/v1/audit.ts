@@ -44,7 +44,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         tags: ['audit'],
         description:
           'The audit trail, newest first: admins read every entry, others those about what they own ' +
-          '(their keys, webhooks, organizations). Page with `before_id` = the last id seen.',
+          '(their keys, webhooks, organizations). Page with `before_id` = the last id seen. `key.create`, `key.import` ' +
+          "and `key.roll` name the key's owner (`details.owner`: `{kind, id}`); no entry holds a secret.",
         querystring: AuditQuery,
         response: { 200: Type.Object({ events: Type.Array(AuditEventBody) }) },
       },
