@@ -1,5 +1,5 @@
 /** Starting, asking and stopping a target process (targets.ts) from the bench. */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,9 +33,9 @@ export function killTargets(): void {
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = await compiledTargets()
-  const proc = spawn(process.execPath, [...profiling(), entry, JSON.stringify({ ...spec, dir })], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+  const argv = [process.execPath, ...profiling(), entry, JSON.stringify({ ...spec, dir })]
+  const [cmd, ...args] = pinned() ? ['taskset', '-c', TARGET_CORE, ...argv] : argv
+  const proc = spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
   const ready = await new Promise<Ready>((resolve, reject) => {
@@ -97,6 +97,18 @@ function compiledTargets(): Promise<string> {
 function profiling(): string[] {
   const dir = process.env.BENCH_CPU_PROF
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []
+}
+
+/**
+ * `BENCH_PIN=1`: the bench (the load generator) runs on core 0 and every target on core 1, so neither
+ * takes the other's core mid-turn; a target's own threads (GC helpers, the usage writer) share its core.
+ */
+export const pinned = () => process.env.BENCH_PIN === '1'
+const TARGET_CORE = '1'
+
+/** Under `BENCH_PIN=1`, moves this process and its threads to core 0 (before the load generator starts). */
+export function pinClient(): void {
+  if (pinned()) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {

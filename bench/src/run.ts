@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { killTargets } from './child.js'
+import { killTargets, pinClient, pinned } from './child.js'
 import { inProcess } from './inprocess.js'
 import { bodiesOf } from './load.js'
 import { hotShare, makeKeys, sequential, single, uniform, writeKeys, zipf } from './population.js'
@@ -30,6 +30,7 @@ const settings = {
 }
 const PG_URL = process.env.KEYWARD_BENCH_DATABASE_URL ?? process.env.KEYWARD_TEST_DATABASE_URL ?? null
 const started = performance.now()
+pinClient()
 const res: Results = {
   quick,
   settings,
@@ -45,6 +46,7 @@ const res: Results = {
   seeds: {},
   zipfHotShare: hotShare(zipf(settings.population, settings.zipfS), settings.population),
 }
+if (pinned()) res.notes.push('BENCH_PIN=1: the load generator ran on core 0, every target on core 1')
 const log = (s: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)} s] ${s}\n`)
 const MARKER = '<!-- npm run bench inserts each full run below this line, newest first -->'
 
