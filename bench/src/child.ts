@@ -1,6 +1,6 @@
 /** Starting, asking and stopping a target process (targets.ts) from the bench. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,7 +33,8 @@ export function killTargets(): void {
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = await compiledTargets()
-  const argv = [process.execPath, ...profiling(), entry, JSON.stringify({ ...spec, dir })]
+  const flags = spec.kind === 'keyward' ? keywardNodeFlags() : []
+  const argv = [process.execPath, ...flags, ...profiling(), entry, JSON.stringify({ ...spec, dir })]
   const [cmd, ...args] = pinned() ? ['taskset', '-c', TARGET_CORE, ...argv] : argv
   const proc = spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   live.add(proc)
@@ -91,6 +92,17 @@ function compiledTargets(): Promise<string> {
     })
     return outfile
   })())
+}
+
+/**
+ * The node flags Keyward's server starts with: those on its bin's `#!/usr/bin/env -S node …` line, read from
+ * there (the one place they are written), so a Keyward target runs as `npm start` and `keyward serve` do.
+ */
+export function keywardNodeFlags(): string[] {
+  const bin = readFileSync(fileURLToPath(new URL('../../packages/keyward/bin/keyward.js', import.meta.url)), 'utf8')
+  const shebang = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\n/.exec(bin)
+  if (!shebang) throw new Error("keyward's bin does not start with `#!/usr/bin/env -S node [--flags]`")
+  return shebang[1]!.trim().split(' ').filter(Boolean)
 }
 
 /** `BENCH_CPU_PROF=<dir>`: every target writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */

@@ -1,6 +1,7 @@
 /** Markdown for one run: the issue-11 targets first, then every figure it rests on. */
 import { cpus, loadavg, totalmem } from 'node:os'
 import type { LoopRow } from './inprocess.js'
+import { keywardNodeFlags } from './child.js'
 import type { TargetStats } from './protocol.js'
 import { find, type HttpRun, type Results } from './results.js'
 
@@ -247,6 +248,7 @@ function conditions(res: Results, totalS: number): string[] {
       .map((l) => fmt(l, 2))
       .join(' ')}.`,
     `Command: \`npm run bench${res.quick ? ' -- --quick' : ''}\`, ${fmt(totalS)} s. Population ${fmt(s.population)} keys per target; flood ${fmt(s.floodKeys)} distinct unknown keys; ${s.connections} connections, ${s.httpS} s per run (single key ${s.singleS} s) after a ${s.warmS} s uniform warm-up per caller.`,
+    `Node flags of Keyward's targets (its bin's, as \`npm start\` runs it): ${keywardNodeFlags().join(' ') || 'none'}; the other targets run on node's defaults.`,
     `Zipf s=${s.zipfS}: the hottest 1 % of keys take ${pct(res.zipfHotShare)} of the requests.`,
     ceiling
       ? `Client ceiling: the bare server with one fixed body and no per-request setup gave ${fmt(ceiling.rps)} req/s at ${fmt(ceiling.clientCpu, 2)} cores of client CPU.`

@@ -1,5 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // The installed CLI: plain compiled JavaScript (`npm run build` writes dist/), no loader.
+// `--max-semi-space-size=16` (MB) is Node 20's young generation, on every Node: Node 24 sizes it from the host's
+// memory (64 MB semi-spaces on a 24 GiB host), and with 100,000 cached keys the server's RSS read 359–367 MB against
+// 273 MB with the cap, which cost 1–2 % of its verify throughput (BENCHMARKS.md, 2026-12-06). To choose another size,
+// start `node --max-semi-space-size=N bin/keyward.js` (this line's flags override NODE_OPTIONS'). `npm start` and
+// the bench's Keyward targets start through this line.
 import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
