@@ -1,10 +1,17 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --no-allocation-site-pretenuring
 // The installed CLI: plain compiled JavaScript (`npm run build` writes dist/), no loader.
 // `--max-semi-space-size=16` (MB) is Node 20's young generation, on every Node: Node 24 sizes it from the host's
 // memory (64 MB semi-spaces on a 24 GiB host), and with 100,000 cached keys the server's RSS read 359–367 MB against
 // 273 MB with the cap, which cost 1–2 % of its verify throughput (BENCHMARKS.md, 2026-12-06). To choose another size,
 // start `node --max-semi-space-size=N bin/keyward.js` (this line's flags override NODE_OPTIONS'). `npm start` and
 // the bench's Keyward targets start through this line.
+// `--no-allocation-site-pretenuring`: V8 otherwise lets objects from allocation sites it saw surviving be allocated
+// straight into the old generation. Under load on Node 20 the server then fell, at random and for the rest of the
+// run, into a state where every request's young objects survived their scavenges and were promoted (2.7 MB copied a
+// scavenge, 1.2–1.7 s of scavenge pauses in 10 s against 0.2–0.3 s, the loop delay's p99 13–15 ms against 5.5–7.3,
+// the heap swinging to 200 MB between full collections): in 5 of 12 runs of 10 s without the flag, 0 of 12 with it
+// (test/perf/loop-delay.ts, alternated, 2026-12-06; not seen on Node 24, where the flag changed nothing measurable;
+// DESIGN.md, "Node flags of the server").
 import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
