@@ -5,13 +5,13 @@
 // 273 MB with the cap, which cost 1–2 % of its verify throughput (BENCHMARKS.md, 2026-12-06). To choose another size,
 // start `node --max-semi-space-size=N bin/keyward.js` (this line's flags override NODE_OPTIONS'). `npm start` and
 // the bench's Keyward targets start through this line.
-// `--no-allocation-site-pretenuring`: V8 otherwise lets objects from allocation sites it saw surviving be allocated
-// straight into the old generation. Under load on Node 20 the server then fell, at random and for the rest of the
-// run, into a state where every request's young objects survived their scavenges and were promoted (2.7 MB copied a
-// scavenge, 1.2–1.7 s of scavenge pauses in 10 s against 0.2–0.3 s, the loop delay's p99 13–15 ms against 5.5–7.3,
-// the heap swinging to 200 MB between full collections): in 5 of 12 runs of 10 s without the flag, 0 of 12 with it
-// (test/perf/loop-delay.ts, alternated, 2026-12-06; not seen on Node 24, where the flag changed nothing measurable;
-// DESIGN.md, "Node flags of the server").
+// `--no-allocation-site-pretenuring` (V8 otherwise allocates objects from sites it saw survive straight into the old
+// generation): under load on Node 20 the server fell, at random and until the end of each 10 s run, into a state
+// where each scavenge kept and promoted about 2.7 MB (1.2–1.7 s of scavenge pauses in 10 s against 0.2–0.3 s, the
+// loop delay's p99 13–15 ms against 5.5–7.3, the heap swinging to 200 MB between full collections): in 5 of 12 runs
+// without the flag, none of 12 with it (test/perf/loop-delay.ts, alternated, 2026-12-06). Not seen on Node 24 in 5
+// runs, where the flag changed nothing measurable. Why pretenuring leads there is not known (DESIGN.md, "Node flags
+// of the server").
 import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
