@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
+import { BIN } from '../cli/run-cli.js'
 import { ADMIN } from '../helpers.js'
-
-const BIN = fileURLToPath(new URL('../../scripts/keyward-source.js', import.meta.url))
 
 export interface Served {
   proc: ChildProcess
