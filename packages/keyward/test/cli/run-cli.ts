@@ -9,11 +9,11 @@ const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /**
  * The real CLI entry point the tests spawn. `npm test` builds dist/ first and sets KEYWARD_TEST_CLI=dist:
- * then it is the compiled bin users run (bin/keyward.js, which says when dist/ is older than src/), and a
- * command takes 0.39 s instead of 0.6 through tsx, `keyward serve` 1.55 s to listen instead of 2.2 (a quiet
- * CI host; 264 places in the tests spawn one). A test file run alone, without a build, runs the sources
- * through tsx (scripts/keyward-source.js), so it never tests a stale dist/. test/package/ runs the packed,
- * installed one.
+ * then it is the compiled bin (bin/keyward.js, which says when dist/ is older than src/; spawned as `node
+ * bin/keyward.js`, so without its #! line's V8 flags), and a command takes 0.39 s instead of 0.6 through tsx,
+ * `keyward serve` 1.55 s to listen instead of 2.2 (a quiet CI host; over 250 places in the tests spawn one).
+ * A test file run alone, without a build, runs the sources through tsx (scripts/keyward-source.js), so it
+ * never tests a stale dist/. test/package/ runs the packed, installed one.
  */
 export const BIN =
   process.env.KEYWARD_TEST_CLI === 'dist'
@@ -36,7 +36,7 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
 /** A fresh, empty config directory (where `login` stores credentials). */
 export const tempConfigDir = (): string => mkdtempSync(join(tmpdir(), 'keyward-cli-'))
 
-/** Runs `node scripts/keyward-source.js …args` to completion; `input` is written to its stdin (then closed). */
+/** Runs `node <BIN> …args` to completion; `input` is written to its stdin (then closed). */
 export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
