@@ -31,4 +31,17 @@ describe('prepared statements kept per SQLite connection', () => {
     assert.notEqual(db.prepare('select 1'), a)
     db.close()
   })
+
+  it('does not keep a PRAGMA assignment, whose value is in its text: key writes do not empty the cache', () => {
+    const raw = new BetterSqlite3(':memory:')
+    const db = withStatementCache(raw, 4)
+    const hot = db.prepare('select 1')
+    // bumpKeyChanges writes `pragma user_version = <n>` once per key write, n new each time.
+    for (let n = 1; n <= 10; n++) (db.prepare(`pragma user_version = ${n}`) as unknown as BetterSqlite3.Statement).run()
+    assert.equal(db.prepare('select 1'), hot)
+    assert.equal(raw.pragma('user_version', { simple: true }), 10)
+    const read = db.prepare('PRAGMA user_version')
+    assert.equal(db.prepare('PRAGMA user_version'), read) // a PRAGMA read is one text: kept
+    db.close()
+  })
 })
