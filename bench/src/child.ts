@@ -33,7 +33,7 @@ export function killTargets(): void {
 export async function startTarget(spec: Omit<TargetSpec, 'dir'> & { dir?: string }): Promise<Target> {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), `bench-${spec.kind}-`))
   const entry = await compiledTargets()
-  const flags = spec.kind === 'keyward' ? keywardNodeFlags() : []
+  const flags = spec.kind === 'keyward' ? [...keywardNodeFlags(), ...(spec.nodeFlags ?? [])] : []
   const argv = [process.execPath, ...flags, ...profiling(), entry, JSON.stringify({ ...spec, dir })]
   const [cmd, ...args] = pinned() ? ['taskset', '-c', TARGET_CORE, ...argv] : argv
   const proc = spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

@@ -17,6 +17,8 @@ export interface TargetSpec {
   memberKeys?: number
   /** Keyward only: extra settings (`KEYWARD_CACHE_SIZE: '0'` for the uncached store-size comparison). */
   env?: Record<string, string>
+  /** Keyward only: node flags after its bin's (the later wins), for `flags-ab.ts`; the bench's sections set none. */
+  nodeFlags?: string[]
 }
 
 /** Where and how to call a started target. */
