@@ -3,17 +3,20 @@
  * the RSS with a full cache and what the flags cost (DESIGN.md, "Node flags of the server").
  *
  *   cd bench && node --conditions=keyward-source --import tsx src/flags-ab.ts [--rounds=2] default \
- *     --heap-growing-percent=50 --heap-growing-percent=20,--max-semi-space-size=8
+ *     --heap-growing-percent=0 --heap-growing-percent=20,--max-semi-space-size=8
  *
- * Each argument is one set (comma-separated flags, added after the bin's `#!` flags; `default`: none).
- * A 100,000-key store is seeded once; per round, in a fresh random order, each set gets a fresh
- * server (the bench's target process, compiled, as `npm run bench` runs it): 2 s warm-up and 10 s
+ * Each argument is one set: comma-separated flags added after the bin's `#!` flags, which they
+ * override (the later flag wins). `default` adds none, so it runs the bin's flags as shipped; V8's
+ * own default of a flag the bin sets is its neutral value (`--heap-growing-percent=0`: V8 chooses).
+ * A 100,000-key store is seeded once and copied for every server, so each starts from the same
+ * file. Per round, in a fresh random order, each set gets a fresh server (the bench's target
+ * process, compiled, as `npm run bench` runs it): 2 s warm-up and 10 s
  * uniform over 10,000 of the keys, then the bench's fill (each of the 100,000 keys once), then 10 s
  * uniform over all of them. Prints one JSON line per server: req/s, the client's p99, the server's
  * loop delay and GC, and its RSS and V8 heap after the fill and after the last run. Add `--trace-gc`
  * to a set to count its collections (the target's stdout is this process's).
  */
-import { mkdtempSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTarget } from './child.js'
@@ -44,7 +47,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10
 
 async function measureSet(round: number, set: string): Promise<void> {
   const nodeFlags = set === 'default' ? [] : set.split(',')
-  const t = await startTarget({ kind: 'keyward', keysFile: none, dir: seeder.dir, nodeFlags })
+  const dir = freshStore()
+  const t = await startTarget({ kind: 'keyward', keysFile: none, dir, nodeFlags })
   try {
     const shot = (bodies: string[]) => ({ url: t.url, headers: t.ready.headers, bodies, pick: uniform(bodies.length) })
     await load(shot(few), CONNECTIONS, 2)
@@ -76,7 +80,15 @@ async function measureSet(round: number, set: string): Promise<void> {
     console.log(JSON.stringify(line))
   } finally {
     await t.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** A copy of the seeded store: the servers before this one wrote usage rows and keys into theirs, not into it. */
+function freshStore(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'bench-flags-store-'))
+  cpSync(seeder.dir, copy, { recursive: true })
+  return copy
 }
 
 /** A fresh random order (Fisher–Yates), so no set is tied to a server's position in the round. */
