@@ -47,8 +47,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10
 
 async function measureSet(round: number, set: string): Promise<void> {
   const nodeFlags = set === 'default' ? [] : set.split(',')
-  const dir = freshStore()
-  const t = await startTarget({ kind: 'keyward', keysFile: none, dir, nodeFlags })
+  const store = freshStore()
+  const t = await startTarget({ kind: 'keyward', keysFile: none, dir: store, nodeFlags })
   try {
     const shot = (bodies: string[]) => ({ url: t.url, headers: t.ready.headers, bodies, pick: uniform(bodies.length) })
     await load(shot(few), CONNECTIONS, 2)
@@ -80,7 +80,7 @@ async function measureSet(round: number, set: string): Promise<void> {
     console.log(JSON.stringify(line))
   } finally {
     await t.stop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(store, { recursive: true, force: true })
   }
 }
 
