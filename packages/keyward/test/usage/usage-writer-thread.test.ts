@@ -143,6 +143,19 @@ describe('usage writer thread (sqlite file)', () => {
   }
 
   it('a key write on the main connection during a big flush waits at most a few milliseconds', async () => {
+    // Every trial: nine in ten writes within 3 ms of the idle ones' 90th percentile. The longest write is one
+    // sample on a shared 2-core machine: a writer thread preempted while it holds the lock makes a waiter sleep
+    // through 1 + 2 + 5 + 10 ms of SQLite's busy handler (25 ms seen once, Node 24 CI, with the next longest at
+    // 7.5 ms). So a longest past its bound must happen again in a second trial to fail: chunks that are too big
+    // hold the lock in every trial, a preemption does not.
+    const first = await flushTrial()
+    if (first.longestWithin) return
+    const second = await flushTrial()
+    assert.ok(second.longestWithin, `in two trials in a row: ${first.longest}; then ${second.longest}`)
+  })
+
+  /** One big flush with key writes beside it, then the same writes idle; asserts the 90th percentile. */
+  async function flushTrial(): Promise<{ longestWithin: boolean; longest: string }> {
     const { usage } = recorder()
     use(usage, 2)
     let flushing = true
@@ -160,15 +173,15 @@ describe('usage writer thread (sqlite file)', () => {
     console.log(`# ${during.length} key writes during a flush of ${KEYS} keys: ${show(during)}; idle: ${show(idle)}`)
     assert.ok(during.length >= 10, `only ${during.length} writes overlapped the flush`)
     // A write that finds the lock taken sleeps in SQLite's busy handler (1, 2, 5 ms…): three misses in a row
-    // is 8 ms. Judged against the idle writes (this shared machine's scheduling right now): nine in ten
-    // writes within 3 ms of the idle ones' 90th percentile, the longest within max(20 ms, twice the idle
-    // longest) (seen 6–48 ms, DESIGN.md).
+    // is 8 ms. Judged against the idle writes (this shared machine's scheduling right now): the longest
+    // within max(20 ms, twice the idle longest) (seen 6–48 ms, DESIGN.md).
     const p90 = (w: number[]) => w[Math.floor(w.length * 0.9)]!
     assert.ok(
       p90(during) <= p90(idle) + 3,
       `90th percentile ${p90(during).toFixed(2)} ms, idle ${p90(idle).toFixed(2)} ms`,
     )
     const bound = Math.max(20, 2 * idle.at(-1)!)
-    assert.ok(during.at(-1)! <= bound, `a key write waited ${during.at(-1)!.toFixed(2)} ms (bound ${bound.toFixed(2)})`)
-  })
+    const longest = `a key write waited ${during.at(-1)!.toFixed(2)} ms (bound ${bound.toFixed(2)})`
+    return { longestWithin: during.at(-1)! <= bound, longest }
+  }
 })
