@@ -13,7 +13,7 @@
  * process, compiled, as `npm run bench` runs it): 2 s warm-up and 10 s
  * uniform over 10,000 of the keys, then the bench's fill (each of the 100,000 keys once), then 10 s
  * uniform over all of them. Prints one JSON line per server: req/s, the client's p99, the server's
- * loop delay and GC, and its RSS and V8 heap after the fill and after the last run. Add `--trace-gc`
+ * loop delay (also less its waits for a CPU: `loop-held.ts`) and GC, and its RSS and V8 heap after the fill and after the last run. Add `--trace-gc`
  * to a set to count its collections (the target's stdout is this process's).
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
@@ -66,6 +66,7 @@ async function measureSet(round: number, set: string): Promise<void> {
       rps10k: Math.round(small.rps),
       p99: small.p99,
       loopMax10k: round1(s.loopMaxMs),
+      loopHeld10k: round1(s.loopHeldMaxMs),
       loopP99: round1(s.loopP99Ms),
       gcMax: round1(s.gcMaxMs),
       gcPauses: s.gcPauses,

@@ -38,6 +38,8 @@ export interface Ready {
 /** A measurement window, as seen from inside the target process. */
 export interface TargetStats {
   loopMaxMs: number
+  /** The same maximum less the time the main thread waited for a CPU (`loop-held.ts`): the server's own holds. */
+  loopHeldMaxMs: number
   loopP99Ms: number
   loopMeanMs: number
   /**

@@ -26,6 +26,7 @@ export interface Files {
 type Log = (s: string) => void
 const NO_STATS = {
   loopMaxMs: NaN,
+  loopHeldMaxMs: NaN,
   loopP99Ms: NaN,
   loopMeanMs: NaN,
   gcMaxMs: NaN,

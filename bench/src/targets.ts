@@ -11,6 +11,7 @@ import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf
 import type { Ready, TargetSpec, TargetStats } from './protocol.js'
 import { startBare, startBetterAuth } from './target-peers.js'
 import { startKeyward } from './target-keyward.js'
+import { watchLoopHeld } from './loop-held.js'
 
 const spec = JSON.parse(process.argv[2]!) as TargetSpec
 const starters = { bare: startBare, keyward: startKeyward, 'better-auth': startBetterAuth }
@@ -18,6 +19,7 @@ const started = await starters[spec.kind](spec)
 // 2 ms sampling: fine enough for a 5 ms target, cheap enough to leave on in every target alike.
 const loop = monitorEventLoopDelay({ resolution: 2 })
 loop.enable()
+const held = watchLoopHeld()
 
 const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
@@ -47,6 +49,7 @@ function stats(): TargetStats {
   return {
     // The histogram records the gap between 2 ms ticks, so an idle loop already reads about 2 ms.
     loopMaxMs: ms(loop.max),
+    loopHeldMaxMs: held.max(),
     loopP99Ms: ms(loop.percentile(99)),
     loopMeanMs: ms(loop.mean),
     gcMaxMs: gc.maxMs,
@@ -65,6 +68,7 @@ function stats(): TargetStats {
 process.on('message', (m: { cmd: 'reset' | 'stats' }) => {
   if (m.cmd === 'reset') {
     loop.reset()
+    held.reset()
     gc = { maxMs: 0, kind: '', pauses: 0 }
     cpu0 = process.cpuUsage()
     t0 = performance.now()

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { openSync, readSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { UsageRepository } from '../../src/store/usage-repository.js'
 import { STORES, TestServer } from '../helpers.js'
 import { countedOn, fillerKeys, touchedAt } from './fillers.js'
+import { runDelayReader } from '../run-delay.js'
 
 const DISTINCT_KEYS = 12_000
 /**
@@ -12,22 +12,6 @@ const DISTINCT_KEYS = 12_000
  * twice the noise an idle loop shows at the same time (GC, descheduling), when that is larger.
  */
 const MAX_BLOCKING_MS = 2
-
-/**
- * Nanoseconds this thread has waited on a run queue for a CPU so far (Linux `schedstat`, second
- * field: accounted at each context switch with the scheduler's clock, so exact to the switch,
- * unlike the first field, which moves in scheduler ticks of up to 4 ms). Null where absent.
- */
-function runDelayReader(): (() => number) | null {
-  let fd: number
-  try {
-    fd = openSync('/proc/thread-self/schedstat', 'r')
-  } catch {
-    return null
-  }
-  const buf = Buffer.alloc(128)
-  return () => Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[1])
-}
 
 /**
  * Watches the event loop while `work` runs: how many times it turned, and the longest
