@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { KeyLookup } from '../../src/store/key-repository.js'
 import { VerifyCache, credentialTag } from '../../src/services/keys/verify-cache.js'
+import { assertLongestCall, longestCall } from '../longest-call.js'
 
 /**
  * Attack on the by-user index of the verify cache (kept by the CLOCK cache's `dispose`): under
@@ -76,4 +77,20 @@ describe('attack: verify cache by-user index under eviction', () => {
       }
     })
   }
+
+  it('one user with 150,000 cached keys, then churned: no set holds the loop past 5 ms, and their eviction leaves none', async () => {
+    // A plain Map index and a plain Set per user rehashed every entry at once when they doubled, and
+    // again once churn (eviction, new entry) filled their tables: 22–29 ms a set at 131,072 entries;
+    // the slot arrays grown by push copied every slot: 5 ms at 114,467, 12 ms at 257,594.
+    const MAX = 150_000
+    const trial = async () => {
+      const cache = new VerifyCache(MAX, 1)
+      const lookups = Array.from({ length: 2 * MAX }, (_, n) => lookup(n, 7))
+      const longest = await longestCall(2 * MAX, (n) => cache.set(hashOf(n), lookups[n]!))
+      cache.evict([credentialTag.user(7)])
+      for (let n = MAX; n < 2 * MAX; n += 997) assert.equal(cache.get(hashOf(n)), undefined, `key ${n} survived u:7`)
+      return longest
+    }
+    await assertLongestCall('set', 5, trial)
+  })
 })

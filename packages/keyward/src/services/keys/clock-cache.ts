@@ -1,3 +1,6 @@
+import { PagedArray } from '../../core/paged-array.js'
+import { ShardedMap } from '../../core/sharded-map.js'
+
 /** Slots are grown by doubling from this many, up to `max`: a large `max` costs nothing until used. */
 const INITIAL_SLOTS = 1_024
 
@@ -20,10 +23,12 @@ const INITIAL_SLOTS = 1_024
  *   `clear` disposes nothing: its caller resets what `dispose` maintains;
  * - an entry with a time to live reads as absent once `performance.now()` passes it.
  */
-export class ClockCache<K, V> {
-  private readonly index = new Map<K, number>()
-  private readonly keys: (K | undefined)[] = []
-  private readonly values: (V | undefined)[] = []
+export class ClockCache<K extends number | string, V> {
+  /** Sharded: a full cache's churn (an eviction, then a new entry) made a plain Map rehash 100,000 entries at once (`sharded-map.ts`). */
+  private readonly index = new ShardedMap<K, number>()
+  /** Paged: a plain array's growth copied every slot at once (`paged-array.ts`). */
+  private readonly keys = new PagedArray<K>()
+  private readonly values = new PagedArray<V>()
   private referenced = new Uint8Array(0)
   /** `performance.now()` ms after which the slot's entry is gone; 0: no time to live. */
   private expires = new Float64Array(0)
@@ -42,7 +47,7 @@ export class ClockCache<K, V> {
 
   get(key: K): V | undefined {
     const slot = this.slotOf(key)
-    return slot < 0 ? undefined : this.values[slot]
+    return slot < 0 ? undefined : this.values.get(slot)
   }
 
   /**
@@ -63,19 +68,19 @@ export class ClockCache<K, V> {
 
   /** The entry in `slot` (from `slotOf`, this turn). */
   at(slot: number): V {
-    return this.values[slot]!
+    return this.values.get(slot)!
   }
 
   /** Stores `value` under `key` for `ttlMs` when given, disposing the entry it replaces or evicts. */
   set(key: K, value: V, ttlMs?: number): void {
     let slot = this.index.get(key)
-    const replaced = slot === undefined ? undefined : this.values[slot]
+    const replaced = slot === undefined ? undefined : this.values.get(slot)
     if (slot === undefined) {
       slot = this.free.pop() ?? (this.keys.length < this.max ? this.grow() : this.evict())
       this.index.set(key, slot)
-      this.keys[slot] = key
+      this.keys.set(slot, key)
     }
-    this.values[slot] = value
+    this.values.set(slot, value)
     this.expires[slot] = ttlMs === undefined ? 0 : performance.now() + ttlMs
     this.referenced[slot] = 0
     if (replaced !== undefined) this.dispose(replaced, key)
@@ -91,18 +96,18 @@ export class ClockCache<K, V> {
   /** Forgets every entry without disposing them: the caller resets whatever `dispose` maintains. */
   clear(): void {
     this.index.clear()
-    this.keys.length = 0
-    this.values.length = 0
+    this.keys.clear()
+    this.values.clear()
     this.free = []
     this.hand = 0
   }
 
   /** Empties `slot` for reuse. */
   private remove(key: K, slot: number): void {
-    const value = this.values[slot]!
+    const value = this.values.get(slot)!
     this.index.delete(key)
-    this.keys[slot] = undefined
-    this.values[slot] = undefined
+    this.keys.set(slot, undefined)
+    this.values.set(slot, undefined)
     this.free.push(slot)
     this.dispose(value, key)
   }
@@ -119,8 +124,8 @@ export class ClockCache<K, V> {
       this.referenced = referenced
       this.expires = expires
     }
-    this.keys.push(undefined)
-    this.values.push(undefined)
+    this.keys.push()
+    this.values.push()
     return slot
   }
 
@@ -134,7 +139,7 @@ export class ClockCache<K, V> {
       this.hand = (slot + 1) % this.keys.length
       if (this.referenced[slot]) this.referenced[slot] = 0
       else {
-        this.remove(this.keys[slot]!, slot)
+        this.remove(this.keys.get(slot)!, slot)
         return this.free.pop()!
       }
     }

@@ -191,7 +191,7 @@ export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pace
     lastUsed: (batch) =>
       writeInChunks(
         batch,
-        (ids) => keys.touchLastUsed(ids.map((id) => [id, new Date(batch.values[batch.find(id)!]!).toISOString()])),
+        (ids) => keys.touchLastUsed(ids.map((id) => [id, new Date(batch.get(id, 0)!).toISOString()])),
         pacer,
       ),
     counts: (day, batch) =>
@@ -211,11 +211,9 @@ export function inThreadWrites(keys: KeyRepository, usage: UsageRepository, pace
  */
 function usageRows(batch: CountBatch, ids: readonly number[], day: string): UsageCount[] {
   const rows: UsageCount[] = []
-  const slots = batch.values
   for (const keyId of ids) {
-    const at = batch.find(keyId)!
     for (let i = 0; i < CODES; i++) {
-      const count = slots[at + i]!
+      const count = batch.get(keyId, i)!
       if (count > 0) rows.push({ keyId, day, code: VERIFY_CODES[i]!, count })
     }
   }

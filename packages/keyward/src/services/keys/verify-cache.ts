@@ -1,6 +1,7 @@
 import type { KeyLookup } from '../../store/key-repository.js'
 import { EntryCompactor, deepFreeze } from './cache-entry.js'
 import { ClockCache } from './clock-cache.js'
+import { SplittingSet } from '../../core/sharded-map.js'
 
 const UNKNOWN = { unknown: true } as const
 /** A key lookup (under its bare hash) or another credential's entry (under a tag, see `credentialTag`). */
@@ -58,7 +59,7 @@ export class VerifyCache {
    * deactivation, deletion) is one message, `credentialTag.user`, and each node evicts that
    * user's keys from this index, however many there are. Kept in step with `entries` by `dispose`.
    */
-  private readonly byUser = new Map<number, Set<string>>()
+  private readonly byUser = new Map<number, SplittingSet>()
 
   constructor(
     size: number,
@@ -143,7 +144,7 @@ export class VerifyCache {
 
   private index(userId: number, hash: string): void {
     let set = this.byUser.get(userId)
-    if (!set) this.byUser.set(userId, (set = new Set()))
+    if (!set) this.byUser.set(userId, (set = new SplittingSet()))
     set.add(hash)
   }
 
@@ -175,7 +176,7 @@ export class VerifyCache {
     const hashes = this.byUser.get(userId)
     if (!hashes) return
     this.byUser.delete(userId)
-    for (const h of [...hashes]) this.entries?.delete(h)
+    for (const h of [...hashes.values()]) this.entries?.delete(h)
   }
 
   clear(): void {

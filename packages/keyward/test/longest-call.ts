@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { PerformanceObserver } from 'node:perf_hooks'
+
+/**
+ * The longest of `n` synchronous calls `call(i)`, less the garbage-collection pauses inside it
+ * (ms): what the call itself held the event loop for. A test that allocates much (hundreds of
+ * thousands of entries) pays mark-compacts of 20–30 ms in whichever call triggers them, which
+ * says nothing of the code under test. GC entries arrive after the loop, so long calls are
+ * kept and judged then. Descheduling still counts: callers judge the result over two trials.
+ */
+export async function longestCall(n: number, call: (i: number) => void): Promise<number> {
+  const pauses: [number, number][] = []
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration])
+  })
+  gc.observe({ entryTypes: ['gc'] })
+  const long: [number, number][] = []
+  for (let i = 0; i < n; i++) {
+    const start = performance.now()
+    call(i)
+    const end = performance.now()
+    if (end - start > 1) long.push([start, end])
+  }
+  await new Promise((r) => setTimeout(r, 20)) // the observer's entries are delivered on a later turn
+  gc.disconnect()
+  const inGc = (a: number, b: number) =>
+    pauses.reduce((s, [p, q]) => s + Math.max(0, Math.min(b, q) - Math.max(a, p)), 0)
+  return long.reduce((m, [a, b]) => Math.max(m, b - a - inGc(a, b)), 0)
+}
+
+/**
+ * Asserts that `trial` (a `longestCall`) stays within `boundMs`. One sample per call on a shared
+ * machine: a long call must happen again in a second trial to fail; code that holds the loop
+ * does so in every trial, a descheduled thread does not.
+ */
+export async function assertLongestCall(what: string, boundMs: number, trial: () => Promise<number>): Promise<void> {
+  const first = await trial()
+  if (first <= boundMs) return
+  const second = await trial()
+  assert.ok(
+    second <= boundMs,
+    `the longest ${what} took ${first.toFixed(2)} ms, then ${second.toFixed(2)} ms (bound ${boundMs}; GC pauses excluded)`,
+  )
+}
