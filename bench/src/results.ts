@@ -33,6 +33,8 @@ export interface Results {
   flood: FloodCost | null
   scale: {
     seedS: number
+    /** The population's store, cached, measured just before `same` (the ratio's other side). */
+    small?: HttpRun
     same: HttpRun
     wide: HttpRun | null
     fill: TargetStats
