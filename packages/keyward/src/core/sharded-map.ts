@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto'
+
 /** Shards per map: a million entries leave about 4,000 in each, whose rehash takes well under a millisecond. */
 const SHARDS = 256
 
@@ -54,14 +56,23 @@ export class ShardedMap<K extends number | string, V> {
 }
 
 /**
+ * Where a string's second pair of digits is read, counted from its end, chosen once per process
+ * out of sight: a caller can grind unknown keys whose digest ends in chosen digits (one try in 256)
+ * and so pile negative entries into one shard, but cannot aim at a pair it does not know.
+ */
+const SECRET_FROM_END = randomInt(3, 33)
+
+/**
  * The shard of `key`: an integer's low bits folded with the next ones; a string's last two
- * characters as hex digits (exact for digits and a–f, so a digest spreads evenly; any other
- * string still lands in some shard).
+ * characters as hex digits, mixed with two more at a secret place (exact for digits and a–f, so
+ * a digest spreads evenly; any other string still lands in some shard).
  */
 function shardOf(key: number | string): number {
   if (typeof key === 'number') return (key ^ (key >>> 8)) & (SHARDS - 1)
   const n = key.length
-  return (hexDigit(key.charCodeAt(n - 2)) << 4) | hexDigit(key.charCodeAt(n - 1))
+  const last = (hexDigit(key.charCodeAt(n - 2)) << 4) | hexDigit(key.charCodeAt(n - 1))
+  const m = n - SECRET_FROM_END
+  return last ^ (hexDigit(key.charCodeAt(m)) << 4) ^ hexDigit(key.charCodeAt(m + 1))
 }
 
 /** '0'–'9' and 'a'–'f' to 0–15; other characters to some value in 0–15 (NaN, past the end, to 0). */
