@@ -36,3 +36,9 @@ export class PagedArray<T> {
     this.used = 0
   }
 }
+
+/** `to` (a larger typed array) holding `from`'s elements at its start: a doubled array's new store. */
+export function copied<T extends Float64Array | Uint32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from)
+  return to
+}

@@ -1,3 +1,4 @@
+import { copied } from '../core/paged-array.js'
 import { ShardedMap } from '../core/sharded-map.js'
 
 /** The typed arrays a batch keeps its numbers in, and how to make one. */
@@ -144,11 +145,6 @@ export class UsageBatch<A extends Values = Values> {
     this.dataPages.push(new this.Values(n * this.width))
     this.capacity += n
   }
-}
-
-function copied<T extends Values>(from: T, to: T): T {
-  to.set(from)
-  return to
 }
 
 /** A batch of `last_used_at` times (epoch ms), one per key. */

@@ -1,3 +1,5 @@
+import { copied } from '../../core/paged-array.js'
+
 /** Slots are added by doubling from this many: a tally costs nothing for slots the cache never fills. */
 const INITIAL_SLOTS = 1_024
 
@@ -106,9 +108,4 @@ export class HitTally {
     this.counts = copied(this.counts, new Uint32Array(n))
     this.listed = copied(this.listed, new Uint8Array(n))
   }
-}
-
-function copied<T extends Float64Array | Uint32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from)
-  return to
 }
