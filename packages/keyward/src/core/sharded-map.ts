@@ -99,6 +99,10 @@ export class SplittingSet {
     else if (this.small.add(value).size > SPLIT_AT) this.split()
   }
 
+  has(value: string): boolean {
+    return this.small ? this.small.has(value) : this.big!.get(value) === true
+  }
+
   delete(value: string): boolean {
     return this.small ? this.small.delete(value) : this.big!.delete(value)
   }

@@ -52,6 +52,8 @@ describe('sharded map', () => {
       set.add(v)
       plain.add(v)
       if (n % 3 === 0) assert.equal(set.delete((n * 5).toString(16)), plain.delete((n * 5).toString(16)))
+      const probe = ((n * 13) % 20_000).toString(16)
+      assert.equal(set.has(probe), plain.has(probe), `has(${probe}) at ${n}`)
       if (n % 1_000 === 0 || n === 4_097) {
         assert.equal(set.size, plain.size)
         assert.deepEqual(new Set(set.values()), plain)

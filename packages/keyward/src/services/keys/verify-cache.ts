@@ -1,6 +1,7 @@
 import type { KeyLookup } from '../../store/key-repository.js'
 import { EntryCompactor, deepFreeze } from './cache-entry.js'
 import { ClockCache } from './clock-cache.js'
+import { CondemnedEntries } from './condemned-entries.js'
 import { SplittingSet } from '../../core/sharded-map.js'
 
 const UNKNOWN = { unknown: true } as const
@@ -60,6 +61,8 @@ export class VerifyCache {
    * user's keys from this index, however many there are. Kept in step with `entries` by `dispose`.
    */
   private readonly byUser = new Map<number, SplittingSet>()
+  /** A changed user's cached key lookups, read as misses at once and deleted in slices (`condemned-entries.ts`). */
+  private readonly condemned = new CondemnedEntries((hash) => this.entries?.delete(hash))
 
   constructor(
     size: number,
@@ -83,7 +86,8 @@ export class VerifyCache {
    * `lookupAt` reads it. The verify hot path keys its usage tally by slot (`hit-tally.ts`).
    */
   slotOf(hash: string): number {
-    return this.entries ? this.entries.slotOf(hash) : -1
+    if (!this.entries || (this.condemned.pending && this.condemnedRead(hash))) return -1
+    return this.entries.slotOf(hash)
   }
 
   /** The entry of `slot` (from `slotOf`, in the same synchronous turn): a lookup, or null for a known-unknown hash. */
@@ -94,6 +98,7 @@ export class VerifyCache {
 
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
   getTagged<T extends object>(tag: string): T | null | undefined {
+    if (this.condemned.pending && this.condemnedRead(tag)) return undefined
     const e = this.entries?.get(tag)
     if (e === undefined) return undefined
     return e === UNKNOWN ? null : (e as T)
@@ -133,6 +138,7 @@ export class VerifyCache {
   private keep(name: string, entry: Entry | null, version: number | undefined): boolean {
     const { entries } = this
     if (!entries || (version !== undefined && this.changedSince(name, version))) return false
+    if (this.condemned.pending) this.condemnedRead(name) // the stale entry goes first, whether or not one is stored
     if (entry) {
       if (this.positiveTtlMs === null) entries.set(name, entry)
       else if (this.positiveTtlMs > 0) entries.set(name, entry, this.positiveTtlMs)
@@ -176,13 +182,21 @@ export class VerifyCache {
     const hashes = this.byUser.get(userId)
     if (!hashes) return
     this.byUser.delete(userId)
-    for (const h of [...hashes.values()]) this.entries?.delete(h)
+    this.condemned.condemn(hashes)
+  }
+
+  /** Whether `hash` was condemned with its user; if so its entry is deleted now, so it reads as a miss. */
+  private condemnedRead(hash: string): boolean {
+    if (!this.condemned.has(hash)) return false
+    this.condemned.take(hash)
+    return true
   }
 
   clear(): void {
     this.bump(null)
     this.entries?.clear()
     this.byUser.clear()
+    this.condemned.clear()
   }
 
   private bump(hashes: readonly string[] | null): void {
