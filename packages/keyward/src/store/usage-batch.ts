@@ -94,11 +94,10 @@ export class UsageBatch<A extends Values = Values> {
   packInto(ids: Float64Array, values: A): void {
     const w = this.width
     if (this.rowOf.size === this.rows) {
-      for (let p = 0; p * PAGE_ROWS < this.rows; p++) {
-        const n = Math.min(PAGE_ROWS, this.rows - p * PAGE_ROWS)
+      this.forEachPage((p, n) => {
         ids.set(this.idPages[p]!.subarray(0, n), p * PAGE_ROWS)
         values.set(this.dataPages[p]!.subarray(0, n * w), p * PAGE_ROWS * w)
-      }
+      })
       return
     }
     let i = 0
@@ -113,9 +112,13 @@ export class UsageBatch<A extends Values = Values> {
   private live(): Float64Array {
     if (this.rowOf.size !== this.rows) return Float64Array.from(this.rowOf.keys())
     const ids = new Float64Array(this.rows)
-    for (let p = 0; p * PAGE_ROWS < this.rows; p++)
-      ids.set(this.idPages[p]!.subarray(0, Math.min(PAGE_ROWS, this.rows - p * PAGE_ROWS)), p * PAGE_ROWS)
+    this.forEachPage((p, n) => ids.set(this.idPages[p]!.subarray(0, n), p * PAGE_ROWS))
     return ids
+  }
+
+  /** `fn(page, rows)` for each page in order, with how many of its rows are filled. */
+  private forEachPage(fn: (page: number, rows: number) => void): void {
+    for (let p = 0; p * PAGE_ROWS < this.rows; p++) fn(p, Math.min(PAGE_ROWS, this.rows - p * PAGE_ROWS))
   }
 
   /** The row of `keyId`, added (zeroed) when new. */
