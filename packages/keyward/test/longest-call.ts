@@ -6,7 +6,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
  * (ms): what the call itself held the event loop for. A test that allocates much (hundreds of
  * thousands of entries) pays mark-compacts of 20–30 ms in whichever call triggers them, which
  * says nothing of the code under test. GC entries arrive after the loop, so long calls are
- * kept and judged then. Descheduling still counts: callers judge the result over two trials.
+ * kept and judged then. Descheduling still counts: callers judge the result over several trials.
  */
 export async function longestCall(n: number, call: (i: number) => void): Promise<number> {
   const pauses: [number, number][] = []
@@ -30,15 +30,19 @@ export async function longestCall(n: number, call: (i: number) => void): Promise
 
 /**
  * Asserts that `trial` (a `longestCall`) stays within `boundMs`. One sample per call on a shared
- * machine: a long call must happen again in a second trial to fail; code that holds the loop
- * does so in every trial, a descheduled thread does not.
+ * machine: a long call must happen in each of three trials to fail. Code that holds the loop does
+ * so in every trial; a preempted thread or a burst of page faults (12 µs each on this virtual
+ * machine) does not. Two trials were not enough: a run of the parent commit read 8.57 then 8.08 ms
+ * on a loaded host where the code under test held for under 1 ms (2026-12-07).
  */
 export async function assertLongestCall(what: string, boundMs: number, trial: () => Promise<number>): Promise<void> {
-  const first = await trial()
-  if (first <= boundMs) return
-  const second = await trial()
-  assert.ok(
-    second <= boundMs,
-    `the longest ${what} took ${first.toFixed(2)} ms, then ${second.toFixed(2)} ms (bound ${boundMs}; GC pauses excluded)`,
+  const seen: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const longest = await trial()
+    if (longest <= boundMs) return
+    seen.push(longest)
+  }
+  assert.fail(
+    `the longest ${what} took ${seen.map((ms) => ms.toFixed(2)).join(', then ')} ms (bound ${boundMs}; GC pauses excluded)`,
   )
 }

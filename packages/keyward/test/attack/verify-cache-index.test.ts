@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { KeyLookup } from '../../src/store/key-repository.js'
 import { VerifyCache, credentialTag } from '../../src/services/keys/verify-cache.js'
 import { assertLongestCall, longestCall } from '../longest-call.js'
+import { hashOf, lookup } from './cache-fixtures.js'
 
 /**
  * Attack on the by-user index of the verify cache (kept by the CLOCK cache's `dispose`): under
@@ -10,37 +10,6 @@ import { assertLongestCall, longestCall } from '../longest-call.js'
  * a user (`u:<id>`) must leave no cached key lookup of that user. Random operations, checked after
  * every user eviction against a model of what is cached.
  */
-function lookup(id: number, holder: number): KeyLookup {
-  return {
-    key: {
-      id,
-      scopes: [],
-      meta: {},
-      expiresAt: null,
-      disabledAt: null,
-      revokedAt: null,
-      ratelimits: [],
-      remaining: null,
-      refill: null,
-    },
-    owner: {
-      kind: 'user',
-      id: holder,
-      actorId: holder + 1000,
-      userId: holder,
-      applicationId: null,
-      organizationId: null,
-    },
-    role: 'member',
-    matchedPrevious: false,
-    previousHashExpiresAt: null,
-    holderUserId: holder,
-    contextRule: null,
-    identity: null,
-  } as unknown as KeyLookup
-}
-
-const hashOf = (n: number) => n.toString(16).padStart(64, '0')
 
 describe('attack: verify cache by-user index under eviction', () => {
   for (const size of [1, 2, 3, 8]) {

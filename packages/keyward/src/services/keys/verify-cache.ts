@@ -86,8 +86,9 @@ export class VerifyCache {
    * `lookupAt` reads it. The verify hot path keys its usage tally by slot (`hit-tally.ts`).
    */
   slotOf(hash: string): number {
-    if (!this.entries || (this.condemned.pending && this.condemnedRead(hash))) return -1
-    return this.entries.slotOf(hash)
+    if (!this.entries) return -1
+    const slot = this.entries.slotOf(hash)
+    return slot >= 0 && this.condemned.pending && this.condemnedRead(this.entries.at(slot), hash) ? -1 : slot
   }
 
   /** The entry of `slot` (from `slotOf`, in the same synchronous turn): a lookup, or null for a known-unknown hash. */
@@ -98,9 +99,8 @@ export class VerifyCache {
 
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
   getTagged<T extends object>(tag: string): T | null | undefined {
-    if (this.condemned.pending && this.condemnedRead(tag)) return undefined
     const e = this.entries?.get(tag)
-    if (e === undefined) return undefined
+    if (e === undefined || (this.condemned.pending && this.condemnedRead(e, tag))) return undefined
     return e === UNKNOWN ? null : (e as T)
   }
 
@@ -138,7 +138,6 @@ export class VerifyCache {
   private keep(name: string, entry: Entry | null, version: number | undefined): boolean {
     const { entries } = this
     if (!entries || (version !== undefined && this.changedSince(name, version))) return false
-    if (this.condemned.pending) this.condemnedRead(name) // the stale entry goes first, whether or not one is stored
     if (entry) {
       if (this.positiveTtlMs === null) entries.set(name, entry)
       else if (this.positiveTtlMs > 0) entries.set(name, entry, this.positiveTtlMs)
@@ -154,9 +153,11 @@ export class VerifyCache {
     set.add(hash)
   }
 
+  /** A key lookup left the cache (ClockCache's `dispose`, whatever removed it): out of its user's index, condemned or not. */
   private unindex(userId: number, hash: string): void {
     const set = this.byUser.get(userId)
     if (set?.delete(hash) && set.size === 0) this.byUser.delete(userId)
+    if (this.condemned.pending) this.condemned.release(userId, hash)
   }
 
   /**
@@ -182,13 +183,13 @@ export class VerifyCache {
     const hashes = this.byUser.get(userId)
     if (!hashes) return
     this.byUser.delete(userId)
-    this.condemned.condemn(hashes)
+    this.condemned.condemn(userId, hashes)
   }
 
-  /** Whether `hash` was condemned with its user; if so its entry is deleted now, so it reads as a miss. */
-  private condemnedRead(hash: string): boolean {
-    if (!this.condemned.has(hash)) return false
-    this.condemned.take(hash)
+  /** Whether `entry`, found under `hash`, was condemned with its user; if so it is deleted now and reads as a miss. */
+  private condemnedRead(entry: Entry, hash: string): boolean {
+    if (!isKeyLookup(entry) || !this.condemned.has(holderOf(entry), hash)) return false
+    this.condemned.take(holderOf(entry), hash)
     return true
   }
 
