@@ -37,7 +37,7 @@ export const FULL: Settings = {
   loopMs: 2_000,
   adversaryTimeoutMs: 5_000,
   zipfS: 1.1,
-  budgetS: 600,
+  budgetS: 840,
 }
 
 /** `--quick`: shorter runs, smaller populations; same code paths. */
