@@ -198,7 +198,8 @@ export async function bigStore(b: Bodies, files: Files, res: Results, log: Log):
   await seeder.stop()
   // The 10,000-key store, cached, right before the big one: the HTTP section's row ran minutes earlier, and
   // on this shared host the same server's rate drifted 0.54–1.60x between the two (2026-12-06 23:03, 23:15).
-  const small = await cachedSmall(b, files, res, log)
+  const smallDir = await seededSmall(files)
+  const small = await cachedSmall(b, files, smallDir, res, log)
   const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir: seeder.dir })
   try {
     await check(t.url, t.ready.headers, b, 'keyward (big store)')
@@ -234,23 +235,28 @@ export async function bigStore(b: Bodies, files: Files, res: Results, log: Log):
     await t.stop()
   }
   res.scale.uncached = {
-    small: await uncached(b, files.population, undefined, res, log),
-    big: await uncached(b, files.none, seeder.dir, res, log),
+    small: await uncached(b, files, smallDir, `keyward, ${res.settings.population} keys, cache off`, res, log),
+    big: await uncached(b, files, seeder.dir, `keyward, ${size} keys, cache off`, res, log),
   }
 }
 
 /**
- * A fresh store of the population's keys, cache on, seeded, warmed and loaded as the big store is:
- * seeded by a process of its own too. Seeded by the measured server itself, as first written, this
- * row read 11,061 req/s against the big store's 15,730 and the HTTP section's 16,753 in one run
- * (2026-12-07 01:43): a ratio of 1.42x in the big store's favour, from the setup, not the store.
+ * A fresh store of the population's keys, seeded by a process of its own as the big store is, for
+ * the rows its rows are divided by (cached and cache off). Seeded by the measured server itself, as
+ * first written, the cached row read 11,061 req/s against the big store's 15,730 and the HTTP
+ * section's 16,753 in one run (2026-12-07 01:43): a ratio of 1.42x from the setup, not the store.
  */
-async function cachedSmall(b: Bodies, files: Files, res: Results, log: Log): Promise<HttpRun> {
-  const label = `keyward, ${res.settings.population} keys`
-  log(`big store: ${label}, beside it`)
+async function seededSmall(files: Files): Promise<string> {
   const seeder = await startTarget({ kind: 'keyward', keysFile: files.population, seedOnly: true })
   await seeder.stop()
-  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir: seeder.dir })
+  return seeder.dir
+}
+
+/** The small store, cache on, warmed and loaded as the big store is. */
+async function cachedSmall(b: Bodies, files: Files, dir: string, res: Results, log: Log): Promise<HttpRun> {
+  const label = `keyward, ${res.settings.population} keys`
+  log(`big store: ${label}, beside it`)
+  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir })
   try {
     await check(t.url, t.ready.headers, b, label)
     await warm(t.url, t.ready.headers, b.population, res)
@@ -263,20 +269,11 @@ async function cachedSmall(b: Bodies, files: Files, res: Results, log: Log): Pro
 
 /**
  * Uniform load with the cache off (`KEYWARD_CACHE_SIZE=0`): every verify reads the store, the only way its
- * size can show (cached, both stores answer from memory). `dir`: the big store; none: a fresh small one.
+ * size can show (cached, both stores answer from memory). `dir`: a store seeded beforehand, big or small.
  */
-async function uncached(
-  b: Bodies,
-  keysFile: string,
-  dir: string | undefined,
-  res: Results,
-  log: Log,
-): Promise<HttpRun> {
-  const t = await startTarget({ kind: 'keyward', keysFile, ...(dir && { dir }), env: { KEYWARD_CACHE_SIZE: '0' } })
+async function uncached(b: Bodies, files: Files, dir: string, label: string, res: Results, log: Log): Promise<HttpRun> {
+  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir, env: { KEYWARD_CACHE_SIZE: '0' } })
   try {
-    const label = dir
-      ? `keyward, ${res.settings.bigStore} keys, cache off`
-      : `keyward, ${res.settings.population} keys, cache off`
     log(`store size: ${label}`)
     await check(t.url, t.ready.headers, b, label)
     return await measure(
