@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import type { LoopRow } from './inprocess.js'
 import { keywardNodeFlags } from './child.js'
 import type { TargetStats } from './protocol.js'
-import { find, type HttpRun, type Results } from './results.js'
+import { find, type HttpRun, type PairedRuns, type Results } from './results.js'
 
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
@@ -44,9 +44,9 @@ function goals(res: Results): Goal[] {
   const inprocSync = inProcessRatio('`verifySync`')
   const sess = ratio(session?.rps, kw?.r.rps)
   const peer = ratio(kw?.r.rps, ba?.rps)
-  // The small store's row run beside the big one when there is one (older results: the HTTP section's).
-  const big = ratio(res.scale?.same.r.rps, res.scale?.small?.r.rps ?? kw?.r.rps)
-  const bigCold = ratio(res.scale?.uncached?.big.r.rps, res.scale?.uncached?.small.r.rps)
+  // The median of the rounds' ratios: the two stores served side by side and loaded in turns (sections.ts).
+  const big = res.scale?.pair.ratio.median
+  const bigCold = res.scale?.uncached.ratio.median
   const rss = res.scale?.fill.rssMb
   return [
     {
@@ -106,7 +106,7 @@ function goals(res: Results): Goal[] {
       atLeast: false,
     },
     {
-      what: `${fmt(res.settings.bigStore)} keys vs ${fmt(res.settings.population)} (uniform req/s, run back to back)`,
+      what: `${fmt(res.settings.bigStore)} keys vs ${fmt(res.settings.population)} (uniform req/s; median of rounds, in turns)`,
       measured: big,
       shown: x(big),
       goal: 0.9,
@@ -190,15 +190,19 @@ function scaleLines(res: Results): string[] {
   if (!s) return ['Big store: not run (see notes).']
   const head = [
     ...HTTP_HEAD,
-    ...(s.small ? [httpRow(s.small)] : []),
-    httpRow(s.same, find(res, 'bare', 'uniform')),
+    httpRow(s.pair.small),
+    httpRow(s.pair.big, find(res, 'bare', 'uniform')),
     ...(s.wide ? [httpRow(s.wide)] : []),
-    ...(s.uncached ? [httpRow(s.uncached.small), httpRow(s.uncached.big)] : []),
+    httpRow(s.uncached.small),
+    httpRow(s.uncached.big),
   ]
   return [
     `${fmt(res.settings.bigStore)} keys bulk-loaded in ${fmt(s.seedS, 1)} s.`,
     '',
     ...head,
+    '',
+    "The two stores are served side by side and loaded in turns, the order alternating; each row is its side's median round, and each target ratio the median of the rounds' ratios.",
+    `Rounds, req/s ${fmt(res.settings.population)} keys / ${fmt(res.settings.bigStore)} keys: cached ${rounds(s.pair)}; cache off ${rounds(s.uncached)}.`,
     '',
     `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading; ${memory(s.fill)}).`,
     // The same server after the run over the filled cache: the fill's garbage collected or not, a second
@@ -211,6 +215,10 @@ function scaleLines(res: Results): string[] {
       : []),
   ]
 }
+
+/** A pair's rounds and the range of their ratios. */
+const rounds = (p: PairedRuns) =>
+  `${p.rounds.map((r) => `${fmt(r.small)} / ${fmt(r.big)}`).join(', ')} (ratios ${fmt(p.ratio.min, 2)}–${fmt(p.ratio.max, 2)}×)`
 
 /** Where an RSS reading is: V8's heap used of committed, and buffers outside it. */
 function memory(s: TargetStats): string {

@@ -14,6 +14,14 @@ export interface HttpRun {
   s: TargetStats
 }
 
+/** Two servers loaded in turns, round by round: each side's median round, and the big/small ratio's median over the rounds. */
+export interface PairedRuns {
+  small: HttpRun
+  big: HttpRun
+  rounds: { small: number; big: number }[]
+  ratio: { median: number; min: number; max: number }
+}
+
 /** The flood on PostgreSQL and what it cost the database. */
 export interface FloodCost {
   run: HttpRun
@@ -33,13 +41,13 @@ export interface Results {
   flood: FloodCost | null
   scale: {
     seedS: number
-    /** The population's store, cached, measured just before `same` (the ratio's other side). */
-    small?: HttpRun
-    same: HttpRun
+    /** The population's store and the big one, cached, served side by side and loaded in turns. */
+    pair: PairedRuns
     wide: HttpRun | null
     fill: TargetStats
     filled: number
-    uncached?: { small: HttpRun; big: HttpRun }
+    /** The same, cache off. */
+    uncached: PairedRuns
   } | null
   adversarial: { memberKeys: number; quiet: HttpRun; attacked: HttpRun; adversary: AdversaryStats[] } | null
   notes: string[]

@@ -5,7 +5,7 @@ import { type Shot, load } from './load.js'
 import { freshPgDatabase, pgCounters } from './pgstat.js'
 import { type Picker, sequential, single, uniform, zipf } from './population.js'
 import type { TargetSpec } from './protocol.js'
-import type { HttpRun, Results } from './results.js'
+import type { HttpRun, PairedRuns, Results } from './results.js'
 
 /** Populations as pre-serialized bodies, shared by every target. */
 export interface Bodies {
@@ -191,101 +191,129 @@ export async function floodOnPostgres(
 
 /** The big store: the same uniform load as the matrix, a cache-sized working set, then RSS with a full cache. */
 export async function bigStore(b: Bodies, files: Files, res: Results, log: Log): Promise<void> {
-  const { bigStore: size, connections } = res.settings
+  const { bigStore: size, population } = res.settings
   log(`big store: seeding ${size} keys`)
   // Seeded by a process of its own, so the measured server's RSS holds no trace of the bulk load.
   const seeder = await startTarget({ kind: 'keyward', keysFile: files.big, storeSize: size, seedOnly: true })
   await seeder.stop()
-  // The 10,000-key store, cached, right before the big one: the HTTP section's row ran minutes earlier, and
-  // on this shared host the same server's rate drifted 0.54–1.60x between the two (2026-12-06 23:03, 23:15).
   const smallDir = await seededSmall(files)
-  const small = await cachedSmall(b, files, smallDir, res, log)
-  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir: seeder.dir })
+  const labels = { small: `keyward, ${population} keys`, big: `keyward, ${size} keys` }
+  log('big store: 10,000 and 1,000,000 keys, cached, in turns')
+  const cached = await sideBySide(b, files, { small: smallDir, big: seeder.dir }, labels, {}, res, (small, big) =>
+    fillAndWiden(b, big, labels.big, res, log).finally(() => small.stop()),
+  )
+  log('store size: cache off, in turns')
+  const off = { small: `${labels.small}, cache off`, big: `${labels.big}, cache off` }
+  const uncached = await sideBySide(b, files, { small: smallDir, big: seeder.dir }, off, NO_CACHE, res)
+  res.scale = { seedS: seeder.ready.seedS, ...cached.after!, pair: cached.pair, uncached: uncached.pair }
+}
+
+const NO_CACHE = { KEYWARD_CACHE_SIZE: '0' }
+
+/**
+ * Rounds of the store-size comparisons. The two servers run side by side and take turns, half a run
+ * each, the order alternating, and the ratio is the median of the rounds' ratios: run one after the
+ * other, the two cached rows read 0.77x and 1.03x in two full runs eleven minutes apart
+ * (2026-12-07 04:31, 04:42), and 0.54x to 1.60x before; the host's rate drifts more than the store
+ * changes it. The idle server meanwhile runs nothing but its timers.
+ */
+const PAIR_ROUNDS = 5
+
+type Sides<T> = { small: T; big: T }
+
+/**
+ * Both stores served at once (seeded beforehand; `env`: the targets' settings), checked, warmed,
+ * and measured in turns; `then` runs on the still-running pair before they stop.
+ */
+async function sideBySide<T>(
+  b: Bodies,
+  files: Files,
+  dirs: Sides<string>,
+  labels: Sides<string>,
+  env: Record<string, string>,
+  res: Results,
+  then?: (small: Target, big: Target) => Promise<T>,
+): Promise<{ pair: PairedRuns; after?: T }> {
+  const start = (dir: string) => startTarget({ kind: 'keyward', keysFile: files.none, dir, env })
+  const small = await start(dirs.small)
   try {
-    await check(t.url, t.ready.headers, b, 'keyward (big store)')
-    const headers = t.ready.headers
-    await warm(t.url, headers, b.population, res)
-    log('big store: uniform over the population')
-    const same = await measure(
-      t,
-      `keyward, ${size} keys`,
-      'uniform',
-      { url: t.url, headers, bodies: b.population, pick: uniform(b.population.length) },
-      res,
-    )
-    log(`big store: filling the cache with ${b.big.length} distinct keys`)
-    await t.reset()
-    const fill = await load(
-      { url: t.url, headers, bodies: b.big, pick: sequential(b.big.length) },
-      connections,
-      600,
-      b.big.length,
-    )
-    const fillStats = await t.stats()
-    log('big store: uniform over the cache-sized working set')
-    const wide = await measure(
-      t,
-      `keyward, ${size} keys`,
-      `uniform over ${b.big.length} keys`,
-      { url: t.url, headers, bodies: b.big, pick: uniform(b.big.length) },
-      res,
-    )
-    res.scale = { seedS: seeder.ready.seedS, small, same, wide, fill: fillStats, filled: fill.requests }
+    const big = await start(dirs.big)
+    try {
+      for (const [t, label] of [
+        [small, labels.small],
+        [big, labels.big],
+      ] as const) {
+        await check(t.url, t.ready.headers, b, label)
+        await warm(t.url, t.ready.headers, b.population, res)
+      }
+      const pair = await inTurns({ small, big }, labels, b, res)
+      return { pair, after: await then?.(small, big) }
+    } finally {
+      await big.stop()
+    }
   } finally {
-    await t.stop()
-  }
-  res.scale.uncached = {
-    small: await uncached(b, files, smallDir, `keyward, ${res.settings.population} keys, cache off`, res, log),
-    big: await uncached(b, files, seeder.dir, `keyward, ${size} keys, cache off`, res, log),
+    await small.stop()
   }
 }
 
-/**
- * A fresh store of the population's keys, seeded by a process of its own as the big store is, for
- * the rows its rows are divided by (cached and cache off). Seeded by the measured server itself, as
- * first written, the cached row read 11,061 req/s against the big store's 15,730 and the HTTP
- * section's 16,753 in one run (2026-12-07 01:43): a ratio of 1.42x from the setup, not the store.
- */
+/** `PAIR_ROUNDS` rounds of uniform load on each side; each side's row is its median round. */
+async function inTurns(t: Sides<Target>, labels: Sides<string>, b: Bodies, res: Results): Promise<PairedRuns> {
+  const runs: Sides<HttpRun[]> = { small: [], big: [] }
+  const seconds = Math.max(1, res.settings.httpS / 2)
+  for (let r = 0; r < PAIR_ROUNDS; r++) {
+    for (const side of r % 2 === 0 ? (['small', 'big'] as const) : (['big', 'small'] as const)) {
+      const shot = {
+        url: t[side].url,
+        headers: t[side].ready.headers,
+        bodies: b.population,
+        pick: uniform(b.population.length),
+      }
+      runs[side].push(
+        await measure(t[side], labels[side], `uniform (${seconds} s × ${PAIR_ROUNDS}, in turns)`, shot, res, seconds),
+      )
+    }
+  }
+  const ratios = runs.big.map((big, i) => big.r.rps / runs.small[i]!.r.rps)
+  return {
+    small: medianRun(runs.small),
+    big: medianRun(runs.big),
+    rounds: runs.small.map((s, i) => ({ small: s.r.rps, big: runs.big[i]!.r.rps })),
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+/** The run whose req/s is the median of the rounds' (a measured run, not a blend of several). */
+const medianRun = (runs: HttpRun[]) => [...runs].sort((a, b) => a.r.rps - b.r.rps)[runs.length >> 1]!
+
+/** The big store's cache filled with distinct keys (its RSS then), and a uniform run over them. */
+async function fillAndWiden(b: Bodies, t: Target, label: string, res: Results, log: Log) {
+  const headers = t.ready.headers
+  log(`big store: filling the cache with ${b.big.length} distinct keys`)
+  await t.reset()
+  const fill = await load(
+    { url: t.url, headers, bodies: b.big, pick: sequential(b.big.length) },
+    res.settings.connections,
+    600,
+    b.big.length,
+  )
+  const fillStats = await t.stats()
+  log('big store: uniform over the cache-sized working set')
+  const wide = await measure(
+    t,
+    label,
+    `uniform over ${b.big.length} keys`,
+    { url: t.url, headers, bodies: b.big, pick: uniform(b.big.length) },
+    res,
+  )
+  return { wide, fill: fillStats, filled: fill.requests }
+}
+
+/** A fresh store of the population's keys, seeded by a process of its own as the big store is. */
 async function seededSmall(files: Files): Promise<string> {
   const seeder = await startTarget({ kind: 'keyward', keysFile: files.population, seedOnly: true })
   await seeder.stop()
   return seeder.dir
-}
-
-/** The small store, cache on, warmed and loaded as the big store is. */
-async function cachedSmall(b: Bodies, files: Files, dir: string, res: Results, log: Log): Promise<HttpRun> {
-  const label = `keyward, ${res.settings.population} keys`
-  log(`big store: ${label}, beside it`)
-  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir })
-  try {
-    await check(t.url, t.ready.headers, b, label)
-    await warm(t.url, t.ready.headers, b.population, res)
-    const shot = { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) }
-    return await measure(t, label, 'uniform', shot, res)
-  } finally {
-    await t.stop()
-  }
-}
-
-/**
- * Uniform load with the cache off (`KEYWARD_CACHE_SIZE=0`): every verify reads the store, the only way its
- * size can show (cached, both stores answer from memory). `dir`: a store seeded beforehand, big or small.
- */
-async function uncached(b: Bodies, files: Files, dir: string, label: string, res: Results, log: Log): Promise<HttpRun> {
-  const t = await startTarget({ kind: 'keyward', keysFile: files.none, dir, env: { KEYWARD_CACHE_SIZE: '0' } })
-  try {
-    log(`store size: ${label}`)
-    await check(t.url, t.ready.headers, b, label)
-    return await measure(
-      t,
-      label,
-      'uniform',
-      { url: t.url, headers: t.ready.headers, bodies: b.population, pick: uniform(b.population.length) },
-      res,
-    )
-  } finally {
-    await t.stop()
-  }
 }
 
 /** Issue 17: verification p99 / max, quiet and while one member loops the adversarial suite. */
