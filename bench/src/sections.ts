@@ -2,6 +2,7 @@
 import { runAdversary } from './adversarial.js'
 import { type Target, startTarget } from './child.js'
 import { type Shot, load } from './load.js'
+import { percentile } from './measure.js'
 import { freshPgDatabase, pgCounters } from './pgstat.js'
 import { type Picker, sequential, single, uniform, zipf } from './population.js'
 import type { TargetSpec } from './protocol.js'
@@ -279,11 +280,10 @@ async function inTurns(t: Sides<Target>, labels: Sides<string>, b: Bodies, res: 
     small: medianRun(runs.small),
     big: medianRun(runs.big),
     rounds: runs.small.map((s, i) => ({ small: s.r.rps, big: runs.big[i]!.r.rps })),
-    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    ratio: { median: percentile(ratios, 50), min: Math.min(...ratios), max: Math.max(...ratios) },
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 /** The run whose req/s is the median of the rounds' (a measured run, not a blend of several). */
 const medianRun = (runs: HttpRun[]) => [...runs].sort((a, b) => a.r.rps - b.r.rps)[runs.length >> 1]!
 
