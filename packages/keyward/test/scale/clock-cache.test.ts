@@ -105,6 +105,40 @@ describe('ClockCache (the verify cache store)', () => {
     await assertLongestCall('set', 3, trial)
   })
 
+  it("a slot's memo is its entry's: replaced, deleted, expired, evicted or cleared, the slot's next entry has none", async () => {
+    const cache = new ClockCache<string, string, string>(2, () => undefined)
+    const memoOf = (k: string) => {
+      const slot = cache.slotOf(k)
+      return slot < 0 ? 'absent' : cache.memoAt(slot)
+    }
+    const memoize = (k: string) => cache.memoize(cache.slotOf(k), `memo of ${k}`)
+    cache.set('a', 'a1')
+    assert.equal(memoOf('a'), undefined)
+    memoize('a')
+    assert.equal(memoOf('a'), 'memo of a')
+    cache.set('a', 'a2')
+    assert.equal(memoOf('a'), undefined, 'replaced')
+    memoize('a')
+    cache.delete('a')
+    cache.set('b', 'b') // takes a's freed slot
+    assert.equal(memoOf('b'), undefined, 'deleted, then the slot reused')
+    memoize('b')
+    cache.set('t', 't', 5)
+    memoize('t')
+    await new Promise((r) => setTimeout(r, 15))
+    assert.equal(memoOf('t'), 'absent')
+    cache.set('u', 'u')
+    assert.equal(memoOf('u'), undefined, 'expired, then the slot reused')
+    memoize('u')
+    cache.set('c', 'c') // full: evicts b or u (both were read since the hand passed)
+    for (const k of ['b', 'u', 'c']) assert.ok([undefined, 'absent', `memo of ${k}`].includes(memoOf(k)), k)
+    assert.equal(memoOf('c'), undefined, 'evicted, then the slot reused')
+    memoize('c')
+    cache.clear()
+    cache.set('d', 'd')
+    assert.equal(memoOf('d'), undefined, 'cleared')
+  })
+
   it('clear forgets everything without disposing, and is usable again', () => {
     const { cache, disposed, put } = recorded(10)
     for (let i = 0; i < 15; i++) put(`k${i}`)

@@ -18,14 +18,18 @@ import { ShardedMap } from '../../core/sharded-map.js'
  *   expired on read, or evicted — and always before `set` returns, so a caller that indexes
  *   entries (VerifyCache's by-user index) re-indexes after `set` and never loses a live entry;
  *   `clear` disposes nothing: its caller resets what `dispose` maintains;
- * - an entry with a time to live reads as absent once `performance.now()` passes it.
+ * - an entry with a time to live reads as absent once `performance.now()` passes it;
+ * - a slot's memo (`memoize`) is its entry's: `set` (a replacement too), every removal and `clear`
+ *   drop it, so a memo never outlives its entry nor passes to the next one in the slot.
  */
-export class ClockCache<K extends number | string, V> {
+export class ClockCache<K extends number | string, V, M = never> {
   /** Sharded: a full cache's churn (an eviction, then a new entry) made a plain Map rehash 100,000 entries at once (`sharded-map.ts`). */
   private readonly index = new ShardedMap<K, number>()
   /** Paged: a plain array's growth copied every slot at once (`paged-array.ts`). */
   private readonly keys = new PagedArray<K>()
   private readonly values = new PagedArray<V>()
+  /** Something derived from a slot's entry, kept beside it (VerifyCache's prepared answers). */
+  private readonly memos = new PagedArray<M>()
   /**
    * Allocated at `max` once: doubled as the cache filled, they copied every slot at once (6 ms
    * at 131,072 slots, measured by hand, Node 20, 2026-12-07). Nine bytes a slot cost no memory
@@ -77,6 +81,16 @@ export class ClockCache<K extends number | string, V> {
     return this.values.get(slot)!
   }
 
+  /** The memo of `slot`'s entry (from `slotOf`, this turn), or undefined. */
+  memoAt(slot: number): M | undefined {
+    return this.memos.get(slot)
+  }
+
+  /** Keeps `memo` beside `slot`'s entry (from `slotOf`, this turn) until the entry changes or leaves. */
+  memoize(slot: number, memo: M): void {
+    this.memos.set(slot, memo)
+  }
+
   /** Stores `value` under `key` for `ttlMs` when given, disposing the entry it replaces or evicts. */
   set(key: K, value: V, ttlMs?: number): void {
     let slot = this.index.get(key)
@@ -87,6 +101,7 @@ export class ClockCache<K extends number | string, V> {
       this.keys.set(slot, key)
     }
     this.values.set(slot, value)
+    this.memos.set(slot, undefined)
     this.expires[slot] = ttlMs === undefined ? 0 : performance.now() + ttlMs
     this.referenced[slot] = 0
     if (replaced !== undefined) this.dispose(replaced, key)
@@ -104,6 +119,7 @@ export class ClockCache<K extends number | string, V> {
     this.index.clear()
     this.keys.clear()
     this.values.clear()
+    this.memos.clear()
     this.free = []
     this.hand = 0
   }
@@ -114,6 +130,7 @@ export class ClockCache<K extends number | string, V> {
     this.index.delete(key)
     this.keys.set(slot, undefined)
     this.values.set(slot, undefined)
+    this.memos.set(slot, undefined)
     this.free.push(slot)
     this.dispose(value, key)
   }
@@ -122,6 +139,7 @@ export class ClockCache<K extends number | string, V> {
   private grow(): number {
     this.keys.push()
     this.values.push()
+    this.memos.push()
     return this.keys.length - 1
   }
 

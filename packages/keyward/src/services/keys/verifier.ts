@@ -1,14 +1,14 @@
-import { canSeeOwner } from '../../core/authz.js'
 import { type Clock, epochMs } from '../../core/clock.js'
 import { hasKeyLength, hashSecret, isWellFormedKey } from '../../core/key-format.js'
 import { secretEnd } from '../../core/key-view.js'
-import { keyStatusAt, missingScopes } from '../../core/policy.js'
+import { keyStatusAt } from '../../core/policy.js'
 import type { CallContext } from '../../core/restrictions.js'
-import type { Principal } from '../../core/types.js'
+import type { Owner, Principal } from '../../core/types.js'
 import type { VerifyCode, VerifyResult } from '../../core/verify-result.js'
 import type { KeyLookup, KeyRepository } from '../../store/key-repository.js'
 import { SYNC_SAMPLE_EVERY, type VerifyMeter } from '../metrics/metrics.js'
 import { type LimitRequest, LimitStep, type LimitVerdict, assertCharge } from '../policies/limit-step.js'
+import { type PreparedAnswer, admits, holdsScopes, prepareAnswer, seenBy } from './prepared-answer.js'
 import type { UnknownKeyBudget } from './unknown-key-budget.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerifyCache } from './verify-cache.js'
@@ -158,14 +158,27 @@ export class Verifier {
     return slot >= 0 || isWellFormedKey(secret) ? slot : MALFORMED_SLOT
   }
 
-  /** The answer of the entry in cache slot `slot`, or undefined when a limit needs the limiter's store or the database. */
+  /**
+   * The answer of the entry in cache slot `slot`, or undefined when a limit needs the limiter's
+   * store or the database. From the entry's prepared answer when it admits the call, else by every
+   * check, preparing the answer after the entry's first VALID (`prepared-answer.ts`).
+   */
   private fromCache(slot: number, opts: VerifyOptions): Verified | undefined {
-    const found = this.cache.lookupAt(slot)
     const nowMs = epochMs(this.clock)
+    const prepared = this.cache.preparedAt(slot)
+    if (prepared && admits(prepared, opts, nowMs)) return this.acceptPrepared(prepared, nowMs, slot)
+    const found = this.cache.lookupAt(slot)
     const refused = this.policy(found, opts, nowMs)
     if (refused) return refused
     if (LimitStep.needsIo(found!, opts)) return undefined
+    if (prepared === undefined) this.cache.prepare(slot, prepareAnswer(found!, nowMs))
     return this.accept(found!, nowMs, NO_LIMITS, slot)
+  }
+
+  /** VALID from a prepared answer: counted by cache slot, as `accept` counts a cached key. */
+  private acceptPrepared(p: PreparedAnswer, nowMs: number, slot: number): Verified {
+    this.usage.hit(slot, p.keyId, nowMs)
+    return this.answer(p, p.expiresAt, NO_LIMITS, p.lookup)
   }
 
   /** A refusal of a known key, counted in its usage. */
@@ -222,7 +235,7 @@ export class Verifier {
    * rolled-away secret past its grace period, a context its restrictions refuse, missing scopes), or null when the key passes them.
    */
   private policy(found: KeyLookup | null, opts: VerifyOptions, nowMs: number): Verified | null {
-    if (!found || (opts.viewer && !canSeeOwner(opts.viewer, found.owner))) return this.notFound(this.callerOf(opts))
+    if (!found || !seenBy(opts, found.owner)) return this.notFound(this.callerOf(opts))
     const { key } = found
     const status = keyStatusAt(key, nowMs)
     if (status !== 'active') return this.refuse(found, nowMs, statusCode[status])
@@ -233,8 +246,7 @@ export class Verifier {
     // Compiled with the cached entry: only the call's own address and origin are parsed here.
     if (found.contextRule && !found.contextRule.allows(opts.context))
       return this.refuse(found, nowMs, 'FORBIDDEN_CONTEXT')
-    if (opts.scopes && opts.scopes.length > 0 && missingScopes(key.scopes, opts.scopes).length > 0)
-      return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
+    if (!holdsScopes(opts, key.scopes)) return this.refuse(found, nowMs, 'INSUFFICIENT_SCOPES')
     return null
   }
 
@@ -247,24 +259,37 @@ export class Verifier {
       this.usage.count(key.id, 'VALID', nowMs)
     }
     const end = secretEndOf(found)
+    const answer = this.answer(
+      { keyId: key.id, owner: found.owner, scopes: key.scopes, meta: key.meta },
+      end,
+      limits,
+      found,
+    )
+    if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
+    if (found.matchedPrevious && end !== null) answer.graceEndsAt = end // said as such, not only as an expiry
+    return answer
+  }
+
+  /** A VALID answer's fields, one shape for every VALID answer (a fresh object: callers may keep or change it). */
+  private answer(k: AnswerFields, end: string | null, limits: LimitVerdict, found: KeyLookup): Verified {
     // A plain literal, no spread: a spread builds the object in the runtime, several times slower.
-    const answer: Verified = {
+    return {
       valid: true,
       code: 'VALID',
-      keyId: key.id,
-      owner: found.owner,
-      scopes: key.scopes,
-      meta: key.meta,
+      keyId: k.keyId,
+      owner: k.owner,
+      scopes: k.scopes,
+      meta: k.meta,
       expiresAt: end,
       remaining: limits.remaining,
       ratelimit: limits.ratelimit,
       lookup: this.answersLookup ? found : undefined,
     }
-    if (limits.ratelimits.length > 0) answer.ratelimits = limits.ratelimits
-    if (found.matchedPrevious && end !== null) answer.graceEndsAt = end // said as such, not only as an expiry
-    return answer
   }
 }
+
+/** What every VALID answer says of its key. */
+type AnswerFields = { keyId: number; owner: Owner; scopes: string[]; meta: Record<string, unknown> }
 
 /** `probe`'s answers besides a cache slot: not cached, and a secret that cannot be a key. */
 const MISS = -1

@@ -2,6 +2,7 @@ import type { KeyLookup } from '../../store/key-repository.js'
 import { EntryCompactor, deepFreeze } from './cache-entry.js'
 import { ClockCache } from './clock-cache.js'
 import { CondemnedEntries } from './condemned-entries.js'
+import type { PreparedAnswer } from './prepared-answer.js'
 import { SplittingSet } from '../../core/sharded-map.js'
 
 const UNKNOWN = { unknown: true } as const
@@ -43,7 +44,8 @@ export type InvalidationPublisher = (hashes: readonly string[]) => Promise<void>
  * hashes so other nodes delete theirs (see `cluster.ts`).
  */
 export class VerifyCache {
-  private readonly entries: ClockCache<string, Entry> | null
+  /** Beside each entry, its prepared answer once verified (null: it has none, `prepared-answer.ts`). */
+  private readonly entries: ClockCache<string, Entry, PreparedAnswer | null> | null
   private publisher: InvalidationPublisher | null = null
   /** null: positive entries live until evicted (the bus is up); else their time to live (0: not kept). */
   private positiveTtlMs: number | null = null
@@ -70,7 +72,7 @@ export class VerifyCache {
   ) {
     this.entries =
       size > 0
-        ? new ClockCache<string, Entry>(size, (e, hash) => {
+        ? new ClockCache<string, Entry, PreparedAnswer | null>(size, (e, hash) => {
             if (isKeyLookup(e)) this.unindex(holderOf(e), hash)
           })
         : null
@@ -95,6 +97,20 @@ export class VerifyCache {
   lookupAt(slot: number): KeyLookup | null {
     const e = this.entries!.at(slot)
     return e === UNKNOWN ? null : (e as KeyLookup)
+  }
+
+  /**
+   * The prepared answer kept beside `slot`'s entry (from `slotOf`, this turn): undefined when none
+   * was prepared yet, null when the entry has none. It lives exactly as long as the entry: every
+   * write that deletes or replaces the entry drops it (`ClockCache`'s memo), here and on other nodes.
+   */
+  preparedAt(slot: number): PreparedAnswer | null | undefined {
+    return this.entries!.memoAt(slot)
+  }
+
+  /** Keeps `prepared`, made from `slot`'s entry (`lookupAt`, this turn), beside it. */
+  prepare(slot: number, prepared: PreparedAnswer | null): void {
+    this.entries!.memoize(slot, prepared)
   }
 
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */

@@ -68,10 +68,14 @@ export class LimitStep {
 
   /** Whether verifying this key with this request touches a limit or a budget (else it is answered from the cache). */
   static needsIo(found: KeyLookup, req: LimitRequest): boolean {
-    const { key, identity } = found
-    if (key.remaining !== null || (identity && identity.remaining !== null)) return true
-    if (key.ratelimits.length === 0 && (!identity || identity.ratelimits.length === 0)) return false
+    if (hasCredits(found)) return true
+    if (!hasRateLimits(found)) return false
     return checksOf(found, req).length > 0
+  }
+
+  /** Whether no request can make verifying this key touch a limit or a budget: it has none, nor has its identity. */
+  static isLimitless(found: KeyLookup): boolean {
+    return !hasCredits(found) && !hasRateLimits(found)
   }
 
   /** Checks the limits, then the credits; nothing is taken from a limit when another refuses. */
@@ -147,3 +151,8 @@ function checksOf(found: KeyLookup, req: LimitRequest): NamedCheck[] {
   if (found.identity) add('identity', found.identity.id, found.identity.ratelimits)
   return out
 }
+
+const hasCredits = ({ key, identity }: KeyLookup): boolean =>
+  key.remaining !== null || (!!identity && identity.remaining !== null)
+const hasRateLimits = ({ key, identity }: KeyLookup): boolean =>
+  key.ratelimits.length > 0 || (!!identity && identity.ratelimits.length > 0)
