@@ -204,7 +204,7 @@ function scaleLines(res: Results): string[] {
     "The two stores are served side by side and loaded in turns, the order alternating; each row is its side's median round, and each target ratio the median of the rounds' ratios.",
     `Rounds, req/s ${fmt(res.settings.population)} keys / ${fmt(res.settings.bigStore)} keys: cached ${rounds(s.pair)}; cache off ${rounds(s.uncached)}.`,
     '',
-    `After ${fmt(s.filled)} requests with distinct keys: cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading; ${memory(s.fill)}).`,
+    `After ${fmt(s.filled)} requests, every key of the cache-sized set twice (the second use prepares its answer): cache ${fmt(s.fill.cacheEntries ?? NaN)} entries, server RSS ${fmt(s.fill.rssMb)} MB (\`process.memoryUsage().rss\` inside the server process; the target's reading; ${memory(s.fill)}).`,
     // The same server after the run over the filled cache: the fill's garbage collected or not, a second
     // reading shows how much of the first was the heap's state at that moment (not a target figure).
     ...(s.wide
