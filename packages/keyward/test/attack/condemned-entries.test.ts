@@ -135,26 +135,31 @@ function internals(cache: VerifyCache) {
   const c = cache as any
   const entries = c.entries
   const condemnedBy: Map<number, { has(h: string): boolean }[]> = c.condemned.byUser
+  /** The slot under `h` (the index holds `~slot` for an entry with a time to live), and whether its time is up. */
+  const slotOf = (h: string): { slot: number; expired: boolean } | undefined => {
+    const at: number | undefined = entries.index.get(h)
+    if (at === undefined) return undefined
+    return at >= 0 ? { slot: at, expired: false } : { slot: ~at, expired: entries.expires[~at] <= performance.now() }
+  }
   const peek = (h: string) => {
-    const slot = entries.index.get(h)
-    return slot === undefined ? undefined : entries.values.get(slot)
+    const at = slotOf(h)
+    return at === undefined ? undefined : entries.values.get(at.slot)
   }
   /** Whether the entry under `h` is condemned: its holder's condemned sets hold `h`. */
   const condemned = (h: string) => {
     const e = peek(h)
     return e !== undefined && 'key' in e && (condemnedBy.get(e.holderUserId) ?? []).some((s) => s.has(h))
   }
-  return { entries, byUser: c.byUser as Map<number, any>, peek, condemned, condemnedBy }
+  return { slotOf, byUser: c.byUser as Map<number, any>, peek, condemned, condemnedBy }
 }
 
 function check(cache: VerifyCache, m: Model, where: string, lenient: boolean, max: number) {
-  const { peek, condemned, byUser, entries } = internals(cache)
+  const { peek, condemned, byUser, slotOf } = internals(cache)
   assert.ok(cache.size <= max, `${where}: size ${cache.size} > ${max}`)
   for (const n of ALL) {
     const h = hashOf(n)
     let want = m.live(h)
-    const slot = entries.index.get(h)
-    const expired = slot !== undefined && entries.expires[slot] !== 0 && entries.expires[slot] <= performance.now()
+    const expired = slotOf(h)?.expired === true
     const e = peek(h)
     const visible = e !== undefined && !condemned(h) && !expired ? e : undefined
     if (lenient && visible === undefined && want !== undefined) {

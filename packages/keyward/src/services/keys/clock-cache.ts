@@ -23,7 +23,12 @@ import { ShardedMap } from '../../core/sharded-map.js'
  *   drop it, so a memo never outlives its entry nor passes to the next one in the slot.
  */
 export class ClockCache<K extends number | string, V, M = never> {
-  /** Sharded: a full cache's churn (an eviction, then a new entry) made a plain Map rehash 100,000 entries at once (`sharded-map.ts`). */
+  /**
+   * Each key's slot, or its complement (`~slot`, negative) when the entry has a time to live: so a
+   * hit on an entry without one (every positive entry while the bus is up) reads no `expires`, one
+   * random memory access fewer (issue 11). Sharded: a full cache's churn (an eviction, then a new
+   * entry) made a plain Map rehash 100,000 entries at once (`sharded-map.ts`).
+   */
   private readonly index = new ShardedMap<K, number>()
   /** Paged: a plain array's growth copied every slot at once (`paged-array.ts`). */
   private readonly keys = new PagedArray<K>()
@@ -37,7 +42,7 @@ export class ClockCache<K extends number | string, V, M = never> {
    * 10,000,000, the largest `KEYWARD_CACHE_SIZE`), though V8 counts them as external memory.
    */
   private readonly referenced: Uint8Array
-  /** `performance.now()` ms after which the slot's entry is gone; 0: no time to live. */
+  /** `performance.now()` ms after which the slot's entry is gone; read only for entries the index marks as having one. */
   private readonly expires: Float64Array
   /** Emptied slots below `keys.length`: reused before anything is evicted. */
   private free: number[] = []
@@ -65,10 +70,10 @@ export class ClockCache<K extends number | string, V, M = never> {
    * the next `set`, `delete` or `clear`: read it with `at` in the same synchronous turn.
    */
   slotOf(key: K): number {
-    const slot = this.index.get(key)
-    if (slot === undefined) return -1
-    const expires = this.expires[slot]!
-    if (expires !== 0 && expires <= performance.now()) {
+    const at = this.index.get(key)
+    if (at === undefined) return -1
+    const slot = at < 0 ? ~at : at
+    if (at < 0 && this.expires[slot]! <= performance.now()) {
       this.remove(key, slot)
       return -1
     }
@@ -93,13 +98,14 @@ export class ClockCache<K extends number | string, V, M = never> {
 
   /** Stores `value` under `key` for `ttlMs` when given, disposing the entry it replaces or evicts. */
   set(key: K, value: V, ttlMs?: number): void {
-    let slot = this.index.get(key)
+    const at = this.index.get(key)
+    let slot = at === undefined ? undefined : at < 0 ? ~at : at
     const replaced = slot === undefined ? undefined : this.values.get(slot)
     if (slot === undefined) {
       slot = this.free.pop() ?? (this.keys.length < this.max ? this.grow() : this.evict())
-      this.index.set(key, slot)
       this.keys.set(slot, key)
     }
+    this.index.set(key, ttlMs === undefined ? slot : ~slot)
     this.values.set(slot, value)
     this.memos.set(slot, undefined)
     this.expires[slot] = ttlMs === undefined ? 0 : performance.now() + ttlMs
@@ -108,9 +114,9 @@ export class ClockCache<K extends number | string, V, M = never> {
   }
 
   delete(key: K): boolean {
-    const slot = this.index.get(key)
-    if (slot === undefined) return false
-    this.remove(key, slot)
+    const at = this.index.get(key)
+    if (at === undefined) return false
+    this.remove(key, at < 0 ? ~at : at)
     return true
   }
 

@@ -3,11 +3,18 @@ import { copied } from '../../core/paged-array.js'
 /** Slots are added by doubling from this many: a tally costs nothing for slots the cache never fills. */
 const INITIAL_SLOTS = 1_024
 
+/** A slot's record in `HitTally.slots`: its length, and where each number sits in it. */
+const STRIDE = 4
+const LISTED = 0
+const KEY_ID = 1
+const LAST_USED = 2
+const COUNT = 3
+
 /** Where `drain` hands a slot's tally: the key, its last use (epoch ms), how many VALID answers. */
 export type TallySink = (keyId: number, lastUsedMs: number, valid: number) => void
 
 /**
- * VALID answers of cached keys, counted by cache slot (`VerifyCache.slotOf`) in flat typed arrays:
+ * VALID answers of cached keys, counted by cache slot (`VerifyCache.slotOf`) in one flat typed array:
  * the front buffer of `UsageRecorder` on the verify hot path. A hit writes two numbers at an index
  * it already holds; the recorder's batches by key id cost two hash-table lookups and scattered
  * writes per answer, about a fifth of a cached in-process verification (issue 11, measured with
@@ -25,30 +32,33 @@ export type TallySink = (keyId: number, lastUsedMs: number, valid: number) => vo
  *   order the wall clock gave them (a step back).
  */
 export class HitTally {
-  private keyIds = new Float64Array(0)
-  private lastUsed = new Float64Array(0)
-  private counts = new Uint32Array(0)
-  /** Slots with a count since the last drain, each listed once (`listed`). */
+  /**
+   * Per slot, side by side (`STRIDE` numbers from `slot * STRIDE`): whether listed, the key id, its
+   * last use, its count. One record, so a hit touches one line of memory, not four arrays' lines.
+   */
+  private slots = new Float64Array(0)
+  /** Slots with a count since the last drain, each listed once (`LISTED`). */
   private dirty: number[] = []
-  private listed = new Uint8Array(0)
   /** The slots a sliced drain (`drainInSlices`) is handing over, and how far it got. */
   private draining: number[] = []
   private drainedTo = 0
 
   /** Counts one VALID answer of key `keyId`, cached in `slot`, at `atMs`. */
   hit(slot: number, keyId: number, atMs: number, sink: TallySink): void {
-    if (slot >= this.listed.length) this.grow(slot)
-    if (this.listed[slot] === 0) {
-      this.listed[slot] = 1
+    const at = slot * STRIDE
+    if (at >= this.slots.length) this.grow(slot)
+    const t = this.slots
+    if (t[at + LISTED] === 0) {
+      t[at + LISTED] = 1
       this.dirty.push(slot)
-      this.keyIds[slot] = keyId
-      this.lastUsed[slot] = atMs
-    } else if (this.keyIds[slot] !== keyId) {
+      t[at + KEY_ID] = keyId
+      t[at + LAST_USED] = atMs
+    } else if (t[at + KEY_ID] !== keyId) {
       this.drainSlot(slot, sink)
-      this.keyIds[slot] = keyId
-      this.lastUsed[slot] = atMs
-    } else if (atMs > this.lastUsed[slot]!) this.lastUsed[slot] = atMs // the latest, should the clock step back
-    this.counts[slot]! += 1
+      t[at + KEY_ID] = keyId
+      t[at + LAST_USED] = atMs
+    } else if (atMs > t[at + LAST_USED]!) t[at + LAST_USED] = atMs // the latest, should the clock step back
+    t[at + COUNT]! += 1
   }
 
   /** Slots with a tally not yet drained. */
@@ -88,24 +98,22 @@ export class HitTally {
     while (this.drainedTo < slots.length) {
       const slot = slots[this.drainedTo++]!
       this.drainSlot(slot, sink)
-      this.listed[slot] = 0
+      this.slots[slot * STRIDE + LISTED] = 0
       if ((this.drainedTo & 255) === 0 && performance.now() > endMs) return
     }
   }
 
   private drainSlot(slot: number, sink: TallySink): void {
-    const n = this.counts[slot]!
+    const at = slot * STRIDE
+    const n = this.slots[at + COUNT]!
     if (n === 0) return
-    this.counts[slot] = 0
-    sink(this.keyIds[slot]!, this.lastUsed[slot]!, n)
+    this.slots[at + COUNT] = 0
+    sink(this.slots[at + KEY_ID]!, this.slots[at + LAST_USED]!, n)
   }
 
   private grow(slot: number): void {
-    let n = Math.max(INITIAL_SLOTS, this.listed.length)
+    let n = Math.max(INITIAL_SLOTS, this.slots.length / STRIDE)
     while (n <= slot) n *= 2
-    this.keyIds = copied(this.keyIds, new Float64Array(n))
-    this.lastUsed = copied(this.lastUsed, new Float64Array(n))
-    this.counts = copied(this.counts, new Uint32Array(n))
-    this.listed = copied(this.listed, new Uint8Array(n))
+    this.slots = copied(this.slots, new Float64Array(n * STRIDE))
   }
 }
