@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { manualClock } from '../../src/core/clock.js'
+import { prepareAnswer } from '../../src/services/keys/prepared-answer.js'
+import { VerifyCache } from '../../src/services/keys/verify-cache.js'
 import { STORES, serverForSuite } from '../helpers.js'
+import { hashOf, lookup } from './cache-fixtures.js'
 
 /**
  * Attack on the prepared answers of cached keys (`prepared-answer.ts`): once a key has answered
@@ -11,6 +14,25 @@ import { STORES, serverForSuite } from '../helpers.js'
  * for another key that takes the entry's cache slot (a tiny cache evicts all the time).
  */
 const USES = 3
+
+describe('attack: a prepared answer kept beside the wrong entry', () => {
+  it('is not kept when the slot changed hands between reading the entry and preparing it', () => {
+    const active = (id: number) => {
+      const l = lookup(id, id)
+      return { ...l, key: { ...l.key, userDeactivatedAt: null } }
+    }
+    const cache = new VerifyCache(1, 0)
+    const slot = (cache.set(hashOf(1), active(1)), cache.slotOf(hashOf(1)))
+    const stale = prepareAnswer(cache.lookupAt(slot)!, Date.now()) // made from key 1's entry…
+    assert.equal(stale?.keyId, 1)
+    cache.set(hashOf(2), active(2)) // …which leaves: key 2 takes the only slot
+    assert.equal(cache.slotOf(hashOf(2)), slot)
+    cache.prepare(slot, stale)
+    assert.equal(cache.preparedAt(slot), undefined, 'BROKEN: key 2 would answer as key 1')
+    cache.prepare(slot, prepareAnswer(cache.lookupAt(slot)!, Date.now()))
+    assert.equal(cache.preparedAt(slot)?.keyId, 2)
+  })
+})
 
 for (const store of STORES) {
   describe(`attack: prepared answers of cached keys (${store})`, () => {

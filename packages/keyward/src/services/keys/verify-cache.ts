@@ -108,9 +108,13 @@ export class VerifyCache {
     return this.entries!.memoAt(slot)
   }
 
-  /** Keeps `prepared`, made from `slot`'s entry (`lookupAt`, this turn), beside it. */
+  /**
+   * Keeps `prepared`, made from `slot`'s entry (`lookupAt`, this turn), beside it. Checked here,
+   * off the hot path: an answer made from another entry (a caller that awaited between `lookupAt`
+   * and this call, while the slot changed hands) is not kept, so no key answers with another's.
+   */
   prepare(slot: number, prepared: PreparedAnswer | null): void {
-    this.entries!.memoize(slot, prepared)
+    if (prepared === null || prepared.lookup === this.entries!.at(slot)) this.entries!.memoize(slot, prepared)
   }
 
   /** A credential entry stored under a `credentialTag` (or a key lookup under its hash). */
