@@ -104,7 +104,7 @@ function run(seed: number, size: number, steps: number) {
   let nextId = 1
 
   function randomLookup(id: number): KeyLookup {
-    const now = clock.nowMs()
+    const now = clock.now().getTime()
     const plain = rand() < 0.5
     const q = plain ? 0 : 1
     const sc = SCOPES.filter(() => rand() < 0.5)
@@ -211,9 +211,9 @@ function run(seed: number, size: number, steps: number) {
           .filter((x) => x) as string[]
         if (rand() < 0.5 && keyed.length) {
           const t = Date.parse(pick(keyed)) + pick([-1, 0, 0, 1])
-          if (t > clock.nowMs()) clock.set(new Date(t))
+          if (t > clock.now().getTime()) clock.set(new Date(t))
         } else clock.advance(Math.floor(rand() * 30))
-        trace.push(`${step} clock ${clock.nowMs()}`)
+        trace.push(`${step} clock ${clock.now().getTime()}`)
       } else if (r < 0.85) {
         // a write to a key: new record, invalidated in both caches
         const secret = pick(secrets.slice(0, -1))
