@@ -9,7 +9,8 @@ const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a'
-const pct = (x: number) => `${fmt(x * 100, 0)} %`
+/** A margin in percent: whole percents, or one decimal under 1 % (a miss by 0.3 % read "missed by 0 %"). */
+const pct = (x: number) => `${fmt(x * 100, Math.abs(x) < 0.01 ? 1 : 0)} %`
 
 /** One issue-11 target: `measured` against `goal`, where `atLeast` says which side is good. */
 interface Goal {
