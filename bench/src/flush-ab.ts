@@ -16,11 +16,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import type { createVerifier as CreateVerifier } from 'keyward/verifier'
 import { seededStore } from './inprocess.js'
-import { opsPerSecond } from './measure.js'
+import { median, opsPerSecond } from './measure.js'
 import { makeKeys, uniform } from './population.js'
 
 const KEYS = 10_000
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 /** This thread's CPU time so far, in seconds (Linux only). */
 const threadCpuS = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e9
 

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url'
 import type { createVerifier as CreateVerifier } from 'keyward/verifier'
 import { ShaMapBaseline } from './baseline.js'
 import { seededStore } from './inprocess.js'
+import { median } from './measure.js'
 import { makeKeys, uniform } from './population.js'
 
 const KEYS = 10_000
@@ -37,8 +38,6 @@ async function perCpuSecondAsync(n: number, op: () => Promise<unknown>): Promise
   const used = process.cpuUsage(cpu)
   return n / ((used.user + used.system) / 1e6)
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
 /** A verifier under test and its figures per round (ratios to the sha256 + Map loop of the same round). */
 interface Subject {

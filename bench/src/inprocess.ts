@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { createKeyward, loadConfig } from 'keyward'
 import { type KeywardVerifier, createVerifier } from 'keyward/verifier'
 import { visiblePrefix } from '../../packages/keyward/src/core/key-format.js'
-import { opsPerSecond, syncOpsPerSecond } from './measure.js'
+import { median, opsPerSecond, syncOpsPerSecond } from './measure.js'
 import type { Picker } from './population.js'
 import { ShaMapBaseline } from './baseline.js'
 import { cloneSqlite, sha256Hex } from './seed.js'
@@ -105,8 +105,6 @@ const summary = (ratios: number[]): Ratio => ({
 })
 /** `awaited`: the awaited pair, whose verifier is also compared with its baseline (a diagnostic). */
 type Loop = { loop: string; awaited?: 'baseline' | 'verifier'; run: (next: Next, ms: number) => Promise<Measured> }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
 /**
  * Every loop over every workload, `ms` each in all, interleaved: `rounds` rounds per workload,

@@ -51,6 +51,9 @@ export async function syncOpsPerSecond(ms: number, op: () => unknown): Promise<n
   return n / ((performance.now() - start) / 1000)
 }
 
+/** The middle sample (the upper of the two middle ones for an even count): the by-hand scripts' and in-process rounds' median. */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+
 /** The p-th percentile (0-100) of samples, in their unit. */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN

@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { setImmediate as turn } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import type { KeywardVerifier, createVerifier } from 'keyward/verifier'
-import { percentile } from './measure.js'
+import { median } from './measure.js'
 import { makeKeys } from './population.js'
 import { seededStore } from './inprocess.js'
 
@@ -75,7 +75,6 @@ async function round(trees: Tree[], r: number): Promise<void> {
   }
 }
 
-const median = (xs: number[]) => percentile(xs, 50)
 const span = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`
 
 const trees: Tree[] = []
