@@ -176,7 +176,7 @@ function wire(s: VerifyStackSettings, opts: VerifyStackOptions, o: Opened): Veri
   const { store, bus, cache, limiter, metrics } = o
   const keyRepo = new KeyRepository(store.db, store.dialect, store.readDb)
   const usageRepo = new UsageRepository(store.db, store.dialect, store.readDb)
-  const usage = new UsageRecorder(usageWrites(store, keyRepo, usageRepo), s.usageFlushMs, o.report, (t) =>
+  const usage = new UsageRecorder(usageWrites(store, keyRepo, usageRepo), s.usageFlushMs, s.cacheSize, o.report, (t) =>
     metrics.flushed(t),
   )
   usage.start()

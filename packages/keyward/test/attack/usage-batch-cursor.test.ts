@@ -36,7 +36,7 @@ for (const kind of STORES) {
 
     it('last_used_at ends at the latest use when uses are noted out of order within one interval', async () => {
       const errors: unknown[] = []
-      const usage = new UsageRecorder(writes(), 600_000, (e) => errors.push(e))
+      const usage = new UsageRecorder(writes(), 600_000, 0, (e) => errors.push(e))
       const later = Date.parse('2026-07-01T10:00:00.000Z')
       const earlier = later - 5_000
       // Two verifications of each key: the later one's answer is noted first (an awaited limiter
@@ -74,7 +74,7 @@ for (const kind of STORES) {
       }
       await sql`insert into fail_flag values (1)`.execute(db)
       const errors: unknown[] = []
-      const usage = new UsageRecorder(writes(), 600_000, (e) => errors.push(e))
+      const usage = new UsageRecorder(writes(), 600_000, KEYS, (e) => errors.push(e))
       const d1 = Date.parse('2026-08-01T23:59:59.000Z')
       const d2 = d1 + 2_000 // 2026-08-02
       ids.forEach((id, slot) => {

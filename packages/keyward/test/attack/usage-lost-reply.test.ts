@@ -81,7 +81,7 @@ describe(
 
     it('is counted once: the retry does not add it again', async () => {
       const errors: unknown[] = []
-      const usage = new UsageRecorder(writesOn(store.db), 600_000, (e) => errors.push(e))
+      const usage = new UsageRecorder(writesOn(store.db), 600_000, 0, (e) => errors.push(e))
       const at = Date.parse('2026-09-01T12:00:00.000Z')
       for (const id of ids) usage.count(id, 'EXPIRED', at)
       await usage.flush()
@@ -103,7 +103,7 @@ describe(
           { token: 'live-node', written_at: recent },
         ])
         .execute()
-      const usage = new UsageRecorder(writesOn(db), 600_000, (e) => assert.fail(String(e)))
+      const usage = new UsageRecorder(writesOn(db), 600_000, 0, (e) => assert.fail(String(e)))
       for (let day = 1; day <= 3; day++) {
         for (const id of ids) usage.count(id, 'DISABLED', Date.parse(`2026-09-0${day}T12:00:00.000Z`))
         await usage.flush()
@@ -124,7 +124,7 @@ describe(
         .insertInto('key_usage')
         .values({ key_id: ids[0]!, day: '2026-09-09', code: 'VALID', count: near })
         .execute()
-      const usage = new UsageRecorder(writesOn(db), 600_000, (e) => assert.fail(String(e)))
+      const usage = new UsageRecorder(writesOn(db), 600_000, 0, (e) => assert.fail(String(e)))
       for (let i = 0; i < 25; i++) usage.count(ids[0]!, 'VALID', Date.parse('2026-09-09T12:00:00.000Z'))
       await usage.stop()
       assert.equal(await countedOn(s, '2026-09-09', 'VALID'), near + 25)

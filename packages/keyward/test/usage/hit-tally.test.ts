@@ -12,11 +12,11 @@ describe('the hit tally by cache slot', () => {
   }
 
   it('hands each slot’s count and last use to the sink once, then starts afresh', () => {
-    const t = new HitTally()
+    const t = new HitTally(5001)
     const { got, sink } = drained()
     t.hit(0, 7, 100, sink)
     t.hit(0, 7, 200, sink)
-    t.hit(5000, 9, 150, sink) // beyond the first allocation: the arrays grow
+    t.hit(5000, 9, 150, sink) // the last slot of a tally sized for 5,001
     assert.deepEqual(got, [], 'nothing leaves before a drain')
     assert.equal(t.size, 2)
     t.drain(sink)
@@ -30,7 +30,7 @@ describe('the hit tally by cache slot', () => {
   })
 
   it('keeps the latest use when the clock steps back, and starts afresh for a new interval or key', () => {
-    const t = new HitTally()
+    const t = new HitTally(3000)
     const { got, sink } = drained()
     t.hit(4, 7, 500, sink)
     t.hit(4, 7, 300, sink) // the wall clock stepped back (NTP): last use stays the later answer
@@ -46,7 +46,7 @@ describe('the hit tally by cache slot', () => {
   })
 
   it('drains the old key’s tally first when the cache gives its slot to another key', () => {
-    const t = new HitTally()
+    const t = new HitTally(3000)
     const { got, sink } = drained()
     t.hit(3, 1, 10, sink)
     t.hit(3, 1, 11, sink)
@@ -61,8 +61,17 @@ describe('the hit tally by cache slot', () => {
     ])
   })
 
+  it('refuses a slot past its size instead of dropping the count (a typed array ignores such writes)', () => {
+    const t = new HitTally(4)
+    const { got, sink } = drained()
+    t.hit(3, 1, 10, sink)
+    assert.throws(() => t.hit(4, 2, 11, sink), RangeError)
+    t.drain(sink)
+    assert.deepEqual(got, [[1, 10, 1]])
+  })
+
   it('drains in slices, handing hits that arrive between slices exactly once', async () => {
-    const t = new HitTally()
+    const t = new HitTally(3000)
     const { got, sink } = drained()
     for (let slot = 0; slot < 3000; slot++) t.hit(slot, slot + 1, 1, sink)
     let pauses = 0
@@ -87,7 +96,7 @@ describe('the hit tally by cache slot', () => {
   })
 
   it('a drain at once finishes a sliced drain under way (a change of day needs every tally)', async () => {
-    const t = new HitTally()
+    const t = new HitTally(3000)
     const { got, sink } = drained()
     for (let slot = 0; slot < 1000; slot++) t.hit(slot, slot + 1, 1, sink)
     const sliced = t.drainInSlices(sink, 0, async () => t.drain(sink))

@@ -28,7 +28,7 @@ describe('usage writer thread (sqlite file)', () => {
     assert.ok(file)
     const writer = new UsageWriterThread(file, db, { codes: VERIFY_CODES, pragmas: SQLITE_PRAGMAS, ...opts })
     const errors: unknown[] = []
-    return { writer, errors, usage: new UsageRecorder(writer, 600_000, (e) => errors.push(e)) }
+    return { writer, errors, usage: new UsageRecorder(writer, 600_000, 0, (e) => errors.push(e)) }
   }
 
   /** Notes one use and `times` VALID verifications of every key on a fresh day; returns the day and time. */

@@ -47,7 +47,7 @@ export class UsageRecorder {
   private dayEndMs = -Infinity
   private counts = countBatch(CODES)
   /** VALID answers of cached keys, by cache slot, until the next flush or change of day. */
-  private readonly hits = new HitTally()
+  private readonly hits: HitTally
   private closed: { day: number; counts: CountBatch }[] = []
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
@@ -55,10 +55,14 @@ export class UsageRecorder {
   constructor(
     private readonly writes: UsageWrites,
     private readonly intervalMs: number,
+    /** The verify cache's size: its slots are where `hit` counts (`HitTally`). */
+    cacheSlots: number,
     private onError: (e: unknown) => void,
     /** Told how long each flush took, in seconds (`keyward_usage_flush_duration_seconds`). */
     private readonly flushed: (seconds: number) => void = () => {},
-  ) {}
+  ) {
+    this.hits = new HitTally(cacheSlots)
+  }
 
   setErrorHandler(onError: (e: unknown) => void): void {
     this.onError = onError
