@@ -143,7 +143,7 @@ export const parse = {
     if (Number.isNaN(t))
       throw new InvalidArgumentError(
         'expected an ISO-8601 time with its zone (2027-12-31T23:59:59Z, 2027-12-31T23:59:59+02:00), a day ' +
-          '(2027-12-31: its start, 00:00 UTC), a time from now (30d, 12h, 2w), or "never".',
+          '(2027-12-31: its start, 00:00 UTC), a time from now in minutes, hours, days or weeks (90m, 12h, 30d, 2w), or "never".',
       )
     return new Date(t).toISOString()
   },
@@ -165,7 +165,7 @@ export const NEVER = 'never'
 
 const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
 
-/** An expiry from now: `30d`, `12h`, `2w`. */
+/** An expiry from now: `90m`, `12h`, `30d`, `2w`; no seconds (an expiry seconds ahead would pass before the key is handed out). */
 const RELATIVE = /^([1-9]\d{0,5})([mhdw])$/
 
 function perWindow(raw: string, hint: string): [number, number] {

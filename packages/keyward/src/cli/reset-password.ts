@@ -30,7 +30,7 @@ export async function resetPassword(config: Config, login: string, password: str
     if (!(e instanceof ShapeClash)) throw e
     const { name, theirs, ours } = e.clash
     throw new UsageError(
-      `the servers of this database use ${theirs} for ${name}, this command ${ours}: give it the servers' ` +
+      `the servers of this database use ${theirs} for their ${name}, and this command uses ${ours}: give it the servers' ` +
         'KEYWARD_REDIS_URL, KEYWARD_REDIS_PREFIX, KEYWARD_INVALIDATION_BUS and KEYWARD_RATE_LIMIT_STORE; nothing was changed',
     )
   })

@@ -142,7 +142,7 @@ describe(
         assert.equal(noRedis.code, 2, noRedis.stdout)
         assert.match(
           noRedis.stderr,
-          /use redis for invalidation bus, this command postgres: give it the servers' KEYWARD_REDIS_URL/,
+          /use redis for their invalidation bus, and this command uses postgres: give it the servers' KEYWARD_REDIS_URL/,
         )
         const elsewhere = cleanEnv({ ...serverEnv, KEYWARD_REDIS_URL: other.url })
         const deaf = await runCli(['reset-password', 'admin'], elsewhere, 'a-new-password-3\n')

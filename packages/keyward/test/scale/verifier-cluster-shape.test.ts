@@ -30,7 +30,7 @@ describe(
     it('refuses to start on the database URL alone, naming what the servers use', async () => {
       await assert.rejects(
         createVerifier({ databaseUrl: c.url }),
-        /servers of this database use redis for invalidation bus/,
+        /servers of this database use redis for their invalidation bus, and this verifier uses postgres: /,
       )
     })
 
@@ -38,7 +38,7 @@ describe(
       const node = c.nodes[0]!
       await assert.rejects(
         createVerifier({ databaseUrl: c.url, redisUrl: node.config.redisUrl!, redisPrefix: 'other:' }),
-        /use kwtest:[0-9a-f]+: for redis prefix, this verifier other:/,
+        /use kwtest:[0-9a-f]+: for their redis prefix, and this verifier uses other:/,
       )
       // Sharing nothing by choice (PgBouncer cannot LISTEN): bounded by its TTLs, nothing to disagree on.
       const local = await createVerifier({ databaseUrl: c.url, invalidationBus: 'local', rateLimitStore: 'memory' })
@@ -51,14 +51,14 @@ describe(
       url.pathname = '/5'
       await assert.rejects(
         createVerifier({ databaseUrl: c.url, redisUrl: url.toString(), redisPrefix: node.config.redisPrefix }),
-        /use 0 for redis database, this verifier 5/,
+        /use 0 for their redis database, and this verifier uses 5/,
       )
       // ioredis also takes the index from `?db=` (a reviewer's find: it was read as 0).
       const query = new URL(node.config.redisUrl!)
       query.searchParams.set('db', '3')
       await assert.rejects(
         createVerifier({ databaseUrl: c.url, redisUrl: query.toString(), redisPrefix: node.config.redisPrefix }),
-        /use 0 for redis database, this verifier 3/,
+        /use 0 for their redis database, and this verifier uses 3/,
       )
     })
 
@@ -117,11 +117,11 @@ describe(
       url.pathname = '/5'
       await assert.rejects(
         TestServer.attach(c.url, { env: envLike(node, { KEYWARD_REDIS_URL: url.toString() }) }),
-        /running servers of this database use 0 for redis database, this server 5: .*stop them all/,
+        /running servers of this database use 0 for their redis database, and this server uses 5: .*stop them all/,
       )
       await assert.rejects(
         TestServer.attach(c.url, { env: envLike(node, { KEYWARD_REDIS_PREFIX: 'other:' }) }),
-        /for redis prefix, this server other:/,
+        /for their redis prefix, and this server uses other:/,
       )
       const same = await TestServer.attach(c.url, { env: envLike(node, {}) })
       await same.close()

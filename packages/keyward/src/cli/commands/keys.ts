@@ -54,7 +54,7 @@ function limitOptions(cmd: Command): Command {
     .option('--description <text>', 'free text')
     .option(
       '--expires-at <date>',
-      'ISO-8601 time with its zone, e.g. 2027-12-31T23:59:59Z, a day (2027-12-31: 00:00 UTC), a time from now (30d, 12h, 2w); "never" for none',
+      'ISO-8601 time with its zone, e.g. 2027-12-31T23:59:59Z, a day (2027-12-31: 00:00 UTC), a time from now (90m, 12h, 30d, 2w: no seconds); "never" for none',
       parse.expiry,
     )
     .option(

@@ -155,7 +155,7 @@ export async function agreeOnClusterShape(
   // servers refuse to start (an operator's find). Running: a canary within the last 30 s (`canaryRecord`).
   if (role === 'server' && clash && (await canaryRecord(db, dialect, 'embedded').read()).length > 0)
     throw new Error(
-      `the running servers of this database use ${clash.theirs} for ${clash.name}, this server ${clash.ours}: ` +
+      `the running servers of this database use ${clash.theirs} for their ${clash.name}, and this server uses ${clash.ours}: ` +
         'give it their settings (KEYWARD_REDIS_URL, KEYWARD_REDIS_PREFIX, KEYWARD_INVALIDATION_BUS, KEYWARD_RATE_LIMIT_STORE), ' +
         'or stop them all to change it (a server counts as running until 30 s after it stops)',
     )
@@ -166,7 +166,7 @@ export async function agreeOnClusterShape(
 export class ShapeClash extends Error {
   constructor(readonly clash: { name: string; theirs: string; ours: string }) {
     super(
-      `the servers of this database use ${clash.theirs} for ${clash.name}, this verifier ${clash.ours}: ` +
+      `the servers of this database use ${clash.theirs} for their ${clash.name}, and this verifier uses ${clash.ours}: ` +
         `give it the servers' settings (redisUrl, redisPrefix, invalidationBus, rateLimitStore), or it would miss their revocations`,
     )
   }
